@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * A loaded configuration written back as YAML with every default explicit
+ * (sg-config-check --dump). The output loads into an equal configuration;
+ * the unit tests and the fuzz target check that round trip.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+
+#include "sg_cfg.h"
+
+/* A YAML double-quoted string: safe for any byte string. */
+static void
+put_quoted(FILE *f, const char *s)
+{
+	const unsigned char *p;
+
+	fputc('"', f);
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		/*
+		 * YAML reads NEL (U+0085), LS (U+2028) and PS (U+2029) as line
+		 * breaks and folds them; written raw they would not load back
+		 * as the same string, so they get their YAML escapes.
+		 */
+		if (p[0] == 0xc2 && p[1] == 0x85) {
+			fputs("\\N", f);
+			p++;
+		} else if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9)) {
+			fputs(p[2] == 0xa8 ? "\\L" : "\\P", f);
+			p += 2;
+		} else if (*p == '"' || *p == '\\') {
+			fprintf(f, "\\%c", *p);
+		} else if (*p < 0x20 || *p == 0x7f) {
+			fprintf(f, "\\x%02x", *p);
+		} else {
+			fputc(*p, f);
+		}
+	}
+	fputc('"', f);
+}
+
+/* Address with its prefix length always written. */
+static void
+put_prefix(FILE *f, const char *indent, const char *key, const struct sg_cfg_addr *a)
+{
+	char text[INET6_ADDRSTRLEN];
+
+	if (a->family == 0)
+		return;
+	if (inet_ntop(a->family, a->family == AF_INET ? (const void *)&a->v4 : (const void *)a->v6,
+		      text, sizeof(text)) == NULL)
+		return;
+	/* Quoted: an IPv6 address may end in "::", a mapping indicator in plain YAML. */
+	fprintf(f, "%s%s: \"%s/%u\"\n", indent, key, text, a->prefixlen);
+}
+
+static void
+put_addr(FILE *f, const char *indent, const char *key, const struct sg_cfg_addr *a)
+{
+	char text[64];
+
+	if (a->family == 0)
+		return;
+	fprintf(f, "%s%s: \"%s\"\n", indent, key, sg_cfg_addr_format(a, text, sizeof(text)));
+}
+
+static void
+dump_appliance(const struct sg_cfg_appliance *ap, FILE *f)
+{
+	unsigned int i;
+
+	fprintf(f, "appliance:\n");
+	fprintf(f, "  workers: %u\n", ap->workers);
+	fprintf(f, "  memory_mb: %u\n", ap->memory_mb);
+	fprintf(f, "  no_huge: %s\n", ap->no_huge ? "true" : "false");
+	fprintf(f, "  file_prefix: %s\n", ap->file_prefix);
+	fprintf(f, "  mbufs: %u\n", ap->mbufs);
+	fprintf(f, "  flow_table_size: %u\n", ap->flow_table_size);
+	fprintf(f, "  telemetry_dir: ");
+	put_quoted(f, ap->telemetry_dir);
+	fprintf(f, "\n  eal_args:%s\n", ap->n_eal_args ? "" : " []");
+	for (i = 0; i < ap->n_eal_args; i++) {
+		fprintf(f, "    - ");
+		put_quoted(f, ap->eal_args[i]);
+		fputc('\n', f);
+	}
+	fprintf(f, "  ports:\n");
+	for (i = 0; i < ap->n_ports; i++) {
+		const struct sg_cfg_port *p = &ap->ports[i];
+
+		fprintf(f, "    - name: %s\n", p->name);
+		fprintf(f, "      device: ");
+		put_quoted(f, p->device);
+		fputc('\n', f);
+		put_prefix(f, "      ", "address", &p->addr4);
+		put_prefix(f, "      ", "address6", &p->addr6);
+		put_addr(f, "      ", "gateway", &p->gateway4);
+		put_addr(f, "      ", "gateway6", &p->gateway6);
+		fprintf(f, "      mtu: %u\n", p->mtu);
+		fprintf(f, "      rx_desc: %u\n", p->rx_desc);
+		fprintf(f, "      tx_desc: %u\n", p->tx_desc);
+	}
+}
+
+static void
+dump_pools(const struct sg_cfg *cfg, FILE *f)
+{
+	unsigned int i, j;
+
+	fprintf(f, "pools:%s\n", cfg->n_pools ? "" : " []");
+	for (i = 0; i < cfg->n_pools; i++) {
+		const struct sg_cfg_pool *p = &cfg->pools[i];
+
+		fprintf(f, "  - name: %s\n", p->name);
+		fprintf(f, "    members:%s\n", p->n_members ? "" : " []");
+		for (j = 0; j < p->n_members; j++) {
+			const struct sg_cfg_member *m = &p->members[j];
+
+			fprintf(f, "      - name: %s\n", m->name);
+			put_addr(f, "        ", "address", &m->addr);
+			if (m->port != 0)
+				fprintf(f, "        port: %u\n", m->port);
+			fprintf(f, "        weight: %u\n", m->weight);
+			put_addr(f, "        ", "host", &m->host);
+		}
+	}
+}
+
+static void
+dump_vs(const struct sg_cfg *cfg, FILE *f)
+{
+	unsigned int i;
+
+	fprintf(f, "virtual_services:%s\n", cfg->n_vs ? "" : " []");
+	for (i = 0; i < cfg->n_vs; i++) {
+		const struct sg_cfg_vs *s = &cfg->vs[i];
+
+		fprintf(f, "  - name: %s\n", s->name);
+		put_addr(f, "    ", "vip", &s->vip);
+		fprintf(f, "    port: %u\n", s->port);
+		fprintf(f, "    protocol: %s\n", sg_cfg_proto_name(s->proto));
+		fprintf(f, "    mode: %s\n", sg_cfg_mode_name(s->mode));
+		fprintf(f, "    scheduler: %s\n", sg_cfg_sched_name(s->scheduler));
+		if (s->mode == SG_CFG_MODE_DSR) {
+			fprintf(f, "    encap: %s\n", sg_cfg_encap_name(s->encap));
+			if (s->encap == SG_CFG_ENCAP_GUE)
+				fprintf(f, "    gue_port: %u\n", s->gue_port);
+		}
+		fprintf(f, "    pool: %s\n", cfg->pools[s->pool].name);
+		if (s->scheduler == SG_CFG_SCHED_MAGLEV)
+			fprintf(f, "    maglev_size: %u\n", s->maglev_size);
+		fprintf(f, "    max_flows: %u\n", s->max_flows);
+		fprintf(f, "    timeouts:\n");
+		fprintf(f, "      tcp: %u\n", s->tcp_timeout_s);
+		fprintf(f, "      tcp_transitory: %u\n", s->tcp_transitory_s);
+		fprintf(f, "      udp: %u\n", s->udp_timeout_s);
+	}
+}
+
+int
+sg_cfg_dump(const struct sg_cfg *cfg, FILE *f)
+{
+	unsigned int i;
+	char text[64];
+
+	if (cfg == NULL || f == NULL)
+		return -EINVAL;
+	fprintf(f, "# ");
+	put_quoted(f, cfg->path);
+	fprintf(f, " normalized: every default written out\n");
+	dump_appliance(&cfg->appliance, f);
+	fprintf(f, "nat:\n  addresses:%s\n", cfg->nat.n_addrs ? "" : " []");
+	for (i = 0; i < cfg->nat.n_addrs; i++)
+		fprintf(f, "    - \"%s\"\n",
+			sg_cfg_addr_format(&cfg->nat.addrs[i], text, sizeof(text)));
+	fprintf(f, "  ports: %u-%u\n", cfg->nat.port_min, cfg->nat.port_max);
+	dump_pools(cfg, f);
+	dump_vs(cfg, f);
+	if (fflush(f) != 0 || ferror(f))
+		return -EIO;
+	return 0;
+}

@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * sessiongate configuration: the validated, in-memory form of the appliance
+ * YAML file (doc/configuration.md is the reference of every key).
+ *
+ * sg_cfg_load_file() parses and validates a whole file; on any error it
+ * returns a negative errno, fills a struct sg_cfg_error that names
+ * file:line:column and the key, and allocates nothing the caller must free.
+ * A loaded struct sg_cfg is immutable and owned by the caller
+ * (sg_cfg_free()). Nothing here touches DPDK: the data plane turns a
+ * struct sg_cfg into its own tables off the worker path.
+ *
+ * All addresses are stored in network byte order; ports in host order.
+ */
+#ifndef SG_CFG_H
+#define SG_CFG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Bounds. A file over any of them is rejected with a clear error. */
+#define SG_CFG_FILE_MAX	     (1u << 20) /**< bytes in one YAML file */
+#define SG_CFG_NAME_MAX	     64		/**< names incl. NUL: [A-Za-z0-9_.-]{1,63} */
+#define SG_CFG_DEVARGS_MAX   256	/**< one EAL --vdev / device string incl. NUL */
+#define SG_CFG_EAL_ARGS_MAX  32		/**< extra EAL arguments */
+#define SG_CFG_PORTS_MAX     8
+#define SG_CFG_VS_MAX	     256
+#define SG_CFG_POOLS_MAX     256
+#define SG_CFG_MEMBERS_MAX   256 /**< per pool */
+#define SG_CFG_NAT_ADDRS_MAX 16
+#define SG_CFG_WORKERS_MAX   64
+
+/** An IPv4 or IPv6 address, optionally with a prefix length. */
+struct sg_cfg_addr {
+	uint8_t family;	   /**< AF_INET, AF_INET6, or 0 when unset */
+	uint8_t prefixlen; /**< 32/128 when written without a prefix */
+	union {
+		uint32_t v4; /**< network order */
+		uint8_t v6[16];
+	};
+};
+
+/** One data-plane port: a DPDK device plus the appliance's addresses on it. */
+struct sg_cfg_port {
+	char name[SG_CFG_NAME_MAX];
+	/** DPDK device: a vdev string ("net_af_packet0,iface=veth0") or a PCI address. */
+	char device[SG_CFG_DEVARGS_MAX];
+	struct sg_cfg_addr addr4;    /**< own IPv4 address with prefix; family 0 if none */
+	struct sg_cfg_addr addr6;    /**< own IPv6 address with prefix; family 0 if none */
+	struct sg_cfg_addr gateway4; /**< IPv4 next hop for off-link destinations */
+	struct sg_cfg_addr gateway6; /**< IPv6 next hop for off-link destinations */
+	uint16_t mtu;		     /**< default 1500 */
+	uint16_t rx_desc;	     /**< default 1024 */
+	uint16_t tx_desc;	     /**< default 1024 */
+};
+
+/** The appliance: EAL, lcores, memory, ports and table sizes. */
+struct sg_cfg_appliance {
+	char eal_args[SG_CFG_EAL_ARGS_MAX][SG_CFG_DEVARGS_MAX]; /**< passed to rte_eal_init */
+	unsigned int n_eal_args;
+	unsigned int workers;			/**< worker lcores (main lcore extra); default 1 */
+	unsigned int memory_mb;			/**< 0: EAL default */
+	bool no_huge;				/**< run with --no-huge (tests) */
+	char file_prefix[SG_CFG_NAME_MAX];	/**< EAL --file-prefix; default "sessiongate" */
+	uint32_t mbufs;				/**< mbufs in the pool; default 16383 */
+	uint32_t flow_table_size;		/**< flows per worker; default 65536 */
+	char telemetry_dir[SG_CFG_DEVARGS_MAX]; /**< EAL runtime dir (telemetry socket); "" =
+						   default */
+	struct sg_cfg_port ports[SG_CFG_PORTS_MAX];
+	unsigned int n_ports;
+};
+
+enum sg_cfg_proto {
+	SG_CFG_PROTO_TCP = 6,
+	SG_CFG_PROTO_UDP = 17,
+};
+
+enum sg_cfg_mode {
+	SG_CFG_MODE_DSR,      /**< encapsulate to the member's host; member answers directly */
+	SG_CFG_MODE_NAT,      /**< full NAT through the data plane */
+	SG_CFG_MODE_BROKERED, /**< terminate, hold, hand off (control path) */
+	SG_CFG_MODE_REDIRECT, /**< terminate, then L7 redirect (control path) */
+};
+
+enum sg_cfg_sched {
+	SG_CFG_SCHED_MAGLEV, /**< weighted Maglev consistent hashing (default) */
+	SG_CFG_SCHED_WRR,    /**< weighted round robin */
+	SG_CFG_SCHED_LC,     /**< weighted least connections */
+};
+
+enum sg_cfg_encap {
+	SG_CFG_ENCAP_IPIP, /**< IPv4-in-IPv4 / IPv6-in-IPv6 (proto 4 / 41) (default) */
+	SG_CFG_ENCAP_GUE,  /**< GUE (UDP) variant 1: inner IP directly after UDP */
+};
+
+/** One pool member (a backend, usually a VM). */
+struct sg_cfg_member {
+	char name[SG_CFG_NAME_MAX];
+	struct sg_cfg_addr addr; /**< the member's own (service) address */
+	uint16_t port;		 /**< service port; 0 = the VS port */
+	uint32_t weight;	 /**< 0..1000, default 1; 0 = drain (no new flows) */
+	struct sg_cfg_addr host; /**< DSR: underlay address of its host; family 0 = addr */
+};
+
+struct sg_cfg_pool {
+	char name[SG_CFG_NAME_MAX];
+	struct sg_cfg_member *members;
+	unsigned int n_members;
+};
+
+/** A virtual service: VIP + port + protocol -> pool. */
+struct sg_cfg_vs {
+	char name[SG_CFG_NAME_MAX];
+	struct sg_cfg_addr vip;
+	uint16_t port;
+	enum sg_cfg_proto proto;
+	enum sg_cfg_mode mode;
+	enum sg_cfg_sched scheduler;
+	enum sg_cfg_encap encap;   /**< dsr only */
+	uint16_t gue_port;	   /**< dsr+gue: UDP destination port, default 6080 */
+	unsigned int pool;	   /**< index into sg_cfg.pools */
+	uint32_t maglev_size;	   /**< prime, default 65537 */
+	uint32_t max_flows;	   /**< per worker; 0 = no VS limit (table limit applies) */
+	uint32_t tcp_timeout_s;	   /**< established TCP idle, default 300 */
+	uint32_t tcp_transitory_s; /**< SYN/FIN/RST states, default 30 */
+	uint32_t udp_timeout_s;	   /**< UDP idle, default 60 */
+};
+
+/** Local source addresses for NAT mode (the data plane answers ARP/ND for them). */
+struct sg_cfg_nat {
+	struct sg_cfg_addr addrs[SG_CFG_NAT_ADDRS_MAX];
+	unsigned int n_addrs;
+	uint16_t port_min; /**< default 1024 */
+	uint16_t port_max; /**< default 65535 */
+};
+
+struct sg_cfg {
+	char path[SG_CFG_DEVARGS_MAX]; /**< file it was loaded from */
+	struct sg_cfg_appliance appliance;
+	struct sg_cfg_vs *vs;
+	unsigned int n_vs;
+	struct sg_cfg_pool *pools;
+	unsigned int n_pools;
+	struct sg_cfg_nat nat;
+};
+
+/** Where and why a file was rejected. */
+struct sg_cfg_error {
+	char file[SG_CFG_DEVARGS_MAX];
+	unsigned int line;   /**< 1-based; 0 when not tied to a place */
+	unsigned int column; /**< 1-based */
+	char key[128];	     /**< dotted path of the key, e.g. "virtual_services[2].pool" */
+	char msg[256];
+};
+
+/**
+ * Load, parse and validate a configuration file.
+ *
+ * @param path  YAML file.
+ * @param out   Set to a new configuration on success.
+ * @param err   Filled on failure (may be NULL).
+ * @return 0, or -EINVAL (bad content), -ENOENT/-EACCES (open), -EFBIG (too
+ *   large), -ENOMEM.
+ */
+int sg_cfg_load_file(const char *path, struct sg_cfg **out, struct sg_cfg_error *err);
+
+/** As sg_cfg_load_file() from a buffer; @p name is used in errors. */
+int sg_cfg_load_buffer(const char *buf, size_t len, const char *name, struct sg_cfg **out,
+		       struct sg_cfg_error *err);
+
+/** Free a configuration (NULL is fine). */
+void sg_cfg_free(struct sg_cfg *cfg);
+
+/**
+ * Format an error as "file:line:col: key: message" into @p buf.
+ * @return @p buf.
+ */
+char *sg_cfg_error_format(const struct sg_cfg_error *err, char *buf, size_t len);
+
+/** Text of an address ("198.18.0.1", "2001:2::1/64") into buf; returns buf. */
+char *sg_cfg_addr_format(const struct sg_cfg_addr *a, char *buf, size_t len);
+
+/** Names of enum values as written in YAML. */
+const char *sg_cfg_mode_name(enum sg_cfg_mode m);
+const char *sg_cfg_sched_name(enum sg_cfg_sched s);
+const char *sg_cfg_proto_name(enum sg_cfg_proto p);
+
+/* Added after the first contract: */
+
+/** Name of an encapsulation as written in YAML ("ipip", "gue"). */
+const char *sg_cfg_encap_name(enum sg_cfg_encap e);
+
+/**
+ * Write @p cfg as a complete YAML configuration with every default made
+ * explicit (sg-config-check --dump). Loading the output gives an equal
+ * configuration. @return 0 or -EIO.
+ */
+int sg_cfg_dump(const struct sg_cfg *cfg, FILE *f);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SG_CFG_H */

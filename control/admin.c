@@ -1,0 +1,695 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Admin API server: a Unix stream socket, one JSON request per line, one
+ * JSON answer per line: {"ok": true, "result": ...} or
+ * {"ok": false, "error": "..."}. doc/control.md lists every command.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <jansson.h>
+
+#include "ctl.h"
+#include "sg_idmgr.h"
+
+#define ADMIN_CONNS_MAX 32
+
+struct sg_ctl_admin {
+	struct evconnlistener *lis;
+	char path[SG_CTL_PATH_MAX];
+	unsigned int n_conns;
+};
+
+static const char *const match_names[SG_CTL_MATCH_MAX] = {
+	"any", "http_host", "http_path", "http_cookie", "tls_sni", "rdp_cookie", "prefix"};
+static const char *const mode_names[SG_MSG_INSTALL_MAX] = {"?", "nat", "dsr", "redirect"};
+
+static json_t *
+j_addr(uint8_t family, const uint8_t *a)
+{
+	char buf[INET6_ADDRSTRLEN] = "";
+
+	inet_ntop(family == 4 ? AF_INET : AF_INET6, a, buf, sizeof(buf));
+	return json_string(buf);
+}
+
+static json_t *
+j_id(uint64_t id)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "%#llx", (unsigned long long)id);
+	return json_string(buf);
+}
+
+static uint64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static json_t *
+j_reasons(const uint64_t *r)
+{
+	json_t *o = json_object();
+	unsigned int i;
+
+	for (i = 1; i < SG_MSG_REASON_MAX; i++)
+		json_object_set_new(o, sg_ctl_reason_name(i), json_integer((json_int_t)r[i]));
+	return o;
+}
+
+static json_t *
+adm_status(struct sg_ctl *c)
+{
+	static const char *const inv[SG_CTL_INV_MAX] = {"size", "version", "type", "field",
+							"direction"};
+	json_t *o = json_object(), *dp = json_object(), *ss = json_object(), *st = json_object(),
+	       *db = json_object(), *iv = json_object();
+	uint64_t epoch, hb, counts[4] = {0};
+	uint32_t workers, pending;
+	unsigned int i, agents = 0;
+	bool alive;
+
+	sg_ctl_shm_status(c, &epoch, &workers, &hb, &alive, &pending);
+	json_object_set_new(dp, "attached", json_boolean(sg_ctl_shm_attached(c)));
+	json_object_set_new(dp, "shm", json_string(c->cfg->shm_name));
+	json_object_set_new(dp, "epoch", j_id(epoch));
+	json_object_set_new(dp, "workers", json_integer(workers));
+	json_object_set_new(dp, "heartbeat", json_integer((json_int_t)hb));
+	json_object_set_new(dp, "alive", json_boolean(alive));
+	json_object_set_new(dp, "pending_out", json_integer(pending));
+	json_object_set_new(o, "dataplane", dp);
+	for (i = SG_CTL_CS_NEW; i <= SG_CTL_CS_INSTALLED; i++)
+		json_object_set_new(ss, sg_ctl_cs_state_name(i), json_integer(c->n_state[i]));
+	json_object_set_new(o, "sessions", ss);
+	if (c->db != NULL && sg_ctl_db_counts(c, counts) == 0) {
+		json_object_set_new(db, "streaming", json_integer((json_int_t)counts[0]));
+		json_object_set_new(db, "controlling", json_integer((json_int_t)counts[1]));
+		json_object_set_new(db, "user", json_integer((json_int_t)counts[2]));
+		json_object_set_new(db, "relationship", json_integer((json_int_t)counts[3]));
+	}
+	json_object_set_new(o, "db", db);
+	json_object_set_new(o, "draining", json_boolean(c->draining));
+	for (i = 0; i < c->cfg->n_hosts; i++)
+		agents += c->hosts[i].agent != NULL;
+	json_object_set_new(o, "agents_connected", json_integer(agents));
+	json_object_set_new(o, "hosts", json_integer(c->cfg->n_hosts));
+	json_object_set_new(st, "setups", json_integer((json_int_t)c->st.setups));
+	json_object_set_new(st, "closed", json_integer((json_int_t)c->st.closed));
+	json_object_set_new(st, "rejects", j_reasons(c->st.rejects));
+	for (i = 0; i < SG_CTL_INV_MAX; i++)
+		json_object_set_new(iv, inv[i], json_integer((json_int_t)c->st.invalid[i]));
+	json_object_set_new(st, "invalid", iv);
+	json_object_set_new(st, "seq_gaps", json_integer((json_int_t)c->st.seq_gaps));
+	json_object_set_new(st, "ring_full", json_integer((json_int_t)c->st.ring_full));
+	json_object_set_new(st, "out_dropped", json_integer((json_int_t)c->st.out_dropped));
+	json_object_set_new(st, "dup_new", json_integer((json_int_t)c->st.dup_new));
+	json_object_set_new(st, "vm_starts", json_integer((json_int_t)c->st.vm_starts));
+	json_object_set_new(st, "vm_stops", json_integer((json_int_t)c->st.vm_stops));
+	json_object_set_new(st, "dp_restarts", json_integer((json_int_t)c->st.dp_restarts));
+	json_object_set_new(st, "db_errors", json_integer((json_int_t)c->st.db_errors));
+	json_object_set_new(o, "stats", st);
+	return o;
+}
+
+static json_t *
+adm_vs(struct sg_ctl *c)
+{
+	json_t *a = json_array(), *o;
+	unsigned int i;
+
+	for (i = 0; i < 256; i++) {
+		if (c->vs[i].updated_ms == 0)
+			continue;
+		o = json_object();
+		json_object_set_new(o, "slot", json_integer(i));
+		json_object_set_new(o, "held", json_integer((json_int_t)c->vs[i].held));
+		json_object_set_new(o, "installed", json_integer((json_int_t)c->vs[i].installed));
+		json_object_set_new(o, "rejected", json_integer((json_int_t)c->vs[i].rejected));
+		json_object_set_new(o, "age_ms",
+				    json_integer((json_int_t)(wall_ms() - c->vs[i].updated_ms)));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+static json_t *
+adm_apps(struct sg_ctl *c)
+{
+	json_t *a = json_array(), *o;
+	unsigned int i;
+
+	for (i = 0; i < c->cfg->n_apps; i++) {
+		const struct sg_ctl_app *app = &c->apps[i];
+		const struct sg_ctl_app_cfg *k = app->cfg;
+
+		o = json_object();
+		json_object_set_new(o, "name", json_string(k->name));
+		json_object_set_new(o, "id", j_id(app->id));
+		json_object_set_new(o, "vip", j_addr(k->family, k->vip));
+		json_object_set_new(o, "port", json_integer(k->port));
+		json_object_set_new(o, "protocol", json_string(k->proto == 6 ? "tcp" : "udp"));
+		json_object_set_new(o, "match", json_string(match_names[k->match]));
+		json_object_set_new(o, "value", json_string(k->value));
+		json_object_set_new(o, "mode", json_string(mode_names[k->mode]));
+		json_object_set_new(o, "pool", json_string(c->cfg->pools[k->pool].name));
+		json_object_set_new(o, "exec", json_integer(app->n_exec));
+		json_object_set_new(o, "exec_limit", json_integer(k->exec_limit));
+		json_object_set_new(o, "wait", json_integer(app->n_wait));
+		json_object_set_new(o, "wait_limit", json_integer(k->wait_limit));
+		json_object_set_new(o, "installs", json_integer((json_int_t)app->installs));
+		json_object_set_new(o, "rejects", j_reasons(app->rejects));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+static json_t *
+j_session_brief(struct sg_ctl *c, const struct sg_ctl_cs *cs)
+{
+	json_t *o = json_object();
+	char client[INET6_ADDRSTRLEN + 8] = "";
+
+	inet_ntop(cs->flow.family == 4 ? AF_INET : AF_INET6, cs->flow.saddr, client,
+		  sizeof(client));
+	snprintf(client + strlen(client), sizeof(client) - strlen(client), ":%u", cs->flow.sport);
+	json_object_set_new(o, "session_id", j_id(cs->session_id));
+	json_object_set_new(o, "controlling_id", j_id(cs->ctl_id));
+	json_object_set_new(o, "state", json_string(sg_ctl_cs_state_name(cs->state)));
+	json_object_set_new(o, "app", json_string(cs->app ? cs->app->cfg->name : ""));
+	json_object_set_new(o, "vm", json_string(cs->vm ? cs->vm->cfg->name : ""));
+	json_object_set_new(o, "user", json_string(cs->user));
+	json_object_set_new(o, "client", json_string(client));
+	json_object_set_new(o, "worker", json_integer(cs->worker));
+	json_object_set_new(o, "age_ms", json_integer((json_int_t)(wall_ms() - cs->created_ms)));
+	(void)c;
+	return o;
+}
+
+static json_t *
+adm_sessions(struct sg_ctl *c, const struct sg_ctl_admin_req *r)
+{
+	json_t *a = json_array();
+	const struct sg_ctl_cs *cs;
+	uint32_t i, n = 0;
+
+	for (i = 0; i <= c->hmask && n < r->limit; i++) {
+		for (cs = c->htab[i]; cs != NULL && n < r->limit; cs = cs->hnext) {
+			if (r->state >= 0 && cs->state != r->state)
+				continue;
+			if (r->app[0] &&
+			    (cs->app == NULL || strcmp(cs->app->cfg->name, r->app) != 0))
+				continue;
+			if (r->vm[0] && (cs->vm == NULL || strcmp(cs->vm->cfg->name, r->vm) != 0))
+				continue;
+			if (r->user[0] && strcmp(cs->user, r->user) != 0)
+				continue;
+			json_array_append_new(a, j_session_brief(c, cs));
+			n++;
+		}
+	}
+	return a;
+}
+
+static json_t *
+j_key(const struct sg_ctl_cs *cs)
+{
+	char buf[SG_MSG_KEY_MAX * 4 + 1];
+	size_t i, o = 0;
+
+	for (i = 0; i < cs->key_len; i++) {
+		uint8_t ch = cs->key[i];
+
+		if (ch >= 0x20 && ch < 0x7f && ch != '\\')
+			buf[o++] = (char)ch;
+		else
+			o += (size_t)snprintf(buf + o, sizeof(buf) - o, "\\x%02x", ch);
+	}
+	buf[o] = '\0';
+	return json_string(buf);
+}
+
+static json_t *
+adm_session(struct sg_ctl *c, uint64_t id, char *err, size_t errlen)
+{
+	static const char *const l7[SG_MSG_L7_MAX] = {
+		"none", "http_host", "http_path", "http_cookie", "tls_sni", "rdp_cookie", "prefix"};
+	const struct sg_ctl_cs *cs = sg_ctl_cs_find(c, id);
+	json_t *o, *pv, *p;
+	uint32_t i;
+
+	for (i = 0; cs == NULL && i <= c->hmask; i++)
+		for (cs = c->htab[i]; cs != NULL; cs = cs->hnext)
+			if (cs->ctl_id == id || cs->user_session_id == id ||
+			    cs->service_session_id == id)
+				break;
+	if (cs == NULL) {
+		snprintf(err, errlen, "no session with ID %#llx", (unsigned long long)id);
+		return NULL;
+	}
+	o = j_session_brief(c, cs);
+	json_object_set_new(o, "user_session_id", j_id(cs->user_session_id));
+	json_object_set_new(o, "service_session_id", j_id(cs->service_session_id));
+	json_object_set_new(o, "user_id", j_id(cs->user_id));
+	json_object_set_new(o, "app_id", j_id(cs->app ? cs->app->id : 0));
+	json_object_set_new(o, "vm_id", j_id(cs->vm ? cs->vm->id : 0));
+	json_object_set_new(o, "component_id", j_id(cs->vm ? cs->vm->component_id : 0));
+	json_object_set_new(o, "domain_id", j_id(cs->app ? cs->app->domain_id : 0));
+	json_object_set_new(o, "storage_id",
+			    j_id(cs->app ? c->pools[cs->app->cfg->pool].storage_id : 0));
+	json_object_set_new(o, "server_id", j_id(cs->vm ? cs->vm->host->id : 0));
+	json_object_set_new(o, "server", json_string(cs->vm ? cs->vm->host->cfg->name : ""));
+	json_object_set_new(o, "network_id", j_id(sg_ctl_shm_epoch(c)));
+	json_object_set_new(o, "io_port", json_integer(cs->worker));
+	json_object_set_new(o, "vs_slot", json_integer(cs->flow.vs_slot));
+	json_object_set_new(o, "vip", j_addr(cs->flow.family, cs->flow.daddr));
+	json_object_set_new(o, "vip_port", json_integer(cs->flow.dport));
+	json_object_set_new(o, "protocol", json_string(cs->flow.proto == 6 ? "tcp" : "udp"));
+	json_object_set_new(o, "key_type",
+			    json_string(cs->key_type < SG_MSG_L7_MAX ? l7[cs->key_type] : "?"));
+	json_object_set_new(o, "key", j_key(cs));
+	json_object_set_new(o, "created_ms", json_integer((json_int_t)cs->created_ms));
+	if (cs->state == SG_CTL_CS_NEGOTIATING || cs->state == SG_CTL_CS_WAITING ||
+	    cs->state == SG_CTL_CS_READY)
+		json_object_set_new(
+			o, "deadline_in_ms",
+			json_integer((json_int_t)(cs->deadline_ns > c->now_ns
+							  ? (cs->deadline_ns - c->now_ns) / 1000000
+							  : 0)));
+	pv = json_array();
+	for (i = 0; i < cs->n_providers; i++) {
+		const struct sg_ctl_provider *prov = NULL;
+		unsigned int k;
+
+		for (k = 0; k < sg_ctl_bus_count(c); k++)
+			if (sg_ctl_bus_provider(c, k)->id == cs->providers[i])
+				prov = sg_ctl_bus_provider(c, k);
+		p = json_object();
+		json_object_set_new(p, "id", j_id(cs->providers[i]));
+		json_object_set_new(p, "name", json_string(prov ? prov->name : "?"));
+		json_object_set_new(p, "service",
+				    json_string(prov ? sg_ctl_svc_name(prov->svc) : "?"));
+		json_array_append_new(pv, p);
+	}
+	json_object_set_new(o, "providers", pv);
+	return o;
+}
+
+static json_t *
+adm_vms(struct sg_ctl *c)
+{
+	json_t *a = json_array(), *o;
+	unsigned int i;
+
+	for (i = 0; i < c->cfg->n_vms; i++) {
+		const struct sg_ctl_vm *vm = &c->vms[i];
+
+		o = json_object();
+		json_object_set_new(o, "name", json_string(vm->cfg->name));
+		json_object_set_new(o, "id", j_id(vm->id));
+		json_object_set_new(o, "host", json_string(vm->host->cfg->name));
+		json_object_set_new(o, "pool", json_string(c->cfg->pools[vm->cfg->pool].name));
+		json_object_set_new(o, "address", j_addr(vm->cfg->family, vm->cfg->addr));
+		json_object_set_new(o, "state", json_string(sg_ctl_vm_state_name(vm->state)));
+		json_object_set_new(o, "sessions", json_integer(vm->n_sessions));
+		json_object_set_new(o, "waiting", json_integer(vm->n_reserved));
+		json_object_set_new(o, "cap",
+				    json_integer(c->cfg->pools[vm->cfg->pool].session_cap));
+		json_object_set_new(o, "starts", json_integer((json_int_t)vm->starts));
+		json_object_set_new(o, "stops", json_integer((json_int_t)vm->stops));
+		json_object_set_new(o, "failures", json_integer((json_int_t)vm->failures));
+		if (vm->state == SG_CTL_VM_RUNNING && vm->n_sessions == 0 && vm->n_reserved == 0)
+			json_object_set_new(
+				o, "idle_ms",
+				json_integer(
+					(json_int_t)((c->now_ns - vm->idle_since_ns) / 1000000)));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+static json_t *
+adm_hosts(struct sg_ctl *c)
+{
+	json_t *a = json_array(), *o;
+	unsigned int i;
+
+	for (i = 0; i < c->cfg->n_hosts; i++) {
+		const struct sg_ctl_host *h = &c->hosts[i];
+		const struct sg_ctl_provider *p = sg_ctl_bus_provider(c, h->provider);
+
+		o = json_object();
+		json_object_set_new(o, "name", json_string(h->cfg->name));
+		json_object_set_new(o, "id", j_id(h->id));
+		json_object_set_new(o, "address", j_addr(h->cfg->family, h->cfg->addr));
+		json_object_set_new(o, "agent", json_boolean(h->agent != NULL));
+		json_object_set_new(o, "provider_id", j_id(h->provider_id));
+		json_object_set_new(o, "requests_inflight", json_integer(p->n_inflight));
+		json_object_set_new(o, "requests_queued", json_integer(p->queued));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+static json_t *
+adm_providers(struct sg_ctl *c)
+{
+	json_t *a = json_array(), *o;
+	unsigned int i;
+
+	for (i = 0; i < sg_ctl_bus_count(c); i++) {
+		const struct sg_ctl_provider *p = sg_ctl_bus_provider(c, i);
+
+		o = json_object();
+		json_object_set_new(o, "name", json_string(p->name));
+		json_object_set_new(o, "id", j_id(p->id));
+		json_object_set_new(o, "service", json_string(sg_ctl_svc_name(p->svc)));
+		json_object_set_new(o, "up", json_boolean(p->up));
+		json_object_set_new(o, "inflight", json_integer(p->n_inflight));
+		json_object_set_new(o, "queued", json_integer(p->queued));
+		json_object_set_new(o, "sent", json_integer((json_int_t)p->sent));
+		json_object_set_new(o, "done", json_integer((json_int_t)p->done));
+		json_object_set_new(o, "failed", json_integer((json_int_t)p->failed));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+static void
+ident_add(json_t *a, const char *filter, const char *type, const char *name, uint64_t id,
+	  const char *rel, const char *to)
+{
+	char idtxt[24];
+	json_t *o;
+
+	snprintf(idtxt, sizeof(idtxt), "%#llx", (unsigned long long)id);
+	if (filter[0] != '\0' && strcmp(filter, name) != 0 && strcmp(filter, idtxt) != 0 &&
+	    (to == NULL || strcmp(filter, to) != 0))
+		return;
+	o = json_object();
+	json_object_set_new(o, "type", json_string(type));
+	json_object_set_new(o, "name", json_string(name));
+	json_object_set_new(o, "id", json_string(idtxt));
+	if (rel != NULL)
+		json_object_set_new(o, rel, json_string(to));
+	json_array_append_new(a, o);
+}
+
+static json_t *
+j_idobj(struct sg_id_store *st, uint64_t id)
+{
+	struct sg_id_object obj;
+	char text[SG_ID_TEXT_MAX], handle[SG_ID_HANDLE_MAX + 1];
+	json_t *o = json_object();
+
+	sg_id_text_format(id, text, sizeof(text));
+	json_object_set_new(o, "id", json_string(text));
+	if (sg_id_handle_of(st, id, handle, sizeof(handle)) > 0)
+		json_object_set_new(o, "handle", json_string(handle));
+	if (sg_id_get(st, id, &obj) == 0) {
+		json_object_set_new(o, "type", json_string(sg_id_type_name(obj.type)));
+		json_object_set_new(o, "name", json_string(obj.name));
+		if (obj.parent != SG_ID_NONE &&
+		    sg_id_text_format(obj.parent, text, sizeof(text)) > 0)
+			json_object_set_new(o, "parent", json_string(text));
+		if (obj.ref != SG_ID_NONE && sg_id_text_format(obj.ref, text, sizeof(text)) > 0)
+			json_object_set_new(o, "ref", json_string(text));
+	}
+	return o;
+}
+
+/* "namespace/type/name" or "type#serial": the object in idmgr and its neighbours. */
+static json_t *
+adm_identity_lookup(struct sg_ctl *c, const char *what, char *err, size_t errlen)
+{
+	struct sg_id_query q = {.dir = SG_ID_DIR_BOTH, .max_depth = 1};
+	struct sg_id_store *st = sg_ctl_ids_store(c);
+	uint64_t id, rel[64];
+	size_t n = 0, i;
+	json_t *o, *r;
+	int rc;
+
+	if (st == NULL) {
+		snprintf(err, errlen, "no identity store (control.idmgr_dir): look up by name");
+		return NULL;
+	}
+	rc = sg_id_lookup_handle(st, what, &id);
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: %s", what, sg_id_store_errmsg(st));
+		return NULL;
+	}
+	o = j_idobj(st, id);
+	if (!sg_id_is_temp(id) && sg_id_related(st, id, &q, rel, 64, &n) >= -ENOBUFS) {
+		r = json_array();
+		for (i = 0; i < n; i++)
+			json_array_append_new(r, j_idobj(st, rel[i]));
+		json_object_set_new(o, "related", r);
+	}
+	return json_pack("[o]", o);
+}
+
+static json_t *
+adm_identities(struct sg_ctl *c, const char *filter)
+{
+	json_t *a = json_array();
+	unsigned int i;
+
+	for (i = 0; i < c->cfg->n_hosts; i++)
+		ident_add(a, filter, "host", c->cfg->hosts[i].name, c->hosts[i].id, NULL, NULL);
+	for (i = 0; i < c->cfg->n_vms; i++)
+		ident_add(a, filter, "vm", c->cfg->vms[i].name, c->vms[i].id, "host",
+			  c->vms[i].host->cfg->name);
+	for (i = 0; i < c->cfg->n_apps; i++)
+		ident_add(a, filter, "app", c->cfg->apps[i].name, c->apps[i].id, NULL, NULL);
+	for (i = 0; i < c->cfg->n_users; i++)
+		ident_add(a, filter, "user", c->cfg->users[i].name,
+			  sg_ctl_user_id(c, c->cfg->users[i].name), "vm",
+			  c->cfg->vms[c->cfg->users[i].vm].name);
+	for (i = 0; i < sg_ctl_bus_count(c); i++)
+		ident_add(a, filter, "service_provider", sg_ctl_bus_provider(c, i)->name,
+			  sg_ctl_bus_provider(c, i)->id, NULL, NULL);
+	return a;
+}
+
+char *
+sg_ctl_admin_exec(struct sg_ctl *c, const struct sg_ctl_admin_req *req)
+{
+	char err[256] = "";
+	json_t *res = NULL, *out;
+	char *txt;
+	int rc;
+
+	c->now_ns = sg_ctl_now_ns();
+	switch (req->cmd) {
+	case SG_CTL_ADM_STATUS:
+		res = adm_status(c);
+		break;
+	case SG_CTL_ADM_VS:
+		res = adm_vs(c);
+		break;
+	case SG_CTL_ADM_APPS:
+		res = adm_apps(c);
+		break;
+	case SG_CTL_ADM_SESSIONS:
+		res = adm_sessions(c, req);
+		break;
+	case SG_CTL_ADM_SESSION:
+		res = adm_session(c, req->id, err, sizeof(err));
+		break;
+	case SG_CTL_ADM_VMS:
+		res = adm_vms(c);
+		break;
+	case SG_CTL_ADM_HOSTS:
+		res = adm_hosts(c);
+		break;
+	case SG_CTL_ADM_PROVIDERS:
+		res = adm_providers(c);
+		break;
+	case SG_CTL_ADM_DRAIN:
+		c->draining = req->on;
+		syslog(LOG_NOTICE, "admin: drain %s", req->on ? "on" : "off");
+		res = json_pack("{s:b}", "draining", c->draining);
+		break;
+	case SG_CTL_ADM_RELOAD:
+		rc = sg_ctl_reload(c, err, sizeof(err));
+		if (rc == 0)
+			res = json_pack("{s:b}", "reloaded", 1);
+		break;
+	case SG_CTL_ADM_IDENTITIES:
+		if (strchr(req->name, '/') != NULL || strchr(req->name, '#') != NULL)
+			res = adm_identity_lookup(c, req->name, err, sizeof(err));
+		else
+			res = adm_identities(c, req->name);
+		break;
+	default:
+		snprintf(err, sizeof(err), "unknown command");
+		break;
+	}
+	if (res != NULL)
+		out = json_pack("{s:b,s:o}", "ok", 1, "result", res);
+	else
+		out = json_pack("{s:b,s:s}", "ok", 0, "error", err[0] ? err : "failed");
+	txt = json_dumps(out, JSON_COMPACT);
+	json_decref(out);
+	return txt;
+}
+
+static void
+admin_answer(struct bufferevent *bev, const char *txt)
+{
+	struct evbuffer *out = bufferevent_get_output(bev);
+
+	evbuffer_add(out, txt, strlen(txt));
+	evbuffer_add(out, "\n", 1);
+}
+
+static void
+admin_error(struct bufferevent *bev, const char *msg)
+{
+	json_t *o = json_pack("{s:b,s:s}", "ok", 0, "error", msg);
+	char *txt = json_dumps(o, JSON_COMPACT);
+
+	admin_answer(bev, txt);
+	free(txt);
+	json_decref(o);
+}
+
+static void
+admin_free(struct sg_ctl *c, struct bufferevent *bev)
+{
+	bufferevent_free(bev);
+	if (c->admin != NULL)
+		c->admin->n_conns--;
+}
+
+static void
+admin_read(struct bufferevent *bev, void *arg)
+{
+	struct sg_ctl *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	struct sg_ctl_admin_req req;
+	char err[256], *line, *txt;
+	size_t len;
+
+	while ((line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF)) != NULL) {
+		if (sg_ctl_admin_parse(line, len, &req, err, sizeof(err)) < 0) {
+			admin_error(bev, err);
+		} else {
+			txt = sg_ctl_admin_exec(c, &req);
+			admin_answer(bev, txt != NULL ? txt : "{\"ok\":false}");
+			free(txt);
+			sg_ctl_commit(c);
+		}
+		free(line);
+	}
+	if (evbuffer_get_length(in) > SG_CTL_ADMIN_REQ_MAX) {
+		admin_error(bev, "request line too long (at most 4096 bytes)");
+		evbuffer_drain(in, evbuffer_get_length(in));
+		bufferevent_disable(bev, EV_READ);
+	}
+}
+
+static void
+admin_event(struct bufferevent *bev, short what, void *arg)
+{
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+		admin_free(arg, bev);
+}
+
+static void
+admin_accept(struct evconnlistener *lis, evutil_socket_t fd, struct sockaddr *sa, int salen,
+	     void *arg)
+{
+	struct sg_ctl *c = arg;
+	struct bufferevent *bev;
+
+	(void)lis;
+	(void)sa;
+	(void)salen;
+	if (c->admin->n_conns >= ADMIN_CONNS_MAX) {
+		close(fd);
+		return;
+	}
+	bev = bufferevent_socket_new(c->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL) {
+		close(fd);
+		return;
+	}
+	c->admin->n_conns++;
+	bufferevent_setwatermark(bev, EV_READ, 0, SG_CTL_ADMIN_REQ_MAX * 2);
+	bufferevent_setcb(bev, admin_read, NULL, admin_event, c);
+	bufferevent_enable(bev, EV_READ | EV_WRITE);
+}
+
+int
+sg_ctl_admin_listen(struct sg_ctl *c, const char *path)
+{
+	struct sockaddr_un sa;
+	struct stat st;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		syslog(LOG_ERR, "admin: socket path '%s' too long", path);
+		return -ENAMETOOLONG;
+	}
+	c->admin = calloc(1, sizeof(*c->admin));
+	if (c->admin == NULL)
+		return -ENOMEM;
+	snprintf(c->admin->path, sizeof(c->admin->path), "%s", path);
+	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+		unlink(path); /* left by a killed sg-control */
+	{
+		char dir[SG_CTL_PATH_MAX];
+		char *slash;
+
+		snprintf(dir, sizeof(dir), "%s", path);
+		slash = strrchr(dir, '/');
+		if (slash != NULL && slash != dir) {
+			*slash = '\0';
+			if (mkdir(dir, 0750) < 0 && errno != EEXIST)
+				syslog(LOG_WARNING, "admin: cannot create %s: %s", dir,
+				       strerror(errno));
+		}
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	c->admin->lis = evconnlistener_new_bind(c->base, admin_accept, c,
+						LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 16,
+						(struct sockaddr *)&sa, sizeof(sa));
+	if (c->admin->lis == NULL) {
+		syslog(LOG_ERR, "admin: cannot listen on %s: %s", path, strerror(errno));
+		free(c->admin);
+		c->admin = NULL;
+		return -EADDRINUSE;
+	}
+	chmod(path, 0660);
+	return 0;
+}
+
+void
+sg_ctl_admin_close(struct sg_ctl *c)
+{
+	if (c->admin == NULL)
+		return;
+	evconnlistener_free(c->admin->lis);
+	unlink(c->admin->path);
+	free(c->admin);
+	c->admin = NULL;
+}

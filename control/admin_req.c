@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Admin API requests: one JSON object per line, parsed with jansson and
+ * validated here into struct sg_ctl_admin_req before anything acts on it.
+ * Every request is hostile: bounded size, known keys only, typed and
+ * ranged fields, duplicate keys rejected.
+ *
+ *   {"cmd": "sessions", "state": "installed", "app": "desk", "limit": 50}
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "ctl.h"
+
+static const char *const cmd_names[SG_CTL_ADM_CMD_MAX] = {
+	"status", "vs",	       "apps",	"sessions", "session",	 "vms",
+	"hosts",  "providers", "drain", "reload",   "identities"};
+
+/* Keys each command accepts besides "cmd". */
+static const char *const cmd_keys[SG_CTL_ADM_CMD_MAX][6] = {
+	[SG_CTL_ADM_SESSIONS] = {"state", "app", "vm", "user", "limit", NULL},
+	[SG_CTL_ADM_SESSION] = {"id", NULL},
+	[SG_CTL_ADM_DRAIN] = {"on", NULL},
+	[SG_CTL_ADM_IDENTITIES] = {"name", NULL},
+};
+
+const char *
+sg_ctl_admin_cmd_name(unsigned int cmd)
+{
+	return cmd < SG_CTL_ADM_CMD_MAX ? cmd_names[cmd] : "?";
+}
+
+static int
+get_name(json_t *o, const char *key, char *out, size_t outlen, char *err, size_t errlen)
+{
+	json_t *v = json_object_get(o, key);
+	const char *s;
+	size_t i, len;
+
+	if (v == NULL)
+		return 0;
+	if (!json_is_string(v)) {
+		snprintf(err, errlen, "%s: expected a string", key);
+		return -EINVAL;
+	}
+	s = json_string_value(v);
+	len = json_string_length(v);
+	if (len == 0 || len >= outlen) {
+		snprintf(err, errlen, "%s: expected 1 to %zu characters", key, outlen - 1);
+		return -EINVAL;
+	}
+	for (i = 0; i < len; i++) {
+		char ch = s[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.' ||
+		      ch == '@' || ch == '/' || ch == ':' || ch == '#')) {
+			snprintf(err, errlen, "%s: only letters, digits and -_.@/:# allowed", key);
+			return -EINVAL;
+		}
+	}
+	memcpy(out, s, len + 1);
+	return 0;
+}
+
+static int
+parse_id(json_t *v, uint64_t *id, char *err, size_t errlen)
+{
+	const char *s;
+	char *end;
+
+	if (json_is_integer(v) && json_integer_value(v) > 0) {
+		*id = (uint64_t)json_integer_value(v);
+		return 0;
+	}
+	if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > 20) {
+		snprintf(err, errlen, "id: expected a session ID (0x... or decimal)");
+		return -EINVAL;
+	}
+	s = json_string_value(v);
+	if (s[0] == '-' || s[0] == '+' || s[0] == ' ') {
+		snprintf(err, errlen, "id: expected a session ID (0x... or decimal)");
+		return -EINVAL;
+	}
+	errno = 0;
+	*id = strtoull(s, &end, 0);
+	if (errno != 0 || *end != '\0' || *id == 0) {
+		snprintf(err, errlen, "id: '%s' is not a session ID (0x... or decimal)", s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+check_keys(json_t *o, unsigned int cmd, char *err, size_t errlen)
+{
+	const char *key;
+	json_t *v;
+	unsigned int i;
+
+	json_object_foreach(o, key, v)
+	{
+		if (strcmp(key, "cmd") == 0)
+			continue;
+		for (i = 0; cmd_keys[cmd][i] != NULL; i++)
+			if (strcmp(cmd_keys[cmd][i], key) == 0)
+				break;
+		if (cmd_keys[cmd][i] == NULL) {
+			snprintf(err, errlen, "%.64s: unknown key for command '%s'", key,
+				 cmd_names[cmd]);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int
+parse_fields(json_t *o, struct sg_ctl_admin_req *req, char *err, size_t errlen)
+{
+	char state[SG_CTL_NAME_MAX] = "";
+	json_t *v;
+	int rc, i;
+
+	switch (req->cmd) {
+	case SG_CTL_ADM_SESSIONS:
+		rc = get_name(o, "state", state, sizeof(state), err, errlen);
+		if (rc == 0)
+			rc = get_name(o, "app", req->app, sizeof(req->app), err, errlen);
+		if (rc == 0)
+			rc = get_name(o, "vm", req->vm, sizeof(req->vm), err, errlen);
+		if (rc == 0)
+			rc = get_name(o, "user", req->user, sizeof(req->user), err, errlen);
+		if (rc != 0)
+			return rc;
+		if (state[0] != '\0') {
+			for (i = 0; i < SG_CTL_CS_STATE_MAX; i++)
+				if (strcmp(sg_ctl_cs_state_name((unsigned int)i), state) == 0)
+					break;
+			if (i == SG_CTL_CS_STATE_MAX) {
+				snprintf(err, errlen,
+					 "state: '%s' is not new, negotiating, waiting, ready or "
+					 "installed",
+					 state);
+				return -EINVAL;
+			}
+			req->state = i;
+		}
+		v = json_object_get(o, "limit");
+		if (v != NULL) {
+			if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+			    json_integer_value(v) > SG_CTL_ADMIN_LIMIT_MAX) {
+				snprintf(err, errlen, "limit: expected an integer 1..%u",
+					 SG_CTL_ADMIN_LIMIT_MAX);
+				return -EINVAL;
+			}
+			req->limit = (uint32_t)json_integer_value(v);
+		}
+		return 0;
+	case SG_CTL_ADM_SESSION:
+		v = json_object_get(o, "id");
+		if (v == NULL) {
+			snprintf(err, errlen, "id: missing (the session to show)");
+			return -EINVAL;
+		}
+		return parse_id(v, &req->id, err, errlen);
+	case SG_CTL_ADM_DRAIN:
+		v = json_object_get(o, "on");
+		if (v != NULL && !json_is_boolean(v)) {
+			snprintf(err, errlen, "on: expected true or false");
+			return -EINVAL;
+		}
+		req->on = v == NULL || json_is_true(v);
+		return 0;
+	case SG_CTL_ADM_IDENTITIES:
+		return get_name(o, "name", req->name, sizeof(req->name), err, errlen);
+	default:
+		return 0;
+	}
+}
+
+int
+sg_ctl_admin_parse(const char *buf, size_t len, struct sg_ctl_admin_req *req, char *err,
+		   size_t errlen)
+{
+	json_error_t jerr;
+	json_t *o, *cmd;
+	unsigned int i;
+	int rc = -EINVAL;
+
+	memset(req, 0, sizeof(*req));
+	req->state = -1;
+	req->limit = 100;
+	if (len > SG_CTL_ADMIN_REQ_MAX) {
+		snprintf(err, errlen, "request of %zu bytes, at most %u", len,
+			 SG_CTL_ADMIN_REQ_MAX);
+		return -EINVAL;
+	}
+	o = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (o == NULL) {
+		snprintf(err, errlen, "not JSON: %s at column %d", jerr.text, jerr.column);
+		return -EINVAL;
+	}
+	if (!json_is_object(o)) {
+		snprintf(err, errlen, "expected a JSON object");
+		goto out;
+	}
+	cmd = json_object_get(o, "cmd");
+	if (!json_is_string(cmd)) {
+		snprintf(err, errlen, "cmd: missing or not a string");
+		goto out;
+	}
+	for (i = 0; i < SG_CTL_ADM_CMD_MAX; i++)
+		if (strcmp(json_string_value(cmd), cmd_names[i]) == 0)
+			break;
+	if (i == SG_CTL_ADM_CMD_MAX) {
+		snprintf(err, errlen, "cmd: unknown command '%.32s'", json_string_value(cmd));
+		goto out;
+	}
+	req->cmd = i;
+	rc = check_keys(o, i, err, errlen);
+	if (rc == 0)
+		rc = parse_fields(o, req, err, errlen);
+out:
+	json_decref(o);
+	return rc;
+}

@@ -1,0 +1,522 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The host-agent endpoint: sg-control listens, each sg-hostagent connects,
+ * proves the pre-shared key (HMAC handshake of sg_agent_proto.h, both
+ * sides), and then is the VM-manager provider of its host on the service
+ * bus: ENSURE_RUNNING / STOP requests go out, RESULT answers and VM_STATE
+ * events come back. One connection per host; a new one replaces the old.
+ * A silent connection is closed after 3 missed PINGs.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <event2/util.h>
+
+#include "ctl.h"
+#include "sessiongate/sg_agent_proto.h"
+
+#define AGENT_CONNS_MAX (SG_CTL_HOSTS_MAX + 16)
+#define AGENT_AUTH_S	10
+#define AGENT_PING_S	5
+#define AGENT_DEAD_NS	(3ull * AGENT_PING_S * 1000000000ull)
+
+enum { CONN_HELLO, CONN_AUTH, CONN_UP };
+
+struct sg_ctl_agent_conn {
+	struct sg_ctl *c;
+	struct bufferevent *bev;
+	int state;
+	struct sg_ctl_host *host;
+	uint8_t na[SG_AGENT_NONCE_LEN];
+	uint8_t nc[SG_AGENT_NONCE_LEN];
+	uint32_t seq;
+	uint64_t last_rx_ns;
+	char peer[64];
+	unsigned int slot;
+};
+
+struct sg_ctl_agent_srv {
+	struct evconnlistener *lis;
+	struct event *ka;
+	uint8_t key[SG_AGENT_KEY_MAX];
+	size_t keylen;
+	struct sg_ctl_agent_conn *conns[AGENT_CONNS_MAX];
+};
+
+static void conn_close(struct sg_ctl_agent_conn *a, const char *why);
+
+static int
+conn_send(struct sg_ctl_agent_conn *a, const struct sg_agent_msg *m)
+{
+	uint8_t buf[SG_AGENT_MSG_MAX];
+	int n = sg_agent_msg_encode(m, buf, sizeof(buf));
+
+	if (n < 0)
+		return n;
+	return bufferevent_write(a->bev, buf, (size_t)n) == 0 ? 0 : -EIO;
+}
+
+static void
+conn_error(struct sg_ctl_agent_conn *a, uint16_t status, const char *text)
+{
+	struct sg_agent_msg m;
+
+	sg_agent_msg_init(&m, SG_AGENT_MSG_ERROR, 0);
+	m.status = status;
+	m.present |= 1u << SG_AGENT_ATTR_STATUS;
+	sg_agent_msg_set_str(&m, SG_AGENT_ATTR_TEXT, text);
+	conn_send(a, &m);
+}
+
+static int
+agent_send(struct sg_ctl *c, struct sg_ctl_provider *p, const struct sg_ctl_req *r)
+{
+	struct sg_ctl_agent_conn *a = p->ctx;
+	struct sg_agent_msg m;
+
+	(void)c;
+	if (a == NULL || a->state != CONN_UP)
+		return -ENOTCONN;
+	sg_agent_msg_init(
+		&m, r->op == SG_CTL_REQ_VM_START ? SG_AGENT_MSG_ENSURE_RUNNING : SG_AGENT_MSG_STOP,
+		(uint32_t)r->req_id);
+	sg_agent_msg_set_str(&m, SG_AGENT_ATTR_VM_NAME, r->vm->cfg->name);
+	return conn_send(a, &m);
+}
+
+static unsigned int
+map_state(uint8_t s)
+{
+	switch (s) {
+	case SG_AGENT_VM_UNDEFINED:
+	case SG_AGENT_VM_SHUTOFF:
+		return SG_CTL_VM_STOPPED;
+	case SG_AGENT_VM_BOOTING:
+		return SG_CTL_VM_STARTING;
+	case SG_AGENT_VM_RUNNING:
+		return SG_CTL_VM_RUNNING;
+	case SG_AGENT_VM_STOPPING:
+		return SG_CTL_VM_STOPPING;
+	case SG_AGENT_VM_CRASHED:
+		return SG_CTL_VM_FAILED;
+	default: /* unknown, paused */
+		return SG_CTL_VM_UNKNOWN;
+	}
+}
+
+static struct sg_ctl_vm *
+host_vm(struct sg_ctl *c, struct sg_ctl_host *h, const char *name)
+{
+	struct sg_ctl_vm *vm = sg_ctl_vm_by_name(c, name);
+
+	return vm != NULL && vm->host == h ? vm : NULL;
+}
+
+static void
+on_vm_state(struct sg_ctl_agent_conn *a, const struct sg_agent_msg *m)
+{
+	struct sg_ctl_event ev = {.type = SG_CTL_EV_VM_STATE};
+
+	if (!SG_AGENT_HAS(m, SG_AGENT_ATTR_VM_NAME) || !SG_AGENT_HAS(m, SG_AGENT_ATTR_VM_STATE))
+		return;
+	ev.vm = host_vm(a->c, a->host, m->vm_name);
+	if (ev.vm == NULL) {
+		syslog(LOG_DEBUG, "agent %s: VM %s is not ours; ignored", a->host->cfg->name,
+		       m->vm_name);
+		return;
+	}
+	ev.state = map_state(m->vm_state);
+	ev.why = SG_AGENT_HAS(m, SG_AGENT_ATTR_TEXT) ? m->text : "reported by its agent";
+	sg_ctl_bus_publish(a->c, &ev);
+}
+
+static void
+on_result(struct sg_ctl_agent_conn *a, const struct sg_agent_msg *m)
+{
+	struct sg_ctl *c = a->c;
+	struct sg_ctl_provider *p = sg_ctl_bus_provider(c, a->host->provider);
+	struct sg_ctl_event ev = {.type = SG_CTL_EV_VM_STATE};
+	struct sg_ctl_req r;
+	unsigned int i;
+	char why[SG_AGENT_TEXT_MAX + 32];
+
+	for (i = 0; i < p->n_inflight; i++)
+		if ((uint32_t)p->inflight[i].req_id == m->seq)
+			break;
+	if (i == p->n_inflight)
+		return; /* answer to a request that timed out, or a PING */
+	r = p->inflight[i];
+	sg_ctl_bus_done(c, a->host->provider, r.req_id);
+	if (m->status == SG_AGENT_OK) {
+		if (SG_AGENT_HAS(m, SG_AGENT_ATTR_VM_STATE)) {
+			ev.vm = r.vm;
+			ev.state = map_state(m->vm_state);
+			ev.why = "answer of its agent";
+			sg_ctl_bus_publish(c, &ev);
+		}
+		return;
+	}
+	snprintf(why, sizeof(why), "%s%s%s", sg_agent_status_name(m->status),
+		 SG_AGENT_HAS(m, SG_AGENT_ATTR_TEXT) ? ": " : "",
+		 SG_AGENT_HAS(m, SG_AGENT_ATTR_TEXT) ? m->text : "");
+	ev.vm = r.vm;
+	ev.why = why;
+	if (r.op == SG_CTL_REQ_VM_START) {
+		ev.state = SG_CTL_VM_FAILED;
+		sg_ctl_bus_publish(c, &ev);
+	} else {
+		syslog(LOG_WARNING, "agent %s: stop of %s failed: %s", a->host->cfg->name,
+		       r.vm->cfg->name, why);
+		r.vm->state = SG_CTL_VM_UNKNOWN;
+	}
+}
+
+/* Returns -ENOTCONN when it closed (and freed) a, 0 otherwise. */
+static int
+on_hello(struct sg_ctl_agent_conn *a, const struct sg_agent_msg *m)
+{
+	struct sg_ctl_agent_srv *s = a->c->agents;
+	struct sg_agent_msg out;
+
+	if (m->type != SG_AGENT_MSG_HELLO || !SG_AGENT_HAS(m, SG_AGENT_ATTR_HOST) ||
+	    !SG_AGENT_HAS(m, SG_AGENT_ATTR_NONCE)) {
+		conn_error(a, SG_AGENT_E_BAD_REQUEST, "expected HELLO with HOST and NONCE");
+		conn_close(a, "no HELLO");
+		return -ENOTCONN;
+	}
+	a->host = sg_ctl_host_by_name(a->c, m->host);
+	if (a->host == NULL) {
+		conn_error(a, SG_AGENT_E_AUTH, "unknown host");
+		conn_close(a, "HELLO from a host not in the configuration");
+		return -ENOTCONN;
+	}
+	memcpy(a->na, m->nonce, sizeof(a->na));
+	sg_agent_msg_init(&out, SG_AGENT_MSG_CHALLENGE, m->seq);
+	if (sg_agent_auth_nonce(a->nc) < 0 ||
+	    sg_agent_auth_mac(s->key, s->keylen, true, a->na, a->nc, a->host->cfg->name, out.mac) <
+		    0) {
+		conn_close(a, "cannot compute the handshake");
+		return -ENOTCONN;
+	}
+	memcpy(out.nonce, a->nc, sizeof(out.nonce));
+	out.present |= (1u << SG_AGENT_ATTR_NONCE) | (1u << SG_AGENT_ATTR_MAC);
+	conn_send(a, &out);
+	a->state = CONN_AUTH;
+	return 0;
+}
+
+/* Returns -ENOTCONN when it closed (and freed) a, 0 otherwise. */
+static int
+on_auth(struct sg_ctl_agent_conn *a, const struct sg_agent_msg *m)
+{
+	struct sg_ctl_agent_srv *s = a->c->agents;
+	struct sg_agent_msg out;
+	uint8_t mac[SG_AGENT_MAC_LEN];
+
+	if (m->type != SG_AGENT_MSG_AUTH || !SG_AGENT_HAS(m, SG_AGENT_ATTR_MAC) ||
+	    sg_agent_auth_mac(s->key, s->keylen, false, a->na, a->nc, a->host->cfg->name, mac) <
+		    0 ||
+	    !sg_agent_auth_verify(mac, m->mac)) {
+		conn_error(a, SG_AGENT_E_AUTH, "authentication failed");
+		conn_close(a, "authentication failed (wrong key?)");
+		return -ENOTCONN;
+	}
+	if (a->host->agent != NULL)
+		conn_close(a->host->agent, "replaced by a new connection");
+	a->state = CONN_UP;
+	a->host->agent = a;
+	sg_agent_msg_init(&out, SG_AGENT_MSG_AUTH_OK, m->seq);
+	conn_send(a, &out);
+	bufferevent_set_timeouts(a->bev, NULL, NULL); /* the handshake deadline is over */
+	syslog(LOG_INFO, "agent %s: connected from %s", a->host->cfg->name, a->peer);
+	sg_ctl_bus_set_up(a->c, a->host->provider, true, agent_send, a);
+	return 0;
+}
+
+/*
+ * Handles one message. Returns -ENOTCONN when the connection was closed (a is freed and must
+ * not be touched, nor its bufferevent), 0 otherwise.
+ */
+static int
+conn_msg(struct sg_ctl_agent_conn *a, const struct sg_agent_msg *m)
+{
+	struct sg_agent_msg out;
+
+	switch (a->state) {
+	case CONN_HELLO:
+		return on_hello(a, m);
+	case CONN_AUTH:
+		return on_auth(a, m);
+	default:
+		break;
+	}
+	switch (m->type) {
+	case SG_AGENT_MSG_VM_STATE:
+		on_vm_state(a, m);
+		break;
+	case SG_AGENT_MSG_RESULT:
+		on_result(a, m);
+		break;
+	case SG_AGENT_MSG_PING:
+		sg_agent_msg_init(&out, SG_AGENT_MSG_PONG, m->seq);
+		conn_send(a, &out);
+		break;
+	case SG_AGENT_MSG_SYNC:
+		syslog(LOG_DEBUG, "agent %s: inventory of %u VMs", a->host->cfg->name, m->count);
+		break;
+	case SG_AGENT_MSG_ERROR:
+		conn_close(a, m->text[0] ? m->text : "agent sent ERROR");
+		return -ENOTCONN;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static void
+conn_read(struct bufferevent *bev, void *arg)
+{
+	struct sg_ctl_agent_conn *a = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	struct sg_agent_msg m;
+	struct sg_ctl *c = a->c;
+	uint8_t *p;
+	size_t have;
+	int len;
+
+	a->last_rx_ns = sg_ctl_now_ns();
+	c->now_ns = a->last_rx_ns;
+	for (;;) {
+		have = evbuffer_get_length(in);
+		if (have < SG_AGENT_HDR_LEN)
+			break;
+		p = evbuffer_pullup(in, SG_AGENT_HDR_LEN);
+		len = sg_agent_msg_peek(p, have);
+		if (len < 0) {
+			conn_close(a, "garbled stream");
+			goto out;
+		}
+		if (len == 0 || (size_t)len > have)
+			break;
+		p = evbuffer_pullup(in, len);
+		if (sg_agent_msg_decode(p, (size_t)len, &m) < 0) {
+			conn_close(a, "garbled message");
+			goto out;
+		}
+		evbuffer_drain(in, (size_t)len);
+		if (conn_msg(a, &m) < 0)
+			goto out; /* closed while handling: a, bev and in are freed */
+	}
+out:
+	sg_ctl_commit(c);
+}
+
+static void
+conn_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct sg_ctl_agent_conn *a = arg;
+	struct sg_ctl *c = a->c;
+
+	(void)bev;
+	if (what & BEV_EVENT_TIMEOUT)
+		conn_close(a, "handshake timed out");
+	else if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+		conn_close(a, "connection closed");
+	sg_ctl_commit(c);
+}
+
+static void
+conn_close(struct sg_ctl_agent_conn *a, const char *why)
+{
+	struct sg_ctl *c = a->c;
+	struct sg_ctl_host *h = a->host;
+
+	syslog(a->state == CONN_UP ? LOG_WARNING : LOG_NOTICE, "agent %s (%s): %s",
+	       h ? h->cfg->name : "?", a->peer, why);
+	c->agents->conns[a->slot] = NULL;
+	bufferevent_free(a->bev);
+	if (h != NULL && h->agent == a) {
+		h->agent = NULL;
+		sg_ctl_bus_set_up(c, h->provider, false, NULL, NULL);
+	}
+	free(a);
+}
+
+static void
+peer_name(const struct sockaddr *sa, char *buf, size_t len)
+{
+	char ip[INET6_ADDRSTRLEN] = "?";
+	unsigned int port = 0;
+
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+
+		inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip));
+		port = ntohs(in->sin_port);
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+
+		inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof(ip));
+		port = ntohs(in6->sin6_port);
+	}
+	snprintf(buf, len, "%s:%u", ip, port);
+}
+
+static void
+agent_accept(struct evconnlistener *lis, evutil_socket_t fd, struct sockaddr *sa, int salen,
+	     void *arg)
+{
+	struct sg_ctl *c = arg;
+	struct sg_ctl_agent_srv *s = c->agents;
+	struct sg_ctl_agent_conn *a;
+	struct timeval auth = {AGENT_AUTH_S, 0};
+	unsigned int i;
+
+	(void)lis;
+	(void)salen;
+	for (i = 0; i < AGENT_CONNS_MAX && s->conns[i] != NULL; i++)
+		;
+	a = i < AGENT_CONNS_MAX ? calloc(1, sizeof(*a)) : NULL;
+	if (a == NULL) {
+		close(fd);
+		return;
+	}
+	a->bev = bufferevent_socket_new(c->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (a->bev == NULL) {
+		close(fd);
+		free(a);
+		return;
+	}
+	a->c = c;
+	a->slot = i;
+	a->state = CONN_HELLO;
+	a->last_rx_ns = sg_ctl_now_ns();
+	peer_name(sa, a->peer, sizeof(a->peer));
+	s->conns[i] = a;
+	bufferevent_setwatermark(a->bev, EV_READ, 0, SG_AGENT_MSG_MAX * 16);
+	bufferevent_setcb(a->bev, conn_read, NULL, conn_event, a);
+	bufferevent_set_timeouts(a->bev, &auth, NULL);
+	bufferevent_enable(a->bev, EV_READ | EV_WRITE);
+}
+
+static void
+keepalive_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sg_ctl *c = arg;
+	struct sg_ctl_agent_srv *s = c->agents;
+	struct sg_agent_msg m;
+	uint64_t now = sg_ctl_now_ns();
+	unsigned int i;
+
+	(void)fd;
+	(void)what;
+	for (i = 0; i < AGENT_CONNS_MAX; i++) {
+		struct sg_ctl_agent_conn *a = s->conns[i];
+
+		if (a == NULL || a->state != CONN_UP)
+			continue;
+		if (now - a->last_rx_ns > AGENT_DEAD_NS) {
+			conn_close(a, "no answer to keepalive");
+			continue;
+		}
+		sg_agent_msg_init(&m, SG_AGENT_MSG_PING, ++a->seq | 0x80000000u);
+		conn_send(a, &m);
+	}
+	sg_ctl_commit(c);
+}
+
+static int
+read_key(struct sg_ctl_agent_srv *s, const char *path)
+{
+	uint8_t buf[SG_AGENT_KEY_MAX + 2];
+	ssize_t len;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		syslog(LOG_ERR, "agents: cannot open key file %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	len = read(fd, buf, sizeof(buf));
+	close(fd);
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		len--;
+	if (len < (ssize_t)SG_AGENT_KEY_MIN || len > (ssize_t)SG_AGENT_KEY_MAX) {
+		syslog(LOG_ERR, "agents: key file %s: key must be %u..%u bytes", path,
+		       SG_AGENT_KEY_MIN, SG_AGENT_KEY_MAX);
+		return -EINVAL;
+	}
+	memcpy(s->key, buf, (size_t)len);
+	s->keylen = (size_t)len;
+	return 0;
+}
+
+int
+sg_ctl_agent_listen(struct sg_ctl *c)
+{
+	struct sockaddr_storage ss;
+	int sslen = sizeof(ss);
+	struct timeval ka = {AGENT_PING_S, 0};
+	struct sg_ctl_agent_srv *s;
+	int rc;
+
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return -ENOMEM;
+	c->agents = s;
+	if (c->cfg->agent_key_file[0] == '\0') {
+		syslog(LOG_ERR, "agents: control.agent_key_file is required with agent_listen");
+		return -EINVAL;
+	}
+	rc = read_key(s, c->cfg->agent_key_file);
+	if (rc < 0)
+		return rc;
+	if (evutil_parse_sockaddr_port(c->cfg->agent_listen, (struct sockaddr *)&ss, &sslen) < 0) {
+		syslog(LOG_ERR, "agents: '%s' is not ADDRESS:PORT", c->cfg->agent_listen);
+		return -EINVAL;
+	}
+	s->lis = evconnlistener_new_bind(c->base, agent_accept, c,
+					 LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
+						 LEV_OPT_CLOSE_ON_EXEC,
+					 16, (struct sockaddr *)&ss, sslen);
+	if (s->lis == NULL) {
+		syslog(LOG_ERR, "agents: cannot listen on %s: %s", c->cfg->agent_listen,
+		       strerror(errno));
+		return -EADDRINUSE;
+	}
+	s->ka = event_new(c->base, -1, EV_PERSIST, keepalive_cb, c);
+	event_add(s->ka, &ka);
+	syslog(LOG_INFO, "agents: listening on %s", c->cfg->agent_listen);
+	return 0;
+}
+
+void
+sg_ctl_agent_close(struct sg_ctl *c)
+{
+	struct sg_ctl_agent_srv *s = c->agents;
+	unsigned int i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < AGENT_CONNS_MAX; i++)
+		if (s->conns[i] != NULL)
+			conn_close(s->conns[i], "sg-control stopping");
+	if (s->ka != NULL)
+		event_free(s->ka);
+	if (s->lis != NULL)
+		evconnlistener_free(s->lis);
+	explicit_bzero(s->key, sizeof(s->key));
+	free(s);
+	c->agents = NULL;
+}

@@ -1,0 +1,432 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The controlling-session manager: one controlling session per streaming
+ * session, its state machine
+ *
+ *   NEW -> NEGOTIATING -> WAITING -> READY -> INSTALLED -> CLOSED
+ *     \________\____________\_________\-> FAILED (rejected, with a reason)
+ *
+ * (NEGOTIATING: queued for the application's execution queue; WAITING: its
+ * VM is starting; READY: placed, INSTALL not yet on the ring because the
+ * data plane is detached), a deadline in every waiting state, and the
+ * list of service providers it engaged.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "ctl.h"
+
+const double sg_ctl_lat_bounds[SG_CTL_LAT_BUCKETS] = {
+	0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+	0.01,	  0.025,   0.05,   0.1,	    0.25,   0.5,   1.0,	   5.0};
+
+static uint32_t
+cs_hash(uint64_t k)
+{
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdull;
+	k ^= k >> 33;
+	return (uint32_t)k;
+}
+
+struct sg_ctl_cs *
+sg_ctl_cs_find(struct sg_ctl *c, uint64_t session_id)
+{
+	struct sg_ctl_cs *cs;
+
+	for (cs = c->htab[cs_hash(session_id) & c->hmask]; cs != NULL; cs = cs->hnext)
+		if (cs->session_id == session_id)
+			return cs;
+	return NULL;
+}
+
+static void
+cs_hash_grow(struct sg_ctl *c)
+{
+	uint32_t nsize = (c->hmask + 1) * 2, i;
+	struct sg_ctl_cs **nt, *cs, *next;
+
+	nt = calloc(nsize, sizeof(struct sg_ctl_cs *));
+	if (nt == NULL)
+		return; /* longer chains, still correct */
+	for (i = 0; i <= c->hmask; i++) {
+		for (cs = c->htab[i]; cs != NULL; cs = next) {
+			next = cs->hnext;
+			cs->hnext = nt[cs_hash(cs->session_id) & (nsize - 1)];
+			nt[cs_hash(cs->session_id) & (nsize - 1)] = cs;
+		}
+	}
+	free(c->htab);
+	c->htab = nt;
+	c->hmask = nsize - 1;
+}
+
+static void
+cs_hash_del(struct sg_ctl *c, struct sg_ctl_cs *cs)
+{
+	struct sg_ctl_cs **pp = &c->htab[cs_hash(cs->session_id) & c->hmask];
+
+	for (; *pp != NULL; pp = &(*pp)->hnext) {
+		if (*pp == cs) {
+			*pp = cs->hnext;
+			c->n_cs--;
+			return;
+		}
+	}
+}
+
+struct sg_ctl_cs *
+sg_ctl_cs_alloc(struct sg_ctl *c, uint64_t session_id)
+{
+	struct sg_ctl_cs *cs;
+	uint32_t b;
+
+	if (c->n_cs >= SG_CTL_SESSIONS_MAX)
+		return NULL;
+	cs = calloc(1, sizeof(*cs));
+	if (cs == NULL)
+		return NULL;
+	if (c->n_cs > c->hmask)
+		cs_hash_grow(c);
+	cs->session_id = session_id;
+	b = cs_hash(session_id) & c->hmask;
+	cs->hnext = c->htab[b];
+	c->htab[b] = cs;
+	c->n_cs++;
+	cs->state = SG_CTL_CS_NEW;
+	c->n_state[SG_CTL_CS_NEW]++;
+	return cs;
+}
+
+static void
+cs_mark(struct sg_ctl *c, struct sg_ctl_cs *cs)
+{
+	cs->dirty = true;
+	if (!cs->queued) {
+		cs->queued = true;
+		cs->dnext = c->changed;
+		c->changed = cs;
+	}
+}
+
+static uint32_t
+state_timeout_ms(const struct sg_ctl *c, unsigned int state)
+{
+	switch (state) {
+	case SG_CTL_CS_NEGOTIATING:
+		return c->cfg->queue_timeout_ms;
+	case SG_CTL_CS_WAITING:
+		return c->cfg->vm_start_timeout_ms;
+	case SG_CTL_CS_READY:
+		return c->cfg->install_timeout_ms;
+	default:
+		return 0;
+	}
+}
+
+void
+sg_ctl_cs_set_state(struct sg_ctl *c, struct sg_ctl_cs *cs, unsigned int state)
+{
+	uint32_t to;
+
+	if (cs->in_tlist) {
+		TAILQ_REMOVE(&c->tlist[cs->state], cs, t);
+		cs->in_tlist = false;
+	}
+	c->n_state[cs->state]--;
+	c->n_state[state]++;
+	cs->state = (uint8_t)state;
+	to = state_timeout_ms(c, state);
+	if (to > 0) {
+		/* One timeout per state: appending keeps each list in deadline order. */
+		cs->deadline_ns = c->now_ns + (uint64_t)to * 1000000;
+		TAILQ_INSERT_TAIL(&c->tlist[state], cs, t);
+		cs->in_tlist = true;
+	}
+	if (state == SG_CTL_CS_CLOSED || state == SG_CTL_CS_FAILED) {
+		/* Rows go, then the object: removed from the index now, freed after commit. */
+		cs_hash_del(c, cs);
+		c->n_state[state]--;
+		cs_mark(c, cs);
+		cs->dirty = false;
+		cs->doomed = true;
+		return;
+	}
+	cs_mark(c, cs);
+}
+
+void
+sg_ctl_cs_engage(struct sg_ctl_cs *cs, uint64_t provider_id)
+{
+	unsigned int i;
+
+	for (i = 0; i < cs->n_providers; i++)
+		if (cs->providers[i] == provider_id)
+			return;
+	if (cs->n_providers < SG_CTL_PROVIDERS_MAX)
+		cs->providers[cs->n_providers++] = provider_id;
+}
+
+static void
+cs_send_install(struct sg_ctl *c, struct sg_ctl_cs *cs)
+{
+	const struct sg_ctl_vm_cfg *vc = cs->vm->cfg;
+	const struct sg_ctl_host_cfg *hc = cs->vm->host->cfg;
+	struct sg_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.hdr.type = SG_MSG_SESSION_INSTALL;
+	m.hdr.session_id = cs->session_id;
+	m.install.mode = cs->app->cfg->mode;
+	m.install.family = vc->family;
+	m.install.backend_port =
+		cs->app->cfg->backend_port != 0 ? cs->app->cfg->backend_port : cs->flow.dport;
+	memcpy(m.install.backend_addr, vc->addr, sizeof(m.install.backend_addr));
+	memcpy(m.install.host_addr, hc->addr, sizeof(m.install.host_addr));
+	m.install.vm_id = cs->vm->id;
+	m.install.controlling_id = cs->ctl_id;
+	sg_ctl_shm_send(c, cs->worker, &m);
+}
+
+static void
+cs_latency(struct sg_ctl *c, uint64_t ns)
+{
+	double s = (double)ns / 1e9;
+	unsigned int i;
+
+	for (i = 0; i < SG_CTL_LAT_BUCKETS; i++)
+		if (s <= sg_ctl_lat_bounds[i])
+			break;
+	c->st.lat_bucket[i]++;
+	c->st.lat_sum_s += s;
+}
+
+void
+sg_ctl_cs_install(struct sg_ctl *c, struct sg_ctl_cs *cs)
+{
+	sg_ctl_cs_engage(cs, cs->vm->host->provider_id);
+	if (!sg_ctl_shm_attached(c)) {
+		/* Installed when the data plane is back (or failed at the deadline). */
+		if (cs->state != SG_CTL_CS_READY)
+			sg_ctl_cs_set_state(c, cs, SG_CTL_CS_READY);
+		return;
+	}
+	sg_ctl_cs_engage(cs, c->net_provider_id);
+	if (c->pools[cs->app->cfg->pool].storage_provider_id != 0)
+		sg_ctl_cs_engage(cs, c->pools[cs->app->cfg->pool].storage_provider_id);
+	sg_ctl_cs_set_state(c, cs, SG_CTL_CS_INSTALLED);
+	cs_send_install(c, cs);
+	c->st.setups++;
+	cs->app->installs++;
+	cs_latency(c, c->now_ns - cs->t_new_ns);
+}
+
+void
+sg_ctl_cs_reject(struct sg_ctl *c, struct sg_ctl_cs *cs, unsigned int reason)
+{
+	struct sg_msg m;
+
+	sg_ctl_broker_release(c, cs);
+	memset(&m, 0, sizeof(m));
+	m.hdr.type = SG_MSG_SESSION_REJECT;
+	m.hdr.session_id = cs->session_id;
+	m.reject.reason = (uint16_t)reason;
+	m.reject.retry_after = reason == SG_MSG_REASON_QUEUE_FULL ? 5 : 0;
+	sg_ctl_shm_send(c, cs->worker, &m);
+	c->st.rejects[reason]++;
+	if (cs->app != NULL)
+		cs->app->rejects[reason]++;
+	cs->reason = (uint8_t)reason;
+	syslog(LOG_INFO, "session %#llx: rejected: %s", (unsigned long long)cs->session_id,
+	       sg_ctl_reason_name(reason));
+	sg_ctl_cs_set_state(c, cs, SG_CTL_CS_FAILED);
+}
+
+/* A session that can never be admitted gets an answer without an object. */
+static void
+reject_now(struct sg_ctl *c, const struct sg_msg *in, unsigned int reason)
+{
+	struct sg_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.hdr.type = SG_MSG_SESSION_REJECT;
+	m.hdr.session_id = in->hdr.session_id;
+	m.reject.reason = (uint16_t)reason;
+	sg_ctl_shm_send(c, in->hdr.worker, &m);
+	c->st.rejects[reason]++;
+}
+
+static void
+csm_on_new(struct sg_ctl *c, const struct sg_msg *m)
+{
+	const struct sg_msg_session_new *n = &m->session_new;
+	struct sg_ctl_cs *cs;
+	struct timespec ts;
+
+	cs = sg_ctl_cs_find(c, m->hdr.session_id);
+	if (cs != NULL) {
+		/* Re-sent after SESSION_RESYNC, or a duplicate: never a second session. */
+		c->st.dup_new++;
+		cs->worker = m->hdr.worker;
+		if (cs->state == SG_CTL_CS_INSTALLED)
+			cs_send_install(c, cs);
+		return;
+	}
+	if (c->draining) {
+		reject_now(c, m, SG_MSG_REASON_SHUTDOWN);
+		return;
+	}
+	cs = sg_ctl_cs_alloc(c, m->hdr.session_id);
+	if (cs == NULL) {
+		reject_now(c, m, SG_MSG_REASON_QUEUE_FULL);
+		return;
+	}
+	cs->worker = m->hdr.worker;
+	cs->flow = n->flow;
+	cs->key_type = n->key_type;
+	cs->key_len = n->key_len;
+	memcpy(cs->key, n->key, n->key_len);
+	cs->t_new_ns = c->now_ns;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	cs->created_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	cs->ctl_id = sg_ctl_id_new(c, SG_CTL_ID_CONTROLLING);
+	cs->user_session_id = sg_ctl_id_new(c, SG_CTL_ID_USER_SESSION);
+	cs->service_session_id = sg_ctl_id_new(c, SG_CTL_ID_SERVICE_SESSION);
+	sg_ctl_broker_admit(c, cs);
+}
+
+static void
+csm_on_closed(struct sg_ctl *c, const struct sg_msg *m)
+{
+	struct sg_ctl_cs *cs = sg_ctl_cs_find(c, m->hdr.session_id);
+
+	if (cs == NULL) {
+		c->st.unknown_closed++;
+		return;
+	}
+	sg_ctl_broker_release(c, cs);
+	cs->reason = (uint8_t)m->closed.reason;
+	c->st.closed++;
+	sg_ctl_cs_set_state(c, cs, SG_CTL_CS_CLOSED);
+}
+
+void
+sg_ctl_csm_on_msg(struct sg_ctl *c, const struct sg_msg *m)
+{
+	const struct sg_msg_vs_stats *v;
+	struct timespec ts;
+
+	switch (m->hdr.type) {
+	case SG_MSG_SESSION_NEW:
+		csm_on_new(c, m);
+		break;
+	case SG_MSG_SESSION_CLOSED:
+		csm_on_closed(c, m);
+		break;
+	case SG_MSG_VS_STATS:
+		v = &m->vs_stats;
+		if (v->vs_slot < 256) {
+			c->vs[v->vs_slot].held = v->held;
+			c->vs[v->vs_slot].installed = v->installed;
+			c->vs[v->vs_slot].rejected = v->rejected;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			c->vs[v->vs_slot].updated_ms = (uint64_t)ts.tv_sec * 1000;
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+void
+sg_ctl_csm_timeouts(struct sg_ctl *c)
+{
+	static const unsigned int states[] = {SG_CTL_CS_NEGOTIATING, SG_CTL_CS_WAITING,
+					      SG_CTL_CS_READY};
+	struct sg_ctl_cs *cs;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
+		while ((cs = TAILQ_FIRST(&c->tlist[states[i]])) != NULL &&
+		       cs->deadline_ns <= c->now_ns) {
+			c->st.timeouts[states[i]]++;
+			sg_ctl_cs_reject(c, cs, SG_MSG_REASON_TIMEOUT);
+		}
+	}
+}
+
+int
+sg_ctl_csm_restore(struct sg_ctl *c, const struct sg_ctl_cs *saved, const char *app, const char *vm)
+{
+	struct sg_ctl_cs *cs;
+
+	if (sg_ctl_cs_find(c, saved->session_id) != NULL)
+		return -EEXIST;
+	cs = sg_ctl_cs_alloc(c, saved->session_id);
+	if (cs == NULL)
+		return -ENOMEM;
+	cs->ctl_id = saved->ctl_id;
+	cs->user_session_id = saved->user_session_id;
+	cs->service_session_id = saved->service_session_id;
+	cs->user_id = saved->user_id;
+	cs->worker = saved->worker;
+	cs->flow = saved->flow;
+	cs->key_type = saved->key_type;
+	cs->key_len = saved->key_len;
+	memcpy(cs->key, saved->key, saved->key_len);
+	memcpy(cs->user, saved->user, sizeof(cs->user));
+	cs->created_ms = saved->created_ms;
+	cs->n_providers = saved->n_providers;
+	memcpy(cs->providers, saved->providers, sizeof(cs->providers));
+	cs->stored = true;
+	cs->t_new_ns = c->now_ns;
+	cs->app = sg_ctl_app_by_name(c, app);
+	if (cs->app == NULL) {
+		syslog(LOG_WARNING, "session %#llx: application '%s' is gone; dropped",
+		       (unsigned long long)cs->session_id, app);
+		cs->reason = SG_MSG_REASON_NO_APP;
+		sg_ctl_cs_set_state(c, cs, SG_CTL_CS_FAILED);
+		return 0;
+	}
+	if (saved->state == SG_CTL_CS_INSTALLED) {
+		cs->vm = sg_ctl_vm_by_name(c, vm);
+		if (cs->vm == NULL) {
+			syslog(LOG_WARNING, "session %#llx: VM '%s' is gone; dropped",
+			       (unsigned long long)cs->session_id, vm);
+			sg_ctl_cs_set_state(c, cs, SG_CTL_CS_FAILED);
+			return 0;
+		}
+		cs->vm->n_sessions++;
+		cs->app->n_exec++;
+		c->n_state[cs->state]--;
+		cs->state = SG_CTL_CS_INSTALLED;
+		c->n_state[cs->state]++;
+		return 0;
+	}
+	/* Not installed yet: admitted again, from the start, with its IDs kept. */
+	sg_ctl_broker_admit(c, cs);
+	return 0;
+}
+
+void
+sg_ctl_csm_dp_restarted(struct sg_ctl *c)
+{
+	struct sg_ctl_cs *cs, *next;
+	uint32_t i, n = 0;
+
+	c->st.dp_restarts++;
+	for (i = 0; i <= c->hmask; i++) {
+		for (cs = c->htab[i]; cs != NULL; cs = next) {
+			next = cs->hnext;
+			sg_ctl_broker_release(c, cs);
+			cs->reason = SG_MSG_REASON_SHUTDOWN;
+			sg_ctl_cs_set_state(c, cs, SG_CTL_CS_CLOSED);
+			n++;
+		}
+	}
+	syslog(LOG_NOTICE, "data plane restarted: %u sessions of the old instance closed", n);
+}

@@ -1,0 +1,341 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Identities of the control path, in the project's ID encoding
+ * (include/sessiongate/sg_id.h: type byte + 56-bit serial).
+ *
+ * With control.idmgr_dir set, the identity manager (idmgr/, its own LMDB
+ * store) is the source:
+ *  - persistent IDs: hosts, VMs (contained in their host, referencing the
+ *    component = their pool), components, applications, virtual
+ *    applications, service providers and configured users are registered
+ *    (idempotent: a restart gets the same IDs);
+ *  - affinity: "a user's VM" is the VM the user is ASSIGNED to in the
+ *    relationship graph (config users: are written there as edges; sgid
+ *    can add more while sg-control runs);
+ *  - temporary IDs (controlling, user and service sessions), in one of two
+ *    modes (control.idmgr_temp):
+ *      register: sg_id_temp_alloc() per ID, sg_id_temp_release() when the
+ *                session ends: every live session ID is visible in idmgr;
+ *                one idmgr write transaction per ID.
+ *      lease:    serials are reserved from idmgr's generator in blocks of
+ *                SG_CTL_ID_LEASE (sg_id_serial_reserve) and handed out
+ *                locally: the same encoding and never-reuse guarantee at
+ *                no per-session cost, without per-ID tracking in idmgr.
+ * Without idmgr_dir, IDs are local: persistent ones hash the name, session
+ * ones count from a serial stored in the session DB.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "ctl.h"
+#include "sg_idmgr.h"
+
+#define SG_CTL_ID_LEASE 65536
+#define TEMP_TTL_MS	(30u * 24 * 3600 * 1000) /* idmgr's bound; sessions end sooner */
+
+struct sg_ctl_ids {
+	struct sg_id_store *store;
+	bool lease;
+	uint64_t next[4], end[4]; /**< lease per session type */
+};
+
+static unsigned int
+kind_type(unsigned int kind)
+{
+	switch (kind) {
+	case SG_CTL_ID_CONTROLLING:
+		return SG_ID_T_CONTROLLING;
+	case SG_CTL_ID_USER_SESSION:
+		return SG_ID_T_USER_SESSION;
+	case SG_CTL_ID_SERVICE_SESSION:
+		return SG_ID_T_SERVICE_SESSION;
+	case SG_CTL_ID_APP:
+		return SG_ID_T_VAPP;
+	case SG_CTL_ID_VM:
+		return SG_ID_T_VM;
+	case SG_CTL_ID_HOST:
+		return SG_ID_T_HOST;
+	case SG_CTL_ID_PROVIDER:
+		return SG_ID_T_SP;
+	case SG_CTL_ID_USER:
+		return SG_ID_T_USER;
+	case SG_CTL_ID_COMPONENT:
+		return SG_ID_T_COMPONENT;
+	case SG_CTL_ID_DOMAIN:
+		return SG_ID_T_DOMAIN;
+	case SG_CTL_ID_STORAGE:
+		return SG_ID_T_STORAGE;
+	default:
+		return SG_ID_T_NONE;
+	}
+}
+
+static uint64_t
+fnv56(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (uint8_t)*s) * 0x100000001b3ull;
+	h &= SG_ID_SERIAL_MASK;
+	return h == 0 ? 1 : h;
+}
+
+uint64_t
+sg_ctl_id_named(unsigned int kind, const char *name)
+{
+	return sg_id_make(kind_type(kind), fnv56(name));
+}
+
+static int
+ids_lease(struct sg_ctl *c, unsigned int slot, unsigned int type)
+{
+	struct sg_ctl_ids *ids = c->ids;
+	uint64_t next;
+	int rc;
+
+	rc = sg_id_serial_next(ids->store, type, &next);
+	if (rc == 0)
+		rc = sg_id_serial_reserve(ids->store, type, next + SG_CTL_ID_LEASE);
+	if (rc < 0) {
+		syslog(LOG_ERR, "idmgr: cannot lease IDs: %s", sg_id_store_errmsg(ids->store));
+		return rc;
+	}
+	ids->next[slot] = next;
+	ids->end[slot] = next + SG_CTL_ID_LEASE;
+	return 0;
+}
+
+uint64_t
+sg_ctl_id_new(struct sg_ctl *c, unsigned int kind)
+{
+	struct sg_ctl_ids *ids = c->ids;
+	unsigned int type = kind_type(kind), slot = kind - SG_CTL_ID_CONTROLLING;
+	uint64_t id;
+
+	if (ids != NULL && kind <= SG_CTL_ID_SERVICE_SESSION) {
+		if (!ids->lease) {
+			if (sg_id_temp_alloc(ids->store, type, 0, TEMP_TTL_MS, &id) == 0)
+				return id;
+			c->st.id_errors++;
+		} else if (ids->next[slot] < ids->end[slot] || ids_lease(c, slot, type) == 0) {
+			return sg_id_make(type, ids->next[slot]++);
+		} else {
+			c->st.id_errors++;
+		}
+	}
+	/* Local: a serial kept in the session DB ("next_id"), never reused. */
+	return sg_id_make(type, c->next_local_id++ & SG_ID_SERIAL_MASK);
+}
+
+void
+sg_ctl_ids_release(struct sg_ctl *c, const struct sg_ctl_cs *cs)
+{
+	struct sg_ctl_ids *ids = c->ids;
+
+	if (ids == NULL || ids->lease)
+		return;
+	sg_id_temp_release(ids->store, cs->ctl_id);
+	sg_id_temp_release(ids->store, cs->user_session_id);
+	sg_id_temp_release(ids->store, cs->service_session_id);
+}
+
+static int
+reg(struct sg_ctl *c, unsigned int type, const char *name, uint64_t parent, uint64_t *id)
+{
+	struct sg_id_reg r = {.type = (uint8_t)type, .name = name, .parent = parent};
+	int rc = sg_id_register(c->ids->store, &r, id, NULL);
+
+	if (rc < 0)
+		syslog(LOG_ERR, "idmgr: cannot register %s '%s': %s", sg_id_type_name(type), name,
+		       sg_id_store_errmsg(c->ids->store));
+	return rc;
+}
+
+/* Service-provider names in idmgr's syntax: [a-z][a-z0-9-]*, <= 32. */
+static void
+sp_name(const char *in, char *out, size_t len)
+{
+	size_t i, o = 0;
+
+	for (i = 0; in[i] != '\0' && o + 1 < len && o < 32; i++) {
+		char ch = in[i];
+
+		if (ch >= 'A' && ch <= 'Z')
+			ch = (char)(ch - 'A' + 'a');
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9')))
+			ch = '-';
+		out[o++] = ch;
+	}
+	out[o] = '\0';
+}
+
+/* The configured users and their ASSIGNED edge (at open and at every reload). */
+int
+sg_ctl_ids_users(struct sg_ctl *c)
+{
+	const struct sg_ctl_cfg *k = c->cfg;
+	unsigned int i;
+	uint64_t id;
+	int rc = 0;
+
+	if (c->ids == NULL)
+		return 0;
+	for (i = 0; rc == 0 && i < k->n_users; i++) {
+		rc = reg(c, SG_ID_T_USER, k->users[i].name, SG_ID_NONE, &id);
+		if (rc == 0)
+			rc = sg_id_relate(c->ids->store, id, SG_ID_REL_ASSIGNED,
+					  c->vms[k->users[i].vm].id);
+	}
+	return rc;
+}
+
+int
+sg_ctl_ids_open(struct sg_ctl *c)
+{
+	struct sg_id_open_opts opts = {.flags = SG_ID_OPEN_NOSYNC};
+	const struct sg_ctl_cfg *k = c->cfg;
+	uint64_t comp[SG_CTL_POOLS_MAX], id;
+	char name[SG_CTL_NAME_MAX + 16];
+	unsigned int i;
+	int rc;
+
+	if (k->idmgr_dir[0] == '\0')
+		return 0;
+	c->ids = calloc(1, sizeof(*c->ids));
+	if (c->ids == NULL)
+		return -ENOMEM;
+	c->ids->lease = k->idmgr_lease;
+	rc = sg_id_store_open(k->idmgr_dir, &opts, &c->ids->store);
+	if (rc < 0) {
+		syslog(LOG_ERR, "idmgr: cannot open the identity store %s: %s", k->idmgr_dir,
+		       strerror(-rc));
+		free(c->ids);
+		c->ids = NULL;
+		return rc;
+	}
+	for (i = 0; rc == 0 && i < k->n_hosts; i++)
+		rc = reg(c, SG_ID_T_HOST, k->hosts[i].name, SG_ID_NONE, &c->hosts[i].id);
+	for (i = 0; rc == 0 && i < k->n_pools; i++)
+		rc = reg(c, SG_ID_T_COMPONENT, k->pools[i].name, SG_ID_NONE, &comp[i]);
+	for (i = 0; rc == 0 && i < k->n_vms; i++) {
+		struct sg_ctl_vm *vm = &c->vms[i];
+
+		rc = reg(c, SG_ID_T_VM, k->vms[i].name, vm->host->id, &vm->id);
+		if (rc == 0)
+			rc = sg_id_set_ref(c->ids->store, vm->id, comp[k->vms[i].pool]);
+		vm->component_id = comp[k->vms[i].pool];
+	}
+	for (i = 0; rc == 0 && i < k->n_pools; i++) {
+		if (k->pools[i].storage[0] == '\0')
+			continue;
+		rc = reg(c, SG_ID_T_STORAGE, k->pools[i].storage, SG_ID_NONE,
+			 &c->pools[i].storage_id);
+	}
+	for (i = 0; rc == 0 && i < k->n_vms; i++)
+		if (c->pools[k->vms[i].pool].storage_id != 0)
+			rc = sg_id_relate(c->ids->store, c->vms[i].id, SG_ID_REL_USES,
+					  c->pools[k->vms[i].pool].storage_id);
+	for (i = 0; rc == 0 && i < k->n_apps; i++) {
+		rc = reg(c, SG_ID_T_VAPP, k->apps[i].name, SG_ID_NONE, &c->apps[i].id);
+		if (rc == 0 && k->apps[i].domain[0] != '\0')
+			rc = reg(c, SG_ID_T_DOMAIN, k->apps[i].domain, SG_ID_NONE,
+				 &c->apps[i].domain_id);
+	}
+	for (i = 0; rc == 0 && i < sg_ctl_bus_count(c); i++) {
+		struct sg_ctl_provider *p = sg_ctl_bus_provider(c, i);
+		unsigned int h;
+
+		sp_name(p->name, name, sizeof(name));
+		rc = reg(c, SG_ID_T_SP, name, SG_ID_NONE, &id);
+		for (h = 0; rc == 0 && h < k->n_hosts; h++)
+			if (c->hosts[h].provider_id == p->id)
+				c->hosts[h].provider_id = id;
+		if (rc == 0 && c->net_provider_id == p->id)
+			c->net_provider_id = id;
+		for (h = 0; rc == 0 && h < k->n_pools; h++)
+			if (c->pools[h].storage_provider_id == p->id)
+				c->pools[h].storage_provider_id = id;
+		p->id = id;
+	}
+	if (rc == 0)
+		rc = sg_ctl_ids_users(c);
+	if (rc < 0) {
+		sg_ctl_ids_close(c);
+		return rc;
+	}
+	syslog(LOG_INFO, "idmgr: %s: identities registered; session IDs %s", k->idmgr_dir,
+	       c->ids->lease ? "leased in blocks" : "allocated one by one");
+	return 0;
+}
+
+void
+sg_ctl_ids_close(struct sg_ctl *c)
+{
+	if (c->ids == NULL)
+		return;
+	sg_id_store_close(c->ids->store);
+	free(c->ids);
+	c->ids = NULL;
+}
+
+uint64_t
+sg_ctl_user_id(struct sg_ctl *c, const char *user)
+{
+	uint64_t id;
+
+	if (c->ids != NULL &&
+	    sg_id_lookup_name(c->ids->store, SG_ID_NS_USER, SG_ID_T_USER, user, &id) == 0)
+		return id;
+	return sg_ctl_id_named(SG_CTL_ID_USER, user);
+}
+
+struct sg_ctl_vm *
+sg_ctl_user_vm(struct sg_ctl *c, const char *user)
+{
+	struct sg_id_query q = {.dir = SG_ID_DIR_OUT,
+				.rel_mask = SG_ID_REL_BIT(SG_ID_REL_ASSIGNED),
+				.type = SG_ID_T_VM,
+				.max_depth = 1};
+	uint64_t uid, vms[8];
+	size_t n = 0, i;
+	unsigned int k;
+
+	if (c->ids != NULL) {
+		if (sg_id_lookup_name(c->ids->store, SG_ID_NS_USER, SG_ID_T_USER, user, &uid) != 0)
+			return NULL;
+		if (sg_id_related(c->ids->store, uid, &q, vms, 8, &n) < 0 && n == 0)
+			return NULL;
+		for (i = 0; i < n; i++)
+			for (k = 0; k < c->cfg->n_vms; k++)
+				if (c->vms[k].id == vms[i])
+					return &c->vms[k];
+		return NULL;
+	}
+	for (k = 0; k < c->cfg->n_users; k++)
+		if (strcmp(c->cfg->users[k].name, user) == 0)
+			return &c->vms[c->cfg->users[k].vm];
+	return NULL;
+}
+
+int
+sg_ctl_id_text(uint64_t id, char *buf, size_t len)
+{
+	return sg_id_text_format(id, buf, len);
+}
+
+struct sg_id_store *
+sg_ctl_ids_store(struct sg_ctl *c)
+{
+	return c->ids != NULL ? c->ids->store : NULL;
+}
+
+void
+sg_ctl_ids_set_lease(struct sg_ctl *c, bool lease)
+{
+	if (c->ids != NULL)
+		c->ids->lease = lease;
+}

@@ -1,0 +1,341 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sgctl: the operator's command line for sg-control's admin socket.
+ *
+ * Exit codes: 0 done; 1 sg-control refused the request (its error is
+ * printed); 2 usage error; 3 sg-control not reachable or answered garbage.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#define ANSWER_MAX (64u << 20)
+#define TIMEOUT_MS 10000
+
+static const char *default_socket = "/run/sessiongate/control.sock";
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: sgctl [-s SOCKET] [--json] COMMAND [ARGS]\n"
+		"commands:\n"
+		"  status                      data plane, sessions by state, counters\n"
+		"  vs                          per-VS counters reported by the data plane\n"
+		"  apps                        virtual applications and their queues\n"
+		"  sessions [--state S] [--app A] [--vm V] [--user U] [--limit N]\n"
+		"  session ID                  one session with every linked ID\n"
+		"  vms | hosts | providers     VMs, hosts and their agents, service providers\n"
+		"  drain [on|off]              reject new sessions (SHUTDOWN) / accept again\n"
+		"  reload                      re-read sg-control's YAML file\n"
+		"  identities [NAME|ID]        IDs of hosts, VMs, apps, users, providers\n"
+		"options:\n"
+		"  -s, --socket PATH   admin socket (default %s)\n"
+		"  -j, --json          print the JSON answer instead of a table\n"
+		"exit codes: 0 ok, 1 refused by sg-control, 2 usage, 3 sg-control unreachable\n",
+		default_socket);
+}
+
+static int
+xfer(const char *path, const char *req, json_t **answer)
+{
+	struct sockaddr_un sa;
+	struct pollfd pfd;
+	json_error_t jerr;
+	size_t len = 0, cap = 65536;
+	char *buf;
+	ssize_t n;
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "sgctl: socket path too long: %s\n", path);
+		return 3;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		fprintf(stderr,
+			"sgctl: cannot reach sg-control at %s: %s (is it running? -s PATH)\n", path,
+			strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return 3;
+	}
+	if (write(fd, req, strlen(req)) != (ssize_t)strlen(req) || write(fd, "\n", 1) != 1) {
+		fprintf(stderr, "sgctl: cannot send to %s: %s\n", path, strerror(errno));
+		close(fd);
+		return 3;
+	}
+	buf = malloc(cap);
+	while (buf != NULL) {
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, TIMEOUT_MS) != 1) {
+			fprintf(stderr, "sgctl: no answer from sg-control within %d s\n",
+				TIMEOUT_MS / 1000);
+			break;
+		}
+		if (len + 1 >= cap) {
+			char *nb = cap < ANSWER_MAX ? realloc(buf, cap * 2) : NULL;
+
+			if (nb == NULL) {
+				fprintf(stderr, "sgctl: answer too large\n");
+				break;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		if (buf[len - 1] == '\n') {
+			close(fd);
+			*answer = json_loadb(buf, len, 0, &jerr);
+			free(buf);
+			if (*answer == NULL) {
+				fprintf(stderr, "sgctl: garbled answer: %s\n", jerr.text);
+				return 3;
+			}
+			return 0;
+		}
+	}
+	free(buf);
+	close(fd);
+	return 3;
+}
+
+static void
+cell(const json_t *v, char *buf, size_t len)
+{
+	if (json_is_string(v))
+		snprintf(buf, len, "%s", json_string_value(v));
+	else if (json_is_integer(v))
+		snprintf(buf, len, "%lld", (long long)json_integer_value(v));
+	else if (json_is_boolean(v))
+		snprintf(buf, len, "%s", json_is_true(v) ? "yes" : "no");
+	else if (v == NULL || json_is_null(v))
+		snprintf(buf, len, "-");
+	else {
+		char *t = json_dumps(v, JSON_COMPACT);
+
+		snprintf(buf, len, "%s", t ? t : "?");
+		free(t);
+	}
+}
+
+/* An aligned table of @p cols from an array of objects. */
+static void
+table(const json_t *arr, const char *const *cols)
+{
+	size_t w[16] = {0}, n_cols, i, r;
+	char buf[512];
+
+	for (n_cols = 0; cols[n_cols] != NULL && n_cols < 16; n_cols++)
+		w[n_cols] = strlen(cols[n_cols]);
+	for (r = 0; r < json_array_size(arr); r++)
+		for (i = 0; i < n_cols; i++) {
+			cell(json_object_get(json_array_get(arr, r), cols[i]), buf, sizeof(buf));
+			if (strlen(buf) > w[i])
+				w[i] = strlen(buf);
+		}
+	for (i = 0; i < n_cols; i++)
+		printf("%-*s%s", (int)w[i], cols[i], i + 1 < n_cols ? "  " : "\n");
+	for (r = 0; r < json_array_size(arr); r++)
+		for (i = 0; i < n_cols; i++) {
+			cell(json_object_get(json_array_get(arr, r), cols[i]), buf, sizeof(buf));
+			printf("%-*s%s", (int)w[i], buf, i + 1 < n_cols ? "  " : "\n");
+		}
+}
+
+static void
+kv(const json_t *o, const char *prefix)
+{
+	const char *k;
+	json_t *v;
+	char buf[512], key[128];
+
+	json_object_foreach((json_t *)o, k, v)
+	{
+		snprintf(key, sizeof(key), "%s%s", prefix, k);
+		if (json_is_object(v)) {
+			snprintf(buf, sizeof(buf), "%s.", key);
+			kv(v, buf);
+			continue;
+		}
+		cell(v, buf, sizeof(buf));
+		printf("%-32s %s\n", key, buf);
+	}
+}
+
+static void
+print_human(const char *cmd, const json_t *res)
+{
+	static const char *const c_apps[] = {
+		"name", "vip",	      "port", "protocol",   "match",	"value", "pool",
+		"exec", "exec_limit", "wait", "wait_limit", "installs", NULL};
+	static const char *const c_sessions[] = {"session_id", "controlling_id", "state",  "app",
+						 "vm",	       "user",		 "client", "age_ms",
+						 NULL};
+	static const char *const c_vms[] = {"name",    "id",	 "host",     "pool",
+					    "address", "state",	 "sessions", "waiting",
+					    "cap",     "starts", "stops",    NULL};
+	static const char *const c_hosts[] = {
+		"name", "id", "address", "agent", "requests_inflight", "requests_queued", NULL};
+	static const char *const c_prov[] = {"name",   "id",   "service", "up",	    "inflight",
+					     "queued", "sent", "done",	  "failed", NULL};
+	static const char *const c_vs[] = {"slot", "held", "installed", "rejected", "age_ms", NULL};
+	static const char *const c_ids[] = {"type", "name", "id", "host", "vm", NULL};
+
+	if (strcmp(cmd, "apps") == 0)
+		table(res, c_apps);
+	else if (strcmp(cmd, "sessions") == 0)
+		table(res, c_sessions);
+	else if (strcmp(cmd, "vms") == 0)
+		table(res, c_vms);
+	else if (strcmp(cmd, "hosts") == 0)
+		table(res, c_hosts);
+	else if (strcmp(cmd, "providers") == 0)
+		table(res, c_prov);
+	else if (strcmp(cmd, "vs") == 0)
+		table(res, c_vs);
+	else if (strcmp(cmd, "identities") == 0)
+		table(res, c_ids);
+	else if (strcmp(cmd, "session") == 0) {
+		static const char *const c_p[] = {"id", "name", "service", NULL};
+		json_t *copy = json_deep_copy(res);
+
+		json_object_del(copy, "providers");
+		kv(copy, "");
+		json_decref(copy);
+		printf("providers:\n");
+		table(json_object_get(res, "providers"), c_p);
+	} else
+		kv(res, "");
+}
+
+static int
+done(json_t *req, int rc)
+{
+	json_decref(req);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {{"socket", required_argument, NULL, 's'},
+					     {"json", no_argument, NULL, 'j'},
+					     {"state", required_argument, NULL, 'S'},
+					     {"app", required_argument, NULL, 'A'},
+					     {"vm", required_argument, NULL, 'V'},
+					     {"user", required_argument, NULL, 'U'},
+					     {"limit", required_argument, NULL, 'L'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	const char *sock = getenv("SGCTL_SOCKET") ? getenv("SGCTL_SOCKET") : default_socket;
+	json_t *req, *ans = NULL;
+	bool as_json = false;
+	const char *cmd;
+	char cmdbuf[64], *txt, *end;
+	long limit;
+	int opt, rc;
+
+	req = json_object();
+	/* GNU getopt permutes: options may follow the command ("sessions --state x"). */
+	while ((opt = getopt_long(argc, argv, "s:jh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			sock = optarg;
+			break;
+		case 'j':
+			as_json = true;
+			break;
+		case 'S':
+			json_object_set_new(req, "state", json_string(optarg));
+			break;
+		case 'A':
+			json_object_set_new(req, "app", json_string(optarg));
+			break;
+		case 'V':
+			json_object_set_new(req, "vm", json_string(optarg));
+			break;
+		case 'U':
+			json_object_set_new(req, "user", json_string(optarg));
+			break;
+		case 'L':
+			limit = strtol(optarg, &end, 10);
+			if (*end != '\0' || limit < 1) {
+				fprintf(stderr, "sgctl: --limit: expected a positive integer\n");
+				return done(req, 2);
+			}
+			json_object_set_new(req, "limit", json_integer(limit));
+			break;
+		case 'h':
+			usage(stdout);
+			return done(req, 0);
+		default:
+			usage(stderr);
+			return done(req, 2);
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return done(req, 2);
+	}
+	json_object_set_new(req, "cmd", json_string(argv[optind++]));
+	snprintf(cmdbuf, sizeof(cmdbuf), "%s", json_string_value(json_object_get(req, "cmd")));
+	cmd = cmdbuf; /* req is freed before the answer is printed */
+	if (strcmp(cmd, "session") == 0) {
+		if (optind + 1 != argc) {
+			fprintf(stderr, "sgctl: session needs one ID\n");
+			return done(req, 2);
+		}
+		json_object_set_new(req, "id", json_string(argv[optind++]));
+	} else if (strcmp(cmd, "drain") == 0 && optind < argc) {
+		if (strcmp(argv[optind], "on") != 0 && strcmp(argv[optind], "off") != 0) {
+			fprintf(stderr, "sgctl: drain on|off\n");
+			return done(req, 2);
+		}
+		json_object_set_new(req, "on", json_boolean(strcmp(argv[optind++], "on") == 0));
+	} else if (strcmp(cmd, "identities") == 0 && optind < argc) {
+		json_object_set_new(req, "name", json_string(argv[optind++]));
+	}
+	if (optind != argc) {
+		fprintf(stderr, "sgctl: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return done(req, 2);
+	}
+	txt = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	rc = xfer(sock, txt, &ans);
+	free(txt);
+	if (rc != 0)
+		return rc;
+	if (!json_is_true(json_object_get(ans, "ok"))) {
+		fprintf(stderr, "sgctl: %s: %s\n", cmd,
+			json_string_value(json_object_get(ans, "error")) ?: "refused");
+		json_decref(ans);
+		return 1;
+	}
+	if (as_json) {
+		txt = json_dumps(json_object_get(ans, "result"), JSON_INDENT(2));
+		puts(txt ? txt : "null");
+		free(txt);
+	} else {
+		print_human(cmd, json_object_get(ans, "result"));
+	}
+	json_decref(ans);
+	return 0;
+}

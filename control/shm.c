@@ -1,0 +1,443 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The shared-memory channel to sg-dataplane (DESIGN.md section 3).
+ *
+ * The data plane creates a POSIX shm object holding struct sg_shm_hdr and
+ * the rte_rings (rte_ring_init() on the mapped memory). sg-control maps it
+ * and uses only the inline rte_ring_*_elem calls: no EAL in this process.
+ * A data-plane restart shows as a new shm object (other inode) or a new
+ * epoch in the header; sg-control then re-attaches and sends
+ * SESSION_RESYNC on every ctl->dp ring. Outgoing messages wait in a
+ * bounded per-worker list when their ring is full; nothing ever blocks.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#include "ctl.h"
+
+#define SHM_SIZE_MAX (1ull << 30)
+#define SHM_WORKERS  (SG_SHM_RINGS_MAX / 2)
+#define SHM_BURST    64
+#define SHM_CHECK_NS (100ull * 1000 * 1000)
+#define SHM_PENDING  16384 /**< per worker: messages waiting for ring space */
+
+struct shm_pending {
+	struct sg_msg *q;
+	uint32_t head;
+	uint32_t n;
+};
+
+struct sg_ctl_shm {
+	char name[SG_CTL_NAME_MAX];
+	int fd;
+	void *base;
+	size_t size;
+	dev_t dev;
+	ino_t ino;
+	struct sg_shm_hdr *hdr;
+	uint64_t epoch;
+	uint32_t n_workers;
+	struct rte_ring *rx[SHM_WORKERS];
+	struct rte_ring *tx[SHM_WORKERS];
+	uint32_t rx_seq[SHM_WORKERS];
+	bool rx_seq_valid[SHM_WORKERS];
+	uint32_t tx_seq[SHM_WORKERS];
+	struct shm_pending out[SHM_WORKERS];
+	uint64_t last_dp_hb;
+	uint64_t hb_change_ns;
+	uint64_t last_check_ns;
+	bool dp_alive;
+	bool missing_logged;
+	/* Receive burst: 16 KiB, kept off the stack; zeroed once by calloc, so no element is
+	 * ever read before the ring (or calloc) wrote it. */
+	struct sg_msg burst[SHM_BURST];
+};
+
+static void
+shm_detach(struct sg_ctl_shm *s)
+{
+	unsigned int w;
+
+	if (s->base != NULL)
+		munmap(s->base, s->size);
+	if (s->fd >= 0)
+		close(s->fd);
+	s->base = NULL;
+	s->hdr = NULL;
+	s->fd = -1;
+	s->n_workers = 0;
+	for (w = 0; w < SHM_WORKERS; w++) {
+		s->rx[w] = s->tx[w] = NULL;
+		s->rx_seq_valid[w] = false;
+		s->out[w].n = s->out[w].head = 0;
+	}
+}
+
+int
+sg_ctl_shm_open(struct sg_ctl *c, const char *name)
+{
+	struct sg_ctl_shm *s;
+
+	if (name == NULL || name[0] != '/' || strlen(name) >= sizeof(s->name) ||
+	    strchr(name + 1, '/') != NULL) {
+		syslog(LOG_ERR, "shm: name '%s' must be /NAME without other slashes",
+		       name ? name : "");
+		return -EINVAL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return -ENOMEM;
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	s->fd = -1;
+	c->shm = s;
+	return 0;
+}
+
+void
+sg_ctl_shm_close(struct sg_ctl *c)
+{
+	unsigned int w;
+
+	if (c->shm == NULL)
+		return;
+	shm_detach(c->shm);
+	for (w = 0; w < SHM_WORKERS; w++)
+		free(c->shm->out[w].q);
+	free(c->shm);
+	c->shm = NULL;
+}
+
+/* A ring at @p off must lie inside the region and look like one. */
+static struct rte_ring *
+shm_ring(struct sg_ctl_shm *s, uint64_t off, uint32_t ring_size)
+{
+	ssize_t need = rte_ring_get_memsize_elem(SG_MSG_SIZE, ring_size);
+	struct rte_ring *r;
+
+	if (need < 0 || off % 64 != 0 || off < sizeof(struct sg_shm_hdr) || off > s->size ||
+	    (uint64_t)need > s->size - off)
+		return NULL;
+	r = (struct rte_ring *)((uint8_t *)s->base + off);
+	if (r->size != ring_size || r->mask != ring_size - 1 || r->capacity > r->mask ||
+	    r->capacity == 0)
+		return NULL;
+	return r;
+}
+
+static int
+shm_validate(struct sg_ctl_shm *s, char *why, size_t whylen)
+{
+	const struct sg_shm_hdr *h = s->hdr;
+	uint32_t i;
+
+	if (h->magic != SG_SHM_MAGIC) {
+		snprintf(why, whylen, "magic %#x, expected %#x", h->magic, SG_SHM_MAGIC);
+		return -EPROTO;
+	}
+	if (h->layout != SG_SHM_LAYOUT || h->msg_version != SG_MSG_VERSION) {
+		snprintf(why, whylen, "layout %u msg version %u, expected %u/%u", h->layout,
+			 h->msg_version, SG_SHM_LAYOUT, SG_MSG_VERSION);
+		return -EPROTONOSUPPORT;
+	}
+	if (h->elem_size != SG_MSG_SIZE || h->n_rings == 0 || h->n_rings % 2 != 0 ||
+	    h->n_rings > SG_SHM_RINGS_MAX || h->ring_size < 2 || h->ring_size > (1u << 20) ||
+	    (h->ring_size & (h->ring_size - 1)) != 0) {
+		snprintf(why, whylen, "elem_size %u n_rings %u ring_size %u out of range",
+			 h->elem_size, h->n_rings, h->ring_size);
+		return -EPROTO;
+	}
+	for (i = 0; i < h->n_rings / 2; i++) {
+		s->rx[i] = shm_ring(s, h->ring_offset[SG_SHM_RING_DP2CTL(i)], h->ring_size);
+		s->tx[i] = shm_ring(s, h->ring_offset[SG_SHM_RING_CTL2DP(i)], h->ring_size);
+		if (s->rx[i] == NULL || s->tx[i] == NULL) {
+			snprintf(why, whylen, "ring of worker %u outside the region or malformed",
+				 i);
+			return -EPROTO;
+		}
+	}
+	s->n_workers = h->n_rings / 2;
+	return 0;
+}
+
+static int
+shm_attach(struct sg_ctl *c)
+{
+	struct sg_ctl_shm *s = c->shm;
+	char why[128];
+	struct stat st;
+	unsigned int w;
+	int fd, rc;
+
+	fd = shm_open(s->name, O_RDWR, 0);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || st.st_size < (off_t)sizeof(struct sg_shm_hdr) ||
+	    (uint64_t)st.st_size > SHM_SIZE_MAX) {
+		close(fd);
+		return -EAGAIN; /* the data plane may still be sizing it */
+	}
+	s->fd = fd;
+	s->size = (size_t)st.st_size;
+	s->dev = st.st_dev;
+	s->ino = st.st_ino;
+	s->base = mmap(NULL, s->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (s->base == MAP_FAILED) {
+		rc = -errno;
+		s->base = NULL;
+		shm_detach(s);
+		return rc;
+	}
+	s->hdr = s->base;
+	rc = shm_validate(s, why, sizeof(why));
+	if (rc < 0) {
+		if (!s->missing_logged)
+			syslog(LOG_ERR, "shm %s: not attached: %s", s->name, why);
+		s->missing_logged = true;
+		shm_detach(s);
+		return rc;
+	}
+	s->missing_logged = false;
+	s->epoch = s->hdr->epoch;
+	s->last_dp_hb = s->hdr->dp_heartbeat;
+	s->hb_change_ns = c->now_ns;
+	s->dp_alive = true;
+	for (w = 0; w < s->n_workers; w++) {
+		if (s->out[w].q == NULL) {
+			s->out[w].q = calloc(SHM_PENDING, sizeof(struct sg_msg));
+			if (s->out[w].q == NULL) {
+				shm_detach(s);
+				return -ENOMEM;
+			}
+		}
+	}
+	c->st.dp_attaches++;
+	syslog(LOG_INFO, "shm %s: attached, epoch %#llx, %u workers, ring size %u", s->name,
+	       (unsigned long long)s->epoch, s->n_workers, s->hdr->ring_size);
+	return 0;
+}
+
+int
+sg_ctl_shm_check(struct sg_ctl *c)
+{
+	struct sg_ctl_shm *s = c->shm;
+	struct sg_msg m;
+	struct stat st;
+	unsigned int w;
+	bool gone = false;
+	int fd;
+
+	if (s == NULL)
+		return 0;
+	if (s->last_check_ns != 0 && c->now_ns - s->last_check_ns < SHM_CHECK_NS)
+		return 0; /* attached or not: look at the name every 100 ms */
+	s->last_check_ns = c->now_ns;
+	if (s->base != NULL) {
+		fd = shm_open(s->name, O_RDONLY, 0);
+		if (fd < 0) {
+			gone = true;
+		} else {
+			if (fstat(fd, &st) < 0 || st.st_ino != s->ino || st.st_dev != s->dev)
+				gone = true;
+			close(fd);
+		}
+		if (!gone && s->hdr->epoch != s->epoch)
+			gone = true;
+		if (!gone) {
+			s->hdr->ctl_heartbeat++;
+			if (s->hdr->dp_heartbeat != s->last_dp_hb) {
+				s->last_dp_hb = s->hdr->dp_heartbeat;
+				s->hb_change_ns = c->now_ns;
+				s->dp_alive = true;
+			} else if (s->dp_alive && c->now_ns - s->hb_change_ns >
+							  (uint64_t)c->cfg->dp_dead_ms * 1000000) {
+				s->dp_alive = false;
+				syslog(LOG_WARNING, "shm %s: data-plane heartbeat stalled",
+				       s->name);
+			}
+			return 0;
+		}
+		syslog(LOG_NOTICE, "shm %s: data plane restarted or region removed", s->name);
+		shm_detach(s);
+		sg_ctl_bus_set_up(c, c->net_provider, false, NULL, NULL);
+	}
+	if (shm_attach(c) < 0)
+		return 0;
+	sg_ctl_on_dp_attach(c, s->epoch);
+	/* Ask for every held session again: the data plane re-sends SESSION_NEW. */
+	for (w = 0; w < s->n_workers; w++) {
+		memset(&m, 0, sizeof(m));
+		m.hdr.type = SG_MSG_SESSION_RESYNC;
+		sg_ctl_shm_send(c, (uint16_t)w, &m);
+		c->st.resyncs_sent++;
+	}
+	sg_ctl_shm_flush(c);
+	return 1;
+}
+
+bool
+sg_ctl_shm_attached(const struct sg_ctl *c)
+{
+	return c->shm != NULL && c->shm->base != NULL;
+}
+
+uint64_t
+sg_ctl_shm_epoch(const struct sg_ctl *c)
+{
+	return sg_ctl_shm_attached(c) ? c->shm->epoch : 0;
+}
+
+void
+sg_ctl_shm_status(const struct sg_ctl *c, uint64_t *epoch, uint32_t *workers, uint64_t *dp_hb,
+		  bool *dp_alive, uint32_t *pending)
+{
+	const struct sg_ctl_shm *s = c->shm;
+	unsigned int w;
+
+	*epoch = 0;
+	*workers = 0;
+	*dp_hb = 0;
+	*dp_alive = false;
+	*pending = 0;
+	if (!sg_ctl_shm_attached(c))
+		return;
+	*epoch = s->epoch;
+	*workers = s->n_workers;
+	*dp_hb = s->hdr->dp_heartbeat;
+	*dp_alive = s->dp_alive;
+	for (w = 0; w < s->n_workers; w++)
+		*pending += s->out[w].n;
+}
+
+static void
+shm_count_invalid(struct sg_ctl *c, int rc)
+{
+	switch (rc) {
+	case -EMSGSIZE:
+		c->st.invalid[SG_CTL_INV_SIZE]++;
+		break;
+	case -EPROTONOSUPPORT:
+		c->st.invalid[SG_CTL_INV_VERSION]++;
+		break;
+	case -EBADMSG:
+		c->st.invalid[SG_CTL_INV_TYPE]++;
+		break;
+	default:
+		c->st.invalid[SG_CTL_INV_FIELD]++;
+		break;
+	}
+}
+
+unsigned int
+sg_ctl_shm_poll(struct sg_ctl *c, unsigned int budget)
+{
+	struct sg_ctl_shm *s = c->shm;
+	unsigned int w, i, n, idle, done = 0;
+	int rc;
+
+	if (!sg_ctl_shm_attached(c))
+		return 0;
+	/* Bursts round robin over the workers until empty or the budget is spent. */
+	for (w = 0, idle = 0; idle < s->n_workers && done < budget; w = (w + 1) % s->n_workers) {
+		/* Back-pressure: while this worker does not read our answers, stop reading
+		 * its questions (its own ring fills and it counts), never drop answers. */
+		if (s->out[w].n > SHM_PENDING / 2) {
+			idle++;
+			continue;
+		}
+		n = rte_ring_sc_dequeue_burst_elem(s->rx[w], s->burst, SG_MSG_SIZE,
+						   RTE_MIN((unsigned int)SHM_BURST, budget - done),
+						   NULL);
+		idle = n == 0 ? idle + 1 : 0;
+		for (i = 0; i < n; i++) {
+			const struct sg_msg *m = &s->burst[i];
+
+			rc = sg_msg_check(m, sizeof(*m));
+			if (rc < 0) {
+				shm_count_invalid(c, rc);
+				continue;
+			}
+			if (m->hdr.type != SG_MSG_SESSION_NEW &&
+			    m->hdr.type != SG_MSG_SESSION_CLOSED &&
+			    m->hdr.type != SG_MSG_VS_STATS) {
+				c->st.invalid[SG_CTL_INV_DIRECTION]++;
+				continue;
+			}
+			if (m->hdr.worker != w) {
+				c->st.invalid[SG_CTL_INV_FIELD]++;
+				continue;
+			}
+			if (s->rx_seq_valid[w] && m->hdr.seq != s->rx_seq[w])
+				c->st.seq_gaps += (uint32_t)(m->hdr.seq - s->rx_seq[w]);
+			s->rx_seq[w] = m->hdr.seq + 1;
+			s->rx_seq_valid[w] = true;
+			c->st.msgs_in[m->hdr.type]++;
+			sg_ctl_csm_on_msg(c, m);
+		}
+		done += n;
+	}
+	return done;
+}
+
+void
+sg_ctl_shm_send(struct sg_ctl *c, uint16_t worker, struct sg_msg *m)
+{
+	struct sg_ctl_shm *s = c->shm;
+	struct shm_pending *p;
+
+	if (!sg_ctl_shm_attached(c) || worker >= s->n_workers) {
+		/* Nobody to tell: the data plane re-sends held sessions on attach. */
+		c->st.out_dropped++;
+		return;
+	}
+	p = &s->out[worker];
+	if (p->n == SHM_PENDING) {
+		c->st.out_dropped++;
+		return;
+	}
+	m->hdr.version = SG_MSG_VERSION;
+	m->hdr.len = (uint16_t)(sizeof(m->hdr) + sg_msg_body_size(m->hdr.type));
+	m->hdr.worker = worker;
+	p->q[(p->head + p->n) % SHM_PENDING] = *m;
+	p->n++;
+}
+
+void
+sg_ctl_shm_flush(struct sg_ctl *c)
+{
+	struct sg_ctl_shm *s = c->shm;
+	struct shm_pending *p;
+	unsigned int w, n, k, i;
+
+	if (!sg_ctl_shm_attached(c))
+		return;
+	for (w = 0; w < s->n_workers; w++) {
+		p = &s->out[w];
+		while (p->n > 0) {
+			/* contiguous run from head */
+			k = RTE_MIN(p->n, SHM_PENDING - p->head);
+			for (i = 0; i < k; i++)
+				p->q[p->head + i].hdr.seq = s->tx_seq[w] + i;
+			n = rte_ring_sp_enqueue_burst_elem(s->tx[w], &p->q[p->head], SG_MSG_SIZE, k,
+							   NULL);
+			for (i = 0; i < n; i++)
+				c->st.msgs_out[p->q[p->head + i].hdr.type]++;
+			s->tx_seq[w] += n;
+			p->head = (p->head + n) % SHM_PENDING;
+			p->n -= n;
+			if (n < k) {
+				c->st.ring_full++;
+				break;
+			}
+		}
+	}
+}

@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * VM selection and lifecycle as the control path sees it:
+ *
+ *  - user affinity: a session whose L7 key names a user goes to that user's
+ *    VM (identity relations user -> VM);
+ *  - otherwise the pool policy: the running VM with the fewest sessions
+ *    under the pool's cap; else a VM already starting with room; else start
+ *    a stopped one through its host agent (VM-manager provider on the bus);
+ *  - idle stop: a running VM with no session (installed, ready or waiting)
+ *    for the pool's idle_stop_ms is stopped (scale to zero).
+ *
+ * VM states come only from the agents (SG_CTL_EV_VM_STATE on the bus).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "ctl.h"
+
+static bool
+vm_has_room(const struct sg_ctl *c, const struct sg_ctl_vm *vm)
+{
+	return vm->n_sessions + vm->n_reserved < c->cfg->pools[vm->cfg->pool].session_cap;
+}
+
+static void
+vm_assign(struct sg_ctl_vm *vm, struct sg_ctl_cs *cs)
+{
+	cs->vm = vm;
+	vm->n_sessions++;
+}
+
+static void
+vm_wait(struct sg_ctl *c, struct sg_ctl_vm *vm, struct sg_ctl_cs *cs)
+{
+	cs->vm = vm;
+	vm->n_reserved++;
+	TAILQ_INSERT_TAIL(&vm->waiters, cs, q);
+	sg_ctl_cs_engage(cs, vm->host->provider_id);
+	sg_ctl_cs_set_state(c, cs, SG_CTL_CS_WAITING);
+}
+
+static int
+vm_request(struct sg_ctl *c, struct sg_ctl_vm *vm, uint32_t op)
+{
+	struct sg_ctl_req r = {.op = op, .requester = vm->cfg->pool, .vm = vm};
+	int rc;
+
+	rc = sg_ctl_bus_request(c, vm->host->provider, &r);
+	if (rc < 0) {
+		syslog(LOG_WARNING, "vm %s: cannot ask host %s to %s it: %s", vm->cfg->name,
+		       vm->host->cfg->name, op == SG_CTL_REQ_VM_START ? "start" : "stop",
+		       rc == -ENOTCONN ? "no agent connected" : "request queue full");
+		return rc;
+	}
+	return 0;
+}
+
+static int
+vm_start(struct sg_ctl *c, struct sg_ctl_vm *vm)
+{
+	if (vm_request(c, vm, SG_CTL_REQ_VM_START) < 0)
+		return -ENOTCONN;
+	vm->state = SG_CTL_VM_STARTING;
+	vm->starts++;
+	c->st.vm_starts++;
+	syslog(LOG_INFO, "vm %s (%#llx): starting on host %s", vm->cfg->name,
+	       (unsigned long long)vm->id, vm->host->cfg->name);
+	return 0;
+}
+
+/* Place @p cs on @p vm whatever its state: 1 placed, 0 waiting, <0 not now. */
+static int
+vm_place_on(struct sg_ctl *c, struct sg_ctl_vm *vm, struct sg_ctl_cs *cs)
+{
+	if (!vm_has_room(c, vm))
+		return -ENOSPC;
+	switch (vm->state) {
+	case SG_CTL_VM_RUNNING:
+		vm_assign(vm, cs);
+		return 1;
+	case SG_CTL_VM_STARTING:
+		vm_wait(c, vm, cs);
+		return 0;
+	case SG_CTL_VM_STOPPED:
+		if (vm_start(c, vm) < 0)
+			return -ENOTCONN;
+		vm_wait(c, vm, cs);
+		return 0;
+	default: /* unknown, stopping, failed */
+		return -EAGAIN;
+	}
+}
+
+int
+sg_ctl_vm_place(struct sg_ctl *c, struct sg_ctl_cs *cs)
+{
+	const struct sg_ctl_pool *pool = &c->pools[cs->app->cfg->pool];
+	struct sg_ctl_vm *vm, *best = NULL;
+	unsigned int i;
+
+	if (cs->user[0] != '\0') {
+		vm = sg_ctl_user_vm(c, cs->user);
+		if (vm != NULL)
+			return vm_place_on(c, vm, cs);
+	}
+	for (i = 0; i < pool->n_vms; i++) {
+		vm = pool->vms[i];
+		if (vm->state == SG_CTL_VM_RUNNING && vm_has_room(c, vm) &&
+		    (best == NULL ||
+		     vm->n_sessions + vm->n_reserved < best->n_sessions + best->n_reserved))
+			best = vm;
+	}
+	if (best != NULL) {
+		vm_assign(best, cs);
+		return 1;
+	}
+	for (i = 0; i < pool->n_vms; i++) {
+		vm = pool->vms[i];
+		if (vm->state == SG_CTL_VM_STARTING && vm_has_room(c, vm)) {
+			vm_wait(c, vm, cs);
+			return 0;
+		}
+	}
+	for (i = 0; i < pool->n_vms; i++) {
+		vm = pool->vms[i];
+		if (vm->state == SG_CTL_VM_STOPPED && vm_start(c, vm) == 0) {
+			vm_wait(c, vm, cs);
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+void
+sg_ctl_vm_on_state(struct sg_ctl *c, struct sg_ctl_vm *vm, unsigned int state, const char *why)
+{
+	unsigned int old = vm->state;
+	struct sg_ctl_cs *cs;
+
+	if (state >= SG_CTL_VM_STATE_MAX)
+		return;
+	/* A start is in flight: "stopped" from an inventory report is not news. */
+	if (old == SG_CTL_VM_STARTING && state == SG_CTL_VM_STOPPED && !TAILQ_EMPTY(&vm->waiters))
+		return;
+	vm->state = (uint8_t)state;
+	if (old != state)
+		syslog(LOG_INFO, "vm %s (%#llx): %s -> %s%s%s", vm->cfg->name,
+		       (unsigned long long)vm->id, sg_ctl_vm_state_name(old),
+		       sg_ctl_vm_state_name(state), why ? ": " : "", why ? why : "");
+	switch (state) {
+	case SG_CTL_VM_RUNNING:
+		vm->stop_requested = false;
+		if (old != SG_CTL_VM_RUNNING)
+			vm->idle_since_ns = c->now_ns;
+		/* Waiters already hold their place in the execution queue. */
+		while ((cs = TAILQ_FIRST(&vm->waiters)) != NULL) {
+			TAILQ_REMOVE(&vm->waiters, cs, q);
+			vm->n_reserved--;
+			vm->n_sessions++;
+			sg_ctl_cs_install(c, cs);
+		}
+		break;
+	case SG_CTL_VM_FAILED:
+		vm->failures++;
+		c->st.vm_start_failures++;
+		while ((cs = TAILQ_FIRST(&vm->waiters)) != NULL)
+			sg_ctl_cs_reject(c, cs, SG_MSG_REASON_VM_FAILED);
+		break;
+	case SG_CTL_VM_STOPPED:
+		vm->stop_requested = false;
+		/* Its start was lost with an agent connection: ask again. */
+		if (!TAILQ_EMPTY(&vm->waiters) && vm_start(c, vm) < 0)
+			syslog(LOG_WARNING, "vm %s: %u sessions wait for it, no agent to start it",
+			       vm->cfg->name, vm->n_reserved);
+		if (vm->n_sessions > 0)
+			syslog(LOG_WARNING, "vm %s stopped with %u sessions installed",
+			       vm->cfg->name, vm->n_sessions);
+		break;
+	default:
+		break;
+	}
+	c->dispatch_pools |= 1ull << vm->cfg->pool;
+}
+
+void
+sg_ctl_vm_host_lost(struct sg_ctl *c, struct sg_ctl_host *host)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->cfg->n_vms; i++) {
+		if (c->vms[i].host != host)
+			continue;
+		/* Waiters keep waiting (deadline): the agent may come back. */
+		c->vms[i].state = SG_CTL_VM_UNKNOWN;
+	}
+}
+
+void
+sg_ctl_vm_idle_check(struct sg_ctl *c)
+{
+	struct sg_ctl_vm *vm;
+	uint32_t idle_ms;
+	unsigned int i;
+
+	for (i = 0; i < c->cfg->n_vms; i++) {
+		vm = &c->vms[i];
+		idle_ms = c->cfg->pools[vm->cfg->pool].idle_stop_ms;
+		if (idle_ms == 0 || vm->state != SG_CTL_VM_RUNNING || vm->stop_requested ||
+		    vm->n_sessions > 0 || vm->n_reserved > 0 ||
+		    c->now_ns - vm->idle_since_ns < (uint64_t)idle_ms * 1000000)
+			continue;
+		if (vm_request(c, vm, SG_CTL_REQ_VM_STOP) < 0)
+			continue;
+		vm->stop_requested = true;
+		vm->state = SG_CTL_VM_STOPPING;
+		vm->stops++;
+		c->st.vm_stops++;
+		syslog(LOG_INFO, "vm %s (%#llx): idle for %u ms, stopping", vm->cfg->name,
+		       (unsigned long long)vm->id, idle_ms);
+	}
+}

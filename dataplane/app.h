@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * sg-dataplane program state (main.c, port.c, reload.c, telemetry.c).
+ * Internal to the program: workers see only struct sg_dp_worker and the
+ * published struct sg_dp_tables.
+ */
+#ifndef SG_DP_APP_H
+#define SG_DP_APP_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_log.h>
+#include <rte_mempool.h>
+#include <rte_rcu_qsbr.h>
+
+#include "sg_cfg.h"
+#include "sg_dp.h"
+
+extern int sg_dp_logtype;
+#define SG_DP_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_##level, sg_dp_logtype, "sg-dataplane: " fmt "\n", ##__VA_ARGS__)
+
+/** Ring size of each worker's hand-off ring (NAT returns from other workers). */
+#define SG_DP_HANDOFF_RING 4096
+/** Flow expiry: one slice of each worker's table every SG_DP_EXPIRE_US ... */
+#define SG_DP_EXPIRE_US 1000
+/** ... so that a whole pass over the table takes about this long. */
+#define SG_DP_EXPIRE_PASS_S 10
+/** Main lcore housekeeping period (neighbour solicitation, reload requests). */
+#define SG_DP_HOUSEKEEPING_US 20000
+
+struct sg_dp_app;
+
+/** Per-worker launch context: one per worker lcore. */
+struct sg_dp_worker_ctx {
+	struct sg_dp_app *app;
+	struct sg_dp_worker *worker;
+	unsigned int id;    /**< worker index = rx/tx queue index */
+	unsigned int lcore; /**< EAL lcore id */
+} __rte_cache_aligned;
+
+struct sg_dp_app {
+	const char *config_path;
+	struct sg_cfg *cfg;	     /**< configuration in service */
+	struct sg_dp_tables *tables; /**< published to workers (atomic pointer) */
+	struct sg_dp_neigh *neigh;
+	struct rte_mempool *pool;
+	struct rte_rcu_qsbr *qsbr;
+
+	unsigned int n_ports;
+	uint16_t port_id[SG_DP_PORTS_MAX]; /**< config port index -> DPDK port id */
+	struct sg_dp_port_info port_info[SG_DP_PORTS_MAX];
+
+	unsigned int n_workers;
+	struct sg_dp_worker_ctx wctx[SG_DP_WORKERS_MAX];
+	struct rte_ring *handoff[SG_DP_WORKERS_MAX];
+	/**
+	 * Packets the main lcore originates (neighbour solicitations), sent by
+	 * worker 0 on its own queues (mbuf->port = config port index): ports
+	 * have exactly one queue pair per worker, none for the main lcore.
+	 */
+	struct rte_ring *ctl_tx;
+	uint64_t ctl_tx_ring_full;  /**< written by the main lcore only */
+	uint64_t ctl_tx_queue_full; /**< written by worker 0 only */
+
+	/* control: reload, telemetry readers (never taken by workers) */
+	pthread_mutex_t ctl_lock;
+	uint64_t generation; /**< tables published so far */
+	uint64_t reloads_ok;
+	uint64_t reloads_failed;
+	char last_error[512];
+
+	volatile bool quit;
+	volatile bool reload_requested;
+};
+
+/* port.c */
+int sg_dp_ports_setup(struct sg_dp_app *app);
+void sg_dp_ports_stop(struct sg_dp_app *app);
+
+/* reload.c */
+int sg_dp_tables_publish_initial(struct sg_dp_app *app);
+int sg_dp_reload(struct sg_dp_app *app, char *msg, size_t msglen);
+
+/* telemetry.c */
+int sg_dp_telemetry_register(struct sg_dp_app *app);
+
+#endif /* SG_DP_APP_H */

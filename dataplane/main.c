@@ -1,0 +1,453 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sg-dataplane: the DPDK poll-mode front end of sessiongate.
+ *
+ * One main lcore (housekeeping: neighbour solicitation, reload, telemetry
+ * runs in DPDK's telemetry thread) and N worker lcores, each running to
+ * completion on its own rx/tx queue of every port: rx burst -> process ->
+ * tx burst, with a quiescent-state report after each round so that the main
+ * lcore can retire old tables (RCU).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+
+#include "app.h"
+
+RTE_LOG_REGISTER_DEFAULT(sg_dp_logtype, INFO);
+
+static struct sg_dp_app g_app;
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		g_app.reload_requested = true;
+	else
+		g_app.quit = true;
+}
+
+static void
+usage(const char *prog)
+{
+	fprintf(stderr,
+		"usage: %s -c CONFIG.yaml [--check] [--ready-file FILE]\n"
+		"  -c, --config FILE   appliance configuration (doc/configuration.md)\n"
+		"      --check         validate the configuration and exit\n"
+		"      --ready-file F  write F once every port and worker is up\n"
+		"Signals: SIGHUP reloads the configuration, SIGINT/SIGTERM stop.\n",
+		prog);
+}
+
+/** True when the device string names a DPDK virtual device. */
+static bool
+is_vdev(const char *device)
+{
+	return strncmp(device, "net_", 4) == 0;
+}
+
+static bool
+eal_args_have(const struct sg_cfg_appliance *a, const char *opt)
+{
+	size_t n = strlen(opt);
+
+	for (unsigned int i = 0; i < a->n_eal_args; i++)
+		if (strncmp(a->eal_args[i], opt, n) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * EAL arguments from the appliance section: lcores (main + workers), memory,
+ * file prefix, one --vdev per virtual port, then the operator's extra
+ * arguments. The operator's -l/--lcores wins over the computed list.
+ */
+#define EAL_ARGV_MAX (16 + SG_CFG_PORTS_MAX * 2 + SG_CFG_EAL_ARGS_MAX)
+static int
+build_eal_argv(const struct sg_cfg *cfg, const char *prog, char **argv, char bufs[][64])
+{
+	const struct sg_cfg_appliance *a = &cfg->appliance;
+	bool all_vdev = true;
+	int argc = 0;
+	int b = 0;
+
+	argv[argc++] = (char *)(uintptr_t)prog;
+	if (!eal_args_have(a, "-l") && !eal_args_have(a, "--lcores") && !eal_args_have(a, "-c")) {
+		snprintf(bufs[b], 64, "0-%u", a->workers);
+		argv[argc++] = "-l";
+		argv[argc++] = bufs[b++];
+	}
+	argv[argc++] = "--file-prefix";
+	argv[argc++] = (char *)(uintptr_t)(a->file_prefix[0] ? a->file_prefix : "sessiongate");
+	if (a->no_huge)
+		argv[argc++] = "--no-huge";
+	if (a->memory_mb) {
+		snprintf(bufs[b], 64, "%u", a->memory_mb);
+		argv[argc++] = "-m";
+		argv[argc++] = bufs[b++];
+	}
+	for (unsigned int i = 0; i < a->n_ports; i++) {
+		if (!is_vdev(a->ports[i].device)) {
+			all_vdev = false;
+			continue;
+		}
+		argv[argc++] = "--vdev";
+		argv[argc++] = (char *)(uintptr_t)a->ports[i].device;
+	}
+	if (all_vdev && !eal_args_have(a, "--no-pci") && !eal_args_have(a, "-a"))
+		argv[argc++] = "--no-pci";
+	for (unsigned int i = 0; i < a->n_eal_args; i++)
+		argv[argc++] = (char *)(uintptr_t)a->eal_args[i];
+	argv[argc] = NULL;
+	return argc;
+}
+
+/* Worker 0: append the main lcore's packets to its output queues. */
+static void
+ctl_tx_take(struct sg_dp_app *app, struct sg_dp_txq *txq)
+{
+	struct rte_mbuf *m = NULL;
+
+	while (rte_ring_dequeue(app->ctl_tx, (void **)&m) == 0) {
+		uint16_t p = m->port;
+
+		if (p >= app->n_ports || txq->n[p] >= SG_DP_TXQ_MAX) {
+			rte_pktmbuf_free(m);
+			app->ctl_tx_queue_full++;
+			continue;
+		}
+		txq->pkts[p][txq->n[p]++] = m;
+	}
+}
+
+static int
+worker_main(void *arg)
+{
+	struct sg_dp_worker_ctx *ctx = arg;
+	struct sg_dp_app *app = ctx->app;
+	struct sg_dp_worker *w = ctx->worker;
+	const uint16_t q = ctx->id;
+	struct rte_mbuf *pkts[SG_DP_BURST];
+	struct sg_dp_txq *txq;
+	const uint64_t expire_every = rte_get_tsc_hz() / 1000000 * SG_DP_EXPIRE_US;
+	const uint32_t slices = SG_DP_EXPIRE_PASS_S * (1000000 / SG_DP_EXPIRE_US);
+	const unsigned int expire_budget =
+		RTE_MAX(64u, app->cfg->appliance.flow_table_size / slices + 1);
+	uint64_t last_expire = 0;
+
+	txq = rte_zmalloc_socket("sg_txq", sizeof(*txq), RTE_CACHE_LINE_SIZE, rte_socket_id());
+	if (txq == NULL) {
+		SG_DP_LOG(ERR, "worker %u: cannot allocate its output queue", ctx->id);
+		app->quit = true;
+		return -ENOMEM;
+	}
+	rte_rcu_qsbr_thread_register(app->qsbr, ctx->id);
+	rte_rcu_qsbr_thread_online(app->qsbr, ctx->id);
+	SG_DP_LOG(INFO, "worker %u running on lcore %u", ctx->id, ctx->lcore);
+
+	while (!app->quit) {
+		const struct sg_dp_tables *t = __atomic_load_n(&app->tables, __ATOMIC_ACQUIRE);
+		uint64_t now = rte_rdtsc();
+
+		for (unsigned int p = 0; p < app->n_ports; p++) {
+			uint16_t n = rte_eth_rx_burst(app->port_id[p], q, pkts, SG_DP_BURST);
+
+			if (n == 0)
+				continue;
+			sg_dp_worker_process(w, t, p, pkts, n, txq, now);
+		}
+		sg_dp_worker_handoff_drain(w, t, txq, now);
+		if (q == 0 && unlikely(!rte_ring_empty(app->ctl_tx)))
+			ctl_tx_take(app, txq);
+
+		for (unsigned int p = 0; p < app->n_ports; p++) {
+			uint16_t n = txq->n[p];
+			uint16_t sent;
+
+			if (n == 0)
+				continue;
+			sent = rte_eth_tx_burst(app->port_id[p], q, txq->pkts[p], n);
+			sg_dp_worker_count_tx(w, p, txq->pkts[p], sent, n - sent);
+			if (unlikely(sent < n))
+				rte_pktmbuf_free_bulk(&txq->pkts[p][sent], n - sent);
+			txq->n[p] = 0;
+		}
+		/*
+		 * Expiry is paced by time, busy or idle: a slice of the table
+		 * every SG_DP_EXPIRE_US, so a full pass takes about
+		 * SG_DP_EXPIRE_PASS_S whatever the table size, and an idle poll
+		 * never pays a burst of cache misses before the next rx.
+		 */
+		if (now - last_expire >= expire_every) {
+			sg_dp_worker_expire(w, t, now, expire_budget);
+			last_expire = now;
+		}
+		rte_rcu_qsbr_quiescent(app->qsbr, ctx->id);
+	}
+	rte_rcu_qsbr_thread_offline(app->qsbr, ctx->id);
+	rte_rcu_qsbr_thread_unregister(app->qsbr, ctx->id);
+	rte_free(txq);
+	return 0;
+}
+
+/* Main lcore: neighbour solicitation for next hops the workers asked for. */
+static void
+housekeeping(struct sg_dp_app *app)
+{
+	struct rte_mbuf *out[SG_DP_BURST];
+	uint16_t out_port[SG_DP_BURST];
+	unsigned int n;
+
+	pthread_mutex_lock(&app->ctl_lock);
+	n = sg_dp_neigh_solicit(app->neigh, app->tables, app->pool, rte_rdtsc(), out, out_port,
+				SG_DP_BURST);
+	pthread_mutex_unlock(&app->ctl_lock);
+	for (unsigned int i = 0; i < n; i++) {
+		out[i]->port = out_port[i];
+		if (rte_ring_enqueue(app->ctl_tx, out[i]) != 0) {
+			rte_pktmbuf_free(out[i]);
+			app->ctl_tx_ring_full++;
+		}
+	}
+}
+
+static int
+create_workers(struct sg_dp_app *app)
+{
+	const struct sg_cfg_appliance *a = &app->cfg->appliance;
+	unsigned int lcore, i = 0;
+	size_t qsz;
+
+	if (rte_lcore_count() < 2) {
+		SG_DP_LOG(ERR, "need at least 2 lcores (main + 1 worker), EAL gave %u",
+			  rte_lcore_count());
+		return -EINVAL;
+	}
+	app->n_workers = rte_lcore_count() - 1;
+	if (app->n_workers > SG_DP_WORKERS_MAX)
+		app->n_workers = SG_DP_WORKERS_MAX;
+	if (app->n_workers != a->workers)
+		SG_DP_LOG(NOTICE,
+			  "appliance.workers is %u but EAL lcores give %u workers: using %u",
+			  a->workers, app->n_workers, app->n_workers);
+
+	qsz = rte_rcu_qsbr_get_memsize(app->n_workers);
+	app->qsbr = rte_zmalloc("sg_qsbr", qsz, RTE_CACHE_LINE_SIZE);
+	if (app->qsbr == NULL || rte_rcu_qsbr_init(app->qsbr, app->n_workers) != 0) {
+		SG_DP_LOG(ERR, "cannot set up RCU for %u workers", app->n_workers);
+		return -ENOMEM;
+	}
+	app->neigh = sg_dp_neigh_create(4096, rte_socket_id());
+	if (app->neigh == NULL) {
+		SG_DP_LOG(ERR, "cannot allocate the neighbour table");
+		return -ENOMEM;
+	}
+	for (i = 0; i < app->n_workers; i++) {
+		char name[RTE_RING_NAMESIZE];
+
+		snprintf(name, sizeof(name), "sg_handoff_%u", i);
+		app->handoff[i] =
+			rte_ring_create(name, SG_DP_HANDOFF_RING, rte_socket_id(), RING_F_SC_DEQ);
+		if (app->handoff[i] == NULL) {
+			SG_DP_LOG(ERR, "cannot create hand-off ring %u: %s", i,
+				  rte_strerror(rte_errno));
+			return -ENOMEM;
+		}
+	}
+
+	app->ctl_tx =
+		rte_ring_create("sg_ctl_tx", 256, rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (app->ctl_tx == NULL) {
+		SG_DP_LOG(ERR, "cannot create the main lcore's tx ring: %s",
+			  rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+
+	i = 0;
+	RTE_LCORE_FOREACH_WORKER (lcore) {
+		struct sg_dp_worker_conf wc;
+
+		if (i == app->n_workers)
+			break;
+		memset(&wc, 0, sizeof(wc));
+		wc.id = i;
+		wc.n_workers = app->n_workers;
+		wc.socket = (int)rte_lcore_to_socket_id(lcore);
+		wc.flow_entries = a->flow_table_size;
+		wc.neigh = app->neigh;
+		memcpy(wc.ports, app->port_info, sizeof(wc.ports));
+		memcpy(wc.handoff, app->handoff, app->n_workers * sizeof(struct rte_ring *));
+		app->wctx[i].app = app;
+		app->wctx[i].id = i;
+		app->wctx[i].lcore = lcore;
+		app->wctx[i].worker = sg_dp_worker_create(&wc);
+		if (app->wctx[i].worker == NULL) {
+			SG_DP_LOG(ERR, "cannot create worker %u (flow table of %u entries)", i,
+				  wc.flow_entries);
+			return -ENOMEM;
+		}
+		i++;
+	}
+	return 0;
+}
+
+static void
+write_ready_file(const char *path)
+{
+	FILE *f;
+
+	if (path == NULL)
+		return;
+	f = fopen(path, "w");
+	if (f == NULL) {
+		SG_DP_LOG(WARNING, "cannot write ready file %s: %s", path, strerror(errno));
+		return;
+	}
+	fprintf(f, "%d\n", (int)getpid());
+	fclose(f);
+}
+
+static void
+cleanup(struct sg_dp_app *app)
+{
+	sg_dp_ports_stop(app);
+	for (unsigned int i = 0; i < app->n_workers; i++) {
+		sg_dp_worker_free(app->wctx[i].worker);
+		rte_ring_free(app->handoff[i]);
+	}
+	if (app->ctl_tx != NULL) {
+		struct rte_mbuf *m = NULL;
+
+		while (rte_ring_dequeue(app->ctl_tx, (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(app->ctl_tx);
+	}
+	sg_dp_tables_free(app->tables);
+	sg_dp_neigh_free(app->neigh);
+	rte_free(app->qsbr);
+	rte_mempool_free(app->pool);
+	sg_cfg_free(app->cfg);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"check", no_argument, NULL, 'k'},
+		{"ready-file", required_argument, NULL, 'r'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct sg_dp_app *app = &g_app;
+	const char *ready_file = NULL;
+	struct sg_cfg_error cerr;
+	char *eal_argv[EAL_ARGV_MAX + 1];
+	char eal_bufs[4][64];
+	bool check_only = false;
+	unsigned int lcore;
+	int eal_argc, opt, rc;
+
+	while ((opt = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			app->config_path = optarg;
+			break;
+		case 'k':
+			check_only = true;
+			break;
+		case 'r':
+			ready_file = optarg;
+			break;
+		case 'h':
+			usage(argv[0]);
+			return 0;
+		default:
+			usage(argv[0]);
+			return 2;
+		}
+	}
+	if (app->config_path == NULL || optind != argc) {
+		usage(argv[0]);
+		return 2;
+	}
+
+	rc = sg_cfg_load_file(app->config_path, &app->cfg, &cerr);
+	if (rc != 0) {
+		char msg[768];
+
+		fprintf(stderr, "sg-dataplane: %s\n", sg_cfg_error_format(&cerr, msg, sizeof(msg)));
+		return 1;
+	}
+	if (check_only) {
+		printf("%s: ok\n", app->config_path);
+		sg_cfg_free(app->cfg);
+		return 0;
+	}
+
+	eal_argc = build_eal_argv(app->cfg, argv[0], eal_argv, eal_bufs);
+	if (rte_eal_init(eal_argc, eal_argv) < 0) {
+		fprintf(stderr, "sg-dataplane: EAL initialisation failed: %s\n",
+			rte_strerror(rte_errno));
+		sg_cfg_free(app->cfg);
+		return 1;
+	}
+	pthread_mutex_init(&app->ctl_lock, NULL);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
+
+	app->pool = rte_pktmbuf_pool_create("sg_mbufs", app->cfg->appliance.mbufs, 256, 0,
+					    RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+	if (app->pool == NULL) {
+		SG_DP_LOG(ERR, "cannot create a pool of %u mbufs: %s (raise appliance.memory_mb)",
+			  app->cfg->appliance.mbufs, rte_strerror(rte_errno));
+		rc = 1;
+		goto out;
+	}
+	app->n_workers = rte_lcore_count() - 1;
+	if (sg_dp_ports_setup(app) != 0 || create_workers(app) != 0 ||
+	    sg_dp_tables_publish_initial(app) != 0 || sg_dp_telemetry_register(app) != 0) {
+		rc = 1;
+		goto out;
+	}
+
+	for (unsigned int i = 0; i < app->n_workers; i++)
+		rte_eal_remote_launch(worker_main, &app->wctx[i], app->wctx[i].lcore);
+	SG_DP_LOG(NOTICE, "ready: %u ports, %u workers, config %s", app->n_ports, app->n_workers,
+		  app->config_path);
+	write_ready_file(ready_file);
+
+	while (!app->quit) {
+		if (app->reload_requested) {
+			char msg[512];
+
+			app->reload_requested = false;
+			sg_dp_reload(app, msg, sizeof(msg));
+		}
+		housekeeping(app);
+		rte_delay_us_sleep(SG_DP_HOUSEKEEPING_US);
+	}
+	SG_DP_LOG(NOTICE, "stopping");
+	rc = 0;
+	RTE_LCORE_FOREACH_WORKER (lcore) {
+		if (rte_eal_wait_lcore(lcore) < 0)
+			rc = 1;
+	}
+out:
+	if (ready_file != NULL)
+		unlink(ready_file);
+	cleanup(app);
+	rte_eal_cleanup();
+	return rc;
+}

@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * sessiongate data plane core: the packet-processing library behind
+ * sg-dataplane.
+ *
+ * Split of work:
+ *  - The library (this header; the dataplane/ sources except the program's
+ *    own files) turns a validated struct sg_cfg into immutable forwarding
+ *    tables (struct sg_dp_tables) and processes bursts of packets on a
+ *    worker (struct sg_dp_worker). It never calls rte_eal_init, never
+ *    configures ports and never logs per packet.
+ *  - The program (dataplane/main.c, port.c, telemetry.c, reload.c) starts
+ *    EAL, sets up ports and queues, launches one worker per lcore, publishes
+ *    new tables with RCU (workers report quiescent states after each burst),
+ *    transmits what the workers emit, and exposes counters through DPDK
+ *    telemetry.
+ *
+ * Threading: a struct sg_dp_worker is owned by exactly one lcore. Tables are
+ * read-only after sg_dp_tables_build() and shared by all workers. The
+ * neighbour table is shared: workers learn and read MACs lock-free, the main
+ * lcore solicits unresolved next hops.
+ *
+ * Every packet given to sg_dp_worker_process() leaves through exactly one
+ * door: appended to an output queue (transmit), handed to another worker's
+ * hand-off ring, used up by the data plane itself (ARP replies and neighbour
+ * advertisements it learned from: counted SG_DP_EV_CONSUMED), or freed with
+ * one drop counter incremented. Per worker, once every queued packet was
+ * accounted with sg_dp_worker_count_tx() (an untransmitted one counts as
+ * drop_tx_full):  rx + handoff_in == tx + drops + handoff_out + consumed.
+ */
+#ifndef SG_DP_H
+#define SG_DP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "sg_cfg.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SG_DP_BURST	   32
+#define SG_DP_PORTS_MAX	   SG_CFG_PORTS_MAX
+#define SG_DP_WORKERS_MAX  SG_CFG_WORKERS_MAX
+#define SG_DP_VS_SLOTS	   SG_CFG_VS_MAX /**< counter slots for virtual services */
+#define SG_DP_MEMBER_SLOTS 4096		 /**< counter slots for pool members (all pools) */
+/** Output queue depth per port: a burst may grow (ARP replies, hand-offs in). */
+#define SG_DP_TXQ_MAX (SG_DP_BURST * 4)
+
+/**
+ * Drop and event counters. Every drop has exactly one reason. Names (for
+ * telemetry) come from sg_dp_cnt_name().
+ */
+enum sg_dp_cnt {
+	/* parse: malformed or unsupported input */
+	SG_DP_DROP_TRUNC_L2,   /**< shorter than Ethernet (+VLAN) header */
+	SG_DP_DROP_VLAN,       /**< more than one VLAN tag, or unexpected tag */
+	SG_DP_DROP_ETHERTYPE,  /**< not IPv4, IPv6 or ARP */
+	SG_DP_DROP_TRUNC_L3,   /**< shorter than the IP header */
+	SG_DP_DROP_IP_VERSION, /**< version field wrong for the ethertype */
+	SG_DP_DROP_IP_IHL,     /**< IHL < 5 or beyond the packet */
+	SG_DP_DROP_IP_LEN,     /**< total/payload length inconsistent with the frame */
+	SG_DP_DROP_IP_CSUM,    /**< bad IPv4 header checksum */
+	SG_DP_DROP_IP_TTL,     /**< TTL/hop limit would reach 0 */
+	SG_DP_DROP_IP_FRAG,    /**< fragment to a VIP (policy: drop, counted) */
+	SG_DP_DROP_IP_OPTIONS, /**< IPv4 options / IPv6 ext headers not allowed here */
+	SG_DP_DROP_IP_SRC,     /**< martian source (multicast, broadcast, own address) */
+	SG_DP_DROP_TRUNC_L4,   /**< shorter than the TCP/UDP/ICMP header */
+	SG_DP_DROP_TCP_FLAGS,  /**< invalid TCP flag combination, bad data offset */
+	SG_DP_DROP_L4_PROTO,   /**< protocol not served by this VIP */
+	SG_DP_DROP_ARP_BAD,    /**< malformed ARP */
+	SG_DP_DROP_ND_BAD,     /**< malformed ICMPv6 ND */
+	SG_DP_DROP_ICMP_BAD,   /**< malformed or unanswered ICMP */
+	/* policy */
+	SG_DP_DROP_NOT_LOCAL,	 /**< not for a VIP, NAT address or own address */
+	SG_DP_DROP_NO_VS,	 /**< VIP known, port/proto not served */
+	SG_DP_DROP_NO_MEMBER,	 /**< pool has no member with weight > 0 */
+	SG_DP_DROP_NO_FLOW,	 /**< TCP non-SYN for an unknown flow (NAT) or NAT return miss */
+	SG_DP_DROP_FLOW_FULL,	 /**< flow table full and nothing evictable */
+	SG_DP_DROP_VS_LIMIT,	 /**< VS max_flows reached */
+	SG_DP_DROP_NAT_PORTS,	 /**< no free NAT source port */
+	SG_DP_DROP_NEIGH_MISS,	 /**< next hop MAC unknown (solicitation requested) */
+	SG_DP_DROP_NO_ROUTE,	 /**< no port reaches the destination */
+	SG_DP_DROP_MTU,		 /**< encapsulated packet exceeds the egress MTU */
+	SG_DP_DROP_HEADROOM,	 /**< mbuf lacks headroom for encapsulation */
+	SG_DP_DROP_HANDOFF_FULL, /**< hand-off ring to the owning worker full */
+	SG_DP_DROP_TX_FULL,	 /**< output queue full */
+	SG_DP_DROP_VS_MODE,	 /**< VS mode not served by this library (brokered, redirect) */
+	/* events (not drops) */
+	SG_DP_EV_FLOW_NEW,     /**< flows created */
+	SG_DP_EV_FLOW_EXPIRED, /**< flows removed by idle timeout */
+	SG_DP_EV_FLOW_CLOSED,  /**< flows removed after FIN/RST */
+	SG_DP_EV_FLOW_EVICTED, /**< flows evicted to make room */
+	SG_DP_EV_ARP_REPLY,    /**< ARP replies sent */
+	SG_DP_EV_ND_REPLY,     /**< neighbour advertisements sent */
+	SG_DP_EV_ICMP_REPLY,   /**< echo replies sent */
+	SG_DP_EV_NEIGH_LEARN,  /**< neighbour entries learned/refreshed */
+	SG_DP_EV_HANDOFF_OUT,  /**< packets handed to another worker */
+	SG_DP_EV_HANDOFF_IN,   /**< packets received from another worker */
+	SG_DP_EV_CONSUMED,     /**< packets used up by the data plane (ARP replies, NAs learned) */
+	SG_DP_EV_ICMP_TOOBIG,  /**< DSR packet over the MTU answered with frag-needed / PTB */
+	SG_DP_CNT_MAX
+};
+
+/** Counters below this one are drops (each freed one packet). */
+#define SG_DP_DROP_END SG_DP_EV_FLOW_NEW
+
+/** Name of a counter for telemetry ("drop_ip_ihl", "flow_new", ...). */
+const char *sg_dp_cnt_name(enum sg_dp_cnt c);
+
+struct sg_dp_port_stats {
+	uint64_t rx_pkts, rx_bytes;
+	uint64_t tx_pkts, tx_bytes;
+	uint64_t drops; /**< every drop of a packet received on this port */
+};
+
+struct sg_dp_obj_stats {
+	uint64_t pkts, bytes;
+	uint64_t flows;	       /**< flows created */
+	uint64_t active_flows; /**< signed deltas summed across workers */
+};
+
+/** Per-worker statistics (cache aligned, written by one lcore, summed on read). */
+struct sg_dp_stats {
+	uint64_t cnt[SG_DP_CNT_MAX];
+	struct sg_dp_port_stats port[SG_DP_PORTS_MAX];
+	struct sg_dp_obj_stats vs[SG_DP_VS_SLOTS];
+	struct sg_dp_obj_stats member[SG_DP_MEMBER_SLOTS];
+} __rte_cache_aligned;
+
+/** What a worker needs to know about one port (filled by the program). */
+struct sg_dp_port_info {
+	bool present;
+	struct rte_ether_addr mac;
+};
+
+/**
+ * Immutable forwarding tables built from a configuration: own addresses
+ * per port, VIP and NAT address sets, virtual services with their
+ * scheduler state (Maglev lookup tables), pools and members with stable
+ * counter slots, routes (connected prefixes and gateways per port).
+ * Opaque to the program.
+ */
+struct sg_dp_tables;
+
+/**
+ * Build tables from @p cfg (off the worker path: allocates, may take
+ * milliseconds for Maglev). @p prev (may be NULL) is the table set in
+ * service: counter slots of VSs and members with the same names are kept,
+ * so counters survive a reload.
+ *
+ * @return 0, -EINVAL (with @p err: e.g. more members than counter slots),
+ *   -ENOMEM.
+ */
+int sg_dp_tables_build(const struct sg_cfg *cfg, const struct sg_dp_tables *prev,
+		       const struct sg_dp_port_info ports[SG_DP_PORTS_MAX],
+		       struct sg_dp_tables **out, char *err, size_t errlen);
+void sg_dp_tables_free(struct sg_dp_tables *t);
+
+/** Name of the VS / member that owns counter slot @p slot in @p t, or NULL if unused. */
+const char *sg_dp_tables_vs_name(const struct sg_dp_tables *t, unsigned int slot);
+const char *sg_dp_tables_member_name(const struct sg_dp_tables *t, unsigned int slot,
+				     const char **pool);
+
+/**
+ * Neighbour table (ARP / ND) shared by all workers and the main lcore.
+ * Lock-free: entries are a fixed open-addressed array; a MAC is stored
+ * with a single atomic 64-bit write.
+ */
+struct sg_dp_neigh;
+struct sg_dp_neigh *sg_dp_neigh_create(unsigned int entries, int socket);
+void sg_dp_neigh_free(struct sg_dp_neigh *n);
+/**
+ * Main lcore: build ARP requests / neighbour solicitations (from @p pool)
+ * for next hops that workers asked for and that are unresolved or stale,
+ * at most @p max; return them per port in @p out / @p n_out.
+ */
+unsigned int sg_dp_neigh_solicit(struct sg_dp_neigh *n, const struct sg_dp_tables *t,
+				 struct rte_mempool *pool, uint64_t now_tsc, struct rte_mbuf **out,
+				 uint16_t *out_port, unsigned int max);
+
+/** Everything a worker is given at creation. */
+struct sg_dp_worker_conf {
+	unsigned int id; /**< 0..n_workers-1 */
+	unsigned int n_workers;
+	int socket;
+	uint32_t flow_entries; /**< flow table capacity of this worker */
+	struct sg_dp_neigh *neigh;
+	struct sg_dp_port_info ports[SG_DP_PORTS_MAX];
+	/**
+	 * Hand-off rings, one per worker (index = worker id), multi-producer
+	 * single-consumer. A NAT return packet whose NAT port belongs to
+	 * another worker's slice is enqueued to that worker's ring.
+	 */
+	struct rte_ring *handoff[SG_DP_WORKERS_MAX];
+};
+
+/** Output of one processing call: packets to transmit per port. */
+struct sg_dp_txq {
+	struct rte_mbuf *pkts[SG_DP_PORTS_MAX][SG_DP_TXQ_MAX];
+	uint16_t n[SG_DP_PORTS_MAX];
+};
+
+struct sg_dp_worker;
+
+struct sg_dp_worker *sg_dp_worker_create(const struct sg_dp_worker_conf *conf);
+void sg_dp_worker_free(struct sg_dp_worker *w);
+
+/**
+ * Process a burst received on @p port. Packets go to @p out (the caller
+ * transmits out->pkts[p][0..n) on its tx queue of port p and frees what
+ * the port did not take, counting SG_DP_DROP_TX_FULL via
+ * sg_dp_worker_count_tx()), to a hand-off ring, or are freed and counted.
+ * @p t must be a table set built by sg_dp_tables_build() (not NULL); the
+ * mbufs' port field is set to @p port (hand-off keeps the receiving port).
+ * No allocation, no locks, no logging.
+ */
+void sg_dp_worker_process(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port,
+			  struct rte_mbuf **pkts, uint16_t n, struct sg_dp_txq *out,
+			  uint64_t now_tsc);
+
+/** Drain this worker's hand-off ring (packets other workers passed to it). */
+void sg_dp_worker_handoff_drain(struct sg_dp_worker *w, const struct sg_dp_tables *t,
+				struct sg_dp_txq *out, uint64_t now_tsc);
+
+/**
+ * Expire idle flows: examine at most @p budget entries (call from the
+ * worker loop when a poll found nothing, and at least every few ms).
+ */
+void sg_dp_worker_expire(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint64_t now_tsc,
+			 unsigned int budget);
+
+/**
+ * Account transmitted / untransmitted packets of @p port after tx burst.
+ * Call once per port after the last tx attempt of a processing round, with
+ * @p sent = the queue array given to rte_eth_tx_burst (out->pkts[port]):
+ * entries [0, n_sent) may already be freed by the PMD and are not read;
+ * entries [n_sent, n_sent + n_dropped) are still the caller's (free them
+ * after this call) and their lengths are taken off the transmitted bytes.
+ * @p sent may be NULL when n_dropped is 0.
+ */
+void sg_dp_worker_count_tx(struct sg_dp_worker *w, uint16_t port, struct rte_mbuf **sent,
+			   uint16_t n_sent, uint16_t n_dropped);
+
+/** The worker's statistics (read by the main lcore; values are monotonic). */
+const struct sg_dp_stats *sg_dp_worker_stats(const struct sg_dp_worker *w);
+
+/** Current number of flows in this worker's table. */
+uint32_t sg_dp_worker_flow_count(const struct sg_dp_worker *w);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SG_DP_H */

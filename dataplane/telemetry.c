@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Counters through DPDK telemetry (read with dpdk-telemetry.py or sgctl):
+ *
+ *   /sg/info            configuration, generation, reload results
+ *   /sg/stats           every drop reason and event, summed over workers
+ *   /sg/ports           per port rx/tx packets and bytes, drops
+ *   /sg/vs              per virtual service packets, bytes, flows
+ *   /sg/members[,POOL]  per pool member (optionally one pool)
+ *   /sg/flows           flow-table occupancy per worker
+ *   /sg/reload          reload the configuration file now
+ *
+ * Callbacks run in DPDK's telemetry thread. Worker counters are read
+ * without synchronisation (each is a monotonic 64-bit value written by one
+ * lcore); names come from the tables in service, read under ctl_lock so a
+ * concurrent reload cannot free them underneath. Keys are names with every
+ * character other than letters, digits, '_' and '/' replaced by '_' (what
+ * DPDK telemetry accepts); each entry carries the real "name".
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_telemetry.h>
+
+#include "app.h"
+
+/* Telemetry callbacks get no user pointer: one data plane per process. */
+static struct sg_dp_app *tel_app;
+
+static struct sg_dp_stats *
+stats_sum(const struct sg_dp_app *app)
+{
+	struct sg_dp_stats *sum = calloc(1, sizeof(*sum));
+
+	if (sum == NULL)
+		return NULL;
+	for (unsigned int w = 0; w < app->n_workers; w++) {
+		const struct sg_dp_stats *s = sg_dp_worker_stats(app->wctx[w].worker);
+
+		for (unsigned int i = 0; i < SG_DP_CNT_MAX; i++)
+			sum->cnt[i] += s->cnt[i];
+		for (unsigned int p = 0; p < SG_DP_PORTS_MAX; p++) {
+			sum->port[p].rx_pkts += s->port[p].rx_pkts;
+			sum->port[p].rx_bytes += s->port[p].rx_bytes;
+			sum->port[p].tx_pkts += s->port[p].tx_pkts;
+			sum->port[p].tx_bytes += s->port[p].tx_bytes;
+			sum->port[p].drops += s->port[p].drops;
+		}
+		for (unsigned int v = 0; v < SG_DP_VS_SLOTS; v++) {
+			sum->vs[v].pkts += s->vs[v].pkts;
+			sum->vs[v].bytes += s->vs[v].bytes;
+			sum->vs[v].flows += s->vs[v].flows;
+			sum->vs[v].active_flows += s->vs[v].active_flows;
+		}
+		for (unsigned int m = 0; m < SG_DP_MEMBER_SLOTS; m++) {
+			sum->member[m].pkts += s->member[m].pkts;
+			sum->member[m].bytes += s->member[m].bytes;
+			sum->member[m].flows += s->member[m].flows;
+			sum->member[m].active_flows += s->member[m].active_flows;
+		}
+	}
+	return sum;
+}
+
+/*
+ * Telemetry accepts dict keys of letters, digits, '_' and '/' only: keys
+ * are names with every other character replaced by '_'; the entry carries
+ * the real name.
+ */
+static void
+tel_key(char *key, size_t len, const char *a, const char *b)
+{
+	size_t i;
+
+	snprintf(key, len, "%s%s%s", a, b ? "/" : "", b ? b : "");
+	for (i = 0; key[i] != '\0'; i++) {
+		char c = key[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '/'))
+			key[i] = '_';
+	}
+}
+
+static void
+obj_dict(struct rte_tel_data *d, const char *name, const struct sg_dp_obj_stats *o)
+{
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "name", name);
+	rte_tel_data_add_dict_u64(d, "pkts", o->pkts);
+	rte_tel_data_add_dict_u64(d, "bytes", o->bytes);
+	rte_tel_data_add_dict_u64(d, "flows", o->flows);
+	rte_tel_data_add_dict_u64(d, "active_flows", o->active_flows);
+}
+
+static int
+tel_info(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
+{
+	struct sg_dp_app *app = tel_app;
+
+	rte_tel_data_start_dict(d);
+	pthread_mutex_lock(&app->ctl_lock);
+	rte_tel_data_add_dict_string(d, "config", app->config_path);
+	rte_tel_data_add_dict_u64(d, "generation", app->generation);
+	rte_tel_data_add_dict_u64(d, "reloads_ok", app->reloads_ok);
+	rte_tel_data_add_dict_u64(d, "reloads_failed", app->reloads_failed);
+	rte_tel_data_add_dict_string(d, "last_error", app->last_error);
+	rte_tel_data_add_dict_u64(d, "workers", app->n_workers);
+	rte_tel_data_add_dict_u64(d, "ports", app->n_ports);
+	rte_tel_data_add_dict_u64(d, "virtual_services", app->cfg->n_vs);
+	rte_tel_data_add_dict_u64(d, "ctl_tx_ring_full", app->ctl_tx_ring_full);
+	rte_tel_data_add_dict_u64(d, "ctl_tx_queue_full", app->ctl_tx_queue_full);
+	pthread_mutex_unlock(&app->ctl_lock);
+	return 0;
+}
+
+static int
+tel_stats(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
+{
+	struct sg_dp_stats *sum = stats_sum(tel_app);
+
+	if (sum == NULL)
+		return -ENOMEM;
+	rte_tel_data_start_dict(d);
+	for (unsigned int i = 0; i < SG_DP_CNT_MAX; i++)
+		rte_tel_data_add_dict_u64(d, sg_dp_cnt_name(i), sum->cnt[i]);
+	free(sum);
+	return 0;
+}
+
+static int
+tel_ports(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
+{
+	struct sg_dp_app *app = tel_app;
+	struct sg_dp_stats *sum = stats_sum(app);
+
+	if (sum == NULL)
+		return -ENOMEM;
+	rte_tel_data_start_dict(d);
+	pthread_mutex_lock(&app->ctl_lock);
+	for (unsigned int p = 0; p < app->n_ports; p++) {
+		struct rte_tel_data *c = rte_tel_data_alloc();
+
+		if (c == NULL)
+			break;
+		rte_tel_data_start_dict(c);
+		rte_tel_data_add_dict_u64(c, "dpdk_port", app->port_id[p]);
+		rte_tel_data_add_dict_u64(c, "rx_pkts", sum->port[p].rx_pkts);
+		rte_tel_data_add_dict_u64(c, "rx_bytes", sum->port[p].rx_bytes);
+		rte_tel_data_add_dict_u64(c, "tx_pkts", sum->port[p].tx_pkts);
+		rte_tel_data_add_dict_u64(c, "tx_bytes", sum->port[p].tx_bytes);
+		rte_tel_data_add_dict_u64(c, "drops", sum->port[p].drops);
+		char key[RTE_TEL_MAX_STRING_LEN];
+
+		rte_tel_data_add_dict_string(c, "name", app->cfg->appliance.ports[p].name);
+		tel_key(key, sizeof(key), app->cfg->appliance.ports[p].name, NULL);
+		rte_tel_data_add_dict_container(d, key, c, 0);
+	}
+	pthread_mutex_unlock(&app->ctl_lock);
+	free(sum);
+	return 0;
+}
+
+static int
+tel_vs(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
+{
+	struct sg_dp_app *app = tel_app;
+	struct sg_dp_stats *sum = stats_sum(app);
+
+	if (sum == NULL)
+		return -ENOMEM;
+	rte_tel_data_start_dict(d);
+	pthread_mutex_lock(&app->ctl_lock);
+	for (unsigned int v = 0; v < SG_DP_VS_SLOTS; v++) {
+		const char *name = sg_dp_tables_vs_name(app->tables, v);
+		struct rte_tel_data *c;
+
+		char key[RTE_TEL_MAX_STRING_LEN];
+
+		if (name == NULL || (c = rte_tel_data_alloc()) == NULL)
+			continue;
+		obj_dict(c, name, &sum->vs[v]);
+		tel_key(key, sizeof(key), name, NULL);
+		rte_tel_data_add_dict_container(d, key, c, 0);
+	}
+	pthread_mutex_unlock(&app->ctl_lock);
+	free(sum);
+	return 0;
+}
+
+/* Telemetry dicts hold at most RTE_TEL_MAX_DICT_ENTRIES: filter by pool when given. */
+static int
+tel_members(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+{
+	struct sg_dp_app *app = tel_app;
+	struct sg_dp_stats *sum = stats_sum(app);
+	unsigned int listed = 0;
+
+	if (sum == NULL)
+		return -ENOMEM;
+	rte_tel_data_start_dict(d);
+	pthread_mutex_lock(&app->ctl_lock);
+	for (unsigned int m = 0; m < SG_DP_MEMBER_SLOTS && listed < RTE_TEL_MAX_DICT_ENTRIES; m++) {
+		const char *pool = NULL;
+		const char *name = sg_dp_tables_member_name(app->tables, m, &pool);
+		struct rte_tel_data *c;
+		char key[RTE_TEL_MAX_STRING_LEN];
+
+		if (name == NULL)
+			continue;
+		if (params != NULL && params[0] != '\0' &&
+		    (pool == NULL || strcmp(pool, params) != 0))
+			continue;
+		c = rte_tel_data_alloc();
+		if (c == NULL)
+			break;
+		obj_dict(c, name, &sum->member[m]);
+		rte_tel_data_add_dict_string(c, "pool", pool ? pool : "");
+		tel_key(key, sizeof(key), pool ? pool : "_", name);
+		rte_tel_data_add_dict_container(d, key, c, 0);
+		listed++;
+	}
+	pthread_mutex_unlock(&app->ctl_lock);
+	free(sum);
+	return 0;
+}
+
+static int
+tel_flows(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
+{
+	struct sg_dp_app *app = tel_app;
+	uint64_t total = 0;
+
+	rte_tel_data_start_dict(d);
+	for (unsigned int w = 0; w < app->n_workers; w++) {
+		char key[32];
+		uint32_t n = sg_dp_worker_flow_count(app->wctx[w].worker);
+
+		snprintf(key, sizeof(key), "worker%u", w);
+		rte_tel_data_add_dict_u64(d, key, n);
+		total += n;
+	}
+	rte_tel_data_add_dict_u64(d, "total", total);
+	return 0;
+}
+
+static int
+tel_reload(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
+{
+	char msg[512];
+	char shortmsg[RTE_TEL_MAX_STRING_LEN];
+	int rc = sg_dp_reload(tel_app, msg, sizeof(msg));
+
+	/* Telemetry strings are bounded; the full message is in the log and /sg/info. */
+	memcpy(shortmsg, msg, sizeof(shortmsg) - 1);
+	shortmsg[sizeof(shortmsg) - 1] = '\0';
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "result", rc == 0 ? "ok" : "error");
+	rte_tel_data_add_dict_string(d, "message", shortmsg);
+	return 0;
+}
+
+int
+sg_dp_telemetry_register(struct sg_dp_app *app)
+{
+	static const struct {
+		const char *cmd;
+		telemetry_cb fn;
+		const char *help;
+	} cmds[] = {
+		{"/sg/info", tel_info, "Configuration, generation and reload results."},
+		{"/sg/stats", tel_stats, "Drop reasons and events summed over workers."},
+		{"/sg/ports", tel_ports, "Per-port packets, bytes and drops."},
+		{"/sg/vs", tel_vs, "Per virtual service packets, bytes and flows."},
+		{"/sg/members", tel_members, "Per pool member counters. Parameter: pool name."},
+		{"/sg/flows", tel_flows, "Flow-table occupancy per worker."},
+		{"/sg/reload", tel_reload, "Reload the configuration file (atomic)."},
+	};
+
+	tel_app = app;
+	for (unsigned int i = 0; i < RTE_DIM(cmds); i++) {
+		int rc = rte_telemetry_register_cmd(cmds[i].cmd, cmds[i].fn, cmds[i].help);
+
+		if (rc != 0) {
+			SG_DP_LOG(ERR, "cannot register telemetry command %s: %s", cmds[i].cmd,
+				  strerror(-rc));
+			return rc;
+		}
+	}
+	return 0;
+}

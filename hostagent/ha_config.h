@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sg-hostagent configuration: its own YAML file, read with the project's
+ * bounded YAML reader (config/sg_cfg_doc.h). doc/hostagent.md lists every key.
+ */
+#ifndef SG_HA_CONFIG_H
+#define SG_HA_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sg_cfg.h"
+#include "sessiongate/sg_agent_proto.h"
+
+#define SG_HA_VMS_MAX  256
+#define SG_HA_PATH_MAX 256
+
+struct sg_ha_vm_cfg {
+	char name[SG_CFG_NAME_MAX];
+	uint8_t uuid[16];
+	bool has_uuid;
+	struct sg_cfg_addr addr;	    /**< service address; family 0 = learn from libvirt */
+	uint16_t port;			    /**< service port */
+	bool probe;			    /**< TCP connect probe before "running" */
+	char template_path[SG_HA_PATH_MAX]; /**< domain XML template; "" = must be defined */
+	char disk[SG_HA_PATH_MAX];	    /**< substituted for @DISK@ in the template */
+	struct sg_cfg_addr vip;		    /**< DSR VIP delivered to this VM; family 0 = none */
+	uint16_t vip_port;		    /**< default: port */
+	uint8_t proto;			    /**< 6 or 17 */
+	uint32_t ifindex;		    /**< resolved from "device" at load; 0 = route */
+	char device[SG_CFG_NAME_MAX];	    /**< redirect decapsulated packets to this device */
+};
+
+struct sg_ha_config {
+	char path[SG_HA_PATH_MAX];
+	char host[SG_AGENT_NAME_MAX];
+	/* libvirt */
+	char uri[SG_HA_PATH_MAX];
+	uint32_t keepalive_interval_s;
+	uint32_t keepalive_count;
+	uint32_t reconnect_min_ms;
+	uint32_t reconnect_max_ms;
+	uint32_t resync_ms;
+	uint32_t boot_delay_ms; /**< applied only with a test:// URI */
+	uint32_t start_timeout_ms;
+	uint32_t stop_timeout_ms;
+	uint32_t probe_timeout_ms;
+	/* control */
+	struct sg_cfg_addr control_addr;
+	uint16_t control_port;
+	uint8_t key[SG_AGENT_KEY_MAX];
+	size_t keylen;
+	uint32_t ping_ms;
+	uint32_t peer_timeout_ms;
+	uint32_t queue_max;
+	/* admin */
+	char admin_socket[108];
+	bool test_hooks;
+	/* datapath */
+	bool dp_enabled;
+	char uplink[SG_CFG_NAME_MAX];
+	struct sg_cfg_addr host4;
+	struct sg_cfg_addr host6;
+	uint16_t gue_port;
+	char pin_dir[SG_HA_PATH_MAX];
+	/* inventory */
+	struct sg_ha_vm_cfg vms[SG_HA_VMS_MAX];
+	unsigned int n_vms;
+};
+
+/**
+ * Load and validate @p path into @p cfg (caller-allocated, large).
+ * @return 0, or -errno with @p err filled ("file:line:col: key: message").
+ */
+int sg_ha_config_load(const char *path, struct sg_ha_config *cfg, struct sg_cfg_error *err);
+
+/** As sg_ha_config_load() from a buffer (tests); key_file paths are still read. */
+int sg_ha_config_parse(const char *buf, size_t len, const char *name, struct sg_ha_config *cfg,
+		       struct sg_cfg_error *err);
+
+#endif /* SG_HA_CONFIG_H */

@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Host agent <-> control path protocol (sg-hostagent <-> sg-control).
+ *
+ * One long-lived TCP connection, opened by the agent. Every message is a
+ * 16-byte header followed by a payload of TLV attributes; all integers are
+ * big-endian. The whole message (header + payload) is at most
+ * SG_AGENT_MSG_MAX bytes: a peer that announces more, a bad magic, a bad
+ * version or a garbled attribute closes that connection (and only it).
+ *
+ * Header:
+ *   u16 magic   SG_AGENT_MAGIC
+ *   u8  version SG_AGENT_VERSION
+ *   u8  type    enum sg_agent_msg_type
+ *   u32 length  payload bytes after the header
+ *   u32 seq     request id; answers (RESULT) echo the request's seq
+ *   u32 flags   0 (reserved, must be 0)
+ *
+ * Attribute: u16 type, u16 length (value bytes), value. Attributes not
+ * known to the receiver are skipped (forward compatibility within a
+ * version); a known attribute with a wrong length, or a duplicate, is an
+ * error.
+ *
+ * Authentication (pre-shared key K, HMAC-SHA256), before anything else:
+ *   agent   -> HELLO     {HOST, NONCE=Na}
+ *   control -> CHALLENGE {NONCE=Nc, MAC=HMAC(K, "sg-ctl\0" | Na | Nc | HOST)}
+ *   agent   -> AUTH      {MAC=HMAC(K, "sg-agent\0" | Nc | Na | HOST)}
+ *   control -> AUTH_OK   {} or ERROR then close
+ * Both sides prove the key; a wrong MAC closes the connection. No other
+ * message is accepted before AUTH_OK. doc/hostagent.md is the reference.
+ */
+#ifndef SG_AGENT_PROTO_H
+#define SG_AGENT_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SG_AGENT_MAGIC		  0x5347u /**< "SG" */
+#define SG_AGENT_VERSION	  1u
+#define SG_AGENT_HDR_LEN	  16u
+#define SG_AGENT_MSG_MAX	  4096u /**< header + payload */
+#define SG_AGENT_NAME_MAX	  64u	/**< VM and host names incl. NUL */
+#define SG_AGENT_TEXT_MAX	  256u	/**< error texts incl. NUL */
+#define SG_AGENT_NONCE_LEN	  32u
+#define SG_AGENT_MAC_LEN	  32u /**< HMAC-SHA256 */
+#define SG_AGENT_KEY_MIN	  16u /**< bytes of pre-shared key, at least */
+#define SG_AGENT_KEY_MAX	  256u
+#define SG_AGENT_COUNTERS_MAX	  32u /**< COUNTER attributes in one message */
+#define SG_AGENT_COUNTER_NAME_MAX 32u
+
+/** Message types. Direction: A = agent -> control, C = control -> agent. */
+enum sg_agent_msg_type {
+	SG_AGENT_MSG_HELLO = 1,		 /**< A: HOST, NONCE */
+	SG_AGENT_MSG_CHALLENGE = 2,	 /**< C: NONCE, MAC */
+	SG_AGENT_MSG_AUTH = 3,		 /**< A: MAC */
+	SG_AGENT_MSG_AUTH_OK = 4,	 /**< C: - */
+	SG_AGENT_MSG_ERROR = 5,		 /**< both: STATUS, TEXT; sender then closes */
+	SG_AGENT_MSG_PING = 6,		 /**< both: - ; answered by PONG with the same seq */
+	SG_AGENT_MSG_PONG = 7,		 /**< both: - */
+	SG_AGENT_MSG_ENSURE_RUNNING = 8, /**< C: VM_NAME */
+	SG_AGENT_MSG_STOP = 9,		 /**< C: VM_NAME, [DEADLINE_MS] */
+	SG_AGENT_MSG_STATUS = 10,	 /**< C: VM_NAME */
+	SG_AGENT_MSG_RESULT = 11,	 /**< A: STATUS, [TEXT], [VM_STATE...] answer to seq */
+	SG_AGENT_MSG_VM_STATE = 12,	 /**< A: VM_NAME, VM_UUID, VM_STATE, [ADDR, PORT] */
+	SG_AGENT_MSG_SYNC = 13,		 /**< A: GENERATION, COUNT: end of a full inventory */
+	SG_AGENT_MSG_FLOW_ADD = 14,	 /**< C: VIP, VIP_PORT, PROTO, ADDR, PORT */
+	SG_AGENT_MSG_FLOW_DEL = 15,	 /**< C: VIP, VIP_PORT, PROTO */
+	SG_AGENT_MSG_COUNTERS = 16,	 /**< C: - (request); A: COUNTER... in the RESULT */
+	SG_AGENT_MSG_TYPE_MAX = 16,
+};
+
+/** Attribute types. */
+enum sg_agent_attr {
+	SG_AGENT_ATTR_HOST = 1,		/**< string, 1..63 bytes, no NUL */
+	SG_AGENT_ATTR_NONCE = 2,	/**< 32 bytes */
+	SG_AGENT_ATTR_MAC = 3,		/**< 32 bytes */
+	SG_AGENT_ATTR_STATUS = 4,	/**< u16 enum sg_agent_status */
+	SG_AGENT_ATTR_TEXT = 5,		/**< string, 0..255 bytes */
+	SG_AGENT_ATTR_VM_NAME = 6,	/**< string, 1..63 bytes */
+	SG_AGENT_ATTR_VM_UUID = 7,	/**< 16 bytes */
+	SG_AGENT_ATTR_VM_STATE = 8,	/**< u8 enum sg_agent_vm_state */
+	SG_AGENT_ATTR_ADDR = 9,		/**< u8 family (4/6) + 4 or 16 bytes: VM address */
+	SG_AGENT_ATTR_PORT = 10,	/**< u16: VM service port */
+	SG_AGENT_ATTR_DEADLINE_MS = 11, /**< u32 */
+	SG_AGENT_ATTR_VIP = 12,		/**< as ADDR */
+	SG_AGENT_ATTR_VIP_PORT = 13,	/**< u16 */
+	SG_AGENT_ATTR_PROTO = 14,	/**< u8: 6 TCP, 17 UDP */
+	SG_AGENT_ATTR_GENERATION = 15,	/**< u64 */
+	SG_AGENT_ATTR_COUNT = 16,	/**< u32 */
+	SG_AGENT_ATTR_COUNTER = 17,	/**< u64 value + name (1..31 bytes); repeatable */
+	SG_AGENT_ATTR_MAX = 17,
+};
+
+/** Outcome of a command (RESULT.STATUS, ERROR.STATUS). */
+enum sg_agent_status {
+	SG_AGENT_OK = 0,
+	SG_AGENT_E_NO_SUCH_VM = 1,  /**< not in the agent's inventory, nor in libvirt */
+	SG_AGENT_E_LIBVIRT = 2,	    /**< libvirt refused; TEXT has libvirt's message */
+	SG_AGENT_E_TIMEOUT = 3,	    /**< deadline passed */
+	SG_AGENT_E_BAD_REQUEST = 4, /**< missing/invalid attribute, unknown type */
+	SG_AGENT_E_AUTH = 5,	    /**< authentication failed */
+	SG_AGENT_E_UNAVAILABLE = 6, /**< libvirt not connected right now; retry */
+	SG_AGENT_E_FULL = 7,	    /**< a table is full (flows) */
+	SG_AGENT_E_INTERNAL = 8,
+	SG_AGENT_STATUS_MAX = 8,
+};
+
+/** VM state as the control path sees it. */
+enum sg_agent_vm_state {
+	SG_AGENT_VM_UNKNOWN = 0,   /**< libvirt not reachable, or not yet read */
+	SG_AGENT_VM_UNDEFINED = 1, /**< in the inventory, not defined in libvirt (template) */
+	SG_AGENT_VM_SHUTOFF = 2,
+	SG_AGENT_VM_BOOTING = 3,  /**< libvirt: running; service not yet ready */
+	SG_AGENT_VM_RUNNING = 4,  /**< running AND service address known/ready: usable */
+	SG_AGENT_VM_STOPPING = 5, /**< shutdown requested */
+	SG_AGENT_VM_PAUSED = 6,
+	SG_AGENT_VM_CRASHED = 7,
+	SG_AGENT_VM_STATE_MAX = 7,
+};
+
+/** An address in a message. family 0 = absent. */
+struct sg_agent_addr {
+	uint8_t family;	   /**< AF_INET or AF_INET6 (host values), 0 = none */
+	uint8_t bytes[16]; /**< network order; 4 used for AF_INET */
+};
+
+struct sg_agent_counter {
+	char name[SG_AGENT_COUNTER_NAME_MAX];
+	uint64_t value;
+};
+
+/** Presence bits of struct sg_agent_msg fields (1u << enum sg_agent_attr). */
+#define SG_AGENT_HAS(m, attr) (((m)->present >> (attr)) & 1u)
+
+/** A decoded message: header fields plus every known attribute. */
+struct sg_agent_msg {
+	uint8_t type;
+	uint32_t seq;
+	uint32_t present; /**< bit per enum sg_agent_attr */
+	char host[SG_AGENT_NAME_MAX];
+	uint8_t nonce[SG_AGENT_NONCE_LEN];
+	uint8_t mac[SG_AGENT_MAC_LEN];
+	uint16_t status;
+	char text[SG_AGENT_TEXT_MAX];
+	char vm_name[SG_AGENT_NAME_MAX];
+	uint8_t vm_uuid[16];
+	uint8_t vm_state;
+	struct sg_agent_addr addr;
+	uint16_t port;
+	uint32_t deadline_ms;
+	struct sg_agent_addr vip;
+	uint16_t vip_port;
+	uint8_t proto;
+	uint64_t generation;
+	uint32_t count;
+	struct sg_agent_counter counters[SG_AGENT_COUNTERS_MAX];
+	unsigned int n_counters;
+};
+
+/** Initialise @p m as an empty message of @p type with @p seq. */
+void sg_agent_msg_init(struct sg_agent_msg *m, uint8_t type, uint32_t seq);
+
+/** Set a string attribute (HOST, TEXT, VM_NAME); truncates to the bound. */
+void sg_agent_msg_set_str(struct sg_agent_msg *m, enum sg_agent_attr attr, const char *s);
+
+/**
+ * Encode @p m into @p buf (header + attributes present).
+ * @return bytes written, or -EMSGSIZE when over @p len or SG_AGENT_MSG_MAX,
+ *   -EINVAL for a bad field (unknown type, bad string).
+ */
+int sg_agent_msg_encode(const struct sg_agent_msg *m, uint8_t *buf, size_t len);
+
+/**
+ * Look at the first bytes of a stream.
+ * @return 0 when fewer than SG_AGENT_HDR_LEN bytes are there, the total
+ *   length of the first message (> 0) once the header is there, or
+ *   -EPROTO (bad magic/version/flags) / -EMSGSIZE (over SG_AGENT_MSG_MAX).
+ */
+int sg_agent_msg_peek(const uint8_t *buf, size_t len);
+
+/**
+ * Decode exactly one whole message of @p len bytes.
+ * @return 0, or -EPROTO (garbled), -EMSGSIZE, -EINVAL (bad attribute).
+ */
+int sg_agent_msg_decode(const uint8_t *buf, size_t len, struct sg_agent_msg *m);
+
+/** Names for logs and docs ("ENSURE_RUNNING", "RUNNING", "no such VM"). */
+const char *sg_agent_msg_type_name(unsigned int type);
+const char *sg_agent_vm_state_name(unsigned int state);
+const char *sg_agent_status_name(unsigned int status);
+
+/**
+ * The MACs of the handshake. @p role_ctl: true = MAC sent by control
+ * (label "sg-ctl"), false = by the agent (label "sg-agent").
+ * @return 0 or -EINVAL (key length out of bounds) / -EIO (libcrypto).
+ */
+int sg_agent_auth_mac(const uint8_t *key, size_t keylen, bool role_ctl,
+		      const uint8_t na[SG_AGENT_NONCE_LEN], const uint8_t nc[SG_AGENT_NONCE_LEN],
+		      const char *host, uint8_t out[SG_AGENT_MAC_LEN]);
+
+/** Constant-time compare of a received MAC with the expected one. */
+bool sg_agent_auth_verify(const uint8_t a[SG_AGENT_MAC_LEN], const uint8_t b[SG_AGENT_MAC_LEN]);
+
+/** Fill @p nonce from the system's random source. @return 0 or -EIO. */
+int sg_agent_auth_nonce(uint8_t nonce[SG_AGENT_NONCE_LEN]);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SG_AGENT_PROTO_H */

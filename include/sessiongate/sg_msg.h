@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Messages between sg-dataplane and sg-control over the shared-memory
+ * rings (DESIGN.md section 3), and the layout of the region that holds the
+ * rings.
+ *
+ * Every message is one fixed-size ring element of SG_MSG_SIZE bytes: a
+ * struct sg_msg_hdr followed by the body of its type. A message never
+ * carries a pointer. The receiver treats every element as hostile:
+ * sg_msg_check() validates version, type, length and every field with a
+ * closed range before anything reads the body.
+ *
+ * Version rules: SG_MSG_VERSION changes when a message's layout or meaning
+ * changes; a receiver rejects other versions (counted, never guessed at).
+ */
+#ifndef SG_MSG_H
+#define SG_MSG_H
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SG_MSG_VERSION 1
+#define SG_MSG_SIZE    256 /**< bytes per ring element */
+#define SG_MSG_KEY_MAX 160 /**< bytes of L7 key carried in SESSION_NEW */
+
+/** Shared-memory region header (the rings follow at ring_offset[]). */
+#define SG_SHM_MAGIC	 0x53474d31u /* "SGM1" */
+#define SG_SHM_LAYOUT	 1
+#define SG_SHM_RINGS_MAX 128 /**< two per worker */
+
+struct sg_shm_hdr {
+	uint32_t magic;	      /**< SG_SHM_MAGIC */
+	uint16_t layout;      /**< SG_SHM_LAYOUT */
+	uint16_t msg_version; /**< SG_MSG_VERSION of the writer */
+	uint32_t n_rings;     /**< rings in the region: dp->ctl and ctl->dp per worker */
+	uint32_t elem_size;   /**< SG_MSG_SIZE */
+	uint32_t ring_size;   /**< elements per ring (power of two) */
+	uint32_t reserved;
+	uint64_t epoch;				/**< changes on every data-plane start */
+	volatile uint64_t dp_heartbeat;		/**< incremented by the data plane */
+	volatile uint64_t ctl_heartbeat;	/**< incremented by sg-control */
+	uint64_t ring_offset[SG_SHM_RINGS_MAX]; /**< from the start of the region */
+};
+
+/*
+ * Ring numbering (added with sg-control; layout unchanged): worker w owns
+ * ring 2w (dp -> ctl, produced by the worker, consumed by sg-control) and
+ * ring 2w+1 (ctl -> dp). Every ring is SP/SC, initialised with
+ * rte_ring_init(RING_F_SP_ENQ | RING_F_SC_DEQ) at a 64-byte aligned offset,
+ * and used with the rte_ring_*_elem calls and an element of SG_MSG_SIZE.
+ */
+#define SG_SHM_RING_DP2CTL(w) (2u * (w))
+#define SG_SHM_RING_CTL2DP(w) (2u * (w) + 1u)
+
+enum sg_msg_type {
+	SG_MSG_SESSION_NEW = 1,	    /**< dp -> ctl: a new brokered session is held */
+	SG_MSG_SESSION_INSTALL = 2, /**< ctl -> dp: hand the session off */
+	SG_MSG_SESSION_REJECT = 3,  /**< ctl -> dp: answer the client and close */
+	SG_MSG_SESSION_CLOSED = 4,  /**< dp -> ctl: the session ended */
+	SG_MSG_SESSION_RESYNC = 5,  /**< ctl -> dp: re-send every held session */
+	SG_MSG_VS_STATS = 6,	    /**< dp -> ctl: periodic per-VS counters */
+	SG_MSG_TYPE_MAX
+};
+
+enum sg_msg_l7 {
+	SG_MSG_L7_NONE = 0,
+	SG_MSG_L7_HTTP_HOST = 1,
+	SG_MSG_L7_HTTP_PATH = 2,
+	SG_MSG_L7_HTTP_COOKIE = 3,
+	SG_MSG_L7_TLS_SNI = 4,
+	SG_MSG_L7_RDP_COOKIE = 5,
+	SG_MSG_L7_PREFIX = 6,
+	SG_MSG_L7_MAX
+};
+
+enum sg_msg_install_mode {
+	SG_MSG_INSTALL_NAT = 1,	     /**< data plane opens the connection to the VM */
+	SG_MSG_INSTALL_DSR = 2,	     /**< encapsulate to the VM's host, host eBPF completes */
+	SG_MSG_INSTALL_REDIRECT = 3, /**< answer with an L7 redirect to the VM */
+	SG_MSG_INSTALL_MAX
+};
+
+enum sg_msg_reason {
+	SG_MSG_REASON_NONE = 0,
+	SG_MSG_REASON_NO_APP = 1,	 /**< no virtual application matches */
+	SG_MSG_REASON_QUEUE_FULL = 2,	 /**< waiting queue over its limit */
+	SG_MSG_REASON_VM_FAILED = 3,	 /**< the VM could not be started */
+	SG_MSG_REASON_TIMEOUT = 4,	 /**< the VM was not ready in time */
+	SG_MSG_REASON_CLIENT_CLOSED = 5, /**< the client went away */
+	SG_MSG_REASON_IDLE = 6,		 /**< idle timeout */
+	SG_MSG_REASON_SHUTDOWN = 7,	 /**< data plane or control stopping */
+	SG_MSG_REASON_MAX
+};
+
+struct sg_msg_hdr {
+	uint16_t version; /**< SG_MSG_VERSION */
+	uint16_t type;	  /**< enum sg_msg_type */
+	uint16_t len;	  /**< header + body bytes, <= SG_MSG_SIZE */
+	uint16_t worker;  /**< worker that owns the session */
+	uint32_t seq;	  /**< per-ring sequence number (gaps = drops) */
+	uint32_t reserved;
+	uint64_t session_id; /**< streaming session ID (sg_id.h encoding) */
+};
+
+/** A client flow as the data plane sees it. Addresses in network order. */
+struct sg_msg_flow {
+	uint8_t family; /**< 4 or 6 */
+	uint8_t proto;	/**< 6 (TCP) or 17 (UDP) */
+	uint16_t vs_slot;
+	uint16_t sport; /**< host order */
+	uint16_t dport; /**< host order */
+	uint8_t saddr[16];
+	uint8_t daddr[16]; /**< the VIP */
+};
+
+struct sg_msg_session_new {
+	struct sg_msg_flow flow;
+	uint8_t key_type; /**< enum sg_msg_l7 */
+	uint8_t pad;
+	uint16_t key_len; /**< <= SG_MSG_KEY_MAX */
+	uint32_t held_bytes;
+	uint8_t key[SG_MSG_KEY_MAX];
+};
+
+struct sg_msg_session_install {
+	uint8_t mode;	/**< enum sg_msg_install_mode */
+	uint8_t family; /**< of the backend: 4 or 6 */
+	uint16_t backend_port;
+	uint8_t backend_addr[16]; /**< the VM's address */
+	uint8_t host_addr[16];	  /**< DSR: the VM's host underlay address */
+	uint64_t vm_id;		  /**< persistent ID of the VM */
+	uint64_t controlling_id;  /**< controlling session ID */
+};
+
+struct sg_msg_session_reject {
+	uint16_t reason;      /**< enum sg_msg_reason */
+	uint16_t retry_after; /**< seconds, for HTTP 503; 0 = none */
+};
+
+struct sg_msg_session_closed {
+	uint16_t reason; /**< enum sg_msg_reason */
+	uint16_t pad[3];
+	uint64_t pkts;
+	uint64_t bytes;
+};
+
+struct sg_msg_vs_stats {
+	uint16_t vs_slot;
+	uint16_t pad[3];
+	uint64_t held;
+	uint64_t installed;
+	uint64_t rejected;
+};
+
+/** One ring element. */
+struct sg_msg {
+	struct sg_msg_hdr hdr;
+	union {
+		struct sg_msg_session_new session_new;
+		struct sg_msg_session_install install;
+		struct sg_msg_session_reject reject;
+		struct sg_msg_session_closed closed;
+		struct sg_msg_vs_stats vs_stats;
+		uint8_t raw[SG_MSG_SIZE - sizeof(struct sg_msg_hdr)];
+	};
+};
+
+_Static_assert(sizeof(struct sg_msg) == SG_MSG_SIZE, "ring element size");
+
+/** Body size of each type (0: header only). */
+static inline size_t
+sg_msg_body_size(uint16_t type)
+{
+	switch (type) {
+	case SG_MSG_SESSION_NEW:
+		return sizeof(struct sg_msg_session_new);
+	case SG_MSG_SESSION_INSTALL:
+		return sizeof(struct sg_msg_session_install);
+	case SG_MSG_SESSION_REJECT:
+		return sizeof(struct sg_msg_session_reject);
+	case SG_MSG_SESSION_CLOSED:
+		return sizeof(struct sg_msg_session_closed);
+	case SG_MSG_SESSION_RESYNC:
+		return 0;
+	case SG_MSG_VS_STATS:
+		return sizeof(struct sg_msg_vs_stats);
+	default:
+		return SIZE_MAX;
+	}
+}
+
+static inline int
+sg_msg_check_flow(const struct sg_msg_flow *f)
+{
+	if (f->family != 4 && f->family != 6)
+		return -EPROTO;
+	if (f->proto != 6 && f->proto != 17)
+		return -EPROTO;
+	if (f->dport == 0 || f->sport == 0)
+		return -EPROTO;
+	return 0;
+}
+
+/**
+ * Validate one ring element of @p len bytes.
+ *
+ * @return 0 when every field is in range; -EMSGSIZE (wrong element size or
+ *   header length), -EPROTONOSUPPORT (other version), -EBADMSG (unknown
+ *   type, body length wrong for the type), -EPROTO (a field out of range).
+ */
+static inline int
+sg_msg_check(const void *buf, size_t len)
+{
+	const struct sg_msg *m = (const struct sg_msg *)buf;
+	size_t body;
+
+	if (buf == NULL || len != SG_MSG_SIZE)
+		return -EMSGSIZE;
+	if (m->hdr.version != SG_MSG_VERSION)
+		return -EPROTONOSUPPORT;
+	body = sg_msg_body_size(m->hdr.type);
+	if (body == SIZE_MAX)
+		return -EBADMSG;
+	if (m->hdr.len != sizeof(m->hdr) + body)
+		return -EBADMSG;
+	switch (m->hdr.type) {
+	case SG_MSG_SESSION_NEW:
+		if (m->session_new.key_type >= SG_MSG_L7_MAX ||
+		    m->session_new.key_len > SG_MSG_KEY_MAX ||
+		    (m->session_new.key_type == SG_MSG_L7_NONE && m->session_new.key_len != 0))
+			return -EPROTO;
+		return sg_msg_check_flow(&m->session_new.flow);
+	case SG_MSG_SESSION_INSTALL:
+		if (m->install.mode == 0 || m->install.mode >= SG_MSG_INSTALL_MAX)
+			return -EPROTO;
+		if (m->install.family != 4 && m->install.family != 6)
+			return -EPROTO;
+		if (m->install.mode != SG_MSG_INSTALL_REDIRECT && m->install.backend_port == 0)
+			return -EPROTO;
+		return 0;
+	case SG_MSG_SESSION_REJECT:
+		return m->reject.reason >= SG_MSG_REASON_MAX ? -EPROTO : 0;
+	case SG_MSG_SESSION_CLOSED:
+		return m->closed.reason >= SG_MSG_REASON_MAX ? -EPROTO : 0;
+	default:
+		return 0;
+	}
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SG_MSG_H */

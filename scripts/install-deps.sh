@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Install every Debian 12 package sessiongate needs to build, test, run the
+# demo and benchmark. Idempotent: does nothing when all are present.
+set -euo pipefail
+
+PKGS=(
+	# build
+	meson ninja-build pkg-config gcc clang llvm lld clang-format clang-tidy
+	libclang-rt-14-dev
+	# libraries
+	dpdk dpdk-dev libdpdk-dev libyaml-dev liblmdb-dev lmdb-utils
+	libvirt-dev libvirt-clients libvirt-daemon libbpf-dev bpftool linux-libc-dev libelf-dev
+	zlib1g-dev libcmocka-dev libjansson-dev libevent-dev libssl-dev
+	# test and demo peers
+	iproute2 iputils-ping ethtool curl python3 socat procps psmisc tcpdump
+	openssl netcat-openbsd
+)
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps.sh: run as root (apt-get install)" >&2
+	exit 1
+fi
+
+missing=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	exit 0
+fi
+echo "install-deps.sh: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"

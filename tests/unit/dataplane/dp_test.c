@@ -1,0 +1,754 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Harness of the data-plane core unit tests (see dp_test.h). */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_arp.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+
+#include "dp_test.h"
+
+struct dp_env env;
+
+void
+dp_eal_init(const char *prog)
+{
+	char prefix[64];
+	char *argv[16];
+	int argc = 0;
+
+	(void)snprintf(prefix, sizeof(prefix), "--file-prefix=sgdp-ut%d", (int)getpid());
+	argv[argc++] = (char *)(uintptr_t)prog;
+	argv[argc++] = "--no-huge";
+	argv[argc++] = "-m";
+	argv[argc++] = "256";
+	argv[argc++] = "--no-pci";
+	argv[argc++] = "--no-shconf";
+	argv[argc++] = "--no-telemetry";
+	argv[argc++] = "-l";
+	argv[argc++] = "0";
+	argv[argc++] = prefix;
+	argv[argc++] = "--log-level=lib.eal:error";
+	argv[argc] = NULL;
+	if (rte_eal_init(argc, argv) < 0) {
+		(void)fprintf(stderr, "%s: rte_eal_init failed: %s\n", prog,
+			      rte_strerror(rte_errno));
+		exit(1);
+	}
+	env.mp = rte_pktmbuf_pool_create("sgdp_ut", 4095, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+					 SOCKET_ID_ANY);
+	env.neigh = sg_dp_neigh_create(1024, SOCKET_ID_ANY);
+	if (env.mp == NULL || env.neigh == NULL) {
+		(void)fprintf(stderr, "%s: mbuf pool / neighbour table: %s\n", prog,
+			      rte_strerror(rte_errno));
+		exit(1);
+	}
+}
+
+void
+dp_eal_fini(void)
+{
+	sg_dp_neigh_free(env.neigh);
+	rte_mempool_free(env.mp);
+	rte_eal_cleanup();
+}
+
+uint64_t
+now_s(double s)
+{
+	return (uint64_t)1000000000000ull + (uint64_t)(s * (double)rte_get_tsc_hz());
+}
+
+/* ---- configuration ---- */
+
+void
+ip_parse(const char *text, uint8_t *out, uint8_t *family)
+{
+	memset(out, 0, 16);
+	if (inet_pton(AF_INET, text, out) == 1) {
+		*family = AF_INET;
+		return;
+	}
+	if (inet_pton(AF_INET6, text, out) == 1) {
+		*family = AF_INET6;
+		return;
+	}
+	fail_msg("bad address in test: %s", text);
+}
+
+void
+cfg_addr(struct sg_cfg_addr *a, const char *text)
+{
+	char buf[64];
+	char *slash;
+	uint8_t b[16];
+
+	memset(a, 0, sizeof(*a));
+	(void)snprintf(buf, sizeof(buf), "%s", text);
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash++ = '\0';
+	ip_parse(buf, b, &a->family);
+	if (a->family == AF_INET)
+		memcpy(&a->v4, b, 4);
+	else
+		memcpy(a->v6, b, 16);
+	a->prefixlen =
+		slash ? (uint8_t)strtoul(slash, NULL, 10) : (a->family == AF_INET ? 32 : 128);
+}
+
+static struct sg_cfg_pool *
+pool(struct cfg_store *cs, const char *name)
+{
+	struct sg_cfg_pool *p = &cs->pools[cs->cfg.n_pools];
+
+	(void)snprintf(p->name, sizeof(p->name), "%s", name);
+	p->members = cs->members[cs->cfg.n_pools];
+	cs->cfg.n_pools++;
+	return p;
+}
+
+static struct sg_cfg_member *
+member(struct sg_cfg_pool *p, const char *name, const char *addr, uint32_t weight)
+{
+	struct sg_cfg_member *m = &p->members[p->n_members++];
+
+	memset(m, 0, sizeof(*m));
+	(void)snprintf(m->name, sizeof(m->name), "%s", name);
+	cfg_addr(&m->addr, addr);
+	m->weight = weight;
+	return m;
+}
+
+static struct sg_cfg_vs *
+vs(struct cfg_store *cs, unsigned int idx, const char *name, const char *vip, uint16_t port,
+   enum sg_cfg_proto proto, enum sg_cfg_mode mode, unsigned int pool_idx)
+{
+	struct sg_cfg_vs *v = &cs->vs[idx];
+
+	memset(v, 0, sizeof(*v));
+	(void)snprintf(v->name, sizeof(v->name), "%s", name);
+	cfg_addr(&v->vip, vip);
+	v->port = port;
+	v->proto = proto;
+	v->mode = mode;
+	v->scheduler = SG_CFG_SCHED_MAGLEV;
+	v->encap = SG_CFG_ENCAP_IPIP;
+	v->pool = pool_idx;
+	v->maglev_size = 65537;
+	if (idx + 1 > cs->cfg.n_vs)
+		cs->cfg.n_vs = idx + 1;
+	return v;
+}
+
+struct cfg_store *
+cfg_new(void)
+{
+	struct cfg_store *cs = calloc(1, sizeof(*cs));
+	struct sg_cfg *c = &cs->cfg;
+	struct sg_cfg_port *p;
+	struct sg_cfg_pool *pl;
+	struct sg_cfg_vs *v;
+
+	c->vs = cs->vs;
+	c->pools = cs->pools;
+	c->appliance.n_ports = 2;
+	p = &c->appliance.ports[0];
+	(void)snprintf(p->name, sizeof(p->name), "outside");
+	cfg_addr(&p->addr4, "198.18.2.2/24");
+	cfg_addr(&p->addr6, "2001:2:0:2::2/64");
+	cfg_addr(&p->gateway4, "198.18.2.1");
+	cfg_addr(&p->gateway6, "2001:2:0:2::1");
+	p->mtu = 1500;
+	p = &c->appliance.ports[1];
+	(void)snprintf(p->name, sizeof(p->name), "inside");
+	cfg_addr(&p->addr4, "198.18.1.2/24");
+	cfg_addr(&p->addr6, "2001:2:0:1::2/64");
+	p->mtu = 1500;
+
+	cfg_addr(&c->nat.addrs[0], "198.18.1.100");
+	cfg_addr(&c->nat.addrs[1], "2001:2:0:1::100");
+	c->nat.n_addrs = 2;
+	c->nat.port_min = 1024;
+	c->nat.port_max = 65535;
+
+	pl = pool(cs, "one"); /* 0 */
+	member(pl, "host1", "198.18.1.11", 1);
+	pl = pool(cs, "one6"); /* 1 */
+	member(pl, "host1-v6", "2001:2:0:1::11", 1);
+	pl = pool(cs, "hosted"); /* 2 */
+	cfg_addr(&member(pl, "vm1", "198.18.1.21", 1)->host, "198.18.1.200");
+	pl = pool(cs, "zero"); /* 3 */
+	member(pl, "z1", "198.18.1.31", 0);
+	member(pl, "z2", "198.18.1.32", 0);
+	pl = pool(cs, "dark"); /* 4 */
+	member(pl, "d1", "198.18.1.99", 1);
+	pl = pool(cs, "weighted"); /* 5 */
+	member(pl, "w1", "198.18.1.41", 1);
+	member(pl, "w2", "198.18.1.42", 2);
+	member(pl, "w3", "198.18.1.43", 3);
+	member(pl, "w4", "198.18.1.44", 4);
+	pl = pool(cs, "one-5353"); /* 6 */
+	member(pl, "host1", "198.18.1.11", 1)->port = 5353;
+	pl = pool(cs, "v6under"); /* 7 */
+	cfg_addr(&member(pl, "vm6", "198.18.1.22", 1)->host, "2001:2:0:1::200");
+
+	vs(cs, VS_DSR_IPIP, "dsr-ipip", "198.18.10.1", 80, SG_CFG_PROTO_TCP, SG_CFG_MODE_DSR, 0);
+	v = vs(cs, VS_DSR_GUE, "dsr-gue", "198.18.10.1", 5353, SG_CFG_PROTO_UDP, SG_CFG_MODE_DSR,
+	       0);
+	v->encap = SG_CFG_ENCAP_GUE;
+	v->gue_port = 6080;
+	vs(cs, VS_NAT_TCP, "nat-tcp", "198.18.10.2", 80, SG_CFG_PROTO_TCP, SG_CFG_MODE_NAT, 0);
+	vs(cs, VS_NAT_UDP, "nat-udp", "198.18.10.2", 53, SG_CFG_PROTO_UDP, SG_CFG_MODE_NAT, 6);
+	vs(cs, VS_V6_DSR, "v6-dsr", "2001:2:0:10::1", 80, SG_CFG_PROTO_TCP, SG_CFG_MODE_DSR, 1);
+	vs(cs, VS_V6_NAT, "v6-nat", "2001:2:0:10::2", 80, SG_CFG_PROTO_TCP, SG_CFG_MODE_NAT, 1);
+	vs(cs, VS_HOSTED, "hosted", "198.18.10.1", 443, SG_CFG_PROTO_TCP, SG_CFG_MODE_DSR, 2);
+	vs(cs, VS_BROKERED, "brokered", "198.18.10.3", 80, SG_CFG_PROTO_TCP, SG_CFG_MODE_BROKERED,
+	   0);
+	vs(cs, VS_ZERO, "zero", "198.18.10.3", 81, SG_CFG_PROTO_TCP, SG_CFG_MODE_DSR, 3);
+	vs(cs, VS_DARK, "dark", "198.18.10.4", 80, SG_CFG_PROTO_TCP, SG_CFG_MODE_DSR, 4);
+	vs(cs, VS_WEIGHTED, "weighted", "198.18.10.5", 80, SG_CFG_PROTO_TCP, SG_CFG_MODE_DSR, 5);
+	v = vs(cs, VS_LIMITED, "limited", "198.18.10.5", 81, SG_CFG_PROTO_TCP, SG_CFG_MODE_DSR, 5);
+	v->max_flows = 2;
+	vs(cs, VS_V4_IN_V6, "v4-in-v6", "198.18.10.1", 8080, SG_CFG_PROTO_TCP, SG_CFG_MODE_DSR, 7);
+	return cs;
+}
+
+/* ---- environment ---- */
+
+void
+env_learn(uint16_t port, const char *ip, const char *mac)
+{
+	struct rte_ether_addr m;
+	uint8_t a[16] = {0}, fam = 0;
+
+	ip_parse(ip, a, &fam);
+	mac_parse(mac, m.addr_bytes);
+	assert_true(sg_dp_neigh_learn(env.neigh, port, fam, a, &m, now_s(0)));
+}
+
+int
+env_setup(unsigned int n_workers, uint32_t flow_entries)
+{
+	char err[256];
+	unsigned int i;
+	int rc;
+
+	memset(env.ports, 0, sizeof(env.ports));
+	env.ports[0].present = env.ports[1].present = true;
+	mac_parse(MAC_PORT0, env.ports[0].mac.addr_bytes);
+	mac_parse(MAC_PORT1, env.ports[1].mac.addr_bytes);
+	env.cs = cfg_new();
+	rc = sg_dp_tables_build(&env.cs->cfg, NULL, env.ports, &env.t, err, sizeof(err));
+	if (rc != 0) {
+		print_error("tables: %s\n", err);
+		return rc;
+	}
+	for (i = 0; i < n_workers; i++) {
+		char name[32];
+
+		(void)snprintf(name, sizeof(name), "sgdp_ut_ho%u", i);
+		env.ring[i] = rte_ring_create(name, 64, SOCKET_ID_ANY, RING_F_SC_DEQ);
+		if (env.ring[i] == NULL)
+			return -ENOMEM;
+	}
+	for (i = 0; i < n_workers; i++) {
+		struct sg_dp_worker_conf wc;
+
+		memset(&wc, 0, sizeof(wc));
+		wc.id = i;
+		wc.n_workers = n_workers;
+		wc.socket = SOCKET_ID_ANY;
+		wc.flow_entries = flow_entries;
+		wc.neigh = env.neigh;
+		memcpy(wc.ports, env.ports, sizeof(wc.ports));
+		wc.handoff[0] = env.ring[0];
+		wc.handoff[1] = n_workers > 1 ? env.ring[1] : NULL;
+		env.w[i] = sg_dp_worker_create(&wc);
+		if (env.w[i] == NULL)
+			return -ENOMEM;
+	}
+	env_learn(0, "198.18.2.1", MAC_GW);
+	env_learn(0, "2001:2:0:2::1", MAC_GW);
+	env_learn(1, "198.18.1.11", MAC_HOST1);
+	env_learn(1, "198.18.1.12", MAC_HOST2);
+	env_learn(1, "198.18.1.200", MAC_UNDER);
+	env_learn(1, "2001:2:0:1::11", MAC_HOST6);
+	env_learn(1, "2001:2:0:1::200", MAC_UNDER);
+	env_learn(1, "198.18.1.41", MAC_HOST1);
+	env_learn(1, "198.18.1.42", MAC_HOST1);
+	env_learn(1, "198.18.1.43", MAC_HOST1);
+	env_learn(1, "198.18.1.44", MAC_HOST1);
+	return 0;
+}
+
+int
+env_rebuild(struct cfg_store *cs)
+{
+	struct sg_dp_tables *nt;
+	char err[256];
+	int rc;
+
+	rc = sg_dp_tables_build(&cs->cfg, env.t, env.ports, &nt, err, sizeof(err));
+	if (rc != 0) {
+		print_error("rebuild: %s\n", err);
+		return rc;
+	}
+	sg_dp_tables_free(env.t);
+	env.t = nt;
+	free(env.cs);
+	env.cs = cs;
+	return 0;
+}
+
+void
+env_teardown(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		struct rte_mbuf *m;
+
+		sg_dp_worker_free(env.w[i]);
+		env.w[i] = NULL;
+		while (env.ring[i] && rte_ring_dequeue(env.ring[i], (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(env.ring[i]);
+		env.ring[i] = NULL;
+	}
+	sg_dp_tables_free(env.t);
+	env.t = NULL;
+	free(env.cs);
+	env.cs = NULL;
+}
+
+/* ---- packet builder ---- */
+
+void
+mac_parse(const char *text, uint8_t out[6])
+{
+	const char *p = text;
+	unsigned int i;
+
+	for (i = 0; i < 6; i++) {
+		char *end;
+		unsigned long v = strtoul(p, &end, 16);
+
+		if (end == p || v > 0xff || (i < 5 && *end != ':') || (i == 5 && *end != '\0'))
+			fail_msg("bad MAC in test: %s", text);
+		out[i] = (uint8_t)v;
+		p = end + 1;
+	}
+}
+
+size_t
+put_eth(uint8_t *b, const char *dst, const char *src, uint16_t type)
+{
+	mac_parse(dst, b);
+	mac_parse(src, b + 6);
+	b[12] = (uint8_t)(type >> 8);
+	b[13] = (uint8_t)type;
+	return 14;
+}
+
+void
+fix_ip4_csum(uint8_t *ip)
+{
+	struct rte_ipv4_hdr *h = (struct rte_ipv4_hdr *)ip;
+
+	h->hdr_checksum = 0;
+	h->hdr_checksum = rte_ipv4_cksum(h);
+}
+
+size_t
+put_ip4(uint8_t *b, const char *src, const char *dst, uint8_t proto, uint8_t ttl,
+	uint16_t payload_len)
+{
+	struct rte_ipv4_hdr *h = (struct rte_ipv4_hdr *)b;
+	uint8_t a[16], fam;
+
+	memset(h, 0, sizeof(*h));
+	h->version_ihl = 0x45;
+	h->total_length = htons((uint16_t)(20 + payload_len));
+	h->time_to_live = ttl;
+	h->next_proto_id = proto;
+	ip_parse(src, a, &fam);
+	memcpy(&h->src_addr, a, 4);
+	ip_parse(dst, a, &fam);
+	memcpy(&h->dst_addr, a, 4);
+	fix_ip4_csum(b);
+	return 20;
+}
+
+size_t
+put_ip6(uint8_t *b, const char *src, const char *dst, uint8_t proto, uint8_t hop,
+	uint16_t payload_len)
+{
+	struct rte_ipv6_hdr *h = (struct rte_ipv6_hdr *)b;
+	uint8_t fam;
+
+	memset(h, 0, sizeof(*h));
+	h->vtc_flow = htonl(6u << 28);
+	h->payload_len = htons(payload_len);
+	h->proto = proto;
+	h->hop_limits = hop;
+	ip_parse(src, h->src_addr, &fam);
+	ip_parse(dst, h->dst_addr, &fam);
+	return 40;
+}
+
+size_t
+put_tcp(uint8_t *b, uint16_t sport, uint16_t dport, uint8_t flags)
+{
+	struct rte_tcp_hdr *h = (struct rte_tcp_hdr *)b;
+
+	memset(h, 0, sizeof(*h));
+	h->src_port = htons(sport);
+	h->dst_port = htons(dport);
+	h->sent_seq = htonl(0x01020304);
+	h->recv_ack = (flags & RTE_TCP_ACK_FLAG) ? htonl(0x0a0b0c0d) : 0;
+	h->data_off = 0x50;
+	h->tcp_flags = flags;
+	h->rx_win = htons(65535);
+	return 20;
+}
+
+size_t
+put_udp(uint8_t *b, uint16_t sport, uint16_t dport, uint16_t len)
+{
+	struct rte_udp_hdr *h = (struct rte_udp_hdr *)b;
+
+	h->src_port = htons(sport);
+	h->dst_port = htons(dport);
+	h->dgram_len = htons(len);
+	h->dgram_cksum = 0;
+	return 8;
+}
+
+static size_t
+l4_csum_off(uint8_t proto)
+{
+	return proto == IPPROTO_TCP ? 16 : proto == IPPROTO_UDP ? 6 : 2;
+}
+
+void
+fix_l4_csum(uint8_t *ip)
+{
+	uint16_t ck;
+
+	if ((ip[0] >> 4) == 4) {
+		struct rte_ipv4_hdr *h = (struct rte_ipv4_hdr *)ip;
+		uint8_t *l4 = ip + (h->version_ihl & 0xf) * 4;
+		size_t len = ntohs(h->total_length) - (h->version_ihl & 0xf) * 4u;
+
+		memset(l4 + l4_csum_off(h->next_proto_id), 0, 2);
+		if (h->next_proto_id == IPPROTO_ICMP)
+			ck = (uint16_t)~rte_raw_cksum(l4, len);
+		else
+			ck = rte_ipv4_udptcp_cksum(h, l4);
+		memcpy(l4 + l4_csum_off(h->next_proto_id), &ck, 2);
+	} else {
+		struct rte_ipv6_hdr *h = (struct rte_ipv6_hdr *)ip;
+		uint8_t *l4 = ip + 40;
+
+		memset(l4 + l4_csum_off(h->proto), 0, 2);
+		ck = rte_ipv6_udptcp_cksum(h, l4);
+		memcpy(l4 + l4_csum_off(h->proto), &ck, 2);
+	}
+}
+
+int
+check_csums(const uint8_t *ip)
+{
+	if ((ip[0] >> 4) == 4) {
+		const struct rte_ipv4_hdr *h = (const struct rte_ipv4_hdr *)ip;
+		const uint8_t *l4 = ip + (h->version_ihl & 0xf) * 4;
+
+		if (rte_raw_cksum(h, 20) != 0xffff)
+			return -1;
+		if (h->next_proto_id == IPPROTO_UDP &&
+		    ((const struct rte_udp_hdr *)l4)->dgram_cksum == 0)
+			return 0;
+		if (h->next_proto_id == IPPROTO_ICMP)
+			return rte_raw_cksum(l4, ntohs(h->total_length) - 20u) == 0xffff ? 0 : -1;
+		return rte_ipv4_udptcp_cksum_verify(h, l4);
+	}
+	return rte_ipv6_udptcp_cksum_verify((const struct rte_ipv6_hdr *)ip, ip + 40);
+}
+
+size_t
+frame_tcp4(uint8_t *b, const char *src, const char *dst, uint16_t sport, uint16_t dport,
+	   uint8_t flags, uint8_t ttl, size_t payload)
+{
+	size_t off = put_eth(b, MAC_PORT0, MAC_GW, RTE_ETHER_TYPE_IPV4);
+	uint8_t *ip = b + off;
+
+	off += put_ip4(ip, src, dst, IPPROTO_TCP, ttl, (uint16_t)(20 + payload));
+	off += put_tcp(b + off, sport, dport, flags);
+	memset(b + off, 'x', payload);
+	off += payload;
+	fix_l4_csum(ip);
+	return off;
+}
+
+size_t
+frame_udp4(uint8_t *b, const char *src, const char *dst, uint16_t sport, uint16_t dport,
+	   size_t payload)
+{
+	size_t off = put_eth(b, MAC_PORT0, MAC_GW, RTE_ETHER_TYPE_IPV4);
+	uint8_t *ip = b + off;
+
+	off += put_ip4(ip, src, dst, IPPROTO_UDP, 64, (uint16_t)(8 + payload));
+	off += put_udp(b + off, sport, dport, (uint16_t)(8 + payload));
+	memset(b + off, 'u', payload);
+	off += payload;
+	fix_l4_csum(ip);
+	return off;
+}
+
+size_t
+frame_tcp6(uint8_t *b, const char *src, const char *dst, uint16_t sport, uint16_t dport,
+	   uint8_t flags, uint8_t hop, size_t payload)
+{
+	size_t off = put_eth(b, MAC_PORT0, MAC_GW, RTE_ETHER_TYPE_IPV6);
+	uint8_t *ip = b + off;
+
+	off += put_ip6(ip, src, dst, IPPROTO_TCP, hop, (uint16_t)(20 + payload));
+	off += put_tcp(b + off, sport, dport, flags);
+	memset(b + off, 'y', payload);
+	off += payload;
+	fix_l4_csum(ip);
+	return off;
+}
+
+size_t
+frame_icmp4_echo(uint8_t *b, const char *src, const char *dst, uint8_t type, size_t payload)
+{
+	size_t off = put_eth(b, MAC_PORT0, MAC_GW, RTE_ETHER_TYPE_IPV4);
+	uint8_t *ip = b + off;
+	size_t i;
+
+	off += put_ip4(ip, src, dst, IPPROTO_ICMP, 64, (uint16_t)(8 + payload));
+	b[off] = type;
+	b[off + 1] = 0;
+	b[off + 2] = b[off + 3] = 0;
+	b[off + 4] = 0x12; /* id */
+	b[off + 5] = 0x34;
+	b[off + 6] = 0x00; /* sequence */
+	b[off + 7] = 0x01;
+	off += 8;
+	for (i = 0; i < payload; i++)
+		b[off + i] = (uint8_t)i;
+	off += payload;
+	fix_l4_csum(ip);
+	return off;
+}
+
+size_t
+frame_icmp6_echo(uint8_t *b, const char *src, const char *dst, uint8_t type, size_t payload)
+{
+	size_t off = put_eth(b, MAC_PORT0, MAC_GW, RTE_ETHER_TYPE_IPV6);
+	uint8_t *ip = b + off;
+	size_t i;
+
+	off += put_ip6(ip, src, dst, IPPROTO_ICMPV6, 64, (uint16_t)(8 + payload));
+	b[off] = type;
+	b[off + 1] = 0;
+	b[off + 2] = b[off + 3] = 0;
+	b[off + 4] = 0x56;
+	b[off + 5] = 0x78;
+	b[off + 6] = 0x00;
+	b[off + 7] = 0x02;
+	off += 8;
+	for (i = 0; i < payload; i++)
+		b[off + i] = (uint8_t)(0xa0 + i);
+	off += payload;
+	fix_l4_csum(ip);
+	return off;
+}
+
+size_t
+frame_arp(uint8_t *b, uint16_t op, const char *sha, const char *sip, const char *tha,
+	  const char *tip, const char *eth_dst)
+{
+	size_t off = put_eth(b, eth_dst, sha, RTE_ETHER_TYPE_ARP);
+	uint8_t fam;
+
+	b[off + 0] = 0; /* hardware: Ethernet */
+	b[off + 1] = 1;
+	b[off + 2] = 0x08; /* protocol: IPv4 */
+	b[off + 3] = 0x00;
+	b[off + 4] = 6;
+	b[off + 5] = 4;
+	b[off + 6] = (uint8_t)(op >> 8);
+	b[off + 7] = (uint8_t)op;
+	mac_parse(sha, b + off + 8);
+	ip_parse(sip, b + off + 14, &fam);
+	mac_parse(tha, b + off + 18);
+	ip_parse(tip, b + off + 24, &fam);
+	off += 28;
+	memset(b + off, 0, 60 - off); /* Ethernet minimum frame (without FCS) */
+	return 60;
+}
+
+size_t
+frame_ns(uint8_t *b, const char *src, const char *target, const char *slla)
+{
+	uint8_t t[16], fam, *ip, *icmp;
+	char dmac[32];
+	size_t off, ilen = slla ? 32 : 24;
+
+	ip_parse(target, t, &fam);
+	(void)snprintf(dmac, sizeof(dmac), "33:33:ff:%02x:%02x:%02x", t[13], t[14], t[15]);
+	off = put_eth(b, dmac, slla ? slla : MAC_GW, RTE_ETHER_TYPE_IPV6);
+	ip = b + off;
+	off += put_ip6(ip, src, "::", IPPROTO_ICMPV6, 255, (uint16_t)ilen);
+	/* destination: solicited-node multicast ff02::1:ffXX:XXXX */
+	memset(ip + 24, 0, 16);
+	ip[24] = 0xff;
+	ip[25] = 0x02;
+	ip[35] = 0x01;
+	ip[36] = 0xff;
+	memcpy(ip + 37, t + 13, 3);
+	icmp = b + off;
+	memset(icmp, 0, ilen);
+	icmp[0] = 135;
+	memcpy(icmp + 8, t, 16);
+	if (slla) {
+		icmp[24] = 1;
+		icmp[25] = 1;
+		mac_parse(slla, icmp + 26);
+	}
+	off += ilen;
+	fix_l4_csum(ip);
+	return off;
+}
+
+/* ---- running ---- */
+
+struct rte_mbuf *
+mbuf_from(const uint8_t *b, size_t len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(env.mp);
+	char *d;
+
+	assert_non_null(m);
+	if (len > 0) {
+		d = rte_pktmbuf_append(m, (uint16_t)len);
+		assert_non_null(d);
+		memcpy(d, b, len);
+	}
+	return m;
+}
+
+void
+run_result_init(struct run_result *r)
+{
+	memset(r, 0, offsetof(struct run_result, before));
+	r->before = calloc(1, sizeof(*r->before));
+	r->after = calloc(1, sizeof(*r->after));
+	assert_non_null(r->before);
+	assert_non_null(r->after);
+}
+
+void
+run_result_fini(struct run_result *r)
+{
+	free(r->before);
+	free(r->after);
+}
+
+void
+run_pkt(unsigned int worker, uint16_t port, const uint8_t *b, size_t len, struct run_result *r,
+	uint64_t now)
+{
+	struct sg_dp_txq *q = calloc(1, sizeof(*q));
+	struct rte_mbuf *m = mbuf_from(b, len);
+	unsigned int p, total = 0;
+
+	assert_non_null(q);
+	memcpy(r->before, sg_dp_worker_stats(env.w[worker]), sizeof(*r->before));
+	sg_dp_worker_process(env.w[worker], env.t, port, &m, 1, q, now);
+	memcpy(r->after, sg_dp_worker_stats(env.w[worker]), sizeof(*r->after));
+	r->out_port = -1;
+	r->out_len = 0;
+	for (p = 0; p < SG_DP_PORTS_MAX; p++) {
+		unsigned int i;
+
+		for (i = 0; i < q->n[p]; i++) {
+			struct rte_mbuf *o = q->pkts[p][i];
+
+			total++;
+			r->out_port = (int)p;
+			r->out_len = rte_pktmbuf_pkt_len(o);
+			assert_true(r->out_len <= sizeof(r->out));
+			memcpy(r->out, rte_pktmbuf_read(o, 0, (uint32_t)r->out_len, r->out),
+			       r->out_len);
+			rte_pktmbuf_free(o);
+		}
+	}
+	sg_dp_worker_count_tx(env.w[worker], 0, NULL, 0, 0);
+	sg_dp_worker_count_tx(env.w[worker], 1, NULL, 0, 0);
+	assert_true(total <= 1);
+	free(q);
+}
+
+void
+assert_cnt_delta(const struct run_result *r, const enum sg_dp_cnt *moved, unsigned int n)
+{
+	unsigned int c, i, bad = 0;
+
+	for (c = 0; c < SG_DP_CNT_MAX; c++) {
+		uint64_t want = 0, got = r->after->cnt[c] - r->before->cnt[c];
+
+		for (i = 0; i < n; i++)
+			if (moved[i] == c)
+				want = 1;
+		if (got != want) {
+			print_error("counter %s moved by %llu, expected %llu\n", sg_dp_cnt_name(c),
+				    (unsigned long long)got, (unsigned long long)want);
+			bad++;
+		}
+	}
+	if (bad)
+		fail_msg("%u counters off", bad);
+}
+
+void
+assert_drop(const struct run_result *r, enum sg_dp_cnt c, uint16_t port)
+{
+	assert_cnt_delta(r, &c, 1);
+	assert_int_equal(r->out_port, -1);
+	assert_int_equal(r->after->port[port].rx_pkts - r->before->port[port].rx_pkts, 1);
+	assert_int_equal(r->after->port[port].drops - r->before->port[port].drops, 1);
+}
+
+static void
+hexdump(const char *what, const uint8_t *b, size_t len)
+{
+	size_t i;
+
+	print_error("%s (%zu bytes):", what, len);
+	for (i = 0; i < len; i++)
+		print_error("%s%02x", i % 16 == 0 ? "\n  " : " ", b[i]);
+	print_error("\n");
+}
+
+void
+assert_bytes(const uint8_t *got, size_t got_len, const uint8_t *want, size_t want_len)
+{
+	if (got_len == want_len && memcmp(got, want, got_len) == 0)
+		return;
+	hexdump("got", got, got_len);
+	hexdump("want", want, want_len);
+	fail_msg("output differs from the expected packet");
+}

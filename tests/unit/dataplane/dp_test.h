@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Test harness of the data-plane core unit tests: one EAL per process, a
+ * hand-built configuration (struct sg_cfg), tables, workers, and a small
+ * packet builder. Fixtures follow katran_tester: input bytes -> exact
+ * expected output bytes and port, or exactly one drop counter.
+ */
+#ifndef DP_TEST_H
+#define DP_TEST_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "sg_dp.h"
+#include "sg_dp_internal.h"
+
+#define PKT_MAX 9216
+
+/* Addresses of the test topology (RFC 2544 / RFC 5180 ranges). */
+#define MAC_PORT0  "02:00:00:00:00:01" /* outside */
+#define MAC_PORT1  "02:00:00:00:00:02" /* inside */
+#define MAC_GW	   "02:00:00:00:01:01" /* 198.18.2.1 / 2001:2:0:2::1 */
+#define MAC_CLIENT "02:00:00:00:02:02"
+#define MAC_HOST1  "02:00:00:00:03:11" /* 198.18.1.11 */
+#define MAC_HOST2  "02:00:00:00:03:12" /* 198.18.1.12 */
+#define MAC_UNDER  "02:00:00:00:03:c8" /* 198.18.1.200 (underlay of "hosted") */
+#define MAC_HOST6  "02:00:00:00:06:11" /* 2001:2:0:1::11 */
+
+#define CLIENT4 "198.18.0.50"
+#define CLIENT6 "2001:2:0:99::50"
+
+/* virtual services of the test configuration */
+enum {
+	VS_DSR_IPIP, /* 198.18.10.1:80 tcp dsr ipip -> pool one (host1) */
+	VS_DSR_GUE,  /* 198.18.10.1:5353 udp dsr gue 6080 -> pool one */
+	VS_NAT_TCP,  /* 198.18.10.2:80 tcp nat -> pool one */
+	VS_NAT_UDP,  /* 198.18.10.2:53 udp nat -> pool one, member port 5353 */
+	VS_V6_DSR,   /* [2001:2:0:10::1]:80 tcp dsr ipip -> pool one6 */
+	VS_V6_NAT,   /* [2001:2:0:10::2]:80 tcp nat -> pool one6 */
+	VS_HOSTED,   /* 198.18.10.1:443 tcp dsr ipip -> pool hosted (underlay 198.18.1.200) */
+	VS_BROKERED, /* 198.18.10.3:80 tcp brokered */
+	VS_ZERO,     /* 198.18.10.3:81 tcp dsr, every weight 0 */
+	VS_DARK,     /* 198.18.10.4:80 tcp dsr, member MAC never learned */
+	VS_WEIGHTED, /* 198.18.10.5:80 tcp dsr maglev, weights 1,2,3,4 */
+	VS_LIMITED,  /* 198.18.10.5:81 tcp dsr maglev, max_flows 2 */
+	VS_V4_IN_V6, /* 198.18.10.1:8080 tcp dsr ipip -> member with IPv6 underlay */
+	VS_COUNT
+};
+
+struct cfg_store {
+	struct sg_cfg cfg;
+	struct sg_cfg_vs vs[VS_COUNT];
+	struct sg_cfg_pool pools[16];
+	struct sg_cfg_member members[16][8];
+};
+
+struct dp_env {
+	struct rte_mempool *mp;
+	struct sg_dp_neigh *neigh;
+	struct sg_dp_port_info ports[SG_DP_PORTS_MAX];
+	struct sg_dp_tables *t;
+	struct sg_dp_worker *w[2];
+	struct rte_ring *ring[2];
+	struct cfg_store *cs;
+};
+
+extern struct dp_env env;
+
+/* EAL, pool, neighbour table (once per process) */
+void dp_eal_init(const char *prog);
+void dp_eal_fini(void);
+/* configuration */
+struct cfg_store *cfg_new(void);
+void cfg_addr(struct sg_cfg_addr *a, const char *text); /* "198.18.1.2/24", "2001:2::1" */
+/* environment: tables + 1 or 2 workers with flow_entries flows each */
+int env_setup(unsigned int n_workers, uint32_t flow_entries);
+void env_teardown(void);
+int env_rebuild(struct cfg_store *cs); /* new tables with prev = current */
+void env_learn(uint16_t port, const char *ip, const char *mac);
+
+/* packet builder: all return bytes written */
+void mac_parse(const char *text, uint8_t out[6]);
+void ip_parse(const char *text, uint8_t *out, uint8_t *family);
+size_t put_eth(uint8_t *b, const char *dst, const char *src, uint16_t type);
+size_t put_ip4(uint8_t *b, const char *src, const char *dst, uint8_t proto, uint8_t ttl,
+	       uint16_t payload_len);
+size_t put_ip6(uint8_t *b, const char *src, const char *dst, uint8_t proto, uint8_t hop,
+	       uint16_t payload_len);
+size_t put_tcp(uint8_t *b, uint16_t sport, uint16_t dport, uint8_t flags);
+size_t put_udp(uint8_t *b, uint16_t sport, uint16_t dport, uint16_t len);
+/* recompute the L4 checksum of the IP packet at @p ip (TCP, UDP, ICMP, ICMPv6) */
+void fix_l4_csum(uint8_t *ip);
+void fix_ip4_csum(uint8_t *ip);
+/* verify checksums independently: 0 when the IPv4 header / L4 checksums are right */
+int check_csums(const uint8_t *ip);
+
+/* whole frames to the appliance (port 0 MAC) from the gateway */
+size_t frame_tcp4(uint8_t *b, const char *src, const char *dst, uint16_t sport, uint16_t dport,
+		  uint8_t flags, uint8_t ttl, size_t payload);
+size_t frame_udp4(uint8_t *b, const char *src, const char *dst, uint16_t sport, uint16_t dport,
+		  size_t payload);
+size_t frame_tcp6(uint8_t *b, const char *src, const char *dst, uint16_t sport, uint16_t dport,
+		  uint8_t flags, uint8_t hop, size_t payload);
+size_t frame_icmp4_echo(uint8_t *b, const char *src, const char *dst, uint8_t type, size_t payload);
+size_t frame_icmp6_echo(uint8_t *b, const char *src, const char *dst, uint8_t type, size_t payload);
+size_t frame_arp(uint8_t *b, uint16_t op, const char *sha, const char *sip, const char *tha,
+		 const char *tip, const char *eth_dst);
+size_t frame_ns(uint8_t *b, const char *src, const char *target, const char *slla);
+
+/* running packets */
+struct run_result {
+	int out_port; /* -1: nothing transmitted */
+	uint8_t out[PKT_MAX];
+	size_t out_len;
+	struct sg_dp_stats *before, *after; /* of the worker that processed it */
+};
+struct rte_mbuf *mbuf_from(const uint8_t *b, size_t len);
+void run_pkt(unsigned int worker, uint16_t port, const uint8_t *b, size_t len, struct run_result *r,
+	     uint64_t now);
+/* Assert counters: exactly @p c moved by +1 among the listed ones; every other cnt unchanged. */
+void assert_cnt_delta(const struct run_result *r, const enum sg_dp_cnt *moved, unsigned int n);
+void assert_drop(const struct run_result *r, enum sg_dp_cnt c, uint16_t port);
+void assert_bytes(const uint8_t *got, size_t got_len, const uint8_t *want, size_t want_len);
+void run_result_init(struct run_result *r);
+void run_result_fini(struct run_result *r);
+uint64_t now_s(double s); /* TSC at s seconds after a fixed origin */
+
+#endif /* DP_TEST_H */
