@@ -435,7 +435,7 @@ parse_appliance(struct ctx *c, const struct sg_cfg_node *a)
 {
 	static const char *const keys[] = {
 		"workers",	   "memory_mb",	    "no_huge",	"file_prefix", "mbufs",
-		"flow_table_size", "telemetry_dir", "eal_args", "ports",       NULL};
+		"flow_table_size", "telemetry_dir", "eal_args", "ports",       "control", NULL};
 	struct sg_cfg_appliance *ap = &c->cfg->appliance;
 	const char *prefix = "appliance";
 	char path[PATH_MAX_LEN];
@@ -473,6 +473,9 @@ parse_appliance(struct ctx *c, const struct sg_cfg_node *a)
 	if (rc == 0)
 		rc = opt_u32(c, a, prefix, "flow_table_size", FLOW_TABLE_MIN, FLOW_TABLE_MAX,
 			     DEF_FLOW_TABLE, &ap->flow_table_size);
+	if (rc != 0)
+		return rc;
+	rc = sg_cfg_parse_control(c->doc, sg_cfg_node_get(a, "control"), ap, c->err);
 	if (rc != 0)
 		return rc;
 	v = sg_cfg_node_get(a, "telemetry_dir");
@@ -869,7 +872,7 @@ parse_vs(struct ctx *c, const struct sg_cfg_node *n, unsigned int idx)
 {
 	static const char *const keys[] = {
 		"name",	    "vip",  "port",	   "protocol",	"mode",	    "scheduler", "encap",
-		"gue_port", "pool", "maglev_size", "max_flows", "timeouts", NULL};
+		"gue_port", "pool", "maglev_size", "max_flows", "timeouts", "brokered", NULL};
 	struct sg_cfg *cfg = c->cfg;
 	struct sg_cfg_vs *s = &cfg->vs[idx];
 	char prefix[PATH_MAX_LEN], path[PATH_MAX_LEN];
@@ -983,6 +986,8 @@ parse_vs(struct ctx *c, const struct sg_cfg_node *n, unsigned int idx)
 	if (rc != 0)
 		return rc;
 	rc = parse_timeouts(c, n, prefix, s);
+	if (rc == 0)
+		rc = sg_cfg_parse_brokered(c->doc, n, prefix, s, c->err);
 	if (rc != 0)
 		return rc;
 	pool_node = need(c, n, prefix, "pool", &rc);

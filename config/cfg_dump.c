@@ -101,6 +101,11 @@ dump_appliance(const struct sg_cfg_appliance *ap, FILE *f)
 		fprintf(f, "      rx_desc: %u\n", p->rx_desc);
 		fprintf(f, "      tx_desc: %u\n", p->tx_desc);
 	}
+	fprintf(f, "  control:\n    shm: ");
+	put_quoted(f, ap->control.shm);
+	fprintf(f, "\n    ring_size: %u\n", ap->control.ring_size);
+	fprintf(f, "    max_held: %u\n", ap->control.max_held);
+	fprintf(f, "    hold_budget_kb: %u\n", ap->control.hold_budget_kb);
 }
 
 static void
@@ -155,6 +160,21 @@ dump_vs(const struct sg_cfg *cfg, FILE *f)
 		fprintf(f, "      tcp: %u\n", s->tcp_timeout_s);
 		fprintf(f, "      tcp_transitory: %u\n", s->tcp_transitory_s);
 		fprintf(f, "      udp: %u\n", s->udp_timeout_s);
+		if (s->mode == SG_CFG_MODE_BROKERED || s->mode == SG_CFG_MODE_REDIRECT) {
+			const struct sg_cfg_brokered *b = &s->brokered;
+
+			fprintf(f, "    brokered:\n      key: %s\n", sg_cfg_l7_name(b->key));
+			if (b->key == SG_CFG_L7_HTTP_COOKIE)
+				fprintf(f, "      key_name: %s\n", b->key_name);
+			if (b->key == SG_CFG_L7_PREFIX)
+				fprintf(f, "      prefix_len: %u\n", b->prefix_len);
+			fprintf(f, "      hold_timeout_ms: %u\n", b->hold_timeout_ms);
+			fprintf(f, "      hold_bytes: %u\n", b->hold_bytes);
+			fprintf(f, "      max_held: %u\n", b->max_held);
+			fprintf(f, "      control_down: %s\n",
+				sg_cfg_ctl_down_name(b->control_down));
+			fprintf(f, "      retry_after_s: %u\n", b->retry_after_s);
+		}
 	}
 }
 

@@ -44,4 +44,17 @@ void sg_cfg_error_at(struct sg_cfg_error *err, const char *file, unsigned int li
  */
 int sg_cfg_read_file(const char *path, char **buf, size_t *len, struct sg_cfg_error *err);
 
+struct sg_cfg_doc;
+struct sg_cfg_node;
+
+/*
+ * cfg_brokered.c: appliance.control (into ap->control, defaults when n is
+ * NULL) and a VS's "brokered" map (into s->brokered; defaults when absent;
+ * an error when present on a VS of another mode). 0 or -EINVAL with err.
+ */
+int sg_cfg_parse_control(const struct sg_cfg_doc *doc, const struct sg_cfg_node *n,
+			 struct sg_cfg_appliance *ap, struct sg_cfg_error *err);
+int sg_cfg_parse_brokered(const struct sg_cfg_doc *doc, const struct sg_cfg_node *vs,
+			  const char *prefix, struct sg_cfg_vs *s, struct sg_cfg_error *err);
+
 #endif /* SG_CFG_INTERNAL_H */

@@ -61,6 +61,14 @@ struct sg_cfg_port {
 	uint16_t tx_desc;	     /**< default 1024 */
 };
 
+/** The data plane's end of the channel to sg-control (DESIGN.md section 3). */
+struct sg_cfg_control {
+	char shm[SG_CFG_NAME_MAX]; /**< POSIX shm name ("/sessiongate"); "" = no control path */
+	uint32_t ring_size;	   /**< messages per ring, power of two; default 4096 */
+	uint32_t max_held;	   /**< held brokered sessions per worker; default 4096 */
+	uint32_t hold_budget_kb;   /**< held client bytes per worker; default 16384 */
+};
+
 /** The appliance: EAL, lcores, memory, ports and table sizes. */
 struct sg_cfg_appliance {
 	char eal_args[SG_CFG_EAL_ARGS_MAX][SG_CFG_DEVARGS_MAX]; /**< passed to rte_eal_init */
@@ -75,6 +83,7 @@ struct sg_cfg_appliance {
 						   default */
 	struct sg_cfg_port ports[SG_CFG_PORTS_MAX];
 	unsigned int n_ports;
+	struct sg_cfg_control control;
 };
 
 enum sg_cfg_proto {
@@ -98,6 +107,35 @@ enum sg_cfg_sched {
 enum sg_cfg_encap {
 	SG_CFG_ENCAP_IPIP, /**< IPv4-in-IPv4 / IPv6-in-IPv6 (proto 4 / 41) (default) */
 	SG_CFG_ENCAP_GUE,  /**< GUE (UDP) variant 1: inner IP directly after UDP */
+};
+
+/** The L7 key a brokered VS extracts from the client's first bytes. */
+enum sg_cfg_l7 {
+	SG_CFG_L7_NONE,	       /**< no key: the session is brokered on VIP/port alone */
+	SG_CFG_L7_HTTP_HOST,   /**< HTTP/1.x Host header */
+	SG_CFG_L7_HTTP_PATH,   /**< HTTP/1.x request path */
+	SG_CFG_L7_HTTP_COOKIE, /**< value of the cookie named key_name */
+	SG_CFG_L7_TLS_SNI,     /**< TLS ClientHello server_name */
+	SG_CFG_L7_RDP_COOKIE,  /**< RDP X.224 mstshash / routing token */
+	SG_CFG_L7_PREFIX,      /**< the first prefix_len payload bytes */
+};
+
+/** What a new brokered session gets while sg-control is absent or its ring full. */
+enum sg_cfg_ctl_down {
+	SG_CFG_CTL_DOWN_HOLD,	/**< hold it and re-send until the hold timeout */
+	SG_CFG_CTL_DOWN_REJECT, /**< answer at once (HTTP 503 or RST) */
+};
+
+/** Brokered / redirect settings of a virtual service. */
+struct sg_cfg_brokered {
+	enum sg_cfg_l7 key;
+	char key_name[SG_CFG_NAME_MAX]; /**< cookie name (http_cookie) */
+	uint16_t prefix_len;		/**< bytes (prefix); default 16, at most 160 */
+	uint32_t hold_timeout_ms;	/**< default 30000 */
+	uint32_t hold_bytes;		/**< per session; default 16384 */
+	uint32_t max_held;		/**< sessions of this VS per worker; default 1024 */
+	enum sg_cfg_ctl_down control_down;
+	uint16_t retry_after_s; /**< HTTP 503 Retry-After on a local reject; default 5 */
 };
 
 /** One pool member (a backend, usually a VM). */
@@ -131,6 +169,7 @@ struct sg_cfg_vs {
 	uint32_t tcp_timeout_s;	   /**< established TCP idle, default 300 */
 	uint32_t tcp_transitory_s; /**< SYN/FIN/RST states, default 30 */
 	uint32_t udp_timeout_s;	   /**< UDP idle, default 60 */
+	struct sg_cfg_brokered brokered; /**< brokered / redirect modes only */
 };
 
 /** Local source addresses for NAT mode (the data plane answers ARP/ND for them). */
@@ -196,6 +235,10 @@ const char *sg_cfg_proto_name(enum sg_cfg_proto p);
 
 /** Name of an encapsulation as written in YAML ("ipip", "gue"). */
 const char *sg_cfg_encap_name(enum sg_cfg_encap e);
+
+/** Names of the brokered settings as written in YAML. */
+const char *sg_cfg_l7_name(enum sg_cfg_l7 k);
+const char *sg_cfg_ctl_down_name(enum sg_cfg_ctl_down d);
 
 /**
  * Write @p cfg as a complete YAML configuration with every default made
