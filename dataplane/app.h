@@ -18,6 +18,7 @@
 
 #include "sg_cfg.h"
 #include "sg_dp.h"
+#include "sessiongate/sg_msg.h"
 
 extern int sg_dp_logtype;
 #define SG_DP_LOG(level, fmt, ...) \
@@ -33,6 +34,21 @@ extern int sg_dp_logtype;
 #define SG_DP_HOUSEKEEPING_US 20000
 
 struct sg_dp_app;
+
+/** The data plane's end of the shared-memory channel to sg-control (ctlchan.c). */
+struct sg_dp_ctlchan {
+	char name[SG_CFG_NAME_MAX];
+	void *base; /**< NULL: no control path configured */
+	size_t size;
+	struct sg_shm_hdr *hdr;
+	uint64_t epoch;
+	struct rte_ring *to_ctl[SG_DP_WORKERS_MAX];   /**< dp -> ctl, produced by worker w */
+	struct rte_ring *from_ctl[SG_DP_WORKERS_MAX]; /**< ctl -> dp, consumed by worker w */
+	uint64_t last_ctl_hb;
+	uint64_t ctl_hb_tsc; /**< when ctl_heartbeat last moved (0: never) */
+	bool ctl_up;	     /**< read by workers (atomic) */
+	uint64_t ctl_ups;
+};
 
 /** Per-worker launch context: one per worker lcore. */
 struct sg_dp_worker_ctx {
@@ -73,6 +89,8 @@ struct sg_dp_app {
 	uint64_t reloads_failed;
 	char last_error[512];
 
+	struct sg_dp_ctlchan ctl;
+
 	volatile bool quit;
 	volatile bool reload_requested;
 };
@@ -84,6 +102,11 @@ void sg_dp_ports_stop(struct sg_dp_app *app);
 /* reload.c */
 int sg_dp_tables_publish_initial(struct sg_dp_app *app);
 int sg_dp_reload(struct sg_dp_app *app, char *msg, size_t msglen);
+
+/* ctlchan.c */
+int sg_dp_ctlchan_create(struct sg_dp_app *app);
+void sg_dp_ctlchan_tick(struct sg_dp_app *app);
+void sg_dp_ctlchan_destroy(struct sg_dp_app *app);
 
 /* telemetry.c */
 int sg_dp_telemetry_register(struct sg_dp_app *app);

@@ -287,6 +287,13 @@ create_workers(struct sg_dp_app *app)
 		wc.neigh = app->neigh;
 		memcpy(wc.ports, app->port_info, sizeof(wc.ports));
 		memcpy(wc.handoff, app->handoff, app->n_workers * sizeof(struct rte_ring *));
+		wc.to_ctl = app->ctl.to_ctl[i];
+		wc.from_ctl = app->ctl.from_ctl[i];
+		wc.ctl_up = &app->ctl.ctl_up;
+		wc.dp_epoch = app->ctl.epoch;
+		wc.max_held = a->control.max_held;
+		wc.hold_budget = (uint64_t)a->control.hold_budget_kb * 1024;
+		wc.cookies = &app->cookies;
 		app->wctx[i].app = app;
 		app->wctx[i].id = i;
 		app->wctx[i].lcore = lcore;
@@ -332,6 +339,7 @@ cleanup(struct sg_dp_app *app)
 			rte_pktmbuf_free(m);
 		rte_ring_free(app->ctl_tx);
 	}
+	sg_dp_ctlchan_destroy(app);
 	sg_dp_tables_free(app->tables);
 	sg_dp_neigh_free(app->neigh);
 	rte_free(app->qsbr);
@@ -416,7 +424,8 @@ main(int argc, char **argv)
 		goto out;
 	}
 	app->n_workers = rte_lcore_count() - 1;
-	if (sg_dp_ports_setup(app) != 0 || create_workers(app) != 0 ||
+	if (sg_dp_ports_setup(app) != 0 || sg_dp_ctlchan_create(app) != 0 ||
+	    create_workers(app) != 0 ||
 	    sg_dp_tables_publish_initial(app) != 0 || sg_dp_telemetry_register(app) != 0) {
 		rc = 1;
 		goto out;
@@ -436,6 +445,7 @@ main(int argc, char **argv)
 			sg_dp_reload(app, msg, sizeof(msg));
 		}
 		housekeeping(app);
+		sg_dp_ctlchan_tick(app);
 		rte_delay_us_sleep(SG_DP_HOUSEKEEPING_US);
 	}
 	SG_DP_LOG(NOTICE, "stopping");

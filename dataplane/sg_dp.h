@@ -92,7 +92,14 @@ enum sg_dp_cnt {
 	SG_DP_DROP_HEADROOM,	 /**< mbuf lacks headroom for encapsulation */
 	SG_DP_DROP_HANDOFF_FULL, /**< hand-off ring to the owning worker full */
 	SG_DP_DROP_TX_FULL,	 /**< output queue full */
-	SG_DP_DROP_VS_MODE,	 /**< VS mode not served by this library (brokered, redirect) */
+	SG_DP_DROP_VS_MODE,	 /**< VS mode not served (brokered without sessions, UDP) */
+	SG_DP_DROP_COOKIE_BAD,	 /**< ACK to a brokered VS with a forged or foreign cookie */
+	SG_DP_DROP_COOKIE_OLD,	 /**< ACK with an expired SYN cookie */
+	SG_DP_DROP_SESS_FULL,	 /**< no room for another held session (answered with RST) */
+	SG_DP_DROP_HOLD_FULL,	 /**< client data over the hold bounds */
+	SG_DP_DROP_HOLD_OOO,	 /**< held session: segment out of order (client resends) */
+	SG_DP_DROP_BROKERED,	 /**< unexpected segment on a brokered session */
+	SG_DP_DROP_NO_MBUF,	 /**< mbuf pool empty when originating a packet */
 	/* events (not drops) */
 	SG_DP_EV_FLOW_NEW,     /**< flows created */
 	SG_DP_EV_FLOW_EXPIRED, /**< flows removed by idle timeout */
@@ -106,6 +113,20 @@ enum sg_dp_cnt {
 	SG_DP_EV_HANDOFF_IN,   /**< packets received from another worker */
 	SG_DP_EV_CONSUMED,     /**< packets used up by the data plane (ARP replies, NAs learned) */
 	SG_DP_EV_ICMP_TOOBIG,  /**< DSR packet over the MTU answered with frag-needed / PTB */
+	SG_DP_EV_SYNCOOKIE,    /**< SYN to a brokered VS answered with a cookie SYN-ACK */
+	SG_DP_EV_SESS_NEW,     /**< brokered sessions opened (valid cookie) */
+	SG_DP_EV_SESS_SENT,    /**< SESSION_NEW enqueued to sg-control */
+	SG_DP_EV_CTL_RING_FULL, /**< a message to sg-control found its ring full (retried) */
+	SG_DP_EV_SESS_INSTALLED, /**< hand-offs completed (VM answered) */
+	SG_DP_EV_SESS_REDIRECTED, /**< answered with an HTTP 307 */
+	SG_DP_EV_SESS_REJECTED,	  /**< answered with 503 / RST on SESSION_REJECT or no control */
+	SG_DP_EV_SESS_TIMEOUT,	  /**< hold or connect timeout */
+	SG_DP_EV_SESS_CLOSED,	  /**< brokered flows ended (SESSION_CLOSED sent or lost) */
+	SG_DP_EV_CTL_MSG,	  /**< messages received from sg-control */
+	SG_DP_EV_CTL_MSG_BAD,	  /**< messages refused: malformed or for an unknown session */
+	SG_DP_EV_HELD,		  /**< packets taken into hold buffers */
+	SG_DP_EV_RELEASED,	  /**< held packets sent on (replayed) or freed */
+	SG_DP_EV_GENERATED,	  /**< packets the data plane originated (ACK, SYN, 307, 503) */
 	SG_DP_CNT_MAX
 };
 
@@ -200,6 +221,20 @@ struct sg_dp_worker_conf {
 	 * another worker's slice is enqueued to that worker's ring.
 	 */
 	struct rte_ring *handoff[SG_DP_WORKERS_MAX];
+	/*
+	 * Brokered sessions (doc/sessions.md). to_ctl / from_ctl: this worker's
+	 * SP/SC rings of the shared-memory channel to sg-control (NULL: no
+	 * control path: brokered sessions are answered at once). ctl_up: set by
+	 * the main lcore while sg-control's heartbeat moves (read atomically).
+	 */
+	struct rte_ring *to_ctl;
+	struct rte_ring *from_ctl;
+	const bool *ctl_up;
+	uint64_t dp_epoch;	/**< this data-plane start (session IDs) */
+	uint32_t max_held;	/**< held sessions; 0 = no brokered sessions */
+	uint64_t hold_budget;	/**< held client bytes */
+	struct rte_mempool *pool; /**< for packets the data plane originates */
+	const struct sg_dp_syncookie_secret *cookies;
 };
 
 /** Output of one processing call: packets to transmit per port. */
@@ -209,6 +244,7 @@ struct sg_dp_txq {
 };
 
 struct sg_dp_worker;
+struct sg_dp_syncookie_secret;
 
 struct sg_dp_worker *sg_dp_worker_create(const struct sg_dp_worker_conf *conf);
 void sg_dp_worker_free(struct sg_dp_worker *w);

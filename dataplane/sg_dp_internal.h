@@ -106,6 +106,9 @@ struct sg_dp_vs {
 	uint16_t *wrr; /**< wrr_len member indices */
 	uint32_t wrr_len;
 	unsigned int n_active; /**< members with weight > 0 */
+	/* brokered / redirect */
+	struct sg_cfg_brokered br;
+	uint64_t hold_tmo; /**< br.hold_timeout_ms in TSC cycles */
 };
 
 struct sg_dp_port_tab {
@@ -143,9 +146,16 @@ enum sg_dp_flow_state {
 	SG_DP_FS_SYN,	  /**< TCP: SYN seen */
 	SG_DP_FS_EST,	  /**< TCP established, or UDP */
 	SG_DP_FS_CLOSING, /**< TCP: FIN or RST seen */
+	SG_DP_FS_HELD,	  /**< brokered: handshake done by cookie, client held */
+	SG_DP_FS_CONNECTING, /**< brokered NAT hand-off: SYN sent to the VM */
+	SG_DP_FS_ANSWERED,   /**< brokered: answered by the data plane (307/503), closing */
 };
 
 #define SG_DP_FLOW_NAT 0x1
+#define SG_DP_FLOW_SEQ 0x2 /**< spliced connection: translate seq / ack / timestamps */
+#define SG_DP_FLOW_RSTNEXT 0x4 /**< answered without data: reset the client's next segment */
+/** Counter slot of brokered flows (no pool member of the tables). */
+#define SG_DP_MEMBER_SLOT_BROKERED (SG_DP_MEMBER_SLOTS - 1)
 
 /** A flow: everything forwarding needs is copied in, so it outlives its tables. */
 /** Where a flow's packets go: cached route and neighbour entry (one per direction). */
@@ -178,6 +188,13 @@ struct sg_dp_flow {
 	struct sg_dp_ip nat;
 	struct sg_dp_flow_key key;  /**< client -> VIP */
 	struct sg_dp_flow_key rkey; /**< NAT: member -> NAT address (return key) */
+	/* brokered sessions */
+	uint64_t sid;	   /**< streaming session ID; 0 = not brokered */
+	uint32_t sess;	   /**< session slot + 1 while held / connecting; 0 = none */
+	uint32_t seq_s2c;  /**< SG_DP_FLOW_SEQ: VM seq + seq_s2c = seq the client sees */
+	uint32_t ts_s2c;   /**< VM TSval + ts_s2c = TSval the client sees */
+	int8_t ws_shift;   /**< VM window << ws_shift (negative: >>) for the client */
+	bool ts;	   /**< timestamps in use */
 };
 
 struct sg_dp_flow_table {
@@ -199,8 +216,11 @@ struct sg_dp_nat_alloc {
 	uint16_t min, max; /**< range the fifo was built for (0/0: not built) */
 };
 
+struct sg_dp_broker;
+
 struct sg_dp_worker {
 	struct sg_dp_stats stats;
+	struct sg_dp_broker *br; /**< brokered sessions (sg_dp_broker.c); NULL: none */
 	struct sg_dp_worker_conf conf;
 	struct sg_dp_flow_table ft;
 	struct sg_dp_nat_alloc nat;
@@ -380,5 +400,34 @@ sg_dp_ip_set(struct sg_dp_ip *ip, uint8_t family, const uint8_t *a)
 	memset(ip->a, 0, sizeof(ip->a));
 	memcpy(ip->a, a, family == AF_INET ? 4 : 16);
 }
+
+/* broker.c: brokered and redirect virtual services (doc/sessions.md) */
+int sg_dp_broker_create(struct sg_dp_worker *w);
+void sg_dp_broker_free(struct sg_dp_worker *w);
+/** First packet of a flow to a brokered / redirect VS (no flow entry). */
+void sg_dp_broker_new(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port,
+		      struct rte_mbuf *m, const struct sg_dp_pkt *p, const struct sg_dp_vs *vs,
+		      struct sg_dp_txq *out, uint64_t now);
+/** A packet of a brokered flow that is not (yet) a plain NAT flow. @p ret: from the VM. */
+void sg_dp_broker_flow(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port,
+		       struct rte_mbuf *m, const struct sg_dp_pkt *p, struct sg_dp_flow *f, bool ret,
+		       struct sg_dp_txq *out, uint64_t now);
+/** Spliced flow: translate a forwarded segment (after the NAT rewrite). */
+void sg_dp_broker_xlate(struct rte_mbuf *m, const struct sg_dp_pkt *p, const struct sg_dp_flow *f,
+			bool ret);
+/** The flow is being removed: tell sg-control, free what the session holds. */
+void sg_dp_broker_flow_gone(struct sg_dp_worker *w, struct sg_dp_flow *f, enum sg_dp_cnt why);
+/** Messages from sg-control, hold timeouts, re-sends. Worker loop, every round. */
+void sg_dp_broker_poll(struct sg_dp_worker *w, const struct sg_dp_tables *t,
+		       struct sg_dp_txq *out, uint64_t now);
+/* worker.c, for the broker */
+void sg_dp_pkt_tx(struct sg_dp_worker *w, uint16_t rx_port, struct sg_dp_txq *out, uint16_t port,
+		  struct rte_mbuf *m);
+void sg_dp_pkt_drop(struct sg_dp_worker *w, uint16_t port, struct rte_mbuf *m,
+		    enum sg_dp_cnt why);
+enum sg_dp_cnt sg_dp_resolve_cached(struct sg_dp_worker *w, const struct sg_dp_tables *t,
+				    struct sg_dp_route_cache *rc, uint8_t family,
+				    const uint8_t *dst, uint64_t now, uint16_t *port,
+				    struct rte_ether_addr *mac);
 
 #endif /* SG_DP_INTERNAL_H */
