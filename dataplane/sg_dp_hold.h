@@ -33,14 +33,14 @@ struct sg_dp_hold_budget {
 
 /** Outcome of sg_dp_hold_append(). Only SG_DP_HOLD_OK takes the mbuf. */
 enum sg_dp_hold_result {
-	SG_DP_HOLD_OK = 0,	/**< held (maybe trimmed); the mbuf belongs to the hold now */
-	SG_DP_HOLD_DUP,		/**< every byte already held (retransmission) */
-	SG_DP_HOLD_EMPTY,	/**< no payload */
+	SG_DP_HOLD_OK = 0,	 /**< held (maybe trimmed); the mbuf belongs to the hold now */
+	SG_DP_HOLD_DUP,		 /**< every byte already held (retransmission) */
+	SG_DP_HOLD_EMPTY,	 /**< no payload */
 	SG_DP_HOLD_OUT_OF_ORDER, /**< starts after the next expected byte */
-	SG_DP_HOLD_BAD,		/**< payload offset/length beyond the mbuf */
-	SG_DP_HOLD_FULL_BYTES,	/**< per-session byte bound */
-	SG_DP_HOLD_FULL_SEGS,	/**< per-session segment bound */
-	SG_DP_HOLD_FULL_BUDGET, /**< the worker's byte budget */
+	SG_DP_HOLD_BAD,		 /**< payload offset/length beyond the mbuf */
+	SG_DP_HOLD_FULL_BYTES,	 /**< per-session byte bound */
+	SG_DP_HOLD_FULL_SEGS,	 /**< per-session segment bound */
+	SG_DP_HOLD_FULL_BUDGET,	 /**< the worker's byte budget */
 };
 
 /** One held segment: its payload is @c len bytes at @c off in @c m. */

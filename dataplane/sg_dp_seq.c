@@ -32,8 +32,7 @@ find_sack(const uint8_t *th, unsigned int doff, unsigned int *sack_off, unsigned
 		if (olen < 2 || olen > doff - i)
 			return -EBADMSG;
 		if (kind == SG_DP_TCPOPT_SACK) {
-			if ((olen - 2) % 8 != 0 || (olen - 2) / 8 > SACK_BLOCKS_MAX ||
-			    *sack_n != 0)
+			if ((olen - 2) % 8 != 0 || (olen - 2) / 8 > SACK_BLOCKS_MAX || *sack_n != 0)
 				return -EBADMSG;
 			*sack_off = i + 2;
 			*sack_n = (olen - 2) / 8u;

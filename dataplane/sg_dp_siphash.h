@@ -16,9 +16,9 @@
 static inline uint64_t
 sg_dp_siphash_le64(const uint8_t *p)
 {
-	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
-	       (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 |
-	       (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
+	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
+	       (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 |
+	       (uint64_t)p[7] << 56;
 }
 
 static inline uint64_t
@@ -27,22 +27,22 @@ sg_dp_siphash_rotl(uint64_t x, unsigned int b)
 	return (x << b) | (x >> (64 - b));
 }
 
-#define SG_DP_SIPROUND(v0, v1, v2, v3)                 \
-	do {                                           \
-		v0 += v1;                              \
-		v1 = sg_dp_siphash_rotl(v1, 13);       \
-		v1 ^= v0;                              \
-		v0 = sg_dp_siphash_rotl(v0, 32);       \
-		v2 += v3;                              \
-		v3 = sg_dp_siphash_rotl(v3, 16);       \
-		v3 ^= v2;                              \
-		v0 += v3;                              \
-		v3 = sg_dp_siphash_rotl(v3, 21);       \
-		v3 ^= v0;                              \
-		v2 += v1;                              \
-		v1 = sg_dp_siphash_rotl(v1, 17);       \
-		v1 ^= v2;                              \
-		v2 = sg_dp_siphash_rotl(v2, 32);       \
+#define SG_DP_SIPROUND(v0, v1, v2, v3)           \
+	do {                                     \
+		v0 += v1;                        \
+		v1 = sg_dp_siphash_rotl(v1, 13); \
+		v1 ^= v0;                        \
+		v0 = sg_dp_siphash_rotl(v0, 32); \
+		v2 += v3;                        \
+		v3 = sg_dp_siphash_rotl(v3, 16); \
+		v3 ^= v2;                        \
+		v0 += v3;                        \
+		v3 = sg_dp_siphash_rotl(v3, 21); \
+		v3 ^= v0;                        \
+		v2 += v1;                        \
+		v1 = sg_dp_siphash_rotl(v1, 17); \
+		v1 ^= v2;                        \
+		v2 = sg_dp_siphash_rotl(v2, 32); \
 	} while (0)
 
 /**

@@ -21,8 +21,8 @@
 #define SG_DP_TCPOPT_SACK      5 /**< length 2 + 8n, n = 1..4 */
 #define SG_DP_TCPOPT_TS	       8 /**< length 10 */
 
-#define SG_DP_TCPOPT_LEN_MAX   40 /**< largest TCP option area (data offset 15) */
-#define SG_DP_TCP_WSCALE_MAX   14 /**< RFC 7323: larger shifts are used as 14 */
+#define SG_DP_TCPOPT_LEN_MAX 40 /**< largest TCP option area (data offset 15) */
+#define SG_DP_TCP_WSCALE_MAX 14 /**< RFC 7323: larger shifts are used as 14 */
 /** Bytes sg_dp_tcpopt_write_synack() needs at most. */
 #define SG_DP_TCPOPT_SYNACK_MAX 20
 
