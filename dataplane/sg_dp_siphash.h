@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * SipHash-2-4 (Aumasson & Bernstein, "SipHash: a fast short-input PRF"):
+ * 128-bit key, 64-bit output, the reference convention (key bytes 0-7 and
+ * 8-15 read little-endian; the message read in little-endian 64-bit words).
+ * Used as the MAC of the SYN cookies (sg_dp_syncookie.h). No allocation,
+ * no state, bounded by the message length.
+ */
+#ifndef SG_DP_SIPHASH_H
+#define SG_DP_SIPHASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+static inline uint64_t
+sg_dp_siphash_le64(const uint8_t *p)
+{
+	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
+	       (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 |
+	       (uint64_t)p[7] << 56;
+}
+
+static inline uint64_t
+sg_dp_siphash_rotl(uint64_t x, unsigned int b)
+{
+	return (x << b) | (x >> (64 - b));
+}
+
+#define SG_DP_SIPROUND(v0, v1, v2, v3)           \
+	do {                                     \
+		v0 += v1;                        \
+		v1 = sg_dp_siphash_rotl(v1, 13); \
+		v1 ^= v0;                        \
+		v0 = sg_dp_siphash_rotl(v0, 32); \
+		v2 += v3;                        \
+		v3 = sg_dp_siphash_rotl(v3, 16); \
+		v3 ^= v2;                        \
+		v0 += v3;                        \
+		v3 = sg_dp_siphash_rotl(v3, 21); \
+		v3 ^= v0;                        \
+		v2 += v1;                        \
+		v1 = sg_dp_siphash_rotl(v1, 17); \
+		v1 ^= v2;                        \
+		v2 = sg_dp_siphash_rotl(v2, 32); \
+	} while (0)
+
+/**
+ * SipHash-2-4 of @p len bytes at @p data under the 16-byte key @p key
+ * (k0 = bytes 0-7, k1 = bytes 8-15, little-endian).
+ *
+ * @return the 64-bit tag (as the reference implementation's
+ *   little-endian output read as a uint64_t). Cannot fail.
+ */
+static inline uint64_t
+sg_dp_siphash24(const uint8_t key[16], const void *data, size_t len)
+{
+	const uint8_t *in = data;
+	uint64_t k0 = sg_dp_siphash_le64(key), k1 = sg_dp_siphash_le64(key + 8);
+	uint64_t v0 = k0 ^ 0x736f6d6570736575ull;
+	uint64_t v1 = k1 ^ 0x646f72616e646f6dull;
+	uint64_t v2 = k0 ^ 0x6c7967656e657261ull;
+	uint64_t v3 = k1 ^ 0x7465646279746573ull;
+	uint64_t b = (uint64_t)len << 56, m;
+	size_t i, left = len & 7;
+
+	for (i = 0; i + 8 <= len; i += 8) {
+		m = sg_dp_siphash_le64(in + i);
+		v3 ^= m;
+		SG_DP_SIPROUND(v0, v1, v2, v3);
+		SG_DP_SIPROUND(v0, v1, v2, v3);
+		v0 ^= m;
+	}
+	for (size_t j = 0; j < left; j++)
+		b |= (uint64_t)in[i + j] << (8 * j);
+	v3 ^= b;
+	SG_DP_SIPROUND(v0, v1, v2, v3);
+	SG_DP_SIPROUND(v0, v1, v2, v3);
+	v0 ^= b;
+	v2 ^= 0xff;
+	SG_DP_SIPROUND(v0, v1, v2, v3);
+	SG_DP_SIPROUND(v0, v1, v2, v3);
+	SG_DP_SIPROUND(v0, v1, v2, v3);
+	SG_DP_SIPROUND(v0, v1, v2, v3);
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+#endif /* SG_DP_SIPHASH_H */
