@@ -18,6 +18,7 @@
 
 #include "sg_cfg.h"
 #include "sg_dp.h"
+#include "sg_dp_syncookie.h"
 #include "sessiongate/sg_msg.h"
 
 extern int sg_dp_logtype;
@@ -30,6 +31,8 @@ extern int sg_dp_logtype;
 #define SG_DP_EXPIRE_US 1000
 /** ... so that a whole pass over the table takes about this long. */
 #define SG_DP_EXPIRE_PASS_S 10
+/** SYN-cookie key rotation period (at least the 128 s cookie lifetime). */
+#define SG_DP_COOKIE_ROTATE_S 256
 /** Main lcore housekeeping period (neighbour solicitation, reload requests). */
 #define SG_DP_HOUSEKEEPING_US 20000
 
@@ -90,6 +93,8 @@ struct sg_dp_app {
 	char last_error[512];
 
 	struct sg_dp_ctlchan ctl;
+	struct sg_dp_syncookie_secret cookies; /**< read by workers, rotated by the main lcore */
+	uint64_t cookie_rotated;
 
 	volatile bool quit;
 	volatile bool reload_requested;

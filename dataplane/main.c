@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -167,6 +168,7 @@ worker_main(void *arg)
 			sg_dp_worker_process(w, t, p, pkts, n, txq, now);
 		}
 		sg_dp_worker_handoff_drain(w, t, txq, now);
+		sg_dp_worker_poll_control(w, t, txq, now);
 		if (q == 0 && unlikely(!rte_ring_empty(app->ctl_tx)))
 			ctl_tx_take(app, txq);
 
@@ -219,6 +221,27 @@ housekeeping(struct sg_dp_app *app)
 			app->ctl_tx_ring_full++;
 		}
 	}
+}
+
+/* A new SYN-cookie key every SG_DP_COOKIE_ROTATE_S (the cookie lifetime is 64-128 s). */
+static void
+cookie_rotate(struct sg_dp_app *app)
+{
+	uint64_t now = rte_get_timer_cycles();
+	uint8_t key[16];
+
+	if (app->cookie_rotated == 0) {
+		app->cookie_rotated = now;
+		return;
+	}
+	if (now - app->cookie_rotated < rte_get_timer_hz() * SG_DP_COOKIE_ROTATE_S)
+		return;
+	app->cookie_rotated = now;
+	if (getrandom(key, sizeof(key), 0) != sizeof(key)) {
+		SG_DP_LOG(WARNING, "no random bytes for a new SYN-cookie key: keeping the old one");
+		return;
+	}
+	sg_dp_syncookie_rotate(&app->cookies, key);
 }
 
 static int
@@ -294,6 +317,7 @@ create_workers(struct sg_dp_app *app)
 		wc.max_held = a->control.max_held;
 		wc.hold_budget = (uint64_t)a->control.hold_budget_kb * 1024;
 		wc.cookies = &app->cookies;
+		wc.pool = app->pool;
 		app->wctx[i].app = app;
 		app->wctx[i].id = i;
 		app->wctx[i].lcore = lcore;
@@ -424,6 +448,11 @@ main(int argc, char **argv)
 		goto out;
 	}
 	app->n_workers = rte_lcore_count() - 1;
+	if (sg_dp_syncookie_init(&app->cookies) != 0) {
+		SG_DP_LOG(ERR, "no random bytes for the SYN-cookie keys");
+		rc = 1;
+		goto out;
+	}
 	if (sg_dp_ports_setup(app) != 0 || sg_dp_ctlchan_create(app) != 0 ||
 	    create_workers(app) != 0 ||
 	    sg_dp_tables_publish_initial(app) != 0 || sg_dp_telemetry_register(app) != 0) {
@@ -446,6 +475,7 @@ main(int argc, char **argv)
 		}
 		housekeeping(app);
 		sg_dp_ctlchan_tick(app);
+		cookie_rotate(app);
 		rte_delay_us_sleep(SG_DP_HOUSEKEEPING_US);
 	}
 	SG_DP_LOG(NOTICE, "stopping");

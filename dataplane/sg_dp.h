@@ -286,6 +286,14 @@ void sg_dp_worker_count_tx(struct sg_dp_worker *w, uint16_t port, struct rte_mbu
 			   uint16_t n_sent, uint16_t n_dropped);
 
 /** The worker's statistics (read by the main lcore; values are monotonic). */
+/**
+ * Brokered sessions: messages from sg-control, hold timeouts and re-sends
+ * (doc/sessions.md). Call once per round of the worker loop; cheap when
+ * nothing is due.
+ */
+void sg_dp_worker_poll_control(struct sg_dp_worker *w, const struct sg_dp_tables *t,
+			       struct sg_dp_txq *out, uint64_t now_tsc);
+
 const struct sg_dp_stats *sg_dp_worker_stats(const struct sg_dp_worker *w);
 
 /** Current number of flows in this worker's table. */

@@ -19,6 +19,7 @@
  * same worker's ring. Nothing here locks, allocates memory (mbufs from the
  * pool excepted, for packets the data plane originates) or logs.
  */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -245,17 +246,35 @@ sg_dp_broker_flow_gone(struct sg_dp_worker *w, struct sg_dp_flow *f, enum sg_dp_
 
 /* ---- packets we originate or answer with ------------------------------- */
 
+enum answer_kind {
+	ANS_ACK,      /**< bare ACK */
+	ANS_RST,      /**< reset answering the segment (RFC 9293 3.10.7.1) */
+	ANS_DATA_FIN, /**< data, then FIN */
+};
+
 /*
- * Turn @p m (a client -> VIP segment) into our answer to the client:
- * @p flags, seq / ack, optional payload; transmitted on the port it came
- * in on.
+ * Turn @p m (a segment from the peer) into our answer to it, transmitted
+ * on the port it came in on.
  */
 static void
 answer(struct sg_dp_worker *w, uint16_t port, struct rte_mbuf *m, const struct sg_dp_pkt *p,
-       uint8_t flags, uint32_t seq, uint32_t ack, uint16_t win, const void *data, uint16_t len,
-       struct sg_dp_txq *out)
+       enum answer_kind kind, uint32_t seq, uint32_t ack, uint16_t win, const void *data,
+       uint16_t len, struct sg_dp_txq *out)
 {
-	if (sg_dp_tcpgen_reply(m, p, flags, seq, ack, win, data, len) != 0) {
+	int rc;
+
+	switch (kind) {
+	case ANS_ACK:
+		rc = sg_dp_tcpgen_ack(m, p, seq, ack, win);
+		break;
+	case ANS_RST:
+		rc = sg_dp_tcpgen_rst(m, p);
+		break;
+	default:
+		rc = sg_dp_tcpgen_data(m, p, seq, ack, win, data, len, true);
+		break;
+	}
+	if (rc != 0) {
 		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_BROKERED);
 		return;
 	}
@@ -310,14 +329,12 @@ answer_reject(struct sg_dp_worker *w, struct sg_dp_flow *f, struct br_sess *s,
 		return;
 	}
 	if (s->http)
-		len = sg_dp_tcpgen_http_503(body, sizeof(body), retry_after);
+		len = (int)sg_dp_http_503(body, sizeof(body), retry_after);
 	if (len > 0)
-		answer(w, s->client_port, seg.m, &p,
-		       RTE_TCP_PSH_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_FIN_FLAG, s->our_isn + 1,
+		answer(w, s->client_port, seg.m, &p, ANS_DATA_FIN, s->our_isn + 1,
 		       s->hold.next_seq, 0, body, (uint16_t)len, out);
 	else
-		answer(w, s->client_port, seg.m, &p, RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG,
-		       s->our_isn + 1, s->hold.next_seq, 0, NULL, 0, out);
+		answer(w, s->client_port, seg.m, &p, ANS_RST, 0, 0, 0, NULL, 0, out);
 	f->state = SG_DP_FS_ANSWERED;
 	f->seq_s2c = s->our_isn + 1 + (uint32_t)(len > 0 ? len + 1 : 0); /* our next seq */
 	f->ts_s2c = s->hold.next_seq;					  /* their next seq */
@@ -403,7 +420,7 @@ on_cookie_ack(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 		return;
 	}
 	if (b->n_free == 0 || b->held_by_vs[vs->slot] >= vs->br.max_held) {
-		answer(w, port, m, p, RTE_TCP_RST_FLAG, ack, 0, 0, NULL, 0, out);
+		answer(w, port, m, p, ANS_RST, 0, 0, 0, NULL, 0, out);
 		w->stats.cnt[SG_DP_EV_SESS_REJECTED]++; /* no room: refused at once */
 		return;
 	}
@@ -590,13 +607,13 @@ on_held_data(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port
 
 			ap.l4_len = (uint16_t)hl;
 			ap.ip_len = (uint16_t)(p->l3_len + hl);
-			answer(w, port, ack, &ap, RTE_TCP_ACK_FLAG, s->our_isn + 1,
+			answer(w, port, ack, &ap, ANS_ACK, s->our_isn + 1,
 			       s->hold.next_seq, hold_window(s, vs), NULL, 0, out);
 		}
 		break;
 	case SG_DP_HOLD_DUP:
 		/* a retransmission: acknowledge what we have */
-		answer(w, port, m, p, RTE_TCP_ACK_FLAG, s->our_isn + 1, s->hold.next_seq,
+		answer(w, port, m, p, ANS_ACK, s->our_isn + 1, s->hold.next_seq,
 		       hold_window(s, vs), NULL, 0, out);
 		break;
 	case SG_DP_HOLD_OUT_OF_ORDER:
@@ -607,7 +624,7 @@ on_held_data(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port
 
 			ap.l4_len = (uint16_t)hl;
 			ap.ip_len = (uint16_t)(p->l3_len + hl);
-			answer(w, port, ack, &ap, RTE_TCP_ACK_FLAG, s->our_isn + 1,
+			answer(w, port, ack, &ap, ANS_ACK, s->our_isn + 1,
 			       s->hold.next_seq, hold_window(s, vs), NULL, 0, out);
 		}
 		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_HOLD_OOO);
@@ -642,14 +659,12 @@ on_answered(struct sg_dp_worker *w, uint16_t port, struct rte_mbuf *m, const str
 		return;
 	}
 	if (f->flags & SG_DP_FLOW_RSTNEXT) {
-		answer(w, port, m, p, RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG, f->seq_s2c,
-		       seq + plen + ((p->tcp_flags & RTE_TCP_FIN_FLAG) ? 1 : 0), 0, NULL, 0, out);
+		answer(w, port, m, p, ANS_RST, 0, 0, 0, NULL, 0, out);
 		sg_dp_flow_remove(w, f, SG_DP_EV_FLOW_CLOSED);
 		return;
 	}
 	if (p->tcp_flags & RTE_TCP_FIN_FLAG) {
-		answer(w, port, m, p, RTE_TCP_ACK_FLAG, f->seq_s2c, seq + plen + 1, 0, NULL, 0,
-		       out);
+		answer(w, port, m, p, ANS_ACK, f->seq_s2c, seq + plen + 1, 0, NULL, 0, out);
 		f->state = SG_DP_FS_CLOSING;
 		return;
 	}
@@ -664,6 +679,7 @@ send_syn(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_flow
 	 struct br_sess *s, struct sg_dp_txq *out, uint64_t now)
 {
 	struct sg_dp_tcp_opts o = s->opts;
+	struct sg_dp_flow_key k;
 	struct rte_ether_addr mac;
 	struct rte_mbuf *m;
 	enum sg_dp_cnt rc;
@@ -681,8 +697,14 @@ send_syn(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_flow
 	}
 	o.tsval = s->client_tsval;
 	o.tsecr = 0;
-	if (sg_dp_tcpgen_syn(m, f->key.family, &t->ports[port].mac, &mac, f->nat.a, f->member.a,
-			     f->nat_port, f->mport, s->client_isn, 65535, &o) != 0) {
+	memset(&k, 0, sizeof(k));
+	k.family = f->key.family;
+	k.proto = IPPROTO_TCP;
+	memcpy(k.src, f->nat.a, 16);
+	memcpy(k.dst, f->member.a, 16);
+	k.sport = f->nat_port;
+	k.dport = f->mport;
+	if (sg_dp_tcpgen_syn(m, &t->ports[port].mac, &mac, &k, s->client_isn, 65535, &o) != 0) {
 		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_BROKERED);
 		return -EINVAL;
 	}
@@ -768,21 +790,11 @@ on_vm_synack(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port
 	/* the client reads the VM's windows with the scale we announced */
 	f->ws_shift = (int8_t)(s->opts.has_wscale && vo.has_wscale ? (int)vo.wscale - BR_WSCALE
 								   : 0);
-	/* our ACK completes the VM's handshake (the SYN-ACK mbuf becomes it) */
-	{
-		struct sg_dp_tcp_opts ao;
-
-		memset(&ao, 0, sizeof(ao));
-		ao.has_ts = f->ts;
-		ao.tsval = s->client_tsval;
-		ao.tsecr = vo.tsval;
-		if (sg_dp_tcpgen_reply_opts(m, p, RTE_TCP_ACK_FLAG, s->client_isn + 1, s->vm_isn + 1,
-					    65535, &ao) != 0) {
-			sg_dp_pkt_drop(w, port, m, SG_DP_DROP_BROKERED);
-			return;
-		}
-		sg_dp_pkt_tx(w, port, out, port, m);
-	}
+	/*
+	 * Our ACK completes the VM's handshake (the SYN-ACK mbuf becomes it).
+	 * It carries no timestamps; the replayed segments that follow do.
+	 */
+	answer(w, port, m, p, ANS_ACK, s->client_isn + 1, s->vm_isn + 1, 65535, NULL, 0, out);
 	f->flags |= SG_DP_FLOW_SEQ;
 	f->mode = SG_CFG_MODE_NAT;
 	f->state = SG_DP_FS_EST;
@@ -841,8 +853,7 @@ sg_dp_broker_flow(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t
 	if (p->tcp_flags & (RTE_TCP_RST_FLAG | RTE_TCP_FIN_FLAG)) {
 		/* the client gave up before its VM was there */
 		if (!(p->tcp_flags & RTE_TCP_RST_FLAG)) {
-			answer(w, port, m, p, RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG, s->our_isn + 1,
-			       rte_be_to_cpu_32(tcp_hdr(m, p)->sent_seq) + 1, 0, NULL, 0, out);
+			answer(w, port, m, p, ANS_RST, 0, 0, 0, NULL, 0, out);
 		} else {
 			w->stats.cnt[SG_DP_EV_CONSUMED]++;
 			rte_pktmbuf_free(m);
@@ -944,6 +955,26 @@ sess_by_id(struct sg_dp_worker *w, uint64_t sid, struct sg_dp_flow **fp)
 	return s;
 }
 
+/* "HTTP/1.1 307" to http://VM:port/path (the path the client asked for when known). */
+static int
+redirect_body(char *body, size_t cap, const struct sg_msg_session_install *in,
+	      const struct br_sess *s)
+{
+	char loc[SG_MSG_KEY_MAX + 80], host[INET6_ADDRSTRLEN];
+	int n;
+
+	if (inet_ntop(in->family == 4 ? AF_INET : AF_INET6, in->backend_addr, host,
+		      sizeof(host)) == NULL)
+		return -1;
+	n = snprintf(loc, sizeof(loc), in->family == 4 ? "http://%s:%u%.*s" : "http://[%s]:%u%.*s",
+		     host, in->backend_port ? in->backend_port : 80,
+		     s->key_type == SG_MSG_L7_HTTP_PATH ? (int)s->key_len : 1,
+		     s->key_type == SG_MSG_L7_HTTP_PATH ? (const char *)s->key : "/");
+	if (n <= 0 || (size_t)n >= sizeof(loc))
+		return -1;
+	return (int)sg_dp_http_307(body, cap, loc, (size_t)n);
+}
+
 static void
 on_msg(struct sg_dp_worker *w, const struct sg_dp_tables *t, const struct sg_msg *m,
        struct sg_dp_txq *out, uint64_t now)
@@ -992,16 +1023,12 @@ on_msg(struct sg_dp_worker *w, const struct sg_dp_tables *t, const struct sg_msg
 			return;
 		}
 		w->stats.cnt[SG_DP_EV_RELEASED]++;
-		len = sg_dp_tcpgen_http_307(body, sizeof(body), m->install.family,
-					    m->install.backend_addr, m->install.backend_port,
-					    s->key_type == SG_MSG_L7_HTTP_PATH ? s->key : NULL,
-					    s->key_type == SG_MSG_L7_HTTP_PATH ? s->key_len : 0);
+		len = redirect_body(body, sizeof(body), &m->install, s);
 		if (len <= 0 || sg_dp_pkt_parse(seg.m, &p) != SG_DP_CNT_MAX) {
 			sg_dp_pkt_drop(w, s->client_port, seg.m, SG_DP_DROP_BROKERED);
 			return;
 		}
-		answer(w, s->client_port, seg.m, &p,
-		       RTE_TCP_PSH_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_FIN_FLAG, s->our_isn + 1,
+		answer(w, s->client_port, seg.m, &p, ANS_DATA_FIN, s->our_isn + 1,
 		       s->hold.next_seq, 0, body, (uint16_t)len, out);
 		f->state = SG_DP_FS_ANSWERED;
 		f->seq_s2c = s->our_isn + 1 + (uint32_t)len + 1;

@@ -85,6 +85,8 @@ sg_dp_flow_remove(struct sg_dp_worker *w, struct sg_dp_flow *f, enum sg_dp_cnt w
 {
 	struct sg_dp_flow_table *ft = &w->ft;
 
+	if (f->sid != 0)
+		sg_dp_broker_flow_gone(w, f, why);
 	rte_hash_del_key(ft->h, &f->key);
 	if (f->flags & SG_DP_FLOW_NAT) {
 		rte_hash_del_key(ft->h, &f->rkey);

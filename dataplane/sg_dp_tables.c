@@ -278,12 +278,12 @@ build_pools(struct sg_dp_tables *t, const struct sg_cfg *cfg, const struct sg_dp
 		}
 		n += cfg->pools[i].n_members;
 	}
-	if (n > SG_DP_MEMBER_SLOTS) {
+	if (n > SG_DP_MEMBER_SLOTS - 1) { /* the last slot counts brokered flows */
 		(void)snprintf(
 			err, errlen,
 			"%u pool members in all pools, the data plane has counter slots for %u: "
 			"remove members or split the appliance",
-			n, SG_DP_MEMBER_SLOTS);
+			n, SG_DP_MEMBER_SLOTS - 1);
 		return -EINVAL;
 	}
 	t->pools = calloc(RTE_MAX(cfg->n_pools, 1u), sizeof(*t->pools));
@@ -459,6 +459,9 @@ build_vs(struct sg_dp_tables *t, const struct sg_cfg *cfg, const struct sg_dp_ta
 		vs->tmo_tcp_est = secs_to_tsc(cv->tcp_timeout_s, 300, hz);
 		vs->tmo_tcp_trans = secs_to_tsc(cv->tcp_transitory_s, 30, hz);
 		vs->tmo_udp = secs_to_tsc(cv->udp_timeout_s, 60, hz);
+		vs->br = cv->brokered;
+		vs->hold_tmo = hz / 1000 * (cv->brokered.hold_timeout_ms ? cv->brokered.hold_timeout_ms
+									 : 30000);
 		vs->maglev_size = cv->maglev_size ? cv->maglev_size : SG_DP_MAGLEV_DEFAULT;
 		if (vs->sched == SG_CFG_SCHED_MAGLEV &&
 		    (vs->maglev_size > SG_DP_MAGLEV_MAX || !sg_dp_is_prime(vs->maglev_size) ||

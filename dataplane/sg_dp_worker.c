@@ -45,6 +45,19 @@ pkt_tx(struct sg_dp_worker *w, uint16_t rx_port, struct sg_dp_txq *out, uint16_t
 	out->pkts[port][out->n[port]++] = m;
 }
 
+void
+sg_dp_pkt_tx(struct sg_dp_worker *w, uint16_t rx_port, struct sg_dp_txq *out, uint16_t port,
+	     struct rte_mbuf *m)
+{
+	pkt_tx(w, rx_port, out, port, m);
+}
+
+void
+sg_dp_pkt_drop(struct sg_dp_worker *w, uint16_t port, struct rte_mbuf *m, enum sg_dp_cnt why)
+{
+	pkt_drop(w, port, m, why);
+}
+
 /* Route @p dst, then its next hop's neighbour entry (NULL in *ne on a miss). */
 static inline enum sg_dp_cnt
 route_neigh(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint8_t family,
@@ -94,6 +107,14 @@ resolve_cached(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_d
 		rc->tables_gen = t->generation;
 	}
 	return res;
+}
+
+enum sg_dp_cnt
+sg_dp_resolve_cached(struct sg_dp_worker *w, const struct sg_dp_tables *t,
+		     struct sg_dp_route_cache *rc, uint8_t family, const uint8_t *dst, uint64_t now,
+		     uint16_t *port, struct rte_ether_addr *mac)
+{
+	return resolve_cached(w, t, rc, family, dst, now, port, mac);
 }
 
 static inline void
@@ -163,6 +184,8 @@ flow_forward(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_p
 			return;
 		}
 		sg_dp_nat_rewrite(m, p, f->key.dst, f->key.dport, f->key.src, f->key.sport);
+		if (unlikely(f->flags & SG_DP_FLOW_SEQ))
+			sg_dp_broker_xlate(m, p, f, true);
 	} else {
 		rc = resolve_cached(w, t, &f->rt[0], p->key.family, f->member.a, now, &port, &mac);
 		if (rc != SG_DP_CNT_MAX) {
@@ -170,6 +193,8 @@ flow_forward(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_p
 			return;
 		}
 		sg_dp_nat_rewrite(m, p, f->nat.a, f->nat_port, f->member.a, f->mport);
+		if (unlikely(f->flags & SG_DP_FLOW_SEQ))
+			sg_dp_broker_xlate(m, p, f, false);
 	}
 	sg_dp_l2_rewrite(m, p, &t->ports[port].mac, &mac);
 	flow_touch(f, p, now);
@@ -195,6 +220,10 @@ flow_new(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_port,
 	uint16_t idx, nat_port = 0;
 	bool tcp = p->key.proto == IPPROTO_TCP;
 
+	if (vs->mode == SG_CFG_MODE_BROKERED || vs->mode == SG_CFG_MODE_REDIRECT) {
+		sg_dp_broker_new(w, t, rx_port, m, p, vs, out, now);
+		return;
+	}
 	if (vs->mode != SG_CFG_MODE_DSR && vs->mode != SG_CFG_MODE_NAT) {
 		pkt_drop(w, rx_port, m, SG_DP_DROP_VS_MODE);
 		return;
@@ -320,10 +349,13 @@ process_parsed(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t po
 	if (p->key.proto == IPPROTO_TCP || p->key.proto == IPPROTO_UDP) {
 		f = hit != NULL ? hit : sg_dp_flow_lookup(&w->ft, &p->key);
 		if (f != NULL) {
-			flow_forward(w, t, port, m, p, f,
-				     (f->flags & SG_DP_FLOW_NAT) &&
-					     memcmp(&f->rkey, &p->key, sizeof(p->key)) == 0,
-				     out, now);
+			bool ret = (f->flags & SG_DP_FLOW_NAT) &&
+				   memcmp(&f->rkey, &p->key, sizeof(p->key)) == 0;
+
+			if (unlikely(f->sid != 0 && f->mode != SG_CFG_MODE_NAT))
+				sg_dp_broker_flow(w, t, port, m, p, f, ret, out, now);
+			else
+				flow_forward(w, t, port, m, p, f, ret, out, now);
 			return;
 		}
 	}
@@ -551,7 +583,7 @@ sg_dp_worker_create(const struct sg_dp_worker_conf *conf)
 	w->tsc_hz = rte_get_tsc_hz();
 	if (sg_dp_flow_table_init(&w->ft, conf->flow_entries ? conf->flow_entries : 65536,
 				  conf->socket, conf->id) < 0 ||
-	    sg_dp_nat_alloc_init(&w->nat, conf->socket) < 0) {
+	    sg_dp_nat_alloc_init(&w->nat, conf->socket) < 0 || sg_dp_broker_create(w) < 0) {
 		sg_dp_worker_free(w);
 		rte_errno = ENOMEM;
 		return NULL;
@@ -564,7 +596,16 @@ sg_dp_worker_free(struct sg_dp_worker *w)
 {
 	if (w == NULL)
 		return;
+	sg_dp_broker_free(w);
 	sg_dp_flow_table_free(&w->ft);
 	sg_dp_nat_alloc_free(&w->nat);
 	rte_free(w);
+}
+
+void
+sg_dp_worker_poll_control(struct sg_dp_worker *w, const struct sg_dp_tables *t,
+			  struct sg_dp_txq *out, uint64_t now_tsc)
+{
+	if (w->br != NULL)
+		sg_dp_broker_poll(w, t, out, now_tsc);
 }

@@ -20,9 +20,10 @@ sg_cleanup() {
 		echo "---- sg-dataplane log (last 40 lines)" >&2
 		tail -n 40 "$SG_RUN/dataplane.log" >&2
 	fi
+	[ -n "${SG_CLEANUP_EXTRA:-}" ] && eval "$SG_CLEANUP_EXTRA"
 	dp_stop || true
 	topo_down
-	rm -rf "/var/run/dpdk/$SG_PREFIX" "$SG_RUN"
+	rm -rf "/var/run/dpdk/$SG_PREFIX" "$SG_RUN" "/dev/shm/$SG_PREFIX"
 	exit "$rc"
 }
 trap sg_cleanup EXIT
@@ -37,7 +38,7 @@ ok() { echo "ok: $*"; }
 # The demo configuration with this test's file prefix; extra sed expressions
 # in "$@" (e.g. weights).
 make_config() {
-	sed -e "s/file_prefix: sgdemo/file_prefix: $SG_PREFIX/" "$@" \
+	sed -e "s/file_prefix: sgdemo/file_prefix: $SG_PREFIX/" -e "s|shm: /sgdemo|shm: /$SG_PREFIX|" "$@" \
 		"$SG_SRC/config/examples/demo.yaml" >"$SG_RUN/sg.yaml"
 }
 
