@@ -10,25 +10,16 @@
 # while installed flows keep working, and a SYN flood adds no flow entry.
 . "$(dirname "$0")/lib.sh"
 
-CTL=$SG_BUILD/control/sg-control
-SGCTL=$SG_BUILD/control/sgctl
-AGENT=$SG_BUILD/hostagent/sg-hostagent
-for b in "$CTL" "$SGCTL" "$AGENT"; do
+. "$SG_SRC/scripts/lib/brokered.sh"
+for b in "$SG_CTL_BIN" "$SG_SGCTL_BIN" "$SG_AGENT_BIN"; do
 	[ -x "$b" ] || fail "missing $b (build control/ and hostagent/)"
 done
-SG_CLEANUP_EXTRA='for p in $(cat "$SG_RUN"/*.pid2 2>/dev/null); do kill -CONT $p 2>/dev/null; kill -9 $p 2>/dev/null; done; true'
+SG_CLEANUP_EXTRA='broker_stop'
 
 topo_up
 backends_start
 make_config
 cat >>"$SG_RUN/sg.yaml" <<'YAML'
-  - name: app-brokered
-    vip: 198.18.10.3
-    port: 80
-    protocol: tcp
-    mode: brokered
-    pool: web
-    brokered: { key: http_host, hold_timeout_ms: 20000 }
   - name: app-short-hold
     vip: 198.18.10.3
     port: 8080
@@ -36,77 +27,11 @@ cat >>"$SG_RUN/sg.yaml" <<'YAML'
     mode: brokered
     pool: web
     brokered: { key: http_host, hold_timeout_ms: 2000, retry_after_s: 7 }
-  - name: app-redirect
-    vip: 198.18.10.4
-    port: 80
-    protocol: tcp
-    mode: redirect
-    pool: web
-    brokered: { key: http_path }
 YAML
 dp_start "$SG_RUN/sg.yaml"
-
-# --- sg-control and one host agent with two VMs, both shut off -------------
-key="brokered-test-key-$$-0123456789"
-echo "$key" >"$SG_RUN/agent.key"
-chmod 600 "$SG_RUN/agent.key"
-aport=$((20000 + $$ % 20000))
-mport=$((aport + 1))
-cat >"$SG_RUN/control.yaml" <<YAML
-control:
-  shm_name: /$SG_PREFIX
-  admin_socket: $SG_RUN/control.sock
-  db_dir: $SG_RUN/db
-  db_map_mb: 64
-  agent_listen: 127.0.0.1:$aport
-  agent_key_file: $SG_RUN/agent.key
-  metrics_listen: 127.0.0.1:$mport
-  ring_poll_us: 100
-  idmgr_dir: $SG_RUN/idmgr
-  timeouts: { queue_ms: 20000, vm_start_ms: 20000, install_ms: 5000 }
-hosts:
-  - { name: h1, address: 127.0.0.1 }
-pools:
-  - name: vms
-    session_cap: 100
-    idle_stop_ms: 600000
-    vms:
-      - { name: vm1, host: h1, address: 198.18.1.11 }
-      - { name: vm2, host: h1, address: 198.18.1.12 }
-applications:
-  - { name: app, vip: 198.18.10.3, port: 80, match: { http_host: app.example }, pool: vms,
-      mode: nat, backend_port: 80 }
-  - { name: app-slow, vip: 198.18.10.3, port: 8080, match: { http_host: app.example }, pool: vms,
-      mode: nat, backend_port: 80 }
-  - { name: app-redir, vip: 198.18.10.4, port: 80, pool: vms, mode: redirect, backend_port: 80 }
-YAML
-cat >"$SG_RUN/node.xml" <<'XML'
-<node><cpu><mhz>2000</mhz><model>x86_64</model><active>4</active><max>4</max><nodes>1</nodes><sockets>1</sockets><cores>4</cores><threads>1</threads></cpu><memory>8388608</memory>
-<domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'><name>vm1</name><memory>262144</memory><vcpu>1</vcpu><os><type arch='x86_64'>hvm</type></os><test:runstate>5</test:runstate></domain>
-<domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'><name>vm2</name><memory>262144</memory><vcpu>1</vcpu><os><type arch='x86_64'>hvm</type></os><test:runstate>5</test:runstate></domain>
-</node>
-XML
-cat >"$SG_RUN/agent.yaml" <<YAML
-host: h1
-admin_socket: $SG_RUN/agent.sock
-libvirt: { uri: "test://$SG_RUN/node.xml", boot_delay_ms: 3000, resync_ms: 2000, stop_timeout_ms: 3000 }
-control: { address: 127.0.0.1, port: $aport, key_file: $SG_RUN/agent.key, ping_ms: 1000, timeout_ms: 5000 }
-vms:
-  - { name: vm1, address: 198.18.1.11, port: 80 }
-  - { name: vm2, address: 198.18.1.12, port: 80 }
-YAML
-start_ctl() {
-	setsid "$CTL" -c "$SG_RUN/control.yaml" -f >>"$SG_RUN/control.log" 2>&1 </dev/null &
-	echo $! >"$SG_RUN/control.pid2"
-	wait_for 10 test -S "$SG_RUN/control.sock" || { cat "$SG_RUN/control.log" >&2; fail "sg-control did not start"; }
-}
-start_ctl
-setsid "$AGENT" -c "$SG_RUN/agent.yaml" >"$SG_RUN/agent.log" 2>&1 </dev/null &
-echo $! >"$SG_RUN/agent.pid2"
-sgctl() { "$SGCTL" -s "$SG_RUN/control.sock" "$@"; }
-wait_for 15 bash -c "'$SGCTL' -s '$SG_RUN/control.sock' --json status | grep -q '\"agents_connected\": *1'" ||
-	{ cat "$SG_RUN/agent.log" "$SG_RUN/control.log" >&2; fail "the host agent did not connect"; }
-wait_for 10 bash -c "python3 '$SG_SRC/scripts/sg-telemetry.py' '$SG_PREFIX' /sg/stats | grep -q ." || true
+broker_configs 3000 600000
+ctl_start || fail "sg-control did not start"
+agent_start || fail "the host agent did not connect"
 ok "sg-dataplane, sg-control and sg-hostagent up"
 
 # --- 1: first request waits for a VM to boot, then succeeds ------------------
@@ -153,23 +78,27 @@ case "$out" in host1 | host2) ok "redirect: 307 followed to $out" ;;
 *) fail "redirect: unexpected answer '$out'" ;; esac
 
 # --- 5: sg-control frozen: installed flows keep working, held ones time out --
-client curl -s --max-time 20 -H "Host: app.example" http://198.18.10.3/bytes/1 >/dev/null ||
-	fail "request before freezing sg-control failed"
-kill -STOP "$(cat "$SG_RUN/control.pid2")"
-ok "sg-control frozen (SIGSTOP)"
+client curl -s --max-time 20 --limit-rate 100k -o /dev/null -w '%{size_download}' \
+	-H "Host: app.example" http://198.18.10.3/bytes/300000 >"$SG_RUN/long.out" &
+lpid=$!
+sleep 0.5
+kill -STOP "$(cat "$SG_RUN/control.pid")"
+ok "sg-control frozen (SIGSTOP) during a 3 s download"
 hdr=$(client curl -s -i --max-time 10 -H "Host: app.example" http://198.18.10.3:8080/) || true
 echo "$hdr" | head -1 | grep -q " 503" || fail "held session without control: expected 503, got '$(echo "$hdr" | head -1)'"
 echo "$hdr" | grep -qi "^Retry-After: 7" || fail "timeout answer lacks Retry-After: 7"
 ok "held session timed out with 503 while sg-control was frozen"
-kill -CONT "$(cat "$SG_RUN/control.pid2")"
+wait "$lpid" || fail "installed flow broke while sg-control was frozen"
+[ "$(cat "$SG_RUN/long.out")" = 300000 ] || fail "installed flow: got $(cat "$SG_RUN/long.out") of 300000 bytes"
+ok "installed flow kept working while sg-control was frozen"
 
 # --- 6: kill -9 of sg-control during a held session; resolved after restart --
 client curl -s --max-time 25 -H "Host: app.example" http://198.18.10.3/ >"$SG_RUN/held.out" 2>&1 &
 cpid=$!
-sleep 0.3
-kill -9 "$(cat "$SG_RUN/control.pid2")"
 sleep 1
-start_ctl
+kill -9 "$(cat "$SG_RUN/control.pid")"
+sleep 0.5
+ctl_start || fail "sg-control did not restart"
 wait "$cpid" || fail "held session across a control restart failed: $(cat "$SG_RUN/held.out")"
 case "$(cat "$SG_RUN/held.out")" in host1 | host2) ok "held session resolved after sg-control was killed and restarted" ;;
 *) fail "held session across restart: '$(cat "$SG_RUN/held.out")'" ;; esac
