@@ -7,7 +7,10 @@
 # Builds namespaces for a client, a router and two backend hosts
 # (scripts/lib/topology.sh, addresses from 198.18.0.0/15 and 2001:2::/48),
 # starts sg-dataplane on net_af_packet ports with config/examples/demo.yaml,
-# and has a real curl reach both hosts through a DSR VIP and a NAT VIP.
+# and has a real curl reach both hosts through a DSR VIP and a NAT VIP; then
+# starts sg-control and sg-hostagent (libvirt test:///) and shows a brokered
+# session wait for its VM to boot, a second go straight through, sgctl
+# listing both, a redirect, and the idle VM stopped after its timeout.
 set -euo pipefail
 SG_SRC=$(cd "$(dirname "$0")/.." && pwd)
 export SG_SRC SG_TOPO=sgdemo SG_PREFIX=sgdemo
@@ -17,6 +20,8 @@ SG_RUN=$SG_SRC/run/demo
 . "$SG_SRC/scripts/lib/topology.sh"
 # shellcheck source=lib/appliance.sh
 . "$SG_SRC/scripts/lib/appliance.sh"
+# shellcheck source=lib/brokered.sh
+. "$SG_SRC/scripts/lib/brokered.sh"
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "demo.sh: run as root (namespaces, DPDK)" >&2
@@ -24,6 +29,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 if [ "${1:-}" = "stop" ]; then
+	broker_stop || true
 	dp_stop || true
 	topo_down
 	echo "demo stopped, namespaces sgdemo-* removed"
@@ -37,7 +43,9 @@ fi
 meson compile -C "$SG_BUILD" >/dev/null
 
 mkdir -p "$SG_RUN"
+broker_stop || true
 dp_stop || true
+rm -rf "$SG_RUN/db" "$SG_RUN/idmgr"
 topo_down
 echo "== building namespaces sgdemo-{c,r,d,h1,h2}"
 topo_up
@@ -45,6 +53,10 @@ echo "== starting backends (python HTTP/UDP) on host1, host2 with tc-BPF DSR dec
 backends_start
 echo "== starting sg-dataplane (log: $SG_RUN/dataplane.log)"
 dp_start "$SG_SRC/config/examples/demo.yaml"
+echo "== starting sg-control (LMDB in $SG_RUN/db) and sg-hostagent (libvirt test:///, 4 s boot)"
+broker_configs 4000 10000
+ctl_start
+agent_start
 
 client() { ip netns exec sgdemo-c "$@"; }
 show() {
@@ -66,6 +78,26 @@ printf '%-34s %s\n' "DSR  udp 198.18.10.1:5353" \
 	"$(echo ping | client socat -t2 - UDP:198.18.10.1:5353 || echo FAILED)"
 printf '%-34s %s\n' "NAT  udp 198.18.10.2:5353" \
 	"$(echo ping | client socat -t2 - UDP:198.18.10.2:5353 || echo FAILED)"
+echo "== brokered sessions: http://198.18.10.3/ (Host: app.example), VMs vm1/vm2 shut off"
+sgctl vms
+brokered() {
+	local t0 t1 out
+	t0=$(date +%s%N)
+	out=$(client curl -s --max-time 30 -H "Host: app.example" "http://198.18.10.3/") || out=FAILED
+	t1=$(date +%s%N)
+	printf '%-34s %s after %d ms\n' "$1" "$out" $(((t1 - t0) / 1000000))
+}
+brokered "first request (VM boots)"
+brokered "second request (VM running)"
+sgctl sessions
+printf '%-34s %s\n' "redirect http://198.18.10.4/" \
+	"$(client curl -s -L --max-time 30 http://198.18.10.4/ || echo FAILED)"
+echo "== waiting for the idle VM to be stopped (pool idle_stop_ms: 10000)"
+if wait_for 90 bash -c "'$SG_SGCTL_BIN' -s '$SG_RUN/control.sock' vms | grep vm1 | grep -qv running"; then
+	sgctl vms
+else
+	echo "vm1 still running after 90 s" >&2
+fi
 echo "== counters (DPDK telemetry, /sg/vs)"
 dp_telemetry /sg/vs
 cat <<MSG
@@ -75,5 +107,7 @@ The appliance keeps running:
              (or: dpdk-telemetry.py -f sgdemo)
   reload:    edit config/examples/demo.yaml, then kill -HUP \$(cat $SG_RUN/dataplane.pid)
   a client:  ip netns exec sgdemo-c curl http://198.18.10.1/
+  brokered:  ip netns exec sgdemo-c curl -H 'Host: app.example' http://198.18.10.3/
+  sessions:  $SG_SGCTL_BIN -s $SG_RUN/control.sock sessions
   stop:      ./scripts/demo.sh stop
 MSG
