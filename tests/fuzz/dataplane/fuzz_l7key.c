@@ -31,10 +31,10 @@ struct ex {
 };
 
 static const struct ex exs[] = {
-	{SG_MSG_L7_HTTP_HOST, NULL, false, true},  {SG_MSG_L7_HTTP_PATH, NULL, false, false},
+	{SG_MSG_L7_HTTP_HOST, NULL, false, true},     {SG_MSG_L7_HTTP_PATH, NULL, false, false},
 	{SG_MSG_L7_HTTP_COOKIE, "sid", false, false}, {SG_MSG_L7_TLS_SNI, NULL, false, true},
-	{SG_MSG_L7_RDP_COOKIE, NULL, false, false}, {SG_MSG_L7_PREFIX, "16", false, false},
-	{SG_MSG_L7_PREFIX, NULL, false, false},	    {SG_MSG_L7_NONE, "x-tenant", true, false},
+	{SG_MSG_L7_RDP_COOKIE, NULL, false, false},   {SG_MSG_L7_PREFIX, "16", false, false},
+	{SG_MSG_L7_PREFIX, NULL, false, false},	      {SG_MSG_L7_NONE, "x-tenant", true, false},
 };
 
 struct out {

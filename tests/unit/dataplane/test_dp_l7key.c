@@ -46,6 +46,17 @@ assert_key(const char *want)
 	assert_memory_equal(key, want, key_len);
 }
 
+/* Copy the characters of @p s (no NUL) to @p d; returns their count. */
+static size_t
+put_text(void *d, const char *s)
+{
+	size_t n = strlen(s);
+
+	for (size_t i = 0; i < n; i++)
+		((char *)d)[i] = s[i];
+	return n;
+}
+
 /*
  * Every split point: the prefix of i bytes gives NEED_MORE or FOUND with
  * the final key; once FOUND, FOUND stays. The whole input gives @p want.
@@ -231,21 +242,21 @@ test_http_hostile(void **state)
 	assert_int_equal(ex(SG_MSG_L7_HTTP_HOST, NULL, big, (size_t)n + 8500, false), R_MALFORMED);
 	assert_int_equal(ex(SG_MSG_L7_HTTP_HOST, NULL, big, (size_t)n + 8000, false), R_NEED);
 	/* a request line longer than the limit */
-	memcpy(big, "GET /", 5);
+	(void)put_text(big, "GET /");
 	memset(big + 5, 'p', 10000);
 	assert_int_equal(ex(SG_MSG_L7_HTTP_PATH, NULL, big, 10005, false), R_MALFORMED);
 	/* a path over SG_MSG_KEY_MAX: refused, never truncated */
-	memcpy(big + 5 + SG_MSG_KEY_MAX, " HTTP/1.1\r\n", 11);
+	(void)put_text(big + 5 + SG_MSG_KEY_MAX, " HTTP/1.1\r\n");
 	assert_int_equal(ex(SG_MSG_L7_HTTP_PATH, NULL, big, 5 + SG_MSG_KEY_MAX + 11, false),
 			 R_MALFORMED);
-	memcpy(big + 4 + SG_MSG_KEY_MAX, " HTTP/1.1\r\n", 11);
+	(void)put_text(big + 4 + SG_MSG_KEY_MAX, " HTTP/1.1\r\n");
 	assert_int_equal(ex(SG_MSG_L7_HTTP_PATH, NULL, big, 4 + SG_MSG_KEY_MAX + 11, false),
 			 R_FOUND);
 	assert_int_equal(key_len, SG_MSG_KEY_MAX);
 	/* many short headers past the scan limit: decided, not NEED_MORE forever */
 	n = snprintf(big, sizeof(big), "GET / HTTP/1.1\r\n");
 	while ((size_t)n + 8 < sizeof(big)) {
-		memcpy(big + n, "A: b\r\n", 6);
+		(void)put_text(big + n, "A: b\r\n");
 		n += 6;
 	}
 	assert_int_equal(ex(SG_MSG_L7_HTTP_HOST, NULL, big, (size_t)n, false), R_ABSENT);
@@ -465,8 +476,8 @@ test_rdp(void **state)
 	n = rdp_build(b, "Cookie: mstshash=j\xc3\xa9");
 	assert_int_equal(ex(SG_MSG_L7_RDP_COOKIE, NULL, b, n, false), R_MALFORMED);
 	/* no CRLF inside the TPDU */
-	n = rdp_build(b, NULL);
-	memcpy(b + 11, "Cookie: mstshash=abcdefgh", 25);
+	(void)rdp_build(b, NULL);
+	(void)put_text(b + 11, "Cookie: mstshash=abcdefgh");
 	n = 36;
 	put16(b + 2, n);
 	b[4] = (uint8_t)(n - 5);

@@ -51,10 +51,11 @@ segment(uint8_t *b, bool v6, uint8_t flags, uint32_t seq, uint32_t ack, const ui
 	th->sent_seq = htonl(seq);
 	th->recv_ack = htonl(ack);
 	th->data_off = (uint8_t)((20 + opt_len) / 4 << 4);
-	memcpy(b + off, opt, opt_len);
+	if (opt_len > 0)
+		memcpy(b + off, opt, opt_len);
 	off += opt_len;
-	memcpy(b + off, "payload", 7);
-	off += 7;
+	for (unsigned int i = 0; i < 7; i++)
+		b[off++] = (uint8_t) "payload"[i];
 	fix_l4_csum(ip);
 	return off;
 }
