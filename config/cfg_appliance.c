@@ -434,8 +434,8 @@ static int
 parse_appliance(struct ctx *c, const struct sg_cfg_node *a)
 {
 	static const char *const keys[] = {
-		"workers",	   "memory_mb",	    "no_huge",	"file_prefix", "mbufs",
-		"flow_table_size", "telemetry_dir", "eal_args", "ports",       "control", NULL};
+		"workers",	 "memory_mb", "no_huge", "file_prefix", "mbufs", "flow_table_size",
+		"telemetry_dir", "eal_args",  "ports",	 "control",	NULL};
 	struct sg_cfg_appliance *ap = &c->cfg->appliance;
 	const char *prefix = "appliance";
 	char path[PATH_MAX_LEN];
@@ -872,7 +872,7 @@ parse_vs(struct ctx *c, const struct sg_cfg_node *n, unsigned int idx)
 {
 	static const char *const keys[] = {
 		"name",	    "vip",  "port",	   "protocol",	"mode",	    "scheduler", "encap",
-		"gue_port", "pool", "maglev_size", "max_flows", "timeouts", "brokered", NULL};
+		"gue_port", "pool", "maglev_size", "max_flows", "timeouts", "brokered",	 NULL};
 	struct sg_cfg *cfg = c->cfg;
 	struct sg_cfg_vs *s = &cfg->vs[idx];
 	char prefix[PATH_MAX_LEN], path[PATH_MAX_LEN];

@@ -72,8 +72,7 @@ int
 sg_cfg_parse_control(const struct sg_cfg_doc *doc, const struct sg_cfg_node *n,
 		     struct sg_cfg_appliance *ap, struct sg_cfg_error *err)
 {
-	static const char *const keys[] = {"shm", "ring_size", "max_held", "hold_budget_kb",
-					   NULL};
+	static const char *const keys[] = {"shm", "ring_size", "max_held", "hold_budget_kb", NULL};
 	const char *prefix = "appliance.control";
 	struct sg_cfg_control *c = &ap->control;
 	const struct sg_cfg_node *v;
@@ -102,10 +101,11 @@ sg_cfg_parse_control(const struct sg_cfg_doc *doc, const struct sg_cfg_node *n,
 		    (c->shm[0] != '/' || c->shm[1] == '\0' || strchr(c->shm + 1, '/') != NULL ||
 		     strspn(c->shm + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 					"0123456789_.-") != strlen(c->shm + 1))) {
-			sg_cfg_error_set(err, doc, v, path,
-					 "a POSIX shm name is \"/\" and then [A-Za-z0-9_.-] (or \"\" "
-					 "for no control path), not \"%s\"",
-					 c->shm);
+			sg_cfg_error_set(
+				err, doc, v, path,
+				"a POSIX shm name is \"/\" and then [A-Za-z0-9_.-] (or \"\" "
+				"for no control path), not \"%s\"",
+				c->shm);
 			return -EINVAL;
 		}
 	}
@@ -135,9 +135,10 @@ int
 sg_cfg_parse_brokered(const struct sg_cfg_doc *doc, const struct sg_cfg_node *vs,
 		      const char *vs_prefix, struct sg_cfg_vs *s, struct sg_cfg_error *err)
 {
-	static const char *const keys[] = {"key",      "key_name",     "prefix_len",
-					   "hold_timeout_ms", "hold_bytes", "max_held",
-					   "control_down",    "retry_after_s", NULL};
+	static const char *const keys[] = {
+		"key",	      "key_name", "prefix_len",	  "hold_timeout_ms",
+		"hold_bytes", "max_held", "control_down", "retry_after_s",
+		NULL};
 	const struct sg_cfg_node *n = sg_cfg_node_get(vs, "brokered"), *v;
 	struct sg_cfg_brokered *b = &s->brokered;
 	char prefix[PATH_LEN], path[PATH_LEN];

@@ -454,8 +454,8 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (sg_dp_ports_setup(app) != 0 || sg_dp_ctlchan_create(app) != 0 ||
-	    create_workers(app) != 0 ||
-	    sg_dp_tables_publish_initial(app) != 0 || sg_dp_telemetry_register(app) != 0) {
+	    create_workers(app) != 0 || sg_dp_tables_publish_initial(app) != 0 ||
+	    sg_dp_telemetry_register(app) != 0) {
 		rc = 1;
 		goto out;
 	}

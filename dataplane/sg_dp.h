@@ -101,23 +101,23 @@ enum sg_dp_cnt {
 	SG_DP_DROP_BROKERED,	 /**< unexpected segment on a brokered session */
 	SG_DP_DROP_NO_MBUF,	 /**< mbuf pool empty when originating a packet */
 	/* events (not drops) */
-	SG_DP_EV_FLOW_NEW,     /**< flows created */
-	SG_DP_EV_FLOW_EXPIRED, /**< flows removed by idle timeout */
-	SG_DP_EV_FLOW_CLOSED,  /**< flows removed after FIN/RST */
-	SG_DP_EV_FLOW_EVICTED, /**< flows evicted to make room */
-	SG_DP_EV_ARP_REPLY,    /**< ARP replies sent */
-	SG_DP_EV_ND_REPLY,     /**< neighbour advertisements sent */
-	SG_DP_EV_ICMP_REPLY,   /**< echo replies sent */
-	SG_DP_EV_NEIGH_LEARN,  /**< neighbour entries learned/refreshed */
-	SG_DP_EV_HANDOFF_OUT,  /**< packets handed to another worker */
-	SG_DP_EV_HANDOFF_IN,   /**< packets received from another worker */
-	SG_DP_EV_CONSUMED,     /**< packets used up by the data plane (ARP replies, NAs learned) */
-	SG_DP_EV_ICMP_TOOBIG,  /**< DSR packet over the MTU answered with frag-needed / PTB */
-	SG_DP_EV_SYNCOOKIE,    /**< SYN to a brokered VS answered with a cookie SYN-ACK */
-	SG_DP_EV_SESS_NEW,     /**< brokered sessions opened (valid cookie) */
-	SG_DP_EV_SESS_SENT,    /**< SESSION_NEW enqueued to sg-control */
+	SG_DP_EV_FLOW_NEW,	/**< flows created */
+	SG_DP_EV_FLOW_EXPIRED,	/**< flows removed by idle timeout */
+	SG_DP_EV_FLOW_CLOSED,	/**< flows removed after FIN/RST */
+	SG_DP_EV_FLOW_EVICTED,	/**< flows evicted to make room */
+	SG_DP_EV_ARP_REPLY,	/**< ARP replies sent */
+	SG_DP_EV_ND_REPLY,	/**< neighbour advertisements sent */
+	SG_DP_EV_ICMP_REPLY,	/**< echo replies sent */
+	SG_DP_EV_NEIGH_LEARN,	/**< neighbour entries learned/refreshed */
+	SG_DP_EV_HANDOFF_OUT,	/**< packets handed to another worker */
+	SG_DP_EV_HANDOFF_IN,	/**< packets received from another worker */
+	SG_DP_EV_CONSUMED,	/**< packets used up by the data plane (ARP replies, NAs learned) */
+	SG_DP_EV_ICMP_TOOBIG,	/**< DSR packet over the MTU answered with frag-needed / PTB */
+	SG_DP_EV_SYNCOOKIE,	/**< SYN to a brokered VS answered with a cookie SYN-ACK */
+	SG_DP_EV_SESS_NEW,	/**< brokered sessions opened (valid cookie) */
+	SG_DP_EV_SESS_SENT,	/**< SESSION_NEW enqueued to sg-control */
 	SG_DP_EV_CTL_RING_FULL, /**< a message to sg-control found its ring full (retried) */
-	SG_DP_EV_SESS_INSTALLED, /**< hand-offs completed (VM answered) */
+	SG_DP_EV_SESS_INSTALLED,  /**< hand-offs completed (VM answered) */
 	SG_DP_EV_SESS_REDIRECTED, /**< answered with an HTTP 307 */
 	SG_DP_EV_SESS_REJECTED,	  /**< answered with 503 / RST on SESSION_REJECT or no control */
 	SG_DP_EV_SESS_TIMEOUT,	  /**< hold or connect timeout */
@@ -230,9 +230,9 @@ struct sg_dp_worker_conf {
 	struct rte_ring *to_ctl;
 	struct rte_ring *from_ctl;
 	const bool *ctl_up;
-	uint64_t dp_epoch;	/**< this data-plane start (session IDs) */
-	uint32_t max_held;	/**< held sessions; 0 = no brokered sessions */
-	uint64_t hold_budget;	/**< held client bytes */
+	uint64_t dp_epoch;	  /**< this data-plane start (session IDs) */
+	uint32_t max_held;	  /**< held sessions; 0 = no brokered sessions */
+	uint64_t hold_budget;	  /**< held client bytes */
 	struct rte_mempool *pool; /**< for packets the data plane originates */
 	const struct sg_dp_syncookie_secret *cookies;
 };

@@ -42,14 +42,14 @@
 #include "sg_dp_tcpgen.h"
 #include "sg_dp_tcpopt.h"
 
-#define BR_WSCALE	  7	/**< window scale we announce (Linux's usual choice) */
-#define BR_PEEK_MAX	  2048	/**< client bytes looked at for the L7 key */
-#define BR_RESEND_MS	  100	/**< SESSION_NEW re-sent this often while not delivered */
-#define BR_SYN_RTO_MS	  500	/**< SYN to the VM re-sent this often ... */
-#define BR_SYN_TRIES	  6	/**< ... this many times, then the session times out */
-#define BR_SCAN_PER_POLL  64	/**< session slots looked at per poll */
-#define BR_MSGS_PER_POLL  32	/**< messages taken from sg-control per poll */
-#define BR_ANSWER_MAX	  512	/**< bytes of a 307 / 503 answer */
+#define BR_WSCALE	  7    /**< window scale we announce (Linux's usual choice) */
+#define BR_PEEK_MAX	  2048 /**< client bytes looked at for the L7 key */
+#define BR_RESEND_MS	  100  /**< SESSION_NEW re-sent this often while not delivered */
+#define BR_SYN_RTO_MS	  500  /**< SYN to the VM re-sent this often ... */
+#define BR_SYN_TRIES	  6    /**< ... this many times, then the session times out */
+#define BR_SCAN_PER_POLL  64   /**< session slots looked at per poll */
+#define BR_MSGS_PER_POLL  32   /**< messages taken from sg-control per poll */
+#define BR_ANSWER_MAX	  512  /**< bytes of a 307 / 503 answer */
 #define BR_HOLD_SEGS	  SG_DP_HOLD_SEGS_MAX
 #define BR_SID_CNT_BITS	  34
 #define BR_SID_WORKER_BIT 34
@@ -63,22 +63,22 @@ enum br_state {
 
 struct br_sess {
 	uint64_t sid;
-	uint64_t deadline;    /**< hold / connect timeout (TSC) */
-	uint64_t next_try;    /**< next SESSION_NEW or SYN re-send (TSC) */
-	uint32_t flow;	      /**< flow entry index */
-	uint32_t client_isn;  /**< client's ISN */
-	uint32_t our_isn;     /**< our ISN (the cookie) */
-	uint32_t our_tsval;   /**< our TSval as the client echoed it */
+	uint64_t deadline;     /**< hold / connect timeout (TSC) */
+	uint64_t next_try;     /**< next SESSION_NEW or SYN re-send (TSC) */
+	uint32_t flow;	       /**< flow entry index */
+	uint32_t client_isn;   /**< client's ISN */
+	uint32_t our_isn;      /**< our ISN (the cookie) */
+	uint32_t our_tsval;    /**< our TSval as the client echoed it */
 	uint32_t client_tsval; /**< the client's last TSval */
 	uint32_t vm_isn;
 	uint16_t vs_slot;
 	uint8_t state;
 	uint8_t tries;
-	uint8_t key_type;   /**< enum sg_msg_l7 */
-	bool http;	    /**< answer rejects with HTTP 503 */
+	uint8_t key_type; /**< enum sg_msg_l7 */
+	bool http;	  /**< answer rejects with HTTP 503 */
 	uint16_t key_len;
 	uint16_t retry_after;
-	uint16_t client_port; /**< port the client's packets come in on */
+	uint16_t client_port;	    /**< port the client's packets come in on */
 	struct sg_dp_tcp_opts opts; /**< the client's, from the cookie */
 	struct sg_dp_hold hold;
 	uint8_t key[SG_MSG_KEY_MAX];
@@ -89,7 +89,7 @@ struct sg_dp_broker {
 	uint32_t *free_idx;
 	uint32_t n_free;
 	uint32_t cap;
-	uint32_t scan; /**< timeout scan cursor */
+	uint32_t scan;		 /**< timeout scan cursor */
 	struct rte_hash *by_sid; /**< session ID -> slot */
 	struct sg_dp_hold_budget budget;
 	uint64_t sid_base; /**< type | epoch | worker */
@@ -331,13 +331,13 @@ answer_reject(struct sg_dp_worker *w, struct sg_dp_flow *f, struct br_sess *s,
 	if (s->http)
 		len = (int)sg_dp_http_503(body, sizeof(body), retry_after);
 	if (len > 0)
-		answer(w, s->client_port, seg.m, &p, ANS_DATA_FIN, s->our_isn + 1,
-		       s->hold.next_seq, 0, body, (uint16_t)len, out);
+		answer(w, s->client_port, seg.m, &p, ANS_DATA_FIN, s->our_isn + 1, s->hold.next_seq,
+		       0, body, (uint16_t)len, out);
 	else
 		answer(w, s->client_port, seg.m, &p, ANS_RST, 0, 0, 0, NULL, 0, out);
 	f->state = SG_DP_FS_ANSWERED;
 	f->seq_s2c = s->our_isn + 1 + (uint32_t)(len > 0 ? len + 1 : 0); /* our next seq */
-	f->ts_s2c = s->hold.next_seq;					  /* their next seq */
+	f->ts_s2c = s->hold.next_seq;					 /* their next seq */
 }
 
 /* ---- new flows ---------------------------------------------------------- */
@@ -508,8 +508,8 @@ sg_dp_broker_new(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t 
 
 /* Decide the key when the bytes held allow it; then tell sg-control. */
 static void
-try_key(struct sg_dp_worker *w, const struct sg_dp_vs *vs, struct sg_dp_flow *f,
-	struct br_sess *s, bool final, struct sg_dp_txq *out)
+try_key(struct sg_dp_worker *w, const struct sg_dp_vs *vs, struct sg_dp_flow *f, struct br_sess *s,
+	bool final, struct sg_dp_txq *out)
 {
 	uint8_t buf[BR_PEEK_MAX];
 	char plen[8];
@@ -572,8 +572,8 @@ try_key(struct sg_dp_worker *w, const struct sg_dp_vs *vs, struct sg_dp_flow *f,
 
 static void
 on_held_data(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port,
-	     struct rte_mbuf *m, const struct sg_dp_pkt *p, struct sg_dp_flow *f,
-	     struct br_sess *s, struct sg_dp_txq *out, uint64_t now)
+	     struct rte_mbuf *m, const struct sg_dp_pkt *p, struct sg_dp_flow *f, struct br_sess *s,
+	     struct sg_dp_txq *out, uint64_t now)
 {
 	const struct sg_dp_vs *vs = t->vs_by_slot[s->vs_slot];
 	struct rte_tcp_hdr *th = tcp_hdr(m, p);
@@ -607,14 +607,14 @@ on_held_data(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port
 
 			ap.l4_len = (uint16_t)hl;
 			ap.ip_len = (uint16_t)(p->l3_len + hl);
-			answer(w, port, ack, &ap, ANS_ACK, s->our_isn + 1,
-			       s->hold.next_seq, hold_window(s, vs), NULL, 0, out);
+			answer(w, port, ack, &ap, ANS_ACK, s->our_isn + 1, s->hold.next_seq,
+			       hold_window(s, vs), NULL, 0, out);
 		}
 		break;
 	case SG_DP_HOLD_DUP:
 		/* a retransmission: acknowledge what we have */
-		answer(w, port, m, p, ANS_ACK, s->our_isn + 1, s->hold.next_seq,
-		       hold_window(s, vs), NULL, 0, out);
+		answer(w, port, m, p, ANS_ACK, s->our_isn + 1, s->hold.next_seq, hold_window(s, vs),
+		       NULL, 0, out);
 		break;
 	case SG_DP_HOLD_OUT_OF_ORDER:
 		/* a gap: duplicate ACK, the client resends in order */
@@ -624,8 +624,8 @@ on_held_data(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port
 
 			ap.l4_len = (uint16_t)hl;
 			ap.ip_len = (uint16_t)(p->l3_len + hl);
-			answer(w, port, ack, &ap, ANS_ACK, s->our_isn + 1,
-			       s->hold.next_seq, hold_window(s, vs), NULL, 0, out);
+			answer(w, port, ack, &ap, ANS_ACK, s->our_isn + 1, s->hold.next_seq,
+			       hold_window(s, vs), NULL, 0, out);
 		}
 		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_HOLD_OOO);
 		break;
@@ -685,8 +685,7 @@ send_syn(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_flow
 	enum sg_dp_cnt rc;
 	uint16_t port;
 
-	rc = sg_dp_resolve_cached(w, t, &f->rt[0], f->member.family, f->member.a, now, &port,
-				  &mac);
+	rc = sg_dp_resolve_cached(w, t, &f->rt[0], f->member.family, f->member.a, now, &port, &mac);
 	if (rc != SG_DP_CNT_MAX)
 		return -EAGAIN; /* re-sent by the timer once the neighbour is known */
 	m = rte_pktmbuf_alloc(w->conf.pool);
@@ -757,8 +756,8 @@ install_nat(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_f
 /* The VM's SYN-ACK: acknowledge it, replay the held bytes, splice. */
 static void
 on_vm_synack(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port,
-	     struct rte_mbuf *m, const struct sg_dp_pkt *p, struct sg_dp_flow *f,
-	     struct br_sess *s, struct sg_dp_txq *out, uint64_t now)
+	     struct rte_mbuf *m, const struct sg_dp_pkt *p, struct sg_dp_flow *f, struct br_sess *s,
+	     struct sg_dp_txq *out, uint64_t now)
 {
 	struct rte_tcp_hdr *th = tcp_hdr(m, p);
 	uint32_t ack = rte_be_to_cpu_32(th->recv_ack);
@@ -788,8 +787,8 @@ on_vm_synack(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port
 	f->ts = s->opts.has_ts && vo.has_ts;
 	f->ts_s2c = f->ts ? s->our_tsval - vo.tsval : 0;
 	/* the client reads the VM's windows with the scale we announced */
-	f->ws_shift = (int8_t)(s->opts.has_wscale && vo.has_wscale ? (int)vo.wscale - BR_WSCALE
-								   : 0);
+	f->ws_shift =
+		(int8_t)(s->opts.has_wscale && vo.has_wscale ? (int)vo.wscale - BR_WSCALE : 0);
 	/*
 	 * Our ACK completes the VM's handshake (the SYN-ACK mbuf becomes it).
 	 * It carries no timestamps; the replayed segments that follow do.
@@ -963,8 +962,8 @@ redirect_body(char *body, size_t cap, const struct sg_msg_session_install *in,
 	char loc[SG_MSG_KEY_MAX + 80], host[INET6_ADDRSTRLEN];
 	int n;
 
-	if (inet_ntop(in->family == 4 ? AF_INET : AF_INET6, in->backend_addr, host,
-		      sizeof(host)) == NULL)
+	if (inet_ntop(in->family == 4 ? AF_INET : AF_INET6, in->backend_addr, host, sizeof(host)) ==
+	    NULL)
 		return -1;
 	n = snprintf(loc, sizeof(loc), in->family == 4 ? "http://%s:%u%.*s" : "http://[%s]:%u%.*s",
 		     host, in->backend_port ? in->backend_port : 80,
@@ -1002,8 +1001,8 @@ on_msg(struct sg_dp_worker *w, const struct sg_dp_tables *t, const struct sg_msg
 		return;
 	}
 	if (m->hdr.type == SG_MSG_SESSION_REJECT) {
-		answer_reject(w, f, s, out, m->reject.retry_after ? m->reject.retry_after
-								  : s->retry_after);
+		answer_reject(w, f, s, out,
+			      m->reject.retry_after ? m->reject.retry_after : s->retry_after);
 		w->stats.cnt[SG_DP_EV_SESS_REJECTED]++;
 		sess_release(w, f);
 		return;
@@ -1028,8 +1027,8 @@ on_msg(struct sg_dp_worker *w, const struct sg_dp_tables *t, const struct sg_msg
 			sg_dp_pkt_drop(w, s->client_port, seg.m, SG_DP_DROP_BROKERED);
 			return;
 		}
-		answer(w, s->client_port, seg.m, &p, ANS_DATA_FIN, s->our_isn + 1,
-		       s->hold.next_seq, 0, body, (uint16_t)len, out);
+		answer(w, s->client_port, seg.m, &p, ANS_DATA_FIN, s->our_isn + 1, s->hold.next_seq,
+		       0, body, (uint16_t)len, out);
 		f->state = SG_DP_FS_ANSWERED;
 		f->seq_s2c = s->our_isn + 1 + (uint32_t)len + 1;
 		w->stats.cnt[SG_DP_EV_SESS_REDIRECTED]++;
@@ -1102,8 +1101,8 @@ sg_dp_broker_poll(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct s
 	if (b == NULL)
 		return;
 	while (w->conf.from_ctl != NULL && taken < BR_MSGS_PER_POLL &&
-	       (n = rte_ring_dequeue_burst_elem(w->conf.from_ctl, msgs, SG_MSG_SIZE,
-						RTE_DIM(msgs), NULL)) > 0) {
+	       (n = rte_ring_dequeue_burst_elem(w->conf.from_ctl, msgs, SG_MSG_SIZE, RTE_DIM(msgs),
+						NULL)) > 0) {
 		for (i = 0; i < n; i++)
 			on_msg(w, t, &msgs[i], out, now);
 		taken += n;

@@ -143,16 +143,16 @@ struct sg_dp_tables {
 /* ---- flows ---- */
 enum sg_dp_flow_state {
 	SG_DP_FS_FREE = 0,
-	SG_DP_FS_SYN,	  /**< TCP: SYN seen */
-	SG_DP_FS_EST,	  /**< TCP established, or UDP */
-	SG_DP_FS_CLOSING, /**< TCP: FIN or RST seen */
-	SG_DP_FS_HELD,	  /**< brokered: handshake done by cookie, client held */
+	SG_DP_FS_SYN,	     /**< TCP: SYN seen */
+	SG_DP_FS_EST,	     /**< TCP established, or UDP */
+	SG_DP_FS_CLOSING,    /**< TCP: FIN or RST seen */
+	SG_DP_FS_HELD,	     /**< brokered: handshake done by cookie, client held */
 	SG_DP_FS_CONNECTING, /**< brokered NAT hand-off: SYN sent to the VM */
 	SG_DP_FS_ANSWERED,   /**< brokered: answered by the data plane (307/503), closing */
 };
 
-#define SG_DP_FLOW_NAT 0x1
-#define SG_DP_FLOW_SEQ 0x2 /**< spliced connection: translate seq / ack / timestamps */
+#define SG_DP_FLOW_NAT	   0x1
+#define SG_DP_FLOW_SEQ	   0x2 /**< spliced connection: translate seq / ack / timestamps */
 #define SG_DP_FLOW_RSTNEXT 0x4 /**< answered without data: reset the client's next segment */
 /** Counter slot of brokered flows (no pool member of the tables). */
 #define SG_DP_MEMBER_SLOT_BROKERED (SG_DP_MEMBER_SLOTS - 1)
@@ -189,12 +189,12 @@ struct sg_dp_flow {
 	struct sg_dp_flow_key key;  /**< client -> VIP */
 	struct sg_dp_flow_key rkey; /**< NAT: member -> NAT address (return key) */
 	/* brokered sessions */
-	uint64_t sid;	   /**< streaming session ID; 0 = not brokered */
-	uint32_t sess;	   /**< session slot + 1 while held / connecting; 0 = none */
-	uint32_t seq_s2c;  /**< SG_DP_FLOW_SEQ: VM seq + seq_s2c = seq the client sees */
-	uint32_t ts_s2c;   /**< VM TSval + ts_s2c = TSval the client sees */
-	int8_t ws_shift;   /**< VM window << ws_shift (negative: >>) for the client */
-	bool ts;	   /**< timestamps in use */
+	uint64_t sid;	  /**< streaming session ID; 0 = not brokered */
+	uint32_t sess;	  /**< session slot + 1 while held / connecting; 0 = none */
+	uint32_t seq_s2c; /**< SG_DP_FLOW_SEQ: VM seq + seq_s2c = seq the client sees */
+	uint32_t ts_s2c;  /**< VM TSval + ts_s2c = TSval the client sees */
+	int8_t ws_shift;  /**< VM window << ws_shift (negative: >>) for the client */
+	bool ts;	  /**< timestamps in use */
 };
 
 struct sg_dp_flow_table {
@@ -410,21 +410,20 @@ void sg_dp_broker_new(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint
 		      struct sg_dp_txq *out, uint64_t now);
 /** A packet of a brokered flow that is not (yet) a plain NAT flow. @p ret: from the VM. */
 void sg_dp_broker_flow(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port,
-		       struct rte_mbuf *m, const struct sg_dp_pkt *p, struct sg_dp_flow *f, bool ret,
-		       struct sg_dp_txq *out, uint64_t now);
+		       struct rte_mbuf *m, const struct sg_dp_pkt *p, struct sg_dp_flow *f,
+		       bool ret, struct sg_dp_txq *out, uint64_t now);
 /** Spliced flow: translate a forwarded segment (after the NAT rewrite). */
 void sg_dp_broker_xlate(struct rte_mbuf *m, const struct sg_dp_pkt *p, const struct sg_dp_flow *f,
 			bool ret);
 /** The flow is being removed: tell sg-control, free what the session holds. */
 void sg_dp_broker_flow_gone(struct sg_dp_worker *w, struct sg_dp_flow *f, enum sg_dp_cnt why);
 /** Messages from sg-control, hold timeouts, re-sends. Worker loop, every round. */
-void sg_dp_broker_poll(struct sg_dp_worker *w, const struct sg_dp_tables *t,
-		       struct sg_dp_txq *out, uint64_t now);
+void sg_dp_broker_poll(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_txq *out,
+		       uint64_t now);
 /* worker.c, for the broker */
 void sg_dp_pkt_tx(struct sg_dp_worker *w, uint16_t rx_port, struct sg_dp_txq *out, uint16_t port,
 		  struct rte_mbuf *m);
-void sg_dp_pkt_drop(struct sg_dp_worker *w, uint16_t port, struct rte_mbuf *m,
-		    enum sg_dp_cnt why);
+void sg_dp_pkt_drop(struct sg_dp_worker *w, uint16_t port, struct rte_mbuf *m, enum sg_dp_cnt why);
 enum sg_dp_cnt sg_dp_resolve_cached(struct sg_dp_worker *w, const struct sg_dp_tables *t,
 				    struct sg_dp_route_cache *rc, uint8_t family,
 				    const uint8_t *dst, uint64_t now, uint16_t *port,

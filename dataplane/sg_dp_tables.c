@@ -460,8 +460,9 @@ build_vs(struct sg_dp_tables *t, const struct sg_cfg *cfg, const struct sg_dp_ta
 		vs->tmo_tcp_trans = secs_to_tsc(cv->tcp_transitory_s, 30, hz);
 		vs->tmo_udp = secs_to_tsc(cv->udp_timeout_s, 60, hz);
 		vs->br = cv->brokered;
-		vs->hold_tmo = hz / 1000 * (cv->brokered.hold_timeout_ms ? cv->brokered.hold_timeout_ms
-									 : 30000);
+		vs->hold_tmo =
+			hz / 1000 *
+			(cv->brokered.hold_timeout_ms ? cv->brokered.hold_timeout_ms : 30000);
 		vs->maglev_size = cv->maglev_size ? cv->maglev_size : SG_DP_MAGLEV_DEFAULT;
 		if (vs->sched == SG_CFG_SCHED_MAGLEV &&
 		    (vs->maglev_size > SG_DP_MAGLEV_MAX || !sg_dp_is_prime(vs->maglev_size) ||
