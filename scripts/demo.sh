@@ -49,6 +49,7 @@ rm -rf "$SG_RUN/db" "$SG_RUN/idmgr"
 topo_down
 echo "== building namespaces sgdemo-{c,r,d,h1,h2}"
 topo_up
+broker_vm_addrs
 echo "== starting backends (python HTTP/UDP) on host1, host2 with tc-BPF DSR decapsulation"
 backends_start
 echo "== starting sg-dataplane (log: $SG_RUN/dataplane.log)"

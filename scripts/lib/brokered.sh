@@ -1,9 +1,10 @@
 # shellcheck shell=bash
 # The control side of brokered sessions for the demo and the tests:
 # sg-control (LMDB stores under $SG_RUN) and one sg-hostagent on libvirt's
-# test driver whose two VMs (vm1, vm2) are the python HTTP servers of the
-# topology's hosts (198.18.1.11, 198.18.1.12), shut off at the start and
-# "booting" for BOOT_MS milliseconds when started.
+# test driver whose four VMs (vm1..vm4) are the python HTTP servers of the
+# topology's hosts: vm1 198.18.1.11 and vm3 198.18.1.13 on host1, vm2
+# 198.18.1.12 and vm4 198.18.1.14 on host2 (broker_vm_addrs adds .13/.14),
+# shut off at the start and "booting" for BOOT_MS milliseconds when started.
 # Needs: SG_BUILD, SG_RUN, SG_PREFIX (also the shm name), wait_for.
 
 SG_CTL_BIN=${SG_CTL_BIN:-$SG_BUILD/control/sg-control}
@@ -12,9 +13,16 @@ SG_AGENT_BIN=${SG_AGENT_BIN:-$SG_BUILD/hostagent/sg-hostagent}
 
 sgctl() { "$SG_SGCTL_BIN" -s "$SG_RUN/control.sock" "$@"; }
 
-# broker_configs BOOT_MS IDLE_STOP_MS: write control.yaml, agent.yaml, node.xml.
+# broker_vm_addrs: the addresses of vm3 and vm4 on the topology's hosts.
+broker_vm_addrs() {
+	ip -n "$(topo_ns h1)" addr add 198.18.1.13/24 dev eth0
+	ip -n "$(topo_ns h2)" addr add 198.18.1.14/24 dev eth0
+}
+
+# broker_configs BOOT_MS IDLE_STOP_MS [SESSION_CAP]: write control.yaml,
+# agent.yaml, node.xml.
 broker_configs() {
-	local boot_ms=$1 idle_ms=$2 aport mport
+	local boot_ms=$1 idle_ms=$2 cap=${3:-100} aport mport vm
 	aport=$((20000 + $$ % 20000))
 	mport=$((aport + 1))
 	head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$SG_RUN/agent.key"
@@ -35,14 +43,19 @@ hosts:
   - { name: h1, address: 127.0.0.1 }
 pools:
   - name: vms
-    session_cap: 100
+    session_cap: $cap
     idle_stop_ms: $idle_ms
+    starts_inflight: 4
     vms:
       - { name: vm1, host: h1, address: 198.18.1.11 }
       - { name: vm2, host: h1, address: 198.18.1.12 }
+      - { name: vm3, host: h1, address: 198.18.1.13 }
+      - { name: vm4, host: h1, address: 198.18.1.14 }
 applications:
   - { name: app, vip: 198.18.10.3, port: 80, match: { http_host: app.example }, pool: vms,
-      mode: nat, backend_port: 80 }
+      mode: nat, backend_port: 80, exec_limit: 1000, wait_limit: 500 }
+  - { name: app-tls, vip: 198.18.10.3, port: 443, match: { tls_sni: tls.example }, pool: vms,
+      mode: nat, backend_port: 443 }
   - { name: app-slow, vip: 198.18.10.3, port: 8080, match: { http_host: app.example },
       pool: vms, mode: nat, backend_port: 80 }
   - { name: app-redir, vip: 198.18.10.4, port: 80, pool: vms, mode: redirect, backend_port: 80 }
@@ -51,7 +64,7 @@ YAML
 		echo "<node><cpu><mhz>2000</mhz><model>x86_64</model><active>4</active><max>4</max>" \
 			"<nodes>1</nodes><sockets>1</sockets><cores>4</cores><threads>1</threads></cpu>" \
 			"<memory>8388608</memory>"
-		for vm in vm1 vm2; do
+		for vm in vm1 vm2 vm3 vm4; do
 			echo "<domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>" \
 				"<name>$vm</name><memory>262144</memory><vcpu>1</vcpu>" \
 				"<os><type arch='x86_64'>hvm</type></os><test:runstate>5</test:runstate></domain>"
@@ -66,9 +79,10 @@ libvirt: { uri: "test://$SG_RUN/node.xml", boot_delay_ms: $boot_ms, resync_ms: 2
 control: { address: 127.0.0.1, port: $aport, key_file: $SG_RUN/agent.key, ping_ms: 1000,
            timeout_ms: 5000 }
 vms:
-  - { name: vm1, address: 198.18.1.11, port: 80 }
-  - { name: vm2, address: 198.18.1.12, port: 80 }
 YAML
+	for vm in 1 2 3 4; do
+		echo "  - { name: vm$vm, address: 198.18.1.1$vm, port: 80 }" >>"$SG_RUN/agent.yaml"
+	done
 }
 
 ctl_start() {

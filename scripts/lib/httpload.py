@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Concurrent HTTP/1.1 client for tests: open N connections at once.
 
-httpload.py HOST PORT N [--path /] [--timeout S] [--bind ADDR]
+httpload.py HOST PORT N [--path /] [--timeout S] [--concurrency C] [--host-header H]
 Prints one JSON object: {"ok": n, "failed": n, "backends": {name: count},
 "errors": {reason: count}}. Each connection sends one GET with
 "Connection: close" and reads the whole answer; the backend names itself in
@@ -13,11 +13,11 @@ import json
 import sys
 
 
-async def one(host, port, path, timeout, results, sem):
+async def one(host, port, path, timeout, results, sem, hh=None):
     async with sem:
         try:
             r, w = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
-            req = "GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" % (path, host)
+            req = "GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" % (path, hh or host)
             w.write(req.encode())
             await w.drain()
             data = await asyncio.wait_for(r.read(), timeout)
@@ -41,7 +41,7 @@ async def one(host, port, path, timeout, results, sem):
 async def run(args):
     results = {"ok": 0, "failed": 0, "backends": {}, "errors": {}}
     sem = asyncio.Semaphore(args.concurrency or args.n)
-    tasks = [one(args.host, args.port, args.path, args.timeout, results, sem)
+    tasks = [one(args.host, args.port, args.path, args.timeout, results, sem, args.host_header)
              for _ in range(args.n)]
     await asyncio.wait_for(asyncio.gather(*tasks), args.timeout * 4)
     return results
@@ -55,6 +55,7 @@ def main():
     ap.add_argument("--path", default="/")
     ap.add_argument("--timeout", type=float, default=20.0)
     ap.add_argument("--concurrency", type=int, default=0)
+    ap.add_argument("--host-header", default=None)
     args = ap.parse_args()
     if args.n < 1 or args.n > 100000:
         ap.error("n must be 1..100000")

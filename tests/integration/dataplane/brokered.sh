@@ -17,7 +17,15 @@ done
 SG_CLEANUP_EXTRA='broker_stop'
 
 topo_up
+broker_vm_addrs
 backends_start
+# TLS servers on the hosts for the SNI-keyed application
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=tls.example \
+	-keyout "$SG_RUN/tls.key" -out "$SG_RUN/tls.crt" >/dev/null 2>&1 || fail "openssl req"
+for h in 1 2; do
+	setsid ip netns exec "$(topo_ns "h$h")" openssl s_server -quiet -accept 443 -www \
+		-cert "$SG_RUN/tls.crt" -key "$SG_RUN/tls.key" >"$SG_RUN/tls$h.log" 2>&1 </dev/null &
+done
 make_config
 cat >>"$SG_RUN/sg.yaml" <<'YAML'
   - name: app-short-hold
@@ -27,9 +35,17 @@ cat >>"$SG_RUN/sg.yaml" <<'YAML'
     mode: brokered
     pool: web
     brokered: { key: http_host, hold_timeout_ms: 2000, retry_after_s: 7 }
+  - name: app-tls
+    vip: 198.18.10.3
+    port: 443
+    protocol: tcp
+    mode: brokered
+    pool: web
+    timeouts: { tcp_transitory: 5 }
+    brokered: { key: tls_sni, hold_timeout_ms: 20000 }
 YAML
 dp_start "$SG_RUN/sg.yaml"
-broker_configs 3000 600000
+broker_configs 3000 600000 60
 ctl_start || fail "sg-control did not start"
 agent_start || fail "the host agent did not connect"
 ok "sg-dataplane, sg-control and sg-hostagent up"
@@ -63,6 +79,21 @@ sessions=$(sgctl sessions)
 echo "$sessions"
 [ "$(echo "$sessions" | grep -c app)" -ge 2 ] || fail "sgctl sessions lists fewer than 2 sessions"
 ok "sgctl sessions lists the brokered sessions"
+
+# --- 2b: TLS, keyed on the ClientHello's SNI, handed off to the VM's TLS server
+out=$(client curl -sk --max-time 20 --resolve tls.example:443:198.18.10.3 https://tls.example/) ||
+	fail "TLS brokered request failed"
+echo "$out" | grep -q "s_server" || fail "TLS brokered request: unexpected answer"
+ok "TLS session keyed on SNI tls.example, handed off to the VM's openssl s_server"
+
+# --- 2c: 200 concurrent clients, a pool of 4 VMs (cap 60 sessions) started on demand
+res=$(client python3 "$SG_SRC/scripts/lib/httpload.py" 198.18.10.3 80 200 --timeout 25 \
+	--host-header app.example) || fail "200 concurrent brokered clients: $res"
+echo "$res" | python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if d['ok'] == 200 else 1)" ||
+	fail "200 concurrent brokered clients: $res"
+running=$(sgctl vms | grep -c " running ")
+[ "$running" -eq 4 ] || { sgctl vms; fail "expected 4 running VMs, found $running"; }
+ok "200 concurrent brokered clients all served; 4 VMs running ($res)"
 
 # --- 3: no application matches: HTTP 503 with Retry-After --------------------
 hdr=$(client curl -s -i --max-time 10 -H "Host: other.example" http://198.18.10.3/) || true
