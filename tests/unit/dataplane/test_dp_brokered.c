@@ -1,0 +1,456 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Brokered sessions on a worker, packet by packet (doc/sessions.md): the
+ * cookie SYN-ACK, the held session and its SESSION_NEW on the ring, the NAT
+ * hand-off (SYN to the VM, its SYN-ACK, the replay) with sequence numbers
+ * translated both ways across 2^32, the 503 answer of a reject, the hold
+ * timeout, forged cookies, and malformed ring messages.
+ */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+#include <rte_tcp.h>
+
+#include "dp_test.h"
+#include "sessiongate/sg_id.h"
+#include "sessiongate/sg_msg.h"
+#include "sg_dp_syncookie.h"
+
+#define VIP	"198.18.10.3"
+#define VM	"198.18.1.11"
+#define VMPORT	8080
+#define REQUEST "GET /x HTTP/1.1\r\nHost: app.example\r\n\r\n"
+
+static struct sg_dp_syncookie_secret cookies;
+static struct rte_ring *to_ctl, *from_ctl;
+static bool ctl_up = true;
+
+struct outs {
+	unsigned int n;
+	int port[8];
+	uint8_t pkt[8][2048];
+	size_t len[8];
+};
+
+static void
+collect(struct sg_dp_txq *q, struct outs *o)
+{
+	unsigned int p, i;
+
+	memset(o, 0, sizeof(*o));
+	for (p = 0; p < SG_DP_PORTS_MAX; p++) {
+		for (i = 0; i < q->n[p]; i++) {
+			struct rte_mbuf *m = q->pkts[p][i];
+
+			assert_true(o->n < 8);
+			o->port[o->n] = (int)p;
+			o->len[o->n] = rte_pktmbuf_pkt_len(m);
+			assert_true(o->len[o->n] <= sizeof(o->pkt[0]));
+			memcpy(o->pkt[o->n],
+			       rte_pktmbuf_read(m, 0, (uint32_t)o->len[o->n], o->pkt[o->n]),
+			       o->len[o->n]);
+			o->n++;
+			rte_pktmbuf_free(m);
+		}
+		q->n[p] = 0;
+	}
+	sg_dp_worker_count_tx(env.w[0], 0, NULL, 0, 0);
+	sg_dp_worker_count_tx(env.w[0], 1, NULL, 0, 0);
+}
+
+static void
+run(uint16_t port, const uint8_t *b, size_t len, struct outs *o, uint64_t now)
+{
+	struct sg_dp_txq *q = calloc(1, sizeof(*q));
+	struct rte_mbuf *m = mbuf_from(b, len);
+
+	assert_non_null(q);
+	sg_dp_worker_process(env.w[0], env.t, port, &m, 1, q, now);
+	collect(q, o);
+	free(q);
+}
+
+static void
+poll_ctl(struct outs *o, uint64_t now)
+{
+	struct sg_dp_txq *q = calloc(1, sizeof(*q));
+
+	assert_non_null(q);
+	sg_dp_worker_poll_control(env.w[0], env.t, q, now);
+	collect(q, o);
+	free(q);
+}
+
+static uint64_t
+cnt(enum sg_dp_cnt c)
+{
+	return sg_dp_worker_stats(env.w[0])->cnt[c];
+}
+
+static struct rte_tcp_hdr *
+tcp_of(uint8_t *frame)
+{
+	return (struct rte_tcp_hdr *)(frame + 14 + 20);
+}
+
+/* A TCP segment client -> VIP (or VM -> NAT address) with seq/ack and payload. */
+static size_t
+seg(uint8_t *b, const char *src, const char *dst, uint16_t sport, uint16_t dport, uint8_t flags,
+    uint32_t seq, uint32_t ack, const char *data, bool from_inside)
+{
+	size_t dl = data ? strlen(data) : 0;
+	size_t len = frame_tcp4(b, src, dst, sport, dport, flags, 64, dl);
+	struct rte_tcp_hdr *th = tcp_of(b);
+
+	if (from_inside) {
+		/* frames from the inside port come from a host's MAC to port 1 */
+		uint8_t m[6];
+
+		mac_parse(MAC_PORT1, m);
+		memcpy(b, m, 6);
+		mac_parse(MAC_HOST1, m);
+		memcpy(b + 6, m, 6);
+	}
+	th->sent_seq = htonl(seq);
+	th->recv_ack = htonl(ack);
+	if (dl)
+		memcpy((uint8_t *)(th + 1), data, dl);
+	fix_l4_csum(b + 14);
+	return len;
+}
+
+static int
+setup(void **state)
+{
+	struct sg_dp_worker_conf wc;
+	struct cfg_store *cs;
+
+	(void)state;
+	if (env_setup(1, 1024) != 0)
+		return -1;
+	cs = cfg_new();
+	cs->vs[VS_BROKERED].brokered.key = SG_CFG_L7_HTTP_HOST;
+	cs->vs[VS_BROKERED].brokered.hold_timeout_ms = 30000;
+	cs->vs[VS_BROKERED].brokered.retry_after_s = 9;
+	if (env_rebuild(cs) != 0)
+		return -1;
+	if (sg_dp_syncookie_init(&cookies) != 0)
+		return -1;
+	to_ctl = rte_ring_create_elem("ut_to_ctl", SG_MSG_SIZE, 64, SOCKET_ID_ANY,
+				      RING_F_SP_ENQ | RING_F_SC_DEQ);
+	from_ctl = rte_ring_create_elem("ut_from_ctl", SG_MSG_SIZE, 64, SOCKET_ID_ANY,
+					RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (to_ctl == NULL || from_ctl == NULL)
+		return -1;
+	/* the worker again, with brokered sessions */
+	sg_dp_worker_free(env.w[0]);
+	memset(&wc, 0, sizeof(wc));
+	wc.id = 0;
+	wc.n_workers = 1;
+	wc.socket = SOCKET_ID_ANY;
+	wc.flow_entries = 1024;
+	wc.neigh = env.neigh;
+	memcpy(wc.ports, env.ports, sizeof(wc.ports));
+	wc.handoff[0] = env.ring[0];
+	wc.to_ctl = to_ctl;
+	wc.from_ctl = from_ctl;
+	wc.ctl_up = &ctl_up;
+	wc.dp_epoch = 0xabcd;
+	wc.max_held = 8;
+	wc.hold_budget = 1 << 20;
+	wc.pool = env.mp;
+	wc.cookies = &cookies;
+	env.w[0] = sg_dp_worker_create(&wc);
+	return env.w[0] == NULL ? -1 : 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	env_teardown();
+	rte_ring_free(to_ctl);
+	rte_ring_free(from_ctl);
+	return 0;
+}
+
+/* SYN -> cookie SYN-ACK; ACK + request -> held, ACKed, SESSION_NEW. Returns our ISN. */
+static uint32_t
+open_session(uint16_t sport, uint32_t isn, struct sg_msg *new_msg, uint64_t now)
+{
+	uint8_t b[PKT_MAX];
+	struct outs o;
+	struct rte_tcp_hdr *th;
+	uint32_t flows = sg_dp_worker_flow_count(env.w[0]), cookie;
+	uint64_t sc = cnt(SG_DP_EV_SYNCOOKIE);
+
+	run(0, b, seg(b, CLIENT4, VIP, sport, 80, RTE_TCP_SYN_FLAG, isn, 0, NULL, false), &o, now);
+	assert_int_equal(o.n, 1);
+	assert_int_equal(o.port[0], 0);
+	assert_int_equal(check_csums(o.pkt[0] + 14), 0);
+	th = tcp_of(o.pkt[0]);
+	assert_int_equal(th->tcp_flags, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG);
+	assert_int_equal(ntohl(th->recv_ack), isn + 1);
+	assert_int_equal(cnt(SG_DP_EV_SYNCOOKIE), sc + 1);
+	assert_int_equal(sg_dp_worker_flow_count(env.w[0]), flows); /* a SYN costs no entry */
+	cookie = ntohl(th->sent_seq);
+
+	run(0, b,
+	    seg(b, CLIENT4, VIP, sport, 80, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, isn + 1,
+		cookie + 1, REQUEST, false),
+	    &o, now);
+	assert_int_equal(o.n, 1); /* our ACK of the held request */
+	th = tcp_of(o.pkt[0]);
+	assert_int_equal(th->tcp_flags, RTE_TCP_ACK_FLAG);
+	assert_int_equal(ntohl(th->sent_seq), cookie + 1);
+	assert_int_equal(ntohl(th->recv_ack), (uint32_t)(isn + 1 + strlen(REQUEST)));
+	assert_int_equal(check_csums(o.pkt[0] + 14), 0);
+	assert_int_equal(sg_dp_worker_flow_count(env.w[0]), flows + 1);
+
+	assert_int_equal(rte_ring_dequeue_elem(to_ctl, new_msg, SG_MSG_SIZE), 0);
+	assert_int_equal(sg_msg_check(new_msg, SG_MSG_SIZE), 0);
+	assert_int_equal(new_msg->hdr.type, SG_MSG_SESSION_NEW);
+	assert_int_equal(new_msg->hdr.session_id >> SG_ID_TYPE_SHIFT, SG_ID_T_STREAMING);
+	assert_int_equal(new_msg->session_new.key_type, SG_MSG_L7_HTTP_HOST);
+	assert_memory_equal(new_msg->session_new.key, "app.example", 11);
+	assert_int_equal(new_msg->session_new.key_len, 11);
+	assert_int_equal(new_msg->session_new.held_bytes, strlen(REQUEST));
+	assert_int_equal(new_msg->session_new.flow.sport, sport);
+	assert_int_equal(new_msg->session_new.flow.dport, 80);
+	return cookie;
+}
+
+static void
+send_ctl(struct sg_msg *m)
+{
+	assert_int_equal(rte_ring_enqueue_elem(from_ctl, m, SG_MSG_SIZE), 0);
+}
+
+/* The whole NAT hand-off with both sides' ISNs just below 2^32. */
+static void
+test_nat_handoff_wraps(void **state)
+{
+	const uint32_t isn = 0xfffffff0u, vm_isn = 0xfffffffau;
+	uint8_t b[PKT_MAX];
+	struct sg_msg nm, im;
+	struct outs o;
+	struct rte_tcp_hdr *th;
+	uint32_t cookie, nat_ip;
+	uint16_t nat_port;
+	uint64_t now = now_s(10);
+	unsigned int i, data_i = 9;
+
+	(void)state;
+	cookie = open_session(40001, isn, &nm, now);
+
+	memset(&im, 0, sizeof(im));
+	im.hdr.version = SG_MSG_VERSION;
+	im.hdr.type = SG_MSG_SESSION_INSTALL;
+	im.hdr.len = sizeof(im.hdr) + sizeof(im.install);
+	im.hdr.session_id = nm.hdr.session_id;
+	im.install.mode = SG_MSG_INSTALL_NAT;
+	im.install.family = 4;
+	im.install.backend_port = VMPORT;
+	inet_pton(AF_INET, VM, im.install.backend_addr);
+	send_ctl(&im);
+	poll_ctl(&o, now);
+	assert_int_equal(o.n, 1); /* SYN to the VM */
+	assert_int_equal(o.port[0], 1);
+	assert_int_equal(check_csums(o.pkt[0] + 14), 0);
+	th = tcp_of(o.pkt[0]);
+	assert_int_equal(th->tcp_flags, RTE_TCP_SYN_FLAG);
+	assert_int_equal(ntohl(th->sent_seq), isn); /* the client's own ISN */
+	assert_int_equal(ntohs(th->dst_port), VMPORT);
+	memcpy(&nat_ip, o.pkt[0] + 14 + 12, 4);
+	nat_port = ntohs(th->src_port);
+	{
+		char text[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &nat_ip, text, sizeof(text));
+		assert_string_equal(text, "198.18.1.100");
+
+		/* the VM's SYN-ACK: our ACK, then the replayed request */
+		run(1, b,
+		    seg(b, VM, text, VMPORT, nat_port, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, vm_isn,
+			isn + 1, NULL, true),
+		    &o, now);
+	}
+	assert_int_equal(o.n, 2);
+	for (i = 0; i < o.n; i++) {
+		assert_int_equal(o.port[i], 1);
+		assert_int_equal(check_csums(o.pkt[i] + 14), 0);
+		if (o.len[i] > 14 + 20 + 20)
+			data_i = i;
+	}
+	assert_true(data_i < 2);
+	th = tcp_of(o.pkt[data_i]);
+	assert_int_equal(ntohl(th->sent_seq), isn + 1);
+	assert_int_equal(ntohl(th->recv_ack), vm_isn + 1); /* translated: cookie space -> VM */
+	assert_memory_equal((uint8_t *)(th + 1), REQUEST, strlen(REQUEST));
+	th = tcp_of(o.pkt[1 - data_i]);
+	assert_int_equal(th->tcp_flags, RTE_TCP_ACK_FLAG);
+	assert_int_equal(ntohl(th->sent_seq), isn + 1);
+	assert_int_equal(ntohl(th->recv_ack), vm_isn + 1);
+	assert_int_equal(cnt(SG_DP_EV_SESS_INSTALLED), 1);
+
+	/* the VM's answer reaches the client in the cookie's sequence space */
+	{
+		char text[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &nat_ip, text, sizeof(text));
+		run(1, b,
+		    seg(b, VM, text, VMPORT, nat_port, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG,
+			vm_isn + 1, isn + 1 + (uint32_t)strlen(REQUEST), "HTTP/1.1 200 OK\r\n\r\n",
+			true),
+		    &o, now);
+	}
+	assert_int_equal(o.n, 1);
+	assert_int_equal(o.port[0], 0);
+	assert_int_equal(check_csums(o.pkt[0] + 14), 0);
+	th = tcp_of(o.pkt[0]);
+	assert_int_equal(ntohl(th->sent_seq), cookie + 1);
+	assert_int_equal(ntohs(th->src_port), 80);
+	assert_int_equal(ntohs(th->dst_port), 40001);
+
+	/* and the client's acknowledgment of it goes back into the VM's space */
+	run(0, b,
+	    seg(b, CLIENT4, VIP, 40001, 80, RTE_TCP_ACK_FLAG, isn + 1 + (uint32_t)strlen(REQUEST),
+		cookie + 1 + 19, NULL, false),
+	    &o, now);
+	assert_int_equal(o.n, 1);
+	assert_int_equal(o.port[0], 1);
+	assert_int_equal(check_csums(o.pkt[0] + 14), 0);
+	assert_int_equal(ntohl(tcp_of(o.pkt[0])->recv_ack), vm_isn + 1 + 19);
+}
+
+/* SESSION_REJECT of an HTTP-keyed session: 503 with Retry-After and FIN. */
+static void
+test_reject_503(void **state)
+{
+	struct sg_msg nm, rm;
+	struct outs o;
+	struct rte_tcp_hdr *th;
+	uint32_t cookie;
+	uint64_t now = now_s(20);
+	const char *body;
+
+	(void)state;
+	cookie = open_session(40002, 1000, &nm, now);
+	memset(&rm, 0, sizeof(rm));
+	rm.hdr.version = SG_MSG_VERSION;
+	rm.hdr.type = SG_MSG_SESSION_REJECT;
+	rm.hdr.len = sizeof(rm.hdr) + sizeof(rm.reject);
+	rm.hdr.session_id = nm.hdr.session_id;
+	rm.reject.reason = SG_MSG_REASON_QUEUE_FULL;
+	rm.reject.retry_after = 42;
+	send_ctl(&rm);
+	poll_ctl(&o, now);
+	assert_int_equal(o.n, 1);
+	assert_int_equal(o.port[0], 0);
+	assert_int_equal(check_csums(o.pkt[0] + 14), 0);
+	th = tcp_of(o.pkt[0]);
+	assert_true(th->tcp_flags & RTE_TCP_FIN_FLAG);
+	assert_int_equal(ntohl(th->sent_seq), cookie + 1);
+	body = (const char *)(th + 1);
+	assert_memory_equal(body, "HTTP/1.1 503", 12);
+	assert_non_null(strstr(body, "Retry-After: 42"));
+	assert_int_equal(cnt(SG_DP_EV_SESS_REJECTED), 1);
+	/* the same answer twice is refused: the session is gone */
+	send_ctl(&rm);
+	poll_ctl(&o, now);
+	assert_int_equal(o.n, 0);
+}
+
+/* No answer from sg-control within the hold timeout: 503 with the VS's Retry-After. */
+static void
+test_hold_timeout(void **state)
+{
+	struct sg_msg nm;
+	struct outs o;
+	uint64_t now = now_s(30), t;
+	uint64_t before = cnt(SG_DP_EV_SESS_TIMEOUT);
+	const char *body;
+	unsigned int k;
+
+	(void)state;
+	open_session(40003, 5000, &nm, now);
+	poll_ctl(&o, now + 1);
+	assert_int_equal(o.n, 0);
+	/* the scan visits 64 slots per millisecond: a few polls past the deadline */
+	for (k = 0, t = now_s(61); k < 4 && cnt(SG_DP_EV_SESS_TIMEOUT) == before; k++) {
+		t += rte_get_tsc_hz() / 500;
+		poll_ctl(&o, t);
+	}
+	assert_int_equal(cnt(SG_DP_EV_SESS_TIMEOUT), before + 1);
+	assert_int_equal(o.n, 1);
+	body = (const char *)(tcp_of(o.pkt[0]) + 1);
+	assert_memory_equal(body, "HTTP/1.1 503", 12);
+	assert_non_null(strstr(body, "Retry-After: 9"));
+}
+
+/* ACKs whose cookie does not check open nothing. */
+static void
+test_forged_cookie(void **state)
+{
+	uint8_t b[PKT_MAX];
+	struct outs o;
+	uint32_t flows = sg_dp_worker_flow_count(env.w[0]);
+	uint64_t bad = cnt(SG_DP_DROP_COOKIE_BAD) + cnt(SG_DP_DROP_COOKIE_OLD);
+	uint32_t k;
+
+	(void)state;
+	for (k = 0; k < 64; k++) {
+		run(0, b,
+		    seg(b, CLIENT4, VIP, (uint16_t)(41000 + k), 80, RTE_TCP_ACK_FLAG, 77 + k,
+			0x12345678u * (k + 1), REQUEST, false),
+		    &o, now_s(40));
+		assert_int_equal(o.n, 0);
+	}
+	/* a forged counter reads as expired, a forged MAC as bad: either way dropped */
+	assert_int_equal(cnt(SG_DP_DROP_COOKIE_BAD) + cnt(SG_DP_DROP_COOKIE_OLD), bad + 64);
+	assert_int_equal(sg_dp_worker_flow_count(env.w[0]), flows);
+}
+
+/* Hostile ring messages: counted and ignored. */
+static void
+test_bad_ring_messages(void **state)
+{
+	struct sg_msg m;
+	struct outs o;
+	uint64_t bad = cnt(SG_DP_EV_CTL_MSG_BAD);
+
+	(void)state;
+	memset(&m, 0xff, sizeof(m)); /* garbage */
+	send_ctl(&m);
+	memset(&m, 0, sizeof(m)); /* an install for a session that never was */
+	m.hdr.version = SG_MSG_VERSION;
+	m.hdr.type = SG_MSG_SESSION_INSTALL;
+	m.hdr.len = sizeof(m.hdr) + sizeof(m.install);
+	m.hdr.session_id = 0x8100000000000001ull;
+	m.install.mode = SG_MSG_INSTALL_NAT;
+	m.install.family = 4;
+	m.install.backend_port = 80;
+	send_ctl(&m);
+	poll_ctl(&o, now_s(50));
+	assert_int_equal(o.n, 0);
+	assert_int_equal(cnt(SG_DP_EV_CTL_MSG_BAD), bad + 2);
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_nat_handoff_wraps), cmocka_unit_test(test_reject_503),
+		cmocka_unit_test(test_hold_timeout),	  cmocka_unit_test(test_forged_cookie),
+		cmocka_unit_test(test_bad_ring_messages),
+	};
+	int rc;
+
+	(void)argc;
+	dp_eal_init(argv[0]);
+	rc = cmocka_run_group_tests(tests, setup, teardown);
+	dp_eal_fini();
+	return rc;
+}
