@@ -236,6 +236,43 @@ env_learn(uint16_t port, const char *ip, const char *mac)
 	assert_true(sg_dp_neigh_learn(env.neigh, port, fam, a, &m, now_s(0)));
 }
 
+static void
+base_conf(struct sg_dp_worker_conf *wc, unsigned int i)
+{
+	memset(wc, 0, sizeof(*wc));
+	wc->id = i;
+	wc->n_workers = env.n_workers;
+	wc->socket = SOCKET_ID_ANY;
+	wc->flow_entries = env.flow_entries;
+	wc->neigh = env.neigh;
+	memcpy(wc->ports, env.ports, sizeof(wc->ports));
+	wc->handoff[0] = env.ring[0];
+	wc->handoff[1] = env.n_workers > 1 ? env.ring[1] : NULL;
+}
+
+int
+env_enable_broker(unsigned int w, struct rte_ring *to_ctl, struct rte_ring *from_ctl,
+		  const bool *ctl_up, const struct sg_dp_syncookie_secret *cookies,
+		  uint32_t max_held)
+{
+	struct sg_dp_worker_conf wc;
+
+	if (w >= env.n_workers)
+		return -EINVAL;
+	sg_dp_worker_free(env.w[w]);
+	base_conf(&wc, w);
+	wc.to_ctl = to_ctl;
+	wc.from_ctl = from_ctl;
+	wc.ctl_up = ctl_up;
+	wc.dp_epoch = 0xabcd;
+	wc.max_held = max_held;
+	wc.hold_budget = 1 << 20;
+	wc.pool = env.mp;
+	wc.cookies = cookies;
+	env.w[w] = sg_dp_worker_create(&wc);
+	return env.w[w] == NULL ? -ENOMEM : 0;
+}
+
 int
 env_setup(unsigned int n_workers, uint32_t flow_entries)
 {
@@ -261,18 +298,12 @@ env_setup(unsigned int n_workers, uint32_t flow_entries)
 		if (env.ring[i] == NULL)
 			return -ENOMEM;
 	}
+	env.n_workers = n_workers;
+	env.flow_entries = flow_entries;
 	for (i = 0; i < n_workers; i++) {
 		struct sg_dp_worker_conf wc;
 
-		memset(&wc, 0, sizeof(wc));
-		wc.id = i;
-		wc.n_workers = n_workers;
-		wc.socket = SOCKET_ID_ANY;
-		wc.flow_entries = flow_entries;
-		wc.neigh = env.neigh;
-		memcpy(wc.ports, env.ports, sizeof(wc.ports));
-		wc.handoff[0] = env.ring[0];
-		wc.handoff[1] = n_workers > 1 ? env.ring[1] : NULL;
+		base_conf(&wc, i);
 		env.w[i] = sg_dp_worker_create(&wc);
 		if (env.w[i] == NULL)
 			return -ENOMEM;

@@ -66,6 +66,8 @@ struct dp_env {
 	struct sg_dp_worker *w[2];
 	struct rte_ring *ring[2];
 	struct cfg_store *cs;
+	unsigned int n_workers;
+	uint32_t flow_entries;
 };
 
 extern struct dp_env env;
@@ -81,6 +83,11 @@ int env_setup(unsigned int n_workers, uint32_t flow_entries);
 void env_teardown(void);
 int env_rebuild(struct cfg_store *cs); /* new tables with prev = current */
 void env_learn(uint16_t port, const char *ip, const char *mac);
+/* worker @p w again, with brokered sessions on these rings (doc/sessions.md) */
+struct sg_dp_syncookie_secret;
+int env_enable_broker(unsigned int w, struct rte_ring *to_ctl, struct rte_ring *from_ctl,
+		      const bool *ctl_up, const struct sg_dp_syncookie_secret *cookies,
+		      uint32_t max_held);
 
 /* packet builder: all return bytes written */
 void mac_parse(const char *text, uint8_t out[6]);

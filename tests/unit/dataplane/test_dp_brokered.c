@@ -124,7 +124,6 @@ seg(uint8_t *b, const char *src, const char *dst, uint16_t sport, uint16_t dport
 static int
 setup(void **state)
 {
-	struct sg_dp_worker_conf wc;
 	struct cfg_store *cs;
 
 	(void)state;
@@ -144,26 +143,7 @@ setup(void **state)
 					RING_F_SP_ENQ | RING_F_SC_DEQ);
 	if (to_ctl == NULL || from_ctl == NULL)
 		return -1;
-	/* the worker again, with brokered sessions */
-	sg_dp_worker_free(env.w[0]);
-	memset(&wc, 0, sizeof(wc));
-	wc.id = 0;
-	wc.n_workers = 1;
-	wc.socket = SOCKET_ID_ANY;
-	wc.flow_entries = 1024;
-	wc.neigh = env.neigh;
-	memcpy(wc.ports, env.ports, sizeof(wc.ports));
-	wc.handoff[0] = env.ring[0];
-	wc.to_ctl = to_ctl;
-	wc.from_ctl = from_ctl;
-	wc.ctl_up = &ctl_up;
-	wc.dp_epoch = 0xabcd;
-	wc.max_held = 8;
-	wc.hold_budget = 1 << 20;
-	wc.pool = env.mp;
-	wc.cookies = &cookies;
-	env.w[0] = sg_dp_worker_create(&wc);
-	return env.w[0] == NULL ? -1 : 0;
+	return env_enable_broker(0, to_ctl, from_ctl, &ctl_up, &cookies, 8);
 }
 
 static int
