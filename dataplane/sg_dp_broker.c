@@ -51,6 +51,7 @@
 #define BR_MSGS_PER_POLL  32   /**< messages taken from sg-control per poll */
 #define BR_ANSWER_MAX	  512  /**< bytes of a 307 / 503 answer */
 #define BR_HOLD_SEGS	  SG_DP_HOLD_SEGS_MAX
+#define BR_CLOSED_Q	  4096 /**< SESSION_CLOSED waiting for ring space or sg-control */
 #define BR_SID_CNT_BITS	  34
 #define BR_SID_WORKER_BIT 34
 
@@ -76,6 +77,7 @@ struct br_sess {
 	uint8_t tries;
 	uint8_t key_type; /**< enum sg_msg_l7 */
 	bool http;	  /**< answer rejects with HTTP 503 */
+	bool key_done;	  /**< the key is decided: SESSION_NEW may be (re-)sent */
 	uint16_t key_len;
 	uint16_t retry_after;
 	uint16_t client_port;	    /**< port the client's packets come in on */
@@ -96,6 +98,10 @@ struct sg_dp_broker {
 	uint64_t sid_next;
 	uint64_t last_scan;
 	uint32_t seq; /**< ring message sequence */
+	/* SESSION_CLOSED not delivered yet (ring full, sg-control away): re-sent */
+	uint64_t closed_sid[BR_CLOSED_Q];
+	uint16_t closed_reason[BR_CLOSED_Q];
+	uint32_t closed_head, closed_n;
 	uint32_t held_by_vs[SG_DP_VS_SLOTS];
 };
 
@@ -192,8 +198,8 @@ send_new(struct sg_dp_worker *w, struct sg_dp_flow *f, struct br_sess *s)
 	return rc;
 }
 
-static void
-send_closed(struct sg_dp_worker *w, uint64_t sid, uint16_t reason)
+static int
+closed_msg(struct sg_dp_worker *w, uint64_t sid, uint16_t reason)
 {
 	struct sg_msg m;
 
@@ -202,7 +208,38 @@ send_closed(struct sg_dp_worker *w, uint64_t sid, uint16_t reason)
 	m.hdr.len = (uint16_t)(sizeof(m.hdr) + sizeof(m.closed));
 	m.hdr.session_id = sid;
 	m.closed.reason = reason;
-	(void)msg_send(w, &m); /* lost while sg-control is away: its resync finds the gap */
+	return msg_send(w, &m);
+}
+
+/* SESSION_CLOSED now, or queued (bounded) until the ring or sg-control is back. */
+static void
+send_closed(struct sg_dp_worker *w, uint64_t sid, uint16_t reason)
+{
+	struct sg_dp_broker *b = w->br;
+	uint32_t i;
+
+	if (b->closed_n == 0 && closed_msg(w, sid, reason) == 0)
+		return;
+	if (b->closed_n == BR_CLOSED_Q) {
+		w->stats.cnt[SG_DP_EV_CLOSED_LOST]++; /* sg-control never hears of it */
+		return;
+	}
+	i = (b->closed_head + b->closed_n) % BR_CLOSED_Q;
+	b->closed_sid[i] = sid;
+	b->closed_reason[i] = reason;
+	b->closed_n++;
+}
+
+static void
+closed_flush(struct sg_dp_worker *w)
+{
+	struct sg_dp_broker *b = w->br;
+
+	while (b->closed_n > 0 && closed_msg(w, b->closed_sid[b->closed_head],
+					     b->closed_reason[b->closed_head]) == 0) {
+		b->closed_head = (b->closed_head + 1) % BR_CLOSED_Q;
+		b->closed_n--;
+	}
 }
 
 /* ---- sessions ----------------------------------------------------------- */
@@ -518,7 +555,7 @@ try_key(struct sg_dp_worker *w, const struct sg_dp_vs *vs, struct sg_dp_flow *f,
 	enum sg_msg_l7 type;
 	const char *name = NULL;
 
-	if (s->state != BR_HELD || vs == NULL)
+	if (s->state != BR_HELD || s->key_done || vs == NULL)
 		return;
 	switch (vs->br.key) {
 	case SG_CFG_L7_HTTP_HOST:
@@ -560,6 +597,7 @@ try_key(struct sg_dp_worker *w, const struct sg_dp_vs *vs, struct sg_dp_flow *f,
 			s->key_len = 0;
 		}
 	}
+	s->key_done = true;
 	if (!ctl_up(w) && vs->br.control_down == SG_CFG_CTL_DOWN_REJECT) {
 		answer_reject(w, f, s, out, s->retry_after);
 		w->stats.cnt[SG_DP_EV_SESS_REJECTED]++;
@@ -990,8 +1028,10 @@ on_msg(struct sg_dp_worker *w, const struct sg_dp_tables *t, const struct sg_msg
 	}
 	if (m->hdr.type == SG_MSG_SESSION_RESYNC) {
 		for (i = 0; i < b->cap; i++) {
-			if (b->s[i].state == BR_SENT)
+			if (b->s[i].state == BR_SENT) {
 				b->s[i].state = BR_HELD; /* re-sent by the scan */
+				b->s[i].next_try = 0;
+			}
 		}
 		return;
 	}
@@ -1075,7 +1115,7 @@ scan(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_txq *out
 		}
 		if (now < s->next_try)
 			continue;
-		if (s->state == BR_HELD && s->next_try != 0) {
+		if (s->state == BR_HELD && s->key_done) {
 			if (send_new(w, f, s) != 0)
 				s->next_try = now + ms_tsc(w, BR_RESEND_MS);
 		} else if (s->state == BR_CONNECTING) {
@@ -1110,6 +1150,8 @@ sg_dp_broker_poll(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct s
 	if (now - b->last_scan >= ms_tsc(w, 1)) {
 		b->last_scan = now;
 		scan(w, t, out, now);
+		if (b->closed_n > 0)
+			closed_flush(w);
 	}
 }
 

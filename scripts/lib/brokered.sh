@@ -4,7 +4,8 @@
 # test driver whose four VMs (vm1..vm4) are the python HTTP servers of the
 # topology's hosts: vm1 198.18.1.11 and vm3 198.18.1.13 on host1, vm2
 # 198.18.1.12 and vm4 198.18.1.14 on host2 (broker_vm_addrs adds .13/.14),
-# shut off at the start and "booting" for BOOT_MS milliseconds when started.
+# shut off at the start and "booting" for BOOT_MS milliseconds when started;
+# vm5 (198.18.1.15, host1) alone in pool "solo" serves 198.18.10.3:8081.
 # Needs: SG_BUILD, SG_RUN, SG_PREFIX (also the shm name), wait_for.
 
 SG_CTL_BIN=${SG_CTL_BIN:-$SG_BUILD/control/sg-control}
@@ -17,6 +18,7 @@ sgctl() { "$SG_SGCTL_BIN" -s "$SG_RUN/control.sock" "$@"; }
 broker_vm_addrs() {
 	ip -n "$(topo_ns h1)" addr add 198.18.1.13/24 dev eth0
 	ip -n "$(topo_ns h2)" addr add 198.18.1.14/24 dev eth0
+	ip -n "$(topo_ns h1)" addr add 198.18.1.15/24 dev eth0
 }
 
 # broker_configs BOOT_MS IDLE_STOP_MS [SESSION_CAP]: write control.yaml,
@@ -51,6 +53,11 @@ pools:
       - { name: vm2, host: h1, address: 198.18.1.12 }
       - { name: vm3, host: h1, address: 198.18.1.13 }
       - { name: vm4, host: h1, address: 198.18.1.14 }
+  - name: solo
+    session_cap: 100
+    idle_stop_ms: $idle_ms
+    vms:
+      - { name: vm5, host: h1, address: 198.18.1.15 }
 applications:
   - { name: app, vip: 198.18.10.3, port: 80, match: { http_host: app.example }, pool: vms,
       mode: nat, backend_port: 80, exec_limit: 1000, wait_limit: 500 }
@@ -59,12 +66,14 @@ applications:
   - { name: app-slow, vip: 198.18.10.3, port: 8080, match: { http_host: app.example },
       pool: vms, mode: nat, backend_port: 80 }
   - { name: app-redir, vip: 198.18.10.4, port: 80, pool: vms, mode: redirect, backend_port: 80 }
+  - { name: app-solo, vip: 198.18.10.3, port: 8081, match: { http_host: app.example },
+      pool: solo, mode: nat, backend_port: 80 }
 YAML
 	{
 		echo "<node><cpu><mhz>2000</mhz><model>x86_64</model><active>4</active><max>4</max>" \
 			"<nodes>1</nodes><sockets>1</sockets><cores>4</cores><threads>1</threads></cpu>" \
 			"<memory>8388608</memory>"
-		for vm in vm1 vm2 vm3 vm4; do
+		for vm in vm1 vm2 vm3 vm4 vm5; do
 			echo "<domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>" \
 				"<name>$vm</name><memory>262144</memory><vcpu>1</vcpu>" \
 				"<os><type arch='x86_64'>hvm</type></os><test:runstate>5</test:runstate></domain>"
@@ -80,7 +89,7 @@ control: { address: 127.0.0.1, port: $aport, key_file: $SG_RUN/agent.key, ping_m
            timeout_ms: 5000 }
 vms:
 YAML
-	for vm in 1 2 3 4; do
+	for vm in 1 2 3 4 5; do
 		echo "  - { name: vm$vm, address: 198.18.1.1$vm, port: 80 }" >>"$SG_RUN/agent.yaml"
 	done
 }

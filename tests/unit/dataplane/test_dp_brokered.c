@@ -370,6 +370,31 @@ test_hold_timeout(void **state)
 	assert_non_null(strstr(body, "Retry-After: 9"));
 }
 
+/* SESSION_RESYNC (a restarted sg-control): every session still waiting is sent again. */
+static void
+test_resync(void **state)
+{
+	struct sg_msg nm, again, rs;
+	struct outs o;
+	uint64_t now = now_s(70);
+
+	(void)state;
+	open_session(40004, 7000, &nm, now);
+	assert_int_equal(rte_ring_count(to_ctl), 0);
+	memset(&rs, 0, sizeof(rs));
+	rs.hdr.version = SG_MSG_VERSION;
+	rs.hdr.type = SG_MSG_SESSION_RESYNC;
+	rs.hdr.len = sizeof(rs.hdr);
+	send_ctl(&rs);
+	poll_ctl(&o, now + rte_get_tsc_hz() / 100);
+	poll_ctl(&o, now + rte_get_tsc_hz() / 50);
+	assert_int_equal(rte_ring_dequeue_elem(to_ctl, &again, SG_MSG_SIZE), 0);
+	assert_int_equal(again.hdr.type, SG_MSG_SESSION_NEW);
+	assert_int_equal(again.hdr.session_id, nm.hdr.session_id);
+	assert_memory_equal(again.session_new.key, "app.example", 11);
+	assert_int_equal(rte_ring_count(to_ctl), 0); /* once */
+}
+
 /* ACKs whose cookie does not check open nothing. */
 static void
 test_forged_cookie(void **state)
@@ -423,7 +448,8 @@ main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_nat_handoff_wraps), cmocka_unit_test(test_reject_503),
-		cmocka_unit_test(test_hold_timeout),	  cmocka_unit_test(test_forged_cookie),
+		cmocka_unit_test(test_hold_timeout),
+		cmocka_unit_test(test_resync),	  cmocka_unit_test(test_forged_cookie),
 		cmocka_unit_test(test_bad_ring_messages),
 	};
 	int rc;
