@@ -189,7 +189,8 @@ YAML
 DP_KEYS="syncookie sess_new sess_sent sess_installed sess_rejected sess_timeout sess_closed
 ctl_msg ctl_msg_bad ctl_ring_full held released flow_new flow_closed flow_expired flow_evicted
 drop_cookie_bad drop_cookie_old drop_sess_full drop_hold_full drop_hold_ooo drop_brokered
-drop_neigh_miss drop_nat_ports drop_flow_full drop_no_flow drop_tx_full drop_no_mbuf"
+drop_neigh_miss drop_nat_ports drop_flow_full drop_no_flow drop_no_vs drop_not_local drop_tx_full
+drop_no_mbuf"
 dp_stats() { # dp_stats: one JSON object with the DP_KEYS of /sg/stats (or {})
 	timeout 15 python3 "$SG_SRC/scripts/sg-telemetry.py" "${ID}f" /sg/stats 2>/dev/null |
 		python3 -c '
@@ -205,7 +206,7 @@ except Exception:
 
 # run_case NAME: one measurement; prints generator JSON with "case" added.
 run_case() {
-	local name=$1 table=0 genargs=() fwd_pid gen_pid ctl_pid="" out brokered="" extra=""
+	local name=$1 table=0 genargs=() more=() fwd_pid gen_pid ctl_pid="" out brokered="" extra=""
 	case "$name" in
 	ceiling) genargs=(--no-arp --flows 10000) ;;
 	est1) table=65536; genargs=(--flows 1) ;;
@@ -220,7 +221,9 @@ run_case() {
 		table=1024
 		while [ $((table * 2)) -le $((60000 / WORKERS)) ]; do table=$((table * 2)); done
 		brokered=1
-		genargs=(--mode brokered --vip 198.18.10.2 --window "$WINDOW") ;;
+		# SG_BENCH_BROK_ARGS: more sg-pktgen options (e.g. "--rate 50000")
+		read -r -a more <<<"${SG_BENCH_BROK_ARGS:-}"
+		genargs=(--mode brokered --vip 198.18.10.2 --window "$WINDOW" "${more[@]}") ;;
 	*) echo "bench-dataplane: unknown case $name" >&2; return 1 ;;
 	esac
 	rm -f "$RUN"/m*.sock
