@@ -220,6 +220,7 @@ run_case() {
 		# makes LRU eviction, not port exhaustion, bound them (doc/benchmarking.md).
 		table=1024
 		while [ $((table * 2)) -le $((60000 / WORKERS)) ]; do table=$((table * 2)); done
+		table=${SG_BENCH_BROK_TABLE:-$table} # experiments: see doc/benchmarking.md
 		brokered=1
 		# SG_BENCH_BROK_ARGS: more sg-pktgen options (e.g. "--rate 50000")
 		read -r -a more <<<"${SG_BENCH_BROK_ARGS:-}"
@@ -288,7 +289,7 @@ for r in $(seq 1 "$ROUNDS"); do
 	for c in $CASES; do
 		line=$(run_case "$c") || exit 1
 		echo "round $r: $line" >&2
-		echo "$line" >>"$RUN/results.jsonl"
+		echo "{\"round\": $r, ${line#\{}" >>"$RUN/results.jsonl"
 	done
 done
 
@@ -319,23 +320,33 @@ est = "est1" if "est1" in med else ("est10k" if "est10k" in med else None)
 est_pps = med[est] * 1e6 if est else None
 def ratio(x, base):
     return x / base if base else None
+def round_ratio(case, key, scale=1.0):
+    """median over rounds of (case / est) within each round: the box drifts between rounds"""
+    if not est:
+        return None
+    base = {x.get("round"): x["rx_mpps"] * 1e6 for x in rows if x["case"] == est}
+    rs = [x[key] * scale / base[x.get("round")] for x in rows
+          if x["case"] == case and base.get(x.get("round"))]
+    return statistics.median(rs) if rs else None
 def fmt(x):
     return "%8.3f" % x if x is not None else "%8s" % "-"
 if "syn" in med or "brok" in med:
     print()
-    print("%-32s %12s %10s %10s   %s" % ("brokered, per worker", "per second",
-                                          "vs " + (est or "est"), "vs ceil", "runs"))
+    print("%-32s %12s %8s %8s %8s   %s" % ("brokered, per worker", "per second",
+          "vs " + (est or "est"), "(rounds)", "vs ceil", "runs"))
 if "syn" in med:
     pps = med["syn"] * 1e6
     r = {"median_synack_pps": pps, "per_worker_pps": pps / workers,
          "ratio_to_established": ratio(pps, est_pps), "established_case": est,
+         "ratio_to_established_per_round": round_ratio("syn", "rx_mpps", 1e6),
          "ratio_to_ceiling": ratio(pps, ceil * 1e6 if ceil else None),
          "runs_pps": [x * 1e6 for x in by["syn"]],
          "syn_sent": [x.get("syn_sent") for x in rows if x["case"] == "syn"],
          "synacks": [x.get("synacks") for x in rows if x["case"] == "syn"],
          "dp": [x.get("dp", {}) for x in rows if x["case"] == "syn"]}
     summary["cases"]["syn"] = r
-    print("%-32s %12.0f %s %s   %s" % ("SYN flood absorbed (SYN-ACKs)", pps / workers,
+    print("%-32s %12.0f %s %s %s   %s" % ("SYN flood absorbed (SYN-ACKs)", pps / workers,
+          fmt(r["ratio_to_established_per_round"]),
           fmt(r["ratio_to_established"]), fmt(r["ratio_to_ceiling"]),
           " ".join("%.0f" % (x * 1e6 / workers) for x in by["syn"])))
 if "brok" in med:
@@ -343,6 +354,7 @@ if "brok" in med:
     cps = statistics.median(x["conn_per_s"] for x in brows)
     r = {"median_conn_per_s": cps, "per_worker_conn_per_s": cps / workers,
          "ratio_to_established": ratio(cps, est_pps), "established_case": est,
+         "ratio_to_established_per_round": round_ratio("brok", "conn_per_s"),
          "ratio_to_ceiling": ratio(cps, ceil * 1e6 if ceil else None),
          "target_per_worker": 400000, "target_met": cps / workers >= 400000,
          "runs_conn_per_s": [x["conn_per_s"] for x in brows],
@@ -351,7 +363,8 @@ if "brok" in med:
          "window": brows[0].get("window"),
          "dp": [x.get("dp", {}) for x in brows], "ctl": [x.get("ctl", {}) for x in brows]}
     summary["cases"]["brok"] = r
-    print("%-32s %12.0f %s %s   %s" % ("brokered connections", cps / workers,
+    print("%-32s %12.0f %s %s %s   %s" % ("brokered connections", cps / workers,
+          fmt(r["ratio_to_established_per_round"]),
           fmt(r["ratio_to_established"]), fmt(r["ratio_to_ceiling"]),
           " ".join("%.0f" % (x["conn_per_s"] / workers) for x in brows)))
     print("  (connections per second against established-flow packets per second; "
