@@ -9,14 +9,34 @@
  * requests for --host-ip, and announces it at start so the forwarder
  * learns its MAC. One queue pair per lcore on each port.
  *
- * Modes:
+ * Modes (--mode, or --new for "new"):
  *   established  a warm-up pass sends one SYN per flow, then ACKs cycle
  *                over the flows (every packet hits an existing flow)
  *   new          every packet is a SYN of a flow never sent before
+ *   synflood     every packet is a SYN (MSS option only) of a flow never
+ *                sent before, to a brokered VIP; SYN-ACKs coming back on
+ *                port 0 are counted (rx_pkts): each is a SYN absorbed
+ *   brokered     a stateless TCP client on port 0 and a stateless VM on
+ *                port 1, speaking just enough TCP for a brokered session:
+ *                client: SYN (MSS only, no timestamps) for a new flow; on
+ *                  the VIP's SYN-ACK, ACK + "GET / ..." computed from it
+ *                  (seq = its ack, ack = its seq + 1)
+ *                VM (every address of --host-ip .. + --vms - 1): answers
+ *                  ARP; a SYN gets a SYN-ACK (ISN = hash of the 4-tuple);
+ *                  a data segment (the held request, replayed by the data
+ *                  plane) counts one completed connection and gets a RST
+ *                At most --window connections are outstanding (SYNs sent
+ *                minus completions; written off after a 50 ms stall) and
+ *                --rate caps SYNs per second. rx_pkts = completions.
+ *
+ * In synflood and brokered modes port 0 also answers ARP for --gw-ip (the
+ * forwarder's outside gateway, the next hop of NAT return traffic) and
+ * announces it and the VMs at start.
  *
  * The main lcore only keeps time; generator lcores (at least one) each own
  * a queue pair and every n-th flow. Output: one JSON line with tx/rx
- * packets, seconds and Mpps of the measurement window (after --warmup).
+ * packets, seconds and Mpps of the measurement window (after --warmup),
+ * and the per-mode counters of the same window.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -38,13 +58,30 @@
 #define BURST	   32
 #define FRAME_LEN  60
 #define MAX_LCORES 64
+#define STALL_MS   50 /* brokered: outstanding connections written off after this long */
+
+enum gen_mode {
+	MODE_ESTABLISHED,
+	MODE_NEW,
+	MODE_SYNFLOOD,
+	MODE_BROKERED,
+};
+
+static const char *const mode_names[] = {"established", "new", "synflood", "brokered"};
+
+static const char http_req[] = "GET / HTTP/1.1\r\nHost: bench.example\r\n\r\n";
 
 struct gen_opts {
 	uint32_t flows;
 	double seconds;
 	double warmup;
+	enum gen_mode mode;
 	bool new_flows;
 	bool arp;
+	uint32_t vms;	    /* VM addresses: host_ip .. host_ip + vms - 1 */
+	uint32_t gw_ip;	    /* network order, the forwarder's outside gateway */
+	uint32_t window;    /* brokered: outstanding connections at most */
+	double rate;	    /* SYNs per second, all lcores together; 0 = unpaced */
 	uint32_t vip;	    /* network order */
 	uint16_t dport;	    /* host order */
 	uint32_t src_net;   /* network order, /16 base of client addresses */
@@ -58,6 +95,18 @@ struct gen_opts {
 struct gen_lcore {
 	unsigned int idx;
 	uint64_t tx, rx;
+	/* synflood / brokered */
+	uint64_t syn;	   /* SYNs sent by the client (port 0) */
+	uint64_t synack;   /* SYN-ACKs from the VIP (port 0) */
+	uint64_t req;	   /* ACK + request sent (port 0) */
+	uint64_t c_rst;	   /* RSTs reaching the client (port 0) */
+	uint64_t c_other;  /* other TCP to the client (the data plane's ACKs) */
+	uint64_t vm_syn;   /* SYNs reaching a VM (port 1) */
+	uint64_t vm_ack;   /* bare ACKs reaching a VM */
+	uint64_t done;	   /* data segments reaching a VM: connections completed */
+	uint64_t vm_other; /* other frames on port 1 */
+	uint64_t tx_fail;  /* answers the port did not take */
+	uint64_t bad;	   /* frames we could not parse */
 } __rte_cache_aligned;
 
 static struct gen_opts opt = {
@@ -74,6 +123,9 @@ static struct rte_ether_addr mac0, mac1;
 static volatile bool quit;
 static volatile int phase; /* 0 warm-up, 1 measuring, 2 done */
 static uint8_t tmpl[FRAME_LEN];
+static uint8_t tmpl_syn[FRAME_LEN]; /* SYN with an MSS option: synflood, brokered */
+static uint64_t written_off;	    /* brokered: connections given up (stalls) */
+static uint64_t stall_resets;
 
 static void
 on_signal(int sig __rte_unused)
@@ -132,6 +184,22 @@ build_template(void)
 	tcp->data_off = 5 << 4;
 	tcp->tcp_flags = RTE_TCP_SYN_FLAG;
 	tcp->rx_win = rte_cpu_to_be_16(65535);
+
+	/* The same SYN with MSS 1460 (no timestamps: the cookie then needs no echo). */
+	memcpy(tmpl_syn, tmpl, sizeof(tmpl_syn));
+	eth = (struct rte_ether_hdr *)tmpl_syn;
+	ip = (struct rte_ipv4_hdr *)(eth + 1);
+	tcp = (struct rte_tcp_hdr *)(ip + 1);
+	ip->total_length = rte_cpu_to_be_16(sizeof(*ip) + sizeof(*tcp) + 4);
+	tcp->data_off = 6 << 4;
+	{
+		uint8_t *o = (uint8_t *)(tcp + 1);
+
+		o[0] = 2;
+		o[1] = 4;
+		o[2] = 1460 >> 8;
+		o[3] = 1460 & 0xff;
+	}
 }
 
 /* Flow f: source address src_net + f / 50000 (+1), source port 1024 + f % 50000. */
@@ -148,6 +216,116 @@ fill_flow(uint8_t *p, uint64_t f, uint8_t flags)
 	ip->hdr_checksum = 0;
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	tcp->cksum = 0;
+	tcp->cksum = rte_ipv4_udptcp_cksum(ip, tcp);
+}
+
+/* Flow f of the synflood / brokered client: tmpl_syn with the tuple of fill_flow(). */
+static inline void
+fill_syn(uint8_t *p, uint64_t f)
+{
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(p + sizeof(struct rte_ether_hdr));
+	struct rte_tcp_hdr *tcp = (struct rte_tcp_hdr *)(ip + 1);
+	uint32_t host = (uint32_t)(f / 50000) + 1;
+
+	rte_memcpy(p, tmpl_syn, FRAME_LEN);
+	ip->src_addr = opt.src_net | rte_cpu_to_be_32(host & 0xffff);
+	tcp->src_port = rte_cpu_to_be_16((uint16_t)(1024 + f % 50000));
+	tcp->sent_seq = rte_cpu_to_be_32((uint32_t)(f * 2654435761u));
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	tcp->cksum = rte_ipv4_udptcp_cksum(ip, tcp);
+}
+
+static inline bool
+is_vm(uint32_t a)
+{
+	return rte_be_to_cpu_32(a) - rte_be_to_cpu_32(opt.host_ip) < opt.vms;
+}
+
+/* The VM's ISN for a connection: a hash of its 4-tuple (stateless). */
+static inline uint32_t
+vm_isn(const struct rte_ipv4_hdr *ip, const struct rte_tcp_hdr *tcp)
+{
+	uint64_t h = ((uint64_t)ip->src_addr << 32 | ip->dst_addr) * 0x9e3779b97f4a7c15ull;
+
+	h ^= ((uint64_t)tcp->src_port << 16 | tcp->dst_port) * 0xc2b2ae3d27d4eb4full;
+	return (uint32_t)(h >> 32) ^ (uint32_t)h;
+}
+
+/*
+ * A received IPv4/TCP frame (Ethernet, IHL 5) parsed in place; NULL when it
+ * is not one we can answer.
+ */
+static inline struct rte_tcp_hdr *
+tcp_of(struct rte_mbuf *m, struct rte_ipv4_hdr **ipp, uint32_t *plen)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+	struct rte_tcp_hdr *tcp = (struct rte_tcp_hdr *)(ip + 1);
+	uint32_t tl, hl;
+
+	if (m->data_len != m->pkt_len || m->data_len < sizeof(*eth) + sizeof(*ip) + sizeof(*tcp) ||
+	    eth->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ||
+	    ip->version_ihl != RTE_IPV4_VHL_DEF || ip->next_proto_id != IPPROTO_TCP)
+		return NULL;
+	tl = rte_be_to_cpu_16(ip->total_length);
+	hl = (uint32_t)(tcp->data_off >> 4) * 4;
+	if (tl > m->data_len - sizeof(*eth) || hl < sizeof(*tcp) || tl < sizeof(*ip) + hl)
+		return NULL;
+	*ipp = ip;
+	*plen = tl - sizeof(*ip) - hl;
+	return tcp;
+}
+
+/*
+ * Turn the received segment @p m into our answer in place: MACs, addresses
+ * and ports swapped, fresh IPv4 and TCP headers (an MSS option with
+ * @p mss != 0), @p data as payload, checksums in full.
+ */
+static void
+tcp_answer(struct rte_mbuf *m, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t mss,
+	   const void *data, uint16_t dlen)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+	struct rte_tcp_hdr *tcp = (struct rte_tcp_hdr *)(ip + 1);
+	struct rte_ether_addr ea;
+	uint32_t a = ip->src_addr;
+	uint16_t port = tcp->src_port, ol = mss != 0 ? 4 : 0, len;
+
+	rte_ether_addr_copy(&eth->src_addr, &ea);
+	rte_ether_addr_copy(&eth->dst_addr, &eth->src_addr);
+	rte_ether_addr_copy(&ea, &eth->dst_addr);
+	ip->src_addr = ip->dst_addr;
+	ip->dst_addr = a;
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->type_of_service = 0;
+	ip->total_length = rte_cpu_to_be_16(sizeof(*ip) + sizeof(*tcp) + ol + dlen);
+	ip->packet_id = 0;
+	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+	ip->time_to_live = 64;
+	ip->hdr_checksum = 0;
+	tcp->src_port = tcp->dst_port;
+	tcp->dst_port = port;
+	tcp->sent_seq = rte_cpu_to_be_32(seq);
+	tcp->recv_ack = rte_cpu_to_be_32(ack);
+	tcp->data_off = (uint8_t)(((sizeof(*tcp) + ol) / 4) << 4);
+	tcp->tcp_flags = flags;
+	tcp->rx_win = rte_cpu_to_be_16(65535);
+	tcp->tcp_urp = 0;
+	tcp->cksum = 0;
+	if (ol != 0) {
+		uint8_t *o = (uint8_t *)(tcp + 1);
+
+		o[0] = 2;
+		o[1] = 4;
+		o[2] = (uint8_t)(mss >> 8);
+		o[3] = (uint8_t)mss;
+	}
+	if (dlen != 0)
+		memcpy((uint8_t *)(tcp + 1) + ol, data, dlen);
+	len = (uint16_t)(sizeof(*eth) + sizeof(*ip) + sizeof(*tcp) + ol + dlen);
+	m->data_len = m->pkt_len = len < FRAME_LEN ? FRAME_LEN : len;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	tcp->cksum = rte_ipv4_udptcp_cksum(ip, tcp);
 }
 
@@ -185,7 +363,9 @@ send_arp(uint16_t port, const struct rte_ether_addr *src, uint16_t op, uint32_t 
 		rte_pktmbuf_free(m);
 }
 
-/* Port 1 traffic: answer ARP for the host address; count everything else. */
+static void client_arp(struct rte_mbuf *m, uint16_t q);
+
+/* Port 1 traffic: answer ARP for the host addresses; count everything else. */
 static unsigned int
 handle_rx1(struct rte_mbuf **pkts, uint16_t n, uint16_t q)
 {
@@ -198,8 +378,8 @@ handle_rx1(struct rte_mbuf **pkts, uint16_t n, uint16_t q)
 			struct rte_arp_hdr *arp = (struct rte_arp_hdr *)(eth + 1);
 
 			if (arp->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REQUEST) &&
-			    arp->arp_data.arp_tip == opt.host_ip)
-				send_arp(1, &mac1, RTE_ARP_OP_REPLY, opt.host_ip,
+			    is_vm(arp->arp_data.arp_tip))
+				send_arp(1, &mac1, RTE_ARP_OP_REPLY, arp->arp_data.arp_tip,
 					 &arp->arp_data.arp_sha, arp->arp_data.arp_sip, q);
 			continue;
 		}
@@ -224,9 +404,257 @@ handle_rx0(struct rte_mbuf **pkts, uint16_t n)
 				rte_ether_addr_copy(&arp->arp_data.arp_sha, &opt.dst_mac);
 				opt.dst_mac_set = true;
 			}
+			if (opt.mode == MODE_SYNFLOOD || opt.mode == MODE_BROKERED)
+				client_arp(pkts[i], 0);
 		}
 	}
 	rte_pktmbuf_free_bulk(pkts, n);
+}
+
+/* ARP on the client side: answer for the gateway, learn the forwarder. */
+static void
+client_arp(struct rte_mbuf *m, uint16_t q)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_arp_hdr *arp = (struct rte_arp_hdr *)(eth + 1);
+
+	if (m->data_len < sizeof(*eth) + sizeof(*arp))
+		return;
+	if (arp->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REQUEST) &&
+	    arp->arp_data.arp_tip == opt.gw_ip)
+		send_arp(0, &mac0, RTE_ARP_OP_REPLY, opt.gw_ip, &arp->arp_data.arp_sha,
+			 arp->arp_data.arp_sip, q);
+}
+
+/*
+ * Port 0 in synflood / brokered modes: count the VIP's SYN-ACKs; in
+ * brokered mode answer each with ACK + the HTTP request, computed from it.
+ */
+static void
+client_rx(struct gen_lcore *g, struct rte_mbuf **pkts, uint16_t n, uint16_t q)
+{
+	struct rte_mbuf *out[BURST];
+	uint16_t no = 0, sent;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+		struct rte_ipv4_hdr *ip;
+		struct rte_tcp_hdr *tcp;
+		uint32_t plen;
+		uint8_t fl;
+
+		if (unlikely(eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP))) {
+			client_arp(m, q);
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		tcp = tcp_of(m, &ip, &plen);
+		if (unlikely(tcp == NULL)) {
+			g->bad++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		fl = tcp->tcp_flags;
+		if ((fl & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) ==
+		    (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) {
+			g->synack++;
+			if (opt.mode == MODE_BROKERED) {
+				tcp_answer(m, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG,
+					   rte_be_to_cpu_32(tcp->recv_ack),
+					   rte_be_to_cpu_32(tcp->sent_seq) + 1, 0, http_req,
+					   sizeof(http_req) - 1);
+				out[no++] = m;
+				continue;
+			}
+			g->rx++;
+		} else if (fl & RTE_TCP_RST_FLAG) {
+			g->c_rst++;
+		} else {
+			g->c_other++;
+		}
+		rte_pktmbuf_free(m);
+	}
+	if (no == 0)
+		return;
+	sent = rte_eth_tx_burst(0, q, out, no);
+	g->req += sent;
+	if (sent < no) {
+		g->tx_fail += no - sent;
+		rte_pktmbuf_free_bulk(&out[sent], no - sent);
+	}
+}
+
+/*
+ * Port 1 in brokered mode: the VMs. ARP for their addresses; SYN ->
+ * SYN-ACK; a data segment (the replayed request) completes a connection
+ * and is answered with RST.
+ */
+static void
+vm_rx(struct gen_lcore *g, struct rte_mbuf **pkts, uint16_t n, uint16_t q)
+{
+	struct rte_mbuf *out[BURST];
+	uint16_t no = 0, sent;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+		struct rte_ipv4_hdr *ip;
+		struct rte_tcp_hdr *tcp;
+		uint32_t plen;
+		uint8_t fl;
+
+		if (unlikely(eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP))) {
+			struct rte_arp_hdr *arp = (struct rte_arp_hdr *)(eth + 1);
+
+			if (m->data_len >= sizeof(*eth) + sizeof(*arp) &&
+			    arp->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REQUEST) &&
+			    is_vm(arp->arp_data.arp_tip))
+				send_arp(1, &mac1, RTE_ARP_OP_REPLY, arp->arp_data.arp_tip,
+					 &arp->arp_data.arp_sha, arp->arp_data.arp_sip, q);
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		tcp = tcp_of(m, &ip, &plen);
+		if (unlikely(tcp == NULL || !is_vm(ip->dst_addr))) {
+			g->vm_other++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		fl = tcp->tcp_flags;
+		if (fl & RTE_TCP_RST_FLAG) {
+			g->vm_other++;
+		} else if ((fl & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG) {
+			g->vm_syn++;
+			tcp_answer(m, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, vm_isn(ip, tcp),
+				   rte_be_to_cpu_32(tcp->sent_seq) + 1, 1460, NULL, 0);
+			out[no++] = m;
+			continue;
+		} else if (plen > 0 && (fl & RTE_TCP_ACK_FLAG)) {
+			g->done++;
+			g->rx++;
+			/* RFC 9293: the RST answering a segment with ACK has seq = its ack */
+			tcp_answer(m, RTE_TCP_RST_FLAG, rte_be_to_cpu_32(tcp->recv_ack), 0, 0, NULL,
+				   0);
+			out[no++] = m;
+			continue;
+		} else if (fl & RTE_TCP_ACK_FLAG) {
+			g->vm_ack++;
+		} else {
+			g->vm_other++;
+		}
+		rte_pktmbuf_free(m);
+	}
+	if (no == 0)
+		return;
+	sent = rte_eth_tx_burst(1, q, out, no);
+	if (sent < no) {
+		g->tx_fail += no - sent;
+		rte_pktmbuf_free_bulk(&out[sent], no - sent);
+	}
+}
+
+static inline uint64_t
+ld(const uint64_t *v)
+{
+	return __atomic_load_n(v, __ATOMIC_RELAXED);
+}
+
+/* Brokered: connections sent and neither completed nor written off. */
+static int64_t
+outstanding(uint64_t *done_total)
+{
+	uint64_t syn = 0, done = 0;
+
+	for (unsigned int i = 0; i < n_gen; i++) {
+		syn += ld(&lc[i].syn);
+		done += ld(&lc[i].done);
+	}
+	*done_total = done;
+	return (int64_t)(syn - done - ld(&written_off));
+}
+
+/* synflood and brokered: SYNs of new flows on port 0, answers on both ports. */
+static int
+client_main(struct gen_lcore *g)
+{
+	const uint16_t q = g->idx;
+	const uint64_t hz = rte_get_timer_hz();
+	/* TSC ticks between two SYNs of this lcore; 0 = unpaced */
+	const uint64_t gap = opt.rate > 0 ? (uint64_t)((double)hz * n_gen / opt.rate) : 0;
+	uint64_t f = g->idx, next = rte_get_timer_cycles(), last_done = 0, progress = next;
+	struct rte_mbuf *tx[BURST], *rx[BURST];
+
+	while (!quit && phase < 2) {
+		uint64_t now = rte_get_timer_cycles();
+		unsigned int k = BURST;
+		uint16_t n, sent;
+
+		if (opt.mode == MODE_BROKERED && opt.window > 0) {
+			uint64_t done;
+			int64_t o = outstanding(&done);
+
+			if (done != last_done) {
+				last_done = done;
+				progress = now;
+			}
+			if (o >= (int64_t)opt.window) {
+				k = 0;
+				/* nothing completes: the rest was lost (a ring or queue full) */
+				if (g->idx == 0 && now - progress > hz / 1000 * STALL_MS) {
+					__atomic_store_n(&written_off,
+							 ld(&written_off) + (uint64_t)o,
+							 __ATOMIC_RELAXED);
+					stall_resets++;
+					progress = now;
+				}
+			} else if ((int64_t)opt.window - o < (int64_t)k) {
+				k = (unsigned int)((int64_t)opt.window - o);
+			}
+		}
+		if (gap > 0 && k > 0) {
+			if (now < next) {
+				k = 0;
+			} else {
+				uint64_t may = (now - next) / gap + 1;
+
+				if (may < k)
+					k = (unsigned int)may;
+			}
+		}
+		if (k > 0 && rte_pktmbuf_alloc_bulk(pool, tx, k) == 0) {
+			for (unsigned int i = 0; i < k; i++) {
+				fill_syn(rte_pktmbuf_mtod(tx[i], uint8_t *), f);
+				tx[i]->data_len = tx[i]->pkt_len = FRAME_LEN;
+				f += n_gen;
+			}
+			sent = rte_eth_tx_burst(0, q, tx, (uint16_t)k);
+			g->tx += sent;
+			g->syn += sent;
+			if (sent < k) {
+				rte_pktmbuf_free_bulk(&tx[sent], k - sent);
+				f -= (uint64_t)(k - sent) * n_gen;
+			}
+			if (gap > 0) {
+				next += (uint64_t)sent * gap;
+				if (next + hz / 100 < now) /* no catching up after a pause */
+					next = now;
+			}
+		}
+		n = rte_eth_rx_burst(0, q, rx, BURST);
+		if (n)
+			client_rx(g, rx, n, q);
+		n = rte_eth_rx_burst(1, q, rx, BURST);
+		if (n) {
+			if (opt.mode == MODE_BROKERED) {
+				vm_rx(g, rx, n, q);
+			} else {
+				g->vm_other += n;
+				rte_pktmbuf_free_bulk(rx, n);
+			}
+		}
+	}
+	return 0;
 }
 
 static int
@@ -239,6 +667,8 @@ gen_main(void *arg)
 	uint64_t f = g->idx;
 	const uint64_t span = opt.flows;
 
+	if (opt.mode == MODE_SYNFLOOD || opt.mode == MODE_BROKERED)
+		return client_main(g);
 	while (!quit && phase < 2) {
 		uint16_t n, sent;
 
@@ -312,6 +742,16 @@ resolve(void)
 
 		if (rte_get_timer_cycles() > next) {
 			send_arp(1, &mac1, RTE_ARP_OP_REQUEST, opt.host_ip, NULL, opt.fwd_in_ip, 0);
+			if (opt.mode == MODE_SYNFLOOD || opt.mode == MODE_BROKERED) {
+				/* the other VMs, and the gateway of NAT return traffic */
+				for (uint32_t v = 1; v < opt.vms && v < 256; v++)
+					send_arp(
+						1, &mac1, RTE_ARP_OP_REQUEST,
+						rte_cpu_to_be_32(rte_be_to_cpu_32(opt.host_ip) + v),
+						NULL, opt.fwd_in_ip, 0);
+				send_arp(0, &mac0, RTE_ARP_OP_REQUEST, opt.gw_ip, NULL, opt.fwd_ip,
+					 0);
+			}
 			if (!opt.dst_mac_set)
 				send_arp(0, &mac0, RTE_ARP_OP_REQUEST,
 					 opt.src_net | rte_cpu_to_be_32(1), NULL, opt.fwd_ip, 0);
@@ -334,8 +774,9 @@ usage(void)
 {
 	fprintf(stderr,
 		"usage: sg-pktgen EAL-ARGS -- [--flows N] [--seconds S] [--warmup S] [--new]\n"
-		"         [--vip A] [--dport P] [--src-net A] [--host-ip A] [--fwd-ip A]\n"
-		"         [--fwd-in-ip A] [--no-arp]\n");
+		"         [--mode established|new|synflood|brokered] [--vip A] [--dport P]\n"
+		"         [--src-net A] [--host-ip A] [--vms N] [--fwd-ip A] [--fwd-in-ip A]\n"
+		"         [--gw-ip A] [--window N] [--rate SYNS_PER_S] [--no-arp]\n");
 }
 
 static void
@@ -353,6 +794,11 @@ parse_args(int argc, char **argv)
 		{"fwd-ip", required_argument, NULL, 'F'},
 		{"fwd-in-ip", required_argument, NULL, 'I'},
 		{"no-arp", no_argument, NULL, 'A'},
+		{"mode", required_argument, NULL, 'm'},
+		{"vms", required_argument, NULL, 'V'},
+		{"gw-ip", required_argument, NULL, 'G'},
+		{"window", required_argument, NULL, 'W'},
+		{"rate", required_argument, NULL, 'R'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
@@ -362,6 +808,9 @@ parse_args(int argc, char **argv)
 	opt.host_ip = parse_ip("198.18.1.11");
 	opt.fwd_ip = parse_ip("198.18.2.2");
 	opt.fwd_in_ip = parse_ip("198.18.1.2");
+	opt.gw_ip = parse_ip("198.18.2.1");
+	opt.vms = 1;
+	opt.window = 4096;
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
 		case 'f':
@@ -374,7 +823,32 @@ parse_args(int argc, char **argv)
 			opt.warmup = parse_num("warmup", optarg, 0, 600);
 			break;
 		case 'n':
-			opt.new_flows = true;
+			opt.mode = MODE_NEW;
+			break;
+		case 'm': {
+			unsigned int k;
+
+			for (k = 0; k < RTE_DIM(mode_names); k++)
+				if (strcmp(optarg, mode_names[k]) == 0)
+					break;
+			if (k == RTE_DIM(mode_names)) {
+				fprintf(stderr, "sg-pktgen: unknown --mode %s\n", optarg);
+				exit(2);
+			}
+			opt.mode = (enum gen_mode)k;
+			break;
+		}
+		case 'V':
+			opt.vms = (uint32_t)parse_num("vms", optarg, 1, 65536);
+			break;
+		case 'G':
+			opt.gw_ip = parse_ip(optarg);
+			break;
+		case 'W':
+			opt.window = (uint32_t)parse_num("window", optarg, 0, 1 << 24);
+			break;
+		case 'R':
+			opt.rate = parse_num("rate", optarg, 0, 1e9);
 			break;
 		case 'v':
 			opt.vip = parse_ip(optarg);
@@ -402,6 +876,7 @@ parse_args(int argc, char **argv)
 			exit(2);
 		}
 	}
+	opt.new_flows = opt.mode == MODE_NEW;
 	if (opt.flows == 0 || opt.flows > (1u << 24) || opt.seconds <= 0 || opt.seconds > 600 ||
 	    opt.warmup < 0 || opt.warmup > 600) {
 		fprintf(stderr, "sg-pktgen: --flows 1..16M, --seconds 0..600, --warmup 0..600\n");
@@ -409,20 +884,35 @@ parse_args(int argc, char **argv)
 	}
 }
 
+/* All lcores' counters together (read while they run: each one is a plain load). */
 static void
-sum(uint64_t *tx, uint64_t *rx)
+sum(struct gen_lcore *t)
 {
-	*tx = *rx = 0;
+	memset(t, 0, sizeof(*t));
 	for (unsigned int i = 0; i < n_gen; i++) {
-		*tx += lc[i].tx;
-		*rx += lc[i].rx;
+		const struct gen_lcore *g = &lc[i];
+
+		t->tx += ld(&g->tx);
+		t->rx += ld(&g->rx);
+		t->syn += ld(&g->syn);
+		t->synack += ld(&g->synack);
+		t->req += ld(&g->req);
+		t->c_rst += ld(&g->c_rst);
+		t->c_other += ld(&g->c_other);
+		t->vm_syn += ld(&g->vm_syn);
+		t->vm_ack += ld(&g->vm_ack);
+		t->done += ld(&g->done);
+		t->vm_other += ld(&g->vm_other);
+		t->tx_fail += ld(&g->tx_fail);
+		t->bad += ld(&g->bad);
 	}
 }
 
 int
 main(int argc, char **argv)
 {
-	uint64_t tx0, rx0, tx1, rx1, t0, t1, deadline;
+	struct gen_lcore s0, s1;
+	uint64_t t0, t1, deadline, lost0;
 	unsigned int lcore, i = 0;
 	int n;
 
@@ -474,7 +964,7 @@ main(int argc, char **argv)
 	}
 	build_template();
 
-	if (!opt.new_flows && opt.flows > 1) {
+	if (opt.mode == MODE_ESTABLISHED && opt.flows > 1) {
 		/* One SYN per flow so that the measurement sees established flows only. */
 		struct rte_mbuf *tx[BURST];
 
@@ -510,24 +1000,45 @@ main(int argc, char **argv)
 			rte_eal_remote_launch(gen_main, &lc[i++], lcore);
 	}
 	rte_delay_us_sleep((unsigned int)(opt.warmup * 1e6));
-	sum(&tx0, &rx0);
+	sum(&s0);
+	lost0 = ld(&written_off);
 	t0 = rte_get_timer_cycles();
 	phase = 1;
 	rte_delay_us_sleep((unsigned int)(opt.seconds * 1e6));
-	sum(&tx1, &rx1);
+	sum(&s1);
 	t1 = rte_get_timer_cycles();
 	phase = 2;
 	rte_eal_mp_wait_lcore();
 
 	{
 		double secs = (double)(t1 - t0) / (double)rte_get_timer_hz();
+		uint64_t tx = s1.tx - s0.tx, rx = s1.rx - s0.rx;
 
 		printf("{\"mode\": \"%s\", \"flows\": %u, \"lcores\": %u, \"seconds\": %.3f, "
 		       "\"tx_pkts\": %" PRIu64 ", \"rx_pkts\": %" PRIu64 ", \"tx_mpps\": %.3f, "
-		       "\"rx_mpps\": %.3f}\n",
-		       opt.new_flows ? "new" : "established", opt.flows, n_gen, secs, tx1 - tx0,
-		       rx1 - rx0, (double)(tx1 - tx0) / secs / 1e6,
-		       (double)(rx1 - rx0) / secs / 1e6);
+		       "\"rx_mpps\": %.3f",
+		       mode_names[opt.mode], opt.flows, n_gen, secs, tx, rx,
+		       (double)tx / secs / 1e6, (double)rx / secs / 1e6);
+		if (opt.mode == MODE_SYNFLOOD || opt.mode == MODE_BROKERED) {
+			printf(", \"syn_sent\": %" PRIu64 ", \"synacks\": %" PRIu64
+			       ", \"requests_sent\": %" PRIu64 ", \"client_rst\": %" PRIu64
+			       ", \"client_other\": %" PRIu64 ", \"vm_syns\": %" PRIu64
+			       ", \"vm_acks\": %" PRIu64 ", \"completed\": %" PRIu64
+			       ", \"vm_other\": %" PRIu64 ", \"tx_fail\": %" PRIu64
+			       ", \"bad\": %" PRIu64 ", \"synack_mpps\": %.4f",
+			       s1.syn - s0.syn, s1.synack - s0.synack, s1.req - s0.req,
+			       s1.c_rst - s0.c_rst, s1.c_other - s0.c_other, s1.vm_syn - s0.vm_syn,
+			       s1.vm_ack - s0.vm_ack, s1.done - s0.done, s1.vm_other - s0.vm_other,
+			       s1.tx_fail - s0.tx_fail, s1.bad - s0.bad,
+			       (double)(s1.synack - s0.synack) / secs / 1e6);
+			if (opt.mode == MODE_BROKERED)
+				printf(", \"conn_per_s\": %.1f, \"window\": %u, \"rate\": %.0f, "
+				       "\"lost\": %" PRIu64 ", \"stall_resets\": %" PRIu64
+				       ", \"vms\": %u",
+				       (double)(s1.done - s0.done) / secs, opt.window, opt.rate,
+				       ld(&written_off) - lost0, stall_resets, opt.vms);
+		}
+		printf("}\n");
 		fflush(stdout);
 	}
 	rte_eth_dev_stop(0);
