@@ -121,6 +121,7 @@ enum sg_dp_cnt {
 	SG_DP_EV_SESS_REDIRECTED, /**< answered with an HTTP 307 */
 	SG_DP_EV_SESS_REJECTED,	  /**< answered with 503 / RST on SESSION_REJECT or no control */
 	SG_DP_EV_SESS_TIMEOUT,	  /**< hold or connect timeout */
+	SG_DP_EV_INSTALL_FAILED,  /**< NAT hand-off could not start: no NAT port / address */
 	SG_DP_EV_SESS_CLOSED,	  /**< brokered flows ended (SESSION_CLOSED sent or queued) */
 	SG_DP_EV_CLOSED_LOST,	  /**< SESSION_CLOSED lost: its retry queue was full */
 	SG_DP_EV_CTL_MSG,	  /**< messages received from sg-control */

@@ -47,6 +47,8 @@
 #define BR_RESEND_MS	  100  /**< SESSION_NEW re-sent this often while not delivered */
 #define BR_SYN_RTO_MS	  500  /**< SYN to the VM re-sent this often ... */
 #define BR_SYN_TRIES	  6    /**< ... this many times, then the session times out */
+#define BR_REPLAY_RTO_MS  200  /**< replayed bytes re-sent this often until acknowledged ... */
+#define BR_REPLAY_TRIES	  8    /**< ... this many times; then the session is given up */
 #define BR_SCAN_PER_POLL  64   /**< session slots looked at per poll */
 #define BR_MSGS_PER_POLL  32   /**< messages taken from sg-control per poll */
 #define BR_ANSWER_MAX	  512  /**< bytes of a 307 / 503 answer */
@@ -60,12 +62,14 @@ enum br_state {
 	BR_HELD,       /**< waiting for the key or for a ring slot */
 	BR_SENT,       /**< SESSION_NEW delivered, waiting for sg-control */
 	BR_CONNECTING, /**< NAT hand-off: SYN sent to the VM */
+	BR_SPLICED,    /**< handed off; held bytes replayed until the VM acknowledges them */
 };
 
 struct br_sess {
 	uint64_t sid;
 	uint64_t deadline;     /**< hold / connect timeout (TSC) */
 	uint64_t next_try;     /**< next SESSION_NEW or SYN re-send (TSC) */
+	uint64_t tmo_trans;    /**< the VS's transitory timeout (TSC) */
 	uint32_t flow;	       /**< flow entry index */
 	uint32_t client_isn;   /**< client's ISN */
 	uint32_t our_isn;      /**< our ISN (the cookie) */
@@ -373,6 +377,7 @@ answer_reject(struct sg_dp_worker *w, struct sg_dp_flow *f, struct br_sess *s,
 	else
 		answer(w, s->client_port, seg.m, &p, ANS_RST, 0, 0, 0, NULL, 0, out);
 	f->state = SG_DP_FS_ANSWERED;
+	f->tmo_trans = s->tmo_trans; /* closing: the VS's transitory timeout again */
 	f->seq_s2c = s->our_isn + 1 + (uint32_t)(len > 0 ? len + 1 : 0); /* our next seq */
 	f->ts_s2c = s->hold.next_seq;					 /* their next seq */
 }
@@ -490,6 +495,7 @@ on_cookie_ack(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 	s->http = is_http_key(vs->br.key);
 	s->retry_after = vs->br.retry_after_s;
 	s->deadline = now + vs->hold_tmo;
+	s->tmo_trans = vs->tmo_tcp_trans;
 	s->key_type = SG_MSG_L7_NONE;
 	b->held_by_vs[vs->slot]++;
 
@@ -791,6 +797,62 @@ install_nat(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_f
 	return 0;
 }
 
+/* Copies of the held segments to the VM, NAT-rewritten and translated. */
+static void
+replay(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_flow *f,
+       struct br_sess *s, uint16_t rx_port, struct sg_dp_txq *out, uint64_t now)
+{
+	const struct sg_dp_hold_seg *seg;
+	struct rte_ether_addr mac;
+	unsigned int i;
+	uint16_t oport;
+
+	if (sg_dp_resolve_cached(w, t, &f->rt[0], f->member.family, f->member.a, now, &oport,
+				 &mac) != SG_DP_CNT_MAX)
+		return; /* re-sent by the timer once the neighbour is known */
+	for (i = 0; (seg = sg_dp_hold_at(&s->hold, i)) != NULL; i++) {
+		struct rte_mbuf *c = rte_pktmbuf_copy(seg->m, w->conf.pool, 0, UINT32_MAX);
+		struct sg_dp_pkt hp;
+
+		w->stats.cnt[SG_DP_EV_GENERATED]++;
+		if (c == NULL) {
+			w->stats.cnt[SG_DP_DROP_NO_MBUF]++;
+			return;
+		}
+		if (sg_dp_pkt_parse(c, &hp) != SG_DP_CNT_MAX) {
+			sg_dp_pkt_drop(w, rx_port, c, SG_DP_DROP_BROKERED);
+			continue;
+		}
+		sg_dp_nat_rewrite(c, &hp, f->nat.a, f->nat_port, f->member.a, f->mport);
+		sg_dp_broker_xlate(c, &hp, f, false);
+		sg_dp_l2_rewrite(c, &hp, &t->ports[oport].mac, &mac);
+		sg_dp_pkt_tx(w, rx_port, out, oport, c);
+	}
+}
+
+void
+sg_dp_broker_vm_ack(struct sg_dp_worker *w, struct sg_dp_flow *f, struct rte_mbuf *m,
+		    const struct sg_dp_pkt *p)
+{
+	struct br_sess *s = sess_of(w, f);
+	const struct rte_tcp_hdr *th;
+	struct sg_dp_hold_seg seg;
+
+	if (s == NULL || s->state != BR_SPLICED || p->key.proto != IPPROTO_TCP ||
+	    !(p->tcp_flags & RTE_TCP_ACK_FLAG))
+		return;
+	th = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, p->l2_len + p->l3_len);
+	/* client sequence numbers are the same on both sides (the SYN carried the client's ISN) */
+	if (!sg_dp_seq_ge(rte_be_to_cpu_32(th->recv_ack), s->hold.next_seq))
+		return;
+	while (sg_dp_hold_pop(&s->hold, &seg) == 0) {
+		w->stats.cnt[SG_DP_EV_RELEASED]++;
+		w->stats.cnt[SG_DP_EV_CONSUMED]++; /* delivered: the original is used up */
+		rte_pktmbuf_free(seg.m);
+	}
+	sess_release(w, f);
+}
+
 /* The VM's SYN-ACK: acknowledge it, replay the held bytes, splice. */
 static void
 on_vm_synack(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port,
@@ -800,9 +862,6 @@ on_vm_synack(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port
 	struct rte_tcp_hdr *th = tcp_hdr(m, p);
 	uint32_t ack = rte_be_to_cpu_32(th->recv_ack);
 	struct sg_dp_tcp_opts vo;
-	struct sg_dp_hold_seg seg;
-	struct rte_ether_addr mac;
-	uint16_t oport;
 
 	if ((p->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) !=
 		    (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG) ||
@@ -835,24 +894,23 @@ on_vm_synack(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port
 	f->flags |= SG_DP_FLOW_SEQ;
 	f->mode = SG_CFG_MODE_NAT;
 	f->state = SG_DP_FS_EST;
-	/* replay: each held segment is the client's own packet, NAT-rewritten */
-	while (sg_dp_hold_pop(&s->hold, &seg) == 0) {
-		struct sg_dp_pkt hp;
-
-		w->stats.cnt[SG_DP_EV_RELEASED]++;
-		if (sg_dp_pkt_parse(seg.m, &hp) != SG_DP_CNT_MAX ||
-		    sg_dp_resolve_cached(w, t, &f->rt[0], f->member.family, f->member.a, now,
-					 &oport, &mac) != SG_DP_CNT_MAX) {
-			sg_dp_pkt_drop(w, port, seg.m, SG_DP_DROP_BROKERED);
-			continue;
-		}
-		sg_dp_nat_rewrite(seg.m, &hp, f->nat.a, f->nat_port, f->member.a, f->mport);
-		sg_dp_broker_xlate(seg.m, &hp, f, false);
-		sg_dp_l2_rewrite(seg.m, &hp, &t->ports[oport].mac, &mac);
-		sg_dp_pkt_tx(w, port, out, oport, seg.m);
-	}
+	/* from now on a plain NAT flow: its VS's timeouts (the hold's no longer) */
+	if (t->vs_by_slot[f->vs_slot] != NULL)
+		f->tmo_trans = t->vs_by_slot[f->vs_slot]->tmo_tcp_trans;
 	w->stats.cnt[SG_DP_EV_SESS_INSTALLED]++;
-	sess_release(w, f); /* the flow keeps its session ID and deltas */
+	if (s->hold.n == 0) {
+		sess_release(w, f); /* the flow keeps its session ID and deltas */
+		return;
+	}
+	/*
+	 * The held bytes were acknowledged to the client: the client will not
+	 * send them again. They are replayed as copies and kept until the VM
+	 * acknowledges them (sg_dp_broker_vm_ack()), re-sent meanwhile.
+	 */
+	s->state = BR_SPLICED;
+	s->tries = 1;
+	s->next_try = now + ms_tsc(w, BR_REPLAY_RTO_MS);
+	replay(w, t, f, s, port, out, now);
 }
 
 /* Client packets while the SYN to the VM is out: hold data, drop the rest. */
@@ -1077,6 +1135,7 @@ on_msg(struct sg_dp_worker *w, const struct sg_dp_tables *t, const struct sg_msg
 	}
 	if (m->install.mode == SG_MSG_INSTALL_NAT) {
 		if (install_nat(w, t, f, s, &m->install, out, now) != 0) {
+			w->stats.cnt[SG_DP_EV_INSTALL_FAILED]++; /* no NAT port or address */
 			answer_reject(w, f, s, out, s->retry_after);
 			w->stats.cnt[SG_DP_EV_SESS_REJECTED]++;
 			sess_release(w, f);
@@ -1105,6 +1164,20 @@ scan(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_txq *out
 		f = &w->ft.e[s->flow];
 		if (f->sid != s->sid)
 			continue;
+		if (s->state == BR_SPLICED) {
+			if (now < s->next_try)
+				continue;
+			if (s->tries >= BR_REPLAY_TRIES) {
+				/* the VM never took the replayed bytes: give the session up */
+				w->stats.cnt[SG_DP_EV_SESS_TIMEOUT]++;
+				sess_release(w, f);
+				continue;
+			}
+			s->tries++;
+			s->next_try = now + ms_tsc(w, BR_REPLAY_RTO_MS);
+			replay(w, t, f, s, s->client_port, out, now);
+			continue;
+		}
 		if (now > s->deadline) {
 			answer_reject(w, f, s, out, s->retry_after);
 			w->stats.cnt[SG_DP_EV_SESS_TIMEOUT]++;

@@ -415,6 +415,9 @@ void sg_dp_broker_flow(struct sg_dp_worker *w, const struct sg_dp_tables *t, uin
 /** Spliced flow: translate a forwarded segment (after the NAT rewrite). */
 void sg_dp_broker_xlate(struct rte_mbuf *m, const struct sg_dp_pkt *p, const struct sg_dp_flow *f,
 			bool ret);
+/** A VM -> client segment of a flow still replaying held bytes: release them once acked. */
+void sg_dp_broker_vm_ack(struct sg_dp_worker *w, struct sg_dp_flow *f, struct rte_mbuf *m,
+			 const struct sg_dp_pkt *p);
 /** The flow is being removed: tell sg-control, free what the session holds. */
 void sg_dp_broker_flow_gone(struct sg_dp_worker *w, struct sg_dp_flow *f, enum sg_dp_cnt why);
 /** Messages from sg-control, hold timeouts, re-sends. Worker loop, every round. */

@@ -62,6 +62,7 @@ static const char *const cnt_names[SG_DP_CNT_MAX] = {
 	[SG_DP_EV_SESS_REDIRECTED] = "sess_redirected",
 	[SG_DP_EV_SESS_REJECTED] = "sess_rejected",
 	[SG_DP_EV_SESS_TIMEOUT] = "sess_timeout",
+	[SG_DP_EV_INSTALL_FAILED] = "install_failed",
 	[SG_DP_EV_SESS_CLOSED] = "sess_closed",
 	[SG_DP_EV_CLOSED_LOST] = "closed_lost",
 	[SG_DP_EV_CTL_MSG] = "ctl_msg",

@@ -183,6 +183,8 @@ flow_forward(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_p
 			pkt_drop(w, rx_port, m, rc);
 			return;
 		}
+		if (unlikely(f->sess != 0))
+			sg_dp_broker_vm_ack(w, f, m, p); /* before any rewrite: the VM's ack */
 		sg_dp_nat_rewrite(m, p, f->key.dst, f->key.dport, f->key.src, f->key.sport);
 		if (unlikely(f->flags & SG_DP_FLOW_SEQ))
 			sg_dp_broker_xlate(m, p, f, true);

@@ -275,6 +275,14 @@ test_nat_handoff_wraps(void **state)
 	assert_int_equal(ntohl(th->recv_ack), vm_isn + 1);
 	assert_int_equal(cnt(SG_DP_EV_SESS_INSTALLED), 1);
 
+	/* not acknowledged by the VM yet: the replay is sent again */
+	poll_ctl(&o, now + rte_get_tsc_hz() / 4);
+	assert_int_equal(o.n, 1);
+	assert_int_equal(o.port[0], 1);
+	th = tcp_of(o.pkt[0]);
+	assert_int_equal(ntohl(th->sent_seq), isn + 1);
+	assert_memory_equal((uint8_t *)(th + 1), REQUEST, strlen(REQUEST));
+
 	/* the VM's answer reaches the client in the cookie's sequence space */
 	{
 		char text[INET_ADDRSTRLEN];
@@ -293,6 +301,9 @@ test_nat_handoff_wraps(void **state)
 	assert_int_equal(ntohl(th->sent_seq), cookie + 1);
 	assert_int_equal(ntohs(th->src_port), 80);
 	assert_int_equal(ntohs(th->dst_port), 40001);
+	/* that answer acknowledged the replay: nothing is sent again */
+	poll_ctl(&o, now + rte_get_tsc_hz());
+	assert_int_equal(o.n, 0);
 
 	/* and the client's acknowledgment of it goes back into the VM's space */
 	run(0, b,
