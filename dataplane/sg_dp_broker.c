@@ -838,8 +838,13 @@ sg_dp_broker_vm_ack(struct sg_dp_worker *w, struct sg_dp_flow *f, struct rte_mbu
 	const struct rte_tcp_hdr *th;
 	struct sg_dp_hold_seg seg;
 
-	if (s == NULL || s->state != BR_SPLICED || p->key.proto != IPPROTO_TCP ||
-	    !(p->tcp_flags & RTE_TCP_ACK_FLAG))
+	if (s == NULL || s->state != BR_SPLICED || p->key.proto != IPPROTO_TCP)
+		return;
+	if ((p->tcp_flags & (RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_RST_FLAG) {
+		sess_release(w, f); /* the VM reset: nothing more to deliver (drop_brokered) */
+		return;
+	}
+	if (!(p->tcp_flags & RTE_TCP_ACK_FLAG))
 		return;
 	th = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, p->l2_len + p->l3_len);
 	/* client sequence numbers are the same on both sides (the SYN carried the client's ISN) */
