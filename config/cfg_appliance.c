@@ -944,10 +944,9 @@ parse_vs(struct ctx *c, const struct sg_cfg_node *n, unsigned int idx)
 	if (rc != 0)
 		return rc;
 	s->mode = (enum sg_cfg_mode)e;
-	if ((s->mode == SG_CFG_MODE_BROKERED || s->mode == SG_CFG_MODE_REDIRECT) &&
-	    s->proto != SG_CFG_PROTO_TCP) {
+	if (s->mode == SG_CFG_MODE_REDIRECT && s->proto != SG_CFG_PROTO_TCP) {
 		mkpath(path, prefix, "mode");
-		return fail(c, v, path, "mode %s terminates TCP: it needs protocol: tcp",
+		return fail(c, v, path, "mode %s answers with HTTP: it needs protocol: tcp",
 			    sg_cfg_mode_name(s->mode));
 	}
 	rc = opt_enum(c, n, prefix, "scheduler", sched_names, SG_CFG_SCHED_MAGLEV, &e);

@@ -178,6 +178,14 @@ sg_cfg_parse_brokered(const struct sg_cfg_doc *doc, const struct sg_cfg_node *vs
 			return rc;
 		b->key = (enum sg_cfg_l7)e;
 	}
+	if (s->proto == SG_CFG_PROTO_UDP && b->key != SG_CFG_L7_NONE &&
+	    b->key != SG_CFG_L7_PREFIX) {
+		subpath(path, prefix, "key");
+		sg_cfg_error_set(err, doc, sg_cfg_node_get(n, "key"), path,
+				 "a UDP service can only be keyed on none or prefix, not %s",
+				 sg_cfg_l7_name(b->key));
+		return -EINVAL;
+	}
 	v = sg_cfg_node_get(n, "key_name");
 	subpath(path, prefix, "key_name");
 	if (v != NULL && b->key != SG_CFG_L7_HTTP_COOKIE) {

@@ -31,6 +31,7 @@
 #include <rte_malloc.h>
 #include <rte_ring_elem.h>
 #include <rte_tcp.h>
+#include <rte_udp.h>
 
 #include "sessiongate/sg_id.h"
 #include "sessiongate/sg_msg.h"
@@ -171,7 +172,7 @@ flow_to_msg(const struct sg_dp_flow *f, const struct br_sess *s, struct sg_msg_f
 {
 	memset(mf, 0, sizeof(*mf));
 	mf->family = f->key.family == AF_INET ? 4 : 6;
-	mf->proto = IPPROTO_TCP;
+	mf->proto = f->key.proto;
 	mf->vs_slot = s->vs_slot;
 	mf->sport = rte_be_to_cpu_16(f->key.sport);
 	mf->dport = rte_be_to_cpu_16(f->key.dport);
@@ -357,6 +358,13 @@ answer_reject(struct sg_dp_worker *w, struct sg_dp_flow *f, struct br_sess *s,
 	char body[BR_ANSWER_MAX];
 	int len = 0;
 
+	if (f->key.proto != IPPROTO_TCP) {
+		/* UDP: nothing to answer with; held datagrams are dropped (drop_brokered) and
+		 * the client's next ones too until the flow expires */
+		f->state = SG_DP_FS_ANSWERED;
+		f->tmo_est = f->tmo_trans = w->tsc_hz;
+		return;
+	}
 	if (sg_dp_hold_pop(&s->hold, &seg) != 0) {
 		/* nothing held to answer with: the client's next segment gets a RST */
 		f->state = SG_DP_FS_ANSWERED;
@@ -431,6 +439,81 @@ is_http_key(enum sg_cfg_l7 k)
 	return k == SG_CFG_L7_HTTP_HOST || k == SG_CFG_L7_HTTP_PATH || k == SG_CFG_L7_HTTP_COOKIE;
 }
 
+/*
+ * A session slot, its ID and a flow entry in state HELD for @p p's flow.
+ * NULL when there is no room (@p m dropped, counted).
+ */
+static struct br_sess *
+sess_open(struct sg_dp_worker *w, uint16_t port, struct rte_mbuf *m, const struct sg_dp_pkt *p,
+	  const struct sg_dp_vs *vs, uint32_t first_seq, uint64_t now, struct sg_dp_flow **fp)
+{
+	struct sg_dp_broker *b = w->br;
+	bool tcp = p->key.proto == IPPROTO_TCP;
+	struct sg_dp_flow *f;
+	struct br_sess *s;
+	enum sg_dp_cnt rc;
+	uint32_t idx;
+
+	f = sg_dp_flow_insert(w, &p->key, now, &rc);
+	if (f == NULL) {
+		sg_dp_pkt_drop(w, port, m, rc);
+		return NULL;
+	}
+	idx = b->free_idx[--b->n_free];
+	s = &b->s[idx];
+	memset(s, 0, offsetof(struct br_sess, key));
+	s->sid = sid_make(b);
+	if (rte_hash_add_key_data(b->by_sid, &s->sid, (void *)(uintptr_t)idx) < 0 ||
+	    sg_dp_hold_init(&s->hold, &b->budget, first_seq, vs->br.hold_bytes, BR_HOLD_SEGS) !=
+		    0) {
+		rte_hash_del_key(b->by_sid, &s->sid);
+		b->free_idx[b->n_free++] = idx;
+		sg_dp_flow_discard(&w->ft, f);
+		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_SESS_FULL);
+		return NULL;
+	}
+	s->state = BR_HELD;
+	s->flow = (uint32_t)(f - w->ft.e);
+	s->vs_slot = vs->slot;
+	s->client_port = port;
+	s->http = tcp && is_http_key(vs->br.key);
+	s->retry_after = vs->br.retry_after_s;
+	s->deadline = now + vs->hold_tmo;
+	s->tmo_trans = tcp ? vs->tmo_tcp_trans : vs->tmo_udp;
+	s->key_type = SG_MSG_L7_NONE;
+	b->held_by_vs[vs->slot]++;
+
+	f->state = SG_DP_FS_HELD;
+	f->mode = (uint8_t)vs->mode;
+	f->vs_slot = vs->slot;
+	f->member_slot = SG_DP_MEMBER_SLOT_BROKERED;
+	f->hash = sg_dp_flow_hash(&p->key);
+	f->sid = s->sid;
+	f->sess = idx + 1;
+	f->tmo_est = tcp ? vs->tmo_tcp_est : vs->tmo_udp;
+	/* the broker times held sessions out itself; expiry must not beat it */
+	f->tmo_trans =
+		vs->hold_tmo + ms_tsc(w, (uint64_t)BR_SYN_RTO_MS * BR_SYN_TRIES) + s->tmo_trans;
+	if (!tcp)
+		f->tmo_est = f->tmo_trans; /* UDP flows are "established" from the start */
+	w->vs_active[vs->slot]++;
+	w->member_active[SG_DP_MEMBER_SLOT_BROKERED]++;
+	w->stats.vs[vs->slot].active_flows++;
+	w->stats.vs[vs->slot].flows++;
+	w->stats.cnt[SG_DP_EV_FLOW_NEW]++;
+	w->stats.cnt[SG_DP_EV_SESS_NEW]++;
+	*fp = f;
+	return s;
+}
+
+/*
+ * UDP: datagrams are held in order of arrival (a running byte count stands
+ * in for sequence numbers) and flushed to the VM on install.
+ */
+static void udp_hold(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port,
+		     struct rte_mbuf *m, const struct sg_dp_pkt *p, struct sg_dp_flow *f,
+		     struct br_sess *s, struct sg_dp_txq *out);
+
 static void on_held_data(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port,
 			 struct rte_mbuf *m, const struct sg_dp_pkt *p, struct sg_dp_flow *f,
 			 struct br_sess *s, struct sg_dp_txq *out, uint64_t now);
@@ -446,8 +529,6 @@ on_cookie_ack(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 	struct sg_dp_tcp_opts o, cur;
 	struct sg_dp_flow *f;
 	struct br_sess *s;
-	enum sg_dp_cnt rc;
-	uint32_t idx;
 	int crc;
 
 	if (sg_dp_tcpopt_parse((const uint8_t *)(th + 1), tcp_hlen(th) - sizeof(*th), &cur) != 0) {
@@ -466,57 +547,15 @@ on_cookie_ack(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 		w->stats.cnt[SG_DP_EV_SESS_REJECTED]++; /* no room: refused at once */
 		return;
 	}
-	f = sg_dp_flow_insert(w, &p->key, now, &rc);
-	if (f == NULL) {
-		sg_dp_pkt_drop(w, port, m, rc);
+	s = sess_open(w, port, m, p, vs, seq, now, &f);
+	if (s == NULL)
 		return;
-	}
-	idx = b->free_idx[--b->n_free];
-	s = &b->s[idx];
-	memset(s, 0, offsetof(struct br_sess, key));
-	s->sid = sid_make(b);
-	if (rte_hash_add_key_data(b->by_sid, &s->sid, (void *)(uintptr_t)idx) < 0 ||
-	    sg_dp_hold_init(&s->hold, &b->budget, seq, vs->br.hold_bytes, BR_HOLD_SEGS) != 0) {
-		rte_hash_del_key(b->by_sid, &s->sid);
-		b->free_idx[b->n_free++] = idx;
-		sg_dp_flow_discard(&w->ft, f);
-		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_SESS_FULL);
-		return;
-	}
-	s->state = BR_HELD;
-	s->flow = (uint32_t)(f - w->ft.e);
 	s->client_isn = seq - 1;
 	s->our_isn = ack - 1;
 	s->our_tsval = cur.tsecr;
 	s->client_tsval = cur.tsval;
 	s->opts = o;
-	s->vs_slot = vs->slot;
-	s->client_port = port;
-	s->http = is_http_key(vs->br.key);
-	s->retry_after = vs->br.retry_after_s;
-	s->deadline = now + vs->hold_tmo;
-	s->tmo_trans = vs->tmo_tcp_trans;
-	s->key_type = SG_MSG_L7_NONE;
-	b->held_by_vs[vs->slot]++;
-
-	f->state = SG_DP_FS_HELD;
-	f->mode = (uint8_t)vs->mode;
-	f->vs_slot = vs->slot;
-	f->member_slot = SG_DP_MEMBER_SLOT_BROKERED;
-	f->hash = sg_dp_flow_hash(&p->key);
-	f->sid = s->sid;
-	f->sess = idx + 1;
 	f->ts = o.has_ts;
-	f->tmo_est = vs->tmo_tcp_est;
-	/* the broker times held sessions out itself; expiry must not beat it */
-	f->tmo_trans = vs->hold_tmo + ms_tsc(w, (uint64_t)BR_SYN_RTO_MS * BR_SYN_TRIES) +
-		       vs->tmo_tcp_trans;
-	w->vs_active[vs->slot]++;
-	w->member_active[SG_DP_MEMBER_SLOT_BROKERED]++;
-	w->stats.vs[vs->slot].active_flows++;
-	w->stats.vs[vs->slot].flows++;
-	w->stats.cnt[SG_DP_EV_FLOW_NEW]++;
-	w->stats.cnt[SG_DP_EV_SESS_NEW]++;
 	on_held_data(w, t, port, m, p, f, s, out, now);
 }
 
@@ -527,8 +566,22 @@ sg_dp_broker_new(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t 
 {
 	uint8_t fl = p->tcp_flags;
 
-	if (w->br == NULL || p->key.proto != IPPROTO_TCP) {
+	if (w->br == NULL || (p->key.proto != IPPROTO_TCP && p->key.proto != IPPROTO_UDP) ||
+	    (p->key.proto == IPPROTO_UDP && vs->mode != SG_CFG_MODE_BROKERED)) {
 		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_VS_MODE);
+		return;
+	}
+	if (p->key.proto == IPPROTO_UDP) {
+		struct sg_dp_flow *f;
+		struct br_sess *s;
+
+		if (w->br->n_free == 0 || w->br->held_by_vs[vs->slot] >= vs->br.max_held) {
+			sg_dp_pkt_drop(w, port, m, SG_DP_DROP_SESS_FULL);
+			return;
+		}
+		s = sess_open(w, port, m, p, vs, 0, now, &f);
+		if (s != NULL)
+			udp_hold(w, t, port, m, p, f, s, out);
 		return;
 	}
 	if (fl & RTE_TCP_RST_FLAG) {
@@ -687,6 +740,37 @@ on_held_data(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port
 		try_key(w, vs, f, s, full, out);
 }
 
+static void
+udp_hold(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port, struct rte_mbuf *m,
+	 const struct sg_dp_pkt *p, struct sg_dp_flow *f, struct br_sess *s, struct sg_dp_txq *out)
+{
+	const struct sg_dp_vs *vs = t->vs_by_slot[s->vs_slot];
+	uint32_t off = p->l2_len + p->l3_len + sizeof(struct rte_udp_hdr);
+	uint32_t len = p->l4_len > sizeof(struct rte_udp_hdr)
+			       ? p->l4_len - (uint32_t)sizeof(struct rte_udp_hdr)
+			       : 0;
+
+	switch (sg_dp_hold_append(&s->hold, m, off, len, s->hold.next_seq)) {
+	case SG_DP_HOLD_OK:
+		w->stats.cnt[SG_DP_EV_HELD]++;
+		break;
+	case SG_DP_HOLD_EMPTY:
+		w->stats.cnt[SG_DP_EV_CONSUMED]++; /* an empty datagram carries nothing to replay */
+		rte_pktmbuf_free(m);
+		break;
+	case SG_DP_HOLD_FULL_BYTES:
+	case SG_DP_HOLD_FULL_SEGS:
+	case SG_DP_HOLD_FULL_BUDGET:
+		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_HOLD_FULL);
+		break;
+	default:
+		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_BROKERED);
+		break;
+	}
+	/* a datagram is whole: the first one decides a prefix key */
+	try_key(w, vs, f, s, true, out);
+}
+
 /* Client packets after our 307 / 503: acknowledge a FIN, reset anything else. */
 static void
 on_answered(struct sg_dp_worker *w, uint16_t port, struct rte_mbuf *m, const struct sg_dp_pkt *p,
@@ -755,6 +839,41 @@ send_syn(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_flow
 	return 0;
 }
 
+/* UDP install: the held datagrams go to the VM; from now on a NAT flow. */
+static void
+udp_flush(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_flow *f,
+	  struct br_sess *s, struct sg_dp_txq *out, uint64_t now)
+{
+	struct sg_dp_hold_seg seg;
+	struct rte_ether_addr mac;
+	enum sg_dp_cnt rc;
+	uint16_t oport = 0;
+
+	rc = sg_dp_resolve_cached(w, t, &f->rt[0], f->member.family, f->member.a, now, &oport,
+				  &mac);
+	while (sg_dp_hold_pop(&s->hold, &seg) == 0) {
+		struct sg_dp_pkt hp;
+
+		w->stats.cnt[SG_DP_EV_RELEASED]++;
+		if (rc != SG_DP_CNT_MAX) {
+			sg_dp_pkt_drop(w, s->client_port, seg.m, rc); /* UDP: lost, counted */
+			continue;
+		}
+		if (sg_dp_pkt_parse(seg.m, &hp) != SG_DP_CNT_MAX) {
+			sg_dp_pkt_drop(w, s->client_port, seg.m, SG_DP_DROP_BROKERED);
+			continue;
+		}
+		sg_dp_nat_rewrite(seg.m, &hp, f->nat.a, f->nat_port, f->member.a, f->mport);
+		sg_dp_l2_rewrite(seg.m, &hp, &t->ports[oport].mac, &mac);
+		sg_dp_pkt_tx(w, s->client_port, out, oport, seg.m);
+	}
+	f->mode = SG_CFG_MODE_NAT;
+	f->state = SG_DP_FS_EST;
+	f->tmo_est = f->tmo_trans = s->tmo_trans; /* the VS's UDP timeout */
+	w->stats.cnt[SG_DP_EV_SESS_INSTALLED]++;
+	sess_release(w, f);
+}
+
 static int
 install_nat(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_flow *f,
 	    struct br_sess *s, const struct sg_msg_session_install *in, struct sg_dp_txq *out,
@@ -781,7 +900,7 @@ install_nat(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_f
 	memcpy(f->rkey.dst, f->nat.a, 16);
 	f->rkey.sport = f->mport;
 	f->rkey.dport = f->nat_port;
-	f->rkey.proto = IPPROTO_TCP;
+	f->rkey.proto = f->key.proto;
 	f->rkey.family = fam;
 	if (sg_dp_flow_add_rkey(&w->ft, f) < 0) {
 		sg_dp_nat_port_put(w, nat_port);
@@ -789,6 +908,10 @@ install_nat(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_f
 	}
 	f->flags |= SG_DP_FLOW_NAT;
 	f->rt[0].ne = NULL;
+	if (f->key.proto == IPPROTO_UDP) {
+		udp_flush(w, t, f, s, out, now);
+		return 0;
+	}
 	s->state = BR_CONNECTING;
 	s->tries = 1;
 	s->next_try = now + ms_tsc(w, BR_SYN_RTO_MS);
@@ -926,6 +1049,13 @@ sg_dp_broker_flow(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t
 {
 	struct br_sess *s = sess_of(w, f);
 
+	if (p->key.proto == IPPROTO_UDP) {
+		if (ret || s == NULL || f->state == SG_DP_FS_ANSWERED)
+			sg_dp_pkt_drop(w, port, m, SG_DP_DROP_BROKERED);
+		else
+			udp_hold(w, t, port, m, p, f, s, out);
+		return;
+	}
 	if (p->key.proto != IPPROTO_TCP) {
 		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_BROKERED);
 		return;
@@ -1114,7 +1244,7 @@ on_msg(struct sg_dp_worker *w, const struct sg_dp_tables *t, const struct sg_msg
 		w->stats.cnt[SG_DP_EV_CTL_MSG_BAD]++;
 		return;
 	}
-	if (m->install.mode == SG_MSG_INSTALL_REDIRECT) {
+	if (m->install.mode == SG_MSG_INSTALL_REDIRECT && f->key.proto == IPPROTO_TCP) {
 		struct sg_dp_hold_seg seg;
 		struct sg_dp_pkt p;
 		char body[BR_ANSWER_MAX];

@@ -68,6 +68,8 @@ applications:
   - { name: app-redir, vip: 198.18.10.4, port: 80, pool: vms, mode: redirect, backend_port: 80 }
   - { name: app-solo, vip: 198.18.10.3, port: 8081, match: { http_host: app.example },
       pool: solo, mode: nat, backend_port: 80 }
+  - { name: app-udp, vip: 198.18.10.3, port: 5353, protocol: udp, pool: vms, mode: nat,
+      backend_port: 5354 }
 YAML
 	{
 		echo "<node><cpu><mhz>2000</mhz><model>x86_64</model><active>4</active><max>4</max>" \

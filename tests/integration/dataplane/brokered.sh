@@ -26,8 +26,20 @@ for h in 1 2; do
 	setsid ip netns exec "$(topo_ns "h$h")" openssl s_server -quiet -accept 443 -www \
 		-cert "$SG_RUN/tls.crt" -key "$SG_RUN/tls.key" >"$SG_RUN/tls$h.log" 2>&1 </dev/null &
 done
+# UDP responders of the VMs (port 5354 on every address of both hosts)
+for h in 1 2; do
+	setsid ip netns exec "$(topo_ns "h$h")" python3 "$SG_SRC/scripts/lib/backend.py" \
+		--name "host$h" --udp 0.0.0.0:5354 >"$SG_RUN/udp$h.log" 2>&1 </dev/null &
+done
 make_config
 cat >>"$SG_RUN/sg.yaml" <<'YAML'
+  - name: app-udp
+    vip: 198.18.10.3
+    port: 5353
+    protocol: udp
+    mode: brokered
+    pool: web
+    brokered: { hold_timeout_ms: 20000 }
   - name: app-short-hold
     vip: 198.18.10.3
     port: 8080
@@ -101,6 +113,11 @@ echo "$res" | python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if
 running=$(sgctl vms | grep -c " running ")
 [ "$running" -eq 4 ] || { sgctl vms; fail "expected 4 running VMs, found $running"; }
 ok "200 concurrent brokered clients all served; 4 VMs running ($res)"
+
+# --- 2d: UDP: the datagram is held, then flushed to the VM; the answer comes back
+out=$(echo ping | client socat -t5 - UDP:198.18.10.3:5353) || fail "UDP brokered: no answer"
+case "$out" in "host1 ping" | "host2 ping") ok "UDP brokered session answered: $out" ;;
+*) fail "UDP brokered: unexpected answer '$out'" ;; esac
 
 # --- 3: no application matches: HTTP 503 with Retry-After --------------------
 hdr=$(client curl -s -i --max-time 10 -H "Host: other.example" http://198.18.10.3/) || true

@@ -133,6 +133,7 @@ setup(void **state)
 	cs->vs[VS_BROKERED].brokered.key = SG_CFG_L7_HTTP_HOST;
 	cs->vs[VS_BROKERED].brokered.hold_timeout_ms = 30000;
 	cs->vs[VS_BROKERED].brokered.retry_after_s = 9;
+	cs->vs[VS_NAT_UDP].mode = SG_CFG_MODE_BROKERED; /* 198.18.10.2:53 udp */
 	if (env_rebuild(cs) != 0)
 		return -1;
 	if (sg_dp_syncookie_init(&cookies) != 0)
@@ -406,6 +407,104 @@ test_resync(void **state)
 	assert_int_equal(rte_ring_count(to_ctl), 0); /* once */
 }
 
+/* A UDP datagram to the VIP (or from the VM with @p from_inside) with @p text. */
+static size_t
+dgram(uint8_t *b, const char *src, const char *dst, uint16_t sport, uint16_t dport,
+      const char *text, bool from_inside)
+{
+	size_t len = frame_udp4(b, src, dst, sport, dport, strlen(text));
+
+	if (from_inside) {
+		uint8_t mac[6];
+
+		mac_parse(MAC_PORT1, mac);
+		memcpy(b, mac, 6);
+		mac_parse(MAC_HOST1, mac);
+		memcpy(b + 6, mac, 6);
+	}
+	memcpy(b + 14 + 20 + 8, text, strlen(text));
+	fix_l4_csum(b + 14);
+	return len;
+}
+
+/* UDP: datagrams held in order, flushed to the VM on install, answers NATed back. */
+static void
+test_udp_held_then_flushed(void **state)
+{
+	uint8_t b[PKT_MAX];
+	struct sg_msg nm, im;
+	struct outs o;
+	uint64_t now = now_s(80);
+	char nat[INET_ADDRSTRLEN];
+	uint16_t nat_port;
+
+	(void)state;
+	run(0, b, dgram(b, CLIENT4, "198.18.10.2", 5000, 53, "first", false), &o, now);
+	assert_int_equal(o.n, 0); /* held */
+	run(0, b, dgram(b, CLIENT4, "198.18.10.2", 5000, 53, "second", false), &o, now);
+	assert_int_equal(o.n, 0);
+	assert_int_equal(rte_ring_dequeue_elem(to_ctl, &nm, SG_MSG_SIZE), 0);
+	assert_int_equal(nm.hdr.type, SG_MSG_SESSION_NEW);
+	assert_int_equal(nm.session_new.flow.proto, IPPROTO_UDP);
+	assert_int_equal(nm.session_new.flow.dport, 53);
+	assert_int_equal(rte_ring_count(to_ctl), 0); /* one session, not two */
+
+	memset(&im, 0, sizeof(im));
+	im.hdr.version = SG_MSG_VERSION;
+	im.hdr.type = SG_MSG_SESSION_INSTALL;
+	im.hdr.len = sizeof(im.hdr) + sizeof(im.install);
+	im.hdr.session_id = nm.hdr.session_id;
+	im.install.mode = SG_MSG_INSTALL_NAT;
+	im.install.family = 4;
+	im.install.backend_port = 5353;
+	inet_pton(AF_INET, VM, im.install.backend_addr);
+	send_ctl(&im);
+	poll_ctl(&o, now);
+	assert_int_equal(o.n, 2);
+	assert_int_equal(o.port[0], 1);
+	assert_int_equal(check_csums(o.pkt[0] + 14), 0);
+	assert_memory_equal(o.pkt[0] + 14 + 28, "first", 5);
+	assert_memory_equal(o.pkt[1] + 14 + 28, "second", 6);
+	assert_int_equal(ntohs(*(uint16_t *)(o.pkt[0] + 14 + 22)), 5353);
+	nat_port = ntohs(*(uint16_t *)(o.pkt[0] + 14 + 20));
+	inet_ntop(AF_INET, o.pkt[0] + 14 + 12, nat, sizeof(nat));
+
+	run(1, b, dgram(b, VM, nat, 5353, nat_port, "answer", true), &o, now);
+	assert_int_equal(o.n, 1);
+	assert_int_equal(o.port[0], 0);
+	assert_int_equal(check_csums(o.pkt[0] + 14), 0);
+	assert_int_equal(ntohs(*(uint16_t *)(o.pkt[0] + 14 + 20)), 53);
+	assert_int_equal(ntohs(*(uint16_t *)(o.pkt[0] + 14 + 22)), 5000);
+	assert_memory_equal(o.pkt[0] + 14 + 28, "answer", 6);
+}
+
+/* UDP reject: the held datagrams are dropped, counted. */
+static void
+test_udp_reject_drops(void **state)
+{
+	uint8_t b[PKT_MAX];
+	struct sg_msg nm, rm;
+	struct outs o;
+	uint64_t now = now_s(90), drops = cnt(SG_DP_DROP_BROKERED);
+
+	(void)state;
+	run(0, b, dgram(b, CLIENT4, "198.18.10.2", 5001, 53, "q", false), &o, now);
+	assert_int_equal(rte_ring_dequeue_elem(to_ctl, &nm, SG_MSG_SIZE), 0);
+	memset(&rm, 0, sizeof(rm));
+	rm.hdr.version = SG_MSG_VERSION;
+	rm.hdr.type = SG_MSG_SESSION_REJECT;
+	rm.hdr.len = sizeof(rm.hdr) + sizeof(rm.reject);
+	rm.hdr.session_id = nm.hdr.session_id;
+	rm.reject.reason = SG_MSG_REASON_NO_APP;
+	send_ctl(&rm);
+	poll_ctl(&o, now);
+	assert_int_equal(o.n, 0);
+	assert_int_equal(cnt(SG_DP_DROP_BROKERED), drops + 1);
+	run(0, b, dgram(b, CLIENT4, "198.18.10.2", 5001, 53, "q2", false), &o, now);
+	assert_int_equal(o.n, 0);
+	assert_int_equal(cnt(SG_DP_DROP_BROKERED), drops + 2);
+}
+
 /* ACKs whose cookie does not check open nothing. */
 static void
 test_forged_cookie(void **state)
@@ -458,9 +557,13 @@ int
 main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_nat_handoff_wraps), cmocka_unit_test(test_reject_503),
+		cmocka_unit_test(test_nat_handoff_wraps),
+		cmocka_unit_test(test_reject_503),
 		cmocka_unit_test(test_hold_timeout),
-		cmocka_unit_test(test_resync),	  cmocka_unit_test(test_forged_cookie),
+		cmocka_unit_test(test_resync),
+		cmocka_unit_test(test_udp_held_then_flushed),
+		cmocka_unit_test(test_udp_reject_drops),
+		cmocka_unit_test(test_forged_cookie),
 		cmocka_unit_test(test_bad_ring_messages),
 	};
 	int rc;
