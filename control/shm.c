@@ -24,6 +24,7 @@
 #include <rte_ring_elem.h>
 
 #include "ctl.h"
+#include "sessiongate/sg_shm.h"
 
 #define SHM_SIZE_MAX (1ull << 30)
 #define SHM_WORKERS  (SG_SHM_RINGS_MAX / 2)
@@ -117,56 +118,18 @@ sg_ctl_shm_close(struct sg_ctl *c)
 	c->shm = NULL;
 }
 
-/* A ring at @p off must lie inside the region and look like one. */
-static struct rte_ring *
-shm_ring(struct sg_ctl_shm *s, uint64_t off, uint32_t ring_size)
-{
-	ssize_t need = rte_ring_get_memsize_elem(SG_MSG_SIZE, ring_size);
-	struct rte_ring *r;
-
-	if (need < 0 || off % 64 != 0 || off < sizeof(struct sg_shm_hdr) || off > s->size ||
-	    (uint64_t)need > s->size - off)
-		return NULL;
-	r = (struct rte_ring *)((uint8_t *)s->base + off);
-	if (r->size != ring_size || r->mask != ring_size - 1 || r->capacity > r->mask ||
-	    r->capacity == 0)
-		return NULL;
-	return r;
-}
-
 static int
 shm_validate(struct sg_ctl_shm *s, char *why, size_t whylen)
 {
-	const struct sg_shm_hdr *h = s->hdr;
-	uint32_t i;
+	unsigned int n = 0;
+	int rc = sg_shm_attach_rings(s->base, s->size, s->rx, s->tx, &n, why, whylen);
 
-	if (h->magic != SG_SHM_MAGIC) {
-		snprintf(why, whylen, "magic %#x, expected %#x", h->magic, SG_SHM_MAGIC);
-		return -EPROTO;
-	}
-	if (h->layout != SG_SHM_LAYOUT || h->msg_version != SG_MSG_VERSION) {
-		snprintf(why, whylen, "layout %u msg version %u, expected %u/%u", h->layout,
-			 h->msg_version, SG_SHM_LAYOUT, SG_MSG_VERSION);
-		return -EPROTONOSUPPORT;
-	}
-	if (h->elem_size != SG_MSG_SIZE || h->n_rings == 0 || h->n_rings % 2 != 0 ||
-	    h->n_rings > SG_SHM_RINGS_MAX || h->ring_size < 2 || h->ring_size > (1u << 20) ||
-	    (h->ring_size & (h->ring_size - 1)) != 0) {
-		snprintf(why, whylen, "elem_size %u n_rings %u ring_size %u out of range",
-			 h->elem_size, h->n_rings, h->ring_size);
-		return -EPROTO;
-	}
-	for (i = 0; i < h->n_rings / 2; i++) {
-		s->rx[i] = shm_ring(s, h->ring_offset[SG_SHM_RING_DP2CTL(i)], h->ring_size);
-		s->tx[i] = shm_ring(s, h->ring_offset[SG_SHM_RING_CTL2DP(i)], h->ring_size);
-		if (s->rx[i] == NULL || s->tx[i] == NULL) {
-			snprintf(why, whylen, "ring of worker %u outside the region or malformed",
-				 i);
-			return -EPROTO;
-		}
-	}
-	s->n_workers = h->n_rings / 2;
-	return 0;
+	/* no magic yet counts as a malformed region here: attach is retried anyway */
+	if (rc == -EAGAIN)
+		rc = -EPROTO;
+	if (rc == 0)
+		s->n_workers = n;
+	return rc;
 }
 
 static int

@@ -667,6 +667,23 @@ try_key(struct sg_dp_worker *w, const struct sg_dp_vs *vs, struct sg_dp_flow *f,
 		s->next_try = rte_rdtsc() + ms_tsc(w, BR_RESEND_MS);
 }
 
+/* Acknowledge what is held with a copy of @p m's headers (@p m itself stays held). */
+static void
+ack_held(struct sg_dp_worker *w, uint16_t port, struct rte_mbuf *m, const struct sg_dp_pkt *p,
+	 const struct br_sess *s, const struct sg_dp_vs *vs, struct sg_dp_txq *out)
+{
+	uint16_t hl = tcp_hlen(tcp_hdr(m, p));
+	struct rte_mbuf *ack = header_copy(w, m, p);
+	struct sg_dp_pkt ap = *p;
+
+	if (ack == NULL)
+		return;
+	ap.l4_len = hl;
+	ap.ip_len = (uint16_t)(p->l3_len + hl);
+	answer(w, port, ack, &ap, ANS_ACK, s->our_isn + 1, s->hold.next_seq, hold_window(s, vs),
+	       NULL, 0, out);
+}
+
 static void
 on_held_data(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port,
 	     struct rte_mbuf *m, const struct sg_dp_pkt *p, struct sg_dp_flow *f, struct br_sess *s,
@@ -679,7 +696,6 @@ on_held_data(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port
 	uint32_t plen = p->l4_len > hl ? p->l4_len - hl : 0;
 	struct sg_dp_tcp_opts o;
 	enum sg_dp_hold_result hr;
-	struct rte_mbuf *ack;
 	bool full = false;
 
 	RTE_SET_USED(now);
@@ -698,15 +714,7 @@ on_held_data(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port
 	switch (hr) {
 	case SG_DP_HOLD_OK:
 		w->stats.cnt[SG_DP_EV_HELD]++;
-		ack = header_copy(w, m, p);
-		if (ack != NULL) {
-			struct sg_dp_pkt ap = *p;
-
-			ap.l4_len = (uint16_t)hl;
-			ap.ip_len = (uint16_t)(p->l3_len + hl);
-			answer(w, port, ack, &ap, ANS_ACK, s->our_isn + 1, s->hold.next_seq,
-			       hold_window(s, vs), NULL, 0, out);
-		}
+		ack_held(w, port, m, p, s, vs, out);
 		break;
 	case SG_DP_HOLD_DUP:
 		/* a retransmission: acknowledge what we have */
@@ -715,15 +723,7 @@ on_held_data(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port
 		break;
 	case SG_DP_HOLD_OUT_OF_ORDER:
 		/* a gap: duplicate ACK, the client resends in order */
-		ack = header_copy(w, m, p);
-		if (ack != NULL) {
-			struct sg_dp_pkt ap = *p;
-
-			ap.l4_len = (uint16_t)hl;
-			ap.ip_len = (uint16_t)(p->l3_len + hl);
-			answer(w, port, ack, &ap, ANS_ACK, s->our_isn + 1, s->hold.next_seq,
-			       hold_window(s, vs), NULL, 0, out);
-		}
+		ack_held(w, port, m, p, s, vs, out);
 		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_HOLD_OOO);
 		break;
 	case SG_DP_HOLD_FULL_BYTES:
@@ -895,13 +895,6 @@ install_nat(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_f
 	f->mport = rte_cpu_to_be_16(in->backend_port);
 	f->nat = na[f->hash % nn];
 	f->nat_port = rte_cpu_to_be_16(nat_port);
-	memset(&f->rkey, 0, sizeof(f->rkey));
-	memcpy(f->rkey.src, f->member.a, 16);
-	memcpy(f->rkey.dst, f->nat.a, 16);
-	f->rkey.sport = f->mport;
-	f->rkey.dport = f->nat_port;
-	f->rkey.proto = f->key.proto;
-	f->rkey.family = fam;
 	if (sg_dp_flow_add_rkey(&w->ft, f) < 0) {
 		sg_dp_nat_port_put(w, nat_port);
 		return -ENOSPC;

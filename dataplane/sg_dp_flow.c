@@ -167,6 +167,14 @@ sg_dp_flow_discard(struct sg_dp_flow_table *ft, struct sg_dp_flow *f)
 int
 sg_dp_flow_add_rkey(struct sg_dp_flow_table *ft, struct sg_dp_flow *f)
 {
+	/* the return key: member -> NAT address, with the flow's protocol and family */
+	memset(&f->rkey, 0, sizeof(f->rkey));
+	memcpy(f->rkey.src, f->member.a, 16);
+	memcpy(f->rkey.dst, f->nat.a, 16);
+	f->rkey.sport = f->mport;
+	f->rkey.dport = f->nat_port;
+	f->rkey.proto = f->key.proto;
+	f->rkey.family = f->key.family;
 	return rte_hash_add_key_data(ft->h, &f->rkey, (void *)(uintptr_t)(f - ft->e));
 }
 

@@ -292,6 +292,7 @@ struct sg_dp_flow *sg_dp_flow_insert(struct sg_dp_worker *w, const struct sg_dp_
 				     uint64_t now, enum sg_dp_cnt *reason);
 /** Undo sg_dp_flow_insert() before the flow was counted (no NAT key yet). */
 void sg_dp_flow_discard(struct sg_dp_flow_table *ft, struct sg_dp_flow *f);
+/** Fill f->rkey (member -> NAT address:port) from the flow and add it to the table. */
 int sg_dp_flow_add_rkey(struct sg_dp_flow_table *ft, struct sg_dp_flow *f);
 void sg_dp_flow_remove(struct sg_dp_worker *w, struct sg_dp_flow *f, enum sg_dp_cnt why);
 void sg_dp_flow_track_tcp(struct sg_dp_flow *f, uint8_t tcp_flags);

@@ -291,13 +291,6 @@ flow_new(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_port,
 
 		f->nat = na[hash % nn]; /* build checked nn > 0 for NAT VSs */
 		f->nat_port = rte_cpu_to_be_16(nat_port);
-		memset(&f->rkey, 0, sizeof(f->rkey));
-		memcpy(f->rkey.src, f->member.a, 16);
-		memcpy(f->rkey.dst, f->nat.a, 16);
-		f->rkey.sport = f->mport;
-		f->rkey.dport = f->nat_port;
-		f->rkey.proto = p->key.proto;
-		f->rkey.family = p->key.family;
 		if (sg_dp_flow_add_rkey(&w->ft, f) < 0) {
 			sg_dp_flow_discard(&w->ft, f);
 			sg_dp_nat_port_put(w, nat_port);

@@ -44,6 +44,7 @@
 #include <rte_ring_elem.h>
 
 #include "sessiongate/sg_msg.h"
+#include "sessiongate/sg_shm.h"
 
 #define WORKERS_MAX  (SG_SHM_RINGS_MAX / 2)
 #define BURST	     32
@@ -114,56 +115,16 @@ parse_num(const char *what, const char *s, double min, double max)
 	return v;
 }
 
-/* A ring at @p off must lie inside the region and look like one. */
-static struct rte_ring *
-ring_at(const struct echo *e, uint64_t off, uint32_t ring_size)
-{
-	ssize_t need = rte_ring_get_memsize_elem(SG_MSG_SIZE, ring_size);
-	struct rte_ring *r;
-
-	if (need < 0 || off % 64 != 0 || off < sizeof(struct sg_shm_hdr) || off > e->size ||
-	    (uint64_t)need > e->size - off)
-		return NULL;
-	r = (struct rte_ring *)((uint8_t *)e->base + off);
-	if (r->size != ring_size || r->mask != ring_size - 1 || r->capacity == 0 ||
-	    r->capacity > r->mask)
-		return NULL;
-	return r;
-}
-
 static int
 validate(struct echo *e, char *why, size_t whylen)
 {
-	const struct sg_shm_hdr *h = e->hdr;
-	uint32_t i;
+	unsigned int n = 0;
+	int rc = sg_shm_attach_rings(e->base, e->size, e->rx, e->tx, &n, why, whylen);
 
-	if (__atomic_load_n(&h->magic, __ATOMIC_ACQUIRE) != SG_SHM_MAGIC) {
-		snprintf(why, whylen, "magic %#x (not ready yet?)", h->magic);
-		return -EAGAIN;
-	}
-	if (h->layout != SG_SHM_LAYOUT || h->msg_version != SG_MSG_VERSION) {
-		snprintf(why, whylen, "layout %u / message version %u, expected %u / %u", h->layout,
-			 h->msg_version, SG_SHM_LAYOUT, SG_MSG_VERSION);
-		return -EPROTONOSUPPORT;
-	}
-	if (h->elem_size != SG_MSG_SIZE || h->n_rings == 0 || h->n_rings % 2 != 0 ||
-	    h->n_rings > SG_SHM_RINGS_MAX || h->ring_size < 2 || h->ring_size > (1u << 20) ||
-	    (h->ring_size & (h->ring_size - 1)) != 0) {
-		snprintf(why, whylen, "elem_size %u n_rings %u ring_size %u out of range",
-			 h->elem_size, h->n_rings, h->ring_size);
-		return -EPROTO;
-	}
-	for (i = 0; i < h->n_rings / 2; i++) {
-		e->rx[i] = ring_at(e, h->ring_offset[SG_SHM_RING_DP2CTL(i)], h->ring_size);
-		e->tx[i] = ring_at(e, h->ring_offset[SG_SHM_RING_CTL2DP(i)], h->ring_size);
-		if (e->rx[i] == NULL || e->tx[i] == NULL) {
-			snprintf(why, whylen, "ring of worker %u outside the region or malformed",
-				 i);
-			return -EPROTO;
-		}
-	}
-	e->workers = h->n_rings / 2;
-	e->epoch = h->epoch;
+	if (rc != 0)
+		return rc;
+	e->workers = n;
+	e->epoch = e->hdr->epoch;
 	return 0;
 }
 

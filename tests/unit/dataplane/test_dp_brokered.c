@@ -203,6 +203,17 @@ open_session(uint16_t sport, uint32_t isn, struct sg_msg *new_msg, uint64_t now)
 	return cookie;
 }
 
+/* A message from sg-control: header filled, body zeroed. */
+static void
+ctl_msg(struct sg_msg *m, uint16_t type, uint64_t sid, size_t body)
+{
+	memset(m, 0, sizeof(*m));
+	m->hdr.version = SG_MSG_VERSION;
+	m->hdr.type = type;
+	m->hdr.len = (uint16_t)(sizeof(m->hdr) + body);
+	m->hdr.session_id = sid;
+}
+
 static void
 send_ctl(struct sg_msg *m)
 {
@@ -226,11 +237,7 @@ test_nat_handoff_wraps(void **state)
 	(void)state;
 	cookie = open_session(40001, isn, &nm, now);
 
-	memset(&im, 0, sizeof(im));
-	im.hdr.version = SG_MSG_VERSION;
-	im.hdr.type = SG_MSG_SESSION_INSTALL;
-	im.hdr.len = sizeof(im.hdr) + sizeof(im.install);
-	im.hdr.session_id = nm.hdr.session_id;
+	ctl_msg(&im, SG_MSG_SESSION_INSTALL, nm.hdr.session_id, sizeof(im.install));
 	im.install.mode = SG_MSG_INSTALL_NAT;
 	im.install.family = 4;
 	im.install.backend_port = VMPORT;
@@ -330,11 +337,7 @@ test_reject_503(void **state)
 
 	(void)state;
 	cookie = open_session(40002, 1000, &nm, now);
-	memset(&rm, 0, sizeof(rm));
-	rm.hdr.version = SG_MSG_VERSION;
-	rm.hdr.type = SG_MSG_SESSION_REJECT;
-	rm.hdr.len = sizeof(rm.hdr) + sizeof(rm.reject);
-	rm.hdr.session_id = nm.hdr.session_id;
+	ctl_msg(&rm, SG_MSG_SESSION_REJECT, nm.hdr.session_id, sizeof(rm.reject));
 	rm.reject.reason = SG_MSG_REASON_QUEUE_FULL;
 	rm.reject.retry_after = 42;
 	send_ctl(&rm);
@@ -393,10 +396,7 @@ test_resync(void **state)
 	(void)state;
 	open_session(40004, 7000, &nm, now);
 	assert_int_equal(rte_ring_count(to_ctl), 0);
-	memset(&rs, 0, sizeof(rs));
-	rs.hdr.version = SG_MSG_VERSION;
-	rs.hdr.type = SG_MSG_SESSION_RESYNC;
-	rs.hdr.len = sizeof(rs.hdr);
+	ctl_msg(&rs, SG_MSG_SESSION_RESYNC, 0, 0);
 	send_ctl(&rs);
 	poll_ctl(&o, now + rte_get_tsc_hz() / 100);
 	poll_ctl(&o, now + rte_get_tsc_hz() / 50);
@@ -449,11 +449,7 @@ test_udp_held_then_flushed(void **state)
 	assert_int_equal(nm.session_new.flow.dport, 53);
 	assert_int_equal(rte_ring_count(to_ctl), 0); /* one session, not two */
 
-	memset(&im, 0, sizeof(im));
-	im.hdr.version = SG_MSG_VERSION;
-	im.hdr.type = SG_MSG_SESSION_INSTALL;
-	im.hdr.len = sizeof(im.hdr) + sizeof(im.install);
-	im.hdr.session_id = nm.hdr.session_id;
+	ctl_msg(&im, SG_MSG_SESSION_INSTALL, nm.hdr.session_id, sizeof(im.install));
 	im.install.mode = SG_MSG_INSTALL_NAT;
 	im.install.family = 4;
 	im.install.backend_port = 5353;
@@ -490,11 +486,7 @@ test_udp_reject_drops(void **state)
 	(void)state;
 	run(0, b, dgram(b, CLIENT4, "198.18.10.2", 5001, 53, "q", false), &o, now);
 	assert_int_equal(rte_ring_dequeue_elem(to_ctl, &nm, SG_MSG_SIZE), 0);
-	memset(&rm, 0, sizeof(rm));
-	rm.hdr.version = SG_MSG_VERSION;
-	rm.hdr.type = SG_MSG_SESSION_REJECT;
-	rm.hdr.len = sizeof(rm.hdr) + sizeof(rm.reject);
-	rm.hdr.session_id = nm.hdr.session_id;
+	ctl_msg(&rm, SG_MSG_SESSION_REJECT, nm.hdr.session_id, sizeof(rm.reject));
 	rm.reject.reason = SG_MSG_REASON_NO_APP;
 	send_ctl(&rm);
 	poll_ctl(&o, now);
@@ -539,11 +531,8 @@ test_bad_ring_messages(void **state)
 	(void)state;
 	memset(&m, 0xff, sizeof(m)); /* garbage */
 	send_ctl(&m);
-	memset(&m, 0, sizeof(m)); /* an install for a session that never was */
-	m.hdr.version = SG_MSG_VERSION;
-	m.hdr.type = SG_MSG_SESSION_INSTALL;
-	m.hdr.len = sizeof(m.hdr) + sizeof(m.install);
-	m.hdr.session_id = 0x8100000000000001ull;
+	/* an install for a session that never was */
+	ctl_msg(&m, SG_MSG_SESSION_INSTALL, 0x8100000000000001ull, sizeof(m.install));
 	m.install.mode = SG_MSG_INSTALL_NAT;
 	m.install.family = 4;
 	m.install.backend_port = 80;
