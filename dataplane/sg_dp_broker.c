@@ -48,6 +48,7 @@
 #define BR_RESEND_MS	  100  /**< SESSION_NEW re-sent this often while not delivered */
 #define BR_SYN_RTO_MS	  500  /**< SYN to the VM re-sent this often ... */
 #define BR_SYN_TRIES	  6    /**< ... this many times, then the session times out */
+#define BR_UDP_RETRY_MS	  10   /**< UDP install waiting for the VM's MAC: flush retried */
 #define BR_REPLAY_RTO_MS  200  /**< replayed bytes re-sent this often until acknowledged ... */
 #define BR_REPLAY_TRIES	  8    /**< ... this many times; then the session is given up */
 #define BR_SCAN_PER_POLL  64   /**< session slots looked at per poll */
@@ -839,26 +840,30 @@ send_syn(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_flow
 	return 0;
 }
 
-/* UDP install: the held datagrams go to the VM; from now on a NAT flow. */
+/*
+ * UDP install: the held datagrams go to the VM; from now on a NAT flow.
+ * While the VM's MAC is not known yet the datagrams stay held and the
+ * flush is retried by the timer (state CONNECTING) until the hold deadline.
+ */
 static void
 udp_flush(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_flow *f,
 	  struct br_sess *s, struct sg_dp_txq *out, uint64_t now)
 {
 	struct sg_dp_hold_seg seg;
 	struct rte_ether_addr mac;
-	enum sg_dp_cnt rc;
 	uint16_t oport = 0;
 
-	rc = sg_dp_resolve_cached(w, t, &f->rt[0], f->member.family, f->member.a, now, &oport,
-				  &mac);
+	if (sg_dp_resolve_cached(w, t, &f->rt[0], f->member.family, f->member.a, now, &oport,
+				 &mac) != SG_DP_CNT_MAX) {
+		s->state = BR_CONNECTING;
+		s->next_try = now + ms_tsc(w, BR_UDP_RETRY_MS);
+		f->state = SG_DP_FS_CONNECTING;
+		return;
+	}
 	while (sg_dp_hold_pop(&s->hold, &seg) == 0) {
 		struct sg_dp_pkt hp;
 
 		w->stats.cnt[SG_DP_EV_RELEASED]++;
-		if (rc != SG_DP_CNT_MAX) {
-			sg_dp_pkt_drop(w, s->client_port, seg.m, rc); /* UDP: lost, counted */
-			continue;
-		}
 		if (sg_dp_pkt_parse(seg.m, &hp) != SG_DP_CNT_MAX) {
 			sg_dp_pkt_drop(w, s->client_port, seg.m, SG_DP_DROP_BROKERED);
 			continue;
@@ -1319,6 +1324,8 @@ scan(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_txq *out
 		if (s->state == BR_HELD && s->key_done) {
 			if (send_new(w, f, s) != 0)
 				s->next_try = now + ms_tsc(w, BR_RESEND_MS);
+		} else if (s->state == BR_CONNECTING && f->key.proto == IPPROTO_UDP) {
+			udp_flush(w, t, f, s, out, now);
 		} else if (s->state == BR_CONNECTING) {
 			if (s->tries >= BR_SYN_TRIES) {
 				s->deadline = now; /* times out on the next pass */

@@ -26,11 +26,13 @@ for h in 1 2; do
 	setsid ip netns exec "$(topo_ns "h$h")" openssl s_server -quiet -accept 443 -www \
 		-cert "$SG_RUN/tls.crt" -key "$SG_RUN/tls.key" >"$SG_RUN/tls$h.log" 2>&1 </dev/null &
 done
-# UDP responders of the VMs (port 5354 on every address of both hosts)
-for h in 1 2; do
-	setsid ip netns exec "$(topo_ns "h$h")" python3 "$SG_SRC/scripts/lib/backend.py" \
-		--name "host$h" --udp 0.0.0.0:5354 >"$SG_RUN/udp$h.log" 2>&1 </dev/null &
-done
+# UDP responders of the VMs on port 5354, bound to each VM's own address (a
+# socket bound to 0.0.0.0 would answer from the host's first address)
+setsid ip netns exec "$(topo_ns h1)" python3 "$SG_SRC/scripts/lib/backend.py" --name host1 \
+	--udp 198.18.1.11:5354 --udp 198.18.1.13:5354 --udp 198.18.1.15:5354 \
+	>"$SG_RUN/udp1.log" 2>&1 </dev/null &
+setsid ip netns exec "$(topo_ns h2)" python3 "$SG_SRC/scripts/lib/backend.py" --name host2 \
+	--udp 198.18.1.12:5354 --udp 198.18.1.14:5354 >"$SG_RUN/udp2.log" 2>&1 </dev/null &
 make_config
 cat >>"$SG_RUN/sg.yaml" <<'YAML'
   - name: app-udp
