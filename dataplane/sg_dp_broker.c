@@ -108,6 +108,8 @@ struct sg_dp_broker {
 	uint64_t closed_sid[BR_CLOSED_Q];
 	uint16_t closed_reason[BR_CLOSED_Q];
 	uint32_t closed_head, closed_n;
+	/* receive burst, zeroed once by rte_zmalloc: no element is read before written */
+	struct sg_msg rx[4];
 	uint32_t held_by_vs[SG_DP_VS_SLOTS];
 };
 
@@ -1343,16 +1345,15 @@ sg_dp_broker_poll(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct s
 		  uint64_t now)
 {
 	struct sg_dp_broker *b = w->br;
-	struct sg_msg msgs[4];
 	unsigned int n, i, taken = 0;
 
 	if (b == NULL)
 		return;
 	while (w->conf.from_ctl != NULL && taken < BR_MSGS_PER_POLL &&
-	       (n = rte_ring_dequeue_burst_elem(w->conf.from_ctl, msgs, SG_MSG_SIZE, RTE_DIM(msgs),
-						NULL)) > 0) {
+	       (n = rte_ring_dequeue_burst_elem(w->conf.from_ctl, b->rx, SG_MSG_SIZE,
+						RTE_DIM(b->rx), NULL)) > 0) {
 		for (i = 0; i < n; i++)
-			on_msg(w, t, &msgs[i], out, now);
+			on_msg(w, t, &b->rx[i], out, now);
 		taken += n;
 	}
 	if (now - b->last_scan >= ms_tsc(w, 1)) {

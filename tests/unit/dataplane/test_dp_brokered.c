@@ -115,8 +115,8 @@ seg(uint8_t *b, const char *src, const char *dst, uint16_t sport, uint16_t dport
 	}
 	th->sent_seq = htonl(seq);
 	th->recv_ack = htonl(ack);
-	if (dl)
-		memcpy((uint8_t *)(th + 1), data, dl);
+	for (size_t i = 0; i < dl; i++) /* the payload: the text without its NUL */
+		((uint8_t *)(th + 1))[i] = (uint8_t)data[i];
 	fix_l4_csum(b + 14);
 	return len;
 }
@@ -226,7 +226,7 @@ test_nat_handoff_wraps(void **state)
 {
 	const uint32_t isn = 0xfffffff0u, vm_isn = 0xfffffffau;
 	uint8_t b[PKT_MAX];
-	struct sg_msg nm, im;
+	struct sg_msg nm = {0}, im = {0};
 	struct outs o;
 	struct rte_tcp_hdr *th;
 	uint32_t cookie, nat_ip;
@@ -328,7 +328,7 @@ test_nat_handoff_wraps(void **state)
 static void
 test_reject_503(void **state)
 {
-	struct sg_msg nm, rm;
+	struct sg_msg nm = {0}, rm = {0};
 	struct outs o;
 	struct rte_tcp_hdr *th;
 	uint32_t cookie;
@@ -362,7 +362,7 @@ test_reject_503(void **state)
 static void
 test_hold_timeout(void **state)
 {
-	struct sg_msg nm;
+	struct sg_msg nm = {0};
 	struct outs o;
 	uint64_t now = now_s(30), t;
 	uint64_t before = cnt(SG_DP_EV_SESS_TIMEOUT);
@@ -389,7 +389,7 @@ test_hold_timeout(void **state)
 static void
 test_resync(void **state)
 {
-	struct sg_msg nm, again, rs;
+	struct sg_msg nm = {0}, again = {0}, rs = {0};
 	struct outs o;
 	uint64_t now = now_s(70);
 
@@ -422,7 +422,8 @@ dgram(uint8_t *b, const char *src, const char *dst, uint16_t sport, uint16_t dpo
 		mac_parse(MAC_HOST1, mac);
 		memcpy(b + 6, mac, 6);
 	}
-	memcpy(b + 14 + 20 + 8, text, strlen(text));
+	for (size_t i = 0; text[i] != '\0'; i++) /* the payload: the text without its NUL */
+		b[14 + 20 + 8 + i] = (uint8_t)text[i];
 	fix_l4_csum(b + 14);
 	return len;
 }
@@ -432,7 +433,7 @@ static void
 test_udp_held_then_flushed(void **state)
 {
 	uint8_t b[PKT_MAX];
-	struct sg_msg nm, im;
+	struct sg_msg nm = {0}, im = {0};
 	struct outs o;
 	uint64_t now = now_s(80);
 	char nat[INET_ADDRSTRLEN];
@@ -479,7 +480,7 @@ static void
 test_udp_reject_drops(void **state)
 {
 	uint8_t b[PKT_MAX];
-	struct sg_msg nm, rm;
+	struct sg_msg nm = {0}, rm = {0};
 	struct outs o;
 	uint64_t now = now_s(90), drops = cnt(SG_DP_DROP_BROKERED);
 
@@ -524,7 +525,7 @@ test_forged_cookie(void **state)
 static void
 test_bad_ring_messages(void **state)
 {
-	struct sg_msg m;
+	struct sg_msg m = {0};
 	struct outs o;
 	uint64_t bad = cnt(SG_DP_EV_CTL_MSG_BAD);
 
