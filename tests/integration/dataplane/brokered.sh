@@ -188,8 +188,8 @@ for i in range(5000):
     if i % 100 == 99:
         time.sleep(0.005)
 PY
-out=$(client curl -s --max-time 10 -H "Host: app.example" http://198.18.10.3/) || fail "request after the SYN flood failed"
 cookies=$(($(telemetry_get /sg/stats "d['syncookie']") - c0))
+out=$(client curl -s --max-time 10 -H "Host: app.example" http://198.18.10.3/) || fail "request after the SYN flood failed"
 [ "$cookies" -ge 2500 ] || fail "SYN flood: only $cookies of 5000 SYNs answered with a cookie"
 after=$(telemetry_get /sg/flows "d['total']")
 [ "$after" -le $((before + 2)) ] || fail "SYN flood added flow entries: $before -> $after"
