@@ -1131,6 +1131,8 @@ sg_dp_broker_xlate(struct rte_mbuf *m, const struct sg_dp_pkt *p, const struct s
 	struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *, l4);
 	uint16_t hl = tcp_hlen(th), tso;
 
+	if ((uint32_t)l4 + hl > rte_pktmbuf_data_len(m))
+		return; /* header not in the first segment: never from these ports (no rewrite) */
 	if (ret)
 		(void)sg_dp_seq_rewrite(m, l4, f->seq_s2c, 0);
 	else
