@@ -79,7 +79,7 @@ printf '%-34s %s\n' "DSR  udp 198.18.10.1:5353" \
 	"$(echo ping | client socat -t2 - UDP:198.18.10.1:5353 || echo FAILED)"
 printf '%-34s %s\n' "NAT  udp 198.18.10.2:5353" \
 	"$(echo ping | client socat -t2 - UDP:198.18.10.2:5353 || echo FAILED)"
-echo "== brokered sessions: http://198.18.10.3/ (Host: app.example), VMs vm1/vm2 shut off"
+echo "== brokered sessions: http://198.18.10.3/ (Host: app.example), VMs vm1..vm5 shut off"
 sgctl vms
 brokered() {
 	local t0 t1 out
