@@ -47,6 +47,19 @@ sg_cfg_ctl_down_name(enum sg_cfg_ctl_down d)
 	return (unsigned int)d < 2 ? ctl_down_names[d] : "unknown";
 }
 
+void
+sg_cfg_brokered_defaults(struct sg_cfg_brokered *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->key = SG_CFG_L7_NONE;
+	b->prefix_len = DEF_PREFIX_LEN;
+	b->hold_timeout_ms = DEF_HOLD_TMO_MS;
+	b->hold_bytes = DEF_HOLD_BYTES;
+	b->max_held = DEF_VS_MAX_HELD;
+	b->control_down = SG_CFG_CTL_DOWN_HOLD;
+	b->retry_after_s = DEF_RETRY_AFTER;
+}
+
 static void
 subpath(char out[PATH_LEN], const char *prefix, const char *key)
 {
@@ -66,6 +79,21 @@ opt_uint(const struct sg_cfg_doc *doc, const struct sg_cfg_node *map, const char
 		return 0;
 	subpath(path, prefix, key);
 	return sg_cfg_node_uint(doc, v, path, min, max, out, err);
+}
+
+static int
+opt_enum(const struct sg_cfg_doc *doc, const struct sg_cfg_node *map, const char *prefix,
+	 const char *key, const char *const *names, unsigned int def, unsigned int *out,
+	 struct sg_cfg_error *err)
+{
+	const struct sg_cfg_node *v = sg_cfg_node_get(map, key);
+	char path[PATH_LEN];
+
+	*out = def;
+	if (v == NULL)
+		return 0;
+	subpath(path, prefix, key);
+	return sg_cfg_node_enum(doc, v, path, names, out, err);
 }
 
 int
@@ -146,14 +174,7 @@ sg_cfg_parse_brokered(const struct sg_cfg_doc *doc, const struct sg_cfg_node *vs
 	uint64_t u;
 	int rc;
 
-	memset(b, 0, sizeof(*b));
-	b->key = SG_CFG_L7_NONE;
-	b->prefix_len = DEF_PREFIX_LEN;
-	b->hold_timeout_ms = DEF_HOLD_TMO_MS;
-	b->hold_bytes = DEF_HOLD_BYTES;
-	b->max_held = DEF_VS_MAX_HELD;
-	b->control_down = SG_CFG_CTL_DOWN_HOLD;
-	b->retry_after_s = DEF_RETRY_AFTER;
+	sg_cfg_brokered_defaults(b);
 	subpath(prefix, vs_prefix, "brokered");
 	if (n == NULL)
 		return 0;
@@ -170,14 +191,10 @@ sg_cfg_parse_brokered(const struct sg_cfg_doc *doc, const struct sg_cfg_node *vs
 		rc = sg_cfg_node_check_keys(doc, n, prefix, keys, err);
 	if (rc != 0)
 		return rc;
-	v = sg_cfg_node_get(n, "key");
-	if (v != NULL) {
-		subpath(path, prefix, "key");
-		rc = sg_cfg_node_enum(doc, v, path, l7_names, &e, err);
-		if (rc != 0)
-			return rc;
-		b->key = (enum sg_cfg_l7)e;
-	}
+	rc = opt_enum(doc, n, prefix, "key", l7_names, b->key, &e, err);
+	if (rc != 0)
+		return rc;
+	b->key = (enum sg_cfg_l7)e;
 	if (s->proto == SG_CFG_PROTO_UDP && b->key != SG_CFG_L7_NONE &&
 	    b->key != SG_CFG_L7_PREFIX) {
 		subpath(path, prefix, "key");
@@ -225,14 +242,10 @@ sg_cfg_parse_brokered(const struct sg_cfg_doc *doc, const struct sg_cfg_node *vs
 	if (rc != 0)
 		return rc;
 	b->max_held = (uint32_t)u;
-	v = sg_cfg_node_get(n, "control_down");
-	if (v != NULL) {
-		subpath(path, prefix, "control_down");
-		rc = sg_cfg_node_enum(doc, v, path, ctl_down_names, &e, err);
-		if (rc != 0)
-			return rc;
-		b->control_down = (enum sg_cfg_ctl_down)e;
-	}
+	rc = opt_enum(doc, n, prefix, "control_down", ctl_down_names, b->control_down, &e, err);
+	if (rc != 0)
+		return rc;
+	b->control_down = (enum sg_cfg_ctl_down)e;
 	rc = opt_uint(doc, n, prefix, "retry_after_s", 0, 86400, DEF_RETRY_AFTER, &u, err);
 	if (rc != 0)
 		return rc;

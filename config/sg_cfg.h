@@ -236,6 +236,9 @@ const char *sg_cfg_proto_name(enum sg_cfg_proto p);
 /** Name of an encapsulation as written in YAML ("ipip", "gue"). */
 const char *sg_cfg_encap_name(enum sg_cfg_encap e);
 
+/** Fill @p b with the defaults of a virtual service's "brokered" map. */
+void sg_cfg_brokered_defaults(struct sg_cfg_brokered *b);
+
 /** Names of the brokered settings as written in YAML. */
 const char *sg_cfg_l7_name(enum sg_cfg_l7 k);
 const char *sg_cfg_ctl_down_name(enum sg_cfg_ctl_down d);

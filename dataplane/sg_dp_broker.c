@@ -611,7 +611,6 @@ try_key(struct sg_dp_worker *w, const struct sg_dp_vs *vs, struct sg_dp_flow *f,
 	bool final, struct sg_dp_txq *out)
 {
 	uint8_t buf[BR_PEEK_MAX];
-	char plen[8];
 	size_t n;
 	enum sg_dp_l7_result r;
 	enum sg_msg_l7 type;
@@ -638,8 +637,6 @@ try_key(struct sg_dp_worker *w, const struct sg_dp_vs *vs, struct sg_dp_flow *f,
 		break;
 	case SG_CFG_L7_PREFIX:
 		type = SG_MSG_L7_PREFIX;
-		snprintf(plen, sizeof(plen), "%u", vs->br.prefix_len);
-		name = plen;
 		break;
 	default:
 		type = SG_MSG_L7_NONE;
@@ -649,7 +646,11 @@ try_key(struct sg_dp_worker *w, const struct sg_dp_vs *vs, struct sg_dp_flow *f,
 		n = sg_dp_hold_peek(&s->hold, buf, sizeof(buf));
 		if (n == sizeof(buf))
 			final = true;
-		r = sg_dp_l7_extract(type, name, buf, n, final, s->key, &s->key_len);
+		if (type ==
+		    SG_MSG_L7_PREFIX) /* its length straight, not spelt out for the dispatcher */
+			r = sg_dp_l7_prefix(vs->br.prefix_len, buf, n, final, s->key, &s->key_len);
+		else
+			r = sg_dp_l7_extract(type, name, buf, n, final, s->key, &s->key_len);
 		if (r == SG_DP_L7_NEED_MORE)
 			return;
 		if (r == SG_DP_L7_FOUND) {

@@ -460,14 +460,7 @@ build_vs(struct sg_dp_tables *t, const struct sg_cfg *cfg, const struct sg_dp_ta
 		vs->tmo_tcp_trans = secs_to_tsc(cv->tcp_transitory_s, 30, hz);
 		vs->tmo_udp = secs_to_tsc(cv->udp_timeout_s, 60, hz);
 		vs->br = cv->brokered;
-		/* a configuration built by hand (not by the loader) may leave these 0 */
-		if (vs->br.hold_bytes == 0)
-			vs->br.hold_bytes = 16384;
-		if (vs->br.max_held == 0)
-			vs->br.max_held = 1024;
-		vs->hold_tmo =
-			hz / 1000 *
-			(cv->brokered.hold_timeout_ms ? cv->brokered.hold_timeout_ms : 30000);
+		vs->hold_tmo = hz / 1000 * cv->brokered.hold_timeout_ms;
 		vs->maglev_size = cv->maglev_size ? cv->maglev_size : SG_DP_MAGLEV_DEFAULT;
 		if (vs->sched == SG_CFG_SCHED_MAGLEV &&
 		    (vs->maglev_size > SG_DP_MAGLEV_MAX || !sg_dp_is_prime(vs->maglev_size) ||

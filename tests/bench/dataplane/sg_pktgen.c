@@ -426,6 +426,22 @@ client_arp(struct rte_mbuf *m, uint16_t q)
 			 arp->arp_data.arp_sip, q);
 }
 
+/* Send the answers built in place; what the port does not take is freed and counted. */
+static uint16_t
+tx_answers(struct gen_lcore *g, uint16_t port, uint16_t q, struct rte_mbuf **out, uint16_t no)
+{
+	uint16_t sent;
+
+	if (no == 0)
+		return 0;
+	sent = rte_eth_tx_burst(port, q, out, no);
+	if (sent < no) {
+		g->tx_fail += no - sent;
+		rte_pktmbuf_free_bulk(&out[sent], no - sent);
+	}
+	return sent;
+}
+
 /*
  * Port 0 in synflood / brokered modes: count the VIP's SYN-ACKs; in
  * brokered mode answer each with ACK + the HTTP request, computed from it.
@@ -434,7 +450,7 @@ static void
 client_rx(struct gen_lcore *g, struct rte_mbuf **pkts, uint16_t n, uint16_t q)
 {
 	struct rte_mbuf *out[BURST];
-	uint16_t no = 0, sent;
+	uint16_t no = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -475,14 +491,7 @@ client_rx(struct gen_lcore *g, struct rte_mbuf **pkts, uint16_t n, uint16_t q)
 		}
 		rte_pktmbuf_free(m);
 	}
-	if (no == 0)
-		return;
-	sent = rte_eth_tx_burst(0, q, out, no);
-	g->req += sent;
-	if (sent < no) {
-		g->tx_fail += no - sent;
-		rte_pktmbuf_free_bulk(&out[sent], no - sent);
-	}
+	g->req += tx_answers(g, 0, q, out, no);
 }
 
 /*
@@ -494,7 +503,7 @@ static void
 vm_rx(struct gen_lcore *g, struct rte_mbuf **pkts, uint16_t n, uint16_t q)
 {
 	struct rte_mbuf *out[BURST];
-	uint16_t no = 0, sent;
+	uint16_t no = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -545,13 +554,7 @@ vm_rx(struct gen_lcore *g, struct rte_mbuf **pkts, uint16_t n, uint16_t q)
 		}
 		rte_pktmbuf_free(m);
 	}
-	if (no == 0)
-		return;
-	sent = rte_eth_tx_burst(1, q, out, no);
-	if (sent < no) {
-		g->tx_fail += no - sent;
-		rte_pktmbuf_free_bulk(&out[sent], no - sent);
-	}
+	tx_answers(g, 1, q, out, no);
 }
 
 static inline uint64_t

@@ -145,6 +145,7 @@ vs(struct cfg_store *cs, unsigned int idx, const char *name, const char *vip, ui
 	v->encap = SG_CFG_ENCAP_IPIP;
 	v->pool = pool_idx;
 	v->maglev_size = 65537;
+	sg_cfg_brokered_defaults(&v->brokered);
 	if (idx + 1 > cs->cfg.n_vs)
 		cs->cfg.n_vs = idx + 1;
 	return v;
