@@ -100,6 +100,8 @@ enum sg_dp_cnt {
 	SG_DP_DROP_HOLD_OOO,	 /**< held session: segment out of order (client resends) */
 	SG_DP_DROP_BROKERED,	 /**< unexpected segment on a brokered session */
 	SG_DP_DROP_NO_MBUF,	 /**< mbuf pool empty when originating a packet */
+	SG_DP_DROP_BOUNCE_BAD, /**< DSR hand-off bounce malformed, foreign or for no waiting session
+				*/
 	/* events (not drops) */
 	SG_DP_EV_FLOW_NEW,	/**< flows created */
 	SG_DP_EV_FLOW_EXPIRED,	/**< flows removed by idle timeout */
@@ -121,7 +123,7 @@ enum sg_dp_cnt {
 	SG_DP_EV_SESS_REDIRECTED, /**< answered with an HTTP 307 */
 	SG_DP_EV_SESS_REJECTED,	  /**< answered with 503 / RST on SESSION_REJECT or no control */
 	SG_DP_EV_SESS_TIMEOUT,	  /**< hold or connect timeout */
-	SG_DP_EV_INSTALL_FAILED,  /**< NAT hand-off could not start: no NAT port / address */
+	SG_DP_EV_INSTALL_FAILED,  /**< hand-off could not start: no NAT port / address, no host */
 	SG_DP_EV_SESS_CLOSED,	  /**< brokered flows ended (SESSION_CLOSED sent or queued) */
 	SG_DP_EV_CLOSED_LOST,	  /**< SESSION_CLOSED lost: its retry queue was full */
 	SG_DP_EV_CTL_MSG,	  /**< messages received from sg-control */
@@ -129,6 +131,7 @@ enum sg_dp_cnt {
 	SG_DP_EV_HELD,		  /**< packets taken into hold buffers */
 	SG_DP_EV_RELEASED,	  /**< held packets sent on (replayed) or freed */
 	SG_DP_EV_GENERATED,	  /**< packets the data plane originated (ACK, SYN, 307, 503) */
+	SG_DP_EV_BOUNCE,	  /**< VM segments a host returned during a DSR hand-off */
 	SG_DP_CNT_MAX
 };
 

@@ -11,6 +11,13 @@
  *                               the held bytes, then a NAT flow whose
  *                               server-side sequence numbers, timestamps
  *                               and window are translated for its life
+ *   SESSION_INSTALL dsr      -> the same SYN, to the VIP, tunnelled to the
+ *                               VM's host with a struct sg_handoff_meta
+ *                               payload; the host's eBPF program returns
+ *                               the VM's segments (bounces) until the held
+ *                               bytes are acknowledged: ACK, replay, then a
+ *                               DSR flow whose client segments are
+ *                               translated here, the VM's by the host
  *   SESSION_INSTALL redirect -> HTTP 307 to the VM's endpoint, FIN
  *   SESSION_REJECT, timeout  -> HTTP 503 + Retry-After (HTTP keys) or RST
  *
@@ -27,12 +34,14 @@
 #include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_hash.h>
+#include <rte_ip.h>
 #include <rte_jhash.h>
 #include <rte_malloc.h>
 #include <rte_ring_elem.h>
 #include <rte_tcp.h>
 #include <rte_udp.h>
 
+#include "sessiongate/sg_handoff.h"
 #include "sessiongate/sg_id.h"
 #include "sessiongate/sg_msg.h"
 #include "sg_dp_hold.h"
@@ -43,21 +52,22 @@
 #include "sg_dp_tcpgen.h"
 #include "sg_dp_tcpopt.h"
 
-#define BR_WSCALE	  7    /**< window scale we announce (Linux's usual choice) */
-#define BR_PEEK_MAX	  2048 /**< client bytes looked at for the L7 key */
-#define BR_RESEND_MS	  100  /**< SESSION_NEW re-sent this often while not delivered */
-#define BR_SYN_RTO_MS	  500  /**< SYN to the VM re-sent this often ... */
-#define BR_SYN_TRIES	  6    /**< ... this many times, then the session times out */
-#define BR_UDP_RETRY_MS	  10   /**< UDP install waiting for the VM's MAC: flush retried */
-#define BR_REPLAY_RTO_MS  200  /**< replayed bytes re-sent this often until acknowledged ... */
-#define BR_REPLAY_TRIES	  8    /**< ... this many times; then the session is given up */
-#define BR_SCAN_PER_POLL  64   /**< session slots looked at per poll */
-#define BR_MSGS_PER_POLL  32   /**< messages taken from sg-control per poll */
-#define BR_ANSWER_MAX	  512  /**< bytes of a 307 / 503 answer */
-#define BR_HOLD_SEGS	  SG_DP_HOLD_SEGS_MAX
-#define BR_CLOSED_Q	  4096 /**< SESSION_CLOSED waiting for ring space or sg-control */
-#define BR_SID_CNT_BITS	  34
-#define BR_SID_WORKER_BIT 34
+#define BR_WSCALE	   7	/**< window scale we announce (Linux's usual choice) */
+#define BR_PEEK_MAX	   2048 /**< client bytes looked at for the L7 key */
+#define BR_RESEND_MS	   100	/**< SESSION_NEW re-sent this often while not delivered */
+#define BR_SYN_RTO_MS	   500	/**< SYN to the VM re-sent this often ... */
+#define BR_SYN_TRIES	   6	/**< ... this many times, then the session times out */
+#define BR_UDP_RETRY_MS	   10	/**< UDP install waiting for the VM's MAC: flush retried */
+#define BR_REPLAY_RTO_MS   200	/**< replayed bytes re-sent this often until acknowledged ... */
+#define BR_REPLAY_TRIES	   8	/**< ... this many times; then the session is given up */
+#define BR_SCAN_PER_POLL   64	/**< session slots looked at per poll */
+#define BR_MSGS_PER_POLL   32	/**< messages taken from sg-control per poll */
+#define BR_ANSWER_MAX	   512	/**< bytes of a 307 / 503 answer */
+#define BR_HOLD_SEGS	   SG_DP_HOLD_SEGS_MAX
+#define BR_CLOSED_Q	   4096 /**< SESSION_CLOSED waiting for ring space or sg-control */
+#define BR_SID_CNT_BITS	   34
+#define BR_SID_WORKER_BIT  34
+#define BR_SID_WORKER_MASK 0x3f
 
 enum br_state {
 	BR_FREE = 0,
@@ -84,6 +94,7 @@ struct br_sess {
 	uint8_t key_type; /**< enum sg_msg_l7 */
 	bool http;	  /**< answer rejects with HTTP 503 */
 	bool key_done;	  /**< the key is decided: SESSION_NEW may be (re-)sent */
+	bool dsr;	  /**< DSR hand-off (else NAT) once installed */
 	uint16_t key_len;
 	uint16_t retry_after;
 	uint16_t client_port;	    /**< port the client's packets come in on */
@@ -844,6 +855,75 @@ send_syn(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_flow
 }
 
 /*
+ * Tunnel @p m (an Ethernet frame whose IP packet goes client -> VIP) to the
+ * flow's host, as DSR forwarding does. Consumes @p m.
+ */
+static void
+dsr_tx(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_flow *f,
+       struct rte_mbuf *m, uint16_t rx_port, struct sg_dp_txq *out, uint64_t now)
+{
+	struct rte_ether_addr mac;
+	struct sg_dp_pkt p;
+	enum sg_dp_cnt rc;
+	uint16_t port = rx_port;
+
+	rc = sg_dp_pkt_parse(m, &p);
+	if (rc == SG_DP_CNT_MAX)
+		rc = sg_dp_resolve_cached(w, t, &f->rt[0], f->host.family, f->host.a, now, &port,
+					  &mac);
+	if (rc == SG_DP_CNT_MAX)
+		rc = sg_dp_encap(m, &p, f, t, port, &mac);
+	if (rc != SG_DP_CNT_MAX) {
+		sg_dp_pkt_drop(w, rx_port, m, rc);
+		return;
+	}
+	sg_dp_pkt_tx(w, rx_port, out, port, m);
+}
+
+/*
+ * DSR hand-off: the client's SYN (its ISN and options) to the VIP, with the
+ * meta the host's eBPF program needs, tunnelled to the VM's host.
+ */
+static int
+send_syn_dsr(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_flow *f,
+	     struct br_sess *s, struct sg_dp_txq *out, uint64_t now)
+{
+	static const struct rte_ether_addr none;
+	struct sg_dp_tcp_opts o = s->opts;
+	struct sg_handoff_meta meta;
+	struct rte_mbuf *m;
+
+	memset(&meta, 0, sizeof(meta));
+	meta.magic = rte_cpu_to_be_32(SG_HANDOFF_META_MAGIC);
+	meta.version = SG_HANDOFF_VERSION;
+	meta.flags = (uint8_t)((s->opts.has_ts ? SG_HANDOFF_F_TS : 0) |
+			       (s->opts.has_wscale ? SG_HANDOFF_F_WSCALE : 0));
+	meta.lb_wscale = BR_WSCALE;
+	meta.family = f->key.family == AF_INET ? 4 : 6;
+	meta.sid = s->sid;
+	meta.lb_isn = rte_cpu_to_be_32(s->our_isn);
+	meta.lb_tsval = rte_cpu_to_be_32(s->our_tsval);
+	meta.held_end = rte_cpu_to_be_32(s->hold.next_seq);
+	meta.vm_port = f->mport;
+	memcpy(meta.vm_addr, f->member.a, sizeof(meta.vm_addr));
+	m = rte_pktmbuf_alloc(w->conf.pool);
+	w->stats.cnt[SG_DP_EV_GENERATED]++;
+	if (m == NULL) {
+		w->stats.cnt[SG_DP_DROP_NO_MBUF]++;
+		return -ENOMEM;
+	}
+	o.tsval = s->client_tsval;
+	o.tsecr = 0;
+	if (sg_dp_tcpgen_syn_data(m, &none, &none, &f->key, s->client_isn, 65535, &o,
+				  (const uint8_t *)&meta, sizeof(meta)) != 0) {
+		sg_dp_pkt_drop(w, s->client_port, m, SG_DP_DROP_BROKERED);
+		return -EINVAL;
+	}
+	dsr_tx(w, t, f, m, s->client_port, out, now);
+	return 0;
+}
+
+/*
  * UDP install: the held datagrams go to the VM; from now on a NAT flow.
  * While the VM's MAC is not known yet the datagrams stay held and the
  * flush is retried by the timer (state CONNECTING) until the hold deadline.
@@ -921,6 +1001,37 @@ install_nat(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_f
 	return 0;
 }
 
+/* DSR install (TCP): the hand-off SYN to the VM through its host. */
+static int
+install_dsr(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_flow *f,
+	    struct br_sess *s, const struct sg_msg_session_install *in, struct sg_dp_txq *out,
+	    uint64_t now)
+{
+	const struct sg_dp_vs *vs = t->vs_by_slot[f->vs_slot];
+	uint8_t fam = in->family == 4 ? AF_INET : AF_INET6;
+	static const uint8_t zero[16];
+
+	if (f->key.proto != IPPROTO_TCP || fam != f->key.family || vs == NULL)
+		return -EAFNOSUPPORT; /* UDP has no DSR hand-off; no family change */
+	if (memcmp(in->host_addr, zero, fam == AF_INET ? 4 : 16) == 0)
+		return -EDESTADDRREQ;
+	memset(&f->member, 0, sizeof(f->member));
+	f->member.family = fam;
+	memcpy(f->member.a, in->backend_addr, fam == AF_INET ? 4 : 16);
+	f->mport = rte_cpu_to_be_16(in->backend_port);
+	sg_dp_ip_set(&f->host, fam, in->host_addr);
+	f->encap = (uint8_t)vs->encap;
+	f->gue_port = rte_cpu_to_be_16(vs->gue_port);
+	f->rt[0].ne = NULL;
+	s->dsr = true;
+	s->state = BR_CONNECTING;
+	s->tries = 1;
+	s->next_try = now + ms_tsc(w, BR_SYN_RTO_MS);
+	f->state = SG_DP_FS_CONNECTING;
+	(void)send_syn_dsr(w, t, f, s, out, now);
+	return 0;
+}
+
 /* Copies of the held segments to the VM, NAT-rewritten and translated. */
 static void
 replay(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_flow *f,
@@ -929,10 +1040,10 @@ replay(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_flow *
 	const struct sg_dp_hold_seg *seg;
 	struct rte_ether_addr mac;
 	unsigned int i;
-	uint16_t oport;
+	uint16_t oport = rx_port;
 
-	if (sg_dp_resolve_cached(w, t, &f->rt[0], f->member.family, f->member.a, now, &oport,
-				 &mac) != SG_DP_CNT_MAX)
+	if (!s->dsr && sg_dp_resolve_cached(w, t, &f->rt[0], f->member.family, f->member.a, now,
+					    &oport, &mac) != SG_DP_CNT_MAX)
 		return; /* re-sent by the timer once the neighbour is known */
 	for (i = 0; (seg = sg_dp_hold_at(&s->hold, i)) != NULL; i++) {
 		struct rte_mbuf *c = rte_pktmbuf_copy(seg->m, w->conf.pool, 0, UINT32_MAX);
@@ -945,6 +1056,11 @@ replay(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_flow *
 		}
 		if (sg_dp_pkt_parse(c, &hp) != SG_DP_CNT_MAX) {
 			sg_dp_pkt_drop(w, rx_port, c, SG_DP_DROP_BROKERED);
+			continue;
+		}
+		if (s->dsr) {
+			sg_dp_broker_xlate(c, &hp, f, false);
+			dsr_tx(w, t, f, c, rx_port, out, now);
 			continue;
 		}
 		sg_dp_nat_rewrite(c, &hp, f->nat.a, f->nat_port, f->member.a, f->mport);
@@ -982,50 +1098,30 @@ sg_dp_broker_vm_ack(struct sg_dp_worker *w, struct sg_dp_flow *f, struct rte_mbu
 	sess_release(w, f);
 }
 
-/* The VM's SYN-ACK: acknowledge it, replay the held bytes, splice. */
+/* The VM's SYN-ACK @p th (options @p vo): the deltas of a spliced flow. */
 static void
-on_vm_synack(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port,
-	     struct rte_mbuf *m, const struct sg_dp_pkt *p, struct sg_dp_flow *f, struct br_sess *s,
-	     struct sg_dp_txq *out, uint64_t now)
+splice_learn(const struct sg_dp_tables *t, struct sg_dp_flow *f, struct br_sess *s,
+	     const struct rte_tcp_hdr *th, const struct sg_dp_tcp_opts *vo)
 {
-	struct rte_tcp_hdr *th = tcp_hdr(m, p);
-	uint32_t ack = rte_be_to_cpu_32(th->recv_ack);
-	struct sg_dp_tcp_opts vo;
-
-	if ((p->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) !=
-		    (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG) ||
-	    ack != s->client_isn + 1 ||
-	    sg_dp_tcpopt_parse((const uint8_t *)(th + 1), tcp_hlen(th) - sizeof(*th), &vo) != 0) {
-		if (p->tcp_flags & RTE_TCP_RST_FLAG) {
-			/* the VM refused: answer the client as a reject */
-			answer_reject(w, f, s, out, s->retry_after);
-			w->stats.cnt[SG_DP_EV_SESS_REJECTED]++;
-			sess_release(w, f);
-			w->stats.cnt[SG_DP_EV_CONSUMED]++;
-			rte_pktmbuf_free(m);
-			return;
-		}
-		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_BROKERED);
-		return;
-	}
 	s->vm_isn = rte_be_to_cpu_32(th->sent_seq);
 	f->seq_s2c = s->our_isn - s->vm_isn;
-	f->ts = s->opts.has_ts && vo.has_ts;
-	f->ts_s2c = f->ts ? s->our_tsval - vo.tsval : 0;
+	f->ts = s->opts.has_ts && vo->has_ts;
+	f->ts_s2c = f->ts ? s->our_tsval - vo->tsval : 0;
 	/* the client reads the VM's windows with the scale we announced */
 	f->ws_shift =
-		(int8_t)(s->opts.has_wscale && vo.has_wscale ? (int)vo.wscale - BR_WSCALE : 0);
-	/*
-	 * Our ACK completes the VM's handshake (the SYN-ACK mbuf becomes it).
-	 * It carries no timestamps; the replayed segments that follow do.
-	 */
-	answer(w, port, m, p, ANS_ACK, s->client_isn + 1, s->vm_isn + 1, 65535, NULL, 0, out);
+		(int8_t)(s->opts.has_wscale && vo->has_wscale ? (int)vo->wscale - BR_WSCALE : 0);
 	f->flags |= SG_DP_FLOW_SEQ;
-	f->mode = SG_CFG_MODE_NAT;
 	f->state = SG_DP_FS_EST;
-	/* from now on a plain NAT flow: its VS's timeouts (the hold's no longer) */
+	/* from now on a plain flow: its VS's timeouts (the hold's no longer) */
 	if (t->vs_by_slot[f->vs_slot] != NULL)
 		f->tmo_trans = t->vs_by_slot[f->vs_slot]->tmo_tcp_trans;
+}
+
+/* The VM's handshake is complete: replay the held bytes until acknowledged. */
+static void
+splice_start(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_flow *f,
+	     struct br_sess *s, uint16_t port, struct sg_dp_txq *out, uint64_t now)
+{
 	w->stats.cnt[SG_DP_EV_SESS_INSTALLED]++;
 	if (s->hold.n == 0) {
 		sess_release(w, f); /* the flow keeps its session ID and deltas */
@@ -1040,6 +1136,118 @@ on_vm_synack(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port
 	s->tries = 1;
 	s->next_try = now + ms_tsc(w, BR_REPLAY_RTO_MS);
 	replay(w, t, f, s, port, out, now);
+}
+
+/*
+ * Is @p m the VM's SYN-ACK to our SYN? 1: yes (*vo filled); 0: the VM
+ * refused (RST, the session was answered as a reject, @p m consumed);
+ * -1: something else (@p m dropped).
+ */
+static int
+vm_synack_check(struct sg_dp_worker *w, uint16_t port, struct rte_mbuf *m,
+		const struct sg_dp_pkt *p, struct sg_dp_flow *f, struct br_sess *s,
+		struct sg_dp_txq *out, struct sg_dp_tcp_opts *vo)
+{
+	struct rte_tcp_hdr *th = tcp_hdr(m, p);
+	uint32_t ack = rte_be_to_cpu_32(th->recv_ack);
+
+	if ((p->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) ==
+		    (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG) &&
+	    ack == s->client_isn + 1 &&
+	    sg_dp_tcpopt_parse((const uint8_t *)(th + 1), tcp_hlen(th) - sizeof(*th), vo) == 0)
+		return 1;
+	if (p->tcp_flags & RTE_TCP_RST_FLAG) {
+		/* the VM refused: answer the client as a reject */
+		answer_reject(w, f, s, out, s->retry_after);
+		w->stats.cnt[SG_DP_EV_SESS_REJECTED]++;
+		sess_release(w, f);
+		w->stats.cnt[SG_DP_EV_CONSUMED]++;
+		rte_pktmbuf_free(m);
+		return 0;
+	}
+	sg_dp_pkt_drop(w, port, m, SG_DP_DROP_BROKERED);
+	return -1;
+}
+
+/* The VM's SYN-ACK (NAT): acknowledge it, replay the held bytes, splice. */
+static void
+on_vm_synack(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port,
+	     struct rte_mbuf *m, const struct sg_dp_pkt *p, struct sg_dp_flow *f, struct br_sess *s,
+	     struct sg_dp_txq *out, uint64_t now)
+{
+	struct sg_dp_tcp_opts vo;
+
+	if (vm_synack_check(w, port, m, p, f, s, out, &vo) != 1)
+		return;
+	splice_learn(t, f, s, tcp_hdr(m, p), &vo);
+	f->mode = SG_CFG_MODE_NAT;
+	/*
+	 * Our ACK completes the VM's handshake (the SYN-ACK mbuf becomes it).
+	 * It carries no timestamps; the replayed segments that follow do.
+	 */
+	answer(w, port, m, p, ANS_ACK, s->client_isn + 1, s->vm_isn + 1, 65535, NULL, 0, out);
+	splice_start(w, t, f, s, port, out, now);
+}
+
+/*
+ * The VM's SYN-ACK (DSR), bounced by its host: our ACK goes to the VM
+ * through the tunnel (client -> VIP, VM numbers: the host translates only
+ * the VM's direction), then the replay; the flow forwards as DSR.
+ */
+static void
+on_dsr_synack(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port,
+	      struct rte_mbuf *m, const struct sg_dp_pkt *p, struct sg_dp_flow *f,
+	      struct br_sess *s, struct sg_dp_txq *out, uint64_t now)
+{
+	struct sg_dp_tcp_opts vo;
+	struct sg_dp_pkt ap;
+
+	if (vm_synack_check(w, port, m, p, f, s, out, &vo) != 1)
+		return;
+	splice_learn(t, f, s, tcp_hdr(m, p), &vo);
+	f->mode = SG_CFG_MODE_DSR;
+	/* the SYN-ACK mbuf becomes the ACK: client -> VM, then addressed to the VIP */
+	if (sg_dp_tcpgen_ack(m, p, s->client_isn + 1, s->vm_isn + 1, 65535) != 0 ||
+	    sg_dp_pkt_parse(m, &ap) != SG_DP_CNT_MAX) {
+		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_BROKERED);
+	} else {
+		sg_dp_nat_rewrite(m, &ap, f->key.src, f->key.sport, f->key.dst, f->key.dport);
+		dsr_tx(w, t, f, m, port, out, now);
+	}
+	splice_start(w, t, f, s, s->client_port, out, now);
+}
+
+/*
+ * A bounced VM segment while the held bytes are replayed: note the VM's
+ * acknowledgement; segments with data, FIN or RST go on to the client as a
+ * NAT return would (from the VIP, translated), the others are used up.
+ */
+static void
+on_dsr_bounced(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port,
+	       struct rte_mbuf *m, const struct sg_dp_pkt *p, struct sg_dp_flow *f,
+	       struct sg_dp_txq *out, uint64_t now)
+{
+	const struct rte_tcp_hdr *th = tcp_hdr(m, p);
+	uint32_t hl = tcp_hlen(th);
+	struct rte_ether_addr mac;
+	enum sg_dp_cnt rc;
+	uint16_t oport;
+
+	sg_dp_broker_vm_ack(w, f, m, p);
+	if (p->l4_len <= hl && !(p->tcp_flags & (RTE_TCP_FIN_FLAG | RTE_TCP_RST_FLAG))) {
+		w->stats.cnt[SG_DP_EV_CONSUMED]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	rc = sg_dp_resolve_cached(w, t, &f->rt[1], f->key.family, f->key.src, now, &oport, &mac);
+	if (rc != SG_DP_CNT_MAX) {
+		sg_dp_pkt_drop(w, port, m, rc);
+		return;
+	}
+	sg_dp_nat_rewrite(m, p, f->key.dst, f->key.dport, f->key.src, f->key.sport);
+	sg_dp_broker_xlate(m, p, f, true);
+	sg_dp_l2_rewrite(m, p, &t->ports[oport].mac, &mac);
+	sg_dp_pkt_tx(w, port, out, oport, m);
 }
 
 /* Client packets while the SYN to the VM is out: hold data, drop the rest. */
@@ -1188,6 +1396,74 @@ sess_by_id(struct sg_dp_worker *w, uint64_t sid, struct sg_dp_flow **fp)
 	return s;
 }
 
+void
+sg_dp_broker_bounce(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port,
+		    struct rte_mbuf *m, const struct sg_dp_pkt *p, struct sg_dp_txq *out,
+		    uint64_t now, bool handed)
+{
+	uint32_t off = (uint32_t)p->l2_len + p->l3_len + sizeof(struct rte_udp_hdr);
+	struct sg_handoff_bounce bh;
+	uint8_t l2[RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN], *d, ver;
+	struct sg_dp_flow *f = NULL;
+	struct br_sess *s;
+	struct sg_dp_pkt ip;
+	unsigned int owner;
+
+	if (w->br == NULL || p->l2_len > sizeof(l2) ||
+	    p->l4_len < sizeof(struct rte_udp_hdr) + sizeof(bh) + sizeof(struct rte_ipv4_hdr) ||
+	    rte_pktmbuf_data_len(m) < off + sizeof(bh) + 1) {
+		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_BOUNCE_BAD);
+		return;
+	}
+	memcpy(&bh, rte_pktmbuf_mtod_offset(m, const void *, off), sizeof(bh));
+	if (bh.magic != rte_cpu_to_be_32(SG_HANDOFF_BOUNCE_MAGIC) ||
+	    bh.version != SG_HANDOFF_VERSION) {
+		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_BOUNCE_BAD);
+		return;
+	}
+	/* the session's worker is in its ID */
+	owner = (unsigned int)(bh.sid >> BR_SID_WORKER_BIT) & BR_SID_WORKER_MASK;
+	if (owner != w->conf.id) {
+		if (handed || owner >= w->conf.n_workers || w->conf.handoff[owner] == NULL) {
+			sg_dp_pkt_drop(w, port, m, SG_DP_DROP_BOUNCE_BAD);
+			return;
+		}
+		if (rte_ring_enqueue(w->conf.handoff[owner], m) != 0) {
+			sg_dp_pkt_drop(w, port, m, SG_DP_DROP_HANDOFF_FULL);
+			return;
+		}
+		w->stats.cnt[SG_DP_EV_HANDOFF_OUT]++;
+		return;
+	}
+	s = sess_by_id(w, bh.sid, &f);
+	if (s == NULL || !s->dsr || (s->state != BR_CONNECTING && s->state != BR_SPLICED) ||
+	    f->host.family != p->key.family ||
+	    memcmp(f->host.a, p->key.src, sizeof(f->host.a)) != 0) {
+		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_BOUNCE_BAD); /* late, forged or foreign */
+		return;
+	}
+	/* the VM's packet with the outer Ethernet header in front of it */
+	memcpy(l2, rte_pktmbuf_mtod(m, const void *), p->l2_len);
+	ver = *rte_pktmbuf_mtod_offset(m, const uint8_t *, off + sizeof(bh)) >> 4;
+	rte_pktmbuf_adj(m, (uint16_t)(off + sizeof(bh)));
+	d = (uint8_t *)rte_pktmbuf_prepend(m, p->l2_len); /* cannot fail: less than removed */
+	memcpy(d, l2, p->l2_len);
+	d[p->l2_len - 2] = ver == 4 ? 0x08 : 0x86;
+	d[p->l2_len - 1] = ver == 4 ? 0x00 : 0xdd;
+	if (sg_dp_pkt_parse(m, &ip) != SG_DP_CNT_MAX || ip.key.proto != IPPROTO_TCP ||
+	    ip.key.family != f->key.family || ip.key.sport != f->mport ||
+	    ip.key.dport != f->key.sport || memcmp(ip.key.src, f->member.a, 16) != 0 ||
+	    memcmp(ip.key.dst, f->key.src, 16) != 0) {
+		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_BOUNCE_BAD);
+		return;
+	}
+	w->stats.cnt[SG_DP_EV_BOUNCE]++;
+	if (s->state == BR_CONNECTING)
+		on_dsr_synack(w, t, port, m, &ip, f, s, out, now);
+	else
+		on_dsr_bounced(w, t, port, m, &ip, f, out, now);
+}
+
 /* "HTTP/1.1 307" to http://VM:port/path (the path the client asked for when known). */
 static int
 redirect_body(char *body, size_t cap, const struct sg_msg_session_install *in,
@@ -1271,16 +1547,22 @@ on_msg(struct sg_dp_worker *w, const struct sg_dp_tables *t, const struct sg_msg
 		sess_release(w, f);
 		return;
 	}
-	if (m->install.mode == SG_MSG_INSTALL_NAT) {
-		if (install_nat(w, t, f, s, &m->install, out, now) != 0) {
-			w->stats.cnt[SG_DP_EV_INSTALL_FAILED]++; /* no NAT port or address */
+	if (m->install.mode == SG_MSG_INSTALL_NAT || m->install.mode == SG_MSG_INSTALL_DSR) {
+		int rc = m->install.mode == SG_MSG_INSTALL_NAT
+				 ? install_nat(w, t, f, s, &m->install, out, now)
+				 : install_dsr(w, t, f, s, &m->install, out, now);
+
+		if (rc != 0) {
+			/* no NAT port or address; no DSR for UDP, or no host address */
+			w->stats.cnt[SG_DP_EV_INSTALL_FAILED]++;
 			answer_reject(w, f, s, out, s->retry_after);
 			w->stats.cnt[SG_DP_EV_SESS_REJECTED]++;
 			sess_release(w, f);
 		}
 		return;
 	}
-	/* DSR hand-off needs the host agent's sequence translation: not served yet */
+	/* redirect of a UDP session: nothing to answer it with */
+	w->stats.cnt[SG_DP_EV_INSTALL_FAILED]++;
 	answer_reject(w, f, s, out, s->retry_after);
 	w->stats.cnt[SG_DP_EV_SESS_REJECTED]++;
 	sess_release(w, f);
@@ -1338,7 +1620,10 @@ scan(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_txq *out
 			}
 			s->tries++;
 			s->next_try = now + ms_tsc(w, BR_SYN_RTO_MS);
-			(void)send_syn(w, t, f, s, out, now);
+			if (s->dsr)
+				(void)send_syn_dsr(w, t, f, s, out, now);
+			else
+				(void)send_syn(w, t, f, s, out, now);
 		}
 	}
 }
@@ -1408,9 +1693,9 @@ sg_dp_broker_create(struct sg_dp_worker *w)
 	 * Session ID serial: 16 bits of this start's epoch, the worker (6 bits)
 	 * and a 34-bit counter: unique per start without any coordination.
 	 */
-	b->sid_base = sg_id_make(SG_ID_T_STREAMING,
-				 ((c->dp_epoch & 0xffff) << 40) |
-					 ((uint64_t)(c->id & 0x3f) << BR_SID_WORKER_BIT));
+	b->sid_base = sg_id_make(SG_ID_T_STREAMING, ((c->dp_epoch & 0xffff) << 40) |
+							    ((uint64_t)(c->id & BR_SID_WORKER_MASK)
+							     << BR_SID_WORKER_BIT));
 	b->sid_next = 1;
 	return 0;
 }

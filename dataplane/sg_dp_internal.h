@@ -419,6 +419,14 @@ void sg_dp_broker_xlate(struct rte_mbuf *m, const struct sg_dp_pkt *p, const str
 /** A VM -> client segment of a flow still replaying held bytes: release them once acked. */
 void sg_dp_broker_vm_ack(struct sg_dp_worker *w, struct sg_dp_flow *f, struct rte_mbuf *m,
 			 const struct sg_dp_pkt *p);
+/**
+ * UDP to SG_HANDOFF_PORT of an own address: a VM segment a host returns
+ * during a DSR hand-off (handed to the session's worker when another got
+ * it; @p handed: it came from another worker).
+ */
+void sg_dp_broker_bounce(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port,
+			 struct rte_mbuf *m, const struct sg_dp_pkt *p, struct sg_dp_txq *out,
+			 uint64_t now, bool handed);
 /** The flow is being removed: tell sg-control, free what the session holds. */
 void sg_dp_broker_flow_gone(struct sg_dp_worker *w, struct sg_dp_flow *f, enum sg_dp_cnt why);
 /** Messages from sg-control, hold timeouts, re-sends. Worker loop, every round. */

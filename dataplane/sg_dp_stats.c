@@ -54,6 +54,7 @@ static const char *const cnt_names[SG_DP_CNT_MAX] = {
 	[SG_DP_DROP_HOLD_OOO] = "drop_hold_ooo",
 	[SG_DP_DROP_BROKERED] = "drop_brokered",
 	[SG_DP_DROP_NO_MBUF] = "drop_no_mbuf",
+	[SG_DP_DROP_BOUNCE_BAD] = "drop_bounce_bad",
 	[SG_DP_EV_SYNCOOKIE] = "syncookie",
 	[SG_DP_EV_SESS_NEW] = "sess_new",
 	[SG_DP_EV_SESS_SENT] = "sess_sent",
@@ -70,6 +71,7 @@ static const char *const cnt_names[SG_DP_CNT_MAX] = {
 	[SG_DP_EV_HELD] = "held",
 	[SG_DP_EV_RELEASED] = "released",
 	[SG_DP_EV_GENERATED] = "generated",
+	[SG_DP_EV_BOUNCE] = "bounce",
 };
 
 const char *

@@ -206,6 +206,15 @@ sg_dp_tcpgen_syn(struct rte_mbuf *m, const struct rte_ether_addr *smac,
 		 const struct rte_ether_addr *dmac, const struct sg_dp_flow_key *k, uint32_t isn,
 		 uint16_t win, const struct sg_dp_tcp_opts *o)
 {
+	return sg_dp_tcpgen_syn_data(m, smac, dmac, k, isn, win, o, NULL, 0);
+}
+
+int
+sg_dp_tcpgen_syn_data(struct rte_mbuf *m, const struct rte_ether_addr *smac,
+		      const struct rte_ether_addr *dmac, const struct sg_dp_flow_key *k,
+		      uint32_t isn, uint16_t win, const struct sg_dp_tcp_opts *o,
+		      const uint8_t *data, uint16_t len)
+{
 	uint8_t opt[SG_DP_TCPOPT_SYNACK_MAX];
 	struct rte_ether_hdr *eh;
 	struct seg s;
@@ -238,6 +247,8 @@ sg_dp_tcpgen_syn(struct rte_mbuf *m, const struct rte_ether_addr *smac,
 		so.tsecr = 0;
 		s.opt_len = sg_dp_tcpopt_write_synack(opt, sizeof(opt), &so);
 	}
+	s.data = data;
+	s.data_len = data != NULL ? len : 0;
 	return build(m, sizeof(*eh), &s);
 }
 

@@ -73,6 +73,15 @@ int sg_dp_tcpgen_syn(struct rte_mbuf *m, const struct rte_ether_addr *smac,
 		     uint32_t isn, uint16_t win, const struct sg_dp_tcp_opts *o);
 
 /**
+ * sg_dp_tcpgen_syn() with @p len bytes of @p data after the header (the
+ * brokered DSR hand-off's struct sg_handoff_meta). -ENOSPC when it does not fit.
+ */
+int sg_dp_tcpgen_syn_data(struct rte_mbuf *m, const struct rte_ether_addr *smac,
+			  const struct rte_ether_addr *dmac, const struct sg_dp_flow_key *k,
+			  uint32_t isn, uint16_t win, const struct sg_dp_tcp_opts *o,
+			  const uint8_t *data, uint16_t len);
+
+/**
  * "HTTP/1.1 503 Service Unavailable" with Retry-After: @p retry_after_s,
  * Content-Length: 0 and Connection: close, into @p buf.
  *

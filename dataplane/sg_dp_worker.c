@@ -20,6 +20,7 @@
 #include <rte_prefetch.h>
 #include <rte_tcp.h>
 
+#include "sessiongate/sg_handoff.h"
 #include "sg_dp_internal.h"
 
 #define PREFETCH_AHEAD 3
@@ -146,6 +147,9 @@ flow_forward(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_p
 	uint16_t port;
 
 	if (f->mode == SG_CFG_MODE_DSR) {
+		if (unlikely(f->flags & SG_DP_FLOW_SEQ))
+			sg_dp_broker_xlate(m, p, f,
+					   false); /* brokered: the host does the other way */
 		rc = resolve_cached(w, t, &f->rt[0], f->host.family, f->host.a, now, &port, &mac);
 		if (rc == SG_DP_CNT_MAX)
 			rc = sg_dp_encap(m, p, f, t, port, &mac);
@@ -347,7 +351,8 @@ process_parsed(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t po
 			bool ret = (f->flags & SG_DP_FLOW_NAT) &&
 				   memcmp(&f->rkey, &p->key, sizeof(p->key)) == 0;
 
-			if (unlikely(f->sid != 0 && f->mode != SG_CFG_MODE_NAT))
+			if (unlikely(f->sid != 0 && f->mode != SG_CFG_MODE_NAT &&
+				     f->mode != SG_CFG_MODE_DSR))
 				sg_dp_broker_flow(w, t, port, m, p, f, ret, out, now);
 			else
 				flow_forward(w, t, port, m, p, f, ret, out, now);
@@ -413,6 +418,11 @@ process_parsed(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t po
 			return;
 		}
 		w->stats.cnt[SG_DP_EV_HANDOFF_OUT]++;
+		return;
+	}
+	if ((ai->kinds & SG_DP_ADDR_OWN) && p->key.proto == IPPROTO_UDP &&
+	    p->key.dport == RTE_BE16(SG_HANDOFF_PORT)) {
+		sg_dp_broker_bounce(w, t, port, m, p, out, now, handed);
 		return;
 	}
 	pkt_drop(w, port, m, SG_DP_DROP_L4_PROTO); /* TCP/UDP to an own address */

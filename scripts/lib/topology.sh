@@ -118,14 +118,14 @@ topo_host_dsr() {
 # Stop everything started in the topology's namespaces and remove them.
 topo_down() {
 	local P=$SG_TOPO n pids
-	for n in c r d h1 h2; do
+	for n in c r d h1 h2 h3; do
 		if ip netns list | grep -qw "$P-$n"; then
 			pids=$(ip netns pids "$P-$n" 2>/dev/null || true)
 			[ -n "$pids" ] && kill $pids 2>/dev/null
 		fi
 	done
 	sleep 0.2
-	for n in c r d h1 h2; do
+	for n in c r d h1 h2 h3; do
 		if ip netns list | grep -qw "$P-$n"; then
 			pids=$(ip netns pids "$P-$n" 2>/dev/null || true)
 			[ -n "$pids" ] && kill -9 $pids 2>/dev/null

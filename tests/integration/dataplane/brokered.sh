@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Brokered sessions end to end (doc/sessions.md): real curl clients in a
-# namespace, sg-dataplane (SYN cookies, hold, L7 key, NAT hand-off with
-# sequence translation), sg-control with its LMDB stores, sg-hostagent on
-# libvirt's test driver with a simulated boot delay, python HTTP servers as
+# namespace, sg-dataplane (SYN cookies, hold, L7 key, NAT and DSR hand-off
+# with sequence translation), sg-control with its LMDB stores, two
+# sg-hostagent instances on libvirt's test driver with a simulated boot delay
+# (one with its tc-BPF datapath for the DSR hand-off), python HTTP servers as
 # the VMs. Checks: a first request waits for its VM to boot and succeeds, a
-# second goes straight through, sgctl lists both sessions, a request no
+# second goes straight through (NAT and DSR), sgctl lists both sessions, a request no
 # application matches gets HTTP 503, redirect mode answers 307 and curl
 # follows it, a frozen sg-control makes held sessions time out with 503
 # while installed flows keep working, and a SYN flood adds no flow entry.
@@ -14,10 +15,10 @@
 for b in "$SG_CTL_BIN" "$SG_SGCTL_BIN" "$SG_AGENT_BIN"; do
 	[ -x "$b" ] || fail "missing $b (build control/ and hostagent/)"
 done
-SG_CLEANUP_EXTRA='[ "$rc" -ne 0 ] && tail -n 30 "$SG_RUN/control.log" "$SG_RUN/agent.log" >&2; broker_stop'
+SG_CLEANUP_EXTRA='[ "$rc" -ne 0 ] && tail -n 30 "$SG_RUN/control.log" "$SG_RUN/agent.log" "$SG_RUN/agent3.log" >&2; broker_stop'
 
 topo_up
-broker_vm_addrs
+broker_vm_addrs || fail "host3 and the VM addresses"
 backends_start
 # TLS servers on the hosts for the SNI-keyed application
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=tls.example \
@@ -56,6 +57,13 @@ cat >>"$SG_RUN/sg.yaml" <<'YAML'
     mode: brokered
     pool: web
     brokered: { key: http_host, hold_timeout_ms: 20000 }
+  - name: app-dsr
+    vip: 198.18.10.3
+    port: 8083
+    protocol: tcp
+    mode: brokered
+    pool: web
+    brokered: { key: http_host, hold_timeout_ms: 20000 }
   - name: app-tls
     vip: 198.18.10.3
     port: 443
@@ -69,7 +77,7 @@ dp_start "$SG_RUN/sg.yaml"
 broker_configs 3000 600000 60
 ctl_start || fail "sg-control did not start"
 agent_start || fail "the host agent did not connect"
-ok "sg-dataplane, sg-control and sg-hostagent up"
+ok "sg-dataplane, sg-control and two sg-hostagent instances up"
 
 # --- 1: first request waits for a VM to boot, then succeeds ------------------
 t0=$(date +%s.%N)
@@ -121,6 +129,42 @@ ok "200 concurrent brokered clients all served; 4 VMs running ($res)"
 out=$(echo ping | client socat -t5 - UDP:198.18.10.3:5353) || fail "UDP brokered: no answer"
 case "$out" in "host1 ping" | "host2 ping") ok "UDP brokered session answered: $out" ;;
 *) fail "UDP brokered: unexpected answer '$out'" ;; esac
+
+# --- 2e: DSR hand-off: vm6 on host3 (3 s boot) answers the client directly;
+# host3's eBPF program returns the VM's first segments to the data plane and
+# translates the rest. Counters prove the path: hand-off SYNs and bounces on
+# the host, bounces in the data plane, translated replies sent directly.
+agent3() { echo "$1" | socat -t2 - "UNIX-CONNECT:$SG_RUN/agent3.sock"; }
+agent3_ctr() { agent3 counters | awk -v k="$1" '$1 == k { print $2 }'; }
+b0=$(telemetry_get /sg/stats "d['bounce']")
+t0=$(date +%s.%N)
+out=$(client curl -s --max-time 30 -H "Host: app.example" http://198.18.10.3:8083/) ||
+	fail "first DSR hand-off request failed"
+t1=$(date +%s.%N)
+[ "$out" = vm6 ] || fail "first DSR hand-off request: unexpected answer '$out'"
+wait1=$(python3 -c "print(round($t1 - $t0, 2))")
+python3 -c "import sys; sys.exit(0 if $t1 - $t0 >= 2.5 else 1)" ||
+	fail "first DSR request took ${wait1}s: it should have waited for the 3 s boot"
+ok "DSR hand-off: first request held ${wait1}s while vm6 booted, answered by $out"
+t0=$(date +%s.%N)
+out=$(client curl -s --max-time 10 -H "Host: app.example" http://198.18.10.3:8083/) ||
+	fail "second DSR hand-off request failed"
+t1=$(date +%s.%N)
+[ "$out" = vm6 ] || fail "second DSR hand-off request: unexpected answer '$out'"
+python3 -c "import sys; sys.exit(0 if $t1 - $t0 < 2 else 1)" ||
+	fail "second DSR request was slow ($(python3 -c "print(round($t1 - $t0, 2))")s)"
+ok "DSR hand-off: second request answered in $(python3 -c "print(round($t1 - $t0, 3))")s"
+n=$(client curl -s --max-time 10 -H "Host: app.example" http://198.18.10.3:8083/bytes/1000000 | wc -c)
+[ "$n" -eq 1000000 ] || fail "1 MB through a DSR hand-off: got $n bytes"
+syn=$(agent3_ctr bpf_handoff_syn)
+bnc=$(agent3_ctr bpf_handoff_bounce)
+xl=$(agent3_ctr bpf_return_xlate)
+bdp=$(($(telemetry_get /sg/stats "d['bounce']") - b0))
+[ "${syn:-0}" -ge 3 ] && [ "${bnc:-0}" -ge 3 ] && [ "$bdp" -ge 3 ] && [ "${xl:-0}" -ge 10 ] || {
+	agent3 counters >&2
+	fail "DSR hand-off counters: host syn=$syn bounce=$bnc xlate=$xl, data plane bounce=$bdp"
+}
+ok "DSR hand-off: 1 MB sent directly by the VM ($xl translated GSO segments), $syn hand-off SYNs, $bnc bounces ($bdp in the data plane)"
 
 # --- 3: no application matches: HTTP 503 with Retry-After --------------------
 hdr=$(client curl -s -i --max-time 10 -H "Host: other.example" http://198.18.10.3/) || true
