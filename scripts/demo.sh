@@ -8,9 +8,11 @@
 # (scripts/lib/topology.sh, addresses from 198.18.0.0/15 and 2001:2::/48),
 # starts sg-dataplane on net_af_packet ports with config/examples/demo.yaml,
 # and has a real curl reach both hosts through a DSR VIP and a NAT VIP; then
-# starts sg-control and sg-hostagent (libvirt test:///) and shows a brokered
-# session wait for its VM to boot, a second go straight through, sgctl
-# listing both, a redirect, and the idle VM stopped after its timeout.
+# starts sg-control and two sg-hostagent instances (libvirt test:///, one
+# with its eBPF datapath on a third host) and shows a brokered session wait
+# for its VM to boot, a second go straight through, the same handed off in
+# DSR form, sgctl listing them, a redirect, and the idle VM stopped after its
+# timeout.
 set -euo pipefail
 SG_SRC=$(cd "$(dirname "$0")/.." && pwd)
 export SG_SRC SG_TOPO=sgdemo SG_PREFIX=sgdemo
@@ -47,14 +49,14 @@ broker_stop || true
 dp_stop || true
 rm -rf "$SG_RUN/db" "$SG_RUN/idmgr"
 topo_down
-echo "== building namespaces sgdemo-{c,r,d,h1,h2}"
+echo "== building namespaces sgdemo-{c,r,d,h1,h2,h3}"
 topo_up
 broker_vm_addrs
 echo "== starting backends (python HTTP/UDP) on host1, host2 with tc-BPF DSR decapsulation"
 backends_start
 echo "== starting sg-dataplane (log: $SG_RUN/dataplane.log)"
 dp_start "$SG_SRC/config/examples/demo.yaml"
-echo "== starting sg-control (LMDB in $SG_RUN/db) and sg-hostagent (libvirt test:///, 4 s boot)"
+echo "== starting sg-control (LMDB in $SG_RUN/db) and two sg-hostagent (libvirt test:///, 4 s boot)"
 broker_configs 4000 10000
 ctl_start
 agent_start
@@ -79,17 +81,20 @@ printf '%-34s %s\n' "DSR  udp 198.18.10.1:5353" \
 	"$(echo ping | client socat -t2 - UDP:198.18.10.1:5353 || echo FAILED)"
 printf '%-34s %s\n' "NAT  udp 198.18.10.2:5353" \
 	"$(echo ping | client socat -t2 - UDP:198.18.10.2:5353 || echo FAILED)"
-echo "== brokered sessions: http://198.18.10.3/ (Host: app.example), VMs vm1..vm5 shut off"
+echo "== brokered sessions: http://198.18.10.3/ (Host: app.example), VMs vm1..vm6 shut off"
 sgctl vms
 brokered() {
 	local t0 t1 out
 	t0=$(date +%s%N)
-	out=$(client curl -s --max-time 30 -H "Host: app.example" "http://198.18.10.3/") || out=FAILED
+	out=$(client curl -s --max-time 30 -H "Host: app.example" "http://198.18.10.3:${2:-80}/") ||
+		out=FAILED
 	t1=$(date +%s%N)
 	printf '%-34s %s after %d ms\n' "$1" "$out" $(((t1 - t0) / 1000000))
 }
 brokered "first request (VM boots)"
 brokered "second request (VM running)"
+brokered "DSR hand-off, vm6 boots" 8083
+brokered "DSR hand-off, vm6 running" 8083
 sgctl sessions
 printf '%-34s %s\n' "redirect http://198.18.10.4/" \
 	"$(client curl -s -L --max-time 30 http://198.18.10.4/ || echo FAILED)"
