@@ -14,6 +14,7 @@
 #include <rte_tcp.h>
 
 #include "dp_test.h"
+#include "sessiongate/sg_handoff.h"
 #include "sessiongate/sg_id.h"
 #include "sessiongate/sg_msg.h"
 #include "sg_dp_syncookie.h"
@@ -324,6 +325,142 @@ test_nat_handoff_wraps(void **state)
 	assert_int_equal(ntohl(tcp_of(o.pkt[0])->recv_ack), vm_isn + 1 + 19);
 }
 
+/* A VM segment bounced by host @p host during a DSR hand-off of session @p sid. */
+static size_t
+bounce(uint8_t *b, const char *host, uint64_t sid, uint8_t flags, uint32_t seq, uint32_t ack,
+       const char *data)
+{
+	uint8_t inner[PKT_MAX], m[6];
+	size_t il = seg(inner, VM, CLIENT4, VMPORT, 40009, flags, seq, ack, data, true) - 14;
+	struct sg_handoff_bounce bh = {
+		.magic = htonl(SG_HANDOFF_BOUNCE_MAGIC), .version = SG_HANDOFF_VERSION, .sid = sid};
+	size_t len = frame_udp4(b, host, "198.18.1.2", 49152, SG_HANDOFF_PORT, sizeof(bh) + il);
+
+	mac_parse(MAC_PORT1, m);
+	memcpy(b, m, 6);
+	mac_parse(MAC_HOST1, m);
+	memcpy(b + 6, m, 6);
+	memcpy(b + 14 + 20 + 8, &bh, sizeof(bh));
+	memcpy(b + 14 + 20 + 8 + sizeof(bh), inner + 14, il);
+	memset(b + 14 + 20 + 6, 0, 2); /* no UDP checksum, as the host's eBPF program sends */
+	return len;
+}
+
+/* An IPIP packet to host1 on the inside port: its inner TCP header. */
+static struct rte_tcp_hdr *
+tunnelled(struct outs *o, unsigned int i)
+{
+	char dst[INET_ADDRSTRLEN];
+
+	assert_int_equal(o->port[i], 1);
+	assert_int_equal(o->pkt[i][14 + 9], IPPROTO_IPIP);
+	inet_ntop(AF_INET, o->pkt[i] + 14 + 16, dst, sizeof(dst));
+	assert_string_equal(dst, VM); /* the VM's host (host1 is its own VM here) */
+	assert_int_equal(check_csums(o->pkt[i] + 14 + 20), 0);
+	return (struct rte_tcp_hdr *)(o->pkt[i] + 14 + 20 + 20);
+}
+
+/*
+ * The DSR hand-off: the hand-off SYN (client's ISN, to the VIP, meta as its
+ * payload) tunnelled to the VM's host; the bounced SYN-ACK answered with the
+ * ACK and the replay, both tunnelled and in the VM's numbers; the bounced
+ * ACK of the replay ends it; a forged bounce is refused; the client's
+ * later segments are translated before the tunnel.
+ */
+static void
+test_dsr_handoff(void **state)
+{
+	const uint32_t isn = 0x7ffffff0u, vm_isn = 0xfffffff8u;
+	const uint32_t held_end = isn + 1 + (uint32_t)strlen(REQUEST);
+	uint8_t b[PKT_MAX];
+	struct sg_msg nm = {0}, im = {0};
+	struct sg_handoff_meta meta;
+	struct outs o;
+	struct rte_tcp_hdr *th;
+	uint32_t cookie;
+	uint64_t now = now_s(20), inst = cnt(SG_DP_EV_SESS_INSTALLED), bad;
+	unsigned int i, data_i = 9;
+
+	(void)state;
+	cookie = open_session(40009, isn, &nm, now);
+	ctl_msg(&im, SG_MSG_SESSION_INSTALL, nm.hdr.session_id, sizeof(im.install));
+	im.install.mode = SG_MSG_INSTALL_DSR;
+	im.install.family = 4;
+	im.install.backend_port = VMPORT;
+	inet_pton(AF_INET, VM, im.install.backend_addr);
+	inet_pton(AF_INET, VM, im.install.host_addr);
+	send_ctl(&im);
+	poll_ctl(&o, now);
+	assert_int_equal(o.n, 1);
+	th = tunnelled(&o, 0);
+	assert_int_equal(th->tcp_flags, RTE_TCP_SYN_FLAG);
+	assert_int_equal(ntohl(th->sent_seq), isn);
+	assert_int_equal(ntohs(th->dst_port), 80); /* to the VIP: the host rewrites */
+	assert_int_equal(o.len[0], 14 + 20 + 20 + ((th->data_off >> 4) * 4u) + sizeof(meta));
+	memcpy(&meta, (uint8_t *)th + (th->data_off >> 4) * 4, sizeof(meta));
+	assert_int_equal(ntohl(meta.magic), SG_HANDOFF_META_MAGIC);
+	assert_int_equal(meta.version, SG_HANDOFF_VERSION);
+	assert_int_equal(meta.family, 4);
+	assert_true(meta.sid == nm.hdr.session_id);
+	assert_int_equal(ntohl(meta.lb_isn), cookie);
+	assert_int_equal(ntohl(meta.held_end), held_end);
+	assert_int_equal(ntohs(meta.vm_port), VMPORT);
+	assert_memory_equal(meta.vm_addr, im.install.backend_addr, 4);
+
+	/* a bounce from another host is refused */
+	bad = cnt(SG_DP_DROP_BOUNCE_BAD);
+	run(1, b,
+	    bounce(b, "198.18.1.12", nm.hdr.session_id, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, vm_isn,
+		   isn + 1, NULL),
+	    &o, now);
+	assert_int_equal(o.n, 0);
+	assert_int_equal(cnt(SG_DP_DROP_BOUNCE_BAD), bad + 1);
+
+	/* the bounced SYN-ACK: our ACK and the replay, tunnelled, in the VM's numbers */
+	run(1, b,
+	    bounce(b, VM, nm.hdr.session_id, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, vm_isn, isn + 1,
+		   NULL),
+	    &o, now);
+	assert_int_equal(o.n, 2);
+	for (i = 0; i < o.n; i++) {
+		th = tunnelled(&o, i);
+		assert_int_equal(ntohs(th->dst_port), 80);
+		assert_int_equal(ntohl(th->sent_seq), isn + 1);
+		assert_int_equal(ntohl(th->recv_ack), vm_isn + 1);
+		if (o.len[i] > 14 + 20 + 20 + (th->data_off >> 4) * 4u)
+			data_i = i;
+	}
+	assert_true(data_i < 2);
+	th = tunnelled(&o, data_i);
+	assert_memory_equal((uint8_t *)th + (th->data_off >> 4) * 4, REQUEST, strlen(REQUEST));
+	assert_int_equal(cnt(SG_DP_EV_SESS_INSTALLED), inst + 1);
+	assert_int_equal(cnt(SG_DP_EV_BOUNCE), 1);
+
+	/* no acknowledgment yet: replayed again; then the VM's ACK ends it */
+	poll_ctl(&o, now + rte_get_tsc_hz() / 4);
+	assert_int_equal(o.n, 1);
+	tunnelled(&o, 0);
+	run(1, b, bounce(b, VM, nm.hdr.session_id, RTE_TCP_ACK_FLAG, vm_isn + 1, held_end, NULL),
+	    &o, now);
+	assert_int_equal(o.n, 0); /* used up: the client needs no ACK of its own bytes */
+	poll_ctl(&o, now + rte_get_tsc_hz());
+	assert_int_equal(o.n, 0);
+	/* late bounces find no session */
+	run(1, b, bounce(b, VM, nm.hdr.session_id, RTE_TCP_ACK_FLAG, vm_isn + 1, held_end, NULL),
+	    &o, now);
+	assert_int_equal(o.n, 0);
+	assert_int_equal(cnt(SG_DP_DROP_BOUNCE_BAD), bad + 2);
+
+	/* the client's ACK of the VM's (direct) answer: translated, then tunnelled */
+	run(0, b,
+	    seg(b, CLIENT4, VIP, 40009, 80, RTE_TCP_ACK_FLAG, held_end, cookie + 1 + 19, NULL,
+		false),
+	    &o, now);
+	assert_int_equal(o.n, 1);
+	th = tunnelled(&o, 0);
+	assert_int_equal(ntohl(th->recv_ack), vm_isn + 1 + 19);
+}
+
 /* SESSION_REJECT of an HTTP-keyed session: 503 with Retry-After and FIN. */
 static void
 test_reject_503(void **state)
@@ -548,6 +685,7 @@ main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_nat_handoff_wraps),
+		cmocka_unit_test(test_dsr_handoff),
 		cmocka_unit_test(test_reject_503),
 		cmocka_unit_test(test_hold_timeout),
 		cmocka_unit_test(test_resync),
