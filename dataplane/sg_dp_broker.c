@@ -817,11 +817,29 @@ on_answered(struct sg_dp_worker *w, uint16_t port, struct rte_mbuf *m, const str
 
 /* ---- the NAT hand-off --------------------------------------------------- */
 
+/*
+ * An mbuf for a SYN to the VM (counted generated, or drop_no_mbuf) and the
+ * options it carries: the client's, with its last TSval.
+ */
+static struct rte_mbuf *
+syn_mbuf(struct sg_dp_worker *w, const struct br_sess *s, struct sg_dp_tcp_opts *o)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(w->conf.pool);
+
+	w->stats.cnt[SG_DP_EV_GENERATED]++;
+	if (m == NULL)
+		w->stats.cnt[SG_DP_DROP_NO_MBUF]++;
+	*o = s->opts;
+	o->tsval = s->client_tsval;
+	o->tsecr = 0;
+	return m;
+}
+
 static int
 send_syn(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_flow *f,
 	 struct br_sess *s, struct sg_dp_txq *out, uint64_t now)
 {
-	struct sg_dp_tcp_opts o = s->opts;
+	struct sg_dp_tcp_opts o;
 	struct sg_dp_flow_key k;
 	struct rte_ether_addr mac;
 	struct rte_mbuf *m;
@@ -831,14 +849,9 @@ send_syn(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_flow
 	rc = sg_dp_resolve_cached(w, t, &f->rt[0], f->member.family, f->member.a, now, &port, &mac);
 	if (rc != SG_DP_CNT_MAX)
 		return -EAGAIN; /* re-sent by the timer once the neighbour is known */
-	m = rte_pktmbuf_alloc(w->conf.pool);
-	w->stats.cnt[SG_DP_EV_GENERATED]++;
-	if (m == NULL) {
-		w->stats.cnt[SG_DP_DROP_NO_MBUF]++;
+	m = syn_mbuf(w, s, &o);
+	if (m == NULL)
 		return -ENOMEM;
-	}
-	o.tsval = s->client_tsval;
-	o.tsecr = 0;
 	memset(&k, 0, sizeof(k));
 	k.family = f->key.family;
 	k.proto = IPPROTO_TCP;
@@ -889,7 +902,7 @@ send_syn_dsr(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_
 	     struct br_sess *s, struct sg_dp_txq *out, uint64_t now)
 {
 	static const struct rte_ether_addr none;
-	struct sg_dp_tcp_opts o = s->opts;
+	struct sg_dp_tcp_opts o;
 	struct sg_handoff_meta meta;
 	struct rte_mbuf *m;
 
@@ -906,14 +919,9 @@ send_syn_dsr(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_
 	meta.held_end = rte_cpu_to_be_32(s->hold.next_seq);
 	meta.vm_port = f->mport;
 	memcpy(meta.vm_addr, f->member.a, sizeof(meta.vm_addr));
-	m = rte_pktmbuf_alloc(w->conf.pool);
-	w->stats.cnt[SG_DP_EV_GENERATED]++;
-	if (m == NULL) {
-		w->stats.cnt[SG_DP_DROP_NO_MBUF]++;
+	m = syn_mbuf(w, s, &o);
+	if (m == NULL)
 		return -ENOMEM;
-	}
-	o.tsval = s->client_tsval;
-	o.tsecr = 0;
 	if (sg_dp_tcpgen_syn_data(m, &none, &none, &f->key, s->client_isn, 65535, &o,
 				  (const uint8_t *)&meta, sizeof(meta)) != 0) {
 		sg_dp_pkt_drop(w, s->client_port, m, SG_DP_DROP_BROKERED);
