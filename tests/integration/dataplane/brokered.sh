@@ -34,6 +34,7 @@ setsid ip netns exec "$(topo_ns h1)" python3 "$SG_SRC/scripts/lib/backend.py" --
 	>"$SG_RUN/udp1.log" 2>&1 </dev/null &
 setsid ip netns exec "$(topo_ns h2)" python3 "$SG_SRC/scripts/lib/backend.py" --name host2 \
 	--udp 198.18.1.12:5354 --udp 198.18.1.14:5354 >"$SG_RUN/udp2.log" 2>&1 </dev/null &
+# demo.yaml has app-brokered (:80), app-brokered-dsr (:8083) and app-redirect
 make_config
 cat >>"$SG_RUN/sg.yaml" <<'YAML'
   - name: app-udp
@@ -53,13 +54,6 @@ cat >>"$SG_RUN/sg.yaml" <<'YAML'
   - name: app-solo
     vip: 198.18.10.3
     port: 8081
-    protocol: tcp
-    mode: brokered
-    pool: web
-    brokered: { key: http_host, hold_timeout_ms: 20000 }
-  - name: app-dsr
-    vip: 198.18.10.3
-    port: 8083
     protocol: tcp
     mode: brokered
     pool: web
