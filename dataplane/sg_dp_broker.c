@@ -970,6 +970,35 @@ udp_flush(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_flo
 	sess_release(w, f);
 }
 
+/* The VM of @p in becomes the flow's member (family checked by the caller). */
+static void
+member_set(struct sg_dp_flow *f, const struct sg_msg_session_install *in, uint8_t fam)
+{
+	sg_dp_ip_set(&f->member, fam, in->backend_addr);
+	f->mport = rte_cpu_to_be_16(in->backend_port);
+	f->rt[0].ne = NULL;
+}
+
+/* The SYN to the VM: from a NAT address, or tunnelled to its host (DSR). */
+static int
+syn_send(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_flow *f,
+	 struct br_sess *s, struct sg_dp_txq *out, uint64_t now)
+{
+	return s->dsr ? send_syn_dsr(w, t, f, s, out, now) : send_syn(w, t, f, s, out, now);
+}
+
+/* TCP install: SYN to the VM, re-sent by the scan until its SYN-ACK. */
+static void
+connect_start(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_flow *f,
+	      struct br_sess *s, struct sg_dp_txq *out, uint64_t now)
+{
+	s->state = BR_CONNECTING;
+	s->tries = 1;
+	s->next_try = now + ms_tsc(w, BR_SYN_RTO_MS);
+	f->state = SG_DP_FS_CONNECTING;
+	(void)syn_send(w, t, f, s, out, now);
+}
+
 static int
 install_nat(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_flow *f,
 	    struct br_sess *s, const struct sg_msg_session_install *in, struct sg_dp_txq *out,
@@ -985,10 +1014,7 @@ install_nat(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_f
 	nat_port = sg_dp_nat_port_get(w, t);
 	if (nat_port == 0)
 		return -EADDRNOTAVAIL;
-	memset(&f->member, 0, sizeof(f->member));
-	f->member.family = fam;
-	memcpy(f->member.a, in->backend_addr, fam == AF_INET ? 4 : 16);
-	f->mport = rte_cpu_to_be_16(in->backend_port);
+	member_set(f, in, fam);
 	f->nat = na[f->hash % nn];
 	f->nat_port = rte_cpu_to_be_16(nat_port);
 	if (sg_dp_flow_add_rkey(&w->ft, f) < 0) {
@@ -996,16 +1022,10 @@ install_nat(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_f
 		return -ENOSPC;
 	}
 	f->flags |= SG_DP_FLOW_NAT;
-	f->rt[0].ne = NULL;
-	if (f->key.proto == IPPROTO_UDP) {
+	if (f->key.proto == IPPROTO_UDP)
 		udp_flush(w, t, f, s, out, now);
-		return 0;
-	}
-	s->state = BR_CONNECTING;
-	s->tries = 1;
-	s->next_try = now + ms_tsc(w, BR_SYN_RTO_MS);
-	f->state = SG_DP_FS_CONNECTING;
-	(void)send_syn(w, t, f, s, out, now);
+	else
+		connect_start(w, t, f, s, out, now);
 	return 0;
 }
 
@@ -1023,20 +1043,12 @@ install_dsr(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_f
 		return -EAFNOSUPPORT; /* UDP has no DSR hand-off; no family change */
 	if (memcmp(in->host_addr, zero, fam == AF_INET ? 4 : 16) == 0)
 		return -EDESTADDRREQ;
-	memset(&f->member, 0, sizeof(f->member));
-	f->member.family = fam;
-	memcpy(f->member.a, in->backend_addr, fam == AF_INET ? 4 : 16);
-	f->mport = rte_cpu_to_be_16(in->backend_port);
+	member_set(f, in, fam);
 	sg_dp_ip_set(&f->host, fam, in->host_addr);
 	f->encap = (uint8_t)vs->encap;
 	f->gue_port = rte_cpu_to_be_16(vs->gue_port);
-	f->rt[0].ne = NULL;
 	s->dsr = true;
-	s->state = BR_CONNECTING;
-	s->tries = 1;
-	s->next_try = now + ms_tsc(w, BR_SYN_RTO_MS);
-	f->state = SG_DP_FS_CONNECTING;
-	(void)send_syn_dsr(w, t, f, s, out, now);
+	connect_start(w, t, f, s, out, now);
 	return 0;
 }
 
@@ -1628,10 +1640,7 @@ scan(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_txq *out
 			}
 			s->tries++;
 			s->next_try = now + ms_tsc(w, BR_SYN_RTO_MS);
-			if (s->dsr)
-				(void)send_syn_dsr(w, t, f, s, out, now);
-			else
-				(void)send_syn(w, t, f, s, out, now);
+			(void)syn_send(w, t, f, s, out, now);
 		}
 	}
 }

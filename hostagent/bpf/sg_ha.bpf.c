@@ -561,6 +561,35 @@ hand_xlate(struct __sk_buff *skb, const struct l3info *li, const struct tcphdr *
 	return 0;
 }
 
+/* A hand-off SYN: record the connection (@vm: the VM it goes to). 0 or -1. */
+static __always_inline int
+hand_record(const struct sg_ha_hand_key *hk, const struct sg_handoff_meta *meta, int family,
+	    const __u8 *o_src, const __u8 *o_dst, const struct ethhdr *eth, struct sg_ha_ep *vm)
+{
+	struct sg_ha_hand nh = {};
+
+	nh.vm.family = family;
+	nh.vm.proto = IPPROTO_TCP;
+	nh.vm.port = meta->vm_port;
+	__builtin_memcpy(nh.vm.addr, meta->vm_addr, 16);
+	if (family == 4)
+		__builtin_memset(nh.vm.addr + 4, 0, 12);
+	nh.sid = meta->sid;
+	nh.lb_isn = bpf_ntohl(meta->lb_isn);
+	nh.lb_tsval = bpf_ntohl(meta->lb_tsval);
+	nh.held_end = bpf_ntohl(meta->held_end);
+	nh.state = SG_HA_HAND_PENDING;
+	nh.flags = meta->flags & (SG_HANDOFF_F_TS | SG_HANDOFF_F_WSCALE);
+	nh.lb_wscale = meta->lb_wscale > 14 ? 14 : meta->lb_wscale;
+	nh.o_family = family;
+	__builtin_memcpy(nh.dp_addr, o_src, 16);
+	__builtin_memcpy(nh.host_addr, o_dst, 16);
+	__builtin_memcpy(nh.dp_mac, eth->h_source, ETH_ALEN);
+	__builtin_memcpy(nh.host_mac, eth->h_dest, ETH_ALEN);
+	*vm = nh.vm;
+	return bpf_map_update_elem(&sg_ha_hands, hk, &nh, BPF_ANY) ? -1 : 0;
+}
+
 SEC("tc")
 int
 sg_ha_ingress(struct __sk_buff *skb)
@@ -657,44 +686,32 @@ sg_ha_ingress(struct __sk_buff *skb)
 	drop = parse_ip(skb, ETH_HLEN + outer_len, family, 0, &key, &li);
 	if (drop)
 		return count(drop, TC_ACT_SHOT);
-	/* a brokered hand-off (its SYN, or a connection recorded by one) first */
-	is_syn = handoff_syn(skb, &li, &meta);
-	if (is_syn < 0)
-		return count(SG_HA_CTR_DROP_HANDOFF, TC_ACT_SHOT);
-	hand_key(&hk, &key, &li);
-	hand = bpf_map_lookup_elem(&sg_ha_hands, &hk);
-	if (is_syn && (!hand || hand->state == SG_HA_HAND_PENDING)) {
-		struct sg_ha_hand nh = {};
-
-		nh.vm.family = family;
-		nh.vm.proto = IPPROTO_TCP;
-		nh.vm.port = meta.vm_port;
-		__builtin_memcpy(nh.vm.addr, meta.vm_addr, 16);
-		if (family == 4)
-			__builtin_memset(nh.vm.addr + 4, 0, 12);
-		nh.sid = meta.sid;
-		nh.lb_isn = bpf_ntohl(meta.lb_isn);
-		nh.lb_tsval = bpf_ntohl(meta.lb_tsval);
-		nh.held_end = bpf_ntohl(meta.held_end);
-		nh.state = SG_HA_HAND_PENDING;
-		nh.flags = meta.flags & (SG_HANDOFF_F_TS | SG_HANDOFF_F_WSCALE);
-		nh.lb_wscale = meta.lb_wscale > 14 ? 14 : meta.lb_wscale;
-		nh.o_family = family;
-		__builtin_memcpy(nh.dp_addr, o_src, 16);
-		__builtin_memcpy(nh.host_addr, o_dst, 16);
-		__builtin_memcpy(nh.dp_mac, eth.h_source, ETH_ALEN);
-		__builtin_memcpy(nh.host_mac, eth.h_dest, ETH_ALEN);
-		if (bpf_map_update_elem(&sg_ha_hands, &hk, &nh, BPF_ANY))
-			return count(SG_HA_CTR_DROP_HANDOFF, TC_ACT_SHOT);
-		vm = nh.vm;
-	} else if (hand) {
-		vm = hand->vm;
-	} else {
-		vip = bpf_map_lookup_elem(&sg_ha_vips, &key);
-		if (!vip || vip->vm.family != family)
+	/*
+	 * A static VIP first (the common DSR case: one lookup); a VIP:port
+	 * without one may be a brokered hand-off (its SYN, or a connection
+	 * recorded by one): the data plane never has both for one VIP:port.
+	 */
+	is_syn = 0;
+	vip = bpf_map_lookup_elem(&sg_ha_vips, &key);
+	if (vip) {
+		if (vip->vm.family != family)
 			return count(SG_HA_CTR_DROP_NO_VIP, TC_ACT_SHOT);
 		vm = vip->vm;
 		ifindex = vip->ifindex;
+	} else {
+		is_syn = handoff_syn(skb, &li, &meta);
+		if (is_syn < 0)
+			return count(SG_HA_CTR_DROP_HANDOFF, TC_ACT_SHOT);
+		hand_key(&hk, &key, &li);
+		hand = bpf_map_lookup_elem(&sg_ha_hands, &hk);
+		if (is_syn && (!hand || hand->state == SG_HA_HAND_PENDING)) {
+			if (hand_record(&hk, &meta, family, o_src, o_dst, &eth, &vm))
+				return count(SG_HA_CTR_DROP_HANDOFF, TC_ACT_SHOT);
+		} else if (hand) {
+			vm = hand->vm;
+		} else {
+			return count(SG_HA_CTR_DROP_NO_VIP, TC_ACT_SHOT);
+		}
 	}
 
 	if (bpf_skb_adjust_room(skb, -(__s32)outer_len, BPF_ADJ_ROOM_MAC, 0))
