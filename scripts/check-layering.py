@@ -1,0 +1,199 @@
+#!/usr/bin/env python3
+"""Layering check over the object files of a meson build directory.
+
+Reads compile_commands.json to map each object file to its source, then the
+symbol tables (`nm`) of the production objects (everything outside tests/):
+
+1. call cycles: inside each folder (dataplane/core, control, idmgr, ...), a
+   graph of files, A -> B when A's object references a global symbol that
+   B's object defines. Any strongly connected group of two or more files is
+   a cycle and fails the check. Callbacks and events registered at init are
+   not symbol references and rightly do not count.
+2. layers: a folder may reference only the folders listed for it in
+   ALLOWED (the data-plane core never reaches session code, a library never
+   reaches a program).
+3. exports: every global symbol a production object defines starts with its
+   folder's prefix (PREFIX); `main` in programs is allowed.
+
+Usage: scripts/check-layering.py BUILD_DIR   (exit 1 on any finding)
+"""
+
+import json
+import os
+import subprocess
+import sys
+from collections import defaultdict
+
+# Folder -> prefixes its exported symbols must start with. The longest
+# matching folder wins (dataplane/core before dataplane).
+PREFIX = {
+    "config": ("sg_cfg_",),
+    "idmgr": ("sg_id_",),
+    "dataplane": ("sg_dp_",),
+    "control": ("sg_ctl_",),
+    "hostagent": ("sg_ha_",),
+    "lib/shmchan": ("sg_shm_",),
+    "lib/agentproto": ("sg_agent_",),
+}
+
+# Folder -> folders of this project it may reference (besides itself).
+# Anything not listed here is a layering violation.
+ALLOWED = {
+    "config": set(),
+    "idmgr": set(),
+    "lib/shmchan": set(),
+    "lib/agentproto": set(),
+    "dataplane/core": {"config"},
+    "dataplane/session": {"dataplane/core", "config"},
+    "dataplane": {"dataplane/core", "dataplane/session", "config", "lib/shmchan"},
+    "control": {"config", "idmgr", "lib/shmchan", "lib/agentproto"},
+    "hostagent": {"config", "lib/agentproto"},
+}
+
+# Symbols defined by the toolchain or generated code, not by our sources.
+IGNORED_DEFS = {"main", "_init", "_fini"}
+
+
+def folder_of(rel):
+    """The folder key (longest match in ALLOWED) of a source path."""
+    parts = rel.split("/")
+    for n in range(len(parts) - 1, 0, -1):
+        key = "/".join(parts[:n])
+        if key in ALLOWED:
+            return key
+    return None
+
+
+def production_objects(build):
+    with open(os.path.join(build, "compile_commands.json")) as f:
+        db = json.load(f)
+    top = os.path.realpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+    seen = {}
+    for e in db:
+        src = os.path.realpath(os.path.join(e["directory"], e["file"]))
+        rel = os.path.relpath(src, top)
+        if rel.startswith(("tests/", "..")) or not rel.endswith(".c"):
+            continue
+        if folder_of(rel) is None:
+            continue
+        obj = os.path.join(e["directory"], e["output"])
+        if os.path.exists(obj) and rel not in seen:
+            seen[rel] = obj
+    return seen
+
+
+def symbols(obj):
+    out = subprocess.run(["nm", "--defined-only", "-g", obj], capture_output=True,
+                         text=True, check=True).stdout
+    defs = {line.split()[-1] for line in out.splitlines() if line.strip()}
+    out = subprocess.run(["nm", "-u", obj], capture_output=True, text=True,
+                         check=True).stdout
+    undef = {line.split()[-1] for line in out.splitlines() if line.strip()}
+    return defs, undef
+
+
+def sccs(nodes, edges):
+    """Tarjan's strongly connected components, iterative."""
+    index, low, on, stack, out = {}, {}, set(), [], []
+    counter = [0]
+    for root in nodes:
+        if root in index:
+            continue
+        work = [(root, iter(sorted(edges[root])))]
+        index[root] = low[root] = counter[0]
+        counter[0] += 1
+        stack.append(root)
+        on.add(root)
+        while work:
+            v, it = work[-1]
+            nxt = next(it, None)
+            if nxt is not None:
+                if nxt not in index:
+                    index[nxt] = low[nxt] = counter[0]
+                    counter[0] += 1
+                    stack.append(nxt)
+                    on.add(nxt)
+                    work.append((nxt, iter(sorted(edges[nxt]))))
+                elif nxt in on:
+                    low[v] = min(low[v], index[nxt])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[v])
+            if low[v] == index[v]:
+                comp = []
+                while True:
+                    w = stack.pop()
+                    on.discard(w)
+                    comp.append(w)
+                    if w == v:
+                        break
+                out.append(sorted(comp))
+    return out
+
+
+def main():
+    if len(sys.argv) != 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    objs = production_objects(sys.argv[1])
+    if not objs:
+        print("check-layering: no production objects in %s (build it first)" % sys.argv[1],
+              file=sys.stderr)
+        return 2
+    defs, undefs, owner = {}, {}, {}
+    for rel, obj in objs.items():
+        defs[rel], undefs[rel] = symbols(obj)
+        for s in defs[rel]:
+            owner.setdefault(s, rel)
+
+    findings = []
+    edges = defaultdict(set)
+    via = {}
+    for rel in objs:
+        for s in undefs[rel]:
+            dst = owner.get(s)
+            if dst is None or dst == rel:
+                continue
+            fa, fb = folder_of(rel), folder_of(dst)
+            if fa == fb:
+                edges[rel].add(dst)
+                via.setdefault((rel, dst), s)
+            elif fb not in ALLOWED[fa]:
+                findings.append("layer: %s (%s) references %s in %s (%s)" % (rel, fa, s, dst, fb))
+
+    by_folder = defaultdict(list)
+    for rel in objs:
+        by_folder[folder_of(rel)].append(rel)
+    for folder, files in sorted(by_folder.items()):
+        for comp in sccs(sorted(files), edges):
+            if len(comp) < 2:
+                continue
+            members = set(comp)
+            detail = ", ".join("%s->%s (%s)" % (a, b, via[(a, b)])
+                               for a in comp for b in sorted(edges[a] & members))
+            findings.append("cycle in %s: %s" % (folder, detail))
+
+    for rel in sorted(objs):
+        folder = folder_of(rel)
+        key = max((k for k in PREFIX if folder == k or folder.startswith(k + "/")),
+                  key=len, default=None)
+        if key is None:
+            continue
+        for s in sorted(defs[rel] - IGNORED_DEFS):
+            if not s.startswith(PREFIX[key]):
+                findings.append("export: %s defines %s (prefix %s)" %
+                                (rel, s, " or ".join(PREFIX[key])))
+
+    for f in findings:
+        print("check-layering: " + f, file=sys.stderr)
+    if findings:
+        print("check-layering: %d finding(s)" % len(findings), file=sys.stderr)
+        return 1
+    print("check-layering: %d objects in %d folders, no cycle, layers and exports clean" %
+          (len(objs), len(by_folder)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
