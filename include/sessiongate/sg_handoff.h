@@ -20,9 +20,12 @@
 
 #include <linux/types.h>
 
-#define SG_HANDOFF_PORT		6640	   /**< UDP port of bounced segments at the data plane */
-#define SG_HANDOFF_META_MAGIC	0x53474831 /**< "SGH1" */
-#define SG_HANDOFF_BOUNCE_MAGIC 0x53474842 /**< "SGHB" */
+#include "sessiongate/sg_wire.h"
+
+#define SG_HANDOFF_PORT SG_WIRE_HANDOFF_PORT /**< UDP port of bounced segments at the data plane \
+					      */
+#define SG_HANDOFF_META_MAGIC	0x53474831   /**< "SGH1" */
+#define SG_HANDOFF_BOUNCE_MAGIC 0x53474842   /**< "SGHB" */
 #define SG_HANDOFF_VERSION	1
 
 #define SG_HANDOFF_F_TS	    0x1 /**< the client negotiated timestamps */
