@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Formatting (clang-format, .clang-format) of every tracked C file.
 # clang-tidy (.clang-tidy) over the compile database of build dir $1.
+# Layering over the object files of build dir $1 (scripts/check-layering.py):
+# no call cycle between files of a folder, layers only downwards, every
+# exported symbol with its folder's prefix.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 builddir=${1:-build-san}
@@ -31,4 +34,6 @@ if [ -f .clang-tidy ]; then
 		exit 1
 	fi
 fi
-echo "check-style: ${#files[@]} files formatted, clang-tidy clean"
+python3 scripts/check-layering.py "$builddir"
+
+echo "check-style: ${#files[@]} files formatted, clang-tidy clean, layering clean"
