@@ -179,9 +179,5 @@ sg_id_foreach(struct sg_id_store *s, unsigned int type,
 			break;
 		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
 	}
-	mdb_cursor_close(c);
-	sg_id_store_read_end(s);
-	if (ret != 0)
-		return ret;
-	return rc == MDB_NOTFOUND ? 0 : sg_id_store_mdb_err(s, rc, "walk objects");
+	return sg_id_store_scan_end(s, c, rc, ret, "walk objects");
 }

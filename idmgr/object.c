@@ -39,15 +39,7 @@ sg_id_obj_read(struct sg_id_store *s, MDB_txn *txn, uint64_t id, struct sg_id_ob
 int
 sg_id_obj_exists(struct sg_id_store *s, MDB_txn *txn, uint64_t id)
 {
-	uint8_t kb[8];
-	MDB_val k = {8, kb}, v;
-	int rc;
-
-	put_be64(kb, id);
-	rc = mdb_get(txn, s->db[DB_OBJECTS], &k, &v);
-	if (rc == MDB_NOTFOUND)
-		return 0;
-	return rc ? sg_id_store_mdb_err(s, rc, "read object") : 1;
+	return sg_id_store_has(s, txn, DB_OBJECTS, id, "read object");
 }
 
 int

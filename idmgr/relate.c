@@ -215,9 +215,5 @@ sg_id_foreach_edge(struct sg_id_store *s,
 			break;
 		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
 	}
-	mdb_cursor_close(c);
-	sg_id_store_read_end(s);
-	if (ret != 0)
-		return ret;
-	return rc == MDB_NOTFOUND ? 0 : sg_id_store_mdb_err(s, rc, "walk edges");
+	return sg_id_store_scan_end(s, c, rc, ret, "walk edges");
 }

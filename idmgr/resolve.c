@@ -13,6 +13,20 @@
 #include "object.h"
 #include "walk.h"
 
+/* Check the store and the output arguments of a bounded answer; *n = 0. */
+static int
+answer_begin(struct sg_id_store *s, const uint64_t *out, size_t max, size_t *n)
+{
+	int rc = sg_id_store_check(s, 0);
+
+	if (rc < 0)
+		return rc;
+	if (n == NULL || (out == NULL && max > 0))
+		return -EINVAL;
+	*n = 0;
+	return 0;
+}
+
 /*
  * Start a walk from @id in a read transaction; on failure nothing is left to
  * free or end. The caller sets the walk's bounds, walks, then walk_end().
@@ -74,13 +88,10 @@ sg_id_related(struct sg_id_store *s, uint64_t id, const struct sg_id_query *q, u
 	      size_t max, size_t *n)
 {
 	struct sg_id_walk w;
-	int rc = sg_id_store_check(s, 0);
+	int rc = answer_begin(s, out, max, n);
 
 	if (rc < 0)
 		return rc;
-	if (n == NULL || (out == NULL && max > 0))
-		return -EINVAL;
-	*n = 0;
 	rc = query_check(s, q);
 	if (rc < 0)
 		return rc;
@@ -106,13 +117,10 @@ sg_id_resolve_where(struct sg_id_store *s, uint64_t id, uint64_t *path, size_t m
 	struct sg_id_object o;
 	MDB_txn *txn;
 	size_t k = 0;
-	int rc = sg_id_store_check(s, 0);
+	int rc = answer_begin(s, path, max, n);
 
 	if (rc < 0)
 		return rc;
-	if (n == NULL || (path == NULL && max > 0))
-		return -EINVAL;
-	*n = 0;
 	if (!sg_id_valid(id) || sg_id_is_temp(id))
 		return sg_id_store_seterr(s, -EINVAL, "%016" PRIx64 " is not a valid persistent ID",
 					  id);
@@ -151,13 +159,10 @@ sg_id_resolve_contained(struct sg_id_store *s, uint64_t id, unsigned int depth, 
 			size_t max, size_t *n)
 {
 	struct sg_id_walk w;
-	int rc = sg_id_store_check(s, 0);
+	int rc = answer_begin(s, out, max, n);
 
 	if (rc < 0)
 		return rc;
-	if (n == NULL || (out == NULL && max > 0))
-		return -EINVAL;
-	*n = 0;
 	if (depth == 0 || depth > SG_ID_DEPTH_MAX)
 		return sg_id_store_seterr(s, -EINVAL, "depth must be 1..%d", SG_ID_DEPTH_MAX);
 	rc = walk_begin(&w, s, id, out, max);
@@ -177,13 +182,10 @@ sg_id_resolve_serving(struct sg_id_store *s, uint64_t user, uint64_t app, uint64
 	MDB_txn *txn;
 	MDB_val k, v;
 	size_t found = 0;
-	int rc = sg_id_store_check(s, 0), trunc = 0;
+	int rc = answer_begin(s, vms, max, n), trunc = 0;
 
 	if (rc < 0)
 		return rc;
-	if (n == NULL || (vms == NULL && max > 0))
-		return -EINVAL;
-	*n = 0;
 	if (sg_id_type_of(user) != SG_ID_T_USER || sg_id_type_of(app) != SG_ID_T_APP)
 		return sg_id_store_seterr(s, -EINVAL,
 					  "serving needs a user ID and an application ID");
@@ -282,13 +284,10 @@ sg_id_resolve_affected(struct sg_id_store *s, uint64_t id, unsigned int type, ui
 {
 	struct sg_id_walk w;
 	size_t seeds;
-	int rc = sg_id_store_check(s, 0);
+	int rc = answer_begin(s, out, max, n);
 
 	if (rc < 0)
 		return rc;
-	if (n == NULL || (out == NULL && max > 0))
-		return -EINVAL;
-	*n = 0;
 	if (type != 0 && !sg_id_type_valid(type))
 		return sg_id_store_seterr(s, -EINVAL, "unknown type code %u", type);
 	if (rel_mask & ~(((UINT32_C(1) << (SG_ID_REL_LAST + 1)) - 1) & ~UINT32_C(1)))

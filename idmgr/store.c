@@ -277,6 +277,30 @@ sg_id_store_read_end(struct sg_id_store *s)
 		mdb_txn_reset(s->rtxn);
 }
 
+int
+sg_id_store_has(struct sg_id_store *s, MDB_txn *txn, int db, uint64_t id, const char *what)
+{
+	uint8_t kb[8];
+	MDB_val k = {8, kb}, v;
+	int rc;
+
+	put_be64(kb, id);
+	rc = mdb_get(txn, s->db[db], &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	return rc ? sg_id_store_mdb_err(s, rc, what) : 1;
+}
+
+int
+sg_id_store_scan_end(struct sg_id_store *s, MDB_cursor *c, int rc, int ret, const char *what)
+{
+	mdb_cursor_close(c);
+	sg_id_store_read_end(s);
+	if (ret != 0)
+		return ret;
+	return rc == 0 || rc == MDB_NOTFOUND ? 0 : sg_id_store_mdb_err(s, rc, what);
+}
+
 static int
 open_dbis(struct sg_id_store *s)
 {

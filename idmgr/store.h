@@ -137,6 +137,19 @@ int sg_id_store_read_begin(struct sg_id_store *s, MDB_txn **txn);
 /** Reset the cached read transaction begun by sg_id_store_read_begin(). */
 void sg_id_store_read_end(struct sg_id_store *s);
 
+/**
+ * Whether database @db holds the 8-byte big-endian key @id.
+ * @return 1, 0, or a negative errno (message names @what).
+ */
+int sg_id_store_has(struct sg_id_store *s, MDB_txn *txn, int db, uint64_t id, const char *what);
+
+/**
+ * End a scan of a read transaction: close @c, end the read, and return the
+ * callback's non-zero @ret, else 0 when the cursor ran out (@rc 0 or
+ * MDB_NOTFOUND), else @rc mapped (message names @what).
+ */
+int sg_id_store_scan_end(struct sg_id_store *s, MDB_cursor *c, int rc, int ret, const char *what);
+
 /** Wall-clock time in nanoseconds (creation times, session expiry). */
 uint64_t sg_id_store_now_ns(void);
 

@@ -68,13 +68,5 @@ sg_id_tree_reparent(struct sg_id_store *s, MDB_txn *txn, uint64_t id, uint64_t o
 int
 sg_id_tree_has_children(struct sg_id_store *s, MDB_txn *txn, uint64_t id)
 {
-	uint8_t kb[8];
-	MDB_val k = {8, kb}, v;
-	int rc;
-
-	put_be64(kb, id);
-	rc = mdb_get(txn, s->db[DB_CHILDREN], &k, &v);
-	if (rc == MDB_NOTFOUND)
-		return 0;
-	return rc ? sg_id_store_mdb_err(s, rc, "read children") : 1;
+	return sg_id_store_has(s, txn, DB_CHILDREN, id, "read children");
 }
