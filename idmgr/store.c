@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "idmgr_internal.h"
+#include "store.h"
 
 #define MAP_DEFAULT	(UINT64_C(64) << 20)
 #define MAP_MAX_DEFAULT (UINT64_C(64) << 30)
@@ -66,7 +66,7 @@ fork_init(void)
 }
 
 uint64_t
-store_now_ns(void)
+sg_id_store_now_ns(void)
 {
 	struct timespec ts;
 
@@ -75,7 +75,7 @@ store_now_ns(void)
 }
 
 void
-store_setmsg(struct sg_id_store *s, const char *fmt, ...)
+sg_id_store_setmsg(struct sg_id_store *s, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -87,13 +87,29 @@ store_setmsg(struct sg_id_store *s, const char *fmt, ...)
 	va_end(ap);
 }
 
+void
+sg_id_store_prefixmsg(struct sg_id_store *s, const char *fmt, ...)
+{
+	char prev[sizeof(s->errmsg)], pre[64];
+	va_list ap;
+
+	if (s == NULL)
+		return;
+	va_start(ap, fmt);
+	(void)vsnprintf(pre, sizeof(pre), fmt, ap);
+	va_end(ap);
+	memcpy(prev, s->errmsg, sizeof(prev));
+	sg_id_store_setmsg(s, "%s%s", pre, prev);
+}
+
 /* @rc is a non-zero LMDB or errno code; the result is always negative. */
 int
-store_mdb_fail(struct sg_id_store *s, int rc, const char *what)
+sg_id_store_mdb_fail(struct sg_id_store *s, int rc, const char *what)
 {
 	switch (rc) {
 	case 0:
-		return store_seterr(s, -EIO, "%s: internal error: no LMDB error to report", what);
+		return sg_id_store_seterr(s, -EIO, "%s: internal error: no LMDB error to report",
+					  what);
 	case MDB_NOTFOUND:
 		return -ENOENT;
 	case MDB_MAP_FULL:
@@ -101,32 +117,32 @@ store_mdb_fail(struct sg_id_store *s, int rc, const char *what)
 	case MDB_KEYEXIST:
 		return -EEXIST;
 	case MDB_READERS_FULL:
-		return store_seterr(s, -EUSERS,
-				    "%s: all LMDB reader slots in use (raise max_readers)", what);
+		return sg_id_store_seterr(
+			s, -EUSERS, "%s: all LMDB reader slots in use (raise max_readers)", what);
 	case MDB_TXN_FULL:
-		return store_seterr(s, -E2BIG, "%s: transaction too large (use smaller batches)",
-				    what);
+		return sg_id_store_seterr(s, -E2BIG,
+					  "%s: transaction too large (use smaller batches)", what);
 	}
 	if (rc > 0)
-		return store_seterr(s, -rc, "%s: %s", what, strerror(rc));
+		return sg_id_store_seterr(s, -rc, "%s: %s", what, strerror(rc));
 	/* corruption, version mismatch, panic, internal limits */
 	sg_id_log("%s: LMDB error %d: %s", what, rc, mdb_strerror(rc));
-	return store_seterr(s, -EIO,
-			    "%s: LMDB error: %s (store may be damaged: restore from export)", what,
-			    mdb_strerror(rc));
+	return sg_id_store_seterr(s, -EIO,
+				  "%s: LMDB error: %s (store may be damaged: restore from export)",
+				  what, mdb_strerror(rc));
 }
 
 int
-store_check(struct sg_id_store *s, int write)
+sg_id_store_check(struct sg_id_store *s, int write)
 {
 	if (s == NULL)
 		return -EINVAL;
 	s->errmsg[0] = '\0';
 	if (s->fork_gen != fork_gen)
-		return store_seterr(s, -ECHILD,
-				    "store handle used after fork(): open a new one in the child");
+		return sg_id_store_seterr(
+			s, -ECHILD, "store handle used after fork(): open a new one in the child");
 	if (write && (s->flags & SG_ID_OPEN_RDONLY))
-		return store_seterr(s, -EROFS, "store opened read-only");
+		return sg_id_store_seterr(s, -EROFS, "store opened read-only");
 	return 0;
 }
 
@@ -147,7 +163,7 @@ map_adopt(struct sg_id_store *s)
 	rtxn_drop(s);
 	rc = mdb_env_set_mapsize(s->env, 0);
 	if (rc)
-		return store_mdb_err(s, rc, "adopt map size");
+		return sg_id_store_mdb_err(s, rc, "adopt map size");
 	s->adopts++;
 	return 0;
 }
@@ -161,9 +177,9 @@ map_grow(struct sg_id_store *s)
 
 	rc = mdb_env_info(s->env, &info);
 	if (rc)
-		return store_mdb_err(s, rc, "map info");
+		return sg_id_store_mdb_err(s, rc, "map info");
 	if (info.me_mapsize >= s->map_max)
-		return store_seterr(
+		return sg_id_store_seterr(
 			s, -ENOSPC,
 			"identity store full at its map ceiling of %zu bytes (raise map_max)",
 			s->map_max);
@@ -173,13 +189,14 @@ map_grow(struct sg_id_store *s)
 	rtxn_drop(s); /* no transaction may be active in this process */
 	rc = mdb_env_set_mapsize(s->env, next);
 	if (rc)
-		return store_mdb_err(s, rc, "grow map");
+		return sg_id_store_mdb_err(s, rc, "grow map");
 	s->grows++;
 	return 0;
 }
 
 int
-store_write(struct sg_id_store *s, int (*fn)(struct sg_id_store *, MDB_txn *, void *), void *arg)
+sg_id_store_write(struct sg_id_store *s, int (*fn)(struct sg_id_store *, MDB_txn *, void *),
+		  void *arg)
 {
 	MDB_txn *txn;
 	int rc;
@@ -193,13 +210,13 @@ store_write(struct sg_id_store *s, int (*fn)(struct sg_id_store *, MDB_txn *, vo
 			continue;
 		}
 		if (rc)
-			return store_mdb_err(s, rc, "begin write transaction");
+			return sg_id_store_mdb_err(s, rc, "begin write transaction");
 		rc = fn(s, txn, arg);
 		if (rc == 0) {
 			rc = mdb_txn_commit(txn);
 			if (rc == 0)
 				return 0;
-			rc = store_mdb_err(s, rc, "commit");
+			rc = sg_id_store_mdb_err(s, rc, "commit");
 		} else {
 			mdb_txn_abort(txn);
 		}
@@ -210,11 +227,12 @@ store_write(struct sg_id_store *s, int (*fn)(struct sg_id_store *, MDB_txn *, vo
 		if (rc < 0)
 			return rc;
 	}
-	return store_seterr(s, -EIO, "write did not fit after %d map growths", WRITE_TRIES_MAX);
+	return sg_id_store_seterr(s, -EIO, "write did not fit after %d map growths",
+				  WRITE_TRIES_MAX);
 }
 
 int
-store_read_begin(struct sg_id_store *s, MDB_txn **txn)
+sg_id_store_read_begin(struct sg_id_store *s, MDB_txn **txn)
 {
 	int rc;
 
@@ -244,19 +262,43 @@ store_read_begin(struct sg_id_store *s, MDB_txn **txn)
 				continue;
 		}
 		if (rc != MDB_MAP_RESIZED)
-			return store_mdb_err(s, rc, "begin read transaction");
+			return sg_id_store_mdb_err(s, rc, "begin read transaction");
 		rc = map_adopt(s);
 		if (rc < 0)
 			return rc;
 	}
-	return store_seterr(s, -EIO, "map kept changing size while starting a read");
+	return sg_id_store_seterr(s, -EIO, "map kept changing size while starting a read");
 }
 
 void
-store_read_end(struct sg_id_store *s)
+sg_id_store_read_end(struct sg_id_store *s)
 {
 	if (s->rtxn != NULL)
 		mdb_txn_reset(s->rtxn);
+}
+
+int
+sg_id_store_has(struct sg_id_store *s, MDB_txn *txn, int db, uint64_t id, const char *what)
+{
+	uint8_t kb[8];
+	MDB_val k = {8, kb}, v;
+	int rc;
+
+	put_be64(kb, id);
+	rc = mdb_get(txn, s->db[db], &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	return rc ? sg_id_store_mdb_err(s, rc, what) : 1;
+}
+
+int
+sg_id_store_scan_end(struct sg_id_store *s, MDB_cursor *c, int rc, int ret, const char *what)
+{
+	mdb_cursor_close(c);
+	sg_id_store_read_end(s);
+	if (ret != 0)
+		return ret;
+	return rc == 0 || rc == MDB_NOTFOUND ? 0 : sg_id_store_mdb_err(s, rc, what);
 }
 
 static int
@@ -275,20 +317,20 @@ open_dbis(struct sg_id_store *s)
 		mdb_env_set_mapsize(s->env, 0);
 	}
 	if (rc)
-		return store_mdb_err(s, rc, "open transaction");
+		return sg_id_store_mdb_err(s, rc, "open transaction");
 	for (int i = 0; i < DB_COUNT; i++) {
 		rc = mdb_dbi_open(txn, db_names[i], db_flags[i] | (rdonly ? 0 : MDB_CREATE),
 				  &s->db[i]);
 		if (rc == MDB_NOTFOUND) {
 			mdb_txn_abort(txn);
-			return store_seterr(
+			return sg_id_store_seterr(
 				s, -ENOENT,
 				"store not initialised (database '%s' missing): open it read-write once",
 				db_names[i]);
 		}
 		if (rc) {
 			mdb_txn_abort(txn);
-			return store_mdb_err(s, rc, "open database");
+			return sg_id_store_mdb_err(s, rc, "open database");
 		}
 	}
 	rc = mdb_get(txn, s->db[DB_META], &k, &v);
@@ -299,7 +341,7 @@ open_dbis(struct sg_id_store *s)
 	} else if (rc == 0) {
 		if (v.mv_size != sizeof(fmt) || memcmp(v.mv_data, &fmt, sizeof(fmt)) != 0) {
 			mdb_txn_abort(txn);
-			return store_seterr(
+			return sg_id_store_seterr(
 				s, -EPROTO,
 				"store format version differs from %u: export with the matching sgid and import",
 				SG_ID_FORMAT_VERSION);
@@ -307,10 +349,10 @@ open_dbis(struct sg_id_store *s)
 	}
 	if (rc) {
 		mdb_txn_abort(txn);
-		return store_mdb_err(s, rc == MDB_NOTFOUND ? EIO : rc, "read format");
+		return sg_id_store_mdb_err(s, rc == MDB_NOTFOUND ? EIO : rc, "read format");
 	}
 	rc = mdb_txn_commit(txn);
-	return rc ? store_mdb_err(s, rc, "commit open") : 0;
+	return rc ? sg_id_store_mdb_err(s, rc, "commit open") : 0;
 }
 
 int
@@ -447,12 +489,12 @@ sg_id_store_errmsg(const struct sg_id_store *s)
 int
 sg_id_store_sync(struct sg_id_store *s)
 {
-	int rc = store_check(s, 1);
+	int rc = sg_id_store_check(s, 1);
 
 	if (rc < 0)
 		return rc;
 	rc = mdb_env_sync(s->env, 1);
-	return rc ? store_mdb_err(s, rc, "sync") : 0;
+	return rc ? sg_id_store_mdb_err(s, rc, "sync") : 0;
 }
 
 int
@@ -463,13 +505,13 @@ sg_id_store_stats(struct sg_id_store *s, struct sg_id_stats *st)
 	MDB_txn *txn;
 	int rc;
 
-	rc = store_check(s, 0);
+	rc = sg_id_store_check(s, 0);
 	if (rc < 0)
 		return rc;
 	if (st == NULL)
 		return -EINVAL;
 	memset(st, 0, sizeof(*st));
-	rc = store_read_begin(s, &txn);
+	rc = sg_id_store_read_begin(s, &txn);
 	if (rc < 0)
 		return rc;
 	if (mdb_stat(txn, s->db[DB_OBJECTS], &ms) == 0)
@@ -485,7 +527,7 @@ sg_id_store_stats(struct sg_id_store *s, struct sg_id_stats *st)
 		if (mdb_env_stat(s->env, &es) == 0)
 			st->map_used = (uint64_t)(info.me_last_pgno + 1) * es.ms_psize;
 	}
-	store_read_end(s);
+	sg_id_store_read_end(s);
 	st->map_grows = s->grows;
 	st->map_adopts = s->adopts;
 	st->readers_cleared = s->readers_cleared;

@@ -29,6 +29,7 @@ from collections import defaultdict
 PREFIX = {
     "config": ("sg_cfg_",),
     "idmgr": ("sg_id_",),
+    "idmgr/cli": ("sg_id_cli_",),
     "dataplane": ("sg_dp_",),
     "control": ("sg_ctl_",),
     "hostagent": ("sg_ha_",),
@@ -41,6 +42,7 @@ PREFIX = {
 ALLOWED = {
     "config": set(),
     "idmgr": set(),
+    "idmgr/cli": {"idmgr"},
     "lib/shmchan": set(),
     "lib/agentproto": set(),
     "dataplane/core": {"config"},
