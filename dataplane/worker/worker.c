@@ -10,6 +10,16 @@
  * Every packet leaves through exactly one door: appended to an output
  * queue, enqueued on a hand-off ring, consumed (counted "consumed"), or
  * freed with exactly one drop counter.
+ *
+ * Why this file has a folder of its own (dataplane/worker/): it is the one
+ * place that composes the core (dataplane/core/: parse, flows, tables,
+ * scheduling, NAT, encap, neighbours) with brokered sessions
+ * (dataplane/session/, through session/session.h). The core never calls
+ * sessions and sessions never call the dispatch, so the calls run one way:
+ * worker -> session -> core, worker -> core. The only way back, a flow with
+ * a session ID being removed by the core, is the worker's flow_gone hook,
+ * registered here at creation. Being a library folder (not the program),
+ * the unit tests drive it exactly as sg-dataplane does.
  */
 #include <string.h>
 
@@ -20,103 +30,21 @@
 #include <rte_prefetch.h>
 #include <rte_tcp.h>
 
-#include "sessiongate/sg_handoff.h"
-#include "sg_dp_internal.h"
+#include "sessiongate/sg_wire.h"
+#include "core/arp.h"
+#include "core/encap.h"
+#include "core/flow.h"
+#include "core/icmp.h"
+#include "core/nat.h"
+#include "core/neigh.h"
+#include "core/parse.h"
+#include "core/sched.h"
+#include "core/state.h"
+#include "core/tables.h"
+#include "core/tx.h"
+#include "session/session.h"
 
 #define PREFETCH_AHEAD 3
-
-static inline void
-pkt_drop(struct sg_dp_worker *w, uint16_t port, struct rte_mbuf *m, enum sg_dp_cnt why)
-{
-	w->stats.cnt[why]++;
-	if (port < SG_DP_PORTS_MAX)
-		w->stats.port[port].drops++;
-	rte_pktmbuf_free(m);
-}
-
-static inline void
-pkt_tx(struct sg_dp_worker *w, uint16_t rx_port, struct sg_dp_txq *out, uint16_t port,
-       struct rte_mbuf *m)
-{
-	if (unlikely(out->n[port] >= SG_DP_TXQ_MAX)) {
-		pkt_drop(w, rx_port, m, SG_DP_DROP_TX_FULL);
-		return;
-	}
-	w->pend_tx_bytes[port] += rte_pktmbuf_pkt_len(m);
-	out->pkts[port][out->n[port]++] = m;
-}
-
-void
-sg_dp_pkt_tx(struct sg_dp_worker *w, uint16_t rx_port, struct sg_dp_txq *out, uint16_t port,
-	     struct rte_mbuf *m)
-{
-	pkt_tx(w, rx_port, out, port, m);
-}
-
-void
-sg_dp_pkt_drop(struct sg_dp_worker *w, uint16_t port, struct rte_mbuf *m, enum sg_dp_cnt why)
-{
-	pkt_drop(w, port, m, why);
-}
-
-/* Route @p dst, then its next hop's neighbour entry (NULL in *ne on a miss). */
-static inline enum sg_dp_cnt
-route_neigh(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint8_t family,
-	    const uint8_t *dst, uint64_t now, uint16_t *port, struct rte_ether_addr *mac,
-	    struct sg_dp_neigh_entry **ne)
-{
-	struct sg_dp_ip nh;
-	int p = sg_dp_route(t, family, dst, &nh);
-
-	*ne = NULL;
-	if (p < 0)
-		return SG_DP_DROP_NO_ROUTE;
-	*port = (uint16_t)p;
-	*ne = sg_dp_neigh_get(w->conf.neigh, (uint16_t)p, nh.family, nh.a, now, mac);
-	return *ne != NULL ? SG_DP_CNT_MAX : SG_DP_DROP_NEIGH_MISS;
-}
-
-enum sg_dp_cnt
-sg_dp_resolve(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint8_t family,
-	      const uint8_t *dst, uint64_t now, uint16_t *port, struct rte_ether_addr *mac)
-{
-	struct sg_dp_neigh_entry *ne;
-
-	return route_neigh(w, t, family, dst, now, port, mac, &ne);
-}
-
-/*
- * sg_dp_resolve() with the answer cached in the flow: the route is kept
- * while the same tables are published, the neighbour entry for good
- * (entries are never removed; its MAC is read fresh every time).
- */
-static inline enum sg_dp_cnt
-resolve_cached(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_route_cache *rc,
-	       uint8_t family, const uint8_t *dst, uint64_t now, uint16_t *port,
-	       struct rte_ether_addr *mac)
-{
-	enum sg_dp_cnt res;
-
-	if (likely(rc->ne != NULL && rc->tables_gen == t->generation) &&
-	    sg_dp_neigh_entry_mac(w->conf.neigh, rc->ne, now, mac)) {
-		*port = rc->port;
-		return SG_DP_CNT_MAX;
-	}
-	res = route_neigh(w, t, family, dst, now, port, mac, &rc->ne);
-	if (res == SG_DP_CNT_MAX) {
-		rc->port = *port;
-		rc->tables_gen = t->generation;
-	}
-	return res;
-}
-
-enum sg_dp_cnt
-sg_dp_resolve_cached(struct sg_dp_worker *w, const struct sg_dp_tables *t,
-		     struct sg_dp_route_cache *rc, uint8_t family, const uint8_t *dst, uint64_t now,
-		     uint16_t *port, struct rte_ether_addr *mac)
-{
-	return resolve_cached(w, t, rc, family, dst, now, port, mac);
-}
 
 static inline void
 obj_count(struct sg_dp_worker *w, const struct sg_dp_flow *f, uint32_t bytes)
@@ -150,7 +78,8 @@ flow_forward(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_p
 		if (unlikely(f->flags & SG_DP_FLOW_SEQ))
 			sg_dp_broker_xlate(m, p, f,
 					   false); /* brokered: the host does the other way */
-		rc = resolve_cached(w, t, &f->rt[0], f->host.family, f->host.a, now, &port, &mac);
+		rc = sg_dp_resolve_cached(w, t, &f->rt[0], f->host.family, f->host.a, now, &port,
+					  &mac);
 		if (rc == SG_DP_CNT_MAX)
 			rc = sg_dp_encap(m, p, f, t, port, &mac);
 		if (rc == SG_DP_DROP_MTU) {
@@ -162,29 +91,30 @@ flow_forward(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_p
 			if (rc == SG_DP_CNT_MAX) {
 				flow_touch(f, p, now);
 				w->stats.cnt[SG_DP_EV_ICMP_TOOBIG]++;
-				pkt_tx(w, rx_port, out, port, m);
+				sg_dp_pkt_tx(w, rx_port, out, port, m);
 				return;
 			}
 		}
 		if (rc != SG_DP_CNT_MAX) {
-			pkt_drop(w, rx_port, m, rc);
+			sg_dp_pkt_drop(w, rx_port, m, rc);
 			return;
 		}
 		flow_touch(f, p, now);
 		obj_count(w, f, bytes);
-		pkt_tx(w, rx_port, out, port, m);
+		sg_dp_pkt_tx(w, rx_port, out, port, m);
 		return;
 	}
 
 	/* NAT */
 	if (p->ttl <= 1) {
-		pkt_drop(w, rx_port, m, SG_DP_DROP_IP_TTL);
+		sg_dp_pkt_drop(w, rx_port, m, SG_DP_DROP_IP_TTL);
 		return;
 	}
 	if (ret) {
-		rc = resolve_cached(w, t, &f->rt[1], p->key.family, f->key.src, now, &port, &mac);
+		rc = sg_dp_resolve_cached(w, t, &f->rt[1], p->key.family, f->key.src, now, &port,
+					  &mac);
 		if (rc != SG_DP_CNT_MAX) {
-			pkt_drop(w, rx_port, m, rc);
+			sg_dp_pkt_drop(w, rx_port, m, rc);
 			return;
 		}
 		if (unlikely(f->sess != 0))
@@ -193,9 +123,10 @@ flow_forward(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_p
 		if (unlikely(f->flags & SG_DP_FLOW_SEQ))
 			sg_dp_broker_xlate(m, p, f, true);
 	} else {
-		rc = resolve_cached(w, t, &f->rt[0], p->key.family, f->member.a, now, &port, &mac);
+		rc = sg_dp_resolve_cached(w, t, &f->rt[0], p->key.family, f->member.a, now, &port,
+					  &mac);
 		if (rc != SG_DP_CNT_MAX) {
-			pkt_drop(w, rx_port, m, rc);
+			sg_dp_pkt_drop(w, rx_port, m, rc);
 			return;
 		}
 		sg_dp_nat_rewrite(m, p, f->nat.a, f->nat_port, f->member.a, f->mport);
@@ -205,7 +136,7 @@ flow_forward(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_p
 	sg_dp_l2_rewrite(m, p, &t->ports[port].mac, &mac);
 	flow_touch(f, p, now);
 	obj_count(w, f, bytes);
-	pkt_tx(w, rx_port, out, port, m);
+	sg_dp_pkt_tx(w, rx_port, out, port, m);
 }
 
 static bool
@@ -231,7 +162,7 @@ flow_new(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_port,
 		return;
 	}
 	if (vs->mode != SG_CFG_MODE_DSR && vs->mode != SG_CFG_MODE_NAT) {
-		pkt_drop(w, rx_port, m, SG_DP_DROP_VS_MODE);
+		sg_dp_pkt_drop(w, rx_port, m, SG_DP_DROP_VS_MODE);
 		return;
 	}
 	/*
@@ -241,28 +172,28 @@ flow_new(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_port,
 	 */
 	if (tcp && !tcp_syn_only(p) &&
 	    (vs->mode == SG_CFG_MODE_NAT || vs->sched != SG_CFG_SCHED_MAGLEV)) {
-		pkt_drop(w, rx_port, m, SG_DP_DROP_NO_FLOW);
+		sg_dp_pkt_drop(w, rx_port, m, SG_DP_DROP_NO_FLOW);
 		return;
 	}
 	if (vs->mode == SG_CFG_MODE_NAT && p->ttl <= 1) {
-		pkt_drop(w, rx_port, m, SG_DP_DROP_IP_TTL);
+		sg_dp_pkt_drop(w, rx_port, m, SG_DP_DROP_IP_TTL);
 		return;
 	}
 	if (vs->max_flows != 0 && w->vs_active[vs->slot] >= vs->max_flows) {
-		pkt_drop(w, rx_port, m, SG_DP_DROP_VS_LIMIT);
+		sg_dp_pkt_drop(w, rx_port, m, SG_DP_DROP_VS_LIMIT);
 		return;
 	}
 	hash = sg_dp_flow_hash(&p->key);
 	idx = sg_dp_sched_pick(w, vs, hash);
 	if (idx == SG_DP_NO_MEMBER || idx >= vs->pool->n_members) {
-		pkt_drop(w, rx_port, m, SG_DP_DROP_NO_MEMBER);
+		sg_dp_pkt_drop(w, rx_port, m, SG_DP_DROP_NO_MEMBER);
 		return;
 	}
 	mb = &vs->pool->members[idx];
 	if (vs->mode == SG_CFG_MODE_NAT) {
 		nat_port = sg_dp_nat_port_get(w, t);
 		if (nat_port == 0) {
-			pkt_drop(w, rx_port, m, SG_DP_DROP_NAT_PORTS);
+			sg_dp_pkt_drop(w, rx_port, m, SG_DP_DROP_NAT_PORTS);
 			return;
 		}
 	}
@@ -270,7 +201,7 @@ flow_new(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_port,
 	if (f == NULL) {
 		if (nat_port)
 			sg_dp_nat_port_put(w, nat_port);
-		pkt_drop(w, rx_port, m, rc);
+		sg_dp_pkt_drop(w, rx_port, m, rc);
 		return;
 	}
 	f->hash = hash;
@@ -298,7 +229,7 @@ flow_new(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_port,
 		if (sg_dp_flow_add_rkey(&w->ft, f) < 0) {
 			sg_dp_flow_discard(&w->ft, f);
 			sg_dp_nat_port_put(w, nat_port);
-			pkt_drop(w, rx_port, m, SG_DP_DROP_FLOW_FULL);
+			sg_dp_pkt_drop(w, rx_port, m, SG_DP_DROP_FLOW_FULL);
 			return;
 		}
 		f->flags |= SG_DP_FLOW_NAT;
@@ -331,12 +262,12 @@ process_parsed(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t po
 
 	rc = prc;
 	if (rc != SG_DP_CNT_MAX) {
-		pkt_drop(w, port, m, rc);
+		sg_dp_pkt_drop(w, port, m, rc);
 		return;
 	}
 	if (rte_is_unicast_ether_addr(&eh->dst_addr) && t->ports[port].present &&
 	    !rte_is_same_ether_addr(&eh->dst_addr, &t->ports[port].mac)) {
-		pkt_drop(w, port, m, SG_DP_DROP_NOT_LOCAL); /* another station's frame */
+		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_NOT_LOCAL); /* another station's frame */
 		return;
 	}
 	if (p->ethertype == RTE_ETHER_TYPE_ARP) {
@@ -371,18 +302,18 @@ process_parsed(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t po
 		}
 	}
 	if (ai == NULL) {
-		pkt_drop(w, port, m, SG_DP_DROP_NOT_LOCAL);
+		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_NOT_LOCAL);
 		return;
 	}
 	if (sg_dp_tables_addr(t, p->key.family, p->key.src) != NULL) {
-		pkt_drop(w, port, m, SG_DP_DROP_IP_SRC); /* spoofed: one of our addresses */
+		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_IP_SRC); /* spoofed: one of our addresses */
 		return;
 	}
 	switch (p->key.proto) {
 	case IPPROTO_ICMP:
 	case IPPROTO_ICMPV6:
 		if ((p->key.proto == IPPROTO_ICMP) != (p->key.family == AF_INET)) {
-			pkt_drop(w, port, m, SG_DP_DROP_L4_PROTO);
+			sg_dp_pkt_drop(w, port, m, SG_DP_DROP_L4_PROTO);
 			return;
 		}
 		rc = sg_dp_icmp_input(w, t, m, p, port, ai);
@@ -391,14 +322,14 @@ process_parsed(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t po
 	case IPPROTO_UDP:
 		break;
 	default:
-		pkt_drop(w, port, m, SG_DP_DROP_L4_PROTO);
+		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_L4_PROTO);
 		return;
 	}
 
 	if (ai->kinds & SG_DP_ADDR_VIP) {
 		vs = sg_dp_tables_vs(t, p->key.family, p->key.dst, p->key.dport, p->key.proto);
 		if (vs == NULL) {
-			pkt_drop(w, port, m, SG_DP_DROP_NO_VS);
+			sg_dp_pkt_drop(w, port, m, SG_DP_DROP_NO_VS);
 			return;
 		}
 		flow_new(w, t, port, m, p, vs, out, now);
@@ -409,33 +340,33 @@ process_parsed(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t po
 			sg_dp_nat_port_owner(rte_be_to_cpu_16(p->key.dport), w->conf.n_workers);
 
 		if (owner == w->conf.id || handed) {
-			pkt_drop(w, port, m, SG_DP_DROP_NO_FLOW);
+			sg_dp_pkt_drop(w, port, m, SG_DP_DROP_NO_FLOW);
 			return;
 		}
 		if (w->conf.handoff[owner] == NULL ||
 		    rte_ring_enqueue(w->conf.handoff[owner], m) != 0) {
-			pkt_drop(w, port, m, SG_DP_DROP_HANDOFF_FULL);
+			sg_dp_pkt_drop(w, port, m, SG_DP_DROP_HANDOFF_FULL);
 			return;
 		}
 		w->stats.cnt[SG_DP_EV_HANDOFF_OUT]++;
 		return;
 	}
 	if ((ai->kinds & SG_DP_ADDR_OWN) && p->key.proto == IPPROTO_UDP &&
-	    p->key.dport == RTE_BE16(SG_HANDOFF_PORT)) {
+	    p->key.dport == RTE_BE16(SG_WIRE_HANDOFF_PORT)) {
 		sg_dp_broker_bounce(w, t, port, m, p, out, now, handed);
 		return;
 	}
-	pkt_drop(w, port, m, SG_DP_DROP_L4_PROTO); /* TCP/UDP to an own address */
+	sg_dp_pkt_drop(w, port, m, SG_DP_DROP_L4_PROTO); /* TCP/UDP to an own address */
 	return;
 
 local_done:
 	if (rc == SG_DP_CNT_MAX) {
-		pkt_tx(w, port, out, port, m);
+		sg_dp_pkt_tx(w, port, out, port, m);
 	} else if (rc == SG_DP_EV_CONSUMED) {
 		w->stats.cnt[SG_DP_EV_CONSUMED]++;
 		rte_pktmbuf_free(m);
 	} else {
-		pkt_drop(w, port, m, rc);
+		sg_dp_pkt_drop(w, port, m, rc);
 	}
 }
 
@@ -593,6 +524,8 @@ sg_dp_worker_create(const struct sg_dp_worker_conf *conf)
 		rte_errno = ENOMEM;
 		return NULL;
 	}
+	if (w->br != NULL)
+		w->flow_gone = sg_dp_broker_flow_gone; /* the core's way back to sessions */
 	return w;
 }
 

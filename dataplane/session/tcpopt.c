@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "sg_dp_tcpopt.h"
+#include "session/tcpopt.h"
 
 static uint32_t
 rd32(const uint8_t *p)

@@ -8,7 +8,7 @@
 #include <rte_ip.h>
 #include <rte_tcp.h>
 
-#include "sg_dp_tcpgen.h"
+#include "session/tcpgen.h"
 
 #define LOCATION_MAX 2048
 

@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sg_dp_internal.h"
+#include "core/sched.h"
+#include "core/state.h"
 
 bool
 sg_dp_is_prime(uint32_t n)

@@ -5,8 +5,8 @@
 #include <rte_byteorder.h>
 #include <rte_tcp.h>
 
-#include "sg_dp_seq.h"
-#include "sg_dp_tcpopt.h"
+#include "session/seq.h"
+#include "session/tcpopt.h"
 
 #define SACK_BLOCKS_MAX 4
 

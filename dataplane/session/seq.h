@@ -17,7 +17,7 @@
 
 #include <rte_mbuf.h>
 
-#include "sg_dp_csum.h"
+#include "core/csum.h"
 
 /** a < b in sequence space (wrap-safe; meaningful for |a - b| < 2^31). */
 static inline bool

@@ -24,8 +24,8 @@
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
-#include "sg_dp_internal.h"
-#include "sg_dp_tcpopt.h"
+#include "core/parse.h"
+#include "session/tcpopt.h"
 
 #define SG_DP_TCPGEN_TTL 64
 

@@ -17,7 +17,9 @@
 #include <rte_malloc.h>
 #include <rte_tcp.h>
 
-#include "sg_dp_internal.h"
+#include "core/flow.h"
+#include "core/nat.h"
+#include "core/state.h"
 
 #define EVICT_SCAN 16 /* entries examined to choose an eviction victim */
 
@@ -85,8 +87,8 @@ sg_dp_flow_remove(struct sg_dp_worker *w, struct sg_dp_flow *f, enum sg_dp_cnt w
 {
 	struct sg_dp_flow_table *ft = &w->ft;
 
-	if (f->sid != 0)
-		sg_dp_broker_flow_gone(w, f, why);
+	if (unlikely(f->sid != 0) && w->flow_gone != NULL)
+		w->flow_gone(w, f, why); /* the session layer's hook (core/state.h) */
 	rte_hash_del_key(ft->h, &f->key);
 	if (f->flags & SG_DP_FLOW_NAT) {
 		rte_hash_del_key(ft->h, &f->rkey);

@@ -4,8 +4,8 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include "sg_dp_siphash.h"
-#include "sg_dp_syncookie.h"
+#include "session/siphash.h"
+#include "session/syncookie.h"
 
 const uint16_t sg_dp_syncookie_mss[SG_DP_SYNCOOKIE_MSS_N] = {536,  1220, 1300, 1360,
 							     1400, 1440, 1460, 8960};

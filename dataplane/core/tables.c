@@ -16,7 +16,8 @@
 #include <rte_hash.h>
 #include <rte_jhash.h>
 
-#include "sg_dp_internal.h"
+#include "core/sched.h"
+#include "core/tables.h"
 
 static uint64_t tables_generation;
 

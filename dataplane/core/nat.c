@@ -19,8 +19,9 @@
 #include <rte_tcp.h>
 #include <rte_udp.h>
 
-#include "sg_dp_csum.h"
-#include "sg_dp_internal.h"
+#include "core/csum.h"
+#include "core/nat.h"
+#include "core/state.h"
 
 #define NAT_PORTS 65536u
 

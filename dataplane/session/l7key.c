@@ -2,7 +2,7 @@
 /* L7 key extractors of brokered sessions (sg_dp_l7key.h). */
 #include <string.h>
 
-#include "sg_dp_l7key.h"
+#include "session/l7key.h"
 
 /* ---------------- helpers ---------------- */
 

@@ -15,7 +15,7 @@
 #include <rte_ip.h>
 #include <rte_udp.h>
 
-#include "sg_dp_internal.h"
+#include "core/encap.h"
 
 void
 sg_dp_l2_rewrite(struct rte_mbuf *m, const struct sg_dp_pkt *p, const struct rte_ether_addr *smac,

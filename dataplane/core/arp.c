@@ -10,7 +10,10 @@
 #include <rte_arp.h>
 #include <rte_byteorder.h>
 
-#include "sg_dp_internal.h"
+#include "core/arp.h"
+#include "core/neigh.h"
+#include "core/state.h"
+#include "core/tables.h"
 
 static bool
 ours(const struct sg_dp_addr_info *ai, uint16_t port)

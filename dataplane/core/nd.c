@@ -10,7 +10,10 @@
 #include <rte_byteorder.h>
 #include <rte_ip.h>
 
-#include "sg_dp_internal.h"
+#include "core/arp.h"
+#include "core/neigh.h"
+#include "core/state.h"
+#include "core/tables.h"
 
 #define ND_NS	    135
 #define ND_NA	    136

@@ -50,8 +50,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "sg_dp_internal.h"
-#include "sg_dp_tcpopt.h"
+#include "core/addr.h"
+#include "session/tcpopt.h"
 
 #define SG_DP_SYNCOOKIE_PERIOD_S 64 /**< seconds per time counter step */
 #define SG_DP_SYNCOOKIE_MSS_N	 8

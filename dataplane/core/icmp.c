@@ -10,8 +10,9 @@
 #include <rte_byteorder.h>
 #include <rte_ip.h>
 
-#include "sg_dp_csum.h"
-#include "sg_dp_internal.h"
+#include "core/csum.h"
+#include "core/icmp.h"
+#include "core/tx.h"
 
 #define ICMP_ECHO_REPLY	   0
 #define ICMP_ECHO_REQUEST  8

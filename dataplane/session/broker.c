@@ -44,13 +44,16 @@
 #include "sessiongate/sg_handoff.h"
 #include "sessiongate/sg_id.h"
 #include "sessiongate/sg_msg.h"
-#include "sg_dp_hold.h"
-#include "sg_dp_internal.h"
-#include "sg_dp_l7key.h"
-#include "sg_dp_seq.h"
-#include "sg_dp_syncookie.h"
-#include "sg_dp_tcpgen.h"
-#include "sg_dp_tcpopt.h"
+#include "session/hold.h"
+#include "core/encap.h"
+#include "core/nat.h"
+#include "core/tx.h"
+#include "session/session.h"
+#include "session/l7key.h"
+#include "session/seq.h"
+#include "session/syncookie.h"
+#include "session/tcpgen.h"
+#include "session/tcpopt.h"
 
 #define BR_WSCALE	   7	/**< window scale we announce (Linux's usual choice) */
 #define BR_PEEK_MAX	   2048 /**< client bytes looked at for the L7 key */

@@ -23,7 +23,8 @@
 #include <rte_jhash.h>
 #include <rte_malloc.h>
 
-#include "sg_dp_internal.h"
+#include "core/neigh.h"
+#include "core/tables.h"
 
 #define NEIGH_PROBE	   32 /* slots probed per key */
 #define NEIGH_STALE_S	   30 /* refresh a MAC older than this when it is used */

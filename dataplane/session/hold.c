@@ -3,8 +3,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "sg_dp_hold.h"
-#include "sg_dp_seq.h"
+#include "session/hold.h"
+#include "session/seq.h"
 
 int
 sg_dp_hold_init(struct sg_dp_hold *h, struct sg_dp_hold_budget *budget, uint32_t first_seq,

@@ -16,7 +16,7 @@
 #include <rte_tcp.h>
 #include <rte_udp.h>
 
-#include "sg_dp_internal.h"
+#include "core/parse.h"
 
 static bool
 v4_martian_src(const uint8_t *a)
