@@ -454,7 +454,7 @@ build_vs(struct sg_dp_tables *t, const struct sg_cfg *cfg, const struct sg_dp_ta
 		vs->mode = cv->mode;
 		vs->sched = cv->scheduler;
 		vs->encap = cv->encap;
-		vs->gue_port = cv->gue_port ? cv->gue_port : 6080;
+		vs->gue_port = cv->gue_port ? cv->gue_port : SG_WIRE_GUE_PORT;
 		vs->pool = &t->pools[cv->pool];
 		vs->max_flows = cv->max_flows;
 		vs->tmo_tcp_est = secs_to_tsc(cv->tcp_timeout_s, 300, hz);
