@@ -123,21 +123,33 @@ reply_prepare(struct rte_mbuf *m, const struct sg_dp_pkt *p, struct seg *s,
 	return 0;
 }
 
+/* reply_prepare(), then the sequence numbers, flags and window of @p s. */
+static int
+reply_start(struct rte_mbuf *m, const struct sg_dp_pkt *p, struct seg *s, uint32_t seq,
+	    uint32_t ack, uint8_t flags, uint16_t win)
+{
+	const struct rte_tcp_hdr *rx;
+	int rc = reply_prepare(m, p, s, &rx);
+
+	if (rc != 0)
+		return rc;
+	s->seq = seq;
+	s->ack = ack;
+	s->flags = flags;
+	s->win = win;
+	return 0;
+}
+
 int
 sg_dp_tcpgen_synack(struct rte_mbuf *m, const struct sg_dp_pkt *p, uint32_t seq, uint32_t ack,
 		    uint16_t win, const struct sg_dp_tcp_opts *o)
 {
-	const struct rte_tcp_hdr *rx;
 	uint8_t opt[SG_DP_TCPOPT_SYNACK_MAX];
 	struct seg s;
-	int rc = reply_prepare(m, p, &s, &rx);
+	int rc = reply_start(m, p, &s, seq, ack, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, win);
 
 	if (rc != 0)
 		return rc;
-	s.seq = seq;
-	s.ack = ack;
-	s.flags = RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG;
-	s.win = win;
 	s.opt = opt;
 	s.opt_len = o != NULL ? sg_dp_tcpopt_write_synack(opt, sizeof(opt), o) : 0;
 	return build(m, p->l2_len, &s);
@@ -154,20 +166,13 @@ int
 sg_dp_tcpgen_data(struct rte_mbuf *m, const struct sg_dp_pkt *p, uint32_t seq, uint32_t ack,
 		  uint16_t win, const uint8_t *data, uint16_t len, bool fin)
 {
-	const struct rte_tcp_hdr *rx;
+	uint8_t flags = (uint8_t)(RTE_TCP_ACK_FLAG | (len > 0 ? RTE_TCP_PSH_FLAG : 0) |
+				  (fin ? RTE_TCP_FIN_FLAG : 0));
 	struct seg s;
-	int rc = reply_prepare(m, p, &s, &rx);
+	int rc = reply_start(m, p, &s, seq, ack, flags, win);
 
 	if (rc != 0)
 		return rc;
-	s.seq = seq;
-	s.ack = ack;
-	s.flags = RTE_TCP_ACK_FLAG;
-	if (len > 0)
-		s.flags |= RTE_TCP_PSH_FLAG;
-	if (fin)
-		s.flags |= RTE_TCP_FIN_FLAG;
-	s.win = win;
 	s.data = data;
 	s.data_len = data != NULL ? len : 0;
 	return build(m, p->l2_len, &s);
