@@ -18,12 +18,9 @@
 
 #include "sg_cfg.h"
 #include "sg_dp.h"
-#include "sg_dp_syncookie.h"
+#include "core/log.h"
+#include "session/syncookie.h"
 #include "sessiongate/sg_msg.h"
-
-extern int sg_dp_logtype;
-#define SG_DP_LOG(level, fmt, ...) \
-	rte_log(RTE_LOG_##level, sg_dp_logtype, "sg-dataplane: " fmt "\n", ##__VA_ARGS__)
 
 /** Ring size of each worker's hand-off ring (NAT returns from other workers). */
 #define SG_DP_HANDOFF_RING 4096

@@ -25,8 +25,6 @@
 
 #include "app.h"
 
-RTE_LOG_REGISTER_DEFAULT(sg_dp_logtype, INFO);
-
 static struct sg_dp_app g_app;
 
 static void

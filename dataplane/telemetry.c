@@ -116,14 +116,43 @@ tel_info(const char *cmd __rte_unused, const char *params __rte_unused, struct r
 	return 0;
 }
 
-static int
-tel_stats(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
+/* Summed counters into a new dict @p d (NULL: no memory, nothing started). */
+static struct sg_dp_stats *
+tel_dict_begin(struct rte_tel_data *d)
 {
 	struct sg_dp_stats *sum = stats_sum(tel_app);
 
+	if (sum != NULL)
+		rte_tel_data_start_dict(d);
+	return sum;
+}
+
+/* tel_dict_begin() for lists of named objects: the tables are locked. */
+static struct sg_dp_stats *
+tel_objs_begin(struct rte_tel_data *d)
+{
+	struct sg_dp_stats *sum = tel_dict_begin(d);
+
+	if (sum != NULL)
+		pthread_mutex_lock(&tel_app->ctl_lock);
+	return sum;
+}
+
+static int
+tel_objs_end(struct sg_dp_stats *sum)
+{
+	pthread_mutex_unlock(&tel_app->ctl_lock);
+	free(sum);
+	return 0;
+}
+
+static int
+tel_stats(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
+{
+	struct sg_dp_stats *sum = tel_dict_begin(d);
+
 	if (sum == NULL)
 		return -ENOMEM;
-	rte_tel_data_start_dict(d);
 	for (unsigned int i = 0; i < SG_DP_CNT_MAX; i++)
 		rte_tel_data_add_dict_u64(d, sg_dp_cnt_name(i), sum->cnt[i]);
 	free(sum);
@@ -134,12 +163,10 @@ static int
 tel_ports(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
 {
 	struct sg_dp_app *app = tel_app;
-	struct sg_dp_stats *sum = stats_sum(app);
+	struct sg_dp_stats *sum = tel_objs_begin(d);
 
 	if (sum == NULL)
 		return -ENOMEM;
-	rte_tel_data_start_dict(d);
-	pthread_mutex_lock(&app->ctl_lock);
 	for (unsigned int p = 0; p < app->n_ports; p++) {
 		struct rte_tel_data *c = rte_tel_data_alloc();
 
@@ -158,21 +185,17 @@ tel_ports(const char *cmd __rte_unused, const char *params __rte_unused, struct 
 		tel_key(key, sizeof(key), app->cfg->appliance.ports[p].name, NULL);
 		rte_tel_data_add_dict_container(d, key, c, 0);
 	}
-	pthread_mutex_unlock(&app->ctl_lock);
-	free(sum);
-	return 0;
+	return tel_objs_end(sum);
 }
 
 static int
 tel_vs(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
 {
 	struct sg_dp_app *app = tel_app;
-	struct sg_dp_stats *sum = stats_sum(app);
+	struct sg_dp_stats *sum = tel_objs_begin(d);
 
 	if (sum == NULL)
 		return -ENOMEM;
-	rte_tel_data_start_dict(d);
-	pthread_mutex_lock(&app->ctl_lock);
 	for (unsigned int v = 0; v < SG_DP_VS_SLOTS; v++) {
 		const char *name = sg_dp_tables_vs_name(app->tables, v);
 		struct rte_tel_data *c;
@@ -185,9 +208,7 @@ tel_vs(const char *cmd __rte_unused, const char *params __rte_unused, struct rte
 		tel_key(key, sizeof(key), name, NULL);
 		rte_tel_data_add_dict_container(d, key, c, 0);
 	}
-	pthread_mutex_unlock(&app->ctl_lock);
-	free(sum);
-	return 0;
+	return tel_objs_end(sum);
 }
 
 /* Telemetry dicts hold at most RTE_TEL_MAX_DICT_ENTRIES: filter by pool when given. */
@@ -195,13 +216,11 @@ static int
 tel_members(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
 {
 	struct sg_dp_app *app = tel_app;
-	struct sg_dp_stats *sum = stats_sum(app);
+	struct sg_dp_stats *sum = tel_objs_begin(d);
 	unsigned int listed = 0;
 
 	if (sum == NULL)
 		return -ENOMEM;
-	rte_tel_data_start_dict(d);
-	pthread_mutex_lock(&app->ctl_lock);
 	for (unsigned int m = 0; m < SG_DP_MEMBER_SLOTS && listed < RTE_TEL_MAX_DICT_ENTRIES; m++) {
 		const char *pool = NULL;
 		const char *name = sg_dp_tables_member_name(app->tables, m, &pool);
@@ -222,9 +241,7 @@ tel_members(const char *cmd __rte_unused, const char *params, struct rte_tel_dat
 		rte_tel_data_add_dict_container(d, key, c, 0);
 		listed++;
 	}
-	pthread_mutex_unlock(&app->ctl_lock);
-	free(sum);
-	return 0;
+	return tel_objs_end(sum);
 }
 
 static int

@@ -47,7 +47,9 @@ ALLOWED = {
     "lib/agentproto": set(),
     "dataplane/core": {"config"},
     "dataplane/session": {"dataplane/core", "config"},
-    "dataplane": {"dataplane/core", "dataplane/session", "config", "lib/shmchan"},
+    "dataplane/worker": {"dataplane/core", "dataplane/session", "config"},
+    "dataplane": {"dataplane/core", "dataplane/session", "dataplane/worker", "config",
+                  "lib/shmchan"},
     "control": {"config", "idmgr", "lib/shmchan", "lib/agentproto"},
     "hostagent": {"config", "lib/agentproto"},
 }

@@ -18,8 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sg_dp_l7key.h"
-#include "sg_dp_tcpopt.h"
+#include "session/l7key.h"
+#include "session/tcpopt.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -19,7 +19,7 @@
 
 #include "dp_test.h"
 #include "sessiongate/sg_msg.h"
-#include "sg_dp_syncookie.h"
+#include "session/syncookie.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

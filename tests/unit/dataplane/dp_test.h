@@ -16,7 +16,15 @@
 #include <cmocka.h>
 
 #include "sg_dp.h"
-#include "sg_dp_internal.h"
+#include "core/addr.h"
+#include "core/encap.h"
+#include "core/flow.h"
+#include "core/nat.h"
+#include "core/neigh.h"
+#include "core/parse.h"
+#include "core/sched.h"
+#include "core/state.h"
+#include "core/tables.h"
 
 #define PKT_MAX 9216
 

@@ -17,7 +17,7 @@
 #include "sessiongate/sg_handoff.h"
 #include "sessiongate/sg_id.h"
 #include "sessiongate/sg_msg.h"
-#include "sg_dp_syncookie.h"
+#include "session/syncookie.h"
 
 #define VIP	"198.18.10.3"
 #define VM	"198.18.1.11"

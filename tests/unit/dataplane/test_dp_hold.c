@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "dp_test.h"
-#include "sg_dp_hold.h"
+#include "session/hold.h"
 
 #define HDR 54 /* pretend Ethernet + IPv4 + TCP headers before the payload */
 

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "dp_test.h"
-#include "sg_dp_l7key.h"
+#include "session/l7key.h"
 
 #define R_FOUND	    SG_DP_L7_FOUND
 #define R_NEED	    SG_DP_L7_NEED_MORE

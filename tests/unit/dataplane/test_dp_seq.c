@@ -12,7 +12,7 @@
 #include <rte_tcp.h>
 
 #include "dp_test.h"
-#include "sg_dp_seq.h"
+#include "session/seq.h"
 
 #define L4_OFF4 (RTE_ETHER_HDR_LEN + 20)
 #define L4_OFF6 (RTE_ETHER_HDR_LEN + 40)

@@ -8,9 +8,9 @@
 #include <string.h>
 
 #include "dp_test.h"
-#include "sg_dp_siphash.h"
-#include "sg_dp_syncookie.h"
-#include "sg_dp_tcpopt.h"
+#include "session/siphash.h"
+#include "session/syncookie.h"
+#include "session/tcpopt.h"
 
 /* ---------------- SipHash ---------------- */
 

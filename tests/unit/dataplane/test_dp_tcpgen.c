@@ -13,7 +13,7 @@
 #include <rte_tcp.h>
 
 #include "dp_test.h"
-#include "sg_dp_tcpgen.h"
+#include "session/tcpgen.h"
 
 #define SYN RTE_TCP_SYN_FLAG
 #define ACK RTE_TCP_ACK_FLAG

@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Per-worker flow table. Each worker owns its table (rte_hash without
+ * concurrency flags: one writer, one reader, the same lcore), so a lookup
+ * costs no atomics and a delete frees its slot at once. Entries live in a
+ * fixed array allocated at worker creation; the hash maps a 5-tuple to an
+ * entry index. A NAT flow has a second key (the return 5-tuple) pointing
+ * to the same entry.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_jhash.h>
+#include <rte_malloc.h>
+#include <rte_tcp.h>
+
+#include "core/flow.h"
+#include "core/nat.h"
+#include "core/state.h"
+
+#define EVICT_SCAN 16 /* entries examined to choose an eviction victim */
+
+uint32_t
+sg_dp_flow_hash(const struct sg_dp_flow_key *key)
+{
+	return rte_jhash(key, sizeof(*key), 0x53476470);
+}
+
+int
+sg_dp_flow_table_init(struct sg_dp_flow_table *ft, uint32_t cap, int socket, unsigned int worker_id)
+{
+	static uint32_t seq;
+	char name[RTE_HASH_NAMESIZE];
+	struct rte_hash_parameters hp = {
+		.key_len = sizeof(struct sg_dp_flow_key),
+		.hash_func = rte_hash_crc,
+		.socket_id = socket,
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	};
+	uint32_t i;
+
+	memset(ft, 0, sizeof(*ft));
+	if (cap == 0 || cap > (1u << 26))
+		return -EINVAL;
+	(void)snprintf(name, sizeof(name), "sgdp_flow%u_%u", worker_id,
+		       __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED));
+	hp.name = name;
+	hp.entries = RTE_MAX(2 * cap, 64u); /* forward + NAT return keys */
+	ft->h = rte_hash_create(&hp);
+	ft->e = rte_zmalloc_socket("sgdp_flows", sizeof(*ft->e) * cap, RTE_CACHE_LINE_SIZE, socket);
+	ft->free_idx = rte_malloc_socket("sgdp_flow_free", sizeof(uint32_t) * cap, 0, socket);
+	if (ft->h == NULL || ft->e == NULL || ft->free_idx == NULL) {
+		sg_dp_flow_table_free(ft);
+		return -ENOMEM;
+	}
+	ft->cap = cap;
+	for (i = 0; i < cap; i++)
+		ft->free_idx[i] = cap - 1 - i;
+	ft->n_free = cap;
+	return 0;
+}
+
+void
+sg_dp_flow_table_free(struct sg_dp_flow_table *ft)
+{
+	rte_hash_free(ft->h);
+	rte_free(ft->e);
+	rte_free(ft->free_idx);
+	memset(ft, 0, sizeof(*ft));
+}
+
+struct sg_dp_flow *
+sg_dp_flow_lookup(struct sg_dp_flow_table *ft, const struct sg_dp_flow_key *key)
+{
+	void *data;
+
+	if (rte_hash_lookup_data(ft->h, key, &data) < 0)
+		return NULL;
+	return &ft->e[(uintptr_t)data];
+}
+
+void
+sg_dp_flow_remove(struct sg_dp_worker *w, struct sg_dp_flow *f, enum sg_dp_cnt why)
+{
+	struct sg_dp_flow_table *ft = &w->ft;
+
+	if (unlikely(f->sid != 0) && w->flow_gone != NULL)
+		w->flow_gone(w, f, why); /* the session layer's hook (core/state.h) */
+	rte_hash_del_key(ft->h, &f->key);
+	if (f->flags & SG_DP_FLOW_NAT) {
+		rte_hash_del_key(ft->h, &f->rkey);
+		sg_dp_nat_port_put(w, rte_be_to_cpu_16(f->nat_port));
+	}
+	w->vs_active[f->vs_slot]--;
+	w->member_active[f->member_slot]--;
+	w->stats.vs[f->vs_slot].active_flows--;
+	w->stats.member[f->member_slot].active_flows--;
+	w->stats.cnt[why]++;
+	f->state = SG_DP_FS_FREE;
+	ft->free_idx[ft->n_free++] = (uint32_t)(f - ft->e);
+	ft->count--;
+	ft->gen++;
+}
+
+/* Evict the least recently used of a few entries after the scan cursor. */
+static bool
+evict_one(struct sg_dp_worker *w)
+{
+	struct sg_dp_flow_table *ft = &w->ft;
+	struct sg_dp_flow *victim = NULL;
+	uint32_t i, c = ft->cursor;
+
+	for (i = 0; i < ft->cap && (i < EVICT_SCAN || victim == NULL); i++) {
+		struct sg_dp_flow *f = &ft->e[c];
+
+		c = c + 1 == ft->cap ? 0 : c + 1;
+		if (f->state == SG_DP_FS_FREE)
+			continue;
+		if (victim == NULL || f->last_tsc < victim->last_tsc)
+			victim = f;
+	}
+	ft->cursor = c;
+	if (victim == NULL)
+		return false;
+	sg_dp_flow_remove(w, victim, SG_DP_EV_FLOW_EVICTED);
+	return true;
+}
+
+struct sg_dp_flow *
+sg_dp_flow_insert(struct sg_dp_worker *w, const struct sg_dp_flow_key *key, uint64_t now,
+		  enum sg_dp_cnt *reason)
+{
+	struct sg_dp_flow_table *ft = &w->ft;
+	struct sg_dp_flow *f;
+	uint32_t idx;
+
+	if (ft->n_free == 0 && !evict_one(w)) {
+		*reason = SG_DP_DROP_FLOW_FULL;
+		return NULL;
+	}
+	idx = ft->free_idx[--ft->n_free];
+	if (rte_hash_add_key_data(ft->h, key, (void *)(uintptr_t)idx) < 0) {
+		ft->free_idx[ft->n_free++] = idx;
+		*reason = SG_DP_DROP_FLOW_FULL;
+		return NULL;
+	}
+	f = &ft->e[idx];
+	memset(f, 0, sizeof(*f));
+	f->key = *key;
+	f->last_tsc = now;
+	f->state = SG_DP_FS_EST;
+	ft->count++;
+	return f;
+}
+
+void
+sg_dp_flow_discard(struct sg_dp_flow_table *ft, struct sg_dp_flow *f)
+{
+	rte_hash_del_key(ft->h, &f->key);
+	f->state = SG_DP_FS_FREE;
+	ft->free_idx[ft->n_free++] = (uint32_t)(f - ft->e);
+	ft->count--;
+	ft->gen++;
+}
+
+int
+sg_dp_flow_add_rkey(struct sg_dp_flow_table *ft, struct sg_dp_flow *f)
+{
+	/* the return key: member -> NAT address, with the flow's protocol and family */
+	memset(&f->rkey, 0, sizeof(f->rkey));
+	memcpy(f->rkey.src, f->member.a, 16);
+	memcpy(f->rkey.dst, f->nat.a, 16);
+	f->rkey.sport = f->mport;
+	f->rkey.dport = f->nat_port;
+	f->rkey.proto = f->key.proto;
+	f->rkey.family = f->key.family;
+	return rte_hash_add_key_data(ft->h, &f->rkey, (void *)(uintptr_t)(f - ft->e));
+}
+
+void
+sg_dp_flow_track_tcp(struct sg_dp_flow *f, uint8_t fl)
+{
+	if (fl & (RTE_TCP_RST_FLAG | RTE_TCP_FIN_FLAG))
+		f->state = SG_DP_FS_CLOSING;
+	else if ((fl & RTE_TCP_SYN_FLAG) && !(fl & RTE_TCP_ACK_FLAG))
+		f->state = f->state == SG_DP_FS_CLOSING ? SG_DP_FS_SYN : f->state;
+	else if (f->state == SG_DP_FS_SYN && (fl & RTE_TCP_ACK_FLAG))
+		f->state = SG_DP_FS_EST;
+}
+
+void
+sg_dp_worker_expire(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint64_t now_tsc,
+		    unsigned int budget)
+{
+	struct sg_dp_flow_table *ft = &w->ft;
+	uint32_t c = ft->cursor;
+
+	RTE_SET_USED(t);
+	if (budget > ft->cap)
+		budget = ft->cap;
+	while (budget-- > 0 && ft->count > 0) {
+		struct sg_dp_flow *f = &ft->e[c];
+
+		c = c + 1 == ft->cap ? 0 : c + 1;
+		if (f->state == SG_DP_FS_FREE)
+			continue;
+		if (now_tsc > f->last_tsc &&
+		    now_tsc - f->last_tsc > (f->state == SG_DP_FS_EST ? f->tmo_est : f->tmo_trans))
+			sg_dp_flow_remove(w, f,
+					  f->state == SG_DP_FS_CLOSING ? SG_DP_EV_FLOW_CLOSED
+								       : SG_DP_EV_FLOW_EXPIRED);
+	}
+	ft->cursor = c;
+}
+
+uint32_t
+sg_dp_worker_flow_count(const struct sg_dp_worker *w)
+{
+	return w->ft.count;
+}

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Per-worker flow table (flow.c): the flow entry, its states and flags, and
+ * the table operations. Removing a flow that carries a streaming-session ID
+ * reports it through the worker's flow_gone hook (core/state.h): the core
+ * does not know who owns sessions.
+ */
+#ifndef SG_DP_CORE_FLOW_H
+#define SG_DP_CORE_FLOW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_hash.h>
+
+#include "sg_dp.h"
+#include "core/addr.h"
+
+struct sg_dp_neigh_entry;
+struct sg_dp_worker;
+
+enum sg_dp_flow_state {
+	SG_DP_FS_FREE = 0,
+	SG_DP_FS_SYN,	     /**< TCP: SYN seen */
+	SG_DP_FS_EST,	     /**< TCP established, or UDP */
+	SG_DP_FS_CLOSING,    /**< TCP: FIN or RST seen */
+	SG_DP_FS_HELD,	     /**< brokered: handshake done by cookie, client held */
+	SG_DP_FS_CONNECTING, /**< brokered NAT hand-off: SYN sent to the VM */
+	SG_DP_FS_ANSWERED,   /**< brokered: answered by the data plane (307/503), closing */
+};
+
+#define SG_DP_FLOW_NAT	   0x1
+#define SG_DP_FLOW_SEQ	   0x2 /**< spliced connection: translate seq / ack / timestamps */
+#define SG_DP_FLOW_RSTNEXT 0x4 /**< answered without data: reset the client's next segment */
+/** Counter slot of brokered flows (no pool member of the tables). */
+#define SG_DP_MEMBER_SLOT_BROKERED (SG_DP_MEMBER_SLOTS - 1)
+
+/** Where a flow's packets go: cached route and neighbour entry (one per direction). */
+struct sg_dp_route_cache {
+	struct sg_dp_neigh_entry *ne; /**< neighbour of the next hop; NULL: resolve */
+	uint64_t tables_gen;	      /**< tables the route was computed from */
+	uint16_t port;		      /**< egress port */
+};
+
+/**
+ * A flow: everything forwarding needs is copied in, so it outlives its tables.
+ * Hot fields first: a DSR hit touches only the first cache line (state,
+ * timers, counters' slots, route cache, host); NAT also reads the second.
+ */
+struct sg_dp_flow {
+	uint64_t last_tsc;
+	uint64_t tmo_est, tmo_trans; /**< TCP est / transitory (UDP: tmo_est) in TSC */
+	uint32_t hash;		     /**< flow hash (GUE source port) */
+	uint8_t state;
+	uint8_t flags;
+	uint8_t mode;
+	uint8_t encap;
+	uint16_t vs_slot;
+	uint16_t member_slot;
+	uint16_t gue_port; /**< network order */
+	uint16_t mport;	   /**< member port, network order */
+	uint16_t nat_port; /**< network order */
+	struct sg_dp_ip host;
+	struct sg_dp_route_cache rt[2]; /**< [0] towards the member/host, [1] back to the client */
+	struct sg_dp_ip member;
+	struct sg_dp_ip nat;
+	struct sg_dp_flow_key key;  /**< client -> VIP */
+	struct sg_dp_flow_key rkey; /**< NAT: member -> NAT address (return key) */
+	/* brokered sessions */
+	uint64_t sid;	  /**< streaming session ID; 0 = not brokered */
+	uint32_t sess;	  /**< session slot + 1 while held / connecting; 0 = none */
+	uint32_t seq_s2c; /**< SG_DP_FLOW_SEQ: VM seq + seq_s2c = seq the client sees */
+	uint32_t ts_s2c;  /**< VM TSval + ts_s2c = TSval the client sees */
+	int8_t ws_shift;  /**< VM window << ws_shift (negative: >>) for the client */
+	bool ts;	  /**< timestamps in use */
+};
+
+struct sg_dp_flow_table {
+	struct rte_hash *h; /**< key -> entry index (data = index) */
+	struct sg_dp_flow *e;
+	uint32_t *free_idx; /**< stack of free entry indices */
+	uint32_t n_free;
+	uint32_t cap;
+	uint32_t count;
+	uint32_t cursor; /**< expiry / eviction scan position */
+	uint32_t gen;	 /**< bumped by every removal: invalidates looked-up entries */
+};
+
+int sg_dp_flow_table_init(struct sg_dp_flow_table *ft, uint32_t cap, int socket,
+			  unsigned int worker_id);
+void sg_dp_flow_table_free(struct sg_dp_flow_table *ft);
+struct sg_dp_flow *sg_dp_flow_lookup(struct sg_dp_flow_table *ft, const struct sg_dp_flow_key *key);
+/** New entry for @p key (not yet present), evicting if full; NULL with *reason set. */
+struct sg_dp_flow *sg_dp_flow_insert(struct sg_dp_worker *w, const struct sg_dp_flow_key *key,
+				     uint64_t now, enum sg_dp_cnt *reason);
+/** Undo sg_dp_flow_insert() before the flow was counted (no NAT key yet). */
+void sg_dp_flow_discard(struct sg_dp_flow_table *ft, struct sg_dp_flow *f);
+/** Fill f->rkey (member -> NAT address:port) from the flow and add it to the table. */
+int sg_dp_flow_add_rkey(struct sg_dp_flow_table *ft, struct sg_dp_flow *f);
+/**
+ * Remove @p f, counting @p why. A flow with a streaming-session ID is
+ * reported to the worker's flow_gone hook first.
+ */
+void sg_dp_flow_remove(struct sg_dp_worker *w, struct sg_dp_flow *f, enum sg_dp_cnt why);
+void sg_dp_flow_track_tcp(struct sg_dp_flow *f, uint8_t tcp_flags);
+uint32_t sg_dp_flow_hash(const struct sg_dp_flow_key *key);
+
+#endif /* SG_DP_CORE_FLOW_H */

@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Defensive parsing of a received frame into struct sg_dp_pkt.
+ *
+ * Accepted: Ethernet, at most one 802.1Q tag, then ARP, IPv4 without
+ * options or IPv6 without extension headers, then TCP, UDP, ICMP or
+ * ICMPv6 (other protocols parse fine and are refused later with
+ * drop_l4_proto). Headers must lie in the first segment. Each refusal
+ * names exactly one counter; the checks run from the outside in, so a
+ * packet broken in several ways is counted at its outermost fault.
+ */
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_ip.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+
+#include "core/parse.h"
+
+static bool
+v4_martian_src(const uint8_t *a)
+{
+	/* 0/8, 127/8, 224/4 multicast, 240/4 reserved and broadcast */
+	return a[0] == 0 || a[0] == 127 || a[0] >= 224;
+}
+
+static bool
+v6_martian_src(const uint8_t *a)
+{
+	static const uint8_t zero[16];
+
+	if (a[0] == 0xff) /* multicast */
+		return true;
+	if (memcmp(a, zero, 15) == 0 && (a[15] == 0 || a[15] == 1)) /* :: and ::1 */
+		return true;
+	return false;
+}
+
+static bool
+v6_ext_header(uint8_t nh)
+{
+	switch (nh) {
+	case 0:	  /* hop-by-hop */
+	case 43:  /* routing */
+	case 50:  /* ESP */
+	case 51:  /* AH */
+	case 60:  /* destination options */
+	case 135: /* mobility */
+	case 139: /* HIP */
+	case 140: /* shim6 */
+	case 253: /* experimental */
+	case 254:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* TCP flag combinations no conforming stack sends. */
+static bool
+tcp_flags_bad(uint8_t f)
+{
+	const uint8_t syn = RTE_TCP_SYN_FLAG, fin = RTE_TCP_FIN_FLAG, rst = RTE_TCP_RST_FLAG;
+
+	if ((f & (syn | fin | rst | RTE_TCP_ACK_FLAG)) == 0) /* null scan, no control bit */
+		return true;
+	if ((f & (syn | fin)) == (syn | fin) || (f & (syn | rst)) == (syn | rst))
+		return true;
+	if ((f & fin) && !(f & RTE_TCP_ACK_FLAG)) /* FIN without ACK (xmas scans) */
+		return true;
+	return false;
+}
+
+static enum sg_dp_cnt
+parse_l4(const uint8_t *l4, uint32_t hdr_avail, struct sg_dp_pkt *p)
+{
+	uint16_t len = p->l4_len;
+
+	switch (p->key.proto) {
+	case IPPROTO_TCP: {
+		const struct rte_tcp_hdr *th = (const struct rte_tcp_hdr *)l4;
+		unsigned int doff;
+
+		if (len < sizeof(*th) || hdr_avail < sizeof(*th))
+			return SG_DP_DROP_TRUNC_L4;
+		doff = (th->data_off >> 4) * 4u;
+		if (doff < sizeof(*th) || doff > len)
+			return SG_DP_DROP_TCP_FLAGS;
+		p->tcp_flags = th->tcp_flags;
+		if (tcp_flags_bad(th->tcp_flags))
+			return SG_DP_DROP_TCP_FLAGS;
+		p->key.sport = th->src_port;
+		p->key.dport = th->dst_port;
+		break;
+	}
+	case IPPROTO_UDP: {
+		const struct rte_udp_hdr *uh = (const struct rte_udp_hdr *)l4;
+		uint16_t ulen;
+
+		if (len < sizeof(*uh) || hdr_avail < sizeof(*uh))
+			return SG_DP_DROP_TRUNC_L4;
+		ulen = rte_be_to_cpu_16(uh->dgram_len);
+		if (ulen < sizeof(*uh) || ulen > len)
+			return SG_DP_DROP_IP_LEN;
+		p->key.sport = uh->src_port;
+		p->key.dport = uh->dst_port;
+		break;
+	}
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		if (len < 8 || hdr_avail < 8)
+			return SG_DP_DROP_TRUNC_L4;
+		break;
+	default:
+		break;
+	}
+	return SG_DP_CNT_MAX;
+}
+
+static enum sg_dp_cnt
+parse_ipv4(struct rte_mbuf *m, const uint8_t *l3, uint32_t hdr_avail, uint32_t frame_avail,
+	   struct sg_dp_pkt *p)
+{
+	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)l3;
+	unsigned int ihl;
+	uint16_t tot, frag;
+	uint64_t ck;
+
+	if (hdr_avail < sizeof(*ip) || frame_avail < sizeof(*ip))
+		return SG_DP_DROP_TRUNC_L3;
+	if ((ip->version_ihl >> 4) != 4)
+		return SG_DP_DROP_IP_VERSION;
+	ihl = (ip->version_ihl & 0xf) * 4u;
+	if (ihl < sizeof(*ip) || ihl > hdr_avail || ihl > frame_avail)
+		return SG_DP_DROP_IP_IHL;
+	ck = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+	if (ck == RTE_MBUF_F_RX_IP_CKSUM_BAD)
+		return SG_DP_DROP_IP_CSUM;
+	if (ck != RTE_MBUF_F_RX_IP_CKSUM_GOOD && rte_raw_cksum(ip, ihl) != 0xffff)
+		return SG_DP_DROP_IP_CSUM;
+	tot = rte_be_to_cpu_16(ip->total_length);
+	if (tot < ihl || tot > frame_avail)
+		return SG_DP_DROP_IP_LEN;
+	frag = rte_be_to_cpu_16(ip->fragment_offset);
+	if (frag & (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))
+		return SG_DP_DROP_IP_FRAG;
+	if (ihl > sizeof(*ip))
+		return SG_DP_DROP_IP_OPTIONS;
+	if (ip->time_to_live == 0)
+		return SG_DP_DROP_IP_TTL;
+	if (v4_martian_src((const uint8_t *)&ip->src_addr))
+		return SG_DP_DROP_IP_SRC;
+
+	p->l3_len = ihl;
+	p->ip_len = tot;
+	p->l4_len = tot - ihl;
+	p->ttl = ip->time_to_live;
+	p->key.proto = ip->next_proto_id;
+	p->key.family = AF_INET;
+	memcpy(p->key.src, &ip->src_addr, 4);
+	memcpy(p->key.dst, &ip->dst_addr, 4);
+	return parse_l4(l3 + ihl, hdr_avail - ihl, p);
+}
+
+static enum sg_dp_cnt
+parse_ipv6(const uint8_t *l3, uint32_t hdr_avail, uint32_t frame_avail, struct sg_dp_pkt *p)
+{
+	const struct rte_ipv6_hdr *ip = (const struct rte_ipv6_hdr *)l3;
+	uint16_t plen;
+
+	if (hdr_avail < sizeof(*ip) || frame_avail < sizeof(*ip))
+		return SG_DP_DROP_TRUNC_L3;
+	if ((rte_be_to_cpu_32(ip->vtc_flow) >> 28) != 6)
+		return SG_DP_DROP_IP_VERSION;
+	plen = rte_be_to_cpu_16(ip->payload_len);
+	if (plen == 0 || plen > frame_avail - sizeof(*ip)) /* 0: jumbogram, not supported */
+		return SG_DP_DROP_IP_LEN;
+	if (ip->proto == 44)
+		return SG_DP_DROP_IP_FRAG;
+	if (v6_ext_header(ip->proto))
+		return SG_DP_DROP_IP_OPTIONS;
+	if (ip->hop_limits == 0)
+		return SG_DP_DROP_IP_TTL;
+	if (v6_martian_src(ip->src_addr))
+		return SG_DP_DROP_IP_SRC;
+
+	p->l3_len = sizeof(*ip);
+	p->ip_len = sizeof(*ip) + plen;
+	p->l4_len = plen;
+	p->ttl = ip->hop_limits;
+	p->key.proto = ip->proto;
+	p->key.family = AF_INET6;
+	memcpy(p->key.src, ip->src_addr, 16);
+	memcpy(p->key.dst, ip->dst_addr, 16);
+	return parse_l4(l3 + sizeof(*ip), hdr_avail - sizeof(*ip), p);
+}
+
+enum sg_dp_cnt
+sg_dp_pkt_parse(struct rte_mbuf *m, struct sg_dp_pkt *p)
+{
+	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t hdr_avail = rte_pktmbuf_data_len(m);
+	uint32_t frame = rte_pktmbuf_pkt_len(m);
+	uint16_t et;
+
+	memset(p, 0, sizeof(*p));
+	if (hdr_avail > frame)
+		hdr_avail = frame;
+	if (hdr_avail < RTE_ETHER_HDR_LEN)
+		return SG_DP_DROP_TRUNC_L2;
+	p->l2_len = RTE_ETHER_HDR_LEN;
+	et = (uint16_t)(d[12] << 8 | d[13]);
+	if (et == RTE_ETHER_TYPE_VLAN) {
+		if (hdr_avail < RTE_ETHER_HDR_LEN + 4)
+			return SG_DP_DROP_TRUNC_L2;
+		p->vlan = true;
+		p->l2_len += 4;
+		et = (uint16_t)(d[16] << 8 | d[17]);
+		if (et == RTE_ETHER_TYPE_VLAN || et == RTE_ETHER_TYPE_QINQ ||
+		    et == RTE_ETHER_TYPE_QINQ1 || et == RTE_ETHER_TYPE_QINQ2)
+			return SG_DP_DROP_VLAN;
+	} else if (et == RTE_ETHER_TYPE_QINQ || et == RTE_ETHER_TYPE_QINQ1 ||
+		   et == RTE_ETHER_TYPE_QINQ2) {
+		return SG_DP_DROP_VLAN;
+	}
+	p->ethertype = et;
+	switch (et) {
+	case RTE_ETHER_TYPE_ARP:
+		return SG_DP_CNT_MAX; /* validated by sg_dp_arp_input() */
+	case RTE_ETHER_TYPE_IPV4:
+		return parse_ipv4(m, d + p->l2_len, hdr_avail - p->l2_len, frame - p->l2_len, p);
+	case RTE_ETHER_TYPE_IPV6:
+		return parse_ipv6(d + p->l2_len, hdr_avail - p->l2_len, frame - p->l2_len, p);
+	default:
+		return SG_DP_DROP_ETHERTYPE;
+	}
+}

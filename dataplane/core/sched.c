@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Schedulers: weighted Maglev (lookup table built off the worker path),
+ * weighted round robin (precomputed smooth sequence, per-worker position)
+ * and weighted least connections (per-worker active flow counts).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/sched.h"
+#include "core/state.h"
+
+bool
+sg_dp_is_prime(uint32_t n)
+{
+	uint32_t d;
+
+	if (n < 2)
+		return false;
+	if (n % 2 == 0)
+		return n == 2;
+	for (d = 3; (uint64_t)d * d <= n; d += 2)
+		if (n % d == 0)
+			return false;
+	return true;
+}
+
+/*
+ * Weighted Maglev (Eisenbud et al., NSDI'16, with weights as in Katran):
+ * every backend walks its own permutation of the table (offset, skip from
+ * its stable id); in each round a backend accumulates its weight and takes
+ * the next free entry of its permutation each time the accumulator passes
+ * the largest weight, so entries end up in proportion to the weights.
+ */
+int
+sg_dp_maglev_build(const uint32_t *weight, const uint64_t *id, unsigned int n, uint32_t size,
+		   uint16_t *table)
+{
+	uint64_t *next, *offset, *skip, *acc;
+	uint32_t max_w = 0, filled = 0;
+	unsigned int i;
+
+	if (size < 2 || !sg_dp_is_prime(size) || n > SG_DP_NO_MEMBER)
+		return -EINVAL;
+	for (i = 0; i < size; i++)
+		table[i] = SG_DP_NO_MEMBER;
+	for (i = 0; i < n; i++)
+		max_w = RTE_MAX(max_w, weight[i]);
+	if (n == 0 || max_w == 0)
+		return 0;
+	next = calloc(4 * (size_t)n, sizeof(uint64_t));
+	if (next == NULL)
+		return -ENOMEM;
+	offset = next + n;
+	skip = offset + n;
+	acc = skip + n;
+	for (i = 0; i < n; i++) {
+		offset[i] = (id[i] >> 32) % size;
+		skip[i] = (id[i] & 0xffffffffu) % (size - 1) + 1;
+	}
+	for (;;) {
+		for (i = 0; i < n; i++) {
+			uint64_t c;
+
+			if (weight[i] == 0)
+				continue;
+			acc[i] += weight[i];
+			if (acc[i] < max_w)
+				continue;
+			acc[i] -= max_w;
+			do {
+				c = (offset[i] + next[i] * skip[i]) % size;
+				next[i]++;
+			} while (table[c] != SG_DP_NO_MEMBER);
+			table[c] = (uint16_t)i;
+			if (++filled == size) {
+				free(next);
+				return 0;
+			}
+		}
+	}
+}
+
+static uint32_t
+gcd(uint32_t a, uint32_t b)
+{
+	while (b) {
+		uint32_t r = a % b;
+
+		a = b;
+		b = r;
+	}
+	return a;
+}
+
+/* Smooth weighted round robin (as nginx): picks spread out, not in runs. */
+int
+sg_dp_wrr_build(const uint32_t *weight, unsigned int n, uint16_t **seq, uint32_t *len)
+{
+	uint32_t w[SG_CFG_MEMBERS_MAX];
+	int64_t cur[SG_CFG_MEMBERS_MAX] = {0};
+	uint64_t sum = 0;
+	uint32_t g = 0, i, k;
+	uint16_t *s;
+
+	*seq = NULL;
+	*len = 0;
+	if (n > SG_CFG_MEMBERS_MAX)
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		w[i] = weight[i];
+		g = w[i] ? gcd(g, w[i]) : g;
+	}
+	if (g == 0)
+		return 0; /* no member with weight > 0 */
+	for (i = 0; i < n; i++) {
+		w[i] /= g;
+		sum += w[i];
+	}
+	if (sum > SG_DP_WRR_SEQ_MAX) {
+		uint64_t s2 = 0;
+
+		for (i = 0; i < n; i++) {
+			if (w[i] == 0)
+				continue;
+			w[i] = (uint32_t)RTE_MAX(1ull, (uint64_t)w[i] * SG_DP_WRR_SEQ_MAX / sum);
+			s2 += w[i];
+		}
+		sum = s2;
+	}
+	s = malloc(sizeof(*s) * sum);
+	if (s == NULL)
+		return -ENOMEM;
+	for (k = 0; k < sum; k++) {
+		unsigned int best = 0;
+
+		for (i = 0; i < n; i++) {
+			cur[i] += w[i];
+			if (w[i] && (w[best] == 0 || cur[i] > cur[best]))
+				best = i;
+		}
+		cur[best] -= (int64_t)sum;
+		s[k] = (uint16_t)best;
+	}
+	*seq = s;
+	*len = (uint32_t)sum;
+	return 0;
+}
+
+uint16_t
+sg_dp_sched_pick(struct sg_dp_worker *w, const struct sg_dp_vs *vs, uint32_t hash)
+{
+	const struct sg_dp_pool *p = vs->pool;
+
+	if (vs->n_active == 0)
+		return SG_DP_NO_MEMBER;
+	switch (vs->sched) {
+	case SG_CFG_SCHED_MAGLEV:
+		return vs->maglev[hash % vs->maglev_size];
+	case SG_CFG_SCHED_WRR:
+		return vs->wrr[w->wrr_pos[vs->slot]++ % vs->wrr_len];
+	case SG_CFG_SCHED_LC: {
+		/* weighted least connections on this worker's counts: min active / weight */
+		unsigned int n = p->n_members, start = hash % n, i;
+		uint16_t best = SG_DP_NO_MEMBER;
+		uint64_t ba = 0, bw = 1;
+
+		for (i = 0; i < n; i++) {
+			unsigned int j = (start + i) % n;
+			const struct sg_dp_member *m = &p->members[j];
+			uint64_t a = w->member_active[m->slot];
+
+			if (m->weight == 0)
+				continue;
+			if (best == SG_DP_NO_MEMBER || a * bw < ba * m->weight) {
+				best = (uint16_t)j;
+				ba = a;
+				bw = m->weight;
+			}
+		}
+		return best;
+	}
+	default:
+		return SG_DP_NO_MEMBER;
+	}
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Scheduling of new flows (sched.c): Maglev lookup tables, weighted
+ * round-robin sequences, and the pick of a member for a virtual service.
+ */
+#ifndef SG_DP_CORE_SCHED_H
+#define SG_DP_CORE_SCHED_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/tables.h"
+
+struct sg_dp_worker;
+
+/**
+ * Fill @p table (@p size entries, a prime) with indices of @p n backends,
+ * backend i owning about weight[i]/sum of the entries. Backends with weight
+ * 0 get none; all zero leaves every entry SG_DP_NO_MEMBER. @p id seeds each
+ * backend's permutation (keep it stable across rebuilds).
+ */
+int sg_dp_maglev_build(const uint32_t *weight, const uint64_t *id, unsigned int n, uint32_t size,
+		       uint16_t *table);
+bool sg_dp_is_prime(uint32_t n);
+int sg_dp_wrr_build(const uint32_t *weight, unsigned int n, uint16_t **seq, uint32_t *len);
+/** Pick a member for a new flow of @p vs on worker @p w (index in pool) or SG_DP_NO_MEMBER. */
+uint16_t sg_dp_sched_pick(struct sg_dp_worker *w, const struct sg_dp_vs *vs, uint32_t hash);
+
+#endif /* SG_DP_CORE_SCHED_H */

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * The state of one worker (struct sg_dp_worker) that the core modules work
+ * on: counters, flow table, NAT ports, per-object activity. Owned by one
+ * lcore. The session layer hangs its own state on @c br and, at creation,
+ * registers @c flow_gone: the way back from the core to sessions is this
+ * hook, never a call.
+ */
+#ifndef SG_DP_CORE_STATE_H
+#define SG_DP_CORE_STATE_H
+
+#include <stdint.h>
+
+#include <rte_common.h>
+
+#include "sg_dp.h"
+#include "core/flow.h"
+#include "core/nat.h"
+
+struct sg_dp_broker;
+
+struct sg_dp_worker {
+	struct sg_dp_stats stats;
+	struct sg_dp_broker *br; /**< brokered sessions (session/); NULL: none */
+	/**
+	 * Called by sg_dp_flow_remove() before a flow with a streaming-session
+	 * ID (f->sid != 0) is removed, with the removal's counter; set with br.
+	 */
+	void (*flow_gone)(struct sg_dp_worker *w, struct sg_dp_flow *f, enum sg_dp_cnt why);
+	struct sg_dp_worker_conf conf;
+	struct sg_dp_flow_table ft;
+	struct sg_dp_nat_alloc nat;
+	uint32_t vs_active[SG_DP_VS_SLOTS];
+	uint32_t member_active[SG_DP_MEMBER_SLOTS];
+	uint32_t wrr_pos[SG_DP_VS_SLOTS];
+	uint64_t pend_tx_bytes[SG_DP_PORTS_MAX];
+	uint64_t tsc_hz;
+} __rte_cache_aligned;
+
+#endif /* SG_DP_CORE_STATE_H */

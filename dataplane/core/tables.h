@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Forwarding tables built from a configuration (tables.c): ports, local
+ * addresses, virtual services with their scheduler state, pools, members,
+ * NAT addresses, routes. Read-only once published.
+ */
+#ifndef SG_DP_CORE_TABLES_H
+#define SG_DP_CORE_TABLES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_hash.h>
+
+#include "sg_dp.h"
+#include "core/addr.h"
+
+#define SG_DP_MAGLEV_DEFAULT 65537u
+#define SG_DP_MAGLEV_MAX     1000003u /**< largest accepted lookup table size */
+#define SG_DP_WRR_SEQ_MAX    65536u   /**< longest precomputed WRR sequence */
+#define SG_DP_NO_MEMBER	     UINT16_MAX
+
+/** Kinds of local address (bit set). */
+#define SG_DP_ADDR_VIP 0x1
+#define SG_DP_ADDR_NAT 0x2
+#define SG_DP_ADDR_OWN 0x4
+
+struct sg_dp_addr_info {
+	uint8_t kinds;	   /**< SG_DP_ADDR_* */
+	uint8_t own_ports; /**< bit per port that owns it (SG_DP_ADDR_OWN) */
+};
+
+/** One member of a pool, as the tables hold it. */
+struct sg_dp_member {
+	char name[SG_CFG_NAME_MAX];
+	const char *pool; /**< name of its pool (in the tables) */
+	uint16_t slot;	  /**< counter slot */
+	uint32_t weight;
+	struct sg_dp_ip addr;
+	uint16_t port;	      /**< host order, 0 = VS port */
+	struct sg_dp_ip host; /**< DSR underlay address (addr when unset in config) */
+};
+
+struct sg_dp_pool {
+	char name[SG_CFG_NAME_MAX];
+	struct sg_dp_member *members;
+	unsigned int n_members;
+};
+
+struct sg_dp_vs {
+	char name[SG_CFG_NAME_MAX];
+	uint16_t slot; /**< counter slot */
+	struct sg_dp_ip vip;
+	uint16_t port; /**< host order */
+	uint8_t proto;
+	enum sg_cfg_mode mode;
+	enum sg_cfg_sched sched;
+	enum sg_cfg_encap encap;
+	uint16_t gue_port; /**< host order */
+	const struct sg_dp_pool *pool;
+	uint32_t max_flows;
+	uint64_t tmo_tcp_est; /**< idle timeouts in TSC cycles */
+	uint64_t tmo_tcp_trans;
+	uint64_t tmo_udp;
+	/* scheduler state, read-only after build */
+	uint16_t *maglev; /**< maglev_size entries: index in pool->members or SG_DP_NO_MEMBER */
+	uint32_t maglev_size;
+	uint16_t *wrr; /**< wrr_len member indices */
+	uint32_t wrr_len;
+	unsigned int n_active; /**< members with weight > 0 */
+	/* brokered / redirect */
+	struct sg_cfg_brokered br;
+	uint64_t hold_tmo; /**< br.hold_timeout_ms in TSC cycles */
+};
+
+struct sg_dp_port_tab {
+	bool present;
+	struct rte_ether_addr mac;
+	uint16_t mtu;
+	struct sg_cfg_addr addr4, addr6, gw4, gw6;
+};
+
+struct sg_dp_tables {
+	struct sg_dp_port_tab ports[SG_DP_PORTS_MAX];
+	struct sg_dp_vs *vs;
+	unsigned int n_vs;
+	struct sg_dp_pool *pools;
+	unsigned int n_pools;
+	struct sg_dp_member *members; /**< all members of all pools */
+	unsigned int n_members;
+	struct rte_hash *vs_hash;   /**< sg_dp_flow_key (dst, dport, proto, family) -> vs */
+	struct rte_hash *addr_hash; /**< sg_dp_flow_key (dst, family) -> addr_info */
+	struct sg_dp_addr_info *addr_info;
+	unsigned int n_addrs;
+	struct sg_dp_ip nat_addrs[SG_CFG_NAT_ADDRS_MAX];
+	unsigned int n_nat4, n_nat6;
+	struct sg_dp_ip nat4[SG_CFG_NAT_ADDRS_MAX], nat6[SG_CFG_NAT_ADDRS_MAX];
+	uint16_t nat_port_min, nat_port_max;
+	uint64_t generation; /**< unique per build */
+	/* counter slot owners (names point into vs[] / members[]) */
+	const struct sg_dp_vs *vs_by_slot[SG_DP_VS_SLOTS];
+	const struct sg_dp_member *member_by_slot[SG_DP_MEMBER_SLOTS];
+};
+
+const struct sg_dp_addr_info *sg_dp_tables_addr(const struct sg_dp_tables *t, uint8_t family,
+						const uint8_t *a);
+const struct sg_dp_vs *sg_dp_tables_vs(const struct sg_dp_tables *t, uint8_t family,
+				       const uint8_t *vip, uint16_t port_be, uint8_t proto);
+/**
+ * Route @p dst: egress port and next hop (the destination when on-link,
+ * else the port's gateway). Returns -1 when no present port reaches it.
+ */
+int sg_dp_route(const struct sg_dp_tables *t, uint8_t family, const uint8_t *dst,
+		struct sg_dp_ip *nexthop);
+bool sg_dp_prefix_match(const struct sg_cfg_addr *pfx, uint8_t family, const uint8_t *a);
+void sg_dp_ip_from_cfg(struct sg_dp_ip *ip, const struct sg_cfg_addr *a);
+
+#endif /* SG_DP_CORE_TABLES_H */

@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * The session layer's state on one worker (struct sg_dp_broker, one struct
+ * br_sess per session slot), its limits and the small helpers every file of
+ * dataplane/session/ uses. Internal to the folder; the worker dispatch sees
+ * only session/session.h.
+ */
+#ifndef SG_DP_SESSION_BROKER_H
+#define SG_DP_SESSION_BROKER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+#include <rte_tcp.h>
+
+#include "sg_dp.h"
+#include "core/flow.h"
+#include "core/parse.h"
+#include "core/state.h"
+#include "core/tables.h"
+#include "session/hold.h"
+#include "session/tcpopt.h"
+#include "sessiongate/sg_msg.h"
+
+#define BR_WSCALE	   7	/**< window scale we announce (Linux's usual choice) */
+#define BR_PEEK_MAX	   2048 /**< client bytes looked at for the L7 key */
+#define BR_RESEND_MS	   100	/**< SESSION_NEW re-sent this often while not delivered */
+#define BR_SYN_RTO_MS	   500	/**< SYN to the VM re-sent this often ... */
+#define BR_SYN_TRIES	   6	/**< ... this many times, then the session times out */
+#define BR_UDP_RETRY_MS	   10	/**< UDP install waiting for the VM's MAC: flush retried */
+#define BR_REPLAY_RTO_MS   200	/**< replayed bytes re-sent this often until acknowledged ... */
+#define BR_REPLAY_TRIES	   8	/**< ... this many times; then the session is given up */
+#define BR_SCAN_PER_POLL   64	/**< session slots looked at per poll */
+#define BR_MSGS_PER_POLL   32	/**< messages taken from sg-control per poll */
+#define BR_ANSWER_MAX	   512	/**< bytes of a 307 / 503 answer */
+#define BR_HOLD_SEGS	   SG_DP_HOLD_SEGS_MAX
+#define BR_CLOSED_Q	   4096 /**< SESSION_CLOSED waiting for ring space or sg-control */
+#define BR_SID_CNT_BITS	   34
+#define BR_SID_WORKER_BIT  34
+#define BR_SID_WORKER_MASK 0x3f
+
+enum br_state {
+	BR_FREE = 0,
+	BR_HELD,       /**< waiting for the key or for a ring slot */
+	BR_SENT,       /**< SESSION_NEW delivered, waiting for sg-control */
+	BR_CONNECTING, /**< NAT hand-off: SYN sent to the VM */
+	BR_SPLICED,    /**< handed off; held bytes replayed until the VM acknowledges them */
+};
+
+struct br_sess {
+	uint64_t sid;
+	uint64_t deadline;     /**< hold / connect timeout (TSC) */
+	uint64_t next_try;     /**< next SESSION_NEW or SYN re-send (TSC) */
+	uint64_t tmo_trans;    /**< the VS's transitory timeout (TSC) */
+	uint32_t flow;	       /**< flow entry index */
+	uint32_t client_isn;   /**< client's ISN */
+	uint32_t our_isn;      /**< our ISN (the cookie) */
+	uint32_t our_tsval;    /**< our TSval as the client echoed it */
+	uint32_t client_tsval; /**< the client's last TSval */
+	uint32_t vm_isn;
+	uint16_t vs_slot;
+	uint8_t state;
+	uint8_t tries;
+	uint8_t key_type; /**< enum sg_msg_l7 */
+	bool http;	  /**< answer rejects with HTTP 503 */
+	bool key_done;	  /**< the key is decided: SESSION_NEW may be (re-)sent */
+	bool dsr;	  /**< DSR hand-off (else NAT) once installed */
+	uint16_t key_len;
+	uint16_t retry_after;
+	uint16_t client_port;	    /**< port the client's packets come in on */
+	struct sg_dp_tcp_opts opts; /**< the client's, from the cookie */
+	struct sg_dp_hold hold;
+	uint8_t key[SG_MSG_KEY_MAX];
+};
+
+struct sg_dp_broker {
+	struct br_sess *s;
+	uint32_t *free_idx;
+	uint32_t n_free;
+	uint32_t cap;
+	uint32_t scan;		 /**< timeout scan cursor */
+	struct rte_hash *by_sid; /**< session ID -> slot */
+	struct sg_dp_hold_budget budget;
+	uint64_t sid_base; /**< type | epoch | worker */
+	uint64_t sid_next;
+	uint64_t last_scan;
+	uint32_t seq; /**< ring message sequence */
+	/* SESSION_CLOSED not delivered yet (ring full, sg-control away): re-sent */
+	uint64_t closed_sid[BR_CLOSED_Q];
+	uint16_t closed_reason[BR_CLOSED_Q];
+	uint32_t closed_head, closed_n;
+	/* receive burst, zeroed once by rte_zmalloc: no element is read before written */
+	struct sg_msg rx[4];
+	uint32_t held_by_vs[SG_DP_VS_SLOTS];
+};
+
+static inline uint64_t
+ms_tsc(const struct sg_dp_worker *w, uint64_t ms)
+{
+	return w->tsc_hz / 1000 * ms;
+}
+
+static inline uint32_t
+now_s(const struct sg_dp_worker *w, uint64_t now)
+{
+	return (uint32_t)(now / w->tsc_hz);
+}
+
+static inline struct rte_tcp_hdr *
+tcp_hdr(struct rte_mbuf *m, const struct sg_dp_pkt *p)
+{
+	return rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *, p->l2_len + p->l3_len);
+}
+
+static inline uint16_t
+tcp_hlen(const struct rte_tcp_hdr *th)
+{
+	return (uint16_t)((th->data_off >> 4) * 4);
+}
+
+static inline bool
+ctl_up(const struct sg_dp_worker *w)
+{
+	return w->conf.to_ctl != NULL && w->conf.ctl_up != NULL &&
+	       __atomic_load_n(w->conf.ctl_up, __ATOMIC_ACQUIRE);
+}
+
+static inline struct br_sess *
+sess_of(struct sg_dp_worker *w, const struct sg_dp_flow *f)
+{
+	if (w->br == NULL || f->sess == 0 || f->sess > w->br->cap)
+		return NULL;
+	return &w->br->s[f->sess - 1];
+}
+
+/* TCP install: the session waits for the VM's SYN-ACK; the SYN is re-sent by the scan. */
+static inline void
+sg_dp_broker_connect_start(struct sg_dp_worker *w, struct sg_dp_flow *f, struct br_sess *s,
+			   uint64_t now)
+{
+	s->state = BR_CONNECTING;
+	s->tries = 1;
+	s->next_try = now + ms_tsc(w, BR_SYN_RTO_MS);
+	f->state = SG_DP_FS_CONNECTING;
+}
+
+#endif /* SG_DP_SESSION_BROKER_H */

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * New flows to a brokered / redirect VS: SYN answered with a SYN cookie
+ * (no state at all), the ACK that returns a valid cookie opens a session.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_tcp.h>
+
+#include "core/tx.h"
+#include "session/answer.h"
+#include "session/key.h"
+#include "session/session.h"
+#include "session/slots.h"
+#include "session/syncookie.h"
+#include "session/tcpgen.h"
+
+static void
+on_syn(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port, struct rte_mbuf *m,
+       const struct sg_dp_pkt *p, struct sg_dp_txq *out, uint64_t now)
+{
+	struct rte_tcp_hdr *th = tcp_hdr(m, p);
+	struct sg_dp_tcp_opts syn, ours;
+	uint32_t isn = rte_be_to_cpu_32(th->sent_seq), cookie, tsval = 0;
+	uint16_t mss = 0, mtu = t->ports[port].mtu;
+	uint16_t ovh = p->key.family == AF_INET ? 40 : 60;
+
+	if (sg_dp_tcpopt_parse((const uint8_t *)(th + 1), tcp_hlen(th) - sizeof(*th), &syn) != 0) {
+		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_TCP_FLAGS);
+		return;
+	}
+	cookie = sg_dp_syncookie_make(w->conf.cookies, &p->key, isn, now_s(w, now), &syn, &mss,
+				      &tsval);
+	memset(&ours, 0, sizeof(ours));
+	ours.mss = mtu > ovh ? (uint16_t)(mtu - ovh) : 536;
+	/* without timestamps the cookie cannot carry these: the connection goes without */
+	ours.has_wscale = syn.has_wscale && syn.has_ts;
+	ours.wscale = BR_WSCALE;
+	ours.sack_ok = syn.sack_ok && syn.has_ts;
+	ours.has_ts = syn.has_ts;
+	ours.tsval = tsval;
+	ours.tsecr = syn.tsval;
+	if (sg_dp_tcpgen_synack(m, p, cookie, isn + 1, 65535, &ours) != 0) {
+		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_BROKERED);
+		return;
+	}
+	w->stats.cnt[SG_DP_EV_SYNCOOKIE]++;
+	sg_dp_pkt_tx(w, port, out, port, m);
+}
+
+static void
+on_cookie_ack(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port,
+	      struct rte_mbuf *m, const struct sg_dp_pkt *p, const struct sg_dp_vs *vs,
+	      struct sg_dp_txq *out, uint64_t now)
+{
+	struct sg_dp_broker *b = w->br;
+	struct rte_tcp_hdr *th = tcp_hdr(m, p);
+	uint32_t seq = rte_be_to_cpu_32(th->sent_seq), ack = rte_be_to_cpu_32(th->recv_ack);
+	struct sg_dp_tcp_opts o, cur;
+	struct sg_dp_flow *f;
+	struct br_sess *s;
+	int crc;
+
+	if (sg_dp_tcpopt_parse((const uint8_t *)(th + 1), tcp_hlen(th) - sizeof(*th), &cur) != 0) {
+		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_TCP_FLAGS);
+		return;
+	}
+	crc = sg_dp_syncookie_check(w->conf.cookies, &p->key, ack, seq, now_s(w, now), cur.has_ts,
+				    cur.tsecr, &o);
+	if (crc != 0) {
+		sg_dp_pkt_drop(w, port, m,
+			       crc == -ETIMEDOUT ? SG_DP_DROP_COOKIE_OLD : SG_DP_DROP_COOKIE_BAD);
+		return;
+	}
+	if (b->n_free == 0 || b->held_by_vs[vs->slot] >= vs->br.max_held) {
+		sg_dp_broker_answer(w, port, m, p, ANS_RST, 0, 0, 0, NULL, 0, out);
+		w->stats.cnt[SG_DP_EV_SESS_REJECTED]++; /* no room: refused at once */
+		return;
+	}
+	s = sg_dp_broker_sess_open(w, port, m, p, vs, seq, now, &f);
+	if (s == NULL)
+		return;
+	s->client_isn = seq - 1;
+	s->our_isn = ack - 1;
+	s->our_tsval = cur.tsecr;
+	s->client_tsval = cur.tsval;
+	s->opts = o;
+	f->ts = o.has_ts;
+	sg_dp_broker_held_data(w, t, port, m, p, f, s, out, now);
+}
+
+void
+sg_dp_broker_new(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port,
+		 struct rte_mbuf *m, const struct sg_dp_pkt *p, const struct sg_dp_vs *vs,
+		 struct sg_dp_txq *out, uint64_t now)
+{
+	uint8_t fl = p->tcp_flags;
+
+	if (w->br == NULL || (p->key.proto != IPPROTO_TCP && p->key.proto != IPPROTO_UDP) ||
+	    (p->key.proto == IPPROTO_UDP && vs->mode != SG_CFG_MODE_BROKERED)) {
+		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_VS_MODE);
+		return;
+	}
+	if (p->key.proto == IPPROTO_UDP) {
+		struct sg_dp_flow *f;
+		struct br_sess *s;
+
+		if (w->br->n_free == 0 || w->br->held_by_vs[vs->slot] >= vs->br.max_held) {
+			sg_dp_pkt_drop(w, port, m, SG_DP_DROP_SESS_FULL);
+			return;
+		}
+		s = sg_dp_broker_sess_open(w, port, m, p, vs, 0, now, &f);
+		if (s != NULL)
+			sg_dp_broker_udp_hold(w, t, port, m, p, f, s, out);
+		return;
+	}
+	if (fl & RTE_TCP_RST_FLAG) {
+		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_NO_FLOW);
+		return;
+	}
+	if ((fl & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG) {
+		on_syn(w, t, port, m, p, out, now);
+		return;
+	}
+	if ((fl & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_ACK_FLAG &&
+	    !(fl & RTE_TCP_FIN_FLAG)) {
+		on_cookie_ack(w, t, port, m, p, vs, out, now);
+		return;
+	}
+	sg_dp_pkt_drop(w, port, m, SG_DP_DROP_NO_FLOW);
+}

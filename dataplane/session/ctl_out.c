@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Messages to sg-control on this worker's ring: SESSION_NEW, and
+ * SESSION_CLOSED (queued, bounded, while the ring is full or sg-control away).
+ */
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_tcp.h>
+#include <rte_ring_elem.h>
+
+#include "core/addr.h"
+#include "session/ctl.h"
+
+static int
+msg_send(struct sg_dp_worker *w, struct sg_msg *m)
+{
+	if (!ctl_up(w))
+		return -ENOTCONN;
+	m->hdr.version = SG_MSG_VERSION;
+	m->hdr.worker = (uint16_t)w->conf.id;
+	m->hdr.seq = w->br->seq;
+	if (rte_ring_enqueue_elem(w->conf.to_ctl, m, SG_MSG_SIZE) != 0) {
+		w->stats.cnt[SG_DP_EV_CTL_RING_FULL]++;
+		return -ENOBUFS;
+	}
+	w->br->seq++;
+	return 0;
+}
+
+static void
+flow_to_msg(const struct sg_dp_flow *f, const struct br_sess *s, struct sg_msg_flow *mf)
+{
+	memset(mf, 0, sizeof(*mf));
+	mf->family = sg_dp_family_to_wire(f->key.family);
+	mf->proto = f->key.proto;
+	mf->vs_slot = s->vs_slot;
+	mf->sport = rte_be_to_cpu_16(f->key.sport);
+	mf->dport = rte_be_to_cpu_16(f->key.dport);
+	memcpy(mf->saddr, f->key.src, sg_dp_addr_len(f->key.family));
+	memcpy(mf->daddr, f->key.dst, sg_dp_addr_len(f->key.family));
+}
+
+int
+sg_dp_broker_send_new(struct sg_dp_worker *w, struct sg_dp_flow *f, struct br_sess *s)
+{
+	struct sg_msg m;
+	int rc;
+
+	memset(&m, 0, sizeof(m));
+	m.hdr.type = SG_MSG_SESSION_NEW;
+	m.hdr.len = (uint16_t)(sizeof(m.hdr) + sizeof(m.session_new));
+	m.hdr.session_id = s->sid;
+	flow_to_msg(f, s, &m.session_new.flow);
+	m.session_new.key_type = s->key_type;
+	m.session_new.key_len = s->key_len;
+	m.session_new.held_bytes = s->hold.bytes;
+	memcpy(m.session_new.key, s->key, s->key_len);
+	rc = msg_send(w, &m);
+	if (rc == 0) {
+		s->state = BR_SENT;
+		w->stats.cnt[SG_DP_EV_SESS_SENT]++;
+	}
+	return rc;
+}
+
+static int
+closed_msg(struct sg_dp_worker *w, uint64_t sid, uint16_t reason)
+{
+	struct sg_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.hdr.type = SG_MSG_SESSION_CLOSED;
+	m.hdr.len = (uint16_t)(sizeof(m.hdr) + sizeof(m.closed));
+	m.hdr.session_id = sid;
+	m.closed.reason = reason;
+	return msg_send(w, &m);
+}
+
+/* SESSION_CLOSED now, or queued (bounded) until the ring or sg-control is back. */
+void
+sg_dp_broker_send_closed(struct sg_dp_worker *w, uint64_t sid, uint16_t reason)
+{
+	struct sg_dp_broker *b = w->br;
+	uint32_t i;
+
+	if (b->closed_n == 0 && closed_msg(w, sid, reason) == 0)
+		return;
+	if (b->closed_n == BR_CLOSED_Q) {
+		w->stats.cnt[SG_DP_EV_CLOSED_LOST]++; /* sg-control never hears of it */
+		return;
+	}
+	i = (b->closed_head + b->closed_n) % BR_CLOSED_Q;
+	b->closed_sid[i] = sid;
+	b->closed_reason[i] = reason;
+	b->closed_n++;
+}
+
+void
+sg_dp_broker_closed_flush(struct sg_dp_worker *w)
+{
+	struct sg_dp_broker *b = w->br;
+
+	while (b->closed_n > 0 && closed_msg(w, b->closed_sid[b->closed_head],
+					     b->closed_reason[b->closed_head]) == 0) {
+		b->closed_head = (b->closed_head + 1) % BR_CLOSED_Q;
+		b->closed_n--;
+	}
+}

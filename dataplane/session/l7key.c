@@ -1,0 +1,588 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* L7 key extractors of brokered sessions (sg_dp_l7key.h). */
+#include <string.h>
+
+#include "session/l7key.h"
+
+/* ---------------- helpers ---------------- */
+
+static enum sg_dp_l7_result
+found(const uint8_t *v, size_t n, bool lower, uint8_t *key, uint16_t *key_len)
+{
+	size_t i;
+
+	if (n == 0)
+		return SG_DP_L7_ABSENT;
+	if (n > SG_MSG_KEY_MAX)
+		return SG_DP_L7_MALFORMED;
+	for (i = 0; i < n; i++)
+		key[i] = (lower && v[i] >= 'A' && v[i] <= 'Z') ? (uint8_t)(v[i] + 32) : v[i];
+	*key_len = (uint16_t)n;
+	return SG_DP_L7_FOUND;
+}
+
+/* Out of bytes: wait for more unless none will come. */
+static enum sg_dp_l7_result
+short_of_data(bool final)
+{
+	return final ? SG_DP_L7_ABSENT : SG_DP_L7_NEED_MORE;
+}
+
+static void
+clamp(size_t *len, bool *final)
+{
+	if (*len >= SG_DP_L7_SCAN_MAX) {
+		*len = SG_DP_L7_SCAN_MAX;
+		*final = true;
+	}
+}
+
+static uint8_t
+lc(uint8_t c)
+{
+	return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
+}
+
+/* RFC 9110 tchar */
+static bool
+is_tchar(uint8_t c)
+{
+	if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+		return true;
+	return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+}
+
+static bool
+valid_name(const char *name)
+{
+	size_t i;
+
+	if (name == NULL || name[0] == '\0')
+		return false;
+	for (i = 0; name[i] != '\0'; i++)
+		if (i >= SG_DP_L7_NAME_MAX || !is_tchar((uint8_t)name[i]))
+			return false;
+	return true;
+}
+
+/* ---------------- HTTP/1.x ---------------- */
+
+enum http_want { W_HOST, W_PATH, W_COOKIE, W_HEADER };
+
+struct http_req {
+	size_t target, target_len; /* request-target */
+	size_t hdr;		   /* first header line */
+};
+
+/*
+ * Request line "METHOD SP target SP HTTP/1.d CRLF". Checks every byte
+ * present, so that a non-HTTP client is refused at its first byte.
+ */
+static enum sg_dp_l7_result
+http_request_line(const uint8_t *b, size_t len, bool final, struct http_req *rq)
+{
+	static const char ver[] = "HTTP/1.";
+	size_t i = 0, n, v;
+
+	for (n = 0; i < len && b[i] != ' '; i++, n++)
+		if (n >= 32 || !is_tchar(b[i]))
+			return SG_DP_L7_MALFORMED;
+	if (i == len)
+		return short_of_data(final);
+	if (n == 0)
+		return SG_DP_L7_MALFORMED;
+	rq->target = ++i;
+	for (; i < len && b[i] != ' '; i++)
+		if (b[i] < 0x21 || b[i] > 0x7e || i >= SG_DP_L7_HTTP_LINE_MAX)
+			return SG_DP_L7_MALFORMED;
+	if (i == len)
+		return short_of_data(final);
+	rq->target_len = i - rq->target;
+	if (rq->target_len == 0)
+		return SG_DP_L7_MALFORMED;
+	i++;
+	for (v = 0; v < 10; v++, i++) { /* "HTTP/1." digit CR LF */
+		uint8_t c;
+		bool ok;
+
+		if (i >= len)
+			return short_of_data(final);
+		c = b[i];
+		if (v < 7)
+			ok = c == (uint8_t)ver[v];
+		else if (v == 7)
+			ok = c >= '0' && c <= '9';
+		else
+			ok = c == (v == 8 ? '\r' : '\n');
+		if (!ok)
+			return SG_DP_L7_MALFORMED;
+	}
+	rq->hdr = i;
+	return SG_DP_L7_FOUND;
+}
+
+static enum sg_dp_l7_result
+http_path(const uint8_t *b, const struct http_req *rq, uint8_t *key, uint16_t *key_len)
+{
+	const uint8_t *t = b + rq->target;
+	size_t n = rq->target_len, s = 0, e;
+
+	if (t[0] != '/') {
+		/* absolute form: scheme "://" authority [path] */
+		size_t i = 0;
+
+		while (i < n && ((t[i] >= 'a' && t[i] <= 'z') || (t[i] >= 'A' && t[i] <= 'Z') ||
+				 (i > 0 && ((t[i] >= '0' && t[i] <= '9') || t[i] == '+' ||
+					    t[i] == '-' || t[i] == '.'))))
+			i++;
+		if (i == 0 || n - i < 3 || memcmp(t + i, "://", 3) != 0)
+			return SG_DP_L7_ABSENT; /* "*" or authority form */
+		i += 3;
+		while (i < n && t[i] != '/' && t[i] != '?' && t[i] != '#')
+			i++;
+		if (i == n || t[i] != '/')
+			return found((const uint8_t *)"/", 1, false, key, key_len);
+		s = i;
+	}
+	for (e = s; e < n && t[e] != '?' && t[e] != '#'; e++)
+		;
+	return found(t + s, e - s, false, key, key_len);
+}
+
+static bool
+host_char(uint8_t c)
+{
+	if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+		return true;
+	return c != 0 && strchr("-._~!$&'()*+,;=%:[]", c) != NULL;
+}
+
+static bool
+cookie_octet(uint8_t c)
+{
+	return c == 0x21 || (c >= 0x23 && c <= 0x2b) || (c >= 0x2d && c <= 0x3a) ||
+	       (c >= 0x3c && c <= 0x5b) || (c >= 0x5d && c <= 0x7e);
+}
+
+static bool
+blank(uint8_t c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* Find @p name=value in one Cookie header value; 1 found, 0 not, -1 malformed. */
+static int
+cookie_find(const uint8_t *v, size_t n, const char *name, size_t *vs, size_t *vl)
+{
+	size_t nl = strlen(name), i = 0;
+
+	while (i < n) {
+		size_t ps = i, pe, eq;
+
+		while (i < n && v[i] != ';')
+			i++;
+		pe = i++; /* pair [ps, pe) */
+		while (ps < pe && blank(v[ps]))
+			ps++;
+		while (pe > ps && blank(v[pe - 1]))
+			pe--;
+		for (eq = ps; eq < pe && v[eq] != '='; eq++)
+			;
+		if (eq == pe || eq - ps != nl || memcmp(v + ps, name, nl) != 0)
+			continue;
+		eq++;
+		if (pe - eq >= 2 && v[eq] == '"' && v[pe - 1] == '"') {
+			eq++;
+			pe--;
+		}
+		for (size_t j = eq; j < pe; j++)
+			if (!cookie_octet(v[j]))
+				return -1;
+		*vs = eq;
+		*vl = pe - eq;
+		return 1;
+	}
+	return 0;
+}
+
+static bool
+name_is(const uint8_t *b, size_t n, const char *name)
+{
+	size_t i;
+
+	if (strlen(name) != n)
+		return false;
+	for (i = 0; i < n; i++)
+		if (lc(b[i]) != lc((uint8_t)name[i]))
+			return false;
+	return true;
+}
+
+static enum sg_dp_l7_result
+http_extract(enum http_want want, const char *name, const uint8_t *b, size_t len, bool final,
+	     uint8_t *key, uint16_t *key_len)
+{
+	struct http_req rq;
+	enum sg_dp_l7_result r;
+	size_t pos, host_s = 0, host_l = 0;
+	unsigned int hosts = 0;
+
+	*key_len = 0;
+	if ((want == W_COOKIE || want == W_HEADER) && !valid_name(name))
+		return SG_DP_L7_MALFORMED;
+	clamp(&len, &final);
+	r = http_request_line(b, len, final, &rq);
+	if (r != SG_DP_L7_FOUND)
+		return r;
+	if (want == W_PATH)
+		return http_path(b, &rq, key, key_len);
+	pos = rq.hdr;
+	for (;;) { /* one header line per turn; pos only grows */
+		size_t i, colon = 0, vs, ve;
+
+		if (pos >= len)
+			break;
+		if (b[pos] == '\r') {
+			if (pos + 1 >= len)
+				break;
+			if (b[pos + 1] != '\n')
+				return SG_DP_L7_MALFORMED;
+			/* end of the header block */
+			if (want == W_HOST && hosts == 1)
+				return found(b + host_s, host_l, true, key, key_len);
+			return SG_DP_L7_ABSENT;
+		}
+		if (blank(b[pos])) /* obsolete line folding */
+			return SG_DP_L7_MALFORMED;
+		for (i = pos; i < len && b[i] != '\r'; i++) {
+			if (i - pos >= SG_DP_L7_HTTP_LINE_MAX)
+				return SG_DP_L7_MALFORMED;
+			if (colon == 0) {
+				if (b[i] == ':')
+					colon = i;
+				else if (!is_tchar(b[i]))
+					return SG_DP_L7_MALFORMED;
+			} else if ((b[i] < 0x20 && b[i] != '\t') || b[i] == 0x7f) {
+				return SG_DP_L7_MALFORMED;
+			}
+		}
+		if (i + 1 >= len)
+			break; /* line incomplete */
+		if (b[i + 1] != '\n' || colon == 0 || colon == pos)
+			return SG_DP_L7_MALFORMED;
+		for (vs = colon + 1; vs < i && blank(b[vs]); vs++)
+			;
+		for (ve = i; ve > vs && blank(b[ve - 1]); ve--)
+			;
+		if (want == W_HOST && name_is(b + pos, colon - pos, "host")) {
+			if (++hosts > 1)
+				return SG_DP_L7_MALFORMED;
+			for (size_t j = vs; j < ve; j++)
+				if (!host_char(b[j]))
+					return SG_DP_L7_MALFORMED;
+			host_s = vs;
+			host_l = ve - vs;
+		} else if (want == W_HEADER && name_is(b + pos, colon - pos, name)) {
+			return found(b + vs, ve - vs, false, key, key_len);
+		} else if (want == W_COOKIE && name_is(b + pos, colon - pos, "cookie")) {
+			size_t cs, cl;
+			int c = cookie_find(b + vs, ve - vs, name, &cs, &cl);
+
+			if (c < 0)
+				return SG_DP_L7_MALFORMED;
+			if (c > 0)
+				return found(b + vs + cs, cl, false, key, key_len);
+		}
+		pos = i + 2;
+	}
+	/* out of bytes inside the header block */
+	if (!final)
+		return SG_DP_L7_NEED_MORE;
+	if (want == W_HOST && hosts == 1)
+		return found(b + host_s, host_l, true, key, key_len);
+	return SG_DP_L7_ABSENT;
+}
+
+enum sg_dp_l7_result
+sg_dp_l7_http_host(const uint8_t *buf, size_t len, bool final, uint8_t *key, uint16_t *key_len)
+{
+	return http_extract(W_HOST, NULL, buf, len, final, key, key_len);
+}
+
+enum sg_dp_l7_result
+sg_dp_l7_http_path(const uint8_t *buf, size_t len, bool final, uint8_t *key, uint16_t *key_len)
+{
+	return http_extract(W_PATH, NULL, buf, len, final, key, key_len);
+}
+
+enum sg_dp_l7_result
+sg_dp_l7_http_cookie(const char *name, const uint8_t *buf, size_t len, bool final, uint8_t *key,
+		     uint16_t *key_len)
+{
+	return http_extract(W_COOKIE, name, buf, len, final, key, key_len);
+}
+
+enum sg_dp_l7_result
+sg_dp_l7_http_header(const char *name, const uint8_t *buf, size_t len, bool final, uint8_t *key,
+		     uint16_t *key_len)
+{
+	return http_extract(W_HEADER, name, buf, len, final, key, key_len);
+}
+
+/* ---------------- TLS ClientHello ---------------- */
+
+#define TLS_RECORD_MAX 16384
+
+/*
+ * Cursor over the first record. Every read names its innermost container's
+ * declared end: passing it is a lie (MALFORMED); passing the bytes we have
+ * is a shortage (NEED_MORE, or ABSENT when the record is complete and the
+ * handshake goes on in the next record, or when final).
+ */
+struct tls_cur {
+	const uint8_t *b;
+	size_t pos;
+	size_t avail;	/* min(len, record end) */
+	bool rec_whole; /* the whole record is in avail */
+	bool final;
+};
+
+/* 0: n bytes readable at pos; else the result to return. */
+static enum sg_dp_l7_result
+tls_need(const struct tls_cur *c, size_t n, size_t limit)
+{
+	if (c->pos + n > limit)
+		return SG_DP_L7_MALFORMED;
+	if (c->pos + n > c->avail)
+		return c->rec_whole ? SG_DP_L7_ABSENT : short_of_data(c->final);
+	return SG_DP_L7_FOUND;
+}
+
+#define TLS_NEED(c, n, limit)                                          \
+	do {                                                           \
+		enum sg_dp_l7_result r_ = tls_need((c), (n), (limit)); \
+		if (r_ != SG_DP_L7_FOUND)                              \
+			return r_;                                     \
+	} while (0)
+
+static size_t
+be16(const uint8_t *p)
+{
+	return (size_t)p[0] << 8 | p[1];
+}
+
+static enum sg_dp_l7_result
+tls_server_name(struct tls_cur *c, size_t ext_end, uint8_t *key, uint16_t *key_len)
+{
+	size_t list_end;
+
+	TLS_NEED(c, 2, ext_end);
+	list_end = c->pos + 2 + be16(c->b + c->pos);
+	if (list_end != ext_end)
+		return SG_DP_L7_MALFORMED;
+	c->pos += 2;
+	while (c->pos < list_end) { /* pos grows by >= 3 each turn */
+		uint8_t type;
+		size_t nl, i;
+
+		TLS_NEED(c, 3, list_end);
+		type = c->b[c->pos];
+		nl = be16(c->b + c->pos + 1);
+		c->pos += 3;
+		TLS_NEED(c, nl, list_end);
+		if (type != 0) { /* only host_name (0) is defined */
+			c->pos += nl;
+			continue;
+		}
+		if (nl == 0 || nl > SG_MSG_KEY_MAX)
+			return SG_DP_L7_MALFORMED;
+		for (i = 0; i < nl; i++) {
+			uint8_t ch = c->b[c->pos + i];
+
+			if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
+			      (ch >= 'A' && ch <= 'Z') || ch == '-' || ch == '.' || ch == '_'))
+				return SG_DP_L7_MALFORMED;
+		}
+		return found(c->b + c->pos, nl, true, key, key_len);
+	}
+	return SG_DP_L7_ABSENT;
+}
+
+enum sg_dp_l7_result
+sg_dp_l7_tls_sni(const uint8_t *buf, size_t len, bool final, uint8_t *key, uint16_t *key_len)
+{
+	struct tls_cur c = {.b = buf, .pos = 0, .final = final};
+	size_t rec_len, rec_end, hs_end, n, ext_block_end;
+
+	*key_len = 0;
+	clamp(&len, &final);
+	c.final = final;
+	/* record header: 22 (handshake), version 3.x, length 1..16384 */
+	if (len >= 1 && buf[0] != 22)
+		return SG_DP_L7_MALFORMED;
+	if (len >= 2 && buf[1] != 3)
+		return SG_DP_L7_MALFORMED;
+	if (len >= 3 && buf[2] > 4)
+		return SG_DP_L7_MALFORMED;
+	if (len < 5)
+		return short_of_data(final);
+	rec_len = be16(buf + 3);
+	if (rec_len == 0 || rec_len > TLS_RECORD_MAX)
+		return SG_DP_L7_MALFORMED;
+	rec_end = 5 + rec_len;
+	c.rec_whole = len >= rec_end;
+	c.avail = c.rec_whole ? rec_end : len;
+	c.pos = 5;
+	/* handshake header: ClientHello (1), 24-bit length */
+	if (c.avail > 5 && buf[5] != 1)
+		return SG_DP_L7_MALFORMED;
+	TLS_NEED(&c, 4, rec_end);
+	n = (size_t)buf[6] << 16 | be16(buf + 7);
+	if (n < 2 + 32 + 1 + 2 + 1)
+		return SG_DP_L7_MALFORMED;
+	c.pos = 9;
+	hs_end = 9 + n;	 /* may pass rec_end: the hello continues in the next record */
+	c.pos += 2 + 32; /* client_version, random */
+	TLS_NEED(&c, 1, hs_end);
+	n = buf[c.pos];
+	if (n > 32)
+		return SG_DP_L7_MALFORMED;
+	c.pos += 1;
+	TLS_NEED(&c, n, hs_end);
+	c.pos += n; /* session id */
+	TLS_NEED(&c, 2, hs_end);
+	n = be16(buf + c.pos);
+	if (n < 2 || n % 2 != 0)
+		return SG_DP_L7_MALFORMED;
+	c.pos += 2;
+	TLS_NEED(&c, n, hs_end);
+	c.pos += n; /* cipher suites */
+	TLS_NEED(&c, 1, hs_end);
+	n = buf[c.pos];
+	if (n < 1)
+		return SG_DP_L7_MALFORMED;
+	c.pos += 1;
+	TLS_NEED(&c, n, hs_end);
+	c.pos += n; /* compression methods */
+	if (c.pos == hs_end)
+		return SG_DP_L7_ABSENT; /* no extensions */
+	TLS_NEED(&c, 2, hs_end);
+	ext_block_end = c.pos + 2 + be16(buf + c.pos);
+	if (ext_block_end > hs_end)
+		return SG_DP_L7_MALFORMED;
+	c.pos += 2;
+	while (c.pos < ext_block_end) { /* pos grows by >= 4 each turn */
+		size_t type, elen;
+
+		TLS_NEED(&c, 4, ext_block_end);
+		type = be16(buf + c.pos);
+		elen = be16(buf + c.pos + 2);
+		c.pos += 4;
+		if (c.pos + elen > ext_block_end)
+			return SG_DP_L7_MALFORMED;
+		if (type == 0)
+			return tls_server_name(&c, c.pos + elen, key, key_len);
+		c.pos += elen; /* skipped without reading it */
+		if (c.pos > c.avail)
+			return c.rec_whole ? SG_DP_L7_ABSENT : short_of_data(c.final);
+	}
+	return SG_DP_L7_ABSENT;
+}
+
+/* ---------------- RDP X.224 Connection Request ---------------- */
+
+enum sg_dp_l7_result
+sg_dp_l7_rdp_cookie(const uint8_t *buf, size_t len, bool final, uint8_t *key, uint16_t *key_len)
+{
+	static const char ck[] = "Cookie: ";
+	size_t tpkt, i, s, v;
+
+	*key_len = 0;
+	clamp(&len, &final);
+	/* TPKT: version 3, reserved 0, length; X.224: LI, CR (0xE0) */
+	if ((len >= 1 && buf[0] != 3) || (len >= 2 && buf[1] != 0))
+		return SG_DP_L7_MALFORMED;
+	if (len < 4)
+		return short_of_data(final);
+	tpkt = be16(buf + 2);
+	if (tpkt < 11 || tpkt > SG_DP_L7_RDP_TPKT_MAX)
+		return SG_DP_L7_MALFORMED;
+	if ((len >= 5 && buf[4] != tpkt - 5) || (len >= 6 && (buf[5] & 0xf0) != 0xe0))
+		return SG_DP_L7_MALFORMED;
+	if (len < tpkt)
+		return short_of_data(final);
+	s = 11; /* variable part */
+	if (tpkt - s < sizeof(ck) - 1 || memcmp(buf + s, ck, sizeof(ck) - 1) != 0)
+		return SG_DP_L7_ABSENT;
+	s += sizeof(ck) - 1;
+	for (i = s; i + 1 < tpkt && !(buf[i] == '\r' && buf[i + 1] == '\n'); i++)
+		if (buf[i] < 0x20 || buf[i] > 0x7e)
+			return SG_DP_L7_MALFORMED;
+	if (i + 1 >= tpkt)
+		return SG_DP_L7_MALFORMED; /* no CRLF inside the TPDU */
+	if (i - s >= 9 && memcmp(buf + s, "mstshash=", 9) == 0)
+		v = 9;
+	else if (i - s >= 5 && memcmp(buf + s, "msts=", 5) == 0)
+		v = 5;
+	else
+		return SG_DP_L7_MALFORMED; /* not a cookie RDP defines */
+	if (i - s == v)
+		return SG_DP_L7_ABSENT; /* empty name or token */
+	return found(buf + s, i - s, false, key, key_len);
+}
+
+/* ---------------- prefix and dispatcher ---------------- */
+
+enum sg_dp_l7_result
+sg_dp_l7_prefix(size_t n, const uint8_t *buf, size_t len, bool final, uint8_t *key,
+		uint16_t *key_len)
+{
+	*key_len = 0;
+	if (n == 0)
+		return SG_DP_L7_MALFORMED;
+	if (n > SG_MSG_KEY_MAX)
+		n = SG_MSG_KEY_MAX;
+	if (len >= n)
+		return found(buf, n, false, key, key_len);
+	if (!final)
+		return SG_DP_L7_NEED_MORE;
+	return found(buf, len, false, key, key_len); /* ABSENT when len is 0 */
+}
+
+static size_t
+prefix_arg(const char *name)
+{
+	size_t n = 0, i;
+
+	if (name == NULL)
+		return SG_MSG_KEY_MAX;
+	for (i = 0; name[i] != '\0'; i++) {
+		if (i >= 3 || name[i] < '0' || name[i] > '9')
+			return 0;
+		n = n * 10 + (size_t)(name[i] - '0');
+	}
+	return n <= SG_MSG_KEY_MAX ? n : 0;
+}
+
+enum sg_dp_l7_result
+sg_dp_l7_extract(enum sg_msg_l7 type, const char *name, const uint8_t *buf, size_t len, bool final,
+		 uint8_t *key, uint16_t *key_len)
+{
+	*key_len = 0;
+	switch (type) {
+	case SG_MSG_L7_HTTP_HOST:
+		return sg_dp_l7_http_host(buf, len, final, key, key_len);
+	case SG_MSG_L7_HTTP_PATH:
+		return sg_dp_l7_http_path(buf, len, final, key, key_len);
+	case SG_MSG_L7_HTTP_COOKIE:
+		return sg_dp_l7_http_cookie(name, buf, len, final, key, key_len);
+	case SG_MSG_L7_TLS_SNI:
+		return sg_dp_l7_tls_sni(buf, len, final, key, key_len);
+	case SG_MSG_L7_RDP_COOKIE:
+		return sg_dp_l7_rdp_cookie(buf, len, final, key, key_len);
+	case SG_MSG_L7_PREFIX:
+		return sg_dp_l7_prefix(prefix_arg(name), buf, len, final, key, key_len);
+	default:
+		return SG_DP_L7_ABSENT;
+	}
+}

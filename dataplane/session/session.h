@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Brokered and redirect virtual services (doc/sessions.md): the one public
+ * header of dataplane/session/, used by the worker dispatch
+ * (dataplane/worker/). Everything else of the folder is internal to it.
+ */
+#ifndef SG_DP_SESSION_H
+#define SG_DP_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+
+#include "sg_dp.h"
+#include "core/flow.h"
+#include "core/parse.h"
+#include "core/state.h"
+#include "core/tables.h"
+
+/**
+ * Create the worker's session state (w->br) from its configuration.
+ * @return 0 (also when the worker serves no brokered sessions: w->br stays
+ *   NULL), -ENOMEM.
+ */
+int sg_dp_broker_create(struct sg_dp_worker *w);
+/** Free the worker's session state and every held packet. */
+void sg_dp_broker_free(struct sg_dp_worker *w);
+/** First packet of a flow to a brokered / redirect VS (no flow entry). */
+void sg_dp_broker_new(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port,
+		      struct rte_mbuf *m, const struct sg_dp_pkt *p, const struct sg_dp_vs *vs,
+		      struct sg_dp_txq *out, uint64_t now);
+/** A packet of a brokered flow that is not (yet) a plain NAT flow. @p ret: from the VM. */
+void sg_dp_broker_flow(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port,
+		       struct rte_mbuf *m, const struct sg_dp_pkt *p, struct sg_dp_flow *f,
+		       bool ret, struct sg_dp_txq *out, uint64_t now);
+/** Spliced flow: translate a forwarded segment (after the NAT rewrite). */
+void sg_dp_broker_xlate(struct rte_mbuf *m, const struct sg_dp_pkt *p, const struct sg_dp_flow *f,
+			bool ret);
+/** A VM -> client segment of a flow still replaying held bytes: release them once acked. */
+void sg_dp_broker_vm_ack(struct sg_dp_worker *w, struct sg_dp_flow *f, struct rte_mbuf *m,
+			 const struct sg_dp_pkt *p);
+/**
+ * UDP to SG_WIRE_HANDOFF_PORT of an own address: a VM segment a host returns
+ * during a DSR hand-off (handed to the session's worker when another got
+ * it; @p handed: it came from another worker).
+ */
+void sg_dp_broker_bounce(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port,
+			 struct rte_mbuf *m, const struct sg_dp_pkt *p, struct sg_dp_txq *out,
+			 uint64_t now, bool handed);
+/**
+ * The flow is being removed: tell sg-control, free what the session holds.
+ * Registered as the worker's flow_gone hook (core/state.h).
+ */
+void sg_dp_broker_flow_gone(struct sg_dp_worker *w, struct sg_dp_flow *f, enum sg_dp_cnt why);
+/** Messages from sg-control, hold timeouts, re-sends. Worker loop, every round. */
+void sg_dp_broker_poll(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_txq *out,
+		       uint64_t now);
+
+#endif /* SG_DP_SESSION_H */

@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* SYN cookies keyed with SipHash-2-4 (sg_dp_syncookie.h). */
+#include <errno.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "session/siphash.h"
+#include "session/syncookie.h"
+
+const uint16_t sg_dp_syncookie_mss[SG_DP_SYNCOOKIE_MSS_N] = {536,  1220, 1300, 1360,
+							     1400, 1440, 1460, 8960};
+
+#define TS_WSCALE_NONE 0xfu
+#define TS_SACK	       0x10u
+#define TS_BITS	       0x1fu
+
+/* Bytes the MAC covers (fixed layout, no padding). */
+struct mac_in {
+	uint8_t src[16];
+	uint8_t dst[16];
+	uint16_t sport;
+	uint16_t dport;
+	uint8_t family;
+	uint8_t mss_idx;
+	uint8_t ts_bits; /* 0x80 | wscale/sack bits when timestamps are used, else 0 */
+	uint8_t zero;
+	uint32_t isn;
+	uint32_t counter;
+};
+
+static void
+load_key(const struct sg_dp_syncookie_secret *s, unsigned int slot, uint8_t key[16])
+{
+	uint64_t w0 = __atomic_load_n(&s->key[slot][0], __ATOMIC_RELAXED);
+	uint64_t w1 = __atomic_load_n(&s->key[slot][1], __ATOMIC_RELAXED);
+
+	memcpy(key, &w0, 8);
+	memcpy(key + 8, &w1, 8);
+}
+
+static uint32_t
+mac24(const uint8_t key[16], const struct sg_dp_flow_key *k, uint32_t isn, uint32_t counter,
+      unsigned int mss_idx, uint8_t ts_bits)
+{
+	struct mac_in in;
+
+	memset(&in, 0, sizeof(in));
+	memcpy(in.src, k->src, 16);
+	memcpy(in.dst, k->dst, 16);
+	in.sport = k->sport;
+	in.dport = k->dport;
+	in.family = k->family;
+	in.mss_idx = (uint8_t)mss_idx;
+	in.ts_bits = ts_bits;
+	in.isn = isn;
+	in.counter = counter;
+	return (uint32_t)sg_dp_siphash24(key, &in, sizeof(in)) & 0xffffffu;
+}
+
+int
+sg_dp_syncookie_init(struct sg_dp_syncookie_secret *s)
+{
+	uint8_t rnd[32];
+	size_t got = 0;
+	unsigned int tries = 0;
+
+	memset(s, 0, sizeof(*s));
+	while (got < sizeof(rnd) && tries++ < 8) {
+		ssize_t n = getrandom(rnd + got, sizeof(rnd) - got, 0);
+
+		if (n > 0)
+			got += (size_t)n;
+		else if (n < 0 && errno != EINTR)
+			break;
+	}
+	if (got < sizeof(rnd))
+		return -EIO;
+	memcpy(s->key, rnd, sizeof(rnd));
+	memset(rnd, 0, sizeof(rnd));
+	return 0;
+}
+
+void
+sg_dp_syncookie_rotate(struct sg_dp_syncookie_secret *s, const uint8_t newkey[16])
+{
+	uint32_t gen = __atomic_load_n(&s->gen, __ATOMIC_RELAXED);
+	unsigned int slot = (gen + 1) & 1; /* the previous key's slot: retired now */
+	uint64_t w0, w1;
+
+	memcpy(&w0, newkey, 8);
+	memcpy(&w1, newkey + 8, 8);
+	__atomic_store_n(&s->key[slot][0], w0, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->key[slot][1], w1, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->gen, gen + 1, __ATOMIC_RELEASE);
+}
+
+static unsigned int
+mss_index(uint16_t mss)
+{
+	unsigned int i = SG_DP_SYNCOOKIE_MSS_N - 1;
+
+	while (i > 0 && sg_dp_syncookie_mss[i] > mss)
+		i--;
+	return i; /* 0 (536) when absent or below */
+}
+
+uint32_t
+sg_dp_syncookie_make(const struct sg_dp_syncookie_secret *s, const struct sg_dp_flow_key *k,
+		     uint32_t client_isn, uint32_t now_s, const struct sg_dp_tcp_opts *syn,
+		     uint16_t *mss_out, uint32_t *tsval_out)
+{
+	uint32_t gen = __atomic_load_n(&s->gen, __ATOMIC_ACQUIRE);
+	uint32_t counter = now_s / SG_DP_SYNCOOKIE_PERIOD_S;
+	unsigned int idx = mss_index(syn->mss);
+	uint8_t key[16], ts_bits = 0;
+	uint32_t mac;
+
+	if (syn->has_ts) {
+		uint32_t bits = syn->has_wscale ? syn->wscale : TS_WSCALE_NONE;
+
+		if (syn->sack_ok)
+			bits |= TS_SACK;
+		ts_bits = (uint8_t)(0x80 | bits);
+		/* a millisecond clock with our 5 bits below */
+		*tsval_out = ((now_s * 1000u) & ~TS_BITS) | bits;
+	} else {
+		*tsval_out = 0;
+	}
+	load_key(s, gen & 1, key);
+	mac = mac24(key, k, client_isn, counter, idx, ts_bits);
+	*mss_out = sg_dp_syncookie_mss[idx];
+	return client_isn + ((counter & 31u) << 27 | (uint32_t)idx << 24 | mac);
+}
+
+int
+sg_dp_syncookie_check(const struct sg_dp_syncookie_secret *s, const struct sg_dp_flow_key *k,
+		      uint32_t ack_seq, uint32_t client_seq, uint32_t now_s, bool has_ts,
+		      uint32_t tsecr, struct sg_dp_tcp_opts *out)
+{
+	uint32_t gen, isn = client_seq - 1, v = (ack_seq - 1) - isn;
+	uint32_t now_c = now_s / SG_DP_SYNCOOKIE_PERIOD_S, t = v >> 27, counter, mac;
+	unsigned int idx = (v >> 24) & 7u, slot;
+	uint8_t key[16], ts_bits = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (k->family != AF_INET && k->family != AF_INET6)
+		return -EINVAL;
+	/* the most recent counter with these 5 low bits, not after now */
+	counter = now_c - ((now_c - t) & 31u);
+	if (now_c - counter > 1)
+		return -ETIMEDOUT;
+	if (has_ts)
+		ts_bits = (uint8_t)(0x80 | (tsecr & TS_BITS));
+	gen = __atomic_load_n(&s->gen, __ATOMIC_ACQUIRE);
+	mac = v & 0xffffffu;
+	for (slot = 0; slot < 2; slot++) { /* current, then previous */
+		load_key(s, (gen + slot) & 1, key);
+		if (mac24(key, k, isn, counter, idx, ts_bits) == mac)
+			break;
+	}
+	if (slot == 2)
+		return -EACCES;
+	out->mss = sg_dp_syncookie_mss[idx];
+	if (has_ts) {
+		uint32_t ws = tsecr & TS_WSCALE_NONE;
+
+		out->has_ts = true;
+		out->sack_ok = (tsecr & TS_SACK) != 0;
+		if (ws != TS_WSCALE_NONE) {
+			if (ws > SG_DP_TCP_WSCALE_MAX)
+				return -EINVAL;
+			out->has_wscale = true;
+			out->wscale = (uint8_t)ws;
+		}
+	}
+	return 0;
+}

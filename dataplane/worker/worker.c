@@ -1,0 +1,549 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The worker: one packet's journey, top to bottom.
+ *
+ *   parse -> flow table hit? -> forward as the flow says (DSR / NAT)
+ *         -> ARP / ND / ICMP echo for our addresses -> answered in place
+ *         -> new flow to a VIP: schedule a member, install a flow, forward
+ *         -> NAT return on another worker's port: hand off to that worker
+ *
+ * Every packet leaves through exactly one door: appended to an output
+ * queue, enqueued on a hand-off ring, consumed (counted "consumed"), or
+ * freed with exactly one drop counter.
+ *
+ * Why this file has a folder of its own (dataplane/worker/): it is the one
+ * place that composes the core (dataplane/core/: parse, flows, tables,
+ * scheduling, NAT, encap, neighbours) with brokered sessions
+ * (dataplane/session/, through session/session.h). The core never calls
+ * sessions and sessions never call the dispatch, so the calls run one way:
+ * worker -> session -> core, worker -> core. The only way back, a flow with
+ * a session ID being removed by the core, is the worker's flow_gone hook,
+ * registered here at creation. Being a library folder (not the program),
+ * the unit tests drive it exactly as sg-dataplane does.
+ */
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_malloc.h>
+#include <rte_prefetch.h>
+#include <rte_tcp.h>
+
+#include "sessiongate/sg_wire.h"
+#include "core/arp.h"
+#include "core/encap.h"
+#include "core/flow.h"
+#include "core/icmp.h"
+#include "core/nat.h"
+#include "core/neigh.h"
+#include "core/parse.h"
+#include "core/sched.h"
+#include "core/state.h"
+#include "core/tables.h"
+#include "core/tx.h"
+#include "session/session.h"
+
+#define PREFETCH_AHEAD 3
+
+static inline void
+obj_count(struct sg_dp_worker *w, const struct sg_dp_flow *f, uint32_t bytes)
+{
+	w->stats.vs[f->vs_slot].pkts++;
+	w->stats.vs[f->vs_slot].bytes += bytes;
+	w->stats.member[f->member_slot].pkts++;
+	w->stats.member[f->member_slot].bytes += bytes;
+}
+
+static void
+flow_touch(struct sg_dp_flow *f, const struct sg_dp_pkt *p, uint64_t now)
+{
+	f->last_tsc = now;
+	if (p->key.proto == IPPROTO_TCP)
+		sg_dp_flow_track_tcp(f, p->tcp_flags);
+}
+
+/* Forward along an existing flow; @p ret: the packet is a NAT return. */
+static void
+flow_forward(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_port,
+	     struct rte_mbuf *m, const struct sg_dp_pkt *p, struct sg_dp_flow *f, bool ret,
+	     struct sg_dp_txq *out, uint64_t now)
+{
+	uint32_t bytes = rte_pktmbuf_pkt_len(m);
+	struct rte_ether_addr mac;
+	enum sg_dp_cnt rc;
+	uint16_t port;
+
+	if (f->mode == SG_CFG_MODE_DSR) {
+		if (unlikely(f->flags & SG_DP_FLOW_SEQ))
+			sg_dp_broker_xlate(m, p, f,
+					   false); /* brokered: the host does the other way */
+		rc = sg_dp_resolve_cached(w, t, &f->rt[0], f->host.family, f->host.a, now, &port,
+					  &mac);
+		if (rc == SG_DP_CNT_MAX)
+			rc = sg_dp_encap(m, p, f, t, port, &mac);
+		if (rc == SG_DP_DROP_MTU) {
+			/* tell the client the path MTU the tunnel leaves (PMTUD) */
+			uint32_t pm = t->ports[port].mtu, ovh = sg_dp_encap_overhead(f);
+			uint32_t mtu = pm > ovh ? pm - ovh : 0;
+
+			rc = sg_dp_icmp_toobig(w, t, m, p, mtu, now, &port);
+			if (rc == SG_DP_CNT_MAX) {
+				flow_touch(f, p, now);
+				w->stats.cnt[SG_DP_EV_ICMP_TOOBIG]++;
+				sg_dp_pkt_tx(w, rx_port, out, port, m);
+				return;
+			}
+		}
+		if (rc != SG_DP_CNT_MAX) {
+			sg_dp_pkt_drop(w, rx_port, m, rc);
+			return;
+		}
+		flow_touch(f, p, now);
+		obj_count(w, f, bytes);
+		sg_dp_pkt_tx(w, rx_port, out, port, m);
+		return;
+	}
+
+	/* NAT */
+	if (p->ttl <= 1) {
+		sg_dp_pkt_drop(w, rx_port, m, SG_DP_DROP_IP_TTL);
+		return;
+	}
+	if (ret) {
+		rc = sg_dp_resolve_cached(w, t, &f->rt[1], p->key.family, f->key.src, now, &port,
+					  &mac);
+		if (rc != SG_DP_CNT_MAX) {
+			sg_dp_pkt_drop(w, rx_port, m, rc);
+			return;
+		}
+		if (unlikely(f->sess != 0))
+			sg_dp_broker_vm_ack(w, f, m, p); /* before any rewrite: the VM's ack */
+		sg_dp_nat_rewrite(m, p, f->key.dst, f->key.dport, f->key.src, f->key.sport);
+		if (unlikely(f->flags & SG_DP_FLOW_SEQ))
+			sg_dp_broker_xlate(m, p, f, true);
+	} else {
+		rc = sg_dp_resolve_cached(w, t, &f->rt[0], p->key.family, f->member.a, now, &port,
+					  &mac);
+		if (rc != SG_DP_CNT_MAX) {
+			sg_dp_pkt_drop(w, rx_port, m, rc);
+			return;
+		}
+		sg_dp_nat_rewrite(m, p, f->nat.a, f->nat_port, f->member.a, f->mport);
+		if (unlikely(f->flags & SG_DP_FLOW_SEQ))
+			sg_dp_broker_xlate(m, p, f, false);
+	}
+	sg_dp_l2_rewrite(m, p, &t->ports[port].mac, &mac);
+	flow_touch(f, p, now);
+	obj_count(w, f, bytes);
+	sg_dp_pkt_tx(w, rx_port, out, port, m);
+}
+
+static bool
+tcp_syn_only(const struct sg_dp_pkt *p)
+{
+	return (p->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG;
+}
+
+/* A first packet to a virtual service: schedule, install, forward. */
+static void
+flow_new(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_port, struct rte_mbuf *m,
+	 const struct sg_dp_pkt *p, const struct sg_dp_vs *vs, struct sg_dp_txq *out, uint64_t now)
+{
+	const struct sg_dp_member *mb;
+	struct sg_dp_flow *f;
+	enum sg_dp_cnt rc;
+	uint32_t hash;
+	uint16_t idx, nat_port = 0;
+	bool tcp = p->key.proto == IPPROTO_TCP;
+
+	if (vs->mode == SG_CFG_MODE_BROKERED || vs->mode == SG_CFG_MODE_REDIRECT) {
+		sg_dp_broker_new(w, t, rx_port, m, p, vs, out, now);
+		return;
+	}
+	if (vs->mode != SG_CFG_MODE_DSR && vs->mode != SG_CFG_MODE_NAT) {
+		sg_dp_pkt_drop(w, rx_port, m, SG_DP_DROP_VS_MODE);
+		return;
+	}
+	/*
+	 * A TCP segment other than a SYN for an unknown flow: Maglev (DSR) maps it
+	 * to the same member as its SYN did (the flow was lost or lives on another
+	 * appliance); other schedulers and NAT cannot know the member.
+	 */
+	if (tcp && !tcp_syn_only(p) &&
+	    (vs->mode == SG_CFG_MODE_NAT || vs->sched != SG_CFG_SCHED_MAGLEV)) {
+		sg_dp_pkt_drop(w, rx_port, m, SG_DP_DROP_NO_FLOW);
+		return;
+	}
+	if (vs->mode == SG_CFG_MODE_NAT && p->ttl <= 1) {
+		sg_dp_pkt_drop(w, rx_port, m, SG_DP_DROP_IP_TTL);
+		return;
+	}
+	if (vs->max_flows != 0 && w->vs_active[vs->slot] >= vs->max_flows) {
+		sg_dp_pkt_drop(w, rx_port, m, SG_DP_DROP_VS_LIMIT);
+		return;
+	}
+	hash = sg_dp_flow_hash(&p->key);
+	idx = sg_dp_sched_pick(w, vs, hash);
+	if (idx == SG_DP_NO_MEMBER || idx >= vs->pool->n_members) {
+		sg_dp_pkt_drop(w, rx_port, m, SG_DP_DROP_NO_MEMBER);
+		return;
+	}
+	mb = &vs->pool->members[idx];
+	if (vs->mode == SG_CFG_MODE_NAT) {
+		nat_port = sg_dp_nat_port_get(w, t);
+		if (nat_port == 0) {
+			sg_dp_pkt_drop(w, rx_port, m, SG_DP_DROP_NAT_PORTS);
+			return;
+		}
+	}
+	f = sg_dp_flow_insert(w, &p->key, now, &rc);
+	if (f == NULL) {
+		if (nat_port)
+			sg_dp_nat_port_put(w, nat_port);
+		sg_dp_pkt_drop(w, rx_port, m, rc);
+		return;
+	}
+	f->hash = hash;
+	f->mode = (uint8_t)vs->mode;
+	f->encap = (uint8_t)vs->encap;
+	f->gue_port = rte_cpu_to_be_16(vs->gue_port);
+	f->vs_slot = vs->slot;
+	f->member_slot = mb->slot;
+	f->member = mb->addr;
+	f->host = mb->host;
+	f->mport = rte_cpu_to_be_16(mb->port ? mb->port : vs->port);
+	if (tcp) {
+		f->tmo_est = vs->tmo_tcp_est;
+		f->tmo_trans = vs->tmo_tcp_trans;
+		f->state = tcp_syn_only(p) ? SG_DP_FS_SYN : SG_DP_FS_EST;
+	} else {
+		f->tmo_est = f->tmo_trans = vs->tmo_udp;
+	}
+	if (vs->mode == SG_CFG_MODE_NAT) {
+		const struct sg_dp_ip *na = p->key.family == AF_INET ? t->nat4 : t->nat6;
+		unsigned int nn = p->key.family == AF_INET ? t->n_nat4 : t->n_nat6;
+
+		f->nat = na[hash % nn]; /* build checked nn > 0 for NAT VSs */
+		f->nat_port = rte_cpu_to_be_16(nat_port);
+		if (sg_dp_flow_add_rkey(&w->ft, f) < 0) {
+			sg_dp_flow_discard(&w->ft, f);
+			sg_dp_nat_port_put(w, nat_port);
+			sg_dp_pkt_drop(w, rx_port, m, SG_DP_DROP_FLOW_FULL);
+			return;
+		}
+		f->flags |= SG_DP_FLOW_NAT;
+	}
+	w->vs_active[f->vs_slot]++;
+	w->member_active[f->member_slot]++;
+	w->stats.vs[f->vs_slot].active_flows++;
+	w->stats.member[f->member_slot].active_flows++;
+	w->stats.vs[f->vs_slot].flows++;
+	w->stats.member[f->member_slot].flows++;
+	w->stats.cnt[SG_DP_EV_FLOW_NEW]++;
+	flow_forward(w, t, rx_port, m, p, f, false, out, now);
+}
+
+/*
+ * One parsed packet (@p prc: the parser's verdict). @p hit: its flow when
+ * the burst's bulk lookup found one that is still valid, else NULL (looked
+ * up again here: an earlier packet of the burst may have created it).
+ */
+static void
+process_parsed(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port,
+	       struct rte_mbuf *m, const struct sg_dp_pkt *p, enum sg_dp_cnt prc,
+	       struct sg_dp_flow *hit, struct sg_dp_txq *out, uint64_t now, bool handed)
+{
+	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	const struct sg_dp_addr_info *ai;
+	const struct sg_dp_vs *vs;
+	struct sg_dp_flow *f;
+	enum sg_dp_cnt rc;
+
+	rc = prc;
+	if (rc != SG_DP_CNT_MAX) {
+		sg_dp_pkt_drop(w, port, m, rc);
+		return;
+	}
+	if (rte_is_unicast_ether_addr(&eh->dst_addr) && t->ports[port].present &&
+	    !rte_is_same_ether_addr(&eh->dst_addr, &t->ports[port].mac)) {
+		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_NOT_LOCAL); /* another station's frame */
+		return;
+	}
+	if (p->ethertype == RTE_ETHER_TYPE_ARP) {
+		rc = sg_dp_arp_input(w, t, m, p, port, now);
+		goto local_done;
+	}
+
+	/* installed flows first: they outlive the tables that created them */
+	if (p->key.proto == IPPROTO_TCP || p->key.proto == IPPROTO_UDP) {
+		f = hit != NULL ? hit : sg_dp_flow_lookup(&w->ft, &p->key);
+		if (f != NULL) {
+			bool ret = (f->flags & SG_DP_FLOW_NAT) &&
+				   memcmp(&f->rkey, &p->key, sizeof(p->key)) == 0;
+
+			if (unlikely(f->sid != 0 && f->mode != SG_CFG_MODE_NAT &&
+				     f->mode != SG_CFG_MODE_DSR))
+				sg_dp_broker_flow(w, t, port, m, p, f, ret, out, now);
+			else
+				flow_forward(w, t, port, m, p, f, ret, out, now);
+			return;
+		}
+	}
+
+	ai = sg_dp_tables_addr(t, p->key.family, p->key.dst);
+	if (p->key.proto == IPPROTO_ICMPV6) {
+		const uint8_t type =
+			*rte_pktmbuf_mtod_offset(m, const uint8_t *, p->l2_len + p->l3_len);
+
+		if ((type == 135 || type == 136) && (ai != NULL || p->key.dst[0] == 0xff)) {
+			rc = sg_dp_nd_input(w, t, m, p, port, now);
+			goto local_done;
+		}
+	}
+	if (ai == NULL) {
+		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_NOT_LOCAL);
+		return;
+	}
+	if (sg_dp_tables_addr(t, p->key.family, p->key.src) != NULL) {
+		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_IP_SRC); /* spoofed: one of our addresses */
+		return;
+	}
+	switch (p->key.proto) {
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		if ((p->key.proto == IPPROTO_ICMP) != (p->key.family == AF_INET)) {
+			sg_dp_pkt_drop(w, port, m, SG_DP_DROP_L4_PROTO);
+			return;
+		}
+		rc = sg_dp_icmp_input(w, t, m, p, port, ai);
+		goto local_done;
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+		break;
+	default:
+		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_L4_PROTO);
+		return;
+	}
+
+	if (ai->kinds & SG_DP_ADDR_VIP) {
+		vs = sg_dp_tables_vs(t, p->key.family, p->key.dst, p->key.dport, p->key.proto);
+		if (vs == NULL) {
+			sg_dp_pkt_drop(w, port, m, SG_DP_DROP_NO_VS);
+			return;
+		}
+		flow_new(w, t, port, m, p, vs, out, now);
+		return;
+	}
+	if (ai->kinds & SG_DP_ADDR_NAT) {
+		unsigned int owner =
+			sg_dp_nat_port_owner(rte_be_to_cpu_16(p->key.dport), w->conf.n_workers);
+
+		if (owner == w->conf.id || handed) {
+			sg_dp_pkt_drop(w, port, m, SG_DP_DROP_NO_FLOW);
+			return;
+		}
+		if (w->conf.handoff[owner] == NULL ||
+		    rte_ring_enqueue(w->conf.handoff[owner], m) != 0) {
+			sg_dp_pkt_drop(w, port, m, SG_DP_DROP_HANDOFF_FULL);
+			return;
+		}
+		w->stats.cnt[SG_DP_EV_HANDOFF_OUT]++;
+		return;
+	}
+	if ((ai->kinds & SG_DP_ADDR_OWN) && p->key.proto == IPPROTO_UDP &&
+	    p->key.dport == RTE_BE16(SG_WIRE_HANDOFF_PORT)) {
+		sg_dp_broker_bounce(w, t, port, m, p, out, now, handed);
+		return;
+	}
+	sg_dp_pkt_drop(w, port, m, SG_DP_DROP_L4_PROTO); /* TCP/UDP to an own address */
+	return;
+
+local_done:
+	if (rc == SG_DP_CNT_MAX) {
+		sg_dp_pkt_tx(w, port, out, port, m);
+	} else if (rc == SG_DP_EV_CONSUMED) {
+		w->stats.cnt[SG_DP_EV_CONSUMED]++;
+		rte_pktmbuf_free(m);
+	} else {
+		sg_dp_pkt_drop(w, port, m, rc);
+	}
+}
+
+static void
+process_one(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port, struct rte_mbuf *m,
+	    struct sg_dp_txq *out, uint64_t now, bool handed)
+{
+	struct sg_dp_pkt p;
+	enum sg_dp_cnt rc = sg_dp_pkt_parse(m, &p);
+
+	process_parsed(w, t, port, m, &p, rc, NULL, out, now, handed);
+}
+
+/*
+ * A burst in two passes. First every packet is parsed (prefetching ahead)
+ * and the flow keys of TCP/UDP packets are looked up together: the bulk
+ * lookup overlaps the hash buckets' cache misses, and the flow entries it
+ * finds are prefetched. Then each packet is acted on. A flow removed by an
+ * earlier packet of the same burst (eviction, expiry) bumps the table's
+ * generation, which voids the bulk results.
+ */
+static void
+process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port,
+	      struct rte_mbuf **pkts, uint16_t n, struct sg_dp_txq *out, uint64_t now)
+{
+	struct sg_dp_flow_table *ft = &w->ft;
+	struct sg_dp_pkt pk[SG_DP_BURST];
+	enum sg_dp_cnt prc[SG_DP_BURST];
+	const void *keys[SG_DP_BURST];
+	void *data[SG_DP_BURST];
+	uint8_t pos[SG_DP_BURST];
+	struct sg_dp_flow *hit[SG_DP_BURST];
+	uint64_t hits = 0;
+	unsigned int nk = 0, i, k;
+	uint32_t gen;
+
+	for (i = 0; i < n && i < PREFETCH_AHEAD; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		if (i + PREFETCH_AHEAD < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_AHEAD], void *));
+		w->stats.port[port].rx_pkts++;
+		w->stats.port[port].rx_bytes += rte_pktmbuf_pkt_len(m);
+		m->port = port;
+		hit[i] = NULL;
+		prc[i] = sg_dp_pkt_parse(m, &pk[i]);
+		if (prc[i] == SG_DP_CNT_MAX &&
+		    (pk[i].key.proto == IPPROTO_TCP || pk[i].key.proto == IPPROTO_UDP)) {
+			keys[nk] = &pk[i].key;
+			pos[nk++] = (uint8_t)i;
+		}
+	}
+	if (nk > 0 && rte_hash_lookup_bulk_data(ft->h, keys, nk, &hits, data) > 0) {
+		for (k = 0; k < nk; k++) {
+			if (hits & (1ull << k)) {
+				hit[pos[k]] = &ft->e[(uintptr_t)data[k]];
+				rte_prefetch0(hit[pos[k]]);
+			}
+		}
+	}
+	gen = ft->gen;
+	for (i = 0; i < n; i++) {
+		if (hit[i] != NULL && unlikely(ft->gen != gen))
+			hit[i] = NULL; /* a removal happened: look it up again */
+		process_parsed(w, t, port, pkts[i], &pk[i], prc[i], hit[i], out, now, false);
+	}
+}
+
+void
+sg_dp_worker_process(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port,
+		     struct rte_mbuf **pkts, uint16_t n, struct sg_dp_txq *out, uint64_t now_tsc)
+{
+	uint16_t i;
+
+	if (unlikely(port >= SG_DP_PORTS_MAX)) {
+		for (i = 0; i < n; i++)
+			rte_pktmbuf_free(pkts[i]);
+		return;
+	}
+	for (i = 0; i < n; i += SG_DP_BURST)
+		process_burst(w, t, port, &pkts[i], RTE_MIN((uint16_t)(n - i), SG_DP_BURST), out,
+			      now_tsc);
+}
+
+void
+sg_dp_worker_handoff_drain(struct sg_dp_worker *w, const struct sg_dp_tables *t,
+			   struct sg_dp_txq *out, uint64_t now_tsc)
+{
+	struct rte_ring *r = w->conf.handoff[w->conf.id];
+	struct rte_mbuf *pkts[SG_DP_BURST] = {NULL};
+	unsigned int n, i;
+
+	if (r == NULL || rte_ring_empty(r))
+		return;
+	n = rte_ring_dequeue_burst(r, (void **)pkts, SG_DP_BURST, NULL);
+	for (i = 0; i < n && pkts[i] != NULL; i++) {
+		uint16_t port = pkts[i]->port < SG_DP_PORTS_MAX ? pkts[i]->port : 0;
+
+		w->stats.cnt[SG_DP_EV_HANDOFF_IN]++;
+		process_one(w, t, port, pkts[i], out, now_tsc, true);
+	}
+}
+
+void
+sg_dp_worker_count_tx(struct sg_dp_worker *w, uint16_t port, struct rte_mbuf **sent,
+		      uint16_t n_sent, uint16_t n_dropped)
+{
+	uint64_t bytes;
+	uint16_t i;
+
+	if (port >= SG_DP_PORTS_MAX)
+		return;
+	bytes = w->pend_tx_bytes[port];
+	/* sent[0..n_sent) may already be freed by the PMD; the rest is still ours */
+	for (i = 0; sent != NULL && i < n_dropped; i++) {
+		uint32_t l = rte_pktmbuf_pkt_len(sent[n_sent + i]);
+
+		bytes = bytes > l ? bytes - l : 0; /* packets queued by the caller: not pending */
+	}
+	w->stats.port[port].tx_pkts += n_sent;
+	w->stats.port[port].tx_bytes += bytes;
+	w->stats.cnt[SG_DP_DROP_TX_FULL] += n_dropped;
+	w->pend_tx_bytes[port] = 0;
+}
+
+const struct sg_dp_stats *
+sg_dp_worker_stats(const struct sg_dp_worker *w)
+{
+	return &w->stats;
+}
+
+struct sg_dp_worker *
+sg_dp_worker_create(const struct sg_dp_worker_conf *conf)
+{
+	struct sg_dp_worker *w;
+
+	if (conf == NULL || conf->n_workers == 0 || conf->n_workers > SG_DP_WORKERS_MAX ||
+	    conf->id >= conf->n_workers || conf->neigh == NULL) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	w = rte_zmalloc_socket("sgdp_worker", sizeof(*w), RTE_CACHE_LINE_SIZE, conf->socket);
+	if (w == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	w->conf = *conf;
+	w->tsc_hz = rte_get_tsc_hz();
+	if (sg_dp_flow_table_init(&w->ft, conf->flow_entries ? conf->flow_entries : 65536,
+				  conf->socket, conf->id) < 0 ||
+	    sg_dp_nat_alloc_init(&w->nat, conf->socket) < 0 || sg_dp_broker_create(w) < 0) {
+		sg_dp_worker_free(w);
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	if (w->br != NULL)
+		w->flow_gone = sg_dp_broker_flow_gone; /* the core's way back to sessions */
+	return w;
+}
+
+void
+sg_dp_worker_free(struct sg_dp_worker *w)
+{
+	if (w == NULL)
+		return;
+	sg_dp_broker_free(w);
+	sg_dp_flow_table_free(&w->ft);
+	sg_dp_nat_alloc_free(&w->nat);
+	rte_free(w);
+}
+
+void
+sg_dp_worker_poll_control(struct sg_dp_worker *w, const struct sg_dp_tables *t,
+			  struct sg_dp_txq *out, uint64_t now_tsc)
+{
+	if (w->br != NULL)
+		sg_dp_broker_poll(w, t, out, now_tsc);
+}
