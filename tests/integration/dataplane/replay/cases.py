@@ -80,32 +80,28 @@ def gue4(member, inner, h):
                                       tos=inner.tos) / udp / inner)
 
 
-def nat_fwd(inner, member, mport, nat_addr, nat_port):
-    """Full NAT towards the member: both addresses and ports, TTL - 1."""
-    p = inner.copy()
-    p.src, p.dst = nat_addr, member
-    p[TCP].sport, p[TCP].dport = nat_port, mport
+def nat_rewrite(l3, src, sport, dst, dport):
+    """Full NAT: both addresses and ports, TTL / hop limit - 1, checksums redone."""
+    p = l3.copy()
+    p.src, p.dst = src, dst
+    p[TCP].sport, p[TCP].dport = sport, dport
     if p.version == 4:
         p.ttl -= 1
         del p.chksum
     else:
         p.hlim -= 1
     del p[TCP].chksum
-    return out_to(MEMBERS[member], p)
+    return p
+
+
+def nat_fwd(inner, member, mport, nat_addr, nat_port):
+    """The client's packet, rewritten towards the member."""
+    return out_to(MEMBERS[member], nat_rewrite(inner, nat_addr, nat_port, member, mport))
 
 
 def nat_back(reply, vip, cli, cport):
     """The member's reply, rewritten back to the client through the gateway."""
-    p = reply.copy()
-    p.src, p.dst = vip, cli
-    p[TCP].sport, p[TCP].dport = 80, cport
-    if p.version == 4:
-        p.ttl -= 1
-        del p.chksum
-    else:
-        p.hlim -= 1
-    del p[TCP].chksum
-    return out_to(GW_MAC, p)
+    return out_to(GW_MAC, nat_rewrite(reply, vip, 80, cli, cport))
 
 
 def member_frame(member, l3):
