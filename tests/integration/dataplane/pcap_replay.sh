@@ -6,6 +6,7 @@
 # prefix) in its deterministic test mode (dataplane/testmode.h), and the
 # output pcap is compared packet by packet, with the counters each case
 # moves and the SYN cookies' fields. Needs python3-scapy; not root.
+# Bounded: 20 s to start, 15 s to take the input, 10 s to stop (meson: 60 s).
 # SG_PCAP_GOLDEN=1 rewrites the golden SYN-ACKs (see below).
 set -euo pipefail
 : "${SG_SRC:?SG_SRC must name the source tree}" "${SG_BUILD:?SG_BUILD must name the build dir}"
@@ -18,6 +19,8 @@ DP_PID=
 
 cleanup() {
 	local rc=$?
+	set +e
+	trap '' PIPE # a closed stdout must not cut the cleanup short
 	if [ -n "$DP_PID" ] && kill -0 "$DP_PID" 2>/dev/null; then
 		kill -9 "$DP_PID" 2>/dev/null || true
 		wait "$DP_PID" 2>/dev/null || true
@@ -30,7 +33,7 @@ cleanup() {
 	exit "$rc"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT TERM HUP PIPE
 
 fail() {
 	echo "FAIL: $*" >&2
@@ -58,17 +61,20 @@ mapfile -t NEIGH <"$RUN/neigh.args"
 "$SG_BUILD/dataplane/sg-dataplane" -c "$RUN/sg.yaml" --test-deterministic "${NEIGH[@]}" \
 	--ready-file "$RUN/ready" >"$RUN/dataplane.log" 2>&1 </dev/null &
 DP_PID=$!
-until_deadline 30 dp_ready || fail "sg-dataplane did not become ready in 30 s"
+until_deadline 20 dp_ready || fail "sg-dataplane did not become ready in 20 s"
 dp_gone && fail "sg-dataplane exited before it was ready"
-"$PY" "$REPLAY/replay.py" wait "$RUN" "$PREFIX" 20 || fail "input not consumed"
+"$PY" "$REPLAY/replay.py" wait "$RUN" "$PREFIX" 15 || fail "input not consumed"
 
 # stop: closing the port flushes and closes the output pcap
 kill -INT "$DP_PID"
-until_deadline 15 dp_gone || fail "sg-dataplane did not stop in 15 s"
+until_deadline 10 dp_gone || fail "sg-dataplane did not stop in 10 s"
 rc=0
 wait "$DP_PID" || rc=$?
 DP_PID=
 [ "$rc" -eq 0 ] || fail "sg-dataplane exited with status $rc"
+if grep -E "runtime error|Sanitizer" "$RUN/dataplane.log" >&2; then
+	fail "sanitizer report in the sg-dataplane log"
+fi
 
 # SG_PCAP_GOLDEN=1: (re)write replay/golden/ from this run (only after a change
 # of the SYN-ACK's format; the cookie's checkable fields are checked first)
