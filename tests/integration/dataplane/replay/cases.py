@@ -8,10 +8,22 @@ from the addresses of appliance.yaml and the rules of doc/dataplane.md, not
 from the data plane's code. Cases run in order through one worker, so the
 NAT source ports are the allocator's first ones (nat.ports 20000-20999).
 """
+import os
+import re
+
 from scapy.all import (ARP, ICMP, IP, TCP, UDP, Ether, ICMPv6EchoReply, ICMPv6EchoRequest,
                        IPv6, IPv6ExtHdrHopByHop, Raw)
 
 from jhash import flow_hash
+
+
+def _wire_define(name):
+    """A constant of include/sessiongate/sg_wire.h, the one definition of the tunnel ports."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "..",
+                        "include", "sessiongate", "sg_wire.h")
+    with open(path) as f:
+        return int(re.search(r"#define\s+%s\s+(\d+)" % name, f.read()).group(1))
+
 
 # appliance.yaml
 DP_MAC = "02:70:63:61:70:00"  # net_pcap0's MAC (DPDK: "\x02pcap" + port index)
@@ -19,7 +31,7 @@ DP4, DP6 = "198.18.1.2", "2001:2:0:1::2"
 GW4, GW6, GW_MAC = "198.18.1.1", "2001:2:0:1::1", "02:00:00:00:00:01"
 NAT4, NAT6 = "198.18.1.100", "2001:2:0:1::100"
 NAT_PORT0 = 20000
-GUE_PORT = 6080  # SG_WIRE_GUE_PORT
+GUE_PORT = _wire_define("SG_WIRE_GUE_PORT")  # appliance.yaml: gue_port: 6080
 VIP_DSR, VIP_NAT, VIP_BRK = "198.18.10.1", "198.18.10.2", "198.18.10.3"
 VIP6_DSR, VIP6_NAT = "2001:2:0:10::1", "2001:2:0:10::2"
 MEMBERS = {  # member -> its MAC (static neighbours, --test-neigh)
