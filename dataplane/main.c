@@ -24,6 +24,7 @@
 #include <rte_malloc.h>
 
 #include "app.h"
+#include "testmode.h"
 
 static struct sg_dp_app g_app;
 
@@ -44,6 +45,8 @@ usage(const char *prog)
 		"  -c, --config FILE   appliance configuration (doc/configuration.md)\n"
 		"      --check         validate the configuration and exit\n"
 		"      --ready-file F  write F once every port and worker is up\n"
+		"      --test-deterministic  tests only: fixed keys, clock, epoch (testmode.h)\n"
+		"      --test-neigh A=MAC    tests only: a static neighbour (repeatable)\n"
 		"Signals: SIGHUP reloads the configuration, SIGINT/SIGTERM stop.\n",
 		prog);
 }
@@ -316,6 +319,7 @@ create_workers(struct sg_dp_app *app)
 		wc.hold_budget = (uint64_t)a->control.hold_budget_kb * 1024;
 		wc.cookies = &app->cookies;
 		wc.pool = app->pool;
+		sg_dp_testmode_worker_conf(&wc);
 		app->wctx[i].app = app;
 		app->wctx[i].id = i;
 		app->wctx[i].lcore = lcore;
@@ -377,6 +381,8 @@ main(int argc, char **argv)
 		{"check", no_argument, NULL, 'k'},
 		{"ready-file", required_argument, NULL, 'r'},
 		{"help", no_argument, NULL, 'h'},
+		{"test-deterministic", no_argument, NULL, 'T'},
+		{"test-neigh", required_argument, NULL, 'N'},
 		{NULL, 0, NULL, 0},
 	};
 	struct sg_dp_app *app = &g_app;
@@ -402,6 +408,16 @@ main(int argc, char **argv)
 		case 'h':
 			usage(argv[0]);
 			return 0;
+		case 'T':
+			sg_dp_testmode_enable();
+			break;
+		case 'N':
+			if (sg_dp_testmode_add_neigh(optarg) != 0) {
+				fprintf(stderr, "sg-dataplane: bad --test-neigh %s (ADDR=MAC)\n",
+					optarg);
+				return 2;
+			}
+			break;
 		default:
 			usage(argv[0]);
 			return 2;
@@ -453,7 +469,7 @@ main(int argc, char **argv)
 	}
 	if (sg_dp_ports_setup(app) != 0 || sg_dp_ctlchan_create(app) != 0 ||
 	    create_workers(app) != 0 || sg_dp_tables_publish_initial(app) != 0 ||
-	    sg_dp_telemetry_register(app) != 0) {
+	    sg_dp_telemetry_register(app) != 0 || sg_dp_testmode_apply(app) != 0) {
 		rc = 1;
 		goto out;
 	}
@@ -473,7 +489,8 @@ main(int argc, char **argv)
 		}
 		housekeeping(app);
 		sg_dp_ctlchan_tick(app);
-		cookie_rotate(app);
+		if (!sg_dp_testmode_enabled())
+			cookie_rotate(app);
 		rte_delay_us_sleep(SG_DP_HOUSEKEEPING_US);
 	}
 	SG_DP_LOG(NOTICE, "stopping");

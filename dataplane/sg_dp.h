@@ -240,6 +240,7 @@ struct sg_dp_worker_conf {
 	uint64_t hold_budget;	  /**< held client bytes */
 	struct rte_mempool *pool; /**< for packets the data plane originates */
 	const struct sg_dp_syncookie_secret *cookies;
+	uint32_t cookie_clock_s; /**< nonzero: fixed SYN-cookie clock (test mode, testmode.h) */
 };
 
 /** Output of one processing call: packets to transmit per port. */

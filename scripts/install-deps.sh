@@ -14,6 +14,8 @@ PKGS=(
 	# test and demo peers
 	iproute2 iputils-ping ethtool curl python3 socat procps psmisc tcpdump
 	openssl netcat-openbsd
+	# pcap replay test (tests/integration/dataplane/pcap_replay.sh)
+	python3-scapy
 )
 
 if [ "$(id -u)" -ne 0 ]; then
