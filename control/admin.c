@@ -23,6 +23,15 @@
 #include <jansson.h>
 
 #include "ctl.h"
+#include "admin.h"
+#include "broker.h"
+#include "bus.h"
+#include "cs.h"
+#include "ids.h"
+#include "sessiondb.h"
+#include "shm.h"
+#include "vm.h"
+
 #include "sg_idmgr.h"
 
 #define ADMIN_CONNS_MAX 32
@@ -71,7 +80,7 @@ j_reasons(const uint64_t *r)
 	unsigned int i;
 
 	for (i = 1; i < SG_MSG_REASON_MAX; i++)
-		json_object_set_new(o, sg_ctl_reason_name(i), json_integer((json_int_t)r[i]));
+		json_object_set_new(o, sg_ctl_cs_reason_name(i), json_integer((json_int_t)r[i]));
 	return o;
 }
 
@@ -305,7 +314,7 @@ adm_session(struct sg_ctl *c, uint64_t id, char *err, size_t errlen)
 		json_object_set_new(p, "id", j_id(cs->providers[i]));
 		json_object_set_new(p, "name", json_string(prov ? prov->name : "?"));
 		json_object_set_new(p, "service",
-				    json_string(prov ? sg_ctl_svc_name(prov->svc) : "?"));
+				    json_string(prov ? sg_ctl_bus_svc_name(prov->svc) : "?"));
 		json_array_append_new(pv, p);
 	}
 	json_object_set_new(o, "providers", pv);
@@ -380,7 +389,7 @@ adm_providers(struct sg_ctl *c)
 		o = json_object();
 		json_object_set_new(o, "name", json_string(p->name));
 		json_object_set_new(o, "id", j_id(p->id));
-		json_object_set_new(o, "service", json_string(sg_ctl_svc_name(p->svc)));
+		json_object_set_new(o, "service", json_string(sg_ctl_bus_svc_name(p->svc)));
 		json_object_set_new(o, "up", json_boolean(p->up));
 		json_object_set_new(o, "inflight", json_integer(p->n_inflight));
 		json_object_set_new(o, "queued", json_integer(p->queued));
@@ -480,7 +489,7 @@ adm_identities(struct sg_ctl *c, const char *filter)
 		ident_add(a, filter, "app", c->cfg->apps[i].name, c->apps[i].id, NULL, NULL);
 	for (i = 0; i < c->cfg->n_users; i++)
 		ident_add(a, filter, "user", c->cfg->users[i].name,
-			  sg_ctl_user_id(c, c->cfg->users[i].name), "vm",
+			  sg_ctl_ids_user_id(c, c->cfg->users[i].name), "vm",
 			  c->cfg->vms[c->cfg->users[i].vm].name);
 	for (i = 0; i < sg_ctl_bus_count(c); i++)
 		ident_add(a, filter, "service_provider", sg_ctl_bus_provider(c, i)->name,
@@ -528,7 +537,7 @@ sg_ctl_admin_exec(struct sg_ctl *c, const struct sg_ctl_admin_req *req)
 		res = json_pack("{s:b}", "draining", c->draining);
 		break;
 	case SG_CTL_ADM_RELOAD:
-		rc = sg_ctl_reload(c, err, sizeof(err));
+		rc = sg_ctl_cfg_reload(c, err, sizeof(err));
 		if (rc == 0)
 			res = json_pack("{s:b}", "reloaded", 1);
 		break;

@@ -20,6 +20,7 @@
 #include <rte_ring_elem.h>
 
 #include "ctl.h"
+#include "shm.h"
 #include "sessiongate/sg_shm.h"
 
 #define SHM_SIZE_MAX (1ull << 30)
@@ -177,11 +178,11 @@ sg_ctl_shm_check(struct sg_ctl *c)
 		}
 		syslog(LOG_NOTICE, "shm %s: data plane restarted or region removed", s->name);
 		shm_detach(s);
-		sg_ctl_bus_set_up(c, c->net_provider, false, NULL, NULL);
+		c->hooks.dp_link(c, false, 0);
 	}
 	if (shm_attach(c) < 0)
 		return 0;
-	sg_ctl_on_dp_attach(c, s->epoch);
+	c->hooks.dp_link(c, true, s->epoch);
 	/* Ask for every held session again: the data plane re-sends SESSION_NEW. */
 	for (w = 0; w < s->n_workers; w++) {
 		memset(&m, 0, sizeof(m));
@@ -290,7 +291,7 @@ sg_ctl_shm_poll(struct sg_ctl *c, unsigned int budget)
 			s->rx_seq[w] = m->hdr.seq + 1;
 			s->rx_seq_valid[w] = true;
 			c->st.msgs_in[m->hdr.type]++;
-			sg_ctl_csm_on_msg(c, m);
+			c->hooks.dp_msg(c, m);
 		}
 		done += n;
 	}

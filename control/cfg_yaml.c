@@ -13,6 +13,10 @@
 #include <syslog.h>
 
 #include "ctl.h"
+#include "bus.h"
+#include "cfg.h"
+#include "ids.h"
+
 #include "sg_cfg_doc.h"
 
 struct rd {
@@ -526,7 +530,7 @@ out:
  * otherwise change nothing and say what needs a restart.
  */
 int
-sg_ctl_reload(struct sg_ctl *c, char *err, size_t errlen)
+sg_ctl_cfg_reload(struct sg_ctl *c, char *err, size_t errlen)
 {
 	struct sg_ctl_cfg *n, *o = c->cfg;
 	unsigned int i;
