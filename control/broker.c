@@ -18,13 +18,14 @@
 #include "broker.h"
 #include "cs.h"
 #include "ctl.h"
+#include "sessiongate/sg_wire.h"
 #include "ids.h"
 #include "vm.h"
 
 static bool
 vip_eq(const struct sg_ctl_app_cfg *a, const struct sg_msg_flow *f)
 {
-	size_t len = a->family == 4 ? 4 : 16;
+	size_t len = SG_WIRE_FAMILY_LEN(a->family);
 
 	return a->family == f->family && a->proto == f->proto && a->port == f->dport &&
 	       memcmp(a->vip, f->daddr, len) == 0;

@@ -38,7 +38,7 @@ enum sg_ctl_match {
 
 struct sg_ctl_app_cfg {
 	char name[SG_CTL_NAME_MAX];
-	uint8_t family; /**< 4 or 6 */
+	uint8_t family; /**< SG_WIRE_FAMILY_V4 or _V6 (sg_wire.h) */
 	uint8_t proto;	/**< 6 or 17 */
 	uint16_t port;
 	uint8_t vip[16];

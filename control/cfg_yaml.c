@@ -13,6 +13,7 @@
 #include <syslog.h>
 
 #include "ctl.h"
+#include "sessiongate/sg_wire.h"
 #include "bus.h"
 #include "cfg.h"
 #include "ids.h"
@@ -84,10 +85,10 @@ rd_addr(struct rd *r, const struct sg_cfg_node *n, const char *path, uint8_t *fa
 		return rc;
 	memset(addr, 0, 16);
 	if (a.family == AF_INET) {
-		*family = 4;
+		*family = SG_WIRE_FAMILY_V4;
 		memcpy(addr, &a.v4, 4);
 	} else {
-		*family = 6;
+		*family = SG_WIRE_FAMILY_V6;
 		memcpy(addr, a.v6, 16);
 	}
 	return 0;
