@@ -12,14 +12,6 @@
 #include <string.h>
 
 #include "admin.h"
-#include "broker.h"
-#include "bus.h"
-#include "cs.h"
-#include "ctl.h"
-#include "ids.h"
-#include "sessiondb.h"
-#include "shm.h"
-#include "vm.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
