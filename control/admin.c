@@ -1,49 +1,51 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Admin API server: a Unix stream socket, one JSON request per line, one
- * JSON answer per line: {"ok": true, "result": ...} or
- * {"ok": false, "error": "..."}. doc/control.md lists every command.
+ * Admin API commands: each request (admin_req.c parses it) runs over the
+ * modules' functions and answers one JSON value; admin_srv.c carries it on
+ * the socket. doc/control.md lists every command.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <syslog.h>
 #include <time.h>
-#include <unistd.h>
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/event.h>
-#include <event2/listener.h>
 #include <jansson.h>
 
+#include "admin.h"
+#include "broker.h"
+#include "bus.h"
+#include "cs.h"
 #include "ctl.h"
+#include "ids.h"
+#include "sessiondb.h"
+#include "shm.h"
+#include "sessiongate/sg_wire.h"
+#include "vm.h"
+
 #include "sg_idmgr.h"
-
-#define ADMIN_CONNS_MAX 32
-
-struct sg_ctl_admin {
-	struct evconnlistener *lis;
-	char path[SG_CTL_PATH_MAX];
-	unsigned int n_conns;
-};
 
 static const char *const match_names[SG_CTL_MATCH_MAX] = {
 	"any", "http_host", "http_path", "http_cookie", "tls_sni", "rdp_cookie", "prefix"};
 static const char *const mode_names[SG_MSG_INSTALL_MAX] = {"?", "nat", "dsr", "redirect"};
 
+/* The one place a wire family (sg_wire.h) becomes a socket API's AF_*. */
+static const char *
+addr_text(uint8_t family, const uint8_t *a, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	inet_ntop(family == SG_WIRE_FAMILY_V4 ? AF_INET : AF_INET6, a, buf, (socklen_t)len);
+	return buf;
+}
+
 static json_t *
 j_addr(uint8_t family, const uint8_t *a)
 {
-	char buf[INET6_ADDRSTRLEN] = "";
+	char buf[INET6_ADDRSTRLEN];
 
-	inet_ntop(family == 4 ? AF_INET : AF_INET6, a, buf, sizeof(buf));
-	return json_string(buf);
+	return json_string(addr_text(family, a, buf, sizeof(buf)));
 }
 
 static json_t *
@@ -71,7 +73,7 @@ j_reasons(const uint64_t *r)
 	unsigned int i;
 
 	for (i = 1; i < SG_MSG_REASON_MAX; i++)
-		json_object_set_new(o, sg_ctl_reason_name(i), json_integer((json_int_t)r[i]));
+		json_object_set_new(o, sg_ctl_cs_reason_name(i), json_integer((json_int_t)r[i]));
 	return o;
 }
 
@@ -187,8 +189,7 @@ j_session_brief(struct sg_ctl *c, const struct sg_ctl_cs *cs)
 	json_t *o = json_object();
 	char client[INET6_ADDRSTRLEN + 8] = "";
 
-	inet_ntop(cs->flow.family == 4 ? AF_INET : AF_INET6, cs->flow.saddr, client,
-		  sizeof(client));
+	addr_text(cs->flow.family, cs->flow.saddr, client, sizeof(client));
 	snprintf(client + strlen(client), sizeof(client) - strlen(client), ":%u", cs->flow.sport);
 	json_object_set_new(o, "session_id", j_id(cs->session_id));
 	json_object_set_new(o, "controlling_id", j_id(cs->ctl_id));
@@ -305,7 +306,7 @@ adm_session(struct sg_ctl *c, uint64_t id, char *err, size_t errlen)
 		json_object_set_new(p, "id", j_id(cs->providers[i]));
 		json_object_set_new(p, "name", json_string(prov ? prov->name : "?"));
 		json_object_set_new(p, "service",
-				    json_string(prov ? sg_ctl_svc_name(prov->svc) : "?"));
+				    json_string(prov ? sg_ctl_bus_svc_name(prov->svc) : "?"));
 		json_array_append_new(pv, p);
 	}
 	json_object_set_new(o, "providers", pv);
@@ -380,7 +381,7 @@ adm_providers(struct sg_ctl *c)
 		o = json_object();
 		json_object_set_new(o, "name", json_string(p->name));
 		json_object_set_new(o, "id", j_id(p->id));
-		json_object_set_new(o, "service", json_string(sg_ctl_svc_name(p->svc)));
+		json_object_set_new(o, "service", json_string(sg_ctl_bus_svc_name(p->svc)));
 		json_object_set_new(o, "up", json_boolean(p->up));
 		json_object_set_new(o, "inflight", json_integer(p->n_inflight));
 		json_object_set_new(o, "queued", json_integer(p->queued));
@@ -480,7 +481,7 @@ adm_identities(struct sg_ctl *c, const char *filter)
 		ident_add(a, filter, "app", c->cfg->apps[i].name, c->apps[i].id, NULL, NULL);
 	for (i = 0; i < c->cfg->n_users; i++)
 		ident_add(a, filter, "user", c->cfg->users[i].name,
-			  sg_ctl_user_id(c, c->cfg->users[i].name), "vm",
+			  sg_ctl_ids_user_id(c, c->cfg->users[i].name), "vm",
 			  c->cfg->vms[c->cfg->users[i].vm].name);
 	for (i = 0; i < sg_ctl_bus_count(c); i++)
 		ident_add(a, filter, "service_provider", sg_ctl_bus_provider(c, i)->name,
@@ -528,7 +529,7 @@ sg_ctl_admin_exec(struct sg_ctl *c, const struct sg_ctl_admin_req *req)
 		res = json_pack("{s:b}", "draining", c->draining);
 		break;
 	case SG_CTL_ADM_RELOAD:
-		rc = sg_ctl_reload(c, err, sizeof(err));
+		rc = sg_ctl_cfg_reload(c, err, sizeof(err));
 		if (rc == 0)
 			res = json_pack("{s:b}", "reloaded", 1);
 		break;
@@ -549,147 +550,4 @@ sg_ctl_admin_exec(struct sg_ctl *c, const struct sg_ctl_admin_req *req)
 	txt = json_dumps(out, JSON_COMPACT);
 	json_decref(out);
 	return txt;
-}
-
-static void
-admin_answer(struct bufferevent *bev, const char *txt)
-{
-	struct evbuffer *out = bufferevent_get_output(bev);
-
-	evbuffer_add(out, txt, strlen(txt));
-	evbuffer_add(out, "\n", 1);
-}
-
-static void
-admin_error(struct bufferevent *bev, const char *msg)
-{
-	json_t *o = json_pack("{s:b,s:s}", "ok", 0, "error", msg);
-	char *txt = json_dumps(o, JSON_COMPACT);
-
-	admin_answer(bev, txt);
-	free(txt);
-	json_decref(o);
-}
-
-static void
-admin_free(struct sg_ctl *c, struct bufferevent *bev)
-{
-	bufferevent_free(bev);
-	if (c->admin != NULL)
-		c->admin->n_conns--;
-}
-
-static void
-admin_read(struct bufferevent *bev, void *arg)
-{
-	struct sg_ctl *c = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
-	struct sg_ctl_admin_req req;
-	char err[256], *line, *txt;
-	size_t len;
-
-	while ((line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF)) != NULL) {
-		if (sg_ctl_admin_parse(line, len, &req, err, sizeof(err)) < 0) {
-			admin_error(bev, err);
-		} else {
-			txt = sg_ctl_admin_exec(c, &req);
-			admin_answer(bev, txt != NULL ? txt : "{\"ok\":false}");
-			free(txt);
-			sg_ctl_commit(c);
-		}
-		free(line);
-	}
-	if (evbuffer_get_length(in) > SG_CTL_ADMIN_REQ_MAX) {
-		admin_error(bev, "request line too long (at most 4096 bytes)");
-		evbuffer_drain(in, evbuffer_get_length(in));
-		bufferevent_disable(bev, EV_READ);
-	}
-}
-
-static void
-admin_event(struct bufferevent *bev, short what, void *arg)
-{
-	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
-		admin_free(arg, bev);
-}
-
-static void
-admin_accept(struct evconnlistener *lis, evutil_socket_t fd, struct sockaddr *sa, int salen,
-	     void *arg)
-{
-	struct sg_ctl *c = arg;
-	struct bufferevent *bev;
-
-	(void)lis;
-	(void)sa;
-	(void)salen;
-	if (c->admin->n_conns >= ADMIN_CONNS_MAX) {
-		close(fd);
-		return;
-	}
-	bev = bufferevent_socket_new(c->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (bev == NULL) {
-		close(fd);
-		return;
-	}
-	c->admin->n_conns++;
-	bufferevent_setwatermark(bev, EV_READ, 0, SG_CTL_ADMIN_REQ_MAX * 2);
-	bufferevent_setcb(bev, admin_read, NULL, admin_event, c);
-	bufferevent_enable(bev, EV_READ | EV_WRITE);
-}
-
-int
-sg_ctl_admin_listen(struct sg_ctl *c, const char *path)
-{
-	struct sockaddr_un sa;
-	struct stat st;
-
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		syslog(LOG_ERR, "admin: socket path '%s' too long", path);
-		return -ENAMETOOLONG;
-	}
-	c->admin = calloc(1, sizeof(*c->admin));
-	if (c->admin == NULL)
-		return -ENOMEM;
-	snprintf(c->admin->path, sizeof(c->admin->path), "%s", path);
-	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
-		unlink(path); /* left by a killed sg-control */
-	{
-		char dir[SG_CTL_PATH_MAX];
-		char *slash;
-
-		snprintf(dir, sizeof(dir), "%s", path);
-		slash = strrchr(dir, '/');
-		if (slash != NULL && slash != dir) {
-			*slash = '\0';
-			if (mkdir(dir, 0750) < 0 && errno != EEXIST)
-				syslog(LOG_WARNING, "admin: cannot create %s: %s", dir,
-				       strerror(errno));
-		}
-	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	c->admin->lis = evconnlistener_new_bind(c->base, admin_accept, c,
-						LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 16,
-						(struct sockaddr *)&sa, sizeof(sa));
-	if (c->admin->lis == NULL) {
-		syslog(LOG_ERR, "admin: cannot listen on %s: %s", path, strerror(errno));
-		free(c->admin);
-		c->admin = NULL;
-		return -EADDRINUSE;
-	}
-	chmod(path, 0660);
-	return 0;
-}
-
-void
-sg_ctl_admin_close(struct sg_ctl *c)
-{
-	if (c->admin == NULL)
-		return;
-	evconnlistener_free(c->admin->lis);
-	unlink(c->admin->path);
-	free(c->admin);
-	c->admin = NULL;
 }

@@ -15,7 +15,8 @@
 
 #include <jansson.h>
 
-#include "ctl.h"
+#include "admin.h"
+#include "cs.h"
 
 static const char *const cmd_names[SG_CTL_ADM_CMD_MAX] = {
 	"status", "vs",	       "apps",	"sessions", "session",	 "vms",

@@ -25,6 +25,11 @@
 #include <event2/util.h>
 
 #include "ctl.h"
+#include "agent.h"
+#include "bus.h"
+#include "ids.h"
+#include "vm.h"
+
 #include "sessiongate/sg_agent_proto.h"
 
 #define AGENT_CONNS_MAX (SG_CTL_HOSTS_MAX + 16)
@@ -196,7 +201,7 @@ on_hello(struct sg_ctl_agent_conn *a, const struct sg_agent_msg *m)
 		conn_close(a, "no HELLO");
 		return -ENOTCONN;
 	}
-	a->host = sg_ctl_host_by_name(a->c, m->host);
+	a->host = sg_ctl_vm_host_by_name(a->c, m->host);
 	if (a->host == NULL) {
 		conn_error(a, SG_AGENT_E_AUTH, "unknown host");
 		conn_close(a, "HELLO from a host not in the configuration");

@@ -15,12 +15,17 @@
 #include <string.h>
 #include <strings.h>
 
+#include "broker.h"
+#include "cs.h"
 #include "ctl.h"
+#include "sessiongate/sg_wire.h"
+#include "ids.h"
+#include "vm.h"
 
 static bool
 vip_eq(const struct sg_ctl_app_cfg *a, const struct sg_msg_flow *f)
 {
-	size_t len = a->family == 4 ? 4 : 16;
+	size_t len = SG_WIRE_FAMILY_LEN(a->family);
 
 	return a->family == f->family && a->proto == f->proto && a->port == f->dport &&
 	       memcmp(a->vip, f->daddr, len) == 0;
@@ -165,7 +170,7 @@ broker_queue(struct sg_ctl *c, struct sg_ctl_cs *cs)
 	struct sg_ctl_app *app = cs->app;
 
 	if (app->n_wait >= app->cfg->wait_limit) {
-		sg_ctl_cs_reject(c, cs, SG_MSG_REASON_QUEUE_FULL);
+		c->hooks.reject(c, cs, SG_MSG_REASON_QUEUE_FULL);
 		return;
 	}
 	TAILQ_INSERT_TAIL(&app->queue, cs, q);
@@ -187,7 +192,7 @@ broker_place(struct sg_ctl *c, struct sg_ctl_cs *cs)
 		return false;
 	app->n_exec++;
 	if (rc == 1)
-		sg_ctl_cs_install(c, cs);
+		c->hooks.install(c, cs);
 	return true;
 }
 
@@ -198,14 +203,14 @@ sg_ctl_broker_admit(struct sg_ctl *c, struct sg_ctl_cs *cs)
 
 	app = sg_ctl_broker_match(c, &cs->flow, cs->key_type, cs->key, cs->key_len);
 	if (app == NULL) {
-		sg_ctl_cs_reject(c, cs, SG_MSG_REASON_NO_APP);
+		c->hooks.reject(c, cs, SG_MSG_REASON_NO_APP);
 		return;
 	}
 	cs->app = app;
 	if (app->cfg->affinity && cs->user[0] == '\0' &&
 	    sg_ctl_broker_user(app->cfg, cs->key_type, cs->key, cs->key_len, cs->user,
 			       sizeof(cs->user)) == 0)
-		cs->user_id = sg_ctl_user_id(c, cs->user);
+		cs->user_id = sg_ctl_ids_user_id(c, cs->user);
 	/* FIFO: nobody overtakes a session already waiting for this application. */
 	if (TAILQ_EMPTY(&app->queue) && broker_place(c, cs))
 		return;
@@ -264,4 +269,15 @@ sg_ctl_broker_release(struct sg_ctl *c, struct sg_ctl_cs *cs)
 	if (vm->n_sessions == 0 && vm->n_reserved == 0)
 		vm->idle_since_ns = c->now_ns;
 	c->dispatch_pools |= 1ull << app->cfg->pool;
+}
+
+struct sg_ctl_app *
+sg_ctl_broker_app_by_name(struct sg_ctl *c, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->cfg->n_apps; i++)
+		if (strcmp(c->cfg->apps[i].name, name) == 0)
+			return &c->apps[i];
+	return NULL;
 }

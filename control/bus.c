@@ -14,6 +14,7 @@
 #include <syslog.h>
 
 #include "ctl.h"
+#include "bus.h"
 
 #define BUS_PROVIDERS_MAX (SG_CTL_HOSTS_MAX + 8)
 #define BUS_SUBS_MAX	  8
@@ -35,7 +36,7 @@ static const char *const svc_names[SG_CTL_SVC_MAX] = {"vm-manager", "network-man
 						      "storage-manager", "monitor"};
 
 const char *
-sg_ctl_svc_name(unsigned int svc)
+sg_ctl_bus_svc_name(unsigned int svc)
 {
 	return svc < SG_CTL_SVC_MAX ? svc_names[svc] : "?";
 }

@@ -18,158 +18,17 @@
 #include <syslog.h>
 #include <time.h>
 
+#include "broker.h"
+#include "cs.h"
+#include "csm.h"
 #include "ctl.h"
+#include "ids.h"
+#include "shm.h"
+#include "vm.h"
 
-const double sg_ctl_lat_bounds[SG_CTL_LAT_BUCKETS] = {
+const double sg_ctl_csm_lat_bounds[SG_CTL_LAT_BUCKETS] = {
 	0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
 	0.01,	  0.025,   0.05,   0.1,	    0.25,   0.5,   1.0,	   5.0};
-
-static uint32_t
-cs_hash(uint64_t k)
-{
-	k ^= k >> 33;
-	k *= 0xff51afd7ed558ccdull;
-	k ^= k >> 33;
-	return (uint32_t)k;
-}
-
-struct sg_ctl_cs *
-sg_ctl_cs_find(struct sg_ctl *c, uint64_t session_id)
-{
-	struct sg_ctl_cs *cs;
-
-	for (cs = c->htab[cs_hash(session_id) & c->hmask]; cs != NULL; cs = cs->hnext)
-		if (cs->session_id == session_id)
-			return cs;
-	return NULL;
-}
-
-static void
-cs_hash_grow(struct sg_ctl *c)
-{
-	uint32_t nsize = (c->hmask + 1) * 2, i;
-	struct sg_ctl_cs **nt, *cs, *next;
-
-	nt = calloc(nsize, sizeof(struct sg_ctl_cs *));
-	if (nt == NULL)
-		return; /* longer chains, still correct */
-	for (i = 0; i <= c->hmask; i++) {
-		for (cs = c->htab[i]; cs != NULL; cs = next) {
-			next = cs->hnext;
-			cs->hnext = nt[cs_hash(cs->session_id) & (nsize - 1)];
-			nt[cs_hash(cs->session_id) & (nsize - 1)] = cs;
-		}
-	}
-	free(c->htab);
-	c->htab = nt;
-	c->hmask = nsize - 1;
-}
-
-static void
-cs_hash_del(struct sg_ctl *c, struct sg_ctl_cs *cs)
-{
-	struct sg_ctl_cs **pp = &c->htab[cs_hash(cs->session_id) & c->hmask];
-
-	for (; *pp != NULL; pp = &(*pp)->hnext) {
-		if (*pp == cs) {
-			*pp = cs->hnext;
-			c->n_cs--;
-			return;
-		}
-	}
-}
-
-struct sg_ctl_cs *
-sg_ctl_cs_alloc(struct sg_ctl *c, uint64_t session_id)
-{
-	struct sg_ctl_cs *cs;
-	uint32_t b;
-
-	if (c->n_cs >= SG_CTL_SESSIONS_MAX)
-		return NULL;
-	cs = calloc(1, sizeof(*cs));
-	if (cs == NULL)
-		return NULL;
-	if (c->n_cs > c->hmask)
-		cs_hash_grow(c);
-	cs->session_id = session_id;
-	b = cs_hash(session_id) & c->hmask;
-	cs->hnext = c->htab[b];
-	c->htab[b] = cs;
-	c->n_cs++;
-	cs->state = SG_CTL_CS_NEW;
-	c->n_state[SG_CTL_CS_NEW]++;
-	return cs;
-}
-
-static void
-cs_mark(struct sg_ctl *c, struct sg_ctl_cs *cs)
-{
-	cs->dirty = true;
-	if (!cs->queued) {
-		cs->queued = true;
-		cs->dnext = c->changed;
-		c->changed = cs;
-	}
-}
-
-static uint32_t
-state_timeout_ms(const struct sg_ctl *c, unsigned int state)
-{
-	switch (state) {
-	case SG_CTL_CS_NEGOTIATING:
-		return c->cfg->queue_timeout_ms;
-	case SG_CTL_CS_WAITING:
-		return c->cfg->vm_start_timeout_ms;
-	case SG_CTL_CS_READY:
-		return c->cfg->install_timeout_ms;
-	default:
-		return 0;
-	}
-}
-
-void
-sg_ctl_cs_set_state(struct sg_ctl *c, struct sg_ctl_cs *cs, unsigned int state)
-{
-	uint32_t to;
-
-	if (cs->in_tlist) {
-		TAILQ_REMOVE(&c->tlist[cs->state], cs, t);
-		cs->in_tlist = false;
-	}
-	c->n_state[cs->state]--;
-	c->n_state[state]++;
-	cs->state = (uint8_t)state;
-	to = state_timeout_ms(c, state);
-	if (to > 0) {
-		/* One timeout per state: appending keeps each list in deadline order. */
-		cs->deadline_ns = c->now_ns + (uint64_t)to * 1000000;
-		TAILQ_INSERT_TAIL(&c->tlist[state], cs, t);
-		cs->in_tlist = true;
-	}
-	if (state == SG_CTL_CS_CLOSED || state == SG_CTL_CS_FAILED) {
-		/* Rows go, then the object: removed from the index now, freed after commit. */
-		cs_hash_del(c, cs);
-		c->n_state[state]--;
-		cs_mark(c, cs);
-		cs->dirty = false;
-		cs->doomed = true;
-		return;
-	}
-	cs_mark(c, cs);
-}
-
-void
-sg_ctl_cs_engage(struct sg_ctl_cs *cs, uint64_t provider_id)
-{
-	unsigned int i;
-
-	for (i = 0; i < cs->n_providers; i++)
-		if (cs->providers[i] == provider_id)
-			return;
-	if (cs->n_providers < SG_CTL_PROVIDERS_MAX)
-		cs->providers[cs->n_providers++] = provider_id;
-}
 
 static void
 cs_send_install(struct sg_ctl *c, struct sg_ctl_cs *cs)
@@ -199,14 +58,14 @@ cs_latency(struct sg_ctl *c, uint64_t ns)
 	unsigned int i;
 
 	for (i = 0; i < SG_CTL_LAT_BUCKETS; i++)
-		if (s <= sg_ctl_lat_bounds[i])
+		if (s <= sg_ctl_csm_lat_bounds[i])
 			break;
 	c->st.lat_bucket[i]++;
 	c->st.lat_sum_s += s;
 }
 
 void
-sg_ctl_cs_install(struct sg_ctl *c, struct sg_ctl_cs *cs)
+sg_ctl_csm_install(struct sg_ctl *c, struct sg_ctl_cs *cs)
 {
 	sg_ctl_cs_engage(cs, cs->vm->host->provider_id);
 	if (!sg_ctl_shm_attached(c)) {
@@ -226,7 +85,7 @@ sg_ctl_cs_install(struct sg_ctl *c, struct sg_ctl_cs *cs)
 }
 
 void
-sg_ctl_cs_reject(struct sg_ctl *c, struct sg_ctl_cs *cs, unsigned int reason)
+sg_ctl_csm_reject(struct sg_ctl *c, struct sg_ctl_cs *cs, unsigned int reason)
 {
 	struct sg_msg m;
 
@@ -242,7 +101,7 @@ sg_ctl_cs_reject(struct sg_ctl *c, struct sg_ctl_cs *cs, unsigned int reason)
 		cs->app->rejects[reason]++;
 	cs->reason = (uint8_t)reason;
 	syslog(LOG_INFO, "session %#llx: rejected: %s", (unsigned long long)cs->session_id,
-	       sg_ctl_reason_name(reason));
+	       sg_ctl_cs_reason_name(reason));
 	sg_ctl_cs_set_state(c, cs, SG_CTL_CS_FAILED);
 }
 
@@ -293,9 +152,9 @@ csm_on_new(struct sg_ctl *c, const struct sg_msg *m)
 	cs->t_new_ns = c->now_ns;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	cs->created_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-	cs->ctl_id = sg_ctl_id_new(c, SG_CTL_ID_CONTROLLING);
-	cs->user_session_id = sg_ctl_id_new(c, SG_CTL_ID_USER_SESSION);
-	cs->service_session_id = sg_ctl_id_new(c, SG_CTL_ID_SERVICE_SESSION);
+	cs->ctl_id = sg_ctl_ids_new(c, SG_CTL_ID_CONTROLLING);
+	cs->user_session_id = sg_ctl_ids_new(c, SG_CTL_ID_USER_SESSION);
+	cs->service_session_id = sg_ctl_ids_new(c, SG_CTL_ID_SERVICE_SESSION);
 	sg_ctl_broker_admit(c, cs);
 }
 
@@ -354,7 +213,7 @@ sg_ctl_csm_timeouts(struct sg_ctl *c)
 		while ((cs = TAILQ_FIRST(&c->tlist[states[i]])) != NULL &&
 		       cs->deadline_ns <= c->now_ns) {
 			c->st.timeouts[states[i]]++;
-			sg_ctl_cs_reject(c, cs, SG_MSG_REASON_TIMEOUT);
+			sg_ctl_csm_reject(c, cs, SG_MSG_REASON_TIMEOUT);
 		}
 	}
 }
@@ -384,7 +243,7 @@ sg_ctl_csm_restore(struct sg_ctl *c, const struct sg_ctl_cs *saved, const char *
 	memcpy(cs->providers, saved->providers, sizeof(cs->providers));
 	cs->stored = true;
 	cs->t_new_ns = c->now_ns;
-	cs->app = sg_ctl_app_by_name(c, app);
+	cs->app = sg_ctl_broker_app_by_name(c, app);
 	if (cs->app == NULL) {
 		syslog(LOG_WARNING, "session %#llx: application '%s' is gone; dropped",
 		       (unsigned long long)cs->session_id, app);

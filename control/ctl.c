@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * sg-control's core object: builds applications, pools, VMs and hosts from
- * the configuration, registers the service providers, and runs one step of
- * work (ring poll or timer tick) followed by the commit that makes the
- * step durable before its messages leave: DB first, then the ring.
+ * sg-control's wiring: builds applications, pools, VMs and hosts from the
+ * configuration, registers the service providers, connects the modules
+ * (bus subscriptions, struct sg_ctl_hooks), and runs one step of work
+ * (ring poll or timer tick) followed by the commit that makes the step
+ * durable before its messages leave: DB first, then the ring. The only
+ * file that calls every module.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,33 +14,15 @@
 #include <syslog.h>
 #include <time.h>
 
+#include "broker.h"
+#include "bus.h"
+#include "cs.h"
+#include "csm.h"
 #include "ctl.h"
-
-static const char *const cs_state_names[SG_CTL_CS_STATE_MAX] = {
-	"new", "negotiating", "waiting", "ready", "installed", "closed", "failed"};
-static const char *const vm_state_names[SG_CTL_VM_STATE_MAX] = {"unknown", "stopped",  "starting",
-								"running", "stopping", "failed"};
-static const char *const reason_names[SG_MSG_REASON_MAX] = {"none",	 "no_app",  "queue_full",
-							    "vm_failed", "timeout", "client_closed",
-							    "idle",	 "shutdown"};
-
-const char *
-sg_ctl_cs_state_name(unsigned int s)
-{
-	return s < SG_CTL_CS_STATE_MAX ? cs_state_names[s] : "?";
-}
-
-const char *
-sg_ctl_vm_state_name(unsigned int s)
-{
-	return s < SG_CTL_VM_STATE_MAX ? vm_state_names[s] : "?";
-}
-
-const char *
-sg_ctl_reason_name(unsigned int r)
-{
-	return r < SG_MSG_REASON_MAX ? reason_names[r] : "?";
-}
+#include "ids.h"
+#include "sessiondb.h"
+#include "shm.h"
+#include "vm.h"
 
 uint64_t
 sg_ctl_now_ns(void)
@@ -47,88 +31,6 @@ sg_ctl_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-void
-sg_ctl_cfg_defaults(struct sg_ctl_cfg *cfg)
-{
-	memset(cfg, 0, sizeof(*cfg));
-	snprintf(cfg->shm_name, sizeof(cfg->shm_name), "/sessiongate");
-	snprintf(cfg->admin_socket, sizeof(cfg->admin_socket), "/run/sessiongate/control.sock");
-	snprintf(cfg->db_dir, sizeof(cfg->db_dir), "/var/lib/sessiongate/control");
-	cfg->db_map_mb = 256;
-	cfg->queue_timeout_ms = 30000;
-	cfg->vm_start_timeout_ms = 120000;
-	cfg->install_timeout_ms = 10000;
-	cfg->ring_poll_us = 200;
-	cfg->dp_dead_ms = 3000;
-}
-
-int
-sg_ctl_cfg_check(const struct sg_ctl_cfg *cfg, char *err, size_t errlen)
-{
-	unsigned int i;
-
-	if (cfg->n_pools > 64) {
-		snprintf(err, errlen, "pools: at most 64");
-		return -EINVAL;
-	}
-	for (i = 0; i < cfg->n_apps; i++) {
-		if (cfg->apps[i].pool >= cfg->n_pools) {
-			snprintf(err, errlen, "applications[%u]: pool out of range", i);
-			return -EINVAL;
-		}
-	}
-	for (i = 0; i < cfg->n_vms; i++) {
-		if (cfg->vms[i].host >= cfg->n_hosts || cfg->vms[i].pool >= cfg->n_pools) {
-			snprintf(err, errlen, "VM %s: host or pool out of range", cfg->vms[i].name);
-			return -EINVAL;
-		}
-	}
-	if (cfg->metrics_listen[0] != '\0' && strncmp(cfg->metrics_listen, "127.", 4) != 0 &&
-	    strncmp(cfg->metrics_listen, "198.18.", 7) != 0 &&
-	    strncmp(cfg->metrics_listen, "198.19.", 7) != 0 &&
-	    strncmp(cfg->metrics_listen, "[::1]", 5) != 0) {
-		snprintf(err, errlen,
-			 "control.metrics_listen: '%s': bind a loopback (127.0.0.1:PORT) or a "
-			 "test address (198.18.0.0/15)",
-			 cfg->metrics_listen);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-struct sg_ctl_vm *
-sg_ctl_vm_by_name(struct sg_ctl *c, const char *name)
-{
-	unsigned int i;
-
-	for (i = 0; i < c->cfg->n_vms; i++)
-		if (strcmp(c->cfg->vms[i].name, name) == 0)
-			return &c->vms[i];
-	return NULL;
-}
-
-struct sg_ctl_host *
-sg_ctl_host_by_name(struct sg_ctl *c, const char *name)
-{
-	unsigned int i;
-
-	for (i = 0; i < c->cfg->n_hosts; i++)
-		if (strcmp(c->cfg->hosts[i].name, name) == 0)
-			return &c->hosts[i];
-	return NULL;
-}
-
-struct sg_ctl_app *
-sg_ctl_app_by_name(struct sg_ctl *c, const char *name)
-{
-	unsigned int i;
-
-	for (i = 0; i < c->cfg->n_apps; i++)
-		if (strcmp(c->cfg->apps[i].name, name) == 0)
-			return &c->apps[i];
-	return NULL;
 }
 
 /* ------------------------------------------------------------- bus events */
@@ -168,6 +70,31 @@ on_provider(struct sg_ctl *c, const struct sg_ctl_event *ev, void *arg)
 			sg_ctl_vm_host_lost(c, &c->hosts[i]);
 }
 
+/* shm's dp_link hook: the data plane went away, or (re)attached with @p epoch. */
+static void
+on_dp_link(struct sg_ctl *c, bool up, uint64_t epoch)
+{
+	uint64_t stored = 0;
+	struct sg_ctl_cs *cs, *next;
+
+	sg_ctl_bus_set_up(c, c->net_provider, up, NULL, NULL);
+	if (!up)
+		return;
+	if (c->db != NULL) {
+		if (sg_ctl_db_meta_get(c, "epoch", &stored) == 0 && stored != epoch)
+			sg_ctl_csm_dp_restarted(c);
+		sg_ctl_db_meta_put(c, "epoch", epoch);
+	} else if (c->last_epoch != 0 && c->last_epoch != epoch) {
+		sg_ctl_csm_dp_restarted(c);
+	}
+	c->last_epoch = epoch;
+	/* Sessions placed while the data plane was away. */
+	for (cs = TAILQ_FIRST(&c->tlist[SG_CTL_CS_READY]); cs != NULL; cs = next) {
+		next = TAILQ_NEXT(cs, t);
+		sg_ctl_csm_install(c, cs);
+	}
+}
+
 int
 sg_ctl_init(struct sg_ctl *c, struct sg_ctl_cfg *cfg, struct event_base *base)
 {
@@ -176,6 +103,11 @@ sg_ctl_init(struct sg_ctl *c, struct sg_ctl_cfg *cfg, struct event_base *base)
 	int rc;
 
 	memset(c, 0, sizeof(*c));
+	c->hooks.install = sg_ctl_csm_install;
+	c->hooks.reject = sg_ctl_csm_reject;
+	c->hooks.dp_msg = sg_ctl_csm_on_msg;
+	c->hooks.dp_link = on_dp_link;
+	c->hooks.restore = sg_ctl_csm_restore;
 	c->cfg = cfg;
 	c->base = base;
 	c->now_ns = sg_ctl_now_ns();
@@ -193,22 +125,22 @@ sg_ctl_init(struct sg_ctl *c, struct sg_ctl_cfg *cfg, struct event_base *base)
 		char name[SG_CTL_NAME_MAX + 16];
 
 		c->hosts[i].cfg = &k->hosts[i];
-		c->hosts[i].id = sg_ctl_id_named(SG_CTL_ID_HOST, k->hosts[i].name);
-		c->hosts[i].provider_id = sg_ctl_id_named(SG_CTL_ID_PROVIDER, k->hosts[i].name);
+		c->hosts[i].id = sg_ctl_ids_named(SG_CTL_ID_HOST, k->hosts[i].name);
+		c->hosts[i].provider_id = sg_ctl_ids_named(SG_CTL_ID_PROVIDER, k->hosts[i].name);
 		snprintf(name, sizeof(name), "vm-manager@%s", k->hosts[i].name);
 		rc = sg_ctl_bus_register(c, SG_CTL_SVC_VM, name, c->hosts[i].provider_id, 4);
 		if (rc < 0)
 			return rc;
 		c->hosts[i].provider = (unsigned int)rc;
 	}
-	c->net_provider_id = sg_ctl_id_named(SG_CTL_ID_PROVIDER, "network-manager@dataplane");
+	c->net_provider_id = sg_ctl_ids_named(SG_CTL_ID_PROVIDER, "network-manager@dataplane");
 	rc = sg_ctl_bus_register(c, SG_CTL_SVC_NETWORK, "network-manager@dataplane",
 				 c->net_provider_id, 1);
 	if (rc < 0)
 		return rc;
 	c->net_provider = (unsigned int)rc;
 	rc = sg_ctl_bus_register(c, SG_CTL_SVC_MONITOR, "monitor@metrics",
-				 sg_ctl_id_named(SG_CTL_ID_PROVIDER, "monitor@metrics"), 1);
+				 sg_ctl_ids_named(SG_CTL_ID_PROVIDER, "monitor@metrics"), 1);
 	if (rc < 0)
 		return rc;
 	sg_ctl_bus_set_up(c, (unsigned int)rc, true, NULL, NULL);
@@ -221,9 +153,10 @@ sg_ctl_init(struct sg_ctl *c, struct sg_ctl_cfg *cfg, struct event_base *base)
 			 * record it; it takes no requests yet (the VMs' disks are attached
 			 * by their host agent). */
 			c->pools[i].storage_id =
-				sg_ctl_id_named(SG_CTL_ID_STORAGE, k->pools[i].storage);
+				sg_ctl_ids_named(SG_CTL_ID_STORAGE, k->pools[i].storage);
 			snprintf(name, sizeof(name), "storage-manager@%s", k->pools[i].storage);
-			c->pools[i].storage_provider_id = sg_ctl_id_named(SG_CTL_ID_PROVIDER, name);
+			c->pools[i].storage_provider_id =
+				sg_ctl_ids_named(SG_CTL_ID_PROVIDER, name);
 			rc = sg_ctl_bus_register(c, SG_CTL_SVC_STORAGE, name,
 						 c->pools[i].storage_provider_id, 1);
 			if (rc < 0)
@@ -239,8 +172,8 @@ sg_ctl_init(struct sg_ctl *c, struct sg_ctl_cfg *cfg, struct event_base *base)
 		struct sg_ctl_pool *pool = &c->pools[k->vms[i].pool];
 
 		vm->cfg = &k->vms[i];
-		vm->id = sg_ctl_id_named(SG_CTL_ID_VM, k->vms[i].name);
-		vm->component_id = sg_ctl_id_named(SG_CTL_ID_COMPONENT, pool->cfg->name);
+		vm->id = sg_ctl_ids_named(SG_CTL_ID_VM, k->vms[i].name);
+		vm->component_id = sg_ctl_ids_named(SG_CTL_ID_COMPONENT, pool->cfg->name);
 		vm->host = &c->hosts[k->vms[i].host];
 		vm->state = SG_CTL_VM_UNKNOWN;
 		TAILQ_INIT(&vm->waiters);
@@ -251,9 +184,10 @@ sg_ctl_init(struct sg_ctl *c, struct sg_ctl_cfg *cfg, struct event_base *base)
 	}
 	for (i = 0; i < k->n_apps; i++) {
 		c->apps[i].cfg = &k->apps[i];
-		c->apps[i].id = sg_ctl_id_named(SG_CTL_ID_APP, k->apps[i].name);
+		c->apps[i].id = sg_ctl_ids_named(SG_CTL_ID_APP, k->apps[i].name);
 		if (k->apps[i].domain[0] != '\0')
-			c->apps[i].domain_id = sg_ctl_id_named(SG_CTL_ID_DOMAIN, k->apps[i].domain);
+			c->apps[i].domain_id =
+				sg_ctl_ids_named(SG_CTL_ID_DOMAIN, k->apps[i].domain);
 		TAILQ_INIT(&c->apps[i].queue);
 	}
 	sg_ctl_bus_subscribe(c, SG_CTL_EV_VM_STATE, on_vm_state, NULL);
@@ -333,28 +267,6 @@ sg_ctl_commit(struct sg_ctl *c)
 	free_changed(c);
 	sg_ctl_shm_flush(c);
 	return rc;
-}
-
-void
-sg_ctl_on_dp_attach(struct sg_ctl *c, uint64_t epoch)
-{
-	uint64_t stored = 0;
-	struct sg_ctl_cs *cs, *next;
-
-	sg_ctl_bus_set_up(c, c->net_provider, true, NULL, NULL);
-	if (c->db != NULL) {
-		if (sg_ctl_db_meta_get(c, "epoch", &stored) == 0 && stored != epoch)
-			sg_ctl_csm_dp_restarted(c);
-		sg_ctl_db_meta_put(c, "epoch", epoch);
-	} else if (c->last_epoch != 0 && c->last_epoch != epoch) {
-		sg_ctl_csm_dp_restarted(c);
-	}
-	c->last_epoch = epoch;
-	/* Sessions placed while the data plane was away. */
-	for (cs = TAILQ_FIRST(&c->tlist[SG_CTL_CS_READY]); cs != NULL; cs = next) {
-		next = TAILQ_NEXT(cs, t);
-		sg_ctl_cs_install(c, cs);
-	}
 }
 
 unsigned int

@@ -31,6 +31,9 @@
 #include <syslog.h>
 
 #include "ctl.h"
+#include "ids.h"
+#include "bus.h"
+
 #include "sg_idmgr.h"
 
 #define SG_CTL_ID_LEASE 65536
@@ -85,7 +88,7 @@ fnv56(const char *s)
 }
 
 uint64_t
-sg_ctl_id_named(unsigned int kind, const char *name)
+sg_ctl_ids_named(unsigned int kind, const char *name)
 {
 	return sg_id_make(kind_type(kind), fnv56(name));
 }
@@ -110,7 +113,7 @@ ids_lease(struct sg_ctl *c, unsigned int slot, unsigned int type)
 }
 
 uint64_t
-sg_ctl_id_new(struct sg_ctl *c, unsigned int kind)
+sg_ctl_ids_new(struct sg_ctl *c, unsigned int kind)
 {
 	struct sg_ctl_ids *ids = c->ids;
 	unsigned int type = kind_type(kind), slot = kind - SG_CTL_ID_CONTROLLING;
@@ -283,18 +286,18 @@ sg_ctl_ids_close(struct sg_ctl *c)
 }
 
 uint64_t
-sg_ctl_user_id(struct sg_ctl *c, const char *user)
+sg_ctl_ids_user_id(struct sg_ctl *c, const char *user)
 {
 	uint64_t id;
 
 	if (c->ids != NULL &&
 	    sg_id_lookup_name(c->ids->store, SG_ID_NS_USER, SG_ID_T_USER, user, &id) == 0)
 		return id;
-	return sg_ctl_id_named(SG_CTL_ID_USER, user);
+	return sg_ctl_ids_named(SG_CTL_ID_USER, user);
 }
 
 struct sg_ctl_vm *
-sg_ctl_user_vm(struct sg_ctl *c, const char *user)
+sg_ctl_ids_user_vm(struct sg_ctl *c, const char *user)
 {
 	struct sg_id_query q = {.dir = SG_ID_DIR_OUT,
 				.rel_mask = SG_ID_REL_BIT(SG_ID_REL_ASSIGNED),
@@ -322,7 +325,7 @@ sg_ctl_user_vm(struct sg_ctl *c, const char *user)
 }
 
 int
-sg_ctl_id_text(uint64_t id, char *buf, size_t len)
+sg_ctl_ids_text(uint64_t id, char *buf, size_t len)
 {
 	return sg_id_text_format(id, buf, len);
 }

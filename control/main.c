@@ -25,6 +25,12 @@
 #include <event2/event.h>
 
 #include "ctl.h"
+#include "admin.h"
+#include "agent.h"
+#include "metrics.h"
+#include "ids.h"
+#include "sessiondb.h"
+#include "shm.h"
 
 #define TICK_US 10000
 
@@ -93,7 +99,7 @@ sig_cb(evutil_socket_t sig, short what, void *arg)
 
 	(void)what;
 	if (sig == SIGHUP) {
-		if (sg_ctl_reload(&d->c, err, sizeof(err)) < 0)
+		if (sg_ctl_cfg_reload(&d->c, err, sizeof(err)) < 0)
 			syslog(LOG_ERR, "reload refused: %s", err);
 		return;
 	}

@@ -16,6 +16,13 @@
 #include <event2/http.h>
 
 #include "ctl.h"
+#include "metrics.h"
+#include "bus.h"
+#include "cs.h"
+#include "csm.h"
+#include "sessiondb.h"
+#include "shm.h"
+#include "vm.h"
 
 struct sg_ctl_metrics {
 	struct evhttp *http;
@@ -98,7 +105,7 @@ sg_ctl_metrics_render(struct sg_ctl *c, size_t *len)
 	for (i = 0; i < SG_CTL_LAT_BUCKETS; i++) {
 		cum += c->st.lat_bucket[i];
 		mb(&b, "sg_ctl_setup_latency_seconds_bucket{le=\"%g\"} %llu\n",
-		   sg_ctl_lat_bounds[i], (unsigned long long)cum);
+		   sg_ctl_csm_lat_bounds[i], (unsigned long long)cum);
 	}
 	cum += c->st.lat_bucket[SG_CTL_LAT_BUCKETS];
 	mb(&b, "sg_ctl_setup_latency_seconds_bucket{le=\"+Inf\"} %llu\n", (unsigned long long)cum);
@@ -107,7 +114,7 @@ sg_ctl_metrics_render(struct sg_ctl *c, size_t *len)
 	mb(&b, "# HELP sg_ctl_rejects_total Sessions rejected, by reason.\n"
 	       "# TYPE sg_ctl_rejects_total counter\n");
 	for (i = 1; i < SG_MSG_REASON_MAX; i++)
-		mb(&b, "sg_ctl_rejects_total{reason=\"%s\"} %llu\n", sg_ctl_reason_name(i),
+		mb(&b, "sg_ctl_rejects_total{reason=\"%s\"} %llu\n", sg_ctl_cs_reason_name(i),
 		   (unsigned long long)c->st.rejects[i]);
 	counter(&b, "sg_ctl_vm_starts_total", "VM starts requested from host agents.",
 		c->st.vm_starts);

@@ -31,6 +31,8 @@
 #include <time.h>
 
 #include "ctl.h"
+#include "sessiondb.h"
+#include "shm.h"
 
 #define DB_ROW_VERSION 1
 
@@ -507,7 +509,7 @@ sg_ctl_db_load(struct sg_ctl *c)
 		saved.user[sizeof(saved.user) - 1] = '\0';
 		k.app[sizeof(k.app) - 1] = '\0';
 		u.vm[sizeof(u.vm) - 1] = '\0';
-		if (sg_ctl_csm_restore(c, &saved, k.app, u.vm) == 0)
+		if (c->hooks.restore(c, &saved, k.app, u.vm) == 0)
 			n++;
 		else
 			bad++;

@@ -12,18 +12,15 @@
  */
 #include <errno.h>
 #include <stdio.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <syslog.h>
-#include <unistd.h>
 
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
 #include "ctl.h"
+#include "shm.h"
 #include "sessiongate/sg_shm.h"
 
 #define SHM_SIZE_MAX (1ull << 30)
@@ -40,11 +37,7 @@ struct shm_pending {
 
 struct sg_ctl_shm {
 	char name[SG_CTL_NAME_MAX];
-	int fd;
-	void *base;
-	size_t size;
-	dev_t dev;
-	ino_t ino;
+	struct sg_shm_map map;
 	struct sg_shm_hdr *hdr;
 	uint64_t epoch;
 	uint32_t n_workers;
@@ -69,13 +62,8 @@ shm_detach(struct sg_ctl_shm *s)
 {
 	unsigned int w;
 
-	if (s->base != NULL)
-		munmap(s->base, s->size);
-	if (s->fd >= 0)
-		close(s->fd);
-	s->base = NULL;
+	sg_shm_map_close(&s->map);
 	s->hdr = NULL;
-	s->fd = -1;
 	s->n_workers = 0;
 	for (w = 0; w < SHM_WORKERS; w++) {
 		s->rx[w] = s->tx[w] = NULL;
@@ -99,7 +87,6 @@ sg_ctl_shm_open(struct sg_ctl *c, const char *name)
 	if (s == NULL)
 		return -ENOMEM;
 	snprintf(s->name, sizeof(s->name), "%s", name);
-	s->fd = -1;
 	c->shm = s;
 	return 0;
 }
@@ -119,56 +106,29 @@ sg_ctl_shm_close(struct sg_ctl *c)
 }
 
 static int
-shm_validate(struct sg_ctl_shm *s, char *why, size_t whylen)
-{
-	unsigned int n = 0;
-	int rc = sg_shm_attach_rings(s->base, s->size, s->rx, s->tx, &n, why, whylen);
-
-	/* no magic yet counts as a malformed region here: attach is retried anyway */
-	if (rc == -EAGAIN)
-		rc = -EPROTO;
-	if (rc == 0)
-		s->n_workers = n;
-	return rc;
-}
-
-static int
 shm_attach(struct sg_ctl *c)
 {
 	struct sg_ctl_shm *s = c->shm;
 	char why[128];
-	struct stat st;
-	unsigned int w;
-	int fd, rc;
+	unsigned int w, n = 0;
+	int rc;
 
-	fd = shm_open(s->name, O_RDWR, 0);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0 || st.st_size < (off_t)sizeof(struct sg_shm_hdr) ||
-	    (uint64_t)st.st_size > SHM_SIZE_MAX) {
-		close(fd);
-		return -EAGAIN; /* the data plane may still be sizing it */
-	}
-	s->fd = fd;
-	s->size = (size_t)st.st_size;
-	s->dev = st.st_dev;
-	s->ino = st.st_ino;
-	s->base = mmap(NULL, s->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (s->base == MAP_FAILED) {
-		rc = -errno;
-		s->base = NULL;
-		shm_detach(s);
+	rc = sg_shm_map_open(&s->map, s->name, SHM_SIZE_MAX, why, sizeof(why));
+	if (rc < 0)
 		return rc;
-	}
-	s->hdr = s->base;
-	rc = shm_validate(s, why, sizeof(why));
+	s->hdr = s->map.base;
+	rc = sg_shm_attach_rings(s->map.base, s->map.size, s->rx, s->tx, &n, why, sizeof(why));
 	if (rc < 0) {
+		/* no magic yet counts as a malformed region here: attach is retried anyway */
+		if (rc == -EAGAIN)
+			rc = -EPROTO;
 		if (!s->missing_logged)
 			syslog(LOG_ERR, "shm %s: not attached: %s", s->name, why);
 		s->missing_logged = true;
 		shm_detach(s);
 		return rc;
 	}
+	s->n_workers = n;
 	s->missing_logged = false;
 	s->epoch = s->hdr->epoch;
 	s->last_dp_hb = s->hdr->dp_heartbeat;
@@ -194,28 +154,15 @@ sg_ctl_shm_check(struct sg_ctl *c)
 {
 	struct sg_ctl_shm *s = c->shm;
 	struct sg_msg m;
-	struct stat st;
 	unsigned int w;
-	bool gone = false;
-	int fd;
 
 	if (s == NULL)
 		return 0;
 	if (s->last_check_ns != 0 && c->now_ns - s->last_check_ns < SHM_CHECK_NS)
 		return 0; /* attached or not: look at the name every 100 ms */
 	s->last_check_ns = c->now_ns;
-	if (s->base != NULL) {
-		fd = shm_open(s->name, O_RDONLY, 0);
-		if (fd < 0) {
-			gone = true;
-		} else {
-			if (fstat(fd, &st) < 0 || st.st_ino != s->ino || st.st_dev != s->dev)
-				gone = true;
-			close(fd);
-		}
-		if (!gone && s->hdr->epoch != s->epoch)
-			gone = true;
-		if (!gone) {
+	if (s->map.base != NULL) {
+		if (!sg_shm_map_replaced(&s->map, s->name) && s->hdr->epoch == s->epoch) {
 			s->hdr->ctl_heartbeat++;
 			if (s->hdr->dp_heartbeat != s->last_dp_hb) {
 				s->last_dp_hb = s->hdr->dp_heartbeat;
@@ -231,11 +178,11 @@ sg_ctl_shm_check(struct sg_ctl *c)
 		}
 		syslog(LOG_NOTICE, "shm %s: data plane restarted or region removed", s->name);
 		shm_detach(s);
-		sg_ctl_bus_set_up(c, c->net_provider, false, NULL, NULL);
+		c->hooks.dp_link(c, false, 0);
 	}
 	if (shm_attach(c) < 0)
 		return 0;
-	sg_ctl_on_dp_attach(c, s->epoch);
+	c->hooks.dp_link(c, true, s->epoch);
 	/* Ask for every held session again: the data plane re-sends SESSION_NEW. */
 	for (w = 0; w < s->n_workers; w++) {
 		memset(&m, 0, sizeof(m));
@@ -250,7 +197,7 @@ sg_ctl_shm_check(struct sg_ctl *c)
 bool
 sg_ctl_shm_attached(const struct sg_ctl *c)
 {
-	return c->shm != NULL && c->shm->base != NULL;
+	return c->shm != NULL && c->shm->map.base != NULL;
 }
 
 uint64_t
@@ -344,7 +291,7 @@ sg_ctl_shm_poll(struct sg_ctl *c, unsigned int budget)
 			s->rx_seq[w] = m->hdr.seq + 1;
 			s->rx_seq_valid[w] = true;
 			c->st.msgs_in[m->hdr.type]++;
-			sg_ctl_csm_on_msg(c, m);
+			c->hooks.dp_msg(c, m);
 		}
 		done += n;
 	}

@@ -17,7 +17,42 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "bus.h"
 #include "ctl.h"
+#include "cs.h"
+#include "ids.h"
+#include "vm.h"
+
+static const char *const vm_state_names[SG_CTL_VM_STATE_MAX] = {"unknown", "stopped",  "starting",
+								"running", "stopping", "failed"};
+
+const char *
+sg_ctl_vm_state_name(unsigned int s)
+{
+	return s < SG_CTL_VM_STATE_MAX ? vm_state_names[s] : "?";
+}
+
+struct sg_ctl_vm *
+sg_ctl_vm_by_name(struct sg_ctl *c, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->cfg->n_vms; i++)
+		if (strcmp(c->cfg->vms[i].name, name) == 0)
+			return &c->vms[i];
+	return NULL;
+}
+
+struct sg_ctl_host *
+sg_ctl_vm_host_by_name(struct sg_ctl *c, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->cfg->n_hosts; i++)
+		if (strcmp(c->cfg->hosts[i].name, name) == 0)
+			return &c->hosts[i];
+	return NULL;
+}
 
 static bool
 vm_has_room(const struct sg_ctl *c, const struct sg_ctl_vm *vm)
@@ -102,7 +137,7 @@ sg_ctl_vm_place(struct sg_ctl *c, struct sg_ctl_cs *cs)
 	unsigned int i;
 
 	if (cs->user[0] != '\0') {
-		vm = sg_ctl_user_vm(c, cs->user);
+		vm = sg_ctl_ids_user_vm(c, cs->user);
 		if (vm != NULL)
 			return vm_place_on(c, vm, cs);
 	}
@@ -160,14 +195,14 @@ sg_ctl_vm_on_state(struct sg_ctl *c, struct sg_ctl_vm *vm, unsigned int state, c
 			TAILQ_REMOVE(&vm->waiters, cs, q);
 			vm->n_reserved--;
 			vm->n_sessions++;
-			sg_ctl_cs_install(c, cs);
+			c->hooks.install(c, cs);
 		}
 		break;
 	case SG_CTL_VM_FAILED:
 		vm->failures++;
 		c->st.vm_start_failures++;
 		while ((cs = TAILQ_FIRST(&vm->waiters)) != NULL)
-			sg_ctl_cs_reject(c, cs, SG_MSG_REASON_VM_FAILED);
+			c->hooks.reject(c, cs, SG_MSG_REASON_VM_FAILED);
 		break;
 	case SG_CTL_VM_STOPPED:
 		vm->stop_requested = false;

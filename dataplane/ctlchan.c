@@ -5,8 +5,8 @@
  *
  * The main lcore creates a new POSIX shm object at every start (the old
  * name is unlinked first, so an attached sg-control sees another inode and
- * a new epoch), lays out struct sg_shm_hdr and two SP/SC rte_rings per
- * worker with rte_ring_init(), and writes the magic last. Workers produce
+ * a new epoch), and has lib/shmchan lay out struct sg_shm_hdr and two SP/SC
+ * rte_rings per worker (sg_shm_region_init(), magic written last). Workers produce
  * on their dp->ctl ring and consume their ctl->dp ring; nothing else
  * touches a ring. The main lcore beats dp_heartbeat and watches
  * ctl_heartbeat: sg-control counts as up while its heartbeat moves.
@@ -24,26 +24,19 @@
 #include <rte_ring_elem.h>
 
 #include "app.h"
+#include "sessiongate/sg_shm.h"
 
 #define CTL_DEAD_MS 3000 /* sg-control is down once its heartbeat stalls this long */
-
-static size_t
-align64(size_t v)
-{
-	return (v + 63) & ~(size_t)63;
-}
 
 int
 sg_dp_ctlchan_create(struct sg_dp_app *app)
 {
 	const struct sg_cfg_control *cc = &app->cfg->appliance.control;
 	struct sg_dp_ctlchan *ch = &app->ctl;
-	ssize_t rsz = rte_ring_get_memsize_elem(SG_MSG_SIZE, cc->ring_size);
-	struct sg_shm_hdr *h;
-	size_t off, size;
-	unsigned int i;
+	ssize_t rsz = sg_shm_region_size(app->n_workers, cc->ring_size);
+	size_t size;
 	uint64_t epoch = 0;
-	int fd;
+	int fd, rc;
 
 	memset(ch, 0, sizeof(*ch));
 	if (cc->shm[0] == '\0') {
@@ -51,13 +44,12 @@ sg_dp_ctlchan_create(struct sg_dp_app *app)
 				  "sessions are rejected");
 		return 0;
 	}
-	if (rsz < 0 || app->n_workers == 0 || 2 * app->n_workers > SG_SHM_RINGS_MAX) {
+	if (rsz < 0 || app->n_workers > SG_DP_WORKERS_MAX) {
 		SG_DP_LOG(ERR, "control channel: %u workers or ring size %u out of range",
 			  app->n_workers, cc->ring_size);
 		return -EINVAL;
 	}
-	off = align64(sizeof(struct sg_shm_hdr));
-	size = off + 2 * app->n_workers * align64((size_t)rsz);
+	size = (size_t)rsz;
 	snprintf(ch->name, sizeof(ch->name), "%s", cc->shm);
 	shm_unlink(ch->name); /* a stale object from an earlier run */
 	fd = shm_open(ch->name, O_RDWR | O_CREAT | O_EXCL, 0600);
@@ -66,8 +58,7 @@ sg_dp_ctlchan_create(struct sg_dp_app *app)
 		return -errno;
 	}
 	if (ftruncate(fd, (off_t)size) < 0) {
-		int rc = -errno;
-
+		rc = -errno;
 		SG_DP_LOG(ERR, "control channel: cannot size %s to %zu bytes: %s", ch->name, size,
 			  strerror(errno));
 		close(fd);
@@ -82,36 +73,20 @@ sg_dp_ctlchan_create(struct sg_dp_app *app)
 		return -ENOMEM;
 	}
 	ch->size = size;
-	h = ch->hdr = ch->base;
-	for (i = 0; i < 2 * app->n_workers; i++) {
-		struct rte_ring *r = (struct rte_ring *)((uint8_t *)ch->base + off);
-		char rn[RTE_RING_NAMESIZE];
-
-		snprintf(rn, sizeof(rn), "sgctl%u", i);
-		if (rte_ring_init(r, rn, cc->ring_size, RING_F_SP_ENQ | RING_F_SC_DEQ) != 0) {
-			SG_DP_LOG(ERR, "control channel: rte_ring_init failed");
-			sg_dp_ctlchan_destroy(app);
-			return -EINVAL;
-		}
-		h->ring_offset[i] = off;
-		if (i % 2 == 0)
-			ch->to_ctl[i / 2] = r;
-		else
-			ch->from_ctl[i / 2] = r;
-		off += align64((size_t)rsz);
-	}
+	ch->hdr = ch->base;
 	while (epoch == 0) {
 		if (getrandom(&epoch, sizeof(epoch), 0) != sizeof(epoch))
 			epoch = rte_rdtsc() ^ ((uint64_t)getpid() << 32);
 	}
-	h->layout = SG_SHM_LAYOUT;
-	h->msg_version = SG_MSG_VERSION;
-	h->n_rings = 2 * app->n_workers;
-	h->elem_size = SG_MSG_SIZE;
-	h->ring_size = cc->ring_size;
-	h->epoch = epoch;
+	/* The layout (header, rings, magic last) is lib/shmchan's. */
+	rc = sg_shm_region_init(ch->base, size, app->n_workers, cc->ring_size, epoch, ch->to_ctl,
+				ch->from_ctl);
+	if (rc < 0) {
+		SG_DP_LOG(ERR, "control channel: region layout failed: %s", strerror(-rc));
+		sg_dp_ctlchan_destroy(app);
+		return rc;
+	}
 	ch->epoch = epoch;
-	__atomic_store_n(&h->magic, SG_SHM_MAGIC, __ATOMIC_RELEASE);
 	SG_DP_LOG(NOTICE, "control channel %s: %u workers, %u messages per ring, epoch %#llx",
 		  ch->name, app->n_workers, cc->ring_size, (unsigned long long)epoch);
 	return 0;

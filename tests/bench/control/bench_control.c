@@ -30,7 +30,15 @@
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
+#include "admin.h"
+#include "broker.h"
+#include "bus.h"
+#include "cs.h"
 #include "ctl.h"
+#include "ids.h"
+#include "sessiondb.h"
+#include "shm.h"
+#include "vm.h"
 #include "itest.h"
 #include "sessiongate/sg_agent_proto.h"
 

@@ -27,7 +27,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -35,8 +34,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -61,10 +58,7 @@ struct pending {
 
 struct echo {
 	const char *name;
-	void *base;
-	size_t size;
-	dev_t dev;
-	ino_t ino;
+	struct sg_shm_map map;
 	struct sg_shm_hdr *hdr;
 	uint64_t epoch;
 	unsigned int workers;
@@ -115,76 +109,38 @@ parse_num(const char *what, const char *s, double min, double max)
 	return v;
 }
 
-static int
-validate(struct echo *e, char *why, size_t whylen)
-{
-	unsigned int n = 0;
-	int rc = sg_shm_attach_rings(e->base, e->size, e->rx, e->tx, &n, why, whylen);
-
-	if (rc != 0)
-		return rc;
-	e->workers = n;
-	e->epoch = e->hdr->epoch;
-	return 0;
-}
-
 static void
 detach(struct echo *e)
 {
-	if (e->base != NULL)
-		munmap(e->base, e->size);
-	e->base = NULL;
+	sg_shm_map_close(&e->map);
 	e->hdr = NULL;
 }
 
 static int
 attach(struct echo *e, char *why, size_t whylen)
 {
-	struct stat st;
-	int fd, rc;
+	unsigned int n = 0;
+	int rc;
 
-	fd = shm_open(e->name, O_RDWR, 0);
-	if (fd < 0) {
-		snprintf(why, whylen, "shm_open: %s", strerror(errno));
-		return -errno;
-	}
-	if (fstat(fd, &st) < 0 || st.st_size < (off_t)sizeof(struct sg_shm_hdr) ||
-	    (uint64_t)st.st_size > SHM_SIZE_MAX) {
-		close(fd);
-		snprintf(why, whylen, "region not sized yet");
-		return -EAGAIN;
-	}
-	e->size = (size_t)st.st_size;
-	e->dev = st.st_dev;
-	e->ino = st.st_ino;
-	e->base = mmap(NULL, e->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
-	if (e->base == MAP_FAILED) {
-		e->base = NULL;
-		snprintf(why, whylen, "mmap: %s", strerror(errno));
-		return -ENOMEM;
-	}
-	e->hdr = e->base;
-	rc = validate(e, why, whylen);
+	rc = sg_shm_map_open(&e->map, e->name, SHM_SIZE_MAX, why, whylen);
 	if (rc < 0)
+		return rc;
+	e->hdr = e->map.base;
+	rc = sg_shm_attach_rings(e->map.base, e->map.size, e->rx, e->tx, &n, why, whylen);
+	if (rc < 0) {
 		detach(e);
-	return rc;
+		return rc;
+	}
+	e->workers = n;
+	e->epoch = e->hdr->epoch;
+	return 0;
 }
 
 /* The region was removed or re-created (another data-plane start). */
 static bool
 region_gone(const struct echo *e)
 {
-	struct stat st;
-	bool gone = false;
-	int fd = shm_open(e->name, O_RDONLY, 0);
-
-	if (fd < 0)
-		return true;
-	if (fstat(fd, &st) < 0 || st.st_ino != e->ino || st.st_dev != e->dev)
-		gone = true;
-	close(fd);
-	return gone || e->hdr->epoch != e->epoch;
+	return sg_shm_map_replaced(&e->map, e->name) || e->hdr->epoch != e->epoch;
 }
 
 static void

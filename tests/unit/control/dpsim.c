@@ -11,22 +11,19 @@
 #include <rte_ring_elem.h>
 
 #include "dpsim.h"
+#include "sessiongate/sg_shm.h"
 
 int
 dpsim_create(struct dpsim *d, const char *name, unsigned int workers, unsigned int ring_size,
 	     uint64_t epoch)
 {
-	ssize_t rsz = rte_ring_get_memsize_elem(SG_MSG_SIZE, ring_size);
-	size_t off, size;
-	unsigned int i;
+	ssize_t size = sg_shm_region_size(workers, ring_size);
 	int fd, rc;
 
 	memset(d, 0, sizeof(*d));
-	if (rsz < 0 || workers == 0 || workers > SG_SHM_RINGS_MAX / 2)
-		return -EINVAL;
+	if (size < 0)
+		return (int)size;
 	snprintf(d->name, sizeof(d->name), "%s", name);
-	off = (sizeof(struct sg_shm_hdr) + 63) & ~(size_t)63;
-	size = off + 2 * workers * (((size_t)rsz + 63) & ~(size_t)63);
 	/* A restarted data plane makes a new object: the old mapping stays valid. */
 	shm_unlink(name);
 	fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
@@ -37,36 +34,15 @@ dpsim_create(struct dpsim *d, const char *name, unsigned int workers, unsigned i
 		close(fd);
 		return rc;
 	}
-	d->base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	d->base = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	close(fd);
 	if (d->base == MAP_FAILED)
 		return -errno;
-	d->size = size;
+	d->size = (size_t)size;
 	d->hdr = d->base;
 	d->workers = workers;
-	for (i = 0; i < 2 * workers; i++) {
-		struct rte_ring *r = (struct rte_ring *)((uint8_t *)d->base + off);
-		char rn[32];
-
-		snprintf(rn, sizeof(rn), "sgsim%u", i);
-		rc = rte_ring_init(r, rn, ring_size, RING_F_SP_ENQ | RING_F_SC_DEQ);
-		if (rc < 0)
-			return rc;
-		d->hdr->ring_offset[i] = off;
-		if (i % 2 == 0)
-			d->tx[i / 2] = r;
-		else
-			d->rx[i / 2] = r;
-		off += ((size_t)rsz + 63) & ~(size_t)63;
-	}
-	d->hdr->layout = SG_SHM_LAYOUT;
-	d->hdr->msg_version = SG_MSG_VERSION;
-	d->hdr->n_rings = 2 * workers;
-	d->hdr->elem_size = SG_MSG_SIZE;
-	d->hdr->ring_size = ring_size;
-	d->hdr->epoch = epoch;
-	__atomic_store_n(&d->hdr->magic, SG_SHM_MAGIC, __ATOMIC_RELEASE);
-	return 0;
+	/* The one layout, lib/shmchan's: tx = dp -> ctl, rx = ctl -> dp. */
+	return sg_shm_region_init(d->base, d->size, workers, ring_size, epoch, d->tx, d->rx);
 }
 
 void

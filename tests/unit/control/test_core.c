@@ -18,7 +18,15 @@
 
 #include <cmocka.h>
 
+#include "admin.h"
+#include "broker.h"
+#include "bus.h"
+#include "cs.h"
 #include "ctl.h"
+#include "ids.h"
+#include "sessiondb.h"
+#include "shm.h"
+#include "vm.h"
 #include "dpsim.h"
 #include "sg_idmgr.h"
 
@@ -601,9 +609,9 @@ test_idmgr_identities(void **state)
 
 		assert_int_equal(sg_id_register(store, &r, &carol, NULL), 0);
 		assert_int_equal(sg_id_relate(store, carol, SG_ID_REL_ASSIGNED, f->c.vms[0].id), 0);
-		assert_ptr_equal(sg_ctl_user_vm(&f->c, "carol"), &f->c.vms[0]);
-		assert_ptr_equal(sg_ctl_user_vm(&f->c, "alice"), &f->c.vms[1]); /* from config */
-		assert_null(sg_ctl_user_vm(&f->c, "nobody"));
+		assert_ptr_equal(sg_ctl_ids_user_vm(&f->c, "carol"), &f->c.vms[0]);
+		assert_ptr_equal(sg_ctl_ids_user_vm(&f->c, "alice"), &f->c.vms[1]); /* from config */
+		assert_null(sg_ctl_ids_user_vm(&f->c, "nobody"));
 		assert_int_equal(sg_ctl_db_open(&f->c, f->dir, 16), 0);
 		assert_true(sg_ctl_db_load(&f->c) >= 0);
 		assert_int_equal(sg_ctl_shm_open(&f->c, f->shm), 0);
@@ -628,10 +636,10 @@ test_idmgr_identities(void **state)
 		assert_int_equal(sg_id_temp_get(store, ctl_id, &tmp), -ENOENT);
 		/* Lease mode: IDs from reserved blocks of idmgr's generator, never reused. */
 		sg_ctl_ids_set_lease(&f->c, true);
-		lease_id = sg_ctl_id_new(&f->c, SG_CTL_ID_CONTROLLING);
+		lease_id = sg_ctl_ids_new(&f->c, SG_CTL_ID_CONTROLLING);
 		assert_int_equal(sg_id_type_of(lease_id), SG_ID_T_CONTROLLING);
 		assert_true(sg_id_serial_of(lease_id) > sg_id_serial_of(ctl_id));
-		assert_int_equal(sg_ctl_id_new(&f->c, SG_CTL_ID_CONTROLLING), lease_id + 1);
+		assert_int_equal(sg_ctl_ids_new(&f->c, SG_CTL_ID_CONTROLLING), lease_id + 1);
 		assert_int_equal(f->c.st.id_errors, 0);
 	}
 }

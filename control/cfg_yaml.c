@@ -13,6 +13,11 @@
 #include <syslog.h>
 
 #include "ctl.h"
+#include "sessiongate/sg_wire.h"
+#include "bus.h"
+#include "cfg.h"
+#include "ids.h"
+
 #include "sg_cfg_doc.h"
 
 struct rd {
@@ -80,10 +85,10 @@ rd_addr(struct rd *r, const struct sg_cfg_node *n, const char *path, uint8_t *fa
 		return rc;
 	memset(addr, 0, 16);
 	if (a.family == AF_INET) {
-		*family = 4;
+		*family = SG_WIRE_FAMILY_V4;
 		memcpy(addr, &a.v4, 4);
 	} else {
-		*family = 6;
+		*family = SG_WIRE_FAMILY_V6;
 		memcpy(addr, a.v6, 16);
 	}
 	return 0;
@@ -526,7 +531,7 @@ out:
  * otherwise change nothing and say what needs a restart.
  */
 int
-sg_ctl_reload(struct sg_ctl *c, char *err, size_t errlen)
+sg_ctl_cfg_reload(struct sg_ctl *c, char *err, size_t errlen)
 {
 	struct sg_ctl_cfg *n, *o = c->cfg;
 	unsigned int i;

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * admin.c (server, commands) and admin_req.c (request parser): the admin
+ * API, one JSON object per line on a Unix stream socket.
+ */
+#ifndef SG_CTL_ADMIN_H
+#define SG_CTL_ADMIN_H
+
+#include "model.h"
+
+struct sg_ctl;
+
+enum sg_ctl_admin_cmd {
+	SG_CTL_ADM_STATUS = 0,
+	SG_CTL_ADM_VS,
+	SG_CTL_ADM_APPS,
+	SG_CTL_ADM_SESSIONS,
+	SG_CTL_ADM_SESSION,
+	SG_CTL_ADM_VMS,
+	SG_CTL_ADM_HOSTS,
+	SG_CTL_ADM_PROVIDERS,
+	SG_CTL_ADM_DRAIN,
+	SG_CTL_ADM_RELOAD,
+	SG_CTL_ADM_IDENTITIES,
+	SG_CTL_ADM_CMD_MAX
+};
+
+#define SG_CTL_ADMIN_REQ_MAX   4096 /**< bytes in one request line */
+#define SG_CTL_ADMIN_LIMIT_MAX 100000
+
+struct sg_ctl_admin_req {
+	unsigned int cmd;
+	/* sessions filters ("" / -1 = any) */
+	int state;
+	char app[SG_CTL_NAME_MAX];
+	char vm[SG_CTL_NAME_MAX];
+	char user[SG_CTL_NAME_MAX];
+	uint32_t limit;
+	/* session: a streaming, controlling, user or service session ID */
+	uint64_t id;
+	/* drain */
+	bool on;
+	/* identities: a name or ID to look up, "" = all */
+	char name[SG_CTL_NAME_MAX];
+};
+
+/**
+ * Parse and validate one request line. @return 0, or -EINVAL with @p err
+ * naming the field and what is expected.
+ */
+int sg_ctl_admin_parse(const char *buf, size_t len, struct sg_ctl_admin_req *req, char *err,
+		       size_t errlen);
+const char *sg_ctl_admin_cmd_name(unsigned int cmd);
+/** Run a request; @return a JSON text (malloc'd, one line) the caller frees. */
+char *sg_ctl_admin_exec(struct sg_ctl *c, const struct sg_ctl_admin_req *req);
+int sg_ctl_admin_listen(struct sg_ctl *c, const char *path);
+void sg_ctl_admin_close(struct sg_ctl *c);
+
+#endif /* SG_CTL_ADMIN_H */

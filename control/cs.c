@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The table of controlling sessions: a hash by streaming session ID, one
+ * count and one deadline-ordered list per state, and the change list the
+ * next commit writes (sessiondb) or frees (ctl.c). Moving a session's
+ * state is all it does: it calls no other module.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "cs.h"
+#include "ctl.h"
+
+static const char *const cs_state_names[SG_CTL_CS_STATE_MAX] = {
+	"new", "negotiating", "waiting", "ready", "installed", "closed", "failed"};
+static const char *const reason_names[SG_MSG_REASON_MAX] = {"none",	 "no_app",  "queue_full",
+							    "vm_failed", "timeout", "client_closed",
+							    "idle",	 "shutdown"};
+
+const char *
+sg_ctl_cs_state_name(unsigned int s)
+{
+	return s < SG_CTL_CS_STATE_MAX ? cs_state_names[s] : "?";
+}
+
+const char *
+sg_ctl_cs_reason_name(unsigned int r)
+{
+	return r < SG_MSG_REASON_MAX ? reason_names[r] : "?";
+}
+
+static uint32_t
+cs_hash(uint64_t k)
+{
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdull;
+	k ^= k >> 33;
+	return (uint32_t)k;
+}
+
+struct sg_ctl_cs *
+sg_ctl_cs_find(struct sg_ctl *c, uint64_t session_id)
+{
+	struct sg_ctl_cs *cs;
+
+	for (cs = c->htab[cs_hash(session_id) & c->hmask]; cs != NULL; cs = cs->hnext)
+		if (cs->session_id == session_id)
+			return cs;
+	return NULL;
+}
+
+static void
+cs_hash_grow(struct sg_ctl *c)
+{
+	uint32_t nsize = (c->hmask + 1) * 2, i;
+	struct sg_ctl_cs **nt, *cs, *next;
+
+	nt = calloc(nsize, sizeof(struct sg_ctl_cs *));
+	if (nt == NULL)
+		return; /* longer chains, still correct */
+	for (i = 0; i <= c->hmask; i++) {
+		for (cs = c->htab[i]; cs != NULL; cs = next) {
+			next = cs->hnext;
+			cs->hnext = nt[cs_hash(cs->session_id) & (nsize - 1)];
+			nt[cs_hash(cs->session_id) & (nsize - 1)] = cs;
+		}
+	}
+	free(c->htab);
+	c->htab = nt;
+	c->hmask = nsize - 1;
+}
+
+static void
+cs_hash_del(struct sg_ctl *c, struct sg_ctl_cs *cs)
+{
+	struct sg_ctl_cs **pp = &c->htab[cs_hash(cs->session_id) & c->hmask];
+
+	for (; *pp != NULL; pp = &(*pp)->hnext) {
+		if (*pp == cs) {
+			*pp = cs->hnext;
+			c->n_cs--;
+			return;
+		}
+	}
+}
+
+struct sg_ctl_cs *
+sg_ctl_cs_alloc(struct sg_ctl *c, uint64_t session_id)
+{
+	struct sg_ctl_cs *cs;
+	uint32_t b;
+
+	if (c->n_cs >= SG_CTL_SESSIONS_MAX)
+		return NULL;
+	cs = calloc(1, sizeof(*cs));
+	if (cs == NULL)
+		return NULL;
+	if (c->n_cs > c->hmask)
+		cs_hash_grow(c);
+	cs->session_id = session_id;
+	b = cs_hash(session_id) & c->hmask;
+	cs->hnext = c->htab[b];
+	c->htab[b] = cs;
+	c->n_cs++;
+	cs->state = SG_CTL_CS_NEW;
+	c->n_state[SG_CTL_CS_NEW]++;
+	return cs;
+}
+
+static void
+cs_mark(struct sg_ctl *c, struct sg_ctl_cs *cs)
+{
+	cs->dirty = true;
+	if (!cs->queued) {
+		cs->queued = true;
+		cs->dnext = c->changed;
+		c->changed = cs;
+	}
+}
+
+static uint32_t
+state_timeout_ms(const struct sg_ctl *c, unsigned int state)
+{
+	switch (state) {
+	case SG_CTL_CS_NEGOTIATING:
+		return c->cfg->queue_timeout_ms;
+	case SG_CTL_CS_WAITING:
+		return c->cfg->vm_start_timeout_ms;
+	case SG_CTL_CS_READY:
+		return c->cfg->install_timeout_ms;
+	default:
+		return 0;
+	}
+}
+
+void
+sg_ctl_cs_set_state(struct sg_ctl *c, struct sg_ctl_cs *cs, unsigned int state)
+{
+	uint32_t to;
+
+	if (cs->in_tlist) {
+		TAILQ_REMOVE(&c->tlist[cs->state], cs, t);
+		cs->in_tlist = false;
+	}
+	c->n_state[cs->state]--;
+	c->n_state[state]++;
+	cs->state = (uint8_t)state;
+	to = state_timeout_ms(c, state);
+	if (to > 0) {
+		/* One timeout per state: appending keeps each list in deadline order. */
+		cs->deadline_ns = c->now_ns + (uint64_t)to * 1000000;
+		TAILQ_INSERT_TAIL(&c->tlist[state], cs, t);
+		cs->in_tlist = true;
+	}
+	if (state == SG_CTL_CS_CLOSED || state == SG_CTL_CS_FAILED) {
+		/* Rows go, then the object: removed from the index now, freed after commit. */
+		cs_hash_del(c, cs);
+		c->n_state[state]--;
+		cs_mark(c, cs);
+		cs->dirty = false;
+		cs->doomed = true;
+		return;
+	}
+	cs_mark(c, cs);
+}
+
+void
+sg_ctl_cs_engage(struct sg_ctl_cs *cs, uint64_t provider_id)
+{
+	unsigned int i;
+
+	for (i = 0; i < cs->n_providers; i++)
+		if (cs->providers[i] == provider_id)
+			return;
+	if (cs->n_providers < SG_CTL_PROVIDERS_MAX)
+		cs->providers[cs->n_providers++] = provider_id;
+}

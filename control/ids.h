@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * ids.c: identities (idmgr when control.idmgr_dir is set, else local IDs).
+ */
+#ifndef SG_CTL_IDS_H
+#define SG_CTL_IDS_H
+
+#include "model.h"
+
+struct sg_ctl;
+struct sg_id_store;
+
+/* Kinds of IDs (top byte of a local ID; see doc/control.md). */
+enum sg_ctl_id_kind {
+	SG_CTL_ID_CONTROLLING = 1,
+	SG_CTL_ID_USER_SESSION,
+	SG_CTL_ID_SERVICE_SESSION,
+	SG_CTL_ID_APP,
+	SG_CTL_ID_VM,
+	SG_CTL_ID_HOST,
+	SG_CTL_ID_PROVIDER,
+	SG_CTL_ID_USER,
+	SG_CTL_ID_COMPONENT,
+	SG_CTL_ID_DOMAIN,
+	SG_CTL_ID_STORAGE,
+};
+
+int sg_ctl_ids_open(struct sg_ctl *c);
+void sg_ctl_ids_close(struct sg_ctl *c);
+/** Register the configured users and their ASSIGNED edges (open, reload). */
+int sg_ctl_ids_users(struct sg_ctl *c);
+void sg_ctl_ids_release(struct sg_ctl *c, const struct sg_ctl_cs *cs);
+/** The identity store (NULL without idmgr), for tests and tools. */
+struct sg_id_store *sg_ctl_ids_store(struct sg_ctl *c);
+void sg_ctl_ids_set_lease(struct sg_ctl *c, bool lease);
+/** "type#serial" */
+int sg_ctl_ids_text(uint64_t id, char *buf, size_t len);
+uint64_t sg_ctl_ids_new(struct sg_ctl *c, unsigned int kind);
+uint64_t sg_ctl_ids_named(unsigned int kind, const char *name);
+uint64_t sg_ctl_ids_user_id(struct sg_ctl *c, const char *user);
+/** The user's VM from the identity relations, or NULL. */
+struct sg_ctl_vm *sg_ctl_ids_user_vm(struct sg_ctl *c, const char *user);
+
+#endif /* SG_CTL_IDS_H */

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * The objects the control path shares as data: virtual applications,
+ * pools, VMs, hosts, controlling sessions, and the counters. Each object is
+ * changed by the module that owns its concern (broker: app queues; vm:
+ * VM state and slots; cs: session state); the others read it.
+ */
+#ifndef SG_CTL_MODEL_H
+#define SG_CTL_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include "cfg.h"
+
+enum sg_ctl_vm_state {
+	SG_CTL_VM_UNKNOWN = 0, /**< no agent has reported it yet */
+	SG_CTL_VM_STOPPED,
+	SG_CTL_VM_STARTING,
+	SG_CTL_VM_RUNNING,
+	SG_CTL_VM_STOPPING,
+	SG_CTL_VM_FAILED,
+	SG_CTL_VM_STATE_MAX
+};
+
+enum sg_ctl_cs_state {
+	SG_CTL_CS_NEW = 0,
+	SG_CTL_CS_NEGOTIATING, /**< admitted, queued for a slot in the execution queue */
+	SG_CTL_CS_WAITING,     /**< waiting for its VM to run */
+	SG_CTL_CS_READY,       /**< placed, INSTALL not yet delivered to the ring */
+	SG_CTL_CS_INSTALLED,
+	SG_CTL_CS_CLOSED,
+	SG_CTL_CS_FAILED,
+	SG_CTL_CS_STATE_MAX
+};
+
+TAILQ_HEAD(sg_ctl_cs_list, sg_ctl_cs);
+
+struct sg_ctl_app {
+	const struct sg_ctl_app_cfg *cfg;
+	uint64_t id;		     /**< persistent application ID */
+	uint64_t domain_id;	     /**< its domain (0 = none) */
+	uint32_t n_exec;	     /**< ready + installed */
+	uint32_t n_wait;	     /**< negotiating + waiting */
+	struct sg_ctl_cs_list queue; /**< NEGOTIATING sessions, FIFO */
+	uint64_t rejects[SG_MSG_REASON_MAX];
+	uint64_t installs;
+};
+
+struct sg_ctl_host {
+	const struct sg_ctl_host_cfg *cfg;
+	uint64_t id;
+	struct sg_ctl_agent_conn *agent; /**< NULL while no agent is connected */
+	unsigned int provider;		 /**< its VM-manager provider on the bus */
+	uint64_t provider_id;
+};
+
+struct sg_ctl_vm {
+	const struct sg_ctl_vm_cfg *cfg;
+	uint64_t id;	       /**< persistent VM ID */
+	uint64_t component_id; /**< the component it serves (idmgr reference ID) */
+	struct sg_ctl_host *host;
+	uint8_t state; /**< enum sg_ctl_vm_state */
+	bool stop_requested;
+	uint32_t n_sessions;	/**< ready + installed on it */
+	uint32_t n_reserved;	/**< WAITING sessions that will run on it */
+	uint64_t idle_since_ns; /**< running with no session since */
+	uint64_t starts, stops, failures;
+	struct sg_ctl_cs_list waiters; /**< WAITING sessions */
+};
+
+struct sg_ctl_pool {
+	const struct sg_ctl_pool_cfg *cfg;
+	uint64_t storage_id;	      /**< 0 = none */
+	uint64_t storage_provider_id; /**< its storage-manager provider */
+	struct sg_ctl_vm **vms;
+	unsigned int n_vms;
+};
+
+/** A controlling session: one per streaming session. */
+struct sg_ctl_cs {
+	uint64_t session_id;	     /**< streaming session (data plane) */
+	uint64_t ctl_id;	     /**< controlling session */
+	uint64_t user_session_id;    /**< user session */
+	uint64_t service_session_id; /**< key of the relationship row */
+	uint64_t user_id;
+	uint64_t t_new_ns;    /**< SESSION_NEW seen (latency) */
+	uint64_t deadline_ns; /**< of the current waiting state */
+	uint64_t created_ms;  /**< wall clock, for operators */
+	uint16_t worker;
+	uint8_t state;
+	uint8_t reason; /**< last reject/close reason */
+	bool dirty;	/**< rows to write at the next commit */
+	bool doomed;	/**< rows to delete at the next commit, then freed */
+	bool queued;	/**< on the change list */
+	bool stored;	/**< rows exist in the DB */
+	bool in_tlist;
+	struct sg_msg_flow flow;
+	uint8_t key_type;
+	uint16_t key_len;
+	uint8_t key[SG_MSG_KEY_MAX];
+	char user[SG_CTL_NAME_MAX];
+	struct sg_ctl_app *app;
+	struct sg_ctl_vm *vm;
+	uint64_t providers[SG_CTL_PROVIDERS_MAX];
+	uint8_t n_providers;
+	struct sg_ctl_cs *hnext;  /**< hash chain by session_id */
+	struct sg_ctl_cs *dnext;  /**< change list */
+	TAILQ_ENTRY(sg_ctl_cs) q; /**< app queue or VM waiters */
+	TAILQ_ENTRY(sg_ctl_cs) t; /**< timeout list of its state */
+};
+
+/* ---------------------------------------------------------------- counters */
+
+enum sg_ctl_invalid {
+	SG_CTL_INV_SIZE = 0,  /**< -EMSGSIZE */
+	SG_CTL_INV_VERSION,   /**< -EPROTONOSUPPORT */
+	SG_CTL_INV_TYPE,      /**< -EBADMSG */
+	SG_CTL_INV_FIELD,     /**< -EPROTO */
+	SG_CTL_INV_DIRECTION, /**< a ctl->dp type on a dp->ctl ring */
+	SG_CTL_INV_MAX
+};
+
+#define SG_CTL_LAT_BUCKETS 16
+
+struct sg_ctl_stats {
+	uint64_t msgs_in[SG_MSG_TYPE_MAX];
+	uint64_t msgs_out[SG_MSG_TYPE_MAX];
+	uint64_t invalid[SG_CTL_INV_MAX];
+	uint64_t seq_gaps;
+	uint64_t ring_full;	 /**< enqueue refused: message kept for a retry */
+	uint64_t out_dropped;	 /**< retry list full: session failed */
+	uint64_t dup_new;	 /**< SESSION_NEW for a known session */
+	uint64_t unknown_closed; /**< SESSION_CLOSED for no known session */
+	uint64_t rejects[SG_MSG_REASON_MAX];
+	uint64_t timeouts[SG_CTL_CS_STATE_MAX];
+	uint64_t setups; /**< sessions installed */
+	uint64_t closed;
+	uint64_t vm_starts, vm_stops, vm_start_failures;
+	uint64_t dp_attaches, dp_restarts, resyncs_sent;
+	uint64_t db_commits, db_errors, db_map_grows;
+	uint64_t id_errors; /**< idmgr refused an ID: a local one was used */
+	uint64_t lat_bucket[SG_CTL_LAT_BUCKETS + 1]; /**< setup latency histogram, +Inf last */
+	double lat_sum_s;
+};
+
+struct sg_ctl_vs_stats {
+	uint64_t held, installed, rejected;
+	uint64_t updated_ms;
+};
+
+#endif /* SG_CTL_MODEL_H */

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * shm.c: sg-control's end of the shared-memory ring channel (lib/shmchan):
+ * attach and re-attach, polling (each validated message goes to the
+ * dp_msg hook), the bounded retry list of outgoing messages.
+ */
+#ifndef SG_CTL_SHM_H
+#define SG_CTL_SHM_H
+
+#include "model.h"
+#include "sessiongate/sg_msg.h"
+
+struct sg_ctl;
+
+/** Remember the region name (/NAME); attach happens in sg_ctl_shm_check(). */
+int sg_ctl_shm_open(struct sg_ctl *c, const char *name);
+/** Detach and free. */
+void sg_ctl_shm_close(struct sg_ctl *c);
+/** Attach or re-attach when the region (re)appears; @return 1 on a new attach. */
+int sg_ctl_shm_check(struct sg_ctl *c);
+/** Dequeue and handle up to @p budget messages; @return the number handled. */
+unsigned int sg_ctl_shm_poll(struct sg_ctl *c, unsigned int budget);
+/** Queue a ctl->dp message (sent at the next flush). */
+void sg_ctl_shm_send(struct sg_ctl *c, uint16_t worker, struct sg_msg *m);
+/** Enqueue queued messages; a full ring keeps them for the next flush. */
+void sg_ctl_shm_flush(struct sg_ctl *c);
+bool sg_ctl_shm_attached(const struct sg_ctl *c);
+uint64_t sg_ctl_shm_epoch(const struct sg_ctl *c);
+/** Epoch, workers, data-plane heartbeat and liveness, queued outgoing messages. */
+void sg_ctl_shm_status(const struct sg_ctl *c, uint64_t *epoch, uint32_t *rings, uint64_t *dp_hb,
+		       bool *dp_alive, uint32_t *pending);
+
+#endif /* SG_CTL_SHM_H */

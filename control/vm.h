@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * vm.c: VM selection (affinity, pool policy), start and idle stop through
+ * the VM-manager providers on the bus, VM states reported by the agents.
+ */
+#ifndef SG_CTL_VM_H
+#define SG_CTL_VM_H
+
+#include "model.h"
+
+struct sg_ctl;
+
+/**
+ * Find a place for @p cs in its app's pool. @return 1 placed on a running
+ * VM (READY), 0 waiting for a VM start (WAITING), -ENOSPC no VM can take it
+ * now (caller queues it), -ENOENT the user's VM is unknown.
+ */
+int sg_ctl_vm_place(struct sg_ctl *c, struct sg_ctl_cs *cs);
+/** An agent reported the state of a VM. */
+void sg_ctl_vm_on_state(struct sg_ctl *c, struct sg_ctl_vm *vm, unsigned int state,
+			const char *why);
+/** Stop VMs idle past their pool's timeout. */
+void sg_ctl_vm_idle_check(struct sg_ctl *c);
+/** Every VM of @p host becomes UNKNOWN (agent lost). */
+void sg_ctl_vm_host_lost(struct sg_ctl *c, struct sg_ctl_host *host);
+/** "running", ... ("?" out of range). */
+const char *sg_ctl_vm_state_name(unsigned int s);
+/** The VM named @p name, or NULL. */
+struct sg_ctl_vm *sg_ctl_vm_by_name(struct sg_ctl *c, const char *name);
+/** The host named @p name, or NULL. */
+struct sg_ctl_host *sg_ctl_vm_host_by_name(struct sg_ctl *c, const char *name);
+
+#endif /* SG_CTL_VM_H */
