@@ -56,7 +56,7 @@ cmd_status(struct sg_ha_agent *a, struct out *o)
 		char addr[INET6_ADDRSTRLEN] = "-";
 
 		if (vm->addr.family)
-			inet_ntop(vm->addr.family, vm->addr.bytes, addr, sizeof(addr));
+			inet_ntop(sg_agent_addr_af(&vm->addr), vm->addr.bytes, addr, sizeof(addr));
 		outf(o, "vm %s %s %s %u\n", vm->cfg->name, sg_agent_vm_state_name(vm->state), addr,
 		     vm->cfg->port);
 	}

@@ -31,8 +31,8 @@ static void
 addr_to_ep(const struct sg_agent_addr *a, uint16_t port, uint8_t proto, struct sg_ha_ep *ep)
 {
 	memset(ep, 0, sizeof(*ep));
-	ep->family = a->family == AF_INET ? 4 : 6;
-	memcpy(ep->addr, a->bytes, a->family == AF_INET ? 4 : 16);
+	ep->family = a->family;
+	memcpy(ep->addr, a->bytes, SG_WIRE_FAMILY_LEN(a->family));
 	ep->port = htons(port);
 	ep->proto = proto;
 }

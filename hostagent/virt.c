@@ -364,13 +364,11 @@ sg_ha_virt_init(struct sg_ha_agent *a)
 		vm->probe_fd = -1;
 		vm->lv_state = VIR_DOMAIN_NOSTATE;
 		vm->state = SG_AGENT_VM_UNKNOWN;
-		if (vm->cfg->addr.family == AF_INET) {
-			vm->addr.family = AF_INET;
-			memcpy(vm->addr.bytes, &vm->cfg->addr.v4, 4);
-		} else if (vm->cfg->addr.family == AF_INET6) {
-			vm->addr.family = AF_INET6;
-			memcpy(vm->addr.bytes, vm->cfg->addr.v6, 16);
-		}
+		if (vm->cfg->addr.family)
+			sg_agent_addr_from_af(&vm->addr, vm->cfg->addr.family,
+					      vm->cfg->addr.family == AF_INET
+						      ? (const void *)&vm->cfg->addr.v4
+						      : vm->cfg->addr.v6);
 	}
 	a->n_vms = a->cfg->n_vms;
 	if (lv_connect(a))
@@ -411,7 +409,7 @@ learn_addr(struct sg_ha_agent *a, struct sg_ha_vm *vm)
 
 			if (ad->type == VIR_IP_ADDR_TYPE_IPV4 &&
 			    inet_pton(AF_INET, ad->addr, vm->addr.bytes) == 1)
-				vm->addr.family = AF_INET;
+				vm->addr.family = SG_WIRE_FAMILY_V4;
 		}
 	for (int i = 0; i < n; i++)
 		virDomainInterfaceFree(ifs[i]);
@@ -426,30 +424,18 @@ static int
 probe(struct sg_ha_agent *a, struct sg_ha_vm *vm, uint64_t now)
 {
 	struct sockaddr_storage ss = {0};
-	socklen_t sl, el = sizeof(int);
-	int err = 0;
+	socklen_t el = sizeof(int);
+	int err = 0, sl;
 
 	if (vm->probe_fd < 0) {
-		if (vm->addr.family == AF_INET) {
-			struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-
-			s4->sin_family = AF_INET;
-			s4->sin_port = htons(vm->cfg->port);
-			memcpy(&s4->sin_addr, vm->addr.bytes, 4);
-			sl = sizeof(*s4);
-		} else {
-			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-
-			s6->sin6_family = AF_INET6;
-			s6->sin6_port = htons(vm->cfg->port);
-			memcpy(&s6->sin6_addr, vm->addr.bytes, 16);
-			sl = sizeof(*s6);
-		}
+		sl = sg_agent_addr_to_sockaddr(&vm->addr, vm->cfg->port, &ss);
+		if (sl < 0)
+			return 0;
 		vm->probe_fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		if (vm->probe_fd < 0)
 			return 0;
 		vm->probe_deadline = now + a->cfg->probe_timeout_ms;
-		if (connect(vm->probe_fd, (struct sockaddr *)&ss, sl) == 0)
+		if (connect(vm->probe_fd, (struct sockaddr *)&ss, (socklen_t)sl) == 0)
 			goto ok;
 		if (errno != EINPROGRESS)
 			goto fail;
