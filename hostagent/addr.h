@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 
-#include "bpf/sg_ha_maps.h"
+#include "bpf/sg_ha_structs.h"
 #include "sessiongate/sg_agent_proto.h"
 #include "sg_cfg.h"
 
