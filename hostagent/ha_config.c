@@ -329,7 +329,7 @@ parse_root(struct ctx *c, const struct sg_cfg_node *root, struct sg_ha_config *c
 	    (rc = opt_addr(c, dp, "datapath", "host_address", AF_INET, &cfg->host4)) ||
 	    (rc = opt_addr(c, dp, "datapath", "host_address6", AF_INET6, &cfg->host6)))
 		return rc;
-	OPT_U32(c, dp, "datapath", "gue_port", 0, 65535, 6080, cfg->gue_port);
+	OPT_U32(c, dp, "datapath", "gue_port", 0, 65535, SG_WIRE_GUE_PORT, cfg->gue_port);
 	snprintf(cfg->pin_dir, sizeof(cfg->pin_dir), "/sys/fs/bpf/sessiongate/%s", cfg->host);
 	if ((rc = opt_string(c, dp, "datapath", "pin_dir", false, cfg->pin_dir,
 			     sizeof(cfg->pin_dir))))
