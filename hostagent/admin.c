@@ -1,9 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/*
- * Admin socket (unix stream, one line per connection, answered then
- * closed): status, counters, detach, and the test hooks (only with
- * test_hooks: true) that simulate libvirtd going away and lost events.
- */
+/* Admin socket (admin.h). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -16,7 +12,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "agent.h"
+#include <libvirt/libvirt.h>
+
+#include "addr.h"
+#include "admin.h"
+#include "command.h"
 #include "log.h"
 
 #define ADMIN_LINE_MAX 256
@@ -43,58 +43,55 @@ static void __attribute__((format(printf, 2, 3))) outf(struct out *o, const char
 }
 
 static void
-cmd_status(struct sg_ha_agent *a, struct out *o)
+cmd_status(struct sg_ha_admin *a, struct out *o)
 {
-	static const char *const link_names[] = {"down", "connecting", "hello-sent", "auth-sent",
-						 "up"};
-
-	outf(o, "host %s\nlibvirt %s %s\ncontrol %s\n", a->cfg->host, a->lv_up ? "up" : "down",
-	     a->cfg->uri, link_names[a->link]);
-	outf(o, "datapath %s\n", a->dp ? "loaded" : "off");
-	for (unsigned int i = 0; i < a->n_vms; i++) {
-		const struct sg_ha_vm *vm = &a->vms[i];
+	outf(o, "host %s\nlibvirt %s %s\ncontrol %s\n", a->cfg->host, a->vms->lv.up ? "up" : "down",
+	     a->cfg->uri, sg_ha_link_state_name(a->link));
+	outf(o, "datapath %s\n", a->flows->dp ? "loaded" : "off");
+	for (unsigned int i = 0; i < a->vms->n_vms; i++) {
+		const struct sg_ha_vm *vm = &a->vms->vms[i];
 		char addr[INET6_ADDRSTRLEN] = "-";
 
 		if (vm->addr.family)
-			inet_ntop(vm->addr.family, vm->addr.bytes, addr, sizeof(addr));
+			inet_ntop(sg_agent_addr_af(&vm->addr), vm->addr.bytes, addr, sizeof(addr));
 		outf(o, "vm %s %s %s %u\n", vm->cfg->name, sg_agent_vm_state_name(vm->state), addr,
 		     vm->cfg->port);
 	}
 }
 
 static void
-cmd_counters(struct sg_ha_agent *a, struct out *o)
+cmd_counters(struct sg_ha_admin *a, struct out *o)
 {
-	const struct sg_ha_counters *c = &a->ctr;
+	const struct sg_ha_lv_counters *lc = &a->vms->lv.ctr;
+	const struct sg_ha_vm_counters *vc = &a->vms->ctr;
+	const struct sg_ha_link_counters *kc = &a->link->ctr;
+	struct sg_ha_dp *dpp = a->flows->dp;
 	uint64_t dp[SG_HA_CTR_MAX];
 
 	outf(o,
 	     "lv_events %llu\nlv_events_lost %llu\nlv_connects %llu\nlv_connect_failures %llu\n"
 	     "resyncs %llu\nresync_repairs %llu\nlink_connects %llu\nlink_failures %llu\n"
 	     "link_auth_failures %llu\nlink_proto_errors %llu\nqueue_drops %llu\ncommands %llu\n",
-	     (unsigned long long)c->lv_events, (unsigned long long)c->lv_events_lost,
-	     (unsigned long long)c->lv_connects, (unsigned long long)c->lv_connect_failures,
-	     (unsigned long long)c->resyncs, (unsigned long long)c->resync_repairs,
-	     (unsigned long long)c->link_connects, (unsigned long long)c->link_failures,
-	     (unsigned long long)c->link_auth_failures, (unsigned long long)c->link_proto_errors,
-	     (unsigned long long)c->queue_drops, (unsigned long long)c->commands);
-	if (a->dp && sg_ha_dp_counters(a->dp, dp) == 0) {
+	     (unsigned long long)lc->events, (unsigned long long)lc->events_lost,
+	     (unsigned long long)lc->connects, (unsigned long long)lc->connect_failures,
+	     (unsigned long long)vc->resyncs, (unsigned long long)vc->resync_repairs,
+	     (unsigned long long)kc->connects, (unsigned long long)kc->failures,
+	     (unsigned long long)kc->auth_failures, (unsigned long long)kc->proto_errors,
+	     (unsigned long long)kc->queue_drops, (unsigned long long)vc->commands);
+	if (dpp && sg_ha_dp_counters(dpp, dp) == 0) {
 		for (unsigned int i = 0; i < SG_HA_CTR_MAX; i++)
 			outf(o, "bpf_%s %llu\n", sg_ha_dp_ctr_name(i), (unsigned long long)dp[i]);
-		outf(o, "bpf_vip_entries %u\n", sg_ha_dp_vip_count(a->dp));
+		outf(o, "bpf_vip_entries %u\n", sg_ha_dp_vip_count(dpp));
 	}
-	for (unsigned int i = 0; a->dp && i < a->n_vms; i++) {
-		const struct sg_ha_vm_cfg *v = a->vms[i].cfg;
-		struct sg_ha_ep vip = {.family = v->vip.family == AF_INET ? 4 : 6,
-				       .port = htons(v->vip_port),
-				       .proto = v->proto};
+	for (unsigned int i = 0; dpp && i < a->cfg->n_vms; i++) {
+		const struct sg_ha_vm_cfg *v = &a->cfg->vms[i];
+		struct sg_ha_ep vip;
 		struct sg_ha_vstats st;
 
 		if (!v->vip.family)
 			continue;
-		memcpy(vip.addr, v->vip.family == AF_INET ? (const void *)&v->vip.v4 : v->vip.v6,
-		       v->vip.family == AF_INET ? 4 : 16);
-		if (sg_ha_dp_vip_stats(a->dp, &vip, &st) == 0)
+		sg_ha_addr_cfg_to_ep(&v->vip, v->vip_port, v->proto, &vip);
+		if (sg_ha_dp_vip_stats(dpp, &vip, &st) == 0)
 			outf(o,
 			     "vip_%s rx_packets %llu rx_bytes %llu tx_packets %llu tx_bytes %llu\n",
 			     v->name, (unsigned long long)st.rx_packets,
@@ -104,7 +101,7 @@ cmd_counters(struct sg_ha_agent *a, struct out *o)
 }
 
 static void
-run_line(struct sg_ha_agent *a, char *line, struct out *o)
+run_line(struct sg_ha_admin *a, char *line, struct out *o)
 {
 	char err[256] = "";
 	char *arg = strchr(line, ' ');
@@ -116,19 +113,15 @@ run_line(struct sg_ha_agent *a, char *line, struct out *o)
 	} else if (strcmp(line, "counters") == 0) {
 		cmd_counters(a, o);
 	} else if (strcmp(line, "resync") == 0) {
-		sg_ha_virt_resync(a, true);
+		sg_ha_vm_resync(a->vms, true);
 		outf(o, "ok\n");
 	} else if (strcmp(line, "detach") == 0) {
-		if (a->dp) {
-			sg_ha_dp_detach(a->dp);
-			sg_ha_dp_close(a->dp);
-			a->dp = NULL;
-		}
+		sg_ha_flow_detach(a->flows);
 		outf(o, "ok datapath detached and unpinned\n");
 	} else if (strncmp(line, "test-", 5) == 0 && !a->cfg->test_hooks) {
 		outf(o, "error test hooks are off (test_hooks: true in the config)\n");
 	} else if (strcmp(line, "test-libvirt-close") == 0) {
-		sg_ha_virt_drop(a, "test hook test-libvirt-close");
+		sg_ha_lv_drop(&a->vms->lv, "test hook test-libvirt-close");
 		outf(o, "ok\n");
 	} else if (strcmp(line, "test-lose-events") == 0 && arg) {
 		char *end = NULL;
@@ -137,16 +130,16 @@ run_line(struct sg_ha_agent *a, char *line, struct out *o)
 		if (end == arg || *end != '\0' || v < 0 || v > 1000000) {
 			outf(o, "error test-lose-events wants a count 0..1000000\n");
 		} else {
-			a->lose_events = (int)v;
+			a->vms->lv.lose_events = (int)v;
 			outf(o, "ok\n");
 		}
 	} else if (strcmp(line, "test-destroy") == 0 && arg) {
-		if (sg_ha_virt_test_destroy(a, arg, err, sizeof(err)))
+		if (sg_ha_cmd_test_destroy(a->vms, arg, err, sizeof(err)))
 			outf(o, "error %s\n", err);
 		else
 			outf(o, "ok\n");
 	} else if (strcmp(line, "test-control-close") == 0) {
-		sg_ha_link_drop(a, "test hook test-control-close");
+		sg_ha_link_drop(a->link, "test hook test-control-close");
 		outf(o, "ok\n");
 	} else {
 		outf(o, "error unknown command \"%.64s\" (status, counters, resync, detach)\n",
@@ -157,7 +150,7 @@ run_line(struct sg_ha_agent *a, char *line, struct out *o)
 static void
 admin_io(int watch, int fd, int events, void *opaque)
 {
-	struct sg_ha_agent *a = opaque;
+	struct sg_ha_admin *a = opaque;
 	struct timeval tv = {.tv_sec = 0, .tv_usec = 200000};
 	char line[ADMIN_LINE_MAX];
 	struct out o = {0};
@@ -194,12 +187,17 @@ admin_io(int watch, int fd, int events, void *opaque)
 }
 
 int
-sg_ha_admin_init(struct sg_ha_agent *a)
+sg_ha_admin_init(struct sg_ha_admin *a, const struct sg_ha_config *cfg, struct sg_ha_vms *vms,
+		 struct sg_ha_link *link, struct sg_ha_flows *flows)
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 
-	a->admin_fd = -1;
-	a->admin_watch = -1;
+	a->cfg = cfg;
+	a->vms = vms;
+	a->link = link;
+	a->flows = flows;
+	a->fd = -1;
+	a->watch = -1;
 	if (a->cfg->admin_socket[0] == '\0')
 		return 0;
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", a->cfg->admin_socket);
@@ -214,24 +212,23 @@ sg_ha_admin_init(struct sg_ha_agent *a)
 		*p = '/';
 	}
 	unlink(sun.sun_path);
-	a->admin_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (a->admin_fd < 0 || bind(a->admin_fd, (struct sockaddr *)&sun, sizeof(sun)) ||
-	    chmod(sun.sun_path, 0600) || listen(a->admin_fd, 8)) {
+	a->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (a->fd < 0 || bind(a->fd, (struct sockaddr *)&sun, sizeof(sun)) ||
+	    chmod(sun.sun_path, 0600) || listen(a->fd, 8)) {
 		sg_ha_log(LOG_ERR, "admin: cannot listen on %s: %s", sun.sun_path, strerror(errno));
 		return -errno;
 	}
-	a->admin_watch =
-		virEventAddHandle(a->admin_fd, VIR_EVENT_HANDLE_READABLE, admin_io, a, NULL);
-	return a->admin_watch < 0 ? -EIO : 0;
+	a->watch = virEventAddHandle(a->fd, VIR_EVENT_HANDLE_READABLE, admin_io, a, NULL);
+	return a->watch < 0 ? -EIO : 0;
 }
 
 void
-sg_ha_admin_fini(struct sg_ha_agent *a)
+sg_ha_admin_fini(struct sg_ha_admin *a)
 {
-	if (a->admin_watch >= 0)
-		virEventRemoveHandle(a->admin_watch);
-	if (a->admin_fd >= 0) {
-		close(a->admin_fd);
+	if (a->watch >= 0)
+		virEventRemoveHandle(a->watch);
+	if (a->fd >= 0) {
+		close(a->fd);
 		unlink(a->cfg->admin_socket);
 	}
 }

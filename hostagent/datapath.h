@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "bpf/sg_ha_maps.h"
+#include "bpf/sg_ha_structs.h"
 
 struct sg_ha_dp;
 

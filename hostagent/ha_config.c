@@ -329,7 +329,7 @@ parse_root(struct ctx *c, const struct sg_cfg_node *root, struct sg_ha_config *c
 	    (rc = opt_addr(c, dp, "datapath", "host_address", AF_INET, &cfg->host4)) ||
 	    (rc = opt_addr(c, dp, "datapath", "host_address6", AF_INET6, &cfg->host6)))
 		return rc;
-	OPT_U32(c, dp, "datapath", "gue_port", 0, 65535, 6080, cfg->gue_port);
+	OPT_U32(c, dp, "datapath", "gue_port", 0, 65535, SG_WIRE_GUE_PORT, cfg->gue_port);
 	snprintf(cfg->pin_dir, sizeof(cfg->pin_dir), "/sys/fs/bpf/sessiongate/%s", cfg->host);
 	if ((rc = opt_string(c, dp, "datapath", "pin_dir", false, cfg->pin_dir,
 			     sizeof(cfg->pin_dir))))
@@ -348,39 +348,40 @@ parse_root(struct ctx *c, const struct sg_cfg_node *root, struct sg_ha_config *c
 	return 0;
 }
 
-int
-sg_ha_config_parse(const char *buf, size_t len, const char *name, struct sg_ha_config *cfg,
-		   struct sg_cfg_error *err)
+/* Parse the document a reader gave back (@p rc its result) into @p cfg, then free it. */
+static int
+parse_doc(int rc, struct sg_cfg_doc *doc, struct sg_ha_config *cfg, struct sg_cfg_error *err)
 {
-	struct sg_cfg_doc *doc = NULL;
-	struct ctx c = {.err = err};
-	int rc;
+	struct ctx c = {.err = err, .doc = doc};
 
-	memset(cfg, 0, sizeof(*cfg));
-	snprintf(cfg->path, sizeof(cfg->path), "%s", name);
-	rc = sg_cfg_doc_parse(buf, len, name, &doc, err);
 	if (rc)
 		return rc;
-	c.doc = doc;
 	rc = parse_root(&c, doc->root, cfg);
 	sg_cfg_doc_free(doc);
 	return rc;
 }
 
 int
+sg_ha_config_parse(const char *buf, size_t len, const char *name, struct sg_ha_config *cfg,
+		   struct sg_cfg_error *err)
+{
+	struct sg_cfg_doc *doc = NULL;
+	int rc;
+
+	memset(cfg, 0, sizeof(*cfg));
+	snprintf(cfg->path, sizeof(cfg->path), "%s", name);
+	rc = sg_cfg_doc_parse(buf, len, name, &doc, err);
+	return parse_doc(rc, doc, cfg, err);
+}
+
+int
 sg_ha_config_load(const char *path, struct sg_ha_config *cfg, struct sg_cfg_error *err)
 {
 	struct sg_cfg_doc *doc = NULL;
-	struct ctx c = {.err = err};
 	int rc;
 
 	memset(cfg, 0, sizeof(*cfg));
 	snprintf(cfg->path, sizeof(cfg->path), "%s", path);
 	rc = sg_cfg_doc_load(path, &doc, err);
-	if (rc)
-		return rc;
-	c.doc = doc;
-	rc = parse_root(&c, doc->root, cfg);
-	sg_cfg_doc_free(doc);
-	return rc;
+	return parse_doc(rc, doc, cfg, err);
 }

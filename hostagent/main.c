@@ -15,135 +15,44 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agent.h"
+#include <libvirt/libvirt.h>
+
+#include "admin.h"
+#include "clock.h"
+#include "dispatch.h"
+#include "flow.h"
+#include "link.h"
 #include "log.h"
+#include "vm.h"
 
-uint64_t
-sg_ha_now_ms(void)
-{
-	struct timespec ts;
+#define SG_HA_TICK_MS 100 /**< the one periodic timer: deadlines, reconnects, pings */
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void
-addr_to_ep(const struct sg_agent_addr *a, uint16_t port, uint8_t proto, struct sg_ha_ep *ep)
-{
-	memset(ep, 0, sizeof(*ep));
-	ep->family = a->family == AF_INET ? 4 : 6;
-	memcpy(ep->addr, a->bytes, a->family == AF_INET ? 4 : 16);
-	ep->port = htons(port);
-	ep->proto = proto;
-}
-
-static void
-cfg_to_ep(const struct sg_cfg_addr *a, uint16_t port, uint8_t proto, struct sg_ha_ep *ep)
-{
-	memset(ep, 0, sizeof(*ep));
-	ep->family = a->family == AF_INET ? 4 : 6;
-	memcpy(ep->addr, a->family == AF_INET ? (const void *)&a->v4 : a->v6,
-	       a->family == AF_INET ? 4 : 16);
-	ep->port = htons(port);
-	ep->proto = proto;
-}
-
-int
-sg_ha_flow_add(struct sg_ha_agent *a, const struct sg_agent_msg *m, char *err, size_t errlen)
-{
-	const uint32_t need = 1u << SG_AGENT_ATTR_VIP | 1u << SG_AGENT_ATTR_VIP_PORT |
-			      1u << SG_AGENT_ATTR_PROTO | 1u << SG_AGENT_ATTR_ADDR |
-			      1u << SG_AGENT_ATTR_PORT;
-	struct sg_ha_ep vip, vm;
-	uint32_t ifindex = 0;
-	int rc;
-
-	if (a->dp == NULL) {
-		snprintf(err, errlen, "datapath not enabled on host %s", a->cfg->host);
-		return -EOPNOTSUPP;
-	}
-	if ((m->present & need) != need || (m->proto != 6 && m->proto != 17) ||
-	    m->vip.family != m->addr.family || m->vip_port == 0 || m->port == 0) {
-		snprintf(err, errlen,
-			 "FLOW_ADD needs VIP, VIP_PORT, PROTO (6/17), ADDR, PORT of "
-			 "one family");
-		return -EINVAL;
-	}
-	if (SG_AGENT_HAS(m, SG_AGENT_ATTR_VM_NAME)) {
-		struct sg_ha_vm *v = sg_ha_vm_find(a, m->vm_name);
-
-		if (v == NULL) {
-			snprintf(err, errlen, "no VM %s on host %s", m->vm_name, a->cfg->host);
-			return -ENOENT;
-		}
-		ifindex = v->cfg->ifindex;
-	}
-	addr_to_ep(&m->vip, m->vip_port, m->proto, &vip);
-	addr_to_ep(&m->addr, m->port, m->proto, &vm);
-	rc = sg_ha_dp_vip_add(a->dp, &vip, &vm, ifindex);
-	if (rc)
-		snprintf(err, errlen, "cannot install flow: %s", strerror(-rc));
-	return rc;
-}
-
-int
-sg_ha_flow_del(struct sg_ha_agent *a, const struct sg_agent_msg *m)
-{
-	struct sg_ha_ep vip;
-
-	if (a->dp == NULL || !SG_AGENT_HAS(m, SG_AGENT_ATTR_VIP) ||
-	    !SG_AGENT_HAS(m, SG_AGENT_ATTR_VIP_PORT) || !SG_AGENT_HAS(m, SG_AGENT_ATTR_PROTO))
-		return -EINVAL;
-	addr_to_ep(&m->vip, m->vip_port, m->proto, &vip);
-	return sg_ha_dp_vip_del(a->dp, &vip);
-}
-
-static int
-datapath_start(struct sg_ha_agent *a)
-{
-	struct sg_ha_bpf_cfg bcfg = {.gue_port = htons(a->cfg->gue_port)};
-	int rc;
-
-	if (a->cfg->host4.family)
-		bcfg.host4 = a->cfg->host4.v4;
-	if (a->cfg->host6.family)
-		memcpy(bcfg.host6, a->cfg->host6.v6, 16);
-	rc = sg_ha_dp_open(a->cfg->pin_dir, a->cfg->uplink, &bcfg, &a->dp);
-	if (rc)
-		return rc;
-	for (unsigned int i = 0; i < a->n_vms; i++) {
-		const struct sg_ha_vm_cfg *v = a->vms[i].cfg;
-		struct sg_ha_ep vip, vm;
-
-		if (!v->vip.family)
-			continue;
-		cfg_to_ep(&v->vip, v->vip_port, v->proto, &vip);
-		cfg_to_ep(&v->addr, v->port, v->proto, &vm);
-		rc = sg_ha_dp_vip_add(a->dp, &vip, &vm, v->ifindex);
-		if (rc) {
-			sg_ha_log(LOG_ERR, "datapath: vm %s: cannot install its VIP: %s", v->name,
-				  strerror(-rc));
-			return rc;
-		}
-	}
-	return 0;
-}
+/* The whole agent: only the wiring sees every module. */
+struct agent {
+	struct sg_ha_config *cfg;
+	struct sg_ha_link link;
+	struct sg_ha_vms vms;
+	struct sg_ha_flows flows;
+	struct sg_ha_dispatch dispatch;
+	struct sg_ha_admin admin;
+	bool stop;
+};
 
 static void
 tick(int timer, void *opaque)
 {
-	struct sg_ha_agent *a = opaque;
+	struct agent *a = opaque;
 	uint64_t now = sg_ha_now_ms();
 
 	(void)timer;
-	sg_ha_virt_tick(a, now);
-	sg_ha_link_tick(a, now);
+	sg_ha_vm_tick(&a->vms, now);
+	sg_ha_link_tick(&a->link, now);
 }
 
 static void
 on_signal(int watch, int fd, int events, void *opaque)
 {
-	struct sg_ha_agent *a = opaque;
+	struct agent *a = opaque;
 	struct signalfd_siginfo si;
 
 	(void)watch;
@@ -168,7 +77,7 @@ main(int argc, char **argv)
 					     {"check", no_argument, NULL, 'k'},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
-	struct sg_ha_agent *a;
+	struct agent *a;
 	struct sg_cfg_error err = {0};
 	const char *path = NULL;
 	bool check = false;
@@ -232,11 +141,16 @@ main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
-	if (sg_ha_link_init(a) || sg_ha_virt_init(a) || sg_ha_admin_init(a)) {
+	/* Each module gets what it uses; the way back goes through the dispatcher's callbacks. */
+	sg_ha_dispatch_init(&a->dispatch, &a->link, &a->vms, &a->flows);
+	sg_ha_flow_init(&a->flows, a->cfg);
+	if (sg_ha_link_init(&a->link, a->cfg, &sg_ha_dispatch_link_ops, &a->dispatch) ||
+	    sg_ha_vm_init(&a->vms, a->cfg, &sg_ha_dispatch_vm_ops, &a->dispatch) ||
+	    sg_ha_admin_init(&a->admin, a->cfg, &a->vms, &a->link, &a->flows)) {
 		rc = 1;
 		goto out;
 	}
-	if (a->cfg->dp_enabled && datapath_start(a)) {
+	if (a->cfg->dp_enabled && sg_ha_flow_start(&a->flows)) {
 		rc = 1;
 		goto out;
 	}
@@ -247,17 +161,17 @@ main(int argc, char **argv)
 		goto out;
 	}
 	sg_ha_log(LOG_INFO, "host %s: %u VMs, libvirt %s, control %s port %u", a->cfg->host,
-		  a->n_vms, a->cfg->uri, sg_cfg_addr_format(&a->cfg->control_addr, msg, 64),
+		  a->vms.n_vms, a->cfg->uri, sg_cfg_addr_format(&a->cfg->control_addr, msg, 64),
 		  a->cfg->control_port);
 	while (!a->stop)
 		if (virEventRunDefaultImpl() < 0)
 			break;
 
 	virEventRemoveTimeout(timer);
-	sg_ha_admin_fini(a);
-	sg_ha_link_fini(a);
-	sg_ha_virt_fini(a);
-	sg_ha_dp_close(a->dp); /* pinned maps and tc filters stay: flows survive a restart */
+	sg_ha_admin_fini(&a->admin);
+	sg_ha_link_fini(&a->link);
+	sg_ha_vm_fini(&a->vms);
+	sg_ha_flow_close(&a->flows); /* pinned maps and tc filters stay: flows survive a restart */
 	close(sfd);
 	rc = 0;
 out:

@@ -1,128 +1,90 @@
-/* SPDX-License-Identifier: BSD-3-Clause */
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-3-Clause) */
 /*
- * Types shared by the host datapath BPF program (sg_ha.bpf.c) and the agent
- * that fills its maps (datapath.c). Only linux/types.h: this header is
- * compiled both with clang -target bpf and with the host compiler.
- * doc/hostagent.md ("eBPF maps and counters") is the reference.
+ * The maps of the host datapath program (sg_ha.bpf.c), each with what it
+ * holds and who writes it; their types are in sg_ha_structs.h.
  */
 #ifndef SG_HA_MAPS_H
 #define SG_HA_MAPS_H
 
-#include <linux/types.h>
+#include <linux/bpf.h>
 
-#define SG_HA_VIPS_MAX 16384 /**< entries in sg_ha_vips, sg_ha_rev, sg_ha_vstats */
+#include <bpf/bpf_helpers.h>
 
-/** An endpoint: address + port + protocol. Unused address bytes are 0. */
-struct sg_ha_ep {
-	__u8 addr[16]; /**< IPv4: first 4 bytes; network order */
-	__u16 port;    /**< network order */
-	__u8 proto;    /**< IPPROTO_TCP / IPPROTO_UDP */
-	__u8 family;   /**< 4 or 6 */
-};
+#include "sg_ha_structs.h"
 
-/** sg_ha_vips value: where a VIP:port delivered to this host goes. */
-struct sg_ha_vip_val {
-	struct sg_ha_ep vm; /**< the VM's address:port (same family as the VIP) */
-	__u32 ifindex;	    /**< 0: kernel routing after rewrite; else bpf_redirect_neigh() */
-	__u32 pad;
-};
+/* VIP:port/proto delivered to this host -> the VM address:port it goes to
+ * (and the device to redirect to). Filled by the agent (static VIPs of the
+ * inventory, FLOW_ADD); pinned: survives an agent restart. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SG_HA_VIPS_MAX);
+	__type(key, struct sg_ha_ep);
+	__type(value, struct sg_ha_vip_val);
+} sg_ha_vips SEC(".maps");
 
-/** sg_ha_rev value: the VIP a VM's service address answers as. */
-struct sg_ha_rev_val {
-	struct sg_ha_ep vip;
-};
+/* VM service address:port -> the VIP its replies leave as (egress rewrite);
+ * written by the agent beside every sg_ha_vips entry. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SG_HA_VIPS_MAX);
+	__type(key, struct sg_ha_ep);
+	__type(value, struct sg_ha_rev_val);
+} sg_ha_rev SEC(".maps");
 
-#define SG_HA_CONNS_MAX 65536 /**< LRU entries in sg_ha_conns */
+/* Which VIP a client reached a VM through: replies go back from that VIP
+ * even when several VIPs lead to the same VM service (sg_ha_rev is the
+ * fallback for connections not seen, e.g. after an LRU eviction). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SG_HA_CONNS_MAX);
+	__type(key, struct sg_ha_conn_key);
+	__type(value, struct sg_ha_ep);
+} sg_ha_conns SEC(".maps");
 
-/** sg_ha_conns key: one client connection to a VM service, seen from the VM. */
-struct sg_ha_conn_key {
-	__u8 vm_addr[16];
-	__u8 client_addr[16];
-	__u16 vm_port;	   /**< network order */
-	__u16 client_port; /**< network order */
-	__u8 proto;
-	__u8 family;
-	__u16 pad;
-};
+/* Brokered DSR hand-offs, keyed as the client addresses them: recorded by
+ * the hand-off SYN (its sg_handoff_meta), read by both directions for the
+ * VM to use and the sequence / TSval / window translation. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SG_HA_HANDS_MAX);
+	__type(key, struct sg_ha_hand_key);
+	__type(value, struct sg_ha_hand);
+} sg_ha_hands SEC(".maps");
 
-#define SG_HA_HANDS_MAX 65536 /**< LRU entries in sg_ha_hands */
+/* Per VIP entry, per CPU: packets and bytes delivered and replied. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, SG_HA_VIPS_MAX);
+	__type(key, struct sg_ha_ep);
+	__type(value, struct sg_ha_vstats);
+} sg_ha_vstats SEC(".maps");
 
-/** sg_ha_hands key: a brokered DSR hand-off, as the client addresses it. */
-struct sg_ha_hand_key {
-	__u8 vip[16];
-	__u8 client[16];
-	__u16 vip_port;	   /**< network order */
-	__u16 client_port; /**< network order */
-	__u8 family;
-	__u8 pad[3];
-};
+/* [0]: this host's outer addresses and GUE port (struct sg_ha_bpf_cfg),
+ * written by the agent at load. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sg_ha_bpf_cfg);
+} sg_ha_cfg SEC(".maps");
 
-enum sg_ha_hand_state {
-	SG_HA_HAND_PENDING = 1, /**< SYN delivered to the VM, its SYN-ACK not seen */
-	SG_HA_HAND_REPLAY,	/**< VM segments bounced until the held bytes are acknowledged */
-	SG_HA_HAND_DONE,	/**< VM segments translated and sent to the client directly */
-};
+/* Per CPU counters, enum sg_ha_ctr: every packet ends in exactly one. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SG_HA_CTR_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} sg_ha_ctrs SEC(".maps");
 
-/** sg_ha_hands value (include/sessiongate/sg_handoff.h has the wire side). */
-struct sg_ha_hand {
-	struct sg_ha_ep vm;
-	__u64 sid;
-	__u32 lb_isn;	 /**< host order */
-	__u32 lb_tsval;	 /**< host order */
-	__u32 held_end;	 /**< host order */
-	__u32 seq_delta; /**< VM seq + seq_delta = the client's view */
-	__u32 ts_delta;	 /**< VM TSval + ts_delta = the client's view */
-	__u8 state;	 /**< enum sg_ha_hand_state */
-	__u8 flags;	 /**< SG_HANDOFF_F_* */
-	__u8 lb_wscale;
-	__s8 ws_shift; /**< VM window << ws_shift (negative: >>) for the client */
-	__u8 o_family; /**< underlay family: 4 or 6 */
-	__u8 pad[3];
-	__u8 dp_addr[16];   /**< outer source of the SYN: where bounces go */
-	__u8 host_addr[16]; /**< outer destination of the SYN: bounces come from it */
-	__u8 dp_mac[6];
-	__u8 host_mac[6];
-};
+/* Count the packet in @p ctr and return @p verdict. */
+static __always_inline int
+count(__u32 ctr, int verdict)
+{
+	__u64 *v = bpf_map_lookup_elem(&sg_ha_ctrs, &ctr);
 
-/** sg_ha_cfg[0] (struct sg_ha_bpf_cfg). */
-struct sg_ha_bpf_cfg {
-	__u32 host4;	/**< outer destination that is ours (network order); 0 = any */
-	__u8 host6[16]; /**< all-zero = any */
-	__u16 gue_port; /**< network order; 0 = GUE off */
-	__u16 flags;
-};
-
-/** sg_ha_vstats value (per CPU): traffic of one VIP entry. */
-struct sg_ha_vstats {
-	__u64 rx_packets; /**< decapsulated and delivered to the VM */
-	__u64 rx_bytes;	  /**< after decapsulation */
-	__u64 tx_packets; /**< replies rewritten to the VIP */
-	__u64 tx_bytes;
-};
-
-/** sg_ha_ctrs index (per CPU u64). */
-enum sg_ha_ctr {
-	SG_HA_CTR_PASS = 0,	    /**< not encapsulated to us: left to the kernel */
-	SG_HA_CTR_DECAP_IPIP,	    /**< IPv4-in-IPv4 delivered */
-	SG_HA_CTR_DECAP_IP6IP6,	    /**< IPv6-in-IPv6 delivered */
-	SG_HA_CTR_DECAP_GUE,	    /**< GUE (UDP) delivered */
-	SG_HA_CTR_RETURN_REWRITE,   /**< VM reply rewritten to VIP */
-	SG_HA_CTR_RETURN_FRAGMENT,  /**< VM fragment, not rewritable: passed */
-	SG_HA_CTR_DROP_MALFORMED,   /**< truncated or inconsistent inner/outer headers */
-	SG_HA_CTR_DROP_FRAGMENT,    /**< fragmented outer or inner packet */
-	SG_HA_CTR_DROP_NO_VIP,	    /**< inner VIP:port:proto not local */
-	SG_HA_CTR_DROP_UNSUPPORTED, /**< inner not TCP/UDP, or family differs from outer */
-	SG_HA_CTR_DROP_ADJUST,	    /**< a packet helper failed (decap/rewrite) */
-	SG_HA_CTR_HANDOFF_SYN,	  /**< brokered hand-off SYN: recorded, meta stripped, delivered */
-	SG_HA_CTR_HANDOFF_BOUNCE, /**< VM segment of a hand-off returned to the data plane */
-	SG_HA_CTR_RETURN_XLATE,	  /**< VM reply of a hand-off: translated and rewritten to VIP */
-	SG_HA_CTR_DROP_HANDOFF,	  /**< hand-off SYN with a bad meta payload */
-	SG_HA_CTR_MAX,
-};
-
-#define SG_HA_CTR_NAMES                                                                         \
-	"pass", "decap_ipip", "decap_ip6ip6", "decap_gue", "return_rewrite", "return_fragment", \
-		"drop_malformed", "drop_fragment", "drop_no_vip", "drop_unsupported",           \
-		"drop_adjust", "handoff_syn", "handoff_bounce", "return_xlate", "drop_handoff"
+	if (v)
+		*v += 1;
+	return verdict;
+}
 
 #endif /* SG_HA_MAPS_H */

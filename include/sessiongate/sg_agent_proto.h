@@ -29,6 +29,15 @@
  *   control -> AUTH_OK   {} or ERROR then close
  * Both sides prove the key; a wrong MAC closes the connection. No other
  * message is accepted before AUTH_OK. doc/hostagent.md is the reference.
+ *
+ * Addresses (ADDR, VIP) carry the family as include/sessiongate/sg_wire.h
+ * encodes it (SG_WIRE_FAMILY_V4 / _V6), on the wire and in the decoded
+ * struct sg_agent_addr alike; the socket API's AF_INET / AF_INET6 appear
+ * only in sg_agent_addr_from_af() / sg_agent_addr_to_sockaddr(). (The
+ * decoded struct carried AF_* values before; the wire bytes did not change,
+ * hence no SG_AGENT_VERSION bump.)
+ *
+ * Implemented by lib/agentproto/ (codec.c, names.c, auth.c, sockaddr.c).
  */
 #ifndef SG_AGENT_PROTO_H
 #define SG_AGENT_PROTO_H
@@ -36,6 +45,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
+
+#include "sessiongate/sg_wire.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -85,7 +97,7 @@ enum sg_agent_attr {
 	SG_AGENT_ATTR_VM_NAME = 6,	/**< string, 1..63 bytes */
 	SG_AGENT_ATTR_VM_UUID = 7,	/**< 16 bytes */
 	SG_AGENT_ATTR_VM_STATE = 8,	/**< u8 enum sg_agent_vm_state */
-	SG_AGENT_ATTR_ADDR = 9,		/**< u8 family (4/6) + 4 or 16 bytes: VM address */
+	SG_AGENT_ATTR_ADDR = 9,		/**< u8 SG_WIRE_FAMILY_V4/_V6 + 4 or 16 bytes: VM address */
 	SG_AGENT_ATTR_PORT = 10,	/**< u16: VM service port */
 	SG_AGENT_ATTR_DEADLINE_MS = 11, /**< u32 */
 	SG_AGENT_ATTR_VIP = 12,		/**< as ADDR */
@@ -126,8 +138,8 @@ enum sg_agent_vm_state {
 
 /** An address in a message. family 0 = absent. */
 struct sg_agent_addr {
-	uint8_t family;	   /**< AF_INET or AF_INET6 (host values), 0 = none */
-	uint8_t bytes[16]; /**< network order; 4 used for AF_INET */
+	uint8_t family;	   /**< SG_WIRE_FAMILY_V4 or _V6 (never AF_*), 0 = none */
+	uint8_t bytes[16]; /**< network order; 4 used for SG_WIRE_FAMILY_V4 */
 };
 
 struct sg_agent_counter {
@@ -209,6 +221,27 @@ bool sg_agent_auth_verify(const uint8_t a[SG_AGENT_MAC_LEN], const uint8_t b[SG_
 
 /** Fill @p nonce from the system's random source. @return 0 or -EIO. */
 int sg_agent_auth_nonce(uint8_t nonce[SG_AGENT_NONCE_LEN]);
+
+/**
+ * Fill @p a from an address of the socket API's family @p af (AF_INET:
+ * 4 bytes at @p bytes, AF_INET6: 16 bytes).
+ * @return 0, or -EAFNOSUPPORT for any other family (@p a is then absent).
+ */
+int sg_agent_addr_from_af(struct sg_agent_addr *a, int af, const void *bytes);
+
+/**
+ * The socket API's family of @p a: AF_INET, AF_INET6, or AF_UNSPEC when
+ * @p a is absent or of no known family.
+ */
+int sg_agent_addr_af(const struct sg_agent_addr *a);
+
+/**
+ * Build the socket address of @p a and @p port (host order) in @p ss.
+ * @return its length, or -EAFNOSUPPORT when @p a is absent or of no known
+ *   family.
+ */
+int sg_agent_addr_to_sockaddr(const struct sg_agent_addr *a, uint16_t port,
+			      struct sockaddr_storage *ss);
 
 #ifdef __cplusplus
 }

@@ -18,6 +18,7 @@
 #include <bpf/bpf.h>
 
 #include "datapath.h"
+#include "sessiongate/sg_wire.h"
 
 #define RUNS 200000
 
@@ -98,7 +99,7 @@ bench(struct sg_ha_dp *dp, bool ingress, const uint8_t *pkt, size_t len, int wan
 int
 main(void)
 {
-	struct sg_ha_bpf_cfg bcfg = {.gue_port = htons(6080)};
+	struct sg_ha_bpf_cfg bcfg = {.gue_port = htons(SG_WIRE_GUE_PORT)};
 	char pin[] = "/tmp/sgha-bench-bpffs-XXXXXX";
 	struct sg_ha_ep vip = {.family = 4, .proto = 6}, vm = {.family = 4, .proto = 6};
 	struct sg_ha_dp *dp;

@@ -3,7 +3,7 @@
  * Test-only stand-in for sg-dataplane's DSR encapsulation, attached to the
  * client namespace's egress: every IPv4 packet to a VIP in VIP_NET/24 gets
  * an outer IPv4 header (proto 4), or with -DSGHA_GUE an outer IPv4 + UDP
- * header to port 6080 (GUE variant 1: the inner IP packet follows the UDP
+ * header to port SG_WIRE_GUE_PORT (GUE variant 1: the inner IP packet follows the UDP
  * header directly), addressed to the host's underlay address; every IPv6
  * packet to 2001:2::100:0/112 gets an outer IPv6 header (next header 41).
  * The inner packet is left unchanged, as the data plane does.
@@ -19,13 +19,14 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
+#include "sessiongate/sg_wire.h"
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* 198.18.100.0/24 -> encapsulate from 198.18.50.7 to 198.18.50.1 */
 #define VIP_NET	  0xc6126400u
 #define OUTER_SRC 0xc6123207u
 #define OUTER_DST 0xc6123201u
-#define GUE_PORT  6080
 
 /* IPv6-in-IPv6 from 2001:2::50:7 to 2001:2::50:1. */
 static __always_inline int
@@ -103,7 +104,7 @@ sgha_test_encap(struct __sk_buff *skb)
 	{
 		struct udphdr udp = {
 			.source = bpf_htons(40000 + (skb->hash & 0x3ff)),
-			.dest = bpf_htons(GUE_PORT),
+			.dest = bpf_htons(SG_WIRE_GUE_PORT),
 			.len = bpf_htons(bpf_ntohs(ip.tot_len) + sizeof(udp)),
 		};
 

@@ -19,6 +19,7 @@
 #include <bpf/bpf.h>
 
 #include "datapath.h"
+#include "sessiongate/sg_wire.h"
 
 static int failures;
 
@@ -275,7 +276,7 @@ ep(struct sg_ha_ep *e, int family, const char *addr, uint16_t port, uint8_t prot
 int
 main(void)
 {
-	struct sg_ha_bpf_cfg bcfg = {.gue_port = htons(6080)};
+	struct sg_ha_bpf_cfg bcfg = {.gue_port = htons(SG_WIRE_GUE_PORT)};
 	struct sg_ha_ep vip, vm, vipu, vmu, vip6, vm6;
 	struct pkt in, inner, want, tmp;
 	char pin[] = "/tmp/sgha-bpffs-XXXXXX";
@@ -325,21 +326,21 @@ main(void)
 
 	/* 2. GUE, UDP with checksum; port unchanged (53 -> 53). */
 	inner.len = inner4(inner.b, 17, CLIENT4, 5353, VIP4, 53, "query", false);
-	gue4(&in, APPL4, HOST4, 6080, &inner);
+	gue4(&in, APPL4, HOST4, SG_WIRE_GUE_PORT, &inner);
 	tmp.len = inner4(tmp.b, 17, CLIENT4, 5353, VM4, 53, "query", false);
 	plain(&want, 0x0800, &tmp);
 	run("gue udp decap+rewrite", true, &in, TC_ACT_OK, &want, SG_HA_CTR_DECAP_GUE);
 
 	/* 3. GUE, UDP without checksum: stays 0. */
 	inner.len = inner4(inner.b, 17, CLIENT4, 5353, VIP4, 53, "query", true);
-	gue4(&in, APPL4, HOST4, 6080, &inner);
+	gue4(&in, APPL4, HOST4, SG_WIRE_GUE_PORT, &inner);
 	tmp.len = inner4(tmp.b, 17, CLIENT4, 5353, VM4, 53, "query", true);
 	plain(&want, 0x0800, &tmp);
 	run("gue udp zero checksum", true, &in, TC_ACT_OK, &want, SG_HA_CTR_DECAP_GUE);
 
 	/* 4. GUE, TCP inner (same VIP entry as IPIP). */
 	inner.len = inner4(inner.b, 6, CLIENT4, 33001, VIP4, 80, "x", false);
-	gue4(&in, APPL4, HOST4, 6080, &inner);
+	gue4(&in, APPL4, HOST4, SG_WIRE_GUE_PORT, &inner);
 	tmp.len = inner4(tmp.b, 6, CLIENT4, 33001, VM4, 8080, "x", false);
 	plain(&want, 0x0800, &tmp);
 	run("gue tcp decap+rewrite", true, &in, TC_ACT_OK, &want, SG_HA_CTR_DECAP_GUE);
@@ -479,7 +480,7 @@ main(void)
 	run("inner ICMP dropped", true, &in, TC_ACT_SHOT, NULL, SG_HA_CTR_DROP_UNSUPPORTED);
 
 	inner.len = inner6(inner.b, 6, CLIENT6, 40000, VIP6, 443, "x");
-	gue4(&in, APPL4, HOST4, 6080, &inner);
+	gue4(&in, APPL4, HOST4, SG_WIRE_GUE_PORT, &inner);
 	run("GUE v6-in-v4 dropped", true, &in, TC_ACT_SHOT, NULL, SG_HA_CTR_DROP_UNSUPPORTED);
 
 	inner.len = inner4(inner.b, 6, CLIENT4, 33000, VIP4, 80, "x", false);
@@ -502,7 +503,7 @@ main(void)
 			inner.b[0] = 0x45;
 		inner.len = n;
 		if (i % 3 == 0)
-			gue4(&in, APPL4, HOST4, 6080, &inner);
+			gue4(&in, APPL4, HOST4, SG_WIRE_GUE_PORT, &inner);
 		else
 			ipip(&in, APPL4, HOST4, &inner);
 		o.data_in = in.b;

@@ -16,11 +16,17 @@ Then: a flow installed over the control protocol, the agent killed
 Usage: test_dsr_netns.py SG_HOSTAGENT ENCAP_IPIP.o ENCAP_GUE.o"""
 import atexit
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import time
+
+# The GUE port, from its one definition (include/sessiongate/sg_wire.h).
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..",
+                       "include", "sessiongate", "sg_wire.h")) as _f:
+    GUE_PORT = int(re.search(r"#define SG_WIRE_GUE_PORT (\d+)", _f.read()).group(1))
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
@@ -123,7 +129,7 @@ datapath:
   uplink: up0
   host_address: 198.18.50.1
   host_address6: "2001:2::50:1"
-  gue_port: 6080
+  gue_port: {GUE_PORT}
   pin_dir: "{bpffs}/host-d"
 vms:
   - name: vm-web
@@ -224,7 +230,7 @@ r = c.command("FLOW_DEL", attrs=[(A["VIP"], enc_addr("198.18.100.1")),
                                  (A["PROTO"], bytes([6]))])
 check(r.status == 0, f"{r}", agent)
 
-step("GUE: same, with outer UDP to port 6080")
+step(f"GUE: same, with outer UDP to port {GUE_PORT}")
 sh("tc", "filter", "replace", "dev", "cl0", "egress", "bpf", "direct-action", "object-file",
    encap_gue, "section", "tc", ns=CLI)
 before = ctr()

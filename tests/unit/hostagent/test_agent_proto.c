@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <cmocka.h>
@@ -28,11 +30,11 @@ full_msg(struct sg_agent_msg *m)
 	memset(m->vm_uuid, 0x33, sizeof(m->vm_uuid));
 	m->status = SG_AGENT_E_TIMEOUT;
 	m->vm_state = SG_AGENT_VM_RUNNING;
-	m->addr.family = AF_INET;
+	m->addr.family = SG_WIRE_FAMILY_V4;
 	memcpy(m->addr.bytes, "\xc6\x12\x02\x0a", 4);
 	m->port = 8080;
 	m->deadline_ms = 123456;
-	m->vip.family = AF_INET6;
+	m->vip.family = SG_WIRE_FAMILY_V6;
 	memset(m->vip.bytes, 0x20, 16);
 	m->vip_port = 443;
 	m->proto = 6;
@@ -65,6 +67,9 @@ test_roundtrip(void **state)
 	assert_true(n > (int)SG_AGENT_HDR_LEN);
 	assert_int_equal(sg_agent_msg_peek(buf, (size_t)n), n);
 	assert_int_equal(sg_agent_msg_decode(buf, (size_t)n, &d), 0);
+	/* The decoded family is the wire's (sg_wire.h), never AF_*. */
+	assert_int_equal(d.addr.family, SG_WIRE_FAMILY_V4);
+	assert_int_equal(d.vip.family, SG_WIRE_FAMILY_V6);
 	/* decoded == original: it encodes to the same bytes (structs have padding) */
 	{
 		uint8_t buf2[SG_AGENT_MSG_MAX];
@@ -289,13 +294,45 @@ test_auth(void **state)
 			 -EINVAL);
 }
 
+static void
+test_sockaddr(void **state)
+{
+	static const uint8_t v4[4] = {198, 18, 2, 10};
+	uint8_t v6[16];
+	struct sockaddr_storage ss;
+	struct sg_agent_addr a;
+
+	(void)state;
+	memset(v6, 0x20, sizeof(v6));
+	assert_int_equal(sg_agent_addr_from_af(&a, AF_INET, v4), 0);
+	assert_int_equal(a.family, SG_WIRE_FAMILY_V4);
+	assert_memory_equal(a.bytes, v4, 4);
+	assert_int_equal(sg_agent_addr_af(&a), AF_INET);
+	assert_int_equal(sg_agent_addr_to_sockaddr(&a, 8080, &ss), sizeof(struct sockaddr_in));
+	assert_int_equal(((struct sockaddr_in *)&ss)->sin_family, AF_INET);
+	assert_int_equal(ntohs(((struct sockaddr_in *)&ss)->sin_port), 8080);
+	assert_memory_equal(&((struct sockaddr_in *)&ss)->sin_addr, v4, 4);
+
+	assert_int_equal(sg_agent_addr_from_af(&a, AF_INET6, v6), 0);
+	assert_int_equal(a.family, SG_WIRE_FAMILY_V6);
+	assert_int_equal(sg_agent_addr_af(&a), AF_INET6);
+	assert_int_equal(sg_agent_addr_to_sockaddr(&a, 443, &ss), sizeof(struct sockaddr_in6));
+	assert_int_equal(((struct sockaddr_in6 *)&ss)->sin6_family, AF_INET6);
+	assert_memory_equal(&((struct sockaddr_in6 *)&ss)->sin6_addr, v6, 16);
+
+	assert_int_equal(sg_agent_addr_from_af(&a, AF_UNIX, v6), -EAFNOSUPPORT);
+	assert_int_equal(a.family, SG_WIRE_FAMILY_NONE);
+	assert_int_equal(sg_agent_addr_af(&a), AF_UNSPEC);
+	assert_int_equal(sg_agent_addr_to_sockaddr(&a, 1, &ss), -EAFNOSUPPORT);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roundtrip),     cmocka_unit_test(test_every_type),
 		cmocka_unit_test(test_encode_errors), cmocka_unit_test(test_peek_and_decode_errors),
-		cmocka_unit_test(test_auth),
+		cmocka_unit_test(test_auth),	      cmocka_unit_test(test_sockaddr),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

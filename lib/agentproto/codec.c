@@ -1,16 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Codec of the host agent protocol (include/sessiongate/sg_agent_proto.h).
+ * Codec of the host agent protocol (include/sessiongate/sg_agent_proto.h):
+ * message init, encoding and decoding of the header and the TLV attributes.
  * Linked by sg-hostagent and sg-control (static library sgagentproto).
  */
 #include <errno.h>
 #include <string.h>
-#include <sys/random.h>
-#include <sys/socket.h>
-
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "sessiongate/sg_agent_proto.h"
 
@@ -121,17 +116,13 @@ put_str_attr(struct wbuf *w, uint16_t type, const char *s, size_t max, bool allo
 static int
 put_addr_attr(struct wbuf *w, uint16_t type, const struct sg_agent_addr *a)
 {
-	if (a->family == AF_INET) {
-		attr_hdr(w, type, 5);
-		put_u8(w, 4);
-		put(w, a->bytes, 4);
-	} else if (a->family == AF_INET6) {
-		attr_hdr(w, type, 17);
-		put_u8(w, 6);
-		put(w, a->bytes, 16);
-	} else {
+	size_t n = SG_WIRE_FAMILY_LEN(a->family);
+
+	if (n == 0)
 		return -EINVAL;
-	}
+	attr_hdr(w, type, (uint16_t)(1 + n));
+	put_u8(w, a->family);
+	put(w, a->bytes, n);
 	return 0;
 }
 
@@ -279,16 +270,13 @@ get_str(const uint8_t *v, uint16_t n, char *out, size_t max, bool allow_empty)
 static int
 get_addr(const uint8_t *v, uint16_t n, struct sg_agent_addr *a)
 {
+	size_t alen = n > 0 ? SG_WIRE_FAMILY_LEN(v[0]) : 0;
+
 	memset(a, 0, sizeof(*a));
-	if (n == 5 && v[0] == 4) {
-		a->family = AF_INET;
-		memcpy(a->bytes, v + 1, 4);
-	} else if (n == 17 && v[0] == 6) {
-		a->family = AF_INET6;
-		memcpy(a->bytes, v + 1, 16);
-	} else {
+	if (alen == 0 || n != 1 + alen)
 		return -EINVAL;
-	}
+	a->family = v[0];
+	memcpy(a->bytes, v + 1, alen);
 	return 0;
 }
 
@@ -418,103 +406,4 @@ sg_agent_msg_decode(const uint8_t *buf, size_t len, struct sg_agent_msg *m)
 		}
 	}
 	return 0;
-}
-
-/* ---- names ---- */
-
-static const char *const msg_names[] = {
-	[SG_AGENT_MSG_HELLO] = "HELLO",	      [SG_AGENT_MSG_CHALLENGE] = "CHALLENGE",
-	[SG_AGENT_MSG_AUTH] = "AUTH",	      [SG_AGENT_MSG_AUTH_OK] = "AUTH_OK",
-	[SG_AGENT_MSG_ERROR] = "ERROR",	      [SG_AGENT_MSG_PING] = "PING",
-	[SG_AGENT_MSG_PONG] = "PONG",	      [SG_AGENT_MSG_ENSURE_RUNNING] = "ENSURE_RUNNING",
-	[SG_AGENT_MSG_STOP] = "STOP",	      [SG_AGENT_MSG_STATUS] = "STATUS",
-	[SG_AGENT_MSG_RESULT] = "RESULT",     [SG_AGENT_MSG_VM_STATE] = "VM_STATE",
-	[SG_AGENT_MSG_SYNC] = "SYNC",	      [SG_AGENT_MSG_FLOW_ADD] = "FLOW_ADD",
-	[SG_AGENT_MSG_FLOW_DEL] = "FLOW_DEL", [SG_AGENT_MSG_COUNTERS] = "COUNTERS",
-};
-
-static const char *const state_names[] = {
-	[SG_AGENT_VM_UNKNOWN] = "unknown", [SG_AGENT_VM_UNDEFINED] = "undefined",
-	[SG_AGENT_VM_SHUTOFF] = "shutoff", [SG_AGENT_VM_BOOTING] = "booting",
-	[SG_AGENT_VM_RUNNING] = "running", [SG_AGENT_VM_STOPPING] = "stopping",
-	[SG_AGENT_VM_PAUSED] = "paused",   [SG_AGENT_VM_CRASHED] = "crashed",
-};
-
-static const char *const status_names[] = {
-	[SG_AGENT_OK] = "ok",
-	[SG_AGENT_E_NO_SUCH_VM] = "no such VM",
-	[SG_AGENT_E_LIBVIRT] = "libvirt refused",
-	[SG_AGENT_E_TIMEOUT] = "timed out",
-	[SG_AGENT_E_BAD_REQUEST] = "bad request",
-	[SG_AGENT_E_AUTH] = "authentication failed",
-	[SG_AGENT_E_UNAVAILABLE] = "libvirt unavailable",
-	[SG_AGENT_E_FULL] = "table full",
-	[SG_AGENT_E_INTERNAL] = "internal error",
-};
-
-const char *
-sg_agent_msg_type_name(unsigned int type)
-{
-	return type >= 1 && type <= SG_AGENT_MSG_TYPE_MAX ? msg_names[type] : "?";
-}
-
-const char *
-sg_agent_vm_state_name(unsigned int state)
-{
-	return state <= SG_AGENT_VM_STATE_MAX ? state_names[state] : "?";
-}
-
-const char *
-sg_agent_status_name(unsigned int status)
-{
-	return status <= SG_AGENT_STATUS_MAX ? status_names[status] : "?";
-}
-
-/* ---- authentication ---- */
-
-int
-sg_agent_auth_mac(const uint8_t *key, size_t keylen, bool role_ctl,
-		  const uint8_t na[SG_AGENT_NONCE_LEN], const uint8_t nc[SG_AGENT_NONCE_LEN],
-		  const char *host, uint8_t out[SG_AGENT_MAC_LEN])
-{
-	static const char ctl_label[] = "sg-ctl";     /* + NUL */
-	static const char agent_label[] = "sg-agent"; /* + NUL */
-	uint8_t in[sizeof(agent_label) + 2 * SG_AGENT_NONCE_LEN + SG_AGENT_NAME_MAX];
-	size_t off, hlen = strnlen(host, SG_AGENT_NAME_MAX);
-	unsigned int maclen = 0;
-
-	if (keylen < SG_AGENT_KEY_MIN || keylen > SG_AGENT_KEY_MAX || hlen >= SG_AGENT_NAME_MAX)
-		return -EINVAL;
-	if (role_ctl) {
-		memcpy(in, ctl_label, sizeof(ctl_label));
-		off = sizeof(ctl_label);
-		memcpy(in + off, na, SG_AGENT_NONCE_LEN);
-		memcpy(in + off + SG_AGENT_NONCE_LEN, nc, SG_AGENT_NONCE_LEN);
-	} else {
-		memcpy(in, agent_label, sizeof(agent_label));
-		off = sizeof(agent_label);
-		memcpy(in + off, nc, SG_AGENT_NONCE_LEN);
-		memcpy(in + off + SG_AGENT_NONCE_LEN, na, SG_AGENT_NONCE_LEN);
-	}
-	off += 2 * SG_AGENT_NONCE_LEN;
-	memcpy(in + off, host, hlen);
-	off += hlen;
-	if (!HMAC(EVP_sha256(), key, (int)keylen, in, off, out, &maclen) ||
-	    maclen != SG_AGENT_MAC_LEN)
-		return -EIO;
-	return 0;
-}
-
-bool
-sg_agent_auth_verify(const uint8_t a[SG_AGENT_MAC_LEN], const uint8_t b[SG_AGENT_MAC_LEN])
-{
-	return CRYPTO_memcmp(a, b, SG_AGENT_MAC_LEN) == 0;
-}
-
-int
-sg_agent_auth_nonce(uint8_t nonce[SG_AGENT_NONCE_LEN])
-{
-	ssize_t n = getrandom(nonce, SG_AGENT_NONCE_LEN, 0);
-
-	return n == (ssize_t)SG_AGENT_NONCE_LEN ? 0 : -EIO;
 }

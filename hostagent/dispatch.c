@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The agent's side of the protocol above the link (dispatch.h). */
+#include <errno.h>
+#include <stdio.h>
+
+#include "command.h"
+#include "dispatch.h"
+#include "log.h"
+
+void
+sg_ha_dispatch_init(struct sg_ha_dispatch *d, struct sg_ha_link *link, struct sg_ha_vms *vms,
+		    struct sg_ha_flows *flows)
+{
+	d->link = link;
+	d->vms = vms;
+	d->flows = flows;
+	d->generation = 0;
+}
+
+/* RESULT for @p seq. */
+static void
+reply(void *ctx, uint32_t seq, uint16_t status, const char *text, const struct sg_ha_vm *vm)
+{
+	struct sg_ha_dispatch *d = ctx;
+	struct sg_agent_msg m;
+
+	sg_agent_msg_init(&m, SG_AGENT_MSG_RESULT, seq);
+	m.status = status;
+	m.present |= 1u << SG_AGENT_ATTR_STATUS;
+	if (text && text[0])
+		sg_agent_msg_set_str(&m, SG_AGENT_ATTR_TEXT, text);
+	if (vm)
+		sg_ha_vm_fill(vm, &m);
+	if (status != SG_AGENT_OK)
+		sg_ha_log(LOG_NOTICE, "command seq %u%s%s: %s: %s", seq, vm ? " vm " : "",
+			  vm ? vm->cfg->name : "", sg_agent_status_name(status), text ? text : "");
+	sg_ha_link_send(d->link, &m);
+}
+
+static void
+vm_state(void *ctx, const struct sg_ha_vm *vm)
+{
+	struct sg_ha_dispatch *d = ctx;
+	struct sg_agent_msg m;
+
+	sg_agent_msg_init(&m, SG_AGENT_MSG_VM_STATE, 0);
+	sg_ha_vm_fill(vm, &m);
+	sg_ha_link_send(d->link, &m);
+}
+
+/* Every VM's state then SYNC (after auth, and after a libvirt reconnect). */
+static void
+inventory(void *ctx)
+{
+	struct sg_ha_dispatch *d = ctx;
+	struct sg_agent_msg m;
+
+	if (d->link->state != SG_HA_LINK_UP)
+		return; /* sent after authentication */
+	for (unsigned int i = 0; i < d->vms->n_vms; i++)
+		vm_state(d, &d->vms->vms[i]);
+	sg_agent_msg_init(&m, SG_AGENT_MSG_SYNC, 0);
+	m.generation = ++d->generation;
+	m.count = d->vms->n_vms;
+	m.present |= 1u << SG_AGENT_ATTR_GENERATION | 1u << SG_AGENT_ATTR_COUNT;
+	sg_ha_link_send(d->link, &m);
+}
+
+static void
+counter_add(struct sg_agent_msg *m, const char *prefix, const char *name, uint64_t v)
+{
+	snprintf(m->counters[m->n_counters].name, SG_AGENT_COUNTER_NAME_MAX, "%s%s", prefix, name);
+	m->counters[m->n_counters++].value = v;
+}
+
+static void
+counters_reply(struct sg_ha_dispatch *d, uint32_t seq)
+{
+	const struct sg_ha_lv_counters *lc = &d->vms->lv.ctr;
+	struct sg_agent_msg m;
+	uint64_t dp[SG_HA_CTR_MAX];
+
+	sg_agent_msg_init(&m, SG_AGENT_MSG_RESULT, seq);
+	m.present |= 1u << SG_AGENT_ATTR_STATUS;
+	counter_add(&m, "", "lv_events", lc->events);
+	counter_add(&m, "", "lv_events_lost", lc->events_lost);
+	counter_add(&m, "", "lv_connects", lc->connects);
+	counter_add(&m, "", "resyncs", d->vms->ctr.resyncs);
+	counter_add(&m, "", "resync_repairs", d->vms->ctr.resync_repairs);
+	counter_add(&m, "", "link_connects", d->link->ctr.connects);
+	counter_add(&m, "", "queue_drops", d->link->ctr.queue_drops);
+	if (d->flows->dp && sg_ha_dp_counters(d->flows->dp, dp) == 0)
+		for (unsigned int i = 0; i < SG_HA_CTR_MAX && m.n_counters < SG_AGENT_COUNTERS_MAX;
+		     i++)
+			counter_add(&m, "bpf_", sg_ha_dp_ctr_name(i), dp[i]);
+	sg_ha_link_send(d->link, &m);
+}
+
+static uint16_t
+flow_add_status(int rc)
+{
+	switch (rc) {
+	case 0:
+		return SG_AGENT_OK;
+	case -ENOSPC:
+		return SG_AGENT_E_FULL;
+	case -ENOENT:
+		return SG_AGENT_E_NO_SUCH_VM;
+	case -EOPNOTSUPP:
+		return SG_AGENT_E_UNAVAILABLE;
+	default:
+		return SG_AGENT_E_BAD_REQUEST;
+	}
+}
+
+static void
+message(void *ctx, const struct sg_agent_msg *m)
+{
+	struct sg_ha_dispatch *d = ctx;
+	char err[SG_AGENT_TEXT_MAX] = "";
+	int rc;
+
+	switch (m->type) {
+	case SG_AGENT_MSG_ENSURE_RUNNING:
+		sg_ha_cmd_ensure_running(d->vms, m);
+		break;
+	case SG_AGENT_MSG_STOP:
+		sg_ha_cmd_stop(d->vms, m);
+		break;
+	case SG_AGENT_MSG_STATUS:
+		sg_ha_cmd_status(d->vms, m);
+		break;
+	case SG_AGENT_MSG_FLOW_ADD:
+		rc = sg_ha_flow_add(d->flows, m, err, sizeof(err));
+		reply(d, m->seq, flow_add_status(rc), err, NULL);
+		break;
+	case SG_AGENT_MSG_FLOW_DEL:
+		rc = sg_ha_flow_del(d->flows, m);
+		reply(d, m->seq, rc == 0 ? SG_AGENT_OK : SG_AGENT_E_BAD_REQUEST,
+		      rc == 0 ? "" : "no such flow", NULL);
+		break;
+	case SG_AGENT_MSG_COUNTERS:
+		counters_reply(d, m->seq);
+		break;
+	default:
+		reply(d, m->seq, SG_AGENT_E_BAD_REQUEST, "unexpected message type", NULL);
+		break;
+	}
+}
+
+const struct sg_ha_link_ops sg_ha_dispatch_link_ops = {
+	.up = inventory,
+	.message = message,
+};
+
+const struct sg_ha_vm_ops sg_ha_dispatch_vm_ops = {
+	.state = vm_state,
+	.reply = reply,
+	.inventory = inventory,
+};

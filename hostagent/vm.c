@@ -1,0 +1,347 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The VM manager (vm.h): the state machine of each inventory VM (libvirt's
+ * state + readiness -> the reported state), the commands waiting on it, the
+ * periodic full resync and the shutdown deadline.
+ */
+#include <string.h>
+
+#include "addr.h"
+#include "clock.h"
+#include "log.h"
+#include "readiness.h"
+#include "text.h"
+#include "vm.h"
+
+struct sg_ha_vm *
+sg_ha_vm_find(struct sg_ha_vms *vms, const char *name)
+{
+	for (unsigned int i = 0; i < vms->n_vms; i++)
+		if (strcmp(vms->vms[i].cfg->name, name) == 0)
+			return &vms->vms[i];
+	return NULL;
+}
+
+void
+sg_ha_vm_fill(const struct sg_ha_vm *vm, struct sg_agent_msg *m)
+{
+	sg_agent_msg_set_str(m, SG_AGENT_ATTR_VM_NAME, vm->cfg->name);
+	if (vm->uuid_known) {
+		memcpy(m->vm_uuid, vm->uuid, 16);
+		m->present |= 1u << SG_AGENT_ATTR_VM_UUID;
+	}
+	m->vm_state = vm->state;
+	m->present |= 1u << SG_AGENT_ATTR_VM_STATE;
+	if (vm->addr.family) {
+		m->addr = vm->addr;
+		m->port = vm->cfg->port;
+		m->present |= 1u << SG_AGENT_ATTR_ADDR | 1u << SG_AGENT_ATTR_PORT;
+	}
+}
+
+void
+sg_ha_vm_reply(struct sg_ha_vms *vms, uint32_t seq, uint16_t status, const char *text,
+	       const struct sg_ha_vm *vm)
+{
+	vms->ops.reply(vms->ctx, seq, status, text, vm);
+}
+
+bool
+sg_ha_vm_pending_room(const struct sg_ha_vm *vm)
+{
+	for (unsigned int i = 0; i < SG_HA_PENDING_MAX; i++)
+		if (!vm->pend[i].used)
+			return true;
+	return false;
+}
+
+bool
+sg_ha_vm_pending_add(struct sg_ha_vm *vm, uint8_t type, uint32_t seq, uint64_t deadline)
+{
+	for (unsigned int i = 0; i < SG_HA_PENDING_MAX; i++)
+		if (!vm->pend[i].used) {
+			vm->pend[i] = (struct sg_ha_pending){true, type, seq, deadline};
+			return true;
+		}
+	return false;
+}
+
+void
+sg_ha_vm_pending_complete(struct sg_ha_vms *vms, struct sg_ha_vm *vm, uint8_t type, uint16_t status,
+			  const char *text)
+{
+	for (unsigned int i = 0; i < SG_HA_PENDING_MAX; i++) {
+		if (!vm->pend[i].used || vm->pend[i].type != type)
+			continue;
+		vm->pend[i].used = false;
+		sg_ha_vm_reply(vms, vm->pend[i].seq, status, text, vm);
+	}
+}
+
+static void
+set_state(struct sg_ha_vms *vms, struct sg_ha_vm *vm, uint8_t state, const char *why)
+{
+	if (vm->state == state)
+		return;
+	sg_ha_log(LOG_INFO, "vm %s: %s -> %s (%s)", vm->cfg->name,
+		  sg_agent_vm_state_name(vm->state), sg_agent_vm_state_name(state), why);
+	vm->state = state;
+	vms->ops.state(vms->ctx, vm);
+}
+
+/* libvirt's state (+ our readiness) -> the reported state. */
+static uint8_t
+reported_state(struct sg_ha_vm *vm)
+{
+	switch (vm->lv_state) {
+	case -1:
+		return SG_AGENT_VM_UNDEFINED;
+	case VIR_DOMAIN_RUNNING:
+	case VIR_DOMAIN_BLOCKED:
+		if (vm->running_since == 0)
+			vm->running_since = sg_ha_now_ms();
+		return vm->stopping ? SG_AGENT_VM_STOPPING
+		       : vm->ready  ? SG_AGENT_VM_RUNNING
+				    : SG_AGENT_VM_BOOTING;
+	case VIR_DOMAIN_SHUTDOWN:
+		return SG_AGENT_VM_STOPPING;
+	case VIR_DOMAIN_PAUSED:
+	case VIR_DOMAIN_PMSUSPENDED:
+		return SG_AGENT_VM_PAUSED;
+	case VIR_DOMAIN_CRASHED:
+		return SG_AGENT_VM_CRASHED;
+	case VIR_DOMAIN_SHUTOFF:
+		return SG_AGENT_VM_SHUTOFF;
+	default:
+		return SG_AGENT_VM_UNKNOWN;
+	}
+}
+
+static void
+update(struct sg_ha_vms *vms, struct sg_ha_vm *vm, const char *why)
+{
+	uint8_t st = reported_state(vm);
+
+	if (st != SG_AGENT_VM_BOOTING && st != SG_AGENT_VM_RUNNING && st != SG_AGENT_VM_STOPPING) {
+		vm->running_since = 0;
+		vm->ready = false;
+		sg_ha_ready_probe_close(vm);
+		if (!vm->cfg->addr.family)
+			vm->addr.family = 0;
+	}
+	set_state(vms, vm, st, why);
+	if (st == SG_AGENT_VM_SHUTOFF || st == SG_AGENT_VM_UNDEFINED || st == SG_AGENT_VM_CRASHED) {
+		if (vm->stopping) {
+			vm->stopping = false;
+			sg_ha_vm_pending_complete(vms, vm, SG_AGENT_MSG_STOP, SG_AGENT_OK,
+						  "stopped");
+		}
+		sg_ha_vm_pending_complete(vms, vm, SG_AGENT_MSG_ENSURE_RUNNING, SG_AGENT_E_LIBVIRT,
+					  st == SG_AGENT_VM_CRASHED ? "VM crashed while starting"
+								    : "VM stopped while starting");
+	}
+	if (st == SG_AGENT_VM_RUNNING)
+		sg_ha_vm_pending_complete(vms, vm, SG_AGENT_MSG_ENSURE_RUNNING, SG_AGENT_OK,
+					  "running");
+}
+
+bool
+sg_ha_vm_refresh(struct sg_ha_vms *vms, struct sg_ha_vm *vm, const char *why)
+{
+	virDomainPtr dom = sg_ha_lv_lookup(&vms->lv, vm->cfg);
+	uint8_t before = vm->state;
+	int st = -1, reason;
+
+	if (dom) {
+		if (virDomainGetState(dom, &st, &reason, 0) < 0)
+			st = VIR_DOMAIN_NOSTATE;
+		if (virDomainGetUUID(dom, vm->uuid) == 0)
+			vm->uuid_known = true;
+		virDomainFree(dom);
+	}
+	vm->lv_state = st;
+	update(vms, vm, why);
+	return vm->state != before;
+}
+
+void
+sg_ha_vm_check_ready(struct sg_ha_vms *vms, struct sg_ha_vm *vm, uint64_t now)
+{
+	if (vm->state != SG_AGENT_VM_BOOTING || vm->ready)
+		return;
+	if (vms->test_driver && now < vm->running_since + vms->cfg->boot_delay_ms)
+		return;
+	if (vm->addr.family == 0)
+		sg_ha_ready_learn_addr(&vms->lv, vm);
+	if (vm->addr.family == 0)
+		return;
+	if (vm->cfg->probe && !sg_ha_ready_probe(vm, now, vms->cfg->probe_timeout_ms))
+		return;
+	vm->ready = true;
+	update(vms, vm, vm->cfg->probe ? "service port answers" : "service address known");
+}
+
+void
+sg_ha_vm_resync(struct sg_ha_vms *vms, bool periodic)
+{
+	unsigned int repaired = 0;
+
+	if (!vms->lv.up)
+		return;
+	for (unsigned int i = 0; i < vms->n_vms; i++) {
+		struct sg_ha_vm *vm = &vms->vms[i];
+		uint64_t was = vm->running_since;
+
+		repaired += sg_ha_vm_refresh(vms, vm, periodic ? "resync" : "connect");
+		if (periodic)
+			continue;
+		/* Found running at (re)connect: it booted before we looked (an agent
+		 * restart must not replay the simulated boot delay). */
+		if (was == 0 && vm->running_since > vms->cfg->boot_delay_ms)
+			vm->running_since -= vms->cfg->boot_delay_ms;
+		sg_ha_vm_check_ready(vms, vm, sg_ha_now_ms());
+	}
+	if (periodic) {
+		vms->ctr.resyncs++;
+		vms->ctr.resync_repairs += repaired;
+		if (repaired)
+			sg_ha_log(LOG_WARNING, "resync: %u VM state(s) repaired (lost events)",
+				  repaired);
+	}
+}
+
+/* ---- the libvirt connection's callbacks ---- */
+
+static void
+on_lv_event(void *ctx, const char *name)
+{
+	struct sg_ha_vms *vms = ctx;
+	struct sg_ha_vm *vm = sg_ha_vm_find(vms, name);
+
+	if (vm)
+		sg_ha_vm_refresh(vms, vm, "event");
+}
+
+static void
+on_lv_connected(void *ctx)
+{
+	struct sg_ha_vms *vms = ctx;
+
+	/* Events during the gap are lost: re-read every domain. */
+	sg_ha_vm_resync(vms, false);
+	vms->next_resync = sg_ha_now_ms() + vms->cfg->resync_ms;
+}
+
+static void
+on_lv_dropped(void *ctx)
+{
+	struct sg_ha_vms *vms = ctx;
+
+	/* Commands waiting on libvirt are answered now: control retries. */
+	for (unsigned int i = 0; i < vms->n_vms; i++) {
+		sg_ha_vm_pending_complete(vms, &vms->vms[i], SG_AGENT_MSG_ENSURE_RUNNING,
+					  SG_AGENT_E_UNAVAILABLE, "libvirt connection lost");
+		sg_ha_vm_pending_complete(vms, &vms->vms[i], SG_AGENT_MSG_STOP,
+					  SG_AGENT_E_UNAVAILABLE, "libvirt connection lost");
+		vms->vms[i].stopping = false;
+	}
+}
+
+static const struct sg_ha_lv_ops lv_ops = {
+	.event = on_lv_event,
+	.connected = on_lv_connected,
+	.dropped = on_lv_dropped,
+};
+
+int
+sg_ha_vm_init(struct sg_ha_vms *vms, const struct sg_ha_config *cfg, const struct sg_ha_vm_ops *ops,
+	      void *ctx)
+{
+	vms->cfg = cfg;
+	vms->ops = *ops;
+	vms->ctx = ctx;
+	vms->test_driver = strncmp(cfg->uri, "test:", 5) == 0 || strncmp(cfg->uri, "test+", 5) == 0;
+	for (unsigned int i = 0; i < cfg->n_vms; i++) {
+		struct sg_ha_vm *vm = &vms->vms[i];
+
+		memset(vm, 0, sizeof(*vm));
+		vm->cfg = &cfg->vms[i];
+		vm->probe_fd = -1;
+		vm->lv_state = VIR_DOMAIN_NOSTATE;
+		vm->state = SG_AGENT_VM_UNKNOWN;
+		sg_ha_addr_from_cfg(&vm->cfg->addr, &vm->addr);
+	}
+	vms->n_vms = cfg->n_vms;
+	return sg_ha_lv_init(&vms->lv, cfg, &lv_ops, vms);
+}
+
+void
+sg_ha_vm_fini(struct sg_ha_vms *vms)
+{
+	for (unsigned int i = 0; i < vms->n_vms; i++)
+		sg_ha_ready_probe_close(&vms->vms[i]);
+	sg_ha_lv_fini(&vms->lv);
+}
+
+/* No clean shutdown before the deadline: destroy. */
+static void
+stop_deadline(struct sg_ha_vms *vms, struct sg_ha_vm *vm)
+{
+	virDomainPtr dom = sg_ha_lv_lookup(&vms->lv, vm->cfg);
+	int rc = dom ? virDomainDestroy(dom) : 0;
+
+	vm->stopping = false;
+	if (rc < 0) {
+		sg_ha_vm_pending_complete(vms, vm, SG_AGENT_MSG_STOP, SG_AGENT_E_LIBVIRT,
+					  sg_ha_lv_error());
+	} else {
+		sg_ha_log(LOG_WARNING, "vm %s: no clean shutdown before the deadline: destroyed",
+			  vm->cfg->name);
+		sg_ha_vm_refresh(vms, vm, "destroyed");
+		sg_ha_vm_pending_complete(vms, vm, SG_AGENT_MSG_STOP, SG_AGENT_OK,
+					  "destroyed after the shutdown deadline");
+	}
+	if (dom)
+		virDomainFree(dom);
+}
+
+/* ENSURE_RUNNING commands past their deadline are answered TIMEOUT. */
+static void
+start_deadlines(struct sg_ha_vms *vms, struct sg_ha_vm *vm, uint64_t now)
+{
+	for (unsigned int p = 0; p < SG_HA_PENDING_MAX; p++) {
+		struct sg_ha_pending *pd = &vm->pend[p];
+		char text[SG_AGENT_TEXT_MAX];
+
+		if (!pd->used || now < pd->deadline || pd->type != SG_AGENT_MSG_ENSURE_RUNNING)
+			continue;
+		pd->used = false;
+		sg_ha_textf(text, sizeof(text), "VM %s not ready before the deadline (state %s)",
+			    vm->cfg->name, sg_agent_vm_state_name(vm->state));
+		sg_ha_vm_reply(vms, pd->seq, SG_AGENT_E_TIMEOUT, text, vm);
+	}
+}
+
+void
+sg_ha_vm_tick(struct sg_ha_vms *vms, uint64_t now)
+{
+	if (sg_ha_lv_tick(&vms->lv, now))
+		vms->ops.inventory(vms->ctx);
+	if (vms->lv.up && now >= vms->next_resync) {
+		sg_ha_vm_resync(vms, true);
+		vms->next_resync = now + vms->cfg->resync_ms;
+	}
+	for (unsigned int i = 0; i < vms->n_vms; i++) {
+		struct sg_ha_vm *vm = &vms->vms[i];
+
+		if (!vms->lv.up)
+			break;
+		sg_ha_vm_check_ready(vms, vm, now);
+		if (vm->stopping) {
+			sg_ha_vm_refresh(vms, vm, "stopping");
+			if (vm->stopping && now >= vm->stop_deadline)
+				stop_deadline(vms, vm);
+		}
+		start_deadlines(vms, vm, now);
+	}
+}
