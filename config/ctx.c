@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "addr.h"
 #include "ctx.h"
@@ -59,15 +61,44 @@ sg_cfg_ctx_need(struct sg_cfg_ctx *c, const struct sg_cfg_node *map, const char 
 
 const struct sg_cfg_node *
 sg_cfg_ctx_name(struct sg_cfg_ctx *c, const struct sg_cfg_node *map, const char *prefix,
-		char out[SG_CFG_NAME_MAX], char path[SG_CFG_PATH_MAX], int *rc)
+		char out[SG_CFG_NAME_MAX], char path[SG_CFG_PATH_MAX],
+		const struct sg_cfg_ctx_seen *seen, int *rc)
 {
 	const struct sg_cfg_node *v = sg_cfg_ctx_need(c, map, prefix, "name", rc);
+	unsigned int j;
 
 	if (v == NULL)
 		return NULL;
 	sg_cfg_ctx_path(path, prefix, "name");
 	*rc = sg_cfg_node_name(c->doc, v, path, out, c->err);
-	return *rc == 0 ? v : NULL;
+	if (*rc != 0)
+		return NULL;
+	for (j = 0; j < seen->n; j++) {
+		if (strcmp(seen->name0 + j * seen->stride, out) == 0) {
+			*rc = sg_cfg_ctx_fail(c, v, path, "duplicate %s name \"%s\" (also %s[%u])",
+					      seen->what, out, seen->list, j);
+			return NULL;
+		}
+	}
+	return v;
+}
+
+void *
+sg_cfg_ctx_list(struct sg_cfg_ctx *c, const struct sg_cfg_node *n, const char *path,
+		unsigned int max, size_t size, int *rc)
+{
+	void *items;
+
+	*rc = 0;
+	if (n == NULL || sg_cfg_node_is_null(n))
+		return NULL;
+	*rc = sg_cfg_node_seq(c->doc, n, path, max, c->err);
+	if (*rc != 0 || n->n_items == 0)
+		return NULL;
+	items = calloc(n->n_items, size);
+	if (items == NULL)
+		*rc = -ENOMEM;
+	return items;
 }
 
 int
@@ -101,11 +132,10 @@ int
 sg_cfg_ctx_u16(struct sg_cfg_ctx *c, const struct sg_cfg_node *map, const char *prefix,
 	       const char *key, uint16_t min, uint16_t max, uint16_t def, uint16_t *out)
 {
-	uint32_t v;
+	uint32_t v = def;
 	int rc = sg_cfg_ctx_u32(c, map, prefix, key, min, max, def, &v);
 
-	if (rc == 0)
-		*out = (uint16_t)v;
+	*out = (uint16_t)v; /* def again on an error, which stops the load */
 	return rc;
 }
 

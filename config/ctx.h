@@ -8,6 +8,7 @@
 #ifndef SG_CFG_CTX_H
 #define SG_CFG_CTX_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "sg_cfg.h"
@@ -35,13 +36,32 @@ int sg_cfg_ctx_fail(struct sg_cfg_ctx *c, const struct sg_cfg_node *n, const cha
 const struct sg_cfg_node *sg_cfg_ctx_need(struct sg_cfg_ctx *c, const struct sg_cfg_node *map,
 					  const char *prefix, const char *key, int *rc);
 
+/** The entries of a list read before the current one, for duplicate names. */
+struct sg_cfg_ctx_seen {
+	const char *name0; /**< name of entry 0 */
+	size_t stride;	   /**< bytes from one entry's name to the next one's */
+	unsigned int n;	   /**< entries before the current one */
+	const char *what;  /**< in messages: "port", "pool", "member", ... */
+	const char *list;  /**< in messages: "appliance.ports", "pools", ... */
+};
+
 /**
- * The required "name" key of @p map into @p out (a valid name); @p path
- * receives its key path. The name node, or NULL with *rc set.
+ * The required "name" key of @p map into @p out: a valid name, not already
+ * used by an entry of @p seen. @p path receives its key path. The name
+ * node, or NULL with *rc set.
  */
 const struct sg_cfg_node *sg_cfg_ctx_name(struct sg_cfg_ctx *c, const struct sg_cfg_node *map,
 					  const char *prefix, char out[SG_CFG_NAME_MAX],
-					  char path[SG_CFG_PATH_MAX], int *rc);
+					  char path[SG_CFG_PATH_MAX],
+					  const struct sg_cfg_ctx_seen *seen, int *rc);
+
+/**
+ * Optional list @p n (NULL or null: empty) of at most @p max entries: a new
+ * zeroed array of n->n_items entries of @p size bytes (free()), or NULL
+ * with *rc = 0 when the list is empty, -EINVAL or -ENOMEM.
+ */
+void *sg_cfg_ctx_list(struct sg_cfg_ctx *c, const struct sg_cfg_node *n, const char *path,
+		      unsigned int max, size_t size, int *rc);
 
 /** Optional integer key in [min, max]; @p def when absent. */
 int sg_cfg_ctx_uint(struct sg_cfg_ctx *c, const struct sg_cfg_node *map, const char *prefix,

@@ -20,6 +20,8 @@ parse_member(struct sg_cfg_ctx *c, const struct sg_cfg_node *m, const char *pool
 {
 	static const char *const keys[] = {"name", "address", "port", "weight", "host", NULL};
 	struct sg_cfg_member *mb = &pool->members[idx];
+	const struct sg_cfg_ctx_seen seen = {pool->members[0].name, sizeof(*mb), idx, "member",
+					     "members"};
 	char prefix[SG_CFG_PATH_MAX], path[SG_CFG_PATH_MAX];
 	const struct sg_cfg_node *v;
 	unsigned int j;
@@ -29,15 +31,9 @@ parse_member(struct sg_cfg_ctx *c, const struct sg_cfg_node *m, const char *pool
 	rc = sg_cfg_node_check_keys(c->doc, m, prefix, keys, c->err);
 	if (rc != 0)
 		return rc;
-	v = sg_cfg_ctx_name(c, m, prefix, mb->name, path, &rc);
+	v = sg_cfg_ctx_name(c, m, prefix, mb->name, path, &seen, &rc);
 	if (v == NULL)
 		return rc;
-	for (j = 0; j < idx; j++) {
-		if (strcmp(pool->members[j].name, mb->name) == 0)
-			return sg_cfg_ctx_fail(c, v, path,
-					       "duplicate member name \"%s\" (also members[%u])",
-					       mb->name, j);
-	}
 	v = sg_cfg_ctx_need(c, m, prefix, "address", &rc);
 	if (v == NULL)
 		return rc;
@@ -79,47 +75,30 @@ sg_cfg_parse_pools(struct sg_cfg_ctx *c, const struct sg_cfg_node *n)
 	unsigned int i, j;
 	int rc;
 
-	if (n == NULL || sg_cfg_node_is_null(n))
-		return 0;
-	rc = sg_cfg_node_seq(c->doc, n, "pools", SG_CFG_POOLS_MAX, c->err);
-	if (rc != 0)
-		return rc;
-	if (n->n_items == 0)
-		return 0;
-	cfg->pools = calloc(n->n_items, sizeof(*cfg->pools));
+	cfg->pools = sg_cfg_ctx_list(c, n, "pools", SG_CFG_POOLS_MAX, sizeof(*cfg->pools), &rc);
 	if (cfg->pools == NULL)
-		return -ENOMEM;
+		return rc;
 	for (i = 0; i < n->n_items; i++) {
 		const struct sg_cfg_node *p = n->items[i], *v, *ms;
 		struct sg_cfg_pool *pool = &cfg->pools[i];
+		const struct sg_cfg_ctx_seen seen = {cfg->pools[0].name, sizeof(*pool), i, "pool",
+						     "pools"};
 
 		cfg->n_pools = i + 1;
 		sg_cfg_ctx_path(prefix, "pools", "[%u]", i);
 		rc = sg_cfg_node_check_keys(c->doc, p, prefix, keys, c->err);
 		if (rc != 0)
 			return rc;
-		v = sg_cfg_ctx_name(c, p, prefix, pool->name, path, &rc);
+		v = sg_cfg_ctx_name(c, p, prefix, pool->name, path, &seen, &rc);
 		if (v == NULL)
 			return rc;
-		for (j = 0; j < i; j++) {
-			if (strcmp(cfg->pools[j].name, pool->name) == 0)
-				return sg_cfg_ctx_fail(
-					c, v, path, "duplicate pool name \"%s\" (also pools[%u])",
-					pool->name, j);
-		}
 		ms = sg_cfg_node_get(p, "members");
-		if (ms == NULL || sg_cfg_node_is_null(ms))
-			continue;
 		sg_cfg_ctx_path(path, prefix, "members");
-		rc = sg_cfg_node_seq(c->doc, ms, path, SG_CFG_MEMBERS_MAX, c->err);
+		pool->members = sg_cfg_ctx_list(c, ms, path, SG_CFG_MEMBERS_MAX,
+						sizeof(*pool->members), &rc);
 		if (rc != 0)
 			return rc;
-		if (ms->n_items == 0)
-			continue;
-		pool->members = calloc(ms->n_items, sizeof(*pool->members));
-		if (pool->members == NULL)
-			return -ENOMEM;
-		for (j = 0; j < ms->n_items; j++) {
+		for (j = 0; pool->members != NULL && j < ms->n_items; j++) {
 			rc = parse_member(c, ms->items[j], prefix, pool, j);
 			if (rc != 0)
 				return rc;

@@ -98,6 +98,8 @@ sg_cfg_parse_port(struct sg_cfg_ctx *c, const struct sg_cfg_node *p, unsigned in
 	static const char *const keys[] = {"name",     "device", "address", "address6", "gateway",
 					   "gateway6", "mtu",	 "rx_desc", "tx_desc",	NULL};
 	struct sg_cfg_port *port = &c->cfg->appliance.ports[idx];
+	const struct sg_cfg_ctx_seen seen = {c->cfg->appliance.ports[0].name, sizeof(*port), idx,
+					     "port", "appliance.ports"};
 	char prefix[SG_CFG_PATH_MAX], path[SG_CFG_PATH_MAX];
 	const struct sg_cfg_node *v;
 	unsigned int j;
@@ -107,15 +109,9 @@ sg_cfg_parse_port(struct sg_cfg_ctx *c, const struct sg_cfg_node *p, unsigned in
 	rc = sg_cfg_node_check_keys(c->doc, p, prefix, keys, c->err);
 	if (rc != 0)
 		return rc;
-	v = sg_cfg_ctx_name(c, p, prefix, port->name, path, &rc);
+	v = sg_cfg_ctx_name(c, p, prefix, port->name, path, &seen, &rc);
 	if (v == NULL)
 		return rc;
-	for (j = 0; j < idx; j++) {
-		if (strcmp(c->cfg->appliance.ports[j].name, port->name) == 0)
-			return sg_cfg_ctx_fail(
-				c, v, path, "duplicate port name \"%s\" (also appliance.ports[%u])",
-				port->name, j);
-	}
 	v = sg_cfg_ctx_need(c, p, prefix, "device", &rc);
 	if (v == NULL)
 		return rc;

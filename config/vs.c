@@ -178,6 +178,8 @@ parse_vs(struct sg_cfg_ctx *c, const struct sg_cfg_node *n, unsigned int idx)
 		"gue_port", "pool", "maglev_size", "max_flows", "timeouts", "brokered",	 NULL};
 	struct sg_cfg *cfg = c->cfg;
 	struct sg_cfg_vs *s = &cfg->vs[idx];
+	const struct sg_cfg_ctx_seen seen = {cfg->vs[0].name, sizeof(*s), idx, "virtual service",
+					     "virtual_services"};
 	char prefix[SG_CFG_PATH_MAX], path[SG_CFG_PATH_MAX];
 	const struct sg_cfg_node *v, *pool_node;
 	unsigned int e, j;
@@ -187,16 +189,9 @@ parse_vs(struct sg_cfg_ctx *c, const struct sg_cfg_node *n, unsigned int idx)
 	rc = sg_cfg_node_check_keys(c->doc, n, prefix, keys, c->err);
 	if (rc != 0)
 		return rc;
-	v = sg_cfg_ctx_name(c, n, prefix, s->name, path, &rc);
+	v = sg_cfg_ctx_name(c, n, prefix, s->name, path, &seen, &rc);
 	if (v == NULL)
 		return rc;
-	for (j = 0; j < idx; j++) {
-		if (strcmp(cfg->vs[j].name, s->name) == 0)
-			return sg_cfg_ctx_fail(c, v, path,
-					       "duplicate virtual service name \"%s\" (also "
-					       "virtual_services[%u])",
-					       s->name, j);
-	}
 	v = sg_cfg_ctx_need(c, n, prefix, "vip", &rc);
 	if (v == NULL)
 		return rc;
@@ -321,16 +316,9 @@ sg_cfg_parse_vss(struct sg_cfg_ctx *c, const struct sg_cfg_node *n)
 	unsigned int i;
 	int rc;
 
-	if (n == NULL || sg_cfg_node_is_null(n))
-		return 0;
-	rc = sg_cfg_node_seq(c->doc, n, "virtual_services", SG_CFG_VS_MAX, c->err);
-	if (rc != 0)
-		return rc;
-	if (n->n_items == 0)
-		return 0;
-	cfg->vs = calloc(n->n_items, sizeof(*cfg->vs));
+	cfg->vs = sg_cfg_ctx_list(c, n, "virtual_services", SG_CFG_VS_MAX, sizeof(*cfg->vs), &rc);
 	if (cfg->vs == NULL)
-		return -ENOMEM;
+		return rc;
 	for (i = 0; i < n->n_items; i++) {
 		rc = parse_vs(c, n->items[i], i);
 		if (rc != 0)
