@@ -103,14 +103,53 @@ parse_timeouts(struct sg_cfg_ctx *c, const struct sg_cfg_node *vs, const char *p
 	return rc;
 }
 
-/* Member rules that depend on the VS mode (family, ports, NAT sources). */
+/* Rules of one member that depend on the VS mode (family, port, NAT sources). */
+static int
+check_member(struct sg_cfg_ctx *c, const struct sg_cfg_node *pool_node, const char *path,
+	     const struct sg_cfg_vs *s, const struct sg_cfg_member *m)
+{
+	const struct sg_cfg_nat *nat = &c->cfg->nat;
+	const struct sg_cfg_addr *under = m->host.family ? &m->host : &m->addr;
+	const char *vip_f = sg_cfg_addr_family_name(s->vip.family);
+	const char *addr_f = sg_cfg_addr_family_name(m->addr.family);
+	unsigned int j;
+
+	if (s->mode == SG_CFG_MODE_DSR && m->addr.family != s->vip.family)
+		return sg_cfg_ctx_fail(c, pool_node, path,
+				       "member \"%s\" has an %s address but the VIP is %s; "
+				       "dsr cannot change the family",
+				       m->name, addr_f, vip_f);
+	if (s->mode == SG_CFG_MODE_DSR && under->family != s->vip.family)
+		return sg_cfg_ctx_fail(c, pool_node, path,
+				       "member \"%s\" has an %s host but the VIP is %s; dsr "
+				       "encapsulates %s in %s: give it an %s host",
+				       m->name, sg_cfg_addr_family_name(under->family), vip_f,
+				       vip_f, vip_f, vip_f);
+	if (s->mode == SG_CFG_MODE_DSR && m->port != 0 && m->port != s->port)
+		return sg_cfg_ctx_fail(c, pool_node, path,
+				       "member \"%s\" listens on port %u but dsr keeps the "
+				       "VS port %u (remove the member port)",
+				       m->name, m->port, s->port);
+	if (s->mode != SG_CFG_MODE_NAT)
+		return 0;
+	for (j = 0; j < nat->n_addrs; j++) {
+		if (nat->addrs[j].family == m->addr.family)
+			return 0;
+	}
+	return sg_cfg_ctx_fail(c, pool_node, path,
+			       "member \"%s\" is %s but nat.addresses has no %s "
+			       "address (needed by mode nat)",
+			       m->name, addr_f, addr_f);
+}
+
+/* The pool of a VS: not empty, fits its Maglev table, members fit its mode. */
 static int
 check_vs_members(struct sg_cfg_ctx *c, const struct sg_cfg_node *pool_node, const char *path,
 		 const struct sg_cfg_vs *s)
 {
 	const struct sg_cfg_pool *pool = &c->cfg->pools[s->pool];
-	const struct sg_cfg_nat *nat = &c->cfg->nat;
-	unsigned int i, j;
+	unsigned int i;
+	int rc;
 
 	if (pool->n_members == 0)
 		return sg_cfg_ctx_fail(c, pool_node, path, "pool \"%s\" has no members",
@@ -120,52 +159,9 @@ check_vs_members(struct sg_cfg_ctx *c, const struct sg_cfg_node *pool_node, cons
 				       "pool \"%s\" has %u members, more than maglev_size %u",
 				       pool->name, pool->n_members, s->maglev_size);
 	for (i = 0; i < pool->n_members; i++) {
-		const struct sg_cfg_member *m = &pool->members[i];
-		const struct sg_cfg_addr *under = m->host.family ? &m->host : &m->addr;
-
-		switch (s->mode) {
-		case SG_CFG_MODE_DSR:
-			if (m->addr.family != s->vip.family)
-				return sg_cfg_ctx_fail(
-					c, pool_node, path,
-					"member \"%s\" has an %s address but the VIP is %s; "
-					"dsr cannot change the family",
-					m->name, sg_cfg_addr_family_name(m->addr.family),
-					sg_cfg_addr_family_name(s->vip.family));
-			if (under->family != s->vip.family)
-				return sg_cfg_ctx_fail(
-					c, pool_node, path,
-					"member \"%s\" has an %s host but the VIP is %s; dsr "
-					"encapsulates %s in %s: give it an %s host",
-					m->name, sg_cfg_addr_family_name(under->family),
-					sg_cfg_addr_family_name(s->vip.family),
-					sg_cfg_addr_family_name(s->vip.family),
-					sg_cfg_addr_family_name(s->vip.family),
-					sg_cfg_addr_family_name(s->vip.family));
-			if (m->port != 0 && m->port != s->port)
-				return sg_cfg_ctx_fail(
-					c, pool_node, path,
-					"member \"%s\" listens on port %u but dsr keeps the "
-					"VS port %u (remove the member port)",
-					m->name, m->port, s->port);
-			break;
-		case SG_CFG_MODE_NAT:
-			for (j = 0; j < nat->n_addrs; j++) {
-				if (nat->addrs[j].family == m->addr.family)
-					break;
-			}
-			if (j == nat->n_addrs)
-				return sg_cfg_ctx_fail(
-					c, pool_node, path,
-					"member \"%s\" is %s but nat.addresses has no %s "
-					"address (needed by mode nat)",
-					m->name, sg_cfg_addr_family_name(m->addr.family),
-					sg_cfg_addr_family_name(m->addr.family));
-			break;
-		case SG_CFG_MODE_BROKERED:
-		case SG_CFG_MODE_REDIRECT:
-			break;
-		}
+		rc = check_member(c, pool_node, path, s, &pool->members[i]);
+		if (rc != 0)
+			return rc;
 	}
 	return 0;
 }
