@@ -161,11 +161,11 @@ struct sg_cfg_vs {
 	enum sg_cfg_proto proto;
 	enum sg_cfg_mode mode;
 	enum sg_cfg_sched scheduler;
-	enum sg_cfg_encap encap; /**< dsr only */
-	uint16_t gue_port;    /**< dsr+gue: UDP destination port, default SG_WIRE_GUE_PORT (6080) */
-	unsigned int pool;    /**< index into sg_cfg.pools */
-	uint32_t maglev_size; /**< prime, default 65537 */
-	uint32_t max_flows;   /**< per worker; 0 = no VS limit (table limit applies) */
+	enum sg_cfg_encap encap;	 /**< dsr only */
+	uint16_t gue_port;		 /**< dsr+gue: UDP destination port, default 6080 */
+	unsigned int pool;		 /**< index into sg_cfg.pools */
+	uint32_t maglev_size;		 /**< prime, default 65537 */
+	uint32_t max_flows;		 /**< per worker; 0 = no VS limit (table limit applies) */
 	uint32_t tcp_timeout_s;		 /**< established TCP idle, default 300 */
 	uint32_t tcp_transitory_s;	 /**< SYN/FIN/RST states, default 30 */
 	uint32_t udp_timeout_s;		 /**< UDP idle, default 60 */
