@@ -126,7 +126,7 @@ sg_cfg_parse_appliance(struct sg_cfg_ctx *c, const struct sg_cfg_node *a)
 		}
 		ap->n_eal_args = v->n_items;
 	}
-	v = sg_cfg_ctx_need(c, a, prefix, "ports", &rc);
+	v = sg_cfg_ctx_need(c, a, prefix, "ports", NULL, &rc);
 	if (v == NULL)
 		return rc;
 	rc = sg_cfg_node_seq(c->doc, v, "appliance.ports", SG_CFG_PORTS_MAX, c->err);

@@ -46,16 +46,15 @@ sg_cfg_ctx_fail(struct sg_cfg_ctx *c, const struct sg_cfg_node *n, const char *p
 
 const struct sg_cfg_node *
 sg_cfg_ctx_need(struct sg_cfg_ctx *c, const struct sg_cfg_node *map, const char *prefix,
-		const char *key, int *rc)
+		const char *key, char path[SG_CFG_PATH_MAX], int *rc)
 {
 	const struct sg_cfg_node *v = sg_cfg_node_get(map, key);
-	char path[SG_CFG_PATH_MAX];
+	char own[SG_CFG_PATH_MAX];
 
-	*rc = 0;
-	if (v == NULL) {
-		sg_cfg_ctx_path(path, prefix, "%s", key);
-		*rc = sg_cfg_ctx_fail(c, map, path, "required key is missing");
-	}
+	if (path == NULL)
+		path = own;
+	sg_cfg_ctx_path(path, prefix, "%s", key);
+	*rc = v == NULL ? sg_cfg_ctx_fail(c, map, path, "required key is missing") : 0;
 	return v;
 }
 
@@ -64,12 +63,11 @@ sg_cfg_ctx_name(struct sg_cfg_ctx *c, const struct sg_cfg_node *map, const char 
 		char out[SG_CFG_NAME_MAX], char path[SG_CFG_PATH_MAX],
 		const struct sg_cfg_ctx_seen *seen, int *rc)
 {
-	const struct sg_cfg_node *v = sg_cfg_ctx_need(c, map, prefix, "name", rc);
+	const struct sg_cfg_node *v = sg_cfg_ctx_need(c, map, prefix, "name", path, rc);
 	unsigned int j;
 
 	if (v == NULL)
 		return NULL;
-	sg_cfg_ctx_path(path, prefix, "name");
 	*rc = sg_cfg_node_name(c->doc, v, path, out, c->err);
 	if (*rc != 0)
 		return NULL;

@@ -32,9 +32,13 @@ void sg_cfg_ctx_path(char out[SG_CFG_PATH_MAX], const char *prefix, const char *
 int sg_cfg_ctx_fail(struct sg_cfg_ctx *c, const struct sg_cfg_node *n, const char *path,
 		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-/** Value of required key @p key of @p map, or NULL with *rc = -EINVAL (error at the map). */
+/**
+ * Value of required key @p key of @p map, or NULL with *rc = -EINVAL (error
+ * at the map). @p path (may be NULL) receives the key's path either way.
+ */
 const struct sg_cfg_node *sg_cfg_ctx_need(struct sg_cfg_ctx *c, const struct sg_cfg_node *map,
-					  const char *prefix, const char *key, int *rc);
+					  const char *prefix, const char *key,
+					  char path[SG_CFG_PATH_MAX], int *rc);
 
 /** The entries of a list read before the current one, for duplicate names. */
 struct sg_cfg_ctx_seen {

@@ -62,7 +62,7 @@ build(struct sg_cfg_ctx *c, const struct sg_cfg_node *root, const char *const *e
 	rc = sg_cfg_node_check_keys(c->doc, root, "", keys, c->err);
 	if (rc != 0)
 		return rc;
-	v = sg_cfg_ctx_need(c, root, "", "appliance", &rc);
+	v = sg_cfg_ctx_need(c, root, "", "appliance", NULL, &rc);
 	if (v == NULL)
 		return rc;
 	rc = sg_cfg_node_map(c->doc, v, "appliance", false, c->err);

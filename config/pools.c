@@ -34,10 +34,9 @@ parse_member(struct sg_cfg_ctx *c, const struct sg_cfg_node *m, const char *pool
 	v = sg_cfg_ctx_name(c, m, prefix, mb->name, path, &seen, &rc);
 	if (v == NULL)
 		return rc;
-	v = sg_cfg_ctx_need(c, m, prefix, "address", &rc);
+	v = sg_cfg_ctx_need(c, m, prefix, "address", path, &rc);
 	if (v == NULL)
 		return rc;
-	sg_cfg_ctx_path(path, prefix, "address");
 	rc = sg_cfg_ctx_unicast(c, v, path, &mb->addr);
 	if (rc != 0)
 		return rc;

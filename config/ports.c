@@ -112,10 +112,9 @@ sg_cfg_parse_port(struct sg_cfg_ctx *c, const struct sg_cfg_node *p, unsigned in
 	v = sg_cfg_ctx_name(c, p, prefix, port->name, path, &seen, &rc);
 	if (v == NULL)
 		return rc;
-	v = sg_cfg_ctx_need(c, p, prefix, "device", &rc);
+	v = sg_cfg_ctx_need(c, p, prefix, "device", path, &rc);
 	if (v == NULL)
 		return rc;
-	sg_cfg_ctx_path(path, prefix, "device");
 	rc = sg_cfg_node_string(c->doc, v, path, port->device, sizeof(port->device), c->err);
 	if (rc != 0)
 		return rc;

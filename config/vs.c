@@ -188,10 +188,9 @@ parse_vs(struct sg_cfg_ctx *c, const struct sg_cfg_node *n, unsigned int idx)
 	v = sg_cfg_ctx_name(c, n, prefix, s->name, path, &seen, &rc);
 	if (v == NULL)
 		return rc;
-	v = sg_cfg_ctx_need(c, n, prefix, "vip", &rc);
+	v = sg_cfg_ctx_need(c, n, prefix, "vip", path, &rc);
 	if (v == NULL)
 		return rc;
-	sg_cfg_ctx_path(path, prefix, "vip");
 	rc = sg_cfg_ctx_unicast(c, v, path, &s->vip);
 	if (rc != 0)
 		return rc;
@@ -206,7 +205,7 @@ parse_vs(struct sg_cfg_ctx *c, const struct sg_cfg_node *n, unsigned int idx)
 		if (sg_cfg_addr_equal(&cfg->nat.addrs[j], &s->vip))
 			return sg_cfg_ctx_fail(c, v, path, "the VIP is also nat.addresses[%u]", j);
 	}
-	v = sg_cfg_ctx_need(c, n, prefix, "port", &rc);
+	v = sg_cfg_ctx_need(c, n, prefix, "port", NULL, &rc);
 	if (v == NULL)
 		return rc;
 	rc = sg_cfg_ctx_u16(c, n, prefix, "port", 1, 65535, 0, &s->port);
@@ -229,7 +228,7 @@ parse_vs(struct sg_cfg_ctx *c, const struct sg_cfg_node *n, unsigned int idx)
 				j, o->name);
 		}
 	}
-	v = sg_cfg_ctx_need(c, n, prefix, "mode", &rc);
+	v = sg_cfg_ctx_need(c, n, prefix, "mode", NULL, &rc);
 	if (v == NULL)
 		return rc;
 	rc = sg_cfg_ctx_enum(c, n, prefix, "mode", sg_cfg_mode_names, 0, &e);
@@ -284,10 +283,9 @@ parse_vs(struct sg_cfg_ctx *c, const struct sg_cfg_node *n, unsigned int idx)
 		rc = sg_cfg_parse_brokered(c, n, prefix, s);
 	if (rc != 0)
 		return rc;
-	pool_node = sg_cfg_ctx_need(c, n, prefix, "pool", &rc);
+	pool_node = sg_cfg_ctx_need(c, n, prefix, "pool", path, &rc);
 	if (pool_node == NULL)
 		return rc;
-	sg_cfg_ctx_path(path, prefix, "pool");
 	{
 		char pname[SG_CFG_NAME_MAX];
 
