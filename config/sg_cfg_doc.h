@@ -8,7 +8,7 @@
  * number of nodes, scalar length; anchors, aliases, tags other than the
  * core schema, multiple documents and duplicate mapping keys are errors.
  * Every node remembers its line and column so that schema code (the
- * appliance schema in cfg_appliance.c, the host agent's and the control path's
+ * appliance schema in load.c and its sections, the host agent's and the control path's
  * own) reports "file:line:col: key: message".
  */
 #ifndef SG_CFG_DOC_H

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The bounded YAML reader: libyaml's event API turned into a tree of
- * struct sg_cfg_node, allocated from one arena per document.
+ * struct sg_cfg_node, allocated from one arena per document (arena.c).
  *
  * libyaml's document loader (yaml_parser_load) has no nesting limit, is
  * quadratic in depth and expands aliases; the event parser is linear and
@@ -12,38 +12,24 @@
  *   - node count (SG_CFG_DOC_NODES_MAX) and scalar length at each node,
  *   - anchors, aliases, non-core tags, a second document, non-scalar and
  *     duplicate keys are errors at their first sight.
- * Duplicate keys are found with one hash set per document, so a map of
+ * Duplicate keys are found with one hash set per document (keyset.c), so a map of
  * 100,000 keys costs linear time too.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <inttypes.h>
 #include <stdarg.h>
-#include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <yaml.h>
 
-#include "cfg_internal.h"
+#include "arena.h"
+#include "error.h"
+#include "keyset.h"
 #include "sg_cfg_doc.h"
 
-#define ARENA_CHUNK  ((size_t)64 * 1024)
-#define ARENA_ALIGN  16u
 #define PATH_KEY_MAX 63 /* longest key copied into an error path */
-
-struct arena_chunk {
-	struct arena_chunk *next;
-	size_t used;
-	size_t cap;
-	/* data follows, ARENA_ALIGN aligned */
-};
-
-struct arena {
-	struct arena_chunk *head;
-};
 
 /* One entry of a map or sequence under construction. */
 struct item {
@@ -62,92 +48,20 @@ struct frame {
 	uint32_t map_id;
 };
 
-struct keyent {
-	const struct sg_cfg_node *key; /* NULL: free slot */
-	uint32_t map_id;
-	uint32_t hash;
-};
-
-struct keyset {
-	struct keyent *tab;
-	size_t cap; /* power of two */
-	size_t n;
-};
-
 struct reader {
 	yaml_parser_t parser;
 	const char *buf;
 	size_t len;
 	struct sg_cfg_doc *doc;
-	struct arena *arena;
+	struct sg_cfg_arena *arena;
 	struct sg_cfg_error *err;
 	struct frame stack[SG_CFG_DOC_DEPTH_MAX];
 	unsigned int depth;
 	unsigned int nodes;
 	unsigned int documents;
 	uint32_t next_map_id;
-	struct keyset keys;
+	struct sg_cfg_keyset keys;
 };
-
-static const char core_prefix[] = "tag:yaml.org,2002:";
-
-static size_t
-arena_hdr(void)
-{
-	return (sizeof(struct arena_chunk) + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
-}
-
-static void *
-arena_alloc(struct arena *a, size_t size)
-{
-	struct arena_chunk *c = a->head;
-	void *p;
-
-	if (size > SIZE_MAX / 2)
-		return NULL;
-	size = (size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
-	if (c == NULL || c->cap - c->used < size) {
-		size_t cap = size > ARENA_CHUNK ? size : ARENA_CHUNK;
-
-		c = malloc(arena_hdr() + cap);
-		if (c == NULL)
-			return NULL;
-		c->used = 0;
-		c->cap = cap;
-		c->next = a->head;
-		a->head = c;
-	}
-	p = (char *)c + arena_hdr() + c->used;
-	c->used += size;
-	memset(p, 0, size);
-	return p;
-}
-
-static void
-arena_free(struct arena *a)
-{
-	struct arena_chunk *c, *next;
-
-	if (a == NULL)
-		return;
-	for (c = a->head; c != NULL; c = next) {
-		next = c->next;
-		free(c);
-	}
-	free(a);
-}
-
-void
-sg_cfg_strlcpy(char *dst, const char *src, size_t dstlen)
-{
-	size_t n;
-
-	if (dstlen == 0)
-		return;
-	n = strnlen(src, dstlen - 1);
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
 
 /* Append to a path buffer, truncating; keeps it NUL-terminated. */
 static void
@@ -225,88 +139,31 @@ reader_fail(struct reader *r, int rc, const yaml_mark_t *mark, const struct sg_c
 	return rc;
 }
 
-static uint32_t
-key_hash(uint32_t map_id, const char *s, size_t len)
-{
-	uint32_t h = 2166136261u;
-	size_t i;
-
-	for (i = 0; i < sizeof(map_id); i++) {
-		h ^= (map_id >> (8 * i)) & 0xff;
-		h *= 16777619u;
-	}
-	for (i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 16777619u;
-	}
-	return h;
-}
-
-static int
-keyset_grow(struct keyset *ks)
-{
-	size_t cap = ks->cap ? ks->cap * 2 : 64;
-	struct keyent *tab = calloc(cap, sizeof(*tab));
-	size_t i;
-
-	if (tab == NULL)
-		return -ENOMEM;
-	for (i = 0; i < ks->cap; i++) {
-		size_t j;
-
-		if (ks->tab[i].key == NULL)
-			continue;
-		for (j = ks->tab[i].hash & (cap - 1); tab[j].key != NULL; j = (j + 1) & (cap - 1))
-			;
-		tab[j] = ks->tab[i];
-	}
-	free(ks->tab);
-	ks->tab = tab;
-	ks->cap = cap;
-	return 0;
-}
-
-/*
- * Insert key of map map_id. Returns 0, -EEXIST with *first set to the key
- * written before, or -ENOMEM.
- */
-static int
-keyset_insert(struct keyset *ks, uint32_t map_id, const struct sg_cfg_node *key,
-	      const struct sg_cfg_node **first)
-{
-	uint32_t h = key_hash(map_id, key->value, key->len);
-	size_t j;
-
-	if ((ks->n + 1) * 2 > ks->cap && keyset_grow(ks) != 0)
-		return -ENOMEM;
-	for (j = h & (ks->cap - 1); ks->tab[j].key != NULL; j = (j + 1) & (ks->cap - 1)) {
-		const struct keyent *e = &ks->tab[j];
-
-		if (e->hash == h && e->map_id == map_id && e->key->len == key->len &&
-		    memcmp(e->key->value, key->value, key->len) == 0) {
-			*first = e->key;
-			return -EEXIST;
-		}
-	}
-	ks->tab[j].key = key;
-	ks->tab[j].map_id = map_id;
-	ks->tab[j].hash = h;
-	ks->n++;
-	return 0;
-}
+/* The YAML core schema tags a node may carry; quoted: -1 = n/a, 0/1 = forced. */
+static const struct core_tag {
+	enum sg_cfg_node_type type;
+	const char *tag; /* static, so that a node needs no copy */
+	int quoted;
+} core_tags[] = {
+	{SG_CFG_NODE_MAP, "tag:yaml.org,2002:map", -1},
+	{SG_CFG_NODE_SEQ, "tag:yaml.org,2002:seq", -1},
+	{SG_CFG_NODE_SCALAR, "tag:yaml.org,2002:str", 1},
+	{SG_CFG_NODE_SCALAR, "tag:yaml.org,2002:int", 0},
+	{SG_CFG_NODE_SCALAR, "tag:yaml.org,2002:bool", 0},
+	{SG_CFG_NODE_SCALAR, "tag:yaml.org,2002:null", 0},
+	{SG_CFG_NODE_SCALAR, "tag:yaml.org,2002:float", 0},
+};
 
 /*
  * Tags: none, the non-specific "!", or a core-schema tag fitting the node
- * type. *is_str tells whether a scalar is forced to a string (true), forced
- * to a non-string (false), or left as written (unchanged).
+ * type. A scalar's tag forces it to a string (quoted) or to a non-string
+ * (not quoted); "!" forces a string.
  */
 static int
 reader_check_tag(struct reader *r, const yaml_char_t *tag, enum sg_cfg_node_type type,
 		 const yaml_mark_t *mark, struct sg_cfg_node *n)
 {
-	static const char *const scalar_tags[] = {"str", "int", "bool", "null", "float", NULL};
 	const char *t = (const char *)tag;
-	const char *suffix;
 	unsigned int i;
 
 	if (t == NULL)
@@ -316,53 +173,16 @@ reader_check_tag(struct reader *r, const yaml_char_t *tag, enum sg_cfg_node_type
 			n->quoted = true;
 		return 0;
 	}
-	if (strncmp(t, core_prefix, sizeof(core_prefix) - 1) != 0)
-		goto bad;
-	suffix = t + sizeof(core_prefix) - 1;
-	switch (type) {
-	case SG_CFG_NODE_MAP:
-		if (strcmp(suffix, "map") != 0)
-			goto bad;
-		n->tag = "tag:yaml.org,2002:map";
-		return 0;
-	case SG_CFG_NODE_SEQ:
-		if (strcmp(suffix, "seq") != 0)
-			goto bad;
-		n->tag = "tag:yaml.org,2002:seq";
-		return 0;
-	case SG_CFG_NODE_SCALAR:
-		for (i = 0; scalar_tags[i] != NULL; i++) {
-			if (strcmp(suffix, scalar_tags[i]) == 0)
-				break;
-		}
-		if (scalar_tags[i] == NULL)
-			goto bad;
-		/* Static strings so that the node needs no copy. */
-		switch (i) {
-		case 0:
-			n->tag = "tag:yaml.org,2002:str";
-			n->quoted = true;
-			break;
-		case 1:
-			n->tag = "tag:yaml.org,2002:int";
-			n->quoted = false;
-			break;
-		case 2:
-			n->tag = "tag:yaml.org,2002:bool";
-			n->quoted = false;
-			break;
-		case 3:
-			n->tag = "tag:yaml.org,2002:null";
-			n->quoted = false;
-			break;
-		default:
-			n->tag = "tag:yaml.org,2002:float";
-			n->quoted = false;
-			break;
-		}
+	for (i = 0; i < sizeof(core_tags) / sizeof(core_tags[0]); i++) {
+		const struct core_tag *c = &core_tags[i];
+
+		if (c->type != type || strcmp(t, c->tag) != 0)
+			continue;
+		n->tag = c->tag;
+		if (c->quoted >= 0)
+			n->quoted = c->quoted != 0;
 		return 0;
 	}
-bad:
 	return reader_fail(r, -EINVAL, mark, NULL,
 			   "tag \"%.64s\" is not allowed (only the YAML core schema tags !!str, "
 			   "!!int, !!bool, !!null, !!float, !!map, !!seq)",
@@ -379,7 +199,7 @@ reader_node(struct reader *r, enum sg_cfg_node_type type, const yaml_mark_t *mar
 				  SG_CFG_DOC_NODES_MAX);
 		return NULL;
 	}
-	n = arena_alloc(r->arena, sizeof(*n));
+	n = sg_cfg_arena_alloc(r->arena, sizeof(*n));
 	if (n == NULL) {
 		*rc = reader_fail(r, -ENOMEM, mark, NULL, "out of memory");
 		return NULL;
@@ -412,7 +232,7 @@ reader_attach(struct reader *r, struct sg_cfg_node *n, const yaml_mark_t *mark)
 			return reader_fail(r, -EINVAL, mark, NULL,
 					   "a mapping key must be a scalar, not %s",
 					   sg_cfg_node_type_name(n));
-		rc = keyset_insert(&r->keys, f->map_id, n, &first);
+		rc = sg_cfg_keyset_insert(&r->keys, f->map_id, n, &first);
 		if (rc == -EEXIST)
 			return reader_fail(r, -EINVAL, mark, n,
 					   "duplicate key (first written at line %u column %u)",
@@ -422,7 +242,7 @@ reader_attach(struct reader *r, struct sg_cfg_node *n, const yaml_mark_t *mark)
 		f->key = n;
 		return 0;
 	}
-	it = arena_alloc(r->arena, sizeof(*it));
+	it = sg_cfg_arena_alloc(r->arena, sizeof(*it));
 	if (it == NULL)
 		return reader_fail(r, -ENOMEM, mark, NULL, "out of memory");
 	it->val = n;
@@ -460,7 +280,7 @@ reader_scalar(struct reader *r, const yaml_event_t *ev)
 	rc = reader_check_tag(r, ev->data.scalar.tag, SG_CFG_NODE_SCALAR, mark, n);
 	if (rc != 0)
 		return rc;
-	n->value = arena_alloc(r->arena, ev->data.scalar.length + 1);
+	n->value = sg_cfg_arena_alloc(r->arena, ev->data.scalar.length + 1);
 	if (n->value == NULL)
 		return reader_fail(r, -ENOMEM, mark, NULL, "out of memory");
 	memcpy(n->value, ev->data.scalar.value, ev->data.scalar.length);
@@ -523,12 +343,13 @@ reader_end(struct reader *r, const yaml_event_t *ev)
 	f = &r->stack[r->depth - 1];
 	n = f->node;
 	if (f->n > 0) {
-		n->items = arena_alloc(r->arena, f->n * sizeof(struct sg_cfg_node *));
+		n->items = sg_cfg_arena_alloc(r->arena, f->n * sizeof(struct sg_cfg_node *));
 		if (n->items == NULL)
 			return reader_fail(r, -ENOMEM, &ev->start_mark, NULL, "out of memory");
 		if (n->type == SG_CFG_NODE_MAP) {
-			n->keys = arena_alloc(r->arena, f->n * sizeof(*n->keys));
-			n->key_nodes = arena_alloc(r->arena, f->n * sizeof(struct sg_cfg_node *));
+			n->keys = sg_cfg_arena_alloc(r->arena, f->n * sizeof(*n->keys));
+			n->key_nodes =
+				sg_cfg_arena_alloc(r->arena, f->n * sizeof(struct sg_cfg_node *));
 			if (n->keys == NULL || n->key_nodes == NULL)
 				return reader_fail(r, -ENOMEM, &ev->start_mark, NULL,
 						   "out of memory");
@@ -637,7 +458,7 @@ sg_cfg_doc_free(struct sg_cfg_doc *doc)
 {
 	if (doc == NULL)
 		return;
-	arena_free(doc->priv);
+	sg_cfg_arena_free(doc->priv);
 	free(doc);
 }
 
@@ -665,7 +486,7 @@ sg_cfg_doc_parse(const char *buf, size_t len, const char *name, struct sg_cfg_do
 	}
 	doc = calloc(1, sizeof(*doc));
 	r = calloc(1, sizeof(*r));
-	if (doc == NULL || r == NULL || (doc->priv = calloc(1, sizeof(struct arena))) == NULL) {
+	if (doc == NULL || r == NULL || (doc->priv = sg_cfg_arena_new()) == NULL) {
 		free(doc);
 		free(r);
 		sg_cfg_error_at(err, name, 0, 0, "", "out of memory");
@@ -696,7 +517,7 @@ sg_cfg_doc_parse(const char *buf, size_t len, const char *name, struct sg_cfg_do
 	}
 	yaml_parser_delete(&r->parser);
 out:
-	free(r->keys.tab);
+	sg_cfg_keyset_free(&r->keys);
 	free(r);
 	if (rc != 0) {
 		sg_cfg_doc_free(doc);
@@ -704,92 +525,4 @@ out:
 	}
 	*out = doc;
 	return 0;
-}
-
-int
-sg_cfg_read_file(const char *path, char **bufp, size_t *lenp, struct sg_cfg_error *err)
-{
-	struct stat st;
-	size_t len = 0;
-	char *buf;
-	int fd, rc;
-
-	*bufp = NULL;
-	*lenp = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		rc = -errno;
-		sg_cfg_error_at(err, path, 0, 0, "", "cannot open: %s", strerror(-rc));
-		return rc;
-	}
-	if (fstat(fd, &st) != 0) {
-		rc = -errno;
-		sg_cfg_error_at(err, path, 0, 0, "", "cannot stat: %s", strerror(-rc));
-		goto fail;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		rc = -EINVAL;
-		sg_cfg_error_at(err, path, 0, 0, "", "not a regular file");
-		goto fail;
-	}
-	if (st.st_size > (off_t)SG_CFG_FILE_MAX) {
-		rc = -EFBIG;
-		sg_cfg_error_at(err, path, 0, 0, "",
-				"file of %jd bytes is over the limit of %u bytes",
-				(intmax_t)st.st_size, SG_CFG_FILE_MAX);
-		goto fail;
-	}
-	/* One byte more than the limit, so that a file growing meanwhile is caught. */
-	buf = malloc(SG_CFG_FILE_MAX + 2);
-	if (buf == NULL) {
-		rc = -ENOMEM;
-		sg_cfg_error_at(err, path, 0, 0, "", "out of memory");
-		goto fail;
-	}
-	for (;;) {
-		ssize_t n = read(fd, buf + len, SG_CFG_FILE_MAX + 1 - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = -errno;
-			free(buf);
-			sg_cfg_error_at(err, path, 0, 0, "", "cannot read: %s", strerror(-rc));
-			goto fail;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > SG_CFG_FILE_MAX) {
-			free(buf);
-			rc = -EFBIG;
-			sg_cfg_error_at(err, path, 0, 0, "", "file is over the limit of %u bytes",
-					SG_CFG_FILE_MAX);
-			goto fail;
-		}
-	}
-	close(fd);
-	buf[len] = '\0';
-	*bufp = buf;
-	*lenp = len;
-	return 0;
-fail:
-	close(fd);
-	return rc;
-}
-
-int
-sg_cfg_doc_load(const char *path, struct sg_cfg_doc **out, struct sg_cfg_error *err)
-{
-	size_t len;
-	char *buf;
-	int rc;
-
-	*out = NULL;
-	rc = sg_cfg_read_file(path, &buf, &len, err);
-	if (rc != 0)
-		return rc;
-	rc = sg_cfg_doc_parse(buf, len, path, out, err);
-	free(buf);
-	return rc;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The appliance schema (config/cfg_appliance.c): every example loads, the
+ * The appliance schema (config/load.c and its sections): every example loads, the
  * values and defaults land where sg_cfg.h says, the dump round-trips, and
  * the count limits of sg_cfg.h hold at their edge (generated configs).
  *

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The bounded YAML reader (config/cfg_doc.c): tree shape and positions,
+ * The bounded YAML reader (config/reader.c): tree shape and positions,
  * and every bound of DESIGN.md section 9 with generated hostile inputs.
  */
 #include <errno.h>

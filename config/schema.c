@@ -1,129 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Schema helpers over the node tree of cfg_doc.c: typed reads of scalars
- * with ranges, key checks, and the one error format of sessiongate's
- * configuration ("file:line:col: key: message").
+ * Schema helpers over the node tree of reader.c: typed reads of scalars
+ * with ranges, shape checks of maps and sequences, and key checks with a
+ * "did you mean" for a misspelt key. Errors go through error.c.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "cfg_internal.h"
+#include "addr.h"
 #include "sg_cfg_doc.h"
-
-void
-sg_cfg_error_at(struct sg_cfg_error *err, const char *file, unsigned int line, unsigned int column,
-		const char *path, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL)
-		return;
-	memset(err, 0, sizeof(*err));
-	sg_cfg_strlcpy(err->file, file ? file : "", sizeof(err->file));
-	err->line = line;
-	err->column = line ? column : 0;
-	sg_cfg_strlcpy(err->key, path ? path : "", sizeof(err->key));
-	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
-}
-
-void
-sg_cfg_error_set(struct sg_cfg_error *err, const struct sg_cfg_doc *doc,
-		 const struct sg_cfg_node *n, const char *path, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL)
-		return;
-	sg_cfg_error_at(err, doc ? doc->name : "", n ? n->line : 0, n ? n->column : 0, path, "%s",
-			"");
-	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
-}
-
-char *
-sg_cfg_error_format(const struct sg_cfg_error *err, char *buf, size_t len)
-{
-	char place[64] = "";
-
-	if (buf == NULL || len == 0)
-		return buf;
-	if (err == NULL) {
-		snprintf(buf, len, "no error");
-		return buf;
-	}
-	if (err->line > 0)
-		snprintf(place, sizeof(place), ":%u:%u", err->line, err->column);
-	snprintf(buf, len, "%s%s: %s%s%s", err->file, place, err->key,
-		 err->key[0] != '\0' ? ": " : "", err->msg);
-	return buf;
-}
-
-const char *
-sg_cfg_node_type_name(const struct sg_cfg_node *n)
-{
-	if (n == NULL)
-		return "nothing";
-	switch (n->type) {
-	case SG_CFG_NODE_SCALAR:
-		return "a scalar";
-	case SG_CFG_NODE_MAP:
-		return "a map";
-	case SG_CFG_NODE_SEQ:
-		return "a sequence";
-	}
-	return "an unknown node";
-}
-
-bool
-sg_cfg_node_is_null(const struct sg_cfg_node *n)
-{
-	if (n == NULL || n->type != SG_CFG_NODE_SCALAR || n->quoted)
-		return false;
-	if (n->tag != NULL)
-		return strcmp(n->tag, "tag:yaml.org,2002:null") == 0;
-	return n->len == 0 || strcmp(n->value, "~") == 0 || strcmp(n->value, "null") == 0 ||
-	       strcmp(n->value, "Null") == 0 || strcmp(n->value, "NULL") == 0;
-}
-
-static int
-map_index(const struct sg_cfg_node *map, const char *key)
-{
-	size_t klen;
-	unsigned int i;
-
-	if (map == NULL || map->type != SG_CFG_NODE_MAP || key == NULL)
-		return -1;
-	klen = strlen(key);
-	for (i = 0; i < map->n_items; i++) {
-		const struct sg_cfg_node *k = map->key_nodes[i];
-
-		if (k->len == klen && memcmp(k->value, key, klen) == 0)
-			return (int)i;
-	}
-	return -1;
-}
-
-const struct sg_cfg_node *
-sg_cfg_node_get(const struct sg_cfg_node *map, const char *key)
-{
-	int i = map_index(map, key);
-
-	return i < 0 ? NULL : map->items[i];
-}
-
-const struct sg_cfg_node *
-sg_cfg_node_get_key(const struct sg_cfg_node *map, const char *key)
-{
-	int i = map_index(map, key);
-
-	return i < 0 ? NULL : map->key_nodes[i];
-}
 
 /* "a.b" or "b" at the root, truncated to the size of err->key. */
 static void

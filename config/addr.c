@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "cfg_internal.h"
+#include "addr.h"
 
 int
 sg_cfg_addr_parse(const char *s, bool allow_prefix, struct sg_cfg_addr *out, char *why,
@@ -160,4 +160,10 @@ sg_cfg_addr_not_unicast(const struct sg_cfg_addr *a)
 		return NULL;
 	}
 	return "is not set";
+}
+
+const char *
+sg_cfg_addr_family_name(uint8_t family)
+{
+	return family == AF_INET6 ? "IPv6" : "IPv4";
 }

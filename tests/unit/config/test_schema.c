@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Schema helpers of config/sg_cfg_doc.h (cfg_schema.c, cfg_addr.c): every
+ * Schema helpers of config/sg_cfg_doc.h (schema.c, node.c, addr.c): every
  * helper on good and bad nodes, with the exact message the operator sees.
  */
 #include <arpa/inet.h>

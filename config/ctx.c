@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The context of one load of the appliance schema: key paths, errors at a
+ * node, and the readers of required and optional keys that every section
+ * parser (appliance.c, ports.c, control.c, nat.c, pools.c, vs.c,
+ * brokered.c) shares.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "ctx.h"
+
+void
+sg_cfg_ctx_path(char out[SG_CFG_PATH_MAX], const char *prefix, const char *fmt, ...)
+{
+	char tail[SG_CFG_PATH_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(tail, sizeof(tail), fmt, ap);
+	va_end(ap);
+	if (prefix[0] == '\0' || tail[0] == '[')
+		snprintf(out, SG_CFG_PATH_MAX, "%.64s%.63s", prefix, tail);
+	else
+		snprintf(out, SG_CFG_PATH_MAX, "%.64s.%.62s", prefix, tail);
+}
+
+int
+sg_cfg_ctx_fail(struct sg_cfg_ctx *c, const struct sg_cfg_node *n, const char *path,
+		const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->err == NULL)
+		return -EINVAL;
+	sg_cfg_error_set(c->err, c->doc, n, path, "%s", "");
+	va_start(ap, fmt);
+	vsnprintf(c->err->msg, sizeof(c->err->msg), fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+const struct sg_cfg_node *
+sg_cfg_ctx_need(struct sg_cfg_ctx *c, const struct sg_cfg_node *map, const char *prefix,
+		const char *key, char path[SG_CFG_PATH_MAX], int *rc)
+{
+	const struct sg_cfg_node *v = sg_cfg_node_get(map, key);
+	char own[SG_CFG_PATH_MAX];
+
+	if (path == NULL)
+		path = own;
+	sg_cfg_ctx_path(path, prefix, "%s", key);
+	*rc = v == NULL ? sg_cfg_ctx_fail(c, map, path, "required key is missing") : 0;
+	return v;
+}
+
+const struct sg_cfg_node *
+sg_cfg_ctx_name(struct sg_cfg_ctx *c, const struct sg_cfg_node *map, const char *prefix,
+		char out[SG_CFG_NAME_MAX], char path[SG_CFG_PATH_MAX],
+		const struct sg_cfg_ctx_seen *seen, int *rc)
+{
+	const struct sg_cfg_node *v = sg_cfg_ctx_need(c, map, prefix, "name", path, rc);
+	unsigned int j;
+
+	if (v == NULL)
+		return NULL;
+	*rc = sg_cfg_node_name(c->doc, v, path, out, c->err);
+	if (*rc != 0)
+		return NULL;
+	for (j = 0; j < seen->n; j++) {
+		if (strcmp(seen->name0 + j * seen->stride, out) == 0) {
+			*rc = sg_cfg_ctx_fail(c, v, path, "duplicate %s name \"%s\" (also %s[%u])",
+					      seen->what, out, seen->list, j);
+			return NULL;
+		}
+	}
+	return v;
+}
+
+void *
+sg_cfg_ctx_list(struct sg_cfg_ctx *c, const struct sg_cfg_node *n, const char *path,
+		unsigned int max, size_t size, int *rc)
+{
+	void *items;
+
+	*rc = 0;
+	if (n == NULL || sg_cfg_node_is_null(n))
+		return NULL;
+	*rc = sg_cfg_node_seq(c->doc, n, path, max, c->err);
+	if (*rc != 0 || n->n_items == 0)
+		return NULL;
+	items = calloc(n->n_items, size);
+	if (items == NULL)
+		*rc = -ENOMEM;
+	return items;
+}
+
+int
+sg_cfg_ctx_uint(struct sg_cfg_ctx *c, const struct sg_cfg_node *map, const char *prefix,
+		const char *key, uint64_t min, uint64_t max, uint64_t def, uint64_t *out)
+{
+	const struct sg_cfg_node *v = sg_cfg_node_get(map, key);
+	char path[SG_CFG_PATH_MAX];
+
+	if (v == NULL) {
+		*out = def;
+		return 0;
+	}
+	sg_cfg_ctx_path(path, prefix, "%s", key);
+	return sg_cfg_node_uint(c->doc, v, path, min, max, out, c->err);
+}
+
+int
+sg_cfg_ctx_u32(struct sg_cfg_ctx *c, const struct sg_cfg_node *map, const char *prefix,
+	       const char *key, uint32_t min, uint32_t max, uint32_t def, uint32_t *out)
+{
+	uint64_t v;
+	int rc = sg_cfg_ctx_uint(c, map, prefix, key, min, max, def, &v);
+
+	if (rc == 0)
+		*out = (uint32_t)v;
+	return rc;
+}
+
+int
+sg_cfg_ctx_u16(struct sg_cfg_ctx *c, const struct sg_cfg_node *map, const char *prefix,
+	       const char *key, uint16_t min, uint16_t max, uint16_t def, uint16_t *out)
+{
+	uint32_t v = def;
+	int rc = sg_cfg_ctx_u32(c, map, prefix, key, min, max, def, &v);
+
+	*out = (uint16_t)v; /* def again on an error, which stops the load */
+	return rc;
+}
+
+int
+sg_cfg_ctx_enum(struct sg_cfg_ctx *c, const struct sg_cfg_node *map, const char *prefix,
+		const char *key, const char *const *names, unsigned int def, unsigned int *out)
+{
+	const struct sg_cfg_node *v = sg_cfg_node_get(map, key);
+	char path[SG_CFG_PATH_MAX];
+
+	if (v == NULL) {
+		*out = def;
+		return 0;
+	}
+	sg_cfg_ctx_path(path, prefix, "%s", key);
+	return sg_cfg_node_enum(c->doc, v, path, names, out, c->err);
+}
+
+int
+sg_cfg_ctx_unicast(struct sg_cfg_ctx *c, const struct sg_cfg_node *v, const char *path,
+		   struct sg_cfg_addr *out)
+{
+	const char *why;
+	int rc = sg_cfg_node_addr(c->doc, v, path, false, out, c->err);
+
+	if (rc != 0)
+		return rc;
+	why = sg_cfg_addr_not_unicast(out);
+	if (why != NULL)
+		return sg_cfg_ctx_fail(c, v, path, "%s %s; a unicast host address is needed",
+				       v->value, why);
+	return 0;
+}
+
+int
+sg_cfg_ctx_printable(struct sg_cfg_ctx *c, const struct sg_cfg_node *v, const char *path,
+		     const char *s)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p <= ' ' || *p >= 0x7f)
+			return sg_cfg_ctx_fail(
+				c, v, path,
+				"must be printable ASCII without spaces or control characters");
+	}
+	return 0;
+}

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ctx.c: the context of one load of the appliance schema and the key
+ * readers every section parser shares (not installed). Each helper returns
+ * 0 or -EINVAL with the context's error filled ("file:line:col: key:
+ * message"); the first error stops the load.
+ */
+#ifndef SG_CFG_CTX_H
+#define SG_CFG_CTX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sg_cfg.h"
+#include "sg_cfg_doc.h"
+
+/** Longest dotted key path (= sizeof(struct sg_cfg_error.key)). */
+#define SG_CFG_PATH_MAX 128
+
+/** One load: the document read, where errors go, the configuration built. */
+struct sg_cfg_ctx {
+	const struct sg_cfg_doc *doc;
+	struct sg_cfg_error *err;
+	struct sg_cfg *cfg;
+};
+
+/** @p out = @p prefix "." key, or @p prefix "[i]" when the key is "[i]". */
+void sg_cfg_ctx_path(char out[SG_CFG_PATH_MAX], const char *prefix, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/** Fill the error at node @p n (NULL: no place) and return -EINVAL. */
+int sg_cfg_ctx_fail(struct sg_cfg_ctx *c, const struct sg_cfg_node *n, const char *path,
+		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/**
+ * Value of required key @p key of @p map, or NULL with *rc = -EINVAL (error
+ * at the map). @p path (may be NULL) receives the key's path either way.
+ */
+const struct sg_cfg_node *sg_cfg_ctx_need(struct sg_cfg_ctx *c, const struct sg_cfg_node *map,
+					  const char *prefix, const char *key,
+					  char path[SG_CFG_PATH_MAX], int *rc);
+
+/** The entries of a list read before the current one, for duplicate names. */
+struct sg_cfg_ctx_seen {
+	const char *name0; /**< name of entry 0 */
+	size_t stride;	   /**< bytes from one entry's name to the next one's */
+	unsigned int n;	   /**< entries before the current one */
+	const char *what;  /**< in messages: "port", "pool", "member", ... */
+	const char *list;  /**< in messages: "appliance.ports", "pools", ... */
+};
+
+/**
+ * The required "name" key of @p map into @p out: a valid name, not already
+ * used by an entry of @p seen. @p path receives its key path. The name
+ * node, or NULL with *rc set.
+ */
+const struct sg_cfg_node *sg_cfg_ctx_name(struct sg_cfg_ctx *c, const struct sg_cfg_node *map,
+					  const char *prefix, char out[SG_CFG_NAME_MAX],
+					  char path[SG_CFG_PATH_MAX],
+					  const struct sg_cfg_ctx_seen *seen, int *rc);
+
+/**
+ * Optional list @p n (NULL or null: empty) of at most @p max entries: a new
+ * zeroed array of n->n_items entries of @p size bytes (free()), or NULL
+ * with *rc = 0 when the list is empty, -EINVAL or -ENOMEM.
+ */
+void *sg_cfg_ctx_list(struct sg_cfg_ctx *c, const struct sg_cfg_node *n, const char *path,
+		      unsigned int max, size_t size, int *rc);
+
+/** Optional integer key in [min, max]; @p def when absent. */
+int sg_cfg_ctx_uint(struct sg_cfg_ctx *c, const struct sg_cfg_node *map, const char *prefix,
+		    const char *key, uint64_t min, uint64_t max, uint64_t def, uint64_t *out);
+/** As sg_cfg_ctx_uint() into a uint32_t. */
+int sg_cfg_ctx_u32(struct sg_cfg_ctx *c, const struct sg_cfg_node *map, const char *prefix,
+		   const char *key, uint32_t min, uint32_t max, uint32_t def, uint32_t *out);
+/** As sg_cfg_ctx_uint() into a uint16_t. */
+int sg_cfg_ctx_u16(struct sg_cfg_ctx *c, const struct sg_cfg_node *map, const char *prefix,
+		   const char *key, uint16_t min, uint16_t max, uint16_t def, uint16_t *out);
+
+/** Optional keyword of the NULL-terminated @p names; *out = its index, @p def when absent. */
+int sg_cfg_ctx_enum(struct sg_cfg_ctx *c, const struct sg_cfg_node *map, const char *prefix,
+		    const char *key, const char *const *names, unsigned int def, unsigned int *out);
+
+/** Node @p v as a usable unicast host address of either family. */
+int sg_cfg_ctx_unicast(struct sg_cfg_ctx *c, const struct sg_cfg_node *v, const char *path,
+		       struct sg_cfg_addr *out);
+
+/** String @p s (read from @p v) is printable ASCII without spaces. */
+int sg_cfg_ctx_printable(struct sg_cfg_ctx *c, const struct sg_cfg_node *v, const char *path,
+			 const char *s);
+
+#endif /* SG_CFG_CTX_H */

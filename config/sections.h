@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The section parsers of the appliance schema, one file each (not
+ * installed). load.c calls appliance, nat, pools and virtual services in
+ * that order; appliance.c calls ports and control; vs.c calls brokered.
+ * Each fills its part of c->cfg and returns 0, -EINVAL with the error
+ * filled, or -ENOMEM.
+ */
+#ifndef SG_CFG_SECTIONS_H
+#define SG_CFG_SECTIONS_H
+
+#include "ctx.h"
+
+/** appliance.c: the "appliance" map @p a. */
+int sg_cfg_parse_appliance(struct sg_cfg_ctx *c, const struct sg_cfg_node *a);
+
+/** ports.c: appliance.ports[@p idx] from node @p p (ports before it already read). */
+int sg_cfg_parse_port(struct sg_cfg_ctx *c, const struct sg_cfg_node *p, unsigned int idx);
+
+/** control.c: appliance.control @p n into c->cfg->appliance.control (defaults when NULL). */
+int sg_cfg_parse_control(struct sg_cfg_ctx *c, const struct sg_cfg_node *n);
+
+/** nat.c: the "nat" map @p n (defaults when NULL or null). */
+int sg_cfg_parse_nat(struct sg_cfg_ctx *c, const struct sg_cfg_node *n);
+
+/** pools.c: the "pools" list @p n (none when NULL or null). */
+int sg_cfg_parse_pools(struct sg_cfg_ctx *c, const struct sg_cfg_node *n);
+
+/** vs.c: the "virtual_services" list @p n (after nat and pools). */
+int sg_cfg_parse_vss(struct sg_cfg_ctx *c, const struct sg_cfg_node *n);
+
+/**
+ * brokered.c: the "brokered" map of virtual service node @p vs (path
+ * @p prefix) into s->brokered; defaults when absent, an error when present
+ * on a VS of another mode. s->mode and s->proto are already set.
+ */
+int sg_cfg_parse_brokered(struct sg_cfg_ctx *c, const struct sg_cfg_node *vs, const char *prefix,
+			  struct sg_cfg_vs *s);
+
+#endif /* SG_CFG_SECTIONS_H */
