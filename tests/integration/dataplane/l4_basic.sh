@@ -12,8 +12,8 @@ spread() {
 		case "$out" in host1 | host2) ;; *) fail "$label: unexpected answer '$out'" ;; esac
 		seen="$seen $out"
 	done
-	echo "$seen" | grep -q host1 || fail "$label: host1 never answered ($seen)"
-	echo "$seen" | grep -q host2 || fail "$label: host2 never answered ($seen)"
+	grep -q host1 <<<"$seen" || fail "$label: host1 never answered ($seen)"
+	grep -q host2 <<<"$seen" || fail "$label: host2 never answered ($seen)"
 	ok "$label: 24/24 answered by both members"
 }
 
