@@ -96,12 +96,10 @@ main(int argc, char **argv)
 		case 'k':
 			check = true;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
+		case 'h': /* asked for: stdout and success; anything else is a usage error */
 		default:
-			usage(stderr);
-			return 2;
+			usage(opt == 'h' ? stdout : stderr);
+			return opt == 'h' ? 0 : 2;
 		}
 	}
 	if (path == NULL) {

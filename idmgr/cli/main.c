@@ -100,12 +100,10 @@ main(int argc, char **argv)
 		case 'N':
 			cli.open_flags |= SG_ID_OPEN_NOSYNC;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
+		case 'h': /* asked for: stdout and success; anything else is a usage error */
 		default:
-			usage(stderr);
-			return EX_USAGE_;
+			usage(c == 'h' ? stdout : stderr);
+			return c == 'h' ? 0 : EX_USAGE_;
 		}
 	}
 	if (optind >= argc) {
