@@ -15,7 +15,9 @@ symbol tables (`nm`) of the production objects (everything outside tests/):
 3. exports: every global symbol a production object defines starts with its
    folder's prefix (PREFIX); `main` in programs is allowed.
 
-Usage: scripts/check-layering.py BUILD_DIR   (exit 1 on any finding)
+Usage: scripts/check-layering.py [--root SRC] BUILD_DIR   (exit 1 on any finding)
+       scripts/check-layering.py --self-test   (compiles a small tree with one finding
+                                                of each kind; exit 0 when all are found)
 """
 
 import json
@@ -68,10 +70,9 @@ def folder_of(rel):
     return None
 
 
-def production_objects(build):
+def production_objects(build, top):
     with open(os.path.join(build, "compile_commands.json")) as f:
         db = json.load(f)
-    top = os.path.realpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
     seen = {}
     for e in db:
         src = os.path.realpath(os.path.join(e["directory"], e["file"]))
@@ -136,15 +137,11 @@ def sccs(nodes, edges):
     return out
 
 
-def main():
-    if len(sys.argv) != 2:
-        print(__doc__, file=sys.stderr)
-        return 2
-    objs = production_objects(sys.argv[1])
+def check(build, top):
+    """The findings (list of text lines) of the objects of @build under source tree @top."""
+    objs = production_objects(build, top)
     if not objs:
-        print("check-layering: no production objects in %s (build it first)" % sys.argv[1],
-              file=sys.stderr)
-        return 2
+        raise SystemExit("check-layering: no production objects in %s (build it first)" % build)
     defs, undefs, owner = {}, {}, {}
     for rel, obj in objs.items():
         defs[rel], undefs[rel] = symbols(obj)
@@ -189,13 +186,69 @@ def main():
                 findings.append("export: %s defines %s (prefix %s)" %
                                 (rel, s, " or ".join(PREFIX[key])))
 
+    return findings, len(objs), len(by_folder)
+
+
+# A tree with exactly one finding of each kind (and clean files beside them).
+SELF_TEST_TREE = {
+    "control/a.c": "void sg_ctl_b(void); void sg_ctl_a(void) { sg_ctl_b(); }",
+    "control/b.c": "void sg_ctl_a(void); void sg_ctl_b(void) { sg_ctl_a(); }",
+    "control/c.c": "void sg_ctl_a(void); void sg_ctl_c(void) { sg_ctl_a(); }",
+    "config/d.c": "void sg_ctl_c(void); void sg_cfg_d(void) { sg_ctl_c(); }",
+    "idmgr/e.c": "int obj_read(void); int obj_read(void) { return 0; }\n"
+                 "static int quiet(void) { return 1; } int sg_id_e(void) { return quiet(); }",
+}
+SELF_TEST_WANT = [
+    "layer: config/d.c (config) references sg_ctl_c in control/c.c (control)",
+    "cycle in control: control/a.c->control/b.c (sg_ctl_b), control/b.c->control/a.c (sg_ctl_a)",
+    "export: idmgr/e.c defines obj_read (prefix sg_id_)",
+]
+
+
+def self_test():
+    import tempfile
+    with tempfile.TemporaryDirectory() as top:
+        build = os.path.join(top, "build")
+        os.mkdir(build)
+        db = []
+        for rel, text in SELF_TEST_TREE.items():
+            src = os.path.join(top, rel)
+            os.makedirs(os.path.dirname(src), exist_ok=True)
+            with open(src, "w") as f:
+                f.write(text + "\n")
+            out = rel.replace("/", "_") + ".o"
+            subprocess.run(["cc", "-c", src, "-o", os.path.join(build, out)], check=True)
+            db.append({"directory": build, "file": src, "output": out})
+        with open(os.path.join(build, "compile_commands.json"), "w") as f:
+            json.dump(db, f)
+        findings, _, _ = check(build, top)
+    if sorted(findings) != sorted(SELF_TEST_WANT):
+        print("check-layering: self-test: expected\n  %s\ngot\n  %s" %
+              ("\n  ".join(SELF_TEST_WANT), "\n  ".join(findings)), file=sys.stderr)
+        return 1
+    print("check-layering: self-test: the %d seeded findings found, nothing else" %
+          len(findings))
+    return 0
+
+
+def main():
+    args = sys.argv[1:]
+    if args == ["--self-test"]:
+        return self_test()
+    top = os.path.realpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+    if len(args) == 3 and args[0] == "--root":
+        top, args = os.path.realpath(args[1]), args[2:]
+    if len(args) != 1:
+        print(__doc__, file=sys.stderr)
+        return 2
+    findings, n_objs, n_folders = check(args[0], top)
     for f in findings:
         print("check-layering: " + f, file=sys.stderr)
     if findings:
         print("check-layering: %d finding(s)" % len(findings), file=sys.stderr)
         return 1
     print("check-layering: %d objects in %d folders, no cycle, layers and exports clean" %
-          (len(objs), len(by_folder)))
+          (n_objs, n_folders))
     return 0
 
 
