@@ -22,10 +22,11 @@
 
 #include "sessiongate/sg_wire.h"
 
-#define SG_HANDOFF_PORT SG_WIRE_HANDOFF_PORT /**< UDP port of bounced segments at the data plane \
-					      */
-#define SG_HANDOFF_META_MAGIC	0x53474831   /**< "SGH1" */
-#define SG_HANDOFF_BOUNCE_MAGIC 0x53474842   /**< "SGHB" */
+#define SG_HANDOFF_PORT                                                                        \
+	SG_WIRE_HANDOFF_PORT		   /**< UDP port of bounced segments at the data plane \
+					    */
+#define SG_HANDOFF_META_MAGIC	0x53474831 /**< "SGH1" */
+#define SG_HANDOFF_BOUNCE_MAGIC 0x53474842 /**< "SGHB" */
 #define SG_HANDOFF_VERSION	1
 
 #define SG_HANDOFF_F_TS	    0x1 /**< the client negotiated timestamps */
@@ -37,7 +38,7 @@ struct sg_handoff_meta {
 	__u8 version;	 /**< SG_HANDOFF_VERSION */
 	__u8 flags;	 /**< SG_HANDOFF_F_* */
 	__u8 lb_wscale;	 /**< window scale the data plane announced to the client */
-	__u8 family;	 /**< of the VM address: 4 or 6 (the client's family too) */
+	__u8 family;	 /**< of the VM address: SG_WIRE_FAMILY_V4/V6 (the client's too) */
 	__u64 sid;	 /**< session ID, echoed in every bounce (opaque to the host) */
 	__be32 lb_isn;	 /**< the data plane's ISN towards the client (the cookie) */
 	__be32 lb_tsval; /**< the TSval the client saw in the cookie SYN-ACK */

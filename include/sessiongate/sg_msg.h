@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sessiongate/sg_wire.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -110,7 +112,7 @@ struct sg_msg_hdr {
 
 /** A client flow as the data plane sees it. Addresses in network order. */
 struct sg_msg_flow {
-	uint8_t family; /**< 4 or 6 */
+	uint8_t family; /**< SG_WIRE_FAMILY_V4 or _V6 (4 or 6) */
 	uint8_t proto;	/**< 6 (TCP) or 17 (UDP) */
 	uint16_t vs_slot;
 	uint16_t sport; /**< host order */
@@ -130,7 +132,7 @@ struct sg_msg_session_new {
 
 struct sg_msg_session_install {
 	uint8_t mode;	/**< enum sg_msg_install_mode */
-	uint8_t family; /**< of the backend: 4 or 6 */
+	uint8_t family; /**< of the backend: SG_WIRE_FAMILY_V4 or _V6 */
 	uint16_t backend_port;
 	uint8_t backend_addr[16]; /**< the VM's address */
 	uint8_t host_addr[16];	  /**< DSR: the VM's host underlay address */
@@ -198,7 +200,7 @@ sg_msg_body_size(uint16_t type)
 static inline int
 sg_msg_check_flow(const struct sg_msg_flow *f)
 {
-	if (f->family != 4 && f->family != 6)
+	if (f->family != SG_WIRE_FAMILY_V4 && f->family != SG_WIRE_FAMILY_V6)
 		return -EPROTO;
 	if (f->proto != 6 && f->proto != 17)
 		return -EPROTO;
@@ -239,7 +241,8 @@ sg_msg_check(const void *buf, size_t len)
 	case SG_MSG_SESSION_INSTALL:
 		if (m->install.mode == 0 || m->install.mode >= SG_MSG_INSTALL_MAX)
 			return -EPROTO;
-		if (m->install.family != 4 && m->install.family != 6)
+		if (m->install.family != SG_WIRE_FAMILY_V4 &&
+		    m->install.family != SG_WIRE_FAMILY_V6)
 			return -EPROTO;
 		if (m->install.mode != SG_MSG_INSTALL_REDIRECT && m->install.backend_port == 0)
 			return -EPROTO;
