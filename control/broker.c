@@ -21,21 +21,6 @@
 #include "ids.h"
 #include "vm.h"
 
-void
-sg_ctl_broker_init(struct sg_ctl_broker *br, const struct sg_ctl_cfg *cfg,
-		   const struct sg_ctl_clock *clk, struct sg_ctl_inv *inv, struct sg_ctl_vmm *vmm,
-		   struct sg_ctl_ids *ids, struct sg_ctl_cs_tab *tab,
-		   const struct sg_ctl_place_hooks *hooks)
-{
-	br->cfg = cfg;
-	br->clk = clk;
-	br->inv = inv;
-	br->vmm = vmm;
-	br->ids = ids;
-	br->tab = tab;
-	br->hooks = *hooks;
-}
-
 static bool
 vip_eq(const struct sg_ctl_app_cfg *a, const struct sg_msg_flow *f)
 {

@@ -13,7 +13,7 @@ struct sg_ctl_ids;
 struct sg_ctl_vmm;
 struct sg_ctl_cs_tab;
 
-/** The broker: what broker.c works on and with, set by sg_ctl_broker_init(). */
+/** The broker: what broker.c works on and with, filled by the wiring (ctl.c) at init. */
 struct sg_ctl_broker {
 	const struct sg_ctl_cfg *cfg;
 	const struct sg_ctl_clock *clk;
@@ -24,11 +24,6 @@ struct sg_ctl_broker {
 	struct sg_ctl_place_hooks hooks; /**< placed or refused: back to csm */
 };
 
-/** Connect the broker to the modules below it and to the way back. */
-void sg_ctl_broker_init(struct sg_ctl_broker *br, const struct sg_ctl_cfg *cfg,
-			const struct sg_ctl_clock *clk, struct sg_ctl_inv *inv,
-			struct sg_ctl_vmm *vmm, struct sg_ctl_ids *ids, struct sg_ctl_cs_tab *tab,
-			const struct sg_ctl_place_hooks *hooks);
 /** The application matching the session's flow and L7 key, or NULL. */
 struct sg_ctl_app *sg_ctl_broker_match(struct sg_ctl_broker *br, const struct sg_msg_flow *f,
 				       uint8_t key_type, const uint8_t *key, uint16_t key_len);

@@ -30,23 +30,6 @@ const double sg_ctl_csm_lat_bounds[SG_CTL_LAT_BUCKETS] = {
 	0.01,	  0.025,   0.05,   0.1,	    0.25,   0.5,   1.0,	   5.0};
 
 void
-sg_ctl_csm_init(struct sg_ctl_csm *csm, const struct sg_ctl_cfg *cfg,
-		const struct sg_ctl_clock *clk, struct sg_ctl_stats *st, struct sg_ctl_inv *inv,
-		struct sg_ctl_broker *broker, struct sg_ctl_ids *ids, struct sg_ctl_cs_tab *tab,
-		struct sg_ctl_shm *shm)
-{
-	memset(csm, 0, sizeof(*csm));
-	csm->cfg = cfg;
-	csm->clk = clk;
-	csm->st = st;
-	csm->inv = inv;
-	csm->broker = broker;
-	csm->ids = ids;
-	csm->tab = tab;
-	csm->shm = shm;
-}
-
-void
 sg_ctl_csm_drain(struct sg_ctl_csm *csm, bool on)
 {
 	csm->draining = on;

@@ -15,7 +15,7 @@ struct sg_ctl_ids;
 struct sg_ctl_shm;
 struct sg_ctl_cs_tab;
 
-/** The session manager: what csm.c works on and with, set by sg_ctl_csm_init(). */
+/** The session manager: what csm.c works on and with, filled by the wiring (ctl.c) at init. */
 struct sg_ctl_csm {
 	const struct sg_ctl_cfg *cfg;
 	const struct sg_ctl_clock *clk;
@@ -28,12 +28,6 @@ struct sg_ctl_csm {
 	struct sg_ctl_vs_stats vs[256]; /**< per virtual service, from VS_STATS */
 	bool draining;			/**< new sessions are refused (shutdown) */
 };
-
-/** Connect the session manager to the modules below it. */
-void sg_ctl_csm_init(struct sg_ctl_csm *csm, const struct sg_ctl_cfg *cfg,
-		     const struct sg_ctl_clock *clk, struct sg_ctl_stats *st,
-		     struct sg_ctl_inv *inv, struct sg_ctl_broker *broker, struct sg_ctl_ids *ids,
-		     struct sg_ctl_cs_tab *tab, struct sg_ctl_shm *shm);
 
 /** Upper bounds (seconds) of the setup latency histogram buckets. */
 extern const double sg_ctl_csm_lat_bounds[SG_CTL_LAT_BUCKETS];

@@ -149,10 +149,29 @@ ctl_connect(struct sg_ctl *c, struct sg_ctl_cfg *cfg)
 				 hook_restore, &c->csm);
 	if (c->db == NULL)
 		return -ENOMEM;
-	sg_ctl_vm_init(&c->vmm, cfg, &c->clock, &c->st, &c->inv, c->ids, c->bus, &c->tab, &place);
-	sg_ctl_broker_init(&c->broker, cfg, &c->clock, &c->inv, &c->vmm, c->ids, &c->tab, &place);
-	sg_ctl_csm_init(&c->csm, cfg, &c->clock, &c->st, &c->inv, &c->broker, c->ids, &c->tab,
-			c->shm);
+	c->vmm = (struct sg_ctl_vmm){.cfg = cfg,
+				     .clk = &c->clock,
+				     .st = &c->st,
+				     .inv = &c->inv,
+				     .ids = c->ids,
+				     .bus = c->bus,
+				     .tab = &c->tab,
+				     .hooks = place};
+	c->broker = (struct sg_ctl_broker){.cfg = cfg,
+					   .clk = &c->clock,
+					   .inv = &c->inv,
+					   .vmm = &c->vmm,
+					   .ids = c->ids,
+					   .tab = &c->tab,
+					   .hooks = place};
+	c->csm = (struct sg_ctl_csm){.cfg = cfg,
+				     .clk = &c->clock,
+				     .st = &c->st,
+				     .inv = &c->inv,
+				     .broker = &c->broker,
+				     .ids = c->ids,
+				     .tab = &c->tab,
+				     .shm = c->shm};
 	c->view = (struct sg_ctl_view){.cfg = cfg,
 				       .base = c->base,
 				       .clk = &c->clock,

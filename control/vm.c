@@ -31,22 +31,6 @@ sg_ctl_vm_state_name(unsigned int s)
 	return s < SG_CTL_VM_STATE_MAX ? vm_state_names[s] : "?";
 }
 
-void
-sg_ctl_vm_init(struct sg_ctl_vmm *vmm, const struct sg_ctl_cfg *cfg, const struct sg_ctl_clock *clk,
-	       struct sg_ctl_stats *st, struct sg_ctl_inv *inv, struct sg_ctl_ids *ids,
-	       struct sg_ctl_bus *bus, struct sg_ctl_cs_tab *tab,
-	       const struct sg_ctl_place_hooks *hooks)
-{
-	vmm->cfg = cfg;
-	vmm->clk = clk;
-	vmm->st = st;
-	vmm->inv = inv;
-	vmm->ids = ids;
-	vmm->bus = bus;
-	vmm->tab = tab;
-	vmm->hooks = *hooks;
-}
-
 struct sg_ctl_vm *
 sg_ctl_vm_by_name(struct sg_ctl_inv *inv, const char *name)
 {

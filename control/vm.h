@@ -13,7 +13,7 @@ struct sg_ctl_bus;
 struct sg_ctl_ids;
 struct sg_ctl_cs_tab;
 
-/** The VM manager: what vm.c works on and with, set by sg_ctl_vm_init(). */
+/** The VM manager: what vm.c works on and with, filled by the wiring (ctl.c) at init. */
 struct sg_ctl_vmm {
 	const struct sg_ctl_cfg *cfg;
 	const struct sg_ctl_clock *clk;
@@ -24,12 +24,6 @@ struct sg_ctl_vmm {
 	struct sg_ctl_cs_tab *tab;
 	struct sg_ctl_place_hooks hooks; /**< a VM ran or failed: its waiters go back up */
 };
-
-/** Connect the VM manager to the modules below it and to the way back. */
-void sg_ctl_vm_init(struct sg_ctl_vmm *vmm, const struct sg_ctl_cfg *cfg,
-		    const struct sg_ctl_clock *clk, struct sg_ctl_stats *st, struct sg_ctl_inv *inv,
-		    struct sg_ctl_ids *ids, struct sg_ctl_bus *bus, struct sg_ctl_cs_tab *tab,
-		    const struct sg_ctl_place_hooks *hooks);
 
 /**
  * Find a place for @p cs in its app's pool. @return 1 placed on a running
