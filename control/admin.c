@@ -18,7 +18,8 @@
 #include "broker.h"
 #include "bus.h"
 #include "cs.h"
-#include "ctl.h"
+#include "csm.h"
+#include "view.h"
 #include "ids.h"
 #include "sessiondb.h"
 #include "shm.h"
@@ -78,7 +79,7 @@ j_reasons(const uint64_t *r)
 }
 
 static json_t *
-adm_status(struct sg_ctl *c)
+adm_status(const struct sg_ctl_view *v)
 {
 	static const char *const inv[SG_CTL_INV_MAX] = {"size", "version", "type", "field",
 							"direction"};
@@ -89,9 +90,9 @@ adm_status(struct sg_ctl *c)
 	unsigned int i, agents = 0;
 	bool alive;
 
-	sg_ctl_shm_status(c, &epoch, &workers, &hb, &alive, &pending);
-	json_object_set_new(dp, "attached", json_boolean(sg_ctl_shm_attached(c)));
-	json_object_set_new(dp, "shm", json_string(c->cfg->shm_name));
+	sg_ctl_shm_status(v->shm, &epoch, &workers, &hb, &alive, &pending);
+	json_object_set_new(dp, "attached", json_boolean(sg_ctl_shm_attached(v->shm)));
+	json_object_set_new(dp, "shm", json_string(v->cfg->shm_name));
 	json_object_set_new(dp, "epoch", j_id(epoch));
 	json_object_set_new(dp, "workers", json_integer(workers));
 	json_object_set_new(dp, "heartbeat", json_integer((json_int_t)hb));
@@ -99,67 +100,70 @@ adm_status(struct sg_ctl *c)
 	json_object_set_new(dp, "pending_out", json_integer(pending));
 	json_object_set_new(o, "dataplane", dp);
 	for (i = SG_CTL_CS_NEW; i <= SG_CTL_CS_INSTALLED; i++)
-		json_object_set_new(ss, sg_ctl_cs_state_name(i), json_integer(c->n_state[i]));
+		json_object_set_new(ss, sg_ctl_cs_state_name(i), json_integer(v->tab->n_state[i]));
 	json_object_set_new(o, "sessions", ss);
-	if (c->db != NULL && sg_ctl_db_counts(c, counts) == 0) {
+	if (v->db != NULL && sg_ctl_db_counts(v->db, counts) == 0) {
 		json_object_set_new(db, "streaming", json_integer((json_int_t)counts[0]));
 		json_object_set_new(db, "controlling", json_integer((json_int_t)counts[1]));
 		json_object_set_new(db, "user", json_integer((json_int_t)counts[2]));
 		json_object_set_new(db, "relationship", json_integer((json_int_t)counts[3]));
 	}
 	json_object_set_new(o, "db", db);
-	json_object_set_new(o, "draining", json_boolean(c->draining));
-	for (i = 0; i < c->cfg->n_hosts; i++)
-		agents += c->hosts[i].agent != NULL;
+	json_object_set_new(o, "draining", json_boolean(v->csm->draining));
+	for (i = 0; i < v->cfg->n_hosts; i++)
+		agents += v->inv->hosts[i].agent != NULL;
 	json_object_set_new(o, "agents_connected", json_integer(agents));
-	json_object_set_new(o, "hosts", json_integer(c->cfg->n_hosts));
-	json_object_set_new(st, "setups", json_integer((json_int_t)c->st.setups));
-	json_object_set_new(st, "closed", json_integer((json_int_t)c->st.closed));
-	json_object_set_new(st, "rejects", j_reasons(c->st.rejects));
+	json_object_set_new(o, "hosts", json_integer(v->cfg->n_hosts));
+	json_object_set_new(st, "setups", json_integer((json_int_t)v->st->setups));
+	json_object_set_new(st, "closed", json_integer((json_int_t)v->st->closed));
+	json_object_set_new(st, "rejects", j_reasons(v->st->rejects));
 	for (i = 0; i < SG_CTL_INV_MAX; i++)
-		json_object_set_new(iv, inv[i], json_integer((json_int_t)c->st.invalid[i]));
+		json_object_set_new(iv, inv[i], json_integer((json_int_t)v->st->invalid[i]));
 	json_object_set_new(st, "invalid", iv);
-	json_object_set_new(st, "seq_gaps", json_integer((json_int_t)c->st.seq_gaps));
-	json_object_set_new(st, "ring_full", json_integer((json_int_t)c->st.ring_full));
-	json_object_set_new(st, "out_dropped", json_integer((json_int_t)c->st.out_dropped));
-	json_object_set_new(st, "dup_new", json_integer((json_int_t)c->st.dup_new));
-	json_object_set_new(st, "vm_starts", json_integer((json_int_t)c->st.vm_starts));
-	json_object_set_new(st, "vm_stops", json_integer((json_int_t)c->st.vm_stops));
-	json_object_set_new(st, "dp_restarts", json_integer((json_int_t)c->st.dp_restarts));
-	json_object_set_new(st, "db_errors", json_integer((json_int_t)c->st.db_errors));
+	json_object_set_new(st, "seq_gaps", json_integer((json_int_t)v->st->seq_gaps));
+	json_object_set_new(st, "ring_full", json_integer((json_int_t)v->st->ring_full));
+	json_object_set_new(st, "out_dropped", json_integer((json_int_t)v->st->out_dropped));
+	json_object_set_new(st, "dup_new", json_integer((json_int_t)v->st->dup_new));
+	json_object_set_new(st, "vm_starts", json_integer((json_int_t)v->st->vm_starts));
+	json_object_set_new(st, "vm_stops", json_integer((json_int_t)v->st->vm_stops));
+	json_object_set_new(st, "dp_restarts", json_integer((json_int_t)v->st->dp_restarts));
+	json_object_set_new(st, "db_errors", json_integer((json_int_t)v->st->db_errors));
 	json_object_set_new(o, "stats", st);
 	return o;
 }
 
 static json_t *
-adm_vs(struct sg_ctl *c)
+adm_vs(const struct sg_ctl_view *v)
 {
 	json_t *a = json_array(), *o;
 	unsigned int i;
 
 	for (i = 0; i < 256; i++) {
-		if (c->vs[i].updated_ms == 0)
+		if (v->csm->vs[i].updated_ms == 0)
 			continue;
 		o = json_object();
 		json_object_set_new(o, "slot", json_integer(i));
-		json_object_set_new(o, "held", json_integer((json_int_t)c->vs[i].held));
-		json_object_set_new(o, "installed", json_integer((json_int_t)c->vs[i].installed));
-		json_object_set_new(o, "rejected", json_integer((json_int_t)c->vs[i].rejected));
-		json_object_set_new(o, "age_ms",
-				    json_integer((json_int_t)(wall_ms() - c->vs[i].updated_ms)));
+		json_object_set_new(o, "held", json_integer((json_int_t)v->csm->vs[i].held));
+		json_object_set_new(o, "installed",
+				    json_integer((json_int_t)v->csm->vs[i].installed));
+		json_object_set_new(o, "rejected",
+				    json_integer((json_int_t)v->csm->vs[i].rejected));
+		json_object_set_new(
+			o, "age_ms",
+			json_integer((json_int_t)(wall_ms() - v->csm->vs[i].updated_ms)));
 		json_array_append_new(a, o);
 	}
 	return a;
 }
 
 static json_t *
-adm_apps(struct sg_ctl *c)
+adm_apps(const struct sg_ctl_view *v)
 {
 	json_t *a = json_array(), *o;
 	unsigned int i;
 
-	for (i = 0; i < c->cfg->n_apps; i++) {
-		const struct sg_ctl_app *app = &c->apps[i];
+	for (i = 0; i < v->cfg->n_apps; i++) {
+		const struct sg_ctl_app *app = &v->inv->apps[i];
 		const struct sg_ctl_app_cfg *k = app->cfg;
 
 		o = json_object();
@@ -171,7 +175,7 @@ adm_apps(struct sg_ctl *c)
 		json_object_set_new(o, "match", json_string(match_names[k->match]));
 		json_object_set_new(o, "value", json_string(k->value));
 		json_object_set_new(o, "mode", json_string(mode_names[k->mode]));
-		json_object_set_new(o, "pool", json_string(c->cfg->pools[k->pool].name));
+		json_object_set_new(o, "pool", json_string(v->cfg->pools[k->pool].name));
 		json_object_set_new(o, "exec", json_integer(app->n_exec));
 		json_object_set_new(o, "exec_limit", json_integer(k->exec_limit));
 		json_object_set_new(o, "wait", json_integer(app->n_wait));
@@ -184,7 +188,7 @@ adm_apps(struct sg_ctl *c)
 }
 
 static json_t *
-j_session_brief(struct sg_ctl *c, const struct sg_ctl_cs *cs)
+j_session_brief(const struct sg_ctl_view *v, const struct sg_ctl_cs *cs)
 {
 	json_t *o = json_object();
 	char client[INET6_ADDRSTRLEN + 8] = "";
@@ -200,19 +204,19 @@ j_session_brief(struct sg_ctl *c, const struct sg_ctl_cs *cs)
 	json_object_set_new(o, "client", json_string(client));
 	json_object_set_new(o, "worker", json_integer(cs->worker));
 	json_object_set_new(o, "age_ms", json_integer((json_int_t)(wall_ms() - cs->created_ms)));
-	(void)c;
+	(void)v;
 	return o;
 }
 
 static json_t *
-adm_sessions(struct sg_ctl *c, const struct sg_ctl_admin_req *r)
+adm_sessions(const struct sg_ctl_view *v, const struct sg_ctl_admin_req *r)
 {
 	json_t *a = json_array();
 	const struct sg_ctl_cs *cs;
 	uint32_t i, n = 0;
 
-	for (i = 0; i <= c->hmask && n < r->limit; i++) {
-		for (cs = c->htab[i]; cs != NULL && n < r->limit; cs = cs->hnext) {
+	for (i = 0; i <= v->tab->hmask && n < r->limit; i++) {
+		for (cs = v->tab->htab[i]; cs != NULL && n < r->limit; cs = cs->hnext) {
 			if (r->state >= 0 && cs->state != r->state)
 				continue;
 			if (r->app[0] &&
@@ -222,7 +226,7 @@ adm_sessions(struct sg_ctl *c, const struct sg_ctl_admin_req *r)
 				continue;
 			if (r->user[0] && strcmp(cs->user, r->user) != 0)
 				continue;
-			json_array_append_new(a, j_session_brief(c, cs));
+			json_array_append_new(a, j_session_brief(v, cs));
 			n++;
 		}
 	}
@@ -248,16 +252,16 @@ j_key(const struct sg_ctl_cs *cs)
 }
 
 static json_t *
-adm_session(struct sg_ctl *c, uint64_t id, char *err, size_t errlen)
+adm_session(const struct sg_ctl_view *v, uint64_t id, char *err, size_t errlen)
 {
 	static const char *const l7[SG_MSG_L7_MAX] = {
 		"none", "http_host", "http_path", "http_cookie", "tls_sni", "rdp_cookie", "prefix"};
-	const struct sg_ctl_cs *cs = sg_ctl_cs_find(c, id);
+	const struct sg_ctl_cs *cs = sg_ctl_cs_find(v->tab, id);
 	json_t *o, *pv, *p;
 	uint32_t i;
 
-	for (i = 0; cs == NULL && i <= c->hmask; i++)
-		for (cs = c->htab[i]; cs != NULL; cs = cs->hnext)
+	for (i = 0; cs == NULL && i <= v->tab->hmask; i++)
+		for (cs = v->tab->htab[i]; cs != NULL; cs = cs->hnext)
 			if (cs->ctl_id == id || cs->user_session_id == id ||
 			    cs->service_session_id == id)
 				break;
@@ -265,7 +269,7 @@ adm_session(struct sg_ctl *c, uint64_t id, char *err, size_t errlen)
 		snprintf(err, errlen, "no session with ID %#llx", (unsigned long long)id);
 		return NULL;
 	}
-	o = j_session_brief(c, cs);
+	o = j_session_brief(v, cs);
 	json_object_set_new(o, "user_session_id", j_id(cs->user_session_id));
 	json_object_set_new(o, "service_session_id", j_id(cs->service_session_id));
 	json_object_set_new(o, "user_id", j_id(cs->user_id));
@@ -274,10 +278,10 @@ adm_session(struct sg_ctl *c, uint64_t id, char *err, size_t errlen)
 	json_object_set_new(o, "component_id", j_id(cs->vm ? cs->vm->component_id : 0));
 	json_object_set_new(o, "domain_id", j_id(cs->app ? cs->app->domain_id : 0));
 	json_object_set_new(o, "storage_id",
-			    j_id(cs->app ? c->pools[cs->app->cfg->pool].storage_id : 0));
+			    j_id(cs->app ? v->inv->pools[cs->app->cfg->pool].storage_id : 0));
 	json_object_set_new(o, "server_id", j_id(cs->vm ? cs->vm->host->id : 0));
 	json_object_set_new(o, "server", json_string(cs->vm ? cs->vm->host->cfg->name : ""));
-	json_object_set_new(o, "network_id", j_id(sg_ctl_shm_epoch(c)));
+	json_object_set_new(o, "network_id", j_id(sg_ctl_shm_epoch(v->shm)));
 	json_object_set_new(o, "io_port", json_integer(cs->worker));
 	json_object_set_new(o, "vs_slot", json_integer(cs->flow.vs_slot));
 	json_object_set_new(o, "vip", j_addr(cs->flow.family, cs->flow.daddr));
@@ -291,17 +295,18 @@ adm_session(struct sg_ctl *c, uint64_t id, char *err, size_t errlen)
 	    cs->state == SG_CTL_CS_READY)
 		json_object_set_new(
 			o, "deadline_in_ms",
-			json_integer((json_int_t)(cs->deadline_ns > c->now_ns
-							  ? (cs->deadline_ns - c->now_ns) / 1000000
-							  : 0)));
+			json_integer(
+				(json_int_t)(cs->deadline_ns > v->clk->now_ns
+						     ? (cs->deadline_ns - v->clk->now_ns) / 1000000
+						     : 0)));
 	pv = json_array();
 	for (i = 0; i < cs->n_providers; i++) {
 		const struct sg_ctl_provider *prov = NULL;
 		unsigned int k;
 
-		for (k = 0; k < sg_ctl_bus_count(c); k++)
-			if (sg_ctl_bus_provider(c, k)->id == cs->providers[i])
-				prov = sg_ctl_bus_provider(c, k);
+		for (k = 0; k < sg_ctl_bus_count(v->bus); k++)
+			if (sg_ctl_bus_provider(v->bus, k)->id == cs->providers[i])
+				prov = sg_ctl_bus_provider(v->bus, k);
 		p = json_object();
 		json_object_set_new(p, "id", j_id(cs->providers[i]));
 		json_object_set_new(p, "name", json_string(prov ? prov->name : "?"));
@@ -314,47 +319,47 @@ adm_session(struct sg_ctl *c, uint64_t id, char *err, size_t errlen)
 }
 
 static json_t *
-adm_vms(struct sg_ctl *c)
+adm_vms(const struct sg_ctl_view *v)
 {
 	json_t *a = json_array(), *o;
 	unsigned int i;
 
-	for (i = 0; i < c->cfg->n_vms; i++) {
-		const struct sg_ctl_vm *vm = &c->vms[i];
+	for (i = 0; i < v->cfg->n_vms; i++) {
+		const struct sg_ctl_vm *vm = &v->inv->vms[i];
 
 		o = json_object();
 		json_object_set_new(o, "name", json_string(vm->cfg->name));
 		json_object_set_new(o, "id", j_id(vm->id));
 		json_object_set_new(o, "host", json_string(vm->host->cfg->name));
-		json_object_set_new(o, "pool", json_string(c->cfg->pools[vm->cfg->pool].name));
+		json_object_set_new(o, "pool", json_string(v->cfg->pools[vm->cfg->pool].name));
 		json_object_set_new(o, "address", j_addr(vm->cfg->family, vm->cfg->addr));
 		json_object_set_new(o, "state", json_string(sg_ctl_vm_state_name(vm->state)));
 		json_object_set_new(o, "sessions", json_integer(vm->n_sessions));
 		json_object_set_new(o, "waiting", json_integer(vm->n_reserved));
 		json_object_set_new(o, "cap",
-				    json_integer(c->cfg->pools[vm->cfg->pool].session_cap));
+				    json_integer(v->cfg->pools[vm->cfg->pool].session_cap));
 		json_object_set_new(o, "starts", json_integer((json_int_t)vm->starts));
 		json_object_set_new(o, "stops", json_integer((json_int_t)vm->stops));
 		json_object_set_new(o, "failures", json_integer((json_int_t)vm->failures));
 		if (vm->state == SG_CTL_VM_RUNNING && vm->n_sessions == 0 && vm->n_reserved == 0)
 			json_object_set_new(
 				o, "idle_ms",
-				json_integer(
-					(json_int_t)((c->now_ns - vm->idle_since_ns) / 1000000)));
+				json_integer((json_int_t)((v->clk->now_ns - vm->idle_since_ns) /
+							  1000000)));
 		json_array_append_new(a, o);
 	}
 	return a;
 }
 
 static json_t *
-adm_hosts(struct sg_ctl *c)
+adm_hosts(const struct sg_ctl_view *v)
 {
 	json_t *a = json_array(), *o;
 	unsigned int i;
 
-	for (i = 0; i < c->cfg->n_hosts; i++) {
-		const struct sg_ctl_host *h = &c->hosts[i];
-		const struct sg_ctl_provider *p = sg_ctl_bus_provider(c, h->provider);
+	for (i = 0; i < v->cfg->n_hosts; i++) {
+		const struct sg_ctl_host *h = &v->inv->hosts[i];
+		const struct sg_ctl_provider *p = sg_ctl_bus_provider(v->bus, h->provider);
 
 		o = json_object();
 		json_object_set_new(o, "name", json_string(h->cfg->name));
@@ -370,13 +375,13 @@ adm_hosts(struct sg_ctl *c)
 }
 
 static json_t *
-adm_providers(struct sg_ctl *c)
+adm_providers(const struct sg_ctl_view *v)
 {
 	json_t *a = json_array(), *o;
 	unsigned int i;
 
-	for (i = 0; i < sg_ctl_bus_count(c); i++) {
-		const struct sg_ctl_provider *p = sg_ctl_bus_provider(c, i);
+	for (i = 0; i < sg_ctl_bus_count(v->bus); i++) {
+		const struct sg_ctl_provider *p = sg_ctl_bus_provider(v->bus, i);
 
 		o = json_object();
 		json_object_set_new(o, "name", json_string(p->name));
@@ -438,10 +443,10 @@ j_idobj(struct sg_id_store *st, uint64_t id)
 
 /* "namespace/type/name" or "type#serial": the object in idmgr and its neighbours. */
 static json_t *
-adm_identity_lookup(struct sg_ctl *c, const char *what, char *err, size_t errlen)
+adm_identity_lookup(const struct sg_ctl_view *v, const char *what, char *err, size_t errlen)
 {
 	struct sg_id_query q = {.dir = SG_ID_DIR_BOTH, .max_depth = 1};
-	struct sg_id_store *st = sg_ctl_ids_store(c);
+	struct sg_id_store *st = sg_ctl_ids_store(v->ids);
 	uint64_t id, rel[64];
 	size_t n = 0, i;
 	json_t *o, *r;
@@ -467,77 +472,80 @@ adm_identity_lookup(struct sg_ctl *c, const char *what, char *err, size_t errlen
 }
 
 static json_t *
-adm_identities(struct sg_ctl *c, const char *filter)
+adm_identities(const struct sg_ctl_view *v, const char *filter)
 {
 	json_t *a = json_array();
 	unsigned int i;
 
-	for (i = 0; i < c->cfg->n_hosts; i++)
-		ident_add(a, filter, "host", c->cfg->hosts[i].name, c->hosts[i].id, NULL, NULL);
-	for (i = 0; i < c->cfg->n_vms; i++)
-		ident_add(a, filter, "vm", c->cfg->vms[i].name, c->vms[i].id, "host",
-			  c->vms[i].host->cfg->name);
-	for (i = 0; i < c->cfg->n_apps; i++)
-		ident_add(a, filter, "app", c->cfg->apps[i].name, c->apps[i].id, NULL, NULL);
-	for (i = 0; i < c->cfg->n_users; i++)
-		ident_add(a, filter, "user", c->cfg->users[i].name,
-			  sg_ctl_ids_user_id(c, c->cfg->users[i].name), "vm",
-			  c->cfg->vms[c->cfg->users[i].vm].name);
-	for (i = 0; i < sg_ctl_bus_count(c); i++)
-		ident_add(a, filter, "service_provider", sg_ctl_bus_provider(c, i)->name,
-			  sg_ctl_bus_provider(c, i)->id, NULL, NULL);
+	for (i = 0; i < v->cfg->n_hosts; i++)
+		ident_add(a, filter, "host", v->cfg->hosts[i].name, v->inv->hosts[i].id, NULL,
+			  NULL);
+	for (i = 0; i < v->cfg->n_vms; i++)
+		ident_add(a, filter, "vm", v->cfg->vms[i].name, v->inv->vms[i].id, "host",
+			  v->inv->vms[i].host->cfg->name);
+	for (i = 0; i < v->cfg->n_apps; i++)
+		ident_add(a, filter, "app", v->cfg->apps[i].name, v->inv->apps[i].id, NULL, NULL);
+	for (i = 0; i < v->cfg->n_users; i++)
+		ident_add(a, filter, "user", v->cfg->users[i].name,
+			  sg_ctl_ids_user_id(v->ids, v->cfg->users[i].name), "vm",
+			  v->cfg->vms[v->cfg->users[i].vm].name);
+	for (i = 0; i < sg_ctl_bus_count(v->bus); i++)
+		ident_add(a, filter, "service_provider", sg_ctl_bus_provider(v->bus, i)->name,
+			  sg_ctl_bus_provider(v->bus, i)->id, NULL, NULL);
 	return a;
 }
 
 char *
-sg_ctl_admin_exec(struct sg_ctl *c, const struct sg_ctl_admin_req *req)
+sg_ctl_admin_exec(const struct sg_ctl_view *v, const struct sg_ctl_admin_req *req)
 {
 	char err[256] = "";
 	json_t *res = NULL, *out;
 	char *txt;
 	int rc;
 
-	c->now_ns = sg_ctl_now_ns();
+	v->clk->now_ns = sg_ctl_clock_mono_ns();
 	switch (req->cmd) {
 	case SG_CTL_ADM_STATUS:
-		res = adm_status(c);
+		res = adm_status(v);
 		break;
 	case SG_CTL_ADM_VS:
-		res = adm_vs(c);
+		res = adm_vs(v);
 		break;
 	case SG_CTL_ADM_APPS:
-		res = adm_apps(c);
+		res = adm_apps(v);
 		break;
 	case SG_CTL_ADM_SESSIONS:
-		res = adm_sessions(c, req);
+		res = adm_sessions(v, req);
 		break;
 	case SG_CTL_ADM_SESSION:
-		res = adm_session(c, req->id, err, sizeof(err));
+		res = adm_session(v, req->id, err, sizeof(err));
 		break;
 	case SG_CTL_ADM_VMS:
-		res = adm_vms(c);
+		res = adm_vms(v);
 		break;
 	case SG_CTL_ADM_HOSTS:
-		res = adm_hosts(c);
+		res = adm_hosts(v);
 		break;
 	case SG_CTL_ADM_PROVIDERS:
-		res = adm_providers(c);
+		res = adm_providers(v);
 		break;
 	case SG_CTL_ADM_DRAIN:
-		c->draining = req->on;
+		sg_ctl_csm_drain(v->csm, req->on);
 		syslog(LOG_NOTICE, "admin: drain %s", req->on ? "on" : "off");
-		res = json_pack("{s:b}", "draining", c->draining);
+		res = json_pack("{s:b}", "draining", v->csm->draining);
 		break;
 	case SG_CTL_ADM_RELOAD:
-		rc = sg_ctl_cfg_reload(c, err, sizeof(err));
+		rc = v->reload != NULL ? v->reload(v->ctx, err, sizeof(err)) : -ENOTSUP;
+		if (rc == -ENOTSUP)
+			snprintf(err, sizeof(err), "no configuration file to reload");
 		if (rc == 0)
 			res = json_pack("{s:b}", "reloaded", 1);
 		break;
 	case SG_CTL_ADM_IDENTITIES:
 		if (strchr(req->name, '/') != NULL || strchr(req->name, '#') != NULL)
-			res = adm_identity_lookup(c, req->name, err, sizeof(err));
+			res = adm_identity_lookup(v, req->name, err, sizeof(err));
 		else
-			res = adm_identities(c, req->name);
+			res = adm_identities(v, req->name);
 		break;
 	default:
 		snprintf(err, sizeof(err), "unknown command");

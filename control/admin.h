@@ -9,7 +9,8 @@
 
 #include "model.h"
 
-struct sg_ctl;
+struct sg_ctl_view;
+struct sg_ctl_admin;
 
 enum sg_ctl_admin_cmd {
 	SG_CTL_ADM_STATUS = 0,
@@ -53,8 +54,10 @@ int sg_ctl_admin_parse(const char *buf, size_t len, struct sg_ctl_admin_req *req
 		       size_t errlen);
 const char *sg_ctl_admin_cmd_name(unsigned int cmd);
 /** Run a request; @return a JSON text (malloc'd, one line) the caller frees. */
-char *sg_ctl_admin_exec(struct sg_ctl *c, const struct sg_ctl_admin_req *req);
-int sg_ctl_admin_listen(struct sg_ctl *c, const char *path);
-void sg_ctl_admin_close(struct sg_ctl *c);
+char *sg_ctl_admin_exec(const struct sg_ctl_view *v, const struct sg_ctl_admin_req *req);
+/** Serve the admin API of @p v on the Unix socket @p path; *@p out on success. */
+int sg_ctl_admin_listen(struct sg_ctl_admin **out, const struct sg_ctl_view *v, const char *path);
+/** Stop and free @p a (NULL: nothing). */
+void sg_ctl_admin_close(struct sg_ctl_admin *a);
 
 #endif /* SG_CTL_ADMIN_H */

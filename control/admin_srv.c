@@ -22,7 +22,7 @@
 #include <jansson.h>
 
 #include "admin.h"
-#include "ctl.h"
+#include "view.h"
 
 #define ADMIN_CONNS_MAX 32
 
@@ -30,6 +30,7 @@ struct sg_ctl_admin {
 	struct evconnlistener *lis;
 	char path[SG_CTL_PATH_MAX];
 	unsigned int n_conns;
+	const struct sg_ctl_view *v;
 };
 
 static void
@@ -53,17 +54,16 @@ admin_error(struct bufferevent *bev, const char *msg)
 }
 
 static void
-admin_free(struct sg_ctl *c, struct bufferevent *bev)
+admin_free(struct sg_ctl_admin *a, struct bufferevent *bev)
 {
 	bufferevent_free(bev);
-	if (c->admin != NULL)
-		c->admin->n_conns--;
+	a->n_conns--;
 }
 
 static void
 admin_read(struct bufferevent *bev, void *arg)
 {
-	struct sg_ctl *c = arg;
+	struct sg_ctl_admin *a = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
 	struct sg_ctl_admin_req req;
 	char err[256], *line, *txt;
@@ -73,10 +73,10 @@ admin_read(struct bufferevent *bev, void *arg)
 		if (sg_ctl_admin_parse(line, len, &req, err, sizeof(err)) < 0) {
 			admin_error(bev, err);
 		} else {
-			txt = sg_ctl_admin_exec(c, &req);
+			txt = sg_ctl_admin_exec(a->v, &req);
 			admin_answer(bev, txt != NULL ? txt : "{\"ok\":false}");
 			free(txt);
-			sg_ctl_commit(c);
+			a->v->step_end(a->v->ctx);
 		}
 		free(line);
 	}
@@ -98,41 +98,43 @@ static void
 admin_accept(struct evconnlistener *lis, evutil_socket_t fd, struct sockaddr *sa, int salen,
 	     void *arg)
 {
-	struct sg_ctl *c = arg;
+	struct sg_ctl_admin *a = arg;
 	struct bufferevent *bev;
 
 	(void)lis;
 	(void)sa;
 	(void)salen;
-	if (c->admin->n_conns >= ADMIN_CONNS_MAX) {
+	if (a->n_conns >= ADMIN_CONNS_MAX) {
 		close(fd);
 		return;
 	}
-	bev = bufferevent_socket_new(c->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	bev = bufferevent_socket_new(a->v->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL) {
 		close(fd);
 		return;
 	}
-	c->admin->n_conns++;
+	a->n_conns++;
 	bufferevent_setwatermark(bev, EV_READ, 0, SG_CTL_ADMIN_REQ_MAX * 2);
-	bufferevent_setcb(bev, admin_read, NULL, admin_event, c);
+	bufferevent_setcb(bev, admin_read, NULL, admin_event, a);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
 }
 
 int
-sg_ctl_admin_listen(struct sg_ctl *c, const char *path)
+sg_ctl_admin_listen(struct sg_ctl_admin **out, const struct sg_ctl_view *v, const char *path)
 {
 	struct sockaddr_un sa;
 	struct stat st;
+	struct sg_ctl_admin *a;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
 		syslog(LOG_ERR, "admin: socket path '%s' too long", path);
 		return -ENAMETOOLONG;
 	}
-	c->admin = calloc(1, sizeof(*c->admin));
-	if (c->admin == NULL)
+	a = calloc(1, sizeof(*a));
+	if (a == NULL)
 		return -ENOMEM;
-	snprintf(c->admin->path, sizeof(c->admin->path), "%s", path);
+	a->v = v;
+	snprintf(a->path, sizeof(a->path), "%s", path);
 	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
 		unlink(path); /* left by a killed sg-control */
 	{
@@ -151,26 +153,25 @@ sg_ctl_admin_listen(struct sg_ctl *c, const char *path)
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
 	memcpy(sa.sun_path, path, strlen(path) + 1);
-	c->admin->lis = evconnlistener_new_bind(c->base, admin_accept, c,
-						LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 16,
-						(struct sockaddr *)&sa, sizeof(sa));
-	if (c->admin->lis == NULL) {
+	a->lis = evconnlistener_new_bind(v->base, admin_accept, a,
+					 LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 16,
+					 (struct sockaddr *)&sa, sizeof(sa));
+	if (a->lis == NULL) {
 		syslog(LOG_ERR, "admin: cannot listen on %s: %s", path, strerror(errno));
-		free(c->admin);
-		c->admin = NULL;
+		free(a);
 		return -EADDRINUSE;
 	}
 	chmod(path, 0660);
+	*out = a;
 	return 0;
 }
 
 void
-sg_ctl_admin_close(struct sg_ctl *c)
+sg_ctl_admin_close(struct sg_ctl_admin *a)
 {
-	if (c->admin == NULL)
+	if (a == NULL)
 		return;
-	evconnlistener_free(c->admin->lis);
-	unlink(c->admin->path);
-	free(c->admin);
-	c->admin = NULL;
+	evconnlistener_free(a->lis);
+	unlink(a->path);
+	free(a);
 }

@@ -24,7 +24,6 @@
 #include <event2/listener.h>
 #include <event2/util.h>
 
-#include "ctl.h"
 #include "agent.h"
 #include "bus.h"
 #include "ids.h"
@@ -40,7 +39,7 @@
 enum { CONN_HELLO, CONN_AUTH, CONN_UP };
 
 struct sg_ctl_agent_conn {
-	struct sg_ctl *c;
+	struct sg_ctl_agent_srv *srv;
 	struct bufferevent *bev;
 	int state;
 	struct sg_ctl_host *host;
@@ -58,6 +57,7 @@ struct sg_ctl_agent_srv {
 	uint8_t key[SG_AGENT_KEY_MAX];
 	size_t keylen;
 	struct sg_ctl_agent_conn *conns[AGENT_CONNS_MAX];
+	struct sg_ctl_agent_deps d;
 };
 
 static void conn_close(struct sg_ctl_agent_conn *a, const char *why);
@@ -86,12 +86,11 @@ conn_error(struct sg_ctl_agent_conn *a, uint16_t status, const char *text)
 }
 
 static int
-agent_send(struct sg_ctl *c, struct sg_ctl_provider *p, const struct sg_ctl_req *r)
+agent_send(struct sg_ctl_provider *p, const struct sg_ctl_req *r)
 {
 	struct sg_ctl_agent_conn *a = p->ctx;
 	struct sg_agent_msg m;
 
-	(void)c;
 	if (a == NULL || a->state != CONN_UP)
 		return -ENOTCONN;
 	sg_agent_msg_init(
@@ -122,9 +121,9 @@ map_state(uint8_t s)
 }
 
 static struct sg_ctl_vm *
-host_vm(struct sg_ctl *c, struct sg_ctl_host *h, const char *name)
+host_vm(struct sg_ctl_agent_srv *s, struct sg_ctl_host *h, const char *name)
 {
-	struct sg_ctl_vm *vm = sg_ctl_vm_by_name(c, name);
+	struct sg_ctl_vm *vm = sg_ctl_vm_by_name(s->d.inv, name);
 
 	return vm != NULL && vm->host == h ? vm : NULL;
 }
@@ -136,7 +135,7 @@ on_vm_state(struct sg_ctl_agent_conn *a, const struct sg_agent_msg *m)
 
 	if (!SG_AGENT_HAS(m, SG_AGENT_ATTR_VM_NAME) || !SG_AGENT_HAS(m, SG_AGENT_ATTR_VM_STATE))
 		return;
-	ev.vm = host_vm(a->c, a->host, m->vm_name);
+	ev.vm = host_vm(a->srv, a->host, m->vm_name);
 	if (ev.vm == NULL) {
 		syslog(LOG_DEBUG, "agent %s: VM %s is not ours; ignored", a->host->cfg->name,
 		       m->vm_name);
@@ -144,14 +143,14 @@ on_vm_state(struct sg_ctl_agent_conn *a, const struct sg_agent_msg *m)
 	}
 	ev.state = map_state(m->vm_state);
 	ev.why = SG_AGENT_HAS(m, SG_AGENT_ATTR_TEXT) ? m->text : "reported by its agent";
-	sg_ctl_bus_publish(a->c, &ev);
+	sg_ctl_bus_publish(a->srv->d.bus, &ev);
 }
 
 static void
 on_result(struct sg_ctl_agent_conn *a, const struct sg_agent_msg *m)
 {
-	struct sg_ctl *c = a->c;
-	struct sg_ctl_provider *p = sg_ctl_bus_provider(c, a->host->provider);
+	struct sg_ctl_agent_srv *s = a->srv;
+	struct sg_ctl_provider *p = sg_ctl_bus_provider(s->d.bus, a->host->provider);
 	struct sg_ctl_event ev = {.type = SG_CTL_EV_VM_STATE};
 	struct sg_ctl_req r;
 	unsigned int i;
@@ -163,13 +162,13 @@ on_result(struct sg_ctl_agent_conn *a, const struct sg_agent_msg *m)
 	if (i == p->n_inflight)
 		return; /* answer to a request that timed out, or a PING */
 	r = p->inflight[i];
-	sg_ctl_bus_done(c, a->host->provider, r.req_id);
+	sg_ctl_bus_done(s->d.bus, a->host->provider, r.req_id);
 	if (m->status == SG_AGENT_OK) {
 		if (SG_AGENT_HAS(m, SG_AGENT_ATTR_VM_STATE)) {
 			ev.vm = r.vm;
 			ev.state = map_state(m->vm_state);
 			ev.why = "answer of its agent";
-			sg_ctl_bus_publish(c, &ev);
+			sg_ctl_bus_publish(s->d.bus, &ev);
 		}
 		return;
 	}
@@ -180,7 +179,7 @@ on_result(struct sg_ctl_agent_conn *a, const struct sg_agent_msg *m)
 	ev.why = why;
 	if (r.op == SG_CTL_REQ_VM_START) {
 		ev.state = SG_CTL_VM_FAILED;
-		sg_ctl_bus_publish(c, &ev);
+		sg_ctl_bus_publish(s->d.bus, &ev);
 	} else {
 		syslog(LOG_WARNING, "agent %s: stop of %s failed: %s", a->host->cfg->name,
 		       r.vm->cfg->name, why);
@@ -192,7 +191,7 @@ on_result(struct sg_ctl_agent_conn *a, const struct sg_agent_msg *m)
 static int
 on_hello(struct sg_ctl_agent_conn *a, const struct sg_agent_msg *m)
 {
-	struct sg_ctl_agent_srv *s = a->c->agents;
+	struct sg_ctl_agent_srv *s = a->srv;
 	struct sg_agent_msg out;
 
 	if (m->type != SG_AGENT_MSG_HELLO || !SG_AGENT_HAS(m, SG_AGENT_ATTR_HOST) ||
@@ -201,7 +200,7 @@ on_hello(struct sg_ctl_agent_conn *a, const struct sg_agent_msg *m)
 		conn_close(a, "no HELLO");
 		return -ENOTCONN;
 	}
-	a->host = sg_ctl_vm_host_by_name(a->c, m->host);
+	a->host = sg_ctl_vm_host_by_name(s->d.inv, m->host);
 	if (a->host == NULL) {
 		conn_error(a, SG_AGENT_E_AUTH, "unknown host");
 		conn_close(a, "HELLO from a host not in the configuration");
@@ -226,7 +225,7 @@ on_hello(struct sg_ctl_agent_conn *a, const struct sg_agent_msg *m)
 static int
 on_auth(struct sg_ctl_agent_conn *a, const struct sg_agent_msg *m)
 {
-	struct sg_ctl_agent_srv *s = a->c->agents;
+	struct sg_ctl_agent_srv *s = a->srv;
 	struct sg_agent_msg out;
 	uint8_t mac[SG_AGENT_MAC_LEN];
 
@@ -246,7 +245,7 @@ on_auth(struct sg_ctl_agent_conn *a, const struct sg_agent_msg *m)
 	conn_send(a, &out);
 	bufferevent_set_timeouts(a->bev, NULL, NULL); /* the handshake deadline is over */
 	syslog(LOG_INFO, "agent %s: connected from %s", a->host->cfg->name, a->peer);
-	sg_ctl_bus_set_up(a->c, a->host->provider, true, agent_send, a);
+	sg_ctl_bus_set_up(s->d.bus, a->host->provider, true, agent_send, a);
 	return 0;
 }
 
@@ -296,13 +295,13 @@ conn_read(struct bufferevent *bev, void *arg)
 	struct sg_ctl_agent_conn *a = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
 	struct sg_agent_msg m;
-	struct sg_ctl *c = a->c;
+	struct sg_ctl_agent_srv *s = a->srv;
 	uint8_t *p;
 	size_t have;
 	int len;
 
-	a->last_rx_ns = sg_ctl_now_ns();
-	c->now_ns = a->last_rx_ns;
+	a->last_rx_ns = sg_ctl_clock_mono_ns();
+	s->d.clk->now_ns = a->last_rx_ns;
 	for (;;) {
 		have = evbuffer_get_length(in);
 		if (have < SG_AGENT_HDR_LEN)
@@ -325,36 +324,36 @@ conn_read(struct bufferevent *bev, void *arg)
 			goto out; /* closed while handling: a, bev and in are freed */
 	}
 out:
-	sg_ctl_commit(c);
+	s->d.step_end(s->d.ctx);
 }
 
 static void
 conn_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct sg_ctl_agent_conn *a = arg;
-	struct sg_ctl *c = a->c;
+	struct sg_ctl_agent_srv *s = a->srv;
 
 	(void)bev;
 	if (what & BEV_EVENT_TIMEOUT)
 		conn_close(a, "handshake timed out");
 	else if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
 		conn_close(a, "connection closed");
-	sg_ctl_commit(c);
+	s->d.step_end(s->d.ctx);
 }
 
 static void
 conn_close(struct sg_ctl_agent_conn *a, const char *why)
 {
-	struct sg_ctl *c = a->c;
+	struct sg_ctl_agent_srv *s = a->srv;
 	struct sg_ctl_host *h = a->host;
 
 	syslog(a->state == CONN_UP ? LOG_WARNING : LOG_NOTICE, "agent %s (%s): %s",
 	       h ? h->cfg->name : "?", a->peer, why);
-	c->agents->conns[a->slot] = NULL;
+	s->conns[a->slot] = NULL;
 	bufferevent_free(a->bev);
 	if (h != NULL && h->agent == a) {
 		h->agent = NULL;
-		sg_ctl_bus_set_up(c, h->provider, false, NULL, NULL);
+		sg_ctl_bus_set_up(s->d.bus, h->provider, false, NULL, NULL);
 	}
 	free(a);
 }
@@ -383,8 +382,7 @@ static void
 agent_accept(struct evconnlistener *lis, evutil_socket_t fd, struct sockaddr *sa, int salen,
 	     void *arg)
 {
-	struct sg_ctl *c = arg;
-	struct sg_ctl_agent_srv *s = c->agents;
+	struct sg_ctl_agent_srv *s = arg;
 	struct sg_ctl_agent_conn *a;
 	struct timeval auth = {AGENT_AUTH_S, 0};
 	unsigned int i;
@@ -398,16 +396,16 @@ agent_accept(struct evconnlistener *lis, evutil_socket_t fd, struct sockaddr *sa
 		close(fd);
 		return;
 	}
-	a->bev = bufferevent_socket_new(c->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	a->bev = bufferevent_socket_new(s->d.base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (a->bev == NULL) {
 		close(fd);
 		free(a);
 		return;
 	}
-	a->c = c;
+	a->srv = s;
 	a->slot = i;
 	a->state = CONN_HELLO;
-	a->last_rx_ns = sg_ctl_now_ns();
+	a->last_rx_ns = sg_ctl_clock_mono_ns();
 	peer_name(sa, a->peer, sizeof(a->peer));
 	s->conns[i] = a;
 	bufferevent_setwatermark(a->bev, EV_READ, 0, SG_AGENT_MSG_MAX * 16);
@@ -419,10 +417,9 @@ agent_accept(struct evconnlistener *lis, evutil_socket_t fd, struct sockaddr *sa
 static void
 keepalive_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct sg_ctl *c = arg;
-	struct sg_ctl_agent_srv *s = c->agents;
+	struct sg_ctl_agent_srv *s = arg;
 	struct sg_agent_msg m;
-	uint64_t now = sg_ctl_now_ns();
+	uint64_t now = sg_ctl_clock_mono_ns();
 	unsigned int i;
 
 	(void)fd;
@@ -439,7 +436,7 @@ keepalive_cb(evutil_socket_t fd, short what, void *arg)
 		sg_agent_msg_init(&m, SG_AGENT_MSG_PING, ++a->seq | 0x80000000u);
 		conn_send(a, &m);
 	}
-	sg_ctl_commit(c);
+	s->d.step_end(s->d.ctx);
 }
 
 static int
@@ -468,7 +465,7 @@ read_key(struct sg_ctl_agent_srv *s, const char *path)
 }
 
 int
-sg_ctl_agent_listen(struct sg_ctl *c)
+sg_ctl_agent_listen(struct sg_ctl_agent_srv **out, const struct sg_ctl_agent_deps *deps)
 {
 	struct sockaddr_storage ss;
 	int sslen = sizeof(ss);
@@ -479,37 +476,38 @@ sg_ctl_agent_listen(struct sg_ctl *c)
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return -ENOMEM;
-	c->agents = s;
-	if (c->cfg->agent_key_file[0] == '\0') {
+	s->d = *deps;
+	*out = s;
+	if (s->d.cfg->agent_key_file[0] == '\0') {
 		syslog(LOG_ERR, "agents: control.agent_key_file is required with agent_listen");
 		return -EINVAL;
 	}
-	rc = read_key(s, c->cfg->agent_key_file);
+	rc = read_key(s, s->d.cfg->agent_key_file);
 	if (rc < 0)
 		return rc;
-	if (evutil_parse_sockaddr_port(c->cfg->agent_listen, (struct sockaddr *)&ss, &sslen) < 0) {
-		syslog(LOG_ERR, "agents: '%s' is not ADDRESS:PORT", c->cfg->agent_listen);
+	if (evutil_parse_sockaddr_port(s->d.cfg->agent_listen, (struct sockaddr *)&ss, &sslen) <
+	    0) {
+		syslog(LOG_ERR, "agents: '%s' is not ADDRESS:PORT", s->d.cfg->agent_listen);
 		return -EINVAL;
 	}
-	s->lis = evconnlistener_new_bind(c->base, agent_accept, c,
+	s->lis = evconnlistener_new_bind(s->d.base, agent_accept, s,
 					 LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
 						 LEV_OPT_CLOSE_ON_EXEC,
 					 16, (struct sockaddr *)&ss, sslen);
 	if (s->lis == NULL) {
-		syslog(LOG_ERR, "agents: cannot listen on %s: %s", c->cfg->agent_listen,
+		syslog(LOG_ERR, "agents: cannot listen on %s: %s", s->d.cfg->agent_listen,
 		       strerror(errno));
 		return -EADDRINUSE;
 	}
-	s->ka = event_new(c->base, -1, EV_PERSIST, keepalive_cb, c);
+	s->ka = event_new(s->d.base, -1, EV_PERSIST, keepalive_cb, s);
 	event_add(s->ka, &ka);
-	syslog(LOG_INFO, "agents: listening on %s", c->cfg->agent_listen);
+	syslog(LOG_INFO, "agents: listening on %s", s->d.cfg->agent_listen);
 	return 0;
 }
 
 void
-sg_ctl_agent_close(struct sg_ctl *c)
+sg_ctl_agent_close(struct sg_ctl_agent_srv *s)
 {
-	struct sg_ctl_agent_srv *s = c->agents;
 	unsigned int i;
 
 	if (s == NULL)
@@ -523,5 +521,4 @@ sg_ctl_agent_close(struct sg_ctl *c)
 		evconnlistener_free(s->lis);
 	explicit_bzero(s->key, sizeof(s->key));
 	free(s);
-	c->agents = NULL;
 }

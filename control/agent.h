@@ -8,9 +8,24 @@
 
 #include "model.h"
 
-struct sg_ctl;
+struct event_base;
+struct sg_ctl_bus;
+struct sg_ctl_agent_srv;
 
-int sg_ctl_agent_listen(struct sg_ctl *c);
-void sg_ctl_agent_close(struct sg_ctl *c);
+/** What the agent endpoint works with, given by the wiring. */
+struct sg_ctl_agent_deps {
+	const struct sg_ctl_cfg *cfg; /**< agent_listen, agent_key_file */
+	struct event_base *base;
+	struct sg_ctl_clock *clk;    /**< refreshed when a message arrives */
+	struct sg_ctl_bus *bus;	     /**< VM-manager providers, VM state events */
+	struct sg_ctl_inv *inv;	     /**< hosts and VMs by name */
+	void (*step_end)(void *ctx); /**< after each event: commit */
+	void *ctx;
+};
+
+/** Listen on cfg->agent_listen; *@p out is set (close it) even on error. */
+int sg_ctl_agent_listen(struct sg_ctl_agent_srv **out, const struct sg_ctl_agent_deps *deps);
+/** Close every connection and the listener, and free @p s (NULL: nothing). */
+void sg_ctl_agent_close(struct sg_ctl_agent_srv *s);
 
 #endif /* SG_CTL_AGENT_H */

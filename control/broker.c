@@ -17,7 +17,6 @@
 
 #include "broker.h"
 #include "cs.h"
-#include "ctl.h"
 #include "sessiongate/sg_wire.h"
 #include "ids.h"
 #include "vm.h"
@@ -101,22 +100,22 @@ rule_match(const struct sg_ctl_app_cfg *a, uint8_t key_type, const uint8_t *key,
 }
 
 struct sg_ctl_app *
-sg_ctl_broker_match(struct sg_ctl *c, const struct sg_msg_flow *f, uint8_t key_type,
+sg_ctl_broker_match(struct sg_ctl_broker *br, const struct sg_msg_flow *f, uint8_t key_type,
 		    const uint8_t *key, uint16_t key_len)
 {
 	struct sg_ctl_app *fallback = NULL;
 	unsigned int i;
 
-	for (i = 0; i < c->cfg->n_apps; i++) {
-		const struct sg_ctl_app_cfg *a = &c->cfg->apps[i];
+	for (i = 0; i < br->cfg->n_apps; i++) {
+		const struct sg_ctl_app_cfg *a = &br->cfg->apps[i];
 
 		if (!vip_eq(a, f))
 			continue;
 		if (a->match == SG_CTL_MATCH_ANY) {
 			if (fallback == NULL)
-				fallback = &c->apps[i];
+				fallback = &br->inv->apps[i];
 		} else if (rule_match(a, key_type, key, key_len)) {
-			return &c->apps[i];
+			return &br->inv->apps[i];
 		}
 	}
 	return fallback;
@@ -165,73 +164,73 @@ sg_ctl_broker_user(const struct sg_ctl_app_cfg *a, uint8_t key_type, const uint8
 }
 
 static void
-broker_queue(struct sg_ctl *c, struct sg_ctl_cs *cs)
+broker_queue(struct sg_ctl_broker *br, struct sg_ctl_cs *cs)
 {
 	struct sg_ctl_app *app = cs->app;
 
 	if (app->n_wait >= app->cfg->wait_limit) {
-		c->hooks.reject(c, cs, SG_MSG_REASON_QUEUE_FULL);
+		br->hooks.reject(br->hooks.ctx, cs, SG_MSG_REASON_QUEUE_FULL);
 		return;
 	}
 	TAILQ_INSERT_TAIL(&app->queue, cs, q);
 	app->n_wait++;
-	sg_ctl_cs_set_state(c, cs, SG_CTL_CS_NEGOTIATING);
+	sg_ctl_cs_set_state(br->tab, cs, SG_CTL_CS_NEGOTIATING);
 }
 
 /* Try to give @p cs a resource. @return true when it left the waiting queue path. */
 static bool
-broker_place(struct sg_ctl *c, struct sg_ctl_cs *cs)
+broker_place(struct sg_ctl_broker *br, struct sg_ctl_cs *cs)
 {
 	struct sg_ctl_app *app = cs->app;
 	int rc;
 
 	if (app->n_exec >= app->cfg->exec_limit)
 		return false;
-	rc = sg_ctl_vm_place(c, cs);
+	rc = sg_ctl_vm_place(br->vmm, cs);
 	if (rc < 0)
 		return false;
 	app->n_exec++;
 	if (rc == 1)
-		c->hooks.install(c, cs);
+		br->hooks.install(br->hooks.ctx, cs);
 	return true;
 }
 
 void
-sg_ctl_broker_admit(struct sg_ctl *c, struct sg_ctl_cs *cs)
+sg_ctl_broker_admit(struct sg_ctl_broker *br, struct sg_ctl_cs *cs)
 {
 	struct sg_ctl_app *app;
 
-	app = sg_ctl_broker_match(c, &cs->flow, cs->key_type, cs->key, cs->key_len);
+	app = sg_ctl_broker_match(br, &cs->flow, cs->key_type, cs->key, cs->key_len);
 	if (app == NULL) {
-		c->hooks.reject(c, cs, SG_MSG_REASON_NO_APP);
+		br->hooks.reject(br->hooks.ctx, cs, SG_MSG_REASON_NO_APP);
 		return;
 	}
 	cs->app = app;
 	if (app->cfg->affinity && cs->user[0] == '\0' &&
 	    sg_ctl_broker_user(app->cfg, cs->key_type, cs->key, cs->key_len, cs->user,
 			       sizeof(cs->user)) == 0)
-		cs->user_id = sg_ctl_ids_user_id(c, cs->user);
+		cs->user_id = sg_ctl_ids_user_id(br->ids, cs->user);
 	/* FIFO: nobody overtakes a session already waiting for this application. */
-	if (TAILQ_EMPTY(&app->queue) && broker_place(c, cs))
+	if (TAILQ_EMPTY(&app->queue) && broker_place(br, cs))
 		return;
-	broker_queue(c, cs);
+	broker_queue(br, cs);
 }
 
 void
-sg_ctl_broker_dispatch(struct sg_ctl *c, unsigned int pool)
+sg_ctl_broker_dispatch(struct sg_ctl_broker *br, unsigned int pool)
 {
 	struct sg_ctl_app *app;
 	struct sg_ctl_cs *cs;
 	unsigned int i;
 
-	for (i = 0; i < c->cfg->n_apps; i++) {
-		app = &c->apps[i];
+	for (i = 0; i < br->cfg->n_apps; i++) {
+		app = &br->inv->apps[i];
 		if (app->cfg->pool != pool)
 			continue;
 		while ((cs = TAILQ_FIRST(&app->queue)) != NULL) {
 			TAILQ_REMOVE(&app->queue, cs, q);
 			app->n_wait--;
-			if (!broker_place(c, cs)) {
+			if (!broker_place(br, cs)) {
 				TAILQ_INSERT_HEAD(&app->queue, cs, q);
 				app->n_wait++;
 				break;
@@ -241,7 +240,7 @@ sg_ctl_broker_dispatch(struct sg_ctl *c, unsigned int pool)
 }
 
 void
-sg_ctl_broker_release(struct sg_ctl *c, struct sg_ctl_cs *cs)
+sg_ctl_broker_release(struct sg_ctl_broker *br, struct sg_ctl_cs *cs)
 {
 	struct sg_ctl_app *app = cs->app;
 	struct sg_ctl_vm *vm = cs->vm;
@@ -267,17 +266,17 @@ sg_ctl_broker_release(struct sg_ctl *c, struct sg_ctl_cs *cs)
 		return;
 	}
 	if (vm->n_sessions == 0 && vm->n_reserved == 0)
-		vm->idle_since_ns = c->now_ns;
-	c->dispatch_pools |= 1ull << app->cfg->pool;
+		vm->idle_since_ns = br->clk->now_ns;
+	br->inv->dispatch_pools |= 1ull << app->cfg->pool;
 }
 
 struct sg_ctl_app *
-sg_ctl_broker_app_by_name(struct sg_ctl *c, const char *name)
+sg_ctl_broker_app_by_name(struct sg_ctl_inv *inv, const char *name)
 {
 	unsigned int i;
 
-	for (i = 0; i < c->cfg->n_apps; i++)
-		if (strcmp(c->cfg->apps[i].name, name) == 0)
-			return &c->apps[i];
+	for (i = 0; i < inv->cfg->n_apps; i++)
+		if (strcmp(inv->cfg->apps[i].name, name) == 0)
+			return &inv->apps[i];
 	return NULL;
 }

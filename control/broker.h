@@ -9,20 +9,34 @@
 
 #include "model.h"
 
-struct sg_ctl;
+struct sg_ctl_ids;
+struct sg_ctl_vmm;
+struct sg_ctl_cs_tab;
 
-struct sg_ctl_app *sg_ctl_broker_match(struct sg_ctl *c, const struct sg_msg_flow *f,
+/** The broker: what broker.c works on and with, filled by the wiring (ctl.c) at init. */
+struct sg_ctl_broker {
+	const struct sg_ctl_cfg *cfg;
+	const struct sg_ctl_clock *clk;
+	struct sg_ctl_inv *inv;		 /**< the applications (their queues change here) */
+	struct sg_ctl_vmm *vmm;		 /**< placement */
+	struct sg_ctl_ids *ids;		 /**< user IDs */
+	struct sg_ctl_cs_tab *tab;	 /**< session states */
+	struct sg_ctl_place_hooks hooks; /**< placed or refused: back to csm */
+};
+
+/** The application matching the session's flow and L7 key, or NULL. */
+struct sg_ctl_app *sg_ctl_broker_match(struct sg_ctl_broker *br, const struct sg_msg_flow *f,
 				       uint8_t key_type, const uint8_t *key, uint16_t key_len);
 /** Extract the user named by the L7 key (RDP mstshash, cookie value, ...). */
 int sg_ctl_broker_user(const struct sg_ctl_app_cfg *app, uint8_t key_type, const uint8_t *key,
 		       uint16_t key_len, char *user, size_t userlen);
 /** Admit a NEW session: place it, queue it, or reject it. */
-void sg_ctl_broker_admit(struct sg_ctl *c, struct sg_ctl_cs *cs);
+void sg_ctl_broker_admit(struct sg_ctl_broker *br, struct sg_ctl_cs *cs);
 /** A slot was freed: place queued sessions of apps served by @p pool. */
-void sg_ctl_broker_dispatch(struct sg_ctl *c, unsigned int pool);
+void sg_ctl_broker_dispatch(struct sg_ctl_broker *br, unsigned int pool);
 /** Remove @p cs from every queue and give back what it holds. */
-void sg_ctl_broker_release(struct sg_ctl *c, struct sg_ctl_cs *cs);
+void sg_ctl_broker_release(struct sg_ctl_broker *br, struct sg_ctl_cs *cs);
 /** The application named @p name, or NULL. */
-struct sg_ctl_app *sg_ctl_broker_app_by_name(struct sg_ctl *c, const char *name);
+struct sg_ctl_app *sg_ctl_broker_app_by_name(struct sg_ctl_inv *inv, const char *name);
 
 #endif /* SG_CTL_BROKER_H */

@@ -13,7 +13,6 @@
 #include <string.h>
 #include <syslog.h>
 
-#include "ctl.h"
 #include "bus.h"
 
 #define BUS_PROVIDERS_MAX (SG_CTL_HOSTS_MAX + 8)
@@ -30,6 +29,8 @@ struct sg_ctl_bus {
 	struct bus_sub subs[SG_CTL_EV_MAX][BUS_SUBS_MAX];
 	unsigned int n_subs[SG_CTL_EV_MAX];
 	uint64_t next_req;
+	const struct sg_ctl_cfg *cfg;
+	const struct sg_ctl_clock *clk;
 };
 
 static const char *const svc_names[SG_CTL_SVC_MAX] = {"vm-manager", "network-manager",
@@ -41,31 +42,34 @@ sg_ctl_bus_svc_name(unsigned int svc)
 	return svc < SG_CTL_SVC_MAX ? svc_names[svc] : "?";
 }
 
-int
-sg_ctl_bus_init(struct sg_ctl *c)
+struct sg_ctl_bus *
+sg_ctl_bus_create(const struct sg_ctl_cfg *cfg, const struct sg_ctl_clock *clk)
 {
-	c->bus = calloc(1, sizeof(*c->bus));
-	return c->bus == NULL ? -ENOMEM : 0;
+	struct sg_ctl_bus *b = calloc(1, sizeof(*b));
+
+	if (b == NULL)
+		return NULL;
+	b->cfg = cfg;
+	b->clk = clk;
+	return b;
 }
 
 void
-sg_ctl_bus_fini(struct sg_ctl *c)
+sg_ctl_bus_destroy(struct sg_ctl_bus *b)
 {
 	unsigned int i;
 
-	if (c->bus == NULL)
+	if (b == NULL)
 		return;
-	for (i = 0; i < c->bus->n; i++)
-		free(c->bus->p[i].classes);
-	free(c->bus);
-	c->bus = NULL;
+	for (i = 0; i < b->n; i++)
+		free(b->p[i].classes);
+	free(b);
 }
 
 int
-sg_ctl_bus_register(struct sg_ctl *c, unsigned int svc, const char *name, uint64_t id,
+sg_ctl_bus_register(struct sg_ctl_bus *b, unsigned int svc, const char *name, uint64_t id,
 		    uint32_t max_inflight)
 {
-	struct sg_ctl_bus *b = c->bus;
 	struct sg_ctl_provider *p;
 
 	if (b->n == BUS_PROVIDERS_MAX || svc >= SG_CTL_SVC_MAX)
@@ -85,22 +89,20 @@ sg_ctl_bus_register(struct sg_ctl *c, unsigned int svc, const char *name, uint64
 }
 
 struct sg_ctl_provider *
-sg_ctl_bus_provider(struct sg_ctl *c, unsigned int idx)
+sg_ctl_bus_provider(struct sg_ctl_bus *b, unsigned int idx)
 {
-	return idx < c->bus->n ? &c->bus->p[idx] : NULL;
+	return idx < b->n ? &b->p[idx] : NULL;
 }
 
 unsigned int
-sg_ctl_bus_count(const struct sg_ctl *c)
+sg_ctl_bus_count(const struct sg_ctl_bus *b)
 {
-	return c->bus->n;
+	return b->n;
 }
 
 int
-sg_ctl_bus_subscribe(struct sg_ctl *c, unsigned int type, sg_ctl_event_fn fn, void *arg)
+sg_ctl_bus_subscribe(struct sg_ctl_bus *b, unsigned int type, sg_ctl_event_fn fn, void *arg)
 {
-	struct sg_ctl_bus *b = c->bus;
-
 	if (type >= SG_CTL_EV_MAX || b->n_subs[type] == BUS_SUBS_MAX)
 		return -ENOSPC;
 	b->subs[type][b->n_subs[type]].fn = fn;
@@ -110,30 +112,30 @@ sg_ctl_bus_subscribe(struct sg_ctl *c, unsigned int type, sg_ctl_event_fn fn, vo
 }
 
 void
-sg_ctl_bus_publish(struct sg_ctl *c, const struct sg_ctl_event *ev)
+sg_ctl_bus_publish(struct sg_ctl_bus *b, const struct sg_ctl_event *ev)
 {
-	struct sg_ctl_bus *b = c->bus;
 	unsigned int i;
 
 	if (ev->type >= SG_CTL_EV_MAX)
 		return;
 	for (i = 0; i < b->n_subs[ev->type]; i++)
-		b->subs[ev->type][i].fn(c, ev, b->subs[ev->type][i].arg);
+		b->subs[ev->type][i].fn(ev, b->subs[ev->type][i].arg);
 }
 
 static void
-bus_fail(struct sg_ctl *c, struct sg_ctl_provider *p, const struct sg_ctl_req *r, const char *why)
+bus_fail(struct sg_ctl_bus *b, struct sg_ctl_provider *p, const struct sg_ctl_req *r,
+	 const char *why)
 {
 	struct sg_ctl_event ev = {
 		.type = SG_CTL_EV_REQ_FAILED, .provider = p, .req = r, .vm = r->vm, .why = why};
 
 	p->failed++;
-	sg_ctl_bus_publish(c, &ev);
+	sg_ctl_bus_publish(b, &ev);
 }
 
 /* Send queued requests while the provider has room, round robin over classes. */
 static void
-bus_pump(struct sg_ctl *c, struct sg_ctl_provider *p)
+bus_pump(struct sg_ctl_bus *b, struct sg_ctl_provider *p)
 {
 	struct sg_ctl_req r;
 	struct sg_ctl_req_q *q;
@@ -152,9 +154,9 @@ bus_pump(struct sg_ctl *c, struct sg_ctl_provider *p)
 		q->head = (q->head + 1) % SG_CTL_BUS_QLEN;
 		q->n--;
 		p->queued--;
-		r.deadline_ns = c->now_ns + (uint64_t)c->cfg->vm_start_timeout_ms * 1000000;
-		if (p->send == NULL || p->send(c, p, &r) < 0) {
-			bus_fail(c, p, &r, "provider unreachable");
+		r.deadline_ns = b->clk->now_ns + (uint64_t)b->cfg->vm_start_timeout_ms * 1000000;
+		if (p->send == NULL || p->send(p, &r) < 0) {
+			bus_fail(b, p, &r, "provider unreachable");
 			continue;
 		}
 		p->inflight[p->n_inflight++] = r;
@@ -163,9 +165,9 @@ bus_pump(struct sg_ctl *c, struct sg_ctl_provider *p)
 }
 
 int
-sg_ctl_bus_request(struct sg_ctl *c, unsigned int idx, struct sg_ctl_req *r)
+sg_ctl_bus_request(struct sg_ctl_bus *b, unsigned int idx, struct sg_ctl_req *r)
 {
-	struct sg_ctl_provider *p = sg_ctl_bus_provider(c, idx);
+	struct sg_ctl_provider *p = sg_ctl_bus_provider(b, idx);
 	struct sg_ctl_req_q *q;
 
 	if (p == NULL || !p->up)
@@ -175,11 +177,11 @@ sg_ctl_bus_request(struct sg_ctl *c, unsigned int idx, struct sg_ctl_req *r)
 		p->dropped++;
 		return -ENOBUFS;
 	}
-	r->req_id = ++c->bus->next_req;
+	r->req_id = ++b->next_req;
 	q->q[(q->head + q->n) % SG_CTL_BUS_QLEN] = *r;
 	q->n++;
 	p->queued++;
-	bus_pump(c, p);
+	bus_pump(b, p);
 	return 0;
 }
 
@@ -191,9 +193,9 @@ bus_remove_inflight(struct sg_ctl_provider *p, unsigned int i)
 }
 
 void
-sg_ctl_bus_done(struct sg_ctl *c, unsigned int idx, uint64_t req_id)
+sg_ctl_bus_done(struct sg_ctl_bus *b, unsigned int idx, uint64_t req_id)
 {
-	struct sg_ctl_provider *p = sg_ctl_bus_provider(c, idx);
+	struct sg_ctl_provider *p = sg_ctl_bus_provider(b, idx);
 	unsigned int i;
 
 	if (p == NULL)
@@ -205,13 +207,12 @@ sg_ctl_bus_done(struct sg_ctl *c, unsigned int idx, uint64_t req_id)
 			break;
 		}
 	}
-	bus_pump(c, p);
+	bus_pump(b, p);
 }
 
 void
-sg_ctl_bus_timeouts(struct sg_ctl *c)
+sg_ctl_bus_timeouts(struct sg_ctl_bus *b)
 {
-	struct sg_ctl_bus *b = c->bus;
 	struct sg_ctl_provider *p;
 	struct sg_ctl_req r;
 	unsigned int i, k;
@@ -219,7 +220,7 @@ sg_ctl_bus_timeouts(struct sg_ctl *c)
 	for (i = 0; i < b->n; i++) {
 		p = &b->p[i];
 		for (k = 0; k < p->n_inflight;) {
-			if (p->inflight[k].deadline_ns > c->now_ns) {
+			if (p->inflight[k].deadline_ns > b->clk->now_ns) {
 				k++;
 				continue;
 			}
@@ -227,17 +228,17 @@ sg_ctl_bus_timeouts(struct sg_ctl *c)
 			bus_remove_inflight(p, k);
 			syslog(LOG_WARNING, "bus: %s: request %llu timed out", p->name,
 			       (unsigned long long)r.req_id);
-			bus_fail(c, p, &r, "request timed out");
+			bus_fail(b, p, &r, "request timed out");
 		}
-		bus_pump(c, p);
+		bus_pump(b, p);
 	}
 }
 
 void
-sg_ctl_bus_set_up(struct sg_ctl *c, unsigned int idx, bool up, sg_ctl_provider_send_fn send,
+sg_ctl_bus_set_up(struct sg_ctl_bus *b, unsigned int idx, bool up, sg_ctl_provider_send_fn send,
 		  void *ctx)
 {
-	struct sg_ctl_provider *p = sg_ctl_bus_provider(c, idx);
+	struct sg_ctl_provider *p = sg_ctl_bus_provider(b, idx);
 	struct sg_ctl_event ev = {.type = SG_CTL_EV_PROVIDER};
 	struct sg_ctl_req r;
 	struct sg_ctl_req_q *q;
@@ -253,7 +254,7 @@ sg_ctl_bus_set_up(struct sg_ctl *c, unsigned int idx, bool up, sg_ctl_provider_s
 		while (p->n_inflight > 0) {
 			r = p->inflight[p->n_inflight - 1];
 			p->n_inflight--;
-			bus_fail(c, p, &r, "provider went away");
+			bus_fail(b, p, &r, "provider went away");
 		}
 		for (i = 0; i < SG_CTL_BUS_CLASSES; i++) {
 			q = &p->classes[i];
@@ -262,13 +263,13 @@ sg_ctl_bus_set_up(struct sg_ctl *c, unsigned int idx, bool up, sg_ctl_provider_s
 				q->head = (q->head + 1) % SG_CTL_BUS_QLEN;
 				q->n--;
 				p->queued--;
-				bus_fail(c, p, &r, "provider went away");
+				bus_fail(b, p, &r, "provider went away");
 			}
 		}
 	}
 	ev.provider = p;
 	ev.state = up;
-	sg_ctl_bus_publish(c, &ev);
+	sg_ctl_bus_publish(b, &ev);
 	if (up)
-		bus_pump(c, p);
+		bus_pump(b, p);
 }

@@ -12,7 +12,7 @@
 
 #include "model.h"
 
-struct sg_ctl;
+struct sg_ctl_bus;
 
 enum sg_ctl_svc {
 	SG_CTL_SVC_VM = 0,  /**< VM manager: a host agent */
@@ -37,8 +37,7 @@ struct sg_ctl_req {
 
 struct sg_ctl_provider;
 /** Deliver @p r to the provider; 0 sent (await sg_ctl_bus_done), <0 failed. */
-typedef int (*sg_ctl_provider_send_fn)(struct sg_ctl *c, struct sg_ctl_provider *p,
-				       const struct sg_ctl_req *r);
+typedef int (*sg_ctl_provider_send_fn)(struct sg_ctl_provider *p, const struct sg_ctl_req *r);
 
 #define SG_CTL_BUS_CLASSES  16
 #define SG_CTL_BUS_QLEN	    256 /**< queued requests per class */
@@ -81,26 +80,28 @@ struct sg_ctl_event {
 	const char *why;
 };
 
-typedef void (*sg_ctl_event_fn)(struct sg_ctl *c, const struct sg_ctl_event *ev, void *arg);
+typedef void (*sg_ctl_event_fn)(const struct sg_ctl_event *ev, void *arg);
 
-int sg_ctl_bus_init(struct sg_ctl *c);
-void sg_ctl_bus_fini(struct sg_ctl *c);
+/** A bus without providers; requests time out after @p cfg's vm_start_timeout_ms. NULL: no memory.
+ */
+struct sg_ctl_bus *sg_ctl_bus_create(const struct sg_ctl_cfg *cfg, const struct sg_ctl_clock *clk);
+void sg_ctl_bus_destroy(struct sg_ctl_bus *b);
 /** @return the provider's index, or -ENOSPC/-ENOMEM. */
-int sg_ctl_bus_register(struct sg_ctl *c, unsigned int svc, const char *name, uint64_t id,
+int sg_ctl_bus_register(struct sg_ctl_bus *b, unsigned int svc, const char *name, uint64_t id,
 			uint32_t max_inflight);
-struct sg_ctl_provider *sg_ctl_bus_provider(struct sg_ctl *c, unsigned int idx);
-unsigned int sg_ctl_bus_count(const struct sg_ctl *c);
+struct sg_ctl_provider *sg_ctl_bus_provider(struct sg_ctl_bus *b, unsigned int idx);
+unsigned int sg_ctl_bus_count(const struct sg_ctl_bus *b);
 /** Provider reachable (agent connected) or not; going down fails what it holds. */
-void sg_ctl_bus_set_up(struct sg_ctl *c, unsigned int idx, bool up, sg_ctl_provider_send_fn send,
-		       void *ctx);
+void sg_ctl_bus_set_up(struct sg_ctl_bus *b, unsigned int idx, bool up,
+		       sg_ctl_provider_send_fn send, void *ctx);
 /** Route a request: sent now, or queued. @return 0, -ENOBUFS (class queue full), -ENOTCONN. */
-int sg_ctl_bus_request(struct sg_ctl *c, unsigned int idx, struct sg_ctl_req *r);
+int sg_ctl_bus_request(struct sg_ctl_bus *b, unsigned int idx, struct sg_ctl_req *r);
 /** The provider answered request @p req_id. */
-void sg_ctl_bus_done(struct sg_ctl *c, unsigned int idx, uint64_t req_id);
+void sg_ctl_bus_done(struct sg_ctl_bus *b, unsigned int idx, uint64_t req_id);
 /** Fail in-flight requests past their deadline. */
-void sg_ctl_bus_timeouts(struct sg_ctl *c);
-int sg_ctl_bus_subscribe(struct sg_ctl *c, unsigned int type, sg_ctl_event_fn fn, void *arg);
-void sg_ctl_bus_publish(struct sg_ctl *c, const struct sg_ctl_event *ev);
+void sg_ctl_bus_timeouts(struct sg_ctl_bus *b);
+int sg_ctl_bus_subscribe(struct sg_ctl_bus *b, unsigned int type, sg_ctl_event_fn fn, void *arg);
+void sg_ctl_bus_publish(struct sg_ctl_bus *b, const struct sg_ctl_event *ev);
 /** "vm-manager", ... ("?" out of range). */
 const char *sg_ctl_bus_svc_name(unsigned int svc);
 

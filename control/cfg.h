@@ -23,8 +23,6 @@
 #define SG_CTL_PROVIDERS_MAX 8 /**< providers one controlling session may engage */
 #define SG_CTL_SESSIONS_MAX  (1u << 22)
 
-struct sg_ctl;
-
 enum sg_ctl_match {
 	SG_CTL_MATCH_ANY = 0, /**< L4 only: VIP, port, protocol */
 	SG_CTL_MATCH_HTTP_HOST,
@@ -113,8 +111,11 @@ struct sg_ctl_cfg {
 void sg_ctl_cfg_defaults(struct sg_ctl_cfg *cfg);
 /** Load and validate @p path; on error fill @p err ("file:line:col: key: what"). */
 int sg_ctl_cfg_load(const char *path, struct sg_ctl_cfg *cfg, char *err, size_t errlen);
-/** Re-read the file of @p c: tunables change at once, structure needs a restart. */
-int sg_ctl_cfg_reload(struct sg_ctl *c, char *err, size_t errlen);
+/**
+ * Re-read @p path into @p cfg: tunables change at once, structure needs a
+ * restart (then @p cfg is unchanged and @p err says why).
+ */
+int sg_ctl_cfg_reload(struct sg_ctl_cfg *cfg, const char *path, char *err, size_t errlen);
 /** Cross-checks after loading or building a config by hand. */
 int sg_ctl_cfg_check(const struct sg_ctl_cfg *cfg, char *err, size_t errlen);
 

@@ -12,11 +12,9 @@
 #include <sys/socket.h>
 #include <syslog.h>
 
-#include "ctl.h"
 #include "sessiongate/sg_wire.h"
 #include "bus.h"
 #include "cfg.h"
-#include "ids.h"
 
 #include "sg_cfg_doc.h"
 
@@ -531,20 +529,20 @@ out:
  * otherwise change nothing and say what needs a restart.
  */
 int
-sg_ctl_cfg_reload(struct sg_ctl *c, char *err, size_t errlen)
+sg_ctl_cfg_reload(struct sg_ctl_cfg *o, const char *path, char *err, size_t errlen)
 {
-	struct sg_ctl_cfg *n, *o = c->cfg;
+	struct sg_ctl_cfg *n;
 	unsigned int i;
 	int rc;
 
-	if (c->cfg_path == NULL) {
+	if (path == NULL) {
 		snprintf(err, errlen, "no configuration file to reload");
 		return -EINVAL;
 	}
 	n = malloc(sizeof(*n));
 	if (n == NULL)
 		return -ENOMEM;
-	rc = sg_ctl_cfg_load(c->cfg_path, n, err, errlen);
+	rc = sg_ctl_cfg_load(path, n, err, errlen);
 	if (rc < 0)
 		goto out;
 	rc = -EINVAL;
@@ -600,11 +598,7 @@ sg_ctl_cfg_reload(struct sg_ctl *c, char *err, size_t errlen)
 	o->ring_poll_us = n->ring_poll_us;
 	o->dp_dead_ms = n->dp_dead_ms;
 	snprintf(o->agent_key_file, sizeof(o->agent_key_file), "%s", n->agent_key_file);
-	for (i = 0; i < o->n_pools; i++)
-		c->dispatch_pools |= 1ull << i; /* limits may have grown */
-	if (sg_ctl_ids_users(c) < 0)
-		syslog(LOG_WARNING, "reload: users could not all be written to idmgr");
-	syslog(LOG_NOTICE, "reloaded %s", c->cfg_path);
+	syslog(LOG_NOTICE, "reloaded %s", path);
 	rc = 0;
 out:
 	free(n);

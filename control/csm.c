@@ -21,7 +21,6 @@
 #include "broker.h"
 #include "cs.h"
 #include "csm.h"
-#include "ctl.h"
 #include "ids.h"
 #include "shm.h"
 #include "vm.h"
@@ -30,8 +29,14 @@ const double sg_ctl_csm_lat_bounds[SG_CTL_LAT_BUCKETS] = {
 	0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
 	0.01,	  0.025,   0.05,   0.1,	    0.25,   0.5,   1.0,	   5.0};
 
+void
+sg_ctl_csm_drain(struct sg_ctl_csm *csm, bool on)
+{
+	csm->draining = on;
+}
+
 static void
-cs_send_install(struct sg_ctl *c, struct sg_ctl_cs *cs)
+cs_send_install(struct sg_ctl_csm *csm, struct sg_ctl_cs *cs)
 {
 	const struct sg_ctl_vm_cfg *vc = cs->vm->cfg;
 	const struct sg_ctl_host_cfg *hc = cs->vm->host->cfg;
@@ -48,11 +53,11 @@ cs_send_install(struct sg_ctl *c, struct sg_ctl_cs *cs)
 	memcpy(m.install.host_addr, hc->addr, sizeof(m.install.host_addr));
 	m.install.vm_id = cs->vm->id;
 	m.install.controlling_id = cs->ctl_id;
-	sg_ctl_shm_send(c, cs->worker, &m);
+	sg_ctl_shm_send(csm->shm, cs->worker, &m);
 }
 
 static void
-cs_latency(struct sg_ctl *c, uint64_t ns)
+cs_latency(struct sg_ctl_csm *csm, uint64_t ns)
 {
 	double s = (double)ns / 1e9;
 	unsigned int i;
@@ -60,54 +65,54 @@ cs_latency(struct sg_ctl *c, uint64_t ns)
 	for (i = 0; i < SG_CTL_LAT_BUCKETS; i++)
 		if (s <= sg_ctl_csm_lat_bounds[i])
 			break;
-	c->st.lat_bucket[i]++;
-	c->st.lat_sum_s += s;
+	csm->st->lat_bucket[i]++;
+	csm->st->lat_sum_s += s;
 }
 
 void
-sg_ctl_csm_install(struct sg_ctl *c, struct sg_ctl_cs *cs)
+sg_ctl_csm_install(struct sg_ctl_csm *csm, struct sg_ctl_cs *cs)
 {
 	sg_ctl_cs_engage(cs, cs->vm->host->provider_id);
-	if (!sg_ctl_shm_attached(c)) {
+	if (!sg_ctl_shm_attached(csm->shm)) {
 		/* Installed when the data plane is back (or failed at the deadline). */
 		if (cs->state != SG_CTL_CS_READY)
-			sg_ctl_cs_set_state(c, cs, SG_CTL_CS_READY);
+			sg_ctl_cs_set_state(csm->tab, cs, SG_CTL_CS_READY);
 		return;
 	}
-	sg_ctl_cs_engage(cs, c->net_provider_id);
-	if (c->pools[cs->app->cfg->pool].storage_provider_id != 0)
-		sg_ctl_cs_engage(cs, c->pools[cs->app->cfg->pool].storage_provider_id);
-	sg_ctl_cs_set_state(c, cs, SG_CTL_CS_INSTALLED);
-	cs_send_install(c, cs);
-	c->st.setups++;
+	sg_ctl_cs_engage(cs, csm->inv->net_provider_id);
+	if (csm->inv->pools[cs->app->cfg->pool].storage_provider_id != 0)
+		sg_ctl_cs_engage(cs, csm->inv->pools[cs->app->cfg->pool].storage_provider_id);
+	sg_ctl_cs_set_state(csm->tab, cs, SG_CTL_CS_INSTALLED);
+	cs_send_install(csm, cs);
+	csm->st->setups++;
 	cs->app->installs++;
-	cs_latency(c, c->now_ns - cs->t_new_ns);
+	cs_latency(csm, csm->clk->now_ns - cs->t_new_ns);
 }
 
 void
-sg_ctl_csm_reject(struct sg_ctl *c, struct sg_ctl_cs *cs, unsigned int reason)
+sg_ctl_csm_reject(struct sg_ctl_csm *csm, struct sg_ctl_cs *cs, unsigned int reason)
 {
 	struct sg_msg m;
 
-	sg_ctl_broker_release(c, cs);
+	sg_ctl_broker_release(csm->broker, cs);
 	memset(&m, 0, sizeof(m));
 	m.hdr.type = SG_MSG_SESSION_REJECT;
 	m.hdr.session_id = cs->session_id;
 	m.reject.reason = (uint16_t)reason;
 	m.reject.retry_after = reason == SG_MSG_REASON_QUEUE_FULL ? 5 : 0;
-	sg_ctl_shm_send(c, cs->worker, &m);
-	c->st.rejects[reason]++;
+	sg_ctl_shm_send(csm->shm, cs->worker, &m);
+	csm->st->rejects[reason]++;
 	if (cs->app != NULL)
 		cs->app->rejects[reason]++;
 	cs->reason = (uint8_t)reason;
 	syslog(LOG_INFO, "session %#llx: rejected: %s", (unsigned long long)cs->session_id,
 	       sg_ctl_cs_reason_name(reason));
-	sg_ctl_cs_set_state(c, cs, SG_CTL_CS_FAILED);
+	sg_ctl_cs_set_state(csm->tab, cs, SG_CTL_CS_FAILED);
 }
 
 /* A session that can never be admitted gets an answer without an object. */
 static void
-reject_now(struct sg_ctl *c, const struct sg_msg *in, unsigned int reason)
+reject_now(struct sg_ctl_csm *csm, const struct sg_msg *in, unsigned int reason)
 {
 	struct sg_msg m;
 
@@ -115,33 +120,33 @@ reject_now(struct sg_ctl *c, const struct sg_msg *in, unsigned int reason)
 	m.hdr.type = SG_MSG_SESSION_REJECT;
 	m.hdr.session_id = in->hdr.session_id;
 	m.reject.reason = (uint16_t)reason;
-	sg_ctl_shm_send(c, in->hdr.worker, &m);
-	c->st.rejects[reason]++;
+	sg_ctl_shm_send(csm->shm, in->hdr.worker, &m);
+	csm->st->rejects[reason]++;
 }
 
 static void
-csm_on_new(struct sg_ctl *c, const struct sg_msg *m)
+csm_on_new(struct sg_ctl_csm *csm, const struct sg_msg *m)
 {
 	const struct sg_msg_session_new *n = &m->session_new;
 	struct sg_ctl_cs *cs;
 	struct timespec ts;
 
-	cs = sg_ctl_cs_find(c, m->hdr.session_id);
+	cs = sg_ctl_cs_find(csm->tab, m->hdr.session_id);
 	if (cs != NULL) {
 		/* Re-sent after SESSION_RESYNC, or a duplicate: never a second session. */
-		c->st.dup_new++;
+		csm->st->dup_new++;
 		cs->worker = m->hdr.worker;
 		if (cs->state == SG_CTL_CS_INSTALLED)
-			cs_send_install(c, cs);
+			cs_send_install(csm, cs);
 		return;
 	}
-	if (c->draining) {
-		reject_now(c, m, SG_MSG_REASON_SHUTDOWN);
+	if (csm->draining) {
+		reject_now(csm, m, SG_MSG_REASON_SHUTDOWN);
 		return;
 	}
-	cs = sg_ctl_cs_alloc(c, m->hdr.session_id);
+	cs = sg_ctl_cs_alloc(csm->tab, m->hdr.session_id);
 	if (cs == NULL) {
-		reject_now(c, m, SG_MSG_REASON_QUEUE_FULL);
+		reject_now(csm, m, SG_MSG_REASON_QUEUE_FULL);
 		return;
 	}
 	cs->worker = m->hdr.worker;
@@ -149,51 +154,51 @@ csm_on_new(struct sg_ctl *c, const struct sg_msg *m)
 	cs->key_type = n->key_type;
 	cs->key_len = n->key_len;
 	memcpy(cs->key, n->key, n->key_len);
-	cs->t_new_ns = c->now_ns;
+	cs->t_new_ns = csm->clk->now_ns;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	cs->created_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-	cs->ctl_id = sg_ctl_ids_new(c, SG_CTL_ID_CONTROLLING);
-	cs->user_session_id = sg_ctl_ids_new(c, SG_CTL_ID_USER_SESSION);
-	cs->service_session_id = sg_ctl_ids_new(c, SG_CTL_ID_SERVICE_SESSION);
-	sg_ctl_broker_admit(c, cs);
+	cs->ctl_id = sg_ctl_ids_new(csm->ids, SG_CTL_ID_CONTROLLING);
+	cs->user_session_id = sg_ctl_ids_new(csm->ids, SG_CTL_ID_USER_SESSION);
+	cs->service_session_id = sg_ctl_ids_new(csm->ids, SG_CTL_ID_SERVICE_SESSION);
+	sg_ctl_broker_admit(csm->broker, cs);
 }
 
 static void
-csm_on_closed(struct sg_ctl *c, const struct sg_msg *m)
+csm_on_closed(struct sg_ctl_csm *csm, const struct sg_msg *m)
 {
-	struct sg_ctl_cs *cs = sg_ctl_cs_find(c, m->hdr.session_id);
+	struct sg_ctl_cs *cs = sg_ctl_cs_find(csm->tab, m->hdr.session_id);
 
 	if (cs == NULL) {
-		c->st.unknown_closed++;
+		csm->st->unknown_closed++;
 		return;
 	}
-	sg_ctl_broker_release(c, cs);
+	sg_ctl_broker_release(csm->broker, cs);
 	cs->reason = (uint8_t)m->closed.reason;
-	c->st.closed++;
-	sg_ctl_cs_set_state(c, cs, SG_CTL_CS_CLOSED);
+	csm->st->closed++;
+	sg_ctl_cs_set_state(csm->tab, cs, SG_CTL_CS_CLOSED);
 }
 
 void
-sg_ctl_csm_on_msg(struct sg_ctl *c, const struct sg_msg *m)
+sg_ctl_csm_on_msg(struct sg_ctl_csm *csm, const struct sg_msg *m)
 {
 	const struct sg_msg_vs_stats *v;
 	struct timespec ts;
 
 	switch (m->hdr.type) {
 	case SG_MSG_SESSION_NEW:
-		csm_on_new(c, m);
+		csm_on_new(csm, m);
 		break;
 	case SG_MSG_SESSION_CLOSED:
-		csm_on_closed(c, m);
+		csm_on_closed(csm, m);
 		break;
 	case SG_MSG_VS_STATS:
 		v = &m->vs_stats;
 		if (v->vs_slot < 256) {
-			c->vs[v->vs_slot].held = v->held;
-			c->vs[v->vs_slot].installed = v->installed;
-			c->vs[v->vs_slot].rejected = v->rejected;
+			csm->vs[v->vs_slot].held = v->held;
+			csm->vs[v->vs_slot].installed = v->installed;
+			csm->vs[v->vs_slot].rejected = v->rejected;
 			clock_gettime(CLOCK_REALTIME, &ts);
-			c->vs[v->vs_slot].updated_ms = (uint64_t)ts.tv_sec * 1000;
+			csm->vs[v->vs_slot].updated_ms = (uint64_t)ts.tv_sec * 1000;
 		}
 		break;
 	default:
@@ -202,7 +207,7 @@ sg_ctl_csm_on_msg(struct sg_ctl *c, const struct sg_msg *m)
 }
 
 void
-sg_ctl_csm_timeouts(struct sg_ctl *c)
+sg_ctl_csm_timeouts(struct sg_ctl_csm *csm)
 {
 	static const unsigned int states[] = {SG_CTL_CS_NEGOTIATING, SG_CTL_CS_WAITING,
 					      SG_CTL_CS_READY};
@@ -210,22 +215,23 @@ sg_ctl_csm_timeouts(struct sg_ctl *c)
 	unsigned int i;
 
 	for (i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
-		while ((cs = TAILQ_FIRST(&c->tlist[states[i]])) != NULL &&
-		       cs->deadline_ns <= c->now_ns) {
-			c->st.timeouts[states[i]]++;
-			sg_ctl_csm_reject(c, cs, SG_MSG_REASON_TIMEOUT);
+		while ((cs = TAILQ_FIRST(&csm->tab->tlist[states[i]])) != NULL &&
+		       cs->deadline_ns <= csm->clk->now_ns) {
+			csm->st->timeouts[states[i]]++;
+			sg_ctl_csm_reject(csm, cs, SG_MSG_REASON_TIMEOUT);
 		}
 	}
 }
 
 int
-sg_ctl_csm_restore(struct sg_ctl *c, const struct sg_ctl_cs *saved, const char *app, const char *vm)
+sg_ctl_csm_restore(struct sg_ctl_csm *csm, const struct sg_ctl_cs *saved, const char *app,
+		   const char *vm)
 {
 	struct sg_ctl_cs *cs;
 
-	if (sg_ctl_cs_find(c, saved->session_id) != NULL)
+	if (sg_ctl_cs_find(csm->tab, saved->session_id) != NULL)
 		return -EEXIST;
-	cs = sg_ctl_cs_alloc(c, saved->session_id);
+	cs = sg_ctl_cs_alloc(csm->tab, saved->session_id);
 	if (cs == NULL)
 		return -ENOMEM;
 	cs->ctl_id = saved->ctl_id;
@@ -242,48 +248,48 @@ sg_ctl_csm_restore(struct sg_ctl *c, const struct sg_ctl_cs *saved, const char *
 	cs->n_providers = saved->n_providers;
 	memcpy(cs->providers, saved->providers, sizeof(cs->providers));
 	cs->stored = true;
-	cs->t_new_ns = c->now_ns;
-	cs->app = sg_ctl_broker_app_by_name(c, app);
+	cs->t_new_ns = csm->clk->now_ns;
+	cs->app = sg_ctl_broker_app_by_name(csm->inv, app);
 	if (cs->app == NULL) {
 		syslog(LOG_WARNING, "session %#llx: application '%s' is gone; dropped",
 		       (unsigned long long)cs->session_id, app);
 		cs->reason = SG_MSG_REASON_NO_APP;
-		sg_ctl_cs_set_state(c, cs, SG_CTL_CS_FAILED);
+		sg_ctl_cs_set_state(csm->tab, cs, SG_CTL_CS_FAILED);
 		return 0;
 	}
 	if (saved->state == SG_CTL_CS_INSTALLED) {
-		cs->vm = sg_ctl_vm_by_name(c, vm);
+		cs->vm = sg_ctl_vm_by_name(csm->inv, vm);
 		if (cs->vm == NULL) {
 			syslog(LOG_WARNING, "session %#llx: VM '%s' is gone; dropped",
 			       (unsigned long long)cs->session_id, vm);
-			sg_ctl_cs_set_state(c, cs, SG_CTL_CS_FAILED);
+			sg_ctl_cs_set_state(csm->tab, cs, SG_CTL_CS_FAILED);
 			return 0;
 		}
 		cs->vm->n_sessions++;
 		cs->app->n_exec++;
-		c->n_state[cs->state]--;
+		csm->tab->n_state[cs->state]--;
 		cs->state = SG_CTL_CS_INSTALLED;
-		c->n_state[cs->state]++;
+		csm->tab->n_state[cs->state]++;
 		return 0;
 	}
 	/* Not installed yet: admitted again, from the start, with its IDs kept. */
-	sg_ctl_broker_admit(c, cs);
+	sg_ctl_broker_admit(csm->broker, cs);
 	return 0;
 }
 
 void
-sg_ctl_csm_dp_restarted(struct sg_ctl *c)
+sg_ctl_csm_dp_restarted(struct sg_ctl_csm *csm)
 {
 	struct sg_ctl_cs *cs, *next;
 	uint32_t i, n = 0;
 
-	c->st.dp_restarts++;
-	for (i = 0; i <= c->hmask; i++) {
-		for (cs = c->htab[i]; cs != NULL; cs = next) {
+	csm->st->dp_restarts++;
+	for (i = 0; i <= csm->tab->hmask; i++) {
+		for (cs = csm->tab->htab[i]; cs != NULL; cs = next) {
 			next = cs->hnext;
-			sg_ctl_broker_release(c, cs);
+			sg_ctl_broker_release(csm->broker, cs);
 			cs->reason = SG_MSG_REASON_SHUTDOWN;
-			sg_ctl_cs_set_state(c, cs, SG_CTL_CS_CLOSED);
+			sg_ctl_cs_set_state(csm->tab, cs, SG_CTL_CS_CLOSED);
 			n++;
 		}
 	}

@@ -10,24 +10,42 @@
 #include "model.h"
 #include "sessiongate/sg_msg.h"
 
-struct sg_ctl;
+struct sg_ctl_broker;
+struct sg_ctl_ids;
+struct sg_ctl_shm;
+struct sg_ctl_cs_tab;
+
+/** The session manager: what csm.c works on and with, filled by the wiring (ctl.c) at init. */
+struct sg_ctl_csm {
+	const struct sg_ctl_cfg *cfg;
+	const struct sg_ctl_clock *clk;
+	struct sg_ctl_stats *st;
+	struct sg_ctl_inv *inv;		/**< the applications, pools and VMs by name */
+	struct sg_ctl_broker *broker;	/**< admission */
+	struct sg_ctl_ids *ids;		/**< session IDs */
+	struct sg_ctl_cs_tab *tab;	/**< the sessions */
+	struct sg_ctl_shm *shm;		/**< INSTALL / REJECT out */
+	struct sg_ctl_vs_stats vs[256]; /**< per virtual service, from VS_STATS */
+	bool draining;			/**< new sessions are refused (shutdown) */
+};
 
 /** Upper bounds (seconds) of the setup latency histogram buckets. */
 extern const double sg_ctl_csm_lat_bounds[SG_CTL_LAT_BUCKETS];
 
+/** Refuse new sessions (shutdown) or admit them again. */
+void sg_ctl_csm_drain(struct sg_ctl_csm *csm, bool on);
 /** Handle one validated dp->ctl message. */
-void sg_ctl_csm_on_msg(struct sg_ctl *c, const struct sg_msg *m);
+void sg_ctl_csm_on_msg(struct sg_ctl_csm *csm, const struct sg_msg *m);
 /** End a session that is not installed: send REJECT with @p reason. */
-void sg_ctl_csm_reject(struct sg_ctl *c, struct sg_ctl_cs *cs, unsigned int reason);
+void sg_ctl_csm_reject(struct sg_ctl_csm *csm, struct sg_ctl_cs *cs, unsigned int reason);
 /** The session holds a running VM slot: send INSTALL. */
-void sg_ctl_csm_install(struct sg_ctl *c, struct sg_ctl_cs *cs);
+void sg_ctl_csm_install(struct sg_ctl_csm *csm, struct sg_ctl_cs *cs);
 /** Expire sessions whose waiting state ran past its deadline. */
-void sg_ctl_csm_timeouts(struct sg_ctl *c);
+void sg_ctl_csm_timeouts(struct sg_ctl_csm *csm);
 /** Re-create a session from the DB after a restart. */
-int sg_ctl_csm_restore(struct sg_ctl *c, const struct sg_ctl_cs *saved, const char *app,
+int sg_ctl_csm_restore(struct sg_ctl_csm *csm, const struct sg_ctl_cs *saved, const char *app,
 		       const char *vm);
 /** The data plane restarted: every session it held or installed is gone. */
-void sg_ctl_csm_dp_restarted(struct sg_ctl *c);
-struct sg_ctl_cs *sg_ctl_cs_alloc(struct sg_ctl *c, uint64_t session_id);
+void sg_ctl_csm_dp_restarted(struct sg_ctl_csm *csm);
 
 #endif /* SG_CTL_CSM_H */

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
-#include <time.h>
 
 #include "broker.h"
 #include "bus.h"
@@ -24,33 +23,26 @@
 #include "shm.h"
 #include "vm.h"
 
-uint64_t
-sg_ctl_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* ------------------------------------------------------------- bus events */
 
 static void
-on_vm_state(struct sg_ctl *c, const struct sg_ctl_event *ev, void *arg)
+on_vm_state(const struct sg_ctl_event *ev, void *arg)
 {
-	(void)arg;
-	sg_ctl_vm_on_state(c, ev->vm, ev->state, ev->why);
+	struct sg_ctl *c = arg;
+
+	sg_ctl_vm_on_state(&c->vmm, ev->vm, ev->state, ev->why);
 }
 
 static void
-on_req_failed(struct sg_ctl *c, const struct sg_ctl_event *ev, void *arg)
+on_req_failed(const struct sg_ctl_event *ev, void *arg)
 {
-	(void)arg;
+	struct sg_ctl *c = arg;
+
 	if (ev->vm == NULL)
 		return;
 	if (ev->req->op == SG_CTL_REQ_VM_START && ev->vm->state == SG_CTL_VM_STARTING) {
 		if (ev->provider->up)
-			sg_ctl_vm_on_state(c, ev->vm, SG_CTL_VM_FAILED, ev->why);
+			sg_ctl_vm_on_state(&c->vmm, ev->vm, SG_CTL_VM_FAILED, ev->why);
 		else /* agent gone: its waiters wait (deadline) for the agent's next report */
 			ev->vm->state = SG_CTL_VM_UNKNOWN;
 	} else if (ev->req->op == SG_CTL_REQ_VM_STOP && ev->vm->state == SG_CTL_VM_STOPPING)
@@ -58,41 +50,143 @@ on_req_failed(struct sg_ctl *c, const struct sg_ctl_event *ev, void *arg)
 }
 
 static void
-on_provider(struct sg_ctl *c, const struct sg_ctl_event *ev, void *arg)
+on_provider(const struct sg_ctl_event *ev, void *arg)
 {
+	struct sg_ctl *c = arg;
 	unsigned int i;
 
-	(void)arg;
 	if (ev->state || ev->provider->svc != SG_CTL_SVC_VM)
 		return;
 	for (i = 0; i < c->cfg->n_hosts; i++)
-		if (c->hosts[i].provider_id == ev->provider->id)
-			sg_ctl_vm_host_lost(c, &c->hosts[i]);
+		if (c->inv.hosts[i].provider_id == ev->provider->id)
+			sg_ctl_vm_host_lost(&c->vmm, &c->inv.hosts[i]);
 }
 
 /* shm's dp_link hook: the data plane went away, or (re)attached with @p epoch. */
 static void
-on_dp_link(struct sg_ctl *c, bool up, uint64_t epoch)
+on_dp_link(void *ctx, bool up, uint64_t epoch)
 {
+	struct sg_ctl *c = ctx;
 	uint64_t stored = 0;
 	struct sg_ctl_cs *cs, *next;
 
-	sg_ctl_bus_set_up(c, c->net_provider, up, NULL, NULL);
+	sg_ctl_bus_set_up(c->bus, c->inv.net_provider, up, NULL, NULL);
 	if (!up)
 		return;
-	if (c->db != NULL) {
-		if (sg_ctl_db_meta_get(c, "epoch", &stored) == 0 && stored != epoch)
-			sg_ctl_csm_dp_restarted(c);
-		sg_ctl_db_meta_put(c, "epoch", epoch);
+	if (sg_ctl_db_is_open(c->db)) {
+		if (sg_ctl_db_meta_get(c->db, "epoch", &stored) == 0 && stored != epoch)
+			sg_ctl_csm_dp_restarted(&c->csm);
+		sg_ctl_db_meta_put(c->db, "epoch", epoch);
 	} else if (c->last_epoch != 0 && c->last_epoch != epoch) {
-		sg_ctl_csm_dp_restarted(c);
+		sg_ctl_csm_dp_restarted(&c->csm);
 	}
 	c->last_epoch = epoch;
 	/* Sessions placed while the data plane was away. */
-	for (cs = TAILQ_FIRST(&c->tlist[SG_CTL_CS_READY]); cs != NULL; cs = next) {
+	for (cs = TAILQ_FIRST(&c->tab.tlist[SG_CTL_CS_READY]); cs != NULL; cs = next) {
 		next = TAILQ_NEXT(cs, t);
-		sg_ctl_csm_install(c, cs);
+		sg_ctl_csm_install(&c->csm, cs);
 	}
+}
+
+/* ------------------------------------------------- the way back into csm */
+
+static void
+hook_install(void *ctx, struct sg_ctl_cs *cs)
+{
+	sg_ctl_csm_install(ctx, cs);
+}
+
+static void
+hook_reject(void *ctx, struct sg_ctl_cs *cs, unsigned int reason)
+{
+	sg_ctl_csm_reject(ctx, cs, reason);
+}
+
+static void
+hook_dp_msg(void *ctx, const struct sg_msg *m)
+{
+	struct sg_ctl *c = ctx;
+
+	sg_ctl_csm_on_msg(&c->csm, m);
+}
+
+static int
+hook_restore(void *ctx, const struct sg_ctl_cs *saved, const char *app, const char *vm)
+{
+	return sg_ctl_csm_restore(ctx, saved, app, vm);
+}
+
+static void
+view_step_end(void *ctx)
+{
+	sg_ctl_commit(ctx);
+}
+
+/* Create the modules and connect each to the ones below it and to the way back. */
+static int
+ctl_connect(struct sg_ctl *c, struct sg_ctl_cfg *cfg)
+{
+	const struct sg_ctl_place_hooks place = {
+		.install = hook_install, .reject = hook_reject, .ctx = &c->csm};
+	const struct sg_ctl_shm_hooks shm_hooks = {
+		.dp_msg = hook_dp_msg, .dp_link = on_dp_link, .ctx = c};
+	int rc;
+
+	c->inv.cfg = cfg;
+	rc = sg_ctl_cs_init(&c->tab, cfg, &c->clock);
+	if (rc < 0)
+		return rc;
+	c->bus = sg_ctl_bus_create(cfg, &c->clock);
+	if (c->bus == NULL)
+		return -ENOMEM;
+	c->ids = sg_ctl_ids_create(cfg, &c->inv, c->bus, &c->st);
+	if (c->ids == NULL)
+		return -ENOMEM;
+	c->shm = sg_ctl_shm_create(cfg, &c->clock, &c->st, &shm_hooks);
+	if (c->shm == NULL)
+		return -ENOMEM;
+	c->db = sg_ctl_db_create(&c->tab, &c->inv, c->shm, &c->st, sg_ctl_ids_next_local(c->ids),
+				 hook_restore, &c->csm);
+	if (c->db == NULL)
+		return -ENOMEM;
+	c->vmm = (struct sg_ctl_vmm){.cfg = cfg,
+				     .clk = &c->clock,
+				     .st = &c->st,
+				     .inv = &c->inv,
+				     .ids = c->ids,
+				     .bus = c->bus,
+				     .tab = &c->tab,
+				     .hooks = place};
+	c->broker = (struct sg_ctl_broker){.cfg = cfg,
+					   .clk = &c->clock,
+					   .inv = &c->inv,
+					   .vmm = &c->vmm,
+					   .ids = c->ids,
+					   .tab = &c->tab,
+					   .hooks = place};
+	c->csm = (struct sg_ctl_csm){.cfg = cfg,
+				     .clk = &c->clock,
+				     .st = &c->st,
+				     .inv = &c->inv,
+				     .broker = &c->broker,
+				     .ids = c->ids,
+				     .tab = &c->tab,
+				     .shm = c->shm};
+	c->view = (struct sg_ctl_view){.cfg = cfg,
+				       .base = c->base,
+				       .clk = &c->clock,
+				       .st = &c->st,
+				       .inv = &c->inv,
+				       .tab = &c->tab,
+				       .csm = &c->csm,
+				       .bus = c->bus,
+				       .ids = c->ids,
+				       .shm = c->shm,
+				       .db = c->db,
+				       .reload = NULL, /* main.c: the YAML reader is the daemon's */
+				       .step_end = view_step_end,
+				       .ctx = c};
+	return 0;
 }
 
 int
@@ -103,96 +197,86 @@ sg_ctl_init(struct sg_ctl *c, struct sg_ctl_cfg *cfg, struct event_base *base)
 	int rc;
 
 	memset(c, 0, sizeof(*c));
-	c->hooks.install = sg_ctl_csm_install;
-	c->hooks.reject = sg_ctl_csm_reject;
-	c->hooks.dp_msg = sg_ctl_csm_on_msg;
-	c->hooks.dp_link = on_dp_link;
-	c->hooks.restore = sg_ctl_csm_restore;
 	c->cfg = cfg;
 	c->base = base;
-	c->now_ns = sg_ctl_now_ns();
-	c->next_local_id = 1;
-	c->hmask = 1023;
-	c->htab = calloc(c->hmask + 1, sizeof(struct sg_ctl_cs *));
-	if (c->htab == NULL)
-		return -ENOMEM;
-	for (i = 0; i < SG_CTL_CS_STATE_MAX; i++)
-		TAILQ_INIT(&c->tlist[i]);
-	rc = sg_ctl_bus_init(c);
+	sg_ctl_clock_update(&c->clock);
+	rc = ctl_connect(c, cfg);
 	if (rc < 0)
 		return rc;
 	for (i = 0; i < k->n_hosts; i++) {
 		char name[SG_CTL_NAME_MAX + 16];
 
-		c->hosts[i].cfg = &k->hosts[i];
-		c->hosts[i].id = sg_ctl_ids_named(SG_CTL_ID_HOST, k->hosts[i].name);
-		c->hosts[i].provider_id = sg_ctl_ids_named(SG_CTL_ID_PROVIDER, k->hosts[i].name);
+		c->inv.hosts[i].cfg = &k->hosts[i];
+		c->inv.hosts[i].id = sg_ctl_ids_named(SG_CTL_ID_HOST, k->hosts[i].name);
+		c->inv.hosts[i].provider_id =
+			sg_ctl_ids_named(SG_CTL_ID_PROVIDER, k->hosts[i].name);
 		snprintf(name, sizeof(name), "vm-manager@%s", k->hosts[i].name);
-		rc = sg_ctl_bus_register(c, SG_CTL_SVC_VM, name, c->hosts[i].provider_id, 4);
+		rc = sg_ctl_bus_register(c->bus, SG_CTL_SVC_VM, name, c->inv.hosts[i].provider_id,
+					 4);
 		if (rc < 0)
 			return rc;
-		c->hosts[i].provider = (unsigned int)rc;
+		c->inv.hosts[i].provider = (unsigned int)rc;
 	}
-	c->net_provider_id = sg_ctl_ids_named(SG_CTL_ID_PROVIDER, "network-manager@dataplane");
-	rc = sg_ctl_bus_register(c, SG_CTL_SVC_NETWORK, "network-manager@dataplane",
-				 c->net_provider_id, 1);
+	c->inv.net_provider_id = sg_ctl_ids_named(SG_CTL_ID_PROVIDER, "network-manager@dataplane");
+	rc = sg_ctl_bus_register(c->bus, SG_CTL_SVC_NETWORK, "network-manager@dataplane",
+				 c->inv.net_provider_id, 1);
 	if (rc < 0)
 		return rc;
-	c->net_provider = (unsigned int)rc;
-	rc = sg_ctl_bus_register(c, SG_CTL_SVC_MONITOR, "monitor@metrics",
+	c->inv.net_provider = (unsigned int)rc;
+	rc = sg_ctl_bus_register(c->bus, SG_CTL_SVC_MONITOR, "monitor@metrics",
 				 sg_ctl_ids_named(SG_CTL_ID_PROVIDER, "monitor@metrics"), 1);
 	if (rc < 0)
 		return rc;
-	sg_ctl_bus_set_up(c, (unsigned int)rc, true, NULL, NULL);
+	sg_ctl_bus_set_up(c->bus, (unsigned int)rc, true, NULL, NULL);
 	for (i = 0; i < k->n_pools; i++) {
-		c->pools[i].cfg = &k->pools[i];
+		c->inv.pools[i].cfg = &k->pools[i];
 		if (k->pools[i].storage[0] != '\0') {
 			char name[SG_CTL_NAME_MAX + 24];
 
 			/* The storage manager of the pool's storage: registered so sessions
 			 * record it; it takes no requests yet (the VMs' disks are attached
 			 * by their host agent). */
-			c->pools[i].storage_id =
+			c->inv.pools[i].storage_id =
 				sg_ctl_ids_named(SG_CTL_ID_STORAGE, k->pools[i].storage);
 			snprintf(name, sizeof(name), "storage-manager@%s", k->pools[i].storage);
-			c->pools[i].storage_provider_id =
+			c->inv.pools[i].storage_provider_id =
 				sg_ctl_ids_named(SG_CTL_ID_PROVIDER, name);
-			rc = sg_ctl_bus_register(c, SG_CTL_SVC_STORAGE, name,
-						 c->pools[i].storage_provider_id, 1);
+			rc = sg_ctl_bus_register(c->bus, SG_CTL_SVC_STORAGE, name,
+						 c->inv.pools[i].storage_provider_id, 1);
 			if (rc < 0)
 				return rc;
-			sg_ctl_bus_set_up(c, (unsigned int)rc, true, NULL, NULL);
+			sg_ctl_bus_set_up(c->bus, (unsigned int)rc, true, NULL, NULL);
 		}
-		c->pools[i].vms = calloc(k->n_vms + 1, sizeof(struct sg_ctl_vm *));
-		if (c->pools[i].vms == NULL)
+		c->inv.pools[i].vms = calloc(k->n_vms + 1, sizeof(struct sg_ctl_vm *));
+		if (c->inv.pools[i].vms == NULL)
 			return -ENOMEM;
 	}
 	for (i = 0; i < k->n_vms; i++) {
-		struct sg_ctl_vm *vm = &c->vms[i];
-		struct sg_ctl_pool *pool = &c->pools[k->vms[i].pool];
+		struct sg_ctl_vm *vm = &c->inv.vms[i];
+		struct sg_ctl_pool *pool = &c->inv.pools[k->vms[i].pool];
 
 		vm->cfg = &k->vms[i];
 		vm->id = sg_ctl_ids_named(SG_CTL_ID_VM, k->vms[i].name);
 		vm->component_id = sg_ctl_ids_named(SG_CTL_ID_COMPONENT, pool->cfg->name);
-		vm->host = &c->hosts[k->vms[i].host];
+		vm->host = &c->inv.hosts[k->vms[i].host];
 		vm->state = SG_CTL_VM_UNKNOWN;
 		TAILQ_INIT(&vm->waiters);
 		pool->vms[pool->n_vms++] = vm;
 		/* The starts in flight per host follow the strictest pool on it. */
-		sg_ctl_bus_provider(c, vm->host->provider)->max_inflight =
+		sg_ctl_bus_provider(c->bus, vm->host->provider)->max_inflight =
 			pool->cfg->starts_inflight;
 	}
 	for (i = 0; i < k->n_apps; i++) {
-		c->apps[i].cfg = &k->apps[i];
-		c->apps[i].id = sg_ctl_ids_named(SG_CTL_ID_APP, k->apps[i].name);
+		c->inv.apps[i].cfg = &k->apps[i];
+		c->inv.apps[i].id = sg_ctl_ids_named(SG_CTL_ID_APP, k->apps[i].name);
 		if (k->apps[i].domain[0] != '\0')
-			c->apps[i].domain_id =
+			c->inv.apps[i].domain_id =
 				sg_ctl_ids_named(SG_CTL_ID_DOMAIN, k->apps[i].domain);
-		TAILQ_INIT(&c->apps[i].queue);
+		TAILQ_INIT(&c->inv.apps[i].queue);
 	}
-	sg_ctl_bus_subscribe(c, SG_CTL_EV_VM_STATE, on_vm_state, NULL);
-	sg_ctl_bus_subscribe(c, SG_CTL_EV_REQ_FAILED, on_req_failed, NULL);
-	sg_ctl_bus_subscribe(c, SG_CTL_EV_PROVIDER, on_provider, NULL);
+	sg_ctl_bus_subscribe(c->bus, SG_CTL_EV_VM_STATE, on_vm_state, c);
+	sg_ctl_bus_subscribe(c->bus, SG_CTL_EV_REQ_FAILED, on_req_failed, c);
+	sg_ctl_bus_subscribe(c->bus, SG_CTL_EV_PROVIDER, on_provider, c);
 	return 0;
 }
 
@@ -201,10 +285,10 @@ free_changed(struct sg_ctl *c)
 {
 	struct sg_ctl_cs *cs, *next;
 
-	for (cs = c->changed; cs != NULL; cs = next) {
+	for (cs = c->tab.changed; cs != NULL; cs = next) {
 		next = cs->dnext;
 		if (cs->doomed) {
-			sg_ctl_ids_release(c, cs);
+			sg_ctl_ids_release(c->ids, cs);
 			free(cs);
 			continue;
 		}
@@ -212,30 +296,26 @@ free_changed(struct sg_ctl *c)
 		cs->dirty = false;
 		cs->dnext = NULL;
 	}
-	c->changed = NULL;
+	c->tab.changed = NULL;
 }
 
 void
 sg_ctl_fini(struct sg_ctl *c)
 {
-	struct sg_ctl_cs *cs, *next;
 	unsigned int i;
 
 	free_changed(c);
-	for (i = 0; c->htab != NULL && i <= c->hmask; i++) {
-		for (cs = c->htab[i]; cs != NULL; cs = next) {
-			next = cs->hnext;
-			free(cs);
-		}
-	}
-	free(c->htab);
-	c->htab = NULL;
+	sg_ctl_cs_fini(&c->tab);
 	for (i = 0; i < SG_CTL_POOLS_MAX; i++)
-		free(c->pools[i].vms);
-	sg_ctl_bus_fini(c);
-	sg_ctl_shm_close(c);
-	sg_ctl_db_close(c);
-	sg_ctl_ids_close(c);
+		free(c->inv.pools[i].vms);
+	sg_ctl_bus_destroy(c->bus);
+	sg_ctl_shm_destroy(c->shm);
+	sg_ctl_db_destroy(c->db);
+	sg_ctl_ids_destroy(c->ids);
+	c->bus = NULL;
+	c->shm = NULL;
+	c->db = NULL;
+	c->ids = NULL;
 }
 
 static void
@@ -244,11 +324,11 @@ run_dispatch(struct sg_ctl *c)
 	uint64_t pools;
 	unsigned int i;
 
-	while ((pools = c->dispatch_pools) != 0) {
-		c->dispatch_pools = 0;
+	while ((pools = c->inv.dispatch_pools) != 0) {
+		c->inv.dispatch_pools = 0;
 		for (i = 0; i < 64; i++)
 			if (pools & (1ull << i))
-				sg_ctl_broker_dispatch(c, i);
+				sg_ctl_broker_dispatch(&c->broker, i);
 	}
 }
 
@@ -259,13 +339,13 @@ sg_ctl_commit(struct sg_ctl *c)
 	int rc;
 
 	run_dispatch(c);
-	rc = sg_ctl_db_commit(c);
+	rc = sg_ctl_db_commit(c->db);
 	if (rc == 0)
-		for (cs = c->changed; cs != NULL; cs = cs->dnext)
+		for (cs = c->tab.changed; cs != NULL; cs = cs->dnext)
 			if (cs->dirty)
 				cs->stored = true;
 	free_changed(c);
-	sg_ctl_shm_flush(c);
+	sg_ctl_shm_flush(c->shm);
 	return rc;
 }
 
@@ -274,9 +354,9 @@ sg_ctl_poll(struct sg_ctl *c, unsigned int budget)
 {
 	unsigned int n;
 
-	c->now_ns = sg_ctl_now_ns();
-	sg_ctl_shm_check(c);
-	n = sg_ctl_shm_poll(c, budget);
+	sg_ctl_clock_update(&c->clock);
+	sg_ctl_shm_check(c->shm);
+	n = sg_ctl_shm_poll(c->shm, budget);
 	sg_ctl_commit(c);
 	return n;
 }
@@ -284,9 +364,9 @@ sg_ctl_poll(struct sg_ctl *c, unsigned int budget)
 void
 sg_ctl_tick(struct sg_ctl *c)
 {
-	c->now_ns = sg_ctl_now_ns();
-	sg_ctl_csm_timeouts(c);
-	sg_ctl_bus_timeouts(c);
-	sg_ctl_vm_idle_check(c);
+	sg_ctl_clock_update(&c->clock);
+	sg_ctl_csm_timeouts(&c->csm);
+	sg_ctl_bus_timeouts(c->bus);
+	sg_ctl_vm_idle_check(&c->vmm);
 	sg_ctl_commit(c);
 }

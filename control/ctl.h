@@ -10,8 +10,10 @@
  *   shm -> csm -> broker -> vm -> ids -> bus -> cs -> sessiondb
  *
  * and the way back (VM states, providers, data-plane attach, restore, a
- * session placed or refused) goes through bus events and struct
- * sg_ctl_hooks, registered here.
+ * session placed or refused) goes through bus events and the hooks
+ * (struct sg_ctl_place_hooks, struct sg_ctl_shm_hooks, the restore
+ * function of the session DB), registered here. Each module owns its
+ * state struct and receives the modules below it at init.
  */
 #ifndef SG_CTL_H
 #define SG_CTL_H
@@ -23,24 +25,13 @@
 #include "model.h"
 #include "sessiongate/sg_msg.h"
 
+#include "broker.h"
+#include "cs.h"
+#include "csm.h"
+#include "view.h"
+#include "vm.h"
+
 struct event_base;
-struct sg_ctl;
-
-/** The way back up, set by sg_ctl_init(): lower modules call these, never a module above. */
-struct sg_ctl_hooks {
-	/** broker, vm: @p cs holds a running VM slot: install it (csm). */
-	void (*install)(struct sg_ctl *c, struct sg_ctl_cs *cs);
-	/** broker, vm: refuse @p cs with an SG_MSG_REASON_* (csm). */
-	void (*reject)(struct sg_ctl *c, struct sg_ctl_cs *cs, unsigned int reason);
-	/** shm: one validated dp->ctl message (csm). */
-	void (*dp_msg)(struct sg_ctl *c, const struct sg_msg *m);
-	/** shm: the data plane attached with @p epoch (@p up) or went away. */
-	void (*dp_link)(struct sg_ctl *c, bool up, uint64_t epoch);
-	/** sessiondb: re-create a stored session (csm). */
-	int (*restore)(struct sg_ctl *c, const struct sg_ctl_cs *saved, const char *app,
-		       const char *vm);
-};
-
 struct sg_ctl_shm;
 struct sg_ctl_db;
 struct sg_ctl_bus;
@@ -49,38 +40,28 @@ struct sg_ctl_ids;
 struct sg_ctl_admin;
 struct sg_ctl_metrics;
 
+/** The whole: every module's state, seen only by the wiring (ctl.c, main.c) and whole-core tests.
+ */
 struct sg_ctl {
 	struct sg_ctl_cfg *cfg;
 	struct event_base *base;
-	uint64_t now_ns; /**< monotonic, refreshed per event */
-	struct sg_ctl_app apps[SG_CTL_APPS_MAX];
-	struct sg_ctl_pool pools[SG_CTL_POOLS_MAX];
-	struct sg_ctl_vm vms[SG_CTL_VMS_MAX];
-	struct sg_ctl_host hosts[SG_CTL_HOSTS_MAX];
-	/* controlling sessions by streaming session ID */
-	struct sg_ctl_cs **htab;
-	uint32_t hmask;
-	uint32_t n_cs;
-	uint32_t n_state[SG_CTL_CS_STATE_MAX];
-	struct sg_ctl_cs_list tlist[SG_CTL_CS_STATE_MAX]; /**< per state, deadline order */
-	struct sg_ctl_cs *changed; /**< sessions to write or delete at the next commit */
-	uint64_t dispatch_pools;   /**< pools with a freed slot: place queued sessions */
-	struct sg_ctl_vs_stats vs[256];
-	bool draining;
-	uint64_t next_local_id;
-	uint64_t last_epoch;
-	uint64_t net_provider_id;
-	unsigned int net_provider;
+	struct sg_ctl_clock clock; /**< refreshed per event */
+	struct sg_ctl_stats st;
+	struct sg_ctl_inv inv;
+	struct sg_ctl_cs_tab tab;
+	struct sg_ctl_vmm vmm;
+	struct sg_ctl_broker broker;
+	struct sg_ctl_csm csm;
+	struct sg_ctl_bus *bus;
+	struct sg_ctl_ids *ids;
 	struct sg_ctl_shm *shm;
 	struct sg_ctl_db *db;
-	struct sg_ctl_bus *bus;
 	struct sg_ctl_agent_srv *agents;
-	struct sg_ctl_ids *ids;
 	struct sg_ctl_admin *admin;
 	struct sg_ctl_metrics *metrics;
-	const char *cfg_path; /**< for reload */
-	struct sg_ctl_stats st;
-	struct sg_ctl_hooks hooks;
+	struct sg_ctl_view view; /**< what admin and metrics read */
+	uint64_t last_epoch;	 /**< of the data plane, without a session DB */
+	const char *cfg_path;	 /**< for reload */
 };
 
 /** Attach check, ring poll (up to @p budget messages), dispatch, commit. */
@@ -90,8 +71,6 @@ void sg_ctl_tick(struct sg_ctl *c);
 /** Build the objects of @p cfg, register the providers, connect the modules. */
 int sg_ctl_init(struct sg_ctl *c, struct sg_ctl_cfg *cfg, struct event_base *base);
 void sg_ctl_fini(struct sg_ctl *c);
-/** CLOCK_MONOTONIC in ns. */
-uint64_t sg_ctl_now_ns(void);
 /** Write dirty sessions to the DB, then flush outgoing ring messages. */
 int sg_ctl_commit(struct sg_ctl *c);
 

@@ -30,7 +30,6 @@
 #include <string.h>
 #include <syslog.h>
 
-#include "ctl.h"
 #include "ids.h"
 #include "bus.h"
 
@@ -43,7 +42,43 @@ struct sg_ctl_ids {
 	struct sg_id_store *store;
 	bool lease;
 	uint64_t next[4], end[4]; /**< lease per session type */
+	uint64_t next_local_id;	  /**< local IDs (no idmgr, or idmgr refused) */
+	const struct sg_ctl_cfg *cfg;
+	struct sg_ctl_inv *inv;
+	struct sg_ctl_bus *bus;
+	struct sg_ctl_stats *st;
 };
+
+struct sg_ctl_ids *
+sg_ctl_ids_create(const struct sg_ctl_cfg *cfg, struct sg_ctl_inv *inv, struct sg_ctl_bus *bus,
+		  struct sg_ctl_stats *st)
+{
+	struct sg_ctl_ids *ids = calloc(1, sizeof(*ids));
+
+	if (ids == NULL)
+		return NULL;
+	ids->next_local_id = 1;
+	ids->cfg = cfg;
+	ids->inv = inv;
+	ids->bus = bus;
+	ids->st = st;
+	return ids;
+}
+
+void
+sg_ctl_ids_destroy(struct sg_ctl_ids *ids)
+{
+	if (ids == NULL)
+		return;
+	sg_ctl_ids_close(ids);
+	free(ids);
+}
+
+uint64_t *
+sg_ctl_ids_next_local(struct sg_ctl_ids *ids)
+{
+	return &ids->next_local_id;
+}
 
 static unsigned int
 kind_type(unsigned int kind)
@@ -94,9 +129,8 @@ sg_ctl_ids_named(unsigned int kind, const char *name)
 }
 
 static int
-ids_lease(struct sg_ctl *c, unsigned int slot, unsigned int type)
+ids_lease(struct sg_ctl_ids *ids, unsigned int slot, unsigned int type)
 {
-	struct sg_ctl_ids *ids = c->ids;
 	uint64_t next;
 	int rc;
 
@@ -113,33 +147,30 @@ ids_lease(struct sg_ctl *c, unsigned int slot, unsigned int type)
 }
 
 uint64_t
-sg_ctl_ids_new(struct sg_ctl *c, unsigned int kind)
+sg_ctl_ids_new(struct sg_ctl_ids *ids, unsigned int kind)
 {
-	struct sg_ctl_ids *ids = c->ids;
 	unsigned int type = kind_type(kind), slot = kind - SG_CTL_ID_CONTROLLING;
 	uint64_t id;
 
-	if (ids != NULL && kind <= SG_CTL_ID_SERVICE_SESSION) {
+	if (ids->store != NULL && kind <= SG_CTL_ID_SERVICE_SESSION) {
 		if (!ids->lease) {
 			if (sg_id_temp_alloc(ids->store, type, 0, TEMP_TTL_MS, &id) == 0)
 				return id;
-			c->st.id_errors++;
-		} else if (ids->next[slot] < ids->end[slot] || ids_lease(c, slot, type) == 0) {
+			ids->st->id_errors++;
+		} else if (ids->next[slot] < ids->end[slot] || ids_lease(ids, slot, type) == 0) {
 			return sg_id_make(type, ids->next[slot]++);
 		} else {
-			c->st.id_errors++;
+			ids->st->id_errors++;
 		}
 	}
 	/* Local: a serial kept in the session DB ("next_id"), never reused. */
-	return sg_id_make(type, c->next_local_id++ & SG_ID_SERIAL_MASK);
+	return sg_id_make(type, ids->next_local_id++ & SG_ID_SERIAL_MASK);
 }
 
 void
-sg_ctl_ids_release(struct sg_ctl *c, const struct sg_ctl_cs *cs)
+sg_ctl_ids_release(struct sg_ctl_ids *ids, const struct sg_ctl_cs *cs)
 {
-	struct sg_ctl_ids *ids = c->ids;
-
-	if (ids == NULL || ids->lease)
+	if (ids->store == NULL || ids->lease)
 		return;
 	sg_id_temp_release(ids->store, cs->ctl_id);
 	sg_id_temp_release(ids->store, cs->user_session_id);
@@ -147,14 +178,14 @@ sg_ctl_ids_release(struct sg_ctl *c, const struct sg_ctl_cs *cs)
 }
 
 static int
-reg(struct sg_ctl *c, unsigned int type, const char *name, uint64_t parent, uint64_t *id)
+reg(struct sg_ctl_ids *ids, unsigned int type, const char *name, uint64_t parent, uint64_t *id)
 {
 	struct sg_id_reg r = {.type = (uint8_t)type, .name = name, .parent = parent};
-	int rc = sg_id_register(c->ids->store, &r, id, NULL);
+	int rc = sg_id_register(ids->store, &r, id, NULL);
 
 	if (rc < 0)
 		syslog(LOG_ERR, "idmgr: cannot register %s '%s': %s", sg_id_type_name(type), name,
-		       sg_id_store_errmsg(c->ids->store));
+		       sg_id_store_errmsg(ids->store));
 	return rc;
 }
 
@@ -178,29 +209,29 @@ sp_name(const char *in, char *out, size_t len)
 
 /* The configured users and their ASSIGNED edge (at open and at every reload). */
 int
-sg_ctl_ids_users(struct sg_ctl *c)
+sg_ctl_ids_users(struct sg_ctl_ids *ids)
 {
-	const struct sg_ctl_cfg *k = c->cfg;
+	const struct sg_ctl_cfg *k = ids->cfg;
 	unsigned int i;
 	uint64_t id;
 	int rc = 0;
 
-	if (c->ids == NULL)
+	if (ids->store == NULL)
 		return 0;
 	for (i = 0; rc == 0 && i < k->n_users; i++) {
-		rc = reg(c, SG_ID_T_USER, k->users[i].name, SG_ID_NONE, &id);
+		rc = reg(ids, SG_ID_T_USER, k->users[i].name, SG_ID_NONE, &id);
 		if (rc == 0)
-			rc = sg_id_relate(c->ids->store, id, SG_ID_REL_ASSIGNED,
-					  c->vms[k->users[i].vm].id);
+			rc = sg_id_relate(ids->store, id, SG_ID_REL_ASSIGNED,
+					  ids->inv->vms[k->users[i].vm].id);
 	}
 	return rc;
 }
 
 int
-sg_ctl_ids_open(struct sg_ctl *c)
+sg_ctl_ids_open(struct sg_ctl_ids *ids)
 {
 	struct sg_id_open_opts opts = {.flags = SG_ID_OPEN_NOSYNC};
-	const struct sg_ctl_cfg *k = c->cfg;
+	const struct sg_ctl_cfg *k = ids->cfg;
 	uint64_t comp[SG_CTL_POOLS_MAX], id;
 	char name[SG_CTL_NAME_MAX + 16];
 	unsigned int i;
@@ -208,96 +239,91 @@ sg_ctl_ids_open(struct sg_ctl *c)
 
 	if (k->idmgr_dir[0] == '\0')
 		return 0;
-	c->ids = calloc(1, sizeof(*c->ids));
-	if (c->ids == NULL)
-		return -ENOMEM;
-	c->ids->lease = k->idmgr_lease;
-	rc = sg_id_store_open(k->idmgr_dir, &opts, &c->ids->store);
+	ids->lease = k->idmgr_lease;
+	rc = sg_id_store_open(k->idmgr_dir, &opts, &ids->store);
 	if (rc < 0) {
 		syslog(LOG_ERR, "idmgr: cannot open the identity store %s: %s", k->idmgr_dir,
 		       strerror(-rc));
-		free(c->ids);
-		c->ids = NULL;
+		ids->store = NULL;
 		return rc;
 	}
 	for (i = 0; rc == 0 && i < k->n_hosts; i++)
-		rc = reg(c, SG_ID_T_HOST, k->hosts[i].name, SG_ID_NONE, &c->hosts[i].id);
+		rc = reg(ids, SG_ID_T_HOST, k->hosts[i].name, SG_ID_NONE, &ids->inv->hosts[i].id);
 	for (i = 0; rc == 0 && i < k->n_pools; i++)
-		rc = reg(c, SG_ID_T_COMPONENT, k->pools[i].name, SG_ID_NONE, &comp[i]);
+		rc = reg(ids, SG_ID_T_COMPONENT, k->pools[i].name, SG_ID_NONE, &comp[i]);
 	for (i = 0; rc == 0 && i < k->n_vms; i++) {
-		struct sg_ctl_vm *vm = &c->vms[i];
+		struct sg_ctl_vm *vm = &ids->inv->vms[i];
 
-		rc = reg(c, SG_ID_T_VM, k->vms[i].name, vm->host->id, &vm->id);
+		rc = reg(ids, SG_ID_T_VM, k->vms[i].name, vm->host->id, &vm->id);
 		if (rc == 0)
-			rc = sg_id_set_ref(c->ids->store, vm->id, comp[k->vms[i].pool]);
+			rc = sg_id_set_ref(ids->store, vm->id, comp[k->vms[i].pool]);
 		vm->component_id = comp[k->vms[i].pool];
 	}
 	for (i = 0; rc == 0 && i < k->n_pools; i++) {
 		if (k->pools[i].storage[0] == '\0')
 			continue;
-		rc = reg(c, SG_ID_T_STORAGE, k->pools[i].storage, SG_ID_NONE,
-			 &c->pools[i].storage_id);
+		rc = reg(ids, SG_ID_T_STORAGE, k->pools[i].storage, SG_ID_NONE,
+			 &ids->inv->pools[i].storage_id);
 	}
 	for (i = 0; rc == 0 && i < k->n_vms; i++)
-		if (c->pools[k->vms[i].pool].storage_id != 0)
-			rc = sg_id_relate(c->ids->store, c->vms[i].id, SG_ID_REL_USES,
-					  c->pools[k->vms[i].pool].storage_id);
+		if (ids->inv->pools[k->vms[i].pool].storage_id != 0)
+			rc = sg_id_relate(ids->store, ids->inv->vms[i].id, SG_ID_REL_USES,
+					  ids->inv->pools[k->vms[i].pool].storage_id);
 	for (i = 0; rc == 0 && i < k->n_apps; i++) {
-		rc = reg(c, SG_ID_T_VAPP, k->apps[i].name, SG_ID_NONE, &c->apps[i].id);
+		rc = reg(ids, SG_ID_T_VAPP, k->apps[i].name, SG_ID_NONE, &ids->inv->apps[i].id);
 		if (rc == 0 && k->apps[i].domain[0] != '\0')
-			rc = reg(c, SG_ID_T_DOMAIN, k->apps[i].domain, SG_ID_NONE,
-				 &c->apps[i].domain_id);
+			rc = reg(ids, SG_ID_T_DOMAIN, k->apps[i].domain, SG_ID_NONE,
+				 &ids->inv->apps[i].domain_id);
 	}
-	for (i = 0; rc == 0 && i < sg_ctl_bus_count(c); i++) {
-		struct sg_ctl_provider *p = sg_ctl_bus_provider(c, i);
+	for (i = 0; rc == 0 && i < sg_ctl_bus_count(ids->bus); i++) {
+		struct sg_ctl_provider *p = sg_ctl_bus_provider(ids->bus, i);
 		unsigned int h;
 
 		sp_name(p->name, name, sizeof(name));
-		rc = reg(c, SG_ID_T_SP, name, SG_ID_NONE, &id);
+		rc = reg(ids, SG_ID_T_SP, name, SG_ID_NONE, &id);
 		for (h = 0; rc == 0 && h < k->n_hosts; h++)
-			if (c->hosts[h].provider_id == p->id)
-				c->hosts[h].provider_id = id;
-		if (rc == 0 && c->net_provider_id == p->id)
-			c->net_provider_id = id;
+			if (ids->inv->hosts[h].provider_id == p->id)
+				ids->inv->hosts[h].provider_id = id;
+		if (rc == 0 && ids->inv->net_provider_id == p->id)
+			ids->inv->net_provider_id = id;
 		for (h = 0; rc == 0 && h < k->n_pools; h++)
-			if (c->pools[h].storage_provider_id == p->id)
-				c->pools[h].storage_provider_id = id;
+			if (ids->inv->pools[h].storage_provider_id == p->id)
+				ids->inv->pools[h].storage_provider_id = id;
 		p->id = id;
 	}
 	if (rc == 0)
-		rc = sg_ctl_ids_users(c);
+		rc = sg_ctl_ids_users(ids);
 	if (rc < 0) {
-		sg_ctl_ids_close(c);
+		sg_ctl_ids_close(ids);
 		return rc;
 	}
 	syslog(LOG_INFO, "idmgr: %s: identities registered; session IDs %s", k->idmgr_dir,
-	       c->ids->lease ? "leased in blocks" : "allocated one by one");
+	       ids->lease ? "leased in blocks" : "allocated one by one");
 	return 0;
 }
 
 void
-sg_ctl_ids_close(struct sg_ctl *c)
+sg_ctl_ids_close(struct sg_ctl_ids *ids)
 {
-	if (c->ids == NULL)
+	if (ids->store == NULL)
 		return;
-	sg_id_store_close(c->ids->store);
-	free(c->ids);
-	c->ids = NULL;
+	sg_id_store_close(ids->store);
+	ids->store = NULL;
 }
 
 uint64_t
-sg_ctl_ids_user_id(struct sg_ctl *c, const char *user)
+sg_ctl_ids_user_id(struct sg_ctl_ids *ids, const char *user)
 {
 	uint64_t id;
 
-	if (c->ids != NULL &&
-	    sg_id_lookup_name(c->ids->store, SG_ID_NS_USER, SG_ID_T_USER, user, &id) == 0)
+	if (ids->store != NULL &&
+	    sg_id_lookup_name(ids->store, SG_ID_NS_USER, SG_ID_T_USER, user, &id) == 0)
 		return id;
 	return sg_ctl_ids_named(SG_CTL_ID_USER, user);
 }
 
 struct sg_ctl_vm *
-sg_ctl_ids_user_vm(struct sg_ctl *c, const char *user)
+sg_ctl_ids_user_vm(struct sg_ctl_ids *ids, const char *user)
 {
 	struct sg_id_query q = {.dir = SG_ID_DIR_OUT,
 				.rel_mask = SG_ID_REL_BIT(SG_ID_REL_ASSIGNED),
@@ -307,20 +333,20 @@ sg_ctl_ids_user_vm(struct sg_ctl *c, const char *user)
 	size_t n = 0, i;
 	unsigned int k;
 
-	if (c->ids != NULL) {
-		if (sg_id_lookup_name(c->ids->store, SG_ID_NS_USER, SG_ID_T_USER, user, &uid) != 0)
+	if (ids->store != NULL) {
+		if (sg_id_lookup_name(ids->store, SG_ID_NS_USER, SG_ID_T_USER, user, &uid) != 0)
 			return NULL;
-		if (sg_id_related(c->ids->store, uid, &q, vms, 8, &n) < 0 && n == 0)
+		if (sg_id_related(ids->store, uid, &q, vms, 8, &n) < 0 && n == 0)
 			return NULL;
 		for (i = 0; i < n; i++)
-			for (k = 0; k < c->cfg->n_vms; k++)
-				if (c->vms[k].id == vms[i])
-					return &c->vms[k];
+			for (k = 0; k < ids->cfg->n_vms; k++)
+				if (ids->inv->vms[k].id == vms[i])
+					return &ids->inv->vms[k];
 		return NULL;
 	}
-	for (k = 0; k < c->cfg->n_users; k++)
-		if (strcmp(c->cfg->users[k].name, user) == 0)
-			return &c->vms[c->cfg->users[k].vm];
+	for (k = 0; k < ids->cfg->n_users; k++)
+		if (strcmp(ids->cfg->users[k].name, user) == 0)
+			return &ids->inv->vms[ids->cfg->users[k].vm];
 	return NULL;
 }
 
@@ -331,14 +357,14 @@ sg_ctl_ids_text(uint64_t id, char *buf, size_t len)
 }
 
 struct sg_id_store *
-sg_ctl_ids_store(struct sg_ctl *c)
+sg_ctl_ids_store(struct sg_ctl_ids *ids)
 {
-	return c->ids != NULL ? c->ids->store : NULL;
+	return ids->store != NULL ? ids->store : NULL;
 }
 
 void
-sg_ctl_ids_set_lease(struct sg_ctl *c, bool lease)
+sg_ctl_ids_set_lease(struct sg_ctl_ids *ids, bool lease)
 {
-	if (c->ids != NULL)
-		c->ids->lease = lease;
+	if (ids->store != NULL)
+		ids->lease = lease;
 }

@@ -8,7 +8,8 @@
 
 #include "model.h"
 
-struct sg_ctl;
+struct sg_ctl_ids;
+struct sg_ctl_bus;
 struct sg_id_store;
 
 /* Kinds of IDs (top byte of a local ID; see doc/control.md). */
@@ -26,20 +27,33 @@ enum sg_ctl_id_kind {
 	SG_CTL_ID_STORAGE,
 };
 
-int sg_ctl_ids_open(struct sg_ctl *c);
-void sg_ctl_ids_close(struct sg_ctl *c);
+/**
+ * The identity module: local IDs until sg_ctl_ids_open() opens idmgr. It
+ * writes the IDs idmgr gives into @p inv and the providers of @p bus, and
+ * counts refused IDs in @p st. NULL: no memory.
+ */
+struct sg_ctl_ids *sg_ctl_ids_create(const struct sg_ctl_cfg *cfg, struct sg_ctl_inv *inv,
+				     struct sg_ctl_bus *bus, struct sg_ctl_stats *st);
+/** Close idmgr and free. */
+void sg_ctl_ids_destroy(struct sg_ctl_ids *ids);
+/** Open idmgr when control.idmgr_dir is set and register every object; 0 without idmgr. */
+int sg_ctl_ids_open(struct sg_ctl_ids *ids);
+/** Close idmgr (local IDs from now on). */
+void sg_ctl_ids_close(struct sg_ctl_ids *ids);
+/** The local ID serial, which the session DB persists ("next_id"). */
+uint64_t *sg_ctl_ids_next_local(struct sg_ctl_ids *ids);
 /** Register the configured users and their ASSIGNED edges (open, reload). */
-int sg_ctl_ids_users(struct sg_ctl *c);
-void sg_ctl_ids_release(struct sg_ctl *c, const struct sg_ctl_cs *cs);
+int sg_ctl_ids_users(struct sg_ctl_ids *ids);
+void sg_ctl_ids_release(struct sg_ctl_ids *ids, const struct sg_ctl_cs *cs);
 /** The identity store (NULL without idmgr), for tests and tools. */
-struct sg_id_store *sg_ctl_ids_store(struct sg_ctl *c);
-void sg_ctl_ids_set_lease(struct sg_ctl *c, bool lease);
+struct sg_id_store *sg_ctl_ids_store(struct sg_ctl_ids *ids);
+void sg_ctl_ids_set_lease(struct sg_ctl_ids *ids, bool lease);
 /** "type#serial" */
 int sg_ctl_ids_text(uint64_t id, char *buf, size_t len);
-uint64_t sg_ctl_ids_new(struct sg_ctl *c, unsigned int kind);
+uint64_t sg_ctl_ids_new(struct sg_ctl_ids *ids, unsigned int kind);
 uint64_t sg_ctl_ids_named(unsigned int kind, const char *name);
-uint64_t sg_ctl_ids_user_id(struct sg_ctl *c, const char *user);
+uint64_t sg_ctl_ids_user_id(struct sg_ctl_ids *ids, const char *user);
 /** The user's VM from the identity relations, or NULL. */
-struct sg_ctl_vm *sg_ctl_ids_user_vm(struct sg_ctl *c, const char *user);
+struct sg_ctl_vm *sg_ctl_ids_user_vm(struct sg_ctl_ids *ids, const char *user);
 
 #endif /* SG_CTL_IDS_H */

@@ -49,6 +49,30 @@ arm(struct event *ev, uint32_t us)
 	evtimer_add(ev, &tv);
 }
 
+/* The view's reload (admin "reload", SIGHUP): the YAML reader is the daemon's. */
+static int
+reload(void *ctx, char *err, size_t errlen)
+{
+	struct sg_ctl *c = ctx;
+	unsigned int i;
+	int rc;
+
+	rc = sg_ctl_cfg_reload(c->cfg, c->cfg_path, err, errlen);
+	if (rc < 0)
+		return rc;
+	for (i = 0; i < c->cfg->n_pools; i++)
+		c->inv.dispatch_pools |= 1ull << i; /* limits may have grown */
+	if (sg_ctl_ids_users(c->ids) < 0)
+		syslog(LOG_WARNING, "reload: users could not all be written to idmgr");
+	return 0;
+}
+
+static void
+step_end(void *ctx)
+{
+	sg_ctl_commit(ctx);
+}
+
 static void
 poll_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -88,7 +112,7 @@ sync_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	sg_ctl_db_sync(&d->c);
+	sg_ctl_db_sync(d->c.db);
 }
 
 static void
@@ -99,7 +123,7 @@ sig_cb(evutil_socket_t sig, short what, void *arg)
 
 	(void)what;
 	if (sig == SIGHUP) {
-		if (sg_ctl_cfg_reload(&d->c, err, sizeof(err)) < 0)
+		if (reload(&d->c, err, sizeof(err)) < 0)
 			syslog(LOG_ERR, "reload refused: %s", err);
 		return;
 	}
@@ -128,6 +152,7 @@ main(int argc, char **argv)
 	bool fg = false, verbose = false, check = false;
 	struct event_config *ecfg;
 	struct event_base *base;
+	struct sg_ctl_agent_deps agents;
 	struct daemon *d;
 	char err[512];
 	int opt, rc;
@@ -188,21 +213,29 @@ main(int argc, char **argv)
 		return 1;
 	}
 	d->c.cfg_path = path;
-	if (sg_ctl_ids_open(&d->c) < 0)
+	d->c.view.reload = reload;
+	if (sg_ctl_ids_open(d->c.ids) < 0)
 		return 1;
-	rc = sg_ctl_db_open(&d->c, d->cfg.db_dir, d->cfg.db_map_mb);
+	rc = sg_ctl_db_open(d->c.db, d->cfg.db_dir, d->cfg.db_map_mb);
 	if (rc < 0)
 		return 1;
-	if (sg_ctl_db_load(&d->c) < 0)
+	if (sg_ctl_db_load(d->c.db) < 0)
 		return 1;
-	if (sg_ctl_shm_open(&d->c, d->cfg.shm_name) < 0)
+	if (sg_ctl_shm_open(d->c.shm, d->cfg.shm_name) < 0)
 		return 1;
-	if (sg_ctl_admin_listen(&d->c, d->cfg.admin_socket) < 0)
+	if (sg_ctl_admin_listen(&d->c.admin, &d->c.view, d->cfg.admin_socket) < 0)
 		return 1;
 	if (d->cfg.metrics_listen[0] != '\0' &&
-	    sg_ctl_metrics_listen(&d->c, d->cfg.metrics_listen) < 0)
+	    sg_ctl_metrics_listen(&d->c.metrics, &d->c.view, d->cfg.metrics_listen) < 0)
 		return 1;
-	if (d->cfg.agent_listen[0] != '\0' && sg_ctl_agent_listen(&d->c) < 0)
+	agents = (struct sg_ctl_agent_deps){.cfg = &d->cfg,
+					    .base = d->c.base,
+					    .clk = &d->c.clock,
+					    .bus = d->c.bus,
+					    .inv = &d->c.inv,
+					    .step_end = step_end,
+					    .ctx = &d->c};
+	if (d->cfg.agent_listen[0] != '\0' && sg_ctl_agent_listen(&d->c.agents, &agents) < 0)
 		return 1;
 	sg_ctl_commit(&d->c); /* sessions dropped or re-admitted while restoring */
 	d->poll_ev = evtimer_new(d->c.base, poll_cb, d);
@@ -223,9 +256,9 @@ main(int argc, char **argv)
 	       d->cfg.n_vms, d->cfg.n_hosts, d->cfg.admin_socket);
 	event_base_dispatch(d->c.base);
 	sg_ctl_commit(&d->c);
-	sg_ctl_agent_close(&d->c);
-	sg_ctl_metrics_close(&d->c);
-	sg_ctl_admin_close(&d->c);
+	sg_ctl_agent_close(d->c.agents);
+	sg_ctl_metrics_close(d->c.metrics);
+	sg_ctl_admin_close(d->c.admin);
 	event_free(d->poll_ev);
 	event_free(d->tick_ev);
 	event_free(d->sync_ev);

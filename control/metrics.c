@@ -15,7 +15,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
-#include "ctl.h"
+#include "view.h"
 #include "metrics.h"
 #include "bus.h"
 #include "cs.h"
@@ -68,7 +68,7 @@ counter(struct mbuf *b, const char *name, const char *help, uint64_t v)
 }
 
 char *
-sg_ctl_metrics_render(struct sg_ctl *c, size_t *len)
+sg_ctl_metrics_render(const struct sg_ctl_view *v, size_t *len)
 {
 	static const char *const types[SG_MSG_TYPE_MAX] = {"",
 							   "session_new",
@@ -91,78 +91,78 @@ sg_ctl_metrics_render(struct sg_ctl *c, size_t *len)
 	       "# TYPE sg_ctl_sessions gauge\n");
 	for (s = SG_CTL_CS_NEW; s <= SG_CTL_CS_INSTALLED; s++)
 		mb(&b, "sg_ctl_sessions{state=\"%s\"} %u\n", sg_ctl_cs_state_name(s),
-		   c->n_state[s]);
+		   v->tab->n_state[s]);
 	mb(&b, "# HELP sg_ctl_queue_depth Sessions in each application's execution and "
 	       "waiting queue.\n# TYPE sg_ctl_queue_depth gauge\n");
-	for (i = 0; i < c->cfg->n_apps; i++) {
+	for (i = 0; i < v->cfg->n_apps; i++) {
 		mb(&b, "sg_ctl_queue_depth{app=\"%s\",queue=\"execution\"} %u\n",
-		   c->cfg->apps[i].name, c->apps[i].n_exec);
+		   v->cfg->apps[i].name, v->inv->apps[i].n_exec);
 		mb(&b, "sg_ctl_queue_depth{app=\"%s\",queue=\"waiting\"} %u\n",
-		   c->cfg->apps[i].name, c->apps[i].n_wait);
+		   v->cfg->apps[i].name, v->inv->apps[i].n_wait);
 	}
 	mb(&b, "# HELP sg_ctl_setup_latency_seconds SESSION_NEW seen to SESSION_INSTALL "
 	       "queued.\n# TYPE sg_ctl_setup_latency_seconds histogram\n");
 	for (i = 0; i < SG_CTL_LAT_BUCKETS; i++) {
-		cum += c->st.lat_bucket[i];
+		cum += v->st->lat_bucket[i];
 		mb(&b, "sg_ctl_setup_latency_seconds_bucket{le=\"%g\"} %llu\n",
 		   sg_ctl_csm_lat_bounds[i], (unsigned long long)cum);
 	}
-	cum += c->st.lat_bucket[SG_CTL_LAT_BUCKETS];
+	cum += v->st->lat_bucket[SG_CTL_LAT_BUCKETS];
 	mb(&b, "sg_ctl_setup_latency_seconds_bucket{le=\"+Inf\"} %llu\n", (unsigned long long)cum);
-	mb(&b, "sg_ctl_setup_latency_seconds_sum %.9f\n", c->st.lat_sum_s);
+	mb(&b, "sg_ctl_setup_latency_seconds_sum %.9f\n", v->st->lat_sum_s);
 	mb(&b, "sg_ctl_setup_latency_seconds_count %llu\n", (unsigned long long)cum);
 	mb(&b, "# HELP sg_ctl_rejects_total Sessions rejected, by reason.\n"
 	       "# TYPE sg_ctl_rejects_total counter\n");
 	for (i = 1; i < SG_MSG_REASON_MAX; i++)
 		mb(&b, "sg_ctl_rejects_total{reason=\"%s\"} %llu\n", sg_ctl_cs_reason_name(i),
-		   (unsigned long long)c->st.rejects[i]);
+		   (unsigned long long)v->st->rejects[i]);
 	counter(&b, "sg_ctl_vm_starts_total", "VM starts requested from host agents.",
-		c->st.vm_starts);
-	counter(&b, "sg_ctl_vm_stops_total", "Idle VMs stopped.", c->st.vm_stops);
+		v->st->vm_starts);
+	counter(&b, "sg_ctl_vm_stops_total", "Idle VMs stopped.", v->st->vm_stops);
 	counter(&b, "sg_ctl_vm_start_failures_total", "VMs that failed to start.",
-		c->st.vm_start_failures);
-	counter(&b, "sg_ctl_setups_total", "Sessions installed.", c->st.setups);
-	counter(&b, "sg_ctl_closed_total", "Sessions closed by the data plane.", c->st.closed);
+		v->st->vm_start_failures);
+	counter(&b, "sg_ctl_setups_total", "Sessions installed.", v->st->setups);
+	counter(&b, "sg_ctl_closed_total", "Sessions closed by the data plane.", v->st->closed);
 	mb(&b, "# HELP sg_ctl_ring_messages_total Ring messages by direction and type.\n"
 	       "# TYPE sg_ctl_ring_messages_total counter\n");
 	for (i = 1; i < SG_MSG_TYPE_MAX; i++) {
-		if (c->st.msgs_in[i] != 0 || i == SG_MSG_SESSION_NEW)
+		if (v->st->msgs_in[i] != 0 || i == SG_MSG_SESSION_NEW)
 			mb(&b, "sg_ctl_ring_messages_total{dir=\"in\",type=\"%s\"} %llu\n",
-			   types[i], (unsigned long long)c->st.msgs_in[i]);
-		if (c->st.msgs_out[i] != 0 || i == SG_MSG_SESSION_INSTALL)
+			   types[i], (unsigned long long)v->st->msgs_in[i]);
+		if (v->st->msgs_out[i] != 0 || i == SG_MSG_SESSION_INSTALL)
 			mb(&b, "sg_ctl_ring_messages_total{dir=\"out\",type=\"%s\"} %llu\n",
-			   types[i], (unsigned long long)c->st.msgs_out[i]);
+			   types[i], (unsigned long long)v->st->msgs_out[i]);
 	}
 	mb(&b, "# HELP sg_ctl_ring_invalid_total Ring elements refused by sg_msg_check.\n"
 	       "# TYPE sg_ctl_ring_invalid_total counter\n");
 	for (i = 0; i < SG_CTL_INV_MAX; i++)
 		mb(&b, "sg_ctl_ring_invalid_total{reason=\"%s\"} %llu\n", inv[i],
-		   (unsigned long long)c->st.invalid[i]);
+		   (unsigned long long)v->st->invalid[i]);
 	counter(&b, "sg_ctl_ring_full_total", "Enqueues refused by a full ring (retried).",
-		c->st.ring_full);
+		v->st->ring_full);
 	counter(&b, "sg_ctl_ring_out_dropped_total",
-		"Messages dropped: no ring or retry list full.", c->st.out_dropped);
+		"Messages dropped: no ring or retry list full.", v->st->out_dropped);
 	counter(&b, "sg_ctl_ring_seq_gaps_total", "Messages the data plane dropped (seq gaps).",
-		c->st.seq_gaps);
+		v->st->seq_gaps);
 	counter(&b, "sg_ctl_dataplane_restarts_total", "Data-plane restarts seen (epoch).",
-		c->st.dp_restarts);
-	counter(&b, "sg_ctl_db_commits_total", "Session DB transactions.", c->st.db_commits);
+		v->st->dp_restarts);
+	counter(&b, "sg_ctl_db_commits_total", "Session DB transactions.", v->st->db_commits);
 	counter(&b, "sg_ctl_db_errors_total", "Session DB transactions that failed.",
-		c->st.db_errors);
+		v->st->db_errors);
 	mb(&b,
 	   "# HELP sg_ctl_dataplane_attached 1 while the ring region is attached.\n"
 	   "# TYPE sg_ctl_dataplane_attached gauge\nsg_ctl_dataplane_attached %d\n",
-	   sg_ctl_shm_attached(c) ? 1 : 0);
+	   sg_ctl_shm_attached(v->shm) ? 1 : 0);
 	mb(&b, "# HELP sg_ctl_vm_sessions Sessions placed on each VM.\n"
 	       "# TYPE sg_ctl_vm_sessions gauge\n");
-	for (i = 0; i < c->cfg->n_vms; i++)
-		mb(&b, "sg_ctl_vm_sessions{vm=\"%s\",state=\"%s\"} %u\n", c->cfg->vms[i].name,
-		   sg_ctl_vm_state_name(c->vms[i].state), c->vms[i].n_sessions);
+	for (i = 0; i < v->cfg->n_vms; i++)
+		mb(&b, "sg_ctl_vm_sessions{vm=\"%s\",state=\"%s\"} %u\n", v->cfg->vms[i].name,
+		   sg_ctl_vm_state_name(v->inv->vms[i].state), v->inv->vms[i].n_sessions);
 	mb(&b, "# HELP sg_ctl_bus_queued Requests queued per service provider.\n"
 	       "# TYPE sg_ctl_bus_queued gauge\n");
-	for (i = 0; i < sg_ctl_bus_count(c); i++)
-		mb(&b, "sg_ctl_bus_queued{provider=\"%s\"} %u\n", sg_ctl_bus_provider(c, i)->name,
-		   sg_ctl_bus_provider(c, i)->queued);
+	for (i = 0; i < sg_ctl_bus_count(v->bus); i++)
+		mb(&b, "sg_ctl_bus_queued{provider=\"%s\"} %u\n",
+		   sg_ctl_bus_provider(v->bus, i)->name, sg_ctl_bus_provider(v->bus, i)->queued);
 	if (b.oom) {
 		free(b.p);
 		return NULL;
@@ -174,7 +174,7 @@ sg_ctl_metrics_render(struct sg_ctl *c, size_t *len)
 static void
 metrics_cb(struct evhttp_request *req, void *arg)
 {
-	struct sg_ctl *c = arg;
+	const struct sg_ctl_view *v = arg;
 	struct evbuffer *out;
 	size_t len;
 	char *txt;
@@ -183,8 +183,8 @@ metrics_cb(struct evhttp_request *req, void *arg)
 		evhttp_send_error(req, 405, "only GET");
 		return;
 	}
-	c->now_ns = sg_ctl_now_ns();
-	txt = sg_ctl_metrics_render(c, &len);
+	v->clk->now_ns = sg_ctl_clock_mono_ns();
+	txt = sg_ctl_metrics_render(v, &len);
 	if (txt == NULL) {
 		evhttp_send_error(req, 500, "out of memory");
 		return;
@@ -199,8 +199,10 @@ metrics_cb(struct evhttp_request *req, void *arg)
 }
 
 int
-sg_ctl_metrics_listen(struct sg_ctl *c, const char *hostport)
+sg_ctl_metrics_listen(struct sg_ctl_metrics **out, const struct sg_ctl_view *v,
+		      const char *hostport)
 {
+	struct sg_ctl_metrics *m;
 	char host[SG_CTL_NAME_MAX];
 	const char *colon = strrchr(hostport, ':');
 	char *end;
@@ -217,32 +219,29 @@ sg_ctl_metrics_listen(struct sg_ctl *c, const char *hostport)
 		syslog(LOG_ERR, "metrics: '%s': bad port", hostport);
 		return -EINVAL;
 	}
-	c->metrics = calloc(1, sizeof(*c->metrics));
-	if (c->metrics == NULL)
+	m = calloc(1, sizeof(*m));
+	if (m == NULL)
 		return -ENOMEM;
-	c->metrics->http = evhttp_new(c->base);
-	if (c->metrics->http == NULL ||
-	    evhttp_bind_socket(c->metrics->http, host, (uint16_t)port) != 0) {
+	*out = m;
+	m->http = evhttp_new(v->base);
+	if (m->http == NULL || evhttp_bind_socket(m->http, host, (uint16_t)port) != 0) {
 		syslog(LOG_ERR, "metrics: cannot listen on %s", hostport);
-		if (c->metrics->http != NULL)
-			evhttp_free(c->metrics->http);
-		free(c->metrics);
-		c->metrics = NULL;
 		return -EADDRINUSE;
 	}
-	evhttp_set_cb(c->metrics->http, "/metrics", metrics_cb, c);
-	evhttp_set_max_headers_size(c->metrics->http, 8192);
-	evhttp_set_max_body_size(c->metrics->http, 0);
-	evhttp_set_timeout(c->metrics->http, 5);
+	/* v is the wiring's, alive as long as the server */
+	evhttp_set_cb(m->http, "/metrics", metrics_cb, (void *)(uintptr_t)v);
+	evhttp_set_max_headers_size(m->http, 8192);
+	evhttp_set_max_body_size(m->http, 0);
+	evhttp_set_timeout(m->http, 5);
 	return 0;
 }
 
 void
-sg_ctl_metrics_close(struct sg_ctl *c)
+sg_ctl_metrics_close(struct sg_ctl_metrics *m)
 {
-	if (c->metrics == NULL)
+	if (m == NULL)
 		return;
-	evhttp_free(c->metrics->http);
-	free(c->metrics);
-	c->metrics = NULL;
+	if (m->http != NULL)
+		evhttp_free(m->http);
+	free(m);
 }

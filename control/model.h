@@ -15,6 +15,7 @@
 #include <sys/queue.h>
 
 #include "cfg.h"
+#include "clock.h"
 
 enum sg_ctl_vm_state {
 	SG_CTL_VM_UNKNOWN = 0, /**< no agent has reported it yet */
@@ -111,6 +112,35 @@ struct sg_ctl_cs {
 	struct sg_ctl_cs *dnext;  /**< change list */
 	TAILQ_ENTRY(sg_ctl_cs) q; /**< app queue or VM waiters */
 	TAILQ_ENTRY(sg_ctl_cs) t; /**< timeout list of its state */
+};
+
+/**
+ * The inventory: the objects built from the configuration by the wiring
+ * (ctl.c). VM and host state is changed by vm.c, the application queues
+ * by broker.c; the provider IDs are rewritten once by ids.c when idmgr
+ * registers them. Modules receive a pointer to it at init.
+ */
+struct sg_ctl_inv {
+	const struct sg_ctl_cfg *cfg;
+	struct sg_ctl_app apps[SG_CTL_APPS_MAX];
+	struct sg_ctl_pool pools[SG_CTL_POOLS_MAX];
+	struct sg_ctl_vm vms[SG_CTL_VMS_MAX];
+	struct sg_ctl_host hosts[SG_CTL_HOSTS_MAX];
+	uint64_t dispatch_pools;   /**< pools with a freed slot: place queued sessions */
+	unsigned int net_provider; /**< the network manager (data plane) on the bus */
+	uint64_t net_provider_id;
+};
+
+/**
+ * The way back from placement (broker.c, vm.c) to the session manager
+ * (csm.c), registered by the wiring: never a call up.
+ */
+struct sg_ctl_place_hooks {
+	/** @p cs holds a running VM slot: install it. */
+	void (*install)(void *ctx, struct sg_ctl_cs *cs);
+	/** Refuse @p cs with an SG_MSG_REASON_*. */
+	void (*reject)(void *ctx, struct sg_ctl_cs *cs, unsigned int reason);
+	void *ctx;
 };
 
 /* ---------------------------------------------------------------- counters */

@@ -30,7 +30,7 @@
 #include <syslog.h>
 #include <time.h>
 
-#include "ctl.h"
+#include "cs.h"
 #include "sessiondb.h"
 #include "shm.h"
 
@@ -42,10 +42,51 @@ static const char *const dbi_names[DBI_N] = {"streaming", "controlling", "user",
 					     "meta"};
 
 struct sg_ctl_db {
-	MDB_env *env;
+	MDB_env *env; /**< NULL until sg_ctl_db_open() */
 	MDB_dbi dbi[DBI_N];
 	size_t map_size;
+	struct sg_ctl_cs_tab *tab; /**< its change list is what a commit writes */
+	struct sg_ctl_inv *inv;
+	struct sg_ctl_shm *shm; /**< the data plane's epoch, recorded per session */
+	struct sg_ctl_stats *st;
+	uint64_t *next_id; /**< the local ID serial it persists */
+	sg_ctl_db_restore_fn restore;
+	void *restore_ctx;
 };
+
+struct sg_ctl_db *
+sg_ctl_db_create(struct sg_ctl_cs_tab *tab, struct sg_ctl_inv *inv, struct sg_ctl_shm *shm,
+		 struct sg_ctl_stats *st, uint64_t *next_id, sg_ctl_db_restore_fn restore,
+		 void *restore_ctx)
+{
+	struct sg_ctl_db *db = calloc(1, sizeof(*db));
+
+	if (db == NULL)
+		return NULL;
+	db->tab = tab;
+	db->inv = inv;
+	db->shm = shm;
+	db->st = st;
+	db->next_id = next_id;
+	db->restore = restore;
+	db->restore_ctx = restore_ctx;
+	return db;
+}
+
+void
+sg_ctl_db_destroy(struct sg_ctl_db *db)
+{
+	if (db == NULL)
+		return;
+	sg_ctl_db_close(db);
+	free(db);
+}
+
+bool
+sg_ctl_db_is_open(const struct sg_ctl_db *db)
+{
+	return db->env != NULL;
+}
 
 struct db_streaming {
 	uint8_t version;
@@ -103,7 +144,7 @@ db_key(MDB_val *k, uint64_t *store, uint64_t id)
 	k->mv_size = sizeof(*store);
 }
 
-static int db_open_once(struct sg_ctl *c, const char *dir, uint32_t map_mb);
+static int db_open_once(struct sg_ctl_db *db, const char *dir, uint32_t map_mb);
 
 /* LMDB returns errno values (> 0) or its own codes (<= MDB_KEYEXIST). */
 static int
@@ -120,12 +161,12 @@ db_errno(int rc)
  * data plane restarted with the OS, so its sessions are gone anyway.
  */
 int
-sg_ctl_db_open(struct sg_ctl *c, const char *dir, uint32_t map_mb)
+sg_ctl_db_open(struct sg_ctl_db *db, const char *dir, uint32_t map_mb)
 {
 	char aside[SG_CTL_PATH_MAX + 32];
 	int rc;
 
-	rc = db_open_once(c, dir, map_mb);
+	rc = db_open_once(db, dir, map_mb);
 	if (rc != MDB_INVALID && rc != MDB_CORRUPTED && rc != MDB_VERSION_MISMATCH &&
 	    rc != MDB_PAGE_NOTFOUND && rc != MDB_INCOMPATIBLE)
 		return db_errno(rc);
@@ -137,14 +178,13 @@ sg_ctl_db_open(struct sg_ctl *c, const char *dir, uint32_t map_mb)
 	}
 	syslog(LOG_CRIT, "sessiondb: %s was corrupt (%s); moved to %s, starting empty", dir,
 	       mdb_strerror(rc), aside);
-	rc = db_open_once(c, dir, map_mb);
+	rc = db_open_once(db, dir, map_mb);
 	return db_errno(rc);
 }
 
 static int
-db_open_once(struct sg_ctl *c, const char *dir, uint32_t map_mb)
+db_open_once(struct sg_ctl_db *db, const char *dir, uint32_t map_mb)
 {
-	struct sg_ctl_db *db;
 	MDB_txn *txn;
 	int rc, dead, i;
 
@@ -153,9 +193,6 @@ db_open_once(struct sg_ctl *c, const char *dir, uint32_t map_mb)
 		syslog(LOG_ERR, "sessiondb: cannot create %s: %s", dir, strerror(errno));
 		return rc;
 	}
-	db = calloc(1, sizeof(*db));
-	if (db == NULL)
-		return -ENOMEM;
 	db->map_size = (size_t)map_mb << 20;
 	rc = mdb_env_create(&db->env);
 	if (rc == 0)
@@ -184,31 +221,29 @@ db_open_once(struct sg_ctl *c, const char *dir, uint32_t map_mb)
 	rc = mdb_txn_commit(txn);
 	if (rc != 0)
 		goto fail;
-	c->db = db;
 	return 0;
 fail:
 	if (db->env != NULL)
 		mdb_env_close(db->env);
-	free(db);
+	db->env = NULL;
 	return rc; /* an MDB_ code (> 0 or LMDB's negatives) or -errno */
 }
 
 void
-sg_ctl_db_close(struct sg_ctl *c)
+sg_ctl_db_close(struct sg_ctl_db *db)
 {
-	if (c->db == NULL)
+	if (db->env == NULL)
 		return;
-	mdb_env_sync(c->db->env, 1);
-	mdb_env_close(c->db->env);
-	free(c->db);
-	c->db = NULL;
+	mdb_env_sync(db->env, 1);
+	mdb_env_close(db->env);
+	db->env = NULL;
 }
 
 void
-sg_ctl_db_sync(struct sg_ctl *c)
+sg_ctl_db_sync(struct sg_ctl_db *db)
 {
-	if (c->db != NULL)
-		mdb_env_sync(c->db->env, 1);
+	if (db->env != NULL)
+		mdb_env_sync(db->env, 1);
 }
 
 static int
@@ -245,9 +280,8 @@ db_del_row(struct sg_ctl_db *db, MDB_txn *txn, int dbi, uint64_t id)
 }
 
 static int
-db_write_cs(struct sg_ctl *c, MDB_txn *txn, const struct sg_ctl_cs *cs)
+db_write_cs(struct sg_ctl_db *db, MDB_txn *txn, const struct sg_ctl_cs *cs)
 {
-	struct sg_ctl_db *db = c->db;
 	struct db_streaming s;
 	struct db_controlling k;
 	struct db_user u;
@@ -257,7 +291,7 @@ db_write_cs(struct sg_ctl *c, MDB_txn *txn, const struct sg_ctl_cs *cs)
 	memset(&s, 0, sizeof(s));
 	s.version = DB_ROW_VERSION;
 	s.worker = cs->worker;
-	s.network_id = sg_ctl_shm_epoch(c);
+	s.network_id = sg_ctl_shm_epoch(db->shm);
 	s.flow = cs->flow;
 	s.ctl_id = cs->ctl_id;
 	memset(&k, 0, sizeof(k));
@@ -280,7 +314,7 @@ db_write_cs(struct sg_ctl *c, MDB_txn *txn, const struct sg_ctl_cs *cs)
 	if (cs->app != NULL) {
 		u.app_id = cs->app->id;
 		u.domain_id = cs->app->domain_id;
-		u.storage_id = c->pools[cs->app->cfg->pool].storage_id;
+		u.storage_id = db->inv->pools[cs->app->cfg->pool].storage_id;
 		snprintf(u.vapp, sizeof(u.vapp), "%s", cs->app->cfg->name);
 	}
 	if (cs->vm != NULL) {
@@ -305,17 +339,17 @@ db_write_cs(struct sg_ctl *c, MDB_txn *txn, const struct sg_ctl_cs *cs)
 }
 
 static int
-db_del_cs(struct sg_ctl *c, MDB_txn *txn, const struct sg_ctl_cs *cs)
+db_del_cs(struct sg_ctl_db *db, MDB_txn *txn, const struct sg_ctl_cs *cs)
 {
 	int rc;
 
-	rc = db_del_row(c->db, txn, DBI_STREAMING, cs->session_id);
+	rc = db_del_row(db, txn, DBI_STREAMING, cs->session_id);
 	if (rc == 0)
-		rc = db_del_row(c->db, txn, DBI_CONTROLLING, cs->ctl_id);
+		rc = db_del_row(db, txn, DBI_CONTROLLING, cs->ctl_id);
 	if (rc == 0)
-		rc = db_del_row(c->db, txn, DBI_USER, cs->user_session_id);
+		rc = db_del_row(db, txn, DBI_USER, cs->user_session_id);
 	if (rc == 0)
-		rc = db_del_row(c->db, txn, DBI_RELATION, cs->service_session_id);
+		rc = db_del_row(db, txn, DBI_RELATION, cs->service_session_id);
 	return rc;
 }
 
@@ -329,9 +363,8 @@ db_meta_put_txn(struct sg_ctl_db *db, MDB_txn *txn, const char *key, uint64_t va
 }
 
 static int
-db_commit_once(struct sg_ctl *c)
+db_commit_once(struct sg_ctl_db *db)
 {
-	struct sg_ctl_db *db = c->db;
 	struct sg_ctl_cs *cs;
 	MDB_txn *txn;
 	int rc;
@@ -339,16 +372,16 @@ db_commit_once(struct sg_ctl *c)
 	rc = mdb_txn_begin(db->env, NULL, 0, &txn);
 	if (rc != 0)
 		return rc;
-	for (cs = c->changed; cs != NULL && rc == 0; cs = cs->dnext) {
+	for (cs = db->tab->changed; cs != NULL && rc == 0; cs = cs->dnext) {
 		if (cs->doomed) {
 			if (cs->stored)
-				rc = db_del_cs(c, txn, cs);
+				rc = db_del_cs(db, txn, cs);
 		} else if (cs->dirty) {
-			rc = db_write_cs(c, txn, cs);
+			rc = db_write_cs(db, txn, cs);
 		}
 	}
 	if (rc == 0)
-		rc = db_meta_put_txn(db, txn, "next_id", c->next_local_id);
+		rc = db_meta_put_txn(db, txn, "next_id", *db->next_id);
 	if (rc != 0) {
 		mdb_txn_abort(txn);
 		return rc;
@@ -357,45 +390,44 @@ db_commit_once(struct sg_ctl *c)
 }
 
 int
-sg_ctl_db_commit(struct sg_ctl *c)
+sg_ctl_db_commit(struct sg_ctl_db *db)
 {
-	struct sg_ctl_db *db = c->db;
 	int rc, tries;
 
-	if (db == NULL || c->changed == NULL)
+	if (db->env == NULL || db->tab->changed == NULL)
 		return 0;
 	for (tries = 0; tries < 8; tries++) {
-		rc = db_commit_once(c);
+		rc = db_commit_once(db);
 		if (rc != MDB_MAP_FULL)
 			break;
 		/* The transaction is gone: grow the map (no transaction active) and redo. */
 		if (mdb_env_set_mapsize(db->env, db->map_size * 2) != 0)
 			break;
 		db->map_size *= 2;
-		c->st.db_map_grows++;
+		db->st->db_map_grows++;
 		syslog(LOG_NOTICE, "sessiondb: map grown to %zu MiB", db->map_size >> 20);
 	}
 	if (rc != 0) {
-		c->st.db_errors++;
+		db->st->db_errors++;
 		syslog(LOG_ERR, "sessiondb: commit failed: %s", mdb_strerror(rc));
 		return -EIO;
 	}
-	c->st.db_commits++;
+	db->st->db_commits++;
 	return 0;
 }
 
 int
-sg_ctl_db_meta_get(struct sg_ctl *c, const char *key, uint64_t *val)
+sg_ctl_db_meta_get(struct sg_ctl_db *db, const char *key, uint64_t *val)
 {
 	MDB_val k = {.mv_size = strlen(key), .mv_data = (void *)(uintptr_t)key};
 	MDB_val v;
 	MDB_txn *txn;
 	int rc;
 
-	rc = mdb_txn_begin(c->db->env, NULL, MDB_RDONLY, &txn);
+	rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn);
 	if (rc != 0)
 		return -EIO;
-	rc = mdb_get(txn, c->db->dbi[DBI_META], &k, &v);
+	rc = mdb_get(txn, db->dbi[DBI_META], &k, &v);
 	if (rc == 0 && v.mv_size == sizeof(*val))
 		memcpy(val, v.mv_data, sizeof(*val));
 	mdb_txn_abort(txn);
@@ -403,15 +435,15 @@ sg_ctl_db_meta_get(struct sg_ctl *c, const char *key, uint64_t *val)
 }
 
 int
-sg_ctl_db_meta_put(struct sg_ctl *c, const char *key, uint64_t val)
+sg_ctl_db_meta_put(struct sg_ctl_db *db, const char *key, uint64_t val)
 {
 	MDB_txn *txn;
 	int rc;
 
-	rc = mdb_txn_begin(c->db->env, NULL, 0, &txn);
+	rc = mdb_txn_begin(db->env, NULL, 0, &txn);
 	if (rc != 0)
 		return -EIO;
-	rc = db_meta_put_txn(c->db, txn, key, val);
+	rc = db_meta_put_txn(db, txn, key, val);
 	if (rc != 0) {
 		mdb_txn_abort(txn);
 		return -EIO;
@@ -420,16 +452,16 @@ sg_ctl_db_meta_put(struct sg_ctl *c, const char *key, uint64_t val)
 }
 
 int
-sg_ctl_db_counts(struct sg_ctl *c, uint64_t counts[4])
+sg_ctl_db_counts(struct sg_ctl_db *db, uint64_t counts[4])
 {
 	MDB_txn *txn;
 	MDB_stat st;
 	int i;
 
-	if (mdb_txn_begin(c->db->env, NULL, MDB_RDONLY, &txn) != 0)
+	if (mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn) != 0)
 		return -EIO;
 	for (i = 0; i < 4; i++)
-		counts[i] = mdb_stat(txn, c->db->dbi[i], &st) == 0 ? st.ms_entries : 0;
+		counts[i] = mdb_stat(txn, db->dbi[i], &st) == 0 ? st.ms_entries : 0;
 	mdb_txn_abort(txn);
 	return 0;
 }
@@ -452,9 +484,8 @@ db_get_row(struct sg_ctl_db *db, MDB_txn *txn, int dbi, uint64_t id, void *row, 
 }
 
 int
-sg_ctl_db_load(struct sg_ctl *c)
+sg_ctl_db_load(struct sg_ctl_db *db)
 {
-	struct sg_ctl_db *db = c->db;
 	struct db_streaming s;
 	struct db_controlling k;
 	struct db_user u;
@@ -465,8 +496,8 @@ sg_ctl_db_load(struct sg_ctl *c)
 	MDB_val kv, vv;
 	int rc, n = 0, bad = 0;
 
-	if (sg_ctl_db_meta_get(c, "next_id", &c->next_local_id) < 0)
-		c->next_local_id = 1;
+	if (sg_ctl_db_meta_get(db, "next_id", db->next_id) < 0)
+		*db->next_id = 1;
 	rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn);
 	if (rc != 0)
 		return -EIO;
@@ -509,7 +540,7 @@ sg_ctl_db_load(struct sg_ctl *c)
 		saved.user[sizeof(saved.user) - 1] = '\0';
 		k.app[sizeof(k.app) - 1] = '\0';
 		u.vm[sizeof(u.vm) - 1] = '\0';
-		if (c->hooks.restore(c, &saved, k.app, u.vm) == 0)
+		if (db->restore(db->restore_ctx, &saved, k.app, u.vm) == 0)
 			n++;
 		else
 			bad++;

@@ -11,17 +11,37 @@
 
 #include "model.h"
 
-struct sg_ctl;
+struct sg_ctl_db;
+struct sg_ctl_cs_tab;
+struct sg_ctl_shm;
 
-int sg_ctl_db_open(struct sg_ctl *c, const char *dir, uint32_t map_mb);
-void sg_ctl_db_close(struct sg_ctl *c);
-int sg_ctl_db_commit(struct sg_ctl *c);
-void sg_ctl_db_sync(struct sg_ctl *c);
+/** Re-create a stored session (the way back to csm at load). */
+typedef int (*sg_ctl_db_restore_fn)(void *ctx, const struct sg_ctl_cs *saved, const char *app,
+				    const char *vm);
+
+/**
+ * The session database, not opened yet: a commit writes @p tab's change
+ * list (storage IDs from @p inv, the data plane's epoch from @p shm) and
+ * the local ID serial @p next_id; sg_ctl_db_load() gives every stored
+ * session to @p restore. NULL: no memory.
+ */
+struct sg_ctl_db *sg_ctl_db_create(struct sg_ctl_cs_tab *tab, struct sg_ctl_inv *inv,
+				   struct sg_ctl_shm *shm, struct sg_ctl_stats *st,
+				   uint64_t *next_id, sg_ctl_db_restore_fn restore,
+				   void *restore_ctx);
+/** Close and free. */
+void sg_ctl_db_destroy(struct sg_ctl_db *db);
+/** Opened (sessions are stored)? */
+bool sg_ctl_db_is_open(const struct sg_ctl_db *db);
+int sg_ctl_db_open(struct sg_ctl_db *db, const char *dir, uint32_t map_mb);
+void sg_ctl_db_close(struct sg_ctl_db *db);
+int sg_ctl_db_commit(struct sg_ctl_db *db);
+void sg_ctl_db_sync(struct sg_ctl_db *db);
 /** Re-create every stored session (through the restore hook). @return sessions restored. */
-int sg_ctl_db_load(struct sg_ctl *c);
-int sg_ctl_db_meta_get(struct sg_ctl *c, const char *key, uint64_t *val);
-int sg_ctl_db_meta_put(struct sg_ctl *c, const char *key, uint64_t val);
+int sg_ctl_db_load(struct sg_ctl_db *db);
+int sg_ctl_db_meta_get(struct sg_ctl_db *db, const char *key, uint64_t *val);
+int sg_ctl_db_meta_put(struct sg_ctl_db *db, const char *key, uint64_t val);
 /** Rows per table: streaming, controlling, user, relationship. */
-int sg_ctl_db_counts(struct sg_ctl *c, uint64_t counts[4]);
+int sg_ctl_db_counts(struct sg_ctl_db *db, uint64_t counts[4]);
 
 #endif /* SG_CTL_SESSIONDB_H */

@@ -19,7 +19,6 @@
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
-#include "ctl.h"
 #include "shm.h"
 #include "sessiongate/sg_shm.h"
 
@@ -55,7 +54,35 @@ struct sg_ctl_shm {
 	/* Receive burst: 16 KiB, kept off the stack; zeroed once by calloc, so no element is
 	 * ever read before the ring (or calloc) wrote it. */
 	struct sg_msg burst[SHM_BURST];
+	const struct sg_ctl_cfg *cfg;
+	const struct sg_ctl_clock *clk;
+	struct sg_ctl_stats *st;
+	struct sg_ctl_shm_hooks hooks;
 };
+
+struct sg_ctl_shm *
+sg_ctl_shm_create(const struct sg_ctl_cfg *cfg, const struct sg_ctl_clock *clk,
+		  struct sg_ctl_stats *st, const struct sg_ctl_shm_hooks *hooks)
+{
+	struct sg_ctl_shm *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	s->cfg = cfg;
+	s->clk = clk;
+	s->st = st;
+	s->hooks = *hooks;
+	return s;
+}
+
+void
+sg_ctl_shm_destroy(struct sg_ctl_shm *s)
+{
+	if (s == NULL)
+		return;
+	sg_ctl_shm_close(s);
+	free(s);
+}
 
 static void
 shm_detach(struct sg_ctl_shm *s)
@@ -73,42 +100,36 @@ shm_detach(struct sg_ctl_shm *s)
 }
 
 int
-sg_ctl_shm_open(struct sg_ctl *c, const char *name)
+sg_ctl_shm_open(struct sg_ctl_shm *s, const char *name)
 {
-	struct sg_ctl_shm *s;
-
 	if (name == NULL || name[0] != '/' || strlen(name) >= sizeof(s->name) ||
 	    strchr(name + 1, '/') != NULL) {
 		syslog(LOG_ERR, "shm: name '%s' must be /NAME without other slashes",
 		       name ? name : "");
 		return -EINVAL;
 	}
-	s = calloc(1, sizeof(*s));
-	if (s == NULL)
-		return -ENOMEM;
 	snprintf(s->name, sizeof(s->name), "%s", name);
-	c->shm = s;
 	return 0;
 }
 
 void
-sg_ctl_shm_close(struct sg_ctl *c)
+sg_ctl_shm_close(struct sg_ctl_shm *s)
 {
 	unsigned int w;
 
-	if (c->shm == NULL)
+	if (s->name[0] == '\0')
 		return;
-	shm_detach(c->shm);
-	for (w = 0; w < SHM_WORKERS; w++)
-		free(c->shm->out[w].q);
-	free(c->shm);
-	c->shm = NULL;
+	shm_detach(s);
+	for (w = 0; w < SHM_WORKERS; w++) {
+		free(s->out[w].q);
+		s->out[w].q = NULL;
+	}
+	s->name[0] = '\0';
 }
 
 static int
-shm_attach(struct sg_ctl *c)
+shm_attach(struct sg_ctl_shm *s)
 {
-	struct sg_ctl_shm *s = c->shm;
 	char why[128];
 	unsigned int w, n = 0;
 	int rc;
@@ -132,7 +153,7 @@ shm_attach(struct sg_ctl *c)
 	s->missing_logged = false;
 	s->epoch = s->hdr->epoch;
 	s->last_dp_hb = s->hdr->dp_heartbeat;
-	s->hb_change_ns = c->now_ns;
+	s->hb_change_ns = s->clk->now_ns;
 	s->dp_alive = true;
 	for (w = 0; w < s->n_workers; w++) {
 		if (s->out[w].q == NULL) {
@@ -143,33 +164,32 @@ shm_attach(struct sg_ctl *c)
 			}
 		}
 	}
-	c->st.dp_attaches++;
+	s->st->dp_attaches++;
 	syslog(LOG_INFO, "shm %s: attached, epoch %#llx, %u workers, ring size %u", s->name,
 	       (unsigned long long)s->epoch, s->n_workers, s->hdr->ring_size);
 	return 0;
 }
 
 int
-sg_ctl_shm_check(struct sg_ctl *c)
+sg_ctl_shm_check(struct sg_ctl_shm *s)
 {
-	struct sg_ctl_shm *s = c->shm;
 	struct sg_msg m;
 	unsigned int w;
 
-	if (s == NULL)
+	if (s->name[0] == '\0')
 		return 0;
-	if (s->last_check_ns != 0 && c->now_ns - s->last_check_ns < SHM_CHECK_NS)
+	if (s->last_check_ns != 0 && s->clk->now_ns - s->last_check_ns < SHM_CHECK_NS)
 		return 0; /* attached or not: look at the name every 100 ms */
-	s->last_check_ns = c->now_ns;
+	s->last_check_ns = s->clk->now_ns;
 	if (s->map.base != NULL) {
 		if (!sg_shm_map_replaced(&s->map, s->name) && s->hdr->epoch == s->epoch) {
 			s->hdr->ctl_heartbeat++;
 			if (s->hdr->dp_heartbeat != s->last_dp_hb) {
 				s->last_dp_hb = s->hdr->dp_heartbeat;
-				s->hb_change_ns = c->now_ns;
+				s->hb_change_ns = s->clk->now_ns;
 				s->dp_alive = true;
-			} else if (s->dp_alive && c->now_ns - s->hb_change_ns >
-							  (uint64_t)c->cfg->dp_dead_ms * 1000000) {
+			} else if (s->dp_alive && s->clk->now_ns - s->hb_change_ns >
+							  (uint64_t)s->cfg->dp_dead_ms * 1000000) {
 				s->dp_alive = false;
 				syslog(LOG_WARNING, "shm %s: data-plane heartbeat stalled",
 				       s->name);
@@ -178,39 +198,38 @@ sg_ctl_shm_check(struct sg_ctl *c)
 		}
 		syslog(LOG_NOTICE, "shm %s: data plane restarted or region removed", s->name);
 		shm_detach(s);
-		c->hooks.dp_link(c, false, 0);
+		s->hooks.dp_link(s->hooks.ctx, false, 0);
 	}
-	if (shm_attach(c) < 0)
+	if (shm_attach(s) < 0)
 		return 0;
-	c->hooks.dp_link(c, true, s->epoch);
+	s->hooks.dp_link(s->hooks.ctx, true, s->epoch);
 	/* Ask for every held session again: the data plane re-sends SESSION_NEW. */
 	for (w = 0; w < s->n_workers; w++) {
 		memset(&m, 0, sizeof(m));
 		m.hdr.type = SG_MSG_SESSION_RESYNC;
-		sg_ctl_shm_send(c, (uint16_t)w, &m);
-		c->st.resyncs_sent++;
+		sg_ctl_shm_send(s, (uint16_t)w, &m);
+		s->st->resyncs_sent++;
 	}
-	sg_ctl_shm_flush(c);
+	sg_ctl_shm_flush(s);
 	return 1;
 }
 
 bool
-sg_ctl_shm_attached(const struct sg_ctl *c)
+sg_ctl_shm_attached(const struct sg_ctl_shm *s)
 {
-	return c->shm != NULL && c->shm->map.base != NULL;
+	return s->map.base != NULL;
 }
 
 uint64_t
-sg_ctl_shm_epoch(const struct sg_ctl *c)
+sg_ctl_shm_epoch(const struct sg_ctl_shm *s)
 {
-	return sg_ctl_shm_attached(c) ? c->shm->epoch : 0;
+	return sg_ctl_shm_attached(s) ? s->epoch : 0;
 }
 
 void
-sg_ctl_shm_status(const struct sg_ctl *c, uint64_t *epoch, uint32_t *workers, uint64_t *dp_hb,
+sg_ctl_shm_status(const struct sg_ctl_shm *s, uint64_t *epoch, uint32_t *workers, uint64_t *dp_hb,
 		  bool *dp_alive, uint32_t *pending)
 {
-	const struct sg_ctl_shm *s = c->shm;
 	unsigned int w;
 
 	*epoch = 0;
@@ -218,7 +237,7 @@ sg_ctl_shm_status(const struct sg_ctl *c, uint64_t *epoch, uint32_t *workers, ui
 	*dp_hb = 0;
 	*dp_alive = false;
 	*pending = 0;
-	if (!sg_ctl_shm_attached(c))
+	if (!sg_ctl_shm_attached(s))
 		return;
 	*epoch = s->epoch;
 	*workers = s->n_workers;
@@ -229,32 +248,31 @@ sg_ctl_shm_status(const struct sg_ctl *c, uint64_t *epoch, uint32_t *workers, ui
 }
 
 static void
-shm_count_invalid(struct sg_ctl *c, int rc)
+shm_count_invalid(struct sg_ctl_shm *s, int rc)
 {
 	switch (rc) {
 	case -EMSGSIZE:
-		c->st.invalid[SG_CTL_INV_SIZE]++;
+		s->st->invalid[SG_CTL_INV_SIZE]++;
 		break;
 	case -EPROTONOSUPPORT:
-		c->st.invalid[SG_CTL_INV_VERSION]++;
+		s->st->invalid[SG_CTL_INV_VERSION]++;
 		break;
 	case -EBADMSG:
-		c->st.invalid[SG_CTL_INV_TYPE]++;
+		s->st->invalid[SG_CTL_INV_TYPE]++;
 		break;
 	default:
-		c->st.invalid[SG_CTL_INV_FIELD]++;
+		s->st->invalid[SG_CTL_INV_FIELD]++;
 		break;
 	}
 }
 
 unsigned int
-sg_ctl_shm_poll(struct sg_ctl *c, unsigned int budget)
+sg_ctl_shm_poll(struct sg_ctl_shm *s, unsigned int budget)
 {
-	struct sg_ctl_shm *s = c->shm;
 	unsigned int w, i, n, idle, done = 0;
 	int rc;
 
-	if (!sg_ctl_shm_attached(c))
+	if (!sg_ctl_shm_attached(s))
 		return 0;
 	/* Bursts round robin over the workers until empty or the budget is spent. */
 	for (w = 0, idle = 0; idle < s->n_workers && done < budget; w = (w + 1) % s->n_workers) {
@@ -273,25 +291,25 @@ sg_ctl_shm_poll(struct sg_ctl *c, unsigned int budget)
 
 			rc = sg_msg_check(m, sizeof(*m));
 			if (rc < 0) {
-				shm_count_invalid(c, rc);
+				shm_count_invalid(s, rc);
 				continue;
 			}
 			if (m->hdr.type != SG_MSG_SESSION_NEW &&
 			    m->hdr.type != SG_MSG_SESSION_CLOSED &&
 			    m->hdr.type != SG_MSG_VS_STATS) {
-				c->st.invalid[SG_CTL_INV_DIRECTION]++;
+				s->st->invalid[SG_CTL_INV_DIRECTION]++;
 				continue;
 			}
 			if (m->hdr.worker != w) {
-				c->st.invalid[SG_CTL_INV_FIELD]++;
+				s->st->invalid[SG_CTL_INV_FIELD]++;
 				continue;
 			}
 			if (s->rx_seq_valid[w] && m->hdr.seq != s->rx_seq[w])
-				c->st.seq_gaps += (uint32_t)(m->hdr.seq - s->rx_seq[w]);
+				s->st->seq_gaps += (uint32_t)(m->hdr.seq - s->rx_seq[w]);
 			s->rx_seq[w] = m->hdr.seq + 1;
 			s->rx_seq_valid[w] = true;
-			c->st.msgs_in[m->hdr.type]++;
-			c->hooks.dp_msg(c, m);
+			s->st->msgs_in[m->hdr.type]++;
+			s->hooks.dp_msg(s->hooks.ctx, m);
 		}
 		done += n;
 	}
@@ -299,19 +317,18 @@ sg_ctl_shm_poll(struct sg_ctl *c, unsigned int budget)
 }
 
 void
-sg_ctl_shm_send(struct sg_ctl *c, uint16_t worker, struct sg_msg *m)
+sg_ctl_shm_send(struct sg_ctl_shm *s, uint16_t worker, struct sg_msg *m)
 {
-	struct sg_ctl_shm *s = c->shm;
 	struct shm_pending *p;
 
-	if (!sg_ctl_shm_attached(c) || worker >= s->n_workers) {
+	if (!sg_ctl_shm_attached(s) || worker >= s->n_workers) {
 		/* Nobody to tell: the data plane re-sends held sessions on attach. */
-		c->st.out_dropped++;
+		s->st->out_dropped++;
 		return;
 	}
 	p = &s->out[worker];
 	if (p->n == SHM_PENDING) {
-		c->st.out_dropped++;
+		s->st->out_dropped++;
 		return;
 	}
 	m->hdr.version = SG_MSG_VERSION;
@@ -322,13 +339,12 @@ sg_ctl_shm_send(struct sg_ctl *c, uint16_t worker, struct sg_msg *m)
 }
 
 void
-sg_ctl_shm_flush(struct sg_ctl *c)
+sg_ctl_shm_flush(struct sg_ctl_shm *s)
 {
-	struct sg_ctl_shm *s = c->shm;
 	struct shm_pending *p;
 	unsigned int w, n, k, i;
 
-	if (!sg_ctl_shm_attached(c))
+	if (!sg_ctl_shm_attached(s))
 		return;
 	for (w = 0; w < s->n_workers; w++) {
 		p = &s->out[w];
@@ -340,12 +356,12 @@ sg_ctl_shm_flush(struct sg_ctl *c)
 			n = rte_ring_sp_enqueue_burst_elem(s->tx[w], &p->q[p->head], SG_MSG_SIZE, k,
 							   NULL);
 			for (i = 0; i < n; i++)
-				c->st.msgs_out[p->q[p->head + i].hdr.type]++;
+				s->st->msgs_out[p->q[p->head + i].hdr.type]++;
 			s->tx_seq[w] += n;
 			p->head = (p->head + n) % SHM_PENDING;
 			p->n -= n;
 			if (n < k) {
-				c->st.ring_full++;
+				s->st->ring_full++;
 				break;
 			}
 		}

@@ -18,7 +18,6 @@
 #include <syslog.h>
 
 #include "bus.h"
-#include "ctl.h"
 #include "cs.h"
 #include "ids.h"
 #include "vm.h"
@@ -33,31 +32,31 @@ sg_ctl_vm_state_name(unsigned int s)
 }
 
 struct sg_ctl_vm *
-sg_ctl_vm_by_name(struct sg_ctl *c, const char *name)
+sg_ctl_vm_by_name(struct sg_ctl_inv *inv, const char *name)
 {
 	unsigned int i;
 
-	for (i = 0; i < c->cfg->n_vms; i++)
-		if (strcmp(c->cfg->vms[i].name, name) == 0)
-			return &c->vms[i];
+	for (i = 0; i < inv->cfg->n_vms; i++)
+		if (strcmp(inv->cfg->vms[i].name, name) == 0)
+			return &inv->vms[i];
 	return NULL;
 }
 
 struct sg_ctl_host *
-sg_ctl_vm_host_by_name(struct sg_ctl *c, const char *name)
+sg_ctl_vm_host_by_name(struct sg_ctl_inv *inv, const char *name)
 {
 	unsigned int i;
 
-	for (i = 0; i < c->cfg->n_hosts; i++)
-		if (strcmp(c->cfg->hosts[i].name, name) == 0)
-			return &c->hosts[i];
+	for (i = 0; i < inv->cfg->n_hosts; i++)
+		if (strcmp(inv->cfg->hosts[i].name, name) == 0)
+			return &inv->hosts[i];
 	return NULL;
 }
 
 static bool
-vm_has_room(const struct sg_ctl *c, const struct sg_ctl_vm *vm)
+vm_has_room(const struct sg_ctl_vmm *vmm, const struct sg_ctl_vm *vm)
 {
-	return vm->n_sessions + vm->n_reserved < c->cfg->pools[vm->cfg->pool].session_cap;
+	return vm->n_sessions + vm->n_reserved < vmm->cfg->pools[vm->cfg->pool].session_cap;
 }
 
 static void
@@ -68,22 +67,22 @@ vm_assign(struct sg_ctl_vm *vm, struct sg_ctl_cs *cs)
 }
 
 static void
-vm_wait(struct sg_ctl *c, struct sg_ctl_vm *vm, struct sg_ctl_cs *cs)
+vm_wait(struct sg_ctl_vmm *vmm, struct sg_ctl_vm *vm, struct sg_ctl_cs *cs)
 {
 	cs->vm = vm;
 	vm->n_reserved++;
 	TAILQ_INSERT_TAIL(&vm->waiters, cs, q);
 	sg_ctl_cs_engage(cs, vm->host->provider_id);
-	sg_ctl_cs_set_state(c, cs, SG_CTL_CS_WAITING);
+	sg_ctl_cs_set_state(vmm->tab, cs, SG_CTL_CS_WAITING);
 }
 
 static int
-vm_request(struct sg_ctl *c, struct sg_ctl_vm *vm, uint32_t op)
+vm_request(struct sg_ctl_vmm *vmm, struct sg_ctl_vm *vm, uint32_t op)
 {
 	struct sg_ctl_req r = {.op = op, .requester = vm->cfg->pool, .vm = vm};
 	int rc;
 
-	rc = sg_ctl_bus_request(c, vm->host->provider, &r);
+	rc = sg_ctl_bus_request(vmm->bus, vm->host->provider, &r);
 	if (rc < 0) {
 		syslog(LOG_WARNING, "vm %s: cannot ask host %s to %s it: %s", vm->cfg->name,
 		       vm->host->cfg->name, op == SG_CTL_REQ_VM_START ? "start" : "stop",
@@ -94,13 +93,13 @@ vm_request(struct sg_ctl *c, struct sg_ctl_vm *vm, uint32_t op)
 }
 
 static int
-vm_start(struct sg_ctl *c, struct sg_ctl_vm *vm)
+vm_start(struct sg_ctl_vmm *vmm, struct sg_ctl_vm *vm)
 {
-	if (vm_request(c, vm, SG_CTL_REQ_VM_START) < 0)
+	if (vm_request(vmm, vm, SG_CTL_REQ_VM_START) < 0)
 		return -ENOTCONN;
 	vm->state = SG_CTL_VM_STARTING;
 	vm->starts++;
-	c->st.vm_starts++;
+	vmm->st->vm_starts++;
 	syslog(LOG_INFO, "vm %s (%#llx): starting on host %s", vm->cfg->name,
 	       (unsigned long long)vm->id, vm->host->cfg->name);
 	return 0;
@@ -108,21 +107,21 @@ vm_start(struct sg_ctl *c, struct sg_ctl_vm *vm)
 
 /* Place @p cs on @p vm whatever its state: 1 placed, 0 waiting, <0 not now. */
 static int
-vm_place_on(struct sg_ctl *c, struct sg_ctl_vm *vm, struct sg_ctl_cs *cs)
+vm_place_on(struct sg_ctl_vmm *vmm, struct sg_ctl_vm *vm, struct sg_ctl_cs *cs)
 {
-	if (!vm_has_room(c, vm))
+	if (!vm_has_room(vmm, vm))
 		return -ENOSPC;
 	switch (vm->state) {
 	case SG_CTL_VM_RUNNING:
 		vm_assign(vm, cs);
 		return 1;
 	case SG_CTL_VM_STARTING:
-		vm_wait(c, vm, cs);
+		vm_wait(vmm, vm, cs);
 		return 0;
 	case SG_CTL_VM_STOPPED:
-		if (vm_start(c, vm) < 0)
+		if (vm_start(vmm, vm) < 0)
 			return -ENOTCONN;
-		vm_wait(c, vm, cs);
+		vm_wait(vmm, vm, cs);
 		return 0;
 	default: /* unknown, stopping, failed */
 		return -EAGAIN;
@@ -130,20 +129,20 @@ vm_place_on(struct sg_ctl *c, struct sg_ctl_vm *vm, struct sg_ctl_cs *cs)
 }
 
 int
-sg_ctl_vm_place(struct sg_ctl *c, struct sg_ctl_cs *cs)
+sg_ctl_vm_place(struct sg_ctl_vmm *vmm, struct sg_ctl_cs *cs)
 {
-	const struct sg_ctl_pool *pool = &c->pools[cs->app->cfg->pool];
+	const struct sg_ctl_pool *pool = &vmm->inv->pools[cs->app->cfg->pool];
 	struct sg_ctl_vm *vm, *best = NULL;
 	unsigned int i;
 
 	if (cs->user[0] != '\0') {
-		vm = sg_ctl_ids_user_vm(c, cs->user);
+		vm = sg_ctl_ids_user_vm(vmm->ids, cs->user);
 		if (vm != NULL)
-			return vm_place_on(c, vm, cs);
+			return vm_place_on(vmm, vm, cs);
 	}
 	for (i = 0; i < pool->n_vms; i++) {
 		vm = pool->vms[i];
-		if (vm->state == SG_CTL_VM_RUNNING && vm_has_room(c, vm) &&
+		if (vm->state == SG_CTL_VM_RUNNING && vm_has_room(vmm, vm) &&
 		    (best == NULL ||
 		     vm->n_sessions + vm->n_reserved < best->n_sessions + best->n_reserved))
 			best = vm;
@@ -154,15 +153,15 @@ sg_ctl_vm_place(struct sg_ctl *c, struct sg_ctl_cs *cs)
 	}
 	for (i = 0; i < pool->n_vms; i++) {
 		vm = pool->vms[i];
-		if (vm->state == SG_CTL_VM_STARTING && vm_has_room(c, vm)) {
-			vm_wait(c, vm, cs);
+		if (vm->state == SG_CTL_VM_STARTING && vm_has_room(vmm, vm)) {
+			vm_wait(vmm, vm, cs);
 			return 0;
 		}
 	}
 	for (i = 0; i < pool->n_vms; i++) {
 		vm = pool->vms[i];
-		if (vm->state == SG_CTL_VM_STOPPED && vm_start(c, vm) == 0) {
-			vm_wait(c, vm, cs);
+		if (vm->state == SG_CTL_VM_STOPPED && vm_start(vmm, vm) == 0) {
+			vm_wait(vmm, vm, cs);
 			return 0;
 		}
 	}
@@ -170,7 +169,8 @@ sg_ctl_vm_place(struct sg_ctl *c, struct sg_ctl_cs *cs)
 }
 
 void
-sg_ctl_vm_on_state(struct sg_ctl *c, struct sg_ctl_vm *vm, unsigned int state, const char *why)
+sg_ctl_vm_on_state(struct sg_ctl_vmm *vmm, struct sg_ctl_vm *vm, unsigned int state,
+		   const char *why)
 {
 	unsigned int old = vm->state;
 	struct sg_ctl_cs *cs;
@@ -189,25 +189,25 @@ sg_ctl_vm_on_state(struct sg_ctl *c, struct sg_ctl_vm *vm, unsigned int state, c
 	case SG_CTL_VM_RUNNING:
 		vm->stop_requested = false;
 		if (old != SG_CTL_VM_RUNNING)
-			vm->idle_since_ns = c->now_ns;
+			vm->idle_since_ns = vmm->clk->now_ns;
 		/* Waiters already hold their place in the execution queue. */
 		while ((cs = TAILQ_FIRST(&vm->waiters)) != NULL) {
 			TAILQ_REMOVE(&vm->waiters, cs, q);
 			vm->n_reserved--;
 			vm->n_sessions++;
-			c->hooks.install(c, cs);
+			vmm->hooks.install(vmm->hooks.ctx, cs);
 		}
 		break;
 	case SG_CTL_VM_FAILED:
 		vm->failures++;
-		c->st.vm_start_failures++;
+		vmm->st->vm_start_failures++;
 		while ((cs = TAILQ_FIRST(&vm->waiters)) != NULL)
-			c->hooks.reject(c, cs, SG_MSG_REASON_VM_FAILED);
+			vmm->hooks.reject(vmm->hooks.ctx, cs, SG_MSG_REASON_VM_FAILED);
 		break;
 	case SG_CTL_VM_STOPPED:
 		vm->stop_requested = false;
 		/* Its start was lost with an agent connection: ask again. */
-		if (!TAILQ_EMPTY(&vm->waiters) && vm_start(c, vm) < 0)
+		if (!TAILQ_EMPTY(&vm->waiters) && vm_start(vmm, vm) < 0)
 			syslog(LOG_WARNING, "vm %s: %u sessions wait for it, no agent to start it",
 			       vm->cfg->name, vm->n_reserved);
 		if (vm->n_sessions > 0)
@@ -217,42 +217,42 @@ sg_ctl_vm_on_state(struct sg_ctl *c, struct sg_ctl_vm *vm, unsigned int state, c
 	default:
 		break;
 	}
-	c->dispatch_pools |= 1ull << vm->cfg->pool;
+	vmm->inv->dispatch_pools |= 1ull << vm->cfg->pool;
 }
 
 void
-sg_ctl_vm_host_lost(struct sg_ctl *c, struct sg_ctl_host *host)
+sg_ctl_vm_host_lost(struct sg_ctl_vmm *vmm, struct sg_ctl_host *host)
 {
 	unsigned int i;
 
-	for (i = 0; i < c->cfg->n_vms; i++) {
-		if (c->vms[i].host != host)
+	for (i = 0; i < vmm->cfg->n_vms; i++) {
+		if (vmm->inv->vms[i].host != host)
 			continue;
 		/* Waiters keep waiting (deadline): the agent may come back. */
-		c->vms[i].state = SG_CTL_VM_UNKNOWN;
+		vmm->inv->vms[i].state = SG_CTL_VM_UNKNOWN;
 	}
 }
 
 void
-sg_ctl_vm_idle_check(struct sg_ctl *c)
+sg_ctl_vm_idle_check(struct sg_ctl_vmm *vmm)
 {
 	struct sg_ctl_vm *vm;
 	uint32_t idle_ms;
 	unsigned int i;
 
-	for (i = 0; i < c->cfg->n_vms; i++) {
-		vm = &c->vms[i];
-		idle_ms = c->cfg->pools[vm->cfg->pool].idle_stop_ms;
+	for (i = 0; i < vmm->cfg->n_vms; i++) {
+		vm = &vmm->inv->vms[i];
+		idle_ms = vmm->cfg->pools[vm->cfg->pool].idle_stop_ms;
 		if (idle_ms == 0 || vm->state != SG_CTL_VM_RUNNING || vm->stop_requested ||
 		    vm->n_sessions > 0 || vm->n_reserved > 0 ||
-		    c->now_ns - vm->idle_since_ns < (uint64_t)idle_ms * 1000000)
+		    vmm->clk->now_ns - vm->idle_since_ns < (uint64_t)idle_ms * 1000000)
 			continue;
-		if (vm_request(c, vm, SG_CTL_REQ_VM_STOP) < 0)
+		if (vm_request(vmm, vm, SG_CTL_REQ_VM_STOP) < 0)
 			continue;
 		vm->stop_requested = true;
 		vm->state = SG_CTL_VM_STOPPING;
 		vm->stops++;
-		c->st.vm_stops++;
+		vmm->st->vm_stops++;
 		syslog(LOG_INFO, "vm %s (%#llx): idle for %u ms, stopping", vm->cfg->name,
 		       (unsigned long long)vm->id, idle_ms);
 	}

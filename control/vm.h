@@ -9,26 +9,40 @@
 
 #include "model.h"
 
-struct sg_ctl;
+struct sg_ctl_bus;
+struct sg_ctl_ids;
+struct sg_ctl_cs_tab;
+
+/** The VM manager: what vm.c works on and with, filled by the wiring (ctl.c) at init. */
+struct sg_ctl_vmm {
+	const struct sg_ctl_cfg *cfg;
+	const struct sg_ctl_clock *clk;
+	struct sg_ctl_stats *st;
+	struct sg_ctl_inv *inv; /**< VM and host state (it changes), pools */
+	struct sg_ctl_ids *ids; /**< the user's VM */
+	struct sg_ctl_bus *bus; /**< VM starts and stops through the VM-manager providers */
+	struct sg_ctl_cs_tab *tab;
+	struct sg_ctl_place_hooks hooks; /**< a VM ran or failed: its waiters go back up */
+};
 
 /**
  * Find a place for @p cs in its app's pool. @return 1 placed on a running
  * VM (READY), 0 waiting for a VM start (WAITING), -ENOSPC no VM can take it
  * now (caller queues it), -ENOENT the user's VM is unknown.
  */
-int sg_ctl_vm_place(struct sg_ctl *c, struct sg_ctl_cs *cs);
+int sg_ctl_vm_place(struct sg_ctl_vmm *vmm, struct sg_ctl_cs *cs);
 /** An agent reported the state of a VM. */
-void sg_ctl_vm_on_state(struct sg_ctl *c, struct sg_ctl_vm *vm, unsigned int state,
+void sg_ctl_vm_on_state(struct sg_ctl_vmm *vmm, struct sg_ctl_vm *vm, unsigned int state,
 			const char *why);
 /** Stop VMs idle past their pool's timeout. */
-void sg_ctl_vm_idle_check(struct sg_ctl *c);
+void sg_ctl_vm_idle_check(struct sg_ctl_vmm *vmm);
 /** Every VM of @p host becomes UNKNOWN (agent lost). */
-void sg_ctl_vm_host_lost(struct sg_ctl *c, struct sg_ctl_host *host);
+void sg_ctl_vm_host_lost(struct sg_ctl_vmm *vmm, struct sg_ctl_host *host);
 /** "running", ... ("?" out of range). */
 const char *sg_ctl_vm_state_name(unsigned int s);
 /** The VM named @p name, or NULL. */
-struct sg_ctl_vm *sg_ctl_vm_by_name(struct sg_ctl *c, const char *name);
+struct sg_ctl_vm *sg_ctl_vm_by_name(struct sg_ctl_inv *inv, const char *name);
 /** The host named @p name, or NULL. */
-struct sg_ctl_host *sg_ctl_vm_host_by_name(struct sg_ctl *c, const char *name);
+struct sg_ctl_host *sg_ctl_vm_host_by_name(struct sg_ctl_inv *inv, const char *name);
 
 #endif /* SG_CTL_VM_H */

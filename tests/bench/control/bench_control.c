@@ -211,9 +211,8 @@ report(struct run *r, const char *what)
 #define BURST 1024
 
 static int
-nop_send(struct sg_ctl *c, struct sg_ctl_provider *p, const struct sg_ctl_req *r)
+nop_send(struct sg_ctl_provider *p, const struct sg_ctl_req *r)
 {
-	(void)c;
 	(void)p;
 	(void)r;
 	return 0;
@@ -250,12 +249,12 @@ inproc(uint64_t n, bool echo, const char *dbdir)
 	cfg.apps[0].exec_limit = 10000000;
 	cfg.apps[0].wait_limit = 1000;
 	if (!echo) {
-		if (sg_ctl_init(&c, &cfg, NULL) < 0 || sg_ctl_db_open(&c, dbdir, 64) < 0 ||
-		    sg_ctl_shm_open(&c, T.shm) < 0)
+		if (sg_ctl_init(&c, &cfg, NULL) < 0 || sg_ctl_db_open(c.db, dbdir, 64) < 0 ||
+		    sg_ctl_shm_open(c.shm, T.shm) < 0)
 			IT_FAIL("in-process core");
-		sg_ctl_bus_set_up(&c, c.hosts[0].provider, true, nop_send, NULL);
-		ev.vm = &c.vms[0];
-		sg_ctl_bus_publish(&c, &ev);
+		sg_ctl_bus_set_up(c.bus, c.inv.hosts[0].provider, true, nop_send, NULL);
+		ev.vm = &c.inv.vms[0];
+		sg_ctl_bus_publish(c.bus, &ev);
 		sg_ctl_poll(&c, 64);
 		while (dpsim_recv(&T.dp, 0, in, 64) > 0) /* RESYNC */
 			;
@@ -301,9 +300,10 @@ inproc(uint64_t n, bool echo, const char *dbdir)
 	}
 	t0 = it_now_ns() - t0;
 	if (!echo) {
-		if (c.n_state[SG_CTL_CS_INSTALLED] != 0 || c.st.setups != n)
+		if (c.tab.n_state[SG_CTL_CS_INSTALLED] != 0 || c.st.setups != n)
 			IT_FAIL("in-process: %u left installed, %llu setups",
-				c.n_state[SG_CTL_CS_INSTALLED], (unsigned long long)c.st.setups);
+				c.tab.n_state[SG_CTL_CS_INSTALLED],
+				(unsigned long long)c.st.setups);
 		sg_ctl_fini(&c);
 	}
 	return (double)n * 1e9 / (double)t0;

@@ -43,9 +43,8 @@ struct fx {
 static struct fx *g_fx;
 
 static int
-agent_send(struct sg_ctl *c, struct sg_ctl_provider *p, const struct sg_ctl_req *r)
+agent_send(struct sg_ctl_provider *p, const struct sg_ctl_req *r)
 {
-	(void)c;
 	(void)p;
 	if (g_fx->n_reqs < 64)
 		g_fx->reqs[g_fx->n_reqs++] = *r;
@@ -115,12 +114,12 @@ static void
 fx_start(struct fx *f)
 {
 	assert_int_equal(sg_ctl_init(&f->c, &f->cfg, NULL), 0);
-	assert_int_equal(sg_ctl_db_open(&f->c, f->dir, 16), 0);
-	assert_true(sg_ctl_db_load(&f->c) >= 0);
-	assert_int_equal(sg_ctl_shm_open(&f->c, f->shm), 0);
-	sg_ctl_bus_set_up(&f->c, f->c.hosts[0].provider, true, agent_send, NULL);
+	assert_int_equal(sg_ctl_db_open(f->c.db, f->dir, 16), 0);
+	assert_true(sg_ctl_db_load(f->c.db) >= 0);
+	assert_int_equal(sg_ctl_shm_open(f->c.shm, f->shm), 0);
+	sg_ctl_bus_set_up(f->c.bus, f->c.inv.hosts[0].provider, true, agent_send, NULL);
 	sg_ctl_poll(&f->c, 1024);
-	assert_true(sg_ctl_shm_attached(&f->c));
+	assert_true(sg_ctl_shm_attached(f->c.shm));
 }
 
 static int
@@ -182,10 +181,11 @@ new_session(struct fx *f, uint64_t sid, uint16_t port, uint8_t kt, const char *k
 static void
 vm_report(struct fx *f, unsigned int vm, unsigned int state)
 {
-	struct sg_ctl_event ev = {.type = SG_CTL_EV_VM_STATE, .vm = &f->c.vms[vm], .state = state};
+	struct sg_ctl_event ev = {
+		.type = SG_CTL_EV_VM_STATE, .vm = &f->c.inv.vms[vm], .state = state};
 
-	f->c.now_ns = sg_ctl_now_ns();
-	sg_ctl_bus_publish(&f->c, &ev);
+	sg_ctl_clock_update(&f->c.clock);
+	sg_ctl_bus_publish(f->c.bus, &ev);
 	sg_ctl_commit(&f->c);
 }
 
@@ -222,22 +222,22 @@ test_install_running_vm_in_order(void **state)
 		assert_int_equal(out[i].install.mode, SG_MSG_INSTALL_NAT);
 		assert_int_equal(out[i].install.backend_port, 80);
 		assert_int_equal(out[i].install.backend_addr[3], 10);
-		assert_int_equal(out[i].install.vm_id, f->c.vms[0].id);
+		assert_int_equal(out[i].install.vm_id, f->c.inv.vms[0].id);
 		assert_int_equal(out[i].hdr.seq, i + 1); /* RESYNC was seq 0 */
 	}
-	assert_int_equal(f->c.vms[0].n_sessions, 2);
-	assert_int_equal(f->c.n_state[SG_CTL_CS_INSTALLED], 2);
-	assert_int_equal(sg_ctl_db_counts(&f->c, counts), 0);
+	assert_int_equal(f->c.inv.vms[0].n_sessions, 2);
+	assert_int_equal(f->c.tab.n_state[SG_CTL_CS_INSTALLED], 2);
+	assert_int_equal(sg_ctl_db_counts(f->c.db, counts), 0);
 	for (i = 0; i < 4; i++)
 		assert_int_equal(counts[i], 2);
 	/* Close one: rows go, the slot comes back. */
 	assert_int_equal(dpsim_send_closed(&f->d, 0, 101), 0);
 	sg_ctl_poll(&f->c, 1024);
-	assert_int_equal(f->c.vms[0].n_sessions, 1);
-	assert_int_equal(sg_ctl_db_counts(&f->c, counts), 0);
+	assert_int_equal(f->c.inv.vms[0].n_sessions, 1);
+	assert_int_equal(sg_ctl_db_counts(f->c.db, counts), 0);
 	assert_int_equal(counts[0], 1);
 	assert_int_equal(counts[3], 1);
-	assert_null(sg_ctl_cs_find(&f->c, 101));
+	assert_null(sg_ctl_cs_find(&f->c.tab, 101));
 }
 
 static void
@@ -252,18 +252,18 @@ test_stopped_vm_waits_then_installs(void **state)
 	new_session(f, 7, 80, SG_MSG_L7_NONE, NULL);
 	sg_ctl_poll(&f->c, 1024);
 	assert_int_equal(recv_all(f, 0, out, 8), 0);
-	cs = sg_ctl_cs_find(&f->c, 7);
+	cs = sg_ctl_cs_find(&f->c.tab, 7);
 	assert_non_null(cs);
 	assert_int_equal(cs->state, SG_CTL_CS_WAITING);
 	assert_int_equal(f->n_reqs, 1);
 	assert_int_equal(f->reqs[0].op, SG_CTL_REQ_VM_START);
-	assert_ptr_equal(f->reqs[0].vm, &f->c.vms[0]);
-	assert_int_equal(f->c.vms[0].state, SG_CTL_VM_STARTING);
+	assert_ptr_equal(f->reqs[0].vm, &f->c.inv.vms[0]);
+	assert_int_equal(f->c.inv.vms[0].state, SG_CTL_VM_STARTING);
 	/* A second session joins the VM already starting (cap 2): no second start. */
 	new_session(f, 8, 80, SG_MSG_L7_NONE, NULL);
 	sg_ctl_poll(&f->c, 1024);
 	assert_int_equal(f->n_reqs, 1);
-	sg_ctl_bus_done(&f->c, f->c.hosts[0].provider, f->reqs[0].req_id);
+	sg_ctl_bus_done(f->c.bus, f->c.inv.hosts[0].provider, f->reqs[0].req_id);
 	vm_report(f, 0, SG_CTL_VM_RUNNING);
 	assert_int_equal(recv_all(f, 0, out, 8), 2);
 	assert_int_equal(out[0].hdr.type, SG_MSG_SESSION_INSTALL);
@@ -271,7 +271,7 @@ test_stopped_vm_waits_then_installs(void **state)
 	assert_int_equal(out[1].hdr.session_id, 8);
 	assert_int_equal(cs->state, SG_CTL_CS_INSTALLED);
 	assert_int_equal(cs->n_providers, 2); /* VM manager of h1, network manager */
-	assert_int_equal(cs->providers[0], f->c.hosts[0].provider_id);
+	assert_int_equal(cs->providers[0], f->c.inv.hosts[0].provider_id);
 	assert_int_equal(f->c.st.setups, 2);
 }
 
@@ -294,7 +294,7 @@ test_wait_queue_overflow_rejects(void **state)
 		rejected++;
 	}
 	assert_int_equal(rejected, 2);
-	assert_int_equal(f->c.apps[1].n_wait, 3);
+	assert_int_equal(f->c.inv.apps[1].n_wait, 3);
 	assert_int_equal(f->c.st.rejects[SG_MSG_REASON_QUEUE_FULL], 2);
 	/* The queue drains in order once a VM runs (cap 2 each, 2 VMs). */
 	vm_report(f, 0, SG_CTL_VM_RUNNING);
@@ -302,7 +302,7 @@ test_wait_queue_overflow_rejects(void **state)
 	assert_int_equal(n, 2);
 	assert_int_equal(out[0].hdr.session_id, 200);
 	assert_int_equal(out[1].hdr.session_id, 201);
-	assert_int_equal(f->c.apps[1].n_wait, 1);
+	assert_int_equal(f->c.inv.apps[1].n_wait, 1);
 	/* The last one times out in the queue. */
 	usleep(250 * 1000);
 	sg_ctl_tick(&f->c);
@@ -324,7 +324,7 @@ test_vm_failure_rejects_waiters(void **state)
 	new_session(f, 300, 80, SG_MSG_L7_NONE, NULL);
 	new_session(f, 301, 80, SG_MSG_L7_NONE, NULL);
 	sg_ctl_poll(&f->c, 1024);
-	assert_int_equal(f->c.vms[0].n_reserved, 2);
+	assert_int_equal(f->c.inv.vms[0].n_reserved, 2);
 	vm_report(f, 0, SG_CTL_VM_FAILED);
 	n = recv_all(f, 0, out, 16);
 	assert_int_equal(n, 2);
@@ -332,9 +332,9 @@ test_vm_failure_rejects_waiters(void **state)
 		assert_int_equal(out[i].hdr.type, SG_MSG_SESSION_REJECT);
 		assert_int_equal(out[i].reject.reason, SG_MSG_REASON_VM_FAILED);
 	}
-	assert_int_equal(f->c.vms[0].n_reserved, 0);
-	assert_int_equal(f->c.apps[1].n_exec, 0);
-	assert_int_equal(f->c.n_cs, 0);
+	assert_int_equal(f->c.inv.vms[0].n_reserved, 0);
+	assert_int_equal(f->c.inv.apps[1].n_exec, 0);
+	assert_int_equal(f->c.tab.n_cs, 0);
 }
 
 static void
@@ -358,7 +358,7 @@ test_idle_vm_stopped(void **state)
 	sg_ctl_tick(&f->c);
 	assert_int_equal(f->n_reqs, 1);
 	assert_int_equal(f->reqs[0].op, SG_CTL_REQ_VM_STOP);
-	assert_int_equal(f->c.vms[0].state, SG_CTL_VM_STOPPING);
+	assert_int_equal(f->c.inv.vms[0].state, SG_CTL_VM_STOPPING);
 	assert_int_equal(f->c.st.vm_stops, 1);
 }
 
@@ -377,13 +377,13 @@ test_affinity_and_l7(void **state)
 	sg_ctl_poll(&f->c, 1024);
 	assert_int_equal(recv_all(f, 0, out, 4), 2);
 	assert_int_equal(out[0].hdr.type, SG_MSG_SESSION_INSTALL);
-	assert_int_equal(out[0].install.vm_id, f->c.vms[1].id);
+	assert_int_equal(out[0].install.vm_id, f->c.inv.vms[1].id);
 	assert_int_equal(out[0].install.mode, SG_MSG_INSTALL_DSR);
 	assert_int_equal(out[0].install.backend_port, 3389);
 	assert_int_equal(out[0].install.host_addr[3], 1);
 	assert_int_equal(out[1].hdr.type, SG_MSG_SESSION_REJECT);
 	assert_int_equal(out[1].reject.reason, SG_MSG_REASON_NO_APP);
-	assert_string_equal(sg_ctl_cs_find(&f->c, 500)->user, "alice");
+	assert_string_equal(sg_ctl_cs_find(&f->c.tab, 500)->user, "alice");
 }
 
 static void
@@ -457,7 +457,7 @@ test_invalid_and_duplicates_counted(void **state)
 	assert_int_equal(recv_all(f, 0, out, 4), 2);
 	assert_int_equal(out[0].hdr.session_id, 604);
 	assert_int_equal(out[1].hdr.session_id, 604);
-	assert_int_equal(f->c.n_state[SG_CTL_CS_INSTALLED], 1);
+	assert_int_equal(f->c.tab.n_state[SG_CTL_CS_INSTALLED], 1);
 }
 
 static void
@@ -506,15 +506,15 @@ test_restart_keeps_sessions(void **state)
 	new_session(f, 702, 80, SG_MSG_L7_NONE, NULL); /* waits for vm2 */
 	sg_ctl_poll(&f->c, 1024);
 	assert_int_equal(recv_all(f, 0, out, 16), 2);
-	assert_int_equal(sg_ctl_cs_find(&f->c, 702)->state, SG_CTL_CS_WAITING);
+	assert_int_equal(sg_ctl_cs_find(&f->c.tab, 702)->state, SG_CTL_CS_WAITING);
 	/* Restart the control core on the same DB and region. */
 	sg_ctl_fini(&f->c);
 	f->n_reqs = 0;
 	fx_start(f);
-	assert_int_equal(f->c.n_state[SG_CTL_CS_INSTALLED], 2);
-	assert_int_equal(f->c.vms[0].n_sessions, 2);
-	assert_non_null(sg_ctl_cs_find(&f->c, 702));
-	assert_int_equal(sg_ctl_cs_find(&f->c, 702)->state, SG_CTL_CS_NEGOTIATING);
+	assert_int_equal(f->c.tab.n_state[SG_CTL_CS_INSTALLED], 2);
+	assert_int_equal(f->c.inv.vms[0].n_sessions, 2);
+	assert_non_null(sg_ctl_cs_find(&f->c.tab, 702));
+	assert_int_equal(sg_ctl_cs_find(&f->c.tab, 702)->state, SG_CTL_CS_NEGOTIATING);
 	/* The data plane re-sends what it holds: no second session. */
 	new_session(f, 702, 80, SG_MSG_L7_NONE, NULL);
 	sg_ctl_poll(&f->c, 1024);
@@ -526,7 +526,7 @@ test_restart_keeps_sessions(void **state)
 	assert_int_equal(i, 1);
 	assert_int_equal(out[0].hdr.session_id, 702);
 	assert_int_equal(out[0].hdr.type, SG_MSG_SESSION_INSTALL);
-	assert_int_equal(f->c.n_state[SG_CTL_CS_INSTALLED], 3);
+	assert_int_equal(f->c.tab.n_state[SG_CTL_CS_INSTALLED], 3);
 }
 
 static void
@@ -546,10 +546,10 @@ test_dp_restart_purges(void **state)
 	usleep(120 * 1000); /* the region is re-checked every 100 ms */
 	sg_ctl_poll(&f->c, 1024);
 	assert_int_equal(f->c.st.dp_restarts, 1);
-	assert_int_equal(sg_ctl_shm_epoch(&f->c), 0x2222);
-	assert_int_equal(f->c.n_cs, 0);
-	assert_int_equal(f->c.vms[0].n_sessions, 0);
-	assert_int_equal(sg_ctl_db_counts(&f->c, counts), 0);
+	assert_int_equal(sg_ctl_shm_epoch(f->c.shm), 0x2222);
+	assert_int_equal(f->c.tab.n_cs, 0);
+	assert_int_equal(f->c.inv.vms[0].n_sessions, 0);
+	assert_int_equal(sg_ctl_db_counts(f->c.db, counts), 0);
 	assert_int_equal(counts[0], 0);
 	assert_int_equal(dpsim_recv(&f->d, 0, out, 16), 1);
 	assert_int_equal(out[0].hdr.type, SG_MSG_SESSION_RESYNC);
@@ -560,7 +560,7 @@ test_bus_fair_queueing(void **state)
 {
 	struct fx *f = *state;
 	struct sg_ctl_req r;
-	struct sg_ctl_provider *p = sg_ctl_bus_provider(&f->c, f->c.hosts[0].provider);
+	struct sg_ctl_provider *p = sg_ctl_bus_provider(f->c.bus, f->c.inv.hosts[0].provider);
 	unsigned int i;
 
 	p->max_inflight = 1;
@@ -569,15 +569,15 @@ test_bus_fair_queueing(void **state)
 		memset(&r, 0, sizeof(r));
 		r.op = SG_CTL_REQ_VM_STOP;
 		r.requester = 0;
-		assert_int_equal(sg_ctl_bus_request(&f->c, f->c.hosts[0].provider, &r), 0);
+		assert_int_equal(sg_ctl_bus_request(f->c.bus, f->c.inv.hosts[0].provider, &r), 0);
 	}
 	r.requester = 1;
-	assert_int_equal(sg_ctl_bus_request(&f->c, f->c.hosts[0].provider, &r), 0);
+	assert_int_equal(sg_ctl_bus_request(f->c.bus, f->c.inv.hosts[0].provider, &r), 0);
 	assert_int_equal(f->n_reqs, 1);
-	sg_ctl_bus_done(&f->c, f->c.hosts[0].provider, f->reqs[0].req_id);
+	sg_ctl_bus_done(f->c.bus, f->c.inv.hosts[0].provider, f->reqs[0].req_id);
 	assert_int_equal(f->n_reqs, 2);
 	assert_int_equal(f->reqs[1].requester, 1);
-	sg_ctl_bus_done(&f->c, f->c.hosts[0].provider, f->reqs[1].req_id);
+	sg_ctl_bus_done(f->c.bus, f->c.inv.hosts[0].provider, f->reqs[1].req_id);
 	assert_int_equal(f->reqs[2].requester, 0);
 }
 
@@ -597,33 +597,35 @@ test_idmgr_identities(void **state)
 	snprintf(dir, sizeof(dir), "%s/idmgr", f->dir);
 	snprintf(f->cfg.idmgr_dir, sizeof(f->cfg.idmgr_dir), "%s", dir);
 	assert_int_equal(sg_ctl_init(&f->c, &f->cfg, NULL), 0);
-	assert_int_equal(sg_ctl_ids_open(&f->c), 0);
-	assert_int_equal(sg_id_type_of(f->c.vms[1].id), SG_ID_T_VM);
-	assert_int_equal(sg_id_type_of(f->c.hosts[0].id), SG_ID_T_HOST);
-	assert_int_equal(sg_id_type_of(f->c.apps[0].id), SG_ID_T_VAPP);
-	assert_int_equal(sg_id_type_of(f->c.hosts[0].provider_id), SG_ID_T_SP);
+	assert_int_equal(sg_ctl_ids_open(f->c.ids), 0);
+	assert_int_equal(sg_id_type_of(f->c.inv.vms[1].id), SG_ID_T_VM);
+	assert_int_equal(sg_id_type_of(f->c.inv.hosts[0].id), SG_ID_T_HOST);
+	assert_int_equal(sg_id_type_of(f->c.inv.apps[0].id), SG_ID_T_VAPP);
+	assert_int_equal(sg_id_type_of(f->c.inv.hosts[0].provider_id), SG_ID_T_SP);
 	/* An operator assigns carol to vm1 in idmgr (as sgid would). */
 	{
 		struct sg_id_reg r = {.type = SG_ID_T_USER, .name = "carol"};
-		struct sg_id_store *store = sg_ctl_ids_store(&f->c);
+		struct sg_id_store *store = sg_ctl_ids_store(f->c.ids);
 
 		assert_int_equal(sg_id_register(store, &r, &carol, NULL), 0);
-		assert_int_equal(sg_id_relate(store, carol, SG_ID_REL_ASSIGNED, f->c.vms[0].id), 0);
-		assert_ptr_equal(sg_ctl_ids_user_vm(&f->c, "carol"), &f->c.vms[0]);
-		assert_ptr_equal(sg_ctl_ids_user_vm(&f->c, "alice"), &f->c.vms[1]); /* from config */
-		assert_null(sg_ctl_ids_user_vm(&f->c, "nobody"));
-		assert_int_equal(sg_ctl_db_open(&f->c, f->dir, 16), 0);
-		assert_true(sg_ctl_db_load(&f->c) >= 0);
-		assert_int_equal(sg_ctl_shm_open(&f->c, f->shm), 0);
-		sg_ctl_bus_set_up(&f->c, f->c.hosts[0].provider, true, agent_send, NULL);
+		assert_int_equal(sg_id_relate(store, carol, SG_ID_REL_ASSIGNED, f->c.inv.vms[0].id),
+				 0);
+		assert_ptr_equal(sg_ctl_ids_user_vm(f->c.ids, "carol"), &f->c.inv.vms[0]);
+		assert_ptr_equal(sg_ctl_ids_user_vm(f->c.ids, "alice"),
+				 &f->c.inv.vms[1]); /* from config */
+		assert_null(sg_ctl_ids_user_vm(f->c.ids, "nobody"));
+		assert_int_equal(sg_ctl_db_open(f->c.db, f->dir, 16), 0);
+		assert_true(sg_ctl_db_load(f->c.db) >= 0);
+		assert_int_equal(sg_ctl_shm_open(f->c.shm, f->shm), 0);
+		sg_ctl_bus_set_up(f->c.bus, f->c.inv.hosts[0].provider, true, agent_send, NULL);
 		sg_ctl_poll(&f->c, 1024);
 		vm_report(f, 0, SG_CTL_VM_RUNNING);
 		vm_report(f, 1, SG_CTL_VM_RUNNING);
 		new_session(f, 900, 443, SG_MSG_L7_TLS_SNI, "carol.desk.example");
 		sg_ctl_poll(&f->c, 1024);
 		assert_int_equal(recv_all(f, 0, out, 4), 1);
-		assert_int_equal(out[0].install.vm_id, f->c.vms[0].id);
-		cs = sg_ctl_cs_find(&f->c, 900);
+		assert_int_equal(out[0].install.vm_id, f->c.inv.vms[0].id);
+		cs = sg_ctl_cs_find(&f->c.tab, 900);
 		assert_int_equal(cs->user_id, carol);
 		ctl_id = cs->ctl_id;
 		assert_int_equal(sg_id_type_of(ctl_id), SG_ID_T_CONTROLLING);
@@ -635,11 +637,11 @@ test_idmgr_identities(void **state)
 		sg_ctl_poll(&f->c, 1024);
 		assert_int_equal(sg_id_temp_get(store, ctl_id, &tmp), -ENOENT);
 		/* Lease mode: IDs from reserved blocks of idmgr's generator, never reused. */
-		sg_ctl_ids_set_lease(&f->c, true);
-		lease_id = sg_ctl_ids_new(&f->c, SG_CTL_ID_CONTROLLING);
+		sg_ctl_ids_set_lease(f->c.ids, true);
+		lease_id = sg_ctl_ids_new(f->c.ids, SG_CTL_ID_CONTROLLING);
 		assert_int_equal(sg_id_type_of(lease_id), SG_ID_T_CONTROLLING);
 		assert_true(sg_id_serial_of(lease_id) > sg_id_serial_of(ctl_id));
-		assert_int_equal(sg_ctl_ids_new(&f->c, SG_CTL_ID_CONTROLLING), lease_id + 1);
+		assert_int_equal(sg_ctl_ids_new(f->c.ids, SG_CTL_ID_CONTROLLING), lease_id + 1);
 		assert_int_equal(f->c.st.id_errors, 0);
 	}
 }
@@ -658,22 +660,22 @@ test_bad_region_refused(void **state)
 	f->d.hdr->ring_offset[1] = f->d.size - 64; /* ring runs past the end */
 	usleep(120 * 1000);
 	sg_ctl_poll(&f->c, 64);
-	assert_false(sg_ctl_shm_attached(&f->c));
+	assert_false(sg_ctl_shm_attached(f->c.shm));
 	f->d.hdr->ring_offset[1] = good;
 	f->d.hdr->n_rings = 3; /* odd */
 	usleep(120 * 1000);
 	sg_ctl_poll(&f->c, 64);
-	assert_false(sg_ctl_shm_attached(&f->c));
+	assert_false(sg_ctl_shm_attached(f->c.shm));
 	f->d.hdr->n_rings = 2;
 	f->d.hdr->magic = 0x12345678;
 	usleep(120 * 1000);
 	sg_ctl_poll(&f->c, 64);
-	assert_false(sg_ctl_shm_attached(&f->c));
+	assert_false(sg_ctl_shm_attached(f->c.shm));
 	f->d.hdr->magic = SG_SHM_MAGIC;
 	usleep(120 * 1000);
 	sg_ctl_poll(&f->c, 64);
-	assert_true(sg_ctl_shm_attached(&f->c));
-	assert_int_equal(sg_ctl_shm_epoch(&f->c), 0x3333);
+	assert_true(sg_ctl_shm_attached(f->c.shm));
+	assert_int_equal(sg_ctl_shm_epoch(f->c.shm), 0x3333);
 }
 
 /* A corrupt DB file is moved aside and sg-control starts empty. */
@@ -693,14 +695,14 @@ test_corrupt_db_moved_aside(void **state)
 		fputc(0x5a, fp);
 	fclose(fp);
 	assert_int_equal(sg_ctl_init(&f->c, &f->cfg, NULL), 0);
-	assert_int_equal(sg_ctl_db_open(&f->c, f->dir, 16), 0);
-	assert_int_equal(sg_ctl_db_load(&f->c), 0);
-	assert_int_equal(sg_ctl_db_counts(&f->c, counts), 0);
+	assert_int_equal(sg_ctl_db_open(f->c.db, f->dir, 16), 0);
+	assert_int_equal(sg_ctl_db_load(f->c.db), 0);
+	assert_int_equal(sg_ctl_db_counts(f->c.db, counts), 0);
 	assert_int_equal(counts[0], 0);
 	snprintf(cmd, sizeof(cmd), "ls -d %s.corrupt-* >/dev/null && rm -rf %s.corrupt-*", f->dir,
 		 f->dir);
 	assert_int_equal(system(cmd), 0);
-	assert_int_equal(sg_ctl_shm_open(&f->c, f->shm), 0);
+	assert_int_equal(sg_ctl_shm_open(f->c.shm, f->shm), 0);
 }
 
 int
