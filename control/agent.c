@@ -442,26 +442,14 @@ keepalive_cb(evutil_socket_t fd, short what, void *arg)
 static int
 read_key(struct sg_ctl_agent_srv *s, const char *path)
 {
-	uint8_t buf[SG_AGENT_KEY_MAX + 2];
-	ssize_t len;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int rc = sg_agent_key_load(path, s->key, &s->keylen);
 
-	if (fd < 0) {
-		syslog(LOG_ERR, "agents: cannot open key file %s: %s", path, strerror(errno));
-		return -errno;
-	}
-	len = read(fd, buf, sizeof(buf));
-	close(fd);
-	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
-		len--;
-	if (len < (ssize_t)SG_AGENT_KEY_MIN || len > (ssize_t)SG_AGENT_KEY_MAX) {
-		syslog(LOG_ERR, "agents: key file %s: key must be %u..%u bytes", path,
-		       SG_AGENT_KEY_MIN, SG_AGENT_KEY_MAX);
-		return -EINVAL;
-	}
-	memcpy(s->key, buf, (size_t)len);
-	s->keylen = (size_t)len;
-	return 0;
+	if (rc == -EINVAL)
+		syslog(LOG_ERR, "agents: key file %s: key must be %u..%u bytes (got %zu)", path,
+		       SG_AGENT_KEY_MIN, SG_AGENT_KEY_MAX, s->keylen);
+	else if (rc < 0)
+		syslog(LOG_ERR, "agents: cannot open key file %s: %s", path, strerror(-rc));
+	return rc;
 }
 
 int

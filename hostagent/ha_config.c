@@ -142,28 +142,16 @@ static int
 read_key(struct ctx *c, const struct sg_cfg_node *ctl, const char *file, struct sg_ha_config *cfg)
 {
 	const struct sg_cfg_node *n = sg_cfg_node_get(ctl, "key_file");
-	uint8_t buf[SG_AGENT_KEY_MAX + 2];
-	ssize_t len;
-	int fd = open(file, O_RDONLY | O_CLOEXEC);
+	int rc = sg_agent_key_load(file, cfg->key, &cfg->keylen);
 
-	if (fd < 0) {
-		sg_cfg_error_set(c->err, c->doc, n, "control.key_file", "cannot open %s: %s", file,
-				 strerror(errno));
-		return -errno;
-	}
-	len = read(fd, buf, sizeof(buf));
-	close(fd);
-	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
-		len--;
-	if (len < (ssize_t)SG_AGENT_KEY_MIN || len > (ssize_t)SG_AGENT_KEY_MAX) {
+	if (rc == -EINVAL)
 		sg_cfg_error_set(c->err, c->doc, n, "control.key_file",
-				 "%s: key must be %u..%u bytes (got %zd)", file, SG_AGENT_KEY_MIN,
-				 SG_AGENT_KEY_MAX, len);
-		return -EINVAL;
-	}
-	memcpy(cfg->key, buf, (size_t)len);
-	cfg->keylen = (size_t)len;
-	return 0;
+				 "%s: key must be %u..%u bytes (got %zu)", file, SG_AGENT_KEY_MIN,
+				 SG_AGENT_KEY_MAX, cfg->keylen);
+	else if (rc < 0)
+		sg_cfg_error_set(c->err, c->doc, n, "control.key_file", "cannot open %s: %s", file,
+				 strerror(-rc));
+	return rc;
 }
 
 static int

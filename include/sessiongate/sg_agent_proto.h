@@ -223,6 +223,16 @@ bool sg_agent_auth_verify(const uint8_t a[SG_AGENT_MAC_LEN], const uint8_t b[SG_
 int sg_agent_auth_nonce(uint8_t nonce[SG_AGENT_NONCE_LEN]);
 
 /**
+ * Read the pre-shared key from the file @p path: its bytes, without
+ * trailing CR/LF, must number SG_AGENT_KEY_MIN..SG_AGENT_KEY_MAX. Logs
+ * nothing: the caller reports the error where it knows the context.
+ * @param key receives the key (SG_AGENT_KEY_MAX bytes of room).
+ * @param len receives the key's length; on -EINVAL, the length found.
+ * @return 0, -errno of open/read, or -EINVAL (length out of range).
+ */
+int sg_agent_key_load(const char *path, uint8_t key[SG_AGENT_KEY_MAX], size_t *len);
+
+/**
  * Fill @p a from an address of the socket API's family @p af (AF_INET:
  * 4 bytes at @p bytes, AF_INET6: 16 bytes).
  * @return 0, or -EAFNOSUPPORT for any other family (@p a is then absent).
