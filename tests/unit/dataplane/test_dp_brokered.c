@@ -102,23 +102,23 @@ seg(uint8_t *b, const char *src, const char *dst, uint16_t sport, uint16_t dport
     uint32_t seq, uint32_t ack, const char *data, bool from_inside)
 {
 	size_t dl = data ? strlen(data) : 0;
-	size_t len = frame_tcp4(b, src, dst, sport, dport, flags, 64, dl);
+	size_t len = pb_frame_tcp4(b, L2_GW, src, dst, sport, dport, flags, 64, dl);
 	struct rte_tcp_hdr *th = tcp_of(b);
 
 	if (from_inside) {
 		/* frames from the inside port come from a host's MAC to port 1 */
 		uint8_t m[6];
 
-		mac_parse(MAC_PORT1, m);
+		pb_mac_parse(MAC_PORT1, m);
 		memcpy(b, m, 6);
-		mac_parse(MAC_HOST1, m);
+		pb_mac_parse(MAC_HOST1, m);
 		memcpy(b + 6, m, 6);
 	}
 	th->sent_seq = htonl(seq);
 	th->recv_ack = htonl(ack);
 	for (size_t i = 0; i < dl; i++) /* the payload: the text without its NUL */
 		((uint8_t *)(th + 1))[i] = (uint8_t)data[i];
-	fix_l4_csum(b + 14);
+	pb_fix_l4_csum(b + 14);
 	return len;
 }
 
@@ -171,7 +171,7 @@ open_session(uint16_t sport, uint32_t isn, struct sg_msg *new_msg, uint64_t now)
 	run(0, b, seg(b, CLIENT4, VIP, sport, 80, RTE_TCP_SYN_FLAG, isn, 0, NULL, false), &o, now);
 	assert_int_equal(o.n, 1);
 	assert_int_equal(o.port[0], 0);
-	assert_int_equal(check_csums(o.pkt[0] + 14), 0);
+	assert_int_equal(pb_check_csums(o.pkt[0] + 14), 0);
 	th = tcp_of(o.pkt[0]);
 	assert_int_equal(th->tcp_flags, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG);
 	assert_int_equal(ntohl(th->recv_ack), isn + 1);
@@ -188,7 +188,7 @@ open_session(uint16_t sport, uint32_t isn, struct sg_msg *new_msg, uint64_t now)
 	assert_int_equal(th->tcp_flags, RTE_TCP_ACK_FLAG);
 	assert_int_equal(ntohl(th->sent_seq), cookie + 1);
 	assert_int_equal(ntohl(th->recv_ack), (uint32_t)(isn + 1 + strlen(REQUEST)));
-	assert_int_equal(check_csums(o.pkt[0] + 14), 0);
+	assert_int_equal(pb_check_csums(o.pkt[0] + 14), 0);
 	assert_int_equal(sg_dp_worker_flow_count(env.w[0]), flows + 1);
 
 	assert_int_equal(rte_ring_dequeue_elem(to_ctl, new_msg, SG_MSG_SIZE), 0);
@@ -247,7 +247,7 @@ test_nat_handoff_wraps(void **state)
 	poll_ctl(&o, now);
 	assert_int_equal(o.n, 1); /* SYN to the VM */
 	assert_int_equal(o.port[0], 1);
-	assert_int_equal(check_csums(o.pkt[0] + 14), 0);
+	assert_int_equal(pb_check_csums(o.pkt[0] + 14), 0);
 	th = tcp_of(o.pkt[0]);
 	assert_int_equal(th->tcp_flags, RTE_TCP_SYN_FLAG);
 	assert_int_equal(ntohl(th->sent_seq), isn); /* the client's own ISN */
@@ -269,7 +269,7 @@ test_nat_handoff_wraps(void **state)
 	assert_int_equal(o.n, 2);
 	for (i = 0; i < o.n; i++) {
 		assert_int_equal(o.port[i], 1);
-		assert_int_equal(check_csums(o.pkt[i] + 14), 0);
+		assert_int_equal(pb_check_csums(o.pkt[i] + 14), 0);
 		if (o.len[i] > 14 + 20 + 20)
 			data_i = i;
 	}
@@ -305,7 +305,7 @@ test_nat_handoff_wraps(void **state)
 	}
 	assert_int_equal(o.n, 1);
 	assert_int_equal(o.port[0], 0);
-	assert_int_equal(check_csums(o.pkt[0] + 14), 0);
+	assert_int_equal(pb_check_csums(o.pkt[0] + 14), 0);
 	th = tcp_of(o.pkt[0]);
 	assert_int_equal(ntohl(th->sent_seq), cookie + 1);
 	assert_int_equal(ntohs(th->src_port), 80);
@@ -321,7 +321,7 @@ test_nat_handoff_wraps(void **state)
 	    &o, now);
 	assert_int_equal(o.n, 1);
 	assert_int_equal(o.port[0], 1);
-	assert_int_equal(check_csums(o.pkt[0] + 14), 0);
+	assert_int_equal(pb_check_csums(o.pkt[0] + 14), 0);
 	assert_int_equal(ntohl(tcp_of(o.pkt[0])->recv_ack), vm_isn + 1 + 19);
 }
 
@@ -334,11 +334,12 @@ bounce(uint8_t *b, const char *host, uint64_t sid, uint8_t flags, uint32_t seq, 
 	size_t il = seg(inner, VM, CLIENT4, VMPORT, 40009, flags, seq, ack, data, true) - 14;
 	struct sg_handoff_bounce bh = {
 		.magic = htonl(SG_HANDOFF_BOUNCE_MAGIC), .version = SG_HANDOFF_VERSION, .sid = sid};
-	size_t len = frame_udp4(b, host, "198.18.1.2", 49152, SG_HANDOFF_PORT, sizeof(bh) + il);
+	size_t len = pb_frame_udp4(b, L2_GW, host, "198.18.1.2", 49152, SG_HANDOFF_PORT,
+				   sizeof(bh) + il);
 
-	mac_parse(MAC_PORT1, m);
+	pb_mac_parse(MAC_PORT1, m);
 	memcpy(b, m, 6);
-	mac_parse(MAC_HOST1, m);
+	pb_mac_parse(MAC_HOST1, m);
 	memcpy(b + 6, m, 6);
 	memcpy(b + 14 + 20 + 8, &bh, sizeof(bh));
 	memcpy(b + 14 + 20 + 8 + sizeof(bh), inner + 14, il);
@@ -356,7 +357,7 @@ tunnelled(struct outs *o, unsigned int i)
 	assert_int_equal(o->pkt[i][14 + 9], IPPROTO_IPIP);
 	inet_ntop(AF_INET, o->pkt[i] + 14 + 16, dst, sizeof(dst));
 	assert_string_equal(dst, VM); /* the VM's host (host1 is its own VM here) */
-	assert_int_equal(check_csums(o->pkt[i] + 14 + 20), 0);
+	assert_int_equal(pb_check_csums(o->pkt[i] + 14 + 20), 0);
 	return (struct rte_tcp_hdr *)(o->pkt[i] + 14 + 20 + 20);
 }
 
@@ -481,7 +482,7 @@ test_reject_503(void **state)
 	poll_ctl(&o, now);
 	assert_int_equal(o.n, 1);
 	assert_int_equal(o.port[0], 0);
-	assert_int_equal(check_csums(o.pkt[0] + 14), 0);
+	assert_int_equal(pb_check_csums(o.pkt[0] + 14), 0);
 	th = tcp_of(o.pkt[0]);
 	assert_true(th->tcp_flags & RTE_TCP_FIN_FLAG);
 	assert_int_equal(ntohl(th->sent_seq), cookie + 1);
@@ -549,19 +550,19 @@ static size_t
 dgram(uint8_t *b, const char *src, const char *dst, uint16_t sport, uint16_t dport,
       const char *text, bool from_inside)
 {
-	size_t len = frame_udp4(b, src, dst, sport, dport, strlen(text));
+	size_t len = pb_frame_udp4(b, L2_GW, src, dst, sport, dport, strlen(text));
 
 	if (from_inside) {
 		uint8_t mac[6];
 
-		mac_parse(MAC_PORT1, mac);
+		pb_mac_parse(MAC_PORT1, mac);
 		memcpy(b, mac, 6);
-		mac_parse(MAC_HOST1, mac);
+		pb_mac_parse(MAC_HOST1, mac);
 		memcpy(b + 6, mac, 6);
 	}
 	for (size_t i = 0; text[i] != '\0'; i++) /* the payload: the text without its NUL */
 		b[14 + 20 + 8 + i] = (uint8_t)text[i];
-	fix_l4_csum(b + 14);
+	pb_fix_l4_csum(b + 14);
 	return len;
 }
 
@@ -596,7 +597,7 @@ test_udp_held_then_flushed(void **state)
 	poll_ctl(&o, now);
 	assert_int_equal(o.n, 2);
 	assert_int_equal(o.port[0], 1);
-	assert_int_equal(check_csums(o.pkt[0] + 14), 0);
+	assert_int_equal(pb_check_csums(o.pkt[0] + 14), 0);
 	assert_memory_equal(o.pkt[0] + 14 + 28, "first", 5);
 	assert_memory_equal(o.pkt[1] + 14 + 28, "second", 6);
 	assert_int_equal(ntohs(*(uint16_t *)(o.pkt[0] + 14 + 22)), 5353);
@@ -606,7 +607,7 @@ test_udp_held_then_flushed(void **state)
 	run(1, b, dgram(b, VM, nat, 5353, nat_port, "answer", true), &o, now);
 	assert_int_equal(o.n, 1);
 	assert_int_equal(o.port[0], 0);
-	assert_int_equal(check_csums(o.pkt[0] + 14), 0);
+	assert_int_equal(pb_check_csums(o.pkt[0] + 14), 0);
 	assert_int_equal(ntohs(*(uint16_t *)(o.pkt[0] + 14 + 20)), 53);
 	assert_int_equal(ntohs(*(uint16_t *)(o.pkt[0] + 14 + 22)), 5000);
 	assert_memory_equal(o.pkt[0] + 14 + 28, "answer", 6);
