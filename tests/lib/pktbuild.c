@@ -298,7 +298,9 @@ pb_ip_udp(uint8_t *b, const char *src, const char *dst, uint16_t sport, uint16_t
 size_t
 pb_put_tunnel(uint8_t *b, const struct pb_tunnel *t, const uint8_t *inner, size_t inner_len)
 {
-	uint8_t iproto = (inner[0] >> 4) == 4 ? IPPROTO_IPIP : IPPROTO_IPV6;
+	uint8_t iproto = t->ipproto		? t->ipproto
+			 : (inner[0] >> 4) == 4 ? IPPROTO_IPIP
+						: IPPROTO_IPV6;
 	size_t ul = t->gue_dport ? 8 : 0;
 	uint8_t proto = t->gue_dport ? IPPROTO_UDP : iproto;
 	size_t off = put_ip(b, t->src, t->dst, proto, 64, ul + inner_len);

@@ -39,6 +39,7 @@ struct pb_tunnel {
 	uint16_t gue_sport;  /**< outer UDP source port (GUE only) */
 	uint16_t gue_dport;  /**< outer UDP destination port; 0: IP-in-IP */
 	uint32_t flow_label; /**< outer IPv6 flow label (20 bits) */
+	uint8_t ipproto;     /**< IP-in-IP protocol; 0: by the inner packet's version */
 };
 
 /** Parse "xx:xx:xx:xx:xx:xx" into @p out. */
