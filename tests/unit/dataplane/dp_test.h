@@ -113,7 +113,9 @@ struct run_result {
 struct rte_mbuf *mbuf_from(const uint8_t *b, size_t len);
 void run_pkt(unsigned int worker, uint16_t port, const uint8_t *b, size_t len, struct run_result *r,
 	     uint64_t now);
-/* Assert counters: exactly @p c moved by +1 among the listed ones; every other cnt unchanged. */
+/* Assert counters: each listed one moved by +1 per listing; every other cnt unchanged. */
+void assert_stats_delta(const struct sg_dp_stats *before, const struct sg_dp_stats *after,
+			const enum sg_dp_cnt *moved, unsigned int n);
 void assert_cnt_delta(const struct run_result *r, const enum sg_dp_cnt *moved, unsigned int n);
 void assert_drop(const struct run_result *r, enum sg_dp_cnt c, uint16_t port);
 void assert_bytes(const uint8_t *got, size_t got_len, const uint8_t *want, size_t want_len);
