@@ -19,6 +19,7 @@
 #include <bpf/bpf.h>
 
 #include "datapath.h"
+#include "pktbuild.h"
 #include "sessiongate/sg_wire.h"
 
 static int failures;
@@ -33,194 +34,67 @@ static int failures;
 		}                                                                       \
 	} while (0)
 
-/* ---- packet builder ---- */
+/* ---- packets (tests/lib/pktbuild.h) ---- */
 
 struct pkt {
 	uint8_t b[2048];
 	size_t len;
 };
 
-static uint32_t
-csum_add(uint32_t sum, const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i + 1 < n; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (n & 1)
-		sum += (uint32_t)p[n - 1] << 8;
-	return sum;
-}
+static const struct pb_eth l2 = {"02:00:00:00:00:01", "02:00:00:00:00:02", 0};
 
-static uint16_t
-csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-eth(struct pkt *p, uint16_t type)
-{
-	static const uint8_t dst[6] = {0x02, 0, 0, 0, 0, 1}, src[6] = {0x02, 0, 0, 0, 0, 2};
-
-	memcpy(p->b, dst, 6);
-	memcpy(p->b + 6, src, 6);
-	put16(p->b + 12, type);
-	p->len = 14;
-}
-
-/* Append an L4 segment (TCP or UDP) + payload; checksum over the pseudo header. */
+/* An inner IPv4 or IPv6 packet at @at: TCP (PSH|ACK) or UDP (checksum 0 if @zero_csum). */
 static size_t
-l4(uint8_t *at, uint8_t proto, uint16_t sport, uint16_t dport, const char *payload, bool zero_csum,
-   int family, const uint8_t *saddr, const uint8_t *daddr)
+inner_ip(uint8_t *at, uint8_t proto, const char *src, uint16_t sport, const char *dst,
+	 uint16_t dport, const char *payload, bool zero_csum)
 {
-	size_t hl = proto == 6 ? 20 : 8, plen = strlen(payload), n = hl + plen;
-	uint32_t sum;
+	size_t n;
 
-	memset(at, 0, hl);
-	put16(at, sport);
-	put16(at + 2, dport);
-	if (proto == 6) {
-		put16(at + 4, 0x1234);
-		put16(at + 6, 0x5678);
-		at[12] = 5 << 4;
-		at[13] = 0x18; /* PSH|ACK */
-		put16(at + 14, 65535);
-	} else {
-		put16(at + 4, (uint16_t)n);
-	}
-	/* NOLINTNEXTLINE(bugprone-not-null-terminated-result): binary payload, not a string */
-	memcpy(at + hl, payload, plen);
+	if (proto == IPPROTO_TCP)
+		return pb_ip_tcp(at, src, dst, sport, dport, 0x18, 64, payload, strlen(payload));
+	n = pb_ip_udp(at, src, dst, sport, dport, payload, strlen(payload));
 	if (zero_csum)
-		return n;
-	sum = csum_add(0, saddr, family == 4 ? 4 : 16);
-	sum = csum_add(sum, daddr, family == 4 ? 4 : 16);
-	sum += proto + (uint32_t)n;
-	sum = csum_add(sum, at, n);
-	put16(at + (proto == 6 ? 16 : 6), csum_fold(sum) ? csum_fold(sum) : 0xffff);
+		memset(at + (at[0] >> 4 == 4 ? 20 : 40) + 6, 0, 2);
 	return n;
 }
 
-static size_t
-ip4(uint8_t *at, uint8_t proto, const char *src, const char *dst, size_t payload_len, uint16_t frag)
-{
-	memset(at, 0, 20);
-	at[0] = 0x45;
-	put16(at + 2, (uint16_t)(20 + payload_len));
-	put16(at + 4, 0x4242);
-	put16(at + 6, frag);
-	at[8] = 64;
-	at[9] = proto;
-	inet_pton(AF_INET, src, at + 12);
-	inet_pton(AF_INET, dst, at + 16);
-	put16(at + 10, csum_fold(csum_add(0, at, 20)));
-	return 20;
-}
-
-static size_t
-ip6(uint8_t *at, uint8_t nh, const char *src, const char *dst, size_t payload_len)
-{
-	memset(at, 0, 40);
-	at[0] = 0x60;
-	put16(at + 4, (uint16_t)payload_len);
-	at[6] = nh;
-	at[7] = 64;
-	inet_pton(AF_INET6, src, at + 8);
-	inet_pton(AF_INET6, dst, at + 24);
-	return 40;
-}
-
-/* An inner IPv4 packet written at @at; returns its length. */
-static size_t
-inner4(uint8_t *at, uint8_t proto, const char *src, uint16_t sport, const char *dst, uint16_t dport,
-       const char *payload, bool zero_csum)
-{
-	uint8_t s[4], d[4];
-	size_t n;
-
-	inet_pton(AF_INET, src, s);
-	inet_pton(AF_INET, dst, d);
-	n = l4(at + 20, proto, sport, dport, payload, zero_csum, 4, s, d);
-	ip4(at, proto, src, dst, n, 0);
-	return 20 + n;
-}
-
-static size_t
-inner6(uint8_t *at, uint8_t proto, const char *src, uint16_t sport, const char *dst, uint16_t dport,
-       const char *payload)
-{
-	uint8_t s[16], d[16];
-	size_t n;
-
-	inet_pton(AF_INET6, src, s);
-	inet_pton(AF_INET6, dst, d);
-	n = l4(at + 40, proto, sport, dport, payload, false, 6, s, d);
-	ip6(at, proto, src, dst, n);
-	return 40 + n;
-}
-
-/* IPIP: outer IPv4 (proto 4) around an inner packet. */
+/* IPIP: outer IPv4 (protocol 4, whatever the inner bytes are) around an inner packet. */
 static void
 ipip(struct pkt *p, const char *osrc, const char *odst, const struct pkt *in)
 {
-	eth(p, 0x0800);
-	p->len += ip4(p->b + 14, 4, osrc, odst, in->len, 0);
-	memcpy(p->b + p->len, in->b, in->len);
-	p->len += in->len;
-}
+	const struct pb_tunnel t = {.src = osrc, .dst = odst, .ipproto = IPPROTO_IPIP};
 
-static void
-gue4(struct pkt *p, const char *osrc, const char *odst, uint16_t port, const struct pkt *in)
-{
-	eth(p, 0x0800);
-	p->len += ip4(p->b + 14, 17, osrc, odst, 8 + in->len, 0);
-	memset(p->b + p->len, 0, 8);
-	put16(p->b + p->len, 40000);
-	put16(p->b + p->len + 2, port);
-	put16(p->b + p->len + 4, (uint16_t)(8 + in->len));
-	p->len += 8;
-	memcpy(p->b + p->len, in->b, in->len);
-	p->len += in->len;
+	p->len = pb_frame_tunnel(p->b, &l2, &t, in->b, in->len);
 }
 
 static void
 ip6ip6(struct pkt *p, const char *osrc, const char *odst, const struct pkt *in)
 {
-	eth(p, 0x86dd);
-	p->len += ip6(p->b + 14, 41, osrc, odst, in->len);
-	memcpy(p->b + p->len, in->b, in->len);
-	p->len += in->len;
+	const struct pb_tunnel t = {.src = osrc, .dst = odst, .ipproto = IPPROTO_IPV6};
+
+	p->len = pb_frame_tunnel(p->b, &l2, &t, in->b, in->len);
+}
+
+static void
+gue4(struct pkt *p, const char *osrc, const char *odst, uint16_t port, const struct pkt *in)
+{
+	const struct pb_tunnel t = {
+		.src = osrc, .dst = odst, .gue_sport = 40000, .gue_dport = port};
+
+	p->len = pb_frame_tunnel(p->b, &l2, &t, in->b, in->len);
 }
 
 /* A plain Ethernet frame around an IP packet. */
 static void
-plain(struct pkt *p, uint16_t type, const struct pkt *in)
+plain(struct pkt *p, const struct pkt *in)
 {
-	eth(p, type);
-	memcpy(p->b + 14, in->b, in->len);
-	p->len += in->len;
+	p->len = pb_frame_ip(p->b, &l2, in->b, in->len);
 }
 
 /* ---- runner ---- */
 
 static struct sg_ha_dp *dp;
 static uint64_t ctr_before[SG_HA_CTR_MAX];
-
-static void
-hexdump(const char *what, const uint8_t *b, size_t n)
-{
-	fprintf(stderr, "%s (%zu bytes):", what, n);
-	for (size_t i = 0; i < n; i++)
-		fprintf(stderr, "%s%02x", i % 16 ? " " : "\n  ", b[i]);
-	fprintf(stderr, "\n");
-}
 
 /* Run @in through a program; expect verdict, output (NULL: don't care), one counter +1. */
 static void
@@ -236,11 +110,9 @@ run(const char *name, bool ingress, const struct pkt *in, int verdict, const str
 	CHECK(rc == 0, "%s: bpf_prog_test_run_opts: %s", name, strerror(errno));
 	CHECK((int)opts.retval == verdict, "%s: verdict %d, want %d", name, (int)opts.retval,
 	      verdict);
-	if (want && (opts.data_size_out != want->len || memcmp(out, want->b, want->len) != 0)) {
-		CHECK(0, "%s: output differs", name);
-		hexdump("got", out, opts.data_size_out);
-		hexdump("want", want->b, want->len);
-	}
+	if (want)
+		CHECK(pb_diff(stderr, out, opts.data_size_out, want->b, want->len) == 0,
+		      "%s: output differs", name);
 	sg_ha_dp_counters(dp, after);
 	for (unsigned int i = 0; i < SG_HA_CTR_MAX; i++) {
 		uint64_t d = after[i] - ctr_before[i];
@@ -314,10 +186,10 @@ main(void)
 	sg_ha_dp_counters(dp, ctr_before);
 
 	/* 1. IPIP, TCP: decapsulate, VIP:80 -> VM:8080. */
-	inner.len = inner4(inner.b, 6, CLIENT4, 33000, VIP4, 80, "GET / HTTP/1.0\r\n\r\n", false);
+	inner.len = inner_ip(inner.b, 6, CLIENT4, 33000, VIP4, 80, "GET / HTTP/1.0\r\n\r\n", false);
 	ipip(&in, APPL4, HOST4, &inner);
-	tmp.len = inner4(tmp.b, 6, CLIENT4, 33000, VM4, 8080, "GET / HTTP/1.0\r\n\r\n", false);
-	plain(&want, 0x0800, &tmp);
+	tmp.len = inner_ip(tmp.b, 6, CLIENT4, 33000, VM4, 8080, "GET / HTTP/1.0\r\n\r\n", false);
+	plain(&want, &tmp);
 	run("ipip tcp decap+rewrite", true, &in, TC_ACT_OK, &want, SG_HA_CTR_DECAP_IPIP);
 	CHECK(sg_ha_dp_vip_stats(dp, &vip, &st) == 0 && st.rx_packets == 1 &&
 		      st.rx_bytes == want.len,
@@ -325,45 +197,45 @@ main(void)
 	      (unsigned long long)st.rx_bytes);
 
 	/* 2. GUE, UDP with checksum; port unchanged (53 -> 53). */
-	inner.len = inner4(inner.b, 17, CLIENT4, 5353, VIP4, 53, "query", false);
+	inner.len = inner_ip(inner.b, 17, CLIENT4, 5353, VIP4, 53, "query", false);
 	gue4(&in, APPL4, HOST4, SG_WIRE_GUE_PORT, &inner);
-	tmp.len = inner4(tmp.b, 17, CLIENT4, 5353, VM4, 53, "query", false);
-	plain(&want, 0x0800, &tmp);
+	tmp.len = inner_ip(tmp.b, 17, CLIENT4, 5353, VM4, 53, "query", false);
+	plain(&want, &tmp);
 	run("gue udp decap+rewrite", true, &in, TC_ACT_OK, &want, SG_HA_CTR_DECAP_GUE);
 
 	/* 3. GUE, UDP without checksum: stays 0. */
-	inner.len = inner4(inner.b, 17, CLIENT4, 5353, VIP4, 53, "query", true);
+	inner.len = inner_ip(inner.b, 17, CLIENT4, 5353, VIP4, 53, "query", true);
 	gue4(&in, APPL4, HOST4, SG_WIRE_GUE_PORT, &inner);
-	tmp.len = inner4(tmp.b, 17, CLIENT4, 5353, VM4, 53, "query", true);
-	plain(&want, 0x0800, &tmp);
+	tmp.len = inner_ip(tmp.b, 17, CLIENT4, 5353, VM4, 53, "query", true);
+	plain(&want, &tmp);
 	run("gue udp zero checksum", true, &in, TC_ACT_OK, &want, SG_HA_CTR_DECAP_GUE);
 
 	/* 4. GUE, TCP inner (same VIP entry as IPIP). */
-	inner.len = inner4(inner.b, 6, CLIENT4, 33001, VIP4, 80, "x", false);
+	inner.len = inner_ip(inner.b, 6, CLIENT4, 33001, VIP4, 80, "x", false);
 	gue4(&in, APPL4, HOST4, SG_WIRE_GUE_PORT, &inner);
-	tmp.len = inner4(tmp.b, 6, CLIENT4, 33001, VM4, 8080, "x", false);
-	plain(&want, 0x0800, &tmp);
+	tmp.len = inner_ip(tmp.b, 6, CLIENT4, 33001, VM4, 8080, "x", false);
+	plain(&want, &tmp);
 	run("gue tcp decap+rewrite", true, &in, TC_ACT_OK, &want, SG_HA_CTR_DECAP_GUE);
 
 	/* 5. IPv6-in-IPv6. */
-	inner.len = inner6(inner.b, 6, CLIENT6, 40000, VIP6, 443, "hello6");
+	inner.len = inner_ip(inner.b, 6, CLIENT6, 40000, VIP6, 443, "hello6", false);
 	ip6ip6(&in, APPL6, HOST6, &inner);
-	tmp.len = inner6(tmp.b, 6, CLIENT6, 40000, VM6, 8443, "hello6");
-	plain(&want, 0x86dd, &tmp);
+	tmp.len = inner_ip(tmp.b, 6, CLIENT6, 40000, VM6, 8443, "hello6", false);
+	plain(&want, &tmp);
 	run("ip6ip6 tcp decap+rewrite", true, &in, TC_ACT_OK, &want, SG_HA_CTR_DECAP_IP6IP6);
 
 	/* 6. Return path: VM:8080 -> client becomes VIP:80 -> client. */
-	inner.len = inner4(inner.b, 6, VM4, 8080, CLIENT4, 33000, "HTTP/1.0 200 OK\r\n", false);
-	plain(&in, 0x0800, &inner);
-	tmp.len = inner4(tmp.b, 6, VIP4, 80, CLIENT4, 33000, "HTTP/1.0 200 OK\r\n", false);
-	plain(&want, 0x0800, &tmp);
+	inner.len = inner_ip(inner.b, 6, VM4, 8080, CLIENT4, 33000, "HTTP/1.0 200 OK\r\n", false);
+	plain(&in, &inner);
+	tmp.len = inner_ip(tmp.b, 6, VIP4, 80, CLIENT4, 33000, "HTTP/1.0 200 OK\r\n", false);
+	plain(&want, &tmp);
 	run("return tcp rewrite", false, &in, TC_ACT_OK, &want, SG_HA_CTR_RETURN_REWRITE);
 	CHECK(sg_ha_dp_vip_stats(dp, &vip, &st) == 0 && st.tx_packets == 1, "vstats tx");
 
-	inner.len = inner6(inner.b, 6, VM6, 8443, CLIENT6, 40000, "reply6");
-	plain(&in, 0x86dd, &inner);
-	tmp.len = inner6(tmp.b, 6, VIP6, 443, CLIENT6, 40000, "reply6");
-	plain(&want, 0x86dd, &tmp);
+	inner.len = inner_ip(inner.b, 6, VM6, 8443, CLIENT6, 40000, "reply6", false);
+	plain(&in, &inner);
+	tmp.len = inner_ip(tmp.b, 6, VIP6, 443, CLIENT6, 40000, "reply6", false);
+	plain(&want, &tmp);
 	run("return tcp6 rewrite", false, &in, TC_ACT_OK, &want, SG_HA_CTR_RETURN_REWRITE);
 
 	/* Two VIPs to one VM service: each connection's replies leave from its VIP. */
@@ -372,21 +244,21 @@ main(void)
 
 		ep(&vip2, 4, "198.18.100.2", 8000, 6);
 		CHECK(sg_ha_dp_vip_add(dp, &vip2, &vm, 0) == 0, "vip_add second VIP");
-		inner.len = inner4(inner.b, 6, CLIENT4, 33100, "198.18.100.2", 8000, "a", false);
+		inner.len = inner_ip(inner.b, 6, CLIENT4, 33100, "198.18.100.2", 8000, "a", false);
 		ipip(&in, APPL4, HOST4, &inner);
-		tmp.len = inner4(tmp.b, 6, CLIENT4, 33100, VM4, 8080, "a", false);
-		plain(&want, 0x0800, &tmp);
+		tmp.len = inner_ip(tmp.b, 6, CLIENT4, 33100, VM4, 8080, "a", false);
+		plain(&want, &tmp);
 		run("second VIP decap+rewrite", true, &in, TC_ACT_OK, &want, SG_HA_CTR_DECAP_IPIP);
-		inner.len = inner4(inner.b, 6, VM4, 8080, CLIENT4, 33100, "b", false);
-		plain(&in, 0x0800, &inner);
-		tmp.len = inner4(tmp.b, 6, "198.18.100.2", 8000, CLIENT4, 33100, "b", false);
-		plain(&want, 0x0800, &tmp);
+		inner.len = inner_ip(inner.b, 6, VM4, 8080, CLIENT4, 33100, "b", false);
+		plain(&in, &inner);
+		tmp.len = inner_ip(tmp.b, 6, "198.18.100.2", 8000, CLIENT4, 33100, "b", false);
+		plain(&want, &tmp);
 		run("reply leaves from the VIP the client used", false, &in, TC_ACT_OK, &want,
 		    SG_HA_CTR_RETURN_REWRITE);
-		inner.len = inner4(inner.b, 6, VM4, 8080, CLIENT4, 33000, "c", false);
-		plain(&in, 0x0800, &inner);
-		tmp.len = inner4(tmp.b, 6, VIP4, 80, CLIENT4, 33000, "c", false);
-		plain(&want, 0x0800, &tmp);
+		inner.len = inner_ip(inner.b, 6, VM4, 8080, CLIENT4, 33000, "c", false);
+		plain(&in, &inner);
+		tmp.len = inner_ip(tmp.b, 6, VIP4, 80, CLIENT4, 33000, "c", false);
+		plain(&want, &tmp);
 		run("first connection still answers from the first VIP", false, &in, TC_ACT_OK,
 		    &want, SG_HA_CTR_RETURN_REWRITE);
 		CHECK(sg_ha_dp_vip_del(dp, &vip2) == 0, "vip_del second VIP");
@@ -398,46 +270,46 @@ main(void)
 
 		ep(&vip3, 4, "198.18.100.3", 80, 6);
 		CHECK(sg_ha_dp_vip_add(dp, &vip3, &vm, 1) == 0, "vip_add with ifindex");
-		inner.len = inner4(inner.b, 6, CLIENT4, 33200, "198.18.100.3", 80, "r", false);
+		inner.len = inner_ip(inner.b, 6, CLIENT4, 33200, "198.18.100.3", 80, "r", false);
 		ipip(&in, APPL4, HOST4, &inner);
-		tmp.len = inner4(tmp.b, 6, CLIENT4, 33200, VM4, 8080, "r", false);
-		plain(&want, 0x0800, &tmp);
+		tmp.len = inner_ip(tmp.b, 6, CLIENT4, 33200, VM4, 8080, "r", false);
+		plain(&want, &tmp);
 		run("redirect_neigh to the VM device", true, &in, TC_ACT_REDIRECT, &want,
 		    SG_HA_CTR_DECAP_IPIP);
 		CHECK(sg_ha_dp_vip_del(dp, &vip3) == 0, "vip_del redirect VIP");
 	}
 
 	/* Return traffic from another port of the VM is not touched. */
-	inner.len = inner4(inner.b, 6, VM4, 22, CLIENT4, 33000, "ssh", false);
-	plain(&in, 0x0800, &inner);
+	inner.len = inner_ip(inner.b, 6, VM4, 22, CLIENT4, 33000, "ssh", false);
+	plain(&in, &inner);
 	run("return other port passes unchanged", false, &in, TC_ACT_OK, &in, SG_HA_CTR_PASS);
 
 	/* 7. Not ours: plain TCP to the host, IPIP to another host, GUE to another port. */
-	inner.len = inner4(inner.b, 6, CLIENT4, 1000, HOST4, 22, "ssh", false);
-	plain(&in, 0x0800, &inner);
+	inner.len = inner_ip(inner.b, 6, CLIENT4, 1000, HOST4, 22, "ssh", false);
+	plain(&in, &inner);
 	run("plain to host passes", true, &in, TC_ACT_OK, &in, SG_HA_CTR_PASS);
-	inner.len = inner4(inner.b, 6, CLIENT4, 33000, VIP4, 80, "x", false);
+	inner.len = inner_ip(inner.b, 6, CLIENT4, 33000, VIP4, 80, "x", false);
 	ipip(&in, APPL4, "198.18.1.3", &inner);
 	run("ipip to another host passes", true, &in, TC_ACT_OK, &in, SG_HA_CTR_PASS);
 	gue4(&in, APPL4, HOST4, 6081, &inner);
 	run("udp to another port passes", true, &in, TC_ACT_OK, &in, SG_HA_CTR_PASS);
-	eth(&in, 0x0806);
+	in.len = pb_put_eth(in.b, l2.dst, l2.src, 0x0806);
 	memset(in.b + 14, 0, 28);
-	in.len = 14 + 28;
+	in.len += 28;
 	run("ARP passes unchanged", true, &in, TC_ACT_OK, &in, SG_HA_CTR_PASS);
 
 	/* 8. Drops, each with its counter. */
-	inner.len = inner4(inner.b, 6, CLIENT4, 33000, "198.18.100.9", 80, "x", false);
+	inner.len = inner_ip(inner.b, 6, CLIENT4, 33000, "198.18.100.9", 80, "x", false);
 	ipip(&in, APPL4, HOST4, &inner);
 	run("unknown VIP dropped", true, &in, TC_ACT_SHOT, NULL, SG_HA_CTR_DROP_NO_VIP);
-	inner.len = inner4(inner.b, 6, CLIENT4, 33000, VIP4, 81, "x", false);
+	inner.len = inner_ip(inner.b, 6, CLIENT4, 33000, VIP4, 81, "x", false);
 	ipip(&in, APPL4, HOST4, &inner);
 	run("unknown VIP port dropped", true, &in, TC_ACT_SHOT, NULL, SG_HA_CTR_DROP_NO_VIP);
-	inner.len = inner4(inner.b, 17, CLIENT4, 33000, VIP4, 80, "x", false);
+	inner.len = inner_ip(inner.b, 17, CLIENT4, 33000, VIP4, 80, "x", false);
 	ipip(&in, APPL4, HOST4, &inner);
 	run("VIP with other protocol dropped", true, &in, TC_ACT_SHOT, NULL, SG_HA_CTR_DROP_NO_VIP);
 
-	inner.len = inner4(inner.b, 6, CLIENT4, 33000, VIP4, 80, "x", false);
+	inner.len = inner_ip(inner.b, 6, CLIENT4, 33000, VIP4, 80, "x", false);
 	ipip(&in, APPL4, HOST4, &inner);
 	in.len -= 15; /* cut into the inner TCP header */
 	in.b[14 + 2] = 0;
@@ -462,28 +334,27 @@ main(void)
 	in.b[14 + 20] = 0x44; /* inner IHL 4 (< 5) */
 	run("inner IHL < 5 dropped", true, &in, TC_ACT_SHOT, NULL, SG_HA_CTR_DROP_MALFORMED);
 
-	eth(&in, 0x0800);
-	in.len += ip4(in.b + 14, 4, APPL4, HOST4, inner.len, 0x2000); /* MF */
-	memcpy(in.b + in.len, inner.b, inner.len);
-	in.len += inner.len;
+	ipip(&in, APPL4, HOST4, &inner);
+	in.b[14 + 6] = 0x20; /* MF */
+	pb_fix_ip4_csum(in.b + 14);
 	run("outer fragment dropped", true, &in, TC_ACT_SHOT, NULL, SG_HA_CTR_DROP_FRAGMENT);
 
-	inner.len = inner4(inner.b, 6, CLIENT4, 33000, VIP4, 80, "x", false);
+	inner.len = inner_ip(inner.b, 6, CLIENT4, 33000, VIP4, 80, "x", false);
 	inner.b[7] = 8; /* fragment offset 8 */
 	ipip(&in, APPL4, HOST4, &inner);
 	run("inner fragment dropped", true, &in, TC_ACT_SHOT, NULL, SG_HA_CTR_DROP_FRAGMENT);
 
-	inner.len = ip4(inner.b, 1, CLIENT4, VIP4, 8, 0);
+	inner.len = pb_put_ip4(inner.b, CLIENT4, VIP4, IPPROTO_ICMP, 64, 8);
 	memset(inner.b + 20, 0, 8);
 	inner.len += 8;
 	ipip(&in, APPL4, HOST4, &inner);
 	run("inner ICMP dropped", true, &in, TC_ACT_SHOT, NULL, SG_HA_CTR_DROP_UNSUPPORTED);
 
-	inner.len = inner6(inner.b, 6, CLIENT6, 40000, VIP6, 443, "x");
+	inner.len = inner_ip(inner.b, 6, CLIENT6, 40000, VIP6, 443, "x", false);
 	gue4(&in, APPL4, HOST4, SG_WIRE_GUE_PORT, &inner);
 	run("GUE v6-in-v4 dropped", true, &in, TC_ACT_SHOT, NULL, SG_HA_CTR_DROP_UNSUPPORTED);
 
-	inner.len = inner4(inner.b, 6, CLIENT4, 33000, VIP4, 80, "x", false);
+	inner.len = inner_ip(inner.b, 6, CLIENT4, 33000, VIP4, 80, "x", false);
 	ipip(&in, APPL4, HOST4, &inner);
 	in.len = 14 + 20; /* outer only */
 	in.b[14 + 3] = 20;
@@ -523,7 +394,7 @@ main(void)
 	/* 10. Deleting an entry stops delivery. */
 	CHECK(sg_ha_dp_vip_del(dp, &vip) == 0, "vip_del");
 	CHECK(sg_ha_dp_vip_del(dp, &vip) == -ENOENT, "vip_del twice");
-	inner.len = inner4(inner.b, 6, CLIENT4, 33000, VIP4, 80, "x", false);
+	inner.len = inner_ip(inner.b, 6, CLIENT4, 33000, VIP4, 80, "x", false);
 	ipip(&in, APPL4, HOST4, &inner);
 	run("deleted VIP dropped", true, &in, TC_ACT_SHOT, NULL, SG_HA_CTR_DROP_NO_VIP);
 

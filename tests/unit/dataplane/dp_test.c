@@ -1,19 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Harness of the data-plane core unit tests (see dp_test.h). */
-#include <arpa/inet.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <rte_arp.h>
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
-#include <rte_ip.h>
 #include <rte_mbuf.h>
-#include <rte_tcp.h>
-#include <rte_udp.h>
 
 #include "dp_test.h"
 
@@ -71,21 +67,6 @@ now_s(double s)
 /* ---- configuration ---- */
 
 void
-ip_parse(const char *text, uint8_t *out, uint8_t *family)
-{
-	memset(out, 0, 16);
-	if (inet_pton(AF_INET, text, out) == 1) {
-		*family = AF_INET;
-		return;
-	}
-	if (inet_pton(AF_INET6, text, out) == 1) {
-		*family = AF_INET6;
-		return;
-	}
-	fail_msg("bad address in test: %s", text);
-}
-
-void
 cfg_addr(struct sg_cfg_addr *a, const char *text)
 {
 	char buf[64];
@@ -97,7 +78,7 @@ cfg_addr(struct sg_cfg_addr *a, const char *text)
 	slash = strchr(buf, '/');
 	if (slash)
 		*slash++ = '\0';
-	ip_parse(buf, b, &a->family);
+	pb_ip_parse(buf, b, &a->family);
 	if (a->family == AF_INET)
 		memcpy(&a->v4, b, 4);
 	else
@@ -232,8 +213,8 @@ env_learn(uint16_t port, const char *ip, const char *mac)
 	struct rte_ether_addr m;
 	uint8_t a[16] = {0}, fam = 0;
 
-	ip_parse(ip, a, &fam);
-	mac_parse(mac, m.addr_bytes);
+	pb_ip_parse(ip, a, &fam);
+	pb_mac_parse(mac, m.addr_bytes);
 	assert_true(sg_dp_neigh_learn(env.neigh, port, fam, a, &m, now_s(0)));
 }
 
@@ -283,8 +264,8 @@ env_setup(unsigned int n_workers, uint32_t flow_entries)
 
 	memset(env.ports, 0, sizeof(env.ports));
 	env.ports[0].present = env.ports[1].present = true;
-	mac_parse(MAC_PORT0, env.ports[0].mac.addr_bytes);
-	mac_parse(MAC_PORT1, env.ports[1].mac.addr_bytes);
+	pb_mac_parse(MAC_PORT0, env.ports[0].mac.addr_bytes);
+	pb_mac_parse(MAC_PORT1, env.ports[1].mac.addr_bytes);
 	env.cs = cfg_new();
 	rc = sg_dp_tables_build(&env.cs->cfg, NULL, env.ports, &env.t, err, sizeof(err));
 	if (rc != 0) {
@@ -363,308 +344,6 @@ env_teardown(void)
 	env.cs = NULL;
 }
 
-/* ---- packet builder ---- */
-
-void
-mac_parse(const char *text, uint8_t out[6])
-{
-	const char *p = text;
-	unsigned int i;
-
-	for (i = 0; i < 6; i++) {
-		char *end;
-		unsigned long v = strtoul(p, &end, 16);
-
-		if (end == p || v > 0xff || (i < 5 && *end != ':') || (i == 5 && *end != '\0'))
-			fail_msg("bad MAC in test: %s", text);
-		out[i] = (uint8_t)v;
-		p = end + 1;
-	}
-}
-
-size_t
-put_eth(uint8_t *b, const char *dst, const char *src, uint16_t type)
-{
-	mac_parse(dst, b);
-	mac_parse(src, b + 6);
-	b[12] = (uint8_t)(type >> 8);
-	b[13] = (uint8_t)type;
-	return 14;
-}
-
-void
-fix_ip4_csum(uint8_t *ip)
-{
-	struct rte_ipv4_hdr *h = (struct rte_ipv4_hdr *)ip;
-
-	h->hdr_checksum = 0;
-	h->hdr_checksum = rte_ipv4_cksum(h);
-}
-
-size_t
-put_ip4(uint8_t *b, const char *src, const char *dst, uint8_t proto, uint8_t ttl,
-	uint16_t payload_len)
-{
-	struct rte_ipv4_hdr *h = (struct rte_ipv4_hdr *)b;
-	uint8_t a[16], fam;
-
-	memset(h, 0, sizeof(*h));
-	h->version_ihl = 0x45;
-	h->total_length = htons((uint16_t)(20 + payload_len));
-	h->time_to_live = ttl;
-	h->next_proto_id = proto;
-	ip_parse(src, a, &fam);
-	memcpy(&h->src_addr, a, 4);
-	ip_parse(dst, a, &fam);
-	memcpy(&h->dst_addr, a, 4);
-	fix_ip4_csum(b);
-	return 20;
-}
-
-size_t
-put_ip6(uint8_t *b, const char *src, const char *dst, uint8_t proto, uint8_t hop,
-	uint16_t payload_len)
-{
-	struct rte_ipv6_hdr *h = (struct rte_ipv6_hdr *)b;
-	uint8_t fam;
-
-	memset(h, 0, sizeof(*h));
-	h->vtc_flow = htonl(6u << 28);
-	h->payload_len = htons(payload_len);
-	h->proto = proto;
-	h->hop_limits = hop;
-	ip_parse(src, h->src_addr, &fam);
-	ip_parse(dst, h->dst_addr, &fam);
-	return 40;
-}
-
-size_t
-put_tcp(uint8_t *b, uint16_t sport, uint16_t dport, uint8_t flags)
-{
-	struct rte_tcp_hdr *h = (struct rte_tcp_hdr *)b;
-
-	memset(h, 0, sizeof(*h));
-	h->src_port = htons(sport);
-	h->dst_port = htons(dport);
-	h->sent_seq = htonl(0x01020304);
-	h->recv_ack = (flags & RTE_TCP_ACK_FLAG) ? htonl(0x0a0b0c0d) : 0;
-	h->data_off = 0x50;
-	h->tcp_flags = flags;
-	h->rx_win = htons(65535);
-	return 20;
-}
-
-size_t
-put_udp(uint8_t *b, uint16_t sport, uint16_t dport, uint16_t len)
-{
-	struct rte_udp_hdr *h = (struct rte_udp_hdr *)b;
-
-	h->src_port = htons(sport);
-	h->dst_port = htons(dport);
-	h->dgram_len = htons(len);
-	h->dgram_cksum = 0;
-	return 8;
-}
-
-static size_t
-l4_csum_off(uint8_t proto)
-{
-	return proto == IPPROTO_TCP ? 16 : proto == IPPROTO_UDP ? 6 : 2;
-}
-
-void
-fix_l4_csum(uint8_t *ip)
-{
-	uint16_t ck;
-
-	if ((ip[0] >> 4) == 4) {
-		struct rte_ipv4_hdr *h = (struct rte_ipv4_hdr *)ip;
-		uint8_t *l4 = ip + (h->version_ihl & 0xf) * 4;
-		size_t len = ntohs(h->total_length) - (h->version_ihl & 0xf) * 4u;
-
-		memset(l4 + l4_csum_off(h->next_proto_id), 0, 2);
-		if (h->next_proto_id == IPPROTO_ICMP)
-			ck = (uint16_t)~rte_raw_cksum(l4, len);
-		else
-			ck = rte_ipv4_udptcp_cksum(h, l4);
-		memcpy(l4 + l4_csum_off(h->next_proto_id), &ck, 2);
-	} else {
-		struct rte_ipv6_hdr *h = (struct rte_ipv6_hdr *)ip;
-		uint8_t *l4 = ip + 40;
-
-		memset(l4 + l4_csum_off(h->proto), 0, 2);
-		ck = rte_ipv6_udptcp_cksum(h, l4);
-		memcpy(l4 + l4_csum_off(h->proto), &ck, 2);
-	}
-}
-
-int
-check_csums(const uint8_t *ip)
-{
-	if ((ip[0] >> 4) == 4) {
-		const struct rte_ipv4_hdr *h = (const struct rte_ipv4_hdr *)ip;
-		const uint8_t *l4 = ip + (h->version_ihl & 0xf) * 4;
-
-		if (rte_raw_cksum(h, 20) != 0xffff)
-			return -1;
-		if (h->next_proto_id == IPPROTO_UDP &&
-		    ((const struct rte_udp_hdr *)l4)->dgram_cksum == 0)
-			return 0;
-		if (h->next_proto_id == IPPROTO_ICMP)
-			return rte_raw_cksum(l4, ntohs(h->total_length) - 20u) == 0xffff ? 0 : -1;
-		return rte_ipv4_udptcp_cksum_verify(h, l4);
-	}
-	return rte_ipv6_udptcp_cksum_verify((const struct rte_ipv6_hdr *)ip, ip + 40);
-}
-
-size_t
-frame_tcp4(uint8_t *b, const char *src, const char *dst, uint16_t sport, uint16_t dport,
-	   uint8_t flags, uint8_t ttl, size_t payload)
-{
-	size_t off = put_eth(b, MAC_PORT0, MAC_GW, RTE_ETHER_TYPE_IPV4);
-	uint8_t *ip = b + off;
-
-	off += put_ip4(ip, src, dst, IPPROTO_TCP, ttl, (uint16_t)(20 + payload));
-	off += put_tcp(b + off, sport, dport, flags);
-	memset(b + off, 'x', payload);
-	off += payload;
-	fix_l4_csum(ip);
-	return off;
-}
-
-size_t
-frame_udp4(uint8_t *b, const char *src, const char *dst, uint16_t sport, uint16_t dport,
-	   size_t payload)
-{
-	size_t off = put_eth(b, MAC_PORT0, MAC_GW, RTE_ETHER_TYPE_IPV4);
-	uint8_t *ip = b + off;
-
-	off += put_ip4(ip, src, dst, IPPROTO_UDP, 64, (uint16_t)(8 + payload));
-	off += put_udp(b + off, sport, dport, (uint16_t)(8 + payload));
-	memset(b + off, 'u', payload);
-	off += payload;
-	fix_l4_csum(ip);
-	return off;
-}
-
-size_t
-frame_tcp6(uint8_t *b, const char *src, const char *dst, uint16_t sport, uint16_t dport,
-	   uint8_t flags, uint8_t hop, size_t payload)
-{
-	size_t off = put_eth(b, MAC_PORT0, MAC_GW, RTE_ETHER_TYPE_IPV6);
-	uint8_t *ip = b + off;
-
-	off += put_ip6(ip, src, dst, IPPROTO_TCP, hop, (uint16_t)(20 + payload));
-	off += put_tcp(b + off, sport, dport, flags);
-	memset(b + off, 'y', payload);
-	off += payload;
-	fix_l4_csum(ip);
-	return off;
-}
-
-size_t
-frame_icmp4_echo(uint8_t *b, const char *src, const char *dst, uint8_t type, size_t payload)
-{
-	size_t off = put_eth(b, MAC_PORT0, MAC_GW, RTE_ETHER_TYPE_IPV4);
-	uint8_t *ip = b + off;
-	size_t i;
-
-	off += put_ip4(ip, src, dst, IPPROTO_ICMP, 64, (uint16_t)(8 + payload));
-	b[off] = type;
-	b[off + 1] = 0;
-	b[off + 2] = b[off + 3] = 0;
-	b[off + 4] = 0x12; /* id */
-	b[off + 5] = 0x34;
-	b[off + 6] = 0x00; /* sequence */
-	b[off + 7] = 0x01;
-	off += 8;
-	for (i = 0; i < payload; i++)
-		b[off + i] = (uint8_t)i;
-	off += payload;
-	fix_l4_csum(ip);
-	return off;
-}
-
-size_t
-frame_icmp6_echo(uint8_t *b, const char *src, const char *dst, uint8_t type, size_t payload)
-{
-	size_t off = put_eth(b, MAC_PORT0, MAC_GW, RTE_ETHER_TYPE_IPV6);
-	uint8_t *ip = b + off;
-	size_t i;
-
-	off += put_ip6(ip, src, dst, IPPROTO_ICMPV6, 64, (uint16_t)(8 + payload));
-	b[off] = type;
-	b[off + 1] = 0;
-	b[off + 2] = b[off + 3] = 0;
-	b[off + 4] = 0x56;
-	b[off + 5] = 0x78;
-	b[off + 6] = 0x00;
-	b[off + 7] = 0x02;
-	off += 8;
-	for (i = 0; i < payload; i++)
-		b[off + i] = (uint8_t)(0xa0 + i);
-	off += payload;
-	fix_l4_csum(ip);
-	return off;
-}
-
-size_t
-frame_arp(uint8_t *b, uint16_t op, const char *sha, const char *sip, const char *tha,
-	  const char *tip, const char *eth_dst)
-{
-	size_t off = put_eth(b, eth_dst, sha, RTE_ETHER_TYPE_ARP);
-	uint8_t fam;
-
-	b[off + 0] = 0; /* hardware: Ethernet */
-	b[off + 1] = 1;
-	b[off + 2] = 0x08; /* protocol: IPv4 */
-	b[off + 3] = 0x00;
-	b[off + 4] = 6;
-	b[off + 5] = 4;
-	b[off + 6] = (uint8_t)(op >> 8);
-	b[off + 7] = (uint8_t)op;
-	mac_parse(sha, b + off + 8);
-	ip_parse(sip, b + off + 14, &fam);
-	mac_parse(tha, b + off + 18);
-	ip_parse(tip, b + off + 24, &fam);
-	off += 28;
-	memset(b + off, 0, 60 - off); /* Ethernet minimum frame (without FCS) */
-	return 60;
-}
-
-size_t
-frame_ns(uint8_t *b, const char *src, const char *target, const char *slla)
-{
-	uint8_t t[16], fam, *ip, *icmp;
-	char dmac[32];
-	size_t off, ilen = slla ? 32 : 24;
-
-	ip_parse(target, t, &fam);
-	(void)snprintf(dmac, sizeof(dmac), "33:33:ff:%02x:%02x:%02x", t[13], t[14], t[15]);
-	off = put_eth(b, dmac, slla ? slla : MAC_GW, RTE_ETHER_TYPE_IPV6);
-	ip = b + off;
-	off += put_ip6(ip, src, "::", IPPROTO_ICMPV6, 255, (uint16_t)ilen);
-	/* destination: solicited-node multicast ff02::1:ffXX:XXXX */
-	memset(ip + 24, 0, 16);
-	ip[24] = 0xff;
-	ip[25] = 0x02;
-	ip[35] = 0x01;
-	ip[36] = 0xff;
-	memcpy(ip + 37, t + 13, 3);
-	icmp = b + off;
-	memset(icmp, 0, ilen);
-	icmp[0] = 135;
-	memcpy(icmp + 8, t, 16);
-	if (slla) {
-		icmp[24] = 1;
-		icmp[25] = 1;
-		mac_parse(slla, icmp + 26);
-	}
-	off += ilen;
-	fix_l4_csum(ip);
-	return off;
-}
-
 /* ---- running ---- */
 
 struct rte_mbuf *
@@ -735,16 +414,16 @@ run_pkt(unsigned int worker, uint16_t port, const uint8_t *b, size_t len, struct
 }
 
 void
-assert_cnt_delta(const struct run_result *r, const enum sg_dp_cnt *moved, unsigned int n)
+assert_stats_delta(const struct sg_dp_stats *before, const struct sg_dp_stats *after,
+		   const enum sg_dp_cnt *moved, unsigned int n)
 {
 	unsigned int c, i, bad = 0;
 
 	for (c = 0; c < SG_DP_CNT_MAX; c++) {
-		uint64_t want = 0, got = r->after->cnt[c] - r->before->cnt[c];
+		uint64_t want = 0, got = after->cnt[c] - before->cnt[c];
 
 		for (i = 0; i < n; i++)
-			if (moved[i] == c)
-				want = 1;
+			want += moved[i] == c;
 		if (got != want) {
 			print_error("counter %s moved by %llu, expected %llu\n", sg_dp_cnt_name(c),
 				    (unsigned long long)got, (unsigned long long)want);
@@ -756,6 +435,12 @@ assert_cnt_delta(const struct run_result *r, const enum sg_dp_cnt *moved, unsign
 }
 
 void
+assert_cnt_delta(const struct run_result *r, const enum sg_dp_cnt *moved, unsigned int n)
+{
+	assert_stats_delta(r->before, r->after, moved, n);
+}
+
+void
 assert_drop(const struct run_result *r, enum sg_dp_cnt c, uint16_t port)
 {
 	assert_cnt_delta(r, &c, 1);
@@ -764,23 +449,9 @@ assert_drop(const struct run_result *r, enum sg_dp_cnt c, uint16_t port)
 	assert_int_equal(r->after->port[port].drops - r->before->port[port].drops, 1);
 }
 
-static void
-hexdump(const char *what, const uint8_t *b, size_t len)
-{
-	size_t i;
-
-	print_error("%s (%zu bytes):", what, len);
-	for (i = 0; i < len; i++)
-		print_error("%s%02x", i % 16 == 0 ? "\n  " : " ", b[i]);
-	print_error("\n");
-}
-
 void
 assert_bytes(const uint8_t *got, size_t got_len, const uint8_t *want, size_t want_len)
 {
-	if (got_len == want_len && memcmp(got, want, got_len) == 0)
-		return;
-	hexdump("got", got, got_len);
-	hexdump("want", want, want_len);
-	fail_msg("output differs from the expected packet");
+	if (pb_diff(stderr, got, got_len, want, want_len) != 0)
+		fail_msg("output differs from the expected packet");
 }

@@ -2,8 +2,8 @@
 /**
  * @file
  * Test harness of the data-plane core unit tests: one EAL per process, a
- * hand-built configuration (struct sg_cfg), tables, workers, and a small
- * packet builder. Fixtures follow katran_tester: input bytes -> exact
+ * hand-built configuration (struct sg_cfg), tables and workers; packets are
+ * built with tests/lib/pktbuild.h. Fixtures follow katran_tester: input bytes -> exact
  * expected output bytes and port, or exactly one drop counter.
  */
 #ifndef DP_TEST_H
@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+
+#include "pktbuild.h"
 
 #include "sg_dp.h"
 #include "core/addr.h"
@@ -97,34 +99,9 @@ int env_enable_broker(unsigned int w, struct rte_ring *to_ctl, struct rte_ring *
 		      const bool *ctl_up, const struct sg_dp_syncookie_secret *cookies,
 		      uint32_t max_held);
 
-/* packet builder: all return bytes written */
-void mac_parse(const char *text, uint8_t out[6]);
-void ip_parse(const char *text, uint8_t *out, uint8_t *family);
-size_t put_eth(uint8_t *b, const char *dst, const char *src, uint16_t type);
-size_t put_ip4(uint8_t *b, const char *src, const char *dst, uint8_t proto, uint8_t ttl,
-	       uint16_t payload_len);
-size_t put_ip6(uint8_t *b, const char *src, const char *dst, uint8_t proto, uint8_t hop,
-	       uint16_t payload_len);
-size_t put_tcp(uint8_t *b, uint16_t sport, uint16_t dport, uint8_t flags);
-size_t put_udp(uint8_t *b, uint16_t sport, uint16_t dport, uint16_t len);
-/* recompute the L4 checksum of the IP packet at @p ip (TCP, UDP, ICMP, ICMPv6) */
-void fix_l4_csum(uint8_t *ip);
-void fix_ip4_csum(uint8_t *ip);
-/* verify checksums independently: 0 when the IPv4 header / L4 checksums are right */
-int check_csums(const uint8_t *ip);
-
-/* whole frames to the appliance (port 0 MAC) from the gateway */
-size_t frame_tcp4(uint8_t *b, const char *src, const char *dst, uint16_t sport, uint16_t dport,
-		  uint8_t flags, uint8_t ttl, size_t payload);
-size_t frame_udp4(uint8_t *b, const char *src, const char *dst, uint16_t sport, uint16_t dport,
-		  size_t payload);
-size_t frame_tcp6(uint8_t *b, const char *src, const char *dst, uint16_t sport, uint16_t dport,
-		  uint8_t flags, uint8_t hop, size_t payload);
-size_t frame_icmp4_echo(uint8_t *b, const char *src, const char *dst, uint8_t type, size_t payload);
-size_t frame_icmp6_echo(uint8_t *b, const char *src, const char *dst, uint8_t type, size_t payload);
-size_t frame_arp(uint8_t *b, uint16_t op, const char *sha, const char *sip, const char *tha,
-		 const char *tip, const char *eth_dst);
-size_t frame_ns(uint8_t *b, const char *src, const char *target, const char *slla);
+/* Frames to the appliance (port 0 MAC) from the gateway, and from host1 to port 1. */
+#define L2_GW	 (&(const struct pb_eth){MAC_PORT0, MAC_GW, 0})
+#define L2_HOST1 (&(const struct pb_eth){MAC_PORT1, MAC_HOST1, 0})
 
 /* running packets */
 struct run_result {
@@ -136,7 +113,9 @@ struct run_result {
 struct rte_mbuf *mbuf_from(const uint8_t *b, size_t len);
 void run_pkt(unsigned int worker, uint16_t port, const uint8_t *b, size_t len, struct run_result *r,
 	     uint64_t now);
-/* Assert counters: exactly @p c moved by +1 among the listed ones; every other cnt unchanged. */
+/* Assert counters: each listed one moved by +1 per listing; every other cnt unchanged. */
+void assert_stats_delta(const struct sg_dp_stats *before, const struct sg_dp_stats *after,
+			const enum sg_dp_cnt *moved, unsigned int n);
 void assert_cnt_delta(const struct run_result *r, const enum sg_dp_cnt *moved, unsigned int n);
 void assert_drop(const struct run_result *r, enum sg_dp_cnt c, uint16_t port);
 void assert_bytes(const uint8_t *got, size_t got_len, const uint8_t *want, size_t want_len);

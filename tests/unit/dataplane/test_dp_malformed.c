@@ -69,8 +69,10 @@ b_vlan_double(uint8_t *b)
 {
 	static const uint8_t tags[] = {0x81, 0x00, 0x00, 0x0a, 0x81, 0x00, 0x00, 0x0b};
 
-	return insert(b, frame_tcp4(b, CLIENT4, "198.18.10.1", 40000, 80, RTE_TCP_SYN_FLAG, 64, 0),
-		      12, tags, sizeof(tags));
+	return insert(
+		b,
+		pb_frame_tcp4(b, L2_GW, CLIENT4, "198.18.10.1", 40000, 80, RTE_TCP_SYN_FLAG, 64, 0),
+		12, tags, sizeof(tags));
 }
 
 static size_t
@@ -78,8 +80,10 @@ b_vlan_qinq(uint8_t *b)
 {
 	static const uint8_t tags[] = {0x88, 0xa8, 0x00, 0x0a, 0x81, 0x00, 0x00, 0x0b};
 
-	return insert(b, frame_tcp4(b, CLIENT4, "198.18.10.1", 40000, 80, RTE_TCP_SYN_FLAG, 64, 0),
-		      12, tags, sizeof(tags));
+	return insert(
+		b,
+		pb_frame_tcp4(b, L2_GW, CLIENT4, "198.18.10.1", 40000, 80, RTE_TCP_SYN_FLAG, 64, 0),
+		12, tags, sizeof(tags));
 }
 
 static size_t
@@ -87,14 +91,16 @@ b_vlan_9100(uint8_t *b)
 {
 	static const uint8_t tags[] = {0x91, 0x00, 0x00, 0x0a};
 
-	return insert(b, frame_tcp4(b, CLIENT4, "198.18.10.1", 40000, 80, RTE_TCP_SYN_FLAG, 64, 0),
-		      12, tags, sizeof(tags));
+	return insert(
+		b,
+		pb_frame_tcp4(b, L2_GW, CLIENT4, "198.18.10.1", 40000, 80, RTE_TCP_SYN_FLAG, 64, 0),
+		12, tags, sizeof(tags));
 }
 
 static size_t
 b_vlan_trunc(uint8_t *b)
 {
-	put_eth(b, MAC_PORT0, MAC_GW, RTE_ETHER_TYPE_VLAN);
+	pb_put_eth(b, MAC_PORT0, MAC_GW, RTE_ETHER_TYPE_VLAN);
 	b[14] = 0x00;
 	return 15;
 }
@@ -104,7 +110,7 @@ b_vlan_lldp(uint8_t *b)
 {
 	static const uint8_t tag_lldp[] = {0x00, 0x0a, 0x88, 0xcc};
 
-	put_eth(b, MAC_PORT0, MAC_GW, RTE_ETHER_TYPE_VLAN);
+	pb_put_eth(b, MAC_PORT0, MAC_GW, RTE_ETHER_TYPE_VLAN);
 	memcpy(b + 14, tag_lldp, sizeof(tag_lldp));
 	memset(b + 18, 0, 42);
 	return 60;
@@ -114,19 +120,21 @@ static size_t
 b_ip4_options(uint8_t *b)
 {
 	static const uint8_t nops[] = {0x01, 0x01, 0x01, 0x00}; /* NOP NOP NOP EOL */
-	size_t n = frame_tcp4(b, CLIENT4, "198.18.10.1", 40000, 80, RTE_TCP_SYN_FLAG, 64, 0);
+	size_t n =
+		pb_frame_tcp4(b, L2_GW, CLIENT4, "198.18.10.1", 40000, 80, RTE_TCP_SYN_FLAG, 64, 0);
 
 	n = insert(b, n, 34, nops, sizeof(nops));
 	b[14] = 0x46;
 	b[17] += 4; /* total length 44 */
-	fix_ip4_csum(b + 14);
+	pb_fix_ip4_csum(b + 14);
 	return n;
 }
 
 static size_t
 b_ip4_ihl15(uint8_t *b)
 {
-	size_t n = frame_tcp4(b, CLIENT4, "198.18.10.1", 40000, 80, RTE_TCP_SYN_FLAG, 64, 0);
+	size_t n =
+		pb_frame_tcp4(b, L2_GW, CLIENT4, "198.18.10.1", 40000, 80, RTE_TCP_SYN_FLAG, 64, 0);
 
 	b[14] = 0x4f; /* 60-byte header in a 40-byte packet */
 	return n;
@@ -136,7 +144,8 @@ static size_t
 ip6_ext(uint8_t *b, uint8_t nh)
 {
 	uint8_t ext[8] = {IPPROTO_TCP, 0, 1, 4, 0, 0, 0, 0}; /* PadN */
-	size_t n = frame_tcp6(b, CLIENT6, "2001:2:0:10::1", 40000, 80, RTE_TCP_SYN_FLAG, 64, 0);
+	size_t n = pb_frame_tcp6(b, L2_GW, CLIENT6, "2001:2:0:10::1", 40000, 80, RTE_TCP_SYN_FLAG,
+				 64, 0);
 
 	n = insert(b, n, 54, ext, sizeof(ext));
 	b[20] = nh;
@@ -180,7 +189,7 @@ b_garbage_ip4(uint8_t *b)
 {
 	unsigned int i;
 
-	put_eth(b, MAC_PORT0, MAC_GW, RTE_ETHER_TYPE_IPV4);
+	pb_put_eth(b, MAC_PORT0, MAC_GW, RTE_ETHER_TYPE_IPV4);
 	b[14] = 0x45;
 	for (i = 15; i < 1500; i++)
 		b[i] = (uint8_t)(i * 37 + 11);
@@ -190,10 +199,10 @@ b_garbage_ip4(uint8_t *b)
 static size_t
 b_nd_overrun(uint8_t *b)
 {
-	size_t n = frame_ns(b, "2001:2:0:2::1", "2001:2:0:10::1", MAC_GW);
+	size_t n = pb_frame_ns(b, MAC_GW, "2001:2:0:2::1", "2001:2:0:10::1", MAC_GW);
 
 	b[79] = 2; /* SLLA claims 16 bytes, 8 are there */
-	fix_l4_csum(b + 14);
+	pb_fix_l4_csum(b + 14);
 	return n;
 }
 
@@ -201,50 +210,50 @@ static size_t
 b_nd_slla16(uint8_t *b)
 {
 	static const uint8_t more[8];
-	size_t n = frame_ns(b, "2001:2:0:2::1", "2001:2:0:10::1", MAC_GW);
+	size_t n = pb_frame_ns(b, MAC_GW, "2001:2:0:2::1", "2001:2:0:10::1", MAC_GW);
 
 	n = insert(b, n, n, more, sizeof(more));
 	b[79] = 2; /* a 16-byte link-layer option: not Ethernet */
 	b[19] += 8;
-	fix_l4_csum(b + 14);
+	pb_fix_l4_csum(b + 14);
 	return n;
 }
 
 static size_t
 b_nd_optlen0(uint8_t *b)
 {
-	size_t n = frame_ns(b, "2001:2:0:2::1", "2001:2:0:10::1", MAC_GW);
+	size_t n = pb_frame_ns(b, MAC_GW, "2001:2:0:2::1", "2001:2:0:10::1", MAC_GW);
 
 	b[79] = 0;
-	fix_l4_csum(b + 14);
+	pb_fix_l4_csum(b + 14);
 	return n;
 }
 
 static size_t
 b_nd_short(uint8_t *b)
 {
-	size_t n = frame_ns(b, "2001:2:0:2::1", "2001:2:0:10::1", NULL);
+	size_t n = pb_frame_ns(b, MAC_GW, "2001:2:0:2::1", "2001:2:0:10::1", NULL);
 
 	b[19] = 20; /* ICMPv6 of 20 bytes: no room for the target */
 	n -= 4;
-	fix_l4_csum(b + 14);
+	pb_fix_l4_csum(b + 14);
 	return n;
 }
 
 static size_t
 b_icmp6_in_ip4(uint8_t *b)
 {
-	size_t n = frame_icmp4_echo(b, CLIENT4, "198.18.10.1", 8, 8);
+	size_t n = pb_frame_icmp4_echo(b, L2_GW, CLIENT4, "198.18.10.1", 8, 8);
 
 	b[23] = IPPROTO_ICMPV6;
-	fix_ip4_csum(b + 14);
+	pb_fix_ip4_csum(b + 14);
 	return n;
 }
 
 static size_t
 b_icmp4_in_ip6(uint8_t *b)
 {
-	size_t n = frame_icmp6_echo(b, CLIENT6, "2001:2:0:10::1", 128, 8);
+	size_t n = pb_frame_icmp6_echo(b, L2_GW, CLIENT6, "2001:2:0:10::1", 128, 8);
 
 	b[20] = IPPROTO_ICMP;
 	return n;
@@ -491,30 +500,29 @@ base_frame(enum base b, uint8_t *f, uint16_t *port)
 	*port = 0;
 	switch (b) {
 	case B_TCP4:
-		return frame_tcp4(f, CLIENT4, "198.18.10.1", 40000, 80, RTE_TCP_SYN_FLAG, 64, 0);
+		return pb_frame_tcp4(f, L2_GW, CLIENT4, "198.18.10.1", 40000, 80, RTE_TCP_SYN_FLAG,
+				     64, 0);
 	case B_UDP4:
-		return frame_udp4(f, CLIENT4, "198.18.10.1", 5000, 5353, 8);
+		return pb_frame_udp4(f, L2_GW, CLIENT4, "198.18.10.1", 5000, 5353, 8);
 	case B_TCP6:
-		return frame_tcp6(f, CLIENT6, "2001:2:0:10::1", 40000, 80, RTE_TCP_SYN_FLAG, 64, 0);
+		return pb_frame_tcp6(f, L2_GW, CLIENT6, "2001:2:0:10::1", 40000, 80,
+				     RTE_TCP_SYN_FLAG, 64, 0);
 	case B_ICMP4:
-		return frame_icmp4_echo(f, CLIENT4, "198.18.10.1", 8, 8);
+		return pb_frame_icmp4_echo(f, L2_GW, CLIENT4, "198.18.10.1", 8, 8);
 	case B_ICMP6:
-		return frame_icmp6_echo(f, CLIENT6, "2001:2:0:10::1", 128, 8);
+		return pb_frame_icmp6_echo(f, L2_GW, CLIENT6, "2001:2:0:10::1", 128, 8);
 	case B_ARP:
-		return frame_arp(f, RTE_ARP_OP_REQUEST, MAC_GW, "198.18.2.1", "00:00:00:00:00:00",
-				 "198.18.10.1", "ff:ff:ff:ff:ff:ff");
+		return pb_frame_arp(f, RTE_ARP_OP_REQUEST, MAC_GW, "198.18.2.1",
+				    "00:00:00:00:00:00", "198.18.10.1", "ff:ff:ff:ff:ff:ff");
 	case B_NS:
-		return frame_ns(f, "2001:2:0:2::1", "2001:2:0:10::1", MAC_GW);
+		return pb_frame_ns(f, MAC_GW, "2001:2:0:2::1", "2001:2:0:10::1", MAC_GW);
 	case B_NAT4:
-		return frame_tcp4(f, CLIENT4, "198.18.10.2", 40000, 80, RTE_TCP_SYN_FLAG, 64, 0);
-	case B_RETURN4: {
-		size_t n = frame_tcp4(f, "198.18.1.11", "198.18.1.100", 80, 3000, RTE_TCP_ACK_FLAG,
-				      64, 0);
-
-		put_eth(f, MAC_PORT1, MAC_HOST1, RTE_ETHER_TYPE_IPV4);
+		return pb_frame_tcp4(f, L2_GW, CLIENT4, "198.18.10.2", 40000, 80, RTE_TCP_SYN_FLAG,
+				     64, 0);
+	case B_RETURN4:
 		*port = 1;
-		return n;
-	}
+		return pb_frame_tcp4(f, L2_HOST1, "198.18.1.11", "198.18.1.100", 80, 3000,
+				     RTE_TCP_ACK_FLAG, 64, 0);
 	default:
 		return 0;
 	}
@@ -533,9 +541,9 @@ make_case(const struct mcase *c, uint8_t *f, uint16_t *port)
 	for (i = 0; i < RTE_DIM(c->p) && c->p[i].len; i++)
 		memcpy(f + c->p[i].off, c->p[i].v, c->p[i].len);
 	if (c->fix & FIX_IP4)
-		fix_ip4_csum(f + 14);
+		pb_fix_ip4_csum(f + 14);
 	if (c->fix & FIX_L4)
-		fix_l4_csum(f + 14);
+		pb_fix_l4_csum(f + 14);
 	if (c->cut < 0)
 		n = 0;
 	else if (c->cut > 0)

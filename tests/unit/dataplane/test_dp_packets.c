@@ -87,8 +87,8 @@ test_arp_reply(void **state)
 		const char *pmac = arp_cases[i].port ? MAC_PORT1 : MAC_PORT0;
 		const char *sip = arp_cases[i].port ? "198.18.1.11" : "198.18.2.1";
 		const char *smac = arp_cases[i].port ? MAC_HOST1 : MAC_GW;
-		size_t n = frame_arp(in, RTE_ARP_OP_REQUEST, smac, sip, "00:00:00:00:00:00",
-				     arp_cases[i].tip, "ff:ff:ff:ff:ff:ff");
+		size_t n = pb_frame_arp(in, RTE_ARP_OP_REQUEST, smac, sip, "00:00:00:00:00:00",
+					arp_cases[i].tip, "ff:ff:ff:ff:ff:ff");
 
 		run_pkt(0, arp_cases[i].port, in, n, &R, now_s(1));
 		if (!arp_cases[i].answered) {
@@ -96,7 +96,7 @@ test_arp_reply(void **state)
 			continue;
 		}
 		/* reply: from our port MAC, sender = the asked address, to the asker */
-		n = frame_arp(want, RTE_ARP_OP_REPLY, pmac, arp_cases[i].tip, smac, sip, smac);
+		n = pb_frame_arp(want, RTE_ARP_OP_REPLY, pmac, arp_cases[i].tip, smac, sip, smac);
 		expect(arp_cases[i].port, want, n);
 		CNT(SG_DP_EV_ARP_REPLY, SG_DP_EV_NEIGH_LEARN);
 	}
@@ -110,19 +110,19 @@ test_arp_learn(void **state)
 	size_t n;
 
 	(void)state;
-	ip_parse("198.18.2.77", a, &fam);
+	pb_ip_parse("198.18.2.77", a, &fam);
 	assert_false(sg_dp_neigh_lookup(env.neigh, 0, AF_INET, a, now_s(1), &mac));
 	/* a reply (to our request) from an on-link host is learned and consumed */
-	n = frame_arp(in, RTE_ARP_OP_REPLY, "02:00:00:00:02:77", "198.18.2.77", MAC_PORT0,
-		      "198.18.2.2", MAC_PORT0);
+	n = pb_frame_arp(in, RTE_ARP_OP_REPLY, "02:00:00:00:02:77", "198.18.2.77", MAC_PORT0,
+			 "198.18.2.2", MAC_PORT0);
 	run_pkt(0, 0, in, n, &R, now_s(1));
 	assert_int_equal(R.out_port, -1);
 	CNT(SG_DP_EV_CONSUMED, SG_DP_EV_NEIGH_LEARN);
 	assert_true(sg_dp_neigh_lookup(env.neigh, 0, AF_INET, a, now_s(1), &mac));
 	assert_int_equal(mac.addr_bytes[5], 0x77);
 	/* an off-link sender is not learned */
-	n = frame_arp(in, RTE_ARP_OP_REPLY, "02:00:00:00:02:78", "198.18.77.1", MAC_PORT0,
-		      "198.18.2.2", MAC_PORT0);
+	n = pb_frame_arp(in, RTE_ARP_OP_REPLY, "02:00:00:00:02:78", "198.18.77.1", MAC_PORT0,
+			 "198.18.2.2", MAC_PORT0);
 	run_pkt(0, 0, in, n, &R, now_s(1));
 	assert_drop(&R, SG_DP_DROP_NOT_LOCAL, 0);
 }
@@ -132,19 +132,19 @@ test_arp_learn(void **state)
 static size_t
 na_frame(uint8_t *b, const char *dmac, const char *smac, const char *src, const char *dst)
 {
-	size_t off = put_eth(b, dmac, smac, RTE_ETHER_TYPE_IPV6);
+	size_t off = pb_put_eth(b, dmac, smac, RTE_ETHER_TYPE_IPV6);
 	uint8_t *ip = b + off, *icmp, fam;
 
-	off += put_ip6(ip, src, dst, IPPROTO_ICMPV6, 255, 32);
+	off += pb_put_ip6(ip, src, dst, IPPROTO_ICMPV6, 255, 32);
 	icmp = b + off;
 	memset(icmp, 0, 32);
 	icmp[0] = 136;
 	icmp[4] = 0x60; /* solicited, override */
-	ip_parse(src, icmp + 8, &fam);
+	pb_ip_parse(src, icmp + 8, &fam);
 	icmp[24] = 2; /* target link-layer address */
 	icmp[25] = 1;
-	mac_parse(smac, icmp + 26);
-	fix_l4_csum(ip);
+	pb_mac_parse(smac, icmp + 26);
+	pb_fix_l4_csum(ip);
 	return off + 32;
 }
 
@@ -165,7 +165,7 @@ test_nd_reply(void **state)
 
 	(void)state;
 	for (i = 0; i < RTE_DIM(c); i++) {
-		size_t n = frame_ns(in, "2001:2:0:2::1", c[i].target, c[i].slla);
+		size_t n = pb_frame_ns(in, MAC_GW, "2001:2:0:2::1", c[i].target, c[i].slla);
 
 		run_pkt(0, 0, in, n, &R, now_s(1));
 		if (!c[i].answered) {
@@ -195,7 +195,7 @@ test_nd_learn(void **state)
 	run_pkt(0, 0, in, n, &R, now_s(1));
 	assert_int_equal(R.out_port, -1);
 	CNT(SG_DP_EV_CONSUMED, SG_DP_EV_NEIGH_LEARN);
-	ip_parse("2001:2:0:2::77", a, &fam);
+	pb_ip_parse("2001:2:0:2::77", a, &fam);
 	assert_true(sg_dp_neigh_lookup(env.neigh, 0, AF_INET6, a, now_s(1), &mac));
 	assert_int_equal(mac.addr_bytes[5], 0x77);
 }
@@ -222,18 +222,18 @@ test_icmp_echo(void **state)
 		size_t n, m;
 
 		if (c[i].v6) {
-			n = frame_icmp6_echo(in, CLIENT6, c[i].dst, 128, 56);
-			m = frame_icmp6_echo(want, c[i].dst, CLIENT6, 129, 56);
+			n = pb_frame_icmp6_echo(in, L2_GW, CLIENT6, c[i].dst, 128, 56);
+			m = pb_frame_icmp6_echo(want, L2_GW, c[i].dst, CLIENT6, 129, 56);
 		} else {
-			n = frame_icmp4_echo(in, CLIENT4, c[i].dst, 8, 56);
-			m = frame_icmp4_echo(want, c[i].dst, CLIENT4, 0, 56);
+			n = pb_frame_icmp4_echo(in, L2_GW, CLIENT4, c[i].dst, 8, 56);
+			m = pb_frame_icmp4_echo(want, L2_GW, c[i].dst, CLIENT4, 0, 56);
 		}
-		put_eth(want, MAC_GW, MAC_PORT0,
-			c[i].v6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4);
+		pb_put_eth(want, MAC_GW, MAC_PORT0,
+			   c[i].v6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4);
 		run_pkt(0, 0, in, n, &R, now_s(1));
 		expect(0, want, m);
 		CNT(SG_DP_EV_ICMP_REPLY);
-		assert_int_equal(check_csums(R.out + 14), 0);
+		assert_int_equal(pb_check_csums(R.out + 14), 0);
 	}
 }
 
@@ -267,30 +267,12 @@ static size_t
 dsr_want(uint8_t *b, const char *dmac, const char *osrc, const char *odst, const uint8_t *inner,
 	 size_t inner_len, bool gue, uint16_t gue_port, uint32_t hash)
 {
-	uint8_t fam, a[16];
-	uint8_t iproto = (inner[0] >> 4) == 4 ? IPPROTO_IPIP : IPPROTO_IPV6;
-	size_t off, ohl, ul = gue ? 8 : 0;
+	const struct pb_eth l2 = {dmac, MAC_PORT1, 0};
+	/* GUE source port and IPv6 flow label: from the flow hash */
+	const struct pb_tunnel t = {osrc, odst, (uint16_t)(0xc000 | (hash & 0x3fff)),
+				    gue ? gue_port : 0, hash & 0xfffff};
 
-	ip_parse(odst, a, &fam);
-	off = put_eth(b, dmac, MAC_PORT1,
-		      fam == AF_INET ? RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6);
-	if (fam == AF_INET) {
-		ohl = put_ip4(b + off, osrc, odst, gue ? IPPROTO_UDP : iproto, 64,
-			      (uint16_t)(ul + inner_len));
-	} else {
-		ohl = put_ip6(b + off, osrc, odst, gue ? IPPROTO_UDP : iproto, 64,
-			      (uint16_t)(ul + inner_len));
-		b[off + 1] |= (uint8_t)((hash >> 16) & 0xf); /* flow label = flow hash */
-		b[off + 2] = (uint8_t)(hash >> 8);
-		b[off + 3] = (uint8_t)hash;
-	}
-	if (gue)
-		put_udp(b + off + ohl, (uint16_t)(0xc000 | (hash & 0x3fff)), gue_port,
-			(uint16_t)(8 + inner_len));
-	memcpy(b + off + ohl + ul, inner, inner_len);
-	if (gue && fam == AF_INET6)
-		fix_l4_csum(b + off);
-	return off + ohl + ul + inner_len;
+	return pb_frame_tunnel(b, &l2, &t, inner, inner_len);
 }
 
 static void
@@ -325,11 +307,13 @@ test_dsr(void **state)
 
 		print_message("dsr case: %s\n", c[i].name);
 		if (c[i].proto == IPPROTO_UDP)
-			n = frame_udp4(in, c[i].client, c[i].vip, 40000, c[i].dport, 100);
+			n = pb_frame_udp4(in, L2_GW, c[i].client, c[i].vip, 40000, c[i].dport, 100);
 		else if (v6)
-			n = frame_tcp6(in, c[i].client, c[i].vip, 40000, c[i].dport, SYN, 64, 0);
+			n = pb_frame_tcp6(in, L2_GW, c[i].client, c[i].vip, 40000, c[i].dport, SYN,
+					  64, 0);
 		else
-			n = frame_tcp4(in, c[i].client, c[i].vip, 40000, c[i].dport, SYN, 64, 0);
+			n = pb_frame_tcp4(in, L2_GW, c[i].client, c[i].vip, 40000, c[i].dport, SYN,
+					  64, 0);
 		m = dsr_want(want, c[i].dmac, c[i].osrc, c[i].odst, in + 14, n - 14, c[i].gue,
 			     c[i].dport == 5353 ? 6080 : 0, key_hash(in + 14, c[i].proto));
 		run_pkt(0, 0, in, n, &R, now_s(1));
@@ -351,17 +335,17 @@ test_dsr_padding_and_mtu(void **state)
 
 	(void)state;
 	/* a 54-byte SYN padded to 60 bytes: the padding is not encapsulated */
-	n = frame_tcp4(in, CLIENT4, "198.18.10.1", 40001, 80, SYN, 64, 0);
+	n = pb_frame_tcp4(in, L2_GW, CLIENT4, "198.18.10.1", 40001, 80, SYN, 64, 0);
 	memset(in + n, 0, 6);
 	m = dsr_want(want, MAC_HOST1, "198.18.1.2", "198.18.1.11", in + 14, n - 14, false, 0, 0);
 	run_pkt(0, 0, in, n + 6, &R, now_s(1));
 	expect(1, want, m);
 	/* 1480 bytes of inner IP fit a 1500 MTU with IPIP; 1481 do not */
-	n = frame_tcp4(in, CLIENT4, "198.18.10.1", 40002, 80, SYN, 64, 1480 - 40);
+	n = pb_frame_tcp4(in, L2_GW, CLIENT4, "198.18.10.1", 40002, 80, SYN, 64, 1480 - 40);
 	run_pkt(0, 0, in, n, &R, now_s(1));
 	assert_int_equal(R.out_port, 1);
 	assert_int_equal(R.out_len, 14 + 20 + 1480);
-	n = frame_tcp4(in, CLIENT4, "198.18.10.1", 40003, 80, SYN, 64, 1481 - 40);
+	n = pb_frame_tcp4(in, L2_GW, CLIENT4, "198.18.10.1", 40003, 80, SYN, 64, 1481 - 40);
 	run_pkt(0, 0, in, n, &R, now_s(1));
 	assert_int_equal(R.out_port, -1);
 	CNT(SG_DP_EV_FLOW_NEW, SG_DP_DROP_MTU);
@@ -375,12 +359,12 @@ test_dsr_toobig(void **state)
 	size_t n, off;
 
 	(void)state;
-	n = frame_tcp4(in, CLIENT4, "198.18.10.1", 40004, 80, ACK, 64, 1481 - 40);
+	n = pb_frame_tcp4(in, L2_GW, CLIENT4, "198.18.10.1", 40004, 80, ACK, 64, 1481 - 40);
 	in[14 + 6] = 0x40; /* DF */
-	fix_ip4_csum(in + 14);
-	off = put_eth(want, MAC_GW, MAC_PORT0, RTE_ETHER_TYPE_IPV4);
+	pb_fix_ip4_csum(in + 14);
+	off = pb_put_eth(want, MAC_GW, MAC_PORT0, RTE_ETHER_TYPE_IPV4);
 	ip = want + off;
-	off += put_ip4(ip, "198.18.10.1", CLIENT4, IPPROTO_ICMP, 64, 8 + 28);
+	off += pb_put_ip4(ip, "198.18.10.1", CLIENT4, IPPROTO_ICMP, 64, 8 + 28);
 	icmp = want + off;
 	memset(icmp, 0, 8);
 	icmp[0] = 3; /* destination unreachable */
@@ -388,30 +372,30 @@ test_dsr_toobig(void **state)
 	icmp[6] = 1480 >> 8;
 	icmp[7] = 1480 & 0xff;
 	memcpy(icmp + 8, in + 14, 28); /* the IP header and 8 bytes of TCP */
-	fix_l4_csum(ip);
+	pb_fix_l4_csum(ip);
 	off += 8 + 28;
 	run_pkt(0, 0, in, n, &R, now_s(1));
 	expect(0, want, off);
 	CNT(SG_DP_EV_FLOW_NEW, SG_DP_EV_ICMP_TOOBIG);
 
 	/* IPv6 in IPv6: 1460 bytes fit, the PTB quotes 1232 bytes (1280 in all) */
-	n = frame_tcp6(in, CLIENT6, "2001:2:0:10::1", 40004, 80, ACK, 64, 1461 - 60);
-	off = put_eth(want, MAC_GW, MAC_PORT0, RTE_ETHER_TYPE_IPV6);
+	n = pb_frame_tcp6(in, L2_GW, CLIENT6, "2001:2:0:10::1", 40004, 80, ACK, 64, 1461 - 60);
+	off = pb_put_eth(want, MAC_GW, MAC_PORT0, RTE_ETHER_TYPE_IPV6);
 	ip = want + off;
-	off += put_ip6(ip, "2001:2:0:10::1", CLIENT6, IPPROTO_ICMPV6, 64, 8 + 1232);
+	off += pb_put_ip6(ip, "2001:2:0:10::1", CLIENT6, IPPROTO_ICMPV6, 64, 8 + 1232);
 	icmp = want + off;
 	memset(icmp, 0, 8);
 	icmp[0] = 2; /* packet too big */
 	icmp[6] = 1460 >> 8;
 	icmp[7] = 1460 & 0xff;
 	memcpy(icmp + 8, in + 14, 1232);
-	fix_l4_csum(ip);
+	pb_fix_l4_csum(ip);
 	off += 8 + 1232;
 	run_pkt(0, 0, in, n, &R, now_s(1));
 	expect(0, want, off);
 	assert_int_equal(R.out_len, 14 + 1280);
 	CNT(SG_DP_EV_FLOW_NEW, SG_DP_EV_ICMP_TOOBIG);
-	assert_int_equal(check_csums(R.out + 14), 0);
+	assert_int_equal(pb_check_csums(R.out + 14), 0);
 }
 
 /* One 802.1Q tag: served; replies keep the tag, forwarded packets leave untagged. */
@@ -433,18 +417,18 @@ test_vlan(void **state)
 	size_t n, m;
 
 	(void)state;
-	n = frame_tcp4(in, CLIENT4, "198.18.10.1", 40000, 80, SYN, 64, 0);
+	n = pb_frame_tcp4(in, L2_GW, CLIENT4, "198.18.10.1", 40000, 80, SYN, 64, 0);
 	m = dsr_want(want, MAC_HOST1, "198.18.1.2", "198.18.1.11", in + 14, n - 14, false, 0, 0);
 	n = tag(in, n);
 	run_pkt(0, 0, in, n, &R, now_s(1));
 	expect(1, want, m);
 	CNT(SG_DP_EV_FLOW_NEW);
 
-	n = frame_arp(in, RTE_ARP_OP_REQUEST, MAC_GW, "198.18.2.1", "00:00:00:00:00:00",
-		      "198.18.10.1", "ff:ff:ff:ff:ff:ff");
+	n = pb_frame_arp(in, RTE_ARP_OP_REQUEST, MAC_GW, "198.18.2.1", "00:00:00:00:00:00",
+			 "198.18.10.1", "ff:ff:ff:ff:ff:ff");
 	n = tag(in, n);
-	m = frame_arp(want, RTE_ARP_OP_REPLY, MAC_PORT0, "198.18.10.1", MAC_GW, "198.18.2.1",
-		      MAC_GW);
+	m = pb_frame_arp(want, RTE_ARP_OP_REPLY, MAC_PORT0, "198.18.10.1", MAC_GW, "198.18.2.1",
+			 MAC_GW);
 	m = tag(want, m);
 	run_pkt(0, 0, in, n, &R, now_s(1));
 	expect(0, want, m);
@@ -458,7 +442,7 @@ set_eth(uint8_t *b, const char *dst, const char *src)
 {
 	uint16_t type = (uint16_t)(b[12] << 8 | b[13]);
 
-	put_eth(b, dst, src, type);
+	pb_put_eth(b, dst, src, type);
 }
 
 static void
@@ -469,35 +453,35 @@ test_nat_tcp4(void **state)
 
 	(void)state;
 	/* client -> VIP:80 becomes 198.18.1.100:1024 -> host1:80, TTL - 1 */
-	n = frame_tcp4(in, CLIENT4, "198.18.10.2", 40000, 80, SYN, 64, 10);
-	m = frame_tcp4(want, "198.18.1.100", "198.18.1.11", 1024, 80, SYN, 63, 10);
+	n = pb_frame_tcp4(in, L2_GW, CLIENT4, "198.18.10.2", 40000, 80, SYN, 64, 10);
+	m = pb_frame_tcp4(want, L2_GW, "198.18.1.100", "198.18.1.11", 1024, 80, SYN, 63, 10);
 	set_eth(want, MAC_HOST1, MAC_PORT1);
 	run_pkt(0, 0, in, n, &R, now_s(1));
 	expect(1, want, m);
-	assert_int_equal(check_csums(R.out + 14), 0);
+	assert_int_equal(pb_check_csums(R.out + 14), 0);
 	CNT(SG_DP_EV_FLOW_NEW);
 
 	/* return host1:80 -> 198.18.1.100:1024 becomes VIP:80 -> client:40000 */
-	n = frame_tcp4(in, "198.18.1.11", "198.18.1.100", 80, 1024, SYN | ACK, 64, 0);
+	n = pb_frame_tcp4(in, L2_GW, "198.18.1.11", "198.18.1.100", 80, 1024, SYN | ACK, 64, 0);
 	set_eth(in, MAC_PORT1, MAC_HOST1);
-	m = frame_tcp4(want, "198.18.10.2", CLIENT4, 80, 40000, SYN | ACK, 63, 0);
+	m = pb_frame_tcp4(want, L2_GW, "198.18.10.2", CLIENT4, 80, 40000, SYN | ACK, 63, 0);
 	set_eth(want, MAC_GW, MAC_PORT0);
 	run_pkt(0, 1, in, n, &R, now_s(1));
 	expect(0, want, m);
-	assert_int_equal(check_csums(R.out + 14), 0);
+	assert_int_equal(pb_check_csums(R.out + 14), 0);
 	NO_CNT();
 
 	/* client's ACK with data: same translation */
-	n = frame_tcp4(in, CLIENT4, "198.18.10.2", 40000, 80, ACK, 30, 100);
-	m = frame_tcp4(want, "198.18.1.100", "198.18.1.11", 1024, 80, ACK, 29, 100);
+	n = pb_frame_tcp4(in, L2_GW, CLIENT4, "198.18.10.2", 40000, 80, ACK, 30, 100);
+	m = pb_frame_tcp4(want, L2_GW, "198.18.1.100", "198.18.1.11", 1024, 80, ACK, 29, 100);
 	set_eth(want, MAC_HOST1, MAC_PORT1);
 	run_pkt(0, 0, in, n, &R, now_s(2));
 	expect(1, want, m);
 	NO_CNT();
 
 	/* a second client gets the next port of this worker */
-	n = frame_tcp4(in, "198.18.0.51", "198.18.10.2", 40000, 80, SYN, 64, 0);
-	m = frame_tcp4(want, "198.18.1.100", "198.18.1.11", 1025, 80, SYN, 63, 0);
+	n = pb_frame_tcp4(in, L2_GW, "198.18.0.51", "198.18.10.2", 40000, 80, SYN, 64, 0);
+	m = pb_frame_tcp4(want, L2_GW, "198.18.1.100", "198.18.1.11", 1025, 80, SYN, 63, 0);
 	set_eth(want, MAC_HOST1, MAC_PORT1);
 	run_pkt(0, 0, in, n, &R, now_s(2));
 	expect(1, want, m);
@@ -511,34 +495,34 @@ test_nat_udp4_member_port(void **state)
 	size_t n, m;
 
 	(void)state;
-	n = frame_udp4(in, CLIENT4, "198.18.10.2", 5000, 53, 33);
-	m = frame_udp4(want, "198.18.1.100", "198.18.1.11", 1024, 5353, 33);
+	n = pb_frame_udp4(in, L2_GW, CLIENT4, "198.18.10.2", 5000, 53, 33);
+	m = pb_frame_udp4(want, L2_GW, "198.18.1.100", "198.18.1.11", 1024, 5353, 33);
 	want[14 + 8] = 63; /* TTL */
-	fix_ip4_csum(want + 14);
-	fix_l4_csum(want + 14);
+	pb_fix_ip4_csum(want + 14);
+	pb_fix_l4_csum(want + 14);
 	set_eth(want, MAC_HOST1, MAC_PORT1);
 	run_pkt(0, 0, in, n, &R, now_s(1));
 	expect(1, want, m);
-	assert_int_equal(check_csums(R.out + 14), 0);
+	assert_int_equal(pb_check_csums(R.out + 14), 0);
 	CNT(SG_DP_EV_FLOW_NEW);
 
-	n = frame_udp4(in, "198.18.1.11", "198.18.1.100", 5353, 1024, 70);
+	n = pb_frame_udp4(in, L2_GW, "198.18.1.11", "198.18.1.100", 5353, 1024, 70);
 	set_eth(in, MAC_PORT1, MAC_HOST1);
-	m = frame_udp4(want, "198.18.10.2", CLIENT4, 53, 5000, 70);
+	m = pb_frame_udp4(want, L2_GW, "198.18.10.2", CLIENT4, 53, 5000, 70);
 	want[14 + 8] = 63;
-	fix_ip4_csum(want + 14);
-	fix_l4_csum(want + 14);
+	pb_fix_ip4_csum(want + 14);
+	pb_fix_l4_csum(want + 14);
 	set_eth(want, MAC_GW, MAC_PORT0);
 	run_pkt(0, 1, in, n, &R, now_s(1));
 	expect(0, want, m);
 	NO_CNT();
 
 	/* IPv4 UDP without checksum stays without checksum */
-	n = frame_udp4(in, CLIENT4, "198.18.10.2", 5001, 53, 10);
+	n = pb_frame_udp4(in, L2_GW, CLIENT4, "198.18.10.2", 5001, 53, 10);
 	memset(in + 14 + 20 + 6, 0, 2);
-	m = frame_udp4(want, "198.18.1.100", "198.18.1.11", 1025, 5353, 10);
+	m = pb_frame_udp4(want, L2_GW, "198.18.1.100", "198.18.1.11", 1025, 5353, 10);
 	want[14 + 8] = 63;
-	fix_ip4_csum(want + 14);
+	pb_fix_ip4_csum(want + 14);
 	memset(want + 14 + 20 + 6, 0, 2);
 	set_eth(want, MAC_HOST1, MAC_PORT1);
 	run_pkt(0, 0, in, n, &R, now_s(1));
@@ -552,17 +536,18 @@ test_nat_tcp6(void **state)
 	size_t n, m;
 
 	(void)state;
-	n = frame_tcp6(in, CLIENT6, "2001:2:0:10::2", 40000, 80, SYN, 64, 20);
-	m = frame_tcp6(want, "2001:2:0:1::100", "2001:2:0:1::11", 1024, 80, SYN, 63, 20);
+	n = pb_frame_tcp6(in, L2_GW, CLIENT6, "2001:2:0:10::2", 40000, 80, SYN, 64, 20);
+	m = pb_frame_tcp6(want, L2_GW, "2001:2:0:1::100", "2001:2:0:1::11", 1024, 80, SYN, 63, 20);
 	set_eth(want, MAC_HOST6, MAC_PORT1);
 	run_pkt(0, 0, in, n, &R, now_s(1));
 	expect(1, want, m);
-	assert_int_equal(check_csums(R.out + 14), 0);
+	assert_int_equal(pb_check_csums(R.out + 14), 0);
 	CNT(SG_DP_EV_FLOW_NEW);
 
-	n = frame_tcp6(in, "2001:2:0:1::11", "2001:2:0:1::100", 80, 1024, SYN | ACK, 64, 0);
+	n = pb_frame_tcp6(in, L2_GW, "2001:2:0:1::11", "2001:2:0:1::100", 80, 1024, SYN | ACK, 64,
+			  0);
 	set_eth(in, MAC_PORT1, MAC_HOST6);
-	m = frame_tcp6(want, "2001:2:0:10::2", CLIENT6, 80, 40000, SYN | ACK, 63, 0);
+	m = pb_frame_tcp6(want, L2_GW, "2001:2:0:10::2", CLIENT6, 80, 40000, SYN | ACK, 63, 0);
 	set_eth(want, MAC_GW, MAC_PORT0);
 	run_pkt(0, 1, in, n, &R, now_s(1));
 	expect(0, want, m);
@@ -580,13 +565,13 @@ test_nat_handoff(void **state)
 	(void)state;
 	assert_non_null(q);
 	/* worker 0 of 2 owns the even ports: its first flow gets 1024 */
-	n = frame_tcp4(in, CLIENT4, "198.18.10.2", 40000, 80, SYN, 64, 0);
+	n = pb_frame_tcp4(in, L2_GW, CLIENT4, "198.18.10.2", 40000, 80, SYN, 64, 0);
 	run_pkt(0, 0, in, n, &R, now_s(1));
 	assert_int_equal(R.out_port, 1);
 	assert_int_equal(R.out[14 + 20] << 8 | R.out[14 + 21], 1024);
 
 	/* worker 1 receives the return (RSS put it there): it hands it to worker 0 */
-	n = frame_tcp4(in, "198.18.1.11", "198.18.1.100", 80, 1024, SYN | ACK, 64, 0);
+	n = pb_frame_tcp4(in, L2_GW, "198.18.1.11", "198.18.1.100", 80, 1024, SYN | ACK, 64, 0);
 	set_eth(in, MAC_PORT1, MAC_HOST1);
 	run_pkt(1, 1, in, n, &R, now_s(1));
 	assert_int_equal(R.out_port, -1);
@@ -597,7 +582,7 @@ test_nat_handoff(void **state)
 	sg_dp_worker_handoff_drain(env.w[0], env.t, q, now_s(1));
 	assert_int_equal(s0->cnt[SG_DP_EV_HANDOFF_IN], 1);
 	assert_int_equal(q->n[0], 1);
-	m = frame_tcp4(want, "198.18.10.2", CLIENT4, 80, 40000, SYN | ACK, 63, 0);
+	m = pb_frame_tcp4(want, L2_GW, "198.18.10.2", CLIENT4, 80, 40000, SYN | ACK, 63, 0);
 	set_eth(want, MAC_GW, MAC_PORT0);
 	assert_bytes(rte_pktmbuf_mtod(q->pkts[0][0], uint8_t *), rte_pktmbuf_pkt_len(q->pkts[0][0]),
 		     want, m);
@@ -606,18 +591,18 @@ test_nat_handoff(void **state)
 
 	/* worker 1's flows use odd ports; a return to an unknown even port on
 	 * worker 0 itself is no_flow, on worker 1 it is handed off */
-	n = frame_tcp4(in, "198.18.1.11", "198.18.1.100", 80, 2000, ACK, 64, 0);
+	n = pb_frame_tcp4(in, L2_GW, "198.18.1.11", "198.18.1.100", 80, 2000, ACK, 64, 0);
 	set_eth(in, MAC_PORT1, MAC_HOST1);
 	run_pkt(0, 1, in, n, &R, now_s(1));
 	assert_drop(&R, SG_DP_DROP_NO_FLOW, 1);
-	n = frame_tcp4(in, CLIENT4, "198.18.10.2", 40001, 80, SYN, 64, 0);
+	n = pb_frame_tcp4(in, L2_GW, CLIENT4, "198.18.10.2", 40001, 80, SYN, 64, 0);
 	run_pkt(1, 0, in, n, &R, now_s(1));
 	assert_int_equal(R.out[14 + 20] << 8 | R.out[14 + 21], 1025);
 
 	/* a full ring: the hand-off is dropped and counted */
 	while (rte_ring_free_count(env.ring[0]) > 0)
 		assert_int_equal(rte_ring_enqueue(env.ring[0], mbuf_from(in, 60)), 0);
-	n = frame_tcp4(in, "198.18.1.11", "198.18.1.100", 80, 1024, ACK, 64, 0);
+	n = pb_frame_tcp4(in, L2_GW, "198.18.1.11", "198.18.1.100", 80, 1024, ACK, 64, 0);
 	set_eth(in, MAC_PORT1, MAC_HOST1);
 	run_pkt(1, 1, in, n, &R, now_s(1));
 	assert_drop(&R, SG_DP_DROP_HANDOFF_FULL, 1);
@@ -636,7 +621,7 @@ test_reload_keeps_flow(void **state)
 	size_t n, m;
 
 	(void)state;
-	n = frame_tcp4(in, CLIENT4, "198.18.10.1", 40000, 80, SYN, 64, 0);
+	n = pb_frame_tcp4(in, L2_GW, CLIENT4, "198.18.10.1", 40000, 80, SYN, 64, 0);
 	run_pkt(0, 0, in, n, &R, now_s(1));
 	assert_int_equal(R.out_port, 1);
 	vs_slot = env.t->vs[VS_DSR_IPIP].slot;
@@ -661,13 +646,13 @@ test_reload_keeps_flow(void **state)
 	assert_null(sg_dp_tables_member_name(env.t, h1_slot, NULL)); /* not reused at once */
 
 	/* the installed flow still goes to host1 */
-	n = frame_tcp4(in, CLIENT4, "198.18.10.1", 40000, 80, ACK, 64, 5);
+	n = pb_frame_tcp4(in, L2_GW, CLIENT4, "198.18.10.1", 40000, 80, ACK, 64, 5);
 	m = dsr_want(want, MAC_HOST1, "198.18.1.2", "198.18.1.11", in + 14, n - 14, false, 0, 0);
 	run_pkt(0, 0, in, n, &R, now_s(2));
 	expect(1, want, m);
 	NO_CNT();
 	/* a new flow goes to host2 */
-	n = frame_tcp4(in, CLIENT4, "198.18.10.1", 40001, 80, SYN, 64, 0);
+	n = pb_frame_tcp4(in, L2_GW, CLIENT4, "198.18.10.1", 40001, 80, SYN, 64, 0);
 	m = dsr_want(want, MAC_HOST2, "198.18.1.2", "198.18.1.12", in + 14, n - 14, false, 0, 0);
 	run_pkt(0, 0, in, n, &R, now_s(2));
 	expect(1, want, m);
@@ -685,15 +670,15 @@ test_flow_expiry(void **state)
 
 	(void)state;
 	/* UDP (60 s), TCP SYN only (transitory 30 s), TCP closed by FIN (30 s) */
-	n = frame_udp4(in, CLIENT4, "198.18.10.1", 5000, 5353, 10);
+	n = pb_frame_udp4(in, L2_GW, CLIENT4, "198.18.10.1", 5000, 5353, 10);
 	run_pkt(0, 0, in, n, &R, now_s(0));
-	n = frame_tcp4(in, CLIENT4, "198.18.10.1", 40000, 80, SYN, 64, 0);
+	n = pb_frame_tcp4(in, L2_GW, CLIENT4, "198.18.10.1", 40000, 80, SYN, 64, 0);
 	run_pkt(0, 0, in, n, &R, now_s(0));
-	n = frame_tcp4(in, CLIENT4, "198.18.10.1", 40001, 80, SYN, 64, 0);
+	n = pb_frame_tcp4(in, L2_GW, CLIENT4, "198.18.10.1", 40001, 80, SYN, 64, 0);
 	run_pkt(0, 0, in, n, &R, now_s(0));
-	n = frame_tcp4(in, CLIENT4, "198.18.10.1", 40001, 80, ACK, 64, 0);
+	n = pb_frame_tcp4(in, L2_GW, CLIENT4, "198.18.10.1", 40001, 80, ACK, 64, 0);
 	run_pkt(0, 0, in, n, &R, now_s(1));
-	n = frame_tcp4(in, CLIENT4, "198.18.10.1", 40001, 80, FIN | ACK, 64, 0);
+	n = pb_frame_tcp4(in, L2_GW, CLIENT4, "198.18.10.1", 40001, 80, FIN | ACK, 64, 0);
 	run_pkt(0, 0, in, n, &R, now_s(2));
 	assert_int_equal(sg_dp_worker_flow_count(env.w[0]), 3);
 
@@ -725,22 +710,23 @@ test_flow_eviction(void **state)
 	env_teardown();
 	assert_int_equal(env_setup(1, 4), 0);
 	for (i = 0; i < 4; i++) {
-		n = frame_tcp4(in, CLIENT4, "198.18.10.1", (uint16_t)(40000 + i), 80, SYN, 64, 0);
+		n = pb_frame_tcp4(in, L2_GW, CLIENT4, "198.18.10.1", (uint16_t)(40000 + i), 80, SYN,
+				  64, 0);
 		run_pkt(0, 0, in, n, &R, now_s(i));
 		CNT(SG_DP_EV_FLOW_NEW);
 	}
 	assert_int_equal(sg_dp_worker_flow_count(env.w[0]), 4);
-	n = frame_tcp4(in, CLIENT4, "198.18.10.1", 50000, 80, SYN, 64, 0);
+	n = pb_frame_tcp4(in, L2_GW, CLIENT4, "198.18.10.1", 50000, 80, SYN, 64, 0);
 	run_pkt(0, 0, in, n, &R, now_s(10));
 	assert_int_equal(R.out_port, 1);
 	CNT(SG_DP_EV_FLOW_NEW, SG_DP_EV_FLOW_EVICTED);
 	assert_int_equal(sg_dp_worker_flow_count(env.w[0]), 4);
 	/* the least recently used flow (port 40000) was the one evicted: its next
 	 * packet is a new flow again, the others are not */
-	n = frame_tcp4(in, CLIENT4, "198.18.10.1", 40003, 80, ACK, 64, 0);
+	n = pb_frame_tcp4(in, L2_GW, CLIENT4, "198.18.10.1", 40003, 80, ACK, 64, 0);
 	run_pkt(0, 0, in, n, &R, now_s(11));
 	NO_CNT();
-	n = frame_tcp4(in, CLIENT4, "198.18.10.1", 40000, 80, ACK, 64, 0);
+	n = pb_frame_tcp4(in, L2_GW, CLIENT4, "198.18.10.1", 40000, 80, ACK, 64, 0);
 	run_pkt(0, 0, in, n, &R, now_s(11));
 	CNT(SG_DP_EV_FLOW_NEW, SG_DP_EV_FLOW_EVICTED);
 }
@@ -754,11 +740,12 @@ test_vs_limit(void **state)
 
 	(void)state;
 	for (i = 0; i < 2; i++) {
-		n = frame_tcp4(in, CLIENT4, "198.18.10.5", (uint16_t)(40000 + i), 81, SYN, 64, 0);
+		n = pb_frame_tcp4(in, L2_GW, CLIENT4, "198.18.10.5", (uint16_t)(40000 + i), 81, SYN,
+				  64, 0);
 		run_pkt(0, 0, in, n, &R, now_s(1));
 		CNT(SG_DP_EV_FLOW_NEW);
 	}
-	n = frame_tcp4(in, CLIENT4, "198.18.10.5", 40002, 81, SYN, 64, 0);
+	n = pb_frame_tcp4(in, L2_GW, CLIENT4, "198.18.10.5", 40002, 81, SYN, 64, 0);
 	run_pkt(0, 0, in, n, &R, now_s(1));
 	assert_drop(&R, SG_DP_DROP_VS_LIMIT, 0);
 }
@@ -773,7 +760,7 @@ test_neigh_miss_and_solicit(void **state)
 	size_t n;
 
 	(void)state;
-	n = frame_tcp4(in, CLIENT4, "198.18.10.4", 40000, 80, SYN, 64, 0);
+	n = pb_frame_tcp4(in, L2_GW, CLIENT4, "198.18.10.4", 40000, 80, SYN, 64, 0);
 	run_pkt(0, 0, in, n, &R, now_s(1));
 	assert_int_equal(R.out_port, -1);
 	CNT(SG_DP_EV_FLOW_NEW, SG_DP_DROP_NEIGH_MISS);
@@ -783,8 +770,8 @@ test_neigh_miss_and_solicit(void **state)
 	assert_int_equal(out_port[0], 1);
 	{
 		uint8_t want[PKT_MAX];
-		size_t m = frame_arp(want, RTE_ARP_OP_REQUEST, MAC_PORT1, "198.18.1.2",
-				     "00:00:00:00:00:00", "198.18.1.99", "ff:ff:ff:ff:ff:ff");
+		size_t m = pb_frame_arp(want, RTE_ARP_OP_REQUEST, MAC_PORT1, "198.18.1.2",
+					"00:00:00:00:00:00", "198.18.1.99", "ff:ff:ff:ff:ff:ff");
 
 		assert_bytes(rte_pktmbuf_mtod(out[0], uint8_t *), rte_pktmbuf_pkt_len(out[0]), want,
 			     42);
@@ -794,11 +781,11 @@ test_neigh_miss_and_solicit(void **state)
 	assert_int_equal(
 		sg_dp_neigh_solicit(env.neigh, env.t, env.mp, now_s(1.5), out, out_port, 8), 0);
 	/* the answer arrives; the flow's next packet goes out */
-	n = frame_arp(in, RTE_ARP_OP_REPLY, "02:00:00:00:03:99", "198.18.1.99", MAC_PORT1,
-		      "198.18.1.2", MAC_PORT1);
+	n = pb_frame_arp(in, RTE_ARP_OP_REPLY, "02:00:00:00:03:99", "198.18.1.99", MAC_PORT1,
+			 "198.18.1.2", MAC_PORT1);
 	run_pkt(0, 1, in, n, &R, now_s(2));
 	CNT(SG_DP_EV_CONSUMED, SG_DP_EV_NEIGH_LEARN);
-	n = frame_tcp4(in, CLIENT4, "198.18.10.4", 40000, 80, SYN, 64, 0);
+	n = pb_frame_tcp4(in, L2_GW, CLIENT4, "198.18.10.4", 40000, 80, SYN, 64, 0);
 	run_pkt(0, 0, in, n, &R, now_s(2));
 	assert_int_equal(R.out_port, 1);
 	assert_int_equal(R.out[5], 0x99);

@@ -53,8 +53,9 @@ send_syns(unsigned int n, uint16_t port, uint32_t seed)
 
 		/* clients in 198.19.0.0/16, random source ports */
 		(void)snprintf(src, sizeof(src), "198.19.%u.%u", (r >> 8) & 0xff, r & 0xff);
-		len = frame_tcp4(f, src, "198.18.10.5", (uint16_t)(1024 + (r >> 16) % 60000), port,
-				 RTE_TCP_SYN_FLAG, 64, 0);
+		len = pb_frame_tcp4(f, L2_GW, src, "198.18.10.5",
+				    (uint16_t)(1024 + (r >> 16) % 60000), port, RTE_TCP_SYN_FLAG,
+				    64, 0);
 		burst[k++] = mbuf_from(f, len);
 		if (k == SG_DP_BURST || i + 1 == n) {
 			unsigned int p, j;

@@ -39,15 +39,16 @@ static size_t
 segment(uint8_t *b, bool v6, uint8_t flags, uint32_t seq, uint32_t ack, const uint8_t *opt,
 	size_t opt_len)
 {
-	size_t off = put_eth(b, MAC_PORT0, MAC_GW, v6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4);
+	size_t off =
+		pb_put_eth(b, MAC_PORT0, MAC_GW, v6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4);
 	uint8_t *ip = b + off;
 	struct rte_tcp_hdr *th;
 	uint16_t l4 = (uint16_t)(20 + opt_len + 7);
 
-	off += v6 ? put_ip6(ip, CLIENT6, "2001:2:0:10::3", IPPROTO_TCP, 64, l4)
-		  : put_ip4(ip, CLIENT4, "198.18.10.3", IPPROTO_TCP, 64, l4);
+	off += v6 ? pb_put_ip6(ip, CLIENT6, "2001:2:0:10::3", IPPROTO_TCP, 64, l4)
+		  : pb_put_ip4(ip, CLIENT4, "198.18.10.3", IPPROTO_TCP, 64, l4);
 	th = (struct rte_tcp_hdr *)(b + off);
-	off += put_tcp(b + off, 40000, 80, flags);
+	off += pb_put_tcp(b + off, 40000, 80, flags);
 	th->sent_seq = htonl(seq);
 	th->recv_ack = htonl(ack);
 	th->data_off = (uint8_t)((20 + opt_len) / 4 << 4);
@@ -56,7 +57,7 @@ segment(uint8_t *b, bool v6, uint8_t flags, uint32_t seq, uint32_t ack, const ui
 	off += opt_len;
 	for (unsigned int i = 0; i < 7; i++)
 		b[off++] = (uint8_t) "payload"[i];
-	fix_l4_csum(ip);
+	pb_fix_l4_csum(ip);
 	return off;
 }
 
@@ -69,7 +70,8 @@ tcp_of(struct rte_mbuf *m, bool v6)
 static void
 assert_csum_ok(struct rte_mbuf *m)
 {
-	assert_int_equal(check_csums(rte_pktmbuf_mtod_offset(m, uint8_t *, RTE_ETHER_HDR_LEN)), 0);
+	assert_int_equal(pb_check_csums(rte_pktmbuf_mtod_offset(m, uint8_t *, RTE_ETHER_HDR_LEN)),
+			 0);
 }
 
 static uint32_t

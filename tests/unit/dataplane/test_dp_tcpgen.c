@@ -37,8 +37,10 @@ static struct rte_mbuf *
 client_frame(bool v6, bool vlan, uint8_t flags, size_t payload, struct sg_dp_pkt *p)
 {
 	uint8_t b[PKT_MAX], t[PKT_MAX];
-	size_t n = v6 ? frame_tcp6(b, CLIENT6, "2001:2:0:10::3", 40000, 443, flags, 60, payload)
-		      : frame_tcp4(b, CLIENT4, "198.18.10.3", 40000, 80, flags, 60, payload);
+	size_t n =
+		v6 ? pb_frame_tcp6(b, L2_GW, CLIENT6, "2001:2:0:10::3", 40000, 443, flags, 60,
+				   payload)
+		   : pb_frame_tcp4(b, L2_GW, CLIENT4, "198.18.10.3", 40000, 80, flags, 60, payload);
 	struct rte_mbuf *m;
 
 	if (vlan) { /* insert 802.1Q after the MAC addresses */
@@ -91,7 +93,7 @@ view_of(struct rte_mbuf *m, bool v6, uint16_t l2_len, struct view *v)
 		assert_int_equal(rte_ipv4_udptcp_cksum_verify(h, v->th), 0);
 		ip_len = ntohs(h->total_length);
 	}
-	assert_int_equal(check_csums(v->ip), 0);
+	assert_int_equal(pb_check_csums(v->ip), 0);
 	assert_int_equal(rte_pktmbuf_pkt_len(m), l2_len + ip_len);
 	v->data_len = ip_len - l3 - doff;
 }
@@ -102,9 +104,9 @@ assert_reply_addr(const struct view *v, bool v6, bool vlan)
 {
 	uint8_t mac[6], a[16], fam;
 
-	mac_parse(MAC_GW, mac);
+	pb_mac_parse(MAC_GW, mac);
 	assert_memory_equal(v->eh->dst_addr.addr_bytes, mac, 6);
-	mac_parse(MAC_PORT0, mac);
+	pb_mac_parse(MAC_PORT0, mac);
 	assert_memory_equal(v->eh->src_addr.addr_bytes, mac, 6);
 	if (vlan) {
 		const uint8_t *d = (const uint8_t *)v->eh;
@@ -114,9 +116,9 @@ assert_reply_addr(const struct view *v, bool v6, bool vlan)
 		assert_int_equal(d[16] << 8 | d[17],
 				 v6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4);
 	}
-	ip_parse(v6 ? "2001:2:0:10::3" : "198.18.10.3", a, &fam);
+	pb_ip_parse(v6 ? "2001:2:0:10::3" : "198.18.10.3", a, &fam);
 	assert_memory_equal(v->ip + (v6 ? 8 : 12), a, v6 ? 16 : 4);
-	ip_parse(v6 ? CLIENT6 : CLIENT4, a, &fam);
+	pb_ip_parse(v6 ? CLIENT6 : CLIENT4, a, &fam);
 	assert_memory_equal(v->ip + (v6 ? 24 : 16), a, v6 ? 16 : 4);
 	assert_int_equal(ntohs(v->th->src_port), v6 ? 443 : 80);
 	assert_int_equal(ntohs(v->th->dst_port), 40000);
@@ -308,8 +310,8 @@ test_syn(void **state)
 	unsigned int v6;
 
 	(void)state;
-	mac_parse(MAC_PORT1, smac.addr_bytes);
-	mac_parse(MAC_HOST1, dmac.addr_bytes);
+	pb_mac_parse(MAC_PORT1, smac.addr_bytes);
+	pb_mac_parse(MAC_HOST1, dmac.addr_bytes);
 	for (v6 = 0; v6 < 2; v6++) {
 		struct sg_dp_flow_key k;
 		struct rte_mbuf *m = rte_pktmbuf_alloc(env.mp);
@@ -319,8 +321,8 @@ test_syn(void **state)
 
 		assert_non_null(m);
 		memset(&k, 0, sizeof(k));
-		ip_parse(v6 ? "2001:2:0:1::100" : "198.18.1.100", k.src, &fam);
-		ip_parse(v6 ? "2001:2:0:1::11" : "198.18.1.11", k.dst, &k.family);
+		pb_ip_parse(v6 ? "2001:2:0:1::100" : "198.18.1.100", k.src, &fam);
+		pb_ip_parse(v6 ? "2001:2:0:1::11" : "198.18.1.11", k.dst, &k.family);
 		k.sport = htons(33000);
 		k.dport = htons(8080);
 		k.proto = IPPROTO_TCP;
