@@ -10,13 +10,9 @@
 #include <rte_log.h>
 
 #include "app.h"
+#include "core/log.h"
 #include "core/neigh.h"
 #include "testmode.h"
-
-/* Its own log type: this file references nothing of main.c (no call cycle). */
-RTE_LOG_REGISTER_SUFFIX(sg_dp_testmode_logtype, testmode, NOTICE);
-#define TESTMODE_LOG(level, fmt, ...) \
-	rte_log(RTE_LOG_##level, sg_dp_testmode_logtype, "sg-dataplane: " fmt "\n", ##__VA_ARGS__)
 
 /* Fixed SYN-cookie keys (current and previous slot). */
 static const uint64_t cookie_key[2][2] = {
@@ -98,13 +94,13 @@ sg_dp_testmode_apply(struct sg_dp_app *app)
 	if (!testmode.on) {
 		if (testmode.n_neigh == 0)
 			return 0;
-		TESTMODE_LOG(ERR, "--test-neigh needs --test-deterministic");
+		SG_DP_LOG(ERR, "--test-neigh needs --test-deterministic");
 		return -EINVAL;
 	}
-	TESTMODE_LOG(WARNING,
-		     "TEST MODE: fixed SYN-cookie keys and clock, fixed session-ID epoch, "
-		     "%u static neighbours: never run this in production",
-		     testmode.n_neigh);
+	SG_DP_LOG(WARNING,
+		  "TEST MODE: fixed SYN-cookie keys and clock, fixed session-ID epoch, "
+		  "%u static neighbours: never run this in production",
+		  testmode.n_neigh);
 	memset(&app->cookies, 0, sizeof(app->cookies));
 	memcpy(app->cookies.key, cookie_key, sizeof(app->cookies.key));
 	for (unsigned int i = 0; i < testmode.n_neigh; i++) {
@@ -113,8 +109,8 @@ sg_dp_testmode_apply(struct sg_dp_app *app)
 		for (unsigned int p = 0; p < app->n_ports; p++) {
 			if (!sg_dp_neigh_learn(app->neigh, (uint16_t)p, n->family, n->a, &n->mac,
 					       NEIGH_STATIC_LEARNED)) {
-				TESTMODE_LOG(ERR, "test mode: the neighbour table took no entry %u",
-					     i);
+				SG_DP_LOG(ERR, "test mode: the neighbour table took no entry %u",
+					  i);
 				return -ENOSPC;
 			}
 		}

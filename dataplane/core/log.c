@@ -2,4 +2,5 @@
 /* The data plane's log type, registered once for the library and the program. */
 #include "core/log.h"
 
-RTE_LOG_REGISTER_DEFAULT(sg_dp_logtype, INFO);
+/* Named for --log-level (e.g. --log-level=sessiongate.dataplane:debug). */
+RTE_LOG_REGISTER(sg_dp_logtype, sessiongate.dataplane, INFO);

@@ -9,7 +9,7 @@
 
 #include <rte_log.h>
 
-/** Log type of sg-dataplane (RTE_LOG_REGISTER_DEFAULT, level INFO). */
+/** Log type of sg-dataplane, "sessiongate.dataplane", level INFO by default. */
 extern int sg_dp_logtype;
 
 #define SG_DP_LOG(level, fmt, ...) \

@@ -23,11 +23,6 @@ struct sg_dp_broker;
 struct sg_dp_worker {
 	struct sg_dp_stats stats;
 	struct sg_dp_broker *br; /**< brokered sessions (session/); NULL: none */
-	/**
-	 * Called by sg_dp_flow_remove() before a flow with a streaming-session
-	 * ID (f->sid != 0) is removed, with the removal's counter; set with br.
-	 */
-	void (*flow_gone)(struct sg_dp_worker *w, struct sg_dp_flow *f, enum sg_dp_cnt why);
 	struct sg_dp_worker_conf conf;
 	struct sg_dp_flow_table ft;
 	struct sg_dp_nat_alloc nat;
@@ -36,6 +31,13 @@ struct sg_dp_worker {
 	uint32_t wrr_pos[SG_DP_VS_SLOTS];
 	uint64_t pend_tx_bytes[SG_DP_PORTS_MAX];
 	uint64_t tsc_hz;
+	/**
+	 * Called by sg_dp_flow_remove() before a flow with a streaming-session
+	 * ID (f->sid != 0) is removed, with the removal's counter; set with br.
+	 * Last, so the hot fields above keep the layout they had before the
+	 * core and the sessions were split.
+	 */
+	void (*flow_gone)(struct sg_dp_worker *w, struct sg_dp_flow *f, enum sg_dp_cnt why);
 } __rte_cache_aligned;
 
 #endif /* SG_DP_CORE_STATE_H */
