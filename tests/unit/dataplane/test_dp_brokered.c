@@ -437,10 +437,16 @@ at(const struct ctx *c, uint32_t ms)
 static uint32_t
 num(const struct ctx *c, struct num n)
 {
-	static const uint32_t zero;
-	const uint32_t *base[] = {&zero, &c->sc->isn, &c->cookie, &c->sc->vm_isn};
-
-	return *base[n.base] + n.off;
+	switch (n.base) {
+	case N_CISN:
+		return c->sc->isn + n.off;
+	case N_COOKIE:
+		return c->cookie + n.off;
+	case N_VMISN:
+		return c->sc->vm_isn + n.off;
+	default: /* N_ABS */
+		return n.off;
+	}
 }
 
 static void
@@ -482,7 +488,8 @@ ip_of(uint8_t *ip, const struct pkt *d, const struct ctx *c)
 	if (d->meta)
 		dl = meta_bytes(payload, c);
 	else if (d->data)
-		memcpy(payload, d->data, dl = strlen(d->data));
+		for (dl = 0; d->data[dl] != '\0'; dl++) /* the text without its NUL */
+			payload[dl] = (uint8_t)d->data[dl];
 	l4 = d->proto == IPPROTO_UDP ? 8 : 20 + ol;
 	pb_put_ip4(ip, ep_addr[d->src], ep_addr[d->dst], d->proto ? d->proto : IPPROTO_TCP,
 		   (uint8_t)((d->gen ? SG_DP_TCPGEN_TTL : 64) - d->fwd), (uint16_t)(l4 + dl));
