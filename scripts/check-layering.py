@@ -56,7 +56,9 @@ ALLOWED = {
     "hostagent": {"config", "lib/agentproto"},
 }
 
-# Symbols defined by the toolchain or generated code, not by our sources.
+# Symbols defined by the toolchain or generated code, not by our sources:
+# these, and every name starting with "__" (reserved to the implementation:
+# AddressSanitizer's __odr_asan.<global>, coverage and profiling symbols).
 IGNORED_DEFS = {"main", "_init", "_fini"}
 
 
@@ -182,7 +184,7 @@ def check(build, top):
         if key is None:
             continue
         for s in sorted(defs[rel] - IGNORED_DEFS):
-            if not s.startswith(PREFIX[key]):
+            if not s.startswith(PREFIX[key]) and not s.startswith("__"):
                 findings.append("export: %s defines %s (prefix %s)" %
                                 (rel, s, " or ".join(PREFIX[key])))
 
