@@ -162,7 +162,7 @@ struct sg_cfg_vs {
 	enum sg_cfg_mode mode;
 	enum sg_cfg_sched scheduler;
 	enum sg_cfg_encap encap;	 /**< dsr only */
-	uint16_t gue_port;		 /**< dsr+gue: UDP destination port, default 6080 */
+	uint16_t gue_port;		 /**< dsr+gue: UDP port, default SG_WIRE_GUE_PORT */
 	unsigned int pool;		 /**< index into sg_cfg.pools */
 	uint32_t maglev_size;		 /**< prime, default 65537 */
 	uint32_t max_flows;		 /**< per worker; 0 = no VS limit (table limit applies) */
