@@ -10,8 +10,8 @@
  * (hostagent/bpf/sg_ha_decap.h), and lets the inner packet, addressed to a
  * VIP on the host's loopback, go up the stack. Packets not encapsulated
  * pass untouched; malformed ones (bad lengths, fragments, inner family not
- * the outer's) are dropped and counted in sg_host_decap_ctrs (enum
- * sg_ha_ctr). The host agent's program (hostagent/) is the full version
+ * the outer's) are dropped and counted in its own sg_ha_ctrs map
+ * (sg_ha_ctrs.h, enum sg_ha_ctr). The host agent's program (hostagent/) is the full version
  * with VIP -> VM rewriting and hand-offs.
  */
 #include <linux/bpf.h>
@@ -20,6 +20,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include "sessiongate/sg_wire.h"
+#include "sg_ha_ctrs.h"
 #include "sg_ha_decap.h"
 
 #ifndef SG_HOST_DECAP_GUE_PORT
@@ -30,24 +31,6 @@
 #define SG_PULL_LEN (14 + 40 + 40)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
-
-/* Per CPU counters, enum sg_ha_ctr (pass, decap_*, drop_*): one per packet. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, SG_HA_CTR_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} sg_host_decap_ctrs SEC(".maps");
-
-static __always_inline int
-decap_count(__u32 ctr, int verdict)
-{
-	__u64 *v = bpf_map_lookup_elem(&sg_host_decap_ctrs, &ctr);
-
-	if (v)
-		*v += 1;
-	return verdict;
-}
 
 SEC("tc")
 int
@@ -65,13 +48,13 @@ sg_host_decap(struct __sk_buff *skb)
 	 */
 	bpf_skb_pull_data(skb, skb->len < SG_PULL_LEN ? skb->len : SG_PULL_LEN);
 	if (bpf_skb_load_bytes(skb, 0, &eth, sizeof(eth)))
-		return decap_count(SG_HA_CTR_PASS, TC_ACT_OK);
+		return count(SG_HA_CTR_PASS, TC_ACT_OK);
 	rc = sg_ha_decap_parse(skb, eth.h_proto, &cfg, &o);
 	if (rc == SG_HA_DECAP_PASS)
-		return decap_count(SG_HA_CTR_PASS, TC_ACT_OK);
+		return count(SG_HA_CTR_PASS, TC_ACT_OK);
 	if (rc)
-		return decap_count(rc, TC_ACT_SHOT);
+		return count(rc, TC_ACT_SHOT);
 	if (sg_ha_decap_strip(skb, &o))
-		return decap_count(SG_HA_CTR_DROP_ADJUST, TC_ACT_SHOT);
-	return decap_count(o.ctr, TC_ACT_OK);
+		return count(SG_HA_CTR_DROP_ADJUST, TC_ACT_SHOT);
+	return count(o.ctr, TC_ACT_OK);
 }

@@ -10,6 +10,7 @@
 
 #include <bpf/bpf_helpers.h>
 
+#include "sg_ha_ctrs.h"
 #include "sg_ha_structs.h"
 
 /* VIP:port/proto delivered to this host -> the VM address:port it goes to
@@ -67,24 +68,5 @@ struct {
 	__type(key, __u32);
 	__type(value, struct sg_ha_bpf_cfg);
 } sg_ha_cfg SEC(".maps");
-
-/* Per CPU counters, enum sg_ha_ctr: every packet ends in exactly one. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, SG_HA_CTR_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} sg_ha_ctrs SEC(".maps");
-
-/* Count the packet in @p ctr and return @p verdict. */
-static __always_inline int
-count(__u32 ctr, int verdict)
-{
-	__u64 *v = bpf_map_lookup_elem(&sg_ha_ctrs, &ctr);
-
-	if (v)
-		*v += 1;
-	return verdict;
-}
 
 #endif /* SG_HA_MAPS_H */
