@@ -78,6 +78,7 @@ cmd_counters(struct sg_ha_admin *a, struct out *o)
 	     (unsigned long long)kc->connects, (unsigned long long)kc->failures,
 	     (unsigned long long)kc->auth_failures, (unsigned long long)kc->proto_errors,
 	     (unsigned long long)kc->queue_drops, (unsigned long long)vc->commands);
+	outf(o, "link_bad_tags %llu\n", (unsigned long long)kc->bad_tags);
 	if (dpp && sg_ha_dp_counters(dpp, dp) == 0) {
 		for (unsigned int i = 0; i < SG_HA_CTR_MAX; i++)
 			outf(o, "bpf_%s %llu\n", sg_ha_dp_ctr_name(i), (unsigned long long)dp[i]);
