@@ -47,3 +47,24 @@ agent3_restart() {
 		>>"$SG_RUN/agent3.log" 2>&1 </dev/null &
 	echo $! >"$SG_RUN/agent3.pid"
 }
+
+# agent_counter N NAME: a counter of the agent of host hN (its admin socket).
+agent_counter() {
+	python3 - "$SG_RUN/agent$1.sock" "$2" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(3)
+s.connect(sys.argv[1])
+s.sendall(b"counters\n")
+out = b""
+while True:
+    d = s.recv(65536)
+    if not d:
+        break
+    out += d
+for line in out.decode().splitlines():
+    p = line.split()
+    if len(p) == 2 and p[0] == sys.argv[2]:
+        print(p[1])
+PY
+}
