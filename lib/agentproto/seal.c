@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The tags of the messages after the handshake (protocol version 2,
- * include/sessiongate/sg_agent_proto.h): a per-connection session key from
- * the host's key and both nonces, and per message an HMAC-SHA256 over the
- * direction, an implicit sequence number and the message itself, so that
- * an injected, altered, replayed, reordered or dropped message is refused.
+ * include/sessiongate/sg_agent_proto.h): per message an HMAC-SHA256, under
+ * the per-connection session key (auth.c), over the direction, an implicit
+ * sequence number and the message itself, so that an injected, altered,
+ * replayed, reordered or dropped message is refused.
  */
 #include <errno.h>
 #include <string.h>
@@ -14,30 +14,6 @@
 #include <openssl/hmac.h>
 
 #include "sessiongate/sg_agent_proto.h"
-
-int
-sg_agent_session_key(const uint8_t *key, size_t keylen, const uint8_t na[SG_AGENT_NONCE_LEN],
-		     const uint8_t nc[SG_AGENT_NONCE_LEN], const char *host,
-		     uint8_t ks[SG_AGENT_MAC_LEN])
-{
-	static const char label[] = "sg-session"; /* + NUL */
-	uint8_t in[sizeof(label) + 2 * SG_AGENT_NONCE_LEN + SG_AGENT_NAME_MAX];
-	size_t hlen = strnlen(host, SG_AGENT_NAME_MAX), off = sizeof(label);
-	unsigned int maclen = 0;
-
-	if (keylen < SG_AGENT_KEY_MIN || keylen > SG_AGENT_KEY_MAX || hlen >= SG_AGENT_NAME_MAX)
-		return -EINVAL;
-	memcpy(in, label, sizeof(label));
-	memcpy(in + off, na, SG_AGENT_NONCE_LEN);
-	memcpy(in + off + SG_AGENT_NONCE_LEN, nc, SG_AGENT_NONCE_LEN);
-	off += 2 * SG_AGENT_NONCE_LEN;
-	memcpy(in + off, host, hlen);
-	off += hlen;
-	if (!HMAC(EVP_sha256(), key, (int)keylen, in, off, ks, &maclen) ||
-	    maclen != SG_AGENT_MAC_LEN)
-		return -EIO;
-	return 0;
-}
 
 bool
 sg_agent_msg_tagged(const uint8_t *buf)

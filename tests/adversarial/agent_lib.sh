@@ -48,23 +48,25 @@ agent3_restart() {
 	echo $! >"$SG_RUN/agent3.pid"
 }
 
-# agent_counter N NAME: a counter of the agent of host hN (its admin socket).
-agent_counter() {
-	python3 - "$SG_RUN/agent$1.sock" "$2" <<'PY'
+# agent_admin SOCK LINE: a host agent's answer to one admin line (2 s at most).
+agent_admin() {
+	timeout 3 python3 - "$1" "$2" <<'PY'
 import socket, sys
 s = socket.socket(socket.AF_UNIX)
-s.settimeout(3)
+s.settimeout(2)
 s.connect(sys.argv[1])
-s.sendall(b"counters\n")
+s.sendall(sys.argv[2].encode() + b"\n")
 out = b""
 while True:
     d = s.recv(65536)
     if not d:
         break
     out += d
-for line in out.decode().splitlines():
-    p = line.split()
-    if len(p) == 2 and p[0] == sys.argv[2]:
-        print(p[1])
+sys.stdout.write(out.decode())
 PY
+}
+
+# agent_counter N NAME: a counter of the agent of host hN (its admin socket).
+agent_counter() {
+	agent_admin "$SG_RUN/agent$1.sock" counters | awk -v n="$2" '$1 == n { print $2 }'
 }
