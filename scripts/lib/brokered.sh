@@ -55,7 +55,7 @@ broker_configs() {
 	mkdir -p "$SG_RUN/bpffs"
 	mountpoint -q "$SG_RUN/bpffs" || mount -t bpf bpf "$SG_RUN/bpffs" || return 1
 	# one key per host: sg-control reads agent-keys/<host>.key, each agent its own
-	mkdir -p -m 700 "$SG_RUN/agent-keys"
+	mkdir -p "$SG_RUN/agent-keys" && chmod 700 "$SG_RUN/agent-keys"
 	for vm in h1 h3; do
 		head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$SG_RUN/agent-keys/$vm.key"
 		chmod 600 "$SG_RUN/agent-keys/$vm.key"

@@ -67,7 +67,7 @@ PY
 attacker=$!
 sleep 0.5
 fails=0
-for i in $(seq 1 10); do
+for _ in $(seq 1 10); do
 	admin_status || fails=$((fails + 1))
 	agents_are 2 || fail "control link of h3 dropped during the attack"
 	sleep 0.8

@@ -7,6 +7,7 @@
 for b in "$SG_CTL_BIN" "$SG_SGCTL_BIN" "$SG_AGENT_BIN"; do
 	[ -x "$b" ] || fail "missing $b (build control/ and hostagent/)"
 done
+# shellcheck disable=SC2034,SC2016 # read by the harness's cleanup (eval)
 SG_CLEANUP_EXTRA='[ "$rc" -ne 0 ] && tail -n 30 "$SG_RUN/control.log" "$SG_RUN/agent.log" "$SG_RUN/agent3.log" >&2; broker_stop'
 
 # agent_setup: namespaces, control and both agents up (agents_connected 2).
