@@ -1,11 +1,19 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The host-agent endpoint: sg-control listens, each sg-hostagent connects,
- * proves the pre-shared key (HMAC handshake of sg_agent_proto.h, both
- * sides), and then is the VM-manager provider of its host on the service
- * bus: ENSURE_RUNNING / STOP requests go out, RESULT answers and VM_STATE
- * events come back. One connection per host; a new one replaces the old.
+ * proves its host's key (HMAC handshake of sg_agent_proto.h, both sides),
+ * and then is the VM-manager provider of its host on the service bus:
+ * ENSURE_RUNNING / STOP requests go out, RESULT answers and VM_STATE events
+ * come back, every one tagged (session key, sequence). One connection per
+ * host; a new one that authenticated as that host replaces the old.
  * A silent connection is closed after 3 missed PINGs.
+ *
+ * Before authentication a connection holds one of AGENT_UNAUTH_MAX slots
+ * (at most AGENT_UNAUTH_PER_SRC per source address), accepted only from a
+ * configured host's address (agent_gate.c), and is closed at an absolute
+ * deadline AGENT_HANDSHAKE_MS after accept. Authenticated links hold no
+ * slot: they hang off their host, so nothing unauthenticated competes
+ * with them.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,16 +33,19 @@
 #include <event2/util.h>
 
 #include "agent.h"
+#include "agent_gate.h"
+#include "agent_msg.h"
 #include "bus.h"
 #include "ids.h"
 #include "vm.h"
 
 #include "sessiongate/sg_agent_proto.h"
 
-#define AGENT_CONNS_MAX (SG_CTL_HOSTS_MAX + 16)
-#define AGENT_AUTH_S	10
-#define AGENT_PING_S	5
-#define AGENT_DEAD_NS	(3ull * AGENT_PING_S * 1000000000ull)
+#define AGENT_UNAUTH_MAX     32
+#define AGENT_UNAUTH_PER_SRC 4
+#define AGENT_HANDSHAKE_MS   5000
+#define AGENT_PING_S	     5
+#define AGENT_DEAD_NS	     (3ull * AGENT_PING_S * 1000000000ull)
 
 enum { CONN_HELLO, CONN_AUTH, CONN_UP };
 
@@ -48,26 +59,33 @@ struct sg_ctl_agent_conn {
 	uint32_t seq;
 	uint64_t last_rx_ns;
 	char peer[64];
-	unsigned int slot;
+	unsigned int slot; /**< in srv->unauth while not CONN_UP */
+	struct sockaddr_storage src;
+	struct event *deadline;	       /**< absolute handshake deadline */
+	uint8_t key[SG_AGENT_KEY_MAX]; /**< the claimed host's, during the handshake */
+	size_t keylen;
+	uint8_t ks[SG_AGENT_MAC_LEN]; /**< session key of the tags, once CONN_UP */
+	uint64_t tx_seq, rx_seq;
 };
 
 struct sg_ctl_agent_srv {
 	struct evconnlistener *lis;
 	struct event *ka;
-	uint8_t key[SG_AGENT_KEY_MAX];
-	size_t keylen;
-	struct sg_ctl_agent_conn *conns[AGENT_CONNS_MAX];
+	struct sg_ctl_agent_conn *unauth[AGENT_UNAUTH_MAX];
 	struct sg_ctl_agent_deps d;
 };
 
 static void conn_close(struct sg_ctl_agent_conn *a, const char *why);
 
+/* Send @p m; tagged once the link is up. */
 static int
 conn_send(struct sg_ctl_agent_conn *a, const struct sg_agent_msg *m)
 {
-	uint8_t buf[SG_AGENT_MSG_MAX];
-	int n = sg_agent_msg_encode(m, buf, sizeof(buf));
+	uint8_t buf[SG_AGENT_FRAME_MAX];
+	int n = sg_agent_msg_encode(m, buf, SG_AGENT_MSG_MAX);
 
+	if (n >= 0 && a->state == CONN_UP)
+		n = sg_agent_msg_seal(a->ks, true, a->tx_seq++, buf, (size_t)n, sizeof(buf));
 	if (n < 0)
 		return n;
 	return bufferevent_write(a->bev, buf, (size_t)n) == 0 ? 0 : -EIO;
@@ -100,93 +118,6 @@ agent_send(struct sg_ctl_provider *p, const struct sg_ctl_req *r)
 	return conn_send(a, &m);
 }
 
-static unsigned int
-map_state(uint8_t s)
-{
-	switch (s) {
-	case SG_AGENT_VM_UNDEFINED:
-	case SG_AGENT_VM_SHUTOFF:
-		return SG_CTL_VM_STOPPED;
-	case SG_AGENT_VM_BOOTING:
-		return SG_CTL_VM_STARTING;
-	case SG_AGENT_VM_RUNNING:
-		return SG_CTL_VM_RUNNING;
-	case SG_AGENT_VM_STOPPING:
-		return SG_CTL_VM_STOPPING;
-	case SG_AGENT_VM_CRASHED:
-		return SG_CTL_VM_FAILED;
-	default: /* unknown, paused */
-		return SG_CTL_VM_UNKNOWN;
-	}
-}
-
-static struct sg_ctl_vm *
-host_vm(struct sg_ctl_agent_srv *s, struct sg_ctl_host *h, const char *name)
-{
-	struct sg_ctl_vm *vm = sg_ctl_vm_by_name(s->d.inv, name);
-
-	return vm != NULL && vm->host == h ? vm : NULL;
-}
-
-static void
-on_vm_state(struct sg_ctl_agent_conn *a, const struct sg_agent_msg *m)
-{
-	struct sg_ctl_event ev = {.type = SG_CTL_EV_VM_STATE};
-
-	if (!SG_AGENT_HAS(m, SG_AGENT_ATTR_VM_NAME) || !SG_AGENT_HAS(m, SG_AGENT_ATTR_VM_STATE))
-		return;
-	ev.vm = host_vm(a->srv, a->host, m->vm_name);
-	if (ev.vm == NULL) {
-		syslog(LOG_DEBUG, "agent %s: VM %s is not ours; ignored", a->host->cfg->name,
-		       m->vm_name);
-		return;
-	}
-	ev.state = map_state(m->vm_state);
-	ev.why = SG_AGENT_HAS(m, SG_AGENT_ATTR_TEXT) ? m->text : "reported by its agent";
-	sg_ctl_bus_publish(a->srv->d.bus, &ev);
-}
-
-static void
-on_result(struct sg_ctl_agent_conn *a, const struct sg_agent_msg *m)
-{
-	struct sg_ctl_agent_srv *s = a->srv;
-	struct sg_ctl_provider *p = sg_ctl_bus_provider(s->d.bus, a->host->provider);
-	struct sg_ctl_event ev = {.type = SG_CTL_EV_VM_STATE};
-	struct sg_ctl_req r;
-	unsigned int i;
-	char why[SG_AGENT_TEXT_MAX + 32];
-
-	for (i = 0; i < p->n_inflight; i++)
-		if ((uint32_t)p->inflight[i].req_id == m->seq)
-			break;
-	if (i == p->n_inflight)
-		return; /* answer to a request that timed out, or a PING */
-	r = p->inflight[i];
-	sg_ctl_bus_done(s->d.bus, a->host->provider, r.req_id);
-	if (m->status == SG_AGENT_OK) {
-		if (SG_AGENT_HAS(m, SG_AGENT_ATTR_VM_STATE)) {
-			ev.vm = r.vm;
-			ev.state = map_state(m->vm_state);
-			ev.why = "answer of its agent";
-			sg_ctl_bus_publish(s->d.bus, &ev);
-		}
-		return;
-	}
-	snprintf(why, sizeof(why), "%s%s%s", sg_agent_status_name(m->status),
-		 SG_AGENT_HAS(m, SG_AGENT_ATTR_TEXT) ? ": " : "",
-		 SG_AGENT_HAS(m, SG_AGENT_ATTR_TEXT) ? m->text : "");
-	ev.vm = r.vm;
-	ev.why = why;
-	if (r.op == SG_CTL_REQ_VM_START) {
-		ev.state = SG_CTL_VM_FAILED;
-		sg_ctl_bus_publish(s->d.bus, &ev);
-	} else {
-		syslog(LOG_WARNING, "agent %s: stop of %s failed: %s", a->host->cfg->name,
-		       r.vm->cfg->name, why);
-		r.vm->state = SG_CTL_VM_UNKNOWN;
-	}
-}
-
 /* Returns -ENOTCONN when it closed (and freed) a, 0 otherwise. */
 static int
 on_hello(struct sg_ctl_agent_conn *a, const struct sg_agent_msg *m)
@@ -201,15 +132,26 @@ on_hello(struct sg_ctl_agent_conn *a, const struct sg_agent_msg *m)
 		return -ENOTCONN;
 	}
 	a->host = sg_ctl_vm_host_by_name(s->d.inv, m->host);
-	if (a->host == NULL) {
+	if (a->host == NULL ||
+	    !sg_ctl_agent_host_allows(a->host->cfg, (struct sockaddr *)&a->src)) {
+		s->d.st->auth_failures++;
 		conn_error(a, SG_AGENT_E_AUTH, "unknown host");
-		conn_close(a, "HELLO from a host not in the configuration");
+		conn_close(a, a->host == NULL ? "HELLO from a host not in the configuration"
+					      : "HELLO names a host that is not at this address");
+		return -ENOTCONN;
+	}
+	if (sg_ctl_agent_host_key(s->d.cfg, a->host->cfg->name, a->key, &a->keylen) < 0) {
+		s->d.st->auth_failures++;
+		conn_error(a, SG_AGENT_E_AUTH, "unknown host");
+		syslog(LOG_ERR, "agents: no valid key %s/%s.key (16..256 bytes)",
+		       s->d.cfg->agent_key_dir, a->host->cfg->name);
+		conn_close(a, "no key for this host");
 		return -ENOTCONN;
 	}
 	memcpy(a->na, m->nonce, sizeof(a->na));
 	sg_agent_msg_init(&out, SG_AGENT_MSG_CHALLENGE, m->seq);
 	if (sg_agent_auth_nonce(a->nc) < 0 ||
-	    sg_agent_auth_mac(s->key, s->keylen, true, a->na, a->nc, a->host->cfg->name, out.mac) <
+	    sg_agent_auth_mac(a->key, a->keylen, true, a->na, a->nc, a->host->cfg->name, out.mac) <
 		    0) {
 		conn_close(a, "cannot compute the handshake");
 		return -ENOTCONN;
@@ -230,20 +172,26 @@ on_auth(struct sg_ctl_agent_conn *a, const struct sg_agent_msg *m)
 	uint8_t mac[SG_AGENT_MAC_LEN];
 
 	if (m->type != SG_AGENT_MSG_AUTH || !SG_AGENT_HAS(m, SG_AGENT_ATTR_MAC) ||
-	    sg_agent_auth_mac(s->key, s->keylen, false, a->na, a->nc, a->host->cfg->name, mac) <
+	    sg_agent_auth_mac(a->key, a->keylen, false, a->na, a->nc, a->host->cfg->name, mac) <
 		    0 ||
-	    !sg_agent_auth_verify(mac, m->mac)) {
+	    !sg_agent_auth_verify(mac, m->mac) ||
+	    sg_agent_session_key(a->key, a->keylen, a->na, a->nc, a->host->cfg->name, a->ks) < 0) {
+		s->d.st->auth_failures++;
 		conn_error(a, SG_AGENT_E_AUTH, "authentication failed");
 		conn_close(a, "authentication failed (wrong key?)");
 		return -ENOTCONN;
 	}
-	if (a->host->agent != NULL)
-		conn_close(a->host->agent, "replaced by a new connection");
+	explicit_bzero(a->key, sizeof(a->key));
+	if (a->host->agent != NULL) {
+		s->d.st->replaced++;
+		conn_close(a->host->agent, "replaced by a new connection of this host");
+	}
+	sg_agent_msg_init(&out, SG_AGENT_MSG_AUTH_OK, m->seq);
+	conn_send(a, &out); /* the last untagged message */
 	a->state = CONN_UP;
 	a->host->agent = a;
-	sg_agent_msg_init(&out, SG_AGENT_MSG_AUTH_OK, m->seq);
-	conn_send(a, &out);
-	bufferevent_set_timeouts(a->bev, NULL, NULL); /* the handshake deadline is over */
+	s->unauth[a->slot] = NULL; /* an authenticated link holds no slot */
+	evtimer_del(a->deadline);
 	syslog(LOG_INFO, "agent %s: connected from %s", a->host->cfg->name, a->peer);
 	sg_ctl_bus_set_up(s->d.bus, a->host->provider, true, agent_send, a);
 	return 0;
@@ -268,10 +216,10 @@ conn_msg(struct sg_ctl_agent_conn *a, const struct sg_agent_msg *m)
 	}
 	switch (m->type) {
 	case SG_AGENT_MSG_VM_STATE:
-		on_vm_state(a, m);
+		sg_ctl_agent_vm_state(&a->srv->d, a->host, m);
 		break;
 	case SG_AGENT_MSG_RESULT:
-		on_result(a, m);
+		sg_ctl_agent_result(&a->srv->d, a->host, m);
 		break;
 	case SG_AGENT_MSG_PING:
 		sg_agent_msg_init(&out, SG_AGENT_MSG_PONG, m->seq);
@@ -315,6 +263,13 @@ conn_read(struct bufferevent *bev, void *arg)
 		if (len == 0 || (size_t)len > have)
 			break;
 		p = evbuffer_pullup(in, len);
+		if ((a->state == CONN_UP) != sg_agent_msg_tagged(p) ||
+		    (a->state == CONN_UP &&
+		     sg_agent_msg_open(a->ks, false, a->rx_seq++, p, (size_t)len) < 0)) {
+			s->d.st->bad_tag++;
+			conn_close(a, "message with a missing or wrong tag (injected or altered)");
+			goto out;
+		}
 		if (sg_agent_msg_decode(p, (size_t)len, &m) < 0) {
 			conn_close(a, "garbled message");
 			goto out;
@@ -334,10 +289,21 @@ conn_event(struct bufferevent *bev, short what, void *arg)
 	struct sg_ctl_agent_srv *s = a->srv;
 
 	(void)bev;
-	if (what & BEV_EVENT_TIMEOUT)
-		conn_close(a, "handshake timed out");
-	else if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
 		conn_close(a, "connection closed");
+	s->d.step_end(s->d.ctx);
+}
+
+static void
+deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sg_ctl_agent_conn *a = arg;
+	struct sg_ctl_agent_srv *s = a->srv;
+
+	(void)fd;
+	(void)what;
+	s->d.st->handshake_timeout++;
+	conn_close(a, "handshake not done in time");
 	s->d.step_end(s->d.ctx);
 }
 
@@ -349,12 +315,15 @@ conn_close(struct sg_ctl_agent_conn *a, const char *why)
 
 	syslog(a->state == CONN_UP ? LOG_WARNING : LOG_NOTICE, "agent %s (%s): %s",
 	       h ? h->cfg->name : "?", a->peer, why);
-	s->conns[a->slot] = NULL;
+	if (a->state != CONN_UP)
+		s->unauth[a->slot] = NULL;
+	event_free(a->deadline);
 	bufferevent_free(a->bev);
 	if (h != NULL && h->agent == a) {
 		h->agent = NULL;
 		sg_ctl_bus_set_up(s->d.bus, h->provider, false, NULL, NULL);
 	}
+	explicit_bzero(a, sizeof(*a));
 	free(a);
 }
 
@@ -384,21 +353,41 @@ agent_accept(struct evconnlistener *lis, evutil_socket_t fd, struct sockaddr *sa
 {
 	struct sg_ctl_agent_srv *s = arg;
 	struct sg_ctl_agent_conn *a;
-	struct timeval auth = {AGENT_AUTH_S, 0};
-	unsigned int i;
+	struct timeval dl = {AGENT_HANDSHAKE_MS / 1000, (AGENT_HANDSHAKE_MS % 1000) * 1000};
+	unsigned int i, free_slot = AGENT_UNAUTH_MAX, same = 0;
 
 	(void)lis;
-	(void)salen;
-	for (i = 0; i < AGENT_CONNS_MAX && s->conns[i] != NULL; i++)
-		;
-	a = i < AGENT_CONNS_MAX ? calloc(1, sizeof(*a)) : NULL;
-	if (a == NULL) {
+	if (!sg_ctl_agent_src_known(s->d.cfg, sa)) {
+		s->d.st->refused_addr++;
 		close(fd);
 		return;
 	}
-	a->bev = bufferevent_socket_new(s->d.base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (a->bev == NULL) {
+	for (i = 0; i < AGENT_UNAUTH_MAX; i++) {
+		if (s->unauth[i] == NULL)
+			free_slot = free_slot < i ? free_slot : i;
+		else if (sg_ctl_agent_same_addr((struct sockaddr *)&s->unauth[i]->src, sa))
+			same++;
+	}
+	a = free_slot < AGENT_UNAUTH_MAX && same < AGENT_UNAUTH_PER_SRC &&
+			    (size_t)salen <= sizeof(a->src)
+		    ? calloc(1, sizeof(*a))
+		    : NULL;
+	if (a == NULL) {
+		s->d.st->unauth_full++;
 		close(fd);
+		return;
+	}
+	i = free_slot;
+	memcpy(&a->src, sa, (size_t)salen);
+	a->bev = bufferevent_socket_new(s->d.base, fd, BEV_OPT_CLOSE_ON_FREE);
+	a->deadline = evtimer_new(s->d.base, deadline_cb, a);
+	if (a->bev == NULL || a->deadline == NULL) {
+		if (a->bev != NULL)
+			bufferevent_free(a->bev);
+		else
+			close(fd);
+		if (a->deadline != NULL)
+			event_free(a->deadline);
 		free(a);
 		return;
 	}
@@ -407,10 +396,10 @@ agent_accept(struct evconnlistener *lis, evutil_socket_t fd, struct sockaddr *sa
 	a->state = CONN_HELLO;
 	a->last_rx_ns = sg_ctl_clock_mono_ns();
 	peer_name(sa, a->peer, sizeof(a->peer));
-	s->conns[i] = a;
-	bufferevent_setwatermark(a->bev, EV_READ, 0, SG_AGENT_MSG_MAX * 16);
+	s->unauth[i] = a;
+	bufferevent_setwatermark(a->bev, EV_READ, 0, SG_AGENT_FRAME_MAX * 16);
 	bufferevent_setcb(a->bev, conn_read, NULL, conn_event, a);
-	bufferevent_set_timeouts(a->bev, &auth, NULL);
+	evtimer_add(a->deadline, &dl);
 	bufferevent_enable(a->bev, EV_READ | EV_WRITE);
 }
 
@@ -424,10 +413,10 @@ keepalive_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	for (i = 0; i < AGENT_CONNS_MAX; i++) {
-		struct sg_ctl_agent_conn *a = s->conns[i];
+	for (i = 0; i < s->d.cfg->n_hosts; i++) {
+		struct sg_ctl_agent_conn *a = s->d.inv->hosts[i].agent;
 
-		if (a == NULL || a->state != CONN_UP)
+		if (a == NULL)
 			continue;
 		if (now - a->last_rx_ns > AGENT_DEAD_NS) {
 			conn_close(a, "no answer to keepalive");
@@ -439,19 +428,6 @@ keepalive_cb(evutil_socket_t fd, short what, void *arg)
 	s->d.step_end(s->d.ctx);
 }
 
-static int
-read_key(struct sg_ctl_agent_srv *s, const char *path)
-{
-	int rc = sg_agent_key_load(path, s->key, &s->keylen);
-
-	if (rc == -EINVAL)
-		syslog(LOG_ERR, "agents: key file %s: key must be %u..%u bytes (got %zu)", path,
-		       SG_AGENT_KEY_MIN, SG_AGENT_KEY_MAX, s->keylen);
-	else if (rc < 0)
-		syslog(LOG_ERR, "agents: cannot open key file %s: %s", path, strerror(-rc));
-	return rc;
-}
-
 int
 sg_ctl_agent_listen(struct sg_ctl_agent_srv **out, const struct sg_ctl_agent_deps *deps)
 {
@@ -459,20 +435,28 @@ sg_ctl_agent_listen(struct sg_ctl_agent_srv **out, const struct sg_ctl_agent_dep
 	int sslen = sizeof(ss);
 	struct timeval ka = {AGENT_PING_S, 0};
 	struct sg_ctl_agent_srv *s;
-	int rc;
+	unsigned int i;
 
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return -ENOMEM;
 	s->d = *deps;
 	*out = s;
-	if (s->d.cfg->agent_key_file[0] == '\0') {
-		syslog(LOG_ERR, "agents: control.agent_key_file is required with agent_listen");
+	if (s->d.cfg->agent_key_dir[0] == '\0') {
+		syslog(LOG_ERR, "agents: control.agent_key_dir is required with agent_listen");
 		return -EINVAL;
 	}
-	rc = read_key(s, s->d.cfg->agent_key_file);
-	if (rc < 0)
-		return rc;
+	for (i = 0; i < s->d.cfg->n_hosts; i++) {
+		uint8_t key[SG_AGENT_KEY_MAX];
+		size_t len;
+
+		if (sg_ctl_agent_host_key(s->d.cfg, s->d.cfg->hosts[i].name, key, &len) < 0)
+			syslog(LOG_WARNING,
+			       "agents: no valid key %s/%s.key: host %s cannot connect",
+			       s->d.cfg->agent_key_dir, s->d.cfg->hosts[i].name,
+			       s->d.cfg->hosts[i].name);
+		explicit_bzero(key, sizeof(key));
+	}
 	if (evutil_parse_sockaddr_port(s->d.cfg->agent_listen, (struct sockaddr *)&ss, &sslen) <
 	    0) {
 		syslog(LOG_ERR, "agents: '%s' is not ADDRESS:PORT", s->d.cfg->agent_listen);
@@ -500,13 +484,15 @@ sg_ctl_agent_close(struct sg_ctl_agent_srv *s)
 
 	if (s == NULL)
 		return;
-	for (i = 0; i < AGENT_CONNS_MAX; i++)
-		if (s->conns[i] != NULL)
-			conn_close(s->conns[i], "sg-control stopping");
+	for (i = 0; i < AGENT_UNAUTH_MAX; i++)
+		if (s->unauth[i] != NULL)
+			conn_close(s->unauth[i], "sg-control stopping");
+	for (i = 0; i < s->d.cfg->n_hosts; i++)
+		if (s->d.inv->hosts[i].agent != NULL)
+			conn_close(s->d.inv->hosts[i].agent, "sg-control stopping");
 	if (s->ka != NULL)
 		event_free(s->ka);
 	if (s->lis != NULL)
 		evconnlistener_free(s->lis);
-	explicit_bzero(s->key, sizeof(s->key));
 	free(s);
 }

@@ -14,12 +14,13 @@ struct sg_ctl_agent_srv;
 
 /** What the agent endpoint works with, given by the wiring. */
 struct sg_ctl_agent_deps {
-	const struct sg_ctl_cfg *cfg; /**< agent_listen, agent_key_file */
+	const struct sg_ctl_cfg *cfg; /**< agent_listen, agent_key_dir, hosts */
 	struct event_base *base;
-	struct sg_ctl_clock *clk;    /**< refreshed when a message arrives */
-	struct sg_ctl_bus *bus;	     /**< VM-manager providers, VM state events */
-	struct sg_ctl_inv *inv;	     /**< hosts and VMs by name */
-	void (*step_end)(void *ctx); /**< after each event: commit */
+	struct sg_ctl_clock *clk;      /**< refreshed when a message arrives */
+	struct sg_ctl_bus *bus;	       /**< VM-manager providers, VM state events */
+	struct sg_ctl_inv *inv;	       /**< hosts and VMs by name */
+	struct sg_ctl_agent_stats *st; /**< the defences' counters */
+	void (*step_end)(void *ctx);   /**< after each event: commit */
 	void *ctx;
 };
 

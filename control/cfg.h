@@ -71,7 +71,9 @@ struct sg_ctl_pool_cfg {
 struct sg_ctl_host_cfg {
 	char name[SG_CTL_NAME_MAX];
 	uint8_t family;
-	uint8_t addr[16]; /**< underlay address (DSR) */
+	uint8_t addr[16];     /**< underlay address (DSR) */
+	uint8_t agent_family; /**< source of its agent link; 0 = same as addr */
+	uint8_t agent_addr[16];
 };
 
 struct sg_ctl_user_cfg {
@@ -83,7 +85,7 @@ struct sg_ctl_cfg {
 	char shm_name[SG_CTL_NAME_MAX];
 	char admin_socket[SG_CTL_PATH_MAX];
 	char db_dir[SG_CTL_PATH_MAX];
-	char agent_key_file[SG_CTL_PATH_MAX];
+	char agent_key_dir[SG_CTL_PATH_MAX];  /**< <dir>/<host name>.key: each host's key */
 	char agent_listen[SG_CTL_NAME_MAX];   /**< host:port; "" = no agents */
 	char metrics_listen[SG_CTL_NAME_MAX]; /**< 127.0.0.1:port; "" = off */
 	char idmgr_dir[SG_CTL_PATH_MAX];      /**< identity store; "" = local IDs */

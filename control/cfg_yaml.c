@@ -108,9 +108,9 @@ static int
 rd_control(struct rd *r, const struct sg_cfg_node *n, struct sg_ctl_cfg *cfg)
 {
 	static const char *const keys[] = {
-		"shm_name",	"admin_socket",	  "db_dir",	    "db_map_mb", "db_sync_ms",
-		"agent_listen", "agent_key_file", "metrics_listen", "idmgr_dir", "idmgr_temp",
-		"timeouts",	"ring_poll_us",	  "dp_dead_ms",	    NULL};
+		"shm_name",	"admin_socket",	 "db_dir",	   "db_map_mb", "db_sync_ms",
+		"agent_listen", "agent_key_dir", "metrics_listen", "idmgr_dir", "idmgr_temp",
+		"timeouts",	"ring_poll_us",	 "dp_dead_ms",	   NULL};
 	static const char *const tkeys[] = {"queue_ms", "vm_start_ms", "install_ms", NULL};
 	const struct sg_cfg_node *t;
 	int rc;
@@ -133,8 +133,8 @@ rd_control(struct rd *r, const struct sg_cfg_node *n, struct sg_ctl_cfg *cfg)
 		rc = opt_str(r, n, "agent_listen", "control", cfg->agent_listen,
 			     sizeof(cfg->agent_listen));
 	if (rc == 0)
-		rc = opt_str(r, n, "agent_key_file", "control", cfg->agent_key_file,
-			     sizeof(cfg->agent_key_file));
+		rc = opt_str(r, n, "agent_key_dir", "control", cfg->agent_key_dir,
+			     sizeof(cfg->agent_key_dir));
 	if (rc == 0)
 		rc = opt_str(r, n, "metrics_listen", "control", cfg->metrics_listen,
 			     sizeof(cfg->metrics_listen));
@@ -184,7 +184,7 @@ find_name(const char *name, const void *base, size_t stride, unsigned int n)
 static int
 rd_hosts(struct rd *r, const struct sg_cfg_node *n, struct sg_ctl_cfg *cfg)
 {
-	static const char *const keys[] = {"name", "address", NULL};
+	static const char *const keys[] = {"name", "address", "agent_address", NULL};
 	unsigned int i;
 	int rc;
 
@@ -201,6 +201,10 @@ rd_hosts(struct rd *r, const struct sg_cfg_node *n, struct sg_ctl_cfg *cfg)
 		if (rc == 0)
 			rc = rd_addr(r, sg_cfg_node_get(h, "address"), p(r, "hosts", i, ".address"),
 				     &hc->family, hc->addr);
+		if (rc == 0 && sg_cfg_node_get(h, "agent_address") != NULL)
+			rc = rd_addr(r, sg_cfg_node_get(h, "agent_address"),
+				     p(r, "hosts", i, ".agent_address"), &hc->agent_family,
+				     hc->agent_addr);
 		if (rc == 0 && find_name(hc->name, cfg->hosts, sizeof(*hc), i) >= 0) {
 			sg_cfg_error_set(&r->err, r->doc, h, p(r, "hosts", i, ".name"),
 					 "host '%s' defined twice", hc->name);
@@ -597,7 +601,7 @@ sg_ctl_cfg_reload(struct sg_ctl_cfg *o, const char *path, char *err, size_t errl
 	o->install_timeout_ms = n->install_timeout_ms;
 	o->ring_poll_us = n->ring_poll_us;
 	o->dp_dead_ms = n->dp_dead_ms;
-	snprintf(o->agent_key_file, sizeof(o->agent_key_file), "%s", n->agent_key_file);
+	snprintf(o->agent_key_dir, sizeof(o->agent_key_dir), "%s", n->agent_key_dir);
 	syslog(LOG_NOTICE, "reloaded %s", path);
 	rc = 0;
 out:

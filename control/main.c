@@ -233,6 +233,7 @@ main(int argc, char **argv)
 					    .clk = &d->c.clock,
 					    .bus = d->c.bus,
 					    .inv = &d->c.inv,
+					    .st = &d->c.st.agent,
 					    .step_end = step_end,
 					    .ctx = &d->c};
 	if (d->cfg.agent_listen[0] != '\0' && sg_ctl_agent_listen(&d->c.agents, &agents) < 0)

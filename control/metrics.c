@@ -158,6 +158,19 @@ sg_ctl_metrics_render(const struct sg_ctl_view *v, size_t *len)
 	for (i = 0; i < v->cfg->n_vms; i++)
 		mb(&b, "sg_ctl_vm_sessions{vm=\"%s\",state=\"%s\"} %u\n", v->cfg->vms[i].name,
 		   sg_ctl_vm_state_name(v->inv->vms[i].state), v->inv->vms[i].n_sessions);
+	counter(&b, "sg_ctl_agent_refused_addr_total",
+		"Agent connections from no configured host address.", v->st->agent.refused_addr);
+	counter(&b, "sg_ctl_agent_unauth_full_total",
+		"Agent connections refused: unauthenticated slots full.", v->st->agent.unauth_full);
+	counter(&b, "sg_ctl_agent_handshake_timeout_total",
+		"Agent handshakes not done by their deadline.", v->st->agent.handshake_timeout);
+	counter(&b, "sg_ctl_agent_auth_failures_total",
+		"Agent handshakes refused (key, host name, source).", v->st->agent.auth_failures);
+	counter(&b, "sg_ctl_agent_bad_tag_total",
+		"Agent links closed on a message with a missing or wrong tag.",
+		v->st->agent.bad_tag);
+	counter(&b, "sg_ctl_agent_replaced_total", "Agent links replaced by a newer one.",
+		v->st->agent.replaced);
 	mb(&b, "# HELP sg_ctl_bus_queued Requests queued per service provider.\n"
 	       "# TYPE sg_ctl_bus_queued gauge\n");
 	for (i = 0; i < sg_ctl_bus_count(v->bus); i++)

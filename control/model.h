@@ -156,6 +156,16 @@ enum sg_ctl_invalid {
 
 #define SG_CTL_LAT_BUCKETS 16
 
+/** The agent links' defences (agent.c), in the metrics as sg_ctl_agent_*_total. */
+struct sg_ctl_agent_stats {
+	uint64_t refused_addr;	    /**< connection from no configured host's address */
+	uint64_t unauth_full;	    /**< no unauthenticated slot (global or per source) */
+	uint64_t handshake_timeout; /**< handshake not done by its absolute deadline */
+	uint64_t auth_failures;	    /**< wrong key, unknown host, HOST not of the source */
+	uint64_t bad_tag;	    /**< message after AUTH_OK with a missing or wrong tag */
+	uint64_t replaced;	    /**< link replaced by a new one of the same host */
+};
+
 struct sg_ctl_stats {
 	uint64_t msgs_in[SG_MSG_TYPE_MAX];
 	uint64_t msgs_out[SG_MSG_TYPE_MAX];
@@ -175,6 +185,7 @@ struct sg_ctl_stats {
 	uint64_t id_errors; /**< idmgr refused an ID: a local one was used */
 	uint64_t lat_bucket[SG_CTL_LAT_BUCKETS + 1]; /**< setup latency histogram, +Inf last */
 	double lat_sum_s;
+	struct sg_ctl_agent_stats agent;
 };
 
 struct sg_ctl_vs_stats {

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/time.h>
+#include <stdbool.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -16,11 +16,14 @@
 
 #include "addr.h"
 #include "admin.h"
+#include "clock.h"
 #include "command.h"
 #include "log.h"
 
-#define ADMIN_LINE_MAX 256
-#define ADMIN_OUT_MAX  (64u * 1024)
+#define ADMIN_LINE_MAX	  256
+#define ADMIN_OUT_MAX	  (64u * 1024)
+#define ADMIN_DEADLINE_MS 2000 /**< per connection, from accept to the last byte out */
+#define ADMIN_SWEEP_MS	  200
 
 struct out {
 	char *b;
@@ -78,6 +81,10 @@ cmd_counters(struct sg_ha_admin *a, struct out *o)
 	     (unsigned long long)kc->connects, (unsigned long long)kc->failures,
 	     (unsigned long long)kc->auth_failures, (unsigned long long)kc->proto_errors,
 	     (unsigned long long)kc->queue_drops, (unsigned long long)vc->commands);
+	outf(o,
+	     "link_bad_tags %llu\nadmin_timeouts %llu\nadmin_evicted %llu\nadmin_too_long %llu\n",
+	     (unsigned long long)kc->bad_tags, (unsigned long long)a->ctr.timeouts,
+	     (unsigned long long)a->ctr.evicted, (unsigned long long)a->ctr.too_long);
 	if (dpp && sg_ha_dp_counters(dpp, dp) == 0) {
 		for (unsigned int i = 0; i < SG_HA_CTR_MAX; i++)
 			outf(o, "bpf_%s %llu\n", sg_ha_dp_ctr_name(i), (unsigned long long)dp[i]);
@@ -147,43 +154,147 @@ run_line(struct sg_ha_admin *a, char *line, struct out *o)
 	}
 }
 
+/* One admin connection: its line in, then its answer out; never blocks the loop. */
+struct sg_ha_admin_conn {
+	struct sg_ha_admin *a;
+	int fd;
+	int watch;
+	uint64_t deadline; /**< absolute: line read and answer written by then */
+	char line[ADMIN_LINE_MAX];
+	size_t len;
+	struct out o; /**< the answer, once the line is complete */
+	size_t off;
+};
+
+/* The event loop calls this once the handle is gone: only then close and free. */
 static void
-admin_io(int watch, int fd, int events, void *opaque)
+conn_free(void *opaque)
+{
+	struct sg_ha_admin_conn *c = opaque;
+
+	close(c->fd);
+	free(c->o.b);
+	free(c);
+}
+
+static void
+conn_close(struct sg_ha_admin_conn *c)
+{
+	struct sg_ha_admin *a = c->a;
+
+	for (unsigned int i = 0; i < SG_HA_ADMIN_CONNS_MAX; i++)
+		if (a->conns[i] == c)
+			a->conns[i] = NULL;
+	virEventRemoveHandle(c->watch); /* conn_free follows */
+}
+
+/* The line is complete (newline, EOF or too long): run it, then write the answer. */
+static void
+conn_answer(struct sg_ha_admin_conn *c, bool too_long)
+{
+	c->o.b = malloc(ADMIN_OUT_MAX);
+	if (c->o.b == NULL) {
+		conn_close(c);
+		return;
+	}
+	c->line[c->len] = '\0';
+	c->line[strcspn(c->line, "\r\n")] = '\0';
+	if (too_long) {
+		c->a->ctr.too_long++;
+		outf(&c->o, "error line over %u bytes\n", ADMIN_LINE_MAX - 1);
+	} else {
+		run_line(c->a, c->line, &c->o);
+	}
+	virEventUpdateHandle(c->watch, VIR_EVENT_HANDLE_WRITABLE);
+}
+
+static void
+conn_io(int watch, int fd, int events, void *opaque)
+{
+	struct sg_ha_admin_conn *c = opaque;
+	ssize_t n;
+
+	(void)watch;
+	if (c->o.b == NULL) {
+		if (!(events & (VIR_EVENT_HANDLE_READABLE | VIR_EVENT_HANDLE_HANGUP |
+				VIR_EVENT_HANDLE_ERROR)))
+			return;
+		n = recv(fd, c->line + c->len, sizeof(c->line) - 1 - c->len, MSG_DONTWAIT);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n > 0)
+			c->len += (size_t)n;
+		if (n <= 0 || memchr(c->line, '\n', c->len) != NULL)
+			conn_answer(c, false); /* EOF: the client shut its side after the line */
+		else if (c->len == sizeof(c->line) - 1)
+			conn_answer(c, true);
+		return;
+	}
+	n = send(fd, c->o.b + c->off, c->o.len - c->off, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n > 0)
+		c->off += (size_t)n;
+	if (n <= 0 || c->off == c->o.len)
+		conn_close(c);
+}
+
+/* Every tick: close connections past their deadline. */
+static void
+admin_sweep(int timer, void *opaque)
 {
 	struct sg_ha_admin *a = opaque;
-	struct timeval tv = {.tv_sec = 0, .tv_usec = 200000};
-	char line[ADMIN_LINE_MAX];
-	struct out o = {0};
-	size_t len = 0;
-	int c;
+	uint64_t now = sg_ha_now_ms();
+
+	(void)timer;
+	for (unsigned int i = 0; i < SG_HA_ADMIN_CONNS_MAX; i++) {
+		if (a->conns[i] != NULL && now >= a->conns[i]->deadline) {
+			a->ctr.timeouts++;
+			conn_close(a->conns[i]);
+		}
+	}
+}
+
+static void
+admin_accept(int watch, int fd, int events, void *opaque)
+{
+	struct sg_ha_admin *a = opaque;
+	struct sg_ha_admin_conn *c;
+	unsigned int i;
+	int s;
 
 	(void)watch;
 	(void)events;
-	c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
-	if (c < 0)
+	s = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (s < 0)
 		return;
-	/* Bounded: one line, 200 ms. */
-	setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	while (len < sizeof(line) - 1) {
-		ssize_t n = recv(c, line + len, sizeof(line) - 1 - len, 0);
+	for (i = 0; i < SG_HA_ADMIN_CONNS_MAX && a->conns[i] != NULL; i++)
+		;
+	if (i == SG_HA_ADMIN_CONNS_MAX) {
+		/* All busy: the oldest goes, so that stalled clients cannot lock out a new one. */
+		unsigned int old = 0;
 
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-		if (memchr(line, '\n', len))
-			break;
+		for (i = 1; i < SG_HA_ADMIN_CONNS_MAX; i++)
+			if (a->conns[i]->deadline < a->conns[old]->deadline)
+				old = i;
+		a->ctr.evicted++;
+		conn_close(a->conns[old]);
+		i = old;
 	}
-	line[len] = '\0';
-	line[strcspn(line, "\r\n")] = '\0';
-	o.b = malloc(ADMIN_OUT_MAX);
-	if (o.b) {
-		run_line(a, line, &o);
-		if (send(c, o.b, o.len, MSG_NOSIGNAL) < 0)
-			sg_ha_log(LOG_DEBUG, "admin: reply lost: %s", strerror(errno));
-		free(o.b);
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		close(s);
+		return;
 	}
-	close(c);
+	c->a = a;
+	c->fd = s;
+	c->deadline = sg_ha_now_ms() + ADMIN_DEADLINE_MS;
+	c->watch = virEventAddHandle(s, VIR_EVENT_HANDLE_READABLE, conn_io, c, conn_free);
+	if (c->watch < 0) {
+		conn_free(c);
+		return;
+	}
+	a->conns[i] = c;
 }
 
 int
@@ -198,6 +309,7 @@ sg_ha_admin_init(struct sg_ha_admin *a, const struct sg_ha_config *cfg, struct s
 	a->flows = flows;
 	a->fd = -1;
 	a->watch = -1;
+	a->timer = -1;
 	if (a->cfg->admin_socket[0] == '\0')
 		return 0;
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", a->cfg->admin_socket);
@@ -218,13 +330,19 @@ sg_ha_admin_init(struct sg_ha_admin *a, const struct sg_ha_config *cfg, struct s
 		sg_ha_log(LOG_ERR, "admin: cannot listen on %s: %s", sun.sun_path, strerror(errno));
 		return -errno;
 	}
-	a->watch = virEventAddHandle(a->fd, VIR_EVENT_HANDLE_READABLE, admin_io, a, NULL);
-	return a->watch < 0 ? -EIO : 0;
+	a->watch = virEventAddHandle(a->fd, VIR_EVENT_HANDLE_READABLE, admin_accept, a, NULL);
+	a->timer = virEventAddTimeout(ADMIN_SWEEP_MS, admin_sweep, a, NULL);
+	return a->watch < 0 || a->timer < 0 ? -EIO : 0;
 }
 
 void
 sg_ha_admin_fini(struct sg_ha_admin *a)
 {
+	for (unsigned int i = 0; i < SG_HA_ADMIN_CONNS_MAX; i++)
+		if (a->conns[i] != NULL)
+			conn_close(a->conns[i]);
+	if (a->timer >= 0)
+		virEventRemoveTimeout(a->timer);
 	if (a->watch >= 0)
 		virEventRemoveHandle(a->watch);
 	if (a->fd >= 0) {

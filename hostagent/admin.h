@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Admin socket (unix stream, one line per connection, answered then
- * closed): status, counters, resync, detach, and the test hooks (only with
- * test_hooks: true) that simulate libvirtd going away and lost events.
- * Reads and drives the modules it is given at init.
+ * closed; non-blocking on the libvirt event loop: at most
+ * SG_HA_ADMIN_CONNS_MAX connections (a new one closes the oldest when all
+ * are busy), a line of at most 255 bytes, an answer of at most 64 KiB, and
+ * 2 s from accept to the answer's last byte, else closed): status,
+ * counters, resync, detach, and the test hooks (only with test_hooks: true)
+ * that simulate libvirtd going away and lost events. Reads and drives the
+ * modules it is given at init.
  */
 #ifndef SG_HA_ADMIN_H
 #define SG_HA_ADMIN_H
@@ -13,6 +17,17 @@
 #include "link.h"
 #include "vm.h"
 
+#define SG_HA_ADMIN_CONNS_MAX 8
+
+struct sg_ha_admin_conn;
+
+/** What the admin socket refused (in "counters"). */
+struct sg_ha_admin_counters {
+	uint64_t timeouts; /**< connections closed at their deadline (stalled clients) */
+	uint64_t evicted;  /**< oldest connection closed: all SG_HA_ADMIN_CONNS_MAX busy */
+	uint64_t too_long; /**< request lines over the bound */
+};
+
 struct sg_ha_admin {
 	const struct sg_ha_config *cfg;
 	struct sg_ha_vms *vms;
@@ -20,6 +35,9 @@ struct sg_ha_admin {
 	struct sg_ha_flows *flows;
 	int fd;
 	int watch;
+	int timer; /**< closes connections past their deadline */
+	struct sg_ha_admin_conn *conns[SG_HA_ADMIN_CONNS_MAX];
+	struct sg_ha_admin_counters ctr;
 };
 
 /** Listen on cfg->admin_socket (none when ""). @return 0 or -errno (logged). */

@@ -50,6 +50,8 @@ sg_ha_link_drop(struct sg_ha_link *l, const char *why)
 	l->state = SG_HA_LINK_DOWN;
 	l->rlen = 0;
 	l->wlen = l->woff = 0;
+	l->tx_seq = l->rx_seq = 0;
+	explicit_bzero(l->ks, sizeof(l->ks));
 	l->next_try = sg_ha_now_ms() + l->backoff_ms;
 	l->backoff_ms = sg_ha_backoff_next(l->backoff_ms, l->cfg->reconnect_max_ms);
 }
@@ -92,13 +94,27 @@ flush(struct sg_ha_link *l)
 	watch_update(l);
 }
 
+/* Tag the encoded message in @p buf (room: SG_AGENT_FRAME_MAX) once UP; drop on failure. */
+static int
+seal(struct sg_ha_link *l, uint8_t *buf, int n)
+{
+	if (n < 0 || l->state != SG_HA_LINK_UP)
+		return n;
+	n = sg_agent_msg_seal(l->ks, false, l->tx_seq++, buf, (size_t)n, SG_AGENT_FRAME_MAX);
+	if (n < 0)
+		sg_ha_link_drop(l, "cannot tag a message");
+	return n;
+}
+
 /* Write now, no queueing (handshake and UP). */
 static void
 send_now(struct sg_ha_link *l, const struct sg_agent_msg *m)
 {
-	uint8_t buf[SG_AGENT_MSG_MAX];
-	int n = sg_agent_msg_encode(m, buf, sizeof(buf));
+	uint8_t buf[SG_AGENT_FRAME_MAX];
+	int n = sg_agent_msg_encode(m, buf, SG_AGENT_MSG_MAX);
 
+	if (n >= 0 && (n = seal(l, buf, n)) < 0)
+		return;
 	if (n < 0) {
 		sg_ha_log(LOG_ERR, "control: cannot encode %s: %s", sg_agent_msg_type_name(m->type),
 			  strerror(-n));
@@ -153,8 +169,12 @@ link_up(struct sg_ha_link *l)
 	/* Queued messages first, then the full inventory that supersedes them. */
 	while (l->q_count > 0 && l->fd >= 0) {
 		unsigned int slot = l->q_head;
+		uint8_t buf[SG_AGENT_FRAME_MAX];
+		int n = (int)l->queue_len[slot];
 
-		if (wbuf_put(l, l->queue + (size_t)slot * SG_AGENT_MSG_MAX, l->queue_len[slot]))
+		memcpy(buf, l->queue + (size_t)slot * SG_AGENT_MSG_MAX, (size_t)n);
+		n = seal(l, buf, n);
+		if (n < 0 || wbuf_put(l, buf, (size_t)n))
 			break;
 		l->q_head = (l->q_head + 1) % l->cfg->queue_max;
 		l->q_count--;
@@ -212,7 +232,9 @@ handle(struct sg_ha_link *l, const struct sg_agent_msg *m)
 		}
 		sg_agent_msg_init(&r, SG_AGENT_MSG_AUTH, 0);
 		if (sg_agent_auth_mac(l->cfg->key, l->cfg->keylen, false, l->nonce_a, m->nonce,
-				      l->cfg->host, r.mac))
+				      l->cfg->host, r.mac) ||
+		    sg_agent_session_key(l->cfg->key, l->cfg->keylen, l->nonce_a, m->nonce,
+					 l->cfg->host, l->ks))
 			return sg_ha_link_drop(l, "HMAC failed");
 		r.present |= 1u << SG_AGENT_ATTR_MAC;
 		l->state = SG_HA_LINK_AUTH_SENT;
@@ -264,6 +286,15 @@ on_readable(struct sg_ha_link *l)
 				l->ctr.proto_errors++;
 				sg_ha_link_drop(l, total == -EMSGSIZE ? "oversized message"
 								      : "garbled header");
+				return;
+			}
+			if ((l->state == SG_HA_LINK_UP) != sg_agent_msg_tagged(l->rbuf) ||
+			    (l->state == SG_HA_LINK_UP &&
+			     sg_agent_msg_open(l->ks, true, l->rx_seq++, l->rbuf, (size_t)total))) {
+				l->ctr.bad_tags++;
+				sg_ha_link_drop(l,
+						"message with a missing or wrong tag (injected or "
+						"altered)");
 				return;
 			}
 			rc = sg_agent_msg_decode(l->rbuf, (size_t)total, &m);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The link to sg-control: one TCP connection opened by the agent, mutual
- * HMAC-SHA256 challenge/response, length-prefixed messages of bounded size
- * (include/sessiongate/sg_agent_proto.h), keepalive pings, reconnect with
+ * HMAC-SHA256 challenge/response with this host's key, length-prefixed
+ * messages of bounded size, each tagged after the handshake (session key,
+ * sequence: include/sessiongate/sg_agent_proto.h), keepalive pings, reconnect with
  * backoff, and a bounded queue of messages while not authenticated. What
  * control asks is handed to the callbacks the wiring registers at init.
  */
@@ -37,6 +38,7 @@ struct sg_ha_link_counters {
 	uint64_t failures; /**< connects/handshakes that failed */
 	uint64_t auth_failures;
 	uint64_t proto_errors;
+	uint64_t bad_tags;    /**< control's messages refused: tag missing or wrong */
 	uint64_t queue_drops; /**< messages dropped: queue full while disconnected */
 };
 
@@ -48,7 +50,9 @@ struct sg_ha_link {
 	int fd_watch;
 	enum sg_ha_link_state state;
 	uint8_t nonce_a[SG_AGENT_NONCE_LEN];
-	uint8_t rbuf[SG_AGENT_MSG_MAX];
+	uint8_t rbuf[SG_AGENT_FRAME_MAX];
+	uint8_t ks[SG_AGENT_MAC_LEN]; /**< session key of the tags, once UP */
+	uint64_t tx_seq, rx_seq;
 	size_t rlen;
 	uint8_t *wbuf; /**< bytes being written on the socket */
 	size_t wlen, woff, wcap;

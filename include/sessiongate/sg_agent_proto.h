@@ -15,7 +15,7 @@
  *   u8  type    enum sg_agent_msg_type
  *   u32 length  payload bytes after the header
  *   u32 seq     request id; answers (RESULT) echo the request's seq
- *   u32 flags   0 (reserved, must be 0)
+ *   u32 flags   0, or SG_AGENT_FLAG_TAG (every other bit must be 0)
  *
  * Attribute: u16 type, u16 length (value bytes), value. Attributes not
  * known to the receiver are skipped (forward compatibility within a
@@ -27,8 +27,21 @@
  *   control -> CHALLENGE {NONCE=Nc, MAC=HMAC(K, "sg-ctl\0" | Na | Nc | HOST)}
  *   agent   -> AUTH      {MAC=HMAC(K, "sg-agent\0" | Nc | Na | HOST)}
  *   control -> AUTH_OK   {} or ERROR then close
- * Both sides prove the key; a wrong MAC closes the connection. No other
- * message is accepted before AUTH_OK. doc/hostagent.md is the reference.
+ * K is the key of the host named HOST (one key per host: sg-control holds
+ * every host's, an agent only its own), so a HELLO can claim only the name
+ * whose key the agent holds. Both sides prove the key; a wrong MAC closes
+ * the connection. No other message is accepted before AUTH_OK.
+ *
+ * After AUTH_OK (version 2), every message in both directions carries
+ * SG_AGENT_FLAG_TAG and, after its payload, a tag of SG_AGENT_TAG_LEN bytes:
+ *   Ks  = HMAC(K, "sg-session\0" | Na | Nc | HOST)       (per connection)
+ *   tag = HMAC(Ks, dir | seq64 | header | payload)
+ * dir is 'C' (control -> agent) or 'A' (agent -> control), seq64 the
+ * big-endian count of tagged messages this side sent before on this
+ * connection (0, 1, ...; never on the wire). A missing, wrong, replayed,
+ * reordered or dropped message fails the tag and closes the connection;
+ * an untagged message after AUTH_OK, or a tagged one before, too.
+ * doc/hostagent.md is the reference.
  *
  * Addresses (ADDR, VIP) carry the family as include/sessiongate/sg_wire.h
  * encodes it (SG_WIRE_FAMILY_V4 / _V6), on the wire and in the decoded
@@ -54,7 +67,7 @@ extern "C" {
 #endif
 
 #define SG_AGENT_MAGIC		  0x5347u /**< "SG" */
-#define SG_AGENT_VERSION	  1u
+#define SG_AGENT_VERSION	  2u /**< 2: per-host keys, every message after AUTH_OK tagged */
 #define SG_AGENT_HDR_LEN	  16u
 #define SG_AGENT_MSG_MAX	  4096u /**< header + payload */
 #define SG_AGENT_NAME_MAX	  64u	/**< VM and host names incl. NUL */
@@ -65,6 +78,9 @@ extern "C" {
 #define SG_AGENT_KEY_MAX	  256u
 #define SG_AGENT_COUNTERS_MAX	  32u /**< COUNTER attributes in one message */
 #define SG_AGENT_COUNTER_NAME_MAX 32u
+#define SG_AGENT_FLAG_TAG	  0x1u /**< header flag: an SG_AGENT_TAG_LEN tag follows */
+#define SG_AGENT_TAG_LEN	  32u  /**< HMAC-SHA256 of a message after AUTH_OK */
+#define SG_AGENT_FRAME_MAX	  (SG_AGENT_MSG_MAX + SG_AGENT_TAG_LEN) /**< on the wire */
 
 /** Message types. Direction: A = agent -> control, C = control -> agent. */
 enum sg_agent_msg_type {
@@ -218,6 +234,34 @@ int sg_agent_auth_mac(const uint8_t *key, size_t keylen, bool role_ctl,
 
 /** Constant-time compare of a received MAC with the expected one. */
 bool sg_agent_auth_verify(const uint8_t a[SG_AGENT_MAC_LEN], const uint8_t b[SG_AGENT_MAC_LEN]);
+
+/**
+ * The per-connection session key Ks of the message tags, from the host's
+ * key and the handshake's nonces. @return 0 or -EINVAL / -EIO.
+ */
+int sg_agent_session_key(const uint8_t *key, size_t keylen, const uint8_t na[SG_AGENT_NONCE_LEN],
+			 const uint8_t nc[SG_AGENT_NONCE_LEN], const char *host,
+			 uint8_t ks[SG_AGENT_MAC_LEN]);
+
+/** True when the header at @p buf (SG_AGENT_HDR_LEN bytes) announces a tag. */
+bool sg_agent_msg_tagged(const uint8_t *buf);
+
+/**
+ * Tag the encoded message of @p len bytes in @p buf (room for @p cap):
+ * sets SG_AGENT_FLAG_TAG and appends the tag of sender @p from_ctl and
+ * sequence @p seq under session key @p ks.
+ * @return the new length, or -EMSGSIZE (no room) / -EIO (libcrypto).
+ */
+int sg_agent_msg_seal(const uint8_t ks[SG_AGENT_MAC_LEN], bool from_ctl, uint64_t seq, uint8_t *buf,
+		      size_t len, size_t cap);
+
+/**
+ * Check the tag of the whole frame @p buf of @p len bytes (as
+ * sg_agent_msg_peek() measured it), sent by @p from_ctl as number @p seq.
+ * @return 0, or -EBADMSG (untagged, wrong tag, replayed or reordered).
+ */
+int sg_agent_msg_open(const uint8_t ks[SG_AGENT_MAC_LEN], bool from_ctl, uint64_t seq,
+		      const uint8_t *buf, size_t len);
 
 /** Fill @p nonce from the system's random source. @return 0 or -EIO. */
 int sg_agent_auth_nonce(uint8_t nonce[SG_AGENT_NONCE_LEN]);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The handshake of the host agent protocol: HMAC-SHA256 of the nonces and
- * the host name with the pre-shared key, constant-time compare, nonces
+ * the host name with the host's key (the MACs both sides prove, and the
+ * session key of the message tags), constant-time compare, nonces
  * (include/sessiongate/sg_agent_proto.h).
  */
 #include <errno.h>
@@ -14,37 +15,44 @@
 
 #include "sessiongate/sg_agent_proto.h"
 
+/* HMAC-SHA256(key, label NUL | n1 | n2 | host): the handshake's MACs and the session key. */
+static int
+labelled_mac(const uint8_t *key, size_t keylen, const char *label, const uint8_t *n1,
+	     const uint8_t *n2, const char *host, uint8_t out[SG_AGENT_MAC_LEN])
+{
+	uint8_t in[16 + 2 * SG_AGENT_NONCE_LEN + SG_AGENT_NAME_MAX];
+	size_t llen = strlen(label) + 1, hlen = strnlen(host, SG_AGENT_NAME_MAX);
+	unsigned int maclen = 0;
+
+	if (keylen < SG_AGENT_KEY_MIN || keylen > SG_AGENT_KEY_MAX || hlen >= SG_AGENT_NAME_MAX ||
+	    llen > 16)
+		return -EINVAL;
+	memcpy(in, label, llen);
+	memcpy(in + llen, n1, SG_AGENT_NONCE_LEN);
+	memcpy(in + llen + SG_AGENT_NONCE_LEN, n2, SG_AGENT_NONCE_LEN);
+	memcpy(in + llen + 2 * SG_AGENT_NONCE_LEN, host, hlen);
+	if (!HMAC(EVP_sha256(), key, (int)keylen, in, llen + 2 * SG_AGENT_NONCE_LEN + hlen, out,
+		  &maclen) ||
+	    maclen != SG_AGENT_MAC_LEN)
+		return -EIO;
+	return 0;
+}
+
 int
 sg_agent_auth_mac(const uint8_t *key, size_t keylen, bool role_ctl,
 		  const uint8_t na[SG_AGENT_NONCE_LEN], const uint8_t nc[SG_AGENT_NONCE_LEN],
 		  const char *host, uint8_t out[SG_AGENT_MAC_LEN])
 {
-	static const char ctl_label[] = "sg-ctl";     /* + NUL */
-	static const char agent_label[] = "sg-agent"; /* + NUL */
-	uint8_t in[sizeof(agent_label) + 2 * SG_AGENT_NONCE_LEN + SG_AGENT_NAME_MAX];
-	size_t off, hlen = strnlen(host, SG_AGENT_NAME_MAX);
-	unsigned int maclen = 0;
+	return role_ctl ? labelled_mac(key, keylen, "sg-ctl", na, nc, host, out)
+			: labelled_mac(key, keylen, "sg-agent", nc, na, host, out);
+}
 
-	if (keylen < SG_AGENT_KEY_MIN || keylen > SG_AGENT_KEY_MAX || hlen >= SG_AGENT_NAME_MAX)
-		return -EINVAL;
-	if (role_ctl) {
-		memcpy(in, ctl_label, sizeof(ctl_label));
-		off = sizeof(ctl_label);
-		memcpy(in + off, na, SG_AGENT_NONCE_LEN);
-		memcpy(in + off + SG_AGENT_NONCE_LEN, nc, SG_AGENT_NONCE_LEN);
-	} else {
-		memcpy(in, agent_label, sizeof(agent_label));
-		off = sizeof(agent_label);
-		memcpy(in + off, nc, SG_AGENT_NONCE_LEN);
-		memcpy(in + off + SG_AGENT_NONCE_LEN, na, SG_AGENT_NONCE_LEN);
-	}
-	off += 2 * SG_AGENT_NONCE_LEN;
-	memcpy(in + off, host, hlen);
-	off += hlen;
-	if (!HMAC(EVP_sha256(), key, (int)keylen, in, off, out, &maclen) ||
-	    maclen != SG_AGENT_MAC_LEN)
-		return -EIO;
-	return 0;
+int
+sg_agent_session_key(const uint8_t *key, size_t keylen, const uint8_t na[SG_AGENT_NONCE_LEN],
+		     const uint8_t nc[SG_AGENT_NONCE_LEN], const char *host,
+		     uint8_t ks[SG_AGENT_MAC_LEN])
+{
+	return labelled_mac(key, keylen, "sg-session", na, nc, host, ks);
 }
 
 bool

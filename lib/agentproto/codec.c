@@ -245,12 +245,13 @@ sg_agent_msg_peek(const uint8_t *buf, size_t len)
 
 	if (len < SG_AGENT_HDR_LEN)
 		return 0;
-	if (get_u16(buf) != SG_AGENT_MAGIC || buf[2] != SG_AGENT_VERSION || get_u32(buf + 12) != 0)
+	if (get_u16(buf) != SG_AGENT_MAGIC || buf[2] != SG_AGENT_VERSION ||
+	    (get_u32(buf + 12) & ~SG_AGENT_FLAG_TAG) != 0)
 		return -EPROTO;
 	plen = get_u32(buf + 4);
 	if (plen > SG_AGENT_MSG_MAX - SG_AGENT_HDR_LEN)
 		return -EMSGSIZE;
-	return (int)(plen + SG_AGENT_HDR_LEN);
+	return (int)(plen + SG_AGENT_HDR_LEN + (sg_agent_msg_tagged(buf) ? SG_AGENT_TAG_LEN : 0));
 }
 
 /* A printable string without NUL or control characters. */
@@ -364,6 +365,9 @@ sg_agent_msg_decode(const uint8_t *buf, size_t len, struct sg_agent_msg *m)
 		return total;
 	if (total == 0 || (size_t)total != len)
 		return -EPROTO;
+	if (sg_agent_msg_tagged(buf))
+		len -= SG_AGENT_TAG_LEN; /* checked by sg_agent_msg_open(), not part of the payload
+					  */
 	sg_agent_msg_init(m, buf[3], get_u32(buf + 8));
 	if (m->type == 0 || m->type > SG_AGENT_MSG_TYPE_MAX)
 		return -EPROTO;

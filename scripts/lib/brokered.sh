@@ -54,8 +54,12 @@ broker_configs() {
 	mport=$((aport + 1))
 	mkdir -p "$SG_RUN/bpffs"
 	mountpoint -q "$SG_RUN/bpffs" || mount -t bpf bpf "$SG_RUN/bpffs" || return 1
-	head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$SG_RUN/agent.key"
-	chmod 600 "$SG_RUN/agent.key"
+	# one key per host: sg-control reads agent-keys/<host>.key, each agent its own
+	mkdir -p "$SG_RUN/agent-keys" && chmod 700 "$SG_RUN/agent-keys"
+	for vm in h1 h3; do
+		head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$SG_RUN/agent-keys/$vm.key"
+		chmod 600 "$SG_RUN/agent-keys/$vm.key"
+	done
 	cat >"$SG_RUN/control.yaml" <<YAML
 control:
   shm_name: /$SG_PREFIX
@@ -63,7 +67,7 @@ control:
   db_dir: $SG_RUN/db
   db_map_mb: 64
   agent_listen: 198.18.1.1:$aport
-  agent_key_file: $SG_RUN/agent.key
+  agent_key_dir: $SG_RUN/agent-keys
   metrics_listen: 127.0.0.1:$mport
   ring_poll_us: 100
   idmgr_dir: $SG_RUN/idmgr
@@ -141,7 +145,7 @@ host: $1
 admin_socket: $SG_RUN/agent$n.sock
 libvirt: { uri: "test://$SG_RUN/node$n.xml", boot_delay_ms: $2, resync_ms: 2000,
            stop_timeout_ms: 3000 }
-control: { address: 198.18.1.1, port: $3, key_file: $SG_RUN/agent.key, ping_ms: 1000,
+control: { address: 198.18.1.1, port: $3, key_file: $SG_RUN/agent-keys/$1.key, ping_ms: 1000,
            timeout_ms: 5000 }
 vms:
 YAML

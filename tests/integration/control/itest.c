@@ -156,10 +156,18 @@ it_init(struct it *t, const char *bin_dir, const char *name)
 		snprintf(sig_rm_dir, sizeof(sig_rm_dir), "%s", t->dir);
 	snprintf(t->cfg, sizeof(t->cfg), "%s/control.yaml", t->dir);
 	snprintf(t->sock, sizeof(t->sock), "%s/admin.sock", t->dir);
-	snprintf(t->key, sizeof(t->key), "%s/agent.key", t->dir);
+	/* one key per host: sg-control reads <agent_key_dir>/h1.key */
+	snprintf(t->key, sizeof(t->key), "%s/keys/h1.key", t->dir);
 	t->agent_port = free_port();
 	t->metrics_port = free_port();
 	snprintf(t->agent.key, sizeof(t->agent.key), "it-key-%d-0123456789abcdef", (int)getpid());
+	{
+		char kd[sizeof(t->dir) + 8];
+
+		snprintf(kd, sizeof(kd), "%s/keys", t->dir);
+		if (mkdir(kd, 0700) < 0)
+			IT_FAIL("mkdir %s: %s", kd, strerror(errno));
+	}
 	f = fopen(t->key, "w");
 	if (f == NULL)
 		IT_FAIL("cannot write %s", t->key);
@@ -197,14 +205,14 @@ it_write_cfg(struct it *t, const char *body, const char *timeouts)
 		"  db_dir: %s/db\n"
 		"  db_map_mb: 64\n"
 		"  agent_listen: 127.0.0.1:%u\n"
-		"  agent_key_file: %s\n"
+		"  agent_key_dir: %s/keys\n"
 		"  metrics_listen: 127.0.0.1:%u\n"
 		"  ring_poll_us: 100\n"
 		"  idmgr_dir: %s/idmgr\n"
 		"  idmgr_temp: %s\n"
 		"  timeouts: %s\n"
 		"%s",
-		t->shm, t->sock, t->dir, t->agent_port, t->key, t->metrics_port, t->dir,
+		t->shm, t->sock, t->dir, t->agent_port, t->dir, t->metrics_port, t->dir,
 		t->idmgr_lease ? "lease" : "register",
 		timeouts ? timeouts : "{queue_ms: 20000, vm_start_ms: 20000, install_ms: 5000}",
 		body);
@@ -462,19 +470,23 @@ it_pump(struct it *t, unsigned int ms, bool (*until)(struct it *t, void *arg), v
 
 /* ------------------------------------------------------------ host agent */
 
+/* The in-process agent's send: tagged once up (sg_agent_proto.h). */
 static int
-agent_write(int fd, const struct sg_agent_msg *m)
+agent_write(struct it_agent *a, int fd, const struct sg_agent_msg *m)
 {
-	uint8_t buf[SG_AGENT_MSG_MAX];
-	int n = sg_agent_msg_encode(m, buf, sizeof(buf));
+	uint8_t buf[SG_AGENT_FRAME_MAX];
+	int n = sg_agent_msg_encode(m, buf, SG_AGENT_MSG_MAX);
 
+	if (n >= 0 && a->up)
+		n = sg_agent_msg_seal(a->ks, false, a->tx_seq++, buf, (size_t)n, sizeof(buf));
 	if (n < 0)
 		return n;
 	return write(fd, buf, (size_t)n) == n ? 0 : -EIO;
 }
 
 static int
-agent_read(int fd, uint8_t *buf, size_t *have, struct sg_agent_msg *m, int timeout_ms)
+agent_read(struct it_agent *a, int fd, uint8_t *buf, size_t *have, struct sg_agent_msg *m,
+	   int timeout_ms)
 {
 	struct pollfd p = {.fd = fd, .events = POLLIN};
 	ssize_t n;
@@ -485,6 +497,10 @@ agent_read(int fd, uint8_t *buf, size_t *have, struct sg_agent_msg *m, int timeo
 		if (len < 0)
 			return -EPROTO;
 		if (len > 0 && (size_t)len <= *have) {
+			if (a->up != sg_agent_msg_tagged(buf) ||
+			    (a->up &&
+			     sg_agent_msg_open(a->ks, true, a->rx_seq++, buf, (size_t)len)))
+				return -EPROTO;
 			if (sg_agent_msg_decode(buf, (size_t)len, m) < 0)
 				return -EPROTO;
 			memmove(buf, buf + len, *have - (size_t)len);
@@ -493,7 +509,7 @@ agent_read(int fd, uint8_t *buf, size_t *have, struct sg_agent_msg *m, int timeo
 		}
 		if (poll(&p, 1, timeout_ms) != 1)
 			return 0;
-		n = read(fd, buf + *have, SG_AGENT_MSG_MAX * 2 - *have);
+		n = read(fd, buf + *have, SG_AGENT_FRAME_MAX * 2 - *have);
 		if (n <= 0)
 			return -EPIPE;
 		*have += (size_t)n;
@@ -501,7 +517,7 @@ agent_read(int fd, uint8_t *buf, size_t *have, struct sg_agent_msg *m, int timeo
 }
 
 static void
-agent_state(int fd, const struct it_vm *vm)
+agent_state(struct it_agent *a, int fd, const struct it_vm *vm)
 {
 	struct sg_agent_msg m;
 
@@ -509,7 +525,7 @@ agent_state(int fd, const struct it_vm *vm)
 	sg_agent_msg_set_str(&m, SG_AGENT_ATTR_VM_NAME, vm->name);
 	m.vm_state = vm->state;
 	m.present |= 1u << SG_AGENT_ATTR_VM_STATE;
-	agent_write(fd, &m);
+	agent_write(a, fd, &m);
 }
 
 static int
@@ -518,7 +534,7 @@ agent_session(struct it_agent *a)
 	struct sockaddr_in sa = {.sin_family = AF_INET,
 				 .sin_port = htons(a->port),
 				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	uint8_t buf[SG_AGENT_MSG_MAX * 2], na[SG_AGENT_NONCE_LEN], mac[SG_AGENT_MAC_LEN];
+	uint8_t buf[SG_AGENT_FRAME_MAX * 2], na[SG_AGENT_NONCE_LEN], mac[SG_AGENT_MAC_LEN];
 	struct sg_agent_msg m, out;
 	size_t have = 0;
 	unsigned int i;
@@ -531,13 +547,15 @@ agent_session(struct it_agent *a)
 		return -1;
 	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	a->up = false;
+	a->tx_seq = a->rx_seq = 0;
 	sg_agent_auth_nonce(na);
 	sg_agent_msg_init(&out, SG_AGENT_MSG_HELLO, 1);
 	sg_agent_msg_set_str(&out, SG_AGENT_ATTR_HOST, a->host);
 	memcpy(out.nonce, na, sizeof(na));
 	out.present |= 1u << SG_AGENT_ATTR_NONCE;
-	agent_write(fd, &out);
-	if (agent_read(fd, buf, &have, &m, 3000) != 1 || m.type != SG_AGENT_MSG_CHALLENGE)
+	agent_write(a, fd, &out);
+	if (agent_read(a, fd, buf, &have, &m, 3000) != 1 || m.type != SG_AGENT_MSG_CHALLENGE)
 		goto fail;
 	sg_agent_auth_mac((const uint8_t *)a->key, strlen(a->key), true, na, m.nonce, a->host, mac);
 	if (!sg_agent_auth_verify(mac, m.mac)) {
@@ -549,22 +567,24 @@ agent_session(struct it_agent *a)
 	sg_agent_msg_init(&out, SG_AGENT_MSG_AUTH, 2);
 	sg_agent_auth_mac((const uint8_t *)a->key, strlen(a->key), false, na, m.nonce, a->host,
 			  out.mac);
+	sg_agent_session_key((const uint8_t *)a->key, strlen(a->key), na, m.nonce, a->host, a->ks);
 	out.present |= 1u << SG_AGENT_ATTR_MAC;
-	agent_write(fd, &out);
-	if (agent_read(fd, buf, &have, &m, 3000) != 1 || m.type != SG_AGENT_MSG_AUTH_OK)
+	agent_write(a, fd, &out);
+	if (agent_read(a, fd, buf, &have, &m, 3000) != 1 || m.type != SG_AGENT_MSG_AUTH_OK)
 		goto fail;
+	a->up = true;
 	pthread_mutex_lock(&a->mu);
 	a->connects++;
 	a->connected = true;
 	for (i = 0; i < a->n_vms; i++)
-		agent_state(fd, &a->vms[i]);
+		agent_state(a, fd, &a->vms[i]);
 	sg_agent_msg_init(&out, SG_AGENT_MSG_SYNC, 0);
 	out.count = a->n_vms;
 	out.present |= 1u << SG_AGENT_ATTR_COUNT;
-	agent_write(fd, &out);
+	agent_write(a, fd, &out);
 	pthread_mutex_unlock(&a->mu);
 	while (!a->stop) {
-		rc = agent_read(fd, buf, &have, &m, 20);
+		rc = agent_read(a, fd, buf, &have, &m, 20);
 		if (rc < 0)
 			break;
 		pthread_mutex_lock(&a->mu);
@@ -580,7 +600,7 @@ agent_session(struct it_agent *a)
 			case SG_AGENT_MSG_PING:
 				out.type = SG_AGENT_MSG_PONG;
 				out.present = 0;
-				agent_write(fd, &out);
+				agent_write(a, fd, &out);
 				break;
 			case SG_AGENT_MSG_ENSURE_RUNNING:
 				if (vm == NULL) {
@@ -598,9 +618,9 @@ agent_session(struct it_agent *a)
 								 (uint64_t)a->boot_ms * 1000000;
 					}
 				}
-				agent_write(fd, &out);
+				agent_write(a, fd, &out);
 				if (vm != NULL && vm->behaviour != IT_VM_FAILS)
-					agent_state(fd, vm);
+					agent_state(a, fd, vm);
 				break;
 			case SG_AGENT_MSG_STOP:
 				if (vm != NULL) {
@@ -608,9 +628,9 @@ agent_session(struct it_agent *a)
 					vm->state = SG_AGENT_VM_SHUTOFF;
 				}
 				out.status = vm ? SG_AGENT_OK : SG_AGENT_E_NO_SUCH_VM;
-				agent_write(fd, &out);
+				agent_write(a, fd, &out);
 				if (vm != NULL)
-					agent_state(fd, vm);
+					agent_state(a, fd, vm);
 				break;
 			default:
 				break;
@@ -622,7 +642,7 @@ agent_session(struct it_agent *a)
 			if (vm->state == SG_AGENT_VM_BOOTING && vm->behaviour == IT_VM_BOOTS &&
 			    it_now_ns() >= vm->boot_at_ns) {
 				vm->state = SG_AGENT_VM_RUNNING;
-				agent_state(fd, vm);
+				agent_state(a, fd, vm);
 			}
 		}
 		pthread_mutex_unlock(&a->mu);

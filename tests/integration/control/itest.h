@@ -17,6 +17,7 @@
 #include <sys/types.h>
 
 #include "dpsim.h"
+#include "sessiongate/sg_agent_proto.h"
 
 #define IT_SESSIONS_MAX 8192
 #define IT_VMS_MAX	8
@@ -80,7 +81,10 @@ struct it_agent {
 	pthread_mutex_t mu;
 	volatile bool stop;
 	volatile bool connected;
-	bool hostile; /**< ignore a wrong CHALLENGE MAC and send AUTH anyway */
+	bool hostile;		      /**< ignore a wrong CHALLENGE MAC and send AUTH anyway */
+	uint8_t ks[SG_AGENT_MAC_LEN]; /**< session key of the tags, once up */
+	uint64_t tx_seq, rx_seq;
+	bool up; /**< AUTH_OK seen: messages are tagged */
 	unsigned int connects;
 };
 

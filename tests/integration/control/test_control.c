@@ -60,7 +60,7 @@ agent_stops(unsigned int i)
 
 #define CFG_ONE_POOL                                                                          \
 	"hosts:\n"                                                                            \
-	"  - { name: h1, address: 198.18.3.11 }\n"                                            \
+	"  - { name: h1, address: 198.18.3.11, agent_address: 127.0.0.1 }\n"                  \
 	"pools:\n"                                                                            \
 	"  - name: p1\n"                                                                      \
 	"    session_cap: %u\n"                                                               \

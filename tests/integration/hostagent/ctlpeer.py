@@ -14,7 +14,9 @@ import struct
 import time
 
 MAGIC = 0x5347
-VERSION = 1
+VERSION = 2
+FLAG_TAG = 1  # after AUTH_OK: a 32-byte tag follows the payload
+TAG_LEN = 32
 HDR = struct.Struct(">HBBIII")  # magic, version, type, length, seq, flags
 MSG_MAX = 4096
 
@@ -44,10 +46,20 @@ def dec_addr(b):
     return socket.inet_ntop(socket.AF_INET6, b[1:17])
 
 
-def encode(mtype, seq=0, attrs=()):
+def encode(mtype, seq=0, attrs=(), flags=0):
     """attrs: list of (attr type, value bytes)."""
     body = b"".join(struct.pack(">HH", t, len(v)) + v for t, v in attrs)
-    return HDR.pack(MAGIC, VERSION, mtype, len(body), seq, 0) + body
+    return HDR.pack(MAGIC, VERSION, mtype, len(body), seq, flags) + body
+
+
+def session_key(key, na, nc, host):
+    return hmac.new(key, b"sg-session\0" + na + nc + host, hashlib.sha256).digest()
+
+
+def tag(ks, from_ctl, n, frame):
+    """HMAC(Ks, dir | seq64 | header | payload) of a frame whose flags say FLAG_TAG."""
+    return hmac.new(ks, (b"C" if from_ctl else b"A") + struct.pack(">Q", n) + frame,
+                    hashlib.sha256).digest()
 
 
 class Msg:
@@ -102,7 +114,9 @@ class Msg:
 
 def decode(buf):
     magic, ver, mtype, length, seq, flags = HDR.unpack_from(buf)
-    assert magic == MAGIC and ver == VERSION and flags == 0, "bad header"
+    assert magic == MAGIC and ver == VERSION and flags in (0, FLAG_TAG), "bad header"
+    if flags:
+        buf = buf[:-TAG_LEN]
     attrs, off = {}, HDR.size
     while off < len(buf):
         t, n = struct.unpack_from(">HH", buf, off)
@@ -133,6 +147,16 @@ class Conn:
         self.seq = 100
         self.log = []  # every message received, in order
         self.host = None
+        self.ks = None  # session key once AUTH_OK is sent: every message tagged
+        self.tx = self.rx = 0
+
+    def seal(self, frame):
+        """Tag an encoded message (the next of ours), as sg-control does once up."""
+        frame = frame[:12] + struct.pack(">I", FLAG_TAG) + frame[16:]
+        t = tag(self.ks, True, self.tx, frame)
+        self.tx += 1
+        self.last = frame + t  # for the replay tests
+        return frame + t
 
     def close(self):
         self.sock.close()
@@ -144,7 +168,8 @@ class Conn:
         if seq is None:
             self.seq += 1
             seq = self.seq
-        self.send_raw(encode(T[mtype], seq, attrs))
+        frame = encode(T[mtype], seq, attrs)
+        self.send_raw(self.seal(frame) if self.ks is not None else frame)
         return seq
 
     def recv(self, timeout=5.0):
@@ -152,14 +177,23 @@ class Conn:
         deadline = time.monotonic() + timeout
         while True:
             if len(self.buf) >= HDR.size:
-                length = HDR.unpack_from(self.buf)[3]
+                length, flags = HDR.unpack_from(self.buf)[3], HDR.unpack_from(self.buf)[5]
                 assert length <= MSG_MAX - HDR.size, "agent sent an oversized message"
-                if len(self.buf) >= HDR.size + length:
-                    m = decode(self.buf[:HDR.size + length])
-                    self.buf = self.buf[HDR.size + length:]
+                total = HDR.size + length + (TAG_LEN if flags & FLAG_TAG else 0)
+                if len(self.buf) >= total:
+                    frame, self.buf = self.buf[:total], self.buf[total:]
+                    if self.ks is not None:  # every message of the agent tagged, in order
+                        assert flags & FLAG_TAG, "untagged message after AUTH_OK"
+                        assert hmac.compare_digest(
+                            frame[-TAG_LEN:], tag(self.ks, False, self.rx, frame[:-TAG_LEN])), \
+                            "wrong tag"
+                        self.rx += 1
+                    else:
+                        assert not flags, "tagged message before AUTH_OK"
+                    m = decode(frame)
                     if m.name == "PING":  # answer keepalives transparently
                         try:
-                            self.send_raw(encode(T["PONG"], m.seq))
+                            self.send("PONG", seq=m.seq)
                         except OSError:
                             return None
                         continue
@@ -220,6 +254,8 @@ class Conn:
                                 (A["TEXT"], b"bad MAC")], seq=0)
             return False
         self.send("AUTH_OK", seq=0)
+        self.ks = session_key(self.key, na, nc, self.host)
+        self.tx = self.rx = 0
         return True
 
     def inventory(self, timeout=5.0):

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """sg-hostagent's end of the control protocol under hostile peers: wrong
 key, replayed challenge, no handshake, oversized and garbled messages,
-silent peer. Each must drop that connection only (the agent lives on,
+messages after the handshake that are untagged, wrongly tagged, replayed or
+altered (protocol version 2), silent peer. Each must drop that connection only (the agent lives on,
 reconnects with backoff, and the next honest session works).
 Usage: test_protocol.py SG_HOSTAGENT_BINARY"""
 import atexit
@@ -14,7 +15,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-from ctlpeer import A, HDR, MAGIC, STATUS, T, Server, encode  # noqa: E402
+from ctlpeer import A, HDR, MAGIC, STATUS, T, VERSION, Server, encode  # noqa: E402
 from harness import check, step  # noqa: E402
 
 KEY = b"sgha-protocol-key-0123456789abcdef"
@@ -125,38 +126,89 @@ time.sleep(0.3)
 check(agent.vm_states()["vm-web"] == "shutoff", "vm-web was started by an unauthenticated peer", agent)
 
 
-def garbled(name, data):
+def garbled(name, data, tagged=True):
+    """A garbled message after auth; tagged (so the decoder, not the tag, refuses it)
+    when its header is one the framing accepts."""
     step(f"garbled after auth: {name}")
     cc = honest_session()
     before = agent.counters()["link_proto_errors"]
-    cc.send_raw(data)
+    cc.send_raw(cc.seal(data) if tagged else data)
     check(cc.wait_closed(3), f"{name}: connection not dropped", agent)
     cc.close()
     check(agent.counters()["link_proto_errors"] == before + 1, f"{name}: not counted", agent)
     check(agent.alive(), f"{name}: agent died", agent)
 
 
-garbled("oversized length", HDR.pack(MAGIC, 1, T["STATUS"], 1 << 20, 1, 0))
-garbled("length just over the maximum", HDR.pack(MAGIC, 1, T["STATUS"], 4096 - 16 + 1, 1, 0) + b"\0" * 4081)
-garbled("bad magic", HDR.pack(0x1234, 1, T["STATUS"], 0, 1, 0))
-garbled("bad version", HDR.pack(MAGIC, 9, T["STATUS"], 0, 1, 0))
-garbled("nonzero flags", HDR.pack(MAGIC, 1, T["STATUS"], 0, 1, 7))
+garbled("oversized length", HDR.pack(MAGIC, VERSION, T["STATUS"], 1 << 20, 1, 0), False)
+garbled("length just over the maximum",
+        HDR.pack(MAGIC, VERSION, T["STATUS"], 4096 - 16 + 1, 1, 0) + b"\0" * 4081, False)
+garbled("bad magic", HDR.pack(0x1234, VERSION, T["STATUS"], 0, 1, 0), False)
+garbled("bad version", HDR.pack(MAGIC, 9, T["STATUS"], 0, 1, 0), False)
+garbled("version 1 (untagged protocol)", HDR.pack(MAGIC, 1, T["STATUS"], 0, 1, 0), False)
+garbled("unknown flags", HDR.pack(MAGIC, VERSION, T["STATUS"], 0, 1, 7), False)
 garbled("unknown type", encode(99, 1))
 garbled("attribute beyond the message",
-        HDR.pack(MAGIC, 1, T["STATUS"], 4, 1, 0) + struct.pack(">HH", A["VM_NAME"], 100))
+        HDR.pack(MAGIC, VERSION, T["STATUS"], 4, 1, 0) + struct.pack(">HH", A["VM_NAME"], 100))
 garbled("VM name with a control character", encode(T["STATUS"], 1, [(A["VM_NAME"], b"vm\x01web")]))
 garbled("duplicate attribute", encode(T["STATUS"], 1, [(A["VM_NAME"], b"a"), (A["VM_NAME"], b"b")]))
 garbled("wrong attribute size", encode(T["STOP"], 1, [(A["VM_NAME"], b"vm-web"), (A["DEADLINE_MS"], b"\0\0")]))
+
+
+
+def injected(name, make):
+    """After auth, a message the peer did not tag right: refused by its tag, counted
+    link_bad_tags, the connection dropped, the command not run."""
+    step(f"injected after auth: {name}")
+    cc = honest_session()
+    before = agent.counters()["link_bad_tags"]
+    cc.send_raw(make(cc))
+    check(cc.wait_closed(3), f"{name}: connection not dropped", agent)
+    cc.close()
+    check(agent.counters()["link_bad_tags"] == before + 1, f"{name}: not counted", agent)
+    check(agent.vm_states()["vm-web"] == "shutoff", f"{name}: the command ran", agent)
+    check(agent.alive(), f"{name}: agent died", agent)
+
+
+start = encode(T["ENSURE_RUNNING"], 9, [(A["VM_NAME"], b"vm-web")])
+injected("untagged ENSURE_RUNNING (plain TCP injection)", lambda cc: start)
+
+
+def wrong_tag(cc):
+    f = cc.seal(start)
+    return f[:-1] + bytes([f[-1] ^ 1])
+
+
+def altered(cc):  # a byte of the payload changed on the way (MITM)
+    f = bytearray(cc.seal(encode(T["STATUS"], 9, [(A["VM_NAME"], b"vm-web")])))
+    f[3] = T["ENSURE_RUNNING"]
+    return bytes(f)
+
+
+def replayed(cc):  # the last message the peer sent on this link, byte for byte again
+    return cc.last
+
+
+def other_session(cc):  # tagged with a key of another connection
+    ks, cc.ks = cc.ks, os.urandom(32)
+    f = cc.seal(start)
+    cc.ks = ks
+    return f
+
+
+injected("wrong tag", wrong_tag)
+injected("altered in flight (STATUS turned into ENSURE_RUNNING)", altered)
+injected("replayed earlier message", replayed)
+injected("tagged with another session's key", other_session)
 
 step("largest allowed message, and a message split byte by byte, are accepted")
 c = honest_session()
 pad = 4096 - 16 - (4 + 6) - 4
 big = encode(T["STATUS"], 7, [(A["VM_NAME"], b"vm-web"), (200, b"\xaa" * pad)])
 check(len(big) == 4096, f"size {len(big)}")
-c.send_raw(big)
+c.send_raw(c.seal(big))
 r = c.wait(lambda x: x.name == "RESULT" and x.seq == 7, 3, "RESULT 7")
 check(r.status == 0, f"{r}", agent)
-for b in encode(T["STATUS"], 8, [(A["VM_NAME"], b"vm-web")]):
+for b in c.seal(encode(T["STATUS"], 8, [(A["VM_NAME"], b"vm-web")])):
     c.send_raw(bytes([b]))
     time.sleep(0.002)
 r = c.wait(lambda x: x.name == "RESULT" and x.seq == 8, 3, "RESULT 8")

@@ -177,11 +177,18 @@ test_peek_and_decode_errors(void **state)
 	b[0] = 0;
 	assert_int_equal(sg_agent_msg_peek(b, 16), -EPROTO);
 	hdr(b, SG_AGENT_MSG_PING, 0);
-	b[2] = 2;
+	b[2] = 1; /* version 1 (untagged) is refused by version 2 */
+	assert_int_equal(sg_agent_msg_peek(b, 16), -EPROTO);
+	b[2] = 3;
 	assert_int_equal(sg_agent_msg_peek(b, 16), -EPROTO);
 	hdr(b, SG_AGENT_MSG_PING, 0);
+	b[15] = 2; /* only SG_AGENT_FLAG_TAG is defined */
+	assert_int_equal(sg_agent_msg_peek(b, 16), -EPROTO);
+	b[12] = 0x80;
 	b[15] = 1;
 	assert_int_equal(sg_agent_msg_peek(b, 16), -EPROTO);
+	b[12] = 0;
+	assert_int_equal(sg_agent_msg_peek(b, 16), 16 + SG_AGENT_TAG_LEN);
 	hdr(b, SG_AGENT_MSG_PING, SG_AGENT_MSG_MAX - 16 + 1);
 	assert_int_equal(sg_agent_msg_peek(b, 16), -EMSGSIZE);
 	hdr(b, SG_AGENT_MSG_PING, 0xffffffffu);
@@ -294,6 +301,72 @@ test_auth(void **state)
 			 -EINVAL);
 }
 
+/* Protocol version 2: the session key and the tags of the messages after AUTH_OK. */
+static void
+test_tags(void **state)
+{
+	uint8_t na[32], nc[32], ks[32], ks2[32], want[32], in[256], f[SG_AGENT_FRAME_MAX + 8];
+	uint8_t copy[SG_AGENT_FRAME_MAX];
+	struct sg_agent_msg m;
+	unsigned int len = 0;
+	int n, t;
+
+	(void)state;
+	memset(na, 1, sizeof(na));
+	memset(nc, 2, sizeof(nc));
+	assert_int_equal(sg_agent_session_key(key, sizeof(key) - 1, na, nc, "host-a", ks), 0);
+	memcpy(in, "sg-session", 11);
+	memcpy(in + 11, na, 32);
+	memcpy(in + 43, nc, 32);
+	/* NOLINTNEXTLINE(bugprone-not-null-terminated-result): MAC input, no NUL by design */
+	memcpy(in + 75, "host-a", 6);
+	HMAC(EVP_sha256(), key, sizeof(key) - 1, in, 81, want, &len);
+	assert_memory_equal(ks, want, 32); /* as documented */
+	sg_agent_session_key(key, sizeof(key) - 1, na, nc, "host-b", ks2);
+	assert_memory_not_equal(ks, ks2, 32); /* host bound */
+	assert_int_equal(sg_agent_session_key(key, 3, na, nc, "h", ks2), -EINVAL);
+
+	sg_agent_msg_init(&m, SG_AGENT_MSG_STOP, 9);
+	sg_agent_msg_set_str(&m, SG_AGENT_ATTR_VM_NAME, "vm-web");
+	n = sg_agent_msg_encode(&m, f, SG_AGENT_MSG_MAX);
+	assert_true(n > 16);
+	assert_false(sg_agent_msg_tagged(f));
+	assert_int_equal(sg_agent_msg_peek(f, (size_t)n), n);
+	assert_int_equal(sg_agent_msg_seal(ks, true, 5, f, (size_t)n, (size_t)n + 31), -EMSGSIZE);
+	t = sg_agent_msg_seal(ks, true, 5, f, (size_t)n, sizeof(f));
+	assert_int_equal(t, n + SG_AGENT_TAG_LEN);
+	assert_true(sg_agent_msg_tagged(f));
+	assert_int_equal(f[15], SG_AGENT_FLAG_TAG);
+	assert_int_equal(sg_agent_msg_peek(f, (size_t)t), t); /* the tag is framed */
+	assert_int_equal(sg_agent_msg_peek(f, (size_t)n), t); /* ... and waited for */
+	in[0] = 'C';
+	memset(in + 1, 0, 7);
+	in[8] = 5;
+	memcpy(in + 9, f, (size_t)n);
+	HMAC(EVP_sha256(), ks, 32, in, 9 + (size_t)n, want, &len);
+	assert_memory_equal(f + n, want, 32);
+	assert_int_equal(sg_agent_msg_open(ks, true, 5, f, (size_t)t), 0);
+	assert_int_equal(dec(f, (size_t)t), 0);
+	/* wrong sequence (replay, reorder, drop), direction, key: refused */
+	assert_int_equal(sg_agent_msg_open(ks, true, 4, f, (size_t)t), -EBADMSG);
+	assert_int_equal(sg_agent_msg_open(ks, true, 6, f, (size_t)t), -EBADMSG);
+	assert_int_equal(sg_agent_msg_open(ks, false, 5, f, (size_t)t), -EBADMSG);
+	assert_int_equal(sg_agent_msg_open(ks2, true, 5, f, (size_t)t), -EBADMSG);
+	/* any byte changed: refused */
+	for (int i = 0; i < t; i++) {
+		memcpy(copy, f, (size_t)t);
+		copy[i] ^= 0x40;
+		assert_int_not_equal(sg_agent_msg_open(ks, true, 5, copy, (size_t)t), 0);
+	}
+	/* untagged: refused by open, never by decode alone */
+	memcpy(copy, f, (size_t)n);
+	copy[15] = 0;
+	assert_int_equal(sg_agent_msg_open(ks, true, 5, copy, (size_t)n), -EBADMSG);
+	/* unknown flags: garbled */
+	f[15] = 0x3;
+	assert_int_equal(sg_agent_msg_peek(f, (size_t)t), -EPROTO);
+}
+
 static void
 test_sockaddr(void **state)
 {
@@ -333,6 +406,7 @@ main(void)
 		cmocka_unit_test(test_roundtrip),     cmocka_unit_test(test_every_type),
 		cmocka_unit_test(test_encode_errors), cmocka_unit_test(test_peek_and_decode_errors),
 		cmocka_unit_test(test_auth),	      cmocka_unit_test(test_sockaddr),
+		cmocka_unit_test(test_tags),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
