@@ -128,6 +128,10 @@ adm_status(const struct sg_ctl_view *v)
 	json_object_set_new(st, "vm_stops", json_integer((json_int_t)v->st->vm_stops));
 	json_object_set_new(st, "dp_restarts", json_integer((json_int_t)v->st->dp_restarts));
 	json_object_set_new(st, "db_errors", json_integer((json_int_t)v->st->db_errors));
+	json_object_set_new(st, "commit_retries", json_integer((json_int_t)v->st->commit_retries));
+	json_object_set_new(st, "audits", json_integer((json_int_t)v->st->audits));
+	json_object_set_new(st, "audit_closed", json_integer((json_int_t)v->st->audit_closed));
+	json_object_set_new(st, "audit_unknown", json_integer((json_int_t)v->st->audit_unknown));
 	json_object_set_new(o, "stats", st);
 	return o;
 }

@@ -76,7 +76,9 @@ sg_ctl_metrics_render(const struct sg_ctl_view *v, size_t *len)
 							   "session_reject",
 							   "session_closed",
 							   "session_resync",
-							   "vs_stats"};
+							   "vs_stats",
+							   "session_audit",
+							   "session_alive"};
 	static const char *const inv[SG_CTL_INV_MAX] = {"size", "version", "type", "field",
 							"direction"};
 	struct mbuf b = {.cap = 16384};
@@ -149,6 +151,15 @@ sg_ctl_metrics_render(const struct sg_ctl_view *v, size_t *len)
 	counter(&b, "sg_ctl_db_commits_total", "Session DB transactions.", v->st->db_commits);
 	counter(&b, "sg_ctl_db_errors_total", "Session DB transactions that failed.",
 		v->st->db_errors);
+	counter(&b, "sg_ctl_commit_retries_total",
+		"Failed commits kept (messages unacked, answers held) and retried.",
+		v->st->commit_retries);
+	counter(&b, "sg_ctl_audits_total", "Session audits sent (one per data-plane worker).",
+		v->st->audits);
+	counter(&b, "sg_ctl_audit_closed_total",
+		"Sessions the data plane no longer had, closed by an audit.", v->st->audit_closed);
+	counter(&b, "sg_ctl_audit_unknown_total",
+		"Session IDs an audit listed that sg-control did not know.", v->st->audit_unknown);
 	mb(&b,
 	   "# HELP sg_ctl_dataplane_attached 1 while the ring region is attached.\n"
 	   "# TYPE sg_ctl_dataplane_attached gauge\nsg_ctl_dataplane_attached %d\n",
