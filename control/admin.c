@@ -132,6 +132,12 @@ adm_status(const struct sg_ctl_view *v)
 	json_object_set_new(st, "audits", json_integer((json_int_t)v->st->audits));
 	json_object_set_new(st, "audit_closed", json_integer((json_int_t)v->st->audit_closed));
 	json_object_set_new(st, "audit_unknown", json_integer((json_int_t)v->st->audit_unknown));
+	json_object_set_new(st, "admin_evicted", json_integer((json_int_t)v->st->admin_evicted));
+	json_object_set_new(st, "admin_oversize", json_integer((json_int_t)v->st->admin_oversize));
+	json_object_set_new(st, "admin_idle_closed",
+			    json_integer((json_int_t)v->st->admin_idle_closed));
+	json_object_set_new(st, "admin_slow_dropped",
+			    json_integer((json_int_t)v->st->admin_slow_dropped));
 	json_object_set_new(o, "stats", st);
 	return o;
 }

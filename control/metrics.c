@@ -160,6 +160,16 @@ sg_ctl_metrics_render(const struct sg_ctl_view *v, size_t *len)
 		"Sessions the data plane no longer had, closed by an audit.", v->st->audit_closed);
 	counter(&b, "sg_ctl_audit_unknown_total",
 		"Session IDs an audit listed that sg-control did not know.", v->st->audit_unknown);
+	counter(&b, "sg_ctl_admin_evicted_total",
+		"Oldest admin connections closed to admit a new one (bound reached).",
+		v->st->admin_evicted);
+	counter(&b, "sg_ctl_admin_oversize_total", "Admin request lines too long: closed.",
+		v->st->admin_oversize);
+	counter(&b, "sg_ctl_admin_idle_closed_total", "Idle admin connections closed.",
+		v->st->admin_idle_closed);
+	counter(&b, "sg_ctl_admin_slow_dropped_total",
+		"Admin clients dropped for leaving their answers unread.",
+		v->st->admin_slow_dropped);
 	mb(&b,
 	   "# HELP sg_ctl_dataplane_attached 1 while the ring region is attached.\n"
 	   "# TYPE sg_ctl_dataplane_attached gauge\nsg_ctl_dataplane_attached %d\n",

@@ -179,7 +179,12 @@ struct sg_ctl_stats {
 	uint64_t audit_closed;	 /**< sessions the data plane no longer had: closed */
 	uint64_t audit_unknown;	 /**< IDs listed by the data plane that sg-control lacks */
 	uint64_t audit_stale;	 /**< SESSION_ALIVE of a superseded audit, ignored */
-	uint64_t id_errors;	 /**< idmgr refused an ID: a local one was used */
+	/* admin socket (admin_srv.c) */
+	uint64_t admin_evicted;	     /**< oldest connections closed: SG_CTL_ADMIN_CONNS_MAX open */
+	uint64_t admin_oversize;     /**< request line over SG_CTL_ADMIN_REQ_MAX: closed */
+	uint64_t admin_idle_closed;  /**< no request for SG_CTL_ADMIN_IDLE_S: closed */
+	uint64_t admin_slow_dropped; /**< answers unread past SG_CTL_ADMIN_OUT_MAX: dropped */
+	uint64_t id_errors;	     /**< idmgr refused an ID: a local one was used */
 	uint64_t lat_bucket[SG_CTL_LAT_BUCKETS + 1]; /**< setup latency histogram, +Inf last */
 	double lat_sum_s;
 };
