@@ -24,6 +24,7 @@ enum sg_ctl_admin_cmd {
 	SG_CTL_ADM_DRAIN,
 	SG_CTL_ADM_RELOAD,
 	SG_CTL_ADM_IDENTITIES,
+	SG_CTL_ADM_CLOSE, /**< end a session, free its slots (leak safety net) */
 	SG_CTL_ADM_CMD_MAX
 };
 

@@ -160,6 +160,8 @@ sg_ctl_metrics_render(const struct sg_ctl_view *v, size_t *len)
 		"Sessions the data plane no longer had, closed by an audit.", v->st->audit_closed);
 	counter(&b, "sg_ctl_audit_unknown_total",
 		"Session IDs an audit listed that sg-control did not know.", v->st->audit_unknown);
+	counter(&b, "sg_ctl_admin_closed_total", "Sessions ended by the operator (sgctl close).",
+		v->st->admin_closed);
 	counter(&b, "sg_ctl_admin_evicted_total",
 		"Oldest admin connections closed to admit a new one (bound reached).",
 		v->st->admin_evicted);

@@ -179,6 +179,7 @@ struct sg_ctl_stats {
 	uint64_t audit_closed;	 /**< sessions the data plane no longer had: closed */
 	uint64_t audit_unknown;	 /**< IDs listed by the data plane that sg-control lacks */
 	uint64_t audit_stale;	 /**< SESSION_ALIVE of a superseded audit, ignored */
+	uint64_t admin_closed;	 /**< sessions ended by the operator (admin "close") */
 	/* admin socket (admin_srv.c) */
 	uint64_t admin_evicted;	     /**< oldest connections closed: SG_CTL_ADMIN_CONNS_MAX open */
 	uint64_t admin_oversize;     /**< request line over SG_CTL_ADMIN_REQ_MAX: closed */

@@ -100,6 +100,9 @@ done
 [ "$(ctr admin_oversize)" -ge 2 ] || fail "admin_oversize: both oversize lines should count"
 [ "$(ctr admin_evicted)" -ge 8 ] || fail "admin_evicted: 40 connections over a bound of 32"
 sgctl status >/dev/null || fail "sgctl after the attacks"
+# the operator's slot safety net answers too (no such session here)
+out=$(sgctl close 0x1 2>&1) && fail "sgctl close of an unknown session succeeded"
+[[ $out == *"no session"* ]] || fail "sgctl close: unexpected answer '$out'"
 kill -0 "$(cat "$SG_RUN/control.pid")" || fail "sg-control crashed"
 ok "counters moved, sg-control alive and answering"
 echo "PASS admin-ctl"

@@ -22,6 +22,7 @@
 #include "broker.h"
 #include "bus.h"
 #include "cs.h"
+#include "csm.h"
 #include "ctl.h"
 #include "ids.h"
 #include "sessiondb.h"
@@ -536,6 +537,45 @@ test_restart_keeps_sessions(void **state)
 	assert_int_equal(f->c.tab.n_state[SG_CTL_CS_INSTALLED], 3);
 }
 
+/* The operator's safety net: "close" frees a session's slots (installed or waiting). */
+static void
+test_admin_close_frees_slots(void **state)
+{
+	struct fx *f = *state;
+	struct sg_ctl_admin_req req;
+	struct sg_msg out[4];
+	uint64_t counts[4];
+	char err[128];
+
+	vm_report(f, 0, SG_CTL_VM_RUNNING);
+	vm_report(f, 1, SG_CTL_VM_STOPPED);
+	new_session(f, 950, 80, SG_MSG_L7_NONE, NULL);
+	new_session(f, 951, 80, SG_MSG_L7_NONE, NULL);
+	new_session(f, 952, 80, SG_MSG_L7_NONE, NULL); /* waits for vm2 */
+	sg_ctl_poll(&f->c, 1024);
+	recv_all(f, 0, out, 4);
+	assert_int_equal(f->c.inv.apps[1].n_exec, 3); /* the waiting one holds a slot too */
+	assert_int_equal(sg_ctl_admin_parse("{\"cmd\":\"close\",\"id\":\"0x3b6\"}", 28, &req, err,
+					    sizeof(err)),
+			 0);
+	assert_int_equal(req.cmd, SG_CTL_ADM_CLOSE);
+	assert_int_equal(req.id, 950);
+	assert_int_equal(sg_ctl_csm_close(&f->c.csm, req.id), 0);
+	assert_int_equal(sg_ctl_csm_close(&f->c.csm, 952), 0);
+	assert_int_equal(sg_ctl_csm_close(&f->c.csm, 4242), -ENOENT);
+	sg_ctl_commit(&f->c);
+	assert_null(sg_ctl_cs_find(&f->c.tab, 950));
+	assert_null(sg_ctl_cs_find(&f->c.tab, 952));
+	assert_int_equal(f->c.inv.apps[1].n_exec, 1);
+	assert_int_equal(f->c.inv.vms[0].n_sessions, 1);
+	assert_int_equal(f->c.st.admin_closed, 2);
+	assert_int_equal(recv_all(f, 0, out, 4), 1); /* the waiting one is answered */
+	assert_int_equal(out[0].hdr.type, SG_MSG_SESSION_REJECT);
+	assert_int_equal(out[0].hdr.session_id, 952);
+	assert_int_equal(sg_ctl_db_counts(f->c.db, counts), 0);
+	assert_int_equal(counts[0], 1);
+}
+
 /* A failed DB commit keeps everything: the message stays on its ring, no answer leaves. */
 static void
 test_commit_failure_kept_and_retried(void **state)
@@ -846,6 +886,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_resync_on_attach, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_closes_lost_sessions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_admin_close_frees_slots, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commit_failure_kept_and_retried, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_closed_survives_kill_before_commit, setup,
