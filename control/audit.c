@@ -6,7 +6,9 @@
  * have crossed the audit). Every SESSION_ALIVE of the current token marks
  * the sessions it lists (audit_seen); the last one sweeps the worker's
  * sessions: born before the audit and not seen means the data plane no
- * longer has them. Messages of a superseded token are ignored.
+ * longer has them. Messages of a superseded token are ignored. The first
+ * token of a process is drawn from the clock (ctl.c), so an answer left on
+ * a ring by a killed predecessor's audit does not match this one's.
  */
 #include <string.h>
 #include <syslog.h>
@@ -29,7 +31,9 @@ sg_ctl_audit_start(struct sg_ctl_audit *a)
 	for (w = 0; w < workers && w < SG_CTL_AUDIT_WORKERS; w++) {
 		memset(&m, 0, sizeof(m));
 		m.hdr.type = SG_MSG_SESSION_AUDIT;
-		m.audit.token = ++a->tab->audit_seq;
+		if (++a->tab->audit_seq == 0)
+			++a->tab->audit_seq; /* 0 means no audit pending */
+		m.audit.token = a->tab->audit_seq;
 		a->pending[w] = m.audit.token;
 		sg_ctl_shm_send(a->shm, (uint16_t)w, &m);
 		a->st->audits++;
@@ -54,7 +58,8 @@ audit_sweep(struct sg_ctl_audit *a, uint16_t worker, uint32_t token)
 	for (i = 0; i <= a->tab->hmask; i++) {
 		for (cs = a->tab->htab[i]; cs != NULL; cs = next) {
 			next = cs->hnext;
-			if (cs->worker != worker || cs->audit_born >= token ||
+			/* serial arithmetic: tokens start anywhere and wrap */
+			if (cs->worker != worker || (int32_t)(cs->audit_born - token) >= 0 ||
 			    cs->audit_seen == token)
 				continue;
 			syslog(LOG_NOTICE,

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "broker.h"
 #include "bus.h"
@@ -136,12 +138,16 @@ ctl_connect(struct sg_ctl *c, struct sg_ctl_cfg *cfg)
 		.install = hook_install, .reject = hook_reject, .ctx = &c->csm};
 	const struct sg_ctl_shm_hooks shm_hooks = {
 		.dp_msg = hook_dp_msg, .dp_link = on_dp_link, .ctx = c};
+	struct timespec ts;
 	int rc;
 
 	c->inv.cfg = cfg;
 	rc = sg_ctl_cs_init(&c->tab, cfg, &c->clock);
 	if (rc < 0)
 		return rc;
+	/* Audit tokens of this process do not repeat a killed predecessor's (audit.c). */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	c->tab.audit_seq = (uint32_t)ts.tv_nsec ^ (uint32_t)ts.tv_sec ^ (uint32_t)getpid() << 16;
 	c->bus = sg_ctl_bus_create(cfg, &c->clock);
 	if (c->bus == NULL)
 		return -ENOMEM;
