@@ -244,11 +244,16 @@ sg_ctl_admin_listen(struct sg_ctl_admin **out, const struct sg_ctl_view *v,
 void
 sg_ctl_admin_close(struct sg_ctl_admin *a)
 {
+	struct admin_conn *c, *next;
+
 	if (a == NULL)
 		return;
 	evconnlistener_free(a->lis);
-	while (!TAILQ_EMPTY(&a->conns))
-		admin_free(TAILQ_FIRST(&a->conns));
+	for (c = TAILQ_FIRST(&a->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, link);
+		bufferevent_free(c->bev);
+		free(c);
+	}
 	unlink(a->path);
 	free(a);
 }
