@@ -165,7 +165,10 @@ touch "$SG_RUN/stop"
 for p in $DL_PIDS; do kill "$p" 2>/dev/null || true; done
 wait "$LOAD_PID" || true
 cat "$SG_RUN/load.out"
-grep -q "^ok [1-9]" "$SG_RUN/load.out" || fail "the legitimate load was not served"
+read -r _ n_ok _ n_bad <"$SG_RUN/load.out" || fail "the load's result is missing"
+# a few requests may meet a kill at their worst moment; 2 % at most
+[ "$n_ok" -ge 100 ] && [ $((n_bad * 50)) -le "$n_ok" ] ||
+	fail "the legitimate load was not served: $n_ok ok, $n_bad failed"
 legit_http "http://198.18.10.3/" -H "Host: app.example" >/dev/null || fail "a brokered client after the kills"
 dp_alive || fail "sg-dataplane crashed"
 wait_for 30 bash -c "[ -z \"\$('$SG_SGCTL_BIN' -s '$SG_RUN/control.sock' --json sessions | tr -d '[] \n')\" ]" ||
