@@ -129,6 +129,7 @@ adm_status(const struct sg_ctl_view *v)
 	json_object_set_new(st, "dp_restarts", json_integer((json_int_t)v->st->dp_restarts));
 	json_object_set_new(st, "db_errors", json_integer((json_int_t)v->st->db_errors));
 	json_object_set_new(st, "commit_retries", json_integer((json_int_t)v->st->commit_retries));
+	json_object_set_new(st, "ring_replayed", json_integer((json_int_t)v->st->ring_replayed));
 	json_object_set_new(st, "audits", json_integer((json_int_t)v->st->audits));
 	json_object_set_new(st, "audit_closed", json_integer((json_int_t)v->st->audit_closed));
 	json_object_set_new(st, "audit_unknown", json_integer((json_int_t)v->st->audit_unknown));

@@ -175,6 +175,8 @@ struct sg_ctl_stats {
 	uint64_t dp_attaches, dp_restarts, resyncs_sent;
 	uint64_t db_commits, db_errors, db_map_grows;
 	uint64_t commit_retries; /**< failed commits kept and retried (nothing applied) */
+	uint64_t ring_replayed;	 /**< messages a killed predecessor took but never acked: read again
+				  */
 	uint64_t audits;	 /**< SESSION_AUDIT sent (one per worker) */
 	uint64_t audit_closed;	 /**< sessions the data plane no longer had: closed */
 	uint64_t audit_unknown;	 /**< IDs listed by the data plane that sg-control lacks */

@@ -167,6 +167,7 @@ shm_attach(struct sg_ctl_shm *s)
 	 * acknowledged (or never published), so the heads go back to the tails.
 	 */
 	for (w = 0; w < n; w++) {
+		s->st->ring_replayed += s->rx[w]->cons.head - s->rx[w]->cons.tail;
 		s->rx[w]->cons.head = s->rx[w]->cons.tail;
 		s->tx[w]->prod.head = s->tx[w]->prod.tail;
 	}

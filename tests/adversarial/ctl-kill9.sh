@@ -4,7 +4,8 @@
 # brokered VIPs, NAT and DSR hand-off, plus two slow downloads that live
 # across every kill); sg-control is killed 20 times, at random delays, and
 # every fourth time at the worst instant: a debugger stops it right after a
-# SESSION_CLOSED left the ring, before anything is committed. After each
+# SESSION_CLOSED left the ring, before anything is committed (the restarted
+# sg-control must read it again: ring_replayed). After each
 # restart, at a quiet point (load paused), the session DB (sgctl sessions)
 # must list exactly the data plane's sessions (/sg/sessions), and every
 # application's execution slots must equal its sessions. At the end, with
@@ -133,6 +134,7 @@ show_diff() {
 }
 
 ctl_pid() { cat "$SG_RUN/control.pid"; }
+ctr() { sgctl --json status | python3 -c "import json,sys; print(json.load(sys.stdin)['stats']['$1'])"; }
 worst=0
 for i in $(seq 1 20); do
 	rm -f "$SG_RUN/pause"
@@ -156,6 +158,11 @@ for i in $(seq 1 20); do
 	quiet
 	wait_for 15 in_step || { show_diff; fail "kill $i: session DB and data plane differ after the restart"; }
 	slots_ok || fail "kill $i: execution slots leaked"
+	[ "$(ctr audits)" -ge 1 ] || fail "kill $i: no session audit after the restart"
+	if [ $((i % 4)) -eq 0 ]; then
+		# the SESSION_CLOSED the predecessor had taken was read again, not lost
+		[ "$(ctr ring_replayed)" -ge 1 ] || fail "kill $i: ring_replayed did not move"
+	fi
 	echo "ok: kill $i: $(db_ids | grep -c . || true) sessions in step"
 done
 ok "20 kills ($worst at a SESSION_CLOSED just dequeued): DB and data plane in step after each"
