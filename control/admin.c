@@ -128,6 +128,18 @@ adm_status(const struct sg_ctl_view *v)
 	json_object_set_new(st, "vm_stops", json_integer((json_int_t)v->st->vm_stops));
 	json_object_set_new(st, "dp_restarts", json_integer((json_int_t)v->st->dp_restarts));
 	json_object_set_new(st, "db_errors", json_integer((json_int_t)v->st->db_errors));
+	json_object_set_new(st, "commit_retries", json_integer((json_int_t)v->st->commit_retries));
+	json_object_set_new(st, "ring_replayed", json_integer((json_int_t)v->st->ring_replayed));
+	json_object_set_new(st, "audits", json_integer((json_int_t)v->st->audits));
+	json_object_set_new(st, "audit_closed", json_integer((json_int_t)v->st->audit_closed));
+	json_object_set_new(st, "audit_unknown", json_integer((json_int_t)v->st->audit_unknown));
+	json_object_set_new(st, "admin_closed", json_integer((json_int_t)v->st->admin_closed));
+	json_object_set_new(st, "admin_evicted", json_integer((json_int_t)v->st->admin_evicted));
+	json_object_set_new(st, "admin_oversize", json_integer((json_int_t)v->st->admin_oversize));
+	json_object_set_new(st, "admin_idle_closed",
+			    json_integer((json_int_t)v->st->admin_idle_closed));
+	json_object_set_new(st, "admin_slow_dropped",
+			    json_integer((json_int_t)v->st->admin_slow_dropped));
 	json_object_set_new(o, "stats", st);
 	return o;
 }
@@ -533,6 +545,17 @@ sg_ctl_admin_exec(const struct sg_ctl_view *v, const struct sg_ctl_admin_req *re
 		sg_ctl_csm_drain(v->csm, req->on);
 		syslog(LOG_NOTICE, "admin: drain %s", req->on ? "on" : "off");
 		res = json_pack("{s:b}", "draining", v->csm->draining);
+		break;
+	case SG_CTL_ADM_CLOSE:
+		rc = sg_ctl_csm_close(v->csm, req->id);
+		if (rc == -ENOENT)
+			snprintf(err, sizeof(err), "no session with streaming ID %#llx",
+				 (unsigned long long)req->id);
+		if (rc == 0) {
+			syslog(LOG_NOTICE, "admin: session %#llx closed",
+			       (unsigned long long)req->id);
+			res = json_pack("{s:o}", "closed", j_id(req->id));
+		}
 		break;
 	case SG_CTL_ADM_RELOAD:
 		rc = v->reload != NULL ? v->reload(v->ctx, err, sizeof(err)) : -ENOTSUP;

@@ -24,10 +24,14 @@ enum sg_ctl_admin_cmd {
 	SG_CTL_ADM_DRAIN,
 	SG_CTL_ADM_RELOAD,
 	SG_CTL_ADM_IDENTITIES,
+	SG_CTL_ADM_CLOSE, /**< end a session, free its slots (leak safety net) */
 	SG_CTL_ADM_CMD_MAX
 };
 
 #define SG_CTL_ADMIN_REQ_MAX   4096 /**< bytes in one request line */
+#define SG_CTL_ADMIN_CONNS_MAX 32   /**< connections at once; a new one closes the oldest */
+#define SG_CTL_ADMIN_IDLE_S    10 /**< a connection with no request (or unread answer) this long */
+#define SG_CTL_ADMIN_OUT_MAX   (4u << 20) /**< bytes of answers a client may leave unread */
 #define SG_CTL_ADMIN_LIMIT_MAX 100000
 
 struct sg_ctl_admin_req {
@@ -55,8 +59,14 @@ int sg_ctl_admin_parse(const char *buf, size_t len, struct sg_ctl_admin_req *req
 const char *sg_ctl_admin_cmd_name(unsigned int cmd);
 /** Run a request; @return a JSON text (malloc'd, one line) the caller frees. */
 char *sg_ctl_admin_exec(const struct sg_ctl_view *v, const struct sg_ctl_admin_req *req);
-/** Serve the admin API of @p v on the Unix socket @p path; *@p out on success. */
-int sg_ctl_admin_listen(struct sg_ctl_admin **out, const struct sg_ctl_view *v, const char *path);
+/**
+ * Serve the admin API of @p v on the Unix socket @p path; *@p out on
+ * success. Every connection is bounded (request line, idle time, unread
+ * answers, their number); what is refused or closed is counted in @p stats.
+ * @return 0, -ENAMETOOLONG, -ENOMEM, -EADDRINUSE.
+ */
+int sg_ctl_admin_listen(struct sg_ctl_admin **out, const struct sg_ctl_view *v,
+			struct sg_ctl_stats *stats, const char *path);
 /** Stop and free @p a (NULL: nothing). */
 void sg_ctl_admin_close(struct sg_ctl_admin *a);
 

@@ -6,6 +6,7 @@
  * ranged fields, duplicate keys rejected.
  *
  *   {"cmd": "sessions", "state": "installed", "app": "desk", "limit": 50}
+ *   {"cmd": "close", "id": "0x1000000000000123"}
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -19,13 +20,14 @@
 #include "cs.h"
 
 static const char *const cmd_names[SG_CTL_ADM_CMD_MAX] = {
-	"status", "vs",	       "apps",	"sessions", "session",	 "vms",
-	"hosts",  "providers", "drain", "reload",   "identities"};
+	"status", "vs",	       "apps",	"sessions", "session",	  "vms",
+	"hosts",  "providers", "drain", "reload",   "identities", "close"};
 
 /* Keys each command accepts besides "cmd". */
 static const char *const cmd_keys[SG_CTL_ADM_CMD_MAX][6] = {
 	[SG_CTL_ADM_SESSIONS] = {"state", "app", "vm", "user", "limit", NULL},
 	[SG_CTL_ADM_SESSION] = {"id", NULL},
+	[SG_CTL_ADM_CLOSE] = {"id", NULL},
 	[SG_CTL_ADM_DRAIN] = {"on", NULL},
 	[SG_CTL_ADM_IDENTITIES] = {"name", NULL},
 };
@@ -163,9 +165,10 @@ parse_fields(json_t *o, struct sg_ctl_admin_req *req, char *err, size_t errlen)
 		}
 		return 0;
 	case SG_CTL_ADM_SESSION:
+	case SG_CTL_ADM_CLOSE:
 		v = json_object_get(o, "id");
 		if (v == NULL) {
-			snprintf(err, errlen, "id: missing (the session to show)");
+			snprintf(err, errlen, "id: missing (the streaming session ID)");
 			return -EINVAL;
 		}
 		return parse_id(v, &req->id, err, errlen);

@@ -137,6 +137,7 @@ sg_ctl_cs_alloc(struct sg_ctl_cs_tab *t, uint64_t session_id)
 	t->htab[b] = cs;
 	t->n_cs++;
 	cs->state = SG_CTL_CS_NEW;
+	cs->audit_born = t->audit_seq;
 	t->n_state[SG_CTL_CS_NEW]++;
 	return cs;
 }

@@ -20,6 +20,7 @@ struct sg_ctl_cs_tab {
 	uint32_t n_state[SG_CTL_CS_STATE_MAX];
 	struct sg_ctl_cs_list tlist[SG_CTL_CS_STATE_MAX]; /**< per state, deadline order */
 	struct sg_ctl_cs *changed; /**< sessions to write or delete at the next commit */
+	uint32_t audit_seq;	   /**< last audit token (audit.c, serial); stamps new ones */
 };
 
 /** An empty table; @return 0 or -ENOMEM. */

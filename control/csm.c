@@ -178,6 +178,24 @@ csm_on_closed(struct sg_ctl_csm *csm, const struct sg_msg *m)
 	sg_ctl_cs_set_state(csm->tab, cs, SG_CTL_CS_CLOSED);
 }
 
+int
+sg_ctl_csm_close(struct sg_ctl_csm *csm, uint64_t session_id)
+{
+	struct sg_ctl_cs *cs = sg_ctl_cs_find(csm->tab, session_id);
+
+	if (cs == NULL)
+		return -ENOENT;
+	csm->st->admin_closed++;
+	if (cs->state != SG_CTL_CS_INSTALLED) {
+		sg_ctl_csm_reject(csm, cs, SG_MSG_REASON_SHUTDOWN);
+		return 0;
+	}
+	sg_ctl_broker_release(csm->broker, cs);
+	cs->reason = SG_MSG_REASON_SHUTDOWN;
+	sg_ctl_cs_set_state(csm->tab, cs, SG_CTL_CS_CLOSED);
+	return 0;
+}
+
 void
 sg_ctl_csm_on_msg(struct sg_ctl_csm *csm, const struct sg_msg *m)
 {

@@ -34,6 +34,14 @@ extern const double sg_ctl_csm_lat_bounds[SG_CTL_LAT_BUCKETS];
 
 /** Refuse new sessions (shutdown) or admit them again. */
 void sg_ctl_csm_drain(struct sg_ctl_csm *csm, bool on);
+/**
+ * The operator ends session @p session_id (admin "close"): one not yet
+ * installed is rejected (SHUTDOWN), an installed one is closed; either way
+ * its execution slot and VM place are freed and its rows deleted at the
+ * next commit. The data plane keeps an installed flow until it ends.
+ * @return 0, -ENOENT (no such session).
+ */
+int sg_ctl_csm_close(struct sg_ctl_csm *csm, uint64_t session_id);
 /** Handle one validated dp->ctl message. */
 void sg_ctl_csm_on_msg(struct sg_ctl_csm *csm, const struct sg_msg *m);
 /** End a session that is not installed: send REJECT with @p reason. */

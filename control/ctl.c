@@ -4,14 +4,17 @@
  * configuration, registers the service providers, connects the modules
  * (bus subscriptions, struct sg_ctl_hooks), and runs one step of work
  * (ring poll or timer tick) followed by the commit that makes the step
- * durable before its messages leave: DB first, then the ring. The only
- * file that calls every module.
+ * durable before its messages leave and before the messages that caused
+ * it are taken off their rings: DB first, then the ring. The only file
+ * that calls every module.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "broker.h"
 #include "bus.h"
@@ -81,6 +84,8 @@ on_dp_link(void *ctx, bool up, uint64_t epoch)
 		sg_ctl_csm_dp_restarted(&c->csm);
 	}
 	c->last_epoch = epoch;
+	/* Whatever was closed while nobody listened is found by the audit. */
+	sg_ctl_audit_start(&c->audit);
 	/* Sessions placed while the data plane was away. */
 	for (cs = TAILQ_FIRST(&c->tab.tlist[SG_CTL_CS_READY]); cs != NULL; cs = next) {
 		next = TAILQ_NEXT(cs, t);
@@ -107,7 +112,10 @@ hook_dp_msg(void *ctx, const struct sg_msg *m)
 {
 	struct sg_ctl *c = ctx;
 
-	sg_ctl_csm_on_msg(&c->csm, m);
+	if (m->hdr.type == SG_MSG_SESSION_ALIVE)
+		sg_ctl_audit_on_alive(&c->audit, m);
+	else
+		sg_ctl_csm_on_msg(&c->csm, m);
 }
 
 static int
@@ -130,12 +138,16 @@ ctl_connect(struct sg_ctl *c, struct sg_ctl_cfg *cfg)
 		.install = hook_install, .reject = hook_reject, .ctx = &c->csm};
 	const struct sg_ctl_shm_hooks shm_hooks = {
 		.dp_msg = hook_dp_msg, .dp_link = on_dp_link, .ctx = c};
+	struct timespec ts;
 	int rc;
 
 	c->inv.cfg = cfg;
 	rc = sg_ctl_cs_init(&c->tab, cfg, &c->clock);
 	if (rc < 0)
 		return rc;
+	/* Audit tokens of this process do not repeat a killed predecessor's (audit.c). */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	c->tab.audit_seq = (uint32_t)ts.tv_nsec ^ (uint32_t)ts.tv_sec ^ (uint32_t)getpid() << 16;
 	c->bus = sg_ctl_bus_create(cfg, &c->clock);
 	if (c->bus == NULL)
 		return -ENOMEM;
@@ -172,6 +184,11 @@ ctl_connect(struct sg_ctl *c, struct sg_ctl_cfg *cfg)
 				     .ids = c->ids,
 				     .tab = &c->tab,
 				     .shm = c->shm};
+	c->audit = (struct sg_ctl_audit){.clk = &c->clock,
+					 .st = &c->st,
+					 .tab = &c->tab,
+					 .broker = &c->broker,
+					 .shm = c->shm};
 	c->view = (struct sg_ctl_view){.cfg = cfg,
 				       .base = c->base,
 				       .clk = &c->clock,
@@ -339,26 +356,44 @@ sg_ctl_commit(struct sg_ctl *c)
 	int rc;
 
 	run_dispatch(c);
+	if (c->commit_retry_ns != 0 && c->clock.now_ns < c->commit_retry_ns)
+		return -EAGAIN;
 	rc = sg_ctl_db_commit(c->db);
-	if (rc == 0)
-		for (cs = c->tab.changed; cs != NULL; cs = cs->dnext)
-			if (cs->dirty)
-				cs->stored = true;
+	if (rc < 0) {
+		/* Changes stay dirty, ring messages unacked, answers unsent: retried. */
+		if (c->commit_retry_ns == 0)
+			syslog(LOG_WARNING, "commit failed: ring messages kept, answers held");
+		c->commit_retry_ns = c->clock.now_ns + SG_CTL_COMMIT_RETRY_MS * 1000000ull;
+		c->st.commit_retries++;
+		return rc;
+	}
+	if (c->commit_retry_ns != 0)
+		syslog(LOG_NOTICE, "commit succeeded again");
+	c->commit_retry_ns = 0;
+	for (cs = c->tab.changed; cs != NULL; cs = cs->dnext)
+		if (cs->dirty)
+			cs->stored = true;
 	free_changed(c);
+	sg_ctl_shm_ack(c->shm);
 	sg_ctl_shm_flush(c->shm);
-	return rc;
+	return 0;
 }
 
 unsigned int
 sg_ctl_poll(struct sg_ctl *c, unsigned int budget)
 {
-	unsigned int n;
+	unsigned int n, done = 0;
+	int rc;
 
 	sg_ctl_clock_update(&c->clock);
 	sg_ctl_shm_check(c->shm);
-	n = sg_ctl_shm_poll(c->shm, budget);
-	sg_ctl_commit(c);
-	return n;
+	/* A burst per worker, its commit, its ack; again while messages come. */
+	do {
+		n = sg_ctl_shm_poll(c->shm, budget - done);
+		done += n;
+		rc = sg_ctl_commit(c);
+	} while (n > 0 && rc == 0 && done < budget);
+	return done;
 }
 
 void
@@ -368,5 +403,6 @@ sg_ctl_tick(struct sg_ctl *c)
 	sg_ctl_csm_timeouts(&c->csm);
 	sg_ctl_bus_timeouts(c->bus);
 	sg_ctl_vm_idle_check(&c->vmm);
+	sg_ctl_audit_tick(&c->audit);
 	sg_ctl_commit(c);
 }

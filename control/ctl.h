@@ -25,6 +25,7 @@
 #include "model.h"
 #include "sessiongate/sg_msg.h"
 
+#include "audit.h"
 #include "broker.h"
 #include "cs.h"
 #include "csm.h"
@@ -52,6 +53,7 @@ struct sg_ctl {
 	struct sg_ctl_vmm vmm;
 	struct sg_ctl_broker broker;
 	struct sg_ctl_csm csm;
+	struct sg_ctl_audit audit; /**< closes sessions the data plane no longer has */
 	struct sg_ctl_bus *bus;
 	struct sg_ctl_ids *ids;
 	struct sg_ctl_shm *shm;
@@ -59,9 +61,10 @@ struct sg_ctl {
 	struct sg_ctl_agent_srv *agents;
 	struct sg_ctl_admin *admin;
 	struct sg_ctl_metrics *metrics;
-	struct sg_ctl_view view; /**< what admin and metrics read */
-	uint64_t last_epoch;	 /**< of the data plane, without a session DB */
-	const char *cfg_path;	 /**< for reload */
+	struct sg_ctl_view view;  /**< what admin and metrics read */
+	uint64_t last_epoch;	  /**< of the data plane, without a session DB */
+	uint64_t commit_retry_ns; /**< a commit failed: the next try not before this */
+	const char *cfg_path;	  /**< for reload */
 };
 
 /** Attach check, ring poll (up to @p budget messages), dispatch, commit. */
@@ -71,7 +74,17 @@ void sg_ctl_tick(struct sg_ctl *c);
 /** Build the objects of @p cfg, register the providers, connect the modules. */
 int sg_ctl_init(struct sg_ctl *c, struct sg_ctl_cfg *cfg, struct event_base *base);
 void sg_ctl_fini(struct sg_ctl *c);
-/** Write dirty sessions to the DB, then flush outgoing ring messages. */
+/**
+ * Write dirty sessions to the DB; once that is done, take the ring
+ * messages handled since the last commit off their rings and flush the
+ * outgoing ones. A failed commit keeps all three (changes, unacked
+ * messages, unsent messages) and is retried by the next call after
+ * SG_CTL_COMMIT_RETRY_MS: nothing is half applied.
+ * @return 0, -EIO (DB commit failed), -EAGAIN (waiting to retry).
+ */
 int sg_ctl_commit(struct sg_ctl *c);
+
+/** A failed session-DB commit is retried after this long. */
+#define SG_CTL_COMMIT_RETRY_MS 100
 
 #endif /* SG_CTL_H */

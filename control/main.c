@@ -223,7 +223,7 @@ main(int argc, char **argv)
 		return 1;
 	if (sg_ctl_shm_open(d->c.shm, d->cfg.shm_name) < 0)
 		return 1;
-	if (sg_ctl_admin_listen(&d->c.admin, &d->c.view, d->cfg.admin_socket) < 0)
+	if (sg_ctl_admin_listen(&d->c.admin, &d->c.view, &d->c.st, d->cfg.admin_socket) < 0)
 		return 1;
 	if (d->cfg.metrics_listen[0] != '\0' &&
 	    sg_ctl_metrics_listen(&d->c.metrics, &d->c.view, d->cfg.metrics_listen) < 0)

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +68,37 @@ counter(struct mbuf *b, const char *name, const char *help, uint64_t v)
 	   (unsigned long long)v);
 }
 
+/* Counters of restart safety (ctl.c, audit.c) and of the admin socket (admin_srv.c). */
+static const struct {
+	const char *name, *help;
+	size_t off; /**< of the uint64_t in struct sg_ctl_stats */
+} hardening[] = {
+	{"sg_ctl_commit_retries_total",
+	 "Failed commits kept (messages unacked, answers held) and retried.",
+	 offsetof(struct sg_ctl_stats, commit_retries)},
+	{"sg_ctl_ring_replayed_total",
+	 "Ring messages a killed sg-control had taken but not committed: read again.",
+	 offsetof(struct sg_ctl_stats, ring_replayed)},
+	{"sg_ctl_audits_total", "Session audits sent (one per data-plane worker).",
+	 offsetof(struct sg_ctl_stats, audits)},
+	{"sg_ctl_audit_closed_total", "Sessions the data plane no longer had, closed by an audit.",
+	 offsetof(struct sg_ctl_stats, audit_closed)},
+	{"sg_ctl_audit_unknown_total", "Session IDs an audit listed that sg-control did not know.",
+	 offsetof(struct sg_ctl_stats, audit_unknown)},
+	{"sg_ctl_admin_closed_total", "Sessions ended by the operator (sgctl close).",
+	 offsetof(struct sg_ctl_stats, admin_closed)},
+	{"sg_ctl_admin_evicted_total",
+	 "Oldest admin connections closed to admit a new one (bound reached).",
+	 offsetof(struct sg_ctl_stats, admin_evicted)},
+	{"sg_ctl_admin_oversize_total", "Admin request lines too long: closed.",
+	 offsetof(struct sg_ctl_stats, admin_oversize)},
+	{"sg_ctl_admin_idle_closed_total", "Idle admin connections closed.",
+	 offsetof(struct sg_ctl_stats, admin_idle_closed)},
+	{"sg_ctl_admin_slow_dropped_total",
+	 "Admin clients dropped for leaving their answers unread.",
+	 offsetof(struct sg_ctl_stats, admin_slow_dropped)},
+};
+
 char *
 sg_ctl_metrics_render(const struct sg_ctl_view *v, size_t *len)
 {
@@ -76,7 +108,9 @@ sg_ctl_metrics_render(const struct sg_ctl_view *v, size_t *len)
 							   "session_reject",
 							   "session_closed",
 							   "session_resync",
-							   "vs_stats"};
+							   "vs_stats",
+							   "session_audit",
+							   "session_alive"};
 	static const char *const inv[SG_CTL_INV_MAX] = {"size", "version", "type", "field",
 							"direction"};
 	struct mbuf b = {.cap = 16384};
@@ -149,6 +183,9 @@ sg_ctl_metrics_render(const struct sg_ctl_view *v, size_t *len)
 	counter(&b, "sg_ctl_db_commits_total", "Session DB transactions.", v->st->db_commits);
 	counter(&b, "sg_ctl_db_errors_total", "Session DB transactions that failed.",
 		v->st->db_errors);
+	for (i = 0; i < sizeof(hardening) / sizeof(hardening[0]); i++)
+		counter(&b, hardening[i].name, hardening[i].help,
+			*(const uint64_t *)((const char *)v->st + hardening[i].off));
 	mb(&b,
 	   "# HELP sg_ctl_dataplane_attached 1 while the ring region is attached.\n"
 	   "# TYPE sg_ctl_dataplane_attached gauge\nsg_ctl_dataplane_attached %d\n",

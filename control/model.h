@@ -108,6 +108,8 @@ struct sg_ctl_cs {
 	struct sg_ctl_vm *vm;
 	uint64_t providers[SG_CTL_PROVIDERS_MAX];
 	uint8_t n_providers;
+	uint32_t audit_born;	  /**< the last audit token when it was created (audit.c) */
+	uint32_t audit_seen;	  /**< the last audit that found it in the data plane */
 	struct sg_ctl_cs *hnext;  /**< hash chain by session_id */
 	struct sg_ctl_cs *dnext;  /**< change list */
 	TAILQ_ENTRY(sg_ctl_cs) q; /**< app queue or VM waiters */
@@ -182,7 +184,20 @@ struct sg_ctl_stats {
 	uint64_t vm_starts, vm_stops, vm_start_failures;
 	uint64_t dp_attaches, dp_restarts, resyncs_sent;
 	uint64_t db_commits, db_errors, db_map_grows;
-	uint64_t id_errors; /**< idmgr refused an ID: a local one was used */
+	uint64_t commit_retries; /**< failed commits kept and retried (nothing applied) */
+	uint64_t ring_replayed;	 /**< messages a killed predecessor took but never acked: read again
+				  */
+	uint64_t audits;	 /**< SESSION_AUDIT sent (one per worker) */
+	uint64_t audit_closed;	 /**< sessions the data plane no longer had: closed */
+	uint64_t audit_unknown;	 /**< IDs listed by the data plane that sg-control lacks */
+	uint64_t audit_stale;	 /**< SESSION_ALIVE of a superseded audit, ignored */
+	uint64_t admin_closed;	 /**< sessions ended by the operator (admin "close") */
+	/* admin socket (admin_srv.c) */
+	uint64_t admin_evicted;	     /**< oldest connections closed: SG_CTL_ADMIN_CONNS_MAX open */
+	uint64_t admin_oversize;     /**< request line over SG_CTL_ADMIN_REQ_MAX: closed */
+	uint64_t admin_idle_closed;  /**< no request for SG_CTL_ADMIN_IDLE_S: closed */
+	uint64_t admin_slow_dropped; /**< answers unread past SG_CTL_ADMIN_OUT_MAX: dropped */
+	uint64_t id_errors;	     /**< idmgr refused an ID: a local one was used */
 	uint64_t lat_bucket[SG_CTL_LAT_BUCKETS + 1]; /**< setup latency histogram, +Inf last */
 	double lat_sum_s;
 	struct sg_ctl_agent_stats agent;

@@ -52,6 +52,7 @@ struct sg_ctl_db {
 	uint64_t *next_id; /**< the local ID serial it persists */
 	sg_ctl_db_restore_fn restore;
 	void *restore_ctx;
+	unsigned int fail_next; /**< commits to fail on purpose (sg_ctl_db_fail_next()) */
 };
 
 struct sg_ctl_db *
@@ -382,6 +383,10 @@ db_commit_once(struct sg_ctl_db *db)
 	}
 	if (rc == 0)
 		rc = db_meta_put_txn(db, txn, "next_id", *db->next_id);
+	if (rc == 0 && db->fail_next > 0) {
+		db->fail_next--;
+		rc = EIO; /* injected: everything written, then the transaction lost */
+	}
 	if (rc != 0) {
 		mdb_txn_abort(txn);
 		return rc;
@@ -414,6 +419,12 @@ sg_ctl_db_commit(struct sg_ctl_db *db)
 	}
 	db->st->db_commits++;
 	return 0;
+}
+
+void
+sg_ctl_db_fail_next(struct sg_ctl_db *db, unsigned int n)
+{
+	db->fail_next = n;
 }
 
 int

@@ -35,7 +35,14 @@ void sg_ctl_db_destroy(struct sg_ctl_db *db);
 bool sg_ctl_db_is_open(const struct sg_ctl_db *db);
 int sg_ctl_db_open(struct sg_ctl_db *db, const char *dir, uint32_t map_mb);
 void sg_ctl_db_close(struct sg_ctl_db *db);
+/**
+ * Write the change list in one transaction (a full map is grown and the
+ * transaction redone). @return 0, -EIO: nothing was written, the change
+ * list is untouched (the caller retries).
+ */
 int sg_ctl_db_commit(struct sg_ctl_db *db);
+/** Fault injection for tests: the next @p n commits fail (-EIO) after writing everything. */
+void sg_ctl_db_fail_next(struct sg_ctl_db *db, unsigned int n);
 void sg_ctl_db_sync(struct sg_ctl_db *db);
 /** Re-create every stored session (through the restore hook). @return sessions restored. */
 int sg_ctl_db_load(struct sg_ctl_db *db);

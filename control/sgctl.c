@@ -34,6 +34,7 @@ usage(FILE *f)
 		"  apps                        virtual applications and their queues\n"
 		"  sessions [--state S] [--app A] [--vm V] [--user U] [--limit N]\n"
 		"  session ID                  one session with every linked ID\n"
+		"  close ID                    end streaming session ID, free its slots\n"
 		"  vms | hosts | providers     VMs, hosts and their agents, service providers\n"
 		"  drain [on|off]              reject new sessions (SHUTDOWN) / accept again\n"
 		"  reload                      re-read sg-control's YAML file\n"
@@ -297,9 +298,9 @@ main(int argc, char **argv)
 	json_object_set_new(req, "cmd", json_string(argv[optind++]));
 	snprintf(cmdbuf, sizeof(cmdbuf), "%s", json_string_value(json_object_get(req, "cmd")));
 	cmd = cmdbuf; /* req is freed before the answer is printed */
-	if (strcmp(cmd, "session") == 0) {
+	if (strcmp(cmd, "session") == 0 || strcmp(cmd, "close") == 0) {
 		if (optind + 1 != argc) {
-			fprintf(stderr, "sgctl: session needs one ID\n");
+			fprintf(stderr, "sgctl: %s needs one ID\n", cmd);
 			return done(req, 2);
 		}
 		json_object_set_new(req, "id", json_string(argv[optind++]));

@@ -9,6 +9,12 @@
  * epoch in the header; sg-control then re-attaches and sends
  * SESSION_RESYNC on every ctl->dp ring. Outgoing messages wait in a
  * bounded per-worker list when their ring is full; nothing ever blocks.
+ *
+ * Incoming messages are peeked, not dequeued (rte_ring_peek.h): a burst
+ * stays on its ring until sg_ctl_shm_ack(), which the wiring calls once
+ * the burst's effect is committed to the session DB. A sg-control killed
+ * in between finds the burst again on its next start; a ring with a burst
+ * not acknowledged (a failed commit) is not read further until it is.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,6 +24,7 @@
 
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
+#include <rte_ring_peek.h>
 
 #include "shm.h"
 #include "sessiongate/sg_shm.h"
@@ -44,6 +51,7 @@ struct sg_ctl_shm {
 	struct rte_ring *tx[SHM_WORKERS];
 	uint32_t rx_seq[SHM_WORKERS];
 	bool rx_seq_valid[SHM_WORKERS];
+	uint32_t peeked[SHM_WORKERS]; /**< messages handled, still on the ring until acked */
 	uint32_t tx_seq[SHM_WORKERS];
 	struct shm_pending out[SHM_WORKERS];
 	uint64_t last_dp_hb;
@@ -95,6 +103,7 @@ shm_detach(struct sg_ctl_shm *s)
 	for (w = 0; w < SHM_WORKERS; w++) {
 		s->rx[w] = s->tx[w] = NULL;
 		s->rx_seq_valid[w] = false;
+		s->peeked[w] = 0;
 		s->out[w].n = s->out[w].head = 0;
 	}
 }
@@ -151,6 +160,17 @@ shm_attach(struct sg_ctl_shm *s)
 	}
 	s->n_workers = n;
 	s->missing_logged = false;
+	/*
+	 * This process is the only consumer of the rx rings and the only
+	 * producer of the tx rings: a predecessor killed inside a peek (or an
+	 * enqueue) left a head ahead of its tail; what lies between was never
+	 * acknowledged (or never published), so the heads go back to the tails.
+	 */
+	for (w = 0; w < n; w++) {
+		s->st->ring_replayed += s->rx[w]->cons.head - s->rx[w]->cons.tail;
+		s->rx[w]->cons.head = s->rx[w]->cons.tail;
+		s->tx[w]->prod.head = s->tx[w]->prod.tail;
+	}
 	s->epoch = s->hdr->epoch;
 	s->last_dp_hb = s->hdr->dp_heartbeat;
 	s->hb_change_ns = s->clk->now_ns;
@@ -210,8 +230,7 @@ sg_ctl_shm_check(struct sg_ctl_shm *s)
 		sg_ctl_shm_send(s, (uint16_t)w, &m);
 		s->st->resyncs_sent++;
 	}
-	sg_ctl_shm_flush(s);
-	return 1;
+	return 1; /* sent by the commit that follows (sg_ctl_commit()) */
 }
 
 bool
@@ -269,23 +288,25 @@ shm_count_invalid(struct sg_ctl_shm *s, int rc)
 unsigned int
 sg_ctl_shm_poll(struct sg_ctl_shm *s, unsigned int budget)
 {
-	unsigned int w, i, n, idle, done = 0;
+	unsigned int w, i, n, done = 0;
 	int rc;
 
 	if (!sg_ctl_shm_attached(s))
 		return 0;
-	/* Bursts round robin over the workers until empty or the budget is spent. */
-	for (w = 0, idle = 0; idle < s->n_workers && done < budget; w = (w + 1) % s->n_workers) {
+	/* One peeked burst per worker, until acked (sg_ctl_shm_ack()). */
+	for (w = 0; w < s->n_workers && done < budget; w++) {
 		/* Back-pressure: while this worker does not read our answers, stop reading
 		 * its questions (its own ring fills and it counts), never drop answers. */
-		if (s->out[w].n > SHM_PENDING / 2) {
-			idle++;
+		if (s->peeked[w] > 0 || s->out[w].n > SHM_PENDING / 2)
+			continue;
+		n = rte_ring_dequeue_burst_elem_start(
+			s->rx[w], s->burst, SG_MSG_SIZE,
+			RTE_MIN((unsigned int)SHM_BURST, budget - done), NULL);
+		if (n == 0) {
+			rte_ring_dequeue_elem_finish(s->rx[w], 0);
 			continue;
 		}
-		n = rte_ring_sc_dequeue_burst_elem(s->rx[w], s->burst, SG_MSG_SIZE,
-						   RTE_MIN((unsigned int)SHM_BURST, budget - done),
-						   NULL);
-		idle = n == 0 ? idle + 1 : 0;
+		s->peeked[w] = n;
 		for (i = 0; i < n; i++) {
 			const struct sg_msg *m = &s->burst[i];
 
@@ -296,7 +317,7 @@ sg_ctl_shm_poll(struct sg_ctl_shm *s, unsigned int budget)
 			}
 			if (m->hdr.type != SG_MSG_SESSION_NEW &&
 			    m->hdr.type != SG_MSG_SESSION_CLOSED &&
-			    m->hdr.type != SG_MSG_VS_STATS) {
+			    m->hdr.type != SG_MSG_SESSION_ALIVE && m->hdr.type != SG_MSG_VS_STATS) {
 				s->st->invalid[SG_CTL_INV_DIRECTION]++;
 				continue;
 			}
@@ -314,6 +335,21 @@ sg_ctl_shm_poll(struct sg_ctl_shm *s, unsigned int budget)
 		done += n;
 	}
 	return done;
+}
+
+void
+sg_ctl_shm_ack(struct sg_ctl_shm *s)
+{
+	unsigned int w;
+
+	if (!sg_ctl_shm_attached(s))
+		return;
+	for (w = 0; w < s->n_workers; w++) {
+		if (s->peeked[w] > 0) {
+			rte_ring_dequeue_elem_finish(s->rx[w], s->peeked[w]);
+			s->peeked[w] = 0;
+		}
+	}
 }
 
 void

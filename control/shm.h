@@ -35,8 +35,14 @@ int sg_ctl_shm_open(struct sg_ctl_shm *s, const char *name);
 void sg_ctl_shm_close(struct sg_ctl_shm *s);
 /** Attach or re-attach when the region (re)appears; @return 1 on a new attach. */
 int sg_ctl_shm_check(struct sg_ctl_shm *s);
-/** Dequeue and handle up to @p budget messages; @return the number handled. */
+/**
+ * Handle up to @p budget messages, one burst per worker ring; they stay on
+ * their ring until sg_ctl_shm_ack(), and a ring with a burst not yet acked
+ * is skipped. @return the number handled.
+ */
 unsigned int sg_ctl_shm_poll(struct sg_ctl_shm *s, unsigned int budget);
+/** The messages handled since the last ack are committed: take them off their rings. */
+void sg_ctl_shm_ack(struct sg_ctl_shm *s);
 /** Queue a ctl->dp message (sent at the next flush). */
 void sg_ctl_shm_send(struct sg_ctl_shm *s, uint16_t worker, struct sg_msg *m);
 /** Enqueue queued messages; a full ring keeps them for the next flush. */

@@ -8,6 +8,8 @@
  *   /sg/vs              per virtual service packets, bytes, flows
  *   /sg/members[,POOL]  per pool member (optionally one pool)
  *   /sg/flows           flow-table occupancy per worker
+ *   /sg/sessions[,CUR]  live brokered sessions of every worker, a page of
+ *                       TEL_SESS_PAGE from cursor CUR ("next" of the last page)
  *   /sg/reload          reload the configuration file now
  *
  * Callbacks run in DPDK's telemetry thread. Worker counters are read
@@ -17,7 +19,9 @@
  * character other than letters, digits, '_' and '/' replaced by '_' (what
  * DPDK telemetry accepts); each entry carries the real "name".
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +29,7 @@
 #include <rte_telemetry.h>
 
 #include "app.h"
+#include "session/session.h"
 
 /* Telemetry callbacks get no user pointer: one data plane per process. */
 static struct sg_dp_app *tel_app;
@@ -263,6 +268,81 @@ tel_flows(const char *cmd __rte_unused, const char *params __rte_unused, struct 
 	return 0;
 }
 
+#define TEL_SESS_PAGE 48 /**< sessions per /sg/sessions reply (16 KiB of JSON at most) */
+
+/* "ADDR:PORT" ("[ADDR]:PORT" for IPv6) of @p a (data-plane family), port in network order. */
+static void
+tel_endpoint(char *buf, size_t len, uint8_t family, const uint8_t *a, uint16_t port_be)
+{
+	char ip[INET6_ADDRSTRLEN] = "?";
+
+	inet_ntop(family, a, ip, sizeof(ip));
+	snprintf(buf, len, family == AF_INET6 ? "[%s]:%u" : "%s:%u", ip, rte_be_to_cpu_16(port_be));
+}
+
+static void
+tel_session(struct rte_tel_data *d, unsigned int worker, const struct sg_dp_session_info *si)
+{
+	const char *vs = sg_dp_tables_vs_name(tel_app->tables, si->vs_slot);
+	struct rte_tel_data *c = rte_tel_data_alloc();
+	char key[32], buf[RTE_TEL_MAX_STRING_LEN];
+
+	if (c == NULL)
+		return;
+	rte_tel_data_start_dict(c);
+	snprintf(key, sizeof(key), "%#018" PRIx64, si->sid);
+	rte_tel_data_add_dict_string(c, "id", key);
+	rte_tel_data_add_dict_u64(c, "worker", worker);
+	rte_tel_data_add_dict_string(c, "vs", vs != NULL ? vs : "");
+	rte_tel_data_add_dict_string(c, "state", sg_dp_session_state_name(si->state));
+	rte_tel_data_add_dict_u64(c, "proto", si->key.proto);
+	tel_endpoint(buf, sizeof(buf), si->key.family, si->key.src, si->key.sport);
+	rte_tel_data_add_dict_string(c, "client", buf);
+	buf[0] = '\0';
+	if (si->member.family != 0)
+		tel_endpoint(buf, sizeof(buf), si->member.family, si->member.a, si->mport);
+	rte_tel_data_add_dict_string(c, "member", buf);
+	rte_tel_data_add_dict_container(d, key, c, 0);
+}
+
+/*
+ * Live brokered sessions, paged: the parameter is the cursor ("next" of the
+ * previous page, worker << 32 | flow index); "more" says whether to go on.
+ */
+static int
+tel_sessions(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+{
+	struct sg_dp_app *app = tel_app;
+	struct sg_dp_session_info si[TEL_SESS_PAGE];
+	uint64_t cur = 0;
+	unsigned int w, n = 0, i, got;
+	uint32_t idx;
+	char *end;
+
+	if (params != NULL && params[0] != '\0') {
+		cur = strtoull(params, &end, 0);
+		if (*end != '\0')
+			return -EINVAL;
+	}
+	w = (unsigned int)(cur >> 32);
+	idx = (uint32_t)cur;
+	rte_tel_data_start_dict(d);
+	pthread_mutex_lock(&app->ctl_lock);
+	for (; w < app->n_workers && n < TEL_SESS_PAGE; w++, idx = 0) {
+		got = sg_dp_session_dump(app->wctx[w].worker, &idx, si, TEL_SESS_PAGE - n);
+		for (i = 0; i < got; i++)
+			tel_session(d, w, &si[i]);
+		n += got;
+		if (n == TEL_SESS_PAGE)
+			break;
+	}
+	pthread_mutex_unlock(&app->ctl_lock);
+	rte_tel_data_add_dict_u64(d, "count", n);
+	rte_tel_data_add_dict_u64(d, "more", w < app->n_workers);
+	rte_tel_data_add_dict_u64(d, "next", w < app->n_workers ? (uint64_t)w << 32 | idx : 0);
+	return 0;
+}
+
 static int
 tel_reload(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
 {
@@ -293,6 +373,8 @@ sg_dp_telemetry_register(struct sg_dp_app *app)
 		{"/sg/vs", tel_vs, "Per virtual service packets, bytes and flows."},
 		{"/sg/members", tel_members, "Per pool member counters. Parameter: pool name."},
 		{"/sg/flows", tel_flows, "Flow-table occupancy per worker."},
+		{"/sg/sessions", tel_sessions,
+		 "Live brokered sessions of every worker, paged. Parameter: cursor (\"next\")."},
 		{"/sg/reload", tel_reload, "Reload the configuration file (atomic)."},
 	};
 

@@ -20,6 +20,7 @@
 #include "core/parse.h"
 #include "core/state.h"
 #include "core/tables.h"
+#include "session/audit.h"
 #include "session/hold.h"
 #include "session/tcpopt.h"
 #include "sessiongate/sg_msg.h"
@@ -94,6 +95,7 @@ struct sg_dp_broker {
 	/* receive burst, zeroed once by rte_zmalloc: no element is read before written */
 	struct sg_msg rx[4];
 	uint32_t held_by_vs[SG_DP_VS_SLOTS];
+	struct sg_dp_audit audit; /**< sg-control's session audit in progress (audit.c) */
 };
 
 static inline uint64_t

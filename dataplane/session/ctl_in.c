@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Messages from sg-control: SESSION_INSTALL (NAT, DSR, redirect),
- * SESSION_REJECT and SESSION_RESYNC.
+ * SESSION_REJECT, SESSION_RESYNC and SESSION_AUDIT (audit.c).
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -60,6 +60,10 @@ sg_dp_broker_ctl_msg(struct sg_dp_worker *w, const struct sg_dp_tables *t, const
 				b->s[i].next_try = 0;
 			}
 		}
+		return;
+	}
+	if (m->hdr.type == SG_MSG_SESSION_AUDIT) {
+		sg_dp_broker_audit_start(w, m->audit.token);
 		return;
 	}
 	s = sg_dp_broker_sess_by_id(w, m->hdr.session_id, &f);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Messages to sg-control on this worker's ring: SESSION_NEW, and
- * SESSION_CLOSED (queued, bounded, while the ring is full or sg-control away).
+ * Messages to sg-control on this worker's ring: SESSION_NEW, SESSION_ALIVE
+ * (audit.c), and SESSION_CLOSED (queued, bounded, while the ring is full or
+ * sg-control away; what overflows is found by sg-control's next audit).
  */
 #include <string.h>
 
@@ -62,6 +63,15 @@ sg_dp_broker_send_new(struct sg_dp_worker *w, struct sg_dp_flow *f, struct br_se
 		w->stats.cnt[SG_DP_EV_SESS_SENT]++;
 	}
 	return rc;
+}
+
+int
+sg_dp_broker_send_alive(struct sg_dp_worker *w, struct sg_msg *m)
+{
+	m->hdr.type = SG_MSG_SESSION_ALIVE;
+	m->hdr.len = (uint16_t)(sizeof(m->hdr) + sizeof(m->alive));
+	m->hdr.session_id = 0;
+	return msg_send(w, m);
 }
 
 static int

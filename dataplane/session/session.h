@@ -18,6 +18,7 @@
 #include "core/parse.h"
 #include "core/state.h"
 #include "core/tables.h"
+#include "session/dump.h"
 
 /**
  * Create the worker's session state (w->br) from its configuration.
@@ -57,5 +58,17 @@ void sg_dp_broker_flow_gone(struct sg_dp_worker *w, struct sg_dp_flow *f, enum s
 /** Messages from sg-control, hold timeouts, re-sends. Worker loop, every round. */
 void sg_dp_broker_poll(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_txq *out,
 		       uint64_t now);
+
+/**
+ * Session dump (session/dump.h), safe from another thread: copy into @p out
+ * up to @p max live brokered sessions of @p w, walking its flow table from
+ * *@p cursor (0 to start); *@p cursor is left where the next call goes on
+ * (the table's capacity once the walk is complete).
+ * @return the number of sessions copied.
+ */
+unsigned int sg_dp_session_dump(const struct sg_dp_worker *w, uint32_t *cursor,
+				struct sg_dp_session_info *out, unsigned int max);
+/** Name of flow state @p state (enum sg_dp_flow_state) as the dump shows it. */
+const char *sg_dp_session_state_name(uint8_t state);
 
 #endif /* SG_DP_SESSION_H */

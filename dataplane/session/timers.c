@@ -97,5 +97,6 @@ sg_dp_broker_poll(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct s
 		scan(w, t, out, now);
 		if (b->closed_n > 0)
 			sg_dp_broker_closed_flush(w);
+		sg_dp_broker_audit_step(w); /* after the closes: they arrive first */
 	}
 }

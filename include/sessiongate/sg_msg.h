@@ -27,7 +27,7 @@
 extern "C" {
 #endif
 
-#define SG_MSG_VERSION 1
+#define SG_MSG_VERSION 2   /**< 2: SESSION_AUDIT / SESSION_ALIVE */
 #define SG_MSG_SIZE    256 /**< bytes per ring element */
 #define SG_MSG_KEY_MAX 160 /**< bytes of L7 key carried in SESSION_NEW */
 
@@ -67,6 +67,8 @@ enum sg_msg_type {
 	SG_MSG_SESSION_CLOSED = 4,  /**< dp -> ctl: the session ended */
 	SG_MSG_SESSION_RESYNC = 5,  /**< ctl -> dp: re-send every held session */
 	SG_MSG_VS_STATS = 6,	    /**< dp -> ctl: periodic per-VS counters */
+	SG_MSG_SESSION_AUDIT = 7,   /**< ctl -> dp: list every live session (SESSION_ALIVE) */
+	SG_MSG_SESSION_ALIVE = 8,   /**< dp -> ctl: live session IDs of an audit; last: done */
 	SG_MSG_TYPE_MAX
 };
 
@@ -160,6 +162,27 @@ struct sg_msg_vs_stats {
 	uint64_t rejected;
 };
 
+/** SESSION_AUDIT: the audit's token, echoed in every SESSION_ALIVE it causes. */
+struct sg_msg_audit {
+	uint32_t token;
+	uint32_t pad;
+};
+
+#define SG_MSG_ALIVE_MAX 28 /**< session IDs per SESSION_ALIVE */
+
+/**
+ * SESSION_ALIVE: up to SG_MSG_ALIVE_MAX live session IDs of the worker
+ * (hdr.session_id unused). The worker's sessions of the audit are the IDs
+ * of every SESSION_ALIVE up to the one with @c last set.
+ */
+struct sg_msg_alive {
+	uint32_t token; /**< of the SESSION_AUDIT */
+	uint8_t n;	/**< IDs in @c sid, <= SG_MSG_ALIVE_MAX */
+	uint8_t last;	/**< 1: the audit of this worker is complete */
+	uint16_t pad;
+	uint64_t sid[SG_MSG_ALIVE_MAX];
+};
+
 /** One ring element. */
 struct sg_msg {
 	struct sg_msg_hdr hdr;
@@ -169,6 +192,8 @@ struct sg_msg {
 		struct sg_msg_session_reject reject;
 		struct sg_msg_session_closed closed;
 		struct sg_msg_vs_stats vs_stats;
+		struct sg_msg_audit audit;
+		struct sg_msg_alive alive;
 		uint8_t raw[SG_MSG_SIZE - sizeof(struct sg_msg_hdr)];
 	};
 };
@@ -192,6 +217,10 @@ sg_msg_body_size(uint16_t type)
 		return 0;
 	case SG_MSG_VS_STATS:
 		return sizeof(struct sg_msg_vs_stats);
+	case SG_MSG_SESSION_AUDIT:
+		return sizeof(struct sg_msg_audit);
+	case SG_MSG_SESSION_ALIVE:
+		return sizeof(struct sg_msg_alive);
 	default:
 		return SIZE_MAX;
 	}
@@ -251,6 +280,8 @@ sg_msg_check(const void *buf, size_t len)
 		return m->reject.reason >= SG_MSG_REASON_MAX ? -EPROTO : 0;
 	case SG_MSG_SESSION_CLOSED:
 		return m->closed.reason >= SG_MSG_REASON_MAX ? -EPROTO : 0;
+	case SG_MSG_SESSION_ALIVE:
+		return m->alive.n > SG_MSG_ALIVE_MAX || m->alive.last > 1 ? -EPROTO : 0;
 	default:
 		return 0;
 	}

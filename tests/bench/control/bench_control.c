@@ -156,7 +156,8 @@ drive(struct run *r, uint64_t base, uint64_t n, uint64_t rate, bool echo)
 		got = dpsim_recv(&T.dp, 0, m, 64);
 		now = it_now_ns();
 		for (i = 0; i < got; i++) {
-			if (m[i].hdr.type == SG_MSG_SESSION_RESYNC)
+			if (m[i].hdr.type == SG_MSG_SESSION_RESYNC ||
+			    m[i].hdr.type == SG_MSG_SESSION_AUDIT)
 				continue;
 			sid = m[i].hdr.session_id;
 			if (m[i].hdr.type != SG_MSG_SESSION_INSTALL || sid <= base ||

@@ -405,6 +405,37 @@ it_send_closed(struct it *t, uint64_t sid)
 	while (dpsim_send_closed(&t->dp, t->s[sid].worker, sid) < 0)
 		it_pump(t, 1, NULL, NULL);
 	t->s[sid].held = false;
+	t->s[sid].closed = true;
+}
+
+/* SESSION_AUDIT: list every session the worker still has, as a data plane does. */
+static void
+it_answer_audit(struct it *t, const struct sg_msg *m)
+{
+	struct sg_msg a;
+	unsigned int i;
+
+	memset(&a, 0, sizeof(a));
+	a.hdr.version = SG_MSG_VERSION;
+	a.hdr.type = SG_MSG_SESSION_ALIVE;
+	a.hdr.len = sizeof(a.hdr) + sizeof(a.alive);
+	a.hdr.worker = m->hdr.worker;
+	a.alive.token = m->audit.token;
+	for (i = 1; i <= IT_SESSIONS_MAX; i++) {
+		/* alive: sent, not closed, held or installed, on this worker */
+		if (i < IT_SESSIONS_MAX &&
+		    !(t->s[i].sent && !t->s[i].closed && (t->s[i].held || t->s[i].installs > 0) &&
+		      t->s[i].worker == m->hdr.worker))
+			continue;
+		if (i < IT_SESSIONS_MAX)
+			a.alive.sid[a.alive.n++] = i;
+		if (a.alive.n == SG_MSG_ALIVE_MAX || i == IT_SESSIONS_MAX) {
+			a.alive.last = i == IT_SESSIONS_MAX;
+			while (dpsim_send(&t->dp, m->hdr.worker, &a) < 0)
+				usleep(100);
+			a.alive.n = 0;
+		}
+	}
 }
 
 static void
@@ -424,6 +455,10 @@ on_answer(struct it *t, const struct sg_msg *m)
 				while (dpsim_send(&t->dp, s->worker, &s->msg) < 0)
 					usleep(100);
 		}
+		return;
+	}
+	if (m->hdr.type == SG_MSG_SESSION_AUDIT) {
+		it_answer_audit(t, m);
 		return;
 	}
 	sid = m->hdr.session_id;

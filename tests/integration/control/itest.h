@@ -42,7 +42,8 @@
 /* What the data plane (this test) knows of each session it sent. */
 struct it_sess {
 	bool sent;
-	bool held; /**< no final answer yet: re-sent on RESYNC */
+	bool held;   /**< no final answer yet: re-sent on RESYNC */
+	bool closed; /**< SESSION_CLOSED sent: no longer listed in an audit */
 	uint16_t worker;
 	uint32_t installs;
 	uint32_t rejects;

@@ -22,11 +22,14 @@
 #include "broker.h"
 #include "bus.h"
 #include "cs.h"
+#include "csm.h"
 #include "ctl.h"
 #include "ids.h"
 #include "sessiondb.h"
 #include "shm.h"
 #include "vm.h"
+#include <rte_ring.h>
+
 #include "dpsim.h"
 #include "sg_idmgr.h"
 
@@ -152,7 +155,7 @@ teardown(void **state)
 	return 0;
 }
 
-/* Drain worker @p w's ctl->dp ring into @p out, skipping RESYNC. */
+/* Drain worker @p w's ctl->dp ring into @p out, skipping RESYNC and AUDIT. */
 static unsigned int
 recv_all(struct fx *f, unsigned int w, struct sg_msg *out, unsigned int max)
 {
@@ -163,7 +166,7 @@ recv_all(struct fx *f, unsigned int w, struct sg_msg *out, unsigned int max)
 	memset(out, 0, max * sizeof(*out));
 	while (n < max && dpsim_recv(&f->d, w, &m, 1) == 1) {
 		assert_int_equal(sg_msg_check(&m, sizeof(m)), 0);
-		if (m.hdr.type != SG_MSG_SESSION_RESYNC)
+		if (m.hdr.type != SG_MSG_SESSION_RESYNC && m.hdr.type != SG_MSG_SESSION_AUDIT)
 			out[n++] = m;
 	}
 	return n;
@@ -197,6 +200,11 @@ test_resync_on_attach(void **state)
 	unsigned int w;
 
 	for (w = 0; w < 2; w++) {
+		/* the audit (lost closes) first, then the request to re-send held sessions */
+		assert_int_equal(dpsim_recv(&f->d, w, &m, 1), 1);
+		assert_int_equal(m.hdr.type, SG_MSG_SESSION_AUDIT);
+		assert_int_equal(m.hdr.worker, w);
+		assert_int_not_equal(m.audit.token, 0);
 		assert_int_equal(dpsim_recv(&f->d, w, &m, 1), 1);
 		assert_int_equal(m.hdr.type, SG_MSG_SESSION_RESYNC);
 		assert_int_equal(m.hdr.worker, w);
@@ -223,7 +231,7 @@ test_install_running_vm_in_order(void **state)
 		assert_int_equal(out[i].install.backend_port, 80);
 		assert_int_equal(out[i].install.backend_addr[3], 10);
 		assert_int_equal(out[i].install.vm_id, f->c.inv.vms[0].id);
-		assert_int_equal(out[i].hdr.seq, i + 1); /* RESYNC was seq 0 */
+		assert_int_equal(out[i].hdr.seq, i + 2); /* AUDIT was seq 0, RESYNC 1 */
 	}
 	assert_int_equal(f->c.inv.vms[0].n_sessions, 2);
 	assert_int_equal(f->c.tab.n_state[SG_CTL_CS_INSTALLED], 2);
@@ -529,6 +537,111 @@ test_restart_keeps_sessions(void **state)
 	assert_int_equal(f->c.tab.n_state[SG_CTL_CS_INSTALLED], 3);
 }
 
+/* The operator's safety net: "close" frees a session's slots (installed or waiting). */
+static void
+test_admin_close_frees_slots(void **state)
+{
+	struct fx *f = *state;
+	struct sg_ctl_admin_req req;
+	struct sg_msg out[4];
+	uint64_t counts[4];
+	char err[128];
+
+	vm_report(f, 0, SG_CTL_VM_RUNNING);
+	vm_report(f, 1, SG_CTL_VM_STOPPED);
+	new_session(f, 950, 80, SG_MSG_L7_NONE, NULL);
+	new_session(f, 951, 80, SG_MSG_L7_NONE, NULL);
+	new_session(f, 952, 80, SG_MSG_L7_NONE, NULL); /* waits for vm2 */
+	sg_ctl_poll(&f->c, 1024);
+	recv_all(f, 0, out, 4);
+	assert_int_equal(f->c.inv.apps[1].n_exec, 3); /* the waiting one holds a slot too */
+	assert_int_equal(sg_ctl_admin_parse("{\"cmd\":\"close\",\"id\":\"0x3b6\"}", 28, &req, err,
+					    sizeof(err)),
+			 0);
+	assert_int_equal(req.cmd, SG_CTL_ADM_CLOSE);
+	assert_int_equal(req.id, 950);
+	assert_int_equal(sg_ctl_csm_close(&f->c.csm, req.id), 0);
+	assert_int_equal(sg_ctl_csm_close(&f->c.csm, 952), 0);
+	assert_int_equal(sg_ctl_csm_close(&f->c.csm, 4242), -ENOENT);
+	sg_ctl_commit(&f->c);
+	assert_null(sg_ctl_cs_find(&f->c.tab, 950));
+	assert_null(sg_ctl_cs_find(&f->c.tab, 952));
+	assert_int_equal(f->c.inv.apps[1].n_exec, 1);
+	assert_int_equal(f->c.inv.vms[0].n_sessions, 1);
+	assert_int_equal(f->c.st.admin_closed, 2);
+	assert_int_equal(recv_all(f, 0, out, 4), 1); /* the waiting one is answered */
+	assert_int_equal(out[0].hdr.type, SG_MSG_SESSION_REJECT);
+	assert_int_equal(out[0].hdr.session_id, 952);
+	assert_int_equal(sg_ctl_db_counts(f->c.db, counts), 0);
+	assert_int_equal(counts[0], 1);
+}
+
+/* A failed DB commit keeps everything: the message stays on its ring, no answer leaves. */
+static void
+test_commit_failure_kept_and_retried(void **state)
+{
+	struct fx *f = *state;
+	struct sg_msg out[4];
+	uint64_t counts[4];
+
+	vm_report(f, 0, SG_CTL_VM_RUNNING);
+	recv_all(f, 0, out, 4);
+	new_session(f, 800, 80, SG_MSG_L7_NONE, NULL);
+	sg_ctl_db_fail_next(f->c.db, 1);
+	sg_ctl_poll(&f->c, 1024);
+	assert_int_equal(f->c.st.commit_retries, 1);
+	assert_int_equal(recv_all(f, 0, out, 4), 0); /* INSTALL held */
+	assert_int_equal(sg_ctl_db_counts(f->c.db, counts), 0);
+	assert_int_equal(counts[0], 0);
+	assert_int_equal(rte_ring_count(f->d.tx[0]), 1); /* SESSION_NEW not acked */
+	sg_ctl_poll(&f->c, 1024);			 /* too early: not retried yet */
+	assert_int_equal(recv_all(f, 0, out, 4), 0);
+	usleep((SG_CTL_COMMIT_RETRY_MS + 20) * 1000);
+	sg_ctl_poll(&f->c, 1024);
+	assert_int_equal(recv_all(f, 0, out, 4), 1);
+	assert_int_equal(out[0].hdr.type, SG_MSG_SESSION_INSTALL);
+	assert_int_equal(out[0].hdr.session_id, 800);
+	assert_int_equal(sg_ctl_db_counts(f->c.db, counts), 0);
+	assert_int_equal(counts[0], 1);
+	assert_int_equal(rte_ring_count(f->d.tx[0]), 0);
+	assert_int_equal(f->c.st.dup_new, 0); /* handled once */
+}
+
+/*
+ * Defect 5: sg-control dies after taking a SESSION_CLOSED off the ring and
+ * before its commit (here: the commit fails, then the process is gone). The
+ * restarted sg-control finds the message again: the session does not come
+ * back, its VM and execution slot are free.
+ */
+static void
+test_closed_survives_kill_before_commit(void **state)
+{
+	struct fx *f = *state;
+	uint64_t counts[4];
+
+	vm_report(f, 0, SG_CTL_VM_RUNNING);
+	new_session(f, 900, 80, SG_MSG_L7_NONE, NULL);
+	sg_ctl_poll(&f->c, 1024);
+	assert_int_equal(f->c.tab.n_state[SG_CTL_CS_INSTALLED], 1);
+	assert_int_equal(dpsim_send_closed(&f->d, 0, 900), 0);
+	sg_ctl_db_fail_next(f->c.db, 1);
+	sg_ctl_poll(&f->c, 1024);
+	assert_null(sg_ctl_cs_find(&f->c.tab, 900));
+	assert_int_equal(sg_ctl_db_counts(f->c.db, counts), 0);
+	assert_int_equal(counts[0], 1); /* still stored: the close is not committed */
+	assert_int_equal(rte_ring_count(f->d.tx[0]), 1);
+	/* kill -9 now; start again on the same DB and region */
+	sg_ctl_fini(&f->c);
+	fx_start(f);
+	assert_null(sg_ctl_cs_find(&f->c.tab, 900));
+	assert_int_equal(f->c.tab.n_state[SG_CTL_CS_INSTALLED], 0);
+	assert_int_equal(f->c.inv.vms[0].n_sessions, 0);
+	assert_int_equal(f->c.inv.apps[1].n_exec, 0);
+	assert_int_equal(sg_ctl_db_counts(f->c.db, counts), 0);
+	assert_int_equal(counts[0], 0);
+	assert_int_equal(rte_ring_count(f->d.tx[0]), 0);
+}
+
 static void
 test_dp_restart_purges(void **state)
 {
@@ -551,8 +664,70 @@ test_dp_restart_purges(void **state)
 	assert_int_equal(f->c.inv.vms[0].n_sessions, 0);
 	assert_int_equal(sg_ctl_db_counts(f->c.db, counts), 0);
 	assert_int_equal(counts[0], 0);
-	assert_int_equal(dpsim_recv(&f->d, 0, out, 16), 1);
-	assert_int_equal(out[0].hdr.type, SG_MSG_SESSION_RESYNC);
+	assert_int_equal(dpsim_recv(&f->d, 0, out, 16), 2);
+	assert_int_equal(out[0].hdr.type, SG_MSG_SESSION_AUDIT);
+	assert_int_equal(out[1].hdr.type, SG_MSG_SESSION_RESYNC);
+}
+
+/* The data plane answers an audit with the sessions it has (one SESSION_ALIVE). */
+static void
+send_alive(struct fx *f, uint32_t token, const uint64_t *sid, unsigned int n)
+{
+	struct sg_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.hdr.version = SG_MSG_VERSION;
+	m.hdr.type = SG_MSG_SESSION_ALIVE;
+	m.hdr.len = sizeof(m.hdr) + sizeof(m.alive);
+	m.alive.token = token;
+	m.alive.n = (uint8_t)n;
+	m.alive.last = 1;
+	memcpy(m.alive.sid, sid, n * sizeof(*sid));
+	assert_int_equal(dpsim_send(&f->d, 0, &m), 0);
+}
+
+/*
+ * A SESSION_CLOSED that never reached sg-control (the data plane's retry
+ * queue overflowed): the audit closes the session and frees its slots;
+ * a session newer than the audit and stale answers are left alone.
+ */
+static void
+test_audit_closes_lost_sessions(void **state)
+{
+	struct fx *f = *state;
+	static const uint64_t alive[] = {1001, 4242};
+	struct sg_msg m;
+	uint64_t counts[4];
+	uint32_t token = 0;
+
+	vm_report(f, 0, SG_CTL_VM_RUNNING);
+	new_session(f, 1000, 80, SG_MSG_L7_NONE, NULL);
+	new_session(f, 1001, 80, SG_MSG_L7_NONE, NULL);
+	sg_ctl_poll(&f->c, 1024);
+	assert_int_equal(f->c.inv.vms[0].n_sessions, 2);
+	while (dpsim_recv(&f->d, 0, &m, 1) == 1)
+		; /* AUDIT and RESYNC of the attach, the INSTALLs */
+	sg_ctl_audit_start(&f->c.audit);
+	sg_ctl_commit(&f->c);
+	assert_int_equal(dpsim_recv(&f->d, 0, &m, 1), 1);
+	assert_int_equal(m.hdr.type, SG_MSG_SESSION_AUDIT);
+	token = m.audit.token;
+	new_session(f, 1002, 80, SG_MSG_L7_NONE, NULL); /* crosses the audit */
+	send_alive(f, token - 1, alive, 0);		/* superseded: ignored */
+	send_alive(f, token, alive, 2);			/* 1000 is gone, 4242 unknown */
+	sg_ctl_poll(&f->c, 1024);
+	assert_int_equal(f->c.st.audit_stale, 1);
+	assert_int_equal(f->c.st.audit_closed, 1);
+	assert_int_equal(f->c.st.audit_unknown, 1);
+	assert_null(sg_ctl_cs_find(&f->c.tab, 1000));
+	assert_non_null(sg_ctl_cs_find(&f->c.tab, 1001));
+	assert_non_null(sg_ctl_cs_find(&f->c.tab, 1002));
+	/* the freed place went to 1002 (cap 2): slots follow sessions */
+	assert_int_equal(f->c.inv.vms[0].n_sessions, 2);
+	assert_int_equal(sg_ctl_cs_find(&f->c.tab, 1002)->state, SG_CTL_CS_INSTALLED);
+	assert_int_equal(f->c.inv.apps[1].n_exec, 2);
+	assert_int_equal(sg_ctl_db_counts(f->c.db, counts), 0);
+	assert_int_equal(counts[0], 2);
 }
 
 static void
@@ -710,6 +885,12 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_resync_on_attach, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_audit_closes_lost_sessions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_admin_close_frees_slots, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_commit_failure_kept_and_retried, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_closed_survives_kill_before_commit, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_install_running_vm_in_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stopped_vm_waits_then_installs, setup,
 						teardown),

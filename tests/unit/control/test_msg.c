@@ -55,6 +55,17 @@ test_valid_each_type(void **state)
 	assert_int_equal(sg_msg_check(&m, sizeof(m)), 0);
 	make(&m, SG_MSG_VS_STATS);
 	assert_int_equal(sg_msg_check(&m, sizeof(m)), 0);
+	make(&m, SG_MSG_SESSION_AUDIT);
+	assert_int_equal(sg_msg_check(&m, sizeof(m)), 0);
+	make(&m, SG_MSG_SESSION_ALIVE);
+	m.alive.n = SG_MSG_ALIVE_MAX;
+	m.alive.last = 1;
+	assert_int_equal(sg_msg_check(&m, sizeof(m)), 0);
+	m.alive.n = SG_MSG_ALIVE_MAX + 1; /* more IDs than the body holds */
+	assert_int_equal(sg_msg_check(&m, sizeof(m)), -EPROTO);
+	m.alive.n = 0;
+	m.alive.last = 2;
+	assert_int_equal(sg_msg_check(&m, sizeof(m)), -EPROTO);
 }
 
 static void
@@ -67,7 +78,7 @@ test_sizes_and_version(void **state)
 	assert_int_equal(sg_msg_check(NULL, sizeof(m)), -EMSGSIZE);
 	assert_int_equal(sg_msg_check(&m, sizeof(m) - 1), -EMSGSIZE);
 	assert_int_equal(sg_msg_check(&m, 0), -EMSGSIZE);
-	m.hdr.version = 2;
+	m.hdr.version = SG_MSG_VERSION + 1;
 	assert_int_equal(sg_msg_check(&m, sizeof(m)), -EPROTONOSUPPORT);
 	make_new(&m);
 	m.hdr.type = 0;
