@@ -14,7 +14,9 @@ PKGS=(
 	# test and demo peers
 	iproute2 iputils-ping ethtool curl python3 socat procps psmisc tcpdump
 	openssl netcat-openbsd
+	# adversarial tests (gdb stops sg-control at a chosen instant) and the
 	# pcap replay test (tests/integration/dataplane/pcap_replay.sh)
+	gdb
 	python3-scapy
 )
 
