@@ -102,6 +102,8 @@ enum sg_dp_cnt {
 	SG_DP_DROP_NO_MBUF,	 /**< mbuf pool empty when originating a packet */
 	SG_DP_DROP_BOUNCE_BAD, /**< DSR hand-off bounce malformed, foreign or for no waiting session
 				*/
+	SG_DP_DROP_ICMP_FAMILY, /**< ICMPv6 (58) over IPv4 or ICMP (1) over IPv6 */
+	SG_DP_DROP_TCP_DOFF,	/**< TCP header + options beyond the packet or its first segment */
 	/* events (not drops) */
 	SG_DP_EV_FLOW_NEW,	/**< flows created */
 	SG_DP_EV_FLOW_EXPIRED,	/**< flows removed by idle timeout */

@@ -61,8 +61,15 @@ sg_dp_nd_input(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct rte_
 	uint32_t want;
 	uint16_t ck;
 
-	if (p->ttl != 255 || icmp[1] != 0 || p->l4_len < ND_HDR_LEN ||
-	    rte_pktmbuf_data_len(m) < p->l2_len + p->ip_len || m->nb_segs != 1)
+	/*
+	 * Only an IPv6 packet whose payload length is the parsed one and lies
+	 * in this segment: the checksum below reads ip->payload_len bytes.
+	 */
+	if (p->key.family != AF_INET6 || p->l3_len != sizeof(*ip) ||
+	    rte_be_to_cpu_16(ip->payload_len) != p->l4_len)
+		return SG_DP_DROP_ICMP_FAMILY;
+	if (p->ttl != 255 || p->l4_len < ND_HDR_LEN || m->nb_segs != 1 ||
+	    rte_pktmbuf_data_len(m) < p->l2_len + p->ip_len || icmp[1] != 0)
 		return SG_DP_DROP_ND_BAD;
 	if (rte_ipv6_udptcp_cksum_verify(ip, icmp) != 0)
 		return SG_DP_DROP_ND_BAD;

@@ -292,7 +292,7 @@ process_parsed(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t po
 	}
 
 	ai = sg_dp_tables_addr(t, p->key.family, p->key.dst);
-	if (p->key.proto == IPPROTO_ICMPV6) {
+	if (p->key.proto == IPPROTO_ICMPV6 && p->key.family == AF_INET6) { /* parse checked */
 		const uint8_t type =
 			*rte_pktmbuf_mtod_offset(m, const uint8_t *, p->l2_len + p->l3_len);
 

@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Packet-layer hardening (issue 12, defects 3 and 13): frames whose data
+ * ends exactly at the end of a malloc'd buffer (an external mbuf buffer),
+ * so that any read past the packet is a heap overflow AddressSanitizer
+ * reports, and multi-segment frames whose first segment stops inside the
+ * TCP options.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+#include <rte_tcp.h>
+
+#include "dp_test.h"
+#include "sessiongate/sg_msg.h"
+#include "session/syncookie.h"
+
+static struct run_result R;
+
+struct exact_buf {
+	struct rte_mbuf_ext_shared_info shinfo;
+};
+
+static void
+exact_free(void *addr, void *opaque)
+{
+	free(addr);
+	free(opaque);
+}
+
+/* An mbuf whose data (@p len bytes of @p b) ends at the last byte of a heap buffer. */
+static struct rte_mbuf *
+mbuf_exact(const uint8_t *b, size_t len)
+{
+	struct exact_buf *x = calloc(1, sizeof(*x));
+	uint8_t *buf = malloc(RTE_PKTMBUF_HEADROOM + len);
+	struct rte_mbuf *m = rte_pktmbuf_alloc(env.mp);
+	char *d;
+
+	assert_non_null(x);
+	assert_non_null(buf);
+	assert_non_null(m);
+	x->shinfo.free_cb = exact_free;
+	x->shinfo.fcb_opaque = x;
+	rte_mbuf_ext_refcnt_set(&x->shinfo, 1);
+	rte_pktmbuf_attach_extbuf(m, buf, RTE_BAD_IOVA, (uint16_t)(RTE_PKTMBUF_HEADROOM + len),
+				  &x->shinfo);
+	rte_pktmbuf_reset_headroom(m);
+	d = rte_pktmbuf_append(m, (uint16_t)len);
+	assert_non_null(d);
+	memcpy(d, b, len);
+	assert_int_equal(rte_pktmbuf_tailroom(m), 0);
+	return m;
+}
+
+/* Exactly counter @p c moved by one and nothing was sent. */
+static void
+assert_only(enum sg_dp_cnt c)
+{
+	assert_int_equal(R.out_port, -1);
+	assert_cnt_delta(&R, &c, 1);
+}
+
+/*
+ * Defect 3: IPv4, protocol 58, TTL 255, ID 0xFFFF, first payload byte 135
+ * or 136 (what the worker took for IPv6 ND), to the LAN port's own address,
+ * to a VIP and to the solicited-node multicast group; with ICMP payloads
+ * from 0 to 40 bytes. The ND code read the IPv4 ID as an IPv6 payload
+ * length and checksummed 64 KB past the packet.
+ */
+static void
+test_nd_over_ipv4(void **state)
+{
+	static const char *const dst[] = {"198.18.1.2", "198.18.10.1", "224.0.0.1"};
+	static const uint8_t types[] = {135, 136};
+	uint8_t f[128];
+	unsigned int d, t, runs = 0;
+	int plen;
+
+	(void)state;
+	for (d = 0; d < RTE_DIM(dst); d++) {
+		for (t = 0; t < RTE_DIM(types); t++) {
+			for (plen = 40; plen >= 0; plen -= 4) {
+				size_t n = pb_put_l2(f, L2_HOST1, RTE_ETHER_TYPE_IPV4);
+				uint8_t *ip = f + n;
+
+				n += pb_put_ip4(ip, "198.18.1.12", dst[d], IPPROTO_ICMPV6, 255,
+						(uint16_t)plen);
+				ip[4] = ip[5] = 0xff; /* ID 0xFFFF: the "payload length" */
+				pb_fix_ip4_csum(ip);
+				memset(f + n, 0, (size_t)plen);
+				if (plen > 0)
+					f[n] = types[t];
+				n += (size_t)plen;
+				run_mbuf(0, 1, mbuf_exact(f, n), &R, now_s(1));
+				assert_only(SG_DP_DROP_ICMP_FAMILY);
+				runs++;
+			}
+		}
+	}
+	print_message("%u IPv4 protocol-58 frames refused\n", runs);
+}
+
+/* And the mirror: ICMP (1) over IPv6 with an echo request. */
+static void
+test_icmp_over_ipv6(void **state)
+{
+	uint8_t f[128];
+	size_t n = pb_put_l2(f, L2_GW, RTE_ETHER_TYPE_IPV6);
+
+	(void)state;
+	n += pb_put_ip6(f + n, CLIENT6, "2001:2:0:10::1", IPPROTO_ICMP, 64, 16);
+	memset(f + n, 0, 16);
+	f[n] = 8;
+	n += 16;
+	run_mbuf(0, 0, mbuf_exact(f, n), &R, now_s(1));
+	assert_only(SG_DP_DROP_ICMP_FAMILY);
+}
+
+/*
+ * A SYN with data offset 15 (40 option bytes) whose first segment ends
+ * @p first bytes into the TCP header; the rest in a second segment.
+ */
+static struct rte_mbuf *
+syn_doff15(const char *dst, uint16_t dport, unsigned int first)
+{
+	uint8_t f[128];
+	size_t n = pb_put_l2(f, L2_GW, RTE_ETHER_TYPE_IPV4), l3 = n, l4, tot;
+	struct rte_mbuf *m, *tail;
+	char *d;
+
+	n += pb_put_ip4(f + n, CLIENT4, dst, IPPROTO_TCP, 64, 60);
+	l4 = n;
+	n += pb_put_tcp(f + n, 40000, dport, RTE_TCP_SYN_FLAG);
+	f[l4 + 12] = 0xf0;    /* data offset 15 */
+	memset(f + n, 1, 40); /* 40 NOPs */
+	f[n] = 2;	      /* MSS 1460 first */
+	f[n + 1] = 4;
+	f[n + 2] = 0x05;
+	f[n + 3] = 0xb4;
+	tot = n + 40;
+	pb_fix_l4_csum(f + l3);
+	m = mbuf_exact(f, l4 + first);
+	tail = rte_pktmbuf_alloc(env.mp);
+	assert_non_null(tail);
+	d = rte_pktmbuf_append(tail, (uint16_t)(tot - l4 - first));
+	assert_non_null(d);
+	memcpy(d, f + l4 + first, tot - l4 - first);
+	assert_int_equal(rte_pktmbuf_chain(m, tail), 0);
+	return m;
+}
+
+/*
+ * Defect 13: the options of a SYN to the brokered VIP (read by the SYN
+ * cookie code), the NAT VIP and the DSR VIP, cut after the fixed header and
+ * inside the options: refused before anyone reads them.
+ */
+static void
+test_tcp_options_split(void **state)
+{
+	static const struct {
+		const char *dst;
+		uint16_t port;
+	} to[] = {{"198.18.10.3", 80}, {"198.18.10.2", 80}, {"198.18.10.1", 80}};
+	static const unsigned int cut[] = {20, 24, 36, 59};
+	unsigned int i, c;
+
+	(void)state;
+	for (i = 0; i < RTE_DIM(to); i++) {
+		for (c = 0; c < RTE_DIM(cut); c++) {
+			run_mbuf(0, 0, syn_doff15(to[i].dst, to[i].port, cut[c]), &R, now_s(1));
+			assert_only(SG_DP_DROP_TCP_DOFF);
+		}
+	}
+	assert_int_equal(sg_dp_worker_flow_count(env.w[0]), 0);
+}
+
+/* The same SYN in one segment is served: a SYN-ACK with a cookie from the brokered VIP. */
+static void
+test_tcp_options_whole(void **state)
+{
+	enum sg_dp_cnt c = SG_DP_EV_SYNCOOKIE;
+
+	(void)state;
+	run_mbuf(0, 0, syn_doff15("198.18.10.3", 80, 60), &R, now_s(1));
+	assert_int_equal(R.out_port, 0);
+	assert_cnt_delta(&R, &c, 1);
+}
+
+/* A short SYN claiming 60 bytes of header in a 40-byte segment. */
+static void
+test_tcp_doff_past_packet(void **state)
+{
+	uint8_t f[128];
+	size_t n =
+		pb_frame_tcp4(f, L2_GW, CLIENT4, "198.18.10.3", 40000, 80, RTE_TCP_SYN_FLAG, 64, 0);
+
+	(void)state;
+	f[14 + 20 + 12] = 0xf0;
+	pb_fix_l4_csum(f + 14);
+	run_mbuf(0, 0, mbuf_exact(f, n), &R, now_s(1));
+	assert_only(SG_DP_DROP_TCP_DOFF);
+}
+
+static struct sg_dp_syncookie_secret cookies;
+static struct rte_ring *to_ctl, *from_ctl;
+static bool ctl_up = true;
+
+static int
+setup(void **state)
+{
+	static const uint8_t key[16] = "sessiongate-ut-9";
+	struct cfg_store *cs;
+
+	(void)state;
+	run_result_init(&R);
+	if (env_setup(1, 1024) != 0)
+		return -1;
+	cs = cfg_new();
+	cs->vs[VS_BROKERED].brokered.key = SG_CFG_L7_HTTP_HOST;
+	cs->vs[VS_BROKERED].brokered.hold_timeout_ms = 30000;
+	if (env_rebuild(cs) != 0 || sg_dp_syncookie_init(&cookies) != 0)
+		return -1;
+	sg_dp_syncookie_rotate(&cookies, key);
+	to_ctl = rte_ring_create_elem("ut_ph_to_ctl", SG_MSG_SIZE, 64, SOCKET_ID_ANY,
+				      RING_F_SP_ENQ | RING_F_SC_DEQ);
+	from_ctl = rte_ring_create_elem("ut_ph_from_ctl", SG_MSG_SIZE, 64, SOCKET_ID_ANY,
+					RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (to_ctl == NULL || from_ctl == NULL)
+		return -1;
+	return env_enable_broker(0, to_ctl, from_ctl, &ctl_up, &cookies, 8);
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	env_teardown();
+	rte_ring_free(to_ctl);
+	rte_ring_free(from_ctl);
+	run_result_fini(&R);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_tcp_options_split, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nd_over_ipv4, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_icmp_over_ipv6, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_options_whole, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_doff_past_packet, setup, teardown),
+	};
+	int rc;
+
+	(void)argc;
+	dp_eal_init(argv[0]);
+	rc = cmocka_run_group_tests_name("dataplane packet-layer hardening", tests, NULL, NULL);
+	dp_eal_fini();
+	return rc;
+}
