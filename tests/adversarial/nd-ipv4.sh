@@ -9,7 +9,7 @@
 setup_all
 
 N=2000 # frames in the flood (2 types x 3 destinations x 11 lengths, repeated)
-mac=$(ip -n "$(topo_ns h2)" neigh show 198.18.1.2 | awk '{print $3; exit}')
+mac=$(ip -n "$(topo_ns h2)" neigh show 198.18.1.2 | awk '{for (i = 1; i < NF; i++) if ($i == "lladdr") {print $(i + 1); exit}}')
 [ -n "$mac" ] || fail "h2 has no ARP entry for the data plane"
 before=$(dp_stat drop_icmp_family)
 
