@@ -6,9 +6,11 @@
  * reports, and multi-segment frames whose first segment stops inside the
  * TCP options.
  */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_arp.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
@@ -205,6 +207,155 @@ test_tcp_doff_past_packet(void **state)
 	assert_only(SG_DP_DROP_TCP_DOFF);
 }
 
+/* ---------------- neighbours (defect 4) ---------------- */
+
+static uint64_t
+neigh_stat(struct sg_dp_neigh *n, const char *name)
+{
+	const char *names[8];
+	uint64_t vals[8];
+	unsigned int k = sg_dp_neigh_stats(n, names, vals, RTE_DIM(names)), i;
+
+	for (i = 0; i < k; i++)
+		if (strcmp(names[i], name) == 0)
+			return vals[i];
+	fail_msg("no neighbour counter %s", name);
+	return 0;
+}
+
+/* An unsolicited neighbour advertisement for @p target (to all nodes' solicited group). */
+static size_t
+na_unsolicited(uint8_t *f, const char *target, const char *mac)
+{
+	size_t n = pb_frame_ns(f, mac, target, target, mac);
+	uint8_t *icmp = f + 14 + 40;
+
+	icmp[0] = 136;	/* advertisement */
+	icmp[4] = 0x20; /* override */
+	icmp[24] = 2;	/* target link-layer address */
+	icmp[2] = icmp[3] = 0;
+	pb_fix_l4_csum(f + 14);
+	return n;
+}
+
+/*
+ * A LAN host floods ARP requests for our address from every on-link sender
+ * and advertisements for thousands of link-local addresses: answered or
+ * dropped, and not one neighbour entry created.
+ */
+static void
+test_neigh_flood(void **state)
+{
+	uint64_t entries = neigh_stat(env.neigh, "neigh_entries");
+	uint8_t f[256];
+	char ip[64], mac[32];
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < 3000; i++) {
+		enum sg_dp_cnt c = SG_DP_DROP_NEIGH_UNSOLICITED;
+		size_t n;
+
+		snprintf(ip, sizeof(ip), "fe80::%x:%x", i >> 8, i & 0xff);
+		snprintf(mac, sizeof(mac), "02:00:5e:%02x:%02x:%02x", i >> 16 & 0xff, i >> 8 & 0xff,
+			 i & 0xff);
+		n = na_unsolicited(f, ip, mac);
+		run_pkt(0, 1, f, n, &R, now_s(1));
+		assert_int_equal(R.out_port, -1);
+		assert_cnt_delta(&R, &c, 1);
+	}
+	for (i = 0; i < 2000; i++) {
+		const enum sg_dp_cnt c[] = {SG_DP_EV_ARP_REPLY, SG_DP_EV_NEIGH_REFUSED};
+		size_t n;
+
+		snprintf(ip, sizeof(ip), "198.18.2.%u", 20 + i % 230);
+		snprintf(mac, sizeof(mac), "02:00:5e:01:%02x:%02x", i >> 8 & 0xff, i & 0xff);
+		n = pb_frame_arp(f, RTE_ARP_OP_REQUEST, mac, ip, "00:00:00:00:00:00", "198.18.2.2",
+				 "ff:ff:ff:ff:ff:ff");
+		run_pkt(0, 0, f, n, &R, now_s(1));
+		assert_int_equal(R.out_port, 0); /* still answered */
+		assert_cnt_delta(&R, c, 2);
+	}
+	assert_int_equal(neigh_stat(env.neigh, "neigh_entries"), entries);
+}
+
+static void
+addr_of(unsigned int i, uint8_t a[16])
+{
+	uint8_t fam;
+	char ip[32];
+
+	snprintf(ip, sizeof(ip), "198.18.%u.%u", 64 + (i >> 8 & 0x3f), i & 0xff);
+	pb_ip_parse(ip, a, &fam);
+}
+
+/*
+ * A small table: misses for many spoofed next hops evict the least
+ * recently used unpinned entries, never the pinned gateways and members;
+ * a cached entry whose slot was reused is never read as the new key's; an
+ * unanswered entry ages after its probes, an unused one after 300 s.
+ */
+static void
+test_neigh_evict_age(void **state)
+{
+	struct sg_dp_neigh *n = sg_dp_neigh_create(64, SOCKET_ID_ANY);
+	struct rte_ether_addr mac, got;
+	struct sg_dp_neigh_entry *e;
+	struct rte_mbuf *out[64];
+	uint16_t out_port[64];
+	uint8_t a[16], gw[16], fam;
+	uint32_t gen, egen;
+	unsigned int i, k, cnt;
+
+	(void)state;
+	assert_non_null(n);
+	pb_mac_parse(MAC_GW, mac.addr_bytes);
+	sg_dp_neigh_pin(n, env.t, now_s(0)); /* gateways, members and hosts of the tables */
+	assert_true(neigh_stat(n, "neigh_entries") > 0);
+	pb_ip_parse("198.18.2.1", gw, &fam);
+	assert_true(sg_dp_neigh_update(n, 0, AF_INET, gw, &mac, now_s(0)));
+	/* a learned next hop, cached as a flow would */
+	addr_of(0, a);
+	assert_false(sg_dp_neigh_update(n, 0, AF_INET, a, &mac, now_s(0))); /* not wanted yet */
+	assert_null(sg_dp_neigh_get(n, 0, AF_INET, a, now_s(0), &got, &gen));
+	assert_true(sg_dp_neigh_update(n, 0, AF_INET, a, &mac, now_s(0)));
+	e = sg_dp_neigh_get(n, 0, AF_INET, a, now_s(0), &got, &egen);
+	assert_non_null(e);
+	/* 2000 spoofed next hops later */
+	for (i = 1; i <= 2000; i++) {
+		addr_of(i, a);
+		assert_null(sg_dp_neigh_get(n, 0, AF_INET, a, now_s(1 + i * 0.001), &got, &gen));
+	}
+	assert_true(neigh_stat(n, "neigh_evicted") > 1000);
+	assert_true(neigh_stat(n, "neigh_entries") <= 64);
+	assert_false(sg_dp_neigh_entry_mac(n, e, egen, now_s(3), &got)); /* slot reused */
+	addr_of(0, a);
+	assert_false(sg_dp_neigh_lookup(n, 0, AF_INET, a, now_s(3), &got)); /* evicted */
+	assert_true(sg_dp_neigh_lookup(n, 0, AF_INET, gw, now_s(3), &got)); /* pinned */
+	/* unanswered entries age after three solicitations a second apart */
+	for (k = 0; k < 5; k++) {
+		cnt = sg_dp_neigh_solicit(n, env.t, env.mp, now_s(4 + k * 1.1), out, out_port,
+					  RTE_DIM(out));
+		for (i = 0; i < cnt; i++)
+			rte_pktmbuf_free(out[i]);
+		print_message("solicit %u: %u sent, %" PRIu64 " aged\n", k, cnt,
+			      neigh_stat(n, "neigh_aged"));
+	}
+	assert_true(neigh_stat(n, "neigh_aged") > 0);
+	assert_true(sg_dp_neigh_lookup(n, 0, AF_INET, gw, now_s(10), &got));
+	/* an answered next hop nobody uses for 300 s ages too; the pinned gateway stays */
+	addr_of(3000, a);
+	assert_false(sg_dp_neigh_lookup(n, 0, AF_INET, a, now_s(10), &got));
+	assert_true(sg_dp_neigh_update(n, 0, AF_INET, a, &mac, now_s(10)));
+	cnt = sg_dp_neigh_solicit(n, env.t, env.mp, now_s(400), out, out_port, RTE_DIM(out));
+	for (i = 0; i < cnt; i++)
+		rte_pktmbuf_free(out[i]);
+	assert_false(sg_dp_neigh_update(n, 0, AF_INET, a, &mac, now_s(400)));
+	assert_true(sg_dp_neigh_update(n, 0, AF_INET, gw, &mac, now_s(400)));
+	assert_int_equal(neigh_stat(n, "neigh_full"), 0);
+	sg_dp_neigh_free(n);
+}
+
 static struct sg_dp_syncookie_secret cookies;
 static struct rte_ring *to_ctl, *from_ctl;
 static bool ctl_up = true;
@@ -254,6 +405,8 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_icmp_over_ipv6, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_options_whole, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_doff_past_packet, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_neigh_flood, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_neigh_evict_age, setup, teardown),
 	};
 	int rc;
 
