@@ -105,6 +105,8 @@ enum sg_dp_cnt {
 	SG_DP_DROP_ICMP_FAMILY, /**< ICMPv6 (58) over IPv4 or ICMP (1) over IPv6 */
 	SG_DP_DROP_TCP_DOFF,	/**< TCP header + options beyond the packet or its first segment */
 	SG_DP_DROP_NEIGH_UNSOLICITED, /**< ARP reply / gratuitous ARP / NA for no wanted next hop */
+	SG_DP_DROP_ICMP_NOFLOW,	      /**< ICMP error quoting no flow of this worker */
+	SG_DP_DROP_ICMP_RATELIMITED,  /**< ICMP error over the worker's relay rate */
 	/* events (not drops) */
 	SG_DP_EV_FLOW_NEW,	/**< flows created */
 	SG_DP_EV_FLOW_EXPIRED,	/**< flows removed by idle timeout */
@@ -135,8 +137,8 @@ enum sg_dp_cnt {
 	SG_DP_EV_RELEASED,	  /**< held packets sent on (replayed) or freed */
 	SG_DP_EV_GENERATED,	  /**< packets the data plane originated (ACK, SYN, 307, 503) */
 	SG_DP_EV_BOUNCE,	  /**< VM segments a host returned during a DSR hand-off */
-	SG_DP_EV_NEIGH_REFUSED, /**< ARP request / NS answered, sender not learned (not a next hop)
-				 */
+	SG_DP_EV_NEIGH_REFUSED,	  /**< ARP request / NS answered, its sender not learned */
+	SG_DP_EV_ICMP_RELAYED,	  /**< ICMP errors relayed along the flow they quote */
 	SG_DP_CNT_MAX
 };
 

@@ -356,6 +356,198 @@ test_neigh_evict_age(void **state)
 	sg_dp_neigh_free(n);
 }
 
+/* ---------------- ICMP errors relayed along flows (defect 8) ---------------- */
+
+#define ICMP_ROUTER "198.18.2.1" /* the gateway reports (outside) */
+#define LAN_ROUTER  "198.18.1.1" /* a router between us and the members (inside) */
+
+/*
+ * An ICMP error frame on @p l2 from @p src to @p dst (IPv4 type @p type code
+ * @p code, announcing @p mtu) quoting the first 28 bytes of the IPv4 packet
+ * @p quoted.
+ */
+static size_t
+icmp4_error(uint8_t *f, const struct pb_eth *l2, const char *src, const char *dst, uint8_t type,
+	    uint8_t code, uint16_t mtu, const uint8_t *quoted)
+{
+	size_t n = pb_put_l2(f, l2, RTE_ETHER_TYPE_IPV4);
+	uint8_t *ip = f + n;
+
+	n += pb_put_ip4(ip, src, dst, IPPROTO_ICMP, 64, 8 + 28);
+	memset(f + n, 0, 8);
+	f[n] = type;
+	f[n + 1] = code;
+	f[n + 6] = (uint8_t)(mtu >> 8);
+	f[n + 7] = (uint8_t)mtu;
+	memcpy(f + n + 8, quoted, 28);
+	pb_fix_l4_csum(ip);
+	return n + 8 + 28;
+}
+
+static void
+assert_ip4(const uint8_t *a, const char *want)
+{
+	uint8_t w[16], fam;
+
+	pb_ip_parse(want, w, &fam);
+	assert_memory_equal(a, w, 4);
+}
+
+/* A NAT flow client:40000 -> 198.18.10.2:80; returns the packet forwarded to the member. */
+static void
+nat_flow(uint8_t fwd[64])
+{
+	uint8_t f[128];
+	size_t n =
+		pb_frame_tcp4(f, L2_GW, CLIENT4, "198.18.10.2", 40000, 80, RTE_TCP_SYN_FLAG, 64, 0);
+
+	run_pkt(0, 0, f, n, &R, now_s(1));
+	assert_int_equal(R.out_port, 1);
+	memcpy(fwd, R.out + 14, 64);
+}
+
+static void
+test_icmp_relay_nat(void **state)
+{
+	const enum sg_dp_cnt relayed = SG_DP_EV_ICMP_RELAYED;
+	uint8_t fwd[64], ret[64], f[256];
+	const uint8_t *o, *q;
+	size_t n;
+
+	(void)state;
+	nat_flow(fwd); /* 198.18.1.100:P -> 198.18.1.11:80 */
+	/* a LAN router: the forwarded packet (NAT address -> member) is too big */
+	n = icmp4_error(f, L2_HOST1, LAN_ROUTER, "198.18.1.100", 3, 4, 1280, fwd);
+	run_pkt(0, 1, f, n, &R, now_s(2));
+	assert_int_equal(R.out_port, 0); /* to the client, through the gateway */
+	assert_cnt_delta(&R, &relayed, 1);
+	o = R.out + 14;
+	assert_int_equal(pb_check_csums(o), 0);
+	assert_ip4(o + 12, LAN_ROUTER);
+	assert_ip4(o + 16, CLIENT4);
+	assert_int_equal(o[8], 63); /* TTL - 1 */
+	q = o + 20 + 8;		    /* the quote is now what the client sent */
+	assert_ip4(q + 12, CLIENT4);
+	assert_ip4(q + 16, "198.18.10.2");
+	assert_int_equal(q[20] << 8 | q[21], 40000);
+	assert_int_equal(q[22] << 8 | q[23], 80);
+	{ /* quoted IPv4 header checksum */
+		uint8_t h[20];
+
+		memcpy(h, q, 20);
+		pb_fix_ip4_csum(h);
+		assert_memory_equal(h, q, 20);
+	}
+
+	/* a router on the client's path: the return packet (VIP -> client) is too big */
+	pb_ip_tcp(ret, "198.18.10.2", CLIENT4, 80, 40000, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, 64,
+		  NULL, 0);
+	n = icmp4_error(f, L2_GW, ICMP_ROUTER, "198.18.10.2", 3, 4, 1280, ret);
+	run_pkt(0, 0, f, n, &R, now_s(2));
+	assert_int_equal(R.out_port, 1); /* to the member */
+	assert_cnt_delta(&R, &relayed, 1);
+	o = R.out + 14;
+	assert_int_equal(pb_check_csums(o), 0);
+	assert_ip4(o + 16, "198.18.1.11");
+	q = o + 20 + 8; /* the quote is now what the member sent: member -> NAT address */
+	assert_memory_equal(q + 12, fwd + 16, 4);
+	assert_memory_equal(q + 16, fwd + 12, 4);
+	assert_memory_equal(q + 20, fwd + 22, 2);
+	assert_memory_equal(q + 22, fwd + 20, 2);
+
+	/* time exceeded and port unreachable quote flows too; an unknown quote does not */
+	n = icmp4_error(f, L2_GW, ICMP_ROUTER, "198.18.10.2", 11, 0, 0, ret);
+	run_pkt(0, 0, f, n, &R, now_s(2));
+	assert_int_equal(R.out_port, 1);
+	ret[23] ^= 1; /* another client port */
+	n = icmp4_error(f, L2_GW, ICMP_ROUTER, "198.18.10.2", 3, 3, 0, ret);
+	run_pkt(0, 0, f, n, &R, now_s(2));
+	assert_drop(&R, SG_DP_DROP_ICMP_NOFLOW, 0);
+}
+
+static void
+test_icmp_relay_dsr(void **state)
+{
+	const enum sg_dp_cnt relayed = SG_DP_EV_ICMP_RELAYED;
+	uint8_t f[256], ret[64];
+	size_t n =
+		pb_frame_tcp4(f, L2_GW, CLIENT4, "198.18.10.1", 40001, 80, RTE_TCP_SYN_FLAG, 64, 0);
+	const uint8_t *o;
+
+	(void)state;
+	run_pkt(0, 0, f, n, &R, now_s(1));
+	assert_int_equal(R.out_port, 1);
+	pb_ip_tcp(ret, "198.18.10.1", CLIENT4, 80, 40001, RTE_TCP_ACK_FLAG, 64, NULL, 0);
+	n = icmp4_error(f, L2_GW, ICMP_ROUTER, "198.18.10.1", 3, 4, 1280, ret);
+	run_pkt(0, 0, f, n, &R, now_s(2));
+	assert_int_equal(R.out_port, 1);
+	assert_cnt_delta(&R, &relayed, 1);
+	o = R.out + 14; /* IPIP to the member's host, the error unchanged inside */
+	assert_int_equal(o[9], IPPROTO_IPIP);
+	assert_ip4(o + 16, "198.18.1.11");
+	assert_memory_equal(o + 20, f + 14, n - 14);
+}
+
+/* ICMPv6 packet too big about a NAT return packet (VIP6 -> client6): to the member. */
+static void
+test_icmp_relay_nat6(void **state)
+{
+	const enum sg_dp_cnt relayed = SG_DP_EV_ICMP_RELAYED;
+	uint8_t f[256], ret[128], fam, member[16];
+	size_t n = pb_frame_tcp6(f, L2_GW, CLIENT6, "2001:2:0:10::2", 40002, 80, RTE_TCP_SYN_FLAG,
+				 64, 0);
+	const uint8_t *o;
+	uint8_t *ip;
+
+	(void)state;
+	run_pkt(0, 0, f, n, &R, now_s(1));
+	assert_int_equal(R.out_port, 1);
+	pb_ip_tcp(ret, "2001:2:0:10::2", CLIENT6, 80, 40002, RTE_TCP_ACK_FLAG, 64, NULL, 0);
+	n = pb_put_l2(f, L2_GW, RTE_ETHER_TYPE_IPV6);
+	ip = f + n;
+	n += pb_put_ip6(ip, "2001:2:0:2::1", "2001:2:0:10::2", IPPROTO_ICMPV6, 64, 8 + 60);
+	memset(f + n, 0, 8);
+	f[n] = 2; /* packet too big, MTU 1280 */
+	f[n + 6] = 0x05;
+	memcpy(f + n + 8, ret, 60);
+	n += 8 + 60;
+	pb_fix_l4_csum(ip);
+	run_pkt(0, 0, f, n, &R, now_s(2));
+	assert_int_equal(R.out_port, 1);
+	assert_cnt_delta(&R, &relayed, 1);
+	o = R.out + 14;
+	assert_int_equal(pb_check_csums(o), 0); /* ICMPv6 checksum over the new pseudo-header */
+	pb_ip_parse("2001:2:0:1::11", member, &fam);
+	assert_memory_equal(o + 24, member, 16);
+	assert_memory_equal(o + 40 + 8 + 8, member, 16); /* quoted source: the member */
+	assert_int_equal(pb_check_csums(o + 48), 0); /* the quoted TCP checksum follows */
+}
+
+/* A flood of errors quoting a live flow: at most the bucket is relayed. */
+static void
+test_icmp_relay_ratelimit(void **state)
+{
+	uint8_t fwd[64], ret[64], f[256];
+	unsigned int i, relayed = 0, limited = 0;
+	size_t n;
+
+	(void)state;
+	nat_flow(fwd);
+	pb_ip_tcp(ret, "198.18.10.2", CLIENT4, 80, 40000, RTE_TCP_ACK_FLAG, 64, NULL, 0);
+	n = icmp4_error(f, L2_GW, ICMP_ROUTER, "198.18.10.2", 3, 4, 1280, ret);
+	for (i = 0; i < 1000; i++) {
+		run_pkt(0, 0, f, n, &R, now_s(2));
+		relayed += R.out_port == 1;
+		limited += (unsigned int)(R.after->cnt[SG_DP_DROP_ICMP_RATELIMITED] -
+					  R.before->cnt[SG_DP_DROP_ICMP_RATELIMITED]);
+	}
+	print_message("%u relayed, %u rate-limited\n", relayed, limited);
+	assert_true(relayed >= 100 && relayed <= 102);
+	assert_int_equal(relayed + limited, 1000);
+	run_pkt(0, 0, f, n, &R, now_s(3)); /* a second later the bucket has refilled */
+	assert_int_equal(R.out_port, 1);
+}
+
 static struct sg_dp_syncookie_secret cookies;
 static struct rte_ring *to_ctl, *from_ctl;
 static bool ctl_up = true;
@@ -407,6 +599,10 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_tcp_doff_past_packet, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_neigh_flood, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_neigh_evict_age, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_icmp_relay_nat, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_icmp_relay_dsr, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_icmp_relay_nat6, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_icmp_relay_ratelimit, setup, teardown),
 	};
 	int rc;
 
