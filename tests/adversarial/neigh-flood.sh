@@ -16,8 +16,10 @@ N=10000 # advertisements (distinct fe80:: targets) and ARP requests each
 H2=$(topo_ns h2)
 mac=$(ip -n "$H2" neigh show 198.18.1.2 | awk '{for (i = 1; i < NF; i++) if ($i == "lladdr") {print $(i + 1); exit}}')
 [ -n "$mac" ] || fail "h2 has no ARP entry for the data plane"
-unsol=$(dp_stat drop_neigh_unsolicited)
-refused=$(dp_stat neigh_refused)
+# stat0 NAME: a counter of /sg/stats, 0 where this data plane lacks it
+stat0() { telemetry_get /sg/stats "d.get('$1', 0)"; }
+unsol=$(stat0 drop_neigh_unsolicited)
+refused=$(stat0 neigh_refused)
 
 scapy_in h2 "$mac" "$N" >"$SG_RUN/flood.log" 2>&1 <<'PY' &
 import sys
