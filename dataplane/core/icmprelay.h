@@ -22,8 +22,8 @@
 #include "core/state.h"
 #include "core/tables.h"
 
-/** Largest ICMP error relayed (ICMP header + quote): an IPv6 minimum MTU's worth. */
-#define SG_DP_ICMP_RELAY_MAX 1232
+/** Largest ICMP error relayed (ICMP header + quote): an IPv6 minimum MTU less its header. */
+#define SG_DP_ICMP_RELAY_MAX 1240
 /** Relay rate per worker: tokens per second and bucket depth. */
 #define SG_DP_ICMP_RELAY_RATE  1000
 #define SG_DP_ICMP_RELAY_BURST 100

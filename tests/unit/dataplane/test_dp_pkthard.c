@@ -488,12 +488,16 @@ test_icmp_relay_dsr(void **state)
 	assert_memory_equal(o + 20, f + 14, n - 14);
 }
 
-/* ICMPv6 packet too big about a NAT return packet (VIP6 -> client6): to the member. */
+/*
+ * ICMPv6 packet too big about a NAT return packet (VIP6 -> client6), as large
+ * as a router sends it (1280 bytes): to the member.
+ */
 static void
 test_icmp_relay_nat6(void **state)
 {
 	const enum sg_dp_cnt relayed = SG_DP_EV_ICMP_RELAYED;
-	uint8_t f[256], ret[128], fam, member[16];
+	static uint8_t f[PKT_MAX], ret[PKT_MAX], pay[1172];
+	uint8_t fam, member[16];
 	size_t n = pb_frame_tcp6(f, L2_GW, CLIENT6, "2001:2:0:10::2", 40002, 80, RTE_TCP_SYN_FLAG,
 				 64, 0);
 	const uint8_t *o;
@@ -502,25 +506,28 @@ test_icmp_relay_nat6(void **state)
 	(void)state;
 	run_pkt(0, 0, f, n, &R, now_s(1));
 	assert_int_equal(R.out_port, 1);
-	pb_ip_tcp(ret, "2001:2:0:10::2", CLIENT6, 80, 40002, RTE_TCP_ACK_FLAG, 64, NULL, 0);
+	memset(pay, 'x', sizeof(pay));
+	pb_ip_tcp(ret, "2001:2:0:10::2", CLIENT6, 80, 40002, RTE_TCP_ACK_FLAG, 64, pay,
+		  sizeof(pay));
 	n = pb_put_l2(f, L2_GW, RTE_ETHER_TYPE_IPV6);
 	ip = f + n;
-	n += pb_put_ip6(ip, "2001:2:0:2::1", "2001:2:0:10::2", IPPROTO_ICMPV6, 64, 8 + 60);
+	n += pb_put_ip6(ip, "2001:2:0:2::1", "2001:2:0:10::2", IPPROTO_ICMPV6, 64, 8 + 1232);
 	memset(f + n, 0, 8);
 	f[n] = 2; /* packet too big, MTU 1280 */
 	f[n + 6] = 0x05;
-	memcpy(f + n + 8, ret, 60);
-	n += 8 + 60;
+	memcpy(f + n + 8, ret, 1232);
+	n += 8 + 1232;
 	pb_fix_l4_csum(ip);
 	run_pkt(0, 0, f, n, &R, now_s(2));
 	assert_int_equal(R.out_port, 1);
+	assert_int_equal(R.out_len, 14 + 1280);
 	assert_cnt_delta(&R, &relayed, 1);
 	o = R.out + 14;
 	assert_int_equal(pb_check_csums(o), 0); /* ICMPv6 checksum over the new pseudo-header */
 	pb_ip_parse("2001:2:0:1::11", member, &fam);
 	assert_memory_equal(o + 24, member, 16);
 	assert_memory_equal(o + 40 + 8 + 8, member, 16); /* quoted source: the member */
-	assert_int_equal(pb_check_csums(o + 48), 0); /* the quoted TCP checksum follows */
+	assert_int_equal(pb_check_csums(o + 48), 0);	 /* the quoted TCP checksum follows */
 }
 
 /* A flood of errors quoting a live flow: at most the bucket is relayed. */
