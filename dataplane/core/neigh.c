@@ -247,16 +247,17 @@ entry_set_mac(struct sg_dp_neigh_entry *e, const struct rte_ether_addr *mac, uin
 	__atomic_store_n(&e->wanted, 0, __ATOMIC_RELAXED);
 }
 
-bool
-sg_dp_neigh_learn(struct sg_dp_neigh *n, uint16_t port, uint8_t family, const uint8_t *a,
-		  const struct rte_ether_addr *mac, uint64_t now)
+/* Set the MAC of (port, family, a); with @p create make the entry if missing. */
+static bool
+neigh_set(struct sg_dp_neigh *n, uint16_t port, uint8_t family, const uint8_t *a,
+	  const struct rte_ether_addr *mac, uint64_t now, bool create)
 {
 	struct sg_dp_neigh_entry *e;
 
 	if (!rte_is_unicast_ether_addr(mac) || rte_is_zero_ether_addr(mac))
 		return false;
 	e = neigh_find(n, port, family, a, false, now);
-	if (e == NULL)
+	if (e == NULL && create)
 		e = neigh_find(n, port, family, a, true, now);
 	if (e == NULL)
 		return false;
@@ -265,18 +266,17 @@ sg_dp_neigh_learn(struct sg_dp_neigh *n, uint16_t port, uint8_t family, const ui
 }
 
 bool
+sg_dp_neigh_learn(struct sg_dp_neigh *n, uint16_t port, uint8_t family, const uint8_t *a,
+		  const struct rte_ether_addr *mac, uint64_t now)
+{
+	return neigh_set(n, port, family, a, mac, now, true);
+}
+
+bool
 sg_dp_neigh_update(struct sg_dp_neigh *n, uint16_t port, uint8_t family, const uint8_t *a,
 		   const struct rte_ether_addr *mac, uint64_t now)
 {
-	struct sg_dp_neigh_entry *e;
-
-	if (!rte_is_unicast_ether_addr(mac) || rte_is_zero_ether_addr(mac))
-		return false;
-	e = neigh_find(n, port, family, a, false, now);
-	if (e == NULL)
-		return false;
-	entry_set_mac(e, mac, now);
-	return true;
+	return neigh_set(n, port, family, a, mac, now, false);
 }
 
 bool

@@ -32,11 +32,7 @@ while sent < n:
     sent += len(chunk)
 print("sent", sent)
 PY
-flood=$!
-sleep 0.5
-assert_served "during the flood"
-ok "DSR and NAT VIPs served during the flood"
-wait "$flood" || fail "the flood failed: $(cat "$SG_RUN/flood.log")"
+during_flood $! "the flood"
 
 after=$(dp_stat drop_tcp_doff)
 [ $((after - before)) -ge "$N" ] || fail "drop_tcp_doff moved by $((after - before)), want >= $N"

@@ -556,7 +556,8 @@ test_icmp_relay_ratelimit(void **state)
 }
 
 static struct sg_dp_syncookie_secret cookies;
-static struct rte_ring *to_ctl, *from_ctl;
+static const char *const ring_name[] = {"ut_ph_to_ctl", "ut_ph_from_ctl"};
+static struct rte_ring *ring[2]; /* to sg-control, from sg-control */
 static bool ctl_up = true;
 
 static int
@@ -564,6 +565,7 @@ setup(void **state)
 {
 	static const uint8_t key[16] = "sessiongate-ut-9";
 	struct cfg_store *cs;
+	unsigned int i;
 
 	(void)state;
 	run_result_init(&R);
@@ -575,22 +577,24 @@ setup(void **state)
 	if (env_rebuild(cs) != 0 || sg_dp_syncookie_init(&cookies) != 0)
 		return -1;
 	sg_dp_syncookie_rotate(&cookies, key);
-	to_ctl = rte_ring_create_elem("ut_ph_to_ctl", SG_MSG_SIZE, 64, SOCKET_ID_ANY,
-				      RING_F_SP_ENQ | RING_F_SC_DEQ);
-	from_ctl = rte_ring_create_elem("ut_ph_from_ctl", SG_MSG_SIZE, 64, SOCKET_ID_ANY,
-					RING_F_SP_ENQ | RING_F_SC_DEQ);
-	if (to_ctl == NULL || from_ctl == NULL)
-		return -1;
-	return env_enable_broker(0, to_ctl, from_ctl, &ctl_up, &cookies, 8);
+	for (i = 0; i < RTE_DIM(ring); i++) {
+		ring[i] = rte_ring_create_elem(ring_name[i], SG_MSG_SIZE, 64, SOCKET_ID_ANY,
+					       RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (ring[i] == NULL)
+			return -1;
+	}
+	return env_enable_broker(0, ring[0], ring[1], &ctl_up, &cookies, 8);
 }
 
 static int
 teardown(void **state)
 {
+	unsigned int i;
+
 	(void)state;
 	env_teardown();
-	rte_ring_free(to_ctl);
-	rte_ring_free(from_ctl);
+	for (i = 0; i < RTE_DIM(ring); i++)
+		rte_ring_free(ring[i]);
 	run_result_fini(&R);
 	return 0;
 }
