@@ -247,7 +247,7 @@ entry_set_mac(struct sg_dp_neigh_entry *e, const struct rte_ether_addr *mac, uin
 	__atomic_store_n(&e->wanted, 0, __ATOMIC_RELAXED);
 }
 
-/* Set the MAC of (port, family, a); with @p create make the entry if missing. */
+/* Set the MAC of (port, family, a); with @p create make the entry, pinned, if missing. */
 static bool
 neigh_set(struct sg_dp_neigh *n, uint16_t port, uint8_t family, const uint8_t *a,
 	  const struct rte_ether_addr *mac, uint64_t now, bool create)
@@ -261,6 +261,8 @@ neigh_set(struct sg_dp_neigh *n, uint16_t port, uint8_t family, const uint8_t *a
 		e = neigh_find(n, port, family, a, true, now);
 	if (e == NULL)
 		return false;
+	if (create)
+		e->pinned = 1; /* static: never evicted or aged */
 	entry_set_mac(e, mac, now);
 	return true;
 }

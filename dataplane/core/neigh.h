@@ -91,7 +91,7 @@ sg_dp_neigh_entry_mac(const struct sg_dp_neigh *n, struct sg_dp_neigh_entry *e, 
 	return true;
 }
 /**
- * Learn (create or refresh) a static or configured neighbour: tests and
+ * Learn (create or refresh) a static neighbour, pinned: tests and
  * --test-neigh. Returns true if the table took it.
  */
 bool sg_dp_neigh_learn(struct sg_dp_neigh *n, uint16_t port, uint8_t family, const uint8_t *a,
