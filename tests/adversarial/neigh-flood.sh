@@ -21,6 +21,8 @@ stat0() { telemetry_get /sg/stats "d.get('$1', 0)"; }
 unsol=$(stat0 drop_neigh_unsolicited)
 refused=$(stat0 neigh_refused)
 
+# ARP senders 198.18.1.150-249: none of the LAN's real addresses (the hosts'
+# ARP caches take the requests too, and must keep the NAT addresses' MAC)
 scapy_in h2 "$mac" "$N" >"$SG_RUN/flood.log" 2>&1 <<'PY' &
 import sys
 from scapy.all import (ARP, Ether, ICMPv6ND_NA, ICMPv6NDOptDstLLAddr, IPv6, conf, sendp)
@@ -34,7 +36,7 @@ for i in range(n):
            IPv6(src=t, dst="ff02::1", hlim=255) / ICMPv6ND_NA(tgt=t, R=0, S=0, O=1) /
            ICMPv6NDOptDstLLAddr(lladdr=m))
     s.send(Ether(src=m, dst="ff:ff:ff:ff:ff:ff") /
-           ARP(op=1, hwsrc=m, psrc="198.18.1.%d" % (20 + i % 200), pdst="198.18.1.2"))
+           ARP(op=1, hwsrc=m, psrc="198.18.1.%d" % (150 + i % 100), pdst="198.18.1.2"))
 print("sent", 2 * n)
 PY
 during_flood $! "the flood"
