@@ -20,6 +20,9 @@
 #define MBUFS_MAX	(16u * 1024u * 1024u)
 #define FLOW_TABLE_MIN	1024
 #define FLOW_TABLE_MAX	(64u * 1024u * 1024u)
+#define DEF_NEIGHBOURS	4096
+#define NEIGHBOURS_MIN	64
+#define NEIGHBOURS_MAX	(1024u * 1024u)
 
 static int
 check_eal_arg(struct sg_cfg_ctx *c, const struct sg_cfg_node *v, const char *path, const char *arg)
@@ -51,9 +54,10 @@ check_eal_arg(struct sg_cfg_ctx *c, const struct sg_cfg_node *v, const char *pat
 int
 sg_cfg_parse_appliance(struct sg_cfg_ctx *c, const struct sg_cfg_node *a)
 {
-	static const char *const keys[] = {
-		"workers",	 "memory_mb", "no_huge", "file_prefix", "mbufs", "flow_table_size",
-		"telemetry_dir", "eal_args",  "ports",	 "control",	NULL};
+	static const char *const keys[] = {"workers",	    "memory_mb",  "no_huge",
+					   "file_prefix",   "mbufs",	  "flow_table_size",
+					   "telemetry_dir", "eal_args",	  "ports",
+					   "control",	    "neighbours", NULL};
 	struct sg_cfg_appliance *ap = &c->cfg->appliance;
 	const char *prefix = "appliance";
 	char path[SG_CFG_PATH_MAX];
@@ -91,6 +95,9 @@ sg_cfg_parse_appliance(struct sg_cfg_ctx *c, const struct sg_cfg_node *a)
 	if (rc == 0)
 		rc = sg_cfg_ctx_u32(c, a, prefix, "flow_table_size", FLOW_TABLE_MIN, FLOW_TABLE_MAX,
 				    DEF_FLOW_TABLE, &ap->flow_table_size);
+	if (rc == 0)
+		rc = sg_cfg_ctx_u32(c, a, prefix, "neighbours", NEIGHBOURS_MIN, NEIGHBOURS_MAX,
+				    DEF_NEIGHBOURS, &ap->neighbours);
 	if (rc != 0)
 		return rc;
 	rc = sg_cfg_parse_control(c, sg_cfg_node_get(a, "control"));

@@ -77,6 +77,7 @@ dump_appliance(const struct sg_cfg_appliance *ap, FILE *f)
 	fprintf(f, "  file_prefix: %s\n", ap->file_prefix);
 	fprintf(f, "  mbufs: %u\n", ap->mbufs);
 	fprintf(f, "  flow_table_size: %u\n", ap->flow_table_size);
+	fprintf(f, "  neighbours: %u\n", ap->neighbours);
 	fprintf(f, "  telemetry_dir: ");
 	put_quoted(f, ap->telemetry_dir);
 	fprintf(f, "\n  eal_args:%s\n", ap->n_eal_args ? "" : " []");

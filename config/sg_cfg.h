@@ -84,6 +84,8 @@ struct sg_cfg_appliance {
 	struct sg_cfg_port ports[SG_CFG_PORTS_MAX];
 	unsigned int n_ports;
 	struct sg_cfg_control control;
+	/** neighbour (ARP/ND) table entries; default 4096 */
+	uint32_t neighbours;
 };
 
 enum sg_cfg_proto {

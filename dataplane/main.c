@@ -212,6 +212,7 @@ housekeeping(struct sg_dp_app *app)
 	unsigned int n;
 
 	pthread_mutex_lock(&app->ctl_lock);
+	sg_dp_neigh_pin(app->neigh, app->tables, rte_rdtsc()); /* once per publication */
 	n = sg_dp_neigh_solicit(app->neigh, app->tables, app->pool, rte_rdtsc(), out, out_port,
 				SG_DP_BURST);
 	pthread_mutex_unlock(&app->ctl_lock);
@@ -271,7 +272,7 @@ create_workers(struct sg_dp_app *app)
 		SG_DP_LOG(ERR, "cannot set up RCU for %u workers", app->n_workers);
 		return -ENOMEM;
 	}
-	app->neigh = sg_dp_neigh_create(4096, rte_socket_id());
+	app->neigh = sg_dp_neigh_create(app->cfg->appliance.neighbours, rte_socket_id());
 	if (app->neigh == NULL) {
 		SG_DP_LOG(ERR, "cannot allocate the neighbour table");
 		return -ENOMEM;

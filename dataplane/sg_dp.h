@@ -102,6 +102,11 @@ enum sg_dp_cnt {
 	SG_DP_DROP_NO_MBUF,	 /**< mbuf pool empty when originating a packet */
 	SG_DP_DROP_BOUNCE_BAD, /**< DSR hand-off bounce malformed, foreign or for no waiting session
 				*/
+	SG_DP_DROP_ICMP_FAMILY, /**< ICMPv6 (58) over IPv4 or ICMP (1) over IPv6 */
+	SG_DP_DROP_TCP_DOFF,	/**< TCP header + options beyond the packet or its first segment */
+	SG_DP_DROP_NEIGH_UNSOLICITED, /**< ARP reply / gratuitous ARP / NA for no wanted next hop */
+	SG_DP_DROP_ICMP_NOFLOW,	      /**< ICMP error quoting no flow of this worker */
+	SG_DP_DROP_ICMP_RATELIMITED,  /**< ICMP error over the worker's relay rate */
 	/* events (not drops) */
 	SG_DP_EV_FLOW_NEW,	/**< flows created */
 	SG_DP_EV_FLOW_EXPIRED,	/**< flows removed by idle timeout */
@@ -132,6 +137,8 @@ enum sg_dp_cnt {
 	SG_DP_EV_RELEASED,	  /**< held packets sent on (replayed) or freed */
 	SG_DP_EV_GENERATED,	  /**< packets the data plane originated (ACK, SYN, 307, 503) */
 	SG_DP_EV_BOUNCE,	  /**< VM segments a host returned during a DSR hand-off */
+	SG_DP_EV_NEIGH_REFUSED,	  /**< ARP request / NS answered, its sender not learned */
+	SG_DP_EV_ICMP_RELAYED,	  /**< ICMP errors relayed along the flow they quote */
 	SG_DP_CNT_MAX
 };
 
@@ -198,7 +205,8 @@ const char *sg_dp_tables_member_name(const struct sg_dp_tables *t, unsigned int 
 /**
  * Neighbour table (ARP / ND) shared by all workers and the main lcore.
  * Lock-free: entries are a fixed open-addressed array; a MAC is stored
- * with a single atomic 64-bit write.
+ * with a single atomic 64-bit write. @p entries (64..1048576, rounded up to
+ * a power of two): appliance.neighbours.
  */
 struct sg_dp_neigh;
 struct sg_dp_neigh *sg_dp_neigh_create(unsigned int entries, int socket);
@@ -211,6 +219,20 @@ void sg_dp_neigh_free(struct sg_dp_neigh *n);
 unsigned int sg_dp_neigh_solicit(struct sg_dp_neigh *n, const struct sg_dp_tables *t,
 				 struct rte_mempool *pool, uint64_t now_tsc, struct rte_mbuf **out,
 				 uint16_t *out_port, unsigned int max);
+/**
+ * Main lcore, after each table publication: pin the next hops @p t needs
+ * (each port's gateways, the next hop of every member and member host) so
+ * that they are resolved at once and never evicted or aged. Does nothing
+ * when the generation of @p t was already pinned.
+ */
+void sg_dp_neigh_pin(struct sg_dp_neigh *n, const struct sg_dp_tables *t, uint64_t now_tsc);
+/**
+ * Counters of the neighbour table for telemetry: up to @p max (name, value)
+ * pairs ("neigh_evicted", "neigh_full", "neigh_aged", "neigh_entries").
+ * @return the number of pairs written.
+ */
+unsigned int sg_dp_neigh_stats(const struct sg_dp_neigh *n, const char **names, uint64_t *vals,
+			       unsigned int max);
 
 /** Everything a worker is given at creation. */
 struct sg_dp_worker_conf {

@@ -151,6 +151,18 @@ tel_objs_end(struct sg_dp_stats *sum)
 	return 0;
 }
 
+/* The shared neighbour table's counters (neigh_evicted, neigh_full, ...). */
+static void
+tel_neigh_stats(struct rte_tel_data *d)
+{
+	const char *names[8];
+	uint64_t vals[8];
+	unsigned int n = sg_dp_neigh_stats(tel_app->neigh, names, vals, RTE_DIM(names));
+
+	for (unsigned int i = 0; i < n; i++)
+		rte_tel_data_add_dict_u64(d, names[i], vals[i]);
+}
+
 static int
 tel_stats(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
 {
@@ -160,6 +172,7 @@ tel_stats(const char *cmd __rte_unused, const char *params __rte_unused, struct 
 		return -ENOMEM;
 	for (unsigned int i = 0; i < SG_DP_CNT_MAX; i++)
 		rte_tel_data_add_dict_u64(d, sg_dp_cnt_name(i), sum->cnt[i]);
+	tel_neigh_stats(d);
 	free(sum);
 	return 0;
 }

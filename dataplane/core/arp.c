@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ARP: answer requests for VIPs, NAT addresses and the receiving port's own
- * address by turning the request into the reply in place; learn senders
- * that are on-link (or the gateway) from requests to us, replies and
- * gratuitous ARP.
+ * address by turning the request into the reply in place. Replies,
+ * gratuitous ARP and requests to us refresh only the neighbour entries the
+ * data plane wants (next hops it resolves, sg_dp_neigh_update): an
+ * arbitrary on-link sender creates nothing.
  */
 #include <string.h>
 
@@ -55,9 +56,12 @@ sg_dp_arp_input(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct rte
 	ai = sg_dp_tables_addr(t, AF_INET, (const uint8_t *)&tip);
 
 	if (op == RTE_ARP_OP_REQUEST && ours(ai, port)) {
-		if (learnable && sg_dp_neigh_learn(w->conf.neigh, port, AF_INET,
-						   (const uint8_t *)&sip, &ad->arp_sha, now))
+		if (learnable && sg_dp_neigh_update(w->conf.neigh, port, AF_INET,
+						    (const uint8_t *)&sip, &ad->arp_sha, now))
 			w->stats.cnt[SG_DP_EV_NEIGH_LEARN]++;
+		else if (learnable)
+			w->stats.cnt[SG_DP_EV_NEIGH_REFUSED]++; /* answered, not a next hop of ours
+								 */
 		eh->dst_addr = eh->src_addr;
 		eh->src_addr = t->ports[port].mac;
 		ah->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REPLY);
@@ -72,9 +76,10 @@ sg_dp_arp_input(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct rte
 	if (op == RTE_ARP_OP_REPLY || sip == tip) {
 		if (!learnable)
 			return SG_DP_DROP_NOT_LOCAL;
-		if (sg_dp_neigh_learn(w->conf.neigh, port, AF_INET, (const uint8_t *)&sip,
-				      &ad->arp_sha, now))
-			w->stats.cnt[SG_DP_EV_NEIGH_LEARN]++;
+		if (!sg_dp_neigh_update(w->conf.neigh, port, AF_INET, (const uint8_t *)&sip,
+					&ad->arp_sha, now))
+			return SG_DP_DROP_NEIGH_UNSOLICITED;
+		w->stats.cnt[SG_DP_EV_NEIGH_LEARN]++;
 		return SG_DP_EV_CONSUMED;
 	}
 	return SG_DP_DROP_NOT_LOCAL; /* a request for someone else */

@@ -41,6 +41,7 @@ struct sg_dp_route_cache {
 	struct sg_dp_neigh_entry *ne; /**< neighbour of the next hop; NULL: resolve */
 	uint64_t tables_gen;	      /**< tables the route was computed from */
 	uint16_t port;		      /**< egress port */
+	uint32_t ne_gen;	      /**< generation of ne when cached (slots are reused) */
 };
 
 /**

@@ -2,8 +2,9 @@
 /*
  * IPv6 neighbour discovery (RFC 4861): answer neighbour solicitations for
  * VIPs, NAT addresses and the port's own address with an advertisement
- * built in place; learn from solicitations (source link-layer option) and
- * advertisements (target link-layer option). Validation as section 7.1.
+ * built in place; refresh the entries of next hops the data plane wants from
+ * solicitations (source link-layer option) and advertisements (target
+ * link-layer option), never creating one. Validation as section 7.1.
  */
 #include <string.h>
 
@@ -61,8 +62,15 @@ sg_dp_nd_input(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct rte_
 	uint32_t want;
 	uint16_t ck;
 
-	if (p->ttl != 255 || icmp[1] != 0 || p->l4_len < ND_HDR_LEN ||
-	    rte_pktmbuf_data_len(m) < p->l2_len + p->ip_len || m->nb_segs != 1)
+	/*
+	 * Only an IPv6 packet whose payload length is the parsed one and lies
+	 * in this segment: the checksum below reads ip->payload_len bytes.
+	 */
+	if (p->key.family != AF_INET6 || p->l3_len != sizeof(*ip) ||
+	    rte_be_to_cpu_16(ip->payload_len) != p->l4_len)
+		return SG_DP_DROP_ICMP_FAMILY;
+	if (p->ttl != 255 || p->l4_len < ND_HDR_LEN || m->nb_segs != 1 ||
+	    rte_pktmbuf_data_len(m) < p->l2_len + p->ip_len || icmp[1] != 0)
 		return SG_DP_DROP_ND_BAD;
 	if (rte_ipv6_udptcp_cksum_verify(ip, icmp) != 0)
 		return SG_DP_DROP_ND_BAD;
@@ -78,8 +86,9 @@ sg_dp_nd_input(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct rte_
 		memcpy(&mac, lla, RTE_ETHER_ADDR_LEN);
 		if (!sg_dp_neigh_learnable(t, port, AF_INET6, target))
 			return SG_DP_DROP_NOT_LOCAL;
-		if (sg_dp_neigh_learn(w->conf.neigh, port, AF_INET6, target, &mac, now))
-			w->stats.cnt[SG_DP_EV_NEIGH_LEARN]++;
+		if (!sg_dp_neigh_update(w->conf.neigh, port, AF_INET6, target, &mac, now))
+			return SG_DP_DROP_NEIGH_UNSOLICITED; /* no next hop of ours */
+		w->stats.cnt[SG_DP_EV_NEIGH_LEARN]++;
 		return SG_DP_EV_CONSUMED;
 	}
 
@@ -90,9 +99,11 @@ sg_dp_nd_input(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct rte_
 		return SG_DP_DROP_NOT_LOCAL;
 	if (lla != NULL) {
 		memcpy(&mac, lla, RTE_ETHER_ADDR_LEN);
-		if (sg_dp_neigh_learnable(t, port, AF_INET6, ip->src_addr) &&
-		    sg_dp_neigh_learn(w->conf.neigh, port, AF_INET6, ip->src_addr, &mac, now))
-			w->stats.cnt[SG_DP_EV_NEIGH_LEARN]++;
+		if (sg_dp_neigh_learnable(t, port, AF_INET6, ip->src_addr))
+			w->stats.cnt[sg_dp_neigh_update(w->conf.neigh, port, AF_INET6, ip->src_addr,
+							&mac, now)
+					     ? SG_DP_EV_NEIGH_LEARN
+					     : SG_DP_EV_NEIGH_REFUSED]++;
 		eh->dst_addr = mac;
 	} else {
 		eh->dst_addr = eh->src_addr;

@@ -5,7 +5,8 @@
  * Accepted: Ethernet, at most one 802.1Q tag, then ARP, IPv4 without
  * options or IPv6 without extension headers, then TCP, UDP, ICMP or
  * ICMPv6 (other protocols parse fine and are refused later with
- * drop_l4_proto). Headers must lie in the first segment. Each refusal
+ * drop_l4_proto). Headers, TCP options included, must lie in the first
+ * segment; ICMP must match its IP family (58 only over IPv6). Each refusal
  * names exactly one counter; the checks run from the outside in, so a
  * packet broken in several ways is counted at its outermost fault.
  */
@@ -85,8 +86,11 @@ parse_l4(const uint8_t *l4, uint32_t hdr_avail, struct sg_dp_pkt *p)
 		if (len < sizeof(*th) || hdr_avail < sizeof(*th))
 			return SG_DP_DROP_TRUNC_L4;
 		doff = (th->data_off >> 4) * 4u;
-		if (doff < sizeof(*th) || doff > len)
+		if (doff < sizeof(*th))
 			return SG_DP_DROP_TCP_FLAGS;
+		/* options are read in place: the whole header lies in the first segment */
+		if (doff > len || doff > hdr_avail)
+			return SG_DP_DROP_TCP_DOFF;
 		p->tcp_flags = th->tcp_flags;
 		if (tcp_flags_bad(th->tcp_flags))
 			return SG_DP_DROP_TCP_FLAGS;
@@ -109,6 +113,9 @@ parse_l4(const uint8_t *l4, uint32_t hdr_avail, struct sg_dp_pkt *p)
 	}
 	case IPPROTO_ICMP:
 	case IPPROTO_ICMPV6:
+		/* ND and ICMPv6 read IPv6 headers: only IPv6 may carry protocol 58 */
+		if ((p->key.proto == IPPROTO_ICMPV6) != (p->key.family == AF_INET6))
+			return SG_DP_DROP_ICMP_FAMILY;
 		if (len < 8 || hdr_avail < 8)
 			return SG_DP_DROP_TRUNC_L4;
 		break;

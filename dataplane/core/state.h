@@ -38,6 +38,7 @@ struct sg_dp_worker {
 	 * core and the sessions were split.
 	 */
 	void (*flow_gone)(struct sg_dp_worker *w, struct sg_dp_flow *f, enum sg_dp_cnt why);
+	uint64_t icmp_relay_tat; /**< ICMP error relay token bucket (icmprelay.c), TSC */
 } __rte_cache_aligned;
 
 #endif /* SG_DP_CORE_STATE_H */

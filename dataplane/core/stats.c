@@ -55,6 +55,11 @@ static const char *const cnt_names[SG_DP_CNT_MAX] = {
 	[SG_DP_DROP_BROKERED] = "drop_brokered",
 	[SG_DP_DROP_NO_MBUF] = "drop_no_mbuf",
 	[SG_DP_DROP_BOUNCE_BAD] = "drop_bounce_bad",
+	[SG_DP_DROP_ICMP_FAMILY] = "drop_icmp_family",
+	[SG_DP_DROP_TCP_DOFF] = "drop_tcp_doff",
+	[SG_DP_DROP_NEIGH_UNSOLICITED] = "drop_neigh_unsolicited",
+	[SG_DP_DROP_ICMP_NOFLOW] = "drop_icmp_noflow",
+	[SG_DP_DROP_ICMP_RATELIMITED] = "drop_icmp_ratelimited",
 	[SG_DP_EV_SYNCOOKIE] = "syncookie",
 	[SG_DP_EV_SESS_NEW] = "sess_new",
 	[SG_DP_EV_SESS_SENT] = "sess_sent",
@@ -72,6 +77,8 @@ static const char *const cnt_names[SG_DP_CNT_MAX] = {
 	[SG_DP_EV_RELEASED] = "released",
 	[SG_DP_EV_GENERATED] = "generated",
 	[SG_DP_EV_BOUNCE] = "bounce",
+	[SG_DP_EV_NEIGH_REFUSED] = "neigh_refused",
+	[SG_DP_EV_ICMP_RELAYED] = "icmp_relayed",
 };
 
 const char *

@@ -48,7 +48,7 @@ sg_dp_pkt_tx(struct sg_dp_worker *w, uint16_t rx_port, struct sg_dp_txq *out, ui
 static inline enum sg_dp_cnt
 sg_dp_route_neigh(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint8_t family,
 		  const uint8_t *dst, uint64_t now, uint16_t *port, struct rte_ether_addr *mac,
-		  struct sg_dp_neigh_entry **ne)
+		  struct sg_dp_neigh_entry **ne, uint32_t *gen)
 {
 	struct sg_dp_ip nh;
 	int p = sg_dp_route(t, family, dst, &nh);
@@ -57,7 +57,7 @@ sg_dp_route_neigh(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint8_t 
 	if (p < 0)
 		return SG_DP_DROP_NO_ROUTE;
 	*port = (uint16_t)p;
-	*ne = sg_dp_neigh_get(w->conf.neigh, (uint16_t)p, nh.family, nh.a, now, mac);
+	*ne = sg_dp_neigh_get(w->conf.neigh, (uint16_t)p, nh.family, nh.a, now, mac, gen);
 	return *ne != NULL ? SG_DP_CNT_MAX : SG_DP_DROP_NEIGH_MISS;
 }
 
@@ -67,14 +67,16 @@ sg_dp_resolve(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint8_t fami
 	      const uint8_t *dst, uint64_t now, uint16_t *port, struct rte_ether_addr *mac)
 {
 	struct sg_dp_neigh_entry *ne;
+	uint32_t gen;
 
-	return sg_dp_route_neigh(w, t, family, dst, now, port, mac, &ne);
+	return sg_dp_route_neigh(w, t, family, dst, now, port, mac, &ne, &gen);
 }
 
 /**
  * sg_dp_resolve() with the answer cached in @p rc: the route is kept while
- * the same tables are published, the neighbour entry for good (entries are
- * never removed; its MAC is read fresh every time).
+ * the same tables are published, the neighbour entry while its generation
+ * holds (a slot evicted or aged takes another generation); its MAC is read
+ * fresh every time.
  */
 static inline enum sg_dp_cnt
 sg_dp_resolve_cached(struct sg_dp_worker *w, const struct sg_dp_tables *t,
@@ -84,11 +86,11 @@ sg_dp_resolve_cached(struct sg_dp_worker *w, const struct sg_dp_tables *t,
 	enum sg_dp_cnt res;
 
 	if (likely(rc->ne != NULL && rc->tables_gen == t->generation) &&
-	    sg_dp_neigh_entry_mac(w->conf.neigh, rc->ne, now, mac)) {
+	    sg_dp_neigh_entry_mac(w->conf.neigh, rc->ne, rc->ne_gen, now, mac)) {
 		*port = rc->port;
 		return SG_DP_CNT_MAX;
 	}
-	res = sg_dp_route_neigh(w, t, family, dst, now, port, mac, &rc->ne);
+	res = sg_dp_route_neigh(w, t, family, dst, now, port, mac, &rc->ne, &rc->ne_gen);
 	if (res == SG_DP_CNT_MAX) {
 		rc->port = *port;
 		rc->tables_gen = t->generation;

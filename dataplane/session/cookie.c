@@ -27,7 +27,7 @@ on_syn(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port, stru
 	uint16_t mss = 0, mtu = t->ports[port].mtu;
 	uint16_t ovh = p->key.family == AF_INET ? 40 : 60;
 
-	if (sg_dp_tcpopt_parse((const uint8_t *)(th + 1), tcp_hlen(th) - sizeof(*th), &syn) != 0) {
+	if (sg_dp_tcpopt_parse_mbuf(m, p->l2_len + p->l3_len, &syn) != 0) {
 		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_TCP_FLAGS);
 		return;
 	}
@@ -63,7 +63,7 @@ on_cookie_ack(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 	struct br_sess *s;
 	int crc;
 
-	if (sg_dp_tcpopt_parse((const uint8_t *)(th + 1), tcp_hlen(th) - sizeof(*th), &cur) != 0) {
+	if (sg_dp_tcpopt_parse_mbuf(m, p->l2_len + p->l3_len, &cur) != 0) {
 		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_TCP_FLAGS);
 		return;
 	}

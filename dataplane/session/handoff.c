@@ -194,8 +194,7 @@ sg_dp_broker_vm_synack_check(struct sg_dp_worker *w, uint16_t port, struct rte_m
 
 	if ((p->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) ==
 		    (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG) &&
-	    ack == s->client_isn + 1 &&
-	    sg_dp_tcpopt_parse((const uint8_t *)(th + 1), tcp_hlen(th) - sizeof(*th), vo) == 0)
+	    ack == s->client_isn + 1 && sg_dp_tcpopt_parse_mbuf(m, p->l2_len + p->l3_len, vo) == 0)
 		return 1;
 	if (p->tcp_flags & RTE_TCP_RST_FLAG) {
 		/* the VM refused: answer the client as a reject */

@@ -115,7 +115,7 @@ sg_dp_broker_held_data(struct sg_dp_worker *w, const struct sg_dp_tables *t, uin
 	bool full = false;
 
 	RTE_SET_USED(now);
-	if (sg_dp_tcpopt_parse((const uint8_t *)(th + 1), hl - sizeof(*th), &o) == 0 && o.has_ts)
+	if (sg_dp_tcpopt_parse_mbuf(m, p->l2_len + p->l3_len, &o) == 0 && o.has_ts)
 		s->client_tsval = o.tsval;
 	if (plen == 0) {
 		if (s->key_type == SG_MSG_L7_NONE && s->state == BR_HELD &&

@@ -5,6 +5,8 @@
 
 #include "session/tcpopt.h"
 
+#define TCP_HDR_LEN 20 /* without options */
+
 static uint32_t
 rd32(const uint8_t *p)
 {
@@ -71,6 +73,22 @@ sg_dp_tcpopt_parse(const uint8_t *opts, size_t len, struct sg_dp_tcp_opts *out)
 		i += olen;
 	}
 	return 0;
+}
+
+int
+sg_dp_tcpopt_parse_mbuf(const struct rte_mbuf *m, uint32_t l4_off, struct sg_dp_tcp_opts *out)
+{
+	const uint8_t *th;
+	uint32_t avail = rte_pktmbuf_data_len(m), doff;
+
+	memset(out, 0, sizeof(*out));
+	if (l4_off > avail || avail - l4_off < TCP_HDR_LEN)
+		return -EBADMSG;
+	th = rte_pktmbuf_mtod_offset(m, const uint8_t *, l4_off);
+	doff = (th[12] >> 4) * 4u;
+	if (doff < TCP_HDR_LEN || doff > avail - l4_off)
+		return -EBADMSG;
+	return sg_dp_tcpopt_parse(th + TCP_HDR_LEN, doff - TCP_HDR_LEN, out);
 }
 
 size_t

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <rte_mbuf.h>
+
 #define SG_DP_TCPOPT_EOL       0
 #define SG_DP_TCPOPT_NOP       1
 #define SG_DP_TCPOPT_MSS       2 /**< length 4 */
@@ -50,6 +52,17 @@ struct sg_dp_tcp_opts {
  *   with a length other than its fixed one. @p out is then partial.
  */
 int sg_dp_tcpopt_parse(const uint8_t *opts, size_t len, struct sg_dp_tcp_opts *out);
+
+/**
+ * Parse the options of the TCP header at offset @p l4_off of @p m with
+ * sg_dp_tcpopt_parse(), reading only what lies in the first segment: the
+ * header's data offset and the segment's data length both bound the list.
+ *
+ * @return 0; -EBADMSG when the header (20 bytes, or its data offset) runs
+ *   past the first segment, the data offset is below 5, or the list is
+ *   malformed (see sg_dp_tcpopt_parse()).
+ */
+int sg_dp_tcpopt_parse_mbuf(const struct rte_mbuf *m, uint32_t l4_off, struct sg_dp_tcp_opts *out);
 
 /**
  * Write the options of a SYN-ACK announcing @p o into @p buf: MSS (when

@@ -4,6 +4,7 @@
  *
  *   parse -> flow table hit? -> forward as the flow says (DSR / NAT)
  *         -> ARP / ND / ICMP echo for our addresses -> answered in place
+ *         -> ICMP error quoting a flow -> relayed along it (NAT, DSR)
  *         -> new flow to a VIP: schedule a member, install a flow, forward
  *         -> NAT return on another worker's port: hand off to that worker
  *
@@ -35,6 +36,7 @@
 #include "core/encap.h"
 #include "core/flow.h"
 #include "core/icmp.h"
+#include "core/icmprelay.h"
 #include "core/nat.h"
 #include "core/neigh.h"
 #include "core/parse.h"
@@ -292,7 +294,7 @@ process_parsed(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t po
 	}
 
 	ai = sg_dp_tables_addr(t, p->key.family, p->key.dst);
-	if (p->key.proto == IPPROTO_ICMPV6) {
+	if (p->key.proto == IPPROTO_ICMPV6 && p->key.family == AF_INET6) { /* parse checked */
 		const uint8_t type =
 			*rte_pktmbuf_mtod_offset(m, const uint8_t *, p->l2_len + p->l3_len);
 
@@ -314,6 +316,18 @@ process_parsed(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t po
 	case IPPROTO_ICMPV6:
 		if ((p->key.proto == IPPROTO_ICMP) != (p->key.family == AF_INET)) {
 			sg_dp_pkt_drop(w, port, m, SG_DP_DROP_L4_PROTO);
+			return;
+		}
+		if ((ai->kinds & (SG_DP_ADDR_VIP | SG_DP_ADDR_NAT)) && sg_dp_icmp_is_error(m, p)) {
+			uint16_t oport;
+
+			rc = sg_dp_icmp_relay(w, t, m, p, now, &oport);
+			if (rc != SG_DP_CNT_MAX) {
+				sg_dp_pkt_drop(w, port, m, rc);
+				return;
+			}
+			w->stats.cnt[SG_DP_EV_ICMP_RELAYED]++;
+			sg_dp_pkt_tx(w, port, out, oport, m);
 			return;
 		}
 		rc = sg_dp_icmp_input(w, t, m, p, port, ai);

@@ -47,3 +47,12 @@ assert_served() {
 	legit_http "http://198.18.10.2/" >/dev/null || fail "$1: NAT VIP 198.18.10.2 unanswered"
 	legit_http "http://[2001:2:0:10::2]/" >/dev/null || fail "$1: NAT VIP 2001:2:0:10::2 unanswered"
 }
+
+# during_flood PID WHAT: the demo's VIPs are served while the flood PID runs
+# (its output in $SG_RUN/flood.log), then the flood itself succeeded.
+during_flood() {
+	sleep 0.5
+	assert_served "during $2"
+	ok "DSR and NAT VIPs served during $2"
+	wait "$1" || fail "$2 failed: $(cat "$SG_RUN/flood.log")"
+}

@@ -109,6 +109,47 @@ seeds["v6_big"] = v6("2001:2:0:99::50", "2001:2:0:10::1", 6, tcp(40001, 80, 0x10
 vlan = seeds["dsr_syn"]
 seeds["vlan_syn"] = vlan[:12] + b"\x81\x00\x00\x0a" + vlan[12:]
 
+# IPv4 with protocol 58 (what the worker once took for IPv6 ND), TTL 255, ID 0xFFFF
+for t in (135, 136):
+    f = bytearray(v4("198.18.1.12", "198.18.1.2", 1, bytes([t]) + bytes(31), dmac=PORT1, smac=HOST1,
+                     ttl=255))
+    f[14 + 4:14 + 6] = b"\xff\xff"
+    f[14 + 9] = 58
+    f[14 + 10:14 + 12] = b"\0\0"
+    f[14 + 10:14 + 12] = struct.pack("!H", csum(bytes(f[14:34])))
+    seeds["nd_over_ipv4_%d" % t] = bytes(f)
+seeds["icmp6_in_ipv6_short"] = v6("2001:2:0:99::50", "2001:2:0:10::1", 58, bytes([135, 0, 0, 0]) + bytes(4),
+                                  hop=255)
+
+
+def quote(frame):
+    """The IP packet of @frame with 8 bytes of its L4 header (what an ICMP error quotes)."""
+    ip = frame[14:]
+    hl = 20 if ip[0] >> 4 == 4 else 40
+    return ip[:hl + 8]
+
+
+# ICMP errors quoting flows the seeds above create (frag-needed, time exceeded, too big)
+ret4 = v4("198.18.10.2", "198.18.0.50", 6, tcp(80, 40000, 0x12))
+ret_dsr = v4("198.18.10.1", "198.18.0.50", 6, tcp(80, 40000, 0x10))
+ret6 = v6("2001:2:0:10::2", "2001:2:0:99::50", 6, tcp(80, 40000, 0x12))
+fwd4 = v4("198.18.1.100", "198.18.1.11", 6, tcp(1024, 80, 0x02))
+seeds["icmp_fragneeded_nat"] = v4("198.18.2.1", "198.18.10.2", 1,
+                                  struct.pack("!BBHHH", 3, 4, 0, 0, 1280) + quote(ret4))
+seeds["icmp_fragneeded_dsr"] = v4("198.18.2.1", "198.18.10.1", 1,
+                                  struct.pack("!BBHHH", 3, 4, 0, 0, 1280) + quote(ret_dsr))
+seeds["icmp_timeexc_nat"] = v4("198.18.2.1", "198.18.10.2", 1,
+                               struct.pack("!BBHI", 11, 0, 0, 0) + quote(ret4))
+seeds["icmp_fragneeded_nataddr"] = v4("198.18.1.1", "198.18.1.100", 1,
+                                      struct.pack("!BBHHH", 3, 4, 0, 0, 1280) + quote(fwd4),
+                                      dmac=PORT1, smac=HOST1)
+seeds["icmp6_toobig_nat"] = v6("2001:2:0:2::1", "2001:2:0:10::2", 58,
+                               struct.pack("!BBHI", 2, 0, 0, 1280) + quote(ret6))
+# structured inputs (fuzz_packet.c): 0xa5, kind, type, code, port, rest
+for kind in range(6 * 2):
+    for t, c in ((3, 4), (11, 0), (2, 0), (135, 0), (136, 0), (0, 0), (8, 0), (128, 0), (5, 1)):
+        seeds["struct_%d_%d_%d" % (kind, t, c)] = bytes([0xA5, kind, t, c, 0x9C, 0x40]) + bytes(range(48))
+
 out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "corpus-packet")
 os.makedirs(out, exist_ok=True)
 for name, frame in seeds.items():

@@ -171,6 +171,7 @@ test_minimal_defaults(void **state)
 	assert_string_equal(ap->file_prefix, "sessiongate");
 	assert_int_equal(ap->mbufs, 16383);
 	assert_int_equal(ap->flow_table_size, 65536);
+	assert_int_equal(ap->neighbours, 4096);
 	assert_string_equal(ap->telemetry_dir, "");
 	assert_int_equal(ap->n_eal_args, 0);
 	assert_int_equal(ap->n_ports, 1);

@@ -382,8 +382,13 @@ void
 run_pkt(unsigned int worker, uint16_t port, const uint8_t *b, size_t len, struct run_result *r,
 	uint64_t now)
 {
+	run_mbuf(worker, port, mbuf_from(b, len), r, now);
+}
+
+void
+run_mbuf(unsigned int worker, uint16_t port, struct rte_mbuf *m, struct run_result *r, uint64_t now)
+{
 	struct sg_dp_txq *q = calloc(1, sizeof(*q));
-	struct rte_mbuf *m = mbuf_from(b, len);
 	unsigned int p, total = 0;
 
 	assert_non_null(q);

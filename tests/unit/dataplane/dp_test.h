@@ -113,6 +113,9 @@ struct run_result {
 struct rte_mbuf *mbuf_from(const uint8_t *b, size_t len);
 void run_pkt(unsigned int worker, uint16_t port, const uint8_t *b, size_t len, struct run_result *r,
 	     uint64_t now);
+/* As run_pkt(), for an mbuf the test built itself (the worker takes it). */
+void run_mbuf(unsigned int worker, uint16_t port, struct rte_mbuf *m, struct run_result *r,
+	      uint64_t now);
 /* Assert counters: each listed one moved by +1 per listing; every other cnt unchanged. */
 void assert_stats_delta(const struct sg_dp_stats *before, const struct sg_dp_stats *after,
 			const enum sg_dp_cnt *moved, unsigned int n);

@@ -357,7 +357,7 @@ static const struct mcase corpus[] = {
 	 B_TCP4,
 	 {P(46, 0xf0)},
 	 .fix = FIX_L4,
-	 .want = SG_DP_DROP_TCP_FLAGS},
+	 .want = SG_DP_DROP_TCP_DOFF},
 	{"SYN+FIN", B_TCP4, {P(47, 0x03)}, .fix = FIX_L4, .want = SG_DP_DROP_TCP_FLAGS},
 	{"SYN+RST", B_TCP4, {P(47, 0x06)}, .fix = FIX_L4, .want = SG_DP_DROP_TCP_FLAGS},
 	{"no flags (null scan)",
@@ -411,7 +411,7 @@ static const struct mcase corpus[] = {
 	 .fix = FIX_L4,
 	 .want = SG_DP_DROP_NO_VS},
 	{"SCTP to a VIP", B_TCP4, {P(23, 132)}, .fix = FIX_IP4, .want = SG_DP_DROP_L4_PROTO},
-	{"ICMPv6 in IPv4", B_NONE, .build = b_icmp6_in_ip4, .want = SG_DP_DROP_L4_PROTO},
+	{"ICMPv6 in IPv4", B_NONE, .build = b_icmp6_in_ip4, .want = SG_DP_DROP_ICMP_FAMILY},
 	/* ICMP */
 	{"ICMP of 4 bytes",
 	 B_ICMP4,
@@ -437,7 +437,7 @@ static const struct mcase corpus[] = {
 	 {P(54, 134)},
 	 .fix = FIX_L4,
 	 .want = SG_DP_DROP_ICMP_BAD},
-	{"ICMPv4 in IPv6", B_NONE, .build = b_icmp4_in_ip6, .want = SG_DP_DROP_L4_PROTO},
+	{"ICMPv4 in IPv6", B_NONE, .build = b_icmp4_in_ip6, .want = SG_DP_DROP_ICMP_FAMILY},
 	/* IPv6 */
 	{"IPv6 header cut at 39 bytes", B_TCP6, .cut = 53, .want = SG_DP_DROP_TRUNC_L3},
 	{"version 4 in IPv6 ethertype", B_TCP6, {P(14, 0x45)}, .want = SG_DP_DROP_IP_VERSION},

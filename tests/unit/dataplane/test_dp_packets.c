@@ -190,12 +190,16 @@ test_nd_learn(void **state)
 	size_t n;
 
 	(void)state;
-	/* an unsolicited advertisement from an on-link neighbour */
+	/* an unsolicited advertisement from an on-link neighbour creates nothing (issue 12) */
 	n = na_frame(in, MAC_PORT0, "02:00:00:00:06:77", "2001:2:0:2::77", "2001:2:0:2::2");
+	run_pkt(0, 0, in, n, &R, now_s(1));
+	assert_drop(&R, SG_DP_DROP_NEIGH_UNSOLICITED, 0);
+	pb_ip_parse("2001:2:0:2::77", a, &fam);
+	/* once the data plane wants it (a miss), the advertisement is learned */
+	assert_false(sg_dp_neigh_lookup(env.neigh, 0, AF_INET6, a, now_s(1), &mac));
 	run_pkt(0, 0, in, n, &R, now_s(1));
 	assert_int_equal(R.out_port, -1);
 	CNT(SG_DP_EV_CONSUMED, SG_DP_EV_NEIGH_LEARN);
-	pb_ip_parse("2001:2:0:2::77", a, &fam);
 	assert_true(sg_dp_neigh_lookup(env.neigh, 0, AF_INET6, a, now_s(1), &mac));
 	assert_int_equal(mac.addr_bytes[5], 0x77);
 }
