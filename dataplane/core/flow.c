@@ -142,14 +142,46 @@ sg_dp_flow_set_state(struct sg_dp_flow_table *ft, struct sg_dp_flow *f, enum sg_
 }
 
 /*
- * The oldest embryonic flow, among at most @p scan from the list's head,
- * that @p nat uses (NAT flows of no session), or any when @p nat is NULL.
+ * The oldest embryonic flow among at most @p scan from the list's head.
  * Flows moved out of SYN / CLOSING by another layer leave the list here.
  */
 static struct sg_dp_flow *
-emb_oldest(struct sg_dp_flow_table *ft, const struct sg_dp_ip *nat, unsigned int scan)
+emb_oldest(struct sg_dp_flow_table *ft, unsigned int scan)
 {
 	uint32_t idx = ft->emb_head;
+
+	while (idx != SG_DP_FLOW_NONE && scan-- > 0) {
+		struct sg_dp_flow *f = &ft->e[idx];
+
+		idx = f->emb_next;
+		if (state_embryonic(f->state))
+			return f;
+		emb_unlink(ft, f);
+	}
+	return NULL;
+}
+
+static bool
+ip_equal(const struct sg_dp_ip *a, const struct sg_dp_ip *b)
+{
+	return a->family == b->family && memcmp(a->a, b->a, sizeof(a->a)) == 0;
+}
+
+/*
+ * The NAT flow (of no session) whose port of @p nat to reclaim, among the
+ * first RECLAIM_SCAN of the embryonic list: the oldest whose member is not
+ * @p member:@p mport, else the oldest. The member may still hold the old
+ * connection's state (a SYN-RECV request whose SYN-ACKs nobody answers):
+ * the same 4-tuple towards it would meet that state instead of a new
+ * connection.
+ */
+static struct sg_dp_flow *
+reclaim_victim(struct sg_dp_flow_table *ft, const struct sg_dp_ip *nat,
+	       const struct sg_dp_ip *member, uint16_t mport)
+{
+	struct sg_dp_flow *same = NULL;
+	uint32_t idx = ft->emb_head;
+	unsigned int scan = RECLAIM_SCAN;
 
 	while (idx != SG_DP_FLOW_NONE && scan-- > 0) {
 		struct sg_dp_flow *f = &ft->e[idx];
@@ -159,13 +191,14 @@ emb_oldest(struct sg_dp_flow_table *ft, const struct sg_dp_ip *nat, unsigned int
 			emb_unlink(ft, f);
 			continue;
 		}
-		if (nat == NULL)
+		if (!(f->flags & SG_DP_FLOW_NAT) || f->sid != 0 || !ip_equal(&f->nat, nat))
+			continue;
+		if (f->mport != mport || !ip_equal(&f->member, member))
 			return f;
-		if ((f->flags & SG_DP_FLOW_NAT) && f->sid == 0 && f->nat.family == nat->family &&
-		    memcmp(f->nat.a, nat->a, sizeof(nat->a)) == 0)
-			return f;
+		if (same == NULL)
+			same = f;
 	}
-	return NULL;
+	return same;
 }
 
 void
@@ -200,7 +233,7 @@ static bool
 evict_one(struct sg_dp_worker *w)
 {
 	struct sg_dp_flow_table *ft = &w->ft;
-	struct sg_dp_flow *victim = emb_oldest(ft, NULL, EVICT_SCAN);
+	struct sg_dp_flow *victim = emb_oldest(ft, EVICT_SCAN);
 	uint32_t i, c = ft->cursor;
 
 	if (victim != NULL) {
@@ -299,7 +332,7 @@ sg_dp_flow_track_tcp(struct sg_dp_flow_table *ft, struct sg_dp_flow *f, uint8_t 
 
 uint16_t
 sg_dp_flow_nat_port(struct sg_dp_worker *w, const struct sg_dp_tables *t,
-		    const struct sg_dp_ip *nat)
+		    const struct sg_dp_ip *nat, const struct sg_dp_ip *member, uint16_t mport)
 {
 	struct sg_dp_flow *victim;
 	uint16_t port = sg_dp_nat_port_get(w, t, nat);
@@ -307,7 +340,7 @@ sg_dp_flow_nat_port(struct sg_dp_worker *w, const struct sg_dp_tables *t,
 	if (likely(port != 0))
 		return port;
 	w->stats.cnt[SG_DP_EV_NAT_PORT_EXHAUSTED]++;
-	victim = emb_oldest(&w->ft, nat, RECLAIM_SCAN);
+	victim = reclaim_victim(&w->ft, nat, member, mport);
 	if (victim == NULL)
 		return 0;
 	sg_dp_flow_remove(w, victim, SG_DP_EV_NAT_PORT_RECLAIMED);

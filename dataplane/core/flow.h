@@ -129,15 +129,19 @@ void sg_dp_flow_set_state(struct sg_dp_flow_table *ft, struct sg_dp_flow *f,
 			  enum sg_dp_flow_state state);
 /**
  * A NAT source port (host order) of worker @p w for NAT address @p nat (one
- * of @p t's). When the address's pool is empty (counted
- * nat_port_exhausted), the oldest embryonic or closing NAT flow of that
- * address gives its port back first (removed, counted nat_port_reclaimed).
+ * of @p t's), for a flow to @p member port @p mport (network order). When
+ * the address's pool is empty (counted nat_port_exhausted), the oldest
+ * embryonic or closing NAT flow of that address gives its port back first
+ * (removed, counted nat_port_reclaimed); one to another member than
+ * @p member:@p mport is preferred, as the member of the old flow may still
+ * hold its half-open connection on the same 4-tuple.
  * Give the port back with sg_dp_nat_port_put(w, nat, port) unless a flow
  * that carries it (SG_DP_FLOW_NAT, f->nat, f->nat_port) is removed.
  * @return the port, or 0 when none is free.
  */
 uint16_t sg_dp_flow_nat_port(struct sg_dp_worker *w, const struct sg_dp_tables *t,
-			     const struct sg_dp_ip *nat);
+			     const struct sg_dp_ip *nat, const struct sg_dp_ip *member,
+			     uint16_t mport);
 uint32_t sg_dp_flow_hash(const struct sg_dp_flow_key *key);
 
 #endif /* SG_DP_CORE_FLOW_H */

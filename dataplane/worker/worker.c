@@ -196,8 +196,10 @@ flow_new(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_port,
 		const struct sg_dp_ip *na = p->key.family == AF_INET ? t->nat4 : t->nat6;
 		unsigned int nn = p->key.family == AF_INET ? t->n_nat4 : t->n_nat6;
 
-		nat = &na[hash % nn];			   /* build checked nn > 0 for NAT VSs */
-		nat_port = sg_dp_flow_nat_port(w, t, nat); /* may reclaim an embryonic flow's */
+		nat = &na[hash % nn]; /* build checked nn > 0 for NAT VSs */
+		/* may reclaim the port of an embryonic flow */
+		nat_port = sg_dp_flow_nat_port(w, t, nat, &mb->addr,
+					       rte_cpu_to_be_16(mb->port ? mb->port : vs->port));
 		if (nat_port == 0) {
 			sg_dp_pkt_drop(w, rx_port, m, SG_DP_DROP_NAT_PORTS);
 			return;

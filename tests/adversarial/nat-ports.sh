@@ -95,7 +95,7 @@ legit_http "http://[2001:2:0:10::2]/" >/dev/null ||
 ok "NAT VIPs (IPv4, IPv6) answered during the flood"
 wait "$fpid" || fail "the NAT flood failed: $(cat "$SG_RUN/floodA.out")"
 assert_served "after the NAT flood"
-brokered_nat || fail "brokered NAT hand-off unanswered after the NAT flood"
+brokered_nat || { dp_telemetry /sg/stats; dp_telemetry /sg/nat; fail "brokered NAT hand-off unanswered after the NAT flood"; }
 ok "DSR, NAT (IPv4, IPv6) and brokered NAT VIPs answer after 1,300 spoofed SYNs"
 ex1=$(dp_stat nat_port_exhausted)
 rc1=$(dp_stat nat_port_reclaimed)
