@@ -115,22 +115,22 @@ static void
 pool_adopt(struct sg_dp_worker *w, const struct sg_dp_ip *a, uint64_t was_live, bool range_changed)
 {
 	struct sg_dp_nat_alloc *na = &w->nat;
-	struct sg_dp_nat_pool *pl = pool_find(na, a, false);
+	int k = pool_index(na, a, false);
 	unsigned int i;
 
-	if (pl == NULL) {
-		for (i = 0; i < SG_DP_NAT_POOLS && pl == NULL; i++)
+	if (k < 0) {
+		for (i = 0; i < SG_DP_NAT_POOLS && k < 0; i++)
 			if (na->pool[i].addr.family == 0)
-				pl = &na->pool[i];
-		if (pl == NULL)
+				k = (int)i;
+		if (k < 0)
 			return; /* every slot holds a removed address's ports: none for this one */
-		pl->addr = *a;
-		pl->n_used = 0;
-		was_live &= ~(UINT64_C(1) << (pl - na->pool));
+		na->pool[k].addr = *a;
+		na->pool[k].n_used = 0;
+		was_live &= ~(UINT64_C(1) << k);
 	}
-	pl->live = true;
-	if (range_changed || !(was_live & (UINT64_C(1) << (pl - na->pool))))
-		pool_fill(w, na, pl);
+	na->pool[k].live = true;
+	if (range_changed || !(was_live & (UINT64_C(1) << k)))
+		pool_fill(w, na, &na->pool[k]);
 }
 
 void
