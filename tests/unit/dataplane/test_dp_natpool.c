@@ -3,7 +3,8 @@
  * NAT source port pools and flow-table pressure (doc/dataplane.md, "NAT
  * source ports" and "Flow table"): a pool per (NAT address, worker), the
  * port owner mapping, the rebuild on reload, embryonic flows (SYN until the
- * client's ACK), port reclaim and eviction order.
+ * client's ACK), port reclaim (oldest first, another member preferred) and
+ * eviction order.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -261,6 +262,34 @@ test_reclaim_order(void **state)
 }
 
 static void
+test_reclaim_other_member(void **state)
+{
+	struct cfg_store *cs = cfg_new();
+	uint8_t in[PKT_MAX];
+	size_t n;
+
+	(void)state;
+	/* 198.18.10.5:81 becomes a NAT VS to the pool "weighted" (members w1..w4, port 81) */
+	cs->vs[VS_LIMITED].mode = SG_CFG_MODE_NAT;
+	cs->vs[VS_LIMITED].max_flows = 0;
+	cs->cfg.nat.port_min = 40000;
+	cs->cfg.nat.port_max = 40001;
+	assert_int_equal(env_rebuild(cs), 0);
+	assert_int_equal(nat_syn(50001, 1), 40000); /* A: host1:80 */
+	n = pb_frame_tcp4(in, L2_GW, CLIENT4, "198.18.10.5", 50002, 81, SYN, 64, 0);
+	run_pkt(0, 0, in, n, &R, now_s(2)); /* B: a member of "weighted", port 81 */
+	assert_int_equal(R.out_port, 1);
+	assert_int_equal(R.out[14 + 20] << 8 | R.out[14 + 21], 40001);
+	/* C to host1:80: A is older, but host1 may still hold A's 4-tuple half-open */
+	assert_int_equal(nat_syn(50003, 3), 40001);
+	CNT(SG_DP_EV_FLOW_NEW, SG_DP_EV_NAT_PORT_EXHAUSTED, SG_DP_EV_NAT_PORT_RECLAIMED);
+	nat_client(50001, ACK, 4); /* A is still there */
+	assert_int_equal(R.out_port, 1);
+	assert_int_equal(R.out[14 + 20] << 8 | R.out[14 + 21], 40000);
+	NO_CNT();
+}
+
+static void
 test_embryonic_timeout(void **state)
 {
 	const struct sg_dp_stats *s = sg_dp_worker_stats(env.w[0]);
@@ -351,6 +380,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_owner_mapping, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_reload_rebuild, setup1, teardown),
 		cmocka_unit_test_setup_teardown(test_reclaim_order, setup1, teardown),
+		cmocka_unit_test_setup_teardown(test_reclaim_other_member, setup1, teardown),
 		cmocka_unit_test_setup_teardown(test_embryonic_timeout, setup1, teardown),
 		cmocka_unit_test_setup_teardown(test_eviction_order, setup1, teardown),
 	};
