@@ -139,6 +139,12 @@ enum sg_dp_cnt {
 	SG_DP_EV_BOUNCE,	  /**< VM segments a host returned during a DSR hand-off */
 	SG_DP_EV_NEIGH_REFUSED,	  /**< ARP request / NS answered, its sender not learned */
 	SG_DP_EV_ICMP_RELAYED,	  /**< ICMP errors relayed along the flow they quote */
+	/* NAT ports and flow-table pressure (doc/dataplane.md) */
+	SG_DP_EV_NAT_PORT_EXHAUSTED, /**< a NAT address's port pool was empty (reclaim tried) */
+	SG_DP_EV_NAT_PORT_RECLAIMED, /**< embryonic/closing NAT flows removed for their port */
+	SG_DP_EV_FLOW_TABLE_FULL,    /**< insertions that found the flow table full */
+	SG_DP_EV_FLOW_EVICTED_EMB,   /**< evicted flows that were embryonic or closing */
+	SG_DP_EV_FLOW_EVICTED_EST,   /**< evicted flows that were established (or brokered) */
 	SG_DP_CNT_MAX
 };
 
@@ -326,6 +332,16 @@ const struct sg_dp_stats *sg_dp_worker_stats(const struct sg_dp_worker *w);
 
 /** Current number of flows in this worker's table. */
 uint32_t sg_dp_worker_flow_count(const struct sg_dp_worker *w);
+
+/**
+ * NAT address @p i of tables @p t (IPv4 ones first) as text in @p name,
+ * with worker @p w's free and used source ports for it (read from another
+ * lcore: a snapshot; 0 and 0 before the worker first met these tables).
+ * @return 0, -ENOENT past the last NAT address, -ENOSPC when @p len is short.
+ */
+int sg_dp_worker_nat_ports(const struct sg_dp_worker *w, const struct sg_dp_tables *t,
+			   unsigned int i, char *name, size_t len, uint32_t *n_free,
+			   uint32_t *n_used);
 
 #ifdef __cplusplus
 }

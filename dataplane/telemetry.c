@@ -10,6 +10,7 @@
  *   /sg/flows           flow-table occupancy per worker
  *   /sg/sessions[,CUR]  live brokered sessions of every worker, a page of
  *                       TEL_SESS_PAGE from cursor CUR ("next" of the last page)
+ *   /sg/nat             free and used NAT source ports per NAT address
  *   /sg/reload          reload the configuration file now
  *
  * Callbacks run in DPDK's telemetry thread. Worker counters are read
@@ -356,6 +357,41 @@ tel_sessions(const char *cmd __rte_unused, const char *params, struct rte_tel_da
 	return 0;
 }
 
+/* Per NAT address (key: the address with '_'), free and used source ports over workers. */
+static int
+tel_nat(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
+{
+	struct sg_dp_app *app = tel_app;
+	char name[64], key[RTE_TEL_MAX_STRING_LEN];
+
+	rte_tel_data_start_dict(d);
+	pthread_mutex_lock(&app->ctl_lock);
+	for (unsigned int i = 0;; i++) {
+		uint64_t n_free = 0, n_used = 0;
+		struct rte_tel_data *c;
+		int rc = 0;
+
+		for (unsigned int w = 0; w < app->n_workers && rc == 0; w++) {
+			uint32_t f, u;
+
+			rc = sg_dp_worker_nat_ports(app->wctx[w].worker, app->tables, i, name,
+						    sizeof(name), &f, &u);
+			n_free += f;
+			n_used += u;
+		}
+		if (rc != 0 || app->n_workers == 0 || (c = rte_tel_data_alloc()) == NULL)
+			break;
+		rte_tel_data_start_dict(c);
+		rte_tel_data_add_dict_string(c, "name", name);
+		rte_tel_data_add_dict_u64(c, "free", n_free);
+		rte_tel_data_add_dict_u64(c, "used", n_used);
+		tel_key(key, sizeof(key), name, NULL);
+		rte_tel_data_add_dict_container(d, key, c, 0);
+	}
+	pthread_mutex_unlock(&app->ctl_lock);
+	return 0;
+}
+
 static int
 tel_reload(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
 {
@@ -388,6 +424,7 @@ sg_dp_telemetry_register(struct sg_dp_app *app)
 		{"/sg/flows", tel_flows, "Flow-table occupancy per worker."},
 		{"/sg/sessions", tel_sessions,
 		 "Live brokered sessions of every worker, paged. Parameter: cursor (\"next\")."},
+		{"/sg/nat", tel_nat, "Free and used NAT source ports per NAT address."},
 		{"/sg/reload", tel_reload, "Reload the configuration file (atomic)."},
 	};
 

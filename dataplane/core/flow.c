@@ -6,6 +6,12 @@
  * fixed array allocated at worker creation; the hash maps a 5-tuple to an
  * entry index. A NAT flow has a second key (the return 5-tuple) pointing
  * to the same entry.
+ *
+ * Flows in state SYN (embryonic: no client ACK yet) or CLOSING also sit on
+ * a list in the order they entered it. When the table is full the oldest of
+ * them is evicted before any established flow, and an empty NAT port pool
+ * takes its port back from the oldest of them that uses its address: a SYN
+ * flood then recycles its own entries and ports.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,7 +27,8 @@
 #include "core/nat.h"
 #include "core/state.h"
 
-#define EVICT_SCAN 16 /* entries examined to choose an eviction victim */
+#define EVICT_SCAN   16 /* entries examined to choose an eviction victim */
+#define RECLAIM_SCAN 64 /* embryonic flows examined to reclaim a NAT port */
 
 uint32_t
 sg_dp_flow_hash(const struct sg_dp_flow_key *key)
@@ -57,6 +64,7 @@ sg_dp_flow_table_init(struct sg_dp_flow_table *ft, uint32_t cap, int socket, uns
 		return -ENOMEM;
 	}
 	ft->cap = cap;
+	ft->emb_head = ft->emb_tail = SG_DP_FLOW_NONE;
 	for (i = 0; i < cap; i++)
 		ft->free_idx[i] = cap - 1 - i;
 	ft->n_free = cap;
@@ -82,6 +90,117 @@ sg_dp_flow_lookup(struct sg_dp_flow_table *ft, const struct sg_dp_flow_key *key)
 	return &ft->e[(uintptr_t)data];
 }
 
+static bool
+state_embryonic(uint8_t state)
+{
+	return state == SG_DP_FS_SYN || state == SG_DP_FS_CLOSING;
+}
+
+static void
+emb_link(struct sg_dp_flow_table *ft, struct sg_dp_flow *f)
+{
+	uint32_t idx = (uint32_t)(f - ft->e);
+
+	if (f->emb)
+		return;
+	f->emb = true;
+	f->emb_prev = ft->emb_tail;
+	f->emb_next = SG_DP_FLOW_NONE;
+	if (ft->emb_tail != SG_DP_FLOW_NONE)
+		ft->e[ft->emb_tail].emb_next = idx;
+	else
+		ft->emb_head = idx;
+	ft->emb_tail = idx;
+	ft->n_emb++;
+}
+
+static void
+emb_unlink(struct sg_dp_flow_table *ft, struct sg_dp_flow *f)
+{
+	if (!f->emb)
+		return;
+	f->emb = false;
+	if (f->emb_prev != SG_DP_FLOW_NONE)
+		ft->e[f->emb_prev].emb_next = f->emb_next;
+	else
+		ft->emb_head = f->emb_next;
+	if (f->emb_next != SG_DP_FLOW_NONE)
+		ft->e[f->emb_next].emb_prev = f->emb_prev;
+	else
+		ft->emb_tail = f->emb_prev;
+	ft->n_emb--;
+}
+
+void
+sg_dp_flow_set_state(struct sg_dp_flow_table *ft, struct sg_dp_flow *f, enum sg_dp_flow_state state)
+{
+	f->state = (uint8_t)state;
+	if (state_embryonic(f->state))
+		emb_link(ft, f);
+	else
+		emb_unlink(ft, f);
+}
+
+/*
+ * The oldest embryonic flow among at most @p scan from the list's head.
+ * Flows moved out of SYN / CLOSING by another layer leave the list here.
+ */
+static struct sg_dp_flow *
+emb_oldest(struct sg_dp_flow_table *ft, unsigned int scan)
+{
+	uint32_t idx = ft->emb_head;
+
+	while (idx != SG_DP_FLOW_NONE && scan-- > 0) {
+		struct sg_dp_flow *f = &ft->e[idx];
+
+		idx = f->emb_next;
+		if (state_embryonic(f->state))
+			return f;
+		emb_unlink(ft, f);
+	}
+	return NULL;
+}
+
+static bool
+ip_equal(const struct sg_dp_ip *a, const struct sg_dp_ip *b)
+{
+	return a->family == b->family && memcmp(a->a, b->a, sizeof(a->a)) == 0;
+}
+
+/*
+ * The NAT flow (of no session) whose port of @p nat to reclaim, among the
+ * first RECLAIM_SCAN of the embryonic list: the oldest whose member is not
+ * @p member:@p mport, else the oldest. The member may still hold the old
+ * connection's state (a SYN-RECV request whose SYN-ACKs nobody answers):
+ * the same 4-tuple towards it would meet that state instead of a new
+ * connection.
+ */
+static struct sg_dp_flow *
+reclaim_victim(struct sg_dp_flow_table *ft, const struct sg_dp_ip *nat,
+	       const struct sg_dp_ip *member, uint16_t mport)
+{
+	struct sg_dp_flow *same = NULL;
+	uint32_t idx = ft->emb_head;
+	unsigned int scan = RECLAIM_SCAN;
+
+	while (idx != SG_DP_FLOW_NONE && scan-- > 0) {
+		struct sg_dp_flow *f = &ft->e[idx];
+
+		idx = f->emb_next;
+		if (!state_embryonic(f->state)) {
+			emb_unlink(ft, f);
+			continue;
+		}
+		if (!(f->flags & SG_DP_FLOW_NAT) || f->sid != 0 || !ip_equal(&f->nat, nat))
+			continue;
+		if (f->mport != mport || !ip_equal(&f->member, member))
+			return f;
+		if (same == NULL)
+			same = f;
+	}
+	return same;
+}
+
 void
 sg_dp_flow_remove(struct sg_dp_worker *w, struct sg_dp_flow *f, enum sg_dp_cnt why)
 {
@@ -92,8 +211,9 @@ sg_dp_flow_remove(struct sg_dp_worker *w, struct sg_dp_flow *f, enum sg_dp_cnt w
 	rte_hash_del_key(ft->h, &f->key);
 	if (f->flags & SG_DP_FLOW_NAT) {
 		rte_hash_del_key(ft->h, &f->rkey);
-		sg_dp_nat_port_put(w, rte_be_to_cpu_16(f->nat_port));
+		sg_dp_nat_port_put(w, &f->nat, rte_be_to_cpu_16(f->nat_port));
 	}
+	emb_unlink(ft, f);
 	w->vs_active[f->vs_slot]--;
 	w->member_active[f->member_slot]--;
 	w->stats.vs[f->vs_slot].active_flows--;
@@ -105,14 +225,22 @@ sg_dp_flow_remove(struct sg_dp_worker *w, struct sg_dp_flow *f, enum sg_dp_cnt w
 	ft->gen++;
 }
 
-/* Evict the least recently used of a few entries after the scan cursor. */
+/*
+ * Make room: the oldest embryonic or closing flow, else the least recently
+ * used of a few entries after the scan cursor.
+ */
 static bool
 evict_one(struct sg_dp_worker *w)
 {
 	struct sg_dp_flow_table *ft = &w->ft;
-	struct sg_dp_flow *victim = NULL;
+	struct sg_dp_flow *victim = emb_oldest(ft, EVICT_SCAN);
 	uint32_t i, c = ft->cursor;
 
+	if (victim != NULL) {
+		w->stats.cnt[SG_DP_EV_FLOW_EVICTED_EMB]++;
+		sg_dp_flow_remove(w, victim, SG_DP_EV_FLOW_EVICTED);
+		return true;
+	}
 	for (i = 0; i < ft->cap && (i < EVICT_SCAN || victim == NULL); i++) {
 		struct sg_dp_flow *f = &ft->e[c];
 
@@ -125,6 +253,8 @@ evict_one(struct sg_dp_worker *w)
 	ft->cursor = c;
 	if (victim == NULL)
 		return false;
+	w->stats.cnt[state_embryonic(victim->state) ? SG_DP_EV_FLOW_EVICTED_EMB
+						    : SG_DP_EV_FLOW_EVICTED_EST]++;
 	sg_dp_flow_remove(w, victim, SG_DP_EV_FLOW_EVICTED);
 	return true;
 }
@@ -137,9 +267,12 @@ sg_dp_flow_insert(struct sg_dp_worker *w, const struct sg_dp_flow_key *key, uint
 	struct sg_dp_flow *f;
 	uint32_t idx;
 
-	if (ft->n_free == 0 && !evict_one(w)) {
-		*reason = SG_DP_DROP_FLOW_FULL;
-		return NULL;
+	if (ft->n_free == 0) {
+		w->stats.cnt[SG_DP_EV_FLOW_TABLE_FULL]++;
+		if (!evict_one(w)) {
+			*reason = SG_DP_DROP_FLOW_FULL;
+			return NULL;
+		}
 	}
 	idx = ft->free_idx[--ft->n_free];
 	if (rte_hash_add_key_data(ft->h, key, (void *)(uintptr_t)idx) < 0) {
@@ -160,6 +293,7 @@ void
 sg_dp_flow_discard(struct sg_dp_flow_table *ft, struct sg_dp_flow *f)
 {
 	rte_hash_del_key(ft->h, &f->key);
+	emb_unlink(ft, f);
 	f->state = SG_DP_FS_FREE;
 	ft->free_idx[ft->n_free++] = (uint32_t)(f - ft->e);
 	ft->count--;
@@ -181,14 +315,36 @@ sg_dp_flow_add_rkey(struct sg_dp_flow_table *ft, struct sg_dp_flow *f)
 }
 
 void
-sg_dp_flow_track_tcp(struct sg_dp_flow *f, uint8_t fl)
+sg_dp_flow_track_tcp(struct sg_dp_flow_table *ft, struct sg_dp_flow *f, uint8_t fl,
+		     bool from_client)
 {
-	if (fl & (RTE_TCP_RST_FLAG | RTE_TCP_FIN_FLAG))
-		f->state = SG_DP_FS_CLOSING;
-	else if ((fl & RTE_TCP_SYN_FLAG) && !(fl & RTE_TCP_ACK_FLAG))
-		f->state = f->state == SG_DP_FS_CLOSING ? SG_DP_FS_SYN : f->state;
-	else if (f->state == SG_DP_FS_SYN && (fl & RTE_TCP_ACK_FLAG))
-		f->state = SG_DP_FS_EST;
+	if (fl & (RTE_TCP_RST_FLAG | RTE_TCP_FIN_FLAG)) {
+		if (f->state != SG_DP_FS_CLOSING)
+			sg_dp_flow_set_state(ft, f, SG_DP_FS_CLOSING);
+	} else if ((fl & RTE_TCP_SYN_FLAG) && !(fl & RTE_TCP_ACK_FLAG)) {
+		if (f->state == SG_DP_FS_CLOSING)
+			f->state = SG_DP_FS_SYN; /* reopened: still embryonic */
+	} else if (unlikely(f->state == SG_DP_FS_SYN) && from_client && (fl & RTE_TCP_ACK_FLAG) &&
+		   !(fl & RTE_TCP_SYN_FLAG)) {
+		sg_dp_flow_set_state(ft, f, SG_DP_FS_EST); /* the client completed the handshake */
+	}
+}
+
+uint16_t
+sg_dp_flow_nat_port(struct sg_dp_worker *w, const struct sg_dp_tables *t,
+		    const struct sg_dp_ip *nat, const struct sg_dp_ip *member, uint16_t mport)
+{
+	struct sg_dp_flow *victim;
+	uint16_t port = sg_dp_nat_port_get(w, t, nat);
+
+	if (likely(port != 0))
+		return port;
+	w->stats.cnt[SG_DP_EV_NAT_PORT_EXHAUSTED]++;
+	victim = reclaim_victim(&w->ft, nat, member, mport);
+	if (victim == NULL)
+		return 0;
+	sg_dp_flow_remove(w, victim, SG_DP_EV_NAT_PORT_RECLAIMED);
+	return sg_dp_nat_port_get(w, t, nat);
 }
 
 void
@@ -198,7 +354,7 @@ sg_dp_worker_expire(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint64
 	struct sg_dp_flow_table *ft = &w->ft;
 	uint32_t c = ft->cursor;
 
-	RTE_SET_USED(t);
+	sg_dp_nat_sync(w, t); /* pools follow a reload before the first new NAT flow */
 	if (budget > ft->cap)
 		budget = ft->cap;
 	while (budget-- > 0 && ft->count > 0) {

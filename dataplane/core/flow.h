@@ -18,6 +18,7 @@
 #include "core/addr.h"
 
 struct sg_dp_neigh_entry;
+struct sg_dp_tables;
 struct sg_dp_worker;
 
 enum sg_dp_flow_state {
@@ -69,13 +70,18 @@ struct sg_dp_flow {
 	struct sg_dp_flow_key key;  /**< client -> VIP */
 	struct sg_dp_flow_key rkey; /**< NAT: member -> NAT address (return key) */
 	/* brokered sessions */
-	uint64_t sid;	  /**< streaming session ID; 0 = not brokered */
-	uint32_t sess;	  /**< session slot + 1 while held / connecting; 0 = none */
-	uint32_t seq_s2c; /**< SG_DP_FLOW_SEQ: VM seq + seq_s2c = seq the client sees */
-	uint32_t ts_s2c;  /**< VM TSval + ts_s2c = TSval the client sees */
-	int8_t ws_shift;  /**< VM window << ws_shift (negative: >>) for the client */
-	bool ts;	  /**< timestamps in use */
+	uint64_t sid;		     /**< streaming session ID; 0 = not brokered */
+	uint32_t sess;		     /**< session slot + 1 while held / connecting; 0 = none */
+	uint32_t seq_s2c;	     /**< SG_DP_FLOW_SEQ: VM seq + seq_s2c = seq the client sees */
+	uint32_t ts_s2c;	     /**< VM TSval + ts_s2c = TSval the client sees */
+	int8_t ws_shift;	     /**< VM window << ws_shift (negative: >>) for the client */
+	bool ts;		     /**< timestamps in use */
+	bool emb;		     /**< on the table's embryonic list (SYN or CLOSING) */
+	uint32_t emb_prev, emb_next; /**< embryonic list links (SG_DP_FLOW_NONE: end) */
 };
+
+/** No entry (end of the embryonic list). */
+#define SG_DP_FLOW_NONE UINT32_MAX
 
 struct sg_dp_flow_table {
 	struct rte_hash *h; /**< key -> entry index (data = index) */
@@ -86,6 +92,14 @@ struct sg_dp_flow_table {
 	uint32_t count;
 	uint32_t cursor; /**< expiry / eviction scan position */
 	uint32_t gen;	 /**< bumped by every removal: invalidates looked-up entries */
+	/**
+	 * Embryonic list: flows in state SYN or CLOSING, oldest first. Eviction
+	 * and NAT port reclaim take from its head before touching established
+	 * flows. A flow another layer moved out of those states is dropped from
+	 * the list when a walk meets it.
+	 */
+	uint32_t emb_head, emb_tail;
+	uint32_t n_emb;
 };
 
 int sg_dp_flow_table_init(struct sg_dp_flow_table *ft, uint32_t cap, int socket,
@@ -104,7 +118,31 @@ int sg_dp_flow_add_rkey(struct sg_dp_flow_table *ft, struct sg_dp_flow *f);
  * reported to the worker's flow_gone hook first.
  */
 void sg_dp_flow_remove(struct sg_dp_worker *w, struct sg_dp_flow *f, enum sg_dp_cnt why);
-void sg_dp_flow_track_tcp(struct sg_dp_flow *f, uint8_t tcp_flags);
+/**
+ * Follow a TCP segment of flow @p f: SYN -> established only on the
+ * client's ACK (@p from_client; the member's SYN-ACK leaves it embryonic),
+ * FIN or RST -> closing, a new SYN reopens a closing flow.
+ */
+void sg_dp_flow_track_tcp(struct sg_dp_flow_table *ft, struct sg_dp_flow *f, uint8_t tcp_flags,
+			  bool from_client);
+/** Set @p f's state, keeping the embryonic list (SYN, CLOSING) in step. */
+void sg_dp_flow_set_state(struct sg_dp_flow_table *ft, struct sg_dp_flow *f,
+			  enum sg_dp_flow_state state);
+/**
+ * A NAT source port (host order) of worker @p w for NAT address @p nat (one
+ * of @p t's), for a flow to @p member port @p mport (network order). When
+ * the address's pool is empty (counted nat_port_exhausted), the oldest
+ * embryonic or closing NAT flow of that address gives its port back first
+ * (removed, counted nat_port_reclaimed); one to another member than
+ * @p member:@p mport is preferred, as the member of the old flow may still
+ * hold its half-open connection on the same 4-tuple.
+ * Give the port back with sg_dp_nat_port_put(w, nat, port) unless a flow
+ * that carries it (SG_DP_FLOW_NAT, f->nat, f->nat_port) is removed.
+ * @return the port, or 0 when none is free.
+ */
+uint16_t sg_dp_flow_nat_port(struct sg_dp_worker *w, const struct sg_dp_tables *t,
+			     const struct sg_dp_ip *nat, const struct sg_dp_ip *member,
+			     uint16_t mport);
 uint32_t sg_dp_flow_hash(const struct sg_dp_flow_key *key);
 
 #endif /* SG_DP_CORE_FLOW_H */

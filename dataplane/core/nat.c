@@ -1,17 +1,23 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Full NAT: rewriting of addresses, ports and TTL with incremental
- * checksum updates, and the per-worker NAT source port allocator.
+ * checksum updates, and the NAT source port pools of a worker.
  *
- * Each worker owns the NAT ports p with p % n_workers == worker id, so the
- * destination port of a return packet names the worker that holds its
- * flow (sg_dp_nat_port_owner()). Free ports wait in a FIFO (a port is
- * reused as late as possible); the FIFO is rebuilt, without allocation,
- * when a reload changes the NAT port range.
+ * A worker holds one pool per NAT address: a flow's port is unique per NAT
+ * address, so every address adds the whole range. Each worker owns the
+ * ports p with p % n_workers == worker id, for every address alike, so the
+ * destination port of a return packet names the worker that holds its flow
+ * (sg_dp_nat_port_owner()). Free ports wait in a FIFO (a port is reused as
+ * late as possible). The pools follow the tables: a new generation gives
+ * new NAT addresses a pool and rebuilds the FIFOs of a changed range from
+ * the bitmaps, without allocation; a removed address's pool keeps its ports
+ * in use until they come back.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
+#include <arpa/inet.h>
 
 #include <rte_byteorder.h>
 #include <rte_ip.h>
@@ -23,17 +29,32 @@
 #include "core/nat.h"
 #include "core/state.h"
 
-#define NAT_PORTS 65536u
+#define NAT_PORTS     65536u
+#define NAT_BMAP_SIZE (NAT_PORTS / 8)
+
+static_assert(SG_DP_NAT_POOLS <= 64, "sg_dp_nat_sync() keeps a bit per pool in a uint64_t");
 
 int
-sg_dp_nat_alloc_init(struct sg_dp_nat_alloc *na, int socket)
+sg_dp_nat_alloc_init(struct sg_dp_nat_alloc *na, unsigned int n_workers, int socket)
 {
+	size_t fifo_bytes, per;
+	uint8_t *mem;
+	unsigned int i;
+
 	memset(na, 0, sizeof(*na));
-	na->fifo = rte_malloc_socket("sgdp_nat_fifo", sizeof(uint16_t) * NAT_PORTS, 0, socket);
-	na->used = rte_zmalloc_socket("sgdp_nat_used", NAT_PORTS, 0, socket);
-	if (na->fifo == NULL || na->used == NULL) {
-		sg_dp_nat_alloc_free(na);
+	if (n_workers == 0)
+		return -EINVAL;
+	na->fifo_cap = (NAT_PORTS + n_workers - 1) / n_workers;
+	fifo_bytes = RTE_ALIGN_CEIL(sizeof(uint16_t) * na->fifo_cap, sizeof(uint64_t));
+	per = fifo_bytes + NAT_BMAP_SIZE;
+	na->mem = rte_zmalloc_socket("sgdp_nat_pools", per * SG_DP_NAT_POOLS, RTE_CACHE_LINE_SIZE,
+				     socket);
+	if (na->mem == NULL)
 		return -ENOMEM;
+	mem = na->mem;
+	for (i = 0; i < SG_DP_NAT_POOLS; i++) {
+		na->pool[i].fifo = (uint16_t *)(void *)(mem + i * per);
+		na->pool[i].used = (uint64_t *)(void *)(mem + i * per + fifo_bytes);
 	}
 	return 0;
 }
@@ -41,56 +62,181 @@ sg_dp_nat_alloc_init(struct sg_dp_nat_alloc *na, int socket)
 void
 sg_dp_nat_alloc_free(struct sg_dp_nat_alloc *na)
 {
-	rte_free(na->fifo);
-	rte_free(na->used);
+	rte_free(na->mem);
 	memset(na, 0, sizeof(*na));
 }
 
-static void
-nat_rebuild(struct sg_dp_worker *w, uint16_t min, uint16_t max)
+static inline bool
+port_used(const struct sg_dp_nat_pool *pl, uint16_t p)
 {
-	struct sg_dp_nat_alloc *na = &w->nat;
+	return (pl->used[p >> 6] >> (p & 63)) & 1;
+}
+
+/* Index of the pool of @p nat (live pools only when @p live_only), or -1. */
+static int
+pool_index(const struct sg_dp_nat_alloc *na, const struct sg_dp_ip *nat, bool live_only)
+{
+	unsigned int i;
+
+	for (i = 0; i < SG_DP_NAT_POOLS; i++) {
+		const struct sg_dp_nat_pool *pl = &na->pool[i];
+
+		if (pl->addr.family == nat->family && (pl->live || !live_only) &&
+		    memcmp(pl->addr.a, nat->a, sizeof(nat->a)) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+static struct sg_dp_nat_pool *
+pool_find(struct sg_dp_nat_alloc *na, const struct sg_dp_ip *nat, bool live_only)
+{
+	int i = pool_index(na, nat, live_only);
+
+	return i < 0 ? NULL : &na->pool[i];
+}
+
+/* Refill @p pl's FIFO with this worker's free ports of the range. */
+static void
+pool_fill(const struct sg_dp_worker *w, const struct sg_dp_nat_alloc *na, struct sg_dp_nat_pool *pl)
+{
 	uint32_t p;
 
-	na->head = 0;
-	na->n = 0;
-	for (p = min; p <= max; p++)
-		if (p != 0 && !na->used[p] &&
+	pl->head = 0;
+	pl->n = 0;
+	for (p = na->min; p <= na->max && pl->n < na->fifo_cap; p++)
+		if (p != 0 && !port_used(pl, (uint16_t)p) &&
 		    sg_dp_nat_port_owner((uint16_t)p, w->conf.n_workers) == w->conf.id)
-			na->fifo[na->n++] = (uint16_t)p;
-	na->min = min;
-	na->max = max;
+			pl->fifo[pl->n++] = (uint16_t)p;
+}
+
+/* Give @p t's NAT address @p a a live pool; @p was_live: bit per pool before the sync. */
+static void
+pool_adopt(struct sg_dp_worker *w, const struct sg_dp_ip *a, uint64_t was_live, bool range_changed)
+{
+	struct sg_dp_nat_alloc *na = &w->nat;
+	int k = pool_index(na, a, false);
+	unsigned int i;
+
+	if (k < 0) {
+		for (i = 0; i < SG_DP_NAT_POOLS && k < 0; i++)
+			if (na->pool[i].addr.family == 0)
+				k = (int)i;
+		if (k < 0)
+			return; /* every slot holds a removed address's ports: none for this one */
+		na->pool[k].addr = *a;
+		na->pool[k].n_used = 0;
+		was_live &= ~(UINT64_C(1) << k);
+	}
+	na->pool[k].live = true;
+	if (range_changed || !(was_live & (UINT64_C(1) << k)))
+		pool_fill(w, na, &na->pool[k]);
+}
+
+void
+sg_dp_nat_sync(struct sg_dp_worker *w, const struct sg_dp_tables *t)
+{
+	struct sg_dp_nat_alloc *na = &w->nat;
+	uint64_t was_live = 0;
+	bool range_changed;
+	unsigned int i;
+
+	if (likely(na->synced && na->gen == t->generation))
+		return;
+	range_changed = !na->synced || na->min != t->nat_port_min || na->max != t->nat_port_max;
+	na->min = t->nat_port_min;
+	na->max = t->nat_port_max;
+	for (i = 0; i < SG_DP_NAT_POOLS; i++) {
+		if (na->pool[i].live)
+			was_live |= UINT64_C(1) << i;
+		na->pool[i].live = false;
+	}
+	for (i = 0; i < t->n_nat4; i++)
+		pool_adopt(w, &t->nat4[i], was_live, range_changed);
+	for (i = 0; i < t->n_nat6; i++)
+		pool_adopt(w, &t->nat6[i], was_live, range_changed);
+	for (i = 0; i < SG_DP_NAT_POOLS; i++) {
+		struct sg_dp_nat_pool *pl = &na->pool[i];
+
+		if (pl->live || pl->addr.family == 0)
+			continue;
+		pl->n = 0; /* removed address: hands out nothing, freed with its last port */
+		if (pl->n_used == 0)
+			memset(&pl->addr, 0, sizeof(pl->addr));
+	}
+	na->gen = t->generation;
+	na->synced = true;
 }
 
 uint16_t
-sg_dp_nat_port_get(struct sg_dp_worker *w, const struct sg_dp_tables *t)
+sg_dp_nat_port_get(struct sg_dp_worker *w, const struct sg_dp_tables *t, const struct sg_dp_ip *nat)
 {
 	struct sg_dp_nat_alloc *na = &w->nat;
+	struct sg_dp_nat_pool *pl;
 	uint16_t p;
 
-	if (unlikely(na->min != t->nat_port_min || na->max != t->nat_port_max))
-		nat_rebuild(w, t->nat_port_min, t->nat_port_max);
-	if (na->n == 0)
+	sg_dp_nat_sync(w, t);
+	pl = pool_find(na, nat, true);
+	if (pl == NULL || pl->n == 0)
 		return 0;
-	p = na->fifo[na->head];
-	na->head = (na->head + 1) % NAT_PORTS;
-	na->n--;
-	na->used[p] = 1;
+	p = pl->fifo[pl->head];
+	pl->head = pl->head + 1 == na->fifo_cap ? 0 : pl->head + 1;
+	pl->n--;
+	pl->used[p >> 6] |= UINT64_C(1) << (p & 63);
+	pl->n_used++;
 	return p;
 }
 
 void
-sg_dp_nat_port_put(struct sg_dp_worker *w, uint16_t port)
+sg_dp_nat_port_put(struct sg_dp_worker *w, const struct sg_dp_ip *nat, uint16_t port)
 {
 	struct sg_dp_nat_alloc *na = &w->nat;
+	struct sg_dp_nat_pool *pl = pool_find(na, nat, false);
 
-	if (!na->used[port])
+	if (pl == NULL || !port_used(pl, port))
 		return;
-	na->used[port] = 0;
-	if (port >= na->min && port <= na->max && na->n < NAT_PORTS) {
-		na->fifo[(na->head + na->n) % NAT_PORTS] = port;
-		na->n++;
+	pl->used[port >> 6] &= ~(UINT64_C(1) << (port & 63));
+	pl->n_used--;
+	if (!pl->live) {
+		if (pl->n_used == 0)
+			memset(&pl->addr, 0, sizeof(pl->addr));
+		return;
 	}
+	if (port >= na->min && port <= na->max && pl->n < na->fifo_cap) {
+		uint32_t tail = pl->head + pl->n;
+
+		pl->fifo[tail >= na->fifo_cap ? tail - na->fifo_cap : tail] = port;
+		pl->n++;
+	}
+}
+
+int
+sg_dp_nat_pool_ports(const struct sg_dp_worker *w, const struct sg_dp_ip *nat, uint32_t *n_free,
+		     uint32_t *n_used)
+{
+	int i = pool_index(&w->nat, nat, true);
+
+	if (i < 0)
+		return -ENOENT;
+	*n_free = w->nat.pool[i].n;
+	*n_used = w->nat.pool[i].n_used;
+	return 0;
+}
+
+int
+sg_dp_worker_nat_ports(const struct sg_dp_worker *w, const struct sg_dp_tables *t, unsigned int i,
+		       char *name, size_t len, uint32_t *n_free, uint32_t *n_used)
+{
+	const struct sg_dp_ip *a;
+
+	if (i >= t->n_nat4 + t->n_nat6)
+		return -ENOENT;
+	a = i < t->n_nat4 ? &t->nat4[i] : &t->nat6[i - t->n_nat4];
+	if (inet_ntop(a->family, a->a, name, (socklen_t)len) == NULL)
+		return -ENOSPC;
+	if (sg_dp_nat_pool_ports(w, a, n_free, n_used) != 0)
+		*n_free = *n_used = 0;
+	return 0;
 }
 
 /*

@@ -1,35 +1,81 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /**
  * @file
- * NAT (nat.c): the per-worker source-port allocator and the address / port
- * rewrite with incremental checksum updates.
+ * NAT (nat.c): the source-port pools of a worker, one per NAT address, and
+ * the address / port rewrite with incremental checksum updates.
  */
 #ifndef SG_DP_CORE_NAT_H
 #define SG_DP_CORE_NAT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <rte_mbuf.h>
 
+#include "core/addr.h"
 #include "core/parse.h"
 #include "core/tables.h"
 
 struct sg_dp_worker;
 
-/** NAT port allocator (per worker). */
-struct sg_dp_nat_alloc {
-	uint16_t *fifo; /**< free ports of this worker within the current range */
-	uint32_t head, n;
-	uint8_t *used;	   /**< 65536 flags */
-	uint16_t min, max; /**< range the fifo was built for (0/0: not built) */
+/** Port pools a worker can hold: every NAT address, and as many removed ones still in use. */
+#define SG_DP_NAT_POOLS (2 * SG_CFG_NAT_ADDRS_MAX)
+
+/**
+ * The NAT source ports of one worker for one NAT address: a FIFO of free
+ * ports (a port is reused as late as possible) and a bitmap of the ports in
+ * use. A pool whose address left the tables hands out nothing and is freed
+ * when its last port comes back.
+ */
+struct sg_dp_nat_pool {
+	struct sg_dp_ip addr; /**< family 0: slot free */
+	bool live;	      /**< address of the current tables: hands out ports */
+	uint32_t head, n;     /**< FIFO position and free ports in it */
+	uint32_t n_used;      /**< ports handed out and not yet returned */
+	uint16_t *fifo;	      /**< sg_dp_nat_alloc.fifo_cap entries */
+	uint64_t *used;	      /**< bitmap of 65536 ports */
 };
 
-int sg_dp_nat_alloc_init(struct sg_dp_nat_alloc *na, int socket);
+/** NAT port pools of one worker, one per (NAT address, worker); built without allocation. */
+struct sg_dp_nat_alloc {
+	struct sg_dp_nat_pool pool[SG_DP_NAT_POOLS];
+	void *mem;	   /**< every pool's FIFO and bitmap */
+	uint32_t fifo_cap; /**< ports one worker can own: ceil(65536 / workers) */
+	uint64_t gen;	   /**< generation of the tables the pools follow */
+	bool synced;	   /**< gen is valid */
+	uint16_t min, max; /**< port range the FIFOs were built for */
+};
+
+/**
+ * Allocate the pools of a worker of @p n_workers on @p socket.
+ * @return 0, or -ENOMEM.
+ */
+int sg_dp_nat_alloc_init(struct sg_dp_nat_alloc *na, unsigned int n_workers, int socket);
+/** Free what sg_dp_nat_alloc_init() allocated (safe on a zeroed or freed allocator). */
 void sg_dp_nat_alloc_free(struct sg_dp_nat_alloc *na);
-/** Allocate a port (host order) of worker @p w within the tables' range; 0 if none. */
-uint16_t sg_dp_nat_port_get(struct sg_dp_worker *w, const struct sg_dp_tables *t);
-void sg_dp_nat_port_put(struct sg_dp_worker *w, uint16_t port);
-/** Worker owning NAT port @p port (host order). */
+/**
+ * Follow the tables @p t: a pool per NAT address of @p t, FIFOs rebuilt for
+ * a new port range (no allocation). Cheap when @p t is the tables of the
+ * last call; called by every allocation and by sg_dp_worker_expire().
+ */
+void sg_dp_nat_sync(struct sg_dp_worker *w, const struct sg_dp_tables *t);
+/**
+ * A free port (host order) of worker @p w for NAT address @p nat (one of
+ * @p t's): 0 when its pool is empty. Takes no port from other flows: see
+ * sg_dp_flow_nat_port() for the allocation that reclaims.
+ */
+uint16_t sg_dp_nat_port_get(struct sg_dp_worker *w, const struct sg_dp_tables *t,
+			    const struct sg_dp_ip *nat);
+/** Give back @p port (host order) of NAT address @p nat; ignores a port not in use. */
+void sg_dp_nat_port_put(struct sg_dp_worker *w, const struct sg_dp_ip *nat, uint16_t port);
+/**
+ * Free and used ports of worker @p w for NAT address @p nat (telemetry; a
+ * racy read from another lcore is fine).
+ * @return 0, or -ENOENT when the worker holds no pool for @p nat (yet).
+ */
+int sg_dp_nat_pool_ports(const struct sg_dp_worker *w, const struct sg_dp_ip *nat, uint32_t *n_free,
+			 uint32_t *n_used);
+/** Worker owning NAT port @p port (host order): the same for every NAT address. */
 static inline unsigned int
 sg_dp_nat_port_owner(uint16_t port, unsigned int n_workers)
 {

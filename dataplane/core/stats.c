@@ -79,6 +79,11 @@ static const char *const cnt_names[SG_DP_CNT_MAX] = {
 	[SG_DP_EV_BOUNCE] = "bounce",
 	[SG_DP_EV_NEIGH_REFUSED] = "neigh_refused",
 	[SG_DP_EV_ICMP_RELAYED] = "icmp_relayed",
+	[SG_DP_EV_NAT_PORT_EXHAUSTED] = "nat_port_exhausted",
+	[SG_DP_EV_NAT_PORT_RECLAIMED] = "nat_port_reclaimed",
+	[SG_DP_EV_FLOW_TABLE_FULL] = "flow_table_full",
+	[SG_DP_EV_FLOW_EVICTED_EMB] = "flow_evicted_embryonic",
+	[SG_DP_EV_FLOW_EVICTED_EST] = "flow_evicted_established",
 };
 
 const char *

@@ -101,14 +101,14 @@ sg_dp_broker_install_nat(struct sg_dp_worker *w, const struct sg_dp_tables *t, s
 
 	if (fam != f->key.family || nn == 0)
 		return -EAFNOSUPPORT; /* no NAT source of the VM's family */
-	nat_port = sg_dp_nat_port_get(w, t);
+	sg_dp_broker_member_set(f, in, fam);
+	nat_port = sg_dp_flow_nat_port(w, t, &na[f->hash % nn], &f->member, f->mport);
 	if (nat_port == 0)
 		return -EADDRNOTAVAIL;
-	sg_dp_broker_member_set(f, in, fam);
 	f->nat = na[f->hash % nn];
 	f->nat_port = rte_cpu_to_be_16(nat_port);
 	if (sg_dp_flow_add_rkey(&w->ft, f) < 0) {
-		sg_dp_nat_port_put(w, nat_port);
+		sg_dp_nat_port_put(w, &f->nat, nat_port);
 		return -ENOSPC;
 	}
 	f->flags |= SG_DP_FLOW_NAT;

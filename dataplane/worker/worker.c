@@ -58,11 +58,12 @@ obj_count(struct sg_dp_worker *w, const struct sg_dp_flow *f, uint32_t bytes)
 }
 
 static void
-flow_touch(struct sg_dp_flow *f, const struct sg_dp_pkt *p, uint64_t now)
+flow_touch(struct sg_dp_worker *w, struct sg_dp_flow *f, const struct sg_dp_pkt *p, bool ret,
+	   uint64_t now)
 {
 	f->last_tsc = now;
 	if (p->key.proto == IPPROTO_TCP)
-		sg_dp_flow_track_tcp(f, p->tcp_flags);
+		sg_dp_flow_track_tcp(&w->ft, f, p->tcp_flags, !ret);
 }
 
 /* Forward along an existing flow; @p ret: the packet is a NAT return. */
@@ -91,7 +92,7 @@ flow_forward(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_p
 
 			rc = sg_dp_icmp_toobig(w, t, m, p, mtu, now, &port);
 			if (rc == SG_DP_CNT_MAX) {
-				flow_touch(f, p, now);
+				flow_touch(w, f, p, ret, now);
 				w->stats.cnt[SG_DP_EV_ICMP_TOOBIG]++;
 				sg_dp_pkt_tx(w, rx_port, out, port, m);
 				return;
@@ -101,7 +102,7 @@ flow_forward(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_p
 			sg_dp_pkt_drop(w, rx_port, m, rc);
 			return;
 		}
-		flow_touch(f, p, now);
+		flow_touch(w, f, p, ret, now);
 		obj_count(w, f, bytes);
 		sg_dp_pkt_tx(w, rx_port, out, port, m);
 		return;
@@ -136,7 +137,7 @@ flow_forward(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_p
 			sg_dp_broker_xlate(m, p, f, false);
 	}
 	sg_dp_l2_rewrite(m, p, &t->ports[port].mac, &mac);
-	flow_touch(f, p, now);
+	flow_touch(w, f, p, ret, now);
 	obj_count(w, f, bytes);
 	sg_dp_pkt_tx(w, rx_port, out, port, m);
 }
@@ -153,6 +154,7 @@ flow_new(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_port,
 	 const struct sg_dp_pkt *p, const struct sg_dp_vs *vs, struct sg_dp_txq *out, uint64_t now)
 {
 	const struct sg_dp_member *mb;
+	const struct sg_dp_ip *nat = NULL;
 	struct sg_dp_flow *f;
 	enum sg_dp_cnt rc;
 	uint32_t hash;
@@ -193,7 +195,13 @@ flow_new(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_port,
 	}
 	mb = &vs->pool->members[idx];
 	if (vs->mode == SG_CFG_MODE_NAT) {
-		nat_port = sg_dp_nat_port_get(w, t);
+		const struct sg_dp_ip *na = p->key.family == AF_INET ? t->nat4 : t->nat6;
+		unsigned int nn = p->key.family == AF_INET ? t->n_nat4 : t->n_nat6;
+
+		nat = &na[hash % nn]; /* build checked nn > 0 for NAT VSs */
+		/* may reclaim the port of an embryonic flow */
+		nat_port = sg_dp_flow_nat_port(w, t, nat, &mb->addr,
+					       rte_cpu_to_be_16(mb->port ? mb->port : vs->port));
 		if (nat_port == 0) {
 			sg_dp_pkt_drop(w, rx_port, m, SG_DP_DROP_NAT_PORTS);
 			return;
@@ -202,7 +210,7 @@ flow_new(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_port,
 	f = sg_dp_flow_insert(w, &p->key, now, &rc);
 	if (f == NULL) {
 		if (nat_port)
-			sg_dp_nat_port_put(w, nat_port);
+			sg_dp_nat_port_put(w, nat, nat_port);
 		sg_dp_pkt_drop(w, rx_port, m, rc);
 		return;
 	}
@@ -218,19 +226,17 @@ flow_new(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_port,
 	if (tcp) {
 		f->tmo_est = vs->tmo_tcp_est;
 		f->tmo_trans = vs->tmo_tcp_trans;
-		f->state = tcp_syn_only(p) ? SG_DP_FS_SYN : SG_DP_FS_EST;
+		/* embryonic (transitory timeout) until the client's ACK */
+		sg_dp_flow_set_state(&w->ft, f, tcp_syn_only(p) ? SG_DP_FS_SYN : SG_DP_FS_EST);
 	} else {
 		f->tmo_est = f->tmo_trans = vs->tmo_udp;
 	}
-	if (vs->mode == SG_CFG_MODE_NAT) {
-		const struct sg_dp_ip *na = p->key.family == AF_INET ? t->nat4 : t->nat6;
-		unsigned int nn = p->key.family == AF_INET ? t->n_nat4 : t->n_nat6;
-
-		f->nat = na[hash % nn]; /* build checked nn > 0 for NAT VSs */
+	if (nat != NULL) {
+		f->nat = *nat;
 		f->nat_port = rte_cpu_to_be_16(nat_port);
 		if (sg_dp_flow_add_rkey(&w->ft, f) < 0) {
 			sg_dp_flow_discard(&w->ft, f);
-			sg_dp_nat_port_put(w, nat_port);
+			sg_dp_nat_port_put(w, nat, nat_port);
 			sg_dp_pkt_drop(w, rx_port, m, SG_DP_DROP_FLOW_FULL);
 			return;
 		}
@@ -533,7 +539,8 @@ sg_dp_worker_create(const struct sg_dp_worker_conf *conf)
 	w->tsc_hz = rte_get_tsc_hz();
 	if (sg_dp_flow_table_init(&w->ft, conf->flow_entries ? conf->flow_entries : 65536,
 				  conf->socket, conf->id) < 0 ||
-	    sg_dp_nat_alloc_init(&w->nat, conf->socket) < 0 || sg_dp_broker_create(w) < 0) {
+	    sg_dp_nat_alloc_init(&w->nat, conf->n_workers, conf->socket) < 0 ||
+	    sg_dp_broker_create(w) < 0) {
 		sg_dp_worker_free(w);
 		rte_errno = ENOMEM;
 		return NULL;

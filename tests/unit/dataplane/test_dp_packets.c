@@ -723,16 +723,18 @@ test_flow_eviction(void **state)
 	n = pb_frame_tcp4(in, L2_GW, CLIENT4, "198.18.10.1", 50000, 80, SYN, 64, 0);
 	run_pkt(0, 0, in, n, &R, now_s(10));
 	assert_int_equal(R.out_port, 1);
-	CNT(SG_DP_EV_FLOW_NEW, SG_DP_EV_FLOW_EVICTED);
+	CNT(SG_DP_EV_FLOW_NEW, SG_DP_EV_FLOW_EVICTED, SG_DP_EV_FLOW_TABLE_FULL,
+	    SG_DP_EV_FLOW_EVICTED_EMB);
 	assert_int_equal(sg_dp_worker_flow_count(env.w[0]), 4);
-	/* the least recently used flow (port 40000) was the one evicted: its next
+	/* the oldest embryonic flow (port 40000) was the one evicted: its next
 	 * packet is a new flow again, the others are not */
 	n = pb_frame_tcp4(in, L2_GW, CLIENT4, "198.18.10.1", 40003, 80, ACK, 64, 0);
 	run_pkt(0, 0, in, n, &R, now_s(11));
 	NO_CNT();
 	n = pb_frame_tcp4(in, L2_GW, CLIENT4, "198.18.10.1", 40000, 80, ACK, 64, 0);
 	run_pkt(0, 0, in, n, &R, now_s(11));
-	CNT(SG_DP_EV_FLOW_NEW, SG_DP_EV_FLOW_EVICTED);
+	CNT(SG_DP_EV_FLOW_NEW, SG_DP_EV_FLOW_EVICTED, SG_DP_EV_FLOW_TABLE_FULL,
+	    SG_DP_EV_FLOW_EVICTED_EMB);
 }
 
 static void

@@ -6,7 +6,8 @@ must send (an empty list: dropped), the counters it moves (checked against
 cannot be computed here (the SYN cookie's MAC). Expected packets are built
 from the addresses of appliance.yaml and the rules of doc/dataplane.md, not
 from the data plane's code. Cases run in order through one worker, so the
-NAT source ports are the allocator's first ones (nat.ports 20000-20999).
+NAT source ports are the allocator's first ones (nat.ports 20000-20999), in
+each NAT address's own pool.
 """
 import os
 import re
@@ -204,10 +205,10 @@ def cases():
          [nat_fwd(syn, "198.18.1.13", 8080, NAT4, NAT_PORT0),
           nat_back(sa, VIP_NAT, CLI4, 40003)], {"flow_new": 1})
     syn = tcp6(CLI6, VIP6_NAT, 40004, 80, "S", seq=9000)
-    sa = tcp6("2001:2:0:1::13", NAT6, 8080, NAT_PORT0 + 1, "SA", seq=91000, ack=9001)
+    sa = tcp6("2001:2:0:1::13", NAT6, 8080, NAT_PORT0, "SA", seq=91000, ack=9001)
     case("NAT IPv6: client SYN -> member, member SYN-ACK -> client",
          [from_gw(syn), member_frame("2001:2:0:1::13", sa)],
-         [nat_fwd(syn, "2001:2:0:1::13", 8080, NAT6, NAT_PORT0 + 1),
+         [nat_fwd(syn, "2001:2:0:1::13", 8080, NAT6, NAT_PORT0),
           nat_back(sa, VIP6_NAT, CLI6, 40004)], {"flow_new": 1})
     ack = tcp4(CLI4, VIP_NAT, 40005, 80, "A", seq=1, ack=1)
     case("NAT: ACK without a flow -> dropped", [from_gw(ack)], [], {"drop_no_flow": 1})
