@@ -102,6 +102,10 @@ enum sg_dp_cnt {
 	SG_DP_DROP_NO_MBUF,	 /**< mbuf pool empty when originating a packet */
 	SG_DP_DROP_BOUNCE_BAD, /**< DSR hand-off bounce malformed, foreign or for no waiting session
 				*/
+	/* brokered sessions under attack (doc/sessions.md, "Limits") */
+	SG_DP_DROP_HOLD_BUDGET, /**< segment refused: the worker's held mbufs or the pool reserve */
+	SG_DP_DROP_HOLD_PREFIX, /**< new session refused: its source prefix holds too many */
+	SG_DP_DROP_NEW_RATE,	/**< new session refused: its source prefix's SESSION_NEW rate */
 	/* events (not drops) */
 	SG_DP_EV_FLOW_NEW,	/**< flows created */
 	SG_DP_EV_FLOW_EXPIRED,	/**< flows removed by idle timeout */
@@ -238,6 +242,11 @@ struct sg_dp_worker_conf {
 	uint64_t dp_epoch;	  /**< this data-plane start (session IDs) */
 	uint32_t max_held;	  /**< held sessions; 0 = no brokered sessions */
 	uint64_t hold_budget;	  /**< held client bytes */
+	uint32_t hold_mbufs;	  /**< mbufs held by all sessions; 0 = half the pool */
+	uint32_t hold_reserve;	  /**< free mbufs of @c pool a hold never takes */
+	uint32_t pfx_max_held;	  /**< held sessions per source /24 or /64; 0 = no limit */
+	uint32_t pfx_new_rate;	  /**< new sessions per second per source prefix; 0 = no limit */
+	uint32_t pfx_new_burst;	  /**< ... and their burst */
 	struct rte_mempool *pool; /**< for packets the data plane originates */
 	const struct sg_dp_syncookie_secret *cookies;
 	uint32_t cookie_clock_s; /**< nonzero: fixed SYN-cookie clock (test mode, testmode.h) */

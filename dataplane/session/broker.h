@@ -21,6 +21,7 @@
 #include "core/state.h"
 #include "core/tables.h"
 #include "session/hold.h"
+#include "session/prefix.h"
 #include "session/tcpopt.h"
 #include "sessiongate/sg_msg.h"
 
@@ -72,6 +73,7 @@ struct br_sess {
 	uint16_t client_port;	    /**< port the client's packets come in on */
 	struct sg_dp_tcp_opts opts; /**< the client's, from the cookie */
 	struct sg_dp_hold hold;
+	struct sg_dp_pfx_ref pfx; /**< the client's source prefix (prefix.h) */
 	uint8_t key[SG_MSG_KEY_MAX];
 };
 
@@ -94,6 +96,7 @@ struct sg_dp_broker {
 	/* receive burst, zeroed once by rte_zmalloc: no element is read before written */
 	struct sg_msg rx[4];
 	uint32_t held_by_vs[SG_DP_VS_SLOTS];
+	struct sg_dp_pfx_tab pfx; /**< per-source-prefix limits */
 };
 
 static inline uint64_t

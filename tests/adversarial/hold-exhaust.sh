@@ -83,6 +83,7 @@ refused=$(telemetry_get /sg/stats "d['hold_refused_prefix'] + d['session_new_rat
 budget=$(dp_stat hold_refused_budget)
 echo "hold_refused_prefix+session_new_ratelimited=$refused hold_refused_budget=$budget"
 [ "$refused" -gt 0 ] || fail "no held session was refused by source prefix or SESSION_NEW rate"
+[ "$budget" -gt 0 ] || fail "no held segment was refused by the worker's mbuf budget"
 assert_served "after the attack"
 dp_alive || fail "sg-dataplane is gone"
 ok "hold exhaustion refused (prefix/rate $refused, budget $budget), VIPs served"
