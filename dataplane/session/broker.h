@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_ip.h>
 #include <rte_mbuf.h>
 #include <rte_tcp.h>
 
@@ -123,6 +124,27 @@ static inline uint16_t
 tcp_hlen(const struct rte_tcp_hdr *th)
 {
 	return (uint16_t)((th->data_off >> 4) * 4);
+}
+
+/*
+ * Is the TCP checksum of @p m right? Checked before a segment is
+ * acknowledged, held or keyed on (issue 12, defect 10): the port's verdict
+ * when it gives one, else computed (only on the session path, never for an
+ * established flow).
+ */
+static inline bool
+tcp_csum_ok(const struct rte_mbuf *m, const struct sg_dp_pkt *p)
+{
+	uint64_t f = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+	const void *ip = rte_pktmbuf_mtod_offset(m, const void *, p->l2_len);
+
+	if (f == RTE_MBUF_F_RX_L4_CKSUM_GOOD || f == RTE_MBUF_F_RX_L4_CKSUM_NONE)
+		return true;
+	if (f == RTE_MBUF_F_RX_L4_CKSUM_BAD)
+		return false;
+	if (p->key.family == AF_INET)
+		return rte_ipv4_udptcp_cksum_mbuf_verify(m, ip, p->l2_len + p->l3_len) == 0;
+	return rte_ipv6_udptcp_cksum_mbuf_verify(m, ip, p->l2_len + p->l3_len) == 0;
 }
 
 static inline bool

@@ -115,6 +115,11 @@ sg_dp_broker_held_data(struct sg_dp_worker *w, const struct sg_dp_tables *t, uin
 	bool full = false;
 
 	RTE_SET_USED(now);
+	if (!tcp_csum_ok(m, p)) {
+		/* neither acknowledged nor held: the client retransmits it */
+		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_HELD_CSUM);
+		return;
+	}
 	if (sg_dp_tcpopt_parse((const uint8_t *)(th + 1), hl - sizeof(*th), &o) == 0 && o.has_ts)
 		s->client_tsval = o.tsval;
 	if (plen == 0) {
