@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Defect 11 (a VM RST in the connecting window accepted with no sequence
+# check): a brokered session is being handed off (the data plane's SYN to
+# the VM sent, its SYN-ACK not back yet: host1 drops vm5's SYN-ACKs with a
+# small tc-BPF filter for the length of the attack) and a host on the LAN
+# (h2) forges RSTs "from the VM" to the hand-off's NAT address and port: RST
+# without ACK, and RST+ACK with acknowledgment numbers other than the
+# client's ISN + 1. Each must be dropped (drop_vm_rst_bad), not turned into a
+# 503 for the client; once the filter goes, the SYN re-sent gets its SYN-ACK
+# and the client is served. Asserts: the client gets the VM's answer, the
+# counter moved, legitimate clients served during and after, no crash.
+. "$(dirname "$0")/lib.sh"
+. "$SG_SRC/scripts/lib/brokered.sh"
+for b in "$SG_CTL_BIN" "$SG_SGCTL_BIN" "$SG_AGENT_BIN"; do
+	[ -x "$b" ] || fail "missing $b (build control/ and hostagent/)"
+done
+SG_CLEANUP_EXTRA='[ "$rc" -ne 0 ] && tail -n 30 "$SG_RUN/control.log" "$SG_RUN/agent.log" >&2; broker_stop'
+
+# host1's filter: drop TCP SYN-ACKs from vm5 (198.18.1.15) while attached
+cat >"$SG_RUN/synack-drop.bpf.c" <<'C'
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <linux/pkt_cls.h>
+#include <linux/tcp.h>
+__attribute__((section("tc"), used)) int
+synack_drop(struct __sk_buff *skb)
+{
+	void *d = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
+	struct ethhdr *eth = d;
+	struct iphdr *ip = (void *)(eth + 1);
+	struct tcphdr *th = (void *)(ip + 1);
+
+	if ((void *)(th + 1) > end || eth->h_proto != __builtin_bswap16(ETH_P_IP) ||
+	    ip->ihl != 5 || ip->protocol != 6 || ip->saddr != __builtin_bswap32(0xc612010f))
+		return TC_ACT_OK;
+	return th->syn && th->ack ? TC_ACT_SHOT : TC_ACT_OK;
+}
+char _license[] __attribute__((section("license"), used)) = "GPL";
+C
+ma=$(gcc -print-multiarch 2>/dev/null || true)
+clang -O2 -target bpf ${ma:+-I/usr/include/$ma} -c "$SG_RUN/synack-drop.bpf.c" \
+	-o "$SG_RUN/synack-drop.bpf.o" || fail "cannot build the SYN-ACK filter"
+
+topo_up
+broker_vm_addrs || fail "host3 and the VM addresses"
+backends_start || fail "backends"
+make_config
+cat >>"$SG_RUN/sg.yaml" <<'YAML'
+  - name: app-solo
+    vip: 198.18.10.3
+    port: 8081
+    protocol: tcp
+    mode: brokered
+    pool: web
+    brokered: { key: http_host, hold_timeout_ms: 20000 }
+YAML
+dp_start "$SG_RUN/sg.yaml" || fail "sg-dataplane did not start"
+broker_configs 300 600000 60
+ctl_start || fail "sg-control did not start"
+agent_start || fail "the host agents did not connect"
+legit() {
+	out=$(legit_http http://198.18.10.3/ -H "Host: app.example") || fail "$1: brokered request failed"
+	case "$out" in host1 | host2) ;; *) fail "$1: brokered request answered '$out'" ;; esac
+}
+legit "before"
+c0=$(telemetry_get /sg/stats "d.get('drop_vm_rst_bad', 0)")
+
+h1() { ip netns exec "$(topo_ns h1)" "$@"; }
+h1 tc qdisc show dev eth0 | grep -q clsact || h1 tc qdisc add dev eth0 clsact
+h1 tc filter add dev eth0 egress bpf da obj "$SG_RUN/synack-drop.bpf.o" sec tc ||
+	fail "cannot attach the SYN-ACK filter"
+# host1 learns the hand-off's NAT address, port and ISN from the SYN to vm5
+# (the attacker's perfect guess: NAT ports are handed out in order)
+scapy_in h1 "$SG_RUN/syn.txt" >"$SG_RUN/sniff.log" 2>&1 <<'PY' &
+import sys
+from scapy.all import IP, TCP, sniff
+p = sniff(iface="eth0", count=1, timeout=30,
+          lfilter=lambda p: TCP in p and p[IP].dst == "198.18.1.15" and p[TCP].dport == 80 and
+          p[TCP].flags == "S")
+if not p:
+    sys.exit("no SYN to vm5")
+p = p[0]
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write("%s %d %d\n" % (p[IP].src, p[TCP].sport, p[TCP].seq))
+import os
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+PY
+sniff_pid=$!
+client curl -s --max-time 30 -o "$SG_RUN/solo.out" -w '%{http_code}' -H "Host: app.example" \
+	http://198.18.10.3:8081/ >"$SG_RUN/solo.code" 2>&1 &
+curl_pid=$!
+wait_for 20 test -s "$SG_RUN/syn.txt" || fail "no hand-off SYN to vm5: $(cat "$SG_RUN/sniff.log")"
+read -r nat_addr nat_port isn <"$SG_RUN/syn.txt"
+echo "hand-off: $nat_addr:$nat_port -> 198.18.1.15:80, client ISN $isn"
+scapy_in h2 "$nat_addr" "$nat_port" "$isn" >"$SG_RUN/forge.log" 2>&1 <<'PY' || fail "forger: $(cat "$SG_RUN/forge.log")"
+import random, sys
+from scapy.all import IP, TCP, conf, send
+conf.verb = 0
+addr, port, isn = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+base = IP(src="198.18.1.15", dst=addr) / TCP(sport=80, dport=port)
+pk = []
+for i in range(100):
+    pk.append(base.copy())
+    pk[-1][TCP].flags, pk[-1][TCP].seq = "R", random.getrandbits(32)
+    ack = random.getrandbits(32)
+    if ack == (isn + 1) & 0xffffffff:
+        ack += 1
+    pk.append(base.copy())
+    pk[-1][TCP].flags, pk[-1][TCP].seq, pk[-1][TCP].ack = "RA", random.getrandbits(32), ack
+for a in (isn, isn + 2, isn + 1 + 65536):
+    pk.append(base.copy())
+    pk[-1][TCP].flags, pk[-1][TCP].ack = "RA", a & 0xffffffff
+send(pk)
+print("forged %d RSTs" % len(pk))
+PY
+cat "$SG_RUN/forge.log"
+h1 tc filter del dev eth0 egress
+wait "$sniff_pid" || true
+legit "during"
+wait "$curl_pid" || fail "the handed-off client failed: $(cat "$SG_RUN/solo.code")"
+out=$(cat "$SG_RUN/solo.out")
+[ "$(cat "$SG_RUN/solo.code")" = 200 ] && [ "$out" = host1 ] ||
+	fail "the handed-off client got HTTP $(cat "$SG_RUN/solo.code") '$(head -c 100 "$SG_RUN/solo.out")' (not vm5's answer)"
+ok "the hand-off completed despite the forged RSTs: $out"
+c1=$(telemetry_get /sg/stats "d.get('drop_vm_rst_bad', 0)")
+[ "$c1" -gt "$c0" ] || fail "drop_vm_rst_bad did not move ($c0 -> $c1)"
+legit "after"
+assert_served "after the attack"
+ok "forged VM RSTs dropped (drop_vm_rst_bad $c0 -> $c1)"
