@@ -71,33 +71,35 @@ h1 tc qdisc show dev eth0 | grep -q clsact || h1 tc qdisc add dev eth0 clsact
 h1 tc filter add dev eth0 egress bpf da obj "$SG_RUN/synack-drop.bpf.o" sec tc ||
 	fail "cannot attach the SYN-ACK filter"
 # host1 learns the hand-off's NAT address, port and ISN from the SYN to vm5
-# (the attacker's perfect guess: NAT ports are handed out in order)
+# (the attacker's perfect guess: NAT ports are handed out in order); the
+# forger on h2 waits for it, scapy loaded, so the RSTs land in the window.
 scapy_in h1 "$SG_RUN/syn.txt" >"$SG_RUN/sniff.log" 2>&1 <<'PY' &
-import sys
+import os, sys
 from scapy.all import IP, TCP, sniff
 p = sniff(iface="eth0", count=1, timeout=30,
+          started_callback=lambda: print("ready", flush=True),
           lfilter=lambda p: TCP in p and p[IP].dst == "198.18.1.15" and p[TCP].dport == 80 and
           p[TCP].flags == "S")
 if not p:
     sys.exit("no SYN to vm5")
-p = p[0]
 with open(sys.argv[1] + ".tmp", "w") as f:
-    f.write("%s %d %d\n" % (p[IP].src, p[TCP].sport, p[TCP].seq))
-import os
+    f.write("%s %d %d\n" % (p[0][IP].src, p[0][TCP].sport, p[0][TCP].seq))
 os.rename(sys.argv[1] + ".tmp", sys.argv[1])
 PY
 sniff_pid=$!
-client curl -s --max-time 30 -o "$SG_RUN/solo.out" -w '%{http_code}' -H "Host: app.example" \
-	http://198.18.10.3:8081/ >"$SG_RUN/solo.code" 2>&1 &
-curl_pid=$!
-wait_for 20 test -s "$SG_RUN/syn.txt" || fail "no hand-off SYN to vm5: $(cat "$SG_RUN/sniff.log")"
-read -r nat_addr nat_port isn <"$SG_RUN/syn.txt"
-echo "hand-off: $nat_addr:$nat_port -> 198.18.1.15:80, client ISN $isn"
-scapy_in h2 "$nat_addr" "$nat_port" "$isn" >"$SG_RUN/forge.log" 2>&1 <<'PY' || fail "forger: $(cat "$SG_RUN/forge.log")"
-import random, sys
+scapy_in h2 "$SG_RUN/syn.txt" >"$SG_RUN/forge.log" 2>&1 <<'PY' &
+import os, random, sys, time
 from scapy.all import IP, TCP, conf, send
 conf.verb = 0
-addr, port, isn = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+print("ready", flush=True)
+t_end = time.time() + 30
+while not os.path.exists(sys.argv[1]):
+    if time.time() > t_end:
+        sys.exit("no hand-off SYN seen")
+    time.sleep(0.01)
+addr, port, isn = open(sys.argv[1]).read().split()
+port, isn = int(port), int(isn)
+print("hand-off: %s:%d -> 198.18.1.15:80, client ISN %d" % (addr, port, isn))
 base = IP(src="198.18.1.15", dst=addr) / TCP(sport=80, dport=port)
 pk = []
 for i in range(100):
@@ -114,9 +116,16 @@ for a in (isn, isn + 2, isn + 1 + 65536):
 send(pk)
 print("forged %d RSTs" % len(pk))
 PY
+forge_pid=$!
+wait_for 20 grep -q ready "$SG_RUN/sniff.log" || fail "sniffer: $(cat "$SG_RUN/sniff.log")"
+wait_for 20 grep -q ready "$SG_RUN/forge.log" || fail "forger: $(cat "$SG_RUN/forge.log")"
+client curl -s --max-time 30 -o "$SG_RUN/solo.out" -w '%{http_code}' -H "Host: app.example" \
+	http://198.18.10.3:8081/ >"$SG_RUN/solo.code" 2>&1 &
+curl_pid=$!
+wait "$forge_pid" || fail "forger: $(cat "$SG_RUN/forge.log")"
 cat "$SG_RUN/forge.log"
 h1 tc filter del dev eth0 egress
-wait "$sniff_pid" || true
+wait "$sniff_pid" || fail "sniffer: $(cat "$SG_RUN/sniff.log")"
 legit "during"
 wait "$curl_pid" || fail "the handed-off client failed: $(cat "$SG_RUN/solo.code")"
 out=$(cat "$SG_RUN/solo.out")

@@ -33,6 +33,7 @@
 #define ACK RTE_TCP_ACK_FLAG
 #define PSH RTE_TCP_PSH_FLAG
 #define FIN RTE_TCP_FIN_FLAG
+#define RST RTE_TCP_RST_FLAG
 
 #define VMPORT	8080
 #define REQUEST "GET /x HTTP/1.1\r\nHost: app.example\r\n\r\n"
@@ -295,6 +296,24 @@ static const struct step reject_steps[] = {
 	 .verdict = V_NONE, CNT(SG_DP_EV_CTL_MSG, SG_DP_EV_CTL_MSG_BAD)},
 };
 
+/* Issue 12, defect 11: in the connecting window only a RST that acknowledges our SYN counts. */
+static const struct step vm_rst_steps[] = {
+	OPEN(40005),
+	{"install NAT: SYN to the VM", IN_CTL, 0,
+	 .ctl = {SG_MSG_SESSION_INSTALL, SID_SESSION, SG_MSG_INSTALL_NAT, VMPORT}, .verdict = V_TX,
+	 OUT1(1, GEN_TO_VM(SYN, CISN(0), ABS(0), OPT_MSS_COOKIE)),
+	 CNT(SG_DP_EV_CTL_MSG, SG_DP_EV_GENERATED)},
+	{"forged VM RST without ACK: dropped", IN_PKT, 0, 1, VM_SEG(RST, VMISN(0), ABS(0), NULL),
+	 .verdict = V_DROP, CNT(SG_DP_DROP_VM_RST)},
+	{"forged VM RST acknowledging another number: dropped", IN_PKT, 0, 1,
+	 VM_SEG(RST | ACK, VMISN(0), CISN(2), NULL), .verdict = V_DROP, CNT(SG_DP_DROP_VM_RST)},
+	{"the VM's RST, acknowledging our SYN: the client gets 503", IN_PKT, 0, 1,
+	 VM_SEG(RST | ACK, ABS(0), CISN(1), NULL), .verdict = V_TX,
+	 OUT1(0, GEN_TO_C(40005, ACK | PSH | FIN, COOKIE(1), CISN(1 + REQ_LEN), 0, OPT_NONE,
+			  BODY_503("9"))),
+	 CNT(SG_DP_EV_SESS_REJECTED, SG_DP_EV_RELEASED, SG_DP_EV_CONSUMED)},
+};
+
 static const struct step timeout_steps[] = {
 	OPEN(40003),
 	{"before the hold timeout: nothing", IN_POLL, 1, .verdict = V_NONE},
@@ -357,6 +376,8 @@ static const struct scenario nat_handoff =
 static const struct scenario dsr_handoff =
 	SCENARIO("DSR hand-off", 0x7ffffff0u, 0xfffffff8u, 20, dsr_steps);
 static const struct scenario reject_503 = SCENARIO("reject: 503", 1000, 0, 20, reject_steps);
+static const struct scenario vm_rst =
+	SCENARIO("VM RST while connecting", 3000, 0, 25, vm_rst_steps);
 static const struct scenario hold_timeout = SCENARIO("hold timeout", 5000, 0, 30, timeout_steps);
 static const struct scenario resync = SCENARIO("resync", 7000, 0, 70, resync_steps);
 static const struct scenario udp_flushed = SCENARIO("UDP held then flushed", 0, 0, 80, udp_steps);
@@ -786,6 +807,13 @@ test_reject_503(void **state)
 }
 
 static void
+test_vm_rst(void **state)
+{
+	(void)state;
+	run_scenario(&vm_rst);
+}
+
+static void
 test_hold_timeout(void **state)
 {
 	(void)state;
@@ -863,6 +891,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_nat_handoff_wraps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dsr_handoff, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reject_503, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vm_rst, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hold_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resync, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_udp_held_then_flushed, setup, teardown),
