@@ -11,36 +11,11 @@
 # counter moved, legitimate clients served during and after, no crash.
 . "$(dirname "$0")/lib.sh"
 . "$SG_SRC/scripts/lib/brokered.sh"
+. "$SG_SRC/tests/adversarial/drop-filter.sh"
 for b in "$SG_CTL_BIN" "$SG_SGCTL_BIN" "$SG_AGENT_BIN"; do
 	[ -x "$b" ] || fail "missing $b (build control/ and hostagent/)"
 done
 SG_CLEANUP_EXTRA='[ "$rc" -ne 0 ] && tail -n 30 "$SG_RUN/control.log" "$SG_RUN/agent.log" >&2; broker_stop'
-
-# host1's filter: drop TCP SYN-ACKs from vm5 (198.18.1.15) while attached
-cat >"$SG_RUN/synack-drop.bpf.c" <<'C'
-#include <linux/bpf.h>
-#include <linux/if_ether.h>
-#include <linux/ip.h>
-#include <linux/pkt_cls.h>
-#include <linux/tcp.h>
-__attribute__((section("tc"), used)) int
-synack_drop(struct __sk_buff *skb)
-{
-	void *d = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
-	struct ethhdr *eth = d;
-	struct iphdr *ip = (void *)(eth + 1);
-	struct tcphdr *th = (void *)(ip + 1);
-
-	if ((void *)(th + 1) > end || eth->h_proto != __builtin_bswap16(ETH_P_IP) ||
-	    ip->ihl != 5 || ip->protocol != 6 || ip->saddr != __builtin_bswap32(0xc612010f))
-		return TC_ACT_OK;
-	return th->syn && th->ack ? TC_ACT_SHOT : TC_ACT_OK;
-}
-char _license[] __attribute__((section("license"), used)) = "GPL";
-C
-ma=$(gcc -print-multiarch 2>/dev/null || true)
-clang -O2 -target bpf ${ma:+-I/usr/include/$ma} -c "$SG_RUN/synack-drop.bpf.c" \
-	-o "$SG_RUN/synack-drop.bpf.o" || fail "cannot build the SYN-ACK filter"
 
 topo_up
 broker_vm_addrs || fail "host3 and the VM addresses"
@@ -66,10 +41,7 @@ legit() {
 legit "before"
 c0=$(telemetry_get /sg/stats "d.get('drop_vm_rst_bad', 0)")
 
-h1() { ip netns exec "$(topo_ns h1)" "$@"; }
-h1 tc qdisc show dev eth0 | grep -q clsact || h1 tc qdisc add dev eth0 clsact
-h1 tc filter add dev eth0 egress bpf da obj "$SG_RUN/synack-drop.bpf.o" sec tc ||
-	fail "cannot attach the SYN-ACK filter"
+drop_filter_on "$(topo_ns h1)" eth0 egress 198.18.1.15
 # host1 learns the hand-off's NAT address, port and ISN from the SYN to vm5
 # (the attacker's perfect guess: NAT ports are handed out in order); the
 # forger on h2 waits for it, scapy loaded, so the RSTs land in the window.
@@ -124,7 +96,7 @@ client curl -s --max-time 30 -o "$SG_RUN/solo.out" -w '%{http_code}' -H "Host: a
 curl_pid=$!
 wait "$forge_pid" || fail "forger: $(cat "$SG_RUN/forge.log")"
 cat "$SG_RUN/forge.log"
-h1 tc filter del dev eth0 egress
+drop_filter_off "$(topo_ns h1)" eth0 egress
 wait "$sniff_pid" || fail "sniffer: $(cat "$SG_RUN/sniff.log")"
 legit "during"
 wait "$curl_pid" || fail "the handed-off client failed: $(cat "$SG_RUN/solo.code")"

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Defect 9 (bounces spoofable): a brokered session is being handed off in
+# DSR form to vm6 on host3 (whose sg-hostagent runs the tc-BPF datapath).
+# While its hand-off waits for the VM's SYN-ACK (host3's bounces are held
+# back by a filter on its bridge port for the length of the attack), a host
+# on the LAN (h2) forges bounces "from host3": the outer source spoofed, the
+# session ID guessed (here: known, the worst case), the inner packet a RST
+# from the VM that acknowledges the client's SYN. Without a per-session
+# token each one ends the session with a 503; with it, every forged bounce
+# is dropped (drop_bounce_token) and the session completes once the VM's
+# real bounces pass. Asserts: the client gets vm6's answer, the counter
+# moved, legitimate clients are served during and after, no crash.
+. "$(dirname "$0")/lib.sh"
+. "$SG_SRC/scripts/lib/brokered.sh"
+. "$SG_SRC/tests/adversarial/drop-filter.sh"
+for b in "$SG_CTL_BIN" "$SG_SGCTL_BIN" "$SG_AGENT_BIN"; do
+	[ -x "$b" ] || fail "missing $b (build control/ and hostagent/)"
+done
+SG_CLEANUP_EXTRA='[ "$rc" -ne 0 ] && tail -n 30 "$SG_RUN/control.log" "$SG_RUN/agent3.log" >&2; broker_stop'
+
+topo_up
+broker_vm_addrs || fail "host3 and the VM addresses"
+backends_start || fail "backends"
+make_config
+dp_start "$SG_RUN/sg.yaml" || fail "sg-dataplane did not start"
+broker_configs 300 600000 60
+ctl_start || fail "sg-control did not start"
+agent_start || fail "the host agents did not connect"
+legit() {
+	out=$(legit_http http://198.18.10.3/ -H "Host: app.example") || fail "$1: brokered request failed"
+	case "$out" in host1 | host2) ;; *) fail "$1: brokered request answered '$out'" ;; esac
+}
+legit "before"
+c0=$(telemetry_get /sg/stats "d.get('drop_bounce_token', 0)")
+
+# host3's bounces (UDP to the hand-off port) stop at its bridge port for now
+drop_filter_on "$(topo_ns r)" bh3 ingress 198.18.1.21 6640
+# host3 sees the hand-off SYN: the session ID in its meta, the client's port
+# and ISN (the attacker's perfect guess); the forger on h2 waits for them.
+scapy_in h3 "$SG_RUN/syn.txt" >"$SG_RUN/sniff.log" 2>&1 <<'PY' &
+import os, sys
+from scapy.all import IP, TCP, Raw, sniff
+p = sniff(iface="eth0", count=1, timeout=30,
+          started_callback=lambda: print("ready", flush=True),
+          lfilter=lambda p: IP in p and p[IP].proto == 4 and TCP in p and
+          p[TCP].flags == "S" and p[TCP].dport == 8083 and Raw in p)
+if not p:
+    sys.exit("no hand-off SYN to host3")
+t, meta = p[0][TCP], bytes(p[0][Raw].load)
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write("%s %d %d %s\n" % (p[0][TCP].underlayer.src, t.sport, t.seq, meta[8:16].hex()))
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+PY
+sniff_pid=$!
+scapy_in h2 "$SG_RUN/syn.txt" >"$SG_RUN/forge.log" 2>&1 <<'PY' &
+import os, random, struct, sys, time
+from scapy.all import IP, TCP, UDP, Raw, conf, send
+conf.verb = 0
+print("ready", flush=True)
+t_end = time.time() + 30
+while not os.path.exists(sys.argv[1]):
+    if time.time() > t_end:
+        sys.exit("no hand-off SYN seen")
+    time.sleep(0.01)
+client, cport, isn, sid = open(sys.argv[1]).read().split()
+cport, isn, sid = int(cport), int(isn), bytes.fromhex(sid)
+print("hand-off of session %s: client %s:%d, ISN %d" % (sid[::-1].hex(), client, cport, isn))
+rst = IP(src="198.18.1.21", dst=client) / TCP(sport=80, dport=cport, flags="RA", seq=1,
+                                               ack=(isn + 1) & 0xffffffff)
+pk = []
+for i in range(20):
+    # version 1 (no token) and version 2 with a guessed token
+    hdr = b"SGHB" + bytes([1, 0, 0, 0]) + sid if i % 2 == 0 else \
+        b"SGHB" + bytes([2, 0, 0, 0]) + sid + random.getrandbits(64).to_bytes(8, "little")
+    pk.append(IP(src="198.18.1.21", dst="198.18.1.2") / UDP(sport=49152, dport=6640) /
+              Raw(hdr + bytes(rst)))
+send(pk)
+print("forged %d bounces" % len(pk))
+PY
+forge_pid=$!
+wait_for 20 grep -q ready "$SG_RUN/sniff.log" || fail "sniffer: $(cat "$SG_RUN/sniff.log")"
+wait_for 20 grep -q ready "$SG_RUN/forge.log" || fail "forger: $(cat "$SG_RUN/forge.log")"
+client curl -s --max-time 30 -o "$SG_RUN/dsr.out" -w '%{http_code}' -H "Host: app.example" \
+	http://198.18.10.3:8083/ >"$SG_RUN/dsr.code" 2>&1 &
+curl_pid=$!
+wait "$forge_pid" || fail "forger: $(cat "$SG_RUN/forge.log")"
+cat "$SG_RUN/forge.log"
+drop_filter_off "$(topo_ns r)" bh3 ingress
+wait "$sniff_pid" || fail "sniffer: $(cat "$SG_RUN/sniff.log")"
+legit "during"
+wait "$curl_pid" || fail "the handed-off client failed: $(cat "$SG_RUN/dsr.code")"
+out=$(cat "$SG_RUN/dsr.out")
+[ "$(cat "$SG_RUN/dsr.code")" = 200 ] && [ "$out" = vm6 ] ||
+	fail "the DSR-handed-off client got HTTP $(cat "$SG_RUN/dsr.code") '$(head -c 100 "$SG_RUN/dsr.out")' (not vm6's answer)"
+ok "the DSR hand-off completed despite the forged bounces: $out"
+c1=$(telemetry_get /sg/stats "d.get('drop_bounce_token', 0)")
+[ "$c1" -gt "$c0" ] || fail "drop_bounce_token did not move ($c0 -> $c1)"
+legit "after"
+assert_served "after the attack"
+ok "forged bounces dropped (drop_bounce_token $c0 -> $c1)"
