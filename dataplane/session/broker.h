@@ -23,6 +23,7 @@
 #include "core/tables.h"
 #include "session/hold.h"
 #include "session/prefix.h"
+#include "session/siphash.h"
 #include "session/tcpopt.h"
 #include "sessiongate/sg_msg.h"
 
@@ -98,6 +99,7 @@ struct sg_dp_broker {
 	struct sg_msg rx[4];
 	uint32_t held_by_vs[SG_DP_VS_SLOTS];
 	struct sg_dp_pfx_tab pfx; /**< per-source-prefix limits */
+	uint8_t token_key[16];	  /**< DSR hand-off bounce tokens (random per worker) */
 };
 
 static inline uint64_t
@@ -145,6 +147,13 @@ tcp_csum_ok(const struct rte_mbuf *m, const struct sg_dp_pkt *p)
 	if (p->key.family == AF_INET)
 		return rte_ipv4_udptcp_cksum_mbuf_verify(m, ip, p->l2_len + p->l3_len) == 0;
 	return rte_ipv6_udptcp_cksum_mbuf_verify(m, ip, p->l2_len + p->l3_len) == 0;
+}
+
+/* The DSR hand-off token of session @p sid: what a bounce must echo (sg_handoff.h). */
+static inline uint64_t
+bounce_token(const struct sg_dp_broker *b, uint64_t sid)
+{
+	return sg_dp_siphash24(b->token_key, &sid, sizeof(sid));
 }
 
 static inline bool

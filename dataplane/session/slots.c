@@ -7,13 +7,13 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include <rte_byteorder.h>
 #include <rte_tcp.h>
 #include <rte_hash.h>
 #include <rte_jhash.h>
 #include <rte_malloc.h>
-#include <rte_random.h>
 
 #include "sessiongate/sg_id.h"
 #include "session/ctl.h"
@@ -178,7 +178,7 @@ sg_dp_broker_create(struct sg_dp_worker *w)
 	struct rte_hash_parameters hp = {0};
 	struct sg_dp_broker *b;
 	char name[RTE_HASH_NAMESIZE];
-	uint8_t pfx_key[16];
+	uint8_t keys[32];
 	uint32_t i;
 
 	if (c->max_held == 0 || c->pool == NULL || c->cookies == NULL)
@@ -211,13 +211,15 @@ sg_dp_broker_create(struct sg_dp_worker *w)
 	b->budget.mbuf_limit = c->hold_mbufs != 0 ? c->hold_mbufs : c->pool->size / 2;
 	b->budget.pool = c->pool;
 	b->budget.reserve = c->hold_reserve;
-	for (i = 0; i < sizeof(pfx_key); i += sizeof(uint64_t)) {
-		uint64_t r = rte_rand();
-
-		memcpy(pfx_key + i, &r, sizeof(r));
+	/* keys no client can learn: the prefix table's hash, the bounce tokens */
+	if (getrandom(keys, sizeof(keys), 0) != (ssize_t)sizeof(keys)) {
+		sg_dp_broker_free(w);
+		return -EIO;
 	}
 	sg_dp_pfx_init(&b->pfx, c->pfx_max_held, c->pfx_new_rate, c->pfx_new_burst, w->tsc_hz,
-		       pfx_key);
+		       keys);
+	memcpy(b->token_key, keys + 16, sizeof(b->token_key));
+	memset(keys, 0, sizeof(keys));
 	/*
 	 * Session ID serial: 16 bits of this start's epoch, the worker (6 bits)
 	 * and a 34-bit counter: unique per start without any coordination.

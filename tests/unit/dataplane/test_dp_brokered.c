@@ -98,6 +98,7 @@ struct pkt {
 	uint8_t opt;	 /* enum opt */
 	uint8_t tun;	 /* TUN_IPIP: appliance -> the VM's host; TUN_BOUNCE: host -> appliance */
 	uint8_t bouncer; /* TUN_BOUNCE: the host that bounces (enum ep) */
+	bool bad_token;	 /* TUN_BOUNCE: the session ID right, the token not */
 };
 
 /* The frames of the tables (each macro: one kind of frame, its variable fields). */
@@ -140,6 +141,10 @@ struct pkt {
 #define BOUNCE(h, sp, fl, sq, ak) {.l2 = L_H1_IN, .src = EP_VM, .dst = EP_CLIENT, \
 	.sport = VMPORT, .dport = (sp), .flags = (fl), .seq = sq, .ack = ak, \
 	.tun = TUN_BOUNCE, .bouncer = (h)}
+/* the same with a guessed session ID: its token wrong */
+#define BOUNCE_FORGED(sp, fl, sq, ak) {.l2 = L_H1_IN, .src = EP_VM, .dst = EP_CLIENT, \
+	.sport = VMPORT, .dport = (sp), .flags = (fl), .seq = sq, .ack = ak, \
+	.tun = TUN_BOUNCE, .bouncer = EP_VM, .bad_token = true}
 /* UDP: client -> VIP:53, back; VM:5353 -> NAT address, back */
 #define C_DGRAM(sp, d) {.l2 = L_GW_IN, .proto = IPPROTO_UDP, .src = EP_CLIENT, \
 	.dst = EP_UDP_VIP, .sport = (sp), .dport = 53, .data = (d)}
@@ -262,6 +267,9 @@ static const struct step dsr_steps[] = {
 	{"a bounce from another host: refused", IN_PKT, 0, 1,
 	 BOUNCE(EP_HOST2, 40009, SYN | ACK, VMISN(0), CISN(1)), .verdict = V_DROP,
 	 CNT(SG_DP_DROP_BOUNCE_BAD)},
+	{"a forged bounced RST, the session ID guessed, not its token: refused", IN_PKT, 0, 1,
+	 BOUNCE_FORGED(40009, RST | ACK, VMISN(0), CISN(1)), .verdict = V_DROP,
+	 CNT(SG_DP_DROP_BOUNCE_TOKEN)},
 	{"bounced SYN-ACK: our ACK and the replay, tunnelled, in the VM's numbers", IN_PKT, 0, 1,
 	 BOUNCE(EP_VM, 40009, SYN | ACK, VMISN(0), CISN(1)), .verdict = V_TX,
 	 OUT2(1, IPIP_ACK_C(40009, CISN(1), VMISN(1)), 1,
@@ -437,6 +445,7 @@ teardown(void **state)
 struct ctx {
 	const struct scenario *sc;
 	uint64_t sid;
+	uint64_t token; /* of the DSR hand-off: learned from its SYN's meta */
 	uint16_t nat_port;
 	uint32_t cookie;
 	uint16_t cookie_mss;
@@ -492,6 +501,7 @@ meta_bytes(uint8_t *b, const struct ctx *c)
 	m.held_end = htonl(c->sc->isn + 1 + REQ_LEN);
 	m.vm_port = htons(VMPORT);
 	inet_pton(AF_INET, ep_addr[EP_VM], m.vm_addr);
+	m.token = c->token;
 	memcpy(b, &m, sizeof(m));
 	return sizeof(m);
 }
@@ -554,7 +564,8 @@ frame_of(uint8_t *b, const struct pkt *d, const struct ctx *c)
 		/* UDP to the hand-off port, no checksum (as the host's eBPF program sends) */
 		struct sg_handoff_bounce bh = {.magic = htonl(SG_HANDOFF_BOUNCE_MAGIC),
 					       .version = SG_HANDOFF_VERSION,
-					       .sid = c->sid};
+					       .sid = c->sid,
+					       .token = d->bad_token ? ~c->token : c->token};
 
 		memcpy(bounce, &bh, sizeof(bh));
 		memcpy(bounce + sizeof(bh), ip, n);
@@ -765,6 +776,13 @@ run_step(struct ctx *c, const struct step *s)
 			memcpy(&np, o->pkt[i] + 14 + 20 + (d->src == EP_NAT ? 0 : 2), 2);
 			c->nat_port = ntohs(np);
 			assert_true(c->nat_port >= 1024);
+		}
+		if (d->meta && c->token == 0) {
+			/* the token the data plane drew: the meta's last field */
+			assert_true(o->len[i] > sizeof(struct sg_handoff_meta));
+			memcpy(&c->token, o->pkt[i] + o->len[i] - sizeof(c->token),
+			       sizeof(c->token));
+			assert_true(c->token != 0);
 		}
 		assert_bytes(o->pkt[i], o->len[i], want, frame_of(want, d, c));
 	}
