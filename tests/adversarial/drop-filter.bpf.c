@@ -20,8 +20,8 @@ drop_filter(struct __sk_buff *skb)
 	struct ethhdr *eth = d;
 	struct iphdr *ip = (void *)(eth + 1);
 
-	if ((void *)(ip + 1) > end || eth->h_proto != __builtin_bswap16(ETH_P_IP) ||
-	    ip->ihl != 5 || ip->saddr != DROP_SRC)
+	if ((void *)(ip + 1) > end || eth->h_proto != __builtin_bswap16(ETH_P_IP) || ip->ihl != 5 ||
+	    ip->saddr != DROP_SRC)
 		return TC_ACT_OK;
 #ifdef DROP_UDP_PORT
 	struct udphdr *uh = (void *)(ip + 1);
