@@ -11,27 +11,10 @@
 # real bounces pass. Asserts: the client gets vm6's answer, the counter
 # moved, legitimate clients are served during and after, no crash.
 . "$(dirname "$0")/lib.sh"
-. "$SG_SRC/scripts/lib/brokered.sh"
-. "$SG_SRC/tests/adversarial/drop-filter.sh"
-for b in "$SG_CTL_BIN" "$SG_SGCTL_BIN" "$SG_AGENT_BIN"; do
-	[ -x "$b" ] || fail "missing $b (build control/ and hostagent/)"
-done
-SG_CLEANUP_EXTRA='[ "$rc" -ne 0 ] && tail -n 30 "$SG_RUN/control.log" "$SG_RUN/agent3.log" >&2; broker_stop'
+. "$SG_SRC/tests/adversarial/handoff-attack.sh"
 
-topo_up
-broker_vm_addrs || fail "host3 and the VM addresses"
-backends_start || fail "backends"
-make_config
-dp_start "$SG_RUN/sg.yaml" || fail "sg-dataplane did not start"
-broker_configs 300 600000 60
-ctl_start || fail "sg-control did not start"
-agent_start || fail "the host agents did not connect"
-legit() {
-	out=$(legit_http http://198.18.10.3/ -H "Host: app.example") || fail "$1: brokered request failed"
-	case "$out" in host1 | host2) ;; *) fail "$1: brokered request answered '$out'" ;; esac
-}
-legit "before"
-c0=$(telemetry_get /sg/stats "d.get('drop_bounce_token', 0)")
+adv_broker_up </dev/null
+c0=$(adv_ctr drop_bounce_token)
 
 # host3's bounces (UDP to the hand-off port) stop at its bridge port for now
 drop_filter_on "$(topo_ns r)" bh3 ingress 198.18.1.21 6640
@@ -57,10 +40,9 @@ import os, random, struct, sys, time
 from scapy.all import IP, TCP, UDP, Raw, conf, send
 conf.verb = 0
 print("ready", flush=True)
-t_end = time.time() + 30
-while not os.path.exists(sys.argv[1]):
-    if time.time() > t_end:
-        sys.exit("no hand-off SYN seen")
+for _ in range(3000):  # 30 s at most
+    if os.path.exists(sys.argv[1]):
+        break
     time.sleep(0.01)
 client, cport, isn, sid = open(sys.argv[1]).read().split()
 cport, isn, sid = int(cport), int(isn), bytes.fromhex(sid)
@@ -78,23 +60,9 @@ send(pk)
 print("forged %d bounces" % len(pk))
 PY
 forge_pid=$!
-wait_for 20 grep -q ready "$SG_RUN/sniff.log" || fail "sniffer: $(cat "$SG_RUN/sniff.log")"
-wait_for 20 grep -q ready "$SG_RUN/forge.log" || fail "forger: $(cat "$SG_RUN/forge.log")"
-client curl -s --max-time 30 -o "$SG_RUN/dsr.out" -w '%{http_code}' -H "Host: app.example" \
-	http://198.18.10.3:8083/ >"$SG_RUN/dsr.code" 2>&1 &
-curl_pid=$!
-wait "$forge_pid" || fail "forger: $(cat "$SG_RUN/forge.log")"
-cat "$SG_RUN/forge.log"
-drop_filter_off "$(topo_ns r)" bh3 ingress
-wait "$sniff_pid" || fail "sniffer: $(cat "$SG_RUN/sniff.log")"
-legit "during"
-wait "$curl_pid" || fail "the handed-off client failed: $(cat "$SG_RUN/dsr.code")"
-out=$(cat "$SG_RUN/dsr.out")
-[ "$(cat "$SG_RUN/dsr.code")" = 200 ] && [ "$out" = vm6 ] ||
-	fail "the DSR-handed-off client got HTTP $(cat "$SG_RUN/dsr.code") '$(head -c 100 "$SG_RUN/dsr.out")' (not vm6's answer)"
-ok "the DSR hand-off completed despite the forged bounces: $out"
-c1=$(telemetry_get /sg/stats "d.get('drop_bounce_token', 0)")
+handoff_attack http://198.18.10.3:8083/ vm6
+c1=$(adv_ctr drop_bounce_token)
 [ "$c1" -gt "$c0" ] || fail "drop_bounce_token did not move ($c0 -> $c1)"
-legit "after"
+legit_brokered "after the attack"
 assert_served "after the attack"
 ok "forged bounces dropped (drop_bounce_token $c0 -> $c1)"

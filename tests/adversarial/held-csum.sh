@@ -9,26 +9,10 @@
 # corrupted bytes, the good retransmission gets the VM's HTTP answer, the
 # counter moved, a legitimate client is served during and after, no crash.
 . "$(dirname "$0")/lib.sh"
-. "$SG_SRC/scripts/lib/brokered.sh"
-for b in "$SG_CTL_BIN" "$SG_SGCTL_BIN" "$SG_AGENT_BIN"; do
-	[ -x "$b" ] || fail "missing $b (build control/ and hostagent/)"
-done
-SG_CLEANUP_EXTRA='[ "$rc" -ne 0 ] && tail -n 30 "$SG_RUN/control.log" "$SG_RUN/agent.log" >&2; broker_stop'
+. "$SG_SRC/tests/adversarial/handoff-attack.sh"
 
-topo_up
-broker_vm_addrs || fail "host3 and the VM addresses"
-backends_start || fail "backends"
-make_config
-dp_start "$SG_RUN/sg.yaml" || fail "sg-dataplane did not start"
-broker_configs 500 600000 60
-ctl_start || fail "sg-control did not start"
-agent_start || fail "the host agents did not connect"
-legit() {
-	out=$(legit_http http://198.18.10.3/ -H "Host: app.example") || fail "$1: brokered request failed"
-	case "$out" in host1 | host2) ;; *) fail "$1: brokered request answered '$out'" ;; esac
-}
-legit "before"
-c0=$(telemetry_get /sg/stats "d.get('drop_held_csum', 0)")
+adv_broker_up </dev/null
+c0=$(adv_ctr drop_held_csum)
 
 # scapy plays a client at 198.18.0.77, an address the client's kernel does
 # not own (so it does not reset what it did not open): the router delivers it
@@ -86,9 +70,9 @@ if not served:
 print("good retransmission: acknowledged and served: %r" % b"".join(data)[:60])
 PY
 cat "$SG_RUN/csum.log"
-legit "during"
-c1=$(telemetry_get /sg/stats "d.get('drop_held_csum', 0)")
+legit_brokered "during the attack"
+c1=$(adv_ctr drop_held_csum)
 [ "$c1" -gt "$c0" ] || fail "drop_held_csum did not move ($c0 -> $c1)"
-legit "after"
+legit_brokered "after the attack"
 assert_served "after the attack"
 ok "corrupted held segment dropped (drop_held_csum $c0 -> $c1), retransmission served"
