@@ -22,6 +22,8 @@ drop_filter_on "$(topo_ns r)" bh3 ingress 198.18.1.21 6640
 # and ISN (the attacker's perfect guess); the forger on h2 waits for them.
 scapy_in h3 "$SG_RUN/syn.txt" >"$SG_RUN/sniff.log" 2>&1 <<'PY' &
 import os, sys
+sys.path.insert(0, os.environ["SG_SRC"] + "/tests/adversarial")
+from handoff_attack import tell
 from scapy.all import IP, TCP, Raw, sniff
 p = sniff(iface="eth0", count=1, timeout=30,
           started_callback=lambda: print("ready", flush=True),
@@ -30,21 +32,17 @@ p = sniff(iface="eth0", count=1, timeout=30,
 if not p:
     sys.exit("no hand-off SYN to host3")
 t, meta = p[0][TCP], bytes(p[0][Raw].load)
-with open(sys.argv[1] + ".tmp", "w") as f:
-    f.write("%s %d %d %s\n" % (p[0][TCP].underlayer.src, t.sport, t.seq, meta[8:16].hex()))
-os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+tell(sys.argv[1], p[0][TCP].underlayer.src, t.sport, t.seq, meta[8:16].hex())
 PY
 sniff_pid=$!
 scapy_in h2 "$SG_RUN/syn.txt" >"$SG_RUN/forge.log" 2>&1 <<'PY' &
-import os, random, struct, sys, time
+import os, sys
+sys.path.insert(0, os.environ["SG_SRC"] + "/tests/adversarial")
+import random
+from handoff_attack import learned
 from scapy.all import IP, TCP, UDP, Raw, conf, send
 conf.verb = 0
-print("ready", flush=True)
-for _ in range(3000):  # 30 s at most
-    if os.path.exists(sys.argv[1]):
-        break
-    time.sleep(0.01)
-client, cport, isn, sid = open(sys.argv[1]).read().split()
+client, cport, isn, sid = learned(sys.argv[1])
 cport, isn, sid = int(cport), int(isn), bytes.fromhex(sid)
 print("hand-off of session %s: client %s:%d, ISN %d" % (sid[::-1].hex(), client, cport, isn))
 rst = IP(src="198.18.1.21", dst=client) / TCP(sport=80, dport=cport, flags="RA", seq=1,
@@ -60,9 +58,4 @@ send(pk)
 print("forged %d bounces" % len(pk))
 PY
 forge_pid=$!
-handoff_attack http://198.18.10.3:8083/ vm6
-c1=$(adv_ctr drop_bounce_token)
-[ "$c1" -gt "$c0" ] || fail "drop_bounce_token did not move ($c0 -> $c1)"
-legit_brokered "after the attack"
-assert_served "after the attack"
-ok "forged bounces dropped (drop_bounce_token $c0 -> $c1)"
+handoff_attack http://198.18.10.3:8083/ vm6 drop_bounce_token "$c0"

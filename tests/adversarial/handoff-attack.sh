@@ -54,14 +54,16 @@ drop_filter_on() {
 	DROP_FILTER="$ns $dev $dir"
 }
 
-# handoff_attack URL WANT: the caller attached the drop filter and started a
+# handoff_attack URL WANT COUNTER BEFORE: the caller attached the drop filter, read
+# COUNTER (BEFORE) and started a
 # sniffer (pid sniff_pid, $SG_RUN/sniff.log) that writes what it learns of
 # the hand-off to $SG_RUN/syn.txt, and a forger (pid forge_pid,
 # $SG_RUN/forge.log) that waits for that file; both print "ready". The client
 # requests URL; once the forger is done the filter goes, and the client must
-# get HTTP 200 with the body WANT. A legitimate client is served meanwhile.
+# get HTTP 200 with the body WANT; COUNTER must have moved, and legitimate
+# clients are served during and after.
 handoff_attack() {
-	local curl_pid out code
+	local curl_pid out code after
 	wait_for 20 grep -q ready "$SG_RUN/sniff.log" || fail "sniffer: $(cat "$SG_RUN/sniff.log")"
 	wait_for 20 grep -q ready "$SG_RUN/forge.log" || fail "forger: $(cat "$SG_RUN/forge.log")"
 	client curl -s --max-time 30 -o "$SG_RUN/victim.out" -w '%{http_code}' \
@@ -71,7 +73,7 @@ handoff_attack() {
 	cat "$SG_RUN/forge.log"
 	# shellcheck disable=SC2086 # NS DEV DIR
 	set -- "$@" $DROP_FILTER
-	ip netns exec "$3" tc filter del dev "$4" "$5" pref 7
+	ip netns exec "$5" tc filter del dev "$6" "$7" pref 7
 	wait "$sniff_pid" || fail "sniffer: $(cat "$SG_RUN/sniff.log")"
 	legit_brokered "during the attack"
 	wait "$curl_pid" || fail "the attacked client failed: $(cat "$SG_RUN/victim.code")"
@@ -80,4 +82,9 @@ handoff_attack() {
 	[ "$code" = 200 ] && [ "$out" = "$2" ] ||
 		fail "the attacked client got HTTP $code '$(head -c 100 "$SG_RUN/victim.out")', not $2's answer"
 	ok "the attacked hand-off completed: $out"
+	after=$(adv_ctr "$3")
+	[ "$after" -gt "$4" ] || fail "$3 did not move ($4 -> $after)"
+	legit_brokered "after the attack"
+	assert_served "after the attack"
+	ok "the forged packets were dropped ($3 $4 -> $after)"
 }

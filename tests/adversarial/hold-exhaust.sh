@@ -13,13 +13,8 @@ topo_up
 backends_start || fail "backends"
 make_config
 cat >>"$SG_RUN/sg.yaml" <<'YAML'
-  - name: adv-udp
-    vip: 198.18.10.3
-    port: 5353
-    protocol: udp
-    mode: brokered
-    pool: web
-    brokered: { hold_timeout_ms: 20000 }
+  - { name: adv-udp, vip: 198.18.10.3, port: 5353, protocol: udp, mode: brokered, pool: web,
+      brokered: { hold_timeout_ms: 20000 } }
 YAML
 dp_start "$SG_RUN/sg.yaml" || fail "sg-dataplane did not start"
 assert_served "before the attack"

@@ -13,13 +13,8 @@
 . "$SG_SRC/tests/adversarial/handoff-attack.sh"
 
 adv_broker_up <<'YAML'
-  - name: app-solo
-    vip: 198.18.10.3
-    port: 8081
-    protocol: tcp
-    mode: brokered
-    pool: web
-    brokered: { key: http_host, hold_timeout_ms: 20000 }
+  - { name: app-solo, vip: 198.18.10.3, port: 8081, protocol: tcp, mode: brokered, pool: web,
+      brokered: { key: http_host, hold_timeout_ms: 20000 } }
 YAML
 c0=$(adv_ctr drop_vm_rst_bad)
 
@@ -29,6 +24,8 @@ drop_filter_on "$(topo_ns h1)" eth0 egress 198.18.1.15
 # forger on h2 waits for it, scapy loaded, so the RSTs land in the window.
 scapy_in h1 "$SG_RUN/syn.txt" >"$SG_RUN/sniff.log" 2>&1 <<'PY' &
 import os, sys
+sys.path.insert(0, os.environ["SG_SRC"] + "/tests/adversarial")
+from handoff_attack import tell
 from scapy.all import IP, TCP, sniff
 p = sniff(iface="eth0", count=1, timeout=30,
           started_callback=lambda: print("ready", flush=True),
@@ -36,21 +33,17 @@ p = sniff(iface="eth0", count=1, timeout=30,
           p[TCP].flags == "S")
 if not p:
     sys.exit("no SYN to vm5")
-with open(sys.argv[1] + ".tmp", "w") as f:
-    f.write("%s %d %d\n" % (p[0][IP].src, p[0][TCP].sport, p[0][TCP].seq))
-os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+tell(sys.argv[1], p[0][IP].src, p[0][TCP].sport, p[0][TCP].seq)
 PY
 sniff_pid=$!
 scapy_in h2 "$SG_RUN/syn.txt" >"$SG_RUN/forge.log" 2>&1 <<'PY' &
-import os, random, sys, time
+import os, sys
+sys.path.insert(0, os.environ["SG_SRC"] + "/tests/adversarial")
+import random
+from handoff_attack import learned
 from scapy.all import IP, TCP, conf, send
 conf.verb = 0
-print("ready", flush=True)
-for _ in range(3000):  # 30 s at most
-    if os.path.exists(sys.argv[1]):
-        break
-    time.sleep(0.01)
-addr, port, isn = open(sys.argv[1]).read().split()
+addr, port, isn = learned(sys.argv[1])
 port, isn = int(port), int(isn)
 print("hand-off: %s:%d -> 198.18.1.15:80, client ISN %d" % (addr, port, isn))
 base = IP(src="198.18.1.15", dst=addr) / TCP(sport=80, dport=port)
@@ -70,9 +63,4 @@ send(pk)
 print("forged %d RSTs" % len(pk))
 PY
 forge_pid=$!
-handoff_attack http://198.18.10.3:8081/ host1
-c1=$(adv_ctr drop_vm_rst_bad)
-[ "$c1" -gt "$c0" ] || fail "drop_vm_rst_bad did not move ($c0 -> $c1)"
-legit_brokered "after the attack"
-assert_served "after the attack"
-ok "forged VM RSTs dropped (drop_vm_rst_bad $c0 -> $c1)"
+handoff_attack http://198.18.10.3:8081/ host1 drop_vm_rst_bad "$c0"
