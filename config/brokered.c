@@ -22,7 +22,7 @@
 #define DEF_VS_MAX_HELD 1024
 #define VS_MAX_HELD_MAX (1u << 20)
 #define DEF_RETRY_AFTER 5
-#define RETRY_AFTER_MAX 86400
+#define RETRY_AFTER_MAX 65535 /* stored in 16 bits (HTTP Retry-After, struct br_sess) */
 
 void
 sg_cfg_brokered_defaults(struct sg_cfg_brokered *b)
@@ -123,7 +123,6 @@ sg_cfg_parse_brokered(struct sg_cfg_ctx *c, const struct sg_cfg_node *vs, const 
 	if (rc != 0)
 		return rc;
 	b->control_down = (enum sg_cfg_ctl_down)e;
-	/* Range 0..86400 but stored in 16 bits, as before this file was split. */
 	rc = sg_cfg_ctx_uint(c, n, prefix, "retry_after_s", 0, RETRY_AFTER_MAX, DEF_RETRY_AFTER,
 			     &u);
 	if (rc != 0)

@@ -107,6 +107,11 @@ dump_appliance(const struct sg_cfg_appliance *ap, FILE *f)
 	fprintf(f, "\n    ring_size: %u\n", ap->control.ring_size);
 	fprintf(f, "    max_held: %u\n", ap->control.max_held);
 	fprintf(f, "    hold_budget_kb: %u\n", ap->control.hold_budget_kb);
+	fprintf(f, "    hold_mbufs: %u\n", ap->control.hold_mbufs);
+	fprintf(f, "    hold_reserve_mbufs: %u\n", ap->control.hold_reserve_mbufs);
+	fprintf(f, "    max_held_per_prefix: %u\n", ap->control.max_held_per_prefix);
+	fprintf(f, "    new_per_prefix_rate: %u\n", ap->control.new_per_prefix_rate);
+	fprintf(f, "    new_per_prefix_burst: %u\n", ap->control.new_per_prefix_burst);
 }
 
 static void

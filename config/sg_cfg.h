@@ -67,6 +67,13 @@ struct sg_cfg_control {
 	uint32_t ring_size;	   /**< messages per ring, power of two; default 4096 */
 	uint32_t max_held;	   /**< held brokered sessions per worker; default 4096 */
 	uint32_t hold_budget_kb;   /**< held client bytes per worker; default 16384 */
+
+	/* what one client may hold (doc/sessions.md, "Limits") */
+	uint32_t hold_mbufs;	       /**< held mbufs per worker; 0 = derived from the pool */
+	uint32_t hold_reserve_mbufs;   /**< pool mbufs a hold never takes; 0 = mbufs / 8 */
+	uint32_t max_held_per_prefix;  /**< held sessions per /24 or /64 per worker; default 128 */
+	uint32_t new_per_prefix_rate;  /**< new sessions per second per prefix; 0 = no limit */
+	uint32_t new_per_prefix_burst; /**< ... and their burst; default 100 */
 };
 
 /** The appliance: EAL, lcores, memory, ports and table sizes. */

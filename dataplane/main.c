@@ -74,7 +74,45 @@ eal_args_have(const struct sg_cfg_appliance *a, const char *opt)
  * file prefix, one --vdev per virtual port, then the operator's extra
  * arguments. The operator's -l/--lcores wins over the computed list.
  */
-#define EAL_ARGV_MAX (16 + SG_CFG_PORTS_MAX * 2 + SG_CFG_EAL_ARGS_MAX)
+#define EAL_ARGV_MAX   (16 + SG_CFG_PORTS_MAX * 2 + SG_CFG_EAL_ARGS_MAX)
+#define POOL_CACHE     256 /* mbufs cached per lcore */
+#define HOLD_MBUFS_MIN 256 /* per worker, whatever the pool */
+
+/*
+ * The pool's free mbufs that held sessions never take (issue 12, defect 1):
+ * control.hold_reserve_mbufs, by default an eighth of the pool.
+ */
+static uint32_t
+hold_reserve(const struct sg_cfg_appliance *a)
+{
+	return a->control.hold_reserve_mbufs != 0 ? a->control.hold_reserve_mbufs : a->mbufs / 8;
+}
+
+/*
+ * Mbufs the held sessions of one worker may pin: control.hold_mbufs, or
+ * what is left of the pool once every rx and tx ring is full, every
+ * lcore's cache too and the reserve is kept, shared by the workers.
+ */
+static uint32_t
+hold_mbufs(const struct sg_cfg_appliance *a, unsigned int n_workers)
+{
+	uint64_t pinned = (uint64_t)POOL_CACHE * (n_workers + 1) + hold_reserve(a);
+	unsigned int p;
+
+	if (a->control.hold_mbufs != 0)
+		return a->control.hold_mbufs;
+	for (p = 0; p < a->n_ports; p++)
+		pinned += ((uint64_t)a->ports[p].rx_desc + a->ports[p].tx_desc) * n_workers;
+	if (pinned + (uint64_t)HOLD_MBUFS_MIN * n_workers > a->mbufs) {
+		SG_DP_LOG(WARNING,
+			  "appliance.mbufs %u leaves under %u mbufs per worker for held sessions "
+			  "once rx/tx rings, caches and the reserve are full: holding %u; raise "
+			  "appliance.mbufs",
+			  a->mbufs, HOLD_MBUFS_MIN, HOLD_MBUFS_MIN);
+		return HOLD_MBUFS_MIN;
+	}
+	return (uint32_t)((a->mbufs - pinned) / n_workers);
+}
 static int
 build_eal_argv(const struct sg_cfg *cfg, const char *prog, char **argv, char bufs[][64])
 {
@@ -318,6 +356,11 @@ create_workers(struct sg_dp_app *app)
 		wc.dp_epoch = app->ctl.epoch;
 		wc.max_held = a->control.max_held;
 		wc.hold_budget = (uint64_t)a->control.hold_budget_kb * 1024;
+		wc.hold_mbufs = hold_mbufs(a, app->n_workers);
+		wc.hold_reserve = hold_reserve(a);
+		wc.pfx_max_held = a->control.max_held_per_prefix;
+		wc.pfx_new_rate = a->control.new_per_prefix_rate;
+		wc.pfx_new_burst = a->control.new_per_prefix_burst;
 		wc.cookies = &app->cookies;
 		wc.pool = app->pool;
 		sg_dp_testmode_worker_conf(&wc);
@@ -454,7 +497,7 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
 
-	app->pool = rte_pktmbuf_pool_create("sg_mbufs", app->cfg->appliance.mbufs, 256, 0,
+	app->pool = rte_pktmbuf_pool_create("sg_mbufs", app->cfg->appliance.mbufs, POOL_CACHE, 0,
 					    RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
 	if (app->pool == NULL) {
 		SG_DP_LOG(ERR, "cannot create a pool of %u mbufs: %s (raise appliance.memory_mb)",

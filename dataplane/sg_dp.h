@@ -107,6 +107,13 @@ enum sg_dp_cnt {
 	SG_DP_DROP_NEIGH_UNSOLICITED, /**< ARP reply / gratuitous ARP / NA for no wanted next hop */
 	SG_DP_DROP_ICMP_NOFLOW,	      /**< ICMP error quoting no flow of this worker */
 	SG_DP_DROP_ICMP_RATELIMITED,  /**< ICMP error over the worker's relay rate */
+	/* brokered sessions under attack (doc/sessions.md, "Limits") */
+	SG_DP_DROP_HOLD_BUDGET, /**< segment refused: the worker's held mbufs or the pool reserve */
+	SG_DP_DROP_HOLD_PREFIX, /**< new session refused: its source prefix holds too many */
+	SG_DP_DROP_NEW_RATE,	/**< new session refused: its source prefix's SESSION_NEW rate */
+	SG_DP_DROP_VM_RST,	/**< hand-off: a VM RST that does not acknowledge our SYN */
+	SG_DP_DROP_BOUNCE_TOKEN, /**< DSR hand-off bounce without its session's token */
+	SG_DP_DROP_HELD_CSUM,	 /**< brokered: bad TCP checksum, not acknowledged nor held */
 	/* events (not drops) */
 	SG_DP_EV_FLOW_NEW,	/**< flows created */
 	SG_DP_EV_FLOW_EXPIRED,	/**< flows removed by idle timeout */
@@ -266,6 +273,11 @@ struct sg_dp_worker_conf {
 	uint64_t dp_epoch;	  /**< this data-plane start (session IDs) */
 	uint32_t max_held;	  /**< held sessions; 0 = no brokered sessions */
 	uint64_t hold_budget;	  /**< held client bytes */
+	uint32_t hold_mbufs;	  /**< mbufs held by all sessions; 0 = half the pool */
+	uint32_t hold_reserve;	  /**< free mbufs of @c pool a hold never takes */
+	uint32_t pfx_max_held;	  /**< held sessions per source /24 or /64; 0 = no limit */
+	uint32_t pfx_new_rate;	  /**< new sessions per second per source prefix; 0 = no limit */
+	uint32_t pfx_new_burst;	  /**< ... and their burst */
 	struct rte_mempool *pool; /**< for packets the data plane originates */
 	const struct sg_dp_syncookie_secret *cookies;
 	uint32_t cookie_clock_s; /**< nonzero: fixed SYN-cookie clock (test mode, testmode.h) */

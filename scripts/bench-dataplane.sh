@@ -155,6 +155,9 @@ appliance:
     ring_size: 16384
     max_held: $([ -n "$brokered" ] && echo 65536 || echo 4096)
     hold_budget_kb: $([ -n "$brokered" ] && echo 262144 || echo 16384)
+    # the generator is one client: no per-prefix limits on the session rate
+    max_held_per_prefix: 1048576
+    new_per_prefix_rate: 0
 pools:
   - name: bench
     members:

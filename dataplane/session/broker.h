@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_ip.h>
 #include <rte_mbuf.h>
 #include <rte_tcp.h>
 
@@ -22,6 +23,8 @@
 #include "core/tables.h"
 #include "session/audit.h"
 #include "session/hold.h"
+#include "session/prefix.h"
+#include "session/siphash.h"
 #include "session/tcpopt.h"
 #include "sessiongate/sg_msg.h"
 
@@ -73,6 +76,7 @@ struct br_sess {
 	uint16_t client_port;	    /**< port the client's packets come in on */
 	struct sg_dp_tcp_opts opts; /**< the client's, from the cookie */
 	struct sg_dp_hold hold;
+	struct sg_dp_pfx_ref pfx; /**< the client's source prefix (prefix.h) */
 	uint8_t key[SG_MSG_KEY_MAX];
 };
 
@@ -96,6 +100,8 @@ struct sg_dp_broker {
 	struct sg_msg rx[4];
 	uint32_t held_by_vs[SG_DP_VS_SLOTS];
 	struct sg_dp_audit audit; /**< sg-control's session audit in progress (audit.c) */
+	struct sg_dp_pfx_tab pfx; /**< per-source-prefix limits */
+	uint8_t token_key[16];	  /**< DSR hand-off bounce tokens (random per worker) */
 };
 
 static inline uint64_t
@@ -122,6 +128,34 @@ static inline uint16_t
 tcp_hlen(const struct rte_tcp_hdr *th)
 {
 	return (uint16_t)((th->data_off >> 4) * 4);
+}
+
+/*
+ * Is the TCP checksum of @p m right? Checked before a segment is
+ * acknowledged, held or keyed on (issue 12, defect 10): the port's verdict
+ * when it gives one, else computed (only on the session path, never for an
+ * established flow).
+ */
+static inline bool
+tcp_csum_ok(const struct rte_mbuf *m, const struct sg_dp_pkt *p)
+{
+	uint64_t f = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+	const void *ip = rte_pktmbuf_mtod_offset(m, const void *, p->l2_len);
+
+	if (f == RTE_MBUF_F_RX_L4_CKSUM_GOOD || f == RTE_MBUF_F_RX_L4_CKSUM_NONE)
+		return true;
+	if (f == RTE_MBUF_F_RX_L4_CKSUM_BAD)
+		return false;
+	if (p->key.family == AF_INET)
+		return rte_ipv4_udptcp_cksum_mbuf_verify(m, ip, p->l2_len + p->l3_len) == 0;
+	return rte_ipv6_udptcp_cksum_mbuf_verify(m, ip, p->l2_len + p->l3_len) == 0;
+}
+
+/* The DSR hand-off token of session @p sid: what a bounce must echo (sg_handoff.h). */
+static inline uint64_t
+bounce_token(const struct sg_dp_broker *b, uint64_t sid)
+{
+	return sg_dp_siphash24(b->token_key, &sid, sizeof(sid));
 }
 
 static inline bool

@@ -63,6 +63,10 @@ on_cookie_ack(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 	struct br_sess *s;
 	int crc;
 
+	if (!tcp_csum_ok(m, p)) {
+		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_HELD_CSUM); /* the client sends it again */
+		return;
+	}
 	if (sg_dp_tcpopt_parse_mbuf(m, p->l2_len + p->l3_len, &cur) != 0) {
 		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_TCP_FLAGS);
 		return;

@@ -48,6 +48,7 @@ sg_dp_broker_dsr_syn(struct sg_dp_worker *w, const struct sg_dp_tables *t, struc
 	meta.held_end = rte_cpu_to_be_32(s->hold.next_seq);
 	meta.vm_port = f->mport;
 	memcpy(meta.vm_addr, f->member.a, sizeof(meta.vm_addr));
+	meta.token = bounce_token(w->br, s->sid);
 	m = sg_dp_broker_syn_mbuf(w, s, &o);
 	if (m == NULL)
 		return -ENOMEM;
@@ -189,6 +190,10 @@ sg_dp_broker_bounce(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16
 	    f->host.family != p->key.family ||
 	    memcmp(f->host.a, p->key.src, sizeof(f->host.a)) != 0) {
 		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_BOUNCE_BAD); /* late, forged or foreign */
+		return;
+	}
+	if (bh.token != bounce_token(w->br, bh.sid)) {
+		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_BOUNCE_TOKEN); /* a guessed session ID */
 		return;
 	}
 	/* the VM's packet with the outer Ethernet header in front of it */

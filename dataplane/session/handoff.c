@@ -181,8 +181,9 @@ sg_dp_broker_splice_start(struct sg_dp_worker *w, const struct sg_dp_tables *t,
 
 /*
  * Is @p m the VM's SYN-ACK to our SYN? 1: yes (*vo filled); 0: the VM
- * refused (RST, the session was answered as a reject, @p m consumed);
- * -1: something else (@p m dropped).
+ * refused (RST acknowledging our SYN, the session was answered as a
+ * reject, @p m consumed); -1: something else, a RST that does not
+ * acknowledge our SYN included (@p m dropped).
  */
 int
 sg_dp_broker_vm_synack_check(struct sg_dp_worker *w, uint16_t port, struct rte_mbuf *m,
@@ -196,6 +197,15 @@ sg_dp_broker_vm_synack_check(struct sg_dp_worker *w, uint16_t port, struct rte_m
 		    (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG) &&
 	    ack == s->client_isn + 1 && sg_dp_tcpopt_parse_mbuf(m, p->l2_len + p->l3_len, vo) == 0)
 		return 1;
+	if ((p->tcp_flags & RTE_TCP_RST_FLAG) &&
+	    (!(p->tcp_flags & RTE_TCP_ACK_FLAG) || ack != s->client_isn + 1)) {
+		/*
+		 * In SYN-SENT a reset is acceptable only if it acknowledges our SYN
+		 * (RFC 793 3.9, RFC 5961 3.2): anything else is forged or stale.
+		 */
+		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_VM_RST);
+		return -1;
+	}
 	if (p->tcp_flags & RTE_TCP_RST_FLAG) {
 		/* the VM refused: answer the client as a reject */
 		sg_dp_broker_answer_reject(w, f, s, out, s->retry_after);

@@ -46,6 +46,12 @@ sg_dp_hold_append(struct sg_dp_hold *h, struct rte_mbuf *m, uint32_t off, uint32
 		return SG_DP_HOLD_FULL_SEGS;
 	if (h->budget->used > h->budget->limit || len > h->budget->limit - h->budget->used)
 		return SG_DP_HOLD_FULL_BUDGET;
+	if (h->budget->mbufs > h->budget->mbuf_limit ||
+	    m->nb_segs > h->budget->mbuf_limit - h->budget->mbufs)
+		return SG_DP_HOLD_FULL_MBUFS;
+	if (h->budget->pool != NULL &&
+	    rte_mempool_avail_count(h->budget->pool) < h->budget->reserve)
+		return SG_DP_HOLD_FULL_RESERVE;
 	s = &h->seg[(h->head + h->n) % SG_DP_HOLD_SEGS_MAX];
 	s->m = m;
 	s->seq = seq;
@@ -54,6 +60,7 @@ sg_dp_hold_append(struct sg_dp_hold *h, struct rte_mbuf *m, uint32_t off, uint32
 	h->n++;
 	h->bytes += len;
 	h->budget->used += len;
+	h->budget->mbufs += m->nb_segs;
 	h->next_seq = end;
 	return SG_DP_HOLD_OK;
 }
@@ -100,6 +107,7 @@ sg_dp_hold_pop(struct sg_dp_hold *h, struct sg_dp_hold_seg *out)
 	h->n--;
 	h->bytes -= out->len;
 	h->budget->used -= out->len;
+	h->budget->mbufs -= out->m->nb_segs;
 	return 0;
 }
 

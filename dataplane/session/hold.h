@@ -9,11 +9,14 @@
  * SG_DP_HOLD_SEGS_MAX per session); a retransmission of held bytes is
  * recognised as a duplicate, a segment overlapping the held bytes is
  * trimmed to its new bytes, a segment beyond the next expected byte is
- * refused (the client retransmits it in order later). Three bounds, set at
- * init, each refused with its own code and never partially: bytes per
- * session, segments per session, and the bytes of all sessions of a worker
- * (struct sg_dp_hold_budget). No allocation: the only memory held is the
- * given mbufs. One lcore owns a session and its budget (no locks).
+ * refused (the client retransmits it in order later). Bounds, set at init,
+ * each refused with its own code and never partially: bytes per session,
+ * segments per session, the bytes and the mbufs of all sessions of a worker
+ * (struct sg_dp_hold_budget: a held segment pins its whole mbuf, ~2 KB, so
+ * a trickle of one-byte segments is counted by what it really costs), and a
+ * reserve of free mbufs in the pool that no hold may take (receive rings,
+ * ARP, established flows keep theirs). No allocation: the only memory held
+ * is the given mbufs. One lcore owns a session and its budget (no locks).
  */
 #ifndef SG_DP_HOLD_H
 #define SG_DP_HOLD_H
@@ -22,13 +25,18 @@
 #include <stdint.h>
 
 #include <rte_mbuf.h>
+#include <rte_mempool.h>
 
 #define SG_DP_HOLD_SEGS_MAX 16 /**< largest per-session segment bound */
 
-/** Byte budget shared by every hold buffer of one worker. */
+/** Budget shared by every hold buffer of one worker. */
 struct sg_dp_hold_budget {
-	uint64_t limit; /**< bytes; set at init */
-	uint64_t used;	/**< bytes held now */
+	uint64_t limit;		  /**< bytes; set at init */
+	uint64_t used;		  /**< bytes held now */
+	uint32_t mbuf_limit;	  /**< mbufs (chain segments counted); set at init */
+	uint32_t mbufs;		  /**< mbufs held now */
+	struct rte_mempool *pool; /**< where the held mbufs come from; NULL: no reserve check */
+	uint32_t reserve;	  /**< a segment is refused while @c pool has fewer free */
 };
 
 /** Outcome of sg_dp_hold_append(). Only SG_DP_HOLD_OK takes the mbuf. */
@@ -41,6 +49,8 @@ enum sg_dp_hold_result {
 	SG_DP_HOLD_FULL_BYTES,	 /**< per-session byte bound */
 	SG_DP_HOLD_FULL_SEGS,	 /**< per-session segment bound */
 	SG_DP_HOLD_FULL_BUDGET,	 /**< the worker's byte budget */
+	SG_DP_HOLD_FULL_MBUFS,	 /**< the worker's mbuf budget */
+	SG_DP_HOLD_FULL_RESERVE, /**< the pool is down to its reserve */
 };
 
 /** One held segment: its payload is @c len bytes at @c off in @c m. */

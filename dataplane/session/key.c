@@ -115,6 +115,11 @@ sg_dp_broker_held_data(struct sg_dp_worker *w, const struct sg_dp_tables *t, uin
 	bool full = false;
 
 	RTE_SET_USED(now);
+	if (!tcp_csum_ok(m, p)) {
+		/* neither acknowledged nor held: the client retransmits it */
+		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_HELD_CSUM);
+		return;
+	}
 	if (sg_dp_tcpopt_parse_mbuf(m, p->l2_len + p->l3_len, &o) == 0 && o.has_ts)
 		s->client_tsval = o.tsval;
 	if (plen == 0) {
@@ -148,6 +153,11 @@ sg_dp_broker_held_data(struct sg_dp_worker *w, const struct sg_dp_tables *t, uin
 		full = true;
 		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_HOLD_FULL);
 		break;
+	case SG_DP_HOLD_FULL_MBUFS:
+	case SG_DP_HOLD_FULL_RESERVE:
+		/* the worker's, not the session's: unacknowledged, the client sends it again */
+		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_HOLD_BUDGET);
+		break;
 	default:
 		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_BROKERED);
 		return;
@@ -179,6 +189,10 @@ sg_dp_broker_udp_hold(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint
 	case SG_DP_HOLD_FULL_SEGS:
 	case SG_DP_HOLD_FULL_BUDGET:
 		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_HOLD_FULL);
+		break;
+	case SG_DP_HOLD_FULL_MBUFS:
+	case SG_DP_HOLD_FULL_RESERVE:
+		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_HOLD_BUDGET);
 		break;
 	default:
 		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_BROKERED);

@@ -4,8 +4,10 @@
  * flow entry in state HELD per session; release; creation and teardown of
  * the worker's session state.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include <rte_byteorder.h>
 #include <rte_tcp.h>
@@ -33,6 +35,7 @@ sg_dp_broker_sess_release(struct sg_dp_worker *w, struct sg_dp_flow *f)
 	w->stats.cnt[SG_DP_EV_RELEASED] += s->hold.n;
 	w->stats.cnt[SG_DP_DROP_BROKERED] += s->hold.n;
 	sg_dp_hold_free(&s->hold);
+	sg_dp_pfx_release(&b->pfx, s->pfx);
 	rte_hash_del_key(b->by_sid, &s->sid);
 	if (b->held_by_vs[s->vs_slot] > 0)
 		b->held_by_vs[s->vs_slot]--;
@@ -83,11 +86,21 @@ sg_dp_broker_sess_open(struct sg_dp_worker *w, uint16_t port, struct rte_mbuf *m
 	bool tcp = p->key.proto == IPPROTO_TCP;
 	struct sg_dp_flow *f;
 	struct br_sess *s;
+	struct sg_dp_pfx_ref pfx = sg_dp_pfx_of(&b->pfx, &p->key);
 	enum sg_dp_cnt rc;
 	uint32_t idx;
+	int arc;
 
+	/* one source prefix cannot hold the worker's sessions nor start VMs at will */
+	arc = sg_dp_pfx_admit(&b->pfx, pfx, now);
+	if (arc != 0) {
+		sg_dp_pkt_drop(w, port, m,
+			       arc == -ENOSPC ? SG_DP_DROP_HOLD_PREFIX : SG_DP_DROP_NEW_RATE);
+		return NULL;
+	}
 	f = sg_dp_flow_insert(w, &p->key, now, &rc);
 	if (f == NULL) {
+		sg_dp_pfx_release(&b->pfx, pfx);
 		sg_dp_pkt_drop(w, port, m, rc);
 		return NULL;
 	}
@@ -100,11 +113,13 @@ sg_dp_broker_sess_open(struct sg_dp_worker *w, uint16_t port, struct rte_mbuf *m
 		    0) {
 		rte_hash_del_key(b->by_sid, &s->sid);
 		b->free_idx[b->n_free++] = idx;
+		sg_dp_pfx_release(&b->pfx, pfx);
 		sg_dp_flow_discard(&w->ft, f);
 		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_SESS_FULL);
 		return NULL;
 	}
 	s->state = BR_HELD;
+	s->pfx = pfx;
 	s->flow = (uint32_t)(f - w->ft.e);
 	s->vs_slot = vs->slot;
 	s->client_port = port;
@@ -163,6 +178,7 @@ sg_dp_broker_create(struct sg_dp_worker *w)
 	struct rte_hash_parameters hp = {0};
 	struct sg_dp_broker *b;
 	char name[RTE_HASH_NAMESIZE];
+	uint8_t keys[32];
 	uint32_t i;
 
 	if (c->max_held == 0 || c->pool == NULL || c->cookies == NULL)
@@ -191,6 +207,19 @@ sg_dp_broker_create(struct sg_dp_worker *w)
 		b->free_idx[i] = b->cap - 1 - i;
 	b->n_free = b->cap;
 	b->budget.limit = c->hold_budget;
+	/* a held segment pins a whole mbuf: the budget counts them (issue 12, defect 1) */
+	b->budget.mbuf_limit = c->hold_mbufs != 0 ? c->hold_mbufs : c->pool->size / 2;
+	b->budget.pool = c->pool;
+	b->budget.reserve = c->hold_reserve;
+	/* keys no client can learn: the prefix table's hash, the bounce tokens */
+	if (getrandom(keys, sizeof(keys), 0) != (ssize_t)sizeof(keys)) {
+		sg_dp_broker_free(w);
+		return -EIO;
+	}
+	sg_dp_pfx_init(&b->pfx, c->pfx_max_held, c->pfx_new_rate, c->pfx_new_burst, w->tsc_hz,
+		       keys);
+	memcpy(b->token_key, keys + 16, sizeof(b->token_key));
+	memset(keys, 0, sizeof(keys));
 	/*
 	 * Session ID serial: 16 bits of this start's epoch, the worker (6 bits)
 	 * and a 34-bit counter: unique per start without any coordination.

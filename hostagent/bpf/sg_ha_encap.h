@@ -23,6 +23,7 @@ bounce(struct __sk_buff *skb, const struct sg_ha_hand *h)
 		.magic = bpf_htonl(SG_HANDOFF_BOUNCE_MAGIC),
 		.version = SG_HANDOFF_VERSION,
 		.sid = h->sid,
+		.token = h->token,
 	};
 	__u32 inner = skb->len - ETH_HLEN, iphl;
 	struct udphdr udp;

@@ -220,6 +220,7 @@ hand_record(const struct sg_ha_hand_key *hk, const struct sg_handoff_meta *meta,
 	if (family == SG_WIRE_FAMILY_V4)
 		__builtin_memset(nh.vm.addr + 4, 0, 12);
 	nh.sid = meta->sid;
+	nh.token = meta->token;
 	nh.lb_isn = bpf_ntohl(meta->lb_isn);
 	nh.lb_tsval = bpf_ntohl(meta->lb_tsval);
 	nh.held_end = bpf_ntohl(meta->held_end);

@@ -83,6 +83,7 @@ struct sg_ha_hand {
 	__u8 host_addr[16]; /**< outer destination of the SYN: bounces come from it */
 	__u8 dp_mac[6];
 	__u8 host_mac[6];
+	__u64 token; /**< the meta's, echoed in every bounce (sg_handoff.h) */
 };
 
 /** sg_ha_cfg[0] (struct sg_ha_bpf_cfg). */

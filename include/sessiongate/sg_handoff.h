@@ -13,7 +13,9 @@
  *  - struct sg_handoff_bounce: the header of a VM segment the host returns
  *    to the data plane (outer IP + UDP to SG_HANDOFF_PORT + this header +
  *    the VM's untouched IP packet) while the held bytes are not yet
- *    acknowledged: the VM's SYN-ACK and its first answers.
+ *    acknowledged: the VM's SYN-ACK and its first answers. It echoes the
+ *    meta's session ID and token; the data plane accepts a bounce only
+ *    with both.
  */
 #ifndef SESSIONGATE_SG_HANDOFF_H
 #define SESSIONGATE_SG_HANDOFF_H
@@ -27,12 +29,12 @@
 					    */
 #define SG_HANDOFF_META_MAGIC	0x53474831 /**< "SGH1" */
 #define SG_HANDOFF_BOUNCE_MAGIC 0x53474842 /**< "SGHB" */
-#define SG_HANDOFF_VERSION	1
+#define SG_HANDOFF_VERSION	2	   /**< 2: the bounce token (issue 12, defect 9) */
 
 #define SG_HANDOFF_F_TS	    0x1 /**< the client negotiated timestamps */
 #define SG_HANDOFF_F_WSCALE 0x2 /**< the client negotiated window scaling */
 
-/** Payload of the hand-off SYN (48 bytes: a multiple of 4 for checksum arithmetic). */
+/** Payload of the hand-off SYN (56 bytes: a multiple of 4 for checksum arithmetic). */
 struct sg_handoff_meta {
 	__be32 magic;	 /**< SG_HANDOFF_META_MAGIC */
 	__u8 version;	 /**< SG_HANDOFF_VERSION */
@@ -46,19 +48,26 @@ struct sg_handoff_meta {
 	__be16 vm_port;
 	__u16 pad;
 	__u8 vm_addr[16]; /**< IPv4: first 4 bytes */
+	/**
+	 * 64 bits no one off the tunnel can guess (a keyed hash of the session
+	 * ID), echoed in every bounce: what authenticates a bounce, since its
+	 * outer source can be spoofed and the session ID guessed. Opaque to the host.
+	 */
+	__u64 token;
 };
 
-/** Header of a bounced segment, right after the outer UDP header (16 bytes). */
+/** Header of a bounced segment, right after the outer UDP header (24 bytes). */
 struct sg_handoff_bounce {
 	__be32 magic; /**< SG_HANDOFF_BOUNCE_MAGIC */
 	__u8 version; /**< SG_HANDOFF_VERSION */
 	__u8 pad[3];
-	__u64 sid; /**< as in the SYN's meta */
+	__u64 sid;   /**< as in the SYN's meta */
+	__u64 token; /**< as in the SYN's meta */
 };
 
 #ifndef __bpf__
-_Static_assert(sizeof(struct sg_handoff_meta) == 48, "sg_handoff_meta wire size");
-_Static_assert(sizeof(struct sg_handoff_bounce) == 16, "sg_handoff_bounce wire size");
+_Static_assert(sizeof(struct sg_handoff_meta) == 56, "sg_handoff_meta wire size");
+_Static_assert(sizeof(struct sg_handoff_bounce) == 24, "sg_handoff_bounce wire size");
 #endif
 
 #endif /* SESSIONGATE_SG_HANDOFF_H */

@@ -33,6 +33,7 @@
 #define ACK RTE_TCP_ACK_FLAG
 #define PSH RTE_TCP_PSH_FLAG
 #define FIN RTE_TCP_FIN_FLAG
+#define RST RTE_TCP_RST_FLAG
 
 #define VMPORT	8080
 #define REQUEST "GET /x HTTP/1.1\r\nHost: app.example\r\n\r\n"
@@ -97,6 +98,7 @@ struct pkt {
 	uint8_t opt;	 /* enum opt */
 	uint8_t tun;	 /* TUN_IPIP: appliance -> the VM's host; TUN_BOUNCE: host -> appliance */
 	uint8_t bouncer; /* TUN_BOUNCE: the host that bounces (enum ep) */
+	bool bad_token;	 /* TUN_BOUNCE: the session ID right, the token not */
 };
 
 /* The frames of the tables (each macro: one kind of frame, its variable fields). */
@@ -139,6 +141,10 @@ struct pkt {
 #define BOUNCE(h, sp, fl, sq, ak) {.l2 = L_H1_IN, .src = EP_VM, .dst = EP_CLIENT, \
 	.sport = VMPORT, .dport = (sp), .flags = (fl), .seq = sq, .ack = ak, \
 	.tun = TUN_BOUNCE, .bouncer = (h)}
+/* the same with a guessed session ID: its token wrong */
+#define BOUNCE_FORGED(sp, fl, sq, ak) {.l2 = L_H1_IN, .src = EP_VM, .dst = EP_CLIENT, \
+	.sport = VMPORT, .dport = (sp), .flags = (fl), .seq = sq, .ack = ak, \
+	.tun = TUN_BOUNCE, .bouncer = EP_VM, .bad_token = true}
 /* UDP: client -> VIP:53, back; VM:5353 -> NAT address, back */
 #define C_DGRAM(sp, d) {.l2 = L_GW_IN, .proto = IPPROTO_UDP, .src = EP_CLIENT, \
 	.dst = EP_UDP_VIP, .sport = (sp), .dport = 53, .data = (d)}
@@ -261,6 +267,9 @@ static const struct step dsr_steps[] = {
 	{"a bounce from another host: refused", IN_PKT, 0, 1,
 	 BOUNCE(EP_HOST2, 40009, SYN | ACK, VMISN(0), CISN(1)), .verdict = V_DROP,
 	 CNT(SG_DP_DROP_BOUNCE_BAD)},
+	{"a forged bounced RST, the session ID guessed, not its token: refused", IN_PKT, 0, 1,
+	 BOUNCE_FORGED(40009, RST | ACK, VMISN(0), CISN(1)), .verdict = V_DROP,
+	 CNT(SG_DP_DROP_BOUNCE_TOKEN)},
 	{"bounced SYN-ACK: our ACK and the replay, tunnelled, in the VM's numbers", IN_PKT, 0, 1,
 	 BOUNCE(EP_VM, 40009, SYN | ACK, VMISN(0), CISN(1)), .verdict = V_TX,
 	 OUT2(1, IPIP_ACK_C(40009, CISN(1), VMISN(1)), 1,
@@ -293,6 +302,24 @@ static const struct step reject_steps[] = {
 	 .ctl = {SG_MSG_SESSION_REJECT, SID_SESSION, .reason = SG_MSG_REASON_QUEUE_FULL,
 		 .retry_after = 42},
 	 .verdict = V_NONE, CNT(SG_DP_EV_CTL_MSG, SG_DP_EV_CTL_MSG_BAD)},
+};
+
+/* Issue 12, defect 11: in the connecting window only a RST that acknowledges our SYN counts. */
+static const struct step vm_rst_steps[] = {
+	OPEN(40005),
+	{"install NAT: SYN to the VM", IN_CTL, 0,
+	 .ctl = {SG_MSG_SESSION_INSTALL, SID_SESSION, SG_MSG_INSTALL_NAT, VMPORT}, .verdict = V_TX,
+	 OUT1(1, GEN_TO_VM(SYN, CISN(0), ABS(0), OPT_MSS_COOKIE)),
+	 CNT(SG_DP_EV_CTL_MSG, SG_DP_EV_GENERATED)},
+	{"forged VM RST without ACK: dropped", IN_PKT, 0, 1, VM_SEG(RST, VMISN(0), ABS(0), NULL),
+	 .verdict = V_DROP, CNT(SG_DP_DROP_VM_RST)},
+	{"forged VM RST acknowledging another number: dropped", IN_PKT, 0, 1,
+	 VM_SEG(RST | ACK, VMISN(0), CISN(2), NULL), .verdict = V_DROP, CNT(SG_DP_DROP_VM_RST)},
+	{"the VM's RST, acknowledging our SYN: the client gets 503", IN_PKT, 0, 1,
+	 VM_SEG(RST | ACK, ABS(0), CISN(1), NULL), .verdict = V_TX,
+	 OUT1(0, GEN_TO_C(40005, ACK | PSH | FIN, COOKIE(1), CISN(1 + REQ_LEN), 0, OPT_NONE,
+			  BODY_503("9"))),
+	 CNT(SG_DP_EV_SESS_REJECTED, SG_DP_EV_RELEASED, SG_DP_EV_CONSUMED)},
 };
 
 static const struct step timeout_steps[] = {
@@ -357,6 +384,8 @@ static const struct scenario nat_handoff =
 static const struct scenario dsr_handoff =
 	SCENARIO("DSR hand-off", 0x7ffffff0u, 0xfffffff8u, 20, dsr_steps);
 static const struct scenario reject_503 = SCENARIO("reject: 503", 1000, 0, 20, reject_steps);
+static const struct scenario vm_rst =
+	SCENARIO("VM RST while connecting", 3000, 0, 25, vm_rst_steps);
 static const struct scenario hold_timeout = SCENARIO("hold timeout", 5000, 0, 30, timeout_steps);
 static const struct scenario resync = SCENARIO("resync", 7000, 0, 70, resync_steps);
 static const struct scenario udp_flushed = SCENARIO("UDP held then flushed", 0, 0, 80, udp_steps);
@@ -416,6 +445,7 @@ teardown(void **state)
 struct ctx {
 	const struct scenario *sc;
 	uint64_t sid;
+	uint64_t token; /* of the DSR hand-off: learned from its SYN's meta */
 	uint16_t nat_port;
 	uint32_t cookie;
 	uint16_t cookie_mss;
@@ -471,6 +501,7 @@ meta_bytes(uint8_t *b, const struct ctx *c)
 	m.held_end = htonl(c->sc->isn + 1 + REQ_LEN);
 	m.vm_port = htons(VMPORT);
 	inet_pton(AF_INET, ep_addr[EP_VM], m.vm_addr);
+	m.token = c->token;
 	memcpy(b, &m, sizeof(m));
 	return sizeof(m);
 }
@@ -533,7 +564,8 @@ frame_of(uint8_t *b, const struct pkt *d, const struct ctx *c)
 		/* UDP to the hand-off port, no checksum (as the host's eBPF program sends) */
 		struct sg_handoff_bounce bh = {.magic = htonl(SG_HANDOFF_BOUNCE_MAGIC),
 					       .version = SG_HANDOFF_VERSION,
-					       .sid = c->sid};
+					       .sid = c->sid,
+					       .token = d->bad_token ? ~c->token : c->token};
 
 		memcpy(bounce, &bh, sizeof(bh));
 		memcpy(bounce + sizeof(bh), ip, n);
@@ -745,6 +777,13 @@ run_step(struct ctx *c, const struct step *s)
 			c->nat_port = ntohs(np);
 			assert_true(c->nat_port >= 1024);
 		}
+		if (d->meta && c->token == 0) {
+			/* the token the data plane drew: the meta's last field */
+			assert_true(o->len[i] > sizeof(struct sg_handoff_meta));
+			memcpy(&c->token, o->pkt[i] + o->len[i] - sizeof(c->token),
+			       sizeof(c->token));
+			assert_true(c->token != 0);
+		}
 		assert_bytes(o->pkt[i], o->len[i], want, frame_of(want, d, c));
 	}
 	check_to_ctl(c, &s->new);
@@ -783,6 +822,13 @@ test_reject_503(void **state)
 {
 	(void)state;
 	run_scenario(&reject_503);
+}
+
+static void
+test_vm_rst(void **state)
+{
+	(void)state;
+	run_scenario(&vm_rst);
 }
 
 static void
@@ -863,6 +909,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_nat_handoff_wraps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dsr_handoff, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reject_503, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vm_rst, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hold_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resync, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_udp_held_then_flushed, setup, teardown),

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Hold buffer of brokered sessions: in-order append, duplicates, overlap
- * trimming, out of order, the three bounds, peek, pop and free (mbufs and
+ * trimming, out of order, the bounds (bytes and segments per session, bytes
+ * and mbufs per worker, the pool reserve), peek, pop and free (mbufs and
  * budget returned).
  */
 #include <errno.h>
@@ -71,7 +72,7 @@ teardown(void **state)
 static void
 test_hold_in_order(void **state)
 {
-	struct sg_dp_hold_budget bud = {.limit = 1 << 20};
+	struct sg_dp_hold_budget bud = {.limit = 1 << 20, .mbuf_limit = 1024};
 	struct sg_dp_hold h;
 	struct sg_dp_hold_seg s;
 	uint8_t small[5];
@@ -113,7 +114,7 @@ test_hold_in_order(void **state)
 static void
 test_hold_dup_overlap_ooo(void **state)
 {
-	struct sg_dp_hold_budget bud = {.limit = 1 << 20};
+	struct sg_dp_hold_budget bud = {.limit = 1 << 20, .mbuf_limit = 1024};
 	struct sg_dp_hold h;
 	struct rte_mbuf *m;
 
@@ -144,7 +145,7 @@ test_hold_dup_overlap_ooo(void **state)
 static void
 test_hold_bounds(void **state)
 {
-	struct sg_dp_hold_budget bud = {.limit = 1 << 20};
+	struct sg_dp_hold_budget bud = {.limit = 1 << 20, .mbuf_limit = 1024};
 	struct sg_dp_hold h;
 	unsigned int i;
 
@@ -184,7 +185,7 @@ test_hold_bounds(void **state)
 static void
 test_hold_budget_shared(void **state)
 {
-	struct sg_dp_hold_budget bud = {.limit = 100};
+	struct sg_dp_hold_budget bud = {.limit = 100, .mbuf_limit = 1024};
 	struct sg_dp_hold a, b;
 
 	(void)state;
@@ -208,7 +209,7 @@ test_hold_budget_shared(void **state)
 static void
 test_hold_chained_mbuf(void **state)
 {
-	struct sg_dp_hold_budget bud = {.limit = 1 << 20};
+	struct sg_dp_hold_budget bud = {.limit = 1 << 20, .mbuf_limit = 1024};
 	struct sg_dp_hold h;
 	struct rte_mbuf *m1 = seg(1, 10), *m2 = rte_pktmbuf_alloc(env.mp);
 	uint8_t *d;
@@ -226,6 +227,64 @@ test_hold_chained_mbuf(void **state)
 	sg_dp_hold_free(&h);
 }
 
+/*
+ * Defect 1 of issue 12: one-byte segments pin whole mbufs. The worker's
+ * budget counts mbufs (a chain counts each), whatever the bytes.
+ */
+static void
+test_hold_mbuf_budget(void **state)
+{
+	struct sg_dp_hold_budget bud = {.limit = 1 << 20, .mbuf_limit = 20};
+	struct sg_dp_hold h[2];
+	struct rte_mbuf *m1, *m2;
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < 2; i++)
+		assert_int_equal(sg_dp_hold_init(&h[i], &bud, 1000 * (i + 1), 4096, 16), 0);
+	for (i = 0; i < 15; i++)
+		assert_int_equal(offer(&h[0], 1000 + i, 1), SG_DP_HOLD_OK);
+	assert_int_equal(bud.mbufs, 15);
+	assert_int_equal(bud.used, 15);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(offer(&h[1], 2000 + i, 1), SG_DP_HOLD_OK);
+	assert_int_equal(offer(&h[1], 2005, 1), SG_DP_HOLD_FULL_MBUFS);
+	assert_int_equal(offer(&h[0], 1015, 1), SG_DP_HOLD_FULL_MBUFS);
+	sg_dp_hold_free(&h[1]);
+	assert_int_equal(bud.mbufs, 15);
+	/* a chain of two mbufs takes two */
+	m1 = seg(2000, 1);
+	m2 = seg(2001, 1);
+	assert_int_equal(rte_pktmbuf_chain(m1, m2), 0);
+	assert_int_equal(sg_dp_hold_init(&h[1], &bud, 2000, 4096, 16), 0);
+	assert_int_equal(sg_dp_hold_append(&h[1], m1, HDR, 1, 2000), SG_DP_HOLD_OK);
+	assert_int_equal(bud.mbufs, 17);
+	sg_dp_hold_free(&h[0]);
+	sg_dp_hold_free(&h[1]);
+	assert_int_equal(bud.mbufs, 0);
+	assert_int_equal(bud.used, 0);
+}
+
+/* A hold never takes the pool's last free mbufs (the reserve). */
+static void
+test_hold_pool_reserve(void **state)
+{
+	struct sg_dp_hold_budget bud = {.limit = 1 << 20, .mbuf_limit = 1 << 20, .pool = env.mp};
+	struct sg_dp_hold h;
+
+	(void)state;
+	assert_int_equal(sg_dp_hold_init(&h, &bud, 1, 4096, 16), 0);
+	bud.reserve = rte_mempool_avail_count(env.mp) - 2;
+	/* seg() takes one mbuf: avail - 1 >= reserve */
+	assert_int_equal(offer(&h, 1, 1), SG_DP_HOLD_OK);
+	/* the next one leaves avail - 2 free: below the reserve once taken */
+	assert_int_equal(offer(&h, 2, 1), SG_DP_HOLD_OK);
+	assert_int_equal(offer(&h, 3, 1), SG_DP_HOLD_FULL_RESERVE);
+	assert_int_equal(h.n, 2);
+	sg_dp_hold_free(&h);
+	assert_int_equal(bud.mbufs, 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -235,6 +294,8 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_hold_bounds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hold_budget_shared, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hold_chained_mbuf, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hold_mbuf_budget, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hold_pool_reserve, setup, teardown),
 	};
 	int rc;
 
