@@ -132,6 +132,11 @@ enum sg_dp_cnt {
 	SG_DP_EV_RELEASED,	  /**< held packets sent on (replayed) or freed */
 	SG_DP_EV_GENERATED,	  /**< packets the data plane originated (ACK, SYN, 307, 503) */
 	SG_DP_EV_BOUNCE,	  /**< VM segments a host returned during a DSR hand-off */
+	SG_DP_EV_SYNPROXY_SYNACK, /**< SYN to a proxied nat VS answered with a cookie (no state) */
+	SG_DP_EV_SYNPROXY_OPEN, /**< proxied: valid cookie ACK, flow made, SYN sent to the member */
+	SG_DP_EV_SYNPROXY_REFUSED, /**< proxied: valid cookie ACK refused (no room, port, member) */
+	SG_DP_EV_SYNPROXY_ON,	   /**< syn_proxy auto turned on (per worker and VS) */
+	SG_DP_EV_SYNPROXY_OFF,	   /**< syn_proxy auto turned off again */
 	SG_DP_CNT_MAX
 };
 

@@ -72,6 +72,11 @@ static const char *const cnt_names[SG_DP_CNT_MAX] = {
 	[SG_DP_EV_RELEASED] = "released",
 	[SG_DP_EV_GENERATED] = "generated",
 	[SG_DP_EV_BOUNCE] = "bounce",
+	[SG_DP_EV_SYNPROXY_SYNACK] = "synproxy_synack",
+	[SG_DP_EV_SYNPROXY_OPEN] = "synproxy_open",
+	[SG_DP_EV_SYNPROXY_REFUSED] = "synproxy_refused",
+	[SG_DP_EV_SYNPROXY_ON] = "synproxy_on",
+	[SG_DP_EV_SYNPROXY_OFF] = "synproxy_off",
 };
 
 const char *

@@ -75,6 +75,14 @@ struct br_sess {
 	uint8_t key[SG_MSG_KEY_MAX];
 };
 
+/** syn_proxy: auto state of one VS on this worker (synproxy.c). */
+struct br_synproxy {
+	uint64_t win_end;    /**< end of the current SYN-rate window (TSC) */
+	uint64_t calm_since; /**< on, but calm since then (TSC); 0 = not calm */
+	uint32_t syns;	     /**< SYNs in the current window */
+	bool on;
+};
+
 struct sg_dp_broker {
 	struct br_sess *s;
 	uint32_t *free_idx;
@@ -94,6 +102,7 @@ struct sg_dp_broker {
 	/* receive burst, zeroed once by rte_zmalloc: no element is read before written */
 	struct sg_msg rx[4];
 	uint32_t held_by_vs[SG_DP_VS_SLOTS];
+	struct br_synproxy sp[SG_DP_VS_SLOTS];
 };
 
 static inline uint64_t
