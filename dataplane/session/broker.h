@@ -77,9 +77,9 @@ struct br_sess {
 
 /** syn_proxy: auto state of one VS on this worker (synproxy.c). */
 struct br_synproxy {
-	uint64_t win_end;    /**< end of the current SYN-rate window (TSC) */
-	uint64_t calm_since; /**< on, but calm since then (TSC); 0 = not calm */
-	uint32_t syns;	     /**< SYNs in the current window */
+	uint64_t win_end; /**< end of the current SYN-rate window (TSC) */
+	uint64_t busy;	  /**< last time a window was above the off thresholds (TSC) */
+	uint32_t syns;	  /**< SYNs in the current window */
 	bool on;
 };
 

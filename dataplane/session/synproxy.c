@@ -67,21 +67,19 @@ auto_on(struct sg_dp_worker *w, const struct sg_dp_tables *t, const struct sg_dp
 	if (now < sp->win_end && !(sp->syns > per_win && !sp->on))
 		return sp->on;
 	/* a window ended (or the threshold was crossed inside it): decide */
+	if (now >= sp->win_end + ms_tsc(w, SP_WINDOW_MS))
+		sp->syns = 1; /* the windows before this SYN were idle */
 	fill = fill_pct(w, t);
 	if (sp->syns > per_win || fill >= vs->syn_proxy_fill_pct) {
 		if (!sp->on)
 			w->stats.cnt[SG_DP_EV_SYNPROXY_ON]++;
 		sp->on = true;
-		sp->calm_since = 0;
-	} else if (sp->on && sp->syns * 2 <= per_win && fill <= off_fill) {
-		if (sp->calm_since == 0)
-			sp->calm_since = now;
-		if (now - sp->calm_since >= w->tsc_hz * vs->syn_proxy_hold_s) {
-			w->stats.cnt[SG_DP_EV_SYNPROXY_OFF]++;
-			sp->on = false;
-		}
-	} else {
-		sp->calm_since = 0;
+		sp->busy = now;
+	} else if (sp->on && (sp->syns * 2 > per_win || fill > off_fill)) {
+		sp->busy = now; /* between the two thresholds: stays on */
+	} else if (sp->on && now - sp->busy >= w->tsc_hz * vs->syn_proxy_hold_s) {
+		w->stats.cnt[SG_DP_EV_SYNPROXY_OFF]++;
+		sp->on = false;
 	}
 	if (now >= sp->win_end) {
 		sp->win_end = now + ms_tsc(w, SP_WINDOW_MS);
