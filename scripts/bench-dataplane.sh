@@ -31,7 +31,7 @@ ROUNDS=3
 SECONDS_RUN=5
 WARMUP=2
 WORKERS=1
-CASES="ceiling est1 est10k est1m new syn brok"
+CASES="ceiling est1 est10k est1m new syn brok synproxy-calm synproxy synproxy-auto"
 OUTFILE=""
 WINDOW=4096 # brok: connections outstanding at most (sg-pktgen --window)
 while [ $# -gt 0 ]; do
@@ -133,8 +133,9 @@ lcores() { # lcores MAIN_CPU CPU_LIST N: "0@MAIN,1@c1,2@c2..."
 	echo "$out"
 }
 
-memif_server() { echo "net_memif$1,role=server,id=0,socket=$RUN/m$1.sock,socket-abstract=no"; }
-memif_client() { echo "net_memif$1,role=client,id=0,socket=$RUN/m$1.sock,socket-abstract=no"; }
+# MEMIF_EXTRA: more devargs of both ends (the synproxy cases: a NIC-sized ring)
+memif_server() { echo "net_memif$1,role=server,id=0,socket=$RUN/m$1.sock,socket-abstract=no${MEMIF_EXTRA:-}"; }
+memif_client() { echo "net_memif$1,role=client,id=0,socket=$RUN/m$1.sock,socket-abstract=no${MEMIF_EXTRA:-}"; }
 
 write_config() { # write_config FLOW_TABLE_SIZE (per worker) [brokered] [off|on|auto]
 	local brokered=${2:-} synproxy=${3:-}
@@ -264,7 +265,7 @@ PY
 # run_case NAME [ROUND]: one measurement; prints generator JSON with "case" added.
 run_case() {
 	local name=$1 table=0 genargs=() more=() fwd_pid gen_pid ctl_pid="" out brokered="" extra=""
-	local synproxy="" est="" base="" before="{}" pg
+	local synproxy="" est="" base="" before="{}" pg MEMIF_EXTRA=""
 	case "$name" in
 	ceiling) genargs=(--no-arp --flows 10000) ;;
 	est1) table=65536; genargs=(--flows 1) ;;
@@ -283,7 +284,7 @@ run_case() {
 		# SG_BENCH_BROK_ARGS: more sg-pktgen options (e.g. "--rate 50000")
 		read -r -a more <<<"${SG_BENCH_BROK_ARGS:-}"
 		genargs=(--mode brokered --vip 198.18.10.2 --window "$WINDOW" "${more[@]}") ;;
-	synproxy | synproxy-auto)
+	synproxy | synproxy-auto | synproxy-calm)
 		# established at half this round's capacity, flood with the rest
 		read -r est base <<<"$(est_rate "$2")"
 		[ -n "$est" ] || { echo "bench-dataplane: $name needs est10k (or est1) before it in --cases" >&2; return 1; }
@@ -291,6 +292,11 @@ run_case() {
 		[ "$name" = synproxy-auto ] && synproxy=auto
 		# SG_BENCH_SYNPROXY_ARGS: more sg-pktgen options (e.g. "--flood-rate 500000")
 		read -r -a more <<<"${SG_BENCH_SYNPROXY_ARGS:-}"
+		# calm: the same offer and paced client without the flood (1 SYN/s):
+		# the loss this box causes by itself (CPUs shared, a worker descheduled)
+		[ "$name" = synproxy-calm ] && more+=(--flood-rate 1)
+		# rings of 2^SG_BENCH_SYNPROXY_RSIZE (default 4096) slots, as a NIC's rx ring
+		MEMIF_EXTRA=",rsize=${SG_BENCH_SYNPROXY_RSIZE:-12}"
 		genargs=(--mode synproxy --flows 10000 --flood-vip 198.18.10.3 --est-rate $((est / 2))
 			--paced-rate 200 "${more[@]}")
 		extra=", \"est_case\": \"$base\", \"est_capacity_pps\": $est" ;;
@@ -462,7 +468,7 @@ if "brok" in med:
           "target >= 400000/s per worker on a dedicated core: %s)"
           % ("met" if r["target_met"] else "not met"))
 # SYN proxy under a flood: established loss, growth of the tables, paced connections.
-sp = [c for c in ("synproxy", "synproxy-auto") if c in by]
+sp = [c for c in ("synproxy-calm", "synproxy", "synproxy-auto") if c in by]
 if sp:
     print()
     print("%-14s %9s %9s %9s %9s %9s %12s %10s" % ("SYN proxy", "est Mpps", "of cap", "loss %",
