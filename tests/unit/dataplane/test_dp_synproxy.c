@@ -30,7 +30,7 @@
 #define WINDOW_MS 100
 
 static struct sg_dp_syncookie_secret cookies;
-static struct rte_ring *to_ctl, *from_ctl;
+static struct rte_ring *ring[2]; /* to and from sg-control */
 static const bool ctl_up = true;
 static struct sg_dp_stats st_before, st_after;
 static unsigned int client; /* the next SYN's client */
@@ -97,9 +97,10 @@ cnt(enum sg_dp_cnt c)
 static int
 setup(void **state)
 {
-	static const uint8_t key1[16] = "sessiongate-ut-1", key2[16] = "sessiongate-ut-2";
+	static const uint8_t key[16] = "sessiongate-ut-p";
 	struct cfg_store *cs;
 	struct sg_cfg_vs *vs;
+	unsigned int i;
 
 	(void)state;
 	client = 0;
@@ -113,15 +114,16 @@ setup(void **state)
 	vs->syn_proxy_hold_s = HOLD_S;
 	if (env_rebuild(cs) != 0 || sg_dp_syncookie_init(&cookies) != 0)
 		return -1;
-	sg_dp_syncookie_rotate(&cookies, key1);
-	sg_dp_syncookie_rotate(&cookies, key2);
-	to_ctl = rte_ring_create_elem("ut_sp_to_ctl", SG_MSG_SIZE, 64, SOCKET_ID_ANY,
-				      RING_F_SP_ENQ | RING_F_SC_DEQ);
-	from_ctl = rte_ring_create_elem("ut_sp_from_ctl", SG_MSG_SIZE, 64, SOCKET_ID_ANY,
-					RING_F_SP_ENQ | RING_F_SC_DEQ);
-	if (to_ctl == NULL || from_ctl == NULL)
-		return -1;
-	return env_enable_broker(0, to_ctl, from_ctl, &ctl_up, &cookies, 64);
+	sg_dp_syncookie_rotate(&cookies, key);
+	/* rings to and from sg-control: the proxy never uses them */
+	for (i = 0; i < 2; i++) {
+		ring[i] = rte_ring_create_elem(i == 0 ? "ut_sp_to_ctl" : "ut_sp_from_ctl",
+					       SG_MSG_SIZE, 64, SOCKET_ID_ANY,
+					       RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (ring[i] == NULL)
+			return -1;
+	}
+	return env_enable_broker(0, ring[0], ring[1], &ctl_up, &cookies, 64);
 }
 
 static int
@@ -129,8 +131,9 @@ teardown(void **state)
 {
 	(void)state;
 	env_teardown();
-	rte_ring_free(to_ctl);
-	rte_ring_free(from_ctl);
+	rte_ring_free(ring[0]);
+	rte_ring_free(ring[1]);
+	ring[0] = ring[1] = NULL;
 	return 0;
 }
 
