@@ -38,13 +38,14 @@
 
 #include "pktgen.h"
 
-#define PACED_MAX   65536
-#define PACED_HOST  0x4000 /* paced client sources: src_net + 0x4000 + id / 50000 */
-#define FLOOD_HOST  0x8000 /* flood sources: src_net + 0x8000 .. 0xfffe */
-#define PACED_RTO   200	   /* ms between two SYNs of a paced connection */
-#define PACED_TRIES 8
-#define PACED_SCAN  256 /* pending paced connections looked at per loop */
-#define DRAIN_MS    300 /* receiving after the last packet sent */
+#define PACED_MAX     65536
+#define PACED_HOST    0x4000 /* paced client sources: src_net + 0x4000 + id / 50000 */
+#define FLOOD_HOST    0x8000 /* flood sources: src_net + 0x8000 .. 0xfffe */
+#define PACED_RTO     200    /* ms between two SYNs of a paced connection */
+#define PACED_TRIES   8
+#define PACED_SCAN    256 /* pending paced connections looked at per loop */
+#define DRAIN_MS      300 /* receiving after the last packet sent */
+#define PACED_REQ_LEN 12  /* "SGPC", id, "\r\n\r\n" */
 /* the TCP flags of an established packet back on port 1: Ethernet, IPIP, IPv4, TCP */
 #define EST_INNER_FLAGS                                                   \
 	(sizeof(struct rte_ether_hdr) + 2 * sizeof(struct rte_ipv4_hdr) + \
@@ -173,7 +174,8 @@ send_flood(struct gen_lcore *g, uint16_t q, uint64_t now, uint64_t *next, uint64
 	g->tx += sent;
 	*n_held = k - sent;
 	if (sent > 0 && sent < k)
-		memmove(held, &held[sent], *n_held * sizeof(*held));
+		for (unsigned int i = 0; i < *n_held; i++)
+			held[i] = held[sent + i];
 	if (gap != 0)
 		*next += (uint64_t)sent * gap;
 }
@@ -222,6 +224,19 @@ paced_client(struct gen_lcore *g, uint64_t now, uint64_t *next, uint64_t gap, ui
 			g->paced_retx++;
 }
 
+/* The paced client's request: "SGPC", the connection's id (big-endian), CRLF CRLF. */
+static void
+paced_request(uint8_t *req, uint32_t id)
+{
+	static const uint8_t tail[4] = {'\r', '\n', '\r', '\n'};
+
+	for (unsigned int i = 0; i < 4; i++) {
+		req[i] = (uint8_t)paced_magic[i];
+		req[4 + i] = (uint8_t)(id >> (24 - 8 * i));
+		req[8 + i] = tail[i];
+	}
+}
+
 /* Port 0: the paced client's SYN-ACKs answered; the flood's counted and dropped. */
 static void
 mix_client_rx(struct gen_lcore *g, struct rte_mbuf **pkts, uint16_t n, uint16_t q)
@@ -244,14 +259,9 @@ mix_client_rx(struct gen_lcore *g, struct rte_mbuf **pkts, uint16_t n, uint16_t 
 		    host < FLOOD_HOST) {
 			uint32_t id = (host - PACED_HOST) * 50000 +
 				      rte_be_to_cpu_16(tcp->dst_port) - 1024;
-			uint8_t req[12];
+			uint8_t req[PACED_REQ_LEN];
 
-			memcpy(req, paced_magic, 4);
-			req[4] = (uint8_t)(id >> 24);
-			req[5] = (uint8_t)(id >> 16);
-			req[6] = (uint8_t)(id >> 8);
-			req[7] = (uint8_t)id;
-			memcpy(req + 8, "\r\n\r\n", 4);
+			paced_request(req, id);
 			tcp_answer(m, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG,
 				   rte_be_to_cpu_32(tcp->recv_ack),
 				   rte_be_to_cpu_32(tcp->sent_seq) + 1, 0, req, sizeof(req));
