@@ -31,7 +31,7 @@ ROUNDS=3
 SECONDS_RUN=5
 WARMUP=2
 WORKERS=1
-CASES="ceiling est1 est10k est1m new syn brok synproxy-calm synproxy synproxy-auto"
+CASES="ceiling est1 est10k est1m new syn brok synproxy-calm synproxy synproxy-auto synproxy-off"
 OUTFILE=""
 WINDOW=4096 # brok: connections outstanding at most (sg-pktgen --window)
 while [ $# -gt 0 ]; do
@@ -226,7 +226,8 @@ except Exception:
     print("{}")' "$DP_KEYS"
 }
 
-# tables: flow entries in all and the nat VS's active flows (= its NAT ports) as JSON
+# tables: flow entries in all, the nat VS's active flows (= its NAT ports), the
+# dsr VS's, and the flows made and evicted so far, as JSON
 tables() {
 	local t
 	for _ in 1 2 3; do
@@ -237,14 +238,15 @@ tables() {
 	echo "$t"
 }
 tables_once() {
-	timeout 15 python3 "$SG_SRC/scripts/sg-telemetry.py" "${ID}f" /sg/flows /sg/vs 2>/dev/null |
-		python3 -c '
+	timeout 15 python3 "$SG_SRC/scripts/sg-telemetry.py" "${ID}f" /sg/flows /sg/vs /sg/stats \
+		2>/dev/null | python3 -c '
 import json, sys
 try:
-    f, v = (json.loads(l) for l in sys.stdin.read().splitlines()[:2])
-    f, v = f.get("/sg/flows", f), v.get("/sg/vs", v)
+    f, v, s = (json.loads(l) for l in sys.stdin.read().splitlines()[:3])
+    f, v, s = f.get("/sg/flows", f), v.get("/sg/vs", v), s.get("/sg/stats", s)
     print(json.dumps({"flows": f["total"], "nat_flows": v["bench_nat"]["active_flows"],
-                      "dsr_flows": v["bench_dsr"]["active_flows"]}))
+                      "dsr_flows": v["bench_dsr"]["active_flows"],
+                      "flow_new": s["flow_new"], "flow_evicted": s["flow_evicted"]}))
 except Exception:
     print("{}")'
 }
@@ -284,12 +286,14 @@ run_case() {
 		# SG_BENCH_BROK_ARGS: more sg-pktgen options (e.g. "--rate 50000")
 		read -r -a more <<<"${SG_BENCH_BROK_ARGS:-}"
 		genargs=(--mode brokered --vip 198.18.10.2 --window "$WINDOW" "${more[@]}") ;;
-	synproxy | synproxy-auto | synproxy-calm)
+	synproxy | synproxy-auto | synproxy-calm | synproxy-off)
 		# established at half this round's capacity, flood with the rest
 		read -r est base <<<"$(est_rate "$2")"
 		[ -n "$est" ] || { echo "bench-dataplane: $name needs est10k (or est1) before it in --cases" >&2; return 1; }
 		table=65536; brokered=1; synproxy=on
 		[ "$name" = synproxy-auto ] && synproxy=auto
+		# off: the same flood without the proxy (what the growth check catches)
+		[ "$name" = synproxy-off ] && synproxy=off
 		# SG_BENCH_SYNPROXY_ARGS: more sg-pktgen options (e.g. "--flood-rate 500000")
 		read -r -a more <<<"${SG_BENCH_SYNPROXY_ARGS:-}"
 		# calm: the same offer and paced client without the flood (1 SYN/s):
@@ -468,18 +472,19 @@ if "brok" in med:
           "target >= 400000/s per worker on a dedicated core: %s)"
           % ("met" if r["target_met"] else "not met"))
 # SYN proxy under a flood: established loss, growth of the tables, paced connections.
-sp = [c for c in ("synproxy-calm", "synproxy", "synproxy-auto") if c in by]
+sp = [c for c in ("synproxy-calm", "synproxy", "synproxy-auto", "synproxy-off") if c in by]
 if sp:
     print()
-    print("%-14s %9s %9s %9s %9s %9s %12s %10s" % ("SYN proxy", "est Mpps", "of cap", "loss %",
-          "flood Mpps", "vs est", "flows+/nat+", "paced"))
+    print("%-14s %9s %9s %9s %9s %9s %12s %7s %10s" % ("SYN proxy", "est Mpps", "of cap",
+          "loss %", "flood Mpps", "vs est", "flows+/nat+", "evicted", "paced"))
 for c in sp:
     rs = [x for x in rows if x["case"] == c]
     out = []
     for x in rs:
         b, a = x.get("tables_before", {}), x.get("tables_after", {})
         cap = x.get("est_capacity_pps") or 0
-        g = {k: a[k] - b[k] for k in ("flows", "nat_flows", "dsr_flows") if k in a and k in b}
+        g = {k: a[k] - b[k] for k in ("flows", "nat_flows", "dsr_flows", "flow_new",
+                                      "flow_evicted") if k in a and k in b}
         o = {"round": x.get("round"), "est_case": x.get("est_case"), "est_capacity_pps": cap,
              "est_offered_pps": x["est_offered_mpps"] * 1e6,
              "est_offered_ratio": x["est_offered_mpps"] * 1e6 / cap if cap else None,
@@ -492,24 +497,29 @@ for c in sp:
              "paced_syn_retx": x["paced_syn_retx"], "paced_go_signal": x["paced_go_signal"],
              "tables_before": b, "tables_after": a, "dp": x.get("dp", {})}
         # an opened paced connection makes at most one flow: the rest is the flood's
-        for k in ("flows", "nat_flows"):
-            if k in g:
-                o["flood_" + k + "_growth"] = max(0, g[k] - x["paced_opened"])
+        # (flows made, counted: a full table does not grow; NAT ports: the nat VS's flows)
+        if "flow_new" in g:
+            o["flood_flows_growth"] = max(0, g["flow_new"] - x["paced_opened"])
+        if "nat_flows" in g:
+            o["flood_nat_flows_growth"] = max(0, g["nat_flows"] - x["paced_opened"])
+        o["evicted"] = g.get("flow_evicted")
         o["targets_met"] = (o["est_loss"] <= 0.01 and o.get("flood_flows_growth") == 0 and
-                            o.get("flood_nat_flows_growth") == 0 and
+                            o.get("flood_nat_flows_growth") == 0 and o["evicted"] == 0 and
                             o["paced_completed"] == o["paced_opened"])
         out.append(o)
-        print("%-14s %9.3f %9.3f %9.3f %9.3f %9.3f %5s/%-6s %4d/%-5d %s" % (
+        print("%-14s %9.3f %9.3f %9.3f %9.3f %9.3f %5s/%-6s %7s %4d/%-5d %s" % (
             c, o["est_offered_pps"] / 1e6, o["est_offered_ratio"] or 0, 100 * o["est_loss"],
             o["flood_pps"] / 1e6, o["flood_ratio_to_est_capacity"] or 0,
             o.get("flood_flows_growth", "-"), o.get("flood_nat_flows_growth", "-"),
+            "-" if o["evicted"] is None else o["evicted"],
             o["paced_completed"], o["paced_opened"],
             "targets met" if o["targets_met"] else "TARGETS NOT MET"))
     summary["cases"][c] = {"runs": out}
 if sp:
     print("  (est: offered at half the round's established rate; loss of offered, target <= 1 %;"
-          " flows+/nat+: flow entries / NAT ports the flood added, beyond one per paced"
-          " connection, target 0; paced: completed/opened)")
+          " flows+/nat+: flow entries made / NAT ports taken by the flood, beyond one per"
+          " paced connection, target 0; evicted: flows evicted meanwhile, target 0;"
+          " paced: completed/opened)")
 if sys.argv[3]:
     json.dump(summary, open(sys.argv[3], "w"), indent=2)
 PY
