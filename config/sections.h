@@ -37,4 +37,12 @@ int sg_cfg_parse_vss(struct sg_cfg_ctx *c, const struct sg_cfg_node *n);
 int sg_cfg_parse_brokered(struct sg_cfg_ctx *c, const struct sg_cfg_node *vs, const char *prefix,
 			  struct sg_cfg_vs *s);
 
+/**
+ * synproxy.c: the syn_proxy keys of virtual service node @p vs (path
+ * @p prefix) into s->syn_proxy*; defaults when absent, an error when
+ * present on a VS that is not nat + tcp. s->mode and s->proto are set.
+ */
+int sg_cfg_parse_syn_proxy(struct sg_cfg_ctx *c, const struct sg_cfg_node *vs, const char *prefix,
+			   struct sg_cfg_vs *s);
+
 #endif /* SG_CFG_SECTIONS_H */

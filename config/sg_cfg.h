@@ -147,6 +147,13 @@ struct sg_cfg_brokered {
 	uint16_t retry_after_s; /**< HTTP 503 Retry-After on a local reject; default 5 */
 };
 
+/** SYN proxy of a nat TCP virtual service (doc/sessions.md, "SYN proxy"). */
+enum sg_cfg_syn_proxy {
+	SG_CFG_SYN_PROXY_OFF,  /**< SYNs go to the member as they are (default) */
+	SG_CFG_SYN_PROXY_ON,   /**< every SYN answered with a SYN cookie */
+	SG_CFG_SYN_PROXY_AUTO, /**< on above a SYN rate or table fill, off again below */
+};
+
 /** One pool member (a backend, usually a VM). */
 struct sg_cfg_member {
 	char name[SG_CFG_NAME_MAX];
@@ -179,6 +186,10 @@ struct sg_cfg_vs {
 	uint32_t tcp_transitory_s;	 /**< SYN/FIN/RST states, default 30 */
 	uint32_t udp_timeout_s;		 /**< UDP idle, default 60 */
 	struct sg_cfg_brokered brokered; /**< brokered / redirect modes only */
+	enum sg_cfg_syn_proxy syn_proxy; /**< nat + tcp only; default off */
+	uint32_t syn_proxy_rate;	 /**< auto: SYN/s to this VS that turn it on */
+	uint32_t syn_proxy_fill_pct;	 /**< auto: flow-table / NAT-port fill that turns it on */
+	uint32_t syn_proxy_hold_s;	 /**< auto: seconds calm before it turns off */
 };
 
 /** Local source addresses for NAT mode (the data plane answers ARP/ND for them). */

@@ -169,9 +169,24 @@ check_vs_members(struct sg_cfg_ctx *c, const struct sg_cfg_node *pool_node, cons
 static int
 parse_vs(struct sg_cfg_ctx *c, const struct sg_cfg_node *n, unsigned int idx)
 {
-	static const char *const keys[] = {
-		"name",	    "vip",  "port",	   "protocol",	"mode",	    "scheduler", "encap",
-		"gue_port", "pool", "maglev_size", "max_flows", "timeouts", "brokered",	 NULL};
+	static const char *const keys[] = {"name",
+					   "vip",
+					   "port",
+					   "protocol",
+					   "mode",
+					   "scheduler",
+					   "encap",
+					   "gue_port",
+					   "pool",
+					   "maglev_size",
+					   "max_flows",
+					   "timeouts",
+					   "brokered",
+					   "syn_proxy",
+					   "syn_proxy_rate",
+					   "syn_proxy_fill_pct",
+					   "syn_proxy_hold_s",
+					   NULL};
 	struct sg_cfg *cfg = c->cfg;
 	struct sg_cfg_vs *s = &cfg->vs[idx];
 	const struct sg_cfg_ctx_seen seen = {cfg->vs[0].name, sizeof(*s), idx, "virtual service",
@@ -281,6 +296,8 @@ parse_vs(struct sg_cfg_ctx *c, const struct sg_cfg_node *n, unsigned int idx)
 	rc = parse_timeouts(c, n, prefix, s);
 	if (rc == 0)
 		rc = sg_cfg_parse_brokered(c, n, prefix, s);
+	if (rc == 0)
+		rc = sg_cfg_parse_syn_proxy(c, n, prefix, s);
 	if (rc != 0)
 		return rc;
 	pool_node = sg_cfg_ctx_need(c, n, prefix, "pool", path, &rc);

@@ -11,7 +11,12 @@
 # sg-pktgen, "brok"). Reports median Mpps per case and the ratio to the
 # ceiling measured in the same run; SYN-ACKs/s and connections/s per worker
 # and their ratio to the established-flow rate (est1, else est10k) of the
-# same run.
+# same run. And the SYN proxy under a flood ("synproxy", "synproxy-auto"):
+# established DSR flows offered at half the est10k (else est1) rate of the
+# same round while spoofed SYNs use the generator's remaining rate against a
+# nat VIP with syn_proxy: on (auto) and a paced client opens connections to
+# it; reports established loss, flow-table and NAT-port growth during the
+# flood and the paced connections completed.
 #
 #   scripts/bench-dataplane.sh [--build DIR] [--quick] [--rounds N] [--seconds S]
 #                              [--workers N] [--cases LIST] [--out FILE.json]
@@ -26,7 +31,7 @@ ROUNDS=3
 SECONDS_RUN=5
 WARMUP=2
 WORKERS=1
-CASES="ceiling est1 est10k est1m new syn brok"
+CASES="ceiling est1 est10k est1m new syn brok synproxy-calm synproxy synproxy-auto synproxy-off"
 OUTFILE=""
 WINDOW=4096 # brok: connections outstanding at most (sg-pktgen --window)
 while [ $# -gt 0 ]; do
@@ -128,11 +133,12 @@ lcores() { # lcores MAIN_CPU CPU_LIST N: "0@MAIN,1@c1,2@c2..."
 	echo "$out"
 }
 
-memif_server() { echo "net_memif$1,role=server,id=0,socket=$RUN/m$1.sock,socket-abstract=no"; }
-memif_client() { echo "net_memif$1,role=client,id=0,socket=$RUN/m$1.sock,socket-abstract=no"; }
+# MEMIF_EXTRA: more devargs of both ends (the synproxy cases: a NIC-sized ring)
+memif_server() { echo "net_memif$1,role=server,id=0,socket=$RUN/m$1.sock,socket-abstract=no${MEMIF_EXTRA:-}"; }
+memif_client() { echo "net_memif$1,role=client,id=0,socket=$RUN/m$1.sock,socket-abstract=no${MEMIF_EXTRA:-}"; }
 
-write_config() { # write_config FLOW_TABLE_SIZE (per worker) [brokered]
-	local brokered=${2:-}
+write_config() { # write_config FLOW_TABLE_SIZE (per worker) [brokered] [off|on|auto]
+	local brokered=${2:-} synproxy=${3:-}
 	cat >"$RUN/sg.yaml" <<YAML
 appliance:
   workers: $WORKERS
@@ -183,6 +189,21 @@ YAML
     pool: bench
     timeouts: { tcp: 600, tcp_transitory: 1 }
     brokered: { key: http_host, hold_timeout_ms: 2000, max_held: 65536, hold_bytes: 4096 }
+YAML
+	# SYN proxy: a nat VS on its own VIP (198.18.10.3), member 198.18.1.11:80
+	# (sg-pktgen); nothing of it expires during a run, so its flows are its
+	# NAT ports in use.
+	[ -z "$synproxy" ] || cat >>"$RUN/sg.yaml" <<YAML
+  - name: bench-nat
+    vip: 198.18.10.3
+    port: 80
+    protocol: tcp
+    mode: nat
+    pool: bench
+    timeouts: { tcp: 600, tcp_transitory: 600 }
+    syn_proxy: $synproxy
+YAML
+	cat >>"$RUN/sg.yaml" <<YAML
 nat:
   addresses: [198.18.1.100]
 YAML
@@ -193,7 +214,8 @@ DP_KEYS="syncookie sess_new sess_sent sess_installed sess_rejected sess_timeout 
 ctl_msg ctl_msg_bad ctl_ring_full held released flow_new flow_closed flow_expired flow_evicted
 drop_cookie_bad drop_cookie_old drop_sess_full drop_hold_full drop_hold_ooo drop_brokered
 drop_neigh_miss drop_nat_ports drop_flow_full drop_no_flow drop_no_vs drop_not_local drop_tx_full
-drop_no_mbuf"
+drop_no_mbuf synproxy_synack synproxy_open synproxy_refused synproxy_on synproxy_off
+drop_vs_full flow_new"
 dp_stats() { # dp_stats: one JSON object with the DP_KEYS of /sg/stats (or {})
 	timeout 15 python3 "$SG_SRC/scripts/sg-telemetry.py" "${ID}f" /sg/stats 2>/dev/null |
 		python3 -c '
@@ -207,9 +229,48 @@ except Exception:
     print("{}")' "$DP_KEYS"
 }
 
-# run_case NAME: one measurement; prints generator JSON with "case" added.
+# tables: flow entries in all, the nat VS's active flows (= its NAT ports), the
+# dsr VS's, and the flows made and evicted so far, as JSON
+tables() {
+	local t
+	for _ in 1 2 3; do
+		t=$(tables_once)
+		[ "$t" != "{}" ] && break
+		sleep 0.2
+	done
+	echo "$t"
+}
+tables_once() {
+	timeout 15 python3 "$SG_SRC/scripts/sg-telemetry.py" "${ID}f" /sg/flows /sg/vs /sg/stats \
+		2>/dev/null | python3 -c '
+import json, sys
+try:
+    f, v, s = (json.loads(l) for l in sys.stdin.read().splitlines()[:3])
+    f, v, s = f.get("/sg/flows", f), v.get("/sg/vs", v), s.get("/sg/stats", s)
+    print(json.dumps({"flows": f["total"], "nat_flows": v["bench_nat"]["active_flows"],
+                      "dsr_flows": v["bench_dsr"]["active_flows"],
+                      "flow_new": s["flow_new"], "flow_evicted": s["flow_evicted"]}))
+except Exception:
+    print("{}")'
+}
+
+# est_rate ROUND: established packets/s of this round's est10k (else est1) case
+est_rate() {
+	python3 - "$RUN/results.jsonl" "$1" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+for case in ("est10k", "est1"):
+    r = [x for x in rows if x["case"] == case and x["round"] == int(sys.argv[2])]
+    if r:
+        print("%.0f %s" % (r[-1]["rx_mpps"] * 1e6, case))
+        break
+PY
+}
+
+# run_case NAME [ROUND]: one measurement; prints generator JSON with "case" added.
 run_case() {
 	local name=$1 table=0 genargs=() more=() fwd_pid gen_pid ctl_pid="" out brokered="" extra=""
+	local synproxy="" est="" base="" before="{}" pg MEMIF_EXTRA=""
 	case "$name" in
 	ceiling) genargs=(--no-arp --flows 10000) ;;
 	est1) table=65536; genargs=(--flows 1) ;;
@@ -228,6 +289,24 @@ run_case() {
 		# SG_BENCH_BROK_ARGS: more sg-pktgen options (e.g. "--rate 50000")
 		read -r -a more <<<"${SG_BENCH_BROK_ARGS:-}"
 		genargs=(--mode brokered --vip 198.18.10.2 --window "$WINDOW" "${more[@]}") ;;
+	synproxy | synproxy-auto | synproxy-calm | synproxy-off)
+		# established at half this round's capacity, flood with the rest
+		read -r est base <<<"$(est_rate "$2")"
+		[ -n "$est" ] || { echo "bench-dataplane: $name needs est10k (or est1) before it in --cases" >&2; return 1; }
+		table=65536; brokered=1; synproxy=on
+		[ "$name" = synproxy-auto ] && synproxy=auto
+		# off: the same flood without the proxy (what the growth check catches)
+		[ "$name" = synproxy-off ] && synproxy=off
+		# SG_BENCH_SYNPROXY_ARGS: more sg-pktgen options (e.g. "--flood-rate 500000")
+		read -r -a more <<<"${SG_BENCH_SYNPROXY_ARGS:-}"
+		# calm: the same offer and paced client without the flood (1 SYN/s):
+		# the loss this box causes by itself (CPUs shared, a worker descheduled)
+		[ "$name" = synproxy-calm ] && more+=(--flood-rate 1)
+		# rings of 2^SG_BENCH_SYNPROXY_RSIZE (default 4096) slots, as a NIC's rx ring
+		MEMIF_EXTRA=",rsize=${SG_BENCH_SYNPROXY_RSIZE:-12}"
+		genargs=(--mode synproxy --flows 10000 --flood-vip 198.18.10.3 --est-rate $((est / 2))
+			--paced-rate 200 "${more[@]}")
+		extra=", \"est_case\": \"$base\", \"est_capacity_pps\": $est" ;;
 	*) echo "bench-dataplane: unknown case $name" >&2; return 1 ;;
 	esac
 	rm -f "$RUN"/m*.sock
@@ -246,7 +325,7 @@ run_case() {
 			--log-level=lib.eal:error "${TESTPMD_EAL_EXTRA[@]}" -- --forward-mode=io --nb-cores="$WORKERS" \
 			--rxq="$WORKERS" --txq="$WORKERS" --stats-period 1 >"$RUN/fwd.log" 2>&1 &
 	else
-		write_config "$table" "$brokered"
+		write_config "$table" "$brokered" "$synproxy"
 		timeout -s INT $((SECONDS_RUN + WARMUP + 120)) "$DATAPLANE" -c "$RUN/sg.yaml" \
 			>"$RUN/fwd.log" 2>&1 &
 	fi
@@ -262,6 +341,18 @@ run_case() {
 		ctl_pid=$!
 		track "$ctl_pid"
 	fi
+	if [ -n "$synproxy" ]; then
+		# the measurement window began: read the tables, then let the paced
+		# client start (SIGUSR1 to sg-pktgen, the child of timeout)
+		for _ in $(seq 1 $(((WARMUP + 60) * 20))); do
+			grep -q measuring "$RUN/gen.err" 2>/dev/null && break
+			kill -0 "$gen_pid" 2>/dev/null || break
+			sleep 0.05
+		done
+		before=$(tables)
+		pg=$(pgrep -P "$gen_pid" 2>/dev/null || true)
+		[ -z "$pg" ] || kill -USR1 "$pg" 2>/dev/null || true
+	fi
 	if ! wait "$gen_pid"; then
 		echo "bench-dataplane: $name: generator failed:" >&2
 		cat "$RUN/gen.err" "$RUN/fwd.log" >&2
@@ -271,7 +362,17 @@ run_case() {
 		: >"$RUN/pids"
 		return 1
 	fi
-	[ -n "$brokered" ] && extra=", \"dp\": $(dp_stats)"
+	if [ -n "$synproxy" ]; then
+		extra="$extra, \"tables_before\": $before, \"tables_after\": $(tables)"
+		if kill -0 "$fwd_pid" 2>/dev/null; then
+			extra="$extra, \"dp_alive\": true"
+		else
+			extra="$extra, \"dp_alive\": false"
+			echo "bench-dataplane: $name: sg-dataplane is gone:" >&2
+			tail -n 20 "$RUN/fwd.log" >&2
+		fi
+	fi
+	[ -n "$brokered" ] && extra="$extra, \"dp\": $(dp_stats)"
 	kill -INT "$fwd_pid" 2>/dev/null || true
 	wait "$fwd_pid" 2>/dev/null || true
 	if [ -n "$ctl_pid" ]; then
@@ -290,7 +391,7 @@ echo "bench-dataplane: $ROUNDS rounds x ($CASES), ${SECONDS_RUN}s each, $WORKERS
 : >"$RUN/results.jsonl"
 for r in $(seq 1 "$ROUNDS"); do
 	for c in $CASES; do
-		line=$(run_case "$c") || exit 1
+		line=$(run_case "$c" "$r") || exit 1
 		echo "round $r: $line" >&2
 		echo "{\"round\": $r, ${line#\{}" >>"$RUN/results.jsonl"
 	done
@@ -373,6 +474,55 @@ if "brok" in med:
     print("  (connections per second against established-flow packets per second; "
           "target >= 400000/s per worker on a dedicated core: %s)"
           % ("met" if r["target_met"] else "not met"))
+# SYN proxy under a flood: established loss, growth of the tables, paced connections.
+sp = [c for c in ("synproxy-calm", "synproxy", "synproxy-auto", "synproxy-off") if c in by]
+if sp:
+    print()
+    print("%-14s %9s %9s %9s %9s %9s %12s %7s %10s" % ("SYN proxy", "est Mpps", "of cap",
+          "loss %", "flood Mpps", "vs est", "flows+/nat+", "evicted", "paced"))
+for c in sp:
+    rs = [x for x in rows if x["case"] == c]
+    out = []
+    for x in rs:
+        b, a = x.get("tables_before", {}), x.get("tables_after", {})
+        cap = x.get("est_capacity_pps") or 0
+        g = {k: a[k] - b[k] for k in ("flows", "nat_flows", "dsr_flows", "flow_new",
+                                      "flow_evicted") if k in a and k in b}
+        o = {"round": x.get("round"), "est_case": x.get("est_case"), "est_capacity_pps": cap,
+             "est_offered_pps": x["est_offered_mpps"] * 1e6,
+             "est_offered_ratio": x["est_offered_mpps"] * 1e6 / cap if cap else None,
+             "est_loss": x["est_loss"], "est_loss_of_sent": x["est_loss_of_sent"],
+             "est_late": x["est_late"],
+             "flood_pps": x["flood_mpps"] * 1e6,
+             "flood_ratio_to_est_capacity": x["flood_mpps"] * 1e6 / cap if cap else None,
+             "flood_synacks": x["flood_synacks"], "growth": g,
+             "paced_opened": x["paced_opened"], "paced_completed": x["paced_completed"],
+             "paced_syn_retx": x["paced_syn_retx"], "paced_go_signal": x["paced_go_signal"],
+             "tables_before": b, "tables_after": a, "dp": x.get("dp", {})}
+        # an opened paced connection makes at most one flow: the rest is the flood's
+        # (flows made, counted: a full table does not grow; NAT ports: the nat VS's flows)
+        if "flow_new" in g:
+            o["flood_flows_growth"] = max(0, g["flow_new"] - x["paced_opened"])
+        if "nat_flows" in g:
+            o["flood_nat_flows_growth"] = max(0, g["nat_flows"] - x["paced_opened"])
+        o["evicted"] = g.get("flow_evicted")
+        o["targets_met"] = (o["est_loss"] <= 0.01 and o.get("flood_flows_growth") == 0 and
+                            o.get("flood_nat_flows_growth") == 0 and o["evicted"] == 0 and
+                            o["paced_completed"] == o["paced_opened"])
+        out.append(o)
+        print("%-14s %9.3f %9.3f %9.3f %9.3f %9.3f %5s/%-6s %7s %4d/%-5d %s" % (
+            c, o["est_offered_pps"] / 1e6, o["est_offered_ratio"] or 0, 100 * o["est_loss"],
+            o["flood_pps"] / 1e6, o["flood_ratio_to_est_capacity"] or 0,
+            o.get("flood_flows_growth", "-"), o.get("flood_nat_flows_growth", "-"),
+            "-" if o["evicted"] is None else o["evicted"],
+            o["paced_completed"], o["paced_opened"],
+            "targets met" if o["targets_met"] else "TARGETS NOT MET"))
+    summary["cases"][c] = {"runs": out}
+if sp:
+    print("  (est: offered at half the round's established rate; loss of offered, target <= 1 %;"
+          " flows+/nat+: flow entries made / NAT ports taken by the flood, beyond one per"
+          " paced connection, target 0; evicted: flows evicted meanwhile, target 0;"
+          " paced: completed/opened)")
 if sys.argv[3]:
     json.dump(summary, open(sys.argv[3], "w"), indent=2)
 PY

@@ -90,6 +90,11 @@ static const char *const cnt_names[SG_DP_CNT_MAX] = {
 	[SG_DP_EV_FLOW_TABLE_FULL] = "flow_table_full",
 	[SG_DP_EV_FLOW_EVICTED_EMB] = "flow_evicted_embryonic",
 	[SG_DP_EV_FLOW_EVICTED_EST] = "flow_evicted_established",
+	[SG_DP_EV_SYNPROXY_SYNACK] = "synproxy_synack",
+	[SG_DP_EV_SYNPROXY_OPEN] = "synproxy_open",
+	[SG_DP_EV_SYNPROXY_REFUSED] = "synproxy_refused",
+	[SG_DP_EV_SYNPROXY_ON] = "synproxy_on",
+	[SG_DP_EV_SYNPROXY_OFF] = "synproxy_off",
 };
 
 const char *

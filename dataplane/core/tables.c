@@ -462,6 +462,10 @@ build_vs(struct sg_dp_tables *t, const struct sg_cfg *cfg, const struct sg_dp_ta
 		vs->tmo_udp = secs_to_tsc(cv->udp_timeout_s, 60, hz);
 		vs->br = cv->brokered;
 		vs->hold_tmo = hz / 1000 * cv->brokered.hold_timeout_ms;
+		vs->syn_proxy = cv->syn_proxy;
+		vs->syn_proxy_rate = cv->syn_proxy_rate;
+		vs->syn_proxy_fill_pct = cv->syn_proxy_fill_pct;
+		vs->syn_proxy_hold_s = cv->syn_proxy_hold_s;
 		vs->maglev_size = cv->maglev_size ? cv->maglev_size : SG_DP_MAGLEV_DEFAULT;
 		if (vs->sched == SG_CFG_SCHED_MAGLEV &&
 		    (vs->maglev_size > SG_DP_MAGLEV_MAX || !sg_dp_is_prime(vs->maglev_size) ||

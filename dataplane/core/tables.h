@@ -73,6 +73,11 @@ struct sg_dp_vs {
 	/* brokered / redirect */
 	struct sg_cfg_brokered br;
 	uint64_t hold_tmo; /**< br.hold_timeout_ms in TSC cycles */
+	/* SYN proxy (nat + tcp; dataplane/session/synproxy.c) */
+	enum sg_cfg_syn_proxy syn_proxy;
+	uint32_t syn_proxy_rate;     /**< auto: SYN/s to the VS (all workers) */
+	uint32_t syn_proxy_fill_pct; /**< auto: flow-table / NAT-port fill, % */
+	uint32_t syn_proxy_hold_s;   /**< auto: calm seconds before off */
 };
 
 struct sg_dp_port_tab {

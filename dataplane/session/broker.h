@@ -80,6 +80,14 @@ struct br_sess {
 	uint8_t key[SG_MSG_KEY_MAX];
 };
 
+/** syn_proxy: auto state of one VS on this worker (synproxy.c). */
+struct br_synproxy {
+	uint64_t win_end; /**< end of the current SYN-rate window (TSC) */
+	uint64_t busy;	  /**< last time a window was above the off thresholds (TSC) */
+	uint32_t syns;	  /**< SYNs in the current window */
+	bool on;
+};
+
 struct sg_dp_broker {
 	struct br_sess *s;
 	uint32_t *free_idx;
@@ -102,6 +110,7 @@ struct sg_dp_broker {
 	struct sg_dp_audit audit; /**< sg-control's session audit in progress (audit.c) */
 	struct sg_dp_pfx_tab pfx; /**< per-source-prefix limits */
 	uint8_t token_key[16];	  /**< DSR hand-off bounce tokens (random per worker) */
+	struct br_synproxy sp[SG_DP_VS_SLOTS];
 };
 
 static inline uint64_t

@@ -11,15 +11,17 @@
 
 #include "core/tx.h"
 #include "session/answer.h"
+#include "session/cookie.h"
 #include "session/key.h"
 #include "session/session.h"
 #include "session/slots.h"
 #include "session/syncookie.h"
 #include "session/tcpgen.h"
 
-static void
-on_syn(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port, struct rte_mbuf *m,
-       const struct sg_dp_pkt *p, struct sg_dp_txq *out, uint64_t now)
+void
+sg_dp_broker_cookie_syn(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port,
+			struct rte_mbuf *m, const struct sg_dp_pkt *p, struct sg_dp_txq *out,
+			uint64_t now)
 {
 	struct rte_tcp_hdr *th = tcp_hdr(m, p);
 	struct sg_dp_tcp_opts syn, ours;
@@ -50,34 +52,61 @@ on_syn(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port, stru
 	sg_dp_pkt_tx(w, port, out, port, m);
 }
 
+int
+sg_dp_broker_cookie_verify(struct sg_dp_worker *w, uint16_t port, struct rte_mbuf *m,
+			   const struct sg_dp_pkt *p, uint64_t now, struct sg_dp_tcp_opts *o,
+			   struct sg_dp_tcp_opts *cur)
+{
+	struct rte_tcp_hdr *th = tcp_hdr(m, p);
+	uint32_t seq = rte_be_to_cpu_32(th->sent_seq), ack = rte_be_to_cpu_32(th->recv_ack);
+	int crc;
+
+	if (!tcp_csum_ok(m, p)) {
+		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_HELD_CSUM); /* the client sends it again */
+		return -EBADMSG;
+	}
+	if (sg_dp_tcpopt_parse_mbuf(m, p->l2_len + p->l3_len, cur) != 0) {
+		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_TCP_FLAGS);
+		return -EBADMSG;
+	}
+	crc = sg_dp_syncookie_check(w->conf.cookies, &p->key, ack, seq, now_s(w, now), cur->has_ts,
+				    cur->tsecr, o);
+	if (crc != 0) {
+		sg_dp_pkt_drop(w, port, m,
+			       crc == -ETIMEDOUT ? SG_DP_DROP_COOKIE_OLD : SG_DP_DROP_COOKIE_BAD);
+		return crc;
+	}
+	return 0;
+}
+
+void
+sg_dp_broker_cookie_fill(struct br_sess *s, struct sg_dp_flow *f, struct rte_mbuf *m,
+			 const struct sg_dp_pkt *p, const struct sg_dp_tcp_opts *o,
+			 const struct sg_dp_tcp_opts *cur)
+{
+	const struct rte_tcp_hdr *th = tcp_hdr(m, p);
+
+	s->client_isn = rte_be_to_cpu_32(th->sent_seq) - 1;
+	s->our_isn = rte_be_to_cpu_32(th->recv_ack) - 1;
+	s->our_tsval = cur->tsecr;
+	s->client_tsval = cur->tsval;
+	s->opts = *o;
+	f->ts = o->has_ts;
+}
+
 static void
 on_cookie_ack(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port,
 	      struct rte_mbuf *m, const struct sg_dp_pkt *p, const struct sg_dp_vs *vs,
 	      struct sg_dp_txq *out, uint64_t now)
 {
 	struct sg_dp_broker *b = w->br;
-	struct rte_tcp_hdr *th = tcp_hdr(m, p);
-	uint32_t seq = rte_be_to_cpu_32(th->sent_seq), ack = rte_be_to_cpu_32(th->recv_ack);
+	uint32_t seq = rte_be_to_cpu_32(tcp_hdr(m, p)->sent_seq);
 	struct sg_dp_tcp_opts o, cur;
 	struct sg_dp_flow *f;
 	struct br_sess *s;
-	int crc;
 
-	if (!tcp_csum_ok(m, p)) {
-		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_HELD_CSUM); /* the client sends it again */
+	if (sg_dp_broker_cookie_verify(w, port, m, p, now, &o, &cur) != 0)
 		return;
-	}
-	if (sg_dp_tcpopt_parse_mbuf(m, p->l2_len + p->l3_len, &cur) != 0) {
-		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_TCP_FLAGS);
-		return;
-	}
-	crc = sg_dp_syncookie_check(w->conf.cookies, &p->key, ack, seq, now_s(w, now), cur.has_ts,
-				    cur.tsecr, &o);
-	if (crc != 0) {
-		sg_dp_pkt_drop(w, port, m,
-			       crc == -ETIMEDOUT ? SG_DP_DROP_COOKIE_OLD : SG_DP_DROP_COOKIE_BAD);
-		return;
-	}
 	if (b->n_free == 0 || b->held_by_vs[vs->slot] >= vs->br.max_held) {
 		sg_dp_broker_answer(w, port, m, p, ANS_RST, 0, 0, 0, NULL, 0, out);
 		w->stats.cnt[SG_DP_EV_SESS_REJECTED]++; /* no room: refused at once */
@@ -86,12 +115,7 @@ on_cookie_ack(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 	s = sg_dp_broker_sess_open(w, port, m, p, vs, seq, now, &f);
 	if (s == NULL)
 		return;
-	s->client_isn = seq - 1;
-	s->our_isn = ack - 1;
-	s->our_tsval = cur.tsecr;
-	s->client_tsval = cur.tsval;
-	s->opts = o;
-	f->ts = o.has_ts;
+	sg_dp_broker_cookie_fill(s, f, m, p, &o, &cur);
 	sg_dp_broker_held_data(w, t, port, m, p, f, s, out, now);
 }
 
@@ -125,7 +149,7 @@ sg_dp_broker_new(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t 
 		return;
 	}
 	if ((fl & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG) {
-		on_syn(w, t, port, m, p, out, now);
+		sg_dp_broker_cookie_syn(w, t, port, m, p, out, now);
 		return;
 	}
 	if ((fl & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_ACK_FLAG &&

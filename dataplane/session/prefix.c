@@ -37,8 +37,8 @@ sg_dp_pfx_of(const struct sg_dp_pfx_tab *t, const struct sg_dp_flow_key *k)
 	return r;
 }
 
-int
-sg_dp_pfx_admit(struct sg_dp_pfx_tab *t, struct sg_dp_pfx_ref r, uint64_t now)
+static int
+pfx_admit(struct sg_dp_pfx_tab *t, struct sg_dp_pfx_ref r, uint64_t now, bool rated)
 {
 	bool rate_ok = false;
 	unsigned int i;
@@ -46,7 +46,7 @@ sg_dp_pfx_admit(struct sg_dp_pfx_tab *t, struct sg_dp_pfx_ref r, uint64_t now)
 	if (t->max_held != 0 && t->held[0][r.slot[0]] >= t->max_held &&
 	    t->held[1][r.slot[1]] >= t->max_held)
 		return -ENOSPC;
-	if (t->interval == 0) {
+	if (t->interval == 0 || !rated) {
 		rate_ok = true;
 	} else {
 		for (i = 0; i < SG_DP_PFX_ROWS; i++) {
@@ -61,7 +61,8 @@ sg_dp_pfx_admit(struct sg_dp_pfx_tab *t, struct sg_dp_pfx_ref r, uint64_t now)
 	for (i = 0; i < SG_DP_PFX_ROWS; i++) {
 		uint64_t *tat = &t->tat[i][r.slot[i]];
 
-		*tat = (*tat > now ? *tat : now) + t->interval;
+		if (rated)
+			*tat = (*tat > now ? *tat : now) + t->interval;
 		t->held[i][r.slot[i]]++;
 	}
 	return 0;
@@ -76,4 +77,16 @@ sg_dp_pfx_release(struct sg_dp_pfx_tab *t, struct sg_dp_pfx_ref r)
 		if (t->held[i][r.slot[i]] > 0)
 			t->held[i][r.slot[i]]--;
 	}
+}
+
+int
+sg_dp_pfx_admit(struct sg_dp_pfx_tab *t, struct sg_dp_pfx_ref r, uint64_t now)
+{
+	return pfx_admit(t, r, now, true);
+}
+
+int
+sg_dp_pfx_admit_held(struct sg_dp_pfx_tab *t, struct sg_dp_pfx_ref r)
+{
+	return pfx_admit(t, r, 0, false);
 }

@@ -58,6 +58,15 @@ struct sg_dp_pfx_ref sg_dp_pfx_of(const struct sg_dp_pfx_tab *t, const struct sg
  */
 int sg_dp_pfx_admit(struct sg_dp_pfx_tab *t, struct sg_dp_pfx_ref r, uint64_t now);
 
+/**
+ * Admit a session of prefix @p r that sends no SESSION_NEW (a SYN-proxied
+ * connection of a nat VS, doc/sessions.md): only the held limit applies,
+ * the rate of new sessions is neither checked nor spent.
+ *
+ * @return 0, or -ENOSPC as sg_dp_pfx_admit().
+ */
+int sg_dp_pfx_admit_held(struct sg_dp_pfx_tab *t, struct sg_dp_pfx_ref r);
+
 /** A session admitted with @p r ended. */
 void sg_dp_pfx_release(struct sg_dp_pfx_tab *t, struct sg_dp_pfx_ref r);
 

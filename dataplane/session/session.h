@@ -58,6 +58,23 @@ void sg_dp_broker_flow_gone(struct sg_dp_worker *w, struct sg_dp_flow *f, enum s
 /** Messages from sg-control, hold timeouts, re-sends. Worker loop, every round. */
 void sg_dp_broker_poll(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_txq *out,
 		       uint64_t now);
+/**
+ * SYN proxy (synproxy.c): a TCP packet for no flow to the nat VS @p vs.
+ * With syn_proxy on (or auto and on now) a SYN is answered with a SYN
+ * cookie; an ACK is taken as a cookie's (when valid: a flow to the
+ * scheduled member, connected as the NAT hand-off does; else dropped,
+ * counted).
+ * @return true: the packet was taken (sent, held or dropped, counted);
+ *   false: a plain new flow (syn_proxy off, auto and off now, other flags).
+ */
+bool sg_dp_synproxy_new(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port,
+			struct rte_mbuf *m, const struct sg_dp_pkt *p, const struct sg_dp_vs *vs,
+			struct sg_dp_txq *out, uint64_t now);
+/**
+ * The worker's flow_gone hook when it serves sessions: a proxied flow
+ * frees its session slot silently; any other goes to sg_dp_broker_flow_gone().
+ */
+void sg_dp_synproxy_flow_gone(struct sg_dp_worker *w, struct sg_dp_flow *f, enum sg_dp_cnt why);
 
 /**
  * Session dump (session/dump.h), safe from another thread: copy into @p out

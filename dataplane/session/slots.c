@@ -91,8 +91,12 @@ sg_dp_broker_sess_open(struct sg_dp_worker *w, uint16_t port, struct rte_mbuf *m
 	uint32_t idx;
 	int arc;
 
-	/* one source prefix cannot hold the worker's sessions nor start VMs at will */
-	arc = sg_dp_pfx_admit(&b->pfx, pfx, now);
+	/*
+	 * One source prefix cannot hold the worker's sessions nor start VMs at
+	 * will; a SYN-proxied nat connection starts no VM: only the held limit.
+	 */
+	arc = vs->mode == SG_CFG_MODE_BROKERED ? sg_dp_pfx_admit(&b->pfx, pfx, now)
+					       : sg_dp_pfx_admit_held(&b->pfx, pfx);
 	if (arc != 0) {
 		sg_dp_pkt_drop(w, port, m,
 			       arc == -ENOSPC ? SG_DP_DROP_HOLD_PREFIX : SG_DP_DROP_NEW_RATE);

@@ -169,6 +169,10 @@ flow_new(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_port,
 		sg_dp_pkt_drop(w, rx_port, m, SG_DP_DROP_VS_MODE);
 		return;
 	}
+	/* SYN proxy: the SYN answered with a cookie, the ACK's cookie opens the flow */
+	if (tcp && vs->mode == SG_CFG_MODE_NAT && vs->syn_proxy != SG_CFG_SYN_PROXY_OFF &&
+	    sg_dp_synproxy_new(w, t, rx_port, m, p, vs, out, now))
+		return;
 	/*
 	 * A TCP segment other than a SYN for an unknown flow: Maglev (DSR) maps it
 	 * to the same member as its SYN did (the flow was lost or lives on another
@@ -546,7 +550,7 @@ sg_dp_worker_create(const struct sg_dp_worker_conf *conf)
 		return NULL;
 	}
 	if (w->br != NULL)
-		w->flow_gone = sg_dp_broker_flow_gone; /* the core's way back to sessions */
+		w->flow_gone = sg_dp_synproxy_flow_gone; /* the core's way back to sessions */
 	return w;
 }
 

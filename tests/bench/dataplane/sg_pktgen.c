@@ -55,76 +55,28 @@
 #include <rte_mbuf.h>
 #include <rte_tcp.h>
 
-#define BURST	   32
-#define FRAME_LEN  60
-#define MAX_LCORES 64
-#define STALL_MS   50 /* brokered: outstanding connections written off after this long */
+#include "pktgen.h"
 
-enum gen_mode {
-	MODE_ESTABLISHED,
-	MODE_NEW,
-	MODE_SYNFLOOD,
-	MODE_BROKERED,
-};
-
-static const char *const mode_names[] = {"established", "new", "synflood", "brokered"};
+static const char *const mode_names[] = {"established", "new", "synflood", "brokered", "synproxy"};
 
 static const char http_req[] = "GET / HTTP/1.1\r\nHost: bench.example\r\n\r\n";
 
-struct gen_opts {
-	uint32_t flows;
-	double seconds;
-	double warmup;
-	enum gen_mode mode;
-	bool new_flows;
-	bool arp;
-	uint32_t vms;	    /* VM addresses: host_ip .. host_ip + vms - 1 */
-	uint32_t gw_ip;	    /* network order, the forwarder's outside gateway */
-	uint32_t window;    /* brokered: outstanding connections at most */
-	double rate;	    /* SYNs per second, all lcores together; 0 = unpaced */
-	uint32_t vip;	    /* network order */
-	uint16_t dport;	    /* host order */
-	uint32_t src_net;   /* network order, /16 base of client addresses */
-	uint32_t host_ip;   /* network order, the backend host on port 1 */
-	uint32_t fwd_ip;    /* network order, the forwarder's outside address */
-	uint32_t fwd_in_ip; /* network order, the forwarder's inside address */
-	struct rte_ether_addr dst_mac;
-	bool dst_mac_set;
-};
-
-struct gen_lcore {
-	unsigned int idx;
-	uint64_t tx, rx;
-	/* synflood / brokered */
-	uint64_t syn;	   /* SYNs sent by the client (port 0) */
-	uint64_t synack;   /* SYN-ACKs from the VIP (port 0) */
-	uint64_t req;	   /* ACK + request sent (port 0) */
-	uint64_t c_rst;	   /* RSTs reaching the client (port 0) */
-	uint64_t c_other;  /* other TCP to the client (the data plane's ACKs) */
-	uint64_t vm_syn;   /* SYNs reaching a VM (port 1) */
-	uint64_t vm_ack;   /* bare ACKs reaching a VM */
-	uint64_t done;	   /* data segments reaching a VM: connections completed */
-	uint64_t vm_other; /* other frames on port 1 */
-	uint64_t tx_fail;  /* answers the port did not take */
-	uint64_t bad;	   /* frames we could not parse */
-} __rte_cache_aligned;
-
-static struct gen_opts opt = {
+struct gen_opts opt = {
 	.flows = 1,
 	.seconds = 5,
 	.warmup = 2,
 	.arp = true,
 	.dport = 80,
 };
-static struct gen_lcore lc[MAX_LCORES];
-static unsigned int n_gen;
-static struct rte_mempool *pool;
-static struct rte_ether_addr mac0, mac1;
-static volatile bool quit;
-static volatile int phase; /* 0 warm-up, 1 measuring, 2 done */
-static uint8_t tmpl[FRAME_LEN];
-static uint8_t tmpl_syn[FRAME_LEN]; /* SYN with an MSS option: synflood, brokered */
-static uint64_t written_off;	    /* brokered: connections given up (stalls) */
+struct gen_lcore lc[MAX_LCORES];
+unsigned int n_gen;
+struct rte_mempool *pool;
+struct rte_ether_addr mac0, mac1;
+volatile bool quit;
+volatile int phase; /* 0 warm-up, 1 measuring, 2 done */
+uint8_t tmpl[FRAME_LEN];
+uint8_t tmpl_syn[FRAME_LEN]; /* SYN with an MSS option: synflood, brokered */
+static uint64_t written_off; /* brokered: connections given up (stalls) */
 static uint64_t stall_resets;
 
 static void
@@ -143,6 +95,13 @@ parse_ip(const char *s)
 		exit(2);
 	}
 	return a.s_addr;
+}
+
+/* Modes with a TCP client on port 0 (and ARP answers for the gateway there). */
+static inline bool
+client_mode(void)
+{
+	return opt.mode == MODE_SYNFLOOD || opt.mode == MODE_BROKERED || opt.mode == MODE_SYNPROXY;
 }
 
 static double
@@ -202,23 +161,6 @@ build_template(void)
 	}
 }
 
-/* Flow f: source address src_net + f / 50000 (+1), source port 1024 + f % 50000. */
-static inline void
-fill_flow(uint8_t *p, uint64_t f, uint8_t flags)
-{
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(p + sizeof(struct rte_ether_hdr));
-	struct rte_tcp_hdr *tcp = (struct rte_tcp_hdr *)(ip + 1);
-	uint32_t host = (uint32_t)(f / 50000) + 1;
-
-	ip->src_addr = opt.src_net | rte_cpu_to_be_32(host & 0xffff);
-	tcp->src_port = rte_cpu_to_be_16((uint16_t)(1024 + f % 50000));
-	tcp->tcp_flags = flags;
-	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	tcp->cksum = 0;
-	tcp->cksum = rte_ipv4_udptcp_cksum(ip, tcp);
-}
-
 /* Flow f of the synflood / brokered client: tmpl_syn with the tuple of fill_flow(). */
 static inline void
 fill_syn(uint8_t *p, uint64_t f)
@@ -235,53 +177,12 @@ fill_syn(uint8_t *p, uint64_t f)
 	tcp->cksum = rte_ipv4_udptcp_cksum(ip, tcp);
 }
 
-static inline bool
-is_vm(uint32_t a)
-{
-	return rte_be_to_cpu_32(a) - rte_be_to_cpu_32(opt.host_ip) < opt.vms;
-}
-
-/* The VM's ISN for a connection: a hash of its 4-tuple (stateless). */
-static inline uint32_t
-vm_isn(const struct rte_ipv4_hdr *ip, const struct rte_tcp_hdr *tcp)
-{
-	uint64_t h = ((uint64_t)ip->src_addr << 32 | ip->dst_addr) * 0x9e3779b97f4a7c15ull;
-
-	h ^= ((uint64_t)tcp->src_port << 16 | tcp->dst_port) * 0xc2b2ae3d27d4eb4full;
-	return (uint32_t)(h >> 32) ^ (uint32_t)h;
-}
-
-/*
- * A received IPv4/TCP frame (Ethernet, IHL 5) parsed in place; NULL when it
- * is not one we can answer.
- */
-static inline struct rte_tcp_hdr *
-tcp_of(struct rte_mbuf *m, struct rte_ipv4_hdr **ipp, uint32_t *plen)
-{
-	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
-	struct rte_tcp_hdr *tcp = (struct rte_tcp_hdr *)(ip + 1);
-	uint32_t tl, hl;
-
-	if (m->data_len != m->pkt_len || m->data_len < sizeof(*eth) + sizeof(*ip) + sizeof(*tcp) ||
-	    eth->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ||
-	    ip->version_ihl != RTE_IPV4_VHL_DEF || ip->next_proto_id != IPPROTO_TCP)
-		return NULL;
-	tl = rte_be_to_cpu_16(ip->total_length);
-	hl = (uint32_t)(tcp->data_off >> 4) * 4;
-	if (tl > m->data_len - sizeof(*eth) || hl < sizeof(*tcp) || tl < sizeof(*ip) + hl)
-		return NULL;
-	*ipp = ip;
-	*plen = tl - sizeof(*ip) - hl;
-	return tcp;
-}
-
 /*
  * Turn the received segment @p m into our answer in place: MACs, addresses
  * and ports swapped, fresh IPv4 and TCP headers (an MSS option with
  * @p mss != 0), @p data as payload, checksums in full.
  */
-static void
+void
 tcp_answer(struct rte_mbuf *m, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t mss,
 	   const void *data, uint16_t dlen)
 {
@@ -329,7 +230,7 @@ tcp_answer(struct rte_mbuf *m, uint8_t flags, uint32_t seq, uint32_t ack, uint16
 	tcp->cksum = rte_ipv4_udptcp_cksum(ip, tcp);
 }
 
-static void
+void
 send_arp(uint16_t port, const struct rte_ether_addr *src, uint16_t op, uint32_t sip,
 	 const struct rte_ether_addr *tha, uint32_t tip, uint16_t q)
 {
@@ -362,8 +263,6 @@ send_arp(uint16_t port, const struct rte_ether_addr *src, uint16_t op, uint32_t 
 	if (rte_eth_tx_burst(port, q, &m, 1) != 1)
 		rte_pktmbuf_free(m);
 }
-
-static void client_arp(struct rte_mbuf *m, uint16_t q);
 
 /* Port 1 traffic: answer ARP for the host addresses; count everything else. */
 static unsigned int
@@ -404,7 +303,7 @@ handle_rx0(struct rte_mbuf **pkts, uint16_t n)
 				rte_ether_addr_copy(&arp->arp_data.arp_sha, &opt.dst_mac);
 				opt.dst_mac_set = true;
 			}
-			if (opt.mode == MODE_SYNFLOOD || opt.mode == MODE_BROKERED)
+			if (client_mode())
 				client_arp(pkts[i], 0);
 		}
 	}
@@ -412,7 +311,7 @@ handle_rx0(struct rte_mbuf **pkts, uint16_t n)
 }
 
 /* ARP on the client side: answer for the gateway, learn the forwarder. */
-static void
+void
 client_arp(struct rte_mbuf *m, uint16_t q)
 {
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
@@ -426,8 +325,21 @@ client_arp(struct rte_mbuf *m, uint16_t q)
 			 arp->arp_data.arp_sip, q);
 }
 
+/* ARP on the member side (port 1): answer for the VM addresses. */
+void
+member_arp(struct rte_mbuf *m, uint16_t q)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_arp_hdr *arp = (struct rte_arp_hdr *)(eth + 1);
+
+	if (m->data_len >= sizeof(*eth) + sizeof(*arp) &&
+	    arp->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REQUEST) && is_vm(arp->arp_data.arp_tip))
+		send_arp(1, &mac1, RTE_ARP_OP_REPLY, arp->arp_data.arp_tip, &arp->arp_data.arp_sha,
+			 arp->arp_data.arp_sip, q);
+}
+
 /* Send the answers built in place; what the port does not take is freed and counted. */
-static uint16_t
+uint16_t
 tx_answers(struct gen_lcore *g, uint16_t port, uint16_t q, struct rte_mbuf **out, uint16_t no)
 {
 	uint16_t sent;
@@ -454,23 +366,13 @@ client_rx(struct gen_lcore *g, struct rte_mbuf **pkts, uint16_t n, uint16_t q)
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
-		struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 		struct rte_ipv4_hdr *ip;
-		struct rte_tcp_hdr *tcp;
 		uint32_t plen;
+		struct rte_tcp_hdr *tcp = rx_tcp(g, 0, m, q, &ip, &plen);
 		uint8_t fl;
 
-		if (unlikely(eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP))) {
-			client_arp(m, q);
-			rte_pktmbuf_free(m);
+		if (tcp == NULL)
 			continue;
-		}
-		tcp = tcp_of(m, &ip, &plen);
-		if (unlikely(tcp == NULL)) {
-			g->bad++;
-			rte_pktmbuf_free(m);
-			continue;
-		}
 		fl = tcp->tcp_flags;
 		if ((fl & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) ==
 		    (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) {
@@ -495,6 +397,63 @@ client_rx(struct gen_lcore *g, struct rte_mbuf **pkts, uint16_t n, uint16_t q)
 }
 
 /*
+ * A frame received on @p port (0: the client side, 1: the members): ARP
+ * answered, anything but TCP (to a member, on port 1) counted; its TCP
+ * header, or NULL when @p m was consumed.
+ */
+struct rte_tcp_hdr *
+rx_tcp(struct gen_lcore *g, uint16_t port, struct rte_mbuf *m, uint16_t q,
+       struct rte_ipv4_hdr **ipp, uint32_t *plen)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_tcp_hdr *tcp;
+
+	if (unlikely(eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP))) {
+		if (port == 0)
+			client_arp(m, q);
+		else
+			member_arp(m, q);
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	tcp = tcp_of(m, ipp, plen);
+	if (likely(tcp != NULL && (port == 0 || is_vm((*ipp)->dst_addr))))
+		return tcp;
+	if (port == 0)
+		g->bad++;
+	else
+		g->vm_other++;
+	rte_pktmbuf_free(m);
+	return NULL;
+}
+
+bool
+member_tcp(struct gen_lcore *g, struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
+	   struct rte_tcp_hdr *tcp, uint32_t plen)
+{
+	uint8_t fl = tcp->tcp_flags;
+
+	if (fl & RTE_TCP_RST_FLAG) {
+		g->vm_other++;
+	} else if ((fl & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG) {
+		g->vm_syn++;
+		tcp_answer(m, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, vm_isn(ip, tcp),
+			   rte_be_to_cpu_32(tcp->sent_seq) + 1, 1460, NULL, 0);
+		return true;
+	} else if (plen > 0 && (fl & RTE_TCP_ACK_FLAG)) {
+		g->done++;
+		/* RFC 9293: the RST answering a segment with ACK has seq = its ack */
+		tcp_answer(m, RTE_TCP_RST_FLAG, rte_be_to_cpu_32(tcp->recv_ack), 0, 0, NULL, 0);
+		return true;
+	} else if (fl & RTE_TCP_ACK_FLAG) {
+		g->vm_ack++;
+	} else {
+		g->vm_other++;
+	}
+	return false;
+}
+
+/*
  * Port 1 in brokered mode: the VMs. ARP for their addresses; SYN ->
  * SYN-ACK; a data segment (the replayed request) completes a connection
  * and is answered with RST.
@@ -503,57 +462,23 @@ static void
 vm_rx(struct gen_lcore *g, struct rte_mbuf **pkts, uint16_t n, uint16_t q)
 {
 	struct rte_mbuf *out[BURST];
+	uint64_t done = g->done;
 	uint16_t no = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
-		struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 		struct rte_ipv4_hdr *ip;
-		struct rte_tcp_hdr *tcp;
 		uint32_t plen;
-		uint8_t fl;
+		struct rte_tcp_hdr *tcp = rx_tcp(g, 1, m, q, &ip, &plen);
 
-		if (unlikely(eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP))) {
-			struct rte_arp_hdr *arp = (struct rte_arp_hdr *)(eth + 1);
-
-			if (m->data_len >= sizeof(*eth) + sizeof(*arp) &&
-			    arp->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REQUEST) &&
-			    is_vm(arp->arp_data.arp_tip))
-				send_arp(1, &mac1, RTE_ARP_OP_REPLY, arp->arp_data.arp_tip,
-					 &arp->arp_data.arp_sha, arp->arp_data.arp_sip, q);
-			rte_pktmbuf_free(m);
+		if (tcp == NULL)
 			continue;
-		}
-		tcp = tcp_of(m, &ip, &plen);
-		if (unlikely(tcp == NULL || !is_vm(ip->dst_addr))) {
-			g->vm_other++;
-			rte_pktmbuf_free(m);
-			continue;
-		}
-		fl = tcp->tcp_flags;
-		if (fl & RTE_TCP_RST_FLAG) {
-			g->vm_other++;
-		} else if ((fl & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG) {
-			g->vm_syn++;
-			tcp_answer(m, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, vm_isn(ip, tcp),
-				   rte_be_to_cpu_32(tcp->sent_seq) + 1, 1460, NULL, 0);
+		if (member_tcp(g, m, ip, tcp, plen))
 			out[no++] = m;
-			continue;
-		} else if (plen > 0 && (fl & RTE_TCP_ACK_FLAG)) {
-			g->done++;
-			g->rx++;
-			/* RFC 9293: the RST answering a segment with ACK has seq = its ack */
-			tcp_answer(m, RTE_TCP_RST_FLAG, rte_be_to_cpu_32(tcp->recv_ack), 0, 0, NULL,
-				   0);
-			out[no++] = m;
-			continue;
-		} else if (fl & RTE_TCP_ACK_FLAG) {
-			g->vm_ack++;
-		} else {
-			g->vm_other++;
-		}
-		rte_pktmbuf_free(m);
+		else
+			rte_pktmbuf_free(m);
 	}
+	g->rx += g->done - done; /* brokered: rx_pkts = completions */
 	tx_answers(g, 1, q, out, no);
 }
 
@@ -670,7 +595,9 @@ gen_main(void *arg)
 	uint64_t f = g->idx;
 	const uint64_t span = opt.flows;
 
-	if (opt.mode == MODE_SYNFLOOD || opt.mode == MODE_BROKERED)
+	if (opt.mode == MODE_SYNPROXY)
+		return mix_main(g);
+	if (client_mode())
 		return client_main(g);
 	while (!quit && phase < 2) {
 		uint16_t n, sent;
@@ -745,7 +672,7 @@ resolve(void)
 
 		if (rte_get_timer_cycles() > next) {
 			send_arp(1, &mac1, RTE_ARP_OP_REQUEST, opt.host_ip, NULL, opt.fwd_in_ip, 0);
-			if (opt.mode == MODE_SYNFLOOD || opt.mode == MODE_BROKERED) {
+			if (client_mode()) {
 				/* the other VMs, and the gateway of NAT return traffic */
 				for (uint32_t v = 1; v < opt.vms && v < 256; v++)
 					send_arp(
@@ -779,7 +706,8 @@ usage(void)
 		"usage: sg-pktgen EAL-ARGS -- [--flows N] [--seconds S] [--warmup S] [--new]\n"
 		"         [--mode established|new|synflood|brokered] [--vip A] [--dport P]\n"
 		"         [--src-net A] [--host-ip A] [--vms N] [--fwd-ip A] [--fwd-in-ip A]\n"
-		"         [--gw-ip A] [--window N] [--rate SYNS_PER_S] [--no-arp]\n");
+		"         [--gw-ip A] [--window N] [--rate SYNS_PER_S] [--no-arp]\n"
+		"         [--flood-vip A] [--est-rate PPS] [--flood-rate PPS] [--paced-rate CPS]\n");
 }
 
 static void
@@ -802,6 +730,10 @@ parse_args(int argc, char **argv)
 		{"gw-ip", required_argument, NULL, 'G'},
 		{"window", required_argument, NULL, 'W'},
 		{"rate", required_argument, NULL, 'R'},
+		{"flood-vip", required_argument, NULL, 'X'},
+		{"est-rate", required_argument, NULL, 'E'},
+		{"flood-rate", required_argument, NULL, 'Y'},
+		{"paced-rate", required_argument, NULL, 'P'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
@@ -814,6 +746,7 @@ parse_args(int argc, char **argv)
 	opt.gw_ip = parse_ip("198.18.2.1");
 	opt.vms = 1;
 	opt.window = 4096;
+	opt.paced_rate = 200;
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
 		case 'f':
@@ -852,6 +785,18 @@ parse_args(int argc, char **argv)
 			break;
 		case 'R':
 			opt.rate = parse_num("rate", optarg, 0, 1e9);
+			break;
+		case 'X':
+			opt.flood_vip = parse_ip(optarg);
+			break;
+		case 'E':
+			opt.est_rate = parse_num("est-rate", optarg, 1, 1e9);
+			break;
+		case 'Y':
+			opt.flood_rate = parse_num("flood-rate", optarg, 0, 1e9);
+			break;
+		case 'P':
+			opt.paced_rate = parse_num("paced-rate", optarg, 0, 100000);
 			break;
 		case 'v':
 			opt.vip = parse_ip(optarg);
@@ -908,6 +853,13 @@ sum(struct gen_lcore *t)
 		t->vm_other += ld(&g->vm_other);
 		t->tx_fail += ld(&g->tx_fail);
 		t->bad += ld(&g->bad);
+		t->est_tx += ld(&g->est_tx);
+		t->est_fail += ld(&g->est_fail);
+		t->est_rx += ld(&g->est_rx);
+		t->est_late += ld(&g->est_late);
+		t->paced_syn += ld(&g->paced_syn);
+		t->paced_retx += ld(&g->paced_retx);
+		t->paced_ack += ld(&g->paced_ack);
 	}
 }
 
@@ -966,8 +918,10 @@ main(int argc, char **argv)
 		memset(&opt.dst_mac, 0xff, sizeof(opt.dst_mac));
 	}
 	build_template();
+	if (opt.mode == MODE_SYNPROXY && mix_init() != 0)
+		return 1;
 
-	if (opt.mode == MODE_ESTABLISHED && opt.flows > 1) {
+	if ((opt.mode == MODE_ESTABLISHED || opt.mode == MODE_SYNPROXY) && opt.flows > 1) {
 		/* One SYN per flow so that the measurement sees established flows only. */
 		struct rte_mbuf *tx[BURST];
 
@@ -1007,6 +961,10 @@ main(int argc, char **argv)
 	lost0 = ld(&written_off);
 	t0 = rte_get_timer_cycles();
 	phase = 1;
+	if (opt.mode == MODE_SYNPROXY) { /* the script reads the tables, then SIGUSR1 */
+		fprintf(stderr, "sg-pktgen: measuring\n");
+		fflush(stderr);
+	}
 	rte_delay_us_sleep((unsigned int)(opt.seconds * 1e6));
 	sum(&s1);
 	t1 = rte_get_timer_cycles();
@@ -1022,6 +980,8 @@ main(int argc, char **argv)
 		       "\"rx_mpps\": %.3f",
 		       mode_names[opt.mode], opt.flows, n_gen, secs, tx, rx,
 		       (double)tx / secs / 1e6, (double)rx / secs / 1e6);
+		if (opt.mode == MODE_SYNPROXY)
+			mix_report(&s0, &s1, secs);
 		if (opt.mode == MODE_SYNFLOOD || opt.mode == MODE_BROKERED) {
 			printf(", \"syn_sent\": %" PRIu64 ", \"synacks\": %" PRIu64
 			       ", \"requests_sent\": %" PRIu64 ", \"client_rst\": %" PRIu64

@@ -95,6 +95,9 @@ test_pfx_rate(void **state)
 	for (i = 0; i < 5; i++)
 		assert_int_equal(sg_dp_pfx_admit(&t, r, now), 0);
 	assert_int_equal(sg_dp_pfx_admit(&t, r, now), -EBUSY);
+	/* a connection that sends no SESSION_NEW neither checks nor spends the rate */
+	assert_int_equal(sg_dp_pfx_admit_held(&t, r), 0);
+	assert_int_equal(sg_dp_pfx_admit(&t, r, now), -EBUSY);
 	/* a tenth of a second later: one more */
 	now += HZ / 10;
 	assert_int_equal(sg_dp_pfx_admit(&t, r, now), 0);

@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * syn_proxy: auto on a worker (session/synproxy.c, doc/sessions.md): the
+ * nat TCP VS 198.18.10.2:80 with syn_proxy_rate 100 SYN/s (one worker: 10
+ * SYNs per 100 ms window), syn_proxy_fill_pct 50 and syn_proxy_hold_s 1,
+ * on a flow table of 64 entries. Each SYN comes from a new client at a time
+ * the test sets; its answer tells the state: a SYN-ACK on port 0 from the
+ * cookie (proxy on, no flow) or the SYN forwarded to the member on port 1
+ * (proxy off, one flow more). Checked: off below the rate; on when a window
+ * goes above it (synproxy_on once); held on while windows stay above half
+ * the rate, however long; off (synproxy_off once) only after hold_s seconds
+ * below half; on again when the flow table is half full at a calm rate.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+#include <rte_tcp.h>
+
+#include "dp_test.h"
+#include "sessiongate/sg_msg.h"
+#include "session/syncookie.h"
+
+#define FLOWS	  64
+#define RATE	  100 /* SYN/s: 10 per 100 ms window */
+#define FILL_PCT  50
+#define HOLD_S	  1
+#define WINDOW_MS 100
+
+static struct sg_dp_syncookie_secret cookies;
+static struct rte_ring *ring[2]; /* to and from sg-control */
+static const bool ctl_up = true;
+static struct sg_dp_stats st_before, st_after;
+static unsigned int client; /* the next SYN's client */
+
+static uint64_t
+at_ms(uint64_t ms)
+{
+	return 1000ull * rte_get_tsc_hz() + rte_get_tsc_hz() / 1000 * ms;
+}
+
+static uint64_t
+moved(enum sg_dp_cnt c)
+{
+	return st_after.cnt[c] - st_before.cnt[c];
+}
+
+/*
+ * A SYN of a new client at @p ms: true when the proxy answered it (cookie
+ * SYN-ACK on port 0, no flow), false when it made a flow (SYN to the member
+ * on port 1). Anything else fails the test.
+ */
+static bool
+syn_at(uint64_t ms)
+{
+	struct run_result r = {.before = &st_before, .after = &st_after};
+	uint32_t flows = sg_dp_worker_flow_count(env.w[0]);
+	uint8_t b[PKT_MAX];
+	char src[32];
+	size_t len;
+
+	(void)snprintf(src, sizeof(src), "198.19.%u.%u", client / 250, client % 250 + 1);
+	len = pb_frame_tcp4(b, L2_GW, src, "198.18.10.2", (uint16_t)(20000 + client % 40000), 80,
+			    RTE_TCP_SYN_FLAG, 64, 0);
+	client++;
+	run_pkt(0, 0, b, len, &r, at_ms(ms));
+	if (r.out_port == 0) {
+		assert_int_equal(moved(SG_DP_EV_SYNPROXY_SYNACK), 1);
+		assert_int_equal(sg_dp_worker_flow_count(env.w[0]), flows);
+		return true;
+	}
+	assert_int_equal(r.out_port, 1);
+	assert_int_equal(moved(SG_DP_EV_SYNPROXY_SYNACK), 0);
+	assert_int_equal(sg_dp_worker_flow_count(env.w[0]), flows + 1);
+	return false;
+}
+
+/* @p n SYNs spread over the window that starts at @p ms; how many the proxy answered. */
+static unsigned int
+window_of(uint64_t ms, unsigned int n)
+{
+	unsigned int i, proxied = 0;
+
+	for (i = 0; i < n; i++)
+		proxied += syn_at(ms + (uint64_t)i * (WINDOW_MS - 1) / n);
+	return proxied;
+}
+
+static uint64_t
+cnt(enum sg_dp_cnt c)
+{
+	return sg_dp_worker_stats(env.w[0])->cnt[c];
+}
+
+static int
+setup(void **state)
+{
+	static const uint8_t key[16] = "sessiongate-ut-p";
+	struct cfg_store *cs;
+	struct sg_cfg_vs *vs;
+	unsigned int i;
+
+	(void)state;
+	client = 0;
+	if (env_setup(1, FLOWS) != 0)
+		return -1;
+	cs = cfg_new();
+	vs = &cs->vs[VS_NAT_TCP];
+	vs->syn_proxy = SG_CFG_SYN_PROXY_AUTO;
+	vs->syn_proxy_rate = RATE;
+	vs->syn_proxy_fill_pct = FILL_PCT;
+	vs->syn_proxy_hold_s = HOLD_S;
+	if (env_rebuild(cs) != 0 || sg_dp_syncookie_init(&cookies) != 0)
+		return -1;
+	sg_dp_syncookie_rotate(&cookies, key);
+	/* rings to and from sg-control: the proxy never uses them */
+	for (i = 0; i < 2; i++) {
+		ring[i] = rte_ring_create_elem(i == 0 ? "ut_sp_to_ctl" : "ut_sp_from_ctl",
+					       SG_MSG_SIZE, 64, SOCKET_ID_ANY,
+					       RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (ring[i] == NULL)
+			return -1;
+	}
+	return env_enable_broker(0, ring[0], ring[1], &ctl_up, &cookies, 64);
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	env_teardown();
+	rte_ring_free(ring[0]);
+	rte_ring_free(ring[1]);
+	ring[0] = ring[1] = NULL;
+	return 0;
+}
+
+/* Off below the rate, on above it, held on above half the rate, off after hold_s below. */
+static void
+test_auto_rate(void **state)
+{
+	uint64_t t, last_busy;
+	unsigned int k;
+
+	(void)state;
+	/* 10 SYNs a window (the rate, not above it): plain flows, never on */
+	assert_int_equal(window_of(0, 1), 0); /* opens the first window */
+	assert_int_equal(window_of(1, 10), 0);
+	assert_int_equal(cnt(SG_DP_EV_SYNPROXY_ON), 0);
+	/* the window's 11th SYN is above the rate: on at once, answered by the cookie */
+	assert_true(syn_at(WINDOW_MS - 1));
+	assert_int_equal(cnt(SG_DP_EV_SYNPROXY_ON), 1);
+	/* 6 SYNs a window (above half the rate) for 2.5 s, over hold_s: stays on */
+	for (t = WINDOW_MS; t < 2600; t += WINDOW_MS)
+		assert_int_equal(window_of(t, 6), 6);
+	last_busy = t - WINDOW_MS;
+	assert_int_equal(cnt(SG_DP_EV_SYNPROXY_ON), 1);
+	assert_int_equal(cnt(SG_DP_EV_SYNPROXY_OFF), 0);
+	/* 2 SYNs a window (below half): on until hold_s after the last busy window */
+	for (k = 0; t < last_busy + HOLD_S * 1000; t += WINDOW_MS, k++)
+		assert_int_equal(window_of(t, 2), 2);
+	assert_true(k >= 9);
+	assert_int_equal(cnt(SG_DP_EV_SYNPROXY_OFF), 0);
+	/* the next windows decide off: from then on plain flows again */
+	for (k = 0; k < 3 && cnt(SG_DP_EV_SYNPROXY_OFF) == 0; k++, t += WINDOW_MS)
+		(void)window_of(t, 2);
+	assert_int_equal(cnt(SG_DP_EV_SYNPROXY_OFF), 1);
+	assert_false(syn_at(t + WINDOW_MS));
+	assert_int_equal(cnt(SG_DP_EV_SYNPROXY_ON), 1);
+}
+
+/* On when the flow table is half full, though the SYN rate is low. */
+static void
+test_auto_fill(void **state)
+{
+	uint64_t t = 0;
+	uint32_t n;
+
+	(void)state;
+	/* one SYN a window: each makes a flow until half the table is used */
+	while (!syn_at(t)) {
+		t += WINDOW_MS;
+		assert_true(sg_dp_worker_flow_count(env.w[0]) * 100 <= FLOWS * FILL_PCT);
+	}
+	n = sg_dp_worker_flow_count(env.w[0]);
+	assert_int_equal(n * 100, FLOWS * FILL_PCT);
+	assert_int_equal(cnt(SG_DP_EV_SYNPROXY_ON), 1);
+	/* full enough: SYNs of the next windows make no flow */
+	for (t += WINDOW_MS; t < 5000; t += WINDOW_MS)
+		assert_true(syn_at(t));
+	assert_int_equal(sg_dp_worker_flow_count(env.w[0]), n);
+	assert_int_equal(cnt(SG_DP_EV_SYNPROXY_OFF), 0);
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_auto_rate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_auto_fill, setup, teardown),
+	};
+	int rc;
+
+	(void)argc;
+	dp_eal_init(argv[0]);
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	dp_eal_fini();
+	return rc;
+}
