@@ -114,6 +114,8 @@ enum sg_dp_cnt {
 	SG_DP_DROP_VM_RST,	/**< hand-off: a VM RST that does not acknowledge our SYN */
 	SG_DP_DROP_BOUNCE_TOKEN, /**< DSR hand-off bounce without its session's token */
 	SG_DP_DROP_HELD_CSUM,	 /**< brokered: bad TCP checksum, not acknowledged nor held */
+	SG_DP_DROP_SYN_SHED, /**< SYN to a cookie-answering VS shed: the worker is behind (full rx
+				bursts) */
 	/* events (not drops) */
 	SG_DP_EV_FLOW_NEW,	/**< flows created */
 	SG_DP_EV_FLOW_EXPIRED,	/**< flows removed by idle timeout */

@@ -20,6 +20,9 @@
 
 struct sg_dp_broker;
 
+/** SYN cookies answered per full rx burst (of SG_DP_BURST) while the worker is behind. */
+#define SG_DP_SYN_BUSY_BUDGET 4
+
 struct sg_dp_worker {
 	struct sg_dp_stats stats;
 	struct sg_dp_broker *br; /**< brokered sessions (session/); NULL: none */
@@ -39,6 +42,14 @@ struct sg_dp_worker {
 	 */
 	void (*flow_gone)(struct sg_dp_worker *w, struct sg_dp_flow *f, enum sg_dp_cnt why);
 	uint64_t icmp_relay_tat; /**< ICMP error relay token bucket (icmprelay.c), TSC */
+	/**
+	 * SYN cookies the current rx burst may still answer: unlimited for a
+	 * short burst, SG_DP_SYN_BUSY_BUDGET for a full one (the worker is
+	 * behind its rx ring), so a SYN flood cannot take the cycles of
+	 * established flows (set by the worker's dispatch, spent by the session
+	 * layer's cookie answer).
+	 */
+	uint16_t syn_budget;
 } __rte_cache_aligned;
 
 #endif /* SG_DP_CORE_STATE_H */

@@ -64,6 +64,7 @@ static const char *const cnt_names[SG_DP_CNT_MAX] = {
 	[SG_DP_DROP_HOLD_PREFIX] = "hold_refused_prefix",
 	[SG_DP_DROP_NEW_RATE] = "session_new_ratelimited",
 	[SG_DP_DROP_HELD_CSUM] = "drop_held_csum",
+	[SG_DP_DROP_SYN_SHED] = "drop_syn_shed",
 	[SG_DP_DROP_VM_RST] = "drop_vm_rst_bad",
 	[SG_DP_DROP_BOUNCE_TOKEN] = "drop_bounce_token",
 	[SG_DP_EV_SYNCOOKIE] = "syncookie",

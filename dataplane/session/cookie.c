@@ -18,7 +18,7 @@
 #include "session/syncookie.h"
 #include "session/tcpgen.h"
 
-void
+int
 sg_dp_broker_cookie_syn(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port,
 			struct rte_mbuf *m, const struct sg_dp_pkt *p, struct sg_dp_txq *out,
 			uint64_t now)
@@ -29,9 +29,15 @@ sg_dp_broker_cookie_syn(struct sg_dp_worker *w, const struct sg_dp_tables *t, ui
 	uint16_t mss = 0, mtu = t->ports[port].mtu;
 	uint16_t ovh = p->key.family == AF_INET ? 40 : 60;
 
+	if (unlikely(w->syn_budget == 0)) {
+		/* behind on the rx ring: established flows first, the client retries */
+		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_SYN_SHED);
+		return -EBUSY;
+	}
+	w->syn_budget--;
 	if (sg_dp_tcpopt_parse_mbuf(m, p->l2_len + p->l3_len, &syn) != 0) {
 		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_TCP_FLAGS);
-		return;
+		return -EBADMSG;
 	}
 	cookie = sg_dp_syncookie_make(w->conf.cookies, &p->key, isn, now_s(w, now), &syn, &mss,
 				      &tsval);
@@ -46,10 +52,11 @@ sg_dp_broker_cookie_syn(struct sg_dp_worker *w, const struct sg_dp_tables *t, ui
 	ours.tsecr = syn.tsval;
 	if (sg_dp_tcpgen_synack(m, p, cookie, isn + 1, 65535, &ours) != 0) {
 		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_BROKERED);
-		return;
+		return -EBADMSG;
 	}
 	w->stats.cnt[SG_DP_EV_SYNCOOKIE]++;
 	sg_dp_pkt_tx(w, port, out, port, m);
+	return 0;
 }
 
 int

@@ -12,11 +12,14 @@
 /**
  * Answer the client's SYN @p m in place with our SYN cookie SYN-ACK (no
  * state kept), counted syncookie; dropped (drop_tcp_flags, drop_brokered)
- * when its options are malformed or the reply cannot be built.
+ * when its options are malformed or the reply cannot be built, and shed
+ * (drop_syn_shed) when the worker's SYN budget of this rx burst is spent.
+ *
+ * @return 0 when answered; -EBUSY when shed; -EBADMSG when dropped.
  */
-void sg_dp_broker_cookie_syn(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port,
-			     struct rte_mbuf *m, const struct sg_dp_pkt *p, struct sg_dp_txq *out,
-			     uint64_t now);
+int sg_dp_broker_cookie_syn(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port,
+			    struct rte_mbuf *m, const struct sg_dp_pkt *p, struct sg_dp_txq *out,
+			    uint64_t now);
 
 /**
  * Check the client's ACK @p m completing a cookie handshake.

@@ -170,8 +170,8 @@ sg_dp_synproxy_new(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_
 	if (fl == RTE_TCP_SYN_FLAG) {
 		if (vs->syn_proxy == SG_CFG_SYN_PROXY_AUTO && !auto_on(w, vs, now))
 			return false; /* off for now: a plain new flow */
-		sg_dp_broker_cookie_syn(w, t, port, m, p, out, now);
-		w->stats.cnt[SG_DP_EV_SYNPROXY_SYNACK]++;
+		if (sg_dp_broker_cookie_syn(w, t, port, m, p, out, now) == 0)
+			w->stats.cnt[SG_DP_EV_SYNPROXY_SYNACK]++;
 		return true;
 	}
 	if (fl != RTE_TCP_ACK_FLAG)

@@ -427,6 +427,8 @@ process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 	unsigned int nk = 0, i, k;
 	uint32_t gen;
 
+	/* a full burst: the worker is behind, SYN cookies get a share only */
+	w->syn_budget = n == SG_DP_BURST ? SG_DP_SYN_BUSY_BUDGET : UINT16_MAX;
 	for (i = 0; i < n && i < PREFETCH_AHEAD; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	for (i = 0; i < n; i++) {
@@ -541,6 +543,7 @@ sg_dp_worker_create(const struct sg_dp_worker_conf *conf)
 	}
 	w->conf = *conf;
 	w->tsc_hz = rte_get_tsc_hz();
+	w->syn_budget = UINT16_MAX;
 	if (sg_dp_flow_table_init(&w->ft, conf->flow_entries ? conf->flow_entries : 65536,
 				  conf->socket, conf->id) < 0 ||
 	    sg_dp_nat_alloc_init(&w->nat, conf->n_workers, conf->socket) < 0 ||

@@ -194,12 +194,61 @@ test_auto_fill(void **state)
 	assert_int_equal(cnt(SG_DP_EV_SYNPROXY_OFF), 0);
 }
 
+/*
+ * @p n SYNs of new clients to the brokered VS (cookie answers) in ONE rx
+ * burst; returns the SYN-ACKs sent and checks the rest were shed.
+ */
+static unsigned int
+burst_of_syns(unsigned int n)
+{
+	struct rte_mbuf *m[SG_DP_BURST];
+	struct sg_dp_txq *q = calloc(1, sizeof(*q));
+	uint64_t shed = sg_dp_worker_stats(env.w[0])->cnt[SG_DP_DROP_SYN_SHED];
+	uint8_t b[PKT_MAX];
+	char src[32];
+	unsigned int i, sent;
+	size_t len;
+
+	assert_non_null(q);
+	assert_true(n <= SG_DP_BURST);
+	for (i = 0; i < n; i++, client++) {
+		(void)snprintf(src, sizeof(src), "198.19.%u.%u", client / 250, client % 250 + 1);
+		len = pb_frame_tcp4(b, L2_GW, src, "198.18.10.3",
+				    (uint16_t)(20000 + client % 40000), 80, RTE_TCP_SYN_FLAG, 64,
+				    0);
+		m[i] = rte_pktmbuf_alloc(env.mp);
+		assert_non_null(m[i]);
+		memcpy(rte_pktmbuf_append(m[i], (uint16_t)len), b, len);
+	}
+	sg_dp_worker_process(env.w[0], env.t, 0, m, (uint16_t)n, q, at_ms(0));
+	sent = q->n[0];
+	for (i = 0; i < sent; i++)
+		rte_pktmbuf_free(q->pkts[0][i]);
+	assert_int_equal(q->n[1], 0);
+	sg_dp_worker_count_tx(env.w[0], 0, NULL, 0, 0);
+	assert_int_equal(sg_dp_worker_stats(env.w[0])->cnt[SG_DP_DROP_SYN_SHED] - shed, n - sent);
+	free(q);
+	return sent;
+}
+
+/* A full rx burst (the worker is behind) answers SG_DP_SYN_BUSY_BUDGET SYN cookies and
+ * sheds the rest cheaply; a shorter burst answers every SYN. */
+static void
+test_full_burst_sheds(void **state)
+{
+	(void)state;
+	assert_int_equal(burst_of_syns(SG_DP_BURST), SG_DP_SYN_BUSY_BUDGET);
+	assert_int_equal(burst_of_syns(SG_DP_BURST - 1), SG_DP_BURST - 1);
+	assert_int_equal(burst_of_syns(SG_DP_BURST), SG_DP_SYN_BUSY_BUDGET);
+}
+
 int
 main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_auto_rate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auto_fill, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full_burst_sheds, setup, teardown),
 	};
 	int rc;
 
