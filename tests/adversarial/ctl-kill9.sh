@@ -169,7 +169,10 @@ ok "20 kills ($worst at a SESSION_CLOSED just dequeued): DB and data plane in st
 
 # the end: no load, the downloads stopped; everything drains
 touch "$SG_RUN/stop"
-for p in $DL_PIDS; do kill "$p" 2>/dev/null || true; done
+# (the curl processes themselves: $! is the shell that runs "client")
+for p in $DL_PIDS $(ip netns pids "$(topo_ns c)"); do
+	[ "$(cat "/proc/$p/comm" 2>/dev/null)" = curl ] && kill "$p" 2>/dev/null
+done
 wait "$LOAD_PID" || true
 cat "$SG_RUN/load.out"
 read -r _ n_ok _ n_bad <"$SG_RUN/load.out" || fail "the load's result is missing"
