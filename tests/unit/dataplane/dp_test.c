@@ -460,3 +460,30 @@ assert_bytes(const uint8_t *got, size_t got_len, const uint8_t *want, size_t wan
 	if (pb_diff(stderr, got, got_len, want, want_len) != 0)
 		fail_msg("output differs from the expected packet");
 }
+
+struct run_result R;
+
+int
+dp_setup1(void **state)
+{
+	(void)state;
+	run_result_init(&R);
+	return env_setup(1, 1024);
+}
+
+int
+dp_setup2(void **state)
+{
+	(void)state;
+	run_result_init(&R);
+	return env_setup(2, 1024);
+}
+
+int
+dp_teardown(void **state)
+{
+	(void)state;
+	env_teardown();
+	run_result_fini(&R);
+	return 0;
+}

@@ -126,4 +126,19 @@ void run_result_init(struct run_result *r);
 void run_result_fini(struct run_result *r);
 uint64_t now_s(double s); /* TSC at s seconds after a fixed origin */
 
+/*
+ * One-packet tests' shared fixture: R holds the last run_pkt() result;
+ * dp_setup1/2 build one or two workers with 1024 flow entries each;
+ * CNT_MOVED(...) asserts that exactly the named counters moved in R.
+ */
+extern struct run_result R;
+int dp_setup1(void **state);
+int dp_setup2(void **state);
+int dp_teardown(void **state);
+#define CNT_MOVED(...)                                     \
+	do {                                               \
+		const enum sg_dp_cnt c_[] = {__VA_ARGS__}; \
+		assert_cnt_delta(&R, c_, RTE_DIM(c_));     \
+	} while (0)
+
 #endif /* DP_TEST_H */

@@ -492,8 +492,6 @@ static const struct mcase corpus[] = {
 	{"NS of 20 bytes", B_NONE, .build = b_nd_short, .want = SG_DP_DROP_ND_BAD},
 };
 
-static struct run_result R;
-
 static size_t
 base_frame(enum base b, uint8_t *f, uint16_t *port)
 {

@@ -17,38 +17,6 @@
 #define ACK RTE_TCP_ACK_FLAG
 #define RST RTE_TCP_RST_FLAG
 
-static struct run_result R;
-
-static int
-setup1(void **state)
-{
-	(void)state;
-	run_result_init(&R);
-	return env_setup(1, 1024);
-}
-
-static int
-setup2(void **state)
-{
-	(void)state;
-	run_result_init(&R);
-	return env_setup(2, 1024);
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	env_teardown();
-	run_result_fini(&R);
-	return 0;
-}
-
-#define CNT(...)                                           \
-	do {                                               \
-		const enum sg_dp_cnt c_[] = {__VA_ARGS__}; \
-		assert_cnt_delta(&R, c_, RTE_DIM(c_));     \
-	} while (0)
 #define NO_CNT() assert_cnt_delta(&R, NULL, 0)
 
 /* Tables with NAT range [min, max] and these NAT addresses (NULL-terminated). */
@@ -236,7 +204,7 @@ test_reclaim_order(void **state)
 	NO_CNT();
 	/* the pool is empty: each new SYN takes the oldest embryonic flow's port */
 	assert_int_equal(nat_syn(50005, 7), 40000); /* A's */
-	CNT(SG_DP_EV_FLOW_NEW, SG_DP_EV_NAT_PORT_EXHAUSTED, SG_DP_EV_NAT_PORT_RECLAIMED);
+	CNT_MOVED(SG_DP_EV_FLOW_NEW, SG_DP_EV_NAT_PORT_EXHAUSTED, SG_DP_EV_NAT_PORT_RECLAIMED);
 	assert_int_equal(nat_syn(50006, 7), 40001); /* B's: a SYN-ACK does not establish */
 	assert_int_equal(nat_syn(50007, 7), 40003); /* D's: C is established */
 	assert_int_equal(nat_syn(50008, 7), 40000); /* E's */
@@ -252,13 +220,13 @@ test_reclaim_order(void **state)
 	nat_client(50007, ACK, 9);
 	nat_client(50008, ACK, 9);
 	assert_int_equal(nat_syn(50009, 10), 0);
-	CNT(SG_DP_EV_NAT_PORT_EXHAUSTED, SG_DP_DROP_NAT_PORTS);
+	CNT_MOVED(SG_DP_EV_NAT_PORT_EXHAUSTED, SG_DP_DROP_NAT_PORTS);
 	/* the IPv6 NAT address has its own pool */
 	n = pb_frame_tcp6(in, L2_GW, CLIENT6, "2001:2:0:10::2", 50001, 80, SYN, 64, 0);
 	run_pkt(0, 0, in, n, &R, now_s(10));
 	assert_int_equal(R.out_port, 1);
 	assert_int_equal(R.out[14 + 40] << 8 | R.out[14 + 41], 40000);
-	CNT(SG_DP_EV_FLOW_NEW);
+	CNT_MOVED(SG_DP_EV_FLOW_NEW);
 }
 
 static void
@@ -282,7 +250,7 @@ test_reclaim_other_member(void **state)
 	assert_int_equal(R.out[14 + 20] << 8 | R.out[14 + 21], 40001);
 	/* C to host1:80: A is older, but host1 may still hold A's 4-tuple half-open */
 	assert_int_equal(nat_syn(50003, 3), 40001);
-	CNT(SG_DP_EV_FLOW_NEW, SG_DP_EV_NAT_PORT_EXHAUSTED, SG_DP_EV_NAT_PORT_RECLAIMED);
+	CNT_MOVED(SG_DP_EV_FLOW_NEW, SG_DP_EV_NAT_PORT_EXHAUSTED, SG_DP_EV_NAT_PORT_RECLAIMED);
 	nat_client(50001, ACK, 4); /* A is still there */
 	assert_int_equal(R.out_port, 1);
 	assert_int_equal(R.out[14 + 20] << 8 | R.out[14 + 21], 40000);
@@ -349,8 +317,8 @@ test_eviction_order(void **state)
 	dsr_flow(40002, false, 5); /* a retransmitted SYN: recent, still embryonic */
 	/* full: the oldest embryonic flow goes, not the least recently used one */
 	dsr_flow(50000, false, 10);
-	CNT(SG_DP_EV_FLOW_NEW, SG_DP_EV_FLOW_EVICTED, SG_DP_EV_FLOW_TABLE_FULL,
-	    SG_DP_EV_FLOW_EVICTED_EMB);
+	CNT_MOVED(SG_DP_EV_FLOW_NEW, SG_DP_EV_FLOW_EVICTED, SG_DP_EV_FLOW_TABLE_FULL,
+		  SG_DP_EV_FLOW_EVICTED_EMB);
 	n = pb_frame_tcp4(in, L2_GW, CLIENT4, "198.18.10.1", 40000, 80, ACK, 64, 0);
 	run_pkt(0, 0, in, n, &R, now_s(11));
 	NO_CNT(); /* still there */
@@ -368,21 +336,21 @@ test_eviction_order(void **state)
 	NO_CNT();
 	/* nothing embryonic left: the least recently used established flow goes */
 	dsr_flow(60000, false, 15);
-	CNT(SG_DP_EV_FLOW_NEW, SG_DP_EV_FLOW_EVICTED, SG_DP_EV_FLOW_TABLE_FULL,
-	    SG_DP_EV_FLOW_EVICTED_EST);
+	CNT_MOVED(SG_DP_EV_FLOW_NEW, SG_DP_EV_FLOW_EVICTED, SG_DP_EV_FLOW_TABLE_FULL,
+		  SG_DP_EV_FLOW_EVICTED_EST);
 }
 
 int
 main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_pools_per_address, setup1, teardown),
-		cmocka_unit_test_setup_teardown(test_owner_mapping, setup2, teardown),
-		cmocka_unit_test_setup_teardown(test_reload_rebuild, setup1, teardown),
-		cmocka_unit_test_setup_teardown(test_reclaim_order, setup1, teardown),
-		cmocka_unit_test_setup_teardown(test_reclaim_other_member, setup1, teardown),
-		cmocka_unit_test_setup_teardown(test_embryonic_timeout, setup1, teardown),
-		cmocka_unit_test_setup_teardown(test_eviction_order, setup1, teardown),
+		cmocka_unit_test_setup_teardown(test_pools_per_address, dp_setup1, dp_teardown),
+		cmocka_unit_test_setup_teardown(test_owner_mapping, dp_setup2, dp_teardown),
+		cmocka_unit_test_setup_teardown(test_reload_rebuild, dp_setup1, dp_teardown),
+		cmocka_unit_test_setup_teardown(test_reclaim_order, dp_setup1, dp_teardown),
+		cmocka_unit_test_setup_teardown(test_reclaim_other_member, dp_setup1, dp_teardown),
+		cmocka_unit_test_setup_teardown(test_embryonic_timeout, dp_setup1, dp_teardown),
+		cmocka_unit_test_setup_teardown(test_eviction_order, dp_setup1, dp_teardown),
 	};
 	int rc;
 

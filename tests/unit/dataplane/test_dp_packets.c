@@ -20,33 +20,6 @@
 #define ACK RTE_TCP_ACK_FLAG
 #define FIN RTE_TCP_FIN_FLAG
 
-static struct run_result R;
-
-static int
-setup1(void **state)
-{
-	(void)state;
-	run_result_init(&R);
-	return env_setup(1, 1024);
-}
-
-static int
-setup2(void **state)
-{
-	(void)state;
-	run_result_init(&R);
-	return env_setup(2, 1024);
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	env_teardown();
-	run_result_fini(&R);
-	return 0;
-}
-
 static void
 expect(int port, const uint8_t *want, size_t len)
 {
@@ -54,11 +27,6 @@ expect(int port, const uint8_t *want, size_t len)
 	assert_bytes(R.out, R.out_len, want, len);
 }
 
-#define CNT(...)                                           \
-	do {                                               \
-		const enum sg_dp_cnt c_[] = {__VA_ARGS__}; \
-		assert_cnt_delta(&R, c_, RTE_DIM(c_));     \
-	} while (0)
 #define NO_CNT() assert_cnt_delta(&R, NULL, 0)
 
 /* ---------------- ARP ---------------- */
@@ -98,7 +66,7 @@ test_arp_reply(void **state)
 		/* reply: from our port MAC, sender = the asked address, to the asker */
 		n = pb_frame_arp(want, RTE_ARP_OP_REPLY, pmac, arp_cases[i].tip, smac, sip, smac);
 		expect(arp_cases[i].port, want, n);
-		CNT(SG_DP_EV_ARP_REPLY, SG_DP_EV_NEIGH_LEARN);
+		CNT_MOVED(SG_DP_EV_ARP_REPLY, SG_DP_EV_NEIGH_LEARN);
 	}
 }
 
@@ -117,7 +85,7 @@ test_arp_learn(void **state)
 			 "198.18.2.2", MAC_PORT0);
 	run_pkt(0, 0, in, n, &R, now_s(1));
 	assert_int_equal(R.out_port, -1);
-	CNT(SG_DP_EV_CONSUMED, SG_DP_EV_NEIGH_LEARN);
+	CNT_MOVED(SG_DP_EV_CONSUMED, SG_DP_EV_NEIGH_LEARN);
 	assert_true(sg_dp_neigh_lookup(env.neigh, 0, AF_INET, a, now_s(1), &mac));
 	assert_int_equal(mac.addr_bytes[5], 0x77);
 	/* an off-link sender is not learned */
@@ -176,9 +144,9 @@ test_nd_reply(void **state)
 		/* na_frame puts the port MAC as eth source and TLLA: as the data plane must */
 		expect(0, want, n);
 		if (c[i].slla)
-			CNT(SG_DP_EV_ND_REPLY, SG_DP_EV_NEIGH_LEARN);
+			CNT_MOVED(SG_DP_EV_ND_REPLY, SG_DP_EV_NEIGH_LEARN);
 		else
-			CNT(SG_DP_EV_ND_REPLY);
+			CNT_MOVED(SG_DP_EV_ND_REPLY);
 	}
 }
 
@@ -199,7 +167,7 @@ test_nd_learn(void **state)
 	assert_false(sg_dp_neigh_lookup(env.neigh, 0, AF_INET6, a, now_s(1), &mac));
 	run_pkt(0, 0, in, n, &R, now_s(1));
 	assert_int_equal(R.out_port, -1);
-	CNT(SG_DP_EV_CONSUMED, SG_DP_EV_NEIGH_LEARN);
+	CNT_MOVED(SG_DP_EV_CONSUMED, SG_DP_EV_NEIGH_LEARN);
 	assert_true(sg_dp_neigh_lookup(env.neigh, 0, AF_INET6, a, now_s(1), &mac));
 	assert_int_equal(mac.addr_bytes[5], 0x77);
 }
@@ -236,7 +204,7 @@ test_icmp_echo(void **state)
 			   c[i].v6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4);
 		run_pkt(0, 0, in, n, &R, now_s(1));
 		expect(0, want, m);
-		CNT(SG_DP_EV_ICMP_REPLY);
+		CNT_MOVED(SG_DP_EV_ICMP_REPLY);
 		assert_int_equal(pb_check_csums(R.out + 14), 0);
 	}
 }
@@ -322,7 +290,7 @@ test_dsr(void **state)
 			     c[i].dport == 5353 ? 6080 : 0, key_hash(in + 14, c[i].proto));
 		run_pkt(0, 0, in, n, &R, now_s(1));
 		expect(1, want, m);
-		CNT(SG_DP_EV_FLOW_NEW);
+		CNT_MOVED(SG_DP_EV_FLOW_NEW);
 		/* the second packet of the flow takes the same path, without a new flow */
 		run_pkt(0, 0, in, n, &R, now_s(2));
 		expect(1, want, m);
@@ -352,7 +320,7 @@ test_dsr_padding_and_mtu(void **state)
 	n = pb_frame_tcp4(in, L2_GW, CLIENT4, "198.18.10.1", 40003, 80, SYN, 64, 1481 - 40);
 	run_pkt(0, 0, in, n, &R, now_s(1));
 	assert_int_equal(R.out_port, -1);
-	CNT(SG_DP_EV_FLOW_NEW, SG_DP_DROP_MTU);
+	CNT_MOVED(SG_DP_EV_FLOW_NEW, SG_DP_DROP_MTU);
 }
 
 /* Too big for the tunnel with DF (IPv4) or always (IPv6): the client learns the path MTU. */
@@ -380,7 +348,7 @@ test_dsr_toobig(void **state)
 	off += 8 + 28;
 	run_pkt(0, 0, in, n, &R, now_s(1));
 	expect(0, want, off);
-	CNT(SG_DP_EV_FLOW_NEW, SG_DP_EV_ICMP_TOOBIG);
+	CNT_MOVED(SG_DP_EV_FLOW_NEW, SG_DP_EV_ICMP_TOOBIG);
 
 	/* IPv6 in IPv6: 1460 bytes fit, the PTB quotes 1232 bytes (1280 in all) */
 	n = pb_frame_tcp6(in, L2_GW, CLIENT6, "2001:2:0:10::1", 40004, 80, ACK, 64, 1461 - 60);
@@ -398,7 +366,7 @@ test_dsr_toobig(void **state)
 	run_pkt(0, 0, in, n, &R, now_s(1));
 	expect(0, want, off);
 	assert_int_equal(R.out_len, 14 + 1280);
-	CNT(SG_DP_EV_FLOW_NEW, SG_DP_EV_ICMP_TOOBIG);
+	CNT_MOVED(SG_DP_EV_FLOW_NEW, SG_DP_EV_ICMP_TOOBIG);
 	assert_int_equal(pb_check_csums(R.out + 14), 0);
 }
 
@@ -426,7 +394,7 @@ test_vlan(void **state)
 	n = tag(in, n);
 	run_pkt(0, 0, in, n, &R, now_s(1));
 	expect(1, want, m);
-	CNT(SG_DP_EV_FLOW_NEW);
+	CNT_MOVED(SG_DP_EV_FLOW_NEW);
 
 	n = pb_frame_arp(in, RTE_ARP_OP_REQUEST, MAC_GW, "198.18.2.1", "00:00:00:00:00:00",
 			 "198.18.10.1", "ff:ff:ff:ff:ff:ff");
@@ -436,7 +404,7 @@ test_vlan(void **state)
 	m = tag(want, m);
 	run_pkt(0, 0, in, n, &R, now_s(1));
 	expect(0, want, m);
-	CNT(SG_DP_EV_ARP_REPLY, SG_DP_EV_NEIGH_LEARN);
+	CNT_MOVED(SG_DP_EV_ARP_REPLY, SG_DP_EV_NEIGH_LEARN);
 }
 
 /* ---------------- NAT ---------------- */
@@ -463,7 +431,7 @@ test_nat_tcp4(void **state)
 	run_pkt(0, 0, in, n, &R, now_s(1));
 	expect(1, want, m);
 	assert_int_equal(pb_check_csums(R.out + 14), 0);
-	CNT(SG_DP_EV_FLOW_NEW);
+	CNT_MOVED(SG_DP_EV_FLOW_NEW);
 
 	/* return host1:80 -> 198.18.1.100:1024 becomes VIP:80 -> client:40000 */
 	n = pb_frame_tcp4(in, L2_GW, "198.18.1.11", "198.18.1.100", 80, 1024, SYN | ACK, 64, 0);
@@ -489,7 +457,7 @@ test_nat_tcp4(void **state)
 	set_eth(want, MAC_HOST1, MAC_PORT1);
 	run_pkt(0, 0, in, n, &R, now_s(2));
 	expect(1, want, m);
-	CNT(SG_DP_EV_FLOW_NEW);
+	CNT_MOVED(SG_DP_EV_FLOW_NEW);
 }
 
 static void
@@ -508,7 +476,7 @@ test_nat_udp4_member_port(void **state)
 	run_pkt(0, 0, in, n, &R, now_s(1));
 	expect(1, want, m);
 	assert_int_equal(pb_check_csums(R.out + 14), 0);
-	CNT(SG_DP_EV_FLOW_NEW);
+	CNT_MOVED(SG_DP_EV_FLOW_NEW);
 
 	n = pb_frame_udp4(in, L2_GW, "198.18.1.11", "198.18.1.100", 5353, 1024, 70);
 	set_eth(in, MAC_PORT1, MAC_HOST1);
@@ -546,7 +514,7 @@ test_nat_tcp6(void **state)
 	run_pkt(0, 0, in, n, &R, now_s(1));
 	expect(1, want, m);
 	assert_int_equal(pb_check_csums(R.out + 14), 0);
-	CNT(SG_DP_EV_FLOW_NEW);
+	CNT_MOVED(SG_DP_EV_FLOW_NEW);
 
 	n = pb_frame_tcp6(in, L2_GW, "2001:2:0:1::11", "2001:2:0:1::100", 80, 1024, SYN | ACK, 64,
 			  0);
@@ -579,7 +547,7 @@ test_nat_handoff(void **state)
 	set_eth(in, MAC_PORT1, MAC_HOST1);
 	run_pkt(1, 1, in, n, &R, now_s(1));
 	assert_int_equal(R.out_port, -1);
-	CNT(SG_DP_EV_HANDOFF_OUT);
+	CNT_MOVED(SG_DP_EV_HANDOFF_OUT);
 	assert_int_equal(rte_ring_count(env.ring[0]), 1);
 
 	/* worker 0 drains its ring and translates */
@@ -660,7 +628,7 @@ test_reload_keeps_flow(void **state)
 	m = dsr_want(want, MAC_HOST2, "198.18.1.2", "198.18.1.12", in + 14, n - 14, false, 0, 0);
 	run_pkt(0, 0, in, n, &R, now_s(2));
 	expect(1, want, m);
-	CNT(SG_DP_EV_FLOW_NEW);
+	CNT_MOVED(SG_DP_EV_FLOW_NEW);
 }
 
 /* ---------------- flow table life cycle ---------------- */
@@ -717,14 +685,14 @@ test_flow_eviction(void **state)
 		n = pb_frame_tcp4(in, L2_GW, CLIENT4, "198.18.10.1", (uint16_t)(40000 + i), 80, SYN,
 				  64, 0);
 		run_pkt(0, 0, in, n, &R, now_s(i));
-		CNT(SG_DP_EV_FLOW_NEW);
+		CNT_MOVED(SG_DP_EV_FLOW_NEW);
 	}
 	assert_int_equal(sg_dp_worker_flow_count(env.w[0]), 4);
 	n = pb_frame_tcp4(in, L2_GW, CLIENT4, "198.18.10.1", 50000, 80, SYN, 64, 0);
 	run_pkt(0, 0, in, n, &R, now_s(10));
 	assert_int_equal(R.out_port, 1);
-	CNT(SG_DP_EV_FLOW_NEW, SG_DP_EV_FLOW_EVICTED, SG_DP_EV_FLOW_TABLE_FULL,
-	    SG_DP_EV_FLOW_EVICTED_EMB);
+	CNT_MOVED(SG_DP_EV_FLOW_NEW, SG_DP_EV_FLOW_EVICTED, SG_DP_EV_FLOW_TABLE_FULL,
+		  SG_DP_EV_FLOW_EVICTED_EMB);
 	assert_int_equal(sg_dp_worker_flow_count(env.w[0]), 4);
 	/* the oldest embryonic flow (port 40000) was the one evicted: its next
 	 * packet is a new flow again, the others are not */
@@ -733,8 +701,8 @@ test_flow_eviction(void **state)
 	NO_CNT();
 	n = pb_frame_tcp4(in, L2_GW, CLIENT4, "198.18.10.1", 40000, 80, ACK, 64, 0);
 	run_pkt(0, 0, in, n, &R, now_s(11));
-	CNT(SG_DP_EV_FLOW_NEW, SG_DP_EV_FLOW_EVICTED, SG_DP_EV_FLOW_TABLE_FULL,
-	    SG_DP_EV_FLOW_EVICTED_EMB);
+	CNT_MOVED(SG_DP_EV_FLOW_NEW, SG_DP_EV_FLOW_EVICTED, SG_DP_EV_FLOW_TABLE_FULL,
+		  SG_DP_EV_FLOW_EVICTED_EMB);
 }
 
 static void
@@ -749,7 +717,7 @@ test_vs_limit(void **state)
 		n = pb_frame_tcp4(in, L2_GW, CLIENT4, "198.18.10.5", (uint16_t)(40000 + i), 81, SYN,
 				  64, 0);
 		run_pkt(0, 0, in, n, &R, now_s(1));
-		CNT(SG_DP_EV_FLOW_NEW);
+		CNT_MOVED(SG_DP_EV_FLOW_NEW);
 	}
 	n = pb_frame_tcp4(in, L2_GW, CLIENT4, "198.18.10.5", 40002, 81, SYN, 64, 0);
 	run_pkt(0, 0, in, n, &R, now_s(1));
@@ -769,7 +737,7 @@ test_neigh_miss_and_solicit(void **state)
 	n = pb_frame_tcp4(in, L2_GW, CLIENT4, "198.18.10.4", 40000, 80, SYN, 64, 0);
 	run_pkt(0, 0, in, n, &R, now_s(1));
 	assert_int_equal(R.out_port, -1);
-	CNT(SG_DP_EV_FLOW_NEW, SG_DP_DROP_NEIGH_MISS);
+	CNT_MOVED(SG_DP_EV_FLOW_NEW, SG_DP_DROP_NEIGH_MISS);
 	/* the main lcore now solicits 198.18.1.99 on port 1, once per second */
 	k = sg_dp_neigh_solicit(env.neigh, env.t, env.mp, now_s(1), out, out_port, 8);
 	assert_int_equal(k, 1);
@@ -790,7 +758,7 @@ test_neigh_miss_and_solicit(void **state)
 	n = pb_frame_arp(in, RTE_ARP_OP_REPLY, "02:00:00:00:03:99", "198.18.1.99", MAC_PORT1,
 			 "198.18.1.2", MAC_PORT1);
 	run_pkt(0, 1, in, n, &R, now_s(2));
-	CNT(SG_DP_EV_CONSUMED, SG_DP_EV_NEIGH_LEARN);
+	CNT_MOVED(SG_DP_EV_CONSUMED, SG_DP_EV_NEIGH_LEARN);
 	n = pb_frame_tcp4(in, L2_GW, CLIENT4, "198.18.10.4", 40000, 80, SYN, 64, 0);
 	run_pkt(0, 0, in, n, &R, now_s(2));
 	assert_int_equal(R.out_port, 1);
@@ -801,24 +769,25 @@ int
 main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_arp_reply, setup1, teardown),
-		cmocka_unit_test_setup_teardown(test_arp_learn, setup1, teardown),
-		cmocka_unit_test_setup_teardown(test_nd_reply, setup1, teardown),
-		cmocka_unit_test_setup_teardown(test_nd_learn, setup1, teardown),
-		cmocka_unit_test_setup_teardown(test_icmp_echo, setup1, teardown),
-		cmocka_unit_test_setup_teardown(test_dsr, setup1, teardown),
-		cmocka_unit_test_setup_teardown(test_dsr_padding_and_mtu, setup1, teardown),
-		cmocka_unit_test_setup_teardown(test_dsr_toobig, setup1, teardown),
-		cmocka_unit_test_setup_teardown(test_vlan, setup1, teardown),
-		cmocka_unit_test_setup_teardown(test_nat_tcp4, setup1, teardown),
-		cmocka_unit_test_setup_teardown(test_nat_udp4_member_port, setup1, teardown),
-		cmocka_unit_test_setup_teardown(test_nat_tcp6, setup1, teardown),
-		cmocka_unit_test_setup_teardown(test_nat_handoff, setup2, teardown),
-		cmocka_unit_test_setup_teardown(test_reload_keeps_flow, setup1, teardown),
-		cmocka_unit_test_setup_teardown(test_flow_expiry, setup1, teardown),
-		cmocka_unit_test_setup_teardown(test_flow_eviction, setup1, teardown),
-		cmocka_unit_test_setup_teardown(test_vs_limit, setup1, teardown),
-		cmocka_unit_test_setup_teardown(test_neigh_miss_and_solicit, setup1, teardown),
+		cmocka_unit_test_setup_teardown(test_arp_reply, dp_setup1, dp_teardown),
+		cmocka_unit_test_setup_teardown(test_arp_learn, dp_setup1, dp_teardown),
+		cmocka_unit_test_setup_teardown(test_nd_reply, dp_setup1, dp_teardown),
+		cmocka_unit_test_setup_teardown(test_nd_learn, dp_setup1, dp_teardown),
+		cmocka_unit_test_setup_teardown(test_icmp_echo, dp_setup1, dp_teardown),
+		cmocka_unit_test_setup_teardown(test_dsr, dp_setup1, dp_teardown),
+		cmocka_unit_test_setup_teardown(test_dsr_padding_and_mtu, dp_setup1, dp_teardown),
+		cmocka_unit_test_setup_teardown(test_dsr_toobig, dp_setup1, dp_teardown),
+		cmocka_unit_test_setup_teardown(test_vlan, dp_setup1, dp_teardown),
+		cmocka_unit_test_setup_teardown(test_nat_tcp4, dp_setup1, dp_teardown),
+		cmocka_unit_test_setup_teardown(test_nat_udp4_member_port, dp_setup1, dp_teardown),
+		cmocka_unit_test_setup_teardown(test_nat_tcp6, dp_setup1, dp_teardown),
+		cmocka_unit_test_setup_teardown(test_nat_handoff, dp_setup2, dp_teardown),
+		cmocka_unit_test_setup_teardown(test_reload_keeps_flow, dp_setup1, dp_teardown),
+		cmocka_unit_test_setup_teardown(test_flow_expiry, dp_setup1, dp_teardown),
+		cmocka_unit_test_setup_teardown(test_flow_eviction, dp_setup1, dp_teardown),
+		cmocka_unit_test_setup_teardown(test_vs_limit, dp_setup1, dp_teardown),
+		cmocka_unit_test_setup_teardown(test_neigh_miss_and_solicit, dp_setup1,
+						dp_teardown),
 	};
 	int rc;
 

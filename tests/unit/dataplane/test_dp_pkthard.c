@@ -20,8 +20,6 @@
 #include "sessiongate/sg_msg.h"
 #include "session/syncookie.h"
 
-static struct run_result R;
-
 struct exact_buf {
 	struct rte_mbuf_ext_shared_info shinfo;
 };
