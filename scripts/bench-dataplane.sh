@@ -215,7 +215,7 @@ ctl_msg ctl_msg_bad ctl_ring_full held released flow_new flow_closed flow_expire
 drop_cookie_bad drop_cookie_old drop_sess_full drop_hold_full drop_hold_ooo drop_brokered
 drop_neigh_miss drop_nat_ports drop_flow_full drop_no_flow drop_no_vs drop_not_local drop_tx_full
 drop_no_mbuf synproxy_synack synproxy_open synproxy_refused synproxy_on synproxy_off
-drop_vs_full flow_new"
+drop_vs_full flow_new drop_syn_shed hold_refused_prefix session_new_ratelimited"
 dp_stats() { # dp_stats: one JSON object with the DP_KEYS of /sg/stats (or {})
 	timeout 15 python3 "$SG_SRC/scripts/sg-telemetry.py" "${ID}f" /sg/stats 2>/dev/null |
 		python3 -c '
