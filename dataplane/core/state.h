@@ -20,8 +20,13 @@
 
 struct sg_dp_broker;
 
-/** SYN cookies answered per full rx burst (of SG_DP_BURST) while the worker is behind. */
+/**
+ * SYN cookies answered per full rx burst (of SG_DP_BURST) while the worker
+ * is behind (SG_DP_BURST: no shedding, for benchmark comparisons).
+ */
+#ifndef SG_DP_SYN_BUSY_BUDGET
 #define SG_DP_SYN_BUSY_BUDGET 4
+#endif
 
 struct sg_dp_worker {
 	struct sg_dp_stats stats;
