@@ -186,10 +186,11 @@ struct sg_cfg_vs {
 	uint32_t tcp_transitory_s;	 /**< SYN/FIN/RST states, default 30 */
 	uint32_t udp_timeout_s;		 /**< UDP idle, default 60 */
 	struct sg_cfg_brokered brokered; /**< brokered / redirect modes only */
-	enum sg_cfg_syn_proxy syn_proxy; /**< nat + tcp only; default off */
+	enum sg_cfg_syn_proxy syn_proxy; /**< nat + tcp (dsr: with handoff); default off */
 	uint32_t syn_proxy_rate;	 /**< auto: SYN/s to this VS that turn it on */
 	uint32_t syn_proxy_fill_pct;	 /**< auto: flow-table / NAT-port fill that turns it on */
 	uint32_t syn_proxy_hold_s;	 /**< auto: seconds calm before it turns off */
+	bool syn_proxy_handoff; /**< syn_proxy_dsr: handoff (dsr members run sg-hostagent) */
 };
 
 /** Local source addresses for NAT mode (the data plane answers ARP/ND for them). */

@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The SYN-proxy keys of a virtual service: syn_proxy (off | on | auto) and
- * the thresholds of auto. Only a nat TCP service can be proxied: the data
- * plane translates the member's sequence numbers on the return path it
- * sees (a dsr member answers the client directly).
+ * the thresholds of auto, and syn_proxy_dsr (off | handoff). A nat TCP
+ * service can be proxied: the data plane translates the member's sequence
+ * numbers on the return path it sees. A dsr member answers the client
+ * directly, so a dsr TCP service can be proxied only when its members run
+ * sg-hostagent's datapath (syn_proxy_dsr: handoff): their host translates,
+ * as in the brokered DSR hand-off.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "ctx.h"
@@ -19,6 +23,28 @@
 #define HOLD_S_MAX   3600
 
 static const char *const syn_proxy_names[] = {"off", "on", "auto", NULL};
+static const char *const syn_proxy_dsr_names[] = {"off", "handoff", NULL};
+
+/* syn_proxy_dsr: only on a dsr TCP service; s->mode and s->proto are parsed. */
+static int
+parse_dsr(struct sg_cfg_ctx *c, const struct sg_cfg_node *vs, const char *prefix,
+	  struct sg_cfg_vs *s)
+{
+	const struct sg_cfg_node *v = sg_cfg_node_get(vs, "syn_proxy_dsr");
+	char path[SG_CFG_PATH_MAX];
+	unsigned int e;
+	int rc;
+
+	rc = sg_cfg_ctx_enum(c, vs, prefix, "syn_proxy_dsr", syn_proxy_dsr_names, 0, &e);
+	if (rc != 0)
+		return rc;
+	s->syn_proxy_handoff = e == 1;
+	if (v != NULL && (s->mode != SG_CFG_MODE_DSR || s->proto != SG_CFG_PROTO_TCP)) {
+		sg_cfg_ctx_path(path, prefix, "syn_proxy_dsr");
+		return sg_cfg_ctx_fail(c, v, path, "only for mode: dsr and protocol: tcp");
+	}
+	return 0;
+}
 
 int
 sg_cfg_parse_syn_proxy(struct sg_cfg_ctx *c, const struct sg_cfg_node *vs, const char *prefix,
@@ -29,19 +55,35 @@ sg_cfg_parse_syn_proxy(struct sg_cfg_ctx *c, const struct sg_cfg_node *vs, const
 	const struct sg_cfg_node *v = sg_cfg_node_get(vs, "syn_proxy");
 	char path[SG_CFG_PATH_MAX];
 	unsigned int e, i;
+	bool dsr;
 	int rc;
 
 	rc = sg_cfg_ctx_enum(c, vs, prefix, "syn_proxy", syn_proxy_names, SG_CFG_SYN_PROXY_OFF, &e);
 	if (rc != 0)
 		return rc;
 	s->syn_proxy = (enum sg_cfg_syn_proxy)e;
-	if (s->syn_proxy != SG_CFG_SYN_PROXY_OFF &&
-	    (s->mode != SG_CFG_MODE_NAT || s->proto != SG_CFG_PROTO_TCP)) {
+	rc = parse_dsr(c, vs, prefix, s);
+	if (rc != 0)
+		return rc;
+	dsr = s->mode == SG_CFG_MODE_DSR && s->proto == SG_CFG_PROTO_TCP;
+	if (s->syn_proxy == SG_CFG_SYN_PROXY_OFF ||
+	    (s->mode == SG_CFG_MODE_NAT && s->proto == SG_CFG_PROTO_TCP) ||
+	    (dsr && s->syn_proxy_handoff)) {
+		/* proxied, or not */
+	} else if (dsr) {
+		sg_cfg_ctx_path(path, prefix, "syn_proxy");
+		return sg_cfg_ctx_fail(
+			c, v, path,
+			"a dsr service takes %s only with syn_proxy_dsr: handoff (its "
+			"members run sg-hostagent's datapath, which translates their "
+			"sequence numbers); a plain dsr member answers the client itself, "
+			"so its sequence numbers cannot be translated",
+			syn_proxy_names[e]);
+	} else {
 		sg_cfg_ctx_path(path, prefix, "syn_proxy");
 		return sg_cfg_ctx_fail(c, v, path,
-				       "%s needs mode: nat and protocol: tcp (this one is %s/%s); "
-				       "a dsr member answers the client itself, so its sequence "
-				       "numbers cannot be translated",
+				       "%s needs protocol: tcp and mode: nat, or mode: dsr with "
+				       "syn_proxy_dsr: handoff (this one is %s/%s)",
 				       syn_proxy_names[e], sg_cfg_mode_name(s->mode),
 				       sg_cfg_proto_name(s->proto));
 	}

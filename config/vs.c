@@ -186,6 +186,7 @@ parse_vs(struct sg_cfg_ctx *c, const struct sg_cfg_node *n, unsigned int idx)
 					   "syn_proxy_rate",
 					   "syn_proxy_fill_pct",
 					   "syn_proxy_hold_s",
+					   "syn_proxy_dsr",
 					   NULL};
 	struct sg_cfg *cfg = c->cfg;
 	struct sg_cfg_vs *s = &cfg->vs[idx];

@@ -59,31 +59,38 @@ sg_dp_broker_cookie_syn(struct sg_dp_worker *w, const struct sg_dp_tables *t, ui
 	return 0;
 }
 
-int
-sg_dp_broker_cookie_verify(struct sg_dp_worker *w, uint16_t port, struct rte_mbuf *m,
-			   const struct sg_dp_pkt *p, uint64_t now, struct sg_dp_tcp_opts *o,
-			   struct sg_dp_tcp_opts *cur)
+enum sg_dp_cnt
+sg_dp_broker_cookie_check(struct sg_dp_worker *w, struct rte_mbuf *m, const struct sg_dp_pkt *p,
+			  uint64_t now, struct sg_dp_tcp_opts *o, struct sg_dp_tcp_opts *cur)
 {
 	struct rte_tcp_hdr *th = tcp_hdr(m, p);
 	uint32_t seq = rte_be_to_cpu_32(th->sent_seq), ack = rte_be_to_cpu_32(th->recv_ack);
 	int crc;
 
-	if (!tcp_csum_ok(m, p)) {
-		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_HELD_CSUM); /* the client sends it again */
-		return -EBADMSG;
-	}
-	if (sg_dp_tcpopt_parse_mbuf(m, p->l2_len + p->l3_len, cur) != 0) {
-		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_TCP_FLAGS);
-		return -EBADMSG;
-	}
+	if (!tcp_csum_ok(m, p))
+		return SG_DP_DROP_HELD_CSUM; /* the client sends it again */
+	if (sg_dp_tcpopt_parse_mbuf(m, p->l2_len + p->l3_len, cur) != 0)
+		return SG_DP_DROP_TCP_FLAGS;
 	crc = sg_dp_syncookie_check(w->conf.cookies, &p->key, ack, seq, now_s(w, now), cur->has_ts,
 				    cur->tsecr, o);
-	if (crc != 0) {
-		sg_dp_pkt_drop(w, port, m,
-			       crc == -ETIMEDOUT ? SG_DP_DROP_COOKIE_OLD : SG_DP_DROP_COOKIE_BAD);
-		return crc;
-	}
-	return 0;
+	if (crc != 0)
+		return crc == -ETIMEDOUT ? SG_DP_DROP_COOKIE_OLD : SG_DP_DROP_COOKIE_BAD;
+	return SG_DP_CNT_MAX;
+}
+
+int
+sg_dp_broker_cookie_verify(struct sg_dp_worker *w, uint16_t port, struct rte_mbuf *m,
+			   const struct sg_dp_pkt *p, uint64_t now, struct sg_dp_tcp_opts *o,
+			   struct sg_dp_tcp_opts *cur)
+{
+	enum sg_dp_cnt rc = sg_dp_broker_cookie_check(w, m, p, now, o, cur);
+
+	if (rc == SG_DP_CNT_MAX)
+		return 0;
+	sg_dp_pkt_drop(w, port, m, rc);
+	if (rc == SG_DP_DROP_COOKIE_OLD)
+		return -ETIMEDOUT;
+	return rc == SG_DP_DROP_COOKIE_BAD ? -EACCES : -EBADMSG;
 }
 
 void

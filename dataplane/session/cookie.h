@@ -2,7 +2,7 @@
 /**
  * @file
  * The SYN-cookie handshake (cookie.c) as the brokered services and the SYN
- * proxy of nat services (synproxy.c) share it. Internal to the folder.
+ * proxy of nat and dsr services (synproxy.c) share it. Internal to the folder.
  */
 #ifndef SG_DP_SESSION_COOKIE_H
 #define SG_DP_SESSION_COOKIE_H
@@ -22,13 +22,28 @@ int sg_dp_broker_cookie_syn(struct sg_dp_worker *w, const struct sg_dp_tables *t
 			    uint64_t now);
 
 /**
- * Check the client's ACK @p m completing a cookie handshake.
+ * Check the client's ACK @p m completing a cookie handshake, leaving @p m
+ * to the caller whatever the verdict.
  *
  * @param[out] o    the client's SYN options the cookie carried
  * @param[out] cur  the options of @p m itself
- * @return 0 (valid: @p m untouched); -EBADMSG (malformed options),
- *   -EACCES, -ETIMEDOUT, -EINVAL (sg_dp_syncookie_check()): @p m dropped
- *   and counted (drop_tcp_flags, drop_cookie_bad, drop_cookie_old).
+ * @return SG_DP_CNT_MAX (valid); else the drop it deserves: drop_held_csum
+ *   (TCP checksum), drop_tcp_flags (malformed options), drop_cookie_old,
+ *   drop_cookie_bad.
+ */
+enum sg_dp_cnt sg_dp_broker_cookie_check(struct sg_dp_worker *w, struct rte_mbuf *m,
+					 const struct sg_dp_pkt *p, uint64_t now,
+					 struct sg_dp_tcp_opts *o, struct sg_dp_tcp_opts *cur);
+
+/**
+ * Check the client's ACK @p m completing a cookie handshake
+ * (sg_dp_broker_cookie_check()); dropped and counted when it fails.
+ *
+ * @param[out] o    the client's SYN options the cookie carried
+ * @param[out] cur  the options of @p m itself
+ * @return 0 (valid: @p m untouched); -EBADMSG (bad checksum or options),
+ *   -EACCES (forged), -ETIMEDOUT (old): @p m dropped and counted
+ *   (drop_held_csum, drop_tcp_flags, drop_cookie_bad, drop_cookie_old).
  */
 int sg_dp_broker_cookie_verify(struct sg_dp_worker *w, uint16_t port, struct rte_mbuf *m,
 			       const struct sg_dp_pkt *p, uint64_t now, struct sg_dp_tcp_opts *o,

@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * SYN proxy of nat TCP virtual services (syn_proxy: on | auto): a SYN is
+ * SYN proxy of nat TCP virtual services, and of dsr ones whose members run
+ * sg-hostagent (syn_proxy: on | auto; dsr: syn_proxy_dsr: handoff): a SYN is
  * answered with a SYN cookie and leaves no state (no flow entry, no NAT
  * port); the client's ACK returning a valid cookie makes the flow, the
  * scheduler picks the member as for any new flow, and the connection to
- * the member is opened exactly as the brokered NAT hand-off does it (the
+ * the member is opened exactly as the brokered NAT (or DSR) hand-off does it (the
  * client's ISN and options in our SYN, the data the client sent meanwhile
  * held and acknowledged, replayed on the member's SYN-ACK, sequence numbers
  * translated for the flow's life). What differs from a brokered session: no
  * L7 key, no sg-control (the session slot is local and never reported), and
- * the flow's member counters are the member's own.
+ * the flow's member counters are the member's own. DSR: the hand-off SYN
+ * goes through the tunnel to the member's host, whose datapath translates
+ * the member's replies (dsr_handoff.c).
  *
  * syn_proxy: auto decides per worker and VS, as Linux does with its
  * backlog: on when, within a 100 ms window, this worker saw more SYNs to
@@ -99,7 +102,7 @@ member_take(struct sg_dp_worker *w, struct sg_dp_flow *f, const struct sg_dp_mem
 	w->stats.member[mb->slot].flows++;
 }
 
-/* The member of a new proxied flow, as sg_msg_session_install names a VM. */
+/* The member of a new proxied flow, as sg_msg_session_install names a VM (dsr: and its host). */
 static void
 install_of(struct sg_msg_session_install *in, const struct sg_dp_vs *vs,
 	   const struct sg_dp_member *mb)
@@ -108,6 +111,8 @@ install_of(struct sg_msg_session_install *in, const struct sg_dp_vs *vs,
 	in->family = sg_dp_family_to_wire(mb->addr.family);
 	in->backend_port = mb->port ? mb->port : vs->port;
 	memcpy(in->backend_addr, mb->addr.a, sizeof(in->backend_addr));
+	if (vs->mode == SG_CFG_MODE_DSR && mb->host.family == mb->addr.family)
+		memcpy(in->host_addr, mb->host.a, sizeof(in->host_addr));
 }
 
 /* The client's ACK with a valid cookie: flow, session slot, SYN to the member. */
@@ -143,7 +148,9 @@ on_ack(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port, stru
 	f->mode = SG_CFG_MODE_BROKERED; /* a session's flow until the member's SYN-ACK */
 	member_take(w, f, mb);
 	install_of(&in, vs, mb);
-	if (sg_dp_broker_install_nat(w, t, f, s, &in, out, now) != 0) {
+	if ((vs->mode == SG_CFG_MODE_DSR
+		     ? sg_dp_broker_install_dsr(w, t, f, s, &in, out, now)
+		     : sg_dp_broker_install_nat(w, t, f, s, &in, out, now)) != 0) {
 		sg_dp_broker_answer(w, port, m, p, ANS_RST, 0, 0, 0, NULL, 0, out);
 		w->stats.cnt[SG_DP_EV_SYNPROXY_REFUSED]++;
 		sg_dp_flow_remove(w, f, SG_DP_EV_FLOW_CLOSED);
@@ -154,6 +161,15 @@ on_ack(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port, stru
 	w->stats.cnt[SG_DP_EV_SYNPROXY_OPEN]++;
 	/* data with the ACK is held and acknowledged, replayed on the SYN-ACK */
 	sg_dp_broker_held_data(w, t, port, m, p, f, s, out, now);
+}
+
+/* Does the ACK @p m return a valid cookie? (@p m stays the caller's.) */
+static bool
+cookie_valid(struct sg_dp_worker *w, struct rte_mbuf *m, const struct sg_dp_pkt *p, uint64_t now)
+{
+	struct sg_dp_tcp_opts o, cur;
+
+	return sg_dp_broker_cookie_check(w, m, p, now, &o, &cur) == SG_DP_CNT_MAX;
 }
 
 bool
@@ -175,6 +191,14 @@ sg_dp_synproxy_new(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_
 		return true;
 	}
 	if (fl != RTE_TCP_ACK_FLAG)
+		return false;
+	/*
+	 * An ACK for no flow to a dsr VS while auto is off: a cookie's if it is
+	 * valid, else the plain DSR path (Maglev maps a connection whose flow
+	 * was lost to its member).
+	 */
+	if (vs->mode == SG_CFG_MODE_DSR && vs->syn_proxy == SG_CFG_SYN_PROXY_AUTO &&
+	    !w->br->sp[vs->slot].on && !cookie_valid(w, m, p, now))
 		return false;
 	/* an ACK for no flow: a cookie, also after auto turned the proxy off */
 	on_ack(w, t, port, m, p, vs, out, now);

@@ -169,8 +169,8 @@ flow_new(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_port,
 		sg_dp_pkt_drop(w, rx_port, m, SG_DP_DROP_VS_MODE);
 		return;
 	}
-	/* SYN proxy: the SYN answered with a cookie, the ACK's cookie opens the flow */
-	if (tcp && vs->mode == SG_CFG_MODE_NAT && vs->syn_proxy != SG_CFG_SYN_PROXY_OFF &&
+	/* SYN proxy (nat, dsr handoff): SYN answered with a cookie, the ACK's opens the flow */
+	if (tcp && vs->syn_proxy != SG_CFG_SYN_PROXY_OFF &&
 	    sg_dp_synproxy_new(w, t, rx_port, m, p, vs, out, now))
 		return;
 	/*

@@ -53,7 +53,7 @@ sg_ha_ingress(struct __sk_buff *skb)
 	struct sg_ha_vip_val *vip;
 	struct sg_ha_vstats *st;
 	struct sg_ha_bpf_cfg *cfg;
-	struct sg_ha_ep key, vm;
+	struct sg_ha_ep key, vm, hvm;
 	struct l3info li;
 	struct ethhdr eth;
 	int family, drop, is_syn;
@@ -78,27 +78,35 @@ sg_ha_ingress(struct __sk_buff *skb)
 	/*
 	 * 3. Where it goes. A static VIP first (the common DSR case: one lookup); a VIP:port
 	 * without one may be a brokered hand-off (its SYN, or a connection
-	 * recorded by one): the data plane never has both for one VIP:port.
+	 * recorded by one). A static VIP also takes hand-off SYNs (a SYN-proxied
+	 * dsr service, doc/sessions.md): only a TCP packet of a hand-off SYN's
+	 * length is read for one, the VM must be the static one, and the
+	 * connection's later packets follow the static entry.
 	 */
 	is_syn = 0;
 	vip = bpf_map_lookup_elem(&sg_ha_vips, &key);
+	if (!vip || handoff_len(&li)) {
+		is_syn = handoff_syn(skb, &li, &meta);
+		if (is_syn < 0)
+			return count(SG_HA_CTR_DROP_HANDOFF, TC_ACT_SHOT);
+	}
 	if (vip) {
 		if (vip->vm.family != family)
 			return count(SG_HA_CTR_DROP_NO_VIP, TC_ACT_SHOT);
 		vm = vip->vm;
 		ifindex = vip->ifindex;
-	} else {
-		is_syn = handoff_syn(skb, &li, &meta);
-		if (is_syn < 0)
-			return count(SG_HA_CTR_DROP_HANDOFF, TC_ACT_SHOT);
+	}
+	if (is_syn || !vip) {
 		hand_key(&hk, &key, &li);
 		hand = bpf_map_lookup_elem(&sg_ha_hands, &hk);
 		if (is_syn && (!hand || hand->state == SG_HA_HAND_PENDING)) {
-			if (hand_record(&hk, &meta, family, o.src, o.dst, &eth, &vm))
+			if (hand_record(&hk, &meta, family, o.src, o.dst, &eth, &hvm) ||
+			    (vip && !ep_eq(&hvm, &vm)))
 				return count(SG_HA_CTR_DROP_HANDOFF, TC_ACT_SHOT);
-		} else if (hand) {
+			vm = hvm;
+		} else if (!vip && hand) {
 			vm = hand->vm;
-		} else {
+		} else if (!vip) {
 			return count(SG_HA_CTR_DROP_NO_VIP, TC_ACT_SHOT);
 		}
 	}

@@ -116,6 +116,17 @@ strip_meta(struct __sk_buff *skb, const struct l3info *li, const struct sg_hando
 	return bpf_skb_change_tail(skb, li->ip_end - sizeof(*meta), 0);
 }
 
+/* Could this packet be a hand-off SYN (a TCP header and a meta)? Lengths only, no read. */
+static __always_inline int
+handoff_len(const struct l3info *li)
+{
+	__u32 n = li->ip_end - li->l4_off;
+
+	return li->proto == IPPROTO_TCP &&
+	       n >= sizeof(struct tcphdr) + sizeof(struct sg_handoff_meta) &&
+	       n <= 60 + sizeof(struct sg_handoff_meta);
+}
+
 /*
  * Is the decapsulated (still encapsulated: @li offsets include @outer_len)
  * packet a hand-off SYN? Fills @meta and returns 1; 0 when not; -1 when it

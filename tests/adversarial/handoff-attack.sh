@@ -5,9 +5,9 @@
 # connecting window (drop-filter.bpf.c) while a forger strikes.
 . "$SG_SRC/scripts/lib/brokered.sh"
 
-# adv_broker_up: the demo appliance (extra virtual services: YAML on stdin),
-# sg-control and both host agents (VMs boot in 300 ms); a first brokered
-# request served.
+# adv_broker_up [SED-ARGS...]: the demo appliance (extra virtual services:
+# YAML on stdin; SED-ARGS edit demo.yaml, as make_config's), sg-control and
+# both host agents (VMs boot in 300 ms); a first brokered request served.
 adv_broker_up() {
 	local b
 	for b in "$SG_CTL_BIN" "$SG_SGCTL_BIN" "$SG_AGENT_BIN"; do
@@ -17,7 +17,7 @@ adv_broker_up() {
 	topo_up
 	broker_vm_addrs || fail "host3 and the VM addresses"
 	backends_start || fail "backends"
-	make_config
+	make_config "$@"
 	cat >>"$SG_RUN/sg.yaml"
 	dp_start "$SG_RUN/sg.yaml" || fail "sg-dataplane did not start"
 	broker_configs 300 600000 60

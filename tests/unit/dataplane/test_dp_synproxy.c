@@ -10,6 +10,13 @@
  * goes above it (synproxy_on once); held on while windows stay above half
  * the rate, however long; off (synproxy_off once) only after hold_s seconds
  * below half; on again when the flow table is half full at a calm rate.
+ *
+ * dsr (syn_proxy_dsr: handoff): "hosted" 198.18.10.1:443 (vm1 198.18.1.21
+ * on the underlay host 198.18.1.200) with syn_proxy: on; the cookie ACK
+ * opens the DSR hand-off (IPIP to the host, the SYN carrying the meta), a
+ * forged ACK is dropped and makes no flow. "dsr-ipip" 198.18.10.1:80 with
+ * syn_proxy: auto, off now: a bare ACK that is no cookie takes the plain
+ * DSR path (Maglev maps it to a member), as without the proxy.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +27,8 @@
 #include <rte_tcp.h>
 
 #include "dp_test.h"
+#include "pktbuild.h"
+#include "sessiongate/sg_handoff.h"
 #include "sessiongate/sg_msg.h"
 #include "session/syncookie.h"
 
@@ -109,6 +118,14 @@ setup(void **state)
 	cs = cfg_new();
 	vs = &cs->vs[VS_NAT_TCP];
 	vs->syn_proxy = SG_CFG_SYN_PROXY_AUTO;
+	vs->syn_proxy_rate = RATE;
+	vs->syn_proxy_fill_pct = FILL_PCT;
+	vs->syn_proxy_hold_s = HOLD_S;
+	cs->vs[VS_HOSTED].syn_proxy = SG_CFG_SYN_PROXY_ON;
+	cs->vs[VS_HOSTED].syn_proxy_handoff = true;
+	vs = &cs->vs[VS_DSR_IPIP];
+	vs->syn_proxy = SG_CFG_SYN_PROXY_AUTO;
+	vs->syn_proxy_handoff = true;
 	vs->syn_proxy_rate = RATE;
 	vs->syn_proxy_fill_pct = FILL_PCT;
 	vs->syn_proxy_hold_s = HOLD_S;
@@ -242,6 +259,89 @@ test_full_burst_sheds(void **state)
 	assert_int_equal(burst_of_syns(SG_DP_BURST), SG_DP_SYN_BUSY_BUDGET);
 }
 
+static uint32_t
+be32_at(const uint8_t *b)
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+/* A bare ACK from @p src:20000 to @p vip:@p dport, sequence @p seq, acknowledgement @p ack. */
+static size_t
+ack_frame(uint8_t *b, const char *src, const char *vip, uint16_t dport, uint32_t seq, uint32_t ack)
+{
+	size_t len = pb_frame_tcp4(b, L2_GW, src, vip, 20000, dport, RTE_TCP_ACK_FLAG, 64, 0);
+	unsigned int i;
+
+	for (i = 0; i < 4; i++) {
+		b[14 + 20 + 4 + i] = (uint8_t)(seq >> (24 - 8 * i));
+		b[14 + 20 + 8 + i] = (uint8_t)(ack >> (24 - 8 * i));
+	}
+	pb_fix_l4_csum(b + 14);
+	return len;
+}
+
+/* syn_proxy: on, dsr: the cookie ACK opens the DSR hand-off to the member's host. */
+static void
+test_dsr_handoff(void **state)
+{
+	struct run_result r = {.before = &st_before, .after = &st_after};
+	uint32_t flows = sg_dp_worker_flow_count(env.w[0]), isn, cookie;
+	uint8_t b[PKT_MAX];
+	size_t len;
+
+	(void)state;
+	len = pb_frame_tcp4(b, L2_GW, "198.19.1.1", "198.18.10.1", 20000, 443, RTE_TCP_SYN_FLAG, 64,
+			    0);
+	isn = be32_at(b + 14 + 20 + 4);
+	run_pkt(0, 0, b, len, &r, at_ms(0));
+	assert_int_equal(r.out_port, 0); /* the cookie SYN-ACK */
+	assert_int_equal(moved(SG_DP_EV_SYNPROXY_SYNACK), 1);
+	assert_int_equal(sg_dp_worker_flow_count(env.w[0]), flows);
+	cookie = be32_at(r.out + 14 + 20 + 4);
+	assert_int_equal(be32_at(r.out + 14 + 20 + 8), isn + 1);
+
+	/* a forged ACK: dropped, no flow */
+	len = ack_frame(b, "198.19.1.2", "198.18.10.1", 443, isn + 1, cookie + 1);
+	run_pkt(0, 0, b, len, &r, at_ms(1));
+	assert_int_equal(r.out_port, -1);
+	assert_int_equal(moved(SG_DP_DROP_COOKIE_BAD) + moved(SG_DP_DROP_COOKIE_OLD), 1);
+	assert_int_equal(sg_dp_worker_flow_count(env.w[0]), flows);
+
+	/* the client's ACK: a flow, the hand-off SYN tunnelled to 198.18.1.200 */
+	len = ack_frame(b, "198.19.1.1", "198.18.10.1", 443, isn + 1, cookie + 1);
+	run_pkt(0, 0, b, len, &r, at_ms(2));
+	assert_int_equal(moved(SG_DP_EV_SYNPROXY_OPEN), 1);
+	assert_int_equal(sg_dp_worker_flow_count(env.w[0]), flows + 1);
+	assert_int_equal(r.out_port, 1);
+	assert_int_equal(r.out[14 + 9], IPPROTO_IPIP);
+	assert_int_equal(be32_at(r.out + 14 + 16), 0xc61201c8); /* 198.18.1.200 */
+	assert_int_equal(r.out[14 + 20 + 20 + 13] & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG),
+			 RTE_TCP_SYN_FLAG);
+	assert_true(r.out_len > 14 + 20 + 20 + 20 + sizeof(struct sg_handoff_meta));
+	assert_int_equal(be32_at(r.out + r.out_len - sizeof(struct sg_handoff_meta)),
+			 SG_HANDOFF_META_MAGIC);
+	assert_int_equal(be32_at(r.out + 14 + 20 + 20 + 4), isn); /* the client's ISN */
+}
+
+/* syn_proxy: auto and off now, dsr: a bare ACK that is no cookie goes the plain DSR way. */
+static void
+test_dsr_auto_off_ack(void **state)
+{
+	struct run_result r = {.before = &st_before, .after = &st_after};
+	uint32_t flows = sg_dp_worker_flow_count(env.w[0]);
+	uint8_t b[PKT_MAX];
+	size_t len;
+
+	(void)state;
+	len = ack_frame(b, "198.19.2.1", "198.18.10.1", 80, 1000, 2000);
+	run_pkt(0, 0, b, len, &r, at_ms(0));
+	assert_int_equal(r.out_port, 1); /* tunnelled to host1 by Maglev */
+	assert_int_equal(r.out[14 + 9], IPPROTO_IPIP);
+	assert_int_equal(sg_dp_worker_flow_count(env.w[0]), flows + 1);
+	assert_int_equal(moved(SG_DP_DROP_COOKIE_BAD) + moved(SG_DP_DROP_COOKIE_OLD), 0);
+	assert_int_equal(moved(SG_DP_EV_SYNPROXY_OPEN), 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -249,6 +349,8 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_auto_rate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auto_fill, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_burst_sheds, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dsr_handoff, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dsr_auto_off_ack, setup, teardown),
 	};
 	int rc;
 
