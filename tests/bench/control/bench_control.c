@@ -372,7 +372,7 @@ main(int argc, char **argv)
 	if (dpsim_create(&T.dp, T.shm, 1, 4096, 0xbe00000000ull | (uint64_t)getpid()) < 0)
 		IT_FAIL("shm");
 	snprintf(body, sizeof(body),
-		 "hosts:\n  - { name: h1, address: 198.18.3.11 }\n"
+		 "hosts:\n  - { name: h1, address: 198.18.3.11, agent_address: 127.0.0.1 }\n"
 		 "pools:\n  - name: p1\n    session_cap: 1000000\n    vms:\n"
 		 "      - { name: vm1, host: h1, address: 198.18.4.10 }\n"
 		 "applications:\n  - { name: web, vip: " VIP ", port: 80, pool: p1, mode: nat, "
