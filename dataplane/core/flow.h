@@ -65,21 +65,26 @@ struct sg_dp_flow {
 	uint16_t mport;	   /**< member port, network order */
 	uint16_t nat_port; /**< network order */
 	struct sg_dp_ip host;
+	uint32_t emb_prev; /**< embryonic list link (SG_DP_FLOW_NONE: end), in padding before rt */
 	struct sg_dp_route_cache rt[2]; /**< [0] towards the member/host, [1] back to the client */
 	struct sg_dp_ip member;
 	struct sg_dp_ip nat;
+	uint32_t emb_next; /**< embryonic list link (SG_DP_FLOW_NONE: end), in padding before key */
 	struct sg_dp_flow_key key;  /**< client -> VIP */
 	struct sg_dp_flow_key rkey; /**< NAT: member -> NAT address (return key) */
 	/* brokered sessions */
-	uint64_t sid;		     /**< streaming session ID; 0 = not brokered */
-	uint32_t sess;		     /**< session slot + 1 while held / connecting; 0 = none */
-	uint32_t seq_s2c;	     /**< SG_DP_FLOW_SEQ: VM seq + seq_s2c = seq the client sees */
-	uint32_t ts_s2c;	     /**< VM TSval + ts_s2c = TSval the client sees */
-	int8_t ws_shift;	     /**< VM window << ws_shift (negative: >>) for the client */
-	bool ts;		     /**< timestamps in use */
-	bool emb;		     /**< on the table's embryonic list (SYN or CLOSING) */
-	uint32_t emb_prev, emb_next; /**< embryonic list links (SG_DP_FLOW_NONE: end) */
+	uint64_t sid;	  /**< streaming session ID; 0 = not brokered */
+	uint32_t sess;	  /**< session slot + 1 while held / connecting; 0 = none */
+	uint32_t seq_s2c; /**< SG_DP_FLOW_SEQ: VM seq + seq_s2c = seq the client sees */
+	uint32_t ts_s2c;  /**< VM TSval + ts_s2c = TSval the client sees */
+	int8_t ws_shift;  /**< VM window << ws_shift (negative: >>) for the client */
+	bool ts;	  /**< timestamps in use */
+	bool emb;	  /**< on the table's embryonic list (SYN or CLOSING) */
 };
+
+/* Four cache lines an entry: a 1M-flow table misses once per packet, not twice. */
+_Static_assert(sizeof(struct sg_dp_flow) == 4 * RTE_CACHE_LINE_SIZE,
+	       "struct sg_dp_flow must stay four cache lines: place new fields in its holes");
 
 /** No entry (end of the embryonic list). */
 #define SG_DP_FLOW_NONE UINT32_MAX
