@@ -228,9 +228,10 @@ sg_ctl_admin_listen(struct sg_ctl_admin **out, const struct sg_ctl_view *v,
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
 	memcpy(sa.sun_path, path, strlen(path) + 1);
-	a->lis = evconnlistener_new_bind(v->base, admin_accept, a,
-					 LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 16,
-					 (struct sockaddr *)&sa, sizeof(sa));
+	a->lis = evconnlistener_new_bind(
+		v->base, admin_accept, a, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
+		2 * SG_CTL_ADMIN_CONNS_MAX, /* a burst of clients waits, not fails */
+		(struct sockaddr *)&sa, sizeof(sa));
 	if (a->lis == NULL) {
 		syslog(LOG_ERR, "admin: cannot listen on %s: %s", path, strerror(errno));
 		free(a);

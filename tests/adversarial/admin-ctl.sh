@@ -22,10 +22,20 @@ import socket, subprocess, sys, time
 path, sgctl = sys.argv[1], sys.argv[2]
 
 def conn():
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(15)
-    s.connect(path)
-    return s
+    # a full listen backlog answers EAGAIN to a non-blocking connect: retry, as
+    # a blocking client would wait (15 s at most)
+    deadline = time.time() + 15
+    while True:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(15)
+        try:
+            s.connect(path)
+            return s
+        except BlockingIOError:
+            s.close()
+            if time.time() > deadline:
+                raise
+            time.sleep(0.05)
 
 def served(what):
     r = subprocess.run([sgctl, "-s", path, "status"], capture_output=True, timeout=10)

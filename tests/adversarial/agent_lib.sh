@@ -54,8 +54,8 @@ agent_admin() {
 	timeout 3 python3 - "$1" "$2" <<'PY'
 import socket, sys
 s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])  # blocking, as an operator's client: waits out a full backlog
 s.settimeout(2)
-s.connect(sys.argv[1])
 s.sendall(sys.argv[2].encode() + b"\n")
 out = b""
 while True:
