@@ -158,6 +158,7 @@ enum sg_dp_cnt {
 	SG_DP_EV_SYNPROXY_OPEN, /**< proxied: valid cookie ACK, flow made, SYN sent to the member */
 	SG_DP_EV_SYNPROXY_REFUSED, /**< proxied: valid cookie ACK refused (no room, port, member) */
 	SG_DP_EV_SYNPROXY_ON,	   /**< syn_proxy auto turned on (per worker and VS) */
+	SG_DP_EV_VM_STALE_RESET,   /**< NAT hand-off: a VM's stale connection on the tuple reset */
 	SG_DP_EV_SYNPROXY_OFF,	   /**< syn_proxy auto turned off again */
 	SG_DP_CNT_MAX
 };

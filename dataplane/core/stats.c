@@ -95,6 +95,7 @@ static const char *const cnt_names[SG_DP_CNT_MAX] = {
 	[SG_DP_EV_SYNPROXY_OPEN] = "synproxy_open",
 	[SG_DP_EV_SYNPROXY_REFUSED] = "synproxy_refused",
 	[SG_DP_EV_SYNPROXY_ON] = "synproxy_on",
+	[SG_DP_EV_VM_STALE_RESET] = "vm_stale_reset",
 	[SG_DP_EV_SYNPROXY_OFF] = "synproxy_off",
 };
 

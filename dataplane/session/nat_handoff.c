@@ -129,6 +129,20 @@ sg_dp_broker_nat_synack(struct sg_dp_worker *w, const struct sg_dp_tables *t, ui
 {
 	struct sg_dp_tcp_opts vo;
 
+	/*
+	 * A bare ACK while our SYN waits acknowledges nothing of ours: the VM
+	 * still holds an older connection on this 4-tuple (a NAT port reclaimed
+	 * from an embryonic flow). Reset it as a client's TCP does in SYN-SENT
+	 * (RFC 9293 3.10.7.3, <SEQ=SEG.ACK><CTL=RST>); our SYN, re-sent by the
+	 * session scan, then opens the new connection.
+	 */
+	if ((p->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) ==
+		    RTE_TCP_ACK_FLAG &&
+	    rte_be_to_cpu_32(tcp_hdr(m, p)->recv_ack) != s->client_isn + 1) {
+		w->stats.cnt[SG_DP_EV_VM_STALE_RESET]++;
+		sg_dp_broker_answer(w, port, m, p, ANS_RST, 0, 0, 0, NULL, 0, out);
+		return;
+	}
 	if (sg_dp_broker_vm_synack_check(w, port, m, p, f, s, out, &vo) != 1)
 		return;
 	sg_dp_broker_splice_learn(t, f, s, tcp_hdr(m, p), &vo);
