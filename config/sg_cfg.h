@@ -76,6 +76,21 @@ struct sg_cfg_control {
 	uint32_t new_per_prefix_burst; /**< ... and their burst; default 100 */
 };
 
+/**
+ * The exception path (doc/dataplane.md, "Exception path"): a net_tap
+ * interface per port gives the appliance's kernel the port's address and
+ * MAC; what the data plane does not handle for its own addresses goes
+ * there, what the kernel sends leaves through the port.
+ */
+struct sg_cfg_exception {
+	bool enabled;		/**< default false */
+	char ifname_prefix[16]; /**< kernel interface = prefix + port index; default "sgx" */
+	uint32_t rate_pps;	/**< packets/s to the kernel, all workers; default 20000 */
+	uint32_t burst;		/**< ... and their burst; default 512 */
+	uint32_t queue;		/**< packets queued to / from the kernel, power of two; 1024 */
+	bool routes;		/**< add the ports' gateways as kernel routes; default true */
+};
+
 /** The appliance: EAL, lcores, memory, ports and table sizes. */
 struct sg_cfg_appliance {
 	char eal_args[SG_CFG_EAL_ARGS_MAX][SG_CFG_DEVARGS_MAX]; /**< passed to rte_eal_init */
@@ -93,6 +108,7 @@ struct sg_cfg_appliance {
 	struct sg_cfg_control control;
 	/** neighbour (ARP/ND) table entries; default 4096 */
 	uint32_t neighbours;
+	struct sg_cfg_exception exception;
 };
 
 enum sg_cfg_proto {
@@ -157,16 +173,65 @@ enum sg_cfg_syn_proxy {
 /** One pool member (a backend, usually a VM). */
 struct sg_cfg_member {
 	char name[SG_CFG_NAME_MAX];
-	struct sg_cfg_addr addr; /**< the member's own (service) address */
-	uint16_t port;		 /**< service port; 0 = the VS port */
-	uint32_t weight;	 /**< 0..1000, default 1; 0 = drain (no new flows) */
-	struct sg_cfg_addr host; /**< DSR: underlay address of its host; family 0 = addr */
+	struct sg_cfg_addr addr;	 /**< the member's own (service) address */
+	uint16_t port;			 /**< service port; 0 = the VS port */
+	uint32_t weight;		 /**< 0..1000, default 1; 0 = drain (no new flows) */
+	struct sg_cfg_addr host;	 /**< DSR: underlay address of its host; family 0 = addr */
+	uint16_t check_port;		 /**< health checks: port; 0 = health_check.port */
+	struct sg_cfg_addr check_source; /**< health checks: source; family 0 = the pool's */
+};
+
+/** Active health check of a pool's members (doc/configuration.md, "Health checks"). */
+enum sg_cfg_check_type {
+	SG_CFG_CHECK_NONE = 0, /**< no active check (default): members count as up */
+	SG_CFG_CHECK_TCP,      /**< connect */
+	SG_CFG_CHECK_HTTP,     /**< request, status range, optional body match */
+	SG_CFG_CHECK_HTTPS,    /**< as http, over TLS (certificate not verified unless ca set) */
+	SG_CFG_CHECK_UDP,      /**< send a payload, expect an answer (optionally matching) */
+};
+
+#define SG_CFG_CHECK_TEXT_MAX 256 /**< path, host, body match, udp payloads incl. NUL */
+
+struct sg_cfg_health_check {
+	enum sg_cfg_check_type type;
+	uint32_t interval_ms; /**< default 2000 */
+	uint32_t timeout_ms;  /**< default 1000, < interval */
+	uint32_t rise;	      /**< consecutive successes that make a down member up; default 2 */
+	uint32_t fall;	      /**< consecutive failures that make an up member down; default 3 */
+	uint16_t port;	      /**< 0 = the member's service port (or the VS port) */
+	struct sg_cfg_addr source; /**< family 0: the kernel picks (the port's address) */
+	/* http / https */
+	char method[16];			/**< default "GET" */
+	char path[SG_CFG_CHECK_TEXT_MAX];	/**< default "/" */
+	char host[SG_CFG_CHECK_TEXT_MAX];	/**< Host header; "" = the member address */
+	uint16_t status_min, status_max;	/**< expected status range; default 200..399 */
+	char body_match[SG_CFG_CHECK_TEXT_MAX]; /**< substring of the body; "" = any */
+	char ca_file[SG_CFG_CHECK_TEXT_MAX];	/**< https: verify against it; "" = no verify */
+	/* udp */
+	char send[SG_CFG_CHECK_TEXT_MAX];   /**< payload (default "ping") */
+	char expect[SG_CFG_CHECK_TEXT_MAX]; /**< substring of the answer; "" = any answer */
+};
+
+/** Passive detection (outlier ejection) of a pool's members. */
+struct sg_cfg_passive {
+	uint32_t consecutive_failures; /**< validated connect failures; 0 = off; default 5 */
+	uint32_t ejection_s;	       /**< base ejection time, doubled per re-ejection; 30 */
+	uint32_t max_ejected_pct;      /**< never eject more of the pool than this; 50 */
 };
 
 struct sg_cfg_pool {
 	char name[SG_CFG_NAME_MAX];
 	struct sg_cfg_member *members;
 	unsigned int n_members;
+	struct sg_cfg_health_check check;
+	struct sg_cfg_passive passive;
+};
+
+/** What a new flow of a VS gets when its pool has no live member. */
+enum sg_cfg_no_member {
+	SG_CFG_NO_MEMBER_DROP = 0, /**< dropped and counted (default) */
+	SG_CFG_NO_MEMBER_RESET,	   /**< TCP: RST; UDP: ICMP port unreachable */
+	SG_CFG_NO_MEMBER_FALLBACK, /**< scheduled on fallback_pool's live members */
 };
 
 /** A virtual service: VIP + port + protocol -> pool. */
@@ -191,6 +256,8 @@ struct sg_cfg_vs {
 	uint32_t syn_proxy_fill_pct;	 /**< auto: flow-table / NAT-port fill that turns it on */
 	uint32_t syn_proxy_hold_s;	 /**< auto: seconds calm before it turns off */
 	bool syn_proxy_handoff; /**< syn_proxy_dsr: handoff (dsr members run sg-hostagent) */
+	enum sg_cfg_no_member no_live_member; /**< default drop */
+	unsigned int fallback_pool;	      /**< index into sg_cfg.pools (fallback only) */
 };
 
 /** Local source addresses for NAT mode (the data plane answers ARP/ND for them). */

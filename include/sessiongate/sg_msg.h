@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "sessiongate/sg_wire.h"
 
@@ -27,7 +28,8 @@
 extern "C" {
 #endif
 
-#define SG_MSG_VERSION 2   /**< 2: SESSION_AUDIT / SESSION_ALIVE */
+/** 2: SESSION_AUDIT / SESSION_ALIVE; 3: MEMBER_STATE, MEMBER_SUSPECT, SESSION_ABORT */
+#define SG_MSG_VERSION 3
 #define SG_MSG_SIZE    256 /**< bytes per ring element */
 #define SG_MSG_KEY_MAX 160 /**< bytes of L7 key carried in SESSION_NEW */
 
@@ -69,6 +71,9 @@ enum sg_msg_type {
 	SG_MSG_VS_STATS = 6,	    /**< dp -> ctl: periodic per-VS counters */
 	SG_MSG_SESSION_AUDIT = 7,   /**< ctl -> dp: list every live session (SESSION_ALIVE) */
 	SG_MSG_SESSION_ALIVE = 8,   /**< dp -> ctl: live session IDs of an audit; last: done */
+	SG_MSG_MEMBER_STATE = 9, /**< ctl -> dp (worker 0's ring): a pool member's health/drain */
+	SG_MSG_MEMBER_SUSPECT = 10, /**< dp -> ctl: passive detection saw a member fail */
+	SG_MSG_SESSION_ABORT = 11,  /**< ctl -> dp (owning worker's ring): end a session's flows */
 	SG_MSG_TYPE_MAX
 };
 
@@ -99,6 +104,9 @@ enum sg_msg_reason {
 	SG_MSG_REASON_CLIENT_CLOSED = 5, /**< the client went away */
 	SG_MSG_REASON_IDLE = 6,		 /**< idle timeout */
 	SG_MSG_REASON_SHUTDOWN = 7,	 /**< data plane or control stopping */
+	SG_MSG_REASON_VM_DOWN = 8,	 /**< its VM crashed, stopped or failed its checks */
+	SG_MSG_REASON_DRAINED = 9,	 /**< a drain's deadline passed (sgctl drain) */
+	SG_MSG_REASON_ADMIN = 10,	 /**< ended by an operator (sgctl session abort / close) */
 	SG_MSG_REASON_MAX
 };
 
@@ -183,6 +191,75 @@ struct sg_msg_alive {
 	uint64_t sid[SG_MSG_ALIVE_MAX];
 };
 
+/** What MEMBER_STATE sets a pool member (or every member) to. */
+enum sg_msg_member_st {
+	SG_MSG_MEMBER_UP = 1,	 /**< gets new flows (its configured weight) */
+	SG_MSG_MEMBER_DOWN = 2,	 /**< failed: no new flows; Maglev moves only its share */
+	SG_MSG_MEMBER_DRAIN = 3, /**< no new flows; its existing flows finish */
+	SG_MSG_MEMBER_RESET = 4, /**< no new flows; its existing flows are reset now */
+	SG_MSG_MEMBER_STATE_MAX
+};
+
+#define SG_MSG_MEMBER_ALL 0x1 /**< flags: every member of every pool (names empty) */
+
+/**
+ * MEMBER_STATE (hdr.session_id unused): sg-control's verdict on one member,
+ * named as in the appliance YAML (pool, member: NUL-terminated). The data
+ * plane keeps the state across reloads (by name) and republishes its
+ * tables; a name it does not know is counted and ignored.
+ */
+struct sg_msg_member_state {
+	uint8_t state; /**< enum sg_msg_member_st */
+	uint8_t flags; /**< SG_MSG_MEMBER_ALL */
+	uint16_t pad;
+	uint32_t generation; /**< sg-control's change counter (telemetry shows the last) */
+	char pool[64];
+	char member[64];
+};
+
+/** Why passive detection suspects a member. */
+enum sg_msg_suspect_reason {
+	SG_MSG_SUSPECT_REFUSED = 1,	/**< a validated RST answered the data plane's SYN */
+	SG_MSG_SUSPECT_TIMEOUT = 2,	/**< no SYN-ACK to a NAT or hand-off SYN in time */
+	SG_MSG_SUSPECT_RESET_EARLY = 3, /**< a validated RST before any byte from the member */
+	SG_MSG_SUSPECT_REPLAY = 4,	/**< a hand-off's replay of held bytes failed */
+	SG_MSG_SUSPECT_MAX
+};
+
+/**
+ * MEMBER_SUSPECT (hdr.session_id unused, hdr.worker the reporter): a
+ * worker saw @c failures consecutive validated connect failures of a member
+ * (at most one per member per second and worker).
+ */
+struct sg_msg_member_suspect {
+	uint8_t reason; /**< enum sg_msg_suspect_reason of the last failure */
+	uint8_t pad;
+	uint16_t member_slot; /**< the data plane's counter slot (telemetry /sg/members) */
+	uint32_t failures;    /**< consecutive, on this worker */
+	char pool[64];
+	char member[64];
+};
+
+/** What SESSION_ABORT does to a session's flows. */
+enum sg_msg_abort_action {
+	SG_MSG_ABORT_RESET = 1, /**< RST to both sides now */
+	SG_MSG_ABORT_DRAIN = 2, /**< no new flows of the session; reset after @c deadline_s */
+	SG_MSG_ABORT_MAX
+};
+
+/**
+ * SESSION_ABORT (hdr.session_id, hdr.worker: the session): end an installed
+ * or held session. A held session is answered as a REJECT with @c reason.
+ * The data plane answers with SESSION_CLOSED carrying @c reason once the
+ * session's flows are gone; an unknown session ID is counted and ignored.
+ */
+struct sg_msg_session_abort {
+	uint8_t action; /**< enum sg_msg_abort_action */
+	uint8_t pad;
+	uint16_t reason;     /**< enum sg_msg_reason, echoed in SESSION_CLOSED */
+	uint32_t deadline_s; /**< DRAIN: reset after this; 0 = let the flows end by themselves */
+};
+
 /** One ring element. */
 struct sg_msg {
 	struct sg_msg_hdr hdr;
@@ -194,6 +271,9 @@ struct sg_msg {
 		struct sg_msg_vs_stats vs_stats;
 		struct sg_msg_audit audit;
 		struct sg_msg_alive alive;
+		struct sg_msg_member_state member_state;
+		struct sg_msg_member_suspect suspect;
+		struct sg_msg_session_abort abort;
 		uint8_t raw[SG_MSG_SIZE - sizeof(struct sg_msg_hdr)];
 	};
 };
@@ -221,6 +301,12 @@ sg_msg_body_size(uint16_t type)
 		return sizeof(struct sg_msg_audit);
 	case SG_MSG_SESSION_ALIVE:
 		return sizeof(struct sg_msg_alive);
+	case SG_MSG_MEMBER_STATE:
+		return sizeof(struct sg_msg_member_state);
+	case SG_MSG_MEMBER_SUSPECT:
+		return sizeof(struct sg_msg_member_suspect);
+	case SG_MSG_SESSION_ABORT:
+		return sizeof(struct sg_msg_session_abort);
 	default:
 		return SIZE_MAX;
 	}
@@ -282,6 +368,31 @@ sg_msg_check(const void *buf, size_t len)
 		return m->closed.reason >= SG_MSG_REASON_MAX ? -EPROTO : 0;
 	case SG_MSG_SESSION_ALIVE:
 		return m->alive.n > SG_MSG_ALIVE_MAX || m->alive.last > 1 ? -EPROTO : 0;
+	case SG_MSG_MEMBER_STATE:
+		if (m->member_state.state == 0 ||
+		    m->member_state.state >= SG_MSG_MEMBER_STATE_MAX ||
+		    (m->member_state.flags & ~SG_MSG_MEMBER_ALL) != 0)
+			return -EPROTO;
+		if (memchr(m->member_state.pool, 0, sizeof(m->member_state.pool)) == NULL ||
+		    memchr(m->member_state.member, 0, sizeof(m->member_state.member)) == NULL)
+			return -EPROTO;
+		if (!(m->member_state.flags & SG_MSG_MEMBER_ALL) &&
+		    (m->member_state.pool[0] == 0 || m->member_state.member[0] == 0))
+			return -EPROTO;
+		return 0;
+	case SG_MSG_MEMBER_SUSPECT:
+		if (m->suspect.reason == 0 || m->suspect.reason >= SG_MSG_SUSPECT_MAX)
+			return -EPROTO;
+		if (memchr(m->suspect.pool, 0, sizeof(m->suspect.pool)) == NULL ||
+		    memchr(m->suspect.member, 0, sizeof(m->suspect.member)) == NULL ||
+		    m->suspect.pool[0] == 0 || m->suspect.member[0] == 0)
+			return -EPROTO;
+		return 0;
+	case SG_MSG_SESSION_ABORT:
+		if (m->abort.action == 0 || m->abort.action >= SG_MSG_ABORT_MAX ||
+		    m->abort.reason >= SG_MSG_REASON_MAX)
+			return -EPROTO;
+		return 0;
 	default:
 		return 0;
 	}
