@@ -155,7 +155,7 @@ parse_http(struct sg_cfg_ctx *c, const struct sg_cfg_node *hc, const char *prefi
 		rc = text_key(c, hc, prefix, "ca_file", false, "", h->ca_file, &v);
 	if (rc != 0)
 		return rc;
-	if (v != NULL && h->ca_file[0] != '/') {
+	if (h->ca_file[0] != '\0' && h->ca_file[0] != '/') {
 		sg_cfg_ctx_path(path, prefix, "ca_file");
 		return sg_cfg_ctx_fail(c, v, path, "must be an absolute path");
 	}
@@ -248,9 +248,10 @@ parse_check(struct sg_cfg_ctx *c, const struct sg_cfg_node *hc, const char *pref
 	int rc;
 
 	rc = sg_cfg_node_map(c->doc, hc, prefix, true, c->err);
-	if (rc == 0)
-		rc = sg_cfg_node_check_keys(c->doc, hc, prefix, keys, c->err);
 	if (rc != 0 || sg_cfg_node_is_null(hc))
+		return rc;
+	rc = sg_cfg_node_check_keys(c->doc, hc, prefix, keys, c->err);
+	if (rc != 0)
 		return rc;
 	v = sg_cfg_ctx_need(c, hc, prefix, "type", NULL, &rc);
 	if (v == NULL)
