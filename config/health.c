@@ -110,12 +110,8 @@ parse_status(struct sg_cfg_ctx *c, const struct sg_cfg_node *hc, const char *pre
 		goto bad;
 	lo = strtoul(text, &end, 10);
 	hi = *end == '-' ? strtoul(end + 1, NULL, 10) : lo;
-	if (lo < STATUS_MIN || hi > STATUS_MAX)
-		return sg_cfg_ctx_fail(c, v, path, "HTTP status codes are within %u..%u",
-				       STATUS_MIN, STATUS_MAX);
-	if (lo > hi)
-		return sg_cfg_ctx_fail(c, v, path, "range %lu-%lu is reversed; write %lu-%lu", lo,
-				       hi, hi, lo);
+	if (sg_cfg_ctx_range(c, v, path, "HTTP status codes", lo, hi, STATUS_MIN, STATUS_MAX) != 0)
+		return -EINVAL;
 	h->status_min = (uint16_t)lo;
 	h->status_max = (uint16_t)hi;
 	return 0;
