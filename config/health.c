@@ -56,7 +56,7 @@ static const struct {
 /*
  * Optional text key @p key of @p hc into @p out (SG_CFG_CHECK_TEXT_MAX):
  * printable ASCII, spaces allowed only when @p spaces; @p def when absent.
- * *v receives the node (NULL when absent).
+ * *vp receives the node (NULL when absent).
  */
 static int
 text_key(struct sg_cfg_ctx *c, const struct sg_cfg_node *hc, const char *prefix, const char *key,
@@ -73,8 +73,10 @@ text_key(struct sg_cfg_ctx *c, const struct sg_cfg_node *hc, const char *prefix,
 		return 0;
 	sg_cfg_ctx_path(path, prefix, "%s", key);
 	rc = sg_cfg_node_string(c->doc, v, path, out, SG_CFG_CHECK_TEXT_MAX, c->err);
-	if (rc != 0 || !spaces)
-		return rc != 0 ? rc : sg_cfg_ctx_printable(c, v, path, out);
+	if (rc != 0)
+		return rc;
+	if (!spaces)
+		return sg_cfg_ctx_printable(c, v, path, out);
 	for (p = (const unsigned char *)out; *p != '\0'; p++) {
 		if (*p < ' ' || *p >= 0x7f)
 			return sg_cfg_ctx_fail(c, v, path,
