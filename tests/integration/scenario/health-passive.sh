@@ -4,7 +4,7 @@
 # the NAT VIP 198.18.10.2 with two healthy members; pool passive:
 # {consecutive_failures: 3, ejection_s: 3}; sg-control running. A paced
 # client (a new connection every 20 ms): host3 is ejected (telemetry
-# /sg/members: down, a passive reason), new connections then all succeed;
+# /sg/members: down; sgctl health: down, "ejected ..."), new connections then all succeed;
 # after ejection_s it is re-admitted, fails again and is ejected again, for
 # longer (the ejection time doubles).
 . "$(dirname "$0")/lib.sh"
@@ -30,12 +30,12 @@ paced --vip nat=198.18.10.2:80 --log "$SG_RUN/paced.log" --interval-ms 20 --dura
 ppid=$!
 t0=$(now)
 t1=$(member_wait 10 web host3 "$DOWN") || fail "host3 was not ejected within 10 s: $(cat "$SG_RUN/member.last")"
-st1=$(cat "$SG_RUN/member.last")
-[ "${st1#* }" != - ] || fail "host3 ejected without a reason: '$st1'"
-ok "host3 ejected $(python3 -c "print(round(($t1 - $t0) * 1000))") ms after traffic started: '$st1'"
+st1=$(sgctl --json health | python3 "$SCEN_DIR/member.py" web host3) || fail "sgctl health lacks web/host3"
+[[ $st1 =~ ^down\ .*eject ]] || fail "sgctl health: host3 is '$st1', not down with a passive reason"
+ok "host3 ejected $(python3 -c "print(round(($t1 - $t0) * 1000))") ms after traffic started; data plane: '$(cat "$SG_RUN/member.last")', sgctl health: '$st1'"
 t1up=$(member_wait $((4 * EJECT_S)) web host3 "$UP") || fail "host3 not re-admitted within $((4 * EJECT_S)) s: $(cat "$SG_RUN/member.last")"
 t2=$(member_wait 10 web host3 "$DOWN") || fail "host3 was not ejected again: $(cat "$SG_RUN/member.last")"
-st2=$(cat "$SG_RUN/member.last")
+st2=$(sgctl --json health | python3 "$SCEN_DIR/member.py" web host3) || fail "sgctl health lacks web/host3"
 t2up=$(member_wait $((8 * EJECT_S)) web host3 "$UP") || fail "host3 not re-admitted after its second ejection: $(cat "$SG_RUN/member.last")"
 touch "$SG_RUN/paced.stop"
 wait "$ppid" || fail "paced client: $(cat "$SG_RUN/paced.out")"
