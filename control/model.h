@@ -24,6 +24,7 @@ enum sg_ctl_vm_state {
 	SG_CTL_VM_RUNNING,
 	SG_CTL_VM_STOPPING,
 	SG_CTL_VM_FAILED,
+	SG_CTL_VM_APP_DOWN, /**< running, but its app port stopped answering (agent's app check) */
 	SG_CTL_VM_STATE_MAX
 };
 

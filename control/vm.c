@@ -22,8 +22,8 @@
 #include "ids.h"
 #include "vm.h"
 
-static const char *const vm_state_names[SG_CTL_VM_STATE_MAX] = {"unknown", "stopped",  "starting",
-								"running", "stopping", "failed"};
+static const char *const vm_state_names[SG_CTL_VM_STATE_MAX] = {
+	"unknown", "stopped", "starting", "running", "stopping", "failed", "app_down"};
 
 const char *
 sg_ctl_vm_state_name(unsigned int s)

@@ -87,6 +87,9 @@ counters_reply(struct sg_ha_dispatch *d, uint32_t seq)
 	counter_add(&m, "", "lv_connects", lc->connects);
 	counter_add(&m, "", "resyncs", d->vms->ctr.resyncs);
 	counter_add(&m, "", "resync_repairs", d->vms->ctr.resync_repairs);
+	counter_add(&m, "", "app_checks", d->vms->ctr.app_checks);
+	counter_add(&m, "", "app_check_failures", d->vms->ctr.app_check_failures);
+	counter_add(&m, "", "app_downs", d->vms->ctr.app_downs);
 	counter_add(&m, "", "link_connects", d->link->ctr.connects);
 	counter_add(&m, "", "queue_drops", d->link->ctr.queue_drops);
 	if (d->flows->dp && sg_ha_dp_counters(d->flows->dp, dp) == 0)

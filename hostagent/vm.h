@@ -38,6 +38,11 @@ struct sg_ha_vm {
 	uint64_t stop_deadline;
 	int probe_fd;
 	uint64_t probe_deadline;
+	/* app check of a running VM (probe: true): the same TCP probe, every interval */
+	bool app_down;	      /**< fall checks failed in a row: reported APP_DOWN */
+	uint32_t check_fails; /**< failed checks in a row */
+	uint32_t check_oks;   /**< good checks in a row (while app_down) */
+	uint64_t next_check;  /**< monotonic ms */
 	struct sg_ha_pending pend[SG_HA_PENDING_MAX];
 };
 
@@ -56,6 +61,9 @@ struct sg_ha_vm_counters {
 	uint64_t resyncs;
 	uint64_t resync_repairs; /**< VM states corrected by a resync */
 	uint64_t commands;
+	uint64_t app_checks;	     /**< app checks of running VMs done */
+	uint64_t app_check_failures; /**< of which failed */
+	uint64_t app_downs;	     /**< running -> app_down */
 };
 
 struct sg_ha_vms {
