@@ -68,10 +68,10 @@ vm_set(struct sg_ctl_vm *vm, unsigned int state, const char *why)
 {
 	struct timespec ts;
 
+	snprintf(vm->why, sizeof(vm->why), "%s", why != NULL ? why : "");
 	if (vm->state == state && vm->changed_ms != 0)
 		return;
 	vm->state = (uint8_t)state;
-	snprintf(vm->why, sizeof(vm->why), "%s", why != NULL ? why : "");
 	clock_gettime(CLOCK_REALTIME, &ts);
 	vm->changed_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }

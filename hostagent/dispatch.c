@@ -45,6 +45,8 @@ vm_state(void *ctx, const struct sg_ha_vm *vm)
 
 	sg_agent_msg_init(&m, SG_AGENT_MSG_VM_STATE, 0);
 	sg_ha_vm_fill(vm, &m);
+	if (vm->why[0] != '\0') /* why it is in that state: sg-control shows it (sgctl vms) */
+		sg_agent_msg_set_str(&m, SG_AGENT_ATTR_TEXT, vm->why);
 	sg_ha_link_send(d->link, &m);
 }
 

@@ -4,6 +4,7 @@
  * state + readiness -> the reported state), the commands waiting on it, the
  * periodic full resync and the shutdown deadline.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "addr.h"
@@ -86,6 +87,7 @@ set_state(struct sg_ha_vms *vms, struct sg_ha_vm *vm, uint8_t state, const char 
 	sg_ha_log(LOG_INFO, "vm %s: %s -> %s (%s)", vm->cfg->name,
 		  sg_agent_vm_state_name(vm->state), sg_agent_vm_state_name(state), why);
 	vm->state = state;
+	snprintf(vm->why, sizeof(vm->why), "%s", why);
 	vms->ops.state(vms->ctx, vm);
 }
 
@@ -151,12 +153,29 @@ update(struct sg_ha_vms *vms, struct sg_ha_vm *vm, const char *why)
 					  "running");
 }
 
+/* libvirt's reason for a stopped or crashed domain, as the operator would say it. */
+static const char *
+lv_reason(int st, int reason, const char *why)
+{
+	if (st == VIR_DOMAIN_SHUTOFF && reason == VIR_DOMAIN_SHUTOFF_DESTROYED)
+		return "destroyed";
+	if (st == VIR_DOMAIN_SHUTOFF && reason == VIR_DOMAIN_SHUTOFF_CRASHED)
+		return "crashed";
+	if (st == VIR_DOMAIN_SHUTOFF && reason == VIR_DOMAIN_SHUTOFF_SHUTDOWN)
+		return "shut down";
+	if (st == VIR_DOMAIN_SHUTOFF && reason == VIR_DOMAIN_SHUTOFF_FAILED)
+		return "failed to start";
+	if (st == VIR_DOMAIN_CRASHED)
+		return "guest crashed";
+	return why;
+}
+
 bool
 sg_ha_vm_refresh(struct sg_ha_vms *vms, struct sg_ha_vm *vm, const char *why)
 {
 	virDomainPtr dom = sg_ha_lv_lookup(&vms->lv, vm->cfg);
 	uint8_t before = vm->state;
-	int st = -1, reason;
+	int st = -1, reason = 0;
 
 	if (dom) {
 		if (virDomainGetState(dom, &st, &reason, 0) < 0)
@@ -166,7 +185,7 @@ sg_ha_vm_refresh(struct sg_ha_vms *vms, struct sg_ha_vm *vm, const char *why)
 		virDomainFree(dom);
 	}
 	vm->lv_state = st;
-	update(vms, vm, why);
+	update(vms, vm, dom ? lv_reason(st, reason, why) : why);
 	return vm->state != before;
 }
 

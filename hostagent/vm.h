@@ -31,6 +31,7 @@ struct sg_ha_vm {
 	bool uuid_known;
 	int lv_state;		/**< virDomainState, or -1: not defined */
 	uint8_t state;		/**< enum sg_agent_vm_state as reported */
+	char why[48];		/**< why it entered that state (VM_STATE's TEXT) */
 	uint64_t running_since; /**< monotonic ms libvirt "running" was first seen; 0 = not */
 	bool ready;
 	struct sg_agent_addr addr; /**< service address once known (wire family) */

@@ -96,11 +96,11 @@ enum sg_agent_msg_type {
 	SG_AGENT_MSG_STOP = 9,		 /**< C: VM_NAME, [DEADLINE_MS] */
 	SG_AGENT_MSG_STATUS = 10,	 /**< C: VM_NAME */
 	SG_AGENT_MSG_RESULT = 11,	 /**< A: STATUS, [TEXT], [VM_STATE...] answer to seq */
-	SG_AGENT_MSG_VM_STATE = 12,	 /**< A: VM_NAME, VM_UUID, VM_STATE, [ADDR, PORT] */
-	SG_AGENT_MSG_SYNC = 13,		 /**< A: GENERATION, COUNT: end of a full inventory */
-	SG_AGENT_MSG_FLOW_ADD = 14,	 /**< C: VIP, VIP_PORT, PROTO, ADDR, PORT */
-	SG_AGENT_MSG_FLOW_DEL = 15,	 /**< C: VIP, VIP_PORT, PROTO */
-	SG_AGENT_MSG_COUNTERS = 16,	 /**< C: - (request); A: COUNTER... in the RESULT */
+	SG_AGENT_MSG_VM_STATE = 12, /**< A: VM_NAME, VM_UUID, VM_STATE, [ADDR, PORT], [TEXT: why] */
+	SG_AGENT_MSG_SYNC = 13,	    /**< A: GENERATION, COUNT: end of a full inventory */
+	SG_AGENT_MSG_FLOW_ADD = 14, /**< C: VIP, VIP_PORT, PROTO, ADDR, PORT */
+	SG_AGENT_MSG_FLOW_DEL = 15, /**< C: VIP, VIP_PORT, PROTO */
+	SG_AGENT_MSG_COUNTERS = 16, /**< C: - (request); A: COUNTER... in the RESULT */
 	SG_AGENT_MSG_TYPE_MAX = 16,
 };
 
