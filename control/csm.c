@@ -314,6 +314,7 @@ sg_ctl_csm_restore(struct sg_ctl_csm *csm, const struct sg_ctl_cs *saved, const 
 		}
 		cs->vm->n_sessions++;
 		cs->app->n_exec++;
+		cs->reason = saved->reason; /* being aborted (VM down, drained): still so */
 		csm->tab->n_state[cs->state]--;
 		cs->state = SG_CTL_CS_INSTALLED;
 		csm->tab->n_state[cs->state]++;

@@ -1041,6 +1041,11 @@ test_vm_app_down_drains_and_replaces(void **state)
 	vm_report(f, 0, SG_CTL_VM_STOPPED);
 	assert_int_equal(recv_all(f, 0, out, 8), 0);
 	assert_int_equal(f->c.st.vm_downs, 1);
+	/* a restarted sg-control still knows why the draining session ends (its DB row) */
+	sg_ctl_fini(&f->c);
+	fx_start(f);
+	assert_int_equal(sg_ctl_cs_find(&f->c.tab, 10)->state, SG_CTL_CS_INSTALLED);
+	assert_int_equal(sg_ctl_cs_find(&f->c.tab, 10)->reason, SG_MSG_REASON_VM_DOWN);
 }
 
 static void
