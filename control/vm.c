@@ -290,7 +290,8 @@ sg_ctl_vm_on_state(struct sg_ctl_vmm *vmm, struct sg_ctl_vm *vm, unsigned int st
 		break;
 	case SG_CTL_VM_FAILED:
 		vm->failures++;
-		vmm->st->vm_start_failures++;
+		if (old != SG_CTL_VM_RUNNING && old != SG_CTL_VM_APP_DOWN) /* else: a VM down */
+			vmm->st->vm_start_failures++;
 		while ((cs = TAILQ_FIRST(&vm->waiters)) != NULL)
 			vmm->hooks.reject(vmm->hooks.ctx, cs, SG_MSG_REASON_VM_FAILED);
 		break;
