@@ -25,6 +25,7 @@
 #include "shm.h"
 #include "sessiongate/sg_wire.h"
 #include "vm.h"
+#include "vm_drain.h"
 
 #include "sg_idmgr.h"
 
@@ -134,6 +135,17 @@ adm_status(const struct sg_ctl_view *v)
 	json_object_set_new(st, "audit_closed", json_integer((json_int_t)v->st->audit_closed));
 	json_object_set_new(st, "audit_unknown", json_integer((json_int_t)v->st->audit_unknown));
 	json_object_set_new(st, "admin_closed", json_integer((json_int_t)v->st->admin_closed));
+	json_object_set_new(st, "vm_downs", json_integer((json_int_t)v->st->vm_downs));
+	json_object_set_new(st, "vm_down_aborted",
+			    json_integer((json_int_t)v->st->vm_down_aborted));
+	json_object_set_new(st, "vm_down_rebrokered",
+			    json_integer((json_int_t)v->st->vm_down_rebrokered));
+	json_object_set_new(st, "vm_down_rejected",
+			    json_integer((json_int_t)v->st->vm_down_rejected));
+	json_object_set_new(st, "vm_replacements",
+			    json_integer((json_int_t)v->st->vm_replacements));
+	json_object_set_new(st, "drain_reset", json_integer((json_int_t)v->st->drain_reset));
+	json_object_set_new(st, "aborts_sent", json_integer((json_int_t)v->st->aborts_sent));
 	json_object_set_new(st, "admin_evicted", json_integer((json_int_t)v->st->admin_evicted));
 	json_object_set_new(st, "admin_oversize", json_integer((json_int_t)v->st->admin_oversize));
 	json_object_set_new(st, "admin_idle_closed",
@@ -216,17 +228,53 @@ j_session_brief(const struct sg_ctl_view *v, const struct sg_ctl_cs *cs)
 	json_object_set_new(o, "client", json_string(client));
 	json_object_set_new(o, "worker", json_integer(cs->worker));
 	json_object_set_new(o, "age_ms", json_integer((json_int_t)(wall_ms() - cs->created_ms)));
+	/* installed with a reason: SESSION_ABORT sent (VM down, drained), ending */
+	json_object_set_new(o, "reason",
+			    json_string(cs->reason != SG_MSG_REASON_NONE
+						? sg_ctl_cs_reason_name(cs->reason)
+						: ""));
 	(void)v;
 	return o;
+}
+
+/* The ended sessions cs.c remembers, newest first: state closed or failed. */
+static json_t *
+adm_sessions_ended(const struct sg_ctl_view *v, const struct sg_ctl_admin_req *r)
+{
+	const struct sg_ctl_cs_ended *e;
+	json_t *a = json_array(), *o;
+	uint32_t i, n = 0;
+
+	for (i = 0; n < r->limit && (e = sg_ctl_cs_ended_get(v->tab, i)) != NULL; i++) {
+		if (e->state != r->state ||
+		    (r->app[0] && (e->app == NULL || strcmp(e->app->cfg->name, r->app) != 0)) ||
+		    (r->vm[0] && (e->vm == NULL || strcmp(e->vm->cfg->name, r->vm) != 0)))
+			continue;
+		o = json_object();
+		json_object_set_new(o, "session_id", j_id(e->session_id));
+		json_object_set_new(o, "state", json_string(sg_ctl_cs_state_name(e->state)));
+		json_object_set_new(o, "app", json_string(e->app ? e->app->cfg->name : ""));
+		json_object_set_new(o, "vm", json_string(e->vm ? e->vm->cfg->name : ""));
+		json_object_set_new(o, "reason", json_string(sg_ctl_cs_reason_name(e->reason)));
+		json_object_set_new(
+			o, "ended_ms_ago",
+			json_integer((json_int_t)((v->clk->now_ns - e->ended_ns) / 1000000)));
+		json_array_append_new(a, o);
+		n++;
+	}
+	return a;
 }
 
 static json_t *
 adm_sessions(const struct sg_ctl_view *v, const struct sg_ctl_admin_req *r)
 {
-	json_t *a = json_array();
+	json_t *a;
 	const struct sg_ctl_cs *cs;
 	uint32_t i, n = 0;
 
+	if (r->state == SG_CTL_CS_CLOSED || r->state == SG_CTL_CS_FAILED)
+		return adm_sessions_ended(v, r);
+	a = json_array();
 	for (i = 0; i <= v->tab->hmask && n < r->limit; i++) {
 		for (cs = v->tab->htab[i]; cs != NULL && n < r->limit; cs = cs->hnext) {
 			if (r->state >= 0 && cs->state != r->state)
@@ -353,6 +401,25 @@ adm_vms(const struct sg_ctl_view *v)
 		json_object_set_new(o, "starts", json_integer((json_int_t)vm->starts));
 		json_object_set_new(o, "stops", json_integer((json_int_t)vm->stops));
 		json_object_set_new(o, "failures", json_integer((json_int_t)vm->failures));
+		json_object_set_new(o, "why", json_string(vm->why));
+		json_object_set_new(
+			o, "changed_s_ago",
+			json_integer(vm->changed_ms != 0
+					     ? (json_int_t)(wall_ms() - vm->changed_ms) / 1000
+					     : -1));
+		json_object_set_new(o, "downs", json_integer((json_int_t)vm->downs));
+		json_object_set_new(o, "down_aborted", json_integer((json_int_t)vm->down_aborted));
+		json_object_set_new(o, "down_rebrokered",
+				    json_integer((json_int_t)vm->down_rebrokered));
+		json_object_set_new(o, "down_rejected",
+				    json_integer((json_int_t)vm->down_rejected));
+		json_object_set_new(o, "draining", json_boolean(vm->draining));
+		json_object_set_new(o, "drain_reset", json_integer((json_int_t)vm->drain_reset));
+		if (vm->draining && vm->drain_deadline_ns > v->clk->now_ns)
+			json_object_set_new(
+				o, "drain_deadline_in_s",
+				json_integer((json_int_t)((vm->drain_deadline_ns - v->clk->now_ns) /
+							  1000000000)));
 		if (vm->state == SG_CTL_VM_RUNNING && vm->n_sessions == 0 && vm->n_reserved == 0)
 			json_object_set_new(
 				o, "idle_ms",
@@ -542,6 +609,14 @@ sg_ctl_admin_exec(const struct sg_ctl_view *v, const struct sg_ctl_admin_req *re
 		res = adm_providers(v);
 		break;
 	case SG_CTL_ADM_DRAIN:
+		if (req->vm[0] != '\0') {
+			rc = sg_ctl_vm_drain(v->vmm, req->vm, req->deadline_s, req->on, err,
+					     sizeof(err));
+			if (rc == 0)
+				res = json_pack("{s:s,s:b,s:i}", "vm", req->vm, "draining", req->on,
+						"deadline_s", (int)req->deadline_s);
+			break;
+		}
 		sg_ctl_csm_drain(v->csm, req->on);
 		syslog(LOG_NOTICE, "admin: drain %s", req->on ? "on" : "off");
 		res = json_pack("{s:b}", "draining", v->csm->draining);

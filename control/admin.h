@@ -44,8 +44,9 @@ struct sg_ctl_admin_req {
 	uint32_t limit;
 	/* session: a streaming, controlling, user or service session ID */
 	uint64_t id;
-	/* drain */
+	/* drain; with vm: that VM (sg_ctl_vm_drain), reset what is left after deadline_s */
 	bool on;
+	uint32_t deadline_s;
 	/* identities: a name or ID to look up, "" = all */
 	char name[SG_CTL_NAME_MAX];
 };

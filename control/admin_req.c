@@ -28,7 +28,7 @@ static const char *const cmd_keys[SG_CTL_ADM_CMD_MAX][6] = {
 	[SG_CTL_ADM_SESSIONS] = {"state", "app", "vm", "user", "limit", NULL},
 	[SG_CTL_ADM_SESSION] = {"id", NULL},
 	[SG_CTL_ADM_CLOSE] = {"id", NULL},
-	[SG_CTL_ADM_DRAIN] = {"on", NULL},
+	[SG_CTL_ADM_DRAIN] = {"on", "vm", "deadline_s", NULL},
 	[SG_CTL_ADM_IDENTITIES] = {"name", NULL},
 };
 
@@ -146,8 +146,8 @@ parse_fields(json_t *o, struct sg_ctl_admin_req *req, char *err, size_t errlen)
 					break;
 			if (i == SG_CTL_CS_STATE_MAX) {
 				snprintf(err, errlen,
-					 "state: '%s' is not new, negotiating, waiting, ready or "
-					 "installed",
+					 "state: '%s' is not new, negotiating, waiting, ready, "
+					 "installed, closed or failed",
 					 state);
 				return -EINVAL;
 			}
@@ -179,7 +179,18 @@ parse_fields(json_t *o, struct sg_ctl_admin_req *req, char *err, size_t errlen)
 			return -EINVAL;
 		}
 		req->on = v == NULL || json_is_true(v);
-		return 0;
+		v = json_object_get(o, "deadline_s");
+		if (v != NULL && (!json_is_integer(v) || json_integer_value(v) < 0 ||
+				  json_integer_value(v) > 86400)) {
+			snprintf(err, errlen, "deadline_s: expected seconds 0..86400");
+			return -EINVAL;
+		}
+		if (v != NULL && json_object_get(o, "vm") == NULL) {
+			snprintf(err, errlen, "deadline_s: only with vm (drain vm NAME)");
+			return -EINVAL;
+		}
+		req->deadline_s = v != NULL ? (uint32_t)json_integer_value(v) : 0;
+		return get_name(o, "vm", req->vm, sizeof(req->vm), err, errlen);
 	case SG_CTL_ADM_IDENTITIES:
 		return get_name(o, "name", req->name, sizeof(req->name), err, errlen);
 	default:

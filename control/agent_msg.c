@@ -26,6 +26,8 @@ map_state(uint8_t s)
 		return SG_CTL_VM_STOPPING;
 	case SG_AGENT_VM_CRASHED:
 		return SG_CTL_VM_FAILED;
+	case SG_AGENT_VM_APP_DOWN:
+		return SG_CTL_VM_APP_DOWN;
 	default: /* unknown, paused */
 		return SG_CTL_VM_UNKNOWN;
 	}

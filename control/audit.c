@@ -66,7 +66,7 @@ audit_sweep(struct sg_ctl_audit *a, uint16_t worker, uint32_t token)
 			       "session %#llx: gone from the data plane (audit): closed",
 			       (unsigned long long)cs->session_id);
 			sg_ctl_broker_release(a->broker, cs);
-			cs->reason = SG_MSG_REASON_NONE;
+			/* an aborted session keeps its SESSION_ABORT's reason (VM_DOWN, ...) */
 			sg_ctl_cs_set_state(a->tab, cs, SG_CTL_CS_CLOSED);
 			a->st->audit_closed++;
 		}

@@ -270,6 +270,14 @@ sg_ctl_broker_release(struct sg_ctl_broker *br, struct sg_ctl_cs *cs)
 	br->inv->dispatch_pools |= 1ull << app->cfg->pool;
 }
 
+int
+sg_ctl_broker_replace(struct sg_ctl_broker *br, struct sg_ctl_cs *cs)
+{
+	sg_ctl_broker_release(br, cs);
+	sg_ctl_cs_set_state(br->tab, cs, SG_CTL_CS_NEW);
+	return broker_place(br, cs) ? 0 : -ENOSPC;
+}
+
 struct sg_ctl_app *
 sg_ctl_broker_app_by_name(struct sg_ctl_inv *inv, const char *name)
 {

@@ -34,6 +34,13 @@ int sg_ctl_broker_user(const struct sg_ctl_app_cfg *app, uint8_t key_type, const
 void sg_ctl_broker_admit(struct sg_ctl_broker *br, struct sg_ctl_cs *cs);
 /** A slot was freed: place queued sessions of apps served by @p pool. */
 void sg_ctl_broker_dispatch(struct sg_ctl_broker *br, unsigned int pool);
+/**
+ * @p cs (WAITING or READY) lost its VM: give back what it holds and place
+ * it again now (a running VM: installed; one starting or started: waiting).
+ * @return 0, or -ENOSPC when nothing can take it now: @p cs is then NEW and
+ *   holds nothing (the caller rejects it).
+ */
+int sg_ctl_broker_replace(struct sg_ctl_broker *br, struct sg_ctl_cs *cs);
 /** Remove @p cs from every queue and give back what it holds. */
 void sg_ctl_broker_release(struct sg_ctl_broker *br, struct sg_ctl_cs *cs);
 /** The application named @p name, or NULL. */

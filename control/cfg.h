@@ -50,6 +50,9 @@ struct sg_ctl_app_cfg {
 	uint32_t wait_limit;		/**< sessions waiting at once */
 	unsigned int pool;		/**< index in cfg.pools */
 	char domain[SG_CTL_NAME_MAX];	/**< application domain ("" = none) */
+	uint8_t on_vm_down;	  /**< SG_MSG_ABORT_RESET (0 too) or _DRAIN: installed sessions
+				       of a VM that went down */
+	uint32_t vm_down_drain_s; /**< on_vm_down: drain: reset after this (0 = never) */
 };
 
 struct sg_ctl_vm_cfg {

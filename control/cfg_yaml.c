@@ -355,8 +355,10 @@ static int
 rd_apps(struct rd *r, const struct sg_cfg_node *n, struct sg_ctl_cfg *cfg)
 {
 	static const char *const keys[] = {
-		"name", "vip",		"port",	      "protocol",   "match",  "affinity", "pool",
-		"mode", "backend_port", "exec_limit", "wait_limit", "domain", NULL};
+		"name",	      "vip",	"port",	      "protocol",	 "match",
+		"affinity",   "pool",	"mode",	      "backend_port",	 "exec_limit",
+		"wait_limit", "domain", "on_vm_down", "vm_down_drain_s", NULL};
+	static const char *const on_down[] = {"reset", "drain", NULL};
 	static const char *const protos[] = {"tcp", "udp", NULL};
 	static const char *const modes[] = {"nat", "dsr", "redirect", NULL};
 	char base[64], sub[96], pool[SG_CTL_NAME_MAX];
@@ -376,6 +378,8 @@ rd_apps(struct rd *r, const struct sg_cfg_node *n, struct sg_ctl_cfg *cfg)
 		a->exec_limit = 1000;
 		a->wait_limit = 100;
 		a->mode = SG_MSG_INSTALL_DSR;
+		a->on_vm_down = SG_MSG_ABORT_RESET;
+		a->vm_down_drain_s = 30;
 		rc = sg_cfg_node_check_keys(r->doc, an, base, keys, &r->err);
 		snprintf(sub, sizeof(sub), "%s.name", base);
 		if (rc == 0)
@@ -422,6 +426,15 @@ rd_apps(struct rd *r, const struct sg_cfg_node *n, struct sg_ctl_cfg *cfg)
 			rc = opt_u32(r, an, "exec_limit", base, 1, 1u << 22, &a->exec_limit);
 		if (rc == 0)
 			rc = opt_u32(r, an, "wait_limit", base, 0, 1u << 22, &a->wait_limit);
+		x = sg_cfg_node_get(an, "on_vm_down");
+		snprintf(sub, sizeof(sub), "%s.on_vm_down", base);
+		if (rc == 0 && x != NULL) {
+			rc = sg_cfg_node_enum(r->doc, x, sub, on_down, &e, &r->err);
+			if (rc == 0)
+				a->on_vm_down = e == 0 ? SG_MSG_ABORT_RESET : SG_MSG_ABORT_DRAIN;
+		}
+		if (rc == 0)
+			rc = opt_u32(r, an, "vm_down_drain_s", base, 0, 86400, &a->vm_down_drain_s);
 		snprintf(sub, sizeof(sub), "%s.match", base);
 		if (rc == 0)
 			rc = rd_match(r, sg_cfg_node_get(an, "match"), sub, a);

@@ -13,9 +13,9 @@
 
 static const char *const cs_state_names[SG_CTL_CS_STATE_MAX] = {
 	"new", "negotiating", "waiting", "ready", "installed", "closed", "failed"};
-static const char *const reason_names[SG_MSG_REASON_MAX] = {"none",	 "no_app",  "queue_full",
-							    "vm_failed", "timeout", "client_closed",
-							    "idle",	 "shutdown"};
+static const char *const reason_names[SG_MSG_REASON_MAX] = {
+	"none", "no_app",   "queue_full", "vm_failed", "timeout", "client_closed",
+	"idle", "shutdown", "vm_down",	  "drained",   "admin"};
 
 const char *
 sg_ctl_cs_state_name(unsigned int s)
@@ -188,6 +188,14 @@ sg_ctl_cs_set_state(struct sg_ctl_cs_tab *t, struct sg_ctl_cs *cs, unsigned int 
 		cs->in_tlist = true;
 	}
 	if (state == SG_CTL_CS_CLOSED || state == SG_CTL_CS_FAILED) {
+		struct sg_ctl_cs_ended *e = &t->ended[t->n_ended++ % SG_CTL_CS_ENDED_MAX];
+
+		*e = (struct sg_ctl_cs_ended){.session_id = cs->session_id,
+					      .ended_ns = t->clk->now_ns,
+					      .app = cs->app,
+					      .vm = cs->vm,
+					      .state = (uint8_t)state,
+					      .reason = cs->reason};
 		/* Rows go, then the object: removed from the index now, freed after commit. */
 		cs_hash_del(t, cs);
 		t->n_state[state]--;
@@ -197,6 +205,14 @@ sg_ctl_cs_set_state(struct sg_ctl_cs_tab *t, struct sg_ctl_cs *cs, unsigned int 
 		return;
 	}
 	cs_mark(t, cs);
+}
+
+const struct sg_ctl_cs_ended *
+sg_ctl_cs_ended_get(const struct sg_ctl_cs_tab *t, uint32_t i)
+{
+	if (i >= SG_CTL_CS_ENDED_MAX || i >= t->n_ended)
+		return NULL;
+	return &t->ended[(t->n_ended - 1 - i) % SG_CTL_CS_ENDED_MAX];
 }
 
 void

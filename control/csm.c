@@ -110,6 +110,33 @@ sg_ctl_csm_reject(struct sg_ctl_csm *csm, struct sg_ctl_cs *cs, unsigned int rea
 	sg_ctl_cs_set_state(csm->tab, cs, SG_CTL_CS_FAILED);
 }
 
+void
+sg_ctl_csm_abort(struct sg_ctl_csm *csm, struct sg_ctl_cs *cs, unsigned int action,
+		 unsigned int reason, uint32_t deadline_s)
+{
+	struct sg_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.hdr.type = SG_MSG_SESSION_ABORT;
+	m.hdr.session_id = cs->session_id;
+	m.abort.action = (uint8_t)action;
+	m.abort.reason = (uint16_t)reason;
+	m.abort.deadline_s = action == SG_MSG_ABORT_DRAIN ? deadline_s : 0;
+	sg_ctl_shm_send(csm->shm, cs->worker, &m);
+	csm->st->aborts_sent++;
+	cs->reason = (uint8_t)reason;
+	sg_ctl_cs_set_state(csm->tab, cs, cs->state); /* its row records the reason */
+	syslog(LOG_INFO, "session %#llx: %s (%s)", (unsigned long long)cs->session_id,
+	       action == SG_MSG_ABORT_DRAIN ? "draining" : "reset", sg_ctl_cs_reason_name(reason));
+}
+
+void
+sg_ctl_csm_rebroker(struct sg_ctl_csm *csm, struct sg_ctl_cs *cs)
+{
+	if (sg_ctl_broker_replace(csm->broker, cs) < 0)
+		sg_ctl_csm_reject(csm, cs, SG_MSG_REASON_VM_DOWN);
+}
+
 /* A session that can never be admitted gets an answer without an object. */
 static void
 reject_now(struct sg_ctl_csm *csm, const struct sg_msg *in, unsigned int reason)
@@ -173,7 +200,9 @@ csm_on_closed(struct sg_ctl_csm *csm, const struct sg_msg *m)
 		return;
 	}
 	sg_ctl_broker_release(csm->broker, cs);
-	cs->reason = (uint8_t)m->closed.reason;
+	/* an aborted session keeps its SESSION_ABORT's reason unless the data plane gives one */
+	if (m->closed.reason != SG_MSG_REASON_NONE || cs->reason == SG_MSG_REASON_NONE)
+		cs->reason = (uint8_t)m->closed.reason;
 	csm->st->closed++;
 	sg_ctl_cs_set_state(csm->tab, cs, SG_CTL_CS_CLOSED);
 }
@@ -285,6 +314,7 @@ sg_ctl_csm_restore(struct sg_ctl_csm *csm, const struct sg_ctl_cs *saved, const 
 		}
 		cs->vm->n_sessions++;
 		cs->app->n_exec++;
+		cs->reason = saved->reason; /* being aborted (VM down, drained): still so */
 		csm->tab->n_state[cs->state]--;
 		cs->state = SG_CTL_CS_INSTALLED;
 		csm->tab->n_state[cs->state]++;

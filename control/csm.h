@@ -46,6 +46,16 @@ int sg_ctl_csm_close(struct sg_ctl_csm *csm, uint64_t session_id);
 void sg_ctl_csm_on_msg(struct sg_ctl_csm *csm, const struct sg_msg *m);
 /** End a session that is not installed: send REJECT with @p reason. */
 void sg_ctl_csm_reject(struct sg_ctl_csm *csm, struct sg_ctl_cs *cs, unsigned int reason);
+/**
+ * End installed session @p cs: SESSION_ABORT with @p action (enum
+ * sg_msg_abort_action), @p reason and, for a drain, @p deadline_s. The
+ * session stays installed, its reason recorded (and written to its row),
+ * until the data plane's SESSION_CLOSED (or the audit) ends it.
+ */
+void sg_ctl_csm_abort(struct sg_ctl_csm *csm, struct sg_ctl_cs *cs, unsigned int action,
+		      unsigned int reason, uint32_t deadline_s);
+/** @p cs (WAITING or READY) lost its VM: placed again, or rejected VM_DOWN. */
+void sg_ctl_csm_rebroker(struct sg_ctl_csm *csm, struct sg_ctl_cs *cs);
 /** The session holds a running VM slot: send INSTALL. */
 void sg_ctl_csm_install(struct sg_ctl_csm *csm, struct sg_ctl_cs *cs);
 /** Expire sessions whose waiting state ran past its deadline. */

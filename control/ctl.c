@@ -25,6 +25,7 @@
 #include "sessiondb.h"
 #include "shm.h"
 #include "vm.h"
+#include "vm_drain.h"
 
 /* ------------------------------------------------------------- bus events */
 
@@ -108,6 +109,19 @@ hook_reject(void *ctx, struct sg_ctl_cs *cs, unsigned int reason)
 }
 
 static void
+hook_abort(void *ctx, struct sg_ctl_cs *cs, unsigned int action, unsigned int reason,
+	   uint32_t deadline_s)
+{
+	sg_ctl_csm_abort(ctx, cs, action, reason, deadline_s);
+}
+
+static void
+hook_rebroker(void *ctx, struct sg_ctl_cs *cs)
+{
+	sg_ctl_csm_rebroker(ctx, cs);
+}
+
+static void
 hook_dp_msg(void *ctx, const struct sg_msg *m)
 {
 	struct sg_ctl *c = ctx;
@@ -134,8 +148,11 @@ view_step_end(void *ctx)
 static int
 ctl_connect(struct sg_ctl *c, struct sg_ctl_cfg *cfg)
 {
-	const struct sg_ctl_place_hooks place = {
-		.install = hook_install, .reject = hook_reject, .ctx = &c->csm};
+	const struct sg_ctl_place_hooks place = {.install = hook_install,
+						 .reject = hook_reject,
+						 .abort = hook_abort,
+						 .rebroker = hook_rebroker,
+						 .ctx = &c->csm};
 	const struct sg_ctl_shm_hooks shm_hooks = {
 		.dp_msg = hook_dp_msg, .dp_link = on_dp_link, .ctx = c};
 	struct timespec ts;
@@ -200,6 +217,7 @@ ctl_connect(struct sg_ctl *c, struct sg_ctl_cfg *cfg)
 				       .ids = c->ids,
 				       .shm = c->shm,
 				       .db = c->db,
+				       .vmm = &c->vmm,
 				       .reload = NULL, /* main.c: the YAML reader is the daemon's */
 				       .step_end = view_step_end,
 				       .ctx = c};
@@ -403,6 +421,7 @@ sg_ctl_tick(struct sg_ctl *c)
 	sg_ctl_csm_timeouts(&c->csm);
 	sg_ctl_bus_timeouts(c->bus);
 	sg_ctl_vm_idle_check(&c->vmm);
+	sg_ctl_vm_drain_tick(&c->vmm);
 	sg_ctl_audit_tick(&c->audit);
 	sg_ctl_commit(c);
 }

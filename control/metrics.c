@@ -87,6 +87,22 @@ static const struct {
 	 offsetof(struct sg_ctl_stats, audit_unknown)},
 	{"sg_ctl_admin_closed_total", "Sessions ended by the operator (sgctl close).",
 	 offsetof(struct sg_ctl_stats, admin_closed)},
+	{"sg_ctl_vm_downs_total", "VMs that left running (or booting) unasked.",
+	 offsetof(struct sg_ctl_stats, vm_downs)},
+	{"sg_ctl_vm_down_aborted_total", "Installed sessions aborted because their VM went down.",
+	 offsetof(struct sg_ctl_stats, vm_down_aborted)},
+	{"sg_ctl_vm_down_rebrokered_total",
+	 "Held sessions of a VM that went down placed elsewhere.",
+	 offsetof(struct sg_ctl_stats, vm_down_rebrokered)},
+	{"sg_ctl_vm_down_rejected_total",
+	 "Held sessions of a VM that went down rejected (vm_down).",
+	 offsetof(struct sg_ctl_stats, vm_down_rejected)},
+	{"sg_ctl_vm_replacements_total", "Stopped VMs started to replace one that went down.",
+	 offsetof(struct sg_ctl_stats, vm_replacements)},
+	{"sg_ctl_drain_reset_total", "Sessions reset at a VM drain's deadline.",
+	 offsetof(struct sg_ctl_stats, drain_reset)},
+	{"sg_ctl_aborts_sent_total", "SESSION_ABORT messages sent to the data plane.",
+	 offsetof(struct sg_ctl_stats, aborts_sent)},
 	{"sg_ctl_admin_evicted_total",
 	 "Oldest admin connections closed to admit a new one (bound reached).",
 	 offsetof(struct sg_ctl_stats, admin_evicted)},
@@ -110,7 +126,10 @@ sg_ctl_metrics_render(const struct sg_ctl_view *v, size_t *len)
 							   "session_resync",
 							   "vs_stats",
 							   "session_audit",
-							   "session_alive"};
+							   "session_alive",
+							   "member_state",
+							   "member_suspect",
+							   "session_abort"};
 	static const char *const inv[SG_CTL_INV_MAX] = {"size", "version", "type", "field",
 							"direction"};
 	struct mbuf b = {.cap = 16384};
@@ -195,6 +214,11 @@ sg_ctl_metrics_render(const struct sg_ctl_view *v, size_t *len)
 	for (i = 0; i < v->cfg->n_vms; i++)
 		mb(&b, "sg_ctl_vm_sessions{vm=\"%s\",state=\"%s\"} %u\n", v->cfg->vms[i].name,
 		   sg_ctl_vm_state_name(v->inv->vms[i].state), v->inv->vms[i].n_sessions);
+	mb(&b, "# HELP sg_ctl_vm_draining VMs drained by the operator (sgctl drain vm).\n"
+	       "# TYPE sg_ctl_vm_draining gauge\n");
+	for (i = 0; i < v->cfg->n_vms; i++)
+		mb(&b, "sg_ctl_vm_draining{vm=\"%s\"} %d\n", v->cfg->vms[i].name,
+		   v->inv->vms[i].draining ? 1 : 0);
 	counter(&b, "sg_ctl_agent_refused_addr_total",
 		"Agent connections from no configured host address.", v->st->agent.refused_addr);
 	counter(&b, "sg_ctl_agent_unauth_full_total",

@@ -24,6 +24,7 @@ enum sg_ctl_vm_state {
 	SG_CTL_VM_RUNNING,
 	SG_CTL_VM_STOPPING,
 	SG_CTL_VM_FAILED,
+	SG_CTL_VM_APP_DOWN, /**< running, but its app port stopped answering (agent's app check) */
 	SG_CTL_VM_STATE_MAX
 };
 
@@ -71,6 +72,18 @@ struct sg_ctl_vm {
 	uint64_t idle_since_ns; /**< running with no session since */
 	uint64_t starts, stops, failures;
 	struct sg_ctl_cs_list waiters; /**< WAITING sessions */
+	/* why it is in its state (sgctl vms), failures and drain (vm.c, vm_drain.c) */
+	char why[64];		    /**< the reason of its last state change */
+	uint64_t changed_ms;	    /**< wall clock of its last state change; 0 = never */
+	bool boot_seen;		    /**< its agent reported it booting since the last start */
+	bool quarantined;	    /**< while its sessions are re-brokered: never chosen */
+	uint64_t downs;		    /**< left running (or booting) unasked */
+	uint64_t down_aborted;	    /**< installed sessions aborted when it went down */
+	uint64_t down_rebrokered;   /**< held sessions placed elsewhere when it went down */
+	uint64_t down_rejected;	    /**< held sessions nobody could take: rejected VM_DOWN */
+	bool draining;		    /**< sgctl drain vm: no new sessions */
+	uint64_t drain_deadline_ns; /**< reset what is left then; 0 = none (or done) */
+	uint64_t drain_reset;	    /**< sessions reset at its drain deadline */
 };
 
 struct sg_ctl_pool {
@@ -93,7 +106,7 @@ struct sg_ctl_cs {
 	uint64_t created_ms;  /**< wall clock, for operators */
 	uint16_t worker;
 	uint8_t state;
-	uint8_t reason; /**< last reject/close reason */
+	uint8_t reason; /**< last reject/close reason; installed: the SESSION_ABORT's, 0 = none */
 	bool dirty;	/**< rows to write at the next commit */
 	bool doomed;	/**< rows to delete at the next commit, then freed */
 	bool queued;	/**< on the change list */
@@ -142,6 +155,11 @@ struct sg_ctl_place_hooks {
 	void (*install)(void *ctx, struct sg_ctl_cs *cs);
 	/** Refuse @p cs with an SG_MSG_REASON_*. */
 	void (*reject)(void *ctx, struct sg_ctl_cs *cs, unsigned int reason);
+	/** End installed @p cs: SESSION_ABORT (enum sg_msg_abort_action, SG_MSG_REASON_*). */
+	void (*abort)(void *ctx, struct sg_ctl_cs *cs, unsigned int action, unsigned int reason,
+		      uint32_t deadline_s);
+	/** @p cs (WAITING or READY) lost its VM: place it again, or reject it VM_DOWN. */
+	void (*rebroker)(void *ctx, struct sg_ctl_cs *cs);
 	void *ctx;
 };
 
@@ -192,6 +210,14 @@ struct sg_ctl_stats {
 	uint64_t audit_unknown;	 /**< IDs listed by the data plane that sg-control lacks */
 	uint64_t audit_stale;	 /**< SESSION_ALIVE of a superseded audit, ignored */
 	uint64_t admin_closed;	 /**< sessions ended by the operator (admin "close") */
+	/* VM failures and drains (vm.c, vm_drain.c) */
+	uint64_t vm_downs;	     /**< VMs that left running (or booting) unasked */
+	uint64_t vm_down_aborted;    /**< installed sessions sent SESSION_ABORT (VM_DOWN) */
+	uint64_t vm_down_rebrokered; /**< held sessions placed on another VM */
+	uint64_t vm_down_rejected;   /**< held sessions rejected VM_DOWN: no VM could take them */
+	uint64_t vm_replacements;    /**< stopped VMs started to replace one that went down */
+	uint64_t drain_reset;	     /**< sessions sent SESSION_ABORT (DRAINED) at a deadline */
+	uint64_t aborts_sent;	     /**< SESSION_ABORT messages queued */
 	/* admin socket (admin_srv.c) */
 	uint64_t admin_evicted;	     /**< oldest connections closed: SG_CTL_ADMIN_CONNS_MAX open */
 	uint64_t admin_oversize;     /**< request line over SG_CTL_ADMIN_REQ_MAX: closed */

@@ -37,6 +37,9 @@ usage(FILE *f)
 		"  close ID                    end streaming session ID, free its slots\n"
 		"  vms | hosts | providers     VMs, hosts and their agents, service providers\n"
 		"  drain [on|off]              reject new sessions (SHUTDOWN) / accept again\n"
+		"  drain vm NAME [--deadline S]  VM NAME takes no new session; reset what is left\n"
+		"                              after S seconds (default: never)\n"
+		"  undrain vm NAME             VM NAME takes new sessions again\n"
 		"  reload                      re-read sg-control's YAML file\n"
 		"  identities [NAME|ID]        IDs of hosts, VMs, apps, users, providers\n"
 		"options:\n"
@@ -186,12 +189,13 @@ print_human(const char *cmd, const json_t *res)
 	static const char *const c_apps[] = {
 		"name", "vip",	      "port", "protocol",   "match",	"value", "pool",
 		"exec", "exec_limit", "wait", "wait_limit", "installs", NULL};
-	static const char *const c_sessions[] = {"session_id", "controlling_id", "state",  "app",
-						 "vm",	       "user",		 "client", "age_ms",
-						 NULL};
-	static const char *const c_vms[] = {"name",    "id",	 "host",     "pool",
-					    "address", "state",	 "sessions", "waiting",
-					    "cap",     "starts", "stops",    NULL};
+	static const char *const c_sessions[] = {
+		"session_id", "controlling_id", "state",  "app",    "vm",
+		"user",	      "client",		"age_ms", "reason", NULL};
+	static const char *const c_vms[] = {"name",	"id",	    "host",  "pool",
+					    "address",	"state",    "why",   "changed_s_ago",
+					    "sessions", "waiting",  "cap",   "starts",
+					    "stops",	"draining", "downs", NULL};
 	static const char *const c_hosts[] = {
 		"name", "id", "address", "agent", "requests_inflight", "requests_queued", NULL};
 	static const char *const c_prov[] = {"name",   "id",   "service", "up",	    "inflight",
@@ -243,6 +247,7 @@ main(int argc, char **argv)
 					     {"vm", required_argument, NULL, 'V'},
 					     {"user", required_argument, NULL, 'U'},
 					     {"limit", required_argument, NULL, 'L'},
+					     {"deadline", required_argument, NULL, 'D'},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
 	const char *sock = getenv("SGCTL_SOCKET") ? getenv("SGCTL_SOCKET") : default_socket;
@@ -283,6 +288,14 @@ main(int argc, char **argv)
 			}
 			json_object_set_new(req, "limit", json_integer(limit));
 			break;
+		case 'D':
+			limit = strtol(optarg, &end, 10);
+			if (*end != '\0' || limit < 0 || limit > 86400) {
+				fprintf(stderr, "sgctl: --deadline: expected seconds 0..86400\n");
+				return done(req, 2);
+			}
+			json_object_set_new(req, "deadline_s", json_integer(limit));
+			break;
 		case 'h':
 			usage(stdout);
 			return done(req, 0);
@@ -297,6 +310,10 @@ main(int argc, char **argv)
 	}
 	json_object_set_new(req, "cmd", json_string(argv[optind++]));
 	snprintf(cmdbuf, sizeof(cmdbuf), "%s", json_string_value(json_object_get(req, "cmd")));
+	if (strcmp(cmdbuf, "undrain") == 0) { /* "undrain vm NAME": drain off */
+		json_object_set_new(req, "cmd", json_string("drain"));
+		json_object_set_new(req, "on", json_false());
+	}
 	cmd = cmdbuf; /* req is freed before the answer is printed */
 	if (strcmp(cmd, "session") == 0 || strcmp(cmd, "close") == 0) {
 		if (optind + 1 != argc) {
@@ -304,6 +321,14 @@ main(int argc, char **argv)
 			return done(req, 2);
 		}
 		json_object_set_new(req, "id", json_string(argv[optind++]));
+	} else if ((strcmp(cmd, "drain") == 0 || strcmp(cmd, "undrain") == 0) && optind < argc &&
+		   strcmp(argv[optind], "vm") == 0) {
+		if (optind + 2 != argc) {
+			fprintf(stderr, "sgctl: %s vm NAME\n", cmd);
+			return done(req, 2);
+		}
+		json_object_set_new(req, "vm", json_string(argv[optind + 1]));
+		optind += 2;
 	} else if (strcmp(cmd, "drain") == 0 && optind < argc) {
 		if (strcmp(argv[optind], "on") != 0 && strcmp(argv[optind], "off") != 0) {
 			fprintf(stderr, "sgctl: drain on|off\n");

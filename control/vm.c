@@ -16,14 +16,16 @@
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 
 #include "bus.h"
 #include "cs.h"
 #include "ids.h"
 #include "vm.h"
+#include "vm_drain.h"
 
-static const char *const vm_state_names[SG_CTL_VM_STATE_MAX] = {"unknown", "stopped",  "starting",
-								"running", "stopping", "failed"};
+static const char *const vm_state_names[SG_CTL_VM_STATE_MAX] = {
+	"unknown", "stopped", "starting", "running", "stopping", "failed", "app_down"};
 
 const char *
 sg_ctl_vm_state_name(unsigned int s)
@@ -56,7 +58,22 @@ sg_ctl_vm_host_by_name(struct sg_ctl_inv *inv, const char *name)
 static bool
 vm_has_room(const struct sg_ctl_vmm *vmm, const struct sg_ctl_vm *vm)
 {
-	return vm->n_sessions + vm->n_reserved < vmm->cfg->pools[vm->cfg->pool].session_cap;
+	return !vm->draining &&
+	       vm->n_sessions + vm->n_reserved < vmm->cfg->pools[vm->cfg->pool].session_cap;
+}
+
+/* @p vm is now in @p state because of @p why (sgctl vms shows both and when). */
+static void
+vm_set(struct sg_ctl_vm *vm, unsigned int state, const char *why)
+{
+	struct timespec ts;
+
+	snprintf(vm->why, sizeof(vm->why), "%s", why != NULL ? why : "");
+	if (vm->state == state && vm->changed_ms != 0)
+		return;
+	vm->state = (uint8_t)state;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	vm->changed_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 static void
@@ -97,7 +114,8 @@ vm_start(struct sg_ctl_vmm *vmm, struct sg_ctl_vm *vm)
 {
 	if (vm_request(vmm, vm, SG_CTL_REQ_VM_START) < 0)
 		return -ENOTCONN;
-	vm->state = SG_CTL_VM_STARTING;
+	vm_set(vm, SG_CTL_VM_STARTING, "started by sg-control");
+	vm->boot_seen = false;
 	vm->starts++;
 	vmm->st->vm_starts++;
 	syslog(LOG_INFO, "vm %s (%#llx): starting on host %s", vm->cfg->name,
@@ -109,6 +127,8 @@ vm_start(struct sg_ctl_vmm *vmm, struct sg_ctl_vm *vm)
 static int
 vm_place_on(struct sg_ctl_vmm *vmm, struct sg_ctl_vm *vm, struct sg_ctl_cs *cs)
 {
+	if (vm->quarantined)
+		return -EAGAIN;
 	if (!vm_has_room(vmm, vm))
 		return -ENOSPC;
 	switch (vm->state) {
@@ -126,6 +146,68 @@ vm_place_on(struct sg_ctl_vmm *vmm, struct sg_ctl_vm *vm, struct sg_ctl_cs *cs)
 	default: /* unknown, stopping, failed */
 		return -EAGAIN;
 	}
+}
+
+/* Left running (or booting) without sg-control asking: crashed, shut off, app down. */
+static bool
+vm_went_down(const struct sg_ctl_vm *vm, unsigned int old, unsigned int state)
+{
+	if (vm->stop_requested || old == state)
+		return false;
+	if (state != SG_CTL_VM_STOPPED && state != SG_CTL_VM_FAILED &&
+	    state != SG_CTL_VM_APP_DOWN && state != SG_CTL_VM_STOPPING)
+		return false;
+	return old == SG_CTL_VM_RUNNING || (old == SG_CTL_VM_STARTING && vm->boot_seen);
+}
+
+/* Start a stopped VM of @p down's pool in its place, within the pool's starts_inflight. */
+static void
+vm_replace(struct sg_ctl_vmm *vmm, struct sg_ctl_vm *down)
+{
+	const struct sg_ctl_pool *pool = &vmm->inv->pools[down->cfg->pool];
+	struct sg_ctl_vm *vm, *pick = NULL;
+	unsigned int i, starting = 0;
+
+	for (i = 0; i < pool->n_vms; i++) {
+		vm = pool->vms[i];
+		if (vm->state == SG_CTL_VM_STARTING)
+			starting++;
+		else if (vm->state == SG_CTL_VM_STOPPED && vm != down && !vm->draining &&
+			 pick == NULL)
+			pick = vm;
+	}
+	if (pick == NULL || starting >= pool->cfg->starts_inflight) {
+		syslog(LOG_WARNING, "vm %s: no replacement started (%s)", down->cfg->name,
+		       pick == NULL ? "no stopped VM in its pool" : "starts_inflight reached");
+		return;
+	}
+	if (vm_start(vmm, pick) == 0) {
+		vmm->st->vm_replacements++;
+		syslog(LOG_NOTICE, "vm %s: started to replace %s", pick->cfg->name,
+		       down->cfg->name);
+	}
+}
+
+/* @p vm went down: its installed sessions end (SESSION_ABORT), its held ones are placed
+ * elsewhere or rejected, and a stopped VM of its pool replaces it. */
+static void
+vm_down(struct sg_ctl_vmm *vmm, struct sg_ctl_vm *vm)
+{
+	struct sg_ctl_vm_ended n = {0};
+	uint64_t starts = vmm->st->vm_starts;
+
+	vm->downs++;
+	vmm->st->vm_downs++;
+	vm->quarantined = true; /* its sessions must not come back to it */
+	sg_ctl_vm_end_sessions(vmm, vm, SG_MSG_REASON_VM_DOWN, &n);
+	vm->quarantined = false;
+	syslog(LOG_WARNING,
+	       "vm %s (%#llx): down (%s): %u installed sessions aborted, %u held re-brokered, "
+	       "%u rejected",
+	       vm->cfg->name, (unsigned long long)vm->id, vm->why, n.aborted, n.rebrokered,
+	       n.rejected);
+	if (n.aborted + n.rebrokered + n.rejected > 0 && vmm->st->vm_starts == starts)
+		vm_replace(vmm, vm);
 }
 
 int
@@ -160,7 +242,9 @@ sg_ctl_vm_place(struct sg_ctl_vmm *vmm, struct sg_ctl_cs *cs)
 	}
 	for (i = 0; i < pool->n_vms; i++) {
 		vm = pool->vms[i];
-		if (vm->state == SG_CTL_VM_STOPPED && vm_start(vmm, vm) == 0) {
+		/* room: a VM that went down may still hold sessions being aborted */
+		if (vm->state == SG_CTL_VM_STOPPED && !vm->quarantined && vm_has_room(vmm, vm) &&
+		    vm_start(vmm, vm) == 0) {
 			vm_wait(vmm, vm, cs);
 			return 0;
 		}
@@ -177,10 +261,16 @@ sg_ctl_vm_on_state(struct sg_ctl_vmm *vmm, struct sg_ctl_vm *vm, unsigned int st
 
 	if (state >= SG_CTL_VM_STATE_MAX)
 		return;
-	/* A start is in flight: "stopped" from an inventory report is not news. */
-	if (old == SG_CTL_VM_STARTING && state == SG_CTL_VM_STOPPED && !TAILQ_EMPTY(&vm->waiters))
+	/* A start is in flight: "stopped" from an inventory report is not news (unless its
+	 * agent saw it boot: then it went down while booting). */
+	if (old == SG_CTL_VM_STARTING && state == SG_CTL_VM_STOPPED && !TAILQ_EMPTY(&vm->waiters) &&
+	    !vm->boot_seen)
 		return;
-	vm->state = (uint8_t)state;
+	if (state == SG_CTL_VM_STARTING)
+		vm->boot_seen = true;
+	vm_set(vm, state, why != NULL ? why : "reported by its agent");
+	if (vm_went_down(vm, old, state))
+		vm_down(vmm, vm);
 	if (old != state)
 		syslog(LOG_INFO, "vm %s (%#llx): %s -> %s%s%s", vm->cfg->name,
 		       (unsigned long long)vm->id, sg_ctl_vm_state_name(old),
@@ -200,7 +290,8 @@ sg_ctl_vm_on_state(struct sg_ctl_vmm *vmm, struct sg_ctl_vm *vm, unsigned int st
 		break;
 	case SG_CTL_VM_FAILED:
 		vm->failures++;
-		vmm->st->vm_start_failures++;
+		if (old != SG_CTL_VM_RUNNING && old != SG_CTL_VM_APP_DOWN) /* else: a VM down */
+			vmm->st->vm_start_failures++;
 		while ((cs = TAILQ_FIRST(&vm->waiters)) != NULL)
 			vmm->hooks.reject(vmm->hooks.ctx, cs, SG_MSG_REASON_VM_FAILED);
 		break;
@@ -228,8 +319,9 @@ sg_ctl_vm_host_lost(struct sg_ctl_vmm *vmm, struct sg_ctl_host *host)
 	for (i = 0; i < vmm->cfg->n_vms; i++) {
 		if (vmm->inv->vms[i].host != host)
 			continue;
-		/* Waiters keep waiting (deadline): the agent may come back. */
-		vmm->inv->vms[i].state = SG_CTL_VM_UNKNOWN;
+		/* Waiters keep waiting (deadline): the agent may come back; installed
+		 * sessions stay (the data plane keeps forwarding to the VM). */
+		vm_set(&vmm->inv->vms[i], SG_CTL_VM_UNKNOWN, "host lost: agent disconnected");
 	}
 }
 
@@ -250,7 +342,7 @@ sg_ctl_vm_idle_check(struct sg_ctl_vmm *vmm)
 		if (vm_request(vmm, vm, SG_CTL_REQ_VM_STOP) < 0)
 			continue;
 		vm->stop_requested = true;
-		vm->state = SG_CTL_VM_STOPPING;
+		vm_set(vm, SG_CTL_VM_STOPPING, "idle stop");
 		vm->stops++;
 		vmm->st->vm_stops++;
 		syslog(LOG_INFO, "vm %s (%#llx): idle for %u ms, stopping", vm->cfg->name,

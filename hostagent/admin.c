@@ -85,6 +85,9 @@ cmd_counters(struct sg_ha_admin *a, struct out *o)
 	     "link_bad_tags %llu\nadmin_timeouts %llu\nadmin_evicted %llu\nadmin_too_long %llu\n",
 	     (unsigned long long)kc->bad_tags, (unsigned long long)a->ctr.timeouts,
 	     (unsigned long long)a->ctr.evicted, (unsigned long long)a->ctr.too_long);
+	outf(o, "app_checks %llu\napp_check_failures %llu\napp_downs %llu\n",
+	     (unsigned long long)vc->app_checks, (unsigned long long)vc->app_check_failures,
+	     (unsigned long long)vc->app_downs);
 	if (dpp && sg_ha_dp_counters(dpp, dp) == 0) {
 		for (unsigned int i = 0; i < SG_HA_CTR_MAX; i++)
 			outf(o, "bpf_%s %llu\n", sg_ha_dp_ctr_name(i), (unsigned long long)dp[i]);

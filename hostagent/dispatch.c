@@ -45,6 +45,8 @@ vm_state(void *ctx, const struct sg_ha_vm *vm)
 
 	sg_agent_msg_init(&m, SG_AGENT_MSG_VM_STATE, 0);
 	sg_ha_vm_fill(vm, &m);
+	if (vm->why[0] != '\0') /* why it is in that state: sg-control shows it (sgctl vms) */
+		sg_agent_msg_set_str(&m, SG_AGENT_ATTR_TEXT, vm->why);
 	sg_ha_link_send(d->link, &m);
 }
 
@@ -87,6 +89,9 @@ counters_reply(struct sg_ha_dispatch *d, uint32_t seq)
 	counter_add(&m, "", "lv_connects", lc->connects);
 	counter_add(&m, "", "resyncs", d->vms->ctr.resyncs);
 	counter_add(&m, "", "resync_repairs", d->vms->ctr.resync_repairs);
+	counter_add(&m, "", "app_checks", d->vms->ctr.app_checks);
+	counter_add(&m, "", "app_check_failures", d->vms->ctr.app_check_failures);
+	counter_add(&m, "", "app_downs", d->vms->ctr.app_downs);
 	counter_add(&m, "", "link_connects", d->link->ctr.connects);
 	counter_add(&m, "", "queue_drops", d->link->ctr.queue_drops);
 	if (d->flows->dp && sg_ha_dp_counters(d->flows->dp, dp) == 0)

@@ -232,8 +232,10 @@ parse_vm(struct ctx *c, const struct sg_cfg_node *n, unsigned int idx, struct sg
 static int
 parse_root(struct ctx *c, const struct sg_cfg_node *root, struct sg_ha_config *cfg)
 {
-	static const char *const top[] = {"host",	"libvirt",  "control", "admin_socket",
-					  "test_hooks", "datapath", "vms",     NULL};
+	static const char *const top[] = {"host",	  "libvirt",	"control",
+					  "admin_socket", "test_hooks", "datapath",
+					  "vms",	  "app_check",	NULL};
+	static const char *const ac_keys[] = {"interval_ms", "timeout_ms", "fall", "rise", NULL};
 	static const char *const lv_keys[] = {"uri",
 					      "keepalive_interval_s",
 					      "keepalive_count",
@@ -249,7 +251,7 @@ parse_root(struct ctx *c, const struct sg_cfg_node *root, struct sg_ha_config *c
 					       "timeout_ms", "queue_max", NULL};
 	static const char *const dp_keys[] = {
 		"enabled", "uplink", "host_address", "host_address6", "gue_port", "pin_dir", NULL};
-	const struct sg_cfg_node *lv, *ctl, *dp, *vms;
+	const struct sg_cfg_node *lv, *ctl, *dp, *vms, *ac;
 	char keyfile[SG_HA_PATH_MAX] = "";
 	int rc;
 
@@ -260,7 +262,8 @@ parse_root(struct ctx *c, const struct sg_cfg_node *root, struct sg_ha_config *c
 	if ((rc = sg_cfg_node_check_keys(c->doc, root, "", top, c->err)) ||
 	    (rc = section(c, root, "libvirt", lv_keys, &lv)) ||
 	    (rc = section(c, root, "control", ctl_keys, &ctl)) ||
-	    (rc = section(c, root, "datapath", dp_keys, &dp)))
+	    (rc = section(c, root, "datapath", dp_keys, &dp)) ||
+	    (rc = section(c, root, "app_check", ac_keys, &ac)))
 		return rc;
 
 	if ((rc = opt_string(c, root, "", "host", true, cfg->host, sizeof(cfg->host))))
@@ -286,6 +289,12 @@ parse_root(struct ctx *c, const struct sg_cfg_node *root, struct sg_ha_config *c
 	OPT_U32(c, lv, "libvirt", "probe_timeout_ms", 10, 60000, 500, cfg->probe_timeout_ms);
 	if (cfg->reconnect_max_ms < cfg->reconnect_min_ms)
 		cfg->reconnect_max_ms = cfg->reconnect_min_ms;
+	OPT_U32(c, ac, "app_check", "interval_ms", 0, 3600000, 2000, cfg->app_check_interval_ms);
+	OPT_U32(c, ac, "app_check", "timeout_ms", 10, 60000, 1000, cfg->app_check_timeout_ms);
+	OPT_U32(c, ac, "app_check", "fall", 1, 100, 3, cfg->app_check_fall);
+	OPT_U32(c, ac, "app_check", "rise", 1, 100, 2, cfg->app_check_rise);
+	if (cfg->app_check_interval_ms != 0 && cfg->app_check_interval_ms < 100)
+		cfg->app_check_interval_ms = 100; /* the agent's tick */
 
 	if (ctl == NULL) {
 		sg_cfg_error_set(c->err, c->doc, root, "control",

@@ -45,6 +45,11 @@ struct sg_ha_config {
 	uint32_t start_timeout_ms;
 	uint32_t stop_timeout_ms;
 	uint32_t probe_timeout_ms;
+	/* app_check: the TCP probe of running VMs' app port (VMs with probe: true) */
+	uint32_t app_check_interval_ms; /**< 0 = off */
+	uint32_t app_check_timeout_ms;
+	uint32_t app_check_fall; /**< failed checks in a row: app_down */
+	uint32_t app_check_rise; /**< good checks in a row: running again */
 	/* control */
 	struct sg_cfg_addr control_addr;
 	uint16_t control_port;

@@ -53,10 +53,10 @@ sg_ha_ready_probe(struct sg_ha_vm *vm, uint64_t now, uint32_t timeout_ms)
 	if (vm->probe_fd < 0) {
 		sl = sg_agent_addr_to_sockaddr(&vm->addr, vm->cfg->port, &ss);
 		if (sl < 0)
-			return 0;
+			return -1;
 		vm->probe_fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		if (vm->probe_fd < 0)
-			return 0;
+			return -1;
 		vm->probe_deadline = now + timeout_ms;
 		if (connect(vm->probe_fd, (struct sockaddr *)&ss, (socklen_t)sl) == 0)
 			goto ok;
@@ -77,7 +77,7 @@ sg_ha_ready_probe(struct sg_ha_vm *vm, uint64_t now, uint32_t timeout_ms)
 	}
 fail:
 	sg_ha_ready_probe_close(vm); /* retried on the next tick */
-	return 0;
+	return -1;
 ok:
 	sg_ha_ready_probe_close(vm);
 	return 1;

@@ -16,8 +16,11 @@
 void sg_ha_ready_learn_addr(struct sg_ha_lv *lv, struct sg_ha_vm *vm);
 
 /**
- * One step of the non-blocking TCP connect to @p vm's service port.
- * @return 1 when it answered, 0 when not (yet): retried on the next tick.
+ * One step of the non-blocking TCP connect to @p vm's service port: the
+ * boot-time readiness check and the app check of running VMs (vm.c).
+ * @return 1 when it answered, 0 while the connect is in flight, -1 when this
+ *   attempt failed (refused, unreachable, or @p timeout_ms passed): the next
+ *   call starts a new one.
  */
 int sg_ha_ready_probe(struct sg_ha_vm *vm, uint64_t now, uint32_t timeout_ms);
 

@@ -4,6 +4,7 @@
  * state + readiness -> the reported state), the commands waiting on it, the
  * periodic full resync and the shutdown deadline.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "addr.h"
@@ -86,6 +87,7 @@ set_state(struct sg_ha_vms *vms, struct sg_ha_vm *vm, uint8_t state, const char 
 	sg_ha_log(LOG_INFO, "vm %s: %s -> %s (%s)", vm->cfg->name,
 		  sg_agent_vm_state_name(vm->state), sg_agent_vm_state_name(state), why);
 	vm->state = state;
+	snprintf(vm->why, sizeof(vm->why), "%s", why);
 	vms->ops.state(vms->ctx, vm);
 }
 
@@ -100,9 +102,11 @@ reported_state(struct sg_ha_vm *vm)
 	case VIR_DOMAIN_BLOCKED:
 		if (vm->running_since == 0)
 			vm->running_since = sg_ha_now_ms();
-		return vm->stopping ? SG_AGENT_VM_STOPPING
-		       : vm->ready  ? SG_AGENT_VM_RUNNING
-				    : SG_AGENT_VM_BOOTING;
+		if (vm->stopping)
+			return SG_AGENT_VM_STOPPING;
+		if (!vm->ready)
+			return SG_AGENT_VM_BOOTING;
+		return vm->app_down ? SG_AGENT_VM_APP_DOWN : SG_AGENT_VM_RUNNING;
 	case VIR_DOMAIN_SHUTDOWN:
 		return SG_AGENT_VM_STOPPING;
 	case VIR_DOMAIN_PAUSED:
@@ -122,9 +126,13 @@ update(struct sg_ha_vms *vms, struct sg_ha_vm *vm, const char *why)
 {
 	uint8_t st = reported_state(vm);
 
-	if (st != SG_AGENT_VM_BOOTING && st != SG_AGENT_VM_RUNNING && st != SG_AGENT_VM_STOPPING) {
+	if (st != SG_AGENT_VM_BOOTING && st != SG_AGENT_VM_RUNNING && st != SG_AGENT_VM_STOPPING &&
+	    st != SG_AGENT_VM_APP_DOWN) {
 		vm->running_since = 0;
 		vm->ready = false;
+		vm->app_down = false;
+		vm->check_fails = 0;
+		vm->check_oks = 0;
 		sg_ha_ready_probe_close(vm);
 		if (!vm->cfg->addr.family)
 			vm->addr.family = 0;
@@ -145,12 +153,29 @@ update(struct sg_ha_vms *vms, struct sg_ha_vm *vm, const char *why)
 					  "running");
 }
 
+/* libvirt's reason for a stopped or crashed domain, as the operator would say it. */
+static const char *
+lv_reason(int st, int reason, const char *why)
+{
+	if (st == VIR_DOMAIN_SHUTOFF && reason == VIR_DOMAIN_SHUTOFF_DESTROYED)
+		return "destroyed";
+	if (st == VIR_DOMAIN_SHUTOFF && reason == VIR_DOMAIN_SHUTOFF_CRASHED)
+		return "crashed";
+	if (st == VIR_DOMAIN_SHUTOFF && reason == VIR_DOMAIN_SHUTOFF_SHUTDOWN)
+		return "shut down";
+	if (st == VIR_DOMAIN_SHUTOFF && reason == VIR_DOMAIN_SHUTOFF_FAILED)
+		return "failed to start";
+	if (st == VIR_DOMAIN_CRASHED)
+		return "guest crashed";
+	return why;
+}
+
 bool
 sg_ha_vm_refresh(struct sg_ha_vms *vms, struct sg_ha_vm *vm, const char *why)
 {
 	virDomainPtr dom = sg_ha_lv_lookup(&vms->lv, vm->cfg);
 	uint8_t before = vm->state;
-	int st = -1, reason;
+	int st = -1, reason = 0;
 
 	if (dom) {
 		if (virDomainGetState(dom, &st, &reason, 0) < 0)
@@ -160,7 +185,7 @@ sg_ha_vm_refresh(struct sg_ha_vms *vms, struct sg_ha_vm *vm, const char *why)
 		virDomainFree(dom);
 	}
 	vm->lv_state = st;
-	update(vms, vm, why);
+	update(vms, vm, dom ? lv_reason(st, reason, why) : why);
 	return vm->state != before;
 }
 
@@ -175,10 +200,46 @@ sg_ha_vm_check_ready(struct sg_ha_vms *vms, struct sg_ha_vm *vm, uint64_t now)
 		sg_ha_ready_learn_addr(&vms->lv, vm);
 	if (vm->addr.family == 0)
 		return;
-	if (vm->cfg->probe && !sg_ha_ready_probe(vm, now, vms->cfg->probe_timeout_ms))
+	if (vm->cfg->probe && sg_ha_ready_probe(vm, now, vms->cfg->probe_timeout_ms) != 1)
 		return;
 	vm->ready = true;
+	vm->next_check = now + vms->cfg->app_check_interval_ms;
 	update(vms, vm, vm->cfg->probe ? "service port answers" : "service address known");
+}
+
+/* Running with probe: true: the readiness probe again every interval; fall
+ * failures in a row report APP_DOWN, rise successes RUNNING again. */
+static void
+app_check(struct sg_ha_vms *vms, struct sg_ha_vm *vm, uint64_t now)
+{
+	const struct sg_ha_config *c = vms->cfg;
+	int rc;
+
+	if (!vm->cfg->probe || c->app_check_interval_ms == 0 || vm->stopping ||
+	    (vm->state != SG_AGENT_VM_RUNNING && vm->state != SG_AGENT_VM_APP_DOWN))
+		return;
+	if (vm->probe_fd < 0 && now < vm->next_check)
+		return;
+	rc = sg_ha_ready_probe(vm, now, c->app_check_timeout_ms);
+	if (rc == 0)
+		return; /* connect in flight */
+	vm->next_check = now + c->app_check_interval_ms;
+	vms->ctr.app_checks++;
+	if (rc > 0) {
+		vm->check_fails = 0;
+		if (vm->app_down && ++vm->check_oks >= c->app_check_rise) {
+			vm->app_down = false;
+			update(vms, vm, "app port answers again");
+		}
+		return;
+	}
+	vms->ctr.app_check_failures++;
+	vm->check_oks = 0;
+	if (!vm->app_down && ++vm->check_fails >= c->app_check_fall) {
+		vm->app_down = true;
+		vms->ctr.app_downs++;
+		update(vms, vm, "app port stopped answering");
+	}
 }
 
 void
@@ -337,6 +398,7 @@ sg_ha_vm_tick(struct sg_ha_vms *vms, uint64_t now)
 		if (!vms->lv.up)
 			break;
 		sg_ha_vm_check_ready(vms, vm, now);
+		app_check(vms, vm, now);
 		if (vm->stopping) {
 			sg_ha_vm_refresh(vms, vm, "stopping");
 			if (vm->stopping && now >= vm->stop_deadline)

@@ -31,6 +31,7 @@ struct sg_ha_vm {
 	bool uuid_known;
 	int lv_state;		/**< virDomainState, or -1: not defined */
 	uint8_t state;		/**< enum sg_agent_vm_state as reported */
+	char why[48];		/**< why it entered that state (VM_STATE's TEXT) */
 	uint64_t running_since; /**< monotonic ms libvirt "running" was first seen; 0 = not */
 	bool ready;
 	struct sg_agent_addr addr; /**< service address once known (wire family) */
@@ -38,6 +39,11 @@ struct sg_ha_vm {
 	uint64_t stop_deadline;
 	int probe_fd;
 	uint64_t probe_deadline;
+	/* app check of a running VM (probe: true): the same TCP probe, every interval */
+	bool app_down;	      /**< fall checks failed in a row: reported APP_DOWN */
+	uint32_t check_fails; /**< failed checks in a row */
+	uint32_t check_oks;   /**< good checks in a row (while app_down) */
+	uint64_t next_check;  /**< monotonic ms */
 	struct sg_ha_pending pend[SG_HA_PENDING_MAX];
 };
 
@@ -56,6 +62,9 @@ struct sg_ha_vm_counters {
 	uint64_t resyncs;
 	uint64_t resync_repairs; /**< VM states corrected by a resync */
 	uint64_t commands;
+	uint64_t app_checks;	     /**< app checks of running VMs done */
+	uint64_t app_check_failures; /**< of which failed */
+	uint64_t app_downs;	     /**< running -> app_down */
 };
 
 struct sg_ha_vms {

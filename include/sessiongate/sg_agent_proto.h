@@ -66,8 +66,9 @@
 extern "C" {
 #endif
 
-#define SG_AGENT_MAGIC		  0x5347u /**< "SG" */
-#define SG_AGENT_VERSION	  2u /**< 2: per-host keys, every message after AUTH_OK tagged */
+#define SG_AGENT_MAGIC 0x5347u /**< "SG" */
+/** 2: per-host keys, every message after AUTH_OK tagged; 3: VM state APP_DOWN */
+#define SG_AGENT_VERSION	  3u
 #define SG_AGENT_HDR_LEN	  16u
 #define SG_AGENT_MSG_MAX	  4096u /**< header + payload */
 #define SG_AGENT_NAME_MAX	  64u	/**< VM and host names incl. NUL */
@@ -95,11 +96,11 @@ enum sg_agent_msg_type {
 	SG_AGENT_MSG_STOP = 9,		 /**< C: VM_NAME, [DEADLINE_MS] */
 	SG_AGENT_MSG_STATUS = 10,	 /**< C: VM_NAME */
 	SG_AGENT_MSG_RESULT = 11,	 /**< A: STATUS, [TEXT], [VM_STATE...] answer to seq */
-	SG_AGENT_MSG_VM_STATE = 12,	 /**< A: VM_NAME, VM_UUID, VM_STATE, [ADDR, PORT] */
-	SG_AGENT_MSG_SYNC = 13,		 /**< A: GENERATION, COUNT: end of a full inventory */
-	SG_AGENT_MSG_FLOW_ADD = 14,	 /**< C: VIP, VIP_PORT, PROTO, ADDR, PORT */
-	SG_AGENT_MSG_FLOW_DEL = 15,	 /**< C: VIP, VIP_PORT, PROTO */
-	SG_AGENT_MSG_COUNTERS = 16,	 /**< C: - (request); A: COUNTER... in the RESULT */
+	SG_AGENT_MSG_VM_STATE = 12, /**< A: VM_NAME, VM_UUID, VM_STATE, [ADDR, PORT], [TEXT: why] */
+	SG_AGENT_MSG_SYNC = 13,	    /**< A: GENERATION, COUNT: end of a full inventory */
+	SG_AGENT_MSG_FLOW_ADD = 14, /**< C: VIP, VIP_PORT, PROTO, ADDR, PORT */
+	SG_AGENT_MSG_FLOW_DEL = 15, /**< C: VIP, VIP_PORT, PROTO */
+	SG_AGENT_MSG_COUNTERS = 16, /**< C: - (request); A: COUNTER... in the RESULT */
 	SG_AGENT_MSG_TYPE_MAX = 16,
 };
 
@@ -149,7 +150,9 @@ enum sg_agent_vm_state {
 	SG_AGENT_VM_STOPPING = 5, /**< shutdown requested */
 	SG_AGENT_VM_PAUSED = 6,
 	SG_AGENT_VM_CRASHED = 7,
-	SG_AGENT_VM_STATE_MAX = 7,
+	SG_AGENT_VM_APP_DOWN =
+		8, /**< libvirt: running; its app port stopped answering (app_check) */
+	SG_AGENT_VM_STATE_MAX = 8,
 };
 
 /** An address in a message. family 0 = absent. */

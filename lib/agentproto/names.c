@@ -17,10 +17,11 @@ static const char *const msg_names[] = {
 };
 
 static const char *const state_names[] = {
-	[SG_AGENT_VM_UNKNOWN] = "unknown", [SG_AGENT_VM_UNDEFINED] = "undefined",
-	[SG_AGENT_VM_SHUTOFF] = "shutoff", [SG_AGENT_VM_BOOTING] = "booting",
-	[SG_AGENT_VM_RUNNING] = "running", [SG_AGENT_VM_STOPPING] = "stopping",
-	[SG_AGENT_VM_PAUSED] = "paused",   [SG_AGENT_VM_CRASHED] = "crashed",
+	[SG_AGENT_VM_UNKNOWN] = "unknown",   [SG_AGENT_VM_UNDEFINED] = "undefined",
+	[SG_AGENT_VM_SHUTOFF] = "shutoff",   [SG_AGENT_VM_BOOTING] = "booting",
+	[SG_AGENT_VM_RUNNING] = "running",   [SG_AGENT_VM_STOPPING] = "stopping",
+	[SG_AGENT_VM_PAUSED] = "paused",     [SG_AGENT_VM_CRASHED] = "crashed",
+	[SG_AGENT_VM_APP_DOWN] = "app_down",
 };
 
 static const char *const status_names[] = {

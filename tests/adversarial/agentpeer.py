@@ -66,7 +66,7 @@ def claim(ctl, port, host, keyfile):
     key = open(keyfile, "rb").read().rstrip(b"\r\n")
     s = socket.create_connection((ctl, port), timeout=5)
     na, buf = os.urandom(32), b""
-    for ver in (2, 1):  # the newest the peer accepts
+    for ver in (3, 2, 1):  # the newest the peer accepts
         try:
             s.sendall(frame(ver, HELLO, [(A_HOST, host.encode()), (A_NONCE, na)]))
             ch, buf = recv_frame(s, buf)

@@ -408,6 +408,24 @@ it_send_closed(struct it *t, uint64_t sid)
 	t->s[sid].closed = true;
 }
 
+void
+it_send_closed_reason(struct it *t, uint64_t sid, uint16_t reason)
+{
+	struct sg_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.hdr.version = SG_MSG_VERSION;
+	m.hdr.type = SG_MSG_SESSION_CLOSED;
+	m.hdr.len = (uint16_t)(sizeof(m.hdr) + sizeof(m.closed));
+	m.hdr.worker = t->s[sid].worker;
+	m.hdr.session_id = sid;
+	m.closed.reason = reason;
+	while (dpsim_send(&t->dp, t->s[sid].worker, &m) < 0)
+		usleep(100);
+	t->s[sid].held = false;
+	t->s[sid].closed = true;
+}
+
 /* SESSION_AUDIT: list every session the worker still has, as a data plane does. */
 static void
 it_answer_audit(struct it *t, const struct sg_msg *m)
@@ -471,6 +489,15 @@ on_answer(struct it *t, const struct sg_msg *m)
 	} else if (m->hdr.type == SG_MSG_SESSION_REJECT) {
 		s->rejects++;
 		s->reason = m->reject.reason;
+	} else if (m->hdr.type == SG_MSG_SESSION_ABORT) {
+		s->aborts++;
+		s->abort_action = m->abort.action;
+		s->abort_reason = m->abort.reason;
+		s->abort_deadline_s = m->abort.deadline_s;
+		s->t_abort_ns = it_now_ns();
+		if (m->abort.action == SG_MSG_ABORT_RESET && !s->closed)
+			it_send_closed_reason(t, sid, m->abort.reason);
+		return;
 	} else {
 		IT_FAIL("unexpected message type %u", m->hdr.type);
 	}
@@ -674,6 +701,10 @@ agent_session(struct it_agent *a)
 		for (i = 0; i < a->n_vms; i++) {
 			struct it_vm *vm = &a->vms[i];
 
+			if (vm->report) {
+				vm->report = false;
+				agent_state(a, fd, vm);
+			}
 			if (vm->state == SG_AGENT_VM_BOOTING && vm->behaviour == IT_VM_BOOTS &&
 			    it_now_ns() >= vm->boot_at_ns) {
 				vm->state = SG_AGENT_VM_RUNNING;
@@ -749,6 +780,7 @@ real_agent_start(struct it *t)
 	fprintf(f,
 		"host: %s\n"
 		"admin_socket: %s/agent.sock\n"
+		"test_hooks: true\n"
 		"libvirt:\n  uri: \"test://%s/node.xml\"\n  boot_delay_ms: %u\n"
 		"  resync_ms: 2000\n  stop_timeout_ms: 3000\n"
 		"control:\n  address: 127.0.0.1\n  port: %u\n  key_file: %s\n"
@@ -807,6 +839,35 @@ it_agent_stop(struct it *t)
 	t->agent.stop = true;
 	pthread_join(t->agent.thr, NULL);
 	t->agent.thr = 0;
+}
+
+void
+it_vm_destroy(struct it *t, const char *name)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	char line[128], ans[256] = "";
+	struct it_vm *vm = it_agent_vm(t, name);
+	ssize_t n;
+	int fd;
+
+	if (!t->agent.real) {
+		pthread_mutex_lock(&t->agent.mu);
+		vm->state = SG_AGENT_VM_SHUTOFF;
+		vm->report = true;
+		pthread_mutex_unlock(&t->agent.mu);
+		return;
+	}
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%.95s/agent.sock", t->dir);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		IT_FAIL("sg-hostagent admin socket %s: %s", sa.sun_path, strerror(errno));
+	snprintf(line, sizeof(line), "test-destroy %s\n", name);
+	if (write(fd, line, strlen(line)) != (ssize_t)strlen(line))
+		IT_FAIL("sg-hostagent admin socket: short write");
+	n = read(fd, ans, sizeof(ans) - 1);
+	close(fd);
+	if (n <= 0 || strncmp(ans, "ok", 2) != 0)
+		IT_FAIL("test-destroy %s: %s", name, n > 0 ? ans : "no answer");
 }
 
 struct it_vm *

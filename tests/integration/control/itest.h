@@ -51,6 +51,13 @@ struct it_sess {
 	uint64_t vm_id;
 	uint64_t t_sent_ns;
 	uint64_t t_answer_ns;
+	/* SESSION_ABORT: a RESET one is played as a data plane does: SESSION_CLOSED with its
+	 * reason at once; a DRAIN one is only recorded (its flows would end by themselves) */
+	uint32_t aborts;
+	uint8_t abort_action;
+	uint16_t abort_reason;
+	uint32_t abort_deadline_s;
+	uint64_t t_abort_ns;
 	struct sg_msg msg; /**< the SESSION_NEW, for re-sending */
 };
 
@@ -66,6 +73,7 @@ struct it_vm {
 	uint8_t state; /**< enum sg_agent_vm_state */
 	int behaviour;
 	uint64_t boot_at_ns; /**< report RUNNING then */
+	bool report;	     /**< state changed by the test: send VM_STATE */
 	unsigned int starts, stops;
 };
 
@@ -125,6 +133,8 @@ void it_wait_admin(struct it *t, unsigned int ms);
 void it_send_new(struct it *t, uint64_t sid, uint16_t worker, const char *vip, uint16_t port,
 		 uint8_t key_type, const char *key);
 void it_send_closed(struct it *t, uint64_t sid);
+/** SESSION_CLOSED for @p sid with @p reason (the data plane's answer to SESSION_ABORT). */
+void it_send_closed_reason(struct it *t, uint64_t sid, uint16_t reason);
 /** Read answers for @p ms (or until @p until returns true). @return true if until() held. */
 bool it_pump(struct it *t, unsigned int ms, bool (*until)(struct it *t, void *arg), void *arg);
 uint64_t it_now_ns(void);
@@ -140,6 +150,12 @@ uint64_t it_now_ns(void);
 void it_agent_start(struct it *t);
 void it_agent_stop(struct it *t);
 struct it_vm *it_agent_vm(struct it *t, const char *name);
+/**
+ * Destroy VM @p name as `virsh destroy` would: the real sg-hostagent through
+ * its test-destroy admin hook (libvirt's test driver), the in-process agent
+ * by reporting it shut off.
+ */
+void it_vm_destroy(struct it *t, const char *name);
 /** Wait until sg-control lists the host's agent as connected. */
 void it_wait_agent(struct it *t, unsigned int ms);
 

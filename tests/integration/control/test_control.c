@@ -161,19 +161,26 @@ db_rows(const char *table)
 	return v;
 }
 
+/* A string field of VM @p vm in sg-control's "vms" answer ("" when absent). */
 static const char *
-vm_state(const char *vm)
+vm_str(const char *vm, const char *key)
 {
-	static char buf[32];
+	static char buf[80];
 	json_t *vms = it_admin(&T, "{\"cmd\":\"vms\"}");
 	size_t i;
 
 	buf[0] = '\0';
 	for (i = 0; i < json_array_size(vms); i++)
 		if (strcmp(it_jstr(json_array_get(vms, i), "name"), vm) == 0)
-			snprintf(buf, sizeof(buf), "%s", it_jstr(json_array_get(vms, i), "state"));
+			snprintf(buf, sizeof(buf), "%s", it_jstr(json_array_get(vms, i), key));
 	json_decref(vms);
 	return buf;
+}
+
+static const char *
+vm_state(const char *vm)
+{
+	return vm_str(vm, "state");
 }
 
 static void
@@ -702,6 +709,171 @@ sc_admin(const char *bin)
 	it_stop_ctl(&T);
 }
 
+/* 10. A VM crash (destroyed through its agent: virsh destroy on libvirt's test driver) while
+ * sessions are installed on it and held for another VM; then drain vm with a deadline. */
+#define CFG_VM_DOWN                                                                            \
+	"hosts:\n"                                                                             \
+	"  - { name: h1, address: 198.18.3.11, agent_address: 127.0.0.1 }\n"                   \
+	"pools:\n"                                                                             \
+	"  - name: p1\n"                                                                       \
+	"    session_cap: 2\n"                                                                 \
+	"    vms:\n"                                                                           \
+	"      - { name: vm1, host: h1, address: 198.18.4.10 }\n"                              \
+	"      - { name: vm2, host: h1, address: 198.18.4.11 }\n"                              \
+	"      - { name: vm3, host: h1, address: 198.18.4.12 }\n"                              \
+	"applications:\n"                                                                      \
+	"  - { name: web, vip: " VIP ", port: 80, pool: p1, mode: nat }\n"                     \
+	"  - { name: webd, vip: " VIP ", port: 8080, pool: p1, mode: nat, on_vm_down: drain, " \
+	"vm_down_drain_s: 5 }\n"
+
+static bool
+all_aborted(struct it *t, void *arg)
+{
+	const uint64_t *sid;
+
+	for (sid = arg; *sid != 0; sid++)
+		if (t->s[*sid].aborts == 0)
+			return false;
+	return true;
+}
+
+static void
+wait_aborted(uint64_t *sids, unsigned int ms)
+{
+	if (!it_pump(&T, ms, all_aborted, sids))
+		IT_FAIL("no SESSION_ABORT for session %llu within %u ms",
+			(unsigned long long)sids[0], ms);
+}
+
+/* Wait until sg-control's "why" of @p vm is no longer @p was (its agent reported it). */
+static void
+wait_vm_why_not(const char *vm, const char *was, unsigned int ms)
+{
+	uint64_t end = it_now_ns() + (uint64_t)ms * 1000000;
+
+	while (strcmp(vm_str(vm, "why"), was) == 0)
+		if (it_now_ns() > end || !it_pump(&T, 20, NULL, NULL))
+			IT_CHECK(it_now_ns() <= end, "vm %s still '%s' after %u ms", vm, was, ms);
+}
+
+static void
+sc_vm_crash(const char *bin)
+{
+	static char out[1 << 16];
+	uint64_t t0, s12[] = {1, 2, 0}, s3[] = {3, 0};
+	char cmd[512], sgctl[300];
+	unsigned long long vm3;
+	unsigned int i;
+
+	it_init(&T, bin, "crash");
+	it_write_cfg(&T, CFG_VM_DOWN, NULL);
+	for (i = 0; i < 3; i++) {
+		snprintf(T.agent.vms[i].name, 64, "vm%u", i + 1);
+		T.agent.vms[i].state = i == 0 ? SG_AGENT_VM_RUNNING : SG_AGENT_VM_SHUTOFF;
+	}
+	T.agent.n_vms = 3;
+	T.agent.boot_ms = 1500;
+	T.agent.real = real_agent;
+	start_all();
+	wait_vm_state("vm1", "running", 3000);
+	snprintf(sgctl, sizeof(sgctl), "%s/sgctl -s %s", bin, T.sock);
+	/* installed on vm1: one session of each application (reset / drain on VM down) */
+	it_send_new(&T, 1, 0, VIP, 80, SG_MSG_L7_NONE, NULL);
+	it_send_new(&T, 2, 1, VIP, 8080, SG_MSG_L7_NONE, NULL);
+	wait_answers(1, 2, 2, 3000);
+	IT_CHECK(T.s[1].installs == 1 && T.s[2].installs == 1, "installs on vm1");
+	/* held: vm1 is full, so vm2 is started and they wait for it */
+	it_send_new(&T, 3, 0, VIP, 80, SG_MSG_L7_NONE, NULL);
+	it_send_new(&T, 4, 1, VIP, 80, SG_MSG_L7_NONE, NULL);
+	wait_vm_state("vm2", "starting", 3000);
+	wait_vm_why_not("vm2", "started by sg-control", 3000); /* its agent saw it boot */
+	IT_CHECK(answered(&T, 3, 4) == 0, "held sessions answered before vm2 ran: %u %u %u %u",
+		 T.s[3].installs, T.s[3].rejects, T.s[3].reason, T.s[4].installs);
+
+	/* vm1 crashes: its installed sessions end as their application says */
+	t0 = it_now_ns();
+	it_vm_destroy(&T, "vm1");
+	wait_aborted(s12, 3000);
+	printf("vm1 destroyed: SESSION_ABORT %.1f ms later\n", (T.s[1].t_abort_ns - t0) / 1e6);
+	IT_CHECK(T.s[1].t_abort_ns - t0 < 1000000000ull, "VM down not reported promptly");
+	IT_CHECK(T.s[1].aborts == 1 && T.s[1].abort_action == SG_MSG_ABORT_RESET &&
+			 T.s[1].abort_reason == SG_MSG_REASON_VM_DOWN,
+		 "session 1: abort %u action %u reason %u", T.s[1].aborts, T.s[1].abort_action,
+		 T.s[1].abort_reason);
+	IT_CHECK(T.s[2].aborts == 1 && T.s[2].abort_action == SG_MSG_ABORT_DRAIN &&
+			 T.s[2].abort_deadline_s == 5 &&
+			 T.s[2].abort_reason == SG_MSG_REASON_VM_DOWN,
+		 "session 2 (webd, on_vm_down: drain): action %u deadline %u", T.s[2].abort_action,
+		 T.s[2].abort_deadline_s);
+	it_pump(&T, 200, NULL, NULL); /* the data plane's SESSION_CLOSED of session 1 */
+	/* sgctl shows why: the VM's state and reason, the sessions' end reason */
+	snprintf(cmd, sizeof(cmd), "%s vms", sgctl);
+	IT_CHECK(run_cmd(cmd, out, sizeof(out)) == 0 && strstr(out, "stopped"), "vms: %s", out);
+	IT_CHECK(!real_agent || strcmp(vm_str("vm1", "why"), "destroyed") == 0, "vm1 why '%s'",
+		 vm_str("vm1", "why"));
+	IT_CHECK(ctl_vm_counter("vm1", "downs") == 1 && ctl_vm_counter("vm1", "down_aborted") == 2,
+		 "vm1 downs %lld aborted %lld", ctl_vm_counter("vm1", "downs"),
+		 ctl_vm_counter("vm1", "down_aborted"));
+	snprintf(cmd, sizeof(cmd), "%s sessions --state closed", sgctl);
+	IT_CHECK(run_cmd(cmd, out, sizeof(out)) == 0 && strstr(out, "vm_down") &&
+			 strstr(out, "0x1 "),
+		 "closed sessions: %s", out);
+	snprintf(cmd, sizeof(cmd), "%s --json sessions --state installed", sgctl);
+	IT_CHECK(run_cmd(cmd, out, sizeof(out)) == 0 && strstr(out, "\"reason\": \"vm_down\""),
+		 "draining session 2: %s", out);
+	/* a stopped VM of the pool replaces vm1 */
+	IT_CHECK(strcmp(vm_state("vm3"), "starting") == 0, "replacement vm3 %s", vm_state("vm3"));
+	IT_CHECK(agent_starts(2) == 1, "vm3 starts %u", agent_starts(2));
+
+	/* vm2 destroyed while booting: its held sessions go to vm3 and are served there; a
+	 * stopped VM (vm1, the only one left) is started to replace vm2's capacity */
+	it_vm_destroy(&T, "vm2");
+	wait_answers(3, 4, 2, 6000);
+	vm3 = strtoull(vm_str("vm3", "id"), NULL, 0);
+	IT_CHECK(T.s[3].installs == 1 && T.s[4].installs == 1 && T.s[3].vm_id == vm3 &&
+			 T.s[4].vm_id == vm3,
+		 "held sessions: installs %u %u on %#llx %#llx (vm3 %#llx)", T.s[3].installs,
+		 T.s[4].installs, (unsigned long long)T.s[3].vm_id,
+		 (unsigned long long)T.s[4].vm_id, vm3);
+	snprintf(cmd, sizeof(cmd), "%s --json status", sgctl);
+	IT_CHECK(run_cmd(cmd, out, sizeof(out)) == 0 && strstr(out, "\"vm_downs\": 2") &&
+			 strstr(out, "\"vm_down_rebrokered\": 2") &&
+			 strstr(out, "\"vm_replacements\": 2"),
+		 "status: %s", out);
+
+	/* drain vm3 with a deadline: no new session there; then what is left is reset */
+	it_send_closed(&T, 4);
+	it_pump(&T, 100, NULL, NULL);
+	snprintf(cmd, sizeof(cmd), "%s drain vm vm3 --deadline 1", sgctl);
+	IT_CHECK(run_cmd(cmd, out, sizeof(out)) == 0, "drain vm: %s", out);
+	snprintf(cmd, sizeof(cmd), "%s drain vm nosuch 2>&1", sgctl);
+	IT_CHECK(run_cmd(cmd, out, sizeof(out)) == 1 && strstr(out, "nosuch"), "drain: %s", out);
+	IT_CHECK(strcmp(vm_str("vm3", "draining"), "") == 0 &&
+			 ctl_vm_counter("vm3", "sessions") == 1,
+		 "vm3");
+	t0 = it_now_ns();
+	it_send_new(&T, 5, 0, VIP, 80, SG_MSG_L7_NONE, NULL); /* vm3 has room, but drains */
+	wait_aborted(s3, 3000);
+	IT_CHECK(T.s[3].abort_action == SG_MSG_ABORT_RESET &&
+			 T.s[3].abort_reason == SG_MSG_REASON_DRAINED &&
+			 T.s[3].t_abort_ns - t0 >= 800000000ull,
+		 "session 3: action %u reason %u after %llu ms", T.s[3].abort_action,
+		 T.s[3].abort_reason, (unsigned long long)(T.s[3].t_abort_ns - t0) / 1000000);
+	IT_CHECK(T.s[5].installs == 0 || T.s[5].vm_id != vm3, "a new session went to drained vm3");
+	it_pump(&T, 200, NULL, NULL);
+	IT_CHECK(ctl_vm_counter("vm3", "drain_reset") == 1 &&
+			 ctl_vm_counter("vm3", "sessions") == 0,
+		 "vm3 drain_reset %lld", ctl_vm_counter("vm3", "drain_reset"));
+	snprintf(cmd, sizeof(cmd), "%s --json vms", sgctl);
+	IT_CHECK(run_cmd(cmd, out, sizeof(out)) == 0 && strstr(out, "\"draining\": true"), "vms");
+	snprintf(cmd, sizeof(cmd), "%s undrain vm vm3", sgctl);
+	IT_CHECK(run_cmd(cmd, out, sizeof(out)) == 0, "undrain vm: %s", out);
+	snprintf(cmd, sizeof(cmd), "%s --json vms", sgctl);
+	IT_CHECK(run_cmd(cmd, out, sizeof(out)) == 0 && !strstr(out, "\"draining\": true"),
+		 "vms after undrain: %s", out);
+	it_stop_ctl(&T);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -716,7 +888,8 @@ main(int argc, char **argv)
 		  {"restart", sc_restart},
 		  {"admin", sc_admin},
 		  {"dp-restart", sc_dp_restart},
-		  {"agent-auth", sc_agent_auth}};
+		  {"agent-auth", sc_agent_auth},
+		  {"vm-crash", sc_vm_crash}};
 	unsigned int i;
 
 	if (argc < 3 || argc > 4 ||

@@ -14,7 +14,7 @@ import struct
 import time
 
 MAGIC = 0x5347
-VERSION = 2
+VERSION = 3
 FLAG_TAG = 1  # after AUTH_OK: a 32-byte tag follows the payload
 TAG_LEN = 32
 HDR = struct.Struct(">HBBIII")  # magic, version, type, length, seq, flags
@@ -31,7 +31,7 @@ AN = {v: k for k, v in A.items()}
 STATUS = dict(OK=0, NO_SUCH_VM=1, LIBVIRT=2, TIMEOUT=3, BAD_REQUEST=4, AUTH=5,
               UNAVAILABLE=6, FULL=7, INTERNAL=8)
 STATES = ["unknown", "undefined", "shutoff", "booting", "running", "stopping",
-          "paused", "crashed"]
+          "paused", "crashed", "app_down"]
 
 
 def enc_addr(text):

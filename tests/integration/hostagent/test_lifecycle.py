@@ -17,6 +17,7 @@ from harness import check, step  # noqa: E402
 
 BOOT_DELAY_MS = 1500
 RESYNC_MS = 2000
+CHECK_MS, FALL, RISE = 300, 2, 2  # app_check of running VMs with probe: true
 KEY = b"sgha-test-key-0123456789abcdef"
 
 harness.enter_netns("life")
@@ -33,6 +34,11 @@ config = f"""
 host: host-a
 admin_socket: "@ADMIN@"
 test_hooks: true
+app_check:
+  interval_ms: {CHECK_MS}
+  timeout_ms: 200
+  fall: {FALL}
+  rise: {RISE}
 libvirt:
   uri: "test://{D}/node.xml"
   boot_delay_ms: {BOOT_DELAY_MS}
@@ -135,7 +141,30 @@ lst.bind(("127.0.0.1", probe_port))
 lst.listen(8)
 r = c.command("ENSURE_RUNNING", "vm-api", timeout=5)
 check(r.status == 0 and r.state == "running", f"{r}", agent)
+
+step("app check: a running VM whose app port stops answering is app_down, then running again")
+before = agent.counters()
+t0 = time.monotonic()
 lst.close()
+window = (FALL * CHECK_MS + 200 + 2 * 100) / 1000  # fall x interval + timeout + 2 ticks
+m = c.wait(lambda x: x.name == "VM_STATE" and x.vm == "vm-api", window + 1.0, "vm-api app_down")
+t_down = time.monotonic() - t0
+check(m.state == "app_down" and t_down <= window, f"{m} after {t_down:.3f} s", agent)
+after = agent.counters()
+check(after["app_downs"] == before["app_downs"] + 1 and
+      after["app_check_failures"] >= before["app_check_failures"] + FALL, f"{after}", agent)
+r = c.command("STATUS", "vm-api")
+check(r.status == 0 and r.state == "app_down", f"{r}", agent)
+lst = socket.socket()
+lst.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+lst.bind(("127.0.0.1", probe_port))
+lst.listen(8)
+t0 = time.monotonic()
+m = c.wait(lambda x: x.name == "VM_STATE" and x.vm == "vm-api", (RISE + 1) * CHECK_MS / 1000 + 1,
+           "vm-api running again")
+check(m.state == "running", f"{m}", agent)
+print(f"app_down after {t_down:.3f} s (window {window:.3f} s); running again after "
+      f"{time.monotonic() - t0:.3f} s (rise {RISE} x {CHECK_MS} ms)")
 
 step("a lost lifecycle event is repaired by the periodic resync")
 check(agent.cmd("test-lose-events 1").startswith("ok"), "hook lose-events")

@@ -28,6 +28,7 @@
 #include "sessiondb.h"
 #include "shm.h"
 #include "vm.h"
+#include "vm_drain.h"
 #include <rte_ring.h>
 
 #include "dpsim.h"
@@ -880,6 +881,224 @@ test_corrupt_db_moved_aside(void **state)
 	assert_int_equal(sg_ctl_shm_open(f->c.shm, f->shm), 0);
 }
 
+/* ------------------------------------------------ VM failures and VM drain */
+
+/* Restart the core with a third VM (vm3) in the pool. */
+static void
+fx_three_vms(struct fx *f)
+{
+	sg_ctl_fini(&f->c);
+	f->cfg.n_vms = 3;
+	f->cfg.vms[2] = f->cfg.vms[1];
+	snprintf(f->cfg.vms[2].name, SG_CTL_NAME_MAX, "vm3");
+	f->cfg.vms[2].addr[3] = 12;
+	fx_start(f);
+	recv_all(f, 0, NULL, 0);
+}
+
+static void
+dp_closed(struct fx *f, uint64_t sid, unsigned int reason)
+{
+	struct sg_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.hdr.version = SG_MSG_VERSION;
+	m.hdr.type = SG_MSG_SESSION_CLOSED;
+	m.hdr.len = (uint16_t)(sizeof(m.hdr) + sizeof(m.closed));
+	m.hdr.session_id = sid;
+	m.closed.reason = (uint16_t)reason;
+	assert_int_equal(dpsim_send(&f->d, 0, &m), 0);
+	sg_ctl_poll(&f->c, 1024);
+}
+
+/* Parse admin request @p txt (which must be valid when @p ok); run it when it is a drain. */
+static void
+admin_drain(struct fx *f, const char *txt, bool ok)
+{
+	struct sg_ctl_admin_req r;
+	char err[256];
+	int rc;
+
+	rc = sg_ctl_admin_parse(txt, strlen(txt), &r, err, sizeof(err));
+	if (rc == 0 && r.cmd == SG_CTL_ADM_DRAIN && r.vm[0] != '\0')
+		rc = sg_ctl_vm_drain(&f->c.vmm, r.vm, r.deadline_s, r.on, err, sizeof(err));
+	if (ok != (rc == 0))
+		fail_msg("%s -> %d %s", txt, rc, err);
+	sg_ctl_commit(&f->c);
+}
+
+static void
+test_vm_down_aborts_installed_rebrokers_held(void **state)
+{
+	struct fx *f = *state;
+	struct sg_ctl_event ev = {.type = SG_CTL_EV_VM_STATE, .why = "destroyed"};
+	struct sg_msg out[16];
+	unsigned int i, n;
+
+	fx_three_vms(f);
+	vm_report(f, 0, SG_CTL_VM_RUNNING);
+	vm_report(f, 1, SG_CTL_VM_RUNNING);
+	vm_report(f, 2, SG_CTL_VM_STOPPED);
+	for (i = 1; i <= 4; i++) /* 1, 3 on vm1; 2, 4 on vm2 */
+		new_session(f, i, 80, SG_MSG_L7_NONE, NULL);
+	sg_ctl_poll(&f->c, 1024);
+	assert_int_equal(recv_all(f, 0, out, 16), 4);
+	new_session(f, 5, 80, SG_MSG_L7_NONE, NULL); /* held: starts vm3 and waits for it */
+	new_session(f, 6, 80, SG_MSG_L7_NONE, NULL);
+	sg_ctl_poll(&f->c, 1024);
+	assert_int_equal(f->n_reqs, 1);
+	vm_report(f, 2, SG_CTL_VM_STARTING); /* its agent saw it boot */
+	assert_int_equal(f->c.inv.vms[2].n_reserved, 2);
+
+	/* vm1 crashes: its two installed sessions are aborted (reset, VM_DOWN), still listed */
+	sg_ctl_clock_update(&f->c.clock);
+	ev.vm = &f->c.inv.vms[0];
+	ev.state = SG_CTL_VM_STOPPED;
+	sg_ctl_bus_publish(f->c.bus, &ev);
+	sg_ctl_commit(&f->c);
+	n = recv_all(f, 0, out, 16);
+	assert_int_equal(n, 2);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(out[i].hdr.type, SG_MSG_SESSION_ABORT);
+		assert_true(out[i].hdr.session_id == 1 || out[i].hdr.session_id == 3);
+		assert_int_equal(out[i].abort.action, SG_MSG_ABORT_RESET);
+		assert_int_equal(out[i].abort.reason, SG_MSG_REASON_VM_DOWN);
+	}
+	assert_int_equal(sg_ctl_cs_find(&f->c.tab, 1)->state, SG_CTL_CS_INSTALLED);
+	assert_int_equal(sg_ctl_cs_find(&f->c.tab, 1)->reason, SG_MSG_REASON_VM_DOWN);
+	assert_int_equal(f->c.st.vm_downs, 1);
+	assert_int_equal(f->c.st.vm_down_aborted, 2);
+	assert_int_equal(f->c.st.vm_replacements, 0); /* vm3 already starting, no other stopped */
+	assert_string_equal(f->c.inv.vms[0].why, "destroyed");
+	assert_int_equal(f->c.inv.vms[0].downs, 1);
+	assert_int_equal(f->c.inv.vms[0].down_aborted, 2);
+	/* the data plane ends one: closed with the abort's reason, listed among the closed */
+	dp_closed(f, 1, SG_MSG_REASON_NONE);
+	assert_null(sg_ctl_cs_find(&f->c.tab, 1));
+	assert_int_equal(f->c.inv.vms[0].n_sessions, 1);
+	assert_int_equal(sg_ctl_cs_ended_get(&f->c.tab, 0)->session_id, 1);
+	assert_int_equal(sg_ctl_cs_ended_get(&f->c.tab, 0)->reason, SG_MSG_REASON_VM_DOWN);
+	assert_ptr_equal(sg_ctl_cs_ended_get(&f->c.tab, 0)->vm, &f->c.inv.vms[0]);
+
+	/* vm3 destroyed while booting: of its two held sessions one fits on vm1 (restarted,
+	 * room for one beside the session still being aborted), the other is rejected */
+	vm_report(f, 2, SG_CTL_VM_STOPPED);
+	n = recv_all(f, 0, out, 16);
+	assert_int_equal(n, 1);
+	assert_int_equal(out[0].hdr.type, SG_MSG_SESSION_REJECT);
+	assert_int_equal(out[0].hdr.session_id, 6);
+	assert_int_equal(out[0].reject.reason, SG_MSG_REASON_VM_DOWN);
+	assert_int_equal(sg_ctl_cs_find(&f->c.tab, 5)->state, SG_CTL_CS_WAITING);
+	assert_ptr_equal(sg_ctl_cs_find(&f->c.tab, 5)->vm, &f->c.inv.vms[0]);
+	assert_int_equal(f->c.inv.vms[0].state, SG_CTL_VM_STARTING);
+	assert_int_equal(f->c.inv.vms[2].n_reserved, 0);
+	assert_int_equal(f->c.st.vm_down_rebrokered, 1);
+	assert_int_equal(f->c.st.vm_down_rejected, 1);
+	assert_int_equal(f->c.st.vm_downs, 2);
+	assert_int_equal(f->c.inv.apps[1].n_exec, 4); /* 2, 3 (aborting), 4, 5 */
+	/* vm1 runs again: the re-brokered session is installed there */
+	vm_report(f, 0, SG_CTL_VM_RUNNING);
+	assert_int_equal(recv_all(f, 0, out, 16), 1);
+	assert_int_equal(out[0].hdr.type, SG_MSG_SESSION_INSTALL);
+	assert_int_equal(out[0].hdr.session_id, 5);
+}
+
+static void
+test_vm_app_down_drains_and_replaces(void **state)
+{
+	struct fx *f = *state;
+	struct sg_msg out[8];
+
+	sg_ctl_fini(&f->c);
+	f->cfg.apps[1].on_vm_down = SG_MSG_ABORT_DRAIN;
+	f->cfg.apps[1].vm_down_drain_s = 7;
+	fx_start(f);
+	recv_all(f, 0, out, 8);
+	vm_report(f, 0, SG_CTL_VM_RUNNING);
+	vm_report(f, 1, SG_CTL_VM_STOPPED);
+	new_session(f, 10, 80, SG_MSG_L7_NONE, NULL);
+	sg_ctl_poll(&f->c, 1024);
+	assert_int_equal(recv_all(f, 0, out, 8), 1);
+	assert_int_equal(f->n_reqs, 0);
+	/* its app stops answering: drain (per application), and vm2 starts in its place */
+	vm_report(f, 0, SG_CTL_VM_APP_DOWN);
+	assert_int_equal(recv_all(f, 0, out, 8), 1);
+	assert_int_equal(out[0].hdr.type, SG_MSG_SESSION_ABORT);
+	assert_int_equal(out[0].hdr.session_id, 10);
+	assert_int_equal(out[0].abort.action, SG_MSG_ABORT_DRAIN);
+	assert_int_equal(out[0].abort.deadline_s, 7);
+	assert_int_equal(out[0].abort.reason, SG_MSG_REASON_VM_DOWN);
+	assert_int_equal(f->c.st.vm_replacements, 1);
+	assert_int_equal(f->n_reqs, 1);
+	assert_int_equal(f->reqs[0].op, SG_CTL_REQ_VM_START);
+	assert_ptr_equal(f->reqs[0].vm, &f->c.inv.vms[1]);
+	/* a new session never goes to the VM whose app is down: it waits for vm2 */
+	new_session(f, 11, 80, SG_MSG_L7_NONE, NULL);
+	sg_ctl_poll(&f->c, 1024);
+	assert_int_equal(sg_ctl_cs_find(&f->c.tab, 11)->state, SG_CTL_CS_WAITING);
+	assert_ptr_equal(sg_ctl_cs_find(&f->c.tab, 11)->vm, &f->c.inv.vms[1]);
+	/* aborted once only: a second report changes nothing */
+	vm_report(f, 0, SG_CTL_VM_STOPPED);
+	assert_int_equal(recv_all(f, 0, out, 8), 0);
+	assert_int_equal(f->c.st.vm_downs, 1);
+	/* a restarted sg-control still knows why the draining session ends (its DB row) */
+	sg_ctl_fini(&f->c);
+	fx_start(f);
+	assert_int_equal(sg_ctl_cs_find(&f->c.tab, 10)->state, SG_CTL_CS_INSTALLED);
+	assert_int_equal(sg_ctl_cs_find(&f->c.tab, 10)->reason, SG_MSG_REASON_VM_DOWN);
+}
+
+static void
+test_drain_vm_deadline(void **state)
+{
+	struct fx *f = *state;
+	struct sg_msg out[8];
+	char err[128];
+
+	vm_report(f, 0, SG_CTL_VM_RUNNING);
+	vm_report(f, 1, SG_CTL_VM_RUNNING);
+	new_session(f, 20, 80, SG_MSG_L7_NONE, NULL); /* vm1 */
+	new_session(f, 21, 80, SG_MSG_L7_NONE, NULL); /* vm2 */
+	sg_ctl_poll(&f->c, 1024);
+	assert_int_equal(recv_all(f, 0, out, 8), 2);
+	assert_int_equal(sg_ctl_vm_drain(&f->c.vmm, "vm9", 1, true, err, sizeof(err)), -ENOENT);
+	assert_non_null(strstr(err, "vm9"));
+	admin_drain(f, "{\"cmd\":\"drain\",\"deadline_s\":1}", false);
+	admin_drain(f, "{\"cmd\":\"drain\",\"vm\":\"vm1\",\"deadline_s\":-1}", false);
+	admin_drain(f, "{\"cmd\":\"drain\",\"vm\":\"vm1\",\"deadline_s\":99999}", false);
+	admin_drain(f, "{\"cmd\":\"drain\",\"vm\":\"vm 1\"}", false);
+	admin_drain(f, "{\"cmd\":\"drain\",\"vm\":\"vm9\"}", false);
+	admin_drain(f, "{\"cmd\":\"drain\",\"vm\":\"vm1\",\"deadline_s\":1}", true);
+	assert_true(f->c.inv.vms[0].draining);
+	/* vm1 has room and fewer sessions, but takes no new one */
+	new_session(f, 22, 80, SG_MSG_L7_NONE, NULL);
+	sg_ctl_poll(&f->c, 1024);
+	assert_int_equal(recv_all(f, 0, out, 8), 1);
+	assert_ptr_equal(sg_ctl_cs_find(&f->c.tab, 22)->vm, &f->c.inv.vms[1]);
+	/* before the deadline nothing is reset; after it, what is left on vm1 (fake clock) */
+	sg_ctl_vm_drain_tick(&f->c.vmm);
+	assert_int_equal(recv_all(f, 0, out, 8), 0);
+	f->c.clock.now_ns += 2000000000ull;
+	sg_ctl_vm_drain_tick(&f->c.vmm);
+	sg_ctl_commit(&f->c);
+	assert_int_equal(recv_all(f, 0, out, 8), 1);
+	assert_int_equal(out[0].hdr.type, SG_MSG_SESSION_ABORT);
+	assert_int_equal(out[0].hdr.session_id, 20);
+	assert_int_equal(out[0].abort.action, SG_MSG_ABORT_RESET);
+	assert_int_equal(out[0].abort.reason, SG_MSG_REASON_DRAINED);
+	assert_int_equal(f->c.st.drain_reset, 1);
+	sg_ctl_vm_drain_tick(&f->c.vmm); /* once */
+	assert_int_equal(recv_all(f, 0, out, 8), 0);
+	assert_int_equal(f->c.inv.vms[0].drain_reset, 1);
+	/* undrained: vm1 (the least loaded once 20 is gone) takes sessions again */
+	dp_closed(f, 20, SG_MSG_REASON_DRAINED);
+	admin_drain(f, "{\"cmd\":\"drain\",\"vm\":\"vm1\",\"on\":false}", true);
+	assert_false(f->c.inv.vms[0].draining);
+	new_session(f, 23, 80, SG_MSG_L7_NONE, NULL);
+	sg_ctl_poll(&f->c, 1024);
+	assert_ptr_equal(sg_ctl_cs_find(&f->c.tab, 23)->vm, &f->c.inv.vms[0]);
+}
+
 int
 main(void)
 {
@@ -896,6 +1115,11 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_wait_queue_overflow_rejects, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vm_failure_rejects_waiters, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vm_down_aborts_installed_rebrokers_held, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_vm_app_down_drains_and_replaces, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_drain_vm_deadline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_vm_stopped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_affinity_and_l7, setup, teardown),
 		cmocka_unit_test(test_user_extraction),

@@ -106,6 +106,8 @@ test_every_type(void **state)
 	}
 	assert_string_equal(sg_agent_msg_type_name(0), "?");
 	assert_string_equal(sg_agent_vm_state_name(SG_AGENT_VM_BOOTING), "booting");
+	assert_string_equal(sg_agent_vm_state_name(SG_AGENT_VM_APP_DOWN), "app_down");
+	assert_string_equal(sg_agent_vm_state_name(SG_AGENT_VM_STATE_MAX + 1), "?");
 	assert_string_equal(sg_agent_status_name(SG_AGENT_E_NO_SUCH_VM), "no such VM");
 }
 
@@ -177,9 +179,11 @@ test_peek_and_decode_errors(void **state)
 	b[0] = 0;
 	assert_int_equal(sg_agent_msg_peek(b, 16), -EPROTO);
 	hdr(b, SG_AGENT_MSG_PING, 0);
-	b[2] = 1; /* version 1 (untagged) is refused by version 2 */
+	b[2] = 1; /* version 1 (untagged) is refused by version 3 */
 	assert_int_equal(sg_agent_msg_peek(b, 16), -EPROTO);
-	b[2] = 3;
+	b[2] = 2; /* version 2 (no APP_DOWN state) too */
+	assert_int_equal(sg_agent_msg_peek(b, 16), -EPROTO);
+	b[2] = 4;
 	assert_int_equal(sg_agent_msg_peek(b, 16), -EPROTO);
 	hdr(b, SG_AGENT_MSG_PING, 0);
 	b[15] = 2; /* only SG_AGENT_FLAG_TAG is defined */

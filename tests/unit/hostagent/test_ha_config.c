@@ -156,6 +156,15 @@ test_defaults(void **state)
 	assert_false(cfg.dp_enabled);
 	assert_false(cfg.test_hooks);
 	assert_int_equal(cfg.n_vms, 0);
+	assert_int_equal(cfg.app_check_interval_ms, 2000);
+	assert_int_equal(cfg.app_check_timeout_ms, 1000);
+	assert_int_equal(cfg.app_check_fall, 3);
+	assert_int_equal(cfg.app_check_rise, 2);
+	assert_int_equal(parse(BASE "app_check:\n  interval_ms: 0\n", &err), 0);
+	assert_int_equal(cfg.app_check_interval_ms, 0); /* off */
+	assert_int_equal(parse(BASE "app_check:\n  interval_ms: 20\n  fall: 1\n", &err), 0);
+	assert_int_equal(cfg.app_check_interval_ms, 100); /* the agent's tick at least */
+	assert_int_equal(cfg.app_check_fall, 1);
 }
 
 static void
@@ -200,6 +209,9 @@ test_errors(void **state)
 	expect_error(BASE "datapath:\n  uplink: lo\n  host_address: \"2001:2::1\"\n",
 		     "datapath.host_address", "IPv4");
 	expect_error(BASE "datapath:\n  enabled: true\n", "datapath.uplink", "missing");
+	expect_error(BASE "app_check:\n  fall: 0\n", "app_check.fall", NULL);
+	expect_error(BASE "app_check:\n  timeout_ms: 999999\n", "app_check.timeout_ms", NULL);
+	expect_error(BASE "app_check:\n  every: 1\n", "every", NULL);
 }
 
 int
