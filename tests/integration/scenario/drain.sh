@@ -142,9 +142,13 @@ sgctl sessions
 others=$(sess_vm | grep -vx "$vm" || true)
 [ -n "$others" ] || fail "the new brokered session did not go to another VM than $vm"
 ok "drain vm $vm: a new brokered session went to ${others//$'\n'/ }, answered '$out'"
-out=$(sgctl drain) || fail "sgctl drain (list)"
-echo "$out"
-[[ $out == *"$vm"* ]] || fail "sgctl drain does not list $vm while it drains"
+vms=$(sgctl --json vms) || fail "sgctl vms"
+row=$(jq_py "$vms" "[v for v in (d if isinstance(d, list) else d['vms']) if v['name'] == '$vm'][0]")
+[ "$(jq_py "$vms" "[v for v in (d if isinstance(d, list) else d['vms']) if v['name'] == '$vm'][0].get('draining') is True")" = True ] ||
+	fail "sgctl vms does not show $vm draining: $row"
+[ "$(jq_py "$vms" "[v for v in (d if isinstance(d, list) else d['vms']) if v['name'] == '$vm'][0]['sessions']")" -ge 1 ] ||
+	fail "sgctl vms does not count $vm's session while it drains: $row"
+ok "sgctl vms while $vm drains: $row"
 long_alive "$b" || fail "the brokered transfer on $vm stopped before the deadline"
 after_deadline "$t" "$b"
 ok "brokered transfer on $vm reset at the deadline"
