@@ -142,12 +142,13 @@ sgctl sessions
 others=$(sess_vm | grep -vx "$vm" || true)
 [ -n "$others" ] || fail "the new brokered session did not go to another VM than $vm"
 ok "drain vm $vm: a new brokered session went to ${others//$'\n'/ }, answered '$out'"
-vms=$(sgctl --json vms) || fail "sgctl vms"
-row=$(jq_py "$vms" "[v for v in (d if isinstance(d, list) else d['vms']) if v['name'] == '$vm'][0]")
-[ "$(jq_py "$vms" "[v for v in (d if isinstance(d, list) else d['vms']) if v['name'] == '$vm'][0].get('draining') is True")" = True ] ||
-	fail "sgctl vms does not show $vm draining: $row"
-[ "$(jq_py "$vms" "[v for v in (d if isinstance(d, list) else d['vms']) if v['name'] == '$vm'][0]['sessions']")" -ge 1 ] ||
-	fail "sgctl vms does not count $vm's session while it drains: $row"
+row=$(sgctl --json vms | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(json.dumps(next(v for v in (d if isinstance(d, list) else d["vms"]) if v["name"] == sys.argv[1])))' "$vm") ||
+	fail "sgctl vms does not list $vm"
+[ "$(jq_py "$row" "d.get('draining') is True and d['sessions'] >= 1")" = True ] ||
+	fail "sgctl vms does not show $vm draining with its session: $row"
 ok "sgctl vms while $vm drains: $row"
 long_alive "$b" || fail "the brokered transfer on $vm stopped before the deadline"
 after_deadline "$t" "$b"
