@@ -82,6 +82,7 @@ struct sg_dp_exc {
 	struct sg_cfg_exception cfg; /**< in service (start-up settings; a reload keeps them) */
 	struct rte_ring *ring;	     /**< workers -> main lcore; NULL: off */
 	struct sg_dp_exc_port port[SG_DP_PORTS_MAX];
+	uint64_t no_tap; /**< dequeued for a port without a tap (freed; never expected) */
 };
 
 /** Per-worker launch context: one per worker lcore. */

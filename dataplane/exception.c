@@ -300,12 +300,19 @@ to_kernel(struct sg_dp_app *app)
 	while (budget > 0 &&
 	       (n = rte_ring_dequeue_burst(x->ring, (void **)pkts, SG_DP_BURST, NULL)) > 0) {
 		budget -= RTE_MIN(n, budget);
+		for (unsigned int j = 0; j < n; j++) {
+			if (pkts[j]->port >= app->n_ports || !x->port[pkts[j]->port].present) {
+				rte_pktmbuf_free(pkts[j]); /* cannot happen: workers set the port */
+				pkts[j] = NULL;
+				x->no_tap++;
+			}
+		}
 		for (unsigned int p = 0; p < app->n_ports; p++) {
 			struct sg_dp_exc_port *xp = &x->port[p];
 			uint16_t k = 0, sent;
 
 			for (unsigned int j = 0; j < n; j++)
-				if (pkts[j]->port == p)
+				if (pkts[j] != NULL && pkts[j]->port == p)
 					mine[k++] = pkts[j];
 			if (k == 0)
 				continue;
@@ -456,6 +463,7 @@ sg_dp_exc_telemetry(const char *cmd __rte_unused, const char *params __rte_unuse
 	rte_tel_data_add_dict_u64(d, "queue", x->cfg.queue);
 	rte_tel_data_add_dict_u64(d, "routes", x->cfg.routes);
 	rte_tel_data_add_dict_u64(d, "queued", x->ring != NULL ? rte_ring_count(x->ring) : 0);
+	rte_tel_data_add_dict_u64(d, "no_tap", x->no_tap);
 	rte_tel_data_add_dict_u64(d, "to_kernel", worker_sum(app, SG_DP_EV_EXC_TO_KERNEL));
 	rte_tel_data_add_dict_u64(d, "drop_exc_rate", worker_sum(app, SG_DP_DROP_EXC_RATE));
 	rte_tel_data_add_dict_u64(d, "drop_exc_queue", worker_sum(app, SG_DP_DROP_EXC_QUEUE));

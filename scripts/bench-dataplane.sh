@@ -391,8 +391,8 @@ run_case() {
 		: >"$RUN/pids"
 		return 1
 	fi
-	if [ -n "$synproxy" ]; then
-		extra="$extra, \"tables_before\": $before, \"tables_after\": $(tables)"
+	if [ -n "$synproxy$exc" ]; then
+		[ -n "$exc" ] || extra="$extra, \"tables_before\": $before, \"tables_after\": $(tables)"
 		if kill -0 "$fwd_pid" 2>/dev/null; then
 			extra="$extra, \"dp_alive\": true"
 		else
