@@ -574,22 +574,28 @@ for c in xc:
              "est_offered_pps": x["est_offered_mpps"] * 1e6, "est_loss": x["est_loss"],
              "est_delivered_ratio": 1 - x["est_loss"], "flood_pps": x["flood_mpps"] * 1e6,
              "exc_rate_pps": x.get("exc_rate_pps"), "secs": secs, "delta": d,
-             "to_kernel_pps": d.get("exc_to_kernel", 0) / secs if secs else None,
-             "drop_exc_rate_pps": d.get("drop_exc_rate", 0) / secs if secs else None,
+             # the counters were read before and after the window, the flood ran within it
+             "window_s": x["seconds"],
+             "to_kernel_pps": d.get("exc_to_kernel", 0) / x["seconds"] if a else None,
+             "drop_exc_rate_pps": d.get("drop_exc_rate", 0) / x["seconds"] if a else None,
              "delivered_vs_calm": calm_ratio(c, x)}
         o["capped"] = o["to_kernel_pps"] is not None and \
             d.get("exc_to_kernel", 0) <= (o["exc_rate_pps"] or 0) * secs + 512
+        o["to_kernel_pps_of_cap"] = (o["to_kernel_pps"] / o["exc_rate_pps"]
+                                     if o["to_kernel_pps"] is not None and o["exc_rate_pps"] else None)
         out.append(o)
         print("%-10s %9.3f %9.4f %s %9.3f %10.3f %11.0f %11.0f %8d %s" % (
             c, o["est_offered_pps"] / 1e6, o["est_delivered_ratio"],
             fmt(o["delivered_vs_calm"]), 100 * o["est_loss"],
             o["flood_pps"] / 1e6, o["to_kernel_pps"] or 0, o["drop_exc_rate_pps"] or 0,
-            o["exc_rate_pps"] or 0, "capped" if o["capped"] else "OVER THE CAP"))
+            o["exc_rate_pps"] or 0, "no counters (telemetry timed out)"
+            if o["to_kernel_pps"] is None else "capped" if o["capped"] else "OVER THE CAP"))
     summary["cases"][c] = {"runs": out}
 if xc:
     print("  (est: offered at half the round's established rate, delivered = 1 - loss; flood: SYNs"
-          " to the own address 198.18.2.2; kernel pps: exc_to_kernel over the window, capped at"
-          " rate_pps x window + burst)")
+          " to the own address 198.18.2.2; kernel pps: exc_to_kernel over the measurement window,"
+          " the counters read just before and after it: capped means at most rate_pps x the"
+          " time between the reads + burst)")
 if sys.argv[3]:
     json.dump(summary, open(sys.argv[3], "w"), indent=2)
 PY
