@@ -155,6 +155,11 @@ void sg_dp_exc_stop(struct sg_dp_app *app);
 void sg_dp_exc_stats(const struct sg_dp_app *app, struct rte_tel_data *d);
 int sg_dp_exc_telemetry(const char *cmd, const char *params, struct rte_tel_data *d);
 
+/* excnl.c (the taps' kernel side, libnl-route-3) */
+struct nl_sock;
+void sg_dp_exc_nl_stale_remove(struct nl_sock *sk, const char *ifname);
+int sg_dp_exc_nl_config(struct sg_dp_app *app, struct nl_sock *sk, unsigned int i);
+
 /* telemetry.c */
 int sg_dp_telemetry_register(struct sg_dp_app *app);
 

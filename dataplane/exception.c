@@ -9,21 +9,15 @@
  * the port (app->ctl_tx). The taps belong to the process: they go with it,
  * however it ends, and a stale one of the same name is removed at start.
  *
- * Kernel configuration is done with libnl-route-3 (addresses, routes, link
- * state); IPv6 is turned on for the tap through its sysctl, the only knob.
+ * The kernel side of each tap is set up by excnl.c (libnl-route-3).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
-#include <linux/if_addr.h>
-#include <linux/rtnetlink.h>
-#include <netlink/route/addr.h>
-#include <netlink/route/link.h>
-#include <netlink/route/route.h>
+#include <netlink/netlink.h>
+#include <netlink/socket.h>
 #include <rte_bus_vdev.h>
 #include <rte_dev.h>
 #include <rte_ethdev.h>
@@ -45,21 +39,6 @@ exc_defaults(struct sg_cfg_exception *x)
 		x->burst = SG_DP_EXC_BURST_DEFAULT;
 	if (x->queue == 0)
 		x->queue = SG_DP_EXC_QUEUE_DEFAULT;
-}
-
-/* A tap left by an earlier run of the same name (it should go with its process). */
-static void
-stale_remove(struct nl_sock *sk, const char *ifname)
-{
-	struct rtnl_link *link = NULL;
-	int rc;
-
-	if (rtnl_link_get_kernel(sk, 0, ifname, &link) != 0)
-		return;
-	rc = rtnl_link_delete(sk, link);
-	SG_DP_LOG(NOTICE, "exception path: removed a stale interface %s: %s", ifname,
-		  rc == 0 ? "ok" : nl_geterror(rc));
-	rtnl_link_put(link);
 }
 
 static int
@@ -95,148 +74,6 @@ tap_start(struct sg_dp_app *app, unsigned int i)
 		SG_DP_LOG(ERR, "exception path: cannot start tap %s: %s", xp->ifname,
 			  strerror(-rc));
 	return rc;
-}
-
-/* IPv6 on the tap (a namespace may have it off by default): its sysctl. */
-static int
-ipv6_enable(const char *ifname)
-{
-	static const char *const knobs[][2] = {
-		{"disable_ipv6", "0"},
-		{"accept_ra", "0"},
-	};
-	char path[96];
-
-	for (unsigned int k = 0; k < RTE_DIM(knobs); k++) {
-		int fd;
-		ssize_t n;
-
-		snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/%s", ifname, knobs[k][0]);
-		fd = open(path, O_WRONLY | O_CLOEXEC);
-		if (fd < 0)
-			return -errno;
-		n = write(fd, knobs[k][1], 1);
-		close(fd);
-		if (n != 1)
-			return -EIO;
-	}
-	return 0;
-}
-
-static struct nl_addr *
-nl_addr_of(const struct sg_cfg_addr *a, unsigned int prefixlen)
-{
-	struct nl_addr *na = nl_addr_build(
-		a->family, a->family == AF_INET ? (const void *)&a->v4 : (const void *)a->v6,
-		a->family == AF_INET ? 4 : 16);
-
-	if (na != NULL)
-		nl_addr_set_prefixlen(na, prefixlen);
-	return na;
-}
-
-static int
-addr_add(struct nl_sock *sk, int ifindex, const struct sg_cfg_addr *a)
-{
-	struct nl_addr *local;
-	struct rtnl_addr *ra;
-	int rc;
-
-	if (a->family == 0)
-		return 0;
-	local = nl_addr_of(a, a->prefixlen);
-	ra = rtnl_addr_alloc();
-	if (local == NULL || ra == NULL) {
-		rc = -NLE_NOMEM;
-	} else {
-		rtnl_addr_set_ifindex(ra, ifindex);
-		rtnl_addr_set_local(ra, local);
-		if (a->family == AF_INET6)
-			rtnl_addr_set_flags(ra, IFA_F_NODAD);
-		rc = rtnl_addr_add(sk, ra, 0);
-	}
-	rtnl_addr_put(ra);
-	nl_addr_put(local);
-	return rc;
-}
-
-/* A default route via @p gw on the tap, metric @p metric (a management route keeps priority). */
-static int
-route_add(struct nl_sock *sk, int ifindex, const struct sg_cfg_addr *gw, uint32_t metric)
-{
-	struct nl_addr *dst = NULL, *via;
-	struct rtnl_route *r;
-	struct rtnl_nexthop *nh;
-	int rc;
-
-	if (gw->family == 0)
-		return 0;
-	via = nl_addr_of(gw, gw->family == AF_INET ? 32 : 128);
-	r = rtnl_route_alloc();
-	nh = rtnl_route_nh_alloc();
-	rc = nl_addr_parse("default", gw->family, &dst);
-	if (rc == 0 && (via == NULL || r == NULL || nh == NULL))
-		rc = -NLE_NOMEM;
-	if (rc == 0) {
-		rtnl_route_set_family(r, gw->family);
-		rtnl_route_set_dst(r, dst);
-		rtnl_route_set_table(r, RT_TABLE_MAIN);
-		rtnl_route_set_protocol(r, RTPROT_STATIC);
-		rtnl_route_set_priority(r, metric);
-		rtnl_route_nh_set_ifindex(nh, ifindex);
-		rtnl_route_nh_set_gateway(nh, via);
-		rtnl_route_add_nexthop(r, nh); /* the route owns it now */
-		nh = NULL;
-		rc = rtnl_route_add(sk, r, NLM_F_EXCL);
-		if (rc == -NLE_EXIST)
-			rc = 0;
-	}
-	if (nh != NULL)
-		rtnl_route_nh_free(nh);
-	rtnl_route_put(r);
-	nl_addr_put(dst);
-	nl_addr_put(via);
-	return rc;
-}
-
-/* The tap's kernel side: up, the port's MTU and addresses, its gateways as routes. */
-static int
-kernel_config(struct sg_dp_app *app, struct nl_sock *sk, unsigned int i)
-{
-	const struct sg_cfg_port *cp = &app->cfg->appliance.ports[i];
-	struct sg_dp_exc_port *xp = &app->exc.port[i];
-	struct rtnl_link *link = NULL, *change = rtnl_link_alloc();
-	const char *what = "link";
-	int rc;
-
-	rc = change == NULL ? -NLE_NOMEM : rtnl_link_get_kernel(sk, 0, xp->ifname, &link);
-	if (rc == 0) {
-		xp->ifindex = rtnl_link_get_ifindex(link);
-		rtnl_link_set_flags(change, IFF_UP);
-		rtnl_link_set_mtu(change, xp->mtu);
-		rc = rtnl_link_change(sk, link, change, 0);
-	}
-	if (rc == 0 && cp->addr6.family != 0 && ipv6_enable(xp->ifname) != 0) {
-		what = "IPv6 sysctl";
-		rc = -NLE_PERM;
-	}
-	if (rc == 0 && (rc = addr_add(sk, xp->ifindex, &cp->addr4)) != 0)
-		what = "IPv4 address";
-	if (rc == 0 && (rc = addr_add(sk, xp->ifindex, &cp->addr6)) != 0)
-		what = "IPv6 address";
-	if (rc == 0 && app->exc.cfg.routes) {
-		if ((rc = route_add(sk, xp->ifindex, &cp->gateway4, SG_DP_EXC_METRIC + i)) != 0)
-			what = "IPv4 route";
-		else if ((rc = route_add(sk, xp->ifindex, &cp->gateway6, SG_DP_EXC_METRIC + i)) !=
-			 0)
-			what = "IPv6 route";
-	}
-	if (rc != 0)
-		SG_DP_LOG(ERR, "exception path: port %s: %s %s: %s", cp->name, xp->ifname, what,
-			  nl_geterror(rc));
-	rtnl_link_put(link);
-	rtnl_link_put(change);
-	return rc == 0 ? 0 : -EIO;
 }
 
 int
@@ -277,10 +114,10 @@ sg_dp_exc_setup(struct sg_dp_app *app)
 		return -ENOMEM;
 	}
 	for (unsigned int i = 0; i < app->n_ports && rc == 0; i++) {
-		stale_remove(sk, x->port[i].ifname);
+		sg_dp_exc_nl_stale_remove(sk, x->port[i].ifname);
 		rc = tap_start(app, i);
 		if (rc == 0)
-			rc = kernel_config(app, sk, i);
+			rc = sg_dp_exc_nl_config(app, sk, i);
 		if (rc == 0)
 			SG_DP_LOG(INFO, "exception path: port %s <-> kernel interface %s",
 				  app->cfg->appliance.ports[i].name, x->port[i].ifname);
@@ -431,21 +268,57 @@ worker_sum(const struct sg_dp_app *app, enum sg_dp_cnt c)
 	return v;
 }
 
+/* (name, value) pairs into dict @p d. */
+struct kv {
+	const char *k;
+	uint64_t v;
+};
+
+static void
+dict_add(struct rte_tel_data *d, const struct kv *kv, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		rte_tel_data_add_dict_u64(d, kv[i].k, kv[i].v);
+}
+
 void
 sg_dp_exc_stats(const struct sg_dp_app *app, struct rte_tel_data *d)
 {
-	uint64_t v[4] = {0};
+	struct kv kv[] = {{"exc_tap_full", 0},
+			  {"exc_from_kernel", 0},
+			  {"exc_from_kernel_bad", 0},
+			  {"exc_from_kernel_queue_full", 0}};
 
 	for (unsigned int i = 0; i < app->n_ports; i++) {
-		v[0] += app->exc.port[i].tap_full;
-		v[1] += app->exc.port[i].from_kernel;
-		v[2] += app->exc.port[i].from_kernel_bad;
-		v[3] += app->exc.port[i].from_kernel_full;
+		kv[0].v += app->exc.port[i].tap_full;
+		kv[1].v += app->exc.port[i].from_kernel;
+		kv[2].v += app->exc.port[i].from_kernel_bad;
+		kv[3].v += app->exc.port[i].from_kernel_full;
 	}
-	rte_tel_data_add_dict_u64(d, "exc_tap_full", v[0]);
-	rte_tel_data_add_dict_u64(d, "exc_from_kernel", v[1]);
-	rte_tel_data_add_dict_u64(d, "exc_from_kernel_bad", v[2]);
-	rte_tel_data_add_dict_u64(d, "exc_from_kernel_queue_full", v[3]);
+	dict_add(d, kv, RTE_DIM(kv));
+}
+
+/* One port's tap: its names and counters both ways. */
+static struct rte_tel_data *
+port_dict(const struct sg_dp_exc_port *xp)
+{
+	const struct kv kv[] = {
+		{"tap_port", xp->tap},
+		{"to_kernel", xp->to_kernel},
+		{"tap_full", xp->tap_full},
+		{"from_kernel", xp->from_kernel},
+		{"from_kernel_bad", xp->from_kernel_bad},
+		{"from_kernel_queue_full", xp->from_kernel_full},
+	};
+	struct rte_tel_data *c = rte_tel_data_alloc();
+
+	if (c == NULL)
+		return NULL;
+	rte_tel_data_start_dict(c);
+	rte_tel_data_add_dict_string(c, "port", xp->name);
+	rte_tel_data_add_dict_string(c, "ifname", xp->ifname);
+	dict_add(c, kv, RTE_DIM(kv));
+	return c;
 }
 
 int
@@ -454,36 +327,29 @@ sg_dp_exc_telemetry(const char *cmd __rte_unused, const char *params __rte_unuse
 {
 	const struct sg_dp_app *app = exc_app;
 	const struct sg_dp_exc *x = &app->exc;
+	const struct kv kv[] = {
+		{"enabled", x->ring != NULL},
+		{"rate_pps", x->cfg.rate_pps},
+		{"burst", x->cfg.burst},
+		{"queue", x->cfg.queue},
+		{"routes", x->cfg.routes},
+		{"queued", x->ring != NULL ? rte_ring_count(x->ring) : 0},
+		{"no_tap", x->no_tap},
+		{"to_kernel", worker_sum(app, SG_DP_EV_EXC_TO_KERNEL)},
+		{"drop_exc_rate", worker_sum(app, SG_DP_DROP_EXC_RATE)},
+		{"drop_exc_queue", worker_sum(app, SG_DP_DROP_EXC_QUEUE)},
+	};
 
 	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_u64(d, "enabled", x->ring != NULL);
 	rte_tel_data_add_dict_string(d, "ifname_prefix", x->cfg.ifname_prefix);
-	rte_tel_data_add_dict_u64(d, "rate_pps", x->cfg.rate_pps);
-	rte_tel_data_add_dict_u64(d, "burst", x->cfg.burst);
-	rte_tel_data_add_dict_u64(d, "queue", x->cfg.queue);
-	rte_tel_data_add_dict_u64(d, "routes", x->cfg.routes);
-	rte_tel_data_add_dict_u64(d, "queued", x->ring != NULL ? rte_ring_count(x->ring) : 0);
-	rte_tel_data_add_dict_u64(d, "no_tap", x->no_tap);
-	rte_tel_data_add_dict_u64(d, "to_kernel", worker_sum(app, SG_DP_EV_EXC_TO_KERNEL));
-	rte_tel_data_add_dict_u64(d, "drop_exc_rate", worker_sum(app, SG_DP_DROP_EXC_RATE));
-	rte_tel_data_add_dict_u64(d, "drop_exc_queue", worker_sum(app, SG_DP_DROP_EXC_QUEUE));
+	dict_add(d, kv, RTE_DIM(kv));
 	sg_dp_exc_stats(app, d);
 	for (unsigned int i = 0; i < app->n_ports && x->ring != NULL; i++) {
-		const struct sg_dp_exc_port *xp = &x->port[i];
-		struct rte_tel_data *c = rte_tel_data_alloc();
+		struct rte_tel_data *c = port_dict(&x->port[i]);
 		char key[16];
 
 		if (c == NULL)
 			return -ENOMEM;
-		rte_tel_data_start_dict(c);
-		rte_tel_data_add_dict_string(c, "port", xp->name);
-		rte_tel_data_add_dict_string(c, "ifname", xp->ifname);
-		rte_tel_data_add_dict_u64(c, "tap_port", xp->tap);
-		rte_tel_data_add_dict_u64(c, "to_kernel", xp->to_kernel);
-		rte_tel_data_add_dict_u64(c, "tap_full", xp->tap_full);
-		rte_tel_data_add_dict_u64(c, "from_kernel", xp->from_kernel);
-		rte_tel_data_add_dict_u64(c, "from_kernel_bad", xp->from_kernel_bad);
-		rte_tel_data_add_dict_u64(c, "from_kernel_queue_full", xp->from_kernel_full);
 		snprintf(key, sizeof(key), "port%u", i);
 		rte_tel_data_add_dict_container(d, key, c, 0);
 	}
