@@ -67,6 +67,9 @@ expect_kernel(uint16_t port, const uint8_t *want, size_t len)
 	assert_int_equal(R.out_port, -1);
 	assert_int_equal(rte_ring_count(exc_ring), 1);
 	assert_int_equal(rte_ring_dequeue(exc_ring, (void **)&m), 0);
+	assert_non_null(m);
+	if (m == NULL)
+		return;
 	assert_int_equal(m->port, port);
 	assert_bytes(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m), want, len);
 	rte_pktmbuf_free(m);
@@ -124,8 +127,13 @@ test_exc_to_kernel(void **state)
 	CNT_MOVED(SG_DP_EV_CONSUMED, SG_DP_EV_NEIGH_LEARN);
 	/* TCP to a VIP port no VS serves, to a NAT address: never the kernel's */
 	n = pb_frame_tcp4(in, L2_GW, CLIENT4, "198.18.10.2", 40000, 179, RTE_TCP_SYN_FLAG, 64, 0);
-	run_pkt(0, 0, in, n, &R, now_s(t += 1));
+	run_pkt(0, 0, in, n, &R, now_s(t + 1));
 	assert_drop(&R, SG_DP_DROP_NO_VS, 0);
+	assert_int_equal(rte_ring_count(exc_ring), 0);
+	n = pb_frame_tcp4(in, L2_HOST1, "198.18.1.11", "198.18.1.100", 80, 40000,
+			  RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, 64, 0);
+	run_pkt(0, 1, in, n, &R, now_s(t + 2));
+	assert_drop(&R, SG_DP_DROP_NO_FLOW, 1);
 	assert_int_equal(rte_ring_count(exc_ring), 0);
 }
 
