@@ -143,12 +143,11 @@ flow_forward(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_p
 	sg_dp_pkt_tx(w, rx_port, out, port, m);
 }
 
-/* An ARP reply / NA the data plane learned from or ignored, well formed. */
+/* An ARP reply / NA from an on-link sender, well formed, learned from or not wanted. */
 static bool
 neigh_answer_ok(enum sg_dp_cnt rc)
 {
-	return rc == SG_DP_EV_CONSUMED || rc == SG_DP_DROP_NEIGH_UNSOLICITED ||
-	       rc == SG_DP_DROP_NOT_LOCAL;
+	return rc == SG_DP_EV_CONSUMED || rc == SG_DP_DROP_NEIGH_UNSOLICITED;
 }
 
 static bool

@@ -125,6 +125,12 @@ test_exc_to_kernel(void **state)
 	run_pkt(0, 0, in, n, &R, now_s(t += 1));
 	assert_int_equal(rte_ring_count(exc_ring), 0);
 	CNT_MOVED(SG_DP_EV_CONSUMED, SG_DP_EV_NEIGH_LEARN);
+	/* ... nor one from an off-link sender (dropped as before) */
+	n = pb_frame_arp(in, RTE_ARP_OP_REPLY, "02:00:00:00:02:78", "198.18.77.1", MAC_PORT0,
+			 "198.18.2.2", MAC_PORT0);
+	run_pkt(0, 0, in, n, &R, now_s(t += 1));
+	assert_drop(&R, SG_DP_DROP_NOT_LOCAL, 0);
+	assert_int_equal(rte_ring_count(exc_ring), 0);
 	/* TCP to a VIP port no VS serves, to a NAT address: never the kernel's */
 	n = pb_frame_tcp4(in, L2_GW, CLIENT4, "198.18.10.2", 40000, 179, RTE_TCP_SYN_FLAG, 64, 0);
 	run_pkt(0, 0, in, n, &R, now_s(t + 1));
