@@ -12,10 +12,12 @@ setup_all -e '/^appliance:/a\  exception: { enabled: true, rate_pps: 5000, burst
 appl() { ip netns exec "$(topo_ns d)" "$@"; }
 exc() { telemetry_get /sg/exception "$1"; }
 
-appl ip -4 addr show dev sgx0 | grep -q "198.18.2.2/24" || fail "sgx0 lacks 198.18.2.2/24"
-appl ip -4 addr show dev sgx1 | grep -q "198.18.1.2/24" || fail "sgx1 lacks 198.18.1.2/24"
-appl ip -6 addr show dev sgx1 | grep -q "2001:2:0:1::2/64" || fail "sgx1 lacks 2001:2:0:1::2/64"
-appl ip route show default | grep -q "via 198.18.2.1 dev sgx0" || fail "no default route via sgx0"
+# (the output captured first: grep -q ending a pipe early fails it under pipefail)
+a0=$(appl ip addr show dev sgx0) a1=$(appl ip addr show dev sgx1) r=$(appl ip route show default)
+grep -q "198.18.2.2/24" <<<"$a0" || fail "sgx0 lacks 198.18.2.2/24: $a0"
+grep -q "198.18.1.2/24" <<<"$a1" || fail "sgx1 lacks 198.18.1.2/24: $a1"
+grep -q "2001:2:0:1::2/64" <<<"$a1" || fail "sgx1 lacks 2001:2:0:1::2/64: $a1"
+grep -q "via 198.18.2.1 dev sgx0" <<<"$r" || fail "no default route via sgx0: $r"
 mac=$(appl cat /sys/class/net/sgx1/address)
 [ "$mac" = "$(appl cat /sys/class/net/in/address)" ] || fail "sgx1's MAC $mac is not port inside's"
 ok "taps sgx0/sgx1 carry the ports' MACs, addresses and the gateway route"
