@@ -32,6 +32,18 @@
 #define SG_DP_COOKIE_ROTATE_S 256
 /** Main lcore housekeeping period (neighbour solicitation, reload requests). */
 #define SG_DP_HOUSEKEEPING_US 20000
+/** Exception path (exception.c): the main lcore polls the taps this often ... */
+#define SG_DP_EXC_POLL_US 1000
+/** ... reading at most this many bursts from each tap per poll (the kernel's bound). */
+#define SG_DP_EXC_RX_BURSTS 4
+/** Descriptors of each tap queue. */
+#define SG_DP_EXC_TAP_DESC 128
+/** Metric of the default routes via the ports' gateways (a management route wins). */
+#define SG_DP_EXC_METRIC 200
+/** Defaults where the configuration leaves 0 (config/ sets the same). */
+#define SG_DP_EXC_RATE_DEFAULT	20000
+#define SG_DP_EXC_BURST_DEFAULT 512
+#define SG_DP_EXC_QUEUE_DEFAULT 1024
 
 struct sg_dp_app;
 
@@ -48,6 +60,29 @@ struct sg_dp_ctlchan {
 	uint64_t ctl_hb_tsc; /**< when ctl_heartbeat last moved (0: never) */
 	bool ctl_up;	     /**< read by workers (atomic) */
 	uint64_t ctl_ups;
+};
+
+/** One port's tap interface of the exception path (main lcore writes, telemetry reads). */
+struct sg_dp_exc_port {
+	bool present;
+	uint16_t tap; /**< DPDK port id of the net_tap */
+	uint16_t mtu;
+	int ifindex;
+	char ifname[16];
+	char name[SG_CFG_NAME_MAX]; /**< the data port's name */
+	uint64_t to_kernel;	    /**< written to the tap */
+	uint64_t tap_full;	    /**< the tap refused them (freed) */
+	uint64_t from_kernel;	    /**< read from the tap, queued on the port */
+	uint64_t from_kernel_bad;   /**< not Ethernet + IPv4/IPv6/ARP, too long or short */
+	uint64_t from_kernel_full;  /**< app->ctl_tx full */
+};
+
+/** The exception path (exception.c, doc/dataplane.md "Exception path"). */
+struct sg_dp_exc {
+	struct sg_cfg_exception cfg; /**< in service (start-up settings; a reload keeps them) */
+	struct rte_ring *ring;	     /**< workers -> main lcore; NULL: off */
+	struct sg_dp_exc_port port[SG_DP_PORTS_MAX];
+	uint64_t no_tap; /**< dequeued for a port without a tap (freed; never expected) */
 };
 
 /** Per-worker launch context: one per worker lcore. */
@@ -93,6 +128,8 @@ struct sg_dp_app {
 	struct sg_dp_syncookie_secret cookies; /**< read by workers, rotated by the main lcore */
 	uint64_t cookie_rotated;
 
+	struct sg_dp_exc exc;
+
 	volatile bool quit;
 	volatile bool reload_requested;
 };
@@ -109,6 +146,19 @@ int sg_dp_reload(struct sg_dp_app *app, char *msg, size_t msglen);
 int sg_dp_ctlchan_create(struct sg_dp_app *app);
 void sg_dp_ctlchan_tick(struct sg_dp_app *app);
 void sg_dp_ctlchan_destroy(struct sg_dp_app *app);
+
+/* exception.c */
+struct rte_tel_data;
+int sg_dp_exc_setup(struct sg_dp_app *app);
+void sg_dp_exc_poll(struct sg_dp_app *app);
+void sg_dp_exc_stop(struct sg_dp_app *app);
+void sg_dp_exc_stats(const struct sg_dp_app *app, struct rte_tel_data *d);
+int sg_dp_exc_telemetry(const char *cmd, const char *params, struct rte_tel_data *d);
+
+/* excnl.c (the taps' kernel side, libnl-route-3) */
+struct nl_sock;
+void sg_dp_exc_nl_stale_remove(struct nl_sock *sk, const char *ifname);
+int sg_dp_exc_nl_config(struct sg_dp_app *app, struct nl_sock *sk, unsigned int i);
 
 /* telemetry.c */
 int sg_dp_telemetry_register(struct sg_dp_app *app);

@@ -284,6 +284,22 @@ cookie_rotate(struct sg_dp_app *app)
 	sg_dp_syncookie_rotate(&app->cookies, key);
 }
 
+/* The main lcore's periodic work, every SG_DP_HOUSEKEEPING_US. */
+static void
+main_housekeeping(struct sg_dp_app *app)
+{
+	if (app->reload_requested) {
+		char msg[512];
+
+		app->reload_requested = false;
+		sg_dp_reload(app, msg, sizeof(msg));
+	}
+	housekeeping(app);
+	sg_dp_ctlchan_tick(app);
+	if (!sg_dp_testmode_enabled())
+		cookie_rotate(app);
+}
+
 static int
 create_workers(struct sg_dp_app *app)
 {
@@ -328,8 +344,10 @@ create_workers(struct sg_dp_app *app)
 		}
 	}
 
+	/* the kernel's packets (exception path) come this way too: its queue size at least */
 	app->ctl_tx =
-		rte_ring_create("sg_ctl_tx", 256, rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
+		rte_ring_create("sg_ctl_tx", RTE_MAX(256u, rte_align32pow2(app->exc.cfg.queue)),
+				rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
 	if (app->ctl_tx == NULL) {
 		SG_DP_LOG(ERR, "cannot create the main lcore's tx ring: %s",
 			  rte_strerror(rte_errno));
@@ -363,6 +381,9 @@ create_workers(struct sg_dp_app *app)
 		wc.pfx_new_burst = a->control.new_per_prefix_burst;
 		wc.cookies = &app->cookies;
 		wc.pool = app->pool;
+		wc.exc_ring = app->exc.ring;
+		wc.exc_rate_pps = app->exc.cfg.rate_pps;
+		wc.exc_burst = app->exc.cfg.burst;
 		sg_dp_testmode_worker_conf(&wc);
 		app->wctx[i].app = app;
 		app->wctx[i].id = i;
@@ -397,6 +418,7 @@ write_ready_file(const char *path)
 static void
 cleanup(struct sg_dp_app *app)
 {
+	sg_dp_exc_stop(app);
 	sg_dp_ports_stop(app);
 	for (unsigned int i = 0; i < app->n_workers; i++) {
 		sg_dp_worker_free(app->wctx[i].worker);
@@ -435,6 +457,7 @@ main(int argc, char **argv)
 	char *eal_argv[EAL_ARGV_MAX + 1];
 	char eal_bufs[4][64];
 	bool check_only = false;
+	uint64_t next_housekeeping = 0, hk_cycles;
 	unsigned int lcore;
 	int eal_argc, opt, rc;
 
@@ -511,9 +534,10 @@ main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
-	if (sg_dp_ports_setup(app) != 0 || sg_dp_ctlchan_create(app) != 0 ||
-	    create_workers(app) != 0 || sg_dp_tables_publish_initial(app) != 0 ||
-	    sg_dp_telemetry_register(app) != 0 || sg_dp_testmode_apply(app) != 0) {
+	if (sg_dp_ports_setup(app) != 0 || sg_dp_exc_setup(app) != 0 ||
+	    sg_dp_ctlchan_create(app) != 0 || create_workers(app) != 0 ||
+	    sg_dp_tables_publish_initial(app) != 0 || sg_dp_telemetry_register(app) != 0 ||
+	    sg_dp_testmode_apply(app) != 0) {
 		rc = 1;
 		goto out;
 	}
@@ -523,19 +547,19 @@ main(int argc, char **argv)
 	SG_DP_LOG(NOTICE, "ready: %u ports, %u workers, config %s", app->n_ports, app->n_workers,
 		  app->config_path);
 	write_ready_file(ready_file);
+	hk_cycles = rte_get_timer_hz() / 1000000 * SG_DP_HOUSEKEEPING_US;
 
 	while (!app->quit) {
-		if (app->reload_requested) {
-			char msg[512];
+		uint64_t now = rte_get_timer_cycles();
 
-			app->reload_requested = false;
-			sg_dp_reload(app, msg, sizeof(msg));
+		if (now >= next_housekeeping) {
+			next_housekeeping = now + hk_cycles;
+			main_housekeeping(app);
 		}
-		housekeeping(app);
-		sg_dp_ctlchan_tick(app);
-		if (!sg_dp_testmode_enabled())
-			cookie_rotate(app);
-		rte_delay_us_sleep(SG_DP_HOUSEKEEPING_US);
+		/* the exception path's latency: a poll per SG_DP_EXC_POLL_US when on */
+		sg_dp_exc_poll(app);
+		rte_delay_us_sleep(app->exc.ring != NULL ? SG_DP_EXC_POLL_US
+							 : SG_DP_HOUSEKEEPING_US);
 	}
 	SG_DP_LOG(NOTICE, "stopping");
 	rc = 0;

@@ -24,10 +24,12 @@
  * Every packet given to sg_dp_worker_process() leaves through exactly one
  * door: appended to an output queue (transmit), handed to another worker's
  * hand-off ring, used up by the data plane itself (ARP replies and neighbour
- * advertisements it learned from: counted SG_DP_EV_CONSUMED), or freed with
- * one drop counter incremented. Per worker, once every queued packet was
+ * advertisements it learned from: counted SG_DP_EV_CONSUMED), passed to the
+ * kernel on the exception path (SG_DP_EV_EXC_TO_KERNEL), or freed with one
+ * drop counter incremented. Per worker, once every queued packet was
  * accounted with sg_dp_worker_count_tx() (an untransmitted one counts as
- * drop_tx_full):  rx + handoff_in == tx + drops + handoff_out + consumed.
+ * drop_tx_full):
+ *   rx + handoff_in == tx + drops + handoff_out + consumed + exc_to_kernel.
  */
 #ifndef SG_DP_H
 #define SG_DP_H
@@ -114,8 +116,11 @@ enum sg_dp_cnt {
 	SG_DP_DROP_VM_RST,	/**< hand-off: a VM RST that does not acknowledge our SYN */
 	SG_DP_DROP_BOUNCE_TOKEN, /**< DSR hand-off bounce without its session's token */
 	SG_DP_DROP_HELD_CSUM,	 /**< brokered: bad TCP checksum, not acknowledged nor held */
-	SG_DP_DROP_SYN_SHED, /**< SYN to a cookie-answering VS shed: the worker is behind (full rx
-				bursts) */
+	SG_DP_DROP_SYN_SHED,  /**< SYN to a cookie-answering VS shed: the worker is behind (full rx
+				 bursts) */
+	SG_DP_DROP_EXC_RATE,  /**< for the kernel (exception path): over the worker's rate share */
+	SG_DP_DROP_EXC_QUEUE, /**< for the kernel (exception path): its ring to the main lcore full
+			       */
 	/* events (not drops) */
 	SG_DP_EV_FLOW_NEW,	/**< flows created */
 	SG_DP_EV_FLOW_EXPIRED,	/**< flows removed by idle timeout */
@@ -160,6 +165,7 @@ enum sg_dp_cnt {
 	SG_DP_EV_SYNPROXY_ON,	   /**< syn_proxy auto turned on (per worker and VS) */
 	SG_DP_EV_VM_STALE_RESET,   /**< NAT hand-off: a VM's stale connection on the tuple reset */
 	SG_DP_EV_SYNPROXY_OFF,	   /**< syn_proxy auto turned off again */
+	SG_DP_EV_EXC_TO_KERNEL,	   /**< passed to the kernel (exception path, exc.h) */
 	SG_DP_CNT_MAX
 };
 
@@ -289,6 +295,14 @@ struct sg_dp_worker_conf {
 	struct rte_mempool *pool; /**< for packets the data plane originates */
 	const struct sg_dp_syncookie_secret *cookies;
 	uint32_t cookie_clock_s; /**< nonzero: fixed SYN-cookie clock (test mode, testmode.h) */
+	/*
+	 * The exception path (core/exc.h): the MP/SC ring to the main lcore
+	 * (NULL: off, packets for the kernel are dropped as drop_l4_proto),
+	 * and the appliance-wide rate and burst this worker takes 1/n_workers of.
+	 */
+	struct rte_ring *exc_ring;
+	uint32_t exc_rate_pps;
+	uint32_t exc_burst;
 };
 
 /** Output of one processing call: packets to transmit per port. */

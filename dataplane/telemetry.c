@@ -12,6 +12,7 @@
  *                       TEL_SESS_PAGE from cursor CUR ("next" of the last page)
  *   /sg/nat             free and used NAT source ports per NAT address
  *   /sg/reload          reload the configuration file now
+ *   /sg/exception       the exception path's settings and counters (exception.c)
  *
  * Callbacks run in DPDK's telemetry thread. Worker counters are read
  * without synchronisation (each is a monotonic 64-bit value written by one
@@ -174,6 +175,7 @@ tel_stats(const char *cmd __rte_unused, const char *params __rte_unused, struct 
 	for (unsigned int i = 0; i < SG_DP_CNT_MAX; i++)
 		rte_tel_data_add_dict_u64(d, sg_dp_cnt_name(i), sum->cnt[i]);
 	tel_neigh_stats(d);
+	sg_dp_exc_stats(tel_app, d);
 	free(sum);
 	return 0;
 }
@@ -426,6 +428,8 @@ sg_dp_telemetry_register(struct sg_dp_app *app)
 		 "Live brokered sessions of every worker, paged. Parameter: cursor (\"next\")."},
 		{"/sg/nat", tel_nat, "Free and used NAT source ports per NAT address."},
 		{"/sg/reload", tel_reload, "Reload the configuration file (atomic)."},
+		{"/sg/exception", sg_dp_exc_telemetry,
+		 "Exception path: settings, counters both ways per port (kernel interfaces)."},
 	};
 
 	tel_app = app;

@@ -16,7 +16,12 @@
 # same round while spoofed SYNs use the generator's remaining rate against a
 # nat VIP with syn_proxy: on (auto) and a paced client opens connections to
 # it; reports established loss, flow-table and NAT-port growth during the
-# flood and the paced connections completed.
+# flood and the paced connections completed. And the exception path under a
+# flood ("exc", "exc-calm"): the same established offer while spoofed SYNs
+# to the appliance's own address (which go to its kernel, in a private
+# network namespace) use the generator's remaining rate; reports the
+# established loss and the rate that reached the kernel against
+# exception.rate_pps.
 #
 #   scripts/bench-dataplane.sh [--build DIR] [--quick] [--rounds N] [--seconds S]
 #                              [--workers N] [--cases LIST] [--out FILE.json]
@@ -34,6 +39,7 @@ WORKERS=1
 CASES="ceiling est1 est10k est1m new syn brok synproxy-calm synproxy synproxy-auto synproxy-off"
 OUTFILE=""
 WINDOW=4096 # brok: connections outstanding at most (sg-pktgen --window)
+EXC_RATE=${SG_BENCH_EXC_RATE:-20000} # exc: appliance.exception.rate_pps
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--build) BUILD=$2; shift 2 ;;
@@ -90,6 +96,7 @@ cleanup() {
 	[ -f "$RUN/pids" ] && mapfile -t pids <"$RUN/pids"
 	[ ${#pids[@]} -gt 0 ] && stop_pids "${pids[@]}"
 	rm -rf "$RUN" /var/run/dpdk/"$ID"* /dev/hugepages/"$ID"* /dev/shm"$SHM" 2>/dev/null || true
+	ip netns del "${ID}x" 2>/dev/null || true
 	echo "$OLD_HP" >/proc/sys/vm/nr_hugepages 2>/dev/null || true
 	[ "$MOUNTED_HP" -eq 1 ] && umount /dev/hugepages 2>/dev/null
 	return 0
@@ -137,8 +144,8 @@ lcores() { # lcores MAIN_CPU CPU_LIST N: "0@MAIN,1@c1,2@c2..."
 memif_server() { echo "net_memif$1,role=server,id=0,socket=$RUN/m$1.sock,socket-abstract=no${MEMIF_EXTRA:-}"; }
 memif_client() { echo "net_memif$1,role=client,id=0,socket=$RUN/m$1.sock,socket-abstract=no${MEMIF_EXTRA:-}"; }
 
-write_config() { # write_config FLOW_TABLE_SIZE (per worker) [brokered] [off|on|auto]
-	local brokered=${2:-} synproxy=${3:-}
+write_config() { # write_config FLOW_TABLE_SIZE (per worker) [brokered] [off|on|auto] [exc]
+	local brokered=${2:-} synproxy=${3:-} exc=${4:-}
 	cat >"$RUN/sg.yaml" <<YAML
 appliance:
   workers: $WORKERS
@@ -146,7 +153,7 @@ appliance:
   file_prefix: ${ID}f
   mbufs: $((32767 + 16384 * WORKERS))
   # memory: flow table + mbufs + Maglev
-  flow_table_size: $1
+  flow_table_size: $1$([ -z "$exc" ] || printf '\n  exception: { enabled: true, ifname_prefix: sgbx, rate_pps: %s }' "$EXC_RATE")
   eal_args: ["--lcores", "$(lcores 0 "$(fwd_cpus)" "$WORKERS")", "--log-level=lib.eal:error"$(for a in "${EAL_EXTRA[@]}"; do printf ', "%s"' "$a"; done)]
   ports:
     - name: outside
@@ -215,7 +222,8 @@ ctl_msg ctl_msg_bad ctl_ring_full held released flow_new flow_closed flow_expire
 drop_cookie_bad drop_cookie_old drop_sess_full drop_hold_full drop_hold_ooo drop_brokered
 drop_neigh_miss drop_nat_ports drop_flow_full drop_no_flow drop_no_vs drop_not_local drop_tx_full
 drop_no_mbuf synproxy_synack synproxy_open synproxy_refused synproxy_on synproxy_off
-drop_vs_full flow_new drop_syn_shed hold_refused_prefix session_new_ratelimited"
+drop_vs_full flow_new drop_syn_shed hold_refused_prefix session_new_ratelimited
+exc_to_kernel drop_exc_rate drop_exc_queue exc_from_kernel exc_tap_full"
 dp_stats() { # dp_stats: one JSON object with the DP_KEYS of /sg/stats (or {})
 	timeout 15 python3 "$SG_SRC/scripts/sg-telemetry.py" "${ID}f" /sg/stats 2>/dev/null |
 		python3 -c '
@@ -270,7 +278,7 @@ PY
 # run_case NAME [ROUND]: one measurement; prints generator JSON with "case" added.
 run_case() {
 	local name=$1 table=0 genargs=() more=() fwd_pid gen_pid ctl_pid="" out brokered="" extra=""
-	local synproxy="" est="" base="" before="{}" pg MEMIF_EXTRA=""
+	local synproxy="" est="" base="" before="{}" pg MEMIF_EXTRA="" exc="" exc_cfg="" t0 netns=()
 	case "$name" in
 	ceiling) genargs=(--no-arp --flows 10000) ;;
 	est1) table=65536; genargs=(--flows 1) ;;
@@ -307,6 +315,26 @@ run_case() {
 		genargs=(--mode synproxy --flows 10000 --flood-vip 198.18.10.3 --est-rate $((est / 2))
 			--paced-rate 200 "${more[@]}")
 		extra=", \"est_case\": \"$base\", \"est_capacity_pps\": $est" ;;
+	exc | exc-calm | exc-max | exc-off)
+		# established at half this round's capacity; spoofed SYNs to the
+		# outside port's own address (all for the kernel): a quarter of the
+		# capacity (exc: within what the worker can take), the generator's
+		# remaining rate (exc-max: over it), or 1/s (exc-calm: the baseline);
+		# exc-off: exc's flood with the exception path off (drop_l4_proto),
+		# what any flood of that rate costs
+		read -r est base <<<"$(est_rate "$2")"
+		[ -n "$est" ] || { echo "bench-dataplane: $name needs est10k (or est1) before it in --cases" >&2; return 1; }
+		table=65536; exc=1; exc_cfg=1
+		[ "$name" = exc-off ] && exc_cfg=""
+		[ "$name" = exc-calm ] && more+=(--flood-rate 1)
+		[ "$name" = exc ] || [ "$name" = exc-off ] && more+=(--flood-rate $((est / 4)))
+		MEMIF_EXTRA=",rsize=${SG_BENCH_SYNPROXY_RSIZE:-12}"
+		genargs=(--mode synproxy --flows 10000 --flood-vip 198.18.2.2 --est-rate $((est / 2))
+			--paced-rate 0 "${more[@]}")
+		# the taps belong in a namespace of their own, not the host's
+		ip netns add "${ID}x" 2>/dev/null || true
+		netns=(ip netns exec "${ID}x")
+		extra=", \"est_case\": \"$base\", \"est_capacity_pps\": $est, \"exc_rate_pps\": $EXC_RATE" ;;
 	*) echo "bench-dataplane: unknown case $name" >&2; return 1 ;;
 	esac
 	rm -f "$RUN"/m*.sock
@@ -325,9 +353,9 @@ run_case() {
 			--log-level=lib.eal:error "${TESTPMD_EAL_EXTRA[@]}" -- --forward-mode=io --nb-cores="$WORKERS" \
 			--rxq="$WORKERS" --txq="$WORKERS" --stats-period 1 >"$RUN/fwd.log" 2>&1 &
 	else
-		write_config "$table" "$brokered" "$synproxy"
-		timeout -s INT $((SECONDS_RUN + WARMUP + 120)) "$DATAPLANE" -c "$RUN/sg.yaml" \
-			>"$RUN/fwd.log" 2>&1 &
+		write_config "$table" "$brokered" "$synproxy" "$exc_cfg"
+		timeout -s INT $((SECONDS_RUN + WARMUP + 120)) "${netns[@]}" "$DATAPLANE" \
+			-c "$RUN/sg.yaml" >"$RUN/fwd.log" 2>&1 &
 	fi
 	fwd_pid=$!
 	track "$fwd_pid"
@@ -341,7 +369,7 @@ run_case() {
 		ctl_pid=$!
 		track "$ctl_pid"
 	fi
-	if [ -n "$synproxy" ]; then
+	if [ -n "$synproxy$exc" ]; then
 		# the measurement window began: read the tables, then let the paced
 		# client start (SIGUSR1 to sg-pktgen, the child of timeout)
 		for _ in $(seq 1 $(((WARMUP + 60) * 20))); do
@@ -349,7 +377,8 @@ run_case() {
 			kill -0 "$gen_pid" 2>/dev/null || break
 			sleep 0.05
 		done
-		before=$(tables)
+		t0=$(date +%s.%N)
+		[ -n "$exc" ] && before=$(dp_stats) || before=$(tables)
 		pg=$(pgrep -P "$gen_pid" 2>/dev/null || true)
 		[ -z "$pg" ] || kill -USR1 "$pg" 2>/dev/null || true
 	fi
@@ -362,8 +391,8 @@ run_case() {
 		: >"$RUN/pids"
 		return 1
 	fi
-	if [ -n "$synproxy" ]; then
-		extra="$extra, \"tables_before\": $before, \"tables_after\": $(tables)"
+	if [ -n "$synproxy$exc" ]; then
+		[ -n "$exc" ] || extra="$extra, \"tables_before\": $before, \"tables_after\": $(tables)"
 		if kill -0 "$fwd_pid" 2>/dev/null; then
 			extra="$extra, \"dp_alive\": true"
 		else
@@ -373,6 +402,7 @@ run_case() {
 		fi
 	fi
 	[ -n "$brokered" ] && extra="$extra, \"dp\": $(dp_stats)"
+	[ -n "$exc" ] && extra="$extra, \"dp_before\": $before, \"dp_after\": $(dp_stats), \"dp_secs\": $(python3 -c "import time; print('%.3f' % (time.time() - $t0))")"
 	kill -INT "$fwd_pid" 2>/dev/null || true
 	wait "$fwd_pid" 2>/dev/null || true
 	if [ -n "$ctl_pid" ]; then
@@ -382,6 +412,7 @@ run_case() {
 	fi
 	: >"$RUN/pids"
 	rm -f /dev/shm"$SHM"
+	[ -z "$exc" ] || ip netns del "${ID}x" 2>/dev/null || true
 	out=$(tail -n 1 "$RUN/gen.out")
 	out="{\"case\": \"$name\", ${out#\{}"
 	echo "${out%\}}$extra}"
@@ -424,6 +455,10 @@ est = "est1" if "est1" in med else ("est10k" if "est10k" in med else None)
 est_pps = med[est] * 1e6 if est else None
 def ratio(x, base):
     return x / base if base else None
+def calm_ratio(c, x):
+    """established delivered under the flood against exc-calm of the same round"""
+    calm = [y for y in rows if y["case"] == "exc-calm" and y.get("round") == x.get("round")]
+    return (1 - x["est_loss"]) / (1 - calm[0]["est_loss"]) if calm and calm[0]["est_loss"] < 1 else None
 def round_ratio(case, key, scale=1.0):
     """median over rounds of (case / est) within each round: the box drifts between rounds"""
     if not est:
@@ -523,6 +558,44 @@ if sp:
           " flows+/nat+: flow entries made / NAT ports taken by the flood, beyond one per"
           " paced connection, target 0; evicted: flows evicted meanwhile, target 0;"
           " paced: completed/opened)")
+# The exception path under a flood to the own address: established loss, what reached the kernel.
+xc = [c for c in ("exc-calm", "exc-off", "exc", "exc-max") if c in by]
+if xc:
+    print()
+    print("%-10s %9s %9s %8s %9s %10s %11s %11s %8s" % ("exception", "est Mpps", "delivered",
+          "vs calm", "loss %", "flood Mpps", "kernel pps", "rate drop/s", "cap pps"))
+for c in xc:
+    out = []
+    for x in (x for x in rows if x["case"] == c):
+        b, a, secs = x.get("dp_before", {}), x.get("dp_after", {}), x.get("dp_secs") or 0
+        d = {k: a[k] - b[k] for k in ("exc_to_kernel", "drop_exc_rate", "drop_exc_queue",
+                                      "exc_from_kernel") if k in a and k in b}
+        o = {"round": x.get("round"), "est_case": x.get("est_case"),
+             "est_offered_pps": x["est_offered_mpps"] * 1e6, "est_loss": x["est_loss"],
+             "est_delivered_ratio": 1 - x["est_loss"], "flood_pps": x["flood_mpps"] * 1e6,
+             "exc_rate_pps": x.get("exc_rate_pps"), "secs": secs, "delta": d,
+             # the counters were read before and after the window, the flood ran within it
+             "window_s": x["seconds"],
+             "to_kernel_pps": d.get("exc_to_kernel", 0) / x["seconds"] if a else None,
+             "drop_exc_rate_pps": d.get("drop_exc_rate", 0) / x["seconds"] if a else None,
+             "delivered_vs_calm": calm_ratio(c, x)}
+        o["capped"] = o["to_kernel_pps"] is not None and \
+            d.get("exc_to_kernel", 0) <= (o["exc_rate_pps"] or 0) * secs + 512
+        o["to_kernel_pps_of_cap"] = (o["to_kernel_pps"] / o["exc_rate_pps"]
+                                     if o["to_kernel_pps"] is not None and o["exc_rate_pps"] else None)
+        out.append(o)
+        print("%-10s %9.3f %9.4f %s %9.3f %10.3f %11.0f %11.0f %8d %s" % (
+            c, o["est_offered_pps"] / 1e6, o["est_delivered_ratio"],
+            fmt(o["delivered_vs_calm"]), 100 * o["est_loss"],
+            o["flood_pps"] / 1e6, o["to_kernel_pps"] or 0, o["drop_exc_rate_pps"] or 0,
+            o["exc_rate_pps"] or 0, "no counters (telemetry timed out)"
+            if o["to_kernel_pps"] is None else "capped" if o["capped"] else "OVER THE CAP"))
+    summary["cases"][c] = {"runs": out}
+if xc:
+    print("  (est: offered at half the round's established rate, delivered = 1 - loss; flood: SYNs"
+          " to the own address 198.18.2.2; kernel pps: exc_to_kernel over the measurement window,"
+          " the counters read just before and after it: capped means at most rate_pps x the"
+          " time between the reads + burst)")
 if sys.argv[3]:
     json.dump(summary, open(sys.argv[3], "w"), indent=2)
 PY

@@ -55,6 +55,8 @@ struct sg_dp_worker {
 	 * layer's cookie answer).
 	 */
 	uint16_t syn_budget;
+	/* exception path token bucket (core/exc.c, GCRA), TSC; exc_iv 0: path off */
+	uint64_t exc_tat, exc_iv, exc_tol;
 } __rte_cache_aligned;
 
 #endif /* SG_DP_CORE_STATE_H */

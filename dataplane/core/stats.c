@@ -65,6 +65,8 @@ static const char *const cnt_names[SG_DP_CNT_MAX] = {
 	[SG_DP_DROP_NEW_RATE] = "session_new_ratelimited",
 	[SG_DP_DROP_HELD_CSUM] = "drop_held_csum",
 	[SG_DP_DROP_SYN_SHED] = "drop_syn_shed",
+	[SG_DP_DROP_EXC_RATE] = "drop_exc_rate",
+	[SG_DP_DROP_EXC_QUEUE] = "drop_exc_queue",
 	[SG_DP_DROP_VM_RST] = "drop_vm_rst_bad",
 	[SG_DP_DROP_BOUNCE_TOKEN] = "drop_bounce_token",
 	[SG_DP_EV_SYNCOOKIE] = "syncookie",
@@ -97,6 +99,7 @@ static const char *const cnt_names[SG_DP_CNT_MAX] = {
 	[SG_DP_EV_SYNPROXY_ON] = "synproxy_on",
 	[SG_DP_EV_VM_STALE_RESET] = "vm_stale_reset",
 	[SG_DP_EV_SYNPROXY_OFF] = "synproxy_off",
+	[SG_DP_EV_EXC_TO_KERNEL] = "exc_to_kernel",
 };
 
 const char *

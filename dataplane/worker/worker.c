@@ -34,6 +34,7 @@
 #include "sessiongate/sg_wire.h"
 #include "core/arp.h"
 #include "core/encap.h"
+#include "core/exc.h"
 #include "core/flow.h"
 #include "core/icmp.h"
 #include "core/icmprelay.h"
@@ -140,6 +141,13 @@ flow_forward(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_p
 	flow_touch(w, f, p, ret, now);
 	obj_count(w, f, bytes);
 	sg_dp_pkt_tx(w, rx_port, out, port, m);
+}
+
+/* An ARP reply / NA from an on-link sender, well formed, learned from or not wanted. */
+static bool
+neigh_answer_ok(enum sg_dp_cnt rc)
+{
+	return rc == SG_DP_EV_CONSUMED || rc == SG_DP_DROP_NEIGH_UNSOLICITED;
 }
 
 static bool
@@ -284,6 +292,8 @@ process_parsed(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t po
 	}
 	if (p->ethertype == RTE_ETHER_TYPE_ARP) {
 		rc = sg_dp_arp_input(w, t, m, p, port, now);
+		if (neigh_answer_ok(rc) && sg_dp_exc_arp_wanted(w, t, m, p, port))
+			rc = sg_dp_exc_pass(w, m, now); /* also the kernel's own ARP */
 		goto local_done;
 	}
 
@@ -310,6 +320,9 @@ process_parsed(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t po
 
 		if ((type == 135 || type == 136) && (ai != NULL || p->key.dst[0] == 0xff)) {
 			rc = sg_dp_nd_input(w, t, m, p, port, now);
+			if (type == 136 && ai != NULL && neigh_answer_ok(rc) &&
+			    sg_dp_exc_na_wanted(w, ai, port))
+				rc = sg_dp_exc_pass(w, m, now); /* also the kernel's own ND */
 			goto local_done;
 		}
 	}
@@ -341,6 +354,8 @@ process_parsed(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t po
 			return;
 		}
 		rc = sg_dp_icmp_input(w, t, m, p, port, ai);
+		if (rc == SG_DP_DROP_ICMP_BAD && sg_dp_exc_icmp_wanted(w, m, p, ai))
+			rc = sg_dp_exc_pass(w, m, now); /* echo replies, errors: the kernel's */
 		goto local_done;
 	case IPPROTO_TCP:
 	case IPPROTO_UDP:
@@ -380,8 +395,8 @@ process_parsed(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t po
 		sg_dp_broker_bounce(w, t, port, m, p, out, now, handed);
 		return;
 	}
-	sg_dp_pkt_drop(w, port, m, SG_DP_DROP_L4_PROTO); /* TCP/UDP to an own address */
-	return;
+	/* TCP/UDP to an own address: the kernel's (drop_l4_proto without an exception path) */
+	rc = sg_dp_exc_pass(w, m, now);
 
 local_done:
 	if (rc == SG_DP_CNT_MAX) {
@@ -389,6 +404,8 @@ local_done:
 	} else if (rc == SG_DP_EV_CONSUMED) {
 		w->stats.cnt[SG_DP_EV_CONSUMED]++;
 		rte_pktmbuf_free(m);
+	} else if (rc == SG_DP_EV_EXC_TO_KERNEL) {
+		w->stats.cnt[SG_DP_EV_EXC_TO_KERNEL]++; /* the ring owns it */
 	} else {
 		sg_dp_pkt_drop(w, port, m, rc);
 	}
@@ -544,6 +561,7 @@ sg_dp_worker_create(const struct sg_dp_worker_conf *conf)
 	w->conf = *conf;
 	w->tsc_hz = rte_get_tsc_hz();
 	w->syn_budget = UINT16_MAX;
+	sg_dp_exc_init(w);
 	if (sg_dp_flow_table_init(&w->ft, conf->flow_entries ? conf->flow_entries : 65536,
 				  conf->socket, conf->id) < 0 ||
 	    sg_dp_nat_alloc_init(&w->nat, conf->n_workers, conf->socket) < 0 ||
