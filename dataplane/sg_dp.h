@@ -160,6 +160,12 @@ enum sg_dp_cnt {
 	SG_DP_EV_SYNPROXY_ON,	   /**< syn_proxy auto turned on (per worker and VS) */
 	SG_DP_EV_VM_STALE_RESET,   /**< NAT hand-off: a VM's stale connection on the tuple reset */
 	SG_DP_EV_SYNPROXY_OFF,	   /**< syn_proxy auto turned off again */
+	/* passive detection and SESSION_ABORT (doc/dataplane.md, doc/sessions.md) */
+	SG_DP_EV_PASSIVE_FAILURES, /**< validated connect failures of watched members (per flow) */
+	SG_DP_EV_PASSIVE_SUSPECTS, /**< MEMBER_SUSPECT decided (at most 1/s per member) */
+	SG_DP_EV_PASSIVE_RST_UNVALIDATED, /**< member RST on a watched flow, seq/ack not exact */
+	SG_DP_EV_CTL_ABORT,		  /**< SESSION_ABORT applied to a session of this worker */
+	SG_DP_EV_CTL_ABORT_UNKNOWN,	  /**< SESSION_ABORT for no session of this worker */
 	SG_DP_CNT_MAX
 };
 

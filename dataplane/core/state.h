@@ -17,6 +17,7 @@
 #include "sg_dp.h"
 #include "core/flow.h"
 #include "core/nat.h"
+#include "core/passive.h"
 
 struct sg_dp_broker;
 
@@ -55,6 +56,8 @@ struct sg_dp_worker {
 	 * layer's cookie answer).
 	 */
 	uint16_t syn_budget;
+	uint32_t ctl_seq; /**< sequence of the next message on the dp->ctl ring (core/ctlmsg.h) */
+	struct sg_dp_passive passive; /**< passive detection (core/passive.h) */
 } __rte_cache_aligned;
 
 #endif /* SG_DP_CORE_STATE_H */

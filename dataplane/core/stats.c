@@ -97,6 +97,11 @@ static const char *const cnt_names[SG_DP_CNT_MAX] = {
 	[SG_DP_EV_SYNPROXY_ON] = "synproxy_on",
 	[SG_DP_EV_VM_STALE_RESET] = "vm_stale_reset",
 	[SG_DP_EV_SYNPROXY_OFF] = "synproxy_off",
+	[SG_DP_EV_PASSIVE_FAILURES] = "passive_failures",
+	[SG_DP_EV_PASSIVE_SUSPECTS] = "passive_suspects",
+	[SG_DP_EV_PASSIVE_RST_UNVALIDATED] = "passive_rst_unvalidated",
+	[SG_DP_EV_CTL_ABORT] = "ctl_abort",
+	[SG_DP_EV_CTL_ABORT_UNKNOWN] = "ctl_abort_unknown",
 };
 
 const char *

@@ -99,7 +99,6 @@ struct sg_dp_broker {
 	uint64_t sid_base; /**< type | epoch | worker */
 	uint64_t sid_next;
 	uint64_t last_scan;
-	uint32_t seq; /**< ring message sequence */
 	/* SESSION_CLOSED not delivered yet (ring full, sg-control away): re-sent */
 	uint64_t closed_sid[BR_CLOSED_Q];
 	uint16_t closed_reason[BR_CLOSED_Q];

@@ -11,6 +11,7 @@
 #include <rte_ring_elem.h>
 
 #include "core/flow.h"
+#include "core/passive.h"
 #include "session/answer.h"
 #include "session/ctl.h"
 #include "session/handoff.h"
@@ -39,6 +40,7 @@ scan(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_txq *out
 			if (s->tries >= BR_REPLAY_TRIES) {
 				/* the VM never took the replayed bytes: give the session up */
 				w->stats.cnt[SG_DP_EV_SESS_TIMEOUT]++;
+				sg_dp_passive_fail(w, t, f, SG_MSG_SUSPECT_REPLAY, now);
 				sg_dp_broker_sess_release(w, f);
 				continue;
 			}
@@ -48,6 +50,8 @@ scan(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_txq *out
 			continue;
 		}
 		if (now > s->deadline) {
+			if (s->state == BR_CONNECTING) /* no SYN-ACK to the hand-off's SYN */
+				sg_dp_passive_fail(w, t, f, SG_MSG_SUSPECT_TIMEOUT, now);
 			sg_dp_broker_answer_reject(w, f, s, out, s->retry_after);
 			w->stats.cnt[SG_DP_EV_SESS_TIMEOUT]++;
 			sg_dp_broker_sess_release(w, f);
