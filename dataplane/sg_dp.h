@@ -166,6 +166,7 @@ enum sg_dp_cnt {
 	SG_DP_EV_PASSIVE_RST_UNVALIDATED, /**< member RST on a watched flow, seq/ack not exact */
 	SG_DP_EV_CTL_ABORT,		  /**< SESSION_ABORT applied to a session of this worker */
 	SG_DP_EV_CTL_ABORT_UNKNOWN,	  /**< SESSION_ABORT for no session of this worker */
+	SG_DP_EV_CTL_DRAIN_FULL, /**< SESSION_ABORT drain found no room to wait: reset at once */
 	SG_DP_CNT_MAX
 };
 

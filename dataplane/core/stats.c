@@ -102,6 +102,7 @@ static const char *const cnt_names[SG_DP_CNT_MAX] = {
 	[SG_DP_EV_PASSIVE_RST_UNVALIDATED] = "passive_rst_unvalidated",
 	[SG_DP_EV_CTL_ABORT] = "ctl_abort",
 	[SG_DP_EV_CTL_ABORT_UNKNOWN] = "ctl_abort_unknown",
+	[SG_DP_EV_CTL_DRAIN_FULL] = "ctl_abort_drain_full",
 };
 
 const char *

@@ -216,6 +216,6 @@ sg_dp_synproxy_flow_gone(struct sg_dp_worker *w, struct sg_dp_flow *f, enum sg_d
 		return;
 	}
 	/* a proxied flow: sg-control never heard of it */
-	sg_dp_broker_sess_release(w, f);
+	sg_dp_broker_sid_forget(w, f);
 	f->sid = 0;
 }

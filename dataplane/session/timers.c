@@ -12,6 +12,7 @@
 
 #include "core/flow.h"
 #include "core/passive.h"
+#include "session/abort.h"
 #include "session/answer.h"
 #include "session/ctl.h"
 #include "session/handoff.h"
@@ -102,5 +103,7 @@ sg_dp_broker_poll(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct s
 		if (b->closed_n > 0)
 			sg_dp_broker_closed_flush(w);
 		sg_dp_broker_audit_step(w); /* after the closes: they arrive first */
+		if (b->drain.n > 0)
+			sg_dp_broker_drain_step(w, now);
 	}
 }
