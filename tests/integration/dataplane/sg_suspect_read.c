@@ -68,18 +68,19 @@ main(int argc, char **argv)
 	struct sg_shm_map map;
 	struct sigaction sa;
 	unsigned int n = 0, w;
-	char why[160] = "";
+	char why[160] = "", *end = NULL;
 	int i, rc;
 
 	for (i = 1; i + 1 < argc; i += 2) {
 		if (strcmp(argv[i], "--shm") == 0)
 			name = argv[i + 1];
 		else if (strcmp(argv[i], "--seconds") == 0)
-			seconds = atof(argv[i + 1]);
+			seconds = strtod(argv[i + 1], &end);
 		else
 			break;
 	}
-	if (name == NULL || i != argc || seconds <= 0 || seconds > 3600) {
+	if (name == NULL || i != argc || (end != NULL && *end != '\0') || !(seconds > 0) ||
+	    seconds > 3600) {
 		fprintf(stderr, "usage: sg-suspect-read --shm /NAME [--seconds S]\n");
 		return 2;
 	}

@@ -110,7 +110,7 @@ refused_at(uint64_t now)
 static unsigned int
 suspects(struct sg_msg *last)
 {
-	struct sg_msg m;
+	struct sg_msg m = {0};
 	unsigned int n = 0;
 
 	while (rte_ring_dequeue_elem(to_ctl, &m, SG_MSG_SIZE) == 0) {
@@ -175,7 +175,7 @@ teardown(void **state)
 static void
 test_refused_suspect_once_a_second(void **state)
 {
-	struct sg_msg m;
+	struct sg_msg m = {0};
 	int i;
 
 	(void)state;
@@ -208,7 +208,7 @@ test_spoofed_rst_never_counts(void **state)
 {
 	uint32_t isn = 77777;
 	uint16_t np = connect_at(41000, isn, now_s(1));
-	struct sg_msg m;
+	struct sg_msg m = {0};
 
 	(void)state;
 	member_says(np, RST | ACK, 0, isn + 2, 0, now_s(1)); /* ack not our SYN's */
@@ -237,7 +237,7 @@ static void
 test_reset_early_and_success(void **state)
 {
 	const uint32_t misn = 0xfffffff0; /* across 2^32 */
-	struct sg_msg m;
+	struct sg_msg m = {0};
 	uint16_t np;
 	int i;
 
@@ -293,7 +293,7 @@ test_reset_early_and_success(void **state)
 static void
 test_timeout(void **state)
 {
-	struct sg_msg m;
+	struct sg_msg m = {0};
 	uint16_t np;
 	int i;
 
@@ -317,7 +317,7 @@ static void
 test_off(void **state)
 {
 	uint16_t np = connect_at(44000, 10, now_s(1));
-	struct sg_msg m;
+	struct sg_msg m = {0};
 
 	(void)state;
 	member_says(np, RST | ACK, 0, 11, 0, now_s(1));
