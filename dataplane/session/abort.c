@@ -57,11 +57,7 @@ sg_dp_broker_abort(struct sg_dp_worker *w, const struct sg_msg *m, struct sg_dp_
 	s = sess_of(w, f);
 	if (s != NULL && s->state != BR_SPLICED) {
 		/* not installed: the client gets the reject answer (503 or RST) */
-		sg_dp_broker_answer_reject(w, f, s, out, s->retry_after);
-		w->stats.cnt[SG_DP_EV_SESS_REJECTED]++;
-		sg_dp_broker_sess_release(w, f);
-		if (f->state != SG_DP_FS_ANSWERED)
-			sg_dp_flow_remove(w, f, SG_DP_EV_FLOW_CLOSED);
+		sg_dp_broker_sess_end(w, f, s, out, SG_DP_EV_SESS_REJECTED, SG_DP_EV_FLOW_CLOSED);
 		return;
 	}
 	sg_dp_broker_sess_release(w, f); /* a replay in progress stops */

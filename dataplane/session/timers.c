@@ -53,11 +53,8 @@ scan(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_txq *out
 		if (now > s->deadline) {
 			if (s->state == BR_CONNECTING) /* no SYN-ACK to the hand-off's SYN */
 				sg_dp_passive_fail(w, t, f, SG_MSG_SUSPECT_TIMEOUT, now);
-			sg_dp_broker_answer_reject(w, f, s, out, s->retry_after);
-			w->stats.cnt[SG_DP_EV_SESS_TIMEOUT]++;
-			sg_dp_broker_sess_release(w, f);
-			if (f->state != SG_DP_FS_ANSWERED)
-				sg_dp_flow_remove(w, f, SG_DP_EV_FLOW_EXPIRED);
+			sg_dp_broker_sess_end(w, f, s, out, SG_DP_EV_SESS_TIMEOUT,
+					      SG_DP_EV_FLOW_EXPIRED);
 			continue;
 		}
 		if (now < s->next_try)

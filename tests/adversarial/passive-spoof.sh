@@ -40,12 +40,7 @@ while not os.path.exists(sys.argv[1]):
 served = 0
 for s in ss:
     s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-    d = b""
-    while True:
-        b = s.recv(4096)
-        if not b:
-            break
-        d += b
+    d = b"".join(iter(lambda: s.recv(4096), b""))
     served += b"host1" in d or b"host2" in d
 print("served", served, flush=True)
 PY

@@ -24,7 +24,6 @@
 #include "dp_test.h"
 #include "pktbuild.h"
 #include "sessiongate/sg_msg.h"
-#include "session/syncookie.h"
 
 #define SYN RTE_TCP_SYN_FLAG
 #define ACK RTE_TCP_ACK_FLAG
@@ -41,9 +40,7 @@
 #define VM_ISN	0x7000000u
 #define OUT_MAX 4
 
-static struct sg_dp_syncookie_secret cookies;
 static struct rte_ring *to_ctl, *from_ctl;
-static const bool ctl_up = true;
 static struct sg_dp_stats before, after;
 
 /* What one input caused: the frames out (port and bytes). */
@@ -178,6 +175,17 @@ from_dp(uint16_t type)
 	return m;
 }
 
+/* The SESSION_CLOSED of session @p s, with @p reason: its flow is gone. */
+static void
+closed_with(const struct sess *s, uint16_t reason)
+{
+	struct sg_msg m = from_dp(SG_MSG_SESSION_CLOSED);
+
+	assert_true(m.hdr.session_id == s->sid);
+	assert_int_equal(m.closed.reason, reason);
+	assert_int_equal(rte_ring_count(to_ctl), 0);
+}
+
 /* Client SYN, cookie ACK with the request: held, SESSION_NEW read. */
 static void
 open_held(struct sess *s, uint16_t sport, uint64_t now)
@@ -231,36 +239,27 @@ assert_rst(const struct outs *o, int port, uint32_t seq)
 static int
 setup(void **state)
 {
-	static const uint8_t key[16] = "sessiongate-ut-a";
 	struct cfg_store *cs;
+	struct sg_cfg_brokered *br;
 
 	(void)state;
 	if (env_setup(1, 1024) != 0)
 		return -1;
 	cs = cfg_new();
-	cs->vs[VS_BROKERED].brokered.key = SG_CFG_L7_HTTP_HOST;
-	cs->vs[VS_BROKERED].brokered.hold_timeout_ms = 30000;
-	cs->vs[VS_BROKERED].brokered.retry_after_s = 9;
-	cs->vs[VS_BROKERED].brokered.hold_bytes = 16384;
-	if (env_rebuild(cs) != 0 || sg_dp_syncookie_init(&cookies) != 0)
+	br = &cs->vs[VS_BROKERED].brokered;
+	br->key = SG_CFG_L7_HTTP_HOST;
+	br->hold_timeout_ms = 30000;
+	br->hold_bytes = 16384;
+	if (env_rebuild(cs) != 0)
 		return -1;
-	sg_dp_syncookie_rotate(&cookies, key);
-	to_ctl = rte_ring_create_elem("ut_ab_to_ctl", SG_MSG_SIZE, 64, SOCKET_ID_ANY,
-				      RING_F_SP_ENQ | RING_F_SC_DEQ);
-	from_ctl = rte_ring_create_elem("ut_ab_from_ctl", SG_MSG_SIZE, 64, SOCKET_ID_ANY,
-					RING_F_SP_ENQ | RING_F_SC_DEQ);
-	if (to_ctl == NULL || from_ctl == NULL)
-		return -1;
-	return env_enable_broker(0, to_ctl, from_ctl, &ctl_up, &cookies, 8);
+	return env_broker_start((const uint8_t *)"sessiongate-ut-a", 8, &to_ctl, &from_ctl);
 }
 
 static int
 teardown(void **state)
 {
 	(void)state;
-	env_teardown();
-	rte_ring_free(to_ctl);
-	rte_ring_free(from_ctl);
+	env_broker_stop(to_ctl, from_ctl);
 	return 0;
 }
 
@@ -269,7 +268,6 @@ test_reset_installed(void **state)
 {
 	struct sess s;
 	struct outs o;
-	struct sg_msg m;
 
 	(void)state;
 	open_installed(&s, 30001, now_s(1));
@@ -287,9 +285,7 @@ test_reset_installed(void **state)
 	segment(&s, false, ACK | PSH, s.cisn + 5 + REQ_LEN, s.cookie + 1, "again", now_s(2), &o);
 	assert_rst(&o, 0, s.cookie + 1);
 	assert_int_equal(sg_dp_worker_flow_count(env.w[0]), 0);
-	m = from_dp(SG_MSG_SESSION_CLOSED);
-	assert_int_equal(m.hdr.session_id, s.sid);
-	assert_int_equal(m.closed.reason, SG_MSG_REASON_VM_DOWN);
+	closed_with(&s, SG_MSG_REASON_VM_DOWN);
 	/* gone: a second abort is unknown */
 	abort_msg(s.sid, SG_MSG_ABORT_RESET, SG_MSG_REASON_VM_DOWN, 0, now_s(3), &o);
 	assert_int_equal(moved(SG_DP_EV_CTL_ABORT_UNKNOWN), 1);
@@ -302,7 +298,6 @@ test_reset_idle_lingers(void **state)
 {
 	struct sess s;
 	struct outs o;
-	struct sg_msg m;
 
 	(void)state;
 	open_installed(&s, 30002, now_s(1));
@@ -311,8 +306,7 @@ test_reset_idle_lingers(void **state)
 	assert_int_equal(sg_dp_worker_flow_count(env.w[0]), 1);
 	sg_dp_worker_expire(env.w[0], env.t, now_s(3.1), 1024);
 	assert_int_equal(sg_dp_worker_flow_count(env.w[0]), 0);
-	m = from_dp(SG_MSG_SESSION_CLOSED);
-	assert_int_equal(m.closed.reason, SG_MSG_REASON_ADMIN);
+	closed_with(&s, SG_MSG_REASON_ADMIN);
 }
 
 static void
@@ -320,7 +314,6 @@ test_drain_deadline(void **state)
 {
 	struct sess s;
 	struct outs o;
-	struct sg_msg m;
 
 	(void)state;
 	open_installed(&s, 30003, now_s(1));
@@ -337,9 +330,7 @@ test_drain_deadline(void **state)
 	input(0, NULL, 0, now_s(7.1), &o); /* the deadline passed: reset */
 	segment(&s, false, ACK, s.cisn + 5 + REQ_LEN, s.cookie + 7, NULL, now_s(7.2), &o);
 	assert_rst(&o, 0, s.cookie + 7);
-	m = from_dp(SG_MSG_SESSION_CLOSED);
-	assert_int_equal(m.hdr.session_id, s.sid);
-	assert_int_equal(m.closed.reason, SG_MSG_REASON_DRAINED);
+	closed_with(&s, SG_MSG_REASON_DRAINED);
 }
 
 /* DRAIN without a deadline: never forced; its own end reports the reason. */
@@ -348,7 +339,6 @@ test_drain_no_deadline(void **state)
 {
 	struct sess s;
 	struct outs o;
-	struct sg_msg m;
 
 	(void)state;
 	open_installed(&s, 30004, now_s(1));
@@ -360,8 +350,7 @@ test_drain_no_deadline(void **state)
 	assert_int_equal(o.port[0], 1); /* the client's RST goes to the VM */
 	sg_dp_worker_expire(env.w[0], env.t, now_s(200), 1024);
 	assert_int_equal(sg_dp_worker_flow_count(env.w[0]), 0);
-	m = from_dp(SG_MSG_SESSION_CLOSED);
-	assert_int_equal(m.closed.reason, SG_MSG_REASON_DRAINED);
+	closed_with(&s, SG_MSG_REASON_DRAINED);
 }
 
 /* A held session: answered as a reject (HTTP 503), closed with the abort's reason. */
@@ -370,7 +359,6 @@ test_held_rejected(void **state)
 {
 	struct sess s;
 	struct outs o;
-	struct sg_msg m;
 
 	(void)state;
 	open_held(&s, 30005, now_s(1));
@@ -382,9 +370,7 @@ test_held_rejected(void **state)
 	assert_memory_equal(o.pkt[0] + L4_OFF + 20, "HTTP/1.1 503", 12);
 	segment(&s, false, RST, s.cisn + 1 + REQ_LEN, 0, NULL, now_s(1.6), &o);
 	assert_int_equal(sg_dp_worker_flow_count(env.w[0]), 0);
-	m = from_dp(SG_MSG_SESSION_CLOSED);
-	assert_int_equal(m.hdr.session_id, s.sid);
-	assert_int_equal(m.closed.reason, SG_MSG_REASON_VM_DOWN);
+	closed_with(&s, SG_MSG_REASON_VM_DOWN);
 }
 
 /* IDs of no session of this worker: counted, nothing else happens. */

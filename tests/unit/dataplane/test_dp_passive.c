@@ -24,7 +24,6 @@
 #include "pktbuild.h"
 #include "sessiongate/sg_msg.h"
 #include "core/passive.h"
-#include "session/syncookie.h"
 
 #define SYN RTE_TCP_SYN_FLAG
 #define ACK RTE_TCP_ACK_FLAG
@@ -37,9 +36,7 @@
 #define VIP	  "198.18.10.2"
 #define L4_OFF	  34 /* Ethernet + IPv4 without options */
 
-static struct sg_dp_syncookie_secret cookies;
 static struct rte_ring *to_ctl, *from_ctl;
-static const bool ctl_up = true;
 static uint16_t next_sport = 40000;
 
 /* A TCP frame with these sequence numbers and @p payload bytes. */
@@ -133,17 +130,10 @@ setup_with(uint32_t threshold)
 	cs = cfg_new();
 	cs->pools[0].passive.consecutive_failures = threshold; /* "one" */
 	cs->vs[VS_NAT_TCP].syn_proxy = SG_CFG_SYN_PROXY_OFF;
-	if (env_rebuild(cs) != 0 || sg_dp_syncookie_init(&cookies) != 0)
-		return -1;
-	sg_dp_syncookie_rotate(&cookies, (const uint8_t *)"sessiongate-ut-q");
-	to_ctl = rte_ring_create_elem("ut_pv_to_ctl", SG_MSG_SIZE, 64, SOCKET_ID_ANY,
-				      RING_F_SP_ENQ | RING_F_SC_DEQ);
-	from_ctl = rte_ring_create_elem("ut_pv_from_ctl", SG_MSG_SIZE, 64, SOCKET_ID_ANY,
-					RING_F_SP_ENQ | RING_F_SC_DEQ);
-	if (to_ctl == NULL || from_ctl == NULL)
+	if (env_rebuild(cs) != 0)
 		return -1;
 	run_result_init(&R);
-	return env_enable_broker(0, to_ctl, from_ctl, &ctl_up, &cookies, 16);
+	return env_broker_start((const uint8_t *)"sessiongate-ut-q", 16, &to_ctl, &from_ctl);
 }
 
 static int
@@ -165,9 +155,7 @@ teardown(void **state)
 {
 	(void)state;
 	run_result_fini(&R);
-	env_teardown();
-	rte_ring_free(to_ctl);
-	rte_ring_free(from_ctl);
+	env_broker_stop(to_ctl, from_ctl);
 	return 0;
 }
 
