@@ -166,6 +166,13 @@ enum sg_dp_cnt {
 	SG_DP_EV_VM_STALE_RESET,   /**< NAT hand-off: a VM's stale connection on the tuple reset */
 	SG_DP_EV_SYNPROXY_OFF,	   /**< syn_proxy auto turned off again */
 	SG_DP_EV_EXC_TO_KERNEL,	   /**< passed to the kernel (exception path, exc.h) */
+	/* passive detection and SESSION_ABORT (doc/dataplane.md, doc/sessions.md) */
+	SG_DP_EV_PASSIVE_FAILURES, /**< validated connect failures of watched members (per flow) */
+	SG_DP_EV_PASSIVE_SUSPECTS, /**< MEMBER_SUSPECT decided (at most 1/s per member) */
+	SG_DP_EV_PASSIVE_RST_UNVALIDATED, /**< member RST on a watched flow, seq/ack not exact */
+	SG_DP_EV_CTL_ABORT,		  /**< SESSION_ABORT applied to a session of this worker */
+	SG_DP_EV_CTL_ABORT_UNKNOWN,	  /**< SESSION_ABORT for no session of this worker */
+	SG_DP_EV_CTL_DRAIN_FULL, /**< SESSION_ABORT drain found no room to wait: reset at once */
 	SG_DP_CNT_MAX
 };
 

@@ -363,11 +363,16 @@ sg_dp_worker_expire(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint64
 		c = c + 1 == ft->cap ? 0 : c + 1;
 		if (f->state == SG_DP_FS_FREE)
 			continue;
-		if (now_tsc > f->last_tsc &&
-		    now_tsc - f->last_tsc > (f->state == SG_DP_FS_EST ? f->tmo_est : f->tmo_trans))
-			sg_dp_flow_remove(w, f,
-					  f->state == SG_DP_FS_CLOSING ? SG_DP_EV_FLOW_CLOSED
-								       : SG_DP_EV_FLOW_EXPIRED);
+		if (now_tsc <= f->last_tsc ||
+		    now_tsc - f->last_tsc <= (f->state == SG_DP_FS_EST ? f->tmo_est : f->tmo_trans))
+			continue;
+		/* a watched NAT flow whose member never answered its SYN */
+		if (unlikely(f->flags & SG_DP_FLOW_WATCH) && !(f->flags & SG_DP_FLOW_SYNACK) &&
+		    f->state == SG_DP_FS_SYN)
+			sg_dp_passive_fail(w, t, f, SG_MSG_SUSPECT_TIMEOUT, now_tsc);
+		sg_dp_flow_remove(w, f,
+				  f->state == SG_DP_FS_CLOSING ? SG_DP_EV_FLOW_CLOSED
+							       : SG_DP_EV_FLOW_EXPIRED);
 	}
 	ft->cursor = c;
 }

@@ -35,6 +35,10 @@ enum sg_dp_flow_state {
 #define SG_DP_FLOW_SEQ	   0x2 /**< spliced connection: translate seq / ack / timestamps */
 #define SG_DP_FLOW_RSTNEXT 0x4 /**< answered without data: reset the client's next segment */
 #define SG_DP_FLOW_PROXY   0x8 /**< SYN-proxied nat flow (session/synproxy.c): no sg-control */
+/** Passive detection watches the member's answer to this flow's SYN (core/passive.h). */
+#define SG_DP_FLOW_WATCH  0x10
+#define SG_DP_FLOW_SYNACK 0x20 /**< watched: the member's SYN-ACK was seen (member_isn valid) */
+#define SG_DP_FLOW_ABORT  0x40 /**< SESSION_ABORT: SESSION_CLOSED carries abort_reason */
 /** Counter slot of brokered flows (no pool member of the tables). */
 #define SG_DP_MEMBER_SLOT_BROKERED (SG_DP_MEMBER_SLOTS - 1)
 
@@ -54,7 +58,11 @@ struct sg_dp_route_cache {
 struct sg_dp_flow {
 	uint64_t last_tsc;
 	uint64_t tmo_est, tmo_trans; /**< TCP est / transitory (UDP: tmo_est) in TSC */
-	uint32_t hash;		     /**< flow hash (GUE source port) */
+	union {
+		uint32_t hash; /**< flow hash (GUE source port; NAT: address pick at creation) */
+		/** NAT flow with SG_DP_FLOW_SYNACK: the member's ISN (hash is not read again) */
+		uint32_t member_isn;
+	};
 	uint8_t state;
 	uint8_t flags;
 	uint8_t mode;
@@ -65,6 +73,8 @@ struct sg_dp_flow {
 	uint16_t mport;	   /**< member port, network order */
 	uint16_t nat_port; /**< network order */
 	struct sg_dp_ip host;
+	uint8_t abort_reason; /**< SG_DP_FLOW_ABORT: enum sg_msg_reason, in the hole before emb_prev
+			       */
 	uint32_t emb_prev; /**< embryonic list link (SG_DP_FLOW_NONE: end), in padding before rt */
 	struct sg_dp_route_cache rt[2]; /**< [0] towards the member/host, [1] back to the client */
 	struct sg_dp_ip member;
@@ -73,13 +83,16 @@ struct sg_dp_flow {
 	struct sg_dp_flow_key key;  /**< client -> VIP */
 	struct sg_dp_flow_key rkey; /**< NAT: member -> NAT address (return key) */
 	/* brokered sessions */
-	uint64_t sid;	  /**< streaming session ID; 0 = not brokered */
-	uint32_t sess;	  /**< session slot + 1 while held / connecting; 0 = none */
-	uint32_t seq_s2c; /**< SG_DP_FLOW_SEQ: VM seq + seq_s2c = seq the client sees */
-	uint32_t ts_s2c;  /**< VM TSval + ts_s2c = TSval the client sees */
-	int8_t ws_shift;  /**< VM window << ws_shift (negative: >>) for the client */
-	bool ts;	  /**< timestamps in use */
-	bool emb;	  /**< on the table's embryonic list (SYN or CLOSING) */
+	uint64_t sid;  /**< streaming session ID; 0 = not brokered */
+	uint32_t sess; /**< session slot + 1 while held / connecting; 0 = none */
+	union {
+		uint32_t seq_s2c; /**< SG_DP_FLOW_SEQ: VM seq + seq_s2c = seq the client sees */
+		uint32_t syn_isn; /**< plain NAT flow with SG_DP_FLOW_WATCH: the client SYN's ISN */
+	};
+	uint32_t ts_s2c; /**< VM TSval + ts_s2c = TSval the client sees */
+	int8_t ws_shift; /**< VM window << ws_shift (negative: >>) for the client */
+	bool ts;	 /**< timestamps in use */
+	bool emb;	 /**< on the table's embryonic list (SYN or CLOSING) */
 };
 
 /* Four cache lines an entry: a 1M-flow table misses once per packet, not twice. */

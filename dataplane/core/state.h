@@ -17,6 +17,7 @@
 #include "sg_dp.h"
 #include "core/flow.h"
 #include "core/nat.h"
+#include "core/passive.h"
 
 struct sg_dp_broker;
 
@@ -57,6 +58,8 @@ struct sg_dp_worker {
 	uint16_t syn_budget;
 	/* exception path token bucket (core/exc.c, GCRA), TSC; exc_iv 0: path off */
 	uint64_t exc_tat, exc_iv, exc_tol;
+	uint32_t ctl_seq; /**< sequence of the next message on the dp->ctl ring (core/ctlmsg.h) */
+	struct sg_dp_passive passive; /**< passive detection (core/passive.h) */
 } __rte_cache_aligned;
 
 #endif /* SG_DP_CORE_STATE_H */

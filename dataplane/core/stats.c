@@ -100,6 +100,12 @@ static const char *const cnt_names[SG_DP_CNT_MAX] = {
 	[SG_DP_EV_VM_STALE_RESET] = "vm_stale_reset",
 	[SG_DP_EV_SYNPROXY_OFF] = "synproxy_off",
 	[SG_DP_EV_EXC_TO_KERNEL] = "exc_to_kernel",
+	[SG_DP_EV_PASSIVE_FAILURES] = "passive_failures",
+	[SG_DP_EV_PASSIVE_SUSPECTS] = "passive_suspects",
+	[SG_DP_EV_PASSIVE_RST_UNVALIDATED] = "passive_rst_unvalidated",
+	[SG_DP_EV_CTL_ABORT] = "ctl_abort",
+	[SG_DP_EV_CTL_ABORT_UNKNOWN] = "ctl_abort_unknown",
+	[SG_DP_EV_CTL_DRAIN_FULL] = "ctl_abort_drain_full",
 };
 
 const char *

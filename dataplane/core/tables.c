@@ -313,6 +313,7 @@ build_pools(struct sg_dp_tables *t, const struct sg_cfg *cfg, const struct sg_dp
 			m->pool = p->name;
 			m->weight = cm->weight;
 			m->port = cm->port;
+			m->passive_fails = cp->passive.consecutive_failures;
 			m->slot = SG_DP_NO_MEMBER;
 			sg_dp_ip_from_cfg(&m->addr, &cm->addr);
 			if (cm->host.family == AF_INET || cm->host.family == AF_INET6)

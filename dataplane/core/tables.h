@@ -39,8 +39,9 @@ struct sg_dp_member {
 	uint16_t slot;	  /**< counter slot */
 	uint32_t weight;
 	struct sg_dp_ip addr;
-	uint16_t port;	      /**< host order, 0 = VS port */
-	struct sg_dp_ip host; /**< DSR underlay address (addr when unset in config) */
+	uint16_t port;		/**< host order, 0 = VS port */
+	struct sg_dp_ip host;	/**< DSR underlay address (addr when unset in config) */
+	uint32_t passive_fails; /**< its pool's passive.consecutive_failures; 0 = not watched */
 };
 
 struct sg_dp_pool {

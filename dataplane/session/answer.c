@@ -11,6 +11,7 @@
 #include "core/tx.h"
 #include "session/answer.h"
 #include "session/l7key.h"
+#include "session/slots.h"
 #include "session/tcpgen.h"
 
 /*
@@ -107,4 +108,20 @@ sg_dp_broker_answer_reject(struct sg_dp_worker *w, struct sg_dp_flow *f, struct 
 	f->tmo_trans = s->tmo_trans; /* closing: the VS's transitory timeout again */
 	f->seq_s2c = s->our_isn + 1 + (uint32_t)(len > 0 ? len + 1 : 0); /* our next seq */
 	f->ts_s2c = s->hold.next_seq;					 /* their next seq */
+}
+
+/*
+ * A held or connecting session ends before its hand-off: the reject answer,
+ * @p why counted, the slot released; a flow left unanswered (nothing could
+ * be sent) is removed with @p gone.
+ */
+void
+sg_dp_broker_sess_end(struct sg_dp_worker *w, struct sg_dp_flow *f, struct br_sess *s,
+		      struct sg_dp_txq *out, enum sg_dp_cnt why, enum sg_dp_cnt gone)
+{
+	sg_dp_broker_answer_reject(w, f, s, out, s->retry_after);
+	w->stats.cnt[why]++;
+	sg_dp_broker_sess_release(w, f);
+	if (f->state != SG_DP_FS_ANSWERED)
+		sg_dp_flow_remove(w, f, gone);
 }

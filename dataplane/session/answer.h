@@ -34,4 +34,12 @@ uint16_t sg_dp_broker_hold_window(const struct br_sess *s, const struct sg_dp_vs
 void sg_dp_broker_answer_reject(struct sg_dp_worker *w, struct sg_dp_flow *f, struct br_sess *s,
 				struct sg_dp_txq *out, uint16_t retry_after);
 
+/**
+ * A held or connecting session ends before its hand-off: the reject answer,
+ * @p why counted, the slot released; a flow left unanswered is removed
+ * (counted @p gone).
+ */
+void sg_dp_broker_sess_end(struct sg_dp_worker *w, struct sg_dp_flow *f, struct br_sess *s,
+			   struct sg_dp_txq *out, enum sg_dp_cnt why, enum sg_dp_cnt gone);
+
 #endif /* SG_DP_SESSION_ANSWER_H */

@@ -44,6 +44,9 @@
 #define BR_SID_CNT_BITS	   34
 #define BR_SID_WORKER_BIT  34
 #define BR_SID_WORKER_MASK 0x3f
+#define BR_SID_FLOW	   (UINT64_C(1) << 62) /**< by_sid data: a flow index, not a slot */
+#define BR_DRAIN_MAX	   4096 /**< sessions draining towards a deadline (abort.c) */
+#define BR_ABORT_LINGER_MS 1000 /**< an aborted flow answers segments with RST this long */
 
 enum br_state {
 	BR_FREE = 0,
@@ -80,6 +83,19 @@ struct br_sess {
 	uint8_t key[SG_MSG_KEY_MAX];
 };
 
+/** One session draining towards its deadline. */
+struct br_drain {
+	uint64_t sid;
+	uint64_t deadline; /**< TSC */
+	uint32_t flow;	   /**< flow entry index */
+};
+
+/** The sessions of a worker draining towards a deadline (in struct sg_dp_broker). */
+struct br_drain_tab {
+	struct br_drain e[BR_DRAIN_MAX];
+	uint32_t n;
+};
+
 /** syn_proxy: auto state of one VS on this worker (synproxy.c). */
 struct br_synproxy {
 	uint64_t win_end; /**< end of the current SYN-rate window (TSC) */
@@ -99,7 +115,6 @@ struct sg_dp_broker {
 	uint64_t sid_base; /**< type | epoch | worker */
 	uint64_t sid_next;
 	uint64_t last_scan;
-	uint32_t seq; /**< ring message sequence */
 	/* SESSION_CLOSED not delivered yet (ring full, sg-control away): re-sent */
 	uint64_t closed_sid[BR_CLOSED_Q];
 	uint16_t closed_reason[BR_CLOSED_Q];
@@ -111,6 +126,7 @@ struct sg_dp_broker {
 	struct sg_dp_pfx_tab pfx; /**< per-source-prefix limits */
 	uint8_t token_key[16];	  /**< DSR hand-off bounce tokens (random per worker) */
 	struct br_synproxy sp[SG_DP_VS_SLOTS];
+	struct br_drain_tab drain; /**< SESSION_ABORT drains with a deadline (abort.c) */
 };
 
 static inline uint64_t

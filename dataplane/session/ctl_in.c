@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Messages from sg-control: SESSION_INSTALL (NAT, DSR, redirect),
- * SESSION_REJECT, SESSION_RESYNC and SESSION_AUDIT (audit.c).
+ * SESSION_REJECT, SESSION_RESYNC, SESSION_AUDIT (audit.c) and SESSION_ABORT
+ * (abort.c).
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 
 #include "core/addr.h"
 #include "core/tx.h"
+#include "session/abort.h"
 #include "session/answer.h"
 #include "session/ctl.h"
 #include "session/handoff.h"
@@ -64,6 +66,10 @@ sg_dp_broker_ctl_msg(struct sg_dp_worker *w, const struct sg_dp_tables *t, const
 	}
 	if (m->hdr.type == SG_MSG_SESSION_AUDIT) {
 		sg_dp_broker_audit_start(w, m->audit.token);
+		return;
+	}
+	if (m->hdr.type == SG_MSG_SESSION_ABORT) {
+		sg_dp_broker_abort(w, m, out, now);
 		return;
 	}
 	s = sg_dp_broker_sess_by_id(w, m->hdr.session_id, &f);

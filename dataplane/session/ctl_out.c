@@ -11,22 +11,13 @@
 #include <rte_ring_elem.h>
 
 #include "core/addr.h"
+#include "core/ctlmsg.h"
 #include "session/ctl.h"
 
 static int
 msg_send(struct sg_dp_worker *w, struct sg_msg *m)
 {
-	if (!ctl_up(w))
-		return -ENOTCONN;
-	m->hdr.version = SG_MSG_VERSION;
-	m->hdr.worker = (uint16_t)w->conf.id;
-	m->hdr.seq = w->br->seq;
-	if (rte_ring_enqueue_elem(w->conf.to_ctl, m, SG_MSG_SIZE) != 0) {
-		w->stats.cnt[SG_DP_EV_CTL_RING_FULL]++;
-		return -ENOBUFS;
-	}
-	w->br->seq++;
-	return 0;
+	return sg_dp_ctl_send(w, m); /* one sequence for the ring (core/ctlmsg.h) */
 }
 
 static void

@@ -65,6 +65,12 @@ sg_dp_broker_flow(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t
 		return;
 	}
 	if (f->state == SG_DP_FS_ANSWERED || (f->state == SG_DP_FS_CLOSING && s == NULL)) {
+		if (ret && (f->flags & SG_DP_FLOW_ABORT) && (f->flags & SG_DP_FLOW_RSTNEXT) &&
+		    !(p->tcp_flags & RTE_TCP_RST_FLAG)) {
+			/* aborted (abort.c): the VM's segment gets its exact RST too */
+			sg_dp_broker_answer(w, port, m, p, ANS_RST, 0, 0, 0, NULL, 0, out);
+			return;
+		}
 		if (ret) {
 			sg_dp_pkt_drop(w, port, m, SG_DP_DROP_BROKERED);
 			return;

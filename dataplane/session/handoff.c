@@ -203,6 +203,8 @@ sg_dp_broker_vm_synack_check(struct sg_dp_worker *w, uint16_t port, struct rte_m
 		 * In SYN-SENT a reset is acceptable only if it acknowledges our SYN
 		 * (RFC 793 3.9, RFC 5961 3.2): anything else is forged or stale.
 		 */
+		if (f->flags & SG_DP_FLOW_WATCH)
+			w->stats.cnt[SG_DP_EV_PASSIVE_RST_UNVALIDATED]++;
 		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_VM_RST);
 		return -1;
 	}

@@ -12,6 +12,7 @@
 
 #include "core/encap.h"
 #include "core/nat.h"
+#include "core/passive.h"
 #include "core/tx.h"
 #include "session/answer.h"
 #include "session/handoff.h"
@@ -143,9 +144,17 @@ sg_dp_broker_nat_synack(struct sg_dp_worker *w, const struct sg_dp_tables *t, ui
 		sg_dp_broker_answer(w, port, m, p, ANS_RST, 0, 0, 0, NULL, 0, out);
 		return;
 	}
-	if (sg_dp_broker_vm_synack_check(w, port, m, p, f, s, out, &vo) != 1)
+	switch (sg_dp_broker_vm_synack_check(w, port, m, p, f, s, out, &vo)) {
+	case 1:
+		break;
+	case 0: /* a RST acknowledging our SYN: the member refused */
+		sg_dp_passive_fail(w, t, f, SG_MSG_SUSPECT_REFUSED, now);
 		return;
+	default:
+		return;
+	}
 	sg_dp_broker_splice_learn(t, f, s, tcp_hdr(m, p), &vo);
+	sg_dp_passive_synack(f, s->vm_isn); /* its first byte or an early RST decides */
 	f->mode = SG_CFG_MODE_NAT;
 	/*
 	 * Our ACK completes the VM's handshake (the SYN-ACK mbuf becomes it).

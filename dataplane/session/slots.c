@@ -36,12 +36,22 @@ sg_dp_broker_sess_release(struct sg_dp_worker *w, struct sg_dp_flow *f)
 	w->stats.cnt[SG_DP_DROP_BROKERED] += s->hold.n;
 	sg_dp_hold_free(&s->hold);
 	sg_dp_pfx_release(&b->pfx, s->pfx);
-	rte_hash_del_key(b->by_sid, &s->sid);
+	/* the ID now names the flow (SESSION_ABORT of an installed session) until it goes */
+	if (rte_hash_add_key_data(b->by_sid, &s->sid,
+				  (void *)(uintptr_t)(BR_SID_FLOW | (f - w->ft.e))) < 0)
+		rte_hash_del_key(b->by_sid, &s->sid);
 	if (b->held_by_vs[s->vs_slot] > 0)
 		b->held_by_vs[s->vs_slot]--;
 	s->state = BR_FREE;
 	b->free_idx[b->n_free++] = idx;
 	f->sess = 0;
+}
+
+void
+sg_dp_broker_sid_forget(struct sg_dp_worker *w, struct sg_dp_flow *f)
+{
+	sg_dp_broker_sess_release(w, f);
+	rte_hash_del_key(w->br->by_sid, &f->sid);
 }
 
 void
@@ -53,7 +63,9 @@ sg_dp_broker_flow_gone(struct sg_dp_worker *w, struct sg_dp_flow *f, enum sg_dp_
 		return;
 	if (why == SG_DP_EV_FLOW_EXPIRED || why == SG_DP_EV_FLOW_EVICTED)
 		reason = SG_MSG_REASON_IDLE;
-	sg_dp_broker_sess_release(w, f);
+	if (f->flags & SG_DP_FLOW_ABORT)
+		reason = f->abort_reason; /* ended by SESSION_ABORT (abort.c) */
+	sg_dp_broker_sid_forget(w, f);
 	sg_dp_broker_send_closed(w, f->sid, reason);
 	w->stats.cnt[SG_DP_EV_SESS_CLOSED]++;
 	f->sid = 0;
@@ -164,8 +176,8 @@ sg_dp_broker_sess_by_id(struct sg_dp_worker *w, uint64_t sid, struct sg_dp_flow 
 	void *data;
 	struct br_sess *s;
 
-	if (rte_hash_lookup_data(b->by_sid, &sid, &data) < 0)
-		return NULL;
+	if (rte_hash_lookup_data(b->by_sid, &sid, &data) < 0 || ((uintptr_t)data & BR_SID_FLOW))
+		return NULL; /* unknown, or installed: no session slot any more */
 	s = &b->s[(uintptr_t)data];
 	if (s->state == BR_FREE || s->sid != sid || s->flow >= w->ft.cap)
 		return NULL;
@@ -173,6 +185,24 @@ sg_dp_broker_sess_by_id(struct sg_dp_worker *w, uint64_t sid, struct sg_dp_flow 
 	if ((*fp)->sid != sid)
 		return NULL;
 	return s;
+}
+
+struct sg_dp_flow *
+sg_dp_broker_flow_by_id(struct sg_dp_worker *w, uint64_t sid)
+{
+	struct sg_dp_flow *f = NULL;
+	uintptr_t idx;
+	void *data;
+
+	if (sg_dp_broker_sess_by_id(w, sid, &f) != NULL)
+		return f;
+	if (rte_hash_lookup_data(w->br->by_sid, &sid, &data) < 0)
+		return NULL;
+	idx = (uintptr_t)data & ~(uintptr_t)BR_SID_FLOW;
+	if (!((uintptr_t)data & BR_SID_FLOW) || idx >= w->ft.cap)
+		return NULL;
+	f = &w->ft.e[idx];
+	return f->state != SG_DP_FS_FREE && f->sid == sid ? f : NULL;
 }
 
 int
@@ -198,7 +228,8 @@ sg_dp_broker_create(struct sg_dp_worker *w)
 					c->socket);
 	snprintf(name, sizeof(name), "sg_sid_%u_%p", c->id, (void *)b);
 	hp.name = name;
-	hp.entries = RTE_MAX(b->cap, 8u);
+	/* held sessions by slot, installed ones by flow entry (sg_dp_broker_flow_by_id()) */
+	hp.entries = RTE_MAX(b->cap + w->ft.cap, 8u);
 	hp.key_len = sizeof(uint64_t);
 	hp.hash_func = rte_jhash;
 	hp.socket_id = c->socket;

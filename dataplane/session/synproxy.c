@@ -28,6 +28,7 @@
 #include <rte_tcp.h>
 
 #include "core/nat.h"
+#include "core/passive.h"
 #include "core/sched.h"
 #include "core/tx.h"
 #include "session/answer.h"
@@ -147,6 +148,8 @@ on_ack(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port, stru
 	f->flags |= SG_DP_FLOW_PROXY;
 	f->mode = SG_CFG_MODE_BROKERED; /* a session's flow until the member's SYN-ACK */
 	member_take(w, f, mb);
+	if (vs->mode == SG_CFG_MODE_NAT) /* DSR: the member answers through its host, unseen */
+		sg_dp_passive_watch(f, mb, s->client_isn);
 	install_of(&in, vs, mb);
 	if ((vs->mode == SG_CFG_MODE_DSR
 		     ? sg_dp_broker_install_dsr(w, t, f, s, &in, out, now)
@@ -213,6 +216,6 @@ sg_dp_synproxy_flow_gone(struct sg_dp_worker *w, struct sg_dp_flow *f, enum sg_d
 		return;
 	}
 	/* a proxied flow: sg-control never heard of it */
-	sg_dp_broker_sess_release(w, f);
+	sg_dp_broker_sid_forget(w, f);
 	f->sid = 0;
 }

@@ -11,6 +11,8 @@
 #include <rte_ring_elem.h>
 
 #include "core/flow.h"
+#include "core/passive.h"
+#include "session/abort.h"
 #include "session/answer.h"
 #include "session/ctl.h"
 #include "session/handoff.h"
@@ -39,6 +41,7 @@ scan(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_txq *out
 			if (s->tries >= BR_REPLAY_TRIES) {
 				/* the VM never took the replayed bytes: give the session up */
 				w->stats.cnt[SG_DP_EV_SESS_TIMEOUT]++;
+				sg_dp_passive_fail(w, t, f, SG_MSG_SUSPECT_REPLAY, now);
 				sg_dp_broker_sess_release(w, f);
 				continue;
 			}
@@ -48,11 +51,10 @@ scan(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_txq *out
 			continue;
 		}
 		if (now > s->deadline) {
-			sg_dp_broker_answer_reject(w, f, s, out, s->retry_after);
-			w->stats.cnt[SG_DP_EV_SESS_TIMEOUT]++;
-			sg_dp_broker_sess_release(w, f);
-			if (f->state != SG_DP_FS_ANSWERED)
-				sg_dp_flow_remove(w, f, SG_DP_EV_FLOW_EXPIRED);
+			if (s->state == BR_CONNECTING) /* no SYN-ACK to the hand-off's SYN */
+				sg_dp_passive_fail(w, t, f, SG_MSG_SUSPECT_TIMEOUT, now);
+			sg_dp_broker_sess_end(w, f, s, out, SG_DP_EV_SESS_TIMEOUT,
+					      SG_DP_EV_FLOW_EXPIRED);
 			continue;
 		}
 		if (now < s->next_try)
@@ -98,5 +100,7 @@ sg_dp_broker_poll(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct s
 		if (b->closed_n > 0)
 			sg_dp_broker_closed_flush(w);
 		sg_dp_broker_audit_step(w); /* after the closes: they arrive first */
+		if (b->drain.n > 0)
+			sg_dp_broker_drain_step(w, now);
 	}
 }

@@ -41,6 +41,7 @@
 #include "core/nat.h"
 #include "core/neigh.h"
 #include "core/parse.h"
+#include "core/passive.h"
 #include "core/sched.h"
 #include "core/state.h"
 #include "core/tables.h"
@@ -121,6 +122,8 @@ flow_forward(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_p
 			sg_dp_pkt_drop(w, rx_port, m, rc);
 			return;
 		}
+		if (unlikely(f->flags & SG_DP_FLOW_WATCH) && p->key.proto == IPPROTO_TCP)
+			sg_dp_passive_return(w, t, f, m, p, now); /* the member's answer */
 		if (unlikely(f->sess != 0))
 			sg_dp_broker_vm_ack(w, f, m, p); /* before any rewrite: the VM's ack */
 		sg_dp_nat_rewrite(m, p, f->key.dst, f->key.dport, f->key.src, f->key.sport);
@@ -148,6 +151,15 @@ static bool
 neigh_answer_ok(enum sg_dp_cnt rc)
 {
 	return rc == SG_DP_EV_CONSUMED || rc == SG_DP_DROP_NEIGH_UNSOLICITED;
+}
+
+/* The sequence number of TCP segment @p m (headers checked by the parser). */
+static uint32_t
+tcp_seq(const struct rte_mbuf *m, const struct sg_dp_pkt *p)
+{
+	return rte_be_to_cpu_32(
+		rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, p->l2_len + p->l3_len)
+			->sent_seq);
 }
 
 static bool
@@ -238,6 +250,8 @@ flow_new(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_port,
 	if (tcp) {
 		f->tmo_est = vs->tmo_tcp_est;
 		f->tmo_trans = vs->tmo_tcp_trans;
+		if (nat != NULL && tcp_syn_only(p))
+			sg_dp_passive_watch(f, mb, tcp_seq(m, p));
 		/* embryonic (transitory timeout) until the client's ACK */
 		sg_dp_flow_set_state(&w->ft, f, tcp_syn_only(p) ? SG_DP_FS_SYN : SG_DP_FS_EST);
 	} else {

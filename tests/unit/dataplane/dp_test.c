@@ -10,8 +10,12 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_mbuf.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
 
 #include "dp_test.h"
+#include "sessiongate/sg_msg.h"
+#include "session/syncookie.h"
 
 struct dp_env env;
 
@@ -486,4 +490,36 @@ dp_teardown(void **state)
 	env_teardown();
 	run_result_fini(&R);
 	return 0;
+}
+
+int
+env_broker_start(const uint8_t key[16], uint32_t max_held, struct rte_ring **to_ctl,
+		 struct rte_ring **from_ctl)
+{
+	static struct sg_dp_syncookie_secret cookies;
+	static const bool up = true;
+	static unsigned int n;
+	char name[2][32];
+	unsigned int i;
+
+	if (sg_dp_syncookie_init(&cookies) != 0)
+		return -1;
+	sg_dp_syncookie_rotate(&cookies, key);
+	for (i = 0; i < 2; i++) {
+		(void)snprintf(name[i], sizeof(name[i]), "ut_br%u_%u", n, i);
+		(i == 0 ? to_ctl : from_ctl)[0] = rte_ring_create_elem(
+			name[i], SG_MSG_SIZE, 64, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	}
+	n++;
+	if (*to_ctl == NULL || *from_ctl == NULL)
+		return -1;
+	return env_enable_broker(0, *to_ctl, *from_ctl, &up, &cookies, max_held);
+}
+
+void
+env_broker_stop(struct rte_ring *to_ctl, struct rte_ring *from_ctl)
+{
+	env_teardown();
+	rte_ring_free(to_ctl);
+	rte_ring_free(from_ctl);
 }

@@ -141,4 +141,13 @@ int dp_teardown(void **state);
 		assert_cnt_delta(&R, c_, RTE_DIM(c_));     \
 	} while (0)
 
+/*
+ * Worker 0 with brokered sessions on two new rings (to / from sg-control,
+ * 64 messages), sg-control up, SYN cookies under the fixed key @p key;
+ * env_broker_stop() tears the environment and the rings down.
+ */
+int env_broker_start(const uint8_t key[16], uint32_t max_held, struct rte_ring **to_ctl,
+		     struct rte_ring **from_ctl);
+void env_broker_stop(struct rte_ring *to_ctl, struct rte_ring *from_ctl);
+
 #endif /* DP_TEST_H */
