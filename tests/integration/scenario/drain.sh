@@ -15,7 +15,7 @@
 . "$(dirname "$0")/lib.sh"
 [ -x "$SG_AGENT_BIN" ] || fail "missing $SG_AGENT_BIN (build hostagent/)"
 
-DEADLINE=5 LONG_N=1500000 LONG_RATE=100k # ~15 s each
+DEADLINE=5 LONG_N=1500000 LONG_RATE=100k # ~15 s each (the server sends at 100 kB/s too)
 undrain() { sgctl undrain "$@"; }
 
 topo_up
@@ -44,7 +44,7 @@ served_by() {
 long_until() {
 	local i=$1 vip=$2 seen=""
 	while [ "$i" -lt $(($1 + 16)) ]; do
-		long_start "$i" "http://$vip/bytes/$LONG_N" "$LONG_RATE"
+		long_start "$i" "http://$vip/bytes/$LONG_N?rate=100000" "$LONG_RATE"
 		wait_for 5 test -s "$SG_RUN/long$i.hdr" || fail "long transfer $i through $vip: no answer"
 		sleep 0.1
 		long_member "$i" >"$SG_RUN/long$i.member0"
@@ -126,7 +126,7 @@ b=20
 (
 	rc=0
 	client curl -s --max-time 60 --limit-rate "$LONG_RATE" "${bhost[@]}" -D "$SG_RUN/long$b.hdr" \
-		-o "$SG_RUN/long$b.body" -w '%{size_download}' "http://198.18.10.3/bytes/$LONG_N" \
+		-o "$SG_RUN/long$b.body" -w '%{size_download}' "http://198.18.10.3/bytes/$LONG_N?rate=100000" \
 		>"$SG_RUN/long$b.size" || rc=$?
 	echo "$rc" >"$SG_RUN/long$b.rc"
 ) &
@@ -163,7 +163,7 @@ for i in $h2; do
 done
 ok "host2's transfers completed ($LONG_N bytes each) through the host1 drain and undrain"
 a=30
-long_start "$a" "http://198.18.10.2/bytes/$LONG_N" "$LONG_RATE"
+long_start "$a" "http://198.18.10.2/bytes/$LONG_N?rate=100000" "$LONG_RATE"
 wait_for 5 test -s "$SG_RUN/long$a.hdr" || fail "transfer $a: no answer"
 long_member "$a" >"$SG_RUN/long$a.member0"
 t=$(now)

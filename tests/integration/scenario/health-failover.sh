@@ -15,7 +15,7 @@
 
 INTERVAL=500 TIMEOUT=300 RISE=2 FALL=2
 SLACK_MS=${SCEN_SLACK_MS:-1500}
-LONG_N=1500000 LONG_RATE=100k # ~15 s each
+LONG_N=1500000 LONG_RATE=100k # ~15 s each (the server sends at 100 kB/s too)
 scen_topo
 for h in 1 2 3; do
 	scen_backend "$h" "host$h" || fail "backend host$h"
@@ -47,7 +47,7 @@ paced --vip dsr=198.18.10.1:80 --vip nat=198.18.10.2:80 --log "$SG_RUN/paced.log
 ppid=$!
 for i in 0 1 2 3 4 5 6 7 8 9; do
 	vip=198.18.10.$((1 + i % 2))
-	long_start "$i" "http://$vip/bytes/$LONG_N" "$LONG_RATE"
+	long_start "$i" "http://$vip/bytes/$LONG_N?rate=100000" "$LONG_RATE"
 done
 sleep 3
 for i in 0 1 2 3 4 5 6 7 8 9; do
