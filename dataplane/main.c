@@ -336,6 +336,9 @@ create_workers(struct sg_dp_app *app)
 		return -ENOMEM;
 	}
 
+	if (sg_dp_member_state_init(app) != 0)
+		return -ENOMEM;
+
 	i = 0;
 	RTE_LCORE_FOREACH_WORKER (lcore) {
 		struct sg_dp_worker_conf wc;
@@ -363,6 +366,7 @@ create_workers(struct sg_dp_app *app)
 		wc.pfx_new_burst = a->control.new_per_prefix_burst;
 		wc.cookies = &app->cookies;
 		wc.pool = app->pool;
+		wc.member_mbox = i == 0 ? app->member_mbox : NULL; /* MEMBER_STATE: worker 0 */
 		sg_dp_testmode_worker_conf(&wc);
 		app->wctx[i].app = app;
 		app->wctx[i].id = i;
@@ -410,6 +414,7 @@ cleanup(struct sg_dp_app *app)
 		rte_ring_free(app->ctl_tx);
 	}
 	sg_dp_ctlchan_destroy(app);
+	sg_dp_member_state_destroy(app);
 	sg_dp_tables_free(app->tables);
 	sg_dp_neigh_free(app->neigh);
 	rte_free(app->qsbr);
@@ -532,6 +537,7 @@ main(int argc, char **argv)
 			sg_dp_reload(app, msg, sizeof(msg));
 		}
 		housekeeping(app);
+		sg_dp_member_state_poll(app);
 		sg_dp_ctlchan_tick(app);
 		if (!sg_dp_testmode_enabled())
 			cookie_rotate(app);

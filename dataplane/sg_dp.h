@@ -116,6 +116,9 @@ enum sg_dp_cnt {
 	SG_DP_DROP_HELD_CSUM,	 /**< brokered: bad TCP checksum, not acknowledged nor held */
 	SG_DP_DROP_SYN_SHED, /**< SYN to a cookie-answering VS shed: the worker is behind (full rx
 				bursts) */
+	/* member health (doc/dataplane.md, "Member state") */
+	SG_DP_DROP_NO_LIVE_MEMBER, /**< new flow: the pool's configured members are all down */
+	SG_DP_DROP_NO_LIVE_RATELIMITED, /**< no_live_member reset: answer over the worker's rate */
 	/* events (not drops) */
 	SG_DP_EV_FLOW_NEW,	/**< flows created */
 	SG_DP_EV_FLOW_EXPIRED,	/**< flows removed by idle timeout */
@@ -160,6 +163,13 @@ enum sg_dp_cnt {
 	SG_DP_EV_SYNPROXY_ON,	   /**< syn_proxy auto turned on (per worker and VS) */
 	SG_DP_EV_VM_STALE_RESET,   /**< NAT hand-off: a VM's stale connection on the tuple reset */
 	SG_DP_EV_SYNPROXY_OFF,	   /**< syn_proxy auto turned off again */
+	/* member health (doc/dataplane.md, "Member state") */
+	SG_DP_EV_MEMBER_STATE_MSG,  /**< MEMBER_STATE passed to the main lcore (worker 0) */
+	SG_DP_EV_MEMBER_STATE_LOST, /**< MEMBER_STATE lost: mailbox full, or not worker 0 */
+	SG_DP_EV_NO_LIVE_RST,	    /**< no_live_member reset: TCP answered with RST */
+	SG_DP_EV_NO_LIVE_UNREACH,   /**< no_live_member reset: UDP answered port unreachable */
+	SG_DP_EV_FLOWS_RESET_MEMBER, /**< flows of a RESET member marked by the reset walk */
+	SG_DP_EV_MEMBER_RESET_RST,   /**< segments of a reset member's flow answered with RST */
 	SG_DP_CNT_MAX
 };
 
@@ -217,6 +227,19 @@ int sg_dp_tables_build(const struct sg_cfg *cfg, const struct sg_dp_tables *prev
 		       const struct sg_dp_port_info ports[SG_DP_PORTS_MAX],
 		       struct sg_dp_tables **out, char *err, size_t errlen);
 void sg_dp_tables_free(struct sg_dp_tables *t);
+
+struct sg_dp_health;
+/**
+ * sg_dp_tables_build() with the member health overlay @p health (may be
+ * NULL: every member up; core/health.h): a member that is not up has
+ * effective weight 0 for new flows; Maglev gives only its entries to the
+ * live members; a VS whose pool has no live member follows its
+ * no_live_member; members in RESET are listed for the workers' reset walk.
+ */
+int sg_dp_tables_build_health(const struct sg_cfg *cfg, const struct sg_dp_tables *prev,
+			      const struct sg_dp_port_info ports[SG_DP_PORTS_MAX],
+			      const struct sg_dp_health *health, struct sg_dp_tables **out,
+			      char *err, size_t errlen);
 
 /** Name of the VS / member that owns counter slot @p slot in @p t, or NULL if unused. */
 const char *sg_dp_tables_vs_name(const struct sg_dp_tables *t, unsigned int slot);
@@ -289,6 +312,12 @@ struct sg_dp_worker_conf {
 	struct rte_mempool *pool; /**< for packets the data plane originates */
 	const struct sg_dp_syncookie_secret *cookies;
 	uint32_t cookie_clock_s; /**< nonzero: fixed SYN-cookie clock (test mode, testmode.h) */
+	/**
+	 * Worker 0 only: SP/SC ring (elements struct sg_msg_member_state) to
+	 * the main lcore, which applies member state (core/health.h). NULL on
+	 * other workers: a MEMBER_STATE there is counted member_state_lost.
+	 */
+	struct rte_ring *member_mbox;
 };
 
 /** Output of one processing call: packets to transmit per port. */

@@ -35,6 +35,8 @@ enum sg_dp_flow_state {
 #define SG_DP_FLOW_SEQ	   0x2 /**< spliced connection: translate seq / ack / timestamps */
 #define SG_DP_FLOW_RSTNEXT 0x4 /**< answered without data: reset the client's next segment */
 #define SG_DP_FLOW_PROXY   0x8 /**< SYN-proxied nat flow (session/synproxy.c): no sg-control */
+/** Its member is in RESET: segments other than RST are answered with RST (worker/memberhealth.c) */
+#define SG_DP_FLOW_RESET 0x10
 /** Counter slot of brokered flows (no pool member of the tables). */
 #define SG_DP_MEMBER_SLOT_BROKERED (SG_DP_MEMBER_SLOTS - 1)
 

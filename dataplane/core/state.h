@@ -55,6 +55,10 @@ struct sg_dp_worker {
 	 * layer's cookie answer).
 	 */
 	uint16_t syn_budget;
+	/* member health (worker/memberhealth.c) */
+	uint64_t no_live_tat; /**< no_live_member answers' token bucket (GCRA), TSC */
+	uint64_t reset_epoch; /**< last reset walk request taken from the tables */
+	uint32_t reset_cursor; /**< next flow entry of the reset walk; UINT32_MAX: idle */
 } __rte_cache_aligned;
 
 #endif /* SG_DP_CORE_STATE_H */

@@ -96,6 +96,14 @@ static const char *const cnt_names[SG_DP_CNT_MAX] = {
 	[SG_DP_EV_SYNPROXY_REFUSED] = "synproxy_refused",
 	[SG_DP_EV_SYNPROXY_ON] = "synproxy_on",
 	[SG_DP_EV_VM_STALE_RESET] = "vm_stale_reset",
+	[SG_DP_DROP_NO_LIVE_MEMBER] = "drop_no_live_member",
+	[SG_DP_DROP_NO_LIVE_RATELIMITED] = "drop_no_live_ratelimited",
+	[SG_DP_EV_MEMBER_STATE_MSG] = "member_state_msg",
+	[SG_DP_EV_MEMBER_STATE_LOST] = "member_state_lost",
+	[SG_DP_EV_NO_LIVE_RST] = "no_live_member_rst",
+	[SG_DP_EV_NO_LIVE_UNREACH] = "no_live_member_unreach",
+	[SG_DP_EV_FLOWS_RESET_MEMBER] = "flows_reset_member",
+	[SG_DP_EV_MEMBER_RESET_RST] = "member_reset_rst",
 	[SG_DP_EV_SYNPROXY_OFF] = "synproxy_off",
 };
 
