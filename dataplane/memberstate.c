@@ -19,10 +19,9 @@ int
 sg_dp_member_state_init(struct sg_dp_app *app)
 {
 	app->health = sg_dp_health_create();
-	app->member_mbox = rte_ring_create_elem("sg_member_mbox",
-						sizeof(struct sg_msg_member_state),
-						SG_DP_HEALTH_MBOX, rte_socket_id(),
-						RING_F_SP_ENQ | RING_F_SC_DEQ);
+	app->member_mbox = rte_ring_create_elem(
+		"sg_member_mbox", sizeof(struct sg_msg_member_state), SG_DP_HEALTH_MBOX,
+		rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
 	if (app->health == NULL || app->member_mbox == NULL) {
 		SG_DP_LOG(ERR, "cannot create the member state overlay or its mailbox");
 		return -ENOMEM;
@@ -107,8 +106,8 @@ sg_dp_member_state_poll(struct sg_dp_app *app)
 		pthread_mutex_unlock(&app->ctl_lock);
 		return;
 	}
-	rc = sg_dp_tables_build_health(app->cfg, app->tables, app->port_info, app->health, &nt,
-				       err, sizeof(err));
+	rc = sg_dp_tables_build_health(app->cfg, app->tables, app->port_info, app->health, &nt, err,
+				       sizeof(err));
 	if (rc != 0) {
 		hs->rebuild_failed++;
 		app->health_dirty = true; /* tried again on the next pass */

@@ -117,7 +117,7 @@ enum sg_dp_cnt {
 	SG_DP_DROP_SYN_SHED, /**< SYN to a cookie-answering VS shed: the worker is behind (full rx
 				bursts) */
 	/* member health (doc/dataplane.md, "Member state") */
-	SG_DP_DROP_NO_LIVE_MEMBER, /**< new flow: the pool's configured members are all down */
+	SG_DP_DROP_NO_LIVE_MEMBER,	/**< new flow: the pool's configured members are all down */
 	SG_DP_DROP_NO_LIVE_RATELIMITED, /**< no_live_member reset: answer over the worker's rate */
 	/* events (not drops) */
 	SG_DP_EV_FLOW_NEW,	/**< flows created */
@@ -164,10 +164,10 @@ enum sg_dp_cnt {
 	SG_DP_EV_VM_STALE_RESET,   /**< NAT hand-off: a VM's stale connection on the tuple reset */
 	SG_DP_EV_SYNPROXY_OFF,	   /**< syn_proxy auto turned off again */
 	/* member health (doc/dataplane.md, "Member state") */
-	SG_DP_EV_MEMBER_STATE_MSG,  /**< MEMBER_STATE passed to the main lcore (worker 0) */
-	SG_DP_EV_MEMBER_STATE_LOST, /**< MEMBER_STATE lost: mailbox full, or not worker 0 */
-	SG_DP_EV_NO_LIVE_RST,	    /**< no_live_member reset: TCP answered with RST */
-	SG_DP_EV_NO_LIVE_UNREACH,   /**< no_live_member reset: UDP answered port unreachable */
+	SG_DP_EV_MEMBER_STATE_MSG,   /**< MEMBER_STATE passed to the main lcore (worker 0) */
+	SG_DP_EV_MEMBER_STATE_LOST,  /**< MEMBER_STATE lost: mailbox full, or not worker 0 */
+	SG_DP_EV_NO_LIVE_RST,	     /**< no_live_member reset: TCP answered with RST */
+	SG_DP_EV_NO_LIVE_UNREACH,    /**< no_live_member reset: UDP answered port unreachable */
 	SG_DP_EV_FLOWS_RESET_MEMBER, /**< flows of a RESET member marked by the reset walk */
 	SG_DP_EV_MEMBER_RESET_RST,   /**< segments of a reset member's flow answered with RST */
 	SG_DP_CNT_MAX

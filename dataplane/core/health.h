@@ -25,10 +25,10 @@ struct sg_dp_worker;
 
 /** Counters of the overlay (main lcore). */
 struct sg_dp_health_stats {
-	uint64_t applied;	/**< messages that named known members */
-	uint64_t unknown;	/**< messages naming an unknown pool / member (ignored) */
-	uint64_t changes;	/**< member state transitions */
-	uint64_t rebuilds;	/**< table rebuilds for member state */
+	uint64_t applied;	 /**< messages that named known members */
+	uint64_t unknown;	 /**< messages naming an unknown pool / member (ignored) */
+	uint64_t changes;	 /**< member state transitions */
+	uint64_t rebuilds;	 /**< table rebuilds for member state */
 	uint64_t rebuild_failed; /**< rebuilds that failed (the tables in service stay) */
 };
 

@@ -56,8 +56,8 @@ struct sg_dp_worker {
 	 */
 	uint16_t syn_budget;
 	/* member health (worker/memberhealth.c) */
-	uint64_t no_live_tat; /**< no_live_member answers' token bucket (GCRA), TSC */
-	uint64_t reset_epoch; /**< last reset walk request taken from the tables */
+	uint64_t no_live_tat;  /**< no_live_member answers' token bucket (GCRA), TSC */
+	uint64_t reset_epoch;  /**< last reset walk request taken from the tables */
 	uint32_t reset_cursor; /**< next flow entry of the reset walk; UINT32_MAX: idle */
 } __rte_cache_aligned;
 

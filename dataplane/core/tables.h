@@ -35,8 +35,8 @@ struct sg_dp_addr_info {
 /** One member of a pool, as the tables hold it. */
 struct sg_dp_member {
 	char name[SG_CFG_NAME_MAX];
-	const char *pool; /**< name of its pool (in the tables) */
-	uint16_t slot;	  /**< counter slot */
+	const char *pool;    /**< name of its pool (in the tables) */
+	uint16_t slot;	     /**< counter slot */
 	uint32_t weight;     /**< configured */
 	uint32_t eff_weight; /**< for new flows: weight when up, else 0 */
 	uint8_t state;	     /**< enum sg_msg_member_st (core/health.h) */
@@ -73,8 +73,8 @@ struct sg_dp_vs {
 	uint32_t wrr_len;
 	unsigned int n_active; /**< members of @c pool with effective weight > 0 */
 	/* member health (core/health.h) */
-	unsigned int n_cfg_active;	 /**< members of the configured pool with weight > 0 */
-	enum sg_cfg_no_member no_live;	 /**< what a new flow gets when n_active is 0 */
+	unsigned int n_cfg_active;	   /**< members of the configured pool with weight > 0 */
+	enum sg_cfg_no_member no_live;	   /**< what a new flow gets when n_active is 0 */
 	const struct sg_dp_pool *cfg_pool; /**< the configured pool (@c pool: its fallback) */
 	/* brokered / redirect */
 	struct sg_cfg_brokered br;

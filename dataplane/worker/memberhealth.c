@@ -12,8 +12,10 @@
  * the member's; RSTs pass, so a client's RST reaches a DSR member.
  */
 #include <rte_byteorder.h>
+#include <rte_ring_elem.h>
 #include <rte_tcp.h>
 
+#include "core/health.h"
 #include "core/icmp.h"
 #include "core/tx.h"
 #include "session/tcpgen.h"
@@ -117,4 +119,24 @@ sg_dp_worker_reset_walk(struct sg_dp_worker *w, const struct sg_dp_tables *t)
 		sg_dp_flow_set_state(ft, f, SG_DP_FS_CLOSING);
 	}
 	w->reset_cursor = end >= ft->cap ? UINT32_MAX : end;
+}
+
+void
+sg_dp_worker_member_ctl_poll(struct sg_dp_worker *w)
+{
+	struct sg_msg msg[4];
+	unsigned int n, i;
+
+	if (w->conf.from_ctl == NULL)
+		return;
+	n = rte_ring_dequeue_burst_elem(w->conf.from_ctl, msg, SG_MSG_SIZE, RTE_DIM(msg), NULL);
+	for (i = 0; i < n; i++) {
+		w->stats.cnt[SG_DP_EV_CTL_MSG]++;
+		if (sg_msg_check(&msg[i], SG_MSG_SIZE) != 0 ||
+		    msg[i].hdr.type != SG_MSG_MEMBER_STATE) {
+			w->stats.cnt[SG_DP_EV_CTL_MSG_BAD]++;
+			continue;
+		}
+		sg_dp_health_mbox_put(w, &msg[i].member_state);
+	}
 }

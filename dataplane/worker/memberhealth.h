@@ -53,4 +53,11 @@ enum sg_dp_reset_verdict sg_dp_worker_reset_segment(struct sg_dp_worker *w, uint
  */
 void sg_dp_worker_reset_walk(struct sg_dp_worker *w, const struct sg_dp_tables *t);
 
+/**
+ * A worker without brokered sessions (appliance.control.max_held 0) still
+ * takes MEMBER_STATE from its ring from sg-control (4 a round); any other
+ * message there is counted ctl_msg_bad.
+ */
+void sg_dp_worker_member_ctl_poll(struct sg_dp_worker *w);
+
 #endif /* SG_DP_WORKER_MEMBERHEALTH_H */

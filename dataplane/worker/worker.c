@@ -295,7 +295,8 @@ process_parsed(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t po
 	if (p->key.proto == IPPROTO_TCP || p->key.proto == IPPROTO_UDP) {
 		f = hit != NULL ? hit : sg_dp_flow_lookup(&w->ft, &p->key);
 		if (f != NULL && unlikely(f->flags & SG_DP_FLOW_RESET)) {
-			enum sg_dp_reset_verdict v = sg_dp_worker_reset_segment(w, port, m, p, f, out);
+			enum sg_dp_reset_verdict v =
+				sg_dp_worker_reset_segment(w, port, m, p, f, out);
 
 			if (v == SG_DP_RESET_DONE)
 				return;
@@ -587,5 +588,7 @@ sg_dp_worker_poll_control(struct sg_dp_worker *w, const struct sg_dp_tables *t,
 {
 	if (w->br != NULL)
 		sg_dp_broker_poll(w, t, out, now_tsc);
+	else if (w->conf.member_mbox != NULL)
+		sg_dp_worker_member_ctl_poll(w);
 	sg_dp_worker_reset_walk(w, t);
 }
