@@ -84,7 +84,7 @@ apply_one(struct sg_dp_app *app, const struct sg_msg_member_state *ms, uint64_t 
 void
 sg_dp_member_state_poll(struct sg_dp_app *app)
 {
-	struct sg_msg_member_state ms[32];
+	struct sg_msg_member_state ms[32] = {0};
 	struct sg_dp_health_stats *hs;
 	unsigned int n, i, taken = 0;
 	struct sg_dp_tables *nt;

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <rte_jhash.h>
 #include <rte_ring_elem.h>
 
 #include "core/health.h"
@@ -34,12 +33,19 @@ struct sg_dp_health {
 	struct sg_dp_health_stats stats;
 };
 
+/* FNV-1a over "pool\0member" (byte-wise: names may sit at a string's end). */
 static uint32_t
 names_hash(const char *pool, const char *member)
 {
-	uint32_t h = rte_jhash(pool, strlen(pool), 0x68656c74);
+	uint32_t h = 2166136261u;
+	const char *p;
 
-	return rte_jhash(member, strlen(member), h) & (IDX_SIZE - 1);
+	for (p = pool; *p != '\0'; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	h *= 16777619u;
+	for (p = member; *p != '\0'; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	return (h ^ (h >> 16)) & (IDX_SIZE - 1);
 }
 
 /* Index slot of (pool, member): its entry's, or the empty one where it would go. */

@@ -11,6 +11,8 @@
  * ack: acceptable to its sender), from the client's side and, for NAT, from
  * the member's; RSTs pass, so a client's RST reaches a DSR member.
  */
+#include <string.h>
+
 #include <rte_byteorder.h>
 #include <rte_ring_elem.h>
 #include <rte_tcp.h>
@@ -127,8 +129,9 @@ sg_dp_worker_member_ctl_poll(struct sg_dp_worker *w)
 	struct sg_msg msg[4];
 	unsigned int n, i;
 
-	if (w->conf.from_ctl == NULL)
+	if (w->conf.from_ctl == NULL || rte_ring_empty(w->conf.from_ctl))
 		return;
+	memset(msg, 0, sizeof(msg));
 	n = rte_ring_dequeue_burst_elem(w->conf.from_ctl, msg, SG_MSG_SIZE, RTE_DIM(msg), NULL);
 	for (i = 0; i < n; i++) {
 		w->stats.cnt[SG_DP_EV_CTL_MSG]++;

@@ -50,10 +50,14 @@ int
 main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"shm", required_argument, NULL, 's'},	 {"pool", required_argument, NULL, 'p'},
-		{"member", required_argument, NULL, 'm'}, {"all", no_argument, NULL, 'a'},
-		{"state", required_argument, NULL, 't'}, {"generation", required_argument, NULL, 'g'},
-		{"raw-bad", no_argument, NULL, 'b'},	 {NULL, 0, NULL, 0},
+		{"shm", required_argument, NULL, 's'},
+		{"pool", required_argument, NULL, 'p'},
+		{"member", required_argument, NULL, 'm'},
+		{"all", no_argument, NULL, 'a'},
+		{"state", required_argument, NULL, 't'},
+		{"generation", required_argument, NULL, 'g'},
+		{"raw-bad", no_argument, NULL, 'b'},
+		{NULL, 0, NULL, 0},
 	};
 	struct rte_ring *dp2ctl[WORKERS_MAX], *ctl2dp[WORKERS_MAX];
 	const char *shm = NULL, *pool = "", *member = "";
@@ -66,14 +70,29 @@ main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 's': shm = optarg; break;
-		case 'p': pool = optarg; break;
-		case 'm': member = optarg; break;
-		case 'a': all = 1; break;
-		case 'b': bad = 1; break;
-		case 't': state = parse_state(optarg); break;
-		case 'g': gen = (uint32_t)strtoul(optarg, NULL, 10); break;
-		default: usage();
+		case 's':
+			shm = optarg;
+			break;
+		case 'p':
+			pool = optarg;
+			break;
+		case 'm':
+			member = optarg;
+			break;
+		case 'a':
+			all = 1;
+			break;
+		case 'b':
+			bad = 1;
+			break;
+		case 't':
+			state = parse_state(optarg);
+			break;
+		case 'g':
+			gen = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		default:
+			usage();
 		}
 	}
 	if (shm == NULL || state < 0 || strlen(pool) >= 64 || strlen(member) >= 64 ||

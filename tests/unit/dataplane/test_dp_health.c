@@ -41,9 +41,12 @@ member_ids(uint64_t *id, unsigned int n)
 	for (unsigned int i = 0; i < n; i++) {
 		char name[16];
 
+		uint32_t h[2];
+
 		(void)snprintf(name, sizeof(name), "member-%u", i);
-		id[i] = (uint64_t)rte_jhash(name, strlen(name), 0x6d61676c) << 32 |
-			rte_jhash(name, strlen(name), 0x65763031);
+		h[0] = rte_jhash(name, strlen(name), 0x6d61676c);
+		h[1] = rte_jhash(name, strlen(name), 0x65763031);
+		memcpy(&id[i], h, sizeof(h)); /* 64-bit id from two 32-bit hashes */
 	}
 }
 
