@@ -23,19 +23,6 @@
 #include "session/tcpgen.h"
 #include "worker/memberhealth.h"
 
-/* Token bucket (GCRA): SG_DP_NO_LIVE_RATE answers a second, a burst of SG_DP_NO_LIVE_BURST. */
-static bool
-no_live_allowed(struct sg_dp_worker *w, uint64_t now)
-{
-	uint64_t iv = w->tsc_hz / SG_DP_NO_LIVE_RATE, burst = iv * SG_DP_NO_LIVE_BURST;
-	uint64_t tat = w->no_live_tat > now ? w->no_live_tat : now;
-
-	if (tat > now + burst)
-		return false;
-	w->no_live_tat = tat + iv;
-	return true;
-}
-
 void
 sg_dp_worker_no_live(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_port,
 		     struct rte_mbuf *m, const struct sg_dp_pkt *p, const struct sg_dp_vs *vs,
@@ -49,7 +36,7 @@ sg_dp_worker_no_live(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint1
 		sg_dp_pkt_drop(w, rx_port, m, SG_DP_DROP_NO_LIVE_MEMBER);
 		return;
 	}
-	if (!no_live_allowed(w, now)) {
+	if (!sg_dp_rate_allow(w, &w->no_live_tat, now, SG_DP_NO_LIVE_RATE, SG_DP_NO_LIVE_BURST)) {
 		sg_dp_pkt_drop(w, rx_port, m, SG_DP_DROP_NO_LIVE_RATELIMITED);
 		return;
 	}
