@@ -425,13 +425,14 @@ build_fallback(struct sg_dp_tables *t, const struct sg_cfg *cfg, const struct sg
 
 	vs->cfg_pool = vs->pool;
 	vs->no_live = cv->no_live_member;
-	if (vs->no_live != SG_CFG_NO_MEMBER_FALLBACK)
+	/* brokered and redirect services are scheduled by sg-control: nothing to build */
+	if (vs->no_live != SG_CFG_NO_MEMBER_FALLBACK ||
+	    (vs->mode != SG_CFG_MODE_NAT && vs->mode != SG_CFG_MODE_DSR))
 		return 0;
-	if (cv->fallback_pool >= cfg->n_pools || cv->fallback_pool == cv->pool ||
-	    (vs->mode != SG_CFG_MODE_NAT && vs->mode != SG_CFG_MODE_DSR)) {
+	if (cv->fallback_pool >= cfg->n_pools || cv->fallback_pool == cv->pool) {
 		(void)snprintf(err, errlen,
-			       "virtual service %s: no_live_member fallback needs a nat or dsr "
-			       "service and a fallback_pool other than its pool",
+			       "virtual service %s: no_live_member fallback needs a fallback_pool "
+			       "other than its pool",
 			       vs->name);
 		return -EINVAL;
 	}
