@@ -10,7 +10,7 @@ PKGS=(
 	# libraries
 	dpdk dpdk-dev libdpdk-dev libyaml-dev liblmdb-dev lmdb-utils
 	libvirt-dev libvirt-clients libvirt-daemon libbpf-dev bpftool linux-libc-dev libelf-dev
-	zlib1g-dev libcmocka-dev libjansson-dev libevent-dev libssl-dev
+	zlib1g-dev libcmocka-dev libjansson-dev libevent-dev libssl-dev libcurl4-openssl-dev
 	# test and demo peers
 	iproute2 iputils-ping ethtool curl python3 socat procps psmisc tcpdump
 	openssl netcat-openbsd
