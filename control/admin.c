@@ -542,9 +542,11 @@ sg_ctl_admin_exec(const struct sg_ctl_view *v, const struct sg_ctl_admin_req *re
 		res = adm_providers(v);
 		break;
 	case SG_CTL_ADM_DRAIN:
-		sg_ctl_csm_drain(v->csm, req->on);
-		syslog(LOG_NOTICE, "admin: drain %s", req->on ? "on" : "off");
-		res = json_pack("{s:b}", "draining", v->csm->draining);
+	case SG_CTL_ADM_UNDRAIN:
+		res = sg_ctl_admin_drain(v, req, err, sizeof(err));
+		break;
+	case SG_CTL_ADM_HEALTH:
+		res = sg_ctl_admin_health(v);
 		break;
 	case SG_CTL_ADM_CLOSE:
 		rc = sg_ctl_csm_close(v->csm, req->id);

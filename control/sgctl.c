@@ -36,7 +36,13 @@ usage(FILE *f)
 		"  session ID                  one session with every linked ID\n"
 		"  close ID                    end streaming session ID, free its slots\n"
 		"  vms | hosts | providers     VMs, hosts and their agents, service providers\n"
-		"  drain [on|off]              reject new sessions (SHUTDOWN) / accept again\n"
+		"  health                      pool members: state, since, last check, reason\n"
+		"  drain                       what is draining, deadlines, sessions left\n"
+		"  drain member POOL/MEMBER | vm NAME | all [--deadline S]\n"
+		"                              no new flows (all: no new sessions either);\n"
+		"                              at the deadline the rest is reset\n"
+		"  undrain member POOL/MEMBER | vm NAME | all\n"
+		"  drain on|off                = drain all / undrain all\n"
 		"  reload                      re-read sg-control's YAML file\n"
 		"  identities [NAME|ID]        IDs of hosts, VMs, apps, users, providers\n"
 		"options:\n"
@@ -198,6 +204,10 @@ print_human(const char *cmd, const json_t *res)
 					     "queued", "sent", "done",	  "failed", NULL};
 	static const char *const c_vs[] = {"slot", "held", "installed", "rejected", "age_ms", NULL};
 	static const char *const c_ids[] = {"type", "name", "id", "host", "vm", NULL};
+	static const char *const c_health[] = {"pool",	 "member",    "address", "port",
+					       "check",	 "state",     "since_s", "last",
+					       "reason", "ejections", NULL};
+	static const char *const c_drain[] = {"pool", "member", "state", "deadline_left_s", NULL};
 
 	if (strcmp(cmd, "apps") == 0)
 		table(res, c_apps);
@@ -213,6 +223,18 @@ print_human(const char *cmd, const json_t *res)
 		table(res, c_vs);
 	else if (strcmp(cmd, "identities") == 0)
 		table(res, c_ids);
+	else if (strcmp(cmd, "health") == 0) {
+		table(json_object_get(res, "members"), c_health);
+		kv(json_object_get(res, "counters"), "");
+	} else if (strcmp(cmd, "drain") == 0 || strcmp(cmd, "undrain") == 0) {
+		json_t *copy = json_deep_copy(res);
+
+		json_object_del(copy, "members");
+		kv(copy, "");
+		json_decref(copy);
+		if (json_array_size(json_object_get(res, "members")) > 0)
+			table(json_object_get(res, "members"), c_drain);
+	}
 	else if (strcmp(cmd, "session") == 0) {
 		static const char *const c_p[] = {"id", "name", "service", NULL};
 		json_t *copy = json_deep_copy(res);
@@ -243,6 +265,7 @@ main(int argc, char **argv)
 					     {"vm", required_argument, NULL, 'V'},
 					     {"user", required_argument, NULL, 'U'},
 					     {"limit", required_argument, NULL, 'L'},
+					     {"deadline", required_argument, NULL, 'D'},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
 	const char *sock = getenv("SGCTL_SOCKET") ? getenv("SGCTL_SOCKET") : default_socket;
@@ -283,6 +306,15 @@ main(int argc, char **argv)
 			}
 			json_object_set_new(req, "limit", json_integer(limit));
 			break;
+		case 'D':
+			errno = 0;
+			limit = strtol(optarg, &end, 10);
+			if (*end != '\0' || *optarg == '\0' || errno != 0) {
+				fprintf(stderr, "sgctl: --deadline: expected seconds\n");
+				return done(req, 2);
+			}
+			json_object_set_new(req, "deadline", json_integer(limit));
+			break;
 		case 'h':
 			usage(stdout);
 			return done(req, 0);
@@ -304,12 +336,19 @@ main(int argc, char **argv)
 			return done(req, 2);
 		}
 		json_object_set_new(req, "id", json_string(argv[optind++]));
-	} else if (strcmp(cmd, "drain") == 0 && optind < argc) {
-		if (strcmp(argv[optind], "on") != 0 && strcmp(argv[optind], "off") != 0) {
-			fprintf(stderr, "sgctl: drain on|off\n");
+	} else if (strcmp(cmd, "drain") == 0 && optind < argc &&
+		   (strcmp(argv[optind], "on") == 0 || strcmp(argv[optind], "off") == 0)) {
+		json_object_set_new(req, "on", json_boolean(strcmp(argv[optind++], "on") == 0));
+	} else if (strcmp(cmd, "drain") == 0 || strcmp(cmd, "undrain") == 0) {
+		if (optind < argc) {
+			json_object_set_new(req, "target", json_string(argv[optind++]));
+			if (strcmp(json_string_value(json_object_get(req, "target")), "all") != 0 &&
+			    optind < argc)
+				json_object_set_new(req, "name", json_string(argv[optind++]));
+		} else if (strcmp(cmd, "undrain") == 0) {
+			fprintf(stderr, "sgctl: undrain member POOL/MEMBER | vm NAME | all\n");
 			return done(req, 2);
 		}
-		json_object_set_new(req, "on", json_boolean(strcmp(argv[optind++], "on") == 0));
 	} else if (strcmp(cmd, "identities") == 0 && optind < argc) {
 		json_object_set_new(req, "name", json_string(argv[optind++]));
 	}
