@@ -24,7 +24,7 @@ enum sg_ctl_admin_cmd {
 	SG_CTL_ADM_DRAIN,
 	SG_CTL_ADM_RELOAD,
 	SG_CTL_ADM_IDENTITIES,
-	SG_CTL_ADM_CLOSE, /**< end a session, free its slots (leak safety net) */
+	SG_CTL_ADM_CLOSE,   /**< end a session, free its slots (leak safety net) */
 	SG_CTL_ADM_HEALTH,  /**< pool members: state, checks, ejections, drains */
 	SG_CTL_ADM_UNDRAIN, /**< end a drain of a member, a VM or all */
 	SG_CTL_ADM_CMD_MAX
@@ -48,10 +48,10 @@ struct sg_ctl_admin_req {
 	uint64_t id;
 	/* drain: legacy "on" (true/false), or a target; neither: show the drains */
 	bool on;
-	bool legacy;		    /**< "on" given */
-	char target[8];		    /**< "member", "vm", "all"; "" = show */
+	bool legacy;			  /**< "on" given */
+	char target[8];			  /**< "member", "vm", "all"; "" = show */
 	char member[2 * SG_CTL_NAME_MAX]; /**< member: POOL/MEMBER; vm: its name */
-	uint32_t deadline_s;	    /**< reset after; 0 = never */
+	uint32_t deadline_s;		  /**< reset after; 0 = never */
 	/* identities: a name or ID to look up, "" = all */
 	char name[SG_CTL_NAME_MAX];
 };

@@ -45,18 +45,19 @@ j_member(const struct sg_ctl_view *v, unsigned int i)
 	char addr[64];
 
 	sg_cfg_addr_format(&m->addr, addr, sizeof(addr));
-	return json_pack(
-		"{s:s,s:s,s:s,s:i,s:s,s:s,s:I,s:I,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I}", "pool",
-		m->pool, "member", m->name, "address", addr, "port", m->port, "check",
-		sg_ctl_health_check_name(h->pools[m->pool_idx].check.type), "state",
-		sg_ctl_health_state_name(sg_ctl_health_state(h, i)), "since", (json_int_t)m->since_unix,
-		"since_s", (json_int_t)((v->clk->now_ns - m->since_ns) / NS_PER_S), "last",
-		m->last[0] ? m->last : "-", "reason", m->reason[0] ? m->reason : "-", "ejections",
-		(json_int_t)m->ejections, "ejected_left_s", left_s(v, m->ejected_until_ns),
-		"drain_left_s", m->drain == SG_CTL_DRAIN_ON ? left_s(v, m->drain_deadline_ns) : -1,
-		"checks_ok", (json_int_t)m->checks[SG_CTL_CHECK_OK], "checks_fail",
-		(json_int_t)m->checks[SG_CTL_CHECK_FAIL], "checks_timeout",
-		(json_int_t)m->checks[SG_CTL_CHECK_TIMEOUT]);
+	return json_pack("{s:s,s:s,s:s,s:i,s:s,s:s,s:I,s:I,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I}",
+			 "pool", m->pool, "member", m->name, "address", addr, "port", m->port,
+			 "check", sg_ctl_health_check_name(h->pools[m->pool_idx].check.type),
+			 "state", sg_ctl_health_state_name(sg_ctl_health_state(h, i)), "since",
+			 (json_int_t)m->since_unix, "since_s",
+			 (json_int_t)((v->clk->now_ns - m->since_ns) / NS_PER_S), "last",
+			 m->last[0] ? m->last : "-", "reason", m->reason[0] ? m->reason : "-",
+			 "ejections", (json_int_t)m->ejections, "ejected_left_s",
+			 left_s(v, m->ejected_until_ns), "drain_left_s",
+			 m->drain == SG_CTL_DRAIN_ON ? left_s(v, m->drain_deadline_ns) : -1,
+			 "checks_ok", (json_int_t)m->checks[SG_CTL_CHECK_OK], "checks_fail",
+			 (json_int_t)m->checks[SG_CTL_CHECK_FAIL], "checks_timeout",
+			 (json_int_t)m->checks[SG_CTL_CHECK_TIMEOUT]);
 }
 
 json_t *
@@ -75,10 +76,11 @@ sg_ctl_admin_health(const struct sg_ctl_view *v)
 			 (json_int_t)s->checks[SG_CTL_CHECK_TIMEOUT], "state_changes",
 			 (json_int_t)s->state_changes, "ejections", (json_int_t)s->ejections,
 			 "ejections_refused", (json_int_t)s->ejections_refused, "suspects",
-			 (json_int_t)s->suspects, "suspects_unknown", (json_int_t)s->suspects_unknown,
-			 "suspects_ignored", (json_int_t)s->suspects_ignored, "checks_now",
-			 (json_int_t)s->checks_now, "aborts_sent", (json_int_t)s->aborts_sent,
-			 "resyncs", (json_int_t)s->resyncs);
+			 (json_int_t)s->suspects, "suspects_unknown",
+			 (json_int_t)s->suspects_unknown, "suspects_ignored",
+			 (json_int_t)s->suspects_ignored, "checks_now", (json_int_t)s->checks_now,
+			 "aborts_sent", (json_int_t)s->aborts_sent, "resyncs",
+			 (json_int_t)s->resyncs);
 }
 
 /* What is draining: all, members, their deadlines, sessions left. */
@@ -101,17 +103,17 @@ drain_show(const struct sg_ctl_view *v)
 				     m->drain == SG_CTL_DRAIN_ON ? left_s(v, m->drain_deadline_ns)
 								 : 0));
 	}
-	return json_pack("{s:b,s:s,s:I,s:i,s:o,s:i,s:i}", "draining", v->csm->draining, "all",
-			 h->all == SG_CTL_DRAIN_RESET ? "reset"
-			 : h->all == SG_CTL_DRAIN_ON  ? "drain"
-						      : "no",
-			 "all_deadline_left_s",
-			 h->all == SG_CTL_DRAIN_ON ? left_s(v, h->all_deadline_ns) : -1,
-			 "members_draining", (int)json_array_size(a), "members", a,
-			 "sessions_installed", (int)v->tab->n_state[SG_CTL_CS_INSTALLED],
-			 "sessions_held",
-			 (int)(v->tab->n_state[SG_CTL_CS_NEW] + v->tab->n_state[SG_CTL_CS_NEGOTIATING] +
-			       v->tab->n_state[SG_CTL_CS_WAITING] + v->tab->n_state[SG_CTL_CS_READY]));
+	return json_pack(
+		"{s:b,s:s,s:I,s:i,s:o,s:i,s:i}", "draining", v->csm->draining, "all",
+		h->all == SG_CTL_DRAIN_RESET ? "reset"
+		: h->all == SG_CTL_DRAIN_ON  ? "drain"
+					     : "no",
+		"all_deadline_left_s",
+		h->all == SG_CTL_DRAIN_ON ? left_s(v, h->all_deadline_ns) : -1, "members_draining",
+		(int)json_array_size(a), "members", a, "sessions_installed",
+		(int)v->tab->n_state[SG_CTL_CS_INSTALLED], "sessions_held",
+		(int)(v->tab->n_state[SG_CTL_CS_NEW] + v->tab->n_state[SG_CTL_CS_NEGOTIATING] +
+		      v->tab->n_state[SG_CTL_CS_WAITING] + v->tab->n_state[SG_CTL_CS_READY]));
 }
 
 static int

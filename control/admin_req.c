@@ -21,8 +21,8 @@
 #include "health.h"
 
 static const char *const cmd_names[SG_CTL_ADM_CMD_MAX] = {
-	"status", "vs",	       "apps",	"sessions", "session",	  "vms",
-	"hosts",  "providers", "drain", "reload",   "identities", "close", "health", "undrain"};
+	"status",    "vs",    "apps",	"sessions",   "session", "vms",	   "hosts",
+	"providers", "drain", "reload", "identities", "close",	 "health", "undrain"};
 
 /* Keys each command accepts besides "cmd". */
 static const char *const cmd_keys[SG_CTL_ADM_CMD_MAX][6] = {
@@ -155,9 +155,9 @@ parse_drain(json_t *o, struct sg_ctl_admin_req *req, char *err, size_t errlen)
 		snprintf(err, errlen, "name: not with target all");
 		return -EINVAL;
 	}
-	if (strcmp(req->target, "member") == 0 && (strchr(req->member, '/') == NULL ||
-						    strchr(req->member, '/') == req->member ||
-						    strchr(req->member, '/')[1] == '\0')) {
+	if (strcmp(req->target, "member") == 0 &&
+	    (strchr(req->member, '/') == NULL || strchr(req->member, '/') == req->member ||
+	     strchr(req->member, '/')[1] == '\0')) {
 		snprintf(err, errlen, "name: '%s' is not POOL/MEMBER", req->member);
 		return -EINVAL;
 	}

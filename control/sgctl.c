@@ -234,8 +234,7 @@ print_human(const char *cmd, const json_t *res)
 		json_decref(copy);
 		if (json_array_size(json_object_get(res, "members")) > 0)
 			table(json_object_get(res, "members"), c_drain);
-	}
-	else if (strcmp(cmd, "session") == 0) {
+	} else if (strcmp(cmd, "session") == 0) {
 		static const char *const c_p[] = {"id", "name", "service", NULL};
 		json_t *copy = json_deep_copy(res);
 
