@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The appliance section: EAL arguments, lcores, memory, table sizes, and
- * the ports (ports.c) and control channel (control.c) below it.
+ * the ports (ports.c), control channel (control.c) and exception path
+ * (exception.c) below it.
  */
 #include <string.h>
 
@@ -54,10 +55,10 @@ check_eal_arg(struct sg_cfg_ctx *c, const struct sg_cfg_node *v, const char *pat
 int
 sg_cfg_parse_appliance(struct sg_cfg_ctx *c, const struct sg_cfg_node *a)
 {
-	static const char *const keys[] = {"workers",	    "memory_mb",  "no_huge",
-					   "file_prefix",   "mbufs",	  "flow_table_size",
-					   "telemetry_dir", "eal_args",	  "ports",
-					   "control",	    "neighbours", NULL};
+	static const char *const keys[] = {
+		"workers",	   "memory_mb",	    "no_huge",	"file_prefix", "mbufs",
+		"flow_table_size", "telemetry_dir", "eal_args", "ports",       "control",
+		"neighbours",	   "exception",	    NULL};
 	struct sg_cfg_appliance *ap = &c->cfg->appliance;
 	const char *prefix = "appliance";
 	char path[SG_CFG_PATH_MAX];
@@ -101,6 +102,8 @@ sg_cfg_parse_appliance(struct sg_cfg_ctx *c, const struct sg_cfg_node *a)
 	if (rc != 0)
 		return rc;
 	rc = sg_cfg_parse_control(c, sg_cfg_node_get(a, "control"));
+	if (rc == 0)
+		rc = sg_cfg_parse_exception(c, sg_cfg_node_get(a, "exception"));
 	if (rc != 0)
 		return rc;
 	v = sg_cfg_node_get(a, "telemetry_dir");

@@ -153,6 +153,19 @@ sg_cfg_ctx_enum(struct sg_cfg_ctx *c, const struct sg_cfg_node *map, const char 
 }
 
 int
+sg_cfg_ctx_range(struct sg_cfg_ctx *c, const struct sg_cfg_node *v, const char *path,
+		 const char *what, unsigned long lo, unsigned long hi, unsigned long min,
+		 unsigned long max)
+{
+	if (lo < min || lo > max || hi < min || hi > max)
+		return sg_cfg_ctx_fail(c, v, path, "%s must be within %lu..%lu", what, min, max);
+	if (lo > hi)
+		return sg_cfg_ctx_fail(c, v, path, "range %lu-%lu is reversed; write %lu-%lu", lo,
+				       hi, hi, lo);
+	return 0;
+}
+
+int
 sg_cfg_ctx_unicast(struct sg_cfg_ctx *c, const struct sg_cfg_node *v, const char *path,
 		   struct sg_cfg_addr *out)
 {

@@ -81,6 +81,14 @@ int sg_cfg_ctx_u16(struct sg_cfg_ctx *c, const struct sg_cfg_node *map, const ch
 int sg_cfg_ctx_enum(struct sg_cfg_ctx *c, const struct sg_cfg_node *map, const char *prefix,
 		    const char *key, const char *const *names, unsigned int def, unsigned int *out);
 
+/**
+ * A range @p lo - @p hi read from node @p v: both within [@p min, @p max]
+ * ("@p what must be within min..max") and not reversed.
+ */
+int sg_cfg_ctx_range(struct sg_cfg_ctx *c, const struct sg_cfg_node *v, const char *path,
+		     const char *what, unsigned long lo, unsigned long hi, unsigned long min,
+		     unsigned long max);
+
 /** Node @p v as a usable unicast host address of either family. */
 int sg_cfg_ctx_unicast(struct sg_cfg_ctx *c, const struct sg_cfg_node *v, const char *path,
 		       struct sg_cfg_addr *out);

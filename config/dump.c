@@ -112,6 +112,54 @@ dump_appliance(const struct sg_cfg_appliance *ap, FILE *f)
 	fprintf(f, "    max_held_per_prefix: %u\n", ap->control.max_held_per_prefix);
 	fprintf(f, "    new_per_prefix_rate: %u\n", ap->control.new_per_prefix_rate);
 	fprintf(f, "    new_per_prefix_burst: %u\n", ap->control.new_per_prefix_burst);
+	fprintf(f, "  exception:\n    enabled: %s\n", ap->exception.enabled ? "true" : "false");
+	fprintf(f, "    ifname_prefix: %s\n", ap->exception.ifname_prefix);
+	fprintf(f, "    rate_pps: %u\n", ap->exception.rate_pps);
+	fprintf(f, "    burst: %u\n", ap->exception.burst);
+	fprintf(f, "    queue: %u\n", ap->exception.queue);
+	fprintf(f, "    routes: %s\n", ap->exception.routes ? "true" : "false");
+}
+
+/* A text key of a health check, quoted. */
+static void
+put_text(FILE *f, const char *key, const char *s)
+{
+	fprintf(f, "      %s: ", key);
+	put_quoted(f, s);
+	fputc('\n', f);
+}
+
+/* A pool's health_check (when it has one) and passive maps. */
+static void
+dump_health(const struct sg_cfg_pool *p, FILE *f)
+{
+	const struct sg_cfg_health_check *h = &p->check;
+
+	if (h->type != SG_CFG_CHECK_NONE) {
+		fprintf(f, "    health_check:\n      type: %s\n", sg_cfg_check_type_name(h->type));
+		fprintf(f, "      interval_ms: %u\n", h->interval_ms);
+		fprintf(f, "      timeout_ms: %u\n", h->timeout_ms);
+		fprintf(f, "      rise: %u\n      fall: %u\n", h->rise, h->fall);
+		fprintf(f, "      port: %u\n", h->port);
+		put_addr(f, "      ", "source", &h->source);
+	}
+	if (h->type == SG_CFG_CHECK_HTTP || h->type == SG_CFG_CHECK_HTTPS) {
+		fprintf(f, "      method: %s\n", h->method);
+		put_text(f, "path", h->path);
+		put_text(f, "host", h->host);
+		fprintf(f, "      status: \"%u-%u\"\n", h->status_min, h->status_max);
+		put_text(f, "body_match", h->body_match);
+	}
+	if (h->type == SG_CFG_CHECK_HTTPS)
+		put_text(f, "ca_file", h->ca_file);
+	if (h->type == SG_CFG_CHECK_UDP) {
+		put_text(f, "send", h->send);
+		put_text(f, "expect", h->expect);
+	}
+	fprintf(f, "    passive:\n      consecutive_failures: %u\n",
+		p->passive.consecutive_failures);
+	fprintf(f, "      ejection_s: %u\n", p->passive.ejection_s);
+	fprintf(f, "      max_ejected_pct: %u\n", p->passive.max_ejected_pct);
 }
 
 static void
@@ -124,6 +172,7 @@ dump_pools(const struct sg_cfg *cfg, FILE *f)
 		const struct sg_cfg_pool *p = &cfg->pools[i];
 
 		fprintf(f, "  - name: %s\n", p->name);
+		dump_health(p, f);
 		fprintf(f, "    members:%s\n", p->n_members ? "" : " []");
 		for (j = 0; j < p->n_members; j++) {
 			const struct sg_cfg_member *m = &p->members[j];
@@ -134,6 +183,9 @@ dump_pools(const struct sg_cfg *cfg, FILE *f)
 				fprintf(f, "        port: %u\n", m->port);
 			fprintf(f, "        weight: %u\n", m->weight);
 			put_addr(f, "        ", "host", &m->host);
+			if (m->check_port != 0)
+				fprintf(f, "        check_port: %u\n", m->check_port);
+			put_addr(f, "        ", "check_source", &m->check_source);
 		}
 	}
 }
@@ -159,6 +211,9 @@ dump_vs(const struct sg_cfg *cfg, FILE *f)
 				fprintf(f, "    gue_port: %u\n", s->gue_port);
 		}
 		fprintf(f, "    pool: %s\n", cfg->pools[s->pool].name);
+		fprintf(f, "    no_live_member: %s\n", sg_cfg_no_member_name(s->no_live_member));
+		if (s->no_live_member == SG_CFG_NO_MEMBER_FALLBACK)
+			fprintf(f, "    fallback_pool: %s\n", cfg->pools[s->fallback_pool].name);
 		if (s->scheduler == SG_CFG_SCHED_MAGLEV)
 			fprintf(f, "    maglev_size: %u\n", s->maglev_size);
 		fprintf(f, "    max_flows: %u\n", s->max_flows);

@@ -15,6 +15,8 @@ const char *const sg_cfg_proto_names[] = {"tcp", "udp", NULL};
 const char *const sg_cfg_l7_names[] = {"none",	  "http_host",	"http_path", "http_cookie",
 				       "tls_sni", "rdp_cookie", "prefix",    NULL};
 const char *const sg_cfg_ctl_down_names[] = {"hold", "reject", NULL};
+const char *const sg_cfg_check_type_names[] = {"none", "tcp", "http", "https", "udp", NULL};
+const char *const sg_cfg_no_member_names[] = {"drop", "reset", "fallback", NULL};
 
 /* Entry @p i of a NULL-terminated table of @p n entries (NULL included). */
 static const char *
@@ -63,4 +65,16 @@ const char *
 sg_cfg_ctl_down_name(enum sg_cfg_ctl_down d)
 {
 	return name_of(sg_cfg_ctl_down_names, N_ELEMS(sg_cfg_ctl_down_names), (unsigned int)d);
+}
+
+const char *
+sg_cfg_check_type_name(enum sg_cfg_check_type t)
+{
+	return name_of(sg_cfg_check_type_names, N_ELEMS(sg_cfg_check_type_names), (unsigned int)t);
+}
+
+const char *
+sg_cfg_no_member_name(enum sg_cfg_no_member m)
+{
+	return name_of(sg_cfg_no_member_names, N_ELEMS(sg_cfg_no_member_names), (unsigned int)m);
 }

@@ -10,11 +10,13 @@
 
 #include "sg_cfg.h"
 
-extern const char *const sg_cfg_mode_names[];	  /**< enum sg_cfg_mode */
-extern const char *const sg_cfg_sched_names[];	  /**< enum sg_cfg_sched */
-extern const char *const sg_cfg_encap_names[];	  /**< enum sg_cfg_encap */
-extern const char *const sg_cfg_proto_names[];	  /**< tcp, udp */
-extern const char *const sg_cfg_l7_names[];	  /**< enum sg_cfg_l7 */
-extern const char *const sg_cfg_ctl_down_names[]; /**< enum sg_cfg_ctl_down */
+extern const char *const sg_cfg_mode_names[];	    /**< enum sg_cfg_mode */
+extern const char *const sg_cfg_sched_names[];	    /**< enum sg_cfg_sched */
+extern const char *const sg_cfg_encap_names[];	    /**< enum sg_cfg_encap */
+extern const char *const sg_cfg_proto_names[];	    /**< tcp, udp */
+extern const char *const sg_cfg_l7_names[];	    /**< enum sg_cfg_l7 */
+extern const char *const sg_cfg_ctl_down_names[];   /**< enum sg_cfg_ctl_down */
+extern const char *const sg_cfg_check_type_names[]; /**< enum sg_cfg_check_type ("none" first) */
+extern const char *const sg_cfg_no_member_names[];  /**< enum sg_cfg_no_member */
 
 #endif /* SG_CFG_NAMES_H */

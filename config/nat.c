@@ -3,6 +3,7 @@
  * The nat section: the local source addresses of NAT mode and their port
  * range.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,11 +41,8 @@ parse_nat_ports(struct sg_cfg_ctx *c, const struct sg_cfg_node *v)
 	hi = strtoul(end + 1, &end, 10);
 	if (*end != '\0')
 		goto bad;
-	if (lo < 1 || lo > 65535 || hi < 1 || hi > 65535)
-		return sg_cfg_ctx_fail(c, v, path, "ports must be within 1..65535");
-	if (lo > hi)
-		return sg_cfg_ctx_fail(c, v, path, "range %lu-%lu is reversed; write %lu-%lu", lo,
-				       hi, hi, lo);
+	if (sg_cfg_ctx_range(c, v, path, "ports", lo, hi, 1, 65535) != 0)
+		return -EINVAL;
 	nat->port_min = (uint16_t)lo;
 	nat->port_max = (uint16_t)hi;
 	return 0;

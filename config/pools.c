@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The pools section: named pools and their members (address, port, weight,
- * DSR host); names and address:port pairs distinct within a pool.
+ * DSR host, health-check port and source); names and address:port pairs
+ * distinct within a pool. A pool's health_check and passive maps are read
+ * by health.c before its members.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -14,11 +16,60 @@
 #define DEF_WEIGHT 1
 #define WEIGHT_MAX 1000
 
+/*
+ * check_port and check_source of member @p mb (address read): only with an
+ * active check; the source (its own, else the pool's) of the member's family.
+ */
+static int
+parse_member_check(struct sg_cfg_ctx *c, const struct sg_cfg_node *m, const char *prefix,
+		   const struct sg_cfg_pool *pool, struct sg_cfg_member *mb)
+{
+	static const char *const keys[] = {"check_port", "check_source", NULL};
+	const struct sg_cfg_node *v;
+	char path[SG_CFG_PATH_MAX];
+	unsigned int i;
+	int rc;
+
+	for (i = 0; pool->check.type == SG_CFG_CHECK_NONE && keys[i] != NULL; i++) {
+		v = sg_cfg_node_get(m, keys[i]);
+		if (v != NULL) {
+			sg_cfg_ctx_path(path, prefix, "%s", keys[i]);
+			return sg_cfg_ctx_fail(c, v, path,
+					       "pool \"%s\" has no health_check to use it",
+					       pool->name);
+		}
+	}
+	rc = sg_cfg_ctx_u16(c, m, prefix, "check_port", 0, 65535, 0, &mb->check_port);
+	if (rc != 0)
+		return rc;
+	v = sg_cfg_node_get(m, "check_source");
+	sg_cfg_ctx_path(path, prefix, "check_source");
+	if (v != NULL) {
+		rc = sg_cfg_ctx_unicast(c, v, path, &mb->check_source);
+		if (rc != 0)
+			return rc;
+		if (mb->check_source.family != mb->addr.family)
+			return sg_cfg_ctx_fail(c, v, path,
+					       "an %s source cannot check the %s member \"%s\"",
+					       sg_cfg_addr_family_name(mb->check_source.family),
+					       sg_cfg_addr_family_name(mb->addr.family), mb->name);
+	} else if (pool->check.source.family != 0 && pool->check.source.family != mb->addr.family) {
+		return sg_cfg_ctx_fail(
+			c, sg_cfg_node_get(m, "address"), path,
+			"member \"%s\" is %s but health_check.source is %s: give it a "
+			"check_source of its family",
+			mb->name, sg_cfg_addr_family_name(mb->addr.family),
+			sg_cfg_addr_family_name(pool->check.source.family));
+	}
+	return 0;
+}
+
 static int
 parse_member(struct sg_cfg_ctx *c, const struct sg_cfg_node *m, const char *pool_path,
 	     struct sg_cfg_pool *pool, unsigned int idx)
 {
-	static const char *const keys[] = {"name", "address", "port", "weight", "host", NULL};
+	static const char *const keys[] = {"name", "address",	 "port",	 "weight",
+					   "host", "check_port", "check_source", NULL};
 	struct sg_cfg_member *mb = &pool->members[idx];
 	const struct sg_cfg_ctx_seen seen = {pool->members[0].name, sizeof(*mb), idx, "member",
 					     "members"};
@@ -52,6 +103,9 @@ parse_member(struct sg_cfg_ctx *c, const struct sg_cfg_node *m, const char *pool
 		if (rc != 0)
 			return rc;
 	}
+	rc = parse_member_check(c, m, prefix, pool, mb);
+	if (rc != 0)
+		return rc;
 	for (j = 0; j < idx; j++) {
 		const struct sg_cfg_member *o = &pool->members[j];
 
@@ -68,7 +122,7 @@ parse_member(struct sg_cfg_ctx *c, const struct sg_cfg_node *m, const char *pool
 int
 sg_cfg_parse_pools(struct sg_cfg_ctx *c, const struct sg_cfg_node *n)
 {
-	static const char *const keys[] = {"name", "members", NULL};
+	static const char *const keys[] = {"name", "members", "health_check", "passive", NULL};
 	struct sg_cfg *cfg = c->cfg;
 	char prefix[SG_CFG_PATH_MAX], path[SG_CFG_PATH_MAX];
 	unsigned int i, j;
@@ -90,6 +144,9 @@ sg_cfg_parse_pools(struct sg_cfg_ctx *c, const struct sg_cfg_node *n)
 			return rc;
 		v = sg_cfg_ctx_name(c, p, prefix, pool->name, path, &seen, &rc);
 		if (v == NULL)
+			return rc;
+		rc = sg_cfg_parse_health(c, p, prefix, pool);
+		if (rc != 0)
 			return rc;
 		ms = sg_cfg_node_get(p, "members");
 		sg_cfg_ctx_path(path, prefix, "members");

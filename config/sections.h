@@ -20,11 +20,22 @@ int sg_cfg_parse_port(struct sg_cfg_ctx *c, const struct sg_cfg_node *p, unsigne
 /** control.c: appliance.control @p n into c->cfg->appliance.control (defaults when NULL). */
 int sg_cfg_parse_control(struct sg_cfg_ctx *c, const struct sg_cfg_node *n);
 
+/** exception.c: appliance.exception @p n into c->cfg->appliance.exception (defaults when NULL). */
+int sg_cfg_parse_exception(struct sg_cfg_ctx *c, const struct sg_cfg_node *n);
+
 /** nat.c: the "nat" map @p n (defaults when NULL or null). */
 int sg_cfg_parse_nat(struct sg_cfg_ctx *c, const struct sg_cfg_node *n);
 
 /** pools.c: the "pools" list @p n (none when NULL or null). */
 int sg_cfg_parse_pools(struct sg_cfg_ctx *c, const struct sg_cfg_node *n);
+
+/**
+ * health.c: the health_check and passive maps of pool node @p p (path
+ * @p prefix) into pool->check and pool->passive; defaults when absent
+ * (no active check; passive detection on).
+ */
+int sg_cfg_parse_health(struct sg_cfg_ctx *c, const struct sg_cfg_node *p, const char *prefix,
+			struct sg_cfg_pool *pool);
 
 /** vs.c: the "virtual_services" list @p n (after nat and pools). */
 int sg_cfg_parse_vss(struct sg_cfg_ctx *c, const struct sg_cfg_node *n);

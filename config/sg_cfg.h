@@ -331,6 +331,12 @@ void sg_cfg_brokered_defaults(struct sg_cfg_brokered *b);
 const char *sg_cfg_l7_name(enum sg_cfg_l7 k);
 const char *sg_cfg_ctl_down_name(enum sg_cfg_ctl_down d);
 
+/** Name of a health check type as written in YAML ("none" for SG_CFG_CHECK_NONE). */
+const char *sg_cfg_check_type_name(enum sg_cfg_check_type t);
+
+/** Name of a no_live_member action as written in YAML ("drop", "reset", "fallback"). */
+const char *sg_cfg_no_member_name(enum sg_cfg_no_member m);
+
 /**
  * Write @p cfg as a complete YAML configuration with every default made
  * explicit (sg-config-check --dump). Loading the output gives an equal

@@ -3,7 +3,9 @@
  * The virtual_services section: VIP, port, protocol, mode, scheduler,
  * encapsulation, Maglev size, timeouts and pool of each virtual service,
  * and the member rules that depend on its mode. The brokered map of a
- * brokered or redirect service is read by brokered.c.
+ * brokered or redirect service is read by brokered.c. What a new flow gets
+ * when the pool has no live member (no_live_member, fallback_pool) is read
+ * here too, after the pool.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -142,12 +144,13 @@ check_member(struct sg_cfg_ctx *c, const struct sg_cfg_node *pool_node, const ch
 			       m->name, addr_f, addr_f);
 }
 
-/* The pool of a VS: not empty, fits its Maglev table, members fit its mode. */
+/* A pool of a VS (its own or its fallback): not empty, fits its Maglev table, members fit its mode.
+ */
 static int
 check_vs_members(struct sg_cfg_ctx *c, const struct sg_cfg_node *pool_node, const char *path,
-		 const struct sg_cfg_vs *s)
+		 const struct sg_cfg_vs *s, unsigned int pool_idx)
 {
-	const struct sg_cfg_pool *pool = &c->cfg->pools[s->pool];
+	const struct sg_cfg_pool *pool = &c->cfg->pools[pool_idx];
 	unsigned int i;
 	int rc;
 
@@ -164,6 +167,66 @@ check_vs_members(struct sg_cfg_ctx *c, const struct sg_cfg_node *pool_node, cons
 			return rc;
 	}
 	return 0;
+}
+
+/* The pool named by node @p v: its index into *idx. */
+static int
+find_pool(struct sg_cfg_ctx *c, const struct sg_cfg_node *v, const char *path, unsigned int *idx)
+{
+	char pname[SG_CFG_NAME_MAX];
+	unsigned int j;
+	int rc;
+
+	rc = sg_cfg_node_name(c->doc, v, path, pname, c->err);
+	if (rc != 0)
+		return rc;
+	for (j = 0; j < c->cfg->n_pools; j++) {
+		if (strcmp(c->cfg->pools[j].name, pname) == 0) {
+			*idx = j;
+			return 0;
+		}
+	}
+	return sg_cfg_ctx_fail(c, v, path, "no pool named \"%s\"", pname);
+}
+
+/*
+ * no_live_member and fallback_pool (after the pool): the fallback pool is
+ * required with fallback and only then, is not the VS's own pool, and its
+ * members fit the VS as its own pool's must.
+ */
+static int
+parse_no_live_member(struct sg_cfg_ctx *c, const struct sg_cfg_node *n, const char *prefix,
+		     struct sg_cfg_vs *s)
+{
+	const struct sg_cfg_node *v = sg_cfg_node_get(n, "fallback_pool");
+	char path[SG_CFG_PATH_MAX];
+	unsigned int e;
+	int rc;
+
+	rc = sg_cfg_ctx_enum(c, n, prefix, "no_live_member", sg_cfg_no_member_names,
+			     SG_CFG_NO_MEMBER_DROP, &e);
+	if (rc != 0)
+		return rc;
+	s->no_live_member = (enum sg_cfg_no_member)e;
+	s->fallback_pool = 0;
+	sg_cfg_ctx_path(path, prefix, "fallback_pool");
+	if (s->no_live_member != SG_CFG_NO_MEMBER_FALLBACK) {
+		if (v == NULL)
+			return 0;
+		return sg_cfg_ctx_fail(c, v, path,
+				       "only used with no_live_member: fallback (this one is %s)",
+				       sg_cfg_no_member_name(s->no_live_member));
+	}
+	if (v == NULL)
+		return sg_cfg_ctx_fail(c, sg_cfg_node_get(n, "no_live_member"), path,
+				       "no_live_member: fallback needs a fallback_pool");
+	rc = find_pool(c, v, path, &s->fallback_pool);
+	if (rc != 0)
+		return rc;
+	if (s->fallback_pool == s->pool)
+		return sg_cfg_ctx_fail(c, v, path, "\"%s\" is the VS's own pool; name another pool",
+				       c->cfg->pools[s->pool].name);
+	return check_vs_members(c, v, path, s, s->fallback_pool);
 }
 
 static int
@@ -187,6 +250,8 @@ parse_vs(struct sg_cfg_ctx *c, const struct sg_cfg_node *n, unsigned int idx)
 					   "syn_proxy_fill_pct",
 					   "syn_proxy_hold_s",
 					   "syn_proxy_dsr",
+					   "no_live_member",
+					   "fallback_pool",
 					   NULL};
 	struct sg_cfg *cfg = c->cfg;
 	struct sg_cfg_vs *s = &cfg->vs[idx];
@@ -304,21 +369,13 @@ parse_vs(struct sg_cfg_ctx *c, const struct sg_cfg_node *n, unsigned int idx)
 	pool_node = sg_cfg_ctx_need(c, n, prefix, "pool", path, &rc);
 	if (pool_node == NULL)
 		return rc;
-	{
-		char pname[SG_CFG_NAME_MAX];
-
-		rc = sg_cfg_node_name(c->doc, pool_node, path, pname, c->err);
-		if (rc != 0)
-			return rc;
-		for (j = 0; j < cfg->n_pools; j++) {
-			if (strcmp(cfg->pools[j].name, pname) == 0)
-				break;
-		}
-		if (j == cfg->n_pools)
-			return sg_cfg_ctx_fail(c, pool_node, path, "no pool named \"%s\"", pname);
-		s->pool = j;
-	}
-	return check_vs_members(c, pool_node, path, s);
+	rc = find_pool(c, pool_node, path, &s->pool);
+	if (rc != 0)
+		return rc;
+	rc = check_vs_members(c, pool_node, path, s, s->pool);
+	if (rc == 0)
+		rc = parse_no_live_member(c, n, prefix, s);
+	return rc;
 }
 
 int
