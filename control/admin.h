@@ -49,7 +49,7 @@ struct sg_ctl_admin_req {
 	/* drain: legacy "on" (true/false), or a target; neither: show the drains */
 	bool on;
 	bool legacy;			  /**< "on" given */
-	char target[8];			  /**< "member", "vm", "all"; "" = show */
+	char target[16];		  /**< "member", "vm", "all"; "" = show */
 	char member[2 * SG_CTL_NAME_MAX]; /**< member: POOL/MEMBER; vm: its name */
 	uint32_t deadline_s;		  /**< reset after; 0 = never */
 	/* identities: a name or ID to look up, "" = all */

@@ -425,17 +425,23 @@ abort_installed(struct sg_ctl_health *h)
 {
 	struct sg_ctl_cs *cs;
 	struct sg_msg msg;
+	uint32_t i;
 
 	if (h->tab == NULL || h->shm == NULL)
 		return;
-	TAILQ_FOREACH (cs, &h->tab->tlist[SG_CTL_CS_INSTALLED], t) {
-		memset(&msg, 0, sizeof(msg));
-		msg.hdr.type = SG_MSG_SESSION_ABORT;
-		msg.hdr.session_id = cs->session_id;
-		msg.abort.action = SG_MSG_ABORT_RESET;
-		msg.abort.reason = SG_MSG_REASON_DRAINED;
-		sg_ctl_shm_send(h->shm, cs->worker, &msg);
-		h->st.aborts_sent++;
+	/* INSTALLED has no deadline, so no list of its own: walk the index. */
+	for (i = 0; i <= h->tab->hmask; i++) {
+		for (cs = h->tab->htab[i]; cs != NULL; cs = cs->hnext) {
+			if (cs->state != SG_CTL_CS_INSTALLED)
+				continue;
+			memset(&msg, 0, sizeof(msg));
+			msg.hdr.type = SG_MSG_SESSION_ABORT;
+			msg.hdr.session_id = cs->session_id;
+			msg.abort.action = SG_MSG_ABORT_RESET;
+			msg.abort.reason = SG_MSG_REASON_DRAINED;
+			sg_ctl_shm_send(h->shm, cs->worker, &msg);
+			h->st.aborts_sent++;
+		}
 	}
 }
 
