@@ -152,6 +152,7 @@ peer(const char *kind, const char *addr, const char *port, const char *a4, const
 
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		dup2(fd, 1);
+		dup2(fd, 2);
 		execlp("python3", "python3", peer_py, kind, addr, port, a4, a5, a6, (char *)NULL);
 		_exit(127);
 	}
@@ -305,11 +306,167 @@ netns(void)
 	IT_CHECK(geteuid() == 0, "test_health needs root (a network namespace of its own)");
 	IT_CHECK(unshare(CLONE_NEWNET) == 0, "unshare(CLONE_NEWNET): %s", strerror(errno));
 	IT_CHECK(sh("ip link set lo up", NULL, 0) == 0, "lo up");
-	for (int i = 1; i <= 10; i++) {
+	for (int i = 1; i <= 16; i++) {
 		snprintf(cmd, sizeof(cmd), "ip addr add " NET "%d/32 dev lo", i);
 		IT_CHECK(sh(cmd, NULL, 0) == 0, "%s", cmd);
 	}
 	IT_CHECK(sh("ip addr add " NET "100/32 dev lo", NULL, 0) == 0, "source address");
+}
+
+/* Hostile members beside legitimate ones (tests/adversarial/health-hostile-member.sh). */
+static void
+write_hostile(void)
+{
+	FILE *f = fopen(app_yaml, "w");
+
+	IT_CHECK(f != NULL, "write %s", app_yaml);
+	fprintf(f,
+		"appliance:\n"
+		"  ports:\n"
+		"    - { name: outside, device: \"net_tap0,iface=sgh-out\", address: " NET
+		"200/24 }\n"
+		"pools:\n"
+		"  - name: web\n"
+		"    health_check: { type: http, interval_ms: %u, timeout_ms: %u, rise: %u, "
+		"fall: %u, path: /index.html, body_match: healthy }\n"
+		"    members:\n"
+		"      - { name: a, address: " NET "1, port: 8080 }\n"
+		"      - { name: flood, address: " NET "11, port: 8080 }\n"
+		"      - { name: slow, address: " NET "12, port: 8080 }\n"
+		"      - { name: bighdr, address: " NET "13, port: 8080 }\n"
+		"      - { name: garbage, address: " NET "14, port: 8080 }\n"
+		"  - name: tls\n"
+		"    health_check: { type: https, interval_ms: %u, timeout_ms: 190, host: "
+		"health.test, ca_file: %s, body_match: secure-ok }\n"
+		"    members:\n"
+		"      - { name: s1, address: " NET "3, port: 8443 }\n"
+		"      - { name: garbage, address: " NET "15, port: 8443 }\n"
+		"  - name: dns\n"
+		"    health_check: { type: udp, interval_ms: %u, timeout_ms: %u, send: hello, "
+		"expect: pong }\n"
+		"    members:\n"
+		"      - { name: u1, address: " NET "4, port: 5353 }\n"
+		"      - { name: flood, address: " NET "16, port: 5353 }\n"
+		"  - name: pas\n"
+		"    passive: { consecutive_failures: 3, ejection_s: 30, max_ejected_pct: 50 }\n"
+		"    members:\n"
+		"      - { name: p1, address: " NET "8, port: 80 }\n"
+		"      - { name: p2, address: " NET "9, port: 80 }\n"
+		"      - { name: p3, address: " NET "10, port: 80 }\n",
+		INTERVAL_MS, TIMEOUT_MS, RISE, FALL, INTERVAL_MS, cert, INTERVAL_MS, TIMEOUT_MS);
+	fclose(f);
+}
+
+static long long
+rss_kb(pid_t pid)
+{
+	char path[64], line[256];
+	long long kb = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	IT_CHECK(f != NULL, "sg-control is gone");
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "VmRSS: %lld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+static long long
+member_int(const char *pool, const char *name, const char *what)
+{
+	json_t *h = it_admin(&T, "{\"cmd\":\"health\"}");
+	long long v = it_jint(member(h, pool, name), what);
+
+	json_decref(h);
+	return v;
+}
+
+static void
+suspects(const char *pool, const char *name, uint32_t failures, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		suspect(pool, name, failures);
+		if (i % 256 == 255)
+			it_pump(&T, 20, NULL, NULL); /* sg-control reads its ring */
+	}
+}
+
+/*
+ * Members that attack the checker: an endless body, a drip-fed answer, 1 MiB
+ * of headers, garbage for HTTP and TLS, a UDP answer flood; a storm of
+ * MEMBER_SUSPECT with unknown and healthy names; hostile admin requests.
+ * Each hostile member is down for its own reason, the legitimate members
+ * stay up and keep being checked during it and after, memory stays bounded.
+ */
+static void
+sc_hostile(void)
+{
+	long long ok0, rss0, rss1;
+	unsigned int from = n_seen;
+	char req[256];
+
+	peer("flood", NET "11", "8080", NULL, NULL, NULL);
+	peer("slow", NET "12", "8080", NULL, NULL, NULL);
+	peer("bighdr", NET "13", "8080", NULL, NULL, NULL);
+	peer("garbage", NET "14", "8080", NULL, NULL, NULL);
+	peer("garbage", NET "15", "8443", NULL, NULL, NULL);
+	peer("udpflood", NET "16", "5353", NULL, NULL, NULL);
+	wait_listen(NET "11", 8080);
+	wait_listen(NET "15", 8443);
+	it_pump(&T, 500, NULL, NULL);
+	rss0 = rss_kb(T.ctl);
+	ok0 = member_int("web", "a", "checks_ok");
+	wait_state(from, "web", "flood", SG_MSG_MEMBER_DOWN, 5000);
+	wait_state(from, "web", "slow", SG_MSG_MEMBER_DOWN, 5000);
+	wait_state(from, "web", "bighdr", SG_MSG_MEMBER_DOWN, 5000);
+	wait_state(from, "web", "garbage", SG_MSG_MEMBER_DOWN, 5000);
+	wait_state(from, "tls", "garbage", SG_MSG_MEMBER_DOWN, 5000);
+	wait_state(from, "dns", "flood", SG_MSG_MEMBER_DOWN, 5000);
+	expect_member("web", "flood", "down", "body does not contain");
+	expect_member("web", "slow", "down", "timeout");
+	expect_member("web", "bighdr", "down", "fail:");
+	expect_member("web", "garbage", "down", "fail:");
+	expect_member("tls", "garbage", "down", "fail:");
+	expect_member("dns", "flood", "down", "does not contain expect");
+	/* A storm of suspects: unknown names counted, an actively checked member is only
+	 * checked again (never ejected by a message), an ejected one ejected once. */
+	suspects("nopool", "x", 9, 1000);
+	suspects("web", "a", 9, 300);
+	suspects("pas", "p1", 9, 300);
+	it_pump(&T, 2000, NULL, NULL);
+	IT_CHECK(counter("suspects_unknown") == 1000, "suspects_unknown %lld",
+		 counter("suspects_unknown"));
+	IT_CHECK(counter("checks_now") >= 1, "suspects of web/a did not trigger a check");
+	IT_CHECK(member_int("pas", "p1", "ejections") == 1, "p1 ejected %lld times",
+		 member_int("pas", "p1", "ejections"));
+	/* Hostile admin requests: each refused, the socket keeps serving. */
+	for (int i = 0; i < 200; i++) {
+		snprintf(req, sizeof(req),
+			 "{\"cmd\":\"drain\",\"target\":\"member\",\"name\":\"web/n%d\","
+			 "\"deadline\":%d}",
+			 i, i % 2 ? 5 : 1 << 30);
+		IT_CHECK(it_admin(&T, req) == NULL, "hostile drain %d accepted", i);
+	}
+	/* The legitimate members: never down, still checked, during and after. */
+	IT_CHECK(find_seen(0, "web", "a", SG_MSG_MEMBER_DOWN) < 0 &&
+			 find_seen(0, "tls", "s1", SG_MSG_MEMBER_DOWN) < 0 &&
+			 find_seen(0, "dns", "u1", SG_MSG_MEMBER_DOWN) < 0,
+		 "a legitimate member was reported down");
+	expect_member("web", "a", "up", "ok: status 200");
+	expect_member("tls", "s1", "up", "ok: status 200");
+	expect_member("dns", "u1", "up", "ok: answered");
+	IT_CHECK(member_int("web", "a", "checks_ok") >= ok0 + 10,
+		 "web/a checks stalled: %lld -> %lld", ok0, member_int("web", "a", "checks_ok"));
+	rss1 = rss_kb(T.ctl);
+	printf("sg-control RSS %lld -> %lld kB; checks: fail %lld, timeout %lld\n", rss0, rss1,
+	       counter("checks_fail"), counter("checks_timeout"));
+	IT_CHECK(rss1 - rss0 < 64 * 1024, "sg-control grew by %lld kB", rss1 - rss0);
+	IT_CHECK(counter("checks_timeout") >= 3 && counter("checks_fail") >= 10,
+		 "check counters did not move");
+	IT_CHECK(kill(T.ctl, 0) == 0, "sg-control crashed");
 }
 
 /* ------------------------------------------------------------ the test */
@@ -318,13 +475,14 @@ int
 main(int argc, char **argv)
 {
 	char out[16384], cmd[1024], timeouts[512];
+	bool hostile = argc == 4 && strcmp(argv[3], "hostile") == 0;
 	pid_t pa;
 	uint64_t t0, t_down, t_up;
 	unsigned int from;
 	int i, rc;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: test_health BUILD_DIR/control SOURCE_DIR\n");
+	if (argc != 3 && !hostile) {
+		fprintf(stderr, "usage: test_health BUILD_DIR/control SOURCE_DIR [hostile]\n");
 		return 2;
 	}
 	alarm(110);
@@ -341,7 +499,10 @@ main(int argc, char **argv)
 		 "-addext subjectAltName=DNS:health.test -keyout %s -out %s 2>/dev/null",
 		 key, cert);
 	IT_CHECK(sh(cmd, NULL, 0) == 0, "openssl req");
-	write_appliance(false);
+	if (hostile)
+		write_hostile();
+	else
+		write_appliance(false);
 	snprintf(timeouts, sizeof(timeouts),
 		 "{queue_ms: 20000, vm_start_ms: 20000, install_ms: 5000}\n"
 		 "  appliance_config: %s",
@@ -380,6 +541,12 @@ main(int argc, char **argv)
 	IT_CHECK(n_seen >= 1 && seen[0].flags == SG_MSG_MEMBER_ALL &&
 			 seen[0].state == SG_MSG_MEMBER_UP,
 		 "no MEMBER_STATE UP ALL after the attach");
+	if (hostile) {
+		sc_hostile();
+		printf("PASS health hostile members (%u member messages)\n", T.member_msgs);
+		it_cleanup();
+		return 0;
+	}
 
 	/* 1. Every type of check, passing and failing for its reason. */
 	wait_state(0, "web", "b", SG_MSG_MEMBER_DOWN, 3000);
