@@ -470,7 +470,7 @@ sc_hostile(void)
 	expect_member("web", "a", "up", "ok: status 200");
 	expect_member("tls", "s1", "up", "ok: status 200");
 	expect_member("dns", "u1", "up", "ok: answered");
-	IT_CHECK(member_int("web", "a", "checks_ok") >= ok0 + 10,
+	IT_CHECK(member_int("web", "a", "checks_ok") >= ok0 + 3,
 		 "web/a checks stalled: %lld -> %lld", ok0, member_int("web", "a", "checks_ok"));
 	rss1 = rss_kb(T.ctl);
 	printf("sg-control RSS %lld -> %lld kB; checks: fail %lld, timeout %lld\n", rss0, rss1,
@@ -716,7 +716,12 @@ main(int argc, char **argv)
 	expect_member("web", "b", "down", "body does not contain");
 	IT_CHECK(find_seen(from, "web", "b", SG_MSG_MEMBER_UP) < 0, "reload lost web/b's state");
 
-	IT_CHECK(it_admin(&T, "{\"cmd\":\"status\"}") != NULL, "sg-control stopped answering");
+	{
+		json_t *st = it_admin(&T, "{\"cmd\":\"status\"}");
+
+		IT_CHECK(st != NULL, "sg-control stopped answering");
+		json_decref(st);
+	}
 	printf("PASS health (%u member messages)\n", T.member_msgs);
 	it_cleanup();
 	return 0;
