@@ -490,11 +490,12 @@ sg_ctl_probe_create(struct sg_ctl_probe **out, const struct sg_ctl_probe_deps *d
 void
 sg_ctl_probe_cancel_all(struct sg_ctl_probe *p)
 {
-	struct check *k;
+	struct check *k, *next;
 
 	if (p == NULL)
 		return;
-	while ((k = TAILQ_FIRST(&p->checks)) != NULL) {
+	for (k = TAILQ_FIRST(&p->checks); k != NULL; k = next) {
+		next = TAILQ_NEXT(k, link);
 		sg_ctl_health_cancelled(p->d.health, k->idx);
 		check_free(k);
 	}

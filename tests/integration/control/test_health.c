@@ -380,8 +380,10 @@ rss_kb(pid_t pid)
 	f = fopen(path, "r");
 	IT_CHECK(f != NULL, "sg-control is gone");
 	while (fgets(line, sizeof(line), f) != NULL)
-		if (sscanf(line, "VmRSS: %lld kB", &kb) == 1)
+		if (strncmp(line, "VmRSS:", 6) == 0) {
+			kb = strtoll(line + 6, NULL, 10);
 			break;
+		}
 	fclose(f);
 	return kb;
 }
@@ -594,7 +596,7 @@ main(int argc, char **argv)
 			 (uint64_t)(FALL * INTERVAL_MS * 11 / 10 + TIMEOUT_MS + 100) * 1000000,
 		 "DOWN took %.0f ms", (t_down - t0) / 1e6);
 	expect_member("web", "a", "down", "fail:");
-	pa = peer("http", NET "1", "8080", "<p>healthy</p>", NULL, NULL);
+	peer("http", NET "1", "8080", "<p>healthy</p>", NULL, NULL);
 	wait_listen(NET "1", 8080);
 	t0 = it_now_ns();
 	t_up = wait_state(from, "web", "a", SG_MSG_MEMBER_UP, 3000);
