@@ -21,6 +21,14 @@ import ssl
 import sys
 
 
+def listener(addr, port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((addr, port))
+    s.listen(64)
+    return s
+
+
 def main():
     kind, addr, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
     if kind in ("http", "https"):
@@ -44,10 +52,7 @@ def main():
             srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
         srv.serve_forever()
     elif kind in ("flood", "slow", "bighdr", "garbage"):
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind((addr, port))
-        s.listen(64)
+        s = listener(addr, port)
         while True:
             c, _ = s.accept()
             if os.fork() == 0:
@@ -73,10 +78,7 @@ def main():
             _, peer = s.recvfrom(2048)
             s.sendto(sys.argv[4].encode(), peer)
     else:
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind((addr, port))
-        s.listen(64)
+        s = listener(addr, port)
         while True:
             c, _ = s.accept()
             c.close()

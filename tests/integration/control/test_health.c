@@ -262,8 +262,9 @@ sgctl_run(char *out, size_t len, const char *args)
 	return sh(cmd, out, len);
 }
 
-static void
-write_appliance(bool extra)
+/* The appliance file up to the members of its first pool (web, http check). */
+static FILE *
+appliance_head(void)
 {
 	FILE *f = fopen(app_yaml, "w");
 
@@ -277,7 +278,17 @@ write_appliance(bool extra)
 		"  - name: web\n"
 		"    health_check: { type: http, interval_ms: %u, timeout_ms: %u, rise: %u, "
 		"fall: %u, path: /index.html, body_match: healthy }\n"
-		"    members:\n"
+		"    members:\n",
+		INTERVAL_MS, TIMEOUT_MS, RISE, FALL);
+	return f;
+}
+
+static void
+write_appliance(bool extra)
+{
+	FILE *f = appliance_head();
+
+	fprintf(f,
 		"      - { name: a, address: " NET "1, port: 8080, check_source: " NET "100 }\n"
 		"      - { name: b, address: " NET "2, port: 8080 }\n"
 		"  - name: tls\n"
@@ -303,8 +314,7 @@ write_appliance(bool extra)
 		"      - { name: p1, address: " NET "8, port: 80 }\n"
 		"      - { name: p2, address: " NET "9, port: 80 }\n"
 		"      - { name: p3, address: " NET "10, port: 80 }\n",
-		INTERVAL_MS, TIMEOUT_MS, RISE, FALL, INTERVAL_MS, cert, INTERVAL_MS, TIMEOUT_MS,
-		INTERVAL_MS, TIMEOUT_MS,
+		INTERVAL_MS, cert, INTERVAL_MS, TIMEOUT_MS, INTERVAL_MS, TIMEOUT_MS,
 		extra ? "      - { name: t3, address: " NET "6, port: 9001, check_port: 9000 }\n"
 		      : "");
 	fclose(f);
@@ -329,19 +339,9 @@ netns(void)
 static void
 write_hostile(void)
 {
-	FILE *f = fopen(app_yaml, "w");
+	FILE *f = appliance_head();
 
-	IT_CHECK(f != NULL, "write %s", app_yaml);
 	fprintf(f,
-		"appliance:\n"
-		"  ports:\n"
-		"    - { name: outside, device: \"net_tap0,iface=sgh-out\", address: " NET
-		"200/24 }\n"
-		"pools:\n"
-		"  - name: web\n"
-		"    health_check: { type: http, interval_ms: %u, timeout_ms: %u, rise: %u, "
-		"fall: %u, path: /index.html, body_match: healthy }\n"
-		"    members:\n"
 		"      - { name: a, address: " NET "1, port: 8080 }\n"
 		"      - { name: flood, address: " NET "11, port: 8080 }\n"
 		"      - { name: slow, address: " NET "12, port: 8080 }\n"
@@ -365,7 +365,7 @@ write_hostile(void)
 		"      - { name: p1, address: " NET "8, port: 80 }\n"
 		"      - { name: p2, address: " NET "9, port: 80 }\n"
 		"      - { name: p3, address: " NET "10, port: 80 }\n",
-		INTERVAL_MS, TIMEOUT_MS, RISE, FALL, INTERVAL_MS, cert, INTERVAL_MS, TIMEOUT_MS);
+		INTERVAL_MS, cert, INTERVAL_MS, TIMEOUT_MS);
 	fclose(f);
 }
 
