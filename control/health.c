@@ -94,7 +94,8 @@ send_state(struct sg_ctl_health *h, const char *pool, const char *member, uint8_
 {
 	struct sg_msg msg;
 
-	if (h->shm == NULL)
+	/* No data plane: it is told everything when it attaches (sg_ctl_health_dp_attached()). */
+	if (h->shm == NULL || !sg_ctl_shm_attached(h->shm))
 		return;
 	memset(&msg, 0, sizeof(msg));
 	msg.hdr.type = SG_MSG_MEMBER_STATE;

@@ -202,6 +202,21 @@ main(int argc, char **argv)
 		fprintf(stderr, "sg-control: %s\n", err);
 		return 2;
 	}
+	if (check && d->cfg.appliance_config[0] != '\0') {
+		struct sg_ctl_health h;
+		struct sg_ctl_clock clk = {0};
+
+		sg_ctl_health_init(&h, &clk, NULL, NULL);
+		rc = sg_ctl_health_load(&h, d->cfg.appliance_config, err, sizeof(err));
+		if (rc == 0)
+			printf("%s: ok (%u pools, %u members to check)\n", d->cfg.appliance_config,
+			       h.n_pools, h.n);
+		sg_ctl_health_fini(&h);
+		if (rc < 0) {
+			fprintf(stderr, "sg-control: %s\n", err);
+			return 2;
+		}
+	}
 	if (check) {
 		printf("%s: ok (%u applications, %u pools, %u VMs, %u hosts)\n", path,
 		       d->cfg.n_apps, d->cfg.n_pools, d->cfg.n_vms, d->cfg.n_hosts);
