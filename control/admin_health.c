@@ -47,8 +47,8 @@ j_member(const struct sg_ctl_view *v, unsigned int i)
 	sg_cfg_addr_format(&m->addr, addr, sizeof(addr));
 	return json_pack("{s:s,s:s,s:s,s:i,s:s,s:s,s:I,s:I,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I}",
 			 "pool", m->pool, "member", m->name, "address", addr, "port", m->port,
-			 "check", sg_ctl_health_check_name(h->pools[m->pool_idx].check.type),
-			 "state", sg_ctl_health_state_name(sg_ctl_health_state(h, i)), "since",
+			 "check", sg_cfg_check_type_name(h->pools[m->pool_idx].check.type), "state",
+			 sg_ctl_health_state_name(sg_ctl_health_state(h, i)), "since",
 			 (json_int_t)m->since_unix, "since_s",
 			 (json_int_t)((v->clk->now_ns - m->since_ns) / NS_PER_S), "last",
 			 m->last[0] ? m->last : "-", "reason", m->reason[0] ? m->reason : "-",

@@ -66,14 +66,6 @@ sg_ctl_health_result_name(unsigned int res)
 	return res < SG_CTL_CHECK_RESULT_MAX ? names[res] : "?";
 }
 
-const char *
-sg_ctl_health_check_name(unsigned int type)
-{
-	static const char *const names[] = {"none", "tcp", "http", "https", "udp"};
-
-	return type < sizeof(names) / sizeof(names[0]) ? names[type] : "?";
-}
-
 uint8_t
 sg_ctl_health_state(const struct sg_ctl_health *h, unsigned int i)
 {

@@ -151,7 +151,5 @@ uint8_t sg_ctl_health_state(const struct sg_ctl_health *h, unsigned int i);
 const char *sg_ctl_health_state_name(uint8_t st);
 /** "ok", "fail", "timeout". */
 const char *sg_ctl_health_result_name(unsigned int res);
-/** "none", "tcp", "http", "https", "udp". */
-const char *sg_ctl_health_check_name(unsigned int type);
 
 #endif /* SG_CTL_HEALTH_H */
