@@ -411,5 +411,6 @@ sg_ctl_tick(struct sg_ctl *c)
 	sg_ctl_vm_idle_check(&c->vmm);
 	sg_ctl_audit_tick(&c->audit);
 	sg_ctl_health_tick(&c->health);
+	sg_ctl_health_drain_tick(&c->health);
 	sg_ctl_commit(c);
 }

@@ -12,7 +12,8 @@
  *          sg-control (re)start never takes a serving member out of the
  *          data plane before its checks have spoken.
  * Only changes are sent; a data plane that (re)attaches starts with every
- * member UP and gets the rest again (sg_ctl_health_dp_attached()).
+ * member UP and gets the rest again (sg_ctl_health_dp_attached()). The
+ * operator's drains are health_drain.c's.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,7 +22,6 @@
 #include <syslog.h>
 #include <time.h>
 
-#include "cs.h"
 #include "health.h"
 #include "shm.h"
 
@@ -106,9 +106,8 @@ set_since(struct sg_ctl_member *m, uint64_t now_ns)
 	m->since_unix = (int64_t)time(NULL);
 }
 
-/* Send member @p i's state when it differs from what the data plane was told. */
-static void
-publish(struct sg_ctl_health *h, unsigned int i)
+void
+sg_ctl_health_publish(struct sg_ctl_health *h, unsigned int i)
 {
 	struct sg_ctl_member *m = &h->m[i];
 	uint8_t st = sg_ctl_health_state(h, i);
@@ -123,9 +122,8 @@ publish(struct sg_ctl_health *h, unsigned int i)
 	send_state(h, m->pool, m->name, st, 0);
 }
 
-/* One message for every member (flags ALL), then each member that differs from it. */
-static void
-publish_all(struct sg_ctl_health *h, uint8_t st)
+void
+sg_ctl_health_publish_all(struct sg_ctl_health *h, uint8_t st)
 {
 	unsigned int i;
 
@@ -134,7 +132,7 @@ publish_all(struct sg_ctl_health *h, uint8_t st)
 		if (h->m[i].published != st)
 			set_since(&h->m[i], h->clk->now_ns);
 		h->m[i].published = st;
-		publish(h, i);
+		sg_ctl_health_publish(h, i);
 	}
 }
 
@@ -236,7 +234,7 @@ sg_ctl_health_set(struct sg_ctl_health *h, const struct sg_cfg *cfg)
 		if (pools[m[j].pool_idx].check.type == SG_CFG_CHECK_NONE && m[j].down) {
 			m[j].down = false;
 			snprintf(m[j].reason, sizeof(m[j].reason), "no active check");
-			publish(h, j);
+			sg_ctl_health_publish(h, j);
 		}
 	return 0;
 }
@@ -335,7 +333,7 @@ sg_ctl_health_result(struct sg_ctl_health *h, unsigned int i, enum sg_ctl_check_
 				 text);
 		}
 	}
-	publish(h, i);
+	sg_ctl_health_publish(h, i);
 }
 
 /* Members of pool @p p out now (ejected or down). */
@@ -375,7 +373,7 @@ eject(struct sg_ctl_health *h, unsigned int i, const char *why)
 	h->st.ejections++;
 	snprintf(m->reason, sizeof(m->reason), "ejected for %u s: %s",
 		 pl->passive.ejection_s * m->eject_mult, why);
-	publish(h, i);
+	sg_ctl_health_publish(h, i);
 }
 
 void
@@ -412,44 +410,12 @@ sg_ctl_health_on_suspect(struct sg_ctl_health *h, const struct sg_msg *msg)
 	eject(h, (unsigned int)i, s->reason < SG_MSG_SUSPECT_MAX ? why[s->reason] : "?");
 }
 
-/* Every installed session of the appliance ends (drain all's deadline). */
-static void
-abort_installed(struct sg_ctl_health *h)
-{
-	struct sg_ctl_cs *cs;
-	struct sg_msg msg;
-	uint32_t i;
-
-	if (h->tab == NULL || h->shm == NULL)
-		return;
-	/* INSTALLED has no deadline, so no list of its own: walk the index. */
-	for (i = 0; i <= h->tab->hmask; i++) {
-		for (cs = h->tab->htab[i]; cs != NULL; cs = cs->hnext) {
-			if (cs->state != SG_CTL_CS_INSTALLED)
-				continue;
-			memset(&msg, 0, sizeof(msg));
-			msg.hdr.type = SG_MSG_SESSION_ABORT;
-			msg.hdr.session_id = cs->session_id;
-			msg.abort.action = SG_MSG_ABORT_RESET;
-			msg.abort.reason = SG_MSG_REASON_DRAINED;
-			sg_ctl_shm_send(h->shm, cs->worker, &msg);
-			h->st.aborts_sent++;
-		}
-	}
-}
-
 void
 sg_ctl_health_tick(struct sg_ctl_health *h)
 {
 	uint64_t now = h->clk->now_ns;
 	unsigned int i;
 
-	if (h->all == SG_CTL_DRAIN_ON && h->all_deadline_ns != 0 && now >= h->all_deadline_ns) {
-		syslog(LOG_NOTICE, "health: drain all: deadline passed, resetting");
-		h->all = SG_CTL_DRAIN_RESET;
-		publish_all(h, SG_MSG_MEMBER_RESET);
-		abort_installed(h);
-	}
 	for (i = 0; i < h->n; i++) {
 		struct sg_ctl_member *m = &h->m[i];
 
@@ -457,13 +423,7 @@ sg_ctl_health_tick(struct sg_ctl_health *h)
 			m->ejected_until_ns = 0;
 			m->eject_end_ns = now;
 			snprintf(m->reason, sizeof(m->reason), "ejection ended");
-			publish(h, i);
-		}
-		if (m->drain == SG_CTL_DRAIN_ON && m->drain_deadline_ns != 0 &&
-		    now >= m->drain_deadline_ns) {
-			m->drain = SG_CTL_DRAIN_RESET;
-			snprintf(m->reason, sizeof(m->reason), "drain deadline passed");
-			publish(h, i);
+			sg_ctl_health_publish(h, i);
 		}
 	}
 }
@@ -475,54 +435,7 @@ sg_ctl_health_dp_attached(struct sg_ctl_health *h)
 		return;
 	h->st.resyncs++;
 	/* Also a data plane that kept states from before (sg-control restarted) is told all. */
-	publish_all(h, h->all == SG_CTL_DRAIN_RESET ? SG_MSG_MEMBER_RESET
-		       : h->all == SG_CTL_DRAIN_ON  ? SG_MSG_MEMBER_DRAIN
-						    : SG_MSG_MEMBER_UP);
-}
-
-static uint64_t
-deadline(const struct sg_ctl_health *h, uint32_t deadline_s)
-{
-	return deadline_s == 0 ? 0 : h->clk->now_ns + (uint64_t)deadline_s * NS_PER_S;
-}
-
-void
-sg_ctl_health_drain(struct sg_ctl_health *h, unsigned int i, uint32_t deadline_s)
-{
-	struct sg_ctl_member *m = &h->m[i];
-
-	m->drain = SG_CTL_DRAIN_ON;
-	m->drain_deadline_ns = deadline(h, deadline_s);
-	snprintf(m->reason, sizeof(m->reason), "drained by the operator");
-	publish(h, i);
-}
-
-void
-sg_ctl_health_undrain(struct sg_ctl_health *h, unsigned int i)
-{
-	struct sg_ctl_member *m = &h->m[i];
-
-	m->drain = SG_CTL_DRAIN_NONE;
-	m->drain_deadline_ns = 0;
-	snprintf(m->reason, sizeof(m->reason), "undrained by the operator");
-	publish(h, i);
-}
-
-void
-sg_ctl_health_drain_all(struct sg_ctl_health *h, uint32_t deadline_s)
-{
-	h->all = SG_CTL_DRAIN_ON;
-	h->all_deadline_ns = deadline(h, deadline_s);
-	publish_all(h, SG_MSG_MEMBER_DRAIN);
-}
-
-void
-sg_ctl_health_undrain_all(struct sg_ctl_health *h)
-{
-	bool was = h->all != SG_CTL_DRAIN_NONE;
-
-	h->all = SG_CTL_DRAIN_NONE;
-	h->all_deadline_ns = 0;
-	if (was)
-		publish_all(h, SG_MSG_MEMBER_UP);
+	sg_ctl_health_publish_all(h, h->all == SG_CTL_DRAIN_RESET ? SG_MSG_MEMBER_RESET
+				     : h->all == SG_CTL_DRAIN_ON  ? SG_MSG_MEMBER_DRAIN
+								  : SG_MSG_MEMBER_UP);
 }

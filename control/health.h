@@ -133,11 +133,18 @@ void sg_ctl_health_result(struct sg_ctl_health *h, unsigned int i, enum sg_ctl_c
 void sg_ctl_health_cancelled(struct sg_ctl_health *h, unsigned int i);
 /** A validated MEMBER_SUSPECT: check at once, or eject (no active check). */
 void sg_ctl_health_on_suspect(struct sg_ctl_health *h, const struct sg_msg *m);
-/** Ejections that ended, drain deadlines that passed. */
+/** Ejections that ended. */
 void sg_ctl_health_tick(struct sg_ctl_health *h);
+/** Send member @p i's state when it differs from what the data plane was told. */
+void sg_ctl_health_publish(struct sg_ctl_health *h, unsigned int i);
+/** One message for every member (flags ALL) in @p st, then each member that differs. */
+void sg_ctl_health_publish_all(struct sg_ctl_health *h, uint8_t st);
 /** The data plane (re)attached: it starts with every member up; send what is not. */
 void sg_ctl_health_dp_attached(struct sg_ctl_health *h);
 
+/* health_drain.c */
+/** Drain deadlines that passed: RESET, and for all the installed sessions aborted. */
+void sg_ctl_health_drain_tick(struct sg_ctl_health *h);
 /** Drain member @p i; reset its flows after @p deadline_s (0: never). */
 void sg_ctl_health_drain(struct sg_ctl_health *h, unsigned int i, uint32_t deadline_s);
 void sg_ctl_health_undrain(struct sg_ctl_health *h, unsigned int i);

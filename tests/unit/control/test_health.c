@@ -75,6 +75,14 @@ teardown(void **state)
 	return 0;
 }
 
+/* The 10 ms tick of ctl.c: ejections and drain deadlines. */
+static void
+tick(struct sg_ctl_health *h)
+{
+	sg_ctl_health_tick(h);
+	sg_ctl_health_drain_tick(h);
+}
+
 static void
 suspect(struct sg_ctl_health *h, const char *pool, const char *member, uint32_t failures)
 {
@@ -178,10 +186,10 @@ test_passive(void **state)
 	assert_int_equal(h->st.ejections_refused, 1);
 	/* Back after ejection_s. */
 	clk.now_ns += 29 * S_NS;
-	sg_ctl_health_tick(h);
+	tick(h);
 	assert_int_equal(sg_ctl_health_state(h, (unsigned int)a0), SG_MSG_MEMBER_DOWN);
 	clk.now_ns += 1 * S_NS;
-	sg_ctl_health_tick(h);
+	tick(h);
 	assert_int_equal(sg_ctl_health_state(h, (unsigned int)a0), SG_MSG_MEMBER_UP);
 	assert_int_equal(sg_ctl_health_state(h, (unsigned int)a1), SG_MSG_MEMBER_UP);
 	/* Ejected again within 10x the time: twice as long; then four times. */
@@ -189,13 +197,13 @@ test_passive(void **state)
 	suspect(h, "app", "m0", 5);
 	assert_int_equal(h->m[a0].ejected_until_ns - clk.now_ns, 60 * S_NS);
 	clk.now_ns += 60 * S_NS;
-	sg_ctl_health_tick(h);
+	tick(h);
 	suspect(h, "app", "m0", 5);
 	assert_int_equal(h->m[a0].ejected_until_ns - clk.now_ns, 120 * S_NS);
 	assert_int_equal(h->m[a0].ejections, 3);
 	/* Long after the last one: the base time again. */
 	clk.now_ns += 120 * S_NS;
-	sg_ctl_health_tick(h);
+	tick(h);
 	clk.now_ns += 2400 * S_NS;
 	suspect(h, "app", "m0", 5);
 	assert_int_equal(h->m[a0].ejected_until_ns - clk.now_ns, 30 * S_NS);
@@ -222,10 +230,10 @@ test_drain(void **state)
 	sg_ctl_health_drain(h, 0, 10);
 	assert_int_equal(sg_ctl_health_state(h, 0), SG_MSG_MEMBER_DRAIN);
 	clk.now_ns += 9 * S_NS;
-	sg_ctl_health_tick(h);
+	tick(h);
 	assert_int_equal(sg_ctl_health_state(h, 0), SG_MSG_MEMBER_DRAIN);
 	clk.now_ns += 1 * S_NS;
-	sg_ctl_health_tick(h);
+	tick(h);
 	assert_int_equal(sg_ctl_health_state(h, 0), SG_MSG_MEMBER_RESET);
 	/* Down by checks while drained: undrain shows the checks' verdict. */
 	sg_ctl_health_result(h, 0, SG_CTL_CHECK_FAIL, "refused");
@@ -240,7 +248,7 @@ test_drain(void **state)
 	for (unsigned int i = 0; i < h->n; i++)
 		assert_int_equal(sg_ctl_health_state(h, i), SG_MSG_MEMBER_DRAIN);
 	clk.now_ns += 5 * S_NS;
-	sg_ctl_health_tick(h);
+	tick(h);
 	for (unsigned int i = 0; i < h->n; i++)
 		assert_int_equal(sg_ctl_health_state(h, i), SG_MSG_MEMBER_RESET);
 	sg_ctl_health_undrain_all(h);
