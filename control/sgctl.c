@@ -329,10 +329,6 @@ main(int argc, char **argv)
 	}
 	json_object_set_new(req, "cmd", json_string(argv[optind++]));
 	snprintf(cmdbuf, sizeof(cmdbuf), "%s", json_string_value(json_object_get(req, "cmd")));
-	if (strcmp(cmdbuf, "undrain") == 0) { /* "undrain vm NAME": drain off */
-		json_object_set_new(req, "cmd", json_string("drain"));
-		json_object_set_new(req, "on", json_false());
-	}
 	cmd = cmdbuf; /* req is freed before the answer is printed */
 	if (strcmp(cmd, "session") == 0 || strcmp(cmd, "close") == 0) {
 		if (optind + 1 != argc) {

@@ -493,7 +493,7 @@ static const struct {
 	{"drain member justaname", "is not POOL/MEMBER"},
 	{"drain member 'web/a;rm'", "only letters"},
 	{"drain sideways x", "not member, vm or all"},
-	{"drain vm vm1", "not supported yet"},
+	{"drain vm nosuch", "no VM named 'nosuch'"},
 	{"undrain member web/zz", "no member 'zz' in pool 'web'"},
 };
 
