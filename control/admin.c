@@ -609,17 +609,11 @@ sg_ctl_admin_exec(const struct sg_ctl_view *v, const struct sg_ctl_admin_req *re
 		res = adm_providers(v);
 		break;
 	case SG_CTL_ADM_DRAIN:
-		if (req->vm[0] != '\0') {
-			rc = sg_ctl_vm_drain(v->vmm, req->vm, req->deadline_s, req->on, err,
-					     sizeof(err));
-			if (rc == 0)
-				res = json_pack("{s:s,s:b,s:i}", "vm", req->vm, "draining", req->on,
-						"deadline_s", (int)req->deadline_s);
-			break;
-		}
-		sg_ctl_csm_drain(v->csm, req->on);
-		syslog(LOG_NOTICE, "admin: drain %s", req->on ? "on" : "off");
-		res = json_pack("{s:b}", "draining", v->csm->draining);
+	case SG_CTL_ADM_UNDRAIN:
+		res = sg_ctl_admin_drain(v, req, err, sizeof(err));
+		break;
+	case SG_CTL_ADM_HEALTH:
+		res = sg_ctl_admin_health(v);
 		break;
 	case SG_CTL_ADM_CLOSE:
 		rc = sg_ctl_csm_close(v->csm, req->id);

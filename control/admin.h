@@ -24,7 +24,9 @@ enum sg_ctl_admin_cmd {
 	SG_CTL_ADM_DRAIN,
 	SG_CTL_ADM_RELOAD,
 	SG_CTL_ADM_IDENTITIES,
-	SG_CTL_ADM_CLOSE, /**< end a session, free its slots (leak safety net) */
+	SG_CTL_ADM_CLOSE,   /**< end a session, free its slots (leak safety net) */
+	SG_CTL_ADM_HEALTH,  /**< pool members: state, checks, ejections, drains */
+	SG_CTL_ADM_UNDRAIN, /**< end a drain of a member, a VM or all */
 	SG_CTL_ADM_CMD_MAX
 };
 
@@ -44,9 +46,12 @@ struct sg_ctl_admin_req {
 	uint32_t limit;
 	/* session: a streaming, controlling, user or service session ID */
 	uint64_t id;
-	/* drain; with vm: that VM (sg_ctl_vm_drain), reset what is left after deadline_s */
+	/* drain: legacy "on" (true/false), or a target; neither: show the drains */
 	bool on;
-	uint32_t deadline_s;
+	bool legacy;			  /**< "on" given */
+	char target[16];		  /**< "member", "vm", "all"; "" = show */
+	char member[2 * SG_CTL_NAME_MAX]; /**< member: POOL/MEMBER; vm: its name */
+	uint32_t deadline_s;		  /**< reset after; 0 = never */
 	/* identities: a name or ID to look up, "" = all */
 	char name[SG_CTL_NAME_MAX];
 };
@@ -70,5 +75,12 @@ int sg_ctl_admin_listen(struct sg_ctl_admin **out, const struct sg_ctl_view *v,
 			struct sg_ctl_stats *stats, const char *path);
 /** Stop and free @p a (NULL: nothing). */
 void sg_ctl_admin_close(struct sg_ctl_admin *a);
+
+struct json_t;
+/** admin_health.c: the "health" answer (members and counters). */
+struct json_t *sg_ctl_admin_health(const struct sg_ctl_view *v);
+/** admin_health.c: "drain" / "undrain"; NULL with @p err on a refusal. */
+struct json_t *sg_ctl_admin_drain(const struct sg_ctl_view *v, const struct sg_ctl_admin_req *req,
+				  char *err, size_t errlen);
 
 #endif /* SG_CTL_ADMIN_H */

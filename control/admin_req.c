@@ -18,17 +18,19 @@
 
 #include "admin.h"
 #include "cs.h"
+#include "health.h"
 
 static const char *const cmd_names[SG_CTL_ADM_CMD_MAX] = {
-	"status", "vs",	       "apps",	"sessions", "session",	  "vms",
-	"hosts",  "providers", "drain", "reload",   "identities", "close"};
+	"status",    "vs",    "apps",	"sessions",   "session", "vms",	   "hosts",
+	"providers", "drain", "reload", "identities", "close",	 "health", "undrain"};
 
 /* Keys each command accepts besides "cmd". */
 static const char *const cmd_keys[SG_CTL_ADM_CMD_MAX][6] = {
 	[SG_CTL_ADM_SESSIONS] = {"state", "app", "vm", "user", "limit", NULL},
 	[SG_CTL_ADM_SESSION] = {"id", NULL},
 	[SG_CTL_ADM_CLOSE] = {"id", NULL},
-	[SG_CTL_ADM_DRAIN] = {"on", "vm", "deadline_s", NULL},
+	[SG_CTL_ADM_DRAIN] = {"on", "target", "name", "deadline", NULL},
+	[SG_CTL_ADM_UNDRAIN] = {"target", "name", NULL},
 	[SG_CTL_ADM_IDENTITIES] = {"name", NULL},
 };
 
@@ -122,6 +124,56 @@ check_keys(json_t *o, unsigned int cmd, char *err, size_t errlen)
 	return 0;
 }
 
+/* drain / undrain: target member|vm|all, name, deadline (seconds). */
+static int
+parse_drain(json_t *o, struct sg_ctl_admin_req *req, char *err, size_t errlen)
+{
+	json_t *v;
+	int rc;
+
+	rc = get_name(o, "target", req->target, sizeof(req->target), err, errlen);
+	if (rc == 0)
+		rc = get_name(o, "name", req->member, sizeof(req->member), err, errlen);
+	if (rc != 0)
+		return rc;
+	if (req->target[0] != '\0' && strcmp(req->target, "member") != 0 &&
+	    strcmp(req->target, "vm") != 0 && strcmp(req->target, "all") != 0) {
+		snprintf(err, errlen, "target: '%s' is not member, vm or all", req->target);
+		return -EINVAL;
+	}
+	if (req->target[0] == '\0' && (req->member[0] != '\0' || json_object_get(o, "deadline"))) {
+		snprintf(err, errlen, "target: missing (member, vm or all)");
+		return -EINVAL;
+	}
+	if ((strcmp(req->target, "member") == 0 || strcmp(req->target, "vm") == 0) &&
+	    req->member[0] == '\0') {
+		snprintf(err, errlen, "name: missing (%s)",
+			 req->target[0] == 'm' ? "POOL/MEMBER" : "the VM's name");
+		return -EINVAL;
+	}
+	if (strcmp(req->target, "all") == 0 && req->member[0] != '\0') {
+		snprintf(err, errlen, "name: not with target all");
+		return -EINVAL;
+	}
+	if (strcmp(req->target, "member") == 0 &&
+	    (strchr(req->member, '/') == NULL || strchr(req->member, '/') == req->member ||
+	     strchr(req->member, '/')[1] == '\0')) {
+		snprintf(err, errlen, "name: '%s' is not POOL/MEMBER", req->member);
+		return -EINVAL;
+	}
+	v = json_object_get(o, "deadline");
+	if (v != NULL) {
+		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+		    json_integer_value(v) > SG_CTL_HEALTH_DEADLINE_MAX) {
+			snprintf(err, errlen, "deadline: expected seconds 0..%u (0: none)",
+				 SG_CTL_HEALTH_DEADLINE_MAX);
+			return -EINVAL;
+		}
+		req->deadline_s = (uint32_t)json_integer_value(v);
+	}
+	return 0;
+}
+
 static int
 parse_fields(json_t *o, struct sg_ctl_admin_req *req, char *err, size_t errlen)
 {
@@ -178,19 +230,20 @@ parse_fields(json_t *o, struct sg_ctl_admin_req *req, char *err, size_t errlen)
 			snprintf(err, errlen, "on: expected true or false");
 			return -EINVAL;
 		}
-		req->on = v == NULL || json_is_true(v);
-		v = json_object_get(o, "deadline_s");
-		if (v != NULL && (!json_is_integer(v) || json_integer_value(v) < 0 ||
-				  json_integer_value(v) > 86400)) {
-			snprintf(err, errlen, "deadline_s: expected seconds 0..86400");
+		req->legacy = v != NULL;
+		req->on = json_is_true(v);
+		if (req->legacy && json_object_size(o) > 2) {
+			snprintf(err, errlen, "on: not with target, name or deadline");
 			return -EINVAL;
 		}
-		if (v != NULL && json_object_get(o, "vm") == NULL) {
-			snprintf(err, errlen, "deadline_s: only with vm (drain vm NAME)");
+		return parse_drain(o, req, err, errlen);
+	case SG_CTL_ADM_UNDRAIN:
+		rc = parse_drain(o, req, err, errlen);
+		if (rc == 0 && req->target[0] == '\0') {
+			snprintf(err, errlen, "target: missing (member, vm or all)");
 			return -EINVAL;
 		}
-		req->deadline_s = v != NULL ? (uint32_t)json_integer_value(v) : 0;
-		return get_name(o, "vm", req->vm, sizeof(req->vm), err, errlen);
+		return rc;
 	case SG_CTL_ADM_IDENTITIES:
 		return get_name(o, "name", req->name, sizeof(req->name), err, errlen);
 	default:

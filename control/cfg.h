@@ -100,6 +100,7 @@ struct sg_ctl_cfg {
 	uint32_t install_timeout_ms;  /**< READY, INSTALL not yet delivered */
 	uint32_t ring_poll_us;	      /**< ring poll interval when idle */
 	uint32_t dp_dead_ms;	      /**< data-plane heartbeat stall that marks it down */
+	char appliance_config[SG_CTL_PATH_MAX]; /**< appliance YAML (health checks); "" = none */
 	struct sg_ctl_app_cfg apps[SG_CTL_APPS_MAX];
 	unsigned int n_apps;
 	struct sg_ctl_pool_cfg pools[SG_CTL_POOLS_MAX];

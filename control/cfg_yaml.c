@@ -108,9 +108,9 @@ static int
 rd_control(struct rd *r, const struct sg_cfg_node *n, struct sg_ctl_cfg *cfg)
 {
 	static const char *const keys[] = {
-		"shm_name",	"admin_socket",	 "db_dir",	   "db_map_mb", "db_sync_ms",
-		"agent_listen", "agent_key_dir", "metrics_listen", "idmgr_dir", "idmgr_temp",
-		"timeouts",	"ring_poll_us",	 "dp_dead_ms",	   NULL};
+		"shm_name",	"admin_socket",	 "db_dir",	   "db_map_mb",	       "db_sync_ms",
+		"agent_listen", "agent_key_dir", "metrics_listen", "idmgr_dir",	       "idmgr_temp",
+		"timeouts",	"ring_poll_us",	 "dp_dead_ms",	   "appliance_config", NULL};
 	static const char *const tkeys[] = {"queue_ms", "vm_start_ms", "install_ms", NULL};
 	const struct sg_cfg_node *t;
 	int rc;
@@ -140,6 +140,9 @@ rd_control(struct rd *r, const struct sg_cfg_node *n, struct sg_ctl_cfg *cfg)
 			     sizeof(cfg->metrics_listen));
 	if (rc == 0)
 		rc = opt_str(r, n, "idmgr_dir", "control", cfg->idmgr_dir, sizeof(cfg->idmgr_dir));
+	if (rc == 0)
+		rc = opt_str(r, n, "appliance_config", "control", cfg->appliance_config,
+			     sizeof(cfg->appliance_config));
 	if (rc == 0 && sg_cfg_node_get(n, "idmgr_temp") != NULL) {
 		static const char *const modes[] = {"register", "lease", NULL};
 		unsigned int m;
@@ -615,6 +618,7 @@ sg_ctl_cfg_reload(struct sg_ctl_cfg *o, const char *path, char *err, size_t errl
 	o->ring_poll_us = n->ring_poll_us;
 	o->dp_dead_ms = n->dp_dead_ms;
 	snprintf(o->agent_key_dir, sizeof(o->agent_key_dir), "%s", n->agent_key_dir);
+	snprintf(o->appliance_config, sizeof(o->appliance_config), "%s", n->appliance_config);
 	syslog(LOG_NOTICE, "reloaded %s", path);
 	rc = 0;
 out:

@@ -85,6 +85,7 @@ on_dp_link(void *ctx, bool up, uint64_t epoch)
 		sg_ctl_csm_dp_restarted(&c->csm);
 	}
 	c->last_epoch = epoch;
+	sg_ctl_health_dp_attached(&c->health);
 	/* Whatever was closed while nobody listened is found by the audit. */
 	sg_ctl_audit_start(&c->audit);
 	/* Sessions placed while the data plane was away. */
@@ -128,6 +129,8 @@ hook_dp_msg(void *ctx, const struct sg_msg *m)
 
 	if (m->hdr.type == SG_MSG_SESSION_ALIVE)
 		sg_ctl_audit_on_alive(&c->audit, m);
+	else if (m->hdr.type == SG_MSG_MEMBER_SUSPECT)
+		sg_ctl_health_on_suspect(&c->health, m);
 	else
 		sg_ctl_csm_on_msg(&c->csm, m);
 }
@@ -206,6 +209,7 @@ ctl_connect(struct sg_ctl *c, struct sg_ctl_cfg *cfg)
 					 .tab = &c->tab,
 					 .broker = &c->broker,
 					 .shm = c->shm};
+	sg_ctl_health_init(&c->health, &c->clock, c->shm, &c->tab);
 	c->view = (struct sg_ctl_view){.cfg = cfg,
 				       .base = c->base,
 				       .clk = &c->clock,
@@ -218,6 +222,7 @@ ctl_connect(struct sg_ctl *c, struct sg_ctl_cfg *cfg)
 				       .shm = c->shm,
 				       .db = c->db,
 				       .vmm = &c->vmm,
+				       .health = &c->health,
 				       .reload = NULL, /* main.c: the YAML reader is the daemon's */
 				       .step_end = view_step_end,
 				       .ctx = c};
@@ -340,6 +345,7 @@ sg_ctl_fini(struct sg_ctl *c)
 	unsigned int i;
 
 	free_changed(c);
+	sg_ctl_health_fini(&c->health);
 	sg_ctl_cs_fini(&c->tab);
 	for (i = 0; i < SG_CTL_POOLS_MAX; i++)
 		free(c->inv.pools[i].vms);
@@ -423,5 +429,7 @@ sg_ctl_tick(struct sg_ctl *c)
 	sg_ctl_vm_idle_check(&c->vmm);
 	sg_ctl_vm_drain_tick(&c->vmm);
 	sg_ctl_audit_tick(&c->audit);
+	sg_ctl_health_tick(&c->health);
+	sg_ctl_health_drain_tick(&c->health);
 	sg_ctl_commit(c);
 }

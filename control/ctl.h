@@ -29,6 +29,7 @@
 #include "broker.h"
 #include "cs.h"
 #include "csm.h"
+#include "health.h"
 #include "view.h"
 #include "vm.h"
 
@@ -53,7 +54,8 @@ struct sg_ctl {
 	struct sg_ctl_vmm vmm;
 	struct sg_ctl_broker broker;
 	struct sg_ctl_csm csm;
-	struct sg_ctl_audit audit; /**< closes sessions the data plane no longer has */
+	struct sg_ctl_audit audit;   /**< closes sessions the data plane no longer has */
+	struct sg_ctl_health health; /**< pool members: checks, ejection, drain */
 	struct sg_ctl_bus *bus;
 	struct sg_ctl_ids *ids;
 	struct sg_ctl_shm *shm;

@@ -26,6 +26,7 @@
 
 #include "ctl.h"
 #include "admin.h"
+#include "health_probe.h"
 #include "agent.h"
 #include "metrics.h"
 #include "ids.h"
@@ -38,6 +39,7 @@ struct daemon {
 	struct sg_ctl c;
 	struct sg_ctl_cfg cfg;
 	struct event *poll_ev, *tick_ev, *sync_ev, *sig_term, *sig_int, *sig_hup;
+	struct sg_ctl_probe *probe; /**< active health checks */
 	uint32_t idle_polls;
 };
 
@@ -54,12 +56,20 @@ static int
 reload(void *ctx, char *err, size_t errlen)
 {
 	struct sg_ctl *c = ctx;
+	struct daemon *d = (struct daemon *)c; /* c is its first member */
 	unsigned int i;
 	int rc;
 
 	rc = sg_ctl_cfg_reload(c->cfg, c->cfg_path, err, errlen);
 	if (rc < 0)
 		return rc;
+	if (c->cfg->appliance_config[0] != '\0') {
+		/* Checks in flight name members by index: abandoned, started again. */
+		sg_ctl_probe_cancel_all(d->probe);
+		rc = sg_ctl_health_load(&c->health, c->cfg->appliance_config, err, errlen);
+		if (rc < 0)
+			return rc;
+	}
 	for (i = 0; i < c->cfg->n_pools; i++)
 		c->inv.dispatch_pools |= 1ull << i; /* limits may have grown */
 	if (sg_ctl_ids_users(c->ids) < 0)
@@ -153,6 +163,7 @@ main(int argc, char **argv)
 	struct event_config *ecfg;
 	struct event_base *base;
 	struct sg_ctl_agent_deps agents;
+	struct sg_ctl_probe_deps probe;
 	struct daemon *d;
 	char err[512];
 	int opt, rc;
@@ -191,6 +202,21 @@ main(int argc, char **argv)
 		fprintf(stderr, "sg-control: %s\n", err);
 		return 2;
 	}
+	if (check && d->cfg.appliance_config[0] != '\0') {
+		struct sg_ctl_health h;
+		struct sg_ctl_clock clk = {0};
+
+		sg_ctl_health_init(&h, &clk, NULL, NULL);
+		rc = sg_ctl_health_load(&h, d->cfg.appliance_config, err, sizeof(err));
+		if (rc == 0)
+			printf("%s: ok (%u pools, %u members to check)\n", d->cfg.appliance_config,
+			       h.n_pools, h.n);
+		sg_ctl_health_fini(&h);
+		if (rc < 0) {
+			fprintf(stderr, "sg-control: %s\n", err);
+			return 2;
+		}
+	}
 	if (check) {
 		printf("%s: ok (%u applications, %u pools, %u VMs, %u hosts)\n", path,
 		       d->cfg.n_apps, d->cfg.n_pools, d->cfg.n_vms, d->cfg.n_hosts);
@@ -222,6 +248,21 @@ main(int argc, char **argv)
 	if (sg_ctl_db_load(d->c.db) < 0)
 		return 1;
 	if (sg_ctl_shm_open(d->c.shm, d->cfg.shm_name) < 0)
+		return 1;
+	if (d->cfg.appliance_config[0] != '\0') {
+		rc = sg_ctl_health_load(&d->c.health, d->cfg.appliance_config, err, sizeof(err));
+		if (rc < 0) {
+			syslog(LOG_ERR, "%s", err);
+			fprintf(stderr, "sg-control: %s\n", err);
+			return 2;
+		}
+	}
+	probe = (struct sg_ctl_probe_deps){.base = d->c.base,
+					   .clk = &d->c.clock,
+					   .health = &d->c.health,
+					   .step_end = step_end,
+					   .ctx = &d->c};
+	if (sg_ctl_probe_create(&d->probe, &probe) < 0)
 		return 1;
 	if (sg_ctl_admin_listen(&d->c.admin, &d->c.view, &d->c.st, d->cfg.admin_socket) < 0)
 		return 1;
@@ -257,6 +298,7 @@ main(int argc, char **argv)
 	       d->cfg.n_vms, d->cfg.n_hosts, d->cfg.admin_socket);
 	event_base_dispatch(d->c.base);
 	sg_ctl_commit(&d->c);
+	sg_ctl_probe_destroy(d->probe);
 	sg_ctl_agent_close(d->c.agents);
 	sg_ctl_metrics_close(d->c.metrics);
 	sg_ctl_admin_close(d->c.admin);

@@ -21,6 +21,7 @@
 #include "bus.h"
 #include "cs.h"
 #include "csm.h"
+#include "health.h"
 #include "sessiondb.h"
 #include "shm.h"
 #include "vm.h"
@@ -114,6 +115,41 @@ static const struct {
 	 "Admin clients dropped for leaving their answers unread.",
 	 offsetof(struct sg_ctl_stats, admin_slow_dropped)},
 };
+
+/* Member health (health.c): per member up and ejections, checks by result, changes. */
+static void
+health(struct mbuf *b, const struct sg_ctl_health *h)
+{
+	const struct sg_ctl_health_stats *s = &h->st;
+	unsigned int i, r;
+
+	mb(b, "# HELP sg_member_up 1 while the member gets new flows (checks passed, not "
+	      "ejected, not drained).\n# TYPE sg_member_up gauge\n");
+	for (i = 0; i < h->n; i++)
+		mb(b, "sg_member_up{pool=\"%s\",member=\"%s\"} %d\n", h->m[i].pool, h->m[i].name,
+		   sg_ctl_health_state(h, i) == SG_MSG_MEMBER_UP);
+	mb(b, "# HELP sg_member_ejections_total Passive ejections of the member.\n"
+	      "# TYPE sg_member_ejections_total counter\n");
+	for (i = 0; i < h->n; i++)
+		mb(b, "sg_member_ejections_total{pool=\"%s\",member=\"%s\"} %llu\n", h->m[i].pool,
+		   h->m[i].name, (unsigned long long)h->m[i].ejections);
+	mb(b, "# HELP sg_member_check_total Active checks by result.\n"
+	      "# TYPE sg_member_check_total counter\n");
+	for (r = 0; r < SG_CTL_CHECK_RESULT_MAX; r++)
+		mb(b, "sg_member_check_total{result=\"%s\"} %llu\n", sg_ctl_health_result_name(r),
+		   (unsigned long long)s->checks[r]);
+	counter(b, "sg_member_state_changes_total",
+		"Member state changes told to the data plane (MEMBER_STATE).", s->state_changes);
+	counter(b, "sg_ctl_health_ejections_refused_total",
+		"Ejections refused: the pool's max_ejected_pct is out already.",
+		s->ejections_refused);
+	counter(b, "sg_ctl_health_suspects_total", "MEMBER_SUSPECT messages from the data plane.",
+		s->suspects);
+	counter(b, "sg_ctl_health_suspects_unknown_total",
+		"MEMBER_SUSPECT naming no known pool member: ignored.", s->suspects_unknown);
+	counter(b, "sg_ctl_health_drain_aborts_total",
+		"SESSION_ABORT sent at a drain-all deadline.", s->aborts_sent);
+}
 
 char *
 sg_ctl_metrics_render(const struct sg_ctl_view *v, size_t *len)
@@ -237,6 +273,8 @@ sg_ctl_metrics_render(const struct sg_ctl_view *v, size_t *len)
 	for (i = 0; i < sg_ctl_bus_count(v->bus); i++)
 		mb(&b, "sg_ctl_bus_queued{provider=\"%s\"} %u\n",
 		   sg_ctl_bus_provider(v->bus, i)->name, sg_ctl_bus_provider(v->bus, i)->queued);
+	if (v->health != NULL)
+		health(&b, v->health);
 	if (b.oom) {
 		free(b.p);
 		return NULL;

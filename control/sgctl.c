@@ -36,10 +36,13 @@ usage(FILE *f)
 		"  session ID                  one session with every linked ID\n"
 		"  close ID                    end streaming session ID, free its slots\n"
 		"  vms | hosts | providers     VMs, hosts and their agents, service providers\n"
-		"  drain [on|off]              reject new sessions (SHUTDOWN) / accept again\n"
-		"  drain vm NAME [--deadline S]  VM NAME takes no new session; reset what is left\n"
-		"                              after S seconds (default: never)\n"
-		"  undrain vm NAME             VM NAME takes new sessions again\n"
+		"  health                      pool members: state, since, last check, reason\n"
+		"  drain                       what is draining, deadlines, sessions left\n"
+		"  drain member POOL/MEMBER | vm NAME | all [--deadline S]\n"
+		"                              no new flows (all: no new sessions either);\n"
+		"                              at the deadline the rest is reset\n"
+		"  undrain member POOL/MEMBER | vm NAME | all\n"
+		"  drain on|off                = drain all / undrain all\n"
 		"  reload                      re-read sg-control's YAML file\n"
 		"  identities [NAME|ID]        IDs of hosts, VMs, apps, users, providers\n"
 		"options:\n"
@@ -202,6 +205,10 @@ print_human(const char *cmd, const json_t *res)
 					     "queued", "sent", "done",	  "failed", NULL};
 	static const char *const c_vs[] = {"slot", "held", "installed", "rejected", "age_ms", NULL};
 	static const char *const c_ids[] = {"type", "name", "id", "host", "vm", NULL};
+	static const char *const c_health[] = {"pool",	 "member",    "address", "port",
+					       "check",	 "state",     "since_s", "last",
+					       "reason", "ejections", NULL};
+	static const char *const c_drain[] = {"pool", "member", "state", "deadline_left_s", NULL};
 
 	if (strcmp(cmd, "apps") == 0)
 		table(res, c_apps);
@@ -217,7 +224,18 @@ print_human(const char *cmd, const json_t *res)
 		table(res, c_vs);
 	else if (strcmp(cmd, "identities") == 0)
 		table(res, c_ids);
-	else if (strcmp(cmd, "session") == 0) {
+	else if (strcmp(cmd, "health") == 0) {
+		table(json_object_get(res, "members"), c_health);
+		kv(json_object_get(res, "counters"), "");
+	} else if (strcmp(cmd, "drain") == 0 || strcmp(cmd, "undrain") == 0) {
+		json_t *copy = json_deep_copy(res);
+
+		json_object_del(copy, "members");
+		kv(copy, "");
+		json_decref(copy);
+		if (json_array_size(json_object_get(res, "members")) > 0)
+			table(json_object_get(res, "members"), c_drain);
+	} else if (strcmp(cmd, "session") == 0) {
 		static const char *const c_p[] = {"id", "name", "service", NULL};
 		json_t *copy = json_deep_copy(res);
 
@@ -289,12 +307,13 @@ main(int argc, char **argv)
 			json_object_set_new(req, "limit", json_integer(limit));
 			break;
 		case 'D':
+			errno = 0;
 			limit = strtol(optarg, &end, 10);
-			if (*end != '\0' || limit < 0 || limit > 86400) {
-				fprintf(stderr, "sgctl: --deadline: expected seconds 0..86400\n");
+			if (*end != '\0' || *optarg == '\0' || errno != 0) {
+				fprintf(stderr, "sgctl: --deadline: expected seconds\n");
 				return done(req, 2);
 			}
-			json_object_set_new(req, "deadline_s", json_integer(limit));
+			json_object_set_new(req, "deadline", json_integer(limit));
 			break;
 		case 'h':
 			usage(stdout);
@@ -310,10 +329,6 @@ main(int argc, char **argv)
 	}
 	json_object_set_new(req, "cmd", json_string(argv[optind++]));
 	snprintf(cmdbuf, sizeof(cmdbuf), "%s", json_string_value(json_object_get(req, "cmd")));
-	if (strcmp(cmdbuf, "undrain") == 0) { /* "undrain vm NAME": drain off */
-		json_object_set_new(req, "cmd", json_string("drain"));
-		json_object_set_new(req, "on", json_false());
-	}
 	cmd = cmdbuf; /* req is freed before the answer is printed */
 	if (strcmp(cmd, "session") == 0 || strcmp(cmd, "close") == 0) {
 		if (optind + 1 != argc) {
@@ -321,20 +336,19 @@ main(int argc, char **argv)
 			return done(req, 2);
 		}
 		json_object_set_new(req, "id", json_string(argv[optind++]));
-	} else if ((strcmp(cmd, "drain") == 0 || strcmp(cmd, "undrain") == 0) && optind < argc &&
-		   strcmp(argv[optind], "vm") == 0) {
-		if (optind + 2 != argc) {
-			fprintf(stderr, "sgctl: %s vm NAME\n", cmd);
-			return done(req, 2);
-		}
-		json_object_set_new(req, "vm", json_string(argv[optind + 1]));
-		optind += 2;
-	} else if (strcmp(cmd, "drain") == 0 && optind < argc) {
-		if (strcmp(argv[optind], "on") != 0 && strcmp(argv[optind], "off") != 0) {
-			fprintf(stderr, "sgctl: drain on|off\n");
-			return done(req, 2);
-		}
+	} else if (strcmp(cmd, "drain") == 0 && optind < argc &&
+		   (strcmp(argv[optind], "on") == 0 || strcmp(argv[optind], "off") == 0)) {
 		json_object_set_new(req, "on", json_boolean(strcmp(argv[optind++], "on") == 0));
+	} else if (strcmp(cmd, "drain") == 0 || strcmp(cmd, "undrain") == 0) {
+		if (optind < argc) {
+			json_object_set_new(req, "target", json_string(argv[optind++]));
+			if (strcmp(json_string_value(json_object_get(req, "target")), "all") != 0 &&
+			    optind < argc)
+				json_object_set_new(req, "name", json_string(argv[optind++]));
+		} else if (strcmp(cmd, "undrain") == 0) {
+			fprintf(stderr, "sgctl: undrain member POOL/MEMBER | vm NAME | all\n");
+			return done(req, 2);
+		}
 	} else if (strcmp(cmd, "identities") == 0 && optind < argc) {
 		json_object_set_new(req, "name", json_string(argv[optind++]));
 	}

@@ -18,6 +18,7 @@
 
 #include "sg_cfg.h"
 #include "sg_dp.h"
+#include "core/health.h"
 #include "core/log.h"
 #include "session/syncookie.h"
 #include "sessiongate/sg_msg.h"
@@ -129,6 +130,10 @@ struct sg_dp_app {
 	uint64_t cookie_rotated;
 
 	struct sg_dp_exc exc;
+	/* member state from sg-control (memberstate.c; ctl_lock) */
+	struct sg_dp_health *health;
+	struct rte_ring *member_mbox; /**< worker 0 -> main lcore, struct sg_msg_member_state */
+	bool health_dirty;	      /**< a rebuild failed: try again */
 
 	volatile bool quit;
 	volatile bool reload_requested;
@@ -141,6 +146,20 @@ void sg_dp_ports_stop(struct sg_dp_app *app);
 /* reload.c */
 int sg_dp_tables_publish_initial(struct sg_dp_app *app);
 int sg_dp_reload(struct sg_dp_app *app, char *msg, size_t msglen);
+/**
+ * Publish @p nt in place of the tables in service (ctl_lock held): swap
+ * the pointer, wait for every worker's quiescent state (RCU), free the old
+ * tables, bump the generation.
+ */
+void sg_dp_tables_swap(struct sg_dp_app *app, struct sg_dp_tables *nt);
+
+/* memberstate.c */
+int sg_dp_member_state_init(struct sg_dp_app *app);
+void sg_dp_member_state_destroy(struct sg_dp_app *app);
+/** Main lcore: apply the MEMBER_STATE messages worker 0 passed, one rebuild at most. */
+void sg_dp_member_state_poll(struct sg_dp_app *app);
+/** "up", "down", "drain", "reset". */
+const char *sg_dp_member_state_name(uint8_t state);
 
 /* ctlchan.c */
 int sg_dp_ctlchan_create(struct sg_dp_app *app);

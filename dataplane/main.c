@@ -295,6 +295,7 @@ main_housekeeping(struct sg_dp_app *app)
 		sg_dp_reload(app, msg, sizeof(msg));
 	}
 	housekeeping(app);
+	sg_dp_member_state_poll(app);
 	sg_dp_ctlchan_tick(app);
 	if (!sg_dp_testmode_enabled())
 		cookie_rotate(app);
@@ -354,6 +355,9 @@ create_workers(struct sg_dp_app *app)
 		return -ENOMEM;
 	}
 
+	if (sg_dp_member_state_init(app) != 0)
+		return -ENOMEM;
+
 	i = 0;
 	RTE_LCORE_FOREACH_WORKER (lcore) {
 		struct sg_dp_worker_conf wc;
@@ -384,6 +388,7 @@ create_workers(struct sg_dp_app *app)
 		wc.exc_ring = app->exc.ring;
 		wc.exc_rate_pps = app->exc.cfg.rate_pps;
 		wc.exc_burst = app->exc.cfg.burst;
+		wc.member_mbox = i == 0 ? app->member_mbox : NULL; /* MEMBER_STATE: worker 0 */
 		sg_dp_testmode_worker_conf(&wc);
 		app->wctx[i].app = app;
 		app->wctx[i].id = i;
@@ -432,6 +437,7 @@ cleanup(struct sg_dp_app *app)
 		rte_ring_free(app->ctl_tx);
 	}
 	sg_dp_ctlchan_destroy(app);
+	sg_dp_member_state_destroy(app);
 	sg_dp_tables_free(app->tables);
 	sg_dp_neigh_free(app->neigh);
 	rte_free(app->qsbr);

@@ -35,6 +35,18 @@ sg_dp_tables_publish_initial(struct sg_dp_app *app)
 	return 0;
 }
 
+void
+sg_dp_tables_swap(struct sg_dp_app *app, struct sg_dp_tables *nt)
+{
+	struct sg_dp_tables *old = app->tables;
+
+	__atomic_store_n(&app->tables, nt, __ATOMIC_RELEASE);
+	/* Every worker has left any burst that could still read the old tables. */
+	rte_rcu_qsbr_synchronize(app->qsbr, RTE_QSBR_THRID_INVALID);
+	sg_dp_tables_free(old);
+	app->generation++;
+}
+
 /* Fields that need a restart (ports, queues, memory) must not change on reload. */
 static int
 appliance_unchanged(const struct sg_cfg_appliance *a, const struct sg_cfg_appliance *b, char *msg,
@@ -66,7 +78,7 @@ int
 sg_dp_reload(struct sg_dp_app *app, char *msg, size_t msglen)
 {
 	struct sg_cfg_error cerr;
-	struct sg_dp_tables *nt, *old;
+	struct sg_dp_tables *nt;
 	struct sg_cfg *ncfg = NULL;
 	char err[256] = "";
 	int rc;
@@ -80,20 +92,19 @@ sg_dp_reload(struct sg_dp_app *app, char *msg, size_t msglen)
 	rc = appliance_unchanged(&app->cfg->appliance, &ncfg->appliance, msg, msglen);
 	if (rc != 0)
 		goto fail;
-	rc = sg_dp_tables_build(ncfg, app->tables, app->port_info, &nt, err, sizeof(err));
+	/* member state (core/health.h) survives the reload, matched by name */
+	rc = sg_dp_tables_build_health(ncfg, app->tables, app->port_info, app->health, &nt, err,
+				       sizeof(err));
 	if (rc != 0) {
 		snprintf(msg, msglen, "%s: cannot build tables: %s", app->config_path, err);
 		goto fail;
 	}
 
-	old = app->tables;
-	__atomic_store_n(&app->tables, nt, __ATOMIC_RELEASE);
-	/* Every worker has left any burst that could still read the old tables. */
-	rte_rcu_qsbr_synchronize(app->qsbr, RTE_QSBR_THRID_INVALID);
-	sg_dp_tables_free(old);
+	sg_dp_tables_swap(app, nt);
 	sg_cfg_free(app->cfg);
 	app->cfg = ncfg;
-	app->generation++;
+	if (app->health != NULL)
+		sg_dp_health_prune(app->health, ncfg); /* members gone from the file */
 	app->reloads_ok++;
 	app->last_error[0] = '\0';
 	snprintf(msg, msglen, "reloaded %s: generation %llu, %u virtual services, %u pools",

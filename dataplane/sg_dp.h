@@ -121,6 +121,9 @@ enum sg_dp_cnt {
 	SG_DP_DROP_EXC_RATE,  /**< for the kernel (exception path): over the worker's rate share */
 	SG_DP_DROP_EXC_QUEUE, /**< for the kernel (exception path): its ring to the main lcore full
 			       */
+	/* member health (doc/dataplane.md, "Member state") */
+	SG_DP_DROP_NO_LIVE_MEMBER,	/**< new flow: the pool's configured members are all down */
+	SG_DP_DROP_NO_LIVE_RATELIMITED, /**< no_live_member reset: answer over the worker's rate */
 	/* events (not drops) */
 	SG_DP_EV_FLOW_NEW,	/**< flows created */
 	SG_DP_EV_FLOW_EXPIRED,	/**< flows removed by idle timeout */
@@ -173,6 +176,13 @@ enum sg_dp_cnt {
 	SG_DP_EV_CTL_ABORT,		  /**< SESSION_ABORT applied to a session of this worker */
 	SG_DP_EV_CTL_ABORT_UNKNOWN,	  /**< SESSION_ABORT for no session of this worker */
 	SG_DP_EV_CTL_DRAIN_FULL, /**< SESSION_ABORT drain found no room to wait: reset at once */
+	/* member health (doc/dataplane.md, "Member state") */
+	SG_DP_EV_MEMBER_STATE_MSG,   /**< MEMBER_STATE passed to the main lcore (worker 0) */
+	SG_DP_EV_MEMBER_STATE_LOST,  /**< MEMBER_STATE lost: mailbox full, or not worker 0 */
+	SG_DP_EV_NO_LIVE_RST,	     /**< no_live_member reset: TCP answered with RST */
+	SG_DP_EV_NO_LIVE_UNREACH,    /**< no_live_member reset: UDP answered port unreachable */
+	SG_DP_EV_FLOWS_RESET_MEMBER, /**< flows of a RESET member marked by the reset walk */
+	SG_DP_EV_MEMBER_RESET_RST,   /**< segments of a reset member's flow answered with RST */
 	SG_DP_CNT_MAX
 };
 
@@ -230,6 +240,19 @@ int sg_dp_tables_build(const struct sg_cfg *cfg, const struct sg_dp_tables *prev
 		       const struct sg_dp_port_info ports[SG_DP_PORTS_MAX],
 		       struct sg_dp_tables **out, char *err, size_t errlen);
 void sg_dp_tables_free(struct sg_dp_tables *t);
+
+struct sg_dp_health;
+/**
+ * sg_dp_tables_build() with the member health overlay @p health (may be
+ * NULL: every member up; core/health.h): a member that is not up has
+ * effective weight 0 for new flows; Maglev gives only its entries to the
+ * live members; a VS whose pool has no live member follows its
+ * no_live_member; members in RESET are listed for the workers' reset walk.
+ */
+int sg_dp_tables_build_health(const struct sg_cfg *cfg, const struct sg_dp_tables *prev,
+			      const struct sg_dp_port_info ports[SG_DP_PORTS_MAX],
+			      const struct sg_dp_health *health, struct sg_dp_tables **out,
+			      char *err, size_t errlen);
 
 /** Name of the VS / member that owns counter slot @p slot in @p t, or NULL if unused. */
 const char *sg_dp_tables_vs_name(const struct sg_dp_tables *t, unsigned int slot);
@@ -310,6 +333,12 @@ struct sg_dp_worker_conf {
 	struct rte_ring *exc_ring;
 	uint32_t exc_rate_pps;
 	uint32_t exc_burst;
+	/**
+	 * Worker 0 only: SP/SC ring (elements struct sg_msg_member_state) to
+	 * the main lcore, which applies member state (core/health.h). NULL on
+	 * other workers: a MEMBER_STATE there is counted member_state_lost.
+	 */
+	struct rte_ring *member_mbox;
 };
 
 /** Output of one processing call: packets to transmit per port. */

@@ -6,7 +6,8 @@
  *   /sg/stats           every drop reason and event, summed over workers
  *   /sg/ports           per port rx/tx packets and bytes, drops
  *   /sg/vs              per virtual service packets, bytes, flows
- *   /sg/members[,POOL]  per pool member (optionally one pool)
+ *   /sg/members[,POOL]  per pool member (optionally one pool): counters and
+ *                       health (state, weights, last change, generation)
  *   /sg/flows           flow-table occupancy per worker
  *   /sg/sessions[,CUR]  live brokered sessions of every worker, a page of
  *                       TEL_SESS_PAGE from cursor CUR ("next" of the last page)
@@ -27,10 +28,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_telemetry.h>
 
 #include "app.h"
+#include "core/tables.h"
 #include "session/session.h"
 
 /* Telemetry callbacks get no user pointer: one data plane per process. */
@@ -165,6 +168,23 @@ tel_neigh_stats(struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(d, names[i], vals[i]);
 }
 
+/* The member state overlay's counters (main lcore, read under ctl_lock). */
+static void
+tel_health_stats(struct rte_tel_data *d)
+{
+	struct sg_dp_health_stats hs = {0};
+
+	pthread_mutex_lock(&tel_app->ctl_lock);
+	if (tel_app->health != NULL)
+		hs = *sg_dp_health_stats(tel_app->health);
+	pthread_mutex_unlock(&tel_app->ctl_lock);
+	rte_tel_data_add_dict_u64(d, "member_state_applied", hs.applied);
+	rte_tel_data_add_dict_u64(d, "member_state_unknown", hs.unknown);
+	rte_tel_data_add_dict_u64(d, "member_state_changes", hs.changes);
+	rte_tel_data_add_dict_u64(d, "member_state_rebuilds", hs.rebuilds);
+	rte_tel_data_add_dict_u64(d, "member_state_rebuild_failed", hs.rebuild_failed);
+}
+
 static int
 tel_stats(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
 {
@@ -176,6 +196,7 @@ tel_stats(const char *cmd __rte_unused, const char *params __rte_unused, struct 
 		rte_tel_data_add_dict_u64(d, sg_dp_cnt_name(i), sum->cnt[i]);
 	tel_neigh_stats(d);
 	sg_dp_exc_stats(tel_app, d);
+	tel_health_stats(d);
 	free(sum);
 	return 0;
 }
@@ -232,6 +253,25 @@ tel_vs(const char *cmd __rte_unused, const char *params __rte_unused, struct rte
 	return tel_objs_end(sum);
 }
 
+/* A member's health (memberstate.c): state, weights, last change, generation. */
+static void
+tel_member_health(struct rte_tel_data *c, const struct sg_dp_member *mb)
+{
+	struct sg_dp_health_member h = sg_dp_health_get(tel_app->health, mb->pool, mb->name);
+	struct timespec ts;
+	uint64_t now;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	rte_tel_data_add_dict_string(c, "state", sg_dp_member_state_name(mb->state));
+	rte_tel_data_add_dict_u64(c, "weight", mb->weight);
+	rte_tel_data_add_dict_u64(c, "effective_weight", mb->eff_weight);
+	/* -1: never changed since the data plane started */
+	rte_tel_data_add_dict_int(c, "last_change_s",
+				  h.changed_ns ? (int)((now - h.changed_ns) / 1000000000ull) : -1);
+	rte_tel_data_add_dict_u64(c, "generation", h.generation);
+}
+
 /* Telemetry dicts hold at most RTE_TEL_MAX_DICT_ENTRIES: filter by pool when given. */
 static int
 tel_members(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
@@ -258,6 +298,7 @@ tel_members(const char *cmd __rte_unused, const char *params, struct rte_tel_dat
 			break;
 		obj_dict(c, name, &sum->member[m]);
 		rte_tel_data_add_dict_string(c, "pool", pool ? pool : "");
+		tel_member_health(c, app->tables->member_by_slot[m]);
 		tel_key(key, sizeof(key), pool ? pool : "_", name);
 		rte_tel_data_add_dict_container(d, key, c, 0);
 		listed++;

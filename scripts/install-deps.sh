@@ -10,7 +10,7 @@ PKGS=(
 	# libraries
 	dpdk dpdk-dev libdpdk-dev libyaml-dev liblmdb-dev lmdb-utils
 	libvirt-dev libvirt-clients libvirt-daemon libbpf-dev bpftool linux-libc-dev libelf-dev
-	zlib1g-dev libcmocka-dev libjansson-dev libevent-dev libssl-dev
+	zlib1g-dev libcmocka-dev libjansson-dev libevent-dev libssl-dev libcurl4-openssl-dev
 	# the exception path configures its tap interfaces with libnl (dataplane/exception.c)
 	libnl-3-dev libnl-route-3-dev
 	# test and demo peers

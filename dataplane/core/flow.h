@@ -39,6 +39,8 @@ enum sg_dp_flow_state {
 #define SG_DP_FLOW_WATCH  0x10
 #define SG_DP_FLOW_SYNACK 0x20 /**< watched: the member's SYN-ACK was seen (member_isn valid) */
 #define SG_DP_FLOW_ABORT  0x40 /**< SESSION_ABORT: SESSION_CLOSED carries abort_reason */
+/** Its member is in RESET: segments other than RST are answered with RST (worker/memberhealth.c) */
+#define SG_DP_FLOW_RESET 0x80
 /** Counter slot of brokered flows (no pool member of the tables). */
 #define SG_DP_MEMBER_SLOT_BROKERED (SG_DP_MEMBER_SLOTS - 1)
 

@@ -76,31 +76,29 @@ sg_dp_icmp_input(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct rt
 #define ICMP6_PKT_TOO_BIG 2
 #define ICMP6_MIN_MTU	  1280
 
-enum sg_dp_cnt
-sg_dp_icmp_toobig(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct rte_mbuf *m,
-		  const struct sg_dp_pkt *p, uint32_t mtu, uint64_t now, uint16_t *out_port)
+#define ICMP_PORT_UNREACH  3
+#define ICMP6_DST_UNREACH  1
+#define ICMP6_PORT_UNREACH 4
+
+/*
+ * Turn @p m into an ICMP / ICMPv6 error from its destination to its source
+ * quoting @p quote bytes of it: type/code @p t4/@p c4 (IPv4) or @p t6/@p c6,
+ * the 32-bit field after the checksum @p info (IPv4: its low 16 bits).
+ */
+static enum sg_dp_cnt
+icmp_error(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct rte_mbuf *m,
+	   const struct sg_dp_pkt *p, uint8_t t4, uint8_t c4, uint8_t t6, uint8_t c6, uint32_t info,
+	   unsigned int quote, uint64_t now, uint16_t *out_port)
 {
-	const uint8_t *l3 = rte_pktmbuf_mtod_offset(m, const uint8_t *, p->l2_len);
 	bool v4 = p->key.family == AF_INET;
 	unsigned int ih = v4 ? sizeof(struct rte_ipv4_hdr) : sizeof(struct rte_ipv6_hdr);
-	unsigned int hdr = RTE_ETHER_HDR_LEN + ih + 8, quote;
+	unsigned int hdr = RTE_ETHER_HDR_LEN + ih + 8;
 	struct rte_ether_addr mac;
 	struct rte_ether_hdr *eh;
 	uint8_t *icmp;
 	enum sg_dp_cnt rc;
 	uint16_t ck;
 
-	if (m->nb_segs != 1)
-		return SG_DP_DROP_MTU;
-	if (v4) {
-		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)l3;
-
-		if (!(ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG)))
-			return SG_DP_DROP_MTU; /* may be fragmented: not our job, dropped */
-		quote = p->l3_len + 8;	       /* RFC 792: the header and 64 bits of data */
-	} else {
-		quote = RTE_MIN((unsigned int)p->ip_len, ICMP6_MIN_MTU - 48u); /* RFC 4443 2.4 */
-	}
 	rc = sg_dp_resolve(w, t, p->key.family, p->key.src, now, out_port, &mac);
 	if (rc != SG_DP_CNT_MAX)
 		return rc;
@@ -115,6 +113,10 @@ sg_dp_icmp_toobig(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct r
 	eh->dst_addr = mac;
 	eh->src_addr = t->ports[*out_port].mac;
 	memset(icmp, 0, 8);
+	icmp[4] = (uint8_t)(info >> 24);
+	icmp[5] = (uint8_t)(info >> 16);
+	icmp[6] = (uint8_t)(info >> 8);
+	icmp[7] = (uint8_t)info;
 	if (v4) {
 		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eh + 1);
 
@@ -127,10 +129,8 @@ sg_dp_icmp_toobig(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct r
 		memcpy(&ip->src_addr, p->key.dst, 4); /* from the VIP the client talks to */
 		memcpy(&ip->dst_addr, p->key.src, 4);
 		ip->hdr_checksum = rte_ipv4_cksum(ip);
-		icmp[0] = ICMP_DEST_UNREACH;
-		icmp[1] = ICMP_FRAG_NEEDED;
-		icmp[6] = (uint8_t)(mtu >> 8);
-		icmp[7] = (uint8_t)mtu;
+		icmp[0] = t4;
+		icmp[1] = c4;
 		ck = (uint16_t)~rte_raw_cksum(icmp, 8 + quote);
 	} else {
 		struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(eh + 1);
@@ -142,13 +142,47 @@ sg_dp_icmp_toobig(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct r
 		ip->hop_limits = ECHO_TTL;
 		memcpy(ip->src_addr, p->key.dst, 16);
 		memcpy(ip->dst_addr, p->key.src, 16);
-		icmp[0] = ICMP6_PKT_TOO_BIG;
-		icmp[4] = (uint8_t)(mtu >> 24);
-		icmp[5] = (uint8_t)(mtu >> 16);
-		icmp[6] = (uint8_t)(mtu >> 8);
-		icmp[7] = (uint8_t)mtu;
+		icmp[0] = t6;
+		icmp[1] = c6;
 		ck = rte_ipv6_udptcp_cksum(ip, icmp);
 	}
 	memcpy(icmp + 2, &ck, 2);
 	return SG_DP_CNT_MAX;
+}
+
+/* RFC 792: the header and 64 bits of data; RFC 4443 2.4: as much as fits 1280 bytes. */
+static unsigned int
+icmp_quote(const struct sg_dp_pkt *p)
+{
+	return p->key.family == AF_INET ? p->l3_len + 8u
+					: RTE_MIN((unsigned int)p->ip_len, ICMP6_MIN_MTU - 48u);
+}
+
+enum sg_dp_cnt
+sg_dp_icmp_toobig(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct rte_mbuf *m,
+		  const struct sg_dp_pkt *p, uint32_t mtu, uint64_t now, uint16_t *out_port)
+{
+	const uint8_t *l3 = rte_pktmbuf_mtod_offset(m, const uint8_t *, p->l2_len);
+
+	if (m->nb_segs != 1)
+		return SG_DP_DROP_MTU;
+	if (p->key.family == AF_INET) {
+		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)l3;
+
+		if (!(ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG)))
+			return SG_DP_DROP_MTU; /* may be fragmented: not our job, dropped */
+		mtu &= 0xffff;
+	}
+	return icmp_error(w, t, m, p, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, ICMP6_PKT_TOO_BIG, 0,
+			  mtu, icmp_quote(p), now, out_port);
+}
+
+enum sg_dp_cnt
+sg_dp_icmp_port_unreach(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct rte_mbuf *m,
+			const struct sg_dp_pkt *p, uint64_t now, uint16_t *out_port)
+{
+	if (m->nb_segs != 1)
+		return SG_DP_DROP_NO_LIVE_MEMBER;
+	return icmp_error(w, t, m, p, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, ICMP6_DST_UNREACH,
+			  ICMP6_PORT_UNREACH, 0, icmp_quote(p), now, out_port);
 }

@@ -24,6 +24,14 @@
 enum sg_dp_cnt sg_dp_icmp_toobig(struct sg_dp_worker *w, const struct sg_dp_tables *t,
 				 struct rte_mbuf *m, const struct sg_dp_pkt *p, uint32_t mtu,
 				 uint64_t now, uint16_t *out_port);
+/**
+ * Turn a UDP datagram to a VIP into an ICMP / ICMPv6 "port unreachable"
+ * from the VIP to the client (no_live_member reset). Returns SG_DP_CNT_MAX
+ * with *out_port set, or the drop counter.
+ */
+enum sg_dp_cnt sg_dp_icmp_port_unreach(struct sg_dp_worker *w, const struct sg_dp_tables *t,
+				       struct rte_mbuf *m, const struct sg_dp_pkt *p, uint64_t now,
+				       uint16_t *out_port);
 enum sg_dp_cnt sg_dp_icmp_input(struct sg_dp_worker *w, const struct sg_dp_tables *t,
 				struct rte_mbuf *m, const struct sg_dp_pkt *p, uint16_t port,
 				const struct sg_dp_addr_info *ai);

@@ -95,17 +95,12 @@ quote_parse(uint8_t *q, unsigned int len, uint8_t family, struct quote *o)
 	return true;
 }
 
-/* Token bucket (GCRA): one relay per interval, a burst of SG_DP_ICMP_RELAY_BURST. */
+/* Token bucket (GCRA): SG_DP_ICMP_RELAY_RATE a second, a burst of SG_DP_ICMP_RELAY_BURST. */
 static bool
 relay_allowed(struct sg_dp_worker *w, uint64_t now)
 {
-	uint64_t iv = w->tsc_hz / SG_DP_ICMP_RELAY_RATE, burst = iv * SG_DP_ICMP_RELAY_BURST;
-	uint64_t tat = w->icmp_relay_tat > now ? w->icmp_relay_tat : now;
-
-	if (tat > now + burst)
-		return false;
-	w->icmp_relay_tat = tat + iv;
-	return true;
+	return sg_dp_rate_allow(w, &w->icmp_relay_tat, now, SG_DP_ICMP_RELAY_RATE,
+				SG_DP_ICMP_RELAY_BURST);
 }
 
 /* Rewrite the quote's addresses and ports to (@p src:@p sp -> @p dst:@p dp). */

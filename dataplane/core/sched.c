@@ -33,53 +33,112 @@ sg_dp_is_prime(uint32_t n)
  * the next free entry of its permutation each time the accumulator passes
  * the largest weight, so entries end up in proportion to the weights.
  */
-int
-sg_dp_maglev_build(const uint32_t *weight, const uint64_t *id, unsigned int n, uint32_t size,
-		   uint16_t *table)
-{
+struct maglev_state {
 	uint64_t *next, *offset, *skip, *acc;
-	uint32_t max_w = 0, filled = 0;
+};
+
+static int
+maglev_state_init(struct maglev_state *st, const uint64_t *id, unsigned int n, uint32_t size)
+{
+	st->next = calloc(4 * (size_t)RTE_MAX(n, 1u), sizeof(uint64_t));
+	if (st->next == NULL)
+		return -ENOMEM;
+	st->offset = st->next + n;
+	st->skip = st->offset + n;
+	st->acc = st->skip + n;
+	for (unsigned int i = 0; i < n; i++) {
+		st->offset[i] = (id[i] >> 32) % size;
+		st->skip[i] = (id[i] & 0xffffffffu) % (size - 1) + 1;
+	}
+	return 0;
+}
+
+/* Fill the free entries of @p table (@p filled taken) by weighted rounds. */
+static void
+maglev_fill(struct maglev_state *st, const uint32_t *weight, unsigned int n, uint32_t size,
+	    uint16_t *table, uint32_t filled)
+{
+	uint32_t max_w = 0;
 	unsigned int i;
 
-	if (size < 2 || !sg_dp_is_prime(size) || n > SG_DP_NO_MEMBER)
-		return -EINVAL;
-	for (i = 0; i < size; i++)
-		table[i] = SG_DP_NO_MEMBER;
 	for (i = 0; i < n; i++)
 		max_w = RTE_MAX(max_w, weight[i]);
-	if (n == 0 || max_w == 0)
-		return 0;
-	next = calloc(4 * (size_t)n, sizeof(uint64_t));
-	if (next == NULL)
-		return -ENOMEM;
-	offset = next + n;
-	skip = offset + n;
-	acc = skip + n;
-	for (i = 0; i < n; i++) {
-		offset[i] = (id[i] >> 32) % size;
-		skip[i] = (id[i] & 0xffffffffu) % (size - 1) + 1;
-	}
+	if (max_w == 0 || filled >= size)
+		return;
 	for (;;) {
 		for (i = 0; i < n; i++) {
 			uint64_t c;
 
 			if (weight[i] == 0)
 				continue;
-			acc[i] += weight[i];
-			if (acc[i] < max_w)
+			st->acc[i] += weight[i];
+			if (st->acc[i] < max_w)
 				continue;
-			acc[i] -= max_w;
+			st->acc[i] -= max_w;
 			do {
-				c = (offset[i] + next[i] * skip[i]) % size;
-				next[i]++;
+				c = (st->offset[i] + st->next[i] * st->skip[i]) % size;
+				st->next[i]++;
 			} while (table[c] != SG_DP_NO_MEMBER);
 			table[c] = (uint16_t)i;
-			if (++filled == size) {
-				free(next);
-				return 0;
-			}
+			if (++filled == size)
+				return;
 		}
 	}
+}
+
+int
+sg_dp_maglev_build(const uint32_t *weight, const uint64_t *id, unsigned int n, uint32_t size,
+		   uint16_t *table)
+{
+	return sg_dp_maglev_build_live(weight, id, NULL, n, size, table);
+}
+
+/*
+ * Minimal disruption: the base table is built from every backend with a
+ * weight (as if all were up), then only the entries of backends that are
+ * not live are freed and given to the live ones, each continuing its own
+ * permutation where the base build left it, in weighted rounds as the base
+ * build does. The result depends only on the set of live backends; entries
+ * of live backends never move; a backend back up takes back exactly its
+ * base entries.
+ */
+int
+sg_dp_maglev_build_live(const uint32_t *weight, const uint64_t *id, const bool *live,
+			unsigned int n, uint32_t size, uint16_t *table)
+{
+	uint32_t lw[SG_CFG_MEMBERS_MAX];
+	struct maglev_state st;
+	uint32_t filled = 0, i;
+	bool any_dead = false;
+	int rc;
+
+	if (size < 2 || !sg_dp_is_prime(size) || n > SG_DP_NO_MEMBER ||
+	    (live != NULL && n > SG_CFG_MEMBERS_MAX))
+		return -EINVAL;
+	for (i = 0; i < size; i++)
+		table[i] = SG_DP_NO_MEMBER;
+	if (n == 0)
+		return 0;
+	rc = maglev_state_init(&st, id, n, size);
+	if (rc < 0)
+		return rc;
+	maglev_fill(&st, weight, n, size, table, 0);
+	for (i = 0; live != NULL && i < n; i++) {
+		lw[i] = live[i] ? weight[i] : 0;
+		any_dead |= !live[i] && weight[i] > 0;
+	}
+	if (any_dead) {
+		for (i = 0; i < size; i++) {
+			if (table[i] != SG_DP_NO_MEMBER && !live[table[i]])
+				table[i] = SG_DP_NO_MEMBER;
+			else if (table[i] != SG_DP_NO_MEMBER)
+				filled++;
+		}
+		if (filled > 0)
+			maglev_fill(&st, lw, n, size, table, filled);
+	}
+	free(st.next);
+	return 0;
 }
 
 static uint32_t
@@ -171,12 +230,12 @@ sg_dp_sched_pick(struct sg_dp_worker *w, const struct sg_dp_vs *vs, uint32_t has
 			const struct sg_dp_member *m = &p->members[j];
 			uint64_t a = w->member_active[m->slot];
 
-			if (m->weight == 0)
+			if (m->eff_weight == 0)
 				continue;
-			if (best == SG_DP_NO_MEMBER || a * bw < ba * m->weight) {
+			if (best == SG_DP_NO_MEMBER || a * bw < ba * m->eff_weight) {
 				best = (uint16_t)j;
 				ba = a;
-				bw = m->weight;
+				bw = m->eff_weight;
 			}
 		}
 		return best;

@@ -22,6 +22,14 @@ struct sg_dp_worker;
  */
 int sg_dp_maglev_build(const uint32_t *weight, const uint64_t *id, unsigned int n, uint32_t size,
 		       uint16_t *table);
+/**
+ * sg_dp_maglev_build() with minimal disruption: backends with @p live[i]
+ * false (@p live NULL: all live) keep no entry; only their base entries
+ * (those of the build with every backend) go to the live backends, in
+ * proportion to weight. @p n at most SG_CFG_MEMBERS_MAX when @p live is set.
+ */
+int sg_dp_maglev_build_live(const uint32_t *weight, const uint64_t *id, const bool *live,
+			    unsigned int n, uint32_t size, uint16_t *table);
 bool sg_dp_is_prime(uint32_t n);
 int sg_dp_wrr_build(const uint32_t *weight, unsigned int n, uint16_t **seq, uint32_t *len);
 /** Pick a member for a new flow of @p vs on worker @p w (index in pool) or SG_DP_NO_MEMBER. */

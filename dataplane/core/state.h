@@ -10,6 +10,7 @@
 #ifndef SG_DP_CORE_STATE_H
 #define SG_DP_CORE_STATE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <rte_common.h>
@@ -60,6 +61,28 @@ struct sg_dp_worker {
 	uint64_t exc_tat, exc_iv, exc_tol;
 	uint32_t ctl_seq; /**< sequence of the next message on the dp->ctl ring (core/ctlmsg.h) */
 	struct sg_dp_passive passive; /**< passive detection (core/passive.h) */
+	/* member health (worker/memberhealth.c) */
+	uint64_t no_live_tat;  /**< no_live_member answers' token bucket (GCRA), TSC */
+	uint64_t reset_epoch;  /**< last reset walk request taken from the tables */
+	uint32_t reset_cursor; /**< next flow entry of the reset walk; UINT32_MAX: idle */
 } __rte_cache_aligned;
+
+/**
+ * Token bucket (GCRA) of worker @p w: at most @p rate events a second, a
+ * burst of @p burst; @p tat is the bucket's theoretical arrival time (TSC).
+ * @return true (and the event is counted in the bucket) when allowed.
+ */
+static inline bool
+sg_dp_rate_allow(const struct sg_dp_worker *w, uint64_t *tat, uint64_t now, uint32_t rate,
+		 uint32_t burst)
+{
+	uint64_t iv = w->tsc_hz / rate;
+	uint64_t t = *tat > now ? *tat : now;
+
+	if (t > now + iv * burst)
+		return false;
+	*tat = t + iv;
+	return true;
+}
 
 #endif /* SG_DP_CORE_STATE_H */

@@ -16,6 +16,7 @@
 #include <rte_hash.h>
 #include <rte_jhash.h>
 
+#include "core/health.h"
 #include "core/sched.h"
 #include "core/tables.h"
 
@@ -360,8 +361,9 @@ static int
 build_sched(struct sg_dp_vs *vs, char *err, size_t errlen)
 {
 	const struct sg_dp_pool *p = vs->pool;
-	uint32_t w[SG_CFG_MEMBERS_MAX];
+	uint32_t w[SG_CFG_MEMBERS_MAX], ew[SG_CFG_MEMBERS_MAX];
 	uint64_t id[SG_CFG_MEMBERS_MAX];
+	bool live[SG_CFG_MEMBERS_MAX];
 	unsigned int i;
 	int rc;
 
@@ -370,12 +372,16 @@ build_sched(struct sg_dp_vs *vs, char *err, size_t errlen)
 			       p->n_members, SG_CFG_MEMBERS_MAX);
 		return -EINVAL;
 	}
+	vs->n_active = 0;
+	vs->n_cfg_active = 0;
 	for (i = 0; i < p->n_members; i++) {
 		const struct sg_dp_member *m = &p->members[i];
 
 		w[i] = m->weight;
-		if (w[i] > 0)
-			vs->n_active++;
+		live[i] = m->eff_weight > 0;
+		ew[i] = m->eff_weight;
+		vs->n_cfg_active += m->weight > 0;
+		vs->n_active += live[i];
 		/* the permutation follows the member's name, not its position */
 		id[i] = (uint64_t)rte_jhash(m->name, strlen(m->name), 0x6d61676c) << 32 |
 			rte_jhash(m->name, strlen(m->name), 0x65763031);
@@ -385,10 +391,11 @@ build_sched(struct sg_dp_vs *vs, char *err, size_t errlen)
 		vs->maglev = malloc(sizeof(uint16_t) * vs->maglev_size);
 		if (vs->maglev == NULL)
 			return -ENOMEM;
-		rc = sg_dp_maglev_build(w, id, p->n_members, vs->maglev_size, vs->maglev);
+		rc = sg_dp_maglev_build_live(w, id, live, p->n_members, vs->maglev_size,
+					     vs->maglev);
 		break;
 	case SG_CFG_SCHED_WRR:
-		rc = sg_dp_wrr_build(w, p->n_members, &vs->wrr, &vs->wrr_len);
+		rc = sg_dp_wrr_build(ew, p->n_members, &vs->wrr, &vs->wrr_len);
 		break;
 	case SG_CFG_SCHED_LC:
 		rc = 0;
@@ -401,6 +408,54 @@ build_sched(struct sg_dp_vs *vs, char *err, size_t errlen)
 	if (rc < 0)
 		(void)snprintf(err, errlen, "virtual service %s: scheduler tables: %s", vs->name,
 			       strerror(-rc));
+	return rc;
+}
+
+/*
+ * no_live_member fallback: while the VS's pool has no live member, its
+ * scheduler is built on the fallback pool's live members instead (tables
+ * are rebuilt on every member state change, so this follows the state).
+ */
+static int
+build_fallback(struct sg_dp_tables *t, const struct sg_cfg *cfg, const struct sg_cfg_vs *cv,
+	       struct sg_dp_vs *vs, char *err, size_t errlen)
+{
+	const struct sg_dp_pool *fb;
+	unsigned int j, n_cfg_active = vs->n_cfg_active;
+	int rc;
+
+	vs->cfg_pool = vs->pool;
+	vs->no_live = cv->no_live_member;
+	/* brokered and redirect services are scheduled by sg-control: nothing to build */
+	if (vs->no_live != SG_CFG_NO_MEMBER_FALLBACK ||
+	    (vs->mode != SG_CFG_MODE_NAT && vs->mode != SG_CFG_MODE_DSR))
+		return 0;
+	if (cv->fallback_pool >= cfg->n_pools || cv->fallback_pool == cv->pool) {
+		(void)snprintf(err, errlen,
+			       "virtual service %s: no_live_member fallback needs a fallback_pool "
+			       "other than its pool",
+			       vs->name);
+		return -EINVAL;
+	}
+	fb = &t->pools[cv->fallback_pool];
+	for (j = 0; vs->mode == SG_CFG_MODE_NAT && j < fb->n_members; j++) {
+		if (fb->members[j].addr.family != vs->vip.family) {
+			(void)snprintf(err, errlen,
+				       "virtual service %s: nat mode: member %s of fallback pool "
+				       "%s is not of the VIP's family",
+				       vs->name, fb->members[j].name, fb->name);
+			return -EINVAL;
+		}
+	}
+	if (vs->n_active > 0 || n_cfg_active == 0)
+		return 0;
+	free(vs->maglev);
+	free(vs->wrr);
+	vs->maglev = NULL;
+	vs->wrr = NULL;
+	vs->pool = fb;
+	rc = build_sched(vs, err, errlen);
+	vs->n_cfg_active = n_cfg_active;
 	return rc;
 }
 
@@ -502,6 +557,8 @@ build_vs(struct sg_dp_tables *t, const struct sg_cfg *cfg, const struct sg_dp_ta
 			}
 		}
 		rc = build_sched(vs, err, errlen);
+		if (rc == 0)
+			rc = build_fallback(t, cfg, cv, vs, err, errlen);
 		if (rc < 0)
 			return rc;
 		addr_key(&k, vs->vip.family, vs->vip.a);
@@ -551,6 +608,15 @@ int
 sg_dp_tables_build(const struct sg_cfg *cfg, const struct sg_dp_tables *prev,
 		   const struct sg_dp_port_info ports[SG_DP_PORTS_MAX], struct sg_dp_tables **out,
 		   char *err, size_t errlen)
+{
+	return sg_dp_tables_build_health(cfg, prev, ports, NULL, out, err, errlen);
+}
+
+int
+sg_dp_tables_build_health(const struct sg_cfg *cfg, const struct sg_dp_tables *prev,
+			  const struct sg_dp_port_info ports[SG_DP_PORTS_MAX],
+			  const struct sg_dp_health *health, struct sg_dp_tables **out, char *err,
+			  size_t errlen)
 {
 	char dummy[8];
 	struct sg_dp_tables *t;
@@ -629,8 +695,10 @@ sg_dp_tables_build(const struct sg_cfg *cfg, const struct sg_dp_tables *prev,
 	}
 
 	rc = build_pools(t, cfg, prev, err, errlen);
-	if (rc == 0)
+	if (rc == 0) {
+		sg_dp_health_to_tables(health, t);
 		rc = build_vs(t, cfg, prev, err, errlen);
+	}
 	if (rc < 0)
 		goto fail;
 	*out = t;

@@ -35,9 +35,11 @@ struct sg_dp_addr_info {
 /** One member of a pool, as the tables hold it. */
 struct sg_dp_member {
 	char name[SG_CFG_NAME_MAX];
-	const char *pool; /**< name of its pool (in the tables) */
-	uint16_t slot;	  /**< counter slot */
-	uint32_t weight;
+	const char *pool;    /**< name of its pool (in the tables) */
+	uint16_t slot;	     /**< counter slot */
+	uint32_t weight;     /**< configured */
+	uint32_t eff_weight; /**< for new flows: weight when up, else 0 */
+	uint8_t state;	     /**< enum sg_msg_member_st (core/health.h) */
 	struct sg_dp_ip addr;
 	uint16_t port;		/**< host order, 0 = VS port */
 	struct sg_dp_ip host;	/**< DSR underlay address (addr when unset in config) */
@@ -70,7 +72,11 @@ struct sg_dp_vs {
 	uint32_t maglev_size;
 	uint16_t *wrr; /**< wrr_len member indices */
 	uint32_t wrr_len;
-	unsigned int n_active; /**< members with weight > 0 */
+	unsigned int n_active; /**< members of @c pool with effective weight > 0 */
+	/* member health (core/health.h) */
+	unsigned int n_cfg_active;	   /**< members of the configured pool with weight > 0 */
+	enum sg_cfg_no_member no_live;	   /**< what a new flow gets when n_active is 0 */
+	const struct sg_dp_pool *cfg_pool; /**< the configured pool (@c pool: its fallback) */
 	/* brokered / redirect */
 	struct sg_cfg_brokered br;
 	uint64_t hold_tmo; /**< br.hold_timeout_ms in TSC cycles */
@@ -108,7 +114,17 @@ struct sg_dp_tables {
 	/* counter slot owners (names point into vs[] / members[]) */
 	const struct sg_dp_vs *vs_by_slot[SG_DP_VS_SLOTS];
 	const struct sg_dp_member *member_by_slot[SG_DP_MEMBER_SLOTS];
+	/* member health: the reset walk's request to every worker */
+	uint64_t reset_epoch; /**< bumped when a member enters RESET (core/health.h) */
+	uint64_t reset_slots[SG_DP_MEMBER_SLOTS / 64]; /**< member slots in RESET */
 };
+
+/** Whether counter slot @p slot belongs to a member in RESET in @p t. */
+static inline bool
+sg_dp_tables_slot_reset(const struct sg_dp_tables *t, uint16_t slot)
+{
+	return slot < SG_DP_MEMBER_SLOTS && (t->reset_slots[slot / 64] >> (slot % 64)) & 1;
+}
 
 const struct sg_dp_addr_info *sg_dp_tables_addr(const struct sg_dp_tables *t, uint8_t family,
 						const uint8_t *a);

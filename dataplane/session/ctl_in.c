@@ -12,6 +12,7 @@
 #include <rte_tcp.h>
 
 #include "core/addr.h"
+#include "core/health.h"
 #include "core/tx.h"
 #include "session/abort.h"
 #include "session/answer.h"
@@ -53,6 +54,10 @@ sg_dp_broker_ctl_msg(struct sg_dp_worker *w, const struct sg_dp_tables *t, const
 	w->stats.cnt[SG_DP_EV_CTL_MSG]++;
 	if (sg_msg_check(m, SG_MSG_SIZE) != 0) {
 		w->stats.cnt[SG_DP_EV_CTL_MSG_BAD]++;
+		return;
+	}
+	if (m->hdr.type == SG_MSG_MEMBER_STATE) { /* applied by the main lcore (core/health.h) */
+		sg_dp_health_mbox_put(w, &m->member_state);
 		return;
 	}
 	if (m->hdr.type == SG_MSG_SESSION_RESYNC) {

@@ -47,6 +47,7 @@
 #include "core/tables.h"
 #include "core/tx.h"
 #include "session/session.h"
+#include "worker/memberhealth.h"
 
 #define PREFETCH_AHEAD 3
 
@@ -214,7 +215,10 @@ flow_new(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_port,
 	hash = sg_dp_flow_hash(&p->key);
 	idx = sg_dp_sched_pick(w, vs, hash);
 	if (idx == SG_DP_NO_MEMBER || idx >= vs->pool->n_members) {
-		sg_dp_pkt_drop(w, rx_port, m, SG_DP_DROP_NO_MEMBER);
+		if (vs->n_cfg_active > 0) /* members configured, none live: no_live_member */
+			sg_dp_worker_no_live(w, t, rx_port, m, p, vs, out, now);
+		else
+			sg_dp_pkt_drop(w, rx_port, m, SG_DP_DROP_NO_MEMBER);
 		return;
 	}
 	mb = &vs->pool->members[idx];
@@ -314,6 +318,15 @@ process_parsed(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t po
 	/* installed flows first: they outlive the tables that created them */
 	if (p->key.proto == IPPROTO_TCP || p->key.proto == IPPROTO_UDP) {
 		f = hit != NULL ? hit : sg_dp_flow_lookup(&w->ft, &p->key);
+		if (f != NULL && unlikely(f->flags & SG_DP_FLOW_RESET)) {
+			enum sg_dp_reset_verdict v =
+				sg_dp_worker_reset_segment(w, port, m, p, f, out);
+
+			if (v == SG_DP_RESET_DONE)
+				return;
+			if (v == SG_DP_RESET_GONE)
+				f = NULL;
+		}
 		if (f != NULL) {
 			bool ret = (f->flags & SG_DP_FLOW_NAT) &&
 				   memcmp(&f->rkey, &p->key, sizeof(p->key)) == 0;
@@ -576,6 +589,7 @@ sg_dp_worker_create(const struct sg_dp_worker_conf *conf)
 	w->tsc_hz = rte_get_tsc_hz();
 	w->syn_budget = UINT16_MAX;
 	sg_dp_exc_init(w);
+	w->reset_cursor = UINT32_MAX;
 	if (sg_dp_flow_table_init(&w->ft, conf->flow_entries ? conf->flow_entries : 65536,
 				  conf->socket, conf->id) < 0 ||
 	    sg_dp_nat_alloc_init(&w->nat, conf->n_workers, conf->socket) < 0 ||
@@ -606,4 +620,7 @@ sg_dp_worker_poll_control(struct sg_dp_worker *w, const struct sg_dp_tables *t,
 {
 	if (w->br != NULL)
 		sg_dp_broker_poll(w, t, out, now_tsc);
+	else if (w->conf.member_mbox != NULL)
+		sg_dp_worker_member_ctl_poll(w);
+	sg_dp_worker_reset_walk(w, t);
 }

@@ -479,6 +479,15 @@ on_answer(struct it *t, const struct sg_msg *m)
 		it_answer_audit(t, m);
 		return;
 	}
+	if (m->hdr.type == SG_MSG_MEMBER_STATE || m->hdr.type == SG_MSG_SESSION_ABORT) {
+		/* Member health and drains: the test that cares looks (on_msg); an abort
+		 * is then answered for its session below. */
+		t->member_msgs++;
+		if (t->on_msg != NULL)
+			t->on_msg(t, m);
+		if (m->hdr.type == SG_MSG_MEMBER_STATE)
+			return;
+	}
 	sid = m->hdr.session_id;
 	IT_CHECK(sid > 0 && sid < IT_SESSIONS_MAX && t->s[sid].sent,
 		 "answer for a session never sent: %llu", (unsigned long long)sid);

@@ -111,7 +111,10 @@ struct it {
 	struct it_sess *s; /**< indexed by session ID */
 	struct it_agent agent;
 	uint64_t resyncs;
-	bool idmgr_lease; /**< control.idmgr_temp: lease (bench) or register (tests) */
+	bool idmgr_lease;	  /**< control.idmgr_temp: lease (bench) or register (tests) */
+	unsigned int member_msgs; /**< MEMBER_STATE and SESSION_ABORT received */
+	/** Called with each MEMBER_STATE / SESSION_ABORT (NULL: only counted). */
+	void (*on_msg)(struct it *t, const struct sg_msg *m);
 };
 
 extern struct it *it_g;

@@ -920,8 +920,10 @@ admin_drain(struct fx *f, const char *txt, bool ok)
 	int rc;
 
 	rc = sg_ctl_admin_parse(txt, strlen(txt), &r, err, sizeof(err));
-	if (rc == 0 && r.cmd == SG_CTL_ADM_DRAIN && r.vm[0] != '\0')
-		rc = sg_ctl_vm_drain(&f->c.vmm, r.vm, r.deadline_s, r.on, err, sizeof(err));
+	if (rc == 0 && (r.cmd == SG_CTL_ADM_DRAIN || r.cmd == SG_CTL_ADM_UNDRAIN) &&
+	    strcmp(r.target, "vm") == 0)
+		rc = sg_ctl_vm_drain(&f->c.vmm, r.member, r.deadline_s, r.cmd == SG_CTL_ADM_DRAIN,
+				     err, sizeof(err));
 	if (ok != (rc == 0))
 		fail_msg("%s -> %d %s", txt, rc, err);
 	sg_ctl_commit(&f->c);
@@ -1063,12 +1065,15 @@ test_drain_vm_deadline(void **state)
 	assert_int_equal(recv_all(f, 0, out, 8), 2);
 	assert_int_equal(sg_ctl_vm_drain(&f->c.vmm, "vm9", 1, true, err, sizeof(err)), -ENOENT);
 	assert_non_null(strstr(err, "vm9"));
-	admin_drain(f, "{\"cmd\":\"drain\",\"deadline_s\":1}", false);
-	admin_drain(f, "{\"cmd\":\"drain\",\"vm\":\"vm1\",\"deadline_s\":-1}", false);
-	admin_drain(f, "{\"cmd\":\"drain\",\"vm\":\"vm1\",\"deadline_s\":99999}", false);
-	admin_drain(f, "{\"cmd\":\"drain\",\"vm\":\"vm 1\"}", false);
-	admin_drain(f, "{\"cmd\":\"drain\",\"vm\":\"vm9\"}", false);
-	admin_drain(f, "{\"cmd\":\"drain\",\"vm\":\"vm1\",\"deadline_s\":1}", true);
+	admin_drain(f, "{\"cmd\":\"drain\",\"deadline\":1}", false);
+	admin_drain(f, "{\"cmd\":\"drain\",\"target\":\"vm\",\"name\":\"vm1\",\"deadline\":-1}",
+		    false);
+	admin_drain(f, "{\"cmd\":\"drain\",\"target\":\"vm\",\"name\":\"vm1\",\"deadline\":999999}",
+		    false);
+	admin_drain(f, "{\"cmd\":\"drain\",\"target\":\"vm\",\"name\":\"vm 1\"}", false);
+	admin_drain(f, "{\"cmd\":\"drain\",\"target\":\"vm\",\"name\":\"vm9\"}", false);
+	admin_drain(f, "{\"cmd\":\"drain\",\"target\":\"vm\",\"name\":\"vm1\",\"deadline\":1}",
+		    true);
 	assert_true(f->c.inv.vms[0].draining);
 	/* vm1 has room and fewer sessions, but takes no new one */
 	new_session(f, 22, 80, SG_MSG_L7_NONE, NULL);
@@ -1092,7 +1097,7 @@ test_drain_vm_deadline(void **state)
 	assert_int_equal(f->c.inv.vms[0].drain_reset, 1);
 	/* undrained: vm1 (the least loaded once 20 is gone) takes sessions again */
 	dp_closed(f, 20, SG_MSG_REASON_DRAINED);
-	admin_drain(f, "{\"cmd\":\"drain\",\"vm\":\"vm1\",\"on\":false}", true);
+	admin_drain(f, "{\"cmd\":\"undrain\",\"target\":\"vm\",\"name\":\"vm1\"}", true);
 	assert_false(f->c.inv.vms[0].draining);
 	new_session(f, 23, 80, SG_MSG_L7_NONE, NULL);
 	sg_ctl_poll(&f->c, 1024);

@@ -234,6 +234,7 @@ base_conf(struct sg_dp_worker_conf *wc, unsigned int i)
 	memcpy(wc->ports, env.ports, sizeof(wc->ports));
 	wc->handoff[0] = env.ring[0];
 	wc->handoff[1] = env.n_workers > 1 ? env.ring[1] : NULL;
+	wc->member_mbox = i == 0 ? env.member_mbox : NULL;
 }
 
 int

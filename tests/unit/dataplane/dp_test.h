@@ -78,6 +78,7 @@ struct dp_env {
 	struct cfg_store *cs;
 	unsigned int n_workers;
 	uint32_t flow_entries;
+	struct rte_ring *member_mbox; /* worker 0's MEMBER_STATE mailbox (test_dp_health.c) */
 };
 
 extern struct dp_env env;

@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# Member state from sg-control without a reload (MEMBER_STATE on worker 0's
+# ring, written by sg-memberstate, the health checker's stand-in): 3 members
+# behind a NAT VIP and a DSR VIP (Maglev). DOWN: no new connection reaches
+# the member, long transfers keep their members and complete; UP: it gets
+# new flows again; no live member: reset answers a SYN with RST at once,
+# drop drops; DRAIN keeps established flows, RESET ends them with RST.
+. "$(dirname "$0")/lib.sh"
+MS="$SG_BUILD/tests/integration/dataplane/sg-memberstate"
+[ -x "$MS" ] || fail "sg-memberstate not built ($MS)"
+
+# a third member: namespace h3 on the LAN (198.18.1.21), DSR decapsulation, HTTP
+host3_up() {
+	local P=$SG_TOPO
+	ip netns add "$P-h3"
+	ip -n "$P-h3" link set lo up
+	ip netns exec "$P-h3" sysctl -qw net.ipv4.conf.all.rp_filter=0 \
+		net.ipv4.conf.default.rp_filter=0 net.ipv6.conf.all.disable_ipv6=1
+	ip link add eth0 netns "$P-h3" type veth peer name bh3 netns "$P-r"
+	ip -n "$P-r" link set bh3 master br0
+	ip -n "$P-h3" addr add 198.18.1.21/24 dev eth0
+	ip -n "$P-r" link set bh3 up
+	ip -n "$P-h3" link set eth0 up
+	ip -n "$P-h3" route add default via 198.18.1.1
+	ip netns exec "$P-r" ethtool -K bh3 tx off rx off >/dev/null
+	ip netns exec "$P-h3" ethtool -K eth0 tx off rx off >/dev/null
+	ip -n "$P-h3" addr add "$SG_VIP4/32" dev lo
+	ip netns exec "$P-h3" tc qdisc add dev eth0 clsact
+	ip netns exec "$P-h3" tc filter add dev eth0 ingress bpf direct-action \
+		obj "$SG_BUILD/scripts/sg-host-decap.bpf.o" sec tc
+	setsid ip netns exec "$P-h3" python3 "$SG_SRC/scripts/lib/backend.py" --name host3 \
+		--http 0.0.0.0:80 >"$SG_RUN/backend3.log" 2>&1 </dev/null &
+	wait_for 15 grep -q "^backend host3: serving" "$SG_RUN/backend3.log" ||
+		fail "backend host3 did not start"
+}
+
+topo_up
+# a small client receive buffer: a throttled transfer cannot sit whole in the
+# client's socket before the RESET below (it would then complete from there)
+ip netns exec "$(topo_ns c)" sysctl -qw net.ipv4.tcp_rmem="4096 65536 131072"
+backends_start
+host3_up
+make_config -e '/name: host2, address: 198.18.1.12/a\      - { name: host3, address: 198.18.1.21, weight: 1 }'
+# a NAT VS with no_live_member: reset (appended: virtual_services is the last section)
+cat >>"$SG_RUN/sg.yaml" <<'YAML'
+  - name: web-nat-reset
+    vip: 198.18.10.2
+    port: 8080
+    protocol: tcp
+    mode: nat
+    pool: web
+    no_live_member: reset
+YAML
+dp_start "$SG_RUN/sg.yaml"
+wait_for 10 ip netns exec "$(topo_ns h3)" ping -c1 -W1 198.18.1.2 || fail "h3 cannot reach the data plane"
+
+state() { "$MS" --shm "/$SG_PREFIX" "$@" || fail "sg-memberstate $*"; }
+member_state() { telemetry_get "/sg/members,web" "d['web/$1']['state']"; }
+stat() { telemetry_get /sg/stats "d['$1']"; }
+# wait_state MEMBER STATE: the data plane published it (bounded)
+wait_state() { wait_for 5 bash -c "[ \"\$(python3 '$SG_SRC/scripts/sg-telemetry.py' '$SG_PREFIX' '/sg/members,web' | python3 -c \"import json,sys; print(json.load(sys.stdin)['/sg/members']['web/$1']['state'])\")\" = $2 ]" ||
+	fail "member $1 not $2 in /sg/members (is $(member_state "$1"))"; }
+# names N URL: the backends of N new connections, one a line
+names() { for _ in $(seq 1 "$1"); do curl_name "$2" || echo FAILED; done; }
+
+for vip in 198.18.10.1 198.18.10.2; do
+	seen=$(names 40 "http://$vip/" | sort -u | tr '\n' ' ')
+	[ "$seen" = "host1 host2 host3 " ] || fail "40 flows to $vip reached '$seen', not all 3 members"
+done
+ok "new flows reach all 3 members through both VIPs"
+
+# 10 long transfers (about 4 s each), 5 per VIP
+SIZE=4000000
+for i in $(seq 1 10); do
+	vip=198.18.10.$((1 + i % 2))
+	client curl -s --max-time 60 --limit-rate 1M -o /dev/null -D "$SG_RUN/h.$i" \
+		-w '%{size_download}\n' "http://$vip/bytes/$SIZE" >"$SG_RUN/t.$i" 2>&1 &
+	echo $! >>"$SG_RUN/transfers"
+done
+for i in $(seq 1 10); do
+	wait_for 5 grep -qi '^x-backend' "$SG_RUN/h.$i" || fail "transfer $i did not start"
+done
+
+gen0=$(telemetry_get /sg/info "d['generation']")
+state --pool web --member host2 --state down --generation 5
+wait_state host2 down
+[ "$(telemetry_get "/sg/members,web" "d['web/host2']['effective_weight']")" = 0 ] ||
+	fail "host2 down but its effective weight is not 0"
+[ "$(telemetry_get "/sg/members,web" "d['web/host2']['generation']")" = 5 ] || fail "generation not shown"
+[ "$(telemetry_get /sg/info "d['generation']")" -gt "$gen0" ] || fail "tables not republished"
+for vip in 198.18.10.1 198.18.10.2; do
+	out=$(names 40 "http://$vip/")
+	echo "$out" | grep -q FAILED && fail "a new connection to $vip failed with host2 down"
+	echo "$out" | grep -q host2 && fail "a new connection to $vip reached host2 while down"
+	[ "$(echo "$out" | sort -u | tr '\n' ' ')" = "host1 host3 " ] || fail "$vip: not host1 and host3"
+done
+ok "host2 down: 80 new connections, none to host2, none failed"
+res=$(telemetry_get /sg/reload "d['result']")
+[ "$res" = ok ] || fail "reload failed: $res"
+[ "$(member_state host2)" = down ] || fail "host2's state lost in a reload"
+names 20 "http://198.18.10.1/" | grep -q host2 && fail "a new flow reached host2 after the reload"
+ok "a reload keeps host2 down"
+
+while read -r pid; do
+	wait "$pid" || fail "a long transfer failed (curl exit $?)"
+done <"$SG_RUN/transfers"
+for i in $(seq 1 10); do
+	[ "$(cat "$SG_RUN/t.$i")" = "$SIZE" ] || fail "transfer $i got $(cat "$SG_RUN/t.$i") of $SIZE bytes"
+done
+ok "10 long transfers completed on their members ($(cat "$SG_RUN"/h.* | grep -i x-backend | tr -d '\r' | awk '{print $2}' | sort | uniq -c | tr '\n' ' '))"
+
+state --pool web --member host2 --state up --generation 6
+wait_state host2 up
+out=$(names 40 "http://198.18.10.2/")
+echo "$out" | grep -q host2 || fail "host2 up again but no new flow reached it: $(echo "$out" | sort | uniq -c | tr '\n' ' ')"
+ok "host2 up: it gets new flows again"
+
+# hostile or unknown messages: counted, nothing changes
+u0=$(stat member_state_unknown)
+b0=$(stat ctl_msg_bad)
+state --pool web --member nosuch --state down
+"$MS" --shm "/$SG_PREFIX" --raw-bad --state down || fail "raw message not written"
+wait_for 5 bash -c "[ \$(python3 '$SG_SRC/scripts/sg-telemetry.py' '$SG_PREFIX' /sg/stats | python3 -c \"import json,sys; print(json.load(sys.stdin)['/sg/stats']['member_state_unknown'])\") -gt $u0 ]" ||
+	fail "unknown member not counted"
+[ "$(stat ctl_msg_bad)" -gt "$b0" ] || fail "malformed MEMBER_STATE not counted as ctl_msg_bad"
+[ "$(curl_name http://198.18.10.2/)" != "" ] || fail "service broken after bad messages"
+ok "unknown member and malformed message counted and ignored"
+
+# no live member: reset answers at once, drop drops
+for m in host1 host2 host3; do state --pool web --member "$m" --state down; done
+wait_state host1 down
+wait_state host3 down
+r0=$(stat no_live_member_rst)
+t0=$(date +%s%N)
+rc=0
+client curl -s --max-time 5 -o /dev/null http://198.18.10.2:8080/ || rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+[ "$rc" = 7 ] || fail "no live member (reset): curl exit $rc, want 7 (connection refused)"
+[ "$ms" -lt 1000 ] || fail "no live member (reset): refused after $ms ms, not at once"
+[ "$(stat no_live_member_rst)" -gt "$r0" ] || fail "no_live_member_rst did not move"
+d0=$(stat drop_no_live_member)
+rc=0
+client curl -s --max-time 2 -o /dev/null http://198.18.10.2/ || rc=$?
+[ "$rc" = 28 ] || fail "no live member (drop): curl exit $rc, want 28 (timeout)"
+[ "$(stat drop_no_live_member)" -gt "$d0" ] || fail "drop_no_live_member did not move"
+ok "no live member: reset refused in $ms ms (RST), drop timed out"
+state --all --state up
+wait_state host1 up
+
+# DRAIN then RESET: established connections to the member end with RST
+SLOW=4000000 # 13 s at 300 kB/s: still running at the RESET
+: >"$SG_RUN/slow"
+# slow transfers through both VIPs until 2 run on host1 (bounded: 16 tries)
+n1=0
+for i in $(seq 1 16); do
+	vip=198.18.10.$((1 + i % 2))
+	client curl -s --max-time 40 --limit-rate 300K -o /dev/null -D "$SG_RUN/s.$i" \
+		-w '%{size_download}\n' "http://$vip/bytes/$SLOW" >"$SG_RUN/r.$i" 2>&1 &
+	echo "$! $i" >>"$SG_RUN/slow"
+	wait_for 5 grep -qi '^x-backend' "$SG_RUN/s.$i" || fail "slow transfer $i did not start"
+	grep -qi 'x-backend: host1' "$SG_RUN/s.$i" && n1=$((n1 + 1))
+	[ "$n1" -ge 2 ] && [ "$i" -ge 4 ] && break
+done
+[ "$n1" -ge 1 ] || fail "no slow transfer on host1 in 16 (Maglev spread)"
+state --pool web --member host1 --state drain
+wait_state host1 drain
+names 20 "http://198.18.10.1/" | grep -q host1 && fail "a new flow reached host1 while draining"
+sleep 1
+[ "$(stat flows_reset_member)" = 0 ] || fail "drain reset flows"
+state --pool web --member host1 --state reset
+wait_state host1 reset
+wait_for 5 bash -c "[ \$(python3 '$SG_SRC/scripts/sg-telemetry.py' '$SG_PREFIX' /sg/stats | python3 -c \"import json,sys; print(json.load(sys.stdin)['/sg/stats']['flows_reset_member'])\") -gt 0 ]" ||
+	fail "flows_reset_member did not move"
+on1=0
+while read -r pid i; do
+	rc=0
+	wait "$pid" || rc=$?
+	if grep -qi 'x-backend: host1' "$SG_RUN/s.$i"; then
+		on1=$((on1 + 1))
+		[ "$rc" != 0 ] || fail "transfer $i on host1 completed despite RESET (member_reset_rst=$(stat member_reset_rst), flows_reset_member=$(stat flows_reset_member))"
+		[ "$(cat "$SG_RUN/r.$i")" -lt "$SLOW" ] || fail "transfer $i on host1 got every byte"
+	else
+		[ "$rc" = 0 ] || fail "transfer $i on another member failed (curl exit $rc)"
+	fi
+done <"$SG_RUN/slow"
+[ "$(stat member_reset_rst)" -gt 0 ] || fail "member_reset_rst did not move"
+ok "drain kept $on1 transfer(s) on host1; reset ended them (flows_reset_member=$(stat flows_reset_member), member_reset_rst=$(stat member_reset_rst)); the others completed"
+echo "PASS member-state"
