@@ -45,6 +45,9 @@ scen_topo() {
 	local h
 	topo_up
 	topo_host3 || fail "host h3"
+	# the kernel's ephemeral ports (curl, httpload.py) above the paced
+	# client's own (paced.py --port-base 10000: 10000-33999)
+	ip netns exec "$(topo_ns c)" sysctl -qw net.ipv4.ip_local_port_range="40000 65000"
 	for h in 1 2 3; do
 		topo_host_dsr "$h" "$SG_BUILD/scripts/sg-host-decap.bpf.o"
 	done
@@ -150,8 +153,9 @@ scen_ctl_start_dp() {
 		{ cat "$SG_RUN/control.log" >&2; fail "sg-control did not start"; }
 }
 
-# paced ARGS...: the paced client (paced.py run) in the client namespace.
-paced() { client python3 "$SCEN_DIR/paced.py" run "$@"; }
+# paced ARGS...: the paced client (paced.py run) in the client namespace,
+# each attempt on a client port of its own (10000 up, see scen_topo).
+paced() { client python3 "$SCEN_DIR/paced.py" run --port-base 10000 "$@"; }
 
 # long_start I URL RATE: a long transfer in the background: headers in
 # $SG_RUN/long$I.hdr, body size in .size, curl's exit status in .rc.
