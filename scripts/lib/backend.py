@@ -3,6 +3,8 @@
 
 HTTP  GET /           -> "<name>\n"
       GET /bytes/N    -> N bytes (N <= 1 GiB), streamed, for long transfers
+      GET /bytes/N?rate=R -> the same, sent at R bytes/s (1..1 GiB/s) by the
+                         server itself: steady, whatever the buffers
 UDP   any datagram    -> "<name> <payload>" sent back from the address it came to
 
 Listens on every --http and --udp ADDR:PORT given (IPv6 in brackets).
@@ -13,6 +15,7 @@ import socket
 import socketserver
 import sys
 import threading
+import time
 
 MAX_BYTES = 1 << 30
 
@@ -33,18 +36,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         name = self.server.sg_name
         if self.path.startswith("/bytes/"):
+            path, _, query = self.path.partition("?")
             try:
-                n = int(self.path[len("/bytes/"):])
+                n = int(path[len("/bytes/"):])
+                rate = int(query[len("rate="):]) if query.startswith("rate=") else 0
             except ValueError:
-                n = -1
-            if n < 0 or n > MAX_BYTES:
-                self.send_error(400, "bad size")
+                n = rate = -1
+            if n < 0 or n > MAX_BYTES or rate < 0 or rate > MAX_BYTES or (query and not rate):
+                self.send_error(400, "bad size or rate")
                 return
             self.send_response(200)
             self.send_header("Content-Type", "application/octet-stream")
             self.send_header("Content-Length", str(n))
             self.send_header("X-Backend", name)
             self.end_headers()
+            if rate:
+                self.paced(n, rate)
+                return
             chunk = b"x" * 65536
             while n > 0:
                 k = min(n, len(chunk))
@@ -58,6 +66,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("X-Backend", name)
         self.end_headers()
         self.wfile.write(body)
+
+
+    def paced(self, n, rate):
+        """n bytes at rate bytes/s: a tenth of a second's worth at a time."""
+        step = max(1, rate // 10)
+        start, sent = time.monotonic(), 0
+        while sent < n:
+            k = min(step, n - sent)
+            self.wfile.write(b"x" * k)
+            sent += k
+            delay = start + sent / rate - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
 
 
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
