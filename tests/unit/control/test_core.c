@@ -164,7 +164,8 @@ recv_all(struct fx *f, unsigned int w, struct sg_msg *out, unsigned int max)
 	unsigned int n = 0;
 
 	/* a caller that reads past what came (after a failed count check) sees zeros */
-	memset(out, 0, max * sizeof(*out));
+	if (max > 0)
+		memset(out, 0, max * sizeof(*out));
 	while (n < max && dpsim_recv(&f->d, w, &m, 1) == 1) {
 		assert_int_equal(sg_msg_check(&m, sizeof(m)), 0);
 		if (m.hdr.type != SG_MSG_SESSION_RESYNC && m.hdr.type != SG_MSG_SESSION_AUDIT)
