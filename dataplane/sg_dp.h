@@ -183,6 +183,9 @@ enum sg_dp_cnt {
 	SG_DP_EV_NO_LIVE_UNREACH,    /**< no_live_member reset: UDP answered port unreachable */
 	SG_DP_EV_FLOWS_RESET_MEMBER, /**< flows of a RESET member marked by the reset walk */
 	SG_DP_EV_MEMBER_RESET_RST,   /**< segments of a reset member's flow answered with RST */
+	/** flows removed for a new connection on their tuple, their member not up (worker/reuse.h)
+	 */
+	SG_DP_EV_FLOW_RESCHED_MEMBER_DOWN,
 	SG_DP_CNT_MAX
 };
 

@@ -200,6 +200,9 @@ sg_dp_health_to_tables(const struct sg_dp_health *h, struct sg_dp_tables *t)
 		m->eff_weight = m->state == SG_MSG_MEMBER_UP ? m->weight : 0;
 		if (m->state == SG_MSG_MEMBER_RESET && m->slot < SG_DP_MEMBER_SLOTS)
 			t->reset_slots[m->slot / 64] |= 1ull << (m->slot % 64);
+		if ((m->state == SG_MSG_MEMBER_RESET || m->state == SG_MSG_MEMBER_DOWN) &&
+		    m->slot < SG_DP_MEMBER_SLOTS)
+			t->down_slots[m->slot / 64] |= 1ull << (m->slot % 64);
 	}
 	t->reset_epoch = sg_dp_health_reset_epoch(h);
 }

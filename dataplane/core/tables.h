@@ -117,6 +117,8 @@ struct sg_dp_tables {
 	/* member health: the reset walk's request to every worker */
 	uint64_t reset_epoch; /**< bumped when a member enters RESET (core/health.h) */
 	uint64_t reset_slots[SG_DP_MEMBER_SLOTS / 64]; /**< member slots in RESET */
+	/** member slots DOWN or in RESET: their UDP flows are scheduled again (worker/reuse.h) */
+	uint64_t down_slots[SG_DP_MEMBER_SLOTS / 64];
 };
 
 /** Whether counter slot @p slot belongs to a member in RESET in @p t. */
@@ -124,6 +126,13 @@ static inline bool
 sg_dp_tables_slot_reset(const struct sg_dp_tables *t, uint16_t slot)
 {
 	return slot < SG_DP_MEMBER_SLOTS && (t->reset_slots[slot / 64] >> (slot % 64)) & 1;
+}
+
+/** Whether counter slot @p slot belongs to a member DOWN or in RESET in @p t. */
+static inline bool
+sg_dp_tables_slot_down(const struct sg_dp_tables *t, uint16_t slot)
+{
+	return slot < SG_DP_MEMBER_SLOTS && (t->down_slots[slot / 64] >> (slot % 64)) & 1;
 }
 
 const struct sg_dp_addr_info *sg_dp_tables_addr(const struct sg_dp_tables *t, uint8_t family,

@@ -48,6 +48,7 @@
 #include "core/tx.h"
 #include "session/session.h"
 #include "worker/memberhealth.h"
+#include "worker/reuse.h"
 
 #define PREFETCH_AHEAD 3
 
@@ -327,6 +328,10 @@ process_parsed(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t po
 			if (v == SG_DP_RESET_GONE)
 				f = NULL;
 		}
+		/* a new connection on the tuple: not to a member that is not up (reuse.h) */
+		if (f != NULL && unlikely(sg_dp_worker_reuse_maybe(t, f, p)) &&
+		    sg_dp_worker_flow_reuse(w, t, f, p))
+			f = NULL;
 		if (f != NULL) {
 			bool ret = (f->flags & SG_DP_FLOW_NAT) &&
 				   memcmp(&f->rkey, &p->key, sizeof(p->key)) == 0;

@@ -5,6 +5,8 @@
 # the member, long transfers keep their members and complete; UP: it gets
 # new flows again; no live member: reset answers a SYN with RST at once,
 # drop drops; DRAIN keeps established flows, RESET ends them with RST.
+# Fixed client ports used again after the DOWN (a new connection on the
+# 4-tuple of a lingering flow entry) are scheduled on a live member.
 . "$(dirname "$0")/lib.sh"
 MS="$SG_BUILD/tests/integration/dataplane/sg-memberstate"
 [ -x "$MS" ] || fail "sg-memberstate not built ($MS)"
@@ -62,6 +64,43 @@ wait_state() { wait_for 5 bash -c "[ \"\$(python3 '$SG_SRC/scripts/sg-telemetry.
 	fail "member $1 not $2 in /sg/members (is $(member_state "$1"))"; }
 # names N URL: the backends of N new connections, one a line
 names() { for _ in $(seq 1 "$1"); do curl_name "$2" || echo FAILED; done; }
+# fixed_name VIP PORT: the backend of one new connection from client port PORT
+# (SO_REUSEADDR; read to the server's close: no TIME_WAIT of the client's own)
+fixed_name() {
+	client python3 - "$1" "$2" 2>>"$SG_RUN/fixed.err" <<'PY' || echo FAILED
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.settimeout(5)
+s.bind(("0.0.0.0", int(sys.argv[2])))
+s.connect((sys.argv[1], 80))
+s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+data = b""
+while True:
+    b = s.recv(65536)
+    if not b:
+        break
+    data += b
+s.close()
+head, _, body = data.partition(b"\r\n\r\n")
+if not head.startswith(b"HTTP/1.1 200"):
+    sys.exit("status: %r" % head[:40])
+print(body.decode().strip())
+PY
+}
+# fixed_ports VIP PORT0: new connections from client ports PORT0, PORT0+1, ...
+# ("port backend" a line) until 12 were made and 2 of them reached host2 (at most 40)
+fixed_ports() {
+	local p=$2 n=0 h2=0 name
+	while [ $n -lt 40 ]; do
+		name=$(fixed_name "$1" "$p")
+		echo "$p $name"
+		[ "$name" = host2 ] && h2=$((h2 + 1))
+		n=$((n + 1))
+		p=$((p + 1))
+		[ $n -ge 12 ] && [ $h2 -ge 2 ] && break
+	done
+}
 
 for vip in 198.18.10.1 198.18.10.2; do
 	seen=$(names 40 "http://$vip/" | sort -u | tr '\n' ' ')
@@ -81,9 +120,31 @@ for i in $(seq 1 10); do
 	wait_for 5 grep -qi '^x-backend' "$SG_RUN/h.$i" || fail "transfer $i did not start"
 done
 
+# fixed client ports (below the kernel's ephemeral range) to use again once host2 is down
+fixed_ports 198.18.10.1 30000 >"$SG_RUN/fixed.dsr"
+fixed_ports 198.18.10.2 30100 >"$SG_RUN/fixed.nat"
+for f in dsr nat; do
+	grep -q FAILED "$SG_RUN/fixed.$f" && fail "$f: a fixed-port connection failed: $(tr '\n' ' ' <"$SG_RUN/fixed.$f")"
+	[ "$(grep -c ' host2$' "$SG_RUN/fixed.$f")" -ge 2 ] || fail "$f: fewer than 2 of 40 fixed ports reached host2"
+done
 gen0=$(telemetry_get /sg/info "d['generation']")
+rs0=$(stat flow_rescheduled_member_down)
 state --pool web --member host2 --state down --generation 5
 wait_state host2 down
+# the same client ports again, while the old flows linger (closing, 30 s): none to host2
+n2=0
+for f in dsr nat; do
+	vip=198.18.10.$([ $f = dsr ] && echo 1 || echo 2)
+	while read -r p old; do
+		new=$(fixed_name "$vip" "$p")
+		[ "$new" = FAILED ] && fail "$f: client port $p (was $old) failed after host2 went down ($(tail -1 "$SG_RUN/fixed.err"))"
+		[ "$new" = host2 ] && fail "$f: client port $p reached host2 again while down (a reused 4-tuple)"
+		[ "$old" = host2 ] && n2=$((n2 + 1))
+	done <"$SG_RUN/fixed.$f"
+done
+rs=$(($(stat flow_rescheduled_member_down) - rs0))
+[ "$rs" -ge "$n2" ] || fail "flow_rescheduled_member_down moved by $rs, $n2 ports had gone to host2"
+ok "host2 down: $n2 fixed client ports that had gone to host2 reached host1/host3 (flow_rescheduled_member_down +$rs)"
 [ "$(telemetry_get "/sg/members,web" "d['web/host2']['effective_weight']")" = 0 ] ||
 	fail "host2 down but its effective weight is not 0"
 [ "$(telemetry_get "/sg/members,web" "d['web/host2']['generation']")" = 5 ] || fail "generation not shown"

@@ -4,7 +4,8 @@
  * tuples), MEMBER_STATE through a worker's real ring from sg-control to the
  * main lcore's mailbox and the overlay, tables built with the overlay (no
  * new flow to a member not up, established flows keep theirs),
- * no_live_member (drop, reset, fallback) and the reset walk.
+ * no_live_member (drop, reset, fallback), the reset walk, and a new
+ * connection on the tuple of a flow whose member is not up (rescheduled).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -488,6 +489,173 @@ test_reset_walk(void **state)
 	assert_int_equal(sg_dp_worker_flow_count(env.w[0]), 1);
 }
 
+/* ---- a new connection on the tuple of a flow whose member is not up ---- */
+
+/* The weighted member (index) the last packet was counted to; -1: none. */
+static int
+which(void)
+{
+	for (unsigned int i = 0; i < 4; i++)
+		if (R.after->member[weighted(i)->slot].pkts >
+		    R.before->member[weighted(i)->slot].pkts)
+			return (int)i;
+	return -1;
+}
+
+/* One packet from CLIENT4:@p sport to @p vip:@p dport (UDP when @p flags is 0). */
+static int
+send_to(const char *vip, uint16_t sport, uint16_t dport, uint8_t flags)
+{
+	uint8_t in[PKT_MAX];
+	size_t n = flags ? pb_frame_tcp4(in, L2_GW, CLIENT4, vip, sport, dport, flags, 64, 0)
+			 : pb_frame_udp4(in, L2_GW, CLIENT4, vip, sport, dport, 20);
+
+	run_pkt(0, 0, in, n, &R, now_s(1));
+	return which();
+}
+
+/* A client port from @p base whose new flow to @p vip:@p dport reached weighted member @p idx. */
+static uint16_t
+flow_on(const char *vip, uint16_t base, uint16_t dport, uint8_t flags, int idx)
+{
+	for (uint16_t sport = base; sport < base + 200; sport++) {
+		if (send_to(vip, sport, dport, flags) == idx) {
+			if (flags)
+				assert_int_equal(send_to(vip, sport, dport, ACK),
+						 idx); /* established */
+			return sport;
+		}
+	}
+	fail_msg("no flow to %s:%u reached member %d in 200 ports", vip, dport, idx);
+	return 0;
+}
+
+/* NAT source port of the last packet (its TCP/UDP source port, network order). */
+static uint16_t
+out_sport(void)
+{
+	uint16_t p;
+
+	memcpy(&p, R.out + 14 + 20, 2);
+	return p;
+}
+
+/* The four services on the weighted pool: DSR TCP / UDP, NAT TCP / UDP. */
+static const struct {
+	const char *vip;
+	uint16_t dport;
+	uint8_t flags; /* 0: UDP */
+	bool nat;
+} reuse_vs[] = {
+	{"198.18.10.5", 80, SYN, false},
+	{"198.18.10.2", 80, SYN, true},
+	{"198.18.10.1", 5353, 0, false},
+	{"198.18.10.2", 53, 0, true},
+};
+
+/*
+ * A flow to w2, w2 DOWN: the established flow's segments stay on w2; a SYN
+ * (TCP) or the next datagram (UDP) on the same tuple is scheduled again on
+ * a live member, with a new NAT port; DRAIN: UDP stays, a SYN moves; a SYN
+ * on a closing flow of a live member is scheduled again too.
+ */
+static void
+test_reuse_member_down(void **state)
+{
+	static const char *const addrs[] = {"198.18.1.41", "198.18.1.42", "198.18.1.43",
+					    "198.18.1.44"};
+	uint16_t sport[RTE_DIM(reuse_vs)], nat_port = 0;
+	unsigned int i;
+	int moved;
+
+	(void)state;
+	assert_int_equal(env_enable_broker(0, to_ctl, from_ctl, &ctl_up, &cookies, 0), 0);
+	for (i = 0; i < RTE_DIM(addrs); i++)
+		env_learn(1, addrs[i], MAC_HOST2);
+	env.cs->vs[VS_NAT_TCP].pool = 5; /* every service on the weighted pool */
+	env.cs->vs[VS_NAT_UDP].pool = 5;
+	env.cs->vs[VS_DSR_GUE].pool = 5;
+	poll_and_apply();
+	for (i = 0; i < RTE_DIM(reuse_vs); i++) {
+		sport[i] = flow_on(reuse_vs[i].vip, (uint16_t)(20000 + 1000 * i), reuse_vs[i].dport,
+				   reuse_vs[i].flags, 1);
+		if (reuse_vs[i].nat && reuse_vs[i].flags)
+			nat_port = out_sport();
+	}
+	set_state("weighted", "w2", SG_MSG_MEMBER_DOWN);
+	for (i = 0; i < RTE_DIM(reuse_vs); i++) {
+		const char *vip = reuse_vs[i].vip;
+		uint16_t dport = reuse_vs[i].dport;
+
+		if (reuse_vs[i].flags) {
+			/* the established flow's segments keep w2 */
+			assert_int_equal(send_to(vip, sport[i], dport, ACK), 1);
+			CNT_MOVED(); /* nothing but the forwarding */
+			/* a SYN on its tuple: a new connection, on a live member */
+			moved = send_to(vip, sport[i], dport, SYN);
+			assert_true(moved >= 0 && moved != 1);
+			CNT_MOVED(SG_DP_EV_FLOW_RESCHED_MEMBER_DOWN, SG_DP_EV_FLOW_NEW);
+			if (reuse_vs[i].nat) /* a new NAT port: the old one went back */
+				assert_int_not_equal(out_sport(), nat_port);
+			/* its SYN retransmitted and its ACK: the new flow, the same member */
+			assert_int_equal(send_to(vip, sport[i], dport, SYN), moved);
+			CNT_MOVED();
+			assert_int_equal(send_to(vip, sport[i], dport, ACK), moved);
+		} else {
+			/* UDP to a DOWN member: the next datagram is scheduled again */
+			moved = send_to(vip, sport[i], dport, 0);
+			assert_true(moved >= 0 && moved != 1);
+			CNT_MOVED(SG_DP_EV_FLOW_RESCHED_MEMBER_DOWN, SG_DP_EV_FLOW_NEW);
+			assert_int_equal(send_to(vip, sport[i], dport, 0), moved);
+			CNT_MOVED();
+		}
+	}
+	/* the member's answer to the NAT port of the removed flow: no flow any more */
+	{
+		uint8_t in[PKT_MAX];
+		size_t n = pb_frame_tcp4(in, L2_HOST1, "198.18.1.42", "198.18.1.100", 80,
+					 rte_be_to_cpu_16(nat_port), ACK, 64, 10);
+
+		run_pkt(0, 1, in, n, &R, now_s(1));
+		assert_drop(&R, SG_DP_DROP_NO_FLOW, 1);
+	}
+	assert_int_equal(cnt(SG_DP_EV_FLOW_RESCHED_MEMBER_DOWN), RTE_DIM(reuse_vs));
+
+	/* DRAIN: UDP flows stay until they idle out; a SYN still moves */
+	set_state("weighted", "w2", SG_MSG_MEMBER_UP);
+	for (i = 0; i < RTE_DIM(reuse_vs); i++)
+		sport[i] = flow_on(reuse_vs[i].vip, (uint16_t)(30000 + 1000 * i), reuse_vs[i].dport,
+				   reuse_vs[i].flags, 1);
+	set_state("weighted", "w2", SG_MSG_MEMBER_DRAIN);
+	for (i = 0; i < RTE_DIM(reuse_vs); i++) {
+		const char *vip = reuse_vs[i].vip;
+		uint16_t dport = reuse_vs[i].dport;
+
+		if (reuse_vs[i].flags) {
+			assert_int_equal(send_to(vip, sport[i], dport, ACK), 1);
+			moved = send_to(vip, sport[i], dport, SYN);
+			assert_true(moved >= 0 && moved != 1);
+			CNT_MOVED(SG_DP_EV_FLOW_RESCHED_MEMBER_DOWN, SG_DP_EV_FLOW_NEW);
+		} else {
+			assert_int_equal(send_to(vip, sport[i], dport, 0), 1);
+			CNT_MOVED();
+		}
+	}
+
+	/* a live member's closing flow: a SYN on its tuple is a new flow (Maglev: same member) */
+	set_state("weighted", "w2", SG_MSG_MEMBER_UP);
+	sport[0] = flow_on("198.18.10.5", 40000, 80, SYN, 1);
+	assert_int_equal(send_to("198.18.10.5", sport[0], 80, ACK | RTE_TCP_FIN_FLAG), 1);
+	assert_int_equal(send_to("198.18.10.5", sport[0], 80, SYN), 1);
+	CNT_MOVED(SG_DP_EV_FLOW_CLOSED, SG_DP_EV_FLOW_NEW);
+	/* an established flow of a live member: a SYN follows it, as before */
+	sport[1] = flow_on("198.18.10.2", 41000, 80, SYN, 1);
+	nat_port = out_sport();
+	assert_int_equal(send_to("198.18.10.2", sport[1], 80, SYN), 1);
+	CNT_MOVED();
+	assert_int_equal(out_sport(), nat_port);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -497,6 +665,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_overlay_new_and_established, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_live_member, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset_walk, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reuse_member_down, setup, teardown),
 	};
 	int rc;
 
