@@ -183,6 +183,8 @@ enum sg_dp_cnt {
 	SG_DP_EV_NO_LIVE_UNREACH,    /**< no_live_member reset: UDP answered port unreachable */
 	SG_DP_EV_FLOWS_RESET_MEMBER, /**< flows of a RESET member marked by the reset walk */
 	SG_DP_EV_MEMBER_RESET_RST,   /**< segments of a reset member's flow answered with RST */
+	/** RSTs to the other side of a reset NAT flow / aborted NAT session (session/peerrst.h) */
+	SG_DP_EV_PEER_RST,
 	SG_DP_CNT_MAX
 };
 

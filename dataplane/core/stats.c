@@ -114,6 +114,7 @@ static const char *const cnt_names[SG_DP_CNT_MAX] = {
 	[SG_DP_EV_CTL_ABORT] = "ctl_abort",
 	[SG_DP_EV_CTL_ABORT_UNKNOWN] = "ctl_abort_unknown",
 	[SG_DP_EV_CTL_DRAIN_FULL] = "ctl_abort_drain_full",
+	[SG_DP_EV_PEER_RST] = "peer_rst",
 };
 
 const char *

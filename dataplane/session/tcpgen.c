@@ -214,15 +214,12 @@ sg_dp_tcpgen_syn(struct rte_mbuf *m, const struct rte_ether_addr *smac,
 	return sg_dp_tcpgen_syn_data(m, smac, dmac, k, isn, win, o, NULL, 0);
 }
 
-int
-sg_dp_tcpgen_syn_data(struct rte_mbuf *m, const struct rte_ether_addr *smac,
-		      const struct rte_ether_addr *dmac, const struct sg_dp_flow_key *k,
-		      uint32_t isn, uint16_t win, const struct sg_dp_tcp_opts *o,
-		      const uint8_t *data, uint16_t len)
+/* Ethernet from @p smac to @p dmac into the empty @p m; addressing of @p s from @p k. */
+static int
+empty_start(struct rte_mbuf *m, const struct rte_ether_addr *smac,
+	    const struct rte_ether_addr *dmac, const struct sg_dp_flow_key *k, struct seg *s)
 {
-	uint8_t opt[SG_DP_TCPOPT_SYNACK_MAX];
 	struct rte_ether_hdr *eh;
-	struct seg s;
 
 	if (k->family != AF_INET && k->family != AF_INET6)
 		return -EINVAL;
@@ -235,12 +232,27 @@ sg_dp_tcpgen_syn_data(struct rte_mbuf *m, const struct rte_ether_addr *smac,
 	eh->src_addr = *smac;
 	eh->ether_type =
 		rte_cpu_to_be_16(k->family == AF_INET ? RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6);
-	memset(&s, 0, sizeof(s));
-	s.family = k->family;
-	s.src = k->src;
-	s.dst = k->dst;
-	s.sport = k->sport;
-	s.dport = k->dport;
+	memset(s, 0, sizeof(*s));
+	s->family = k->family;
+	s->src = k->src;
+	s->dst = k->dst;
+	s->sport = k->sport;
+	s->dport = k->dport;
+	return 0;
+}
+
+int
+sg_dp_tcpgen_syn_data(struct rte_mbuf *m, const struct rte_ether_addr *smac,
+		      const struct rte_ether_addr *dmac, const struct sg_dp_flow_key *k,
+		      uint32_t isn, uint16_t win, const struct sg_dp_tcp_opts *o,
+		      const uint8_t *data, uint16_t len)
+{
+	uint8_t opt[SG_DP_TCPOPT_SYNACK_MAX];
+	struct seg s;
+	int rc = empty_start(m, smac, dmac, k, &s);
+
+	if (rc != 0)
+		return rc;
 	s.seq = isn;
 	s.flags = RTE_TCP_SYN_FLAG;
 	s.win = win;
@@ -254,7 +266,21 @@ sg_dp_tcpgen_syn_data(struct rte_mbuf *m, const struct rte_ether_addr *smac,
 	}
 	s.data = data;
 	s.data_len = data != NULL ? len : 0;
-	return build(m, sizeof(*eh), &s);
+	return build(m, sizeof(struct rte_ether_hdr), &s);
+}
+
+int
+sg_dp_tcpgen_rst_to(struct rte_mbuf *m, const struct rte_ether_addr *smac,
+		    const struct rte_ether_addr *dmac, const struct sg_dp_flow_key *k, uint32_t seq)
+{
+	struct seg s;
+	int rc = empty_start(m, smac, dmac, k, &s);
+
+	if (rc != 0)
+		return rc;
+	s.seq = seq;
+	s.flags = RTE_TCP_RST_FLAG;
+	return build(m, sizeof(struct rte_ether_hdr), &s);
 }
 
 size_t

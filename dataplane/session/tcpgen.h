@@ -82,6 +82,17 @@ int sg_dp_tcpgen_syn_data(struct rte_mbuf *m, const struct rte_ether_addr *smac,
 			  const uint8_t *data, uint16_t len);
 
 /**
+ * A RST (no ACK, window 0) from @p k->src:sport to @p k->dst:dport with
+ * sequence number @p seq into the empty mbuf @p m, Ethernet as
+ * sg_dp_tcpgen_syn(): the reset of a connection's other side, built from
+ * the sequence number it expects next (RFC 9293 3.10.7.4: such a RST is
+ * accepted). Same errors as sg_dp_tcpgen_syn().
+ */
+int sg_dp_tcpgen_rst_to(struct rte_mbuf *m, const struct rte_ether_addr *smac,
+			const struct rte_ether_addr *dmac, const struct sg_dp_flow_key *k,
+			uint32_t seq);
+
+/**
  * "HTTP/1.1 503 Service Unavailable" with Retry-After: @p retry_after_s,
  * Content-Length: 0 and Connection: close, into @p buf.
  *
