@@ -3,9 +3,9 @@
  * @file
  * TCP segments the data plane sends itself for brokered sessions: replies
  * built in place from a received segment (SYN-ACK, ACK, RST, data with an
- * optional FIN) and a SYN towards a backend built into an empty mbuf, plus
- * the two HTTP answers of a held session (503 with Retry-After, 307 with
- * Location).
+ * optional FIN), a SYN towards a backend and a RST to either side of a
+ * connection built into an empty mbuf, plus the two HTTP answers of a held
+ * session (503 with Retry-After, 307 with Location).
  *
  * Replies keep the received L2 header (one VLAN tag or none) with the
  * MAC addresses swapped, swap addresses and ports, and write a fresh IP
