@@ -214,12 +214,20 @@ sg_dp_tcpgen_syn(struct rte_mbuf *m, const struct rte_ether_addr *smac,
 	return sg_dp_tcpgen_syn_data(m, smac, dmac, k, isn, win, o, NULL, 0);
 }
 
-/* Ethernet from @p smac to @p dmac into the empty @p m; addressing of @p s from @p k. */
+/*
+ * A segment built into the empty @p m: Ethernet from @p smac to @p dmac,
+ * @p k's addressing, @p flags, sequence number @p seq, window @p win, the
+ * SYN options of @p o (NULL: none) and @p len bytes of @p data.
+ */
 static int
-empty_start(struct rte_mbuf *m, const struct rte_ether_addr *smac,
-	    const struct rte_ether_addr *dmac, const struct sg_dp_flow_key *k, struct seg *s)
+empty_build(struct rte_mbuf *m, const struct rte_ether_addr *smac,
+	    const struct rte_ether_addr *dmac, const struct sg_dp_flow_key *k, uint32_t seq,
+	    uint8_t flags, uint16_t win, const struct sg_dp_tcp_opts *o, const uint8_t *data,
+	    uint16_t len)
 {
+	uint8_t opt[SG_DP_TCPOPT_SYNACK_MAX];
 	struct rte_ether_hdr *eh;
+	struct seg s;
 
 	if (k->family != AF_INET && k->family != AF_INET6)
 		return -EINVAL;
@@ -232,29 +240,14 @@ empty_start(struct rte_mbuf *m, const struct rte_ether_addr *smac,
 	eh->src_addr = *smac;
 	eh->ether_type =
 		rte_cpu_to_be_16(k->family == AF_INET ? RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6);
-	memset(s, 0, sizeof(*s));
-	s->family = k->family;
-	s->src = k->src;
-	s->dst = k->dst;
-	s->sport = k->sport;
-	s->dport = k->dport;
-	return 0;
-}
-
-int
-sg_dp_tcpgen_syn_data(struct rte_mbuf *m, const struct rte_ether_addr *smac,
-		      const struct rte_ether_addr *dmac, const struct sg_dp_flow_key *k,
-		      uint32_t isn, uint16_t win, const struct sg_dp_tcp_opts *o,
-		      const uint8_t *data, uint16_t len)
-{
-	uint8_t opt[SG_DP_TCPOPT_SYNACK_MAX];
-	struct seg s;
-	int rc = empty_start(m, smac, dmac, k, &s);
-
-	if (rc != 0)
-		return rc;
-	s.seq = isn;
-	s.flags = RTE_TCP_SYN_FLAG;
+	memset(&s, 0, sizeof(s));
+	s.family = k->family;
+	s.src = k->src;
+	s.dst = k->dst;
+	s.sport = k->sport;
+	s.dport = k->dport;
+	s.seq = seq;
+	s.flags = flags;
 	s.win = win;
 	s.opt = opt;
 	/* a SYN's options have the same layout as a SYN-ACK's (TSecr 0) */
@@ -266,21 +259,23 @@ sg_dp_tcpgen_syn_data(struct rte_mbuf *m, const struct rte_ether_addr *smac,
 	}
 	s.data = data;
 	s.data_len = data != NULL ? len : 0;
-	return build(m, sizeof(struct rte_ether_hdr), &s);
+	return build(m, sizeof(*eh), &s);
+}
+
+int
+sg_dp_tcpgen_syn_data(struct rte_mbuf *m, const struct rte_ether_addr *smac,
+		      const struct rte_ether_addr *dmac, const struct sg_dp_flow_key *k,
+		      uint32_t isn, uint16_t win, const struct sg_dp_tcp_opts *o,
+		      const uint8_t *data, uint16_t len)
+{
+	return empty_build(m, smac, dmac, k, isn, RTE_TCP_SYN_FLAG, win, o, data, len);
 }
 
 int
 sg_dp_tcpgen_rst_to(struct rte_mbuf *m, const struct rte_ether_addr *smac,
 		    const struct rte_ether_addr *dmac, const struct sg_dp_flow_key *k, uint32_t seq)
 {
-	struct seg s;
-	int rc = empty_start(m, smac, dmac, k, &s);
-
-	if (rc != 0)
-		return rc;
-	s.seq = seq;
-	s.flags = RTE_TCP_RST_FLAG;
-	return build(m, sizeof(struct rte_ether_hdr), &s);
+	return empty_build(m, smac, dmac, k, seq, RTE_TCP_RST_FLAG, 0, NULL, NULL, 0);
 }
 
 size_t
