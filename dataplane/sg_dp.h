@@ -186,6 +186,8 @@ enum sg_dp_cnt {
 	/** flows removed for a new connection on their tuple, their member not up (worker/reuse.h)
 	 */
 	SG_DP_EV_FLOW_RESCHED_MEMBER_DOWN,
+	/** RSTs to the other side of a reset NAT flow / aborted NAT session (session/peerrst.h) */
+	SG_DP_EV_PEER_RST,
 	SG_DP_CNT_MAX
 };
 

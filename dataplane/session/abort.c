@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * SESSION_ABORT from sg-control (abort.h): reject a held session, reset an
- * installed one now or at its drain deadline. The flow keeps the abort's
- * reason (SG_DP_FLOW_ABORT, abort_reason) for its SESSION_CLOSED, sent by
- * the flow_gone hook like every other close.
+ * installed one now or at its drain deadline (its next segment resets both
+ * sides of a NAT hand-off: session/flow.c, peerrst.h). The flow keeps the
+ * abort's reason (SG_DP_FLOW_ABORT, abort_reason) for its SESSION_CLOSED,
+ * sent by the flow_gone hook like every other close.
  */
 #include <rte_tcp.h>
 

@@ -13,6 +13,7 @@
 #include "session/answer.h"
 #include "session/handoff.h"
 #include "session/key.h"
+#include "session/peerrst.h"
 #include "session/session.h"
 
 /* Client packets after our 307 / 503: acknowledge a FIN, reset anything else. */
@@ -65,11 +66,14 @@ sg_dp_broker_flow(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t
 		return;
 	}
 	if (f->state == SG_DP_FS_ANSWERED || (f->state == SG_DP_FS_CLOSING && s == NULL)) {
-		if (ret && (f->flags & SG_DP_FLOW_ABORT) && (f->flags & SG_DP_FLOW_RSTNEXT) &&
+		if ((f->flags & SG_DP_FLOW_ABORT) && (f->flags & SG_DP_FLOW_RSTNEXT) &&
 		    !(p->tcp_flags & RTE_TCP_RST_FLAG)) {
-			/* aborted (abort.c): the VM's segment gets its exact RST too */
-			sg_dp_broker_answer(w, port, m, p, ANS_RST, 0, 0, 0, NULL, 0, out);
-			return;
+			/* aborted (abort.c): the other side of a NAT hand-off is reset too */
+			sg_dp_peer_rst(w, t, port, m, p, f, ret, out, now);
+			if (ret) { /* the VM's segment gets its exact RST too */
+				sg_dp_broker_answer(w, port, m, p, ANS_RST, 0, 0, 0, NULL, 0, out);
+				return;
+			}
 		}
 		if (ret) {
 			sg_dp_pkt_drop(w, port, m, SG_DP_DROP_BROKERED);

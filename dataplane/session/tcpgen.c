@@ -214,11 +214,16 @@ sg_dp_tcpgen_syn(struct rte_mbuf *m, const struct rte_ether_addr *smac,
 	return sg_dp_tcpgen_syn_data(m, smac, dmac, k, isn, win, o, NULL, 0);
 }
 
-int
-sg_dp_tcpgen_syn_data(struct rte_mbuf *m, const struct rte_ether_addr *smac,
-		      const struct rte_ether_addr *dmac, const struct sg_dp_flow_key *k,
-		      uint32_t isn, uint16_t win, const struct sg_dp_tcp_opts *o,
-		      const uint8_t *data, uint16_t len)
+/*
+ * A segment built into the empty @p m: Ethernet from @p smac to @p dmac,
+ * @p k's addressing, @p flags, sequence number @p seq, window @p win, the
+ * SYN options of @p o (NULL: none) and @p len bytes of @p data.
+ */
+static int
+empty_build(struct rte_mbuf *m, const struct rte_ether_addr *smac,
+	    const struct rte_ether_addr *dmac, const struct sg_dp_flow_key *k, uint32_t seq,
+	    uint8_t flags, uint16_t win, const struct sg_dp_tcp_opts *o, const uint8_t *data,
+	    uint16_t len)
 {
 	uint8_t opt[SG_DP_TCPOPT_SYNACK_MAX];
 	struct rte_ether_hdr *eh;
@@ -241,8 +246,8 @@ sg_dp_tcpgen_syn_data(struct rte_mbuf *m, const struct rte_ether_addr *smac,
 	s.dst = k->dst;
 	s.sport = k->sport;
 	s.dport = k->dport;
-	s.seq = isn;
-	s.flags = RTE_TCP_SYN_FLAG;
+	s.seq = seq;
+	s.flags = flags;
 	s.win = win;
 	s.opt = opt;
 	/* a SYN's options have the same layout as a SYN-ACK's (TSecr 0) */
@@ -255,6 +260,22 @@ sg_dp_tcpgen_syn_data(struct rte_mbuf *m, const struct rte_ether_addr *smac,
 	s.data = data;
 	s.data_len = data != NULL ? len : 0;
 	return build(m, sizeof(*eh), &s);
+}
+
+int
+sg_dp_tcpgen_syn_data(struct rte_mbuf *m, const struct rte_ether_addr *smac,
+		      const struct rte_ether_addr *dmac, const struct sg_dp_flow_key *k,
+		      uint32_t isn, uint16_t win, const struct sg_dp_tcp_opts *o,
+		      const uint8_t *data, uint16_t len)
+{
+	return empty_build(m, smac, dmac, k, isn, RTE_TCP_SYN_FLAG, win, o, data, len);
+}
+
+int
+sg_dp_tcpgen_rst_to(struct rte_mbuf *m, const struct rte_ether_addr *smac,
+		    const struct rte_ether_addr *dmac, const struct sg_dp_flow_key *k, uint32_t seq)
+{
+	return empty_build(m, smac, dmac, k, seq, RTE_TCP_RST_FLAG, 0, NULL, NULL, 0);
 }
 
 size_t

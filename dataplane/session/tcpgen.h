@@ -3,9 +3,9 @@
  * @file
  * TCP segments the data plane sends itself for brokered sessions: replies
  * built in place from a received segment (SYN-ACK, ACK, RST, data with an
- * optional FIN) and a SYN towards a backend built into an empty mbuf, plus
- * the two HTTP answers of a held session (503 with Retry-After, 307 with
- * Location).
+ * optional FIN), a SYN towards a backend and a RST to either side of a
+ * connection built into an empty mbuf, plus the two HTTP answers of a held
+ * session (503 with Retry-After, 307 with Location).
  *
  * Replies keep the received L2 header (one VLAN tag or none) with the
  * MAC addresses swapped, swap addresses and ports, and write a fresh IP
@@ -80,6 +80,17 @@ int sg_dp_tcpgen_syn_data(struct rte_mbuf *m, const struct rte_ether_addr *smac,
 			  const struct rte_ether_addr *dmac, const struct sg_dp_flow_key *k,
 			  uint32_t isn, uint16_t win, const struct sg_dp_tcp_opts *o,
 			  const uint8_t *data, uint16_t len);
+
+/**
+ * A RST (no ACK, window 0) from @p k->src:sport to @p k->dst:dport with
+ * sequence number @p seq into the empty mbuf @p m, Ethernet as
+ * sg_dp_tcpgen_syn(): the reset of a connection's other side, built from
+ * the sequence number it expects next (RFC 9293 3.10.7.4: such a RST is
+ * accepted). Same errors as sg_dp_tcpgen_syn().
+ */
+int sg_dp_tcpgen_rst_to(struct rte_mbuf *m, const struct rte_ether_addr *smac,
+			const struct rte_ether_addr *dmac, const struct sg_dp_flow_key *k,
+			uint32_t seq);
 
 /**
  * "HTTP/1.1 503 Service Unavailable" with Retry-After: @p retry_after_s,

@@ -9,7 +9,11 @@
  * plane cannot reset them at once: every later segment of a marked flow
  * that is not itself a RST is answered with a RST built from it (seq = its
  * ack: acceptable to its sender), from the client's side and, for NAT, from
- * the member's; RSTs pass, so a client's RST reaches a DSR member.
+ * the member's; RSTs pass, so a client's RST reaches a DSR member. For NAT
+ * the same segment also resets the other side (session/peerrst.h, seq = its
+ * own seq): a downloading client whose member spoke first is not left
+ * waiting. The flow stays marked until it expires, so a late segment (one
+ * in flight, a challenge ACK) is answered the same way.
  */
 #include <string.h>
 
@@ -20,6 +24,7 @@
 #include "core/health.h"
 #include "core/icmp.h"
 #include "core/tx.h"
+#include "session/peerrst.h"
 #include "session/tcpgen.h"
 #include "worker/memberhealth.h"
 
@@ -59,8 +64,9 @@ sg_dp_worker_no_live(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint1
 }
 
 enum sg_dp_reset_verdict
-sg_dp_worker_reset_segment(struct sg_dp_worker *w, uint16_t rx_port, struct rte_mbuf *m,
-			   const struct sg_dp_pkt *p, struct sg_dp_flow *f, struct sg_dp_txq *out)
+sg_dp_worker_reset_segment(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_port,
+			   struct rte_mbuf *m, const struct sg_dp_pkt *p, struct sg_dp_flow *f,
+			   struct sg_dp_txq *out, uint64_t now)
 {
 	bool ret = (f->flags & SG_DP_FLOW_NAT) && memcmp(&f->rkey, &p->key, sizeof(p->key)) == 0;
 
@@ -71,6 +77,7 @@ sg_dp_worker_reset_segment(struct sg_dp_worker *w, uint16_t rx_port, struct rte_
 		sg_dp_flow_remove(w, f, SG_DP_EV_FLOW_CLOSED);
 		return SG_DP_RESET_GONE;
 	}
+	sg_dp_peer_rst(w, t, rx_port, m, p, f, ret, out, now); /* before m becomes its RST */
 	if (sg_dp_tcpgen_rst(m, p) != 0) {
 		sg_dp_pkt_drop(w, rx_port, m, SG_DP_DROP_NO_FLOW);
 		return SG_DP_RESET_DONE;

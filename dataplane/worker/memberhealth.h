@@ -40,10 +40,16 @@ enum sg_dp_reset_verdict {
 	SG_DP_RESET_GONE,    /**< a new SYN: the flow was removed, schedule it anew */
 };
 
-/** A segment of flow @p f marked SG_DP_FLOW_RESET by the reset walk. */
-enum sg_dp_reset_verdict sg_dp_worker_reset_segment(struct sg_dp_worker *w, uint16_t rx_port,
+/**
+ * A segment of flow @p f marked SG_DP_FLOW_RESET by the reset walk: a RST
+ * to its sender (member_reset_rst) and, for NAT, one to the other side
+ * (sg_dp_peer_rst(), routed with @p t at @p now).
+ */
+enum sg_dp_reset_verdict sg_dp_worker_reset_segment(struct sg_dp_worker *w,
+						    const struct sg_dp_tables *t, uint16_t rx_port,
 						    struct rte_mbuf *m, const struct sg_dp_pkt *p,
-						    struct sg_dp_flow *f, struct sg_dp_txq *out);
+						    struct sg_dp_flow *f, struct sg_dp_txq *out,
+						    uint64_t now);
 
 /**
  * The reset walk: when @p t carries a new reset epoch, examine

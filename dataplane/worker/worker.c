@@ -321,7 +321,7 @@ process_parsed(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t po
 		f = hit != NULL ? hit : sg_dp_flow_lookup(&w->ft, &p->key);
 		if (f != NULL && unlikely(f->flags & SG_DP_FLOW_RESET)) {
 			enum sg_dp_reset_verdict v =
-				sg_dp_worker_reset_segment(w, port, m, p, f, out);
+				sg_dp_worker_reset_segment(w, t, port, m, p, f, out, now);
 
 			if (v == SG_DP_RESET_DONE)
 				return;

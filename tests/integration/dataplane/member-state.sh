@@ -4,7 +4,10 @@
 # behind a NAT VIP and a DSR VIP (Maglev). DOWN: no new connection reaches
 # the member, long transfers keep their members and complete; UP: it gets
 # new flows again; no live member: reset answers a SYN with RST at once,
-# drop drops; DRAIN keeps established flows, RESET ends them with RST.
+# drop drops; DRAIN keeps established flows, RESET ends them with RST, and
+# a downloading client through the NAT VIP whose member speaks first (a
+# server sending 1000 bytes every 500 ms, the client only acknowledging) is
+# reset too, within 2.5 s of the RESET (curl exit 56), not left waiting.
 # Fixed client ports used again after the DOWN (a new connection on the
 # 4-tuple of a lingering flow entry) are scheduled on a live member.
 . "$(dirname "$0")/lib.sh"
@@ -42,7 +45,8 @@ topo_up
 ip netns exec "$(topo_ns c)" sysctl -qw net.ipv4.tcp_rmem="4096 65536 131072"
 backends_start
 host3_up
-make_config -e '/name: host2, address: 198.18.1.12/a\      - { name: host3, address: 198.18.1.21, weight: 1 }'
+make_config -e '/name: host2, address: 198.18.1.12/a\      - { name: host3, address: 198.18.1.21, weight: 1 }' \
+	-e '/^  - name: web6$/i\  - name: drip\n    members:\n      - { name: host1, address: 198.18.1.11, port: 8081 }'
 # a NAT VS with no_live_member: reset (appended: virtual_services is the last section)
 cat >>"$SG_RUN/sg.yaml" <<'YAML'
   - name: web-nat-reset
@@ -52,16 +56,47 @@ cat >>"$SG_RUN/sg.yaml" <<'YAML'
     mode: nat
     pool: web
     no_live_member: reset
+  - name: web-nat-drip
+    vip: 198.18.10.2
+    port: 8081
+    protocol: tcp
+    mode: nat
+    pool: drip
 YAML
+# the drip server on host1:8081: headers, then 1000 bytes every 500 ms (at most 60 s)
+cat >"$SG_RUN/drip.py" <<'PY'
+import socket, threading, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("198.18.1.11", 8081))
+s.listen(16)
+print("drip: serving", flush=True)
+def serve(c):
+    try:
+        c.recv(4096)
+        c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\nX-Backend: host1\r\n\r\n")
+        for _ in range(120):
+            time.sleep(0.5)
+            c.sendall(b"d" * 1000)
+    except OSError:
+        pass
+    finally:
+        c.close()
+while True:
+    c, _ = s.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+PY
+setsid ip netns exec "$(topo_ns h1)" python3 "$SG_RUN/drip.py" >"$SG_RUN/drip.log" 2>&1 </dev/null &
+wait_for 10 grep -q "^drip: serving" "$SG_RUN/drip.log" || fail "drip server did not start"
 dp_start "$SG_RUN/sg.yaml"
 wait_for 10 ip netns exec "$(topo_ns h3)" ping -c1 -W1 198.18.1.2 || fail "h3 cannot reach the data plane"
 
 state() { "$MS" --shm "/$SG_PREFIX" "$@" || fail "sg-memberstate $*"; }
 member_state() { telemetry_get "/sg/members,web" "d['web/$1']['state']"; }
 stat() { telemetry_get /sg/stats "d['$1']"; }
-# wait_state MEMBER STATE: the data plane published it (bounded)
-wait_state() { wait_for 5 bash -c "[ \"\$(python3 '$SG_SRC/scripts/sg-telemetry.py' '$SG_PREFIX' '/sg/members,web' | python3 -c \"import json,sys; print(json.load(sys.stdin)['/sg/members']['web/$1']['state'])\")\" = $2 ]" ||
-	fail "member $1 not $2 in /sg/members (is $(member_state "$1"))"; }
+# wait_state MEMBER STATE [POOL]: the data plane published it (bounded)
+wait_state() { local pool=${3:-web}; wait_for 5 bash -c "[ \"\$(python3 '$SG_SRC/scripts/sg-telemetry.py' '$SG_PREFIX' '/sg/members,$pool' | python3 -c \"import json,sys; print(json.load(sys.stdin)['/sg/members']['$pool/$1']['state'])\")\" = $2 ]" ||
+	fail "member $pool/$1 not $2 in /sg/members"; }
 # names N URL: the backends of N new connections, one a line
 names() { for _ in $(seq 1 "$1"); do curl_name "$2" || echo FAILED; done; }
 # fixed_name VIP PORT: the backend of one new connection from client port PORT
@@ -223,11 +258,26 @@ for i in $(seq 1 16); do
 	[ "$n1" -ge 2 ] && [ "$i" -ge 4 ] && break
 done
 [ "$n1" -ge 1 ] || fail "no slow transfer on host1 in 16 (Maglev spread)"
+# 2 downloads from the drip server through the NAT VIP: the client sends only ACKs
+for i in 1 2; do
+	(
+		rc=0
+		client curl -s --max-time 30 -o /dev/null -D "$SG_RUN/dh.$i" http://198.18.10.2:8081/ || rc=$?
+		echo "$rc $(date +%s%N)" >"$SG_RUN/drip.$i"
+	) &
+	echo $! >>"$SG_RUN/drips"
+	wait_for 5 grep -qi '^x-backend: host1' "$SG_RUN/dh.$i" || fail "drip download $i did not start"
+done
 state --pool web --member host1 --state drain
+state --pool drip --member host1 --state drain
 wait_state host1 drain
+wait_state host1 drain drip
 names 20 "http://198.18.10.1/" | grep -q host1 && fail "a new flow reached host1 while draining"
 sleep 1
 [ "$(stat flows_reset_member)" = 0 ] || fail "drain reset flows"
+t_reset=$(date +%s%N)
+dms=""
+state --pool drip --member host1 --state reset
 state --pool web --member host1 --state reset
 wait_state host1 reset
 wait_for 5 bash -c "[ \$(python3 '$SG_SRC/scripts/sg-telemetry.py' '$SG_PREFIX' /sg/stats | python3 -c \"import json,sys; print(json.load(sys.stdin)['/sg/stats']['flows_reset_member'])\") -gt 0 ]" ||
@@ -245,5 +295,15 @@ while read -r pid i; do
 	fi
 done <"$SG_RUN/slow"
 [ "$(stat member_reset_rst)" -gt 0 ] || fail "member_reset_rst did not move"
+while read -r pid; do wait "$pid" || true; done <"$SG_RUN/drips"
+for i in 1 2; do
+	read -r rc t_end <"$SG_RUN/drip.$i"
+	ms=$(((t_end - t_reset) / 1000000))
+	[ "$rc" = 56 ] || fail "drip download $i: curl exit $rc after $ms ms, want 56 (reset by the peer; peer_rst=$(stat peer_rst))"
+	[ "$ms" -lt 2500 ] || fail "drip download $i reset $ms ms after the RESET, not promptly"
+	dms="$dms $ms"
+done
+[ "$(stat peer_rst)" -gt 0 ] || fail "peer_rst did not move"
+ok "downloads whose member spoke first were reset too, after$dms ms (peer_rst=$(stat peer_rst))"
 ok "drain kept $on1 transfer(s) on host1; reset ended them (flows_reset_member=$(stat flows_reset_member), member_reset_rst=$(stat member_reset_rst)); the others completed"
 echo "PASS member-state"

@@ -414,12 +414,18 @@ run_mbuf(unsigned int worker, uint16_t port, struct rte_mbuf *m, struct run_resu
 			assert_true(r->out_len <= sizeof(r->out));
 			memcpy(r->out, rte_pktmbuf_read(o, 0, (uint32_t)r->out_len, r->out),
 			       r->out_len);
+			if (total == 1) {
+				r->first_port = r->out_port;
+				r->first_len = r->out_len;
+				memcpy(r->first, r->out, r->out_len);
+			}
 			rte_pktmbuf_free(o);
 		}
 	}
 	sg_dp_worker_count_tx(env.w[worker], 0, NULL, 0, 0);
 	sg_dp_worker_count_tx(env.w[worker], 1, NULL, 0, 0);
-	assert_true(total <= 1);
+	r->n_out = total;
+	assert_true(total <= (r->max_out > 0 ? r->max_out : 1));
 	free(q);
 }
 

@@ -109,6 +109,12 @@ struct run_result {
 	int out_port; /* -1: nothing transmitted */
 	uint8_t out[PKT_MAX];
 	size_t out_len;
+	/* frames a run may transmit: 0 means 1; with 2, the first one is also in first[] */
+	unsigned int max_out;
+	unsigned int n_out;
+	int first_port;
+	uint8_t first[PKT_MAX];
+	size_t first_len;
 	struct sg_dp_stats *before, *after; /* of the worker that processed it */
 };
 struct rte_mbuf *mbuf_from(const uint8_t *b, size_t len);

@@ -6,8 +6,9 @@
  * read from the ring), sg-control's INSTALL (NAT to 198.18.1.11:8080), the
  * VM's SYN-ACK, its ACK of the replay. Checked:
  *  - RESET of an installed session: the VM's next segment and the client's
- *    next segment are answered with an exact RST (seq = their ack), the
- *    flow is gone, SESSION_CLOSED carries the abort's reason;
+ *    next segment are answered with an exact RST (seq = their ack) and reset
+ *    the other side too (seq = the segment's own, translated for the
+ *    client), the flow is gone, SESSION_CLOSED carries the abort's reason;
  *  - DRAIN with a deadline: traffic is forwarded until the deadline, reset
  *    after it (reason DRAINED); DRAIN without one: the flow ends by itself
  *    and SESSION_CLOSED carries the reason;
@@ -226,14 +227,39 @@ open_installed(struct sess *s, uint16_t sport, uint64_t now)
 	assert_int_equal(moved(SG_DP_EV_RELEASED), 1); /* the VM took the replay */
 }
 
-/* The single frame of @p o: a RST out on @p port with sequence number @p seq. */
+/* Frame @p i of @p o: a bare RST out on @p port from @p src:@p sport to @p dst:@p dport, seq @p
+ * seq. */
 static void
-assert_rst(const struct outs *o, int port, uint32_t seq)
+assert_rst_at(const struct outs *o, unsigned int i, int port, const char *src, uint16_t sport,
+	      const char *dst, uint16_t dport, uint32_t seq)
 {
-	assert_int_equal(o->n, 1);
-	assert_int_equal(o->port[0], port);
-	assert_int_equal(o->pkt[0][L4_OFF + 13] & RST, RST);
-	assert_int_equal(be32_at(o->pkt[0] + L4_OFF + 4), seq);
+	uint8_t a[16], fam;
+
+	assert_true(i < o->n);
+	assert_int_equal(o->port[i], port);
+	pb_ip_parse(src, a, &fam);
+	assert_memory_equal(o->pkt[i] + 14 + 12, a, 4);
+	pb_ip_parse(dst, a, &fam);
+	assert_memory_equal(o->pkt[i] + 14 + 16, a, 4);
+	assert_int_equal(o->pkt[i][L4_OFF] << 8 | o->pkt[i][L4_OFF + 1], sport);
+	assert_int_equal(o->pkt[i][L4_OFF + 2] << 8 | o->pkt[i][L4_OFF + 3], dport);
+	assert_int_equal(o->pkt[i][L4_OFF + 13], RST);
+	assert_int_equal(be32_at(o->pkt[i] + L4_OFF + 4), seq);
+	assert_int_equal(pb_check_csums(o->pkt[i] + 14), 0);
+}
+
+/*
+ * What one segment of a reset NAT session yields: a RST to the client (from
+ * the VIP, seq @p client_seq, in the client's view of the VM's numbers) and
+ * one to the VM (from the NAT address, seq @p vm_seq), whichever side sent it.
+ */
+static void
+assert_rst_both(const struct outs *o, const struct sess *s, uint32_t client_seq, uint32_t vm_seq)
+{
+	assert_int_equal(o->n, 2);
+	assert_rst_at(o, 0, 0, VIP, 80, CLIENT4, s->sport, client_seq);
+	assert_rst_at(o, 1, 1, NATADDR, s->nat_port, VM, VMPORT, vm_seq);
+	assert_int_equal(moved(SG_DP_EV_PEER_RST), 1);
 }
 
 static int
@@ -278,12 +304,18 @@ test_reset_installed(void **state)
 	abort_msg(s.sid, SG_MSG_ABORT_RESET, SG_MSG_REASON_VM_DOWN, 0, now_s(2), &o);
 	assert_int_equal(moved(SG_DP_EV_CTL_ABORT), 1);
 	assert_int_equal(rte_ring_count(to_ctl), 0); /* closed once the flow is gone */
-	/* the VM's next segment: its RST at what it acknowledges (client seq space) */
-	segment(&s, true, ACK, VM_ISN + 1, s.cisn + 5 + REQ_LEN, NULL, now_s(2), &o);
-	assert_rst(&o, 1, s.cisn + 5 + REQ_LEN);
-	/* the client's: its RST at what it acknowledges (the client's view of the VM) */
-	segment(&s, false, ACK | PSH, s.cisn + 5 + REQ_LEN, s.cookie + 1, "again", now_s(2), &o);
-	assert_rst(&o, 0, s.cookie + 1);
+	/*
+	 * The VM's next segment (6 bytes at VM_ISN + 1): its RST at what it
+	 * acknowledges (client seq space), and the client's at the segment's own
+	 * seq translated as the client sees it (VM_ISN + 1 + seq_s2c = cookie + 1):
+	 * a downloading client is not left waiting.
+	 */
+	segment(&s, true, ACK | PSH, VM_ISN + 1, s.cisn + 5 + REQ_LEN, "answer", now_s(2), &o);
+	assert_rst_both(&o, &s, s.cookie + 1, s.cisn + 5 + REQ_LEN);
+	assert_int_equal(sg_dp_worker_flow_count(env.w[0]), 1); /* lingers for late segments */
+	/* the client's (a challenge ACK): its RST at what it acknowledges, the VM's at its seq */
+	segment(&s, false, ACK, s.cisn + 5 + REQ_LEN, s.cookie + 1, NULL, now_s(2), &o);
+	assert_rst_both(&o, &s, s.cookie + 1, s.cisn + 5 + REQ_LEN);
 	assert_int_equal(sg_dp_worker_flow_count(env.w[0]), 0);
 	closed_with(&s, SG_MSG_REASON_VM_DOWN);
 	/* gone: a second abort is unknown */
@@ -329,7 +361,7 @@ test_drain_deadline(void **state)
 	assert_int_equal(rte_ring_count(to_ctl), 0);
 	input(0, NULL, 0, now_s(7.1), &o); /* the deadline passed: reset */
 	segment(&s, false, ACK, s.cisn + 5 + REQ_LEN, s.cookie + 7, NULL, now_s(7.2), &o);
-	assert_rst(&o, 0, s.cookie + 7);
+	assert_rst_both(&o, &s, s.cookie + 7, s.cisn + 5 + REQ_LEN);
 	closed_with(&s, SG_MSG_REASON_DRAINED);
 }
 

@@ -429,13 +429,58 @@ test_no_live_member(void **state)
 	env.cs->vs[VS_NAT_TCP].no_live_member = SG_CFG_NO_MEMBER_DROP;
 }
 
+/*
+ * Frame @p f (Ethernet + IPv4): a bare RST (no ACK) from @p src:@p sport to
+ * @p dst:@p dport with sequence number @p seq, Ethernet @p smac -> @p dmac,
+ * valid checksums.
+ */
+static void
+assert_rst4(const uint8_t *f, const char *smac, const char *dmac, const char *src, uint16_t sport,
+	    const char *dst, uint16_t dport, uint32_t seq)
+{
+	struct rte_ether_addr sm, dm;
+	uint8_t a[16], fam;
+	uint32_t v;
+	uint16_t port;
+
+	assert_int_equal(rte_ether_unformat_addr(smac, &sm), 0);
+	assert_int_equal(rte_ether_unformat_addr(dmac, &dm), 0);
+	assert_memory_equal(f, &dm, 6);
+	assert_memory_equal(f + 6, &sm, 6);
+	pb_ip_parse(src, a, &fam);
+	assert_memory_equal(f + 14 + 12, a, 4);
+	pb_ip_parse(dst, a, &fam);
+	assert_memory_equal(f + 14 + 16, a, 4);
+	memcpy(&port, f + 14 + 20, 2);
+	assert_int_equal(rte_be_to_cpu_16(port), sport);
+	memcpy(&port, f + 14 + 22, 2);
+	assert_int_equal(rte_be_to_cpu_16(port), dport);
+	memcpy(&v, f + 14 + 20 + 4, 4);
+	assert_int_equal(rte_be_to_cpu_32(v), seq);
+	assert_int_equal(f[14 + 20 + 13], RTE_TCP_RST_FLAG);
+	assert_int_equal(pb_check_csums(f + 14), 0);
+}
+
+/* A TCP segment from @p src:@p sport to @p dst:@p dport with sequence number @p seq (ack pb's). */
+static void
+seg4(uint16_t port, const struct pb_eth *l2, const char *src, const char *dst, uint16_t sport,
+     uint16_t dport, uint32_t seq, size_t payload)
+{
+	uint8_t in[PKT_MAX];
+	size_t n = pb_frame_tcp4(in, l2, src, dst, sport, dport, ACK, 64, payload);
+	uint32_t v = rte_cpu_to_be_32(seq);
+
+	memcpy(in + 14 + 20 + 4, &v, 4);
+	pb_fix_l4_csum(in + 14);
+	run_pkt(0, port, in, n, &R, now_s(2));
+}
+
 /* RESET: the walk marks the member's flows; their segments are answered with RST. */
 static void
 test_reset_walk(void **state)
 {
 	uint8_t in[PKT_MAX];
 	uint16_t nat_port;
-	uint32_t seq;
 	size_t n;
 
 	(void)state;
@@ -452,31 +497,48 @@ test_reset_walk(void **state)
 	n = pb_frame_udp4(in, L2_GW, CLIENT4, "198.18.10.1", 5001, 5353, 10);
 	run_pkt(0, 0, in, n, &R, now_s(1));
 	syn("198.18.10.5", 40001, 80, SYN);
-	assert_int_equal(sg_dp_worker_flow_count(env.w[0]), 3);
+	syn("198.18.10.1", 40002, 80, SYN); /* a DSR TCP flow of host1 (VS dsr-ipip) */
+	assert_int_equal(R.out_port, 1);
+	assert_int_equal(sg_dp_worker_flow_count(env.w[0]), 4);
 
 	set_state("one", "host1", SG_MSG_MEMBER_DRAIN); /* drain: flows go on */
 	assert_int_equal(cnt(SG_DP_EV_FLOWS_RESET_MEMBER), 0);
 	/* the walk runs in poll_and_apply's worker round: TCP marked, UDP removed */
 	set_state("one", "host1", SG_MSG_MEMBER_RESET);
-	assert_int_equal(cnt(SG_DP_EV_FLOWS_RESET_MEMBER), 2);
-	assert_int_equal(sg_dp_worker_flow_count(env.w[0]), 2);
+	assert_int_equal(cnt(SG_DP_EV_FLOWS_RESET_MEMBER), 3);
+	assert_int_equal(sg_dp_worker_flow_count(env.w[0]), 3);
 	set_state("one", "host1", SG_MSG_MEMBER_RESET); /* no new epoch: no second walk */
-	assert_int_equal(cnt(SG_DP_EV_FLOWS_RESET_MEMBER), 2);
+	assert_int_equal(cnt(SG_DP_EV_FLOWS_RESET_MEMBER), 3);
 
-	/* the client's next segment: RST with seq = its ack */
-	n = pb_frame_tcp4(in, L2_GW, CLIENT4, "198.18.10.2", 40000, 80, ACK, 64, 10);
-	run_pkt(0, 0, in, n, &R, now_s(2));
-	assert_int_equal(R.out_port, 0);
-	assert_int_equal(out_tcp_flags(), RTE_TCP_RST_FLAG);
-	memcpy(&seq, R.out + 14 + 20 + 4, 4);
-	assert_int_equal(rte_be_to_cpu_32(seq), 0x0a0b0c0d);
-	assert_int_equal(pb_check_csums(R.out + 14), 0);
-	CNT_MOVED(SG_DP_EV_MEMBER_RESET_RST);
-	/* the member's next segment (to the NAT address): RST to the member */
-	n = pb_frame_tcp4(in, L2_HOST1, "198.18.1.11", "198.18.1.100", 80, nat_port, ACK, 64, 10);
-	run_pkt(0, 1, in, n, &R, now_s(2));
+	/*
+	 * The member's next segment (seq 0x55667788, ack 0x0a0b0c0d, to the NAT
+	 * address) comes first: RST to the member with seq = its ack, and RST to
+	 * the client from the VIP with seq = the segment's own (what the client
+	 * expects next): the client is not left waiting.
+	 */
+	R.max_out = 2;
+	seg4(1, L2_HOST1, "198.18.1.11", "198.18.1.100", 80, nat_port, 0x55667788, 100);
+	assert_int_equal(R.n_out, 2);
+	assert_int_equal(R.first_port, 0);
+	assert_rst4(R.first, MAC_PORT0, MAC_GW, "198.18.10.2", 80, CLIENT4, 40000, 0x55667788);
 	assert_int_equal(R.out_port, 1);
-	assert_int_equal(out_tcp_flags(), RTE_TCP_RST_FLAG);
+	assert_rst4(R.out, MAC_PORT1, MAC_HOST1, "198.18.1.100", nat_port, "198.18.1.11", 80,
+		    0x0a0b0c0d);
+	CNT_MOVED(SG_DP_EV_MEMBER_RESET_RST, SG_DP_EV_PEER_RST, SG_DP_EV_GENERATED);
+	/* the flow stays marked: the client's next segment (seq 0x11223344): both RSTs again */
+	seg4(0, L2_GW, CLIENT4, "198.18.10.2", 40000, 80, 0x11223344, 10);
+	assert_int_equal(R.n_out, 2);
+	assert_int_equal(R.first_port, 0);
+	assert_rst4(R.first, MAC_PORT0, MAC_GW, "198.18.10.2", 80, CLIENT4, 40000, 0x0a0b0c0d);
+	assert_int_equal(R.out_port, 1);
+	assert_rst4(R.out, MAC_PORT1, MAC_HOST1, "198.18.1.100", nat_port, "198.18.1.11", 80,
+		    0x11223344);
+	CNT_MOVED(SG_DP_EV_MEMBER_RESET_RST, SG_DP_EV_PEER_RST, SG_DP_EV_GENERATED);
+	assert_int_equal(sg_dp_worker_flow_count(env.w[0]), 3); /* kept: late segments answered */
+	/* DSR: only the client's RST (its kernel then resets the member through us) */
+	seg4(0, L2_GW, CLIENT4, "198.18.10.1", 40002, 80, 0x11223344, 10);
+	assert_int_equal(R.n_out, 1);
+	assert_rst4(R.out, MAC_PORT0, MAC_GW, "198.18.10.1", 80, CLIENT4, 40002, 0x0a0b0c0d);
 	CNT_MOVED(SG_DP_EV_MEMBER_RESET_RST);
 	/* a RST passes (the client's kernel resetting the member) */
 	n = pb_frame_tcp4(in, L2_GW, CLIENT4, "198.18.10.2", 40000, 80, RTE_TCP_RST_FLAG, 64, 0);
@@ -486,7 +548,7 @@ test_reset_walk(void **state)
 	syn("198.18.10.2", 40000, 80, SYN);
 	assert_int_equal(R.out_port, -1);
 	CNT_MOVED(SG_DP_EV_FLOW_CLOSED, SG_DP_DROP_NO_LIVE_MEMBER);
-	assert_int_equal(sg_dp_worker_flow_count(env.w[0]), 1);
+	assert_int_equal(sg_dp_worker_flow_count(env.w[0]), 2);
 }
 
 /* ---- a new connection on the tuple of a flow whose member is not up ---- */

@@ -2,7 +2,7 @@
 /*
  * TCP segment builders: SYN-ACK, ACK, RST, data (HTTP 503 / 307, FIN) as
  * in-place replies to parsed frames (IPv4, IPv6, with and without a VLAN
- * tag), and a SYN into an empty mbuf. Every field is checked and the
+ * tag), and a SYN and a RST into an empty mbuf. Every field is checked and the
  * checksums are verified with DPDK's own functions.
  */
 #include <arpa/inet.h>
@@ -358,6 +358,50 @@ test_syn(void **state)
 	}
 }
 
+/* The other side's RST into an empty mbuf: RST only, the given seq, no ack, window 0, nothing else.
+ */
+static void
+test_rst_to(void **state)
+{
+	struct rte_ether_addr smac, dmac;
+	unsigned int v6;
+
+	(void)state;
+	pb_mac_parse(MAC_PORT0, smac.addr_bytes);
+	pb_mac_parse(MAC_GW, dmac.addr_bytes);
+	for (v6 = 0; v6 < 2; v6++) {
+		struct sg_dp_flow_key k;
+		struct rte_mbuf *m = rte_pktmbuf_alloc(env.mp);
+		struct view v;
+		uint8_t fam;
+
+		assert_non_null(m);
+		memset(&k, 0, sizeof(k));
+		pb_ip_parse(v6 ? "2001:2:0:10::2" : "198.18.10.2", k.src, &fam);
+		pb_ip_parse(v6 ? CLIENT6 : CLIENT4, k.dst, &k.family);
+		k.sport = htons(80);
+		k.dport = htons(40000);
+		k.proto = IPPROTO_TCP;
+		assert_int_equal(sg_dp_tcpgen_rst_to(m, &smac, &dmac, &k, 0xfedcba98), 0);
+		view_of(m, v6, RTE_ETHER_HDR_LEN, &v);
+		assert_memory_equal(v.eh->src_addr.addr_bytes, smac.addr_bytes, 6);
+		assert_memory_equal(v.eh->dst_addr.addr_bytes, dmac.addr_bytes, 6);
+		assert_memory_equal(v.ip + (v6 ? 8 : 12), k.src, v6 ? 16 : 4);
+		assert_memory_equal(v.ip + (v6 ? 24 : 16), k.dst, v6 ? 16 : 4);
+		assert_int_equal(ntohs(v.th->src_port), 80);
+		assert_int_equal(ntohs(v.th->dst_port), 40000);
+		assert_int_equal(v.th->tcp_flags, RST);
+		assert_int_equal(ntohl(v.th->sent_seq), 0xfedcba98);
+		assert_int_equal(ntohl(v.th->recv_ack), 0);
+		assert_int_equal(v.th->rx_win, 0);
+		assert_int_equal(v.opt_len, 0);
+		assert_int_equal(v.data_len, 0);
+		/* not empty: refused */
+		assert_int_equal(sg_dp_tcpgen_rst_to(m, &smac, &dmac, &k, 1), -EINVAL);
+		rte_pktmbuf_free(m);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -367,6 +411,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_data_http, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reply_chain_and_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_syn, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rst_to, setup, teardown),
 	};
 	int rc;
 

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The other side's reset of a NAT flow being reset (peerrst.h). */
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_tcp.h>
+
+#include "core/tx.h"
+#include "session/peerrst.h"
+#include "session/tcpgen.h"
+
+/* @p k with source and destination swapped. */
+static void
+key_reverse(const struct sg_dp_flow_key *k, struct sg_dp_flow_key *r)
+{
+	*r = *k;
+	memcpy(r->src, k->dst, sizeof(r->src));
+	memcpy(r->dst, k->src, sizeof(r->dst));
+	r->sport = k->dport;
+	r->dport = k->sport;
+}
+
+void
+sg_dp_peer_rst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_port,
+	       const struct rte_mbuf *m, const struct sg_dp_pkt *p, struct sg_dp_flow *f, bool ret,
+	       struct sg_dp_txq *out, uint64_t now)
+{
+	const struct rte_tcp_hdr *th;
+	struct sg_dp_flow_key k;
+	struct rte_ether_addr mac;
+	struct rte_mbuf *c;
+	enum sg_dp_cnt rc;
+	uint32_t seq;
+	uint16_t port = rx_port;
+
+	if (!(f->flags & SG_DP_FLOW_NAT) || p->key.proto != IPPROTO_TCP ||
+	    (p->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_RST_FLAG)) ||
+	    (uint32_t)p->l2_len + p->l3_len + sizeof(*th) > rte_pktmbuf_data_len(m))
+		return;
+	th = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, p->l2_len + p->l3_len);
+	seq = rte_be_to_cpu_32(th->sent_seq);
+	c = rte_pktmbuf_alloc(w->conf.pool);
+	w->stats.cnt[SG_DP_EV_GENERATED]++;
+	if (c == NULL) {
+		w->stats.cnt[SG_DP_DROP_NO_MBUF]++;
+		return;
+	}
+	if (ret) { /* to the client, from the VIP */
+		key_reverse(&f->key, &k);
+		if (f->flags & SG_DP_FLOW_SEQ)
+			seq += f->seq_s2c;
+		rc = sg_dp_resolve_cached(w, t, &f->rt[1], f->key.family, f->key.src, now, &port,
+					  &mac);
+	} else { /* to the member, from the NAT address */
+		key_reverse(&f->rkey, &k);
+		rc = sg_dp_resolve_cached(w, t, &f->rt[0], f->key.family, f->member.a, now, &port,
+					  &mac);
+	}
+	if (rc == SG_DP_CNT_MAX && sg_dp_tcpgen_rst_to(c, &t->ports[port].mac, &mac, &k, seq) != 0)
+		rc = SG_DP_DROP_NO_FLOW; /* a pool of mbufs too small for a bare RST */
+	if (rc != SG_DP_CNT_MAX) {
+		sg_dp_pkt_drop(w, rx_port, c, rc);
+		return;
+	}
+	w->stats.cnt[SG_DP_EV_PEER_RST]++;
+	sg_dp_pkt_tx(w, rx_port, out, port, c);
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * The other side's reset (peerrst.c). A NAT flow being reset (a member in
+ * RESET, worker/memberhealth.c; a SESSION_ABORT reset, session/abort.c)
+ * answers each segment with a RST to its sender (seq = its ack). Alone,
+ * that leaves the other side waiting when it sends nothing (a downloading
+ * client whose member's segment came first). So the same segment also
+ * yields a RST to the other side, built from the segment's own sequence
+ * number: exactly what that side expects next when the segment is in order.
+ */
+#ifndef SG_DP_SESSION_PEERRST_H
+#define SG_DP_SESSION_PEERRST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+
+#include "sg_dp.h"
+#include "core/flow.h"
+#include "core/parse.h"
+#include "core/state.h"
+#include "core/tables.h"
+
+/**
+ * Queue the other side's RST for TCP segment @p m (parsed into @p p, not
+ * yet changed) of NAT flow @p f, received on @p rx_port; @p ret: it came
+ * from the member (@p f's return key).
+ *
+ *  - from the member (seq S): to the client, from the VIP:port, seq S as
+ *    the client sees it (S + seq_s2c on a spliced flow, SG_DP_FLOW_SEQ);
+ *  - from the client (seq S): to the member, from the NAT address:port,
+ *    seq S (client sequence numbers are never translated).
+ *
+ * A RST without ACK, in a new mbuf of the worker's pool (counted
+ * `generated`; `drop_no_mbuf` when the pool is empty), routed like the
+ * flow's forwarded packets (its route caches f->rt[]; a miss is dropped
+ * with its counter), counted `peer_rst`. Nothing is sent for a flow
+ * without NAT (DSR: the client's kernel resets the member), a segment that
+ * is not TCP, or one with SYN or RST.
+ */
+void sg_dp_peer_rst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_port,
+		    const struct rte_mbuf *m, const struct sg_dp_pkt *p, struct sg_dp_flow *f,
+		    bool ret, struct sg_dp_txq *out, uint64_t now);
+
+#endif /* SG_DP_SESSION_PEERRST_H */
