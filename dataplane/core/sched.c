@@ -5,8 +5,11 @@
  * and weighted least connections (per-worker active flow counts).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <rte_jhash.h>
 
 #include "core/sched.h"
 #include "core/state.h"
@@ -139,6 +142,61 @@ sg_dp_maglev_build_live(const uint32_t *weight, const uint64_t *id, const bool *
 	}
 	free(st.next);
 	return 0;
+}
+
+/* A virtual service's scheduler state from its pool (weights, live members). */
+int
+sg_dp_sched_build(struct sg_dp_vs *vs, char *err, size_t errlen)
+{
+	const struct sg_dp_pool *p = vs->pool;
+	uint32_t w[SG_CFG_MEMBERS_MAX], ew[SG_CFG_MEMBERS_MAX];
+	uint64_t id[SG_CFG_MEMBERS_MAX];
+	bool live[SG_CFG_MEMBERS_MAX];
+	unsigned int i;
+	int rc;
+
+	if (p->n_members > SG_CFG_MEMBERS_MAX) {
+		(void)snprintf(err, errlen, "pool %s: %u members, at most %u", p->name,
+			       p->n_members, SG_CFG_MEMBERS_MAX);
+		return -EINVAL;
+	}
+	vs->n_active = 0;
+	vs->n_cfg_active = 0;
+	for (i = 0; i < p->n_members; i++) {
+		const struct sg_dp_member *m = &p->members[i];
+
+		w[i] = m->weight;
+		live[i] = m->eff_weight > 0;
+		ew[i] = m->eff_weight;
+		vs->n_cfg_active += m->weight > 0;
+		vs->n_active += live[i];
+		/* the permutation follows the member's name, not its position */
+		id[i] = (uint64_t)rte_jhash(m->name, strlen(m->name), 0x6d61676c) << 32 |
+			rte_jhash(m->name, strlen(m->name), 0x65763031);
+	}
+	switch (vs->sched) {
+	case SG_CFG_SCHED_MAGLEV:
+		vs->maglev = malloc(sizeof(uint16_t) * vs->maglev_size);
+		if (vs->maglev == NULL)
+			return -ENOMEM;
+		rc = sg_dp_maglev_build_live(w, id, live, p->n_members, vs->maglev_size,
+					     vs->maglev);
+		break;
+	case SG_CFG_SCHED_WRR:
+		rc = sg_dp_wrr_build(ew, p->n_members, &vs->wrr, &vs->wrr_len);
+		break;
+	case SG_CFG_SCHED_LC:
+		rc = 0;
+		break;
+	default:
+		(void)snprintf(err, errlen, "virtual service %s: unknown scheduler %d", vs->name,
+			       (int)vs->sched);
+		return -EINVAL;
+	}
+	if (rc < 0)
+		(void)snprintf(err, errlen, "virtual service %s: scheduler tables: %s", vs->name,
+			       strerror(-rc));
+	return rc;
 }
 
 static uint32_t

@@ -32,6 +32,12 @@ int sg_dp_maglev_build_live(const uint32_t *weight, const uint64_t *id, const bo
 			    unsigned int n, uint32_t size, uint16_t *table);
 bool sg_dp_is_prime(uint32_t n);
 int sg_dp_wrr_build(const uint32_t *weight, unsigned int n, uint16_t **seq, uint32_t *len);
+/**
+ * Build @p vs's scheduler state (Maglev table, WRR sequence, active
+ * counts) from vs->pool, with the members' configured and effective weights.
+ * @return 0, or a negative errno with @p err filled.
+ */
+int sg_dp_sched_build(struct sg_dp_vs *vs, char *err, size_t errlen);
 /** Pick a member for a new flow of @p vs on worker @p w (index in pool) or SG_DP_NO_MEMBER. */
 uint16_t sg_dp_sched_pick(struct sg_dp_worker *w, const struct sg_dp_vs *vs, uint32_t hash);
 
