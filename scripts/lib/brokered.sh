@@ -28,18 +28,7 @@ broker_vm_addrs() {
 	ip -n "$(topo_ns h1)" addr add 198.18.1.13/24 dev eth0
 	ip -n "$(topo_ns h2)" addr add 198.18.1.14/24 dev eth0
 	ip -n "$(topo_ns h1)" addr add 198.18.1.15/24 dev eth0
-	ip netns add "$P-h3"
-	ip -n "$P-h3" link set lo up
-	ip netns exec "$P-h3" sysctl -qw net.ipv4.conf.all.rp_filter=0 \
-		net.ipv4.conf.default.rp_filter=0 net.ipv6.conf.all.disable_ipv6=1
-	ip link add eth0 netns "$P-h3" type veth peer name bh3 netns "$P-r"
-	ip -n "$P-r" link set bh3 master br0
-	ip -n "$P-h3" addr add 198.18.1.21/24 dev eth0
-	ip -n "$P-r" link set bh3 up
-	ip -n "$P-h3" link set eth0 up
-	ip -n "$P-h3" route add default via 198.18.1.1
-	ip netns exec "$P-r" ethtool -K bh3 tx off rx off >/dev/null &&
-		ip netns exec "$P-h3" ethtool -K eth0 tx off rx off >/dev/null || return 1
+	topo_host3 198.18.1.21 - || return 1
 	setsid ip netns exec "$P-h3" python3 "$SG_SRC/scripts/lib/backend.py" --name vm6 \
 		--http 198.18.1.21:80 >"$SG_RUN/backend3.log" 2>&1 </dev/null &
 	wait_for 15 grep -q "^backend vm6: serving" "$SG_RUN/backend3.log" ||

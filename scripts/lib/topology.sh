@@ -115,24 +115,26 @@ topo_host_dsr() {
 	ip netns exec "$ns" tc filter add dev eth0 ingress bpf direct-action obj "$2" sec tc
 }
 
-# topo_host3: a third host namespace ($P-h3) on the LAN bridge like h1 and h2:
-# eth0 198.18.1.13/24, 2001:2:0:1::13/64 (the scenario tests' third member).
+# topo_host3 [ADDR4 [ADDR6]]: a third host namespace ($P-h3) on the LAN
+# bridge like h1 and h2: eth0 ADDR4/24 (default 198.18.1.13) and ADDR6/64
+# (default 2001:2:0:1::13; "-" for no IPv6 at all).
 topo_host3() {
-	local P=$SG_TOPO
+	local P=$SG_TOPO a4=${1:-198.18.1.13} a6=${2:-2001:2:0:1::13}
 	ip netns add "$P-h3"
 	ip netns exec "$P-h3" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
 		net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_ra=0 \
 		net.ipv6.conf.default.accept_ra=0 net.ipv4.conf.all.rp_filter=0 \
 		net.ipv4.conf.default.rp_filter=0
+	[ "$a6" = - ] && ip netns exec "$P-h3" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
 	ip link add eth0 netns "$P-h3" type veth peer name bh3 netns "$P-r"
 	ip -n "$P-r" link set bh3 master br0
-	ip -n "$P-h3" addr add 198.18.1.13/24 dev eth0
-	ip -n "$P-h3" addr add 2001:2:0:1::13/64 dev eth0 nodad
+	ip -n "$P-h3" addr add "$a4/24" dev eth0
+	[ "$a6" = - ] || ip -n "$P-h3" addr add "$a6/64" dev eth0 nodad
 	ip -n "$P-h3" link set lo up
 	ip -n "$P-h3" link set eth0 up
 	ip -n "$P-r" link set bh3 up
 	ip -n "$P-h3" route add default via 198.18.1.1
-	ip -n "$P-h3" -6 route add default via 2001:2:0:1::1
+	[ "$a6" = - ] || ip -n "$P-h3" -6 route add default via 2001:2:0:1::1
 	_topo_nooffload "$P-r" bh3 && _topo_nooffload "$P-h3" eth0
 }
 

@@ -17,18 +17,7 @@ MS="$SG_BUILD/tests/integration/dataplane/sg-memberstate"
 # a third member: namespace h3 on the LAN (198.18.1.21), DSR decapsulation, HTTP
 host3_up() {
 	local P=$SG_TOPO
-	ip netns add "$P-h3"
-	ip -n "$P-h3" link set lo up
-	ip netns exec "$P-h3" sysctl -qw net.ipv4.conf.all.rp_filter=0 \
-		net.ipv4.conf.default.rp_filter=0 net.ipv6.conf.all.disable_ipv6=1
-	ip link add eth0 netns "$P-h3" type veth peer name bh3 netns "$P-r"
-	ip -n "$P-r" link set bh3 master br0
-	ip -n "$P-h3" addr add 198.18.1.21/24 dev eth0
-	ip -n "$P-r" link set bh3 up
-	ip -n "$P-h3" link set eth0 up
-	ip -n "$P-h3" route add default via 198.18.1.1
-	ip netns exec "$P-r" ethtool -K bh3 tx off rx off >/dev/null
-	ip netns exec "$P-h3" ethtool -K eth0 tx off rx off >/dev/null
+	topo_host3 198.18.1.21 - || fail "host h3"
 	ip -n "$P-h3" addr add "$SG_VIP4/32" dev lo
 	ip netns exec "$P-h3" tc qdisc add dev eth0 clsact
 	ip netns exec "$P-h3" tc filter add dev eth0 ingress bpf direct-action \
