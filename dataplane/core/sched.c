@@ -144,6 +144,16 @@ sg_dp_maglev_build_live(const uint32_t *weight, const uint64_t *id, const bool *
 	return 0;
 }
 
+/* A member's stable Maglev seed: two 32-bit hashes of its name. */
+static uint64_t
+member_id(const char *name)
+{
+	uint64_t hi = rte_jhash(name, strlen(name), 0x6d61676c);
+	uint64_t lo = rte_jhash(name, strlen(name), 0x65763031);
+
+	return hi * 0x100000000ull + lo; /* hi < 2^32: the high half */
+}
+
 /* A virtual service's scheduler state from its pool (weights, live members). */
 int
 sg_dp_sched_build(struct sg_dp_vs *vs, char *err, size_t errlen)
@@ -171,8 +181,7 @@ sg_dp_sched_build(struct sg_dp_vs *vs, char *err, size_t errlen)
 		vs->n_cfg_active += m->weight > 0;
 		vs->n_active += live[i];
 		/* the permutation follows the member's name, not its position */
-		id[i] = (uint64_t)rte_jhash(m->name, strlen(m->name), 0x6d61676c) << 32 |
-			rte_jhash(m->name, strlen(m->name), 0x65763031);
+		id[i] = member_id(m->name);
 	}
 	switch (vs->sched) {
 	case SG_CFG_SCHED_MAGLEV:
