@@ -91,6 +91,95 @@ struct sg_cfg_exception {
 	bool routes;		/**< add the ports' gateways as kernel routes; default true */
 };
 
+/**
+ * Idle mode of the workers (doc/dataplane.md, "Idle mode"): a worker that
+ * finds no packet for a while sleeps, longer each empty poll, and is back
+ * within max_us of the next packet.
+ */
+struct sg_cfg_idle {
+	bool enabled;	      /**< default false: workers poll flat out */
+	uint32_t after_polls; /**< empty polls in a row before the first sleep; default 512 */
+	uint32_t min_us;      /**< first sleep; default 5 */
+	uint32_t max_us;      /**< longest sleep = wake-up latency bound; default 500 */
+};
+
+#define SG_CFG_SYNC_PEERS_MAX  8
+#define SG_CFG_BGP_PEERS_MAX   8
+#define SG_CFG_BGP_BACKUP_MAX  64
+#define SG_CFG_SYNC_PORT       7450
+#define SG_CFG_CLUSTER_NODE_MAX 15
+
+/** A peer appliance on the state-sync channel. */
+struct sg_cfg_sync_peer {
+	char name[SG_CFG_NAME_MAX];
+	struct sg_cfg_addr addr; /**< its sync address */
+	uint16_t port;		 /**< default SG_CFG_SYNC_PORT */
+};
+
+/**
+ * State sync between appliances (doc/cluster.md): flows and installed
+ * brokered sessions, in authenticated batches over a kernel UDP socket on
+ * a dedicated interface (never the exception path).
+ */
+struct sg_cfg_sync {
+	bool enabled;			   /**< default false */
+	struct sg_cfg_addr listen;	   /**< local sync address (required when enabled) */
+	uint16_t port;			   /**< default SG_CFG_SYNC_PORT */
+	char key_file[SG_CFG_DEVARGS_MAX]; /**< shared HMAC-SHA256 key: 32..1024 bytes, not
+					      readable by group or others */
+	struct sg_cfg_sync_peer peers[SG_CFG_SYNC_PEERS_MAX];
+	unsigned int n_peers;
+	uint32_t rate;	       /**< records sent per second, all workers; default 1000000 */
+	uint32_t queue;	       /**< records per worker ring, power of two; default 16384 */
+	uint32_t refresh_s;    /**< an active synced flow is re-sent this often; default 60 */
+	uint32_t dump_wait_ms; /**< at start, wait this long for a peer's full dump; 5000 */
+	bool dsr;	       /**< sync DSR flows of non-Maglev VSs; default true */
+};
+
+/** A BGP neighbour of the appliance (usually the ECMP router). */
+struct sg_cfg_bgp_peer {
+	char name[SG_CFG_NAME_MAX];
+	struct sg_cfg_addr addr;
+	uint32_t asn;
+	bool bfd; /**< default true */
+};
+
+/**
+ * Route announcement through BIRD 2 (doc/cluster.md): sg-routed writes
+ * BIRD's configuration from this and enables / withdraws the appliance's
+ * prefixes from the data plane's liveness.
+ */
+struct sg_cfg_bgp {
+	bool enabled;		      /**< default false */
+	uint32_t asn;		      /**< local AS (required when enabled) */
+	struct sg_cfg_addr router_id; /**< IPv4; default the first port's address */
+	struct sg_cfg_bgp_peer peers[SG_CFG_BGP_PEERS_MAX];
+	unsigned int n_peers;
+	uint32_t local_pref_owned;  /**< own VIPs and NAT addresses; default 200 */
+	uint32_t local_pref_backup; /**< the peers' NAT addresses; default 100 */
+	/** the peers' NAT addresses this appliance announces as a backup route */
+	struct sg_cfg_addr backup[SG_CFG_BGP_BACKUP_MAX];
+	unsigned int n_backup;
+	uint32_t hold_s;	  /**< BGP hold time; default 9 */
+	uint32_t bfd_interval_ms; /**< BFD tx/rx interval; default 100 */
+	uint32_t bfd_multiplier;  /**< default 3 */
+	uint32_t check_ms;	  /**< sg-routed's liveness poll; default 100 */
+	uint32_t stale_ms;	  /**< no progress this long withdraws; default 500 */
+	char bird_socket[SG_CFG_DEVARGS_MAX]; /**< default "/run/bird/bird.ctl" */
+	char bird_config[SG_CFG_DEVARGS_MAX]; /**< file sg-routed writes; default
+						 "/run/sessiongate/bird.conf" */
+	char status_file[SG_CFG_DEVARGS_MAX]; /**< JSON status sg-routed writes; default
+						 "/run/sessiongate/routed.json" */
+};
+
+/** Several appliances active/active (doc/cluster.md). */
+struct sg_cfg_cluster {
+	unsigned int node_id; /**< 1..SG_CFG_CLUSTER_NODE_MAX, in session IDs; 0 = standalone */
+	char name[SG_CFG_NAME_MAX]; /**< default "node<id>" */
+	struct sg_cfg_sync sync;
+	struct sg_cfg_bgp bgp;
+};
+
 /** The appliance: EAL, lcores, memory, ports and table sizes. */
 struct sg_cfg_appliance {
 	char eal_args[SG_CFG_EAL_ARGS_MAX][SG_CFG_DEVARGS_MAX]; /**< passed to rte_eal_init */
@@ -109,6 +198,8 @@ struct sg_cfg_appliance {
 	/** neighbour (ARP/ND) table entries; default 4096 */
 	uint32_t neighbours;
 	struct sg_cfg_exception exception;
+	struct sg_cfg_idle idle;
+	struct sg_cfg_cluster cluster;
 };
 
 enum sg_cfg_proto {

@@ -344,6 +344,23 @@ struct sg_dp_worker_conf {
 	 * other workers: a MEMBER_STATE there is counted member_state_lost.
 	 */
 	struct rte_ring *member_mbox;
+	/*
+	 * State sync (core/sync.h, doc/cluster.md). sync_out: SP/SC ring of
+	 * struct sg_sync_rec elements (include/sessiongate/sg_sync.h) this
+	 * worker produces, the sync thread consumes (NULL: sync off);
+	 * sync_in: SP/SC ring the sync thread fills with the peers' records
+	 * for this worker. sync_dump: the dump the sync thread asks for
+	 * (read atomically; for each new nonzero value the worker walks its
+	 * table once, a bounded slice per poll, and ends with a DUMP_END
+	 * record carrying that value). node_id: appliance.cluster.node_id
+	 * (0 standalone), part of every session ID.
+	 */
+	struct rte_ring *sync_out;
+	struct rte_ring *sync_in;
+	const uint32_t *sync_dump;
+	uint32_t sync_refresh_s; /**< an active synced flow is re-sent this often */
+	bool sync_dsr;		 /**< also sync DSR flows of non-Maglev VSs */
+	unsigned int node_id;
 };
 
 /** Output of one processing call: packets to transmit per port. */
@@ -402,6 +419,16 @@ void sg_dp_worker_count_tx(struct sg_dp_worker *w, uint16_t port, struct rte_mbu
  */
 void sg_dp_worker_poll_control(struct sg_dp_worker *w, const struct sg_dp_tables *t,
 			       struct sg_dp_txq *out, uint64_t now_tsc);
+
+/**
+ * State sync (core/sync.c, doc/cluster.md): install the peers' records of
+ * conf.sync_in (a bounded number per call), go on with a requested dump
+ * walk, re-send active flows due for a refresh. Call once per round of the
+ * worker loop; returns true when it did any work (idle mode), and is a
+ * no-op returning false when sync is off (conf.sync_out NULL).
+ */
+bool sg_dp_worker_sync_poll(struct sg_dp_worker *w, const struct sg_dp_tables *t,
+			    uint64_t now_tsc);
 
 const struct sg_dp_stats *sg_dp_worker_stats(const struct sg_dp_worker *w);
 
