@@ -427,8 +427,7 @@ void sg_dp_worker_poll_control(struct sg_dp_worker *w, const struct sg_dp_tables
  * worker loop; returns true when it did any work (idle mode), and is a
  * no-op returning false when sync is off (conf.sync_out NULL).
  */
-bool sg_dp_worker_sync_poll(struct sg_dp_worker *w, const struct sg_dp_tables *t,
-			    uint64_t now_tsc);
+bool sg_dp_worker_sync_poll(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint64_t now_tsc);
 
 const struct sg_dp_stats *sg_dp_worker_stats(const struct sg_dp_worker *w);
 
