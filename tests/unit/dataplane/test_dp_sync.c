@@ -389,7 +389,7 @@ test_refresh(void **state)
 	size_t n;
 
 	(void)state;
-	/* refresh_s 10: periods of 5 s; an active flow is re-sent once its last ADD is 2 old */
+	/* refresh_s 10: periods of 2.5 s; an active flow is re-sent once its last ADD is 4 old */
 	a_nat_flow(40000, 1024, 1);
 	assert_int_equal(move(&A, &B), 1);
 	(void)sg_dp_worker_sync_poll(B.w, B.t, now_s(1));
@@ -416,6 +416,30 @@ test_refresh(void **state)
 	assert_non_null(f);
 	assert_true(f->last_tsc == now_s(12));
 	assert_int_equal(f->sync & SG_DP_SYNC_COPY, SG_DP_SYNC_COPY);
+}
+
+/* refresh_s 120 and UDP's 60 s timeout: re-sent after half the timeout, TCP after 120 s. */
+static void
+test_refresh_short_timeout(void **state)
+{
+	uint8_t in[PKT_MAX], udp[PKT_MAX];
+	size_t n, nu;
+
+	(void)state;
+	A.w->conf.sync_refresh_s = 120;
+	a_nat_flow(40000, 1024, 1);
+	use(&A);
+	nu = pb_frame_udp4(udp, L2_GW, CLIENT4, VIP_NAT, 5000, 53, 8);
+	run_pkt(0, 0, udp, nu, &R, now_s(1));
+	assert_int_equal(move(&A, NULL), 2);
+	n = pb_frame_tcp4(in, L2_GW, CLIENT4, VIP_NAT, 40000, 80, ACK, 64, 10);
+	run_pkt(0, 0, in, n, &R, now_s(40));
+	run_pkt(0, 0, udp, nu, &R, now_s(40));
+	sg_dp_worker_expire(A.w, A.t, now_s(40), 1024);
+	assert_int_equal(cnt(&A, SG_DP_EV_SYNC_REFRESH), 1);
+	assert_int_equal(move(&A, NULL), 1);
+	assert_int_equal(got[0].proto, IPPROTO_UDP);
+	assert_int_equal(rte_be_to_cpu_32(got[0].timeout_s), 60);
 }
 
 static void
@@ -638,6 +662,8 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_nat_other_address, sync_setup, sync_teardown),
 		cmocka_unit_test_setup_teardown(test_del, sync_setup, sync_teardown),
 		cmocka_unit_test_setup_teardown(test_refresh, sync_setup, sync_teardown),
+		cmocka_unit_test_setup_teardown(test_refresh_short_timeout, sync_setup,
+						sync_teardown),
 		cmocka_unit_test_setup_teardown(test_dump, sync_setup, sync_teardown),
 		cmocka_unit_test_setup_teardown(test_brokered_seq, sync_setup, sync_teardown),
 		cmocka_unit_test_setup_teardown(test_hostile, sync_setup, sync_teardown),
