@@ -215,6 +215,21 @@ a_nat_flow(uint16_t cport, uint16_t nat_port, double t)
 	assert_int_equal(R.out_port, 1);
 }
 
+/* host1's answer to NAT_A:@p nat_port on the current appliance, back to CLIENT4:@p cport. */
+static void
+member_answer(uint16_t cport, uint16_t nat_port, size_t payload, double t)
+{
+	uint8_t in[PKT_MAX], want[PKT_MAX];
+	size_t n, m;
+
+	n = pb_frame_tcp4(in, L2_GW, "198.18.1.11", NAT_A, 80, nat_port, ACK, 64, payload);
+	set_eth(in, MAC_PORT1, MAC_HOST1);
+	m = pb_frame_tcp4(want, L2_GW, VIP_NAT, CLIENT4, 80, cport, ACK, 63, payload);
+	set_eth(want, MAC_GW, MAC_PORT0);
+	run_pkt(0, 1, in, n, &R, now_s(t));
+	expect_out(0, want, m);
+}
+
 static struct sg_dp_flow *
 flow_of(const struct app *a, const char *client, uint16_t cport, const char *vip, uint16_t vport,
 	uint8_t proto)
@@ -292,12 +307,7 @@ test_nat_publish_install(void **state)
 	expect_out(1, want, m);
 	CNT_MOVED(SG_DP_EV_SYNC_TAKEOVER, SG_DP_EV_SYNC_PUB);
 	/* the member's answer goes back to the client */
-	n = pb_frame_tcp4(in, L2_GW, "198.18.1.11", NAT_A, 80, 1024, ACK, 64, 50);
-	set_eth(in, MAC_PORT1, MAC_HOST1);
-	m = pb_frame_tcp4(want, L2_GW, VIP_NAT, CLIENT4, 80, 40000, ACK, 63, 50);
-	set_eth(want, MAC_GW, MAC_PORT0);
-	run_pkt(0, 1, in, n, &R, now_s(2));
-	expect_out(0, want, m);
+	member_answer(40000, 1024, 50, 2);
 	CNT_MOVED();
 
 	/* the takeover went back to A, which owns the flow: ignored there */
@@ -312,9 +322,6 @@ test_nat_publish_install(void **state)
 static void
 test_nat_other_address(void **state)
 {
-	uint8_t in[PKT_MAX], want[PKT_MAX];
-	size_t n, m;
-
 	(void)state;
 	b_tables("198.18.1.101");
 	a_nat_flow(40001, 1024, 1);
@@ -323,12 +330,7 @@ test_nat_other_address(void **state)
 	assert_int_equal(cnt(&B, SG_DP_EV_SYNC_INSTALLED), 1);
 	pool_use(&B, "198.18.1.101", 0);
 	use(&B);
-	n = pb_frame_tcp4(in, L2_GW, "198.18.1.11", NAT_A, 80, 1024, ACK, 64, 5);
-	set_eth(in, MAC_PORT1, MAC_HOST1);
-	m = pb_frame_tcp4(want, L2_GW, VIP_NAT, CLIENT4, 80, 40001, ACK, 63, 5);
-	set_eth(want, MAC_GW, MAC_PORT0);
-	run_pkt(0, 1, in, n, &R, now_s(2));
-	expect_out(0, want, m);
+	member_answer(40001, 1024, 5, 2);
 }
 
 static void
