@@ -381,6 +381,22 @@ test_del(void **state)
 	assert_int_equal(cnt(&B, SG_DP_EV_SYNC_IGNORED_OWN), 1);
 	assert_int_equal(sg_dp_worker_flow_count(B.w), 1);
 	assert_non_null(flow_of(&B, CLIENT4, 40002, VIP_NAT, 80, IPPROTO_TCP));
+
+	/* a lost DEL: the tuple's next connection on A replaces B's stale copy */
+	a_nat_flow(40003, 1027, 400);
+	assert_int_equal(move(&A, NULL), 1);
+	got[0].nat_port = rte_cpu_to_be_16(1030); /* the old connection's port */
+	assert_int_equal(rte_ring_sp_enqueue_elem(B.in, &got[0], sizeof(got[0])), 0);
+	(void)sg_dp_worker_sync_poll(B.w, B.t, now_s(400));
+	pool_use(&B, NAT_A, 2);
+	got[0].nat_port = rte_cpu_to_be_16(1027);
+	assert_int_equal(rte_ring_sp_enqueue_elem(B.in, &got[0], sizeof(got[0])), 0);
+	(void)sg_dp_worker_sync_poll(B.w, B.t, now_s(400));
+	assert_int_equal(cnt(&B, SG_DP_EV_SYNC_REMOVED), 3);
+	assert_int_equal(cnt(&B, SG_DP_EV_SYNC_INSTALLED), 5);
+	pool_use(&B, NAT_A, 2); /* 1030 given back, 1027 reserved */
+	use(&B);
+	member_answer(40003, 1027, 7, 401);
 }
 
 static void
@@ -592,6 +608,7 @@ test_hostile(void **state)
 	bad[nb++].mport = 0;
 	bad[nb++].nat_port = 0;
 	bad[nb++].timeout_s = 0;
+	bad[nb++].timeout_s = rte_cpu_to_be_32(8 * 86400);
 	bad[nb++].pad[1] = 1;
 	bad[nb++].pad2 = 1;
 	bad[nb++].gue_port = 1;
