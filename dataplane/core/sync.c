@@ -344,7 +344,10 @@ sg_dp_worker_sync_poll(struct sg_dp_worker *w, const struct sg_dp_tables *t, uin
 
 	if (w->conf.sync_out == NULL)
 		return false;
-	while (w->conf.sync_in != NULL && n < SG_DP_SYNC_POLL_MAX) {
+	while (w->conf.sync_in != NULL && n < SG_DP_SYNC_POLL_MAX &&
+	       !rte_ring_empty(w->conf.sync_in)) {
+		memset(recs, 0,
+		       sizeof(recs)); /* only when records wait (the analyzer sees no ring) */
 		got = rte_ring_sc_dequeue_burst_elem(w->conf.sync_in, recs, sizeof(recs[0]),
 						     POLL_BURST, NULL);
 		for (i = 0; i < got; i++)
