@@ -22,6 +22,7 @@
 #define now_s br_now_s
 #include "session/broker.h"
 #undef now_s
+#include "session/slots.h"
 #include "session/syncookie.h"
 
 #define SYN RTE_TCP_SYN_FLAG
@@ -617,6 +618,7 @@ test_brokered_seq(void **state)
 	assert_int_equal(rte_be_to_cpu_64(got[0].sid), sg_id_make(SG_ID_T_STREAMING, 0x1234));
 	(void)sg_dp_worker_sync_poll(B.w, B.t, now_s(1));
 	assert_int_equal(cnt(&B, SG_DP_EV_SYNC_INSTALLED), 1);
+	assert_null(sg_dp_broker_flow_by_id(B.w, sg_id_make(SG_ID_T_STREAMING, 0x1234)));
 
 	/* the VM's segment through B: seq + delta, window << 2 */
 	use(&B);
@@ -630,9 +632,10 @@ test_brokered_seq(void **state)
 	run_pkt(0, 1, in, n, &R, now_s(2));
 	expect_out(0, want, m);
 	CNT_MOVED(SG_DP_EV_SYNC_TAKEOVER, SG_DP_EV_SYNC_PUB);
-	/* taken over, then ended on B: B reports the session's end to its sg-control */
+	/* taken over: B's sg-control can abort it; its end is reported there */
 	f = flow_of(&B, CLIENT4, 40000, VIP_NAT, 80, IPPROTO_TCP);
 	assert_non_null(f);
+	assert_ptr_equal(sg_dp_broker_flow_by_id(B.w, sg_id_make(SG_ID_T_STREAMING, 0x1234)), f);
 	sg_dp_worker_expire(B.w, B.t, now_s(400), 1024);
 	assert_int_equal(cnt(&B, SG_DP_EV_SESS_CLOSED), 1);
 
