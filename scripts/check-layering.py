@@ -37,6 +37,7 @@ PREFIX = {
     "hostagent": ("sg_ha_",),
     "lib/shmchan": ("sg_shm_",),
     "lib/agentproto": ("sg_agent_",),
+    "lib/etcd": ("sg_etcd_",),
 }
 
 # Folder -> folders of this project it may reference (besides itself).
@@ -47,6 +48,7 @@ ALLOWED = {
     "idmgr/cli": {"idmgr"},
     "lib/shmchan": set(),
     "lib/agentproto": set(),
+    "lib/etcd": set(),
     "dataplane/core": {"config"},
     "dataplane/session": {"dataplane/core", "config"},
     "dataplane/worker": {"dataplane/core", "dataplane/session", "config"},
