@@ -96,6 +96,7 @@ struct obj_fill {
 	struct sg_id_ck *ck;
 	char keys[SG_ID_ATTRS_MAX][SG_ID_ATTR_KEY_MAX + 1];
 	char *vals[SG_ID_ATTRS_MAX];
+	unsigned int n; /**< vals[] allocated (attributes may be dropped from ck) */
 };
 
 static int
@@ -110,6 +111,7 @@ fill_attr(const char *key, const char *value, void *arg)
 	f->ck->attrs[i].key = f->keys[i];
 	f->ck->attrs[i].value = f->vals[i];
 	f->ck->nattrs++;
+	f->n++;
 	return 0;
 }
 
@@ -130,7 +132,7 @@ obj_load(struct sg_id_cluster *cl, uint64_t id, struct obj_fill *f)
 static void
 obj_unload(struct obj_fill *f)
 {
-	for (unsigned int i = 0; i < f->ck->nattrs; i++)
+	for (unsigned int i = 0; i < f->n; i++)
 		free(f->vals[i]);
 }
 
