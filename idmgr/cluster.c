@@ -197,14 +197,15 @@ name_owner(struct sg_id_cluster *cl, const struct sg_id_ck *nk, uint64_t *id)
 {
 	char key[SG_ID_CK_KEY_MAX], err[128], *val = NULL;
 	struct sg_id_ck got;
-	size_t len;
+	size_t len = 0;
 	int rc = sg_id_ck_key(cl->prefix, nk, key, sizeof(key));
 
-	if (rc == 0 && (rc = sg_etcd_get(cl->etcd, key, &val, &len, NULL)) < 0)
+	if (rc < 0)
+		return sg_id_store_seterr(cl->s, rc, "cannot build the etcd key of a name");
+	rc = sg_etcd_get(cl->etcd, key, &val, &len, NULL);
+	if (rc < 0)
 		return etcd_fail(cl, rc, key);
-	rc = rc < 0 ? rc
-		    : sg_id_ck_parse(cl->prefix, key, strlen(key), val, len, &got, err,
-				     sizeof(err));
+	rc = sg_id_ck_parse(cl->prefix, key, strlen(key), val, len, &got, err, sizeof(err));
 	if (rc == 0)
 		*id = got.id;
 	sg_id_ck_free(&got);

@@ -51,7 +51,7 @@ setup(void **state)
 	gw_stdin = in[1];
 	n = read(out[0], buf, sizeof(buf) - 1);
 	close(out[0]);
-	gw_port = n > 0 ? (unsigned int)atoi(buf) : 0;
+	gw_port = n > 0 ? (unsigned int)strtoul(buf, NULL, 10) : 0;
 	return gw_port != 0 ? 0 : -1;
 }
 
