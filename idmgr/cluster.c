@@ -58,6 +58,23 @@ etcd_fail(struct sg_id_cluster *cl, int rc, const char *what)
 	return rc;
 }
 
+/*
+ * A create answered -EEXIST: whether the key holds @p val, i.e. our own
+ * create that committed though its answer was lost (a timeout, then the
+ * next endpoint). @return 0 (ours) or -EEXIST.
+ */
+static int
+ours(struct sg_id_cluster *cl, const char *key, const char *val)
+{
+	char *got = NULL;
+	size_t len = 0;
+	int rc = sg_etcd_get(cl->etcd, key, &got, &len, NULL);
+
+	rc = rc == 0 && len == strlen(val) && memcmp(got, val, len) == 0 ? 0 : -EEXIST;
+	free(got);
+	return rc;
+}
+
 /* Write @p ck to etcd (put, create-if-absent, or delete). */
 static int
 ck_write(struct sg_id_cluster *cl, const struct sg_id_ck *ck, int op)
@@ -75,6 +92,8 @@ ck_write(struct sg_id_cluster *cl, const struct sg_id_ck *ck, int op)
 		rc = sg_etcd_create(cl->etcd, key, val, strlen(val), 0);
 	else
 		rc = sg_etcd_delete(cl->etcd, key);
+	if (rc == -EEXIST)
+		rc = ours(cl, key, val);
 	free(val);
 	return rc < 0 && rc != -EEXIST ? etcd_fail(cl, rc, key) : rc;
 }

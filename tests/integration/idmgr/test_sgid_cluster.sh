@@ -183,5 +183,9 @@ grep -q "etcd" "$WORK/err" || fail "etcd down: no etcd message: $(cat "$WORK/err
 SGID_ETCD= "$SGID" -d "$WORK/writer" show infra/vm/offline >/dev/null 2>&1 &&
 	fail "a write etcd refused is in the local store"
 
+# followers refused nothing but the record of a lost name race (writer2's vm2)
+bad=$(grep -h "not applied" "$WORK"/f*.log | grep -v "name 'vm2' already registered")
+[ -z "$bad" ] || fail "followers refused keys: $bad"
+
 [ $fails = 0 ] && echo "sgid cluster: all checks passed"
 exit $((fails > 0))
