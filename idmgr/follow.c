@@ -4,8 +4,10 @@
  * on a libevent loop (sg-control's, or sgid follow's). It starts from the
  * revision kept in the store (a full read first when there is none), then
  * applies each watched put and delete in revision order and keeps the
- * revision after each; etcd compacting past it means a full read again.
- * Applying is idempotent, so the last revision is re-applied at a restart.
+ * revision applied last (written at most every FLUSH_MS, and at stop: one
+ * more LMDB commit per burst, not per key); etcd compacting past it means a
+ * full read again. Applying is idempotent, so what came after the kept
+ * revision is applied again at a restart.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,8 +23,12 @@
 #include "sg_idmgr_cluster.h"
 #include "store.h"
 
+#define FLUSH_MS 50
+
 struct sg_id_follower {
 	struct sg_id_store *s;
+	struct event *flush; /**< keeps st.revision in the store */
+	int64_t kept;	     /**< the revision the store holds */
 	struct sg_etcd *etcd;
 	struct sg_etcd_watch *w;
 	char prefix[201];
@@ -41,8 +47,28 @@ on_kv(const struct sg_etcd_kv *kv, void *arg)
 		return;
 	}
 	sg_id_apply_kv(f->s, f->prefix, kv, &f->st, NULL);
-	if (kv->mod_rev > f->st.revision && sg_id_rev_put(f->s, f->prefix, kv->mod_rev) == 0)
+	if (kv->mod_rev > f->st.revision) {
+		struct timeval tv = {0, FLUSH_MS * 1000};
+
 		f->st.revision = kv->mod_rev;
+		if (!evtimer_pending(f->flush, NULL))
+			evtimer_add(f->flush, &tv);
+	}
+}
+
+static void
+flush_rev(struct sg_id_follower *f)
+{
+	if (f->st.revision != f->kept && sg_id_rev_put(f->s, f->prefix, f->st.revision) == 0)
+		f->kept = f->st.revision;
+}
+
+static void
+on_flush(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	flush_rev(arg);
 }
 
 /* etcd compacted past our revision: read everything again. */
@@ -59,6 +85,7 @@ on_resync(void *arg)
 		return;
 	}
 	f->floor = rev;
+	f->kept = rev;
 	sg_id_log("follower: etcd compacted past our revision; read %s again at revision %lld",
 		  f->root, (long long)rev);
 }
@@ -92,6 +119,12 @@ sg_id_follow_start(struct sg_id_store *s, struct sg_etcd *etcd, struct event_bas
 		snprintf(err, errlen, "store: %s", sg_id_store_errmsg(s));
 	else
 		f->st.revision = rev; /* resume: the last revision is applied again */
+	f->kept = rev;
+	f->flush = evtimer_new(base, on_flush, f);
+	if (rc == 0 && f->flush == NULL) {
+		snprintf(err, errlen, "follower: out of memory");
+		rc = -ENOMEM;
+	}
 	if (rc == 0) {
 		f->w = sg_etcd_watch_start(etcd, base, f->root, f->st.resyncs ? rev + 1 : rev,
 					   on_kv, on_resync, f);
@@ -99,6 +132,8 @@ sg_id_follow_start(struct sg_id_store *s, struct sg_etcd *etcd, struct event_bas
 			snprintf(err, errlen, "follower: %s", sg_etcd_error(etcd));
 	}
 	if (rc < 0 || f->w == NULL) {
+		if (f->flush != NULL)
+			event_free(f->flush);
 		free(f);
 		return NULL;
 	}
@@ -111,6 +146,8 @@ sg_id_follow_stop(struct sg_id_follower *f)
 	if (f == NULL)
 		return;
 	sg_etcd_watch_stop(f->w);
+	flush_rev(f);
+	event_free(f->flush);
 	free(f);
 }
 

@@ -72,7 +72,7 @@ struct sg_id_follow_stats {
 	uint64_t failed;   /**< well-formed keys the store refused (logged) */
 	uint64_t resyncs;  /**< full reads of the range (first start, compaction) */
 	uint64_t removed;  /**< local objects and edges etcd no longer held at a resync */
-	int64_t revision;  /**< the etcd revision applied last (kept in the LMDB) */
+	int64_t revision;  /**< the etcd revision applied last (kept in the LMDB within 50 ms) */
 };
 
 struct sg_id_follower;
@@ -88,7 +88,7 @@ struct sg_id_follower;
 struct sg_id_follower *sg_id_follow_start(struct sg_id_store *s, struct sg_etcd *etcd,
 					  struct event_base *base, const char *prefix, char *err,
 					  size_t errlen);
-/** Stop watching; the store keeps what was applied. NULL is a no-op. */
+/** Stop watching; the store keeps what was applied and its revision. NULL is a no-op. */
 void sg_id_follow_stop(struct sg_id_follower *f);
 /** Its counters. */
 void sg_id_follow_stats(const struct sg_id_follower *f, struct sg_id_follow_stats *st);
