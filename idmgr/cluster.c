@@ -92,7 +92,7 @@ ck_write(struct sg_id_cluster *cl, const struct sg_id_ck *ck, int op)
 		rc = sg_etcd_create(cl->etcd, key, val, strlen(val), 0);
 	else
 		rc = sg_etcd_delete(cl->etcd, key);
-	if (rc == -EEXIST)
+	if (rc == -EEXIST && val != NULL)
 		rc = ours(cl, key, val);
 	free(val);
 	return rc < 0 && rc != -EEXIST ? etcd_fail(cl, rc, key) : rc;
