@@ -37,16 +37,18 @@ PREFIX = {
     "hostagent": ("sg_ha_",),
     "lib/shmchan": ("sg_shm_",),
     "lib/agentproto": ("sg_agent_",),
+    "lib/etcd": ("sg_etcd_",),
 }
 
 # Folder -> folders of this project it may reference (besides itself).
 # Anything not listed here is a layering violation.
 ALLOWED = {
     "config": set(),
-    "idmgr": set(),
-    "idmgr/cli": {"idmgr"},
+    "idmgr": {"lib/etcd"},
+    "idmgr/cli": {"idmgr", "lib/etcd"},
     "lib/shmchan": set(),
     "lib/agentproto": set(),
+    "lib/etcd": set(),
     "dataplane/core": {"config"},
     "dataplane/session": {"dataplane/core", "config"},
     "dataplane/worker": {"dataplane/core", "dataplane/session", "config"},
