@@ -215,8 +215,10 @@ sg_id_resync(struct sg_id_store *s, struct sg_etcd *etcd, const char *prefix,
 		goto out;
 	}
 	st->resyncs++;
-	qsort(sn.objs, sn.n_objs, sizeof(uint64_t), cmp_u64);
-	qsort(sn.edges, sn.n_edges, sizeof(sn.edges[0]), cmp_u64x3);
+	if (sn.n_objs > 0) /* qsort's array must not be NULL, even empty */
+		qsort(sn.objs, sn.n_objs, sizeof(uint64_t), cmp_u64);
+	if (sn.n_edges > 0)
+		qsort(sn.edges, sn.n_edges, sizeof(sn.edges[0]), cmp_u64x3);
 	rc = drop_edges(&sn);
 	if (rc == 0)
 		rc = drop_objs(&sn);
