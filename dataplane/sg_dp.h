@@ -201,6 +201,9 @@ enum sg_dp_cnt {
 	SG_DP_EV_SYNC_IGNORED_OWN, /**< records about a flow this worker owns: ignored */
 	SG_DP_EV_SYNC_TAKEOVER,	   /**< synced copies that saw a packet here: now this worker's */
 	SG_DP_EV_SYNC_DUMP_RECS,   /**< records enqueued by dump walks (DUMP_END included) */
+	/* idle mode (dataplane/idle.h, doc/dataplane.md "Idle mode") */
+	SG_DP_EV_IDLE_SLEEPS,	/**< sleeps of an idle worker */
+	SG_DP_EV_IDLE_SLEEP_US, /**< microseconds idle workers slept (measured) */
 	SG_DP_CNT_MAX
 };
 

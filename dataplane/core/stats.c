@@ -128,6 +128,8 @@ static const char *const cnt_names[SG_DP_CNT_MAX] = {
 	[SG_DP_EV_SYNC_IGNORED_OWN] = "sync_ignored_own",
 	[SG_DP_EV_SYNC_TAKEOVER] = "sync_takeover",
 	[SG_DP_EV_SYNC_DUMP_RECS] = "sync_dump_recs",
+	[SG_DP_EV_IDLE_SLEEPS] = "idle_sleeps",
+	[SG_DP_EV_IDLE_SLEEP_US] = "idle_sleep_us",
 };
 
 const char *
