@@ -545,10 +545,10 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (sg_dp_ports_setup(app) != 0 || sg_dp_exc_setup(app) != 0 ||
-	    sg_dp_ctlchan_create(app) != 0 || create_workers(app) != 0 ||
-	    sg_dp_tables_publish_initial(app) != 0 || sg_dp_telemetry_register(app) != 0 ||
-	    sg_dp_cluster_register(app) != 0 || sg_dp_testmode_apply(app) != 0 ||
-	    sg_dp_sync_start(app) != 0) {
+	    sg_dp_ctlchan_create(app) != 0 || sg_dp_sync_setup(app) != 0 ||
+	    create_workers(app) != 0 || sg_dp_tables_publish_initial(app) != 0 ||
+	    sg_dp_telemetry_register(app) != 0 || sg_dp_cluster_register(app) != 0 ||
+	    sg_dp_testmode_apply(app) != 0 || sg_dp_sync_start(app) != 0) {
 		rc = 1;
 		goto out;
 	}
