@@ -209,6 +209,7 @@ worker_main(void *arg)
 		}
 		sg_dp_worker_handoff_drain(w, t, txq, now);
 		sg_dp_worker_poll_control(w, t, txq, now);
+		sg_dp_worker_sync_poll(w, t, now);
 		if (q == 0 && unlikely(!rte_ring_empty(app->ctl_tx)))
 			ctl_tx_take(app, txq);
 
