@@ -15,13 +15,13 @@
 
 topo_up
 backends_start
-sync_link
-make_config -e "$(sync_cfg_line 'dump_wait_ms: 500')"
+sync_link s
+make_config -e "$(sync_cfg_line 1 198.18.3.1 198.18.3.2 'dump_wait_ms: 500')"
 dp_start "$SG_RUN/sg.yaml"
 
 # the real peer (it has the key) is heard and its records reach the worker
 syncpeer records 22 >/dev/null
-wait_for 5 test "$(sync_get rx_records)" = 22 || fail "the peer's 22 records did not arrive: $(sync_get rx_records)"
+wait_val 5 = 22 sync_get rx_records || fail "the peer's 22 records did not arrive: $(sync_get rx_records)"
 [ "$(peer_get state)" = up ] || fail "the peer is not up"
 ok "a real peer's 22 records handed to the worker"
 
@@ -34,7 +34,7 @@ syncpeer forge bad-mac bad-key bad-version bad-magic truncated oversized n-rec-l
 # bad-records holds 6 bad records; other-node, seq-zero and workers are one each
 expected="rx_bad_mac=2 rx_bad_version=1 rx_bad_magic=1 rx_short=4 rx_bad=9 rx_replay=1"
 # the last one sent ("workers") is an rx_bad: once rx_bad moved by 9 all are in
-wait_for 5 test "$(sync_get rx_bad)" -ge $((bad0 + 9)) || fail "the forgeries did not arrive"
+wait_val 5 -ge $((bad0 + 9)) sync_get rx_bad || fail "the forgeries did not arrive"
 sync_snap "$SG_RUN/s1.json"
 sync_delta "$SG_RUN/s0.json" "$SG_RUN/s1.json" $expected rx_records=0 rx_datagrams=1 ||
 	fail "forged datagrams not counted as expected"
@@ -44,7 +44,7 @@ rec0=$(sync_get rx_records)
 # a captured good datagram sent again: the first copy counts, the second is a replay
 rp0=$(sync_get rx_replay)
 syncpeer replay >/dev/null
-wait_for 5 test "$(sync_get rx_replay)" -eq $((rp0 + 1)) || fail "replay not counted in rx_replay"
+wait_val 5 -eq $((rp0 + 1)) sync_get rx_replay || fail "replay not counted in rx_replay"
 rec0=$((rec0 + 1))
 ok "a replayed datagram counted in rx_replay"
 
@@ -52,7 +52,7 @@ ok "a replayed datagram counted in rx_replay"
 np0=$(sync_get rx_not_peer)
 syncpeer --bind 198.18.3.2:7451 records 1 >/dev/null
 syncpeer --bind 198.18.3.3:7450 records 1 >/dev/null
-wait_for 5 test "$(sync_get rx_not_peer)" -eq $((np0 + 2)) || fail "non-peer sources not counted"
+wait_val 5 -eq $((np0 + 2)) sync_get rx_not_peer || fail "non-peer sources not counted"
 ok "datagrams from a non-peer address or port counted in rx_not_peer"
 
 [ "$(sync_get rx_records)" -eq "$rec0" ] ||
@@ -64,13 +64,13 @@ ok "no forged record reached a worker, no flow installed"
 mac0=$(sync_get rx_bad_mac)
 syncpeer flood 20000 bad-mac >"$SG_RUN/flood.log" 2>&1 &
 during_flood $! "a flood of 20,000 bad-MAC sync datagrams"
-wait_for 5 test "$(sync_get rx_bad_mac)" -ge $((mac0 + 1000)) ||
+wait_val 5 -ge $((mac0 + 1000)) sync_get rx_bad_mac ||
 	fail "the flood was not counted: rx_bad_mac $mac0 -> $(sync_get rx_bad_mac)"
 ok "flood counted: rx_bad_mac $mac0 -> $(sync_get rx_bad_mac)"
 
 # after it all: the real peer's records still arrive, the VIPs still answer
 rec1=$(sync_get rx_records)
 syncpeer records 11 >/dev/null
-wait_for 5 test "$(sync_get rx_records)" -eq $((rec1 + 11)) || fail "the peer's records no longer arrive"
+wait_val 5 -eq $((rec1 + 11)) sync_get rx_records || fail "the peer's records no longer arrive"
 assert_served "after the forgeries"
 ok "legitimate sync and clients served after the forgeries"

@@ -3,7 +3,10 @@
 # sourced after lib.sh: the sync link, the shared key, the cluster block of
 # the configuration, a stand-in peer (syncpeer.py) and /sg/cluster reads.
 #
-#   data plane ns ($P-d)  sy 198.18.3.1/24 ---- sy 198.18.3.2/24, .3  peer ns ($P-s)
+#   data plane ns ($P-d)  sy 198.18.3.1/24 ---- sy 198.18.3.2/24, .3  peer ns ($P-NAME)
+#
+# The peer's namespace is a stand-in (syncpeer.py, NAME "s") or a second
+# data plane (sync.sh, NAME "b").
 SYNC_KEY="$SG_RUN/sync.key"
 SYNC_PY=/usr/bin/python3
 SYNC_PEER="$SG_SRC/tests/integration/dataplane/syncpeer.py"
@@ -16,10 +19,10 @@ _sync_ns_down() {
 	ip netns del "$ns" 2>/dev/null || true
 }
 
-# sync_link: the peer's namespace and the sync veth; the shared key.
+# sync_link NAME: the peer's namespace $P-NAME and the sync veth; the shared key.
 sync_link() {
 	local S
-	S=$(topo_ns s)
+	S=$(topo_ns "$1")
 	SG_CLEANUP_EXTRA="_sync_ns_down $S; ${SG_CLEANUP_EXTRA:-}"
 	ip netns add "$S"
 	ip -n "$S" link set lo up
@@ -33,11 +36,12 @@ sync_link() {
 	chmod 600 "$SYNC_KEY"
 }
 
-# sync_cfg_line [EXTRA-SYNC-KEYS]: a sed expression adding appliance.cluster
-# (node 1, sync on 198.18.3.1, one peer 198.18.3.2) to make_config's file.
+# sync_cfg_line NODE LISTEN PEER [EXTRA-SYNC-KEYS]: a sed expression adding
+# appliance.cluster (node NODE, sync on LISTEN, one peer "peer" at PEER) to
+# a configuration file.
 sync_cfg_line() {
-	local extra=${1:+, $1}
-	echo "/^appliance:/a\\  cluster: { node_id: 1, name: sg-a, sync: { enabled: true, listen: 198.18.3.1, key_file: $SYNC_KEY, peers: [ { name: peer, address: 198.18.3.2 } ], queue: 4096$extra } }"
+	local extra=${4:+, $4}
+	echo "/^appliance:/a\\  cluster: { node_id: $1, name: node$1, sync: { enabled: true, listen: $2, key_file: $SYNC_KEY, peers: [ { name: peer, address: $3 } ], queue: 4096$extra } }"
 }
 
 # syncpeer [--bind A:P] CMD ...: the stand-in peer (node 2) in its namespace;
@@ -71,4 +75,17 @@ bad = [f"{k}: {a[k]} -> {b[k]}, expected +{n}" for k, n in
 print("\n".join(bad))
 sys.exit(1 if bad else 0)
 PY
+}
+
+# wait_val SECS OP VALUE COMMAND...: poll until COMMAND's output compares to
+# VALUE with test's OP (=, -ge, ...); COMMAND runs again on each try.
+wait_val() {
+	local deadline=$(($(date +%s) + $1)) op=$2 want=$3 v
+	shift 3
+	while :; do
+		v=$("$@" 2>/dev/null || true)
+		[ -n "$v" ] && test "$v" "$op" "$want" && return 0
+		[ "$(date +%s)" -ge "$deadline" ] && return 1
+		sleep 0.2
+	done
 }
