@@ -13,6 +13,7 @@
 #     byte-exact through B (sync_takeover).
 #  4. A restarts: it asks B for a dump, is ready after B's DUMP_DONE
 #     (dump_done, records > 0) and holds the flow again.
+#  5. B stops on SIGTERM with status 0.
 # Bounded: each wait has its deadline; the whole test ~40 s.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sync_lib.sh"
@@ -60,6 +61,7 @@ sed -e "s/file_prefix: sgdemo/file_prefix: $PB/" -e "s|shm: /sgdemo|shm: /$PB|" 
 grep -q 198.18.1.110 "$SG_RUN/b.yaml" || fail "B's configuration: NAT addresses not replaced"
 setsid ip netns exec "$B" "$SG_BUILD/dataplane/sg-dataplane" -c "$SG_RUN/b.yaml" \
 	--ready-file "$SG_RUN/b.ready" >"$SG_RUN/b.log" 2>&1 </dev/null &
+BPID=$!
 wait_for 30 test -s "$SG_RUN/b.ready" || { cat "$SG_RUN/b.log" >&2; fail "B did not start"; }
 for h in 1 2; do
 	wait_for 10 ip netns exec "$(topo_ns "h$h")" ping -c1 -W1 198.18.1.3 || fail "h$h cannot reach B"
@@ -103,3 +105,10 @@ recs=$(get_a /sg/cluster "d['dump']['records']")
 [ "$recs" -ge 1 ] || fail "A restarted: B's dump held no record"
 [ "$(get_a /sg/flows "d['total']")" -ge 1 ] || fail "A restarted: it holds no flow"
 ok "A restarted: B's dump ($recs records), ready (dump_done), $(get_a /sg/flows "d['total']") flows held"
+
+# 5. SIGTERM: B's sync thread and rings go with it, cleanly
+kill -TERM "$BPID"
+wait_for 10 bash -c "! kill -0 $BPID" || fail "B did not stop on SIGTERM"
+wait "$BPID" || fail "B exited with status $? on SIGTERM"
+grep -q "sg-dataplane: stopping" "$SG_RUN/b.log" || fail "B: no clean stop in its log"
+ok "B stopped cleanly on SIGTERM"
