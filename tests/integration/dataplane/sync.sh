@@ -9,7 +9,7 @@
 #     (dump_done); HELLOs make each the other's "up" peer.
 #  3. A paced 6 MB download through A's NAT VIP: its flow reaches B (B's
 #     rx_records, B's flow table), kill -9 A, the router's VIP route and the
-#     hosts' route for A's NAT address move to B: the download completes
+#     hosts' routes for A's NAT addresses move to B: the download completes
 #     byte-exact through B (sync_takeover).
 #  4. A restarts: it asks B for a dump, is ready after B's DUMP_DONE
 #     (dump_done, records > 0) and holds the flow again.
