@@ -6,7 +6,7 @@
 # truncated and an oversized one, n_rec lying about the length, records with
 # fields out of range, a wrong node, sequence 0, another worker count, and
 # datagrams from a source that is no configured peer; then a flood of
-# 20,000 bad-MAC datagrams. Defence: sync_rx.c's checks, each with its
+# 20,000 bad-MAC datagrams; out-of-order and too-old sequence numbers. Defence: sync_rx.c's checks, each with its
 # counter (/sg/cluster). Asserts: every case moved its counter, none handed
 # a record to a worker or installed a flow, the VIPs are served during and
 # after, and the real peer's records still arrive.
@@ -38,6 +38,7 @@ wait_val 5 -ge $((bad0 + 9)) sync_get rx_bad || fail "the forgeries did not arri
 sync_snap "$SG_RUN/s1.json"
 sync_delta "$SG_RUN/s0.json" "$SG_RUN/s1.json" $expected rx_records=0 rx_datagrams=1 ||
 	fail "forged datagrams not counted as expected"
+[ "$(telemetry_get /sg/flows "d['total']")" -eq "$flows0" ] || fail "forged records installed flows"
 ok "forgeries counted: $expected (bad MAC x2: flipped and another key; short: truncated, oversized, n_rec lying x2; bad: 6 records out of range, other node, seq 0, worker count; replay: earlier boot); rx_datagrams +1 (the one with bad records), rx_records +0"
 rec0=$(sync_get rx_records)
 
@@ -48,7 +49,20 @@ wait_val 5 -eq $((rp0 + 1)) sync_get rx_replay || fail "replay not counted in rx
 rec0=$((rec0 + 1))
 ok "a replayed datagram counted in rx_replay"
 
+# 100 datagrams skipped (rx_lost), then three out of order within the window:
+# taken (the gap they leave is counted lost, then taken back); one older than
+# the window: a replay
+sync_snap "$SG_RUN/r0.json"
+syncpeer reorder >/dev/null
+wait_val 5 -eq $((rp0 + 2)) sync_get rx_replay || fail "a datagram older than the window not counted"
+sync_snap "$SG_RUN/r1.json"
+sync_delta "$SG_RUN/r0.json" "$SG_RUN/r1.json" rx_records=3 rx_lost=100 rx_replay=1 ||
+	fail "out-of-order datagrams within the window not taken"
+rec0=$((rec0 + 3))
+ok "100 skipped: rx_lost +100; out of order within the window: 3 records taken; older than the window: rx_replay"
+
 # sources that are no configured peer: another port, another address
+flows0=$(telemetry_get /sg/flows "d['total']")
 np0=$(sync_get rx_not_peer)
 syncpeer --bind 198.18.3.2:7451 records 1 >/dev/null
 syncpeer --bind 198.18.3.3:7450 records 1 >/dev/null
@@ -58,7 +72,7 @@ ok "datagrams from a non-peer address or port counted in rx_not_peer"
 [ "$(sync_get rx_records)" -eq "$rec0" ] ||
 	fail "forged datagrams handed records to the workers: rx_records $rec0 -> $(sync_get rx_records)"
 [ "$(telemetry_get /sg/flows "d['total']")" -eq "$flows0" ] || fail "forged records installed flows"
-ok "no forged record reached a worker, no flow installed"
+ok "no forged record reached a worker, no forged flow installed"
 
 # a flood of bad-MAC datagrams while legitimate clients are served
 mac0=$(sync_get rx_bad_mac)

@@ -20,6 +20,8 @@ peer's life across commands); --boot B starts another one.
   forge CASE...          one forged datagram of each CASE (see forged())
   flood N CASE [SECS]    N forged datagrams of CASE over SECS (3) seconds
   replay                 a good datagram, then the same bytes again
+  reorder                three good datagrams out of order, then one older
+                         than the window
 """
 
 import hashlib
@@ -243,6 +245,18 @@ def main(argv):
         p.send(d)
         p.send(d)
         out = {"sent": 2}
+    elif cmd == "reorder":
+        # 100 sequence numbers skipped, then top+3, top+1, top+2 (all new:
+        # the window takes late ones), then top+3-70 (older than the
+        # 64-datagram window: a replay); rx_lost moves by 100
+        top = p.seq + 100
+        d = {i: p.build(T_RECORDS, record(100 + i), seq=top + i) for i in (1, 2, 3)}
+        for i in (3, 1, 2):
+            p.send(d[i])
+            time.sleep(0.01)
+        p.seq = top + 3
+        p.send(p.build(T_RECORDS, record(200), seq=top + 3 - 70))
+        out = {"sent": 4}
     elif cmd == "flood":
         # N datagrams spread over SECS (default 3), in bursts of 500
         n, case = int(argv[1]), argv[2]
