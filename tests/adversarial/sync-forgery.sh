@@ -5,9 +5,10 @@
 # datagram, an earlier boot's datagram, a wrong version and magic, a
 # truncated and an oversized one, n_rec lying about the length, records with
 # fields out of range, a wrong node, sequence 0, another worker count, and
-# datagrams from a source that is no configured peer; then a flood of
-# 20,000 bad-MAC datagrams; out-of-order and too-old sequence numbers. Defence: sync_rx.c's checks, each with its
-# counter (/sg/cluster). Asserts: every case moved its counter, none handed
+# datagrams from a source that is no configured peer; sequence numbers
+# skipped, out of order and older than the window; then a flood of 20,000
+# bad-MAC datagrams. Defence: sync_rx.c's checks, each with its counter
+# (/sg/cluster). Asserts: every case moved its counter, none handed
 # a record to a worker or installed a flow, the VIPs are served during and
 # after, and the real peer's records still arrive.
 . "$(dirname "$0")/lib.sh"
