@@ -268,7 +268,7 @@ sg_dp_sync_receive(struct sg_dp_sync *s)
 
 	for (i = 0; i < SG_DP_SYNC_RX_MAX; i++) {
 		uint8_t buf[SG_SYNC_DGRAM_MAX];
-		struct sockaddr_storage from;
+		struct sockaddr_storage from = {0};
 		socklen_t fromlen = sizeof(from);
 		ssize_t n = recvfrom(s->fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC,
 				     (struct sockaddr *)&from, &fromlen);

@@ -248,6 +248,8 @@ sg_dp_sync_drain(struct sg_dp_sync *s, uint64_t now_tsc)
 {
 	bool dump_over = false, limited = false, empty = true;
 
+	if (s->n_workers == 0)
+		return;
 	for (unsigned int i = 0; i < s->n_workers; i++) {
 		unsigned int w = (s->drain_first + i) % s->n_workers;
 
