@@ -79,6 +79,14 @@ sockaddr_of(const struct sg_cfg_addr *a, uint16_t port, struct sockaddr_storage 
 	return sizeof(*in6);
 }
 
+/* @p a as text into @p buf. */
+static void
+addr_text(const struct sg_cfg_addr *a, char *buf, size_t len)
+{
+	inet_ntop(a->family, a->family == AF_INET ? (const void *)&a->v4 : (const void *)a->v6, buf,
+		  (socklen_t)len);
+}
+
 static int
 peers_setup(struct sg_dp_sync *s)
 {
@@ -95,10 +103,7 @@ peers_setup(struct sg_dp_sync *s)
 		}
 		snprintf(p->name, sizeof(p->name), "%s", cp->name[0] ? cp->name : "peer");
 		p->salen = sockaddr_of(&cp->addr, cp->port, &p->sa);
-		inet_ntop(cp->addr.family,
-			  cp->addr.family == AF_INET ? (const void *)&cp->addr.v4
-						     : (const void *)cp->addr.v6,
-			  p->addr_str, sizeof(p->addr_str));
+		addr_text(&cp->addr, p->addr_str, sizeof(p->addr_str));
 	}
 	s->n_peers = s->cfg.n_peers;
 	return 0;
@@ -132,30 +137,27 @@ socket_setup(struct sg_dp_sync *s)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sockaddr_of(&s->cfg.listen, s->cfg.port, &ss);
-	int buf = SYNC_SOCKBUF;
+	int buf = SYNC_SOCKBUF, rc;
 	char addr[INET6_ADDRSTRLEN];
 
 	s->fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (s->fd < 0) {
-		SG_DP_LOG(ERR, "sync: socket: %s", strerror(errno));
-		return -errno;
+		rc = -errno;
+		SG_DP_LOG(ERR, "sync: socket: %s", strerror(-rc));
+		return rc;
 	}
 	setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
 	setsockopt(s->fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
-	if (bind(s->fd, (struct sockaddr *)&ss, len) != 0) {
-		int e = errno;
-
-		inet_ntop(ss.ss_family,
-			  ss.ss_family == AF_INET ? (const void *)&s->cfg.listen.v4
-						  : (const void *)s->cfg.listen.v6,
-			  addr, sizeof(addr));
-		SG_DP_LOG(ERR,
-			  "sync: cannot bind appliance.cluster.sync.listen %s port %u: %s (is the "
-			  "address on the sync interface of this namespace?)",
-			  addr, s->cfg.port, strerror(e));
-		return -e;
-	}
-	return 0;
+	if (bind(s->fd, (struct sockaddr *)&ss, len) == 0)
+		return 0;
+	rc = -errno;
+	addr_text(&s->cfg.listen, addr, sizeof(addr));
+	SG_DP_LOG(
+		ERR,
+		"sync: cannot bind appliance.cluster.sync.listen %s port %u: %s (is the address on "
+		"the sync interface of this namespace?)",
+		addr, s->cfg.port, strerror(-rc));
+	return rc;
 }
 
 static int
