@@ -63,8 +63,9 @@ void sg_dp_sync_installed(struct sg_dp_worker *w, struct sg_dp_flow *f, uint64_t
 void sg_dp_sync_gone(struct sg_dp_worker *w, struct sg_dp_flow *f, enum sg_dp_cnt why);
 /**
  * Expiry walk, published flow @p f not expired: re-published (sync_refresh)
- * when established, active in the current refresh period and last
- * published at least one whole period (conf.sync_refresh_s / 2) before.
+ * when established, active in the current period (conf.sync_refresh_s / 4)
+ * and last published 4 periods before (fewer when half its idle timeout is
+ * shorter than conf.sync_refresh_s).
  */
 void sg_dp_sync_refresh(struct sg_dp_worker *w, struct sg_dp_flow *f, uint64_t now);
 /** Synced copy @p f saw a packet here: this worker's flow now, published (sync_takeover). */

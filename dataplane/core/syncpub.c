@@ -4,11 +4,12 @@
  * records on its SP/SC ring to the sync thread. Never blocks: a full ring
  * loses the record (sync_out_full) and the next refresh or dump repairs it.
  *
- * Refresh periods: the expiry walk re-sends an established flow that saw
- * traffic in the current period of conf.sync_refresh_s / 2 and whose last
- * ADD is at least two periods old, so an active flow is re-sent every
- * refresh_s to 1.5 refresh_s and an idle one not at all. The period of the
- * last ADD lives in the flow's sync byte (4 bits, mod 16).
+ * Refresh: the expiry walk re-sends an established flow that saw traffic
+ * in the current period (a quarter of conf.sync_refresh_s) once its last
+ * ADD is old enough: four periods, or fewer for a flow whose idle timeout
+ * is short (half its timeout, at least one period), so that a peer's copy
+ * of an active flow never idles out. An idle flow is not re-sent. The
+ * period of the last ADD lives in the flow's sync byte (4 bits, mod 16).
  */
 #include <string.h>
 
@@ -27,7 +28,7 @@ period_len(struct sg_dp_worker *w)
 	if (unlikely(w->sync_period == 0)) {
 		uint32_t s = w->conf.sync_refresh_s ? w->conf.sync_refresh_s : REFRESH_DEFAULT_S;
 
-		w->sync_period = RTE_MAX(w->tsc_hz * s / 2, UINT64_C(1));
+		w->sync_period = RTE_MAX(w->tsc_hz * s / 4, UINT64_C(1));
 	}
 	return w->sync_period;
 }
@@ -171,13 +172,18 @@ sg_dp_sync_gone(struct sg_dp_worker *w, struct sg_dp_flow *f, enum sg_dp_cnt why
 void
 sg_dp_sync_refresh(struct sg_dp_worker *w, struct sg_dp_flow *f, uint64_t now)
 {
+	uint64_t age;
 	uint8_t cur, last;
 
 	if (f->state != SG_DP_FS_EST || (f->sync & SG_DP_SYNC_COPY))
 		return;
 	cur = period_of(w, now);
+	if (period_of(w, f->last_tsc) != cur)
+		return; /* no traffic in this period */
 	last = (uint8_t)(f->sync >> SG_DP_SYNC_EPOCH_SHIFT);
-	if (period_of(w, f->last_tsc) != cur || ((cur - last) & 0xf) < 2)
+	age = f->tmo_est / 2 / period_len(w); /* periods in half the idle timeout */
+	age = age < 1 ? 1 : RTE_MIN(age, UINT64_C(4));
+	if (((cur - last) & 0xf) < age)
 		return;
 	w->stats.cnt[SG_DP_EV_SYNC_REFRESH]++;
 	sg_dp_sync_publish(w, f, now);
