@@ -25,6 +25,7 @@
 
 #include "app.h"
 #include "idle.h"
+#include "sync.h"
 #include "testmode.h"
 
 static struct sg_dp_app g_app;
@@ -219,6 +220,8 @@ worker_main(void *arg)
 			busy = sg_dp_idle_rings_busy(&idle);
 		sg_dp_worker_handoff_drain(w, t, txq, now);
 		sg_dp_worker_poll_control(w, t, txq, now);
+		if (sg_dp_worker_sync_poll(w, t, now))
+			busy = true;
 		if (q == 0 && unlikely(!rte_ring_empty(app->ctl_tx)))
 			ctl_tx_take(app, txq);
 
@@ -310,6 +313,7 @@ main_housekeeping(struct sg_dp_app *app)
 	housekeeping(app);
 	sg_dp_member_state_poll(app);
 	sg_dp_ctlchan_tick(app);
+	sg_dp_cluster_heartbeat(app);
 	if (!sg_dp_testmode_enabled())
 		cookie_rotate(app);
 }
@@ -402,6 +406,7 @@ create_workers(struct sg_dp_app *app)
 		wc.exc_rate_pps = app->exc.cfg.rate_pps;
 		wc.exc_burst = app->exc.cfg.burst;
 		wc.member_mbox = i == 0 ? app->member_mbox : NULL; /* MEMBER_STATE: worker 0 */
+		sg_dp_sync_worker_conf(app, i, &wc);
 		sg_dp_testmode_worker_conf(&wc);
 		app->wctx[i].app = app;
 		app->wctx[i].id = i;
@@ -436,6 +441,7 @@ write_ready_file(const char *path)
 static void
 cleanup(struct sg_dp_app *app)
 {
+	sg_dp_sync_stop(app); /* the workers are stopped: their rings go */
 	sg_dp_exc_stop(app);
 	sg_dp_ports_stop(app);
 	for (unsigned int i = 0; i < app->n_workers; i++) {
@@ -554,9 +560,10 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (sg_dp_ports_setup(app) != 0 || sg_dp_exc_setup(app) != 0 ||
-	    sg_dp_ctlchan_create(app) != 0 || create_workers(app) != 0 ||
-	    sg_dp_tables_publish_initial(app) != 0 || sg_dp_telemetry_register(app) != 0 ||
-	    sg_dp_testmode_apply(app) != 0) {
+	    sg_dp_ctlchan_create(app) != 0 || sg_dp_sync_setup(app) != 0 ||
+	    create_workers(app) != 0 || sg_dp_tables_publish_initial(app) != 0 ||
+	    sg_dp_telemetry_register(app) != 0 || sg_dp_cluster_register(app) != 0 ||
+	    sg_dp_testmode_apply(app) != 0 || sg_dp_sync_start(app) != 0) {
 		rc = 1;
 		goto out;
 	}
