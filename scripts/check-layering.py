@@ -38,6 +38,7 @@ PREFIX = {
     "lib/shmchan": ("sg_shm_",),
     "lib/agentproto": ("sg_agent_",),
     "lib/telemetry": ("sg_tel_",),
+    "routing": ("sg_rt_",),
 }
 
 # Folder -> folders of this project it may reference (besides itself).
@@ -56,6 +57,7 @@ ALLOWED = {
     "control": {"config", "idmgr", "lib/shmchan", "lib/agentproto"},
     "hostagent": {"config", "lib/agentproto"},
     "lib/telemetry": {"config"},
+    "routing": {"config", "lib/telemetry"},
 }
 
 # Symbols defined by the toolchain or generated code, not by our sources:
