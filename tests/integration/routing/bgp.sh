@@ -29,6 +29,7 @@ cat >>"$SG_RUN/sg.yaml.cluster" <<YAML
       peers:
         - { name: router, address: 198.18.2.1, asn: 65000 }
         - { name: router6, address: "2001:2:0:2::1", asn: 65000 }
+      backup: [198.18.1.110]
       check_ms: 50
       stale_ms: 500
       bfd_interval_ms: 100
@@ -54,14 +55,17 @@ bird_start "$D" appl "$SG_RUN/appl.conf"
 routed_start "$D" routed "$SG_RUN/sg.yaml"
 
 # 1. announced: VIPs and NAT addresses via the appliance, not the brokered VIP
-for p in 198.18.10.1 198.18.10.2 198.18.1.100 198.18.1.101; do
+for p in 198.18.10.1 198.18.10.2 198.18.1.100 198.18.1.101 198.18.1.110; do
 	wait_route "$R" "$p" 30 "via 198.18.2.2 dev rd" || fail "router has no BGP route to $p"
 done
 wait_route "$R" 2001:2:0:10::1 20 "via 2001:2:0:2::2 dev rd" || fail "no IPv6 VIP route"
 wait_route "$R" 2001:2:0:1::100 5 "via 2001:2:0:2::2 dev rd" || fail "no IPv6 NAT route"
 [ -z "$(route_of "$R" 198.18.10.3)" ] || fail "brokered VIP announced without sg-control"
 [ -z "$(ip -n "$D" route show proto bird)" ] || fail "BIRD installed routes in the appliance's kernel"
+rt=$(birdc_in router show route for 198.18.1.110 all)
+grep -q "BGP.as_path: 65001 65001 65001 65001" <<<"$rt" || fail "eBGP backup not prepended: $rt"
 ok "router: VIPs and NAT addresses (v4, v6) via the appliance; brokered VIP not announced"
+ok "eBGP: the backup address arrives with our AS prepended 3 times"
 wait_for 5 test -s "$SG_RUN/routed.json" || fail "no status file"
 wait_for 5 grep -q '"bgp_state": "Established"' "$SG_RUN/routed.json" || fail "status: no Established"
 [ "$(status_get "$SG_RUN/routed.json" "d['dataplane']['alive'] and d['groups']['vips']['applied']")" = 1 ] ||
