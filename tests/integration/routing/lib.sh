@@ -121,3 +121,52 @@ routed_stop() {
 status_get() {
 	python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"
 }
+
+# What a test with bgp_appliance_up stops at exit (SG_CLEANUP_EXTRA).
+BGP_CLEANUP='[ "$rc" -ne 0 ] && tail -n 30 "$SG_RUN/routed.log" >&2; routed_stop routed; bird_stop appl; bird_stop router'
+ROUTER_ADDR6=2001:2:0:2::1
+
+# bgp_appliance_up EXCEPTION-MAP: the standard topology (scripts/lib/topology.sh)
+# with the demo appliance (EXCEPTION-MAP as appliance.exception, idle mode
+# on, appliance.cluster.bgp: eBGP AS 65001 to the router's AS 65000 over
+# IPv4 and IPv6, BFD 100 ms x 5, backup 198.18.1.110); the router's static
+# VIP routes replaced by its BIRD (ECMP, L4 hash); the appliance's BIRD and
+# sg-routed started.
+bgp_appliance_up() {
+	local R D
+	R=$(topo_ns r) D=$(topo_ns d)
+	topo_up
+	backends_start
+	make_config -e "/^appliance:/a\\  $1\\n  idle: { enabled: true }"
+	cat >"$SG_RUN/sg.yaml.cluster" <<YAML
+  cluster:
+    node_id: 1
+    name: sg-a
+    bgp:
+      enabled: true
+      asn: 65001
+      peers:
+        - { name: router, address: 198.18.2.1, asn: 65000 }
+        - { name: router6, address: "2001:2:0:2::1", asn: 65000 }
+      backup: [198.18.1.110]
+      check_ms: 50
+      stale_ms: 500
+      bfd_interval_ms: 100
+      bfd_multiplier: 5
+      bird_socket: $SG_RUN/appl.ctl
+      bird_config: $SG_RUN/appl.conf
+      status_file: $SG_RUN/routed.json
+YAML
+	# the cluster map goes at the end of the appliance section (before "nat:")
+	sed -i "/^nat:/e cat $SG_RUN/sg.yaml.cluster" "$SG_RUN/sg.yaml"
+	dp_start "$SG_RUN/sg.yaml" || fail "sg-dataplane did not start"
+	ip -n "$R" route del 198.18.10.0/24
+	ip -n "$R" -6 route del 2001:2:0:10::/64
+	ip netns exec "$R" sysctl -qw net.ipv4.fib_multipath_hash_policy=1
+	router_conf "$SG_RUN/router.conf" 198.18.2.1 65000 rd 198.18.2.2:65001 2001:2:0:2::2:65001
+	bird_start "$R" router "$SG_RUN/router.conf"
+	"$SG_ROUTED_BIN" -c "$SG_RUN/sg.yaml" --write-config-only >/dev/null 2>&1 ||
+		fail "sg-routed --write-config-only"
+	bird_start "$D" appl "$SG_RUN/appl.conf"
+	routed_start "$D" routed "$SG_RUN/sg.yaml"
+}
