@@ -2,21 +2,22 @@
 # Issue 14, BGP with BIRD 2: BGP and BFD reach the appliance's kernel through
 # the exception path, so a flood to the appliance's own address competes
 # with them for appliance.exception.rate_pps. A remote client floods
-# 198.18.2.2 (the port the BGP and BFD sessions use) with UDP to random
-# ports and TCP SYNs to port 179 for 10 s, over the default rate (20000/s).
+# 198.18.2.2 (the port the BGP and BFD sessions use) with 60,000 packets of
+# UDP to random ports and TCP SYNs to port 179 (at most 10 s), far over
+# exception.rate_pps 2000.
 # Asserts: drop_exc_rate counts the excess; the router's IPv4 BGP session
 # (BFD on) stays Established and the VIP route never leaves the router's
 # kernel (polled every 100 ms); the IPv4 VIPs are served through the router
 # during and after; sg-dataplane, BIRD and sg-routed stay alive. Known
-# weakness, reported, not asserted: the IPv6 session (same port, BFD) flapped
-# in about 1 run of 4 here - the exception path's token bucket does not
-# favour the BGP peers' packets (see README.md); the script prints whether it
-# did ("measure: ipv6 session ...").
+# weakness, reported, not asserted: the IPv6 session (same port, BFD) goes
+# down in most runs at this rate (in 1 of 4 at the default 20000/s) - the
+# exception path's token bucket does not favour the BGP peers' packets (see
+# README.md); the script prints what it did ("measure: ipv6 session ...").
 . "$(dirname "$0")/lib.sh"
 . "$SG_SRC/tests/integration/routing/lib.sh"
 SG_CLEANUP_EXTRA="$BGP_CLEANUP"
 R=$(topo_ns r)
-bgp_appliance_up "exception: { enabled: true }"
+bgp_appliance_up "exception: { enabled: true, rate_pps: 2000, burst: 200 }"
 wait_route "$R" 198.18.10.2 30 "via 198.18.2.2 dev rd" || fail "VIP not announced"
 wait_route "$R" 2001:2:0:10::2 10 "via 2001:2:0:2::2 dev rd" || fail "IPv6 VIP not announced"
 since() { birdc_in router show protocols "$1" | awk -v p="$1" '$1 == p {print $5, $6}'; }
@@ -36,7 +37,7 @@ for i in range(256):
     pk.append(bytes(IP(src="198.18.0.2", dst="198.18.2.2") / l4))
 s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
 t, n = time.time(), 0
-while time.time() - t < 10 and n < 600000:
+while time.time() - t < 10 and n < 60000:
     for p in pk:
         try:
             s.sendto(p, ("198.18.2.2", 0))
@@ -50,7 +51,7 @@ missing=0 polls=0
 while kill -0 "$fp" 2>/dev/null; do
 	[ -n "$(route_of "$R" 198.18.10.2)" ] || missing=$((missing + 1))
 	polls=$((polls + 1))
-	if [ "$polls" -eq 20 ]; then
+	if [ "$polls" -eq 10 ]; then
 		legit_http "http://198.18.10.2/" >/dev/null || fail "NAT VIP unanswered during the flood"
 		legit_http "http://$SG_VIP4/" >/dev/null || fail "DSR VIP unanswered during the flood"
 		ok "NAT and DSR VIPs served through the router during the flood"
@@ -60,7 +61,7 @@ done
 wait "$fp" || fail "flood failed: $(cat "$SG_RUN/flood.log")"
 cat "$SG_RUN/flood.log"
 d_rate=$(($(dp_stat drop_exc_rate) - rate0))
-[ "$d_rate" -ge 10000 ] || fail "drop_exc_rate +$d_rate: the flood never went over the rate"
+[ "$d_rate" -ge 15000 ] || fail "drop_exc_rate +$d_rate: the flood never went over the rate"
 [ "$missing" -eq 0 ] || fail "VIP route missing in $missing of $polls polls during the flood"
 [ "$(since app1)" = "$s1" ] || fail "the IPv4 BGP session flapped: '$(since app1)' (was '$s1')"
 if [ "$(since app2)" = "$s2" ]; then
