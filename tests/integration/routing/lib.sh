@@ -19,14 +19,19 @@ bird_start() {
 	wait_for 10 test -S "$SG_RUN/$name.ctl" || fail "bird $name: no control socket"
 }
 
-# bird_stop NAME: stop that BIRD (SIGTERM, then SIGKILL).
-bird_stop() {
+# pidfile_stop FILE SIGNAL: stop the process of FILE (SIGNAL, SIGKILL after
+# 10 s) and remove FILE.
+pidfile_stop() {
 	local pid
-	pid=$(cat "$SG_RUN/$1.pid" 2>/dev/null) || return 0
-	kill "$pid" 2>/dev/null || return 0
-	wait_for 5 bash -c "! kill -0 $pid" || kill -9 "$pid" 2>/dev/null
-	rm -f "$SG_RUN/$1.pid"
+	pid=$(cat "$1" 2>/dev/null) || return 0
+	rm -f "$1"
+	kill "-$2" "$pid" 2>/dev/null || return 0
+	wait_for 10 bash -c "! kill -0 $pid" || kill -9 "$pid" 2>/dev/null
+	return 0
 }
+
+# bird_stop NAME: stop that BIRD.
+bird_stop() { pidfile_stop "$SG_RUN/$1.pid" TERM; }
 
 # birdc_in NAME CMD...: birdc on that BIRD's socket.
 birdc_in() {
@@ -109,13 +114,7 @@ routed_start() {
 	echo $! >"$SG_RUN/$2.pid"
 }
 
-routed_stop() {
-	local pid
-	pid=$(cat "$SG_RUN/$1.pid" 2>/dev/null) || return 0
-	kill -TERM "$pid" 2>/dev/null || return 0
-	wait_for 10 bash -c "! kill -0 $pid" || kill -9 "$pid" 2>/dev/null
-	rm -f "$SG_RUN/$1.pid"
-}
+routed_stop() { pidfile_stop "$SG_RUN/$1.pid" TERM; }
 
 # status_get FILE PYTHON-EXPR: EXPR on sg-routed's status JSON (as d).
 status_get() {
