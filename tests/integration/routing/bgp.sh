@@ -19,7 +19,6 @@ beat_stop() {
 SG_CLEANUP_EXTRA="$BGP_CLEANUP; beat_stop"
 R=$(topo_ns r) D=$(topo_ns d)
 bgp_appliance_up "exception: { enabled: true }"
-"$SG_ROUTED_BIN" -c "$SG_RUN/sg.yaml" --write-config-only || fail "sg-routed --write-config-only"
 bird -p -c "$SG_RUN/appl.conf" || fail "BIRD rejects sg-routed's configuration"
 grep -q "protocol kernel" "$SG_RUN/appl.conf" && fail "appliance BIRD config has a kernel protocol"
 
@@ -37,6 +36,8 @@ ok "router: VIPs and NAT addresses (v4, v6) via the appliance; brokered VIP not 
 ok "eBGP: the backup address arrives with our AS prepended 3 times"
 wait_for 5 test -s "$SG_RUN/routed.json" || fail "no status file"
 wait_for 5 grep -q '"bgp_state": "Established"' "$SG_RUN/routed.json" || fail "status: no Established"
+[ "$(status_get "$SG_RUN/routed.json" "d['peers'][0]['name'], d['peers'][0]['bgp_state']")" = "router Established" ] ||
+	fail "status: peer router not Established: $(cat "$SG_RUN/routed.json")"
 [ "$(status_get "$SG_RUN/routed.json" "d['dataplane']['alive'] and d['groups']['vips']['applied']")" = 1 ] ||
 	fail "status: $(cat "$SG_RUN/routed.json")"
 ok "status file: data plane alive, vips applied, BGP Established"

@@ -164,8 +164,7 @@ YAML
 	ip netns exec "$R" sysctl -qw net.ipv4.fib_multipath_hash_policy=1
 	router_conf "$SG_RUN/router.conf" 198.18.2.1 65000 rd 198.18.2.2:65001 2001:2:0:2::2:65001
 	bird_start "$R" router "$SG_RUN/router.conf"
-	"$SG_ROUTED_BIN" -c "$SG_RUN/sg.yaml" --write-config-only >/dev/null 2>&1 ||
-		fail "sg-routed --write-config-only"
+	"$SG_ROUTED_BIN" -c "$SG_RUN/sg.yaml" --write-config-only || fail "sg-routed --write-config-only"
 	bird_start "$D" appl "$SG_RUN/appl.conf"
 	routed_start "$D" routed "$SG_RUN/sg.yaml"
 }
