@@ -21,7 +21,13 @@ bgp_appliance_up "exception: { enabled: true, rate_pps: 2000, burst: 200 }"
 wait_route "$R" 198.18.10.2 30 "via 198.18.2.2 dev rd" || fail "VIP not announced"
 wait_route "$R" 2001:2:0:10::2 10 "via 2001:2:0:2::2 dev rd" || fail "IPv6 VIP not announced"
 since() { birdc_in router show protocols "$1" | awk -v p="$1" '$1 == p {print $5, $6}'; }
-s1=$(since app1) s2=$(since app2)
+# the sessions settled: their "since" unchanged for a second (at most 15 s)
+s1= s2=
+for _ in $(seq 15); do
+	[ -n "$s1" ] && [ "$s1" = "$(since app1)" ] && [ "$s2" = "$(since app2)" ] && break
+	s1=$(since app1) s2=$(since app2)
+	sleep 1
+done
 [[ "$s1" == *Established* && "$s2" == *Established* ]] || fail "sessions not up: '$s1' '$s2'"
 rate0=$(dp_stat drop_exc_rate)
 
