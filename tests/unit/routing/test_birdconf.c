@@ -100,13 +100,18 @@ test_example(void **state)
 	assert_string_equal(plan.proto[SG_RT_BACKUP][0], "sg_backup");
 	assert_int_equal(plan.n_bgp, 1);
 	assert_string_equal(plan.bgp[0], "sg_bgp1");
+	static const char brokered[] =
+		"protocol static sg_brokered {\n\tdisabled;\n"
+		"\tipv4 { import filter { bgp_local_pref = 200; accept; }; };\n"
+		"\troute 198.18.10.3/32 blackhole;\n}";
+	static const char bfd[] = "protocol bfd sg_bfd {\n\tinterface \"sgx*\" {\n"
+				  "\t\tmin rx interval 100 ms;\n\t\tmin tx interval 100 ms;\n"
+				  "\t\tmultiplier 3;";
 	static const char *const yes[] = {
 		"router id 198.18.2.2;",
 		"protocol static sg_vips {\n\tdisabled;\n",
 		"route 198.18.10.1/32 blackhole;\n\troute 198.18.10.2/32",
-		"protocol static sg_brokered {\n\tdisabled;\n"
-		"\tipv4 { import filter { bgp_local_pref = 200; accept; }; };\n"
-		"\troute 198.18.10.3/32 blackhole;\n}",
+		brokered,
 		"bgp_local_pref = 100; accept; }; };\n\troute 198.18.1.110/32 blackhole;",
 		"route 198.18.1.100/32 blackhole;",
 		/* the peer: on-link port address, eBGP filter, BFD */
@@ -114,8 +119,7 @@ test_example(void **state)
 		"export filter sg_export_ebgp;",
 		"\tbfd on;\n",
 		"hold time 9;",
-		"protocol bfd sg_bfd {\n\tinterface \"sgx*\" {\n"
-		"\t\tmin rx interval 100 ms;\n\t\tmin tx interval 100 ms;\n\t\tmultiplier 3;",
+		bfd,
 		"bgp_path.prepend(65001);",
 		"import none;",
 		NULL,
