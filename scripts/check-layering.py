@@ -37,6 +37,7 @@ PREFIX = {
     "hostagent": ("sg_ha_",),
     "lib/shmchan": ("sg_shm_",),
     "lib/agentproto": ("sg_agent_",),
+    "lib/telemetry": ("sg_tel_",),
 }
 
 # Folder -> folders of this project it may reference (besides itself).
@@ -54,6 +55,7 @@ ALLOWED = {
                   "lib/shmchan"},
     "control": {"config", "idmgr", "lib/shmchan", "lib/agentproto"},
     "hostagent": {"config", "lib/agentproto"},
+    "lib/telemetry": {"config"},
 }
 
 # Symbols defined by the toolchain or generated code, not by our sources:
