@@ -38,6 +38,7 @@ PREFIX = {
     "lib/shmchan": ("sg_shm_",),
     "lib/agentproto": ("sg_agent_",),
     "lib/telemetry": ("sg_tel_",),
+    "lib/etcd": ("sg_etcd_",),
 }
 
 # Folder -> folders of this project it may reference (besides itself).
@@ -48,6 +49,7 @@ ALLOWED = {
     "idmgr/cli": {"idmgr"},
     "lib/shmchan": set(),
     "lib/agentproto": set(),
+    "lib/etcd": set(),
     "dataplane/core": {"config"},
     "dataplane/session": {"dataplane/core", "config"},
     "dataplane/worker": {"dataplane/core", "dataplane/session", "config"},
