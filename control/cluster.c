@@ -25,7 +25,11 @@
 #include <event2/event.h>
 
 #include "cluster.h"
+#include "sessiongate/sg_cluster_keys.h"
 #include "sg_etcd.h"
+
+#define NODES_LEN (sizeof(SG_CK_NODES) - 1)
+#define VMS_LEN	  (sizeof(SG_CK_VMS) - 1)
 
 /* nodes/<name>: put (live) or delete (its lease ended). */
 static void
@@ -71,10 +75,10 @@ on_kv(const struct sg_etcd_kv *kv, void *arg)
 	k += plen + 1;
 	len -= plen + 1;
 	cl->d.st->watch_events++;
-	if (len > 6 && memcmp(k, "nodes/", 6) == 0)
-		node_event(cl, k + 6, len - 6, kv->val != NULL);
-	else if (len > 4 && memcmp(k, "vms/", 4) == 0)
-		sg_ctl_cluster_vm_event(cl, k + 4, len - 4, kv);
+	if (len > NODES_LEN && memcmp(k, SG_CK_NODES, NODES_LEN) == 0)
+		node_event(cl, k + NODES_LEN, len - NODES_LEN, kv->val != NULL);
+	else if (len > VMS_LEN && memcmp(k, SG_CK_VMS, VMS_LEN) == 0)
+		sg_ctl_cluster_vm_event(cl, k + VMS_LEN, len - VMS_LEN, kv);
 	else
 		cl->d.st->watch_bad++;
 }
@@ -108,12 +112,12 @@ reload_view(struct sg_ctl_cluster *cl)
 
 	cl->n_nodes = 0;
 	sg_ctl_cluster_vm_reset(cl);
-	if (sg_ctl_cluster_key(cl, key, sizeof(key), "nodes/") < 0)
+	if (sg_ctl_cluster_key(cl, key, sizeof(key), SG_CK_NODES) < 0)
 		return -ENAMETOOLONG;
 	n = sg_etcd_range(cl->etcd, key, on_kv, cl, &rev);
 	if (sg_ctl_cluster_etcd_rc(cl, n < 0 ? (int)n : 0, "range nodes/") < 0)
 		return (int)n;
-	if (sg_ctl_cluster_key(cl, key, sizeof(key), "vms/") < 0)
+	if (sg_ctl_cluster_key(cl, key, sizeof(key), SG_CK_VMS) < 0)
 		return -ENAMETOOLONG;
 	n = sg_etcd_range(cl->etcd, key, on_kv, cl, &rev);
 	if (sg_ctl_cluster_etcd_rc(cl, n < 0 ? (int)n : 0, "range vms/") < 0)
@@ -129,10 +133,10 @@ start_watches(struct sg_ctl_cluster *cl)
 {
 	char key[SG_ETCD_KEY_MAX];
 
-	if (cl->w_nodes == NULL && sg_ctl_cluster_key(cl, key, sizeof(key), "nodes/") == 0)
+	if (cl->w_nodes == NULL && sg_ctl_cluster_key(cl, key, sizeof(key), SG_CK_NODES) == 0)
 		cl->w_nodes = sg_etcd_watch_start(cl->etcd, cl->d.base, key, cl->rev + 1, on_watch,
 						  on_resync, cl);
-	if (cl->w_vms == NULL && sg_ctl_cluster_key(cl, key, sizeof(key), "vms/") == 0)
+	if (cl->w_vms == NULL && sg_ctl_cluster_key(cl, key, sizeof(key), SG_CK_VMS) == 0)
 		cl->w_vms = sg_etcd_watch_start(cl->etcd, cl->d.base, key, cl->rev + 1, on_watch,
 						on_resync, cl);
 	return cl->w_nodes != NULL && cl->w_vms != NULL ? 0 : -ENOMEM;
@@ -154,7 +158,7 @@ lease_grant(struct sg_ctl_cluster *cl)
 		return;
 	n = snprintf(val, sizeof(val), "{\"node\":\"%s\",\"pid\":%d,\"started_ms\":%" PRIu64 "}",
 		     cc->node, (int)getpid(), cl->started_ms);
-	if (sg_ctl_cluster_key(cl, key, sizeof(key), "nodes/%s", cc->node) < 0 ||
+	if (sg_ctl_cluster_key(cl, key, sizeof(key), SG_CK_NODES "%s", cc->node) < 0 ||
 	    sg_ctl_cluster_etcd_rc(cl, sg_etcd_put(cl->etcd, key, val, (size_t)n, id),
 				   "put nodes/") < 0 ||
 	    reload_view(cl) < 0) {

@@ -14,7 +14,8 @@
  *                   (never brokered twice), written installed, deleted
  *                   when it ends
  *
- * Keys, under cluster.etcd.prefix (default /sessiongate):
+ * Keys, under cluster.etcd.prefix (default /sessiongate), the layout of
+ * include/sessiongate/sg_cluster_keys.h (v1/ in every path):
  *
  *   nodes/<node>              {"node","pid","started_ms"}      node's lease
  *   vms/<vm>/owner            <node>                           owner's lease

@@ -22,12 +22,13 @@
 
 #include "cluster.h"
 #include "cs.h"
+#include "sessiongate/sg_cluster_keys.h"
 #include "sg_etcd.h"
 
 static int
 sess_key(const struct sg_ctl_cluster *cl, char *key, size_t len, uint64_t sid)
 {
-	return sg_ctl_cluster_key(cl, key, len, "sessions/%016" PRIx64, sid);
+	return sg_ctl_cluster_key(cl, key, len, SG_CK_SESSIONS SG_CK_ID_FMT, sid);
 }
 
 int

@@ -28,6 +28,7 @@
 #include <jansson.h>
 
 #include "cluster.h"
+#include "sessiongate/sg_cluster_keys.h"
 #include "sessiongate/sg_wire.h"
 #include "sg_etcd.h"
 #include "vm.h"
@@ -363,7 +364,8 @@ sg_ctl_cluster_want(void *arg, struct sg_ctl_vm *vm)
 	if (cl->lease == 0)
 		return -ENOTCONN;
 	n = snprintf(val, sizeof(val), "%" PRIu64, cl->d.clk->now_ns / 1000000);
-	if (sg_ctl_cluster_key(cl, key, sizeof(key), "vms/%s/want/%s", vm->cfg->name, me(cl)) < 0)
+	if (sg_ctl_cluster_key(cl, key, sizeof(key), SG_CK_VMS "%s/want/%s", vm->cfg->name,
+			       me(cl)) < 0)
 		return -ENAMETOOLONG;
 	if (sg_ctl_cluster_etcd_rc(cl, sg_etcd_put(cl->etcd, key, val, (size_t)n, cl->lease),
 				   "put want") < 0)
@@ -394,7 +396,7 @@ claim_or_hand_back(struct sg_ctl_cluster *cl, unsigned int i)
 	char key[SG_ETCD_KEY_MAX], why[96];
 	int rc;
 
-	if (sg_ctl_cluster_key(cl, key, sizeof(key), "vms/%s/owner", vm->cfg->name) < 0)
+	if (sg_ctl_cluster_key(cl, key, sizeof(key), SG_CK_VMS "%s/owner", vm->cfg->name) < 0)
 		return 0;
 	if (!v->mine && v->owner[0] == '\0' &&
 	    ((pref != NULL && strcmp(pref, me(cl)) == 0) ||
@@ -410,7 +412,8 @@ claim_or_hand_back(struct sg_ctl_cluster *cl, unsigned int i)
 		rc = sg_ctl_cluster_etcd_rc(cl, sg_etcd_delete(cl->etcd, key), "delete owner");
 		if (rc < 0)
 			return rc;
-		if (sg_ctl_cluster_key(cl, key, sizeof(key), "vms/%s/state", vm->cfg->name) == 0)
+		if (sg_ctl_cluster_key(cl, key, sizeof(key), SG_CK_VMS "%s/state", vm->cfg->name) ==
+		    0)
 			sg_ctl_cluster_etcd_rc(cl, sg_etcd_delete(cl->etcd, key), "delete state");
 		snprintf(why, sizeof(why), "handed back to %s", pref);
 		release_one(cl, i, why);
@@ -438,7 +441,8 @@ publish(struct sg_ctl_cluster *cl, unsigned int i)
 			       "\"host\":\"%s\",\"sessions\":%u}",
 			       me(cl), sg_ctl_vm_state_name(vm->state), addr, vm->host->cfg->name,
 			       n);
-		if (sg_ctl_cluster_key(cl, key, sizeof(key), "vms/%s/state", vm->cfg->name) < 0)
+		if (sg_ctl_cluster_key(cl, key, sizeof(key), SG_CK_VMS "%s/state", vm->cfg->name) <
+		    0)
 			return 0;
 		rc = sg_ctl_cluster_etcd_rc(
 			cl, sg_etcd_put(cl->etcd, key, val, (size_t)len, cl->lease), "put state");
@@ -449,7 +453,7 @@ publish(struct sg_ctl_cluster *cl, unsigned int i)
 		v->pub_sessions = n;
 	}
 	if (use != v->pub_use) {
-		if (sg_ctl_cluster_key(cl, key, sizeof(key), "vms/%s/use/%s", vm->cfg->name,
+		if (sg_ctl_cluster_key(cl, key, sizeof(key), SG_CK_VMS "%s/use/%s", vm->cfg->name,
 				       me(cl)) < 0)
 			return 0;
 		len = snprintf(val, sizeof(val), "%u", use);

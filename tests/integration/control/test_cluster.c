@@ -24,6 +24,7 @@
 
 #include "etcd_proc.h"
 #include "itest.h"
+#include "sessiongate/sg_cluster_keys.h"
 #include "sg_etcd.h"
 
 #define VIP	 "198.18.10.1"
@@ -155,7 +156,7 @@ on_session_kv(const struct sg_etcd_kv *kv, void *arg)
 
 	(void)arg;
 	snprintf(key, sizeof(key), "%.*s", (int)kv->key_len, kv->key);
-	if (node == NULL || sscanf(key + strlen(prefix), "/sessions/%16llx", &sid) != 1 ||
+	if (node == NULL || sscanf(key + strlen(prefix), "/" SG_CK_SESSIONS "%16llx", &sid) != 1 ||
 	    sid >= IT_SESSIONS_MAX || in_etcd[sid] != '\0')
 		n_etcd_bad++;
 	else {
@@ -172,7 +173,7 @@ read_etcd(void)
 
 	memset(in_etcd, 0, sizeof(in_etcd));
 	n_etcd = n_etcd_bad = 0;
-	snprintf(key, sizeof(key), "%s/sessions/", prefix);
+	snprintf(key, sizeof(key), "%s/" SG_CK_SESSIONS, prefix);
 	IT_CHECK(sg_etcd_range(ec, key, on_session_kv, NULL, NULL) >= 0, "range: %s",
 		 sg_etcd_error(ec));
 	IT_CHECK(n_etcd_bad == 0, "%u malformed or duplicate session keys", n_etcd_bad);
