@@ -290,6 +290,22 @@ main(int argc, char **argv)
 	to_clean[1] = &B;
 	atexit(cleanup_all);
 	IT_CHECK(ec != NULL, "etcd client: %s", err);
+	{
+		/* A cluster: section without endpoints is refused with its key named. */
+		char cmd[700];
+		FILE *f;
+
+		snprintf(cmd, sizeof(cmd), "%s/bad.yaml", A.dir);
+		f = fopen(cmd, "w");
+		IT_CHECK(f != NULL, "bad.yaml");
+		fprintf(f, "control: {shm_name: /x}\ncluster: {node: a, etcd: {prefix: /p}}\n");
+		fclose(f);
+		snprintf(cmd, sizeof(cmd),
+			 "%s/sg-control -c %s/bad.yaml --check 2>&1 | grep -q "
+			 "'cluster.etcd.endpoints: missing'",
+			 A.bin, A.dir);
+		IT_CHECK(system(cmd) == 0, "a cluster section without endpoints was accepted");
+	}
 
 	/* 1. Both up: the VMs split (vm2, vm4, vm5 to a; vm1, vm3 to b: rendezvous hash). */
 	it_start_ctl(&A);
@@ -343,6 +359,38 @@ main(int argc, char **argv)
 		pump_both(50);
 	IT_CHECK(n_etcd == 2 * N_PHASE1 - 10 && in_etcd[1] == '\0' && in_etcd[200] == '\0',
 		 "%u keys after closing 11", n_etcd);
+
+	/* Hostile keys and values under the watched prefixes: counted, ignored, both serve. */
+	{
+		static const char *const bad[][2] = {
+			{"vms/vm1/use/x", "abc"},
+			{"vms/vm3/state", "{not json"},
+			{"vms/vm2/use/y", "99999999999"},
+			{"vms/an-overlong-vm-name-that-no-configuration-may-hold-0123456789abcdef/owner",
+			 "z"},
+			{"nodes/a/b", "{}"},
+		};
+		long long bad_a = ccount(&A, "watch_bad"), bad_b = ccount(&B, "watch_bad");
+		char key[256];
+
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			snprintf(key, sizeof(key), "%s/%s%s", prefix, SG_CK_ROOT, bad[i][0]);
+			IT_CHECK(sg_etcd_put(ec, key, bad[i][1], strlen(bad[i][1]), 0) == 0, "put");
+		}
+		for (i = 41; i <= 45; i++)
+			it_send_new(&A, i, 0, VIP, 80, SG_MSG_L7_NONE, NULL);
+		wait_installed(&A, 41, 45, 5000);
+		IT_CHECK(ccount(&A, "watch_bad") >= bad_a + 5 &&
+				 ccount(&B, "watch_bad") >= bad_b + 4,
+			 "watch_bad a %lld b %lld", ccount(&A, "watch_bad"),
+			 ccount(&B, "watch_bad"));
+		snprintf(key, sizeof(key), "%s/%s", prefix, "v1/vms/vm2/use/y");
+		sg_etcd_delete(ec, key);
+		snprintf(key, sizeof(key), "%s/%s", prefix, "v1/vms/vm1/use/x");
+		sg_etcd_delete(ec, key);
+		for (i = 41; i <= 45; i++)
+			it_send_closed(&A, i);
+	}
 
 	/* 4. kill -9 a: after its lease TTL, b owns every VM and brokers onto a's. */
 	{
