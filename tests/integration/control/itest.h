@@ -78,8 +78,9 @@ struct it_vm {
 };
 
 struct it_agent {
-	bool real; /**< the real sg-hostagent on libvirt's test driver */
-	pid_t pid; /**< real: its process */
+	bool real;	    /**< the real sg-hostagent on libvirt's test driver */
+	uint16_t also_port; /**< real: a second sg-control (127.0.0.1, same key) it links to too */
+	pid_t pid;	    /**< real: its process */
 	char host[64];
 	uint16_t port;
 	char key[64];
