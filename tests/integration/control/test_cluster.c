@@ -170,13 +170,16 @@ on_session_kv(const struct sg_etcd_kv *kv, void *arg)
 {
 	json_t *o = json_loadb(kv->val, kv->val_len, 0, NULL);
 	const char *node = json_string_value(json_object_get(o, "node"));
-	unsigned long long sid;
-	char key[160];
+	size_t skip = strlen(prefix) + 1 + strlen(SG_CK_SESSIONS);
+	unsigned long long sid = ~0ull;
+	char key[160], *end = NULL;
 
 	(void)arg;
 	snprintf(key, sizeof(key), "%.*s", (int)kv->key_len, kv->key);
-	if (node == NULL || sscanf(key + strlen(prefix), "/" SG_CK_SESSIONS "%16llx", &sid) != 1 ||
-	    sid >= IT_SESSIONS_MAX || in_etcd[sid] != '\0')
+	if (strlen(key) == skip + SG_CK_ID_LEN)
+		sid = strtoull(key + skip, &end, 16);
+	if (node == NULL || end == NULL || *end != '\0' || sid >= IT_SESSIONS_MAX ||
+	    in_etcd[sid] != '\0')
 		n_etcd_bad++;
 	else {
 		in_etcd[sid] = node[0];
@@ -465,7 +468,14 @@ main(int argc, char **argv)
 	check_consistent(&A, 'a');
 	check_consistent(&B, 'b');
 	check_sgctl(&A, 2);
-	printf("PASS cluster: %u session keys, owners a %lld / b %lld\n", n_etcd, owned(&A),
-	       owned(&B));
+
+	/* 7. A clean stop revokes a's lease: b takes its VMs at once, not after the TTL. */
+	it_stop_ctl(&A);
+	t0 = it_now_ns();
+	while (owned(&B) != 5 && it_now_ns() < t0 + 1500000000ull)
+		pump_both(20);
+	IT_CHECK(owned(&B) == 5, "b owns %lld VMs 1.5 s after a stopped", owned(&B));
+	printf("clean stop: b owns a's VMs %.2f s later\n", (double)(it_now_ns() - t0) / 1e9);
+	printf("PASS cluster: %u session keys\n", n_etcd);
 	return 0;
 }
