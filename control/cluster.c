@@ -25,6 +25,8 @@
 #include <event2/event.h>
 
 #include "cluster.h"
+#include "ids.h"
+#include "sg_idmgr_cluster.h"
 #include "sessiongate/sg_cluster_keys.h"
 #include "sg_etcd.h"
 
@@ -209,6 +211,25 @@ lease_tick(struct sg_ctl_cluster *cl)
 		lease_lost(cl, "etcd unreachable for longer than the lease TTL");
 }
 
+/* idmgr's follower on the identity store (control.idmgr_dir), retried every second. */
+static void
+follow_start(struct sg_ctl_cluster *cl)
+{
+	struct sg_id_store *s = sg_ctl_ids_store(cl->d.ids);
+	char err[256];
+
+	if (s == NULL || cl->follower != NULL ||
+	    cl->d.clk->now_ns - cl->follow_try_ns < 1000000000ull)
+		return;
+	cl->follow_try_ns = cl->d.clk->now_ns;
+	cl->follower = sg_id_follow_start(s, cl->etcd, cl->d.base, cl->d.cfg->cluster.prefix, err,
+					  sizeof(err));
+	if (cl->follower == NULL)
+		sg_ctl_cluster_etcd_rc(cl, -EIO, "identity follower");
+	else
+		syslog(LOG_INFO, "cluster: the identity store follows etcd's identities");
+}
+
 static void
 work_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -222,6 +243,7 @@ work_cb(evutil_socket_t fd, short what, void *arg)
 		cl->resync = false;
 	if (cl->lease != 0)
 		sg_ctl_cluster_vm_work(cl);
+	follow_start(cl);
 	cl->d.step_end(cl->d.ctx);
 }
 
@@ -271,6 +293,8 @@ sg_ctl_cluster_start(struct sg_ctl_cluster *cl)
 	lease_grant(cl);
 	if (cl->lease != 0)
 		sg_ctl_cluster_vm_work(cl);
+	cl->follow_try_ns = cl->d.clk->now_ns - 1000000000ull;
+	follow_start(cl);
 	evtimer_add(cl->work_ev, &tv);
 }
 
@@ -283,6 +307,7 @@ sg_ctl_cluster_destroy(struct sg_ctl_cluster *cl)
 		sg_etcd_watch_stop(cl->w_nodes);
 	if (cl->w_vms != NULL)
 		sg_etcd_watch_stop(cl->w_vms);
+	sg_id_follow_stop(cl->follower);
 	if (cl->lease != 0 && sg_etcd_lease_revoke(cl->etcd, cl->lease) == 0)
 		syslog(LOG_NOTICE, "cluster: lease revoked: the other nodes take this node's VMs");
 	if (cl->work_ev != NULL)

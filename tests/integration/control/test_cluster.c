@@ -117,6 +117,19 @@ vm_counter(struct it *t, const char *vm, const char *what)
 	return v;
 }
 
+static uint64_t
+vm_id(struct it *t, const char *vm)
+{
+	json_t *vms = it_admin(t, "{\"cmd\":\"vms\"}");
+	uint64_t id = 0;
+
+	for (size_t i = 0; i < json_array_size(vms); i++)
+		if (strcmp(it_jstr(json_array_get(vms, i), "name"), vm) == 0)
+			id = strtoull(it_jstr(json_array_get(vms, i), "id"), NULL, 0);
+	json_decref(vms);
+	return id;
+}
+
 /* Pump both data planes for @p ms (each keeps its heartbeat going). */
 static void
 pump_both(unsigned int ms)
@@ -273,6 +286,41 @@ check_sgctl(struct it *t, unsigned int want)
 	IT_CHECK(system(cmd) == 0, "sgctl cluster (table) failed");
 }
 
+/* Identities: both nodes gave every VM the same ID (registered through etcd), and an
+ * identity sgid writes to etcd reaches both identity stores (the follower). */
+static void
+check_identities(void)
+{
+	char cmd[1024], vm[8];
+	json_t *r;
+	uint64_t end;
+	unsigned int i;
+
+	for (i = 1; i <= 5; i++) {
+		snprintf(vm, sizeof(vm), "vm%u", i);
+		IT_CHECK(vm_id(&A, vm) != 0 && vm_id(&A, vm) == vm_id(&B, vm),
+			 "%s: a %#llx, b %#llx", vm, (unsigned long long)vm_id(&A, vm),
+			 (unsigned long long)vm_id(&B, vm));
+	}
+	snprintf(cmd, sizeof(cmd),
+		 "%s/../idmgr/sgid -d %s/sgid --etcd %s --etcd-prefix %s register user/user/alice "
+		 ">/dev/null",
+		 A.bin, A.dir, E.url, prefix);
+	IT_CHECK(system(cmd) == 0, "sgid register through etcd failed");
+	end = it_now_ns() + 5000000000ull;
+	for (i = 0; i < 2; i++) {
+		struct it *t = i == 0 ? &A : &B;
+
+		while ((r = it_admin(t, "{\"cmd\":\"identities\",\"name\":\"user/user/alice\"}")) ==
+			       NULL &&
+		       it_now_ns() < end)
+			pump_both(50);
+		IT_CHECK(r != NULL, "node %s: alice not followed from etcd", i == 0 ? "a" : "b");
+		json_decref(r);
+	}
+	printf("identities: VM IDs equal on both nodes; sgid's user reached both stores\n");
+}
+
 static bool
 on_vm(struct it *t, uint64_t sid, const char *vm)
 {
@@ -346,6 +394,7 @@ main(int argc, char **argv)
 	IT_CHECK(owned(&A) == 3 && owned(&B) == 2, "owners did not split: a %lld, b %lld",
 		 owned(&A), owned(&B));
 	check_sgctl(&A, 2);
+	check_identities();
 
 	/* 2. Sessions on both: each lands in etcd once, named after its node. */
 	for (i = 1; i <= N_PHASE1; i++) {
