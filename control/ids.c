@@ -191,7 +191,9 @@ sg_ctl_ids_cluster(struct sg_ctl_ids *ids, struct sg_etcd *etcd, const char *pre
 static int
 reg(struct sg_ctl_ids *ids, unsigned int type, const char *name, uint64_t parent, uint64_t *id)
 {
-	struct sg_id_reg r = {.type = (uint8_t)type, .name = name, .parent = parent};
+	static const struct sg_id_attr no_attrs[1]; /* never NULL: memcpy of 0 attributes */
+	struct sg_id_reg r = {
+		.type = (uint8_t)type, .name = name, .parent = parent, .attrs = no_attrs};
 	int rc = ids->idc != NULL ? sg_id_cluster_register(ids->idc, &r, id, NULL)
 				  : sg_id_register(ids->store, &r, id, NULL);
 
