@@ -169,6 +169,12 @@ lease_grant(struct sg_ctl_cluster *cl)
 	}
 	cl->lease = id;
 	cl->lease_ok_ns = cl->keepalive_ns = cl->d.clk->now_ns;
+	/* etcd keeps a lease across its own restart: the keys of the one given up would
+	 * hold this node's VMs for another TTL */
+	if (cl->lost_lease != 0 && sg_etcd_lease_revoke(cl->etcd, cl->lost_lease) == 0)
+		syslog(LOG_NOTICE, "cluster: lease %" PRIx64 " given up earlier: revoked",
+		       (uint64_t)cl->lost_lease);
+	cl->lost_lease = 0;
 	cl->d.st->lease_grants++;
 	syslog(LOG_NOTICE, "cluster: node %s has lease %" PRIx64 " (ttl %u s), %u nodes up",
 	       cc->node, (uint64_t)id, cc->lease_ttl_s, cl->n_nodes);
@@ -182,6 +188,7 @@ lease_lost(struct sg_ctl_cluster *cl, const char *why)
 	syslog(LOG_WARNING, "cluster: lease %" PRIx64 " lost (%s): this node owns nothing now",
 	       (uint64_t)cl->lease, why);
 	cl->d.st->lease_lost++;
+	cl->lost_lease = cl->lease;
 	cl->lease = 0;
 	sg_ctl_cluster_vm_release_all(cl, why);
 }
@@ -241,9 +248,11 @@ work_cb(evutil_socket_t fd, short what, void *arg)
 	lease_tick(cl);
 	if (cl->lease != 0 && cl->resync && reload_view(cl) == 0)
 		cl->resync = false;
-	if (cl->lease != 0)
+	/* etcd not answering: only the keepalive tries (each call may wait timeout_ms) */
+	if (cl->lease != 0 && cl->reachable)
 		sg_ctl_cluster_vm_work(cl);
-	follow_start(cl);
+	if (cl->reachable)
+		follow_start(cl);
 	cl->d.step_end(cl->d.ctx);
 }
 

@@ -96,6 +96,7 @@ struct sg_ctl_cluster {
 	uint64_t follow_try_ns;		 /**< last start tried (etcd away at start) */
 	struct event *work_ev;
 	int64_t lease;	       /**< 0 = none: this node owns nothing */
+	int64_t lost_lease;    /**< the lease given up: revoked once etcd answers again */
 	uint64_t lease_ok_ns;  /**< last keepalive (or grant) etcd answered */
 	uint64_t keepalive_ns; /**< last keepalive sent */
 	uint64_t grant_try_ns; /**< last grant tried */

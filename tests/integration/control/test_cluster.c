@@ -525,6 +525,33 @@ main(int argc, char **argv)
 		pump_both(20);
 	IT_CHECK(owned(&B) == 5, "b owns %lld VMs 1.5 s after a stopped", owned(&B));
 	printf("clean stop: b owns a's VMs %.2f s later\n", (double)(it_now_ns() - t0) / 1e9);
+
+	/* 8. etcd dies: after the TTL b has lost its lease, owns nothing, refuses new
+	 * sessions; etcd back: b regains a lease and its VMs and brokers again. */
+	etcd_proc_kill(&E);
+	t0 = it_now_ns();
+	while (ccount(&B, "lease_lost") < 1 && it_now_ns() < t0 + (TTL_S + 5) * 1000000000ull)
+		pump_both(50);
+	IT_CHECK(ccount(&B, "lease_lost") == 1 && owned(&B) == 0, "b: lease_lost %lld, owns %lld",
+		 ccount(&B, "lease_lost"), owned(&B));
+	printf("etcd down: b gave up its lease %.2f s later\n", (double)(it_now_ns() - t0) / 1e9);
+	it_send_new(&B, 400, 0, VIP, 80, SG_MSG_L7_NONE, NULL);
+	end = it_now_ns() + 5000000000ull;
+	while (B.s[400].rejects == 0 && it_now_ns() < end)
+		pump_both(20);
+	IT_CHECK(B.s[400].rejects == 1 && B.s[400].reason == SG_MSG_REASON_QUEUE_FULL &&
+			 ccount(&B, "sessions_refused_etcd") >= 1,
+		 "b placed a session it could not record");
+	IT_CHECK(etcd_proc_start(&E) == 0, "etcd restart");
+	t0 = it_now_ns();
+	while (owned(&B) != 5 && it_now_ns() < t0 + 10000000000ull)
+		pump_both(50);
+	IT_CHECK(owned(&B) == 5 && ccount(&B, "lease_grants") == 2,
+		 "b owns %lld after etcd came back", owned(&B));
+	printf("etcd back: b owns its VMs again %.2f s later\n", (double)(it_now_ns() - t0) / 1e9);
+	it_send_new(&B, 401, 0, VIP, 80, SG_MSG_L7_NONE, NULL);
+	wait_installed(&B, 401, 401, 5000);
+	IT_CHECK(read_etcd() > 0 && in_etcd[401] == 'b', "session 401 not in etcd");
 	printf("PASS cluster: %u session keys\n", n_etcd);
 	return 0;
 }
