@@ -34,6 +34,7 @@
 #define VIP	 "198.18.10.1"
 #define TTL_S	 2
 #define N_PHASE1 40
+#define N_RATE	 1000
 
 static struct it A, B;
 static struct it *to_clean[2];
@@ -552,6 +553,22 @@ main(int argc, char **argv)
 	it_send_new(&B, 401, 0, VIP, 80, SG_MSG_L7_NONE, NULL);
 	wait_installed(&B, 401, 401, 5000);
 	IT_CHECK(read_etcd() > 0 && in_etcd[401] == 'b', "session 401 not in etcd");
+
+	/* 9. Setup rate with etcd on the session path (one create, one write per session),
+	 * then every key deleted at close. */
+	n = read_etcd();
+	t0 = it_now_ns();
+	for (i = 1000; i < 1000 + N_RATE; i++)
+		it_send_new(&B, i, i % 2, VIP, 80, SG_MSG_L7_NONE, NULL);
+	wait_installed(&B, 1000, 1000 + N_RATE - 1, 30000);
+	printf("setup rate: %u sessions claimed in etcd and installed in %.2f s (%.0f/s)\n", N_RATE,
+	       (double)(it_now_ns() - t0) / 1e9, N_RATE / ((double)(it_now_ns() - t0) / 1e9));
+	for (i = 1000; i < 1000 + N_RATE; i++)
+		it_send_closed(&B, i);
+	end = it_now_ns() + 20000000000ull;
+	while (read_etcd() != n && it_now_ns() < end)
+		pump_both(100);
+	IT_CHECK(n_etcd == n, "%u keys after closing, want %u", n_etcd, n);
 	printf("PASS cluster: %u session keys\n", n_etcd);
 	return 0;
 }
