@@ -210,10 +210,13 @@ it_write_cfg(struct it *t, const char *body, const char *timeouts)
 		"  ring_poll_us: 100\n"
 		"  idmgr_dir: %s/idmgr\n"
 		"  idmgr_temp: %s\n"
+		"%s%s%s"
 		"  timeouts: %s\n"
 		"%s",
 		t->shm, t->sock, t->dir, t->agent_port, t->dir, t->metrics_port, t->dir,
 		t->idmgr_lease ? "lease" : "register",
+		t->appliance[0] ? "  appliance_config: \"" : "", t->appliance,
+		t->appliance[0] ? "\"\n" : "",
 		timeouts ? timeouts : "{queue_ms: 20000, vm_start_ms: 20000, install_ms: 5000}",
 		body);
 	fclose(f);

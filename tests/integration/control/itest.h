@@ -113,6 +113,7 @@ struct it {
 	struct it_agent agent;
 	uint64_t resyncs;
 	bool idmgr_lease;	  /**< control.idmgr_temp: lease (bench) or register (tests) */
+	char appliance[192];	  /**< control.appliance_config ("" = none) */
 	unsigned int member_msgs; /**< MEMBER_STATE and SESSION_ABORT received */
 	/** Called with each MEMBER_STATE / SESSION_ABORT (NULL: only counted). */
 	void (*on_msg)(struct it *t, const struct sg_msg *m);

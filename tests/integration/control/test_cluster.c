@@ -20,9 +20,13 @@
  * lists the peers; after a restarts, etcd and both LMDBs agree.
  */
 #include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -67,12 +71,81 @@ static bool real_agent;
 	"  node: %s\n"                                                                        \
 	"  etcd: { endpoints: [\"%s\"], prefix: \"%s\", lease_ttl_s: %u, timeout_ms: 1000 }\n"
 
+/* Node a's appliance: a data plane's telemetry socket (played here) and sg-routed's status. */
+static int tel_fd = -1;
+static pthread_t tel_thr;
+static volatile bool tel_stop;
+
+/* DPDK telemetry v2 as the data plane answers /sg/cluster: greeting, command, answer. */
+static void *
+tel_main(void *arg)
+{
+	static const char greeting[] = "{\"version\":\"DPDK 22.11\",\"pid\":1,"
+				       "\"max_output_len\":16384}";
+	static const char answer[] = "{\"/sg/cluster\":{\"ready\":1,\"sent\":123,\"received\":45,"
+				     "\"peers\":[{\"name\":\"sg-b\",\"lag_ms\":3}]}}";
+	struct pollfd p = {.fd = tel_fd, .events = POLLIN};
+	char cmd[256];
+	int c;
+
+	(void)arg;
+	while (!tel_stop) {
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		c = accept(tel_fd, NULL, NULL);
+		if (c < 0)
+			continue;
+		if (send(c, greeting, sizeof(greeting) - 1, 0) > 0 &&
+		    recv(c, cmd, sizeof(cmd) - 1, 0) > 0 && strncmp(cmd, "/sg/cluster", 11) == 0)
+			send(c, answer, sizeof(answer) - 1, 0);
+		close(c);
+	}
+	return NULL;
+}
+
+static void
+appliance_init(struct it *t)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	char path[256];
+	FILE *f;
+
+	snprintf(t->appliance, sizeof(t->appliance), "%s/appliance.yaml", t->dir);
+	f = fopen(t->appliance, "w");
+	IT_CHECK(f != NULL, "appliance.yaml");
+	fprintf(f,
+		"appliance:\n  file_prefix: sgtest\n  telemetry_dir: %s\n"
+		"  ports:\n    - { name: p0, device: net_null0, address: 198.18.2.2/24 }\n"
+		"  cluster:\n    node_id: 1\n    bgp: { status_file: %s/routed.json }\n",
+		t->dir, t->dir);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/routed.json", t->dir);
+	f = fopen(path, "w");
+	IT_CHECK(f != NULL, "routed.json");
+	fprintf(f, "{\"bgp\":\"established\",\"announced\":[\"198.18.10.1/32\"]}\n");
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/dpdk_telemetry.v2", t->dir);
+	IT_CHECK(strlen(path) < sizeof(sun.sun_path), "%s: too long for a socket", path);
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	tel_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	IT_CHECK(tel_fd >= 0 && bind(tel_fd, (struct sockaddr *)&sun, sizeof(sun)) == 0 &&
+			 listen(tel_fd, 4) == 0,
+		 "telemetry socket");
+	IT_CHECK(pthread_create(&tel_thr, NULL, tel_main, NULL) == 0, "telemetry thread");
+}
+
 /* atexit (runs before the harness's own): both nodes, then etcd. */
 static void
 cleanup_all(void)
 {
 	unsigned int i;
 
+	if (tel_fd >= 0) {
+		tel_stop = true;
+		pthread_join(tel_thr, NULL);
+		close(tel_fd);
+		tel_fd = -1;
+	}
 	for (i = 0; i < 2; i++) {
 		if (to_clean[i] == NULL)
 			continue;
@@ -93,6 +166,8 @@ node_init(struct it *t, const char *bin, const char *node)
 	unsigned int i;
 
 	it_init(t, bin, node[0] == 'a' ? "cla" : "clb");
+	if (node[0] == 'a')
+		appliance_init(t);
 	snprintf(body, sizeof(body), CFG, node, E.url, prefix, TTL_S);
 	it_write_cfg(t, body, "{queue_ms: 20000, vm_start_ms: 20000, install_ms: 5000}");
 	/* One host: both agents report the web VMs running, vm5 (desk) shut off. */
@@ -280,8 +355,18 @@ check_sgctl(struct it *t, unsigned int want)
 	out[n] = '\0';
 	o = json_loads(out, 0, NULL);
 	IT_CHECK(json_array_size(json_object_get(o, "peers")) == want, "sgctl cluster: %s", out);
-	IT_CHECK(json_is_false(json_object_get(json_object_get(o, "dataplane"), "available")),
-		 "no appliance config: the data plane is reported unavailable");
+	if (t == &A) /* its appliance: the data plane's /sg/cluster and sg-routed's status */
+		IT_CHECK(json_is_true(
+				 json_object_get(json_object_get(o, "dataplane"), "available")) &&
+				 it_jint(o, "dataplane.sent") == 123 &&
+				 strcmp(it_jstr(o, "bgp.bgp"), "established") == 0,
+			 "sgctl cluster: sources: %s", out);
+	else
+		IT_CHECK(json_is_false(
+				 json_object_get(json_object_get(o, "dataplane"), "available")) &&
+				 json_is_false(
+					 json_object_get(json_object_get(o, "bgp"), "available")),
+			 "no appliance config: both reported unavailable: %s", out);
 	json_decref(o);
 	snprintf(cmd, sizeof(cmd), "%s/sgctl -s %s cluster > /dev/null", t->bin, t->sock);
 	IT_CHECK(system(cmd) == 0, "sgctl cluster (table) failed");
