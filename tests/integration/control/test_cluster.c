@@ -481,6 +481,16 @@ main(int argc, char **argv)
 		 owned(&A), owned(&B));
 	check_sgctl(&A, 2);
 	check_identities();
+	if (real_agent) { /* the agent's own status lists both links up */
+		char cmd[600];
+
+		snprintf(cmd, sizeof(cmd),
+			 "python3 -c \"import socket; s = socket.socket(socket.AF_UNIX); "
+			 "s.connect('%s/agent.sock'); s.sendall(b'status\\n'); "
+			 "print(s.recv(65536).decode())\" | grep -q '^control\\[1\\] up'",
+			 A.dir);
+		IT_CHECK(system(cmd) == 0, "sg-hostagent status: no second link up");
+	}
 
 	/* 2. Sessions on both: each lands in etcd once, named after its node. */
 	for (i = 1; i <= N_PHASE1; i++) {
