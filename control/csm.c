@@ -187,6 +187,17 @@ csm_on_new(struct sg_ctl_csm *csm, const struct sg_msg *m)
 	cs->ctl_id = sg_ctl_ids_new(csm->ids, SG_CTL_ID_CONTROLLING);
 	cs->user_session_id = sg_ctl_ids_new(csm->ids, SG_CTL_ID_USER_SESSION);
 	cs->service_session_id = sg_ctl_ids_new(csm->ids, SG_CTL_ID_SERVICE_SESSION);
+	if (csm->claim != NULL) {
+		int rc = csm->claim(csm->cl_ctx, cs->session_id, cs->worker);
+
+		if (rc < 0) { /* another node has it, or etcd says nothing: retry later */
+			sg_ctl_csm_reject(csm, cs,
+					  rc == -EEXIST ? SG_MSG_REASON_SHUTDOWN
+							: SG_MSG_REASON_QUEUE_FULL);
+			return;
+		}
+		cs->cl_pub = 1; /* its key goes when it ends */
+	}
 	sg_ctl_broker_admit(csm->broker, cs);
 }
 
@@ -197,6 +208,8 @@ csm_on_closed(struct sg_ctl_csm *csm, const struct sg_msg *m)
 
 	if (cs == NULL) {
 		csm->st->unknown_closed++;
+		if (csm->foreign_closed != NULL) /* a peer's session handed over after a failover */
+			csm->foreign_closed(csm->cl_ctx, m->hdr.session_id);
 		return;
 	}
 	sg_ctl_broker_release(csm->broker, cs);
@@ -295,6 +308,8 @@ sg_ctl_csm_restore(struct sg_ctl_csm *csm, const struct sg_ctl_cs *saved, const 
 	cs->n_providers = saved->n_providers;
 	memcpy(cs->providers, saved->providers, sizeof(cs->providers));
 	cs->stored = true;
+	/* cluster mode: it was claimed in etcd before it was first placed */
+	cs->cl_pub = csm->claim == NULL ? 0 : saved->state == SG_CTL_CS_INSTALLED ? 2 : 1;
 	cs->t_new_ns = csm->clk->now_ns;
 	cs->app = sg_ctl_broker_app_by_name(csm->inv, app);
 	if (cs->app == NULL) {
