@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The appliance section: EAL arguments, lcores, memory, table sizes, and
- * the ports (ports.c), control channel (control.c) and exception path
- * (exception.c) below it.
+ * the ports (ports.c), control channel (control.c), exception path
+ * (exception.c), idle mode (idle.c) and cluster (cluster.c) below it.
  */
 #include <string.h>
 
@@ -58,7 +58,7 @@ sg_cfg_parse_appliance(struct sg_cfg_ctx *c, const struct sg_cfg_node *a)
 	static const char *const keys[] = {
 		"workers",	   "memory_mb",	    "no_huge",	"file_prefix", "mbufs",
 		"flow_table_size", "telemetry_dir", "eal_args", "ports",       "control",
-		"neighbours",	   "exception",	    NULL};
+		"neighbours",	   "exception",	    "idle",	"cluster",     NULL};
 	struct sg_cfg_appliance *ap = &c->cfg->appliance;
 	const char *prefix = "appliance";
 	char path[SG_CFG_PATH_MAX];
@@ -150,5 +150,8 @@ sg_cfg_parse_appliance(struct sg_cfg_ctx *c, const struct sg_cfg_node *a)
 			return rc;
 		ap->n_ports = i + 1;
 	}
-	return 0;
+	rc = sg_cfg_parse_idle(c, sg_cfg_node_get(a, "idle"));
+	if (rc == 0)
+		rc = sg_cfg_parse_cluster(c, sg_cfg_node_get(a, "cluster"));
+	return rc;
 }

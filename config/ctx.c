@@ -195,3 +195,60 @@ sg_cfg_ctx_printable(struct sg_cfg_ctx *c, const struct sg_cfg_node *v, const ch
 	}
 	return 0;
 }
+
+int
+sg_cfg_ctx_bool(struct sg_cfg_ctx *c, const struct sg_cfg_node *map, const char *prefix,
+		const char *key, bool *out)
+{
+	const struct sg_cfg_node *v = sg_cfg_node_get(map, key);
+	char path[SG_CFG_PATH_MAX];
+
+	if (v == NULL)
+		return 0;
+	sg_cfg_ctx_path(path, prefix, "%s", key);
+	return sg_cfg_node_bool(c->doc, v, path, out, c->err);
+}
+
+int
+sg_cfg_ctx_abs_path(struct sg_cfg_ctx *c, const struct sg_cfg_node *map, const char *prefix,
+		    const char *key, char *out, size_t outlen)
+{
+	const struct sg_cfg_node *v = sg_cfg_node_get(map, key);
+	char path[SG_CFG_PATH_MAX];
+	int rc;
+
+	if (v == NULL)
+		return 0;
+	sg_cfg_ctx_path(path, prefix, "%s", key);
+	rc = sg_cfg_node_string(c->doc, v, path, out, outlen, c->err);
+	if (rc != 0)
+		return rc;
+	if (out[0] != '/')
+		return sg_cfg_ctx_fail(c, v, path, "must be an absolute path, not \"%.64s\"", out);
+	return sg_cfg_ctx_printable(c, v, path, out);
+}
+
+int
+sg_cfg_ctx_addr_unique(struct sg_cfg_ctx *c, const struct sg_cfg_node *v, const char *path,
+		       const struct sg_cfg_addr *a, const struct sg_cfg_ctx_seen_addr *seen)
+{
+	unsigned int j;
+
+	for (j = 0; j < seen->n; j++) {
+		const struct sg_cfg_addr *b =
+			(const struct sg_cfg_addr *)(const void *)(seen->addr0 + j * seen->stride);
+
+		if (sg_cfg_addr_equal(a, b))
+			return sg_cfg_ctx_fail(c, v, path, "duplicate address %s (also %s[%u])",
+					       v->value, seen->list, j);
+	}
+	return 0;
+}
+
+int
+sg_cfg_ctx_pow2(struct sg_cfg_ctx *c, const struct sg_cfg_node *n, const char *path, uint32_t v)
+{
+	if (v != 0 && (v & (v - 1)) == 0)
+		return 0;
+	return sg_cfg_ctx_fail(c, n, path, "%u is not a power of two", v);
+}

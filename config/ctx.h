@@ -8,6 +8,7 @@
 #ifndef SG_CFG_CTX_H
 #define SG_CFG_CTX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -96,5 +97,32 @@ int sg_cfg_ctx_unicast(struct sg_cfg_ctx *c, const struct sg_cfg_node *v, const 
 /** String @p s (read from @p v) is printable ASCII without spaces. */
 int sg_cfg_ctx_printable(struct sg_cfg_ctx *c, const struct sg_cfg_node *v, const char *path,
 			 const char *s);
+
+/** Optional boolean key; *out unchanged when absent. */
+int sg_cfg_ctx_bool(struct sg_cfg_ctx *c, const struct sg_cfg_node *map, const char *prefix,
+		    const char *key, bool *out);
+
+/**
+ * Optional key @p key of @p map: an absolute path of printable ASCII without
+ * spaces, at most @p outlen - 1 bytes; @p out unchanged when absent.
+ */
+int sg_cfg_ctx_abs_path(struct sg_cfg_ctx *c, const struct sg_cfg_node *map, const char *prefix,
+			const char *key, char *out, size_t outlen);
+
+/** The addresses of a list's entries read before the current one, for duplicates. */
+struct sg_cfg_ctx_seen_addr {
+	const unsigned char *addr0; /**< the struct sg_cfg_addr of entry 0 */
+	size_t stride;		    /**< bytes from one entry's address to the next one's */
+	unsigned int n;		    /**< entries before the current one */
+	const char *list;	    /**< in messages: "appliance.cluster.sync.peers", ... */
+};
+
+/** @p a (read from @p v) is not the address of an entry of @p seen. */
+int sg_cfg_ctx_addr_unique(struct sg_cfg_ctx *c, const struct sg_cfg_node *v, const char *path,
+			   const struct sg_cfg_addr *a, const struct sg_cfg_ctx_seen_addr *seen);
+
+/** @p v (read from node @p n, path @p path) is a power of two. */
+int sg_cfg_ctx_pow2(struct sg_cfg_ctx *c, const struct sg_cfg_node *n, const char *path,
+		    uint32_t v);
 
 #endif /* SG_CFG_CTX_H */

@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "sg_cfg.h"
@@ -65,6 +66,92 @@ put_addr(FILE *f, const char *indent, const char *key, const struct sg_cfg_addr 
 	fprintf(f, "%s%s: \"%s\"\n", indent, key, sg_cfg_addr_format(a, text, sizeof(text)));
 }
 
+static const char *
+yes_no(bool b)
+{
+	return b ? "true" : "false";
+}
+
+/* A path key, quoted, when set. */
+static void
+put_path(FILE *f, const char *indent, const char *key, const char *s)
+{
+	if (s[0] == '\0')
+		return;
+	fprintf(f, "%s%s: ", indent, key);
+	put_quoted(f, s);
+	fputc('\n', f);
+}
+
+static void
+dump_sync(const struct sg_cfg_sync *s, FILE *f)
+{
+	unsigned int i;
+
+	fprintf(f, "    sync:\n      enabled: %s\n", yes_no(s->enabled));
+	put_addr(f, "      ", "listen", &s->listen);
+	fprintf(f, "      port: %u\n", s->port);
+	put_path(f, "      ", "key_file", s->key_file);
+	fprintf(f, "      peers:%s\n", s->n_peers ? "" : " []");
+	for (i = 0; i < s->n_peers; i++) {
+		fprintf(f, "        - name: %s\n", s->peers[i].name);
+		put_addr(f, "          ", "address", &s->peers[i].addr);
+		fprintf(f, "          port: %u\n", s->peers[i].port);
+	}
+	fprintf(f, "      rate: %u\n", s->rate);
+	fprintf(f, "      queue: %u\n", s->queue);
+	fprintf(f, "      refresh_s: %u\n", s->refresh_s);
+	fprintf(f, "      dump_wait_ms: %u\n", s->dump_wait_ms);
+	fprintf(f, "      dsr: %s\n", yes_no(s->dsr));
+}
+
+static void
+dump_bgp(const struct sg_cfg_bgp *b, FILE *f)
+{
+	unsigned int i;
+	char text[64];
+
+	fprintf(f, "    bgp:\n      enabled: %s\n", yes_no(b->enabled));
+	if (b->asn != 0)
+		fprintf(f, "      asn: %u\n", b->asn);
+	put_addr(f, "      ", "router_id", &b->router_id);
+	fprintf(f, "      peers:%s\n", b->n_peers ? "" : " []");
+	for (i = 0; i < b->n_peers; i++) {
+		fprintf(f, "        - name: %s\n", b->peers[i].name);
+		put_addr(f, "          ", "address", &b->peers[i].addr);
+		fprintf(f, "          asn: %u\n", b->peers[i].asn);
+		fprintf(f, "          bfd: %s\n", yes_no(b->peers[i].bfd));
+	}
+	fprintf(f, "      local_pref_owned: %u\n", b->local_pref_owned);
+	fprintf(f, "      local_pref_backup: %u\n", b->local_pref_backup);
+	fprintf(f, "      backup:%s\n", b->n_backup ? "" : " []");
+	for (i = 0; i < b->n_backup; i++)
+		fprintf(f, "        - \"%s\"\n",
+			sg_cfg_addr_format(&b->backup[i], text, sizeof(text)));
+	fprintf(f, "      hold_s: %u\n", b->hold_s);
+	fprintf(f, "      bfd_interval_ms: %u\n", b->bfd_interval_ms);
+	fprintf(f, "      bfd_multiplier: %u\n", b->bfd_multiplier);
+	fprintf(f, "      check_ms: %u\n", b->check_ms);
+	fprintf(f, "      stale_ms: %u\n", b->stale_ms);
+	put_path(f, "      ", "bird_socket", b->bird_socket);
+	put_path(f, "      ", "bird_config", b->bird_config);
+	put_path(f, "      ", "status_file", b->status_file);
+}
+
+/* appliance.idle and appliance.cluster. */
+static void
+dump_idle_cluster(const struct sg_cfg_appliance *ap, FILE *f)
+{
+	fprintf(f, "  idle:\n    enabled: %s\n", yes_no(ap->idle.enabled));
+	fprintf(f, "    after_polls: %u\n", ap->idle.after_polls);
+	fprintf(f, "    min_us: %u\n", ap->idle.min_us);
+	fprintf(f, "    max_us: %u\n", ap->idle.max_us);
+	fprintf(f, "  cluster:\n    node_id: %u\n", ap->cluster.node_id);
+	fprintf(f, "    name: %s\n", ap->cluster.name);
+	dump_sync(&ap->cluster.sync, f);
+	dump_bgp(&ap->cluster.bgp, f);
+}
+
 static void
 dump_appliance(const struct sg_cfg_appliance *ap, FILE *f)
 {
@@ -118,6 +205,7 @@ dump_appliance(const struct sg_cfg_appliance *ap, FILE *f)
 	fprintf(f, "    burst: %u\n", ap->exception.burst);
 	fprintf(f, "    queue: %u\n", ap->exception.queue);
 	fprintf(f, "    routes: %s\n", ap->exception.routes ? "true" : "false");
+	dump_idle_cluster(ap, f);
 }
 
 /* A text key of a health check, quoted. */

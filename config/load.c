@@ -81,6 +81,11 @@ build(struct sg_cfg_ctx *c, const struct sg_cfg_node *root, const char *const *e
 		rc = sg_cfg_parse_pools(c, sg_cfg_node_get(root, "pools"));
 	if (rc == 0)
 		rc = sg_cfg_parse_vss(c, sg_cfg_node_get(root, "virtual_services"));
+	if (rc == 0)
+		rc = sg_cfg_check_bgp_backup(
+			c, sg_cfg_node_get(
+				   sg_cfg_node_get(sg_cfg_node_get(root, "appliance"), "cluster"),
+				   "bgp"));
 	return rc;
 }
 

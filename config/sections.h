@@ -56,4 +56,28 @@ int sg_cfg_parse_brokered(struct sg_cfg_ctx *c, const struct sg_cfg_node *vs, co
 int sg_cfg_parse_syn_proxy(struct sg_cfg_ctx *c, const struct sg_cfg_node *vs, const char *prefix,
 			   struct sg_cfg_vs *s);
 
+/** idle.c: appliance.idle @p n into c->cfg->appliance.idle (defaults when NULL). */
+int sg_cfg_parse_idle(struct sg_cfg_ctx *c, const struct sg_cfg_node *n);
+
+/**
+ * cluster.c: appliance.cluster @p n into c->cfg->appliance.cluster (defaults
+ * when NULL: standalone). The ports are already read (bgp.router_id's default).
+ */
+int sg_cfg_parse_cluster(struct sg_cfg_ctx *c, const struct sg_cfg_node *n);
+
+/** sync.c: the sync map @p n (path @p prefix) into @p s; defaults when NULL. */
+int sg_cfg_parse_sync(struct sg_cfg_ctx *c, const struct sg_cfg_node *n, const char *prefix,
+		      struct sg_cfg_sync *s);
+
+/** bgp.c: the bgp map @p n (path @p prefix) into @p b; defaults when NULL. */
+int sg_cfg_parse_bgp(struct sg_cfg_ctx *c, const struct sg_cfg_node *n, const char *prefix,
+		     struct sg_cfg_bgp *b);
+
+/**
+ * bgp.c, after nat and virtual_services: no address of bgp.backup (map
+ * @p b, appliance.cluster.bgp, may be NULL) is a VIP or NAT address of this
+ * appliance.
+ */
+int sg_cfg_check_bgp_backup(struct sg_cfg_ctx *c, const struct sg_cfg_node *b);
+
 #endif /* SG_CFG_SECTIONS_H */

@@ -22,6 +22,7 @@
 
 #include <cmocka.h>
 
+#include "cfg_load.h"
 #include "cfg_roundtrip.h"
 #include "cfg_test.h"
 #include "sg_cfg.h"
@@ -38,35 +39,16 @@ static const char head[] =
 	"  ports:\n"
 	"    - {name: p0, device: net_null0, address: 198.18.0.1/24, address6: \"2001:2::1/64\"}\n";
 
-/* head + @p body loaded (the test fails otherwise) and round-tripped. */
 static struct sg_cfg *
 load_ok(const char *body)
 {
-	struct tbuf b = {0};
-	struct sg_cfg_error err;
-	struct sg_cfg *cfg = NULL;
-
-	tbuf_printf(&b, "%s%s", head, body);
-	if (sg_cfg_load_buffer(b.p, b.len, "h.yaml", &cfg, &err) != 0)
-		fail_msg("%s\n%s", err_text(&err), b.p);
-	tbuf_free(&b);
-	check_round_trip(cfg);
-	return cfg;
+	return cfg_load_ok(head, body);
 }
 
-/* head + @p body is rejected with exactly @p want. */
 static void
 load_bad(const char *body, const char *want)
 {
-	struct tbuf b = {0};
-	struct sg_cfg_error err;
-	struct sg_cfg *cfg = (struct sg_cfg *)0x1;
-
-	tbuf_printf(&b, "%s%s", head, body);
-	assert_int_equal(sg_cfg_load_buffer(b.p, b.len, "h.yaml", &cfg, &err), -EINVAL);
-	assert_null(cfg);
-	assert_string_equal(err_text(&err), want);
-	tbuf_free(&b);
+	cfg_load_bad(head, body, want);
 }
 
 static void
