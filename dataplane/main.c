@@ -24,6 +24,7 @@
 #include <rte_malloc.h>
 
 #include "app.h"
+#include "idle.h"
 #include "testmode.h"
 
 static struct sg_dp_app g_app;
@@ -184,6 +185,7 @@ worker_main(void *arg)
 	const unsigned int expire_budget =
 		RTE_MAX(64u, app->cfg->appliance.flow_table_size / slices + 1);
 	uint64_t last_expire = 0;
+	struct sg_dp_idle idle;
 
 	txq = rte_zmalloc_socket("sg_txq", sizeof(*txq), RTE_CACHE_LINE_SIZE, rte_socket_id());
 	if (txq == NULL) {
@@ -193,19 +195,28 @@ worker_main(void *arg)
 	}
 	rte_rcu_qsbr_thread_register(app->qsbr, ctx->id);
 	rte_rcu_qsbr_thread_online(app->qsbr, ctx->id);
-	SG_DP_LOG(INFO, "worker %u running on lcore %u", ctx->id, ctx->lcore);
+	sg_dp_idle_init(&idle, &app->cfg->appliance.idle, w, app->qsbr, ctx->id);
+	sg_dp_idle_watch(&idle, app->handoff[q]);
+	sg_dp_idle_watch(&idle, app->ctl.from_ctl[q]);
+	sg_dp_idle_watch(&idle, q == 0 ? app->ctl_tx : NULL);
+	SG_DP_LOG(INFO, "worker %u running on lcore %u%s", ctx->id, ctx->lcore,
+		  sg_dp_idle_enabled(&idle) ? " (idle mode)" : "");
 
 	while (!app->quit) {
 		const struct sg_dp_tables *t = __atomic_load_n(&app->tables, __ATOMIC_ACQUIRE);
 		uint64_t now = rte_rdtsc();
+		bool busy = false;
 
 		for (unsigned int p = 0; p < app->n_ports; p++) {
 			uint16_t n = rte_eth_rx_burst(app->port_id[p], q, pkts, SG_DP_BURST);
 
 			if (n == 0)
 				continue;
+			busy = true;
 			sg_dp_worker_process(w, t, p, pkts, n, txq, now);
 		}
+		if (!busy)
+			busy = sg_dp_idle_rings_busy(&idle);
 		sg_dp_worker_handoff_drain(w, t, txq, now);
 		sg_dp_worker_poll_control(w, t, txq, now);
 		if (q == 0 && unlikely(!rte_ring_empty(app->ctl_tx)))
@@ -217,6 +228,7 @@ worker_main(void *arg)
 
 			if (n == 0)
 				continue;
+			busy = true;
 			sent = rte_eth_tx_burst(app->port_id[p], q, txq->pkts[p], n);
 			sg_dp_worker_count_tx(w, p, txq->pkts[p], sent, n - sent);
 			if (unlikely(sent < n))
@@ -234,6 +246,7 @@ worker_main(void *arg)
 			last_expire = now;
 		}
 		rte_rcu_qsbr_quiescent(app->qsbr, ctx->id);
+		sg_dp_idle_round(&idle, busy);
 	}
 	rte_rcu_qsbr_thread_offline(app->qsbr, ctx->id);
 	rte_rcu_qsbr_thread_unregister(app->qsbr, ctx->id);

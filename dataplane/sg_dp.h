@@ -188,6 +188,9 @@ enum sg_dp_cnt {
 	SG_DP_EV_FLOW_RESCHED_MEMBER_DOWN,
 	/** RSTs to the other side of a reset NAT flow / aborted NAT session (session/peerrst.h) */
 	SG_DP_EV_PEER_RST,
+	/* idle mode (dataplane/idle.h, doc/dataplane.md "Idle mode") */
+	SG_DP_EV_IDLE_SLEEPS,	/**< sleeps of an idle worker */
+	SG_DP_EV_IDLE_SLEEP_US, /**< microseconds idle workers slept (measured) */
 	SG_DP_CNT_MAX
 };
 
@@ -427,8 +430,7 @@ void sg_dp_worker_poll_control(struct sg_dp_worker *w, const struct sg_dp_tables
  * worker loop; returns true when it did any work (idle mode), and is a
  * no-op returning false when sync is off (conf.sync_out NULL).
  */
-bool sg_dp_worker_sync_poll(struct sg_dp_worker *w, const struct sg_dp_tables *t,
-			    uint64_t now_tsc);
+bool sg_dp_worker_sync_poll(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint64_t now_tsc);
 
 const struct sg_dp_stats *sg_dp_worker_stats(const struct sg_dp_worker *w);
 

@@ -116,6 +116,8 @@ static const char *const cnt_names[SG_DP_CNT_MAX] = {
 	[SG_DP_EV_CTL_DRAIN_FULL] = "ctl_abort_drain_full",
 	[SG_DP_EV_FLOW_RESCHED_MEMBER_DOWN] = "flow_rescheduled_member_down",
 	[SG_DP_EV_PEER_RST] = "peer_rst",
+	[SG_DP_EV_IDLE_SLEEPS] = "idle_sleeps",
+	[SG_DP_EV_IDLE_SLEEP_US] = "idle_sleep_us",
 };
 
 const char *
