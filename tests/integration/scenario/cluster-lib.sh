@@ -205,95 +205,21 @@ cl_keys() {
 	done
 }
 
-# cl_appliance NODE: $SG_RUN/NODE/sg.yaml, appliance A (node 1) or B (node 2).
+# cl_appliance NODE: $SG_RUN/NODE/sg.yaml, appliance A (node 1) or B (node
+# 2), from config/examples/cluster-pair.yaml (A's; its header says how B's
+# differs) with this test's prefixes and paths.
 cl_appliance() {
-	local n=$1 id out nat peer peer_sync my_sync backup d=$SG_RUN/$1 inside
-	if [ "$n" = a ]; then
-		id=1 out=198.18.2 inside=198.18.1.2 nat=198.18.5.1 backup=198.18.5.2
-		my_sync=198.19.1.1 peer=b peer_sync=198.19.1.2
-	else
-		id=2 out=198.18.3 inside=198.18.1.3 nat=198.18.5.2 backup=198.18.5.1
-		my_sync=198.19.1.2 peer=a peer_sync=198.19.1.1
+	local n=$1 d=$SG_RUN/$1 b=()
+	if [ "$n" = b ]; then
+		b=(-e 's/^    node_id: 1$/    node_id: 2/' -e 's/node-a/node-A/; s/node-b/node-a/; s/node-A/node-b/'
+			-e 's/198\.18\.2\./198.18.3./g' -e 's/198\.18\.1\.2\//198.18.1.3\//'
+			-e 's/198\.19\.1\.1$/198.19.1.X/; s/198\.19\.1\.2 }/198.19.1.1 }/; s/198\.19\.1\.X/198.19.1.2/'
+			-e 's/\[198\.18\.5\.1\]/[198.18.5.X]/; s/\[198\.18\.5\.2\]/[198.18.5.1]/; s/5\.X/5.2/')
 	fi
-	cat >"$d/sg.yaml" <<YAML
-appliance:
-  workers: 1
-  memory_mb: 512
-  no_huge: true
-  file_prefix: $(cl_prefix "$n")
-  mbufs: 8191
-  flow_table_size: 16384
-  eal_args: ["--log-level=lib.eal:notice"]
-  ports:
-    - name: outside
-      device: "net_af_packet0,iface=out,qpairs=1"
-      address: $out.2/24
-      gateway: $out.1
-    - name: inside
-      device: "net_af_packet1,iface=in,qpairs=1"
-      address: $inside/24
-  control:
-    shm: /$(cl_prefix "$n")
-    hold_budget_kb: 8192
-  exception:
-    enabled: true
-    ifname_prefix: sgx
-  idle: { enabled: true }
-  cluster:
-    node_id: $id
-    name: node-$n
-    sync:
-      enabled: true
-      listen: $my_sync
-      key_file: $SG_RUN/sync.key
-      peers: [{ name: node-$peer, address: $peer_sync }]
-      dump_wait_ms: 3000
-    bgp:
-      enabled: true
-      asn: 65001
-      router_id: $out.2
-      peers: [{ name: router, address: $out.1, asn: 65000, bfd: true }]
-      backup: [$backup]
-      hold_s: 9
-      bfd_interval_ms: 100
-      bfd_multiplier: 3
-      check_ms: 100
-      stale_ms: 500
-      bird_socket: $d/bird.ctl
-      bird_config: $d/bird.conf
-      status_file: $d/routed.json
-nat:
-  addresses: [$nat]
-  ports: 1024-65535
-pools:
-  - name: web
-    members:
-      - { name: host1, address: 198.18.1.11, weight: 1 }
-      - { name: host2, address: 198.18.1.12, weight: 1 }
-virtual_services:
-  - name: web-dsr
-    vip: 198.18.10.1
-    port: 80
-    protocol: tcp
-    mode: dsr
-    encap: ipip
-    scheduler: wrr
-    pool: web
-  - name: web-nat
-    vip: 198.18.10.2
-    port: 80
-    protocol: tcp
-    mode: nat
-    scheduler: maglev
-    pool: web
-  - name: app-brokered
-    vip: 198.18.10.3
-    port: 80
-    protocol: tcp
-    mode: brokered
-    pool: web
-    brokered: { key: http_host, hold_timeout_ms: 10000 }
-YAML
+	sed -e "s|/run/sessiongate/sg-a/|$d/|; s|sg-a|$(cl_prefix "$n")|; s|/etc/sessiongate/sync.key|$SG_RUN/sync.key|" \
+		-e "/^#/d" "${b[@]}" \
+		"$SG_SRC/config/examples/cluster-pair.yaml" >"$d/sg.yaml"
+	"$SG_BUILD/config/sg-config-check" "$d/sg.yaml" >/dev/null || fail "appliance $n: sg-config-check $d/sg.yaml"
 }
 
 # cl_dp_start NODE: sg-dataplane of appliance NODE; waits for its ready
