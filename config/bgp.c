@@ -16,25 +16,10 @@
 #include "error.h"
 #include "sections.h"
 
-#define ASN_MAX		    UINT32_MAX
-#define DEF_PREF_OWNED	    200
-#define DEF_PREF_BACKUP	    100
-#define DEF_HOLD_S	    9
-#define HOLD_S_MIN	    3
-#define HOLD_S_MAX	    65535
-#define DEF_BFD_INTERVAL_MS 100
-#define BFD_INTERVAL_MIN    10
-#define BFD_INTERVAL_MAX    10000
-#define DEF_BFD_MULTIPLIER  3
-#define BFD_MULTIPLIER_MAX  255
-#define DEF_CHECK_MS	    100
-#define CHECK_MS_MIN	    10
-#define CHECK_MS_MAX	    10000
-#define DEF_STALE_MS	    500
-#define STALE_MS_MAX	    60000
-#define DEF_BIRD_SOCKET	    "/run/bird/bird.ctl"
-#define DEF_BIRD_CONFIG	    "/run/sessiongate/bird.conf"
-#define DEF_STATUS_FILE	    "/run/sessiongate/routed.json"
+#define ASN_MAX		UINT32_MAX
+#define DEF_BIRD_SOCKET "/run/bird/bird.ctl"
+#define DEF_BIRD_CONFIG "/run/sessiongate/bird.conf"
+#define DEF_STATUS_FILE "/run/sessiongate/routed.json"
 
 /* bgp.peers[i]: name and address (both unique), asn, bfd. */
 static int
@@ -46,66 +31,37 @@ parse_peer(struct sg_cfg_ctx *c, const struct sg_cfg_node *p, unsigned int i, co
 	const struct sg_cfg_ctx_seen seen = {b->peers[0].name, sizeof(*peer), i, "peer", list};
 	const struct sg_cfg_ctx_seen_addr seen_addr = {(const unsigned char *)&b->peers[0].addr,
 						       sizeof(*peer), i, list};
-	char prefix[SG_CFG_PATH_MAX], path[SG_CFG_PATH_MAX];
-	const struct sg_cfg_node *v;
+	char prefix[SG_CFG_PATH_MAX];
 	int rc;
 
 	sg_cfg_ctx_path(prefix, list, "[%u]", i);
-	rc = sg_cfg_node_map(c->doc, p, prefix, false, c->err);
-	if (rc == 0)
-		rc = sg_cfg_node_check_keys(c->doc, p, prefix, keys, c->err);
-	if (rc != 0 || sg_cfg_ctx_name(c, p, prefix, peer->name, path, &seen, &rc) == NULL)
-		return rc;
-	v = sg_cfg_ctx_need(c, p, prefix, "address", path, &rc);
-	if (v == NULL)
-		return rc;
-	rc = sg_cfg_ctx_unicast(c, v, path, &peer->addr);
-	if (rc == 0)
-		rc = sg_cfg_ctx_addr_unique(c, v, path, &peer->addr, &seen_addr);
-	if (rc != 0 || sg_cfg_ctx_need(c, p, prefix, "asn", NULL, &rc) == NULL)
+	if (sg_cfg_ctx_peer(c, p, prefix, keys, &seen, &seen_addr, peer->name, &peer->addr, &rc) ==
+		    NULL ||
+	    sg_cfg_ctx_need(c, p, prefix, "asn", NULL, &rc) == NULL)
 		return rc;
 	rc = sg_cfg_ctx_u32(c, p, prefix, "asn", 1, ASN_MAX, 0, &peer->asn);
 	peer->bfd = true;
-	if (rc == 0)
-		rc = sg_cfg_ctx_bool(c, p, prefix, "bfd", &peer->bfd);
-	return rc;
+	return rc != 0 ? rc : sg_cfg_ctx_bool(c, p, prefix, "bfd", &peer->bfd);
 }
 
+/* The peers, and the backup addresses: unique unicast (against VIPs and NAT later). */
 static int
-parse_peers(struct sg_cfg_ctx *c, const struct sg_cfg_node *n, const char *prefix,
+parse_lists(struct sg_cfg_ctx *c, const struct sg_cfg_node *n, const char *prefix,
 	    struct sg_cfg_bgp *b)
 {
-	const struct sg_cfg_node *v = sg_cfg_node_get(n, "peers");
-	char list[SG_CFG_PATH_MAX];
+	char list[SG_CFG_PATH_MAX], path[SG_CFG_PATH_MAX];
+	const struct sg_cfg_node *v;
 	unsigned int i;
 	int rc;
 
-	sg_cfg_ctx_path(list, prefix, "peers");
-	if (v == NULL || sg_cfg_node_is_null(v))
-		return 0;
-	rc = sg_cfg_node_seq(c->doc, v, list, SG_CFG_BGP_PEERS_MAX, c->err);
-	for (i = 0; rc == 0 && i < v->n_items; i++) {
+	v = sg_cfg_ctx_seq(c, n, prefix, "peers", SG_CFG_BGP_PEERS_MAX, list, &rc);
+	for (i = 0; v != NULL && rc == 0 && i < v->n_items; i++) {
 		rc = parse_peer(c, v->items[i], i, list, b);
 		b->n_peers = i + 1;
 	}
-	return rc;
-}
-
-/* bgp.backup: unique unicast addresses (checked against VIPs and NAT later). */
-static int
-parse_backup(struct sg_cfg_ctx *c, const struct sg_cfg_node *n, const char *prefix,
-	     struct sg_cfg_bgp *b)
-{
-	const struct sg_cfg_node *v = sg_cfg_node_get(n, "backup");
-	char list[SG_CFG_PATH_MAX], path[SG_CFG_PATH_MAX];
-	unsigned int i;
-	int rc;
-
-	sg_cfg_ctx_path(list, prefix, "backup");
-	if (v == NULL || sg_cfg_node_is_null(v))
-		return 0;
-	rc = sg_cfg_node_seq(c->doc, v, list, SG_CFG_BGP_BACKUP_MAX, c->err);
-	for (i = 0; rc == 0 && i < v->n_items; i++) {
+	v = rc == 0 ? sg_cfg_ctx_seq(c, n, prefix, "backup", SG_CFG_BGP_BACKUP_MAX, list, &rc)
+		    : NULL;
+	for (i = 0; v != NULL && rc == 0 && i < v->n_items; i++) {
 		const struct sg_cfg_ctx_seen_addr seen = {(const unsigned char *)b->backup,
 							  sizeof(b->backup[0]), i, list};
 
@@ -147,53 +103,42 @@ parse_router_id(struct sg_cfg_ctx *c, const struct sg_cfg_node *n, const char *p
 	return rc;
 }
 
+#define NUM(key, min, max, def)                                       \
+	{                                                             \
+#key, min, max, def, offsetof(struct sg_cfg_bgp, key) \
+	}
+
 /* Local preferences (owned over backup) and the timers. */
 static int
 parse_numbers(struct sg_cfg_ctx *c, const struct sg_cfg_node *n, const char *prefix,
 	      struct sg_cfg_bgp *b)
 {
+	static const struct sg_cfg_ctx_u32_key nums[] = {
+		NUM(local_pref_owned, 0, UINT32_MAX, 200),
+		NUM(local_pref_backup, 0, UINT32_MAX, 100),
+		NUM(hold_s, 3, 65535, 9),
+		NUM(bfd_interval_ms, 10, 10000, 100),
+		NUM(bfd_multiplier, 1, 255, 3),
+		NUM(check_ms, 10, 10000, 100),
+		NUM(stale_ms, 1, 60000, 500),
+		{NULL, 0, 0, 0, 0},
+	};
 	char path[SG_CFG_PATH_MAX];
-	int rc;
+	int rc = sg_cfg_ctx_u32_table(c, n, prefix, nums, b);
 
-	rc = sg_cfg_ctx_u32(c, n, prefix, "local_pref_owned", 0, UINT32_MAX, DEF_PREF_OWNED,
-			    &b->local_pref_owned);
-	if (rc == 0)
-		rc = sg_cfg_ctx_u32(c, n, prefix, "local_pref_backup", 0, UINT32_MAX,
-				    DEF_PREF_BACKUP, &b->local_pref_backup);
 	if (rc == 0 && b->local_pref_owned <= b->local_pref_backup) {
 		sg_cfg_ctx_path(path, prefix, "local_pref_owned");
-		return sg_cfg_ctx_fail(c,
-				       sg_cfg_node_get(n, "local_pref_owned")
-					       ? sg_cfg_node_get(n, "local_pref_owned")
-					       : sg_cfg_node_get(n, "local_pref_backup"),
-				       path, "%u must be over local_pref_backup (%u)",
-				       b->local_pref_owned, b->local_pref_backup);
+		return sg_cfg_ctx_fail(
+			c, sg_cfg_ctx_either(n, "local_pref_owned", "local_pref_backup"), path,
+			"%u must be over local_pref_backup (%u)", b->local_pref_owned,
+			b->local_pref_backup);
 	}
-	if (rc == 0)
-		rc = sg_cfg_ctx_u32(c, n, prefix, "hold_s", HOLD_S_MIN, HOLD_S_MAX, DEF_HOLD_S,
-				    &b->hold_s);
-	if (rc == 0)
-		rc = sg_cfg_ctx_u32(c, n, prefix, "bfd_interval_ms", BFD_INTERVAL_MIN,
-				    BFD_INTERVAL_MAX, DEF_BFD_INTERVAL_MS, &b->bfd_interval_ms);
-	if (rc == 0)
-		rc = sg_cfg_ctx_u32(c, n, prefix, "bfd_multiplier", 1, BFD_MULTIPLIER_MAX,
-				    DEF_BFD_MULTIPLIER, &b->bfd_multiplier);
-	if (rc == 0)
-		rc = sg_cfg_ctx_u32(c, n, prefix, "check_ms", CHECK_MS_MIN, CHECK_MS_MAX,
-				    DEF_CHECK_MS, &b->check_ms);
-	if (rc == 0)
-		rc = sg_cfg_ctx_u32(c, n, prefix, "stale_ms", 1, STALE_MS_MAX, DEF_STALE_MS,
-				    &b->stale_ms);
 	if (rc == 0 && b->stale_ms <= b->check_ms) {
 		sg_cfg_ctx_path(path, prefix, "stale_ms");
-		return sg_cfg_ctx_fail(
-			c,
-			sg_cfg_node_get(n, "stale_ms") ? sg_cfg_node_get(n, "stale_ms")
-						       : sg_cfg_node_get(n, "check_ms"),
-			path,
-			"%u must be over check_ms (%u): a liveness check needs time to see "
-			"progress",
-			b->stale_ms, b->check_ms);
+		return sg_cfg_ctx_fail(c, sg_cfg_ctx_either(n, "stale_ms", "check_ms"), path,
+				       "%u must be over check_ms (%u): a liveness check needs time "
+				       "to see progress",
+				       b->stale_ms, b->check_ms);
 	}
 	return rc;
 }
@@ -228,31 +173,25 @@ sg_cfg_parse_bgp(struct sg_cfg_ctx *c, const struct sg_cfg_node *n, const char *
 					   "check_ms",	       "stale_ms",
 					   "bird_socket",      "bird_config",
 					   "status_file",      NULL};
-	int rc = 0;
+	int rc;
 
 	memset(b, 0, sizeof(*b));
 	sg_cfg_strlcpy(b->bird_socket, DEF_BIRD_SOCKET, sizeof(b->bird_socket));
 	sg_cfg_strlcpy(b->bird_config, DEF_BIRD_CONFIG, sizeof(b->bird_config));
 	sg_cfg_strlcpy(b->status_file, DEF_STATUS_FILE, sizeof(b->status_file));
-	if (n != NULL && !sg_cfg_node_is_null(n)) {
-		rc = sg_cfg_node_map(c->doc, n, prefix, true, c->err);
-		if (rc == 0)
-			rc = sg_cfg_node_check_keys(c->doc, n, prefix, keys, c->err);
-		if (rc == 0)
-			rc = sg_cfg_ctx_bool(c, n, prefix, "enabled", &b->enabled);
-		if (rc == 0)
-			rc = sg_cfg_ctx_u32(c, n, prefix, "asn", 1, ASN_MAX, 0, &b->asn);
-	} else {
+	if (n != NULL && sg_cfg_node_is_null(n))
 		n = NULL;
-	}
+	rc = sg_cfg_ctx_map(c, n, prefix, keys);
+	if (rc == 0)
+		rc = sg_cfg_ctx_bool(c, n, prefix, "enabled", &b->enabled);
+	if (rc == 0)
+		rc = sg_cfg_ctx_u32(c, n, prefix, "asn", 1, ASN_MAX, 0, &b->asn);
 	if (rc == 0)
 		rc = parse_router_id(c, n, prefix, b);
 	if (rc == 0)
-		rc = parse_peers(c, n, prefix, b);
+		rc = parse_lists(c, n, prefix, b);
 	if (rc == 0)
 		rc = parse_numbers(c, n, prefix, b);
-	if (rc == 0)
-		rc = parse_backup(c, n, prefix, b);
 	if (rc == 0)
 		rc = sg_cfg_ctx_abs_path(c, n, prefix, "bird_socket", b->bird_socket,
 					 sizeof(b->bird_socket));

@@ -252,3 +252,71 @@ sg_cfg_ctx_pow2(struct sg_cfg_ctx *c, const struct sg_cfg_node *n, const char *p
 		return 0;
 	return sg_cfg_ctx_fail(c, n, path, "%u is not a power of two", v);
 }
+
+int
+sg_cfg_ctx_map(struct sg_cfg_ctx *c, const struct sg_cfg_node *n, const char *prefix,
+	       const char *const *keys)
+{
+	int rc;
+
+	if (n == NULL || sg_cfg_node_is_null(n))
+		return 0;
+	rc = sg_cfg_node_map(c->doc, n, prefix, true, c->err);
+	return rc != 0 ? rc : sg_cfg_node_check_keys(c->doc, n, prefix, keys, c->err);
+}
+
+const struct sg_cfg_node *
+sg_cfg_ctx_seq(struct sg_cfg_ctx *c, const struct sg_cfg_node *map, const char *prefix,
+	       const char *key, unsigned int max, char path[SG_CFG_PATH_MAX], int *rc)
+{
+	const struct sg_cfg_node *v = sg_cfg_node_get(map, key);
+
+	sg_cfg_ctx_path(path, prefix, "%s", key);
+	*rc = 0;
+	if (v == NULL || sg_cfg_node_is_null(v))
+		return NULL;
+	*rc = sg_cfg_node_seq(c->doc, v, path, max, c->err);
+	return *rc == 0 ? v : NULL;
+}
+
+const struct sg_cfg_node *
+sg_cfg_ctx_either(const struct sg_cfg_node *map, const char *k1, const char *k2)
+{
+	const struct sg_cfg_node *v = sg_cfg_node_get(map, k1);
+
+	return v != NULL ? v : sg_cfg_node_get(map, k2);
+}
+
+int
+sg_cfg_ctx_u32_table(struct sg_cfg_ctx *c, const struct sg_cfg_node *map, const char *prefix,
+		     const struct sg_cfg_ctx_u32_key *keys, void *base)
+{
+	int rc = 0;
+
+	for (; rc == 0 && keys->key != NULL; keys++)
+		rc = sg_cfg_ctx_u32(c, map, prefix, keys->key, keys->min, keys->max, keys->def,
+				    (uint32_t *)(void *)((char *)base + keys->offset));
+	return rc;
+}
+
+const struct sg_cfg_node *
+sg_cfg_ctx_peer(struct sg_cfg_ctx *c, const struct sg_cfg_node *p, const char *prefix,
+		const char *const *keys, const struct sg_cfg_ctx_seen *seen,
+		const struct sg_cfg_ctx_seen_addr *seen_addr, char name[SG_CFG_NAME_MAX],
+		struct sg_cfg_addr *addr, int *rc)
+{
+	char path[SG_CFG_PATH_MAX];
+	const struct sg_cfg_node *v;
+
+	*rc = sg_cfg_node_map(c->doc, p, prefix, false, c->err);
+	if (*rc == 0)
+		*rc = sg_cfg_node_check_keys(c->doc, p, prefix, keys, c->err);
+	if (*rc != 0 || sg_cfg_ctx_name(c, p, prefix, name, path, seen, rc) == NULL)
+		return NULL;
+	v = sg_cfg_ctx_need(c, p, prefix, "address", path, rc);
+	if (v != NULL)
+		*rc = sg_cfg_ctx_unicast(c, v, path, addr);
+	if (*rc == 0)
+		*rc = sg_cfg_ctx_addr_unique(c, v, path, addr, seen_addr);
+	return *rc == 0 ? v : NULL;
+}

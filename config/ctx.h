@@ -125,4 +125,44 @@ int sg_cfg_ctx_addr_unique(struct sg_cfg_ctx *c, const struct sg_cfg_node *v, co
 int sg_cfg_ctx_pow2(struct sg_cfg_ctx *c, const struct sg_cfg_node *n, const char *path,
 		    uint32_t v);
 
+/** Optional map @p n (NULL or null: nothing to read) of the NULL-terminated @p keys. */
+int sg_cfg_ctx_map(struct sg_cfg_ctx *c, const struct sg_cfg_node *n, const char *prefix,
+		   const char *const *keys);
+
+/**
+ * Optional list @p key of @p map of at most @p max entries: its node, or
+ * NULL (absent or null) with *rc 0, or NULL with *rc -EINVAL. @p path
+ * receives the list's key path either way.
+ */
+const struct sg_cfg_node *sg_cfg_ctx_seq(struct sg_cfg_ctx *c, const struct sg_cfg_node *map,
+					 const char *prefix, const char *key, unsigned int max,
+					 char path[SG_CFG_PATH_MAX], int *rc);
+
+/** The node of key @p k1 of @p map, else of @p k2: where an error about both points. */
+const struct sg_cfg_node *sg_cfg_ctx_either(const struct sg_cfg_node *map, const char *k1,
+					    const char *k2);
+
+/** One optional integer key of a table read by sg_cfg_ctx_u32_table(). */
+struct sg_cfg_ctx_u32_key {
+	const char *key; /**< NULL ends the table */
+	uint32_t min, max, def;
+	size_t offset; /**< of its uint32_t field in the struct filled */
+};
+
+/** Each key of @p keys into the uint32_t at @p base + its offset (the default when absent). */
+int sg_cfg_ctx_u32_table(struct sg_cfg_ctx *c, const struct sg_cfg_node *map, const char *prefix,
+			 const struct sg_cfg_ctx_u32_key *keys, void *base);
+
+/**
+ * Entry @p p of a list of peers (path @p prefix): a map of @p keys with a
+ * name unique in @p seen and a unicast "address" unique in @p seen_addr,
+ * into @p name and @p addr. The address node, or NULL with *rc set.
+ */
+const struct sg_cfg_node *sg_cfg_ctx_peer(struct sg_cfg_ctx *c, const struct sg_cfg_node *p,
+					  const char *prefix, const char *const *keys,
+					  const struct sg_cfg_ctx_seen *seen,
+					  const struct sg_cfg_ctx_seen_addr *seen_addr,
+					  char name[SG_CFG_NAME_MAX], struct sg_cfg_addr *addr,
+					  int *rc);
+
 #endif /* SG_CFG_CTX_H */

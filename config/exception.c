@@ -55,19 +55,6 @@ parse_ifname_prefix(struct sg_cfg_ctx *c, const struct sg_cfg_node *n, const cha
 	return 0;
 }
 
-static int
-parse_bool(struct sg_cfg_ctx *c, const struct sg_cfg_node *n, const char *prefix, const char *key,
-	   bool *out)
-{
-	const struct sg_cfg_node *v = sg_cfg_node_get(n, key);
-	char path[SG_CFG_PATH_MAX];
-
-	if (v == NULL)
-		return 0;
-	sg_cfg_ctx_path(path, prefix, "%s", key);
-	return sg_cfg_node_bool(c->doc, v, path, out, c->err);
-}
-
 int
 sg_cfg_parse_exception(struct sg_cfg_ctx *c, const struct sg_cfg_node *n)
 {
@@ -91,7 +78,7 @@ sg_cfg_parse_exception(struct sg_cfg_ctx *c, const struct sg_cfg_node *n)
 	if (rc == 0)
 		rc = sg_cfg_node_check_keys(c->doc, n, prefix, keys, c->err);
 	if (rc == 0)
-		rc = parse_bool(c, n, prefix, "enabled", &x->enabled);
+		rc = sg_cfg_ctx_bool(c, n, prefix, "enabled", &x->enabled);
 	if (rc == 0)
 		rc = parse_ifname_prefix(c, n, prefix, x);
 	if (rc == 0)
@@ -109,5 +96,5 @@ sg_cfg_parse_exception(struct sg_cfg_ctx *c, const struct sg_cfg_node *n)
 				       "%u is not a power of two", q);
 	}
 	x->queue = q;
-	return parse_bool(c, n, prefix, "routes", &x->routes);
+	return sg_cfg_ctx_bool(c, n, prefix, "routes", &x->routes);
 }

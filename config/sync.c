@@ -12,13 +12,9 @@
 #include "ctx.h"
 #include "sections.h"
 
-#define DEF_RATE	 1000000
-#define DEF_QUEUE	 16384
 #define QUEUE_MIN	 256
 #define QUEUE_MAX	 (1u << 20)
-#define DEF_REFRESH_S	 60
 #define REFRESH_S_MAX	 3600
-#define DEF_DUMP_WAIT_MS 5000
 #define DUMP_WAIT_MS_MAX 60000
 
 /* sync.peers[i]: name, address (unique, the listen family, not listen), port. */
@@ -36,19 +32,10 @@ parse_peer(struct sg_cfg_ctx *c, const struct sg_cfg_node *p, unsigned int i, co
 	int rc;
 
 	sg_cfg_ctx_path(prefix, list, "[%u]", i);
-	rc = sg_cfg_node_map(c->doc, p, prefix, false, c->err);
-	if (rc == 0)
-		rc = sg_cfg_node_check_keys(c->doc, p, prefix, keys, c->err);
-	if (rc != 0 || sg_cfg_ctx_name(c, p, prefix, peer->name, path, &seen, &rc) == NULL)
-		return rc;
-	v = sg_cfg_ctx_need(c, p, prefix, "address", path, &rc);
+	v = sg_cfg_ctx_peer(c, p, prefix, keys, &seen, &seen_addr, peer->name, &peer->addr, &rc);
 	if (v == NULL)
 		return rc;
-	rc = sg_cfg_ctx_unicast(c, v, path, &peer->addr);
-	if (rc == 0)
-		rc = sg_cfg_ctx_addr_unique(c, v, path, &peer->addr, &seen_addr);
-	if (rc != 0)
-		return rc;
+	sg_cfg_ctx_path(path, prefix, "address");
 	if (s->listen.family != 0 && peer->addr.family != s->listen.family)
 		return sg_cfg_ctx_fail(c, v, path, "an %s peer of an %s listen address",
 				       sg_cfg_addr_family_name(peer->addr.family),
@@ -58,26 +45,6 @@ parse_peer(struct sg_cfg_ctx *c, const struct sg_cfg_node *p, unsigned int i, co
 				       "%s is this appliance's own listen address, not a peer",
 				       v->value);
 	return sg_cfg_ctx_u16(c, p, prefix, "port", 1, 65535, SG_CFG_SYNC_PORT, &peer->port);
-}
-
-static int
-parse_peers(struct sg_cfg_ctx *c, const struct sg_cfg_node *n, const char *prefix,
-	    struct sg_cfg_sync *s)
-{
-	const struct sg_cfg_node *v = sg_cfg_node_get(n, "peers");
-	char list[SG_CFG_PATH_MAX];
-	unsigned int i;
-	int rc;
-
-	sg_cfg_ctx_path(list, prefix, "peers");
-	if (v == NULL || sg_cfg_node_is_null(v))
-		return 0;
-	rc = sg_cfg_node_seq(c->doc, v, list, SG_CFG_SYNC_PEERS_MAX, c->err);
-	for (i = 0; rc == 0 && i < v->n_items; i++) {
-		rc = parse_peer(c, v->items[i], i, list, s);
-		s->n_peers = i + 1;
-	}
-	return rc;
 }
 
 /* What an enabled channel needs: an address, a key and someone to talk to. */
@@ -101,33 +68,17 @@ check_enabled(struct sg_cfg_ctx *c, const struct sg_cfg_node *n, const char *pre
 			       path, "an enabled sync channel needs at least one peer");
 }
 
-int
-sg_cfg_parse_sync(struct sg_cfg_ctx *c, const struct sg_cfg_node *n, const char *prefix,
-		  struct sg_cfg_sync *s)
+/* listen, port, key_file and the peers (after listen: their family). */
+static int
+parse_ends(struct sg_cfg_ctx *c, const struct sg_cfg_node *n, const char *prefix,
+	   struct sg_cfg_sync *s)
 {
-	static const char *const keys[] = {"enabled",	   "listen", "port",  "key_file",
-					   "peers",	   "rate",   "queue", "refresh_s",
-					   "dump_wait_ms", "dsr",    NULL};
+	const struct sg_cfg_node *v = sg_cfg_node_get(n, "listen");
 	char path[SG_CFG_PATH_MAX];
-	const struct sg_cfg_node *v;
-	int rc;
+	unsigned int i;
+	int rc = 0;
 
-	memset(s, 0, sizeof(*s));
-	s->port = SG_CFG_SYNC_PORT;
-	s->rate = DEF_RATE;
-	s->queue = DEF_QUEUE;
-	s->refresh_s = DEF_REFRESH_S;
-	s->dump_wait_ms = DEF_DUMP_WAIT_MS;
-	s->dsr = true;
-	if (n == NULL || sg_cfg_node_is_null(n))
-		return 0;
-	rc = sg_cfg_node_map(c->doc, n, prefix, true, c->err);
-	if (rc == 0)
-		rc = sg_cfg_node_check_keys(c->doc, n, prefix, keys, c->err);
-	if (rc == 0)
-		rc = sg_cfg_ctx_bool(c, n, prefix, "enabled", &s->enabled);
-	v = sg_cfg_node_get(n, "listen");
-	if (rc == 0 && v != NULL) {
+	if (v != NULL) {
 		sg_cfg_ctx_path(path, prefix, "listen");
 		rc = sg_cfg_ctx_unicast(c, v, path, &s->listen);
 	}
@@ -136,23 +87,46 @@ sg_cfg_parse_sync(struct sg_cfg_ctx *c, const struct sg_cfg_node *n, const char 
 	if (rc == 0)
 		rc = sg_cfg_ctx_abs_path(c, n, prefix, "key_file", s->key_file,
 					 sizeof(s->key_file));
+	v = rc == 0 ? sg_cfg_ctx_seq(c, n, prefix, "peers", SG_CFG_SYNC_PEERS_MAX, path, &rc)
+		    : NULL;
+	for (i = 0; v != NULL && rc == 0 && i < v->n_items; i++) {
+		rc = parse_peer(c, v->items[i], i, path, s);
+		s->n_peers = i + 1;
+	}
+	return rc;
+}
+
+int
+sg_cfg_parse_sync(struct sg_cfg_ctx *c, const struct sg_cfg_node *n, const char *prefix,
+		  struct sg_cfg_sync *s)
+{
+	static const char *const keys[] = {"enabled",	   "listen", "port",  "key_file",
+					   "peers",	   "rate",   "queue", "refresh_s",
+					   "dump_wait_ms", "dsr",    NULL};
+	static const struct sg_cfg_ctx_u32_key nums[] = {
+		{"rate", 1, UINT32_MAX, 1000000, offsetof(struct sg_cfg_sync, rate)},
+		{"queue", QUEUE_MIN, QUEUE_MAX, 16384, offsetof(struct sg_cfg_sync, queue)},
+		{"refresh_s", 1, REFRESH_S_MAX, 60, offsetof(struct sg_cfg_sync, refresh_s)},
+		{"dump_wait_ms", 0, DUMP_WAIT_MS_MAX, 5000,
+		 offsetof(struct sg_cfg_sync, dump_wait_ms)},
+		{NULL, 0, 0, 0, 0},
+	};
+	char path[SG_CFG_PATH_MAX];
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	s->dsr = true;
+	rc = sg_cfg_ctx_map(c, n, prefix, keys);
 	if (rc == 0)
-		rc = parse_peers(c, n, prefix, s);
+		rc = sg_cfg_ctx_bool(c, n, prefix, "enabled", &s->enabled);
 	if (rc == 0)
-		rc = sg_cfg_ctx_u32(c, n, prefix, "rate", 1, UINT32_MAX, DEF_RATE, &s->rate);
+		rc = parse_ends(c, n, prefix, s);
 	if (rc == 0)
-		rc = sg_cfg_ctx_u32(c, n, prefix, "queue", QUEUE_MIN, QUEUE_MAX, DEF_QUEUE,
-				    &s->queue);
-	if (rc == 0 && sg_cfg_node_get(n, "queue") != NULL) {
+		rc = sg_cfg_ctx_u32_table(c, n, prefix, nums, s);
+	if (rc == 0) {
 		sg_cfg_ctx_path(path, prefix, "queue");
 		rc = sg_cfg_ctx_pow2(c, sg_cfg_node_get(n, "queue"), path, s->queue);
 	}
-	if (rc == 0)
-		rc = sg_cfg_ctx_u32(c, n, prefix, "refresh_s", 1, REFRESH_S_MAX, DEF_REFRESH_S,
-				    &s->refresh_s);
-	if (rc == 0)
-		rc = sg_cfg_ctx_u32(c, n, prefix, "dump_wait_ms", 0, DUMP_WAIT_MS_MAX,
-				    DEF_DUMP_WAIT_MS, &s->dump_wait_ms);
 	if (rc == 0)
 		rc = sg_cfg_ctx_bool(c, n, prefix, "dsr", &s->dsr);
 	return rc != 0 ? rc : check_enabled(c, n, prefix, s);
