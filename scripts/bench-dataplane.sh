@@ -21,7 +21,10 @@
 # to the appliance's own address (which go to its kernel, in a private
 # network namespace) use the generator's remaining rate; reports the
 # established loss and the rate that reached the kernel against
-# exception.rate_pps.
+# exception.rate_pps. A case named with the suffix "_idle" (e.g. est10k_idle)
+# runs that case with the workers' idle mode on (appliance.idle); list it
+# beside the same case without the suffix and the summary reports the ratio
+# idle on / off, per round and best of the rounds.
 #
 #   scripts/bench-dataplane.sh [--build DIR] [--quick] [--rounds N] [--seconds S]
 #                              [--workers N] [--cases LIST] [--out FILE.json]
@@ -144,8 +147,8 @@ lcores() { # lcores MAIN_CPU CPU_LIST N: "0@MAIN,1@c1,2@c2..."
 memif_server() { echo "net_memif$1,role=server,id=0,socket=$RUN/m$1.sock,socket-abstract=no${MEMIF_EXTRA:-}"; }
 memif_client() { echo "net_memif$1,role=client,id=0,socket=$RUN/m$1.sock,socket-abstract=no${MEMIF_EXTRA:-}"; }
 
-write_config() { # write_config FLOW_TABLE_SIZE (per worker) [brokered] [off|on|auto] [exc]
-	local brokered=${2:-} synproxy=${3:-} exc=${4:-}
+write_config() { # write_config FLOW_TABLE_SIZE (per worker) [brokered] [off|on|auto] [exc] [idle]
+	local brokered=${2:-} synproxy=${3:-} exc=${4:-} idle=${5:-}
 	cat >"$RUN/sg.yaml" <<YAML
 appliance:
   workers: $WORKERS
@@ -153,7 +156,7 @@ appliance:
   file_prefix: ${ID}f
   mbufs: $((32767 + 16384 * WORKERS))
   # memory: flow table + mbufs + Maglev
-  flow_table_size: $1$([ -z "$exc" ] || printf '\n  exception: { enabled: true, ifname_prefix: sgbx, rate_pps: %s }' "$EXC_RATE")
+  flow_table_size: $1$([ -z "$idle" ] || printf '\n  idle: { enabled: true }')$([ -z "$exc" ] || printf '\n  exception: { enabled: true, ifname_prefix: sgbx, rate_pps: %s }' "$EXC_RATE")
   eal_args: ["--lcores", "$(lcores 0 "$(fwd_cpus)" "$WORKERS")", "--log-level=lib.eal:error"$(for a in "${EAL_EXTRA[@]}"; do printf ', "%s"' "$a"; done)]
   ports:
     - name: outside
@@ -279,7 +282,11 @@ PY
 run_case() {
 	local name=$1 table=0 genargs=() more=() fwd_pid gen_pid ctl_pid="" out brokered="" extra=""
 	local synproxy="" est="" base="" before="{}" pg MEMIF_EXTRA="" exc="" exc_cfg="" t0 netns=()
-	case "$name" in
+	local idle=""
+	# NAME_idle: the case NAME with the workers' idle mode on
+	[ "$name" = ceiling_idle ] && { echo "bench-dataplane: ceiling has no idle mode" >&2; return 1; }
+	case "$name" in *_idle) idle=1 ;; esac
+	case "${name%_idle}" in
 	ceiling) genargs=(--no-arp --flows 10000) ;;
 	est1) table=65536; genargs=(--flows 1) ;;
 	est10k) table=65536; genargs=(--flows 10000) ;;
@@ -353,7 +360,7 @@ run_case() {
 			--log-level=lib.eal:error "${TESTPMD_EAL_EXTRA[@]}" -- --forward-mode=io --nb-cores="$WORKERS" \
 			--rxq="$WORKERS" --txq="$WORKERS" --stats-period 1 >"$RUN/fwd.log" 2>&1 &
 	else
-		write_config "$table" "$brokered" "$synproxy" "$exc_cfg"
+		write_config "$table" "$brokered" "$synproxy" "$exc_cfg" "$idle"
 		timeout -s INT $((SECONDS_RUN + WARMUP + 120)) "${netns[@]}" "$DATAPLANE" \
 			-c "$RUN/sg.yaml" >"$RUN/fwd.log" 2>&1 &
 	fi
@@ -414,6 +421,7 @@ run_case() {
 	rm -f /dev/shm"$SHM"
 	[ -z "$exc" ] || ip netns del "${ID}x" 2>/dev/null || true
 	out=$(tail -n 1 "$RUN/gen.out")
+	[ -z "$idle" ] || extra="$extra, \"idle\": true"
 	out="{\"case\": \"$name\", ${out#\{}"
 	echo "${out%\}}$extra}"
 }
@@ -596,6 +604,28 @@ if xc:
           " to the own address 198.18.2.2; kernel pps: exc_to_kernel over the measurement window,"
           " the counters read just before and after it: capped means at most rate_pps x the"
           " time between the reads + burst)")
+# Idle mode: each NAME_idle case against NAME of the same run.
+idle = [c for c in by if c.endswith("_idle") and c[:-5] in by]
+if idle:
+    print()
+    print("%-16s %10s %10s %9s %9s   %s" % ("idle mode on/off", "on Mpps", "off Mpps",
+          "median", "best-of", "per round (on / off)"))
+for c in idle:
+    base = c[:-5]
+    on = {x.get("round"): x["rx_mpps"] for x in rows if x["case"] == c}
+    off = {x.get("round"): x["rx_mpps"] for x in rows if x["case"] == base}
+    per = [on[r] / off[r] for r in sorted(on) if r in off and off[r]]
+    best = max(by[c]) / max(by[base]) if max(by[base]) else None
+    r = {"base_case": base, "median_mpps_on": med[c], "median_mpps_off": med[base],
+         "ratio_per_round": per, "ratio_median": statistics.median(per) if per else None,
+         "ratio_best_of": best, "target": 0.95,
+         "target_met": best is not None and best >= 0.95}
+    summary["cases"][c] = r
+    print("%-16s %10.3f %10.3f %s %s   %s" % (c, med[c], med[base], fmt(r["ratio_median"]),
+          fmt(best), " ".join("%.3f" % x for x in per)))
+if idle:
+    print("  (ratio of delivered Mpps with the workers' idle mode on to the same case off, "
+          "rounds interleaved; target >= 0.95)")
 if sys.argv[3]:
     json.dump(summary, open(sys.argv[3], "w"), indent=2)
 PY
