@@ -210,11 +210,14 @@ tel_cluster(const char *cmd __rte_unused, const char *params __rte_unused, struc
 {
 	struct sg_dp_app *app = cl_app;
 	const struct sg_cfg_cluster *cl = &app->cfg->appliance.cluster;
-	const struct sg_dp_sync *s = app->sync;
-	enum sg_dp_sync_ready r = s != NULL ? s->ready : SG_DP_READY_SYNC_OFF;
+	const struct sg_dp_sync *s;
+	enum sg_dp_sync_ready r;
 	char name[SG_CFG_NAME_MAX];
 	struct rte_tel_data *c;
 
+	pthread_mutex_lock(&app->ctl_lock); /* sg_dp_sync_stop() frees app->sync under it */
+	s = app->sync;
+	r = s != NULL ? __atomic_load_n(&s->ready, __ATOMIC_ACQUIRE) : SG_DP_READY_SYNC_OFF;
 	if (cl->name[0] != '\0')
 		snprintf(name, sizeof(name), "%s", cl->name);
 	else
@@ -230,8 +233,10 @@ tel_cluster(const char *cmd __rte_unused, const char *params __rte_unused, struc
 	rte_tel_data_add_dict_u64(d, "workers", app->n_workers);
 	if (s != NULL) {
 		sync_containers(d, s);
+		pthread_mutex_unlock(&app->ctl_lock);
 		return 0;
 	}
+	pthread_mutex_unlock(&app->ctl_lock);
 	c = rte_tel_data_alloc();
 	if (c != NULL) {
 		rte_tel_data_start_dict(c);

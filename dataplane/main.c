@@ -25,6 +25,7 @@
 
 #include "app.h"
 #include "idle.h"
+#include "sync.h"
 #include "testmode.h"
 
 static struct sg_dp_app g_app;
@@ -403,6 +404,7 @@ create_workers(struct sg_dp_app *app)
 		wc.exc_rate_pps = app->exc.cfg.rate_pps;
 		wc.exc_burst = app->exc.cfg.burst;
 		wc.member_mbox = i == 0 ? app->member_mbox : NULL; /* MEMBER_STATE: worker 0 */
+		sg_dp_sync_worker_conf(app, i, &wc);
 		sg_dp_testmode_worker_conf(&wc);
 		app->wctx[i].app = app;
 		app->wctx[i].id = i;
@@ -437,6 +439,7 @@ write_ready_file(const char *path)
 static void
 cleanup(struct sg_dp_app *app)
 {
+	sg_dp_sync_stop(app); /* the workers are stopped: their rings go */
 	sg_dp_exc_stop(app);
 	sg_dp_ports_stop(app);
 	for (unsigned int i = 0; i < app->n_workers; i++) {
@@ -557,7 +560,8 @@ main(int argc, char **argv)
 	if (sg_dp_ports_setup(app) != 0 || sg_dp_exc_setup(app) != 0 ||
 	    sg_dp_ctlchan_create(app) != 0 || create_workers(app) != 0 ||
 	    sg_dp_tables_publish_initial(app) != 0 || sg_dp_telemetry_register(app) != 0 ||
-	    sg_dp_cluster_register(app) != 0 || sg_dp_testmode_apply(app) != 0) {
+	    sg_dp_cluster_register(app) != 0 || sg_dp_testmode_apply(app) != 0 ||
+	    sg_dp_sync_start(app) != 0) {
 		rc = 1;
 		goto out;
 	}

@@ -37,6 +37,10 @@
 /** HELLO period; a peer is down after SG_DP_SYNC_DOWN_MS without a valid datagram. */
 #define SG_DP_SYNC_HELLO_MS 1000
 #define SG_DP_SYNC_DOWN_MS  3500
+/** A dump served that not every worker finished in this long is abandoned (the peer asks again). */
+#define SG_DP_SYNC_SERVE_MAX_MS 30000
+/** GCRA tolerance: this many milliseconds of records at the configured rate. */
+#define SG_DP_SYNC_BURST_MS 10
 /** A DUMP_REQ that got no DUMP_DONE is sent again this often. */
 #define SG_DP_SYNC_DUMP_RETRY_MS 1000
 /** A peer that answers but never finishes its dump: ready anyway after dump_wait_ms times this. */
@@ -114,9 +118,10 @@ struct sg_dp_sync_peer {
 	/* send side */
 	uint64_t tx_seq;
 	/* dumps this appliance serves to the peer */
-	bool dump_pending;     /**< asked; no dump of ours covers it yet */
-	uint32_t dump_req;     /**< the peer's dump_id, echoed in DUMP_DONE */
-	uint32_t dump_serving; /**< our dump id that answers it (0: none) */
+	bool dump_pending;	   /**< asked; no dump of ours covers it yet */
+	uint32_t dump_req;	   /**< the pending request's dump_id */
+	uint32_t dump_serving;	   /**< our dump that answers it (0: none) ... */
+	uint32_t dump_serving_req; /**< ... and the dump_id its DUMP_DONE echoes */
 	struct sg_dp_sync_peer_stats st;
 };
 
@@ -164,9 +169,11 @@ struct sg_dp_sync {
 	uint64_t burst_tsc;   /**< GCRA tolerance */
 
 	/* the dump this appliance serves (for one or more peers) */
-	uint32_t serve_id;	/**< the dump the workers walk now (0: none) */
-	uint64_t serve_ends;	/**< bit w: worker w sent DUMP_END for serve_id */
-	uint64_t serve_records; /**< records since serve_id began */
+	uint32_t serve_id;	  /**< the dump the workers walk now (0: none) */
+	uint64_t serve_ends;	  /**< bit w: worker w sent DUMP_END for serve_id */
+	uint64_t serve_records;	  /**< records since serve_id began */
+	uint64_t serve_ms;	  /**< when it began (monotonic ms) */
+	unsigned int drain_first; /**< the worker drained first (round robin) */
 
 	/* the start-up dump this appliance asks for, and readiness */
 	enum sg_dp_sync_dump_state dump_state;

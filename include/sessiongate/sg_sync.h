@@ -16,11 +16,17 @@
  * sequence window, then every field of every record (dataplane/core/sync.c), before
  * anything is installed.
  *
- * Multi-byte fields are in network byte order on the wire. Addresses are
- * 16 bytes (IPv4 in the first four, the rest zero), as in sg_wire.h.
+ * Multi-byte fields are in network byte order on the wire, and already on
+ * the workers' sync_out / sync_in rings: the channel copies records as
+ * they are and reads only their one-byte fields (op, worker, proto,
+ * family, mode, state), plus a DUMP_END's sid (big-endian, its low 32 bits
+ * the dump id). Addresses are 16 bytes (IPv4 in the first four, the rest
+ * zero), as in sg_wire.h.
  *
  * Version rules: SG_SYNC_VERSION changes when a datagram's or a record's
  * layout or meaning changes; a receiver drops other versions (counted).
+ * v2: boot is the sender's start time (it orders a peer's restarts, so a
+ * replayed datagram of an earlier boot cannot reset the window).
  */
 #ifndef SG_SYNC_H
 #define SG_SYNC_H
@@ -31,7 +37,7 @@
 extern "C" {
 #endif
 
-#define SG_SYNC_VERSION	  1
+#define SG_SYNC_VERSION	  2
 #define SG_SYNC_MAGIC	  0x53475359u /* "SGSY" */
 #define SG_SYNC_MAC_LEN	  16	      /**< HMAC-SHA256 truncated to 128 bits */
 #define SG_SYNC_DGRAM_MAX 1472	      /**< whole datagram: one Ethernet frame, no fragments */
@@ -54,7 +60,8 @@ struct sg_sync_hdr {
 	uint8_t type;	     /**< enum sg_sync_type */
 	uint8_t node;	     /**< sender's cluster.node_id (1..15) */
 	uint8_t n_rec;	     /**< records that follow (<= SG_SYNC_REC_MAX) */
-	uint32_t boot;	     /**< random per sender start: a new value resets the seq window */
+	uint32_t boot;	     /**< sender's start, UNIX seconds: a larger value resets the seq
+				  window (a restart), a smaller one is a replay (v2) */
 	uint16_t n_workers;  /**< sender's workers (records name a worker index) */
 	uint16_t flags;	     /**< 0 */
 	uint64_t seq;	     /**< per (sender, boot), +1 per datagram: replay / loss detection */
