@@ -24,7 +24,7 @@
 # vm1 on h1, vm2 on h2, libvirt test:/// host agents). The router learns
 # every VIP from both appliances (ECMP, L4 hash) and its kernel installs them.
 . "$SG_SRC/tests/integration/dataplane/lib.sh"
-SCEN_DIR="$SG_SRC/tests/integration/scenario"
+SCEN_DIR="$SG_SRC/tests/integration/scenario" # shellcheck disable=SC2034 # for the tests
 SG_CTL_BIN=${SG_CTL_BIN:-$SG_BUILD/control/sg-control}
 SG_SGCTL_BIN=${SG_SGCTL_BIN:-$SG_BUILD/control/sgctl}
 SG_AGENT_BIN=${SG_AGENT_BIN:-$SG_BUILD/hostagent/sg-hostagent}
@@ -36,7 +36,6 @@ done
 for b in bird birdc etcd etcdctl; do
 	command -v "$b" >/dev/null || fail "missing $b (scripts/install-deps.sh: bird2, etcd-server, etcd-client)"
 done
-CL_NODES="a b"
 CL_ETCD=http://198.19.0.1:2379
 CL_AGENT_PORT=7460
 SG_CLEANUP_EXTRA='cl_down'
@@ -188,7 +187,7 @@ cl_etcd_start() {
 		--listen-peer-urls http://198.19.0.1:2380 --initial-advertise-peer-urls http://198.19.0.1:2380 \
 		--initial-cluster e0=http://198.19.0.1:2380 --unsafe-no-fsync \
 		>"$d/etcd.log" 2>&1 </dev/null &
-	echo $! >"$d/pid"
+	echo $! >"$d/etcd.pid"
 	wait_for 20 cl_in e etcdctl --endpoints "$CL_ETCD" endpoint health ||
 		{ tail -n 20 "$d/etcd.log" >&2; fail "etcd did not become healthy"; }
 }
