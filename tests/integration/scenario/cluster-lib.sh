@@ -404,7 +404,8 @@ cl_up() {
 # cl_down: every process of the scenario (TERM, then KILL), BIRDs, the
 # namespaces, the shm regions and DPDK runtime folders of both appliances.
 cl_down() {
-	local n f pid pids
+	local n f pid pids list
+	set +e +o pipefail # on the way out: a dead pid or a missing file is no reason to stop
 	if [ "${rc:-0}" -ne 0 ]; then
 		for f in "$SG_RUN"/a/dataplane.log "$SG_RUN"/b/dataplane.log "$SG_RUN"/a/control.log \
 			"$SG_RUN"/b/control.log "$SG_RUN"/a/routed.log "$SG_RUN"/b/routed.log; do
@@ -412,20 +413,20 @@ cl_down() {
 		done
 	fi
 	for f in "$SG_RUN"/*/*.pid; do
-		[ -f "$f" ] || continue
 		pid=$(cat "$f" 2>/dev/null) || continue
 		kill -CONT "$pid" 2>/dev/null
 		kill -TERM "$pid" 2>/dev/null
 	done
+	list=$(ip netns list)
 	for n in c r a b e h1 h2; do
-		ip netns list | grep -qw "$SG_TOPO-$n" || continue
-		pids=$(ip netns pids "$SG_TOPO-$n" 2>/dev/null || true)
+		grep -qw "$SG_TOPO-$n" <<<"$list" || continue
+		pids=$(ip netns pids "$SG_TOPO-$n" 2>/dev/null)
 		[ -n "$pids" ] && kill $pids 2>/dev/null
 	done
 	sleep 0.5
 	for n in c r a b e h1 h2; do
-		ip netns list | grep -qw "$SG_TOPO-$n" || continue
-		pids=$(ip netns pids "$SG_TOPO-$n" 2>/dev/null || true)
+		grep -qw "$SG_TOPO-$n" <<<"$list" || continue
+		pids=$(ip netns pids "$SG_TOPO-$n" 2>/dev/null)
 		[ -n "$pids" ] && kill -9 $pids 2>/dev/null
 		ip netns del "$SG_TOPO-$n" 2>/dev/null
 	done
