@@ -95,7 +95,9 @@ la=$(python3 "$SCEN_DIR/lmdb_sids.py" "$SG_RUN/a/db") || fail "A's LMDB"
 lb=$(python3 "$SCEN_DIR/lmdb_sids.py" "$SG_RUN/b/db") || fail "B's LMDB"
 python3 - "$es3" "$la" "$lb" <<'PY' || fail "a session brokered twice or out of step (etcd $es3, A $la, B $lb)"
 import json, sys
-etcd, la, lb = json.loads(sys.argv[1]), json.loads(sys.argv[2]), json.loads(sys.argv[3])
+# session IDs compared as numbers: etcd's keys may be written without the zero padding
+etcd = {int(k, 16): v for k, v in json.loads(sys.argv[1]).items()}
+la, lb = [[int(x, 16) for x in json.loads(a)] for a in sys.argv[2:4]]
 both = set(la) & set(lb)
 dup = len(la) != len(set(la)) or len(lb) != len(set(lb))
 wrong = [s for s in lb if s in etcd and etcd[s] != "node-b"]
