@@ -103,10 +103,10 @@ struct sg_cfg_idle {
 	uint32_t max_us;      /**< longest sleep = wake-up latency bound; default 500 */
 };
 
-#define SG_CFG_SYNC_PEERS_MAX  8
-#define SG_CFG_BGP_PEERS_MAX   8
-#define SG_CFG_BGP_BACKUP_MAX  64
-#define SG_CFG_SYNC_PORT       7450
+#define SG_CFG_SYNC_PEERS_MAX	8
+#define SG_CFG_BGP_PEERS_MAX	8
+#define SG_CFG_BGP_BACKUP_MAX	64
+#define SG_CFG_SYNC_PORT	7450
 #define SG_CFG_CLUSTER_NODE_MAX 15
 
 /** A peer appliance on the state-sync channel. */
@@ -160,11 +160,11 @@ struct sg_cfg_bgp {
 	/** the peers' NAT addresses this appliance announces as a backup route */
 	struct sg_cfg_addr backup[SG_CFG_BGP_BACKUP_MAX];
 	unsigned int n_backup;
-	uint32_t hold_s;	  /**< BGP hold time; default 9 */
-	uint32_t bfd_interval_ms; /**< BFD tx/rx interval; default 100 */
-	uint32_t bfd_multiplier;  /**< default 3 */
-	uint32_t check_ms;	  /**< sg-routed's liveness poll; default 100 */
-	uint32_t stale_ms;	  /**< no progress this long withdraws; default 500 */
+	uint32_t hold_s;		      /**< BGP hold time; default 9 */
+	uint32_t bfd_interval_ms;	      /**< BFD tx/rx interval; default 100 */
+	uint32_t bfd_multiplier;	      /**< default 3 */
+	uint32_t check_ms;		      /**< sg-routed's liveness poll; default 100 */
+	uint32_t stale_ms;		      /**< no progress this long withdraws; default 500 */
 	char bird_socket[SG_CFG_DEVARGS_MAX]; /**< default "/run/bird/bird.ctl" */
 	char bird_config[SG_CFG_DEVARGS_MAX]; /**< file sg-routed writes; default
 						 "/run/sessiongate/bird.conf" */

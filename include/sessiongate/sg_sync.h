@@ -55,18 +55,18 @@ enum sg_sync_type {
 
 /** Datagram header: 32 bytes. */
 struct sg_sync_hdr {
-	uint32_t magic;	     /**< SG_SYNC_MAGIC */
-	uint8_t version;     /**< SG_SYNC_VERSION */
-	uint8_t type;	     /**< enum sg_sync_type */
-	uint8_t node;	     /**< sender's cluster.node_id (1..15) */
-	uint8_t n_rec;	     /**< records that follow (<= SG_SYNC_REC_MAX) */
-	uint32_t boot;	     /**< sender's start, UNIX seconds: a larger value resets the seq
-				  window (a restart), a smaller one is a replay (v2) */
-	uint16_t n_workers;  /**< sender's workers (records name a worker index) */
-	uint16_t flags;	     /**< 0 */
-	uint64_t seq;	     /**< per (sender, boot), +1 per datagram: replay / loss detection */
-	uint32_t dump_id;    /**< DUMP_REQ / DUMP_DONE: the dump; RECORDS: 0 */
-	uint32_t reserved;   /**< 0 */
+	uint32_t magic;	    /**< SG_SYNC_MAGIC */
+	uint8_t version;    /**< SG_SYNC_VERSION */
+	uint8_t type;	    /**< enum sg_sync_type */
+	uint8_t node;	    /**< sender's cluster.node_id (1..15) */
+	uint8_t n_rec;	    /**< records that follow (<= SG_SYNC_REC_MAX) */
+	uint32_t boot;	    /**< sender's start, UNIX seconds: a larger value resets the seq
+				 window (a restart), a smaller one is a replay (v2) */
+	uint16_t n_workers; /**< sender's workers (records name a worker index) */
+	uint16_t flags;	    /**< 0 */
+	uint64_t seq;	    /**< per (sender, boot), +1 per datagram: replay / loss detection */
+	uint32_t dump_id;   /**< DUMP_REQ / DUMP_DONE: the dump; RECORDS: 0 */
+	uint32_t reserved;  /**< 0 */
 } __attribute__((packed));
 
 _Static_assert(sizeof(struct sg_sync_hdr) == 32, "sg_sync_hdr is 32 bytes on the wire");
@@ -102,27 +102,27 @@ enum sg_sync_state {
  * RSS), so both directions find it where they would have on the sender.
  */
 struct sg_sync_rec {
-	uint8_t op;	   /**< enum sg_sync_op */
-	uint8_t worker;	   /**< sender's worker index */
-	uint8_t proto;	   /**< 6 or 17 */
-	uint8_t family;	   /**< of client, VIP, member and NAT address: 4 or 6 */
-	uint8_t mode;	   /**< enum sg_sync_mode */
-	uint8_t state;	   /**< enum sg_sync_state */
-	uint8_t flags;	   /**< SG_SYNC_F_* */
+	uint8_t op;	     /**< enum sg_sync_op */
+	uint8_t worker;	     /**< sender's worker index */
+	uint8_t proto;	     /**< 6 or 17 */
+	uint8_t family;	     /**< of client, VIP, member and NAT address: 4 or 6 */
+	uint8_t mode;	     /**< enum sg_sync_mode */
+	uint8_t state;	     /**< enum sg_sync_state */
+	uint8_t flags;	     /**< SG_SYNC_F_* */
 	uint8_t host_family; /**< DSR: underlay address family, 4 or 6; else 0 */
-	int8_t ws_shift;   /**< SEQ: VM window << ws_shift for the client (negative: >>) */
-	uint8_t pad[3];	   /**< 0 */
-	uint32_t idle_ms;  /**< time since the flow's last packet on the sender */
-	uint64_t sid;	   /**< streaming session ID of a brokered flow; 0 = none */
-	uint32_t seq_s2c;  /**< SEQ: VM seq + seq_s2c = seq the client sees */
-	uint32_t ts_s2c;   /**< SEQ: VM TSval + ts_s2c = TSval the client sees */
-	uint16_t cport;	   /**< client port */
-	uint16_t vport;	   /**< VIP port */
-	uint16_t mport;	   /**< member port */
-	uint16_t nat_port; /**< NAT: source port towards the member; else 0 */
-	uint16_t gue_port; /**< GUE: destination port; else 0 */
-	uint16_t pad2;	   /**< 0 */
-	uint32_t timeout_s; /**< the flow's idle timeout on the sender (state's) */
+	int8_t ws_shift;     /**< SEQ: VM window << ws_shift for the client (negative: >>) */
+	uint8_t pad[3];	     /**< 0 */
+	uint32_t idle_ms;    /**< time since the flow's last packet on the sender */
+	uint64_t sid;	     /**< streaming session ID of a brokered flow; 0 = none */
+	uint32_t seq_s2c;    /**< SEQ: VM seq + seq_s2c = seq the client sees */
+	uint32_t ts_s2c;     /**< SEQ: VM TSval + ts_s2c = TSval the client sees */
+	uint16_t cport;	     /**< client port */
+	uint16_t vport;	     /**< VIP port */
+	uint16_t mport;	     /**< member port */
+	uint16_t nat_port;   /**< NAT: source port towards the member; else 0 */
+	uint16_t gue_port;   /**< GUE: destination port; else 0 */
+	uint16_t pad2;	     /**< 0 */
+	uint32_t timeout_s;  /**< the flow's idle timeout on the sender (state's) */
 	uint8_t client[16];
 	uint8_t vip[16];
 	uint8_t member[16];

@@ -52,8 +52,7 @@ int sg_etcd_put(struct sg_etcd *c, const char *key, const void *val, size_t len,
  * Create @p key only if it does not exist (a transaction on
  * create_revision == 0). @return 0 created, -EEXIST, or -errno.
  */
-int sg_etcd_create(struct sg_etcd *c, const char *key, const void *val, size_t len,
-		   int64_t lease);
+int sg_etcd_create(struct sg_etcd *c, const char *key, const void *val, size_t len, int64_t lease);
 /**
  * Get @p key: *val is malloc'd (NUL-terminated beyond *len; free()).
  * @return 0, -ENOENT, or -errno. @p mod_rev may be NULL.

@@ -13,15 +13,15 @@
 #include "cfg_test.h"
 #include "sg_cfg.h"
 
-/* @p head + @p body loaded (the test fails otherwise) and round-tripped. */
+/* @p top + @p body loaded (the test fails otherwise) and round-tripped. */
 static inline struct sg_cfg *
-cfg_load_ok(const char *head, const char *body)
+cfg_load_ok(const char *top, const char *body)
 {
 	struct tbuf b = {0};
 	struct sg_cfg_error err;
 	struct sg_cfg *cfg = NULL;
 
-	tbuf_printf(&b, "%s%s", head, body);
+	tbuf_printf(&b, "%s%s", top, body);
 	if (sg_cfg_load_buffer(b.p, b.len, "h.yaml", &cfg, &err) != 0)
 		fail_msg("%s\n%s", err_text(&err), b.p);
 	tbuf_free(&b);
@@ -29,16 +29,16 @@ cfg_load_ok(const char *head, const char *body)
 	return cfg;
 }
 
-/* @p head + @p body is rejected with exactly @p want. */
+/* @p top + @p body is rejected with exactly @p want. */
 static inline void
-cfg_load_bad(const char *head, const char *body, const char *want)
+cfg_load_bad(const char *top, const char *body, const char *want)
 {
 	struct tbuf b = {0};
 	struct sg_cfg_error err;
 	struct sg_cfg *cfg = (struct sg_cfg *)0x1;
 	int rc;
 
-	tbuf_printf(&b, "%s%s", head, body);
+	tbuf_printf(&b, "%s%s", top, body);
 	memset(&err, 0, sizeof(err));
 	rc = sg_cfg_load_buffer(b.p, b.len, "h.yaml", &cfg, &err);
 	if (rc == 0)
