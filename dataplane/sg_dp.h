@@ -191,6 +191,19 @@ enum sg_dp_cnt {
 	/* idle mode (dataplane/idle.h, doc/dataplane.md "Idle mode") */
 	SG_DP_EV_IDLE_SLEEPS,	/**< sleeps of an idle worker */
 	SG_DP_EV_IDLE_SLEEP_US, /**< microseconds idle workers slept (measured) */
+	/* state sync, the workers' side (core/sync.h, doc/dataplane.md "State sync") */
+	SG_DP_EV_SYNC_PUB,	   /**< ADD records enqueued on sync_out (refreshes included) */
+	SG_DP_EV_SYNC_OUT_FULL,	   /**< records lost: sync_out was full */
+	SG_DP_EV_SYNC_REFRESH,	   /**< ADD records of active flows re-sent by the expiry walk */
+	SG_DP_EV_SYNC_DEL,	   /**< DEL records enqueued (a published flow was removed) */
+	SG_DP_EV_SYNC_INSTALLED,   /**< peers' flows installed as synced copies */
+	SG_DP_EV_SYNC_UPDATED,	   /**< synced copies updated by an ADD */
+	SG_DP_EV_SYNC_REMOVED,	   /**< synced (or taken over) flows removed by a DEL */
+	SG_DP_EV_SYNC_REC_BAD,	   /**< records refused: a field out of range, another worker's */
+	SG_DP_EV_SYNC_CONFLICT,	   /**< ADD not installed: NAT port or return key taken, no room */
+	SG_DP_EV_SYNC_IGNORED_OWN, /**< records about a flow this worker owns: ignored */
+	SG_DP_EV_SYNC_TAKEOVER,	   /**< synced copies that saw a packet here: now this worker's */
+	SG_DP_EV_SYNC_DUMP_RECS,   /**< records enqueued by dump walks (DUMP_END included) */
 	SG_DP_CNT_MAX
 };
 

@@ -26,6 +26,7 @@
 #include "core/flow.h"
 #include "core/nat.h"
 #include "core/state.h"
+#include "core/sync.h"
 
 #define EVICT_SCAN   16 /* entries examined to choose an eviction victim */
 #define RECLAIM_SCAN 64 /* embryonic flows examined to reclaim a NAT port */
@@ -208,6 +209,8 @@ sg_dp_flow_remove(struct sg_dp_worker *w, struct sg_dp_flow *f, enum sg_dp_cnt w
 
 	if (unlikely(f->sid != 0) && w->flow_gone != NULL)
 		w->flow_gone(w, f, why); /* the session layer's hook (core/state.h) */
+	if (unlikely(f->sync & SG_DP_SYNC_PUB))
+		sg_dp_sync_gone(w, f, why); /* the peers drop their copy */
 	rte_hash_del_key(ft->h, &f->key);
 	if (f->flags & SG_DP_FLOW_NAT) {
 		rte_hash_del_key(ft->h, &f->rkey);
@@ -315,9 +318,10 @@ sg_dp_flow_add_rkey(struct sg_dp_flow_table *ft, struct sg_dp_flow *f)
 }
 
 void
-sg_dp_flow_track_tcp(struct sg_dp_flow_table *ft, struct sg_dp_flow *f, uint8_t fl,
-		     bool from_client)
+sg_dp_flow_track_tcp(struct sg_dp_worker *w, struct sg_dp_flow *f, uint8_t fl, bool from_client)
 {
+	struct sg_dp_flow_table *ft = &w->ft;
+
 	if (fl & (RTE_TCP_RST_FLAG | RTE_TCP_FIN_FLAG)) {
 		if (f->state != SG_DP_FS_CLOSING)
 			sg_dp_flow_set_state(ft, f, SG_DP_FS_CLOSING);
@@ -327,6 +331,8 @@ sg_dp_flow_track_tcp(struct sg_dp_flow_table *ft, struct sg_dp_flow *f, uint8_t 
 	} else if (unlikely(f->state == SG_DP_FS_SYN) && from_client && (fl & RTE_TCP_ACK_FLAG) &&
 		   !(fl & RTE_TCP_SYN_FLAG)) {
 		sg_dp_flow_set_state(ft, f, SG_DP_FS_EST); /* the client completed the handshake */
+		if (unlikely(f->sync & SG_DP_SYNC_WANT))
+			sg_dp_sync_publish(w, f, f->last_tsc);
 	}
 }
 
@@ -364,8 +370,12 @@ sg_dp_worker_expire(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint64
 		if (f->state == SG_DP_FS_FREE)
 			continue;
 		if (now_tsc <= f->last_tsc ||
-		    now_tsc - f->last_tsc <= (f->state == SG_DP_FS_EST ? f->tmo_est : f->tmo_trans))
+		    now_tsc - f->last_tsc <=
+			    (f->state == SG_DP_FS_EST ? f->tmo_est : f->tmo_trans)) {
+			if (unlikely(f->sync & SG_DP_SYNC_PUB))
+				sg_dp_sync_refresh(w, f, now_tsc); /* an active flow's peers */
 			continue;
+		}
 		/* a watched NAT flow whose member never answered its SYN */
 		if (unlikely(f->flags & SG_DP_FLOW_WATCH) && !(f->flags & SG_DP_FLOW_SYNACK) &&
 		    f->state == SG_DP_FS_SYN)

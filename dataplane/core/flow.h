@@ -41,6 +41,15 @@ enum sg_dp_flow_state {
 #define SG_DP_FLOW_ABORT  0x40 /**< SESSION_ABORT: SESSION_CLOSED carries abort_reason */
 /** Its member is in RESET: segments other than RST are answered with RST (worker/memberhealth.c) */
 #define SG_DP_FLOW_RESET 0x80
+/*
+ * struct sg_dp_flow.sync (core/sync.h): bits 0..3 say what state sync knows
+ * of the flow, bits 4..7 hold the refresh period of its last ADD (mod 16).
+ */
+#define SG_DP_SYNC_WANT	       0x1 /**< published when established (NAT, brokered, non-Maglev DSR) */
+#define SG_DP_SYNC_PUB	       0x2 /**< an ADD went out: its removal sends a DEL */
+#define SG_DP_SYNC_COPY	       0x4 /**< installed from a peer's record, no packet seen here yet */
+#define SG_DP_SYNC_TAKEN       0x8 /**< was a copy, saw a packet here: this worker's flow now */
+#define SG_DP_SYNC_EPOCH_SHIFT 4
 /** Counter slot of brokered flows (no pool member of the tables). */
 #define SG_DP_MEMBER_SLOT_BROKERED (SG_DP_MEMBER_SLOTS - 1)
 
@@ -95,6 +104,7 @@ struct sg_dp_flow {
 	int8_t ws_shift; /**< VM window << ws_shift (negative: >>) for the client */
 	bool ts;	 /**< timestamps in use */
 	bool emb;	 /**< on the table's embryonic list (SYN or CLOSING) */
+	uint8_t sync;	 /**< state sync: SG_DP_SYNC_*, refresh period (the last hole) */
 };
 
 /* Four cache lines an entry: a 1M-flow table misses once per packet, not twice. */
@@ -142,9 +152,10 @@ void sg_dp_flow_remove(struct sg_dp_worker *w, struct sg_dp_flow *f, enum sg_dp_
 /**
  * Follow a TCP segment of flow @p f: SYN -> established only on the
  * client's ACK (@p from_client; the member's SYN-ACK leaves it embryonic),
- * FIN or RST -> closing, a new SYN reopens a closing flow.
+ * FIN or RST -> closing, a new SYN reopens a closing flow. A flow state
+ * sync wants (SG_DP_SYNC_WANT) is published when it becomes established.
  */
-void sg_dp_flow_track_tcp(struct sg_dp_flow_table *ft, struct sg_dp_flow *f, uint8_t tcp_flags,
+void sg_dp_flow_track_tcp(struct sg_dp_worker *w, struct sg_dp_flow *f, uint8_t tcp_flags,
 			  bool from_client);
 /** Set @p f's state, keeping the embryonic list (SYN, CLOSING) in step. */
 void sg_dp_flow_set_state(struct sg_dp_flow_table *ft, struct sg_dp_flow *f,

@@ -104,6 +104,7 @@ pool_fill(const struct sg_dp_worker *w, const struct sg_dp_nat_alloc *na, struct
 
 	pl->head = 0;
 	pl->n = 0;
+	pl->n_stale = 0;
 	for (p = na->min; p <= na->max && pl->n < na->fifo_cap; p++)
 		if (p != 0 && !port_used(pl, (uint16_t)p) &&
 		    sg_dp_nat_port_owner((uint16_t)p, w->conf.n_workers) == w->conf.id)
@@ -177,14 +178,43 @@ sg_dp_nat_port_get(struct sg_dp_worker *w, const struct sg_dp_tables *t, const s
 
 	sg_dp_nat_sync(w, t);
 	pl = pool_find(na, nat, true);
-	if (pl == NULL || pl->n == 0)
+	if (pl == NULL)
 		return 0;
-	p = pl->fifo[pl->head];
-	pl->head = pl->head + 1 == na->fifo_cap ? 0 : pl->head + 1;
-	pl->n--;
+	for (;;) {
+		if (pl->n == 0)
+			return 0;
+		p = pl->fifo[pl->head];
+		pl->head = pl->head + 1 == na->fifo_cap ? 0 : pl->head + 1;
+		pl->n--;
+		if (likely(!port_used(pl, p)))
+			break;
+		if (pl->n_stale > 0) /* reserved for a synced flow (sg_dp_nat_port_reserve()) */
+			pl->n_stale--;
+	}
 	pl->used[p >> 6] |= UINT64_C(1) << (p & 63);
 	pl->n_used++;
 	return p;
+}
+
+int
+sg_dp_nat_port_reserve(struct sg_dp_worker *w, const struct sg_dp_tables *t,
+		       const struct sg_dp_ip *nat, uint16_t port)
+{
+	struct sg_dp_nat_pool *pl;
+
+	sg_dp_nat_sync(w, t);
+	pl = pool_find(&w->nat, nat, true);
+	if (pl == NULL)
+		return -ENOENT;
+	if (port_used(pl, port))
+		return -EBUSY;
+	pl->used[port >> 6] |= UINT64_C(1) << (port & 63);
+	pl->n_used++;
+	/* still in the FIFO when it is this worker's and in the range: skipped there */
+	if (port >= w->nat.min && port <= w->nat.max &&
+	    sg_dp_nat_port_owner(port, w->conf.n_workers) == w->conf.id)
+		pl->n_stale++;
+	return 0;
 }
 
 void
@@ -218,7 +248,7 @@ sg_dp_nat_pool_ports(const struct sg_dp_worker *w, const struct sg_dp_ip *nat, u
 
 	if (i < 0)
 		return -ENOENT;
-	*n_free = w->nat.pool[i].n;
+	*n_free = w->nat.pool[i].n - RTE_MIN(w->nat.pool[i].n_stale, w->nat.pool[i].n);
 	*n_used = w->nat.pool[i].n_used;
 	return 0;
 }

@@ -32,6 +32,7 @@ struct sg_dp_nat_pool {
 	bool live;	      /**< address of the current tables: hands out ports */
 	uint32_t head, n;     /**< FIFO position and free ports in it */
 	uint32_t n_used;      /**< ports handed out and not yet returned */
+	uint32_t n_stale;     /**< FIFO entries reserved meanwhile (skipped when met) */
 	uint16_t *fifo;	      /**< sg_dp_nat_alloc.fifo_cap entries */
 	uint64_t *used;	      /**< bitmap of 65536 ports */
 };
@@ -66,6 +67,15 @@ void sg_dp_nat_sync(struct sg_dp_worker *w, const struct sg_dp_tables *t);
  */
 uint16_t sg_dp_nat_port_get(struct sg_dp_worker *w, const struct sg_dp_tables *t,
 			    const struct sg_dp_ip *nat);
+/**
+ * Take NAT port @p port (host order) of address @p nat out of worker @p w's
+ * pool for a flow synced from a peer (core/sync.h): no local flow gets it
+ * until sg_dp_nat_port_put() gives it back.
+ * @return 0, -ENOENT when @p nat is not one of @p t's NAT addresses (nothing
+ *   to reserve), -EBUSY when a local flow uses the port.
+ */
+int sg_dp_nat_port_reserve(struct sg_dp_worker *w, const struct sg_dp_tables *t,
+			   const struct sg_dp_ip *nat, uint16_t port);
 /** Give back @p port (host order) of NAT address @p nat; ignores a port not in use. */
 void sg_dp_nat_port_put(struct sg_dp_worker *w, const struct sg_dp_ip *nat, uint16_t port);
 /**

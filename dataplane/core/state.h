@@ -65,6 +65,10 @@ struct sg_dp_worker {
 	uint64_t no_live_tat;  /**< no_live_member answers' token bucket (GCRA), TSC */
 	uint64_t reset_epoch;  /**< last reset walk request taken from the tables */
 	uint32_t reset_cursor; /**< next flow entry of the reset walk; UINT32_MAX: idle */
+	/* state sync (core/sync.h) */
+	uint64_t sync_period;	   /**< TSC of one refresh period (conf.sync_refresh_s / 4) */
+	uint32_t sync_dump_id;	   /**< last dump request taken from conf.sync_dump */
+	uint32_t sync_dump_cursor; /**< next entry of the dump walk + 1; 0: none (sync.c) */
 } __rte_cache_aligned;
 
 /**

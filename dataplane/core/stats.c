@@ -118,6 +118,18 @@ static const char *const cnt_names[SG_DP_CNT_MAX] = {
 	[SG_DP_EV_PEER_RST] = "peer_rst",
 	[SG_DP_EV_IDLE_SLEEPS] = "idle_sleeps",
 	[SG_DP_EV_IDLE_SLEEP_US] = "idle_sleep_us",
+	[SG_DP_EV_SYNC_PUB] = "sync_pub",
+	[SG_DP_EV_SYNC_OUT_FULL] = "sync_out_full",
+	[SG_DP_EV_SYNC_REFRESH] = "sync_refresh",
+	[SG_DP_EV_SYNC_DEL] = "sync_del",
+	[SG_DP_EV_SYNC_INSTALLED] = "sync_installed",
+	[SG_DP_EV_SYNC_UPDATED] = "sync_updated",
+	[SG_DP_EV_SYNC_REMOVED] = "sync_removed",
+	[SG_DP_EV_SYNC_REC_BAD] = "sync_rec_bad",
+	[SG_DP_EV_SYNC_CONFLICT] = "sync_conflict",
+	[SG_DP_EV_SYNC_IGNORED_OWN] = "sync_ignored_own",
+	[SG_DP_EV_SYNC_TAKEOVER] = "sync_takeover",
+	[SG_DP_EV_SYNC_DUMP_RECS] = "sync_dump_recs",
 };
 
 const char *

@@ -13,6 +13,7 @@
 #include "core/encap.h"
 #include "core/nat.h"
 #include "core/passive.h"
+#include "core/sync.h"
 #include "core/tx.h"
 #include "session/answer.h"
 #include "session/handoff.h"
@@ -87,6 +88,7 @@ sg_dp_broker_udp_flush(struct sg_dp_worker *w, const struct sg_dp_tables *t, str
 	f->state = SG_DP_FS_EST;
 	f->tmo_est = f->tmo_trans = s->tmo_trans; /* the VS's UDP timeout */
 	w->stats.cnt[SG_DP_EV_SESS_INSTALLED]++;
+	sg_dp_sync_installed(w, f, now); /* state sync: the peers get it */
 	sg_dp_broker_sess_release(w, f);
 }
 

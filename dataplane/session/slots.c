@@ -213,6 +213,7 @@ sg_dp_broker_create(struct sg_dp_worker *w)
 	struct sg_dp_broker *b;
 	char name[RTE_HASH_NAMESIZE];
 	uint8_t keys[32];
+	uint64_t epoch;
 	uint32_t i;
 
 	if (c->max_held == 0 || c->pool == NULL || c->cookies == NULL)
@@ -257,11 +258,15 @@ sg_dp_broker_create(struct sg_dp_worker *w)
 	memset(keys, 0, sizeof(keys));
 	/*
 	 * Session ID serial: 16 bits of this start's epoch, the worker (6 bits)
-	 * and a 34-bit counter: unique per start without any coordination.
+	 * and a 34-bit counter: unique per start without any coordination. In
+	 * a cluster (node_id 1..15) the node takes the epoch's top 4 bits, so
+	 * two appliances never make the same ID.
 	 */
-	b->sid_base = sg_id_make(SG_ID_T_STREAMING, ((c->dp_epoch & 0xffff) << 40) |
-							    ((uint64_t)(c->id & BR_SID_WORKER_MASK)
-							     << BR_SID_WORKER_BIT));
+	epoch = c->node_id != 0 ? ((uint64_t)(c->node_id & 0xf) << 12) | (c->dp_epoch & 0xfff)
+				: c->dp_epoch & 0xffff;
+	b->sid_base = sg_id_make(
+		SG_ID_T_STREAMING,
+		(epoch << 40) | ((uint64_t)(c->id & BR_SID_WORKER_MASK) << BR_SID_WORKER_BIT));
 	b->sid_next = 1;
 	return 0;
 }

@@ -30,6 +30,7 @@
 #include "core/nat.h"
 #include "core/passive.h"
 #include "core/sched.h"
+#include "core/sync.h"
 #include "core/tx.h"
 #include "session/answer.h"
 #include "session/cookie.h"
@@ -211,6 +212,10 @@ sg_dp_synproxy_new(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_
 void
 sg_dp_synproxy_flow_gone(struct sg_dp_worker *w, struct sg_dp_flow *f, enum sg_dp_cnt why)
 {
+	if (f->sync & SG_DP_SYNC_COPY) {
+		f->sid = 0; /* a peer's session never taken over: its owner reports the end */
+		return;
+	}
 	if (!(f->flags & SG_DP_FLOW_PROXY)) {
 		sg_dp_broker_flow_gone(w, f, why);
 		return;

@@ -44,6 +44,7 @@
 #include "core/passive.h"
 #include "core/sched.h"
 #include "core/state.h"
+#include "core/sync.h"
 #include "core/tables.h"
 #include "core/tx.h"
 #include "session/session.h"
@@ -67,7 +68,7 @@ flow_touch(struct sg_dp_worker *w, struct sg_dp_flow *f, const struct sg_dp_pkt 
 {
 	f->last_tsc = now;
 	if (p->key.proto == IPPROTO_TCP)
-		sg_dp_flow_track_tcp(&w->ft, f, p->tcp_flags, !ret);
+		sg_dp_flow_track_tcp(w, f, p->tcp_flags, !ret);
 }
 
 /* Forward along an existing flow; @p ret: the packet is a NAT return. */
@@ -280,6 +281,8 @@ flow_new(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_port,
 	w->stats.vs[f->vs_slot].flows++;
 	w->stats.member[f->member_slot].flows++;
 	w->stats.cnt[SG_DP_EV_FLOW_NEW]++;
+	sg_dp_sync_flow_new(w, vs, f,
+			    now); /* state sync: published now (UDP) or when established */
 	flow_forward(w, t, rx_port, m, p, f, false, out, now);
 }
 
@@ -335,6 +338,9 @@ process_parsed(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t po
 		if (f != NULL) {
 			bool ret = (f->flags & SG_DP_FLOW_NAT) &&
 				   memcmp(&f->rkey, &p->key, sizeof(p->key)) == 0;
+
+			if (unlikely(f->sync & SG_DP_SYNC_COPY))
+				sg_dp_sync_takeover(w, f, now); /* a peer's flow moved here */
 
 			if (unlikely(f->sid != 0 && f->mode != SG_CFG_MODE_NAT &&
 				     f->mode != SG_CFG_MODE_DSR))
