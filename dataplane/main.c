@@ -220,6 +220,7 @@ worker_main(void *arg)
 			busy = sg_dp_idle_rings_busy(&idle);
 		sg_dp_worker_handoff_drain(w, t, txq, now);
 		sg_dp_worker_poll_control(w, t, txq, now);
+		sg_dp_worker_sync_poll(w, t, now);
 		if (q == 0 && unlikely(!rte_ring_empty(app->ctl_tx)))
 			ctl_tx_take(app, txq);
 
@@ -558,10 +559,10 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (sg_dp_ports_setup(app) != 0 || sg_dp_exc_setup(app) != 0 ||
-	    sg_dp_ctlchan_create(app) != 0 || create_workers(app) != 0 ||
-	    sg_dp_tables_publish_initial(app) != 0 || sg_dp_telemetry_register(app) != 0 ||
-	    sg_dp_cluster_register(app) != 0 || sg_dp_testmode_apply(app) != 0 ||
-	    sg_dp_sync_start(app) != 0) {
+	    sg_dp_ctlchan_create(app) != 0 || sg_dp_sync_setup(app) != 0 ||
+	    create_workers(app) != 0 || sg_dp_tables_publish_initial(app) != 0 ||
+	    sg_dp_telemetry_register(app) != 0 || sg_dp_cluster_register(app) != 0 ||
+	    sg_dp_testmode_apply(app) != 0 || sg_dp_sync_start(app) != 0) {
 		rc = 1;
 		goto out;
 	}
