@@ -39,6 +39,7 @@ PREFIX = {
     "lib/agentproto": ("sg_agent_",),
     "lib/telemetry": ("sg_tel_",),
     "routing": ("sg_rt_",),
+    "lib/etcd": ("sg_etcd_",),
 }
 
 # Folder -> folders of this project it may reference (besides itself).
@@ -49,6 +50,7 @@ ALLOWED = {
     "idmgr/cli": {"idmgr"},
     "lib/shmchan": set(),
     "lib/agentproto": set(),
+    "lib/etcd": set(),
     "dataplane/core": {"config"},
     "dataplane/session": {"dataplane/core", "config"},
     "dataplane/worker": {"dataplane/core", "dataplane/session", "config"},
