@@ -152,6 +152,8 @@ adm_status(const struct sg_ctl_view *v)
 			    json_integer((json_int_t)v->st->admin_idle_closed));
 	json_object_set_new(st, "admin_slow_dropped",
 			    json_integer((json_int_t)v->st->admin_slow_dropped));
+	if (v->cluster != NULL)
+		json_object_set_new(st, "cluster", sg_ctl_admin_cluster_counters(&v->st->cluster));
 	json_object_set_new(o, "stats", st);
 	return o;
 }
@@ -614,6 +616,9 @@ sg_ctl_admin_exec(const struct sg_ctl_view *v, const struct sg_ctl_admin_req *re
 		break;
 	case SG_CTL_ADM_HEALTH:
 		res = sg_ctl_admin_health(v);
+		break;
+	case SG_CTL_ADM_CLUSTER:
+		res = sg_ctl_admin_cluster(v);
 		break;
 	case SG_CTL_ADM_CLOSE:
 		rc = sg_ctl_csm_close(v->csm, req->id);

@@ -27,6 +27,7 @@ enum sg_ctl_admin_cmd {
 	SG_CTL_ADM_CLOSE,   /**< end a session, free its slots (leak safety net) */
 	SG_CTL_ADM_HEALTH,  /**< pool members: state, checks, ejections, drains */
 	SG_CTL_ADM_UNDRAIN, /**< end a drain of a member, a VM or all */
+	SG_CTL_ADM_CLUSTER, /**< cluster mode: node, etcd, owners, sync, BGP */
 	SG_CTL_ADM_CMD_MAX
 };
 
@@ -77,6 +78,19 @@ int sg_ctl_admin_listen(struct sg_ctl_admin **out, const struct sg_ctl_view *v,
 void sg_ctl_admin_close(struct sg_ctl_admin *a);
 
 struct json_t;
+/** One cluster counter (struct sg_ctl_cluster_stats): metrics, status, "cluster". */
+struct sg_ctl_cluster_counter {
+	const char *name; /**< "lease_lost": sg_ctl_cluster_lease_lost_total */
+	const char *help;
+	size_t off;
+};
+extern const struct sg_ctl_cluster_counter sg_ctl_cluster_counters[];
+extern const unsigned int sg_ctl_cluster_n_counters;
+struct sg_ctl_cluster_stats;
+/** admin_cluster.c: the cluster counters as a JSON object. */
+struct json_t *sg_ctl_admin_cluster_counters(const struct sg_ctl_cluster_stats *s);
+/** admin_cluster.c: the "cluster" answer (sgctl cluster). */
+struct json_t *sg_ctl_admin_cluster(const struct sg_ctl_view *v);
 /** admin_health.c: the "health" answer (members and counters). */
 struct json_t *sg_ctl_admin_health(const struct sg_ctl_view *v);
 /** admin_health.c: "drain" / "undrain"; NULL with @p err on a refusal. */

@@ -21,8 +21,8 @@
 #include "health.h"
 
 static const char *const cmd_names[SG_CTL_ADM_CMD_MAX] = {
-	"status",    "vs",    "apps",	"sessions",   "session", "vms",	   "hosts",
-	"providers", "drain", "reload", "identities", "close",	 "health", "undrain"};
+	"status", "vs",	    "apps",	  "sessions", "session", "vms",	    "hosts",  "providers",
+	"drain",  "reload", "identities", "close",    "health",	 "undrain", "cluster"};
 
 /* Keys each command accepts besides "cmd". */
 static const char *const cmd_keys[SG_CTL_ADM_CMD_MAX][6] = {

@@ -84,6 +84,20 @@ struct sg_ctl_user_cfg {
 	unsigned int vm; /**< index in cfg.vms */
 };
 
+#define SG_CTL_ETCD_ENDPOINTS_MAX 8
+#define SG_CTL_URL_MAX		  128
+
+/** Cluster mode (cluster: in sg-control's YAML; doc/control.md "Cluster mode"). */
+struct sg_ctl_cluster_cfg {
+	bool enabled;		    /**< a cluster: section is present; else standalone */
+	char node[SG_CTL_NAME_MAX]; /**< this sg-control's node name (etcd nodes/<node>) */
+	char endpoints[SG_CTL_ETCD_ENDPOINTS_MAX][SG_CTL_URL_MAX]; /**< http://host:port */
+	unsigned int n_endpoints;
+	char prefix[SG_CTL_URL_MAX]; /**< key prefix; default "/sessiongate" */
+	uint32_t lease_ttl_s;	     /**< ownership lease TTL = takeover time; default 5 */
+	uint32_t timeout_ms;	     /**< per etcd request; default 1000 */
+};
+
 struct sg_ctl_cfg {
 	char shm_name[SG_CTL_NAME_MAX];
 	char admin_socket[SG_CTL_PATH_MAX];
@@ -111,6 +125,7 @@ struct sg_ctl_cfg {
 	unsigned int n_hosts;
 	struct sg_ctl_user_cfg users[SG_CTL_USERS_MAX];
 	unsigned int n_users;
+	struct sg_ctl_cluster_cfg cluster;
 };
 
 /** Defaults for every optional key. */
@@ -122,6 +137,15 @@ int sg_ctl_cfg_load(const char *path, struct sg_ctl_cfg *cfg, char *err, size_t 
  * restart (then @p cfg is unchanged and @p err says why).
  */
 int sg_ctl_cfg_reload(struct sg_ctl_cfg *cfg, const char *path, char *err, size_t errlen);
+/**
+ * Read the optional cluster: section @p n (NULL: standalone) of @p doc into
+ * @p out (cfg_cluster.c). @return 0 or -EINVAL with @p err filled.
+ */
+struct sg_cfg_doc;
+struct sg_cfg_node;
+struct sg_cfg_error;
+int sg_ctl_cfg_cluster(const struct sg_cfg_doc *doc, const struct sg_cfg_node *n,
+		       struct sg_ctl_cluster_cfg *out, struct sg_cfg_error *err);
 /** Cross-checks after loading or building a config by hand. */
 int sg_ctl_cfg_check(const struct sg_ctl_cfg *cfg, char *err, size_t errlen);
 

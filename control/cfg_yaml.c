@@ -505,8 +505,8 @@ rd_users(struct rd *r, const struct sg_cfg_node *n, struct sg_ctl_cfg *cfg)
 int
 sg_ctl_cfg_load(const char *path, struct sg_ctl_cfg *cfg, char *err, size_t errlen)
 {
-	static const char *const keys[] = {"control",	   "hosts", "pools",
-					   "applications", "users", NULL};
+	static const char *const keys[] = {"control", "hosts",	 "pools", "applications",
+					   "users",   "cluster", NULL};
 	struct sg_cfg_doc *doc = NULL;
 	struct rd r;
 	int rc;
@@ -533,6 +533,9 @@ sg_ctl_cfg_load(const char *path, struct sg_ctl_cfg *cfg, char *err, size_t errl
 		rc = rd_apps(&r, sg_cfg_node_get(doc->root, "applications"), cfg);
 	if (rc == 0)
 		rc = rd_users(&r, sg_cfg_node_get(doc->root, "users"), cfg);
+	if (rc == 0)
+		rc = sg_ctl_cfg_cluster(doc, sg_cfg_node_get(doc->root, "cluster"), &cfg->cluster,
+					&r.err);
 out:
 	if (rc != 0)
 		sg_cfg_error_format(&r.err, err, errlen);
@@ -599,10 +602,11 @@ sg_ctl_cfg_reload(struct sg_ctl_cfg *o, const char *path, char *err, size_t errl
 	if (strcmp(n->shm_name, o->shm_name) != 0 || strcmp(n->db_dir, o->db_dir) != 0 ||
 	    strcmp(n->admin_socket, o->admin_socket) != 0 ||
 	    strcmp(n->agent_listen, o->agent_listen) != 0 ||
-	    strcmp(n->metrics_listen, o->metrics_listen) != 0) {
+	    strcmp(n->metrics_listen, o->metrics_listen) != 0 ||
+	    memcmp(&n->cluster, &o->cluster, sizeof(n->cluster)) != 0) {
 		snprintf(err, errlen,
-			 "shm_name, db_dir, admin_socket, agent_listen or metrics_listen changed: "
-			 "restart sg-control");
+			 "shm_name, db_dir, admin_socket, agent_listen, metrics_listen or cluster "
+			 "changed: restart sg-control");
 		goto out;
 	}
 	/* Same shape: take every tunable at once. */

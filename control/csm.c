@@ -171,11 +171,22 @@ csm_on_new(struct sg_ctl_csm *csm, const struct sg_msg *m)
 		reject_now(csm, m, SG_MSG_REASON_SHUTDOWN);
 		return;
 	}
+	if (csm->claim != NULL) {
+		int rc = csm->claim(csm->cl_ctx, m->hdr.session_id, m->hdr.worker);
+
+		if (rc < 0) { /* another node has it, or etcd says nothing: retry later */
+			reject_now(csm, m,
+				   rc == -EEXIST ? SG_MSG_REASON_SHUTDOWN
+						 : SG_MSG_REASON_QUEUE_FULL);
+			return;
+		}
+	}
 	cs = sg_ctl_cs_alloc(csm->tab, m->hdr.session_id);
 	if (cs == NULL) {
 		reject_now(csm, m, SG_MSG_REASON_QUEUE_FULL);
 		return;
 	}
+	cs->cl_pub = csm->claim != NULL ? 1 : 0; /* its key goes when it ends */
 	cs->worker = m->hdr.worker;
 	cs->flow = n->flow;
 	cs->key_type = n->key_type;
@@ -197,6 +208,8 @@ csm_on_closed(struct sg_ctl_csm *csm, const struct sg_msg *m)
 
 	if (cs == NULL) {
 		csm->st->unknown_closed++;
+		if (csm->foreign_closed != NULL) /* a peer's session handed over after a failover */
+			csm->foreign_closed(csm->cl_ctx, m->hdr.session_id);
 		return;
 	}
 	sg_ctl_broker_release(csm->broker, cs);
@@ -295,6 +308,8 @@ sg_ctl_csm_restore(struct sg_ctl_csm *csm, const struct sg_ctl_cs *saved, const 
 	cs->n_providers = saved->n_providers;
 	memcpy(cs->providers, saved->providers, sizeof(cs->providers));
 	cs->stored = true;
+	/* cluster mode: it was claimed in etcd before it was first placed */
+	cs->cl_pub = csm->claim == NULL ? 0 : saved->state == SG_CTL_CS_INSTALLED ? 2 : 1;
 	cs->t_new_ns = csm->clk->now_ns;
 	cs->app = sg_ctl_broker_app_by_name(csm->inv, app);
 	if (cs->app == NULL) {

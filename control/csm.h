@@ -27,6 +27,15 @@ struct sg_ctl_csm {
 	struct sg_ctl_shm *shm;		/**< INSTALL / REJECT out */
 	struct sg_ctl_vs_stats vs[256]; /**< per virtual service, from VS_STATS */
 	bool draining;			/**< new sessions are refused (shutdown) */
+	/**
+	 * Cluster mode (NULL: standalone): claim session @p sid cluster-wide
+	 * before it is placed: 0 claimed, -EEXIST claimed already (refused:
+	 * never brokered twice), other <0 not now (refused, retry later).
+	 */
+	int (*claim)(void *ctx, uint64_t sid, uint16_t worker);
+	/** Cluster mode: SESSION_CLOSED for a session this node does not know. */
+	void (*foreign_closed)(void *ctx, uint64_t sid);
+	void *cl_ctx;
 };
 
 /** Upper bounds (seconds) of the setup latency histogram buckets. */

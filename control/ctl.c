@@ -34,6 +34,9 @@ on_vm_state(const struct sg_ctl_event *ev, void *arg)
 {
 	struct sg_ctl *c = arg;
 
+	ev->vm->agent_state = (uint8_t)ev->state;
+	if (ev->vm->remote) /* cluster mode: its owner's state key says (cluster_vm.c) */
+		return;
 	sg_ctl_vm_on_state(&c->vmm, ev->vm, ev->state, ev->why);
 }
 
@@ -394,9 +397,12 @@ sg_ctl_commit(struct sg_ctl *c)
 	if (c->commit_retry_ns != 0)
 		syslog(LOG_NOTICE, "commit succeeded again");
 	c->commit_retry_ns = 0;
-	for (cs = c->tab.changed; cs != NULL; cs = cs->dnext)
+	for (cs = c->tab.changed; cs != NULL; cs = cs->dnext) {
 		if (cs->dirty)
 			cs->stored = true;
+		if (c->committed != NULL) /* cluster mode: the sessions/<sid> keys follow */
+			c->committed(c->committed_ctx, cs);
+	}
 	free_changed(c);
 	sg_ctl_shm_ack(c->shm);
 	sg_ctl_shm_flush(c->shm);

@@ -67,6 +67,9 @@ struct sg_ctl {
 	uint64_t last_epoch;	  /**< of the data plane, without a session DB */
 	uint64_t commit_retry_ns; /**< a commit failed: the next try not before this */
 	const char *cfg_path;	  /**< for reload */
+	/** Cluster mode: each session of a successful commit (ended ones still in memory). */
+	void (*committed)(void *ctx, struct sg_ctl_cs *cs);
+	void *committed_ctx;
 };
 
 /** Attach check, ring poll (up to @p budget messages), dispatch, commit. */

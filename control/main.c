@@ -26,6 +26,7 @@
 
 #include "ctl.h"
 #include "admin.h"
+#include "cluster.h"
 #include "health_probe.h"
 #include "agent.h"
 #include "metrics.h"
@@ -39,7 +40,8 @@ struct daemon {
 	struct sg_ctl c;
 	struct sg_ctl_cfg cfg;
 	struct event *poll_ev, *tick_ev, *sync_ev, *sig_term, *sig_int, *sig_hup;
-	struct sg_ctl_probe *probe; /**< active health checks */
+	struct sg_ctl_probe *probe;	/**< active health checks */
+	struct sg_ctl_cluster *cluster; /**< cluster mode; NULL: standalone */
 	uint32_t idle_polls;
 };
 
@@ -141,6 +143,38 @@ sig_cb(evutil_socket_t sig, short what, void *arg)
 	event_base_loopbreak(d->c.base);
 }
 
+/* Cluster mode: etcd client, the session and VM hooks (before the session DB is read). */
+static int
+cluster_wire(struct daemon *d)
+{
+	struct sg_ctl_cluster_deps deps = {.cfg = &d->cfg,
+					   .base = d->c.base,
+					   .clk = &d->c.clock,
+					   .inv = &d->c.inv,
+					   .vmm = &d->c.vmm,
+					   .st = &d->c.st.cluster,
+					   .step_end = step_end,
+					   .ctx = &d->c};
+	char err[256];
+
+	if (sg_ctl_cluster_create(&d->cluster, &deps, err, sizeof(err)) < 0) {
+		syslog(LOG_ERR, "cluster: %s", err);
+		return -1;
+	}
+	d->c.csm.claim = sg_ctl_cluster_claim;
+	d->c.csm.foreign_closed = sg_ctl_cluster_foreign_closed;
+	d->c.csm.cl_ctx = d->cluster;
+	d->c.committed = sg_ctl_cluster_committed;
+	d->c.committed_ctx = d->cluster;
+	d->c.vmm.want = sg_ctl_cluster_want;
+	d->c.vmm.want_ctx = d->cluster;
+	d->c.view.cluster = d->cluster;
+	syslog(LOG_INFO, "cluster mode: node %s, etcd %s (%u endpoints), lease TTL %u s",
+	       d->cfg.cluster.node, d->cfg.cluster.endpoints[0], d->cfg.cluster.n_endpoints,
+	       d->cfg.cluster.lease_ttl_s);
+	return 0;
+}
+
 static void
 usage(FILE *f)
 {
@@ -240,6 +274,8 @@ main(int argc, char **argv)
 	}
 	d->c.cfg_path = path;
 	d->c.view.reload = reload;
+	if (d->cfg.cluster.enabled && cluster_wire(d) < 0)
+		return 1;
 	if (sg_ctl_ids_open(d->c.ids) < 0)
 		return 1;
 	rc = sg_ctl_db_open(d->c.db, d->cfg.db_dir, d->cfg.db_map_mb);
@@ -279,6 +315,8 @@ main(int argc, char **argv)
 					    .ctx = &d->c};
 	if (d->cfg.agent_listen[0] != '\0' && sg_ctl_agent_listen(&d->c.agents, &agents) < 0)
 		return 1;
+	if (d->cluster != NULL)
+		sg_ctl_cluster_start(d->cluster); /* a lease, the view, then VM claims */
 	sg_ctl_commit(&d->c); /* sessions dropped or re-admitted while restoring */
 	d->poll_ev = evtimer_new(d->c.base, poll_cb, d);
 	d->tick_ev = event_new(d->c.base, -1, EV_PERSIST, tick_cb, d);
@@ -298,6 +336,7 @@ main(int argc, char **argv)
 	       d->cfg.n_vms, d->cfg.n_hosts, d->cfg.admin_socket);
 	event_base_dispatch(d->c.base);
 	sg_ctl_commit(&d->c);
+	sg_ctl_cluster_destroy(d->cluster); /* lease revoked: peers take its VMs at once */
 	sg_ctl_probe_destroy(d->probe);
 	sg_ctl_agent_close(d->c.agents);
 	sg_ctl_metrics_close(d->c.metrics);

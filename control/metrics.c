@@ -18,6 +18,7 @@
 
 #include "view.h"
 #include "metrics.h"
+#include "admin.h"
 #include "bus.h"
 #include "cs.h"
 #include "csm.h"
@@ -268,6 +269,15 @@ sg_ctl_metrics_render(const struct sg_ctl_view *v, size_t *len)
 		v->st->agent.bad_tag);
 	counter(&b, "sg_ctl_agent_replaced_total", "Agent links replaced by a newer one.",
 		v->st->agent.replaced);
+	for (i = 0; v->cluster != NULL && i < sg_ctl_cluster_n_counters; i++) {
+		char name[96];
+
+		snprintf(name, sizeof(name), "sg_ctl_cluster_%s_total",
+			 sg_ctl_cluster_counters[i].name);
+		counter(&b, name, sg_ctl_cluster_counters[i].help,
+			*(const uint64_t *)((const char *)&v->st->cluster +
+					    sg_ctl_cluster_counters[i].off));
+	}
 	mb(&b, "# HELP sg_ctl_bus_queued Requests queued per service provider.\n"
 	       "# TYPE sg_ctl_bus_queued gauge\n");
 	for (i = 0; i < sg_ctl_bus_count(v->bus); i++)

@@ -84,6 +84,11 @@ struct sg_ctl_vm {
 	bool draining;		    /**< sgctl drain vm: no new sessions */
 	uint64_t drain_deadline_ns; /**< reset what is left then; 0 = none (or done) */
 	uint64_t drain_reset;	    /**< sessions reset at its drain deadline */
+	/* cluster mode (cluster*.c; standalone: every VM is this node's) */
+	bool remote;	     /**< owned by another node, or by none: never started or stopped
+				  here; its state comes from its owner's vms/<vm>/state key */
+	uint8_t agent_state; /**< the last state its host agent reported to this node */
+	uint32_t others;     /**< sessions other nodes hold on it (cap and idle stop) */
 };
 
 struct sg_ctl_pool {
@@ -123,6 +128,8 @@ struct sg_ctl_cs {
 	uint8_t n_providers;
 	uint32_t audit_born;	  /**< the last audit token when it was created (audit.c) */
 	uint32_t audit_seen;	  /**< the last audit that found it in the data plane */
+	uint8_t cl_pub;		  /**< cluster mode: its sessions/<sid> key: 0 none, 1 created,
+				       2 written installed (cluster_sess.c) */
 	struct sg_ctl_cs *hnext;  /**< hash chain by session_id */
 	struct sg_ctl_cs *dnext;  /**< change list */
 	TAILQ_ENTRY(sg_ctl_cs) q; /**< app queue or VM waiters */
@@ -186,6 +193,26 @@ struct sg_ctl_agent_stats {
 	uint64_t replaced;	    /**< link replaced by a new one of the same host */
 };
 
+/** Cluster mode (cluster*.c), in the metrics as sg_ctl_cluster_*_total and sgctl status. */
+struct sg_ctl_cluster_stats {
+	uint64_t etcd_errors;	   /**< etcd requests that failed (unreachable, 5xx, bad) */
+	uint64_t lease_grants;	   /**< leases granted (the first, then after each loss) */
+	uint64_t lease_lost;	   /**< lease expired, or etcd unreachable past its TTL */
+	uint64_t vm_claims;	   /**< VMs this node took ownership of */
+	uint64_t vm_takeovers;	   /**< of them, VMs another node owned before */
+	uint64_t vm_released;	   /**< VMs this node stopped owning (lease lost, handed back) */
+	uint64_t sessions_claimed; /**< sessions/<sid> created before placing */
+	uint64_t sessions_refused_dup;	  /**< sessions/<sid> existed: not brokered twice */
+	uint64_t sessions_refused_etcd;	  /**< no lease or etcd unreachable: not placed */
+	uint64_t sessions_deleted;	  /**< sessions/<sid> deleted when they ended */
+	uint64_t sessions_foreign_closed; /**< SESSION_CLOSED of another node's session: deleted */
+	uint64_t wants_sent;		  /**< vms/<vm>/want put for a VM another node owns */
+	uint64_t wants_served;		  /**< wants for an owned VM that started it */
+	uint64_t watch_events;		  /**< etcd watch events applied */
+	uint64_t watch_bad;		  /**< watch events ignored: malformed key or value */
+	uint64_t resyncs;		  /**< full re-reads (watch compacted, lease regained) */
+};
+
 struct sg_ctl_stats {
 	uint64_t msgs_in[SG_MSG_TYPE_MAX];
 	uint64_t msgs_out[SG_MSG_TYPE_MAX];
@@ -227,6 +254,7 @@ struct sg_ctl_stats {
 	uint64_t lat_bucket[SG_CTL_LAT_BUCKETS + 1]; /**< setup latency histogram, +Inf last */
 	double lat_sum_s;
 	struct sg_ctl_agent_stats agent;
+	struct sg_ctl_cluster_stats cluster;
 };
 
 struct sg_ctl_vs_stats {

@@ -45,6 +45,7 @@ usage(FILE *f)
 		"  drain on|off                = drain all / undrain all\n"
 		"  reload                      re-read sg-control's YAML file\n"
 		"  identities [NAME|ID]        IDs of hosts, VMs, apps, users, providers\n"
+		"  cluster                     node, etcd, peers, VM owners, state sync, BGP\n"
 		"options:\n"
 		"  -s, --socket PATH   admin socket (default %s)\n"
 		"  -j, --json          print the JSON answer instead of a table\n"
@@ -186,6 +187,42 @@ kv(const json_t *o, const char *prefix)
 	}
 }
 
+/* sgctl cluster: scalars, then peers and VM owners as tables, then each source. */
+static void
+print_cluster(const json_t *res)
+{
+	static const char *const c_peers[] = {"node", "self", NULL};
+	static const char *const c_vms[] = {"name",	"owner",  "mine",      "state",
+					    "sessions", "others", "preferred", NULL};
+	static const char *const parts[] = {"etcd", "counters", "dataplane", "bgp", NULL};
+	json_t *copy = json_deep_copy(res);
+	unsigned int i;
+
+	json_object_del(copy, "peers");
+	json_object_del(copy, "vms");
+	for (i = 0; parts[i] != NULL; i++)
+		json_object_del(copy, parts[i]);
+	kv(copy, "");
+	json_decref(copy);
+	for (i = 0; parts[i] != NULL; i++) {
+		const json_t *p = json_object_get(res, parts[i]);
+
+		if (p == NULL)
+			continue;
+		printf("%s:%s\n", parts[i],
+		       json_is_false(json_object_get(p, "available")) ? " unavailable" : "");
+		kv(p, "  ");
+	}
+	if (json_object_get(res, "peers") != NULL) {
+		printf("peers:\n");
+		table(json_object_get(res, "peers"), c_peers);
+	}
+	if (json_object_get(res, "vms") != NULL) {
+		printf("vms:\n");
+		table(json_object_get(res, "vms"), c_vms);
+	}
+}
+
 static void
 print_human(const char *cmd, const json_t *res)
 {
@@ -235,6 +272,8 @@ print_human(const char *cmd, const json_t *res)
 		json_decref(copy);
 		if (json_array_size(json_object_get(res, "members")) > 0)
 			table(json_object_get(res, "members"), c_drain);
+	} else if (strcmp(cmd, "cluster") == 0) {
+		print_cluster(res);
 	} else if (strcmp(cmd, "session") == 0) {
 		static const char *const c_p[] = {"id", "name", "service", NULL};
 		json_t *copy = json_deep_copy(res);

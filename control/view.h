@@ -21,6 +21,7 @@ struct sg_ctl_shm;
 struct sg_ctl_db;
 struct sg_ctl_vmm;
 struct sg_ctl_health;
+struct sg_ctl_cluster;
 
 struct sg_ctl_view {
 	const struct sg_ctl_cfg *cfg;
@@ -34,8 +35,9 @@ struct sg_ctl_view {
 	struct sg_ctl_ids *ids;
 	struct sg_ctl_shm *shm;
 	struct sg_ctl_db *db;
-	struct sg_ctl_vmm *vmm;	      /**< VM drain */
-	struct sg_ctl_health *health; /**< pool members: checks, ejection, drain */
+	struct sg_ctl_vmm *vmm;		/**< VM drain */
+	struct sg_ctl_health *health;	/**< pool members: checks, ejection, drain */
+	struct sg_ctl_cluster *cluster; /**< cluster mode (admin "cluster"); NULL: standalone */
 	/** Re-read the configuration file (SIGHUP, admin "reload"). */
 	int (*reload)(void *ctx, char *err, size_t errlen);
 	/** End of a step: commit (DB first, then the ring). */

@@ -58,8 +58,8 @@ sg_ctl_vm_host_by_name(struct sg_ctl_inv *inv, const char *name)
 static bool
 vm_has_room(const struct sg_ctl_vmm *vmm, const struct sg_ctl_vm *vm)
 {
-	return !vm->draining &&
-	       vm->n_sessions + vm->n_reserved < vmm->cfg->pools[vm->cfg->pool].session_cap;
+	return !vm->draining && vm->n_sessions + vm->n_reserved + vm->others <
+					vmm->cfg->pools[vm->cfg->pool].session_cap;
 }
 
 /* @p vm is now in @p state because of @p why (sgctl vms shows both and when). */
@@ -112,6 +112,13 @@ vm_request(struct sg_ctl_vmm *vmm, struct sg_ctl_vm *vm, uint32_t op)
 static int
 vm_start(struct sg_ctl_vmm *vmm, struct sg_ctl_vm *vm)
 {
+	if (vm->remote) { /* cluster mode: only its owner starts it */
+		if (vmm->want == NULL || vmm->want(vmm->want_ctx, vm) < 0)
+			return -ENOTCONN;
+		vm_set(vm, SG_CTL_VM_STARTING, "its owner was asked to start it");
+		vm->boot_seen = false;
+		return 0;
+	}
 	if (vm_request(vmm, vm, SG_CTL_REQ_VM_START) < 0)
 		return -ENOTCONN;
 	vm_set(vm, SG_CTL_VM_STARTING, "started by sg-control");
@@ -319,10 +326,22 @@ sg_ctl_vm_host_lost(struct sg_ctl_vmm *vmm, struct sg_ctl_host *host)
 	for (i = 0; i < vmm->cfg->n_vms; i++) {
 		if (vmm->inv->vms[i].host != host)
 			continue;
+		vmm->inv->vms[i].agent_state = SG_CTL_VM_UNKNOWN;
+		if (vmm->inv->vms[i].remote) /* its owner's state key says */
+			continue;
 		/* Waiters keep waiting (deadline): the agent may come back; installed
 		 * sessions stay (the data plane keeps forwarding to the VM). */
 		vm_set(&vmm->inv->vms[i], SG_CTL_VM_UNKNOWN, "host lost: agent disconnected");
 	}
+}
+
+int
+sg_ctl_vm_want(struct sg_ctl_vmm *vmm, struct sg_ctl_vm *vm)
+{
+	vm->idle_since_ns = vmm->clk->now_ns;
+	if (vm->remote || vm->state != SG_CTL_VM_STOPPED || vm->quarantined || vm->draining)
+		return 0;
+	return vm_start(vmm, vm);
 }
 
 void
@@ -336,7 +355,7 @@ sg_ctl_vm_idle_check(struct sg_ctl_vmm *vmm)
 		vm = &vmm->inv->vms[i];
 		idle_ms = vmm->cfg->pools[vm->cfg->pool].idle_stop_ms;
 		if (idle_ms == 0 || vm->state != SG_CTL_VM_RUNNING || vm->stop_requested ||
-		    vm->n_sessions > 0 || vm->n_reserved > 0 ||
+		    vm->n_sessions > 0 || vm->n_reserved > 0 || vm->remote || vm->others > 0 ||
 		    vmm->clk->now_ns - vm->idle_since_ns < (uint64_t)idle_ms * 1000000)
 			continue;
 		if (vm_request(vmm, vm, SG_CTL_REQ_VM_STOP) < 0)

@@ -23,6 +23,9 @@ struct sg_ctl_vmm {
 	struct sg_ctl_bus *bus; /**< VM starts and stops through the VM-manager providers */
 	struct sg_ctl_cs_tab *tab;
 	struct sg_ctl_place_hooks hooks; /**< a VM ran or failed: its waiters go back up */
+	/** Cluster mode: ask the owner of a remote VM to start it (NULL: standalone). */
+	int (*want)(void *ctx, struct sg_ctl_vm *vm);
+	void *want_ctx;
 };
 
 /**
@@ -34,6 +37,11 @@ int sg_ctl_vm_place(struct sg_ctl_vmm *vmm, struct sg_ctl_cs *cs);
 /** An agent reported the state of a VM. */
 void sg_ctl_vm_on_state(struct sg_ctl_vmm *vmm, struct sg_ctl_vm *vm, unsigned int state,
 			const char *why);
+/**
+ * Cluster mode: another node wants owned @p vm running for its sessions:
+ * start it if it is stopped, and restart its idle clock. @return 0 or <0.
+ */
+int sg_ctl_vm_want(struct sg_ctl_vmm *vmm, struct sg_ctl_vm *vm);
 /** Stop VMs idle past their pool's timeout. */
 void sg_ctl_vm_idle_check(struct sg_ctl_vmm *vmm);
 /** Every VM of @p host becomes UNKNOWN (agent lost). */

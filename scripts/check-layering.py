@@ -56,7 +56,7 @@ ALLOWED = {
     "dataplane/worker": {"dataplane/core", "dataplane/session", "config"},
     "dataplane": {"dataplane/core", "dataplane/session", "dataplane/worker", "config",
                   "lib/shmchan"},
-    "control": {"config", "idmgr", "lib/shmchan", "lib/agentproto"},
+    "control": {"config", "idmgr", "lib/shmchan", "lib/agentproto", "lib/etcd", "lib/telemetry"},
     "hostagent": {"config", "lib/agentproto"},
     "lib/telemetry": {"config"},
     "routing": {"config", "lib/telemetry"},
