@@ -310,35 +310,37 @@ cl_ctl_start() {
 	wait_for 10 test -S "$d/control.sock" || { tail -n 30 "$d/control.log" >&2; fail "sg-control $n did not start"; }
 }
 
-# cl_agents_start: one host agent per host (libvirt test:///, VM running at
-# once after a 300 ms boot), linked to both sg-controls.
+# cl_agents_start: per host and per sg-control one host agent (libvirt
+# test:///, its VM shut off, 300 ms boot): sg-hostagent keeps one control
+# link, and every sg-control of the cluster needs the host's agent (only a
+# VM's owner sends it commands; doc/control.md "Cluster mode").
 cl_agents_start() {
-	local h vm d
+	local h n d ctl
 	for h in 1 2; do
-		d=$SG_RUN/h$h
-		mkdir -p "$d"
-		broker_node_xml "vm$h" >"$d/node.xml"
-		cat >"$d/agent.yaml" <<YAML
+		for n in a b; do
+			d=$SG_RUN/h$h$n
+			ctl=$([ "$n" = a ] && echo 198.19.0.10 || echo 198.19.0.11)
+			mkdir -p "$d"
+			broker_node_xml "vm$h" >"$d/node.xml"
+			cat >"$d/agent.yaml" <<YAML
 host: h$h
 admin_socket: $d/agent.sock
 libvirt: { uri: "test://$d/node.xml", boot_delay_ms: 300, resync_ms: 2000, stop_timeout_ms: 3000 }
-control:
-  - { address: 198.19.0.10, port: $CL_AGENT_PORT, key_file: $SG_RUN/agent-keys/h$h.key,
-      ping_ms: 1000, timeout_ms: 3000 }
-  - { address: 198.19.0.11, port: $CL_AGENT_PORT, key_file: $SG_RUN/agent-keys/h$h.key,
-      ping_ms: 1000, timeout_ms: 3000 }
+control: { address: $ctl, port: $CL_AGENT_PORT, key_file: $SG_RUN/agent-keys/h$h.key, ping_ms: 1000,
+           timeout_ms: 3000 }
 vms:
   - { name: vm$h, address: 198.18.1.1$h, port: 80 }
 YAML
-		setsid ip netns exec "$(cl_ns "h$h")" "$SG_AGENT_BIN" -c "$d/agent.yaml" \
-			>>"$d/agent.log" 2>&1 </dev/null &
-		echo $! >"$d/agent.pid"
-		disown $!
+			setsid ip netns exec "$(cl_ns "h$h")" "$SG_AGENT_BIN" -c "$d/agent.yaml" \
+				>>"$d/agent.log" 2>&1 </dev/null &
+			echo $! >"$d/agent.pid"
+			disown $!
+		done
 	done
 	for n in a b; do
 		wait_for 15 bash -c "'$SG_SGCTL_BIN' -s '$SG_RUN/$n/control.sock' --json status |
 			grep -q '\"agents_connected\": *2'" ||
-			{ tail -n 20 "$SG_RUN"/h?/agent.log >&2; fail "the host agents did not connect to sg-control $n"; }
+			{ tail -n 20 "$SG_RUN"/h??/agent.log >&2; fail "the host agents did not connect to sg-control $n"; }
 	done
 }
 
