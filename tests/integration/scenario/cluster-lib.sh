@@ -215,7 +215,11 @@ cl_appliance() {
 			-e 's/198\.19\.1\.1$/198.19.1.X/; s/198\.19\.1\.2 }/198.19.1.1 }/; s/198\.19\.1\.X/198.19.1.2/'
 			-e 's/\[198\.18\.5\.1\]/[198.18.5.X]/; s/\[198\.18\.5\.2\]/[198.18.5.1]/; s/5\.X/5.2/')
 	fi
+	# stale_ms 2000, not 500: on a shared, loaded CI box a data plane's
+	# threads can be starved for 500 ms and its healthy routes withdrawn (a
+	# dead one is found by BFD in 300 ms anyway)
 	sed -e "s|/run/sessiongate/sg-a/|$d/|; s|sg-a|$(cl_prefix "$n")|; s|/etc/sessiongate/sync.key|$SG_RUN/sync.key|" \
+		-e "s|stale_ms: 500$|stale_ms: 2000|" \
 		-e "/^#/d" "${b[@]}" \
 		"$SG_SRC/config/examples/cluster-pair.yaml" >"$d/sg.yaml"
 	"$SG_BUILD/config/sg-config-check" "$d/sg.yaml" >/dev/null || fail "appliance $n: sg-config-check $d/sg.yaml"

@@ -12,7 +12,8 @@ longconns.py --vip NAME=HOST:PORT [--vip ...] --count N --bytes B --rate R
     X-Backend header and exactly B bytes of "x" before --timeout seconds
     (at most 120). Writes --ready-file once every connection has its response
     headers (so a test knows they are all established before it kills
-    something). Prints one JSON summary: per VIP {n, ok, failed, members},
+    something), meanwhile READY_FILE.progress (headers received per VIP,
+    connections ended). Prints one JSON summary: per VIP {n, ok, failed, members},
     total n / ok / pct, and the first 20 failures (vip, port, member, bytes,
     error).
 """
@@ -74,9 +75,15 @@ async def one(i, vip, args, started):
     return rec
 
 
-async def ready_watch(args, started, tasks):
+async def ready_watch(args, started, tasks, vips):
     while len(started) < args.count and not all(t.done() for t in tasks):
-        await asyncio.sleep(0.05)
+        if args.ready_file:  # how far it got, per VIP: for a test that gives up waiting
+            per = {}
+            for i in started:
+                per[vips[i % len(vips)][0]] = per.get(vips[i % len(vips)][0], 0) + 1
+            with open(args.ready_file + ".progress", "w") as f:
+                f.write(json.dumps({"started": per, "done": sum(t.done() for t in tasks)}) + "\n")
+        await asyncio.sleep(0.1)
     if args.ready_file:
         with open(args.ready_file, "w") as f:
             f.write("%d\n" % len(started))
@@ -89,7 +96,7 @@ async def run(args, vips):
         tasks.append(asyncio.ensure_future(one(i, vips[i % len(vips)], args, started)))
         if args.spread:
             await asyncio.sleep(args.spread / args.count)
-    watch = asyncio.ensure_future(ready_watch(args, started, tasks))
+    watch = asyncio.ensure_future(ready_watch(args, started, tasks, vips))
     recs = await asyncio.gather(*tasks)
     await watch
     return recs
