@@ -38,6 +38,7 @@ for b in bird birdc etcd etcdctl; do
 done
 CL_ETCD=http://198.19.0.1:2379
 CL_AGENT_PORT=7460
+CL_BFD_MULT=${SCEN_BFD_MULT:-6} # x 100 ms (production: 3; see cl_appliance)
 SG_CLEANUP_EXTRA='cl_down'
 
 now() { date +%s.%N; }
@@ -140,12 +141,13 @@ cl_router_start() {
 	cat >"$d/bird.conf" <<EOF
 router id 198.18.0.1;
 log "$d/bird.log" all;
+debug protocols { states };
 protocol device { scan time 1; }
 protocol kernel {
 	ipv4 { import none; export all; };
 	merge paths on;
 }
-protocol bfd { interface "ra", "rb" { interval 100 ms; multiplier 3; }; }
+protocol bfd { interface "ra", "rb" { interval 100 ms; multiplier $CL_BFD_MULT; }; }
 template bgp appliance {
 	local as 65000;
 	hold time 9;
@@ -215,11 +217,12 @@ cl_appliance() {
 			-e 's/198\.19\.1\.1$/198.19.1.X/; s/198\.19\.1\.2 }/198.19.1.1 }/; s/198\.19\.1\.X/198.19.1.2/'
 			-e 's/\[198\.18\.5\.1\]/[198.18.5.X]/; s/\[198\.18\.5\.2\]/[198.18.5.1]/; s/5\.X/5.2/')
 	fi
-	# stale_ms 2000, not 500: on a shared, loaded CI box a data plane's
-	# threads can be starved for 500 ms and its healthy routes withdrawn (a
-	# dead one is found by BFD in 300 ms anyway)
+	# stale_ms 2000, not 500, and BFD 100 ms x CL_BFD_MULT: on a shared,
+	# loaded CI box a data plane's threads (and its exception path, which
+	# carries BFD) can be starved for half a second, and a healthy
+	# appliance's routes withdrawn
 	sed -e "s|/run/sessiongate/sg-a/|$d/|; s|sg-a|$(cl_prefix "$n")|; s|/etc/sessiongate/sync.key|$SG_RUN/sync.key|" \
-		-e "s|stale_ms: 500$|stale_ms: 2000|" \
+		-e "s|stale_ms: 500$|stale_ms: 2000|; s|bfd_multiplier: 3$|bfd_multiplier: $CL_BFD_MULT|" \
 		-e "/^#/d" "${b[@]}" \
 		"$SG_SRC/config/examples/cluster-pair.yaml" >"$d/sg.yaml"
 	"$SG_BUILD/config/sg-config-check" "$d/sg.yaml" >/dev/null || fail "appliance $n: sg-config-check $d/sg.yaml"
@@ -417,6 +420,11 @@ cl_down() {
 			"$SG_RUN"/b/control.log "$SG_RUN"/a/routed.log "$SG_RUN"/b/routed.log; do
 			[ -f "$f" ] && { echo "---- $f (last 15 lines)" >&2; tail -n 15 "$f" >&2; }
 		done
+	fi
+	# SCEN_KEEP_LOGS=DIR: every log (and the paced client's paced.log) kept there
+	if [ -n "${SCEN_KEEP_LOGS:-}" ]; then
+		mkdir -p "$SCEN_KEEP_LOGS"
+		(cd "$SG_RUN" && find . -name '*.log' -exec cp --parents {} "$SCEN_KEEP_LOGS" \;)
 	fi
 	for f in "$SG_RUN"/*/*.pid; do
 		pid=$(cat "$f" 2>/dev/null) || continue
