@@ -372,7 +372,8 @@ sg_dp_worker_expire(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint64
 		if (now_tsc <= f->last_tsc ||
 		    now_tsc - f->last_tsc <=
 			    (f->state == SG_DP_FS_EST ? f->tmo_est : f->tmo_trans)) {
-			if (unlikely(f->sync & SG_DP_SYNC_PUB))
+			/* sync off: the walk stays on each entry's first cache line */
+			if (unlikely(w->conf.sync_out != NULL) && (f->sync & SG_DP_SYNC_PUB))
 				sg_dp_sync_refresh(w, f, now_tsc); /* an active flow's peers */
 			continue;
 		}

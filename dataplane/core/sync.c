@@ -24,7 +24,8 @@
 #include "core/sync.h"
 #include "core/tables.h"
 
-#define POLL_BURST 32
+#define POLL_BURST    32
+#define TIMEOUT_MAX_S (7 * 86400) /* a record's idle timeout at most */
 
 static bool
 zero(const uint8_t *a, size_t n)
@@ -74,7 +75,8 @@ rec_add_ok(const struct sg_dp_worker *w, const struct sg_sync_rec *r)
 	    ((r->flags & SG_SYNC_F_TS) && !(r->flags & SG_SYNC_F_SEQ)) ||
 	    !(r->flags & SG_SYNC_F_SEQ ? r->ws_shift >= -14 && r->ws_shift <= 14
 				       : r->ws_shift == 0) ||
-	    r->mport == 0 || !addr_ok(r->member, r->family) || r->timeout_s == 0)
+	    r->mport == 0 || !addr_ok(r->member, r->family) || r->timeout_s == 0 ||
+	    rte_be_to_cpu_32(r->timeout_s) > TIMEOUT_MAX_S)
 		return false;
 	if (dsr) /* a host to tunnel to; no NAT; GUE with its port */
 		return family_ok(r->host_family) && addr_ok(r->host, r->host_family) && np == 0 &&
@@ -231,6 +233,18 @@ copy_del(struct sg_dp_worker *w, struct sg_dp_flow *f, const struct sg_sync_rec 
 	sg_dp_flow_remove(w, f, closing ? SG_DP_EV_FLOW_CLOSED : SG_DP_EV_FLOW_EXPIRED);
 }
 
+/* Does copy @p f forward otherwise than @p r says (member, NAT port, mode)? */
+static bool
+copy_stale(const struct sg_dp_flow *f, const struct sg_sync_rec *r)
+{
+	uint8_t mode = r->mode == SG_SYNC_MODE_DSR ? SG_CFG_MODE_DSR : SG_CFG_MODE_NAT;
+
+	return f->mode != mode || f->mport != r->mport || f->nat_port != r->nat_port ||
+	       memcmp(f->member.a, r->member, 16) != 0 ||
+	       (mode == SG_CFG_MODE_NAT && memcmp(f->nat.a, r->nat, 16) != 0) ||
+	       f->sid != rte_be_to_cpu_64(r->sid);
+}
+
 static void
 rec_install(struct sg_dp_worker *w, const struct sg_dp_tables *t, const struct sg_sync_rec *r,
 	    uint64_t now)
@@ -250,6 +264,12 @@ rec_install(struct sg_dp_worker *w, const struct sg_dp_tables *t, const struct s
 		if (f != NULL)
 			copy_del(w, f, r);
 		return;
+	}
+	if (f != NULL && (f->sync & SG_DP_SYNC_COPY) && copy_stale(f, r)) {
+		/* the tuple's connection on the peer is another one now (its DEL was lost) */
+		w->stats.cnt[SG_DP_EV_SYNC_REMOVED]++;
+		sg_dp_flow_remove(w, f, SG_DP_EV_FLOW_CLOSED);
+		f = NULL;
 	}
 	if (f == NULL) {
 		copy_install(w, t, &k, r, now);
@@ -324,7 +344,10 @@ sg_dp_worker_sync_poll(struct sg_dp_worker *w, const struct sg_dp_tables *t, uin
 
 	if (w->conf.sync_out == NULL)
 		return false;
-	while (w->conf.sync_in != NULL && n < SG_DP_SYNC_POLL_MAX) {
+	while (w->conf.sync_in != NULL && n < SG_DP_SYNC_POLL_MAX &&
+	       !rte_ring_empty(w->conf.sync_in)) {
+		memset(recs, 0,
+		       sizeof(recs)); /* only when records wait (the analyzer sees no ring) */
 		got = rte_ring_sc_dequeue_burst_elem(w->conf.sync_in, recs, sizeof(recs[0]),
 						     POLL_BURST, NULL);
 		for (i = 0; i < got; i++)

@@ -75,6 +75,13 @@ bool sg_dp_synproxy_new(struct sg_dp_worker *w, const struct sg_dp_tables *t, ui
  * frees its session slot silently; any other goes to sg_dp_broker_flow_gone().
  */
 void sg_dp_synproxy_flow_gone(struct sg_dp_worker *w, struct sg_dp_flow *f, enum sg_dp_cnt why);
+/**
+ * State sync: a peer's brokered flow @p f was taken over by this worker
+ * (core/sync.h): its session ID names it from now on (SESSION_ABORT), and
+ * its end is reported to this appliance's sg-control. No-op without
+ * brokered sessions or a session ID.
+ */
+void sg_dp_broker_sync_adopt(struct sg_dp_worker *w, struct sg_dp_flow *f);
 
 /**
  * Session dump (session/dump.h), safe from another thread: copy into @p out

@@ -71,6 +71,17 @@ sg_dp_broker_flow_gone(struct sg_dp_worker *w, struct sg_dp_flow *f, enum sg_dp_
 	f->sid = 0;
 }
 
+void
+sg_dp_broker_sync_adopt(struct sg_dp_worker *w, struct sg_dp_flow *f)
+{
+	uint64_t sid = f->sid;
+
+	if (w->br == NULL || sid == 0)
+		return;
+	(void)rte_hash_add_key_data(w->br->by_sid, &sid,
+				    (void *)(uintptr_t)(BR_SID_FLOW | (uintptr_t)(f - w->ft.e)));
+}
+
 static uint64_t
 sid_make(struct sg_dp_broker *b)
 {

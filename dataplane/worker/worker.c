@@ -339,8 +339,10 @@ process_parsed(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t po
 			bool ret = (f->flags & SG_DP_FLOW_NAT) &&
 				   memcmp(&f->rkey, &p->key, sizeof(p->key)) == 0;
 
-			if (unlikely(f->sync & SG_DP_SYNC_COPY))
-				sg_dp_sync_takeover(w, f, now); /* a peer's flow moved here */
+			if (unlikely(f->sync & SG_DP_SYNC_COPY)) { /* a peer's flow moved here */
+				sg_dp_sync_takeover(w, f, now);
+				sg_dp_broker_sync_adopt(w, f);
+			}
 
 			if (unlikely(f->sid != 0 && f->mode != SG_CFG_MODE_NAT &&
 				     f->mode != SG_CFG_MODE_DSR))

@@ -22,6 +22,7 @@
 #define now_s br_now_s
 #include "session/broker.h"
 #undef now_s
+#include "session/slots.h"
 #include "session/syncookie.h"
 
 #define SYN RTE_TCP_SYN_FLAG
@@ -94,14 +95,25 @@ app_worker(struct app *a, unsigned int node, bool br)
 	assert_non_null(a->w);
 }
 
-/* B's tables: the test configuration, its NAT address @p nat. */
-static void
-b_tables(const char *nat)
+/* The test configuration with NAT address @p nat and, when @p wrr, its DSR VSs on WRR. */
+static struct cfg_store *
+cfg_sync(const char *nat, bool wrr)
 {
 	struct cfg_store *cs = cfg_new();
-	char err[256];
 
 	cfg_addr(&cs->cfg.nat.addrs[0], nat);
+	if (wrr)
+		cs->vs[VS_DSR_IPIP].scheduler = cs->vs[VS_DSR_GUE].scheduler = SG_CFG_SCHED_WRR;
+	return cs;
+}
+
+/* B's tables: the test configuration, its NAT address @p nat (DSR VSs on WRR: @p wrr). */
+static void
+b_tables(const char *nat, bool wrr)
+{
+	struct cfg_store *cs = cfg_sync(nat, wrr);
+	char err[256];
+
 	sg_dp_tables_free(B.t);
 	assert_int_equal(sg_dp_tables_build(&cs->cfg, NULL, env.ports, &B.t, err, sizeof(err)), 0);
 	free(cs);
@@ -130,7 +142,7 @@ sync_setup(void **state)
 	env.w[0] = NULL;
 	app_worker(&A, 1, false);
 	app_worker(&B, 2, false);
-	b_tables(NAT_A); /* the same NAT address: B reserves A's ports */
+	b_tables(NAT_A, false); /* the same NAT address: B reserves A's ports */
 	env.w[0] = A.w;
 	return 0;
 }
@@ -323,7 +335,7 @@ static void
 test_nat_other_address(void **state)
 {
 	(void)state;
-	b_tables("198.18.1.101");
+	b_tables("198.18.1.101", false);
 	a_nat_flow(40001, 1024, 1);
 	assert_int_equal(move(&A, &B), 1);
 	assert_true(sg_dp_worker_sync_poll(B.w, B.t, now_s(1)));
@@ -381,6 +393,22 @@ test_del(void **state)
 	assert_int_equal(cnt(&B, SG_DP_EV_SYNC_IGNORED_OWN), 1);
 	assert_int_equal(sg_dp_worker_flow_count(B.w), 1);
 	assert_non_null(flow_of(&B, CLIENT4, 40002, VIP_NAT, 80, IPPROTO_TCP));
+
+	/* a lost DEL: the tuple's next connection on A replaces B's stale copy */
+	a_nat_flow(40003, 1027, 400);
+	assert_int_equal(move(&A, NULL), 1);
+	got[0].nat_port = rte_cpu_to_be_16(1030); /* the old connection's port */
+	assert_int_equal(rte_ring_sp_enqueue_elem(B.in, &got[0], sizeof(got[0])), 0);
+	(void)sg_dp_worker_sync_poll(B.w, B.t, now_s(400));
+	pool_use(&B, NAT_A, 2);
+	got[0].nat_port = rte_cpu_to_be_16(1027);
+	assert_int_equal(rte_ring_sp_enqueue_elem(B.in, &got[0], sizeof(got[0])), 0);
+	(void)sg_dp_worker_sync_poll(B.w, B.t, now_s(400));
+	assert_int_equal(cnt(&B, SG_DP_EV_SYNC_REMOVED), 3);
+	assert_int_equal(cnt(&B, SG_DP_EV_SYNC_INSTALLED), 5);
+	pool_use(&B, NAT_A, 2); /* 1030 given back, 1027 reserved */
+	use(&B);
+	member_answer(40003, 1027, 7, 401);
 }
 
 static void
@@ -454,7 +482,7 @@ test_dump(void **state)
 
 	(void)state;
 	/* five UDP NAT flows (published at creation), one copy from B, one Maglev DSR flow */
-	b_tables("198.18.1.101");
+	b_tables("198.18.1.101", false);
 	use(&A);
 	for (i = 0; i < 5; i++) {
 		n = pb_frame_udp4(in, L2_GW, CLIENT4, VIP_NAT, (uint16_t)(5000 + i), 53, 8);
@@ -506,6 +534,65 @@ test_dump(void **state)
 	assert_int_equal(cnt(&B, SG_DP_EV_SYNC_REC_BAD), 0);
 }
 
+/* Run @p b (@p len bytes) on A, then on B: the same frame out of the same port. */
+static void
+same_on_b(const uint8_t *b, size_t len, double t, bool published)
+{
+	uint8_t want[PKT_MAX];
+	size_t m;
+	int port;
+
+	use(&A);
+	run_pkt(0, 0, b, len, &R, now_s(t));
+	assert_true(R.out_port >= 0);
+	port = R.out_port;
+	m = R.out_len;
+	memcpy(want, R.out, m);
+	assert_int_equal(move(&A, &B), published ? 1 : 0);
+	(void)sg_dp_worker_sync_poll(B.w, B.t, now_s(t));
+	use(&B);
+	run_pkt(0, 0, b, len, &R, now_s(t));
+	assert_int_equal(R.out_port, port);
+	assert_bytes(R.out, R.out_len, want, m);
+}
+
+/* DSR flows of non-Maglev VSs (sync_dsr): B tunnels them exactly as A does. */
+static void
+test_dsr(void **state)
+{
+	uint8_t in[PKT_MAX];
+	size_t n;
+
+	(void)state;
+	assert_int_equal(env_rebuild(cfg_sync(NAT_A, true)), 0);
+	A.t = env.t;
+	b_tables(NAT_A, true);
+	/* TCP, IP-in-IP: published on the client's ACK */
+	use(&A);
+	n = pb_frame_tcp4(in, L2_GW, CLIENT4, "198.18.10.1", 41000, 80, SYN, 64, 0);
+	run_pkt(0, 0, in, n, &R, now_s(1));
+	assert_int_equal(move(&A, NULL), 0);
+	n = pb_frame_tcp4(in, L2_GW, CLIENT4, "198.18.10.1", 41000, 80, ACK, 64, 30);
+	same_on_b(in, n, 1, true);
+	assert_int_equal(got[0].mode, SG_SYNC_MODE_DSR);
+	assert_int_equal(got[0].host_family, 4);
+	assert_int_equal(got[0].flags, 0);
+	assert_int_equal(cnt(&B, SG_DP_EV_SYNC_TAKEOVER), 1);
+	/* UDP, GUE: published at creation, the same GUE source port on B */
+	n = pb_frame_udp4(in, L2_GW, CLIENT4, "198.18.10.1", 7000, 5353, 40);
+	same_on_b(in, n, 2, true);
+	assert_int_equal(got[0].flags, SG_SYNC_F_GUE);
+	assert_int_equal(rte_be_to_cpu_16(got[0].gue_port), 6080);
+	assert_int_equal(cnt(&B, SG_DP_EV_SYNC_TAKEOVER), 2);
+	assert_int_equal(cnt(&B, SG_DP_EV_FLOW_NEW), 0);
+	/* sync_dsr off: DSR flows stay local */
+	A.w->conf.sync_dsr = false;
+	use(&A);
+	n = pb_frame_udp4(in, L2_GW, CLIENT4, "198.18.10.1", 7001, 5353, 40);
+	run_pkt(0, 0, in, n, &R, now_s(3));
+	assert_int_equal(move(&A, NULL), 0);
+}
+
 /* A brokered (spliced) flow: translated on B; SESSION_CLOSED only once taken over. */
 static void
 test_brokered_seq(void **state)
@@ -531,6 +618,7 @@ test_brokered_seq(void **state)
 	assert_int_equal(rte_be_to_cpu_64(got[0].sid), sg_id_make(SG_ID_T_STREAMING, 0x1234));
 	(void)sg_dp_worker_sync_poll(B.w, B.t, now_s(1));
 	assert_int_equal(cnt(&B, SG_DP_EV_SYNC_INSTALLED), 1);
+	assert_null(sg_dp_broker_flow_by_id(B.w, sg_id_make(SG_ID_T_STREAMING, 0x1234)));
 
 	/* the VM's segment through B: seq + delta, window << 2 */
 	use(&B);
@@ -544,9 +632,10 @@ test_brokered_seq(void **state)
 	run_pkt(0, 1, in, n, &R, now_s(2));
 	expect_out(0, want, m);
 	CNT_MOVED(SG_DP_EV_SYNC_TAKEOVER, SG_DP_EV_SYNC_PUB);
-	/* taken over, then ended on B: B reports the session's end to its sg-control */
+	/* taken over: B's sg-control can abort it; its end is reported there */
 	f = flow_of(&B, CLIENT4, 40000, VIP_NAT, 80, IPPROTO_TCP);
 	assert_non_null(f);
+	assert_ptr_equal(sg_dp_broker_flow_by_id(B.w, sg_id_make(SG_ID_T_STREAMING, 0x1234)), f);
 	sg_dp_worker_expire(B.w, B.t, now_s(400), 1024);
 	assert_int_equal(cnt(&B, SG_DP_EV_SESS_CLOSED), 1);
 
@@ -592,6 +681,7 @@ test_hostile(void **state)
 	bad[nb++].mport = 0;
 	bad[nb++].nat_port = 0;
 	bad[nb++].timeout_s = 0;
+	bad[nb++].timeout_s = rte_cpu_to_be_32(8 * 86400);
 	bad[nb++].pad[1] = 1;
 	bad[nb++].pad2 = 1;
 	bad[nb++].gue_port = 1;
@@ -667,6 +757,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_refresh_short_timeout, sync_setup,
 						sync_teardown),
 		cmocka_unit_test_setup_teardown(test_dump, sync_setup, sync_teardown),
+		cmocka_unit_test_setup_teardown(test_dsr, sync_setup, sync_teardown),
 		cmocka_unit_test_setup_teardown(test_brokered_seq, sync_setup, sync_teardown),
 		cmocka_unit_test_setup_teardown(test_hostile, sync_setup, sync_teardown),
 		cmocka_unit_test_setup_teardown(test_node_bits, sync_setup, sync_teardown),
