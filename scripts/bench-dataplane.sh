@@ -30,6 +30,12 @@
 #                              [--workers N] [--cases LIST] [--out FILE.json]
 #                              [--window N]
 #
+# A case named with the suffix "_sync" (est10k_sync, new_sync, brok_sync)
+# runs that case with state sync on (appliance.cluster.sync, a peer at
+# 127.0.0.2 where nothing listens: every datagram is built, signed and sent,
+# then dropped by the kernel); the summary gives its ratio to the same case
+# without sync, per round and median (target >= 0.9).
+#
 # Root (hugepages). Bounded: every process has a deadline; hugepage files,
 # sockets, the shm region and processes are cleaned up on any exit.
 set -euo pipefail
@@ -143,6 +149,14 @@ lcores() { # lcores MAIN_CPU CPU_LIST N: "0@MAIN,1@c1,2@c2..."
 	echo "$out"
 }
 
+# sync_config: appliance.cluster with state sync on (the _sync cases) to a
+# peer that drops everything: nothing listens at 127.0.0.2
+SYNC_PORT=$((20000 + $$ % 20000))
+sync_config() {
+	[ -f "$RUN/sync.key" ] || { head -c 32 /dev/urandom >"$RUN/sync.key"; chmod 600 "$RUN/sync.key"; }
+	sed -i "/^appliance:/a\\  cluster: { node_id: 1, sync: { enabled: true, listen: 127.0.0.1, port: $SYNC_PORT, key_file: $RUN/sync.key, peers: [ { name: sink, address: 127.0.0.2, port: $SYNC_PORT } ], dump_wait_ms: 100 } }" "$RUN/sg.yaml"
+}
+
 # MEMIF_EXTRA: more devargs of both ends (the synproxy cases: a NIC-sized ring)
 memif_server() { echo "net_memif$1,role=server,id=0,socket=$RUN/m$1.sock,socket-abstract=no${MEMIF_EXTRA:-}"; }
 memif_client() { echo "net_memif$1,role=client,id=0,socket=$RUN/m$1.sock,socket-abstract=no${MEMIF_EXTRA:-}"; }
@@ -187,6 +201,7 @@ virtual_services:
     pool: bench
     timeouts: { tcp: 600, tcp_transitory: 600 }
 YAML
+	[ -z "${sync:-}" ] || sync_config # run_case's: a _sync case
 	[ -n "$brokered" ] || return 0
 	# Brokered: SYN cookies, hold keyed on the HTTP Host, NAT hand-off to the
 	# VM sg-ctlecho names (198.18.1.11, played by sg-pktgen) from 198.18.1.100.
@@ -226,7 +241,7 @@ drop_cookie_bad drop_cookie_old drop_sess_full drop_hold_full drop_hold_ooo drop
 drop_neigh_miss drop_nat_ports drop_flow_full drop_no_flow drop_no_vs drop_not_local drop_tx_full
 drop_no_mbuf synproxy_synack synproxy_open synproxy_refused synproxy_on synproxy_off
 drop_vs_full flow_new drop_syn_shed hold_refused_prefix session_new_ratelimited
-exc_to_kernel drop_exc_rate drop_exc_queue exc_from_kernel exc_tap_full"
+exc_to_kernel drop_exc_rate drop_exc_queue exc_from_kernel exc_tap_full sync_pub sync_out_full"
 dp_stats() { # dp_stats: one JSON object with the DP_KEYS of /sg/stats (or {})
 	timeout 15 python3 "$SG_SRC/scripts/sg-telemetry.py" "${ID}f" /sg/stats 2>/dev/null |
 		python3 -c '
@@ -281,6 +296,9 @@ PY
 # run_case NAME [ROUND]: one measurement; prints generator JSON with "case" added.
 run_case() {
 	local name=$1 table=0 genargs=() more=() fwd_pid gen_pid ctl_pid="" out brokered="" extra=""
+	local sync="" # NAME_sync: the case NAME with state sync on (sync_config)
+	case "$1" in ceiling_sync) echo "bench-dataplane: ceiling has no sync" >&2; return 1 ;; esac
+	case "$1" in *_sync) sync=1; name=${1%_sync} ;; esac
 	local synproxy="" est="" base="" before="{}" pg MEMIF_EXTRA="" exc="" exc_cfg="" t0 netns=()
 	local idle=""
 	# NAME_idle: the case NAME with the workers' idle mode on
@@ -423,6 +441,7 @@ run_case() {
 	out=$(tail -n 1 "$RUN/gen.out")
 	[ -z "$idle" ] || extra="$extra, \"idle\": true"
 	out="{\"case\": \"$name\", ${out#\{}"
+	[ -z "$sync" ] || out="{\"case\": \"$1\", \"sync\": true, ${out#*, }"
 	echo "${out%\}}$extra}"
 }
 
@@ -517,6 +536,27 @@ if "brok" in med:
     print("  (connections per second against established-flow packets per second; "
           "target >= 400000/s per worker on a dedicated core: %s)"
           % ("met" if r["target_met"] else "not met"))
+# State sync: each NAME_sync case against NAME of the same run (brok: connections/s).
+syn = [c for c in by if c.endswith("_sync") and c[:-5] in by]
+if syn:
+    print()
+    print("%-16s %12s %12s %9s   %s" % ("sync on/off", "on", "off", "median", "per round"))
+for c in syn:
+    base, key = c[:-5], ("conn_per_s" if c == "brok_sync" else "rx_mpps")
+    on = {x.get("round"): x[key] for x in rows if x["case"] == c}
+    off = {x.get("round"): x[key] for x in rows if x["case"] == base}
+    per = [on[r] / off[r] for r in sorted(on) if r in off and off[r]]
+    r = {"base_case": base, "metric": key, "median_on": statistics.median(on.values()),
+         "median_off": statistics.median(off.values()), "ratio_per_round": per,
+         "ratio_median": statistics.median(per) if per else None, "target": 0.9,
+         "dp": [x.get("dp", {}) for x in rows if x["case"] == c]}
+    r["target_met"] = r["ratio_median"] is not None and r["ratio_median"] >= 0.9
+    summary["cases"][c] = r
+    print("%-16s %12.3f %12.3f %s   %s" % (c, r["median_on"], r["median_off"],
+          fmt(r["ratio_median"]), " ".join("%.3f" % x for x in per)))
+if syn:
+    print("  (Mpps, brok_sync: connections/s, with state sync on against the same case off,"
+          " rounds interleaved; target >= 0.9)")
 # SYN proxy under a flood: established loss, growth of the tables, paced connections.
 sp = [c for c in ("synproxy-calm", "synproxy", "synproxy-auto", "synproxy-off") if c in by]
 if sp:
