@@ -16,7 +16,8 @@ sg_rt_file_replace(const char *path, const char *data, size_t len, mode_t mode)
 	size_t off = 0;
 	int fd, rc = 0;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+	/* the writer's pid in the name: two writers never share a temporary file */
+	if (snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid()) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0)

@@ -11,7 +11,7 @@
 #include <sys/types.h>
 
 /**
- * Write @p len bytes of @p data to "<path>.tmp", fsync it, give it @p mode
+ * Write @p len bytes of @p data to "<path>.<pid>.tmp", fsync it, give it @p mode
  * and rename it over @p path. @return 0, or -errno of the failed step
  * (-ENAMETOOLONG for a path too long for the temporary name).
  */

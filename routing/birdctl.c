@@ -147,7 +147,7 @@ static int
 read_reply(struct sg_rt_birdctl *b, sg_rt_birdctl_line_fn fn, void *arg)
 {
 	struct reply r = {.deadline_ms = now_ms() + b->timeout_ms};
-	char line[SG_RT_BIRD_LINE_MAX];
+	char line[SG_RT_BIRD_LINE_MAX] = "";
 
 	for (;;) {
 		const char *text;
@@ -333,7 +333,8 @@ proto_detail(struct proto_list *l, const char *text)
 {
 	struct sg_rt_proto *p = l->n > 0 ? &l->out[l->n - 1] : NULL;
 	const char *v;
-	long imp, exp;
+	char *end;
+	long exp;
 
 	if (p == NULL)
 		return;
@@ -343,8 +344,16 @@ proto_detail(struct proto_list *l, const char *text)
 		for (v = text + 10; *v == ' '; v++)
 			;
 		copy_field(p->bgp_state, sizeof(p->bgp_state), v);
-	} else if (strncmp(text, "Routes:", 7) == 0 && !l->routes_seen &&
-		   sscanf(text + 7, "%ld imported, %ld exported", &imp, &exp) == 2 && exp >= 0) {
+	} else if (strncmp(text, "Routes:", 7) == 0 && !l->routes_seen) {
+		/* "Routes:         0 imported, 2 exported, 0 preferred" */
+		errno = 0;
+		(void)strtol(text + 7, &end, 10);
+		if (errno != 0 || strncmp(end, " imported, ", 11) != 0)
+			return;
+		v = end + 11;
+		exp = strtol(v, &end, 10);
+		if (errno != 0 || end == v || exp < 0 || strncmp(end, " exported", 9) != 0)
+			return;
 		p->exported = exp;
 		l->routes_seen = true;
 	}

@@ -209,6 +209,7 @@ setup(struct routed *r, const struct sg_cfg *cfg, bool config_only)
 	sg_rt_announce_init(&r->ann, &r->plan);
 	sg_rt_birdctl_init(&r->bird, 1000);
 	r->st = (struct sg_rt_status){.node = cfg->appliance.cluster.name,
+				      .bgp = r->bgp,
 				      .live = &r->live,
 				      .ann = &r->ann,
 				      .bird = &r->bird,

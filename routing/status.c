@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The status file: jansson builds it, sg_rt_file_replace() puts it in place. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <jansson.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,12 +63,43 @@ bird_json(const struct sg_rt_status *st)
 			 (json_int_t)st->ann->command_errors, "protocols", protos);
 }
 
+/* The BGP peers: name, address and AS, and their session's state from BIRD. */
+static json_t *
+peers_json(const struct sg_rt_status *st)
+{
+	const struct sg_rt_plan *plan = st->ann->plan;
+	json_t *peers = json_array();
+	char a[INET6_ADDRSTRLEN];
+
+	for (unsigned int i = 0; st->bgp != NULL && i < plan->n_bgp; i++) {
+		const struct sg_cfg_bgp_peer *p = &st->bgp->peers[i];
+		const struct sg_rt_proto *pr = NULL;
+
+		for (unsigned int k = 0; k < st->n_protos && pr == NULL; k++)
+			if (strcmp(st->protos[k].name, plan->bgp[i]) == 0)
+				pr = &st->protos[k];
+		if (inet_ntop(p->addr.family,
+			      p->addr.family == AF_INET ? (const void *)&p->addr.v4 : p->addr.v6, a,
+			      sizeof(a)) == NULL)
+			a[0] = '\0';
+		json_array_append_new(peers,
+				      json_pack("{s:s, s:s, s:I, s:b, s:s, s:s, s:s, s:I}", "name",
+						p->name, "address", a, "asn", (json_int_t)p->asn,
+						"bfd", p->bfd, "protocol", plan->bgp[i], "state",
+						pr ? pr->state : "unknown", "bgp_state",
+						pr ? pr->bgp_state : "", "exported",
+						(json_int_t)(pr ? pr->exported : -1)));
+	}
+	return peers;
+}
+
 int
 sg_rt_status_write(const char *path, const struct sg_rt_status *st, int64_t wall_ms)
 {
-	json_t *root = json_pack("{s:s, s:I, s:o, s:o, s:o}", "node", st->node, "time_ms",
-				 (json_int_t)wall_ms, "dataplane", dataplane_json(st), "groups",
-				 groups_json(st->ann), "bird", bird_json(st));
+	json_t *root =
+		json_pack("{s:s, s:I, s:o, s:o, s:o, s:o}", "node", st->node, "time_ms",
+			  (json_int_t)wall_ms, "dataplane", dataplane_json(st), "groups",
+			  groups_json(st->ann), "bird", bird_json(st), "peers", peers_json(st));
 	char *text;
 	int rc;
 

@@ -11,12 +11,14 @@
 #include <stdint.h>
 
 #include "announce.h"
+#include "birdconf.h"
 #include "birdctl.h"
 #include "liveness.h"
 
 /** Everything the status file shows. */
 struct sg_rt_status {
 	const char *node;
+	const struct sg_cfg_bgp *bgp; /**< the peers, by the plan's protocol names */
 	const struct sg_rt_liveness *live;
 	const struct sg_rt_announce *ann;
 	const struct sg_rt_birdctl *bird;

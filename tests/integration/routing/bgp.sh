@@ -12,47 +12,15 @@
 . "$(dirname "$0")/../dataplane/lib.sh"
 . "$(dirname "$0")/lib.sh"
 [ -x "$SG_CTLBEAT_BIN" ] || fail "missing $SG_CTLBEAT_BIN"
-SG_CLEANUP_EXTRA='[ "$rc" -ne 0 ] && tail -n 30 "$SG_RUN/routed.log" >&2; routed_stop routed; [ -f "$SG_RUN/beat.pid" ] && kill "$(cat "$SG_RUN/beat.pid")" 2>/dev/null; bird_stop appl; bird_stop router'
-ROUTER_ADDR6=2001:2:0:2::1
+beat_stop() {
+	[ -f "$SG_RUN/beat.pid" ] && kill "$(cat "$SG_RUN/beat.pid")" 2>/dev/null
+	rm -f "$SG_RUN/beat.pid"
+}
+SG_CLEANUP_EXTRA="$BGP_CLEANUP; beat_stop"
 R=$(topo_ns r) D=$(topo_ns d)
-
-topo_up
-backends_start
-make_config -e '/^appliance:/a\  exception: { enabled: true }\n  idle: { enabled: true }'
-cat >>"$SG_RUN/sg.yaml.cluster" <<YAML
-  cluster:
-    node_id: 1
-    name: sg-a
-    bgp:
-      enabled: true
-      asn: 65001
-      peers:
-        - { name: router, address: 198.18.2.1, asn: 65000 }
-        - { name: router6, address: "2001:2:0:2::1", asn: 65000 }
-      backup: [198.18.1.110]
-      check_ms: 50
-      stale_ms: 500
-      bfd_interval_ms: 100
-      bfd_multiplier: 5
-      bird_socket: $SG_RUN/appl.ctl
-      bird_config: $SG_RUN/appl.conf
-      status_file: $SG_RUN/routed.json
-YAML
-# the cluster map goes at the end of the appliance section (before "nat:")
-sed -i "/^nat:/e cat $SG_RUN/sg.yaml.cluster" "$SG_RUN/sg.yaml"
-dp_start "$SG_RUN/sg.yaml"
-
-# BGP replaces the router's static routes to the VIPs
-ip -n "$R" route del 198.18.10.0/24
-ip -n "$R" -6 route del 2001:2:0:10::/64
-ip netns exec "$R" sysctl -qw net.ipv4.fib_multipath_hash_policy=1
-router_conf "$SG_RUN/router.conf" 198.18.2.1 65000 rd 198.18.2.2:65001 2001:2:0:2::2:65001
-bird_start "$R" router "$SG_RUN/router.conf"
-"$SG_ROUTED_BIN" -c "$SG_RUN/sg.yaml" --write-config-only || fail "sg-routed --write-config-only"
+bgp_appliance_up "exception: { enabled: true }"
 bird -p -c "$SG_RUN/appl.conf" || fail "BIRD rejects sg-routed's configuration"
 grep -q "protocol kernel" "$SG_RUN/appl.conf" && fail "appliance BIRD config has a kernel protocol"
-bird_start "$D" appl "$SG_RUN/appl.conf"
-routed_start "$D" routed "$SG_RUN/sg.yaml"
 
 # 1. announced: VIPs and NAT addresses via the appliance, not the brokered VIP
 for p in 198.18.10.1 198.18.10.2 198.18.1.100 198.18.1.101 198.18.1.110; do
@@ -68,6 +36,8 @@ ok "router: VIPs and NAT addresses (v4, v6) via the appliance; brokered VIP not 
 ok "eBGP: the backup address arrives with our AS prepended 3 times"
 wait_for 5 test -s "$SG_RUN/routed.json" || fail "no status file"
 wait_for 5 grep -q '"bgp_state": "Established"' "$SG_RUN/routed.json" || fail "status: no Established"
+[ "$(status_get "$SG_RUN/routed.json" "d['peers'][0]['name'], d['peers'][0]['bgp_state']")" = "router Established" ] ||
+	fail "status: peer router not Established: $(cat "$SG_RUN/routed.json")"
 [ "$(status_get "$SG_RUN/routed.json" "d['dataplane']['alive'] and d['groups']['vips']['applied']")" = 1 ] ||
 	fail "status: $(cat "$SG_RUN/routed.json")"
 ok "status file: data plane alive, vips applied, BGP Established"
@@ -84,8 +54,7 @@ echo $! >"$SG_RUN/beat.pid"
 wait_route "$R" 198.18.10.3 15 "via 198.18.2.2" || fail "brokered VIP not announced with sg-control up"
 wait_route "$R" 198.18.10.4 2 "via 198.18.2.2" || fail "redirect VIP not announced with sg-control up"
 ok "sg-control's heartbeat up: brokered and redirect VIPs announced"
-kill "$(cat "$SG_RUN/beat.pid")"
-rm -f "$SG_RUN/beat.pid"
+beat_stop
 wait_for 10 bash -c "[ -z \"\$(ip -n $R route show 198.18.10.3 proto bird)\" ]" ||
 	fail "brokered VIP still announced after sg-control's heartbeat stopped"
 [ -n "$(route_of "$R" 198.18.10.2)" ] || fail "NAT VIP withdrawn with sg-control"

@@ -77,12 +77,8 @@ dpx_start() {
 }
 
 dpx_stop() {
-	local pid
-	pid=$(cat "$SG_RUN/dp-$1.pid" 2>/dev/null) || return 0
-	kill -INT "$pid" 2>/dev/null
-	wait_for 10 bash -c "! kill -0 $pid" || kill -9 "$pid" 2>/dev/null
-	rm -f "$SG_RUN/dp-$1.pid" "/dev/shm/$P-$1"
-	rm -rf "/var/run/dpdk/$P-$1"
+	pidfile_stop "$SG_RUN/dp-$1.pid" INT
+	rm -rf "/dev/shm/$P-$1" "/var/run/dpdk/$P-$1"
 }
 
 ip netns add "$R"

@@ -19,14 +19,19 @@ bird_start() {
 	wait_for 10 test -S "$SG_RUN/$name.ctl" || fail "bird $name: no control socket"
 }
 
-# bird_stop NAME: stop that BIRD (SIGTERM, then SIGKILL).
-bird_stop() {
+# pidfile_stop FILE SIGNAL: stop the process of FILE (SIGNAL, SIGKILL after
+# 10 s) and remove FILE.
+pidfile_stop() {
 	local pid
-	pid=$(cat "$SG_RUN/$1.pid" 2>/dev/null) || return 0
-	kill "$pid" 2>/dev/null || return 0
-	wait_for 5 bash -c "! kill -0 $pid" || kill -9 "$pid" 2>/dev/null
-	rm -f "$SG_RUN/$1.pid"
+	pid=$(cat "$1" 2>/dev/null) || return 0
+	rm -f "$1"
+	kill "-$2" "$pid" 2>/dev/null || return 0
+	wait_for 10 bash -c "! kill -0 $pid" || kill -9 "$pid" 2>/dev/null
+	return 0
 }
+
+# bird_stop NAME: stop that BIRD.
+bird_stop() { pidfile_stop "$SG_RUN/$1.pid" TERM; }
 
 # birdc_in NAME CMD...: birdc on that BIRD's socket.
 birdc_in() {
@@ -109,15 +114,57 @@ routed_start() {
 	echo $! >"$SG_RUN/$2.pid"
 }
 
-routed_stop() {
-	local pid
-	pid=$(cat "$SG_RUN/$1.pid" 2>/dev/null) || return 0
-	kill -TERM "$pid" 2>/dev/null || return 0
-	wait_for 10 bash -c "! kill -0 $pid" || kill -9 "$pid" 2>/dev/null
-	rm -f "$SG_RUN/$1.pid"
-}
+routed_stop() { pidfile_stop "$SG_RUN/$1.pid" TERM; }
 
 # status_get FILE PYTHON-EXPR: EXPR on sg-routed's status JSON (as d).
 status_get() {
 	python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"
+}
+
+# What a test with bgp_appliance_up stops at exit (SG_CLEANUP_EXTRA).
+BGP_CLEANUP='[ "$rc" -ne 0 ] && tail -n 30 "$SG_RUN/routed.log" >&2; routed_stop routed; bird_stop appl; bird_stop router'
+ROUTER_ADDR6=2001:2:0:2::1
+
+# bgp_appliance_up EXCEPTION-MAP: the standard topology (scripts/lib/topology.sh)
+# with the demo appliance (EXCEPTION-MAP as appliance.exception, idle mode
+# on, appliance.cluster.bgp: eBGP AS 65001 to the router's AS 65000 over
+# IPv4 and IPv6, BFD 100 ms x 5, backup 198.18.1.110); the router's static
+# VIP routes replaced by its BIRD (ECMP, L4 hash); the appliance's BIRD and
+# sg-routed started.
+bgp_appliance_up() {
+	local R D
+	R=$(topo_ns r) D=$(topo_ns d)
+	topo_up
+	backends_start
+	make_config -e "/^appliance:/a\\  $1\\n  idle: { enabled: true }"
+	cat >"$SG_RUN/sg.yaml.cluster" <<YAML
+  cluster:
+    node_id: 1
+    name: sg-a
+    bgp:
+      enabled: true
+      asn: 65001
+      peers:
+        - { name: router, address: 198.18.2.1, asn: 65000 }
+        - { name: router6, address: "2001:2:0:2::1", asn: 65000 }
+      backup: [198.18.1.110]
+      check_ms: 50
+      stale_ms: 500
+      bfd_interval_ms: 100
+      bfd_multiplier: 5
+      bird_socket: $SG_RUN/appl.ctl
+      bird_config: $SG_RUN/appl.conf
+      status_file: $SG_RUN/routed.json
+YAML
+	# the cluster map goes at the end of the appliance section (before "nat:")
+	sed -i "/^nat:/e cat $SG_RUN/sg.yaml.cluster" "$SG_RUN/sg.yaml"
+	dp_start "$SG_RUN/sg.yaml" || fail "sg-dataplane did not start"
+	ip -n "$R" route del 198.18.10.0/24
+	ip -n "$R" -6 route del 2001:2:0:10::/64
+	ip netns exec "$R" sysctl -qw net.ipv4.fib_multipath_hash_policy=1
+	router_conf "$SG_RUN/router.conf" 198.18.2.1 65000 rd 198.18.2.2:65001 2001:2:0:2::2:65001
+	bird_start "$R" router "$SG_RUN/router.conf"
+	"$SG_ROUTED_BIN" -c "$SG_RUN/sg.yaml" --write-config-only || fail "sg-routed --write-config-only"
+	bird_start "$D" appl "$SG_RUN/appl.conf"
+	routed_start "$D" routed "$SG_RUN/sg.yaml"
 }

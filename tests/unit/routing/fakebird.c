@@ -45,7 +45,8 @@ answer(struct fakebird *fb, int c, const char *cmd)
 		char big[2000];
 
 		memset(big, 'x', sizeof(big));
-		memcpy(big, "0000 ", 5);
+		big[0] = big[1] = big[2] = big[3] = '0';
+		big[4] = ' '; /* a code, then 1995 bytes without a newline */
 		send(c, big, sizeof(big), MSG_NOSIGNAL);
 		put(c, "\n");
 		return;

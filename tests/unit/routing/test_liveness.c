@@ -4,8 +4,10 @@
  * failed query or a hostile answer is not alive, a restarted data plane
  * must show its own heartbeat moving; routing/status.c writes the result.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <jansson.h>
+#include <sys/socket.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -138,6 +140,13 @@ test_status(void **state)
 	json_error_t je;
 	(void)state;
 
+	static struct sg_cfg_bgp bgp = {.n_peers = 1};
+	strcpy(bgp.peers[0].name, "router");
+	bgp.peers[0].addr.family = AF_INET;
+	bgp.peers[0].addr.v4 = htonl(0xc6120201); /* 198.18.2.1 */
+	bgp.peers[0].asn = 65000;
+	strcpy(plan.bgp[0], "sg_bgp1");
+	plan.n_bgp = 1;
 	strcpy(plan.proto[SG_RT_NAT][0], "sg_nat");
 	plan.n_proto[SG_RT_NAT] = 1;
 	plan.n_prefix[SG_RT_NAT] = 1;
@@ -145,8 +154,13 @@ test_status(void **state)
 	a.applied[SG_RT_NAT] = 1;
 	a.want[SG_RT_NAT] = true;
 	sg_rt_birdctl_init(&b, 100);
-	struct sg_rt_status st = {
-		.node = "sg-a", .live = &lv, .ann = &a, .bird = &b, .protos = &p, .n_protos = 1};
+	struct sg_rt_status st = {.node = "sg-a",
+				  .bgp = &bgp,
+				  .live = &lv,
+				  .ann = &a,
+				  .bird = &b,
+				  .protos = &p,
+				  .n_protos = 1};
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/routed.json", dir);
 	assert_int_equal(sg_rt_status_write(path, &st, 1234), 0);
@@ -161,6 +175,12 @@ test_status(void **state)
 	assert_string_equal(json_string_value(json_object_get(p0, "bgp_state")), "Established");
 	assert_int_equal(json_integer_value(json_object_get(p0, "exported")), 3);
 	assert_true(json_is_false(json_object_get(json_object_get(j, "bird"), "connected")));
+	json_t *peer = json_array_get(json_object_get(j, "peers"), 0);
+	assert_string_equal(json_string_value(json_object_get(peer, "name")), "router");
+	assert_string_equal(json_string_value(json_object_get(peer, "address")), "198.18.2.1");
+	assert_string_equal(json_string_value(json_object_get(peer, "protocol")), "sg_bgp1");
+	assert_string_equal(json_string_value(json_object_get(peer, "bgp_state")), "Established");
+	assert_int_equal(json_integer_value(json_object_get(peer, "asn")), 65000);
 	json_decref(j);
 	unlink(path);
 	rmdir(dir);
