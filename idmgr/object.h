@@ -70,4 +70,11 @@ int sg_id_obj_set_parent_ref(struct sg_id_store *s, MDB_txn *txn, uint64_t id, u
 /** Delete the record of object @id. @return 0, -ENOENT, store errors. */
 int sg_id_obj_del(struct sg_id_store *s, MDB_txn *txn, uint64_t id);
 
+/**
+ * Check a registration (type, namespace, name, attributes, parent ID form)
+ * without touching the store; @p idx names the entry in the message.
+ * @return 0, -EINVAL, -ENAMETOOLONG, -E2BIG.
+ */
+int sg_id_reg_validate(struct sg_id_store *s, const struct sg_id_reg *r, size_t idx);
+
 #endif

@@ -16,8 +16,8 @@
 #include "object.h"
 #include "tree.h"
 
-static int
-reg_validate(struct sg_id_store *s, const struct sg_id_reg *r, size_t idx)
+int
+sg_id_reg_validate(struct sg_id_store *s, const struct sg_id_reg *r, size_t idx)
 {
 	char err[200];
 	unsigned int ns;
@@ -165,7 +165,7 @@ sg_id_register(struct sg_id_store *s, const struct sg_id_reg *r, uint64_t *id, b
 		return rc;
 	if (id == NULL)
 		return -EINVAL;
-	rc = reg_validate(s, r, 0);
+	rc = sg_id_reg_validate(s, r, 0);
 	if (rc < 0)
 		return rc;
 	rc = sg_id_store_write(s, op_register, &a);
@@ -188,7 +188,7 @@ sg_id_register_many(struct sg_id_store *s, const struct sg_id_reg *r, size_t n, 
 		return sg_id_store_seterr(s, -E2BIG, "batch of %zu objects, at most %d allowed", n,
 					  SG_ID_BATCH_MAX);
 	for (size_t i = 0; i < n; i++) {
-		rc = reg_validate(s, &r[i], i);
+		rc = sg_id_reg_validate(s, &r[i], i);
 		if (rc < 0)
 			return rc;
 	}
@@ -296,7 +296,7 @@ sg_id_restore(struct sg_id_store *s, const struct sg_id_object *o)
 	r.type = o->type;
 	r.ns = o->ns;
 	r.name = o->name;
-	rc = reg_validate(s, &r, 0);
+	rc = sg_id_reg_validate(s, &r, 0);
 	if (rc < 0)
 		return rc;
 	return sg_id_store_write(s, op_restore, (void *)o);

@@ -46,8 +46,8 @@ PREFIX = {
 # Anything not listed here is a layering violation.
 ALLOWED = {
     "config": set(),
-    "idmgr": set(),
-    "idmgr/cli": {"idmgr"},
+    "idmgr": {"lib/etcd"},
+    "idmgr/cli": {"idmgr", "lib/etcd"},
     "lib/shmchan": set(),
     "lib/agentproto": set(),
     "lib/etcd": set(),

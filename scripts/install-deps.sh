@@ -22,6 +22,8 @@ PKGS=(
 	# pcap replay test (tests/integration/dataplane/pcap_replay.sh)
 	gdb
 	python3-scapy
+	# the cluster-wide store: lib/etcd tests, sgid follow, sg-control cluster mode
+	etcd-server etcd-client
 )
 
 if [ "$(id -u)" -ne 0 ]; then

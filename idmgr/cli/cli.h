@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "sg_idmgr.h"
+#include "sg_idmgr_cluster.h"
 
 #define EX_OK	    0
 #define EX_NOTFOUND 1
@@ -30,6 +31,10 @@ struct sg_id_cli {
 	const char *store_dir;
 	unsigned int open_flags; /* SG_ID_OPEN_* */
 	struct sg_id_store *s;	 /* NULL for commands that open it themselves */
+	const char *etcd_urls;	 /* --etcd / $SGID_ETCD: clustered (cluster.c) */
+	const char *etcd_prefix; /* --etcd-prefix / $SGID_ETCD_PREFIX */
+	struct sg_etcd *etcd;
+	struct sg_id_cluster *cl; /* write commands when clustered: etcd first */
 };
 
 /* ---- report.c: diagnostics, exit codes, output ---- */
@@ -102,6 +107,17 @@ int sg_id_cli_unregister(struct sg_id_cli *cli, int argc, char **argv);
 int sg_id_cli_session(struct sg_id_cli *cli, int argc, char **argv);
 /** sweep */
 int sg_id_cli_sweep(struct sg_id_cli *cli, int argc, char **argv);
+
+/* ---- cluster.c: etcd as the cluster-wide copy (doc/identity.md) ---- */
+
+/** Connect @cli->etcd when clustered (no request yet). @return 0 or an exit code. */
+int sg_id_cli_etcd_open(struct sg_id_cli *cli);
+/** Clustered: @cli->cl over the open store @s. @return 0 or an exit code. */
+int sg_id_cli_cluster_open(struct sg_id_cli *cli, struct sg_id_store *s);
+/** Free what the two calls above made. */
+void sg_id_cli_cluster_close(struct sg_id_cli *cli);
+/** follow [--once] */
+int sg_id_cli_follow(struct sg_id_cli *cli, int argc, char **argv);
 
 /* ---- export.c, import.c: the JSON dump of a store ---- */
 

@@ -66,7 +66,10 @@ sg_id_cli_register(struct sg_id_cli *cli, int argc, char **argv)
 	r.name = h.name;
 	r.attrs = attrs;
 	r.nattrs = na;
-	rc = sg_id_register(s, &r, &id, &created);
+	if ((ret = sg_id_cli_cluster_open(cli, s)) != 0)
+		goto out;
+	rc = cli->cl != NULL ? sg_id_cluster_register(cli->cl, &r, &id, &created)
+			     : sg_id_register(s, &r, &id, &created);
 	if (rc < 0) {
 		ret = sg_id_cli_fail(s, rc, "register");
 		goto out;
@@ -100,8 +103,13 @@ sg_id_cli_relate(struct sg_id_cli *cli, int argc, char **argv)
 	if ((rc = sg_id_cli_resolve(s, argv[1], &from)) != 0 ||
 	    (rc = sg_id_cli_resolve(s, argv[3], &to)) != 0)
 		return rc;
-	rc = argv[0][0] == 'r' ? sg_id_relate(s, from, (unsigned int)rel, to)
-			       : sg_id_unrelate(s, from, (unsigned int)rel, to);
+	if (cli->cl != NULL)
+		rc = argv[0][0] == 'r'
+			     ? sg_id_cluster_relate(cli->cl, from, (unsigned int)rel, to)
+			     : sg_id_cluster_unrelate(cli->cl, from, (unsigned int)rel, to);
+	else
+		rc = argv[0][0] == 'r' ? sg_id_relate(s, from, (unsigned int)rel, to)
+				       : sg_id_unrelate(s, from, (unsigned int)rel, to);
 	return rc < 0 ? sg_id_cli_fail(s, rc, argv[0]) : 0;
 }
 
@@ -120,7 +128,11 @@ sg_id_cli_move_ref(struct sg_id_cli *cli, int argc, char **argv)
 		return rc;
 	if (strcmp(argv[2], "-") != 0 && (rc = sg_id_cli_resolve(s, argv[2], &to)) != 0)
 		return rc;
-	rc = argv[0][0] == 'm' ? sg_id_move(s, id, to) : sg_id_set_ref(s, id, to);
+	if (cli->cl != NULL)
+		rc = argv[0][0] == 'm' ? sg_id_cluster_move(cli->cl, id, to)
+				       : sg_id_cluster_set_ref(cli->cl, id, to);
+	else
+		rc = argv[0][0] == 'm' ? sg_id_move(s, id, to) : sg_id_set_ref(s, id, to);
 	return rc < 0 ? sg_id_cli_fail(s, rc, argv[0]) : 0;
 }
 
@@ -140,7 +152,8 @@ sg_id_cli_set(struct sg_id_cli *cli, int argc, char **argv)
 	if ((rc = sg_id_cli_resolve(s, argv[1], &id)) != 0)
 		return rc;
 	if (argv[0][0] == 'u') {
-		rc = sg_id_attr_del(s, id, argv[2]);
+		rc = cli->cl != NULL ? sg_id_cluster_attr_del(cli->cl, id, argv[2])
+				     : sg_id_attr_del(s, id, argv[2]);
 	} else {
 		eq = strchr(argv[2], '=');
 		if (eq == NULL) {
@@ -148,7 +161,8 @@ sg_id_cli_set(struct sg_id_cli *cli, int argc, char **argv)
 			return EX_USAGE_;
 		}
 		*eq = '\0';
-		rc = sg_id_attr_set(s, id, argv[2], eq + 1);
+		rc = cli->cl != NULL ? sg_id_cluster_attr_set(cli->cl, id, argv[2], eq + 1)
+				     : sg_id_attr_set(s, id, argv[2], eq + 1);
 	}
 	return rc < 0 ? sg_id_cli_fail(s, rc, argv[0]) : 0;
 }
@@ -166,7 +180,11 @@ sg_id_cli_unregister(struct sg_id_cli *cli, int argc, char **argv)
 	}
 	if ((rc = sg_id_cli_resolve(s, argv[1], &id)) != 0)
 		return rc;
-	rc = sg_id_is_temp(id) ? sg_id_temp_release(s, id) : sg_id_unregister(s, id);
+	if (sg_id_is_temp(id))
+		rc = sg_id_temp_release(s, id); /* session IDs stay local */
+	else
+		rc = cli->cl != NULL ? sg_id_cluster_unregister(cli->cl, id)
+				     : sg_id_unregister(s, id);
 	return rc < 0 ? sg_id_cli_fail(s, rc, argv[1]) : 0;
 }
 

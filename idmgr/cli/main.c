@@ -41,13 +41,14 @@ static const struct command commands[] = {
 	{"session", sg_id_cli_session, 1, 0},
 	{"sweep", sg_id_cli_sweep, 1, 0},
 	{"import", sg_id_cli_import, 1, 0},
+	{"follow", sg_id_cli_follow, 1, 0},
 };
 
 static void
 usage(FILE *f)
 {
 	(void)fputs(
-		"usage: sgid [-d DIR] [--nosync] COMMAND [ARGS]\n"
+		"usage: sgid [-d DIR] [--nosync] [--etcd URL[,URL]] [--etcd-prefix P] COMMAND [ARGS]\n"
 		"  register HANDLE [-p PARENT] [-a KEY=VALUE]...   register (or find) an object\n"
 		"  show OBJ                       ID, handle, parent, reference, attributes\n"
 		"  where OBJ                      containment path up to the root\n"
@@ -64,8 +65,11 @@ usage(FILE *f)
 		"  session TYPE [-o OWNER] [--ttl MS] | release ID | sweep\n"
 		"  export [FILE] | import FILE    JSON (\"-\" = stdout/stdin)\n"
 		"  stats\n"
+		"  follow [--once]                keep the store a copy of etcd's identities\n"
 		"OBJ is a handle namespace/type/name (infra/vm/web-1) or an ID (vm#42).\n"
 		"Store: -d DIR, else $SGID_STORE, else /var/lib/sessiongate/id.\n"
+		"Clustered (--etcd, else $SGID_ETCD): writes go to etcd first, then the store;\n"
+		"  prefix --etcd-prefix, else $SGID_ETCD_PREFIX, else /sessiongate.\n"
 		"Exit: 0 ok, 1 not found, 2 bad input, 3 refused, 4 store error.\n",
 		f);
 }
@@ -84,6 +88,8 @@ main(int argc, char **argv)
 {
 	static const struct option lo[] = {{"nosync", no_argument, NULL, 'N'},
 					   {"help", no_argument, NULL, 'h'},
+					   {"etcd", required_argument, NULL, 'E'},
+					   {"etcd-prefix", required_argument, NULL, 'P'},
 					   {NULL, 0, NULL, 0}};
 	struct sg_id_cli cli = {0};
 	const struct command *cmd;
@@ -92,6 +98,8 @@ main(int argc, char **argv)
 	cli.store_dir = getenv("SGID_STORE");
 	if (cli.store_dir == NULL || cli.store_dir[0] == '\0')
 		cli.store_dir = "/var/lib/sessiongate/id";
+	cli.etcd_urls = getenv("SGID_ETCD");
+	cli.etcd_prefix = getenv("SGID_ETCD_PREFIX");
 	while ((c = getopt_long(argc, argv, "+d:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'd':
@@ -99,6 +107,12 @@ main(int argc, char **argv)
 			break;
 		case 'N':
 			cli.open_flags |= SG_ID_OPEN_NOSYNC;
+			break;
+		case 'E':
+			cli.etcd_urls = optarg;
+			break;
+		case 'P':
+			cli.etcd_prefix = optarg;
 			break;
 		case 'h': /* asked for: stdout and success; anything else is a usage error */
 		default:
@@ -117,15 +131,31 @@ main(int argc, char **argv)
 		sg_id_cli_errf("sgid: unknown command '%s' (see sgid --help)\n", argv[0]);
 		return EX_USAGE_;
 	}
-	if (cmd->self_open)
-		return cmd->run(&cli, argc, argv);
+	if (cli.etcd_urls != NULL && cli.etcd_urls[0] != '\0' && cmd->run == sg_id_cli_import) {
+		sg_id_cli_errf("sgid: import writes this store only, not etcd: run it without "
+			       "--etcd (unset SGID_ETCD) on a store that is not clustered\n");
+		return EX_USAGE_;
+	}
+	if ((rc = sg_id_cli_etcd_open(&cli)) != 0)
+		return rc;
+	if (cmd->self_open) {
+		rc = cmd->run(&cli, argc, argv);
+		sg_id_cli_cluster_close(&cli);
+		return rc;
+	}
 	/* import: one transaction per object; flush once at the end instead */
 	if (cmd->run == sg_id_cli_import)
 		cli.open_flags |= SG_ID_OPEN_NOSYNC;
 	rc = sg_id_cli_open(&cli, cmd->write, &cli.s);
-	if (rc)
+	if (rc == 0 && cmd->write)
+		rc = sg_id_cli_cluster_open(&cli, cli.s);
+	if (rc) {
+		sg_id_store_close(cli.s);
+		sg_id_cli_cluster_close(&cli);
 		return rc;
+	}
 	rc = cmd->run(&cli, argc, argv);
+	sg_id_cli_cluster_close(&cli);
 	sg_id_store_close(cli.s);
 	/* stdout errors are sticky: one check covers every printf (sgid list >/dev/full) */
 	if (fflush(stdout) != 0 || ferror(stdout)) {
