@@ -22,6 +22,7 @@
 #include "admin.h"
 #include "cluster.h"
 #include "sg_cfg.h"
+#include "sg_idmgr_cluster.h"
 #include "sg_telemetry.h"
 #include "view.h"
 #include "vm.h"
@@ -160,6 +161,22 @@ sg_ctl_admin_cluster_counters(const struct sg_ctl_cluster_stats *s)
 	return o;
 }
 
+/* idmgr's follower: etcd's identities into this node's identity store. */
+static json_t *
+identities(const struct sg_ctl_cluster *cl)
+{
+	struct sg_id_follow_stats s;
+
+	if (cl->follower == NULL)
+		return json_pack("{s:b}", "following", 0);
+	sg_id_follow_stats(cl->follower, &s);
+	return json_pack("{s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "following", 1, "applied",
+			 (json_int_t)s.applied, "skipped", (json_int_t)s.skipped, "rejected",
+			 (json_int_t)s.rejected, "failed", (json_int_t)s.failed, "resyncs",
+			 (json_int_t)s.resyncs, "removed", (json_int_t)s.removed, "revision",
+			 (json_int_t)s.revision);
+}
+
 static void
 etcd_view(const struct sg_ctl_view *v, const struct sg_ctl_cluster *cl, json_t *o)
 {
@@ -195,6 +212,7 @@ etcd_view(const struct sg_ctl_view *v, const struct sg_ctl_cluster *cl, json_t *
 				       (int)vm->others, "preferred", pref != NULL ? pref : ""));
 	}
 	json_object_set_new(o, "vms", vms);
+	json_object_set_new(o, "identities", identities(cl));
 }
 
 json_t *

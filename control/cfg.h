@@ -146,6 +146,9 @@ struct sg_cfg_node;
 struct sg_cfg_error;
 int sg_ctl_cfg_cluster(const struct sg_cfg_doc *doc, const struct sg_cfg_node *n,
 		       struct sg_ctl_cluster_cfg *out, struct sg_cfg_error *err);
+/** The same cluster: section (a change needs a restart). */
+bool sg_ctl_cfg_cluster_same(const struct sg_ctl_cluster_cfg *a,
+			     const struct sg_ctl_cluster_cfg *b);
 /** Cross-checks after loading or building a config by hand. */
 int sg_ctl_cfg_check(const struct sg_ctl_cfg *cfg, char *err, size_t errlen);
 

@@ -100,6 +100,21 @@ etcd_section(const struct sg_cfg_doc *doc, const struct sg_cfg_node *e,
 	return 0;
 }
 
+bool
+sg_ctl_cfg_cluster_same(const struct sg_ctl_cluster_cfg *a, const struct sg_ctl_cluster_cfg *b)
+{
+	unsigned int i;
+
+	if (a->enabled != b->enabled || a->n_endpoints != b->n_endpoints ||
+	    a->lease_ttl_s != b->lease_ttl_s || a->timeout_ms != b->timeout_ms ||
+	    strcmp(a->node, b->node) != 0 || strcmp(a->prefix, b->prefix) != 0)
+		return false;
+	for (i = 0; i < a->n_endpoints; i++)
+		if (strcmp(a->endpoints[i], b->endpoints[i]) != 0)
+			return false;
+	return true;
+}
+
 int
 sg_ctl_cfg_cluster(const struct sg_cfg_doc *doc, const struct sg_cfg_node *n,
 		   struct sg_ctl_cluster_cfg *out, struct sg_cfg_error *err)

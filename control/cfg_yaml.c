@@ -603,7 +603,7 @@ sg_ctl_cfg_reload(struct sg_ctl_cfg *o, const char *path, char *err, size_t errl
 	    strcmp(n->admin_socket, o->admin_socket) != 0 ||
 	    strcmp(n->agent_listen, o->agent_listen) != 0 ||
 	    strcmp(n->metrics_listen, o->metrics_listen) != 0 ||
-	    memcmp(&n->cluster, &o->cluster, sizeof(n->cluster)) != 0) {
+	    !sg_ctl_cfg_cluster_same(&n->cluster, &o->cluster)) {
 		snprintf(err, errlen,
 			 "shm_name, db_dir, admin_socket, agent_listen, metrics_listen or cluster "
 			 "changed: restart sg-control");

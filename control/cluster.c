@@ -25,6 +25,8 @@
 #include <event2/event.h>
 
 #include "cluster.h"
+#include "ids.h"
+#include "sg_idmgr_cluster.h"
 #include "sessiongate/sg_cluster_keys.h"
 #include "sg_etcd.h"
 
@@ -167,6 +169,12 @@ lease_grant(struct sg_ctl_cluster *cl)
 	}
 	cl->lease = id;
 	cl->lease_ok_ns = cl->keepalive_ns = cl->d.clk->now_ns;
+	/* etcd keeps a lease across its own restart: the keys of the one given up would
+	 * hold this node's VMs for another TTL */
+	if (cl->lost_lease != 0 && sg_etcd_lease_revoke(cl->etcd, cl->lost_lease) == 0)
+		syslog(LOG_NOTICE, "cluster: lease %" PRIx64 " given up earlier: revoked",
+		       (uint64_t)cl->lost_lease);
+	cl->lost_lease = 0;
 	cl->d.st->lease_grants++;
 	syslog(LOG_NOTICE, "cluster: node %s has lease %" PRIx64 " (ttl %u s), %u nodes up",
 	       cc->node, (uint64_t)id, cc->lease_ttl_s, cl->n_nodes);
@@ -180,6 +188,7 @@ lease_lost(struct sg_ctl_cluster *cl, const char *why)
 	syslog(LOG_WARNING, "cluster: lease %" PRIx64 " lost (%s): this node owns nothing now",
 	       (uint64_t)cl->lease, why);
 	cl->d.st->lease_lost++;
+	cl->lost_lease = cl->lease;
 	cl->lease = 0;
 	sg_ctl_cluster_vm_release_all(cl, why);
 }
@@ -209,6 +218,25 @@ lease_tick(struct sg_ctl_cluster *cl)
 		lease_lost(cl, "etcd unreachable for longer than the lease TTL");
 }
 
+/* idmgr's follower on the identity store (control.idmgr_dir), retried every second. */
+static void
+follow_start(struct sg_ctl_cluster *cl)
+{
+	struct sg_id_store *s = sg_ctl_ids_store(cl->d.ids);
+	char err[256];
+
+	if (s == NULL || cl->follower != NULL ||
+	    cl->d.clk->now_ns - cl->follow_try_ns < 1000000000ull)
+		return;
+	cl->follow_try_ns = cl->d.clk->now_ns;
+	cl->follower = sg_id_follow_start(s, cl->etcd, cl->d.base, cl->d.cfg->cluster.prefix, err,
+					  sizeof(err));
+	if (cl->follower == NULL)
+		sg_ctl_cluster_etcd_rc(cl, -EIO, "identity follower");
+	else
+		syslog(LOG_INFO, "cluster: the identity store follows etcd's identities");
+}
+
 static void
 work_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -220,8 +248,11 @@ work_cb(evutil_socket_t fd, short what, void *arg)
 	lease_tick(cl);
 	if (cl->lease != 0 && cl->resync && reload_view(cl) == 0)
 		cl->resync = false;
-	if (cl->lease != 0)
+	/* etcd not answering: only the keepalive tries (each call may wait timeout_ms) */
+	if (cl->lease != 0 && cl->reachable)
 		sg_ctl_cluster_vm_work(cl);
+	if (cl->reachable)
+		follow_start(cl);
 	cl->d.step_end(cl->d.ctx);
 }
 
@@ -271,6 +302,8 @@ sg_ctl_cluster_start(struct sg_ctl_cluster *cl)
 	lease_grant(cl);
 	if (cl->lease != 0)
 		sg_ctl_cluster_vm_work(cl);
+	cl->follow_try_ns = cl->d.clk->now_ns - 1000000000ull;
+	follow_start(cl);
 	evtimer_add(cl->work_ev, &tv);
 }
 
@@ -283,6 +316,7 @@ sg_ctl_cluster_destroy(struct sg_ctl_cluster *cl)
 		sg_etcd_watch_stop(cl->w_nodes);
 	if (cl->w_vms != NULL)
 		sg_etcd_watch_stop(cl->w_vms);
+	sg_id_follow_stop(cl->follower);
 	if (cl->lease != 0 && sg_etcd_lease_revoke(cl->etcd, cl->lease) == 0)
 		syslog(LOG_NOTICE, "cluster: lease revoked: the other nodes take this node's VMs");
 	if (cl->work_ev != NULL)

@@ -50,6 +50,8 @@ struct sg_etcd_kv;
 struct sg_etcd_watch;
 struct sg_ctl_vmm;
 struct sg_ctl_cs;
+struct sg_ctl_ids;
+struct sg_id_follower;
 
 /** Another node's sessions on a VM (its vms/<vm>/use/<node>). */
 struct sg_ctl_cluster_use {
@@ -80,6 +82,7 @@ struct sg_ctl_cluster_deps {
 	struct sg_ctl_clock *clk;
 	struct sg_ctl_inv *inv;
 	struct sg_ctl_vmm *vmm; /**< VM states of remote VMs, wants of owned ones */
+	struct sg_ctl_ids *ids; /**< its identity store follows etcd's identities */
 	struct sg_ctl_cluster_stats *st;
 	void (*step_end)(void *ctx); /**< commit after a change */
 	void *ctx;
@@ -89,8 +92,11 @@ struct sg_ctl_cluster {
 	struct sg_ctl_cluster_deps d;
 	struct sg_etcd *etcd;
 	struct sg_etcd_watch *w_nodes, *w_vms;
+	struct sg_id_follower *follower; /**< etcd's identities into the idmgr LMDB */
+	uint64_t follow_try_ns;		 /**< last start tried (etcd away at start) */
 	struct event *work_ev;
 	int64_t lease;	       /**< 0 = none: this node owns nothing */
+	int64_t lost_lease;    /**< the lease given up: revoked once etcd answers again */
 	uint64_t lease_ok_ns;  /**< last keepalive (or grant) etcd answered */
 	uint64_t keepalive_ns; /**< last keepalive sent */
 	uint64_t grant_try_ns; /**< last grant tried */

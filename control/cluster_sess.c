@@ -20,6 +20,8 @@
 #include <string.h>
 #include <syslog.h>
 
+#include <jansson.h>
+
 #include "cluster.h"
 #include "cs.h"
 #include "sessiongate/sg_cluster_keys.h"
@@ -31,6 +33,25 @@ sess_key(const struct sg_ctl_cluster *cl, char *key, size_t len, uint64_t sid)
 	return sg_ctl_cluster_key(cl, key, len, SG_CK_SESSIONS SG_CK_ID_FMT, sid);
 }
 
+/* @p key names this node: its claim before sg-control was killed and its DB lost it. */
+static bool
+own_key(struct sg_ctl_cluster *cl, const char *key)
+{
+	char *val = NULL;
+	size_t len = 0;
+	json_t *o = NULL;
+	bool mine = false;
+
+	if (sg_ctl_cluster_etcd_rc(cl, sg_etcd_get(cl->etcd, key, &val, &len, NULL),
+				   "get session") == 0)
+		o = json_loadb(val, len, JSON_REJECT_DUPLICATES, NULL);
+	mine = json_is_string(json_object_get(o, "node")) &&
+	       strcmp(json_string_value(json_object_get(o, "node")), cl->d.cfg->cluster.node) == 0;
+	json_decref(o);
+	free(val);
+	return mine;
+}
+
 int
 sg_ctl_cluster_claim(void *arg, uint64_t sid, uint16_t worker)
 {
@@ -38,7 +59,7 @@ sg_ctl_cluster_claim(void *arg, uint64_t sid, uint16_t worker)
 	char key[SG_ETCD_KEY_MAX], val[160];
 	int rc, n;
 
-	if (cl->lease == 0) { /* this node owns nothing and records nothing: not now */
+	if (cl->lease == 0 || !cl->reachable) { /* no lease, or etcd away: not now */
 		cl->d.st->sessions_refused_etcd++;
 		return -ENOTCONN;
 	}
@@ -48,6 +69,8 @@ sg_ctl_cluster_claim(void *arg, uint64_t sid, uint16_t worker)
 		return -ENAMETOOLONG;
 	rc = sg_ctl_cluster_etcd_rc(cl, sg_etcd_create(cl->etcd, key, val, (size_t)n, 0),
 				    "create session");
+	if (rc == -EEXIST && own_key(cl, key)) /* this node's, before a crash: still ours */
+		rc = 0;
 	if (rc == 0) {
 		cl->d.st->sessions_claimed++;
 	} else if (rc == -EEXIST) {
@@ -67,8 +90,7 @@ sg_ctl_cluster_committed(void *arg, struct sg_ctl_cs *cs)
 	char key[SG_ETCD_KEY_MAX], val[320];
 	int n;
 
-	if (cs->cl_pub == 0 || (!cl->reachable && cl->lease == 0) ||
-	    sess_key(cl, key, sizeof(key), cs->session_id) < 0)
+	if (cs->cl_pub == 0 || !cl->reachable || sess_key(cl, key, sizeof(key), cs->session_id) < 0)
 		return; /* etcd away: the key stays (doc/control.md) */
 	if (cs->doomed) {
 		if (sg_ctl_cluster_etcd_rc(cl, sg_etcd_delete(cl->etcd, key), "delete session") ==
@@ -98,7 +120,7 @@ sg_ctl_cluster_foreign_closed(void *arg, uint64_t sid)
 	size_t len = 0;
 	int rc;
 
-	if (!cl->reachable && cl->lease == 0)
+	if (!cl->reachable)
 		return;
 	if (sess_key(cl, key, sizeof(key), sid) < 0)
 		return;

@@ -361,7 +361,7 @@ sg_ctl_cluster_want(void *arg, struct sg_ctl_vm *vm)
 	char key[SG_ETCD_KEY_MAX], val[32];
 	int n;
 
-	if (cl->lease == 0)
+	if (cl->lease == 0 || !cl->reachable)
 		return -ENOTCONN;
 	n = snprintf(val, sizeof(val), "%" PRIu64, cl->d.clk->now_ns / 1000000);
 	if (sg_ctl_cluster_key(cl, key, sizeof(key), SG_CK_VMS "%s/want/%s", vm->cfg->name,

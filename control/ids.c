@@ -34,6 +34,7 @@
 #include "bus.h"
 
 #include "sg_idmgr.h"
+#include "sg_idmgr_cluster.h"
 
 #define SG_CTL_ID_LEASE 65536
 #define TEMP_TTL_MS	(30u * 24 * 3600 * 1000) /* idmgr's bound; sessions end sooner */
@@ -47,6 +48,9 @@ struct sg_ctl_ids {
 	struct sg_ctl_inv *inv;
 	struct sg_ctl_bus *bus;
 	struct sg_ctl_stats *st;
+	struct sg_etcd *etcd;	   /**< cluster mode: identities through etcd */
+	const char *prefix;	   /**< cluster.etcd.prefix */
+	struct sg_id_cluster *idc; /**< clustered writes while open */
 };
 
 struct sg_ctl_ids *
@@ -177,11 +181,21 @@ sg_ctl_ids_release(struct sg_ctl_ids *ids, const struct sg_ctl_cs *cs)
 	sg_id_temp_release(ids->store, cs->service_session_id);
 }
 
+void
+sg_ctl_ids_cluster(struct sg_ctl_ids *ids, struct sg_etcd *etcd, const char *prefix)
+{
+	ids->etcd = etcd;
+	ids->prefix = prefix;
+}
+
 static int
 reg(struct sg_ctl_ids *ids, unsigned int type, const char *name, uint64_t parent, uint64_t *id)
 {
-	struct sg_id_reg r = {.type = (uint8_t)type, .name = name, .parent = parent};
-	int rc = sg_id_register(ids->store, &r, id, NULL);
+	static const struct sg_id_attr no_attrs[1]; /* never NULL: memcpy of 0 attributes */
+	struct sg_id_reg r = {
+		.type = (uint8_t)type, .name = name, .parent = parent, .attrs = no_attrs};
+	int rc = ids->idc != NULL ? sg_id_cluster_register(ids->idc, &r, id, NULL)
+				  : sg_id_register(ids->store, &r, id, NULL);
 
 	if (rc < 0)
 		syslog(LOG_ERR, "idmgr: cannot register %s '%s': %s", sg_id_type_name(type), name,
@@ -207,6 +221,27 @@ sp_name(const char *in, char *out, size_t len)
 	out[o] = '\0';
 }
 
+static int
+relate(struct sg_ctl_ids *ids, uint64_t from, unsigned int rel, uint64_t to)
+{
+	return ids->idc != NULL ? sg_id_cluster_relate(ids->idc, from, rel, to)
+				: sg_id_relate(ids->store, from, rel, to);
+}
+
+/* Cluster mode: catch up with etcd's identities, then write through etcd. An
+ * unreachable etcd is not fatal here: what is registered already stays local;
+ * registering something new then fails (and sg-control with it). */
+static int
+cluster_open(struct sg_ctl_ids *ids)
+{
+	char err[256];
+
+	if (sg_id_follow_once(ids->store, ids->etcd, ids->prefix, NULL, err, sizeof(err)) < 0)
+		syslog(LOG_WARNING, "idmgr: cannot catch up with etcd's identities: %s", err);
+	ids->idc = sg_id_cluster_new(ids->store, ids->etcd, ids->prefix);
+	return ids->idc != NULL ? 0 : -ENOMEM;
+}
+
 /* The configured users and their ASSIGNED edge (at open and at every reload). */
 int
 sg_ctl_ids_users(struct sg_ctl_ids *ids)
@@ -221,8 +256,7 @@ sg_ctl_ids_users(struct sg_ctl_ids *ids)
 	for (i = 0; rc == 0 && i < k->n_users; i++) {
 		rc = reg(ids, SG_ID_T_USER, k->users[i].name, SG_ID_NONE, &id);
 		if (rc == 0)
-			rc = sg_id_relate(ids->store, id, SG_ID_REL_ASSIGNED,
-					  ids->inv->vms[k->users[i].vm].id);
+			rc = relate(ids, id, SG_ID_REL_ASSIGNED, ids->inv->vms[k->users[i].vm].id);
 	}
 	return rc;
 }
@@ -247,6 +281,10 @@ sg_ctl_ids_open(struct sg_ctl_ids *ids)
 		ids->store = NULL;
 		return rc;
 	}
+	if (ids->etcd != NULL && cluster_open(ids) < 0) {
+		sg_ctl_ids_close(ids);
+		return -ENOMEM;
+	}
 	for (i = 0; rc == 0 && i < k->n_hosts; i++)
 		rc = reg(ids, SG_ID_T_HOST, k->hosts[i].name, SG_ID_NONE, &ids->inv->hosts[i].id);
 	for (i = 0; rc == 0 && i < k->n_pools; i++)
@@ -256,7 +294,9 @@ sg_ctl_ids_open(struct sg_ctl_ids *ids)
 
 		rc = reg(ids, SG_ID_T_VM, k->vms[i].name, vm->host->id, &vm->id);
 		if (rc == 0)
-			rc = sg_id_set_ref(ids->store, vm->id, comp[k->vms[i].pool]);
+			rc = ids->idc != NULL
+				     ? sg_id_cluster_set_ref(ids->idc, vm->id, comp[k->vms[i].pool])
+				     : sg_id_set_ref(ids->store, vm->id, comp[k->vms[i].pool]);
 		vm->component_id = comp[k->vms[i].pool];
 	}
 	for (i = 0; rc == 0 && i < k->n_pools; i++) {
@@ -267,8 +307,8 @@ sg_ctl_ids_open(struct sg_ctl_ids *ids)
 	}
 	for (i = 0; rc == 0 && i < k->n_vms; i++)
 		if (ids->inv->pools[k->vms[i].pool].storage_id != 0)
-			rc = sg_id_relate(ids->store, ids->inv->vms[i].id, SG_ID_REL_USES,
-					  ids->inv->pools[k->vms[i].pool].storage_id);
+			rc = relate(ids, ids->inv->vms[i].id, SG_ID_REL_USES,
+				    ids->inv->pools[k->vms[i].pool].storage_id);
 	for (i = 0; rc == 0 && i < k->n_apps; i++) {
 		rc = reg(ids, SG_ID_T_VAPP, k->apps[i].name, SG_ID_NONE, &ids->inv->apps[i].id);
 		if (rc == 0 && k->apps[i].domain[0] != '\0')
@@ -307,6 +347,8 @@ sg_ctl_ids_close(struct sg_ctl_ids *ids)
 {
 	if (ids->store == NULL)
 		return;
+	sg_id_cluster_free(ids->idc);
+	ids->idc = NULL;
 	sg_id_store_close(ids->store);
 	ids->store = NULL;
 }

@@ -11,6 +11,7 @@
 struct sg_ctl_ids;
 struct sg_ctl_bus;
 struct sg_id_store;
+struct sg_etcd;
 
 /* Kinds of IDs (top byte of a local ID; see doc/control.md). */
 enum sg_ctl_id_kind {
@@ -38,6 +39,13 @@ struct sg_ctl_ids *sg_ctl_ids_create(const struct sg_ctl_cfg *cfg, struct sg_ctl
 void sg_ctl_ids_destroy(struct sg_ctl_ids *ids);
 /** Open idmgr when control.idmgr_dir is set and register every object; 0 without idmgr. */
 int sg_ctl_ids_open(struct sg_ctl_ids *ids);
+/**
+ * Cluster mode (before sg_ctl_ids_open()): the identity store first catches
+ * up with etcd's identities under @p prefix (idmgr's follower, once), and
+ * the objects sg-control registers are written to etcd first (idmgr's
+ * clustered writes), so every appliance gives them the same IDs.
+ */
+void sg_ctl_ids_cluster(struct sg_ctl_ids *ids, struct sg_etcd *etcd, const char *prefix);
 /** Close idmgr (local IDs from now on). */
 void sg_ctl_ids_close(struct sg_ctl_ids *ids);
 /** The local ID serial, which the session DB persists ("next_id"). */

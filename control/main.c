@@ -152,6 +152,7 @@ cluster_wire(struct daemon *d)
 					   .clk = &d->c.clock,
 					   .inv = &d->c.inv,
 					   .vmm = &d->c.vmm,
+					   .ids = d->c.ids,
 					   .st = &d->c.st.cluster,
 					   .step_end = step_end,
 					   .ctx = &d->c};
@@ -169,6 +170,7 @@ cluster_wire(struct daemon *d)
 	d->c.vmm.want = sg_ctl_cluster_want;
 	d->c.vmm.want_ctx = d->cluster;
 	d->c.view.cluster = d->cluster;
+	sg_ctl_ids_cluster(d->c.ids, d->cluster->etcd, d->cfg.cluster.prefix);
 	syslog(LOG_INFO, "cluster mode: node %s, etcd %s (%u endpoints), lease TTL %u s",
 	       d->cfg.cluster.node, d->cfg.cluster.endpoints[0], d->cfg.cluster.n_endpoints,
 	       d->cfg.cluster.lease_ttl_s);

@@ -194,7 +194,8 @@ print_cluster(const json_t *res)
 	static const char *const c_peers[] = {"node", "self", NULL};
 	static const char *const c_vms[] = {"name",	"owner",  "mine",      "state",
 					    "sessions", "others", "preferred", NULL};
-	static const char *const parts[] = {"etcd", "counters", "dataplane", "bgp", NULL};
+	static const char *const parts[] = {"etcd",	 "counters", "identities",
+					    "dataplane", "bgp",	     NULL};
 	json_t *copy = json_deep_copy(res);
 	unsigned int i;
 

@@ -50,6 +50,8 @@ cmd_status(struct sg_ha_admin *a, struct out *o)
 {
 	outf(o, "host %s\nlibvirt %s %s\ncontrol %s\n", a->cfg->host, a->vms->lv.up ? "up" : "down",
 	     a->cfg->uri, sg_ha_link_state_name(a->link));
+	for (unsigned int i = 1; i < a->cfg->n_controls; i++) /* a cluster's other sg-controls */
+		outf(o, "control[%u] %s\n", i, sg_ha_link_state_name(&a->link[i]));
 	outf(o, "datapath %s\n", a->flows->dp ? "loaded" : "off");
 	for (unsigned int i = 0; i < a->vms->n_vms; i++) {
 		const struct sg_ha_vm *vm = &a->vms->vms[i];

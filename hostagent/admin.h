@@ -31,7 +31,7 @@ struct sg_ha_admin_counters {
 struct sg_ha_admin {
 	const struct sg_ha_config *cfg;
 	struct sg_ha_vms *vms;
-	struct sg_ha_link *link;
+	struct sg_ha_link *link; /**< cfg->n_controls links (an array): status shows each */
 	struct sg_ha_flows *flows;
 	int fd;
 	int watch;

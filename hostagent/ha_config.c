@@ -139,19 +139,91 @@ parse_uuid(const char *s, uint8_t out[16])
 }
 
 static int
-read_key(struct ctx *c, const struct sg_cfg_node *ctl, const char *file, struct sg_ha_config *cfg)
+read_key(struct ctx *c, const struct sg_cfg_node *ctl, const char *path, const char *file,
+	 struct sg_ha_control *out)
 {
 	const struct sg_cfg_node *n = sg_cfg_node_get(ctl, "key_file");
-	int rc = sg_agent_key_load(file, cfg->key, &cfg->keylen);
+	int rc = sg_agent_key_load(file, out->key, &out->keylen);
+	char kp[64];
 
+	snprintf(kp, sizeof(kp), "%s.key_file", path);
 	if (rc == -EINVAL)
-		sg_cfg_error_set(c->err, c->doc, n, "control.key_file",
-				 "%s: key must be %u..%u bytes (got %zu)", file, SG_AGENT_KEY_MIN,
-				 SG_AGENT_KEY_MAX, cfg->keylen);
+		sg_cfg_error_set(c->err, c->doc, n, kp, "%s: key must be %u..%u bytes (got %zu)",
+				 file, SG_AGENT_KEY_MIN, SG_AGENT_KEY_MAX, out->keylen);
 	else if (rc < 0)
-		sg_cfg_error_set(c->err, c->doc, n, "control.key_file", "cannot open %s: %s", file,
-				 strerror(-rc));
+		sg_cfg_error_set(c->err, c->doc, n, kp, "cannot open %s: %s", file, strerror(-rc));
 	return rc;
+}
+
+static const char *const ctl_keys[] = {"address",    "port",	  "key_file", "ping_ms",
+				       "timeout_ms", "queue_max", NULL};
+
+/* One sg-control: the map at @p path ("control" or "control[i]"). */
+static int
+parse_control(struct ctx *c, const struct sg_cfg_node *ctl, const char *path,
+	      struct sg_ha_control *out)
+{
+	char keyfile[SG_HA_PATH_MAX] = "", ap[64];
+	int rc;
+
+	if ((rc = sg_cfg_node_map(c->doc, ctl, path, false, c->err)) ||
+	    (rc = sg_cfg_node_check_keys(c->doc, ctl, path, ctl_keys, c->err)))
+		return rc;
+	if (sg_cfg_node_get(ctl, "address") == NULL) {
+		snprintf(ap, sizeof(ap), "%s.address", path);
+		sg_cfg_error_set(c->err, c->doc, ctl, ap, "missing (required)");
+		return -EINVAL;
+	}
+	if ((rc = opt_addr(c, ctl, path, "address", 0, &out->addr)) ||
+	    (rc = opt_string(c, ctl, path, "key_file", true, keyfile, sizeof(keyfile))))
+		return rc;
+	OPT_U32(c, ctl, path, "port", 1, 65535, 7400, out->port);
+	OPT_U32(c, ctl, path, "ping_ms", 100, 600000, 5000, out->ping_ms);
+	OPT_U32(c, ctl, path, "timeout_ms", 200, 3600000, 15000, out->peer_timeout_ms);
+	OPT_U32(c, ctl, path, "queue_max", 1, 65536, 256, out->queue_max);
+	return read_key(c, ctl, path, keyfile, out);
+}
+
+/* control: one map (one sg-control), or a list of up to SG_HA_CONTROLS_MAX (a cluster's). */
+static int
+parse_controls(struct ctx *c, const struct sg_cfg_node *root, struct sg_ha_config *cfg)
+{
+	const struct sg_cfg_node *n = sg_cfg_node_get(root, "control");
+	const struct sg_ha_control *first = &cfg->controls[0];
+	char path[32];
+	unsigned int i;
+	int rc;
+
+	if (n == NULL) {
+		sg_cfg_error_set(c->err, c->doc, root, "control",
+				 "missing (required: address, port, key_file)");
+		return -EINVAL;
+	}
+	if (n->type == SG_CFG_NODE_SEQ) {
+		rc = sg_cfg_node_seq(c->doc, n, "control", SG_HA_CONTROLS_MAX, c->err);
+		if (rc == 0 && n->n_items == 0) {
+			sg_cfg_error_set(c->err, c->doc, n, "control", "at least one sg-control");
+			rc = -EINVAL;
+		}
+		for (i = 0; rc == 0 && i < n->n_items; i++) {
+			snprintf(path, sizeof(path), "control[%u]", i);
+			rc = parse_control(c, n->items[i], path, &cfg->controls[i]);
+		}
+		cfg->n_controls = n->n_items;
+	} else {
+		rc = parse_control(c, n, "control", &cfg->controls[0]);
+		cfg->n_controls = 1;
+	}
+	if (rc)
+		return rc;
+	cfg->control_addr = first->addr;
+	cfg->control_port = first->port;
+	memcpy(cfg->key, first->key, sizeof(cfg->key));
+	cfg->keylen = first->keylen;
+	cfg->ping_ms = first->ping_ms;
+	cfg->peer_timeout_ms = first->peer_timeout_ms;
+	cfg->queue_max = first->queue_max;
+	return 0;
 }
 
 static int
@@ -247,12 +319,9 @@ parse_root(struct ctx *c, const struct sg_cfg_node *root, struct sg_ha_config *c
 					      "stop_timeout_ms",
 					      "probe_timeout_ms",
 					      NULL};
-	static const char *const ctl_keys[] = {"address",    "port",	  "key_file", "ping_ms",
-					       "timeout_ms", "queue_max", NULL};
 	static const char *const dp_keys[] = {
 		"enabled", "uplink", "host_address", "host_address6", "gue_port", "pin_dir", NULL};
-	const struct sg_cfg_node *lv, *ctl, *dp, *vms, *ac;
-	char keyfile[SG_HA_PATH_MAX] = "";
+	const struct sg_cfg_node *lv, *dp, *vms, *ac;
 	int rc;
 
 	if (root == NULL || root->type != SG_CFG_NODE_MAP) {
@@ -261,7 +330,6 @@ parse_root(struct ctx *c, const struct sg_cfg_node *root, struct sg_ha_config *c
 	}
 	if ((rc = sg_cfg_node_check_keys(c->doc, root, "", top, c->err)) ||
 	    (rc = section(c, root, "libvirt", lv_keys, &lv)) ||
-	    (rc = section(c, root, "control", ctl_keys, &ctl)) ||
 	    (rc = section(c, root, "datapath", dp_keys, &dp)) ||
 	    (rc = section(c, root, "app_check", ac_keys, &ac)))
 		return rc;
@@ -296,23 +364,7 @@ parse_root(struct ctx *c, const struct sg_cfg_node *root, struct sg_ha_config *c
 	if (cfg->app_check_interval_ms != 0 && cfg->app_check_interval_ms < 100)
 		cfg->app_check_interval_ms = 100; /* the agent's tick */
 
-	if (ctl == NULL) {
-		sg_cfg_error_set(c->err, c->doc, root, "control",
-				 "missing (required: address, port, key_file)");
-		return -EINVAL;
-	}
-	if (sg_cfg_node_get(ctl, "address") == NULL) {
-		sg_cfg_error_set(c->err, c->doc, ctl, "control.address", "missing (required)");
-		return -EINVAL;
-	}
-	if ((rc = opt_addr(c, ctl, "control", "address", 0, &cfg->control_addr)) ||
-	    (rc = opt_string(c, ctl, "control", "key_file", true, keyfile, sizeof(keyfile))))
-		return rc;
-	OPT_U32(c, ctl, "control", "port", 1, 65535, 7400, cfg->control_port);
-	OPT_U32(c, ctl, "control", "ping_ms", 100, 600000, 5000, cfg->ping_ms);
-	OPT_U32(c, ctl, "control", "timeout_ms", 200, 3600000, 15000, cfg->peer_timeout_ms);
-	OPT_U32(c, ctl, "control", "queue_max", 1, 65536, 256, cfg->queue_max);
-	if ((rc = read_key(c, ctl, keyfile, cfg)))
+	if ((rc = parse_controls(c, root, cfg)))
 		return rc;
 
 	if ((rc = opt_string(c, root, "", "admin_socket", false, cfg->admin_socket,

@@ -31,6 +31,19 @@ struct sg_ha_vm_cfg {
 	char device[SG_CFG_NAME_MAX];	    /**< redirect decapsulated packets to this device */
 };
 
+#define SG_HA_CONTROLS_MAX 4 /**< sg-controls one agent links to (a cluster's) */
+
+/** One sg-control the agent keeps a link to (`control:` a map, or a list of them). */
+struct sg_ha_control {
+	struct sg_cfg_addr addr;
+	uint16_t port;
+	uint8_t key[SG_AGENT_KEY_MAX];
+	size_t keylen;
+	uint32_t ping_ms;
+	uint32_t peer_timeout_ms;
+	uint32_t queue_max;
+};
+
 struct sg_ha_config {
 	char path[SG_HA_PATH_MAX];
 	char host[SG_AGENT_NAME_MAX];
@@ -50,7 +63,9 @@ struct sg_ha_config {
 	uint32_t app_check_timeout_ms;
 	uint32_t app_check_fall; /**< failed checks in a row: app_down */
 	uint32_t app_check_rise; /**< good checks in a row: running again */
-	/* control */
+	/* control: the first sg-control (below, as before) and every one (controls[]) */
+	struct sg_ha_control controls[SG_HA_CONTROLS_MAX];
+	unsigned int n_controls;
 	struct sg_cfg_addr control_addr;
 	uint16_t control_port;
 	uint8_t key[SG_AGENT_KEY_MAX];

@@ -130,7 +130,7 @@ send_now(struct sg_ha_link *l, const struct sg_agent_msg *m)
 static void
 queue_push(struct sg_ha_link *l, const uint8_t *b, size_t n)
 {
-	unsigned int max = l->cfg->queue_max, slot;
+	unsigned int max = l->ctl->queue_max, slot;
 
 	if (l->q_count == max) {
 		l->q_head = (l->q_head + 1) % max; /* drop the oldest */
@@ -176,7 +176,7 @@ link_up(struct sg_ha_link *l)
 		n = seal(l, buf, n);
 		if (n < 0 || wbuf_put(l, buf, (size_t)n))
 			break;
-		l->q_head = (l->q_head + 1) % l->cfg->queue_max;
+		l->q_head = (l->q_head + 1) % l->ctl->queue_max;
 		l->q_count--;
 	}
 	flush(l);
@@ -223,7 +223,7 @@ handle(struct sg_ha_link *l, const struct sg_agent_msg *m)
 									 : "expected CHALLENGE");
 			return;
 		}
-		if (sg_agent_auth_mac(l->cfg->key, l->cfg->keylen, true, l->nonce_a, m->nonce,
+		if (sg_agent_auth_mac(l->ctl->key, l->ctl->keylen, true, l->nonce_a, m->nonce,
 				      l->cfg->host, mac) ||
 		    !sg_agent_auth_verify(mac, m->mac)) {
 			l->ctr.auth_failures++;
@@ -231,9 +231,9 @@ handle(struct sg_ha_link *l, const struct sg_agent_msg *m)
 			return;
 		}
 		sg_agent_msg_init(&r, SG_AGENT_MSG_AUTH, 0);
-		if (sg_agent_auth_mac(l->cfg->key, l->cfg->keylen, false, l->nonce_a, m->nonce,
+		if (sg_agent_auth_mac(l->ctl->key, l->ctl->keylen, false, l->nonce_a, m->nonce,
 				      l->cfg->host, r.mac) ||
-		    sg_agent_session_key(l->cfg->key, l->cfg->keylen, l->nonce_a, m->nonce,
+		    sg_agent_session_key(l->ctl->key, l->ctl->keylen, l->nonce_a, m->nonce,
 					 l->cfg->host, l->ks))
 			return sg_ha_link_drop(l, "HMAC failed");
 		r.present |= 1u << SG_AGENT_ATTR_MAC;
@@ -359,8 +359,8 @@ link_connect(struct sg_ha_link *l)
 	struct sg_agent_addr ad;
 	int one = 1, sl;
 
-	sg_ha_addr_from_cfg(&l->cfg->control_addr, &ad);
-	sl = sg_agent_addr_to_sockaddr(&ad, l->cfg->control_port, &ss);
+	sg_ha_addr_from_cfg(&l->ctl->addr, &ad);
+	sl = sg_agent_addr_to_sockaddr(&ad, l->ctl->port, &ss);
 	l->fd = sl < 0 ? -1 : socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (l->fd < 0) {
 		sg_ha_log(LOG_ERR, "control: socket: %s", strerror(sl < 0 ? -sl : errno));
@@ -388,7 +388,7 @@ sg_ha_link_tick(struct sg_ha_link *l, uint64_t now)
 			link_connect(l);
 		return;
 	}
-	if (now - l->last_rx > l->cfg->peer_timeout_ms) {
+	if (now - l->last_rx > l->ctl->peer_timeout_ms) {
 		l->ctr.proto_errors++;
 		sg_ha_link_drop(l, l->state == SG_HA_LINK_UP ? "peer silent (no PONG)"
 							     : "handshake timed out");
@@ -399,7 +399,7 @@ sg_ha_link_tick(struct sg_ha_link *l, uint64_t now)
 
 		sg_agent_msg_init(&m, SG_AGENT_MSG_PING, (uint32_t)now);
 		send_now(l, &m);
-		l->next_ping = now + l->cfg->ping_ms;
+		l->next_ping = now + l->ctl->ping_ms;
 	}
 }
 
@@ -413,9 +413,10 @@ sg_ha_link_state_name(const struct sg_ha_link *l)
 
 int
 sg_ha_link_init(struct sg_ha_link *l, const struct sg_ha_config *cfg,
-		const struct sg_ha_link_ops *ops, void *ctx)
+		const struct sg_ha_control *ctl, const struct sg_ha_link_ops *ops, void *ctx)
 {
 	l->cfg = cfg;
+	l->ctl = ctl;
 	l->ops = *ops;
 	l->ctx = ctx;
 	l->fd = -1;
@@ -423,8 +424,8 @@ sg_ha_link_init(struct sg_ha_link *l, const struct sg_ha_config *cfg,
 	l->backoff_ms = l->cfg->reconnect_min_ms;
 	l->wcap = 64u * SG_AGENT_MSG_MAX;
 	l->wbuf = malloc(l->wcap);
-	l->queue = malloc((size_t)l->cfg->queue_max * SG_AGENT_MSG_MAX);
-	l->queue_len = calloc(l->cfg->queue_max, sizeof(*l->queue_len));
+	l->queue = malloc((size_t)l->ctl->queue_max * SG_AGENT_MSG_MAX);
+	l->queue_len = calloc(l->ctl->queue_max, sizeof(*l->queue_len));
 	if (l->wbuf == NULL || l->queue == NULL || l->queue_len == NULL)
 		return -ENOMEM;
 	return 0;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The link to sg-control: one TCP connection opened by the agent, mutual
+ * A link to one sg-control (an agent keeps one per sg-control of its
+ * cluster: config control: a list): one TCP connection opened by the agent, mutual
  * HMAC-SHA256 challenge/response with this host's key, length-prefixed
  * messages of bounded size, each tagged after the handshake (session key,
  * sequence: include/sessiongate/sg_agent_proto.h), keepalive pings, reconnect with
@@ -44,6 +45,7 @@ struct sg_ha_link_counters {
 
 struct sg_ha_link {
 	const struct sg_ha_config *cfg;
+	const struct sg_ha_control *ctl; /**< the sg-control of this link (cfg->controls[i]) */
 	struct sg_ha_link_ops ops;
 	void *ctx;
 	int fd;
@@ -66,9 +68,12 @@ struct sg_ha_link {
 	struct sg_ha_link_counters ctr;
 };
 
-/** Allocate the buffers; the first connection is made by the tick. @return 0 or -ENOMEM. */
+/**
+ * Allocate the buffers of a link to sg-control @p ctl (one of cfg->controls);
+ * the first connection is made by the tick. @return 0 or -ENOMEM.
+ */
 int sg_ha_link_init(struct sg_ha_link *l, const struct sg_ha_config *cfg,
-		    const struct sg_ha_link_ops *ops, void *ctx);
+		    const struct sg_ha_control *ctl, const struct sg_ha_link_ops *ops, void *ctx);
 /** Connect when due, keepalive pings, peer timeout. */
 void sg_ha_link_tick(struct sg_ha_link *l, uint64_t now);
 void sg_ha_link_fini(struct sg_ha_link *l);

@@ -30,7 +30,7 @@
 /* The whole agent: only the wiring sees every module. */
 struct agent {
 	struct sg_ha_config *cfg;
-	struct sg_ha_link link;
+	struct sg_ha_link links[SG_HA_CONTROLS_MAX]; /**< one per sg-control (cfg->controls) */
 	struct sg_ha_vms vms;
 	struct sg_ha_flows flows;
 	struct sg_ha_dispatch dispatch;
@@ -46,7 +46,8 @@ tick(int timer, void *opaque)
 
 	(void)timer;
 	sg_ha_vm_tick(&a->vms, now);
-	sg_ha_link_tick(&a->link, now);
+	for (unsigned int i = 0; i < a->cfg->n_controls; i++)
+		sg_ha_link_tick(&a->links[i], now);
 }
 
 static void
@@ -140,11 +141,16 @@ main(int argc, char **argv)
 		goto out;
 	}
 	/* Each module gets what it uses; the way back goes through the dispatcher's callbacks. */
-	sg_ha_dispatch_init(&a->dispatch, &a->link, &a->vms, &a->flows);
+	sg_ha_dispatch_init(&a->dispatch, a->links, a->cfg->n_controls, &a->vms, &a->flows);
 	sg_ha_flow_init(&a->flows, a->cfg);
-	if (sg_ha_link_init(&a->link, a->cfg, &sg_ha_dispatch_link_ops, &a->dispatch) ||
-	    sg_ha_vm_init(&a->vms, a->cfg, &sg_ha_dispatch_vm_ops, &a->dispatch) ||
-	    sg_ha_admin_init(&a->admin, a->cfg, &a->vms, &a->link, &a->flows)) {
+	for (unsigned int i = 0; i < a->cfg->n_controls; i++)
+		if (sg_ha_link_init(&a->links[i], a->cfg, &a->cfg->controls[i],
+				    &sg_ha_dispatch_link_ops, &a->dispatch.ports[i])) {
+			rc = 1;
+			goto out;
+		}
+	if (sg_ha_vm_init(&a->vms, a->cfg, &sg_ha_dispatch_vm_ops, &a->dispatch) ||
+	    sg_ha_admin_init(&a->admin, a->cfg, &a->vms, &a->links[0], &a->flows)) {
 		rc = 1;
 		goto out;
 	}
@@ -158,16 +164,18 @@ main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
-	sg_ha_log(LOG_INFO, "host %s: %u VMs, libvirt %s, control %s port %u", a->cfg->host,
-		  a->vms.n_vms, a->cfg->uri, sg_cfg_addr_format(&a->cfg->control_addr, msg, 64),
-		  a->cfg->control_port);
+	sg_ha_log(LOG_INFO, "host %s: %u VMs, libvirt %s, control %s port %u (%u sg-controls)",
+		  a->cfg->host, a->vms.n_vms, a->cfg->uri,
+		  sg_cfg_addr_format(&a->cfg->control_addr, msg, 64), a->cfg->control_port,
+		  a->cfg->n_controls);
 	while (!a->stop)
 		if (virEventRunDefaultImpl() < 0)
 			break;
 
 	virEventRemoveTimeout(timer);
 	sg_ha_admin_fini(&a->admin);
-	sg_ha_link_fini(&a->link);
+	for (unsigned int i = 0; i < a->cfg->n_controls; i++)
+		sg_ha_link_fini(&a->links[i]);
 	sg_ha_vm_fini(&a->vms);
 	sg_ha_flow_close(&a->flows); /* pinned maps and tc filters stay: flows survive a restart */
 	close(sfd);

@@ -210,10 +210,13 @@ it_write_cfg(struct it *t, const char *body, const char *timeouts)
 		"  ring_poll_us: 100\n"
 		"  idmgr_dir: %s/idmgr\n"
 		"  idmgr_temp: %s\n"
+		"%s%s%s"
 		"  timeouts: %s\n"
 		"%s",
 		t->shm, t->sock, t->dir, t->agent_port, t->dir, t->metrics_port, t->dir,
 		t->idmgr_lease ? "lease" : "register",
+		t->appliance[0] ? "  appliance_config: \"" : "", t->appliance,
+		t->appliance[0] ? "\"\n" : "",
 		timeouts ? timeouts : "{queue_ms: 20000, vm_start_ms: 20000, install_ms: 5000}",
 		body);
 	fclose(f);
@@ -792,10 +795,15 @@ real_agent_start(struct it *t)
 		"test_hooks: true\n"
 		"libvirt:\n  uri: \"test://%s/node.xml\"\n  boot_delay_ms: %u\n"
 		"  resync_ms: 2000\n  stop_timeout_ms: 3000\n"
-		"control:\n  address: 127.0.0.1\n  port: %u\n  key_file: %s\n"
-		"  ping_ms: 1000\n  timeout_ms: 5000\n"
-		"vms:\n",
+		"control:\n  - { address: 127.0.0.1, port: %u, key_file: %s, ping_ms: 1000, "
+		"timeout_ms: 5000 }\n",
 		t->agent.host, t->dir, t->dir, t->agent.boot_ms, t->agent_port, t->key);
+	if (t->agent.also_port != 0) /* a cluster: a link to each sg-control */
+		fprintf(f,
+			"  - { address: 127.0.0.1, port: %u, key_file: %s, ping_ms: 1000, "
+			"timeout_ms: 5000 }\n",
+			t->agent.also_port, t->key);
+	fprintf(f, "vms:\n");
 	for (i = 0; i < t->agent.n_vms; i++) {
 		fprintf(f, "  - { name: %s, address: 198.18.4.%u, port: 80", t->agent.vms[i].name,
 			10 + i);

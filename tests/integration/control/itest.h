@@ -78,8 +78,9 @@ struct it_vm {
 };
 
 struct it_agent {
-	bool real; /**< the real sg-hostagent on libvirt's test driver */
-	pid_t pid; /**< real: its process */
+	bool real;	    /**< the real sg-hostagent on libvirt's test driver */
+	uint16_t also_port; /**< real: a second sg-control (127.0.0.1, same key) it links to too */
+	pid_t pid;	    /**< real: its process */
 	char host[64];
 	uint16_t port;
 	char key[64];
@@ -112,6 +113,7 @@ struct it {
 	struct it_agent agent;
 	uint64_t resyncs;
 	bool idmgr_lease;	  /**< control.idmgr_temp: lease (bench) or register (tests) */
+	char appliance[192];	  /**< control.appliance_config ("" = none) */
 	unsigned int member_msgs; /**< MEMBER_STATE and SESSION_ABORT received */
 	/** Called with each MEMBER_STATE / SESSION_ABORT (NULL: only counted). */
 	void (*on_msg)(struct it *t, const struct sg_msg *m);

@@ -5,7 +5,11 @@
  * process playing its data plane on its own rings and an in-process host
  * agent speaking the real agent protocol to it.
  *
- *   test_cluster BUILD_DIR/control
+ *   test_cluster BUILD_DIR/control sim|real
+ *
+ * sim: each sg-control has its own in-process agent (the real protocol);
+ * real: one real sg-hostagent on libvirt's test driver linked to both
+ * sg-controls (its control: list), as on a real host.
  *
  * It checks that VM owners split between a and b; sessions sent to either
  * land in etcd once (a second claim of a session ID is refused); a session
@@ -16,9 +20,13 @@
  * lists the peers; after a restarts, etcd and both LMDBs agree.
  */
 #include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -30,12 +38,14 @@
 #define VIP	 "198.18.10.1"
 #define TTL_S	 2
 #define N_PHASE1 40
+#define N_RATE	 1000
 
 static struct it A, B;
 static struct it *to_clean[2];
 static struct etcd_proc E;
 static struct sg_etcd *ec;
 static char prefix[64];
+static bool real_agent;
 
 #define CFG                                                                                   \
 	"hosts:\n"                                                                            \
@@ -61,12 +71,81 @@ static char prefix[64];
 	"  node: %s\n"                                                                        \
 	"  etcd: { endpoints: [\"%s\"], prefix: \"%s\", lease_ttl_s: %u, timeout_ms: 1000 }\n"
 
+/* Node a's appliance: a data plane's telemetry socket (played here) and sg-routed's status. */
+static int tel_fd = -1;
+static pthread_t tel_thr;
+static volatile bool tel_stop;
+
+/* DPDK telemetry v2 as the data plane answers /sg/cluster: greeting, command, answer. */
+static void *
+tel_main(void *arg)
+{
+	static const char greeting[] = "{\"version\":\"DPDK 22.11\",\"pid\":1,"
+				       "\"max_output_len\":16384}";
+	static const char answer[] = "{\"/sg/cluster\":{\"ready\":1,\"sent\":123,\"received\":45,"
+				     "\"peers\":[{\"name\":\"sg-b\",\"lag_ms\":3}]}}";
+	struct pollfd p = {.fd = tel_fd, .events = POLLIN};
+	char cmd[256];
+	int c;
+
+	(void)arg;
+	while (!tel_stop) {
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		c = accept(tel_fd, NULL, NULL);
+		if (c < 0)
+			continue;
+		if (send(c, greeting, sizeof(greeting) - 1, 0) > 0 &&
+		    recv(c, cmd, sizeof(cmd) - 1, 0) > 0 && strncmp(cmd, "/sg/cluster", 11) == 0)
+			send(c, answer, sizeof(answer) - 1, 0);
+		close(c);
+	}
+	return NULL;
+}
+
+static void
+appliance_init(struct it *t)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	char path[256];
+	FILE *f;
+
+	snprintf(t->appliance, sizeof(t->appliance), "%s/appliance.yaml", t->dir);
+	f = fopen(t->appliance, "w");
+	IT_CHECK(f != NULL, "appliance.yaml");
+	fprintf(f,
+		"appliance:\n  file_prefix: sgtest\n  telemetry_dir: %s\n"
+		"  ports:\n    - { name: p0, device: net_null0, address: 198.18.2.2/24 }\n"
+		"  cluster:\n    node_id: 1\n    bgp: { status_file: %s/routed.json }\n",
+		t->dir, t->dir);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/routed.json", t->dir);
+	f = fopen(path, "w");
+	IT_CHECK(f != NULL, "routed.json");
+	fprintf(f, "{\"bgp\":\"established\",\"announced\":[\"198.18.10.1/32\"]}\n");
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/dpdk_telemetry.v2", t->dir);
+	IT_CHECK(strlen(path) < sizeof(sun.sun_path), "%s: too long for a socket", path);
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	tel_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	IT_CHECK(tel_fd >= 0 && bind(tel_fd, (struct sockaddr *)&sun, sizeof(sun)) == 0 &&
+			 listen(tel_fd, 4) == 0,
+		 "telemetry socket");
+	IT_CHECK(pthread_create(&tel_thr, NULL, tel_main, NULL) == 0, "telemetry thread");
+}
+
 /* atexit (runs before the harness's own): both nodes, then etcd. */
 static void
 cleanup_all(void)
 {
 	unsigned int i;
 
+	if (tel_fd >= 0) {
+		tel_stop = true;
+		pthread_join(tel_thr, NULL);
+		close(tel_fd);
+		tel_fd = -1;
+	}
 	for (i = 0; i < 2; i++) {
 		if (to_clean[i] == NULL)
 			continue;
@@ -87,6 +166,8 @@ node_init(struct it *t, const char *bin, const char *node)
 	unsigned int i;
 
 	it_init(t, bin, node[0] == 'a' ? "cla" : "clb");
+	if (node[0] == 'a')
+		appliance_init(t);
 	snprintf(body, sizeof(body), CFG, node, E.url, prefix, TTL_S);
 	it_write_cfg(t, body, "{queue_ms: 20000, vm_start_ms: 20000, install_ms: 5000}");
 	/* One host: both agents report the web VMs running, vm5 (desk) shut off. */
@@ -96,6 +177,33 @@ node_init(struct it *t, const char *bin, const char *node)
 	}
 	t->agent.n_vms = 5;
 	t->agent.boot_ms = 200;
+}
+
+/* VM @p vm's counter @p what as node @p t sees it (vms). */
+static long long
+vm_counter(struct it *t, const char *vm, const char *what)
+{
+	json_t *vms = it_admin(t, "{\"cmd\":\"vms\"}");
+	long long v = -1;
+
+	for (size_t i = 0; i < json_array_size(vms); i++)
+		if (strcmp(it_jstr(json_array_get(vms, i), "name"), vm) == 0)
+			v = it_jint(json_array_get(vms, i), what);
+	json_decref(vms);
+	return v;
+}
+
+static uint64_t
+vm_id(struct it *t, const char *vm)
+{
+	json_t *vms = it_admin(t, "{\"cmd\":\"vms\"}");
+	uint64_t id = 0;
+
+	for (size_t i = 0; i < json_array_size(vms); i++)
+		if (strcmp(it_jstr(json_array_get(vms, i), "name"), vm) == 0)
+			id = strtoull(it_jstr(json_array_get(vms, i), "id"), NULL, 0);
+	json_decref(vms);
+	return id;
 }
 
 /* Pump both data planes for @p ms (each keeps its heartbeat going). */
@@ -151,13 +259,16 @@ on_session_kv(const struct sg_etcd_kv *kv, void *arg)
 {
 	json_t *o = json_loadb(kv->val, kv->val_len, 0, NULL);
 	const char *node = json_string_value(json_object_get(o, "node"));
-	unsigned long long sid;
-	char key[160];
+	size_t skip = strlen(prefix) + 1 + strlen(SG_CK_SESSIONS);
+	unsigned long long sid = ~0ull;
+	char key[160], *end = NULL;
 
 	(void)arg;
 	snprintf(key, sizeof(key), "%.*s", (int)kv->key_len, kv->key);
-	if (node == NULL || sscanf(key + strlen(prefix), "/" SG_CK_SESSIONS "%16llx", &sid) != 1 ||
-	    sid >= IT_SESSIONS_MAX || in_etcd[sid] != '\0')
+	if (strlen(key) == skip + SG_CK_ID_LEN)
+		sid = strtoull(key + skip, &end, 16);
+	if (node == NULL || end == NULL || *end != '\0' || sid >= IT_SESSIONS_MAX ||
+	    in_etcd[sid] != '\0')
 		n_etcd_bad++;
 	else {
 		in_etcd[sid] = node[0];
@@ -244,11 +355,56 @@ check_sgctl(struct it *t, unsigned int want)
 	out[n] = '\0';
 	o = json_loads(out, 0, NULL);
 	IT_CHECK(json_array_size(json_object_get(o, "peers")) == want, "sgctl cluster: %s", out);
-	IT_CHECK(json_is_false(json_object_get(json_object_get(o, "dataplane"), "available")),
-		 "no appliance config: the data plane is reported unavailable");
+	if (t == &A) /* its appliance: the data plane's /sg/cluster and sg-routed's status */
+		IT_CHECK(json_is_true(
+				 json_object_get(json_object_get(o, "dataplane"), "available")) &&
+				 it_jint(o, "dataplane.sent") == 123 &&
+				 strcmp(it_jstr(o, "bgp.bgp"), "established") == 0,
+			 "sgctl cluster: sources: %s", out);
+	else
+		IT_CHECK(json_is_false(
+				 json_object_get(json_object_get(o, "dataplane"), "available")) &&
+				 json_is_false(
+					 json_object_get(json_object_get(o, "bgp"), "available")),
+			 "no appliance config: both reported unavailable: %s", out);
 	json_decref(o);
 	snprintf(cmd, sizeof(cmd), "%s/sgctl -s %s cluster > /dev/null", t->bin, t->sock);
 	IT_CHECK(system(cmd) == 0, "sgctl cluster (table) failed");
+}
+
+/* Identities: both nodes gave every VM the same ID (registered through etcd), and an
+ * identity sgid writes to etcd reaches both identity stores (the follower). */
+static void
+check_identities(void)
+{
+	char cmd[1024], vm[8];
+	json_t *r;
+	uint64_t end;
+	unsigned int i;
+
+	for (i = 1; i <= 5; i++) {
+		snprintf(vm, sizeof(vm), "vm%u", i);
+		IT_CHECK(vm_id(&A, vm) != 0 && vm_id(&A, vm) == vm_id(&B, vm),
+			 "%s: a %#llx, b %#llx", vm, (unsigned long long)vm_id(&A, vm),
+			 (unsigned long long)vm_id(&B, vm));
+	}
+	snprintf(cmd, sizeof(cmd),
+		 "%s/../idmgr/sgid -d %s/sgid --etcd %s --etcd-prefix %s register user/user/alice "
+		 ">/dev/null",
+		 A.bin, A.dir, E.url, prefix);
+	IT_CHECK(system(cmd) == 0, "sgid register through etcd failed");
+	end = it_now_ns() + 5000000000ull;
+	for (i = 0; i < 2; i++) {
+		struct it *t = i == 0 ? &A : &B;
+
+		while ((r = it_admin(t, "{\"cmd\":\"identities\",\"name\":\"user/user/alice\"}")) ==
+			       NULL &&
+		       it_now_ns() < end)
+			pump_both(50);
+		IT_CHECK(r != NULL, "node %s: alice not followed from etcd", i == 0 ? "a" : "b");
+		json_decref(r);
+	}
+	printf("identities: VM IDs equal on both nodes; sgid's user reached both stores\n");
 }
 
 static bool
@@ -273,10 +429,11 @@ main(int argc, char **argv)
 	uint64_t t0, end;
 	unsigned int i, n;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: test_cluster BUILD_DIR/control\n");
+	if (argc != 3) {
+		fprintf(stderr, "usage: test_cluster BUILD_DIR/control sim|real\n");
 		return 2;
 	}
+	real_agent = strcmp(argv[2], "real") == 0;
 	if (etcd_proc_start(&E) < 0) {
 		fprintf(stderr, "FAIL: cannot start etcd (etcd-server installed?)\n");
 		return 1;
@@ -309,9 +466,12 @@ main(int argc, char **argv)
 
 	/* 1. Both up: the VMs split (vm2, vm4, vm5 to a; vm1, vm3 to b: rendezvous hash). */
 	it_start_ctl(&A);
-	it_agent_start(&A);
 	it_start_ctl(&B);
-	it_agent_start(&B);
+	A.agent.real = real_agent;
+	A.agent.also_port = real_agent ? B.agent_port : 0;
+	it_agent_start(&A);
+	if (!real_agent)
+		it_agent_start(&B);
 	it_wait_agent(&A, 10000);
 	it_wait_agent(&B, 10000);
 	end = it_now_ns() + 15000000000ull;
@@ -320,6 +480,17 @@ main(int argc, char **argv)
 	IT_CHECK(owned(&A) == 3 && owned(&B) == 2, "owners did not split: a %lld, b %lld",
 		 owned(&A), owned(&B));
 	check_sgctl(&A, 2);
+	check_identities();
+	if (real_agent) { /* the agent's own status lists both links up */
+		char cmd[600];
+
+		snprintf(cmd, sizeof(cmd),
+			 "python3 -c \"import socket; s = socket.socket(socket.AF_UNIX); "
+			 "s.connect('%s/agent.sock'); s.sendall(b'status\\n'); "
+			 "print(s.recv(65536).decode())\" | grep -q '^control\\[1\\] up'",
+			 A.dir);
+		IT_CHECK(system(cmd) == 0, "sg-hostagent status: no second link up");
+	}
 
 	/* 2. Sessions on both: each lands in etcd once, named after its node. */
 	for (i = 1; i <= N_PHASE1; i++) {
@@ -348,8 +519,11 @@ main(int argc, char **argv)
 	IT_CHECK(ccount(&B, "wants_sent") >= 1 && ccount(&A, "wants_served") >= 1,
 		 "want: sent %lld, served %lld", ccount(&B, "wants_sent"),
 		 ccount(&A, "wants_served"));
-	IT_CHECK(it_agent_vm(&A, "vm5")->starts == 1 && it_agent_vm(&B, "vm5")->starts == 0,
-		 "vm5 must be started by its owner's agent link only");
+	IT_CHECK(vm_counter(&A, "vm5", "starts") == 1 && vm_counter(&B, "vm5", "starts") == 0,
+		 "vm5 must be started by its owner only");
+	IT_CHECK(real_agent || (it_agent_vm(&A, "vm5")->starts == 1 &&
+				it_agent_vm(&B, "vm5")->starts == 0),
+		 "vm5 must be started through its owner's agent link only");
 	it_send_closed(&B, 200);
 	/* Closing deletes: a closes 1..10. */
 	for (i = 1; i <= 10; i++)
@@ -439,7 +613,57 @@ main(int argc, char **argv)
 	check_consistent(&A, 'a');
 	check_consistent(&B, 'b');
 	check_sgctl(&A, 2);
-	printf("PASS cluster: %u session keys, owners a %lld / b %lld\n", n_etcd, owned(&A),
-	       owned(&B));
+
+	/* 7. A clean stop revokes a's lease: b takes its VMs at once, not after the TTL. */
+	it_stop_ctl(&A);
+	t0 = it_now_ns();
+	while (owned(&B) != 5 && it_now_ns() < t0 + 1500000000ull)
+		pump_both(20);
+	IT_CHECK(owned(&B) == 5, "b owns %lld VMs 1.5 s after a stopped", owned(&B));
+	printf("clean stop: b owns a's VMs %.2f s later\n", (double)(it_now_ns() - t0) / 1e9);
+
+	/* 8. etcd dies: after the TTL b has lost its lease, owns nothing, refuses new
+	 * sessions; etcd back: b regains a lease and its VMs and brokers again. */
+	etcd_proc_kill(&E);
+	t0 = it_now_ns();
+	while (ccount(&B, "lease_lost") < 1 && it_now_ns() < t0 + (TTL_S + 5) * 1000000000ull)
+		pump_both(50);
+	IT_CHECK(ccount(&B, "lease_lost") == 1 && owned(&B) == 0, "b: lease_lost %lld, owns %lld",
+		 ccount(&B, "lease_lost"), owned(&B));
+	printf("etcd down: b gave up its lease %.2f s later\n", (double)(it_now_ns() - t0) / 1e9);
+	it_send_new(&B, 400, 0, VIP, 80, SG_MSG_L7_NONE, NULL);
+	end = it_now_ns() + 5000000000ull;
+	while (B.s[400].rejects == 0 && it_now_ns() < end)
+		pump_both(20);
+	IT_CHECK(B.s[400].rejects == 1 && B.s[400].reason == SG_MSG_REASON_QUEUE_FULL &&
+			 ccount(&B, "sessions_refused_etcd") >= 1,
+		 "b placed a session it could not record");
+	IT_CHECK(etcd_proc_start(&E) == 0, "etcd restart");
+	t0 = it_now_ns();
+	while (owned(&B) != 5 && it_now_ns() < t0 + 10000000000ull)
+		pump_both(50);
+	IT_CHECK(owned(&B) == 5 && ccount(&B, "lease_grants") == 2,
+		 "b owns %lld after etcd came back", owned(&B));
+	printf("etcd back: b owns its VMs again %.2f s later\n", (double)(it_now_ns() - t0) / 1e9);
+	it_send_new(&B, 401, 0, VIP, 80, SG_MSG_L7_NONE, NULL);
+	wait_installed(&B, 401, 401, 5000);
+	IT_CHECK(read_etcd() > 0 && in_etcd[401] == 'b', "session 401 not in etcd");
+
+	/* 9. Setup rate with etcd on the session path (one create, one write per session),
+	 * then every key deleted at close. */
+	n = read_etcd();
+	t0 = it_now_ns();
+	for (i = 1000; i < 1000 + N_RATE; i++)
+		it_send_new(&B, i, i % 2, VIP, 80, SG_MSG_L7_NONE, NULL);
+	wait_installed(&B, 1000, 1000 + N_RATE - 1, 30000);
+	printf("setup rate: %u sessions claimed in etcd and installed in %.2f s (%.0f/s)\n", N_RATE,
+	       (double)(it_now_ns() - t0) / 1e9, N_RATE / ((double)(it_now_ns() - t0) / 1e9));
+	for (i = 1000; i < 1000 + N_RATE; i++)
+		it_send_closed(&B, i);
+	end = it_now_ns() + 20000000000ull;
+	while (read_etcd() != n && it_now_ns() < end)
+		pump_both(100);
+	IT_CHECK(n_etcd == n, "%u keys after closing, want %u", n_etcd, n);
+	printf("PASS cluster: %u session keys\n", n_etcd);
 	return 0;
 }

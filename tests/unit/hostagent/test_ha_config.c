@@ -214,6 +214,53 @@ test_errors(void **state)
 	expect_error(BASE "app_check:\n  every: 1\n", "every", NULL);
 }
 
+/* control: a list, one link per sg-control of a cluster (the first also as the legacy fields). */
+static void
+test_controls(void **state)
+{
+	static const char *const head = "host: h\nlibvirt:\n  uri: x\ncontrol:\n";
+	struct sg_cfg_error err;
+	char y[1024];
+
+	(void)state;
+	snprintf(
+		y, sizeof(y),
+		"%s  - { address: 198.18.0.1, port: 7401, key_file: \"@KEY@\" }\n"
+		"  - { address: 198.18.0.2, key_file: \"@KEY@\", ping_ms: 1000, timeout_ms: 3000 }\n",
+		head);
+	assert_int_equal(parse(y, &err), 0);
+	assert_int_equal(cfg.n_controls, 2);
+	assert_int_equal(cfg.controls[0].port, 7401);
+	assert_int_equal(cfg.controls[1].port, 7400);
+	assert_int_equal(cfg.controls[1].ping_ms, 1000);
+	assert_int_equal(cfg.controls[1].peer_timeout_ms, 3000);
+	assert_int_equal(cfg.controls[1].keylen, 20);
+	assert_int_equal(cfg.control_port, 7401);
+	assert_int_equal(cfg.keylen, 20);
+	assert_int_equal(parse(BASE, &err), 0);
+	assert_int_equal(cfg.n_controls, 1);
+	snprintf(y, sizeof(y),
+		 "%s  - { address: 198.18.0.1, key_file: \"@KEY@\" }\n  - { port: 1 }\n", head);
+	expect_error(y, "control[1].address", "missing");
+	snprintf(y, sizeof(y),
+		 "%s  - { address: 198.18.0.1, key_file: \"@KEY@\" }\n"
+		 "  - { address: 198.18.0.2, key_file: \"@SHORT@\" }\n",
+		 head);
+	expect_error(y, "control[1].key_file", "key must be");
+	snprintf(y, sizeof(y), "%s  - { address: 198.18.0.1, key_file: \"@KEY@\", bogus: 1 }\n",
+		 head);
+	expect_error(y, "bogus", NULL);
+	snprintf(y, sizeof(y), "%s  - 198.18.0.1\n", head);
+	expect_error(y, "control[0]", NULL);
+	snprintf(y, sizeof(y), "%s  []\n", head);
+	expect_error(y, "control", "at least one");
+	snprintf(y, sizeof(y), "%s", head);
+	for (int i = 0; i < 5; i++)
+		snprintf(y + strlen(y), sizeof(y) - strlen(y),
+			 "  - { address: 198.18.0.%d, key_file: \"@KEY@\" }\n", i + 1);
+	expect_error(y, "control", NULL);
+}
+
 int
 main(void)
 {
@@ -221,6 +268,7 @@ main(void)
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_controls),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
