@@ -241,7 +241,7 @@ drop_cookie_bad drop_cookie_old drop_sess_full drop_hold_full drop_hold_ooo drop
 drop_neigh_miss drop_nat_ports drop_flow_full drop_no_flow drop_no_vs drop_not_local drop_tx_full
 drop_no_mbuf synproxy_synack synproxy_open synproxy_refused synproxy_on synproxy_off
 drop_vs_full flow_new drop_syn_shed hold_refused_prefix session_new_ratelimited
-exc_to_kernel drop_exc_rate drop_exc_queue exc_from_kernel exc_tap_full sync_pub sync_out_full"
+exc_to_kernel drop_exc_rate drop_exc_queue exc_from_kernel exc_tap_full sync_pub sync_out_full idle_sleeps idle_sleep_us"
 dp_stats() { # dp_stats: one JSON object with the DP_KEYS of /sg/stats (or {})
 	timeout 15 python3 "$SG_SRC/scripts/sg-telemetry.py" "${ID}f" /sg/stats 2>/dev/null |
 		python3 -c '
@@ -427,6 +427,8 @@ run_case() {
 		fi
 	fi
 	[ -n "$brokered" ] && extra="$extra, \"dp\": $(dp_stats)"
+	# idle: how much the worker slept (start-up, warm-up and the end included)
+	[ -z "$idle" ] || extra="$extra, \"idle\": true$([ -n "$brokered" ] || echo ", \"dp\": $(dp_stats)")"
 	[ -n "$exc" ] && extra="$extra, \"dp_before\": $before, \"dp_after\": $(dp_stats), \"dp_secs\": $(python3 -c "import time; print('%.3f' % (time.time() - $t0))")"
 	kill -INT "$fwd_pid" 2>/dev/null || true
 	wait "$fwd_pid" 2>/dev/null || true
@@ -439,7 +441,6 @@ run_case() {
 	rm -f /dev/shm"$SHM"
 	[ -z "$exc" ] || ip netns del "${ID}x" 2>/dev/null || true
 	out=$(tail -n 1 "$RUN/gen.out")
-	[ -z "$idle" ] || extra="$extra, \"idle\": true"
 	out="{\"case\": \"$name\", ${out#\{}"
 	[ -z "$sync" ] || out="{\"case\": \"$1\", \"sync\": true, ${out#*, }"
 	echo "${out%\}}$extra}"
@@ -659,10 +660,15 @@ for c in idle:
     r = {"base_case": base, "median_mpps_on": med[c], "median_mpps_off": med[base],
          "ratio_per_round": per, "ratio_median": statistics.median(per) if per else None,
          "ratio_best_of": best, "target": 0.95,
+         "idle_sleeps": [x.get("dp", {}).get("idle_sleeps") for x in rows if x["case"] == c],
+         "idle_sleep_us": [x.get("dp", {}).get("idle_sleep_us") for x in rows if x["case"] == c],
          "target_met": best is not None and best >= 0.95}
     summary["cases"][c] = r
     print("%-16s %10.3f %10.3f %s %s   %s" % (c, med[c], med[base], fmt(r["ratio_median"]),
           fmt(best), " ".join("%.3f" % x for x in per)))
+    print("%-16s sleeps per run (start-up, warm-up, end included): %s; ms slept: %s" % ("", 
+          " ".join(str(x) for x in r["idle_sleeps"]),
+          " ".join("-" if x is None else "%.0f" % (x / 1000) for x in r["idle_sleep_us"])))
 if idle:
     print("  (ratio of delivered Mpps with the workers' idle mode on to the same case off, "
           "rounds interleaved; target >= 0.95)")

@@ -138,7 +138,12 @@ proxied_get "dsr-auto before its flood" 198.18.10.7
 [ "$(adv_ctr synproxy_open)" = "$o0" ] || fail "dsr-auto proxied a connection while calm"
 ok "dsr-auto (syn_proxy: auto) serves through host3's static VIP while calm"
 a0=$(vs_flows dsr-auto)
-paced_clients 10 "$SG_RUN/paced4" 198.18.10.7 &
+# the paced client starts once the flood has turned the proxy on: scapy takes
+# seconds to build its packets, and a client done before that proves nothing
+(
+	for _ in $(seq 100); do [ "$(adv_ctr synproxy_on)" -gt "$on0" ] && break; sleep 0.2; done
+	paced_clients 10 "$SG_RUN/paced4" 198.18.10.7
+) &
 paced=$!
 flood 198.18.10.7 S
 wait "$paced"

@@ -77,7 +77,9 @@ stat_of() { telemetry_get /sg/stats "d['$1']"; }
 # --- idle mode on
 topo_up
 backends_start
-make_config -e "s/^appliance:\$/appliance:\n  idle: { enabled: true, after_polls: 512, min_us: 5, max_us: $IDLE_MAX_US }/"
+# demo.yaml's own idle line (if any) gives way to this test's
+make_config -e '/^  idle:/d' \
+	-e "s/^appliance:\$/appliance:\n  idle: { enabled: true, after_polls: 512, min_us: 5, max_us: $IDLE_MAX_US }/"
 grep -q "idle: { enabled: true" "$SG_RUN/sg.yaml" || fail "the configuration has no idle section"
 dp_start "$SG_RUN/sg.yaml"
 grep -q "(idle mode)" "$SG_RUN/dataplane.log" || fail "the worker did not start in idle mode"
@@ -109,7 +111,8 @@ sleeps2=$(stat_of idle_sleeps)
 dp_stop
 
 # --- idle mode off: the same data plane polls flat out
-make_config
+make_config -e '/^  idle:/d'
+grep -q "^  idle:" "$SG_RUN/sg.yaml" && fail "idle mode still in the configuration"
 dp_start "$SG_RUN/sg.yaml"
 grep -q "(idle mode)" "$SG_RUN/dataplane.log" && fail "idle mode on without appliance.idle"
 read -r off_cpu off_demand <<<"$(cpu_share)"

@@ -78,6 +78,7 @@ appliance:
   mbufs: 8191
   flow_table_size: 65536
   eal_args: ["--log-level=lib.eal:notice"]
+  idle: { enabled: true }
   ports:
     - name: outside
       device: "net_af_packet0,iface=out,qpairs=1"
