@@ -47,7 +47,7 @@ nb=$(jq_py "$es" "sum(1 for n in d.values() if n == 'node-b')")
 ok "$N brokered downloads running; etcd sessions: node-a $na, node-b $nb"
 
 client python3 "$SCEN_DIR/paced.py" run --vip brokered=198.18.10.3:80 --host app.example \
-	--port-base 2000 --interval-ms 50 --duration 60 --timeout 3 --stop-file "$SG_RUN/paced.stop" \
+	--port-base 2000 --interval-ms 50 --duration 60 --timeout 5 --stop-file "$SG_RUN/paced.stop" \
 	--log "$SG_RUN/paced.log" >"$SG_RUN/paced.out" 2>&1 &
 paced_pid=$!
 sleep 1
