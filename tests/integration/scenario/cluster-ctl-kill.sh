@@ -56,14 +56,19 @@ t_kill=$(now)
 pid=$(cat "$SG_RUN/a/control.pid")
 kill -9 "$pid"
 wait_for 5 bash -c "! kill -0 $pid" || fail "sg-control A survived kill -9"
+# withdrawn: the brokered VIP via B only while the DSR VIP is still via both
+# (a BGP flap of a loaded box, which takes both away for a moment, is no
+# withdrawal)
+withdrawn() {
+	cl_routes_are 198.18.3.2 198.18.10.3 && cl_routes_are "198.18.2.2 198.18.3.2" 198.18.10.1 198.18.10.2
+}
 deadline=$(($(date +%s) + 15))
-until cl_routes_are 198.18.3.2 198.18.10.3; do
-	[ "$(date +%s)" -lt "$deadline" ] || fail "A's brokered VIP still routed to A 15 s after the kill"
+until withdrawn; do
+	[ "$(date +%s)" -lt "$deadline" ] ||
+		fail "15 s after the kill: brokered VIP via '$(cl_nexthops 198.18.10.3)', DSR VIP via '$(cl_nexthops 198.18.10.1)'"
 	sleep 0.05
 done
 wd_ms=$(ms "$t_kill" "$(now)")
-cl_routes_are "198.18.2.2 198.18.3.2" 198.18.10.1 198.18.10.2 ||
-	fail "the DSR/NAT VIPs lost A's next hop: '$(cl_nexthops 198.18.10.1)' '$(cl_nexthops 198.18.10.2)'"
 [ "$(cl_tel_get a /sg/cluster "d['ctl_up']")" = 0 ] || fail "A's data plane still sees sg-control up"
 ok "sg-control A killed: the router keeps only B for the brokered VIP after $wd_ms ms; DSR and NAT VIPs still on both"
 

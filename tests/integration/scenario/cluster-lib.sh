@@ -38,7 +38,7 @@ for b in bird birdc etcd etcdctl; do
 done
 CL_ETCD=http://198.19.0.1:2379
 CL_AGENT_PORT=7460
-CL_BFD_MULT=${SCEN_BFD_MULT:-6} # x 100 ms (production: 3; see cl_appliance)
+CL_BFD_MULT=${SCEN_BFD_MULT:-10} # x 100 ms (production: 3; see cl_appliance)
 SG_CLEANUP_EXTRA='cl_down'
 
 now() { date +%s.%N; }
