@@ -92,7 +92,9 @@ t_ready=$(now)
 cluster=$(cl_tel a /sg/cluster)
 reason=$(jq_py "$cluster" "d['/sg/cluster']['ready_reason']")
 recs=$(jq_py "$cluster" "d['/sg/cluster']['dump']['records']")
-[ "$reason" = dump_done ] && [ "$recs" -gt 0 ] || fail "A's start-up dump: $cluster"
+if [ "$reason" != dump_done ] || [ "$recs" -eq 0 ]; then
+	fail "A's start-up dump: $cluster"
+fi
 wait_for 30 cl_routes_are "198.18.2.2 198.18.3.2" 198.18.10.1 198.18.10.2 198.18.10.3 ||
 	fail "A's VIP route not back: '$(cl_nexthops 198.18.10.1)'"
 t_ecmp=$(now)

@@ -24,7 +24,8 @@
 # vm1 on h1, vm2 on h2, libvirt test:/// host agents). The router learns
 # every VIP from both appliances (ECMP, L4 hash) and its kernel installs them.
 . "$SG_SRC/tests/integration/dataplane/lib.sh"
-SCEN_DIR="$SG_SRC/tests/integration/scenario" # shellcheck disable=SC2034 # for the tests
+# shellcheck disable=SC2034 # for the tests that source this file
+SCEN_DIR="$SG_SRC/tests/integration/scenario"
 SG_CTL_BIN=${SG_CTL_BIN:-$SG_BUILD/control/sg-control}
 SG_SGCTL_BIN=${SG_SGCTL_BIN:-$SG_BUILD/control/sgctl}
 SG_AGENT_BIN=${SG_AGENT_BIN:-$SG_BUILD/hostagent/sg-hostagent}
@@ -73,9 +74,8 @@ _cl_veth() {
 	ip link add "$2" netns "$1" type veth peer name "$4" netns "$3"
 	ip -n "$1" link set dev "$2" up
 	ip -n "$3" link set dev "$4" up
-	ip netns exec "$1" ethtool -K "$2" tx off rx off >/dev/null &&
-		ip netns exec "$3" ethtool -K "$4" tx off rx off >/dev/null ||
-		fail "ethtool -K $2/$4"
+	ip netns exec "$1" ethtool -K "$2" tx off rx off >/dev/null || fail "ethtool -K $2"
+	ip netns exec "$3" ethtool -K "$4" tx off rx off >/dev/null || fail "ethtool -K $4"
 }
 
 cl_topo_up() {
@@ -435,12 +435,14 @@ cl_down() {
 	for n in c r a b e h1 h2; do
 		grep -qw "$SG_TOPO-$n" <<<"$list" || continue
 		pids=$(ip netns pids "$SG_TOPO-$n" 2>/dev/null)
+		# shellcheck disable=SC2086 # one pid a word
 		[ -n "$pids" ] && kill $pids 2>/dev/null
 	done
 	sleep 0.5
 	for n in c r a b e h1 h2; do
 		grep -qw "$SG_TOPO-$n" <<<"$list" || continue
 		pids=$(ip netns pids "$SG_TOPO-$n" 2>/dev/null)
+		# shellcheck disable=SC2086 # one pid a word
 		[ -n "$pids" ] && kill -9 $pids 2>/dev/null
 		ip netns del "$SG_TOPO-$n" 2>/dev/null
 	done
