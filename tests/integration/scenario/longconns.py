@@ -20,8 +20,12 @@ longconns.py --vip NAME=HOST:PORT [--vip ...] --count N --bytes B --rate R
 import argparse
 import asyncio
 import json
+import os
 import sys
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from paced import backend_of  # noqa: E402 - the sibling script's response check
 
 MAX_TIMEOUT = 120.0
 MAX_COUNT = 2000
@@ -44,13 +48,7 @@ async def one(i, vip, args, started):
         head = await asyncio.wait_for(r.readuntil(b"\r\n\r\n"), args.timeout)
         if len(head) > HDR_MAX:
             raise ValueError("oversize headers")
-        lines = head.decode(errors="replace").split("\r\n")
-        if not lines[0].startswith("HTTP/1.1 200"):
-            raise ValueError("status " + lines[0][:40])
-        for line in lines[1:]:
-            k, _, v = line.partition(":")
-            if k.strip().lower() == "x-backend":
-                rec["member"] = v.strip()
+        rec["member"] = backend_of(head[:-4])
         started.add(i)
         deadline = time.monotonic() + args.timeout
         while rec["bytes"] < args.bytes:

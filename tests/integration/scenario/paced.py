@@ -37,6 +37,20 @@ MAX_DURATION = 120.0
 PORT_BLOCK = 12000  # client ports per VIP with --port-base (120 s at 10 ms)
 
 
+def backend_of(head):
+    """The X-Backend of an HTTP response head (bytes, without the blank
+    line) that must be a 200; None without the header; ValueError else."""
+    lines = head.decode(errors="replace").split("\r\n")
+    if not lines[0].startswith("HTTP/1.1 200"):
+        raise ValueError("status " + lines[0][:40])
+    member = None
+    for line in lines[1:]:
+        k, _, v = line.partition(":")
+        if k.strip().lower() == "x-backend":
+            member = v.strip()
+    return member
+
+
 async def attempt(name, host, port, path, timeout, out, lport=0, hosthdr=None):
     rec = {"t": time.time(), "vip": name, "ok": False, "member": None, "err": None,
            "port": None}
@@ -51,13 +65,7 @@ async def attempt(name, host, port, path, timeout, out, lport=0, hosthdr=None):
         await w.drain()
         data = await asyncio.wait_for(r.read(), timeout)
         head, _, body = data.partition(b"\r\n\r\n")
-        lines = head.decode(errors="replace").split("\r\n")
-        if not lines[0].startswith("HTTP/1.1 200"):
-            raise ValueError("status " + lines[0][:40])
-        for line in lines[1:]:
-            k, _, v = line.partition(":")
-            if k.strip().lower() == "x-backend":
-                rec["member"] = v.strip()
+        rec["member"] = backend_of(head)
         if rec["member"] is None or body.strip().decode(errors="replace") != rec["member"]:
             raise ValueError("answer without a member name")
         rec["ok"] = True
