@@ -104,7 +104,7 @@ seen_edge(const struct seen *sn, uint64_t a, uint64_t kind, uint64_t b)
 {
 	uint64_t e[3] = {a, kind, b};
 
-	return bsearch(e, sn->edges, sn->n_edges, sizeof(e), cmp_u64x3) != NULL;
+	return sn->n_edges > 0 && bsearch(e, sn->edges, sn->n_edges, sizeof(e), cmp_u64x3) != NULL;
 }
 
 /* Objects: collect (a bounded batch of) those etcd does not hold; fix tree and refs. */
@@ -113,7 +113,8 @@ check_obj(const struct sg_id_object *o, void *arg)
 {
 	struct seen *sn = arg;
 
-	if (bsearch(&o->id, sn->objs, sn->n_objs, sizeof(uint64_t), cmp_u64) == NULL) {
+	if (sn->n_objs == 0 ||
+	    bsearch(&o->id, sn->objs, sn->n_objs, sizeof(uint64_t), cmp_u64) == NULL) {
 		if (sn->n_work < sizeof(sn->work) / sizeof(sn->work[0]))
 			sn->work[sn->n_work++] = o->id;
 		return 0;
@@ -182,7 +183,8 @@ drop_objs(struct seen *sn)
 		for (i = 0; rc == 0 && i < sn->n_work; i++) {
 			if (sg_id_get(sn->s, sn->work[i], &o) < 0)
 				continue;
-			if (bsearch(&o.id, sn->objs, sn->n_objs, sizeof(uint64_t), cmp_u64) != NULL)
+			if (sn->n_objs > 0 &&
+			    bsearch(&o.id, sn->objs, sn->n_objs, sizeof(uint64_t), cmp_u64) != NULL)
 				rc = sg_id_move(sn->s, o.id, SG_ID_NONE);
 			else if ((rc = sg_id_unregister(sn->s, o.id)) == 0)
 				sn->st->removed++;
@@ -215,8 +217,10 @@ sg_id_resync(struct sg_id_store *s, struct sg_etcd *etcd, const char *prefix,
 		goto out;
 	}
 	st->resyncs++;
-	qsort(sn.objs, sn.n_objs, sizeof(uint64_t), cmp_u64);
-	qsort(sn.edges, sn.n_edges, sizeof(sn.edges[0]), cmp_u64x3);
+	if (sn.n_objs > 0) /* qsort's array must not be NULL, even empty */
+		qsort(sn.objs, sn.n_objs, sizeof(uint64_t), cmp_u64);
+	if (sn.n_edges > 0)
+		qsort(sn.edges, sn.n_edges, sizeof(sn.edges[0]), cmp_u64x3);
 	rc = drop_edges(&sn);
 	if (rc == 0)
 		rc = drop_objs(&sn);

@@ -30,7 +30,6 @@
 #include "core/nat.h"
 #include "core/passive.h"
 #include "core/sched.h"
-#include "core/sync.h"
 #include "core/tx.h"
 #include "session/answer.h"
 #include "session/cookie.h"
