@@ -31,10 +31,10 @@
 #                              [--window N]
 #
 # A case named with the suffix "_sync" (est10k_sync, new_sync, brok_sync)
-# runs that case with state sync on (appliance.cluster.sync, a peer at
-# 127.0.0.2 where nothing listens: every datagram is built, signed and sent,
-# then dropped by the kernel); the summary gives its ratio to the same case
-# without sync, per round and median (target >= 0.9).
+# runs that case with state sync on (appliance.cluster.sync, a peer behind a
+# veth that drops everything: every datagram is built, signed and sent); the
+# summary gives its ratio to the same case without sync,
+# per round and median (target >= 0.9).
 #
 # Root (hugepages). Bounded: every process has a deadline; hugepage files,
 # sockets, the shm region and processes are cleaned up on any exit.
@@ -150,11 +150,20 @@ lcores() { # lcores MAIN_CPU CPU_LIST N: "0@MAIN,1@c1,2@c2..."
 }
 
 # sync_config: appliance.cluster with state sync on (the _sync cases) to a
-# peer that drops everything: nothing listens at 127.0.0.2
-SYNC_PORT=$((20000 + $$ % 20000))
+# peer that drops everything: the data plane runs in a namespace of its own
+# (run_case's netns) with a veth pair: the sync address on one end, the
+# peer (198.18.3.2, a static neighbour) behind the other, which drops what
+# it gets (not its MAC): every datagram is built, signed and sent
 sync_config() {
 	[ -f "$RUN/sync.key" ] || { head -c 32 /dev/urandom >"$RUN/sync.key"; chmod 600 "$RUN/sync.key"; }
-	sed -i "/^appliance:/a\\  cluster: { node_id: 1, sync: { enabled: true, listen: 127.0.0.1, port: $SYNC_PORT, key_file: $RUN/sync.key, peers: [ { name: sink, address: 127.0.0.2, port: $SYNC_PORT } ], dump_wait_ms: 100 } }" "$RUN/sg.yaml"
+	sed -i "/^appliance:/a\\  cluster: { node_id: 1, sync: { enabled: true, listen: 198.18.3.1, key_file: $RUN/sync.key, peers: [ { name: sink, address: 198.18.3.2 } ], dump_wait_ms: 100 } }" "$RUN/sg.yaml"
+	ip netns add "${ID}x"
+	ip -n "${ID}x" link add sgsync type veth peer name sgsink
+	ip -n "${ID}x" addr add 198.18.3.1/24 dev sgsync
+	ip -n "${ID}x" neigh add 198.18.3.2 lladdr 02:00:00:00:00:02 dev sgsync nud permanent
+	ip -n "${ID}x" link set sgsink up
+	ip -n "${ID}x" link set sgsync up
+	netns=(ip netns exec "${ID}x")
 }
 
 # MEMIF_EXTRA: more devargs of both ends (the synproxy cases: a NIC-sized ring)
@@ -438,6 +447,7 @@ run_case() {
 		extra="$extra, \"ctl\": $(tail -n 1 "$RUN/ctl.out" | grep '^{' || echo '{}')"
 	fi
 	: >"$RUN/pids"
+	[ -z "$sync" ] || ip netns del "${ID}x" 2>/dev/null || true
 	rm -f /dev/shm"$SHM"
 	[ -z "$exc" ] || ip netns del "${ID}x" 2>/dev/null || true
 	out=$(tail -n 1 "$RUN/gen.out")
