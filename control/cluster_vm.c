@@ -131,9 +131,14 @@ adopt(struct sg_ctl_cluster *cl, unsigned int i)
 	syslog(LOG_NOTICE, "cluster: vm %s owned by this node (%s%s)", vm->cfg->name,
 	       takeover ? "taken over from " : "claimed", takeover ? v->prev_owner : "");
 	recount(cl, i);
-	/* Its state is now what its host agent tells this node. */
-	if (vm->agent_state != SG_CTL_VM_UNKNOWN && vm->agent_state != vm->state)
+	/* Its state is now what its host agent tells this node; sessions waiting here for
+	 * the start its dead owner never made: this node starts it. */
+	if (vm->agent_state == SG_CTL_VM_STOPPED && !TAILQ_EMPTY(&vm->waiters)) {
+		vm->state = SG_CTL_VM_STOPPED;
+		sg_ctl_vm_want(cl->d.vmm, vm);
+	} else if (vm->agent_state != SG_CTL_VM_UNKNOWN && vm->agent_state != vm->state) {
 		sg_ctl_vm_on_state(cl->d.vmm, vm, vm->agent_state, "owner now: its agent's state");
+	}
 }
 
 void

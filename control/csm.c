@@ -171,22 +171,11 @@ csm_on_new(struct sg_ctl_csm *csm, const struct sg_msg *m)
 		reject_now(csm, m, SG_MSG_REASON_SHUTDOWN);
 		return;
 	}
-	if (csm->claim != NULL) {
-		int rc = csm->claim(csm->cl_ctx, m->hdr.session_id, m->hdr.worker);
-
-		if (rc < 0) { /* another node has it, or etcd says nothing: retry later */
-			reject_now(csm, m,
-				   rc == -EEXIST ? SG_MSG_REASON_SHUTDOWN
-						 : SG_MSG_REASON_QUEUE_FULL);
-			return;
-		}
-	}
 	cs = sg_ctl_cs_alloc(csm->tab, m->hdr.session_id);
 	if (cs == NULL) {
 		reject_now(csm, m, SG_MSG_REASON_QUEUE_FULL);
 		return;
 	}
-	cs->cl_pub = csm->claim != NULL ? 1 : 0; /* its key goes when it ends */
 	cs->worker = m->hdr.worker;
 	cs->flow = n->flow;
 	cs->key_type = n->key_type;
@@ -198,6 +187,17 @@ csm_on_new(struct sg_ctl_csm *csm, const struct sg_msg *m)
 	cs->ctl_id = sg_ctl_ids_new(csm->ids, SG_CTL_ID_CONTROLLING);
 	cs->user_session_id = sg_ctl_ids_new(csm->ids, SG_CTL_ID_USER_SESSION);
 	cs->service_session_id = sg_ctl_ids_new(csm->ids, SG_CTL_ID_SERVICE_SESSION);
+	if (csm->claim != NULL) {
+		int rc = csm->claim(csm->cl_ctx, cs->session_id, cs->worker);
+
+		if (rc < 0) { /* another node has it, or etcd says nothing: retry later */
+			sg_ctl_csm_reject(csm, cs,
+					  rc == -EEXIST ? SG_MSG_REASON_SHUTDOWN
+							: SG_MSG_REASON_QUEUE_FULL);
+			return;
+		}
+		cs->cl_pub = 1; /* its key goes when it ends */
+	}
 	sg_ctl_broker_admit(csm->broker, cs);
 }
 
