@@ -24,11 +24,9 @@
 # vm1 on h1, vm2 on h2, libvirt test:/// host agents). The router learns
 # every VIP from both appliances (ECMP, L4 hash) and its kernel installs them.
 . "$SG_SRC/tests/integration/dataplane/lib.sh"
+. "$SG_SRC/scripts/lib/brokered.sh" # broker_node, the binaries' paths
 # shellcheck disable=SC2034 # for the tests that source this file
 SCEN_DIR="$SG_SRC/tests/integration/scenario"
-SG_CTL_BIN=${SG_CTL_BIN:-$SG_BUILD/control/sg-control}
-SG_SGCTL_BIN=${SG_SGCTL_BIN:-$SG_BUILD/control/sgctl}
-SG_AGENT_BIN=${SG_AGENT_BIN:-$SG_BUILD/hostagent/sg-hostagent}
 SG_ROUTED_BIN=${SG_ROUTED_BIN:-$SG_BUILD/routing/sg-routed}
 for b in "$SG_BUILD/dataplane/sg-dataplane" "$SG_CTL_BIN" "$SG_SGCTL_BIN" "$SG_AGENT_BIN" \
 	"$SG_ROUTED_BIN"; do
@@ -317,52 +315,35 @@ cl_ctl_start() {
 	wait_for 10 test -S "$d/control.sock" || { tail -n 30 "$d/control.log" >&2; fail "sg-control $n did not start"; }
 }
 
-# cl_agents_start: per host and per sg-control one host agent (libvirt
-# test:///, its VM shut off, 300 ms boot): sg-hostagent keeps one control
-# link, and every sg-control of the cluster needs the host's agent (only a
-# VM's owner sends it commands; doc/control.md "Cluster mode").
+# cl_agents_start: one host agent per host (libvirt test:///, its VM shut
+# off, 300 ms boot), linked to both sg-controls (`control:` a list; only a
+# VM's owner sends it commands: doc/control.md "Cluster mode").
 cl_agents_start() {
 	local h n d ctl
 	for h in 1 2; do
-		for n in a b; do
-			d=$SG_RUN/h$h$n
-			ctl=$([ "$n" = a ] && echo 198.19.0.10 || echo 198.19.0.11)
-			mkdir -p "$d"
-			broker_node_xml "vm$h" >"$d/node.xml"
-			cat >"$d/agent.yaml" <<YAML
+		d=$SG_RUN/h$h
+		mkdir -p "$d"
+		broker_node "vm$h" >"$d/node.xml"
+		cat >"$d/agent.yaml" <<YAML
 host: h$h
 admin_socket: $d/agent.sock
 libvirt: { uri: "test://$d/node.xml", boot_delay_ms: 300, resync_ms: 2000, stop_timeout_ms: 3000 }
-control: { address: $ctl, port: $CL_AGENT_PORT, key_file: $SG_RUN/agent-keys/h$h.key, ping_ms: 1000,
-           timeout_ms: 3000 }
-vms:
-  - { name: vm$h, address: 198.18.1.1$h, port: 80 }
+control:
 YAML
-			setsid ip netns exec "$(cl_ns "h$h")" "$SG_AGENT_BIN" -c "$d/agent.yaml" \
-				>>"$d/agent.log" 2>&1 </dev/null &
-			echo $! >"$d/agent.pid"
-			disown $!
+		for ctl in 198.19.0.10 198.19.0.11; do
+			echo "  - { address: $ctl, port: $CL_AGENT_PORT, key_file: $SG_RUN/agent-keys/h$h.key, ping_ms: 1000, timeout_ms: 3000 }" >>"$d/agent.yaml"
 		done
+		printf 'vms:\n  - { name: vm%s, address: 198.18.1.1%s, port: 80 }\n' "$h" "$h" >>"$d/agent.yaml"
+		setsid ip netns exec "$(cl_ns "h$h")" "$SG_AGENT_BIN" -c "$d/agent.yaml" \
+			>>"$d/agent.log" 2>&1 </dev/null &
+		echo $! >"$d/agent.pid"
+		disown $!
 	done
 	for n in a b; do
 		wait_for 15 bash -c "'$SG_SGCTL_BIN' -s '$SG_RUN/$n/control.sock' --json status |
 			grep -q '\"agents_connected\": *2'" ||
-			{ tail -n 20 "$SG_RUN"/h??/agent.log >&2; fail "the host agents did not connect to sg-control $n"; }
+			{ tail -n 20 "$SG_RUN"/h?/agent.log >&2; fail "the host agents did not connect to sg-control $n"; }
 	done
-}
-
-# broker_node_xml VM...: a libvirt test:/// node with these domains, shut off.
-broker_node_xml() {
-	local vm
-	echo "<node><cpu><mhz>2000</mhz><model>x86_64</model><active>2</active><max>2</max>" \
-		"<nodes>1</nodes><sockets>1</sockets><cores>2</cores><threads>1</threads></cpu>" \
-		"<memory>4194304</memory>"
-	for vm in "$@"; do
-		echo "<domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>" \
-			"<name>$vm</name><memory>262144</memory><vcpu>1</vcpu>" \
-			"<os><type arch='x86_64'>hvm</type></os><test:runstate>5</test:runstate></domain>"
-	done
-	echo "</node>"
 }
 
 # cl_backends: backend.py on both hosts (HTTP :80, named host1 / host2).
