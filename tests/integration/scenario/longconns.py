@@ -73,14 +73,21 @@ async def one(i, vip, args, started):
     return rec
 
 
+def progress(args, started, tasks, vips):
+    """READY_FILE.progress: how far it got, for a test that gives up waiting."""
+    if not args.ready_file:
+        return
+    per = {}
+    for i in started:
+        per[vips[i % len(vips)][0]] = per.get(vips[i % len(vips)][0], 0) + 1
+    with open(args.ready_file + ".progress", "w") as f:
+        f.write(json.dumps({"opened": len(tasks), "started": per,
+                            "done": sum(t.done() for t in tasks)}) + "\n")
+
+
 async def ready_watch(args, started, tasks, vips):
     while len(started) < args.count and not all(t.done() for t in tasks):
-        if args.ready_file:  # how far it got, per VIP: for a test that gives up waiting
-            per = {}
-            for i in started:
-                per[vips[i % len(vips)][0]] = per.get(vips[i % len(vips)][0], 0) + 1
-            with open(args.ready_file + ".progress", "w") as f:
-                f.write(json.dumps({"started": per, "done": sum(t.done() for t in tasks)}) + "\n")
+        progress(args, started, tasks, vips)
         await asyncio.sleep(0.1)
     if args.ready_file:
         with open(args.ready_file, "w") as f:
@@ -92,6 +99,8 @@ async def run(args, vips):
     tasks = []
     for i in range(args.count):
         tasks.append(asyncio.ensure_future(one(i, vips[i % len(vips)], args, started)))
+        if i % 20 == 0:
+            progress(args, started, tasks, vips)
         if args.spread:
             await asyncio.sleep(args.spread / args.count)
     watch = asyncio.ensure_future(ready_watch(args, started, tasks, vips))
