@@ -14,12 +14,13 @@
 . "$(dirname "$0")/cluster-lib.sh"
 
 N=200
-# Downloads at 10 kB/s: batch 1 lasts 15 s (the kill comes 7 s after its
-# start), batch 2 40 s (started after the kill; A's restart once batch 1 is
+# Downloads at 10 kB/s: batch 1 lasts 20 s (the kill comes 7 s after its
+# start; 200 starts, a third of them brokered, take 5-10 s under ASan),
+# batch 2 45 s (started after the kill; A's restart once batch 1 is
 # done, its dump and its routes - BIRD's BGP error wait can reach 16 s after
 # the failed reconnects of a dead data plane - come inside it). No telemetry
 # read between start and kill: on a loaded 2-CPU box one can take seconds.
-B1_BYTES=150000 B2_BYTES=400000 RATE=10000
+B1_BYTES=200000 B2_BYTES=450000 RATE=10000
 KILL_AFTER=7
 # New connections: one every 50 ms per VIP, each given 5 s (a SYN lost to the
 # dead appliance is sent again after 1 s and 3 s: it then lands on the peer;
