@@ -3,6 +3,7 @@
 
 paced.py run --vip NAME=HOST:PORT [--vip ...] --log FILE [--interval-ms 20]
              [--duration S] [--timeout S] [--path /] [--stop-file F] [--port-base P]
+             [--host HOSTHDR]
     One new connection every --interval-ms to each VIP (a fixed schedule:
     a slow attempt does not delay the next), for --duration seconds (at most
     120) or until --stop-file exists. Each attempt sends one GET with
@@ -14,6 +15,7 @@ paced.py run --vip NAME=HOST:PORT [--vip ...] --log FILE [--interval-ms 20]
     i-th VIP use the client ports P + i * 12000 + 0, 1, 2, ... (each 4-tuple
     new within a run: no TIME_WAIT or old flow entry of an earlier
     connection on it; keep the kernel's ephemeral range clear of them).
+    --host: the Host header of every request (default: the VIP's address).
 
 paced.py window --log FILE --member NAME --kill T [--restart T] [--listen T] [--until T]
     The failover figures of one member's stop (T: epoch seconds):
@@ -35,7 +37,21 @@ MAX_DURATION = 120.0
 PORT_BLOCK = 12000  # client ports per VIP with --port-base (120 s at 10 ms)
 
 
-async def attempt(name, host, port, path, timeout, out, lport=0):
+def backend_of(head):
+    """The X-Backend of an HTTP response head (bytes, without the blank
+    line) that must be a 200; None without the header; ValueError else."""
+    lines = head.decode(errors="replace").split("\r\n")
+    if not lines[0].startswith("HTTP/1.1 200"):
+        raise ValueError("status " + lines[0][:40])
+    member = None
+    for line in lines[1:]:
+        k, _, v = line.partition(":")
+        if k.strip().lower() == "x-backend":
+            member = v.strip()
+    return member
+
+
+async def attempt(name, host, port, path, timeout, out, lport=0, hosthdr=None):
     rec = {"t": time.time(), "vip": name, "ok": False, "member": None, "err": None,
            "port": None}
     w = None
@@ -44,18 +60,12 @@ async def attempt(name, host, port, path, timeout, out, lport=0):
         r, w = await asyncio.wait_for(asyncio.open_connection(host, port, local_addr=local),
                                       timeout)
         rec["port"] = w.get_extra_info("sockname")[1]
-        req = "GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" % (path, host)
+        req = "GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" % (path, hosthdr or host)
         w.write(req.encode())
         await w.drain()
         data = await asyncio.wait_for(r.read(), timeout)
         head, _, body = data.partition(b"\r\n\r\n")
-        lines = head.decode(errors="replace").split("\r\n")
-        if not lines[0].startswith("HTTP/1.1 200"):
-            raise ValueError("status " + lines[0][:40])
-        for line in lines[1:]:
-            k, _, v = line.partition(":")
-            if k.strip().lower() == "x-backend":
-                rec["member"] = v.strip()
+        rec["member"] = backend_of(head)
         if rec["member"] is None or body.strip().decode(errors="replace") != rec["member"]:
             raise ValueError("answer without a member name")
         rec["ok"] = True
@@ -94,7 +104,7 @@ async def run(args):
                 if args.port_base:  # VIP i: its own block of ports, each used once
                     lport = args.port_base + i * PORT_BLOCK + k % PORT_BLOCK
                 tasks.append(asyncio.ensure_future(
-                    attempt(name, host, port, args.path, args.timeout, out, lport)))
+                    attempt(name, host, port, args.path, args.timeout, out, lport, args.host)))
             tasks = [t for t in tasks if not t.done() or collect(t, summary)]
             k += 1
         for t in await asyncio.gather(*tasks):
@@ -162,6 +172,7 @@ def main():
     r.add_argument("--path", default="/")
     r.add_argument("--stop-file", default=None)
     r.add_argument("--port-base", type=int, default=0)
+    r.add_argument("--host", default=None)
     w = sub.add_parser("window")
     w.add_argument("--log", required=True)
     w.add_argument("--member", required=True)
