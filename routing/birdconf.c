@@ -244,7 +244,7 @@ emit_bgp(const struct sg_cfg *cfg, const struct sg_rt_plan *plan, unsigned int i
 		bgp->asn, addr_text(&p->addr, pa, sizeof(pa)), p->asn);
 	fprintf(f, "\tdirect;\n\thold time %u;\n\tkeepalive time %u;\n", bgp->hold_s,
 		bgp->hold_s / 3 > 0 ? bgp->hold_s / 3 : 1);
-	fprintf(f, "\tconnect retry time 2;\n\terror wait time 1, 16;\n"
+	fprintf(f, "\tconnect retry time 2;\n\terror wait time 1, 4;\n"
 		   "\tgraceful restart off;\n");
 	if (p->bfd)
 		fprintf(f, "\tbfd on;\n");

@@ -67,7 +67,7 @@ protocol bgp app$i {
 	direct;
 	hold time 9;
 	connect retry time 2;
-	error wait time 1, 16;
+	error wait time 1, 4;
 	graceful restart off;
 	bfd on;
 	$ch { import all; export none; $([ "$asn" = "$pasn" ] && echo "gateway direct;") };
