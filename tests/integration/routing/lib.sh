@@ -126,8 +126,8 @@ BGP_CLEANUP='[ "$rc" -ne 0 ] && tail -n 30 "$SG_RUN/routed.log" >&2; routed_stop
 ROUTER_ADDR6=2001:2:0:2::1
 
 # bgp_appliance_up EXCEPTION-MAP: the standard topology (scripts/lib/topology.sh)
-# with the demo appliance (EXCEPTION-MAP as appliance.exception, idle mode
-# on, appliance.cluster.bgp: eBGP AS 65001 to the router's AS 65000 over
+# with the demo appliance (EXCEPTION-MAP as appliance.exception; idle mode
+# on as in demo.yaml; appliance.cluster.bgp: eBGP AS 65001 to the router's AS 65000 over
 # IPv4 and IPv6, BFD 100 ms x 5, backup 198.18.1.110); the router's static
 # VIP routes replaced by its BIRD (ECMP, L4 hash); the appliance's BIRD and
 # sg-routed started.
@@ -136,7 +136,7 @@ bgp_appliance_up() {
 	R=$(topo_ns r) D=$(topo_ns d)
 	topo_up
 	backends_start
-	make_config -e "/^appliance:/a\\  $1\\n  idle: { enabled: true }"
+	make_config -e "/^appliance:/a\\  $1"
 	cat >"$SG_RUN/sg.yaml.cluster" <<YAML
   cluster:
     node_id: 1
