@@ -137,6 +137,11 @@ struct sg_dp_app {
 
 	volatile bool quit;
 	volatile bool reload_requested;
+
+	/* cluster (cluster.c, sync.c; doc/cluster.md) */
+	struct sg_dp_sync *sync; /**< the state-sync channel; NULL: sync off */
+	uint64_t heartbeat;	 /**< main lcore: +1 when every worker passed a quiescent state */
+	uint64_t hb_token;	 /**< RCU token the next bump waits for (0: none yet) */
 };
 
 /* port.c */
@@ -178,6 +183,12 @@ int sg_dp_exc_telemetry(const char *cmd, const char *params, struct rte_tel_data
 struct nl_sock;
 void sg_dp_exc_nl_stale_remove(struct nl_sock *sk, const char *ifname);
 int sg_dp_exc_nl_config(struct sg_dp_app *app, struct nl_sock *sk, unsigned int i);
+
+/* cluster.c */
+/** Main lcore housekeeping: bump app->heartbeat when every worker reported since the last. */
+void sg_dp_cluster_heartbeat(struct sg_dp_app *app);
+/** Register telemetry /sg/cluster: node, readiness, heartbeat, sync channel and peers. */
+int sg_dp_cluster_register(struct sg_dp_app *app);
 
 /* telemetry.c */
 int sg_dp_telemetry_register(struct sg_dp_app *app);

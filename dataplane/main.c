@@ -297,6 +297,7 @@ main_housekeeping(struct sg_dp_app *app)
 	housekeeping(app);
 	sg_dp_member_state_poll(app);
 	sg_dp_ctlchan_tick(app);
+	sg_dp_cluster_heartbeat(app);
 	if (!sg_dp_testmode_enabled())
 		cookie_rotate(app);
 }
@@ -543,7 +544,7 @@ main(int argc, char **argv)
 	if (sg_dp_ports_setup(app) != 0 || sg_dp_exc_setup(app) != 0 ||
 	    sg_dp_ctlchan_create(app) != 0 || create_workers(app) != 0 ||
 	    sg_dp_tables_publish_initial(app) != 0 || sg_dp_telemetry_register(app) != 0 ||
-	    sg_dp_testmode_apply(app) != 0) {
+	    sg_dp_cluster_register(app) != 0 || sg_dp_testmode_apply(app) != 0) {
 		rc = 1;
 		goto out;
 	}

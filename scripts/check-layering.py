@@ -37,6 +37,8 @@ PREFIX = {
     "hostagent": ("sg_ha_",),
     "lib/shmchan": ("sg_shm_",),
     "lib/agentproto": ("sg_agent_",),
+    "lib/telemetry": ("sg_tel_",),
+    "routing": ("sg_rt_",),
 }
 
 # Folder -> folders of this project it may reference (besides itself).
@@ -54,6 +56,8 @@ ALLOWED = {
                   "lib/shmchan"},
     "control": {"config", "idmgr", "lib/shmchan", "lib/agentproto"},
     "hostagent": {"config", "lib/agentproto"},
+    "lib/telemetry": {"config"},
+    "routing": {"config", "lib/telemetry"},
 }
 
 # Symbols defined by the toolchain or generated code, not by our sources:

@@ -16,6 +16,8 @@ PKGS=(
 	# test and demo peers
 	iproute2 iputils-ping ethtool curl python3 socat procps psmisc tcpdump
 	openssl netcat-openbsd
+	# BGP: sg-routed drives BIRD 2 (routing/, tests/integration/routing)
+	bird2
 	# adversarial tests (gdb stops sg-control at a chosen instant) and the
 	# pcap replay test (tests/integration/dataplane/pcap_replay.sh)
 	gdb

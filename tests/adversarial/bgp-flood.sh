@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Issue 14, BGP with BIRD 2: BGP and BFD reach the appliance's kernel through
+# the exception path, so a flood to the appliance's own address competes
+# with them for appliance.exception.rate_pps. A remote client floods
+# 198.18.2.2 (the port the BGP and BFD sessions use) with 60,000 packets of
+# UDP to random ports and TCP SYNs to port 179 (at most 10 s), far over
+# exception.rate_pps 2000.
+# Asserts: drop_exc_rate counts the excess; the router's IPv4 BGP session
+# (BFD on) stays Established and the VIP route never leaves the router's
+# kernel (polled every 100 ms); the IPv4 VIPs are served through the router
+# during and after; sg-dataplane, BIRD and sg-routed stay alive. Known
+# weakness, reported, not asserted: the IPv6 session (same port, BFD) goes
+# down in most runs at this rate (in 1 of 4 at the default 20000/s) - the
+# exception path's token bucket does not favour the BGP peers' packets (see
+# README.md); the script prints what it did ("measure: ipv6 session ...").
+. "$(dirname "$0")/lib.sh"
+. "$SG_SRC/tests/integration/routing/lib.sh"
+SG_CLEANUP_EXTRA="$BGP_CLEANUP"
+R=$(topo_ns r)
+bgp_appliance_up "exception: { enabled: true, rate_pps: 2000, burst: 200 }"
+wait_route "$R" 198.18.10.2 30 "via 198.18.2.2 dev rd" || fail "VIP not announced"
+wait_route "$R" 2001:2:0:10::2 10 "via 2001:2:0:2::2 dev rd" || fail "IPv6 VIP not announced"
+since() { birdc_in router show protocols "$1" | awk -v p="$1" '$1 == p {print $5, $6}'; }
+# the sessions settled: their "since" unchanged for a second (at most 15 s)
+s1= s2=
+for _ in $(seq 15); do
+	[ -n "$s1" ] && [ "$s1" = "$(since app1)" ] && [ "$s2" = "$(since app2)" ] && break
+	s1=$(since app1) s2=$(since app2)
+	sleep 1
+done
+[[ "$s1" == *Established* && "$s2" == *Established* ]] || fail "sessions not up: '$s1' '$s2'"
+rate0=$(dp_stat drop_exc_rate)
+
+scapy_in c >"$SG_RUN/flood.log" 2>&1 <<'PY' &
+import random, socket, time
+from scapy.all import IP, TCP, UDP
+rnd = random.Random(14)
+pk = []
+for i in range(256):
+    l4 = UDP(sport=rnd.randint(1024, 65535), dport=rnd.randint(1, 65535)) / (b"x" * 8) \
+        if i % 2 else TCP(sport=rnd.randint(1024, 65535), dport=179, flags="S",
+                          seq=rnd.getrandbits(32))
+    pk.append(bytes(IP(src="198.18.0.2", dst="198.18.2.2") / l4))
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+t, n = time.time(), 0
+while time.time() - t < 10 and n < 60000:
+    for p in pk:
+        try:
+            s.sendto(p, ("198.18.2.2", 0))
+            n += 1
+        except OSError:
+            pass
+print("sent", n, "in %.1f s" % (time.time() - t))
+PY
+fp=$!
+missing=0 polls=0
+while kill -0 "$fp" 2>/dev/null; do
+	[ -n "$(route_of "$R" 198.18.10.2)" ] || missing=$((missing + 1))
+	polls=$((polls + 1))
+	if [ "$polls" -eq 10 ]; then
+		legit_http "http://198.18.10.2/" >/dev/null || fail "NAT VIP unanswered during the flood"
+		legit_http "http://$SG_VIP4/" >/dev/null || fail "DSR VIP unanswered during the flood"
+		ok "NAT and DSR VIPs served through the router during the flood"
+	fi
+	sleep 0.1
+done
+wait "$fp" || fail "flood failed: $(cat "$SG_RUN/flood.log")"
+cat "$SG_RUN/flood.log"
+d_rate=$(($(dp_stat drop_exc_rate) - rate0))
+[ "$d_rate" -ge 15000 ] || fail "drop_exc_rate +$d_rate: the flood never went over the rate"
+[ "$missing" -eq 0 ] || fail "VIP route missing in $missing of $polls polls during the flood"
+[ "$(since app1)" = "$s1" ] || fail "the IPv4 BGP session flapped: '$(since app1)' (was '$s1')"
+if [ "$(since app2)" = "$s2" ]; then
+	echo "measure: ipv6 session stayed Established"
+else
+	echo "measure: ipv6 session flapped (known weakness): '$(since app2)' (was '$s2')"
+fi
+ok "flood over the rate: drop_exc_rate +$d_rate; IPv4 BGP stayed Established, VIP route in all $polls polls"
+wait_route "$R" 2001:2:0:10::2 30 "via 2001:2:0:2::2" || fail "IPv6 VIP not announced again after the flood"
+assert_served "after the flood"
+for p in dataplane routed; do kill -0 "$(cat "$SG_RUN/$p.pid")" || fail "$p died"; done
+kill -0 "$(cat "$SG_RUN/appl.pid")" || fail "the appliance's BIRD died"
+[ -n "$(route_of "$R" 198.18.10.2)" ] || fail "VIP route gone after the flood"
+ok "VIPs served through the router after the flood; sg-dataplane, BIRD, sg-routed alive"
+echo "PASS bgp-flood"
