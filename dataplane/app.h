@@ -83,6 +83,10 @@ struct sg_dp_exc {
 	struct sg_cfg_exception cfg; /**< in service (start-up settings; a reload keeps them) */
 	struct rte_ring *ring;	     /**< workers -> main lcore; NULL: off */
 	struct sg_dp_exc_port port[SG_DP_PORTS_MAX];
+	/** the priority class (core/exc.h): its ring (drained first; NULL: none), the BGP peers */
+	struct rte_ring *prio_ring;
+	struct sg_dp_exc_peer peers[SG_DP_EXC_PRIO_PEERS];
+	unsigned int n_peers;
 	uint64_t no_tap; /**< dequeued for a port without a tap (freed; never expected) */
 };
 

@@ -24,6 +24,7 @@
 #include <rte_telemetry.h>
 
 #include "app.h"
+#include "core/exc.h"
 
 /* Telemetry callbacks get no user pointer: one data plane per process. */
 static struct sg_dp_app *exc_app;
@@ -76,6 +77,41 @@ tap_start(struct sg_dp_app *app, unsigned int i)
 	return rc;
 }
 
+/*
+ * The priority class (core/exc.h): the BGP peers of appliance.cluster.bgp
+ * (when enabled) and their ring; none without peers.
+ */
+static int
+prio_setup(struct sg_dp_app *app)
+{
+	const struct sg_cfg_bgp *b = &app->cfg->appliance.cluster.bgp;
+	struct sg_dp_exc *x = &app->exc;
+
+	x->n_peers = 0;
+	for (unsigned int i = 0; b->enabled && i < b->n_peers && i < SG_DP_EXC_PRIO_PEERS; i++) {
+		const struct sg_cfg_addr *a = &b->peers[i].addr;
+		struct sg_dp_exc_peer *pe = &x->peers[x->n_peers];
+
+		if (a->family != AF_INET && a->family != AF_INET6)
+			continue;
+		pe->family = a->family;
+		memset(pe->a, 0, sizeof(pe->a));
+		memcpy(pe->a, a->family == AF_INET ? (const uint8_t *)&a->v4 : a->v6,
+		       a->family == AF_INET ? 4 : 16);
+		x->n_peers++;
+	}
+	if (x->n_peers == 0)
+		return 0;
+	x->prio_ring =
+		rte_ring_create("sg_exc_prio", SG_DP_EXC_PRIO_RING, rte_socket_id(), RING_F_SC_DEQ);
+	if (x->prio_ring == NULL) {
+		SG_DP_LOG(ERR, "exception path: no priority ring of %u", SG_DP_EXC_PRIO_RING);
+		return -ENOMEM;
+	}
+	SG_DP_LOG(INFO, "exception path: priority class for %u BGP peer(s)", x->n_peers);
+	return 0;
+}
+
 int
 sg_dp_exc_setup(struct sg_dp_app *app)
 {
@@ -107,6 +143,8 @@ sg_dp_exc_setup(struct sg_dp_app *app)
 	}
 	x->ring = rte_ring_create("sg_exc", rte_align32pow2(x->cfg.queue), rte_socket_id(),
 				  RING_F_SC_DEQ);
+	if (prio_setup(app) != 0)
+		return -ENOMEM;
 	sk = nl_socket_alloc();
 	if (x->ring == NULL || sk == NULL || nl_connect(sk, NETLINK_ROUTE) != 0) {
 		SG_DP_LOG(ERR, "exception path: no ring of %u or no netlink socket", x->cfg.queue);
@@ -126,16 +164,16 @@ sg_dp_exc_setup(struct sg_dp_app *app)
 	return rc;
 }
 
-/* Ring -> taps: what the workers passed, each packet to its port's tap. */
+/* @p ring -> taps: what the workers passed, each packet to its port's tap. */
 static void
-to_kernel(struct sg_dp_app *app)
+to_kernel(struct sg_dp_app *app, struct rte_ring *ring, unsigned int budget)
 {
 	struct sg_dp_exc *x = &app->exc;
 	struct rte_mbuf *pkts[SG_DP_BURST], *mine[SG_DP_BURST];
-	unsigned int n, budget = x->cfg.queue;
+	unsigned int n;
 
 	while (budget > 0 &&
-	       (n = rte_ring_dequeue_burst(x->ring, (void **)pkts, SG_DP_BURST, NULL)) > 0) {
+	       (n = rte_ring_dequeue_burst(ring, (void **)pkts, SG_DP_BURST, NULL)) > 0) {
 		budget -= RTE_MIN(n, budget);
 		for (unsigned int j = 0; j < n; j++) {
 			if (pkts[j]->port >= app->n_ports || !x->port[pkts[j]->port].present) {
@@ -226,17 +264,32 @@ sg_dp_exc_poll(struct sg_dp_app *app)
 {
 	if (app->exc.ring == NULL)
 		return;
-	to_kernel(app);
+	if (app->exc.prio_ring != NULL) /* first: the tap's room goes to the BGP peers */
+		to_kernel(app, app->exc.prio_ring, SG_DP_EXC_PRIO_RING);
+	to_kernel(app, app->exc.ring, app->exc.cfg.queue);
 	for (unsigned int i = 0; i < app->n_ports; i++)
 		if (app->exc.port[i].present)
 			from_kernel(app, i);
+}
+
+/* Free *@p r with the packets it still holds. */
+static void
+ring_free(struct rte_ring **r)
+{
+	struct rte_mbuf *m = NULL;
+
+	if (*r == NULL)
+		return;
+	while (rte_ring_dequeue(*r, (void **)&m) == 0)
+		rte_pktmbuf_free(m);
+	rte_ring_free(*r);
+	*r = NULL;
 }
 
 void
 sg_dp_exc_stop(struct sg_dp_app *app)
 {
 	struct sg_dp_exc *x = &app->exc;
-	struct rte_mbuf *m = NULL;
 
 	for (unsigned int i = 0; i < SG_DP_PORTS_MAX; i++) {
 		char name[RTE_ETH_NAME_MAX_LEN];
@@ -249,12 +302,8 @@ sg_dp_exc_stop(struct sg_dp_app *app)
 		rte_eal_hotplug_remove("vdev", name);
 		x->port[i].present = false;
 	}
-	if (x->ring != NULL) {
-		while (rte_ring_dequeue(x->ring, (void **)&m) == 0)
-			rte_pktmbuf_free(m);
-		rte_ring_free(x->ring);
-		x->ring = NULL;
-	}
+	ring_free(&x->ring);
+	ring_free(&x->prio_ring);
 }
 
 /* Worker counters of the exception path, summed. */
@@ -338,6 +387,10 @@ sg_dp_exc_telemetry(const char *cmd __rte_unused, const char *params __rte_unuse
 		{"to_kernel", worker_sum(app, SG_DP_EV_EXC_TO_KERNEL)},
 		{"drop_exc_rate", worker_sum(app, SG_DP_DROP_EXC_RATE)},
 		{"drop_exc_queue", worker_sum(app, SG_DP_DROP_EXC_QUEUE)},
+		{"prio_peers", x->n_peers},
+		{"prio_queued", x->prio_ring != NULL ? rte_ring_count(x->prio_ring) : 0},
+		{"exc_prio_to_kernel", worker_sum(app, SG_DP_EV_EXC_PRIO_TO_KERNEL)},
+		{"drop_exc_prio_rate", worker_sum(app, SG_DP_DROP_EXC_PRIO_RATE)},
 	};
 
 	rte_tel_data_start_dict(d);

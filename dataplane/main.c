@@ -405,6 +405,9 @@ create_workers(struct sg_dp_app *app)
 		wc.exc_ring = app->exc.ring;
 		wc.exc_rate_pps = app->exc.cfg.rate_pps;
 		wc.exc_burst = app->exc.cfg.burst;
+		wc.exc_prio_ring = app->exc.prio_ring;
+		memcpy(wc.exc_prio_peers, app->exc.peers, sizeof(wc.exc_prio_peers));
+		wc.n_exc_prio_peers = app->exc.n_peers;
 		wc.member_mbox = i == 0 ? app->member_mbox : NULL; /* MEMBER_STATE: worker 0 */
 		sg_dp_sync_worker_conf(app, i, &wc);
 		sg_dp_testmode_worker_conf(&wc);

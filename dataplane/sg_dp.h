@@ -124,6 +124,8 @@ enum sg_dp_cnt {
 	/* member health (doc/dataplane.md, "Member state") */
 	SG_DP_DROP_NO_LIVE_MEMBER,	/**< new flow: the pool's configured members are all down */
 	SG_DP_DROP_NO_LIVE_RATELIMITED, /**< no_live_member reset: answer over the worker's rate */
+	/* exception path, priority class (core/exc.h): a BGP peer's BGP, BFD, ARP, ND */
+	SG_DP_DROP_EXC_PRIO_RATE, /**< for the kernel, priority class: over its fixed rate */
 	/* events (not drops) */
 	SG_DP_EV_FLOW_NEW,	/**< flows created */
 	SG_DP_EV_FLOW_EXPIRED,	/**< flows removed by idle timeout */
@@ -204,6 +206,8 @@ enum sg_dp_cnt {
 	/* idle mode (dataplane/idle.h, doc/dataplane.md "Idle mode") */
 	SG_DP_EV_IDLE_SLEEPS,	/**< sleeps of an idle worker */
 	SG_DP_EV_IDLE_SLEEP_US, /**< microseconds idle workers slept (measured) */
+	/** passed to the kernel in the exception path's priority class (also in exc_to_kernel) */
+	SG_DP_EV_EXC_PRIO_TO_KERNEL,
 	SG_DP_CNT_MAX
 };
 
@@ -212,6 +216,14 @@ enum sg_dp_cnt {
 
 /** Name of a counter for telemetry ("drop_ip_ihl", "flow_new", ...). */
 const char *sg_dp_cnt_name(enum sg_dp_cnt c);
+
+/** A BGP peer of the exception path's priority class (sg_dp_worker_conf). */
+struct sg_dp_exc_peer {
+	uint8_t family; /**< AF_INET or AF_INET6 */
+	uint8_t a[16];	/**< the address, network order (IPv4: the first 4 bytes) */
+};
+
+#define SG_DP_EXC_PRIO_PEERS SG_CFG_BGP_PEERS_MAX
 
 struct sg_dp_port_stats {
 	uint64_t rx_pkts, rx_bytes;
@@ -354,6 +366,14 @@ struct sg_dp_worker_conf {
 	struct rte_ring *exc_ring;
 	uint32_t exc_rate_pps;
 	uint32_t exc_burst;
+	/*
+	 * The exception path's priority class (core/exc.h): the BGP peers'
+	 * addresses (appliance.cluster.bgp.peers) and the MP/SC ring the main
+	 * lcore drains first; NULL or no peers: no class.
+	 */
+	struct rte_ring *exc_prio_ring;
+	struct sg_dp_exc_peer exc_prio_peers[SG_DP_EXC_PRIO_PEERS];
+	unsigned int n_exc_prio_peers;
 	/**
 	 * Worker 0 only: SP/SC ring (elements struct sg_msg_member_state) to
 	 * the main lcore, which applies member state (core/health.h). NULL on

@@ -9,6 +9,14 @@
  * over the workers), then an enqueue on the bounded ring the main lcore
  * drains into the port's tap interface (dataplane/exception.c). Never on
  * the established-flow path; no allocation, no lock, no log.
+ *
+ * A priority class keeps the BGP sessions up through a flood of the rest:
+ * a configured BGP peer's (appliance.cluster.bgp.peers) TCP from or to port
+ * 179, UDP to the BFD ports 3784/3785/4784, ARP replies, neighbour
+ * solicitations and advertisements for its address take a bucket of their
+ * own (SG_DP_EXC_PRIO_PPS and SG_DP_EXC_PRIO_BURST per worker, not taken
+ * from rate_pps) and a ring of their own the main lcore drains first. A
+ * spoofed peer address costs only that class's bucket.
  */
 #ifndef SG_DP_CORE_EXC_H
 #define SG_DP_CORE_EXC_H
@@ -22,18 +30,32 @@
 #include "core/state.h"
 #include "core/tables.h"
 
-/** Set up the worker's token bucket from its conf (exc_ring, exc_rate_pps, exc_burst). */
+/** The priority class's rate per worker (packets per second) ... */
+#define SG_DP_EXC_PRIO_PPS 2000
+/** ... and burst per worker (packets) */
+#define SG_DP_EXC_PRIO_BURST 256
+/** Slots of the priority class's ring to the main lcore. */
+#define SG_DP_EXC_PRIO_RING 1024
+
+/**
+ * Set up the worker's token buckets from its conf (exc_ring, exc_rate_pps,
+ * exc_burst; exc_prio_ring and exc_prio_peers for the priority class).
+ */
 void sg_dp_exc_init(struct sg_dp_worker *w);
 
 /**
- * Pass @p m (received on the port in m->port) to the kernel.
+ * Pass @p m (received on the port in m->port, parsed as @p p) to the
+ * kernel: in the priority class when it belongs there (counted
+ * exc_prio_to_kernel too), else in the general one.
  *
  * @return SG_DP_EV_EXC_TO_KERNEL when enqueued (the ring owns @p m), else
  *   the drop counter for @p m (the caller frees it): drop_exc_rate (over
- *   the worker's share of rate_pps), drop_exc_queue (ring full), or
- *   drop_l4_proto when the exception path is off.
+ *   the worker's share of rate_pps), drop_exc_prio_rate (over the priority
+ *   class's rate), drop_exc_queue (ring full), or drop_l4_proto when the
+ *   exception path is off.
  */
-enum sg_dp_cnt sg_dp_exc_pass(struct sg_dp_worker *w, struct rte_mbuf *m, uint64_t now);
+enum sg_dp_cnt sg_dp_exc_pass(struct sg_dp_worker *w, struct rte_mbuf *m, const struct sg_dp_pkt *p,
+			      uint64_t now);
 
 /**
  * True when the exception path is on and @p m, an ICMP / ICMPv6 message to
@@ -53,10 +75,24 @@ bool sg_dp_exc_arp_wanted(const struct sg_dp_worker *w, const struct sg_dp_table
 			  const struct rte_mbuf *m, const struct sg_dp_pkt *p, uint16_t port);
 
 /**
- * True when the exception path is on and the ICMPv6 neighbour advertisement
- * @p p (to @p ai, non-NULL) is addressed to an own address of @p port.
+ * True when the exception path is on and the IPv6 packet @p p is addressed
+ * to a link-local address (the kernel's, on the port's tap: the tables do
+ * not know it), so that its ND reaches sg_dp_nd_input() and then
+ * sg_dp_exc_nd_wanted().
  */
-bool sg_dp_exc_na_wanted(const struct sg_dp_worker *w, const struct sg_dp_addr_info *ai,
-			 uint16_t port);
+bool sg_dp_exc_nd_link_local(const struct sg_dp_worker *w, const struct sg_dp_pkt *p);
+
+/**
+ * True when the exception path is on and the ICMPv6 ND message @p m (parsed
+ * as @p p, to @p ai or NULL, received on @p port), which sg_dp_nd_input()
+ * answered with @p rc, is one the kernel wants: a well-formed neighbour
+ * advertisement for an on-link target, to an own address of @p port or to
+ * a link-local address (the answers to the kernel's NUD probes, which it
+ * sends from its link-local address), or a solicitation for a link-local
+ * target (the kernel's own address).
+ */
+bool sg_dp_exc_nd_wanted(const struct sg_dp_worker *w, const struct rte_mbuf *m,
+			 const struct sg_dp_pkt *p, const struct sg_dp_addr_info *ai, uint16_t port,
+			 enum sg_dp_cnt rc);
 
 #endif /* SG_DP_CORE_EXC_H */

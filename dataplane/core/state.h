@@ -59,6 +59,8 @@ struct sg_dp_worker {
 	uint16_t syn_budget;
 	/* exception path token bucket (core/exc.c, GCRA), TSC; exc_iv 0: path off */
 	uint64_t exc_tat, exc_iv, exc_tol;
+	/* ... and its priority class's (exc_prio_iv 0: no class) */
+	uint64_t exc_prio_tat, exc_prio_iv, exc_prio_tol;
 	uint32_t ctl_seq; /**< sequence of the next message on the dp->ctl ring (core/ctlmsg.h) */
 	struct sg_dp_passive passive; /**< passive detection (core/passive.h) */
 	/* member health (worker/memberhealth.c) */

@@ -100,6 +100,7 @@ static const char *const cnt_names[SG_DP_CNT_MAX] = {
 	[SG_DP_EV_VM_STALE_RESET] = "vm_stale_reset",
 	[SG_DP_DROP_NO_LIVE_MEMBER] = "drop_no_live_member",
 	[SG_DP_DROP_NO_LIVE_RATELIMITED] = "drop_no_live_ratelimited",
+	[SG_DP_DROP_EXC_PRIO_RATE] = "drop_exc_prio_rate",
 	[SG_DP_EV_MEMBER_STATE_MSG] = "member_state_msg",
 	[SG_DP_EV_MEMBER_STATE_LOST] = "member_state_lost",
 	[SG_DP_EV_NO_LIVE_RST] = "no_live_member_rst",
@@ -130,6 +131,7 @@ static const char *const cnt_names[SG_DP_CNT_MAX] = {
 	[SG_DP_EV_SYNC_DUMP_RECS] = "sync_dump_recs",
 	[SG_DP_EV_IDLE_SLEEPS] = "idle_sleeps",
 	[SG_DP_EV_IDLE_SLEEP_US] = "idle_sleep_us",
+	[SG_DP_EV_EXC_PRIO_TO_KERNEL] = "exc_prio_to_kernel",
 };
 
 const char *

@@ -315,7 +315,7 @@ process_parsed(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t po
 	if (p->ethertype == RTE_ETHER_TYPE_ARP) {
 		rc = sg_dp_arp_input(w, t, m, p, port, now);
 		if (neigh_answer_ok(rc) && sg_dp_exc_arp_wanted(w, t, m, p, port))
-			rc = sg_dp_exc_pass(w, m, now); /* also the kernel's own ARP */
+			rc = sg_dp_exc_pass(w, m, p, now); /* also the kernel's own ARP */
 		goto local_done;
 	}
 
@@ -358,11 +358,11 @@ process_parsed(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t po
 		const uint8_t type =
 			*rte_pktmbuf_mtod_offset(m, const uint8_t *, p->l2_len + p->l3_len);
 
-		if ((type == 135 || type == 136) && (ai != NULL || p->key.dst[0] == 0xff)) {
+		if ((type == 135 || type == 136) &&
+		    (ai != NULL || p->key.dst[0] == 0xff || sg_dp_exc_nd_link_local(w, p))) {
 			rc = sg_dp_nd_input(w, t, m, p, port, now);
-			if (type == 136 && ai != NULL && neigh_answer_ok(rc) &&
-			    sg_dp_exc_na_wanted(w, ai, port))
-				rc = sg_dp_exc_pass(w, m, now); /* also the kernel's own ND */
+			if (sg_dp_exc_nd_wanted(w, m, p, ai, port, rc))
+				rc = sg_dp_exc_pass(w, m, p, now); /* also the kernel's own ND */
 			goto local_done;
 		}
 	}
@@ -395,7 +395,7 @@ process_parsed(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t po
 		}
 		rc = sg_dp_icmp_input(w, t, m, p, port, ai);
 		if (rc == SG_DP_DROP_ICMP_BAD && sg_dp_exc_icmp_wanted(w, m, p, ai))
-			rc = sg_dp_exc_pass(w, m, now); /* echo replies, errors: the kernel's */
+			rc = sg_dp_exc_pass(w, m, p, now); /* echo replies, errors: the kernel's */
 		goto local_done;
 	case IPPROTO_TCP:
 	case IPPROTO_UDP:
@@ -436,7 +436,7 @@ process_parsed(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t po
 		return;
 	}
 	/* TCP/UDP to an own address: the kernel's (drop_l4_proto without an exception path) */
-	rc = sg_dp_exc_pass(w, m, now);
+	rc = sg_dp_exc_pass(w, m, p, now);
 
 local_done:
 	if (rc == SG_DP_CNT_MAX) {

@@ -530,3 +530,22 @@ env_broker_stop(struct rte_ring *to_ctl, struct rte_ring *from_ctl)
 	rte_ring_free(to_ctl);
 	rte_ring_free(from_ctl);
 }
+
+size_t
+na_frame(uint8_t *b, const char *dmac, const char *smac, const char *src, const char *dst)
+{
+	size_t off = pb_put_eth(b, dmac, smac, RTE_ETHER_TYPE_IPV6);
+	uint8_t *ip = b + off, *icmp, fam;
+
+	off += pb_put_ip6(ip, src, dst, IPPROTO_ICMPV6, 255, 32);
+	icmp = b + off;
+	memset(icmp, 0, 32);
+	icmp[0] = 136;
+	icmp[4] = 0x60; /* solicited, override */
+	pb_ip_parse(src, icmp + 8, &fam);
+	icmp[24] = 2; /* target link-layer address */
+	icmp[25] = 1;
+	pb_mac_parse(smac, icmp + 26);
+	pb_fix_l4_csum(ip);
+	return off + 32;
+}

@@ -157,4 +157,10 @@ int env_broker_start(const uint8_t key[16], uint32_t max_held, struct rte_ring *
 		     struct rte_ring **from_ctl);
 void env_broker_stop(struct rte_ring *to_ctl, struct rte_ring *from_ctl);
 
+/*
+ * A solicited neighbour advertisement from @p src (the target, with @p smac
+ * as its target link-layer address) to @p dst, Ethernet @p smac -> @p dmac.
+ */
+size_t na_frame(uint8_t *b, const char *dmac, const char *smac, const char *src, const char *dst);
+
 #endif /* DP_TEST_H */
