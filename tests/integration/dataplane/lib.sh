@@ -16,6 +16,9 @@ export SG_RUN
 
 sg_cleanup() {
 	local rc=$?
+	# Cleanup never stops half way: a failing step (a log that was never
+	# written, a process already gone) must not leave namespaces behind.
+	set +e
 	if [ "$rc" -ne 0 ] && [ -f "$SG_RUN/dataplane.log" ]; then
 		echo "---- sg-dataplane log (last 40 lines)" >&2
 		tail -n 40 "$SG_RUN/dataplane.log" >&2
