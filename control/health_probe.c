@@ -6,7 +6,7 @@
  *   udp        send the payload, wait for one answer (SG_CTL_PROBE_UDP_MAX
  *              bytes read); an ICMP unreachable shows as ECONNREFUSED
  *   http/https libcurl's multi interface, its sockets and timer driven by
- *              libevent (CURLMOPT_SOCKETFUNCTION / TIMERFUNCTION): status
+ *              libevent (lib/etcd/curlev.h, shared with the etcd watch): status
  *              range, optional body substring (at most
  *              SG_CTL_PROBE_BODY_MAX bytes read), Host / SNI through
  *              CURLOPT_RESOLVE, source address through CURLOPT_INTERFACE
@@ -28,6 +28,7 @@
 #include <curl/curl.h>
 #include <event2/event.h>
 
+#include "curlev.h"
 #include "health_probe.h"
 
 #define SCHED_US 10000
@@ -54,6 +55,7 @@ struct sg_ctl_probe {
 	CURLM *multi;
 	struct event *sched;
 	struct event *curl_timer;
+	struct sg_etcd_curlev cev; /**< libcurl's sockets and timer on d.base */
 	TAILQ_HEAD(, check) checks;
 	unsigned int n;
 	bool results; /**< a result since the last step_end */
@@ -302,51 +304,6 @@ curl_timer_ev(evutil_socket_t fd, short what, void *arg)
 	multi_read(p);
 }
 
-/* libcurl: watch socket @p s for @p what (CURLMOPT_SOCKETFUNCTION). */
-static int
-curl_sock_cb(CURL *e, curl_socket_t s, int what, void *userp, void *socketp)
-{
-	struct sg_ctl_probe *p = userp;
-	struct event *ev = socketp;
-	short kind;
-
-	(void)e;
-	if (what == CURL_POLL_REMOVE) {
-		if (ev != NULL)
-			event_free(ev);
-		curl_multi_assign(p->multi, s, NULL);
-		return 0;
-	}
-	kind = (short)(((what & CURL_POLL_IN) ? EV_READ : 0) |
-		       ((what & CURL_POLL_OUT) ? EV_WRITE : 0) | EV_PERSIST);
-	if (ev != NULL) {
-		event_del(ev);
-		event_assign(ev, p->d.base, s, kind, curl_sock_ev, p);
-	} else {
-		ev = event_new(p->d.base, s, kind, curl_sock_ev, p);
-		if (ev == NULL)
-			return -1;
-		curl_multi_assign(p->multi, s, ev);
-	}
-	event_add(ev, NULL);
-	return 0;
-}
-
-/* libcurl: call back in @p ms (CURLMOPT_TIMERFUNCTION). */
-static int
-curl_timer_cb(CURLM *multi, long ms, void *userp)
-{
-	struct sg_ctl_probe *p = userp;
-	struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
-
-	(void)multi;
-	if (ms < 0)
-		evtimer_del(p->curl_timer);
-	else
-		evtimer_add(p->curl_timer, &tv);
-	return 0;
-}
-
 static int
 start_http(struct check *k, const struct sg_ctl_member *m)
 {
@@ -478,10 +435,12 @@ sg_ctl_probe_create(struct sg_ctl_probe **out, const struct sg_ctl_probe_deps *d
 		sg_ctl_probe_destroy(p);
 		return -ENOMEM;
 	}
-	curl_multi_setopt(p->multi, CURLMOPT_SOCKETFUNCTION, curl_sock_cb);
-	curl_multi_setopt(p->multi, CURLMOPT_SOCKETDATA, p);
-	curl_multi_setopt(p->multi, CURLMOPT_TIMERFUNCTION, curl_timer_cb);
-	curl_multi_setopt(p->multi, CURLMOPT_TIMERDATA, p);
+	p->cev = (struct sg_etcd_curlev){.multi = p->multi,
+					 .base = d->base,
+					 .timer = p->curl_timer,
+					 .sock_ev = curl_sock_ev,
+					 .arg = p};
+	sg_etcd_curlev_attach(&p->cev);
 	arm_sched(p);
 	*out = p;
 	return 0;

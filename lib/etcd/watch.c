@@ -20,6 +20,7 @@
 
 #include <event2/event.h>
 
+#include "curlev.h"
 #include "etcd_int.h"
 
 #define BACKOFF_MIN_MS 50
@@ -36,10 +37,11 @@ struct sg_etcd_watch {
 	CURLM *multi;
 	CURL *easy;
 	struct curl_slist *hdr;
-	char *req;		  /**< the request body of the current stream */
-	struct event *curl_timer; /**< libcurl's timeout */
-	struct event *retry;	  /**< reconnect after a backoff */
-	char *buf;		  /**< bytes of the stream not parsed yet */
+	char *req;		   /**< the request body of the current stream */
+	struct event *curl_timer;  /**< libcurl's timeout */
+	struct sg_etcd_curlev cev; /**< libcurl's sockets and timer on base */
+	struct event *retry;	   /**< reconnect after a backoff */
+	char *buf;		   /**< bytes of the stream not parsed yet */
 	size_t len, cap;
 	int64_t next_rev; /**< the first revision not delivered (0: now) */
 	unsigned int ep;  /**< the endpoint of the current stream */
@@ -269,51 +271,6 @@ curl_timer_ev(evutil_socket_t fd, short what, void *arg)
 	curl_run(arg, CURL_SOCKET_TIMEOUT, 0);
 }
 
-/* libcurl: watch socket @p s for @p what (CURLMOPT_SOCKETFUNCTION). */
-static int
-curl_sock_cb(CURL *e, curl_socket_t s, int what, void *userp, void *socketp)
-{
-	struct sg_etcd_watch *w = userp;
-	struct event *ev = socketp;
-	short kind;
-
-	(void)e;
-	if (what == CURL_POLL_REMOVE) {
-		if (ev != NULL)
-			event_free(ev);
-		curl_multi_assign(w->multi, s, NULL);
-		return 0;
-	}
-	kind = (short)(((what & CURL_POLL_IN) ? EV_READ : 0) |
-		       ((what & CURL_POLL_OUT) ? EV_WRITE : 0) | EV_PERSIST);
-	if (ev != NULL) {
-		event_del(ev);
-		event_assign(ev, w->base, s, kind, curl_sock_ev, w);
-	} else {
-		ev = event_new(w->base, s, kind, curl_sock_ev, w);
-		if (ev == NULL)
-			return -1;
-		curl_multi_assign(w->multi, s, ev);
-	}
-	event_add(ev, NULL);
-	return 0;
-}
-
-/* libcurl: call back in @p ms (CURLMOPT_TIMERFUNCTION). */
-static int
-curl_timer_cb(CURLM *multi, long ms, void *userp)
-{
-	struct sg_etcd_watch *w = userp;
-	struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
-
-	(void)multi;
-	if (ms < 0)
-		evtimer_del(w->curl_timer);
-	else
-		evtimer_add(w->curl_timer, &tv);
-	return 0;
-}
-
 /* The request of a stream from w->next_rev. @return its text (free()) or NULL. */
 static char *
 stream_req(const struct sg_etcd_watch *w)
@@ -396,10 +353,12 @@ sg_etcd_watch_start(struct sg_etcd *c, struct event_base *base, const char *pref
 		watch_free(w);
 		return NULL;
 	}
-	curl_multi_setopt(w->multi, CURLMOPT_SOCKETFUNCTION, curl_sock_cb);
-	curl_multi_setopt(w->multi, CURLMOPT_SOCKETDATA, w);
-	curl_multi_setopt(w->multi, CURLMOPT_TIMERFUNCTION, curl_timer_cb);
-	curl_multi_setopt(w->multi, CURLMOPT_TIMERDATA, w);
+	w->cev = (struct sg_etcd_curlev){.multi = w->multi,
+					 .base = base,
+					 .timer = w->curl_timer,
+					 .sock_ev = curl_sock_ev,
+					 .arg = w};
+	sg_etcd_curlev_attach(&w->cev);
 	connect_stream(w);
 	return w;
 }
