@@ -588,7 +588,8 @@ sg_dp_tables_build_health(const struct sg_cfg *cfg, const struct sg_dp_tables *p
 		return -ENOMEM;
 	t->generation = __atomic_add_fetch(&tables_generation, 1, __ATOMIC_RELAXED);
 
-	n_addr = cfg->n_vs + cfg->nat.n_addrs + 2 * cfg->appliance.n_ports;
+	n_addr = cfg->n_vs + cfg->nat.n_addrs + 2 * cfg->appliance.n_ports +
+		 cfg->appliance.cluster.bgp.n_backup;
 	t->addr_info = calloc(RTE_MAX(n_addr, 1u), sizeof(*t->addr_info));
 	if (t->addr_info == NULL) {
 		rc = -ENOMEM;
@@ -636,6 +637,13 @@ sg_dp_tables_build_health(const struct sg_cfg *cfg, const struct sg_dp_tables *p
 		else if (a->family == AF_INET6)
 			sg_dp_ip_from_cfg(&t->nat6[t->n_nat6++], a);
 		rc = addr_add(t, a, SG_DP_ADDR_NAT, 0, err, errlen);
+		if (rc < 0)
+			goto fail;
+	}
+	for (i = 0; cfg->appliance.cluster.sync.enabled && i < cfg->appliance.cluster.bgp.n_backup;
+	     i++) {
+		rc = addr_add(t, &cfg->appliance.cluster.bgp.backup[i], SG_DP_ADDR_PEER_NAT, 0, err,
+			      errlen);
 		if (rc < 0)
 			goto fail;
 	}

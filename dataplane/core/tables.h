@@ -26,6 +26,13 @@
 #define SG_DP_ADDR_VIP 0x1
 #define SG_DP_ADDR_NAT 0x2
 #define SG_DP_ADDR_OWN 0x4
+/**
+ * A peer appliance's NAT address (appliance.cluster.bgp.backup, with state
+ * sync on): never answered or passed to the kernel; a NAT return to it that
+ * misses a flow is handed to the worker its port names, where the synced
+ * copy lives (doc/dataplane.md, "State sync: the workers' side").
+ */
+#define SG_DP_ADDR_PEER_NAT 0x8
 
 struct sg_dp_addr_info {
 	uint8_t kinds;	   /**< SG_DP_ADDR_* */

@@ -287,6 +287,30 @@ flow_new(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_port,
 }
 
 /*
+ * A NAT return that missed this worker's table: the destination port names
+ * the worker that holds its flow (sg_dp_nat_port_owner), own NAT addresses
+ * and peers' alike (a synced copy sits on the worker of the sender's index).
+ * A packet already handed once, or to this worker's own port: no flow.
+ */
+static void
+nat_return_steer(struct sg_dp_worker *w, uint16_t port, struct rte_mbuf *m,
+		 const struct sg_dp_pkt *p, bool handed)
+{
+	unsigned int owner =
+		sg_dp_nat_port_owner(rte_be_to_cpu_16(p->key.dport), w->conf.n_workers);
+
+	if (owner == w->conf.id || handed) {
+		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_NO_FLOW);
+		return;
+	}
+	if (w->conf.handoff[owner] == NULL || rte_ring_enqueue(w->conf.handoff[owner], m) != 0) {
+		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_HANDOFF_FULL);
+		return;
+	}
+	w->stats.cnt[SG_DP_EV_HANDOFF_OUT]++;
+}
+
+/*
  * One parsed packet (@p prc: the parser's verdict). @p hit: its flow when
  * the burst's bulk lookup found one that is still valid, else NULL (looked
  * up again here: an earlier packet of the burst may have created it).
@@ -297,7 +321,7 @@ process_parsed(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t po
 	       struct sg_dp_flow *hit, struct sg_dp_txq *out, uint64_t now, bool handed)
 {
 	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	const struct sg_dp_addr_info *ai;
+	const struct sg_dp_addr_info *ai, *sai;
 	const struct sg_dp_vs *vs;
 	struct sg_dp_flow *f;
 	enum sg_dp_cnt rc;
@@ -354,6 +378,14 @@ process_parsed(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t po
 	}
 
 	ai = sg_dp_tables_addr(t, p->key.family, p->key.dst);
+	if (unlikely(ai != NULL && ai->kinds == SG_DP_ADDR_PEER_NAT)) {
+		/* a peer's NAT address: only returns of its synced flows, never local */
+		if (p->key.proto == IPPROTO_TCP || p->key.proto == IPPROTO_UDP)
+			nat_return_steer(w, port, m, p, handed);
+		else
+			sg_dp_pkt_drop(w, port, m, SG_DP_DROP_NOT_LOCAL);
+		return;
+	}
 	if (p->key.proto == IPPROTO_ICMPV6 && p->key.family == AF_INET6) { /* parse checked */
 		const uint8_t type =
 			*rte_pktmbuf_mtod_offset(m, const uint8_t *, p->l2_len + p->l3_len);
@@ -370,7 +402,8 @@ process_parsed(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t po
 		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_NOT_LOCAL);
 		return;
 	}
-	if (sg_dp_tables_addr(t, p->key.family, p->key.src) != NULL) {
+	sai = sg_dp_tables_addr(t, p->key.family, p->key.src);
+	if (sai != NULL && sai->kinds != SG_DP_ADDR_PEER_NAT) {
 		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_IP_SRC); /* spoofed: one of our addresses */
 		return;
 	}
@@ -415,19 +448,7 @@ process_parsed(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t po
 		return;
 	}
 	if (ai->kinds & SG_DP_ADDR_NAT) {
-		unsigned int owner =
-			sg_dp_nat_port_owner(rte_be_to_cpu_16(p->key.dport), w->conf.n_workers);
-
-		if (owner == w->conf.id || handed) {
-			sg_dp_pkt_drop(w, port, m, SG_DP_DROP_NO_FLOW);
-			return;
-		}
-		if (w->conf.handoff[owner] == NULL ||
-		    rte_ring_enqueue(w->conf.handoff[owner], m) != 0) {
-			sg_dp_pkt_drop(w, port, m, SG_DP_DROP_HANDOFF_FULL);
-			return;
-		}
-		w->stats.cnt[SG_DP_EV_HANDOFF_OUT]++;
+		nat_return_steer(w, port, m, p, handed);
 		return;
 	}
 	if ((ai->kinds & SG_DP_ADDR_OWN) && p->key.proto == IPPROTO_UDP &&

@@ -731,6 +731,83 @@ test_hostile(void **state)
 }
 
 /* Session IDs: the node in the epoch field's top 4 bits. */
+/*
+ * A peer's NAT address (bgp.backup, sync on) on a two-worker appliance:
+ * the return of a synced flow that RSS put on the wrong worker is handed to
+ * the worker its port names, where the copy was installed; anything else to
+ * that address is not local. Without sync the address is not ours at all.
+ */
+static void
+test_peer_nat_steer(void **state)
+{
+	struct cfg_store *cs = cfg_sync("198.18.1.101", false);
+	struct sg_dp_worker_conf wc;
+	struct sg_dp_worker *c;
+	struct rte_ring *h0;
+	uint8_t in[PKT_MAX];
+	char err[256];
+	size_t n;
+
+	(void)state;
+	cs->cfg.appliance.cluster.sync.enabled = true;
+	cfg_addr(&cs->cfg.appliance.cluster.bgp.backup[0], NAT_A);
+	cs->cfg.appliance.cluster.bgp.n_backup = 1;
+	sg_dp_tables_free(B.t);
+	assert_int_equal(sg_dp_tables_build(&cs->cfg, NULL, env.ports, &B.t, err, sizeof(err)), 0);
+	h0 = rte_ring_create("ut_sync_h0", 64, SOCKET_ID_ANY, RING_F_SC_DEQ);
+	assert_non_null(h0);
+	memset(&wc, 0, sizeof(wc));
+	wc.id = 1;
+	wc.n_workers = 2;
+	wc.socket = SOCKET_ID_ANY;
+	wc.flow_entries = 1024;
+	wc.neigh = env.neigh;
+	memcpy(wc.ports, env.ports, sizeof(wc.ports));
+	wc.handoff[0] = h0;
+	c = sg_dp_worker_create(&wc);
+	assert_non_null(c);
+	env.w[0] = c;
+	env.t = B.t;
+
+	/* port 1024 belongs to worker 0 (1024 % 2): handed over */
+	n = pb_frame_tcp4(in, L2_GW, "198.18.1.11", NAT_A, 80, 1024, ACK, 64, 10);
+	set_eth(in, MAC_PORT1, MAC_HOST1);
+	run_pkt(0, 1, in, n, &R, now_s(1));
+	CNT_MOVED(SG_DP_EV_HANDOFF_OUT);
+	assert_int_equal(rte_ring_count(h0), 1);
+	/* port 1025 is this worker's own: no flow here */
+	n = pb_frame_tcp4(in, L2_GW, "198.18.1.11", NAT_A, 80, 1025, ACK, 64, 10);
+	set_eth(in, MAC_PORT1, MAC_HOST1);
+	run_pkt(0, 1, in, n, &R, now_s(1));
+	assert_drop(&R, SG_DP_DROP_NO_FLOW, 1);
+	/* an echo to the peer's address is not ours to answer */
+	n = pb_frame_icmp4_echo(in, L2_GW, "198.18.1.11", NAT_A, 8, 8);
+	set_eth(in, MAC_PORT1, MAC_HOST1);
+	run_pkt(0, 1, in, n, &R, now_s(1));
+	assert_drop(&R, SG_DP_DROP_NOT_LOCAL, 1);
+
+	/* sync off: the backup address is not in the tables */
+	cs->cfg.appliance.cluster.sync.enabled = false;
+	sg_dp_tables_free(B.t);
+	assert_int_equal(sg_dp_tables_build(&cs->cfg, NULL, env.ports, &B.t, err, sizeof(err)), 0);
+	env.t = B.t;
+	n = pb_frame_tcp4(in, L2_GW, "198.18.1.11", NAT_A, 80, 1024, ACK, 64, 10);
+	set_eth(in, MAC_PORT1, MAC_HOST1);
+	run_pkt(0, 1, in, n, &R, now_s(1));
+	assert_drop(&R, SG_DP_DROP_NOT_LOCAL, 1);
+
+	{
+		struct rte_mbuf *m;
+
+		while (rte_ring_dequeue(h0, (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+	}
+	rte_ring_free(h0);
+	env.w[0] = A.w;
+	sg_dp_worker_free(c);
+	free(cs);
+}
+
 static void
 test_node_bits(void **state)
 {
@@ -761,6 +838,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_brokered_seq, sync_setup, sync_teardown),
 		cmocka_unit_test_setup_teardown(test_hostile, sync_setup, sync_teardown),
 		cmocka_unit_test_setup_teardown(test_node_bits, sync_setup, sync_teardown),
+		cmocka_unit_test_setup_teardown(test_peer_nat_steer, sync_setup, sync_teardown),
 	};
 	int rc;
 
