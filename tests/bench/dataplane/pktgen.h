@@ -14,6 +14,7 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 #include <rte_tcp.h>
+#include <rte_udp.h>
 
 #define BURST	   32
 #define FRAME_LEN  60
@@ -35,6 +36,7 @@ struct gen_opts {
 	enum gen_mode mode;
 	bool new_flows;
 	bool arp;
+	bool udp;	    /* established / new: UDP datagrams instead of TCP segments */
 	uint32_t vms;	    /* VM addresses: host_ip .. host_ip + vms - 1 */
 	uint32_t gw_ip;	    /* network order, the forwarder's outside gateway */
 	uint32_t window;    /* brokered: outstanding connections at most */
@@ -130,21 +132,58 @@ tcp_of(struct rte_mbuf *m, struct rte_ipv4_hdr **ipp, uint32_t *plen)
 	return tcp;
 }
 
-/* Flow f: source address src_net + f / 50000 (+1), source port 1024 + f % 50000. */
+/*
+ * Flow f's tuple in a frame copied from tmpl: source address src_net +
+ * f / 50000 (+1), source port 1024 + f % 50000 (TCP and UDP alike), the
+ * IPv4 checksum.
+ */
+static inline struct rte_ipv4_hdr *
+fill_tuple(uint8_t *p, uint64_t f)
+{
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(p + sizeof(struct rte_ether_hdr));
+	struct rte_udp_hdr *l4 = (struct rte_udp_hdr *)(ip + 1);
+	uint32_t host = (uint32_t)(f / 50000) + 1;
+
+	ip->src_addr = opt.src_net | rte_cpu_to_be_32(host & 0xffff);
+	l4->src_port = rte_cpu_to_be_16((uint16_t)(1024 + f % 50000));
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	return ip;
+}
+
+/* Flow f as a TCP segment with @p flags. */
 static inline void
 fill_flow(uint8_t *p, uint64_t f, uint8_t flags)
 {
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(p + sizeof(struct rte_ether_hdr));
 	struct rte_tcp_hdr *tcp = (struct rte_tcp_hdr *)(ip + 1);
-	uint32_t host = (uint32_t)(f / 50000) + 1;
 
-	ip->src_addr = opt.src_net | rte_cpu_to_be_32(host & 0xffff);
-	tcp->src_port = rte_cpu_to_be_16((uint16_t)(1024 + f % 50000));
 	tcp->tcp_flags = flags;
-	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	fill_tuple(p, f);
 	tcp->cksum = 0;
 	tcp->cksum = rte_ipv4_udptcp_cksum(ip, tcp);
+}
+
+/* Flow f as a UDP datagram (--udp; tmpl is one): the tuple and the UDP checksum. */
+static inline void
+fill_udp(uint8_t *p, uint64_t f)
+{
+	struct rte_ipv4_hdr *ip = fill_tuple(p, f);
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+
+	udp->dgram_cksum = 0;
+	/* DPDK sends a computed 0 as 0xffff for UDP */
+	udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+}
+
+/* Flow f of the established / new modes: a UDP datagram or a TCP segment. */
+static inline void
+fill_packet(uint8_t *p, uint64_t f, uint8_t flags)
+{
+	if (opt.udp)
+		fill_udp(p, f);
+	else
+		fill_flow(p, f, flags);
 }
 
 /** Turn the received segment @p m into our answer in place (sg_pktgen.c). */

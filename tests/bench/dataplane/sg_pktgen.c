@@ -13,6 +13,8 @@
  *   established  a warm-up pass sends one SYN per flow, then ACKs cycle
  *                over the flows (every packet hits an existing flow)
  *   new          every packet is a SYN of a flow never sent before
+ *   (--udp: both send 60-byte UDP datagrams of the same tuples instead,
+ *   the warm-up pass one datagram per flow)
  *   synflood     every packet is a SYN (MSS option only) of a flow never
  *                sent before, to a brokered VIP; SYN-ACKs coming back on
  *                port 0 are counted (rx_pkts): each is a SYN absorbed
@@ -120,6 +122,20 @@ parse_num(const char *opt_name, const char *s, double min, double max)
 	return v;
 }
 
+/* --udp: tmpl becomes a UDP datagram to VIP:port (18 bytes of zeros). */
+static void
+build_udp_template(void)
+{
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(tmpl + sizeof(struct rte_ether_hdr));
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+
+	memset(udp, 0, FRAME_LEN - sizeof(struct rte_ether_hdr) - sizeof(*ip));
+	ip->next_proto_id = IPPROTO_UDP;
+	udp->src_port = rte_cpu_to_be_16(1024);
+	udp->dst_port = rte_cpu_to_be_16(opt.dport);
+	udp->dgram_len = rte_cpu_to_be_16(FRAME_LEN - sizeof(struct rte_ether_hdr) - sizeof(*ip));
+}
+
 static void
 build_template(void)
 {
@@ -159,21 +175,21 @@ build_template(void)
 		o[2] = 1460 >> 8;
 		o[3] = 1460 & 0xff;
 	}
+	if (opt.udp)
+		build_udp_template();
 }
 
-/* Flow f of the synflood / brokered client: tmpl_syn with the tuple of fill_flow(). */
+/* Flow f of the synflood / brokered client: tmpl_syn with the tuple of fill_tuple(). */
 static inline void
 fill_syn(uint8_t *p, uint64_t f)
 {
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(p + sizeof(struct rte_ether_hdr));
-	struct rte_tcp_hdr *tcp = (struct rte_tcp_hdr *)(ip + 1);
-	uint32_t host = (uint32_t)(f / 50000) + 1;
+	struct rte_ipv4_hdr *ip;
+	struct rte_tcp_hdr *tcp;
 
 	rte_memcpy(p, tmpl_syn, FRAME_LEN);
-	ip->src_addr = opt.src_net | rte_cpu_to_be_32(host & 0xffff);
-	tcp->src_port = rte_cpu_to_be_16((uint16_t)(1024 + f % 50000));
+	ip = fill_tuple(p, f);
+	tcp = (struct rte_tcp_hdr *)(ip + 1);
 	tcp->sent_seq = rte_cpu_to_be_32((uint32_t)(f * 2654435761u));
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	tcp->cksum = rte_ipv4_udptcp_cksum(ip, tcp);
 }
 
@@ -608,8 +624,8 @@ gen_main(void *arg)
 				uint64_t flow = opt.new_flows ? f : f % span;
 
 				rte_memcpy(p, tmpl, FRAME_LEN);
-				fill_flow(p, flow,
-					  opt.new_flows ? RTE_TCP_SYN_FLAG : RTE_TCP_ACK_FLAG);
+				fill_packet(p, flow,
+					    opt.new_flows ? RTE_TCP_SYN_FLAG : RTE_TCP_ACK_FLAG);
 				tx[i]->data_len = tx[i]->pkt_len = FRAME_LEN;
 				f += n_gen;
 			}
@@ -707,7 +723,8 @@ usage(void)
 		"         [--mode established|new|synflood|brokered] [--vip A] [--dport P]\n"
 		"         [--src-net A] [--host-ip A] [--vms N] [--fwd-ip A] [--fwd-in-ip A]\n"
 		"         [--gw-ip A] [--window N] [--rate SYNS_PER_S] [--no-arp]\n"
-		"         [--flood-vip A] [--est-rate PPS] [--flood-rate PPS] [--paced-rate CPS]\n");
+		"         [--flood-vip A] [--est-rate PPS] [--flood-rate PPS] [--paced-rate CPS]\n"
+		"         [--udp]\n");
 }
 
 static void
@@ -734,6 +751,7 @@ parse_args(int argc, char **argv)
 		{"est-rate", required_argument, NULL, 'E'},
 		{"flood-rate", required_argument, NULL, 'Y'},
 		{"paced-rate", required_argument, NULL, 'P'},
+		{"udp", no_argument, NULL, 'U'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
@@ -819,6 +837,9 @@ parse_args(int argc, char **argv)
 		case 'A':
 			opt.arp = false;
 			break;
+		case 'U':
+			opt.udp = true;
+			break;
 		default:
 			usage();
 			exit(2);
@@ -828,6 +849,10 @@ parse_args(int argc, char **argv)
 	if (opt.flows == 0 || opt.flows > (1u << 24) || opt.seconds <= 0 || opt.seconds > 600 ||
 	    opt.warmup < 0 || opt.warmup > 600) {
 		fprintf(stderr, "sg-pktgen: --flows 1..16M, --seconds 0..600, --warmup 0..600\n");
+		exit(2);
+	}
+	if (opt.udp && opt.mode != MODE_ESTABLISHED && opt.mode != MODE_NEW) {
+		fprintf(stderr, "sg-pktgen: --udp goes with modes established and new only\n");
 		exit(2);
 	}
 }
@@ -932,7 +957,7 @@ main(int argc, char **argv)
 				uint8_t *p = rte_pktmbuf_mtod(tx[k], uint8_t *);
 
 				rte_memcpy(p, tmpl, FRAME_LEN);
-				fill_flow(p, f % opt.flows, RTE_TCP_SYN_FLAG);
+				fill_packet(p, f % opt.flows, RTE_TCP_SYN_FLAG);
 				tx[k]->data_len = tx[k]->pkt_len = FRAME_LEN;
 			}
 			uint16_t sent = rte_eth_tx_burst(0, 0, tx, BURST);
@@ -975,11 +1000,11 @@ main(int argc, char **argv)
 		double secs = (double)(t1 - t0) / (double)rte_get_timer_hz();
 		uint64_t tx = s1.tx - s0.tx, rx = s1.rx - s0.rx;
 
-		printf("{\"mode\": \"%s\", \"flows\": %u, \"lcores\": %u, \"seconds\": %.3f, "
-		       "\"tx_pkts\": %" PRIu64 ", \"rx_pkts\": %" PRIu64 ", \"tx_mpps\": %.3f, "
-		       "\"rx_mpps\": %.3f",
-		       mode_names[opt.mode], opt.flows, n_gen, secs, tx, rx,
-		       (double)tx / secs / 1e6, (double)rx / secs / 1e6);
+		printf("{\"mode\": \"%s\", \"proto\": \"%s\", \"flows\": %u, \"lcores\": %u, "
+		       "\"seconds\": %.3f, \"tx_pkts\": %" PRIu64 ", \"rx_pkts\": %" PRIu64
+		       ", \"tx_mpps\": %.3f, \"rx_mpps\": %.3f",
+		       mode_names[opt.mode], opt.udp ? "udp" : "tcp", opt.flows, n_gen, secs, tx,
+		       rx, (double)tx / secs / 1e6, (double)rx / secs / 1e6);
 		if (opt.mode == MODE_SYNPROXY)
 			mix_report(&s0, &s1, secs);
 		if (opt.mode == MODE_SYNFLOOD || opt.mode == MODE_BROKERED) {
