@@ -83,5 +83,6 @@ sg_dp_idle_sleep(struct sg_dp_idle *s)
 	if (offline)
 		rte_rcu_qsbr_thread_online(s->qsbr, s->thread_id);
 	s->w->stats.cnt[SG_DP_EV_IDLE_SLEEPS]++;
+	sg_dp_worker_woke(s->w); /* the next full bursts are this sleep's backlog */
 	s->w->stats.cnt[SG_DP_EV_IDLE_SLEEP_US] += (t1 - t0) / s->tsc_per_us;
 }

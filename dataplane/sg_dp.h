@@ -465,6 +465,13 @@ void sg_dp_worker_poll_control(struct sg_dp_worker *w, const struct sg_dp_tables
  */
 bool sg_dp_worker_sync_poll(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint64_t now_tsc);
 
+/**
+ * The worker slept (idle mode, dataplane/idle.c): its next full rx bursts
+ * carry the sleep's backlog, not overload, so up to SG_DP_SYN_WAKE_GRACE of
+ * them (or until a short one) answer every SYN cookie instead of shedding.
+ */
+void sg_dp_worker_woke(struct sg_dp_worker *w);
+
 const struct sg_dp_stats *sg_dp_worker_stats(const struct sg_dp_worker *w);
 
 /** Current number of flows in this worker's table. */

@@ -29,6 +29,12 @@ struct sg_dp_broker;
 #ifndef SG_DP_SYN_BUSY_BUDGET
 #define SG_DP_SYN_BUSY_BUDGET 4
 #endif
+/**
+ * Full rx bursts after an idle sleep that answer every SYN cookie: what
+ * max_us of sleep leaves in the queue at a moderate rate (16 x 32 packets),
+ * while a flood that outlasts them is shed as before.
+ */
+#define SG_DP_SYN_WAKE_GRACE 16
 
 struct sg_dp_worker {
 	struct sg_dp_stats stats;
@@ -57,6 +63,11 @@ struct sg_dp_worker {
 	 * layer's cookie answer).
 	 */
 	uint16_t syn_budget;
+	/**
+	 * Full rx bursts after an idle sleep that still count as short
+	 * (sg_dp_worker_woke(): they carry the sleep's backlog, not overload).
+	 */
+	uint16_t syn_grace;
 	/* exception path token bucket (core/exc.c, GCRA), TSC; exc_iv 0: path off */
 	uint64_t exc_tat, exc_iv, exc_tol;
 	/* ... and its priority class's (exc_prio_iv 0: no class) */

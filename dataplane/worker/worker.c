@@ -505,8 +505,14 @@ process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 	unsigned int nk = 0, i, k;
 	uint32_t gen;
 
-	/* a full burst: the worker is behind, SYN cookies get a share only */
-	w->syn_budget = n == SG_DP_BURST ? SG_DP_SYN_BUSY_BUDGET : UINT16_MAX;
+	/*
+	 * A full burst: the worker is behind, SYN cookies get a share only -
+	 * unless it is the backlog of an idle sleep (syn_grace, until a short
+	 * burst or SG_DP_SYN_WAKE_GRACE full ones).
+	 */
+	w->syn_budget = n == SG_DP_BURST && w->syn_grace == 0 ? SG_DP_SYN_BUSY_BUDGET : UINT16_MAX;
+	if (unlikely(w->syn_grace != 0))
+		w->syn_grace = n == SG_DP_BURST ? w->syn_grace - 1 : 0;
 	for (i = 0; i < n && i < PREFETCH_AHEAD; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	for (i = 0; i < n; i++) {
@@ -596,6 +602,12 @@ sg_dp_worker_count_tx(struct sg_dp_worker *w, uint16_t port, struct rte_mbuf **s
 	w->stats.port[port].tx_bytes += bytes;
 	w->stats.cnt[SG_DP_DROP_TX_FULL] += n_dropped;
 	w->pend_tx_bytes[port] = 0;
+}
+
+void
+sg_dp_worker_woke(struct sg_dp_worker *w)
+{
+	w->syn_grace = SG_DP_SYN_WAKE_GRACE;
 }
 
 const struct sg_dp_stats *

@@ -259,6 +259,27 @@ test_full_burst_sheds(void **state)
 	assert_int_equal(burst_of_syns(SG_DP_BURST), SG_DP_SYN_BUSY_BUDGET);
 }
 
+/*
+ * After an idle sleep (sg_dp_worker_woke) full bursts are the sleep's
+ * backlog: SG_DP_SYN_WAKE_GRACE of them answer every SYN, then a full burst
+ * sheds again; a short burst ends the grace at once.
+ */
+static void
+test_wake_grace(void **state)
+{
+	unsigned int i;
+
+	(void)state;
+	sg_dp_worker_woke(env.w[0]);
+	for (i = 0; i < SG_DP_SYN_WAKE_GRACE; i++)
+		assert_int_equal(burst_of_syns(SG_DP_BURST), SG_DP_BURST);
+	assert_int_equal(burst_of_syns(SG_DP_BURST), SG_DP_SYN_BUSY_BUDGET);
+	sg_dp_worker_woke(env.w[0]);
+	assert_int_equal(burst_of_syns(SG_DP_BURST), SG_DP_BURST);
+	assert_int_equal(burst_of_syns(SG_DP_BURST - 1), SG_DP_BURST - 1);
+	assert_int_equal(burst_of_syns(SG_DP_BURST), SG_DP_SYN_BUSY_BUDGET);
+}
+
 static uint32_t
 be32_at(const uint8_t *b)
 {
@@ -349,6 +370,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_auto_rate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auto_fill, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_burst_sheds, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wake_grace, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dsr_handoff, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dsr_auto_off_ack, setup, teardown),
 	};
