@@ -18,6 +18,7 @@
 
 #include "core/health.h"
 #include "core/sched.h"
+#include "core/slotkeep.h"
 #include "core/tables.h"
 
 static uint64_t tables_generation;
@@ -173,89 +174,6 @@ addr_add(struct sg_dp_tables *t, const struct sg_cfg_addr *a, uint8_t kind, unsi
 	return 0;
 }
 
-/* ---- counter slots kept across reloads ---- */
-
-static uint32_t
-name_hash(const char *a, const char *b)
-{
-	uint32_t h = rte_jhash(a, strlen(a), 0x5a17);
-
-	return b ? rte_jhash(b, strlen(b), h) : h;
-}
-
-/* Slot of the VS named @p name in @p prev, or -1. */
-static int
-prev_vs_slot(const struct sg_dp_tables *prev, const char *name)
-{
-	unsigned int i;
-
-	if (prev == NULL)
-		return -1;
-	for (i = 0; i < prev->n_vs; i++)
-		if (strcmp(prev->vs[i].name, name) == 0)
-			return prev->vs[i].slot;
-	return -1;
-}
-
-/* Open-addressed index of prev's members by (pool, name). */
-struct member_index {
-	const struct sg_dp_tables *prev;
-	uint32_t *slot_plus1; /* index into prev->members, +1; 0 = empty */
-	uint32_t mask;
-};
-
-static int
-member_index_build(struct member_index *mi, const struct sg_dp_tables *prev)
-{
-	unsigned int i;
-
-	mi->prev = prev;
-	mi->mask = 2 * SG_DP_MEMBER_SLOTS - 1;
-	mi->slot_plus1 = calloc(mi->mask + 1, sizeof(uint32_t));
-	if (mi->slot_plus1 == NULL)
-		return -ENOMEM;
-	for (i = 0; prev != NULL && i < prev->n_members; i++) {
-		uint32_t h = name_hash(prev->members[i].pool, prev->members[i].name) & mi->mask;
-
-		while (mi->slot_plus1[h] != 0)
-			h = (h + 1) & mi->mask;
-		mi->slot_plus1[h] = i + 1;
-	}
-	return 0;
-}
-
-static int
-member_index_find(const struct member_index *mi, const char *pool, const char *name)
-{
-	uint32_t h = name_hash(pool, name) & mi->mask;
-
-	if (mi->prev == NULL)
-		return -1;
-	while (mi->slot_plus1[h] != 0) {
-		const struct sg_dp_member *m = &mi->prev->members[mi->slot_plus1[h] - 1];
-
-		if (strcmp(m->pool, pool) == 0 && strcmp(m->name, name) == 0)
-			return m->slot;
-		h = (h + 1) & mi->mask;
-	}
-	return -1;
-}
-
-/* First slot free now and, preferably, unused in the previous tables too. */
-static int
-slot_pick(const bool *used, const void *const *prev_owner, unsigned int n)
-{
-	unsigned int s;
-
-	for (s = 0; s < n; s++)
-		if (!used[s] && (prev_owner == NULL || prev_owner[s] == NULL))
-			return (int)s;
-	for (s = 0; s < n; s++)
-		if (!used[s])
-			return (int)s;
-	return -1;
-}
-
 /* ---- build ---- */
 
 static uint64_t
@@ -269,7 +187,7 @@ build_pools(struct sg_dp_tables *t, const struct sg_cfg *cfg, const struct sg_dp
 	    char *err, size_t errlen)
 {
 	bool used[SG_DP_MEMBER_SLOTS] = {false};
-	struct member_index mi;
+	struct sg_dp_slot_index mi;
 	unsigned int i, j, n = 0, pass;
 	int rc;
 
@@ -294,7 +212,7 @@ build_pools(struct sg_dp_tables *t, const struct sg_cfg *cfg, const struct sg_dp
 		return -ENOMEM;
 	t->n_pools = cfg->n_pools;
 	t->n_members = n;
-	rc = member_index_build(&mi, prev);
+	rc = sg_dp_slot_member_index(&mi, prev);
 	if (rc < 0)
 		return rc;
 
@@ -324,7 +242,7 @@ build_pools(struct sg_dp_tables *t, const struct sg_cfg *cfg, const struct sg_dp
 			if (m->addr.family != AF_INET && m->addr.family != AF_INET6) {
 				(void)snprintf(err, errlen, "pool %s member %s: no address",
 					       p->name, m->name);
-				free(mi.slot_plus1);
+				sg_dp_slot_index_free(&mi);
 				return -EINVAL;
 			}
 		}
@@ -339,21 +257,21 @@ build_pools(struct sg_dp_tables *t, const struct sg_cfg *cfg, const struct sg_dp
 			if (m->slot != SG_DP_NO_MEMBER)
 				continue;
 			if (pass == 0) {
-				s = member_index_find(&mi, m->pool, m->name);
+				s = sg_dp_slot_member_find(&mi, m->pool, m->name);
 				if (s < 0 || used[s])
 					continue;
 			} else {
-				s = slot_pick(used,
-					      prev ? (const void *const *)prev->member_by_slot
-						   : NULL,
-					      SG_DP_MEMBER_SLOTS);
+				s = sg_dp_slot_pick(used,
+						    prev ? (const void *const *)prev->member_by_slot
+							 : NULL,
+						    SG_DP_MEMBER_SLOTS);
 			}
 			used[s] = true;
 			m->slot = (uint16_t)s;
 			t->member_by_slot[s] = m;
 		}
 	}
-	free(mi.slot_plus1);
+	sg_dp_slot_index_free(&mi);
 	return 0;
 }
 
@@ -534,13 +452,13 @@ build_vs(struct sg_dp_tables *t, const struct sg_cfg *cfg, const struct sg_dp_ta
 			if (vs->slot != SG_DP_NO_MEMBER)
 				continue;
 			if (pass == 0) {
-				s = prev_vs_slot(prev, vs->name);
+				s = sg_dp_slot_prev_vs(prev, vs->name);
 				if (s < 0 || used[s])
 					continue;
 			} else {
-				s = slot_pick(used,
-					      prev ? (const void *const *)prev->vs_by_slot : NULL,
-					      SG_DP_VS_SLOTS);
+				s = sg_dp_slot_pick(
+					used, prev ? (const void *const *)prev->vs_by_slot : NULL,
+					SG_DP_VS_SLOTS);
 			}
 			used[s] = true;
 			vs->slot = (uint16_t)s;
