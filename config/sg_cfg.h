@@ -234,6 +234,7 @@ enum sg_cfg_l7 {
 	SG_CFG_L7_TLS_SNI,     /**< TLS ClientHello server_name */
 	SG_CFG_L7_RDP_COOKIE,  /**< RDP X.224 mstshash / routing token */
 	SG_CFG_L7_PREFIX,      /**< the first prefix_len payload bytes */
+	SG_CFG_L7_HTTP_HEADER, /**< value of the HTTP/1.x header named key_name */
 };
 
 /** What a new brokered session gets while sg-control is absent or its ring full. */
@@ -245,7 +246,7 @@ enum sg_cfg_ctl_down {
 /** Brokered / redirect settings of a virtual service. */
 struct sg_cfg_brokered {
 	enum sg_cfg_l7 key;
-	char key_name[SG_CFG_NAME_MAX]; /**< cookie name (http_cookie) */
+	char key_name[SG_CFG_NAME_MAX]; /**< cookie name (http_cookie), header name (http_header) */
 	uint16_t prefix_len;		/**< bytes (prefix); default 16, at most 160 */
 	uint32_t hold_timeout_ms;	/**< default 30000 */
 	uint32_t hold_bytes;		/**< per session; default 16384 */

@@ -316,8 +316,9 @@ j_key(const struct sg_ctl_cs *cs)
 static json_t *
 adm_session(const struct sg_ctl_view *v, uint64_t id, char *err, size_t errlen)
 {
-	static const char *const l7[SG_MSG_L7_MAX] = {
-		"none", "http_host", "http_path", "http_cookie", "tls_sni", "rdp_cookie", "prefix"};
+	static const char *const l7[SG_MSG_L7_MAX] = {"none",	     "http_host",  "http_path",
+						      "http_cookie", "tls_sni",	   "rdp_cookie",
+						      "prefix",	     "http_header"};
 	const struct sg_ctl_cs *cs = sg_ctl_cs_find(v->tab, id);
 	json_t *o, *pv, *p;
 	uint32_t i;

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "sessiongate/sg_msg.h"
+#include "sg_token_lib.h"
 
 #define SG_CTL_NAME_MAX	     64
 #define SG_CTL_PATH_MAX	     256
@@ -31,7 +32,57 @@ enum sg_ctl_match {
 	SG_CTL_MATCH_TLS_SNI,
 	SG_CTL_MATCH_RDP_COOKIE,
 	SG_CTL_MATCH_PREFIX,
+	SG_CTL_MATCH_HTTP_HEADER, /**< value: the header's name; the key is "Name: value" */
 	SG_CTL_MATCH_MAX
+};
+
+/** Who may use an application (apps[].auth.mode). */
+enum sg_ctl_auth_mode {
+	SG_CTL_AUTH_ANONYMOUS = 0, /**< anyone; placement by pool (and affinity) as before */
+	SG_CTL_AUTH_TOKEN,	   /**< a valid token of the app (sg_token.h) */
+};
+
+/** What a session without a valid token (or refused by the graph) gets (apps[].auth.on_fail). */
+enum sg_ctl_auth_fail {
+	SG_CTL_AUTH_FAIL_FORBID = 0, /**< SG_MSG_REASON_FORBIDDEN: HTTP 403, else RST */
+	SG_CTL_AUTH_FAIL_LOGIN,	     /**< SG_MSG_REASON_LOGIN: HTTP 302 to login_url, else RST */
+};
+
+/**
+ * apps[].auth: tokens and access from the relationship graph
+ * (doc/control.md "Authenticated applications"). YAML:
+ *   auth: { mode: token, keys: [{id: 2, file: PATH}, {id: 1, file: PATH}],
+ *           on_fail: forbid|login, login_url: URL, graph: true }
+ * The first key listed signs (sgctl token mint); every key listed verifies.
+ * Keys and on_fail change on reload; mode needs a restart.
+ */
+struct sg_ctl_app_auth {
+	uint8_t mode;	 /**< enum sg_ctl_auth_mode */
+	uint8_t on_fail; /**< enum sg_ctl_auth_fail */
+	/**
+	 * Token apps: the session is placed only where idmgr's graph allows: the
+	 * user subscribes to the app, and the VM is one idmgr resolves as serving
+	 * the user for the app (assigned + served_by), in the address tree under
+	 * a host whose agent is up. Default true with control.idmgr_dir set;
+	 * false: the token alone decides, placement by pool.
+	 */
+	bool graph;
+	char login_url[SG_MSG_LOCATION_MAX]; /**< on_fail: login (0x21-0x7e) */
+	struct sg_token_key keys[SG_TOKEN_KEYS_MAX];
+	unsigned int n_keys;
+};
+
+/**
+ * apps[].qos: limits and accounting (doc/control.md "QoS and usage").
+ * YAML: qos: { user_sessions: N, rate_bps: N, burst_bytes: N, usage_interval_s: N }
+ * A user's idmgr attributes "qos.user_sessions" and "qos.rate_bps" (sgid
+ * attr set) override the app's for that user. All change on reload.
+ */
+struct sg_ctl_app_qos {
+	uint32_t user_sessions;	   /**< sessions one user holds at once in the app; 0 = unlimited */
+	uint32_t rate_bps;	   /**< bytes/s each way per session (data plane); 0 = unlimited */
+	uint32_t burst_bytes;	   /**< 0: rate_bps / 10, at least 64 KiB */
+	uint32_t usage_interval_s; /**< interim usage records of long sessions; 0 = at close only */
 };
 
 struct sg_ctl_app_cfg {
@@ -53,6 +104,8 @@ struct sg_ctl_app_cfg {
 	uint8_t on_vm_down;	  /**< SG_MSG_ABORT_RESET (0 too) or _DRAIN: installed sessions
 				       of a VM that went down */
 	uint32_t vm_down_drain_s; /**< on_vm_down: drain: reset after this (0 = never) */
+	struct sg_ctl_app_auth auth;
+	struct sg_ctl_app_qos qos;
 };
 
 struct sg_ctl_vm_cfg {
@@ -98,6 +151,17 @@ struct sg_ctl_cluster_cfg {
 	uint32_t timeout_ms;	     /**< per etcd request; default 1000 */
 };
 
+/**
+ * Usage records and the access log (top-level usage: in sg-control's YAML).
+ * YAML: usage: { path: FILE, max_mb: 64, keep: 8, access_log: FILE }
+ */
+struct sg_ctl_usage_cfg {
+	char path[SG_CTL_PATH_MAX]; /**< usage records, JSON lines; default <db_dir>/usage.jsonl */
+	uint32_t max_mb;	    /**< rotate at this size (path.1 .. path.<keep>); default 64 */
+	uint32_t keep;		    /**< rotated files kept; default 8 */
+	char access_log[SG_CTL_PATH_MAX]; /**< one JSON line per session decision; "" = off */
+};
+
 struct sg_ctl_cfg {
 	char shm_name[SG_CTL_NAME_MAX];
 	char admin_socket[SG_CTL_PATH_MAX];
@@ -115,6 +179,10 @@ struct sg_ctl_cfg {
 	uint32_t ring_poll_us;	      /**< ring poll interval when idle */
 	uint32_t dp_dead_ms;	      /**< data-plane heartbeat stall that marks it down */
 	char appliance_config[SG_CTL_PATH_MAX]; /**< appliance YAML (health checks); "" = none */
+	/** The data plane's DPDK telemetry socket, scraped for Prometheus; "" = not scraped.
+	 * YAML: dataplane_telemetry: PATH (default "" ) */
+	char dp_telemetry[SG_CTL_PATH_MAX];
+	struct sg_ctl_usage_cfg usage;
 	struct sg_ctl_app_cfg apps[SG_CTL_APPS_MAX];
 	unsigned int n_apps;
 	struct sg_ctl_pool_cfg pools[SG_CTL_POOLS_MAX];

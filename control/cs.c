@@ -14,8 +14,8 @@
 static const char *const cs_state_names[SG_CTL_CS_STATE_MAX] = {
 	"new", "negotiating", "waiting", "ready", "installed", "closed", "failed"};
 static const char *const reason_names[SG_MSG_REASON_MAX] = {
-	"none", "no_app",   "queue_full", "vm_failed", "timeout", "client_closed",
-	"idle", "shutdown", "vm_down",	  "drained",   "admin"};
+	"none",	    "no_app",  "queue_full", "vm_failed", "timeout",   "client_closed", "idle",
+	"shutdown", "vm_down", "drained",    "admin",	  "forbidden", "login",		"limit"};
 
 const char *
 sg_ctl_cs_state_name(unsigned int s)

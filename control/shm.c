@@ -317,6 +317,7 @@ sg_ctl_shm_poll(struct sg_ctl_shm *s, unsigned int budget)
 			}
 			if (m->hdr.type != SG_MSG_SESSION_NEW &&
 			    m->hdr.type != SG_MSG_SESSION_CLOSED &&
+			    m->hdr.type != SG_MSG_SESSION_USAGE &&
 			    m->hdr.type != SG_MSG_SESSION_ALIVE && m->hdr.type != SG_MSG_VS_STATS &&
 			    m->hdr.type != SG_MSG_MEMBER_SUSPECT) {
 				s->st->invalid[SG_CTL_INV_DIRECTION]++;

@@ -28,8 +28,14 @@
 extern "C" {
 #endif
 
-/** 2: SESSION_AUDIT / SESSION_ALIVE; 3: MEMBER_STATE, MEMBER_SUSPECT, SESSION_ABORT */
-#define SG_MSG_VERSION 3
+/**
+ * 2: SESSION_AUDIT / SESSION_ALIVE; 3: MEMBER_STATE, MEMBER_SUSPECT, SESSION_ABORT;
+ * 4: L7 key HTTP_HEADER; HTTP_COOKIE / HTTP_HEADER keys carry their name;
+ *    SESSION_CLOSED carries usage each way; SESSION_USAGE; VS_STATS names
+ *    its VS; INSTALL carries QoS and the usage interval; REJECT reasons
+ *    FORBIDDEN, LOGIN (with a Location), LIMIT
+ */
+#define SG_MSG_VERSION 4
 #define SG_MSG_SIZE    256 /**< bytes per ring element */
 #define SG_MSG_KEY_MAX 160 /**< bytes of L7 key carried in SESSION_NEW */
 
@@ -74,9 +80,21 @@ enum sg_msg_type {
 	SG_MSG_MEMBER_STATE = 9, /**< ctl -> dp (worker 0's ring): a pool member's health/drain */
 	SG_MSG_MEMBER_SUSPECT = 10, /**< dp -> ctl: passive detection saw a member fail */
 	SG_MSG_SESSION_ABORT = 11,  /**< ctl -> dp (owning worker's ring): end a session's flows */
+	SG_MSG_SESSION_USAGE = 12,  /**< dp -> ctl: an installed session's usage so far */
 	SG_MSG_TYPE_MAX
 };
 
+/**
+ * The L7 key of a SESSION_NEW. The key is what the client sent, cut to
+ * SG_MSG_KEY_MAX bytes:
+ *  - HTTP_HOST: the Host header's value; HTTP_PATH: the request target;
+ *  - HTTP_COOKIE: "NAME=value" of the cookie the VS names (v4: the name is
+ *    kept, as RDP_COOKIE keeps "mstshash=", so sg-control's rule can check it);
+ *  - HTTP_HEADER: "Name: value" of the header the VS names, the name as
+ *    the VS spells it (v4);
+ *  - TLS_SNI: the server_name; RDP_COOKIE: "mstshash=NAME" or "msts=TOKEN";
+ *  - PREFIX: the first bytes of the payload.
+ */
 enum sg_msg_l7 {
 	SG_MSG_L7_NONE = 0,
 	SG_MSG_L7_HTTP_HOST = 1,
@@ -85,6 +103,7 @@ enum sg_msg_l7 {
 	SG_MSG_L7_TLS_SNI = 4,
 	SG_MSG_L7_RDP_COOKIE = 5,
 	SG_MSG_L7_PREFIX = 6,
+	SG_MSG_L7_HTTP_HEADER = 7, /**< v4 */
 	SG_MSG_L7_MAX
 };
 
@@ -107,6 +126,10 @@ enum sg_msg_reason {
 	SG_MSG_REASON_VM_DOWN = 8,	 /**< its VM crashed, stopped or failed its checks */
 	SG_MSG_REASON_DRAINED = 9,	 /**< a drain's deadline passed (sgctl drain) */
 	SG_MSG_REASON_ADMIN = 10,	 /**< ended by an operator (sgctl session abort / close) */
+	SG_MSG_REASON_FORBIDDEN =
+		11, /**< v4: no valid token, or the graph refuses: HTTP 403, else RST */
+	SG_MSG_REASON_LOGIN = 12, /**< v4: no valid token: HTTP 302 to reject.location, else RST */
+	SG_MSG_REASON_LIMIT = 13, /**< v4: a QoS limit (user's sessions): HTTP 429, else RST */
 	SG_MSG_REASON_MAX
 };
 
@@ -148,26 +171,63 @@ struct sg_msg_session_install {
 	uint8_t host_addr[16];	  /**< DSR: the VM's host underlay address */
 	uint64_t vm_id;		  /**< persistent ID of the VM */
 	uint64_t controlling_id;  /**< controlling session ID */
+	/* v4 */
+	uint32_t rate_bps;	   /**< QoS: bytes/s each way for the session; 0 = unlimited */
+	uint32_t burst_bytes;	   /**< QoS: bucket depth; 0 = rate_bps / 10, at least 64 KiB */
+	uint32_t usage_interval_s; /**< SESSION_USAGE every this many seconds; 0 = at close only */
+	uint32_t pad;
 };
+
+#define SG_MSG_LOCATION_MAX 192 /**< bytes of reject.location, NUL included */
 
 struct sg_msg_session_reject {
 	uint16_t reason;      /**< enum sg_msg_reason */
-	uint16_t retry_after; /**< seconds, for HTTP 503; 0 = none */
+	uint16_t retry_after; /**< seconds, for HTTP 503 / 429; 0 = none */
+	uint32_t pad;
+	/** LOGIN: the HTTP redirect's target, NUL-terminated (checked: 0x21-0x7e, no
+	 * CR/LF/space); other reasons: empty. */
+	char location[SG_MSG_LOCATION_MAX];
 };
 
+/** Usage flags (SESSION_CLOSED, SESSION_USAGE). */
+#define SG_MSG_USAGE_S2C_ACKED \
+	0x1 /**< DSR: bytes_s2c from the client's ACKs, pkts_s2c unknown (0) */
+#define SG_MSG_USAGE_QOS_DROPS 0x2 /**< the QoS rate dropped packets of the session */
+
+/**
+ * SESSION_CLOSED and SESSION_USAGE: the session's totals so far (an
+ * installed session; a session that never was installed: zeros). "c2s":
+ * from the client, as received; "s2c": to the client, as sent (NAT,
+ * redirect) or acknowledged by the client (DSR, flag S2C_ACKED).
+ */
 struct sg_msg_session_closed {
-	uint16_t reason; /**< enum sg_msg_reason */
-	uint16_t pad[3];
-	uint64_t pkts;
-	uint64_t bytes;
+	uint16_t reason; /**< enum sg_msg_reason (SESSION_USAGE: 0) */
+	uint8_t flags;	 /**< SG_MSG_USAGE_* */
+	uint8_t pad;
+	uint32_t installed_ms; /**< milliseconds since it was installed (0: never was) */
+	uint64_t pkts_c2s;
+	uint64_t pkts_s2c;
+	uint64_t bytes_c2s;
+	uint64_t bytes_s2c;
+	uint64_t qos_dropped; /**< packets the QoS rate dropped */
 };
 
+#define SG_MSG_VS_NAME_MAX 64
+
+/**
+ * VS_STATS (hdr.session_id unused, hdr.worker the sender): one brokered
+ * VS's counters on that worker since the data plane started (cumulative;
+ * the receiver sums workers). Sent about once a second per VS while they
+ * change, and once after a reload.
+ */
 struct sg_msg_vs_stats {
 	uint16_t vs_slot;
 	uint16_t pad[3];
-	uint64_t held;
-	uint64_t installed;
-	uint64_t rejected;
+	uint64_t held;	    /**< sessions held (SESSION_NEW sent) */
+	uint64_t installed; /**< INSTALLs applied */
+	uint64_t rejected;  /**< sessions refused (REJECT, local reject, hold timeout) */
+	uint64_t held_now;  /**< sessions held at this moment */
+	char vs_name[SG_MSG_VS_NAME_MAX]; /**< as in the appliance YAML, NUL-terminated */
 };
 
 /** SESSION_AUDIT: the audit's token, echoed in every SESSION_ALIVE it causes. */
@@ -307,6 +367,8 @@ sg_msg_body_size(uint16_t type)
 		return sizeof(struct sg_msg_member_suspect);
 	case SG_MSG_SESSION_ABORT:
 		return sizeof(struct sg_msg_session_abort);
+	case SG_MSG_SESSION_USAGE:
+		return sizeof(struct sg_msg_session_closed);
 	default:
 		return SIZE_MAX;
 	}
@@ -320,6 +382,22 @@ sg_msg_check_flow(const struct sg_msg_flow *f)
 	if (f->proto != 6 && f->proto != 17)
 		return -EPROTO;
 	if (f->dport == 0 || f->sport == 0)
+		return -EPROTO;
+	return 0;
+}
+
+/** reject.location: NUL-terminated, printable without space; set only for LOGIN. */
+static inline int
+sg_msg_check_location(const char *loc, uint16_t reason)
+{
+	size_t i;
+
+	for (i = 0; i < SG_MSG_LOCATION_MAX && loc[i] != 0; i++)
+		if ((unsigned char)loc[i] < 0x21 || (unsigned char)loc[i] > 0x7e)
+			return -EPROTO;
+	if (i == SG_MSG_LOCATION_MAX)
+		return -EPROTO;
+	if ((reason == SG_MSG_REASON_LOGIN) != (i > 0))
 		return -EPROTO;
 	return 0;
 }
@@ -363,9 +441,16 @@ sg_msg_check(const void *buf, size_t len)
 			return -EPROTO;
 		return 0;
 	case SG_MSG_SESSION_REJECT:
-		return m->reject.reason >= SG_MSG_REASON_MAX ? -EPROTO : 0;
+		if (m->reject.reason >= SG_MSG_REASON_MAX)
+			return -EPROTO;
+		return sg_msg_check_location(m->reject.location, m->reject.reason);
 	case SG_MSG_SESSION_CLOSED:
 		return m->closed.reason >= SG_MSG_REASON_MAX ? -EPROTO : 0;
+	case SG_MSG_SESSION_USAGE:
+		return m->closed.reason != 0 ? -EPROTO : 0;
+	case SG_MSG_VS_STATS:
+		return memchr(m->vs_stats.vs_name, 0, sizeof(m->vs_stats.vs_name)) == NULL ? -EPROTO
+											   : 0;
 	case SG_MSG_SESSION_ALIVE:
 		return m->alive.n > SG_MSG_ALIVE_MAX || m->alive.last > 1 ? -EPROTO : 0;
 	case SG_MSG_MEMBER_STATE:

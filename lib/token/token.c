@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * User tokens (sessiongate/sg_token.h): base32 text of 22 signed bytes and
+ * a 12-byte truncated HMAC-SHA256.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "sg_token_lib.h"
+
+static const char b32_alpha[] = "abcdefghijklmnopqrstuvwxyz234567";
+
+static const char *const err_names[SG_TOKEN_E_MAX] = {"ok",  "absent",	"format", "key",
+						      "mac", "expired", "app"};
+
+const char *
+sg_token_err_name(enum sg_token_err e)
+{
+	return (unsigned int)e < SG_TOKEN_E_MAX ? err_names[e] : "?";
+}
+
+static void
+b32_encode(const uint8_t *in, size_t n, char *out)
+{
+	uint32_t acc = 0;
+	unsigned int bits = 0;
+	size_t i, o = 0;
+
+	for (i = 0; i < n; i++) {
+		acc = (acc << 8) | in[i];
+		bits += 8;
+		while (bits >= 5) {
+			bits -= 5;
+			out[o++] = b32_alpha[(acc >> bits) & 31];
+		}
+	}
+	if (bits > 0)
+		out[o++] = b32_alpha[(acc << (5 - bits)) & 31];
+	out[o] = '\0';
+}
+
+static int
+b32_val(char c)
+{
+	if (c >= 'a' && c <= 'z')
+		return c - 'a';
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= '2' && c <= '7')
+		return c - '2' + 26;
+	return -1;
+}
+
+/* Exactly SG_TOKEN_TEXT_LEN characters into SG_TOKEN_BIN_LEN bytes; the 2 spare bits must be 0. */
+static int
+b32_decode(const char *text, uint8_t *out)
+{
+	uint32_t acc = 0;
+	unsigned int bits = 0;
+	size_t i, o = 0;
+	int v;
+
+	for (i = 0; i < SG_TOKEN_TEXT_LEN; i++) {
+		v = b32_val(text[i]);
+		if (v < 0)
+			return -EINVAL;
+		acc = (acc << 5) | (uint32_t)v;
+		bits += 5;
+		if (bits >= 8) {
+			bits -= 8;
+			out[o++] = (uint8_t)(acc >> bits);
+		}
+	}
+	if (o != SG_TOKEN_BIN_LEN || (acc & ((1u << bits) - 1)) != 0)
+		return -EINVAL;
+	return 0;
+}
+
+static void
+put_be(uint8_t *p, uint64_t v, unsigned int n)
+{
+	while (n-- > 0) {
+		p[n] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+static uint64_t
+get_be(const uint8_t *p, unsigned int n)
+{
+	uint64_t v = 0;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static int
+token_mac(const struct sg_token_key *k, const uint8_t *msg, uint8_t *mac)
+{
+	uint8_t full[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+
+	if (HMAC(EVP_sha256(), k->key, k->len, msg, SG_TOKEN_SIGNED_LEN, full, &len) == NULL ||
+	    len < SG_TOKEN_MAC_LEN)
+		return -EIO;
+	memcpy(mac, full, SG_TOKEN_MAC_LEN);
+	return 0;
+}
+
+static bool
+key_ok(const struct sg_token_key *k)
+{
+	return k != NULL && k->id != 0 && k->len >= SG_TOKEN_KEY_MIN && k->len <= SG_TOKEN_KEY_MAX;
+}
+
+int
+sg_token_mint(const struct sg_token_key *k, const struct sg_token *t, char *out, size_t outlen)
+{
+	uint8_t bin[SG_TOKEN_BIN_LEN];
+
+	if (!key_ok(k) || t == NULL || out == NULL || outlen < SG_TOKEN_TEXT_LEN + 1)
+		return -EINVAL;
+	bin[0] = SG_TOKEN_VERSION;
+	bin[1] = k->id;
+	put_be(bin + 2, t->user_id, 8);
+	put_be(bin + 10, t->app_id, 8);
+	put_be(bin + 18, t->expires, 4);
+	if (token_mac(k, bin, bin + SG_TOKEN_SIGNED_LEN) < 0)
+		return -EIO;
+	b32_encode(bin, sizeof(bin), out);
+	return 0;
+}
+
+enum sg_token_err
+sg_token_verify(const char *text, size_t len, const struct sg_token_key *keys, unsigned int n_keys,
+		uint64_t app_id, uint64_t now, struct sg_token *t)
+{
+	uint8_t bin[SG_TOKEN_BIN_LEN], mac[SG_TOKEN_MAC_LEN];
+	const struct sg_token_key *k = NULL;
+	struct sg_token c;
+	unsigned int i;
+
+	if (text == NULL || len == 0)
+		return SG_TOKEN_E_ABSENT;
+	if (len != SG_TOKEN_TEXT_LEN || b32_decode(text, bin) < 0 || bin[0] != SG_TOKEN_VERSION)
+		return SG_TOKEN_E_FORMAT;
+	for (i = 0; i < n_keys && i < SG_TOKEN_KEYS_MAX; i++)
+		if (keys[i].id == bin[1] && key_ok(&keys[i]))
+			k = &keys[i];
+	if (k == NULL)
+		return SG_TOKEN_E_KEY;
+	if (token_mac(k, bin, mac) < 0 ||
+	    CRYPTO_memcmp(mac, bin + SG_TOKEN_SIGNED_LEN, SG_TOKEN_MAC_LEN) != 0)
+		return SG_TOKEN_E_MAC;
+	c.key_id = bin[1];
+	c.user_id = get_be(bin + 2, 8);
+	c.app_id = get_be(bin + 10, 8);
+	c.expires = (uint32_t)get_be(bin + 18, 4);
+	if (t != NULL)
+		*t = c;
+	if (c.app_id != app_id)
+		return SG_TOKEN_E_APP;
+	if ((uint64_t)c.expires < now)
+		return SG_TOKEN_E_EXPIRED;
+	return SG_TOKEN_OK;
+}
