@@ -56,7 +56,7 @@ b32_val(char c)
 	return -1;
 }
 
-/* Exactly SG_TOKEN_TEXT_LEN characters into SG_TOKEN_BIN_LEN bytes; the 2 spare bits must be 0. */
+/* Exactly SG_TOKEN_TEXT_LEN characters into SG_TOKEN_BIN_LEN bytes; the 3 spare bits must be 0. */
 static int
 b32_decode(const char *text, uint8_t *out)
 {
