@@ -21,6 +21,30 @@ found(const uint8_t *v, size_t n, bool lower, uint8_t *key, uint16_t *key_len)
 	return SG_DP_L7_FOUND;
 }
 
+/*
+ * The ring's key of a named cookie or header (sg_msg.h v4): @p name as the
+ * VS spells it, @p sep, then the value as sent. Over SG_MSG_KEY_MAX in all
+ * is MALFORMED: cutting it would make a different identity.
+ */
+static enum sg_dp_l7_result
+found_named(const char *name, const char *sep, const uint8_t *v, size_t n, uint8_t *key,
+	    uint16_t *key_len)
+{
+	size_t nl = strlen(name), sl = strlen(sep), i;
+
+	if (n == 0)
+		return SG_DP_L7_ABSENT;
+	if (nl + sl + n > SG_MSG_KEY_MAX)
+		return SG_DP_L7_MALFORMED;
+	for (i = 0; i < nl; i++) /* bytes, not a string: no NUL on the ring */
+		key[i] = (uint8_t)name[i];
+	for (i = 0; i < sl; i++)
+		key[nl + i] = (uint8_t)sep[i];
+	memcpy(key + nl + sl, v, n);
+	*key_len = (uint16_t)(nl + sl + n);
+	return SG_DP_L7_FOUND;
+}
+
 /* Out of bytes: wait for more unless none will come. */
 static enum sg_dp_l7_result
 short_of_data(bool final)
@@ -218,6 +242,30 @@ name_is(const uint8_t *b, size_t n, const char *name)
 	return true;
 }
 
+/*
+ * The wanted cookie or header already longer than the ring's key in the
+ * incomplete line [v, v + n) of header @p h: MALFORMED whatever follows
+ * (the value only grows; a cookie's quotes may take 2 off), so a key
+ * running past the bytes looked at is decided as the whole one would be.
+ */
+static bool
+partial_too_long(enum http_want want, const char *name, const uint8_t *h, size_t hl,
+		 const uint8_t *v, size_t n)
+{
+	size_t nl = name != NULL ? strlen(name) : 0, s = 0, cs, cl;
+
+	while (s < n && blank(v[s]))
+		s++;
+	while (n > s && blank(v[n - 1]))
+		n--;
+	if (want == W_HEADER && name_is(h, hl, name))
+		return nl + 2 + (n - s) > SG_MSG_KEY_MAX;
+	if (want == W_COOKIE && name_is(h, hl, "cookie") &&
+	    cookie_find(v + s, n - s, name, &cs, &cl) > 0)
+		return nl + 1 + cl > SG_MSG_KEY_MAX + 2;
+	return false;
+}
+
 static enum sg_dp_l7_result
 http_extract(enum http_want want, const char *name, const uint8_t *b, size_t len, bool final,
 	     uint8_t *key, uint16_t *key_len)
@@ -266,8 +314,12 @@ http_extract(enum http_want want, const char *name, const uint8_t *b, size_t len
 				return SG_DP_L7_MALFORMED;
 			}
 		}
-		if (i + 1 >= len)
-			break; /* line incomplete */
+		if (i + 1 >= len) { /* line incomplete */
+			if (colon != 0 && partial_too_long(want, name, b + pos, colon - pos,
+							   b + colon + 1, i - colon - 1))
+				return SG_DP_L7_MALFORMED;
+			break;
+		}
 		if (b[i + 1] != '\n' || colon == 0 || colon == pos)
 			return SG_DP_L7_MALFORMED;
 		for (vs = colon + 1; vs < i && blank(b[vs]); vs++)
@@ -283,7 +335,7 @@ http_extract(enum http_want want, const char *name, const uint8_t *b, size_t len
 			host_s = vs;
 			host_l = ve - vs;
 		} else if (want == W_HEADER && name_is(b + pos, colon - pos, name)) {
-			return found(b + vs, ve - vs, false, key, key_len);
+			return found_named(name, ": ", b + vs, ve - vs, key, key_len);
 		} else if (want == W_COOKIE && name_is(b + pos, colon - pos, "cookie")) {
 			size_t cs, cl;
 			int c = cookie_find(b + vs, ve - vs, name, &cs, &cl);
@@ -291,7 +343,7 @@ http_extract(enum http_want want, const char *name, const uint8_t *b, size_t len
 			if (c < 0)
 				return SG_DP_L7_MALFORMED;
 			if (c > 0)
-				return found(b + vs + cs, cl, false, key, key_len);
+				return found_named(name, "=", b + vs + cs, cl, key, key_len);
 		}
 		pos = i + 2;
 	}
@@ -576,6 +628,8 @@ sg_dp_l7_extract(enum sg_msg_l7 type, const char *name, const uint8_t *buf, size
 		return sg_dp_l7_http_path(buf, len, final, key, key_len);
 	case SG_MSG_L7_HTTP_COOKIE:
 		return sg_dp_l7_http_cookie(name, buf, len, final, key, key_len);
+	case SG_MSG_L7_HTTP_HEADER:
+		return sg_dp_l7_http_header(name, buf, len, final, key, key_len);
 	case SG_MSG_L7_TLS_SNI:
 		return sg_dp_l7_tls_sni(buf, len, final, key, key_len);
 	case SG_MSG_L7_RDP_COOKIE:
