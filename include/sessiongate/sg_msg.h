@@ -85,8 +85,9 @@ enum sg_msg_type {
 };
 
 /**
- * The L7 key of a SESSION_NEW. The key is what the client sent, cut to
- * SG_MSG_KEY_MAX bytes:
+ * The L7 key of a SESSION_NEW: what the client sent, never cut (a key
+ * over SG_MSG_KEY_MAX bytes, its name included, is malformed: the session
+ * comes without a key; only PREFIX takes the first bytes):
  *  - HTTP_HOST: the Host header's value; HTTP_PATH: the request target;
  *  - HTTP_COOKIE: "NAME=value" of the cookie the VS names (v4: the name is
  *    kept, as RDP_COOKIE keeps "mstshash=", so sg-control's rule can check it);
