@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "access.h"
+#include "admin.h"
 #include "auth.h"
 #include "broker.h"
 #include "bus.h"
@@ -757,12 +758,80 @@ test_yaml_auth_qos(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* ------------------------------------------------------------------ admin */
+
+/* The admin "token" request is hostile input: every field checked before it acts. */
+static void
+test_admin_token_requests(void **state)
+{
+	static const struct {
+		const char *req;
+		const char *err; /* NULL: accepted */
+	} cases[] = {
+		{"{\"cmd\":\"token\",\"op\":\"mint\",\"app\":\"desk\",\"user\":\"alice\"}", NULL},
+		{"{\"cmd\":\"token\",\"op\":\"mint\",\"app\":\"desk\",\"user\":\"user/user/"
+		 "alice\",\"ttl\":31622400}",
+		 NULL},
+		{"{\"cmd\":\"token\",\"op\":\"check\",\"app\":\"desk\",\"token\":\"abc\"}", NULL},
+		{"{\"cmd\":\"token\",\"op\":\"burn\",\"app\":\"desk\"}",
+		 "op: expected mint or check"},
+		{"{\"cmd\":\"token\",\"op\":\"mint\",\"user\":\"alice\"}", "app: missing"},
+		{"{\"cmd\":\"token\",\"op\":\"mint\",\"app\":\"desk\"}", "mint: user"},
+		{"{\"cmd\":\"token\",\"op\":\"mint\",\"app\":\"desk\",\"user\":\"a\",\"token\":\"x\"}",
+		 "mint: user"},
+		{"{\"cmd\":\"token\",\"op\":\"check\",\"app\":\"desk\",\"token\":\"x\",\"ttl\":5}",
+		 "check: token"},
+		{"{\"cmd\":\"token\",\"op\":\"mint\",\"app\":\"desk\",\"user\":\"a\",\"ttl\":0}",
+		 "ttl: expected seconds"},
+		{"{\"cmd\":\"token\",\"op\":\"mint\",\"app\":\"desk\",\"user\":\"a\",\"ttl\":"
+		 "31622401}",
+		 "ttl: expected seconds"},
+		{"{\"cmd\":\"token\",\"op\":\"mint\",\"app\":\"desk\",\"user\":\"a\",\"ttl\":\"1\"}",
+		 "ttl: expected seconds"},
+		{"{\"cmd\":\"token\",\"op\":\"mint\",\"app\":\"desk\",\"user\":\"a b\"}",
+		 "user: only letters"},
+		{"{\"cmd\":\"token\",\"op\":\"check\",\"app\":\"desk\",\"token\":\"a\\r\\nb\"}",
+		 "token: only letters"},
+		{"{\"cmd\":\"token\",\"op\":\"check\",\"app\":\"desk\",\"token\":\""
+		 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}",
+		 "token: expected 1 to 63"},
+		{"{\"cmd\":\"token\",\"op\":\"mint\",\"app\":\"desk\",\"user\":\"a\",\"key\":1}",
+		 "key: unknown key"},
+	};
+	struct sg_ctl_admin_req req;
+	char err[256];
+	unsigned int i;
+	int rc;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		err[0] = '\0';
+		rc = sg_ctl_admin_parse(cases[i].req, strlen(cases[i].req), &req, err, sizeof(err));
+		if (cases[i].err == NULL) {
+			if (rc != 0)
+				fail_msg("case %u refused: %s", i, err);
+			assert_int_equal(req.cmd, SG_CTL_ADM_TOKEN);
+			continue;
+		}
+		assert_int_equal(rc, -EINVAL);
+		if (strstr(err, cases[i].err) == NULL)
+			fail_msg("case %u: '%s' not in '%s'", i, cases[i].err, err);
+	}
+	rc = sg_ctl_admin_parse(cases[0].req, strlen(cases[0].req), &req, err, sizeof(err));
+	assert_int_equal(rc, 0);
+	assert_string_equal(req.op, "mint");
+	assert_string_equal(req.app, "desk");
+	assert_string_equal(req.user, "alice");
+	assert_int_equal(req.ttl_s, 3600);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rules_v4_keys),
 		cmocka_unit_test(test_yaml_auth_qos),
+		cmocka_unit_test(test_admin_token_requests),
 		cmocka_unit_test_setup_teardown(test_token_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_graph_access, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_graph_registration, setup, teardown),
