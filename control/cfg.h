@@ -42,7 +42,10 @@ enum sg_ctl_auth_mode {
 	SG_CTL_AUTH_TOKEN,	   /**< a valid token of the app (sg_token.h) */
 };
 
-/** What a session without a valid token (or refused by the graph) gets (apps[].auth.on_fail). */
+/**
+ * What a session without a valid token gets (apps[].auth.on_fail); a valid
+ * token the graph refuses is always answered FORBIDDEN.
+ */
 enum sg_ctl_auth_fail {
 	SG_CTL_AUTH_FAIL_FORBID = 0, /**< SG_MSG_REASON_FORBIDDEN: HTTP 403, else RST */
 	SG_CTL_AUTH_FAIL_LOGIN,	     /**< SG_MSG_REASON_LOGIN: HTTP 302 to login_url, else RST */
