@@ -56,7 +56,7 @@ b32_val(char c)
 	return -1;
 }
 
-/* Exactly SG_TOKEN_TEXT_LEN characters into SG_TOKEN_BIN_LEN bytes; the 2 spare bits must be 0. */
+/* Exactly SG_TOKEN_TEXT_LEN characters into SG_TOKEN_BIN_LEN bytes; the 3 spare bits must be 0. */
 static int
 b32_decode(const char *text, uint8_t *out)
 {
@@ -167,7 +167,9 @@ sg_token_verify(const char *text, size_t len, const struct sg_token_key *keys, u
 		*t = c;
 	if (c.app_id != app_id)
 		return SG_TOKEN_E_APP;
-	if ((uint64_t)c.expires < now)
+	/* expired, or valid for longer than any minter may sign (a leaked long-lived token) */
+	if ((uint64_t)c.expires < now ||
+	    (uint64_t)c.expires > now + SG_TOKEN_TTL_MAX + SG_TOKEN_SKEW_S)
 		return SG_TOKEN_E_EXPIRED;
 	return SG_TOKEN_OK;
 }
