@@ -70,8 +70,8 @@ double bench_report(struct bench_run *r, const char *what);
 void bench_ctl_start(const char *body);
 /** Let sg-control settle, and drop its RESYNC. */
 void bench_ctl_settle(void);
-/** Print sg-control's counters and stop it. */
-void bench_ctl_stop(void);
+/** Print sg-control's counters and stop it. @return its tokens verified. */
+long long bench_ctl_stop(void);
 
 /** In-process: which core answers. */
 enum bench_core {

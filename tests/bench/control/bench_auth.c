@@ -138,6 +138,7 @@ main(int argc, char **argv)
 	double p99a[ROUNDS], p99p[ROUNDS], p99c;
 	const char *enforce = getenv("SGCTL_BENCH_ENFORCE");
 	char light[32];
+	long long verified;
 	unsigned int i;
 	bool ok;
 
@@ -184,7 +185,10 @@ main(int argc, char **argv)
 		bench_drive(&run, (4 + 2 * i) * n, n, rate, false, &ta);
 		p99a[i] = bench_report(&run, light);
 	}
-	bench_ctl_stop();
+	verified = bench_ctl_stop();
+	if (verified != (long long)n * (1 + ROUNDS))
+		IT_FAIL("sg-control verified %lld tokens of %lld sessions sent", verified,
+			(long long)n * (1 + ROUNDS));
 	qsort(p99a, ROUNDS, sizeof(double), cmp_dbl);
 	qsort(p99p, ROUNDS, sizeof(double), cmp_dbl);
 	ok = p99a[ROUNDS / 2] < 1.0;

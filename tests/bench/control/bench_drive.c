@@ -232,14 +232,20 @@ bench_ctl_settle(void)
 		;
 }
 
-void
+long long
 bench_ctl_stop(void)
 {
 	json_t *st = it_admin(&bench_it, "{\"cmd\":\"status\"}");
+	json_t *gus = json_object_get(json_object_get(json_object_get(st, "stats"), "auth"),
+				      "graph_us_avg");
+	long long verified = it_jint(st, "stats.auth.verified");
 
-	printf("sg-control: setups %lld, ring_full %lld, invalid %lld, db_errors %lld\n",
+	printf("sg-control: setups %lld, ring_full %lld, invalid %lld, db_errors %lld; tokens "
+	       "verified %lld, graph checks %lld (%.2f us each, wall)\n",
 	       it_jint(st, "stats.setups"), it_jint(st, "stats.ring_full"),
-	       it_jint(st, "stats.invalid.field"), it_jint(st, "stats.db_errors"));
+	       it_jint(st, "stats.invalid.field"), it_jint(st, "stats.db_errors"), verified,
+	       it_jint(st, "stats.auth.graph_checks"), gus != NULL ? json_number_value(gus) : 0.0);
 	json_decref(st);
 	it_stop_ctl(&bench_it);
+	return verified;
 }

@@ -117,6 +117,7 @@ core_loop(struct sg_ctl *c, uint64_t n, bool echo, const struct bench_tmpl *t)
 	uint64_t done = 0, sent, k, rnd = 88172645463325252ull;
 	unsigned int i, got;
 
+	memset(in, 0, sizeof(in)); /* no element is read before something wrote it */
 	memset(&cl, 0, sizeof(cl));
 	cl.hdr.version = SG_MSG_VERSION;
 	cl.hdr.type = SG_MSG_SESSION_CLOSED;
