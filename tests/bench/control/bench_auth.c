@@ -106,7 +106,8 @@ cmp_dbl(const void *a, const void *b)
 }
 
 static void
-inproc(uint64_t n, struct bench_pop *p, const struct bench_tmpl *tp, const struct bench_tmpl *ta)
+inproc(uint64_t n, uint64_t rate, struct bench_pop *p, const struct bench_tmpl *tp,
+       const struct bench_tmpl *ta)
 {
 	struct bench_tmpl sets[3] = {*tp, {p->tmpl_cookie, p->n_users}, *ta};
 	double echo, plain, r[3];
@@ -125,6 +126,9 @@ inproc(uint64_t n, struct bench_pop *p, const struct bench_tmpl *tp, const struc
 	       "in-process core + idmgr, anonymous, token key", r[1], 1e6 / r[1]);
 	printf("%-44s %9.0f setups/s = %5.2f us of CPU per setup+close (checks: +%.2f us)\n",
 	       "in-process core + idmgr, token + graph", r[2], 1e6 / r[2], 1e6 / r[2] - 1e6 / r[1]);
+	printf("at %llu/s sg-control's core needs %.0f%% of one CPU for token sessions, %.0f%% for "
+	       "anonymous ones\n",
+	       (unsigned long long)rate, 100.0 * (double)rate / r[2], 100.0 * (double)rate / r[0]);
 }
 
 int
@@ -163,7 +167,7 @@ main(int argc, char **argv)
 	bench_echo_stop();
 
 	/* 2. In-process: CPU per setup, and each query's cost. */
-	inproc(n, &pop, &tp, &ta);
+	inproc(n, rate, &pop, &tp, &ta);
 
 	/* 3. The daemon. */
 	write_cfg(&pop);
