@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -101,15 +102,84 @@ get_be(const uint8_t *p, unsigned int n)
 	return v;
 }
 
+/*
+ * HMAC contexts kept per thread, one per recently used key (MAC_SLOTS):
+ * OpenSSL 3's one-shot HMAC() fetches the algorithm and allocates a context
+ * per call (1.8 us a token on the development VM), re-keying a kept context
+ * costs 0.57 us, re-starting one with its key 0.31 us. A slot is found by
+ * the key's bytes (a key changed on reload gets a new slot); when no
+ * context can be made, the one-shot call.
+ */
+#define MAC_SLOTS 8
+
+struct mac_slot {
+	EVP_MAC_CTX *ctx;
+	uint8_t len; /**< 0: not keyed */
+	uint8_t key[SG_TOKEN_KEY_MAX];
+};
+
+static EVP_MAC_CTX *
+mac_new(void)
+{
+	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	EVP_MAC_CTX *ctx;
+	OSSL_PARAM p[2];
+
+	if (mac == NULL)
+		return NULL;
+	ctx = EVP_MAC_CTX_new(mac);
+	EVP_MAC_free(mac); /* the context holds its own reference */
+	p[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
+	p[1] = OSSL_PARAM_construct_end();
+	if (ctx != NULL && EVP_MAC_CTX_set_params(ctx, p) != 1) {
+		EVP_MAC_CTX_free(ctx);
+		ctx = NULL;
+	}
+	return ctx;
+}
+
+/* A context started with @p k's key, or NULL. */
+static EVP_MAC_CTX *
+mac_start(const struct sg_token_key *k)
+{
+	static _Thread_local struct mac_slot slots[MAC_SLOTS];
+	static _Thread_local unsigned int next;
+	struct mac_slot *sl;
+	unsigned int i;
+
+	for (i = 0; i < MAC_SLOTS; i++) {
+		sl = &slots[i];
+		if (sl->len == k->len && sl->ctx != NULL && memcmp(sl->key, k->key, k->len) == 0)
+			return EVP_MAC_init(sl->ctx, NULL, 0, NULL) == 1 ? sl->ctx : NULL;
+	}
+	sl = &slots[next++ % MAC_SLOTS];
+	sl->len = 0;
+	if (sl->ctx == NULL)
+		sl->ctx = mac_new();
+	if (sl->ctx == NULL || EVP_MAC_init(sl->ctx, k->key, k->len, NULL) != 1)
+		return NULL;
+	memcpy(sl->key, k->key, k->len);
+	sl->len = k->len;
+	return sl->ctx;
+}
+
 static int
 token_mac(const struct sg_token_key *k, const uint8_t *msg, uint8_t *mac)
 {
 	uint8_t full[EVP_MAX_MD_SIZE];
+	EVP_MAC_CTX *ctx = mac_start(k);
 	unsigned int len = 0;
+	size_t n = 0;
 
-	if (HMAC(EVP_sha256(), k->key, k->len, msg, SG_TOKEN_SIGNED_LEN, full, &len) == NULL ||
-	    len < SG_TOKEN_MAC_LEN)
+	if (ctx != NULL) {
+		if (EVP_MAC_update(ctx, msg, SG_TOKEN_SIGNED_LEN) != 1 ||
+		    EVP_MAC_final(ctx, full, &n, sizeof(full)) != 1 || n < SG_TOKEN_MAC_LEN)
+			return -EIO;
+	} else if (HMAC(EVP_sha256(), k->key, k->len, msg, SG_TOKEN_SIGNED_LEN, full, &len) ==
+			   NULL ||
+		   len < SG_TOKEN_MAC_LEN) {
 		return -EIO;
+	}
 	memcpy(mac, full, SG_TOKEN_MAC_LEN);
 	return 0;
 }
@@ -167,7 +237,9 @@ sg_token_verify(const char *text, size_t len, const struct sg_token_key *keys, u
 		*t = c;
 	if (c.app_id != app_id)
 		return SG_TOKEN_E_APP;
-	if ((uint64_t)c.expires < now)
+	/* expired, or valid for longer than any minter may sign (a leaked long-lived token) */
+	if ((uint64_t)c.expires < now ||
+	    (uint64_t)c.expires > now + SG_TOKEN_TTL_MAX + SG_TOKEN_SKEW_S)
 		return SG_TOKEN_E_EXPIRED;
 	return SG_TOKEN_OK;
 }
