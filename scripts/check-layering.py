@@ -39,6 +39,7 @@ PREFIX = {
     "lib/agentproto": ("sg_agent_",),
     "lib/etcd": ("sg_etcd_",),
     "lib/telemetry": ("sg_tel_",),
+    "lib/token": ("sg_token_",),
     "routing": ("sg_rt_",),
 }
 
@@ -51,12 +52,14 @@ ALLOWED = {
     "lib/shmchan": set(),
     "lib/agentproto": set(),
     "lib/etcd": set(),
+    "lib/token": set(),
     "dataplane/core": {"config"},
     "dataplane/session": {"dataplane/core", "config"},
     "dataplane/worker": {"dataplane/core", "dataplane/session", "config"},
     "dataplane": {"dataplane/core", "dataplane/session", "dataplane/worker", "config",
                   "lib/shmchan"},
-    "control": {"config", "idmgr", "lib/shmchan", "lib/agentproto", "lib/etcd", "lib/telemetry"},
+    "control": {"config", "idmgr", "lib/shmchan", "lib/agentproto", "lib/etcd", "lib/telemetry",
+                "lib/token"},
     "hostagent": {"config", "lib/agentproto"},
     "lib/telemetry": {"config"},
     "routing": {"config", "lib/telemetry"},
