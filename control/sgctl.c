@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -46,6 +47,9 @@ usage(FILE *f)
 		"  reload                      re-read sg-control's YAML file\n"
 		"  identities [NAME|ID]        IDs of hosts, VMs, apps, users, providers\n"
 		"  cluster                     node, etcd, peers, VM owners, state sync, BGP\n"
+		"  usage [--user U] [--app A] [--since T] [--until T] [--limit N]\n"
+		"                              usage records, newest first (T: unix seconds\n"
+		"                              or ISO 8601, e.g. 2026-01-31T12:00:00Z)\n"
 		"options:\n"
 		"  -s, --socket PATH   admin socket (default %s)\n"
 		"  -j, --json          print the JSON answer instead of a table\n"
@@ -224,6 +228,29 @@ print_cluster(const json_t *res)
 	}
 }
 
+/* sgctl usage: the records with their end time in UTC, then how far the scan went. */
+static void
+print_usage(const json_t *res, const char *const *cols)
+{
+	json_t *recs = json_object_get(res, "records"), *r;
+	char when[32];
+	size_t i;
+	time_t t;
+
+	json_array_foreach(recs, i, r)
+	{
+		t = (time_t)(json_integer_value(json_object_get(r, "end_ms")) / 1000);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+		json_object_set_new(r, "end", json_string(when));
+	}
+	table(recs, cols);
+	printf("%zu records, %lld lines in %lld files read%s\n", json_array_size(recs),
+	       (long long)json_integer_value(json_object_get(res, "lines")),
+	       (long long)json_integer_value(json_object_get(res, "files")),
+	       json_is_true(json_object_get(res, "truncated")) ? " (scan limit reached: narrow it)"
+							       : "");
+}
+
 static void
 print_human(const char *cmd, const json_t *res)
 {
@@ -241,7 +268,11 @@ print_human(const char *cmd, const json_t *res)
 		"name", "id", "address", "agent", "requests_inflight", "requests_queued", NULL};
 	static const char *const c_prov[] = {"name",   "id",   "service", "up",	    "inflight",
 					     "queued", "sent", "done",	  "failed", NULL};
-	static const char *const c_vs[] = {"slot", "held", "installed", "rejected", "age_ms", NULL};
+	static const char *const c_vs[] = {"name",     "held",	 "installed", "rejected",
+					   "held_now", "age_ms", NULL};
+	static const char *const c_usage[] = {
+		"end",	    "kind",	"session_id", "user",	   "app",    "vm", "client",
+		"pkts_c2s", "pkts_s2c", "bytes_c2s",  "bytes_s2c", "reason", NULL};
 	static const char *const c_ids[] = {"type", "name", "id", "host", "vm", NULL};
 	static const char *const c_health[] = {"pool",	 "member",    "address", "port",
 					       "check",	 "state",     "since_s", "last",
@@ -260,6 +291,8 @@ print_human(const char *cmd, const json_t *res)
 		table(res, c_prov);
 	else if (strcmp(cmd, "vs") == 0)
 		table(res, c_vs);
+	else if (strcmp(cmd, "usage") == 0)
+		print_usage(res, c_usage);
 	else if (strcmp(cmd, "identities") == 0)
 		table(res, c_ids);
 	else if (strcmp(cmd, "health") == 0) {
@@ -306,6 +339,8 @@ main(int argc, char **argv)
 					     {"user", required_argument, NULL, 'U'},
 					     {"limit", required_argument, NULL, 'L'},
 					     {"deadline", required_argument, NULL, 'D'},
+					     {"since", required_argument, NULL, 'T'},
+					     {"until", required_argument, NULL, 'W'},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
 	const char *sock = getenv("SGCTL_SOCKET") ? getenv("SGCTL_SOCKET") : default_socket;
@@ -354,6 +389,17 @@ main(int argc, char **argv)
 				return done(req, 2);
 			}
 			json_object_set_new(req, "deadline", json_integer(limit));
+			break;
+		case 'T':
+		case 'W':
+			/* digits: unix seconds; else ISO 8601, checked by sg-control */
+			json_object_set_new(req, opt == 'T' ? "since" : "until",
+					    optarg[0] != '\0' &&
+							    strspn(optarg, "0123456789") ==
+								    strlen(optarg) &&
+							    strlen(optarg) < 16
+						    ? json_integer(strtoll(optarg, NULL, 10))
+						    : json_string(optarg));
 			break;
 		case 'h':
 			usage(stdout);
