@@ -127,7 +127,32 @@ render_fam(FILE *f, const struct fam *fm, json_t *obj)
 	}
 }
 
-/* /sg/stats: every integer is a counter summed over workers; /sg/flows: per worker. */
+/* The values of /sg/stats that are levels, not counts. */
+static bool
+stat_is_gauge(const char *key)
+{
+	return strcmp(key, "neigh_entries") == 0;
+}
+
+/* The integers of /sg/stats whose kind is @p gauge as family @p name. */
+static void
+render_stats(FILE *f, json_t *stats, bool gauge, const char *name, const char *help)
+{
+	const char *key;
+	json_t *v;
+
+	head(f, name, gauge ? "gauge" : "counter", help);
+	json_object_foreach(stats, key, v)
+	{
+		if (!json_is_integer(v) || stat_is_gauge(key) != gauge)
+			continue;
+		fprintf(f, "%s{%s=\"", name, gauge ? "name" : "counter");
+		esc(f, key);
+		fprintf(f, "\"} %lld\n", (long long)json_integer_value(v));
+	}
+}
+
+/* /sg/stats: counters summed over workers (and a few levels); /sg/flows: per worker. */
 static void
 render_flat(FILE *f, json_t *stats, json_t *flows)
 {
@@ -135,16 +160,11 @@ render_flat(FILE *f, json_t *stats, json_t *flows)
 	json_t *v;
 	unsigned int w;
 
-	head(f, "sg_dp_events_total", "counter",
-	     "Data-plane drop reasons and events (telemetry /sg/stats), summed over workers.");
-	json_object_foreach(stats, key, v)
-	{
-		if (!json_is_integer(v))
-			continue;
-		fputs("sg_dp_events_total{counter=\"", f);
-		esc(f, key);
-		fprintf(f, "\"} %lld\n", (long long)json_integer_value(v));
-	}
+	render_stats(f, stats, false, "sg_dp_events_total",
+		     "Data-plane drop reasons and events (telemetry /sg/stats), summed over "
+		     "workers.");
+	render_stats(f, stats, true, "sg_dp_stats_level",
+		     "Data-plane levels of /sg/stats (neigh_entries).");
 	head(f, "sg_dp_worker_flows", "gauge", "Flow-table entries of each worker.");
 	json_object_foreach(flows, key, v)
 	{
