@@ -61,14 +61,8 @@ cs_send_install(struct sg_ctl_csm *csm, struct sg_ctl_cs *cs)
 static void
 cs_latency(struct sg_ctl_csm *csm, uint64_t ns)
 {
-	double s = (double)ns / 1e9;
-	unsigned int i;
-
-	for (i = 0; i < SG_CTL_LAT_BUCKETS; i++)
-		if (s <= sg_ctl_csm_lat_bounds[i])
-			break;
-	csm->st->lat_bucket[i]++;
-	csm->st->lat_sum_s += s;
+	sg_ctl_hist_add(sg_ctl_csm_lat_bounds, SG_CTL_LAT_BUCKETS, csm->st->lat_bucket,
+			&csm->st->lat_sum_s, (double)ns / 1e9);
 }
 
 void

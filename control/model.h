@@ -187,6 +187,18 @@ enum sg_ctl_invalid {
 #define SG_CTL_LAT_BUCKETS     16
 #define SG_CTL_VMSTART_BUCKETS 10 /**< vm.c: sg_ctl_vm_start_bounds */
 
+/** Count @p v (seconds) in histogram @p bucket of @p n bounds @p le (+Inf in bucket[n]). */
+static inline void
+sg_ctl_hist_add(const double *le, unsigned int n, uint64_t *bucket, double *sum, double v)
+{
+	unsigned int i;
+
+	for (i = 0; i < n && v > le[i]; i++)
+		;
+	bucket[i]++;
+	*sum += v;
+}
+
 /** The agent links' defences (agent.c), in the metrics as sg_ctl_agent_*_total. */
 struct sg_ctl_agent_stats {
 	uint64_t refused_addr;	    /**< connection from no configured host's address */

@@ -125,19 +125,6 @@ sg_ctl_usage_json(const struct sg_ctl_cs *cs, const struct sg_msg_session_closed
 	return o;
 }
 
-static void
-hold_time(struct sg_ctl_usage *u, uint32_t installed_ms)
-{
-	double s = installed_ms / 1000.0;
-	unsigned int i;
-
-	for (i = 0; i < SG_CTL_HOLD_BUCKETS; i++)
-		if (s <= sg_ctl_usage_hold_bounds[i])
-			break;
-	u->hold_bucket[i]++;
-	u->hold_sum_s += s;
-}
-
 void
 sg_ctl_usage_record(struct sg_ctl_usage *u, const struct sg_ctl_cs *cs,
 		    const struct sg_msg_session_closed *c, bool interim, uint64_t now_ns)
@@ -149,7 +136,8 @@ sg_ctl_usage_record(struct sg_ctl_usage *u, const struct sg_ctl_cs *cs,
 	else
 		u->finals++;
 	if (!interim && c != NULL && c->installed_ms != 0)
-		hold_time(u, c->installed_ms);
+		sg_ctl_hist_add(sg_ctl_usage_hold_bounds, SG_CTL_HOLD_BUCKETS, u->hold_bucket,
+				&u->hold_sum_s, c->installed_ms / 1000.0);
 	if (u->rec.path[0] == '\0')
 		return;
 	o = sg_ctl_usage_json(cs, c, interim, sg_ctl_usage_wall_ms());

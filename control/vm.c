@@ -65,20 +65,6 @@ vm_has_room(const struct sg_ctl_vmm *vmm, const struct sg_ctl_vm *vm)
 const double sg_ctl_vm_start_bounds[SG_CTL_VMSTART_BUCKETS] = {1,  2,  5,   10,	 20,
 							       30, 60, 120, 300, 600};
 
-/* STARTING -> RUNNING took @p ms: the VM start time histogram. */
-static void
-vm_start_time(struct sg_ctl_stats *st, uint64_t ms)
-{
-	double s = (double)ms / 1000.0;
-	unsigned int i;
-
-	for (i = 0; i < SG_CTL_VMSTART_BUCKETS; i++)
-		if (s <= sg_ctl_vm_start_bounds[i])
-			break;
-	st->vm_start_bucket[i]++;
-	st->vm_start_sum_s += s;
-}
-
 /* @p vm is now in @p state because of @p why (sgctl vms shows both and when). */
 static void
 vm_set(struct sg_ctl_vm *vm, unsigned int state, const char *why)
@@ -297,7 +283,9 @@ sg_ctl_vm_on_state(struct sg_ctl_vmm *vmm, struct sg_ctl_vm *vm, unsigned int st
 	vm_set(vm, state, why != NULL ? why : "reported by its agent");
 	if (old == SG_CTL_VM_STARTING && state == SG_CTL_VM_RUNNING && starting_ms != 0 &&
 	    vm->changed_ms >= starting_ms)
-		vm_start_time(vmm->st, vm->changed_ms - starting_ms);
+		sg_ctl_hist_add(sg_ctl_vm_start_bounds, SG_CTL_VMSTART_BUCKETS,
+				vmm->st->vm_start_bucket, &vmm->st->vm_start_sum_s,
+				(double)(vm->changed_ms - starting_ms) / 1000.0);
 	if (vm_went_down(vm, old, state))
 		vm_down(vmm, vm);
 	if (old != state)

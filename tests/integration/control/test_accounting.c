@@ -116,12 +116,7 @@ send_totals(uint16_t type, uint64_t sid, uint16_t reason, uint64_t bytes_s2c)
 {
 	struct sg_msg m;
 
-	memset(&m, 0, sizeof(m));
-	m.hdr.version = SG_MSG_VERSION;
-	m.hdr.type = type;
-	m.hdr.len = (uint16_t)(sizeof(m.hdr) + sizeof(m.closed));
-	m.hdr.worker = T.s[sid].worker;
-	m.hdr.session_id = sid;
+	dpsim_make(&m, type, T.s[sid].worker, sid);
 	m.closed.reason = reason;
 	m.closed.installed_ms = 1500;
 	m.closed.pkts_c2s = 4;
@@ -140,11 +135,7 @@ send_vs_stats(uint16_t worker, uint64_t held)
 {
 	struct sg_msg m;
 
-	memset(&m, 0, sizeof(m));
-	m.hdr.version = SG_MSG_VERSION;
-	m.hdr.type = SG_MSG_VS_STATS;
-	m.hdr.len = (uint16_t)(sizeof(m.hdr) + sizeof(m.vs_stats));
-	m.hdr.worker = worker;
+	dpsim_make(&m, SG_MSG_VS_STATS, worker, 0);
 	m.vs_stats.vs_slot = 2;
 	m.vs_stats.held = held;
 	m.vs_stats.installed = held - 1;

@@ -27,6 +27,7 @@
 #include "admin.h"
 #include "csm.h"
 #include "dpmetrics.h"
+#include "dpsim.h"
 #include "view.h"
 #include "vsstats.h"
 
@@ -251,11 +252,7 @@ test_bounded(void **state)
 static void
 vs_msg(struct sg_msg *m, uint16_t worker, uint16_t slot, const char *name, uint64_t base)
 {
-	memset(m, 0, sizeof(*m));
-	m->hdr.version = SG_MSG_VERSION;
-	m->hdr.type = SG_MSG_VS_STATS;
-	m->hdr.len = (uint16_t)(sizeof(m->hdr) + sizeof(m->vs_stats));
-	m->hdr.worker = worker;
+	dpsim_make(m, SG_MSG_VS_STATS, worker, 0);
 	m->vs_stats.vs_slot = slot;
 	m->vs_stats.held = base;
 	m->vs_stats.installed = base / 2;

@@ -139,11 +139,7 @@ send_usage(struct ufx *f, uint16_t type, uint64_t sid, uint16_t reason, uint64_t
 {
 	struct sg_msg m;
 
-	memset(&m, 0, sizeof(m));
-	m.hdr.version = SG_MSG_VERSION;
-	m.hdr.type = type;
-	m.hdr.len = (uint16_t)(sizeof(m.hdr) + sizeof(m.closed));
-	m.hdr.session_id = sid;
+	dpsim_make(&m, type, 0, sid);
 	m.closed.reason = reason;
 	m.closed.flags = SG_MSG_USAGE_QOS_DROPS;
 	m.closed.installed_ms = (uint32_t)base;
