@@ -185,7 +185,7 @@ sg_ctl_admin_parse_time(const char *s, int64_t *out)
 	const char *rest;
 	long long v;
 	char *end;
-	int sign, hh, mm, n = 0;
+	int sign, hh, mm;
 
 	if (s[0] >= '0' && s[0] <= '9' && strchr(s, '-') == NULL) {
 		errno = 0;
@@ -209,11 +209,15 @@ sg_ctl_admin_parse_time(const char *s, int64_t *out)
 		rest++;
 	else if (*rest == '+' || *rest == '-') {
 		sign = *rest == '-' ? 1 : -1; /* UTC = local - offset */
-		if (sscanf(rest + 1, "%2d:%2d%n", &hh, &mm, &n) != 2 || n != 5 || hh > 23 ||
-		    mm > 59)
+		if (strspn(rest + 1, "0123456789") != 2 || rest[3] != ':' ||
+		    strspn(rest + 4, "0123456789") != 2)
+			return -EINVAL;
+		hh = (rest[1] - '0') * 10 + (rest[2] - '0');
+		mm = (rest[4] - '0') * 10 + (rest[5] - '0');
+		if (hh > 23 || mm > 59)
 			return -EINVAL;
 		v += sign * (hh * 3600LL + mm * 60LL);
-		rest += 1 + n;
+		rest += 6;
 	}
 	if (*rest != '\0' || v < 0 || v > TIME_MAX)
 		return -EINVAL;

@@ -158,7 +158,8 @@ render_flat(FILE *f, json_t *stats, json_t *flows)
 {
 	const char *key;
 	json_t *v;
-	unsigned int w;
+	unsigned long w;
+	char *end;
 
 	render_stats(f, stats, false, "sg_dp_events_total",
 		     "Data-plane drop reasons and events (telemetry /sg/stats), summed over "
@@ -168,8 +169,12 @@ render_flat(FILE *f, json_t *stats, json_t *flows)
 	head(f, "sg_dp_worker_flows", "gauge", "Flow-table entries of each worker.");
 	json_object_foreach(flows, key, v)
 	{
-		if (json_is_integer(v) && sscanf(key, "worker%u", &w) == 1)
-			fprintf(f, "sg_dp_worker_flows{worker=\"%u\"} %lld\n", w,
+		if (!json_is_integer(v) || strncmp(key, "worker", 6) != 0 || key[6] < '0' ||
+		    key[6] > '9')
+			continue;
+		w = strtoul(key + 6, &end, 10);
+		if (*end == '\0' && w < 1024)
+			fprintf(f, "sg_dp_worker_flows{worker=\"%lu\"} %lld\n", w,
 				(long long)json_integer_value(v));
 	}
 }

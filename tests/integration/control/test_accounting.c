@@ -161,7 +161,7 @@ metric(const char *text, const char *series)
 {
 	const char *p = strstr(text, series);
 
-	return p != NULL ? atoll(p + strlen(series)) : -1;
+	return p != NULL ? strtoll(p + strlen(series), NULL, 10) : -1;
 }
 
 int
@@ -239,7 +239,7 @@ main(int argc, char **argv)
 		"grep -c '\"event\":\"rejected\".*\"reason\":\"no_app\"' %s/access.jsonl; "
 		"grep -c '\"event\":\"closed\"' %s/access.jsonl",
 		T.dir, T.dir, T.dir);
-	IT_CHECK(strcmp(out, "3\n1\n2\n") == 0, "access log: %s", out);
+	IT_CHECK(rc == 0 && strcmp(out, "3\n1\n2\n") == 0, "access log: %s", out);
 
 	/* sgctl vs: slot 2 summed over the two workers */
 	rc = sh("%s --json vs", sgctl);
