@@ -144,6 +144,8 @@ accounting(struct mbuf *b, const struct sg_ctl_view *v)
 	counter(b, "sg_ctl_access_log_lines_total", "Access log lines written.", u->alog.lines);
 	counter(b, "sg_ctl_access_log_write_errors_total", "Access log lines lost.",
 		u->alog.errors);
+	counter(b, "sg_ctl_access_log_rotations_total", "Access log files rotated.",
+		u->alog.rotations);
 }
 
 /* Counters of restart safety (ctl.c, audit.c) and of the admin socket (admin_srv.c). */
