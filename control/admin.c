@@ -182,30 +182,6 @@ adm_status(const struct sg_ctl_view *v)
 }
 
 static json_t *
-adm_vs(const struct sg_ctl_view *v)
-{
-	json_t *a = json_array(), *o;
-	unsigned int i;
-
-	for (i = 0; i < 256; i++) {
-		if (v->csm->vs[i].updated_ms == 0)
-			continue;
-		o = json_object();
-		json_object_set_new(o, "slot", json_integer(i));
-		json_object_set_new(o, "held", json_integer((json_int_t)v->csm->vs[i].held));
-		json_object_set_new(o, "installed",
-				    json_integer((json_int_t)v->csm->vs[i].installed));
-		json_object_set_new(o, "rejected",
-				    json_integer((json_int_t)v->csm->vs[i].rejected));
-		json_object_set_new(
-			o, "age_ms",
-			json_integer((json_int_t)(wall_ms() - v->csm->vs[i].updated_ms)));
-		json_array_append_new(a, o);
-	}
-	return a;
-}
-
-static json_t *
 adm_apps(const struct sg_ctl_view *v)
 {
 	json_t *a = json_array(), *o;
@@ -614,7 +590,7 @@ sg_ctl_admin_exec(const struct sg_ctl_view *v, const struct sg_ctl_admin_req *re
 		res = adm_status(v);
 		break;
 	case SG_CTL_ADM_VS:
-		res = adm_vs(v);
+		res = sg_ctl_admin_vs(v);
 		break;
 	case SG_CTL_ADM_APPS:
 		res = adm_apps(v);
@@ -646,6 +622,9 @@ sg_ctl_admin_exec(const struct sg_ctl_view *v, const struct sg_ctl_admin_req *re
 		break;
 	case SG_CTL_ADM_TOKEN:
 		res = sg_ctl_admin_token(v, req, err, sizeof(err));
+		break;
+	case SG_CTL_ADM_USAGE:
+		res = sg_ctl_admin_usage(v, req, err, sizeof(err));
 		break;
 	case SG_CTL_ADM_CLOSE:
 		rc = sg_ctl_csm_close(v->csm, req->id);

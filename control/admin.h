@@ -29,6 +29,7 @@ enum sg_ctl_admin_cmd {
 	SG_CTL_ADM_UNDRAIN, /**< end a drain of a member, a VM or all */
 	SG_CTL_ADM_CLUSTER, /**< cluster mode: node, etcd, owners, sync, BGP */
 	SG_CTL_ADM_TOKEN,   /**< mint or check a user token of a token application */
+	SG_CTL_ADM_USAGE,   /**< usage records: filter by user, app, time (admin_usage.c) */
 	SG_CTL_ADM_CMD_MAX
 };
 
@@ -60,6 +61,9 @@ struct sg_ctl_admin_req {
 	char op[8];
 	uint32_t ttl_s;
 	char token[SG_CTL_NAME_MAX];
+	/* usage: records that ended in [since, until] (unix seconds; 0 = open); user, app, limit */
+	int64_t since;
+	int64_t until;
 };
 
 /**
@@ -104,5 +108,13 @@ struct json_t *sg_ctl_admin_health(const struct sg_ctl_view *v);
 /** admin_health.c: "drain" / "undrain"; NULL with @p err on a refusal. */
 struct json_t *sg_ctl_admin_drain(const struct sg_ctl_view *v, const struct sg_ctl_admin_req *req,
 				  char *err, size_t errlen);
+
+/** admin_usage.c: the "vs" answer: VS_STATS summed over workers, per VS. */
+struct json_t *sg_ctl_admin_vs(const struct sg_ctl_view *v);
+/** admin_usage.c: the "usage" answer (records, newest first); NULL with @p err on failure. */
+struct json_t *sg_ctl_admin_usage(const struct sg_ctl_view *v, const struct sg_ctl_admin_req *req,
+				  char *err, size_t errlen);
+/** admin_req.c: unix seconds of @p s (digits, or ISO 8601). @return 0 or -EINVAL. */
+int sg_ctl_admin_parse_time(const char *s, int64_t *out);
 
 #endif /* SG_CTL_ADMIN_H */

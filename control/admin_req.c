@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -22,8 +23,9 @@
 #include "health.h"
 
 static const char *const cmd_names[SG_CTL_ADM_CMD_MAX] = {
-	"status", "vs",	    "apps",	  "sessions", "session", "vms",	    "hosts",   "providers",
-	"drain",  "reload", "identities", "close",    "health",	 "undrain", "cluster", "token"};
+	"status", "vs",	       "apps",	  "sessions", "session",    "vms",
+	"hosts",  "providers", "drain",	  "reload",   "identities", "close",
+	"health", "undrain",   "cluster", "token",    "usage"};
 
 /* Keys each command accepts besides "cmd". */
 static const char *const cmd_keys[SG_CTL_ADM_CMD_MAX][6] = {
@@ -34,6 +36,7 @@ static const char *const cmd_keys[SG_CTL_ADM_CMD_MAX][6] = {
 	[SG_CTL_ADM_UNDRAIN] = {"target", "name", NULL},
 	[SG_CTL_ADM_IDENTITIES] = {"name", NULL},
 	[SG_CTL_ADM_TOKEN] = {"op", "app", "user", "ttl", "token", NULL},
+	[SG_CTL_ADM_USAGE] = {"user", "app", "since", "until", "limit", NULL},
 };
 
 const char *
@@ -223,6 +226,110 @@ parse_token(json_t *o, struct sg_ctl_admin_req *req, char *err, size_t errlen)
 	return 0;
 }
 
+#define TIME_MAX 253402300799LL /* 9999-12-31T23:59:59Z */
+
+int
+sg_ctl_admin_parse_time(const char *s, int64_t *out)
+{
+	struct tm tm;
+	const char *rest;
+	long long v;
+	char *end;
+	int sign, hh, mm;
+
+	if (s[0] >= '0' && s[0] <= '9' && strchr(s, '-') == NULL) {
+		errno = 0;
+		v = strtoll(s, &end, 10);
+		if (errno != 0 || *end != '\0' || v > TIME_MAX)
+			return -EINVAL;
+		*out = v;
+		return 0;
+	}
+	memset(&tm, 0, sizeof(tm));
+	rest = strptime(s, "%Y-%m-%d", &tm);
+	if (rest != NULL && (*rest == 'T' || *rest == ' ')) {
+		rest = strptime(rest + 1, "%H:%M", &tm);
+		if (rest != NULL && *rest == ':')
+			rest = strptime(rest + 1, "%S", &tm);
+	}
+	if (rest == NULL || tm.tm_year < 70 || tm.tm_year > 8099)
+		return -EINVAL;
+	v = (long long)timegm(&tm);
+	if (*rest == 'Z')
+		rest++;
+	else if (*rest == '+' || *rest == '-') {
+		sign = *rest == '-' ? 1 : -1; /* UTC = local - offset */
+		if (strspn(rest + 1, "0123456789") != 2 || rest[3] != ':' ||
+		    strspn(rest + 4, "0123456789") != 2)
+			return -EINVAL;
+		hh = (rest[1] - '0') * 10 + (rest[2] - '0');
+		mm = (rest[4] - '0') * 10 + (rest[5] - '0');
+		if (hh > 23 || mm > 59)
+			return -EINVAL;
+		v += sign * (hh * 3600LL + mm * 60LL);
+		rest += 6;
+	}
+	if (*rest != '\0' || v < 0 || v > TIME_MAX)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int
+get_time(json_t *o, const char *key, int64_t *out, char *err, size_t errlen)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (v == NULL)
+		return 0;
+	if (json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) <= TIME_MAX) {
+		*out = json_integer_value(v);
+		return 0;
+	}
+	if (json_is_string(v) && json_string_length(v) <= 40 &&
+	    strlen(json_string_value(v)) == json_string_length(v) &&
+	    sg_ctl_admin_parse_time(json_string_value(v), out) == 0)
+		return 0;
+	snprintf(err, errlen,
+		 "%s: expected unix seconds or ISO 8601 (2026-01-31T12:00:00Z, +01:00)", key);
+	return -EINVAL;
+}
+
+/* usage: user, app, since, until (unix seconds or ISO 8601), limit. */
+static int
+parse_usage(json_t *o, struct sg_ctl_admin_req *req, char *err, size_t errlen)
+{
+	int rc = get_name(o, "user", req->user, sizeof(req->user), err, errlen);
+
+	if (rc == 0)
+		rc = get_name(o, "app", req->app, sizeof(req->app), err, errlen);
+	if (rc == 0)
+		rc = get_time(o, "since", &req->since, err, errlen);
+	if (rc == 0)
+		rc = get_time(o, "until", &req->until, err, errlen);
+	if (rc == 0 && req->until != 0 && req->until < req->since) {
+		snprintf(err, errlen, "until: before since");
+		rc = -EINVAL;
+	}
+	return rc;
+}
+
+static int
+parse_limit(json_t *o, struct sg_ctl_admin_req *req, char *err, size_t errlen)
+{
+	json_t *v = json_object_get(o, "limit");
+
+	if (v == NULL)
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+	    json_integer_value(v) > SG_CTL_ADMIN_LIMIT_MAX) {
+		snprintf(err, errlen, "limit: expected an integer 1..%u", SG_CTL_ADMIN_LIMIT_MAX);
+		return -EINVAL;
+	}
+	req->limit = (uint32_t)json_integer_value(v);
+	return 0;
+}
+
 static int
 parse_fields(json_t *o, struct sg_ctl_admin_req *req, char *err, size_t errlen)
 {
@@ -254,17 +361,7 @@ parse_fields(json_t *o, struct sg_ctl_admin_req *req, char *err, size_t errlen)
 			}
 			req->state = i;
 		}
-		v = json_object_get(o, "limit");
-		if (v != NULL) {
-			if (!json_is_integer(v) || json_integer_value(v) < 1 ||
-			    json_integer_value(v) > SG_CTL_ADMIN_LIMIT_MAX) {
-				snprintf(err, errlen, "limit: expected an integer 1..%u",
-					 SG_CTL_ADMIN_LIMIT_MAX);
-				return -EINVAL;
-			}
-			req->limit = (uint32_t)json_integer_value(v);
-		}
-		return 0;
+		return parse_limit(o, req, err, errlen);
 	case SG_CTL_ADM_SESSION:
 	case SG_CTL_ADM_CLOSE:
 		v = json_object_get(o, "id");
@@ -297,6 +394,9 @@ parse_fields(json_t *o, struct sg_ctl_admin_req *req, char *err, size_t errlen)
 		return get_name(o, "name", req->name, sizeof(req->name), err, errlen);
 	case SG_CTL_ADM_TOKEN:
 		return parse_token(o, req, err, errlen);
+	case SG_CTL_ADM_USAGE:
+		rc = parse_usage(o, req, err, errlen);
+		return rc == 0 ? parse_limit(o, req, err, errlen) : rc;
 	default:
 		return 0;
 	}

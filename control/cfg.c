@@ -22,6 +22,8 @@ sg_ctl_cfg_defaults(struct sg_ctl_cfg *cfg)
 	cfg->install_timeout_ms = 10000;
 	cfg->ring_poll_us = 200;
 	cfg->dp_dead_ms = 3000;
+	cfg->usage.max_mb = 64; /* usage.path: <db_dir>/usage.jsonl once the file is read */
+	cfg->usage.keep = 8;
 }
 
 int

@@ -506,11 +506,48 @@ rd_users(struct rd *r, const struct sg_cfg_node *n, struct sg_ctl_cfg *cfg)
 	return rc;
 }
 
+/*
+ * usage: { path, max_mb, keep, access_log } and dataplane_telemetry: PATH
+ * (doc/control.md "Usage records", "Access log", "Prometheus: the data
+ * plane"). Without usage.path the records go to <db_dir>/usage.jsonl.
+ */
+static int
+rd_usage(struct rd *r, const struct sg_cfg_node *root, struct sg_ctl_cfg *cfg)
+{
+	static const char *const keys[] = {"path", "max_mb", "keep", "access_log", NULL};
+	const struct sg_cfg_node *n = sg_cfg_node_get(root, "usage");
+	int rc = 0;
+
+	if (n != NULL)
+		rc = sg_cfg_node_check_keys(r->doc, n, "usage", keys, &r->err);
+	if (rc == 0 && n != NULL)
+		rc = opt_str(r, n, "path", "usage", cfg->usage.path, sizeof(cfg->usage.path));
+	if (rc == 0 && n != NULL)
+		rc = opt_u32(r, n, "max_mb", "usage", 1, 65536, &cfg->usage.max_mb);
+	if (rc == 0 && n != NULL)
+		rc = opt_u32(r, n, "keep", "usage", 0, 100, &cfg->usage.keep);
+	if (rc == 0 && n != NULL)
+		rc = opt_str(r, n, "access_log", "usage", cfg->usage.access_log,
+			     sizeof(cfg->usage.access_log));
+	if (rc == 0 && sg_cfg_node_get(root, "dataplane_telemetry") != NULL)
+		rc = sg_cfg_node_string(r->doc, sg_cfg_node_get(root, "dataplane_telemetry"),
+					"dataplane_telemetry", cfg->dp_telemetry,
+					sizeof(cfg->dp_telemetry), &r->err);
+	if (rc == 0 && cfg->usage.path[0] == '\0' &&
+	    snprintf(cfg->usage.path, sizeof(cfg->usage.path), "%s/usage.jsonl", cfg->db_dir) >=
+		    (int)sizeof(cfg->usage.path)) {
+		sg_cfg_error_set(&r->err, r->doc, n, "usage.path", "<db_dir>/usage.jsonl too long");
+		rc = -EINVAL;
+	}
+	return rc;
+}
+
 int
 sg_ctl_cfg_load(const char *path, struct sg_ctl_cfg *cfg, char *err, size_t errlen)
 {
 	static const char *const keys[] = {"control", "hosts",	 "pools", "applications",
-					   "users",   "cluster", NULL};
+					   "users",   "cluster", "usage", "dataplane_telemetry",
+					   NULL};
 	struct sg_cfg_doc *doc = NULL;
 	struct rd r;
 	int rc;
@@ -540,6 +577,8 @@ sg_ctl_cfg_load(const char *path, struct sg_ctl_cfg *cfg, char *err, size_t errl
 	if (rc == 0)
 		rc = sg_ctl_cfg_cluster(doc, sg_cfg_node_get(doc->root, "cluster"), &cfg->cluster,
 					&r.err);
+	if (rc == 0)
+		rc = rd_usage(&r, doc->root, cfg);
 out:
 	if (rc != 0)
 		sg_cfg_error_format(&r.err, err, errlen);
@@ -634,6 +673,8 @@ sg_ctl_cfg_reload(struct sg_ctl_cfg *o, const char *path, char *err, size_t errl
 	o->dp_dead_ms = n->dp_dead_ms;
 	snprintf(o->agent_key_dir, sizeof(o->agent_key_dir), "%s", n->agent_key_dir);
 	snprintf(o->appliance_config, sizeof(o->appliance_config), "%s", n->appliance_config);
+	o->usage = n->usage; /* the next record follows (jlog.c reopens a new path) */
+	memcpy(o->dp_telemetry, n->dp_telemetry, sizeof(o->dp_telemetry));
 	syslog(LOG_NOTICE, "reloaded %s", path);
 	rc = 0;
 out:

@@ -24,7 +24,9 @@
 #include "ids.h"
 #include "qos.h"
 #include "shm.h"
+#include "usage.h"
 #include "vm.h"
+#include "vsstats.h"
 
 const double sg_ctl_csm_lat_bounds[SG_CTL_LAT_BUCKETS] = {
 	0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
@@ -62,14 +64,8 @@ cs_send_install(struct sg_ctl_csm *csm, struct sg_ctl_cs *cs)
 static void
 cs_latency(struct sg_ctl_csm *csm, uint64_t ns)
 {
-	double s = (double)ns / 1e9;
-	unsigned int i;
-
-	for (i = 0; i < SG_CTL_LAT_BUCKETS; i++)
-		if (s <= sg_ctl_csm_lat_bounds[i])
-			break;
-	csm->st->lat_bucket[i]++;
-	csm->st->lat_sum_s += s;
+	sg_ctl_hist_add(sg_ctl_csm_lat_bounds, SG_CTL_LAT_BUCKETS, csm->st->lat_bucket,
+			&csm->st->lat_sum_s, (double)ns / 1e9);
 }
 
 void
@@ -90,6 +86,28 @@ sg_ctl_csm_install(struct sg_ctl_csm *csm, struct sg_ctl_cs *cs)
 	csm->st->setups++;
 	cs->app->installs++;
 	cs_latency(csm, csm->clk->now_ns - cs->t_new_ns);
+	if (csm->usage != NULL)
+		sg_ctl_alog_installed(csm->usage, cs, csm->clk->now_ns - cs->t_new_ns,
+				      csm->clk->now_ns);
+}
+
+/*
+ * @p cs ended with cs->reason: its usage record (@p c: the data plane's
+ * totals; NULL: never installed, or the totals are lost) and its access
+ * log line (@p rejected: refused by sg-control, else closed).
+ */
+static void
+cs_usage_final(struct sg_ctl_csm *csm, const struct sg_ctl_cs *cs,
+	       const struct sg_msg_session_closed *c, bool rejected)
+{
+	if (csm->usage == NULL)
+		return;
+	sg_ctl_usage_config(csm->usage, &csm->cfg->usage);
+	sg_ctl_usage_record(csm->usage, cs, c, false, csm->clk->now_ns);
+	if (rejected)
+		sg_ctl_alog_rejected(csm->usage, cs, cs->reason, csm->clk->now_ns);
+	else
+		sg_ctl_alog_closed(csm->usage, cs, cs->reason, c, csm->clk->now_ns);
 }
 
 void
@@ -113,6 +131,7 @@ sg_ctl_csm_reject(struct sg_ctl_csm *csm, struct sg_ctl_cs *cs, unsigned int rea
 	cs->reason = (uint8_t)reason;
 	syslog(LOG_INFO, "session %#llx: rejected: %s", (unsigned long long)cs->session_id,
 	       sg_ctl_cs_reason_name(reason));
+	cs_usage_final(csm, cs, NULL, true);
 	sg_ctl_cs_set_state(csm->tab, cs, SG_CTL_CS_FAILED);
 }
 
@@ -155,6 +174,14 @@ reject_now(struct sg_ctl_csm *csm, const struct sg_msg *in, unsigned int reason)
 	m.reject.reason = (uint16_t)reason;
 	sg_ctl_shm_send(csm->shm, in->hdr.worker, &m);
 	csm->st->rejects[reason]++;
+	if (csm->usage != NULL) { /* its record: what the SESSION_NEW said */
+		struct sg_ctl_cs tmp = {.session_id = in->hdr.session_id,
+					.flow = in->session_new.flow,
+					.reason = (uint8_t)reason,
+					.created_ms = sg_ctl_usage_wall_ms()};
+
+		cs_usage_final(csm, &tmp, NULL, true);
+	}
 }
 
 static void
@@ -223,6 +250,7 @@ csm_on_closed(struct sg_ctl_csm *csm, const struct sg_msg *m)
 	if (m->closed.reason != SG_MSG_REASON_NONE || cs->reason == SG_MSG_REASON_NONE)
 		cs->reason = (uint8_t)m->closed.reason;
 	csm->st->closed++;
+	cs_usage_final(csm, cs, &m->closed, false);
 	sg_ctl_cs_set_state(csm->tab, cs, SG_CTL_CS_CLOSED);
 }
 
@@ -240,16 +268,30 @@ sg_ctl_csm_close(struct sg_ctl_csm *csm, uint64_t session_id)
 	}
 	sg_ctl_broker_release(csm->broker, cs);
 	cs->reason = SG_MSG_REASON_SHUTDOWN;
+	cs_usage_final(csm, cs, NULL, false); /* the data plane's totals come to no session */
 	sg_ctl_cs_set_state(csm->tab, cs, SG_CTL_CS_CLOSED);
 	return 0;
+}
+
+/* SESSION_USAGE: an interim record of a long session. */
+static void
+csm_on_usage(struct sg_ctl_csm *csm, const struct sg_msg *m)
+{
+	struct sg_ctl_cs *cs = sg_ctl_cs_find(csm->tab, m->hdr.session_id);
+
+	if (csm->usage == NULL)
+		return;
+	if (cs == NULL || cs->state != SG_CTL_CS_INSTALLED) {
+		csm->usage->unknown_usage++;
+		return;
+	}
+	sg_ctl_usage_config(csm->usage, &csm->cfg->usage);
+	sg_ctl_usage_record(csm->usage, cs, &m->closed, true, csm->clk->now_ns);
 }
 
 void
 sg_ctl_csm_on_msg(struct sg_ctl_csm *csm, const struct sg_msg *m)
 {
-	const struct sg_msg_vs_stats *v;
-	struct timespec ts;
-
 	switch (m->hdr.type) {
 	case SG_MSG_SESSION_NEW:
 		csm_on_new(csm, m);
@@ -257,15 +299,12 @@ sg_ctl_csm_on_msg(struct sg_ctl_csm *csm, const struct sg_msg *m)
 	case SG_MSG_SESSION_CLOSED:
 		csm_on_closed(csm, m);
 		break;
+	case SG_MSG_SESSION_USAGE:
+		csm_on_usage(csm, m);
+		break;
 	case SG_MSG_VS_STATS:
-		v = &m->vs_stats;
-		if (v->vs_slot < 256) {
-			csm->vs[v->vs_slot].held = v->held;
-			csm->vs[v->vs_slot].installed = v->installed;
-			csm->vs[v->vs_slot].rejected = v->rejected;
-			clock_gettime(CLOCK_REALTIME, &ts);
-			csm->vs[v->vs_slot].updated_ms = (uint64_t)ts.tv_sec * 1000;
-		}
+		if (sg_ctl_vs_update(csm->vs, m, sg_ctl_usage_wall_ms()) < 0)
+			csm->st->vs_stats_dropped++;
 		break;
 	default:
 		break;
@@ -359,6 +398,8 @@ sg_ctl_csm_dp_restarted(struct sg_ctl_csm *csm)
 			next = cs->hnext;
 			sg_ctl_broker_release(csm->broker, cs);
 			cs->reason = SG_MSG_REASON_SHUTDOWN;
+			if (cs->state < SG_CTL_CS_CLOSED) /* totals lost with the old data plane */
+				cs_usage_final(csm, cs, NULL, false);
 			sg_ctl_cs_set_state(csm->tab, cs, SG_CTL_CS_CLOSED);
 			n++;
 		}

@@ -14,6 +14,7 @@ struct sg_ctl_broker;
 struct sg_ctl_ids;
 struct sg_ctl_shm;
 struct sg_ctl_cs_tab;
+struct sg_ctl_usage;
 
 /** The session manager: what csm.c works on and with, filled by the wiring (ctl.c) at init. */
 struct sg_ctl_csm {
@@ -25,7 +26,7 @@ struct sg_ctl_csm {
 	struct sg_ctl_ids *ids;		/**< session IDs */
 	struct sg_ctl_cs_tab *tab;	/**< the sessions */
 	struct sg_ctl_shm *shm;		/**< INSTALL / REJECT out */
-	struct sg_ctl_vs_stats vs[256]; /**< per virtual service, from VS_STATS */
+	struct sg_ctl_vs_stats vs[256]; /**< per VS and worker, from VS_STATS (SG_CTL_VS_SLOTS) */
 	bool draining;			/**< new sessions are refused (shutdown) */
 	/**
 	 * Cluster mode (NULL: standalone): claim session @p sid cluster-wide
@@ -36,6 +37,8 @@ struct sg_ctl_csm {
 	/** Cluster mode: SESSION_CLOSED for a session this node does not know. */
 	void (*foreign_closed)(void *ctx, uint64_t sid);
 	void *cl_ctx;
+	/** Usage records and access log (usage.h); NULL: none (set by the wiring). */
+	struct sg_ctl_usage *usage;
 };
 
 /** Upper bounds (seconds) of the setup latency histogram buckets. */

@@ -213,7 +213,10 @@ ctl_connect(struct sg_ctl *c, struct sg_ctl_cfg *cfg)
 				     .broker = &c->broker,
 				     .ids = c->ids,
 				     .tab = &c->tab,
-				     .shm = c->shm};
+				     .shm = c->shm,
+				     .usage = &c->usage};
+	sg_ctl_usage_init(&c->usage);
+	sg_ctl_usage_config(&c->usage, &cfg->usage);
 	c->audit = (struct sg_ctl_audit){.clk = &c->clock,
 					 .st = &c->st,
 					 .tab = &c->tab,
@@ -233,6 +236,7 @@ ctl_connect(struct sg_ctl *c, struct sg_ctl_cfg *cfg)
 				       .db = c->db,
 				       .vmm = &c->vmm,
 				       .health = &c->health,
+				       .usage = &c->usage,
 				       .reload = NULL, /* main.c: the YAML reader is the daemon's */
 				       .step_end = view_step_end,
 				       .ctx = c};
@@ -355,6 +359,7 @@ sg_ctl_fini(struct sg_ctl *c)
 	unsigned int i;
 
 	free_changed(c);
+	sg_ctl_usage_fini(&c->usage);
 	sg_ctl_health_fini(&c->health);
 	sg_ctl_cs_fini(&c->tab);
 	for (i = 0; i < SG_CTL_POOLS_MAX; i++)

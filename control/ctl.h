@@ -30,6 +30,7 @@
 #include "cs.h"
 #include "csm.h"
 #include "health.h"
+#include "usage.h"
 #include "view.h"
 #include "vm.h"
 
@@ -57,6 +58,7 @@ struct sg_ctl {
 	struct sg_ctl_csm csm;
 	struct sg_ctl_audit audit;   /**< closes sessions the data plane no longer has */
 	struct sg_ctl_health health; /**< pool members: checks, ejection, drain */
+	struct sg_ctl_usage usage;   /**< usage records and access log */
 	struct sg_ctl_bus *bus;
 	struct sg_ctl_ids *ids;
 	struct sg_ctl_qos *qos; /**< sessions per user and app (qos.c) */

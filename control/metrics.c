@@ -23,13 +23,18 @@
 #include "bus.h"
 #include "cs.h"
 #include "csm.h"
+#include "dpmetrics.h"
 #include "health.h"
 #include "sessiondb.h"
 #include "shm.h"
+#include "usage.h"
 #include "vm.h"
+#include "vsstats.h"
 
 struct sg_ctl_metrics {
 	struct evhttp *http;
+	const struct sg_ctl_view *v;
+	struct sg_ctl_dpm dpm; /**< the data plane's counters, read at scrape time */
 };
 
 struct mbuf {
@@ -90,6 +95,79 @@ auth_metrics(struct mbuf *b, const struct sg_ctl_auth_stats *a)
 	   "# TYPE sg_ctl_auth_graph_seconds_total counter\nsg_ctl_auth_graph_seconds_total "
 	   "%.9f\n",
 	   (double)a->graph_ns / 1e9);
+}
+
+/* A histogram of @p n buckets (upper bounds @p le, +Inf in bucket[n]) and its sum. */
+static void
+histogram(struct mbuf *b, const char *name, const char *help, const double *le, unsigned int n,
+	  const uint64_t *bucket, double sum)
+{
+	uint64_t cum = 0;
+	unsigned int i;
+
+	mb(b, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
+	for (i = 0; i < n; i++) {
+		cum += bucket[i];
+		mb(b, "%s_bucket{le=\"%g\"} %llu\n", name, le[i], (unsigned long long)cum);
+	}
+	cum += bucket[n];
+	mb(b, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %.9f\n%s_count %llu\n", name,
+	   (unsigned long long)cum, name, sum, name, (unsigned long long)cum);
+}
+
+/* Usage records, access log, hold and VM start time; VS_STATS summed per VS. */
+static void
+accounting(struct mbuf *b, const struct sg_ctl_view *v)
+{
+	static const char *const vs_fam[4][3] = {
+		{"sg_ctl_vs_held_total", "counter", "Sessions the data plane held (VS_STATS)."},
+		{"sg_ctl_vs_installed_total", "counter", "INSTALLs the data plane applied."},
+		{"sg_ctl_vs_rejected_total", "counter", "Sessions the data plane refused."},
+		{"sg_ctl_vs_held_now", "gauge", "Sessions held at the last VS_STATS."}};
+	const struct sg_ctl_usage *u = v->usage;
+	struct sg_ctl_vs_sum s;
+	unsigned int f, i;
+
+	histogram(b, "sg_ctl_vm_start_seconds", "VM start time: STARTING to RUNNING.",
+		  sg_ctl_vm_start_bounds, SG_CTL_VMSTART_BUCKETS, v->st->vm_start_bucket,
+		  v->st->vm_start_sum_s);
+	for (f = 0; f < 4; f++) {
+		mb(b, "# HELP %s %s\n# TYPE %s %s\n", vs_fam[f][0], vs_fam[f][2], vs_fam[f][0],
+		   vs_fam[f][1]);
+		for (i = 0; i < SG_CTL_VS_SLOTS; i++) {
+			uint64_t val;
+
+			sg_ctl_vs_sum(v->csm->vs, i, &s);
+			if (s.name == NULL)
+				continue;
+			val = f == 0   ? s.held
+			      : f == 1 ? s.installed
+			      : f == 2 ? s.rejected
+				       : s.held_now;
+			/* VS names: the appliance YAML's, checked there (no quote, backslash) */
+			mb(b, "%s{vs=\"%s\"} %llu\n", vs_fam[f][0], s.name,
+			   (unsigned long long)val);
+		}
+	}
+	counter(b, "sg_ctl_vs_stats_dropped_total",
+		"VS_STATS ignored: slot, worker or VS name out of range.", v->st->vs_stats_dropped);
+	if (u == NULL)
+		return;
+	histogram(b, "sg_ctl_session_hold_seconds", "Installed to closed (SESSION_CLOSED).",
+		  sg_ctl_usage_hold_bounds, SG_CTL_HOLD_BUCKETS, u->hold_bucket, u->hold_sum_s);
+	counter(b, "sg_ctl_usage_records_total", "Usage records written.", u->rec.lines);
+	counter(b, "sg_ctl_usage_write_errors_total",
+		"Usage records lost: file not writable, too long.", u->rec.errors);
+	counter(b, "sg_ctl_usage_rotations_total", "Usage files rotated.", u->rec.rotations);
+	counter(b, "sg_ctl_usage_interim_total", "Interim usage records (SESSION_USAGE).",
+		u->interims);
+	counter(b, "sg_ctl_usage_unknown_total", "SESSION_USAGE of no installed session.",
+		u->unknown_usage);
+	counter(b, "sg_ctl_access_log_lines_total", "Access log lines written.", u->alog.lines);
+	counter(b, "sg_ctl_access_log_write_errors_total", "Access log lines lost.",
+		u->alog.errors);
+	counter(b, "sg_ctl_access_log_rotations_total", "Access log files rotated.",
+		u->alog.rotations);
 }
 
 /* Counters of restart safety (ctl.c, audit.c) and of the admin socket (admin_srv.c). */
@@ -188,11 +266,11 @@ sg_ctl_metrics_render(const struct sg_ctl_view *v, size_t *len)
 							   "session_alive",
 							   "member_state",
 							   "member_suspect",
-							   "session_abort"};
+							   "session_abort",
+							   "session_usage"};
 	static const char *const inv[SG_CTL_INV_MAX] = {"size", "version", "type", "field",
 							"direction"};
 	struct mbuf b = {.cap = 16384};
-	uint64_t cum = 0;
 	unsigned int i, s;
 
 	b.p = malloc(b.cap);
@@ -212,17 +290,8 @@ sg_ctl_metrics_render(const struct sg_ctl_view *v, size_t *len)
 		mb(&b, "sg_ctl_queue_depth{app=\"%s\",queue=\"waiting\"} %u\n",
 		   v->cfg->apps[i].name, v->inv->apps[i].n_wait);
 	}
-	mb(&b, "# HELP sg_ctl_setup_latency_seconds SESSION_NEW seen to SESSION_INSTALL "
-	       "queued.\n# TYPE sg_ctl_setup_latency_seconds histogram\n");
-	for (i = 0; i < SG_CTL_LAT_BUCKETS; i++) {
-		cum += v->st->lat_bucket[i];
-		mb(&b, "sg_ctl_setup_latency_seconds_bucket{le=\"%g\"} %llu\n",
-		   sg_ctl_csm_lat_bounds[i], (unsigned long long)cum);
-	}
-	cum += v->st->lat_bucket[SG_CTL_LAT_BUCKETS];
-	mb(&b, "sg_ctl_setup_latency_seconds_bucket{le=\"+Inf\"} %llu\n", (unsigned long long)cum);
-	mb(&b, "sg_ctl_setup_latency_seconds_sum %.9f\n", v->st->lat_sum_s);
-	mb(&b, "sg_ctl_setup_latency_seconds_count %llu\n", (unsigned long long)cum);
+	histogram(&b, "sg_ctl_setup_latency_seconds", "SESSION_NEW seen to SESSION_INSTALL queued.",
+		  sg_ctl_csm_lat_bounds, SG_CTL_LAT_BUCKETS, v->st->lat_bucket, v->st->lat_sum_s);
 	mb(&b, "# HELP sg_ctl_rejects_total Sessions rejected, by reason.\n"
 	       "# TYPE sg_ctl_rejects_total counter\n");
 	for (i = 1; i < SG_MSG_REASON_MAX; i++)
@@ -308,6 +377,7 @@ sg_ctl_metrics_render(const struct sg_ctl_view *v, size_t *len)
 	auth_metrics(&b, &v->st->auth);
 	if (v->health != NULL)
 		health(&b, v->health);
+	accounting(&b, v);
 	if (b.oom) {
 		free(b.p);
 		return NULL;
@@ -319,9 +389,11 @@ sg_ctl_metrics_render(const struct sg_ctl_view *v, size_t *len)
 static void
 metrics_cb(struct evhttp_request *req, void *arg)
 {
-	const struct sg_ctl_view *v = arg;
+	struct sg_ctl_metrics *m = arg;
+	const struct sg_ctl_view *v = m->v;
 	struct evbuffer *out;
-	size_t len;
+	const char *dp;
+	size_t len, dplen = 0;
 	char *txt;
 
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
@@ -337,6 +409,18 @@ metrics_cb(struct evhttp_request *req, void *arg)
 	out = evbuffer_new();
 	evbuffer_add(out, txt, len);
 	free(txt);
+	/* the data plane's own counters (cached 1 s, read within 200 ms) */
+	dp = sg_ctl_dpm_get(&m->dpm, v->cfg->dp_telemetry, v->clk->now_ns, &dplen);
+	if (dp != NULL)
+		evbuffer_add(out, dp, dplen);
+	evbuffer_add_printf(out,
+			    "# HELP sg_ctl_dp_scrapes_total Readings of the data plane's "
+			    "telemetry socket.\n# TYPE sg_ctl_dp_scrapes_total counter\n"
+			    "sg_ctl_dp_scrapes_total %llu\n"
+			    "# HELP sg_ctl_dp_scrape_errors_total Readings that failed.\n"
+			    "# TYPE sg_ctl_dp_scrape_errors_total counter\n"
+			    "sg_ctl_dp_scrape_errors_total %llu\n",
+			    (unsigned long long)m->dpm.scrapes, (unsigned long long)m->dpm.errors);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
 			  "text/plain; version=0.0.4");
 	evhttp_send_reply(req, 200, "OK", out);
@@ -368,13 +452,14 @@ sg_ctl_metrics_listen(struct sg_ctl_metrics **out, const struct sg_ctl_view *v,
 	if (m == NULL)
 		return -ENOMEM;
 	*out = m;
+	m->v = v;
 	m->http = evhttp_new(v->base);
 	if (m->http == NULL || evhttp_bind_socket(m->http, host, (uint16_t)port) != 0) {
 		syslog(LOG_ERR, "metrics: cannot listen on %s", hostport);
 		return -EADDRINUSE;
 	}
-	/* v is the wiring's, alive as long as the server */
-	evhttp_set_cb(m->http, "/metrics", metrics_cb, (void *)(uintptr_t)v);
+	/* m->v is the wiring's, alive as long as the server */
+	evhttp_set_cb(m->http, "/metrics", metrics_cb, m);
 	evhttp_set_max_headers_size(m->http, 8192);
 	evhttp_set_max_body_size(m->http, 0);
 	evhttp_set_timeout(m->http, 5);
@@ -388,5 +473,6 @@ sg_ctl_metrics_close(struct sg_ctl_metrics *m)
 		return;
 	if (m->http != NULL)
 		evhttp_free(m->http);
+	sg_ctl_dpm_fini(&m->dpm);
 	free(m);
 }

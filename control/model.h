@@ -136,6 +136,9 @@ struct sg_ctl_cs {
 	struct sg_ctl_cs *dnext;  /**< change list */
 	TAILQ_ENTRY(sg_ctl_cs) q; /**< app queue or VM waiters */
 	TAILQ_ENTRY(sg_ctl_cs) t; /**< timeout list of its state */
+	/** Detail of a refusal for the access log (a static string, e.g. the token's error
+	 * name); NULL = none. */
+	const char *why;
 };
 
 /**
@@ -183,7 +186,20 @@ enum sg_ctl_invalid {
 	SG_CTL_INV_MAX
 };
 
-#define SG_CTL_LAT_BUCKETS 16
+#define SG_CTL_LAT_BUCKETS     16
+#define SG_CTL_VMSTART_BUCKETS 10 /**< vm.c: sg_ctl_vm_start_bounds */
+
+/** Count @p v (seconds) in histogram @p bucket of @p n bounds @p le (+Inf in bucket[n]). */
+static inline void
+sg_ctl_hist_add(const double *le, unsigned int n, uint64_t *bucket, double *sum, double v)
+{
+	unsigned int i;
+
+	for (i = 0; i < n && v > le[i]; i++)
+		;
+	bucket[i]++;
+	*sum += v;
+}
 
 /** The agent links' defences (agent.c), in the metrics as sg_ctl_agent_*_total. */
 struct sg_ctl_agent_stats {
@@ -278,14 +294,22 @@ struct sg_ctl_stats {
 	uint64_t id_errors;	     /**< idmgr refused an ID: a local one was used */
 	uint64_t lat_bucket[SG_CTL_LAT_BUCKETS + 1]; /**< setup latency histogram, +Inf last */
 	double lat_sum_s;
+	uint64_t vm_start_bucket[SG_CTL_VMSTART_BUCKETS + 1]; /**< STARTING -> RUNNING, +Inf last */
+	double vm_start_sum_s;
+	uint64_t vs_stats_dropped; /**< VS_STATS ignored: slot, worker or name out of range */
 	struct sg_ctl_agent_stats agent;
 	struct sg_ctl_cluster_stats cluster;
 	struct sg_ctl_auth_stats auth;
 };
 
+#define SG_CTL_VS_SLOTS	  256 /**< virtual-service slots of the data plane */
+#define SG_CTL_VS_WORKERS 64  /**< workers whose VS_STATS are kept (SG_SHM_RINGS_MAX / 2) */
+
+/** The last VS_STATS of one VS slot from each worker (vsstats.c sums them). */
 struct sg_ctl_vs_stats {
-	uint64_t held, installed, rejected;
-	uint64_t updated_ms;
+	char name[SG_MSG_VS_NAME_MAX];	  /**< "" = never reported */
+	uint64_t updated_ms;		  /**< wall clock of the last report */
+	uint64_t w[SG_CTL_VS_WORKERS][4]; /**< held, installed, rejected, held_now */
 };
 
 #endif /* SG_CTL_MODEL_H */

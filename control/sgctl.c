@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -49,6 +50,9 @@ usage(FILE *f)
 		"  token mint APP USER [--ttl S]  a user token of token app APP (printed alone;\n"
 		"                              default ttl 3600 s)\n"
 		"  token check APP TOKEN       the token's claims and verdict (exit 1: not valid)\n"
+		"  usage [--user U] [--app A] [--since T] [--until T] [--limit N]\n"
+		"                              usage records, newest first (T: unix seconds\n"
+		"                              or ISO 8601, e.g. 2026-01-31T12:00:00Z)\n"
 		"options:\n"
 		"  -s, --socket PATH   admin socket (default %s)\n"
 		"  -j, --json          print the JSON answer instead of a table\n"
@@ -227,6 +231,29 @@ print_cluster(const json_t *res)
 	}
 }
 
+/* sgctl usage: the records with their end time in UTC, then how far the scan went. */
+static void
+print_usage(const json_t *res, const char *const *cols)
+{
+	json_t *recs = json_object_get(res, "records"), *r;
+	char when[32];
+	size_t i;
+	time_t t;
+
+	json_array_foreach(recs, i, r)
+	{
+		t = (time_t)(json_integer_value(json_object_get(r, "end_ms")) / 1000);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+		json_object_set_new(r, "end", json_string(when));
+	}
+	table(recs, cols);
+	printf("%zu records, %lld lines in %lld files read%s\n", json_array_size(recs),
+	       (long long)json_integer_value(json_object_get(res, "lines")),
+	       (long long)json_integer_value(json_object_get(res, "files")),
+	       json_is_true(json_object_get(res, "truncated")) ? " (scan limit reached: narrow it)"
+							       : "");
+}
+
 static void
 print_human(const char *cmd, const json_t *res)
 {
@@ -244,7 +271,11 @@ print_human(const char *cmd, const json_t *res)
 		"name", "id", "address", "agent", "requests_inflight", "requests_queued", NULL};
 	static const char *const c_prov[] = {"name",   "id",   "service", "up",	    "inflight",
 					     "queued", "sent", "done",	  "failed", NULL};
-	static const char *const c_vs[] = {"slot", "held", "installed", "rejected", "age_ms", NULL};
+	static const char *const c_vs[] = {"name",     "held",	 "installed", "rejected",
+					   "held_now", "age_ms", NULL};
+	static const char *const c_usage[] = {
+		"end",	    "kind",	"session_id", "user",	   "app",    "vm", "client",
+		"pkts_c2s", "pkts_s2c", "bytes_c2s",  "bytes_s2c", "reason", NULL};
 	static const char *const c_ids[] = {"type", "name", "id", "host", "vm", NULL};
 	static const char *const c_health[] = {"pool",	 "member",    "address", "port",
 					       "check",	 "state",     "since_s", "last",
@@ -263,6 +294,8 @@ print_human(const char *cmd, const json_t *res)
 		table(res, c_prov);
 	else if (strcmp(cmd, "vs") == 0)
 		table(res, c_vs);
+	else if (strcmp(cmd, "usage") == 0)
+		print_usage(res, c_usage);
 	else if (strcmp(cmd, "identities") == 0)
 		table(res, c_ids);
 	else if (strcmp(cmd, "health") == 0) {
@@ -331,6 +364,8 @@ main(int argc, char **argv)
 					     {"limit", required_argument, NULL, 'L'},
 					     {"deadline", required_argument, NULL, 'D'},
 					     {"ttl", required_argument, NULL, 'T'},
+					     {"since", required_argument, NULL, 'G'},
+					     {"until", required_argument, NULL, 'W'},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
 	const char *sock = getenv("SGCTL_SOCKET") ? getenv("SGCTL_SOCKET") : default_socket;
@@ -388,6 +423,17 @@ main(int argc, char **argv)
 				return done(req, 2);
 			}
 			json_object_set_new(req, "ttl", json_integer(limit));
+			break;
+		case 'G':
+		case 'W':
+			/* digits: unix seconds; else ISO 8601, checked by sg-control */
+			json_object_set_new(req, opt == 'G' ? "since" : "until",
+					    optarg[0] != '\0' &&
+							    strspn(optarg, "0123456789") ==
+								    strlen(optarg) &&
+							    strlen(optarg) < 16
+						    ? json_integer(strtoll(optarg, NULL, 10))
+						    : json_string(optarg));
 			break;
 		case 'h':
 			usage(stdout);

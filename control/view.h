@@ -22,6 +22,7 @@ struct sg_ctl_db;
 struct sg_ctl_vmm;
 struct sg_ctl_health;
 struct sg_ctl_cluster;
+struct sg_ctl_usage;
 
 struct sg_ctl_view {
 	const struct sg_ctl_cfg *cfg;
@@ -38,6 +39,7 @@ struct sg_ctl_view {
 	struct sg_ctl_vmm *vmm;		/**< VM drain */
 	struct sg_ctl_health *health;	/**< pool members: checks, ejection, drain */
 	struct sg_ctl_cluster *cluster; /**< cluster mode (admin "cluster"); NULL: standalone */
+	struct sg_ctl_usage *usage;	/**< usage records, access log, hold time (usage.h) */
 	/** Re-read the configuration file (SIGHUP, admin "reload"). */
 	int (*reload)(void *ctx, char *err, size_t errlen);
 	/** End of a step: commit (DB first, then the ring). */

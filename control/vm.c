@@ -62,6 +62,9 @@ vm_has_room(const struct sg_ctl_vmm *vmm, const struct sg_ctl_vm *vm)
 					vmm->cfg->pools[vm->cfg->pool].session_cap;
 }
 
+const double sg_ctl_vm_start_bounds[SG_CTL_VMSTART_BUCKETS] = {1,  2,  5,   10,	 20,
+							       30, 60, 120, 300, 600};
+
 /* @p vm is now in @p state because of @p why (sgctl vms shows both and when). */
 static void
 vm_set(struct sg_ctl_vm *vm, unsigned int state, const char *why)
@@ -282,6 +285,7 @@ sg_ctl_vm_on_state(struct sg_ctl_vmm *vmm, struct sg_ctl_vm *vm, unsigned int st
 {
 	unsigned int old = vm->state;
 	struct sg_ctl_cs *cs;
+	uint64_t starting_ms;
 
 	if (state >= SG_CTL_VM_STATE_MAX)
 		return;
@@ -292,7 +296,13 @@ sg_ctl_vm_on_state(struct sg_ctl_vmm *vmm, struct sg_ctl_vm *vm, unsigned int st
 		return;
 	if (state == SG_CTL_VM_STARTING)
 		vm->boot_seen = true;
+	starting_ms = vm->changed_ms;
 	vm_set(vm, state, why != NULL ? why : "reported by its agent");
+	if (old == SG_CTL_VM_STARTING && state == SG_CTL_VM_RUNNING && starting_ms != 0 &&
+	    vm->changed_ms >= starting_ms)
+		sg_ctl_hist_add(sg_ctl_vm_start_bounds, SG_CTL_VMSTART_BUCKETS,
+				vmm->st->vm_start_bucket, &vmm->st->vm_start_sum_s,
+				(double)(vm->changed_ms - starting_ms) / 1000.0);
 	if (vm_went_down(vm, old, state))
 		vm_down(vmm, vm);
 	if (old != state)

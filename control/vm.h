@@ -59,4 +59,7 @@ struct sg_ctl_vm *sg_ctl_vm_by_name(struct sg_ctl_inv *inv, const char *name);
 /** The host named @p name, or NULL. */
 struct sg_ctl_host *sg_ctl_vm_host_by_name(struct sg_ctl_inv *inv, const char *name);
 
+/** Upper bounds (seconds) of the VM start time histogram (STARTING to RUNNING). */
+extern const double sg_ctl_vm_start_bounds[SG_CTL_VMSTART_BUCKETS];
+
 #endif /* SG_CTL_VM_H */

@@ -90,17 +90,23 @@ dpsim_send(struct dpsim *d, unsigned int w, struct sg_msg *m)
 	return 0;
 }
 
+void
+dpsim_make(struct sg_msg *m, uint16_t type, uint16_t worker, uint64_t sid)
+{
+	memset(m, 0, sizeof(*m));
+	m->hdr.version = SG_MSG_VERSION;
+	m->hdr.type = type;
+	m->hdr.len = (uint16_t)(sizeof(m->hdr) + sg_msg_body_size(type));
+	m->hdr.worker = worker;
+	m->hdr.session_id = sid;
+}
+
 int
 dpsim_send_closed(struct dpsim *d, unsigned int w, uint64_t sid)
 {
 	struct sg_msg m;
 
-	memset(&m, 0, sizeof(m));
-	m.hdr.version = SG_MSG_VERSION;
-	m.hdr.type = SG_MSG_SESSION_CLOSED;
-	m.hdr.len = (uint16_t)(sizeof(m.hdr) + sizeof(m.closed));
-	m.hdr.worker = (uint16_t)w;
-	m.hdr.session_id = sid;
+	dpsim_make(&m, SG_MSG_SESSION_CLOSED, (uint16_t)w, sid);
 	m.closed.reason = SG_MSG_REASON_CLIENT_CLOSED;
 	return dpsim_send(d, w, &m);
 }

@@ -34,6 +34,8 @@ void dpsim_destroy(struct dpsim *d, bool unlink_name);
 /** Fill a SESSION_NEW for an IPv4 TCP flow to @p vip:@p dport. */
 void dpsim_make_new(struct sg_msg *m, uint64_t sid, uint16_t worker, const char *vip,
 		    uint16_t dport, uint8_t key_type, const char *key);
+/** Zero @p m and fill its header: a @p type message of @p worker for session @p sid. */
+void dpsim_make(struct sg_msg *m, uint16_t type, uint16_t worker, uint64_t sid);
 /** Enqueue one message on worker @p w's dp->ctl ring (seq set here). @return 0 or -ENOBUFS. */
 int dpsim_send(struct dpsim *d, unsigned int w, struct sg_msg *m);
 int dpsim_send_closed(struct dpsim *d, unsigned int w, uint64_t sid);
