@@ -132,6 +132,11 @@ static const char *const cnt_names[SG_DP_CNT_MAX] = {
 	[SG_DP_EV_IDLE_SLEEPS] = "idle_sleeps",
 	[SG_DP_EV_IDLE_SLEEP_US] = "idle_sleep_us",
 	[SG_DP_EV_EXC_PRIO_TO_KERNEL] = "exc_prio_to_kernel",
+	[SG_DP_DROP_QOS_RATE] = "drop_qos_rate",
+	[SG_DP_EV_USAGE_SENT] = "usage_sent",
+	[SG_DP_EV_USAGE_DEFERRED] = "usage_deferred",
+	[SG_DP_EV_VS_STATS_SENT] = "vs_stats_sent",
+	[SG_DP_EV_VS_STATS_DEFERRED] = "vs_stats_deferred",
 };
 
 const char *
