@@ -93,7 +93,10 @@ feed(uint16_t port, const uint8_t *b, size_t len, uint64_t now, struct frames *f
 			assert_true(fr->n < NOUT && l <= PKT_MAX);
 			fr->port[fr->n] = (int)p;
 			fr->len[fr->n] = l;
-			memcpy(fr->b[fr->n], rte_pktmbuf_read(o, 0, l, fr->b[fr->n]), l);
+			const void *d = rte_pktmbuf_read(o, 0, l, fr->b[fr->n]);
+
+			if (d != fr->b[fr->n]) /* contiguous: not copied yet */
+				memcpy(fr->b[fr->n], d, l);
 			fr->n++;
 			rte_pktmbuf_free(o);
 		}
