@@ -180,15 +180,7 @@ static void
 from_ctl_msg(uint16_t type, uint64_t sid, const void *body, size_t blen, uint64_t now,
 	     struct frames *fr)
 {
-	struct sg_msg m;
-
-	memset(&m, 0, sizeof(m));
-	m.hdr.version = SG_MSG_VERSION;
-	m.hdr.type = type;
-	m.hdr.len = (uint16_t)(sizeof(m.hdr) + blen);
-	m.hdr.session_id = sid;
-	memcpy(m.raw, body, blen);
-	assert_int_equal(rte_ring_enqueue_elem(from_ctl, &m, SG_MSG_SIZE), 0);
+	env_ctl_put(from_ctl, type, sid, body, blen);
 	feed(0, NULL, 0, now, fr);
 }
 
