@@ -19,7 +19,7 @@
  *    pure ACKs never dropped; CLOSED's qos_dropped and flag;
  *  - VS_STATS: content, once per change, all after a reload, ring full;
  *  - REJECT FORBIDDEN / LOGIN / LIMIT: the exact 403 / 302 / 429 answers;
- *    RST for a key that is not HTTP.
+ *    RST for a key that is not HTTP; hostile Locations refused whole.
  */
 #include <string.h>
 
@@ -659,6 +659,41 @@ test_answers_http(void **state)
 	assert_memory_equal(t, "HTTP/1.1 429 Too Many Requests\r\nContent-Type", 44);
 }
 
+/*
+ * Hostile REJECTs: a Location with CR LF (header injection), one without its
+ * NUL, a LOGIN without one, a Location on another reason: refused whole
+ * (ctl_msg_bad), the session untouched and answered by a valid one after.
+ */
+static void
+test_answers_hostile(void **state)
+{
+	struct sg_msg_session_reject rj;
+	struct frames fr;
+	struct conn c;
+	unsigned int i;
+
+	(void)state;
+	held(&c, 31030, now_s(1));
+	for (i = 0; i < 4; i++) {
+		memset(&rj, 0, sizeof(rj));
+		rj.reason = i == 3 ? SG_MSG_REASON_FORBIDDEN : SG_MSG_REASON_LOGIN;
+		if (i == 0)
+			snprintf(rj.location, sizeof(rj.location), "/a\r\nSet-Cookie: x=1");
+		if (i == 1)
+			memset(rj.location, 'a', sizeof(rj.location));
+		if (i == 3)
+			snprintf(rj.location, sizeof(rj.location), "/elsewhere");
+		from_ctl_msg(SG_MSG_SESSION_REJECT, c.sid, &rj, sizeof(rj), now_s(1), &fr);
+		assert_int_equal(delta(SG_DP_EV_CTL_MSG_BAD), 1);
+		assert_int_equal(fr.n, 0);
+	}
+	memset(&rj, 0, sizeof(rj));
+	rj.reason = SG_MSG_REASON_FORBIDDEN;
+	from_ctl_msg(SG_MSG_SESSION_REJECT, c.sid, &rj, sizeof(rj), now_s(1), &fr);
+	assert_int_equal(fr.n, 1);
+	assert_memory_equal(fr.b[0] + TCP_AT + 20, "HTTP/1.1 403 Forbidden\r\n", 24);
+}
+
 /* A key that is not HTTP: each of the three is a RST. */
 static void
 test_answers_rst(void **state)
@@ -694,6 +729,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_qos_rate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vs_stats, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_answers_http, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_answers_hostile, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_answers_rst, setup_nokey, teardown),
 	};
 	int rc;
