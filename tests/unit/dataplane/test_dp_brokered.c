@@ -514,7 +514,8 @@ ip_of(uint8_t *ip, const struct pkt *d, const struct ctx *c)
 	uint16_t dport = d->dst == EP_NAT ? c->nat_port : d->dport;
 	uint8_t opt[4] = {2, 4, 0, 0}, payload[PKT_MAX];
 	size_t ol = d->opt == OPT_NONE ? 0 : 4, l4, dl = 0;
-	uint16_t mss = d->opt == OPT_MSS_MTU ? 1460 : c->cookie_mss;
+	/* MTU less IP, TCP and the DSR hand-off's outer IPv4 header */
+	uint16_t mss = d->opt == OPT_MSS_MTU ? 1440 : c->cookie_mss;
 
 	if (d->meta)
 		dl = meta_bytes(payload, c);
