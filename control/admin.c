@@ -29,8 +29,9 @@
 
 #include "sg_idmgr.h"
 
-static const char *const match_names[SG_CTL_MATCH_MAX] = {
-	"any", "http_host", "http_path", "http_cookie", "tls_sni", "rdp_cookie", "prefix"};
+static const char *const match_names[SG_CTL_MATCH_MAX] = {"any",	 "http_host",  "http_path",
+							  "http_cookie", "tls_sni",    "rdp_cookie",
+							  "prefix",	 "http_header"};
 static const char *const mode_names[SG_MSG_INSTALL_MAX] = {"?", "nat", "dsr", "redirect"};
 
 /* The one place a wire family (sg_wire.h) becomes a socket API's AF_*. */
