@@ -61,7 +61,7 @@ done
 
 # --- sg-dataplane: one brokered VS per key type and family --------------------
 # port  key                                   applications (VM, hand-off)
-#   80  http_host                             a.example (a, nat), d.example (d, dsr)
+# 8080  http_host                             a.example (a, nat), d.example (d, dsr)
 #   81  http_path                             /a/ (a, nat), /b/ (d, dsr)
 #   82  http_cookie (sid)                     sid (b, nat)
 #   83  http_header (X-Tenant)                X-Tenant (a, nat)
@@ -114,7 +114,7 @@ vs() { # vs FAMILY PORT KEY-MAP
 YAML
 }
 for f in 4 6; do
-	vs $f 80 "key: http_host"
+	vs $f 8080 "key: http_host"
 	vs $f 81 "key: http_path"
 	vs $f 82 "key: http_cookie, key_name: sid"
 	vs $f 83 "key: http_header, key_name: X-Tenant"
@@ -172,8 +172,8 @@ app() { # app FAMILY PORT NAME MATCH VM MODE [BACKEND_PORT]
 YAML
 }
 for f in 4 6; do
-	app $f 80 host-a "http_host: a.example" a nat
-	app $f 80 host-d "http_host: d.example" d dsr
+	app $f 8080 host-a "http_host: a.example" a nat 80
+	app $f 8080 host-d "http_host: d.example" d dsr 80
 	app $f 81 path-a '"http_path": "/a/"' a nat 80
 	app $f 81 path-d '"http_path": "/b/"' d dsr 80
 	app $f 82 cookie-b "http_cookie: sid" b nat 80
@@ -230,16 +230,24 @@ expect() {
 }
 vip() { if [ "$1" = 6 ]; then echo "[$VIP6]"; else echo "$VIP4"; fi; }
 rawvip() { if [ "$1" = 6 ]; then echo "$VIP6"; else echo "$VIP4"; fi; }
-# http F PORT PATH CURL-ARGS...: the body (a VM's name) or, when it is not
+# get F URL CURL-ARGS...: the body (a VM's name) or, when the status is not
 # 200, "HTTP <code>".
-http() {
-	local f=$1 port=$2 path=$3 out code
-	shift 3
-	out=$(client curl "-$f" -sg --max-time 25 -w '\n%{http_code}' "$@" \
-		"http://$(vip "$f"):$port$path") || true
+get() {
+	local f=$1 url=$2 out code
+	shift 2
+	out=$(client curl "-$f" -sg --max-time 25 -w '\n%{http_code}' "$@" "$url") || true
 	code=${out##*$'\n'}
 	if [ "$code" = 200 ]; then echo "${out%$'\n'*}"; else echo "HTTP $code"; fi
 }
+# http F PORT PATH CURL-ARGS...: get http://VIP:PORT/PATH.
+http() {
+	local f=$1 port=$2 path=$3
+	shift 3
+	get "$f" "http://$(vip "$f"):$port$path" "$@"
+}
+# named F NAME PATH: get http://NAME:8080PATH, NAME resolved to the VIP: curl
+# sends "Host: NAME:8080", as a browser would.
+named() { get "$1" "http://$2:8080$3" --resolve "$2:8080:$(vip "$1")"; }
 # tls F SNI: the name the TLS server sent, or "RESET" / the failure.
 tls() {
 	local out
@@ -257,12 +265,13 @@ peer() { client timeout 25 python3 "$SCEN_DIR/l7peer.py" "$1" "$(rawvip "$2")" "
 agent_ctr() { echo counters | socat -t2 - "UNIX-CONNECT:$SG_RUN/agent$1.sock" | awk -v k="$2" '$1 == k { print $2 }'; }
 
 for f in 4 6; do
-	expect "v$f http_host nat" a$f "$(http $f 80 / -H 'Host: a.example')"
-	expect "v$f http_host dsr" d$f "$(http $f 80 / -H 'Host: d.example')"
-	n=$(client curl "-$f" -sg --max-time 20 -H 'Host: d.example' \
-		"http://$(vip $f)/bytes/1000000" | wc -c)
+	# curl http://a.example:8080/ as a browser would: "Host: a.example:8080"
+	expect "v$f http_host nat" a$f "$(named $f a.example /)"
+	expect "v$f http_host dsr" d$f "$(named $f d.example /)"
+	n=$(client curl "-$f" -sg --max-time 20 --resolve "d.example:8080:$(vip $f)" \
+		"http://d.example:8080/bytes/1000000" | wc -c)
 	expect "v$f http_host dsr 1 MB" 1000000 "$n"
-	expect "v$f http_host no app" "HTTP 503" "$(http $f 80 / -H 'Host: other.example')"
+	expect "v$f http_host no app" "HTTP 503" "$(named $f other.example /)"
 	expect "v$f http_path nat /a/" a$f "$(http $f 81 /a/x)"
 	expect "v$f http_path dsr /b/" d$f "$(http $f 81 /b/x)"
 	expect "v$f http_path no app" "HTTP 503" "$(http $f 81 /c/x)"
@@ -282,8 +291,8 @@ for f in 4 6; do
 	expect "v$f prefix dsr" "d$f 11" "$(peer raw $f 7000 SG-D-hello)"
 	expect "v$f prefix nat 1 MB up" "a$f 1000011" "$(peer raw $f 7000 SG-A-hello --pad 1000000)"
 	expect "v$f prefix dsr 1 MB up" "d$f 1000011" "$(peer raw $f 7000 SG-D-hello --pad 1000000)"
-	expect "v$f http_host nat 1400-byte first segment" a$f "$(http $f 80 / -H 'Host: a.example' -H "X-Pad: $PAD")"
-	expect "v$f http_host dsr 1400-byte first segment" d$f "$(http $f 80 / -H 'Host: d.example' -H "X-Pad: $PAD")"
+	expect "v$f http_host nat 1400-byte first segment" a$f "$(http $f 8080 / -H 'Host: a.example' -H "X-Pad: $PAD")"
+	expect "v$f http_host dsr 1400-byte first segment" d$f "$(http $f 8080 / -H 'Host: d.example' -H "X-Pad: $PAD")"
 	expect "v$f prefix no app" RESET "$(peer raw $f 7000 XY-Z-hello)"
 done
 
