@@ -326,5 +326,10 @@ noapp=$(printf '%s\n' "${RAN[@]}" | grep -c "no app$")
 [ "$rej" -eq "$noapp" ] && [ "$tmo" -eq 0 ] ||
 	fail "data plane: $rej sessions rejected (want $noapp), $tmo timed out or failed"
 ok "data plane: $inst sessions installed, $rej rejected by sg-control ($noapp no-app checks)"
+# (a sanitizer build: UBSan reports do not stop the process, ASan's would)
+if grep -E "runtime error|Sanitizer" "$SG_RUN"/dataplane.log "$SG_RUN"/control.log \
+	"$SG_RUN"/agent*.log >&2; then
+	fail "sanitizer report in a daemon's log (above)"
+fi
 echo "ran (${#RAN[@]} checks, $(ms_since "$T_START") ms): ${RAN[*]}"
 echo "PASS l7-keys"
