@@ -71,45 +71,14 @@ done
 # 3389  rdp_cookie                            mstshash (b, nat), msts (d, dsr)
 # 7000  prefix (4 bytes)                      SG-A (a, nat), SG-D (d, dsr)
 # Every key type runs both hand-offs in both families.
-cat >"$SG_RUN/sg.yaml" <<YAML
-appliance:
-  workers: 1
-  memory_mb: 512
-  no_huge: true
-  file_prefix: $SG_PREFIX
-  mbufs: 8191
-  flow_table_size: 65536
-  eal_args: ["--log-level=lib.eal:notice"]
-  idle: { enabled: true }
-  ports:
-    - name: outside
-      device: "net_af_packet0,iface=out,qpairs=1"
-      address: 198.18.2.2/24
-      address6: 2001:2:0:2::2/64
-      gateway: 198.18.2.1
-      gateway6: 2001:2:0:2::1
-    - name: inside
-      device: "net_af_packet1,iface=in,qpairs=1"
-      address: 198.18.1.2/24
-      address6: 2001:2:0:1::2/64
-  control:
-    shm: /$SG_PREFIX
-    hold_budget_kb: 8192
-nat:
-  addresses: [198.18.1.100, "2001:2:0:1::100"]
-  ports: 1024-65535
-pools:
-  - name: web4
-    members: [{ name: m4, address: 198.18.1.11 }]
-  - name: web6
-    members: [{ name: m6, address: "2001:2:0:1::11" }]
-virtual_services:
-YAML
+# the demo's appliance (config/examples/demo.yaml: an IPv6 NAT source, pools
+# web and web6; its brokered VSs use 198.18.10.3 ports 80 and 8083, not ours)
+make_config
 vs() { # vs FAMILY PORT KEY-MAP
-	local vip=$VIP4
-	[ "$1" = 6 ] && vip=$VIP6
+	local vip=$VIP4 pool=web
+	[ "$1" = 6 ] && vip=$VIP6 pool=web6
 	cat >>"$SG_RUN/sg.yaml" <<YAML
-  - { name: l7-$1-$2, vip: "$vip", port: $2, protocol: tcp, mode: brokered, pool: web$1,
+  - { name: l7-$1-$2, vip: "$vip", port: $2, protocol: tcp, mode: brokered, pool: $pool,
       timeouts: { tcp_transitory: 5 }, brokered: { hold_timeout_ms: 20000, $3 } }
 YAML
 }

@@ -22,85 +22,94 @@
 
 #define VIP "198.18.10.1"
 
+static struct sg_ctl_cfg cfg;
+static struct sg_ctl_inv inv;
+
 static void
-app(struct sg_ctl_app_cfg *a, uint16_t port, uint8_t match, const char *value)
+app(uint16_t port, uint8_t match, const char *value)
 {
-	snprintf(a->name, SG_CTL_NAME_MAX, "app%u", port);
-	a->family = 4;
-	a->proto = 6;
-	a->port = port;
-	inet_pton(AF_INET, VIP, a->vip);
-	a->match = match;
+	struct sg_ctl_app_cfg *a = &cfg.apps[cfg.n_apps];
+
+	*a = (struct sg_ctl_app_cfg){.family = 4,
+				     .proto = 6,
+				     .port = port,
+				     .match = match,
+				     .mode = SG_MSG_INSTALL_NAT,
+				     .value_len = (uint16_t)strlen(value)};
+	snprintf(a->name, sizeof(a->name), "app%u", port);
 	snprintf(a->value, sizeof(a->value), "%s", value);
-	a->value_len = (uint16_t)strlen(a->value);
-	a->mode = SG_MSG_INSTALL_NAT;
+	inet_pton(AF_INET, VIP, a->vip);
+	inv.apps[cfg.n_apps].cfg = a;
+	cfg.n_apps++;
 }
+
+/* The index of the application a session to VIP:port with this key reaches, or -1. */
+static int
+match(uint16_t port, uint8_t kt, const char *key)
+{
+	struct sg_ctl_broker br = {.cfg = &cfg, .inv = &inv};
+	struct sg_msg_flow fl = {.family = 4, .proto = 6, .sport = 1000, .dport = port};
+	struct sg_ctl_app *a;
+
+	inet_pton(AF_INET, VIP, fl.daddr);
+	a = sg_ctl_broker_match(&br, &fl, kt, (const uint8_t *)key, (uint16_t)strlen(key));
+	return a == NULL ? -1 : (int)(a - inv.apps);
+}
+
+struct host_case {
+	uint16_t port;
+	uint8_t kt;
+	const char *key;
+	int app;	  /**< -1: none */
+	const char *user; /**< NULL: not checked */
+};
+
+static const struct host_case cases[] = {
+	{80, SG_MSG_L7_HTTP_HOST, "app.example", 0, NULL},
+	{80, SG_MSG_L7_HTTP_HOST, "app.example:8080", 0, NULL},
+	{80, SG_MSG_L7_HTTP_HOST, "app.example:", -1, NULL},	/* no port: as is */
+	{80, SG_MSG_L7_HTTP_HOST, "app.example:80x", -1, NULL}, /* not a port */
+	{80, SG_MSG_L7_HTTP_HOST, "app.example.:80", -1, NULL}, /* another name */
+	{80, SG_MSG_L7_HTTP_HOST, "xapp.example:80", -1, NULL},
+	{81, SG_MSG_L7_HTTP_HOST, "alice.desk.example", 1, "alice"},
+	{81, SG_MSG_L7_HTTP_HOST, "alice.desk.example:8443", 1, "alice"},
+	{81, SG_MSG_L7_HTTP_HOST, "desk.example:8443", -1, NULL},
+	{82, SG_MSG_L7_HTTP_HOST, "pinned.example:8080", 2, NULL}, /* the rule's port */
+	{82, SG_MSG_L7_HTTP_HOST, "pinned.example", -1, NULL},
+	{82, SG_MSG_L7_HTTP_HOST, "pinned.example:8081", -1, NULL},
+	{83, SG_MSG_L7_HTTP_HOST, "[2001:db8::1]:8080", 3, NULL},
+	{83, SG_MSG_L7_HTTP_HOST, "[2001:db8::1]", 3, NULL},
+	{83, SG_MSG_L7_HTTP_HOST, "[2001:db8::11", -1, NULL}, /* no "]": no port taken */
+	{84, SG_MSG_L7_TLS_SNI, "app.example", 4, NULL},
+	{84, SG_MSG_L7_HTTP_HOST, "app.example", -1, NULL}, /* type must match */
+};
 
 static void
 test_host_port(void **state)
 {
-	static struct sg_ctl_cfg cfg;
-	static struct sg_ctl_inv inv;
-	struct sg_ctl_broker br = {.cfg = &cfg, .inv = &inv};
-	struct sg_msg_flow fl = {.family = 4, .proto = 6, .sport = 1000};
 	char u[SG_CTL_NAME_MAX];
-	static const struct {
-		uint16_t port;
-		uint8_t kt;
-		const char *key;
-		int app; /* -1: none */
-		const char *user;
-	} cases[] = {
-		{80, SG_MSG_L7_HTTP_HOST, "app.example", 0, NULL},
-		{80, SG_MSG_L7_HTTP_HOST, "app.example:8080", 0, NULL},
-		{80, SG_MSG_L7_HTTP_HOST, "app.example:", -1, NULL},	/* no port: as is */
-		{80, SG_MSG_L7_HTTP_HOST, "app.example:80x", -1, NULL}, /* not a port */
-		{80, SG_MSG_L7_HTTP_HOST, "app.example.:80", -1, NULL}, /* another name */
-		{80, SG_MSG_L7_HTTP_HOST, "xapp.example:80", -1, NULL},
-		{81, SG_MSG_L7_HTTP_HOST, "alice.desk.example", 1, "alice"},
-		{81, SG_MSG_L7_HTTP_HOST, "alice.desk.example:8443", 1, "alice"},
-		{81, SG_MSG_L7_HTTP_HOST, "desk.example:8443", -1, NULL},
-		{82, SG_MSG_L7_HTTP_HOST, "pinned.example:8080", 2, NULL}, /* the rule's port */
-		{82, SG_MSG_L7_HTTP_HOST, "pinned.example", -1, NULL},
-		{82, SG_MSG_L7_HTTP_HOST, "pinned.example:8081", -1, NULL},
-		{83, SG_MSG_L7_HTTP_HOST, "[2001:db8::1]:8080", 3, NULL},
-		{83, SG_MSG_L7_HTTP_HOST, "[2001:db8::1]", 3, NULL},
-		{83, SG_MSG_L7_HTTP_HOST, "[2001:db8::11", -1, NULL}, /* no "]": no port taken */
-		{84, SG_MSG_L7_TLS_SNI, "app.example", 4, NULL},
-		{84, SG_MSG_L7_HTTP_HOST, "app.example", -1, NULL}, /* type must match */
-	};
 	unsigned int i;
+	int got;
 
 	(void)state;
-	cfg.n_apps = 5;
 	inv.cfg = &cfg;
-	app(&cfg.apps[0], 80, SG_CTL_MATCH_HTTP_HOST, "app.example");
-	app(&cfg.apps[1], 81, SG_CTL_MATCH_HTTP_HOST, "*.desk.example");
-	app(&cfg.apps[2], 82, SG_CTL_MATCH_HTTP_HOST, "pinned.example:8080");
-	app(&cfg.apps[3], 83, SG_CTL_MATCH_HTTP_HOST, "[2001:db8::1]");
-	app(&cfg.apps[4], 84, SG_CTL_MATCH_TLS_SNI, "app.example");
-	for (i = 0; i < cfg.n_apps; i++)
-		inv.apps[i].cfg = &cfg.apps[i];
-	inet_pton(AF_INET, VIP, fl.daddr);
+	app(80, SG_CTL_MATCH_HTTP_HOST, "app.example");
+	app(81, SG_CTL_MATCH_HTTP_HOST, "*.desk.example");
+	app(82, SG_CTL_MATCH_HTTP_HOST, "pinned.example:8080");
+	app(83, SG_CTL_MATCH_HTTP_HOST, "[2001:db8::1]");
+	app(84, SG_CTL_MATCH_TLS_SNI, "app.example");
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const uint8_t *k = (const uint8_t *)cases[i].key;
-		uint16_t kl = (uint16_t)strlen(cases[i].key);
-		struct sg_ctl_app *a;
+		const struct host_case *c = &cases[i];
 
-		fl.dport = cases[i].port;
-		a = sg_ctl_broker_match(&br, &fl, cases[i].kt, k, kl);
-		if (cases[i].app < 0) {
-			if (a != NULL)
-				fail_msg("%s on %u: matched %s", cases[i].key, cases[i].port,
-					 a->cfg->name);
+		got = match(c->port, c->kt, c->key);
+		if (got != c->app)
+			fail_msg("%s on %u: application %d, want %d", c->key, c->port, got, c->app);
+		if (c->user == NULL)
 			continue;
-		}
-		if (a != &inv.apps[cases[i].app])
-			fail_msg("%s on %u: no match", cases[i].key, cases[i].port);
-		if (cases[i].user == NULL)
-			continue;
-		assert_int_equal(sg_ctl_broker_user(a->cfg, cases[i].kt, k, kl, u, sizeof(u)), 0);
-		assert_string_equal(u, cases[i].user);
+		assert_int_equal(sg_ctl_broker_user(&cfg.apps[got], c->kt, (const uint8_t *)c->key,
+						    (uint16_t)strlen(c->key), u, sizeof(u)),
+				 0);
+		assert_string_equal(u, c->user);
 	}
 }
 
