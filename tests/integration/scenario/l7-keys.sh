@@ -265,6 +265,27 @@ for f in 4 6; do
 	expect "v$f prefix no app" RESET "$(peer raw $f 7000 XY-Z-hello)"
 done
 
+# sgctl sessions while a download runs in each family (2 s at 150 kB/s, from
+# client port 3100F, below the ephemeral range): the application, the VM and
+# the client as ADDRESS:PORT ([IPv6]:PORT)
+dl=()
+for f in 4 6; do
+	client curl "-$f" -sg --max-time 10 -o /dev/null --local-port "3100$f" \
+		--resolve "d.example:8080:$(vip $f)" "http://d.example:8080/bytes/300000?rate=150000" &
+	dl+=($!)
+done
+want='[{"app": "v4-host-d", "vm": "d4", "client": "198.18.0.2:31004"},
+	{"app": "v6-host-d", "vm": "d6", "client": "[2001:2::2]:31006"}]'
+wait_for 5 bash -c "'$SG_SGCTL_BIN' -s '$SG_RUN/control.sock' --json sessions |
+	python3 -c \"import json, sys
+got = [dict(app=s['app'], vm=s['vm'], client=s['client'])
+       for s in json.load(sys.stdin) if s['state'] == 'installed']
+sys.exit(0 if all(w in got for w in json.loads(sys.argv[1])) else 1)\" '$want'" ||
+	{ sgctl sessions; fail "sgctl sessions: want the two downloads as $want"; }
+wait "${dl[@]}" || fail "a download listed by sgctl sessions failed"
+ok "sgctl sessions: both downloads with their application, VM and client ([IPv6]:port)"
+RAN+=("sgctl sessions v4+v6")
+
 # each DSR session was handed off through its host's datapath (v4: h3, v6: h2)
 for h in 2 3; do
 	f=$((h == 2 ? 6 : 4))
