@@ -70,15 +70,16 @@ done
 #  443  tls_sni                               tls-a.example (a, nat), tls-d.example (d, dsr)
 # 3389  rdp_cookie                            mstshash (b, nat), msts (d, dsr)
 # 7000  prefix (4 bytes)                      SG-A (a, nat), SG-D (d, dsr)
+#   86  http_path, mode redirect              /r/ (a, 307 to http://VM:80/path)
 # Every key type runs both hand-offs in both families.
 # the demo's appliance (config/examples/demo.yaml: an IPv6 NAT source, pools
 # web and web6; its brokered VSs use 198.18.10.3 ports 80 and 8083, not ours)
 make_config
-vs() { # vs FAMILY PORT KEY-MAP
+vs() { # vs FAMILY PORT KEY-MAP [MODE]
 	local vip=$VIP4 pool=web
 	[ "$1" = 6 ] && vip=$VIP6 pool=web6
 	cat >>"$SG_RUN/sg.yaml" <<YAML
-  - { name: l7-$1-$2, vip: "$vip", port: $2, protocol: tcp, mode: brokered, pool: $pool,
+  - { name: l7-$1-$2, vip: "$vip", port: $2, protocol: tcp, mode: ${4:-brokered}, pool: $pool,
       timeouts: { tcp_transitory: 5 }, brokered: { hold_timeout_ms: 20000, $3 } }
 YAML
 }
@@ -92,6 +93,7 @@ for f in 4 6; do
 	vs $f 443 "key: tls_sni"
 	vs $f 3389 "key: rdp_cookie"
 	vs $f 7000 "key: prefix, prefix_len: 4"
+	vs $f 86 "key: http_path" redirect
 done
 dp_start "$SG_RUN/sg.yaml" || fail "sg-dataplane did not start"
 
@@ -155,6 +157,7 @@ for f in 4 6; do
 	app $f 3389 rdp-d "rdp_cookie: msts" d dsr
 	app $f 7000 pfx-a "prefix: SG-A" a nat
 	app $f 7000 pfx-d "prefix: SG-D" d dsr
+	app $f 86 redir-a '"http_path": "/r/"' a redirect 80
 done
 
 # --- host agents: h1 (NAT VMs), h2 and h3 (DSR hosts with the datapath) -------
@@ -263,6 +266,11 @@ for f in 4 6; do
 	expect "v$f http_host nat 1400-byte first segment" a$f "$(http $f 8080 / -H 'Host: a.example' -H "X-Pad: $PAD")"
 	expect "v$f http_host dsr 1400-byte first segment" d$f "$(http $f 8080 / -H 'Host: d.example' -H "X-Pad: $PAD")"
 	expect "v$f prefix no app" RESET "$(peer raw $f 7000 XY-Z-hello)"
+	a=198.18.1.11
+	[ $f = 6 ] && a="[2001:2:0:1::11]"
+	expect "v$f http_path redirect" "307 http://$a:80/r/x" "$(client curl "-$f" -sg \
+		--max-time 25 -o /dev/null -w '%{http_code} %{redirect_url}' "http://$(vip $f):86/r/x")"
+	expect "v$f http_path redirect followed" a$f "$(http $f 86 /r/ -L)"
 done
 
 # sgctl sessions while a download runs in each family (2 s at 150 kB/s, from
