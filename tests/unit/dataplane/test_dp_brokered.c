@@ -970,6 +970,7 @@ test_syn_tsval_of_handshake(void **state)
 
 	(void)state;
 	assert_non_null(out);
+	memset(&m, 0, sizeof(m));
 	ts_step(&c, b, ts_frame(b, SYN, sc.isn, 0, 1000, 0, NULL), 0, out, &o);
 	memcpy(&cookie, out->pkt[0] + 14 + 24, 4);
 	cookie = ntohl(cookie);
