@@ -216,10 +216,12 @@ static json_t *
 j_session_brief(const struct sg_ctl_view *v, const struct sg_ctl_cs *cs)
 {
 	json_t *o = json_object();
-	char client[INET6_ADDRSTRLEN + 8] = "";
+	char client[INET6_ADDRSTRLEN + 8], a[INET6_ADDRSTRLEN];
 
-	addr_text(cs->flow.family, cs->flow.saddr, client, sizeof(client));
-	snprintf(client + strlen(client), sizeof(client) - strlen(client), ":%u", cs->flow.sport);
+	/* "[2001:db8::2]:40000": an IPv6 address and a port only read apart in brackets */
+	addr_text(cs->flow.family, cs->flow.saddr, a, sizeof(a));
+	snprintf(client, sizeof(client), cs->flow.family == SG_WIRE_FAMILY_V6 ? "[%s]:%u" : "%s:%u",
+		 a, cs->flow.sport);
 	json_object_set_new(o, "session_id", j_id(cs->session_id));
 	json_object_set_new(o, "controlling_id", j_id(cs->ctl_id));
 	json_object_set_new(o, "state", json_string(sg_ctl_cs_state_name(cs->state)));

@@ -35,7 +35,7 @@ vip_eq(const struct sg_ctl_app_cfg *a, const struct sg_msg_flow *f)
 
 /* Host names compare case-insensitively; "*.example.net" matches any sub-domain. */
 static bool
-host_match(const char *pat, size_t plen, const uint8_t *key, uint16_t klen)
+host_match_name(const char *pat, size_t plen, const uint8_t *key, uint16_t klen)
 {
 	if (plen >= 2 && pat[0] == '*' && pat[1] == '.') {
 		size_t sl = plen - 1; /* ".example.net" */
@@ -43,6 +43,35 @@ host_match(const char *pat, size_t plen, const uint8_t *key, uint16_t klen)
 		return klen > sl && strncasecmp((const char *)key + klen - sl, pat + 1, sl) == 0;
 	}
 	return klen == plen && strncasecmp((const char *)key, pat, plen) == 0;
+}
+
+/*
+ * Length of an HTTP_HOST key without its ":port" (the data plane keeps the
+ * port: a client of a service on another port than 80 sends "app.example:8080",
+ * "[2001:db8::1]:8080"); @p klen when it has none.
+ */
+static uint16_t
+host_len(const uint8_t *key, uint16_t klen)
+{
+	uint16_t i = klen;
+
+	while (i > 0 && key[i - 1] >= '0' && key[i - 1] <= '9')
+		i--;
+	if (i == klen || i < 2 || key[i - 1] != ':')
+		return klen;
+	if (key[0] == '[' && key[i - 2] != ']')
+		return klen; /* a colon inside an IPv6 literal */
+	return i - 1;
+}
+
+/* The key as a whole ("app.example:8080" written in the rule), else without its port. */
+static bool
+host_match(const char *pat, size_t plen, const uint8_t *key, uint16_t klen)
+{
+	uint16_t hl = host_len(key, klen);
+
+	return host_match_name(pat, plen, key, klen) ||
+	       (hl != klen && host_match_name(pat, plen, key, hl));
 }
 
 static bool
@@ -188,6 +217,8 @@ sg_ctl_broker_user(const struct sg_ctl_app_cfg *a, uint8_t key_type, const uint8
 		/* "*.desk.example" matched "alice.desk.example": the user is "alice". */
 		if (a->value_len < 2 || a->value[0] != '*' || key_type == SG_MSG_L7_NONE)
 			return -ENOENT;
+		if (!host_match_name(a->value, a->value_len, key, klen))
+			klen = host_len(key, klen); /* "alice.desk.example:8080" */
 		if (klen <= a->value_len - 1)
 			return -ENOENT;
 		return copy_user(key, klen - (a->value_len - 1), user, userlen);

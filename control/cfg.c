@@ -26,6 +26,48 @@ sg_ctl_cfg_defaults(struct sg_ctl_cfg *cfg)
 	cfg->usage.keep = 8;
 }
 
+/*
+ * A nat or dsr application's VMs are of its VIP's family (the data plane
+ * translates none into the other: it would fail every install), and a dsr
+ * one's VMs sit on hosts whose address is of their family (the hand-off
+ * tunnels IPv4-in-IPv4 or IPv6-in-IPv6 to hosts[].address). A redirect
+ * sends the client to the VM itself: any family.
+ */
+static int
+check_families(const struct sg_ctl_cfg *cfg, unsigned int i, char *err, size_t errlen)
+{
+	const struct sg_ctl_app_cfg *a = &cfg->apps[i];
+	unsigned int j;
+
+	if (a->mode == SG_MSG_INSTALL_REDIRECT)
+		return 0;
+	for (j = 0; j < cfg->n_vms; j++) {
+		const struct sg_ctl_vm_cfg *v = &cfg->vms[j];
+		const struct sg_ctl_host_cfg *h = &cfg->hosts[v->host];
+
+		if (v->pool != a->pool)
+			continue;
+		if (v->family != a->family) {
+			snprintf(
+				err, errlen,
+				"applications[%u] '%s': VM %s of its pool is IPv%u, the VIP IPv%u: "
+				"a nat or dsr application's VMs are of its VIP's family",
+				i, a->name, v->name, v->family, a->family);
+			return -EINVAL;
+		}
+		if (a->mode == SG_MSG_INSTALL_DSR && h->family != v->family) {
+			snprintf(err, errlen,
+				 "applications[%u] '%s' (dsr): VM %s is IPv%u but its host %s's "
+				 "address is IPv%u: the hand-off tunnels to the host in the VM's "
+				 "family (give the host that address, and agent_address the one "
+				 "its agent connects from)",
+				 i, a->name, v->name, v->family, h->name, h->family);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 int
 sg_ctl_cfg_check(const struct sg_ctl_cfg *cfg, char *err, size_t errlen)
 {
@@ -57,6 +99,9 @@ sg_ctl_cfg_check(const struct sg_ctl_cfg *cfg, char *err, size_t errlen)
 			return -EINVAL;
 		}
 	}
+	for (i = 0; i < cfg->n_apps; i++)
+		if (check_families(cfg, i, err, errlen) != 0)
+			return -EINVAL;
 	if (cfg->metrics_listen[0] != '\0' && strncmp(cfg->metrics_listen, "127.", 4) != 0 &&
 	    strncmp(cfg->metrics_listen, "198.18.", 7) != 0 &&
 	    strncmp(cfg->metrics_listen, "198.19.", 7) != 0 &&

@@ -66,7 +66,10 @@ struct br_sess {
 	uint32_t client_isn;   /**< client's ISN */
 	uint32_t our_isn;      /**< our ISN (the cookie) */
 	uint32_t our_tsval;    /**< our TSval as the client echoed it */
-	uint32_t client_tsval; /**< the client's last TSval */
+	uint32_t client_tsval; /**< the client's TSval of its cookie ACK, never a later one:
+				    the SYN to the VM carries it, and the held segments
+				    replayed after it keep their own, older TSvals (a VM's
+				    PAWS check, RFC 7323 5, drops those older than the SYN) */
 	uint32_t vm_isn;
 	uint16_t vs_slot;
 	uint8_t state;

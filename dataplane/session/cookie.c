@@ -27,7 +27,10 @@ sg_dp_broker_cookie_syn(struct sg_dp_worker *w, const struct sg_dp_tables *t, ui
 	struct sg_dp_tcp_opts syn, ours;
 	uint32_t isn = rte_be_to_cpu_32(th->sent_seq), cookie, tsval = 0;
 	uint16_t mss = 0, mtu = t->ports[port].mtu;
-	uint16_t ovh = p->key.family == AF_INET ? 40 : 60;
+	/* IP + TCP headers and a DSR hand-off's outer IP header (IPIP or IPv6-in-IPv6): the
+	 * held segments are replayed through that tunnel as the client sent them, so a
+	 * full-size one must fit the MTU encapsulated (none of them can be split) */
+	uint16_t ovh = p->key.family == AF_INET ? 40 + 20 : 60 + 40;
 
 	if (unlikely(w->syn_budget == 0)) {
 		/* behind on the rx ring: established flows first, the client retries */

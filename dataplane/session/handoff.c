@@ -21,7 +21,7 @@
 
 /*
  * An mbuf for a SYN to the VM (counted generated, or drop_no_mbuf) and the
- * options it carries: the client's, with its last TSval.
+ * options it carries: the client's, with the TSval of its cookie ACK.
  */
 struct rte_mbuf *
 sg_dp_broker_syn_mbuf(struct sg_dp_worker *w, const struct br_sess *s, struct sg_dp_tcp_opts *o)

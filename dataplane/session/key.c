@@ -117,7 +117,6 @@ sg_dp_broker_held_data(struct sg_dp_worker *w, const struct sg_dp_tables *t, uin
 	uint32_t hl = tcp_hlen(th), seq = rte_be_to_cpu_32(th->sent_seq);
 	uint32_t off = p->l2_len + p->l3_len + hl;
 	uint32_t plen = p->l4_len > hl ? p->l4_len - hl : 0;
-	struct sg_dp_tcp_opts o;
 	enum sg_dp_hold_result hr;
 	bool full = false;
 
@@ -127,8 +126,6 @@ sg_dp_broker_held_data(struct sg_dp_worker *w, const struct sg_dp_tables *t, uin
 		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_HELD_CSUM);
 		return;
 	}
-	if (sg_dp_tcpopt_parse_mbuf(m, p->l2_len + p->l3_len, &o) == 0 && o.has_ts)
-		s->client_tsval = o.tsval;
 	if (plen == 0) {
 		if (s->key_type == SG_MSG_L7_NONE && s->state == BR_HELD &&
 		    (vs == NULL || vs->br.key == SG_CFG_L7_NONE))

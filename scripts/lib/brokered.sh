@@ -164,7 +164,7 @@ agent_start() {
 # broker_stop: sg-hostagent and sg-control, even when stopped or frozen.
 broker_stop() {
 	local f pid
-	for f in agent agent3 control; do
+	for f in agent agent1 agent2 agent3 control; do
 		pid=$(cat "$SG_RUN/$f.pid" 2>/dev/null) || continue
 		kill -CONT "$pid" 2>/dev/null || true
 		kill -TERM "$pid" 2>/dev/null || true
@@ -173,7 +173,7 @@ broker_stop() {
 	done
 	# the datapath outlives its agent (pinned): the namespace's removal detaches it
 	if mountpoint -q "$SG_RUN/bpffs" 2>/dev/null; then
-		rm -rf "$SG_RUN/bpffs/h3"
+		rm -rf "$SG_RUN/bpffs/h2" "$SG_RUN/bpffs/h3"
 		umount "$SG_RUN/bpffs" 2>/dev/null || true
 	fi
 	return 0

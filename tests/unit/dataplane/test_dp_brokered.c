@@ -514,7 +514,8 @@ ip_of(uint8_t *ip, const struct pkt *d, const struct ctx *c)
 	uint16_t dport = d->dst == EP_NAT ? c->nat_port : d->dport;
 	uint8_t opt[4] = {2, 4, 0, 0}, payload[PKT_MAX];
 	size_t ol = d->opt == OPT_NONE ? 0 : 4, l4, dl = 0;
-	uint16_t mss = d->opt == OPT_MSS_MTU ? 1460 : c->cookie_mss;
+	/* MTU less IP, TCP and the DSR hand-off's outer IPv4 header */
+	uint16_t mss = d->opt == OPT_MSS_MTU ? 1440 : c->cookie_mss;
 
 	if (d->meta)
 		dl = meta_bytes(payload, c);
@@ -902,6 +903,98 @@ test_forged_cookie(void **state)
 	}
 }
 
+/* A client -> VIP:80 frame with a timestamp option (NOP, NOP, TS) and @p data. */
+static size_t
+ts_frame(uint8_t *b, uint8_t flags, uint32_t seq, uint32_t ack, uint32_t tsval, uint32_t tsecr,
+	 const char *data)
+{
+	static const uint8_t ts_opt[4] = {1, 1, 8, 10};
+	size_t dl = data != NULL ? strlen(data) : 0, n = pb_put_l2(b, &l2_of[L_GW_IN], 0x0800);
+	uint8_t *ip = b + n;
+
+	pb_put_ip4(ip, ep_addr[EP_CLIENT], ep_addr[EP_VIP], IPPROTO_TCP, 64, (uint16_t)(32 + dl));
+	pb_put_tcp(ip + 20, 40077, 80, flags);
+	put32(ip + 24, seq);
+	put32(ip + 28, ack);
+	ip[32] = 8 << 4; /* 32 bytes: 12 of options */
+	memcpy(ip + 40, ts_opt, sizeof(ts_opt));
+	put32(ip + 44, tsval);
+	put32(ip + 48, tsecr);
+	memcpy(ip + 52, data != NULL ? data : "", dl);
+	pb_fix_l4_csum(ip);
+	return n + 52 + dl;
+}
+
+/* Feed one frame on port 0 (or, @p b NULL, poll the ring from sg-control); the one output. */
+static void
+ts_step(const struct ctx *c, const uint8_t *b, size_t len, uint32_t ms, struct outs *o,
+	struct sg_dp_tcp_opts *opts)
+{
+	struct sg_dp_txq *q = calloc(1, sizeof(*q));
+	struct rte_mbuf *m;
+
+	assert_non_null(q);
+	memset(o, 0, sizeof(*o));
+	if (b != NULL) {
+		m = mbuf_from(b, len);
+		sg_dp_worker_process(env.w[0], env.t, 0, &m, 1, q, at(c, ms));
+	} else {
+		sg_dp_worker_poll_control(env.w[0], env.t, q, at(c, ms));
+	}
+	collect(q, o);
+	free(q);
+	if (opts == NULL)
+		return;
+	assert_int_equal(o->n, 1);
+	m = mbuf_from(o->pkt[0], o->len[0]);
+	assert_int_equal(sg_dp_tcpopt_parse_mbuf(m, 14 + 20, opts), 0);
+	rte_pktmbuf_free(m);
+}
+
+/*
+ * The SYN to the VM carries the TSval of the client's cookie ACK, not a later
+ * one: a client whose hold is full probes the zero window with newer TSvals
+ * while its VM boots, and the held segments replayed after the SYN keep
+ * their older ones (a VM's PAWS check drops segments older than its SYN).
+ */
+static void
+test_syn_tsval_of_handshake(void **state)
+{
+	static const struct scenario sc = {"SYN TSval", 0x10000000, 0, 50, NULL, 0};
+	struct ctx c = {.sc = &sc};
+	struct sg_dp_tcp_opts o;
+	struct outs *out = calloc(1, sizeof(*out));
+	uint8_t b[PKT_MAX];
+	uint32_t cookie, ours;
+	struct sg_msg m;
+
+	(void)state;
+	assert_non_null(out);
+	memset(&m, 0, sizeof(m));
+	ts_step(&c, b, ts_frame(b, SYN, sc.isn, 0, 1000, 0, NULL), 0, out, &o);
+	memcpy(&cookie, out->pkt[0] + 14 + 24, 4);
+	cookie = ntohl(cookie);
+	ours = o.tsval;
+	assert_true(o.has_ts);
+	ts_step(&c, b, ts_frame(b, ACK | PSH, sc.isn + 1, cookie + 1, 1001, ours, REQUEST), 1, out,
+		NULL);
+	assert_int_equal(rte_ring_dequeue_elem(to_ctl, &m, SG_MSG_SIZE), 0);
+	assert_int_equal(m.hdr.type, SG_MSG_SESSION_NEW);
+	c.sid = m.hdr.session_id;
+	/* the VM boots; the client probes (or retransmits) with a later TSval */
+	ts_step(&c, b, ts_frame(b, ACK, sc.isn + 1 + REQ_LEN, cookie + 1, 1500, ours, NULL), 500,
+		out, NULL);
+	ctl_msg_of(&m,
+		   &(struct ctl){SG_MSG_SESSION_INSTALL, SID_SESSION, SG_MSG_INSTALL_NAT, VMPORT},
+		   &c);
+	assert_int_equal(rte_ring_enqueue_elem(from_ctl, &m, SG_MSG_SIZE), 0);
+	ts_step(&c, NULL, 0, 600, out, &o);
+	assert_int_equal(out->pkt[0][14 + 33] & 0x3f, SYN); /* the SYN to the VM */
+	assert_true(o.has_ts);
+	assert_int_equal(o.tsval, 1001);
+	free(out);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -916,6 +1009,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_udp_reject_drops, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forged_cookie, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_ring_messages, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_syn_tsval_of_handshake, setup, teardown),
 	};
 	int rc;
 

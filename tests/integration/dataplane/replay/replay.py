@@ -139,8 +139,9 @@ def cookie_problems(syn_raw, sa, clock):
         bad.append("cookie MSS index %d, want %d (client MSS %d)" % ((v >> 24) & 7, idx, mss_in))
     if v >> 27 != (clock // 64) & 31:
         bad.append("cookie counter %d, want %d" % (v >> 27, (clock // 64) & 31))
-    if sopts.get("MSS") != PORT_MTU - (40 if sip.version == 4 else 60):
-        bad.append("MSS option %s, want the port MTU less headers" % sopts.get("MSS"))
+    if sopts.get("MSS") != PORT_MTU - (40 + 20 if sip.version == 4 else 60 + 40):
+        bad.append("MSS option %s, want the port MTU less headers and the DSR hand-off's "
+                   "outer IP header" % sopts.get("MSS"))
     has_ts = "Timestamp" in opts
     if has_ts:
         bits = (opts["WScale"] if "WScale" in opts else 0xF) | (0x10 if "SAckOK" in opts else 0)
