@@ -14,11 +14,14 @@
 #include <errno.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
+#include "auth.h"
 #include "broker.h"
 #include "cs.h"
 #include "sessiongate/sg_wire.h"
 #include "ids.h"
+#include "qos.h"
 #include "vm.h"
 
 static bool
@@ -48,7 +51,7 @@ prefix_match(const char *pat, size_t plen, const uint8_t *key, uint16_t klen)
 	return klen >= plen && memcmp(key, pat, plen) == 0;
 }
 
-/* Position of "NAME=" in @p key (a Cookie header or an RDP routing token). */
+/* Position of "NAME=" in @p key (an RDP routing token "mstshash=NAME", or a Cookie header). */
 static const uint8_t *
 cookie_find(const char *name, size_t nlen, const uint8_t *key, uint16_t klen, uint16_t *vlen)
 {
@@ -70,6 +73,29 @@ cookie_find(const char *name, size_t nlen, const uint8_t *key, uint16_t klen, ui
 	return NULL;
 }
 
+/*
+ * The value of a v4 HTTP_COOKIE key "NAME=value" whose NAME is @p name
+ * (case-sensitive, as cookies are), or of an HTTP_HEADER key "Name: value"
+ * whose Name is @p name (case-insensitive, as header names are). The data
+ * plane sends exactly one pair; anything else does not match.
+ */
+static const uint8_t *
+pair_value(const char *name, size_t nlen, bool header, const uint8_t *key, uint16_t klen,
+	   uint16_t *vlen)
+{
+	size_t i;
+
+	if (nlen == 0 || klen <= nlen || key[nlen] != (header ? ':' : '='))
+		return NULL;
+	if (header ? strncasecmp((const char *)key, name, nlen) != 0 : memcmp(key, name, nlen) != 0)
+		return NULL;
+	i = nlen + 1;
+	while (header && i < klen && (key[i] == ' ' || key[i] == '\t'))
+		i++;
+	*vlen = (uint16_t)(klen - i);
+	return key + i;
+}
+
 static bool
 rule_match(const struct sg_ctl_app_cfg *a, uint8_t key_type, const uint8_t *key, uint16_t klen)
 {
@@ -87,7 +113,10 @@ rule_match(const struct sg_ctl_app_cfg *a, uint8_t key_type, const uint8_t *key,
 		       prefix_match(a->value, a->value_len, key, klen);
 	case SG_CTL_MATCH_HTTP_COOKIE:
 		return key_type == SG_MSG_L7_HTTP_COOKIE &&
-		       cookie_find(a->value, a->value_len, key, klen, &vlen) != NULL;
+		       pair_value(a->value, a->value_len, false, key, klen, &vlen) != NULL;
+	case SG_CTL_MATCH_HTTP_HEADER:
+		return key_type == SG_MSG_L7_HTTP_HEADER &&
+		       pair_value(a->value, a->value_len, true, key, klen, &vlen) != NULL;
 	case SG_CTL_MATCH_RDP_COOKIE:
 		return key_type == SG_MSG_L7_RDP_COOKIE &&
 		       cookie_find(a->value, a->value_len, key, klen, &vlen) != NULL;
@@ -147,6 +176,10 @@ sg_ctl_broker_user(const struct sg_ctl_app_cfg *a, uint8_t key_type, const uint8
 
 	switch (a->match) {
 	case SG_CTL_MATCH_HTTP_COOKIE:
+	case SG_CTL_MATCH_HTTP_HEADER:
+		v = pair_value(a->value, a->value_len, a->match == SG_CTL_MATCH_HTTP_HEADER, key,
+			       klen, &vlen);
+		return v == NULL ? -ENOENT : copy_user(v, vlen, user, userlen);
 	case SG_CTL_MATCH_RDP_COOKIE:
 		v = cookie_find(a->value, a->value_len, key, klen, &vlen);
 		return v == NULL ? -ENOENT : copy_user(v, vlen, user, userlen);
@@ -177,6 +210,13 @@ broker_queue(struct sg_ctl_broker *br, struct sg_ctl_cs *cs)
 	sg_ctl_cs_set_state(br->tab, cs, SG_CTL_CS_NEGOTIATING);
 }
 
+static bool
+graph_app(const struct sg_ctl_broker *br, const struct sg_ctl_app *app)
+{
+	return app->cfg->auth.mode == SG_CTL_AUTH_TOKEN && app->cfg->auth.graph &&
+	       sg_ctl_ids_store(br->ids) != NULL;
+}
+
 /* Try to give @p cs a resource. @return true when it left the waiting queue path. */
 static bool
 broker_place(struct sg_ctl_broker *br, struct sg_ctl_cs *cs)
@@ -186,7 +226,18 @@ broker_place(struct sg_ctl_broker *br, struct sg_ctl_cs *cs)
 
 	if (app->n_exec >= app->cfg->exec_limit)
 		return false;
-	rc = sg_ctl_vm_place(br->vmm, cs);
+	if (graph_app(br, app)) {
+		/* the graph as it is now (a session placed later asks again) */
+		if (br->cand_cs != cs) {
+			rc = sg_ctl_access_vms(br->ids, br->bus, br->inv, cs, br->st, br->cand,
+					       SG_CTL_ACCESS_VMS_MAX);
+			br->n_cand = rc > 0 ? (unsigned int)rc : 0;
+		}
+		br->cand_cs = NULL;
+		rc = sg_ctl_vm_place_among(br->vmm, cs, br->cand, br->n_cand);
+	} else {
+		rc = sg_ctl_vm_place(br->vmm, cs);
+	}
 	if (rc < 0)
 		return false;
 	app->n_exec++;
@@ -195,10 +246,46 @@ broker_place(struct sg_ctl_broker *br, struct sg_ctl_cs *cs)
 	return true;
 }
 
+/*
+ * Who may use @p cs's app: its token, then the graph (subscription, a VM
+ * serving the user), then the user's session limit; all before any VM is
+ * chosen or started. @return 0 or the enum sg_ctl_auth_refusal + 1.
+ */
+static int
+broker_access(struct sg_ctl_broker *br, struct sg_ctl_cs *cs)
+{
+	int rc;
+
+	if (cs->app->cfg->auth.mode == SG_CTL_AUTH_TOKEN) {
+		rc = sg_ctl_auth_token(br->ids, br->st, cs, (uint64_t)time(NULL));
+		if (rc != 0)
+			return rc;
+		if (graph_app(br, cs->app)) {
+			rc = sg_ctl_access_vms(br->ids, br->bus, br->inv, cs, br->st, br->cand,
+					       SG_CTL_ACCESS_VMS_MAX);
+			br->n_cand = rc > 0 ? (unsigned int)rc : 0;
+			rc = sg_ctl_access_refusal(rc);
+			if (rc >= 0) {
+				br->st->refused[rc]++;
+				return rc + 1;
+			}
+			br->cand_cs = cs;
+		}
+	}
+	rc = sg_ctl_qos_admit(br->qos, cs);
+	if (rc == -EDQUOT) {
+		br->st->refused[SG_CTL_AUTH_R_USER_SESSIONS]++;
+		return SG_CTL_AUTH_R_USER_SESSIONS + 1;
+	}
+	return 0;
+}
+
 void
 sg_ctl_broker_admit(struct sg_ctl_broker *br, struct sg_ctl_cs *cs)
 {
 	struct sg_ctl_app *app;
+	bool placed;
+	int refusal;
 
 	app = sg_ctl_broker_match(br, &cs->flow, cs->key_type, cs->key, cs->key_len);
 	if (app == NULL) {
@@ -206,14 +293,22 @@ sg_ctl_broker_admit(struct sg_ctl_broker *br, struct sg_ctl_cs *cs)
 		return;
 	}
 	cs->app = app;
-	if (app->cfg->affinity && cs->user[0] == '\0' &&
+	if (app->cfg->auth.mode == SG_CTL_AUTH_ANONYMOUS && app->cfg->affinity &&
+	    cs->user[0] == '\0' &&
 	    sg_ctl_broker_user(app->cfg, cs->key_type, cs->key, cs->key_len, cs->user,
 			       sizeof(cs->user)) == 0)
 		cs->user_id = sg_ctl_ids_user_id(br->ids, cs->user);
-	/* FIFO: nobody overtakes a session already waiting for this application. */
-	if (TAILQ_EMPTY(&app->queue) && broker_place(br, cs))
+	refusal = broker_access(br, cs);
+	if (refusal != 0) {
+		br->cand_cs = NULL;
+		br->hooks.reject(br->hooks.ctx, cs, sg_ctl_auth_reason(app->cfg, refusal - 1));
 		return;
-	broker_queue(br, cs);
+	}
+	/* FIFO: nobody overtakes a session already waiting for this application. */
+	placed = TAILQ_EMPTY(&app->queue) && broker_place(br, cs);
+	br->cand_cs = NULL;
+	if (!placed)
+		broker_queue(br, cs);
 }
 
 void
@@ -239,8 +334,9 @@ sg_ctl_broker_dispatch(struct sg_ctl_broker *br, unsigned int pool)
 	}
 }
 
-void
-sg_ctl_broker_release(struct sg_ctl_broker *br, struct sg_ctl_cs *cs)
+/* Give back the slot @p cs holds (its user's count stays). */
+static void
+broker_unplace(struct sg_ctl_broker *br, struct sg_ctl_cs *cs)
 {
 	struct sg_ctl_app *app = cs->app;
 	struct sg_ctl_vm *vm = cs->vm;
@@ -270,10 +366,17 @@ sg_ctl_broker_release(struct sg_ctl_broker *br, struct sg_ctl_cs *cs)
 	br->inv->dispatch_pools |= 1ull << app->cfg->pool;
 }
 
+void
+sg_ctl_broker_release(struct sg_ctl_broker *br, struct sg_ctl_cs *cs)
+{
+	broker_unplace(br, cs);
+	sg_ctl_qos_release(br->qos, cs);
+}
+
 int
 sg_ctl_broker_replace(struct sg_ctl_broker *br, struct sg_ctl_cs *cs)
 {
-	sg_ctl_broker_release(br, cs);
+	broker_unplace(br, cs);
 	sg_ctl_cs_set_state(br->tab, cs, SG_CTL_CS_NEW);
 	return broker_place(br, cs) ? 0 : -ENOSPC;
 }

@@ -7,9 +7,12 @@
 #ifndef SG_CTL_BROKER_H
 #define SG_CTL_BROKER_H
 
+#include "access.h"
 #include "model.h"
 
 struct sg_ctl_ids;
+struct sg_ctl_bus;
+struct sg_ctl_qos;
 struct sg_ctl_vmm;
 struct sg_ctl_cs_tab;
 
@@ -22,6 +25,14 @@ struct sg_ctl_broker {
 	struct sg_ctl_ids *ids;		 /**< user IDs */
 	struct sg_ctl_cs_tab *tab;	 /**< session states */
 	struct sg_ctl_place_hooks hooks; /**< placed or refused: back to csm */
+	/* authenticated applications (auth.c, access.c, qos.c) */
+	struct sg_ctl_auth_stats *st; /**< refusals, checks */
+	struct sg_ctl_bus *bus;	      /**< graph placement: is a host's agent up */
+	struct sg_ctl_qos *qos;	      /**< sessions per user and app */
+	/** The graph's VMs of the session being admitted, for its first placement. */
+	struct sg_ctl_vm *cand[SG_CTL_ACCESS_VMS_MAX];
+	unsigned int n_cand;
+	const struct sg_ctl_cs *cand_cs;
 };
 
 /** The application matching the session's flow and L7 key, or NULL. */

@@ -22,6 +22,7 @@
 #include "cs.h"
 #include "csm.h"
 #include "ids.h"
+#include "qos.h"
 #include "shm.h"
 #include "vm.h"
 
@@ -53,6 +54,8 @@ cs_send_install(struct sg_ctl_csm *csm, struct sg_ctl_cs *cs)
 	memcpy(m.install.host_addr, hc->addr, sizeof(m.install.host_addr));
 	m.install.vm_id = cs->vm->id;
 	m.install.controlling_id = cs->ctl_id;
+	sg_ctl_qos_install(csm->broker->qos, cs, &m.install.rate_bps, &m.install.burst_bytes,
+			   &m.install.usage_interval_s);
 	sg_ctl_shm_send(csm->shm, cs->worker, &m);
 }
 
@@ -100,6 +103,9 @@ sg_ctl_csm_reject(struct sg_ctl_csm *csm, struct sg_ctl_cs *cs, unsigned int rea
 	m.hdr.session_id = cs->session_id;
 	m.reject.reason = (uint16_t)reason;
 	m.reject.retry_after = reason == SG_MSG_REASON_QUEUE_FULL ? 5 : 0;
+	if (reason == SG_MSG_REASON_LOGIN && cs->app != NULL) /* checked printable at load */
+		snprintf(m.reject.location, sizeof(m.reject.location), "%s",
+			 cs->app->cfg->auth.login_url);
 	sg_ctl_shm_send(csm->shm, cs->worker, &m);
 	csm->st->rejects[reason]++;
 	if (cs->app != NULL)
@@ -329,6 +335,7 @@ sg_ctl_csm_restore(struct sg_ctl_csm *csm, const struct sg_ctl_cs *saved, const 
 		}
 		cs->vm->n_sessions++;
 		cs->app->n_exec++;
+		sg_ctl_qos_count(csm->broker->qos, cs);
 		cs->reason = saved->reason; /* being aborted (VM down, drained): still so */
 		csm->tab->n_state[cs->state]--;
 		cs->state = SG_CTL_CS_INSTALLED;

@@ -22,6 +22,7 @@
 #include "csm.h"
 #include "ctl.h"
 #include "ids.h"
+#include "qos.h"
 #include "sessiondb.h"
 #include "shm.h"
 #include "vm.h"
@@ -177,6 +178,9 @@ ctl_connect(struct sg_ctl *c, struct sg_ctl_cfg *cfg)
 	c->ids = sg_ctl_ids_create(cfg, &c->inv, c->bus, &c->st);
 	if (c->ids == NULL)
 		return -ENOMEM;
+	c->qos = sg_ctl_qos_create(c->ids);
+	if (c->qos == NULL)
+		return -ENOMEM;
 	c->shm = sg_ctl_shm_create(cfg, &c->clock, &c->st, &shm_hooks);
 	if (c->shm == NULL)
 		return -ENOMEM;
@@ -198,7 +202,10 @@ ctl_connect(struct sg_ctl *c, struct sg_ctl_cfg *cfg)
 					   .vmm = &c->vmm,
 					   .ids = c->ids,
 					   .tab = &c->tab,
-					   .hooks = place};
+					   .hooks = place,
+					   .st = &c->st.auth,
+					   .bus = c->bus,
+					   .qos = c->qos};
 	c->csm = (struct sg_ctl_csm){.cfg = cfg,
 				     .clk = &c->clock,
 				     .st = &c->st,
@@ -356,6 +363,8 @@ sg_ctl_fini(struct sg_ctl *c)
 	sg_ctl_shm_destroy(c->shm);
 	sg_ctl_db_destroy(c->db);
 	sg_ctl_ids_destroy(c->ids);
+	sg_ctl_qos_destroy(c->qos);
+	c->qos = NULL;
 	c->bus = NULL;
 	c->shm = NULL;
 	c->db = NULL;

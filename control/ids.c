@@ -242,6 +242,34 @@ cluster_open(struct sg_ctl_ids *ids)
 	return ids->idc != NULL ? 0 : -ENOMEM;
 }
 
+/*
+ * The graph of application @p i, for access and placement (access.c): its
+ * APP object (users SUBSCRIBE to it; same name as the virtual application,
+ * which EXPOSES it), APP -HAS_DOMAIN-> its domain (the configured one, or
+ * one named after the app), domain -HAS_COMPONENT-> its pool's component
+ * (which is SERVED_BY the pool's VMs). Idempotent.
+ */
+static int
+ids_app_graph(struct sg_ctl_ids *ids, unsigned int i, uint64_t comp)
+{
+	const struct sg_ctl_app_cfg *a = &ids->cfg->apps[i];
+	struct sg_ctl_app *app = &ids->inv->apps[i];
+	uint64_t dom;
+	int rc;
+
+	rc = reg(ids, SG_ID_T_APP, a->name, SG_ID_NONE, &app->graph_id);
+	if (rc == 0)
+		rc = relate(ids, app->id, SG_ID_REL_EXPOSES, app->graph_id);
+	if (rc == 0)
+		rc = reg(ids, SG_ID_T_DOMAIN, a->domain[0] != '\0' ? a->domain : a->name,
+			 SG_ID_NONE, &dom);
+	if (rc == 0)
+		rc = relate(ids, app->graph_id, SG_ID_REL_HAS_DOMAIN, dom);
+	if (rc == 0)
+		rc = relate(ids, dom, SG_ID_REL_HAS_COMPONENT, comp);
+	return rc;
+}
+
 /* The configured users and their ASSIGNED edge (at open and at every reload). */
 int
 sg_ctl_ids_users(struct sg_ctl_ids *ids)
@@ -314,6 +342,8 @@ sg_ctl_ids_open(struct sg_ctl_ids *ids)
 		if (rc == 0 && k->apps[i].domain[0] != '\0')
 			rc = reg(ids, SG_ID_T_DOMAIN, k->apps[i].domain, SG_ID_NONE,
 				 &ids->inv->apps[i].domain_id);
+		if (rc == 0)
+			rc = ids_app_graph(ids, i, comp[k->apps[i].pool]);
 	}
 	for (i = 0; rc == 0 && i < sg_ctl_bus_count(ids->bus); i++) {
 		struct sg_ctl_provider *p = sg_ctl_bus_provider(ids->bus, i);

@@ -43,10 +43,11 @@ TAILQ_HEAD(sg_ctl_cs_list, sg_ctl_cs);
 
 struct sg_ctl_app {
 	const struct sg_ctl_app_cfg *cfg;
-	uint64_t id;		     /**< persistent application ID */
-	uint64_t domain_id;	     /**< its domain (0 = none) */
-	uint32_t n_exec;	     /**< ready + installed */
-	uint32_t n_wait;	     /**< negotiating + waiting */
+	uint64_t id;	    /**< persistent application ID */
+	uint64_t domain_id; /**< its domain (0 = none) */
+	uint64_t graph_id;  /**< its APP object in idmgr (users subscribe to it); 0 without idmgr */
+	uint32_t n_exec;    /**< ready + installed */
+	uint32_t n_wait;    /**< negotiating + waiting */
 	struct sg_ctl_cs_list queue; /**< NEGOTIATING sessions, FIFO */
 	uint64_t rejects[SG_MSG_REASON_MAX];
 	uint64_t installs;
@@ -117,6 +118,7 @@ struct sg_ctl_cs {
 	bool queued;	/**< on the change list */
 	bool stored;	/**< rows exist in the DB */
 	bool in_tlist;
+	bool user_counted; /**< counted in its user's sessions of its app (qos.c) */
 	struct sg_msg_flow flow;
 	uint8_t key_type;
 	uint16_t key_len;
@@ -213,6 +215,29 @@ struct sg_ctl_cluster_stats {
 	uint64_t resyncs;		  /**< full re-reads (watch compacted, lease regained) */
 };
 
+/** Why a session of an authenticated application was refused (auth.c, access.c, qos.c). */
+enum sg_ctl_auth_refusal {
+	SG_CTL_AUTH_R_ABSENT = 0,     /**< no token where the application carries it */
+	SG_CTL_AUTH_R_FORMAT,	      /**< not a token (length, characters, version) */
+	SG_CTL_AUTH_R_KEY,	      /**< signed with a key id the application does not have */
+	SG_CTL_AUTH_R_MAC,	      /**< forged or altered */
+	SG_CTL_AUTH_R_EXPIRED,	      /**< past its expiry */
+	SG_CTL_AUTH_R_APP,	      /**< signed for another application */
+	SG_CTL_AUTH_R_UNKNOWN_USER,   /**< graph: the token's user is no user of idmgr */
+	SG_CTL_AUTH_R_NOT_SUBSCRIBED, /**< graph: the user does not subscribe to the app */
+	SG_CTL_AUTH_R_NO_VM,	      /**< graph: no VM of the app's pool serves the user */
+	SG_CTL_AUTH_R_USER_SESSIONS,  /**< QoS: the user holds user_sessions of the app already */
+	SG_CTL_AUTH_R_MAX
+};
+
+/** Authenticated applications (auth.c, access.c, qos.c), in the metrics and sgctl status. */
+struct sg_ctl_auth_stats {
+	uint64_t refused[SG_CTL_AUTH_R_MAX];
+	uint64_t verified;     /**< tokens that verified */
+	uint64_t graph_checks; /**< graph queries (subscription + serving VMs + where-is) */
+	uint64_t graph_ns;     /**< time spent in them */
+};
+
 struct sg_ctl_stats {
 	uint64_t msgs_in[SG_MSG_TYPE_MAX];
 	uint64_t msgs_out[SG_MSG_TYPE_MAX];
@@ -255,6 +280,7 @@ struct sg_ctl_stats {
 	double lat_sum_s;
 	struct sg_ctl_agent_stats agent;
 	struct sg_ctl_cluster_stats cluster;
+	struct sg_ctl_auth_stats auth;
 };
 
 struct sg_ctl_vs_stats {

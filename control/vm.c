@@ -217,20 +217,16 @@ vm_down(struct sg_ctl_vmm *vmm, struct sg_ctl_vm *vm)
 		vm_replace(vmm, vm);
 }
 
-int
-sg_ctl_vm_place(struct sg_ctl_vmm *vmm, struct sg_ctl_cs *cs)
+/* The pool policy over @p vms: the running VM with the fewest sessions, else one
+ * starting with room, else start a stopped one. */
+static int
+vm_pick(struct sg_ctl_vmm *vmm, struct sg_ctl_cs *cs, struct sg_ctl_vm *const *vms, unsigned int n)
 {
-	const struct sg_ctl_pool *pool = &vmm->inv->pools[cs->app->cfg->pool];
 	struct sg_ctl_vm *vm, *best = NULL;
 	unsigned int i;
 
-	if (cs->user[0] != '\0') {
-		vm = sg_ctl_ids_user_vm(vmm->ids, cs->user);
-		if (vm != NULL)
-			return vm_place_on(vmm, vm, cs);
-	}
-	for (i = 0; i < pool->n_vms; i++) {
-		vm = pool->vms[i];
+	for (i = 0; i < n; i++) {
+		vm = vms[i];
 		if (vm->state == SG_CTL_VM_RUNNING && vm_has_room(vmm, vm) &&
 		    (best == NULL ||
 		     vm->n_sessions + vm->n_reserved < best->n_sessions + best->n_reserved))
@@ -240,15 +236,15 @@ sg_ctl_vm_place(struct sg_ctl_vmm *vmm, struct sg_ctl_cs *cs)
 		vm_assign(best, cs);
 		return 1;
 	}
-	for (i = 0; i < pool->n_vms; i++) {
-		vm = pool->vms[i];
+	for (i = 0; i < n; i++) {
+		vm = vms[i];
 		if (vm->state == SG_CTL_VM_STARTING && vm_has_room(vmm, vm)) {
 			vm_wait(vmm, vm, cs);
 			return 0;
 		}
 	}
-	for (i = 0; i < pool->n_vms; i++) {
-		vm = pool->vms[i];
+	for (i = 0; i < n; i++) {
+		vm = vms[i];
 		/* room: a VM that went down may still hold sessions being aborted */
 		if (vm->state == SG_CTL_VM_STOPPED && !vm->quarantined && vm_has_room(vmm, vm) &&
 		    vm_start(vmm, vm) == 0) {
@@ -257,6 +253,27 @@ sg_ctl_vm_place(struct sg_ctl_vmm *vmm, struct sg_ctl_cs *cs)
 		}
 	}
 	return -ENOSPC;
+}
+
+int
+sg_ctl_vm_place(struct sg_ctl_vmm *vmm, struct sg_ctl_cs *cs)
+{
+	const struct sg_ctl_pool *pool = &vmm->inv->pools[cs->app->cfg->pool];
+	struct sg_ctl_vm *vm;
+
+	if (cs->app->cfg->affinity && cs->user[0] != '\0') {
+		vm = sg_ctl_ids_user_vm(vmm->ids, cs->user);
+		if (vm != NULL)
+			return vm_place_on(vmm, vm, cs);
+	}
+	return vm_pick(vmm, cs, pool->vms, pool->n_vms);
+}
+
+int
+sg_ctl_vm_place_among(struct sg_ctl_vmm *vmm, struct sg_ctl_cs *cs, struct sg_ctl_vm *const *vms,
+		      unsigned int n)
+{
+	return vm_pick(vmm, cs, vms, n);
 }
 
 void

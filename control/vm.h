@@ -34,6 +34,12 @@ struct sg_ctl_vmm {
  * now (caller queues it), -ENOENT the user's VM is unknown.
  */
 int sg_ctl_vm_place(struct sg_ctl_vmm *vmm, struct sg_ctl_cs *cs);
+/**
+ * Place @p cs on one of @p vms (graph placement: the VMs access.c allows)
+ * by the pool policy. @return as sg_ctl_vm_place() (-ENOSPC: none now).
+ */
+int sg_ctl_vm_place_among(struct sg_ctl_vmm *vmm, struct sg_ctl_cs *cs,
+			  struct sg_ctl_vm *const *vms, unsigned int n);
 /** An agent reported the state of a VM. */
 void sg_ctl_vm_on_state(struct sg_ctl_vmm *vmm, struct sg_ctl_vm *vm, unsigned int state,
 			const char *why);
