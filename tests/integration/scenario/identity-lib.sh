@@ -11,10 +11,10 @@
 #          (ns h3, its tc-BPF datapath)
 #
 # Each VM is a backend.py that answers its own name ("vm1\n", X-Backend: vm1).
-# Identities (sgid): users alice and bob, applications desk and files, each
-# with a domain whose component is the pool sg-control registers; alice
-# subscribes to desk and files, bob to desk; alice -ASSIGNED-> vm1 and vm3,
-# bob -ASSIGNED-> vm2.
+# Identities: sg-control registers the applications' graph (APP -> domain ->
+# component = pool -> VMs); sgid adds users alice and bob; alice subscribes
+# to desk and files, bob to desk; alice -ASSIGNED-> vm1 and vm3, bob
+# -ASSIGNED-> vm2.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 SG_SGID_BIN=${SG_SGID_BIN:-$SG_BUILD/idmgr/sgid}
 [ -x "$SG_SGID_BIN" ] || fail "missing $SG_SGID_BIN (build idmgr/)"
@@ -191,17 +191,17 @@ datapath: { uplink: eth0, host_address: 198.18.1.21, pin_dir: $SG_RUN/bpffs/h3 }
 YAML
 }
 
-# id_graph: the identities and relations of the scenario, with sgid, while
-# sg-control runs (it registered hosts, VMs and components = pools).
+# id_graph: the users and their relations, with sgid, while sg-control runs.
+# sg-control registered hosts, VMs (in their host, SERVED_BY their pool's
+# component) and, per application, its APP object -HAS_DOMAIN-> domain
+# -HAS_COMPONENT-> the pool's component: checked here first.
 id_graph() {
-	local a
+	local a want
 	for a in desk files; do
-		sgid register "app/app/$a" >/dev/null || fail "sgid register app/app/$a"
-		sgid register "app/domain/$a.main" >/dev/null 2>&1 || fail "sgid register domain $a.main"
-		sgid relate "app/app/$a" has_domain "app/domain/$a.main" ||
-			fail "sgid relate $a has_domain"
-		sgid relate "app/domain/$a.main" has_component "app/component/$a" ||
-			fail "sgid relate $a.main has_component (sg-control registers the pool's component)"
+		want="vm1 vm2"
+		[ "$a" = files ] && want="vm3"
+		[ "$(sgid related "app/app/$a" -n 3 -t vm | awk -F/ '{ print $NF }' | sort | xargs)" = "$want" ] ||
+			{ sgid related "app/app/$a" -n 3 >&2; fail "sg-control did not write app/app/$a's graph down to its VMs ($want)"; }
 	done
 	sgid register user/user/alice >/dev/null || fail "sgid register alice"
 	sgid register user/user/bob >/dev/null || fail "sgid register bob"
