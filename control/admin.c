@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "admin.h"
+#include "auth.h"
 #include "broker.h"
 #include "bus.h"
 #include "cs.h"
@@ -76,6 +77,26 @@ j_reasons(const uint64_t *r)
 
 	for (i = 1; i < SG_MSG_REASON_MAX; i++)
 		json_object_set_new(o, sg_ctl_cs_reason_name(i), json_integer((json_int_t)r[i]));
+	return o;
+}
+
+/* sgctl status: the authenticated applications' counters. */
+static json_t *
+adm_auth_stats(const struct sg_ctl_auth_stats *a)
+{
+	json_t *o = json_object(), *r = json_object();
+	unsigned int i;
+
+	for (i = 0; i < SG_CTL_AUTH_R_MAX; i++)
+		json_object_set_new(r, sg_ctl_auth_refusal_name(i),
+				    json_integer((json_int_t)a->refused[i]));
+	json_object_set_new(o, "refused", r);
+	json_object_set_new(o, "verified", json_integer((json_int_t)a->verified));
+	json_object_set_new(o, "graph_checks", json_integer((json_int_t)a->graph_checks));
+	json_object_set_new(o, "graph_us_avg",
+			    json_real(a->graph_checks
+					      ? (double)a->graph_ns / 1e3 / (double)a->graph_checks
+					      : 0.0));
 	return o;
 }
 
@@ -154,6 +175,7 @@ adm_status(const struct sg_ctl_view *v)
 			    json_integer((json_int_t)v->st->admin_slow_dropped));
 	if (v->cluster != NULL)
 		json_object_set_new(st, "cluster", sg_ctl_admin_cluster_counters(&v->st->cluster));
+	json_object_set_new(st, "auth", adm_auth_stats(&v->st->auth));
 	json_object_set_new(o, "stats", st);
 	return o;
 }
@@ -620,6 +642,9 @@ sg_ctl_admin_exec(const struct sg_ctl_view *v, const struct sg_ctl_admin_req *re
 		break;
 	case SG_CTL_ADM_CLUSTER:
 		res = sg_ctl_admin_cluster(v);
+		break;
+	case SG_CTL_ADM_TOKEN:
+		res = sg_ctl_admin_token(v, req, err, sizeof(err));
 		break;
 	case SG_CTL_ADM_CLOSE:
 		rc = sg_ctl_csm_close(v->csm, req->id);

@@ -28,6 +28,7 @@ enum sg_ctl_admin_cmd {
 	SG_CTL_ADM_HEALTH,  /**< pool members: state, checks, ejections, drains */
 	SG_CTL_ADM_UNDRAIN, /**< end a drain of a member, a VM or all */
 	SG_CTL_ADM_CLUSTER, /**< cluster mode: node, etcd, owners, sync, BGP */
+	SG_CTL_ADM_TOKEN,   /**< mint or check a user token of a token application */
 	SG_CTL_ADM_CMD_MAX
 };
 
@@ -55,6 +56,10 @@ struct sg_ctl_admin_req {
 	uint32_t deadline_s;		  /**< reset after; 0 = never */
 	/* identities: a name or ID to look up, "" = all */
 	char name[SG_CTL_NAME_MAX];
+	/* token: op "mint" (app, user, ttl_s) or "check" (app, token) */
+	char op[8];
+	uint32_t ttl_s;
+	char token[SG_CTL_NAME_MAX];
 };
 
 /**
@@ -91,6 +96,9 @@ struct sg_ctl_cluster_stats;
 struct json_t *sg_ctl_admin_cluster_counters(const struct sg_ctl_cluster_stats *s);
 /** admin_cluster.c: the "cluster" answer (sgctl cluster). */
 struct json_t *sg_ctl_admin_cluster(const struct sg_ctl_view *v);
+/** admin_token.c: "token" mint / check; NULL with @p err on a refusal. */
+struct json_t *sg_ctl_admin_token(const struct sg_ctl_view *v, const struct sg_ctl_admin_req *req,
+				  char *err, size_t errlen);
 /** admin_health.c: the "health" answer (members and counters). */
 struct json_t *sg_ctl_admin_health(const struct sg_ctl_view *v);
 /** admin_health.c: "drain" / "undrain"; NULL with @p err on a refusal. */

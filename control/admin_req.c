@@ -18,11 +18,12 @@
 
 #include "admin.h"
 #include "cs.h"
+#include "sessiongate/sg_token.h"
 #include "health.h"
 
 static const char *const cmd_names[SG_CTL_ADM_CMD_MAX] = {
-	"status", "vs",	    "apps",	  "sessions", "session", "vms",	    "hosts",  "providers",
-	"drain",  "reload", "identities", "close",    "health",	 "undrain", "cluster"};
+	"status", "vs",	    "apps",	  "sessions", "session", "vms",	    "hosts",   "providers",
+	"drain",  "reload", "identities", "close",    "health",	 "undrain", "cluster", "token"};
 
 /* Keys each command accepts besides "cmd". */
 static const char *const cmd_keys[SG_CTL_ADM_CMD_MAX][6] = {
@@ -32,6 +33,7 @@ static const char *const cmd_keys[SG_CTL_ADM_CMD_MAX][6] = {
 	[SG_CTL_ADM_DRAIN] = {"on", "target", "name", "deadline", NULL},
 	[SG_CTL_ADM_UNDRAIN] = {"target", "name", NULL},
 	[SG_CTL_ADM_IDENTITIES] = {"name", NULL},
+	[SG_CTL_ADM_TOKEN] = {"op", "app", "user", "ttl", "token", NULL},
 };
 
 const char *
@@ -174,6 +176,53 @@ parse_drain(json_t *o, struct sg_ctl_admin_req *req, char *err, size_t errlen)
 	return 0;
 }
 
+/* token: op mint (app, user, ttl 1..SG_TOKEN_TTL_MAX, default 3600) | check (app, token). */
+static int
+parse_token(json_t *o, struct sg_ctl_admin_req *req, char *err, size_t errlen)
+{
+	bool mint;
+	json_t *v;
+	int rc;
+
+	rc = get_name(o, "op", req->op, sizeof(req->op), err, errlen);
+	if (rc == 0)
+		rc = get_name(o, "app", req->app, sizeof(req->app), err, errlen);
+	if (rc == 0)
+		rc = get_name(o, "user", req->user, sizeof(req->user), err, errlen);
+	if (rc == 0)
+		rc = get_name(o, "token", req->token, sizeof(req->token), err, errlen);
+	if (rc != 0)
+		return rc;
+	mint = strcmp(req->op, "mint") == 0;
+	if (!mint && strcmp(req->op, "check") != 0) {
+		snprintf(err, errlen, "op: expected mint or check");
+		return -EINVAL;
+	}
+	if (req->app[0] == '\0') {
+		snprintf(err, errlen, "app: missing (the application's name)");
+		return -EINVAL;
+	}
+	if (mint ? req->user[0] == '\0' || req->token[0] != '\0'
+		 : req->token[0] == '\0' || req->user[0] != '\0' ||
+			    json_object_get(o, "ttl") != NULL) {
+		snprintf(err, errlen,
+			 mint ? "mint: user (and ttl), not token"
+			      : "check: token, not user or ttl");
+		return -EINVAL;
+	}
+	req->ttl_s = 3600;
+	v = json_object_get(o, "ttl");
+	if (v != NULL) {
+		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+		    json_integer_value(v) > SG_TOKEN_TTL_MAX) {
+			snprintf(err, errlen, "ttl: expected seconds 1..%u", SG_TOKEN_TTL_MAX);
+			return -EINVAL;
+		}
+		req->ttl_s = (uint32_t)json_integer_value(v);
+	}
+	return 0;
+}
+
 static int
 parse_fields(json_t *o, struct sg_ctl_admin_req *req, char *err, size_t errlen)
 {
@@ -246,6 +295,8 @@ parse_fields(json_t *o, struct sg_ctl_admin_req *req, char *err, size_t errlen)
 		return rc;
 	case SG_CTL_ADM_IDENTITIES:
 		return get_name(o, "name", req->name, sizeof(req->name), err, errlen);
+	case SG_CTL_ADM_TOKEN:
+		return parse_token(o, req, err, errlen);
 	default:
 		return 0;
 	}

@@ -38,6 +38,16 @@ sg_ctl_cfg_check(const struct sg_ctl_cfg *cfg, char *err, size_t errlen)
 			snprintf(err, errlen, "applications[%u]: pool out of range", i);
 			return -EINVAL;
 		}
+		if (cfg->apps[i].auth.mode == SG_CTL_AUTH_TOKEN && cfg->apps[i].auth.n_keys == 0) {
+			snprintf(err, errlen, "applications[%u].auth: mode token without keys", i);
+			return -EINVAL;
+		}
+		if (cfg->apps[i].auth.on_fail == SG_CTL_AUTH_FAIL_LOGIN &&
+		    cfg->apps[i].auth.login_url[0] == '\0') {
+			snprintf(err, errlen,
+				 "applications[%u].auth: on_fail login without login_url", i);
+			return -EINVAL;
+		}
 	}
 	for (i = 0; i < cfg->n_vms; i++) {
 		if (cfg->vms[i].host >= cfg->n_hosts || cfg->vms[i].pool >= cfg->n_pools) {

@@ -217,6 +217,15 @@ int sg_ctl_cfg_cluster(const struct sg_cfg_doc *doc, const struct sg_cfg_node *n
 /** The same cluster: section (a change needs a restart). */
 bool sg_ctl_cfg_cluster_same(const struct sg_ctl_cluster_cfg *a,
 			     const struct sg_ctl_cluster_cfg *b);
+/**
+ * Read an application's optional auth: and qos: sections of map @p an
+ * ("applications[i]" in @p base) into @p a (cfg_auth.c; key files are
+ * read). @p idmgr: control.idmgr_dir is set (auth.graph's default).
+ * @return 0 or -EINVAL with @p err filled.
+ */
+int sg_ctl_cfg_app_auth(const struct sg_cfg_doc *doc, const struct sg_cfg_node *an,
+			const char *base, bool idmgr, struct sg_ctl_app_cfg *a,
+			struct sg_cfg_error *err);
 /** Cross-checks after loading or building a config by hand. */
 int sg_ctl_cfg_check(const struct sg_ctl_cfg *cfg, char *err, size_t errlen);
 

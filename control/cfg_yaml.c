@@ -319,7 +319,7 @@ static int
 rd_match(struct rd *r, const struct sg_cfg_node *m, const char *path, struct sg_ctl_app_cfg *a)
 {
 	static const char *const keys[] = {"http_host",	 "http_path", "http_cookie", "tls_sni",
-					   "rdp_cookie", "prefix",    NULL};
+					   "rdp_cookie", "prefix",    "http_header", NULL};
 	const struct sg_cfg_node *v;
 	char sub[200];
 	int rc;
@@ -334,7 +334,7 @@ rd_match(struct rd *r, const struct sg_cfg_node *m, const char *path, struct sg_
 	if (m->n_items != 1) {
 		sg_cfg_error_set(&r->err, r->doc, m, path,
 				 "exactly one of http_host, http_path, http_cookie, tls_sni, "
-				 "rdp_cookie, prefix");
+				 "rdp_cookie, prefix, http_header");
 		return -EINVAL;
 	}
 	for (a->match = 0; keys[a->match] != NULL; a->match++)
@@ -360,7 +360,8 @@ rd_apps(struct rd *r, const struct sg_cfg_node *n, struct sg_ctl_cfg *cfg)
 	static const char *const keys[] = {
 		"name",	      "vip",	"port",	      "protocol",	 "match",
 		"affinity",   "pool",	"mode",	      "backend_port",	 "exec_limit",
-		"wait_limit", "domain", "on_vm_down", "vm_down_drain_s", NULL};
+		"wait_limit", "domain", "on_vm_down", "vm_down_drain_s", "auth",
+		"qos",	      NULL};
 	static const char *const on_down[] = {"reset", "drain", NULL};
 	static const char *const protos[] = {"tcp", "udp", NULL};
 	static const char *const modes[] = {"nat", "dsr", "redirect", NULL};
@@ -456,6 +457,9 @@ rd_apps(struct rd *r, const struct sg_cfg_node *n, struct sg_ctl_cfg *cfg)
 			}
 			a->pool = (unsigned int)pi;
 		}
+		if (rc == 0)
+			rc = sg_ctl_cfg_app_auth(r->doc, an, base, cfg->idmgr_dir[0] != '\0', a,
+						 &r->err);
 		if (rc == 0 && find_name(a->name, cfg->apps, sizeof(*a), i) >= 0) {
 			sg_cfg_error_set(&r->err, r->doc, an, base,
 					 "application '%s' defined twice", a->name);
@@ -596,6 +600,13 @@ sg_ctl_cfg_reload(struct sg_ctl_cfg *o, const char *path, char *err, size_t errl
 		if (strcmp(n->apps[i].name, o->apps[i].name) != 0 ||
 		    n->apps[i].pool != o->apps[i].pool) {
 			snprintf(err, errlen, "application %s renamed or moved: restart sg-control",
+				 o->apps[i].name);
+			goto out;
+		}
+	for (i = 0; i < n->n_apps; i++)
+		if (n->apps[i].auth.mode != o->apps[i].auth.mode) {
+			snprintf(err, errlen,
+				 "application %s: auth.mode changed: restart sg-control",
 				 o->apps[i].name);
 			goto out;
 		}

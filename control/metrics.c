@@ -19,6 +19,7 @@
 #include "view.h"
 #include "metrics.h"
 #include "admin.h"
+#include "auth.h"
 #include "bus.h"
 #include "cs.h"
 #include "csm.h"
@@ -68,6 +69,27 @@ counter(struct mbuf *b, const char *name, const char *help, uint64_t v)
 {
 	mb(b, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", name, help, name, name,
 	   (unsigned long long)v);
+}
+
+/* Authenticated applications (auth.c, access.c, qos.c). */
+static void
+auth_metrics(struct mbuf *b, const struct sg_ctl_auth_stats *a)
+{
+	unsigned int i;
+
+	mb(b, "# HELP sg_ctl_auth_refused_total Sessions of authenticated applications refused, "
+	      "by reason.\n# TYPE sg_ctl_auth_refused_total counter\n");
+	for (i = 0; i < SG_CTL_AUTH_R_MAX; i++)
+		mb(b, "sg_ctl_auth_refused_total{reason=\"%s\"} %llu\n",
+		   sg_ctl_auth_refusal_name(i), (unsigned long long)a->refused[i]);
+	counter(b, "sg_ctl_auth_verified_total", "Tokens that verified.", a->verified);
+	counter(b, "sg_ctl_auth_graph_checks_total", "Relationship-graph checks of sessions.",
+		a->graph_checks);
+	mb(b,
+	   "# HELP sg_ctl_auth_graph_seconds_total Time spent in relationship-graph checks.\n"
+	   "# TYPE sg_ctl_auth_graph_seconds_total counter\nsg_ctl_auth_graph_seconds_total "
+	   "%.9f\n",
+	   (double)a->graph_ns / 1e9);
 }
 
 /* Counters of restart safety (ctl.c, audit.c) and of the admin socket (admin_srv.c). */
@@ -283,6 +305,7 @@ sg_ctl_metrics_render(const struct sg_ctl_view *v, size_t *len)
 	for (i = 0; i < sg_ctl_bus_count(v->bus); i++)
 		mb(&b, "sg_ctl_bus_queued{provider=\"%s\"} %u\n",
 		   sg_ctl_bus_provider(v->bus, i)->name, sg_ctl_bus_provider(v->bus, i)->queued);
+	auth_metrics(&b, &v->st->auth);
 	if (v->health != NULL)
 		health(&b, v->health);
 	if (b.oom) {

@@ -43,11 +43,11 @@ TAILQ_HEAD(sg_ctl_cs_list, sg_ctl_cs);
 
 struct sg_ctl_app {
 	const struct sg_ctl_app_cfg *cfg;
-	uint64_t id;	    /**< persistent application ID */
-	uint64_t domain_id; /**< its domain (0 = none) */
-	uint64_t graph_id;  /**< its APP object in idmgr (users subscribe to it); 0 without idmgr */
-	uint32_t n_exec;    /**< ready + installed */
-	uint32_t n_wait;    /**< negotiating + waiting */
+	uint64_t id;		     /**< persistent application ID */
+	uint64_t domain_id;	     /**< its domain (0 = none) */
+	uint64_t graph_id;	     /**< its APP object in idmgr; 0 = none */
+	uint32_t n_exec;	     /**< ready + installed */
+	uint32_t n_wait;	     /**< negotiating + waiting */
 	struct sg_ctl_cs_list queue; /**< NEGOTIATING sessions, FIFO */
 	uint64_t rejects[SG_MSG_REASON_MAX];
 	uint64_t installs;

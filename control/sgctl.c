@@ -46,6 +46,9 @@ usage(FILE *f)
 		"  reload                      re-read sg-control's YAML file\n"
 		"  identities [NAME|ID]        IDs of hosts, VMs, apps, users, providers\n"
 		"  cluster                     node, etcd, peers, VM owners, state sync, BGP\n"
+		"  token mint APP USER [--ttl S]  a user token of token app APP (printed alone;\n"
+		"                              default ttl 3600 s)\n"
+		"  token check APP TOKEN       the token's claims and verdict (exit 1: not valid)\n"
 		"options:\n"
 		"  -s, --socket PATH   admin socket (default %s)\n"
 		"  -j, --json          print the JSON answer instead of a table\n"
@@ -288,6 +291,27 @@ print_human(const char *cmd, const json_t *res)
 		kv(res, "");
 }
 
+/* token: mint prints the token alone (for scripts); check its claims, exit 1 unless valid. */
+static int
+token_answer(const json_t *res, bool as_json)
+{
+	const char *tok = json_string_value(json_object_get(res, "token"));
+	char *txt;
+
+	if (as_json) {
+		txt = json_dumps(res, JSON_INDENT(2));
+		puts(txt ? txt : "null");
+		free(txt);
+	} else if (tok != NULL) {
+		puts(tok);
+	} else {
+		kv(res, "");
+	}
+	return json_object_get(res, "valid") == NULL || json_is_true(json_object_get(res, "valid"))
+		       ? 0
+		       : 1;
+}
+
 static int
 done(json_t *req, int rc)
 {
@@ -306,6 +330,7 @@ main(int argc, char **argv)
 					     {"user", required_argument, NULL, 'U'},
 					     {"limit", required_argument, NULL, 'L'},
 					     {"deadline", required_argument, NULL, 'D'},
+					     {"ttl", required_argument, NULL, 'T'},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
 	const char *sock = getenv("SGCTL_SOCKET") ? getenv("SGCTL_SOCKET") : default_socket;
@@ -355,6 +380,15 @@ main(int argc, char **argv)
 			}
 			json_object_set_new(req, "deadline", json_integer(limit));
 			break;
+		case 'T':
+			errno = 0;
+			limit = strtol(optarg, &end, 10);
+			if (*end != '\0' || *optarg == '\0' || errno != 0 || limit < 1) {
+				fprintf(stderr, "sgctl: --ttl: expected seconds\n");
+				return done(req, 2);
+			}
+			json_object_set_new(req, "ttl", json_integer(limit));
+			break;
 		case 'h':
 			usage(stdout);
 			return done(req, 0);
@@ -391,6 +425,18 @@ main(int argc, char **argv)
 		}
 	} else if (strcmp(cmd, "identities") == 0 && optind < argc) {
 		json_object_set_new(req, "name", json_string(argv[optind++]));
+	} else if (strcmp(cmd, "token") == 0) {
+		if (optind + 3 != argc ||
+		    (strcmp(argv[optind], "mint") != 0 && strcmp(argv[optind], "check") != 0)) {
+			fprintf(stderr,
+				"sgctl: token mint APP USER [--ttl S] | token check APP TOKEN\n");
+			return done(req, 2);
+		}
+		json_object_set_new(req, "op", json_string(argv[optind]));
+		json_object_set_new(req, "app", json_string(argv[optind + 1]));
+		json_object_set_new(req, argv[optind][0] == 'm' ? "user" : "token",
+				    json_string(argv[optind + 2]));
+		optind += 3;
 	}
 	if (optind != argc) {
 		fprintf(stderr, "sgctl: unexpected argument '%s'\n", argv[optind]);
@@ -409,7 +455,9 @@ main(int argc, char **argv)
 		json_decref(ans);
 		return 1;
 	}
-	if (as_json) {
+	if (strcmp(cmd, "token") == 0)
+		rc = token_answer(json_object_get(ans, "result"), as_json);
+	else if (as_json) {
 		txt = json_dumps(json_object_get(ans, "result"), JSON_INDENT(2));
 		puts(txt ? txt : "null");
 		free(txt);
@@ -417,5 +465,5 @@ main(int argc, char **argv)
 		print_human(cmd, json_object_get(ans, "result"));
 	}
 	json_decref(ans);
-	return 0;
+	return rc;
 }
