@@ -37,6 +37,33 @@ sg_cfg_brokered_defaults(struct sg_cfg_brokered *b)
 	b->retry_after_s = DEF_RETRY_AFTER;
 }
 
+/*
+ * key_name: the cookie's (http_cookie) or the header's (http_header) name,
+ * required with those keys only. A name's characters (A-Z a-z 0-9 _ . -)
+ * are all HTTP token characters; the data plane sends the key as
+ * "NAME=value" or "Name: value" with the name spelt as here.
+ */
+static int
+parse_key_name(struct sg_cfg_ctx *c, const struct sg_cfg_node *n, const char *prefix,
+	       struct sg_cfg_brokered *b)
+{
+	const struct sg_cfg_node *v = sg_cfg_node_get(n, "key_name");
+	bool named = b->key == SG_CFG_L7_HTTP_COOKIE || b->key == SG_CFG_L7_HTTP_HEADER;
+	char path[SG_CFG_PATH_MAX];
+
+	sg_cfg_ctx_path(path, prefix, "key_name");
+	if (v != NULL && !named)
+		return sg_cfg_ctx_fail(c, v, path,
+				       "only used with key: http_cookie or http_header");
+	if (v == NULL && named)
+		return sg_cfg_ctx_fail(c, n, path, "key: %s needs the %s's name",
+				       sg_cfg_l7_name(b->key),
+				       b->key == SG_CFG_L7_HTTP_COOKIE ? "cookie" : "header");
+	if (v == NULL)
+		return 0;
+	return sg_cfg_node_name(c->doc, v, path, b->key_name, c->err);
+}
+
 /* key, key_name and prefix_len: which key, and the settings only it takes. */
 static int
 parse_key(struct sg_cfg_ctx *c, const struct sg_cfg_node *n, const char *prefix,
@@ -58,17 +85,9 @@ parse_key(struct sg_cfg_ctx *c, const struct sg_cfg_node *n, const char *prefix,
 				       "a UDP service can only be keyed on none or prefix, not %s",
 				       sg_cfg_l7_name(b->key));
 	}
-	v = sg_cfg_node_get(n, "key_name");
-	sg_cfg_ctx_path(path, prefix, "key_name");
-	if (v != NULL && b->key != SG_CFG_L7_HTTP_COOKIE)
-		return sg_cfg_ctx_fail(c, v, path, "only used with key: http_cookie");
-	if (v == NULL && b->key == SG_CFG_L7_HTTP_COOKIE)
-		return sg_cfg_ctx_fail(c, n, path, "key: http_cookie needs the cookie's name");
-	if (v != NULL) {
-		rc = sg_cfg_node_name(c->doc, v, path, b->key_name, c->err);
-		if (rc != 0)
-			return rc;
-	}
+	rc = parse_key_name(c, n, prefix, b);
+	if (rc != 0)
+		return rc;
 	v = sg_cfg_node_get(n, "prefix_len");
 	if (v != NULL && b->key != SG_CFG_L7_PREFIX) {
 		sg_cfg_ctx_path(path, prefix, "prefix_len");

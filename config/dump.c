@@ -313,7 +313,7 @@ dump_vs(const struct sg_cfg *cfg, FILE *f)
 			const struct sg_cfg_brokered *b = &s->brokered;
 
 			fprintf(f, "    brokered:\n      key: %s\n", sg_cfg_l7_name(b->key));
-			if (b->key == SG_CFG_L7_HTTP_COOKIE)
+			if (b->key == SG_CFG_L7_HTTP_COOKIE || b->key == SG_CFG_L7_HTTP_HEADER)
 				fprintf(f, "      key_name: %s\n", b->key_name);
 			if (b->key == SG_CFG_L7_PREFIX)
 				fprintf(f, "      prefix_len: %u\n", b->prefix_len);

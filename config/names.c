@@ -12,8 +12,9 @@ const char *const sg_cfg_mode_names[] = {"dsr", "nat", "brokered", "redirect", N
 const char *const sg_cfg_sched_names[] = {"maglev", "wrr", "lc", NULL};
 const char *const sg_cfg_encap_names[] = {"ipip", "gue", NULL};
 const char *const sg_cfg_proto_names[] = {"tcp", "udp", NULL};
-const char *const sg_cfg_l7_names[] = {"none",	  "http_host",	"http_path", "http_cookie",
-				       "tls_sni", "rdp_cookie", "prefix",    NULL};
+const char *const sg_cfg_l7_names[] = {"none",	      "http_host",   "http_path",
+				       "http_cookie", "tls_sni",     "rdp_cookie",
+				       "prefix",      "http_header", NULL};
 const char *const sg_cfg_ctl_down_names[] = {"hold", "reject", NULL};
 const char *const sg_cfg_check_type_names[] = {"none", "tcp", "http", "https", "udp", NULL};
 const char *const sg_cfg_no_member_names[] = {"drop", "reset", "fallback", NULL};

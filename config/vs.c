@@ -24,10 +24,11 @@
 #define DEF_TCP_TIMEOUT	   300
 #define DEF_TCP_TRANSITORY 30
 #define DEF_UDP_TIMEOUT	   60
-#define MAGLEV_SIZE_MIN	   7
-#define MAGLEV_SIZE_MAX	   1048573 /* largest prime below 2^20 */
-#define TIMEOUT_MAX	   604800  /* one week */
-#define TRANSITORY_MAX	   3600
+/* the data plane's bounds (core/tables.c): twice the members a pool may have, SG_DP_MAGLEV_MAX */
+#define MAGLEV_SIZE_MIN (2 * SG_CFG_MEMBERS_MAX)
+#define MAGLEV_SIZE_MAX 1000003 /* prime */
+#define TIMEOUT_MAX	604800	/* one week */
+#define TRANSITORY_MAX	3600
 
 static bool
 is_prime(uint32_t n)
@@ -73,6 +74,10 @@ parse_maglev_size(struct sg_cfg_ctx *c, const struct sg_cfg_node *vs, const char
 	/* MAGLEV_SIZE_MAX is prime, so hi stops there at the latest. */
 	for (hi = s->maglev_size + 1; !is_prime(hi); hi++)
 		;
+	if (lo < MAGLEV_SIZE_MIN)
+		return sg_cfg_ctx_fail(c, v, path,
+				       "%u is not prime (the nearest prime in range is %u)",
+				       s->maglev_size, hi);
 	return sg_cfg_ctx_fail(c, v, path, "%u is not prime (the nearest primes are %u and %u)",
 			       s->maglev_size, lo, hi);
 }
@@ -134,6 +139,12 @@ check_member(struct sg_cfg_ctx *c, const struct sg_cfg_node *pool_node, const ch
 				       m->name, m->port, s->port);
 	if (s->mode != SG_CFG_MODE_NAT)
 		return 0;
+	/* as the data plane's table build (core/tables.c): nat never changes the family */
+	if (m->addr.family != s->vip.family)
+		return sg_cfg_ctx_fail(c, pool_node, path,
+				       "member \"%s\" has an %s address but the VIP is %s; "
+				       "nat does not translate between families",
+				       m->name, addr_f, vip_f);
 	for (j = 0; j < nat->n_addrs; j++) {
 		if (nat->addrs[j].family == m->addr.family)
 			return 0;

@@ -208,6 +208,9 @@ enum sg_dp_cnt {
 	SG_DP_EV_IDLE_SLEEP_US, /**< microseconds idle workers slept (measured) */
 	/** passed to the kernel in the exception path's priority class (also in exc_to_kernel) */
 	SG_DP_EV_EXC_PRIO_TO_KERNEL,
+	/* issue 16 (dpl7): keys of brokered sessions not found */
+	SG_DP_EV_KEY_ABSENT,	/**< sessions whose L7 key was absent (sent without a key) */
+	SG_DP_EV_KEY_MALFORMED, /**< sessions whose L7 key was malformed or too long */
 	SG_DP_CNT_MAX
 };
 

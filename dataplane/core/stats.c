@@ -132,6 +132,8 @@ static const char *const cnt_names[SG_DP_CNT_MAX] = {
 	[SG_DP_EV_IDLE_SLEEPS] = "idle_sleeps",
 	[SG_DP_EV_IDLE_SLEEP_US] = "idle_sleep_us",
 	[SG_DP_EV_EXC_PRIO_TO_KERNEL] = "exc_prio_to_kernel",
+	[SG_DP_EV_KEY_ABSENT] = "key_absent",
+	[SG_DP_EV_KEY_MALFORMED] = "key_malformed",
 };
 
 const char *

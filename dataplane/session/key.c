@@ -41,6 +41,10 @@ try_key(struct sg_dp_worker *w, const struct sg_dp_vs *vs, struct sg_dp_flow *f,
 		type = SG_MSG_L7_HTTP_COOKIE;
 		name = vs->br.key_name;
 		break;
+	case SG_CFG_L7_HTTP_HEADER:
+		type = SG_MSG_L7_HTTP_HEADER;
+		name = vs->br.key_name;
+		break;
 	case SG_CFG_L7_TLS_SNI:
 		type = SG_MSG_L7_TLS_SNI;
 		break;
@@ -68,6 +72,9 @@ try_key(struct sg_dp_worker *w, const struct sg_dp_vs *vs, struct sg_dp_flow *f,
 		if (r == SG_DP_L7_FOUND) {
 			s->key_type = (uint8_t)type;
 		} else {
+			/* sent without a key: sg-control answers it as its apps say */
+			w->stats.cnt[r == SG_DP_L7_MALFORMED ? SG_DP_EV_KEY_MALFORMED
+							     : SG_DP_EV_KEY_ABSENT]++;
 			s->key_type = SG_MSG_L7_NONE;
 			s->key_len = 0;
 		}

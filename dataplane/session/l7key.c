@@ -21,6 +21,28 @@ found(const uint8_t *v, size_t n, bool lower, uint8_t *key, uint16_t *key_len)
 	return SG_DP_L7_FOUND;
 }
 
+/*
+ * The ring's key of a named cookie or header (sg_msg.h v4): @p name as the
+ * VS spells it, @p sep, then the value as sent. Over SG_MSG_KEY_MAX in all
+ * is MALFORMED: cutting it would make a different identity.
+ */
+static enum sg_dp_l7_result
+found_named(const char *name, const char *sep, const uint8_t *v, size_t n, uint8_t *key,
+	    uint16_t *key_len)
+{
+	size_t nl = strlen(name), sl = strlen(sep);
+
+	if (n == 0)
+		return SG_DP_L7_ABSENT;
+	if (nl + sl + n > SG_MSG_KEY_MAX)
+		return SG_DP_L7_MALFORMED;
+	memcpy(key, name, nl);
+	memcpy(key + nl, sep, sl);
+	memcpy(key + nl + sl, v, n);
+	*key_len = (uint16_t)(nl + sl + n);
+	return SG_DP_L7_FOUND;
+}
+
 /* Out of bytes: wait for more unless none will come. */
 static enum sg_dp_l7_result
 short_of_data(bool final)
@@ -283,7 +305,7 @@ http_extract(enum http_want want, const char *name, const uint8_t *b, size_t len
 			host_s = vs;
 			host_l = ve - vs;
 		} else if (want == W_HEADER && name_is(b + pos, colon - pos, name)) {
-			return found(b + vs, ve - vs, false, key, key_len);
+			return found_named(name, ": ", b + vs, ve - vs, key, key_len);
 		} else if (want == W_COOKIE && name_is(b + pos, colon - pos, "cookie")) {
 			size_t cs, cl;
 			int c = cookie_find(b + vs, ve - vs, name, &cs, &cl);
@@ -291,7 +313,7 @@ http_extract(enum http_want want, const char *name, const uint8_t *b, size_t len
 			if (c < 0)
 				return SG_DP_L7_MALFORMED;
 			if (c > 0)
-				return found(b + vs + cs, cl, false, key, key_len);
+				return found_named(name, "=", b + vs + cs, cl, key, key_len);
 		}
 		pos = i + 2;
 	}
@@ -576,6 +598,8 @@ sg_dp_l7_extract(enum sg_msg_l7 type, const char *name, const uint8_t *buf, size
 		return sg_dp_l7_http_path(buf, len, final, key, key_len);
 	case SG_MSG_L7_HTTP_COOKIE:
 		return sg_dp_l7_http_cookie(name, buf, len, final, key, key_len);
+	case SG_MSG_L7_HTTP_HEADER:
+		return sg_dp_l7_http_header(name, buf, len, final, key, key_len);
 	case SG_MSG_L7_TLS_SNI:
 		return sg_dp_l7_tls_sni(buf, len, final, key, key_len);
 	case SG_MSG_L7_RDP_COOKIE:

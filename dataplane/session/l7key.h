@@ -3,7 +3,7 @@
  * @file
  * L7 keys of a brokered session, extracted from a contiguous prefix of
  * the client's first bytes (sg_dp_hold_peek()): HTTP/1.x Host, path, a
- * named cookie or header; TLS ClientHello SNI; RDP X.224 routing cookie;
+ * named cookie or header (kept with its name); TLS ClientHello SNI; RDP X.224 routing cookie;
  * or a prefix of the payload.
  *
  * Rules common to every extractor:
@@ -65,19 +65,22 @@ enum sg_dp_l7_result sg_dp_l7_http_path(const uint8_t *buf, size_t len, bool fin
 					uint16_t *key_len);
 
 /**
- * Value of the cookie @p name (case-sensitive) in the first Cookie header
- * that has it; surrounding double quotes removed. The value must be
- * cookie-octets (RFC 6265). Needs the header block up to that cookie (or
- * to its end for ABSENT).
+ * The cookie @p name (case-sensitive) of the first Cookie header that has
+ * it, as "NAME=value" (sg_msg.h v4: the name kept, as sg-control's
+ * http_cookie rule looks for it); surrounding double quotes of the value
+ * removed. The value must be cookie-octets (RFC 6265); an empty value is
+ * ABSENT; NAME=value longer than SG_MSG_KEY_MAX is MALFORMED. Needs the
+ * header block up to that cookie (or to its end for ABSENT).
  */
 enum sg_dp_l7_result sg_dp_l7_http_cookie(const char *name, const uint8_t *buf, size_t len,
 					  bool final, uint8_t *key, uint16_t *key_len);
 
 /**
- * Value of the first header @p name (case-insensitive), surrounding
+ * The first header @p name (matched case-insensitively) as "Name: value":
+ * the name as @p name spells it, one space, the value with surrounding
  * blanks removed, bytes as sent (obs-text allowed, control bytes other
- * than HT are MALFORMED). Not reachable through sg_dp_l7_extract() until
- * sg_msg.h has a key type for it.
+ * than HT are MALFORMED). An empty value is ABSENT; the whole key longer
+ * than SG_MSG_KEY_MAX is MALFORMED.
  */
 enum sg_dp_l7_result sg_dp_l7_http_header(const char *name, const uint8_t *buf, size_t len,
 					  bool final, uint8_t *key, uint16_t *key_len);
@@ -112,7 +115,8 @@ enum sg_dp_l7_result sg_dp_l7_prefix(size_t n, const uint8_t *buf, size_t len, b
 
 /**
  * Extract key @p type: HTTP_HOST, HTTP_PATH, HTTP_COOKIE (@p name = cookie
- * name), TLS_SNI, RDP_COOKIE, PREFIX (@p name NULL: SG_MSG_KEY_MAX bytes,
+ * name), HTTP_HEADER (@p name = header name), TLS_SNI, RDP_COOKIE, PREFIX
+ * (@p name NULL: SG_MSG_KEY_MAX bytes,
  * else the decimal byte count 1..160 it spells). SG_MSG_L7_NONE and
  * unknown types: ABSENT.
  */

@@ -93,7 +93,8 @@ sid_make(struct sg_dp_broker *b)
 static bool
 is_http_key(enum sg_cfg_l7 k)
 {
-	return k == SG_CFG_L7_HTTP_HOST || k == SG_CFG_L7_HTTP_PATH || k == SG_CFG_L7_HTTP_COOKIE;
+	return k == SG_CFG_L7_HTTP_HOST || k == SG_CFG_L7_HTTP_PATH || k == SG_CFG_L7_HTTP_COOKIE ||
+	       k == SG_CFG_L7_HTTP_HEADER;
 }
 
 /*

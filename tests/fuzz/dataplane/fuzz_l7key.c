@@ -7,7 +7,8 @@
  * chosen prefix, and on every prefix when the input is small. Invariants:
  *   - key_len <= SG_MSG_KEY_MAX; key_len > 0 exactly when FOUND;
  *   - a FOUND key is a substring of the input (case-insensitively for the
- *     lower-casing extractors);
+ *     lower-casing extractors); a cookie or header key is the name as
+ *     configured, its separator, then a non-empty substring of the input;
  *   - a prefix that decides (FOUND, ABSENT, MALFORMED with final false)
  *     decides the same for the whole input, with the same key;
  *   - final never gives NEED_MORE.
@@ -26,15 +27,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 struct ex {
 	enum sg_msg_l7 type;
 	const char *name;
-	bool header; /* sg_dp_l7_http_header() */
+	const char *sep; /* named keys (ring format v4): the key is name, sep, value */
 	bool lower;
 };
 
 static const struct ex exs[] = {
-	{SG_MSG_L7_HTTP_HOST, NULL, false, true},     {SG_MSG_L7_HTTP_PATH, NULL, false, false},
-	{SG_MSG_L7_HTTP_COOKIE, "sid", false, false}, {SG_MSG_L7_TLS_SNI, NULL, false, true},
-	{SG_MSG_L7_RDP_COOKIE, NULL, false, false},   {SG_MSG_L7_PREFIX, "16", false, false},
-	{SG_MSG_L7_PREFIX, NULL, false, false},	      {SG_MSG_L7_NONE, "x-tenant", true, false},
+	{SG_MSG_L7_HTTP_HOST, NULL, NULL, true},
+	{SG_MSG_L7_HTTP_PATH, NULL, NULL, false},
+	{SG_MSG_L7_HTTP_COOKIE, "sid", "=", false},
+	{SG_MSG_L7_TLS_SNI, NULL, NULL, true},
+	{SG_MSG_L7_RDP_COOKIE, NULL, NULL, false},
+	{SG_MSG_L7_PREFIX, "16", NULL, false},
+	{SG_MSG_L7_PREFIX, NULL, NULL, false},
+	{SG_MSG_L7_HTTP_HEADER, "x-tenant", ": ", false},
+	{SG_MSG_L7_HTTP_HEADER, "X-Auth-Token", ": ", false},
 };
 
 struct out {
@@ -69,17 +75,24 @@ run(const struct ex *e, const uint8_t *buf, size_t len, bool final, struct out *
 {
 	memset(o->key, 0xa5, sizeof(o->key));
 	o->len = 0xffff;
-	if (e->header)
-		o->r = sg_dp_l7_http_header(e->name, buf, len, final, o->key, &o->len);
-	else
-		o->r = sg_dp_l7_extract(e->type, e->name, buf, len, final, o->key, &o->len);
+	o->r = sg_dp_l7_extract(e->type, e->name, buf, len, final, o->key, &o->len);
 	if (o->len > SG_MSG_KEY_MAX || (o->r == SG_DP_L7_FOUND) != (o->len > 0)) {
 		(void)fprintf(stderr, "type %d: result %d key_len %u\n", e->type, o->r, o->len);
 		abort();
 	}
 	if (o->r > SG_DP_L7_MALFORMED || (final && o->r == SG_DP_L7_NEED_MORE))
 		abort();
-	if (o->r == SG_DP_L7_FOUND && !within(o->key, o->len, buf, len, e->lower)) {
+	if (o->r == SG_DP_L7_FOUND && e->sep != NULL) {
+		size_t pl = strlen(e->name) + strlen(e->sep);
+
+		/* the name as the VS spells it, then a non-empty value from the input */
+		if (o->len <= pl || memcmp(o->key, e->name, strlen(e->name)) != 0 ||
+		    memcmp(o->key + strlen(e->name), e->sep, strlen(e->sep)) != 0 ||
+		    !within(o->key + pl, o->len - pl, buf, len, false)) {
+			(void)fprintf(stderr, "type %d: named key not name, sep, value\n", e->type);
+			abort();
+		}
+	} else if (o->r == SG_DP_L7_FOUND && !within(o->key, o->len, buf, len, e->lower)) {
 		(void)fprintf(stderr, "type %d: key not in the input\n", e->type);
 		abort();
 	}

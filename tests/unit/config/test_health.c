@@ -210,8 +210,9 @@ test_edges(void **state)
 
 /*
  * Members of both families under one check: the pool source only where it
- * fits, a member's own source otherwise. A nat VS may fall back on a pool
- * of the other family (NAT translates it); a dsr one may not (corpus).
+ * fits, a member's own source otherwise. A brokered VS takes a pool of
+ * both families (sg-control picks per session); a nat or dsr one falls
+ * back only on a pool of the VIP's family (corpus).
  */
 static void
 test_families_and_fallback(void **state)
@@ -226,10 +227,10 @@ test_families_and_fallback(void **state)
 		"  - name: six\n"
 		"    members: [{name: c, address: \"2001:2::21\", port: 8080}]\n"
 		"virtual_services:\n"
-		"  - {name: v, vip: 198.18.10.1, port: 80, mode: nat, pool: web,\n"
+		"  - {name: v, vip: 198.18.10.1, port: 80, mode: brokered, pool: web,\n"
 		"     no_live_member: fallback, fallback_pool: six}\n"
-		"  - {name: u, vip: 198.18.10.1, port: 53, protocol: udp, mode: nat, pool: six,\n"
-		"     no_live_member: reset}\n");
+		"  - {name: u, vip: \"2001:2:0:10::1\", port: 53, protocol: udp, mode: nat,\n"
+		"     pool: six, no_live_member: reset}\n");
 
 	(void)state;
 	assert_int_equal(cfg->pools[0].members[0].check_port, 1);

@@ -104,25 +104,36 @@ test_http_complete(void **state)
 	assert_key("www.example.com:8080");
 	assert_int_equal(ex_s(SG_MSG_L7_HTTP_PATH, NULL, http_req, false), R_FOUND);
 	assert_key("/a/b%20c");
+	/* ring format v4: the cookie keeps its name (sg-control's rule looks for "sid=") */
 	assert_int_equal(ex_s(SG_MSG_L7_HTTP_COOKIE, "sid", http_req, false), R_FOUND);
-	assert_key("abc");
+	assert_key("sid=abc");
 	assert_int_equal(ex_s(SG_MSG_L7_HTTP_COOKIE, "a", http_req, false), R_FOUND);
-	assert_key("1");
+	assert_key("a=1");
 	assert_int_equal(ex_s(SG_MSG_L7_HTTP_COOKIE, "late", http_req, false), R_FOUND);
-	assert_key("yes");
+	assert_key("late=yes");
 	assert_int_equal(ex_s(SG_MSG_L7_HTTP_COOKIE, "Sid", http_req, false), R_ABSENT);
 	assert_int_equal(ex_s(SG_MSG_L7_HTTP_COOKIE, "si", http_req, false), R_ABSENT);
+	/* a header: "Name: value", the name as the VS spells it, matched in any case */
 	assert_int_equal(sg_dp_l7_http_header("x-tenant", (const uint8_t *)http_req,
 					      strlen(http_req), false, key, &key_len),
 			 R_FOUND);
-	assert_key("Blue Team");
-	assert_int_equal(sg_dp_l7_http_header("X-BIN", (const uint8_t *)http_req, strlen(http_req),
-					      false, key, &key_len),
-			 R_FOUND);
-	assert_key("caf\xc3\xa9");
+	assert_key("x-tenant: Blue Team");
+	assert_int_equal(ex_s(SG_MSG_L7_HTTP_HEADER, "X-Tenant", http_req, false), R_FOUND);
+	assert_key("X-Tenant: Blue Team");
+	assert_int_equal(ex_s(SG_MSG_L7_HTTP_HEADER, "X-BIN", http_req, false), R_FOUND);
+	assert_key("X-BIN: caf\xc3\xa9");
+	assert_int_equal(ex_s(SG_MSG_L7_HTTP_HEADER, "User-Agent", http_req, false), R_FOUND);
+	assert_key("User-Agent: test/1.0");
+	assert_int_equal(ex_s(SG_MSG_L7_HTTP_HEADER, "X-None", http_req, false), R_ABSENT);
+	assert_int_equal(ex_s(SG_MSG_L7_HTTP_HEADER, "X-Tenan", http_req, false), R_ABSENT);
 	assert_int_equal(sg_dp_l7_http_header("X-None", (const uint8_t *)http_req, strlen(http_req),
 					      false, key, &key_len),
 			 R_ABSENT);
+	/* the first of two headers of that name */
+	assert_int_equal(ex_s(SG_MSG_L7_HTTP_HEADER, "X-U",
+			      "GET / HTTP/1.1\r\nx-u: 1\r\nX-U: 2\r\n\r\n", false),
+			 R_FOUND);
+	assert_key("X-U: 1");
 	/* targets */
 	assert_int_equal(
 		ex_s(SG_MSG_L7_HTTP_PATH, NULL, "GET http://h.example/p/q?z HTTP/1.0\r\n", false),
@@ -155,8 +166,10 @@ test_http_split(void **state)
 	(void)state;
 	split_all(SG_MSG_L7_HTTP_HOST, NULL, b, n, "www.example.com:8080");
 	split_all(SG_MSG_L7_HTTP_PATH, NULL, b, n, "/a/b%20c");
-	split_all(SG_MSG_L7_HTTP_COOKIE, "sid", b, n, "abc");
-	split_all(SG_MSG_L7_HTTP_COOKIE, "late", b, n, "yes");
+	split_all(SG_MSG_L7_HTTP_COOKIE, "sid", b, n, "sid=abc");
+	split_all(SG_MSG_L7_HTTP_COOKIE, "late", b, n, "late=yes");
+	split_all(SG_MSG_L7_HTTP_HEADER, "x-tenant", b, n, "x-tenant: Blue Team");
+	split_all(SG_MSG_L7_HTTP_HEADER, "X-Bin", b, n, "X-Bin: caf\xc3\xa9");
 }
 
 static void
@@ -178,6 +191,44 @@ test_http_truncated_final(void **state)
 			 R_NEED);
 	assert_int_equal(ex_s(SG_MSG_L7_HTTP_COOKIE, "c", "GET / HTTP/1.1\r\nCookie: c=1", true),
 			 R_ABSENT);
+}
+
+/*
+ * "NAME=value" and "Name: value" fill SG_MSG_KEY_MAX exactly: FOUND whole;
+ * one byte more: MALFORMED (a cut key would be another user's identity).
+ */
+static void
+named_key_bounds(char *big, size_t size)
+{
+	static const struct {
+		enum sg_msg_l7 t;
+		const char *name, *line; /* line: the header up to the value */
+		size_t extra;		 /* bytes of the key besides the value */
+	} nk[] = {
+		{SG_MSG_L7_HTTP_COOKIE, "sid", "Cookie: x=1; sid=", 4},
+		{SG_MSG_L7_HTTP_HEADER, "X-Token", "x-token:   ", 9},
+	};
+	unsigned int i, more;
+
+	for (i = 0; i < RTE_DIM(nk); i++) {
+		for (more = 0; more < 2; more++) {
+			size_t vl = SG_MSG_KEY_MAX - nk[i].extra + more;
+			int n = snprintf(big, size, "GET / HTTP/1.1\r\n%s", nk[i].line);
+
+			memset(big + n, 'v', vl);
+			n += (int)vl;
+			n += (int)put_text(big + n, "\r\n\r\n");
+			if (more == 0) {
+				assert_int_equal(ex(nk[i].t, nk[i].name, big, (size_t)n, false),
+						 R_FOUND);
+				assert_int_equal(key_len, SG_MSG_KEY_MAX);
+				assert_memory_equal(key, nk[i].name, strlen(nk[i].name));
+			} else {
+				assert_int_equal(ex(nk[i].t, nk[i].name, big, (size_t)n, false),
+						 R_MALFORMED);
+			}
+		}
+	}
 }
 
 static void
@@ -222,6 +273,14 @@ test_http_hostile(void **state)
 		{SG_MSG_L7_HTTP_COOKIE, "a", "GET / HTTP/1.1\r\nCookie: ;;; a=\"\"\r\n\r\n",
 		 R_ABSENT},
 		{SG_MSG_L7_HTTP_COOKIE, "a", "GET / HTTP/1.1\r\nCookie: a=\"\r\n\r\n", R_MALFORMED},
+		{SG_MSG_L7_HTTP_HEADER, NULL, "GET / HTTP/1.1\r\nX: 1\r\n\r\n", R_MALFORMED},
+		{SG_MSG_L7_HTTP_HEADER, "", "GET / HTTP/1.1\r\n: 1\r\n\r\n", R_MALFORMED},
+		{SG_MSG_L7_HTTP_HEADER, "X:Y", "GET / HTTP/1.1\r\nX: 1\r\n\r\n", R_MALFORMED},
+		{SG_MSG_L7_HTTP_HEADER, "X", "GET / HTTP/1.1\r\nX: a\x01\r\n\r\n", R_MALFORMED},
+		{SG_MSG_L7_HTTP_HEADER, "X", "GET / HTTP/1.1\r\nX: a\r\n b\r\n\r\n", R_FOUND},
+		{SG_MSG_L7_HTTP_HEADER, "Y", "GET / HTTP/1.1\r\nX: a\r\n b\r\n\r\n", R_MALFORMED},
+		{SG_MSG_L7_HTTP_HEADER, "X", "GET / HTTP/1.1\r\nX:  \t \r\n\r\n", R_ABSENT},
+		{SG_MSG_L7_HTTP_HEADER, "X", "GET / HTTP/1.1\nX: a\n\n", R_MALFORMED},
 	};
 	static char big[3 * SG_DP_L7_SCAN_MAX];
 	unsigned int i;
@@ -253,6 +312,8 @@ test_http_hostile(void **state)
 	assert_int_equal(ex(SG_MSG_L7_HTTP_PATH, NULL, big, 4 + SG_MSG_KEY_MAX + 11, false),
 			 R_FOUND);
 	assert_int_equal(key_len, SG_MSG_KEY_MAX);
+	/* a named key over SG_MSG_KEY_MAX with its name: refused, never cut */
+	named_key_bounds(big, sizeof(big));
 	/* many short headers past the scan limit: decided, not NEED_MORE forever */
 	n = snprintf(big, sizeof(big), "GET / HTTP/1.1\r\n");
 	while ((size_t)n + 8 < sizeof(big)) {
