@@ -31,7 +31,7 @@
  *   http_cookie: the cookie's value;   http_header: the header's value;
  *   http_host, tls_sni: the first label ("<token>.desk.example");
  *   http_path: the first path segment ("/<token>/...");
- *   rdp_cookie: "mstshash=<token>".
+ *   rdp_cookie: "mstshash=<token>" (or the routing token "msts=<token>").
  *
  * Keys: 32..64 random bytes per key; an application has up to
  * SG_TOKEN_KEYS_MAX keys at once, each with its key_id (1..255), so a new

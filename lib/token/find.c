@@ -27,16 +27,28 @@ span(const uint8_t *key, uint16_t klen, size_t start, const char *stops, size_t 
 {
 	size_t i;
 
-	for (i = start; i < klen && strchr(stops, key[i]) == NULL; i++)
+	for (i = start; i < klen && memchr(stops, key[i], strlen(stops)) == NULL; i++)
 		;
 	*len = i - start;
 	return *len > 0 ? (const char *)key + start : NULL;
 }
 
+/* The value after "@p name=" when @p key starts with it (RDP cookies). */
+static const char *
+named(const uint8_t *key, uint16_t klen, const char *name, size_t *len)
+{
+	size_t n = strlen(name);
+
+	if (klen <= n || memcmp(key, name, n) != 0)
+		return NULL;
+	*len = klen - n;
+	return (const char *)key + n;
+}
+
 const char *
 sg_token_find(unsigned int key_type, const uint8_t *key, uint16_t key_len, size_t *len)
 {
-	static const char rdp[] = "mstshash=";
+	const char *t;
 
 	if (key == NULL || len == NULL || key_len == 0 || key_len > SG_MSG_KEY_MAX)
 		return NULL;
@@ -50,11 +62,9 @@ sg_token_find(unsigned int key_type, const uint8_t *key, uint16_t key_len, size_
 		return span(key, key_len, 0, ".:", len);
 	case SG_MSG_L7_HTTP_PATH:
 		return key[0] == '/' ? span(key, key_len, 1, "/?#", len) : NULL;
-	case SG_MSG_L7_RDP_COOKIE:
-		if (key_len <= sizeof(rdp) - 1 || memcmp(key, rdp, sizeof(rdp) - 1) != 0)
-			return NULL;
-		*len = key_len - (sizeof(rdp) - 1);
-		return (const char *)key + sizeof(rdp) - 1;
+	case SG_MSG_L7_RDP_COOKIE: /* "mstshash=<token>" or the routing token "msts=<token>" */
+		t = named(key, key_len, "mstshash=", len);
+		return t != NULL ? t : named(key, key_len, "msts=", len);
 	default:
 		return NULL;
 	}

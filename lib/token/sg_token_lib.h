@@ -13,6 +13,13 @@
 
 #include "sessiongate/sg_token.h"
 
+/**
+ * Clock skew allowed between a minter and sg-control: a token whose expiry is
+ * more than SG_TOKEN_TTL_MAX + SG_TOKEN_SKEW_S seconds after the verifier's
+ * now is refused (SG_TOKEN_E_EXPIRED), as an expired one is.
+ */
+#define SG_TOKEN_SKEW_S 3600
+
 /** One signing key of an application. */
 struct sg_token_key {
 	uint8_t id;  /**< 1..255 */
@@ -35,7 +42,7 @@ enum sg_token_err {
 	SG_TOKEN_E_FORMAT,  /**< wrong length, character, padding bits or version */
 	SG_TOKEN_E_KEY,	    /**< key_id is none of the application's keys */
 	SG_TOKEN_E_MAC,	    /**< signature does not verify (forged or altered) */
-	SG_TOKEN_E_EXPIRED, /**< expires is in the past */
+	SG_TOKEN_E_EXPIRED, /**< expires is in the past, or too far ahead (SG_TOKEN_SKEW_S) */
 	SG_TOKEN_E_APP,	    /**< signed for another application */
 	SG_TOKEN_E_MAX
 };
@@ -54,15 +61,19 @@ int sg_token_mint(const struct sg_token_key *k, const struct sg_token *t, char *
  * Parse and verify the @p len characters at @p text (exactly
  * SG_TOKEN_TEXT_LEN, either case) against @p keys of application
  * @p app_id at time @p now (Unix seconds). Fills @p t on success (and, for
- * E_EXPIRED / E_APP, with the verified claims).
+ * E_EXPIRED / E_APP, with the verified claims). Checks in this order:
+ * format, key, MAC, app, expiry. Only the first SG_TOKEN_KEYS_MAX of
+ * @p n_keys keys are consulted.
  */
 enum sg_token_err sg_token_verify(const char *text, size_t len, const struct sg_token_key *keys,
 				  unsigned int n_keys, uint64_t app_id, uint64_t now,
 				  struct sg_token *t);
 
 /**
- * Read a key file: raw bytes, or hex text (64..128 hex digits, optional
- * trailing newline). Refuses files readable by group or others.
+ * Read a key file: hex text (64..128 hex digits, optional trailing
+ * newline; a file of hex digits only is always read as hex), else raw bytes
+ * (32..64). Refuses files readable or writable by group or others, links
+ * and anything not a regular file.
  * @return 0, or -errno with @p err filled ("<path>: ...").
  */
 int sg_token_key_load(const char *path, uint8_t id, struct sg_token_key *k, char *err,
@@ -71,7 +82,8 @@ int sg_token_key_load(const char *path, uint8_t id, struct sg_token_key *k, char
 /**
  * Find the token in an L7 key of type @p key_type (enum sg_msg_l7) as the
  * header's table says (cookie/header value, first label, first path
- * segment, mstshash). @return its start and *len, or NULL.
+ * segment, mstshash or the RDP routing token "msts="). A key longer than
+ * SG_MSG_KEY_MAX is refused. @return its start and *len (> 0), or NULL.
  */
 const char *sg_token_find(unsigned int key_type, const uint8_t *key, uint16_t key_len, size_t *len);
 

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -56,7 +57,7 @@ b32_val(char c)
 	return -1;
 }
 
-/* Exactly SG_TOKEN_TEXT_LEN characters into SG_TOKEN_BIN_LEN bytes; the 2 spare bits must be 0. */
+/* Exactly SG_TOKEN_TEXT_LEN characters into SG_TOKEN_BIN_LEN bytes; the 3 spare bits must be 0. */
 static int
 b32_decode(const char *text, uint8_t *out)
 {
@@ -101,15 +102,55 @@ get_be(const uint8_t *p, unsigned int n)
 	return v;
 }
 
+/*
+ * One HMAC context per thread, made once: OpenSSL 3's one-shot HMAC() fetches
+ * the algorithm and allocates a context per call (1.8 us a token on the
+ * development VM, against 0.57 us re-keying a kept context). NULL when it
+ * cannot be made: then the one-shot call.
+ */
+static EVP_MAC_CTX *
+mac_ctx(void)
+{
+	static _Thread_local EVP_MAC_CTX *ctx;
+	static _Thread_local bool failed;
+	OSSL_PARAM p[2];
+	EVP_MAC *mac;
+
+	if (ctx != NULL || failed)
+		return ctx;
+	failed = true;
+	mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	if (mac == NULL)
+		return NULL;
+	ctx = EVP_MAC_CTX_new(mac);
+	EVP_MAC_free(mac); /* the context holds its own reference */
+	p[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
+	p[1] = OSSL_PARAM_construct_end();
+	if (ctx != NULL && EVP_MAC_CTX_set_params(ctx, p) != 1) {
+		EVP_MAC_CTX_free(ctx);
+		ctx = NULL;
+	}
+	return ctx;
+}
+
 static int
 token_mac(const struct sg_token_key *k, const uint8_t *msg, uint8_t *mac)
 {
 	uint8_t full[EVP_MAX_MD_SIZE];
+	EVP_MAC_CTX *ctx = mac_ctx();
 	unsigned int len = 0;
+	size_t n = 0;
 
-	if (HMAC(EVP_sha256(), k->key, k->len, msg, SG_TOKEN_SIGNED_LEN, full, &len) == NULL ||
-	    len < SG_TOKEN_MAC_LEN)
+	if (ctx != NULL) {
+		if (EVP_MAC_init(ctx, k->key, k->len, NULL) != 1 ||
+		    EVP_MAC_update(ctx, msg, SG_TOKEN_SIGNED_LEN) != 1 ||
+		    EVP_MAC_final(ctx, full, &n, sizeof(full)) != 1 || n < SG_TOKEN_MAC_LEN)
+			return -EIO;
+	} else if (HMAC(EVP_sha256(), k->key, k->len, msg, SG_TOKEN_SIGNED_LEN, full, &len) ==
+			   NULL ||
+		   len < SG_TOKEN_MAC_LEN) {
 		return -EIO;
+	}
 	memcpy(mac, full, SG_TOKEN_MAC_LEN);
 	return 0;
 }
@@ -167,7 +208,9 @@ sg_token_verify(const char *text, size_t len, const struct sg_token_key *keys, u
 		*t = c;
 	if (c.app_id != app_id)
 		return SG_TOKEN_E_APP;
-	if ((uint64_t)c.expires < now)
+	/* expired, or valid for longer than any minter may sign (a leaked long-lived token) */
+	if ((uint64_t)c.expires < now ||
+	    (uint64_t)c.expires > now + SG_TOKEN_TTL_MAX + SG_TOKEN_SKEW_S)
 		return SG_TOKEN_E_EXPIRED;
 	return SG_TOKEN_OK;
 }
