@@ -392,6 +392,7 @@ create_workers(struct sg_dp_app *app)
 		wc.to_ctl = app->ctl.to_ctl[i];
 		wc.from_ctl = app->ctl.from_ctl[i];
 		wc.ctl_up = &app->ctl.ctl_up;
+		wc.vs_stats = true; /* VS_STATS about once a second (session/vsstats.h) */
 		wc.dp_epoch = app->ctl.epoch;
 		wc.max_held = a->control.max_held;
 		wc.hold_budget = (uint64_t)a->control.hold_budget_kb * 1024;

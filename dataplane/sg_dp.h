@@ -126,6 +126,8 @@ enum sg_dp_cnt {
 	SG_DP_DROP_NO_LIVE_RATELIMITED, /**< no_live_member reset: answer over the worker's rate */
 	/* exception path, priority class (core/exc.h): a BGP peer's BGP, BFD, ARP, ND */
 	SG_DP_DROP_EXC_PRIO_RATE, /**< for the kernel, priority class: over its fixed rate */
+	/* per-session QoS (doc/sessions.md, "Usage and QoS") */
+	SG_DP_DROP_QOS_RATE, /**< installed session: over its INSTALL's rate_bps */
 	/* events (not drops) */
 	SG_DP_EV_FLOW_NEW,	/**< flows created */
 	SG_DP_EV_FLOW_EXPIRED,	/**< flows removed by idle timeout */
@@ -211,6 +213,11 @@ enum sg_dp_cnt {
 	/* issue 16 (dpl7): keys of brokered sessions not found */
 	SG_DP_EV_KEY_ABSENT,	/**< sessions whose L7 key was absent (sent without a key) */
 	SG_DP_EV_KEY_MALFORMED, /**< sessions whose L7 key was malformed or too long */
+	/* usage and VS_STATS to sg-control (doc/sessions.md, "Usage and QoS") */
+	SG_DP_EV_USAGE_SENT,	    /**< SESSION_USAGE enqueued (interim totals of a session) */
+	SG_DP_EV_USAGE_DEFERRED,    /**< SESSION_USAGE not sent (ring full): next interval */
+	SG_DP_EV_VS_STATS_SENT,	    /**< VS_STATS enqueued */
+	SG_DP_EV_VS_STATS_DEFERRED, /**< VS_STATS not sent (ring full, control away): next second */
 	SG_DP_CNT_MAX
 };
 
@@ -400,6 +407,12 @@ struct sg_dp_worker_conf {
 	uint32_t sync_refresh_s; /**< an active synced flow is re-sent this often */
 	bool sync_dsr;		 /**< also sync DSR flows of non-Maglev VSs */
 	unsigned int node_id;
+	/**
+	 * VS_STATS of the brokered VSs to sg-control about once a second and
+	 * after a reload (session/vsstats.h); off: none (unit tests of other
+	 * messages). sg-dataplane sets it.
+	 */
+	bool vs_stats;
 };
 
 /** Output of one processing call: packets to transmit per port. */

@@ -134,6 +134,11 @@ static const char *const cnt_names[SG_DP_CNT_MAX] = {
 	[SG_DP_EV_EXC_PRIO_TO_KERNEL] = "exc_prio_to_kernel",
 	[SG_DP_EV_KEY_ABSENT] = "key_absent",
 	[SG_DP_EV_KEY_MALFORMED] = "key_malformed",
+	[SG_DP_DROP_QOS_RATE] = "drop_qos_rate",
+	[SG_DP_EV_USAGE_SENT] = "usage_sent",
+	[SG_DP_EV_USAGE_DEFERRED] = "usage_deferred",
+	[SG_DP_EV_VS_STATS_SENT] = "vs_stats_sent",
+	[SG_DP_EV_VS_STATS_DEFERRED] = "vs_stats_deferred",
 };
 
 const char *

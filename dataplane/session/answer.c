@@ -10,6 +10,7 @@
 
 #include "core/tx.h"
 #include "session/answer.h"
+#include "session/httpans.h"
 #include "session/l7key.h"
 #include "session/slots.h"
 #include "session/tcpgen.h"
@@ -68,16 +69,39 @@ sg_dp_broker_hold_window(const struct br_sess *s, const struct sg_dp_vs *vs)
 	return (uint16_t)RTE_MIN(room, 65535u);
 }
 
-/* The answer of a rejected or timed-out session: 503 (HTTP) or RST. */
-void
-sg_dp_broker_answer_reject(struct sg_dp_worker *w, struct sg_dp_flow *f, struct br_sess *s,
-			   struct sg_dp_txq *out, uint16_t retry_after)
+/* The HTTP answer to a refusal for @p reason (0: 503); 0 bytes: none fits. */
+static int
+refuse_body(char *body, size_t cap, uint16_t reason, uint16_t retry_after, const char *location)
+{
+	switch (reason) {
+	case SG_MSG_REASON_FORBIDDEN:
+		return (int)sg_dp_http_403(body, cap);
+	case SG_MSG_REASON_LOGIN:
+		return location != NULL
+			       ? (int)sg_dp_http_302(body, cap, location, SG_MSG_LOCATION_MAX)
+			       : 0;
+	case SG_MSG_REASON_LIMIT:
+		return (int)sg_dp_http_429(body, cap, retry_after);
+	default:
+		return (int)sg_dp_http_503(body, cap, retry_after);
+	}
+}
+
+/*
+ * The answer of a refused session: for an HTTP key the HTTP answer of
+ * @p reason (403, 302, 429; else 503), otherwise (or when it does not fit)
+ * a RST. Counted in the VS's VS_STATS rejected.
+ */
+static void
+answer_refuse(struct sg_dp_worker *w, struct sg_dp_flow *f, struct br_sess *s,
+	      struct sg_dp_txq *out, uint16_t reason, uint16_t retry_after, const char *location)
 {
 	struct sg_dp_hold_seg seg;
 	struct sg_dp_pkt p;
 	char body[BR_ANSWER_MAX];
 	int len = 0;
 
+	w->br->vsc[s->vs_slot].rejected++;
 	if (f->key.proto != IPPROTO_TCP) {
 		/* UDP: nothing to answer with; held datagrams are dropped (drop_brokered) and
 		 * the client's next ones too until the flow expires */
@@ -98,7 +122,7 @@ sg_dp_broker_answer_reject(struct sg_dp_worker *w, struct sg_dp_flow *f, struct 
 		return;
 	}
 	if (s->http)
-		len = (int)sg_dp_http_503(body, sizeof(body), retry_after);
+		len = refuse_body(body, sizeof(body), reason, retry_after, location);
 	if (len > 0)
 		sg_dp_broker_answer(w, s->client_port, seg.m, &p, ANS_DATA_FIN, s->our_isn + 1,
 				    s->hold.next_seq, 0, body, (uint16_t)len, out);
@@ -108,6 +132,26 @@ sg_dp_broker_answer_reject(struct sg_dp_worker *w, struct sg_dp_flow *f, struct 
 	f->tmo_trans = s->tmo_trans; /* closing: the VS's transitory timeout again */
 	f->seq_s2c = s->our_isn + 1 + (uint32_t)(len > 0 ? len + 1 : 0); /* our next seq */
 	f->ts_s2c = s->hold.next_seq;					 /* their next seq */
+}
+
+/* The answer of a rejected or timed-out session: 503 (HTTP) or RST. */
+void
+sg_dp_broker_answer_reject(struct sg_dp_worker *w, struct sg_dp_flow *f, struct br_sess *s,
+			   struct sg_dp_txq *out, uint16_t retry_after)
+{
+	answer_refuse(w, f, s, out, SG_MSG_REASON_NONE, retry_after, NULL);
+}
+
+void
+sg_dp_broker_answer_refuse(struct sg_dp_worker *w, struct sg_dp_flow *f, struct br_sess *s,
+			   struct sg_dp_txq *out, const struct sg_msg_session_reject *r)
+{
+	if (r->reason == SG_MSG_REASON_FORBIDDEN || r->reason == SG_MSG_REASON_LOGIN ||
+	    r->reason == SG_MSG_REASON_LIMIT)
+		answer_refuse(w, f, s, out, r->reason, r->retry_after, r->location);
+	else
+		answer_refuse(w, f, s, out, SG_MSG_REASON_NONE,
+			      r->retry_after ? r->retry_after : s->retry_after, NULL);
 }
 
 /*

@@ -2,7 +2,7 @@
 /**
  * @file
  * Segments the data plane answers a client with (answer.c): ACK, RST,
- * data + FIN (307 / 503), and the reject of a session.
+ * data + FIN (307 / 503 / 403 / 302 / 429), and the reject of a session.
  */
 #ifndef SG_DP_SESSION_ANSWER_H
 #define SG_DP_SESSION_ANSWER_H
@@ -33,6 +33,14 @@ uint16_t sg_dp_broker_hold_window(const struct br_sess *s, const struct sg_dp_vs
 /** The answer of a rejected or timed-out session: 503 (HTTP) or RST. */
 void sg_dp_broker_answer_reject(struct sg_dp_worker *w, struct sg_dp_flow *f, struct br_sess *s,
 				struct sg_dp_txq *out, uint16_t retry_after);
+
+/**
+ * The answer of sg-control's SESSION_REJECT @p r: for an HTTP key 403
+ * (FORBIDDEN), 302 to r->location (LOGIN), 429 (LIMIT, Retry-After when
+ * r->retry_after), 503 (other reasons); otherwise RST.
+ */
+void sg_dp_broker_answer_refuse(struct sg_dp_worker *w, struct sg_dp_flow *f, struct br_sess *s,
+				struct sg_dp_txq *out, const struct sg_msg_session_reject *r);
 
 /**
  * A held or connecting session ends before its hand-off: the reject answer,

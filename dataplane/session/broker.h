@@ -21,6 +21,7 @@
 #include "core/parse.h"
 #include "core/state.h"
 #include "core/tables.h"
+#include "session/acct.h"
 #include "session/audit.h"
 #include "session/hold.h"
 #include "session/prefix.h"
@@ -38,7 +39,7 @@
 #define BR_REPLAY_TRIES	   8	/**< ... this many times; then the session is given up */
 #define BR_SCAN_PER_POLL   64	/**< session slots looked at per poll */
 #define BR_MSGS_PER_POLL   32	/**< messages taken from sg-control per poll */
-#define BR_ANSWER_MAX	   512	/**< bytes of a 307 / 503 answer */
+#define BR_ANSWER_MAX	   512	/**< bytes of a 307 / 503 / 403 / 302 / 429 answer */
 #define BR_HOLD_SEGS	   SG_DP_HOLD_SEGS_MAX
 #define BR_CLOSED_Q	   4096 /**< SESSION_CLOSED waiting for ring space or sg-control */
 #define BR_SID_CNT_BITS	   34
@@ -74,6 +75,7 @@ struct br_sess {
 	bool http;	  /**< answer rejects with HTTP 503 */
 	bool key_done;	  /**< the key is decided: SESSION_NEW may be (re-)sent */
 	bool dsr;	  /**< DSR hand-off (else NAT) once installed */
+	bool new_sent;	  /**< a SESSION_NEW went out (counted once in VS_STATS' held) */
 	uint16_t key_len;
 	uint16_t retry_after;
 	uint16_t client_port;	    /**< port the client's packets come in on */
@@ -96,6 +98,20 @@ struct br_drain_tab {
 	uint32_t n;
 };
 
+/** SESSION_CLOSED waiting for ring space or sg-control. */
+struct br_closed {
+	uint64_t sid;
+	struct sg_msg_session_closed body;
+};
+
+/** One brokered VS's VS_STATS on this worker (vsstats.c). */
+struct br_vs_cnt {
+	uint64_t held, installed, rejected;	  /**< cumulative */
+	uint64_t s_held, s_installed, s_rejected; /**< as last sent */
+	uint32_t s_now;				  /**< held_now as last sent */
+	bool force;				  /**< send even if unchanged (after a reload) */
+};
+
 /** syn_proxy: auto state of one VS on this worker (synproxy.c). */
 struct br_synproxy {
 	uint64_t win_end; /**< end of the current SYN-rate window (TSC) */
@@ -116,8 +132,7 @@ struct sg_dp_broker {
 	uint64_t sid_next;
 	uint64_t last_scan;
 	/* SESSION_CLOSED not delivered yet (ring full, sg-control away): re-sent */
-	uint64_t closed_sid[BR_CLOSED_Q];
-	uint16_t closed_reason[BR_CLOSED_Q];
+	struct br_closed closed_q[BR_CLOSED_Q];
 	uint32_t closed_head, closed_n;
 	/* receive burst, zeroed once by rte_zmalloc: no element is read before written */
 	struct sg_msg rx[4];
@@ -127,6 +142,14 @@ struct sg_dp_broker {
 	uint8_t token_key[16];	  /**< DSR hand-off bounce tokens (random per worker) */
 	struct br_synproxy sp[SG_DP_VS_SLOTS];
 	struct br_drain_tab drain; /**< SESSION_ABORT drains with a deadline (abort.c) */
+	/* usage and QoS of installed sessions (acct.c): per flow entry */
+	struct br_acct *acct;
+	uint32_t *usage_idx; /**< flow entries whose session sends SESSION_USAGE */
+	uint32_t n_usage, usage_cursor;
+	/* VS_STATS (vsstats.c) */
+	struct br_vs_cnt vsc[SG_DP_VS_SLOTS];
+	uint64_t vs_next; /**< next VS_STATS round (TSC) */
+	uint64_t vs_gen;  /**< generation of the tables of the last round */
 };
 
 static inline uint64_t

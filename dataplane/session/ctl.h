@@ -13,8 +13,12 @@
 
 int sg_dp_broker_send_new(struct sg_dp_worker *w, struct sg_dp_flow *f, struct br_sess *s);
 
-/** SESSION_CLOSED now, or queued (bounded) until the ring or sg-control is back. */
-void sg_dp_broker_send_closed(struct sg_dp_worker *w, uint64_t sid, uint16_t reason);
+/**
+ * SESSION_CLOSED of session @p sid with @p body (reason, usage) now, or
+ * queued (bounded) until the ring or sg-control is back.
+ */
+void sg_dp_broker_send_closed(struct sg_dp_worker *w, uint64_t sid,
+			      const struct sg_msg_session_closed *body);
 
 void sg_dp_broker_closed_flush(struct sg_dp_worker *w);
 

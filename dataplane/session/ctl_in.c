@@ -83,9 +83,7 @@ sg_dp_broker_ctl_msg(struct sg_dp_worker *w, const struct sg_dp_tables *t, const
 		return;
 	}
 	if (m->hdr.type == SG_MSG_SESSION_REJECT) {
-		sg_dp_broker_answer_reject(w, f, s, out,
-					   m->reject.retry_after ? m->reject.retry_after
-								 : s->retry_after);
+		sg_dp_broker_answer_refuse(w, f, s, out, &m->reject);
 		w->stats.cnt[SG_DP_EV_SESS_REJECTED]++;
 		sg_dp_broker_sess_release(w, f);
 		return;
@@ -100,6 +98,9 @@ sg_dp_broker_ctl_msg(struct sg_dp_worker *w, const struct sg_dp_tables *t, const
 		char body[BR_ANSWER_MAX];
 		int len;
 
+		/* usage: the held request in, the 307 out */
+		sg_dp_acct_start(w, f, &m->install, false, 0, now);
+		sg_dp_acct_add(w, f, 0, s->hold.n, s->hold.bytes);
 		if (sg_dp_hold_pop(&s->hold, &seg) != 0) {
 			w->stats.cnt[SG_DP_EV_CTL_MSG_BAD]++;
 			return;
@@ -112,18 +113,26 @@ sg_dp_broker_ctl_msg(struct sg_dp_worker *w, const struct sg_dp_tables *t, const
 		}
 		sg_dp_broker_answer(w, s->client_port, seg.m, &p, ANS_DATA_FIN, s->our_isn + 1,
 				    s->hold.next_seq, 0, body, (uint16_t)len, out);
+		sg_dp_acct_add(w, f, 1, 1, (uint32_t)len);
 		f->state = SG_DP_FS_ANSWERED;
 		f->seq_s2c = s->our_isn + 1 + (uint32_t)len + 1;
 		w->stats.cnt[SG_DP_EV_SESS_REDIRECTED]++;
+		b->vsc[s->vs_slot].installed++;
 		sg_dp_broker_sess_release(w, f);
 		return;
 	}
 	if (m->install.mode == SG_MSG_INSTALL_NAT || m->install.mode == SG_MSG_INSTALL_DSR) {
-		int rc = m->install.mode == SG_MSG_INSTALL_NAT
-				 ? sg_dp_broker_install_nat(w, t, f, s, &m->install, out, now)
-				 : sg_dp_broker_install_dsr(w, t, f, s, &m->install, out, now);
+		bool nat = m->install.mode == SG_MSG_INSTALL_NAT;
+		int rc;
 
-		if (rc != 0) {
+		/* usage from the INSTALL on (DSR: s2c from the client's ACKs of our ISN on) */
+		sg_dp_acct_start(w, f, &m->install, !nat, s->our_isn + 1, now);
+		rc = nat ? sg_dp_broker_install_nat(w, t, f, s, &m->install, out, now)
+			 : sg_dp_broker_install_dsr(w, t, f, s, &m->install, out, now);
+		if (rc == 0) {
+			b->vsc[s->vs_slot].installed++;
+		} else {
+			sg_dp_acct_end(w, f); /* never installed: its CLOSED carries zeros */
 			/* no NAT port or address; no DSR for UDP, or no host address */
 			w->stats.cnt[SG_DP_EV_INSTALL_FAILED]++;
 			sg_dp_broker_answer_reject(w, f, s, out, s->retry_after);

@@ -52,6 +52,9 @@ sg_dp_broker_send_new(struct sg_dp_worker *w, struct sg_dp_flow *f, struct br_se
 	if (rc == 0) {
 		s->state = BR_SENT;
 		w->stats.cnt[SG_DP_EV_SESS_SENT]++;
+		if (!s->new_sent) /* VS_STATS' held: once per session, not per re-send */
+			w->br->vsc[s->vs_slot].held++;
+		s->new_sent = true;
 	}
 	return rc;
 }
@@ -66,34 +69,33 @@ sg_dp_broker_send_alive(struct sg_dp_worker *w, struct sg_msg *m)
 }
 
 static int
-closed_msg(struct sg_dp_worker *w, uint64_t sid, uint16_t reason)
+closed_msg(struct sg_dp_worker *w, const struct br_closed *c)
 {
 	struct sg_msg m;
 
 	memset(&m, 0, sizeof(m));
 	m.hdr.type = SG_MSG_SESSION_CLOSED;
 	m.hdr.len = (uint16_t)(sizeof(m.hdr) + sizeof(m.closed));
-	m.hdr.session_id = sid;
-	m.closed.reason = reason;
+	m.hdr.session_id = c->sid;
+	m.closed = c->body;
 	return msg_send(w, &m);
 }
 
 /* SESSION_CLOSED now, or queued (bounded) until the ring or sg-control is back. */
 void
-sg_dp_broker_send_closed(struct sg_dp_worker *w, uint64_t sid, uint16_t reason)
+sg_dp_broker_send_closed(struct sg_dp_worker *w, uint64_t sid,
+			 const struct sg_msg_session_closed *body)
 {
 	struct sg_dp_broker *b = w->br;
-	uint32_t i;
+	struct br_closed c = {.sid = sid, .body = *body};
 
-	if (b->closed_n == 0 && closed_msg(w, sid, reason) == 0)
+	if (b->closed_n == 0 && closed_msg(w, &c) == 0)
 		return;
 	if (b->closed_n == BR_CLOSED_Q) {
 		w->stats.cnt[SG_DP_EV_CLOSED_LOST]++; /* sg-control never hears of it */
 		return;
 	}
-	i = (b->closed_head + b->closed_n) % BR_CLOSED_Q;
-	b->closed_sid[i] = sid;
-	b->closed_reason[i] = reason;
+	b->closed_q[(b->closed_head + b->closed_n) % BR_CLOSED_Q] = c;
 	b->closed_n++;
 }
 
@@ -102,8 +104,7 @@ sg_dp_broker_closed_flush(struct sg_dp_worker *w)
 {
 	struct sg_dp_broker *b = w->br;
 
-	while (b->closed_n > 0 && closed_msg(w, b->closed_sid[b->closed_head],
-					     b->closed_reason[b->closed_head]) == 0) {
+	while (b->closed_n > 0 && closed_msg(w, &b->closed_q[b->closed_head]) == 0) {
 		b->closed_head = (b->closed_head + 1) % BR_CLOSED_Q;
 		b->closed_n--;
 	}

@@ -165,6 +165,7 @@ sg_dp_broker_splice_start(struct sg_dp_worker *w, const struct sg_dp_tables *t,
 			  struct sg_dp_txq *out, uint64_t now)
 {
 	w->stats.cnt[SG_DP_EV_SESS_INSTALLED]++;
+	sg_dp_acct_add(w, f, 0, s->hold.n, s->hold.bytes); /* the held bytes go on now */
 	sg_dp_sync_installed(w, f, now); /* state sync: the peers get it, deltas and all */
 	if (s->hold.n == 0) {
 		sg_dp_broker_sess_release(w, f); /* the flow keeps its session ID and deltas */

@@ -72,6 +72,7 @@ sg_dp_broker_udp_flush(struct sg_dp_worker *w, const struct sg_dp_tables *t, str
 		f->state = SG_DP_FS_CONNECTING;
 		return;
 	}
+	sg_dp_acct_add(w, f, 0, s->hold.n, s->hold.bytes); /* the held datagrams go on now */
 	while (sg_dp_hold_pop(&s->hold, &seg) == 0) {
 		struct sg_dp_pkt hp;
 

@@ -36,6 +36,15 @@ void sg_dp_broker_new(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint
 void sg_dp_broker_flow(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port,
 		       struct rte_mbuf *m, const struct sg_dp_pkt *p, struct sg_dp_flow *f,
 		       bool ret, struct sg_dp_txq *out, uint64_t now);
+/**
+ * Usage and QoS of a forwarded packet of a brokered flow (f->sid != 0;
+ * session/acct.h), before any rewrite: counted in its direction (@p ret:
+ * from the VM), a DSR client's ACK advance counted as delivered to it.
+ * @return false when the session's QoS rate drops the packet (the caller
+ *   drops it, counted drop_qos_rate).
+ */
+bool sg_dp_broker_acct(struct sg_dp_worker *w, struct sg_dp_flow *f, const struct rte_mbuf *m,
+		       const struct sg_dp_pkt *p, bool ret, uint64_t now);
 /** Spliced flow: translate a forwarded segment (after the NAT rewrite). */
 void sg_dp_broker_xlate(struct rte_mbuf *m, const struct sg_dp_pkt *p, const struct sg_dp_flow *f,
 			bool ret);

@@ -51,22 +51,27 @@ void
 sg_dp_broker_sid_forget(struct sg_dp_worker *w, struct sg_dp_flow *f)
 {
 	sg_dp_broker_sess_release(w, f);
+	sg_dp_acct_end(w, f);
 	rte_hash_del_key(w->br->by_sid, &f->sid);
 }
 
 void
 sg_dp_broker_flow_gone(struct sg_dp_worker *w, struct sg_dp_flow *f, enum sg_dp_cnt why)
 {
-	uint16_t reason = SG_MSG_REASON_CLIENT_CLOSED;
+	struct sg_msg_session_closed c;
 
 	if (f->sid == 0)
 		return;
+	memset(&c, 0, sizeof(c));
+	c.reason = SG_MSG_REASON_CLIENT_CLOSED;
 	if (why == SG_DP_EV_FLOW_EXPIRED || why == SG_DP_EV_FLOW_EVICTED)
-		reason = SG_MSG_REASON_IDLE;
+		c.reason = SG_MSG_REASON_IDLE;
 	if (f->flags & SG_DP_FLOW_ABORT)
-		reason = f->abort_reason; /* ended by SESSION_ABORT (abort.c) */
+		c.reason = f->abort_reason; /* ended by SESSION_ABORT (abort.c) */
+	/* its usage up to its last packet (zeros: never installed) */
+	sg_dp_acct_fill(w, f, &c, f->last_tsc);
 	sg_dp_broker_sid_forget(w, f);
-	sg_dp_broker_send_closed(w, f->sid, reason);
+	sg_dp_broker_send_closed(w, f->sid, &c);
 	w->stats.cnt[SG_DP_EV_SESS_CLOSED]++;
 	f->sid = 0;
 }
@@ -80,6 +85,8 @@ sg_dp_broker_sync_adopt(struct sg_dp_worker *w, struct sg_dp_flow *f)
 		return;
 	(void)rte_hash_add_key_data(w->br->by_sid, &sid,
 				    (void *)(uintptr_t)(BR_SID_FLOW | (uintptr_t)(f - w->ft.e)));
+	/* counted from here, without the install's QoS (a peer applied it) */
+	sg_dp_acct_start(w, f, NULL, f->mode == SG_CFG_MODE_DSR, 0, f->last_tsc);
 }
 
 static uint64_t
@@ -247,7 +254,7 @@ sg_dp_broker_create(struct sg_dp_worker *w)
 	hp.hash_func = rte_jhash;
 	hp.socket_id = c->socket;
 	b->by_sid = rte_hash_create(&hp);
-	if (b->s == NULL || b->free_idx == NULL || b->by_sid == NULL) {
+	if (b->s == NULL || b->free_idx == NULL || b->by_sid == NULL || sg_dp_acct_create(w) != 0) {
 		sg_dp_broker_free(w);
 		return -ENOMEM;
 	}
@@ -296,6 +303,7 @@ sg_dp_broker_free(struct sg_dp_worker *w)
 			sg_dp_hold_free(&b->s[i].hold);
 	}
 	rte_hash_free(b->by_sid);
+	sg_dp_acct_free(w);
 	rte_free(b->free_idx);
 	rte_free(b->s);
 	rte_free(b);

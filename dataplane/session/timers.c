@@ -2,7 +2,7 @@
 /*
  * The session layer's round on the worker loop: messages from sg-control,
  * hold and connect timeouts, re-sends of SESSION_NEW, SYNs and replays,
- * SESSION_CLOSED retries.
+ * SESSION_CLOSED retries, SESSION_USAGE (acct.c) and VS_STATS (vsstats.c).
  */
 #include <string.h>
 
@@ -18,6 +18,7 @@
 #include "session/handoff.h"
 #include "session/session.h"
 #include "session/slots.h"
+#include "session/vsstats.h"
 
 static void
 scan(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_txq *out, uint64_t now)
@@ -102,5 +103,8 @@ sg_dp_broker_poll(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct s
 		sg_dp_broker_audit_step(w); /* after the closes: they arrive first */
 		if (b->drain.n > 0)
 			sg_dp_broker_drain_step(w, now);
+		if (b->n_usage > 0)
+			sg_dp_acct_usage_step(w, now);
+		sg_dp_vsstats_step(w, t, now);
 	}
 }

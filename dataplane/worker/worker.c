@@ -82,6 +82,11 @@ flow_forward(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_p
 	enum sg_dp_cnt rc;
 	uint16_t port;
 
+	/* an installed session's usage and QoS rate (session/acct.h): brokered flows only */
+	if (unlikely(f->sid != 0) && !sg_dp_broker_acct(w, f, m, p, ret, now)) {
+		sg_dp_pkt_drop(w, rx_port, m, SG_DP_DROP_QOS_RATE);
+		return;
+	}
 	if (f->mode == SG_CFG_MODE_DSR) {
 		if (unlikely(f->flags & SG_DP_FLOW_SEQ))
 			sg_dp_broker_xlate(m, p, f,
