@@ -6,7 +6,7 @@ key file (the right one or a wrong one), alter one character.
   token.py decode TOKEN                       -> JSON claims (no key needed)
   token.py sign KEYFILE KEY_ID USER APP EXPIRES -> a token (USER/APP: hex or
                                                  decimal IDs, EXPIRES: Unix s)
-  token.py resign TOKEN KEYFILE [--user ID] [--expires T] [--key-id N]
+  token.py resign TOKEN KEYFILE [--user ID] [--app ID] [--expires T] [--key-id N]
                                               -> TOKEN's claims, changed as
                                                  asked, signed with KEYFILE
   token.py alter TOKEN POS                    -> TOKEN with the character at
@@ -75,6 +75,7 @@ def main():
     p.add_argument("token")
     p.add_argument("keyfile")
     p.add_argument("--user")
+    p.add_argument("--app")
     p.add_argument("--expires")
     p.add_argument("--key-id")
     p = sub.add_parser("alter")
@@ -88,7 +89,8 @@ def main():
     elif a.cmd == "resign":
         c = claims(decode(a.token))
         print(sign(read_key(a.keyfile), num(a.key_id) if a.key_id else c["key_id"],
-                   num(a.user) if a.user else num(c["user_id"]), num(c["app_id"]),
+                   num(a.user) if a.user else num(c["user_id"]),
+                   num(a.app) if a.app else num(c["app_id"]),
                    num(a.expires) if a.expires else c["expires"]))
     else:
         t = list(a.token)
