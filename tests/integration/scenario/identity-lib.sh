@@ -244,3 +244,24 @@ files_get() {
 		-H "Host: $1.files.example" "http://198.18.10.3:8083${2:-/}" >"$SG_RUN/code" || true
 	echo "$(cat "$SG_RUN/code") $(tr -d '\n' <"$SG_RUN/out" | head -c 80)"
 }
+
+# id_setup: everything up: topology, sg-dataplane, keys, sg-control (desk:
+# tokens, refusals 403; files: tokens, refusals 302 to a login URL), the
+# two host agents, the users' graph. ID_CONTROL_EXTRA: top-level YAML lines
+# of sg-control (usage:, dataplane_telemetry:).
+id_setup() {
+	id_topo
+	id_appliance
+	id_dp_start
+	id_keys
+	id_control "    auth: { mode: token, keys: [{ id: 1, file: $SG_RUN/keys/desk-1.key }], on_fail: forbid }" \
+		"    auth: { mode: token, keys: [{ id: 1, file: $SG_RUN/keys/files-1.key }], on_fail: login,
+            login_url: \"http://login.example/?app=files\" }"
+	ctl_start || fail "sg-control did not start"
+	agent_start || fail "the host agents did not connect"
+	id_graph
+	ok "sg-dataplane, sg-control (identity store), two host agents up; graph written with sgid"
+}
+
+# mint APP USER [TTL]: a token from sg-control (signed with the app's first key).
+mint() { sgctl token mint "$1" "$2" ${3:+--ttl "$3"} || fail "sgctl token mint $*"; }
