@@ -458,6 +458,7 @@ test_graph_access(void **state)
 	assert_int_equal(sg_id_unrelate(f->store, f->alice, SG_ID_REL_SUBSCRIBES, desk->graph_id),
 			 0);
 	r = ask_cookie(f, 27, ta);
+	assert_int_equal(r.reject.reason, SG_MSG_REASON_FORBIDDEN);
 	assert_int_equal(st->refused[SG_CTL_AUTH_R_NOT_SUBSCRIBED], 2);
 	/* the host's agent down: its VMs are no place for anyone */
 	sg_ctl_bus_set_up(f->c.bus, f->c.inv.hosts[0].provider, false, NULL, NULL);
