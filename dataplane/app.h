@@ -197,4 +197,14 @@ int sg_dp_cluster_register(struct sg_dp_app *app);
 /* telemetry.c */
 int sg_dp_telemetry_register(struct sg_dp_app *app);
 
+/* capture.c */
+/**
+ * rte_pdump for dpdk-dumpcap when multi-process is possible (hugepages, the
+ * channel), log and telemetry /sg/capture saying so. @return 0, or the
+ * telemetry registration's negative errno (capture being off is not an error).
+ */
+int sg_dp_capture_init(const struct sg_dp_app *app);
+/** Stop serving capture processes (before the ports stop). */
+void sg_dp_capture_fini(void);
+
 #endif /* SG_DP_APP_H */

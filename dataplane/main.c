@@ -445,6 +445,7 @@ write_ready_file(const char *path)
 static void
 cleanup(struct sg_dp_app *app)
 {
+	sg_dp_capture_fini(); /* no capture process adds callbacks from here on */
 	sg_dp_sync_stop(app); /* the workers are stopped: their rings go */
 	sg_dp_exc_stop(app);
 	sg_dp_ports_stop(app);
@@ -567,7 +568,8 @@ main(int argc, char **argv)
 	    sg_dp_ctlchan_create(app) != 0 || sg_dp_sync_setup(app) != 0 ||
 	    create_workers(app) != 0 || sg_dp_tables_publish_initial(app) != 0 ||
 	    sg_dp_telemetry_register(app) != 0 || sg_dp_cluster_register(app) != 0 ||
-	    sg_dp_testmode_apply(app) != 0 || sg_dp_sync_start(app) != 0) {
+	    sg_dp_capture_init(app) != 0 || sg_dp_testmode_apply(app) != 0 ||
+	    sg_dp_sync_start(app) != 0) {
 		rc = 1;
 		goto out;
 	}

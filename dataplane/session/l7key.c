@@ -240,6 +240,30 @@ name_is(const uint8_t *b, size_t n, const char *name)
 	return true;
 }
 
+/*
+ * The wanted cookie or header already longer than the ring's key in the
+ * incomplete line [v, v + n) of header @p h: MALFORMED whatever follows
+ * (the value only grows; a cookie's quotes may take 2 off), so a key
+ * running past the bytes looked at is decided as the whole one would be.
+ */
+static bool
+partial_too_long(enum http_want want, const char *name, const uint8_t *h, size_t hl,
+		 const uint8_t *v, size_t n)
+{
+	size_t nl = name != NULL ? strlen(name) : 0, s = 0, cs, cl;
+
+	while (s < n && blank(v[s]))
+		s++;
+	while (n > s && blank(v[n - 1]))
+		n--;
+	if (want == W_HEADER && name_is(h, hl, name))
+		return nl + 2 + (n - s) > SG_MSG_KEY_MAX;
+	if (want == W_COOKIE && name_is(h, hl, "cookie") &&
+	    cookie_find(v + s, n - s, name, &cs, &cl) > 0)
+		return nl + 1 + cl > SG_MSG_KEY_MAX + 2;
+	return false;
+}
+
 static enum sg_dp_l7_result
 http_extract(enum http_want want, const char *name, const uint8_t *b, size_t len, bool final,
 	     uint8_t *key, uint16_t *key_len)
@@ -288,8 +312,12 @@ http_extract(enum http_want want, const char *name, const uint8_t *b, size_t len
 				return SG_DP_L7_MALFORMED;
 			}
 		}
-		if (i + 1 >= len)
-			break; /* line incomplete */
+		if (i + 1 >= len) { /* line incomplete */
+			if (colon != 0 && partial_too_long(want, name, b + pos, colon - pos,
+							   b + colon + 1, i - colon - 1))
+				return SG_DP_L7_MALFORMED;
+			break;
+		}
 		if (b[i + 1] != '\n' || colon == 0 || colon == pos)
 			return SG_DP_L7_MALFORMED;
 		for (vs = colon + 1; vs < i && blank(b[vs]); vs++)

@@ -231,6 +231,34 @@ named_key_bounds(char *big, size_t size)
 	}
 }
 
+/*
+ * A cookie or header key already too long in the bytes looked at (the data
+ * plane peeks at the first 2048): MALFORMED at once, not NEED_MORE then
+ * ABSENT; one that still fits waits. A quoted cookie cut short waits too.
+ */
+static void
+named_key_partial(char *big, size_t size)
+{
+	int n = snprintf(big, size, "GET / HTTP/1.1\r\nX-Token: ");
+
+	memset(big + n, 't', 3000);
+	assert_int_equal(ex(SG_MSG_L7_HTTP_HEADER, "X-Token", big, 2048, false), R_MALFORMED);
+	assert_int_equal(ex(SG_MSG_L7_HTTP_HEADER, "X-Token", big, 2048, true), R_MALFORMED);
+	assert_int_equal(ex(SG_MSG_L7_HTTP_HEADER, "X-Token", big, (size_t)n + 151, false),
+			 R_NEED); /* "X-Token: " + 151 = 160 */
+	assert_int_equal(ex(SG_MSG_L7_HTTP_HEADER, "X-Token", big, (size_t)n + 152, false),
+			 R_MALFORMED);
+	assert_int_equal(ex(SG_MSG_L7_HTTP_HEADER, "X-Other", big, 2048, false), R_NEED);
+	n = snprintf(big, size, "GET / HTTP/1.1\r\nCookie: a=1; sid=");
+	memset(big + n, 'v', 3000);
+	assert_int_equal(ex(SG_MSG_L7_HTTP_COOKIE, "sid", big, 2048, false), R_MALFORMED);
+	assert_int_equal(ex(SG_MSG_L7_HTTP_COOKIE, "a", big, 2048, false), R_NEED); /* the line */
+	assert_int_equal(ex(SG_MSG_L7_HTTP_COOKIE, "sid", big, (size_t)n + 158, false), R_NEED);
+	big[n] = '"';
+	assert_int_equal(ex(SG_MSG_L7_HTTP_COOKIE, "sid", big, 2048, false), R_NEED);
+	assert_int_equal(ex(SG_MSG_L7_HTTP_COOKIE, "sid", big, 2048, true), R_ABSENT);
+}
+
 static void
 test_http_hostile(void **state)
 {
@@ -314,6 +342,7 @@ test_http_hostile(void **state)
 	assert_int_equal(key_len, SG_MSG_KEY_MAX);
 	/* a named key over SG_MSG_KEY_MAX with its name: refused, never cut */
 	named_key_bounds(big, sizeof(big));
+	named_key_partial(big, sizeof(big));
 	/* many short headers past the scan limit: decided, not NEED_MORE forever */
 	n = snprintf(big, sizeof(big), "GET / HTTP/1.1\r\n");
 	while ((size_t)n + 8 < sizeof(big)) {
