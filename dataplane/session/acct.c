@@ -185,7 +185,7 @@ sg_dp_broker_acct(struct sg_dp_worker *w, struct sg_dp_flow *f, const struct rte
 	unsigned int d = ret ? 1 : 0;
 	uint32_t len;
 
-	if (w->br == NULL || (a = acct_of(w, f)) == NULL)
+	if (w->br == NULL || (f->flags & SG_DP_FLOW_PROXY) || (a = acct_of(w, f)) == NULL)
 		return true; /* not installed here (a SYN-proxied flow, a peer's copy) */
 	len = payload_len(m, p);
 	if ((a->flags & BR_ACCT_RATE) && len > 0 && !rate_ok(a, d, len, now)) {

@@ -7,9 +7,11 @@
  * include/sessiongate/sg_msg.h), and answers every SESSION_NEW on worker
  * w's dp->ctl ring at once with SESSION_INSTALL (NAT, IPv4, the VM address
  * given, port 80) on the same worker's ctl->dp ring. SESSION_CLOSED and
- * VS_STATS are counted and ignored. It beats ctl_heartbeat every 50 ms
- * (the data plane treats control as down after 3 s without a beat and then
- * sends no SESSION_NEW at all).
+ * VS_STATS are counted and ignored; the usage SESSION_CLOSED carries is
+ * summed (bytes each way, QoS drops). --rate-bps, --burst and --usage-s set
+ * the INSTALL's QoS rate and usage interval (the adversarial qos-flood test). It beats
+ * ctl_heartbeat every 50 ms (the data plane treats control as down after 3 s without a beat and
+ * then sends no SESSION_NEW at all).
  *
  * No EAL: only the inline rte_ring_*_elem calls on the mapped region, as
  * sg-control does. Every element is checked with sg_msg_check() before it
@@ -23,7 +25,8 @@
  * counters as one JSON line.
  *
  *   sg-ctlecho --shm /NAME [--vm A] [--vms N] [--port P] [--wait S]
- *              [--deadline S] [--idle-sleep-us U]
+ *              [--deadline S] [--idle-sleep-us U] [--rate-bps R] [--burst B]
+ *              [--usage-s S]
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -70,9 +73,11 @@ struct echo {
 	uint32_t vms;
 	uint16_t port;
 	uint32_t next_vm;
+	uint32_t rate_bps, burst, usage_s; /* the INSTALL's QoS and usage interval */
 	/* counters */
 	uint64_t rx_msgs, news, closed, stats, other, invalid, wrong_worker;
 	uint64_t installs, retries, ring_full_polls;
+	uint64_t usage_msgs, closed_c2s, closed_s2c, closed_qos_dropped;
 };
 
 static volatile sig_atomic_t quit;
@@ -162,6 +167,9 @@ make_install(struct echo *e, const struct sg_msg *in, struct sg_msg *m)
 	e->next_vm = e->next_vm + 1 == e->vms ? 0 : e->next_vm + 1;
 	memcpy(m->install.backend_addr, &a, 4);
 	memcpy(m->install.host_addr, &a, 4);
+	m->install.rate_bps = e->rate_bps;
+	m->install.burst_bytes = e->burst;
+	m->install.usage_interval_s = e->usage_s;
 }
 
 /* Enqueue what waits for worker @p w; true when nothing is left waiting. */
@@ -225,6 +233,12 @@ poll_once(struct echo *e, struct sg_msg *burst)
 				break;
 			case SG_MSG_SESSION_CLOSED:
 				e->closed++;
+				e->closed_c2s += m->closed.bytes_c2s;
+				e->closed_s2c += m->closed.bytes_s2c;
+				e->closed_qos_dropped += m->closed.qos_dropped;
+				break;
+			case SG_MSG_SESSION_USAGE:
+				e->usage_msgs++;
 				break;
 			case SG_MSG_VS_STATS:
 				e->stats++;
@@ -243,7 +257,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: sg-ctlecho --shm /NAME [--vm A] [--vms N] [--port P] [--wait S]\n"
-			"                  [--deadline S] [--idle-sleep-us U]\n");
+			"                  [--deadline S] [--idle-sleep-us U] [--rate-bps R]\n"
+			"                  [--burst B] [--usage-s S]\n");
 }
 
 int
@@ -257,6 +272,9 @@ main(int argc, char **argv)
 		{"wait", required_argument, NULL, 'w'},
 		{"deadline", required_argument, NULL, 'd'},
 		{"idle-sleep-us", required_argument, NULL, 'i'},
+		{"rate-bps", required_argument, NULL, 'r'},
+		{"burst", required_argument, NULL, 'b'},
+		{"usage-s", required_argument, NULL, 'u'},
 		{NULL, 0, NULL, 0},
 	};
 	static struct sg_msg burst[BURST];
@@ -297,6 +315,15 @@ main(int argc, char **argv)
 			break;
 		case 'i':
 			idle_us = (unsigned int)parse_num("idle-sleep-us", optarg, 0, 1000000);
+			break;
+		case 'r':
+			e.rate_bps = (uint32_t)parse_num("rate-bps", optarg, 0, UINT32_MAX);
+			break;
+		case 'b':
+			e.burst = (uint32_t)parse_num("burst", optarg, 0, UINT32_MAX);
+			break;
+		case 'u':
+			e.usage_s = (uint32_t)parse_num("usage-s", optarg, 0, 86400);
 			break;
 		default:
 			usage();
@@ -374,10 +401,13 @@ main(int argc, char **argv)
 		       ", \"other\": %" PRIu64 ", \"invalid\": %" PRIu64
 		       ", \"wrong_worker\": %" PRIu64 ", \"installs\": %" PRIu64
 		       ", \"ring_full_retries\": %" PRIu64 ", \"backpressure_polls\": %" PRIu64
-		       ", \"unsent\": %" PRIu64 "}\n",
+		       ", \"unsent\": %" PRIu64 ", \"session_usage\": %" PRIu64
+		       ", \"closed_bytes_c2s\": %" PRIu64 ", \"closed_bytes_s2c\": %" PRIu64
+		       ", \"closed_qos_dropped\": %" PRIu64 "}\n",
 		       exit_why, e.workers, (double)(now_ns() - t_attach) / 1e9, e.rx_msgs, e.news,
 		       e.closed, e.stats, e.other, e.invalid, e.wrong_worker, e.installs, e.retries,
-		       e.ring_full_polls, waiting);
+		       e.ring_full_polls, waiting, e.usage_msgs, e.closed_c2s, e.closed_s2c,
+		       e.closed_qos_dropped);
 		fflush(stdout);
 	}
 	detach(&e);

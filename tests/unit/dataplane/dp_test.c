@@ -549,3 +549,18 @@ na_frame(uint8_t *b, const char *dmac, const char *smac, const char *src, const 
 	pb_fix_l4_csum(ip);
 	return off + 32;
 }
+
+void
+env_ctl_put(struct rte_ring *from_ctl, uint16_t type, uint64_t sid, const void *body,
+	    size_t body_len)
+{
+	struct sg_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.hdr.version = SG_MSG_VERSION;
+	m.hdr.type = type;
+	m.hdr.len = (uint16_t)(sizeof(m.hdr) + body_len);
+	m.hdr.session_id = sid;
+	memcpy(m.raw, body, body_len);
+	assert_int_equal(rte_ring_enqueue_elem(from_ctl, &m, SG_MSG_SIZE), 0);
+}

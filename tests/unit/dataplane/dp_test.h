@@ -156,6 +156,9 @@ int dp_teardown(void **state);
 int env_broker_start(const uint8_t key[16], uint32_t max_held, struct rte_ring **to_ctl,
 		     struct rte_ring **from_ctl);
 void env_broker_stop(struct rte_ring *to_ctl, struct rte_ring *from_ctl);
+/* A message of @p type about session @p sid with @p body on the ring from sg-control. */
+void env_ctl_put(struct rte_ring *from_ctl, uint16_t type, uint64_t sid, const void *body,
+		 size_t body_len);
 
 /*
  * A solicited neighbour advertisement from @p src (the target, with @p smac

@@ -139,15 +139,7 @@ segment(const struct sess *s, bool from_vm, uint8_t flags, uint32_t seq, uint32_
 static void
 ctl(uint16_t type, uint64_t sid, const void *body, size_t body_len, uint64_t now, struct outs *o)
 {
-	struct sg_msg m;
-
-	memset(&m, 0, sizeof(m));
-	m.hdr.version = SG_MSG_VERSION;
-	m.hdr.type = type;
-	m.hdr.len = (uint16_t)(sizeof(m.hdr) + body_len);
-	m.hdr.session_id = sid;
-	memcpy(m.raw, body, body_len);
-	assert_int_equal(rte_ring_enqueue_elem(from_ctl, &m, SG_MSG_SIZE), 0);
+	env_ctl_put(from_ctl, type, sid, body, body_len);
 	input(0, NULL, 0, now, o);
 }
 
