@@ -27,7 +27,7 @@ span(const uint8_t *key, uint16_t klen, size_t start, const char *stops, size_t 
 {
 	size_t i;
 
-	for (i = start; i < klen && memchr(stops, key[i], strlen(stops)) == NULL; i++)
+	for (i = start; i < klen && (key[i] == '\0' || strchr(stops, key[i]) == NULL); i++)
 		;
 	*len = i - start;
 	return *len > 0 ? (const char *)key + start : NULL;

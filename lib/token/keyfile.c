@@ -52,7 +52,8 @@ key_parse(const uint8_t *buf, size_t n, struct sg_token_key *k, const char *path
 			return -EINVAL;
 		}
 		for (i = 0; i < h; i += 2)
-			k->key[i / 2] = (uint8_t)(hexval(buf[i]) << 4 | hexval(buf[i + 1]));
+			k->key[i / 2] = (uint8_t)((unsigned int)hexval(buf[i]) << 4 |
+						  (unsigned int)hexval(buf[i + 1]));
 		k->len = (uint8_t)(h / 2);
 		return 0;
 	}

@@ -229,10 +229,10 @@ test_pad_bits(void **state)
 
 	(void)state;
 	key_init(&k, 7, 32, 0);
-	assert_int_equal(last & 7, 0);
+	assert_true(last >= 0 && (last & 7) == 0);
 	for (spare = 1; spare < 8; spare++) {
 		memcpy(t, kat, sizeof(t));
-		t[SG_TOKEN_TEXT_LEN - 1] = b32[last | (int)spare];
+		t[SG_TOKEN_TEXT_LEN - 1] = b32[((unsigned int)last | spare) & 31];
 		assert_int_equal(verify1(t, SG_TOKEN_TEXT_LEN, &k, NULL), SG_TOKEN_E_FORMAT);
 	}
 }
@@ -326,6 +326,34 @@ test_mac_bit_flips(void **state)
 	assert_int_equal(verify1(kat, SG_TOKEN_TEXT_LEN, &other, NULL), SG_TOKEN_E_MAC);
 	key_init(&other, 7, 33, 0);
 	assert_int_equal(verify1(kat, SG_TOKEN_TEXT_LEN, &other, NULL), SG_TOKEN_E_MAC);
+}
+
+/* More keys than lib/token keeps contexts for, in turn: each MAC with its own key. */
+static void
+test_many_keys(void **state)
+{
+	struct sg_token_key keys[20], same_id;
+	char out[SG_TOKEN_TEXT_LEN + 1];
+	unsigned int round, i;
+
+	(void)state;
+	for (i = 0; i < 20; i++)
+		key_init(&keys[i], (uint8_t)(i + 1), (uint8_t)(32 + i), (uint8_t)(i * 11));
+	for (round = 0; round < 3; round++) {
+		for (i = 0; i < 20; i++) {
+			mint(&keys[i], USER + i, APP, EXP, out);
+			assert_int_equal(verify1(out, SG_TOKEN_TEXT_LEN, &keys[i], NULL),
+					 SG_TOKEN_OK);
+			/* the same id with the bytes of the previous key */
+			same_id = keys[(i + 19) % 20];
+			same_id.id = keys[i].id;
+			assert_int_equal(verify1(out, SG_TOKEN_TEXT_LEN, &same_id, NULL),
+					 SG_TOKEN_E_MAC);
+		}
+	}
+	key_init(&keys[0], 7, 32, 0);
+	mint(&keys[0], USER, APP, EXP, out);
+	assert_string_equal(out, kat);
 }
 
 static void
@@ -430,9 +458,10 @@ main(void)
 		cmocka_unit_test(test_either_case),    cmocka_unit_test(test_absent_and_length),
 		cmocka_unit_test(test_bad_characters), cmocka_unit_test(test_pad_bits),
 		cmocka_unit_test(test_version),	       cmocka_unit_test(test_unknown_key),
-		cmocka_unit_test(test_mac_bit_flips),  cmocka_unit_test(test_expired),
-		cmocka_unit_test(test_ttl_max),	       cmocka_unit_test(test_other_app),
-		cmocka_unit_test(test_mint_errors),    cmocka_unit_test(test_err_names),
+		cmocka_unit_test(test_mac_bit_flips),  cmocka_unit_test(test_many_keys),
+		cmocka_unit_test(test_expired),	       cmocka_unit_test(test_ttl_max),
+		cmocka_unit_test(test_other_app),      cmocka_unit_test(test_mint_errors),
+		cmocka_unit_test(test_err_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
