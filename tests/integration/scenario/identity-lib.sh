@@ -19,6 +19,8 @@
 SG_SGID_BIN=${SG_SGID_BIN:-$SG_BUILD/idmgr/sgid}
 [ -x "$SG_SGID_BIN" ] || fail "missing $SG_SGID_BIN (build idmgr/)"
 [ -x "$SG_AGENT_BIN" ] || fail "missing $SG_AGENT_BIN (build hostagent/)"
+SG_TOKEN_BIN=${SG_TOKEN_BIN:-$SG_BUILD/control/sg-token}
+[ -x "$SG_TOKEN_BIN" ] || fail "missing $SG_TOKEN_BIN (build control/sg-token)"
 SG_CLEANUP_EXTRA='[ "$rc" -ne 0 ] && tail -n 40 "$SG_RUN/control.log" "$SG_RUN/agent.log" "$SG_RUN/agent3.log" >&2; broker_stop'
 ID_BOOT_MS=${ID_BOOT_MS:-2000}
 ID_MPORT=$((21000 + $$ % 20000))
@@ -212,6 +214,9 @@ id_graph() {
 	sgid relate user/user/bob assigned infra/vm/vm2 || fail "bob assigned vm2"
 	sgid relate user/user/alice assigned infra/vm/vm3 || fail "alice assigned vm3"
 }
+
+# id_of HANDLE: idmgr's ID text of an object ("user#1", "vapp#2").
+id_of() { sgid show "$1" | awk '$1 == "id" { print $2 }'; }
 
 # id_serving USER APP: the VM idmgr resolves (sgid serving), or "" (exit 1).
 id_serving() { sgid serving "user/user/$1" "app/app/$2" 2>/dev/null | awk '{ print $NF }'; }

@@ -18,9 +18,9 @@
 . "$(dirname "$0")/identity-lib.sh"
 
 id_setup
-
 TOK="python3 $SCEN_DIR/token.py"
 K=$SG_RUN/keys
+
 # refused_ctr REASON: sg_ctl_auth_refused_total{reason} from sgctl status
 refused_ctr() {
 	sgctl --json status | python3 -c '
@@ -41,7 +41,10 @@ vms_stopped() {
 
 # --- 1: tokens ---------------------------------------------------------------
 a_desk=$(mint desk alice)
-b_desk=$(mint desk bob)
+# bob's as a login service mints it: sg-token, the key file, idmgr's IDs
+b_desk=$("$SG_TOKEN_BIN" mint --key-file "$K/desk-1.key" --key-id 1 \
+	--user-id "$(id_of user/user/bob)" --app-id "$(id_of app/vapp/desk)" --ttl 600) ||
+	fail "sg-token mint for bob"
 a_files=$(mint files alice)
 b_files=$(mint files bob)
 for t in "$a_desk" "$b_desk" "$a_files" "$b_files"; do
@@ -52,7 +55,8 @@ uid=$(jq_py "$claims" "d['user_id']")
 [ "$uid" = "$(sgid show user/user/alice | awk '$1 == "id" { print $3 }' | tr -d '()')" ] ||
 	fail "alice's token carries user $uid, not idmgr's ID of alice ($(sgid show user/user/alice))"
 sgctl token check desk "$a_desk" >/dev/null || fail "sgctl token check refuses alice's desk token"
-ok "sgctl token mint: 55-character tokens for alice and bob carrying idmgr's user IDs ($claims)"
+sgctl token check desk "$b_desk" >/dev/null || fail "sg-control refuses the token sg-token minted"
+ok "sgctl token mint and sg-token mint: 55-character tokens carrying idmgr's user IDs ($claims)"
 
 # --- 2: every bad token and every refusal of the graph, before any VM started
 now=$(date +%s)
