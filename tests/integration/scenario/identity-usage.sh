@@ -14,7 +14,9 @@
 #     and "closed" ones;
 #  3. a Prometheus scrape of sg-control before and after: sg_dp_up 1, and the
 #     data plane's per-VS bytes and outside port's tx bytes moved by at least
-#     the downloads.
+#     the downloads;
+#  4. control/examples/control-token.yaml (token apps, usage) passes
+#     sg-control --check (its key files made here).
 . "$(dirname "$0")/identity-lib.sh"
 
 ID_CONTROL_EXTRA="usage: { path: $SG_RUN/usage/usage.jsonl, max_mb: 1, keep: 2, access_log: $SG_RUN/usage/access.jsonl }
@@ -136,4 +138,13 @@ d=$(($(metric "$m1" 'sg_dp_port_tx_bytes_total{port="outside"}') - $(metric "$m0
 [ "$d" -ge 1000000 ] || fail "outside port sent $d bytes for a 1 MB NAT download"
 [ "$(metric "$m1" sg_ctl_usage_records_total)" -ge 3 ] || fail "sg_ctl_usage_records_total < 3"
 ok "Prometheus: sg_dp_up 1, data-plane VS and port byte counters moved with the downloads"
+# --- 5: the operator's example of token applications and usage ---------------
+mkdir -p "$SG_RUN/exkeys" && chmod 700 "$SG_RUN/exkeys"
+for k in desk-2 desk-1 files-1; do
+	head -c 32 /dev/urandom >"$SG_RUN/exkeys/$k.key" && chmod 600 "$SG_RUN/exkeys/$k.key"
+done
+sed "s|/etc/sessiongate/keys|$SG_RUN/exkeys|" "$SG_SRC/control/examples/control-token.yaml" \
+	>"$SG_RUN/example.yaml"
+"$SG_CTL_BIN" -c "$SG_RUN/example.yaml" --check || fail "control/examples/control-token.yaml does not load"
+ok "control/examples/control-token.yaml loads (sg-control --check)"
 echo "PASS identity-usage"
