@@ -4,7 +4,7 @@
 # sg-control with its identity store (control.idmgr_dir) written with the
 # real sgid CLI, sg-dataplane with a brokered VS per application.
 #
-#   desk   198.18.10.3:80    NAT hand-off, token in the cookie "sgtok"
+#   desk   198.18.10.3:8090  NAT hand-off, token in the cookie "sgtok"
 #          pool desk: vm1 (198.18.1.11) and vm2 (198.18.1.13), agent h1 (ns h1)
 #   files  198.18.10.3:8083  DSR hand-off, token in the Host's first label
 #          ("<token>.files.example"); pool files: vm3 (198.18.1.21), agent h3
@@ -59,78 +59,41 @@ id_backend() {
 		{ cat "$log" >&2; fail "backend $2 did not start"; }
 }
 
-# id_appliance: $SG_RUN/sg.yaml, one brokered VS per application.
+# id_appliance: $SG_RUN/sg.yaml: the demo appliance (make_config), whose
+# brokered VS app-brokered-dsr (198.18.10.3:8083, key http_host) carries
+# files, and a brokered VS "desk" keyed on the cookie sgtok.
 id_appliance() {
-	cat >"$SG_RUN/sg.yaml" <<YAML
-appliance:
-  workers: 1
-  memory_mb: 512
-  no_huge: true
-  file_prefix: $SG_PREFIX
-  mbufs: 8191
-  flow_table_size: 65536
-  eal_args: ["--log-level=lib.eal:notice"]
-  idle: { enabled: true }
-  ports:
-    - name: outside
-      device: "net_af_packet0,iface=out,qpairs=1"
-      address: 198.18.2.2/24
-      gateway: 198.18.2.1
-    - name: inside
-      device: "net_af_packet1,iface=in,qpairs=1"
-      address: 198.18.1.2/24
-  control:
-    shm: /$SG_PREFIX
-    hold_budget_kb: 8192
-nat:
-  addresses: [198.18.1.100, 198.18.1.101]
-  ports: 1024-65535
-pools:
-  - name: web
-    members:
-      - { name: host1, address: 198.18.1.11, weight: 1 }
-virtual_services:
+	make_config
+	cat >>"$SG_RUN/sg.yaml" <<'YAML'
   - name: desk
     vip: 198.18.10.3
-    port: 80
+    port: 8090
     protocol: tcp
     mode: brokered
     pool: web
     timeouts: { tcp_transitory: 5 }
     brokered: { key: http_cookie, key_name: sgtok, hold_timeout_ms: 20000 }
-  - name: files
-    vip: 198.18.10.3
-    port: 8083
-    protocol: tcp
-    mode: brokered
-    pool: web
-    timeouts: { tcp_transitory: 5 }
-    brokered: { key: http_host, hold_timeout_ms: 20000 }
 YAML
 }
 
+# id_keyfile PATH BYTES: a random key, hex, mode 0600.
+id_keyfile() { head -c "$2" /dev/urandom | od -An -tx1 | tr -d ' \n' >"$1" && chmod 600 "$1"; }
+
 # id_keys: one signing key per application (32 random bytes, hex, 0600).
 id_keys() {
-	local a
 	mkdir -p "$SG_RUN/keys" && chmod 700 "$SG_RUN/keys"
-	for a in desk files; do
-		head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$SG_RUN/keys/$a-1.key"
-		chmod 600 "$SG_RUN/keys/$a-1.key"
-	done
+	id_keyfile "$SG_RUN/keys/desk-1.key" 32 && id_keyfile "$SG_RUN/keys/files-1.key" 32
 }
 
 # id_control AUTH_DESK AUTH_FILES: control.yaml, agent.yaml, agent3.yaml and
 # the libvirt nodes. AUTH_*: the application's YAML lines after its name
 # (auth:, qos:), indented by 4.
 id_control() {
-	local aport=$((ID_MPORT + 1)) h
+	local aport=$((ID_MPORT + 1))
 	mkdir -p "$SG_RUN/bpffs"
 	mountpoint -q "$SG_RUN/bpffs" || mount -t bpf bpf "$SG_RUN/bpffs" || fail "bpffs"
 	mkdir -p "$SG_RUN/agent-keys" && chmod 700 "$SG_RUN/agent-keys"
-	for h in h1 h3; do
-		head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$SG_RUN/agent-keys/$h.key"
-		chmod 600 "$SG_RUN/agent-keys/$h.key"
-	done
+	id_keyfile "$SG_RUN/agent-keys/h1.key" 24 && id_keyfile "$SG_RUN/agent-keys/h3.key" 24
 	cat >"$SG_RUN/control.yaml" <<YAML
 control:
   shm_name: /$SG_PREFIX
@@ -144,25 +107,16 @@ control:
   idmgr_dir: $SG_RUN/idmgr
   timeouts: { queue_ms: 20000, vm_start_ms: 20000, install_ms: 5000 }
 ${ID_CONTROL_EXTRA:-}
-hosts:
-  - { name: h1, address: 198.18.1.11 }
-  - { name: h3, address: 198.18.1.21 }
+hosts: [{ name: h1, address: 198.18.1.11 }, { name: h3, address: 198.18.1.21 }]
 pools:
-  - name: desk
-    session_cap: 50
-    idle_stop_ms: 600000
-    vms:
-      - { name: vm1, host: h1, address: 198.18.1.11 }
-      - { name: vm2, host: h1, address: 198.18.1.13 }
-  - name: files
-    session_cap: 50
-    idle_stop_ms: 600000
-    vms:
-      - { name: vm3, host: h3, address: 198.18.1.21 }
+  - { name: desk, session_cap: 50, idle_stop_ms: 600000,
+      vms: [{ name: vm1, host: h1, address: 198.18.1.11 }, { name: vm2, host: h1, address: 198.18.1.13 }] }
+  - { name: files, session_cap: 50, idle_stop_ms: 600000,
+      vms: [{ name: vm3, host: h3, address: 198.18.1.21 }] }
 applications:
   - name: desk
     vip: 198.18.10.3
-    port: 80
+    port: 8090
     match: { http_cookie: sgtok }
     pool: desk
     mode: nat
@@ -239,7 +193,7 @@ desk_get() {
 	local tok=$1
 	shift
 	client curl -s --max-time 25 -o "$SG_RUN/out" -w '%{http_code}' \
-		-b "lang=en; sgtok=$tok" "$@" http://198.18.10.3/ >"$SG_RUN/code" || true
+		-b "lang=en; sgtok=$tok" "$@" http://198.18.10.3:8090/ >"$SG_RUN/code" || true
 	echo "$(cat "$SG_RUN/code") $(tr -d '\n' <"$SG_RUN/out" | head -c 80)"
 }
 

@@ -61,7 +61,7 @@ got=$(desk_get "$forged")
 [ "${got%% *}" = 403 ] || fail "forged token: expected 403, got '$got'"
 
 # --- 2: 1 MB through NAT (desk, vm1) and DSR (files, vm3) --------------------
-dl 45001 "desk (NAT)" -b "sgtok=$a_desk" http://198.18.10.3/bytes/1000000
+dl 45001 "desk (NAT)" -b "sgtok=$a_desk" http://198.18.10.3:8090/bytes/1000000
 nb=$BODY nh=$HDRS
 dl 45002 "files (DSR)" -H "Host: $a_files.files.example" http://198.18.10.3:8083/bytes/1000000
 db=$BODY dh=$HDRS
@@ -128,7 +128,7 @@ ok "the refused session has its usage record (reason forbidden); access log: rej
 # --- 4: Prometheus: the data plane's counters moved with the traffic ----------
 m1=$(scrape)
 [ "$(metric "$m1" sg_dp_up)" = 1 ] || fail "sg_dp_up is not 1 after traffic"
-for s in 'sg_dp_vs_bytes_total{vs="desk"}' 'sg_dp_vs_bytes_total{vs="files"}' \
+for s in 'sg_dp_vs_bytes_total{vs="desk"}' 'sg_dp_vs_bytes_total{vs="app-brokered-dsr"}' \
 	'sg_dp_port_tx_bytes_total{port="outside"}'; do
 	d=$(($(metric "$m1" "$s") - $(metric "$m0" "$s")))
 	echo "$s +$d"
