@@ -18,6 +18,8 @@
 #  4. control/examples/control-token.yaml (token apps, usage) passes
 #     sg-control --check (its key files made here).
 . "$(dirname "$0")/identity-lib.sh"
+"$SG_SGCTL_BIN" -h 2>&1 | grep -q "^  usage " ||
+	fail "$SG_SGCTL_BIN has no 'usage' command: sg-control's usage records are not built in"
 
 ID_CONTROL_EXTRA="usage: { path: $SG_RUN/usage/usage.jsonl, max_mb: 1, keep: 2, access_log: $SG_RUN/usage/access.jsonl }
 dataplane_telemetry: /var/run/dpdk/$SG_PREFIX/dpdk_telemetry.v2"
