@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Unit tests of sg-control's authenticated applications (auth.c, access.c,
- * qos.c, the v4 cookie/header rules of broker.c, cfg_auth.c): the real
+ * qos.c, the v4 cookie/header rules of broker.c): the real
  * core through the shared-memory channel (dpsim plays the data plane), a
  * real identity store (idmgr, LMDB) in a temporary directory holding the
  * relationship graph, and tokens minted with lib/token.
@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -581,188 +580,11 @@ test_install_carries_qos(void **state)
 	assert_int_equal(r.install.usage_interval_s, 0);
 }
 
-/* ------------------------------------------------------------------- YAML */
-
-static const char cfg_head[] = "hosts: [{name: h1, address: 198.18.3.11}]\n"
-			       "pools:\n"
-			       "  - name: p1\n"
-			       "    vms: [{name: vm1, host: h1, address: 198.18.4.10}]\n"
-			       "applications:\n"
-			       "  - name: desk\n"
-			       "    vip: 198.18.10.1\n"
-			       "    port: 80\n"
-			       "    pool: p1\n"
-			       "    match: {http_header: X-Token}\n";
-
-/* Write sg-control's YAML: control (with idmgr_dir unless @p dir is NULL), the head, then
- * @p app_tail (the app's auth: / qos: lines) with every "@K" replaced by @p kf. */
-static void
-write_cfg(const char *dir, bool idmgr, const char *app_tail, const char *kf, char *path, size_t len)
-{
-	const char *t;
-	FILE *fp;
-
-	snprintf(path, len, "%s/c.yaml", dir);
-	fp = fopen(path, "w");
-	assert_non_null(fp);
-	if (idmgr)
-		fprintf(fp, "control: {idmgr_dir: %s/id}\n", dir);
-	else
-		fputs("control: {}\n", fp);
-	fputs(cfg_head, fp);
-	for (t = app_tail; *t != '\0'; t++) {
-		if (t[0] == '@' && t[1] == 'K') {
-			fputs(kf, fp);
-			t++;
-		} else {
-			fputc(*t, fp);
-		}
-	}
-	assert_int_equal(fclose(fp), 0);
-}
-
-static int
-load(const char *dir, const char *tail, const char *kf, struct sg_ctl_cfg *cfg, char *err,
-     size_t errlen)
-{
-	char path[128];
-
-	write_cfg(dir, true, tail, kf, path, sizeof(path));
-	err[0] = '\0';
-	return sg_ctl_cfg_load(path, cfg, err, errlen);
-}
-
-static void
-test_yaml_auth_qos(void **state)
-{
-	static struct sg_ctl_cfg cfg, cfg2;
-	char dir[64] = "/tmp/sgctl-authcfg-XXXXXX", kf[96], kf2[96], tail[1024], err[512],
-	     path[128], cmd[128];
-	const struct sg_ctl_app_cfg *a = &cfg.apps[0];
-	FILE *fp;
-	unsigned int i;
-	static const struct {
-		const char *tail;
-		const char *want; /* in the error */
-	} bad[] = {
-		{"    auth: {mode: token}\n",
-		 "c.yaml:12:11: applications[0].auth.keys: mode: token "
-		 "needs at least one key"},
-		{"    auth: {mode: tokens, keys: [{id: 1, file: @K}]}\n",
-		 "applications[0].auth.mode"},
-		{"    auth: {mode: token, keys: [{id: 1, file: @K}], on_fail: login}\n",
-		 "auth.login_url: on_fail: login needs a login_url"},
-		{"    auth: {mode: token, keys: [{id: 1, file: @K}], on_fail: login, login_url: "
-		 "\"https://l.example/a b\"}\n",
-		 "auth.login_url: character 20 is not printable ASCII"},
-		{"    auth: {mode: token, keys: [{id: 1, file: @K}], on_fail: login, login_url: "
-		 "\"https://l.example/\\r\\nX: y\"}\n",
-		 "auth.login_url: character 19"},
-		{"    auth: {mode: token, keys: [{id: 1, file: @K}], on_fail: login, login_url: "
-		 "javascript:x}\n",
-		 "an http:// or https:// URL"},
-		{"    auth: {mode: token, keys: [{id: 0, file: @K}]}\n", "auth.keys[0].id"},
-		{"    auth: {mode: token, keys: [{id: 1, file: @K}, {id: 1, file: @K}]}\n",
-		 "key id 1 listed twice"},
-		{"    auth: {mode: token, keys: [{id: 1, file: /nonexistent/k}]}\n",
-		 "auth.keys[0].file: /nonexistent/k"},
-		{"    auth: {mode: token, keys: [{id: 1, file: @K}], colour: red}\n", "colour"},
-		{"    qos: {user_sessions: -1}\n", "applications[0].qos.user_sessions"},
-		{"    qos: {rate: 5}\n", "applications[0].qos"},
-	};
-
-	(void)state;
-	assert_non_null(mkdtemp(dir));
-	snprintf(kf, sizeof(kf), "%s/k1", dir);
-	snprintf(kf2, sizeof(kf2), "%s/k2", dir);
-	fp = fopen(kf, "w");
-	assert_non_null(fp);
-	fputs("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n", fp);
-	assert_int_equal(fclose(fp), 0);
-	assert_int_equal(chmod(kf, 0600), 0);
-	fp = fopen(kf2, "w");
-	assert_non_null(fp);
-	fputs("ff0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n", fp);
-	assert_int_equal(fclose(fp), 0);
-	assert_int_equal(chmod(kf2, 0600), 0);
-	/* a full section */
-	snprintf(tail, sizeof(tail),
-		 "    auth:\n"
-		 "      mode: token\n"
-		 "      keys: [{id: 2, file: %s}, {id: 1, file: %s}]\n"
-		 "      on_fail: login\n"
-		 "      login_url: https://login.example/desk?next=%%2F\n"
-		 "    qos: {user_sessions: 2, rate_bps: 1250000, burst_bytes: 65536, "
-		 "usage_interval_s: 60}\n",
-		 kf2, kf);
-	assert_int_equal(load(dir, tail, kf, &cfg, err, sizeof(err)), 0);
-	assert_int_equal(a->match, SG_CTL_MATCH_HTTP_HEADER);
-	assert_string_equal(a->value, "X-Token");
-	assert_int_equal(a->auth.mode, SG_CTL_AUTH_TOKEN);
-	assert_int_equal(a->auth.n_keys, 2);
-	assert_int_equal(a->auth.keys[0].id, 2);
-	assert_int_equal(a->auth.keys[0].key[0], 0xff);
-	assert_int_equal(a->auth.keys[1].id, 1);
-	assert_int_equal(a->auth.keys[1].len, 32);
-	assert_int_equal(a->auth.on_fail, SG_CTL_AUTH_FAIL_LOGIN);
-	assert_string_equal(a->auth.login_url, "https://login.example/desk?next=%2F");
-	assert_true(a->auth.graph); /* idmgr_dir is set */
-	assert_int_equal(a->qos.user_sessions, 2);
-	assert_int_equal(a->qos.rate_bps, 1250000);
-	assert_int_equal(a->qos.burst_bytes, 65536);
-	assert_int_equal(a->qos.usage_interval_s, 60);
-	/* reload: keys (rotation), on_fail and qos change at once */
-	snprintf(tail, sizeof(tail),
-		 "    auth: {mode: token, keys: [{id: 1, file: %s}], graph: false}\n"
-		 "    qos: {user_sessions: 5}\n",
-		 kf);
-	write_cfg(dir, true, tail, kf, path, sizeof(path));
-	assert_int_equal(sg_ctl_cfg_reload(&cfg, path, err, sizeof(err)), 0);
-	assert_int_equal(a->auth.n_keys, 1);
-	assert_int_equal(a->auth.keys[0].id, 1);
-	assert_int_equal(a->auth.on_fail, SG_CTL_AUTH_FAIL_FORBID);
-	assert_false(a->auth.graph);
-	assert_int_equal(a->qos.user_sessions, 5);
-	assert_int_equal(a->qos.rate_bps, 0);
-	/* mode needs a restart */
-	write_cfg(dir, true, "", kf, path, sizeof(path));
-	assert_int_equal(sg_ctl_cfg_reload(&cfg, path, err, sizeof(err)), -EINVAL);
-	assert_non_null(strstr(err, "auth.mode changed: restart"));
-	assert_int_equal(a->auth.mode, SG_CTL_AUTH_TOKEN);
-	/* anonymous by default */
-	assert_int_equal(load(dir, "", kf, &cfg2, err, sizeof(err)), 0);
-	assert_int_equal(cfg2.apps[0].auth.mode, SG_CTL_AUTH_ANONYMOUS);
-	/* a key file others may read is refused */
-	assert_int_equal(chmod(kf, 0644), 0);
-	snprintf(tail, sizeof(tail), "    auth: {mode: token, keys: [{id: 1, file: %s}]}\n", kf);
-	assert_int_equal(load(dir, tail, kf, &cfg2, err, sizeof(err)), -EINVAL);
-	assert_non_null(strstr(err, "auth.keys[0].file"));
-	assert_int_equal(chmod(kf, 0600), 0);
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_int_equal(load(dir, bad[i].tail, kf, &cfg2, err, sizeof(err)), -EINVAL);
-		if (strstr(err, bad[i].want) == NULL)
-			fail_msg("case %u: '%s' not in '%s'", i, bad[i].want, err);
-	}
-	/* graph: true without idmgr */
-	write_cfg(dir, false, "    auth: {mode: token, keys: [{id: 1, file: @K}], graph: true}\n",
-		  kf, path, sizeof(path));
-	assert_int_equal(sg_ctl_cfg_load(path, &cfg2, err, sizeof(err)), -EINVAL);
-	assert_non_null(strstr(err, "auth.graph: true needs control.idmgr_dir"));
-	/* graph's default without idmgr: off */
-	write_cfg(dir, false, "    auth: {mode: token, keys: [{id: 1, file: @K}]}\n", kf, path,
-		  sizeof(path));
-	assert_int_equal(sg_ctl_cfg_load(path, &cfg2, err, sizeof(err)), 0);
-	assert_false(cfg2.apps[0].auth.graph);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	assert_int_equal(system(cmd), 0);
-}
-
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rules_v4_keys),
-		cmocka_unit_test(test_yaml_auth_qos),
 		cmocka_unit_test_setup_teardown(test_token_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_graph_access, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_graph_registration, setup, teardown),
