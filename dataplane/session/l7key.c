@@ -30,14 +30,16 @@ static enum sg_dp_l7_result
 found_named(const char *name, const char *sep, const uint8_t *v, size_t n, uint8_t *key,
 	    uint16_t *key_len)
 {
-	size_t nl = strlen(name), sl = strlen(sep);
+	size_t nl = strlen(name), sl = strlen(sep), i;
 
 	if (n == 0)
 		return SG_DP_L7_ABSENT;
 	if (nl + sl + n > SG_MSG_KEY_MAX)
 		return SG_DP_L7_MALFORMED;
-	memcpy(key, name, nl);
-	memcpy(key + nl, sep, sl);
+	for (i = 0; i < nl; i++) /* bytes, not a string: no NUL on the ring */
+		key[i] = (uint8_t)name[i];
+	for (i = 0; i < sl; i++)
+		key[nl + i] = (uint8_t)sep[i];
 	memcpy(key + nl + sl, v, n);
 	*key_len = (uint16_t)(nl + sl + n);
 	return SG_DP_L7_FOUND;

@@ -71,7 +71,7 @@ expect "a 9000-byte header line before the key" 1 0 8091 \
 expect "an 8000-byte header key" 0 1 8091 -H "X-Auth-Token: $(head -c 8000 /dev/zero | tr '\0' t)"
 
 # a flood of over-long keys on both VSes, 4 clients at a time, bounded
-N=200
+N=100
 m0=$(dp_stat key_malformed)
 (
 	seq 1 $N | awk '{ print 8090 + $1 % 2 }' | xargs -P 4 -I{} ip netns exec "$(topo_ns c)" \
