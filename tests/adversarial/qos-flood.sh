@@ -3,11 +3,12 @@
 # QoS"): a remote client pulls 1 MB as fast as TCP goes through the
 # http_host-keyed brokered VS 198.18.10.3:80, whose sessions sg-ctlecho
 # installs (NAT to the VM 198.18.1.11:80) with rate_bps 262144 and a 64 KiB
-# burst. Asserts: drop_qos_rate moves; the download never beats the rate
+# burst and a usage interval of 1 s. Asserts: drop_qos_rate moves; the download never beats the rate
 # (1 MB takes at least (1 MB - burst) / rate); the demo's DSR and NAT VIPs
 # and a second brokered client are served during the download and after it;
 # the SESSION_CLOSED messages carry the bytes the clients received (bodies
-# + headers, s2c) and the drops; no crash.
+# + headers, s2c) and the drops, SESSION_USAGE came during the download;
+# no crash.
 . "$(dirname "$0")/lib.sh"
 
 CTLECHO=$SG_BUILD/tests/bench/dataplane/sg-ctlecho
@@ -20,7 +21,7 @@ backends_start || fail "backends"
 make_config
 dp_start "$SG_RUN/sg.yaml" || fail "sg-dataplane did not start"
 "$CTLECHO" --shm "/$SG_PREFIX" --vm 198.18.1.11 --port 80 --rate-bps "$RATE" --burst "$BURST" \
-	--idle-sleep-us 1000 --wait 20 --deadline 100 >"$SG_RUN/ctlecho.json" 2>"$SG_RUN/ctlecho.log" &
+	--usage-s 1 --idle-sleep-us 1000 --wait 20 --deadline 100 >"$SG_RUN/ctlecho.json" 2>"$SG_RUN/ctlecho.log" &
 echo_pid=$!
 assert_served "before the download"
 # the control path is up once a brokered request is installed (heartbeats seen)
@@ -57,14 +58,17 @@ sleep 8
 kill "$echo_pid"
 wait "$echo_pid" || true
 echo_pid=
-read -r s2c qd closed <<<"$(python3 -c "
+read -r s2c qd closed usage <<<"$(python3 -c "
 import json; d = json.loads(open('$SG_RUN/ctlecho.json').read())
-print(d['closed_bytes_s2c'], d['closed_qos_dropped'], d['session_closed'])")"
+print(d['closed_bytes_s2c'], d['closed_qos_dropped'], d['session_closed'], d['session_usage'])")"
 [ "$closed" -ge 3 ] || fail "$closed SESSION_CLOSED, expected the 3+ brokered sessions"
 # the bodies (1 MB and the small pages) and their headers, nothing more
 [ "$s2c" -ge "$SIZE" ] && [ "$s2c" -le $((SIZE + 30000)) ] ||
 	fail "SESSION_CLOSED carries $s2c bytes to the clients, expected $SIZE + headers"
 [ "$qd" -ge "$drops" ] || fail "SESSION_CLOSED carries $qd QoS drops, drop_qos_rate moved $drops"
 ok "SESSION_CLOSED: $s2c bytes to the clients, $qd QoS drops, $closed sessions"
+# the 1 MB session lasted 3.5 s or more: one SESSION_USAGE a second meanwhile
+[ "$usage" -ge 3 ] || fail "$usage SESSION_USAGE, expected one a second of the download"
+ok "$usage SESSION_USAGE"
 dp_alive || fail "sg-dataplane is gone"
 ok "qos-flood"
