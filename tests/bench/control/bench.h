@@ -14,10 +14,11 @@
 #include "ctl.h"
 #include "itest.h"
 
-#define BENCH_VIP	"198.18.10.1"
-#define BENCH_WINDOW	2048
-#define BENCH_PORT	80 /* the anonymous application */
-#define BENCH_AUTH_PORT 81 /* the token application (bench_auth.c) */
+#define BENCH_VIP	  "198.18.10.1"
+#define BENCH_WINDOW	  2048
+#define BENCH_PORT	  80 /* the anonymous application */
+#define BENCH_AUTH_PORT	  81 /* the token application (bench_auth.c) */
+#define BENCH_COOKIE_PORT 82 /* in-process: an anonymous app keyed by the same cookie */
 
 /** One measurement: sessions driven, their latencies, the sessions to close. */
 struct bench_run {

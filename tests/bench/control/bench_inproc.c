@@ -22,7 +22,7 @@
 
 #define BURST	  1024
 #define AUTH_VMS  8
-#define CORE_APPS 2
+#define CORE_APPS 3
 
 static int
 nop_send(struct sg_ctl_provider *p, const struct sg_ctl_req *r)
@@ -45,7 +45,10 @@ app_cfg(struct sg_ctl_app_cfg *a, const char *name, uint16_t port)
 	a->wait_limit = 1000;
 }
 
-/* One host, one pool; plain: one VM, one app; auth: AUTH_VMS VMs, and BENCH_APP with tokens. */
+/*
+ * One host, one pool; plain: one VM, one app; auth: AUTH_VMS VMs, BENCH_APP
+ * with tokens, and an anonymous app keyed by the same cookie.
+ */
 static void
 core_cfg(struct sg_ctl_cfg *cfg, enum bench_core core, const char *dir, const struct bench_pop *p)
 {
@@ -79,6 +82,11 @@ core_cfg(struct sg_ctl_cfg *cfg, enum bench_core core, const char *dir, const st
 	cfg->apps[1].auth.graph = true;
 	cfg->apps[1].auth.keys[0] = p->key;
 	cfg->apps[1].auth.n_keys = 1;
+	/* the same key without the checks: what the token's 59 bytes cost alone */
+	app_cfg(&cfg->apps[2], "cookie", BENCH_COOKIE_PORT);
+	cfg->apps[2].match = SG_CTL_MATCH_HTTP_COOKIE;
+	snprintf(cfg->apps[2].value, sizeof(cfg->apps[2].value), BENCH_COOKIE);
+	cfg->apps[2].value_len = (uint16_t)strlen(BENCH_COOKIE);
 }
 
 static void
@@ -185,7 +193,7 @@ bench_inproc(uint64_t n, enum bench_core core, const char *dir, struct bench_pop
 			IT_FAIL("in-process: %u left installed, %llu setups of %llu",
 				c.tab.n_state[SG_CTL_CS_INSTALLED],
 				(unsigned long long)(c.st.setups - setups0), (unsigned long long)n);
-		if (t[j].m[0].session_new.key_type == SG_MSG_L7_HTTP_COOKIE &&
+		if (t[j].m[0].session_new.flow.dport == BENCH_AUTH_PORT &&
 		    c.st.auth.verified - verified0 != n)
 			IT_FAIL("in-process: %llu tokens verified of %llu sessions",
 				(unsigned long long)(c.st.auth.verified - verified0),

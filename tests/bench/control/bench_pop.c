@@ -29,7 +29,8 @@ bench_pop_init(struct bench_pop *p, unsigned int n_users, const char *dir)
 	p->users = calloc(n_users, sizeof(*p->users));
 	p->assigned = calloc(n_users, sizeof(*p->assigned));
 	p->tmpl = calloc(n_users, sizeof(*p->tmpl));
-	if (p->users == NULL || p->assigned == NULL || p->tmpl == NULL)
+	p->tmpl_cookie = calloc(n_users, sizeof(*p->tmpl_cookie));
+	if (p->users == NULL || p->assigned == NULL || p->tmpl == NULL || p->tmpl_cookie == NULL)
 		IT_FAIL("out of memory");
 	fd = open("/dev/urandom", O_RDONLY);
 	if (fd < 0 || read(fd, p->key.key, 32) != 32)
@@ -94,6 +95,8 @@ bench_pop_fill(struct bench_pop *p, struct sg_id_store *s, const uint64_t *vms, 
 		if (sg_token_mint(&p->key, &t, key + 4, sizeof(key) - 4) < 0)
 			IT_FAIL("mint");
 		dpsim_make_new(&p->tmpl[i], 0, 0, BENCH_VIP, port, SG_MSG_L7_HTTP_COOKIE, key);
+		p->tmpl_cookie[i] = p->tmpl[i];
+		p->tmpl_cookie[i].session_new.flow.dport = BENCH_COOKIE_PORT;
 	}
 	free(reg);
 	free(e);
@@ -152,5 +155,6 @@ bench_pop_free(struct bench_pop *p)
 	free(p->users);
 	free(p->assigned);
 	free(p->tmpl);
+	free(p->tmpl_cookie);
 	unlink(p->key_file);
 }

@@ -18,12 +18,13 @@
 
 struct bench_pop {
 	unsigned int n_users;
-	struct sg_token_key key; /**< key id 1, random */
-	char key_file[256];	 /**< the key in hex, mode 0600 */
-	uint64_t *users;	 /**< their IDs */
-	uint64_t *assigned;	 /**< each user's VM */
-	struct sg_msg *tmpl;	 /**< per user: SESSION_NEW with "sgt=<token>" */
-	uint64_t vapp, app;	 /**< the token app's VAPP (tokens) and APP (graph) IDs */
+	struct sg_token_key key;    /**< key id 1, random */
+	char key_file[256];	    /**< the key in hex, mode 0600 */
+	uint64_t *users;	    /**< their IDs */
+	uint64_t *assigned;	    /**< each user's VM */
+	struct sg_msg *tmpl;	    /**< per user: SESSION_NEW with "sgt=<token>" */
+	struct sg_msg *tmpl_cookie; /**< the same to BENCH_COOKIE_PORT (anonymous app) */
+	uint64_t vapp, app;	    /**< the token app's VAPP (tokens) and APP (graph) IDs */
 };
 
 /** A random key written to DIR/desk.key, room for @p n_users. */
