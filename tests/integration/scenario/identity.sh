@@ -59,6 +59,10 @@ sgctl token check desk "$b_desk" >/dev/null || fail "sg-control refuses the toke
 ok "sgctl token mint and sg-token mint: 55-character tokens carrying idmgr's user IDs ($claims)"
 
 # --- 2: every bad token and every refusal of the graph, before any VM started
+# one of sg-control's own, minted for 1 s and waited out
+short=$(mint desk alice 1)
+exp=$(jq_py "$($TOK decode "$short")" "d['expires']")
+wait_for 5 bash -c "[ \$(date +%s) -gt $exp ]" || fail "the clock did not pass $exp"
 now=$(date +%s)
 # an unused user ID (type user, serial 4095): no user of idmgr
 ghost=$(python3 -c "print(hex((0x0d << 56) | 4095))")
@@ -66,6 +70,7 @@ declare -A bad=(
 	[forged]="$($TOK resign "$a_desk" <(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n'))"
 	[altered]="$($TOK alter "$a_desk" 12)"
 	[expired]="$($TOK resign "$a_desk" "$K/desk-1.key" --expires $((now - 5)))"
+	[ttl_out]="$short"
 	[other_app]="$a_files"
 	[app_id]="$($TOK resign "$a_desk" "$K/desk-1.key" --app "$(jq_py "$($TOK decode "$a_files")" "d['app_id']")")"
 	[other_user]="$($TOK resign "$b_desk" "$K/files-1.key" --user "$uid")"
@@ -73,7 +78,7 @@ declare -A bad=(
 	[unknown_user]="$($TOK resign "$a_desk" "$K/desk-1.key" --user "$ghost")"
 	[garbage]="not-a-token"
 )
-declare -A reason=([forged]=mac [altered]=mac [expired]=expired [other_app]=mac [app_id]=app
+declare -A reason=([forged]=mac [altered]=mac [expired]=expired [ttl_out]=expired [other_app]=mac [app_id]=app
 	[other_user]=mac [bad_key_id]=key [unknown_user]=unknown_user [garbage]=format)
 for k in "${!bad[@]}"; do
 	r=${reason[$k]}
@@ -84,7 +89,7 @@ for k in "${!bad[@]}"; do
 		fail "desk, $k token: sg_ctl_auth_refused_total{reason=$r} did not move by 1"
 done
 vms_stopped "after the bad desk tokens"
-ok "desk: forged, altered, expired, files' token, signed for files' ID, other-user, unknown key id, unknown-user and garbage tokens: HTTP 403 each, counted by reason"
+ok "desk: forged, altered, expired (re-signed; minted with --ttl 1 and waited out), files' token, signed for files' ID, other-user, unknown key id, unknown-user and garbage tokens: HTTP 403 each, counted by reason"
 
 # files answers its token refusals with a redirect to the login service
 hdr=$(client curl -s -i --max-time 20 -H "Host: ${bad[forged]}.files.example" \
