@@ -395,7 +395,7 @@ sg_ctl_ids_user_id(struct sg_ctl_ids *ids, const char *user)
 }
 
 struct sg_ctl_vm *
-sg_ctl_ids_user_vm(struct sg_ctl_ids *ids, const char *user)
+sg_ctl_ids_user_vm(struct sg_ctl_ids *ids, const char *user, unsigned int pool)
 {
 	struct sg_id_query q = {.dir = SG_ID_DIR_OUT,
 				.rel_mask = SG_ID_REL_BIT(SG_ID_REL_ASSIGNED),
@@ -410,14 +410,16 @@ sg_ctl_ids_user_vm(struct sg_ctl_ids *ids, const char *user)
 			return NULL;
 		if (sg_id_related(ids->store, uid, &q, vms, 8, &n) < 0 && n == 0)
 			return NULL;
+		/* a user may be assigned VMs of several apps: only one of this pool */
 		for (i = 0; i < n; i++)
 			for (k = 0; k < ids->cfg->n_vms; k++)
-				if (ids->inv->vms[k].id == vms[i])
+				if (ids->inv->vms[k].id == vms[i] && ids->cfg->vms[k].pool == pool)
 					return &ids->inv->vms[k];
 		return NULL;
 	}
 	for (k = 0; k < ids->cfg->n_users; k++)
-		if (strcmp(ids->cfg->users[k].name, user) == 0)
+		if (strcmp(ids->cfg->users[k].name, user) == 0 &&
+		    ids->cfg->vms[ids->cfg->users[k].vm].pool == pool)
 			return &ids->inv->vms[ids->cfg->users[k].vm];
 	return NULL;
 }

@@ -62,6 +62,6 @@ uint64_t sg_ctl_ids_new(struct sg_ctl_ids *ids, unsigned int kind);
 uint64_t sg_ctl_ids_named(unsigned int kind, const char *name);
 uint64_t sg_ctl_ids_user_id(struct sg_ctl_ids *ids, const char *user);
 /** The user's VM from the identity relations, or NULL. */
-struct sg_ctl_vm *sg_ctl_ids_user_vm(struct sg_ctl_ids *ids, const char *user);
+struct sg_ctl_vm *sg_ctl_ids_user_vm(struct sg_ctl_ids *ids, const char *user, unsigned int pool);
 
 #endif /* SG_CTL_IDS_H */

@@ -265,7 +265,7 @@ sg_ctl_vm_place(struct sg_ctl_vmm *vmm, struct sg_ctl_cs *cs)
 	struct sg_ctl_vm *vm;
 
 	if (cs->app->cfg->affinity && cs->user[0] != '\0') {
-		vm = sg_ctl_ids_user_vm(vmm->ids, cs->user);
+		vm = sg_ctl_ids_user_vm(vmm->ids, cs->user, cs->app->cfg->pool);
 		if (vm != NULL)
 			return vm_place_on(vmm, vm, cs);
 	}

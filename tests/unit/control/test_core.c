@@ -787,10 +787,14 @@ test_idmgr_identities(void **state)
 		assert_int_equal(sg_id_register(store, &r, &carol, NULL), 0);
 		assert_int_equal(sg_id_relate(store, carol, SG_ID_REL_ASSIGNED, f->c.inv.vms[0].id),
 				 0);
-		assert_ptr_equal(sg_ctl_ids_user_vm(f->c.ids, "carol"), &f->c.inv.vms[0]);
-		assert_ptr_equal(sg_ctl_ids_user_vm(f->c.ids, "alice"),
+		assert_ptr_equal(sg_ctl_ids_user_vm(f->c.ids, "carol", f->cfg.vms[0].pool),
+				 &f->c.inv.vms[0]);
+		/* an app of another pool never gets carol's VM (affinity stays in the pool) */
+		assert_null(sg_ctl_ids_user_vm(f->c.ids, "carol", f->cfg.vms[0].pool + 1));
+		assert_ptr_equal(sg_ctl_ids_user_vm(f->c.ids, "alice", f->cfg.vms[1].pool),
 				 &f->c.inv.vms[1]); /* from config */
-		assert_null(sg_ctl_ids_user_vm(f->c.ids, "nobody"));
+		assert_null(sg_ctl_ids_user_vm(f->c.ids, "alice", f->cfg.vms[1].pool + 1));
+		assert_null(sg_ctl_ids_user_vm(f->c.ids, "nobody", 0));
 		assert_int_equal(sg_ctl_db_open(f->c.db, f->dir, 16), 0);
 		assert_true(sg_ctl_db_load(f->c.db) >= 0);
 		assert_int_equal(sg_ctl_shm_open(f->c.shm, f->shm), 0);
