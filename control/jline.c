@@ -185,15 +185,40 @@ sg_ctl_jline_hex(struct sg_ctl_jline *j, const char *k, uint64_t id)
 	put(j, d + i, sizeof(d) - i);
 }
 
+/* Dotted quad of @p a into @p s (16 bytes): glibc's inet_ntop formats it with sprintf. */
+static size_t
+ip4(char *s, const uint8_t *a)
+{
+	size_t n = 0;
+	unsigned int i;
+
+	for (i = 0; i < 4; i++) {
+		if (a[i] >= 100)
+			s[n++] = (char)('0' + a[i] / 100);
+		if (a[i] >= 10)
+			s[n++] = (char)('0' + a[i] / 10 % 10);
+		s[n++] = (char)('0' + a[i] % 10);
+		s[n++] = '.';
+	}
+	s[--n] = '\0';
+	return n;
+}
+
 void
 sg_ctl_jline_ip(struct sg_ctl_jline *j, const char *k, uint8_t family, const uint8_t *a)
 {
 	char s[INET6_ADDRSTRLEN] = "";
+	size_t n;
 
-	inet_ntop(family == SG_WIRE_FAMILY_V6 ? AF_INET6 : AF_INET, a, s, sizeof(s));
+	if (family == SG_WIRE_FAMILY_V6) {
+		inet_ntop(AF_INET6, a, s, sizeof(s));
+		n = strlen(s);
+	} else {
+		n = ip4(s, a);
+	}
 	key(j, k);
 	put(j, "\"", 1);
-	put(j, s, strlen(s));
+	put(j, s, n);
 	put(j, "\"", 1);
 }
 
