@@ -98,8 +98,8 @@ jlog_rotate(struct sg_ctl_jlog *l)
 int
 sg_ctl_jlog_flush(struct sg_ctl_jlog *l, uint64_t now_ns)
 {
+	const char *p;
 	ssize_t w;
-	size_t i;
 	int rc;
 
 	if (l->held == 0)
@@ -123,11 +123,10 @@ sg_ctl_jlog_flush(struct sg_ctl_jlog *l, uint64_t now_ns)
 	}
 	rc = w < 0 ? -errno : -ENOSPC;
 	if (w > 0) { /* the rest of a cut line follows with the next write */
-		for (i = 0; i < (size_t)w; i++)
-			if (l->buf[i] == '\n') {
-				l->lines++;
-				l->held_lines--;
-			}
+		for (p = l->buf; (p = memchr(p, '\n', (size_t)(l->buf + w - p))) != NULL; p++) {
+			l->lines++;
+			l->held_lines--;
+		}
 		l->held -= (size_t)w;
 		memmove(l->buf, l->buf + w, l->held);
 	}

@@ -150,8 +150,8 @@ usage_check(uint64_t n)
 		"sg_ctl_usage_rotations_total",		"sg_ctl_access_log_lines_total",
 		"sg_ctl_access_log_write_errors_total", "sg_ctl_access_log_rotations_total"};
 	long long v[6] = {-1, -1, -1, -1, -1, -1};
-	char cmd[128], line[256], name[128];
-	long long x;
+	char cmd[128], line[256];
+	const char *sp;
 	unsigned int i;
 	FILE *fp;
 
@@ -163,9 +163,10 @@ usage_check(uint64_t n)
 		IT_FAIL("popen curl");
 	while (fgets(line, sizeof(line), fp) != NULL)
 		for (i = 0; i < 6; i++)
-			if (sscanf(line, "%127s %lld", name, &x) == 2 &&
-			    strcmp(name, names[i]) == 0)
-				v[i] = x;
+			if ((sp = strchr(line, ' ')) != NULL &&
+			    (size_t)(sp - line) == strlen(names[i]) &&
+			    strncmp(line, names[i], strlen(names[i])) == 0)
+				v[i] = strtoll(sp + 1, NULL, 10);
 	pclose(fp);
 	printf("usage: %lld records (%lld lost, %lld rotations); access log: %lld lines (%lld "
 	       "lost, %lld rotations)\n",

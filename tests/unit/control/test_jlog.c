@@ -190,7 +190,9 @@ mkline(char *buf, size_t n, unsigned int i)
 	int h = snprintf(buf, n, "{\"i\":%u,\"pad\":\"", i);
 
 	memset(buf + h, 'x', n - (size_t)h - 3);
-	memcpy(buf + n - 3, "\"}\n", 3);
+	buf[n - 3] = '"';
+	buf[n - 2] = '}';
+	buf[n - 1] = '\n';
 }
 
 /* Every line of @p path whole JSON with i = 0, 1, ...; @return their count. */
