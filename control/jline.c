@@ -91,6 +91,8 @@ static void
 escaped(struct sg_ctl_jline *j, const unsigned char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
+	static const char two[0x20] = {
+		['\b'] = 'b', ['\f'] = 'f', ['\n'] = 'n', ['\r'] = 'r', ['\t'] = 't'};
 	const unsigned char *run = s;
 	char esc[6] = {'\\', 'u', '0', '0', 0, 0};
 
@@ -99,28 +101,10 @@ escaped(struct sg_ctl_jline *j, const unsigned char *s)
 			continue;
 		put(j, (const char *)run, (size_t)(s - run));
 		run = s + 1;
-		switch (*s) {
-		case '"':
-		case '\\':
-			esc[1] = (char)*s;
+		if (*s >= 0x20 || two[*s] != 0) {
+			esc[1] = *s >= 0x20 ? (char)*s : two[*s];
 			put(j, esc, 2);
-			break;
-		case '\b':
-			put(j, "\\b", 2);
-			break;
-		case '\f':
-			put(j, "\\f", 2);
-			break;
-		case '\n':
-			put(j, "\\n", 2);
-			break;
-		case '\r':
-			put(j, "\\r", 2);
-			break;
-		case '\t':
-			put(j, "\\t", 2);
-			break;
-		default:
+		} else {
 			esc[1] = 'u';
 			esc[4] = hex[*s >> 4];
 			esc[5] = hex[*s & 0xf];
