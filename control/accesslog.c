@@ -4,70 +4,76 @@
  * "Access log"): "installed" (where, for whom, setup time), "rejected"
  * (the reason and its detail), "closed" (the reason, bytes each way).
  */
-#include <string.h>
-
-#include <jansson.h>
+#include <stdbool.h>
 
 #include "cs.h"
+#include "jline.h"
 #include "usage.h"
 
 /* The line's common part: time, event, the session's identity. */
-static json_t *
-alog_line(const struct sg_ctl_usage *u, const struct sg_ctl_cs *cs, const char *event)
+static bool
+alog_line(struct sg_ctl_jline *j, char *buf, const struct sg_ctl_usage *u,
+	  const struct sg_ctl_cs *cs, const char *event)
 {
-	json_t *o;
-
-	if (u->alog.path[0] == '\0' || (o = json_object()) == NULL)
-		return NULL;
-	json_object_set_new(o, "ts_ms", json_integer((json_int_t)sg_ctl_usage_wall_ms()));
-	json_object_set_new(o, "event", json_string(event));
-	sg_ctl_usage_json_common(o, cs);
-	return o;
+	if (u->alog.path[0] == '\0')
+		return false;
+	sg_ctl_jline_init(j, buf, SG_CTL_JLOG_LINE_MAX);
+	sg_ctl_jline_u64(j, "ts_ms", sg_ctl_usage_wall_ms());
+	sg_ctl_jline_str(j, "event", event);
+	sg_ctl_usage_line_common(j, cs);
+	return true;
 }
 
 static void
-alog_put(struct sg_ctl_usage *u, json_t *o, uint64_t now_ns)
+alog_put(struct sg_ctl_usage *u, struct sg_ctl_jline *j, uint64_t now_ns)
 {
-	sg_ctl_jlog_write(&u->alog, o, now_ns);
-	json_decref(o);
+	int n = sg_ctl_jline_end(j);
+
+	if (n < 0)
+		u->alog.errors++;
+	else
+		sg_ctl_jlog_put(&u->alog, j->buf, (size_t)n, now_ns);
 }
 
 void
 sg_ctl_alog_installed(struct sg_ctl_usage *u, const struct sg_ctl_cs *cs, uint64_t setup_ns,
 		      uint64_t now_ns)
 {
-	json_t *o = alog_line(u, cs, "installed");
+	char buf[SG_CTL_JLOG_LINE_MAX];
+	struct sg_ctl_jline j;
 
-	if (o == NULL)
+	if (!alog_line(&j, buf, u, cs, "installed"))
 		return;
-	json_object_set_new(o, "setup_us", json_integer((json_int_t)(setup_ns / 1000)));
-	alog_put(u, o, now_ns);
+	sg_ctl_jline_u64(&j, "setup_us", setup_ns / 1000);
+	alog_put(u, &j, now_ns);
 }
 
 void
 sg_ctl_alog_rejected(struct sg_ctl_usage *u, const struct sg_ctl_cs *cs, unsigned int reason,
 		     uint64_t now_ns)
 {
-	json_t *o = alog_line(u, cs, "rejected");
+	char buf[SG_CTL_JLOG_LINE_MAX];
+	struct sg_ctl_jline j;
 
-	if (o == NULL)
+	if (!alog_line(&j, buf, u, cs, "rejected"))
 		return;
-	json_object_set_new(o, "reason", json_string(sg_ctl_cs_reason_name(reason)));
-	json_object_set_new(o, "why", json_string(cs->why != NULL ? cs->why : ""));
-	alog_put(u, o, now_ns);
+	sg_ctl_jline_str(&j, "reason", sg_ctl_cs_reason_name(reason));
+	sg_ctl_jline_str(&j, "why", cs->why != NULL ? cs->why : "");
+	alog_put(u, &j, now_ns);
 }
 
 void
 sg_ctl_alog_closed(struct sg_ctl_usage *u, const struct sg_ctl_cs *cs, unsigned int reason,
 		   const struct sg_msg_session_closed *c, uint64_t now_ns)
 {
-	json_t *o = alog_line(u, cs, "closed");
+	char buf[SG_CTL_JLOG_LINE_MAX];
+	struct sg_ctl_jline j;
 
-	if (o == NULL)
+	if (!alog_line(&j, buf, u, cs, "closed"))
 		return;
-	json_object_set_new(o, "reason", json_string(sg_ctl_cs_reason_name(reason)));
-	json_object_set_new(o, "held_ms", json_integer(c != NULL ? c->installed_ms : 0));
-	json_object_set_new(o, "bytes_c2s", json_integer(c != NULL ? (json_int_t)c->bytes_c2s : 0));
-	json_object_set_new(o, "bytes_s2c", json_integer(c != NULL ? (json_int_t)c->bytes_s2c : 0));
-	alog_put(u, o, now_ns);
+	sg_ctl_jline_str(&j, "reason", sg_ctl_cs_reason_name(reason));
+	sg_ctl_jline_u64(&j, "held_ms", c != NULL ? c->installed_ms : 0);
+	sg_ctl_jline_u64(&j, "bytes_c2s", c != NULL ? c->bytes_c2s : 0);
+	sg_ctl_jline_u64(&j, "bytes_s2c", c != NULL ? c->bytes_s2c : 0);
+	alog_put(u, &j, now_ns);
 }

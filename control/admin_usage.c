@@ -177,6 +177,8 @@ sg_ctl_admin_usage(const struct sg_ctl_view *v, const struct sg_ctl_admin_req *r
 		snprintf(err, errlen, "usage records are off (usage.path)");
 		return NULL;
 	}
+	if (v->usage != NULL) /* the lines held back (jlog.h) are read too */
+		sg_ctl_usage_flush(v->usage, v->clk != NULL ? v->clk->now_ns : 0);
 	buf = malloc(CHUNK + LINE_MAX_B + CHUNK);
 	q.out = json_array();
 	if (buf == NULL || q.out == NULL) {

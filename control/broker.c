@@ -332,6 +332,7 @@ sg_ctl_broker_admit(struct sg_ctl_broker *br, struct sg_ctl_cs *cs)
 	refusal = broker_access(br, cs);
 	if (refusal != 0) {
 		br->cand_cs = NULL;
+		cs->why = sg_ctl_auth_refusal_name((unsigned int)refusal - 1); /* the access log */
 		br->hooks.reject(br->hooks.ctx, cs, sg_ctl_auth_reason(app->cfg, refusal - 1));
 		return;
 	}

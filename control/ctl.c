@@ -451,5 +451,6 @@ sg_ctl_tick(struct sg_ctl *c)
 	sg_ctl_audit_tick(&c->audit);
 	sg_ctl_health_tick(&c->health);
 	sg_ctl_health_drain_tick(&c->health);
+	sg_ctl_usage_tick(&c->usage, c->clock.now_ns); /* usage lines held 100 ms at most */
 	sg_ctl_commit(c);
 }

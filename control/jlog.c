@@ -1,19 +1,19 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * JSON-lines files with size rotation (usage records, access log). Each
- * record is rendered into a bounded stack buffer and written with one
- * write(2) on an O_APPEND descriptor, so concurrent readers (sgctl usage)
- * never see half a line and a crash leaves at most one partial last line.
+ * JSON-lines files with size rotation (usage records, access log). Lines
+ * are held in a bounded buffer and appended with one write(2) on an
+ * O_APPEND descriptor (jlog.h says when), so concurrent readers (sgctl
+ * usage) see whole lines but the last, and a write that fails keeps the
+ * lines for the next try instead of cutting one.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
-
-#include <jansson.h>
 
 #include "jlog.h"
 
@@ -34,19 +34,6 @@ sg_ctl_jlog_close(struct sg_ctl_jlog *l)
 	l->fd = -1;
 }
 
-void
-sg_ctl_jlog_config(struct sg_ctl_jlog *l, const char *path, uint32_t max_mb, uint32_t keep)
-{
-	if (strcmp(l->path, path) != 0) {
-		sg_ctl_jlog_close(l);
-		snprintf(l->path, sizeof(l->path), "%s", path);
-		l->failing = false;
-		l->retry_ns = 0;
-	}
-	l->max_bytes = (uint64_t)(max_mb != 0 ? max_mb : 1) << 20;
-	l->keep = keep < SG_CTL_JLOG_KEEP_MAX ? keep : SG_CTL_JLOG_KEEP_MAX;
-}
-
 int
 sg_ctl_jlog_name(char *buf, size_t len, const char *path, unsigned int i)
 {
@@ -55,11 +42,10 @@ sg_ctl_jlog_name(char *buf, size_t len, const char *path, unsigned int i)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-/* A failure: counted, logged once per episode, no new try for a second. */
+/* A failure: logged once per episode, no new try for a second (the caller counts losses). */
 static int
 jlog_fail(struct sg_ctl_jlog *l, int rc, const char *what, uint64_t now_ns)
 {
-	l->errors++;
 	l->retry_ns = now_ns + RETRY_NS;
 	sg_ctl_jlog_close(l);
 	if (!l->failing)
@@ -82,7 +68,7 @@ jlog_open(struct sg_ctl_jlog *l)
 		sg_ctl_jlog_close(l);
 		return -EINVAL;
 	}
-	l->size = (uint64_t)st.st_size;
+	l->size = (uint64_t)st.st_size + l->held; /* held lines go there next */
 	return 0;
 }
 
@@ -110,42 +96,135 @@ jlog_rotate(struct sg_ctl_jlog *l)
 }
 
 int
-sg_ctl_jlog_write(struct sg_ctl_jlog *l, const json_t *rec, uint64_t now_ns)
+sg_ctl_jlog_flush(struct sg_ctl_jlog *l, uint64_t now_ns)
 {
-	char line[SG_CTL_JLOG_LINE_MAX];
-	size_t n;
+	const char *p;
 	ssize_t w;
+	int rc;
+
+	if (l->held == 0)
+		return 0;
+	if (l->fd < 0) {
+		if (now_ns < l->retry_ns)
+			return -EAGAIN;
+		rc = jlog_open(l);
+		if (rc < 0)
+			return jlog_fail(l, rc, "cannot open", now_ns);
+	}
+	w = write(l->fd, l->buf, l->held);
+	if (w == (ssize_t)l->held) {
+		l->lines += l->held_lines;
+		l->held = 0;
+		l->held_lines = 0;
+		if (l->failing)
+			syslog(LOG_NOTICE, "%s: written again", l->path);
+		l->failing = false;
+		return 0;
+	}
+	rc = w < 0 ? -errno : -ENOSPC;
+	if (w > 0) { /* the rest of a cut line follows with the next write */
+		for (p = l->buf; (p = memchr(p, '\n', (size_t)(l->buf + w - p))) != NULL; p++) {
+			l->lines++;
+			l->held_lines--;
+		}
+		l->held -= (size_t)w;
+		memmove(l->buf, l->buf + w, l->held);
+	}
+	return jlog_fail(l, rc, "cannot write", now_ns);
+}
+
+void
+sg_ctl_jlog_tick(struct sg_ctl_jlog *l, uint64_t now_ns)
+{
+	if (l->held > 0 && now_ns - l->held_since_ns >= SG_CTL_JLOG_FLUSH_MS * 1000000ull)
+		sg_ctl_jlog_flush(l, now_ns);
+}
+
+/* Write what is held now, pause or not; what cannot be written is lost (counted). */
+static void
+jlog_drain(struct sg_ctl_jlog *l)
+{
+	l->retry_ns = 0;
+	if (sg_ctl_jlog_flush(l, 0) == 0)
+		return;
+	l->errors += l->held_lines;
+	syslog(LOG_WARNING, "%s: %u lines lost", l->path, l->held_lines);
+	l->held = 0;
+	l->held_lines = 0;
+}
+
+void
+sg_ctl_jlog_fini(struct sg_ctl_jlog *l)
+{
+	jlog_drain(l);
+	sg_ctl_jlog_close(l);
+	free(l->buf);
+	l->buf = NULL;
+}
+
+void
+sg_ctl_jlog_config(struct sg_ctl_jlog *l, const char *path, uint32_t max_mb, uint32_t keep)
+{
+	if (strcmp(l->path, path) != 0) {
+		jlog_drain(l);
+		sg_ctl_jlog_close(l);
+		snprintf(l->path, sizeof(l->path), "%s", path);
+		l->failing = false;
+		l->retry_ns = 0;
+	}
+	l->max_bytes = (uint64_t)(max_mb != 0 ? max_mb : 1) << 20;
+	l->keep = keep < SG_CTL_JLOG_KEEP_MAX ? keep : SG_CTL_JLOG_KEEP_MAX;
+}
+
+int
+sg_ctl_jlog_put(struct sg_ctl_jlog *l, const char *line, size_t n, uint64_t now_ns)
+{
 	int rc;
 
 	if (l->path[0] == '\0')
 		return 0;
-	n = json_dumpb(rec, line, sizeof(line) - 1, JSON_COMPACT);
-	if (n == 0 || n > sizeof(line) - 1) {
+	if (n == 0 || n > SG_CTL_JLOG_LINE_MAX) {
 		l->errors++;
 		return -EMSGSIZE;
 	}
-	line[n++] = '\n';
+	if (l->buf == NULL && (l->buf = malloc(SG_CTL_JLOG_BUF)) == NULL) {
+		l->errors++;
+		return -ENOMEM;
+	}
 	if (l->fd < 0) {
 		if (now_ns < l->retry_ns) {
 			l->errors++;
 			return -EAGAIN;
 		}
 		rc = jlog_open(l);
-		if (rc < 0)
+		if (rc < 0) {
+			l->errors++;
 			return jlog_fail(l, rc, "cannot open", now_ns);
+		}
 	}
 	if (l->size > 0 && l->size + n > l->max_bytes) {
+		rc = sg_ctl_jlog_flush(l, now_ns); /* the held lines belong to this file */
+		if (rc < 0) {
+			l->errors++;
+			return rc;
+		}
 		rc = jlog_rotate(l);
-		if (rc < 0)
+		if (rc < 0) {
+			l->errors++;
 			return jlog_fail(l, rc, "cannot rotate", now_ns);
+		}
 	}
-	w = write(l->fd, line, n);
-	if (w != (ssize_t)n)
-		return jlog_fail(l, w < 0 ? -errno : -ENOSPC, "cannot write", now_ns);
-	if (l->failing)
-		syslog(LOG_NOTICE, "%s: written again", l->path);
-	l->failing = false;
+	if (l->held + n > SG_CTL_JLOG_BUF && sg_ctl_jlog_flush(l, now_ns) < 0) {
+		l->errors++;
+		return -ENOBUFS;
+	}
+	if (l->held == 0)
+		l->held_since_ns = now_ns;
+	memcpy(l->buf + l->held, line, n);
+	l->held += n;
+	l->held_lines++;
 	l->size += n;
-	l->lines++;
+	if (l->held >= SG_CTL_JLOG_BUF / 2)
+		sg_ctl_jlog_flush(l, now_ns);
 	return 0;
 }

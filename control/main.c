@@ -62,6 +62,7 @@ reload(void *ctx, char *err, size_t errlen)
 	unsigned int i;
 	int rc;
 
+	sg_ctl_usage_flush(&c->usage, c->clock.now_ns); /* the old paths get their lines */
 	rc = sg_ctl_cfg_reload(c->cfg, c->cfg_path, err, errlen);
 	if (rc < 0)
 		return rc;

@@ -6,15 +6,11 @@
  * "interim": the totals so far). The line format is doc/control.md "Usage
  * records"; jlog.c writes and rotates the file.
  */
-#include <arpa/inet.h>
-#include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 
-#include <jansson.h>
-
 #include "cs.h"
+#include "jline.h"
 #include "usage.h"
 
 const double sg_ctl_usage_hold_bounds[SG_CTL_HOLD_BUCKETS] = {1,    10,	  60,	 300,	900,
@@ -31,8 +27,22 @@ sg_ctl_usage_init(struct sg_ctl_usage *u)
 void
 sg_ctl_usage_fini(struct sg_ctl_usage *u)
 {
-	sg_ctl_jlog_close(&u->rec);
-	sg_ctl_jlog_close(&u->alog);
+	sg_ctl_jlog_fini(&u->rec);
+	sg_ctl_jlog_fini(&u->alog);
+}
+
+void
+sg_ctl_usage_flush(struct sg_ctl_usage *u, uint64_t now_ns)
+{
+	sg_ctl_jlog_flush(&u->rec, now_ns);
+	sg_ctl_jlog_flush(&u->alog, now_ns);
+}
+
+void
+sg_ctl_usage_tick(struct sg_ctl_usage *u, uint64_t now_ns)
+{
+	sg_ctl_jlog_tick(&u->rec, now_ns);
+	sg_ctl_jlog_tick(&u->alog, now_ns);
 }
 
 void
@@ -51,85 +61,62 @@ sg_ctl_usage_wall_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static json_t *
-j_hex(uint64_t id)
-{
-	char buf[24];
-
-	if (id == 0)
-		return json_string("");
-	snprintf(buf, sizeof(buf), "%#llx", (unsigned long long)id);
-	return json_string(buf);
-}
-
-static json_t *
-j_ip(uint8_t family, const uint8_t *a)
-{
-	char buf[INET6_ADDRSTRLEN] = "";
-
-	inet_ntop(family == SG_WIRE_FAMILY_V6 ? AF_INET6 : AF_INET, a, buf, sizeof(buf));
-	return json_string(buf);
-}
-
 void
-sg_ctl_usage_json_common(json_t *o, const struct sg_ctl_cs *cs)
+sg_ctl_usage_line_common(struct sg_ctl_jline *j, const struct sg_ctl_cs *cs)
 {
 	const struct sg_msg_flow *f = &cs->flow;
 	char user[SG_CTL_NAME_MAX];
 
-	/* the user's name came from a client's key: bounded, and stored as valid JSON text */
+	/* the user's name came from a client's key: bounded (jline writes it escaped) */
 	memcpy(user, cs->user, sizeof(user));
 	user[sizeof(user) - 1] = '\0';
-	json_object_set_new(o, "session_id", j_hex(cs->session_id));
-	json_object_set_new(o, "user", json_string(user) ?: json_string(""));
-	json_object_set_new(o, "user_id", j_hex(cs->user_id));
-	json_object_set_new(o, "app", json_string(cs->app != NULL ? cs->app->cfg->name : ""));
-	json_object_set_new(o, "vm", json_string(cs->vm != NULL ? cs->vm->cfg->name : ""));
-	json_object_set_new(
-		o, "host",
-		json_string(cs->vm != NULL && cs->vm->host != NULL ? cs->vm->host->cfg->name : ""));
-	json_object_set_new(o, "client", j_ip(f->family, f->saddr));
-	json_object_set_new(o, "client_port", json_integer(f->sport));
-	json_object_set_new(o, "vip", j_ip(f->family, f->daddr));
-	json_object_set_new(o, "vip_port", json_integer(f->dport));
-	json_object_set_new(o, "proto", json_string(f->proto == 17 ? "udp" : "tcp"));
-	json_object_set_new(o, "family",
-			    json_string(f->family == SG_WIRE_FAMILY_V6 ? "ipv6" : "ipv4"));
+	sg_ctl_jline_hex(j, "session_id", cs->session_id);
+	sg_ctl_jline_str(j, "user", user);
+	sg_ctl_jline_hex(j, "user_id", cs->user_id);
+	sg_ctl_jline_str(j, "app", cs->app != NULL ? cs->app->cfg->name : "");
+	sg_ctl_jline_str(j, "vm", cs->vm != NULL ? cs->vm->cfg->name : "");
+	sg_ctl_jline_str(j, "host",
+			 cs->vm != NULL && cs->vm->host != NULL ? cs->vm->host->cfg->name : "");
+	sg_ctl_jline_ip(j, "client", f->family, f->saddr);
+	sg_ctl_jline_u64(j, "client_port", f->sport);
+	sg_ctl_jline_ip(j, "vip", f->family, f->daddr);
+	sg_ctl_jline_u64(j, "vip_port", f->dport);
+	sg_ctl_jline_str(j, "proto", f->proto == 17 ? "udp" : "tcp");
+	sg_ctl_jline_str(j, "family", f->family == SG_WIRE_FAMILY_V6 ? "ipv6" : "ipv4");
 }
 
-json_t *
-sg_ctl_usage_json(const struct sg_ctl_cs *cs, const struct sg_msg_session_closed *c, bool interim,
-		  uint64_t end_ms)
+int
+sg_ctl_usage_line(char *buf, size_t len, const struct sg_ctl_cs *cs,
+		  const struct sg_msg_session_closed *c, bool interim, uint64_t end_ms)
 {
 	static const struct sg_msg_session_closed zero;
-	json_t *o = json_object();
+	struct sg_ctl_jline j;
 
-	if (o == NULL)
-		return NULL;
 	if (c == NULL)
 		c = &zero;
-	json_object_set_new(o, "kind", json_string(interim ? "interim" : "final"));
-	sg_ctl_usage_json_common(o, cs);
-	json_object_set_new(o, "start_ms", json_integer((json_int_t)cs->created_ms));
-	json_object_set_new(o, "end_ms", json_integer((json_int_t)end_ms));
-	json_object_set_new(o, "installed_ms", json_integer(c->installed_ms));
-	json_object_set_new(o, "pkts_c2s", json_integer((json_int_t)c->pkts_c2s));
-	json_object_set_new(o, "pkts_s2c", json_integer((json_int_t)c->pkts_s2c));
-	json_object_set_new(o, "bytes_c2s", json_integer((json_int_t)c->bytes_c2s));
-	json_object_set_new(o, "bytes_s2c", json_integer((json_int_t)c->bytes_s2c));
-	json_object_set_new(o, "s2c_acked", json_boolean(c->flags & SG_MSG_USAGE_S2C_ACKED));
-	json_object_set_new(o, "qos_drops", json_boolean(c->flags & SG_MSG_USAGE_QOS_DROPS));
-	json_object_set_new(o, "qos_dropped", json_integer((json_int_t)c->qos_dropped));
-	json_object_set_new(o, "reason",
-			    json_string(interim ? "" : sg_ctl_cs_reason_name(cs->reason)));
-	return o;
+	sg_ctl_jline_init(&j, buf, len);
+	sg_ctl_jline_str(&j, "kind", interim ? "interim" : "final");
+	sg_ctl_usage_line_common(&j, cs);
+	sg_ctl_jline_u64(&j, "start_ms", cs->created_ms);
+	sg_ctl_jline_u64(&j, "end_ms", end_ms);
+	sg_ctl_jline_u64(&j, "installed_ms", c->installed_ms);
+	sg_ctl_jline_u64(&j, "pkts_c2s", c->pkts_c2s);
+	sg_ctl_jline_u64(&j, "pkts_s2c", c->pkts_s2c);
+	sg_ctl_jline_u64(&j, "bytes_c2s", c->bytes_c2s);
+	sg_ctl_jline_u64(&j, "bytes_s2c", c->bytes_s2c);
+	sg_ctl_jline_bool(&j, "s2c_acked", c->flags & SG_MSG_USAGE_S2C_ACKED);
+	sg_ctl_jline_bool(&j, "qos_drops", c->flags & SG_MSG_USAGE_QOS_DROPS);
+	sg_ctl_jline_u64(&j, "qos_dropped", c->qos_dropped);
+	sg_ctl_jline_str(&j, "reason", interim ? "" : sg_ctl_cs_reason_name(cs->reason));
+	return sg_ctl_jline_end(&j);
 }
 
 void
 sg_ctl_usage_record(struct sg_ctl_usage *u, const struct sg_ctl_cs *cs,
 		    const struct sg_msg_session_closed *c, bool interim, uint64_t now_ns)
 {
-	json_t *o;
+	char line[SG_CTL_JLOG_LINE_MAX];
+	int n;
 
 	if (interim)
 		u->interims++;
@@ -140,11 +127,10 @@ sg_ctl_usage_record(struct sg_ctl_usage *u, const struct sg_ctl_cs *cs,
 				&u->hold_sum_s, c->installed_ms / 1000.0);
 	if (u->rec.path[0] == '\0')
 		return;
-	o = sg_ctl_usage_json(cs, c, interim, sg_ctl_usage_wall_ms());
-	if (o == NULL) {
+	n = sg_ctl_usage_line(line, sizeof(line), cs, c, interim, sg_ctl_usage_wall_ms());
+	if (n < 0) {
 		u->rec.errors++;
 		return;
 	}
-	sg_ctl_jlog_write(&u->rec, o, now_ns);
-	json_decref(o);
+	sg_ctl_jlog_put(&u->rec, line, (size_t)n, now_ns);
 }

@@ -11,11 +11,14 @@
 #define SG_CTL_USAGE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "jlog.h"
 #include "model.h"
 #include "sessiongate/sg_msg.h"
+
+struct sg_ctl_jline;
 
 #define SG_CTL_HOLD_BUCKETS 10
 
@@ -35,24 +38,30 @@ struct sg_ctl_usage {
 
 /** Both files off, counters zero. */
 void sg_ctl_usage_init(struct sg_ctl_usage *u);
-/** Close both files. */
+/** Write what both files hold, close them (SIGTERM, exit: nothing is lost). */
 void sg_ctl_usage_fini(struct sg_ctl_usage *u);
+/** Write the held lines of both files now (sgctl usage, reload). @p now_ns: monotonic. */
+void sg_ctl_usage_flush(struct sg_ctl_usage *u, uint64_t now_ns);
+/** Write the held lines once the oldest is SG_CTL_JLOG_FLUSH_MS old (sg-control's tick). */
+void sg_ctl_usage_tick(struct sg_ctl_usage *u, uint64_t now_ns);
 /** Follow @p cfg's usage: section (paths, size, keep); called before each record. */
 void sg_ctl_usage_config(struct sg_ctl_usage *u, const struct sg_ctl_usage_cfg *cfg);
 
 /**
- * Add what every line says of @p cs to object @p o: session_id (text),
+ * Add what every line says of @p cs to line @p j: session_id (text),
  * user, user_id ("" for anonymous), app, vm, host ("" when none), client
  * and client_port, vip and vip_port, proto, family.
  */
-void sg_ctl_usage_json_common(struct json_t *o, const struct sg_ctl_cs *cs);
+void sg_ctl_usage_line_common(struct sg_ctl_jline *j, const struct sg_ctl_cs *cs);
 /**
- * The usage record of @p cs: its identity (sg_ctl_usage_json_common),
- * start_ms (created), end_ms (@p end_ms), the usage @p c (NULL: zeros),
- * reason and kind ("final", or "interim" when @p interim). New reference.
+ * The usage record of @p cs into @p buf (@p len bytes), newline included:
+ * kind ("final", or "interim" when @p interim), its identity
+ * (sg_ctl_usage_line_common), start_ms (created), end_ms (@p end_ms), the
+ * usage @p c (NULL: zeros) and reason.
+ * @return the line's length, or -EMSGSIZE.
  */
-struct json_t *sg_ctl_usage_json(const struct sg_ctl_cs *cs, const struct sg_msg_session_closed *c,
-				 bool interim, uint64_t end_ms);
+int sg_ctl_usage_line(char *buf, size_t len, const struct sg_ctl_cs *cs,
+		      const struct sg_msg_session_closed *c, bool interim, uint64_t end_ms);
 /**
  * Write the usage record of @p cs (@p c: NULL = never installed, zeros;
  * @p reason its close reason) and, for a final one of an installed

@@ -37,6 +37,7 @@ struct bench_run {
 struct bench_tmpl {
 	const struct sg_msg *m;
 	unsigned int n;
+	const char *usage_dir; /**< in-process: usage records and access log there; NULL: off */
 };
 
 extern struct it bench_it;

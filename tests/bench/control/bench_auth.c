@@ -15,7 +15,13 @@
  *     cost of each query a token session makes;
  *  3. the sg-control daemon: closed loop (setups/s), then three rounds of
  *     plain and token sessions at RATE offered (p50/p99 of SESSION_NEW
- *     enqueued -> SESSION_INSTALL dequeued).
+ *     enqueued -> SESSION_INSTALL dequeued);
+ *  4. with usage records and the access log on (files in the bench's tmp
+ *     dir, 64 MiB, one old copy): in 2., the token run again; in 3., a
+ *     closed loop and a third run in each round (the daemon writes usage
+ *     records in every run, as by default; a reload turns the access log
+ *     on for these runs only): what a session's accounting lines add
+ *     (report only; a lost line fails the run).
  *
  *   bench_auth BUILD_DIR/control [SESSIONS] [RATE] [USERS]
  *
@@ -105,18 +111,21 @@ cmp_dbl(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static char usage_dir[256];
+
 static void
 inproc(uint64_t n, uint64_t rate, struct bench_pop *p, const struct bench_tmpl *tp,
        const struct bench_tmpl *ta)
 {
-	struct bench_tmpl sets[3] = {*tp, {p->tmpl_cookie, p->n_users}, *ta};
-	double echo, plain, r[3];
+	struct bench_tmpl sets[4] = {
+		*tp, {p->tmpl_cookie, p->n_users, NULL}, *ta, {ta->m, ta->n, usage_dir}};
+	double echo, plain, r[4];
 	char db[256];
 
 	snprintf(db, sizeof(db), "%s/inproc-db", bench_it.dir);
 	bench_inproc(n, BENCH_CORE_ECHO, db, NULL, tp, 1, &echo);
 	bench_inproc(n, BENCH_CORE_PLAIN, db, NULL, tp, 1, &plain);
-	bench_inproc(n, BENCH_CORE_AUTH, db, p, sets, 3, r);
+	bench_inproc(n, BENCH_CORE_AUTH, db, p, sets, 4, r);
 	printf("%-44s %9.0f setups/s\n", "in-process ring echo (ceiling)", echo);
 	printf("%-44s %9.0f setups/s = %5.2f us of CPU per setup+close\n",
 	       "in-process core, no idmgr, anonymous app", plain, 1e6 / plain);
@@ -126,9 +135,73 @@ inproc(uint64_t n, uint64_t rate, struct bench_pop *p, const struct bench_tmpl *
 	       "in-process core + idmgr, anonymous, token key", r[1], 1e6 / r[1]);
 	printf("%-44s %9.0f setups/s = %5.2f us of CPU per setup+close (checks: +%.2f us)\n",
 	       "in-process core + idmgr, token + graph", r[2], 1e6 / r[2], 1e6 / r[2] - 1e6 / r[1]);
-	printf("at %llu/s sg-control's core needs %.0f%% of one CPU for token sessions, %.0f%% for "
-	       "anonymous ones\n",
-	       (unsigned long long)rate, 100.0 * (double)rate / r[2], 100.0 * (double)rate / r[0]);
+	printf("%-44s %9.0f setups/s = %5.2f us of CPU per setup+close (lines: +%.2f us)\n",
+	       "in-process, token + graph + usage + access log", r[3], 1e6 / r[3],
+	       1e6 / r[3] - 1e6 / r[2]);
+	printf("at %llu/s sg-control's core needs %.0f%% of one CPU for token sessions (%.0f%% with "
+	       "usage records and the access log), %.0f%% for anonymous ones\n",
+	       (unsigned long long)rate, 100.0 * (double)rate / r[2], 100.0 * (double)rate / r[3],
+	       100.0 * (double)rate / r[0]);
+}
+
+/* sg-control's /metrics: @p n sessions' access-log lines written (but @p late), none lost. */
+static void
+usage_check(uint64_t n, uint64_t late)
+{
+	static const char *const names[] = {
+		"sg_ctl_usage_records_total",		"sg_ctl_usage_write_errors_total",
+		"sg_ctl_usage_rotations_total",		"sg_ctl_access_log_lines_total",
+		"sg_ctl_access_log_write_errors_total", "sg_ctl_access_log_rotations_total"};
+	long long v[6] = {-1, -1, -1, -1, -1, -1};
+	char cmd[128], line[256];
+	const char *sp;
+	unsigned int i;
+	FILE *fp;
+
+	usleep(300000); /* the last lines: held 100 ms at most */
+	snprintf(cmd, sizeof(cmd), "curl -s --max-time 5 http://127.0.0.1:%u/metrics",
+		 bench_it.metrics_port);
+	fp = popen(cmd, "r");
+	if (fp == NULL)
+		IT_FAIL("popen curl");
+	while (fgets(line, sizeof(line), fp) != NULL)
+		for (i = 0; i < 6; i++)
+			if ((sp = strchr(line, ' ')) != NULL &&
+			    (size_t)(sp - line) == strlen(names[i]) &&
+			    strncmp(line, names[i], strlen(names[i])) == 0)
+				v[i] = strtoll(sp + 1, NULL, 10);
+	pclose(fp);
+	printf("usage: %lld records (%lld lost, %lld rotations); access log: %lld lines (%lld "
+	       "lost, %lld rotations)\n",
+	       v[0], v[1], v[2], v[3], v[4], v[5]);
+	/* installed + closed each */
+	if (v[1] != 0 || v[4] != 0 || v[3] < (long long)(2 * n - late))
+		IT_FAIL("usage lines lost or missing: %lld access-log lines of %llu sessions", v[3],
+			(unsigned long long)n);
+}
+
+/*
+ * 4. The access log on or off (a reload). Usage records are on either way,
+ * as in every sg-control (usage.path defaults to <db_dir>/usage.jsonl).
+ */
+static void
+usage_set(bool on)
+{
+	static char with[sizeof(body) + 600];
+	json_t *r;
+
+	if (on)
+		snprintf(with, sizeof(with),
+			 "%susage: { path: %s/usage.jsonl, max_mb: 64, keep: 1, access_log: "
+			 "%s/access.jsonl }\n",
+			 body, usage_dir, usage_dir);
+	else
+		snprintf(with, sizeof(with),
+			 "%susage: { path: %s/usage.jsonl, max_mb: 64, keep: 1 }\n", body,
+			 usage_dir);
+	it_write_cfg(&bench_it, with, NULL);
+	r = it_admin(&bench_it, "{\"cmd\":\"reload\"}");
+	json_decref(r);
 }
 
 int
@@ -141,7 +214,7 @@ main(int argc, char **argv)
 	struct bench_pop pop;
 	struct sg_msg plain;
 	struct bench_tmpl tp = {&plain, 1}, ta;
-	double p99a[ROUNDS], p99p[ROUNDS], p99c;
+	double p99a[ROUNDS], p99p[ROUNDS], p99u[ROUNDS], p99c;
 	const char *enforce = getenv("SGCTL_BENCH_ENFORCE");
 	char light[32];
 	long long verified;
@@ -156,6 +229,7 @@ main(int argc, char **argv)
 	it_init(&bench_it, argv[1], "bench-auth");
 	bench_run_alloc(&ceil, "ring round trip, no work (ceiling)", n);
 	bench_pop_init(&pop, (unsigned int)users, bench_it.dir);
+	snprintf(usage_dir, sizeof(usage_dir), "%s", bench_it.dir);
 	ta = (struct bench_tmpl){pop.tmpl, pop.n_users};
 	dpsim_make_new(&plain, 0, 0, BENCH_VIP, BENCH_PORT, SG_MSG_L7_NONE, NULL);
 	snprintf(light, sizeof(light), "@%llu/s", (unsigned long long)rate);
@@ -181,27 +255,43 @@ main(int argc, char **argv)
 	run.name = "sg-control, token + graph";
 	bench_drive(&run, 2 * n, n, 0, false, &ta);
 	bench_report(&run, "max");
+	usage_set(true);
+	run.name = "sg-control, token + graph + access log";
+	bench_drive(&run, 3 * n, n, 0, false, &ta);
+	bench_report(&run, "max");
+	usage_set(false);
 	for (i = 0; i < ROUNDS; i++) {
 		usleep(200000);
 		run.name = "sg-control, anonymous app";
-		bench_drive(&run, (3 + 2 * i) * n, n, rate, false, &tp);
+		bench_drive(&run, (4 + 3 * i) * n, n, rate, false, &tp);
 		p99p[i] = bench_report(&run, light);
 		usleep(200000);
 		run.name = "sg-control, token + graph";
-		bench_drive(&run, (4 + 2 * i) * n, n, rate, false, &ta);
+		bench_drive(&run, (5 + 3 * i) * n, n, rate, false, &ta);
 		p99a[i] = bench_report(&run, light);
+		usage_set(true);
+		usleep(200000);
+		run.name = "sg-control, token + graph + access log";
+		bench_drive(&run, (6 + 3 * i) * n, n, rate, false, &ta);
+		p99u[i] = bench_report(&run, light);
+		usage_set(false);
 	}
+	/* each run with the access log: its last BENCH_WINDOW close after it went off */
+	usage_check(n * (1 + ROUNDS), BENCH_WINDOW * (1 + ROUNDS));
 	verified = bench_ctl_stop();
-	if (verified != (long long)n * (1 + ROUNDS))
+	if (verified != (long long)n * (2 + 2 * ROUNDS))
 		IT_FAIL("sg-control verified %lld tokens of %lld sessions sent", verified,
-			(long long)n * (1 + ROUNDS));
+			(long long)n * (2 + 2 * ROUNDS));
 	qsort(p99a, ROUNDS, sizeof(double), cmp_dbl);
 	qsort(p99p, ROUNDS, sizeof(double), cmp_dbl);
+	qsort(p99u, ROUNDS, sizeof(double), cmp_dbl);
 	ok = p99a[ROUNDS / 2] < 1.0;
 	printf("target p99 < 1 ms at %llu/s with token and graph checks (%lu users): %s "
 	       "(median p99 %.3f ms; anonymous %.3f ms; ceiling %.3f ms)\n",
 	       (unsigned long long)rate, users, ok ? "met" : "NOT met", p99a[ROUNDS / 2],
 	       p99p[ROUNDS / 2], p99c);
+	printf("with the access log on too: median p99 %.3f ms at %llu/s (report only)\n",
+	       p99u[ROUNDS / 2], (unsigned long long)rate);
 	bench_pop_free(&pop);
 	free(ceil.t_sent);
 	free(ceil.lat_ns);

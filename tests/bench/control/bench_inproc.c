@@ -169,6 +169,17 @@ core_loop(struct sg_ctl *c, uint64_t n, bool echo, const struct bench_tmpl *t)
 	}
 }
 
+/* The usage records and access log of a template set (the core reads cfg at each record). */
+static void
+core_usage(struct sg_ctl_cfg *cfg, const char *dir)
+{
+	snprintf(cfg->usage.path, sizeof(cfg->usage.path), "%s%s", dir != NULL ? dir : "",
+		 dir != NULL ? "/usage.jsonl" : "");
+	snprintf(cfg->usage.access_log, sizeof(cfg->usage.access_log), "%s%s",
+		 dir != NULL ? dir : "", dir != NULL ? "/access.jsonl" : "");
+	cfg->usage.keep = 1;
+}
+
 void
 bench_inproc(uint64_t n, enum bench_core core, const char *dir, struct bench_pop *p,
 	     const struct bench_tmpl *t, unsigned int n_t, double *rates)
@@ -184,6 +195,7 @@ bench_inproc(uint64_t n, enum bench_core core, const char *dir, struct bench_pop
 	for (j = 0; j < n_t; j++) {
 		setups0 = c.st.setups;
 		verified0 = c.st.auth.verified;
+		core_usage(&cfg, t[j].usage_dir);
 		t0 = bench_cpu_ns();
 		core_loop(&c, n, core == BENCH_CORE_ECHO, &t[j]);
 		rates[j] = (double)n * 1e9 / (double)(bench_cpu_ns() - t0);

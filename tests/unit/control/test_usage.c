@@ -3,8 +3,10 @@
  * Usage records and the access log (control/usage.c, accesslog.c,
  * jlog.c), "sgctl usage" (admin_usage.c, admin_req.c): the lines a real
  * sg-control core writes for SESSION_USAGE / SESSION_CLOSED / a refusal
- * sent through the shared-memory rings by dpsim, size rotation, an
- * unwritable file, and the query's filters over rotated files.
+ * sent through the shared-memory rings by dpsim (held until the 100 ms
+ * flush), the detail of each token refusal in the access log (cs->why),
+ * size rotation, an unwritable file, and the query's filters over rotated
+ * files. The line format and the buffer alone: test_jlog.c.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -22,6 +24,7 @@
 #include <jansson.h>
 
 #include "admin.h"
+#include "auth.h"
 #include "bus.h"
 #include "ctl.h"
 #include "jlog.h"
@@ -30,6 +33,10 @@
 #include "usage.h"
 
 #include "dpsim.h"
+#include "sg_token_lib.h"
+
+static const struct sg_token_key key1 = {
+	.id = 1, .len = 32, .key = "0123456789abcdef0123456789abcdef"};
 
 struct ufx {
 	struct sg_ctl_cfg cfg;
@@ -48,7 +55,8 @@ agent_ok(struct sg_ctl_provider *p, const struct sg_ctl_req *r)
 	return 0;
 }
 
-/* One host, one pool, one VM; app "web" (L4, NAT) on 198.18.10.1:80. */
+/* One host, one pool, one VM; app "web" (L4, NAT) on 198.18.10.1:80; app "desk" on
+ * port 82: a token in cookie "sgt" (key1, no graph), one session per user at a time. */
 static void
 ufx_cfg(struct ufx *f)
 {
@@ -56,7 +64,8 @@ ufx_cfg(struct ufx *f)
 	struct sg_ctl_app_cfg *a = &k->apps[0];
 
 	sg_ctl_cfg_defaults(k);
-	k->n_hosts = k->n_pools = k->n_vms = k->n_apps = 1;
+	k->n_hosts = k->n_pools = k->n_vms = 1;
+	k->n_apps = 2;
 	strcpy(k->hosts[0].name, "host-a");
 	k->hosts[0].family = SG_WIRE_FAMILY_V4;
 	strcpy(k->pools[0].name, "pool-a");
@@ -72,6 +81,16 @@ ufx_cfg(struct ufx *f)
 	inet_pton(AF_INET, "198.18.10.1", a->vip);
 	a->mode = SG_MSG_INSTALL_NAT;
 	a->exec_limit = a->wait_limit = 16;
+	k->apps[1] = *a;
+	strcpy(k->apps[1].name, "desk");
+	k->apps[1].port = 82;
+	k->apps[1].match = SG_CTL_MATCH_HTTP_COOKIE;
+	strcpy(k->apps[1].value, "sgt");
+	k->apps[1].value_len = 3;
+	k->apps[1].auth.mode = SG_CTL_AUTH_TOKEN;
+	k->apps[1].auth.keys[0] = key1;
+	k->apps[1].auth.n_keys = 1;
+	k->apps[1].qos.user_sessions = 1;
 	snprintf(k->usage.path, sizeof(k->usage.path), "%s", f->rec);
 	snprintf(k->usage.access_log, sizeof(k->usage.access_log), "%s", f->alog);
 }
@@ -177,6 +196,19 @@ test_records_from_the_rings(void **state)
 	assert_int_equal(dpsim_send(&f->d, 0, &m), 0);
 	sg_ctl_poll(&f->c, 1024);
 
+	/* held in memory: written by the tick once the oldest line is 100 ms old */
+	assert_int_equal(f->c.usage.rec.held_lines, 3);
+	assert_int_equal(f->c.usage.alog.held_lines, 3);
+	sg_ctl_usage_tick(&f->c.usage, f->c.usage.rec.held_since_ns + 99000000ull);
+	assert_int_equal(f->c.usage.rec.lines, 0);
+	recs = read_lines(f->rec);
+	assert_int_equal(json_array_size(recs), 0);
+	json_decref(recs);
+	sg_ctl_usage_tick(&f->c.usage, f->c.usage.rec.held_since_ns + 100000000ull);
+	assert_int_equal(f->c.usage.rec.lines, 3);
+	assert_int_equal(f->c.usage.alog.lines, 3);
+	assert_int_equal(f->c.usage.rec.held, 0);
+
 	recs = read_lines(f->rec);
 	assert_int_equal(json_array_size(recs), 3);
 	r = json_array_get(recs, 0);
@@ -225,7 +257,71 @@ test_records_from_the_rings(void **state)
 	assert_int_equal(JI(json_array_get(al, 1), "bytes_s2c"), 9004);
 	assert_string_equal(JS(json_array_get(al, 2), "event"), "rejected");
 	assert_string_equal(JS(json_array_get(al, 2), "reason"), "no_app");
+	assert_string_equal(JS(json_array_get(al, 2), "why"), "");
 	json_decref(al);
+}
+
+/* A SESSION_NEW to desk with cookie @p key; the type of sg-control's answer. */
+static uint16_t
+ask_desk(struct ufx *f, uint64_t sid, const char *key)
+{
+	struct sg_msg m;
+	uint16_t type = 0;
+
+	dpsim_make_new(&m, sid, 0, "198.18.10.1", 82, SG_MSG_L7_HTTP_COOKIE, key);
+	assert_int_equal(dpsim_send(&f->d, 0, &m), 0);
+	sg_ctl_poll(&f->c, 1024);
+	while (dpsim_recv(&f->d, 0, &m, 1) == 1)
+		if (m.hdr.session_id == sid)
+			type = m.hdr.type;
+	return type;
+}
+
+/* Each refusal's access-log line says why (broker.c sets cs->why). */
+static void
+test_refusals_say_why(void **state)
+{
+	static const char *const why[] = {"absent", "format", "mac", "expired", "user_sessions"};
+	struct ufx *f = *state;
+	struct sg_ctl_event ev = {
+		.type = SG_CTL_EV_VM_STATE, .vm = &f->c.inv.vms[0], .state = SG_CTL_VM_RUNNING};
+	struct sg_token t = {.user_id = 0x42, .app_id = f->c.inv.apps[1].id};
+	char tok[SG_TOKEN_TEXT_LEN + 1], key[6][SG_MSG_KEY_MAX];
+	json_t *al, *r;
+	unsigned int i;
+
+	sg_ctl_bus_publish(f->c.bus, &ev);
+	t.expires = (uint32_t)time(NULL) + 600;
+	assert_int_equal(sg_token_mint(&key1, &t, tok, sizeof(tok)), 0);
+	snprintf(key[0], sizeof(key[0]), "sgt=%s", tok); /* valid: installed */
+	snprintf(key[1], sizeof(key[1]), "sgt=notatoken");
+	snprintf(key[2], sizeof(key[2]), "sgt=%s", tok);
+	key[2][10] =
+		(key[2][10] | 0x20) == 'a' ? 'B' : 'A'; /* altered (either case is one value) */
+	t.expires = (uint32_t)time(NULL) - 10;
+	assert_int_equal(sg_token_mint(&key1, &t, tok, sizeof(tok)), 0);
+	snprintf(key[3], sizeof(key[3]), "sgt=%s", tok);
+	assert_int_equal(ask_desk(f, 0x100, key[0]), SG_MSG_SESSION_INSTALL);
+	assert_int_equal(ask_desk(f, 0x101, "sgt="), SG_MSG_SESSION_REJECT); /* absent */
+	for (i = 1; i <= 3; i++)
+		assert_int_equal(ask_desk(f, 0x101 + i, key[i]), SG_MSG_SESSION_REJECT);
+	/* the same user again while 0x100 holds its one session */
+	assert_int_equal(ask_desk(f, 0x105, key[0]), SG_MSG_SESSION_REJECT);
+	sg_ctl_usage_flush(&f->c.usage, f->c.clock.now_ns);
+
+	al = read_lines(f->alog);
+	assert_int_equal(json_array_size(al), 6);
+	assert_string_equal(JS(json_array_get(al, 0), "event"), "installed");
+	assert_string_equal(JS(json_array_get(al, 0), "user_id"), "0x42");
+	for (i = 0; i < 5; i++) {
+		r = json_array_get(al, i + 1);
+		assert_string_equal(JS(r, "event"), "rejected");
+		assert_string_equal(JS(r, "app"), "desk");
+		assert_string_equal(JS(r, "reason"), i < 4 ? "forbidden" : "limit");
+		assert_string_equal(JS(r, "why"), why[i]);
+	}
+	json_decref(al);
+	assert_string_equal(sg_ctl_auth_refusal_name(SG_CTL_AUTH_R_NO_VM), "no_vm");
 }
 
 static void
@@ -236,9 +332,14 @@ put(struct sg_ctl_jlog *l, const char *user, const char *app, int64_t end_s, uns
 
 	memset(fill, 'x', pad);
 	fill[pad] = '\0';
+	char line[SG_CTL_JLOG_LINE_MAX];
+	size_t n;
+
 	o = json_pack("{s:s,s:s,s:s,s:I,s:s}", "kind", "final", "user", user, "app", app, "end_ms",
 		      (json_int_t)end_s * 1000, "pad", fill);
-	assert_int_equal(sg_ctl_jlog_write(l, o, 1), 0);
+	n = json_dumpb(o, line, sizeof(line) - 1, JSON_COMPACT);
+	line[n++] = '\n';
+	assert_int_equal(sg_ctl_jlog_put(l, line, n, 1), 0);
 	json_decref(o);
 }
 
@@ -262,6 +363,7 @@ test_rotation(void **state)
 	sg_ctl_jlog_config(&l, f->rec, 1, 2);
 	for (i = 0; i < 1200; i++) /* ~3.6 MB in lines of ~3 KB: three rotations */
 		put(&l, "u", "a", 1000 + i, 2900);
+	assert_int_equal(sg_ctl_jlog_flush(&l, 1), 0);
 	assert_int_equal(l.lines, 1200);
 	assert_int_equal(l.errors, 0);
 	assert_int_equal(l.rotations, 3);
@@ -271,39 +373,39 @@ test_rotation(void **state)
 	}
 	snprintf(name, sizeof(name), "%s.3", f->rec); /* the oldest went */
 	assert_int_equal(fsize(name), -1);
-	sg_ctl_jlog_close(&l);
+	sg_ctl_jlog_fini(&l);
 }
 
 static void
 test_unwritable(void **state)
 {
+	static const char one[] = "{\"kind\":\"final\"}\n";
 	struct ufx *f = *state;
 	struct sg_ctl_jlog l;
 	char path[160];
-	json_t *o = json_pack("{s:s}", "kind", "final");
 	struct timespec t0, t1;
-	char big[5000];
+	char big[SG_CTL_JLOG_LINE_MAX + 1];
 
 	sg_ctl_jlog_init(&l);
 	snprintf(path, sizeof(path), "%s/no/such/dir/usage.jsonl", f->dir);
 	sg_ctl_jlog_config(&l, path, 64, 8);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	assert_int_equal(sg_ctl_jlog_write(&l, o, 1000), -ENOENT);
-	assert_int_equal(sg_ctl_jlog_write(&l, o, 2000), -EAGAIN); /* paused: no new try */
-	assert_int_equal(sg_ctl_jlog_write(&l, o, 3000000000ull), -ENOENT);
+	assert_int_equal(sg_ctl_jlog_put(&l, one, sizeof(one) - 1, 1000), -ENOENT);
+	/* paused: no new try */
+	assert_int_equal(sg_ctl_jlog_put(&l, one, sizeof(one) - 1, 2000), -EAGAIN);
+	assert_int_equal(sg_ctl_jlog_put(&l, one, sizeof(one) - 1, 3000000000ull), -ENOENT);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	assert_int_equal(l.errors, 3);
 	assert_int_equal(l.lines, 0);
+	assert_int_equal(l.held, 0);
 	assert_true(t1.tv_sec - t0.tv_sec < 2);
 	/* a line too long for one record is refused, not cut */
 	sg_ctl_jlog_config(&l, f->rec, 64, 8);
-	memset(big, 'y', sizeof(big) - 1);
-	big[sizeof(big) - 1] = '\0';
-	json_object_set_new(o, "big", json_string(big));
-	assert_int_equal(sg_ctl_jlog_write(&l, o, 1), -EMSGSIZE);
+	memset(big, 'y', sizeof(big));
+	big[sizeof(big) - 1] = '\n';
+	assert_int_equal(sg_ctl_jlog_put(&l, big, sizeof(big), 1), -EMSGSIZE);
 	assert_int_equal(fsize(f->rec), -1);
-	json_decref(o);
-	sg_ctl_jlog_close(&l);
+	sg_ctl_jlog_fini(&l);
 }
 
 /* Run "usage" through the request parser and the command, as the admin socket does. */
@@ -336,7 +438,7 @@ test_query(void **state)
 	/* 600 records of ~2 KB (three files), end times 10000..10599; alice every 3rd */
 	for (i = 0; i < 600; i++)
 		put(&l, i % 3 == 0 ? "alice" : "bob", i % 2 ? "desk" : "web", 10000 + i, 2000);
-	sg_ctl_jlog_close(&l);
+	sg_ctl_jlog_fini(&l); /* writes what it holds */
 	assert_true(l.rotations >= 1);
 	fp = fopen(f->rec, "a"); /* a torn last line */
 	fputs("{\"kind\":\"fin", fp);
@@ -416,6 +518,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_records_from_the_rings, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refusals_say_why, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rotation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unwritable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query, setup, teardown),
