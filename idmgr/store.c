@@ -486,6 +486,16 @@ sg_id_store_errmsg(const struct sg_id_store *s)
 	return s ? s->errmsg : "";
 }
 
+uint64_t
+sg_id_store_generation(struct sg_id_store *s)
+{
+	MDB_envinfo info;
+
+	if (s == NULL || s->env == NULL || mdb_env_info(s->env, &info) != 0)
+		return 0;
+	return (uint64_t)info.me_last_txnid;
+}
+
 int
 sg_id_store_sync(struct sg_id_store *s)
 {
