@@ -4,11 +4,12 @@
  * ucache.c: what idmgr says of a user for one application (the graph's
  * VMs and their hosts, the user's name, its QoS attributes), kept while
  * idmgr's store is unchanged: a session of a known (user, application)
- * reads none of it again. Any write to the store, by any process (sgid
- * relate / unrelate / attr set, another node's follower, sg-control's
- * own ID leases), makes every entry stale at once, so the next session
- * sees the change. A fixed table, direct-mapped by hash: a colliding pair
- * takes the slot over (bounded memory, no eviction list).
+ * reads none of it again. Any write to the store that may change an
+ * object, edge or attribute, by any process (sgid relate / unrelate / attr
+ * set, another node's follower, this sg-control), makes every entry stale
+ * at once, so the next session sees the change; this sg-control's own
+ * temporary IDs and ID leases do not (sg_id_store_generation()). A fixed table, direct-mapped by
+ * hash: a colliding pair takes the slot over (bounded memory, no eviction list).
  */
 #ifndef SG_CTL_UCACHE_H
 #define SG_CTL_UCACHE_H
