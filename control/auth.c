@@ -6,6 +6,7 @@
  * idmgr's persistent user ID; its name is looked up for the operator (kept
  * in the ucache with the graph's answers).
  */
+#include <errno.h>
 #include <string.h>
 
 #include "auth.h"
@@ -49,11 +50,13 @@ user_name(struct sg_ctl_ucache *uc, struct sg_ctl_ids *ids, struct sg_ctl_cs *cs
 	_Static_assert(sizeof(e->name) == sizeof(cs->user), "a kept name is a session's");
 	e = sg_ctl_ucache_get(uc, cs->user_id, cs->app, &scratch);
 	if (!sg_ctl_ucache_has(uc, e, SG_CTL_UENT_NAME)) {
+		int rc = store != NULL ? sg_id_get(store, cs->user_id, &o) : -ENOENT;
+
 		e->name[0] = '\0';
-		if (store != NULL && sg_id_get(store, cs->user_id, &o) == 0 &&
-		    o.type == SG_ID_T_USER && strlen(o.name) < sizeof(e->name))
+		if (rc == 0 && o.type == SG_ID_T_USER && strlen(o.name) < sizeof(e->name))
 			memcpy(e->name, o.name, strlen(o.name) + 1);
-		e->have |= SG_CTL_UENT_NAME;
+		if (rc == 0 || rc == -ENOENT || rc == -EINVAL) /* a failed read is not kept */
+			e->have |= SG_CTL_UENT_NAME;
 	}
 	memcpy(cs->user, e->name, sizeof(cs->user));
 }

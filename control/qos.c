@@ -110,13 +110,19 @@ user_qos(struct sg_ctl_qos *q, const struct sg_ctl_cs *cs, struct sg_ctl_uent *s
 	struct sg_id_store *store = sg_ctl_ids_store(q->ids);
 	struct sg_ctl_uent *e;
 
+	int rc = 0;
+
 	e = sg_ctl_ucache_get(q->uc, cs->user_id, cs->app, scratch);
 	if (!sg_ctl_ucache_has(q->uc, e, SG_CTL_UENT_QOS)) {
 		e->qos_has = 0;
-		if (store != NULL && sg_id_type_of(cs->user_id) == SG_ID_T_USER &&
-		    sg_id_attr_foreach(store, cs->user_id, attr_cb, e) < 0)
-			e->qos_has = 0; /* a half-read user has the app's limits */
-		e->have |= SG_CTL_UENT_QOS;
+		e->qos_sessions = 0;
+		e->qos_rate = 0;
+		if (store != NULL && sg_id_type_of(cs->user_id) == SG_ID_T_USER)
+			rc = sg_id_attr_foreach(store, cs->user_id, attr_cb, e);
+		if (rc < 0 && rc != -ENOENT)
+			e->qos_has = 0; /* a half-read user has the app's limits, not kept */
+		else
+			e->have |= SG_CTL_UENT_QOS;
 	}
 	return e;
 }
