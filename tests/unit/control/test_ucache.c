@@ -293,6 +293,41 @@ test_bounded(void **state)
 		      (unsigned long long)st->cache_hits, (unsigned long long)st->cache_misses);
 }
 
+/* register mode: the session IDs sg-control writes to idmgr (sg_id_temp_alloc
+ * and _release per session) leave the cache; a relationship it writes does not. */
+static void
+test_own_session_ids_keep_it(void **state)
+{
+	struct fx *f = *state;
+	const struct sg_ctl_auth_stats *st = &f->c.st.auth;
+	struct sg_ctl_cs cs = {0};
+	struct sg_id_stats ids;
+	uint64_t g;
+	int i;
+
+	assert_false(f->cfg.idmgr_lease);
+	assert_int_equal(check(f, f->alice, NULL), 1);
+	g = sg_id_store_generation(f->store);
+	for (i = 0; i < 10; i++) {
+		cs.ctl_id = sg_ctl_ids_new(f->c.ids, SG_CTL_ID_CONTROLLING);
+		cs.user_session_id = sg_ctl_ids_new(f->c.ids, SG_CTL_ID_USER_SESSION);
+		cs.service_session_id = sg_ctl_ids_new(f->c.ids, SG_CTL_ID_SERVICE_SESSION);
+		assert_int_equal(sg_id_store_stats(f->store, &ids), 0);
+		assert_int_equal(ids.temps, 3); /* written to idmgr: register mode */
+		assert_int_equal(check(f, f->alice, NULL), 1);
+		sg_ctl_ids_release(f->c.ids, &cs);
+	}
+	assert_int_equal(sg_id_store_generation(f->store), g);
+	assert_int_equal(st->cache_misses, 1);
+	assert_int_equal(st->cache_hits, 10);
+	assert_int_equal(st->cache_flushes, 1);
+	/* this process relates: that counts */
+	assert_int_equal(sg_id_relate(f->store, f->alice, SG_ID_REL_ASSIGNED, f->c.inv.vms[1].id),
+			 0);
+	assert_int_equal(check(f, f->alice, NULL), 2);
+	assert_int_equal(st->cache_flushes, 2);
+}
+
 /* Without a cache (NULL) every check reads idmgr, the same answers. */
 static void
 test_no_cache(void **state)
@@ -317,6 +352,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_host_state_not_cached, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_name_and_qos_cached, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bounded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_own_session_ids_keep_it, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_cache, setup, teardown),
 	};
 
