@@ -15,8 +15,6 @@
 
 #include "sg_idmgr.h"
 
-_Static_assert((SG_CTL_UCACHE_SLOTS & (SG_CTL_UCACHE_SLOTS - 1)) == 0, "slots: a power of two");
-
 struct sg_ctl_ucache {
 	struct sg_ctl_ids *ids;
 	struct sg_ctl_auth_stats *st;
@@ -84,8 +82,7 @@ sg_ctl_ucache_get(struct sg_ctl_ucache *uc, uint64_t user, const struct sg_ctl_a
 			uc->st->cache_flushes++;
 	}
 	h = (user ^ ((uint64_t)(uintptr_t)app << 17)) * 0x9e3779b97f4a7c15ull;
-	e = &uc->slot[h >> (64 - 16)];
-	_Static_assert(SG_CTL_UCACHE_SLOTS == 1u << 16, "the hash takes 16 bits");
+	e = &uc->slot[h >> (64 - SG_CTL_UCACHE_BITS)];
 	if (e->epoch != uc->epoch || e->user != user || e->app != app)
 		empty(e, user, app, uc->epoch);
 	return e;

@@ -21,8 +21,9 @@
 struct sg_ctl_ids;
 struct sg_ctl_ucache;
 
-#define SG_CTL_UCACHE_SLOTS (1u << 16) /**< entries, a power of two */
-#define SG_CTL_UCACHE_VMS   16u	       /**< VMs kept per entry (SG_CTL_ACCESS_VMS_MAX) */
+#define SG_CTL_UCACHE_BITS  16u			       /**< log2 of the entries */
+#define SG_CTL_UCACHE_SLOTS (1u << SG_CTL_UCACHE_BITS) /**< entries */
+#define SG_CTL_UCACHE_VMS   16u /**< VMs kept per entry (SG_CTL_ACCESS_VMS_MAX) */
 
 /** Parts of an entry, filled by their reader when missing (sg_ctl_uent.have). */
 enum {

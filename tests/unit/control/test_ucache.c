@@ -184,7 +184,7 @@ test_graph_cached_until_other_process_writes(void **state)
 {
 	struct fx *f = *state;
 	const struct sg_ctl_auth_stats *st = &f->c.st.auth;
-	uint64_t ids[SG_CTL_ACCESS_VMS_MAX], g0 = sg_id_store_generation(f->store);
+	uint64_t ids[SG_CTL_ACCESS_VMS_MAX] = {0}, g0 = sg_id_store_generation(f->store);
 
 	assert_true(g0 > 0);
 	assert_int_equal(check(f, f->alice, ids), 1);
