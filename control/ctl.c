@@ -23,9 +23,9 @@
 #include "ctl.h"
 #include "ids.h"
 #include "qos.h"
-#include "ucache.h"
 #include "sessiondb.h"
 #include "shm.h"
+#include "ucache.h"
 #include "vm.h"
 #include "vm_drain.h"
 
