@@ -94,6 +94,9 @@ adm_auth_stats(const struct sg_ctl_auth_stats *a)
 	json_object_set_new(o, "refused", r);
 	json_object_set_new(o, "verified", json_integer((json_int_t)a->verified));
 	json_object_set_new(o, "graph_checks", json_integer((json_int_t)a->graph_checks));
+	json_object_set_new(o, "cache_hits", json_integer((json_int_t)a->cache_hits));
+	json_object_set_new(o, "cache_misses", json_integer((json_int_t)a->cache_misses));
+	json_object_set_new(o, "cache_flushes", json_integer((json_int_t)a->cache_flushes));
 	json_object_set_new(o, "graph_us_avg",
 			    json_real(a->graph_checks
 					      ? (double)a->graph_ns / 1e3 / (double)a->graph_checks

@@ -3,12 +3,15 @@
  * Tokens of authenticated applications: sg-control verifies them without a
  * round trip (lib/token: HMAC-SHA256 with the application's keys), before
  * anything is chosen or started for the session. The token's user ID is
- * idmgr's persistent user ID; its name is looked up for the operator.
+ * idmgr's persistent user ID; its name is looked up for the operator (kept
+ * in the ucache with the graph's answers).
  */
+#include <errno.h>
 #include <string.h>
 
 #include "auth.h"
 #include "ids.h"
+#include "ucache.h"
 
 #include "sg_idmgr.h"
 #include "sg_token_lib.h"
@@ -36,23 +39,31 @@ sg_ctl_auth_reason(const struct sg_ctl_app_cfg *app, unsigned int r)
 	return SG_MSG_REASON_FORBIDDEN;
 }
 
-/* The user's name in idmgr ("" when unknown or without idmgr). */
+/* cs->user: the name in idmgr of cs->user_id ("" when unknown or without idmgr), kept in @p uc. */
 static void
-user_name(struct sg_ctl_ids *ids, uint64_t user_id, char *out, size_t len)
+user_name(struct sg_ctl_ucache *uc, struct sg_ctl_ids *ids, struct sg_ctl_cs *cs)
 {
 	struct sg_id_store *store = sg_ctl_ids_store(ids);
+	struct sg_ctl_uent scratch, *e;
 	struct sg_id_object o;
 
-	out[0] = '\0';
-	if (store == NULL || sg_id_get(store, user_id, &o) != 0 || o.type != SG_ID_T_USER)
-		return;
-	if (strlen(o.name) < len)
-		memcpy(out, o.name, strlen(o.name) + 1);
+	_Static_assert(sizeof(e->name) == sizeof(cs->user), "a kept name is a session's");
+	e = sg_ctl_ucache_get(uc, cs->user_id, cs->app, &scratch);
+	if (!sg_ctl_ucache_has(uc, e, SG_CTL_UENT_NAME)) {
+		int rc = store != NULL ? sg_id_get(store, cs->user_id, &o) : -ENOENT;
+
+		e->name[0] = '\0';
+		if (rc == 0 && o.type == SG_ID_T_USER && strlen(o.name) < sizeof(e->name))
+			memcpy(e->name, o.name, strlen(o.name) + 1);
+		if (rc == 0 || rc == -ENOENT || rc == -EINVAL) /* a failed read is not kept */
+			e->have |= SG_CTL_UENT_NAME;
+	}
+	memcpy(cs->user, e->name, sizeof(cs->user));
 }
 
 int
-sg_ctl_auth_token(struct sg_ctl_ids *ids, struct sg_ctl_auth_stats *st, struct sg_ctl_cs *cs,
-		  uint64_t now_s)
+sg_ctl_auth_token(struct sg_ctl_ucache *uc, struct sg_ctl_ids *ids, struct sg_ctl_auth_stats *st,
+		  struct sg_ctl_cs *cs, uint64_t now_s)
 {
 	const struct sg_ctl_app_auth *au = &cs->app->cfg->auth;
 	enum sg_token_err e = SG_TOKEN_E_ABSENT;
@@ -72,6 +83,6 @@ sg_ctl_auth_token(struct sg_ctl_ids *ids, struct sg_ctl_auth_stats *st, struct s
 	}
 	st->verified++;
 	cs->user_id = t.user_id;
-	user_name(ids, t.user_id, cs->user, sizeof(cs->user));
+	user_name(uc, ids, cs);
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include "model.h"
 
 struct sg_ctl_ids;
+struct sg_ctl_ucache;
 
 /** "absent", "format", ..., "user_sessions" (metrics label, sgctl status); "?" out of range. */
 const char *sg_ctl_auth_refusal_name(unsigned int r);
@@ -29,10 +30,11 @@ unsigned int sg_ctl_auth_reason(const struct sg_ctl_app_cfg *app, unsigned int r
  * seconds): found in the L7 key as sessiongate/sg_token.h says, verified
  * with every key of the app for the app's persistent ID. On success
  * cs->user_id is the token's user and cs->user its name in idmgr (when
- * @p ids has the store open and knows it; else empty).
+ * @p ids has the store open and knows it; else empty; kept in @p uc, which
+ * may be NULL, while the store is unchanged).
  * @return 0, or the enum sg_ctl_auth_refusal + 1 (counted in @p st).
  */
-int sg_ctl_auth_token(struct sg_ctl_ids *ids, struct sg_ctl_auth_stats *st, struct sg_ctl_cs *cs,
-		      uint64_t now_s);
+int sg_ctl_auth_token(struct sg_ctl_ucache *uc, struct sg_ctl_ids *ids,
+		      struct sg_ctl_auth_stats *st, struct sg_ctl_cs *cs, uint64_t now_s);
 
 #endif /* SG_CTL_AUTH_H */

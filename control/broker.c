@@ -260,8 +260,8 @@ broker_place(struct sg_ctl_broker *br, struct sg_ctl_cs *cs)
 	if (graph_app(br, app)) {
 		/* the graph as it is now (a session placed later asks again) */
 		if (br->cand_cs != cs) {
-			rc = sg_ctl_access_vms(br->ids, br->bus, br->inv, cs, br->st, br->cand,
-					       SG_CTL_ACCESS_VMS_MAX);
+			rc = sg_ctl_access_vms(br->uc, br->ids, br->bus, br->inv, cs, br->st,
+					       br->cand, SG_CTL_ACCESS_VMS_MAX);
 			br->n_cand = rc > 0 ? (unsigned int)rc : 0;
 		}
 		br->cand_cs = NULL;
@@ -288,12 +288,12 @@ broker_access(struct sg_ctl_broker *br, struct sg_ctl_cs *cs)
 	int rc;
 
 	if (cs->app->cfg->auth.mode == SG_CTL_AUTH_TOKEN) {
-		rc = sg_ctl_auth_token(br->ids, br->st, cs, (uint64_t)time(NULL));
+		rc = sg_ctl_auth_token(br->uc, br->ids, br->st, cs, (uint64_t)time(NULL));
 		if (rc != 0)
 			return rc;
 		if (graph_app(br, cs->app)) {
-			rc = sg_ctl_access_vms(br->ids, br->bus, br->inv, cs, br->st, br->cand,
-					       SG_CTL_ACCESS_VMS_MAX);
+			rc = sg_ctl_access_vms(br->uc, br->ids, br->bus, br->inv, cs, br->st,
+					       br->cand, SG_CTL_ACCESS_VMS_MAX);
 			br->n_cand = rc > 0 ? (unsigned int)rc : 0;
 			rc = sg_ctl_access_refusal(rc);
 			if (rc >= 0) {

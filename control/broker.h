@@ -13,6 +13,7 @@
 struct sg_ctl_ids;
 struct sg_ctl_bus;
 struct sg_ctl_qos;
+struct sg_ctl_ucache;
 struct sg_ctl_vmm;
 struct sg_ctl_cs_tab;
 
@@ -33,6 +34,7 @@ struct sg_ctl_broker {
 	struct sg_ctl_vm *cand[SG_CTL_ACCESS_VMS_MAX];
 	unsigned int n_cand;
 	const struct sg_ctl_cs *cand_cs;
+	struct sg_ctl_ucache *uc; /**< idmgr's answers per (user, app); may be NULL */
 };
 
 /** The application matching the session's flow and L7 key, or NULL. */

@@ -25,6 +25,7 @@
 #include "qos.h"
 #include "sessiondb.h"
 #include "shm.h"
+#include "ucache.h"
 #include "vm.h"
 #include "vm_drain.h"
 
@@ -178,7 +179,10 @@ ctl_connect(struct sg_ctl *c, struct sg_ctl_cfg *cfg)
 	c->ids = sg_ctl_ids_create(cfg, &c->inv, c->bus, &c->st);
 	if (c->ids == NULL)
 		return -ENOMEM;
-	c->qos = sg_ctl_qos_create(c->ids);
+	c->uc = sg_ctl_ucache_create(c->ids, &c->st.auth);
+	if (c->uc == NULL)
+		return -ENOMEM;
+	c->qos = sg_ctl_qos_create(c->ids, c->uc);
 	if (c->qos == NULL)
 		return -ENOMEM;
 	c->shm = sg_ctl_shm_create(cfg, &c->clock, &c->st, &shm_hooks);
@@ -205,7 +209,8 @@ ctl_connect(struct sg_ctl *c, struct sg_ctl_cfg *cfg)
 					   .hooks = place,
 					   .st = &c->st.auth,
 					   .bus = c->bus,
-					   .qos = c->qos};
+					   .qos = c->qos,
+					   .uc = c->uc};
 	c->csm = (struct sg_ctl_csm){.cfg = cfg,
 				     .clk = &c->clock,
 				     .st = &c->st,
@@ -370,6 +375,8 @@ sg_ctl_fini(struct sg_ctl *c)
 	sg_ctl_ids_destroy(c->ids);
 	sg_ctl_qos_destroy(c->qos);
 	c->qos = NULL;
+	sg_ctl_ucache_destroy(c->uc);
+	c->uc = NULL;
 	c->bus = NULL;
 	c->shm = NULL;
 	c->db = NULL;

@@ -41,6 +41,7 @@ struct sg_ctl_bus;
 struct sg_ctl_agent_srv;
 struct sg_ctl_ids;
 struct sg_ctl_qos;
+struct sg_ctl_ucache;
 struct sg_ctl_admin;
 struct sg_ctl_metrics;
 
@@ -61,7 +62,8 @@ struct sg_ctl {
 	struct sg_ctl_usage usage;   /**< usage records and access log */
 	struct sg_ctl_bus *bus;
 	struct sg_ctl_ids *ids;
-	struct sg_ctl_qos *qos; /**< sessions per user and app (qos.c) */
+	struct sg_ctl_qos *qos;	  /**< sessions per user and app (qos.c) */
+	struct sg_ctl_ucache *uc; /**< idmgr's answers per (user, app) (ucache.c) */
 	struct sg_ctl_shm *shm;
 	struct sg_ctl_db *db;
 	struct sg_ctl_agent_srv *agents;

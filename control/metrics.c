@@ -95,6 +95,14 @@ auth_metrics(struct mbuf *b, const struct sg_ctl_auth_stats *a)
 	   "# TYPE sg_ctl_auth_graph_seconds_total counter\nsg_ctl_auth_graph_seconds_total "
 	   "%.9f\n",
 	   (double)a->graph_ns / 1e9);
+	counter(b, "sg_ctl_auth_cache_hits_total",
+		"idmgr answers (graph, user name, QoS attributes) found in the (user, app) cache.",
+		a->cache_hits);
+	counter(b, "sg_ctl_auth_cache_misses_total",
+		"idmgr answers read from the store (not cached, or stale).", a->cache_misses);
+	counter(b, "sg_ctl_auth_cache_flushes_total",
+		"Writes to idmgr's store seen by the cache: every cached answer stale.",
+		a->cache_flushes);
 }
 
 /* A histogram of @p n buckets (upper bounds @p le, +Inf in bucket[n]) and its sum. */

@@ -139,6 +139,10 @@ struct sg_ctl_cs {
 	/** Detail of a refusal for the access log (a static string, e.g. the token's error
 	 * name); NULL = none. */
 	const char *why;
+	/* its user's QoS attributes, read once at admission (qos.c) */
+	bool qos_read;	   /**< qos_rate_set / qos_rate hold the user's attribute */
+	bool qos_rate_set; /**< the user has qos.rate_bps: qos_rate overrides the app's */
+	uint32_t qos_rate; /**< bytes/s */
 };
 
 /**
@@ -249,9 +253,12 @@ enum sg_ctl_auth_refusal {
 /** Authenticated applications (auth.c, access.c, qos.c), in the metrics and sgctl status. */
 struct sg_ctl_auth_stats {
 	uint64_t refused[SG_CTL_AUTH_R_MAX];
-	uint64_t verified;     /**< tokens that verified */
-	uint64_t graph_checks; /**< graph queries (subscription + serving VMs + where-is) */
-	uint64_t graph_ns;     /**< time spent in them */
+	uint64_t verified;	/**< tokens that verified */
+	uint64_t graph_checks;	/**< graph queries (subscription + serving VMs + where-is) */
+	uint64_t graph_ns;	/**< time spent in them */
+	uint64_t cache_hits;	/**< idmgr answers found in the (user, app) cache (ucache.c) */
+	uint64_t cache_misses;	/**< ... read from idmgr */
+	uint64_t cache_flushes; /**< store writes seen: every cached answer stale */
 };
 
 struct sg_ctl_stats {

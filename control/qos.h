@@ -13,9 +13,13 @@
 
 struct sg_ctl_ids;
 struct sg_ctl_qos;
+struct sg_ctl_ucache;
 
-/** The table of sessions per (user, application). NULL: no memory. */
-struct sg_ctl_qos *sg_ctl_qos_create(struct sg_ctl_ids *ids);
+/**
+ * The table of sessions per (user, application); the users' attributes
+ * read through @p uc (NULL: read at every admission). NULL: no memory.
+ */
+struct sg_ctl_qos *sg_ctl_qos_create(struct sg_ctl_ids *ids, struct sg_ctl_ucache *uc);
 void sg_ctl_qos_destroy(struct sg_ctl_qos *q);
 
 /**
@@ -35,9 +39,10 @@ uint32_t sg_ctl_qos_held(const struct sg_ctl_qos *q, uint64_t user, const struct
 /**
  * The rate and burst (bytes/s, bytes) and the usage interval (s) of @p cs's
  * SESSION_INSTALL: its app's qos, the rate overridden by its user's idmgr
- * attribute qos.rate_bps.
+ * attribute qos.rate_bps as read at its admission (read now, and kept on
+ * @p cs, for a session never admitted here).
  */
-void sg_ctl_qos_install(struct sg_ctl_qos *q, const struct sg_ctl_cs *cs, uint32_t *rate_bps,
+void sg_ctl_qos_install(struct sg_ctl_qos *q, struct sg_ctl_cs *cs, uint32_t *rate_bps,
 			uint32_t *burst_bytes, uint32_t *usage_interval_s);
 
 #endif /* SG_CTL_QOS_H */

@@ -106,5 +106,5 @@ sg_id_serial_reserve(struct sg_id_store *s, unsigned int type, uint64_t next)
 	if (!sg_id_type_valid(type) || next == 0 || next > SG_ID_SERIAL_MAX + 1)
 		return sg_id_store_seterr(s, -EINVAL, "bad type %u or next serial %" PRIu64, type,
 					  next);
-	return sg_id_store_write(s, op_reserve, &a);
+	return sg_id_store_write_quiet(s, op_reserve, &a);
 }

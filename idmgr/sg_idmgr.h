@@ -143,6 +143,18 @@ void sg_id_store_close(struct sg_id_store *s);
 /** One-line explanation of the last failure on @p s ("" if none). */
 const char *sg_id_store_errmsg(const struct sg_id_store *s);
 
+/**
+ * The store's generation: the ID of its last committed write transaction,
+ * whichever process (sgid, another sg-control, this one) made it. It moves
+ * with every write that may change an object, an edge or an attribute, so
+ * a reader may keep what it read while it has not moved. Writes of
+ * temporary IDs and serial leases made through @p s (sg_id_temp_*(),
+ * sg_id_serial_reserve()) do not move it; another process's do. Cheap: no
+ * transaction, no lock (LMDB's meta page).
+ * @return the generation; 0 for NULL or a closed store.
+ */
+uint64_t sg_id_store_generation(struct sg_id_store *s);
+
 struct sg_id_stats {
 	uint64_t objects;	  /**< persistent objects */
 	uint64_t temps;		  /**< live temporary IDs */

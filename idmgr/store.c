@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,11 +195,35 @@ map_grow(struct sg_id_store *s)
 	return 0;
 }
 
-int
-sg_id_store_write(struct sg_id_store *s, int (*fn)(struct sg_id_store *, MDB_txn *, void *),
-		  void *arg)
+static uint64_t
+last_txnid(struct sg_id_store *s)
+{
+	MDB_envinfo info;
+
+	return mdb_env_info(s->env, &info) == 0 ? (uint64_t)info.me_last_txnid : 0;
+}
+
+/*
+ * Quiet write @p t committed: the generation stays what it was reported,
+ * unless a write it did not report came just before (then that one's ID,
+ * newer than any reported, is the generation).
+ */
+static void
+quiet_committed(struct sg_id_store *s, uint64_t t)
+{
+	if (last_txnid(s) != t)
+		return; /* another write came after it already: that one is reported */
+	if (t - 1 != s->quiet_last && t - 1 != s->gen_ext)
+		s->gen_ext = t - 1;
+	s->quiet_last = t;
+}
+
+static int
+store_write(struct sg_id_store *s, int (*fn)(struct sg_id_store *, MDB_txn *, void *), void *arg,
+	    bool quiet)
 {
 	MDB_txn *txn;
+	uint64_t t;
 	int rc;
 
 	for (int tries = 0; tries < WRITE_TRIES_MAX; tries++) {
@@ -213,9 +238,13 @@ sg_id_store_write(struct sg_id_store *s, int (*fn)(struct sg_id_store *, MDB_txn
 			return sg_id_store_mdb_err(s, rc, "begin write transaction");
 		rc = fn(s, txn, arg);
 		if (rc == 0) {
+			t = (uint64_t)mdb_txn_id(txn);
 			rc = mdb_txn_commit(txn);
-			if (rc == 0)
+			if (rc == 0) {
+				if (quiet)
+					quiet_committed(s, t);
 				return 0;
+			}
 			rc = sg_id_store_mdb_err(s, rc, "commit");
 		} else {
 			mdb_txn_abort(txn);
@@ -229,6 +258,20 @@ sg_id_store_write(struct sg_id_store *s, int (*fn)(struct sg_id_store *, MDB_txn
 	}
 	return sg_id_store_seterr(s, -EIO, "write did not fit after %d map growths",
 				  WRITE_TRIES_MAX);
+}
+
+int
+sg_id_store_write(struct sg_id_store *s, int (*fn)(struct sg_id_store *, MDB_txn *, void *),
+		  void *arg)
+{
+	return store_write(s, fn, arg, false);
+}
+
+int
+sg_id_store_write_quiet(struct sg_id_store *s, int (*fn)(struct sg_id_store *, MDB_txn *, void *),
+			void *arg)
+{
+	return store_write(s, fn, arg, true);
 }
 
 int
@@ -484,6 +527,20 @@ const char *
 sg_id_store_errmsg(const struct sg_id_store *s)
 {
 	return s ? s->errmsg : "";
+}
+
+uint64_t
+sg_id_store_generation(struct sg_id_store *s)
+{
+	uint64_t g;
+
+	if (s == NULL || s->env == NULL)
+		return 0;
+	g = last_txnid(s);
+	if (g != 0 && g == s->quiet_last)
+		return s->gen_ext; /* only this handle's quiet writes since */
+	s->gen_ext = g;
+	return g;
 }
 
 int

@@ -51,6 +51,9 @@ struct sg_id_store {
 	ino_t ino;
 	struct sg_id_store *next;
 	char errmsg[320];
+	/* sg_id_store_generation(): what this handle's quiet writes left unmoved */
+	uint64_t quiet_last; /* txn ID of this handle's last quiet write */
+	uint64_t gen_ext;    /* the generation reported while only quiet writes followed */
 };
 
 static inline void
@@ -127,6 +130,13 @@ int sg_id_store_check(struct sg_id_store *s, int write);
  */
 int sg_id_store_write(struct sg_id_store *s, int (*fn)(struct sg_id_store *, MDB_txn *, void *),
 		      void *arg);
+/**
+ * sg_id_store_write() of a write that changes no object, edge or attribute
+ * (temporary IDs, serial leases): sg_id_store_generation() does not move
+ * for it, so readers keep what they cached.
+ */
+int sg_id_store_write_quiet(struct sg_id_store *s,
+			    int (*fn)(struct sg_id_store *, MDB_txn *, void *), void *arg);
 
 /**
  * Begin (renew) the cached read transaction; end it with sg_id_store_read_end().

@@ -174,7 +174,7 @@ sg_id_temp_alloc(struct sg_id_store *s, unsigned int type, uint64_t owner, uint3
 		return sg_id_store_seterr(s, -EINVAL, "ttl %u ms outside 1..%u", ttl_ms,
 					  TTL_MAX_MS);
 	a.expires = sg_id_store_now_ns() + (uint64_t)ttl_ms * 1000000u;
-	rc = sg_id_store_write(s, op_temp_alloc, &a);
+	rc = sg_id_store_write_quiet(s, op_temp_alloc, &a);
 	if (rc == 0)
 		*id = a.id;
 	return rc;
@@ -186,7 +186,7 @@ sg_id_temp_release(struct sg_id_store *s, uint64_t id)
 	struct temp_arg a = {.id = id};
 	int rc = temp_prep(s, id, 1);
 
-	return rc < 0 ? rc : sg_id_store_write(s, op_temp_release, &a);
+	return rc < 0 ? rc : sg_id_store_write_quiet(s, op_temp_release, &a);
 }
 
 int
@@ -201,7 +201,7 @@ sg_id_temp_touch(struct sg_id_store *s, uint64_t id, uint32_t ttl_ms)
 		return sg_id_store_seterr(s, -EINVAL, "ttl %u ms outside 1..%u", ttl_ms,
 					  TTL_MAX_MS);
 	a.expires = sg_id_store_now_ns() + (uint64_t)ttl_ms * 1000000u;
-	return sg_id_store_write(s, op_temp_touch, &a);
+	return sg_id_store_write_quiet(s, op_temp_touch, &a);
 }
 
 int
@@ -245,7 +245,7 @@ sg_id_temp_sweep(struct sg_id_store *s, uint64_t now_ns, size_t max, size_t *swe
 
 	if (rc < 0)
 		return rc;
-	rc = sg_id_store_write(s, op_temp_sweep, &a);
+	rc = sg_id_store_write_quiet(s, op_temp_sweep, &a);
 	if (swept != NULL)
 		*swept = rc == 0 ? a.swept : 0;
 	return rc;

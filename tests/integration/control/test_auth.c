@@ -290,6 +290,13 @@ main(int argc, char **argv)
 		 "alice not served beside the burst");
 	IT_CHECK(auth_counter("refused.mac") == 501, "mac refusals %lld",
 		 auth_counter("refused.mac"));
+	/* the (user, app) cache: 1001 found what 1000 read; each sgid write above emptied it
+	 * (the first lookup, steps 4, 5 and 7), sg-control's own session IDs (idmgr_temp:
+	 * register, written per session) never did */
+	IT_CHECK(!T.idmgr_lease && auth_counter("cache_hits") >= 3 &&
+			 auth_counter("cache_flushes") == 4,
+		 "cache hits %lld flushes %lld", auth_counter("cache_hits"),
+		 auth_counter("cache_flushes"));
 	IT_CHECK(T.agent.vms[0].starts + T.agent.vms[2].starts == 0, "a VM started");
 	/* the counters */
 	IT_CHECK(auth_counter("refused.expired") == 1 && auth_counter("refused.format") == 2 &&

@@ -505,8 +505,8 @@ test_graph_check_cost(void **state)
 	unsigned int i, n = 20000;
 
 	for (i = 0; i < n; i++)
-		assert_int_equal(sg_ctl_access_vms(f->c.ids, f->c.bus, &f->c.inv, &cs, &st, out,
-						   SG_CTL_ACCESS_VMS_MAX),
+		assert_int_equal(sg_ctl_access_vms(f->c.uc, f->c.ids, f->c.bus, &f->c.inv, &cs, &st,
+						   out, SG_CTL_ACCESS_VMS_MAX),
 				 1);
 	assert_int_equal(st.graph_checks, n);
 	print_message("graph check: %.2f us each (%u checks)\n", (double)st.graph_ns / n / 1000.0,
