@@ -3,7 +3,8 @@
 # clang-tidy (.clang-tidy) over the compile database of build dir $1.
 # Layering over the object files of build dir $1 (scripts/check-layering.py):
 # no call cycle between files of a folder, layers only downwards, every
-# exported symbol with its folder's prefix.
+# exported symbol with its folder's prefix. No Python file named like a
+# standard module.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 builddir=${1:-build-san}
@@ -35,5 +36,15 @@ if [ -f .clang-tidy ]; then
 	fi
 fi
 python3 scripts/check-layering.py "$builddir"
+
+# A test script named like a Python standard module (token.py, ...) hides
+# that module from every script of its folder: python puts the script's
+# folder first on sys.path (it broke paced.py's `import asyncio` once).
+git ls-files '*.py' | python3 -c '
+import os, sys
+bad = [f for f in sys.stdin.read().split() if os.path.basename(f)[:-3] in sys.stdlib_module_names]
+for f in bad:
+    print("check-style: %s hides the standard module of that name" % f, file=sys.stderr)
+sys.exit(1 if bad else 0)'
 
 echo "check-style: ${#files[@]} files formatted, clang-tidy clean, layering clean"

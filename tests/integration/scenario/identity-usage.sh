@@ -58,7 +58,7 @@ a_desk=$(mint desk alice)
 a_files=$(mint files alice)
 
 # --- 1: a refused session is recorded too -------------------------------------
-forged=$(python3 "$SCEN_DIR/token.py" alter "$a_desk" 12)
+forged=$(python3 "$SCEN_DIR/tokentool.py" alter "$a_desk" 12)
 got=$(desk_get "$forged")
 [ "${got%% *}" = 403 ] || fail "forged token: expected 403, got '$got'"
 

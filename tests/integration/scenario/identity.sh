@@ -18,7 +18,7 @@
 . "$(dirname "$0")/identity-lib.sh"
 
 id_setup
-TOK="python3 $SCEN_DIR/token.py"
+TOK="python3 $SCEN_DIR/tokentool.py"
 K=$SG_RUN/keys
 
 # refused_ctr REASON: sg_ctl_auth_refused_total{reason} from sgctl status

@@ -3,13 +3,13 @@
 lib/token, for scenario-identity: read a token's claims, sign claims with a
 key file (the right one or a wrong one), alter one character.
 
-  token.py decode TOKEN                       -> JSON claims (no key needed)
-  token.py sign KEYFILE KEY_ID USER APP EXPIRES -> a token (USER/APP: hex or
+  tokentool.py decode TOKEN                       -> JSON claims (no key needed)
+  tokentool.py sign KEYFILE KEY_ID USER APP EXPIRES -> a token (USER/APP: hex or
                                                  decimal IDs, EXPIRES: Unix s)
-  token.py resign TOKEN KEYFILE [--user ID] [--app ID] [--expires T] [--key-id N]
+  tokentool.py resign TOKEN KEYFILE [--user ID] [--app ID] [--expires T] [--key-id N]
                                               -> TOKEN's claims, changed as
                                                  asked, signed with KEYFILE
-  token.py alter TOKEN POS                    -> TOKEN with the character at
+  tokentool.py alter TOKEN POS                    -> TOKEN with the character at
                                                  POS replaced (still base32)
 
 Binary form: version(1) key_id(1) user_id(8) app_id(8) expires(4)
@@ -102,5 +102,5 @@ if __name__ == "__main__":
     try:
         main()
     except (ValueError, OSError) as e:
-        print("token.py: %s" % e, file=sys.stderr)
+        print("tokentool.py: %s" % e, file=sys.stderr)
         sys.exit(2)
