@@ -140,6 +140,18 @@ d=$(($(metric "$m1" 'sg_dp_port_tx_bytes_total{port="outside"}') - $(metric "$m0
 [ "$d" -ge 1000000 ] || fail "outside port sent $d bytes for a 1 MB NAT download"
 [ "$(metric "$m1" sg_ctl_usage_records_total)" -ge 3 ] || fail "sg_ctl_usage_records_total < 3"
 ok "Prometheus: sg_dp_up 1, data-plane VS and port byte counters moved with the downloads"
+# --- 4b: sgctl vs from the real data plane's VS_STATS (the issue's defect: never sent)
+vs_ok() {
+	sgctl --json vs | python3 -c '
+import json, sys
+a = {v["name"]: v for v in json.load(sys.stdin)}
+d = a.get("desk")
+sys.exit(0 if d and d["held"] >= 2 and d["installed"] >= 1 and d["rejected"] >= 1 else 1)'
+}
+wait_for 5 vs_ok || { sgctl vs >&2; fail "sgctl vs: no VS_STATS of desk from the data plane (held >= 2, installed >= 1, rejected >= 1)"; }
+ok "sgctl vs: the data plane's VS_STATS of desk (held, installed, rejected) $(sgctl --json vs | python3 -c '
+import json, sys
+print([(v["name"], v["held"], v["installed"], v["rejected"]) for v in json.load(sys.stdin) if v["name"] == "desk"])')"
 # --- 5: the operator's example of token applications and usage ---------------
 mkdir -p "$SG_RUN/exkeys" && chmod 700 "$SG_RUN/exkeys"
 for k in desk-2 desk-1 files-1; do
