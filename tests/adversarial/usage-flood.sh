@@ -82,9 +82,16 @@ n=$(sed -n 's/^sessions: \([0-9]*\) done.*/\1/p' "$SG_RUN/flood.log")
 [ "${n:-0}" -ge 1900 ] || fail "only ${n:-0} sessions in 60 s: too few to fill 1 MiB of access log"
 
 # SESSION_CLOSED comes once a session's flows are gone (tcp_transitory: 5 s); the
-# last few may still be closing: 95% are enough to have filled the files
+# last few may still be closing: 95% are enough to have filled the files. A flow
+# whose end the data plane missed under the flood (a FIN or RST it dropped) ends
+# at its idle timeout instead: 0.5-5 % of the sessions on the loaded CI box under
+# ASan, so the wait is 60 s, and the stragglers are shown if it is not enough.
 closed_ge() { [ "$(metric sg_ctl_closed_total)" -ge "$1" ]; }
-wait_for 30 closed_ge $((n * 95 / 100)) || fail "sessions not closed: $(metric sg_ctl_closed_total) of $n"
+wait_for 60 closed_ge $((n * 95 / 100)) || {
+	sgctl sessions --limit 10 >&2
+	dp_telemetry /sg/stats | tr ',' '\n' | grep -E 'drop|closed|expired|evict' | grep -v ': 0' >&2
+	fail "sessions not closed: $(metric sg_ctl_closed_total) of $n"
+}
 ok "closed: $(metric sg_ctl_closed_total) of $n sessions, still installed: $(metric 'sg_ctl_sessions{state="installed"}')"
 rot=$(metric sg_ctl_access_log_rotations_total)
 [ "$rot" -ge 1 ] || fail "the access log never rotated (sg_ctl_access_log_rotations_total $rot)"
