@@ -194,7 +194,10 @@ blank(uint8_t c)
 	return c == ' ' || c == '\t';
 }
 
-/* Find @p name=value in one Cookie header value; 1 found, 0 not, -1 malformed. */
+/*
+ * Find @p name=value in one Cookie header value; 1 found, 0 not, -1 its value
+ * has a byte that is no cookie-octet (*vs, *vl set for 1 and -1).
+ */
 static int
 cookie_find(const uint8_t *v, size_t n, const char *name, size_t *vs, size_t *vl)
 {
@@ -219,11 +222,11 @@ cookie_find(const uint8_t *v, size_t n, const char *name, size_t *vs, size_t *vl
 			eq++;
 			pe--;
 		}
+		*vs = eq; /* also for -1: an incomplete line's too-long test reads it */
+		*vl = pe - eq;
 		for (size_t j = eq; j < pe; j++)
 			if (!cookie_octet(v[j]))
 				return -1;
-		*vs = eq;
-		*vl = pe - eq;
 		return 1;
 	}
 	return 0;
@@ -260,8 +263,11 @@ partial_too_long(enum http_want want, const char *name, const uint8_t *h, size_t
 		n--;
 	if (want == W_HEADER && name_is(h, hl, name))
 		return nl + 2 + (n - s) > SG_MSG_KEY_MAX;
+	/* a bad octet already there (-1) does not matter: too long or bad, the whole is
+	 * MALFORMED; a cookie not over the limit yet waits for its line (a leading quote
+	 * is only bad until its closing one comes) */
 	if (want == W_COOKIE && name_is(h, hl, "cookie") &&
-	    cookie_find(v + s, n - s, name, &cs, &cl) > 0)
+	    cookie_find(v + s, n - s, name, &cs, &cl) != 0)
 		return nl + 1 + cl > SG_MSG_KEY_MAX + 2;
 	return false;
 }

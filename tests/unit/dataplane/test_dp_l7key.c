@@ -254,9 +254,20 @@ named_key_partial(char *big, size_t size)
 	assert_int_equal(ex(SG_MSG_L7_HTTP_COOKIE, "sid", big, 2048, false), R_MALFORMED);
 	assert_int_equal(ex(SG_MSG_L7_HTTP_COOKIE, "a", big, 2048, false), R_NEED); /* the line */
 	assert_int_equal(ex(SG_MSG_L7_HTTP_COOKIE, "sid", big, (size_t)n + 158, false), R_NEED);
+	/* a leading quote: too long whether or not it closes (quoted or bad, MALFORMED) */
 	big[n] = '"';
-	assert_int_equal(ex(SG_MSG_L7_HTTP_COOKIE, "sid", big, 2048, false), R_NEED);
-	assert_int_equal(ex(SG_MSG_L7_HTTP_COOKIE, "sid", big, 2048, true), R_ABSENT);
+	assert_int_equal(ex(SG_MSG_L7_HTTP_COOKIE, "sid", big, 2048, false), R_MALFORMED);
+	assert_int_equal(ex(SG_MSG_L7_HTTP_COOKIE, "sid", big, 2048, true), R_MALFORMED);
+	/* ...but not before it is over the limit: the closing quote may still come */
+	assert_int_equal(ex(SG_MSG_L7_HTTP_COOKIE, "sid", big, (size_t)n + 100, false), R_NEED);
+	/* fuzz-l7key found it: a bad octet after a value already too long must not turn the
+	 * decision back into NEED_MORE (a prefix said MALFORMED, the longer input waited) */
+	big[n] = 'v';
+	big[n + 170] = (char)0xd0;
+	assert_int_equal(ex(SG_MSG_L7_HTTP_COOKIE, "sid", big, (size_t)n + 166, false),
+			 R_MALFORMED);
+	assert_int_equal(ex(SG_MSG_L7_HTTP_COOKIE, "sid", big, (size_t)n + 180, false),
+			 R_MALFORMED);
 }
 
 static void
