@@ -76,9 +76,11 @@ eal_args_have(const struct sg_cfg_appliance *a, const char *opt)
  * file prefix, one --vdev per virtual port, then the operator's extra
  * arguments. The operator's -l/--lcores wins over the computed list.
  */
-#define EAL_ARGV_MAX   (16 + SG_CFG_PORTS_MAX * 2 + SG_CFG_EAL_ARGS_MAX)
-#define POOL_CACHE     256 /* mbufs cached per lcore */
-#define HOLD_MBUFS_MIN 256 /* per worker, whatever the pool */
+#define EAL_ARGV_MAX (16 + SG_CFG_PORTS_MAX * 2 + SG_CFG_EAL_ARGS_MAX)
+/* With hugepages: where EAL maps memory unless eal_args say --base-virtaddr (32 TiB). */
+#define SG_DP_BASE_VIRTADDR "0x200000000000"
+#define POOL_CACHE	    256 /* mbufs cached per lcore */
+#define HOLD_MBUFS_MIN	    256 /* per worker, whatever the pool */
 
 /*
  * The pool's free mbufs that held sessions never take (issue 12, defect 1):
@@ -133,6 +135,12 @@ build_eal_argv(const struct sg_cfg *cfg, const char *prog, char **argv, char buf
 	argv[argc++] = (char *)(uintptr_t)(a->file_prefix[0] ? a->file_prefix : "sessiongate");
 	if (a->no_huge)
 		argv[argc++] = "--no-huge";
+	else if (!eal_args_have(a, "--base-virtaddr"))
+		/* A capture process (dpdk-dumpcap) maps our memory at the addresses we
+		 * got: left to the kernel they may be taken by its own libraries
+		 * ("Cannot get a virtual area"; often under ASan). This address is free
+		 * in a plain process and in ASan's high memory alike. */
+		argv[argc++] = "--base-virtaddr=" SG_DP_BASE_VIRTADDR;
 	if (a->memory_mb) {
 		snprintf(bufs[b], 64, "%u", a->memory_mb);
 		argv[argc++] = "-m";
