@@ -631,6 +631,19 @@ sg_ctl_admin_exec(const struct sg_ctl_view *v, const struct sg_ctl_admin_req *re
 	case SG_CTL_ADM_USAGE:
 		res = sg_ctl_admin_usage(v, req, err, sizeof(err));
 		break;
+	case SG_CTL_ADM_APP:
+	case SG_CTL_ADM_HOST:
+		res = sg_ctl_admin_inv(v, req, err, sizeof(err));
+		break;
+	case SG_CTL_ADM_VM:
+		if (strcmp(req->op, "add") == 0 || strcmp(req->op, "remove") == 0)
+			res = sg_ctl_admin_inv(v, req, err, sizeof(err));
+		else
+			res = sg_ctl_admin_vmop(v, req, err, sizeof(err));
+		break;
+	case SG_CTL_ADM_ABORT:
+		res = sg_ctl_admin_abort(v, req, err, sizeof(err));
+		break;
 	case SG_CTL_ADM_CLOSE:
 		rc = sg_ctl_csm_close(v->csm, req->id);
 		if (rc == -ENOENT)

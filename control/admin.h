@@ -30,6 +30,10 @@ enum sg_ctl_admin_cmd {
 	SG_CTL_ADM_CLUSTER, /**< cluster mode: node, etcd, owners, sync, BGP */
 	SG_CTL_ADM_TOKEN,   /**< mint or check a user token of a token application */
 	SG_CTL_ADM_USAGE,   /**< usage records: filter by user, app, time (admin_usage.c) */
+	SG_CTL_ADM_APP,	    /**< op add (spec) | remove (name): admin_inv.c */
+	SG_CTL_ADM_VM,	  /**< op add | remove (admin_inv.c), start | stop | save (admin_vmops.c) */
+	SG_CTL_ADM_HOST,  /**< op add (spec) | remove (name): admin_inv.c */
+	SG_CTL_ADM_ABORT, /**< end an installed session with SESSION_ABORT (admin_vmops.c) */
 	SG_CTL_ADM_CMD_MAX
 };
 
@@ -38,6 +42,7 @@ enum sg_ctl_admin_cmd {
 #define SG_CTL_ADMIN_IDLE_S    10 /**< a connection with no request (or unread answer) this long */
 #define SG_CTL_ADMIN_OUT_MAX   (4u << 20) /**< bytes of answers a client may leave unread */
 #define SG_CTL_ADMIN_LIMIT_MAX 100000
+#define SG_CTL_ADMIN_SPEC_MAX  3584 /**< bytes of an add's YAML flow map, NUL included */
 
 struct sg_ctl_admin_req {
 	unsigned int cmd;
@@ -64,6 +69,10 @@ struct sg_ctl_admin_req {
 	/* usage: records that ended in [since, until] (unix seconds; 0 = open); user, app, limit */
 	int64_t since;
 	int64_t until;
+	/* app / vm / host add: the object as one YAML flow map, the same keys as in
+	 * the configuration file ("{name: web2, host: h1, pool: p, address: ...}") */
+	char spec[SG_CTL_ADMIN_SPEC_MAX];
+	/* abort: action "reset" (default) or "drain" with deadline_s */
 };
 
 /**
@@ -113,6 +122,18 @@ struct json_t *sg_ctl_admin_drain(const struct sg_ctl_view *v, const struct sg_c
 struct json_t *sg_ctl_admin_vs(const struct sg_ctl_view *v);
 /** admin_usage.c: the "usage" answer (records, newest first); NULL with @p err on failure. */
 struct json_t *sg_ctl_admin_usage(const struct sg_ctl_view *v, const struct sg_ctl_admin_req *req,
+				  char *err, size_t errlen);
+/**
+ * admin_inv.c: "app" / "vm" (op add|remove) / "host": change the inventory
+ * at run time. NULL with @p err on a refusal ("spec:1:12: port: ...").
+ */
+struct json_t *sg_ctl_admin_inv(const struct sg_ctl_view *v, const struct sg_ctl_admin_req *req,
+				char *err, size_t errlen);
+/** admin_vmops.c: "vm" op start|stop|save NAME. NULL with @p err on a refusal. */
+struct json_t *sg_ctl_admin_vmop(const struct sg_ctl_view *v, const struct sg_ctl_admin_req *req,
+				 char *err, size_t errlen);
+/** admin_vmops.c: "abort" ID: SESSION_ABORT of an installed session. NULL with @p err. */
+struct json_t *sg_ctl_admin_abort(const struct sg_ctl_view *v, const struct sg_ctl_admin_req *req,
 				  char *err, size_t errlen);
 /** admin_req.c: unix seconds of @p s (digits, or ISO 8601). @return 0 or -EINVAL. */
 int sg_ctl_admin_parse_time(const char *s, int64_t *out);

@@ -23,9 +23,9 @@
 #include "health.h"
 
 static const char *const cmd_names[SG_CTL_ADM_CMD_MAX] = {
-	"status", "vs",	       "apps",	  "sessions", "session",    "vms",
-	"hosts",  "providers", "drain",	  "reload",   "identities", "close",
-	"health", "undrain",   "cluster", "token",    "usage"};
+	"status",    "vs",    "apps",	"sessions",   "session", "vms",	   "hosts",
+	"providers", "drain", "reload", "identities", "close",	 "health", "undrain",
+	"cluster",   "token", "usage",	"app",	      "vm",	 "host",   "abort"};
 
 /* Keys each command accepts besides "cmd". */
 static const char *const cmd_keys[SG_CTL_ADM_CMD_MAX][6] = {
@@ -37,6 +37,10 @@ static const char *const cmd_keys[SG_CTL_ADM_CMD_MAX][6] = {
 	[SG_CTL_ADM_IDENTITIES] = {"name", NULL},
 	[SG_CTL_ADM_TOKEN] = {"op", "app", "user", "ttl", "token", NULL},
 	[SG_CTL_ADM_USAGE] = {"user", "app", "since", "until", "limit", NULL},
+	[SG_CTL_ADM_APP] = {"op", "name", "spec", NULL},
+	[SG_CTL_ADM_VM] = {"op", "name", "spec", NULL},
+	[SG_CTL_ADM_HOST] = {"op", "name", "spec", NULL},
+	[SG_CTL_ADM_ABORT] = {"id", "action", "deadline", NULL},
 };
 
 const char *
@@ -330,6 +334,106 @@ parse_limit(json_t *o, struct sg_ctl_admin_req *req, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * app / vm / host: op add with spec (one YAML flow map: printable ASCII,
+ * tabs and newlines), or op remove (vm also start, stop, save) with name.
+ */
+static int
+parse_inv(json_t *o, struct sg_ctl_admin_req *req, char *err, size_t errlen)
+{
+	static const char *const ops_obj[] = {"add", "remove", NULL};
+	static const char *const ops_vm[] = {"add", "remove", "start", "stop", "save", NULL};
+	const char *const *ops = req->cmd == SG_CTL_ADM_VM ? ops_vm : ops_obj;
+	json_t *v = json_object_get(o, "spec");
+	const char *s;
+	size_t i, len;
+	int rc;
+
+	rc = get_name(o, "op", req->op, sizeof(req->op), err, errlen);
+	if (rc != 0)
+		return rc;
+	for (i = 0; ops[i] != NULL; i++)
+		if (strcmp(ops[i], req->op) == 0)
+			break;
+	if (ops[i] == NULL) {
+		snprintf(err, errlen, "op: expected %s",
+			 req->cmd == SG_CTL_ADM_VM ? "add, remove, start, stop or save"
+						   : "add or remove");
+		return -EINVAL;
+	}
+	if (strcmp(req->op, "add") != 0) {
+		if (v != NULL) {
+			snprintf(err, errlen, "spec: only with op add");
+			return -EINVAL;
+		}
+		rc = get_name(o, "name", req->name, sizeof(req->name), err, errlen);
+		if (rc == 0 && req->name[0] == '\0') {
+			snprintf(err, errlen, "name: missing");
+			rc = -EINVAL;
+		}
+		return rc;
+	}
+	if (json_object_get(o, "name") != NULL) {
+		snprintf(err, errlen, "name: not with op add (the spec names the object)");
+		return -EINVAL;
+	}
+	if (!json_is_string(v)) {
+		snprintf(err, errlen, "spec: missing or not a string (a YAML flow map)");
+		return -EINVAL;
+	}
+	s = json_string_value(v);
+	len = json_string_length(v);
+	if (len == 0 || len >= sizeof(req->spec)) {
+		snprintf(err, errlen, "spec: expected 1 to %zu bytes", sizeof(req->spec) - 1);
+		return -EINVAL;
+	}
+	for (i = 0; i < len; i++)
+		if (!((s[i] >= 0x20 && s[i] < 0x7f) || s[i] == '\t' || s[i] == '\n')) {
+			snprintf(err, errlen, "spec: byte %zu is not printable ASCII", i);
+			return -EINVAL;
+		}
+	memcpy(req->spec, s, len + 1);
+	return 0;
+}
+
+/* abort: id, action reset (default) | drain (in target), deadline (seconds, drain only). */
+static int
+parse_abort(json_t *o, struct sg_ctl_admin_req *req, char *err, size_t errlen)
+{
+	json_t *v = json_object_get(o, "id");
+	int rc;
+
+	if (v == NULL) {
+		snprintf(err, errlen, "id: missing (the streaming session ID)");
+		return -EINVAL;
+	}
+	rc = parse_id(v, &req->id, err, errlen);
+	if (rc == 0)
+		rc = get_name(o, "action", req->target, sizeof(req->target), err, errlen);
+	if (rc != 0)
+		return rc;
+	if (req->target[0] == '\0')
+		snprintf(req->target, sizeof(req->target), "reset");
+	if (strcmp(req->target, "reset") != 0 && strcmp(req->target, "drain") != 0) {
+		snprintf(err, errlen, "action: expected reset or drain");
+		return -EINVAL;
+	}
+	v = json_object_get(o, "deadline");
+	if (v != NULL) {
+		if (strcmp(req->target, "drain") != 0) {
+			snprintf(err, errlen, "deadline: only with action drain");
+			return -EINVAL;
+		}
+		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+		    json_integer_value(v) > 86400) {
+			snprintf(err, errlen, "deadline: expected 0 to 86400 seconds");
+			return -EINVAL;
+		}
+		req->deadline_s = (uint32_t)json_integer_value(v);
+	}
+	return 0;
+}
+
 static int
 parse_fields(json_t *o, struct sg_ctl_admin_req *req, char *err, size_t errlen)
 {
@@ -392,6 +496,12 @@ parse_fields(json_t *o, struct sg_ctl_admin_req *req, char *err, size_t errlen)
 		return rc;
 	case SG_CTL_ADM_IDENTITIES:
 		return get_name(o, "name", req->name, sizeof(req->name), err, errlen);
+	case SG_CTL_ADM_APP:
+	case SG_CTL_ADM_VM:
+	case SG_CTL_ADM_HOST:
+		return parse_inv(o, req, err, errlen);
+	case SG_CTL_ADM_ABORT:
+		return parse_abort(o, req, err, errlen);
 	case SG_CTL_ADM_TOKEN:
 		return parse_token(o, req, err, errlen);
 	case SG_CTL_ADM_USAGE:

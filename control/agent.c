@@ -496,3 +496,19 @@ sg_ctl_agent_close(struct sg_ctl_agent_srv *s)
 		evconnlistener_free(s->lis);
 	free(s);
 }
+
+/* PLACEHOLDERS of the issue-15 interface commit: replaced by the implementation. */
+void
+sg_ctl_agent_push_vm(struct sg_ctl_agent_srv *s, const struct sg_ctl_vm *vm)
+{
+	(void)s;
+	(void)vm;
+}
+
+void
+sg_ctl_agent_forget_vm(struct sg_ctl_agent_srv *s, const struct sg_ctl_host *h, const char *name)
+{
+	(void)s;
+	(void)h;
+	(void)name;
+}

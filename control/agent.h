@@ -26,6 +26,17 @@ struct sg_ctl_agent_deps {
 
 /** Listen on cfg->agent_listen; *@p out is set (close it) even on error. */
 int sg_ctl_agent_listen(struct sg_ctl_agent_srv **out, const struct sg_ctl_agent_deps *deps);
+/**
+ * Push @p vm's definition (VM_DEFINE) to its host's agent, when that agent
+ * is connected and the VM has a template (cfg->template_name); a VM without
+ * one is the agent's own. Called when a VM is added or changed at run time;
+ * on each agent's AUTH_OK the whole pushed inventory goes (VM_DEFINE x n,
+ * INVENTORY).
+ */
+void sg_ctl_agent_push_vm(struct sg_ctl_agent_srv *s, const struct sg_ctl_vm *vm);
+/** Tell host @p h's agent to forget pushed VM @p name (VM_UNDEFINE). */
+void sg_ctl_agent_forget_vm(struct sg_ctl_agent_srv *s, const struct sg_ctl_host *h,
+			    const char *name);
 /** Close every connection and the listener, and free @p s (NULL: nothing). */
 void sg_ctl_agent_close(struct sg_ctl_agent_srv *s);
 

@@ -25,6 +25,7 @@ enum sg_ctl_svc {
 enum sg_ctl_req_op {
 	SG_CTL_REQ_VM_START = 1,
 	SG_CTL_REQ_VM_STOP = 2,
+	SG_CTL_REQ_VM_SAVE = 3, /**< managed save (SAVE); the next start resumes it */
 };
 
 struct sg_ctl_req {

@@ -109,7 +109,28 @@ struct sg_ctl_app_cfg {
 	uint32_t vm_down_drain_s; /**< on_vm_down: drain: reset after this (0 = never) */
 	struct sg_ctl_app_auth auth;
 	struct sg_ctl_app_qos qos;
+	uint8_t origin; /**< enum sg_ctl_origin */
 };
+
+/**
+ * Where an object of the inventory comes from. Objects added with sgctl
+ * (app|vm|host add) live in <db_dir>/inventory.json and survive restarts
+ * and reloads; sgctl removes only those; the YAML's objects change by
+ * editing the file and reloading (doc/control.md "Changing the inventory").
+ */
+enum sg_ctl_origin {
+	SG_CTL_ORIGIN_FILE = 0, /**< the YAML file */
+	SG_CTL_ORIGIN_RUNTIME,	/**< sgctl, kept in <db_dir>/inventory.json */
+};
+
+/**
+ * Slots: cfg.apps, .vms, .hosts and .pools keep every object at the index
+ * it was given (sessions, VMs and apps refer to each other by index), so a
+ * removed object leaves a free slot (name[0] == '\0') that a later add may
+ * reuse; n_apps, n_vms, n_hosts, n_pools are high-water marks. Every loop
+ * over them skips free slots: SG_CTL_SLOT_FREE(&cfg->vms[i]).
+ */
+#define SG_CTL_SLOT_FREE(o) ((o)->name[0] == '\0')
 
 struct sg_ctl_vm_cfg {
 	char name[SG_CTL_NAME_MAX];
@@ -117,14 +138,32 @@ struct sg_ctl_vm_cfg {
 	unsigned int pool; /**< index in cfg.pools */
 	uint8_t family;
 	uint8_t addr[16];
+	uint8_t origin; /**< enum sg_ctl_origin */
+	/**
+	 * The host agent's template (its YAML templates[].name) that defines the
+	 * domain: sg-control pushes the VM to its host's agent (VM_DEFINE).
+	 * "" = nothing pushed: the VM is in the agent's own YAML inventory.
+	 */
+	char template_name[SG_CTL_NAME_MAX];
+	uint16_t port; /**< service port (probe, app_check); default 80 */
+	uint8_t proto; /**< 6 or 17; default 6 */
+	bool probe;    /**< TCP probe before running; default true with a template */
+};
+
+/** What a VM idle for idle_stop_ms gets (pools[].idle_action). */
+enum sg_ctl_idle_action {
+	SG_CTL_IDLE_STOP = 0, /**< shut down: the next session cold-boots it */
+	SG_CTL_IDLE_SAVE,     /**< managed save: the next session resumes it */
 };
 
 struct sg_ctl_pool_cfg {
 	char name[SG_CTL_NAME_MAX];
 	uint32_t session_cap;	       /**< sessions per VM */
 	uint32_t idle_stop_ms;	       /**< stop a VM idle this long; 0 = never */
+	uint8_t idle_action;	       /**< enum sg_ctl_idle_action; default stop */
 	uint32_t starts_inflight;      /**< VM starts at once per host agent */
 	char storage[SG_CTL_NAME_MAX]; /**< storage its VMs use ("" = none) */
+	uint8_t origin;		       /**< enum sg_ctl_origin */
 };
 
 struct sg_ctl_host_cfg {
@@ -133,6 +172,7 @@ struct sg_ctl_host_cfg {
 	uint8_t addr[16];     /**< underlay address (DSR) */
 	uint8_t agent_family; /**< source of its agent link; 0 = same as addr */
 	uint8_t agent_addr[16];
+	uint8_t origin; /**< enum sg_ctl_origin */
 };
 
 struct sg_ctl_user_cfg {

@@ -51,6 +51,9 @@ struct sg_ctl_app {
 	struct sg_ctl_cs_list queue; /**< NEGOTIATING sessions, FIFO */
 	uint64_t rejects[SG_MSG_REASON_MAX];
 	uint64_t installs;
+	/** Removed (sgctl app remove, or gone from the YAML at a reload): takes no new
+	 * session; its slot is freed once its last session ended. */
+	bool retiring;
 };
 
 struct sg_ctl_host {
@@ -90,6 +93,16 @@ struct sg_ctl_vm {
 				  here; its state comes from its owner's vms/<vm>/state key */
 	uint8_t agent_state; /**< the last state its host agent reported to this node */
 	uint32_t others;     /**< sessions other nodes hold on it (cap and idle stop) */
+	/* real guests (issue 15): saved state, how it started, removal */
+	bool saved;		   /**< its agent reports a managed-save image (state SAVED) */
+	uint8_t start_kind;	   /**< enum sg_agent_start_kind of its last start */
+	uint32_t start_libvirt_ms; /**< its last start: libvirt's create / restore call */
+	uint32_t start_ready_ms;   /**< its last start: command to running (agent's clock) */
+	uint64_t resumes;	   /**< starts that restored a saved image */
+	uint64_t saves;		   /**< idle or sgctl saves done */
+	/** Removed: no new session; stopped (or saved) once idle, then forgotten
+	 * (VM_UNDEFINE to its agent) and its slot freed. */
+	bool retiring;
 };
 
 struct sg_ctl_pool {

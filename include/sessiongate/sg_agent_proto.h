@@ -67,8 +67,12 @@ extern "C" {
 #endif
 
 #define SG_AGENT_MAGIC 0x5347u /**< "SG" */
-/** 2: per-host keys, every message after AUTH_OK tagged; 3: VM state APP_DOWN */
-#define SG_AGENT_VERSION	  3u
+/**
+ * 2: per-host keys, every message after AUTH_OK tagged; 3: VM state APP_DOWN;
+ * 4: pushed inventory (VM_DEFINE, VM_UNDEFINE, INVENTORY), SAVE, VM state
+ * SAVED, start kind and timings in VM_STATE.
+ */
+#define SG_AGENT_VERSION	  4u
 #define SG_AGENT_HDR_LEN	  16u
 #define SG_AGENT_MSG_MAX	  4096u /**< header + payload */
 #define SG_AGENT_NAME_MAX	  64u	/**< VM and host names incl. NUL */
@@ -101,7 +105,24 @@ enum sg_agent_msg_type {
 	SG_AGENT_MSG_FLOW_ADD = 14, /**< C: VIP, VIP_PORT, PROTO, ADDR, PORT */
 	SG_AGENT_MSG_FLOW_DEL = 15, /**< C: VIP, VIP_PORT, PROTO */
 	SG_AGENT_MSG_COUNTERS = 16, /**< C: - (request); A: COUNTER... in the RESULT */
-	SG_AGENT_MSG_TYPE_MAX = 16,
+	/** C: VM_NAME, [DEADLINE_MS]: managed save (libvirt); OK once saved (state SAVED) */
+	SG_AGENT_MSG_SAVE = 17,
+	/**
+	 * C: VM_NAME, TEMPLATE, ADDR, PORT, PROTO, [VIP, VIP_PORT], [FLAGS]: add or
+	 * change a VM of the inventory sg-control pushes (doc/hostagent.md
+	 * "Pushed inventory"); answered by RESULT (OK, E_BAD_REQUEST: unknown
+	 * template or a VM of the agent's own YAML, E_FULL).
+	 */
+	SG_AGENT_MSG_VM_DEFINE = 18,
+	/** C: VM_NAME: forget a pushed VM (stopped first by sg-control); RESULT */
+	SG_AGENT_MSG_VM_UNDEFINE = 19,
+	/**
+	 * C: GENERATION, COUNT: end of a full push (sent after AUTH_OK): every
+	 * VM_DEFINE since the previous INVENTORY is the whole pushed inventory;
+	 * pushed VMs not in it are forgotten. RESULT.
+	 */
+	SG_AGENT_MSG_INVENTORY = 20,
+	SG_AGENT_MSG_TYPE_MAX = 20,
 };
 
 /** Attribute types. */
@@ -123,7 +144,12 @@ enum sg_agent_attr {
 	SG_AGENT_ATTR_GENERATION = 15,	/**< u64 */
 	SG_AGENT_ATTR_COUNT = 16,	/**< u32 */
 	SG_AGENT_ATTR_COUNTER = 17,	/**< u64 value + name (1..31 bytes); repeatable */
-	SG_AGENT_ATTR_MAX = 17,
+	SG_AGENT_ATTR_TEMPLATE = 18,	/**< string, 1..63 bytes: a template the agent names */
+	SG_AGENT_ATTR_FLAGS = 19,	/**< u32 SG_AGENT_VMF_* (other bits: E_BAD_REQUEST) */
+	SG_AGENT_ATTR_START_KIND = 20,	/**< u8 enum sg_agent_start_kind */
+	SG_AGENT_ATTR_LIBVIRT_MS = 21,	/**< u32: ms libvirt's create / restore call took */
+	SG_AGENT_ATTR_READY_MS = 22,	/**< u32: ms from the start command to RUNNING */
+	SG_AGENT_ATTR_MAX = 22,
 };
 
 /** Outcome of a command (RESULT.STATUS, ERROR.STATUS). */
@@ -152,7 +178,24 @@ enum sg_agent_vm_state {
 	SG_AGENT_VM_CRASHED = 7,
 	SG_AGENT_VM_APP_DOWN =
 		8, /**< libvirt: running; its app port stopped answering (app_check) */
-	SG_AGENT_VM_STATE_MAX = 8,
+	/** libvirt: shut off with a managed-save image: ENSURE_RUNNING resumes it */
+	SG_AGENT_VM_SAVED = 9,
+	SG_AGENT_VM_STATE_MAX = 9,
+};
+
+/** VM_DEFINE's FLAGS. */
+#define SG_AGENT_VMF_PROBE 0x1u /**< TCP probe of ADDR:PORT before RUNNING, and app_check */
+#define SG_AGENT_VMF_ALL   SG_AGENT_VMF_PROBE
+
+/**
+ * How the VM reached RUNNING the last time (VM_STATE RUNNING after a start
+ * carries START_KIND, LIBVIRT_MS, READY_MS).
+ */
+enum sg_agent_start_kind {
+	SG_AGENT_START_NONE = 0,   /**< not started by this agent (found running) */
+	SG_AGENT_START_BOOT = 1,   /**< cold boot */
+	SG_AGENT_START_RESUME = 2, /**< restored from its managed-save image */
+	SG_AGENT_START_KIND_MAX = 2,
 };
 
 /** An address in a message. family 0 = absent. */
@@ -192,12 +235,17 @@ struct sg_agent_msg {
 	uint32_t count;
 	struct sg_agent_counter counters[SG_AGENT_COUNTERS_MAX];
 	unsigned int n_counters;
+	char template_name[SG_AGENT_NAME_MAX];
+	uint32_t vm_flags; /**< FLAGS */
+	uint8_t start_kind;
+	uint32_t libvirt_ms;
+	uint32_t ready_ms;
 };
 
 /** Initialise @p m as an empty message of @p type with @p seq. */
 void sg_agent_msg_init(struct sg_agent_msg *m, uint8_t type, uint32_t seq);
 
-/** Set a string attribute (HOST, TEXT, VM_NAME); truncates to the bound. */
+/** Set a string attribute (HOST, TEXT, VM_NAME, TEMPLATE); truncates to the bound. */
 void sg_agent_msg_set_str(struct sg_agent_msg *m, enum sg_agent_attr attr, const char *s);
 
 /**

@@ -39,6 +39,9 @@ sg_agent_msg_set_str(struct sg_agent_msg *m, enum sg_agent_attr attr, const char
 	case SG_AGENT_ATTR_VM_NAME:
 		copy_str(m->vm_name, sizeof(m->vm_name), s);
 		break;
+	case SG_AGENT_ATTR_TEMPLATE:
+		copy_str(m->template_name, sizeof(m->template_name), s);
+		break;
 	default:
 		return;
 	}
@@ -195,6 +198,27 @@ sg_agent_msg_encode(const struct sg_agent_msg *m, uint8_t *buf, size_t len)
 		attr_hdr(&w, SG_AGENT_ATTR_COUNT, 4);
 		put_u32(&w, m->count);
 	}
+	if (SG_AGENT_HAS(m, SG_AGENT_ATTR_TEMPLATE))
+		rc |= put_str_attr(&w, SG_AGENT_ATTR_TEMPLATE, m->template_name, SG_AGENT_NAME_MAX,
+				   false);
+	if (SG_AGENT_HAS(m, SG_AGENT_ATTR_FLAGS)) {
+		attr_hdr(&w, SG_AGENT_ATTR_FLAGS, 4);
+		put_u32(&w, m->vm_flags);
+	}
+	if (SG_AGENT_HAS(m, SG_AGENT_ATTR_START_KIND)) {
+		if (m->start_kind > SG_AGENT_START_KIND_MAX)
+			return -EINVAL;
+		attr_hdr(&w, SG_AGENT_ATTR_START_KIND, 1);
+		put_u8(&w, m->start_kind);
+	}
+	if (SG_AGENT_HAS(m, SG_AGENT_ATTR_LIBVIRT_MS)) {
+		attr_hdr(&w, SG_AGENT_ATTR_LIBVIRT_MS, 4);
+		put_u32(&w, m->libvirt_ms);
+	}
+	if (SG_AGENT_HAS(m, SG_AGENT_ATTR_READY_MS)) {
+		attr_hdr(&w, SG_AGENT_ATTR_READY_MS, 4);
+		put_u32(&w, m->ready_ms);
+	}
 	if (m->n_counters > SG_AGENT_COUNTERS_MAX)
 		return -EINVAL;
 	for (unsigned int i = 0; i < m->n_counters; i++) {
@@ -349,6 +373,28 @@ decode_attr(struct sg_agent_msg *m, uint16_t type, const uint8_t *v, uint16_t n)
 		if (n != 4)
 			return -EINVAL;
 		m->count = get_u32(v);
+		return 0;
+	case SG_AGENT_ATTR_TEMPLATE:
+		return get_str(v, n, m->template_name, sizeof(m->template_name), false);
+	case SG_AGENT_ATTR_FLAGS:
+		if (n != 4)
+			return -EINVAL;
+		m->vm_flags = get_u32(v);
+		return 0;
+	case SG_AGENT_ATTR_START_KIND:
+		if (n != 1 || v[0] > SG_AGENT_START_KIND_MAX)
+			return -EINVAL;
+		m->start_kind = v[0];
+		return 0;
+	case SG_AGENT_ATTR_LIBVIRT_MS:
+		if (n != 4)
+			return -EINVAL;
+		m->libvirt_ms = get_u32(v);
+		return 0;
+	case SG_AGENT_ATTR_READY_MS:
+		if (n != 4)
+			return -EINVAL;
+		m->ready_ms = get_u32(v);
 		return 0;
 	default:
 		return 0; /* unknown: skipped */

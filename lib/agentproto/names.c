@@ -6,14 +6,26 @@
 #include "sessiongate/sg_agent_proto.h"
 
 static const char *const msg_names[] = {
-	[SG_AGENT_MSG_HELLO] = "HELLO",	      [SG_AGENT_MSG_CHALLENGE] = "CHALLENGE",
-	[SG_AGENT_MSG_AUTH] = "AUTH",	      [SG_AGENT_MSG_AUTH_OK] = "AUTH_OK",
-	[SG_AGENT_MSG_ERROR] = "ERROR",	      [SG_AGENT_MSG_PING] = "PING",
-	[SG_AGENT_MSG_PONG] = "PONG",	      [SG_AGENT_MSG_ENSURE_RUNNING] = "ENSURE_RUNNING",
-	[SG_AGENT_MSG_STOP] = "STOP",	      [SG_AGENT_MSG_STATUS] = "STATUS",
-	[SG_AGENT_MSG_RESULT] = "RESULT",     [SG_AGENT_MSG_VM_STATE] = "VM_STATE",
-	[SG_AGENT_MSG_SYNC] = "SYNC",	      [SG_AGENT_MSG_FLOW_ADD] = "FLOW_ADD",
-	[SG_AGENT_MSG_FLOW_DEL] = "FLOW_DEL", [SG_AGENT_MSG_COUNTERS] = "COUNTERS",
+	[SG_AGENT_MSG_HELLO] = "HELLO",
+	[SG_AGENT_MSG_CHALLENGE] = "CHALLENGE",
+	[SG_AGENT_MSG_AUTH] = "AUTH",
+	[SG_AGENT_MSG_AUTH_OK] = "AUTH_OK",
+	[SG_AGENT_MSG_ERROR] = "ERROR",
+	[SG_AGENT_MSG_PING] = "PING",
+	[SG_AGENT_MSG_PONG] = "PONG",
+	[SG_AGENT_MSG_ENSURE_RUNNING] = "ENSURE_RUNNING",
+	[SG_AGENT_MSG_STOP] = "STOP",
+	[SG_AGENT_MSG_STATUS] = "STATUS",
+	[SG_AGENT_MSG_RESULT] = "RESULT",
+	[SG_AGENT_MSG_VM_STATE] = "VM_STATE",
+	[SG_AGENT_MSG_SYNC] = "SYNC",
+	[SG_AGENT_MSG_FLOW_ADD] = "FLOW_ADD",
+	[SG_AGENT_MSG_FLOW_DEL] = "FLOW_DEL",
+	[SG_AGENT_MSG_COUNTERS] = "COUNTERS",
+	[SG_AGENT_MSG_SAVE] = "SAVE",
+	[SG_AGENT_MSG_VM_DEFINE] = "VM_DEFINE",
+	[SG_AGENT_MSG_VM_UNDEFINE] = "VM_UNDEFINE",
+	[SG_AGENT_MSG_INVENTORY] = "INVENTORY",
 };
 
 static const char *const state_names[] = {
@@ -21,7 +33,7 @@ static const char *const state_names[] = {
 	[SG_AGENT_VM_SHUTOFF] = "shutoff",   [SG_AGENT_VM_BOOTING] = "booting",
 	[SG_AGENT_VM_RUNNING] = "running",   [SG_AGENT_VM_STOPPING] = "stopping",
 	[SG_AGENT_VM_PAUSED] = "paused",     [SG_AGENT_VM_CRASHED] = "crashed",
-	[SG_AGENT_VM_APP_DOWN] = "app_down",
+	[SG_AGENT_VM_APP_DOWN] = "app_down", [SG_AGENT_VM_SAVED] = "saved",
 };
 
 static const char *const status_names[] = {

@@ -14,7 +14,7 @@ import struct
 import time
 
 MAGIC = 0x5347
-VERSION = 3
+VERSION = 4
 FLAG_TAG = 1  # after AUTH_OK: a 32-byte tag follows the payload
 TAG_LEN = 32
 HDR = struct.Struct(">HBBIII")  # magic, version, type, length, seq, flags

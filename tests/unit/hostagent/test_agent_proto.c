@@ -179,11 +179,13 @@ test_peek_and_decode_errors(void **state)
 	b[0] = 0;
 	assert_int_equal(sg_agent_msg_peek(b, 16), -EPROTO);
 	hdr(b, SG_AGENT_MSG_PING, 0);
-	b[2] = 1; /* version 1 (untagged) is refused by version 3 */
+	b[2] = 1; /* version 1 (untagged) is refused by version 4 */
 	assert_int_equal(sg_agent_msg_peek(b, 16), -EPROTO);
 	b[2] = 2; /* version 2 (no APP_DOWN state) too */
 	assert_int_equal(sg_agent_msg_peek(b, 16), -EPROTO);
-	b[2] = 4;
+	b[2] = 3; /* version 3 (no pushed inventory, no SAVE) too */
+	assert_int_equal(sg_agent_msg_peek(b, 16), -EPROTO);
+	b[2] = 5;
 	assert_int_equal(sg_agent_msg_peek(b, 16), -EPROTO);
 	hdr(b, SG_AGENT_MSG_PING, 0);
 	b[15] = 2; /* only SG_AGENT_FLAG_TAG is defined */
