@@ -235,7 +235,7 @@ test_peek_and_decode_errors(void **state)
 	assert_int_equal(dec(b, n + 10), -EINVAL);
 	/* Bad state value, bad address family. */
 	n = hdr(b, SG_AGENT_MSG_VM_STATE, 5);
-	memcpy(b + n, "\0\10\0\1\x09", 5);
+	memcpy(b + n, "\0\10\0\1\x0a", 5); /* SAVED (9) is the last state */
 	assert_int_equal(dec(b, n + 5), -EINVAL);
 	n = hdr(b, SG_AGENT_MSG_VM_STATE, 9);
 	memcpy(b + n, "\0\11\0\5\6abcd", 9);
