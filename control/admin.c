@@ -633,6 +633,7 @@ sg_ctl_admin_exec(const struct sg_ctl_view *v, const struct sg_ctl_admin_req *re
 		break;
 	case SG_CTL_ADM_APP:
 	case SG_CTL_ADM_HOST:
+	case SG_CTL_ADM_POOL:
 		res = sg_ctl_admin_inv(v, req, err, sizeof(err));
 		break;
 	case SG_CTL_ADM_VM:

@@ -41,6 +41,7 @@ static const char *const cmd_keys[SG_CTL_ADM_CMD_MAX][6] = {
 	[SG_CTL_ADM_VM] = {"op", "name", "spec", NULL},
 	[SG_CTL_ADM_HOST] = {"op", "name", "spec", NULL},
 	[SG_CTL_ADM_ABORT] = {"id", "action", "deadline", NULL},
+	[SG_CTL_ADM_POOL] = {"op", "name", "spec", NULL},
 };
 
 const char *
@@ -499,6 +500,7 @@ parse_fields(json_t *o, struct sg_ctl_admin_req *req, char *err, size_t errlen)
 	case SG_CTL_ADM_APP:
 	case SG_CTL_ADM_VM:
 	case SG_CTL_ADM_HOST:
+	case SG_CTL_ADM_POOL:
 		return parse_inv(o, req, err, errlen);
 	case SG_CTL_ADM_ABORT:
 		return parse_abort(o, req, err, errlen);
