@@ -34,6 +34,7 @@ enum sg_ctl_admin_cmd {
 	SG_CTL_ADM_VM,	  /**< op add | remove (admin_inv.c), start | stop | save (admin_vmops.c) */
 	SG_CTL_ADM_HOST,  /**< op add (spec) | remove (name): admin_inv.c */
 	SG_CTL_ADM_ABORT, /**< end an installed session with SESSION_ABORT (admin_vmops.c) */
+	SG_CTL_ADM_POOL,  /**< op add (spec) | remove (name): admin_inv.c */
 	SG_CTL_ADM_CMD_MAX
 };
 
