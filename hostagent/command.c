@@ -56,14 +56,15 @@ cmd_define(struct sg_ha_vms *vms, struct sg_ha_vm *vm, uint32_t seq)
 {
 	char text[SG_AGENT_TEXT_MAX];
 
-	if (vm->cfg->template_path[0] == '\0') {
+	if (vm->cfg->template_path[0] == '\0' && vm->cfg->template_name[0] == '\0') {
 		sg_ha_textf(text, sizeof(text),
 			    "VM %s is not defined in libvirt (%.64s) and has no template",
 			    vm->cfg->name, vms->cfg->uri);
 		sg_ha_vm_reply(vms, seq, SG_AGENT_E_NO_SUCH_VM, text, vm);
 		return -1;
 	}
-	if (sg_ha_template_define(&vms->lv, vm->cfg, text, sizeof(text))) {
+	if (sg_ha_template_define(&vms->lv, vms->cfg, vm->cfg, vm->uuid_known ? vm->uuid : NULL, text,
+				  sizeof(text))) {
 		sg_ha_log(LOG_ERR, "vm %s: %s", vm->cfg->name, text);
 		sg_ha_vm_reply(vms, seq, SG_AGENT_E_LIBVIRT, text, vm);
 		return -1;
