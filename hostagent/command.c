@@ -135,6 +135,7 @@ sg_ha_cmd_ensure_running(struct sg_ha_vms *vms, const struct sg_agent_msg *m)
 	struct sg_ha_vm *vm = cmd_vm_connected(vms, m);
 	char text[SG_AGENT_TEXT_MAX];
 	virDomainPtr dom;
+	uint64_t t_cmd;
 	int rc = 0;
 
 	if (vm == NULL)
@@ -154,11 +155,11 @@ sg_ha_cmd_ensure_running(struct sg_ha_vms *vms, const struct sg_agent_msg *m)
 			       "too many commands waiting for this VM", vm);
 		return;
 	}
-	if (vm->start_at == 0)
-		vm->start_at = sg_ha_now_ms();
+	t_cmd = vm->start_at ? vm->start_at : sg_ha_now_ms();
 	sg_ha_vm_apply_next(vms, vm);
 	if ((vm->lv_state == -1 || vm->redefine) && cmd_define(vms, vm, m->seq))
 		return;
+	vm->start_at = t_cmd; /* READY_MS counts from the command, the define included */
 	dom = sg_ha_lv_lookup(&vms->lv, vm->cfg);
 	if (dom == NULL) {
 		sg_ha_textf(text, sizeof(text), "lookup %s: %s", vm->cfg->name, sg_ha_lv_error());

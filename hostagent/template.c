@@ -98,7 +98,8 @@ sg_ha_template_define(struct sg_ha_lv *lv, const struct sg_ha_config *cfg,
 		goto out;
 	if (sg_ha_tpl_render(tpl, (size_t)n, &s, xml, 2 * SG_HA_TEMPLATE_MAX, msg, sizeof(msg)) <
 	    0) {
-		sg_ha_textf(err, errlen, "template %.64s: %s", path, msg);
+		sg_ha_textf(err, errlen, "template %.64s: %s",
+			    t ? t->name : (strrchr(path, '/') ? strrchr(path, '/') + 1 : path), msg);
 		rc = -EINVAL;
 		goto out;
 	}
