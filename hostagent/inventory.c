@@ -195,13 +195,11 @@ add(struct sg_ha_vms *vms, struct sg_ha_flows *flows, const struct sg_ha_vm_cfg 
 	vm->state = SG_AGENT_VM_UNKNOWN;
 	sg_ha_addr_from_cfg(&vm->cfg->addr, &vm->addr);
 	if (vms->lv.up) {
-		uint64_t now = sg_ha_now_ms();
-
 		sg_ha_vm_refresh(vms, vm, "pushed");
 		/* Found running (an agent restart): no simulated boot again, no restart. */
 		if (vm->running_since > vms->cfg->boot_delay_ms)
 			vm->running_since -= vms->cfg->boot_delay_ms;
-		sg_ha_vm_check_ready(vms, vm, now);
+		sg_ha_vm_check_ready(vms, vm, sg_ha_now_ms());
 		/* A domain left by an earlier run: define it from the template at its next start. */
 		vm->redefine = vm->lv_state != -1 && !running(vm);
 	}
