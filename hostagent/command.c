@@ -71,8 +71,8 @@ cmd_define(struct sg_ha_vms *vms, struct sg_ha_vm *vm, uint32_t seq)
 			virDomainFree(dom);
 		}
 	}
-	if (sg_ha_template_define(&vms->lv, vms->cfg, vm->cfg, vm->uuid_known ? vm->uuid : NULL, text,
-				  sizeof(text))) {
+	if (sg_ha_template_define(&vms->lv, vms->cfg, vm->cfg, vm->uuid_known ? vm->uuid : NULL,
+				  text, sizeof(text))) {
 		sg_ha_log(LOG_ERR, "vm %s: %s", vm->cfg->name, text);
 		sg_ha_vm_reply(vms, seq, SG_AGENT_E_LIBVIRT, text, vm);
 		return -1;
@@ -103,8 +103,9 @@ cmd_create(struct sg_ha_vms *vms, struct sg_ha_vm *vm, virDomainPtr dom)
 		rc = virDomainCreate(dom);
 	}
 	if (rc < 0 && resume) {
-		sg_ha_log(LOG_WARNING, "vm %s: restore from the managed-save image failed (%s): "
-				       "image removed, booting cold",
+		sg_ha_log(LOG_WARNING,
+			  "vm %s: restore from the managed-save image failed (%s): "
+			  "image removed, booting cold",
 			  vm->cfg->name, rc < 0 ? sg_ha_lv_error() : "");
 		vms->ctr.resume_fallbacks++;
 		virDomainManagedSaveRemove(dom, 0);

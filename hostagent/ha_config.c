@@ -325,10 +325,9 @@ parse_vm(struct ctx *c, const struct sg_cfg_node *n, unsigned int idx, struct sg
 static int
 parse_root(struct ctx *c, const struct sg_cfg_node *root, struct sg_ha_config *cfg)
 {
-	static const char *const top[] = {"host",	  "libvirt",	"control",
-					  "admin_socket", "test_hooks", "datapath",
-					  "vms",	  "app_check",	"templates",
-					  NULL};
+	static const char *const top[] = {"host",	"libvirt",  "control", "admin_socket",
+					  "test_hooks", "datapath", "vms",     "app_check",
+					  "templates",	NULL};
 	static const char *const ac_keys[] = {"interval_ms", "timeout_ms", "fall", "rise", NULL};
 	static const char *const lv_keys[] = {"uri",
 					      "keepalive_interval_s",

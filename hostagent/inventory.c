@@ -71,8 +71,9 @@ parse_define(const struct sg_ha_vms *vms, const struct sg_agent_msg *m, struct s
 		return -EINVAL;
 	}
 	if ((m->proto != 6 && m->proto != 17) || m->port == 0 || m->addr.family == 0) {
-		sg_ha_textf(text, len, "VM %s: PROTO must be 6 or 17, PORT 1..65535, ADDR an "
-				       "address",
+		sg_ha_textf(text, len,
+			    "VM %s: PROTO must be 6 or 17, PORT 1..65535, ADDR an "
+			    "address",
 			    m->vm_name);
 		return -EINVAL;
 	}
@@ -154,8 +155,9 @@ change(struct sg_ha_vms *vms, struct sg_ha_flows *flows, struct sg_ha_vm *vm,
 		vm->has_next = false;
 		vm->redefine = vm->lv_state != -1;
 		sg_ha_addr_from_cfg(&cur->addr, &vm->addr);
-		sg_ha_textf(text, len, "changed: %s", vm->redefine ? "re-defined at its next start"
-								   : "defined at its next start");
+		sg_ha_textf(text, len, "changed: %s",
+			    vm->redefine ? "re-defined at its next start"
+					 : "defined at its next start");
 	}
 	sg_ha_log(LOG_INFO, "vm %s: %s", c->name, text);
 	return SG_AGENT_OK;
@@ -179,8 +181,7 @@ add(struct sg_ha_vms *vms, struct sg_ha_flows *flows, const struct sg_ha_vm_cfg 
 	}
 	rc = vip_set(flows, c, true);
 	if (rc) {
-		sg_ha_textf(text, len, "VM %s: cannot install its VIP: %s", c->name,
-			    strerror(-rc));
+		sg_ha_textf(text, len, "VM %s: cannot install its VIP: %s", c->name, strerror(-rc));
 		return rc == -ENOSPC ? SG_AGENT_E_FULL : SG_AGENT_E_INTERNAL;
 	}
 	vms->pcfg[k] = *c;
@@ -200,7 +201,8 @@ add(struct sg_ha_vms *vms, struct sg_ha_flows *flows, const struct sg_ha_vm_cfg 
 		if (vm->running_since > vms->cfg->boot_delay_ms)
 			vm->running_since -= vms->cfg->boot_delay_ms;
 		sg_ha_vm_check_ready(vms, vm, sg_ha_now_ms());
-		/* A domain left by an earlier run: define it from the template at its next start. */
+		/* A domain left by an earlier run: define it from the template at its next start.
+		 */
 		vm->redefine = vm->lv_state != -1 && !running(vm);
 	}
 	if (vm->state == SG_AGENT_VM_UNKNOWN)
