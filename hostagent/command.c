@@ -208,8 +208,12 @@ sg_ha_cmd_stop(struct sg_ha_vms *vms, const struct sg_agent_msg *m)
 		return;
 	sg_ha_vm_refresh(vms, vm, "stop");
 	if (vm->state == SG_AGENT_VM_SHUTOFF || vm->state == SG_AGENT_VM_UNDEFINED ||
-	    vm->state == SG_AGENT_VM_CRASHED) {
-		sg_ha_vm_reply(vms, m->seq, SG_AGENT_OK, "already stopped", vm);
+	    vm->state == SG_AGENT_VM_CRASHED || vm->state == SG_AGENT_VM_SAVED) {
+		sg_ha_vm_reply(vms, m->seq, SG_AGENT_OK,
+			       vm->state == SG_AGENT_VM_SAVED
+				       ? "already stopped (saved: the image stays)"
+				       : "already stopped",
+			       vm);
 		return;
 	}
 	if (!sg_ha_vm_pending_add(vm, SG_AGENT_MSG_STOP, m->seq, 0)) {
