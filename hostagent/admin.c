@@ -72,6 +72,18 @@ cmd_counters(struct sg_ha_admin *a, struct out *o)
 	const struct sg_ha_link_counters *kc = &a->link->ctr;
 	struct sg_ha_dp *dpp = a->flows->dp;
 	uint64_t dp[SG_HA_CTR_MAX];
+	const struct {
+		const char *name;
+		uint64_t v;
+	} vmc[] = {{"saves", vc->saves},
+		   {"save_failures", vc->save_failures},
+		   {"resumes", vc->resumes},
+		   {"resume_fallbacks", vc->resume_fallbacks},
+		   {"boots", vc->boots},
+		   {"crashes", vc->crashes},
+		   {"vm_defines", vc->vm_defines},
+		   {"vm_define_errors", vc->vm_define_errors},
+		   {"vm_undefines", vc->vm_undefines}};
 
 	outf(o,
 	     "lv_events %llu\nlv_events_lost %llu\nlv_connects %llu\nlv_connect_failures %llu\n"
@@ -90,6 +102,8 @@ cmd_counters(struct sg_ha_admin *a, struct out *o)
 	outf(o, "app_checks %llu\napp_check_failures %llu\napp_downs %llu\n",
 	     (unsigned long long)vc->app_checks, (unsigned long long)vc->app_check_failures,
 	     (unsigned long long)vc->app_downs);
+	for (unsigned int i = 0; i < sizeof(vmc) / sizeof(vmc[0]); i++)
+		outf(o, "%s %llu\n", vmc[i].name, (unsigned long long)vmc[i].v);
 	if (dpp && sg_ha_dp_counters(dpp, dp) == 0) {
 		for (unsigned int i = 0; i < SG_HA_CTR_MAX; i++)
 			outf(o, "bpf_%s %llu\n", sg_ha_dp_ctr_name(i), (unsigned long long)dp[i]);
@@ -150,6 +164,14 @@ run_line(struct sg_ha_admin *a, char *line, struct out *o)
 			outf(o, "error %s\n", err);
 		else
 			outf(o, "ok\n");
+	} else if (strcmp(line, "test-crash") == 0 && arg) {
+		if (sg_ha_cmd_test_crash(a->vms, arg, err, sizeof(err)))
+			outf(o, "error %s\n", err);
+		else
+			outf(o, "ok\n");
+	} else if (strcmp(line, "test-fail-resume") == 0) {
+		a->vms->fail_next_resume = true;
+		outf(o, "ok the next restore from a managed-save image fails\n");
 	} else if (strcmp(line, "test-control-close") == 0) {
 		sg_ha_link_drop(a->link, "test hook test-control-close");
 		outf(o, "ok\n");
