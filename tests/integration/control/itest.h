@@ -190,6 +190,25 @@ void it_vm_destroy(struct it *t, const char *name);
 /** Wait until sg-control lists the host's agent as connected. */
 void it_wait_agent(struct it *t, unsigned int ms);
 
+/** Field @p key (a dotted path) of VM @p vm in sg-control's "vms" answer; -1 when absent. */
+long long it_vm_int(struct it *t, const char *vm, const char *key);
+/** The same as text (booleans "true" / "false"; "" when absent); a static buffer. */
+const char *it_vm_str(struct it *t, const char *vm, const char *key);
+/** Run shell command @p cmd, its stdout into @p out; @return its exit status (-1: killed). */
+int it_run(const char *cmd, char *out, size_t len);
+
+/** A scenario of a test program: its name on the command line, and its body. */
+struct it_scenario {
+	const char *name;
+	void (*fn)(const char *bin);
+};
+/**
+ * Run scenario @p name of @p sc (@p n of them) with build dir @p bin, bounded
+ * by alarm(110); prints "PASS name (@p what)". @return 0, or 2 for an unknown name.
+ */
+int it_run_scenario(const struct it_scenario *sc, unsigned int n, const char *bin, const char *name,
+		    const char *what);
+
 /** JSON helpers */
 long long it_jint(json_t *o, const char *path);
 const char *it_jstr(json_t *o, const char *path);

@@ -58,18 +58,7 @@ static char out[1 << 16];
 static int
 run_cmd(const char *cmd)
 {
-	FILE *f = popen(cmd, "r");
-	size_t n = 0, k;
-	int st;
-
-	IT_CHECK(f != NULL, "popen %s", cmd);
-	while (n + 1 < sizeof(out) && (k = fread(out + n, 1, sizeof(out) - 1 - n, f)) > 0)
-		n += k;
-	out[n] = '\0';
-	while (fgetc(f) != EOF)
-		;
-	st = pclose(f);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return it_run(cmd, out, sizeof(out));
 }
 
 /* sgctl ARGS (stderr too) into out; @return its exit code. */
@@ -86,41 +75,16 @@ static int __attribute__((format(printf, 1, 2))) sg(const char *fmt, ...)
 	return run_cmd(cmd);
 }
 
-/* Field @p key (a dotted path) of VM @p vm in sg-control's "vms" answer. */
 static long long
 vm_int(const char *vm, const char *key)
 {
-	json_t *vms = it_admin(&T, "{\"cmd\":\"vms\"}");
-	long long v = -1;
-	size_t i;
-
-	for (i = 0; i < json_array_size(vms); i++)
-		if (strcmp(it_jstr(json_array_get(vms, i), "name"), vm) == 0)
-			v = it_jint(json_array_get(vms, i), key);
-	json_decref(vms);
-	return v;
+	return it_vm_int(&T, vm, key);
 }
 
 static const char *
 vm_str(const char *vm, const char *key)
 {
-	static char buf[300];
-	json_t *vms = it_admin(&T, "{\"cmd\":\"vms\"}"), *o;
-	size_t i;
-
-	buf[0] = '\0';
-	for (i = 0; i < json_array_size(vms); i++) {
-		o = json_array_get(vms, i);
-		if (strcmp(it_jstr(o, "name"), vm) != 0)
-			continue;
-		if (json_is_boolean(json_object_get(o, key)))
-			snprintf(buf, sizeof(buf), "%s",
-				 json_is_true(json_object_get(o, key)) ? "true" : "false");
-		else
-			snprintf(buf, sizeof(buf), "%s", it_jstr(o, key));
-	}
-	json_decref(vms);
-	return buf;
+	return it_vm_str(&T, vm, key);
 }
 
 static long long
@@ -524,27 +488,15 @@ sc_verbs(const char *bin)
 int
 main(int argc, char **argv)
 {
-	static const struct {
-		const char *name;
-		void (*fn)(const char *bin);
-	} sc[] = {{"push", sc_push},
-		  {"save-resume", sc_save_resume},
-		  {"crash", sc_crash},
-		  {"verbs", sc_verbs}};
-	unsigned int i;
+	static const struct it_scenario sc[] = {{"push", sc_push},
+						{"save-resume", sc_save_resume},
+						{"crash", sc_crash},
+						{"verbs", sc_verbs}};
 
 	if (argc != 3) {
 		fprintf(stderr, "usage: test_guest BUILD_DIR/control SCENARIO\n");
 		return 2;
 	}
-	alarm(110); /* bounded: the harness cleans up on SIGALRM */
-	for (i = 0; i < sizeof(sc) / sizeof(sc[0]); i++) {
-		if (strcmp(argv[2], sc[i].name) == 0) {
-			sc[i].fn(argv[1]);
-			printf("PASS %s\n", argv[2]);
-			return 0;
-		}
-	}
-	fprintf(stderr, "unknown scenario %s\n", argv[2]);
-	return 2;
+	return it_run_scenario(sc, sizeof(sc) / sizeof(sc[0]), argv[1], argv[2],
+			       "in-process agent");
 }
