@@ -1010,15 +1010,23 @@ const char *
 it_vm_str(struct it *t, const char *vm, const char *key)
 {
 	static char buf[300];
-	json_t *vms = it_admin(t, "{\"cmd\":\"vms\"}"), *o = vm_obj(vms, vm), *f;
+	json_t *vms = it_admin(t, "{\"cmd\":\"vms\"}"), *o = vm_obj(vms, vm);
 
-	f = o != NULL ? json_object_get(o, key) : NULL;
-	snprintf(buf, sizeof(buf), "%s",
-		 json_is_boolean(f) ? (json_is_true(f) ? "true" : "false")
-		 : o != NULL	    ? it_jstr(o, key)
-				    : "");
+	snprintf(buf, sizeof(buf), "%s", o != NULL ? it_jstr(o, key) : "");
 	json_decref(vms);
 	return buf;
+}
+
+int
+it_vm_bool(struct it *t, const char *vm, const char *key)
+{
+	json_t *vms = it_admin(t, "{\"cmd\":\"vms\"}"), *o = vm_obj(vms, vm), *f;
+	int v;
+
+	f = o != NULL ? json_object_get(o, key) : NULL;
+	v = json_is_boolean(f) ? json_is_true(f) : -1;
+	json_decref(vms);
+	return v;
 }
 
 int

@@ -192,8 +192,10 @@ void it_wait_agent(struct it *t, unsigned int ms);
 
 /** Field @p key (a dotted path) of VM @p vm in sg-control's "vms" answer; -1 when absent. */
 long long it_vm_int(struct it *t, const char *vm, const char *key);
-/** The same as text (booleans "true" / "false"; "" when absent); a static buffer. */
+/** The same as text ("" when absent or not a string); a static buffer. */
 const char *it_vm_str(struct it *t, const char *vm, const char *key);
+/** The same as a boolean: 1 true, 0 false, -1 absent or not a boolean. */
+int it_vm_bool(struct it *t, const char *vm, const char *key);
 /** Run shell command @p cmd, its stdout into @p out; @return its exit status (-1: killed). */
 int it_run(const char *cmd, char *out, size_t len);
 

@@ -112,6 +112,16 @@ wait_vm(const char *vm, const char *key, const char *want, unsigned int ms)
 	IT_FAIL("VM %s: %s is '%s', not '%s', after %u ms", vm, key, vm_str(vm, key), want, ms);
 }
 
+static void
+wait_saved(const char *vm, unsigned int ms)
+{
+	uint64_t end = it_now_ns() + (uint64_t)ms * 1000000;
+
+	while (it_vm_bool(&T, vm, "saved") != 1)
+		if (it_now_ns() > end || !it_pump(&T, 20, NULL, NULL))
+			IT_CHECK(it_now_ns() <= end, "VM %s not saved after %u ms", vm, ms);
+}
+
 /* An unsigned field of the in-process agent, read under its lock. */
 #define AGENT(expr)                                      \
 	({                                               \
@@ -299,7 +309,7 @@ sc_save_resume(const char *bin)
 	wait_answer(1, 5000);
 	vm1 = strtoull(vm_str("vm1", "id"), NULL, 0);
 	IT_CHECK(T.s[1].installs == 1 && T.s[1].vm_id == vm1, "session 1 not on vm1");
-	IT_CHECK(strcmp(vm_str("vm1", "saved"), "false") == 0, "saved after a boot");
+	IT_CHECK(it_vm_bool(&T, "vm1", "saved") == 0, "saved after a boot");
 	IT_CHECK(vm_int("vm1", "last_start.libvirt_ms") == 17 &&
 			 vm_int("vm1", "last_start.ready_ms") == 300 &&
 			 vm_int("vm1", "last_start.total_ms") > 0,
@@ -309,7 +319,7 @@ sc_save_resume(const char *bin)
 	/* idle: SAVE, not STOP */
 	it_send_closed(&T, 1);
 	wait_agent(vm1_saved, "SAVE of vm1", 3000);
-	wait_vm("vm1", "saved", "true", 2000);
+	wait_saved("vm1", 2000);
 	IT_CHECK(strcmp(vm_str("vm1", "state"), "stopped") == 0 && AGENT(vms[0].stops) == 0 &&
 			 a1->stops == 0 && vm_int("vm1", "saves") == 1 &&
 			 status_int("stats.vm_saves") == 1,
@@ -320,10 +330,11 @@ sc_save_resume(const char *bin)
 	wait_answer(2, 5000);
 	IT_CHECK(T.s[2].installs == 1 && T.s[2].vm_id == vm1 && a1->starts == 2,
 		 "session 2 not on the resumed vm1 (starts %u)", a1->starts);
-	IT_CHECK(strcmp(vm_str("vm1", "saved"), "false") == 0 && vm_int("vm1", "resumes") == 1 &&
+	IT_CHECK(it_vm_bool(&T, "vm1", "saved") == 0 && vm_int("vm1", "resumes") == 1 &&
 			 vm_int("vm1", "last_start.libvirt_ms") == 42,
-		 "after the resume: saved %s resumes %lld libvirt %lld", vm_str("vm1", "saved"),
-		 vm_int("vm1", "resumes"), vm_int("vm1", "last_start.libvirt_ms"));
+		 "after the resume: saved %d resumes %lld libvirt %lld",
+		 it_vm_bool(&T, "vm1", "saved"), vm_int("vm1", "resumes"),
+		 vm_int("vm1", "last_start.libvirt_ms"));
 	IT_CHECK(sg("--json vms") == 0 && strstr(out, "\"kind\": \"resume\""), "vms: %s", out);
 	IT_CHECK(metric("sg_ctl_vm_start_seconds_count{kind=\"resume\"}") == 1 &&
 			 metric("sg_ctl_vm_start_seconds_count{kind=\"boot\"}") == 1 &&
@@ -335,7 +346,7 @@ sc_save_resume(const char *bin)
 		 metric("sg_ctl_vm_resumes_total"), metric("sg_ctl_vm_saves_total"));
 	/* saved unasked (by its host) with a session on it: not a VM failure */
 	agent_report("vm1", SG_AGENT_VM_SAVED);
-	wait_vm("vm1", "saved", "true", 2000);
+	wait_saved("vm1", 2000);
 	it_pump(&T, 200, NULL, NULL);
 	IT_CHECK(vm_int("vm1", "downs") == 0 && vm_int("vm1", "failures") == 0 &&
 			 T.s[2].aborts == 0 && status_int("stats.vm_downs") == 0,
@@ -384,7 +395,7 @@ sc_crash(const char *bin)
 	it_send_closed(&T, 2);
 	it_pump(&T, 100, NULL, NULL);
 	IT_CHECK(sg("vm save vm1") == 0 && strstr(out, "saving"), "vm save: %s", out);
-	wait_vm("vm1", "saved", "true", 3000);
+	wait_saved("vm1", 3000);
 	IT_CHECK(sg("drain vm vm2") == 0, "drain vm2: %s", out); /* the held one must use vm1 */
 	T.agent.boot_ms = 1500;
 	it_send_new(&T, 4, 0, VIP, 80, SG_MSG_L7_NONE, NULL);
@@ -469,7 +480,7 @@ sc_verbs(const char *bin)
 	IT_CHECK(sg("vm start vm1") == 0, "start: %s", out);
 	wait_vm("vm1", "state", "running", 3000);
 	IT_CHECK(sg("vm save vm1") == 0 && strstr(out, "saving"), "save: %s", out);
-	wait_vm("vm1", "saved", "true", 3000);
+	wait_saved("vm1", 3000);
 	IT_CHECK(it_agent_vm(&T, "vm1")->saves == 1 && vm_int("vm1", "saves") == 1, "no SAVE");
 	IT_CHECK(sg("vm start vm1") == 0 && strstr(out, "resuming"), "resume: %s", out);
 	wait_vm("vm1", "state", "running", 3000);
