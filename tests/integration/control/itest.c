@@ -849,6 +849,14 @@ real_agent_start(struct it *t)
 		   "device='disk'><source file='@DISK@'/><target dev='vda' bus='bogus'/></disk>"
 		   "</devices></domain>\n");
 	fclose(f);
+	snprintf(path, sizeof(path), "%s/guest.xml", t->dir);
+	f = fopen(path, "w");
+	if (f == NULL)
+		IT_FAIL("cannot write %s", path);
+	fprintf(f, "<domain type='test'><name>@NAME@</name><uuid>@UUID@</uuid>"
+		   "<description>@ADDR@ @MAC@</description><memory>262144</memory><vcpu>1</vcpu>"
+		   "<os><type arch='x86_64'>hvm</type></os></domain>\n");
+	fclose(f);
 	snprintf(path, sizeof(path), "%s/agent.yaml", t->dir);
 	f = fopen(path, "w");
 	if (f == NULL)
@@ -867,6 +875,8 @@ real_agent_start(struct it *t)
 			"  - { address: 127.0.0.1, port: %u, key_file: %s, ping_ms: 1000, "
 			"timeout_ms: 5000 }\n",
 			t->agent.also_port, t->key);
+	if (t->agent.templates) /* VMs sg-control pushes (VM_DEFINE) are defined from it */
+		fprintf(f, "templates:\n  - { name: guest, path: \"%s/guest.xml\" }\n", t->dir);
 	fprintf(f, "vms:\n");
 	for (i = 0; i < t->agent.n_vms; i++) {
 		fprintf(f, "  - { name: %s, address: 198.18.4.%u, port: 80", t->agent.vms[i].name,

@@ -122,6 +122,7 @@ struct it_agent {
 	uint32_t inv_count;	    /**< its COUNT */
 	unsigned int inv_defs;	    /**< n_defs when it came */
 	char refuse_template[64];   /**< VM_DEFINE of this template: E_BAD_REQUEST */
+	bool templates; /**< real: its YAML names template "guest" (a test-driver domain) */
 };
 
 struct it {

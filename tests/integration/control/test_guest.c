@@ -496,18 +496,89 @@ sc_verbs(const char *bin)
 	it_stop_ctl(&T);
 }
 
+#define CFG_REAL                                                                                 \
+	"hosts:\n"                                                                               \
+	"  - { name: h1, address: 198.18.3.11, agent_address: 127.0.0.1 }\n"                     \
+	"pools:\n"                                                                               \
+	"  - name: p1\n"                                                                         \
+	"    session_cap: 1\n"                                                                   \
+	"    idle_stop_ms: 500\n"                                                                \
+	"    idle_action: save\n"                                                                \
+	"    vms:\n"                                                                             \
+	"      - { name: vm1, host: h1, address: 198.18.4.10, template: guest, probe: false }\n" \
+	"      - { name: vm3, host: h1, address: 198.18.4.12 }\n"                                \
+	"  - name: p2\n"                                                                         \
+	"    vms:\n"                                                                             \
+	"      - { name: vm4, host: h1, address: 198.18.4.13, template: nosuch }\n"              \
+	"applications:\n"                                                                        \
+	"  - { name: web, vip: " VIP ", port: 80, pool: p1, mode: nat }\n"
+
+/* The same with the real sg-hostagent on libvirt's test driver: the push defines vm1 from
+ * its template "guest", refuses vm4 (no such template); boot, idle save, resume. */
+static void
+sc_real(const char *bin)
+{
+	uint64_t vm1;
+
+	it_init(&T, bin, "guestreal");
+	it_write_cfg(&T, CFG_REAL, NULL);
+	snprintf(sgctl, sizeof(sgctl), "%s/sgctl -s %s", bin, T.sock);
+	snprintf(T.agent.vms[0].name, 64, "vm3");
+	T.agent.vms[0].state = SG_AGENT_VM_SHUTOFF;
+	T.agent.n_vms = 1;
+	T.agent.boot_ms = 300;
+	T.agent.real = true;
+	T.agent.templates = true;
+	it_start_ctl(&T);
+	it_agent_start(&T);
+	it_wait_agent(&T, 10000);
+	wait_vm("vm1", "state", "stopped", 5000);
+	wait_vm("vm4", "state", "failed", 5000);
+	IT_CHECK(strstr(vm_str("vm4", "why"), "VM_DEFINE refused") != NULL, "vm4 why '%s'",
+		 vm_str("vm4", "why"));
+	IT_CHECK(status_int("stats.agent_pushed") == 2 &&
+			 status_int("stats.agent_push_failures") == 1,
+		 "pushed %lld failures %lld", status_int("stats.agent_pushed"),
+		 status_int("stats.agent_push_failures"));
+	/* a cold boot of the pushed VM */
+	it_send_new(&T, 1, 0, VIP, 80, SG_MSG_L7_NONE, NULL);
+	wait_answer(1, 8000);
+	vm1 = strtoull(vm_str("vm1", "id"), NULL, 0);
+	IT_CHECK(T.s[1].installs == 1 && T.s[1].vm_id == vm1, "session 1 not on vm1");
+	IT_CHECK(strcmp(vm_str("vm1", "last_start.kind"), "boot") == 0, "kind '%s'",
+		 vm_str("vm1", "last_start.kind"));
+	/* idle: managed save through libvirt */
+	it_send_closed(&T, 1);
+	wait_saved("vm1", 8000);
+	IT_CHECK(strcmp(vm_str("vm1", "state"), "stopped") == 0 && vm_int("vm1", "saves") == 1,
+		 "after the save: %s saves %lld", vm_str("vm1", "state"), vm_int("vm1", "saves"));
+	/* the next session resumes it */
+	it_send_new(&T, 2, 0, VIP, 80, SG_MSG_L7_NONE, NULL);
+	wait_answer(2, 8000);
+	IT_CHECK(T.s[2].installs == 1 && T.s[2].vm_id == vm1, "session 2 not on vm1");
+	IT_CHECK(strcmp(vm_str("vm1", "last_start.kind"), "resume") == 0 &&
+			 vm_int("vm1", "resumes") == 1 && it_vm_bool(&T, "vm1", "saved") == 0,
+		 "after the resume: kind '%s' resumes %lld", vm_str("vm1", "last_start.kind"),
+		 vm_int("vm1", "resumes"));
+	IT_CHECK(metric("sg_ctl_vm_start_seconds_count{kind=\"resume\"}") == 1, "histogram");
+	it_stop_ctl(&T);
+	it_agent_stop(&T);
+}
+
 int
 main(int argc, char **argv)
 {
 	static const struct it_scenario sc[] = {{"push", sc_push},
 						{"save-resume", sc_save_resume},
 						{"crash", sc_crash},
-						{"verbs", sc_verbs}};
+						{"verbs", sc_verbs},
+						{"real", sc_real}};
 
 	if (argc != 3) {
 		fprintf(stderr, "usage: test_guest BUILD_DIR/control SCENARIO\n");
 		return 2;
 	}
 	return it_run_scenario(sc, sizeof(sc) / sizeof(sc[0]), argv[1], argv[2],
-			       "in-process agent");
+			       strcmp(argv[2], "real") == 0 ? "sg-hostagent, libvirt test driver"
+							    : "in-process agent");
 }
