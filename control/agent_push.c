@@ -93,11 +93,14 @@ sg_ctl_agent_define_result(struct sg_ctl_agent_conn *a, const struct sg_agent_ms
 	unsigned int slot = m->seq & ((1u << SEQ_SLOT_BITS) - 1);
 	struct sg_ctl_vm *vm;
 
-	if (slot >= s->d.cfg->n_vms || s->def_seq[slot] != m->seq)
-		return; /* superseded by a later push, or not ours */
+	if (slot >= s->d.cfg->n_vms || s->def_seq[slot] != m->seq ||
+	    s->d.inv->vms[slot].host != a->host) {
+		s->d.st->ignored++; /* superseded by a later push, or not ours */
+		return;
+	}
 	s->def_seq[slot] = 0;
 	vm = &s->d.inv->vms[slot];
-	if (m->status != SG_AGENT_OK && vm->host == a->host)
+	if (m->status != SG_AGENT_OK)
 		sg_ctl_agent_define_failed(&s->d, vm, m);
 }
 

@@ -561,6 +561,9 @@ sc_real(const char *bin)
 		 "after the resume: kind '%s' resumes %lld", vm_str("vm1", "last_start.kind"),
 		 vm_int("vm1", "resumes"));
 	IT_CHECK(metric("sg_ctl_vm_start_seconds_count{kind=\"resume\"}") == 1, "histogram");
+	IT_CHECK(metric("sg_ctl_agent_ignored_total") == 0,
+		 "a real agent's messages counted as ignored: %lld",
+		 metric("sg_ctl_agent_ignored_total"));
 	it_stop_ctl(&T);
 	it_agent_stop(&T);
 }
