@@ -25,8 +25,10 @@ sg_ctl_agent_conn_send(struct sg_ctl_agent_conn *a, const struct sg_agent_msg *m
 	uint8_t buf[SG_AGENT_FRAME_MAX];
 	int n;
 
-	if (evbuffer_get_length(bufferevent_get_output(a->bev)) > AGENT_OUT_MAX)
+	if (evbuffer_get_length(bufferevent_get_output(a->bev)) > AGENT_OUT_MAX) {
+		a->srv->d.st->out_full++;
 		return -ENOBUFS; /* before the tag: its sequence stays whole */
+	}
 	n = sg_agent_msg_encode(m, buf, SG_AGENT_MSG_MAX);
 	if (n >= 0 && a->state == CONN_UP)
 		n = sg_agent_msg_seal(a->ks, true, a->tx_seq++, buf, (size_t)n, sizeof(buf));
