@@ -599,7 +599,59 @@ agent_state(struct it_agent *a, int fd, const struct it_vm *vm)
 	sg_agent_msg_set_str(&m, SG_AGENT_ATTR_VM_NAME, vm->name);
 	m.vm_state = vm->state;
 	m.present |= 1u << SG_AGENT_ATTR_VM_STATE;
+	if (vm->state == SG_AGENT_VM_RUNNING && vm->start_kind != SG_AGENT_START_NONE) {
+		m.start_kind = vm->start_kind;
+		m.libvirt_ms = vm->start_kind == SG_AGENT_START_RESUME ? 42 : 17;
+		m.ready_ms = a->boot_ms;
+		m.present |= (1u << SG_AGENT_ATTR_START_KIND) | (1u << SG_AGENT_ATTR_LIBVIRT_MS) |
+			     (1u << SG_AGENT_ATTR_READY_MS);
+	}
 	agent_write(a, fd, &m);
+}
+
+/* The pushed inventory (VM_DEFINE, VM_UNDEFINE, INVENTORY): recorded and answered; a
+ * defined VM the agent did not have is added, shut off. Fills the RESULT @p out. */
+static void
+agent_push(struct it_agent *a, int fd, const struct sg_agent_msg *m, struct it_vm *vm,
+	   struct sg_agent_msg *out)
+{
+	struct it_define *d;
+
+	switch (m->type) {
+	case SG_AGENT_MSG_VM_DEFINE:
+		if (a->n_defs < IT_DEFS_MAX) {
+			d = &a->defs[a->n_defs];
+			snprintf(d->name, sizeof(d->name), "%s", m->vm_name);
+			snprintf(d->tmpl, sizeof(d->tmpl), "%s", m->template_name);
+			d->port = SG_AGENT_HAS(m, SG_AGENT_ATTR_PORT) ? m->port : 0;
+			d->proto = SG_AGENT_HAS(m, SG_AGENT_ATTR_PROTO) ? m->proto : 0;
+			d->flags = SG_AGENT_HAS(m, SG_AGENT_ATTR_FLAGS) ? m->vm_flags : 0xffffffffu;
+			d->addr = m->addr;
+		}
+		a->n_defs++;
+		if (strcmp(m->template_name, a->refuse_template) == 0) {
+			out->status = SG_AGENT_E_BAD_REQUEST;
+			sg_agent_msg_set_str(out, SG_AGENT_ATTR_TEXT, "unknown template");
+		} else if (vm == NULL && a->n_vms < IT_VMS_MAX) {
+			vm = &a->vms[a->n_vms++];
+			snprintf(vm->name, sizeof(vm->name), "%s", m->vm_name);
+			vm->state = SG_AGENT_VM_SHUTOFF;
+			vm->report = true;
+		}
+		break;
+	case SG_AGENT_MSG_VM_UNDEFINE:
+		if (a->n_undefs < IT_VMS_MAX)
+			snprintf(a->undefs[a->n_undefs], 64, "%s", m->vm_name);
+		a->n_undefs++;
+		break;
+	default: /* INVENTORY */
+		a->n_inventories++;
+		a->inv_generation = m->generation;
+		a->inv_count = m->count;
+		a->inv_defs = a->n_defs;
+		break;
+	}
+	agent_write(a, fd, out);
 }
 
 static int
@@ -687,6 +739,7 @@ agent_session(struct it_agent *a)
 				} else {
 					vm->starts++;
 					if (vm->state != SG_AGENT_VM_RUNNING) {
+						vm->resuming = vm->state == SG_AGENT_VM_SAVED;
 						vm->state = SG_AGENT_VM_BOOTING;
 						vm->boot_at_ns = it_now_ns() +
 								 (uint64_t)a->boot_ms * 1000000;
@@ -696,8 +749,17 @@ agent_session(struct it_agent *a)
 				if (vm != NULL && vm->behaviour != IT_VM_FAILS)
 					agent_state(a, fd, vm);
 				break;
+			case SG_AGENT_MSG_VM_DEFINE:
+			case SG_AGENT_MSG_VM_UNDEFINE:
+			case SG_AGENT_MSG_INVENTORY:
+				agent_push(a, fd, &m, vm, &out);
+				break;
+			case SG_AGENT_MSG_SAVE:
 			case SG_AGENT_MSG_STOP:
-				if (vm != NULL) {
+				if (vm != NULL && m.type == SG_AGENT_MSG_SAVE) {
+					vm->saves++;
+					vm->state = SG_AGENT_VM_SAVED;
+				} else if (vm != NULL) {
 					vm->stops++;
 					vm->state = SG_AGENT_VM_SHUTOFF;
 				}
@@ -720,6 +782,8 @@ agent_session(struct it_agent *a)
 			if (vm->state == SG_AGENT_VM_BOOTING && vm->behaviour == IT_VM_BOOTS &&
 			    it_now_ns() >= vm->boot_at_ns) {
 				vm->state = SG_AGENT_VM_RUNNING;
+				vm->start_kind =
+					vm->resuming ? SG_AGENT_START_RESUME : SG_AGENT_START_BOOT;
 				agent_state(a, fd, vm);
 			}
 		}
@@ -785,6 +849,14 @@ real_agent_start(struct it *t)
 		   "device='disk'><source file='@DISK@'/><target dev='vda' bus='bogus'/></disk>"
 		   "</devices></domain>\n");
 	fclose(f);
+	snprintf(path, sizeof(path), "%s/guest.xml", t->dir);
+	f = fopen(path, "w");
+	if (f == NULL)
+		IT_FAIL("cannot write %s", path);
+	fprintf(f, "<domain type='test'><name>@NAME@</name><uuid>@UUID@</uuid>"
+		   "<description>@ADDR@ @MAC@</description><memory>262144</memory><vcpu>1</vcpu>"
+		   "<os><type arch='x86_64'>hvm</type></os></domain>\n");
+	fclose(f);
 	snprintf(path, sizeof(path), "%s/agent.yaml", t->dir);
 	f = fopen(path, "w");
 	if (f == NULL)
@@ -803,6 +875,8 @@ real_agent_start(struct it *t)
 			"  - { address: 127.0.0.1, port: %u, key_file: %s, ping_ms: 1000, "
 			"timeout_ms: 5000 }\n",
 			t->agent.also_port, t->key);
+	if (t->agent.templates) /* VMs sg-control pushes (VM_DEFINE) are defined from it */
+		fprintf(f, "templates:\n  - { name: guest, path: \"%s/guest.xml\" }\n", t->dir);
 	fprintf(f, "vms:\n");
 	for (i = 0; i < t->agent.n_vms; i++) {
 		fprintf(f, "  - { name: %s, address: 198.18.4.%u, port: 80", t->agent.vms[i].name,
@@ -918,4 +992,84 @@ it_wait_agent(struct it *t, unsigned int ms)
 		it_pump(t, 20, NULL, NULL);
 	}
 	IT_FAIL("the host agent did not connect to sg-control within %u ms", ms);
+}
+
+/* The object of VM @p vm in a "vms" answer @p vms, or NULL. */
+static json_t *
+vm_obj(json_t *vms, const char *vm)
+{
+	size_t i;
+
+	for (i = 0; i < json_array_size(vms); i++)
+		if (strcmp(it_jstr(json_array_get(vms, i), "name"), vm) == 0)
+			return json_array_get(vms, i);
+	return NULL;
+}
+
+long long
+it_vm_int(struct it *t, const char *vm, const char *key)
+{
+	json_t *vms = it_admin(t, "{\"cmd\":\"vms\"}"), *o = vm_obj(vms, vm);
+	long long v = o != NULL ? it_jint(o, key) : -1;
+
+	json_decref(vms);
+	return v;
+}
+
+const char *
+it_vm_str(struct it *t, const char *vm, const char *key)
+{
+	static char buf[300];
+	json_t *vms = it_admin(t, "{\"cmd\":\"vms\"}"), *o = vm_obj(vms, vm);
+
+	snprintf(buf, sizeof(buf), "%s", o != NULL ? it_jstr(o, key) : "");
+	json_decref(vms);
+	return buf;
+}
+
+int
+it_vm_bool(struct it *t, const char *vm, const char *key)
+{
+	json_t *vms = it_admin(t, "{\"cmd\":\"vms\"}"), *o = vm_obj(vms, vm), *f;
+	int v;
+
+	f = o != NULL ? json_object_get(o, key) : NULL;
+	v = json_is_boolean(f) ? json_is_true(f) : -1;
+	json_decref(vms);
+	return v;
+}
+
+int
+it_run(const char *cmd, char *out, size_t len)
+{
+	FILE *f = popen(cmd, "r");
+	size_t n = 0, k;
+	int st;
+
+	IT_CHECK(f != NULL, "popen %s", cmd);
+	while (n + 1 < len && (k = fread(out + n, 1, len - 1 - n, f)) > 0)
+		n += k;
+	out[n] = '\0';
+	while (fgetc(f) != EOF)
+		;
+	st = pclose(f);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+int
+it_run_scenario(const struct it_scenario *sc, unsigned int n, const char *bin, const char *name,
+		const char *what)
+{
+	unsigned int i;
+
+	alarm(110); /* bounded: the harness cleans up on SIGALRM */
+	for (i = 0; i < n; i++) {
+		if (strcmp(name, sc[i].name) == 0) {
+			sc[i].fn(bin);
+			printf("PASS %s (%s)\n", name, what);
+			return 0;
+		}
+	}
+	fprintf(stderr, "unknown scenario %s\n", name);
+	return 2;
 }
