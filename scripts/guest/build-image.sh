@@ -153,6 +153,11 @@ chmod 0755 "$R/init"
 echo "root:x:0:0:root:/:/bin/sh" >"$R/etc/passwd"
 echo "root:x:0:" >"$R/etc/group"
 echo "A:*" >"$R/etc/httpd.conf"
+# /cgi-bin/meminfo: the guest's /proc/meminfo (what a saved image holds)
+mkdir -p "$R/www/cgi-bin"
+printf '#!/bin/sh\nprintf "Content-Type: text/plain\\r\\n\\r\\n"\ncat /proc/meminfo\n' \
+	>"$R/www/cgi-bin/meminfo"
+chmod 0755 "$R/www/cgi-bin/meminfo"
 [ "$(id -u)" -eq 0 ] && mknod -m 600 "$R/dev/console" c 5 1
 "$OPENSSL" req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
 	-keyout "$R/etc/sg/key.pem" -out "$R/etc/sg/cert.pem" -days 3650 \
