@@ -164,7 +164,7 @@ chmod 0755 "$R/www/cgi-bin/meminfo"
 	-subj "/CN=sg-guest" >/dev/null 2>&1 || die "openssl could not make the certificate"
 
 if command -v zstd >/dev/null; then
-	COMPRESS=(zstd -q -19 -T0) kind=zstd
+	COMPRESS=(zstd -q -9 -T0) kind=zstd
 else
 	COMPRESS=(gzip -9) kind=gzip
 fi
