@@ -93,6 +93,7 @@ sg_libvirtd_start() {
 	# The mount points must exist on the host for the bind mounts (they do
 	# once libvirt is installed); the mounts themselves are private.
 	mkdir -p /etc/libvirt /run/libvirt /var/lib/libvirt /var/cache/libvirt /var/log/libvirt
+	# shellcheck disable=SC2016 # expanded by the inner bash
 	setsid ip netns exec "$ns" unshare -m --propagation private bash -c '
 		set -e
 		d=$1
@@ -140,7 +141,7 @@ _sg_libvirtd_is_ours() {
 _sg_libvirtd_pids() {
 	local d=$1 f p mnt=
 	for f in "$d/libvirtd.pid" "$d"/run/qemu/*.pid; do
-		[ -s "$f" ] && echo "$(cat "$f")"
+		[ -s "$f" ] && { cat "$f"; echo; }
 	done
 	[ -s "$d/mntns" ] && mnt=$(cat "$d/mntns")
 	[ -n "$mnt" ] || return 0

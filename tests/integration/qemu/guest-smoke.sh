@@ -38,7 +38,7 @@ done
 IMG="$BUILD/guest-image"
 step "guest image in $IMG"
 "$SRC/scripts/guest/build-image.sh" "$IMG" || fail "build-image.sh failed"
-# shellcheck source=../../../scripts/lib/libvirtd-ns.sh
+# shellcheck disable=SC1091
 . "$SRC/scripts/lib/libvirtd-ns.sh"
 
 ID=$$
