@@ -4,9 +4,11 @@
 # isolated from every other libvirtd: its own mount namespace in which
 # /etc/libvirt, /run/libvirt, /var/lib/libvirt, /var/cache/libvirt and
 # /var/log/libvirt are DIR/etc, DIR/run, DIR/lib, DIR/cache, DIR/log, and its
-# own sockets in DIR/sock. qemu runs in the same namespaces (namespaces = [])
-# with no cgroups, no security driver and no virtlogd (stdio_handler "file"),
-# so nothing but qemu-system-x86 and libvirtd's QEMU driver is needed.
+# own sockets in DIR/sock, under a subreaper that reaps its qemu processes at
+# once (a killed qemu is seen as crashed at once). qemu runs in the same
+# namespaces (namespaces = []) with no cgroups, no security driver and no
+# virtlogd (stdio_handler "file"), so nothing but qemu-system-x86 and
+# libvirtd's QEMU driver is needed.
 # doc/guest-image.md.
 #
 # As a command:   libvirtd-ns.sh start NS DIR | stop DIR | uri DIR
@@ -50,6 +52,27 @@ _sg_libvirtd_conf() {
 		set_process_name = 1
 	CONF
 }
+
+# libvirtd's parent: a child subreaper (prctl PR_SET_CHILD_SUBREAPER) that
+# reaps at once every qemu libvirtd daemonizes. Without it a killed qemu is
+# reparented to PID 1, stays a zombie until PID 1 reaps it (some container
+# inits take a second or more), and libvirt, which sees the pid alive, reports
+# the crash only then. Forwards SIGTERM/SIGINT to libvirtd; exits once it has
+# no child left.
+_SG_LIBVIRTD_REAPER='
+import ctypes, os, signal, sys
+ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+for sig in (signal.SIGTERM, signal.SIGINT):
+    signal.signal(sig, lambda s, f: os.kill(pid, s))
+while True:
+    try:
+        os.wait()
+    except ChildProcessError:
+        break
+'
 
 # sg_libvirtd_start NS DIR
 sg_libvirtd_start() {
@@ -107,8 +130,8 @@ sg_libvirtd_start() {
 			mount --bind "$d/group" /etc/group
 		fi
 		readlink /proc/self/ns/mnt >"$d/mntns"
-		exec "$2" -f "$d/etc/libvirtd.conf" -p "$d/libvirtd.pid"
-	' libvirtd-ns "$d" "$SG_LIBVIRTD" "$idmounts" </dev/null >"$d/log/libvirtd.out" 2>&1 &
+		exec python3 -c "$4" "$2" -f "$d/etc/libvirtd.conf" -p "$d/libvirtd.pid"
+	' libvirtd-ns "$d" "$SG_LIBVIRTD" "$idmounts" "$_SG_LIBVIRTD_REAPER" </dev/null >"$d/log/libvirtd.out" 2>&1 &
 	pid=$!
 	uri=$(sg_libvirtd_uri "$d")
 	for ((i = 0; i < 200; i++)); do
