@@ -35,7 +35,7 @@ for c in qemu-system-x86_64 virsh curl openssl socat ip; do
 	command -v "$c" >/dev/null || fail "$c missing (scripts/install-deps.sh)"
 done
 
-IMG="$BUILD/guest-image"
+IMG=$(realpath -m "$BUILD/guest-image")
 step "guest image in $IMG"
 "$SRC/scripts/guest/build-image.sh" "$IMG" || fail "build-image.sh failed"
 # shellcheck disable=SC1091
