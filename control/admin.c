@@ -200,6 +200,7 @@ adm_apps(const struct sg_ctl_view *v)
 			continue;
 		o = json_object();
 		json_object_set_new(o, "name", json_string(k->name));
+		json_object_set_new(o, "retiring", json_boolean(app->retiring));
 		json_object_set_new(o, "id", j_id(app->id));
 		json_object_set_new(o, "vip", j_addr(k->family, k->vip));
 		json_object_set_new(o, "port", json_integer(k->port));
@@ -402,6 +403,7 @@ adm_vms(const struct sg_ctl_view *v)
 			continue;
 		o = json_object();
 		json_object_set_new(o, "name", json_string(vm->cfg->name));
+		json_object_set_new(o, "retiring", json_boolean(vm->retiring));
 		json_object_set_new(o, "id", j_id(vm->id));
 		json_object_set_new(o, "host", json_string(vm->host->cfg->name));
 		json_object_set_new(o, "pool", json_string(v->cfg->pools[vm->cfg->pool].name));

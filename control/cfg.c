@@ -80,8 +80,7 @@ sg_ctl_cfg_check(const struct sg_ctl_cfg *cfg, char *err, size_t errlen)
 	for (i = 0; i < cfg->n_apps; i++) {
 		if (SG_CTL_SLOT_FREE(&cfg->apps[i]))
 			continue;
-		if (cfg->apps[i].pool >= cfg->n_pools ||
-		    SG_CTL_SLOT_FREE(&cfg->pools[cfg->apps[i].pool])) {
+		if (cfg->apps[i].pool >= cfg->n_pools) {
 			snprintf(err, errlen, "applications[%u]: pool out of range", i);
 			return -EINVAL;
 		}
@@ -99,9 +98,7 @@ sg_ctl_cfg_check(const struct sg_ctl_cfg *cfg, char *err, size_t errlen)
 	for (i = 0; i < cfg->n_vms; i++) {
 		if (SG_CTL_SLOT_FREE(&cfg->vms[i]))
 			continue;
-		if (cfg->vms[i].host >= cfg->n_hosts || cfg->vms[i].pool >= cfg->n_pools ||
-		    SG_CTL_SLOT_FREE(&cfg->hosts[cfg->vms[i].host]) ||
-		    SG_CTL_SLOT_FREE(&cfg->pools[cfg->vms[i].pool])) {
+		if (cfg->vms[i].host >= cfg->n_hosts || cfg->vms[i].pool >= cfg->n_pools) {
 			snprintf(err, errlen, "VM %s: host or pool out of range", cfg->vms[i].name);
 			return -EINVAL;
 		}

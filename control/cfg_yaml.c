@@ -686,11 +686,11 @@ spec_vm(struct rd *r, const struct sg_cfg_node *map, struct sg_ctl_cfg *s)
 			continue;
 		keys[k] = map->keys[i];
 		items[k] = map->items[i];
-		knodes[k++] = map->key_nodes != NULL ? map->key_nodes[i] : NULL;
+		knodes[k++] = map->key_nodes[i];
 	}
 	copy.keys = keys;
 	copy.items = (struct sg_cfg_node **)(uintptr_t)items;
-	copy.key_nodes = map->key_nodes != NULL ? knodes : NULL;
+	copy.key_nodes = knodes;
 	copy.n_items = k;
 	return rd_vm(r, &copy, "vm", (unsigned int)pi, s);
 }
@@ -702,7 +702,12 @@ spec_pool(struct rd *r, const struct sg_cfg_node *map, struct sg_ctl_cfg *s)
 	struct sg_cfg_node empty = {
 		.type = SG_CFG_NODE_SEQ, .line = map->line, .column = map->column};
 	const struct sg_cfg_node *vms = sg_cfg_node_get(map, "vms");
-	struct sg_cfg_node *one[1], copy = *map, *items[32];
+	struct sg_cfg_node *one[1], copy = *map, *items[32], *knodes[32];
+	struct sg_cfg_node vkey = {.type = SG_CFG_NODE_SCALAR,
+				   .line = map->line,
+				   .column = map->column,
+				   .value = (char *)(uintptr_t) "vms",
+				   .len = 3};
 	struct sg_cfg_node seq = {.type = SG_CFG_NODE_SEQ, .items = one, .n_items = 1};
 	char *keys[32];
 
@@ -719,11 +724,13 @@ spec_pool(struct rd *r, const struct sg_cfg_node *map, struct sg_ctl_cfg *s)
 		}
 		memcpy(keys, map->keys, map->n_items * sizeof(keys[0]));
 		memcpy(items, map->items, map->n_items * sizeof(items[0]));
+		memcpy(knodes, map->key_nodes, map->n_items * sizeof(knodes[0]));
 		keys[map->n_items] = (char *)(uintptr_t) "vms";
 		items[map->n_items] = &empty;
+		knodes[map->n_items] = &vkey;
 		copy.keys = keys;
 		copy.items = items;
-		copy.key_nodes = NULL;
+		copy.key_nodes = knodes;
 		copy.n_items = map->n_items + 1;
 		one[0] = &copy;
 	}
@@ -818,7 +825,10 @@ sg_ctl_cfg_spec(struct sg_ctl_cfg *d, unsigned int kind, const char *spec, char 
 		rc = 0;
 	}
 	if (rc != 0)
-		snprintf(err, errlen, "no free %s slot", sg_ctl_cfg_kind_name(kind));
+		snprintf(err, errlen, "no free %s slot (%u)", sg_ctl_cfg_kind_name(kind),
+			 kind == SG_CTL_KIND_APP    ? SG_CTL_APPS_MAX
+			 : kind == SG_CTL_KIND_HOST ? SG_CTL_HOSTS_MAX
+						    : SG_CTL_POOLS_MAX);
 out:
 	sg_cfg_doc_free(doc);
 	free(s);
