@@ -104,6 +104,7 @@ build_vm(struct sg_ctl_invm *m, unsigned int i)
 	vm->component_id = sg_ctl_ids_named(SG_CTL_ID_COMPONENT, m->cfg->pools[vc->pool].name);
 	vm->host = &m->inv->hosts[vc->host];
 	vm->state = SG_CTL_VM_UNKNOWN;
+	vm->remote = m->cfg->cluster.enabled; /* cluster mode: claimed first (cluster_vm.c) */
 	TAILQ_INIT(&vm->waiters);
 	return 0;
 }
