@@ -508,7 +508,8 @@ test_hostile_specs(void **state)
 	assert_int_equal(f->m.refused, sizeof(cases) / sizeof(cases[0]));
 	/* 3.5 KB of one name */
 	memset(big, 'x', sizeof(big) - 1);
-	memcpy(big, "{name: ", 7);
+	snprintf(big, 8, "{name: ");
+	big[7] = 'x';
 	assert_null(sg_ctl_inventory_change(&f->m, SG_CTL_KIND_HOST, true, big, err, sizeof(err)));
 	assert_memory_equal(&before, &f->cfg, sizeof(before));
 	/* the slots are bounded */
