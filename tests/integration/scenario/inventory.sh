@@ -170,6 +170,6 @@ rm -f "$SG_RUN/control.sock"
 ctl_start || fail "sg-control did not start again"
 wait_for 15 bash -c "'$SG_SGCTL_BIN' -s '$SG_RUN/control.sock' --json status |
 	grep -q '\"agents_connected\": *1'" || fail "the agent did not reconnect"
-sgctl apps | grep -q app5 || fail "app5 lost at the restart"
+[[ $(sgctl apps) == *app5* ]] || fail "app5 lost at the restart"
 [ "$(get app5.example)" = host1 ] || fail "app5.example not served after the restart"
 ok "sg-control restarted: app5 (inventory.json) back and served"
