@@ -61,6 +61,12 @@ struct sg_dp_route_cache {
 	uint32_t ne_gen;	      /**< generation of ne when cached (slots are reused) */
 };
 
+/** A route cache and the destination it was computed for (struct sg_dp_worker.member_rt). */
+struct sg_dp_member_route {
+	struct sg_dp_route_cache rc;
+	struct sg_dp_ip dst;
+};
+
 /**
  * A flow: everything forwarding needs is copied in, so it outlives its tables.
  * Hot fields first: a DSR hit touches only the first cache line (state,
@@ -123,6 +129,8 @@ struct sg_dp_flow_table {
 	uint32_t count;
 	uint32_t cursor; /**< expiry / eviction scan position */
 	uint32_t gen;	 /**< bumped by every removal: invalidates looked-up entries */
+	/** bumped by every return key added (another packet's tuple): voids looked-up misses */
+	uint32_t adds;
 	/**
 	 * Embryonic list: flows in state SYN or CLOSING, oldest first. Eviction
 	 * and NAT port reclaim take from its head before touching established

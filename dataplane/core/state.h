@@ -82,6 +82,12 @@ struct sg_dp_worker {
 	uint64_t sync_period;	   /**< TSC of one refresh period (conf.sync_refresh_s / 4) */
 	uint32_t sync_dump_id;	   /**< last dump request taken from conf.sync_dump */
 	uint32_t sync_dump_cursor; /**< next entry of the dump walk + 1; 0: none (sync.c) */
+	/**
+	 * The route of the last new flow to each member slot (its rt[0]), given
+	 * to the next new flow to the same destination: a new flow does not
+	 * resolve route and neighbour again (worker.c; validated when used).
+	 */
+	struct sg_dp_member_route member_rt[SG_DP_MEMBER_SLOTS];
 } __rte_cache_aligned;
 
 /**

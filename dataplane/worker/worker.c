@@ -176,6 +176,35 @@ tcp_syn_only(const struct sg_dp_pkt *p)
 	return (p->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG;
 }
 
+/*
+ * A new flow to member slot f->member_slot starts with the route the last
+ * one to the same destination @p dst found (same tables generation; the
+ * neighbour entry is validated when used), so route and neighbour are not
+ * resolved again per new flow.
+ */
+static inline void
+route_from_member(const struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_flow *f,
+		  const struct sg_dp_ip *dst)
+{
+	const struct sg_dp_member_route *mr = &w->member_rt[f->member_slot];
+
+	if (mr->rc.ne != NULL && mr->rc.tables_gen == t->generation &&
+	    mr->dst.family == dst->family && memcmp(mr->dst.a, dst->a, sizeof(dst->a)) == 0)
+		f->rt[0] = mr->rc;
+}
+
+/* After forwarding @p f's first packet: keep the route it used for the next new flow. */
+static inline void
+route_to_member(struct sg_dp_worker *w, const struct sg_dp_flow *f, const struct sg_dp_ip *dst)
+{
+	struct sg_dp_member_route *mr = &w->member_rt[f->member_slot];
+
+	if (f->rt[0].ne != NULL) {
+		mr->rc = f->rt[0];
+		mr->dst = *dst;
+	}
+}
+
 /* A first packet to a virtual service: schedule, install, forward. */
 static void
 flow_new(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_port, struct rte_mbuf *m,
@@ -288,7 +317,9 @@ flow_new(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_port,
 	w->stats.cnt[SG_DP_EV_FLOW_NEW]++;
 	sg_dp_sync_flow_new(w, vs, f,
 			    now); /* state sync: published now (UDP) or when established */
+	route_from_member(w, t, f, nat != NULL ? &f->member : &f->host);
 	flow_forward(w, t, rx_port, m, p, f, false, out, now);
+	route_to_member(w, f, nat != NULL ? &f->member : &f->host);
 }
 
 /*
@@ -317,13 +348,15 @@ nat_return_steer(struct sg_dp_worker *w, uint16_t port, struct rte_mbuf *m,
 
 /*
  * One parsed packet (@p prc: the parser's verdict). @p hit: its flow when
- * the burst's bulk lookup found one that is still valid, else NULL (looked
- * up again here: an earlier packet of the burst may have created it).
+ * the burst's bulk lookup found one that is still valid, else NULL: looked
+ * up again here unless @p missed (the bulk lookup found none and no key was
+ * added since: an earlier packet of the burst may have created it).
  */
 static void
 process_parsed(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port,
 	       struct rte_mbuf *m, const struct sg_dp_pkt *p, enum sg_dp_cnt prc,
-	       struct sg_dp_flow *hit, struct sg_dp_txq *out, uint64_t now, bool handed)
+	       struct sg_dp_flow *hit, bool missed, struct sg_dp_txq *out, uint64_t now,
+	       bool handed)
 {
 	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	const struct sg_dp_addr_info *ai, *sai;
@@ -350,7 +383,7 @@ process_parsed(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t po
 
 	/* installed flows first: they outlive the tables that created them */
 	if (p->key.proto == IPPROTO_TCP || p->key.proto == IPPROTO_UDP) {
-		f = hit != NULL ? hit : sg_dp_flow_lookup(&w->ft, &p->key);
+		f = hit != NULL || missed ? hit : sg_dp_flow_lookup(&w->ft, &p->key);
 		if (f != NULL && unlikely(f->flags & SG_DP_FLOW_RESET)) {
 			enum sg_dp_reset_verdict v =
 				sg_dp_worker_reset_segment(w, t, port, m, p, f, out, now);
@@ -484,7 +517,20 @@ process_one(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port,
 	struct sg_dp_pkt p;
 	enum sg_dp_cnt rc = sg_dp_pkt_parse(m, &p);
 
-	process_parsed(w, t, port, m, &p, rc, NULL, out, now, handed);
+	process_parsed(w, t, port, m, &p, rc, NULL, false, out, now, handed);
+}
+
+/* Whether missed key @p k of the burst is also one of the misses before it. */
+static inline bool
+burst_dup(const void *const *keys, const hash_sig_t *sig, unsigned int k, uint64_t hits)
+{
+	unsigned int j;
+
+	for (j = 0; j < k; j++)
+		if (sig[j] == sig[k] && !(hits & (1ull << j)) &&
+		    memcmp(keys[j], keys[k], sizeof(struct sg_dp_flow_key)) == 0)
+			return true;
+	return false;
 }
 
 /*
@@ -493,7 +539,8 @@ process_one(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port,
  * lookup overlaps the hash buckets' cache misses, and the flow entries it
  * finds are prefetched. Then each packet is acted on. A flow removed by an
  * earlier packet of the same burst (eviction, expiry) bumps the table's
- * generation, which voids the bulk results.
+ * generation, which voids the bulk results; a miss is looked up again only
+ * when an earlier packet had the same key or a return key was added.
  */
 static void
 process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port,
@@ -506,9 +553,11 @@ process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 	void *data[SG_DP_BURST];
 	uint8_t pos[SG_DP_BURST];
 	struct sg_dp_flow *hit[SG_DP_BURST];
+	bool miss[SG_DP_BURST];
+	hash_sig_t sig[SG_DP_BURST];
 	uint64_t hits = 0;
 	unsigned int nk = 0, i, k;
-	uint32_t gen;
+	uint32_t gen, adds;
 
 	/*
 	 * A full burst: the worker is behind, SYN cookies get a share only -
@@ -529,6 +578,7 @@ process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 		w->stats.port[port].rx_bytes += rte_pktmbuf_pkt_len(m);
 		m->port = port;
 		hit[i] = NULL;
+		miss[i] = false;
 		prc[i] = sg_dp_pkt_parse(m, &pk[i]);
 		if (prc[i] == SG_DP_CNT_MAX &&
 		    (pk[i].key.proto == IPPROTO_TCP || pk[i].key.proto == IPPROTO_UDP)) {
@@ -536,19 +586,29 @@ process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 			pos[nk++] = (uint8_t)i;
 		}
 	}
-	if (nk > 0 && rte_hash_lookup_bulk_data(ft->h, keys, nk, &hits, data) > 0) {
+	for (k = 0; k < nk; k++)
+		sig[k] = rte_hash_hash(ft->h, keys[k]);
+	if (nk > 0 && rte_hash_lookup_with_hash_bulk_data(ft->h, keys, sig, nk, &hits, data) >= 0) {
 		for (k = 0; k < nk; k++) {
 			if (hits & (1ull << k)) {
 				hit[pos[k]] = &ft->e[(uintptr_t)data[k]];
 				rte_prefetch0(hit[pos[k]]);
+			} else {
+				miss[pos[k]] = !burst_dup(keys, sig, k, hits);
 			}
 		}
 	}
 	gen = ft->gen;
+	adds = ft->adds;
 	for (i = 0; i < n; i++) {
 		if (hit[i] != NULL && unlikely(ft->gen != gen))
 			hit[i] = NULL; /* a removal happened: look it up again */
-		process_parsed(w, t, port, pkts[i], &pk[i], prc[i], hit[i], out, now, false);
+		/*
+		 * a miss stays one unless an earlier packet had the same key (its
+		 * flow may exist now) or a return key was added (a NAT flow's)
+		 */
+		process_parsed(w, t, port, pkts[i], &pk[i], prc[i], hit[i],
+			       miss[i] && ft->adds == adds, out, now, false);
 	}
 }
 
