@@ -321,7 +321,6 @@ sg_dp_flow_add_rkey(struct sg_dp_flow_table *ft, struct sg_dp_flow *f)
 	f->rkey.dport = f->nat_port;
 	f->rkey.proto = f->key.proto;
 	f->rkey.family = f->key.family;
-	ft->adds++;
 	return rte_hash_add_key_data(ft->h, &f->rkey, (void *)(uintptr_t)(f - ft->e));
 }
 

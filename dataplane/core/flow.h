@@ -129,8 +129,6 @@ struct sg_dp_flow_table {
 	uint32_t count;
 	uint32_t cursor; /**< expiry / eviction scan position */
 	uint32_t gen;	 /**< bumped by every removal: invalidates looked-up entries */
-	/** bumped by every return key added (another packet's tuple): voids looked-up misses */
-	uint32_t adds;
 	/**
 	 * Embryonic list: flows in state SYN or CLOSING, oldest first. Eviction
 	 * and NAT port reclaim take from its head before touching established

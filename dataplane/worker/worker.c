@@ -540,7 +540,7 @@ burst_dup(const void *const *keys, const hash_sig_t *sig, unsigned int k, uint64
  * finds are prefetched. Then each packet is acted on. A flow removed by an
  * earlier packet of the same burst (eviction, expiry) bumps the table's
  * generation, which voids the bulk results; a miss is looked up again only
- * when an earlier packet had the same key or a return key was added.
+ * when an earlier packet had the same key.
  */
 static void
 process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port,
@@ -557,7 +557,7 @@ process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 	hash_sig_t sig[SG_DP_BURST];
 	uint64_t hits = 0;
 	unsigned int nk = 0, i, k;
-	uint32_t gen, adds;
+	uint32_t gen;
 
 	/*
 	 * A full burst: the worker is behind, SYN cookies get a share only -
@@ -599,16 +599,17 @@ process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 		}
 	}
 	gen = ft->gen;
-	adds = ft->adds;
 	for (i = 0; i < n; i++) {
 		if (hit[i] != NULL && unlikely(ft->gen != gen))
 			hit[i] = NULL; /* a removal happened: look it up again */
 		/*
 		 * a miss stays one unless an earlier packet had the same key (its
-		 * flow may exist now) or a return key was added (a NAT flow's)
+		 * flow may exist now). A NAT return key an earlier packet's flow
+		 * added is not looked for: this packet arrived before that flow
+		 * existed, and is handled as it would have been then.
 		 */
-		process_parsed(w, t, port, pkts[i], &pk[i], prc[i], hit[i],
-			       miss[i] && ft->adds == adds, out, now, false);
+		process_parsed(w, t, port, pkts[i], &pk[i], prc[i], hit[i], miss[i], out, now,
+			       false);
 	}
 }
 
