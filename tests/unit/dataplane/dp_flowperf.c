@@ -5,7 +5,9 @@
  * 32 through sg_dp_worker_process(), frames built outside the measured
  * call. Cases: `new` (SYNs of never-seen flows to a DSR VIP: each insert
  * finds the table full), `est` (ACKs cycling over the CAP flows), `nat_new`
- * and `nat_est` (the same to a NAT VIP with 16 NAT addresses). It checks
+ * and `nat_est` (the same to a NAT VIP with 16 NAT addresses), `syn` (SYNs
+ * of never-seen flows to a brokered VIP, answered by cookie SYN-ACKs, in
+ * bursts of 16: a full burst would shed them). It checks
  * the counters (every packet forwarded, flows made and evicted as due) and
  * prints ns per packet; under `valgrind --tool=callgrind
  * --toggle-collect=perf_measured` the instructions per packet are
@@ -29,14 +31,16 @@ struct perf_case {
 	const char *vip;
 	bool nat;
 	bool est;
+	bool syn;
 };
 
 static const struct perf_case cases[] = {
-	{"new", "198.18.10.1", false, false},
-	{"est", "198.18.10.1", false, true},
-	{"nat_new", "198.18.10.2", true, false},
-	{"nat_est", "198.18.10.2", true, true},
+	{"new", "198.18.10.1", false, false},	    {"est", "198.18.10.1", false, true},
+	{"nat_new", "198.18.10.2", true, false},    {"nat_est", "198.18.10.2", true, true},
+	{"syn", "198.18.10.3", false, false, true},
 };
+
+static unsigned int burst = BURST;
 
 /* Flow @p i's frame: client 198.19.x.y (i / 50000), port 1024 + i % 50000. */
 static size_t
@@ -72,7 +76,7 @@ run(const char *vip, uint32_t first, uint32_t n, uint32_t modulo, uint8_t flags,
 
 	assert_non_null(q);
 	while (i < n) {
-		unsigned int k, nb = RTE_MIN(BURST, n - i), p;
+		unsigned int k, nb = RTE_MIN(burst, n - i), p;
 		uint64_t t0;
 
 		for (k = 0; k < nb; k++) {
@@ -116,14 +120,38 @@ nat16(void)
 }
 
 static void
+report(const struct perf_case *c, uint32_t cap, uint32_t n, uint64_t cyc)
+{
+	(void)printf("%s: table %u, %u packets, %.1f ns/packet (%.2f Mpps), %zu bytes/flow entry\n",
+		     c->name, cap, n, (double)cyc * 1e9 / (double)rte_get_tsc_hz() / n,
+		     (double)n * rte_get_tsc_hz() / (double)cyc / 1e6, sizeof(struct sg_dp_flow));
+}
+
+static void
 perf_run(const struct perf_case *c, uint32_t cap, uint32_t n)
 {
 	const struct sg_dp_stats *st;
 	uint64_t out = 0, cyc, new0, ev0;
 
+	static const uint8_t key[16] = "sg-flowperf-key";
+	struct rte_ring *ring[2] = {NULL, NULL};
+
 	assert_int_equal(env_setup(1, cap), 0);
 	if (c->nat)
 		nat16();
+	if (c->syn) {
+		assert_int_equal(env_broker_start(key, 65536, &ring[0], &ring[1]), 0);
+		burst = 16;
+		cyc = run(c->vip, 0, n, UINT32_MAX, RTE_TCP_SYN_FLAG, true, &out);
+		st = sg_dp_worker_stats(env.w[0]);
+		assert_int_equal(out, n); /* a SYN-ACK for every SYN */
+		assert_int_equal(st->cnt[SG_DP_EV_SYNCOOKIE], n);
+		assert_int_equal(sg_dp_worker_flow_count(env.w[0]), 0);
+		burst = BURST;
+		report(c, cap, n, cyc);
+		env_broker_stop(ring[0], ring[1]);
+		return;
+	}
 	run(c->vip, 0, cap, UINT32_MAX, RTE_TCP_SYN_FLAG, false, &out);
 	if (c->est)
 		run(c->vip, 0, cap, UINT32_MAX, RTE_TCP_ACK_FLAG, false, &out);
@@ -140,9 +168,7 @@ perf_run(const struct perf_case *c, uint32_t cap, uint32_t n)
 	assert_int_equal(st->cnt[SG_DP_EV_FLOW_NEW] - new0, c->est ? 0 : n);
 	assert_int_equal(st->cnt[SG_DP_EV_FLOW_EVICTED] - ev0, c->est ? 0 : n);
 	assert_int_equal(sg_dp_worker_flow_count(env.w[0]), cap);
-	(void)printf("%s: table %u, %u packets, %.1f ns/packet (%.2f Mpps), %zu bytes/flow entry\n",
-		     c->name, cap, n, (double)cyc * 1e9 / (double)rte_get_tsc_hz() / n,
-		     (double)n * rte_get_tsc_hz() / (double)cyc / 1e6, sizeof(struct sg_dp_flow));
+	report(c, cap, n, cyc);
 	env_teardown();
 }
 
