@@ -322,6 +322,53 @@ flow_new(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_port,
 	route_to_member(w, f, nat != NULL ? &f->member : &f->host);
 }
 
+/* Whether w->last_dst holds @p p's destination address under tables @p t. */
+static inline bool
+last_dst_is(const struct sg_dp_worker *w, const struct sg_dp_tables *t, const struct sg_dp_pkt *p)
+{
+	return w->last_dst.ai != NULL && w->last_dst.gen == t->generation &&
+	       w->last_dst.family == p->key.family &&
+	       memcmp(w->last_dst.a, p->key.dst, sizeof(w->last_dst.a)) == 0;
+}
+
+/* sg_dp_tables_addr() of @p p's destination, through w->last_dst. */
+static inline const struct sg_dp_addr_info *
+dst_addr(struct sg_dp_worker *w, const struct sg_dp_tables *t, const struct sg_dp_pkt *p)
+{
+	const struct sg_dp_addr_info *ai;
+
+	if (last_dst_is(w, t, p))
+		return w->last_dst.ai;
+	ai = sg_dp_tables_addr(t, p->key.family, p->key.dst);
+	if (ai != NULL) {
+		w->last_dst.gen = t->generation;
+		w->last_dst.ai = ai;
+		w->last_dst.vs = NULL;
+		w->last_dst.family = p->key.family;
+		memcpy(w->last_dst.a, p->key.dst, sizeof(w->last_dst.a));
+	}
+	return ai;
+}
+
+/* sg_dp_tables_vs() of @p p's destination (after dst_addr()), through w->last_dst. */
+static inline const struct sg_dp_vs *
+dst_vs(struct sg_dp_worker *w, const struct sg_dp_tables *t, const struct sg_dp_pkt *p)
+{
+	const struct sg_dp_vs *vs;
+	bool same = last_dst_is(w, t, p);
+
+	if (same && w->last_dst.vs != NULL && w->last_dst.port == p->key.dport &&
+	    w->last_dst.proto == p->key.proto)
+		return w->last_dst.vs;
+	vs = sg_dp_tables_vs(t, p->key.family, p->key.dst, p->key.dport, p->key.proto);
+	if (vs != NULL && same) {
+		w->last_dst.vs = vs;
+		w->last_dst.port = p->key.dport;
+		w->last_dst.proto = p->key.proto;
+	}
+	return vs;
+}
+
 /*
  * A NAT return that missed this worker's table: the destination port names
  * the worker that holds its flow (sg_dp_nat_port_owner), own NAT addresses
@@ -415,7 +462,7 @@ process_parsed(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t po
 		}
 	}
 
-	ai = sg_dp_tables_addr(t, p->key.family, p->key.dst);
+	ai = dst_addr(w, t, p);
 	if (unlikely(ai != NULL && ai->kinds == SG_DP_ADDR_PEER_NAT)) {
 		/* a peer's NAT address: only returns of its synced flows, never local */
 		if (p->key.proto == IPPROTO_TCP || p->key.proto == IPPROTO_UDP)
@@ -477,7 +524,7 @@ process_parsed(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t po
 	}
 
 	if (ai->kinds & SG_DP_ADDR_VIP) {
-		vs = sg_dp_tables_vs(t, p->key.family, p->key.dst, p->key.dport, p->key.proto);
+		vs = dst_vs(w, t, p);
 		if (vs == NULL) {
 			sg_dp_pkt_drop(w, port, m, SG_DP_DROP_NO_VS);
 			return;

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include <rte_cycles.h>
+#include <rte_malloc.h>
 #include <rte_tcp.h>
 
 #include "dp_test.h"
@@ -119,12 +120,28 @@ nat16(void)
 	assert_int_equal(env_rebuild(cs), 0);
 }
 
+/* Heap bytes a flow table of @p cap entries takes (entries, hash, free list), per entry. */
+static double
+table_bytes(uint32_t cap)
+{
+	struct rte_malloc_socket_stats a, b;
+	struct sg_dp_flow_table ft;
+
+	assert_int_equal(rte_malloc_get_socket_stats(0, &a), 0);
+	assert_int_equal(sg_dp_flow_table_init(&ft, cap, 0, 0), 0);
+	assert_int_equal(rte_malloc_get_socket_stats(0, &b), 0);
+	sg_dp_flow_table_free(&ft);
+	return (double)(b.heap_allocsz_bytes - a.heap_allocsz_bytes) / cap;
+}
+
 static void
 report(const struct perf_case *c, uint32_t cap, uint32_t n, uint64_t cyc)
 {
-	(void)printf("%s: table %u, %u packets, %.1f ns/packet (%.2f Mpps), %zu bytes/flow entry\n",
+	(void)printf("%s: table %u, %u packets, %.1f ns/packet (%.2f Mpps), flow entry %zu bytes, "
+		     "%.1f bytes per flow with the hash\n",
 		     c->name, cap, n, (double)cyc * 1e9 / (double)rte_get_tsc_hz() / n,
-		     (double)n * rte_get_tsc_hz() / (double)cyc / 1e6, sizeof(struct sg_dp_flow));
+		     (double)n * rte_get_tsc_hz() / (double)cyc / 1e6, sizeof(struct sg_dp_flow),
+		     table_bytes(cap));
 }
 
 static void
