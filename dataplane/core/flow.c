@@ -313,6 +313,8 @@ sg_dp_flow_discard(struct sg_dp_flow_table *ft, struct sg_dp_flow *f)
 int
 sg_dp_flow_add_rkey(struct sg_dp_flow_table *ft, struct sg_dp_flow *f)
 {
+	hash_sig_t sig;
+
 	/* the return key: member -> NAT address, with the flow's protocol and family */
 	memset(&f->rkey, 0, sizeof(f->rkey));
 	memcpy(f->rkey.src, f->member.a, 16);
@@ -321,7 +323,10 @@ sg_dp_flow_add_rkey(struct sg_dp_flow_table *ft, struct sg_dp_flow *f)
 	f->rkey.dport = f->nat_port;
 	f->rkey.proto = f->key.proto;
 	f->rkey.family = f->key.family;
-	return rte_hash_add_key_data(ft->h, &f->rkey, (void *)(uintptr_t)(f - ft->e));
+	sig = rte_hash_hash(ft->h, &f->rkey);
+	ft->rsig[ft->n_rsig++ % SG_DP_FLOW_RSIGS] = sig;
+	return rte_hash_add_key_with_hash_data(ft->h, &f->rkey, sig,
+					       (void *)(uintptr_t)(f - ft->e));
 }
 
 void

@@ -581,13 +581,33 @@ burst_dup(const void *const *keys, const hash_sig_t *sig, unsigned int k, uint64
 }
 
 /*
+ * Whether a return key with signature @p sig may have been added since the
+ * table's n_rsig was @p since (then a miss is looked up again).
+ */
+static inline bool
+rkey_added(const struct sg_dp_flow_table *ft, uint32_t since, hash_sig_t sig)
+{
+	uint32_t i;
+
+	if (likely(ft->n_rsig == since))
+		return false;
+	if (ft->n_rsig - since > SG_DP_FLOW_RSIGS)
+		return true;
+	for (i = since; i != ft->n_rsig; i++)
+		if (ft->rsig[i % SG_DP_FLOW_RSIGS] == sig)
+			return true;
+	return false;
+}
+
+/*
  * A burst in two passes. First every packet is parsed (prefetching ahead)
  * and the flow keys of TCP/UDP packets are looked up together: the bulk
  * lookup overlaps the hash buckets' cache misses, and the flow entries it
  * finds are prefetched. Then each packet is acted on. A flow removed by an
  * earlier packet of the same burst (eviction, expiry) bumps the table's
  * generation, which voids the bulk results; a miss is looked up again only
- * when an earlier packet had the same key.
+ * when an earlier packet had the same key or added a NAT return key of the
+ * same signature.
  */
 static void
 process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port,
@@ -601,10 +621,10 @@ process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 	uint8_t pos[SG_DP_BURST];
 	struct sg_dp_flow *hit[SG_DP_BURST];
 	bool miss[SG_DP_BURST];
-	hash_sig_t sig[SG_DP_BURST];
+	hash_sig_t sig[SG_DP_BURST], psig[SG_DP_BURST];
 	uint64_t hits = 0;
 	unsigned int nk = 0, i, k;
-	uint32_t gen;
+	uint32_t gen, rsig0;
 
 	/*
 	 * A full burst: the worker is behind, SYN cookies get a share only -
@@ -642,21 +662,21 @@ process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 				rte_prefetch0(hit[pos[k]]);
 			} else {
 				miss[pos[k]] = !burst_dup(keys, sig, k, hits);
+				psig[pos[k]] = sig[k];
 			}
 		}
 	}
 	gen = ft->gen;
+	rsig0 = ft->n_rsig;
 	for (i = 0; i < n; i++) {
 		if (hit[i] != NULL && unlikely(ft->gen != gen))
 			hit[i] = NULL; /* a removal happened: look it up again */
 		/*
 		 * a miss stays one unless an earlier packet had the same key (its
-		 * flow may exist now). A NAT return key an earlier packet's flow
-		 * added is not looked for: this packet arrived before that flow
-		 * existed, and is handled as it would have been then.
+		 * flow may exist now) or added a return key of its signature
 		 */
-		process_parsed(w, t, port, pkts[i], &pk[i], prc[i], hit[i], miss[i], out, now,
-			       false);
+		process_parsed(w, t, port, pkts[i], &pk[i], prc[i], hit[i],
+			       miss[i] && !rkey_added(ft, rsig0, psig[i]), out, now, false);
 	}
 }
 

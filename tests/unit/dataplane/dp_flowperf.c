@@ -199,10 +199,51 @@ test_cases(void **state)
 		perf_run(&cases[i], 4096, 20000);
 }
 
+/*
+ * One burst: a client's SYN to the NAT VIP, its duplicate, and the member's
+ * SYN-ACK to the NAT address and the first port of the pool (on the same
+ * port, as a pcap replay delivers them). The burst's
+ * bulk lookup missed all three; the duplicate finds the flow the first SYN
+ * made and the SYN-ACK its return key (neither is a new flow nor a drop).
+ */
+static void
+test_burst_misses(void **state)
+{
+	static uint8_t b[3][128];
+	struct sg_dp_txq *q = calloc(1, sizeof(*q));
+	const struct sg_dp_stats *st;
+	struct rte_mbuf *m[3];
+	size_t len[3];
+	unsigned int k, p;
+
+	(void)state;
+	assert_non_null(q);
+	assert_int_equal(env_setup(1, 64), 0);
+	len[0] = pb_frame_tcp4(b[0], L2_GW, CLIENT4, "198.18.10.2", 40000, 80, RTE_TCP_SYN_FLAG, 64,
+			       0);
+	memcpy(b[1], b[0], len[0]);
+	len[1] = len[0];
+	len[2] = pb_frame_tcp4(b[2], L2_GW, "198.18.1.11", "198.18.1.100", 80, 1024,
+			       RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, 64, 0);
+	for (k = 0; k < 3; k++)
+		m[k] = mbuf_from(b[k], len[k]);
+	sg_dp_worker_process(env.w[0], env.t, 0, m, 3, q, now_s(1)); /* one burst, as a pcap */
+	st = sg_dp_worker_stats(env.w[0]);
+	assert_int_equal(st->cnt[SG_DP_EV_FLOW_NEW], 1);
+	assert_int_equal(q->n[1], 2); /* both SYNs to the member */
+	assert_int_equal(q->n[0], 1); /* the SYN-ACK to the client */
+	for (p = 0; p < SG_DP_PORTS_MAX; p++)
+		for (k = 0; k < q->n[p]; k++)
+			rte_pktmbuf_free(q->pkts[p][k]);
+	free(q);
+	env_teardown();
+}
+
 int
 main(int argc, char **argv)
 {
-	const struct CMUnitTest tests[] = {cmocka_unit_test(test_cases)};
+	const struct CMUnitTest tests[] = {cmocka_unit_test(test_cases),
+					   cmocka_unit_test(test_burst_misses)};
 	unsigned int i;
 	int rc = 0;
 
