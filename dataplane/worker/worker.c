@@ -574,7 +574,7 @@ burst_dup(const void *const *keys, const hash_sig_t *sig, unsigned int k, uint64
 	unsigned int j;
 
 	for (j = 0; j < k; j++)
-		if (sig[j] == sig[k] && !(hits & (1ull << j)) &&
+		if (!(hits & (1ull << j)) && sig[j] == sig[k] && /* sig: misses only */
 		    memcmp(keys[j], keys[k], sizeof(struct sg_dp_flow_key)) == 0)
 			return true;
 	return false;
@@ -620,9 +620,8 @@ process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 	void *data[SG_DP_BURST];
 	uint8_t pos[SG_DP_BURST];
 	struct sg_dp_flow *hit[SG_DP_BURST];
-	bool miss[SG_DP_BURST];
 	hash_sig_t sig[SG_DP_BURST], psig[SG_DP_BURST];
-	uint64_t hits = 0;
+	uint64_t hits = 0, missm = 0; /* missm: bit i, packet i missed (and is no duplicate) */
 	unsigned int nk = 0, i, k;
 	uint32_t gen, rsig0;
 
@@ -645,7 +644,6 @@ process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 		w->stats.port[port].rx_bytes += rte_pktmbuf_pkt_len(m);
 		m->port = port;
 		hit[i] = NULL;
-		miss[i] = false;
 		prc[i] = sg_dp_pkt_parse(m, &pk[i]);
 		if (prc[i] == SG_DP_CNT_MAX &&
 		    (pk[i].key.proto == IPPROTO_TCP || pk[i].key.proto == IPPROTO_UDP)) {
@@ -653,15 +651,16 @@ process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 			pos[nk++] = (uint8_t)i;
 		}
 	}
-	for (k = 0; k < nk; k++)
-		sig[k] = rte_hash_hash(ft->h, keys[k]);
-	if (nk > 0 && rte_hash_lookup_with_hash_bulk_data(ft->h, keys, sig, nk, &hits, data) >= 0) {
+	if (nk > 0 && rte_hash_lookup_bulk_data(ft->h, keys, nk, &hits, data) >= 0) {
 		for (k = 0; k < nk; k++) {
 			if (hits & (1ull << k)) {
 				hit[pos[k]] = &ft->e[(uintptr_t)data[k]];
 				rte_prefetch0(hit[pos[k]]);
 			} else {
-				miss[pos[k]] = !burst_dup(keys, sig, k, hits);
+				sig[k] = rte_hash_hash(
+					ft->h, keys[k]); /* misses only: hits cost nothing */
+				if (!burst_dup(keys, sig, k, hits))
+					missm |= UINT64_C(1) << pos[k];
 				psig[pos[k]] = sig[k];
 			}
 		}
@@ -676,7 +675,8 @@ process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 		 * flow may exist now) or added a return key of its signature
 		 */
 		process_parsed(w, t, port, pkts[i], &pk[i], prc[i], hit[i],
-			       miss[i] && !rkey_added(ft, rsig0, psig[i]), out, now, false);
+			       ((missm >> i) & 1) && !rkey_added(ft, rsig0, psig[i]), out, now,
+			       false);
 	}
 }
 
