@@ -56,7 +56,14 @@ sg_dp_flow_table_init(struct sg_dp_flow_table *ft, uint32_t cap, int socket, uns
 	(void)snprintf(name, sizeof(name), "sgdp_flow%u_%u", worker_id,
 		       __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED));
 	hp.name = name;
-	hp.entries = RTE_MAX(2 * cap, 64u); /* forward + NAT return keys */
+	/*
+	 * Forward + NAT return keys, and one more: rte_hash rounds the entries
+	 * up to a power of two for its buckets, so the buckets are twice what a
+	 * full NAT table needs. A cuckoo table near 100 % load spends thousands
+	 * of instructions per insert moving keys (doc/benchmarking.md,
+	 * "Profiles"); the extra buckets cost 32 bytes per entry.
+	 */
+	hp.entries = RTE_MAX(2 * cap + 1, 64u);
 	ft->h = rte_hash_create(&hp);
 	ft->e = rte_zmalloc_socket("sgdp_flows", sizeof(*ft->e) * cap, RTE_CACHE_LINE_SIZE, socket);
 	ft->free_idx = rte_malloc_socket("sgdp_flow_free", sizeof(uint32_t) * cap, 0, socket);
@@ -306,6 +313,8 @@ sg_dp_flow_discard(struct sg_dp_flow_table *ft, struct sg_dp_flow *f)
 int
 sg_dp_flow_add_rkey(struct sg_dp_flow_table *ft, struct sg_dp_flow *f)
 {
+	hash_sig_t sig;
+
 	/* the return key: member -> NAT address, with the flow's protocol and family */
 	memset(&f->rkey, 0, sizeof(f->rkey));
 	memcpy(f->rkey.src, f->member.a, 16);
@@ -314,7 +323,10 @@ sg_dp_flow_add_rkey(struct sg_dp_flow_table *ft, struct sg_dp_flow *f)
 	f->rkey.dport = f->nat_port;
 	f->rkey.proto = f->key.proto;
 	f->rkey.family = f->key.family;
-	return rte_hash_add_key_data(ft->h, &f->rkey, (void *)(uintptr_t)(f - ft->e));
+	sig = rte_hash_hash(ft->h, &f->rkey);
+	ft->rsig[ft->n_rsig++ % SG_DP_FLOW_RSIGS] = sig;
+	return rte_hash_add_key_with_hash_data(ft->h, &f->rkey, sig,
+					       (void *)(uintptr_t)(f - ft->e));
 }
 
 void

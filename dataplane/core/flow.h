@@ -61,6 +61,12 @@ struct sg_dp_route_cache {
 	uint32_t ne_gen;	      /**< generation of ne when cached (slots are reused) */
 };
 
+/** A route cache and the destination it was computed for (struct sg_dp_worker.member_rt). */
+struct sg_dp_member_route {
+	struct sg_dp_route_cache rc;
+	struct sg_dp_ip dst;
+};
+
 /**
  * A flow: everything forwarding needs is copied in, so it outlives its tables.
  * Hot fields first: a DSR hit touches only the first cache line (state,
@@ -111,6 +117,8 @@ struct sg_dp_flow {
 _Static_assert(sizeof(struct sg_dp_flow) == 4 * RTE_CACHE_LINE_SIZE,
 	       "struct sg_dp_flow must stay four cache lines: place new fields in its holes");
 
+/** Return-key signatures a table remembers (a burst's worth). */
+#define SG_DP_FLOW_RSIGS 32
 /** No entry (end of the embryonic list). */
 #define SG_DP_FLOW_NONE UINT32_MAX
 
@@ -123,6 +131,13 @@ struct sg_dp_flow_table {
 	uint32_t count;
 	uint32_t cursor; /**< expiry / eviction scan position */
 	uint32_t gen;	 /**< bumped by every removal: invalidates looked-up entries */
+	/**
+	 * Signatures of the last SG_DP_FLOW_RSIGS return keys added (n_rsig: how
+	 * many ever): a burst's miss whose signature is among those added since
+	 * its bulk lookup is looked up again (worker.c).
+	 */
+	uint32_t n_rsig;
+	uint32_t rsig[SG_DP_FLOW_RSIGS];
 	/**
 	 * Embryonic list: flows in state SYN or CLOSING, oldest first. Eviction
 	 * and NAT port reclaim take from its head before touching established

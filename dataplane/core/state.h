@@ -20,7 +20,9 @@
 #include "core/nat.h"
 #include "core/passive.h"
 
+struct sg_dp_addr_info;
 struct sg_dp_broker;
+struct sg_dp_vs;
 
 /**
  * SYN cookies answered per full rx burst (of SG_DP_BURST) while the worker
@@ -82,6 +84,26 @@ struct sg_dp_worker {
 	uint64_t sync_period;	   /**< TSC of one refresh period (conf.sync_refresh_s / 4) */
 	uint32_t sync_dump_id;	   /**< last dump request taken from conf.sync_dump */
 	uint32_t sync_dump_cursor; /**< next entry of the dump walk + 1; 0: none (sync.c) */
+	/**
+	 * The route of the last new flow to each member slot (its rt[0]), given
+	 * to the next new flow to the same destination: a new flow does not
+	 * resolve route and neighbour again (worker.c; validated when used).
+	 */
+	struct sg_dp_member_route member_rt[SG_DP_MEMBER_SLOTS];
+	/**
+	 * The last local destination of a first packet (worker.c): its address
+	 * info and, for port / proto, its VS. A flood or a burst of new flows
+	 * to one VIP looks neither up again. Valid for tables @p gen only.
+	 */
+	struct {
+		uint64_t gen;
+		const struct sg_dp_addr_info *ai; /**< NULL: empty */
+		const struct sg_dp_vs *vs;	  /**< NULL: no VS cached */
+		uint8_t a[16];
+		uint8_t family;
+		uint8_t proto;
+		uint16_t port; /**< network order */
+	} last_dst;
 } __rte_cache_aligned;
 
 /**

@@ -14,7 +14,7 @@
 #include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_hash.h>
-#include <rte_jhash.h>
+#include <rte_hash_crc.h>
 
 #include "core/health.h"
 #include "core/sched.h"
@@ -30,7 +30,8 @@ hash_create(const char *what, uint32_t entries, char *err, size_t errlen)
 	char name[RTE_HASH_NAMESIZE];
 	struct rte_hash_parameters hp = {
 		.key_len = sizeof(struct sg_dp_flow_key),
-		.hash_func = rte_jhash,
+		.hash_func =
+			rte_hash_crc, /* CRC32 instructions: a third of jhash's cost per lookup */
 		.socket_id = SOCKET_ID_ANY,
 	};
 	struct rte_hash *h;
@@ -89,12 +90,32 @@ addr_key(struct sg_dp_flow_key *k, uint8_t family, const uint8_t *a)
 	memcpy(k->dst, a, family == AF_INET ? 4 : 16);
 }
 
+/* The 8-bit fold of address @p a (its bit in addr_filter). */
+static inline unsigned int
+addr_fold(uint8_t family, const uint8_t *a)
+{
+	uint32_t x, w[4];
+
+	if (family == AF_INET) {
+		memcpy(&x, a, sizeof(x));
+	} else {
+		memcpy(w, a, sizeof(w));
+		x = w[0] ^ w[1] ^ w[2] ^ w[3];
+	}
+	x ^= x >> 16;
+	x ^= x >> 8;
+	return x & 255;
+}
+
 const struct sg_dp_addr_info *
 sg_dp_tables_addr(const struct sg_dp_tables *t, uint8_t family, const uint8_t *a)
 {
 	struct sg_dp_flow_key k;
+	unsigned int b = addr_fold(family, a);
 	void *data;
 
+	if (!(t->addr_filter[b >> 6] & (UINT64_C(1) << (b & 63))))
+		return NULL; /* none of ours: no hash lookup */
 	addr_key(&k, family, a);
 	if (rte_hash_lookup_data(t->addr_hash, &k, &data) < 0)
 		return NULL;
@@ -167,6 +188,8 @@ addr_add(struct sg_dp_tables *t, const struct sg_cfg_addr *a, uint8_t kind, unsi
 			(void)snprintf(err, errlen, "data plane tables: address set full (%d)", rc);
 			return rc;
 		}
+		rc = (int)addr_fold(ip.family, ip.a);
+		t->addr_filter[rc >> 6] |= UINT64_C(1) << (rc & 63);
 	}
 	t->addr_info[idx].kinds |= kind;
 	if (kind == SG_DP_ADDR_OWN)

@@ -111,6 +111,12 @@ struct sg_dp_tables {
 	unsigned int n_members;
 	struct rte_hash *vs_hash;   /**< sg_dp_flow_key (dst, dport, proto, family) -> vs */
 	struct rte_hash *addr_hash; /**< sg_dp_flow_key (dst, family) -> addr_info */
+	/**
+	 * A bit per 8-bit fold of each address of addr_hash: an address whose
+	 * bit is clear is none of ours without a hash lookup (the source check
+	 * of every new flow, tables.c).
+	 */
+	uint64_t addr_filter[4];
 	struct sg_dp_addr_info *addr_info;
 	unsigned int n_addrs;
 	struct sg_dp_ip nat_addrs[SG_CFG_NAT_ADDRS_MAX];

@@ -176,6 +176,35 @@ tcp_syn_only(const struct sg_dp_pkt *p)
 	return (p->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG;
 }
 
+/*
+ * A new flow to member slot f->member_slot starts with the route the last
+ * one to the same destination @p dst found (same tables generation; the
+ * neighbour entry is validated when used), so route and neighbour are not
+ * resolved again per new flow.
+ */
+static inline void
+route_from_member(const struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_flow *f,
+		  const struct sg_dp_ip *dst)
+{
+	const struct sg_dp_member_route *mr = &w->member_rt[f->member_slot];
+
+	if (mr->rc.ne != NULL && mr->rc.tables_gen == t->generation &&
+	    mr->dst.family == dst->family && memcmp(mr->dst.a, dst->a, sizeof(dst->a)) == 0)
+		f->rt[0] = mr->rc;
+}
+
+/* After forwarding @p f's first packet: keep the route it used for the next new flow. */
+static inline void
+route_to_member(struct sg_dp_worker *w, const struct sg_dp_flow *f, const struct sg_dp_ip *dst)
+{
+	struct sg_dp_member_route *mr = &w->member_rt[f->member_slot];
+
+	if (f->rt[0].ne != NULL) {
+		mr->rc = f->rt[0];
+		mr->dst = *dst;
+	}
+}
+
 /* A first packet to a virtual service: schedule, install, forward. */
 static void
 flow_new(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_port, struct rte_mbuf *m,
@@ -288,7 +317,56 @@ flow_new(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_port,
 	w->stats.cnt[SG_DP_EV_FLOW_NEW]++;
 	sg_dp_sync_flow_new(w, vs, f,
 			    now); /* state sync: published now (UDP) or when established */
+	route_from_member(w, t, f, nat != NULL ? &f->member : &f->host);
 	flow_forward(w, t, rx_port, m, p, f, false, out, now);
+	route_to_member(w, f, nat != NULL ? &f->member : &f->host);
+}
+
+/* Whether w->last_dst holds @p p's destination address under tables @p t. */
+static inline bool
+last_dst_is(const struct sg_dp_worker *w, const struct sg_dp_tables *t, const struct sg_dp_pkt *p)
+{
+	return w->last_dst.ai != NULL && w->last_dst.gen == t->generation &&
+	       w->last_dst.family == p->key.family &&
+	       memcmp(w->last_dst.a, p->key.dst, sizeof(w->last_dst.a)) == 0;
+}
+
+/* sg_dp_tables_addr() of @p p's destination, through w->last_dst. */
+static inline const struct sg_dp_addr_info *
+dst_addr(struct sg_dp_worker *w, const struct sg_dp_tables *t, const struct sg_dp_pkt *p)
+{
+	const struct sg_dp_addr_info *ai;
+
+	if (last_dst_is(w, t, p))
+		return w->last_dst.ai;
+	ai = sg_dp_tables_addr(t, p->key.family, p->key.dst);
+	if (ai != NULL) {
+		w->last_dst.gen = t->generation;
+		w->last_dst.ai = ai;
+		w->last_dst.vs = NULL;
+		w->last_dst.family = p->key.family;
+		memcpy(w->last_dst.a, p->key.dst, sizeof(w->last_dst.a));
+	}
+	return ai;
+}
+
+/* sg_dp_tables_vs() of @p p's destination (after dst_addr()), through w->last_dst. */
+static inline const struct sg_dp_vs *
+dst_vs(struct sg_dp_worker *w, const struct sg_dp_tables *t, const struct sg_dp_pkt *p)
+{
+	const struct sg_dp_vs *vs;
+	bool same = last_dst_is(w, t, p);
+
+	if (same && w->last_dst.vs != NULL && w->last_dst.port == p->key.dport &&
+	    w->last_dst.proto == p->key.proto)
+		return w->last_dst.vs;
+	vs = sg_dp_tables_vs(t, p->key.family, p->key.dst, p->key.dport, p->key.proto);
+	if (vs != NULL && same) {
+		w->last_dst.vs = vs;
+		w->last_dst.port = p->key.dport;
+		w->last_dst.proto = p->key.proto;
+	}
+	return vs;
 }
 
 /*
@@ -317,13 +395,15 @@ nat_return_steer(struct sg_dp_worker *w, uint16_t port, struct rte_mbuf *m,
 
 /*
  * One parsed packet (@p prc: the parser's verdict). @p hit: its flow when
- * the burst's bulk lookup found one that is still valid, else NULL (looked
- * up again here: an earlier packet of the burst may have created it).
+ * the burst's bulk lookup found one that is still valid, else NULL: looked
+ * up again here unless @p missed (the bulk lookup found none and no key was
+ * added since: an earlier packet of the burst may have created it).
  */
 static void
 process_parsed(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port,
 	       struct rte_mbuf *m, const struct sg_dp_pkt *p, enum sg_dp_cnt prc,
-	       struct sg_dp_flow *hit, struct sg_dp_txq *out, uint64_t now, bool handed)
+	       struct sg_dp_flow *hit, bool missed, struct sg_dp_txq *out, uint64_t now,
+	       bool handed)
 {
 	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	const struct sg_dp_addr_info *ai, *sai;
@@ -350,7 +430,7 @@ process_parsed(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t po
 
 	/* installed flows first: they outlive the tables that created them */
 	if (p->key.proto == IPPROTO_TCP || p->key.proto == IPPROTO_UDP) {
-		f = hit != NULL ? hit : sg_dp_flow_lookup(&w->ft, &p->key);
+		f = hit != NULL || missed ? hit : sg_dp_flow_lookup(&w->ft, &p->key);
 		if (f != NULL && unlikely(f->flags & SG_DP_FLOW_RESET)) {
 			enum sg_dp_reset_verdict v =
 				sg_dp_worker_reset_segment(w, t, port, m, p, f, out, now);
@@ -382,7 +462,7 @@ process_parsed(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t po
 		}
 	}
 
-	ai = sg_dp_tables_addr(t, p->key.family, p->key.dst);
+	ai = dst_addr(w, t, p);
 	if (unlikely(ai != NULL && ai->kinds == SG_DP_ADDR_PEER_NAT)) {
 		/* a peer's NAT address: only returns of its synced flows, never local */
 		if (p->key.proto == IPPROTO_TCP || p->key.proto == IPPROTO_UDP)
@@ -444,7 +524,7 @@ process_parsed(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t po
 	}
 
 	if (ai->kinds & SG_DP_ADDR_VIP) {
-		vs = sg_dp_tables_vs(t, p->key.family, p->key.dst, p->key.dport, p->key.proto);
+		vs = dst_vs(w, t, p);
 		if (vs == NULL) {
 			sg_dp_pkt_drop(w, port, m, SG_DP_DROP_NO_VS);
 			return;
@@ -484,7 +564,39 @@ process_one(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port,
 	struct sg_dp_pkt p;
 	enum sg_dp_cnt rc = sg_dp_pkt_parse(m, &p);
 
-	process_parsed(w, t, port, m, &p, rc, NULL, out, now, handed);
+	process_parsed(w, t, port, m, &p, rc, NULL, false, out, now, handed);
+}
+
+/* Whether missed key @p k of the burst is also one of the misses before it. */
+static inline bool
+burst_dup(const void *const *keys, const hash_sig_t *sig, unsigned int k, uint64_t hits)
+{
+	unsigned int j;
+
+	for (j = 0; j < k; j++)
+		if (!(hits & (1ull << j)) && sig[j] == sig[k] && /* sig: misses only */
+		    memcmp(keys[j], keys[k], sizeof(struct sg_dp_flow_key)) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Whether a return key with signature @p sig may have been added since the
+ * table's n_rsig was @p since (then a miss is looked up again).
+ */
+static inline bool
+rkey_added(const struct sg_dp_flow_table *ft, uint32_t since, hash_sig_t sig)
+{
+	uint32_t i;
+
+	if (likely(ft->n_rsig == since))
+		return false;
+	if (ft->n_rsig - since > SG_DP_FLOW_RSIGS)
+		return true;
+	for (i = since; i != ft->n_rsig; i++)
+		if (ft->rsig[i % SG_DP_FLOW_RSIGS] == sig)
+			return true;
+	return false;
 }
 
 /*
@@ -493,7 +605,9 @@ process_one(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port,
  * lookup overlaps the hash buckets' cache misses, and the flow entries it
  * finds are prefetched. Then each packet is acted on. A flow removed by an
  * earlier packet of the same burst (eviction, expiry) bumps the table's
- * generation, which voids the bulk results.
+ * generation, which voids the bulk results; a miss is looked up again only
+ * when an earlier packet had the same key or added a NAT return key of the
+ * same signature.
  */
 static void
 process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port,
@@ -506,9 +620,10 @@ process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 	void *data[SG_DP_BURST];
 	uint8_t pos[SG_DP_BURST];
 	struct sg_dp_flow *hit[SG_DP_BURST];
-	uint64_t hits = 0;
+	hash_sig_t sig[SG_DP_BURST], psig[SG_DP_BURST];
+	uint64_t hits = 0, missm = 0; /* missm: bit i, packet i missed (and is no duplicate) */
 	unsigned int nk = 0, i, k;
-	uint32_t gen;
+	uint32_t gen, rsig0;
 
 	/*
 	 * A full burst: the worker is behind, SYN cookies get a share only -
@@ -536,19 +651,32 @@ process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 			pos[nk++] = (uint8_t)i;
 		}
 	}
-	if (nk > 0 && rte_hash_lookup_bulk_data(ft->h, keys, nk, &hits, data) > 0) {
+	if (nk > 0 && rte_hash_lookup_bulk_data(ft->h, keys, nk, &hits, data) >= 0) {
 		for (k = 0; k < nk; k++) {
 			if (hits & (1ull << k)) {
 				hit[pos[k]] = &ft->e[(uintptr_t)data[k]];
 				rte_prefetch0(hit[pos[k]]);
+			} else {
+				sig[k] = rte_hash_hash(
+					ft->h, keys[k]); /* misses only: hits cost nothing */
+				if (!burst_dup(keys, sig, k, hits))
+					missm |= UINT64_C(1) << pos[k];
+				psig[pos[k]] = sig[k];
 			}
 		}
 	}
 	gen = ft->gen;
+	rsig0 = ft->n_rsig;
 	for (i = 0; i < n; i++) {
 		if (hit[i] != NULL && unlikely(ft->gen != gen))
 			hit[i] = NULL; /* a removal happened: look it up again */
-		process_parsed(w, t, port, pkts[i], &pk[i], prc[i], hit[i], out, now, false);
+		/*
+		 * a miss stays one unless an earlier packet had the same key (its
+		 * flow may exist now) or added a return key of its signature
+		 */
+		process_parsed(w, t, port, pkts[i], &pk[i], prc[i], hit[i],
+			       ((missm >> i) & 1) && !rkey_added(ft, rsig0, psig[i]), out, now,
+			       false);
 	}
 }
 

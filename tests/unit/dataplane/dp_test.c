@@ -22,15 +22,22 @@ struct dp_env env;
 void
 dp_eal_init(const char *prog)
 {
-	char prefix[64];
+	dp_eal_init_mem(prog, 256);
+}
+
+void
+dp_eal_init_mem(const char *prog, unsigned int mem_mb)
+{
+	char prefix[64], mem[16];
 	char *argv[16];
 	int argc = 0;
 
 	(void)snprintf(prefix, sizeof(prefix), "--file-prefix=sgdp-ut%d", (int)getpid());
 	argv[argc++] = (char *)(uintptr_t)prog;
 	argv[argc++] = "--no-huge";
+	(void)snprintf(mem, sizeof(mem), "%u", mem_mb);
 	argv[argc++] = "-m";
-	argv[argc++] = "256";
+	argv[argc++] = mem;
 	argv[argc++] = "--no-pci";
 	argv[argc++] = "--no-shconf";
 	argv[argc++] = "--no-telemetry";

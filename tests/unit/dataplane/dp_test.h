@@ -85,6 +85,8 @@ extern struct dp_env env;
 
 /* EAL, pool, neighbour table (once per process) */
 void dp_eal_init(const char *prog);
+/** dp_eal_init() with @p mem_mb MB of (non-huge) memory: large flow tables. */
+void dp_eal_init_mem(const char *prog, unsigned int mem_mb);
 void dp_eal_fini(void);
 /* configuration */
 struct cfg_store *cfg_new(void);
