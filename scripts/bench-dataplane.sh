@@ -192,10 +192,10 @@ appliance:
     - name: outside
       device: "$(memif_client 0)"
       address: 198.18.2.2/24
-      gateway: 198.18.2.1
+      gateway: 198.18.2.1$([ -z "${v6:-}" ] || printf '\n      address6: "2001:2:0:2::2/64"')
     - name: inside
       device: "$(memif_client 1)"
-      address: 198.18.1.2/24
+      address: 198.18.1.2/24$([ -z "${v6:-}" ] || printf '\n      address6: "2001:2:0:1::2/64"')
   control:
     shm: $SHM
     ring_size: 16384
@@ -218,6 +218,7 @@ virtual_services:
     timeouts: { tcp: 600, tcp_transitory: 600 }
 YAML
 	[ -z "${sync:-}" ] || sync_config # run_case's: a _sync case
+	extra_vs # run_case's udp_*, gue_*, v6_*, lat_* cases: their VS
 	# nat_*: the nat VS for UDP (198.18.10.3:80 to 198.18.1.11) and all 16 NAT
 	# addresses: 16 x 64512 ports, twice what the largest table (nat_new) holds
 	[ -z "$nat" ] || cat >>"$RUN/sg.yaml" <<YAML
@@ -261,6 +262,56 @@ YAML
 nat:
   addresses: [198.18.1.100]
 YAML
+}
+
+# extra_vs: the VS of run_case's udp_*/lat_* (UDP DSR, 198.18.10.1:80),
+# gue_* (DSR over GUE, 198.18.10.4:80) and v6_* (IPv6 VIP 2001:2:0:10::1,
+# IPv6 member 2001:2:0:1::11, IPv6-in-IPv6) cases
+extra_vs() {
+	[ -z "${udp_dsr:-}" ] || cat >>"$RUN/sg.yaml" <<YAML
+  - name: bench-dsr-udp
+    vip: 198.18.10.1
+    port: 80
+    protocol: udp
+    mode: dsr
+    pool: bench
+    timeouts: { udp: 600 }
+YAML
+	[ -z "${gue:-}" ] || cat >>"$RUN/sg.yaml" <<YAML
+  - name: bench-dsr-gue
+    vip: 198.18.10.4
+    port: 80
+    protocol: tcp
+    mode: dsr
+    encap: gue
+    pool: bench
+    timeouts: { tcp: 600, tcp_transitory: 600 }
+YAML
+	[ -z "${v6:-}" ] || cat >>"$RUN/sg.yaml" <<YAML
+  - name: bench-dsr-v6
+    vip: "2001:2:0:10::1"
+    port: 80
+    protocol: tcp
+    mode: dsr
+    pool: bench6
+    timeouts: { tcp: 600, tcp_transitory: 600 }
+YAML
+	[ -z "${v6:-}" ] || sed -i '/^virtual_services:/i\  - name: bench6\n    members:\n      - { name: host6, address: "2001:2:0:1::11" }' "$RUN/sg.yaml"
+	return 0
+}
+
+# heap: bytes allocated on the data plane's rte_malloc heaps (socket 0), from
+# DPDK's own telemetry (/eal/heap_info,0): flow tables, hashes, mempools
+heap() {
+	timeout 15 python3 "$SG_SRC/scripts/sg-telemetry.py" "${ID}f" /eal/heap_info,0 2>/dev/null |
+		python3 -c '
+import json, sys
+try:
+    d = json.loads(sys.stdin.readline())
+    d = d.get("/eal/heap_info", d)
+    print(int(d["Alloc_size"]))
+except Exception:
+    print("null")'
 }
 
 # Counters of the data plane's telemetry (/sg/stats) kept with a brokered case.
@@ -311,11 +362,13 @@ except Exception:
 }
 
 # est_rate ROUND: established packets/s of this round's est10k (else est1) case
-est_rate() {
-	python3 - "$RUN/results.jsonl" "$1" <<'PY'
+est_rate() { case_rate "$1" est10k est1; }
+# case_rate ROUND CASE...: packets/s of the first CASE measured in this round
+case_rate() {
+	python3 - "$RUN/results.jsonl" "$@" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-for case in ("est10k", "est1"):
+for case in sys.argv[3:]:
     r = [x for x in rows if x["case"] == case and x["round"] == int(sys.argv[2])]
     if r:
         print("%.0f %s" % (r[-1]["rx_mpps"] * 1e6, case))
@@ -331,6 +384,7 @@ run_case() {
 	case "$1" in *_sync) sync=1; name=${1%_sync} ;; esac
 	local synproxy="" est="" base="" before="{}" pg MEMIF_EXTRA="" exc="" exc_cfg="" t0 netns=()
 	local idle="" nat="" # nat: the nat_* cases (UDP to a nat VS)
+	local udp_dsr="" gue="" v6="" tpmd="" # extra_vs's; tpmd: testpmd's forward mode
 	# NAME_idle: the case NAME with the workers' idle mode on
 	[ "$name" = ceiling_idle ] && { echo "bench-dataplane: ceiling has no idle mode" >&2; return 1; }
 	case "$name" in *_idle) idle=1 ;; esac
@@ -343,6 +397,26 @@ run_case() {
 	# UDP NAT flows (published by sync at creation): 10k established, new
 	nat_est10k) table=65536; nat=1; genargs=(--udp --vip 198.18.10.3 --flows 10000) ;;
 	nat_new) table=524288; nat=1; genargs=(--udp --vip 198.18.10.3 --new) ;;
+	# 1M established NAT flows over 16 NAT addresses (16 x 64512 ports)
+	nat_est1m) table=2097152; nat=1; genargs=(--udp --vip 198.18.10.3 --flows 1000000) ;;
+	# established, 1M flows: UDP (DSR), IPv6 (VIP and member, IPv6-in-IPv6), GUE
+	udp_est1m) table=2097152; udp_dsr=1; genargs=(--udp --flows 1000000) ;;
+	v6_est1m) table=2097152; v6=1; genargs=(--v6 --flows 1000000) ;;
+	gue_est1m) table=2097152; gue=1; genargs=(--vip 198.18.10.4 --flows 1000000) ;;
+	# the generator's own rate: testpmd txonly into sg-pktgen (counting), and
+	# sg-pktgen into testpmd rxonly (its tx rate); the generator before templates
+	ceiling_txonly) genargs=(--mode sink --no-arp) ;;
+	gen_txonly) genargs=(--no-arp --flows 1) ;;
+	ceiling_slow) genargs=(--no-arp --flows 10000 --slow --burst 32) ;;
+	# latency at half this round's ceiling, UDP with timestamps: through
+	# testpmd io (lat_ceiling) and through sg-dataplane (lat_est, 10k flows)
+	lat_ceiling | lat_est)
+		read -r est base <<<"$(case_rate "$2" ceiling)"
+		[ -n "$est" ] || { echo "bench-dataplane: $name needs ceiling before it in --cases" >&2; return 1; }
+		genargs=(--udp --latency --flows 10000 --rate $((est / 2)))
+		[ "$name" = lat_ceiling ] && genargs+=(--no-arp)
+		table=65536; udp_dsr=1
+		extra=", \"rate_of\": \"$base\", \"rate_pps\": $((est / 2))" ;;
 	syn) table=65536; brokered=1; genargs=(--mode synflood --vip 198.18.10.2) ;;
 	brok)
 		# Closed flows keep their NAT port while they linger in the table; a
@@ -404,11 +478,17 @@ run_case() {
 	gen_pid=$!
 	track "$gen_pid"
 	for _ in $(seq 1 100); do [ -S "$RUN/m1.sock" ] && break; sleep 0.05; done
-	if [ "$name" = ceiling ]; then
+	case "$name" in
+	ceiling | ceiling_slow | lat_ceiling) tpmd=(--forward-mode=io) ;;
+	# one stream on port 0 (the generator's port, as gen_txonly's)
+	ceiling_txonly) tpmd=(--forward-mode=txonly --txpkts=60 --portmask=0x1 --port-topology=loop) ;;
+	gen_txonly) tpmd=(--forward-mode=rxonly --portmask=0x1 --port-topology=loop) ;;
+	esac
+	if [ -n "${tpmd:-}" ]; then
 		timeout -s INT $((SECONDS_RUN + WARMUP + 120)) "$TESTPMD" \
 			--lcores "$(lcores 0 "$(fwd_cpus)" "$WORKERS")" --file-prefix "${ID}f" \
 			--no-pci -m 1024 --vdev "$(memif_client 0)" --vdev "$(memif_client 1)" \
-			--log-level=lib.eal:error "${TESTPMD_EAL_EXTRA[@]}" -- --forward-mode=io --nb-cores="$WORKERS" \
+			--log-level=lib.eal:error "${TESTPMD_EAL_EXTRA[@]}" -- "${tpmd[@]}" --nb-cores="$WORKERS" \
 			--rxq="$WORKERS" --txq="$WORKERS" --stats-period 1 >"$RUN/fwd.log" 2>&1 &
 	else
 		write_config "$table" "$brokered" "$synproxy" "$exc_cfg" "$idle" "$nat"
@@ -460,6 +540,8 @@ run_case() {
 		fi
 	fi
 	[ -n "$brokered$nat" ] && extra="$extra, \"dp\": $(dp_stats)"
+	# bytes on the heaps with this case's flow table (the summary compares two tables)
+	[ -n "$tpmd" ] || extra="$extra, \"flow_table\": $table, \"heap_alloc\": $(heap)"
 	# idle: how much the worker slept (start-up, warm-up and the end included)
 	[ -z "$idle" ] || extra="$extra, \"idle\": true$([ -n "$brokered$nat" ] || echo ", \"dp\": $(dp_stats)")"
 	[ -n "$exc" ] && extra="$extra, \"dp_before\": $before, \"dp_after\": $(dp_stats), \"dp_secs\": $(python3 -c "import time; print('%.3f' % (time.time() - $t0))")"
@@ -496,16 +578,22 @@ rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 workers = int(sys.argv[2])
 by = {}
 for r in rows:
-    by.setdefault(r["case"], []).append(r["rx_mpps"])
+    # gen_txonly: what sg-pktgen sent (testpmd rxonly took it all)
+    by.setdefault(r["case"], []).append(r["tx_mpps"] if r["case"] == "gen_txonly" else r["rx_mpps"])
 med = {k: statistics.median(v) for k, v in by.items()}
 ceil = med.get("ceiling")
 labels = {"ceiling": "testpmd io-forward (ceiling)", "est1": "sg-dataplane DSR, 1 flow",
           "est10k": "sg-dataplane DSR, 10k flows", "est1m": "sg-dataplane DSR, 1M flows",
           "new": "sg-dataplane DSR, new flows",
-          "nat_est10k": "sg-dataplane NAT UDP, 10k flows", "nat_new": "sg-dataplane NAT UDP, new flows"}
+          "nat_est10k": "sg-dataplane NAT UDP, 10k flows", "nat_new": "sg-dataplane NAT UDP, new flows",
+          "ceiling_txonly": "testpmd txonly -> sg-pktgen", "gen_txonly": "sg-pktgen -> testpmd rxonly",
+          "ceiling_slow": "ceiling, sg-pktgen before", "nat_est1m": "sg-dataplane NAT UDP, 1M flows",
+          "udp_est1m": "sg-dataplane DSR UDP, 1M flows", "v6_est1m": "sg-dataplane DSR IPv6, 1M flows",
+          "gue_est1m": "sg-dataplane DSR GUE, 1M flows"}
 print("%-32s %10s %8s   %s" % ("case (64-byte frames)", "Mpps", "ratio", "runs"))
 summary = {"workers": workers, "cases": {}}
-for k in ["ceiling", "est1", "est10k", "est1m", "new", "nat_est10k", "nat_new"]:
+for k in ["ceiling", "ceiling_slow", "ceiling_txonly", "gen_txonly", "est1", "est10k", "est1m",
+          "udp_est1m", "v6_est1m", "gue_est1m", "new", "nat_est10k", "nat_est1m", "nat_new"]:
     if k not in med:
         continue
     ratio = med[k] / ceil if ceil else float("nan")
@@ -717,3 +805,5 @@ if idle:
 if sys.argv[3]:
     json.dump(summary, open(sys.argv[3], "w"), indent=2)
 PY
+# the issue's ratios with their targets, latency, bytes per flow entry (added to --out)
+python3 "$SG_SRC/tests/bench/dataplane/bench_targets.py" "$RUN/results.jsonl" "$WORKERS" "${OUTFILE:-}"
