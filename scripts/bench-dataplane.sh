@@ -40,6 +40,17 @@
 # a new UDP flow: a NAT port, a flow and a record each); run them as
 # --cases "nat_est10k nat_est10k_sync nat_new nat_new_sync".
 #
+# Issue 17's cases (doc/benchmarking.md, "Issue 17: every case, one run"):
+# "ceiling_txonly" (dpdk-testpmd --forward-mode=txonly into sg-pktgen --mode
+# sink) beside "gen_txonly" (sg-pktgen into testpmd rxonly) and
+# "ceiling_slow" (the ceiling with sg-pktgen's loop before its templates);
+# "udp_est1m", "v6_est1m", "gue_est1m" beside est1m; "nat_est1m" (16 NAT
+# addresses) and "nat_new"; "lat_ceiling" / "lat_est" (UDP with timestamps at
+# half this round's ceiling, through testpmd io / sg-dataplane: the added
+# latency). After the tables, tests/bench/dataplane/bench_targets.py prints
+# the issue's ratios with their targets (PASS / MISS), the added latency and
+# the bytes per flow-table entry (heap bytes of two flow-table sizes).
+#
 # Root (hugepages). Bounded: every process has a deadline; hugepage files,
 # sockets, the shm region and processes are cleaned up on any exit.
 set -euo pipefail
@@ -49,7 +60,9 @@ ROUNDS=3
 SECONDS_RUN=5
 WARMUP=2
 WORKERS=1
-CASES="ceiling est1 est10k est1m new syn brok synproxy-calm synproxy synproxy-auto synproxy-off"
+CASES="ceiling ceiling_txonly gen_txonly ceiling_slow lat_ceiling est1 est10k est1m udp_est1m
+v6_est1m gue_est1m new nat_est1m nat_new lat_est syn brok synproxy-calm synproxy synproxy-auto
+synproxy-off"
 OUTFILE=""
 WINDOW=4096 # brok: connections outstanding at most (sg-pktgen --window)
 EXC_RATE=${SG_BENCH_EXC_RATE:-20000} # exc: appliance.exception.rate_pps

@@ -900,9 +900,9 @@ parse_args(int argc, char **argv)
 	}
 	memcpy(&opt.host6_low, opt.host6 + 12, 4);
 	if ((opt.latency && (!opt.udp || opt.v6 || opt.slow)) ||
-	    ((opt.v6 || opt.rate > 0) && opt.mode != MODE_ESTABLISHED && opt.mode != MODE_NEW &&
-	     !client_mode()) ||
-	    (opt.v6 && opt.slow)) {
+	    (opt.v6 && (opt.slow || (opt.mode != MODE_ESTABLISHED && opt.mode != MODE_NEW))) ||
+	    (opt.rate > 0 && opt.mode != MODE_ESTABLISHED && opt.mode != MODE_NEW &&
+	     !client_mode())) {
 		fprintf(stderr, "sg-pktgen: --latency needs --udp (IPv4, not --slow); --v6 and "
 				"--rate go with modes established and new (--v6 not --slow)\n");
 		exit(2);
