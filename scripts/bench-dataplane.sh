@@ -335,7 +335,8 @@ drop_neigh_miss drop_nat_ports drop_flow_full drop_no_flow drop_no_vs drop_not_l
 drop_no_mbuf synproxy_synack synproxy_open synproxy_refused synproxy_on synproxy_off
 drop_vs_full flow_new drop_syn_shed hold_refused_prefix session_new_ratelimited
 exc_to_kernel drop_exc_rate drop_exc_queue exc_from_kernel exc_tap_full idle_sleeps idle_sleep_us
-sync_pub sync_out_full nat_port_exhausted nat_port_reclaimed sync_refresh sync_del"
+sync_pub sync_out_full nat_port_exhausted nat_port_reclaimed sync_refresh sync_del
+drop_l4_proto drop_nd_bad nd_reply neigh_learn drop_no_route drop_mtu flow_evicted_established"
 dp_stats() { # dp_stats: one JSON object with the DP_KEYS of /sg/stats (or {})
 	timeout 15 python3 "$SG_SRC/scripts/sg-telemetry.py" "${ID}f" /sg/stats 2>/dev/null |
 		python3 -c '
@@ -552,7 +553,7 @@ run_case() {
 			tail -n 20 "$RUN/fwd.log" >&2
 		fi
 	fi
-	[ -n "$brokered$nat" ] && extra="$extra, \"dp\": $(dp_stats)"
+	[ -n "$brokered$nat$v6$gue$udp_dsr" ] && extra="$extra, \"dp\": $(dp_stats)"
 	# bytes on the heaps with this case's flow table (the summary compares two tables)
 	[ -n "$tpmd" ] || extra="$extra, \"flow_table\": $table, \"heap_alloc\": $(heap)"
 	# idle: how much the worker slept (start-up, warm-up and the end included)
