@@ -281,36 +281,23 @@ YAML
 # gue_* (DSR over GUE, 198.18.10.4:80) and v6_* (IPv6 VIP 2001:2:0:10::1,
 # IPv6 member 2001:2:0:1::11, IPv6-in-IPv6) cases
 extra_vs() {
-	[ -z "${udp_dsr:-}" ] || cat >>"$RUN/sg.yaml" <<YAML
-  - name: bench-dsr-udp
-    vip: 198.18.10.1
-    port: 80
-    protocol: udp
-    mode: dsr
-    pool: bench
-    timeouts: { udp: 600 }
-YAML
-	[ -z "${gue:-}" ] || cat >>"$RUN/sg.yaml" <<YAML
-  - name: bench-dsr-gue
-    vip: 198.18.10.4
-    port: 80
-    protocol: tcp
-    mode: dsr
-    encap: gue
-    pool: bench
-    timeouts: { tcp: 600, tcp_transitory: 600 }
-YAML
-	[ -z "${v6:-}" ] || cat >>"$RUN/sg.yaml" <<YAML
-  - name: bench-dsr-v6
-    vip: "2001:2:0:10::1"
-    port: 80
-    protocol: tcp
-    mode: dsr
-    pool: bench6
-    timeouts: { tcp: 600, tcp_transitory: 600 }
-YAML
+	[ -z "${udp_dsr:-}" ] || dsr_vs bench-dsr-udp 198.18.10.1 udp bench
+	[ -z "${gue:-}" ] || dsr_vs bench-dsr-gue 198.18.10.4 tcp bench "encap: gue"
+	[ -z "${v6:-}" ] || dsr_vs bench-dsr-v6 '"2001:2:0:10::1"' tcp bench6
 	[ -z "${v6:-}" ] || sed -i '/^virtual_services:/i\  - name: bench6\n    members:\n      - { name: host6, address: "2001:2:0:1::11" }' "$RUN/sg.yaml"
 	return 0
+}
+dsr_vs() { # dsr_vs NAME VIP PROTO POOL [MORE]: a DSR VS on port 80, flows kept 600 s
+	cat >>"$RUN/sg.yaml" <<YAML
+  - name: $1
+    vip: $2
+    port: 80
+    protocol: $3
+    mode: dsr
+    pool: $4
+    timeouts: { $([ "$3" = udp ] && echo "udp: 600" || echo "tcp: 600, tcp_transitory: 600") }${5:+
+    $5}
+YAML
 }
 
 # heap: bytes allocated on the data plane's rte_malloc heaps (socket 0), from

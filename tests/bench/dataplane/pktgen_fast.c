@@ -44,14 +44,6 @@ struct fast_tmpl {
 	bool stamp;	   /* --latency: UDP checksum 0 (none), TSC in the tail */
 };
 
-static inline uint16_t
-fold(uint32_t s)
-{
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
-}
-
 static inline uint32_t
 word_sum(uint32_t w)
 {
@@ -64,7 +56,7 @@ build_v6(uint8_t *p, uint8_t flags)
 {
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)p;
 	struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(eth + 1);
-	uint16_t l4len = opt.udp ? 28 : sizeof(struct rte_tcp_hdr);
+	uint16_t l4len = opt.udp ? sizeof(struct rte_udp_hdr) : sizeof(struct rte_tcp_hdr);
 
 	memcpy(p, tmpl, sizeof(*eth));
 	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
@@ -151,7 +143,7 @@ fast_fill(const struct fast_tmpl *t, uint8_t *p, uint64_t f)
 	memcpy(p + t->addr_off, &addr, 4);
 	memcpy(p + t->port_off, &port, 2);
 	if (t->ipck_off != 0) {
-		ck = (uint16_t)~fold(t->ip_base + word_sum(addr));
+		ck = (uint16_t)~__rte_raw_cksum_reduce(t->ip_base + word_sum(addr));
 		memcpy(p + t->ipck_off, &ck, 2);
 	}
 	if (t->stamp) {
@@ -162,7 +154,7 @@ fast_fill(const struct fast_tmpl *t, uint8_t *p, uint64_t f)
 		memcpy(p + t->len - 8, &now, 8);
 		return; /* UDP over IPv4: checksum 0, none */
 	}
-	ck = (uint16_t)~fold(t->l4_base + word_sum(addr) + port);
+	ck = (uint16_t)~__rte_raw_cksum_reduce(t->l4_base + word_sum(addr) + port);
 	if (ck == 0 && !t->udp_zero_ok)
 		ck = 0xffff;
 	memcpy(p + t->l4ck_off, &ck, 2);
@@ -271,7 +263,8 @@ nd_answer(struct rte_mbuf *m, uint16_t q)
 	opt_ll[0] = 2;	/* target link-layer address */
 	opt_ll[1] = 1;
 	memcpy(opt_ll + 2, &mac1, 6);
-	ck = (uint16_t)~fold(rte_ipv6_phdr_cksum(ip, 0) + rte_raw_cksum(icmp, 32));
+	ck = (uint16_t)~__rte_raw_cksum_reduce(rte_ipv6_phdr_cksum(ip, 0) +
+					       rte_raw_cksum(icmp, 32));
 	memcpy(icmp + 2, &ck, 2);
 	m->data_len = m->pkt_len = sizeof(*eth) + sizeof(*ip) + 32;
 	if (rte_eth_tx_burst(1, q, &m, 1) != 1)
