@@ -386,6 +386,10 @@ run_case() {
 	local synproxy="" est="" base="" before="{}" pg MEMIF_EXTRA="" exc="" exc_cfg="" t0 netns=()
 	local idle="" nat="" # nat: the nat_* cases (UDP to a nat VS)
 	local udp_dsr="" gue="" v6="" tpmd="" # extra_vs's; tpmd: testpmd's forward mode
+	# the generator's CPUs and the forwarder's (gen_txonly swaps them: both
+	# txonly cases then send from the forwarder's CPUs into a receiver on the
+	# generator's, and compare the two generators on the same CPUs)
+	local gcpus=gen_cpus fcpus=fwd_cpus
 	# NAME_idle: the case NAME with the workers' idle mode on
 	[ "$name" = ceiling_idle ] && { echo "bench-dataplane: ceiling has no idle mode" >&2; return 1; }
 	case "$name" in *_idle) idle=1 ;; esac
@@ -407,7 +411,7 @@ run_case() {
 	# the generator's own rate: testpmd txonly into sg-pktgen (counting), and
 	# sg-pktgen into testpmd rxonly (its tx rate); the generator before templates
 	ceiling_txonly) genargs=(--mode sink --no-arp) ;;
-	gen_txonly) genargs=(--no-arp --flows 1) ;;
+	gen_txonly) genargs=(--no-arp --flows 1); gcpus=fwd_cpus; fcpus=gen_cpus ;;
 	ceiling_slow) genargs=(--no-arp --flows 10000 --slow --burst 32) ;;
 	# latency at half this round's ceiling, UDP with timestamps: through
 	# testpmd io (lat_ceiling) and through sg-dataplane (lat_est, 10k flows)
@@ -415,8 +419,8 @@ run_case() {
 		read -r est base <<<"$(case_rate "$2" ceiling)"
 		[ -n "$est" ] || { echo "bench-dataplane: $name needs ceiling before it in --cases" >&2; return 1; }
 		genargs=(--udp --latency --flows 10000 --rate $((est / 2)))
-		[ "$name" = lat_ceiling ] && genargs+=(--no-arp)
-		table=65536; udp_dsr=1
+		table=65536
+		[ "$name" = lat_ceiling ] && genargs+=(--no-arp) || udp_dsr=1
 		extra=", \"rate_of\": \"$base\", \"rate_pps\": $((est / 2))" ;;
 	syn) table=65536; brokered=1; genargs=(--mode synflood --vip 198.18.10.2) ;;
 	brok)
@@ -472,7 +476,7 @@ run_case() {
 	esac
 	rm -f "$RUN"/m*.sock
 	timeout -s INT $((SECONDS_RUN + WARMUP + 90)) "$PKTGEN" \
-		--lcores "$(lcores 0 "$(gen_cpus)" "$WORKERS")" --file-prefix "${ID}g" --no-pci \
+		--lcores "$(lcores 0 "$($gcpus)" "$WORKERS")" --file-prefix "${ID}g" --no-pci \
 		-m 1024 --vdev "$(memif_server 0)" --vdev "$(memif_server 1)" \
 		--log-level=lib.eal:error "${EAL_EXTRA[@]}" -- "${genargs[@]}" --seconds "$SECONDS_RUN" \
 		--warmup "$WARMUP" >"$RUN/gen.out" 2>"$RUN/gen.err" &
@@ -487,7 +491,7 @@ run_case() {
 	esac
 	if [ -n "${tpmd:-}" ]; then
 		timeout -s INT $((SECONDS_RUN + WARMUP + 120)) "$TESTPMD" \
-			--lcores "$(lcores 0 "$(fwd_cpus)" "$WORKERS")" --file-prefix "${ID}f" \
+			--lcores "$(lcores 0 "$($fcpus)" "$WORKERS")" --file-prefix "${ID}f" \
 			--no-pci -m 1024 --vdev "$(memif_client 0)" --vdev "$(memif_client 1)" \
 			--log-level=lib.eal:error "${TESTPMD_EAL_EXTRA[@]}" -- "${tpmd[@]}" --nb-cores="$WORKERS" \
 			--rxq="$WORKERS" --txq="$WORKERS" --stats-period 1 >"$RUN/fwd.log" 2>&1 &
