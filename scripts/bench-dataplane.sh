@@ -525,8 +525,11 @@ run_case() {
 		pg=$(pgrep -P "$gen_pid" 2>/dev/null || true)
 		[ -z "$pg" ] || kill -USR1 "$pg" 2>/dev/null || true
 	fi
-	if ! wait "$gen_pid"; then
-		echo "bench-dataplane: $name: generator failed:" >&2
+	local grc=0
+	wait "$gen_pid" || grc=$?
+	if [ "$grc" -ne 0 ]; then
+		# > 128: a signal (e.g. 135, SIGBUS: hugepages taken away under it)
+		echo "bench-dataplane: $name: generator failed (exit status $grc):" >&2
 		cat "$RUN/gen.err" "$RUN/fwd.log" >&2
 		[ -n "$ctl_pid" ] && cat "$RUN/ctl.err" >&2
 		stop_pids "$fwd_pid" $ctl_pid
@@ -571,7 +574,11 @@ echo "bench-dataplane: $ROUNDS rounds x ($CASES), ${SECONDS_RUN}s each, $WORKERS
 : >"$RUN/results.jsonl"
 for r in $(seq 1 "$ROUNDS"); do
 	for c in $CASES; do
-		line=$(run_case "$c" "$r") || exit 1
+		# a case that fails is run once more (the box is shared: another
+		# session's hugepages or CPUs), then the run stops
+		line=$(run_case "$c" "$r") ||
+			{ echo "bench-dataplane: round $r: $c failed, once more" >&2; line=$(run_case "$c" "$r"); } ||
+			exit 1
 		echo "round $r: $line" >&2
 		echo "{\"round\": $r, ${line#\{}" >>"$RUN/results.jsonl"
 	done
