@@ -418,6 +418,8 @@ run_case() {
 	lat_ceiling | lat_est)
 		read -r est base <<<"$(case_rate "$2" ceiling)"
 		[ -n "$est" ] || { echo "bench-dataplane: $name needs ceiling before it in --cases" >&2; return 1; }
+		# SG_BENCH_LAT_RATE: another rate (packets/s) than half the ceiling's
+		est=$((${SG_BENCH_LAT_RATE:-0} > 0 ? 2 * SG_BENCH_LAT_RATE : est))
 		genargs=(--udp --latency --flows 10000 --rate $((est / 2)))
 		table=65536
 		[ "$name" = lat_ceiling ] && genargs+=(--no-arp) || udp_dsr=1
