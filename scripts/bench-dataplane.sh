@@ -40,6 +40,17 @@
 # a new UDP flow: a NAT port, a flow and a record each); run them as
 # --cases "nat_est10k nat_est10k_sync nat_new nat_new_sync".
 #
+# Issue 17's cases (doc/benchmarking.md, "Issue 17: every case, one run"):
+# "ceiling_txonly" (dpdk-testpmd --forward-mode=txonly into sg-pktgen --mode
+# sink) beside "gen_txonly" (sg-pktgen into testpmd rxonly) and
+# "ceiling_slow" (the ceiling with sg-pktgen's loop before its templates);
+# "udp_est1m", "v6_est1m", "gue_est1m" beside est1m; "nat_est1m" (16 NAT
+# addresses) and "nat_new"; "lat_ceiling" / "lat_est" (UDP with timestamps at
+# half this round's ceiling, through testpmd io / sg-dataplane: the added
+# latency). After the tables, tests/bench/dataplane/bench_targets.py prints
+# the issue's ratios with their targets (PASS / MISS), the added latency and
+# the bytes per flow-table entry (heap bytes of two flow-table sizes).
+#
 # Root (hugepages). Bounded: every process has a deadline; hugepage files,
 # sockets, the shm region and processes are cleaned up on any exit.
 set -euo pipefail
@@ -49,7 +60,9 @@ ROUNDS=3
 SECONDS_RUN=5
 WARMUP=2
 WORKERS=1
-CASES="ceiling est1 est10k est1m new syn brok synproxy-calm synproxy synproxy-auto synproxy-off"
+CASES="ceiling ceiling_txonly gen_txonly ceiling_slow lat_ceiling est1 est10k est1m udp_est1m
+v6_est1m gue_est1m new nat_est1m nat_new lat_est syn brok synproxy-calm synproxy synproxy-auto
+synproxy-off"
 OUTFILE=""
 WINDOW=4096 # brok: connections outstanding at most (sg-pktgen --window)
 EXC_RATE=${SG_BENCH_EXC_RATE:-20000} # exc: appliance.exception.rate_pps
@@ -192,10 +205,10 @@ appliance:
     - name: outside
       device: "$(memif_client 0)"
       address: 198.18.2.2/24
-      gateway: 198.18.2.1
+      gateway: 198.18.2.1$([ -z "${v6:-}" ] || printf '\n      address6: "2001:2:0:2::2/64"')
     - name: inside
       device: "$(memif_client 1)"
-      address: 198.18.1.2/24
+      address: 198.18.1.2/24$([ -z "${v6:-}" ] || printf '\n      address6: "2001:2:0:1::2/64"')
   control:
     shm: $SHM
     ring_size: 16384
@@ -218,6 +231,7 @@ virtual_services:
     timeouts: { tcp: 600, tcp_transitory: 600 }
 YAML
 	[ -z "${sync:-}" ] || sync_config # run_case's: a _sync case
+	extra_vs # run_case's udp_*, gue_*, v6_*, lat_* cases: their VS
 	# nat_*: the nat VS for UDP (198.18.10.3:80 to 198.18.1.11) and all 16 NAT
 	# addresses: 16 x 64512 ports, twice what the largest table (nat_new) holds
 	[ -z "$nat" ] || cat >>"$RUN/sg.yaml" <<YAML
@@ -263,6 +277,43 @@ nat:
 YAML
 }
 
+# extra_vs: the VS of run_case's udp_*/lat_* (UDP DSR, 198.18.10.1:80),
+# gue_* (DSR over GUE, 198.18.10.4:80) and v6_* (IPv6 VIP 2001:2:0:10::1,
+# IPv6 member 2001:2:0:1::11, IPv6-in-IPv6) cases
+extra_vs() {
+	[ -z "${udp_dsr:-}" ] || dsr_vs bench-dsr-udp 198.18.10.1 udp bench
+	[ -z "${gue:-}" ] || dsr_vs bench-dsr-gue 198.18.10.4 tcp bench "encap: gue"
+	[ -z "${v6:-}" ] || dsr_vs bench-dsr-v6 '"2001:2:0:10::1"' tcp bench6
+	[ -z "${v6:-}" ] || sed -i '/^virtual_services:/i\  - name: bench6\n    members:\n      - { name: host6, address: "2001:2:0:1::11" }' "$RUN/sg.yaml"
+	return 0
+}
+dsr_vs() { # dsr_vs NAME VIP PROTO POOL [MORE]: a DSR VS on port 80, flows kept 600 s
+	cat >>"$RUN/sg.yaml" <<YAML
+  - name: $1
+    vip: $2
+    port: 80
+    protocol: $3
+    mode: dsr
+    pool: $4
+    timeouts: { $([ "$3" = udp ] && echo "udp: 600" || echo "tcp: 600, tcp_transitory: 600") }${5:+
+    $5}
+YAML
+}
+
+# heap: bytes allocated on the data plane's rte_malloc heaps (socket 0), from
+# DPDK's own telemetry (/eal/heap_info,0): flow tables, hashes, mempools
+heap() {
+	timeout 15 python3 "$SG_SRC/scripts/sg-telemetry.py" "${ID}f" /eal/heap_info,0 2>/dev/null |
+		python3 -c '
+import json, sys
+try:
+    d = json.loads(sys.stdin.readline())
+    d = d.get("/eal/heap_info", d)
+    print(int(d["Alloc_size"]))
+except Exception:
+    print("null")'
+}
+
 # Counters of the data plane's telemetry (/sg/stats) kept with a brokered case.
 DP_KEYS="syncookie sess_new sess_sent sess_installed sess_rejected sess_timeout sess_closed
 ctl_msg ctl_msg_bad ctl_ring_full held released flow_new flow_closed flow_expired flow_evicted
@@ -271,7 +322,8 @@ drop_neigh_miss drop_nat_ports drop_flow_full drop_no_flow drop_no_vs drop_not_l
 drop_no_mbuf synproxy_synack synproxy_open synproxy_refused synproxy_on synproxy_off
 drop_vs_full flow_new drop_syn_shed hold_refused_prefix session_new_ratelimited
 exc_to_kernel drop_exc_rate drop_exc_queue exc_from_kernel exc_tap_full idle_sleeps idle_sleep_us
-sync_pub sync_out_full nat_port_exhausted nat_port_reclaimed sync_refresh sync_del"
+sync_pub sync_out_full nat_port_exhausted nat_port_reclaimed sync_refresh sync_del
+drop_l4_proto drop_nd_bad nd_reply neigh_learn drop_no_route drop_mtu flow_evicted_established"
 dp_stats() { # dp_stats: one JSON object with the DP_KEYS of /sg/stats (or {})
 	timeout 15 python3 "$SG_SRC/scripts/sg-telemetry.py" "${ID}f" /sg/stats 2>/dev/null |
 		python3 -c '
@@ -311,11 +363,13 @@ except Exception:
 }
 
 # est_rate ROUND: established packets/s of this round's est10k (else est1) case
-est_rate() {
-	python3 - "$RUN/results.jsonl" "$1" <<'PY'
+est_rate() { case_rate "$1" est10k est1; }
+# case_rate ROUND CASE...: packets/s of the first CASE measured in this round
+case_rate() {
+	python3 - "$RUN/results.jsonl" "$@" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-for case in ("est10k", "est1"):
+for case in sys.argv[3:]:
     r = [x for x in rows if x["case"] == case and x["round"] == int(sys.argv[2])]
     if r:
         print("%.0f %s" % (r[-1]["rx_mpps"] * 1e6, case))
@@ -331,6 +385,11 @@ run_case() {
 	case "$1" in *_sync) sync=1; name=${1%_sync} ;; esac
 	local synproxy="" est="" base="" before="{}" pg MEMIF_EXTRA="" exc="" exc_cfg="" t0 netns=()
 	local idle="" nat="" # nat: the nat_* cases (UDP to a nat VS)
+	local udp_dsr="" gue="" v6="" tpmd="" # extra_vs's; tpmd: testpmd's forward mode
+	# the generator's CPUs and the forwarder's (gen_txonly swaps them: both
+	# txonly cases then send from the forwarder's CPUs into a receiver on the
+	# generator's, and compare the two generators on the same CPUs)
+	local gcpus=gen_cpus fcpus=fwd_cpus
 	# NAME_idle: the case NAME with the workers' idle mode on
 	[ "$name" = ceiling_idle ] && { echo "bench-dataplane: ceiling has no idle mode" >&2; return 1; }
 	case "$name" in *_idle) idle=1 ;; esac
@@ -343,6 +402,28 @@ run_case() {
 	# UDP NAT flows (published by sync at creation): 10k established, new
 	nat_est10k) table=65536; nat=1; genargs=(--udp --vip 198.18.10.3 --flows 10000) ;;
 	nat_new) table=524288; nat=1; genargs=(--udp --vip 198.18.10.3 --new) ;;
+	# 1M established NAT flows over 16 NAT addresses (16 x 64512 ports)
+	nat_est1m) table=2097152; nat=1; genargs=(--udp --vip 198.18.10.3 --flows 1000000) ;;
+	# established, 1M flows: UDP (DSR), IPv6 (VIP and member, IPv6-in-IPv6), GUE
+	udp_est1m) table=2097152; udp_dsr=1; genargs=(--udp --flows 1000000) ;;
+	v6_est1m) table=2097152; v6=1; genargs=(--v6 --flows 1000000) ;;
+	gue_est1m) table=2097152; gue=1; genargs=(--vip 198.18.10.4 --flows 1000000) ;;
+	# the generator's own rate: testpmd txonly into sg-pktgen (counting), and
+	# sg-pktgen into testpmd rxonly (its tx rate); the generator before templates
+	ceiling_txonly) genargs=(--mode sink --no-arp) ;;
+	gen_txonly) genargs=(--no-arp --flows 1); gcpus=fwd_cpus; fcpus=gen_cpus ;;
+	ceiling_slow) genargs=(--no-arp --flows 10000 --slow --burst 32) ;;
+	# latency at half this round's ceiling, UDP with timestamps: through
+	# testpmd io (lat_ceiling) and through sg-dataplane (lat_est, 10k flows)
+	lat_ceiling | lat_est)
+		read -r est base <<<"$(case_rate "$2" ceiling)"
+		[ -n "$est" ] || { echo "bench-dataplane: $name needs ceiling before it in --cases" >&2; return 1; }
+		# SG_BENCH_LAT_RATE: another rate (packets/s) than half the ceiling's
+		est=$((${SG_BENCH_LAT_RATE:-0} > 0 ? 2 * SG_BENCH_LAT_RATE : est))
+		genargs=(--udp --latency --flows 10000 --rate $((est / 2)))
+		table=65536
+		[ "$name" = lat_ceiling ] && genargs+=(--no-arp) || udp_dsr=1
+		extra=", \"rate_of\": \"$base\", \"rate_pps\": $((est / 2))" ;;
 	syn) table=65536; brokered=1; genargs=(--mode synflood --vip 198.18.10.2) ;;
 	brok)
 		# Closed flows keep their NAT port while they linger in the table; a
@@ -397,18 +478,24 @@ run_case() {
 	esac
 	rm -f "$RUN"/m*.sock
 	timeout -s INT $((SECONDS_RUN + WARMUP + 90)) "$PKTGEN" \
-		--lcores "$(lcores 0 "$(gen_cpus)" "$WORKERS")" --file-prefix "${ID}g" --no-pci \
+		--lcores "$(lcores 0 "$($gcpus)" "$WORKERS")" --file-prefix "${ID}g" --no-pci \
 		-m 1024 --vdev "$(memif_server 0)" --vdev "$(memif_server 1)" \
 		--log-level=lib.eal:error "${EAL_EXTRA[@]}" -- "${genargs[@]}" --seconds "$SECONDS_RUN" \
 		--warmup "$WARMUP" >"$RUN/gen.out" 2>"$RUN/gen.err" &
 	gen_pid=$!
 	track "$gen_pid"
 	for _ in $(seq 1 100); do [ -S "$RUN/m1.sock" ] && break; sleep 0.05; done
-	if [ "$name" = ceiling ]; then
+	case "$name" in
+	ceiling | ceiling_slow | lat_ceiling) tpmd=(--forward-mode=io) ;;
+	# one stream on port 0 (the generator's port, as gen_txonly's)
+	ceiling_txonly) tpmd=(--forward-mode=txonly --txpkts=60 --portmask=0x1 --port-topology=loop) ;;
+	gen_txonly) tpmd=(--forward-mode=rxonly --portmask=0x1 --port-topology=loop) ;;
+	esac
+	if [ -n "${tpmd:-}" ]; then
 		timeout -s INT $((SECONDS_RUN + WARMUP + 120)) "$TESTPMD" \
-			--lcores "$(lcores 0 "$(fwd_cpus)" "$WORKERS")" --file-prefix "${ID}f" \
+			--lcores "$(lcores 0 "$($fcpus)" "$WORKERS")" --file-prefix "${ID}f" \
 			--no-pci -m 1024 --vdev "$(memif_client 0)" --vdev "$(memif_client 1)" \
-			--log-level=lib.eal:error "${TESTPMD_EAL_EXTRA[@]}" -- --forward-mode=io --nb-cores="$WORKERS" \
+			--log-level=lib.eal:error "${TESTPMD_EAL_EXTRA[@]}" -- "${tpmd[@]}" --nb-cores="$WORKERS" \
 			--rxq="$WORKERS" --txq="$WORKERS" --stats-period 1 >"$RUN/fwd.log" 2>&1 &
 	else
 		write_config "$table" "$brokered" "$synproxy" "$exc_cfg" "$idle" "$nat"
@@ -440,8 +527,11 @@ run_case() {
 		pg=$(pgrep -P "$gen_pid" 2>/dev/null || true)
 		[ -z "$pg" ] || kill -USR1 "$pg" 2>/dev/null || true
 	fi
-	if ! wait "$gen_pid"; then
-		echo "bench-dataplane: $name: generator failed:" >&2
+	local grc=0
+	wait "$gen_pid" || grc=$?
+	if [ "$grc" -ne 0 ]; then
+		# > 128: a signal (e.g. 135, SIGBUS: hugepages taken away under it)
+		echo "bench-dataplane: $name: generator failed (exit status $grc):" >&2
 		cat "$RUN/gen.err" "$RUN/fwd.log" >&2
 		[ -n "$ctl_pid" ] && cat "$RUN/ctl.err" >&2
 		stop_pids "$fwd_pid" $ctl_pid
@@ -459,7 +549,9 @@ run_case() {
 			tail -n 20 "$RUN/fwd.log" >&2
 		fi
 	fi
-	[ -n "$brokered$nat" ] && extra="$extra, \"dp\": $(dp_stats)"
+	[ -n "$brokered$nat$v6$gue$udp_dsr" ] && extra="$extra, \"dp\": $(dp_stats)"
+	# bytes on the heaps with this case's flow table (the summary compares two tables)
+	[ -n "$tpmd" ] || extra="$extra, \"flow_table\": $table, \"heap_alloc\": $(heap)"
 	# idle: how much the worker slept (start-up, warm-up and the end included)
 	[ -z "$idle" ] || extra="$extra, \"idle\": true$([ -n "$brokered$nat" ] || echo ", \"dp\": $(dp_stats)")"
 	[ -n "$exc" ] && extra="$extra, \"dp_before\": $before, \"dp_after\": $(dp_stats), \"dp_secs\": $(python3 -c "import time; print('%.3f' % (time.time() - $t0))")"
@@ -484,7 +576,11 @@ echo "bench-dataplane: $ROUNDS rounds x ($CASES), ${SECONDS_RUN}s each, $WORKERS
 : >"$RUN/results.jsonl"
 for r in $(seq 1 "$ROUNDS"); do
 	for c in $CASES; do
-		line=$(run_case "$c" "$r") || exit 1
+		# a case that fails is run once more (the box is shared: another
+		# session's hugepages or CPUs), then the run stops
+		line=$(run_case "$c" "$r") ||
+			{ echo "bench-dataplane: round $r: $c failed, once more" >&2; line=$(run_case "$c" "$r"); } ||
+			exit 1
 		echo "round $r: $line" >&2
 		echo "{\"round\": $r, ${line#\{}" >>"$RUN/results.jsonl"
 	done
@@ -496,16 +592,22 @@ rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 workers = int(sys.argv[2])
 by = {}
 for r in rows:
-    by.setdefault(r["case"], []).append(r["rx_mpps"])
+    # gen_txonly: what sg-pktgen sent (testpmd rxonly took it all)
+    by.setdefault(r["case"], []).append(r["tx_mpps"] if r["case"] == "gen_txonly" else r["rx_mpps"])
 med = {k: statistics.median(v) for k, v in by.items()}
 ceil = med.get("ceiling")
 labels = {"ceiling": "testpmd io-forward (ceiling)", "est1": "sg-dataplane DSR, 1 flow",
           "est10k": "sg-dataplane DSR, 10k flows", "est1m": "sg-dataplane DSR, 1M flows",
           "new": "sg-dataplane DSR, new flows",
-          "nat_est10k": "sg-dataplane NAT UDP, 10k flows", "nat_new": "sg-dataplane NAT UDP, new flows"}
+          "nat_est10k": "sg-dataplane NAT UDP, 10k flows", "nat_new": "sg-dataplane NAT UDP, new flows",
+          "ceiling_txonly": "testpmd txonly -> sg-pktgen", "gen_txonly": "sg-pktgen -> testpmd rxonly",
+          "ceiling_slow": "ceiling, sg-pktgen before", "nat_est1m": "sg-dataplane NAT UDP, 1M flows",
+          "udp_est1m": "sg-dataplane DSR UDP, 1M flows", "v6_est1m": "sg-dataplane DSR IPv6, 1M flows",
+          "gue_est1m": "sg-dataplane DSR GUE, 1M flows"}
 print("%-32s %10s %8s   %s" % ("case (64-byte frames)", "Mpps", "ratio", "runs"))
 summary = {"workers": workers, "cases": {}}
-for k in ["ceiling", "est1", "est10k", "est1m", "new", "nat_est10k", "nat_new"]:
+for k in ["ceiling", "ceiling_slow", "ceiling_txonly", "gen_txonly", "est1", "est10k", "est1m",
+          "udp_est1m", "v6_est1m", "gue_est1m", "new", "nat_est10k", "nat_est1m", "nat_new"]:
     if k not in med:
         continue
     ratio = med[k] / ceil if ceil else float("nan")
@@ -717,3 +819,5 @@ if idle:
 if sys.argv[3]:
     json.dump(summary, open(sys.argv[3], "w"), indent=2)
 PY
+# the issue's ratios with their targets, latency, bytes per flow entry (added to --out)
+python3 "$SG_SRC/tests/bench/dataplane/bench_targets.py" "$RUN/results.jsonl" "$WORKERS" "${OUTFILE:-}"

@@ -16,10 +16,12 @@
 #include <rte_tcp.h>
 #include <rte_udp.h>
 
-#define BURST	   32
-#define FRAME_LEN  60
-#define MAX_LCORES 64
-#define STALL_MS   50 /* brokered: outstanding connections written off after this long */
+#define BURST	    32
+#define MAX_BURST   256	 /* --burst: established / new / sink */
+#define LAT_BUCKETS 2112 /* --latency: log-linear buckets (pktgen_fast.c) */
+#define FRAME_LEN   60
+#define MAX_LCORES  64
+#define STALL_MS    50 /* brokered: outstanding connections written off after this long */
 
 enum gen_mode {
 	MODE_ESTABLISHED,
@@ -27,6 +29,7 @@ enum gen_mode {
 	MODE_SYNFLOOD,
 	MODE_BROKERED,
 	MODE_SYNPROXY,
+	MODE_SINK, /* count what arrives on both ports, send nothing */
 };
 
 struct gen_opts {
@@ -54,6 +57,14 @@ struct gen_opts {
 	double est_rate;    /* established packets per second, all lcores together */
 	double flood_rate;  /* flood SYNs per second; 0 = whatever the generator has left */
 	double paced_rate;  /* paced client: new connections per second (lcore 0) */
+	unsigned int burst; /* established / new / sink: frames per burst */
+	bool slow;	    /* --slow: the per-packet loop of before (comparison) */
+	bool latency;	    /* --latency: TSC in each frame's tail, read back on port 1 */
+	bool v6;	    /* established / new over IPv6 */
+	uint8_t vip6[16];
+	uint8_t src6[16];   /* client addresses: its low 32 bits = the host index */
+	uint8_t host6[16];  /* the first member; --vms of them answer ND on port 1 */
+	uint32_t host6_low; /* network order: host6's low 32 bits */
 };
 
 struct gen_lcore {
@@ -79,6 +90,8 @@ struct gen_lcore {
 	uint64_t paced_syn;  /* paced client: first SYNs */
 	uint64_t paced_retx; /* paced client: SYN retransmits */
 	uint64_t paced_ack;  /* paced client: ACK + request sent on a SYN-ACK */
+	uint64_t *lat;	     /* --latency: LAT_BUCKETS counts of the window */
+	uint64_t lat_n;
 } __rte_cache_aligned;
 
 extern struct gen_opts opt;
@@ -214,6 +227,16 @@ struct rte_tcp_hdr *rx_tcp(struct gen_lcore *g, uint16_t port, struct rte_mbuf *
  */
 bool member_tcp(struct gen_lcore *g, struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
 		struct rte_tcp_hdr *tcp, uint32_t plen);
+/** Established / new at speed (pktgen_fast.c): one generator lcore's loop. */
+int fast_main(struct gen_lcore *g);
+/** Mode sink: one lcore counting what arrives on both ports. */
+int sink_main(struct gen_lcore *g);
+/** The warm-up pass of the established mode: one SYN (datagram) per flow. */
+void fast_warmup(void);
+/** --latency: p50 / p99 / p99.9 of the window as JSON fields. */
+void lat_report(void);
+/** Port 1: ARP and IPv6 neighbour solicitations for the members; true when consumed. */
+bool member_ctrl(struct rte_mbuf *m, uint16_t q);
 /** Mode synproxy: one generator lcore's loop (pktgen_synproxy.c). */
 int mix_main(struct gen_lcore *g);
 /** Mode synproxy: set up after the options are parsed and the template built. */

@@ -59,7 +59,8 @@
 
 #include "pktgen.h"
 
-static const char *const mode_names[] = {"established", "new", "synflood", "brokered", "synproxy"};
+static const char *const mode_names[] = {"established", "new",	    "synflood",
+					 "brokered",	"synproxy", "sink"};
 
 static const char http_req[] = "GET / HTTP/1.1\r\nHost: bench.example\r\n\r\n";
 
@@ -69,6 +70,7 @@ struct gen_opts opt = {
 	.warmup = 2,
 	.arp = true,
 	.dport = 80,
+	.burst = 64,
 };
 struct gen_lcore lc[MAX_LCORES];
 unsigned int n_gen;
@@ -97,6 +99,15 @@ parse_ip(const char *s)
 		exit(2);
 	}
 	return a.s_addr;
+}
+
+static void
+parse_ip6(const char *s, uint8_t *a)
+{
+	if (inet_pton(AF_INET6, s, a) != 1) {
+		fprintf(stderr, "sg-pktgen: bad IPv6 address %s\n", s);
+		exit(2);
+	}
 }
 
 /* Modes with a TCP client on port 0 (and ARP answers for the gateway there). */
@@ -615,6 +626,10 @@ gen_main(void *arg)
 		return mix_main(g);
 	if (client_mode())
 		return client_main(g);
+	if (opt.mode == MODE_SINK)
+		return sink_main(g);
+	if (!opt.slow)
+		return fast_main(g);
 	while (!quit && phase < 2) {
 		uint16_t n, sent;
 
@@ -724,7 +739,8 @@ usage(void)
 		"         [--src-net A] [--host-ip A] [--vms N] [--fwd-ip A] [--fwd-in-ip A]\n"
 		"         [--gw-ip A] [--window N] [--rate SYNS_PER_S] [--no-arp]\n"
 		"         [--flood-vip A] [--est-rate PPS] [--flood-rate PPS] [--paced-rate CPS]\n"
-		"         [--udp]\n");
+		"         [--udp] [--burst N] [--latency] [--v6 [--vip6 A] [--src6 A] [--host6 A]]\n"
+		"         [--slow] (established / new: the per-packet loop before templates)\n");
 }
 
 static void
@@ -752,6 +768,13 @@ parse_args(int argc, char **argv)
 		{"flood-rate", required_argument, NULL, 'Y'},
 		{"paced-rate", required_argument, NULL, 'P'},
 		{"udp", no_argument, NULL, 'U'},
+		{"burst", required_argument, NULL, 'B'},
+		{"latency", no_argument, NULL, 'L'},
+		{"v6", no_argument, NULL, '6'},
+		{"vip6", required_argument, NULL, 'a'},
+		{"src6", required_argument, NULL, 'b'},
+		{"host6", required_argument, NULL, 'h'},
+		{"slow", no_argument, NULL, 'O'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
@@ -764,6 +787,9 @@ parse_args(int argc, char **argv)
 	opt.gw_ip = parse_ip("198.18.2.1");
 	opt.vms = 1;
 	opt.window = 4096;
+	parse_ip6("2001:2:0:10::1", opt.vip6);
+	parse_ip6("2001:2:1::", opt.src6);
+	parse_ip6("2001:2:0:1::11", opt.host6);
 	opt.paced_rate = 200;
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
@@ -840,6 +866,27 @@ parse_args(int argc, char **argv)
 		case 'U':
 			opt.udp = true;
 			break;
+		case 'B':
+			opt.burst = (unsigned int)parse_num("burst", optarg, 1, MAX_BURST);
+			break;
+		case 'L':
+			opt.latency = true;
+			break;
+		case '6':
+			opt.v6 = true;
+			break;
+		case 'a':
+			parse_ip6(optarg, opt.vip6);
+			break;
+		case 'b':
+			parse_ip6(optarg, opt.src6);
+			break;
+		case 'h':
+			parse_ip6(optarg, opt.host6);
+			break;
+		case 'O':
+			opt.slow = true;
+			break;
 		default:
 			usage();
 			exit(2);
@@ -849,6 +896,15 @@ parse_args(int argc, char **argv)
 	if (opt.flows == 0 || opt.flows > (1u << 24) || opt.seconds <= 0 || opt.seconds > 600 ||
 	    opt.warmup < 0 || opt.warmup > 600) {
 		fprintf(stderr, "sg-pktgen: --flows 1..16M, --seconds 0..600, --warmup 0..600\n");
+		exit(2);
+	}
+	memcpy(&opt.host6_low, opt.host6 + 12, 4);
+	if ((opt.latency && (!opt.udp || opt.v6 || opt.slow)) ||
+	    (opt.v6 && (opt.slow || (opt.mode != MODE_ESTABLISHED && opt.mode != MODE_NEW))) ||
+	    (opt.rate > 0 && opt.mode != MODE_ESTABLISHED && opt.mode != MODE_NEW &&
+	     !client_mode())) {
+		fprintf(stderr, "sg-pktgen: --latency needs --udp (IPv4, not --slow); --v6 and "
+				"--rate go with modes established and new (--v6 not --slow)\n");
 		exit(2);
 	}
 	if (opt.udp && opt.mode != MODE_ESTABLISHED && opt.mode != MODE_NEW) {
@@ -946,7 +1002,9 @@ main(int argc, char **argv)
 	if (opt.mode == MODE_SYNPROXY && mix_init() != 0)
 		return 1;
 
-	if ((opt.mode == MODE_ESTABLISHED || opt.mode == MODE_SYNPROXY) && opt.flows > 1) {
+	if (opt.mode == MODE_ESTABLISHED && !opt.slow) {
+		fast_warmup();
+	} else if ((opt.mode == MODE_ESTABLISHED || opt.mode == MODE_SYNPROXY) && opt.flows > 1) {
 		/* One SYN per flow so that the measurement sees established flows only. */
 		struct rte_mbuf *tx[BURST];
 
@@ -1007,6 +1065,10 @@ main(int argc, char **argv)
 		       rx, (double)tx / secs / 1e6, (double)rx / secs / 1e6);
 		if (opt.mode == MODE_SYNPROXY)
 			mix_report(&s0, &s1, secs);
+		if (opt.latency)
+			lat_report();
+		printf(", \"burst\": %u, \"ip\": %d, \"frame_len\": %u", opt.burst, opt.v6 ? 6 : 4,
+		       opt.v6 ? (opt.udp ? 62u : 74u) : (unsigned int)FRAME_LEN);
 		if (opt.mode == MODE_SYNFLOOD || opt.mode == MODE_BROKERED) {
 			printf(", \"syn_sent\": %" PRIu64 ", \"synacks\": %" PRIu64
 			       ", \"requests_sent\": %" PRIu64 ", \"client_rst\": %" PRIu64
