@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Real qemu guests end to end (issue 15; doc/vmfarm.md): sg-dataplane (idle
+# mode) -> sg-control (the VMs, pools and apps defined once, in its YAML) ->
+# sg-hostagent in host h1 with its own libvirtd (qemu:///system, TCG), the
+# guest template and the tc-BPF datapath on its uplink -> two guests of the
+# image of scripts/guest/build-image.sh on h1's bridge (scripts/lib/vmfarm.sh
+# draws the topology). Real clients: curl, socat.
+#   a) the first request to web.example is held while g1 cold-boots, and g1 answers;
+#   b) idle (p1: idle_stop_ms 4000, idle_action save) g1 is saved (sgctl vms,
+#      the agent's status); the next request resumes it and g1 answers
+#      (both times SYN -> first byte printed, with the agent's split);
+#   c) 1 MiB /big from g2 by DSR hand-off (dsr.example), byte for byte;
+#   d) TLS SNI tls.example reaches g2 (curl over TLS: the answer is its name);
+#   f) a UDP echo through the appliance to g2 (brokered UDP VS, port 7);
+#   e) kill -9 of g1's qemu while a download from g1 is installed: the
+#      download is reset (on_vm_down: reset), sgctl vms shows g1 down and
+#      counts it, g2 keeps serving, and the next web.example request starts
+#      g1 again and is answered.
+. "$(dirname "$0")/lib.sh"
+. "$SG_SRC/scripts/lib/vmfarm.sh"
+[ -x "$SG_AGENT_BIN" ] || fail "missing $SG_AGENT_BIN (build hostagent/)"
+for p in qemu-system-x86_64 libvirtd virsh socat curl; do
+	command -v "$p" >/dev/null || fail "missing $p (scripts/install-deps.sh)"
+done
+SG_CLEANUP_EXTRA='[ "$rc" -ne 0 ] && { tail -n 40 "$SG_RUN/control.log" "$SG_RUN/agent1.log" >&2; tail -n 5 "$SG_RUN"/console/* >&2; }; vmf_down'
+T0=$(now)
+IDLE_MS=4000
+
+vmf_up "$IDLE_MS" || fail "the farm did not come up"
+ok "data plane, sg-control, libvirtd and h1's agent up ($(ms_since "$T0") ms)"
+# pushed inventory: both VMs defined in h1's libvirtd from the template, shut off
+wait_for 20 bash -c "virsh -q -c '$VMF_URI' list --all --name | grep -qx g2" ||
+	fail "g1/g2 not defined in h1's libvirtd: $(vmf_virsh list --all 2>&1)"
+vmf_wait 20 g1 "v['state'] == 'stopped'" || fail "g1 not stopped: $(sgctl vms)"
+ok "g1 and g2 pushed to h1's agent and defined from template 'guest', shut off"
+
+# split LABEL VM: the agent's split of the VM's last start (sgctl vms last_start).
+split() {
+	vmf_vm "$2" "'%s %s: libvirt %s ms, ready %s ms, total %s ms' % ('$1', \
+v['last_start']['kind'], v['last_start']['libvirt_ms'], v['last_start']['ready_ms'], \
+v['last_start']['total_ms'])"
+}
+
+# --- a) cold boot: the first request is held, then answered by g1 ------------
+read -r t_boot body < <(vmf_time web.example) || fail "a) first request failed"
+[ "$body" = g1 ] || fail "a) expected g1, got '$body'"
+kind=$(vmf_vm g1 "v['last_start']['kind']")
+[ "$kind" = boot ] || fail "a) g1's start kind: '$kind', expected boot"
+ok "a) held during g1's cold boot, answered by g1: SYN -> first byte ${t_boot} s"
+echo "   $(split 'a) start' g1)"
+
+# --- b) idle save, then resume ------------------------------------------------
+vmf_wait 60 g1 "v['saved'] and v['state'] == 'stopped'" ||
+	fail "b) g1 not saved after ${IDLE_MS} ms idle: $(sgctl vms)"
+[ "$(vmf_virsh domstate g1)" = "shut off" ] || fail "b) libvirt: g1 $(vmf_virsh domstate g1)"
+vmf_virsh dominfo g1 | grep -q '^Managed save: *yes' || fail "b) g1 has no managed-save image"
+echo status | socat -t2 - "UNIX-CONNECT:$SG_RUN/agent1.sock" | grep -w g1 | grep -qw saved ||
+	fail "b) h1's agent does not report g1 saved: $(echo status |
+		socat -t2 - "UNIX-CONNECT:$SG_RUN/agent1.sock")"
+ok "b) g1 saved after ${IDLE_MS} ms idle (sgctl vms: stopped, saved; agent: saved; managed save)"
+read -r t_resume body < <(vmf_time web.example) || fail "b) request after the save failed"
+[ "$body" = g1 ] || fail "b) expected g1, got '$body'"
+kind=$(vmf_vm g1 "v['last_start']['kind']")
+[ "$kind" = resume ] || fail "b) g1's start kind: '$kind', expected resume"
+ok "b) resumed and answered by g1: SYN -> first byte ${t_resume} s (cold boot ${t_boot} s)"
+echo "   $(split 'b) start' g1)"
+
+# --- c) 1 MiB by DSR hand-off from g2 -----------------------------------------
+client curl -s --max-time 120 -H "Host: dsr.example" -o "$SG_RUN/big.dsr" \
+	"http://$VMF_VIP/big" || fail "c) DSR download failed"
+ip netns exec "$(topo_ns h1)" curl -s --max-time 20 -o "$SG_RUN/big.direct" \
+	http://198.18.1.32/big || fail "c) direct download from g2 failed"
+size=$(stat -c %s "$SG_RUN/big.dsr")
+[ "$size" = 1048576 ] || fail "c) DSR download: $size bytes, expected 1048576"
+cmp -s "$SG_RUN/big.dsr" "$SG_RUN/big.direct" || fail "c) DSR download differs from g2's /big"
+nx=$(echo counters | socat -t2 - "UNIX-CONNECT:$SG_RUN/agent1.sock" |
+	awk '$1 == "bpf_return_xlate" { print $2 }')
+[ "${nx:-0}" -gt 0 ] || fail "c) h1's datapath translated no reply (bpf_return_xlate ${nx:-none})"
+ok "c) 1 MiB /big from g2 by DSR hand-off, byte for byte (h1's bpf_return_xlate $nx)"
+echo "   $(split 'c) g2 start' g2)"
+
+# --- d) TLS SNI ---------------------------------------------------------------
+body=$(client curl -sk --max-time 60 --resolve "tls.example:443:$VMF_VIP" \
+	https://tls.example/) || fail "d) TLS request failed"
+[ "$body" = g2 ] || fail "d) TLS SNI tls.example: expected g2, got '$body'"
+ok "d) TLS SNI tls.example -> g2 (curl over TLS answered 'g2')"
+
+# --- f) UDP echo --------------------------------------------------------------
+body=$(echo "ping-$$" | client socat -t5 - "UDP:$VMF_VIP:7") || fail "f) UDP echo failed"
+[ "$body" = "ping-$$" ] || fail "f) UDP echo: got '$body'"
+ok "f) UDP echo through the appliance (brokered UDP VS :7, NAT to g2)"
+
+# --- e) kill -9 of g1's qemu with a session installed on it -------------------
+downs0=$(vmf_vm g1 "v['downs']")
+(
+	rc=0
+	client curl -s --max-time 90 --limit-rate 20k -H "Host: web.example" \
+		-o "$SG_RUN/long1.body" "http://$VMF_VIP/big" || rc=$?
+	echo "$rc" >"$SG_RUN/long1.rc"
+) >/dev/null 2>&1 </dev/null &
+wait_for 60 bash -c "[ \$(stat -c %s '$SG_RUN/long1.body' 2>/dev/null || echo 0) -gt 0 ]" ||
+	fail "e) the download from g1 did not start"
+[ "$(vmf_vm g1 "v['sessions']")" -ge 1 ] || fail "e) no session installed on g1: $(sgctl vms)"
+pid=$(vmf_qemu_pid g1) || fail "e) g1's qemu process not found"
+kill -9 "$pid"
+wait_for 20 test -s "$SG_RUN/long1.rc" || fail "e) the download from g1 did not end"
+rc=$(cat "$SG_RUN/long1.rc")
+[ "$rc" != 0 ] || fail "e) the download from g1 completed after its qemu was killed"
+vmf_wait 20 g1 "v['downs'] > $downs0 and v['state'] in ('failed', 'stopped')" ||
+	fail "e) sg-control did not see g1 go down: $(sgctl vms)"
+aborted=$(vmf_vm g1 "v['down_aborted']")
+[ "$aborted" -ge 1 ] || fail "e) no session aborted on g1 ($aborted)"
+ok "e) kill -9 of g1's qemu: download reset (curl rc $rc after $(long_bytes 1) bytes)," \
+	"g1 $(vmf_vm g1 "v['state'] + ' (' + v['why'] + ')'"), downs $(vmf_vm g1 "v['downs']"), aborted $aborted"
+read -r t body < <(vmf_time dsr.example) || fail "e) g2 stopped serving"
+[ "$body" = g2 ] || fail "e) dsr.example: expected g2, got '$body'"
+read -r t body < <(vmf_time web.example) || fail "e) no answer from g1 after its crash"
+[ "$body" = g1 ] || fail "e) expected g1 after its crash, got '$body'"
+ok "e) g2 kept serving; g1 started again and answered (SYN -> first byte $t s)"
+echo "   $(split 'e) restart' g1)"
+sgctl vms
+ok "scenario-qemu done in $(ms_since "$T0") ms"
