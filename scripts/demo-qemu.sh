@@ -45,6 +45,6 @@ The farm keeps running (g1 is saved again after ${DEMO_IDLE_MS} ms idle):
   DSR (g2):  ip netns exec sgdemo-c curl -H 'Host: dsr.example' http://$VMF_VIP/
   VMs:       $SG_SGCTL_BIN -s $SG_RUN/control.sock vms
   libvirt:   virsh -c '$VMF_URI' list --all
-  consoles:  $SG_RUN/console/
+  consoles:  $SG_RUN/libvirt/log/qemu/*.console
   stop:      ./scripts/demo.sh stop
 MSG

@@ -187,11 +187,9 @@ templates:
   - name: guest
     path: $SG_SRC/scripts/guest/guest.xml
     vars: { KERNEL: $VMF_IMAGE/vmlinuz, INITRD: $VMF_IMAGE/initrd.img, BRIDGE: vbr0,
-            PREFIX: "24", GATEWAY: 198.18.1.1, MEMORY_MB: "$VMF_MEMORY_MB",
-            CONSOLE: $SG_RUN/console }
+            PREFIX: "24", GATEWAY: 198.18.1.1, MEMORY_MB: "$VMF_MEMORY_MB" }
 datapath: { uplink: eth0, host_address: 198.18.1.11, pin_dir: $SG_RUN/bpffs/h1 }
 YAML
-	mkdir -p "$SG_RUN/console"
 }
 
 # vmf_agent_start: h1's agent in h1; waits until sg-control counts it.
@@ -247,9 +245,16 @@ vmf_wait() {
 	done
 }
 
-# vmf_qemu_pid NAME: the pid of the guest's qemu (h1's namespace, -name guest=NAME).
+# vmf_console NAME: the guest's console file (guest.xml, libvirtd-ns.sh).
+vmf_console() { echo "$SG_RUN/libvirt/log/qemu/$1.console"; }
+
+# vmf_qemu_pid NAME: the pid of the guest's qemu (libvirt's pid file, checked
+# against the process's -name guest=NAME in h1's namespace).
 vmf_qemu_pid() {
 	local p
+	p=$(cat "$SG_RUN/libvirt/run/qemu/$1.pid" 2>/dev/null) &&
+		tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q -- "guest=$1," &&
+		{ echo "$p"; return 0; }
 	for p in $(ip netns pids "$(topo_ns h1)"); do
 		tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q -- "-name guest=$1," &&
 			{ echo "$p"; return 0; }

@@ -22,7 +22,7 @@
 for p in qemu-system-x86_64 libvirtd virsh socat curl; do
 	command -v "$p" >/dev/null || fail "missing $p (scripts/install-deps.sh)"
 done
-SG_CLEANUP_EXTRA='[ "$rc" -ne 0 ] && { tail -n 40 "$SG_RUN/control.log" "$SG_RUN/agent1.log" >&2; tail -n 5 "$SG_RUN"/console/* >&2; }; vmf_down'
+SG_CLEANUP_EXTRA='[ "$rc" -ne 0 ] && { tail -n 40 "$SG_RUN/control.log" "$SG_RUN/agent1.log" >&2; tail -n 5 "$SG_RUN"/libvirt/log/qemu/*.console >&2; }; vmf_down'
 T0=$(now)
 IDLE_MS=4000
 
