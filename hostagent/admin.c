@@ -90,6 +90,14 @@ cmd_counters(struct sg_ha_admin *a, struct out *o)
 	outf(o, "app_checks %llu\napp_check_failures %llu\napp_downs %llu\n",
 	     (unsigned long long)vc->app_checks, (unsigned long long)vc->app_check_failures,
 	     (unsigned long long)vc->app_downs);
+	outf(o,
+	     "saves %llu\nsave_failures %llu\nresumes %llu\nresume_fallbacks %llu\nboots %llu\n"
+	     "crashes %llu\nvm_defines %llu\nvm_define_errors %llu\nvm_undefines %llu\n",
+	     (unsigned long long)vc->saves, (unsigned long long)vc->save_failures,
+	     (unsigned long long)vc->resumes, (unsigned long long)vc->resume_fallbacks,
+	     (unsigned long long)vc->boots, (unsigned long long)vc->crashes,
+	     (unsigned long long)vc->vm_defines, (unsigned long long)vc->vm_define_errors,
+	     (unsigned long long)vc->vm_undefines);
 	if (dpp && sg_ha_dp_counters(dpp, dp) == 0) {
 		for (unsigned int i = 0; i < SG_HA_CTR_MAX; i++)
 			outf(o, "bpf_%s %llu\n", sg_ha_dp_ctr_name(i), (unsigned long long)dp[i]);
@@ -150,6 +158,14 @@ run_line(struct sg_ha_admin *a, char *line, struct out *o)
 			outf(o, "error %s\n", err);
 		else
 			outf(o, "ok\n");
+	} else if (strcmp(line, "test-crash") == 0 && arg) {
+		if (sg_ha_cmd_test_crash(a->vms, arg, err, sizeof(err)))
+			outf(o, "error %s\n", err);
+		else
+			outf(o, "ok\n");
+	} else if (strcmp(line, "test-fail-resume") == 0) {
+		a->vms->fail_next_resume = true;
+		outf(o, "ok the next restore from a managed-save image fails\n");
 	} else if (strcmp(line, "test-control-close") == 0) {
 		sg_ha_link_drop(a->link, "test hook test-control-close");
 		outf(o, "ok\n");

@@ -21,6 +21,18 @@ void sg_ha_cmd_stop(struct sg_ha_vms *vms, const struct sg_agent_msg *m);
 void sg_ha_cmd_status(struct sg_ha_vms *vms, const struct sg_agent_msg *m);
 
 /**
+ * SAVE (VM_NAME): managed save of a running VM (state SAVED); OK at once
+ * when saved already or shut off; E_LIBVIRT with libvirt's message.
+ */
+void sg_ha_cmd_save(struct sg_ha_vms *vms, const struct sg_agent_msg *m);
+
+/**
+ * Test hook: destroy domain @p name and deliver the lifecycle event a
+ * killed qemu process brings (stopped/failed). @return as sg_ha_cmd_test_destroy().
+ */
+int sg_ha_cmd_test_crash(struct sg_ha_vms *vms, const char *name, char *err, size_t errlen);
+
+/**
  * Test hook: destroy domain @p name as an operator's virsh would.
  * @return 0, -ENOENT (no such domain) or -EIO (libvirt refused), @p err filled.
  */

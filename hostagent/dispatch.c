@@ -6,6 +6,7 @@
 
 #include "command.h"
 #include "dispatch.h"
+#include "inventory.h"
 #include "log.h"
 
 void
@@ -157,6 +158,13 @@ counters_reply(struct sg_ha_dispatch *d, unsigned int link, uint32_t seq)
 	counter_add(&m, "", "app_checks", d->vms->ctr.app_checks);
 	counter_add(&m, "", "app_check_failures", d->vms->ctr.app_check_failures);
 	counter_add(&m, "", "app_downs", d->vms->ctr.app_downs);
+	counter_add(&m, "", "saves", d->vms->ctr.saves);
+	counter_add(&m, "", "save_failures", d->vms->ctr.save_failures);
+	counter_add(&m, "", "resumes", d->vms->ctr.resumes);
+	counter_add(&m, "", "resume_fallbacks", d->vms->ctr.resume_fallbacks);
+	counter_add(&m, "", "boots", d->vms->ctr.boots);
+	counter_add(&m, "", "crashes", d->vms->ctr.crashes);
+	counter_add(&m, "", "vm_defines", d->vms->ctr.vm_defines);
 	counter_add(&m, "", "link_connects", d->link->ctr.connects);
 	counter_add(&m, "", "queue_drops", d->link->ctr.queue_drops);
 	if (d->flows->dp && sg_ha_dp_counters(d->flows->dp, dp) == 0)
@@ -203,8 +211,41 @@ vm_command(struct sg_ha_dispatch *d, unsigned int link, const struct sg_agent_ms
 		sg_ha_cmd_ensure_running(d->vms, m);
 	else if (m->type == SG_AGENT_MSG_STOP)
 		sg_ha_cmd_stop(d->vms, m);
+	else if (m->type == SG_AGENT_MSG_SAVE)
+		sg_ha_cmd_save(d->vms, m);
 	else
 		sg_ha_cmd_status(d->vms, m);
+}
+
+/* VM_DEFINE, VM_UNDEFINE, INVENTORY: answered at once. */
+static void
+inventory_command(struct sg_ha_dispatch *d, unsigned int link, const struct sg_agent_msg *m)
+{
+	char text[SG_AGENT_TEXT_MAX] = "";
+	struct sg_ha_vm *vm = NULL;
+	uint16_t st;
+
+	if (m->type == SG_AGENT_MSG_VM_DEFINE)
+		st = sg_ha_inv_define(d->vms, d->flows, m, &vm, text, sizeof(text));
+	else if (m->type == SG_AGENT_MSG_VM_UNDEFINE)
+		st = sg_ha_inv_undefine(d->vms, d->flows, m, text, sizeof(text));
+	else
+		st = sg_ha_inv_close(d->vms, d->flows, m, text, sizeof(text));
+	reply_to(d, link, m->seq, st, text, vm);
+}
+
+/* FLOW_ADD: a pushed VM has no device of the YAML (routed: ifindex 0). */
+static int
+flow_add(struct sg_ha_dispatch *d, const struct sg_agent_msg *m, char *err, size_t errlen)
+{
+	struct sg_agent_msg copy;
+
+	if (SG_AGENT_HAS(m, SG_AGENT_ATTR_VM_NAME) && sg_ha_inv_is_pushed(d->vms, m->vm_name)) {
+		copy = *m;
+		copy.present &= ~(1u << SG_AGENT_ATTR_VM_NAME);
+		return sg_ha_flow_add(d->flows, &copy, err, errlen);
+	}
+	return sg_ha_flow_add(d->flows, m, err, errlen);
 }
 
 static void
@@ -219,10 +260,16 @@ message(void *ctx, const struct sg_agent_msg *m)
 	case SG_AGENT_MSG_ENSURE_RUNNING:
 	case SG_AGENT_MSG_STOP:
 	case SG_AGENT_MSG_STATUS:
+	case SG_AGENT_MSG_SAVE:
 		vm_command(d, p->idx, m);
 		break;
+	case SG_AGENT_MSG_VM_DEFINE:
+	case SG_AGENT_MSG_VM_UNDEFINE:
+	case SG_AGENT_MSG_INVENTORY:
+		inventory_command(d, p->idx, m);
+		break;
 	case SG_AGENT_MSG_FLOW_ADD:
-		rc = sg_ha_flow_add(d->flows, m, err, sizeof(err));
+		rc = flow_add(d, m, err, sizeof(err));
 		reply_to(d, p->idx, m->seq, flow_add_status(rc), err, NULL);
 		break;
 	case SG_AGENT_MSG_FLOW_DEL:

@@ -226,6 +226,25 @@ parse_controls(struct ctx *c, const struct sg_cfg_node *root, struct sg_ha_confi
 	return 0;
 }
 
+/* template: a path (holds a '/'), or the name of one of templates[]. */
+static int
+vm_template(struct ctx *c, const struct sg_cfg_node *n, const char *path,
+	    const struct sg_ha_config *cfg, struct sg_ha_vm_cfg *vm)
+{
+	if (vm->template_path[0] == '\0' || strchr(vm->template_path, '/'))
+		return 0;
+	if (sg_ha_config_template(cfg, vm->template_path) == NULL) {
+		sg_cfg_error_set(c->err, c->doc, sg_cfg_node_get(n, "template"), path,
+				 "template: no template named \"%s\" in templates (a path "
+				 "holds a '/')",
+				 vm->template_path);
+		return -EINVAL;
+	}
+	snprintf(vm->template_name, sizeof(vm->template_name), "%s", vm->template_path);
+	vm->template_path[0] = '\0';
+	return 0;
+}
+
 static int
 parse_vm(struct ctx *c, const struct sg_cfg_node *n, unsigned int idx, struct sg_ha_config *cfg)
 {
@@ -272,6 +291,8 @@ parse_vm(struct ctx *c, const struct sg_cfg_node *n, unsigned int idx, struct sg
 	    (rc = opt_addr(c, n, path, "vip", 0, &vm->vip)) ||
 	    (rc = opt_string(c, n, path, "device", false, vm->device, sizeof(vm->device))))
 		return rc;
+	if ((rc = vm_template(c, n, path, cfg, vm)))
+		return rc;
 	OPT_U32(c, n, path, "port", 1, 65535, 80, vm->port);
 	OPT_U32(c, n, path, "vip_port", 1, 65535, vm->port, vm->vip_port);
 	pn = sg_cfg_node_get(n, "protocol");
@@ -306,7 +327,8 @@ parse_root(struct ctx *c, const struct sg_cfg_node *root, struct sg_ha_config *c
 {
 	static const char *const top[] = {"host",	  "libvirt",	"control",
 					  "admin_socket", "test_hooks", "datapath",
-					  "vms",	  "app_check",	NULL};
+					  "vms",	  "app_check",	"templates",
+					  NULL};
 	static const char *const ac_keys[] = {"interval_ms", "timeout_ms", "fall", "rise", NULL};
 	static const char *const lv_keys[] = {"uri",
 					      "keepalive_interval_s",
@@ -384,6 +406,8 @@ parse_root(struct ctx *c, const struct sg_cfg_node *root, struct sg_ha_config *c
 			     sizeof(cfg->pin_dir))))
 		return rc;
 
+	if ((rc = sg_ha_config_templates(c->doc, root, cfg, c->err)))
+		return rc;
 	vms = sg_cfg_node_get(root, "vms");
 	if (vms) {
 		if ((rc = sg_cfg_node_seq(c->doc, vms, "vms", SG_HA_VMS_MAX, c->err)))

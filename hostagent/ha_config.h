@@ -15,6 +15,25 @@
 #define SG_HA_VMS_MAX  256
 #define SG_HA_PATH_MAX 256
 
+#define SG_HA_TEMPLATES_MAX 16	/**< templates: entries */
+#define SG_HA_TPL_VARS_MAX  32	/**< vars of one template */
+#define SG_HA_TPL_KEY_MAX   32	/**< [A-Z][A-Z0-9_]{0,30} incl. NUL */
+#define SG_HA_TPL_VAL_MAX   256 /**< printable, no <>&'" incl. NUL */
+
+/** A variable of a template: @KEY@ is replaced by its value. */
+struct sg_ha_tpl_var {
+	char key[SG_HA_TPL_KEY_MAX];
+	char value[SG_HA_TPL_VAL_MAX];
+};
+
+/** A named domain XML template (templates[]); the file is read at each define. */
+struct sg_ha_template_cfg {
+	char name[SG_CFG_NAME_MAX];
+	char path[SG_HA_PATH_MAX];
+	struct sg_ha_tpl_var vars[SG_HA_TPL_VARS_MAX];
+	unsigned int n_vars;
+};
+
 struct sg_ha_vm_cfg {
 	char name[SG_CFG_NAME_MAX];
 	uint8_t uuid[16];
@@ -23,6 +42,7 @@ struct sg_ha_vm_cfg {
 	uint16_t port;			    /**< service port */
 	bool probe;			    /**< TCP connect probe before "running" */
 	char template_path[SG_HA_PATH_MAX]; /**< domain XML template; "" = must be defined */
+	char template_name[SG_CFG_NAME_MAX]; /**< or a template of templates[] by name */
 	char disk[SG_HA_PATH_MAX];	    /**< substituted for @DISK@ in the template */
 	struct sg_cfg_addr vip;		    /**< DSR VIP delivered to this VM; family 0 = none */
 	uint16_t vip_port;		    /**< default: port */
@@ -83,6 +103,9 @@ struct sg_ha_config {
 	struct sg_cfg_addr host6;
 	uint16_t gue_port;
 	char pin_dir[SG_HA_PATH_MAX];
+	/* templates (of YAML VMs naming one, and of every pushed VM) */
+	struct sg_ha_template_cfg templates[SG_HA_TEMPLATES_MAX];
+	unsigned int n_templates;
 	/* inventory */
 	struct sg_ha_vm_cfg vms[SG_HA_VMS_MAX];
 	unsigned int n_vms;
@@ -93,6 +116,16 @@ struct sg_ha_config {
  * @return 0, or -errno with @p err filled ("file:line:col: key: message").
  */
 int sg_ha_config_load(const char *path, struct sg_ha_config *cfg, struct sg_cfg_error *err);
+
+/** The template named @p name, or NULL. */
+const struct sg_ha_template_cfg *sg_ha_config_template(const struct sg_ha_config *cfg,
+							const char *name);
+
+struct sg_cfg_doc;
+struct sg_cfg_node;
+/** The templates section of @p root (ha_config_tpl.c; used by the loader). @return 0 or -EINVAL. */
+int sg_ha_config_templates(const struct sg_cfg_doc *doc, const struct sg_cfg_node *root,
+			   struct sg_ha_config *cfg, struct sg_cfg_error *err);
 
 /** As sg_ha_config_load() from a buffer (tests); key_file paths are still read. */
 int sg_ha_config_parse(const char *buf, size_t len, const char *name, struct sg_ha_config *cfg,

@@ -54,7 +54,7 @@ lifecycle_cb(virConnectPtr conn, virDomainPtr dom, int event, int detail, void *
 	}
 	lv->ctr.events++;
 	if (name)
-		lv->ops.event(lv->ctx, name);
+		lv->ops.event(lv->ctx, name, event, detail);
 	return 0;
 }
 

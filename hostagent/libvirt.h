@@ -17,8 +17,8 @@
 
 /** Callbacks of the connection's owner; @p ctx is the pointer given at init. */
 struct sg_ha_lv_ops {
-	/** A lifecycle event of domain @p name. */
-	void (*event)(void *ctx, const char *name);
+	/** A lifecycle event (virDomainEventType @p event, its @p detail) of domain @p name. */
+	void (*event)(void *ctx, const char *name, int event, int detail);
 	/** Connected (first time or again): events of the gap are lost. */
 	void (*connected)(void *ctx);
 	/** The connection was dropped: nothing waits on libvirt any more. */

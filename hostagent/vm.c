@@ -38,6 +38,19 @@ sg_ha_vm_fill(const struct sg_ha_vm *vm, struct sg_agent_msg *m)
 		m->port = vm->cfg->port;
 		m->present |= 1u << SG_AGENT_ATTR_ADDR | 1u << SG_AGENT_ATTR_PORT;
 	}
+	if (vm->state != SG_AGENT_VM_BOOTING && vm->state != SG_AGENT_VM_RUNNING &&
+	    vm->state != SG_AGENT_VM_APP_DOWN)
+		return;
+	m->start_kind = vm->start_kind;
+	m->present |= 1u << SG_AGENT_ATTR_START_KIND;
+	if (vm->start_kind == SG_AGENT_START_NONE)
+		return;
+	m->libvirt_ms = vm->libvirt_ms;
+	m->present |= 1u << SG_AGENT_ATTR_LIBVIRT_MS;
+	if (vm->ready) {
+		m->ready_ms = vm->ready_ms;
+		m->present |= 1u << SG_AGENT_ATTR_READY_MS;
+	}
 }
 
 void
@@ -65,6 +78,14 @@ sg_ha_vm_pending_add(struct sg_ha_vm *vm, uint8_t type, uint32_t seq, uint64_t d
 			return true;
 		}
 	return false;
+}
+
+void
+sg_ha_vm_pending_fail(struct sg_ha_vms *vms, struct sg_ha_vm *vm, uint16_t status, const char *text)
+{
+	sg_ha_vm_pending_complete(vms, vm, SG_AGENT_MSG_ENSURE_RUNNING, status, text);
+	sg_ha_vm_pending_complete(vms, vm, SG_AGENT_MSG_STOP, status, text);
+	vm->stopping = false;
 }
 
 void
@@ -115,7 +136,9 @@ reported_state(struct sg_ha_vm *vm)
 	case VIR_DOMAIN_CRASHED:
 		return SG_AGENT_VM_CRASHED;
 	case VIR_DOMAIN_SHUTOFF:
-		return SG_AGENT_VM_SHUTOFF;
+		if (vm->crashed || vm->lv_reason == VIR_DOMAIN_SHUTOFF_CRASHED)
+			return SG_AGENT_VM_CRASHED;
+		return vm->saved ? SG_AGENT_VM_SAVED : SG_AGENT_VM_SHUTOFF;
 	default:
 		return SG_AGENT_VM_UNKNOWN;
 	}
@@ -136,9 +159,13 @@ update(struct sg_ha_vms *vms, struct sg_ha_vm *vm, const char *why)
 		sg_ha_ready_probe_close(vm);
 		if (!vm->cfg->addr.family)
 			vm->addr.family = 0;
+		vm->start_kind = SG_AGENT_START_NONE;
+		vm->start_at = 0;
+		vm->start_note[0] = '\0';
 	}
 	set_state(vms, vm, st, why);
-	if (st == SG_AGENT_VM_SHUTOFF || st == SG_AGENT_VM_UNDEFINED || st == SG_AGENT_VM_CRASHED) {
+	if (st == SG_AGENT_VM_SHUTOFF || st == SG_AGENT_VM_UNDEFINED || st == SG_AGENT_VM_CRASHED ||
+	    st == SG_AGENT_VM_SAVED) {
 		if (vm->stopping) {
 			vm->stopping = false;
 			sg_ha_vm_pending_complete(vms, vm, SG_AGENT_MSG_STOP, SG_AGENT_OK,
@@ -150,7 +177,7 @@ update(struct sg_ha_vms *vms, struct sg_ha_vm *vm, const char *why)
 	}
 	if (st == SG_AGENT_VM_RUNNING)
 		sg_ha_vm_pending_complete(vms, vm, SG_AGENT_MSG_ENSURE_RUNNING, SG_AGENT_OK,
-					  "running");
+					  vm->start_note[0] ? vm->start_note : "running");
 }
 
 /* libvirt's reason for a stopped or crashed domain, as the operator would say it. */
@@ -160,7 +187,9 @@ lv_reason(int st, int reason, const char *why)
 	if (st == VIR_DOMAIN_SHUTOFF && reason == VIR_DOMAIN_SHUTOFF_DESTROYED)
 		return "destroyed";
 	if (st == VIR_DOMAIN_SHUTOFF && reason == VIR_DOMAIN_SHUTOFF_CRASHED)
-		return "crashed";
+		return "crashed (the qemu process died)";
+	if (st == VIR_DOMAIN_SHUTOFF && reason == VIR_DOMAIN_SHUTOFF_SAVED)
+		return "saved";
 	if (st == VIR_DOMAIN_SHUTOFF && reason == VIR_DOMAIN_SHUTOFF_SHUTDOWN)
 		return "shut down";
 	if (st == VIR_DOMAIN_SHUTOFF && reason == VIR_DOMAIN_SHUTOFF_FAILED)
@@ -182,10 +211,14 @@ sg_ha_vm_refresh(struct sg_ha_vms *vms, struct sg_ha_vm *vm, const char *why)
 			st = VIR_DOMAIN_NOSTATE;
 		if (virDomainGetUUID(dom, vm->uuid) == 0)
 			vm->uuid_known = true;
+		vm->saved = st == VIR_DOMAIN_SHUTOFF && virDomainHasManagedSaveImage(dom, 0) > 0;
 		virDomainFree(dom);
 	}
 	vm->lv_state = st;
-	update(vms, vm, dom ? lv_reason(st, reason, why) : why);
+	vm->lv_reason = reason;
+	if (dom == NULL)
+		vm->saved = false;
+	update(vms, vm, vm->crashed || dom == NULL ? why : lv_reason(st, reason, why));
 	return vm->state != before;
 }
 
@@ -194,7 +227,9 @@ sg_ha_vm_check_ready(struct sg_ha_vms *vms, struct sg_ha_vm *vm, uint64_t now)
 {
 	if (vm->state != SG_AGENT_VM_BOOTING || vm->ready)
 		return;
-	if (vms->test_driver && now < vm->running_since + vms->cfg->boot_delay_ms)
+	/* the test driver's simulated boot; a resumed guest has booted already */
+	if (vms->test_driver && vm->start_kind != SG_AGENT_START_RESUME &&
+	    now < vm->running_since + vms->cfg->boot_delay_ms)
 		return;
 	if (vm->addr.family == 0)
 		sg_ha_ready_learn_addr(&vms->lv, vm);
@@ -203,6 +238,8 @@ sg_ha_vm_check_ready(struct sg_ha_vms *vms, struct sg_ha_vm *vm, uint64_t now)
 	if (vm->cfg->probe && sg_ha_ready_probe(vm, now, vms->cfg->probe_timeout_ms) != 1)
 		return;
 	vm->ready = true;
+	if (vm->start_at)
+		vm->ready_ms = (uint32_t)(now - vm->start_at);
 	vm->next_check = now + vms->cfg->app_check_interval_ms;
 	update(vms, vm, vm->cfg->probe ? "service port answers" : "service address known");
 }
@@ -271,16 +308,59 @@ sg_ha_vm_resync(struct sg_ha_vms *vms, bool periodic)
 	}
 }
 
+void
+sg_ha_vm_apply_next(struct sg_ha_vms *vms, struct sg_ha_vm *vm)
+{
+	if (!vm->pushed || !vm->has_next)
+		return;
+	vms->pcfg[vm->cfg - vms->pcfg] = *vm->next;
+	vm->has_next = false;
+	vm->redefine = vm->lv_state != -1;
+	sg_ha_addr_from_cfg(&vm->cfg->addr, &vm->addr);
+	sg_ha_log(LOG_INFO, "vm %s: its changed definition applies from this start",
+		  vm->cfg->name);
+}
+
 /* ---- the libvirt connection's callbacks ---- */
 
+/* A crash as libvirt reports it: the qemu process died (STOPPED_FAILED) or the guest crashed. */
+static const char *
+crash_reason(int event, int detail)
+{
+	if (event == VIR_DOMAIN_EVENT_STOPPED && detail == VIR_DOMAIN_EVENT_STOPPED_FAILED)
+		return "crashed: the qemu process died (event stopped/failed)";
+	if (event == VIR_DOMAIN_EVENT_STOPPED && detail == VIR_DOMAIN_EVENT_STOPPED_CRASHED)
+		return "crashed: the guest crashed (event stopped/crashed)";
+	if (event == VIR_DOMAIN_EVENT_CRASHED)
+		return "crashed: the guest crashed (event crashed)";
+	return NULL;
+}
+
+void
+sg_ha_vm_event(struct sg_ha_vms *vms, struct sg_ha_vm *vm, int event, int detail)
+{
+	const char *why = crash_reason(event, detail);
+
+	if (why) {
+		vms->ctr.crashes++;
+		vm->crashed = true;
+		sg_ha_log(LOG_WARNING, "vm %s: %s", vm->cfg->name, why);
+	}
+	if (event == VIR_DOMAIN_EVENT_STARTED || event == VIR_DOMAIN_EVENT_RESUMED)
+		vm->crashed = false;
+	sg_ha_vm_refresh(vms, vm, why ? why : "event");
+	if (why && vm->state == SG_AGENT_VM_CRASHED)
+		sg_ha_vm_pending_fail(vms, vm, SG_AGENT_E_LIBVIRT, why);
+}
+
 static void
-on_lv_event(void *ctx, const char *name)
+on_lv_event(void *ctx, const char *name, int event, int detail)
 {
 	struct sg_ha_vms *vms = ctx;
 	struct sg_ha_vm *vm = sg_ha_vm_find(vms, name);
 
 	if (vm)
-		sg_ha_vm_refresh(vms, vm, "event");
+		sg_ha_vm_event(vms, vm, event, detail);
 }
 
 static void

@@ -22,16 +22,20 @@ MSG_MAX = 4096
 
 T = dict(HELLO=1, CHALLENGE=2, AUTH=3, AUTH_OK=4, ERROR=5, PING=6, PONG=7,
          ENSURE_RUNNING=8, STOP=9, STATUS=10, RESULT=11, VM_STATE=12, SYNC=13,
-         FLOW_ADD=14, FLOW_DEL=15, COUNTERS=16)
+         FLOW_ADD=14, FLOW_DEL=15, COUNTERS=16, SAVE=17, VM_DEFINE=18, VM_UNDEFINE=19,
+         INVENTORY=20)
 TN = {v: k for k, v in T.items()}
 A = dict(HOST=1, NONCE=2, MAC=3, STATUS=4, TEXT=5, VM_NAME=6, VM_UUID=7,
          VM_STATE=8, ADDR=9, PORT=10, DEADLINE_MS=11, VIP=12, VIP_PORT=13,
-         PROTO=14, GENERATION=15, COUNT=16, COUNTER=17)
+         PROTO=14, GENERATION=15, COUNT=16, COUNTER=17, TEMPLATE=18, FLAGS=19,
+         START_KIND=20, LIBVIRT_MS=21, READY_MS=22)
 AN = {v: k for k, v in A.items()}
 STATUS = dict(OK=0, NO_SUCH_VM=1, LIBVIRT=2, TIMEOUT=3, BAD_REQUEST=4, AUTH=5,
               UNAVAILABLE=6, FULL=7, INTERNAL=8)
 STATES = ["unknown", "undefined", "shutoff", "booting", "running", "stopping",
-          "paused", "crashed", "app_down"]
+          "paused", "crashed", "app_down", "saved"]
+START_KINDS = ["none", "boot", "resume"]
+VMF_PROBE = 1
 
 
 def enc_addr(text):

@@ -25,7 +25,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-from ctlpeer import A, STATUS, Server  # noqa: E402
+from ctlpeer import A, STATUS, Server, enc_addr  # noqa: E402
 from harness import check, fail, step  # noqa: E402
 
 harness.enter_netns("lvd")
@@ -141,6 +141,10 @@ control:
   address: 127.0.0.1
   port: {srv.port}
   key_file: "{wd}/key"
+templates:
+  - name: guest
+    path: "{harness.DATA}/template-vars.xml"
+    vars: {{MEMORY_KB: "131072", BRIDGE: br-l}}
 vms:
   - name: vm-web
     address: 198.18.2.10
@@ -187,6 +191,50 @@ check(inv == {"vm-web": "running", "vm-tpl": "running"}, f"inventory after resta
 check(virsh("list").stdout == ids_before, "domains restarted by the agent restart", agent)
 r = c.command("ENSURE_RUNNING", "vm-tpl")
 check(r.status == 0 and r.state == "running" and r.s("TEXT") == "running", f"{r}", agent)
+
+
+def push_pv():
+    """sg-control's push after AUTH_OK: VM_DEFINE pv, INVENTORY."""
+    r = c.command("VM_DEFINE", "pv", [(A["TEMPLATE"], b"guest"), (A["ADDR"], enc_addr("198.18.2.30")),
+                                      (A["PORT"], (80).to_bytes(2, "big")), (A["PROTO"], b"\x06")])
+    check(r.status == 0, f"VM_DEFINE pv {r}", agent)
+    r = c.command("INVENTORY", None, [(A["GENERATION"], (1).to_bytes(8, "big")),
+                                      (A["COUNT"], (1).to_bytes(4, "big"))])
+    check(r.status == 0, f"INVENTORY {r}", agent)
+
+
+step("pushed VM: defined from the named template with its vars, started, restart keeps it running")
+push_pv()
+r = c.command("ENSURE_RUNNING", "pv", timeout=8)
+check(r.status == 0 and r.state == "running" and r.u("START_KIND") == 1, f"{r}", agent)
+xml = virsh("dumpxml", "pv").stdout
+for want in ("at 198.18.2.30 mac 52:54:00:", "bridge br-l (a literal @ stays)",
+             '<memory unit=\'KiB\'>131072</memory>'):
+    check(want in xml, f"dumpxml pv lacks {want!r}:\n{xml}", agent)
+ids_before = virsh("list").stdout
+check(agent.stop() == 0, "agent exit", agent)
+c.close()
+agent.start()
+c = srv.accept()
+check(c.handshake(), "handshake after restart", agent)
+inv, sync = c.inventory()
+check("pv" not in inv, f"pushed VMs live in memory only: {inv}", agent)
+push_pv()
+r = c.command("STATUS", "pv")
+check(r.status == 0 and r.state == "running" and r.u("START_KIND") == 0, f"{r}", agent)
+check(virsh("list").stdout == ids_before, "pv restarted by the agent restart", agent)
+
+step("pushed VM through libvirtd: SAVE (managed save image), resume, VM_UNDEFINE removes it")
+r = c.command("SAVE", "pv")
+check(r.status == 0 and r.state == "saved", f"{r}", agent)
+check("Managed save:   yes" in virsh("dominfo", "pv").stdout, "no managed-save image", agent)
+r = c.command("ENSURE_RUNNING", "pv", timeout=8)
+check(r.status == 0 and r.state == "running" and r.u("START_KIND") == 2, f"{r}", agent)
+r = c.command("SAVE", "pv")
+check(r.status == 0 and r.state == "saved", f"{r}", agent)
+r = c.command("VM_UNDEFINE", "pv")
+check(r.status == 0, f"{r}", agent)
+check("pv" not in virsh("list", "--all", "--name").stdout.split(), "pv still defined", agent)
 
 step("libvirt reconnect (agent drops its connection): no state lost")
 agent.cmd("test-libvirt-close")
