@@ -177,6 +177,7 @@ adm_status(const struct sg_ctl_view *v)
 			    json_integer((json_int_t)v->st->admin_idle_closed));
 	json_object_set_new(st, "admin_slow_dropped",
 			    json_integer((json_int_t)v->st->admin_slow_dropped));
+	json_object_update_new(st, sg_ctl_admin_guest_counters(v->st));
 	if (v->cluster != NULL)
 		json_object_set_new(st, "cluster", sg_ctl_admin_cluster_counters(&v->st->cluster));
 	json_object_set_new(st, "auth", adm_auth_stats(&v->st->auth));
@@ -422,6 +423,7 @@ adm_vms(const struct sg_ctl_view *v)
 				    json_integer((json_int_t)vm->down_rejected));
 		json_object_set_new(o, "draining", json_boolean(vm->draining));
 		json_object_set_new(o, "drain_reset", json_integer((json_int_t)vm->drain_reset));
+		json_object_update_new(o, sg_ctl_admin_vm_guest(vm));
 		if (vm->draining && vm->drain_deadline_ns > v->clk->now_ns)
 			json_object_set_new(
 				o, "drain_deadline_in_s",

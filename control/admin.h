@@ -136,6 +136,10 @@ struct json_t *sg_ctl_admin_vmop(const struct sg_ctl_view *v, const struct sg_ct
 /** admin_vmops.c: "abort" ID: SESSION_ABORT of an installed session. NULL with @p err. */
 struct json_t *sg_ctl_admin_abort(const struct sg_ctl_view *v, const struct sg_ctl_admin_req *req,
 				  char *err, size_t errlen);
+/** admin_vmops.c: a VM's saved image and last start ("saved", "last_start": sgctl vms). */
+struct json_t *sg_ctl_admin_vm_guest(const struct sg_ctl_vm *vm);
+/** admin_vmops.c: the counters of pushes, saves, resumes and the verbs (sgctl status). */
+struct json_t *sg_ctl_admin_guest_counters(const struct sg_ctl_stats *st);
 /** admin_req.c: unix seconds of @p s (digits, or ISO 8601). @return 0 or -EINVAL. */
 int sg_ctl_admin_parse_time(const char *s, int64_t *out);
 

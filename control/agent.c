@@ -33,6 +33,7 @@
 #include <event2/util.h>
 
 #include "agent.h"
+#include "agent_conn.h"
 #include "agent_gate.h"
 #include "agent_msg.h"
 #include "bus.h"
@@ -41,55 +42,7 @@
 
 #include "sessiongate/sg_agent_proto.h"
 
-#define AGENT_UNAUTH_MAX     32
-#define AGENT_UNAUTH_PER_SRC 4
-#define AGENT_HANDSHAKE_MS   5000
-#define AGENT_PING_S	     5
-#define AGENT_DEAD_NS	     (3ull * AGENT_PING_S * 1000000000ull)
-
-enum { CONN_HELLO, CONN_AUTH, CONN_UP };
-
-struct sg_ctl_agent_conn {
-	struct sg_ctl_agent_srv *srv;
-	struct bufferevent *bev;
-	int state;
-	struct sg_ctl_host *host;
-	uint8_t na[SG_AGENT_NONCE_LEN];
-	uint8_t nc[SG_AGENT_NONCE_LEN];
-	uint32_t seq;
-	uint64_t last_rx_ns;
-	char peer[64];
-	unsigned int slot; /**< in srv->unauth while not CONN_UP */
-	struct sockaddr_storage src;
-	struct event *deadline;	       /**< absolute handshake deadline */
-	uint8_t key[SG_AGENT_KEY_MAX]; /**< the claimed host's, during the handshake */
-	size_t keylen;
-	uint8_t ks[SG_AGENT_MAC_LEN]; /**< session key of the tags, once CONN_UP */
-	uint64_t tx_seq, rx_seq;
-};
-
-struct sg_ctl_agent_srv {
-	struct evconnlistener *lis;
-	struct event *ka;
-	struct sg_ctl_agent_conn *unauth[AGENT_UNAUTH_MAX];
-	struct sg_ctl_agent_deps d;
-};
-
 static void conn_close(struct sg_ctl_agent_conn *a, const char *why);
-
-/* Send @p m; tagged once the link is up. */
-static int
-conn_send(struct sg_ctl_agent_conn *a, const struct sg_agent_msg *m)
-{
-	uint8_t buf[SG_AGENT_FRAME_MAX];
-	int n = sg_agent_msg_encode(m, buf, SG_AGENT_MSG_MAX);
-
-	if (n >= 0 && a->state == CONN_UP)
-		n = sg_agent_msg_seal(a->ks, true, a->tx_seq++, buf, (size_t)n, sizeof(buf));
-	if (n < 0)
-		return n;
-	return bufferevent_write(a->bev, buf, (size_t)n) == 0 ? 0 : -EIO;
-}
 
 static void
 conn_error(struct sg_ctl_agent_conn *a, uint16_t status, const char *text)
@@ -100,7 +53,7 @@ conn_error(struct sg_ctl_agent_conn *a, uint16_t status, const char *text)
 	m.status = status;
 	m.present |= 1u << SG_AGENT_ATTR_STATUS;
 	sg_agent_msg_set_str(&m, SG_AGENT_ATTR_TEXT, text);
-	conn_send(a, &m);
+	sg_ctl_agent_conn_send(a, &m);
 }
 
 static int
@@ -111,11 +64,13 @@ agent_send(struct sg_ctl_provider *p, const struct sg_ctl_req *r)
 
 	if (a == NULL || a->state != CONN_UP)
 		return -ENOTCONN;
-	sg_agent_msg_init(
-		&m, r->op == SG_CTL_REQ_VM_START ? SG_AGENT_MSG_ENSURE_RUNNING : SG_AGENT_MSG_STOP,
-		(uint32_t)r->req_id);
+	sg_agent_msg_init(&m,
+			  r->op == SG_CTL_REQ_VM_START	? SG_AGENT_MSG_ENSURE_RUNNING
+			  : r->op == SG_CTL_REQ_VM_SAVE ? SG_AGENT_MSG_SAVE
+							: SG_AGENT_MSG_STOP,
+			  (uint32_t)r->req_id);
 	sg_agent_msg_set_str(&m, SG_AGENT_ATTR_VM_NAME, r->vm->cfg->name);
-	return conn_send(a, &m);
+	return sg_ctl_agent_conn_send(a, &m);
 }
 
 /* Returns -ENOTCONN when it closed (and freed) a, 0 otherwise. */
@@ -158,7 +113,7 @@ on_hello(struct sg_ctl_agent_conn *a, const struct sg_agent_msg *m)
 	}
 	memcpy(out.nonce, a->nc, sizeof(out.nonce));
 	out.present |= (1u << SG_AGENT_ATTR_NONCE) | (1u << SG_AGENT_ATTR_MAC);
-	conn_send(a, &out);
+	sg_ctl_agent_conn_send(a, &out);
 	a->state = CONN_AUTH;
 	return 0;
 }
@@ -187,13 +142,14 @@ on_auth(struct sg_ctl_agent_conn *a, const struct sg_agent_msg *m)
 		conn_close(a->host->agent, "replaced by a new connection of this host");
 	}
 	sg_agent_msg_init(&out, SG_AGENT_MSG_AUTH_OK, m->seq);
-	conn_send(a, &out); /* the last untagged message */
+	sg_ctl_agent_conn_send(a, &out); /* the last untagged message */
 	a->state = CONN_UP;
 	a->host->agent = a;
 	s->unauth[a->slot] = NULL; /* an authenticated link holds no slot */
 	evtimer_del(a->deadline);
 	syslog(LOG_INFO, "agent %s: connected from %s", a->host->cfg->name, a->peer);
 	sg_ctl_bus_set_up(s->d.bus, a->host->provider, true, agent_send, a);
+	sg_ctl_agent_push_inventory(a);
 	return 0;
 }
 
@@ -219,11 +175,17 @@ conn_msg(struct sg_ctl_agent_conn *a, const struct sg_agent_msg *m)
 		sg_ctl_agent_vm_state(&a->srv->d, a->host, m);
 		break;
 	case SG_AGENT_MSG_RESULT:
-		sg_ctl_agent_result(&a->srv->d, a->host, m);
+		if ((m->seq & SEQ_KIND_MASK) == SEQ_DEFINE)
+			sg_ctl_agent_define_result(a, m);
+		else if ((m->seq & SEQ_KIND_MASK) == SEQ_OTHER && m->status != SG_AGENT_OK)
+			syslog(LOG_WARNING, "agent %s: VM_UNDEFINE or INVENTORY refused: %s %s",
+			       a->host->cfg->name, sg_agent_status_name(m->status), m->text);
+		else if ((m->seq & SEQ_KIND_MASK) == 0)
+			sg_ctl_agent_result(&a->srv->d, a->host, m);
 		break;
 	case SG_AGENT_MSG_PING:
 		sg_agent_msg_init(&out, SG_AGENT_MSG_PONG, m->seq);
-		conn_send(a, &out);
+		sg_ctl_agent_conn_send(a, &out);
 		break;
 	case SG_AGENT_MSG_SYNC:
 		syslog(LOG_DEBUG, "agent %s: inventory of %u VMs", a->host->cfg->name, m->count);
@@ -328,26 +290,6 @@ conn_close(struct sg_ctl_agent_conn *a, const char *why)
 }
 
 static void
-peer_name(const struct sockaddr *sa, char *buf, size_t len)
-{
-	char ip[INET6_ADDRSTRLEN] = "?";
-	unsigned int port = 0;
-
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
-
-		inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip));
-		port = ntohs(in->sin_port);
-	} else if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
-
-		inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof(ip));
-		port = ntohs(in6->sin6_port);
-	}
-	snprintf(buf, len, "%s:%u", ip, port);
-}
-
-static void
 agent_accept(struct evconnlistener *lis, evutil_socket_t fd, struct sockaddr *sa, int salen,
 	     void *arg)
 {
@@ -395,7 +337,7 @@ agent_accept(struct evconnlistener *lis, evutil_socket_t fd, struct sockaddr *sa
 	a->slot = i;
 	a->state = CONN_HELLO;
 	a->last_rx_ns = sg_ctl_clock_mono_ns();
-	peer_name(sa, a->peer, sizeof(a->peer));
+	sg_ctl_agent_peer_name(sa, a->peer, sizeof(a->peer));
 	s->unauth[i] = a;
 	bufferevent_setwatermark(a->bev, EV_READ, 0, SG_AGENT_FRAME_MAX * 16);
 	bufferevent_setcb(a->bev, conn_read, NULL, conn_event, a);
@@ -423,7 +365,7 @@ keepalive_cb(evutil_socket_t fd, short what, void *arg)
 			continue;
 		}
 		sg_agent_msg_init(&m, SG_AGENT_MSG_PING, ++a->seq | 0x80000000u);
-		conn_send(a, &m);
+		sg_ctl_agent_conn_send(a, &m);
 	}
 	s->d.step_end(s->d.ctx);
 }
@@ -495,20 +437,4 @@ sg_ctl_agent_close(struct sg_ctl_agent_srv *s)
 	if (s->lis != NULL)
 		evconnlistener_free(s->lis);
 	free(s);
-}
-
-/* PLACEHOLDERS of the issue-15 interface commit: replaced by the implementation. */
-void
-sg_ctl_agent_push_vm(struct sg_ctl_agent_srv *s, const struct sg_ctl_vm *vm)
-{
-	(void)s;
-	(void)vm;
-}
-
-void
-sg_ctl_agent_forget_vm(struct sg_ctl_agent_srv *s, const struct sg_ctl_host *h, const char *name)
-{
-	(void)s;
-	(void)h;
-	(void)name;
 }

@@ -5,6 +5,7 @@
  * host whose source address it comes from, and each host has its own key.
  */
 #include <errno.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -80,4 +81,24 @@ sg_ctl_agent_host_key(const struct sg_ctl_cfg *cfg, const char *host, uint8_t ke
 		return -ENOENT;
 	snprintf(path, sizeof(path), "%s/%s.key", cfg->agent_key_dir, host);
 	return sg_agent_key_load(path, key, len);
+}
+
+void
+sg_ctl_agent_peer_name(const struct sockaddr *sa, char *buf, size_t len)
+{
+	char ip[INET6_ADDRSTRLEN] = "?";
+	unsigned int port = 0;
+
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+
+		inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip));
+		port = ntohs(in->sin_port);
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+
+		inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof(ip));
+		port = ntohs(in6->sin6_port);
+	}
+	snprintf(buf, len, "%s:%u", ip, port);
 }

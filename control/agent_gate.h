@@ -36,4 +36,7 @@ bool sg_ctl_agent_same_addr(const struct sockaddr *a, const struct sockaddr *b);
 int sg_ctl_agent_host_key(const struct sg_ctl_cfg *cfg, const char *host,
 			  uint8_t key[SG_AGENT_KEY_MAX], size_t *len);
 
+/** "address:port" of @p sa for the logs ("?:0" for another family). */
+void sg_ctl_agent_peer_name(const struct sockaddr *sa, char *buf, size_t len);
+
 #endif /* SG_CTL_AGENT_GATE_H */

@@ -269,6 +269,19 @@ bool sg_ctl_cfg_cluster_same(const struct sg_ctl_cluster_cfg *a,
 int sg_ctl_cfg_app_auth(const struct sg_cfg_doc *doc, const struct sg_cfg_node *an,
 			const char *base, bool idmgr, struct sg_ctl_app_cfg *a,
 			struct sg_cfg_error *err);
+/** A VM's defaults for the keys of cfg_vm.c: no template, port 80, tcp, no probe. */
+void sg_ctl_cfg_vm_defaults(struct sg_ctl_vm_cfg *vc);
+/**
+ * Read VM map @p v's optional template, port, protocol, probe ("pools[i].vms[k]"
+ * in @p base) into @p vc (cfg_vm.c); the rest of the VM is the caller's.
+ * @return 0 or -EINVAL with @p err filled.
+ */
+int sg_ctl_cfg_vm_keys(const struct sg_cfg_doc *doc, const struct sg_cfg_node *v, const char *base,
+		       struct sg_ctl_vm_cfg *vc, struct sg_cfg_error *err);
+/** Read pool map @p pn's optional idle_action (stop|save) into @p pc (cfg_vm.c). */
+int sg_ctl_cfg_pool_idle_action(const struct sg_cfg_doc *doc, const struct sg_cfg_node *pn,
+				const char *base, struct sg_ctl_pool_cfg *pc,
+				struct sg_cfg_error *err);
 /** Cross-checks after loading or building a config by hand. */
 int sg_ctl_cfg_check(const struct sg_ctl_cfg *cfg, char *err, size_t errlen);
 

@@ -222,7 +222,8 @@ static int
 rd_vm(struct rd *r, const struct sg_cfg_node *v, const char *path, unsigned int pool,
       struct sg_ctl_cfg *cfg)
 {
-	static const char *const keys[] = {"name", "host", "address", NULL};
+	static const char *const keys[] = {"name", "host",     "address", "template",
+					   "port", "protocol", "probe",	  NULL};
 	struct sg_ctl_vm_cfg *vc;
 	char host[SG_CTL_NAME_MAX], sub[200];
 	int rc, h;
@@ -251,6 +252,8 @@ rd_vm(struct rd *r, const struct sg_cfg_node *v, const char *path, unsigned int 
 	vc->host = (unsigned int)h;
 	snprintf(sub, sizeof(sub), "%s.address", path);
 	rc = rd_addr(r, sg_cfg_node_get(v, "address"), sub, &vc->family, vc->addr);
+	if (rc == 0)
+		rc = sg_ctl_cfg_vm_keys(r->doc, v, path, vc, &r->err);
 	if (rc == 0 && find_name(vc->name, cfg->vms, sizeof(*vc), cfg->n_vms) >= 0) {
 		sg_cfg_error_set(&r->err, r->doc, v, path, "VM '%s' defined twice", vc->name);
 		rc = -EINVAL;
@@ -264,7 +267,8 @@ static int
 rd_pools(struct rd *r, const struct sg_cfg_node *n, struct sg_ctl_cfg *cfg)
 {
 	static const char *const keys[] = {
-		"name", "session_cap", "idle_stop_ms", "storage", "starts_inflight", "vms", NULL};
+		"name",	       "session_cap", "idle_stop_ms", "storage", "starts_inflight", "vms",
+		"idle_action", NULL};
 	char base[64], vpath[96];
 	unsigned int i, k;
 	int rc;
@@ -290,6 +294,8 @@ rd_pools(struct rd *r, const struct sg_cfg_node *n, struct sg_ctl_cfg *cfg)
 		if (rc == 0)
 			rc = opt_u32(r, pn, "starts_inflight", base, 1, SG_CTL_BUS_INFLIGHT,
 				     &pc->starts_inflight);
+		if (rc == 0)
+			rc = sg_ctl_cfg_pool_idle_action(r->doc, pn, base, pc, &r->err);
 		if (rc == 0 && sg_cfg_node_get(pn, "storage") != NULL)
 			rc = rd_name(r, pn, "storage", p(r, "pools", i, ".storage"), pc->storage);
 		if (rc == 0 && find_name(pc->name, cfg->pools, sizeof(*pc), i) >= 0) {

@@ -54,7 +54,8 @@ on_req_failed(const struct sg_ctl_event *ev, void *arg)
 			sg_ctl_vm_on_state(&c->vmm, ev->vm, SG_CTL_VM_FAILED, ev->why);
 		else /* agent gone: its waiters wait (deadline) for the agent's next report */
 			ev->vm->state = SG_CTL_VM_UNKNOWN;
-	} else if (ev->req->op == SG_CTL_REQ_VM_STOP && ev->vm->state == SG_CTL_VM_STOPPING)
+	} else if ((ev->req->op == SG_CTL_REQ_VM_STOP || ev->req->op == SG_CTL_REQ_VM_SAVE) &&
+		   ev->vm->state == SG_CTL_VM_STOPPING)
 		ev->vm->state = SG_CTL_VM_UNKNOWN; /* the agent's next report decides */
 }
 

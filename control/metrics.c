@@ -105,22 +105,71 @@ auth_metrics(struct mbuf *b, const struct sg_ctl_auth_stats *a)
 		a->cache_flushes);
 }
 
-/* A histogram of @p n buckets (upper bounds @p le, +Inf in bucket[n]) and its sum. */
+/* The series of one histogram of @p n buckets (upper bounds @p le, +Inf in bucket[n]) and
+ * its sum, with label @p lab ("" or 'kind="boot"'). */
+static void
+hist_series(struct mbuf *b, const char *name, const char *lab, const double *le, unsigned int n,
+	    const uint64_t *bucket, double sum)
+{
+	const char *sep = lab[0] ? "," : "";
+	uint64_t cum = 0;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		cum += bucket[i];
+		mb(b, "%s_bucket{%s%sle=\"%g\"} %llu\n", name, lab, sep, le[i],
+		   (unsigned long long)cum);
+	}
+	cum += bucket[n];
+	mb(b, "%s_bucket{%s%sle=\"+Inf\"} %llu\n", name, lab, sep, (unsigned long long)cum);
+	if (lab[0])
+		mb(b, "%s_sum{%s} %.9f\n%s_count{%s} %llu\n", name, lab, sum, name, lab,
+		   (unsigned long long)cum);
+	else
+		mb(b, "%s_sum %.9f\n%s_count %llu\n", name, sum, name, (unsigned long long)cum);
+}
+
+/* A histogram without labels. */
 static void
 histogram(struct mbuf *b, const char *name, const char *help, const double *le, unsigned int n,
 	  const uint64_t *bucket, double sum)
 {
-	uint64_t cum = 0;
-	unsigned int i;
-
 	mb(b, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
-	for (i = 0; i < n; i++) {
-		cum += bucket[i];
-		mb(b, "%s_bucket{le=\"%g\"} %llu\n", name, le[i], (unsigned long long)cum);
-	}
-	cum += bucket[n];
-	mb(b, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %.9f\n%s_count %llu\n", name,
-	   (unsigned long long)cum, name, sum, name, (unsigned long long)cum);
+	hist_series(b, name, "", le, n, bucket, sum);
+}
+
+/* Real guests: start time by kind (boot, resume), saves, resumes, pushes, verbs. */
+static void
+guests(struct mbuf *b, const struct sg_ctl_stats *st)
+{
+	static const char *const name = "sg_ctl_vm_start_seconds";
+
+	mb(b,
+	   "# HELP %s VM start time as sg-control measures it: start request (STARTING) to "
+	   "RUNNING, by kind (boot: cold boot; resume: restored from a managed save).\n"
+	   "# TYPE %s histogram\n",
+	   name, name);
+	hist_series(b, name, "kind=\"boot\"", sg_ctl_vm_start_bounds, SG_CTL_VMSTART_BUCKETS,
+		    st->vm_start_bucket, st->vm_start_sum_s);
+	hist_series(b, name, "kind=\"resume\"", sg_ctl_vm_start_bounds, SG_CTL_VMSTART_BUCKETS,
+		    st->vm_resume_bucket, st->vm_resume_sum_s);
+	counter(b, "sg_ctl_vm_saves_total", "VMs saved (managed save done: idle or sgctl vm save).",
+		st->vm_saves);
+	counter(b, "sg_ctl_vm_resumes_total", "VM starts that restored a saved image.",
+		st->vm_resumes);
+	counter(b, "sg_ctl_agent_pushed_total", "VM_DEFINE sent to host agents (pushed VMs).",
+		st->agent.pushed);
+	counter(b, "sg_ctl_agent_push_failures_total",
+		"VM_DEFINE refused by a host agent: that VM failed.", st->agent.push_failures);
+	counter(b, "sg_ctl_agent_forgotten_total", "VM_UNDEFINE sent to host agents.",
+		st->agent.forgotten);
+	counter(b, "sg_ctl_admin_vm_ops_total", "sgctl vm start|stop|save done.", st->admin_vm_ops);
+	counter(b, "sg_ctl_admin_vm_refused_total", "sgctl vm start|stop|save refused.",
+		st->admin_vm_refused);
+	counter(b, "sg_ctl_admin_aborts_total", "Sessions ended by sgctl session abort.",
+		st->admin_aborts);
+	counter(b, "sg_ctl_admin_abort_refused_total",
+		"sgctl session abort refused (unknown or ended session).", st->admin_abort_refused);
 }
 
 /* Usage records, access log, hold and VM start time; VS_STATS summed per VS. */
@@ -136,9 +185,7 @@ accounting(struct mbuf *b, const struct sg_ctl_view *v)
 	struct sg_ctl_vs_sum s;
 	unsigned int f, i;
 
-	histogram(b, "sg_ctl_vm_start_seconds", "VM start time: STARTING to RUNNING.",
-		  sg_ctl_vm_start_bounds, SG_CTL_VMSTART_BUCKETS, v->st->vm_start_bucket,
-		  v->st->vm_start_sum_s);
+	guests(b, v->st);
 	for (f = 0; f < 4; f++) {
 		mb(b, "# HELP %s %s\n# TYPE %s %s\n", vs_fam[f][0], vs_fam[f][2], vs_fam[f][0],
 		   vs_fam[f][1]);

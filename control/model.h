@@ -100,6 +100,7 @@ struct sg_ctl_vm {
 	uint32_t start_ready_ms;   /**< its last start: command to running (agent's clock) */
 	uint64_t resumes;	   /**< starts that restored a saved image */
 	uint64_t saves;		   /**< idle or sgctl saves done */
+	uint32_t start_total_ms;   /**< its last start: request to RUNNING (sg-control's clock) */
 	/** Removed: no new session; stopped (or saved) once idle, then forgotten
 	 * (VM_UNDEFINE to its agent) and its slot freed. */
 	bool retiring;
@@ -226,6 +227,9 @@ struct sg_ctl_agent_stats {
 	uint64_t auth_failures;	    /**< wrong key, unknown host, HOST not of the source */
 	uint64_t bad_tag;	    /**< message after AUTH_OK with a missing or wrong tag */
 	uint64_t replaced;	    /**< link replaced by a new one of the same host */
+	uint64_t pushed;	    /**< VM_DEFINE sent (inventory push, sgctl vm add) */
+	uint64_t push_failures;	    /**< VM_DEFINE refused by the agent: that VM failed */
+	uint64_t forgotten;	    /**< VM_UNDEFINE sent */
 };
 
 /** Cluster mode (cluster*.c), in the metrics as sg_ctl_cluster_*_total and sgctl status. */
@@ -317,6 +321,15 @@ struct sg_ctl_stats {
 	uint64_t vm_start_bucket[SG_CTL_VMSTART_BUCKETS + 1]; /**< STARTING -> RUNNING, +Inf last */
 	double vm_start_sum_s;
 	uint64_t vs_stats_dropped; /**< VS_STATS ignored: slot, worker or name out of range */
+	/* real guests (issue 15): save and resume (vm.c), operator verbs (admin_vmops.c) */
+	uint64_t vm_saves;   /**< VMs saved (managed save done: idle or sgctl vm save) */
+	uint64_t vm_resumes; /**< starts that restored a saved image */
+	uint64_t vm_resume_bucket[SG_CTL_VMSTART_BUCKETS + 1]; /**< resume: request -> RUNNING */
+	double vm_resume_sum_s;
+	uint64_t admin_vm_ops;	      /**< sgctl vm start|stop|save done */
+	uint64_t admin_vm_refused;    /**< sgctl vm start|stop|save refused */
+	uint64_t admin_aborts;	      /**< sessions ended by sgctl session abort */
+	uint64_t admin_abort_refused; /**< sgctl session abort refused (unknown ID, not ended) */
 	struct sg_ctl_agent_stats agent;
 	struct sg_ctl_cluster_stats cluster;
 	struct sg_ctl_auth_stats auth;

@@ -44,6 +44,11 @@ usage(FILE *f)
 		"                              at the deadline the rest is reset\n"
 		"  undrain member POOL/MEMBER | vm NAME | all\n"
 		"  drain on|off                = drain all / undrain all\n"
+		"  vm start|stop|save NAME     start (or resume) a VM; stop or save one that\n"
+		"                              holds no session (drain it first)\n"
+		"  session abort ID [--drain [--deadline S]]\n"
+		"                              end a session: installed: reset (or drain, reset\n"
+		"                              after S); held: rejected\n"
 		"  reload                      re-read sg-control's YAML file\n"
 		"  identities [NAME|ID]        IDs of hosts, VMs, apps, users, providers\n"
 		"  cluster                     node, etcd, peers, VM owners, state sync, BGP\n"
@@ -263,10 +268,10 @@ print_human(const char *cmd, const json_t *res)
 	static const char *const c_sessions[] = {
 		"session_id", "controlling_id", "state",  "app",    "vm",
 		"user",	      "client",		"age_ms", "reason", NULL};
-	static const char *const c_vms[] = {"name",	"id",	    "host",  "pool",
-					    "address",	"state",    "why",   "changed_s_ago",
-					    "sessions", "waiting",  "cap",   "starts",
-					    "stops",	"draining", "downs", NULL};
+	static const char *const c_vms[] = {
+		"name",		 "id",	     "host",	"pool", "address", "state", "why",
+		"changed_s_ago", "sessions", "waiting", "cap",	"starts",  "stops", "draining",
+		"downs",	 "saved",    NULL};
 	static const char *const c_hosts[] = {
 		"name", "id", "address", "agent", "requests_inflight", "requests_queued", NULL};
 	static const char *const c_prov[] = {"name",   "id",   "service", "up",	    "inflight",
@@ -366,11 +371,12 @@ main(int argc, char **argv)
 					     {"ttl", required_argument, NULL, 'T'},
 					     {"since", required_argument, NULL, 'G'},
 					     {"until", required_argument, NULL, 'W'},
+					     {"drain", no_argument, NULL, 'R'},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
 	const char *sock = getenv("SGCTL_SOCKET") ? getenv("SGCTL_SOCKET") : default_socket;
 	json_t *req, *ans = NULL;
-	bool as_json = false;
+	bool as_json = false, drain = false;
 	const char *cmd;
 	char cmdbuf[64], *txt, *end;
 	long limit;
@@ -435,6 +441,9 @@ main(int argc, char **argv)
 						    ? json_integer(strtoll(optarg, NULL, 10))
 						    : json_string(optarg));
 			break;
+		case 'R':
+			drain = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return done(req, 0);
@@ -450,7 +459,23 @@ main(int argc, char **argv)
 	json_object_set_new(req, "cmd", json_string(argv[optind++]));
 	snprintf(cmdbuf, sizeof(cmdbuf), "%s", json_string_value(json_object_get(req, "cmd")));
 	cmd = cmdbuf; /* req is freed before the answer is printed */
-	if (strcmp(cmd, "session") == 0 || strcmp(cmd, "close") == 0) {
+	if (strcmp(cmd, "session") == 0 && optind < argc && strcmp(argv[optind], "abort") == 0) {
+		if (optind + 2 != argc) {
+			fprintf(stderr, "sgctl: session abort ID [--drain [--deadline S]]\n");
+			return done(req, 2);
+		}
+		snprintf(cmdbuf, sizeof(cmdbuf), "abort");
+		json_object_set_new(req, "cmd", json_string("abort"));
+		json_object_set_new(req, "id", json_string(argv[optind + 1]));
+		json_object_set_new(req, "action", json_string(drain ? "drain" : "reset"));
+		optind += 2;
+	} else if (strcmp(cmd, "vm") == 0 && optind + 2 == argc &&
+		   (strcmp(argv[optind], "start") == 0 || strcmp(argv[optind], "stop") == 0 ||
+		    strcmp(argv[optind], "save") == 0)) {
+		json_object_set_new(req, "op", json_string(argv[optind]));
+		json_object_set_new(req, "name", json_string(argv[optind + 1]));
+		optind += 2;
+	} else if (strcmp(cmd, "session") == 0 || strcmp(cmd, "close") == 0) {
 		if (optind + 1 != argc) {
 			fprintf(stderr, "sgctl: %s needs one ID\n", cmd);
 			return done(req, 2);

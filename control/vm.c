@@ -8,7 +8,9 @@
  *    under the pool's cap; else a VM already starting with room; else start
  *    a stopped one through its host agent (VM-manager provider on the bus);
  *  - idle stop: a running VM with no session (installed, ready or waiting)
- *    for the pool's idle_stop_ms is stopped (scale to zero).
+ *    for the pool's idle_stop_ms is stopped (scale to zero), or saved
+ *    (pools[].idle_action: save): the next start resumes it;
+ *  - the operator's verbs (sgctl vm start|stop|save).
  *
  * VM states come only from the agents (SG_CTL_EV_VM_STATE on the bus).
  */
@@ -18,6 +20,7 @@
 #include <syslog.h>
 #include <time.h>
 
+#include "sessiongate/sg_agent_proto.h"
 #include "bus.h"
 #include "cs.h"
 #include "ids.h"
@@ -96,6 +99,12 @@ vm_wait(struct sg_ctl_vmm *vmm, struct sg_ctl_vm *vm, struct sg_ctl_cs *cs)
 	sg_ctl_cs_set_state(vmm->tab, cs, SG_CTL_CS_WAITING);
 }
 
+static const char *
+op_name(uint32_t op)
+{
+	return op == SG_CTL_REQ_VM_START ? "start" : op == SG_CTL_REQ_VM_SAVE ? "save" : "stop";
+}
+
 static int
 vm_request(struct sg_ctl_vmm *vmm, struct sg_ctl_vm *vm, uint32_t op)
 {
@@ -105,7 +114,7 @@ vm_request(struct sg_ctl_vmm *vmm, struct sg_ctl_vm *vm, uint32_t op)
 	rc = sg_ctl_bus_request(vmm->bus, vm->host->provider, &r);
 	if (rc < 0) {
 		syslog(LOG_WARNING, "vm %s: cannot ask host %s to %s it: %s", vm->cfg->name,
-		       vm->host->cfg->name, op == SG_CTL_REQ_VM_START ? "start" : "stop",
+		       vm->host->cfg->name, op_name(op),
 		       rc == -ENOTCONN ? "no agent connected" : "request queue full");
 		return rc;
 	}
@@ -124,12 +133,16 @@ vm_start(struct sg_ctl_vmm *vmm, struct sg_ctl_vm *vm)
 	}
 	if (vm_request(vmm, vm, SG_CTL_REQ_VM_START) < 0)
 		return -ENOTCONN;
-	vm_set(vm, SG_CTL_VM_STARTING, "started by sg-control");
+	vm_set(vm, SG_CTL_VM_STARTING,
+	       vm->saved ? "resumed by sg-control" : "started by sg-control");
 	vm->boot_seen = false;
 	vm->starts++;
 	vmm->st->vm_starts++;
-	syslog(LOG_INFO, "vm %s (%#llx): starting on host %s", vm->cfg->name,
-	       (unsigned long long)vm->id, vm->host->cfg->name);
+	/* its RUNNING report says how it started (agent_msg.c) */
+	vm->start_kind = 0;
+	vm->start_libvirt_ms = vm->start_ready_ms = vm->start_total_ms = 0;
+	syslog(LOG_INFO, "vm %s (%#llx): %s on host %s", vm->cfg->name, (unsigned long long)vm->id,
+	       vm->saved ? "resuming" : "starting", vm->host->cfg->name);
 	return 0;
 }
 
@@ -158,11 +171,12 @@ vm_place_on(struct sg_ctl_vmm *vmm, struct sg_ctl_vm *vm, struct sg_ctl_cs *cs)
 	}
 }
 
-/* Left running (or booting) without sg-control asking: crashed, shut off, app down. */
+/* Left running (or booting) without sg-control asking: crashed, shut off, app down. A VM
+ * saved unasked (its memory kept: its connections may live on when it resumes) is not. */
 static bool
 vm_went_down(const struct sg_ctl_vm *vm, unsigned int old, unsigned int state)
 {
-	if (vm->stop_requested || old == state)
+	if (vm->stop_requested || old == state || (state == SG_CTL_VM_STOPPED && vm->saved))
 		return false;
 	if (state != SG_CTL_VM_STOPPED && state != SG_CTL_VM_FAILED &&
 	    state != SG_CTL_VM_APP_DOWN && state != SG_CTL_VM_STOPPING)
@@ -220,6 +234,23 @@ vm_down(struct sg_ctl_vmm *vmm, struct sg_ctl_vm *vm)
 		vm_replace(vmm, vm);
 }
 
+/* @p vm ran @p ms after its start request: the start time histogram of its kind. */
+static void
+vm_started(struct sg_ctl_vmm *vmm, struct sg_ctl_vm *vm, uint64_t ms)
+{
+	bool resume = vm->start_kind == SG_AGENT_START_RESUME;
+
+	vm->start_total_ms = ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
+	if (resume) {
+		vm->resumes++;
+		vmm->st->vm_resumes++;
+	}
+	sg_ctl_hist_add(sg_ctl_vm_start_bounds, SG_CTL_VMSTART_BUCKETS,
+			resume ? vmm->st->vm_resume_bucket : vmm->st->vm_start_bucket,
+			resume ? &vmm->st->vm_resume_sum_s : &vmm->st->vm_start_sum_s,
+			(double)ms / 1000.0);
+}
+
 /* The pool policy over @p vms: the running VM with the fewest sessions, else one
  * starting with room, else start a stopped one. */
 static int
@@ -246,11 +277,12 @@ vm_pick(struct sg_ctl_vmm *vmm, struct sg_ctl_cs *cs, struct sg_ctl_vm *const *v
 			return 0;
 		}
 	}
-	for (i = 0; i < n; i++) {
-		vm = vms[i];
+	/* a saved VM first (a resume is faster than a boot), then any stopped one */
+	for (i = 0; i < 2 * n; i++) {
+		vm = vms[i % n];
 		/* room: a VM that went down may still hold sessions being aborted */
-		if (vm->state == SG_CTL_VM_STOPPED && !vm->quarantined && vm_has_room(vmm, vm) &&
-		    vm_start(vmm, vm) == 0) {
+		if (vm->state == SG_CTL_VM_STOPPED && (i >= n || vm->saved) && !vm->quarantined &&
+		    vm_has_room(vmm, vm) && vm_start(vmm, vm) == 0) {
 			vm_wait(vmm, vm, cs);
 			return 0;
 		}
@@ -300,9 +332,7 @@ sg_ctl_vm_on_state(struct sg_ctl_vmm *vmm, struct sg_ctl_vm *vm, unsigned int st
 	vm_set(vm, state, why != NULL ? why : "reported by its agent");
 	if (old == SG_CTL_VM_STARTING && state == SG_CTL_VM_RUNNING && starting_ms != 0 &&
 	    vm->changed_ms >= starting_ms)
-		sg_ctl_hist_add(sg_ctl_vm_start_bounds, SG_CTL_VMSTART_BUCKETS,
-				vmm->st->vm_start_bucket, &vmm->st->vm_start_sum_s,
-				(double)(vm->changed_ms - starting_ms) / 1000.0);
+		vm_started(vmm, vm, vm->changed_ms - starting_ms);
 	if (vm_went_down(vm, old, state))
 		vm_down(vmm, vm);
 	if (old != state)
@@ -330,6 +360,10 @@ sg_ctl_vm_on_state(struct sg_ctl_vmm *vmm, struct sg_ctl_vm *vm, unsigned int st
 			vmm->hooks.reject(vmm->hooks.ctx, cs, SG_MSG_REASON_VM_FAILED);
 		break;
 	case SG_CTL_VM_STOPPED:
+		if (vm->stop_requested && vm->saved && old != SG_CTL_VM_STOPPED) {
+			vm->saves++;
+			vmm->st->vm_saves++;
+		}
 		vm->stop_requested = false;
 		/* Its start was lost with an agent connection: ask again. */
 		if (!TAILQ_EMPTY(&vm->waiters) && vm_start(vmm, vm) < 0)
@@ -371,27 +405,87 @@ sg_ctl_vm_want(struct sg_ctl_vmm *vmm, struct sg_ctl_vm *vm)
 	return vm_start(vmm, vm);
 }
 
+/* Ask @p vm's agent to stop or save it (@p op); @p why: sgctl vms. @return 0 or <0. */
+static int
+vm_stop(struct sg_ctl_vmm *vmm, struct sg_ctl_vm *vm, uint32_t op, const char *why)
+{
+	if (vm_request(vmm, vm, op) < 0)
+		return -ENOTCONN;
+	vm->stop_requested = true;
+	vm_set(vm, SG_CTL_VM_STOPPING, why);
+	vm->stops++;
+	vmm->st->vm_stops++;
+	return 0;
+}
+
 void
 sg_ctl_vm_idle_check(struct sg_ctl_vmm *vmm)
 {
 	struct sg_ctl_vm *vm;
 	uint32_t idle_ms;
 	unsigned int i;
+	bool save;
 
 	for (i = 0; i < vmm->cfg->n_vms; i++) {
+		if (SG_CTL_SLOT_FREE(&vmm->cfg->vms[i]))
+			continue;
 		vm = &vmm->inv->vms[i];
 		idle_ms = vmm->cfg->pools[vm->cfg->pool].idle_stop_ms;
 		if (idle_ms == 0 || vm->state != SG_CTL_VM_RUNNING || vm->stop_requested ||
 		    vm->n_sessions > 0 || vm->n_reserved > 0 || vm->remote || vm->others > 0 ||
 		    vmm->clk->now_ns - vm->idle_since_ns < (uint64_t)idle_ms * 1000000)
 			continue;
-		if (vm_request(vmm, vm, SG_CTL_REQ_VM_STOP) < 0)
+		save = vmm->cfg->pools[vm->cfg->pool].idle_action == SG_CTL_IDLE_SAVE;
+		if (vm_stop(vmm, vm, save ? SG_CTL_REQ_VM_SAVE : SG_CTL_REQ_VM_STOP,
+			    save ? "idle save" : "idle stop") < 0)
 			continue;
-		vm->stop_requested = true;
-		vm_set(vm, SG_CTL_VM_STOPPING, "idle stop");
-		vm->stops++;
-		vmm->st->vm_stops++;
-		syslog(LOG_INFO, "vm %s (%#llx): idle for %u ms, stopping", vm->cfg->name,
-		       (unsigned long long)vm->id, idle_ms);
+		syslog(LOG_INFO, "vm %s (%#llx): idle for %u ms, %s", vm->cfg->name,
+		       (unsigned long long)vm->id, idle_ms, save ? "saving" : "stopping");
 	}
+}
+
+int
+sg_ctl_vm_op(struct sg_ctl_vmm *vmm, struct sg_ctl_vm *vm, uint32_t op, char *err, size_t errlen)
+{
+	uint32_t held = vm->n_sessions + vm->n_reserved;
+
+	if (vm->remote) {
+		snprintf(err, errlen, "%s is another node's VM (cluster mode): ask its owner",
+			 vm->cfg->name);
+		return -EPERM;
+	}
+	if (op == SG_CTL_REQ_VM_START) {
+		if (vm->state == SG_CTL_VM_RUNNING || vm->state == SG_CTL_VM_STARTING)
+			return 1; /* already running (or starting) */
+		if (vm->state != SG_CTL_VM_STOPPED && vm->state != SG_CTL_VM_FAILED) {
+			snprintf(err, errlen,
+				 "%s is %s: start it once its agent reports it stopped",
+				 vm->cfg->name, sg_ctl_vm_state_name(vm->state));
+			return -EBUSY;
+		}
+		if (vm_start(vmm, vm) < 0) {
+			snprintf(err, errlen, "%s: no agent of host %s to start it", vm->cfg->name,
+				 vm->host->cfg->name);
+			return -ENOTCONN;
+		}
+		vm->idle_since_ns = vmm->clk->now_ns; /* then the idle timer applies */
+		return 0;
+	}
+	if (held + vm->others > 0) {
+		snprintf(err, errlen, "%s has %u sessions: drain it first (sgctl drain vm %s)",
+			 vm->cfg->name, held + vm->others, vm->cfg->name);
+		return -EBUSY;
+	}
+	if (vm->state != SG_CTL_VM_RUNNING && vm->state != SG_CTL_VM_APP_DOWN) {
+		snprintf(err, errlen, "%s is %s, not running", vm->cfg->name,
+			 sg_ctl_vm_state_name(vm->state));
+		return -EALREADY;
+	}
+	if (vm_stop(vmm, vm, op, op == SG_CTL_REQ_VM_SAVE ? "sgctl vm save" : "sgctl vm stop") <
+	    0) {
+		snprintf(err, errlen, "%s: no agent of host %s to %s it", vm->cfg->name,
+			 vm->host->cfg->name, op_name(op));
+		return -ENOTCONN;
+	}
+	return 0;
 }

@@ -50,6 +50,16 @@ void sg_ctl_vm_on_state(struct sg_ctl_vmm *vmm, struct sg_ctl_vm *vm, unsigned i
 int sg_ctl_vm_want(struct sg_ctl_vmm *vmm, struct sg_ctl_vm *vm);
 /** Stop VMs idle past their pool's timeout. */
 void sg_ctl_vm_idle_check(struct sg_ctl_vmm *vmm);
+/**
+ * The operator's verb @p op (SG_CTL_REQ_VM_START, _STOP, _SAVE) on @p vm:
+ * start (ENSURE_RUNNING; a saved VM resumes) a stopped or failed VM; stop or
+ * save a running one that holds no session. @return 0 asked, 1 already
+ * running (start), or <0 with @p err: -EBUSY sessions on it (or not
+ * startable now), -EALREADY not running, -EPERM another node's, -ENOTCONN
+ * no agent.
+ */
+int sg_ctl_vm_op(struct sg_ctl_vmm *vmm, struct sg_ctl_vm *vm, uint32_t op, char *err,
+		 size_t errlen);
 /** Every VM of @p host becomes UNKNOWN (agent lost). */
 void sg_ctl_vm_host_lost(struct sg_ctl_vmm *vmm, struct sg_ctl_host *host);
 /** "running", ... ("?" out of range). */

@@ -599,7 +599,59 @@ agent_state(struct it_agent *a, int fd, const struct it_vm *vm)
 	sg_agent_msg_set_str(&m, SG_AGENT_ATTR_VM_NAME, vm->name);
 	m.vm_state = vm->state;
 	m.present |= 1u << SG_AGENT_ATTR_VM_STATE;
+	if (vm->state == SG_AGENT_VM_RUNNING && vm->start_kind != SG_AGENT_START_NONE) {
+		m.start_kind = vm->start_kind;
+		m.libvirt_ms = vm->start_kind == SG_AGENT_START_RESUME ? 42 : 17;
+		m.ready_ms = a->boot_ms;
+		m.present |= (1u << SG_AGENT_ATTR_START_KIND) | (1u << SG_AGENT_ATTR_LIBVIRT_MS) |
+			     (1u << SG_AGENT_ATTR_READY_MS);
+	}
 	agent_write(a, fd, &m);
+}
+
+/* The pushed inventory (VM_DEFINE, VM_UNDEFINE, INVENTORY): recorded and answered; a
+ * defined VM the agent did not have is added, shut off. Fills the RESULT @p out. */
+static void
+agent_push(struct it_agent *a, int fd, const struct sg_agent_msg *m, struct it_vm *vm,
+	   struct sg_agent_msg *out)
+{
+	struct it_define *d;
+
+	switch (m->type) {
+	case SG_AGENT_MSG_VM_DEFINE:
+		if (a->n_defs < IT_DEFS_MAX) {
+			d = &a->defs[a->n_defs];
+			snprintf(d->name, sizeof(d->name), "%s", m->vm_name);
+			snprintf(d->tmpl, sizeof(d->tmpl), "%s", m->template_name);
+			d->port = SG_AGENT_HAS(m, SG_AGENT_ATTR_PORT) ? m->port : 0;
+			d->proto = SG_AGENT_HAS(m, SG_AGENT_ATTR_PROTO) ? m->proto : 0;
+			d->flags = SG_AGENT_HAS(m, SG_AGENT_ATTR_FLAGS) ? m->vm_flags : 0xffffffffu;
+			d->addr = m->addr;
+		}
+		a->n_defs++;
+		if (strcmp(m->template_name, a->refuse_template) == 0) {
+			out->status = SG_AGENT_E_BAD_REQUEST;
+			sg_agent_msg_set_str(out, SG_AGENT_ATTR_TEXT, "unknown template");
+		} else if (vm == NULL && a->n_vms < IT_VMS_MAX) {
+			vm = &a->vms[a->n_vms++];
+			snprintf(vm->name, sizeof(vm->name), "%s", m->vm_name);
+			vm->state = SG_AGENT_VM_SHUTOFF;
+			vm->report = true;
+		}
+		break;
+	case SG_AGENT_MSG_VM_UNDEFINE:
+		if (a->n_undefs < IT_VMS_MAX)
+			snprintf(a->undefs[a->n_undefs], 64, "%s", m->vm_name);
+		a->n_undefs++;
+		break;
+	default: /* INVENTORY */
+		a->n_inventories++;
+		a->inv_generation = m->generation;
+		a->inv_count = m->count;
+		a->inv_defs = a->n_defs;
+		break;
+	}
+	agent_write(a, fd, out);
 }
 
 static int
@@ -687,6 +739,7 @@ agent_session(struct it_agent *a)
 				} else {
 					vm->starts++;
 					if (vm->state != SG_AGENT_VM_RUNNING) {
+						vm->resuming = vm->state == SG_AGENT_VM_SAVED;
 						vm->state = SG_AGENT_VM_BOOTING;
 						vm->boot_at_ns = it_now_ns() +
 								 (uint64_t)a->boot_ms * 1000000;
@@ -696,8 +749,17 @@ agent_session(struct it_agent *a)
 				if (vm != NULL && vm->behaviour != IT_VM_FAILS)
 					agent_state(a, fd, vm);
 				break;
+			case SG_AGENT_MSG_VM_DEFINE:
+			case SG_AGENT_MSG_VM_UNDEFINE:
+			case SG_AGENT_MSG_INVENTORY:
+				agent_push(a, fd, &m, vm, &out);
+				break;
+			case SG_AGENT_MSG_SAVE:
 			case SG_AGENT_MSG_STOP:
-				if (vm != NULL) {
+				if (vm != NULL && m.type == SG_AGENT_MSG_SAVE) {
+					vm->saves++;
+					vm->state = SG_AGENT_VM_SAVED;
+				} else if (vm != NULL) {
 					vm->stops++;
 					vm->state = SG_AGENT_VM_SHUTOFF;
 				}
@@ -720,6 +782,8 @@ agent_session(struct it_agent *a)
 			if (vm->state == SG_AGENT_VM_BOOTING && vm->behaviour == IT_VM_BOOTS &&
 			    it_now_ns() >= vm->boot_at_ns) {
 				vm->state = SG_AGENT_VM_RUNNING;
+				vm->start_kind =
+					vm->resuming ? SG_AGENT_START_RESUME : SG_AGENT_START_BOOT;
 				agent_state(a, fd, vm);
 			}
 		}

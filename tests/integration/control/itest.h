@@ -75,7 +75,23 @@ struct it_vm {
 	uint64_t boot_at_ns; /**< report RUNNING then */
 	bool report;	     /**< state changed by the test: send VM_STATE */
 	unsigned int starts, stops;
+	/* issue 15: SAVE, resume and the start kind its RUNNING report carries */
+	unsigned int saves;
+	bool resuming;	    /**< started from SAVED: RUNNING says START_KIND resume */
+	uint8_t start_kind; /**< of the last start (enum sg_agent_start_kind), 0 = none */
 };
+
+/* A VM_DEFINE the in-process agent received (the pushed inventory). */
+struct it_define {
+	char name[64];
+	char tmpl[64];
+	uint16_t port;
+	uint8_t proto;
+	uint32_t flags;
+	struct sg_agent_addr addr;
+};
+
+#define IT_DEFS_MAX 32
 
 struct it_agent {
 	bool real;	    /**< the real sg-hostagent on libvirt's test driver */
@@ -96,6 +112,16 @@ struct it_agent {
 	uint64_t tx_seq, rx_seq;
 	bool up; /**< AUTH_OK seen: messages are tagged */
 	unsigned int connects;
+	/* the pushed inventory as received (VM_DEFINE, VM_UNDEFINE, INVENTORY) */
+	struct it_define defs[IT_DEFS_MAX];
+	unsigned int n_defs; /**< VM_DEFINEs received (the first IT_DEFS_MAX kept) */
+	char undefs[IT_VMS_MAX][64];
+	unsigned int n_undefs;	    /**< VM_UNDEFINEs received */
+	unsigned int n_inventories; /**< INVENTORY received */
+	uint64_t inv_generation;    /**< of the last INVENTORY */
+	uint32_t inv_count;	    /**< its COUNT */
+	unsigned int inv_defs;	    /**< n_defs when it came */
+	char refuse_template[64];   /**< VM_DEFINE of this template: E_BAD_REQUEST */
 };
 
 struct it {
