@@ -34,7 +34,7 @@ host_of(struct sg_id_store *store, const struct sg_ctl_inv *inv, uint64_t vm_id)
 		if (sg_id_type_of(path[i]) != SG_ID_T_HOST)
 			continue;
 		for (h = 0; h < inv->cfg->n_hosts; h++)
-			if (inv->hosts[h].id == path[i])
+			if (!SG_CTL_SLOT_FREE(&inv->cfg->hosts[h]) && inv->hosts[h].id == path[i])
 				return (int16_t)h;
 		return -1;
 	}

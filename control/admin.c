@@ -113,7 +113,7 @@ adm_status(const struct sg_ctl_view *v)
 	       *db = json_object(), *iv = json_object();
 	uint64_t epoch, hb, counts[4] = {0};
 	uint32_t workers, pending;
-	unsigned int i, agents = 0;
+	unsigned int i, agents = 0, hosts = 0;
 	bool alive;
 
 	sg_ctl_shm_status(v->shm, &epoch, &workers, &hb, &alive, &pending);
@@ -136,10 +136,12 @@ adm_status(const struct sg_ctl_view *v)
 	}
 	json_object_set_new(o, "db", db);
 	json_object_set_new(o, "draining", json_boolean(v->csm->draining));
-	for (i = 0; i < v->cfg->n_hosts; i++)
+	for (i = 0; i < v->cfg->n_hosts; i++) {
 		agents += v->inv->hosts[i].agent != NULL;
+		hosts += !SG_CTL_SLOT_FREE(&v->cfg->hosts[i]);
+	}
 	json_object_set_new(o, "agents_connected", json_integer(agents));
-	json_object_set_new(o, "hosts", json_integer(v->cfg->n_hosts));
+	json_object_set_new(o, "hosts", json_integer(hosts));
 	json_object_set_new(st, "setups", json_integer((json_int_t)v->st->setups));
 	json_object_set_new(st, "closed", json_integer((json_int_t)v->st->closed));
 	json_object_set_new(st, "rejects", j_reasons(v->st->rejects));
@@ -195,8 +197,11 @@ adm_apps(const struct sg_ctl_view *v)
 		const struct sg_ctl_app *app = &v->inv->apps[i];
 		const struct sg_ctl_app_cfg *k = app->cfg;
 
+		if (SG_CTL_SLOT_FREE(&v->cfg->apps[i]))
+			continue;
 		o = json_object();
 		json_object_set_new(o, "name", json_string(k->name));
+		json_object_set_new(o, "retiring", json_boolean(app->retiring));
 		json_object_set_new(o, "id", j_id(app->id));
 		json_object_set_new(o, "vip", j_addr(k->family, k->vip));
 		json_object_set_new(o, "port", json_integer(k->port));
@@ -395,8 +400,11 @@ adm_vms(const struct sg_ctl_view *v)
 	for (i = 0; i < v->cfg->n_vms; i++) {
 		const struct sg_ctl_vm *vm = &v->inv->vms[i];
 
+		if (SG_CTL_SLOT_FREE(&v->cfg->vms[i]))
+			continue;
 		o = json_object();
 		json_object_set_new(o, "name", json_string(vm->cfg->name));
+		json_object_set_new(o, "retiring", json_boolean(vm->retiring));
 		json_object_set_new(o, "id", j_id(vm->id));
 		json_object_set_new(o, "host", json_string(vm->host->cfg->name));
 		json_object_set_new(o, "pool", json_string(v->cfg->pools[vm->cfg->pool].name));
@@ -449,6 +457,8 @@ adm_hosts(const struct sg_ctl_view *v)
 		const struct sg_ctl_host *h = &v->inv->hosts[i];
 		const struct sg_ctl_provider *p = sg_ctl_bus_provider(v->bus, h->provider);
 
+		if (SG_CTL_SLOT_FREE(&v->cfg->hosts[i]))
+			continue;
 		o = json_object();
 		json_object_set_new(o, "name", json_string(h->cfg->name));
 		json_object_set_new(o, "id", j_id(h->id));
@@ -566,13 +576,17 @@ adm_identities(const struct sg_ctl_view *v, const char *filter)
 	unsigned int i;
 
 	for (i = 0; i < v->cfg->n_hosts; i++)
-		ident_add(a, filter, "host", v->cfg->hosts[i].name, v->inv->hosts[i].id, NULL,
-			  NULL);
+		if (!SG_CTL_SLOT_FREE(&v->cfg->hosts[i]))
+			ident_add(a, filter, "host", v->cfg->hosts[i].name, v->inv->hosts[i].id,
+				  NULL, NULL);
 	for (i = 0; i < v->cfg->n_vms; i++)
-		ident_add(a, filter, "vm", v->cfg->vms[i].name, v->inv->vms[i].id, "host",
-			  v->inv->vms[i].host->cfg->name);
+		if (!SG_CTL_SLOT_FREE(&v->cfg->vms[i]))
+			ident_add(a, filter, "vm", v->cfg->vms[i].name, v->inv->vms[i].id, "host",
+				  v->inv->vms[i].host->cfg->name);
 	for (i = 0; i < v->cfg->n_apps; i++)
-		ident_add(a, filter, "app", v->cfg->apps[i].name, v->inv->apps[i].id, NULL, NULL);
+		if (!SG_CTL_SLOT_FREE(&v->cfg->apps[i]))
+			ident_add(a, filter, "app", v->cfg->apps[i].name, v->inv->apps[i].id, NULL,
+				  NULL);
 	for (i = 0; i < v->cfg->n_users; i++)
 		ident_add(a, filter, "user", v->cfg->users[i].name,
 			  sg_ctl_ids_user_id(v->ids, v->cfg->users[i].name), "vm",

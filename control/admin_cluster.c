@@ -204,6 +204,8 @@ etcd_view(const struct sg_ctl_view *v, const struct sg_ctl_cluster *cl, json_t *
 		const struct sg_ctl_vm *vm = &v->inv->vms[i];
 		const char *pref = sg_ctl_cluster_vm_preferred(cl, i);
 
+		if (SG_CTL_SLOT_FREE(&v->cfg->vms[i]))
+			continue;
 		json_array_append_new(
 			vms, json_pack("{s:s,s:s,s:b,s:s,s:i,s:i,s:s}", "name", vm->cfg->name,
 				       "owner", cl->vms[i].owner, "mine", cl->vms[i].mine, "state",

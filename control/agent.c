@@ -392,6 +392,8 @@ sg_ctl_agent_listen(struct sg_ctl_agent_srv **out, const struct sg_ctl_agent_dep
 		uint8_t key[SG_AGENT_KEY_MAX];
 		size_t len;
 
+		if (SG_CTL_SLOT_FREE(&s->d.cfg->hosts[i]))
+			continue;
 		if (sg_ctl_agent_host_key(s->d.cfg, s->d.cfg->hosts[i].name, key, &len) < 0)
 			syslog(LOG_WARNING,
 			       "agents: no valid key %s/%s.key: host %s cannot connect",
@@ -437,4 +439,13 @@ sg_ctl_agent_close(struct sg_ctl_agent_srv *s)
 	if (s->lis != NULL)
 		evconnlistener_free(s->lis);
 	free(s);
+}
+
+/* Issue 15 (inventory): a removed host's link is closed. */
+void
+sg_ctl_agent_drop_host(struct sg_ctl_agent_srv *s, struct sg_ctl_host *h)
+{
+	(void)s;
+	if (h->agent != NULL)
+		conn_close(h->agent, "host removed from the inventory");
 }

@@ -39,5 +39,7 @@ void sg_ctl_agent_forget_vm(struct sg_ctl_agent_srv *s, const struct sg_ctl_host
 			    const char *name);
 /** Close every connection and the listener, and free @p s (NULL: nothing). */
 void sg_ctl_agent_close(struct sg_ctl_agent_srv *s);
+/** Host @p h was removed (inventory.c): its agent link, if any, is closed. */
+void sg_ctl_agent_drop_host(struct sg_ctl_agent_srv *s, struct sg_ctl_host *h);
 
 #endif /* SG_CTL_AGENT_H */

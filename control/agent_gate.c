@@ -65,7 +65,8 @@ sg_ctl_agent_src_known(const struct sg_ctl_cfg *cfg, const struct sockaddr *sa)
 	unsigned int i;
 
 	for (i = 0; i < cfg->n_hosts; i++)
-		if (sg_ctl_agent_host_allows(&cfg->hosts[i], sa))
+		if (!SG_CTL_SLOT_FREE(&cfg->hosts[i]) &&
+		    sg_ctl_agent_host_allows(&cfg->hosts[i], sa))
 			return true;
 	return false;
 }

@@ -167,7 +167,8 @@ sg_ctl_broker_match(struct sg_ctl_broker *br, const struct sg_msg_flow *f, uint8
 	for (i = 0; i < br->cfg->n_apps; i++) {
 		const struct sg_ctl_app_cfg *a = &br->cfg->apps[i];
 
-		if (!vip_eq(a, f))
+		/* a removed app takes no new session: NO_APP (doc/control.md) */
+		if (SG_CTL_SLOT_FREE(a) || a->retiring || !vip_eq(a, f))
 			continue;
 		if (a->match == SG_CTL_MATCH_ANY) {
 			if (fallback == NULL)
@@ -352,7 +353,7 @@ sg_ctl_broker_dispatch(struct sg_ctl_broker *br, unsigned int pool)
 
 	for (i = 0; i < br->cfg->n_apps; i++) {
 		app = &br->inv->apps[i];
-		if (app->cfg->pool != pool)
+		if (SG_CTL_SLOT_FREE(&br->cfg->apps[i]) || app->cfg->pool != pool)
 			continue;
 		while ((cs = TAILQ_FIRST(&app->queue)) != NULL) {
 			TAILQ_REMOVE(&app->queue, cs, q);
@@ -419,7 +420,8 @@ sg_ctl_broker_app_by_name(struct sg_ctl_inv *inv, const char *name)
 	unsigned int i;
 
 	for (i = 0; i < inv->cfg->n_apps; i++)
-		if (strcmp(inv->cfg->apps[i].name, name) == 0)
+		if (!SG_CTL_SLOT_FREE(&inv->cfg->apps[i]) &&
+		    strcmp(inv->cfg->apps[i].name, name) == 0)
 			return &inv->apps[i];
 	return NULL;
 }

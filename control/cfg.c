@@ -45,7 +45,7 @@ check_families(const struct sg_ctl_cfg *cfg, unsigned int i, char *err, size_t e
 		const struct sg_ctl_vm_cfg *v = &cfg->vms[j];
 		const struct sg_ctl_host_cfg *h = &cfg->hosts[v->host];
 
-		if (v->pool != a->pool)
+		if (SG_CTL_SLOT_FREE(v) || v->retiring || v->pool != a->pool)
 			continue;
 		if (v->family != a->family) {
 			snprintf(
@@ -78,6 +78,8 @@ sg_ctl_cfg_check(const struct sg_ctl_cfg *cfg, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	for (i = 0; i < cfg->n_apps; i++) {
+		if (SG_CTL_SLOT_FREE(&cfg->apps[i]))
+			continue;
 		if (cfg->apps[i].pool >= cfg->n_pools) {
 			snprintf(err, errlen, "applications[%u]: pool out of range", i);
 			return -EINVAL;
@@ -94,13 +96,16 @@ sg_ctl_cfg_check(const struct sg_ctl_cfg *cfg, char *err, size_t errlen)
 		}
 	}
 	for (i = 0; i < cfg->n_vms; i++) {
+		if (SG_CTL_SLOT_FREE(&cfg->vms[i]))
+			continue;
 		if (cfg->vms[i].host >= cfg->n_hosts || cfg->vms[i].pool >= cfg->n_pools) {
 			snprintf(err, errlen, "VM %s: host or pool out of range", cfg->vms[i].name);
 			return -EINVAL;
 		}
 	}
 	for (i = 0; i < cfg->n_apps; i++)
-		if (check_families(cfg, i, err, errlen) != 0)
+		if (!SG_CTL_SLOT_FREE(&cfg->apps[i]) && !cfg->apps[i].retiring &&
+		    check_families(cfg, i, err, errlen) != 0)
 			return -EINVAL;
 	if (cfg->metrics_listen[0] != '\0' && strncmp(cfg->metrics_listen, "127.", 4) != 0 &&
 	    strncmp(cfg->metrics_listen, "198.18.", 7) != 0 &&

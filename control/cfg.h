@@ -110,6 +110,7 @@ struct sg_ctl_app_cfg {
 	struct sg_ctl_app_auth auth;
 	struct sg_ctl_app_qos qos;
 	uint8_t origin; /**< enum sg_ctl_origin */
+	bool retiring;	/**< removed: kept until its last session ended (inventory.c) */
 };
 
 /**
@@ -148,6 +149,7 @@ struct sg_ctl_vm_cfg {
 	uint16_t port; /**< service port (probe, app_check); default 80 */
 	uint8_t proto; /**< 6 or 17; default 6 */
 	bool probe;    /**< TCP probe before running; default true with a template */
+	bool retiring; /**< removed: stopped once idle, then forgotten (inventory.c) */
 };
 
 /** What a VM idle for idle_stop_ms gets (pools[].idle_action). */
@@ -164,6 +166,7 @@ struct sg_ctl_pool_cfg {
 	uint32_t starts_inflight;      /**< VM starts at once per host agent */
 	char storage[SG_CTL_NAME_MAX]; /**< storage its VMs use ("" = none) */
 	uint8_t origin;		       /**< enum sg_ctl_origin */
+	bool retiring; /**< removed: freed once no app or VM slot names it (inventory.c) */
 };
 
 struct sg_ctl_host_cfg {
@@ -173,6 +176,7 @@ struct sg_ctl_host_cfg {
 	uint8_t agent_family; /**< source of its agent link; 0 = same as addr */
 	uint8_t agent_addr[16];
 	uint8_t origin; /**< enum sg_ctl_origin */
+	bool retiring;	/**< removed: freed once no VM slot names it (inventory.c) */
 };
 
 struct sg_ctl_user_cfg {
@@ -284,5 +288,61 @@ int sg_ctl_cfg_pool_idle_action(const struct sg_cfg_doc *doc, const struct sg_cf
 				struct sg_cfg_error *err);
 /** Cross-checks after loading or building a config by hand. */
 int sg_ctl_cfg_check(const struct sg_ctl_cfg *cfg, char *err, size_t errlen);
+
+/* ------------------------------------------ the inventory at run time (cfg_merge.c) */
+
+/** The kinds of object an operator adds and removes (sgctl app|vm|host|pool add|remove). */
+enum sg_ctl_kind {
+	SG_CTL_KIND_APP = 0,
+	SG_CTL_KIND_VM,
+	SG_CTL_KIND_HOST,
+	SG_CTL_KIND_POOL,
+	SG_CTL_KIND_MAX
+};
+
+/** "application", "vm", "host", "pool". */
+const char *sg_ctl_cfg_kind_name(unsigned int kind);
+/** Where object @p slot of @p kind comes from (enum sg_ctl_origin). */
+uint8_t sg_ctl_cfg_origin(const struct sg_ctl_cfg *cfg, unsigned int kind, unsigned int slot);
+/** Whether object @p slot of @p kind is retiring (removed, not yet freed). */
+bool sg_ctl_cfg_retiring(const struct sg_ctl_cfg *cfg, unsigned int kind, unsigned int slot);
+/** The slot of the object of @p kind named @p name (retiring ones too), or -1. */
+int sg_ctl_cfg_find(const struct sg_ctl_cfg *cfg, unsigned int kind, const char *name);
+/**
+ * Append to the dense @p d the live (not free, not retiring) objects of
+ * @p o: all of them, or (@p runtime_only) those added at run time whose
+ * name @p d does not define (a name it defines: the file's wins, logged).
+ * References (VM -> host, pool; app -> pool; user -> VM) are found again
+ * by name in @p d. The object of @p skip_kind named @p skip (NULL: none)
+ * is left out; one that names it makes this fail ("named by ...").
+ * @return 0 or -EINVAL / -ENOSPC with @p err filled.
+ */
+int sg_ctl_cfg_append(struct sg_ctl_cfg *d, const struct sg_ctl_cfg *o, bool runtime_only,
+		      unsigned int skip_kind, const char *skip, char *err, size_t errlen);
+/**
+ * Make the objects of @p o those of the dense @p d, matched by name: the
+ * same name keeps its slot and takes @p d's values (a VM moved to another
+ * host or pool, an app to another pool or with another VIP, port,
+ * protocol, match or auth.mode is refused); a new name takes a free slot;
+ * a name @p d lacks is marked retiring (inventory.c frees its slot). Users
+ * are @p d's. All or nothing. @return 0, -EINVAL or -ENOSPC with @p err.
+ */
+int sg_ctl_cfg_merge(struct sg_ctl_cfg *o, const struct sg_ctl_cfg *d, char *err, size_t errlen);
+/**
+ * Parse @p spec, one object of @p kind as a YAML flow map with the keys of
+ * the file's (a VM's also "pool"), and append it to the dense @p d with
+ * origin RUNTIME (cfg_yaml.c). Errors name "spec:LINE:COL: key: what".
+ */
+int sg_ctl_cfg_spec(struct sg_ctl_cfg *d, unsigned int kind, const char *spec, char *err,
+		    size_t errlen);
+/**
+ * Read the file @p path into the fresh @p n (as sg_ctl_cfg_load), then
+ * check that nothing needing a restart differs from @p o (shm_name,
+ * db_dir, listen addresses, cluster). @return 0 or -EINVAL with @p err.
+ */
+int sg_ctl_cfg_reread(const struct sg_ctl_cfg *o, const char *path, struct sg_ctl_cfg *n, char *err,
+		      size_t errlen);
+/** Take @p n's tunables that are not objects (timeouts, usage, key dir, ...). */
+void sg_ctl_cfg_take_tunables(struct sg_ctl_cfg *o, const struct sg_ctl_cfg *n);
 
 #endif /* SG_CTL_CFG_H */

@@ -594,67 +594,19 @@ out:
 	return rc;
 }
 
-/*
- * Reload: read the file again; if it names the same hosts, pools, VMs,
- * applications and users in the same order (the objects sessions point
- * at), take its limits, timeouts, caps, match rules and affinities;
- * otherwise change nothing and say what needs a restart.
- */
 int
-sg_ctl_cfg_reload(struct sg_ctl_cfg *o, const char *path, char *err, size_t errlen)
+sg_ctl_cfg_reread(const struct sg_ctl_cfg *o, const char *path, struct sg_ctl_cfg *n, char *err,
+		  size_t errlen)
 {
-	struct sg_ctl_cfg *n;
-	unsigned int i;
 	int rc;
 
 	if (path == NULL) {
 		snprintf(err, errlen, "no configuration file to reload");
 		return -EINVAL;
 	}
-	n = malloc(sizeof(*n));
-	if (n == NULL)
-		return -ENOMEM;
 	rc = sg_ctl_cfg_load(path, n, err, errlen);
 	if (rc < 0)
-		goto out;
-	rc = -EINVAL;
-	if (n->n_hosts != o->n_hosts || n->n_pools != o->n_pools || n->n_vms != o->n_vms ||
-	    n->n_apps != o->n_apps) {
-		snprintf(err, errlen,
-			 "hosts, pools, VMs or applications added or removed: restart sg-control");
-		goto out;
-	}
-	for (i = 0; i < n->n_hosts; i++)
-		if (strcmp(n->hosts[i].name, o->hosts[i].name) != 0) {
-			snprintf(err, errlen, "hosts[%u] renamed: restart sg-control", i);
-			goto out;
-		}
-	for (i = 0; i < n->n_pools; i++)
-		if (strcmp(n->pools[i].name, o->pools[i].name) != 0) {
-			snprintf(err, errlen, "pools[%u] renamed: restart sg-control", i);
-			goto out;
-		}
-	for (i = 0; i < n->n_vms; i++)
-		if (strcmp(n->vms[i].name, o->vms[i].name) != 0 ||
-		    n->vms[i].pool != o->vms[i].pool || n->vms[i].host != o->vms[i].host) {
-			snprintf(err, errlen, "VM %s renamed or moved: restart sg-control",
-				 o->vms[i].name);
-			goto out;
-		}
-	for (i = 0; i < n->n_apps; i++)
-		if (strcmp(n->apps[i].name, o->apps[i].name) != 0 ||
-		    n->apps[i].pool != o->apps[i].pool) {
-			snprintf(err, errlen, "application %s renamed or moved: restart sg-control",
-				 o->apps[i].name);
-			goto out;
-		}
-	for (i = 0; i < n->n_apps; i++)
-		if (n->apps[i].auth.mode != o->apps[i].auth.mode) {
-			snprintf(err, errlen,
-				 "application %s: auth.mode changed: restart sg-control",
-				 o->apps[i].name);
-			goto out;
-		}
+		return rc;
 	if (strcmp(n->shm_name, o->shm_name) != 0 || strcmp(n->db_dir, o->db_dir) != 0 ||
 	    strcmp(n->admin_socket, o->admin_socket) != 0 ||
 	    strcmp(n->agent_listen, o->agent_listen) != 0 ||
@@ -663,15 +615,14 @@ sg_ctl_cfg_reload(struct sg_ctl_cfg *o, const char *path, char *err, size_t errl
 		snprintf(err, errlen,
 			 "shm_name, db_dir, admin_socket, agent_listen, metrics_listen or cluster "
 			 "changed: restart sg-control");
-		goto out;
+		return -EINVAL;
 	}
-	/* Same shape: take every tunable at once. */
-	memcpy(o->apps, n->apps, sizeof(o->apps));
-	memcpy(o->pools, n->pools, sizeof(o->pools));
-	memcpy(o->vms, n->vms, sizeof(o->vms));
-	memcpy(o->hosts, n->hosts, sizeof(o->hosts));
-	memcpy(o->users, n->users, sizeof(o->users));
-	o->n_users = n->n_users;
+	return 0;
+}
+
+void
+sg_ctl_cfg_take_tunables(struct sg_ctl_cfg *o, const struct sg_ctl_cfg *n)
+{
 	o->queue_timeout_ms = n->queue_timeout_ms;
 	o->vm_start_timeout_ms = n->vm_start_timeout_ms;
 	o->install_timeout_ms = n->install_timeout_ms;
@@ -681,9 +632,211 @@ sg_ctl_cfg_reload(struct sg_ctl_cfg *o, const char *path, char *err, size_t errl
 	snprintf(o->appliance_config, sizeof(o->appliance_config), "%s", n->appliance_config);
 	o->usage = n->usage; /* the next record follows (jlog.c reopens a new path) */
 	memcpy(o->dp_telemetry, n->dp_telemetry, sizeof(o->dp_telemetry));
-	syslog(LOG_NOTICE, "reloaded %s", path);
-	rc = 0;
-out:
+}
+
+/*
+ * Reload: read the file again, add the objects sgctl added (those the file
+ * now defines: the file's), and merge by name (cfg_merge.c): tunables
+ * change in place, new objects take free slots, objects gone retire. All
+ * or nothing; what needs a restart is refused.
+ */
+int
+sg_ctl_cfg_reload(struct sg_ctl_cfg *o, const char *path, char *err, size_t errlen)
+{
+	struct sg_ctl_cfg *n = malloc(sizeof(*n));
+	int rc;
+
+	if (n == NULL)
+		return -ENOMEM;
+	rc = sg_ctl_cfg_reread(o, path, n, err, errlen);
+	if (rc == 0)
+		rc = sg_ctl_cfg_append(n, o, true, SG_CTL_KIND_MAX, NULL, err, errlen);
+	if (rc == 0)
+		rc = sg_ctl_cfg_merge(o, n, err, errlen);
+	if (rc == 0) {
+		sg_ctl_cfg_take_tunables(o, n);
+		syslog(LOG_NOTICE, "reloaded %s", path);
+	}
 	free(n);
+	return rc;
+}
+
+/* ------------------------------------------------------------- sgctl add */
+
+/* A VM's spec: its map without "pool" (the pool is the VM's place in the file). */
+static int
+spec_vm(struct rd *r, const struct sg_cfg_node *map, struct sg_ctl_cfg *s)
+{
+	const struct sg_cfg_node *items[32];
+	struct sg_cfg_node copy = *map;
+	char *keys[32], pool[SG_CTL_NAME_MAX];
+	struct sg_cfg_node *knodes[32];
+	unsigned int i, k = 0;
+	int rc, pi;
+
+	if (map->n_items > 32) {
+		sg_cfg_error_set(&r->err, r->doc, map, "vm", "more than 32 keys");
+		return -EINVAL;
+	}
+	rc = rd_name(r, map, "pool", "vm.pool", pool);
+	if (rc != 0)
+		return rc;
+	pi = find_name(pool, s->pools, sizeof(s->pools[0]), s->n_pools);
+	if (pi < 0) {
+		sg_cfg_error_set(&r->err, r->doc, sg_cfg_node_get(map, "pool"), "vm.pool",
+				 "no pool '%s'", pool);
+		return -EINVAL;
+	}
+	for (i = 0; i < map->n_items; i++) {
+		if (strcmp(map->keys[i], "pool") == 0)
+			continue;
+		keys[k] = map->keys[i];
+		items[k] = map->items[i];
+		knodes[k++] = map->key_nodes[i];
+	}
+	copy.keys = keys;
+	copy.items = (struct sg_cfg_node **)(uintptr_t)items;
+	copy.key_nodes = knodes;
+	copy.n_items = k;
+	return rd_vm(r, &copy, "vm", (unsigned int)pi, s);
+}
+
+/* A pool's spec: no VMs of its own (sgctl vm add each); "vms" may be left out. */
+static int
+spec_pool(struct rd *r, const struct sg_cfg_node *map, struct sg_ctl_cfg *s)
+{
+	struct sg_cfg_node empty = {
+		.type = SG_CFG_NODE_SEQ, .line = map->line, .column = map->column};
+	const struct sg_cfg_node *vms = sg_cfg_node_get(map, "vms");
+	struct sg_cfg_node *one[1], copy = *map, *items[32], *knodes[32];
+	struct sg_cfg_node vkey = {.type = SG_CFG_NODE_SCALAR,
+				   .line = map->line,
+				   .column = map->column,
+				   .value = (char *)(uintptr_t) "vms",
+				   .len = 3};
+	struct sg_cfg_node seq = {.type = SG_CFG_NODE_SEQ, .items = one, .n_items = 1};
+	char *keys[32];
+
+	if (vms != NULL && (vms->type != SG_CFG_NODE_SEQ || vms->n_items > 0)) {
+		sg_cfg_error_set(&r->err, r->doc, vms, "pool.vms",
+				 "a pool is added without VMs: add each with sgctl vm add");
+		return -EINVAL;
+	}
+	one[0] = (struct sg_cfg_node *)(uintptr_t)map;
+	if (vms == NULL) {
+		if (map->n_items >= 32) {
+			sg_cfg_error_set(&r->err, r->doc, map, "pool", "more than 31 keys");
+			return -EINVAL;
+		}
+		memcpy(keys, map->keys, map->n_items * sizeof(keys[0]));
+		memcpy(items, map->items, map->n_items * sizeof(items[0]));
+		memcpy(knodes, map->key_nodes, map->n_items * sizeof(knodes[0]));
+		keys[map->n_items] = (char *)(uintptr_t) "vms";
+		items[map->n_items] = &empty;
+		knodes[map->n_items] = &vkey;
+		copy.keys = keys;
+		copy.items = items;
+		copy.key_nodes = knodes;
+		copy.n_items = map->n_items + 1;
+		one[0] = &copy;
+	}
+	s->n_pools = 0;
+	return rd_pools(r, &seq, s);
+}
+
+/* Object @p kind of @p spec read into @p s (a copy of the dense configuration). */
+static int
+spec_read(struct rd *r, unsigned int kind, const struct sg_cfg_node *map, struct sg_ctl_cfg *s)
+{
+	struct sg_cfg_node *one[1] = {(struct sg_cfg_node *)(uintptr_t)map};
+	struct sg_cfg_node seq = {.type = SG_CFG_NODE_SEQ, .items = one, .n_items = 1};
+
+	switch (kind) {
+	case SG_CTL_KIND_APP:
+		s->n_apps = 0;
+		return rd_apps(r, &seq, s);
+	case SG_CTL_KIND_HOST:
+		s->n_hosts = 0;
+		return rd_hosts(r, &seq, s);
+	case SG_CTL_KIND_POOL:
+		return spec_pool(r, map, s);
+	default:
+		return spec_vm(r, map, s);
+	}
+}
+
+int
+sg_ctl_cfg_spec(struct sg_ctl_cfg *d, unsigned int kind, const char *spec, char *err, size_t errlen)
+{
+	struct sg_ctl_cfg *s = malloc(sizeof(*s));
+	struct sg_cfg_doc *doc = NULL;
+	const char *name = NULL;
+	struct rd r;
+	int rc;
+
+	if (s == NULL)
+		return -ENOMEM;
+	memset(&r, 0, sizeof(r));
+	memcpy(s, d, sizeof(*s));
+	rc = sg_cfg_doc_parse(spec, strlen(spec), "spec", &doc, &r.err);
+	if (rc == 0 && doc->root == NULL) {
+		sg_cfg_error_set(&r.err, doc, NULL, "spec", "empty (a YAML flow map: {name: ...})");
+		rc = -EINVAL;
+	}
+	if (rc == 0) {
+		r.doc = doc;
+		rc = sg_cfg_node_map(doc, doc->root, "spec", false, &r.err);
+	}
+	if (rc == 0)
+		rc = spec_read(&r, kind, doc->root, s);
+	if (rc != 0) {
+		sg_cfg_error_format(&r.err, err, errlen);
+		goto out;
+	}
+	switch (kind) {
+	case SG_CTL_KIND_APP:
+		name = s->apps[0].name;
+		break;
+	case SG_CTL_KIND_HOST:
+		name = s->hosts[0].name;
+		break;
+	case SG_CTL_KIND_POOL:
+		name = s->pools[0].name;
+		break;
+	default:
+		name = s->vms[s->n_vms - 1].name;
+		break;
+	}
+	if (sg_ctl_cfg_find(d, kind, name) >= 0) {
+		snprintf(err, errlen, "%s %s exists", sg_ctl_cfg_kind_name(kind), name);
+		rc = -EEXIST;
+		goto out;
+	}
+	rc = -ENOSPC;
+	if (kind == SG_CTL_KIND_APP && d->n_apps < SG_CTL_APPS_MAX) {
+		d->apps[d->n_apps] = s->apps[0];
+		d->apps[d->n_apps++].origin = SG_CTL_ORIGIN_RUNTIME;
+		rc = 0;
+	} else if (kind == SG_CTL_KIND_HOST && d->n_hosts < SG_CTL_HOSTS_MAX) {
+		d->hosts[d->n_hosts] = s->hosts[0];
+		d->hosts[d->n_hosts++].origin = SG_CTL_ORIGIN_RUNTIME;
+		rc = 0;
+	} else if (kind == SG_CTL_KIND_POOL && d->n_pools < SG_CTL_POOLS_MAX) {
+		d->pools[d->n_pools] = s->pools[0];
+		d->pools[d->n_pools++].origin = SG_CTL_ORIGIN_RUNTIME;
+		rc = 0;
+	} else if (kind == SG_CTL_KIND_VM) { /* rd_vm checked the count */
+		d->vms[d->n_vms] = s->vms[s->n_vms - 1];
+		d->vms[d->n_vms++].origin = SG_CTL_ORIGIN_RUNTIME;
+		rc = 0;
+	}
+	if (rc != 0)
+		snprintf(err, errlen, "no free %s slot (%u)", sg_ctl_cfg_kind_name(kind),
+			 kind == SG_CTL_KIND_APP    ? SG_CTL_APPS_MAX
+			 : kind == SG_CTL_KIND_HOST ? SG_CTL_HOSTS_MAX
+						    : SG_CTL_POOLS_MAX);
+out:
+	sg_cfg_doc_free(doc);
+	free(s);
 	return rc;
 }

@@ -270,7 +270,7 @@ sg_ctl_cluster_create(struct sg_ctl_cluster **out, const struct sg_ctl_cluster_d
 	if (cl == NULL)
 		return -ENOMEM;
 	cl->d = *d;
-	cl->vms = calloc(d->cfg->n_vms + 1, sizeof(*cl->vms));
+	cl->vms = calloc(SG_CTL_VMS_MAX + 1, sizeof(*cl->vms)); /* VMs added later too */
 	for (i = 0; i < cc->n_endpoints; i++)
 		o.endpoints[i] = cc->endpoints[i];
 	cl->etcd = cl->vms != NULL ? sg_etcd_new(&o, err, errlen) : NULL;
@@ -286,6 +286,8 @@ sg_ctl_cluster_create(struct sg_ctl_cluster **out, const struct sg_ctl_cluster_d
 	cl->reachable = true;
 	/* Until an owner is known, no VM is this node's (cluster_vm.c claims them). */
 	for (i = 0; i < d->cfg->n_vms; i++) {
+		if (SG_CTL_SLOT_FREE(&d->cfg->vms[i]))
+			continue;
 		d->inv->vms[i].remote = true;
 		cl->vms[i].orphan_since_ns = d->clk->now_ns;
 	}

@@ -479,6 +479,8 @@ sg_ctl_cluster_vm_work(struct sg_ctl_cluster *cl)
 	for (i = 0; i < cl->d.cfg->n_vms; i++) {
 		struct sg_ctl_cluster_vm *v = &cl->vms[i];
 
+		if (SG_CTL_SLOT_FREE(&cl->d.cfg->vms[i]))
+			continue;
 		/* a re-read found it is not (or no longer) this node's */
 		if (v->mine && (v->owner_lease != cl->lease || strcmp(v->owner, me(cl)) != 0))
 			release_one(cl, i, "not its owner in etcd");

@@ -22,6 +22,7 @@
 #include "csm.h"
 #include "ctl.h"
 #include "ids.h"
+#include "inventory.h"
 #include "qos.h"
 #include "sessiondb.h"
 #include "shm.h"
@@ -68,7 +69,8 @@ on_provider(const struct sg_ctl_event *ev, void *arg)
 	if (ev->state || ev->provider->svc != SG_CTL_SVC_VM)
 		return;
 	for (i = 0; i < c->cfg->n_hosts; i++)
-		if (c->inv.hosts[i].provider_id == ev->provider->id)
+		if (!SG_CTL_SLOT_FREE(&c->cfg->hosts[i]) &&
+		    c->inv.hosts[i].provider_id == ev->provider->id)
 			sg_ctl_vm_host_lost(&c->vmm, &c->inv.hosts[i]);
 }
 
@@ -243,6 +245,7 @@ ctl_connect(struct sg_ctl *c, struct sg_ctl_cfg *cfg)
 				       .vmm = &c->vmm,
 				       .health = &c->health,
 				       .usage = &c->usage,
+				       .invm = &c->invm,
 				       .reload = NULL, /* main.c: the YAML reader is the daemon's */
 				       .step_end = view_step_end,
 				       .ctx = c};
@@ -252,8 +255,6 @@ ctl_connect(struct sg_ctl *c, struct sg_ctl_cfg *cfg)
 int
 sg_ctl_init(struct sg_ctl *c, struct sg_ctl_cfg *cfg, struct event_base *base)
 {
-	const struct sg_ctl_cfg *k = cfg;
-	unsigned int i;
 	int rc;
 
 	memset(c, 0, sizeof(*c));
@@ -263,20 +264,11 @@ sg_ctl_init(struct sg_ctl *c, struct sg_ctl_cfg *cfg, struct event_base *base)
 	rc = ctl_connect(c, cfg);
 	if (rc < 0)
 		return rc;
-	for (i = 0; i < k->n_hosts; i++) {
-		char name[SG_CTL_NAME_MAX + 16];
-
-		c->inv.hosts[i].cfg = &k->hosts[i];
-		c->inv.hosts[i].id = sg_ctl_ids_named(SG_CTL_ID_HOST, k->hosts[i].name);
-		c->inv.hosts[i].provider_id =
-			sg_ctl_ids_named(SG_CTL_ID_PROVIDER, k->hosts[i].name);
-		snprintf(name, sizeof(name), "vm-manager@%s", k->hosts[i].name);
-		rc = sg_ctl_bus_register(c->bus, SG_CTL_SVC_VM, name, c->inv.hosts[i].provider_id,
-					 4);
-		if (rc < 0)
-			return rc;
-		c->inv.hosts[i].provider = (unsigned int)rc;
-	}
+	c->invm = (struct sg_ctl_invm){.cfg = cfg, .inv = &c->inv, .bus = c->bus, .ids = c->ids};
+	/* every object of the slots, by the functions that build one added later */
+	rc = sg_ctl_inventory_build_all(&c->invm);
+	if (rc < 0)
+		return rc;
 	c->inv.net_provider_id = sg_ctl_ids_named(SG_CTL_ID_PROVIDER, "network-manager@dataplane");
 	rc = sg_ctl_bus_register(c->bus, SG_CTL_SVC_NETWORK, "network-manager@dataplane",
 				 c->inv.net_provider_id, 1);
@@ -288,52 +280,6 @@ sg_ctl_init(struct sg_ctl *c, struct sg_ctl_cfg *cfg, struct event_base *base)
 	if (rc < 0)
 		return rc;
 	sg_ctl_bus_set_up(c->bus, (unsigned int)rc, true, NULL, NULL);
-	for (i = 0; i < k->n_pools; i++) {
-		c->inv.pools[i].cfg = &k->pools[i];
-		if (k->pools[i].storage[0] != '\0') {
-			char name[SG_CTL_NAME_MAX + 24];
-
-			/* The storage manager of the pool's storage: registered so sessions
-			 * record it; it takes no requests yet (the VMs' disks are attached
-			 * by their host agent). */
-			c->inv.pools[i].storage_id =
-				sg_ctl_ids_named(SG_CTL_ID_STORAGE, k->pools[i].storage);
-			snprintf(name, sizeof(name), "storage-manager@%s", k->pools[i].storage);
-			c->inv.pools[i].storage_provider_id =
-				sg_ctl_ids_named(SG_CTL_ID_PROVIDER, name);
-			rc = sg_ctl_bus_register(c->bus, SG_CTL_SVC_STORAGE, name,
-						 c->inv.pools[i].storage_provider_id, 1);
-			if (rc < 0)
-				return rc;
-			sg_ctl_bus_set_up(c->bus, (unsigned int)rc, true, NULL, NULL);
-		}
-		c->inv.pools[i].vms = calloc(k->n_vms + 1, sizeof(struct sg_ctl_vm *));
-		if (c->inv.pools[i].vms == NULL)
-			return -ENOMEM;
-	}
-	for (i = 0; i < k->n_vms; i++) {
-		struct sg_ctl_vm *vm = &c->inv.vms[i];
-		struct sg_ctl_pool *pool = &c->inv.pools[k->vms[i].pool];
-
-		vm->cfg = &k->vms[i];
-		vm->id = sg_ctl_ids_named(SG_CTL_ID_VM, k->vms[i].name);
-		vm->component_id = sg_ctl_ids_named(SG_CTL_ID_COMPONENT, pool->cfg->name);
-		vm->host = &c->inv.hosts[k->vms[i].host];
-		vm->state = SG_CTL_VM_UNKNOWN;
-		TAILQ_INIT(&vm->waiters);
-		pool->vms[pool->n_vms++] = vm;
-		/* The starts in flight per host follow the strictest pool on it. */
-		sg_ctl_bus_provider(c->bus, vm->host->provider)->max_inflight =
-			pool->cfg->starts_inflight;
-	}
-	for (i = 0; i < k->n_apps; i++) {
-		c->inv.apps[i].cfg = &k->apps[i];
-		c->inv.apps[i].id = sg_ctl_ids_named(SG_CTL_ID_APP, k->apps[i].name);
-		if (k->apps[i].domain[0] != '\0')
-			c->inv.apps[i].domain_id =
-				sg_ctl_ids_named(SG_CTL_ID_DOMAIN, k->apps[i].domain);
-		TAILQ_INIT(&c->inv.apps[i].queue);
-	}
 	sg_ctl_bus_subscribe(c->bus, SG_CTL_EV_VM_STATE, on_vm_state, c);
 	sg_ctl_bus_subscribe(c->bus, SG_CTL_EV_REQ_FAILED, on_req_failed, c);
 	sg_ctl_bus_subscribe(c->bus, SG_CTL_EV_PROVIDER, on_provider, c);
@@ -362,14 +308,11 @@ free_changed(struct sg_ctl *c)
 void
 sg_ctl_fini(struct sg_ctl *c)
 {
-	unsigned int i;
-
 	free_changed(c);
 	sg_ctl_usage_fini(&c->usage);
 	sg_ctl_health_fini(&c->health);
 	sg_ctl_cs_fini(&c->tab);
-	for (i = 0; i < SG_CTL_POOLS_MAX; i++)
-		free(c->inv.pools[i].vms);
+	sg_ctl_inventory_fini(&c->invm);
 	sg_ctl_bus_destroy(c->bus);
 	sg_ctl_shm_destroy(c->shm);
 	sg_ctl_db_destroy(c->db);
@@ -456,6 +399,7 @@ sg_ctl_tick(struct sg_ctl *c)
 	sg_ctl_bus_timeouts(c->bus);
 	sg_ctl_vm_idle_check(&c->vmm);
 	sg_ctl_vm_drain_tick(&c->vmm);
+	sg_ctl_inventory_sweep(&c->invm); /* removed objects nothing uses any more */
 	sg_ctl_audit_tick(&c->audit);
 	sg_ctl_health_tick(&c->health);
 	sg_ctl_health_drain_tick(&c->health);

@@ -30,6 +30,7 @@
 #include "cs.h"
 #include "csm.h"
 #include "health.h"
+#include "inventory.h"
 #include "usage.h"
 #include "view.h"
 #include "vm.h"
@@ -53,6 +54,7 @@ struct sg_ctl {
 	struct sg_ctl_clock clock; /**< refreshed per event */
 	struct sg_ctl_stats st;
 	struct sg_ctl_inv inv;
+	struct sg_ctl_invm invm; /**< the inventory changed at run time (inventory.c) */
 	struct sg_ctl_cs_tab tab;
 	struct sg_ctl_vmm vmm;
 	struct sg_ctl_broker broker;

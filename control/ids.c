@@ -270,6 +270,76 @@ ids_app_graph(struct sg_ctl_ids *ids, unsigned int i, uint64_t comp)
 	return rc;
 }
 
+/* Host @p i's VM-manager provider under its idmgr name (a host added at run time). */
+static int
+ids_host_sp(struct sg_ctl_ids *ids, unsigned int i)
+{
+	struct sg_ctl_host *h = &ids->inv->hosts[i];
+	struct sg_ctl_provider *p = sg_ctl_bus_provider(ids->bus, h->provider);
+	char name[SG_CTL_NAME_MAX + 16];
+	uint64_t id;
+	int rc;
+
+	if (p == NULL || h->cfg == NULL)
+		return 0;
+	sp_name(p->name, name, sizeof(name));
+	rc = reg(ids, SG_ID_T_SP, name, SG_ID_NONE, &id);
+	if (rc == 0)
+		p->id = h->provider_id = id;
+	return rc;
+}
+
+int
+sg_ctl_ids_add(struct sg_ctl_ids *ids, unsigned int kind, unsigned int i)
+{
+	const struct sg_ctl_cfg *k = ids->cfg;
+	struct sg_ctl_inv *inv = ids->inv;
+	uint64_t comp = 0;
+	unsigned int pool;
+	int rc = 0;
+
+	if (ids->store == NULL)
+		return 0;
+	switch (kind) {
+	case SG_CTL_KIND_HOST:
+		rc = reg(ids, SG_ID_T_HOST, k->hosts[i].name, SG_ID_NONE, &inv->hosts[i].id);
+		if (rc == 0)
+			rc = ids_host_sp(ids, i);
+		return rc;
+	case SG_CTL_KIND_POOL:
+		rc = reg(ids, SG_ID_T_COMPONENT, k->pools[i].name, SG_ID_NONE, &comp);
+		if (rc == 0 && k->pools[i].storage[0] != '\0')
+			rc = reg(ids, SG_ID_T_STORAGE, k->pools[i].storage, SG_ID_NONE,
+				 &inv->pools[i].storage_id);
+		return rc;
+	case SG_CTL_KIND_VM:
+		pool = k->vms[i].pool;
+		rc = reg(ids, SG_ID_T_COMPONENT, k->pools[pool].name, SG_ID_NONE, &comp);
+		if (rc == 0)
+			rc = reg(ids, SG_ID_T_VM, k->vms[i].name, inv->vms[i].host->id,
+				 &inv->vms[i].id);
+		if (rc == 0)
+			rc = ids->idc != NULL
+				     ? sg_id_cluster_set_ref(ids->idc, inv->vms[i].id, comp)
+				     : sg_id_set_ref(ids->store, inv->vms[i].id, comp);
+		inv->vms[i].component_id = comp;
+		if (rc == 0 && inv->pools[pool].storage_id != 0)
+			rc = relate(ids, inv->vms[i].id, SG_ID_REL_USES,
+				    inv->pools[pool].storage_id);
+		return rc;
+	default:
+		rc = reg(ids, SG_ID_T_COMPONENT, k->pools[k->apps[i].pool].name, SG_ID_NONE, &comp);
+		if (rc == 0)
+			rc = reg(ids, SG_ID_T_VAPP, k->apps[i].name, SG_ID_NONE, &inv->apps[i].id);
+		if (rc == 0 && k->apps[i].domain[0] != '\0')
+			rc = reg(ids, SG_ID_T_DOMAIN, k->apps[i].domain, SG_ID_NONE,
+				 &inv->apps[i].domain_id);
+		if (rc == 0)
+			rc = ids_app_graph(ids, i, comp);
+		return rc;
+	}
+}
+
 /* The configured users and their ASSIGNED edge (at open and at every reload). */
 int
 sg_ctl_ids_users(struct sg_ctl_ids *ids)
@@ -282,6 +352,8 @@ sg_ctl_ids_users(struct sg_ctl_ids *ids)
 	if (ids->store == NULL)
 		return 0;
 	for (i = 0; rc == 0 && i < k->n_users; i++) {
+		if (k->vms[k->users[i].vm].retiring)
+			continue;
 		rc = reg(ids, SG_ID_T_USER, k->users[i].name, SG_ID_NONE, &id);
 		if (rc == 0)
 			rc = relate(ids, id, SG_ID_REL_ASSIGNED, ids->inv->vms[k->users[i].vm].id);
@@ -294,8 +366,8 @@ sg_ctl_ids_open(struct sg_ctl_ids *ids)
 {
 	struct sg_id_open_opts opts = {.flags = SG_ID_OPEN_NOSYNC};
 	const struct sg_ctl_cfg *k = ids->cfg;
-	uint64_t comp[SG_CTL_POOLS_MAX], id;
 	char name[SG_CTL_NAME_MAX + 16];
+	uint64_t id;
 	unsigned int i;
 	int rc;
 
@@ -314,37 +386,17 @@ sg_ctl_ids_open(struct sg_ctl_ids *ids)
 		return -ENOMEM;
 	}
 	for (i = 0; rc == 0 && i < k->n_hosts; i++)
-		rc = reg(ids, SG_ID_T_HOST, k->hosts[i].name, SG_ID_NONE, &ids->inv->hosts[i].id);
+		if (!SG_CTL_SLOT_FREE(&k->hosts[i]))
+			rc = sg_ctl_ids_add(ids, SG_CTL_KIND_HOST, i);
 	for (i = 0; rc == 0 && i < k->n_pools; i++)
-		rc = reg(ids, SG_ID_T_COMPONENT, k->pools[i].name, SG_ID_NONE, &comp[i]);
-	for (i = 0; rc == 0 && i < k->n_vms; i++) {
-		struct sg_ctl_vm *vm = &ids->inv->vms[i];
-
-		rc = reg(ids, SG_ID_T_VM, k->vms[i].name, vm->host->id, &vm->id);
-		if (rc == 0)
-			rc = ids->idc != NULL
-				     ? sg_id_cluster_set_ref(ids->idc, vm->id, comp[k->vms[i].pool])
-				     : sg_id_set_ref(ids->store, vm->id, comp[k->vms[i].pool]);
-		vm->component_id = comp[k->vms[i].pool];
-	}
-	for (i = 0; rc == 0 && i < k->n_pools; i++) {
-		if (k->pools[i].storage[0] == '\0')
-			continue;
-		rc = reg(ids, SG_ID_T_STORAGE, k->pools[i].storage, SG_ID_NONE,
-			 &ids->inv->pools[i].storage_id);
-	}
+		if (!SG_CTL_SLOT_FREE(&k->pools[i]))
+			rc = sg_ctl_ids_add(ids, SG_CTL_KIND_POOL, i);
 	for (i = 0; rc == 0 && i < k->n_vms; i++)
-		if (ids->inv->pools[k->vms[i].pool].storage_id != 0)
-			rc = relate(ids, ids->inv->vms[i].id, SG_ID_REL_USES,
-				    ids->inv->pools[k->vms[i].pool].storage_id);
-	for (i = 0; rc == 0 && i < k->n_apps; i++) {
-		rc = reg(ids, SG_ID_T_VAPP, k->apps[i].name, SG_ID_NONE, &ids->inv->apps[i].id);
-		if (rc == 0 && k->apps[i].domain[0] != '\0')
-			rc = reg(ids, SG_ID_T_DOMAIN, k->apps[i].domain, SG_ID_NONE,
-				 &ids->inv->apps[i].domain_id);
-		if (rc == 0)
-			rc = ids_app_graph(ids, i, comp[k->apps[i].pool]);
-	}
+		if (!SG_CTL_SLOT_FREE(&k->vms[i]))
+			rc = sg_ctl_ids_add(ids, SG_CTL_KIND_VM, i);
+	for (i = 0; rc == 0 && i < k->n_apps; i++)
+		if (!SG_CTL_SLOT_FREE(&k->apps[i]))
+			rc = sg_ctl_ids_add(ids, SG_CTL_KIND_APP, i);
 	for (i = 0; rc == 0 && i < sg_ctl_bus_count(ids->bus); i++) {
 		struct sg_ctl_provider *p = sg_ctl_bus_provider(ids->bus, i);
 		unsigned int h;
@@ -352,12 +404,14 @@ sg_ctl_ids_open(struct sg_ctl_ids *ids)
 		sp_name(p->name, name, sizeof(name));
 		rc = reg(ids, SG_ID_T_SP, name, SG_ID_NONE, &id);
 		for (h = 0; rc == 0 && h < k->n_hosts; h++)
-			if (ids->inv->hosts[h].provider_id == p->id)
+			if (!SG_CTL_SLOT_FREE(&k->hosts[h]) &&
+			    ids->inv->hosts[h].provider_id == p->id)
 				ids->inv->hosts[h].provider_id = id;
 		if (rc == 0 && ids->inv->net_provider_id == p->id)
 			ids->inv->net_provider_id = id;
 		for (h = 0; rc == 0 && h < k->n_pools; h++)
-			if (ids->inv->pools[h].storage_provider_id == p->id)
+			if (!SG_CTL_SLOT_FREE(&k->pools[h]) &&
+			    ids->inv->pools[h].storage_provider_id == p->id)
 				ids->inv->pools[h].storage_provider_id = id;
 		p->id = id;
 	}
@@ -413,13 +467,16 @@ sg_ctl_ids_user_vm(struct sg_ctl_ids *ids, const char *user, unsigned int pool)
 		/* a user may be assigned VMs of several apps: only one of this pool */
 		for (i = 0; i < n; i++)
 			for (k = 0; k < ids->cfg->n_vms; k++)
-				if (ids->inv->vms[k].id == vms[i] && ids->cfg->vms[k].pool == pool)
+				if (!SG_CTL_SLOT_FREE(&ids->cfg->vms[k]) &&
+				    !ids->cfg->vms[k].retiring && ids->inv->vms[k].id == vms[i] &&
+				    ids->cfg->vms[k].pool == pool)
 					return &ids->inv->vms[k];
 		return NULL;
 	}
 	for (k = 0; k < ids->cfg->n_users; k++)
 		if (strcmp(ids->cfg->users[k].name, user) == 0 &&
-		    ids->cfg->vms[ids->cfg->users[k].vm].pool == pool)
+		    ids->cfg->vms[ids->cfg->users[k].vm].pool == pool &&
+		    !ids->cfg->vms[ids->cfg->users[k].vm].retiring)
 			return &ids->inv->vms[ids->cfg->users[k].vm];
 	return NULL;
 }

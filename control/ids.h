@@ -50,6 +50,13 @@ void sg_ctl_ids_cluster(struct sg_ctl_ids *ids, struct sg_etcd *etcd, const char
 void sg_ctl_ids_close(struct sg_ctl_ids *ids);
 /** The local ID serial, which the session DB persists ("next_id"). */
 uint64_t *sg_ctl_ids_next_local(struct sg_ctl_ids *ids);
+/**
+ * Register object @p slot of @p kind (enum sg_ctl_kind) with idmgr (no
+ * store: nothing): a host and its provider, a pool's component and
+ * storage, a VM and its component, an app and its graph. At open for
+ * each object, and for each object added at run time. Idempotent.
+ */
+int sg_ctl_ids_add(struct sg_ctl_ids *ids, unsigned int kind, unsigned int slot);
 /** Register the configured users and their ASSIGNED edges (open, reload). */
 int sg_ctl_ids_users(struct sg_ctl_ids *ids);
 void sg_ctl_ids_release(struct sg_ctl_ids *ids, const struct sg_ctl_cs *cs);

@@ -23,6 +23,7 @@
 #include <syslog.h>
 
 #include <event2/event.h>
+#include <jansson.h>
 
 #include "ctl.h"
 #include "admin.h"
@@ -31,6 +32,7 @@
 #include "agent.h"
 #include "metrics.h"
 #include "ids.h"
+#include "inventory.h"
 #include "sessiondb.h"
 #include "shm.h"
 
@@ -59,11 +61,11 @@ reload(void *ctx, char *err, size_t errlen)
 {
 	struct sg_ctl *c = ctx;
 	struct daemon *d = (struct daemon *)c; /* c is its first member */
-	unsigned int i;
 	int rc;
 
 	sg_ctl_usage_flush(&c->usage, c->clock.now_ns); /* the old paths get their lines */
-	rc = sg_ctl_cfg_reload(c->cfg, c->cfg_path, err, errlen);
+	/* objects matched by name: added, changed in place, retiring (inventory_store.c) */
+	rc = sg_ctl_inventory_reload(&c->invm, err, errlen);
 	if (rc < 0)
 		return rc;
 	if (c->cfg->appliance_config[0] != '\0') {
@@ -73,11 +75,37 @@ reload(void *ctx, char *err, size_t errlen)
 		if (rc < 0)
 			return rc;
 	}
-	for (i = 0; i < c->cfg->n_pools; i++)
-		c->inv.dispatch_pools |= 1ull << i; /* limits may have grown */
 	if (sg_ctl_ids_users(c->ids) < 0)
 		syslog(LOG_WARNING, "reload: users could not all be written to idmgr");
 	return 0;
+}
+
+/* The inventory's hooks into the agent links (no agent_listen: nothing to tell). */
+static void
+inv_push_vm(void *ctx, const struct sg_ctl_vm *vm)
+{
+	struct sg_ctl *c = ctx;
+
+	if (c->agents != NULL)
+		sg_ctl_agent_push_vm(c->agents, vm);
+}
+
+static void
+inv_forget_vm(void *ctx, const struct sg_ctl_host *h, const char *name)
+{
+	struct sg_ctl *c = ctx;
+
+	if (c->agents != NULL)
+		sg_ctl_agent_forget_vm(c->agents, h, name);
+}
+
+static void
+inv_host_gone(void *ctx, struct sg_ctl_host *h)
+{
+	struct sg_ctl *c = ctx;
+
+	if (c->agents != NULL)
+		sg_ctl_agent_drop_host(c->agents, h);
 }
 
 static void
@@ -202,6 +230,7 @@ main(int argc, char **argv)
 	struct sg_ctl_agent_deps agents;
 	struct sg_ctl_probe_deps probe;
 	struct daemon *d;
+	json_t *specs = NULL;
 	char err[512];
 	int opt, rc;
 
@@ -235,6 +264,8 @@ main(int argc, char **argv)
 	if (d == NULL)
 		return 1;
 	rc = sg_ctl_cfg_load(path, &d->cfg, err, sizeof(err));
+	if (rc == 0) /* the objects sgctl added: <db_dir>/inventory.json */
+		rc = sg_ctl_inventory_load(&d->cfg, &specs, err, sizeof(err));
 	if (rc < 0) {
 		fprintf(stderr, "sg-control: %s\n", err);
 		return 2;
@@ -277,6 +308,7 @@ main(int argc, char **argv)
 	}
 	d->c.cfg_path = path;
 	d->c.view.reload = reload;
+	sg_ctl_inventory_attach(&d->c.invm, path, specs);
 	if (d->cfg.cluster.enabled && cluster_wire(d) < 0)
 		return 1;
 	if (sg_ctl_ids_open(d->c.ids) < 0)
@@ -318,6 +350,11 @@ main(int argc, char **argv)
 					    .ctx = &d->c};
 	if (d->cfg.agent_listen[0] != '\0' && sg_ctl_agent_listen(&d->c.agents, &agents) < 0)
 		return 1;
+	/* VMs added at run time: pushed to their host's agent, forgotten once removed */
+	d->c.invm.push_vm = inv_push_vm;
+	d->c.invm.forget_vm = inv_forget_vm;
+	d->c.invm.host_gone = inv_host_gone;
+	d->c.invm.agent_ctx = &d->c;
 	if (d->cluster != NULL)
 		sg_ctl_cluster_start(d->cluster); /* a lease, the view, then VM claims */
 	sg_ctl_commit(&d->c); /* sessions dropped or re-admitted while restoring */
@@ -350,6 +387,7 @@ main(int argc, char **argv)
 	event_free(d->sig_term);
 	event_free(d->sig_int);
 	event_free(d->sig_hup);
+	sg_ctl_inventory_store_fini(&d->c.invm);
 	sg_ctl_fini(&d->c);
 	event_base_free(d->c.base);
 	free(d);

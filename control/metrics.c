@@ -340,6 +340,8 @@ sg_ctl_metrics_render(const struct sg_ctl_view *v, size_t *len)
 	mb(&b, "# HELP sg_ctl_queue_depth Sessions in each application's execution and "
 	       "waiting queue.\n# TYPE sg_ctl_queue_depth gauge\n");
 	for (i = 0; i < v->cfg->n_apps; i++) {
+		if (SG_CTL_SLOT_FREE(&v->cfg->apps[i]))
+			continue;
 		mb(&b, "sg_ctl_queue_depth{app=\"%s\",queue=\"execution\"} %u\n",
 		   v->cfg->apps[i].name, v->inv->apps[i].n_exec);
 		mb(&b, "sg_ctl_queue_depth{app=\"%s\",queue=\"waiting\"} %u\n",
@@ -395,13 +397,16 @@ sg_ctl_metrics_render(const struct sg_ctl_view *v, size_t *len)
 	mb(&b, "# HELP sg_ctl_vm_sessions Sessions placed on each VM.\n"
 	       "# TYPE sg_ctl_vm_sessions gauge\n");
 	for (i = 0; i < v->cfg->n_vms; i++)
-		mb(&b, "sg_ctl_vm_sessions{vm=\"%s\",state=\"%s\"} %u\n", v->cfg->vms[i].name,
-		   sg_ctl_vm_state_name(v->inv->vms[i].state), v->inv->vms[i].n_sessions);
+		if (!SG_CTL_SLOT_FREE(&v->cfg->vms[i]))
+			mb(&b, "sg_ctl_vm_sessions{vm=\"%s\",state=\"%s\"} %u\n",
+			   v->cfg->vms[i].name, sg_ctl_vm_state_name(v->inv->vms[i].state),
+			   v->inv->vms[i].n_sessions);
 	mb(&b, "# HELP sg_ctl_vm_draining VMs drained by the operator (sgctl drain vm).\n"
 	       "# TYPE sg_ctl_vm_draining gauge\n");
 	for (i = 0; i < v->cfg->n_vms; i++)
-		mb(&b, "sg_ctl_vm_draining{vm=\"%s\"} %d\n", v->cfg->vms[i].name,
-		   v->inv->vms[i].draining ? 1 : 0);
+		if (!SG_CTL_SLOT_FREE(&v->cfg->vms[i]))
+			mb(&b, "sg_ctl_vm_draining{vm=\"%s\"} %d\n", v->cfg->vms[i].name,
+			   v->inv->vms[i].draining ? 1 : 0);
 	counter(&b, "sg_ctl_agent_refused_addr_total",
 		"Agent connections from no configured host address.", v->st->agent.refused_addr);
 	counter(&b, "sg_ctl_agent_unauth_full_total",

@@ -55,6 +55,9 @@ usage(FILE *f)
 		"  token mint APP USER [--ttl S]  a user token of token app APP (printed alone;\n"
 		"                              default ttl 3600 s)\n"
 		"  token check APP TOKEN       the token's claims and verdict (exit 1: not valid)\n"
+		"  app|vm|host|pool add '{name: ..., ...}'  add an object at run time (the\n"
+		"                              YAML file's keys; a VM's also pool:)\n"
+		"  app|vm|host|pool remove NAME  remove one added with sgctl (retires it)\n"
 		"  usage [--user U] [--app A] [--since T] [--until T] [--limit N]\n"
 		"                              usage records, newest first (T: unix seconds\n"
 		"                              or ISO 8601, e.g. 2026-01-31T12:00:00Z)\n"
@@ -350,6 +353,22 @@ token_answer(const json_t *res, bool as_json)
 		       : 1;
 }
 
+/* app|vm|host|pool add SPEC | remove NAME; true if argv[*i] was that. */
+static bool
+inv_args(const char *cmd, int argc, char **argv, int *i, json_t *req)
+{
+	bool obj = strcmp(cmd, "app") == 0 || strcmp(cmd, "vm") == 0 || strcmp(cmd, "host") == 0 ||
+		   strcmp(cmd, "pool") == 0;
+
+	if (!obj || *i + 2 != argc ||
+	    (strcmp(argv[*i], "add") != 0 && strcmp(argv[*i], "remove") != 0))
+		return false;
+	json_object_set_new(req, "op", json_string(argv[*i]));
+	json_object_set_new(req, argv[*i][0] == 'a' ? "spec" : "name", json_string(argv[*i + 1]));
+	*i += 2;
+	return true;
+}
+
 static int
 done(json_t *req, int rc)
 {
@@ -508,6 +527,8 @@ main(int argc, char **argv)
 		json_object_set_new(req, argv[optind][0] == 'm' ? "user" : "token",
 				    json_string(argv[optind + 2]));
 		optind += 3;
+	} else if (inv_args(cmd, argc, argv, &optind, req)) {
+		/* the inventory at run time: doc/control.md "Changing the inventory" */
 	}
 	if (optind != argc) {
 		fprintf(stderr, "sgctl: unexpected argument '%s'\n", argv[optind]);

@@ -23,6 +23,7 @@ struct sg_ctl_vmm;
 struct sg_ctl_health;
 struct sg_ctl_cluster;
 struct sg_ctl_usage;
+struct sg_ctl_invm;
 
 struct sg_ctl_view {
 	const struct sg_ctl_cfg *cfg;
@@ -40,6 +41,7 @@ struct sg_ctl_view {
 	struct sg_ctl_health *health;	/**< pool members: checks, ejection, drain */
 	struct sg_ctl_cluster *cluster; /**< cluster mode (admin "cluster"); NULL: standalone */
 	struct sg_ctl_usage *usage;	/**< usage records, access log, hold time (usage.h) */
+	struct sg_ctl_invm *invm;	/**< sgctl app|vm|host|pool add|remove (inventory.h) */
 	/** Re-read the configuration file (SIGHUP, admin "reload"). */
 	int (*reload)(void *ctx, char *err, size_t errlen);
 	/** End of a step: commit (DB first, then the ring). */

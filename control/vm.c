@@ -42,7 +42,8 @@ sg_ctl_vm_by_name(struct sg_ctl_inv *inv, const char *name)
 	unsigned int i;
 
 	for (i = 0; i < inv->cfg->n_vms; i++)
-		if (strcmp(inv->cfg->vms[i].name, name) == 0)
+		if (!SG_CTL_SLOT_FREE(&inv->cfg->vms[i]) &&
+		    strcmp(inv->cfg->vms[i].name, name) == 0)
 			return &inv->vms[i];
 	return NULL;
 }
@@ -53,7 +54,8 @@ sg_ctl_vm_host_by_name(struct sg_ctl_inv *inv, const char *name)
 	unsigned int i;
 
 	for (i = 0; i < inv->cfg->n_hosts; i++)
-		if (strcmp(inv->cfg->hosts[i].name, name) == 0)
+		if (!SG_CTL_SLOT_FREE(&inv->cfg->hosts[i]) &&
+		    strcmp(inv->cfg->hosts[i].name, name) == 0)
 			return &inv->hosts[i];
 	return NULL;
 }
@@ -385,7 +387,7 @@ sg_ctl_vm_host_lost(struct sg_ctl_vmm *vmm, struct sg_ctl_host *host)
 	unsigned int i;
 
 	for (i = 0; i < vmm->cfg->n_vms; i++) {
-		if (vmm->inv->vms[i].host != host)
+		if (SG_CTL_SLOT_FREE(&vmm->cfg->vms[i]) || vmm->inv->vms[i].host != host)
 			continue;
 		vmm->inv->vms[i].agent_state = SG_CTL_VM_UNKNOWN;
 		if (vmm->inv->vms[i].remote) /* its owner's state key says */
@@ -430,6 +432,8 @@ sg_ctl_vm_idle_check(struct sg_ctl_vmm *vmm)
 		if (SG_CTL_SLOT_FREE(&vmm->cfg->vms[i]))
 			continue;
 		vm = &vmm->inv->vms[i];
+		if (SG_CTL_SLOT_FREE(&vmm->cfg->vms[i]))
+			continue;
 		idle_ms = vmm->cfg->pools[vm->cfg->pool].idle_stop_ms;
 		if (idle_ms == 0 || vm->state != SG_CTL_VM_RUNNING || vm->stop_requested ||
 		    vm->n_sessions > 0 || vm->n_reserved > 0 || vm->remote || vm->others > 0 ||

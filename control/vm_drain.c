@@ -78,7 +78,8 @@ sg_ctl_vm_drain(struct sg_ctl_vmm *vmm, const char *name, uint32_t deadline_s, b
 	unsigned int i;
 
 	for (i = 0; i < vmm->cfg->n_vms && vm == NULL; i++)
-		if (strcmp(vmm->cfg->vms[i].name, name) == 0)
+		if (!SG_CTL_SLOT_FREE(&vmm->cfg->vms[i]) &&
+		    strcmp(vmm->cfg->vms[i].name, name) == 0)
 			vm = &vmm->inv->vms[i];
 	if (vm == NULL) {
 		snprintf(err, errlen, "no VM named '%s' (sgctl vms lists them)", name);
@@ -103,8 +104,8 @@ sg_ctl_vm_drain_tick(struct sg_ctl_vmm *vmm)
 
 	for (i = 0; i < vmm->cfg->n_vms; i++) {
 		vm = &vmm->inv->vms[i];
-		if (!vm->draining || vm->drain_deadline_ns == 0 ||
-		    vmm->clk->now_ns < vm->drain_deadline_ns)
+		if (SG_CTL_SLOT_FREE(&vmm->cfg->vms[i]) || !vm->draining ||
+		    vm->drain_deadline_ns == 0 || vmm->clk->now_ns < vm->drain_deadline_ns)
 			continue;
 		vm->drain_deadline_ns = 0; /* once: it stays draining until undrained */
 		memset(&n, 0, sizeof(n));
