@@ -11,9 +11,9 @@ DEMO_IDLE_MS=5000
 echo "== building the guest image (cached in $VMF_IMAGE), namespaces sgdemo-*, the appliance,"
 echo "   sg-control, h1's own libvirtd (TCG) and sg-hostagent with the guest template"
 vmf_up "$DEMO_IDLE_MS" || { echo "the farm did not come up (logs in $SG_RUN)" >&2; exit 1; }
-wait_for 20 bash -c "virsh -q -c '$VMF_URI' list --all --name | grep -qx g1" ||
+vmf_wait 20 g1 "v['state'] == 'stopped'" ||
 	{ echo "g1 was not pushed to h1's agent" >&2; exit 1; }
-echo "== sgctl vms: g1 and g2 pushed by sg-control, defined in h1's libvirtd, shut off"
+echo "== sgctl vms: g1 and g2 pushed by sg-control to h1's agent (defined in libvirt at their first start)"
 sgctl vms
 
 # demo_req LABEL: one request to web.example (g1), its time and the split.

@@ -17,7 +17,8 @@
 # Needs: SG_SRC, SG_BUILD, SG_RUN, SG_PREFIX, topology.sh, appliance.sh and
 # brokered.sh sourced (topo_ns, wait_for, dp_start, ctl_start, sgctl).
 
-VMF_LIBVIRTD=$SG_SRC/scripts/lib/libvirtd-ns.sh
+VMF_LIBVIRTD=${VMF_LIBVIRTD:-$SG_SRC/scripts/lib/libvirtd-ns.sh}
+VMF_TEMPLATE=${VMF_TEMPLATE:-$SG_SRC/scripts/guest/guest.xml}
 VMF_IMAGE=${VMF_IMAGE:-$SG_BUILD/guest}
 VMF_VIP=198.18.10.3
 VMF_MEMORY_MB=${VMF_MEMORY_MB:-128}
@@ -51,6 +52,9 @@ vmf_libvirtd() {
 	"$VMF_LIBVIRTD" start "$(topo_ns h1)" "$SG_RUN/libvirt" >"$SG_RUN/libvirtd-start.log" 2>&1 ||
 		{ cat "$SG_RUN/libvirtd-start.log" >&2; echo "libvirtd did not start" >&2; return 1; }
 	VMF_URI=$("$VMF_LIBVIRTD" uri "$SG_RUN/libvirt")
+	# the QEMU driver probes qemu's capabilities once: here, not in the
+	# first guest's start
+	vmf_virsh domcapabilities >/dev/null || { echo "virsh domcapabilities failed" >&2; return 1; }
 }
 
 # vmf_libvirtd_stop: libvirtd and every qemu it started.
@@ -185,7 +189,7 @@ control: { address: 198.18.1.1, port: $VMF_AGENT_PORT, key_file: $SG_RUN/agent-k
            ping_ms: 1000, timeout_ms: 5000 }
 templates:
   - name: guest
-    path: $SG_SRC/scripts/guest/guest.xml
+    path: $VMF_TEMPLATE
     vars: { KERNEL: $VMF_IMAGE/vmlinuz, INITRD: $VMF_IMAGE/initrd.img, BRIDGE: vbr0,
             PREFIX: "24", GATEWAY: 198.18.1.1, MEMORY_MB: "$VMF_MEMORY_MB" }
 datapath: { uplink: eth0, host_address: 198.18.1.11, pin_dir: $SG_RUN/bpffs/h1 }
