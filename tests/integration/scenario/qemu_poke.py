@@ -21,10 +21,16 @@ def main():
     ap.add_argument("path")
     ap.add_argument("out")
     ap.add_argument("--rate", type=int, default=100000)
-    ap.add_argument("--poke", type=float, default=0.5)
+    ap.add_argument("--poke", type=float, default=0.3)
     ap.add_argument("--timeout", type=float, default=60.0)
     a = ap.parse_args()
-    s = socket.create_connection((a.addr, 80), timeout=a.timeout)
+    # a small receive buffer: what the client holds unread is read within
+    # a fraction of a second, so its poke follows the server's last segment
+    # closely (an aborted flow answers segments with RST for 1 s only)
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8192)
+    s.settimeout(a.timeout)
+    s.connect((a.addr, 80))
     s.sendall(("GET %s HTTP/1.0\r\nHost: %s\r\n\r\n" % (a.path, a.host)).encode())
     s.settimeout(a.poke)
     got, t0 = 0, time.monotonic()
