@@ -24,6 +24,13 @@ PKGS=(
 	python3-scapy
 	# the cluster-wide store: lib/etcd tests, sgid follow, sg-control cluster mode
 	etcd-server etcd-client
+	# real guests (issue 15, doc/guest-image.md): qemu under a private
+	# libvirtd per host namespace (scripts/lib/libvirtd-ns.sh; libvirtd's
+	# QEMU driver, no libvirt-daemon-system), and what
+	# scripts/guest/build-image.sh packs (busybox-static, socat, openssl)
+	# and uses (cpio, zstd, kmod's depmod); the guest kernel is not
+	# installed: build-image.sh fetches it with apt-get download
+	qemu-system-x86 libvirt-daemon-driver-qemu busybox-static cpio zstd kmod
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -28,7 +28,7 @@ DEBS=${SG_GUEST_DEB_CACHE:-/var/cache/sessiongate/guest-debs}
 MODULES=(virtio_pci virtio_net virtio-rng)
 
 need_pkg() {
-	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed" ||
+	[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ] ||
 		die "Debian package '$1' is not installed (scripts/install-deps.sh installs it)"
 }
 for p in busybox-static socat openssl cpio kmod; do
@@ -38,9 +38,9 @@ done
 # The kernel: the package linux-image-cloud-amd64 depends on, at apt's
 # candidate version.
 KPKG=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null |
-	awk '/Depends: linux-image-/ { print $2; exit }')
+	awk '/Depends: linux-image-/ && !k { k = $2 } END { print k }')
 [ -n "$KPKG" ] || die "apt knows no package 'linux-image-cloud-amd64' (run apt-get update)"
-KVERSION=$(apt-cache show --no-all-versions "$KPKG" 2>/dev/null | awk '/^Version:/ { print $2; exit }')
+KVERSION=$(apt-cache show --no-all-versions "$KPKG" 2>/dev/null | awk '/^Version:/ && !v { v = $2 } END { print v }')
 [ -n "$KVERSION" ] || die "apt knows no version of kernel package '$KPKG'"
 KDEB_NAME="${KPKG}_${KVERSION//:/%3a}_amd64.deb"
 KDEB=
@@ -59,7 +59,8 @@ if [ -z "$KDEB" ]; then
 	[ -s "$KDEB" ] || die "apt-get download did not produce $KDEB"
 fi
 
-BUSYBOX=$(dpkg -L busybox-static | grep -m1 -E '/bin/busybox$')
+BUSYBOX=$(dpkg -L busybox-static | awk '/\/bin\/busybox$/ && !b { b = $0 } END { print b }')
+[ -x "$BUSYBOX" ] || die "busybox-static installs no bin/busybox"
 SOCAT=$(command -v socat) || die "socat not found (Debian package 'socat')"
 OPENSSL=$(command -v openssl) || die "openssl not found (Debian package 'openssl')"
 INPUTS=("${BASH_SOURCE[0]}" "$HERE/init" "$KDEB" "$BUSYBOX" "$SOCAT" "$OPENSSL")
@@ -153,13 +154,18 @@ chmod 0755 "$R/init"
 echo "root:x:0:0:root:/:/bin/sh" >"$R/etc/passwd"
 echo "root:x:0:" >"$R/etc/group"
 echo "A:*" >"$R/etc/httpd.conf"
+# /cgi-bin/meminfo: the guest's /proc/meminfo (what a saved image holds)
+mkdir -p "$R/www/cgi-bin"
+printf '#!/bin/sh\nprintf "Content-Type: text/plain\\r\\n\\r\\n"\ncat /proc/meminfo\n' \
+	>"$R/www/cgi-bin/meminfo"
+chmod 0755 "$R/www/cgi-bin/meminfo"
 [ "$(id -u)" -eq 0 ] && mknod -m 600 "$R/dev/console" c 5 1
 "$OPENSSL" req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
 	-keyout "$R/etc/sg/key.pem" -out "$R/etc/sg/cert.pem" -days 3650 \
 	-subj "/CN=sg-guest" >/dev/null 2>&1 || die "openssl could not make the certificate"
 
 if command -v zstd >/dev/null; then
-	COMPRESS=(zstd -q -19 -T0) kind=zstd
+	COMPRESS=(zstd -q -9 -T0) kind=zstd
 else
 	COMPRESS=(gzip -9) kind=gzip
 fi
