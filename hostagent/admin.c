@@ -72,6 +72,18 @@ cmd_counters(struct sg_ha_admin *a, struct out *o)
 	const struct sg_ha_link_counters *kc = &a->link->ctr;
 	struct sg_ha_dp *dpp = a->flows->dp;
 	uint64_t dp[SG_HA_CTR_MAX];
+	const struct {
+		const char *name;
+		uint64_t v;
+	} vmc[] = {{"saves", vc->saves},
+		   {"save_failures", vc->save_failures},
+		   {"resumes", vc->resumes},
+		   {"resume_fallbacks", vc->resume_fallbacks},
+		   {"boots", vc->boots},
+		   {"crashes", vc->crashes},
+		   {"vm_defines", vc->vm_defines},
+		   {"vm_define_errors", vc->vm_define_errors},
+		   {"vm_undefines", vc->vm_undefines}};
 
 	outf(o,
 	     "lv_events %llu\nlv_events_lost %llu\nlv_connects %llu\nlv_connect_failures %llu\n"
@@ -90,14 +102,8 @@ cmd_counters(struct sg_ha_admin *a, struct out *o)
 	outf(o, "app_checks %llu\napp_check_failures %llu\napp_downs %llu\n",
 	     (unsigned long long)vc->app_checks, (unsigned long long)vc->app_check_failures,
 	     (unsigned long long)vc->app_downs);
-	outf(o,
-	     "saves %llu\nsave_failures %llu\nresumes %llu\nresume_fallbacks %llu\nboots %llu\n"
-	     "crashes %llu\nvm_defines %llu\nvm_define_errors %llu\nvm_undefines %llu\n",
-	     (unsigned long long)vc->saves, (unsigned long long)vc->save_failures,
-	     (unsigned long long)vc->resumes, (unsigned long long)vc->resume_fallbacks,
-	     (unsigned long long)vc->boots, (unsigned long long)vc->crashes,
-	     (unsigned long long)vc->vm_defines, (unsigned long long)vc->vm_define_errors,
-	     (unsigned long long)vc->vm_undefines);
+	for (unsigned int i = 0; i < sizeof(vmc) / sizeof(vmc[0]); i++)
+		outf(o, "%s %llu\n", vmc[i].name, (unsigned long long)vmc[i].v);
 	if (dpp && sg_ha_dp_counters(dpp, dp) == 0) {
 		for (unsigned int i = 0; i < SG_HA_CTR_MAX; i++)
 			outf(o, "bpf_%s %llu\n", sg_ha_dp_ctr_name(i), (unsigned long long)dp[i]);

@@ -43,6 +43,20 @@ cmd_vm_connected(struct sg_ha_vms *vms, const struct sg_agent_msg *m)
 	return vm;
 }
 
+/* The domain of @p vm, or NULL with command @p seq answered E_LIBVIRT. */
+static virDomainPtr
+cmd_lookup(struct sg_ha_vms *vms, struct sg_ha_vm *vm, uint32_t seq)
+{
+	virDomainPtr dom = sg_ha_lv_lookup(&vms->lv, vm->cfg);
+	char text[SG_AGENT_TEXT_MAX];
+
+	if (dom == NULL) {
+		sg_ha_textf(text, sizeof(text), "lookup %s: %s", vm->cfg->name, sg_ha_lv_error());
+		sg_ha_vm_reply(vms, seq, SG_AGENT_E_LIBVIRT, text, vm);
+	}
+	return dom;
+}
+
 static uint64_t
 cmd_deadline(const struct sg_agent_msg *m, uint32_t dflt_ms)
 {
@@ -71,8 +85,8 @@ cmd_define(struct sg_ha_vms *vms, struct sg_ha_vm *vm, uint32_t seq)
 			virDomainFree(dom);
 		}
 	}
-	if (sg_ha_template_define(&vms->lv, vms->cfg, vm->cfg, vm->uuid_known ? vm->uuid : NULL, text,
-				  sizeof(text))) {
+	if (sg_ha_template_define(&vms->lv, vms->cfg, vm->cfg, vm->uuid_known ? vm->uuid : NULL,
+				  text, sizeof(text))) {
 		sg_ha_log(LOG_ERR, "vm %s: %s", vm->cfg->name, text);
 		sg_ha_vm_reply(vms, seq, SG_AGENT_E_LIBVIRT, text, vm);
 		return -1;
@@ -103,8 +117,9 @@ cmd_create(struct sg_ha_vms *vms, struct sg_ha_vm *vm, virDomainPtr dom)
 		rc = virDomainCreate(dom);
 	}
 	if (rc < 0 && resume) {
-		sg_ha_log(LOG_WARNING, "vm %s: restore from the managed-save image failed (%s): "
-				       "image removed, booting cold",
+		sg_ha_log(LOG_WARNING,
+			  "vm %s: restore from the managed-save image failed (%s): "
+			  "image removed, booting cold",
 			  vm->cfg->name, rc < 0 ? sg_ha_lv_error() : "");
 		vms->ctr.resume_fallbacks++;
 		virDomainManagedSaveRemove(dom, 0);
@@ -160,12 +175,9 @@ sg_ha_cmd_ensure_running(struct sg_ha_vms *vms, const struct sg_agent_msg *m)
 	if ((vm->lv_state == -1 || vm->redefine) && cmd_define(vms, vm, m->seq))
 		return;
 	vm->start_at = t_cmd; /* READY_MS counts from the command, the define included */
-	dom = sg_ha_lv_lookup(&vms->lv, vm->cfg);
-	if (dom == NULL) {
-		sg_ha_textf(text, sizeof(text), "lookup %s: %s", vm->cfg->name, sg_ha_lv_error());
-		sg_ha_vm_reply(vms, m->seq, SG_AGENT_E_LIBVIRT, text, vm);
+	dom = cmd_lookup(vms, vm, m->seq);
+	if (dom == NULL)
 		return;
-	}
 	if (vm->lv_state == VIR_DOMAIN_PAUSED || vm->lv_state == VIR_DOMAIN_PMSUSPENDED)
 		rc = virDomainResume(dom);
 	else if (vm->lv_state == VIR_DOMAIN_SHUTOFF || vm->lv_state == VIR_DOMAIN_CRASHED)
@@ -196,8 +208,12 @@ sg_ha_cmd_stop(struct sg_ha_vms *vms, const struct sg_agent_msg *m)
 		return;
 	sg_ha_vm_refresh(vms, vm, "stop");
 	if (vm->state == SG_AGENT_VM_SHUTOFF || vm->state == SG_AGENT_VM_UNDEFINED ||
-	    vm->state == SG_AGENT_VM_CRASHED) {
-		sg_ha_vm_reply(vms, m->seq, SG_AGENT_OK, "already stopped", vm);
+	    vm->state == SG_AGENT_VM_CRASHED || vm->state == SG_AGENT_VM_SAVED) {
+		sg_ha_vm_reply(vms, m->seq, SG_AGENT_OK,
+			       vm->state == SG_AGENT_VM_SAVED
+				       ? "already stopped (saved: the image stays)"
+				       : "already stopped",
+			       vm);
 		return;
 	}
 	if (!sg_ha_vm_pending_add(vm, SG_AGENT_MSG_STOP, m->seq, 0)) {
@@ -257,41 +273,18 @@ sg_ha_cmd_test_destroy(struct sg_ha_vms *vms, const char *name, char *err, size_
 	return 0;
 }
 
-void
-sg_ha_cmd_save(struct sg_ha_vms *vms, const struct sg_agent_msg *m)
+/* Managed save of running @p vm, answering command @p seq. */
+static void
+cmd_managed_save(struct sg_ha_vms *vms, struct sg_ha_vm *vm, uint32_t seq)
 {
-	struct sg_ha_vm *vm = cmd_vm_connected(vms, m);
+	virDomainPtr dom = cmd_lookup(vms, vm, seq);
 	char text[SG_AGENT_TEXT_MAX];
-	virDomainPtr dom;
-	uint64_t t0;
+	uint64_t t0 = sg_ha_now_ms();
 	int rc;
 
-	if (vm == NULL)
+	if (dom == NULL)
 		return;
-	sg_ha_vm_refresh(vms, vm, "save");
-	if (vm->state == SG_AGENT_VM_SAVED) {
-		sg_ha_vm_reply(vms, m->seq, SG_AGENT_OK, "already saved", vm);
-		return;
-	}
-	if (vm->lv_state != VIR_DOMAIN_RUNNING && vm->lv_state != VIR_DOMAIN_BLOCKED &&
-	    vm->lv_state != VIR_DOMAIN_PAUSED) {
-		sg_ha_textf(text, sizeof(text), "nothing to save (%s)",
-			    sg_agent_vm_state_name(vm->state));
-		sg_ha_vm_reply(vms, m->seq, SG_AGENT_OK, text, vm);
-		return;
-	}
-	if (vm->stopping) {
-		sg_ha_vm_reply(vms, m->seq, SG_AGENT_E_UNAVAILABLE, "VM is stopping", vm);
-		return;
-	}
-	dom = sg_ha_lv_lookup(&vms->lv, vm->cfg);
-	if (dom == NULL) {
-		sg_ha_textf(text, sizeof(text), "lookup %s: %s", vm->cfg->name, sg_ha_lv_error());
-		sg_ha_vm_reply(vms, m->seq, SG_AGENT_E_LIBVIRT, text, vm);
-		return;
-	}
 	/* Synchronous: the event loop waits while libvirt writes the image (doc/hostagent.md). */
-	t0 = sg_ha_now_ms();
 	rc = virDomainManagedSave(dom, 0);
 	virDomainFree(dom);
 	if (rc < 0) {
@@ -299,7 +292,7 @@ sg_ha_cmd_save(struct sg_ha_vms *vms, const struct sg_agent_msg *m)
 		sg_ha_textf(text, sizeof(text), "save %s: %s", vm->cfg->name, sg_ha_lv_error());
 		sg_ha_log(LOG_ERR, "vm %s: %s", vm->cfg->name, text);
 		sg_ha_vm_refresh(vms, vm, "save failed");
-		sg_ha_vm_reply(vms, m->seq, SG_AGENT_E_LIBVIRT, text, vm);
+		sg_ha_vm_reply(vms, seq, SG_AGENT_E_LIBVIRT, text, vm);
 		return;
 	}
 	vms->ctr.saves++;
@@ -307,7 +300,30 @@ sg_ha_cmd_save(struct sg_ha_vms *vms, const struct sg_agent_msg *m)
 		    (unsigned long long)(sg_ha_now_ms() - t0));
 	sg_ha_log(LOG_INFO, "vm %s: %s", vm->cfg->name, text);
 	sg_ha_vm_refresh(vms, vm, "saved");
-	sg_ha_vm_reply(vms, m->seq, SG_AGENT_OK, text, vm);
+	sg_ha_vm_reply(vms, seq, SG_AGENT_OK, text, vm);
+}
+
+void
+sg_ha_cmd_save(struct sg_ha_vms *vms, const struct sg_agent_msg *m)
+{
+	struct sg_ha_vm *vm = cmd_vm_connected(vms, m);
+	char text[SG_AGENT_TEXT_MAX];
+
+	if (vm == NULL)
+		return;
+	sg_ha_vm_refresh(vms, vm, "save");
+	if (vm->state == SG_AGENT_VM_SAVED) {
+		sg_ha_vm_reply(vms, m->seq, SG_AGENT_OK, "already saved", vm);
+	} else if (vm->lv_state != VIR_DOMAIN_RUNNING && vm->lv_state != VIR_DOMAIN_BLOCKED &&
+		   vm->lv_state != VIR_DOMAIN_PAUSED) {
+		sg_ha_textf(text, sizeof(text), "nothing to save (%s)",
+			    sg_agent_vm_state_name(vm->state));
+		sg_ha_vm_reply(vms, m->seq, SG_AGENT_OK, text, vm);
+	} else if (vm->stopping) {
+		sg_ha_vm_reply(vms, m->seq, SG_AGENT_E_UNAVAILABLE, "VM is stopping", vm);
+	} else {
+		cmd_managed_save(vms, vm, m->seq);
+	}
 }
 
 int

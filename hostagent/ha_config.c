@@ -231,16 +231,19 @@ static int
 vm_template(struct ctx *c, const struct sg_cfg_node *n, const char *path,
 	    const struct sg_ha_config *cfg, struct sg_ha_vm_cfg *vm)
 {
+	const struct sg_ha_template_cfg *t;
+
 	if (vm->template_path[0] == '\0' || strchr(vm->template_path, '/'))
 		return 0;
-	if (sg_ha_config_template(cfg, vm->template_path) == NULL) {
+	t = sg_ha_config_template(cfg, vm->template_path);
+	if (t == NULL) {
 		sg_cfg_error_set(c->err, c->doc, sg_cfg_node_get(n, "template"), path,
 				 "template: no template named \"%s\" in templates (a path "
 				 "holds a '/')",
 				 vm->template_path);
 		return -EINVAL;
 	}
-	snprintf(vm->template_name, sizeof(vm->template_name), "%s", vm->template_path);
+	memcpy(vm->template_name, t->name, sizeof(vm->template_name));
 	vm->template_path[0] = '\0';
 	return 0;
 }
@@ -325,10 +328,9 @@ parse_vm(struct ctx *c, const struct sg_cfg_node *n, unsigned int idx, struct sg
 static int
 parse_root(struct ctx *c, const struct sg_cfg_node *root, struct sg_ha_config *cfg)
 {
-	static const char *const top[] = {"host",	  "libvirt",	"control",
-					  "admin_socket", "test_hooks", "datapath",
-					  "vms",	  "app_check",	"templates",
-					  NULL};
+	static const char *const top[] = {"host",	"libvirt",  "control", "admin_socket",
+					  "test_hooks", "datapath", "vms",     "app_check",
+					  "templates",	NULL};
 	static const char *const ac_keys[] = {"interval_ms", "timeout_ms", "fall", "rise", NULL};
 	static const char *const lv_keys[] = {"uri",
 					      "keepalive_interval_s",

@@ -38,17 +38,17 @@ struct sg_ha_vm_cfg {
 	char name[SG_CFG_NAME_MAX];
 	uint8_t uuid[16];
 	bool has_uuid;
-	struct sg_cfg_addr addr;	    /**< service address; family 0 = learn from libvirt */
-	uint16_t port;			    /**< service port */
-	bool probe;			    /**< TCP connect probe before "running" */
-	char template_path[SG_HA_PATH_MAX]; /**< domain XML template; "" = must be defined */
+	struct sg_cfg_addr addr;	     /**< service address; family 0 = learn from libvirt */
+	uint16_t port;			     /**< service port */
+	bool probe;			     /**< TCP connect probe before "running" */
+	char template_path[SG_HA_PATH_MAX];  /**< domain XML template; "" = must be defined */
 	char template_name[SG_CFG_NAME_MAX]; /**< or a template of templates[] by name */
-	char disk[SG_HA_PATH_MAX];	    /**< substituted for @DISK@ in the template */
-	struct sg_cfg_addr vip;		    /**< DSR VIP delivered to this VM; family 0 = none */
-	uint16_t vip_port;		    /**< default: port */
-	uint8_t proto;			    /**< 6 or 17 */
-	uint32_t ifindex;		    /**< resolved from "device" at load; 0 = route */
-	char device[SG_CFG_NAME_MAX];	    /**< redirect decapsulated packets to this device */
+	char disk[SG_HA_PATH_MAX];	     /**< substituted for @DISK@ in the template */
+	struct sg_cfg_addr vip;		     /**< DSR VIP delivered to this VM; family 0 = none */
+	uint16_t vip_port;		     /**< default: port */
+	uint8_t proto;			     /**< 6 or 17 */
+	uint32_t ifindex;		     /**< resolved from "device" at load; 0 = route */
+	char device[SG_CFG_NAME_MAX];	     /**< redirect decapsulated packets to this device */
 };
 
 #define SG_HA_CONTROLS_MAX 4 /**< sg-controls one agent links to (a cluster's) */
@@ -119,7 +119,7 @@ int sg_ha_config_load(const char *path, struct sg_ha_config *cfg, struct sg_cfg_
 
 /** The template named @p name, or NULL. */
 const struct sg_ha_template_cfg *sg_ha_config_template(const struct sg_ha_config *cfg,
-							const char *name);
+						       const char *name);
 
 struct sg_cfg_doc;
 struct sg_cfg_node;

@@ -71,8 +71,9 @@ parse_define(const struct sg_ha_vms *vms, const struct sg_agent_msg *m, struct s
 		return -EINVAL;
 	}
 	if ((m->proto != 6 && m->proto != 17) || m->port == 0 || m->addr.family == 0) {
-		sg_ha_textf(text, len, "VM %s: PROTO must be 6 or 17, PORT 1..65535, ADDR an "
-				       "address",
+		sg_ha_textf(text, len,
+			    "VM %s: PROTO must be 6 or 17, PORT 1..65535, ADDR an "
+			    "address",
 			    m->vm_name);
 		return -EINVAL;
 	}
@@ -123,6 +124,24 @@ running(const struct sg_ha_vm *vm)
 	       vm->lv_state == VIR_DOMAIN_PAUSED || vm->lv_state == VIR_DOMAIN_SHUTDOWN;
 }
 
+static bool
+addr_eq(const struct sg_cfg_addr *a, const struct sg_cfg_addr *b)
+{
+	if (a->family != b->family)
+		return false;
+	if (a->family == AF_INET)
+		return a->v4 == b->v4;
+	return a->family != AF_INET6 || memcmp(a->v6, b->v6, 16) == 0;
+}
+
+/* Same addresses, ports and protocol (the datapath entry and the reports). */
+static bool
+dp_eq(const struct sg_ha_vm_cfg *a, const struct sg_ha_vm_cfg *b)
+{
+	return addr_eq(&a->addr, &b->addr) && a->port == b->port && a->proto == b->proto &&
+	       addr_eq(&a->vip, &b->vip) && a->vip_port == b->vip_port;
+}
+
 /* A known pushed VM defined again: unchanged, or changed now / at its next start. */
 static uint16_t
 change(struct sg_ha_vms *vms, struct sg_ha_flows *flows, struct sg_ha_vm *vm,
@@ -132,13 +151,12 @@ change(struct sg_ha_vms *vms, struct sg_ha_flows *flows, struct sg_ha_vm *vm,
 	const struct sg_ha_vm_cfg *was = vm->has_next ? vm->next : cur;
 
 	vm->push_epoch = vms->push_epoch;
-	if (memcmp(was, c, sizeof(*c)) == 0) {
+	if (dp_eq(was, c) && was->probe == c->probe &&
+	    strcmp(was->template_name, c->template_name) == 0) {
 		sg_ha_textf(text, len, "unchanged");
 		return SG_AGENT_OK;
 	}
-	if (memcmp(&was->vip, &c->vip, sizeof(c->vip)) || was->vip_port != c->vip_port ||
-	    was->proto != c->proto || memcmp(&was->addr, &c->addr, sizeof(c->addr)) ||
-	    was->port != c->port) {
+	if (!dp_eq(was, c)) {
 		vip_set(flows, was, false);
 		if (vip_set(flows, c, true))
 			sg_ha_log(LOG_ERR, "vm %s: cannot install its VIP", c->name);
@@ -154,8 +172,9 @@ change(struct sg_ha_vms *vms, struct sg_ha_flows *flows, struct sg_ha_vm *vm,
 		vm->has_next = false;
 		vm->redefine = vm->lv_state != -1;
 		sg_ha_addr_from_cfg(&cur->addr, &vm->addr);
-		sg_ha_textf(text, len, "changed: %s", vm->redefine ? "re-defined at its next start"
-								   : "defined at its next start");
+		sg_ha_textf(text, len, "changed: %s",
+			    vm->redefine ? "re-defined at its next start"
+					 : "defined at its next start");
 	}
 	sg_ha_log(LOG_INFO, "vm %s: %s", c->name, text);
 	return SG_AGENT_OK;
@@ -179,8 +198,7 @@ add(struct sg_ha_vms *vms, struct sg_ha_flows *flows, const struct sg_ha_vm_cfg 
 	}
 	rc = vip_set(flows, c, true);
 	if (rc) {
-		sg_ha_textf(text, len, "VM %s: cannot install its VIP: %s", c->name,
-			    strerror(-rc));
+		sg_ha_textf(text, len, "VM %s: cannot install its VIP: %s", c->name, strerror(-rc));
 		return rc == -ENOSPC ? SG_AGENT_E_FULL : SG_AGENT_E_INTERNAL;
 	}
 	vms->pcfg[k] = *c;
@@ -200,7 +218,8 @@ add(struct sg_ha_vms *vms, struct sg_ha_flows *flows, const struct sg_ha_vm_cfg 
 		if (vm->running_since > vms->cfg->boot_delay_ms)
 			vm->running_since -= vms->cfg->boot_delay_ms;
 		sg_ha_vm_check_ready(vms, vm, sg_ha_now_ms());
-		/* A domain left by an earlier run: define it from the template at its next start. */
+		/* A domain left by an earlier run: define it from the template at its next start.
+		 */
 		vm->redefine = vm->lv_state != -1 && !running(vm);
 	}
 	if (vm->state == SG_AGENT_VM_UNKNOWN)

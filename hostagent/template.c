@@ -11,7 +11,8 @@
 #include "text.h"
 #include "tplrender.h"
 
-/* Read the template file @p path into @p tpl (SG_HA_TEMPLATE_MAX + 1 bytes). @return its length or -1. */
+/* Read the template file @p path into @p tpl (SG_HA_TEMPLATE_MAX + 1 bytes). @return its length or
+ * -1. */
 static long
 read_template(const char *path, char *tpl, char *err, size_t errlen)
 {
@@ -52,16 +53,14 @@ format_uuid(const struct sg_ha_vm_cfg *vm, const uint8_t *known, char out[40])
 		d[8] = (uint8_t)((d[8] & 0x3f) | 0x80);
 		u = d;
 	}
-	snprintf(out, 40,
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0],
-		 u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13],
-		 u[14], u[15]);
+	snprintf(out, 40, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12],
+		 u[13], u[14], u[15]);
 }
 
 int
 sg_ha_template_define(struct sg_ha_lv *lv, const struct sg_ha_config *cfg,
-		      const struct sg_ha_vm_cfg *vm, const uint8_t *known, char *err,
-		      size_t errlen)
+		      const struct sg_ha_vm_cfg *vm, const uint8_t *known, char *err, size_t errlen)
 {
 	const struct sg_ha_template_cfg *t = NULL;
 	const char *path = vm->template_path;
@@ -84,8 +83,9 @@ sg_ha_template_define(struct sg_ha_lv *lv, const struct sg_ha_config *cfg,
 	format_uuid(vm, known, uuid);
 	sg_ha_tpl_mac(vm->name, s.mac);
 	if (vm->addr.family)
-		inet_ntop(vm->addr.family, vm->addr.family == AF_INET ? (const void *)&vm->addr.v4
-								      : (const void *)vm->addr.v6,
+		inet_ntop(vm->addr.family,
+			  vm->addr.family == AF_INET ? (const void *)&vm->addr.v4
+						     : (const void *)vm->addr.v6,
 			  addr, sizeof(addr));
 	tpl = malloc(SG_HA_TEMPLATE_MAX + 1);
 	xml = malloc(2 * SG_HA_TEMPLATE_MAX);
@@ -99,7 +99,8 @@ sg_ha_template_define(struct sg_ha_lv *lv, const struct sg_ha_config *cfg,
 	if (sg_ha_tpl_render(tpl, (size_t)n, &s, xml, 2 * SG_HA_TEMPLATE_MAX, msg, sizeof(msg)) <
 	    0) {
 		sg_ha_textf(err, errlen, "template %.64s: %s",
-			    t ? t->name : (strrchr(path, '/') ? strrchr(path, '/') + 1 : path), msg);
+			    t ? t->name : (strrchr(path, '/') ? strrchr(path, '/') + 1 : path),
+			    msg);
 		rc = -EINVAL;
 		goto out;
 	}

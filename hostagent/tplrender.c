@@ -94,8 +94,8 @@ line_of(const char *tpl, const char *p)
 }
 
 long
-sg_ha_tpl_render(const char *tpl, size_t n, const struct sg_ha_tpl_subst *s, char *out,
-		 size_t cap, char *err, size_t errlen)
+sg_ha_tpl_render(const char *tpl, size_t n, const struct sg_ha_tpl_subst *s, char *out, size_t cap,
+		 char *err, size_t errlen)
 {
 	const char *p = tpl, *end = tpl + n;
 	size_t o = 0;
@@ -125,7 +125,8 @@ sg_ha_tpl_render(const char *tpl, size_t n, const struct sg_ha_tpl_subst *s, cha
 		}
 		vl = v ? strlen(v) : 1;
 		if (o + vl >= cap) {
-			snprintf(err, errlen, "the substituted template is over %zu bytes", cap - 1);
+			snprintf(err, errlen, "the substituted template is over %zu bytes",
+				 cap - 1);
 			return -E2BIG;
 		}
 		memcpy(out + o, v ? v : p, vl);

@@ -317,8 +317,7 @@ sg_ha_vm_apply_next(struct sg_ha_vms *vms, struct sg_ha_vm *vm)
 	vm->has_next = false;
 	vm->redefine = vm->lv_state != -1;
 	sg_ha_addr_from_cfg(&vm->cfg->addr, &vm->addr);
-	sg_ha_log(LOG_INFO, "vm %s: its changed definition applies from this start",
-		  vm->cfg->name);
+	sg_ha_log(LOG_INFO, "vm %s: its changed definition applies from this start", vm->cfg->name);
 }
 
 /* ---- the libvirt connection's callbacks ---- */

@@ -46,19 +46,19 @@ struct sg_ha_vm {
 	uint64_t next_check;  /**< monotonic ms */
 	struct sg_ha_pending pend[SG_HA_PENDING_MAX];
 	/* issue 15: pushed inventory, save/resume, crashes */
-	bool pushed;	      /**< defined by VM_DEFINE (cfg in sg_ha_vms.pcfg) */
-	uint32_t push_epoch;  /**< sg_ha_vms.push_epoch of its last VM_DEFINE */
-	bool redefine;	      /**< definition changed: define again at the next start */
-	bool has_next;	      /**< a changed definition waits for the next start (next) */
+	bool pushed;		   /**< defined by VM_DEFINE (cfg in sg_ha_vms.pcfg) */
+	uint32_t push_epoch;	   /**< sg_ha_vms.push_epoch of its last VM_DEFINE */
+	bool redefine;		   /**< definition changed: define again at the next start */
+	bool has_next;		   /**< a changed definition waits for the next start (next) */
 	struct sg_ha_vm_cfg *next; /**< pushed VMs: where a running VM's change waits */
-	int lv_reason;	      /**< libvirt's state reason */
-	bool saved;	      /**< shut off with a managed-save image */
-	bool crashed;	      /**< stopped by a crash (event); until the next start */
-	uint8_t start_kind;   /**< enum sg_agent_start_kind of the last start */
-	uint32_t libvirt_ms;  /**< its create/restore call */
-	uint32_t ready_ms;    /**< command received -> running */
-	uint64_t start_at;    /**< monotonic ms the start command came; 0 = none */
-	char start_note[96];  /**< RESULT text of the start ("" = "running") */
+	int lv_reason;		   /**< libvirt's state reason */
+	bool saved;		   /**< shut off with a managed-save image */
+	bool crashed;		   /**< stopped by a crash (event); until the next start */
+	uint8_t start_kind;	   /**< enum sg_agent_start_kind of the last start */
+	uint32_t libvirt_ms;	   /**< its create/restore call */
+	uint32_t ready_ms;	   /**< command received -> running */
+	uint64_t start_at;	   /**< monotonic ms the start command came; 0 = none */
+	char start_note[96];	   /**< RESULT text of the start ("" = "running") */
 };
 
 /** What the VM manager reports; @p ctx is the pointer given at init. */

@@ -172,6 +172,8 @@ check(r.status == 0 and r.s("TEXT") == "already saved", f"{r}", agent)
 r = c.command("SAVE", "vm-web")
 check(r.status == 0 and "nothing to save" in r.s("TEXT") and r.state == "shutoff", f"{r}", agent)
 check(c.command("STATUS", "p1").state == "saved", "status of a saved VM", agent)
+r = c.command("STOP", "p1")
+check(r.status == 0 and r.state == "saved" and "image stays" in r.s("TEXT"), f"{r}", agent)
 check(agent.counters()["saves"] == before["saves"] + 1, "saves counter", agent)
 
 step("ENSURE_RUNNING of a saved VM: resumed (START_KIND resume, no simulated boot)")

@@ -61,8 +61,11 @@ render(const char *tpl, const struct sg_ha_tpl_subst *s, char *out, size_t cap, 
 static void
 test_every_variable(void **state)
 {
-	struct sg_ha_tpl_subst s = {.name = "vm-a", .uuid = "5a7e0001-0000-4000-8000-000000000001",
-				    .disk = "/d/a.qcow2", .addr = "2001:2::10", .t = &tvars};
+	struct sg_ha_tpl_subst s = {.name = "vm-a",
+				    .uuid = "5a7e0001-0000-4000-8000-000000000001",
+				    .disk = "/d/a.qcow2",
+				    .addr = "2001:2::10",
+				    .t = &tvars};
 	char out[1024], err[160] = "";
 	long n;
 
@@ -99,8 +102,8 @@ test_mac(void **state)
 static void
 test_refused(void **state)
 {
-	struct sg_ha_tpl_subst s = {.name = "vm-a", .uuid = "", .disk = "/d/a<b", .addr = "",
-				    .t = &tvars};
+	struct sg_ha_tpl_subst s = {
+		.name = "vm-a", .uuid = "", .disk = "/d/a<b", .addr = "", .t = &tvars};
 	char out[64], err[160] = "";
 
 	(void)state;
@@ -210,9 +213,11 @@ test_config_errors(void **state)
 	expect_error(y, "templates[0].vars.lower");
 	snprintf(y, sizeof(y), "templates:\n  - {name: g, path: %s, vars: {NAME: x}}\n", tplfile);
 	expect_error(y, "not NAME");
-	snprintf(y, sizeof(y), "templates:\n  - {name: g, path: %s, vars: {K: \"a<b\"}}\n", tplfile);
+	snprintf(y, sizeof(y), "templates:\n  - {name: g, path: %s, vars: {K: \"a<b\"}}\n",
+		 tplfile);
 	expect_error(y, "templates[0].vars.K: printable characters only");
-	snprintf(y, sizeof(y), "templates:\n  - {name: g, path: %s, vars: {K: \"a&b\"}}\n", tplfile);
+	snprintf(y, sizeof(y), "templates:\n  - {name: g, path: %s, vars: {K: \"a&b\"}}\n",
+		 tplfile);
 	expect_error(y, "none of <>&'\"");
 	expect_error("templates:\n  - {name: g, path: /nonexistent/t.xml}\n",
 		     "templates[0].path: /nonexistent/t.xml: No such file");
