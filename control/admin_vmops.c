@@ -142,13 +142,13 @@ sg_ctl_admin_vm_guest(const struct sg_ctl_vm *vm)
 json_t *
 sg_ctl_admin_guest_counters(const struct sg_ctl_stats *st)
 {
-	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "vm_saves",
-			 (json_int_t)st->vm_saves, "vm_resumes", (json_int_t)st->vm_resumes,
-			 "agent_pushed", (json_int_t)st->agent.pushed, "agent_push_failures",
-			 (json_int_t)st->agent.push_failures, "agent_forgotten",
-			 (json_int_t)st->agent.forgotten, "admin_vm_ops",
-			 (json_int_t)st->admin_vm_ops, "admin_vm_refused",
-			 (json_int_t)st->admin_vm_refused, "admin_aborts",
-			 (json_int_t)st->admin_aborts, "admin_abort_refused",
-			 (json_int_t)st->admin_abort_refused);
+	return json_pack(
+		"{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "vm_saves", (json_int_t)st->vm_saves,
+		"vm_resumes", (json_int_t)st->vm_resumes, "agent_pushed",
+		(json_int_t)st->agent.pushed, "agent_push_failures",
+		(json_int_t)st->agent.push_failures, "agent_forgotten",
+		(json_int_t)st->agent.forgotten, "agent_ignored", (json_int_t)st->agent.ignored,
+		"admin_vm_ops", (json_int_t)st->admin_vm_ops, "admin_vm_refused",
+		(json_int_t)st->admin_vm_refused, "admin_aborts", (json_int_t)st->admin_aborts,
+		"admin_abort_refused", (json_int_t)st->admin_abort_refused);
 }

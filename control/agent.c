@@ -182,6 +182,8 @@ conn_msg(struct sg_ctl_agent_conn *a, const struct sg_agent_msg *m)
 			       a->host->cfg->name, sg_agent_status_name(m->status), m->text);
 		else if ((m->seq & SEQ_KIND_MASK) == 0)
 			sg_ctl_agent_result(&a->srv->d, a->host, m);
+		else if ((m->seq & SEQ_KIND_MASK) != SEQ_OTHER)
+			a->srv->d.st->ignored++; /* no request of ours has that id */
 		break;
 	case SG_AGENT_MSG_PING:
 		sg_agent_msg_init(&out, SG_AGENT_MSG_PONG, m->seq);
@@ -193,7 +195,10 @@ conn_msg(struct sg_ctl_agent_conn *a, const struct sg_agent_msg *m)
 	case SG_AGENT_MSG_ERROR:
 		conn_close(a, m->text[0] ? m->text : "agent sent ERROR");
 		return -ENOTCONN;
-	default:
+	case SG_AGENT_MSG_PONG:
+		break;
+	default: /* a type only sg-control sends */
+		a->srv->d.st->ignored++;
 		break;
 	}
 	return 0;

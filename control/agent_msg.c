@@ -81,6 +81,7 @@ sg_ctl_agent_vm_state(const struct sg_ctl_agent_deps *d, struct sg_ctl_host *h,
 		return;
 	ev.vm = host_vm(d, h, m->vm_name);
 	if (ev.vm == NULL) {
+		d->st->ignored++;
 		syslog(LOG_DEBUG, "agent %s: VM %s is not ours; ignored", h->cfg->name, m->vm_name);
 		return;
 	}
@@ -103,8 +104,10 @@ sg_ctl_agent_result(const struct sg_ctl_agent_deps *d, struct sg_ctl_host *h,
 	for (i = 0; i < p->n_inflight; i++)
 		if ((uint32_t)p->inflight[i].req_id == m->seq)
 			break;
-	if (i == p->n_inflight)
-		return; /* answer to a request that timed out, or a PING */
+	if (i == p->n_inflight) {
+		d->st->ignored++; /* answer to a request that timed out, or forged */
+		return;
+	}
 	r = p->inflight[i];
 	sg_ctl_bus_done(d->bus, h->provider, r.req_id);
 	if (m->status == SG_AGENT_OK) {

@@ -25,8 +25,10 @@ sg_ctl_agent_conn_send(struct sg_ctl_agent_conn *a, const struct sg_agent_msg *m
 	uint8_t buf[SG_AGENT_FRAME_MAX];
 	int n;
 
-	if (evbuffer_get_length(bufferevent_get_output(a->bev)) > AGENT_OUT_MAX)
+	if (evbuffer_get_length(bufferevent_get_output(a->bev)) > AGENT_OUT_MAX) {
+		a->srv->d.st->out_full++;
 		return -ENOBUFS; /* before the tag: its sequence stays whole */
+	}
 	n = sg_agent_msg_encode(m, buf, SG_AGENT_MSG_MAX);
 	if (n >= 0 && a->state == CONN_UP)
 		n = sg_agent_msg_seal(a->ks, true, a->tx_seq++, buf, (size_t)n, sizeof(buf));
@@ -93,11 +95,14 @@ sg_ctl_agent_define_result(struct sg_ctl_agent_conn *a, const struct sg_agent_ms
 	unsigned int slot = m->seq & ((1u << SEQ_SLOT_BITS) - 1);
 	struct sg_ctl_vm *vm;
 
-	if (slot >= s->d.cfg->n_vms || s->def_seq[slot] != m->seq)
-		return; /* superseded by a later push, or not ours */
+	if (slot >= s->d.cfg->n_vms || s->def_seq[slot] != m->seq ||
+	    s->d.inv->vms[slot].host != a->host) {
+		s->d.st->ignored++; /* superseded by a later push, or not ours */
+		return;
+	}
 	s->def_seq[slot] = 0;
 	vm = &s->d.inv->vms[slot];
-	if (m->status != SG_AGENT_OK && vm->host == a->host)
+	if (m->status != SG_AGENT_OK)
 		sg_ctl_agent_define_failed(&s->d, vm, m);
 }
 

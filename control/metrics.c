@@ -163,6 +163,13 @@ guests(struct mbuf *b, const struct sg_ctl_stats *st)
 		"VM_DEFINE refused by a host agent: that VM failed.", st->agent.push_failures);
 	counter(b, "sg_ctl_agent_forgotten_total", "VM_UNDEFINE sent to host agents.",
 		st->agent.forgotten);
+	counter(b, "sg_ctl_agent_out_full_total",
+		"Messages to an agent not sent: 4 MiB already queued to it (it does not read).",
+		st->agent.out_full);
+	counter(b, "sg_ctl_agent_ignored_total",
+		"Agent messages about nothing of their host (another host's VM, a RESULT to no "
+		"pending request, a type only sg-control sends): ignored.",
+		st->agent.ignored);
 	counter(b, "sg_ctl_admin_vm_ops_total", "sgctl vm start|stop|save done.", st->admin_vm_ops);
 	counter(b, "sg_ctl_admin_vm_refused_total", "sgctl vm start|stop|save refused.",
 		st->admin_vm_refused);

@@ -230,6 +230,10 @@ struct sg_ctl_agent_stats {
 	uint64_t pushed;	    /**< VM_DEFINE sent (inventory push, sgctl vm add) */
 	uint64_t push_failures;	    /**< VM_DEFINE refused by the agent: that VM failed */
 	uint64_t forgotten;	    /**< VM_UNDEFINE sent */
+	uint64_t out_full; /**< messages not sent: AGENT_OUT_MAX bytes already queued to it */
+	uint64_t ignored;  /**< messages of an up link about nothing of its host: a VM_STATE of
+			       another host's VM, a RESULT to no pending request, a type only
+			       sg-control sends */
 };
 
 /** Cluster mode (cluster*.c), in the metrics as sg_ctl_cluster_*_total and sgctl status. */

@@ -7,6 +7,12 @@ old and new code.
   agentpeer.py claim CTL PORT HOST KEYFILE
       an agent that holds KEYFILE's key and says it is HOST; prints
       "accepted" (AUTH_OK seen) or "refused".
+  agentpeer.py hostile CTL PORT HOST KEYFILE VM
+      a compromised agent: HOST's own key (accepted), then, tagged, the
+      version-4 messages of a hostile peer about VM (another host's):
+      forged RESULTs to VM_DEFINEs and requests never sent, VM_STATE saved /
+      crashed, types only sg-control sends, and last a garbled start kind
+      (closes the link); prints "sent N" (N messages).
   agentpeer.py mitm LISTEN_PORT CTL PORT VM
       a TCP relay between an agent and sg-control that injects, 2 s after
       the link came up, a VM_STATE "running" for VM into the agent ->
@@ -66,7 +72,7 @@ def claim(ctl, port, host, keyfile):
     key = open(keyfile, "rb").read().rstrip(b"\r\n")
     s = socket.create_connection((ctl, port), timeout=5)
     na, buf = os.urandom(32), b""
-    for ver in (3, 2, 1):  # the newest the peer accepts
+    for ver in (4, 3, 2, 1):  # the newest the peer accepts
         try:
             s.sendall(frame(ver, HELLO, [(A_HOST, host.encode()), (A_NONCE, na)]))
             ch, buf = recv_frame(s, buf)
@@ -87,6 +93,43 @@ def claim(ctl, port, host, keyfile):
     except OSError:
         ok = None
     print("accepted" if ok is not None and ok[3] == AUTH_OK else "refused")
+    return s, key, na, nc, ver, ok is not None and ok[3] == AUTH_OK
+
+
+RESULT, SAVE, VM_DEFINE, INVENTORY = 11, 17, 18, 20
+A_STATUS, A_TEXT, A_TEMPLATE, A_START_KIND, A_COUNT, A_GENERATION = 4, 5, 18, 20, 16, 15
+
+
+def hostile(ctl, port, host, keyfile, vm):
+    s, key, na, nc, ver, up = claim(ctl, port, host, keyfile)
+    if not up or ver < 4:
+        return
+    ks = hmac.new(key, b"sg-session\0" + na + nc + host.encode(), hashlib.sha256).digest()
+    sent = 0
+
+    def send(mtype, attrs, seq=0):
+        nonlocal sent
+        f = frame(ver, mtype, attrs, FLAG_TAG, seq)
+        tag = hmac.new(ks, b"A" + struct.pack(">Q", sent) + f, hashlib.sha256).digest()
+        s.sendall(f + tag)
+        sent += 1
+
+    name = (A_VM_NAME, vm.encode())
+    for slot in range(8):  # "refusals" of VM_DEFINEs never sent (bit 30: a push's id)
+        send(RESULT, [(A_STATUS, b"\x00\x04"), (A_TEXT, b"forged refusal")],
+             seq=0x40000000 | (5 << 10) | slot)
+    send(RESULT, [(A_STATUS, b"\x00\x02"), (A_TEXT, b"forged")], seq=123456)  # no request
+    send(RESULT, [(A_STATUS, b"\x00\x02")], seq=0x10000000)  # an id of no kind
+    send(VM_STATE, [name, (A_VM_STATE, b"\x09")])  # another host's VM "saved"
+    send(VM_STATE, [name, (A_VM_STATE, b"\x07")])  # ... "crashed"
+    send(VM_DEFINE, [name, (A_TEMPLATE, b"guest")])  # types only sg-control sends
+    send(SAVE, [name])
+    send(INVENTORY, [(A_GENERATION, bytes(8)), (A_COUNT, bytes(4))])
+    # last: a start kind out of range is a garbled message: the link is closed
+    send(VM_STATE, [name, (A_VM_STATE, b"\x04"), (A_START_KIND, b"\xc8")])
+    time.sleep(1)
+    s.close()
+    print(f"sent {sent}")
 
 
 def relay(src, dst, inject, state):
@@ -152,5 +195,7 @@ def mitm(lport, ctl, port, vm):
 if __name__ == "__main__":
     if sys.argv[1] == "claim":
         claim(sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5])
+    elif sys.argv[1] == "hostile":
+        hostile(sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6])
     else:
         mitm(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), sys.argv[5])

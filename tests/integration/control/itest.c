@@ -849,6 +849,14 @@ real_agent_start(struct it *t)
 		   "device='disk'><source file='@DISK@'/><target dev='vda' bus='bogus'/></disk>"
 		   "</devices></domain>\n");
 	fclose(f);
+	snprintf(path, sizeof(path), "%s/guest.xml", t->dir);
+	f = fopen(path, "w");
+	if (f == NULL)
+		IT_FAIL("cannot write %s", path);
+	fprintf(f, "<domain type='test'><name>@NAME@</name><uuid>@UUID@</uuid>"
+		   "<description>@ADDR@ @MAC@</description><memory>262144</memory><vcpu>1</vcpu>"
+		   "<os><type arch='x86_64'>hvm</type></os></domain>\n");
+	fclose(f);
 	snprintf(path, sizeof(path), "%s/agent.yaml", t->dir);
 	f = fopen(path, "w");
 	if (f == NULL)
@@ -867,6 +875,8 @@ real_agent_start(struct it *t)
 			"  - { address: 127.0.0.1, port: %u, key_file: %s, ping_ms: 1000, "
 			"timeout_ms: 5000 }\n",
 			t->agent.also_port, t->key);
+	if (t->agent.templates) /* VMs sg-control pushes (VM_DEFINE) are defined from it */
+		fprintf(f, "templates:\n  - { name: guest, path: \"%s/guest.xml\" }\n", t->dir);
 	fprintf(f, "vms:\n");
 	for (i = 0; i < t->agent.n_vms; i++) {
 		fprintf(f, "  - { name: %s, address: 198.18.4.%u, port: 80", t->agent.vms[i].name,
@@ -982,4 +992,84 @@ it_wait_agent(struct it *t, unsigned int ms)
 		it_pump(t, 20, NULL, NULL);
 	}
 	IT_FAIL("the host agent did not connect to sg-control within %u ms", ms);
+}
+
+/* The object of VM @p vm in a "vms" answer @p vms, or NULL. */
+static json_t *
+vm_obj(json_t *vms, const char *vm)
+{
+	size_t i;
+
+	for (i = 0; i < json_array_size(vms); i++)
+		if (strcmp(it_jstr(json_array_get(vms, i), "name"), vm) == 0)
+			return json_array_get(vms, i);
+	return NULL;
+}
+
+long long
+it_vm_int(struct it *t, const char *vm, const char *key)
+{
+	json_t *vms = it_admin(t, "{\"cmd\":\"vms\"}"), *o = vm_obj(vms, vm);
+	long long v = o != NULL ? it_jint(o, key) : -1;
+
+	json_decref(vms);
+	return v;
+}
+
+const char *
+it_vm_str(struct it *t, const char *vm, const char *key)
+{
+	static char buf[300];
+	json_t *vms = it_admin(t, "{\"cmd\":\"vms\"}"), *o = vm_obj(vms, vm);
+
+	snprintf(buf, sizeof(buf), "%s", o != NULL ? it_jstr(o, key) : "");
+	json_decref(vms);
+	return buf;
+}
+
+int
+it_vm_bool(struct it *t, const char *vm, const char *key)
+{
+	json_t *vms = it_admin(t, "{\"cmd\":\"vms\"}"), *o = vm_obj(vms, vm), *f;
+	int v;
+
+	f = o != NULL ? json_object_get(o, key) : NULL;
+	v = json_is_boolean(f) ? json_is_true(f) : -1;
+	json_decref(vms);
+	return v;
+}
+
+int
+it_run(const char *cmd, char *out, size_t len)
+{
+	FILE *f = popen(cmd, "r");
+	size_t n = 0, k;
+	int st;
+
+	IT_CHECK(f != NULL, "popen %s", cmd);
+	while (n + 1 < len && (k = fread(out + n, 1, len - 1 - n, f)) > 0)
+		n += k;
+	out[n] = '\0';
+	while (fgetc(f) != EOF)
+		;
+	st = pclose(f);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+int
+it_run_scenario(const struct it_scenario *sc, unsigned int n, const char *bin, const char *name,
+		const char *what)
+{
+	unsigned int i;
+
+	alarm(110); /* bounded: the harness cleans up on SIGALRM */
+	for (i = 0; i < n; i++) {
+		if (strcmp(name, sc[i].name) == 0) {
+			sc[i].fn(bin);
+			printf("PASS %s (%s)\n", name, what);
+			return 0;
+		}
+	}
+	fprintf(stderr, "unknown scenario %s\n", name);
+	return 2;
 }

@@ -122,6 +122,7 @@ struct it_agent {
 	uint32_t inv_count;	    /**< its COUNT */
 	unsigned int inv_defs;	    /**< n_defs when it came */
 	char refuse_template[64];   /**< VM_DEFINE of this template: E_BAD_REQUEST */
+	bool templates; /**< real: its YAML names template "guest" (a test-driver domain) */
 };
 
 struct it {
@@ -189,6 +190,27 @@ struct it_vm *it_agent_vm(struct it *t, const char *name);
 void it_vm_destroy(struct it *t, const char *name);
 /** Wait until sg-control lists the host's agent as connected. */
 void it_wait_agent(struct it *t, unsigned int ms);
+
+/** Field @p key (a dotted path) of VM @p vm in sg-control's "vms" answer; -1 when absent. */
+long long it_vm_int(struct it *t, const char *vm, const char *key);
+/** The same as text ("" when absent or not a string); a static buffer. */
+const char *it_vm_str(struct it *t, const char *vm, const char *key);
+/** The same as a boolean: 1 true, 0 false, -1 absent or not a boolean. */
+int it_vm_bool(struct it *t, const char *vm, const char *key);
+/** Run shell command @p cmd, its stdout into @p out; @return its exit status (-1: killed). */
+int it_run(const char *cmd, char *out, size_t len);
+
+/** A scenario of a test program: its name on the command line, and its body. */
+struct it_scenario {
+	const char *name;
+	void (*fn)(const char *bin);
+};
+/**
+ * Run scenario @p name of @p sc (@p n of them) with build dir @p bin, bounded
+ * by alarm(110); prints "PASS name (@p what)". @return 0, or 2 for an unknown name.
+ */
+int it_run_scenario(const struct it_scenario *sc, unsigned int n, const char *bin, const char *name,
+		    const char *what);
 
 /** JSON helpers */
 long long it_jint(json_t *o, const char *path);

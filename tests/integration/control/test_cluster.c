@@ -524,6 +524,18 @@ main(int argc, char **argv)
 	IT_CHECK(real_agent || (it_agent_vm(&A, "vm5")->starts == 1 &&
 				it_agent_vm(&B, "vm5")->starts == 0),
 		 "vm5 must be started through its owner's agent link only");
+	{ /* sgctl vm start|stop|save of a VM another node owns: refused */
+		static char out[4096];
+		char cmd[600];
+
+		snprintf(cmd, sizeof(cmd), "%s/sgctl -s %s vm stop vm5 2>&1", B.bin, B.sock);
+		IT_CHECK(it_run(cmd, out, sizeof(out)) == 1 &&
+				 strstr(out, "another node's VM (cluster mode)") != NULL,
+			 "vm stop of a's VM on b: %s", out);
+		snprintf(cmd, sizeof(cmd), "%s/sgctl -s %s vm start vm5 2>&1", B.bin, B.sock);
+		IT_CHECK(it_run(cmd, out, sizeof(out)) == 1 && strstr(out, "ask its owner") != NULL,
+			 "vm start of a's VM on b: %s", out);
+	}
 	it_send_closed(&B, 200);
 	/* Closing deletes: a closes 1..10. */
 	for (i = 1; i <= 10; i++)

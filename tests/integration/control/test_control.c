@@ -31,15 +31,7 @@ static bool real_agent;
 static long long
 ctl_vm_counter(const char *vm, const char *what)
 {
-	json_t *vms = it_admin(&T, "{\"cmd\":\"vms\"}");
-	long long v = -1;
-	size_t i;
-
-	for (i = 0; i < json_array_size(vms); i++)
-		if (strcmp(it_jstr(json_array_get(vms, i), "name"), vm) == 0)
-			v = it_jint(json_array_get(vms, i), what);
-	json_decref(vms);
-	return v;
+	return it_vm_int(&T, vm, what);
 }
 
 /* Starts / stops the agent carried out (the in-process agent counts them;
@@ -165,16 +157,7 @@ db_rows(const char *table)
 static const char *
 vm_str(const char *vm, const char *key)
 {
-	static char buf[80];
-	json_t *vms = it_admin(&T, "{\"cmd\":\"vms\"}");
-	size_t i;
-
-	buf[0] = '\0';
-	for (i = 0; i < json_array_size(vms); i++)
-		if (strcmp(it_jstr(json_array_get(vms, i), "name"), vm) == 0)
-			snprintf(buf, sizeof(buf), "%s", it_jstr(json_array_get(vms, i), key));
-	json_decref(vms);
-	return buf;
+	return it_vm_str(&T, vm, key);
 }
 
 static const char *
@@ -541,23 +524,7 @@ sc_agent_auth(const char *bin)
 static int
 run_cmd(const char *cmd, char *out, size_t len)
 {
-	FILE *f = popen(cmd, "r");
-	size_t n = 0;
-	int st;
-
-	IT_CHECK(f != NULL, "popen %s", cmd);
-	while (n + 1 < len && !feof(f)) {
-		size_t k = fread(out + n, 1, len - 1 - n, f);
-
-		if (k == 0)
-			break;
-		n += k;
-	}
-	out[n] = '\0';
-	while (fgetc(f) != EOF)
-		;
-	st = pclose(f);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return it_run(cmd, out, len);
 }
 
 /* 7. sgctl (exit codes, tables, --json), drain, reload, metrics. */
@@ -877,20 +844,16 @@ sc_vm_crash(const char *bin)
 int
 main(int argc, char **argv)
 {
-	static const struct {
-		const char *name;
-		void (*fn)(const char *bin);
-	} sc[] = {{"install-running", sc_install_running},
-		  {"start-stopped", sc_start_stopped},
-		  {"queue-overflow", sc_queue_overflow},
-		  {"vm-fail", sc_vm_fail},
-		  {"idle-stop", sc_idle_stop},
-		  {"restart", sc_restart},
-		  {"admin", sc_admin},
-		  {"dp-restart", sc_dp_restart},
-		  {"agent-auth", sc_agent_auth},
-		  {"vm-crash", sc_vm_crash}};
-	unsigned int i;
+	static const struct it_scenario sc[] = {{"install-running", sc_install_running},
+						{"start-stopped", sc_start_stopped},
+						{"queue-overflow", sc_queue_overflow},
+						{"vm-fail", sc_vm_fail},
+						{"idle-stop", sc_idle_stop},
+						{"restart", sc_restart},
+						{"admin", sc_admin},
+						{"dp-restart", sc_dp_restart},
+						{"agent-auth", sc_agent_auth},
+						{"vm-crash", sc_vm_crash}};
 
 	if (argc < 3 || argc > 4 ||
 	    (argc == 4 && strcmp(argv[3], "real") != 0 && strcmp(argv[3], "sim") != 0)) {
@@ -898,15 +861,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	real_agent = argc == 4 && strcmp(argv[3], "real") == 0;
-	alarm(110); /* bounded: the harness cleans up on SIGALRM */
-	for (i = 0; i < sizeof(sc) / sizeof(sc[0]); i++) {
-		if (strcmp(argv[2], sc[i].name) == 0) {
-			sc[i].fn(argv[1]);
-			printf("PASS %s (%s agent)\n", argv[2],
-			       real_agent ? "sg-hostagent, libvirt test driver" : "in-process");
-			return 0;
-		}
-	}
-	fprintf(stderr, "unknown scenario %s\n", argv[2]);
-	return 2;
+	return it_run_scenario(sc, sizeof(sc) / sizeof(sc[0]), argv[1], argv[2],
+			       real_agent ? "sg-hostagent, libvirt test driver agent"
+					  : "in-process agent");
 }

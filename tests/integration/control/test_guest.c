@@ -58,18 +58,7 @@ static char out[1 << 16];
 static int
 run_cmd(const char *cmd)
 {
-	FILE *f = popen(cmd, "r");
-	size_t n = 0, k;
-	int st;
-
-	IT_CHECK(f != NULL, "popen %s", cmd);
-	while (n + 1 < sizeof(out) && (k = fread(out + n, 1, sizeof(out) - 1 - n, f)) > 0)
-		n += k;
-	out[n] = '\0';
-	while (fgetc(f) != EOF)
-		;
-	st = pclose(f);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return it_run(cmd, out, sizeof(out));
 }
 
 /* sgctl ARGS (stderr too) into out; @return its exit code. */
@@ -86,41 +75,16 @@ static int __attribute__((format(printf, 1, 2))) sg(const char *fmt, ...)
 	return run_cmd(cmd);
 }
 
-/* Field @p key (a dotted path) of VM @p vm in sg-control's "vms" answer. */
 static long long
 vm_int(const char *vm, const char *key)
 {
-	json_t *vms = it_admin(&T, "{\"cmd\":\"vms\"}");
-	long long v = -1;
-	size_t i;
-
-	for (i = 0; i < json_array_size(vms); i++)
-		if (strcmp(it_jstr(json_array_get(vms, i), "name"), vm) == 0)
-			v = it_jint(json_array_get(vms, i), key);
-	json_decref(vms);
-	return v;
+	return it_vm_int(&T, vm, key);
 }
 
 static const char *
 vm_str(const char *vm, const char *key)
 {
-	static char buf[300];
-	json_t *vms = it_admin(&T, "{\"cmd\":\"vms\"}"), *o;
-	size_t i;
-
-	buf[0] = '\0';
-	for (i = 0; i < json_array_size(vms); i++) {
-		o = json_array_get(vms, i);
-		if (strcmp(it_jstr(o, "name"), vm) != 0)
-			continue;
-		if (json_is_boolean(json_object_get(o, key)))
-			snprintf(buf, sizeof(buf), "%s",
-				 json_is_true(json_object_get(o, key)) ? "true" : "false");
-		else
-			snprintf(buf, sizeof(buf), "%s", it_jstr(o, key));
-	}
-	json_decref(vms);
-	return buf;
+	return it_vm_str(&T, vm, key);
 }
 
 static long long
@@ -146,6 +110,16 @@ wait_vm(const char *vm, const char *key, const char *want, unsigned int ms)
 		it_pump(&T, 20, NULL, NULL);
 	}
 	IT_FAIL("VM %s: %s is '%s', not '%s', after %u ms", vm, key, vm_str(vm, key), want, ms);
+}
+
+static void
+wait_saved(const char *vm, unsigned int ms)
+{
+	uint64_t end = it_now_ns() + (uint64_t)ms * 1000000;
+
+	while (it_vm_bool(&T, vm, "saved") != 1)
+		if (it_now_ns() > end || !it_pump(&T, 20, NULL, NULL))
+			IT_CHECK(it_now_ns() <= end, "VM %s not saved after %u ms", vm, ms);
 }
 
 /* An unsigned field of the in-process agent, read under its lock. */
@@ -335,7 +309,7 @@ sc_save_resume(const char *bin)
 	wait_answer(1, 5000);
 	vm1 = strtoull(vm_str("vm1", "id"), NULL, 0);
 	IT_CHECK(T.s[1].installs == 1 && T.s[1].vm_id == vm1, "session 1 not on vm1");
-	IT_CHECK(strcmp(vm_str("vm1", "saved"), "false") == 0, "saved after a boot");
+	IT_CHECK(it_vm_bool(&T, "vm1", "saved") == 0, "saved after a boot");
 	IT_CHECK(vm_int("vm1", "last_start.libvirt_ms") == 17 &&
 			 vm_int("vm1", "last_start.ready_ms") == 300 &&
 			 vm_int("vm1", "last_start.total_ms") > 0,
@@ -345,7 +319,7 @@ sc_save_resume(const char *bin)
 	/* idle: SAVE, not STOP */
 	it_send_closed(&T, 1);
 	wait_agent(vm1_saved, "SAVE of vm1", 3000);
-	wait_vm("vm1", "saved", "true", 2000);
+	wait_saved("vm1", 2000);
 	IT_CHECK(strcmp(vm_str("vm1", "state"), "stopped") == 0 && AGENT(vms[0].stops) == 0 &&
 			 a1->stops == 0 && vm_int("vm1", "saves") == 1 &&
 			 status_int("stats.vm_saves") == 1,
@@ -356,10 +330,11 @@ sc_save_resume(const char *bin)
 	wait_answer(2, 5000);
 	IT_CHECK(T.s[2].installs == 1 && T.s[2].vm_id == vm1 && a1->starts == 2,
 		 "session 2 not on the resumed vm1 (starts %u)", a1->starts);
-	IT_CHECK(strcmp(vm_str("vm1", "saved"), "false") == 0 && vm_int("vm1", "resumes") == 1 &&
+	IT_CHECK(it_vm_bool(&T, "vm1", "saved") == 0 && vm_int("vm1", "resumes") == 1 &&
 			 vm_int("vm1", "last_start.libvirt_ms") == 42,
-		 "after the resume: saved %s resumes %lld libvirt %lld", vm_str("vm1", "saved"),
-		 vm_int("vm1", "resumes"), vm_int("vm1", "last_start.libvirt_ms"));
+		 "after the resume: saved %d resumes %lld libvirt %lld",
+		 it_vm_bool(&T, "vm1", "saved"), vm_int("vm1", "resumes"),
+		 vm_int("vm1", "last_start.libvirt_ms"));
 	IT_CHECK(sg("--json vms") == 0 && strstr(out, "\"kind\": \"resume\""), "vms: %s", out);
 	IT_CHECK(metric("sg_ctl_vm_start_seconds_count{kind=\"resume\"}") == 1 &&
 			 metric("sg_ctl_vm_start_seconds_count{kind=\"boot\"}") == 1 &&
@@ -371,7 +346,7 @@ sc_save_resume(const char *bin)
 		 metric("sg_ctl_vm_resumes_total"), metric("sg_ctl_vm_saves_total"));
 	/* saved unasked (by its host) with a session on it: not a VM failure */
 	agent_report("vm1", SG_AGENT_VM_SAVED);
-	wait_vm("vm1", "saved", "true", 2000);
+	wait_saved("vm1", 2000);
 	it_pump(&T, 200, NULL, NULL);
 	IT_CHECK(vm_int("vm1", "downs") == 0 && vm_int("vm1", "failures") == 0 &&
 			 T.s[2].aborts == 0 && status_int("stats.vm_downs") == 0,
@@ -420,7 +395,7 @@ sc_crash(const char *bin)
 	it_send_closed(&T, 2);
 	it_pump(&T, 100, NULL, NULL);
 	IT_CHECK(sg("vm save vm1") == 0 && strstr(out, "saving"), "vm save: %s", out);
-	wait_vm("vm1", "saved", "true", 3000);
+	wait_saved("vm1", 3000);
 	IT_CHECK(sg("drain vm vm2") == 0, "drain vm2: %s", out); /* the held one must use vm1 */
 	T.agent.boot_ms = 1500;
 	it_send_new(&T, 4, 0, VIP, 80, SG_MSG_L7_NONE, NULL);
@@ -505,7 +480,7 @@ sc_verbs(const char *bin)
 	IT_CHECK(sg("vm start vm1") == 0, "start: %s", out);
 	wait_vm("vm1", "state", "running", 3000);
 	IT_CHECK(sg("vm save vm1") == 0 && strstr(out, "saving"), "save: %s", out);
-	wait_vm("vm1", "saved", "true", 3000);
+	wait_saved("vm1", 3000);
 	IT_CHECK(it_agent_vm(&T, "vm1")->saves == 1 && vm_int("vm1", "saves") == 1, "no SAVE");
 	IT_CHECK(sg("vm start vm1") == 0 && strstr(out, "resuming"), "resume: %s", out);
 	wait_vm("vm1", "state", "running", 3000);
@@ -521,30 +496,92 @@ sc_verbs(const char *bin)
 	it_stop_ctl(&T);
 }
 
+#define CFG_REAL                                                                                 \
+	"hosts:\n"                                                                               \
+	"  - { name: h1, address: 198.18.3.11, agent_address: 127.0.0.1 }\n"                     \
+	"pools:\n"                                                                               \
+	"  - name: p1\n"                                                                         \
+	"    session_cap: 1\n"                                                                   \
+	"    idle_stop_ms: 500\n"                                                                \
+	"    idle_action: save\n"                                                                \
+	"    vms:\n"                                                                             \
+	"      - { name: vm1, host: h1, address: 198.18.4.10, template: guest, probe: false }\n" \
+	"      - { name: vm3, host: h1, address: 198.18.4.12 }\n"                                \
+	"  - name: p2\n"                                                                         \
+	"    vms:\n"                                                                             \
+	"      - { name: vm4, host: h1, address: 198.18.4.13, template: nosuch }\n"              \
+	"applications:\n"                                                                        \
+	"  - { name: web, vip: " VIP ", port: 80, pool: p1, mode: nat }\n"
+
+/* The same with the real sg-hostagent on libvirt's test driver: the push defines vm1 from
+ * its template "guest", refuses vm4 (no such template); boot, idle save, resume. */
+static void
+sc_real(const char *bin)
+{
+	uint64_t vm1;
+
+	it_init(&T, bin, "guestreal");
+	it_write_cfg(&T, CFG_REAL, NULL);
+	snprintf(sgctl, sizeof(sgctl), "%s/sgctl -s %s", bin, T.sock);
+	snprintf(T.agent.vms[0].name, 64, "vm3");
+	T.agent.vms[0].state = SG_AGENT_VM_SHUTOFF;
+	T.agent.n_vms = 1;
+	T.agent.boot_ms = 300;
+	T.agent.real = true;
+	T.agent.templates = true;
+	it_start_ctl(&T);
+	it_agent_start(&T);
+	it_wait_agent(&T, 10000);
+	wait_vm("vm1", "state", "stopped", 5000);
+	wait_vm("vm4", "state", "failed", 5000);
+	IT_CHECK(strstr(vm_str("vm4", "why"), "VM_DEFINE refused") != NULL, "vm4 why '%s'",
+		 vm_str("vm4", "why"));
+	IT_CHECK(status_int("stats.agent_pushed") == 2 &&
+			 status_int("stats.agent_push_failures") == 1,
+		 "pushed %lld failures %lld", status_int("stats.agent_pushed"),
+		 status_int("stats.agent_push_failures"));
+	/* a cold boot of the pushed VM */
+	it_send_new(&T, 1, 0, VIP, 80, SG_MSG_L7_NONE, NULL);
+	wait_answer(1, 8000);
+	vm1 = strtoull(vm_str("vm1", "id"), NULL, 0);
+	IT_CHECK(T.s[1].installs == 1 && T.s[1].vm_id == vm1, "session 1 not on vm1");
+	IT_CHECK(strcmp(vm_str("vm1", "last_start.kind"), "boot") == 0, "kind '%s'",
+		 vm_str("vm1", "last_start.kind"));
+	/* idle: managed save through libvirt */
+	it_send_closed(&T, 1);
+	wait_saved("vm1", 8000);
+	IT_CHECK(strcmp(vm_str("vm1", "state"), "stopped") == 0 && vm_int("vm1", "saves") == 1,
+		 "after the save: %s saves %lld", vm_str("vm1", "state"), vm_int("vm1", "saves"));
+	/* the next session resumes it */
+	it_send_new(&T, 2, 0, VIP, 80, SG_MSG_L7_NONE, NULL);
+	wait_answer(2, 8000);
+	IT_CHECK(T.s[2].installs == 1 && T.s[2].vm_id == vm1, "session 2 not on vm1");
+	IT_CHECK(strcmp(vm_str("vm1", "last_start.kind"), "resume") == 0 &&
+			 vm_int("vm1", "resumes") == 1 && it_vm_bool(&T, "vm1", "saved") == 0,
+		 "after the resume: kind '%s' resumes %lld", vm_str("vm1", "last_start.kind"),
+		 vm_int("vm1", "resumes"));
+	IT_CHECK(metric("sg_ctl_vm_start_seconds_count{kind=\"resume\"}") == 1, "histogram");
+	IT_CHECK(metric("sg_ctl_agent_ignored_total") == 0,
+		 "a real agent's messages counted as ignored: %lld",
+		 metric("sg_ctl_agent_ignored_total"));
+	it_stop_ctl(&T);
+	it_agent_stop(&T);
+}
+
 int
 main(int argc, char **argv)
 {
-	static const struct {
-		const char *name;
-		void (*fn)(const char *bin);
-	} sc[] = {{"push", sc_push},
-		  {"save-resume", sc_save_resume},
-		  {"crash", sc_crash},
-		  {"verbs", sc_verbs}};
-	unsigned int i;
+	static const struct it_scenario sc[] = {{"push", sc_push},
+						{"save-resume", sc_save_resume},
+						{"crash", sc_crash},
+						{"verbs", sc_verbs},
+						{"real", sc_real}};
 
 	if (argc != 3) {
 		fprintf(stderr, "usage: test_guest BUILD_DIR/control SCENARIO\n");
 		return 2;
 	}
-	alarm(110); /* bounded: the harness cleans up on SIGALRM */
-	for (i = 0; i < sizeof(sc) / sizeof(sc[0]); i++) {
-		if (strcmp(argv[2], sc[i].name) == 0) {
-			sc[i].fn(argv[1]);
-			printf("PASS %s\n", argv[2]);
-			return 0;
-		}
-	}
-	fprintf(stderr, "unknown scenario %s\n", argv[2]);
-	return 2;
+	return it_run_scenario(sc, sizeof(sc) / sizeof(sc[0]), argv[1], argv[2],
+			       strcmp(argv[2], "real") == 0 ? "sg-hostagent, libvirt test driver"
+							    : "in-process agent");
 }
