@@ -18,6 +18,7 @@
 #include "auth.h"
 #include "broker.h"
 #include "bus.h"
+#include "inventory.h"
 #include "cs.h"
 #include "csm.h"
 #include "view.h"
@@ -136,6 +137,13 @@ adm_status(const struct sg_ctl_view *v)
 	}
 	json_object_set_new(o, "db", db);
 	json_object_set_new(o, "draining", json_boolean(v->csm->draining));
+	if (v->invm != NULL) /* the inventory at run time (doc/control.md) */
+		json_object_set_new(o, "inventory",
+				    json_pack("{s:I,s:I,s:I,s:I}", "added",
+					      (json_int_t)v->invm->added, "retired",
+					      (json_int_t)v->invm->retired, "freed",
+					      (json_int_t)v->invm->freed, "refused",
+					      (json_int_t)v->invm->refused));
 	for (i = 0; i < v->cfg->n_hosts; i++) {
 		agents += v->inv->hosts[i].agent != NULL;
 		hosts += !SG_CTL_SLOT_FREE(&v->cfg->hosts[i]);

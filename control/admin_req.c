@@ -23,9 +23,9 @@
 #include "health.h"
 
 static const char *const cmd_names[SG_CTL_ADM_CMD_MAX] = {
-	"status",    "vs",    "apps",	"sessions",   "session", "vms",	   "hosts",
-	"providers", "drain", "reload", "identities", "close",	 "health", "undrain",
-	"cluster",   "token", "usage",	"app",	      "vm",	 "host",   "abort"};
+	"status", "vs",	    "apps",	  "sessions", "session", "vms",	    "hosts",   "providers",
+	"drain",  "reload", "identities", "close",    "health",	 "undrain", "cluster", "token",
+	"usage",  "app",    "vm",	  "host",     "abort",	 "pool"};
 
 /* Keys each command accepts besides "cmd". */
 static const char *const cmd_keys[SG_CTL_ADM_CMD_MAX][6] = {

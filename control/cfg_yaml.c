@@ -729,8 +729,8 @@ spec_pool(struct rd *r, const struct sg_cfg_node *map, struct sg_ctl_cfg *s)
 			return -EINVAL;
 		}
 		memcpy(keys, map->keys, map->n_items * sizeof(keys[0]));
-		memcpy(items, map->items, map->n_items * sizeof(items[0]));
-		memcpy(knodes, map->key_nodes, map->n_items * sizeof(knodes[0]));
+		memcpy(items, map->items, map->n_items * sizeof(struct sg_cfg_node *));
+		memcpy(knodes, map->key_nodes, map->n_items * sizeof(struct sg_cfg_node *));
 		keys[map->n_items] = (char *)(uintptr_t) "vms";
 		items[map->n_items] = &empty;
 		knodes[map->n_items] = &vkey;

@@ -73,7 +73,7 @@ build_pool(struct sg_ctl_invm *m, unsigned int i)
 	memset(p, 0, sizeof(*p));
 	p->cfg = pc;
 	/* every VM slot may join it: bounded, allocated here, never in a hot loop */
-	p->vms = calloc(SG_CTL_VMS_MAX + 1, sizeof(*p->vms));
+	p->vms = calloc(SG_CTL_VMS_MAX + 1, sizeof(struct sg_ctl_vm *));
 	if (p->vms == NULL)
 		return -ENOMEM;
 	if (pc->storage[0] == '\0')
@@ -104,6 +104,7 @@ build_vm(struct sg_ctl_invm *m, unsigned int i)
 	vm->component_id = sg_ctl_ids_named(SG_CTL_ID_COMPONENT, m->cfg->pools[vc->pool].name);
 	vm->host = &m->inv->hosts[vc->host];
 	vm->state = SG_CTL_VM_UNKNOWN;
+	vm->remote = m->cfg->cluster.enabled; /* cluster mode: claimed first (cluster_vm.c) */
 	TAILQ_INIT(&vm->waiters);
 	return 0;
 }

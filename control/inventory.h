@@ -36,6 +36,7 @@ struct sg_ctl_invm {
 	uint64_t added;	  /**< objects built after start-up */
 	uint64_t retired; /**< objects that began retiring */
 	uint64_t freed;	  /**< slots freed */
+	uint64_t refused; /**< sgctl add/remove and reloads refused (bad spec, check, restart) */
 	/* inventory_store.c (the daemon): <db_dir>/inventory.json */
 	const char *yaml_path;	  /**< the configuration file */
 	struct json_t *specs;	  /**< {"version":1,"apps":[...],"vms":[...],...} */

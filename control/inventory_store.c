@@ -218,8 +218,10 @@ sg_ctl_inventory_reload(struct sg_ctl_invm *m, char *err, size_t errlen)
 {
 	int rc = sg_ctl_cfg_reload(m->cfg, m->yaml_path, err, errlen);
 
-	if (rc < 0)
+	if (rc < 0) {
+		m->refused++;
 		return rc;
+	}
 	rc = sg_ctl_inventory_apply(m);
 	if (m->specs != NULL && specs_prune(m) &&
 	    specs_write(m->json_path, m->specs, err, errlen) < 0)
@@ -278,10 +280,13 @@ sg_ctl_inventory_change(struct sg_ctl_invm *m, unsigned int kind, bool add, cons
 
 	if (m->cfg->cluster.enabled) {
 		snprintf(err, errlen, "cluster mode: change every node's YAML and reload");
+		m->refused++;
 		return NULL;
 	}
-	if (!add && removable(m, kind, arg, err, errlen) < 0)
+	if (!add && removable(m, kind, arg, err, errlen) < 0) {
+		m->refused++;
 		return NULL;
+	}
 	tmp = malloc(sizeof(*tmp));
 	merged = malloc(sizeof(*merged));
 	specs = json_deep_copy(m->specs);
@@ -327,12 +332,14 @@ sg_ctl_inventory_change(struct sg_ctl_invm *m, unsigned int kind, bool add, cons
 	syslog(LOG_NOTICE, "sgctl: %s %s %s", sg_ctl_cfg_kind_name(kind), name,
 	       add ? "added" : "removed");
 	res = json_pack("{s:s,s:s,s:s,s:i}", "kind", sg_ctl_cfg_kind_name(kind), "name", name,
-			add ? "added" : "removed",
-			add	? "ok"
+			"done",
+			add	? "added"
 			: s < 0 ? "freed"
 				: "retiring: freed once unused",
 			"slot", s);
 out:
+	if (res == NULL)
+		m->refused++;
 	json_decref(specs);
 	free(tmp);
 	free(merged);

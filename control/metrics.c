@@ -25,6 +25,7 @@
 #include "csm.h"
 #include "dpmetrics.h"
 #include "health.h"
+#include "inventory.h"
 #include "sessiondb.h"
 #include "shm.h"
 #include "usage.h"
@@ -414,6 +415,16 @@ sg_ctl_metrics_render(const struct sg_ctl_view *v, size_t *len)
 		if (!SG_CTL_SLOT_FREE(&v->cfg->vms[i]))
 			mb(&b, "sg_ctl_vm_draining{vm=\"%s\"} %d\n", v->cfg->vms[i].name,
 			   v->inv->vms[i].draining ? 1 : 0);
+	if (v->invm != NULL) {
+		counter(&b, "sg_ctl_inventory_added_total", "Objects added after start-up.",
+			v->invm->added);
+		counter(&b, "sg_ctl_inventory_retired_total", "Objects removed (retiring).",
+			v->invm->retired);
+		counter(&b, "sg_ctl_inventory_freed_total", "Slots of removed objects freed.",
+			v->invm->freed);
+		counter(&b, "sg_ctl_inventory_refused_total",
+			"Inventory changes refused (sgctl add/remove, reload).", v->invm->refused);
+	}
 	counter(&b, "sg_ctl_agent_refused_addr_total",
 		"Agent connections from no configured host address.", v->st->agent.refused_addr);
 	counter(&b, "sg_ctl_agent_unauth_full_total",

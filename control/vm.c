@@ -432,8 +432,6 @@ sg_ctl_vm_idle_check(struct sg_ctl_vmm *vmm)
 		if (SG_CTL_SLOT_FREE(&vmm->cfg->vms[i]))
 			continue;
 		vm = &vmm->inv->vms[i];
-		if (SG_CTL_SLOT_FREE(&vmm->cfg->vms[i]))
-			continue;
 		idle_ms = vmm->cfg->pools[vm->cfg->pool].idle_stop_ms;
 		if (idle_ms == 0 || vm->state != SG_CTL_VM_RUNNING || vm->stop_requested ||
 		    vm->n_sessions > 0 || vm->n_reserved > 0 || vm->remote || vm->others > 0 ||

@@ -633,20 +633,31 @@ sc_admin(const char *bin)
 		snprintf(cmd, sizeof(cmd), "%s --json apps", sgctl);
 		IT_CHECK(run_cmd(cmd, out, sizeof(out)) == 0 && strstr(out, "777"), "apps: %s",
 			 out);
-		p = strstr(yaml, "      - { name: vm2,");
-		IT_CHECK(p != NULL, "vm2 in the YAML");
-		p[strlen("      - { name: vm")] = '9'; /* vm2 -> vm9: a renamed VM */
+		/* issue 15: objects match by name; a moved app is refused, nothing applied */
+		p = strstr(yaml, "port: 80, pool: p1");
+		IT_CHECK(p != NULL, "web's port in the YAML");
+		memcpy(p, "port: 81, pool: p1", 18);
 		f = fopen(T.cfg, "w");
 		fputs(yaml, f);
 		fclose(f);
 		snprintf(cmd, sizeof(cmd), "%s reload 2>&1", sgctl);
 		rc = run_cmd(cmd, out, sizeof(out));
-		IT_CHECK(rc == 1 && strstr(out, "restart") != NULL, "structural reload rc %d: %s",
-			 rc, out);
+		IT_CHECK(rc == 1 && strstr(out, "remove it and add it again") != NULL,
+			 "moved app reload rc %d: %s", rc, out);
+		memcpy(p, "port: 80, pool: p1", 18);
+		/* a renamed VM: the old name retires, the new one is added */
+		p = strstr(yaml, "      - { name: vm2,");
+		IT_CHECK(p != NULL, "vm2 in the YAML");
+		p[strlen("      - { name: vm")] = '9'; /* vm2 -> vm9 */
+		f = fopen(T.cfg, "w");
+		fputs(yaml, f);
+		fclose(f);
+		snprintf(cmd, sizeof(cmd), "%s reload 2>&1", sgctl);
+		rc = run_cmd(cmd, out, sizeof(out));
+		IT_CHECK(rc == 0, "reload with a renamed VM rc %d: %s", rc, out);
 		snprintf(cmd, sizeof(cmd), "%s vms", sgctl);
-		IT_CHECK(run_cmd(cmd, out, sizeof(out)) == 0 && strstr(out, "vm2") &&
-				 !strstr(out, "vm9"),
-			 "vms after refused reload: %s", out);
+		IT_CHECK(run_cmd(cmd, out, sizeof(out)) == 0 && strstr(out, "vm9"),
+			 "vms after the reload: %s", out);
 	}
 
 	/* metrics */

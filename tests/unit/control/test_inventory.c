@@ -19,6 +19,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "admin.h"
 #include "broker.h"
 #include "bus.h"
 #include "cfg.h"
@@ -37,6 +38,8 @@ struct fx {
 	struct sg_ctl_invm m;
 	char forgotten[SG_CTL_NAME_MAX];
 	unsigned int n_forgotten;
+	char pushed[SG_CTL_NAME_MAX];
+	unsigned int n_pushed;
 };
 
 static const char yaml_base[] = "hosts: [{name: h1, address: 198.18.3.11}, "
@@ -57,6 +60,15 @@ write_yaml(struct fx *f, const char *body)
 	assert_non_null(fp);
 	fprintf(fp, "control: {db_dir: %s, shm_name: /sg-inv-test}\n%s", f->dir, body);
 	assert_int_equal(fclose(fp), 0);
+}
+
+static void
+push(void *ctx, const struct sg_ctl_vm *vm)
+{
+	struct fx *f = ctx;
+
+	snprintf(f->pushed, sizeof(f->pushed), "%s", vm->cfg->name);
+	f->n_pushed++;
 }
 
 static void
@@ -89,6 +101,7 @@ start(struct fx *f, const char *body)
 	f->m = (struct sg_ctl_invm){.cfg = &f->cfg, .inv = &f->inv, .bus = f->bus, .ids = f->ids};
 	assert_int_equal(sg_ctl_inventory_build_all(&f->m), 0);
 	f->m.forget_vm = forget;
+	f->m.push_vm = push;
 	f->m.agent_ctx = f;
 	sg_ctl_inventory_attach(&f->m, f->path, specs);
 }
@@ -339,18 +352,23 @@ test_sgctl_round_trip(void **state)
 	if (r == NULL)
 		fail_msg("pool add: %s", err);
 	json_decref(r);
-	r = sg_ctl_inventory_change(&f->m, SG_CTL_KIND_VM, true,
-				    "{name: v9, host: h2, pool: p2, address: 198.18.4.19}", err,
-				    sizeof(err));
+	r = sg_ctl_inventory_change(
+		&f->m, SG_CTL_KIND_VM, true,
+		"{name: v9, host: h2, pool: p2, address: 198.18.4.19, template: guest}", err,
+		sizeof(err));
 	if (r == NULL)
 		fail_msg("vm add: %s", err);
 	json_decref(r);
+	/* a VM with a template: pushed to its host's agent */
+	assert_int_equal(f->n_pushed, 1);
+	assert_string_equal(f->pushed, "v9");
+	assert_string_equal(f->cfg.vms[slot(f, SG_CTL_KIND_VM, "v9")].template_name, "guest");
 	r = sg_ctl_inventory_change(&f->m, SG_CTL_KIND_APP, true,
 				    "{name: a9, vip: 198.18.10.9, port: 80, pool: p2}", err,
 				    sizeof(err));
 	if (r == NULL)
 		fail_msg("app add: %s", err);
-	assert_string_equal(json_string_value(json_object_get(r, "added")), "ok");
+	assert_string_equal(json_string_value(json_object_get(r, "done")), "added");
 	json_decref(r);
 	assert_ptr_equal(match(f, 9), &f->inv.apps[slot(f, SG_CTL_KIND_APP, "a9")]);
 	assert_int_equal(f->inv.pools[slot(f, SG_CTL_KIND_POOL, "p2")].n_vms, 1);
@@ -359,8 +377,9 @@ test_sgctl_round_trip(void **state)
 	assert_non_null(j);
 	assert_int_equal(json_integer_value(json_object_get(j, "version")), 1);
 	assert_int_equal(json_array_size(json_object_get(j, "apps")), 1);
-	assert_string_equal(json_string_value(json_array_get(json_object_get(j, "vms"), 0)),
-			    "{name: v9, host: h2, pool: p2, address: 198.18.4.19}");
+	assert_string_equal(
+		json_string_value(json_array_get(json_object_get(j, "vms"), 0)),
+		"{name: v9, host: h2, pool: p2, address: 198.18.4.19, template: guest}");
 	json_decref(j);
 	/* a YAML object is not sgctl's to remove */
 	assert_null(sg_ctl_inventory_change(&f->m, SG_CTL_KIND_APP, false, "a1", err, sizeof(err)));
@@ -384,7 +403,7 @@ test_sgctl_round_trip(void **state)
 	r = sg_ctl_inventory_change(&f->m, SG_CTL_KIND_APP, false, "a9", err, sizeof(err));
 	if (r == NULL)
 		fail_msg("app remove: %s", err);
-	assert_string_equal(json_string_value(json_object_get(r, "removed")), "freed");
+	assert_string_equal(json_string_value(json_object_get(r, "done")), "freed");
 	json_decref(r);
 	assert_null(match(f, 9));
 	j = file_json(f);
@@ -486,9 +505,11 @@ test_hostile_specs(void **state)
 				 cases[i].want);
 		assert_memory_equal(&before, &f->cfg, sizeof(before));
 	}
+	assert_int_equal(f->m.refused, sizeof(cases) / sizeof(cases[0]));
 	/* 3.5 KB of one name */
 	memset(big, 'x', sizeof(big) - 1);
-	memcpy(big, "{name: ", 7);
+	snprintf(big, 8, "{name: ");
+	big[7] = 'x';
 	assert_null(sg_ctl_inventory_change(&f->m, SG_CTL_KIND_HOST, true, big, err, sizeof(err)));
 	assert_memory_equal(&before, &f->cfg, sizeof(before));
 	/* the slots are bounded */
@@ -508,6 +529,33 @@ test_hostile_specs(void **state)
 	stop(f);
 }
 
+/* The admin commands of the inventory parse; an unknown command is refused, not read past. */
+static void
+test_admin_cmds(void **state)
+{
+	static const char *const ok[] = {
+		"{\"cmd\":\"pool\",\"op\":\"add\",\"spec\":\"{name: p}\"}",
+		"{\"cmd\":\"host\",\"op\":\"remove\",\"name\":\"h1\"}",
+		"{\"cmd\":\"app\",\"op\":\"add\",\"spec\":\"{name: a}\"}",
+		"{\"cmd\":\"vm\",\"op\":\"remove\",\"name\":\"v1\"}",
+	};
+	static const unsigned int cmds[] = {SG_CTL_ADM_POOL, SG_CTL_ADM_HOST, SG_CTL_ADM_APP,
+					    SG_CTL_ADM_VM};
+	struct sg_ctl_admin_req req;
+	char err[256];
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(sg_ctl_admin_parse(ok[i], strlen(ok[i]), &req, err, sizeof(err)),
+				 0);
+		assert_int_equal(req.cmd, cmds[i]);
+	}
+	assert_int_equal(sg_ctl_admin_parse("{\"cmd\":\"nosuch\"}", 16, &req, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "unknown command"));
+}
+
 int
 main(void)
 {
@@ -518,6 +566,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_sgctl_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_specs, setup, teardown),
+		cmocka_unit_test(test_admin_cmds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
