@@ -143,15 +143,10 @@ vmf_ctl_yaml() {
 	local aport=$((20000 + $$ % 20000))
 	cat >"$1" <<YAML
 control:
-  shm_name: /$SG_PREFIX
-  admin_socket: $SG_RUN/control.sock
-  db_dir: $SG_RUN/db
-  db_map_mb: 64
-  agent_listen: 198.18.1.1:$aport
-  agent_key_dir: $SG_RUN/agent-keys
-  metrics_listen: 127.0.0.1:$((aport + 1))
-  ring_poll_us: 100
-  timeouts: { queue_ms: 90000, vm_start_ms: 90000, install_ms: 10000 }
+  { shm_name: /$SG_PREFIX, admin_socket: $SG_RUN/control.sock, db_dir: $SG_RUN/db, db_map_mb: 64,
+    agent_listen: "198.18.1.1:$aport", agent_key_dir: $SG_RUN/agent-keys, ring_poll_us: 100,
+    metrics_listen: "127.0.0.1:$((aport + 1))",
+    timeouts: { queue_ms: 90000, vm_start_ms: 90000, install_ms: 10000 } }
 hosts:
   - { name: h1, address: 198.18.1.11 }
 pools:

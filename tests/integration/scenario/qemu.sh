@@ -43,11 +43,19 @@ v['last_start']['kind'], v['last_start']['libvirt_ms'], v['last_start']['ready_m
 v['last_start']['total_ms'])"
 }
 
+# start_req STEP KIND: a request to web.example answered by g1 after a start
+# of that kind (sgctl vms last_start); its SYN -> first byte time in $T.
+start_req() {
+	local body kind
+	read -r T body < <(vmf_time web.example) || fail "$1) request to web.example failed"
+	[ "$body" = g1 ] || fail "$1) expected g1, got '$body'"
+	kind=$(vmf_vm g1 "v['last_start']['kind']")
+	[ "$kind" = "$2" ] || fail "$1) g1's start kind: '$kind', expected $2"
+}
+
 # --- a) cold boot: the first request is held, then answered by g1 ------------
-read -r t_boot body < <(vmf_time web.example) || fail "a) first request failed"
-[ "$body" = g1 ] || fail "a) expected g1, got '$body'"
-kind=$(vmf_vm g1 "v['last_start']['kind']")
-[ "$kind" = boot ] || fail "a) g1's start kind: '$kind', expected boot"
+start_req a boot
+t_boot=$T
 ok "a) held during g1's cold boot, answered by g1: SYN -> first byte ${t_boot} s"
 echo "   $(split 'a) start' g1)"
 
@@ -61,11 +69,8 @@ echo status | socat -t2 - "UNIX-CONNECT:$SG_RUN/agent1.sock" | grep -w g1 | grep
 	fail "b) h1's agent does not report g1 saved: $(echo status |
 		socat -t2 - "UNIX-CONNECT:$SG_RUN/agent1.sock")"
 ok "b) g1 saved after ${IDLE_MS} ms idle (sgctl vms: stopped, saved; agent: saved; managed save)"
-read -r t_resume body < <(vmf_time web.example) || fail "b) request after the save failed"
-[ "$body" = g1 ] || fail "b) expected g1, got '$body'"
-kind=$(vmf_vm g1 "v['last_start']['kind']")
-[ "$kind" = resume ] || fail "b) g1's start kind: '$kind', expected resume"
-ok "b) resumed and answered by g1: SYN -> first byte ${t_resume} s (cold boot ${t_boot} s)"
+start_req b resume
+ok "b) resumed and answered by g1: SYN -> first byte $T s (cold boot ${t_boot} s)"
 echo "   $(split 'b) start' g1)"
 
 # --- c) 1 MiB by DSR hand-off from g2 -----------------------------------------
