@@ -19,6 +19,7 @@
 # nothing outside DIR. Consoles: DIR/log/qemu/NAME.console (guest.xml).
 
 SG_LIBVIRTD=${SG_LIBVIRTD:-/usr/sbin/libvirtd}
+SG_LIBVIRTD_PYTHON=${SG_LIBVIRTD_PYTHON:-/usr/bin/python3}
 SG_LIBVIRTD_QEMU_DRIVER=/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_qemu.so
 
 sg_libvirtd_uri() {
@@ -130,8 +131,8 @@ sg_libvirtd_start() {
 			mount --bind "$d/group" /etc/group
 		fi
 		readlink /proc/self/ns/mnt >"$d/mntns"
-		exec python3 -c "$4" "$2" -f "$d/etc/libvirtd.conf" -p "$d/libvirtd.pid"
-	' libvirtd-ns "$d" "$SG_LIBVIRTD" "$idmounts" "$_SG_LIBVIRTD_REAPER" </dev/null >"$d/log/libvirtd.out" 2>&1 &
+		exec "$5" -c "$4" "$2" -f "$d/etc/libvirtd.conf" -p "$d/libvirtd.pid"
+	' libvirtd-ns "$d" "$SG_LIBVIRTD" "$idmounts" "$_SG_LIBVIRTD_REAPER" "$SG_LIBVIRTD_PYTHON" </dev/null >"$d/log/libvirtd.out" 2>&1 &
 	pid=$!
 	uri=$(sg_libvirtd_uri "$d")
 	for ((i = 0; i < 200; i++)); do
