@@ -248,8 +248,11 @@ void sg_ctl_cfg_defaults(struct sg_ctl_cfg *cfg);
 /** Load and validate @p path; on error fill @p err ("file:line:col: key: what"). */
 int sg_ctl_cfg_load(const char *path, struct sg_ctl_cfg *cfg, char *err, size_t errlen);
 /**
- * Re-read @p path into @p cfg: tunables change at once, structure needs a
- * restart (then @p cfg is unchanged and @p err says why).
+ * Re-read @p path into @p cfg, with the objects added at run time: objects
+ * matched by name (sg_ctl_cfg_merge: tunables in place, new ones in free
+ * slots, gone ones retiring); what needs a restart or cannot change in
+ * place is refused (then @p cfg is unchanged and @p err says why). The
+ * running objects follow with sg_ctl_inventory_apply (inventory.h).
  */
 int sg_ctl_cfg_reload(struct sg_ctl_cfg *cfg, const char *path, char *err, size_t errlen);
 /**

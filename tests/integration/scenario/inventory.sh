@@ -160,7 +160,11 @@ st=$(sgctl --json status) || fail "sgctl status"
 rej=$(jq_py "$st" "sum(v for k, v in d['stats']['rejects'].items() if k != 'no_app')")
 noapp=$(jq_py "$st" "d['stats']['rejects'].get('no_app', 0)")
 [ "$rej" = 0 ] && [ "$noapp" = 2 ] || { echo "$st" >&2; fail "rejects: $rej other, $noapp no_app (want 0, 2)"; }
-ok "long transfer complete ($LONG_N bytes), same PIDs ($pids0), rejects: the 2 refused requests only"
+dps() { telemetry_get /sg/stats "d['$1']"; }
+[ "$(dps sess_rejected)" = 2 ] && [ "$(dps sess_timeout)" = 0 ] && [ "$(dps install_failed)" = 0 ] &&
+	[ "$(dps sess_installed)" -ge 5 ] ||
+	fail "data plane: rejected $(dps sess_rejected) (want 2), timeout $(dps sess_timeout), install_failed $(dps install_failed), installed $(dps sess_installed)"
+ok "long transfer complete ($LONG_N bytes), same PIDs ($pids0), rejects: the 2 refused requests only (sg-control and the data plane: $(dps sess_installed) installed, 0 timeouts)"
 
 # --- 6: restart sg-control: the runtime app is back --------------------------
 grep -q app5 "$SG_RUN/db/inventory.json" || fail "app5 not in inventory.json"
@@ -170,6 +174,6 @@ rm -f "$SG_RUN/control.sock"
 ctl_start || fail "sg-control did not start again"
 wait_for 15 bash -c "'$SG_SGCTL_BIN' -s '$SG_RUN/control.sock' --json status |
 	grep -q '\"agents_connected\": *1'" || fail "the agent did not reconnect"
-sgctl apps | grep -q app5 || fail "app5 lost at the restart"
+[[ $(sgctl apps) == *app5* ]] || fail "app5 lost at the restart"
 [ "$(get app5.example)" = host1 ] || fail "app5.example not served after the restart"
 ok "sg-control restarted: app5 (inventory.json) back and served"

@@ -167,6 +167,16 @@ reload(struct fx *f, const char *body, char *err, size_t len)
 	return sg_ctl_inventory_reload(&f->m, err, len);
 }
 
+/* v2 and a2 gone, v3 and a3 new (the applications list goes on) */
+#define YAML_V3_V1                                                                      \
+	"hosts: [{name: h1, address: 198.18.3.11}, {name: h2, address: 198.18.3.12}]\n" \
+	"pools:\n"                                                                      \
+	"  - name: p1\n"                                                                \
+	"    vms: [{name: v3, host: h2, address: 198.18.4.12},\n"                       \
+	"          {name: v1, host: h1, address: 198.18.4.10}]\n"                       \
+	"applications:\n"                                                               \
+	"  - {name: a3, vip: 198.18.10.3, port: 80, pool: p1}\n"
+
 /* Same name keeps its slot, a new name takes a slot, a gone one retires and is freed. */
 static void
 test_reload_by_name(void **state)
@@ -182,14 +192,7 @@ test_reload_by_name(void **state)
 	/* a2 and v2 gone, a3 and v3 added, a1's exec_limit changed in place */
 	assert_int_equal(
 		reload(f,
-		       "hosts: [{name: h1, address: 198.18.3.11}, "
-		       "{name: h2, address: 198.18.3.12}]\n"
-		       "pools:\n"
-		       "  - name: p1\n"
-		       "    vms: [{name: v3, host: h2, address: 198.18.4.12},\n"
-		       "          {name: v1, host: h1, address: 198.18.4.10}]\n"
-		       "applications:\n"
-		       "  - {name: a3, vip: 198.18.10.3, port: 80, pool: p1}\n"
+		       YAML_V3_V1
 		       "  - {name: a1, vip: 198.18.10.1, port: 80, pool: p1, exec_limit: 7}\n",
 		       err, sizeof(err)),
 		0);
@@ -210,16 +213,8 @@ test_reload_by_name(void **state)
 	assert_true(f->m.freed >= 2);
 	/* the next new name reuses the lowest free slot */
 	assert_int_equal(reload(f,
-				"hosts: [{name: h1, address: 198.18.3.11}, "
-				"{name: h2, address: 198.18.3.12}]\n"
-				"pools:\n"
-				"  - name: p1\n"
-				"    vms: [{name: v3, host: h2, address: 198.18.4.12},\n"
-				"          {name: v1, host: h1, address: 198.18.4.10}]\n"
-				"applications:\n"
-				"  - {name: a3, vip: 198.18.10.3, port: 80, pool: p1}\n"
-				"  - {name: a4, vip: 198.18.10.4, port: 80, pool: p1}\n"
-				"  - {name: a1, vip: 198.18.10.1, port: 80, pool: p1}\n",
+				YAML_V3_V1 "  - {name: a4, vip: 198.18.10.4, port: 80, pool: p1}\n"
+					   "  - {name: a1, vip: 198.18.10.1, port: 80, pool: p1}\n",
 				err, sizeof(err)),
 			 0);
 	assert_int_equal(slot(f, SG_CTL_KIND_APP, "a4"), 1);
