@@ -124,10 +124,13 @@ vmf_wait 20 g1 "v['downs'] > $downs0 and v['state'] in ('failed', 'stopped')" ||
 	fail "e) sg-control did not see g1 go down: $(sgctl vms)"
 aborted=$(vmf_vm g1 "v['down_aborted']")
 [ "$aborted" -ge 1 ] || fail "e) no session aborted on g1 ($aborted)"
+wait_for 10 bash -c "'$SG_SGCTL_BIN' -s '$SG_RUN/control.sock' --json sessions --state closed \
+	--vm g1 | grep -q vm_down" || fail "e) no closed session of g1 with reason vm_down:" \
+	"$(sgctl sessions --state closed --vm g1)"
 nab=$(telemetry_get /sg/stats "d['ctl_abort']")
 [ "$nab" -ge 1 ] || fail "e) the data plane applied no SESSION_ABORT (ctl_abort $nab)"
 ok "e) kill -9 of g1's qemu: download reset after $got bytes," \
-	"g1 $(vmf_vm g1 "v['state'] + ' (' + v['why'] + ')'"), downs $(vmf_vm g1 "v['downs']"), aborted $aborted, ctl_abort $nab"
+	"g1 $(vmf_vm g1 "v['state'] + ' (' + v['why'] + ')'"), downs $(vmf_vm g1 "v['downs']"), aborted $aborted (closed: vm_down), ctl_abort $nab"
 read -r t body < <(vmf_time dsr.example) || fail "e) g2 stopped serving"
 [ "$body" = g2 ] || fail "e) dsr.example: expected g2, got '$body'"
 # a crashed VM stays failed (doc/control.md, "VM failures"): a new request
