@@ -146,5 +146,12 @@ read -r t body <"$SG_RUN/after.out"
 ok "e) g2 kept serving; the request to g1's app held until 'sgctl vm start g1'," \
 	"then answered by g1 (SYN -> first byte $t s)"
 echo "   $(split 'e) restart' g1)"
+# h1's agent counted what it did: boots (g1 twice, g2), saves and resumes, the crash
+ctrs=$(echo counters | socat -t2 - "UNIX-CONNECT:$SG_RUN/agent1.sock")
+agent_ctr() { awk -v k="$1" '$1 == k { print $2 }' <<<"$ctrs"; }
+[ "$(agent_ctr boots)" -ge 3 ] && [ "$(agent_ctr saves)" -ge 1 ] &&
+	[ "$(agent_ctr resumes)" -ge 1 ] && [ "$(agent_ctr crashes)" -ge 1 ] ||
+	fail "h1's agent counters: $(grep -E '^(boots|saves|resumes|crashes) ' <<<"$ctrs" | tr '\n' ' ')"
+ok "h1's agent: $(grep -E '^(boots|saves|resumes|resume_fallbacks|crashes) ' <<<"$ctrs" | tr '\n' ' ')"
 sgctl vms
 ok "scenario-qemu done in $(ms_since "$T0") ms"
