@@ -3,6 +3,10 @@
 #
 #   ./scripts/demo.sh        install, build, start the appliance, show traffic
 #   ./scripts/demo.sh stop   stop it and remove its namespaces
+#   ./scripts/demo.sh --qemu the same appliance in front of a real qemu guest
+#                            (scripts/lib/vmfarm.sh, doc/vmfarm.md): booted on
+#                            demand through the VIP, saved when idle, resumed
+#                            by the next request
 #
 # Builds namespaces for a client, a router and two backend hosts
 # (scripts/lib/topology.sh, addresses from 198.18.0.0/15 and 2001:2::/48),
@@ -24,6 +28,8 @@ SG_RUN=$SG_SRC/run/demo
 . "$SG_SRC/scripts/lib/appliance.sh"
 # shellcheck source=lib/brokered.sh
 . "$SG_SRC/scripts/lib/brokered.sh"
+# shellcheck source=lib/vmfarm.sh
+. "$SG_SRC/scripts/lib/vmfarm.sh"
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "demo.sh: run as root (namespaces, DPDK)" >&2
@@ -32,6 +38,7 @@ fi
 
 if [ "${1:-}" = "stop" ]; then
 	broker_stop || true
+	vmf_libvirtd_stop
 	dp_stop || true
 	topo_down
 	echo "demo stopped, namespaces sgdemo-* removed"
@@ -46,9 +53,15 @@ meson compile -C "$SG_BUILD" >/dev/null
 
 mkdir -p "$SG_RUN"
 broker_stop || true
+vmf_libvirtd_stop
 dp_stop || true
-rm -rf "$SG_RUN/db" "$SG_RUN/idmgr"
+rm -rf "$SG_RUN/db" "$SG_RUN/idmgr" "$SG_RUN/libvirt"
 topo_down
+if [ "${1:-}" = "--qemu" ]; then
+	# shellcheck source=demo-qemu.sh
+	. "$SG_SRC/scripts/demo-qemu.sh"
+	exit 0
+fi
 echo "== building namespaces sgdemo-{c,r,d,h1,h2,h3}"
 topo_up
 broker_vm_addrs
