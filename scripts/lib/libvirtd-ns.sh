@@ -14,9 +14,10 @@
 # As a command:   libvirtd-ns.sh start NS DIR | stop DIR | uri DIR
 # Sourced:        sg_libvirtd_start NS DIR; sg_libvirtd_stop DIR;
 #                 sg_libvirtd_uri DIR
-# start waits (20 s at most) until `virsh -c URI uri` answers; stop ends
-# libvirtd and every qemu it started (SIGTERM, 5 s, then SIGKILL) and removes
-# nothing outside DIR. Consoles: DIR/log/qemu/NAME.console (guest.xml).
+# start waits (20 s at most) until `virsh -c URI uri` answers (then asks for
+# the domain capabilities once, so qemu's probe is not paid by the first
+# start); stop ends libvirtd and every qemu it started (SIGTERM, 5 s, then
+# SIGKILL) and removes nothing outside DIR. Consoles: DIR/log/qemu/NAME.console (guest.xml).
 
 SG_LIBVIRTD=${SG_LIBVIRTD:-/usr/sbin/libvirtd}
 SG_LIBVIRTD_PYTHON=${SG_LIBVIRTD_PYTHON:-/usr/bin/python3}
@@ -142,6 +143,10 @@ sg_libvirtd_start() {
 			return 1
 		fi
 		if [ -S "$d/sock/libvirt-sock" ] && virsh -q -c "$uri" uri >/dev/null 2>&1; then
+			# libvirtd probes qemu's capabilities on first use (~5 s on
+			# TCG): do it now, not in the first domain start.
+			virsh -q -c "$uri" domcapabilities >/dev/null 2>&1 ||
+				echo "libvirtd-ns: warning: virsh domcapabilities failed for $ns" >&2
 			return 0
 		fi
 		sleep 0.1
