@@ -104,6 +104,8 @@ mss_index(uint16_t mss)
 {
 	unsigned int i = SG_DP_SYNCOOKIE_MSS_N - 1;
 
+	if (mss < sg_dp_syncookie_mss[1])
+		return 0; /* absent (SYN floods mostly carry none) or below 1220 */
 	while (i > 0 && sg_dp_syncookie_mss[i] > mss)
 		i--;
 	return i; /* 0 (536) when absent or below */
