@@ -16,6 +16,7 @@
 #include "session/session.h"
 #include "session/slots.h"
 #include "session/syncookie.h"
+#include "session/synack.h"
 #include "session/tcpgen.h"
 
 int
@@ -53,7 +54,7 @@ sg_dp_broker_cookie_syn(struct sg_dp_worker *w, const struct sg_dp_tables *t, ui
 	ours.has_ts = syn.has_ts;
 	ours.tsval = tsval;
 	ours.tsecr = syn.tsval;
-	if (sg_dp_tcpgen_synack(m, p, cookie, isn + 1, 65535, &ours) != 0) {
+	if (sg_dp_synack_build(m, p, cookie, isn + 1, 65535, &ours) != 0) {
 		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_BROKERED);
 		return -EBADMSG;
 	}

@@ -85,4 +85,40 @@ sg_dp_siphash24(const uint8_t key[16], const void *data, size_t len)
 	return v0 ^ v1 ^ v2 ^ v3;
 }
 
+/**
+ * SipHash-2-4 of the @p n little-endian 64-bit words @p w followed by the
+ * @p tail_len (0-7) bytes of @p tail (its low bytes first; the higher bytes
+ * must be zero): the message of 8 * @p n + @p tail_len bytes that
+ * sg_dp_siphash24() would read, under the key words @p k0, @p k1 (key bytes
+ * 0-7 and 8-15, little-endian), with no byte loads. Same tag. Cannot fail.
+ */
+static inline uint64_t
+sg_dp_siphash24_words(uint64_t k0, uint64_t k1, const uint64_t *w, unsigned int n, uint64_t tail,
+		      unsigned int tail_len)
+{
+	uint64_t v0 = k0 ^ 0x736f6d6570736575ull;
+	uint64_t v1 = k1 ^ 0x646f72616e646f6dull;
+	uint64_t v2 = k0 ^ 0x6c7967656e657261ull;
+	uint64_t v3 = k1 ^ 0x7465646279746573ull;
+	uint64_t b = (uint64_t)(8u * n + tail_len) << 56 | tail;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		v3 ^= w[i];
+		SG_DP_SIPROUND(v0, v1, v2, v3);
+		SG_DP_SIPROUND(v0, v1, v2, v3);
+		v0 ^= w[i];
+	}
+	v3 ^= b;
+	SG_DP_SIPROUND(v0, v1, v2, v3);
+	SG_DP_SIPROUND(v0, v1, v2, v3);
+	v0 ^= b;
+	v2 ^= 0xff;
+	SG_DP_SIPROUND(v0, v1, v2, v3);
+	SG_DP_SIPROUND(v0, v1, v2, v3);
+	SG_DP_SIPROUND(v0, v1, v2, v3);
+	SG_DP_SIPROUND(v0, v1, v2, v3);
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
 #endif /* SG_DP_SIPHASH_H */
