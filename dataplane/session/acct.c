@@ -215,8 +215,12 @@ sg_dp_acct_nxt(const struct sg_dp_worker *w, const struct sg_dp_flow *f, uint32_
 {
 	const struct br_acct *a = w->br != NULL ? acct_of(w, f) : NULL;
 
-	if (a == NULL || (a->flags & BR_ACCT_DSR))
+	if (a == NULL)
 		return 0;
+	if (a->flags & BR_ACCT_DSR) { /* the client's cumulative ACK: what reached it */
+		*cli = a->ack_last;
+		return (a->flags & BR_ACCT_ACK) ? BR_ACCT_NXT_CLI : 0;
+	}
 	*vm = a->nxt[0];
 	*cli = a->nxt[1];
 	return a->flags & (BR_ACCT_NXT_VM | BR_ACCT_NXT_CLI);

@@ -99,8 +99,10 @@ void sg_dp_acct_fill(const struct sg_dp_worker *w, const struct sg_dp_flow *f,
  * The next sequence numbers of installed NAT session @p f's sides, as
  * tracked from its forwarded segments: *@p vm (what the VM expects, from
  * the client's segments and the VM's ACKs), *@p cli (what the client
- * expects, in its own numbers). @return BR_ACCT_NXT_VM | BR_ACCT_NXT_CLI,
- * the ones known (0: not accounted here).
+ * expects, in its own numbers). A DSR session: *@p cli only, the client's
+ * highest cumulative ACK (the VM's segments do not pass here).
+ * @return BR_ACCT_NXT_VM | BR_ACCT_NXT_CLI, the ones known (0: not
+ * accounted here).
  */
 unsigned int sg_dp_acct_nxt(const struct sg_dp_worker *w, const struct sg_dp_flow *f, uint32_t *vm,
 			    uint32_t *cli);

@@ -88,9 +88,10 @@ sg_dp_abort_rst(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_
 	uint32_t vm = 0, cli = 0;
 	unsigned int known, sent = 0;
 
-	if (!(f->flags & SG_DP_FLOW_NAT) || f->key.proto != IPPROTO_TCP)
+	if (f->key.proto != IPPROTO_TCP ||
+	    (!(f->flags & SG_DP_FLOW_NAT) && f->mode != SG_CFG_MODE_DSR))
 		return 0;
-	known = sg_dp_acct_nxt(w, f, &vm, &cli);
+	known = sg_dp_acct_nxt(w, f, &vm, &cli); /* DSR: the client's side only */
 	if ((known & BR_ACCT_NXT_CLI) &&
 	    rst_send(w, t, f, true, cli, f->rt[1].port, out, now, SG_DP_EV_CTL_ABORT_RST_CLIENT))
 		sent |= BR_ACCT_NXT_CLI;

@@ -50,8 +50,9 @@ void sg_dp_peer_rst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16
  * client's next expected sequence number (RFC 5961 3.2: a RST whose seq is
  * RCV.NXT is accepted) and one to the VM from the NAT address with seq =
  * the VM's, each where its forwarded segments made it known
- * (sg_dp_acct_nxt()). Built and routed like sg_dp_peer_rst()'s, counted
- * `ctl_abort_rst_client` / `ctl_abort_rst_vm`. A side not known (no
+ * (sg_dp_acct_nxt()). A DSR hand-off: the client's RST only, seq = its
+ * highest cumulative ACK (accepted when nothing more reached it: a dead VM). Built and routed like
+ * sg_dp_peer_rst()'s, counted `ctl_abort_rst_client` / `ctl_abort_rst_vm`. A side not known (no
  * segment of it forwarded yet) is left to the prompted path.
  *
  * @return BR_ACCT_NXT_CLI | BR_ACCT_NXT_VM: the RSTs queued.
