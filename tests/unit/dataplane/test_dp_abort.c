@@ -9,6 +9,10 @@
  *    next segment are answered with an exact RST (seq = their ack) and reset
  *    the other side too (seq = the segment's own, translated for the
  *    client), the flow is gone, SESSION_CLOSED carries the abort's reason;
+ *  - RESET with no further segment: RSTs to the client (seq = its RCV.NXT,
+ *    from the forwarded segments) and to the VM leave at once; a client
+ *    segment while the flow lingers is reset, one after it is dropped:
+ *    never forwarded to the VM;
  *  - DRAIN with a deadline: traffic is forwarded until the deadline, reset
  *    after it (reason DRAINED); DRAIN without one: the flow ends by itself
  *    and SESSION_CLOSED carries the reason;
@@ -351,7 +355,7 @@ test_reset_unprompted(void **state)
 	assert_int_equal(moved(SG_DP_EV_CTL_ABORT_RST_CLIENT), 1);
 	assert_int_equal(moved(SG_DP_EV_CTL_ABORT_RST_VM), 1);
 	assert_int_equal(moved(SG_DP_EV_PEER_RST), 0);
-	/* a late client segment (its RST lost): an exact RST back, the VM's again, nothing forwarded */
+	/* a late client segment (its RST lost): RSTs both ways again, nothing forwarded */
 	segment(&s, false, ACK | PSH, vnxt, cnxt, "late", now_s(2.5), &o);
 	assert_rst_both(&o, &s, cnxt, vnxt);
 	assert_int_equal(sg_dp_worker_flow_count(env.w[0]), 0);
