@@ -218,6 +218,10 @@ enum sg_dp_cnt {
 	SG_DP_EV_USAGE_DEFERRED,    /**< SESSION_USAGE not sent (ring full): next interval */
 	SG_DP_EV_VS_STATS_SENT,	    /**< VS_STATS enqueued */
 	SG_DP_EV_VS_STATS_DEFERRED, /**< VS_STATS not sent (ring full, control away): next second */
+	/* SESSION_ABORT reset of a NAT hand-off, unprompted (session/peerrst.h sg_dp_abort_rst())
+	 */
+	SG_DP_EV_CTL_ABORT_RST_CLIENT, /**< RSTs to the client, seq = its next expected */
+	SG_DP_EV_CTL_ABORT_RST_VM,     /**< RSTs to the VM, seq = its next expected */
 	SG_DP_CNT_MAX
 };
 

@@ -139,6 +139,8 @@ static const char *const cnt_names[SG_DP_CNT_MAX] = {
 	[SG_DP_EV_USAGE_DEFERRED] = "usage_deferred",
 	[SG_DP_EV_VS_STATS_SENT] = "vs_stats_sent",
 	[SG_DP_EV_VS_STATS_DEFERRED] = "vs_stats_deferred",
+	[SG_DP_EV_CTL_ABORT_RST_CLIENT] = "ctl_abort_rst_client",
+	[SG_DP_EV_CTL_ABORT_RST_VM] = "ctl_abort_rst_vm",
 };
 
 const char *

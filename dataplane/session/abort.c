@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * SESSION_ABORT from sg-control (abort.h): reject a held session, reset an
- * installed one now or at its drain deadline (its next segment resets both
- * sides of a NAT hand-off: session/flow.c, peerrst.h). The flow keeps the
+ * installed one now or at its drain deadline (a NAT hand-off's sides at
+ * once where their sequence numbers are known, then from each next
+ * segment: session/flow.c, peerrst.h). The flow keeps the
  * abort's reason (SG_DP_FLOW_ABORT, abort_reason) for its SESSION_CLOSED,
  * sent by the flow_gone hook like every other close.
  */
@@ -10,12 +11,20 @@
 
 #include "session/abort.h"
 #include "session/answer.h"
+#include "session/peerrst.h"
 #include "session/slots.h"
 
-/* From now on the flow answers both sides' segments with RST (session/flow.c), for a while. */
+/*
+ * Reset: a NAT hand-off's sides whose next sequence numbers are known get
+ * their RST now (peerrst.h); from now on the flow answers both sides'
+ * segments with RST (session/flow.c), for a while: what was not known, a
+ * RST lost or not accepted (a challenge ACK), later segments.
+ */
 static void
-reset_next(struct sg_dp_worker *w, struct sg_dp_flow *f, uint64_t now)
+reset_next(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_flow *f,
+	   struct sg_dp_txq *out, uint64_t now)
 {
+	(void)sg_dp_abort_rst(w, t, f, out, now); /* before the flow's mode changes */
 	f->mode = SG_CFG_MODE_BROKERED; /* its segments go to the session layer, not forwarded */
 	f->state = SG_DP_FS_ANSWERED;
 	f->flags = (uint8_t)((f->flags | SG_DP_FLOW_RSTNEXT) &
@@ -39,8 +48,8 @@ drain_add(struct sg_dp_broker *b, const struct sg_dp_flow *f, uint32_t idx, uint
 }
 
 void
-sg_dp_broker_abort(struct sg_dp_worker *w, const struct sg_msg *m, struct sg_dp_txq *out,
-		   uint64_t now)
+sg_dp_broker_abort(struct sg_dp_worker *w, const struct sg_dp_tables *t, const struct sg_msg *m,
+		   struct sg_dp_txq *out, uint64_t now)
 {
 	uint64_t sid = m->hdr.session_id;
 	struct sg_dp_flow *f = NULL;
@@ -69,11 +78,12 @@ sg_dp_broker_abort(struct sg_dp_worker *w, const struct sg_msg *m, struct sg_dp_
 			return; /* traffic goes on; the flow's end sends SESSION_CLOSED */
 		w->stats.cnt[SG_DP_EV_CTL_DRAIN_FULL]++; /* no room to wait: reset now */
 	}
-	reset_next(w, f, now);
+	reset_next(w, t, f, out, now);
 }
 
 void
-sg_dp_broker_drain_step(struct sg_dp_worker *w, uint64_t now)
+sg_dp_broker_drain_step(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_txq *out,
+			uint64_t now)
 {
 	struct br_drain_tab *d = &w->br->drain;
 	uint32_t i = 0;
@@ -88,7 +98,7 @@ sg_dp_broker_drain_step(struct sg_dp_worker *w, uint64_t now)
 			continue;
 		}
 		if (live)
-			reset_next(w, f, now); /* the deadline passed */
+			reset_next(w, t, f, out, now); /* the deadline passed */
 		*e = d->e[--d->n];
 	}
 }

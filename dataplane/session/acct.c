@@ -177,6 +177,55 @@ rate_ok(struct br_acct *a, unsigned int d, uint32_t len, uint64_t now)
 	return true;
 }
 
+/* nxt[@p i] = @p v if beyond it (or the first one): flag @p k says it is known. */
+static inline void
+nxt_max(struct br_acct *a, unsigned int i, uint32_t v, uint8_t k)
+{
+	if (!(a->flags & k) || sg_dp_seq_gt(v, a->nxt[i])) {
+		a->nxt[i] = v;
+		a->flags |= k;
+	}
+}
+
+/*
+ * NAT segment @p th in direction @p d (its @p len payload bytes, not yet
+ * translated): its end is what its receiver expects next (index d: 0 the
+ * VM, 1 the client), its ACK what its sender expects (index 1 - d). The
+ * VM's numbers become the client's with the splice delta; the client's
+ * are not translated. The line the packet's counts are in: nothing more.
+ */
+static void
+nxt_track(struct br_acct *a, const struct sg_dp_flow *f, const struct rte_tcp_hdr *th, uint8_t fl,
+	  uint32_t len, unsigned int d)
+{
+	uint32_t end = rte_be_to_cpu_32(th->sent_seq) + len + ((fl & RTE_TCP_SYN_FLAG) ? 1 : 0) +
+		       ((fl & RTE_TCP_FIN_FLAG) ? 1 : 0);
+
+	if (d == 1 && (f->flags & SG_DP_FLOW_SEQ))
+		end += f->seq_s2c;
+	nxt_max(a, d, end, d == 1 ? BR_ACCT_NXT_CLI : BR_ACCT_NXT_VM);
+	if (fl & RTE_TCP_ACK_FLAG)
+		nxt_max(a, 1 - d, rte_be_to_cpu_32(th->recv_ack),
+			d == 1 ? BR_ACCT_NXT_VM : BR_ACCT_NXT_CLI);
+}
+
+unsigned int
+sg_dp_acct_nxt(const struct sg_dp_worker *w, const struct sg_dp_flow *f, uint32_t *vm,
+	       uint32_t *cli)
+{
+	const struct br_acct *a = w->br != NULL ? acct_of(w, f) : NULL;
+
+	if (a == NULL)
+		return 0;
+	if (a->flags & BR_ACCT_DSR) { /* the client's cumulative ACK: what reached it */
+		*cli = a->ack_last;
+		return (a->flags & BR_ACCT_ACK) ? BR_ACCT_NXT_CLI : 0;
+	}
+	*vm = a->nxt[0];
+	*cli = a->nxt[1];
+	return a->flags & (BR_ACCT_NXT_VM | BR_ACCT_NXT_CLI);
+}
+
 bool
 sg_dp_broker_acct(struct sg_dp_worker *w, struct sg_dp_flow *f, const struct rte_mbuf *m,
 		  const struct sg_dp_pkt *p, bool ret, uint64_t now)
@@ -195,6 +244,12 @@ sg_dp_broker_acct(struct sg_dp_worker *w, struct sg_dp_flow *f, const struct rte
 	}
 	a->pkts[d]++;
 	a->bytes[d] += len;
+	if (!(a->flags & BR_ACCT_DSR) && p->key.proto == IPPROTO_TCP &&
+	    !(p->tcp_flags & RTE_TCP_RST_FLAG))
+		nxt_track(a, f,
+			  rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *,
+						  p->l2_len + p->l3_len),
+			  p->tcp_flags, len, d);
 	if ((a->flags & BR_ACCT_DSR) && p->key.proto == IPPROTO_TCP &&
 	    (p->tcp_flags & RTE_TCP_ACK_FLAG)) {
 		/* the client's cumulative ACK, its own sequence space: what reached it */

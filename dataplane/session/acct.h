@@ -23,11 +23,13 @@
 #include "core/state.h"
 #include "sessiongate/sg_msg.h"
 
-#define BR_ACCT_ON    0x1  /**< the entry belongs to the flow's session (sid) */
-#define BR_ACCT_DSR   0x2  /**< s2c from the client's ACKs */
-#define BR_ACCT_ACK   0x4  /**< DSR: ack_last is known */
-#define BR_ACCT_RATE  0x8  /**< a QoS rate applies */
-#define BR_ACCT_DROPS 0x10 /**< the rate dropped packets (SG_MSG_USAGE_QOS_DROPS) */
+#define BR_ACCT_ON	0x1  /**< the entry belongs to the flow's session (sid) */
+#define BR_ACCT_DSR	0x2  /**< s2c from the client's ACKs */
+#define BR_ACCT_ACK	0x4  /**< DSR: ack_last is known */
+#define BR_ACCT_RATE	0x8  /**< a QoS rate applies */
+#define BR_ACCT_DROPS	0x10 /**< the rate dropped packets (SG_MSG_USAGE_QOS_DROPS) */
+#define BR_ACCT_NXT_VM	0x20 /**< NAT: nxt[0] is known */
+#define BR_ACCT_NXT_CLI 0x40 /**< NAT: nxt[1] is known */
 
 #define BR_ACCT_RATE_MIN  64		/**< bytes/s: a lower rate_bps is taken as this */
 #define BR_ACCT_BURST_MIN (64u * 1024u) /**< bytes: burst_bytes 0 = rate/10, at least this */
@@ -41,22 +43,29 @@
  * reads and writes; the second what the usage walk and the close read.
  */
 struct br_acct {
-	uint64_t sid;	   /**< the session it counts; != f->sid: not accounted */
-	uint64_t pkts[2];  /**< [0] client -> VM, [1] VM -> client */
-	uint64_t bytes[2]; /**< L4 payload bytes, same directions */
-	uint64_t tat[2];   /**< QoS: the GCRA's theoretical arrival time per direction (TSC) */
-	uint32_t ack_last; /**< DSR: the client's highest cumulative ACK */
-	uint8_t flags;	   /**< BR_ACCT_* */
+	uint64_t sid;	    /**< the session it counts; != f->sid: not accounted */
+	uint64_t pkts[2];   /**< [0] client -> VM, [1] VM -> client */
+	uint64_t bytes[2];  /**< L4 payload bytes, same directions */
+	uint64_t start_tsc; /**< INSTALL applied */
+	uint32_t ack_last;  /**< DSR: the client's highest cumulative ACK */
+	/**
+	 * NAT (BR_ACCT_NXT_VM / BR_ACCT_NXT_CLI): the next sequence number each
+	 * side expects, [0] the VM's (client seq + len, or the VM's ACK: client
+	 * numbers are not translated), [1] the client's as it sees them (VM seq
+	 * + len + the splice delta, or the client's ACK): an abort's RSTs.
+	 */
+	uint32_t nxt[2];
+	uint8_t flags; /**< BR_ACCT_* */
 	uint8_t pad[3];
-	/* second cache line */
+	/* second cache line: QoS (only a rated flow's packets touch it), usage, close */
+	uint64_t tat[2];     /**< QoS: the GCRA's theoretical arrival time per direction (TSC) */
 	uint64_t tpb_fp;     /**< QoS: TSC per byte << BR_ACCT_FP */
 	uint64_t tol;	     /**< QoS: the burst, in TSC */
-	uint64_t start_tsc;  /**< INSTALL applied */
 	uint64_t next_usage; /**< next SESSION_USAGE (TSC); 0: none */
 	uint64_t usage_iv;   /**< usage interval (TSC) */
 	uint64_t qos_dropped;
 	uint32_t usage_pos; /**< index in the broker's usage list */
-	uint32_t pad2[3];
+	uint32_t pad2;
 } __rte_cache_aligned;
 
 _Static_assert(sizeof(struct br_acct) == 2 * RTE_CACHE_LINE_SIZE, "two cache lines");
@@ -85,6 +94,18 @@ void sg_dp_acct_add(struct sg_dp_worker *w, const struct sg_dp_flow *f, unsigned
  */
 void sg_dp_acct_fill(const struct sg_dp_worker *w, const struct sg_dp_flow *f,
 		     struct sg_msg_session_closed *c, uint64_t now);
+
+/**
+ * The next sequence numbers of installed NAT session @p f's sides, as
+ * tracked from its forwarded segments: *@p vm (what the VM expects, from
+ * the client's segments and the VM's ACKs), *@p cli (what the client
+ * expects, in its own numbers). A DSR session: *@p cli only, the client's
+ * highest cumulative ACK (the VM's segments do not pass here).
+ * @return BR_ACCT_NXT_VM | BR_ACCT_NXT_CLI, the ones known (0: not
+ * accounted here).
+ */
+unsigned int sg_dp_acct_nxt(const struct sg_dp_worker *w, const struct sg_dp_flow *f, uint32_t *vm,
+			    uint32_t *cli);
 
 /** @p f's session ends: its entry is free again. */
 void sg_dp_acct_end(struct sg_dp_worker *w, const struct sg_dp_flow *f);

@@ -74,7 +74,7 @@ sg_dp_broker_ctl_msg(struct sg_dp_worker *w, const struct sg_dp_tables *t, const
 		return;
 	}
 	if (m->hdr.type == SG_MSG_SESSION_ABORT) {
-		sg_dp_broker_abort(w, m, out, now);
+		sg_dp_broker_abort(w, t, m, out, now);
 		return;
 	}
 	s = sg_dp_broker_sess_by_id(w, m->hdr.session_id, &f);

@@ -44,4 +44,20 @@ void sg_dp_peer_rst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16
 		    const struct rte_mbuf *m, const struct sg_dp_pkt *p, struct sg_dp_flow *f,
 		    bool ret, struct sg_dp_txq *out, uint64_t now);
 
+/**
+ * SESSION_ABORT reset (or a drain's deadline) of installed NAT session
+ * @p f, unprompted: a RST to the client from the VIP with seq = the
+ * client's next expected sequence number (RFC 5961 3.2: a RST whose seq is
+ * RCV.NXT is accepted) and one to the VM from the NAT address with seq =
+ * the VM's, each where its forwarded segments made it known
+ * (sg_dp_acct_nxt()). A DSR hand-off: the client's RST only, seq = its
+ * highest cumulative ACK (accepted when nothing more reached it: a dead VM). Built and routed like
+ * sg_dp_peer_rst()'s, counted `ctl_abort_rst_client` / `ctl_abort_rst_vm`. A side not known (no
+ * segment of it forwarded yet) is left to the prompted path.
+ *
+ * @return BR_ACCT_NXT_CLI | BR_ACCT_NXT_VM: the RSTs queued.
+ */
+unsigned int sg_dp_abort_rst(struct sg_dp_worker *w, const struct sg_dp_tables *t,
+			     struct sg_dp_flow *f, struct sg_dp_txq *out, uint64_t now);
+
 #endif /* SG_DP_SESSION_PEERRST_H */

@@ -102,7 +102,7 @@ sg_dp_broker_poll(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct s
 			sg_dp_broker_closed_flush(w);
 		sg_dp_broker_audit_step(w); /* after the closes: they arrive first */
 		if (b->drain.n > 0)
-			sg_dp_broker_drain_step(w, now);
+			sg_dp_broker_drain_step(w, t, out, now);
 		if (b->n_usage > 0)
 			sg_dp_acct_usage_step(w, now);
 		sg_dp_vsstats_step(w, t, now);

@@ -105,21 +105,28 @@ body=$(echo "ping-$$" | client socat -t5 - "UDP:$VMF_VIP:7") || fail "f) UDP ech
 ok "f) UDP echo through the appliance (brokered UDP VS :7, NAT to g2)"
 
 # --- e) kill -9 of g1's qemu with a session installed on it -------------------
-# The client (qemu_poke.py) reads /big at 100 kB/s (8 KiB receive buffer) and
-# sends a byte whenever nothing came for 0.3 s: the data plane resets an aborted session from the
-# next segment it meets within 1 s (session/abort.c); a client that only
-# waits for data, or is silent for longer, is never told (doc/vmfarm.md, "A crashed guest").
+# A plain curl reads /big at 100 kB/s (its namespace's TCP receive buffer
+# kept at 16 KiB, so g1 is still sending when it dies) and says nothing
+# while it waits: the abort's RSTs leave at once, unprompted, at the
+# sequence number the client expects (session/abort.c, doc/sessions.md).
+cns=$(topo_ns c)
+rmem=$(ip netns exec "$cns" sysctl -n net.ipv4.tcp_rmem)
+ip netns exec "$cns" sysctl -qw net.ipv4.tcp_rmem="4096 16384 16384"
 downs0=$(vmf_vm g1 "v['downs']")
-setsid ip netns exec "$(topo_ns c)" python3 "$SCEN_DIR/qemu_poke.py" "$VMF_VIP" web.example \
-	/big "$SG_RUN/long1.body" --timeout 90 >"$SG_RUN/long1.out" 2>&1 </dev/null &
+setsid ip netns exec "$cns" bash -c "curl -sS --max-time 90 --limit-rate 100k \
+	-H 'Host: web.example' -o '$SG_RUN/long1.body' 'http://$VMF_VIP/big' \
+	2>'$SG_RUN/long1.err'; echo \$? >'$SG_RUN/long1.rc'" >/dev/null 2>&1 </dev/null &
 wait_for 60 bash -c "[ \$(stat -c %s '$SG_RUN/long1.body' 2>/dev/null || echo 0) -gt 0 ]" ||
-	fail "e) the download from g1 did not start: $(cat "$SG_RUN/long1.out")"
+	fail "e) the download from g1 did not start: $(cat "$SG_RUN/long1.err")"
 [ "$(vmf_vm g1 "v['sessions']")" -ge 1 ] || fail "e) no session installed on g1: $(sgctl vms)"
 pid=$(vmf_qemu_pid g1) || fail "e) g1's qemu process not found"
 kill -9 "$pid"
-wait_for 20 test -s "$SG_RUN/long1.out" || fail "e) the download from g1 did not end"
-read -r how got <"$SG_RUN/long1.out"
-[ "$how" = reset ] || fail "e) the download from g1 ended '$how' after $got bytes, not reset"
+wait_for 20 test -s "$SG_RUN/long1.rc" || fail "e) the download from g1 did not end"
+ip netns exec "$cns" sysctl -qw net.ipv4.tcp_rmem="$rmem"
+got=$(stat -c %s "$SG_RUN/long1.body")
+how="curl $(cat "$SG_RUN/long1.rc"): $(cat "$SG_RUN/long1.err")"
+[ "$(cat "$SG_RUN/long1.rc")" = 56 ] && grep -q "reset by peer" "$SG_RUN/long1.err" ||
+	fail "e) the download from g1 ended '$how' after $got bytes, not reset"
 vmf_wait 20 g1 "v['downs'] > $downs0 and v['state'] in ('failed', 'stopped')" ||
 	fail "e) sg-control did not see g1 go down: $(sgctl vms)"
 aborted=$(vmf_vm g1 "v['down_aborted']")
@@ -131,6 +138,8 @@ nab=$(telemetry_get /sg/stats "d['ctl_abort']")
 [ "$nab" -ge 1 ] || fail "e) the data plane applied no SESSION_ABORT (ctl_abort $nab)"
 ok "e) kill -9 of g1's qemu: download reset after $got bytes," \
 	"g1 $(vmf_vm g1 "v['state'] + ' (' + v['why'] + ')'"), downs $(vmf_vm g1 "v['downs']"), aborted $aborted (closed: vm_down), ctl_abort $nab"
+echo "   e) RSTs: at once $(telemetry_get /sg/stats "d['ctl_abort_rst_client']") to the client," \
+	"$(telemetry_get /sg/stats "d['ctl_abort_rst_vm']") to g1; prompted $(telemetry_get /sg/stats "d['peer_rst']")"
 read -r t body < <(vmf_time dsr.example) || fail "e) g2 stopped serving"
 [ "$body" = g2 ] || fail "e) dsr.example: expected g2, got '$body'"
 # a crashed VM stays failed (doc/control.md, "VM failures"): a new request

@@ -9,6 +9,10 @@
  *    next segment are answered with an exact RST (seq = their ack) and reset
  *    the other side too (seq = the segment's own, translated for the
  *    client), the flow is gone, SESSION_CLOSED carries the abort's reason;
+ *  - RESET with no further segment: RSTs to the client (seq = its RCV.NXT,
+ *    from the forwarded segments) and to the VM leave at once; a client
+ *    segment while the flow lingers is reset, one after it is dropped:
+ *    never forwarded to the VM;
  *  - DRAIN with a deadline: traffic is forwarded until the deadline, reset
  *    after it (reason DRAINED); DRAIN without one: the flow ends by itself
  *    and SESSION_CLOSED carries the reason;
@@ -316,6 +320,52 @@ test_reset_installed(void **state)
 	assert_int_equal(moved(SG_DP_EV_CTL_ABORT), 0);
 }
 
+/*
+ * RESET of a NAT hand-off nobody talks on (a client waiting for data whose
+ * VM died): the RSTs leave at once, at the sequence numbers the forwarded
+ * segments left (the client's next expected, translated; the VM's), and a
+ * client segment after the flow is gone is reset, never forwarded.
+ */
+static void
+test_reset_unprompted(void **state)
+{
+	struct sess s;
+	struct outs o;
+	uint32_t cnxt, vnxt;
+
+	(void)state;
+	open_installed(&s, 30007, now_s(1));
+	segment(&s, false, ACK | PSH, s.cisn + 1 + REQ_LEN, s.cookie + 1, "more", now_s(2), &o);
+	assert_int_equal(o.n, 1);
+	assert_int_equal(o.port[0], 1);
+	vnxt = s.cisn + 5 + REQ_LEN;
+	segment(&s, true, ACK | PSH, VM_ISN + 1, vnxt, "answer", now_s(2), &o);
+	assert_int_equal(o.n, 1);
+	assert_int_equal(o.port[0], 0);
+	cnxt = s.cookie + 7; /* VM_ISN + 7 as the client sees it */
+	assert_int_equal(be32_at(o.pkt[0] + L4_OFF + 4), s.cookie + 1);
+	/* the client acknowledges only part of it: its last ACK does not lower what it expects */
+	segment(&s, false, ACK, vnxt, s.cookie + 3, NULL, now_s(2), &o);
+	assert_int_equal(o.n, 1);
+	abort_msg(s.sid, SG_MSG_ABORT_RESET, SG_MSG_REASON_VM_DOWN, 0, now_s(2), &o);
+	assert_int_equal(moved(SG_DP_EV_CTL_ABORT), 1);
+	assert_int_equal(o.n, 2); /* no segment asked for them */
+	assert_rst_at(&o, 0, 0, VIP, 80, CLIENT4, s.sport, cnxt);
+	assert_rst_at(&o, 1, 1, NATADDR, s.nat_port, VM, VMPORT, vnxt);
+	assert_int_equal(moved(SG_DP_EV_CTL_ABORT_RST_CLIENT), 1);
+	assert_int_equal(moved(SG_DP_EV_CTL_ABORT_RST_VM), 1);
+	assert_int_equal(moved(SG_DP_EV_PEER_RST), 0);
+	/* a late client segment (its RST lost): RSTs both ways again, nothing forwarded */
+	segment(&s, false, ACK | PSH, vnxt, cnxt, "late", now_s(2.5), &o);
+	assert_rst_both(&o, &s, cnxt, vnxt);
+	assert_int_equal(sg_dp_worker_flow_count(env.w[0]), 0);
+	closed_with(&s, SG_MSG_REASON_VM_DOWN);
+	/* the flow gone: a later one is no cookie ACK, dropped, never forwarded to the VM */
+	segment(&s, false, ACK | PSH, vnxt, cnxt, "late", now_s(4), &o);
+	assert_int_equal(o.n, 0);
+	assert_int_equal(moved(SG_DP_DROP_COOKIE_BAD), 1);
+}
+
 /* A reset session nobody talks on is removed after the linger, closed with the reason. */
 static void
 test_reset_idle_lingers(void **state)
@@ -426,6 +476,7 @@ main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_reset_installed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset_idle_lingers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reset_unprompted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_drain_deadline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_drain_no_deadline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_held_rejected, setup, teardown),

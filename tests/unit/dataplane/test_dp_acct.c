@@ -399,6 +399,38 @@ test_dsr_acked(void **state)
 	assert_true(u.bytes_s2c == (UINT64_C(4) << 30) + 1000);
 }
 
+/*
+ * SESSION_ABORT reset of a DSR hand-off: the client's RST leaves at once,
+ * from the VIP, seq = its highest cumulative ACK (an older one does not
+ * lower it); nothing to the VM (its segments do not pass here).
+ */
+static void
+test_dsr_abort_rst(void **state)
+{
+	struct sg_msg_session_abort ab = {.action = SG_MSG_ABORT_RESET,
+					  .reason = SG_MSG_REASON_VM_DOWN};
+	struct conn c;
+	struct frames fr;
+	uint32_t cs, ack;
+
+	(void)state;
+	dsr_up(&c, 31009, now_s(1));
+	cs = c.cisn + 1 + REQ_LEN;
+	ack = c.cookie + 1 + 3000;
+	seg(&c, false, F_ACK, cs, ack, NULL, 0, now_s(1.1), &fr);
+	seg(&c, false, F_ACK, cs, ack - 1000, NULL, 0, now_s(1.2), &fr);
+	from_ctl_msg(SG_MSG_SESSION_ABORT, c.sid, &ab, sizeof(ab), now_s(2), &fr);
+	assert_int_equal(delta(SG_DP_EV_CTL_ABORT_RST_CLIENT), 1);
+	assert_int_equal(delta(SG_DP_EV_CTL_ABORT_RST_VM), 0);
+	assert_int_equal(fr.n, 1);
+	assert_int_equal(fr.port[0], 0);
+	assert_int_equal(fr.b[0][TCP_AT] << 8 | fr.b[0][TCP_AT + 1], 80);
+	assert_int_equal(fr.b[0][TCP_AT + 2] << 8 | fr.b[0][TCP_AT + 3], c.sport);
+	assert_int_equal(fr.b[0][TCP_AT + 13], F_RST);
+	assert_int_equal(get32(fr.b[0] + TCP_AT + 4), ack);
+	assert_int_equal(pb_check_csums(fr.b[0] + 14), 0);
+}
+
 /* Sessions never installed close with zeros: a REJECT, a hold timeout. */
 static void
 test_closed_never_installed(void **state)
@@ -723,6 +755,7 @@ main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_nat_usage, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dsr_acked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dsr_abort_rst, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_closed_never_installed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_closed_abort_redirect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_usage_interval, setup, teardown),
