@@ -439,6 +439,15 @@ adm_vms(const struct sg_ctl_view *v)
 				    json_integer((json_int_t)vm->down_rejected));
 		json_object_set_new(o, "draining", json_boolean(vm->draining));
 		json_object_set_new(o, "drain_reset", json_integer((json_int_t)vm->drain_reset));
+		json_object_set_new(o, "crashes", json_integer(vm->crashes));
+		json_object_set_new(o, "restarts", json_integer((json_int_t)vm->restarts));
+		json_object_set_new(o, "crash_loop", json_boolean(vm->crash_loop));
+		json_object_set_new(
+			o, "restart_in_ms",
+			json_integer(vm->restart_at_ns > v->clk->now_ns
+					     ? (json_int_t)((vm->restart_at_ns - v->clk->now_ns) /
+							    1000000)
+					     : -1));
 		json_object_update_new(o, sg_ctl_admin_vm_guest(vm));
 		if (vm->draining && vm->drain_deadline_ns > v->clk->now_ns)
 			json_object_set_new(

@@ -164,6 +164,8 @@ struct sg_ctl_pool_cfg {
 	uint32_t idle_stop_ms;	       /**< stop a VM idle this long; 0 = never */
 	uint8_t idle_action;	       /**< enum sg_ctl_idle_action; default stop */
 	uint32_t starts_inflight;      /**< VM starts at once per host agent */
+	uint32_t restart_backoff_ms;   /**< a failed VM startable again after; 0 = never */
+	uint32_t restart_max;	       /**< failures in 10 min that quarantine a VM */
 	char storage[SG_CTL_NAME_MAX]; /**< storage its VMs use ("" = none) */
 	uint8_t origin;		       /**< enum sg_ctl_origin */
 	bool retiring; /**< removed: freed once no app or VM slot names it (inventory.c) */

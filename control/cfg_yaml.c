@@ -267,8 +267,8 @@ static int
 rd_pools(struct rd *r, const struct sg_cfg_node *n, struct sg_ctl_cfg *cfg)
 {
 	static const char *const keys[] = {
-		"name",	       "session_cap", "idle_stop_ms", "storage", "starts_inflight", "vms",
-		"idle_action", NULL};
+		"name", "session_cap", "idle_stop_ms",	     "storage",	    "starts_inflight",
+		"vms",	"idle_action", "restart_backoff_ms", "restart_max", NULL};
 	char base[64], vpath[96];
 	unsigned int i, k;
 	int rc;
@@ -284,6 +284,8 @@ rd_pools(struct rd *r, const struct sg_cfg_node *n, struct sg_ctl_cfg *cfg)
 		pc->session_cap = 16;
 		pc->idle_stop_ms = 0;
 		pc->starts_inflight = 4;
+		pc->restart_backoff_ms = 2000;
+		pc->restart_max = 3;
 		rc = sg_cfg_node_check_keys(r->doc, pn, base, keys, &r->err);
 		if (rc == 0)
 			rc = rd_name(r, pn, "name", p(r, "pools", i, ".name"), pc->name);
@@ -296,6 +298,11 @@ rd_pools(struct rd *r, const struct sg_cfg_node *n, struct sg_ctl_cfg *cfg)
 				     &pc->starts_inflight);
 		if (rc == 0)
 			rc = sg_ctl_cfg_pool_idle_action(r->doc, pn, base, pc, &r->err);
+		if (rc == 0)
+			rc = opt_u32(r, pn, "restart_backoff_ms", base, 0, 3600000,
+				     &pc->restart_backoff_ms);
+		if (rc == 0)
+			rc = opt_u32(r, pn, "restart_max", base, 1, 100, &pc->restart_max);
 		if (rc == 0 && sg_cfg_node_get(pn, "storage") != NULL)
 			rc = rd_name(r, pn, "storage", p(r, "pools", i, ".storage"), pc->storage);
 		if (rc == 0 && find_name(pc->name, cfg->pools, sizeof(*pc), i) >= 0) {

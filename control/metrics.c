@@ -278,6 +278,11 @@ static const struct {
 	{"sg_ctl_admin_slow_dropped_total",
 	 "Admin clients dropped for leaving their answers unread.",
 	 offsetof(struct sg_ctl_stats, admin_slow_dropped)},
+	{"sg_ctl_vm_restarts_total", "Failed VMs started again on demand after their backoff.",
+	 offsetof(struct sg_ctl_stats, vm_restarts)},
+	{"sg_ctl_vm_crash_loops_total",
+	 "VMs quarantined after restart_max failures in 10 min (until sgctl vm start).",
+	 offsetof(struct sg_ctl_stats, vm_crash_loops)},
 };
 
 /* Member health (health.c): per member up and ejections, checks by result, changes. */

@@ -104,6 +104,13 @@ struct sg_ctl_vm {
 	/** Removed: no new session; stopped (or saved) once idle, then forgotten
 	 * (VM_UNDEFINE to its agent) and its slot freed. */
 	bool retiring;
+	/* crash policy (vm_crash.c): a failed VM startable again after a backoff */
+	uint32_t crashes;	 /**< failures within SG_CTL_VM_CRASH_WINDOW_MS of the first */
+	uint64_t crash_first_ns; /**< the first failure of that window */
+	uint64_t restart_at_ns;	 /**< end of its backoff (clock); 0 = none */
+	bool restartable;	 /**< failed, backoff over: placement may start it */
+	bool crash_loop;	 /**< restart_max failures in the window: only sgctl vm start */
+	uint64_t restarts;	 /**< starts after a failure, by placement */
 };
 
 struct sg_ctl_pool {
@@ -334,6 +341,8 @@ struct sg_ctl_stats {
 	uint64_t admin_vm_refused;    /**< sgctl vm start|stop|save refused */
 	uint64_t admin_aborts;	      /**< sessions ended by sgctl session abort */
 	uint64_t admin_abort_refused; /**< sgctl session abort refused (unknown ID, not ended) */
+	uint64_t vm_restarts;	      /**< failed VMs started again after their backoff */
+	uint64_t vm_crash_loops;      /**< VMs quarantined: restart_max failures in 10 min */
 	struct sg_ctl_agent_stats agent;
 	struct sg_ctl_cluster_stats cluster;
 	struct sg_ctl_auth_stats auth;

@@ -272,9 +272,10 @@ print_human(const char *cmd, const json_t *res)
 		"session_id", "controlling_id", "state",  "app",    "vm",
 		"user",	      "client",		"age_ms", "reason", NULL};
 	static const char *const c_vms[] = {
-		"name",		 "id",	     "host",	"pool", "address", "state", "why",
-		"changed_s_ago", "sessions", "waiting", "cap",	"starts",  "stops", "draining",
-		"downs",	 "saved",    NULL};
+		"name",	 "id",	    "host",	     "pool",	 "address",
+		"state", "why",	    "changed_s_ago", "sessions", "waiting",
+		"cap",	 "starts",  "stops",	     "draining", "downs",
+		"saved", "crashes", "restart_in_ms", NULL};
 	static const char *const c_hosts[] = {
 		"name", "id", "address", "agent", "requests_inflight", "requests_queued", NULL};
 	static const char *const c_prov[] = {"name",   "id",   "service", "up",	    "inflight",

@@ -10,7 +10,8 @@
  *  - idle stop: a running VM with no session (installed, ready or waiting)
  *    for the pool's idle_stop_ms is stopped (scale to zero), or saved
  *    (pools[].idle_action: save): the next start resumes it;
- *  - the operator's verbs (sgctl vm start|stop|save).
+ *  - the operator's verbs (sgctl vm start|stop|save);
+ *  - a failed VM startable again after a backoff, or quarantined (vm_crash.c).
  *
  * VM states come only from the agents (SG_CTL_EV_VM_STATE on the bus).
  */
@@ -25,6 +26,7 @@
 #include "cs.h"
 #include "ids.h"
 #include "vm.h"
+#include "vm_crash.h"
 #include "vm_drain.h"
 
 static const char *const vm_state_names[SG_CTL_VM_STATE_MAX] = {
@@ -126,6 +128,8 @@ vm_request(struct sg_ctl_vmm *vmm, struct sg_ctl_vm *vm, uint32_t op)
 static int
 vm_start(struct sg_ctl_vmm *vmm, struct sg_ctl_vm *vm)
 {
+	bool restart = sg_ctl_vm_crash_startable(vm);
+
 	if (vm->remote) { /* cluster mode: only its owner starts it */
 		if (vmm->want == NULL || vmm->want(vmm->want_ctx, vm) < 0)
 			return -ENOTCONN;
@@ -140,6 +144,8 @@ vm_start(struct sg_ctl_vmm *vmm, struct sg_ctl_vm *vm)
 	vm->boot_seen = false;
 	vm->starts++;
 	vmm->st->vm_starts++;
+	if (restart)
+		sg_ctl_vm_crash_restarted(vmm, vm);
 	/* its RUNNING report says how it started (agent_msg.c) */
 	vm->start_kind = 0;
 	vm->start_libvirt_ms = vm->start_ready_ms = vm->start_total_ms = 0;
@@ -152,11 +158,11 @@ vm_start(struct sg_ctl_vmm *vmm, struct sg_ctl_vm *vm)
 static int
 vm_place_on(struct sg_ctl_vmm *vmm, struct sg_ctl_vm *vm, struct sg_ctl_cs *cs)
 {
-	if (vm->quarantined)
+	if (vm->quarantined || vm->crash_loop || vm->restart_at_ns != 0)
 		return -EAGAIN;
 	if (!vm_has_room(vmm, vm))
 		return -ENOSPC;
-	switch (vm->state) {
+	switch (sg_ctl_vm_crash_startable(vm) ? SG_CTL_VM_STOPPED : vm->state) {
 	case SG_CTL_VM_RUNNING:
 		vm_assign(vm, cs);
 		return 1;
@@ -283,8 +289,9 @@ vm_pick(struct sg_ctl_vmm *vmm, struct sg_ctl_cs *cs, struct sg_ctl_vm *const *v
 	for (i = 0; i < 2 * n; i++) {
 		vm = vms[i % n];
 		/* room: a VM that went down may still hold sessions being aborted */
-		if (vm->state == SG_CTL_VM_STOPPED && (i >= n || vm->saved) && !vm->quarantined &&
-		    vm_has_room(vmm, vm) && vm_start(vmm, vm) == 0) {
+		if ((vm->state == SG_CTL_VM_STOPPED || sg_ctl_vm_crash_startable(vm)) &&
+		    (i >= n || vm->saved) && !vm->quarantined && !vm->crash_loop &&
+		    vm->restart_at_ns == 0 && vm_has_room(vmm, vm) && vm_start(vmm, vm) == 0) {
 			vm_wait(vmm, vm, cs);
 			return 0;
 		}
@@ -358,6 +365,8 @@ sg_ctl_vm_on_state(struct sg_ctl_vmm *vmm, struct sg_ctl_vm *vm, unsigned int st
 		vm->failures++;
 		if (old != SG_CTL_VM_RUNNING && old != SG_CTL_VM_APP_DOWN) /* else: a VM down */
 			vmm->st->vm_start_failures++;
+		if (old != SG_CTL_VM_FAILED)
+			sg_ctl_vm_crash_note(vmm, vm);
 		while ((cs = TAILQ_FIRST(&vm->waiters)) != NULL)
 			vmm->hooks.reject(vmm->hooks.ctx, cs, SG_MSG_REASON_VM_FAILED);
 		break;
@@ -402,7 +411,8 @@ int
 sg_ctl_vm_want(struct sg_ctl_vmm *vmm, struct sg_ctl_vm *vm)
 {
 	vm->idle_since_ns = vmm->clk->now_ns;
-	if (vm->remote || vm->state != SG_CTL_VM_STOPPED || vm->quarantined || vm->draining)
+	if (vm->remote || (vm->state != SG_CTL_VM_STOPPED && !sg_ctl_vm_crash_startable(vm)) ||
+	    vm->quarantined || vm->draining || vm->crash_loop || vm->restart_at_ns != 0)
 		return 0;
 	return vm_start(vmm, vm);
 }
@@ -428,6 +438,7 @@ sg_ctl_vm_idle_check(struct sg_ctl_vmm *vmm)
 	unsigned int i;
 	bool save;
 
+	sg_ctl_vm_crash_tick(vmm);
 	for (i = 0; i < vmm->cfg->n_vms; i++) {
 		if (SG_CTL_SLOT_FREE(&vmm->cfg->vms[i]))
 			continue;
@@ -465,6 +476,7 @@ sg_ctl_vm_op(struct sg_ctl_vmm *vmm, struct sg_ctl_vm *vm, uint32_t op, char *er
 				 vm->cfg->name, sg_ctl_vm_state_name(vm->state));
 			return -EBUSY;
 		}
+		sg_ctl_vm_crash_reset(vm); /* the operator's start: out of quarantine */
 		if (vm_start(vmm, vm) < 0) {
 			snprintf(err, errlen, "%s: no agent of host %s to start it", vm->cfg->name,
 				 vm->host->cfg->name);

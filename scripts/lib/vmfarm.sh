@@ -154,6 +154,7 @@ pools:
     session_cap: 100
     idle_stop_ms: $2
     idle_action: save
+    restart_backoff_ms: ${VMF_RESTART_BACKOFF_MS:-2000}
     vms: [{ name: g1, host: h1, address: 198.18.1.31, template: guest }]
   - name: p2
     session_cap: 100

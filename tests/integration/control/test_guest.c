@@ -15,6 +15,10 @@
  *   crash:       a crash with installed sessions (SESSION_ABORT per on_vm_down),
  *                the VM not chosen until started again, a crash during a resume
  *                (its held session re-brokered, a failure of that start)
+ *                (restart_backoff_ms 0: the failed VM stays failed, as before)
+ *   crash-restart: a crashed VM startable again after its backoff: the session
+ *                held meanwhile starts it and is installed; the backoff doubles;
+ *                restart_max crashes quarantine it until sgctl vm start
  *   verbs:       sgctl vm start|stop|save, sgctl session abort, their refusals
  */
 #include <stdarg.h>
@@ -30,6 +34,7 @@
 #define VIP "198.18.10.1"
 
 static struct it T;
+static const char *pool_extra = ""; /* more keys of pool p1 (crash policy) */
 static char sgctl[300];
 static char out[1 << 16];
 
@@ -41,6 +46,7 @@ static char out[1 << 16];
 	"    session_cap: %u\n"                                                                 \
 	"    idle_stop_ms: %u\n"                                                                \
 	"    idle_action: save\n"                                                               \
+	"%s"                                                                                    \
 	"    vms:\n"                                                                            \
 	"      - { name: vm1, host: h1, address: 198.18.4.10, template: guest, port: 8080 }\n"  \
 	"      - { name: vm2, host: h1, address: 198.18.4.11, template: guest, protocol: udp, " \
@@ -206,7 +212,7 @@ setup(const char *bin, const char *name, unsigned int cap, unsigned int idle_ms)
 	char body[4096];
 
 	it_init(&T, bin, name);
-	snprintf(body, sizeof(body), CFG_GUESTS, cap, idle_ms);
+	snprintf(body, sizeof(body), CFG_GUESTS, cap, idle_ms, pool_extra);
 	it_write_cfg(&T, body, NULL);
 	snprintf(sgctl, sizeof(sgctl), "%s/sgctl -s %s", bin, T.sock);
 	/* the agent's own VM (no template); vm1, vm2 come with the push */
@@ -360,6 +366,7 @@ sc_crash(const char *bin)
 {
 	uint64_t vm1, vm3;
 
+	pool_extra = "    restart_backoff_ms: 0\n"; /* today's behaviour: failed until started */
 	setup(bin, "crash", 4, 0);
 	IT_CHECK(sg("vm start vm1") == 0 && strstr(out, "started"), "vm start: %s", out);
 	wait_vm("vm1", "state", "running", 3000);
@@ -415,6 +422,105 @@ sc_crash(const char *bin)
 	vm3 = strtoull(vm_str("vm3", "id"), NULL, 0);
 	IT_CHECK(T.s[4].installs == 1 && T.s[4].vm_id == vm3,
 		 "held session 4 not re-placed on vm3");
+	/* restart_backoff_ms 0: with every other VM drained, a new session does not start it */
+	IT_CHECK(sg("drain vm vm3") == 0, "drain vm3: %s", out);
+	it_send_new(&T, 5, 0, VIP, 80, SG_MSG_L7_NONE, NULL);
+	it_pump(&T, 1000, NULL, NULL);
+	IT_CHECK(T.s[5].installs == 0 && strcmp(vm_str("vm1", "state"), "failed") == 0 &&
+			 vm_int("vm1", "restarts") == 0 && vm_int("vm1", "crashes") == 0 &&
+			 vm_int("vm1", "restart_in_ms") == -1 &&
+			 metric("sg_ctl_vm_restarts_total") == 0,
+		 "backoff 0: session 5 installs %u, vm1 %s restarts %lld crashes %lld",
+		 T.s[5].installs, vm_str("vm1", "state"), vm_int("vm1", "restarts"),
+		 vm_int("vm1", "crashes"));
+	it_stop_ctl(&T);
+}
+
+/* vm1 crashes with session @p sid installed: aborted, vm1 failed with @p crashes. */
+static void
+crash_vm1(uint64_t sid, long long crashes)
+{
+	agent_report("vm1", SG_AGENT_VM_CRASHED);
+	wait_abort(sid, 3000);
+	wait_vm("vm1", "state", "failed", 2000);
+	IT_CHECK(vm_int("vm1", "crashes") == crashes, "vm1 crashes %lld, not %lld",
+		 vm_int("vm1", "crashes"), crashes);
+}
+
+/* Session @p sid, sent while vm1's backoff of @p backoff_ms runs, is held, then
+ * starts vm1 (a restart) and is installed on it. */
+static void
+held_until_restart(uint64_t sid, unsigned int backoff_ms, long long restarts)
+{
+	uint64_t vm1 = strtoull(vm_str("vm1", "id"), NULL, 0), t0 = it_now_ns();
+	long long left = vm_int("vm1", "restart_in_ms");
+
+	IT_CHECK(left > 0 && left <= backoff_ms, "vm1 restart_in_ms %lld, backoff %u", left,
+		 backoff_ms);
+	it_send_new(&T, sid, 0, VIP, 80, SG_MSG_L7_NONE, NULL);
+	it_pump(&T, backoff_ms / 3, NULL, NULL);
+	IT_CHECK(T.s[sid].installs + T.s[sid].rejects == 0 &&
+			 strcmp(vm_str("vm1", "state"), "failed") == 0,
+		 "session %llu answered during the backoff (vm1 %s)", (unsigned long long)sid,
+		 vm_str("vm1", "state"));
+	wait_answer(sid, backoff_ms + 3000);
+	IT_CHECK(T.s[sid].installs == 1 && T.s[sid].vm_id == vm1,
+		 "session %llu not installed on the restarted vm1", (unsigned long long)sid);
+	IT_CHECK(it_now_ns() - t0 >= (uint64_t)(backoff_ms - 50) * 1000000,
+		 "session %llu installed %llu ms after it came, before the %u ms backoff",
+		 (unsigned long long)sid, (unsigned long long)((it_now_ns() - t0) / 1000000),
+		 backoff_ms);
+	IT_CHECK(vm_int("vm1", "restarts") == restarts &&
+			 metric("sg_ctl_vm_restarts_total") == restarts,
+		 "restarts %lld metric %lld, not %lld", vm_int("vm1", "restarts"),
+		 metric("sg_ctl_vm_restarts_total"), restarts);
+}
+
+static void
+sc_crash_restart(const char *bin)
+{
+	struct it_vm *a1;
+
+	pool_extra = "    restart_backoff_ms: 400\n    restart_max: 3\n";
+	setup(bin, "crashrestart", 4, 0);
+	a1 = it_agent_vm(&T, "vm1");
+	/* vm1 alone can take sessions of p1 */
+	IT_CHECK(sg("drain vm vm2") == 0 && sg("drain vm vm3") == 0, "drain: %s", out);
+	IT_CHECK(sg("vm start vm1") == 0, "vm start: %s", out);
+	wait_vm("vm1", "state", "running", 3000);
+	it_send_new(&T, 1, 0, VIP, 80, SG_MSG_L7_NONE, NULL);
+	wait_answer(1, 3000);
+	/* crash 1: backoff 400 ms, then the held session 2 starts it again */
+	crash_vm1(1, 1);
+	held_until_restart(2, 400, 1);
+	IT_CHECK(a1->starts == 2, "agent starts of vm1 %u", a1->starts);
+	/* crash 2 (within 10 min): the backoff doubles */
+	crash_vm1(2, 2);
+	held_until_restart(3, 800, 2);
+	/* crash 3: a crash loop, quarantined: nothing starts it, not even after 4 backoffs */
+	crash_vm1(3, 3);
+	IT_CHECK(strcmp(vm_str("vm1", "why"), "crash loop: 3 crashes in 10 min") == 0 &&
+			 it_vm_bool(&T, "vm1", "crash_loop") == 1 &&
+			 vm_int("vm1", "restart_in_ms") == -1,
+		 "quarantine: why '%s' restart_in_ms %lld", vm_str("vm1", "why"),
+		 vm_int("vm1", "restart_in_ms"));
+	IT_CHECK(metric("sg_ctl_vm_crash_loops_total") == 1, "crash loops metric %lld",
+		 metric("sg_ctl_vm_crash_loops_total"));
+	IT_CHECK(sg("vms") == 0 && strstr(out, "crash loop"), "sgctl vms: %s", out);
+	it_send_new(&T, 4, 0, VIP, 80, SG_MSG_L7_NONE, NULL);
+	it_pump(&T, 1700, NULL, NULL);
+	IT_CHECK(T.s[4].installs == 0 && strcmp(vm_str("vm1", "state"), "failed") == 0 &&
+			 a1->starts == 3 && vm_int("vm1", "restarts") == 2,
+		 "quarantined vm1 started: session 4 installs %u, %s, agent starts %u",
+		 T.s[4].installs, vm_str("vm1", "state"), a1->starts);
+	/* only the operator revives it; its crashes are forgotten */
+	IT_CHECK(sg("vm start vm1") == 0 && strstr(out, "started"), "vm start: %s", out);
+	wait_vm("vm1", "state", "running", 3000);
+	IT_CHECK(vm_int("vm1", "crashes") == 0 && it_vm_bool(&T, "vm1", "crash_loop") == 0,
+		 "after sgctl vm start: crashes %lld", vm_int("vm1", "crashes"));
+	it_send_new(&T, 5, 0, VIP, 80, SG_MSG_L7_NONE, NULL);
+	wait_answer(5, 3000);
+	IT_CHECK(T.s[5].installs == 1, "session 5 not installed on the revived vm1");
 	it_stop_ctl(&T);
 }
 
@@ -571,11 +677,10 @@ sc_real(const char *bin)
 int
 main(int argc, char **argv)
 {
-	static const struct it_scenario sc[] = {{"push", sc_push},
-						{"save-resume", sc_save_resume},
-						{"crash", sc_crash},
-						{"verbs", sc_verbs},
-						{"real", sc_real}};
+	static const struct it_scenario sc[] = {
+		{"push", sc_push},   {"save-resume", sc_save_resume},
+		{"crash", sc_crash}, {"crash-restart", sc_crash_restart},
+		{"verbs", sc_verbs}, {"real", sc_real}};
 
 	if (argc != 3) {
 		fprintf(stderr, "usage: test_guest BUILD_DIR/control SCENARIO\n");

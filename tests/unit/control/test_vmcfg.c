@@ -62,6 +62,15 @@ test_vm_keys_good(void **state)
 	assert_int_equal(cfg.vms[0].proto, 6);
 	assert_false(cfg.vms[0].probe);
 	assert_int_equal(cfg.pools[0].idle_action, SG_CTL_IDLE_STOP);
+	assert_int_equal(cfg.pools[0].restart_backoff_ms, 2000);
+	assert_int_equal(cfg.pools[0].restart_max, 3);
+	/* the crash policy: backoff 0 (never), restart_max */
+	assert_int_equal(load("restart_backoff_ms: 0, restart_max: 5",
+			      "{name: vm1, host: h1, address: 198.18.4.10}", &cfg, err,
+			      sizeof(err)),
+			 0);
+	assert_int_equal(cfg.pools[0].restart_backoff_ms, 0);
+	assert_int_equal(cfg.pools[0].restart_max, 5);
 
 	/* a template: probe defaults to true */
 	assert_int_equal(load("idle_action: save",
@@ -108,6 +117,10 @@ static const struct bad_case bad[] = {
 	{"", "templates: g", "templates"},
 	{"idle_action: hibernate", "template: g", "pools[0].idle_action"},
 	{"idle_action: [save]", "template: g", "pools[0].idle_action"},
+	{"restart_backoff_ms: 3600001", "template: g", "pools[0].restart_backoff_ms"},
+	{"restart_backoff_ms: -1", "template: g", "pools[0].restart_backoff_ms"},
+	{"restart_max: 0", "template: g", "pools[0].restart_max"},
+	{"restart_max: many", "template: g", "pools[0].restart_max"},
 };
 
 static void
