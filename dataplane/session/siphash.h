@@ -45,6 +45,22 @@ sg_dp_siphash_rotl(uint64_t x, unsigned int b)
 		v2 = sg_dp_siphash_rotl(v2, 32); \
 	} while (0)
 
+/* SipHash-2-4's last block @p b (length byte and tail) and finalisation. */
+static inline uint64_t
+sg_dp_siphash_finish(uint64_t v0, uint64_t v1, uint64_t v2, uint64_t v3, uint64_t b)
+{
+	v3 ^= b;
+	SG_DP_SIPROUND(v0, v1, v2, v3);
+	SG_DP_SIPROUND(v0, v1, v2, v3);
+	v0 ^= b;
+	v2 ^= 0xff;
+	SG_DP_SIPROUND(v0, v1, v2, v3);
+	SG_DP_SIPROUND(v0, v1, v2, v3);
+	SG_DP_SIPROUND(v0, v1, v2, v3);
+	SG_DP_SIPROUND(v0, v1, v2, v3);
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
 /**
  * SipHash-2-4 of @p len bytes at @p data under the 16-byte key @p key
  * (k0 = bytes 0-7, k1 = bytes 8-15, little-endian).
@@ -73,16 +89,7 @@ sg_dp_siphash24(const uint8_t key[16], const void *data, size_t len)
 	}
 	for (size_t j = 0; j < left; j++)
 		b |= (uint64_t)in[i + j] << (8 * j);
-	v3 ^= b;
-	SG_DP_SIPROUND(v0, v1, v2, v3);
-	SG_DP_SIPROUND(v0, v1, v2, v3);
-	v0 ^= b;
-	v2 ^= 0xff;
-	SG_DP_SIPROUND(v0, v1, v2, v3);
-	SG_DP_SIPROUND(v0, v1, v2, v3);
-	SG_DP_SIPROUND(v0, v1, v2, v3);
-	SG_DP_SIPROUND(v0, v1, v2, v3);
-	return v0 ^ v1 ^ v2 ^ v3;
+	return sg_dp_siphash_finish(v0, v1, v2, v3, b);
 }
 
 /**
@@ -109,16 +116,7 @@ sg_dp_siphash24_words(uint64_t k0, uint64_t k1, const uint64_t *w, unsigned int 
 		SG_DP_SIPROUND(v0, v1, v2, v3);
 		v0 ^= w[i];
 	}
-	v3 ^= b;
-	SG_DP_SIPROUND(v0, v1, v2, v3);
-	SG_DP_SIPROUND(v0, v1, v2, v3);
-	v0 ^= b;
-	v2 ^= 0xff;
-	SG_DP_SIPROUND(v0, v1, v2, v3);
-	SG_DP_SIPROUND(v0, v1, v2, v3);
-	SG_DP_SIPROUND(v0, v1, v2, v3);
-	SG_DP_SIPROUND(v0, v1, v2, v3);
-	return v0 ^ v1 ^ v2 ^ v3;
+	return sg_dp_siphash_finish(v0, v1, v2, v3, b);
 }
 
 #endif /* SG_DP_SIPHASH_H */
