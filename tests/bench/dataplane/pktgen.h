@@ -92,6 +92,7 @@ struct gen_lcore {
 	uint64_t paced_ack;  /* paced client: ACK + request sent on a SYN-ACK */
 	uint64_t *lat;	     /* --latency: LAT_BUCKETS counts of the window */
 	uint64_t lat_n;
+	int tid; /* the lcore's thread: its CPU time (/proc/self/task/TID/schedstat) */
 } __rte_cache_aligned;
 
 extern struct gen_opts opt;
