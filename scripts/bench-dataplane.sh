@@ -438,9 +438,14 @@ run_case() {
 	ceiling_slow) genargs=(--no-arp --flows 10000 --slow --burst 32) ;;
 	# latency at half this round's ceiling, UDP with timestamps: through
 	# testpmd io (lat_ceiling) and through sg-dataplane (lat_est, 10k flows);
-	# lat_ceilingNN / lat_estNN: at NN % (1-99) of the ceiling instead (a sweep)
-	lat_ceiling | lat_est | lat_ceiling[1-9] | lat_est[1-9] | lat_ceiling[1-9][0-9] | lat_est[1-9][0-9])
-		local pct=${name##*[a-z_]}
+	# lat_ceilingNN / lat_estNN: at NN % (1-99) of the ceiling instead (a sweep);
+	# NAME_catchup: with sg-pktgen's pace of before (--catch-up: after a stall,
+	# 10 ms caught up in full bursts, refused frames retried)
+	lat_ceiling | lat_est | lat_ceiling[1-9] | lat_est[1-9] | lat_ceiling[1-9][0-9] | \
+		lat_est[1-9][0-9] | lat_ceiling_catchup | lat_est_catchup)
+		local pct=${name%_catchup}
+		pct=${pct%_idle}
+		pct=${pct##*[a-z_]}
 		pct=${pct:-50}
 		read -r est base <<<"$(case_rate "$2" ceiling)"
 		[ -n "$est" ] || { echo "bench-dataplane: $name needs ceiling before it in --cases" >&2; return 1; }
@@ -449,6 +454,7 @@ run_case() {
 		genargs=(--udp --latency --flows 10000 --rate $((est * pct / 100)))
 		table=65536
 		case "$name" in lat_ceiling*) genargs+=(--no-arp) ;; *) udp_dsr=1 ;; esac
+		case "$name" in *_catchup) genargs+=(--catch-up) ;; esac
 		extra=", \"rate_of\": \"$base\", \"rate_pps\": $((est * pct / 100)), \"percent\": $pct" ;;
 	syn) table=65536; brokered=1; genargs=(--mode synflood --vip 198.18.10.2) ;;
 	brok)

@@ -75,10 +75,12 @@ def ratios(rows):
 
 
 def lat_pair(name):
-    """lat_estNN[_idle] -> (lat_ceilingNN, NN): the testpmd io case of the same rate"""
+    """lat_estNN[_idle|_catchup] -> (lat_ceilingNN[_catchup], NN): the testpmd io
+    case of the same rate and pace (the ceiling has no idle mode)"""
     rest = name[len("lat_est"):]
     pct = "".join(c for c in rest[:2] if c.isdigit())
-    return "lat_ceiling" + pct, int(pct) if pct else 50
+    tail = "_catchup" if rest.endswith("_catchup") else ""
+    return "lat_ceiling" + pct + tail, int(pct) if pct else 50
 
 
 def delivered(r):

@@ -355,8 +355,9 @@ fast_main(struct gen_lcore *g)
 	const uint16_t q = g->idx;
 	const uint64_t hz = rte_get_timer_hz(), tsc_per_us = rte_get_tsc_hz() / 1000000;
 	const uint64_t gap = opt.rate > 0 ? (uint64_t)((double)hz * n_gen / opt.rate) : 0;
-	/* paced: how far behind its schedule the lcore may be before it skips */
-	const uint64_t slack = gap * opt.burst;
+	/* paced: how far behind its schedule the lcore may be before it skips
+	 * (--catch-up: 10 ms, then bursts at full rate until it is on time) */
+	const uint64_t slack = opt.catch_up ? hz / 100 : gap * opt.burst;
 	/* new flows: the tuple space (2^24 tuples) without wrapping in a run */
 	const uint64_t span = opt.new_flows ? UINT64_MAX : opt.flows;
 	uint64_t f = g->idx % span, next = rte_get_timer_cycles();
@@ -383,8 +384,10 @@ fast_main(struct gen_lcore *g)
 			 * forwarder's ring at line rate, not the pace.
 			 */
 			if (now >= next + slack) {
-				g->est_late += (now - next - slack) / gap;
-				next = now - slack;
+				uint64_t to = opt.catch_up ? now : now - slack;
+
+				g->est_late += (to - next) / gap;
+				next = to;
 			}
 			k = now < next ? 0 : (unsigned int)RTE_MIN((now - next) / gap + 1, k);
 		}
@@ -393,12 +396,13 @@ fast_main(struct gen_lcore *g)
 
 			sent = rte_eth_tx_burst(0, q, tx, (uint16_t)k);
 			g->tx += sent;
-			if (sent < k && gap > 0) {
+			if (sent < k && gap > 0 && !opt.catch_up) {
 				/* paced, as a wire: what the forwarder's ring refused is lost */
 				g->est_fail += k - sent;
 				rte_pktmbuf_free_bulk(&tx[sent], k - sent);
 				sent = (uint16_t)k;
 			} else if (sent < k) {
+				g->est_fail += k - sent; /* --catch-up: retried */
 				rte_pktmbuf_free_bulk(&tx[sent], k - sent);
 				/* the flows not sent go first next time */
 				nf = f + (uint64_t)sent * n_gen;
