@@ -237,7 +237,8 @@ worker_main(void *arg)
 		}
 		if (!busy)
 			busy = sg_dp_idle_rings_busy(&idle);
-		sg_dp_worker_handoff_drain(w, t, txq, now);
+		if (!rte_ring_empty(app->handoff[q])) /* no call when nothing was handed over */
+			sg_dp_worker_handoff_drain(w, t, txq, now);
 		if (now - last_ctl >= ctl_every) {
 			last_ctl = now;
 			sg_dp_worker_poll_control(w, t, txq, now);
