@@ -127,8 +127,8 @@ def latency_case(rows, name):
                   x["ceiling_p99_ns"] or 0, x["dp_p50_ns"], x["dp_p99_ns"] or 0,
                   x["added_p50_ns"], x["added_p99_ns"]))
         if x["delivered"] is not None and x["ceiling_delivered"] is not None:
-            print("    delivered/offered: testpmd io %.3f of %.3f Mpps, sg-dataplane %.3f of"
-                  " %.3f Mpps; CPU share (generator, forwarder): %s / %s and %s / %s" % (
+            print("    delivered/offered: testpmd io %.3f (%.3f Mpps offered), sg-dataplane %.3f"
+                  " (%.3f Mpps offered); CPU share (generator / forwarder): %s / %s and %s / %s" % (
                       x["ceiling_delivered"], x["ceiling_offered_mpps"], x["delivered"],
                       x["offered_mpps"], x["ceiling_gen_cpu"], x["ceiling_fwd_cpu"],
                       x["gen_cpu"], x["fwd_cpu"]))
