@@ -933,8 +933,7 @@ lcores_run_ns(void)
 
 	for (unsigned int i = 0; i < n_gen; i++) {
 		int tid = __atomic_load_n(&lc[i].tid, __ATOMIC_ACQUIRE);
-		unsigned long long run = 0;
-		char path[64];
+		char path[64], line[128];
 		FILE *f;
 
 		if (tid <= 0)
@@ -943,8 +942,8 @@ lcores_run_ns(void)
 		f = fopen(path, "r");
 		if (f == NULL)
 			continue;
-		if (fscanf(f, "%llu", &run) == 1)
-			total += run;
+		if (fgets(line, sizeof(line), f) != NULL)
+			total += strtoull(line, NULL, 10);
 		fclose(f);
 	}
 	return total;
