@@ -162,6 +162,16 @@ build_eal_argv(const struct sg_cfg *cfg, const char *prog, char **argv, char buf
 	return argc;
 }
 
+/*
+ * The control-plane polls of a worker round (sg-control's ring and the
+ * broker's timers, state sync, the main lcore's packets) run at most every
+ * SG_DP_CTL_POLL_US: a round with a packet or two (paced traffic, a NIC at
+ * part load) then costs the rx polls, the packets and the tx, and control
+ * messages wait a microsecond at most. A loaded round takes longer than that
+ * and polls every time.
+ */
+#define SG_DP_CTL_POLL_US 1
+
 /* Worker 0: append the main lcore's packets to its output queues. */
 static void
 ctl_tx_take(struct sg_dp_app *app, struct sg_dp_txq *txq)
@@ -193,7 +203,8 @@ worker_main(void *arg)
 	const uint32_t slices = SG_DP_EXPIRE_PASS_S * (1000000 / SG_DP_EXPIRE_US);
 	const unsigned int expire_budget =
 		RTE_MAX(64u, app->cfg->appliance.flow_table_size / slices + 1);
-	uint64_t last_expire = 0;
+	const uint64_t ctl_every = rte_get_tsc_hz() / 1000000 * SG_DP_CTL_POLL_US;
+	uint64_t last_expire = 0, last_ctl = 0;
 	struct sg_dp_idle idle;
 
 	txq = rte_zmalloc_socket("sg_txq", sizeof(*txq), RTE_CACHE_LINE_SIZE, rte_socket_id());
@@ -226,12 +237,16 @@ worker_main(void *arg)
 		}
 		if (!busy)
 			busy = sg_dp_idle_rings_busy(&idle);
-		sg_dp_worker_handoff_drain(w, t, txq, now);
-		sg_dp_worker_poll_control(w, t, txq, now);
-		if (sg_dp_worker_sync_poll(w, t, now))
-			busy = true;
-		if (q == 0 && unlikely(!rte_ring_empty(app->ctl_tx)))
-			ctl_tx_take(app, txq);
+		if (!rte_ring_empty(app->handoff[q])) /* no call when nothing was handed over */
+			sg_dp_worker_handoff_drain(w, t, txq, now);
+		if (now - last_ctl >= ctl_every) {
+			last_ctl = now;
+			sg_dp_worker_poll_control(w, t, txq, now);
+			if (sg_dp_worker_sync_poll(w, t, now))
+				busy = true;
+			if (q == 0 && unlikely(!rte_ring_empty(app->ctl_tx)))
+				ctl_tx_take(app, txq);
+		}
 
 		for (unsigned int p = 0; p < app->n_ports; p++) {
 			uint16_t n = txq->n[p];

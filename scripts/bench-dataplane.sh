@@ -47,9 +47,10 @@
 # "udp_est1m", "v6_est1m", "gue_est1m" beside est1m; "nat_est1m" (16 NAT
 # addresses) and "nat_new"; "lat_ceiling" / "lat_est" (UDP with timestamps at
 # half this round's ceiling, through testpmd io / sg-dataplane: the added
-# latency). After the tables, tests/bench/dataplane/bench_targets.py prints
-# the issue's ratios with their targets (PASS / MISS), the added latency and
-# the bytes per flow-table entry (heap bytes of two flow-table sizes).
+# latency; "lat_ceilingNN" / "lat_estNN" at NN % of it, a sweep). After the
+# tables, tests/bench/dataplane/bench_targets.py prints the issue's ratios
+# with their targets (PASS / MISS), the added latency and the bytes per
+# flow-table entry (heap bytes of two flow-table sizes).
 #
 # Root (hugepages). Bounded: every process has a deadline; hugepage files,
 # sockets, the shm region and processes are cleaned up on any exit.
@@ -377,6 +378,28 @@ for case in sys.argv[3:]:
 PY
 }
 
+# fwd_run_ns PID: nanoseconds the forwarder's lcore threads (rte-worker-*) under
+# PID (timeout's child) have run on a CPU (schedstat's first field)
+fwd_run_ns() {
+	local p t sum=0 run rest
+	p=$(pgrep -P "$1" 2>/dev/null | head -n 1)
+	for t in /proc/${p:-0}/task/*; do
+		case "$(cat "$t/comm" 2>/dev/null)" in rte-worker-*) ;; *) continue ;; esac
+		read -r run rest <"$t/schedstat" 2>/dev/null || continue
+		sum=$((sum + run))
+	done
+	echo "$sum"
+}
+# fwd_cpu_share PID RUN_NS0 T0_NS: CPU share per worker since (RUN_NS0, T0_NS)
+fwd_cpu_share() {
+	local run t
+	run=$(fwd_run_ns "$1")
+	t=$(date +%s%N)
+	# null where the forwarder was not found at either end (a shared box's pgrep)
+	python3 -c "print('%.3f' % (($run - $2) / max(1, $t - $3) / $WORKERS)
+		if $run >= $2 > 0 else 'null')"
+}
+
 # run_case NAME [ROUND]: one measurement; prints generator JSON with "case" added.
 run_case() {
 	local name=$1 table=0 genargs=() more=() fwd_pid gen_pid ctl_pid="" out brokered="" extra=""
@@ -414,16 +437,25 @@ run_case() {
 	gen_txonly) genargs=(--no-arp --flows 1); gcpus=fwd_cpus; fcpus=gen_cpus ;;
 	ceiling_slow) genargs=(--no-arp --flows 10000 --slow --burst 32) ;;
 	# latency at half this round's ceiling, UDP with timestamps: through
-	# testpmd io (lat_ceiling) and through sg-dataplane (lat_est, 10k flows)
-	lat_ceiling | lat_est)
+	# testpmd io (lat_ceiling) and through sg-dataplane (lat_est, 10k flows);
+	# lat_ceilingNN / lat_estNN: at NN % (1-99) of the ceiling instead (a sweep);
+	# NAME_catchup: with sg-pktgen's pace of before (--catch-up: after a stall,
+	# 10 ms caught up in full bursts, refused frames retried)
+	lat_ceiling | lat_est | lat_ceiling[1-9] | lat_est[1-9] | lat_ceiling[1-9][0-9] | \
+		lat_est[1-9][0-9] | lat_ceiling_catchup | lat_est_catchup)
+		local pct=${name%_catchup}
+		pct=${pct%_idle}
+		pct=${pct##*[a-z_]}
+		pct=${pct:-50}
 		read -r est base <<<"$(case_rate "$2" ceiling)"
 		[ -n "$est" ] || { echo "bench-dataplane: $name needs ceiling before it in --cases" >&2; return 1; }
-		# SG_BENCH_LAT_RATE: another rate (packets/s) than half the ceiling's
+		# SG_BENCH_LAT_RATE: another rate (packets/s) than half the ceiling's (NN: scaled)
 		est=$((${SG_BENCH_LAT_RATE:-0} > 0 ? 2 * SG_BENCH_LAT_RATE : est))
-		genargs=(--udp --latency --flows 10000 --rate $((est / 2)))
+		genargs=(--udp --latency --flows 10000 --rate $((est * pct / 100)))
 		table=65536
-		[ "$name" = lat_ceiling ] && genargs+=(--no-arp) || udp_dsr=1
-		extra=", \"rate_of\": \"$base\", \"rate_pps\": $((est / 2))" ;;
+		case "$name" in lat_ceiling*) genargs+=(--no-arp) ;; *) udp_dsr=1 ;; esac
+		case "$name" in *_catchup) genargs+=(--catch-up) ;; esac
+		extra=", \"rate_of\": \"$base\", \"rate_pps\": $((est * pct / 100)), \"percent\": $pct" ;;
 	syn) table=65536; brokered=1; genargs=(--mode synflood --vip 198.18.10.2) ;;
 	brok)
 		# Closed flows keep their NAT port while they linger in the table; a
@@ -486,7 +518,7 @@ run_case() {
 	track "$gen_pid"
 	for _ in $(seq 1 100); do [ -S "$RUN/m1.sock" ] && break; sleep 0.05; done
 	case "$name" in
-	ceiling | ceiling_slow | lat_ceiling) tpmd=(--forward-mode=io) ;;
+	ceiling | ceiling_slow | lat_ceiling*) tpmd=(--forward-mode=io) ;;
 	# one stream on port 0 (the generator's port, as gen_txonly's)
 	ceiling_txonly) tpmd=(--forward-mode=txonly --txpkts=60 --portmask=0x1 --port-topology=loop) ;;
 	gen_txonly) tpmd=(--forward-mode=rxonly --portmask=0x1 --port-topology=loop) ;;
@@ -527,8 +559,21 @@ run_case() {
 		pg=$(pgrep -P "$gen_pid" 2>/dev/null || true)
 		[ -z "$pg" ] || kill -USR1 "$pg" 2>/dev/null || true
 	fi
+	# lat_*: the share of a CPU the forwarder's workers got in the window
+	# (schedstat: their run time over the window's wall time; the rest went to
+	# the box's other tasks), beside the generator's own (its gen_cpu)
+	local cpu0=""
+	case "$name" in lat_*)
+		for _ in $(seq 1 $(((WARMUP + 60) * 50))); do
+			grep -q measuring "$RUN/gen.err" 2>/dev/null && break
+			kill -0 "$gen_pid" 2>/dev/null || break
+			sleep 0.02
+		done
+		cpu0="$(fwd_run_ns "$fwd_pid") $(date +%s%N)" ;;
+	esac
 	local grc=0
 	wait "$gen_pid" || grc=$?
+	[ -z "$cpu0" ] || extra="$extra, \"fwd_cpu\": $(fwd_cpu_share "$fwd_pid" $cpu0)"
 	if [ "$grc" -ne 0 ]; then
 		# > 128: a signal (e.g. 135, SIGBUS: hugepages taken away under it)
 		echo "bench-dataplane: $name: generator failed (exit status $grc):" >&2

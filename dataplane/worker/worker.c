@@ -701,11 +701,12 @@ sg_dp_worker_handoff_drain(struct sg_dp_worker *w, const struct sg_dp_tables *t,
 			   struct sg_dp_txq *out, uint64_t now_tsc)
 {
 	struct rte_ring *r = w->conf.handoff[w->conf.id];
-	struct rte_mbuf *pkts[SG_DP_BURST] = {NULL};
+	struct rte_mbuf *pkts[SG_DP_BURST];
 	unsigned int n, i;
 
 	if (r == NULL || rte_ring_empty(r))
-		return;
+		return; /* every round: nothing before this (no clearing of pkts) */
+	memset(pkts, 0, sizeof(pkts));
 	n = rte_ring_dequeue_burst(r, (void **)pkts, SG_DP_BURST, NULL);
 	for (i = 0; i < n && pkts[i] != NULL; i++) {
 		uint16_t port = pkts[i]->port < SG_DP_PORTS_MAX ? pkts[i]->port : 0;

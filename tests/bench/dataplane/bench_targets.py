@@ -7,7 +7,9 @@ RESULTS.jsonl: one line per case and round (the script's). Prints each
 ratio as the ratio of the medians and the median of the per-round ratios,
 its target and PASS / MISS (the per-round median decides: the box drifts
 between rounds); the latency the data plane adds at half the ceiling's
-rate (lat_est - lat_ceiling, p50 and p99, per round, median); the bytes
+rate (lat_est - lat_ceiling, p50 and p99, per round, median), with what
+each delivered of its offer, and the same at NN % (lat_estNN -
+lat_ceilingNN) and with idle mode (lat_est_idle); the bytes
 per flow-table entry (heap bytes of two cases that differ only in their
 flow table). With OUT.json (written by the script before), adds all of it
 under "targets", "latency" and "memory".
@@ -72,12 +74,28 @@ def ratios(rows):
     return out
 
 
-def latency(rows):
-    base = {r.get("round"): r for r in rows if r["case"] == "lat_ceiling" and "lat_p50_ns" in r}
+def lat_pair(name):
+    """lat_estNN[_idle|_catchup] -> (lat_ceilingNN[_catchup], NN): the testpmd io
+    case of the same rate and pace (the ceiling has no idle mode)"""
+    rest = name[len("lat_est"):]
+    pct = "".join(c for c in rest[:2] if c.isdigit())
+    tail = "_catchup" if rest.endswith("_catchup") else ""
+    return "lat_ceiling" + pct + tail, int(pct) if pct else 50
+
+
+def delivered(r):
+    """received against offered (sg-pktgen's offered_mpps: taken + refused)"""
+    off = r.get("offered_mpps")
+    return r["rx_mpps"] / off if off else None
+
+
+def latency_case(rows, name):
+    base_name, pct = lat_pair(name)
+    base = {r.get("round"): r for r in rows if r["case"] == base_name and "lat_p50_ns" in r}
     runs = []
     for r in rows:
         b = base.get(r.get("round"))
-        if r["case"] != "lat_est" or b is None or "lat_p50_ns" not in r:
+        if r["case"] != name or b is None or "lat_p50_ns" not in r:
             continue
         runs.append({"round": r.get("round"), "rate_pps": r.get("rate_pps"),
                      "ceiling_p50_ns": b["lat_p50_ns"], "ceiling_p99_ns": b.get("lat_p99_ns"),
@@ -85,20 +103,52 @@ def latency(rows):
                      "added_p50_ns": r["lat_p50_ns"] - b["lat_p50_ns"],
                      "added_p99_ns": r.get("lat_p99_ns", 0) - b.get("lat_p99_ns", 0),
                      "samples": r.get("lat_n"), "rx_mpps": r["rx_mpps"],
-                     "ceiling_rx_mpps": b["rx_mpps"]})
+                     "ceiling_rx_mpps": b["rx_mpps"],
+                     "offered_mpps": r.get("offered_mpps"),
+                     "ceiling_offered_mpps": b.get("offered_mpps"),
+                     "delivered": delivered(r), "ceiling_delivered": delivered(b),
+                     "gen_cpu": r.get("gen_cpu"), "fwd_cpu": r.get("fwd_cpu"),
+                     "ceiling_gen_cpu": b.get("gen_cpu"), "ceiling_fwd_cpu": b.get("fwd_cpu")})
     if not runs:
         return None
-    out = {"runs": runs,
+    out = {"runs": runs, "percent_of_ceiling": pct, "baseline": base_name,
            "added_p50_ns": statistics.median(x["added_p50_ns"] for x in runs),
            "added_p99_ns": statistics.median(x["added_p99_ns"] for x in runs)}
-    print("\nadded latency at half the ceiling's rate (UDP, 10k flows; lat_est - lat_ceiling)")
+    d = [x["delivered"] for x in runs if x["delivered"] is not None]
+    dc = [x["ceiling_delivered"] for x in runs if x["ceiling_delivered"] is not None]
+    out["delivered"] = statistics.median(d) if d else None
+    out["ceiling_delivered"] = statistics.median(dc) if dc else None
+    print("\nadded latency at %d %% of the ceiling's rate (UDP, 10k flows; %s - %s)" % (
+        pct, name, base_name))
     for x in runs:
-        print("  round %s: %.3f Mpps offered: testpmd io p50 %.0f / p99 %.0f ns, sg-dataplane"
+        print("  round %s: %.3f Mpps paced: testpmd io p50 %.0f / p99 %.0f ns, sg-dataplane"
               " p50 %.0f / p99 %.0f ns: added p50 %+.0f ns, p99 %+.0f ns" % (
                   x["round"], (x["rate_pps"] or 0) / 1e6, x["ceiling_p50_ns"],
                   x["ceiling_p99_ns"] or 0, x["dp_p50_ns"], x["dp_p99_ns"] or 0,
                   x["added_p50_ns"], x["added_p99_ns"]))
-    print("  median: added p50 %+.0f ns, p99 %+.0f ns" % (out["added_p50_ns"], out["added_p99_ns"]))
+        if x["delivered"] is not None and x["ceiling_delivered"] is not None:
+            print("    delivered/offered: testpmd io %.3f (%.3f Mpps offered), sg-dataplane %.3f"
+                  " (%.3f Mpps offered); CPU share (generator / forwarder): %s / %s and %s / %s" % (
+                      x["ceiling_delivered"], x["ceiling_offered_mpps"], x["delivered"],
+                      x["offered_mpps"], x["ceiling_gen_cpu"], x["ceiling_fwd_cpu"],
+                      x["gen_cpu"], x["fwd_cpu"]))
+    print("  median: added p50 %+.0f ns, p99 %+.0f ns%s" % (
+        out["added_p50_ns"], out["added_p99_ns"],
+        "; delivered/offered %.3f (testpmd io %.3f)" % (out["delivered"], out["ceiling_delivered"])
+        if out["delivered"] is not None and out["ceiling_delivered"] is not None else ""))
+    return out
+
+
+def latency(rows):
+    """lat_est (50 %: the issue's figure) and any lat_estNN / lat_est*_idle beside it"""
+    names = sorted({r["case"] for r in rows if r["case"].startswith("lat_est")},
+                   key=lambda n: (lat_pair(n)[1], n))
+    sweep = {n: latency_case(rows, n) for n in names}
+    sweep = {n: v for n, v in sweep.items() if v is not None}
+    if not sweep:
+        return None
+    out = dict(sweep.get("lat_est") or {})
+    out["sweep"] = sweep
     return out
 
 

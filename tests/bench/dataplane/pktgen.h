@@ -60,6 +60,7 @@ struct gen_opts {
 	unsigned int burst; /* established / new / sink: frames per burst */
 	bool slow;	    /* --slow: the per-packet loop of before (comparison) */
 	bool latency;	    /* --latency: TSC in each frame's tail, read back on port 1 */
+	bool catch_up;	    /* --catch-up: --rate's pace before (bursts after a stall) */
 	bool v6;	    /* established / new over IPv6 */
 	uint8_t vip6[16];
 	uint8_t src6[16];   /* client addresses: its low 32 bits = the host index */
@@ -92,6 +93,7 @@ struct gen_lcore {
 	uint64_t paced_ack;  /* paced client: ACK + request sent on a SYN-ACK */
 	uint64_t *lat;	     /* --latency: LAT_BUCKETS counts of the window */
 	uint64_t lat_n;
+	int tid; /* the lcore's thread: its CPU time (/proc/self/task/TID/schedstat) */
 } __rte_cache_aligned;
 
 extern struct gen_opts opt;

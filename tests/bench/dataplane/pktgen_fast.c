@@ -355,6 +355,9 @@ fast_main(struct gen_lcore *g)
 	const uint16_t q = g->idx;
 	const uint64_t hz = rte_get_timer_hz(), tsc_per_us = rte_get_tsc_hz() / 1000000;
 	const uint64_t gap = opt.rate > 0 ? (uint64_t)((double)hz * n_gen / opt.rate) : 0;
+	/* paced: how far behind its schedule the lcore may be before it skips
+	 * (--catch-up: 10 ms, then bursts at full rate until it is on time) */
+	const uint64_t slack = opt.catch_up ? hz / 100 : gap * opt.burst;
 	/* new flows: the tuple space (2^24 tuples) without wrapping in a run */
 	const uint64_t span = opt.new_flows ? UINT64_MAX : opt.flows;
 	uint64_t f = g->idx % span, next = rte_get_timer_cycles();
@@ -371,19 +374,35 @@ fast_main(struct gen_lcore *g)
 		uint16_t sent;
 
 		if (gap > 0) {
-			uint64_t now = rte_get_timer_cycles(), may;
+			uint64_t now = rte_get_timer_cycles();
 
-			may = now < next ? 0 : (now - next) / gap + 1;
-			k = may < k ? (unsigned int)may : k;
-			if (next + hz / 100 < now) /* no catching up after a pause */
-				next = now;
+			/*
+			 * Paced: what is due, never more than a burst. An lcore
+			 * that fell further behind (descheduled on a shared CPU)
+			 * skips what it missed (pace_late) instead of catching up
+			 * with bursts at its full rate, which would measure the
+			 * forwarder's ring at line rate, not the pace.
+			 */
+			if (now >= next + slack) {
+				uint64_t to = opt.catch_up ? now : now - slack;
+
+				g->est_late += (to - next) / gap;
+				next = to;
+			}
+			k = now < next ? 0 : (unsigned int)RTE_MIN((now - next) / gap + 1, k);
 		}
 		if (k > 0 && fast_alloc(tx, k, t->len) == 0) {
 			uint64_t nf = fast_burst(t, tx, k, f, span);
 
 			sent = rte_eth_tx_burst(0, q, tx, (uint16_t)k);
 			g->tx += sent;
-			if (sent < k) {
+			if (sent < k && gap > 0 && !opt.catch_up) {
+				/* paced, as a wire: what the forwarder's ring refused is lost */
+				g->est_fail += k - sent;
+				rte_pktmbuf_free_bulk(&tx[sent], k - sent);
+				sent = (uint16_t)k;
+			} else if (sent < k) {
+				g->est_fail += k - sent; /* --catch-up: retried */
 				rte_pktmbuf_free_bulk(&tx[sent], k - sent);
 				/* the flows not sent go first next time */
 				nf = f + (uint64_t)sent * n_gen;

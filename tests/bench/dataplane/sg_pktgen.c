@@ -622,6 +622,7 @@ gen_main(void *arg)
 	uint64_t f = g->idx;
 	const uint64_t span = opt.flows;
 
+	__atomic_store_n(&g->tid, rte_sys_gettid(), __ATOMIC_RELEASE);
 	if (opt.mode == MODE_SYNPROXY)
 		return mix_main(g);
 	if (client_mode())
@@ -740,7 +741,9 @@ usage(void)
 		"         [--gw-ip A] [--window N] [--rate SYNS_PER_S] [--no-arp]\n"
 		"         [--flood-vip A] [--est-rate PPS] [--flood-rate PPS] [--paced-rate CPS]\n"
 		"         [--udp] [--burst N] [--latency] [--v6 [--vip6 A] [--src6 A] [--host6 A]]\n"
-		"         [--slow] (established / new: the per-packet loop before templates)\n");
+		"         [--slow] (established / new: the per-packet loop before templates)\n"
+		"         [--catch-up] (--rate: after a stall, catch up 10 ms in full bursts and\n"
+		"         retry what the port refused, as before pace_late / tx_refused)\n");
 }
 
 static void
@@ -775,6 +778,7 @@ parse_args(int argc, char **argv)
 		{"src6", required_argument, NULL, 'b'},
 		{"host6", required_argument, NULL, 'h'},
 		{"slow", no_argument, NULL, 'O'},
+		{"catch-up", no_argument, NULL, 'C'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
@@ -872,6 +876,9 @@ parse_args(int argc, char **argv)
 		case 'L':
 			opt.latency = true;
 			break;
+		case 'C':
+			opt.catch_up = true;
+			break;
 		case '6':
 			opt.v6 = true;
 			break;
@@ -914,6 +921,34 @@ parse_args(int argc, char **argv)
 }
 
 /* All lcores' counters together (read while they run: each one is a plain load). */
+/*
+ * Nanoseconds the lcores' threads have run on a CPU (schedstat's first field):
+ * against the window's length, the share of a CPU the generator got (a
+ * shared machine's other tasks take the rest).
+ */
+static uint64_t
+lcores_run_ns(void)
+{
+	uint64_t total = 0;
+
+	for (unsigned int i = 0; i < n_gen; i++) {
+		int tid = __atomic_load_n(&lc[i].tid, __ATOMIC_ACQUIRE);
+		char path[64], line[128];
+		FILE *f;
+
+		if (tid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%d/schedstat", tid);
+		f = fopen(path, "r");
+		if (f == NULL)
+			continue;
+		if (fgets(line, sizeof(line), f) != NULL)
+			total += strtoull(line, NULL, 10);
+		fclose(f);
+	}
+	return total;
+}
+
 static void
 sum(struct gen_lcore *t)
 {
@@ -948,7 +983,7 @@ int
 main(int argc, char **argv)
 {
 	struct gen_lcore s0, s1;
-	uint64_t t0, t1, deadline, lost0;
+	uint64_t t0, t1, deadline, lost0, run0, run1;
 	unsigned int lcore, i = 0;
 	int n;
 
@@ -1042,15 +1077,16 @@ main(int argc, char **argv)
 	rte_delay_us_sleep((unsigned int)(opt.warmup * 1e6));
 	sum(&s0);
 	lost0 = ld(&written_off);
+	run0 = lcores_run_ns();
 	t0 = rte_get_timer_cycles();
 	phase = 1;
-	if (opt.mode == MODE_SYNPROXY) { /* the script reads the tables, then SIGUSR1 */
-		fprintf(stderr, "sg-pktgen: measuring\n");
-		fflush(stderr);
-	}
+	/* the script reads the tables (synproxy, then SIGUSR1), the forwarder's CPU time */
+	fprintf(stderr, "sg-pktgen: measuring\n");
+	fflush(stderr);
 	rte_delay_us_sleep((unsigned int)(opt.seconds * 1e6));
 	sum(&s1);
 	t1 = rte_get_timer_cycles();
+	run1 = lcores_run_ns();
 	phase = 2;
 	rte_eal_mp_wait_lcore();
 
@@ -1067,6 +1103,20 @@ main(int argc, char **argv)
 			mix_report(&s0, &s1, secs);
 		if (opt.latency)
 			lat_report();
+		if (opt.rate > 0 && (opt.mode == MODE_ESTABLISHED || opt.mode == MODE_NEW))
+			/*
+			 * --rate: offered = taken + refused by the forwarder's ring
+			 * (lost, as on a wire); pace_late: skipped while the lcore
+			 * was behind its schedule (off its CPU), never offered
+			 */
+			printf(", \"rate\": %.0f, \"offered_mpps\": %.3f, \"tx_refused\": %" PRIu64
+			       ", \"pace_late\": %" PRIu64,
+			       opt.rate,
+			       (double)(tx + (opt.catch_up ? 0 : s1.est_fail - s0.est_fail)) /
+				       secs / 1e6,
+			       s1.est_fail - s0.est_fail, s1.est_late - s0.est_late);
+		/* the share of a CPU per lcore the generator ran in the window */
+		printf(", \"gen_cpu\": %.3f", (double)(run1 - run0) / 1e9 / secs / n_gen);
 		printf(", \"burst\": %u, \"ip\": %d, \"frame_len\": %u", opt.burst, opt.v6 ? 6 : 4,
 		       opt.v6 ? (opt.udp ? 62u : 74u) : (unsigned int)FRAME_LEN);
 		if (opt.mode == MODE_SYNFLOOD || opt.mode == MODE_BROKERED) {
