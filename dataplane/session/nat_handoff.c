@@ -31,7 +31,7 @@ sg_dp_broker_nat_syn(struct sg_dp_worker *w, const struct sg_dp_tables *t, struc
 	enum sg_dp_cnt rc;
 	uint16_t port;
 
-	rc = sg_dp_resolve_cached(w, t, &f->rt[0], f->member.family, f->member.a, now, &port, &mac);
+	rc = sg_dp_broker_vm_resolve(w, t, f, &f->member, now, &port, &mac);
 	if (rc != SG_DP_CNT_MAX)
 		return -EAGAIN; /* re-sent by the timer once the neighbour is known */
 	m = sg_dp_broker_syn_mbuf(w, s, &o);
@@ -65,8 +65,7 @@ sg_dp_broker_udp_flush(struct sg_dp_worker *w, const struct sg_dp_tables *t, str
 	struct rte_ether_addr mac;
 	uint16_t oport = 0;
 
-	if (sg_dp_resolve_cached(w, t, &f->rt[0], f->member.family, f->member.a, now, &oport,
-				 &mac) != SG_DP_CNT_MAX) {
+	if (sg_dp_broker_vm_resolve(w, t, f, &f->member, now, &oport, &mac) != SG_DP_CNT_MAX) {
 		s->state = BR_CONNECTING;
 		s->next_try = now + ms_tsc(w, BR_UDP_RETRY_MS);
 		f->state = SG_DP_FS_CONNECTING;

@@ -12,7 +12,7 @@
 #include <rte_byteorder.h>
 #include <rte_tcp.h>
 #include <rte_hash.h>
-#include <rte_jhash.h>
+#include <rte_hash_crc.h>
 #include <rte_malloc.h>
 
 #include "sessiongate/sg_id.h"
@@ -251,7 +251,8 @@ sg_dp_broker_create(struct sg_dp_worker *w)
 	/* held sessions by slot, installed ones by flow entry (sg_dp_broker_flow_by_id()) */
 	hp.entries = RTE_MAX(b->cap + w->ft.cap, 8u);
 	hp.key_len = sizeof(uint64_t);
-	hp.hash_func = rte_jhash;
+	/* IDs are made here (a counter) or by a peer's worker, never by a client: CRC32 will do */
+	hp.hash_func = rte_hash_crc;
 	hp.socket_id = c->socket;
 	b->by_sid = rte_hash_create(&hp);
 	if (b->s == NULL || b->free_idx == NULL || b->by_sid == NULL || sg_dp_acct_create(w) != 0) {
