@@ -14,6 +14,7 @@
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
+#include <rte_ring.h>
 
 #include "sessiongate/sg_id.h"
 #include "session/ctl.h"
@@ -237,6 +238,9 @@ sg_dp_broker_create(struct sg_dp_worker *w)
 
 	if (c->max_held == 0 || c->pool == NULL || c->cookies == NULL)
 		return 0; /* no brokered sessions on this worker */
+	/* SESSION_NEW and CLOSED are built in their ring slot (sg_dp_ctl_reserve()) */
+	if (c->to_ctl != NULL && c->to_ctl->prod.sync_type != RTE_RING_SYNC_ST)
+		return -EINVAL;
 	b = rte_zmalloc_socket("sg_broker", sizeof(*b), RTE_CACHE_LINE_SIZE, c->socket);
 	if (b == NULL)
 		return -ENOMEM;
