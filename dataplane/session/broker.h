@@ -45,7 +45,7 @@
 #define BR_SID_CNT_BITS	   34
 #define BR_SID_WORKER_BIT  34
 #define BR_SID_WORKER_MASK 0x3f
-#define BR_SID_FLOW	   (UINT64_C(1) << 62) /**< by_sid data: a flow index, not a slot */
+#define BR_SID_FLOW	   (UINT64_C(1) << 62) /**< by_sid data: a flow index (tagged) */
 #define BR_DRAIN_MAX	   4096 /**< sessions draining towards a deadline (abort.c) */
 #define BR_ABORT_LINGER_MS 1000 /**< an aborted flow answers segments with RST this long */
 
@@ -129,7 +129,7 @@ struct sg_dp_broker {
 	uint32_t n_free;
 	uint32_t cap;
 	uint32_t scan;		 /**< timeout scan cursor */
-	struct rte_hash *by_sid; /**< session ID -> slot */
+	struct rte_hash *by_sid; /**< session ID -> flow entry (its f->sess: the slot) */
 	struct sg_dp_hold_budget budget;
 	uint64_t sid_base; /**< type | epoch | worker */
 	uint64_t sid_next;
