@@ -27,6 +27,7 @@
 #include "session/prefix.h"
 #include "session/siphash.h"
 #include "session/tcpopt.h"
+#include "session/vmsyn.h"
 #include "sessiongate/sg_msg.h"
 
 #define BR_WSCALE	   7	/**< window scale we announce (Linux's usual choice) */
@@ -155,6 +156,7 @@ struct sg_dp_broker {
 	uint64_t vs_gen;  /**< generation of the tables of the last round */
 	/* the route of the last hand-off (handoff.c: sg_dp_broker_vm_resolve()) */
 	struct sg_dp_member_route vm_rt;
+	struct sg_dp_vmsyn vmsyn; /**< the NAT hand-off's SYN template (vmsyn.c) */
 };
 
 static inline uint64_t

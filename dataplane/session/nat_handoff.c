@@ -19,6 +19,7 @@
 #include "session/handoff.h"
 #include "session/slots.h"
 #include "session/tcpgen.h"
+#include "session/vmsyn.h"
 
 int
 sg_dp_broker_nat_syn(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_flow *f,
@@ -44,7 +45,8 @@ sg_dp_broker_nat_syn(struct sg_dp_worker *w, const struct sg_dp_tables *t, struc
 	memcpy(k.dst, f->member.a, 16);
 	k.sport = f->nat_port;
 	k.dport = f->mport;
-	if (sg_dp_tcpgen_syn(m, &t->ports[port].mac, &mac, &k, s->client_isn, 65535, &o) != 0) {
+	if (sg_dp_vmsyn_build(&w->br->vmsyn, m, &t->ports[port].mac, &mac, &k, s->client_isn, 65535,
+			      &o) != 0) {
 		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_BROKERED);
 		return -EINVAL;
 	}
