@@ -33,17 +33,17 @@ fits(const struct sg_dp_vmsyn *t, const struct rte_ether_addr *smac,
      const struct rte_ether_addr *dmac, const struct sg_dp_flow_key *k, uint16_t win,
      uint8_t layout)
 {
-	size_t al = k->family == AF_INET ? 4 : 16;
-	/* the addresses: at 12 in an IPv4 header, at 8 in an IPv6 one */
-	const uint8_t *src = t->frame + RTE_ETHER_HDR_LEN + (k->family == AF_INET ? 12 : 8);
-	const struct rte_tcp_hdr *th =
-		(const struct rte_tcp_hdr *)(t->frame + RTE_ETHER_HDR_LEN + t->l3_len);
+	/* the addresses: at 12 in an IPv4 header, at 8 in an IPv6 one (sizes fixed: inlined) */
+	const uint8_t *ip = t->frame + RTE_ETHER_HDR_LEN;
+	const struct rte_tcp_hdr *th = (const struct rte_tcp_hdr *)(ip + t->l3_len);
 
-	return t->len != 0 && t->layout == layout && t->win == win &&
-	       memcmp(t->frame, dmac, RTE_ETHER_ADDR_LEN) == 0 &&
-	       memcmp(t->frame + RTE_ETHER_ADDR_LEN, smac, RTE_ETHER_ADDR_LEN) == 0 &&
-	       memcmp(src, k->src, al) == 0 && memcmp(src + al, k->dst, al) == 0 &&
-	       th->dst_port == k->dport;
+	if (t->len == 0 || t->layout != layout || t->win != win || th->dst_port != k->dport ||
+	    !rte_is_same_ether_addr((const struct rte_ether_addr *)t->frame, dmac) ||
+	    !rte_is_same_ether_addr((const struct rte_ether_addr *)(t->frame + 6), smac))
+		return false;
+	if (k->family == AF_INET)
+		return memcmp(ip + 12, k->src, 4) == 0 && memcmp(ip + 16, k->dst, 4) == 0;
+	return memcmp(ip + 8, k->src, 16) == 0 && memcmp(ip + 24, k->dst, 16) == 0;
 }
 
 /*
