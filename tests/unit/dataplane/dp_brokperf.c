@@ -195,11 +195,11 @@ responder(struct tally *t)
 }
 
 /* One phase each, so that callgrind's inclusive costs split a connection by phase. */
-#define PHASE_FN(name)                                                                  \
-	static __rte_noinline void name(uint16_t port, struct rte_mbuf **m, uint16_t n, \
-					uint64_t now)                                   \
-	{                                                                               \
-		sg_dp_worker_process(env.w[0], env.t, port, m, n, q, now);              \
+#define PHASE_FN(name)                                                                          \
+	static __attribute__((noipa)) void name(uint16_t port, struct rte_mbuf **m, uint16_t n, \
+						uint64_t now)                                   \
+	{                                                                                       \
+		sg_dp_worker_process(env.w[0], env.t, port, m, n, q, now);                      \
 	}
 PHASE_FN(phase_syn)
 PHASE_FN(phase_ack)
