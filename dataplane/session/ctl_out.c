@@ -33,18 +33,33 @@ flow_to_msg(const struct sg_dp_flow *f, const struct br_sess *s, struct sg_msg_f
 	memcpy(mf->daddr, f->key.dst, sg_dp_addr_len(f->key.family));
 }
 
-/* SESSION_NEW built in its ring slot (core/ctlmsg.h): no copy of the element. */
+/*
+ * The ring slot for a message of @p type about session @p sid with @p body
+ * bytes, its header filled (core/ctlmsg.h: built in place, no copy of the
+ * element); NULL with *@p rc when there is none.
+ */
+static struct sg_msg *
+msg_start(struct sg_dp_worker *w, uint16_t type, size_t body, uint64_t sid, int *rc)
+{
+	struct sg_msg *m = sg_dp_ctl_reserve(w, rc);
+
+	if (m != NULL) {
+		m->hdr.type = type;
+		m->hdr.len = (uint16_t)(sizeof(m->hdr) + body);
+		m->hdr.session_id = sid;
+	}
+	return m;
+}
+
 int
 sg_dp_broker_send_new(struct sg_dp_worker *w, struct sg_dp_flow *f, struct br_sess *s)
 {
 	int rc;
-	struct sg_msg *m = sg_dp_ctl_reserve(w, &rc);
+	struct sg_msg *m =
+		msg_start(w, SG_MSG_SESSION_NEW, sizeof(struct sg_msg_session_new), s->sid, &rc);
 
 	if (m == NULL)
 		return rc;
-	m->hdr.type = SG_MSG_SESSION_NEW;
-	m->hdr.len = (uint16_t)(sizeof(m->hdr) + sizeof(m->session_new));
-	m->hdr.session_id = s->sid;
 	flow_to_msg(f, s, &m->session_new.flow);
 	m->session_new.key_type = s->key_type;
 	m->session_new.key_len = s->key_len;
@@ -72,13 +87,11 @@ static int
 closed_msg(struct sg_dp_worker *w, const struct br_closed *c)
 {
 	int rc;
-	struct sg_msg *m = sg_dp_ctl_reserve(w, &rc);
+	struct sg_msg *m = msg_start(w, SG_MSG_SESSION_CLOSED, sizeof(struct sg_msg_session_closed),
+				     c->sid, &rc);
 
 	if (m == NULL)
 		return rc;
-	m->hdr.type = SG_MSG_SESSION_CLOSED;
-	m->hdr.len = (uint16_t)(sizeof(m->hdr) + sizeof(m->closed));
-	m->hdr.session_id = c->sid;
 	m->closed = c->body;
 	sg_dp_ctl_commit(w, m);
 	return 0;
