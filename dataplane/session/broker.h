@@ -27,6 +27,7 @@
 #include "session/prefix.h"
 #include "session/siphash.h"
 #include "session/tcpopt.h"
+#include "session/vmsyn.h"
 #include "sessiongate/sg_msg.h"
 
 #define BR_WSCALE	   7	/**< window scale we announce (Linux's usual choice) */
@@ -45,7 +46,7 @@
 #define BR_SID_CNT_BITS	   34
 #define BR_SID_WORKER_BIT  34
 #define BR_SID_WORKER_MASK 0x3f
-#define BR_SID_FLOW	   (UINT64_C(1) << 62) /**< by_sid data: a flow index, not a slot */
+#define BR_SID_FLOW	   (UINT64_C(1) << 62) /**< by_sid data: a flow index (tagged) */
 #define BR_DRAIN_MAX	   4096 /**< sessions draining towards a deadline (abort.c) */
 #define BR_ABORT_LINGER_MS 1000 /**< an aborted flow answers segments with RST this long */
 
@@ -129,7 +130,7 @@ struct sg_dp_broker {
 	uint32_t n_free;
 	uint32_t cap;
 	uint32_t scan;		 /**< timeout scan cursor */
-	struct rte_hash *by_sid; /**< session ID -> slot */
+	struct rte_hash *by_sid; /**< session ID -> flow entry (its f->sess: the slot) */
 	struct sg_dp_hold_budget budget;
 	uint64_t sid_base; /**< type | epoch | worker */
 	uint64_t sid_next;
@@ -153,6 +154,9 @@ struct sg_dp_broker {
 	struct br_vs_cnt vsc[SG_DP_VS_SLOTS];
 	uint64_t vs_next; /**< next VS_STATS round (TSC) */
 	uint64_t vs_gen;  /**< generation of the tables of the last round */
+	/* the route of the last hand-off (handoff.c: sg_dp_broker_vm_resolve()) */
+	struct sg_dp_member_route vm_rt;
+	struct sg_dp_vmsyn vmsyn; /**< the NAT hand-off's SYN template (vmsyn.c) */
 };
 
 static inline uint64_t
@@ -185,21 +189,27 @@ tcp_hlen(const struct rte_tcp_hdr *th)
  * Is the TCP checksum of @p m right? Checked before a segment is
  * acknowledged, held or keyed on (issue 12, defect 10): the port's verdict
  * when it gives one, else computed (only on the session path, never for an
- * established flow).
+ * established flow) and the verdict kept in @p m's flags, so the cookie ACK
+ * that opens a session is summed once, not again when its data is held.
  */
 static inline bool
-tcp_csum_ok(const struct rte_mbuf *m, const struct sg_dp_pkt *p)
+tcp_csum_ok(struct rte_mbuf *m, const struct sg_dp_pkt *p)
 {
 	uint64_t f = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
 	const void *ip = rte_pktmbuf_mtod_offset(m, const void *, p->l2_len);
+	bool ok;
 
 	if (f == RTE_MBUF_F_RX_L4_CKSUM_GOOD || f == RTE_MBUF_F_RX_L4_CKSUM_NONE)
 		return true;
 	if (f == RTE_MBUF_F_RX_L4_CKSUM_BAD)
 		return false;
 	if (p->key.family == AF_INET)
-		return rte_ipv4_udptcp_cksum_mbuf_verify(m, ip, p->l2_len + p->l3_len) == 0;
-	return rte_ipv6_udptcp_cksum_mbuf_verify(m, ip, p->l2_len + p->l3_len) == 0;
+		ok = rte_ipv4_udptcp_cksum_mbuf_verify(m, ip, p->l2_len + p->l3_len) == 0;
+	else
+		ok = rte_ipv6_udptcp_cksum_mbuf_verify(m, ip, p->l2_len + p->l3_len) == 0;
+	m->ol_flags = (m->ol_flags & ~RTE_MBUF_F_RX_L4_CKSUM_MASK) |
+		      (ok ? RTE_MBUF_F_RX_L4_CKSUM_GOOD : RTE_MBUF_F_RX_L4_CKSUM_BAD);
+	return ok;
 }
 
 /* The DSR hand-off token of session @p sid: what a bounce must echo (sg_handoff.h). */

@@ -23,7 +23,7 @@ msg_send(struct sg_dp_worker *w, struct sg_msg *m)
 static void
 flow_to_msg(const struct sg_dp_flow *f, const struct br_sess *s, struct sg_msg_flow *mf)
 {
-	memset(mf, 0, sizeof(*mf));
+	/* the slot came zeroed (sg_dp_ctl_reserve()) */
 	mf->family = sg_dp_family_to_wire(f->key.family);
 	mf->proto = f->key.proto;
 	mf->vs_slot = s->vs_slot;
@@ -33,30 +33,45 @@ flow_to_msg(const struct sg_dp_flow *f, const struct br_sess *s, struct sg_msg_f
 	memcpy(mf->daddr, f->key.dst, sg_dp_addr_len(f->key.family));
 }
 
+/*
+ * The ring slot for a message of @p type about session @p sid with @p body
+ * bytes, its header filled (core/ctlmsg.h: built in place, no copy of the
+ * element); NULL with *@p rc when there is none.
+ */
+static struct sg_msg *
+msg_start(struct sg_dp_worker *w, uint16_t type, size_t body, uint64_t sid, int *rc)
+{
+	struct sg_msg *m = sg_dp_ctl_reserve(w, rc);
+
+	if (m != NULL) {
+		m->hdr.type = type;
+		m->hdr.len = (uint16_t)(sizeof(m->hdr) + body);
+		m->hdr.session_id = sid;
+	}
+	return m;
+}
+
 int
 sg_dp_broker_send_new(struct sg_dp_worker *w, struct sg_dp_flow *f, struct br_sess *s)
 {
-	struct sg_msg m;
 	int rc;
+	struct sg_msg *m =
+		msg_start(w, SG_MSG_SESSION_NEW, sizeof(struct sg_msg_session_new), s->sid, &rc);
 
-	memset(&m, 0, sizeof(m));
-	m.hdr.type = SG_MSG_SESSION_NEW;
-	m.hdr.len = (uint16_t)(sizeof(m.hdr) + sizeof(m.session_new));
-	m.hdr.session_id = s->sid;
-	flow_to_msg(f, s, &m.session_new.flow);
-	m.session_new.key_type = s->key_type;
-	m.session_new.key_len = s->key_len;
-	m.session_new.held_bytes = s->hold.bytes;
-	memcpy(m.session_new.key, s->key, s->key_len);
-	rc = msg_send(w, &m);
-	if (rc == 0) {
-		s->state = BR_SENT;
-		w->stats.cnt[SG_DP_EV_SESS_SENT]++;
-		if (!s->new_sent) /* VS_STATS' held: once per session, not per re-send */
-			w->br->vsc[s->vs_slot].held++;
-		s->new_sent = true;
-	}
-	return rc;
+	if (m == NULL)
+		return rc;
+	flow_to_msg(f, s, &m->session_new.flow);
+	m->session_new.key_type = s->key_type;
+	m->session_new.key_len = s->key_len;
+	m->session_new.held_bytes = s->hold.bytes;
+	memcpy(m->session_new.key, s->key, s->key_len);
+	sg_dp_ctl_commit(w, m);
+	s->state = BR_SENT;
+	w->stats.cnt[SG_DP_EV_SESS_SENT]++;
+	if (!s->new_sent) /* VS_STATS' held: once per session, not per re-send */
+		w->br->vsc[s->vs_slot].held++;
+	s->new_sent = true;
+	return 0;
 }
 
 int
@@ -71,14 +86,15 @@ sg_dp_broker_send_alive(struct sg_dp_worker *w, struct sg_msg *m)
 static int
 closed_msg(struct sg_dp_worker *w, const struct br_closed *c)
 {
-	struct sg_msg m;
+	int rc;
+	struct sg_msg *m = msg_start(w, SG_MSG_SESSION_CLOSED, sizeof(struct sg_msg_session_closed),
+				     c->sid, &rc);
 
-	memset(&m, 0, sizeof(m));
-	m.hdr.type = SG_MSG_SESSION_CLOSED;
-	m.hdr.len = (uint16_t)(sizeof(m.hdr) + sizeof(m.closed));
-	m.hdr.session_id = c->sid;
-	m.closed = c->body;
-	return msg_send(w, &m);
+	if (m == NULL)
+		return rc;
+	m->closed = c->body;
+	sg_dp_ctl_commit(w, m);
+	return 0;
 }
 
 /* SESSION_CLOSED now, or queued (bounded) until the ring or sg-control is back. */

@@ -37,6 +37,25 @@ sg_dp_broker_syn_mbuf(struct sg_dp_worker *w, const struct br_sess *s, struct sg
 	return m;
 }
 
+enum sg_dp_cnt
+sg_dp_broker_vm_resolve(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_flow *f,
+			const struct sg_dp_ip *dst, uint64_t now, uint16_t *port,
+			struct rte_ether_addr *mac)
+{
+	struct sg_dp_member_route *vr = &w->br->vm_rt;
+	enum sg_dp_cnt rc;
+
+	if (f->rt[0].ne == NULL && vr->rc.ne != NULL && vr->rc.tables_gen == t->generation &&
+	    vr->dst.family == dst->family && memcmp(vr->dst.a, dst->a, sizeof(dst->a)) == 0)
+		f->rt[0] = vr->rc; /* its neighbour entry is validated by the lookup below */
+	rc = sg_dp_resolve_cached(w, t, &f->rt[0], dst->family, dst->a, now, port, mac);
+	if (rc == SG_DP_CNT_MAX && f->rt[0].ne != NULL) {
+		vr->rc = f->rt[0];
+		vr->dst = *dst;
+	}
+	return rc;
+}
+
 /*
  * Tunnel @p m (an Ethernet frame whose IP packet goes client -> VIP) to the
  * flow's host, as DSR forwarding does. Consumes @p m.
@@ -52,8 +71,7 @@ sg_dp_broker_dsr_tx(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct
 
 	rc = sg_dp_pkt_parse(m, &p);
 	if (rc == SG_DP_CNT_MAX)
-		rc = sg_dp_resolve_cached(w, t, &f->rt[0], f->host.family, f->host.a, now, &port,
-					  &mac);
+		rc = sg_dp_broker_vm_resolve(w, t, f, &f->host, now, &port, &mac);
 	if (rc == SG_DP_CNT_MAX)
 		rc = sg_dp_encap(m, &p, f, t, port, &mac);
 	if (rc != SG_DP_CNT_MAX) {
@@ -82,8 +100,8 @@ sg_dp_broker_replay(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct
 	unsigned int i;
 	uint16_t oport = rx_port;
 
-	if (!s->dsr && sg_dp_resolve_cached(w, t, &f->rt[0], f->member.family, f->member.a, now,
-					    &oport, &mac) != SG_DP_CNT_MAX)
+	if (!s->dsr &&
+	    sg_dp_broker_vm_resolve(w, t, f, &f->member, now, &oport, &mac) != SG_DP_CNT_MAX)
 		return; /* re-sent by the timer once the neighbour is known */
 	for (i = 0; (seg = sg_dp_hold_at(&s->hold, i)) != NULL; i++) {
 		struct rte_mbuf *c = rte_pktmbuf_copy(seg->m, w->conf.pool, 0, UINT32_MAX);

@@ -18,6 +18,18 @@ struct rte_mbuf *sg_dp_broker_syn_mbuf(struct sg_dp_worker *w, const struct br_s
 				       struct sg_dp_tcp_opts *o);
 
 /**
+ * Route and neighbour of @p f's hand-off towards @p dst (its VM, or the
+ * VM's host for DSR) in f->rt[0], as sg_dp_resolve_cached(): a flow not
+ * resolved yet starts from the route the worker's last hand-off to the
+ * same address found (same tables; the neighbour entry is validated on
+ * use), so a VM's sessions do not look route and neighbour up each.
+ * @return SG_DP_CNT_MAX, or the drop counter of the failed resolution.
+ */
+enum sg_dp_cnt sg_dp_broker_vm_resolve(struct sg_dp_worker *w, const struct sg_dp_tables *t,
+				       struct sg_dp_flow *f, const struct sg_dp_ip *dst,
+				       uint64_t now, uint16_t *port, struct rte_ether_addr *mac);
+
+/**
  * Tunnel @p m (an Ethernet frame whose IP packet goes client -> VIP) to the
  * flow's host, as DSR forwarding does. Consumes @p m.
  */

@@ -19,6 +19,7 @@
 #include "session/handoff.h"
 #include "session/slots.h"
 #include "session/tcpgen.h"
+#include "session/vmsyn.h"
 
 int
 sg_dp_broker_nat_syn(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_flow *f,
@@ -31,7 +32,7 @@ sg_dp_broker_nat_syn(struct sg_dp_worker *w, const struct sg_dp_tables *t, struc
 	enum sg_dp_cnt rc;
 	uint16_t port;
 
-	rc = sg_dp_resolve_cached(w, t, &f->rt[0], f->member.family, f->member.a, now, &port, &mac);
+	rc = sg_dp_broker_vm_resolve(w, t, f, &f->member, now, &port, &mac);
 	if (rc != SG_DP_CNT_MAX)
 		return -EAGAIN; /* re-sent by the timer once the neighbour is known */
 	m = sg_dp_broker_syn_mbuf(w, s, &o);
@@ -44,7 +45,8 @@ sg_dp_broker_nat_syn(struct sg_dp_worker *w, const struct sg_dp_tables *t, struc
 	memcpy(k.dst, f->member.a, 16);
 	k.sport = f->nat_port;
 	k.dport = f->mport;
-	if (sg_dp_tcpgen_syn(m, &t->ports[port].mac, &mac, &k, s->client_isn, 65535, &o) != 0) {
+	if (sg_dp_vmsyn_build(&w->br->vmsyn, m, &t->ports[port].mac, &mac, &k, s->client_isn, 65535,
+			      &o) != 0) {
 		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_BROKERED);
 		return -EINVAL;
 	}
@@ -65,8 +67,7 @@ sg_dp_broker_udp_flush(struct sg_dp_worker *w, const struct sg_dp_tables *t, str
 	struct rte_ether_addr mac;
 	uint16_t oport = 0;
 
-	if (sg_dp_resolve_cached(w, t, &f->rt[0], f->member.family, f->member.a, now, &oport,
-				 &mac) != SG_DP_CNT_MAX) {
+	if (sg_dp_broker_vm_resolve(w, t, f, &f->member, now, &oport, &mac) != SG_DP_CNT_MAX) {
 		s->state = BR_CONNECTING;
 		s->next_try = now + ms_tsc(w, BR_UDP_RETRY_MS);
 		f->state = SG_DP_FS_CONNECTING;

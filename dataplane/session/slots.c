@@ -12,8 +12,9 @@
 #include <rte_byteorder.h>
 #include <rte_tcp.h>
 #include <rte_hash.h>
-#include <rte_jhash.h>
+#include <rte_hash_crc.h>
 #include <rte_malloc.h>
+#include <rte_ring.h>
 
 #include "sessiongate/sg_id.h"
 #include "session/ctl.h"
@@ -36,10 +37,7 @@ sg_dp_broker_sess_release(struct sg_dp_worker *w, struct sg_dp_flow *f)
 	w->stats.cnt[SG_DP_DROP_BROKERED] += s->hold.n;
 	sg_dp_hold_free(&s->hold);
 	sg_dp_pfx_release(&b->pfx, s->pfx);
-	/* the ID now names the flow (SESSION_ABORT of an installed session) until it goes */
-	if (rte_hash_add_key_data(b->by_sid, &s->sid,
-				  (void *)(uintptr_t)(BR_SID_FLOW | (f - w->ft.e))) < 0)
-		rte_hash_del_key(b->by_sid, &s->sid);
+	/* the ID names the flow (SESSION_ABORT of an installed session) until it goes */
 	if (b->held_by_vs[s->vs_slot] > 0)
 		b->held_by_vs[s->vs_slot]--;
 	s->state = BR_FREE;
@@ -143,7 +141,10 @@ sg_dp_broker_sess_open(struct sg_dp_worker *w, uint16_t port, struct rte_mbuf *m
 	s = &b->s[idx];
 	memset(s, 0, offsetof(struct br_sess, key));
 	s->sid = sid_make(b);
-	if (rte_hash_add_key_data(b->by_sid, &s->sid, (void *)(uintptr_t)idx) < 0 ||
+	/* the ID names the flow entry, held or installed: no update at the hand-off */
+	if (rte_hash_add_key_data(b->by_sid, &s->sid,
+				  (void *)(uintptr_t)(BR_SID_FLOW | (uintptr_t)(f - w->ft.e))) <
+		    0 ||
 	    sg_dp_hold_init(&s->hold, &b->budget, first_seq, vs->br.hold_bytes, BR_HOLD_SEGS) !=
 		    0) {
 		rte_hash_del_key(b->by_sid, &s->sid);
@@ -188,33 +189,13 @@ sg_dp_broker_sess_open(struct sg_dp_worker *w, uint16_t port, struct rte_mbuf *m
 	return s;
 }
 
-struct br_sess *
-sg_dp_broker_sess_by_id(struct sg_dp_worker *w, uint64_t sid, struct sg_dp_flow **fp)
-{
-	struct sg_dp_broker *b = w->br;
-	void *data;
-	struct br_sess *s;
-
-	if (rte_hash_lookup_data(b->by_sid, &sid, &data) < 0 || ((uintptr_t)data & BR_SID_FLOW))
-		return NULL; /* unknown, or installed: no session slot any more */
-	s = &b->s[(uintptr_t)data];
-	if (s->state == BR_FREE || s->sid != sid || s->flow >= w->ft.cap)
-		return NULL;
-	*fp = &w->ft.e[s->flow];
-	if ((*fp)->sid != sid)
-		return NULL;
-	return s;
-}
-
 struct sg_dp_flow *
 sg_dp_broker_flow_by_id(struct sg_dp_worker *w, uint64_t sid)
 {
-	struct sg_dp_flow *f = NULL;
+	struct sg_dp_flow *f;
 	uintptr_t idx;
 	void *data;
 
-	if (sg_dp_broker_sess_by_id(w, sid, &f) != NULL)
-		return f;
 	if (rte_hash_lookup_data(w->br->by_sid, &sid, &data) < 0)
 		return NULL;
 	idx = (uintptr_t)data & ~(uintptr_t)BR_SID_FLOW;
@@ -222,6 +203,19 @@ sg_dp_broker_flow_by_id(struct sg_dp_worker *w, uint64_t sid)
 		return NULL;
 	f = &w->ft.e[idx];
 	return f->state != SG_DP_FS_FREE && f->sid == sid ? f : NULL;
+}
+
+struct br_sess *
+sg_dp_broker_sess_by_id(struct sg_dp_worker *w, uint64_t sid, struct sg_dp_flow **fp)
+{
+	struct sg_dp_flow *f = sg_dp_broker_flow_by_id(w, sid);
+	struct br_sess *s = f != NULL ? sess_of(w, f) : NULL;
+
+	/* installed (no session slot any more), or a slot taken by another session */
+	if (s == NULL || s->state == BR_FREE || s->sid != sid)
+		return NULL;
+	*fp = f;
+	return s;
 }
 
 int
@@ -237,6 +231,9 @@ sg_dp_broker_create(struct sg_dp_worker *w)
 
 	if (c->max_held == 0 || c->pool == NULL || c->cookies == NULL)
 		return 0; /* no brokered sessions on this worker */
+	/* SESSION_NEW and CLOSED are built in their ring slot (sg_dp_ctl_reserve()) */
+	if (c->to_ctl != NULL && c->to_ctl->prod.sync_type != RTE_RING_SYNC_ST)
+		return -EINVAL;
 	b = rte_zmalloc_socket("sg_broker", sizeof(*b), RTE_CACHE_LINE_SIZE, c->socket);
 	if (b == NULL)
 		return -ENOMEM;
@@ -251,7 +248,8 @@ sg_dp_broker_create(struct sg_dp_worker *w)
 	/* held sessions by slot, installed ones by flow entry (sg_dp_broker_flow_by_id()) */
 	hp.entries = RTE_MAX(b->cap + w->ft.cap, 8u);
 	hp.key_len = sizeof(uint64_t);
-	hp.hash_func = rte_jhash;
+	/* IDs are made here (a counter) or by a peer's worker, never by a client: CRC32 will do */
+	hp.hash_func = rte_hash_crc;
 	hp.socket_id = c->socket;
 	b->by_sid = rte_hash_create(&hp);
 	if (b->s == NULL || b->free_idx == NULL || b->by_sid == NULL || sg_dp_acct_create(w) != 0) {

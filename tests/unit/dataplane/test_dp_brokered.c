@@ -12,7 +12,8 @@
  * hand-off across 2^32 (VM SYN, SYN-ACK, replay, translated both ways), the
  * DSR hand-off (meta, bounces, ACK + replay, late and foreign bounces,
  * translation), the 503 of a reject, the hold timeout, the resync, UDP held
- * then flushed, UDP reject, forged cookies and bad ring messages.
+ * then flushed, UDP reject, forged cookies and bad ring messages; the NAT
+ * hand-off's SYN from its template against the general builder.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -28,6 +29,7 @@
 #include "sessiongate/sg_msg.h"
 #include "session/syncookie.h"
 #include "session/tcpgen.h"
+#include "session/vmsyn.h"
 
 #define SYN RTE_TCP_SYN_FLAG
 #define ACK RTE_TCP_ACK_FLAG
@@ -995,6 +997,94 @@ test_syn_tsval_of_handshake(void **state)
 	free(out);
 }
 
+/*
+ * The NAT hand-off's SYN from its template (session/vmsyn.c) is the SYN the
+ * general builder makes, byte for byte with its mbuf metadata, for 4 000
+ * SYNs: IPv4 and IPv6, two VMs, two NAT addresses, two MAC pairs, every
+ * option layout, random ports, ISNs, MSS, TSvals, window scales; most of
+ * them in runs to the same VM with the same layout, so most are patched
+ * from the template (counted: the template stays as it was).
+ */
+static uint32_t
+lcg(uint32_t *x)
+{
+	*x = *x * 1664525u + 1013904223u;
+	return *x >> 8;
+}
+
+static void
+test_vmsyn_template(void **state)
+{
+	static const char *const v4[2][2] = {{"198.18.1.100", "198.18.1.11"},
+					     {"198.18.1.101", "198.18.1.12"}};
+	static const char *const v6[2][2] = {{"2001:2:0:1::100", "2001:2:0:1::11"},
+					     {"2001:2:0:1::101", "2001:2:0:1::12"}};
+	static struct sg_dp_vmsyn t;
+	struct rte_ether_addr mac[2][2];
+	struct sg_dp_flow_key k;
+	struct sg_dp_tcp_opts o;
+	unsigned int i, patched = 0, addr = 0, layout = 0, fam = 0, pair = 0;
+	uint32_t x = 17;
+
+	(void)state;
+	memset(&t, 0, sizeof(t));
+	pb_mac_parse(MAC_PORT1, mac[0][0].addr_bytes);
+	pb_mac_parse(MAC_HOST1, mac[0][1].addr_bytes);
+	pb_mac_parse(MAC_PORT0, mac[1][0].addr_bytes);
+	pb_mac_parse(MAC_HOST2, mac[1][1].addr_bytes);
+	for (i = 0; i < 4000; i++) {
+		struct rte_mbuf *a = rte_pktmbuf_alloc(env.mp), *b = rte_pktmbuf_alloc(env.mp);
+		uint8_t before[SG_DP_VMSYN_MAX], f;
+		uint16_t win = lcg(&x) % 16 == 0 ? 1024 : 65535;
+
+		assert_non_null(a);
+		assert_non_null(b);
+		if (lcg(&x) % 8 == 0) /* a new run: another VM, NAT address, MACs, layout */
+			addr = lcg(&x) % 2, layout = lcg(&x) % 32, fam = lcg(&x) % 2,
+			pair = lcg(&x) % 2;
+		memset(&k, 0, sizeof(k));
+		k.proto = IPPROTO_TCP;
+		pb_ip_parse(fam ? v6[addr][0] : v4[addr][0], k.src, &f);
+		pb_ip_parse(fam ? v6[addr][1] : v4[addr][1], k.dst, &f);
+		k.family = f;
+		k.sport = (uint16_t)lcg(&x);
+		k.dport = htons(addr ? 8080 : 80);
+		memset(&o, 0, sizeof(o));
+		o.mss = (layout & 1) ? (uint16_t)(536 + lcg(&x) % 9000) : 0;
+		o.has_ts = (layout & 2) != 0;
+		o.sack_ok = (layout & 4) != 0;
+		o.has_wscale = (layout & 8) != 0;
+		o.wscale = (uint8_t)(lcg(&x) % 15);
+		o.tsval = lcg(&x) << 8 | lcg(&x) % 256;
+		o.tsecr = lcg(&x); /* a SYN carries TSecr 0 whatever is given */
+		memcpy(before, t.frame, sizeof(before));
+		assert_int_equal(sg_dp_vmsyn_build(&t, a, &mac[pair][0], &mac[pair][1], &k,
+						   lcg(&x) << 8 | lcg(&x) % 256, win,
+						   (layout & 16) ? NULL : &o),
+				 0);
+		if (i > 0 && memcmp(before, t.frame, sizeof(before)) == 0)
+			patched++;
+		assert_int_equal(sg_dp_tcpgen_syn(b, &mac[pair][0], &mac[pair][1], &k,
+						  rte_be_to_cpu_32(rte_pktmbuf_mtod_offset(
+									   a, struct rte_tcp_hdr *,
+									   a->l2_len + a->l3_len)
+									   ->sent_seq),
+						  win, (layout & 16) ? NULL : &o),
+				 0);
+		assert_bytes(rte_pktmbuf_mtod(a, uint8_t *), rte_pktmbuf_data_len(a),
+			     rte_pktmbuf_mtod(b, uint8_t *), rte_pktmbuf_data_len(b));
+		assert_int_equal(a->pkt_len, b->pkt_len);
+		assert_int_equal(a->l2_len, b->l2_len);
+		assert_int_equal(a->l3_len, b->l3_len);
+		assert_int_equal(a->l4_len, b->l4_len);
+		assert_int_equal(a->ol_flags, b->ol_flags);
+		assert_int_equal(pb_check_csums(rte_pktmbuf_mtod_offset(a, uint8_t *, 14)), 0);
+		rte_pktmbuf_free(a);
+		rte_pktmbuf_free(b);
+	}
+	assert_true(patched > 2800); /* about 7 in 8 */
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1010,6 +1100,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_forged_cookie, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_ring_messages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_syn_tsval_of_handshake, setup, teardown),
+		cmocka_unit_test(test_vmsyn_template),
 	};
 	int rc;
 
