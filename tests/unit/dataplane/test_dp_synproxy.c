@@ -212,11 +212,12 @@ test_auto_fill(void **state)
 }
 
 /*
- * @p n SYNs of new clients to the brokered VS (cookie answers) in ONE rx
- * burst; returns the SYN-ACKs sent and checks the rest were shed.
+ * @p n SYNs of new clients to the brokered VS (cookie answers), then @p others
+ * bare ACKs of new clients to it (no cookie: dropped, nothing sent), in ONE
+ * rx burst; returns the SYN-ACKs sent and checks the other SYNs were shed.
  */
 static unsigned int
-burst_of_syns(unsigned int n)
+burst_of(unsigned int n, unsigned int others)
 {
 	struct rte_mbuf *m[SG_DP_BURST];
 	struct sg_dp_txq *q = calloc(1, sizeof(*q));
@@ -227,42 +228,84 @@ burst_of_syns(unsigned int n)
 	size_t len;
 
 	assert_non_null(q);
-	assert_true(n <= SG_DP_BURST);
-	for (i = 0; i < n; i++, client++) {
+	assert_true(n + others <= SG_DP_BURST);
+	for (i = 0; i < n + others; i++, client++) {
 		(void)snprintf(src, sizeof(src), "198.19.%u.%u", client / 250, client % 250 + 1);
 		len = pb_frame_tcp4(b, L2_GW, src, "198.18.10.3",
-				    (uint16_t)(20000 + client % 40000), 80, RTE_TCP_SYN_FLAG, 64,
-				    0);
+				    (uint16_t)(20000 + client % 40000), 80,
+				    i < n ? RTE_TCP_SYN_FLAG : RTE_TCP_ACK_FLAG, 64, 0);
 		m[i] = rte_pktmbuf_alloc(env.mp);
 		assert_non_null(m[i]);
 		memcpy(rte_pktmbuf_append(m[i], (uint16_t)len), b, len);
 	}
-	sg_dp_worker_process(env.w[0], env.t, 0, m, (uint16_t)n, q, at_ms(0));
+	sg_dp_worker_process(env.w[0], env.t, 0, m, (uint16_t)(n + others), q, at_ms(0));
 	sent = q->n[0];
 	for (i = 0; i < sent; i++)
 		rte_pktmbuf_free(q->pkts[0][i]);
 	assert_int_equal(q->n[1], 0);
 	sg_dp_worker_count_tx(env.w[0], 0, NULL, 0, 0);
+	assert_true(sent <= n);
 	assert_int_equal(sg_dp_worker_stats(env.w[0])->cnt[SG_DP_DROP_SYN_SHED] - shed, n - sent);
 	free(q);
 	return sent;
 }
 
-/* A full rx burst (the worker is behind) answers SG_DP_SYN_BUSY_BUDGET SYN cookies and
- * sheds the rest cheaply; a shorter burst answers every SYN. */
-static void
-test_full_burst_sheds(void **state)
+static unsigned int
+burst_of_syns(unsigned int n)
 {
+	return burst_of(n, 0);
+}
+
+/*
+ * A SYN flood nothing competes with: full rx bursts of nothing but SYNs of
+ * new flows have every SYN answered (the worker is behind only on the
+ * flood); short bursts too.
+ */
+static void
+test_full_burst_syn_only(void **state)
+{
+	unsigned int i;
+
 	(void)state;
-	assert_int_equal(burst_of_syns(SG_DP_BURST), SG_DP_SYN_BUSY_BUDGET);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(burst_of_syns(SG_DP_BURST), SG_DP_BURST);
 	assert_int_equal(burst_of_syns(SG_DP_BURST - 1), SG_DP_BURST - 1);
+	assert_int_equal(burst_of_syns(1), 1);
+	assert_int_equal(burst_of_syns(SG_DP_BURST), SG_DP_BURST);
+}
+
+/*
+ * A full rx burst that holds anything else besides the SYNs (the worker is
+ * behind, other traffic competes) answers SG_DP_SYN_BUSY_BUDGET SYN cookies
+ * and sheds the rest cheaply, and so do the next SG_DP_SYN_CONTEND_BURSTS
+ * full bursts of SYNs only; then they are all answered again. Short bursts,
+ * mixed or not, answer every SYN and leave that count as it is.
+ */
+static void
+test_full_burst_mixed_sheds(void **state)
+{
+	unsigned int i;
+
+	(void)state;
+	assert_int_equal(burst_of(SG_DP_BURST - 1, 1), SG_DP_SYN_BUSY_BUDGET);
+	assert_int_equal(burst_of(SG_DP_BURST / 2, SG_DP_BURST / 2), SG_DP_SYN_BUSY_BUDGET);
+	assert_int_equal(burst_of(2, SG_DP_BURST - 2), 2); /* fewer SYNs than the budget */
+	assert_int_equal(burst_of(SG_DP_BURST - 2, 1), SG_DP_BURST - 2); /* short */
+	assert_int_equal(burst_of_syns(SG_DP_BURST - 1), SG_DP_BURST - 1);
+	for (i = 0; i < SG_DP_SYN_CONTEND_BURSTS; i++)
+		assert_int_equal(burst_of_syns(SG_DP_BURST), SG_DP_SYN_BUSY_BUDGET);
+	assert_int_equal(burst_of_syns(SG_DP_BURST), SG_DP_BURST);
+	assert_int_equal(burst_of_syns(SG_DP_BURST), SG_DP_BURST);
+	/* one mixed burst again: shedding again */
+	assert_int_equal(burst_of(SG_DP_BURST - 1, 1), SG_DP_SYN_BUSY_BUDGET);
 	assert_int_equal(burst_of_syns(SG_DP_BURST), SG_DP_SYN_BUSY_BUDGET);
 }
 
 /*
  * After an idle sleep (sg_dp_worker_woke) full bursts are the sleep's
- * backlog: SG_DP_SYN_WAKE_GRACE of them answer every SYN, then a full burst
- * sheds again; a short burst ends the grace at once.
+ * backlog: SG_DP_SYN_WAKE_GRACE of them answer every SYN though other
+ * traffic competes, then a mixed full burst sheds again; a short burst
+ * ends the grace at once.
  */
 static void
 test_wake_grace(void **state)
@@ -272,12 +315,12 @@ test_wake_grace(void **state)
 	(void)state;
 	sg_dp_worker_woke(env.w[0]);
 	for (i = 0; i < SG_DP_SYN_WAKE_GRACE; i++)
-		assert_int_equal(burst_of_syns(SG_DP_BURST), SG_DP_BURST);
-	assert_int_equal(burst_of_syns(SG_DP_BURST), SG_DP_SYN_BUSY_BUDGET);
+		assert_int_equal(burst_of(SG_DP_BURST - 1, 1), SG_DP_BURST - 1);
+	assert_int_equal(burst_of(SG_DP_BURST - 1, 1), SG_DP_SYN_BUSY_BUDGET);
 	sg_dp_worker_woke(env.w[0]);
-	assert_int_equal(burst_of_syns(SG_DP_BURST), SG_DP_BURST);
+	assert_int_equal(burst_of(SG_DP_BURST - 1, 1), SG_DP_BURST - 1);
 	assert_int_equal(burst_of_syns(SG_DP_BURST - 1), SG_DP_BURST - 1);
-	assert_int_equal(burst_of_syns(SG_DP_BURST), SG_DP_SYN_BUSY_BUDGET);
+	assert_int_equal(burst_of(SG_DP_BURST - 1, 1), SG_DP_SYN_BUSY_BUDGET);
 }
 
 static uint32_t
@@ -369,7 +412,8 @@ main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_auto_rate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auto_fill, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_full_burst_sheds, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full_burst_syn_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full_burst_mixed_sheds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wake_grace, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dsr_handoff, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dsr_auto_off_ack, setup, teardown),
