@@ -87,6 +87,11 @@ struct sg_dp_worker {
 	 * counted down by each full burst of new SYNs only.
 	 */
 	uint16_t syn_contend;
+	/**
+	 * SYN cookie answers queued by the session layer in this burst, built
+	 * together at its end (sg_dp_broker_cookie_flush(), at most SG_DP_BURST).
+	 */
+	uint16_t syn_pend;
 	/* exception path token bucket (core/exc.c, GCRA), TSC; exc_iv 0: path off */
 	uint64_t exc_tat, exc_iv, exc_tol;
 	/* ... and its priority class's (exc_prio_iv 0: no class) */

@@ -565,6 +565,8 @@ process_one(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port,
 	enum sg_dp_cnt rc = sg_dp_pkt_parse(m, &p);
 
 	process_parsed(w, t, port, m, &p, rc, NULL, false, out, now, handed);
+	if (w->syn_pend != 0) /* a cookie SYN-ACK queued: built while p is there */
+		sg_dp_broker_cookie_flush(w);
 }
 
 /* Whether missed key @p k of the burst is also one of the misses before it. */
@@ -707,6 +709,8 @@ process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 			       ((missm >> i) & 1) && !rkey_added(ft, rsig0, psig[i]), out, now,
 			       false);
 	}
+	if (w->syn_pend != 0) /* the burst's cookie SYN-ACKs, together */
+		sg_dp_broker_cookie_flush(w);
 }
 
 void
