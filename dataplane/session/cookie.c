@@ -57,7 +57,11 @@ sg_dp_broker_cookie_syn(struct sg_dp_worker *w, const struct sg_dp_tables *t, ui
 		return -EBUSY;
 	}
 	w->syn_budget--;
-	if (sg_dp_tcpopt_parse_mbuf(m, p->l2_len + p->l3_len, &syn) != 0) {
+	/* a SYN without options (flood tools send none) needs no parsing: the parse
+	 * checked its 20-byte header is in the first segment */
+	if (tcp_hlen(tcp_hdr(m, p)) == sizeof(struct rte_tcp_hdr))
+		memset(&syn, 0, sizeof(syn));
+	else if (sg_dp_tcpopt_parse_mbuf(m, p->l2_len + p->l3_len, &syn) != 0) {
 		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_TCP_FLAGS);
 		return -EBADMSG;
 	}
@@ -66,16 +70,16 @@ sg_dp_broker_cookie_syn(struct sg_dp_worker *w, const struct sg_dp_tables *t, ui
 	i = w->syn_pend;
 	c = &q->ck[i];
 	a = &q->sa[i];
+	a->o = syn;
+	a->o.mss = mtu > ovh ? (uint16_t)(mtu - ovh) : 536;
+	a->o.wscale = BR_WSCALE;
 	/* without timestamps the cookie cannot carry these: the connection goes without */
-	a->o = (struct sg_dp_tcp_opts){
-		.mss = mtu > ovh ? (uint16_t)(mtu - ovh) : 536,
-		.wscale = BR_WSCALE,
-		.has_wscale = syn.has_wscale && syn.has_ts,
-		.sack_ok = syn.sack_ok && syn.has_ts,
-		.has_ts = syn.has_ts,
-		.tsecr = syn.tsval, /* tsval: the flush's clock */
-	};
-	if (unlikely(!sg_dp_synack_fits(m, p)) && sg_dp_synack_check(m, p, &a->o) != 0) {
+	a->o.has_wscale &= syn.has_ts;
+	a->o.sack_ok &= syn.has_ts;
+	a->o.tsecr = syn.tsval; /* tsval: the flush's clock */
+	a->m = m;
+	a->p = p;
+	if (sg_dp_synack_prepare(a) != 0) {
 		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_BROKERED);
 		return -EBADMSG;
 	}
@@ -88,8 +92,6 @@ sg_dp_broker_cookie_syn(struct sg_dp_worker *w, const struct sg_dp_tables *t, ui
 		return 0;
 	}
 	out->pkts[port][out->n[port]++] = m; /* its place: the SYN-ACK is built there */
-	a->m = m;
-	a->p = p;
 	a->ack = c->isn + 1;
 	q->port[i] = port;
 	q->now = now;
@@ -193,19 +195,13 @@ on_cookie_ack(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 	sg_dp_broker_held_data(w, t, port, m, p, f, s, out, now);
 }
 
-void
-sg_dp_broker_new(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port,
-		 struct rte_mbuf *m, const struct sg_dp_pkt *p, const struct sg_dp_vs *vs,
-		 struct sg_dp_txq *out, uint64_t now)
+/* sg_dp_broker_new() of anything but a TCP SYN with a worker that serves sessions. */
+static __rte_noinline void
+new_other(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port, struct rte_mbuf *m,
+	  const struct sg_dp_pkt *p, const struct sg_dp_vs *vs, struct sg_dp_txq *out, uint64_t now)
 {
 	uint8_t fl = p->tcp_flags;
 
-	if (likely(w->br != NULL && p->key.proto == IPPROTO_TCP &&
-		   (fl & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) ==
-			   RTE_TCP_SYN_FLAG)) {
-		sg_dp_broker_cookie_syn(w, t, port, m, p, out, now);
-		return;
-	}
 	if (w->br == NULL || (p->key.proto != IPPROTO_TCP && p->key.proto != IPPROTO_UDP) ||
 	    (p->key.proto == IPPROTO_UDP && vs->mode != SG_CFG_MODE_BROKERED)) {
 		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_VS_MODE);
@@ -234,4 +230,17 @@ sg_dp_broker_new(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t 
 		return;
 	}
 	sg_dp_pkt_drop(w, port, m, SG_DP_DROP_NO_FLOW);
+}
+
+void
+sg_dp_broker_new(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port,
+		 struct rte_mbuf *m, const struct sg_dp_pkt *p, const struct sg_dp_vs *vs,
+		 struct sg_dp_txq *out, uint64_t now)
+{
+	if (likely(w->br != NULL && p->key.proto == IPPROTO_TCP &&
+		   (p->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) ==
+			   RTE_TCP_SYN_FLAG))
+		sg_dp_broker_cookie_syn(w, t, port, m, p, out, now);
+	else
+		new_other(w, t, port, m, p, vs, out, now);
 }

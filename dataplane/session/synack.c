@@ -12,7 +12,7 @@
 #include "session/tcpgen.h"
 
 #define TCP_HDR	 20u
-#define OPT_TS	 1u /* layout bits: timestamps, SACK permitted, window scale */
+#define OPT_TS	 1u /* layout bits (SG_DP_SYNACK_LAYOUT): timestamps, SACK, window scale */
 #define OPT_SACK 2u
 #define OPT_WS	 4u
 #define LAYOUTS	 8u
@@ -184,9 +184,7 @@ sg_dp_synack_check(const struct rte_mbuf *m, const struct sg_dp_pkt *p,
 		   const struct sg_dp_tcp_opts *o)
 {
 	bool v6 = p->key.family == AF_INET6;
-	unsigned int layout = (o->has_ts ? OPT_TS : 0) | (o->sack_ok ? OPT_SACK : 0) |
-			      (o->has_wscale ? OPT_WS : 0);
-	const struct tmpl *t = &tmpls[v6][layout];
+	const struct tmpl *t = &tmpls[v6][SG_DP_SYNACK_LAYOUT(o)];
 
 	if (p->key.proto != IPPROTO_TCP || (!v6 && p->key.family != AF_INET) || o->mss == 0 ||
 	    (uint32_t)p->l2_len + p->l3_len + TCP_HDR > rte_pktmbuf_data_len(m) ||
@@ -197,22 +195,22 @@ sg_dp_synack_check(const struct rte_mbuf *m, const struct sg_dp_pkt *p,
 	return 0;
 }
 
-/* sg_dp_synack_build() of a checked SYN (sg_dp_synack_check()). */
+/*
+ * sg_dp_synack_build() of a checked SYN (sg_dp_synack_check()) from the
+ * template of option layout @p layout; @p room: the mbuf holds the longest
+ * SYN-ACK of the family.
+ */
 static inline void
 build(struct rte_mbuf *m, const struct sg_dp_pkt *p, uint32_t seq, uint32_t ack, uint16_t win,
-      const struct sg_dp_tcp_opts *o)
+      const struct sg_dp_tcp_opts *o, unsigned int layout, bool room)
 {
-	bool v6 = p->key.family == AF_INET6, room;
-	unsigned int layout = (o->has_ts ? OPT_TS : 0) | (o->sack_ok ? OPT_SACK : 0) |
-			      (o->has_wscale ? OPT_WS : 0);
+	bool v6 = p->key.family == AF_INET6;
 	const struct tmpl *t = &tmpls[v6][layout];
 	uint8_t *b = rte_pktmbuf_mtod(m, uint8_t *);
-	uint32_t total = (uint32_t)p->l2_len + t->l3 + t->l4, cap;
+	uint32_t total = (uint32_t)p->l2_len + t->l3 + t->l4;
 	struct rte_ether_addr tmp;
 	struct rte_ether_hdr *eh;
 
-	cap = (uint32_t)m->buf_len - m->data_off;
-	room = (uint32_t)p->l2_len + SG_DP_SYNACK_HDR_MAX(p->key.family) <= cap;
 	eh = (struct rte_ether_hdr *)b;
 	tmp = eh->src_addr;
 	eh->src_addr = eh->dst_addr;
@@ -242,7 +240,9 @@ sg_dp_synack_build(struct rte_mbuf *m, const struct sg_dp_pkt *p, uint32_t seq, 
 
 	if (rc != 0)
 		return rc;
-	build(m, p, seq, ack, win, o);
+	build(m, p, seq, ack, win, o, SG_DP_SYNACK_LAYOUT(o),
+	      (uint32_t)p->l2_len + SG_DP_SYNACK_HDR_MAX(p->key.family) <=
+		      (uint32_t)m->buf_len - m->data_off);
 	return 0;
 }
 
@@ -252,5 +252,5 @@ sg_dp_synack_fill_burst(const struct sg_dp_synack_req *r, unsigned int n, uint16
 	unsigned int i;
 
 	for (i = 0; i < n; i++)
-		build(r[i].m, r[i].p, r[i].seq, r[i].ack, win, &r[i].o);
+		build(r[i].m, r[i].p, r[i].seq, r[i].ack, win, &r[i].o, r[i].layout, r[i].room);
 }

@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include <rte_branch_prediction.h>
 #include <rte_mbuf.h>
 
 #include "core/parse.h"
@@ -37,11 +38,13 @@ int sg_dp_synack_build(struct rte_mbuf *m, const struct sg_dp_pkt *p, uint32_t s
 
 /** One SYN-ACK of a burst (sg_dp_synack_fill_burst()): sg_dp_synack_build()'s arguments. */
 struct sg_dp_synack_req {
-	struct rte_mbuf *m;	   /**< the SYN, checked with sg_dp_synack_check() */
+	struct rte_mbuf *m;	   /**< the SYN */
 	const struct sg_dp_pkt *p; /**< its parse */
 	uint32_t seq;		   /**< our ISN */
 	uint32_t ack;		   /**< the client's ISN + 1 */
 	struct sg_dp_tcp_opts o;   /**< our options, o.mss != 0 */
+	uint8_t layout;		   /**< set by sg_dp_synack_prepare() */
+	bool room;		   /**< set by sg_dp_synack_prepare() */
 };
 
 /**
@@ -72,9 +75,29 @@ sg_dp_synack_fits(const struct rte_mbuf *m, const struct sg_dp_pkt *p)
 		       (uint32_t)m->buf_len - m->data_off;
 }
 
+/** The option layout (template) of a SYN-ACK with options @p o: TS 1, SACK 2, WS 4. */
+#define SG_DP_SYNACK_LAYOUT(o)                                         \
+	((unsigned int)(o)->has_ts | (unsigned int)(o)->sack_ok << 1 | \
+	 (unsigned int)(o)->has_wscale << 2)
+
 /**
- * sg_dp_synack_build() of each of the @p n SYNs of @p r, all checked with
- * sg_dp_synack_check() (same bytes), window @p win. Cannot fail.
+ * Check the SYN of @p r (its m, p and o set) as sg_dp_synack_check() does,
+ * and note what sg_dp_synack_fill_burst() needs.
+ *
+ * @return 0, or sg_dp_synack_check()'s error.
+ */
+static inline int
+sg_dp_synack_prepare(struct sg_dp_synack_req *r)
+{
+	r->layout = (uint8_t)SG_DP_SYNACK_LAYOUT(&r->o);
+	/* when fits is false only for want of room, the check passes (room false) */
+	r->room = sg_dp_synack_fits(r->m, r->p);
+	return likely(r->room) ? 0 : sg_dp_synack_check(r->m, r->p, &r->o);
+}
+
+/**
+ * sg_dp_synack_build() of each of the @p n SYNs of @p r, all prepared with
+ * sg_dp_synack_prepare() (same bytes), window @p win. Cannot fail.
  */
 void sg_dp_synack_fill_burst(const struct sg_dp_synack_req *r, unsigned int n, uint16_t win);
 
