@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 
 #include <rte_branch_prediction.h>
+#include <rte_ether.h>
 #include <rte_mbuf.h>
 
 #include "core/parse.h"
