@@ -32,7 +32,7 @@ struct synq {
 	struct sg_dp_synack_req sa[SG_DP_BURST];
 	uint16_t port[SG_DP_BURST];
 	uint64_t now;
-};
+} __rte_cache_aligned;
 static RTE_DEFINE_PER_LCORE(struct synq, synq);
 
 int
