@@ -32,6 +32,16 @@ struct sg_dp_vs;
 #define SG_DP_SYN_BUSY_BUDGET 4
 #endif
 /**
+ * Full rx bursts of nothing but SYNs of new flows that are still shed after
+ * a full burst that held anything else (an established packet, say): the
+ * flood is still mixed with traffic the shedding protects, though a burst
+ * or two of it came without any (doc/sessions.md, "Shedding"; 0: each full
+ * burst judged alone).
+ */
+#ifndef SG_DP_SYN_CONTEND_BURSTS
+#define SG_DP_SYN_CONTEND_BURSTS 64
+#endif
+/**
  * Full rx bursts after an idle sleep that answer every SYN cookie: what
  * max_us of sleep leaves in the queue at a moderate rate (16 x 32 packets),
  * while a flood that outlasts them is shed as before.
@@ -60,9 +70,10 @@ struct sg_dp_worker {
 	/**
 	 * SYN cookies the current rx burst may still answer: unlimited for a
 	 * short burst, SG_DP_SYN_BUSY_BUDGET for a full one (the worker is
-	 * behind its rx ring), so a SYN flood cannot take the cycles of
-	 * established flows (set by the worker's dispatch, spent by the session
-	 * layer's cookie answer).
+	 * behind its rx ring) while other traffic competes (syn_contend), so a
+	 * SYN flood cannot take the cycles of established flows; unlimited for
+	 * a full burst of a flood nothing else competes with (set by the
+	 * worker's dispatch, spent by the session layer's cookie answer).
 	 */
 	uint16_t syn_budget;
 	/**
@@ -70,6 +81,17 @@ struct sg_dp_worker {
 	 * (sg_dp_worker_woke(): they carry the sleep's backlog, not overload).
 	 */
 	uint16_t syn_grace;
+	/**
+	 * Full bursts of nothing but new SYNs that are still shed: set to
+	 * SG_DP_SYN_CONTEND_BURSTS by a full burst that held anything else,
+	 * counted down by each full burst of new SYNs only.
+	 */
+	uint16_t syn_contend;
+	/**
+	 * SYN cookie answers queued by the session layer in this burst, built
+	 * together at its end (sg_dp_broker_cookie_flush(), at most SG_DP_BURST).
+	 */
+	uint16_t syn_pend;
 	/* exception path token bucket (core/exc.c, GCRA), TSC; exc_iv 0: path off */
 	uint64_t exc_tat, exc_iv, exc_tol;
 	/* ... and its priority class's (exc_prio_iv 0: no class) */

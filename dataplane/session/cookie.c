@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <rte_byteorder.h>
+#include <rte_per_lcore.h>
 #include <rte_tcp.h>
 
 #include "core/tx.h"
@@ -19,19 +20,36 @@
 #include "session/synack.h"
 #include "session/tcpgen.h"
 
+/*
+ * The SYN cookie answers of the burst being processed (w->syn_pend of
+ * them): SYNs checked, their places in the tx queue taken, their cookies
+ * and SYN-ACKs made together by sg_dp_broker_cookie_flush() before the
+ * burst ends. Per thread: a worker empties it before it returns from the
+ * burst, so workers that share a thread (tests) never see each other's.
+ */
+struct synq {
+	struct sg_dp_syncookie_req ck[SG_DP_BURST];
+	struct sg_dp_synack_req sa[SG_DP_BURST];
+	uint16_t port[SG_DP_BURST];
+	uint64_t now;
+} __rte_cache_aligned;
+static RTE_DEFINE_PER_LCORE(struct synq, synq);
+
 int
 sg_dp_broker_cookie_syn(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port,
 			struct rte_mbuf *m, const struct sg_dp_pkt *p, struct sg_dp_txq *out,
 			uint64_t now)
 {
-	struct rte_tcp_hdr *th = tcp_hdr(m, p);
-	struct sg_dp_tcp_opts syn, ours;
-	uint32_t isn = rte_be_to_cpu_32(th->sent_seq), cookie, tsval = 0;
-	uint16_t mss = 0, mtu = t->ports[port].mtu;
+	struct synq *q = &RTE_PER_LCORE(synq);
+	struct sg_dp_syncookie_req *c;
+	struct sg_dp_synack_req *a;
+	struct sg_dp_tcp_opts syn;
+	uint16_t mtu = t->ports[port].mtu;
 	/* IP + TCP headers and a DSR hand-off's outer IP header (IPIP or IPv6-in-IPv6): the
 	 * held segments are replayed through that tunnel as the client sent them, so a
 	 * full-size one must fit the MTU encapsulated (none of them can be split) */
 	uint16_t ovh = p->key.family == AF_INET ? 40 + 20 : 60 + 40;
+	unsigned int i;
 
 	if (unlikely(w->syn_budget == 0)) {
 		/* behind on the rx ring: established flows first, the client retries */
@@ -39,28 +57,68 @@ sg_dp_broker_cookie_syn(struct sg_dp_worker *w, const struct sg_dp_tables *t, ui
 		return -EBUSY;
 	}
 	w->syn_budget--;
-	if (sg_dp_tcpopt_parse_mbuf(m, p->l2_len + p->l3_len, &syn) != 0) {
+	/* a SYN without options (flood tools send none) needs no parsing: the parse
+	 * checked its 20-byte header is in the first segment */
+	if (tcp_hlen(tcp_hdr(m, p)) == sizeof(struct rte_tcp_hdr))
+		memset(&syn, 0, sizeof(syn));
+	else if (sg_dp_tcpopt_parse_mbuf(m, p->l2_len + p->l3_len, &syn) != 0) {
 		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_TCP_FLAGS);
 		return -EBADMSG;
 	}
-	cookie = sg_dp_syncookie_make(w->conf.cookies, &p->key, isn, now_s(w, now), &syn, &mss,
-				      &tsval);
-	memset(&ours, 0, sizeof(ours));
-	ours.mss = mtu > ovh ? (uint16_t)(mtu - ovh) : 536;
+	if (unlikely(w->syn_pend >= SG_DP_BURST))
+		sg_dp_broker_cookie_flush(w); /* not from a burst's dispatch: cannot happen */
+	i = w->syn_pend;
+	c = &q->ck[i];
+	a = &q->sa[i];
+	a->o = syn;
+	a->o.mss = mtu > ovh ? (uint16_t)(mtu - ovh) : 536;
+	a->o.wscale = BR_WSCALE;
 	/* without timestamps the cookie cannot carry these: the connection goes without */
-	ours.has_wscale = syn.has_wscale && syn.has_ts;
-	ours.wscale = BR_WSCALE;
-	ours.sack_ok = syn.sack_ok && syn.has_ts;
-	ours.has_ts = syn.has_ts;
-	ours.tsval = tsval;
-	ours.tsecr = syn.tsval;
-	if (sg_dp_synack_build(m, p, cookie, isn + 1, 65535, &ours) != 0) {
+	a->o.has_wscale &= syn.has_ts;
+	a->o.sack_ok &= syn.has_ts;
+	a->o.tsecr = syn.tsval; /* tsval: the flush's clock */
+	a->m = m;
+	a->p = p;
+	if (sg_dp_synack_prepare(a) != 0) {
 		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_BROKERED);
 		return -EBADMSG;
 	}
+	c->k = &p->key;
+	c->isn = rte_be_to_cpu_32(tcp_hdr(m, p)->sent_seq);
+	(void)sg_dp_syncookie_prep(&syn, &c->idx, &c->ts_bits);
 	w->stats.cnt[SG_DP_EV_SYNCOOKIE]++;
-	sg_dp_pkt_tx(w, port, out, port, m);
+	if (unlikely(out->n[port] >= SG_DP_TXQ_MAX)) {
+		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_TX_FULL);
+		return 0;
+	}
+	out->pkts[port][out->n[port]++] = m; /* its place: the SYN-ACK is built there */
+	a->ack = c->isn + 1;
+	q->port[i] = port;
+	q->now = now;
+	w->syn_pend = (uint16_t)(i + 1);
 	return 0;
+}
+
+void
+sg_dp_broker_cookie_flush(struct sg_dp_worker *w)
+{
+	struct synq *q = &RTE_PER_LCORE(synq);
+	unsigned int i, n = w->syn_pend;
+	uint32_t ns;
+
+	if (n == 0)
+		return;
+	ns = now_s(w, q->now);
+	sg_dp_syncookie_make_burst(w->conf.cookies, ns, q->ck, n);
+	for (i = 0; i < n; i++) {
+		q->sa[i].seq = q->ck[i].cookie;
+		if (q->sa[i].o.has_ts)
+			q->sa[i].o.tsval = sg_dp_syncookie_tsval(ns, q->ck[i].ts_bits);
+	}
+	sg_dp_synack_fill_burst(q->sa, n, 65535);
+	for (i = 0; i < n; i++)
+		w->pend_tx_bytes[q->port[i]] += rte_pktmbuf_pkt_len(q->sa[i].m);
+	w->syn_pend = 0;
 }
 
 enum sg_dp_cnt
@@ -137,10 +195,10 @@ on_cookie_ack(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 	sg_dp_broker_held_data(w, t, port, m, p, f, s, out, now);
 }
 
-void
-sg_dp_broker_new(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port,
-		 struct rte_mbuf *m, const struct sg_dp_pkt *p, const struct sg_dp_vs *vs,
-		 struct sg_dp_txq *out, uint64_t now)
+/* sg_dp_broker_new() of anything but a TCP SYN with a worker that serves sessions. */
+static __rte_noinline void
+new_other(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port, struct rte_mbuf *m,
+	  const struct sg_dp_pkt *p, const struct sg_dp_vs *vs, struct sg_dp_txq *out, uint64_t now)
 {
 	uint8_t fl = p->tcp_flags;
 
@@ -166,14 +224,23 @@ sg_dp_broker_new(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t 
 		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_NO_FLOW);
 		return;
 	}
-	if ((fl & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG) {
-		sg_dp_broker_cookie_syn(w, t, port, m, p, out, now);
-		return;
-	}
 	if ((fl & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_ACK_FLAG &&
 	    !(fl & RTE_TCP_FIN_FLAG)) {
 		on_cookie_ack(w, t, port, m, p, vs, out, now);
 		return;
 	}
 	sg_dp_pkt_drop(w, port, m, SG_DP_DROP_NO_FLOW);
+}
+
+void
+sg_dp_broker_new(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port,
+		 struct rte_mbuf *m, const struct sg_dp_pkt *p, const struct sg_dp_vs *vs,
+		 struct sg_dp_txq *out, uint64_t now)
+{
+	if (likely(w->br != NULL && p->key.proto == IPPROTO_TCP &&
+		   (p->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) ==
+			   RTE_TCP_SYN_FLAG))
+		sg_dp_broker_cookie_syn(w, t, port, m, p, out, now);
+	else
+		new_other(w, t, port, m, p, vs, out, now);
 }

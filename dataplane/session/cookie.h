@@ -14,6 +14,9 @@
  * state kept), counted syncookie; dropped (drop_tcp_flags, drop_brokered)
  * when its options are malformed or the reply cannot be built, and shed
  * (drop_syn_shed) when the worker's SYN budget of this rx burst is spent.
+ * The answer takes its place in @p out at once and is built there by
+ * sg_dp_broker_cookie_flush() with the burst's other answers (@p p must
+ * stay valid until then: the worker flushes before its burst ends).
  *
  * @return 0 when answered; -EBUSY when shed; -EBADMSG when dropped.
  */

@@ -103,5 +103,13 @@ unsigned int sg_dp_session_dump(const struct sg_dp_worker *w, uint32_t *cursor,
 				struct sg_dp_session_info *out, unsigned int max);
 /** Name of flow state @p state (enum sg_dp_flow_state) as the dump shows it. */
 const char *sg_dp_session_state_name(uint8_t state);
+/**
+ * Build the SYN cookie SYN-ACKs the packets processed since the last call
+ * queued (w->syn_pend of them, session/cookie.c): their MACs in one loop,
+ * their SYN-ACKs from the templates in a second one, in the places they
+ * hold in the tx queue. The worker calls it before the parsed packets of a
+ * burst (or of a single packet) go out of scope; no-op when none is queued.
+ */
+void sg_dp_broker_cookie_flush(struct sg_dp_worker *w);
 
 #endif /* SG_DP_SESSION_H */

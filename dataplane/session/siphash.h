@@ -93,20 +93,31 @@ sg_dp_siphash24(const uint8_t key[16], const void *data, size_t len)
 }
 
 /**
+ * SipHash-2-4's initial state @p v under the key words @p k0, @p k1 (key
+ * bytes 0-7 and 8-15, little-endian): computed once for any number of
+ * messages under the same key (sg_dp_siphash24_words_from()).
+ */
+static inline void
+sg_dp_siphash_init(uint64_t k0, uint64_t k1, uint64_t v[4])
+{
+	v[0] = k0 ^ 0x736f6d6570736575ull;
+	v[1] = k1 ^ 0x646f72616e646f6dull;
+	v[2] = k0 ^ 0x6c7967656e657261ull;
+	v[3] = k1 ^ 0x7465646279746573ull;
+}
+
+/**
  * SipHash-2-4 of the @p n little-endian 64-bit words @p w followed by the
  * @p tail_len (0-7) bytes of @p tail (its low bytes first; the higher bytes
- * must be zero): the message of 8 * @p n + @p tail_len bytes that
- * sg_dp_siphash24() would read, under the key words @p k0, @p k1 (key bytes
- * 0-7 and 8-15, little-endian), with no byte loads. Same tag. Cannot fail.
+ * must be zero) from the initial state @p vi (sg_dp_siphash_init()): the
+ * message of 8 * @p n + @p tail_len bytes that sg_dp_siphash24() would
+ * read, with no byte loads. Same tag. Cannot fail.
  */
 static inline uint64_t
-sg_dp_siphash24_words(uint64_t k0, uint64_t k1, const uint64_t *w, unsigned int n, uint64_t tail,
-		      unsigned int tail_len)
+sg_dp_siphash24_words_from(const uint64_t vi[4], const uint64_t *w, unsigned int n, uint64_t tail,
+			   unsigned int tail_len)
 {
-	uint64_t v0 = k0 ^ 0x736f6d6570736575ull;
-	uint64_t v1 = k1 ^ 0x646f72616e646f6dull;
-	uint64_t v2 = k0 ^ 0x6c7967656e657261ull;
-	uint64_t v3 = k1 ^ 0x7465646279746573ull;
+	uint64_t v0 = vi[0], v1 = vi[1], v2 = vi[2], v3 = vi[3];
 	uint64_t b = (uint64_t)(8u * n + tail_len) << 56 | tail;
 	unsigned int i;
 
@@ -117,6 +128,20 @@ sg_dp_siphash24_words(uint64_t k0, uint64_t k1, const uint64_t *w, unsigned int 
 		v0 ^= w[i];
 	}
 	return sg_dp_siphash_finish(v0, v1, v2, v3, b);
+}
+
+/**
+ * sg_dp_siphash24_words_from() under the key words @p k0, @p k1 (key bytes
+ * 0-7 and 8-15, little-endian). Cannot fail.
+ */
+static inline uint64_t
+sg_dp_siphash24_words(uint64_t k0, uint64_t k1, const uint64_t *w, unsigned int n, uint64_t tail,
+		      unsigned int tail_len)
+{
+	uint64_t v[4];
+
+	sg_dp_siphash_init(k0, k1, v);
+	return sg_dp_siphash24_words_from(v, w, n, tail, tail_len);
 }
 
 #endif /* SG_DP_SIPHASH_H */

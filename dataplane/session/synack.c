@@ -12,11 +12,11 @@
 #include "session/tcpgen.h"
 
 #define TCP_HDR	 20u
-#define OPT_TS	 1u /* layout bits: timestamps, SACK permitted, window scale */
+#define OPT_TS	 1u /* layout bits (SG_DP_SYNACK_LAYOUT): timestamps, SACK, window scale */
 #define OPT_SACK 2u
 #define OPT_WS	 4u
 #define LAYOUTS	 8u
-#define HDR_MAX	 (40u + 20u + 40u) /* IPv6 + TCP + the longest SYN-ACK options */
+#define HDR_MAX	 SG_DP_SYNACK_HDR_MAX(AF_INET6) /* IPv6 + TCP + the longest options */
 
 /* One family's headers with one option layout, variable fields zero. */
 struct tmpl {
@@ -180,31 +180,42 @@ fill(uint8_t *ip, const struct tmpl *t, const struct sg_dp_pkt *p, uint32_t seq,
 }
 
 int
-sg_dp_synack_build(struct rte_mbuf *m, const struct sg_dp_pkt *p, uint32_t seq, uint32_t ack,
-		   uint16_t win, const struct sg_dp_tcp_opts *o)
+sg_dp_synack_check(const struct rte_mbuf *m, const struct sg_dp_pkt *p,
+		   const struct sg_dp_tcp_opts *o)
 {
-	bool v6 = p->key.family == AF_INET6, room;
-	unsigned int layout = (o->has_ts ? OPT_TS : 0) | (o->sack_ok ? OPT_SACK : 0) |
-			      (o->has_wscale ? OPT_WS : 0);
-	const struct tmpl *t = &tmpls[v6][layout];
-	uint8_t *b = rte_pktmbuf_mtod(m, uint8_t *);
-	uint32_t total = (uint32_t)p->l2_len + t->l3 + t->l4, cap;
-	struct rte_ether_addr tmp;
-	struct rte_ether_hdr *eh;
+	bool v6 = p->key.family == AF_INET6;
+	const struct tmpl *t = &tmpls[v6][SG_DP_SYNACK_LAYOUT(o)];
 
 	if (p->key.proto != IPPROTO_TCP || (!v6 && p->key.family != AF_INET) || o->mss == 0 ||
 	    (uint32_t)p->l2_len + p->l3_len + TCP_HDR > rte_pktmbuf_data_len(m) ||
-	    p->l2_len < sizeof(*eh))
+	    p->l2_len < sizeof(struct rte_ether_hdr))
 		return -EINVAL;
-	cap = (uint32_t)m->buf_len - m->data_off;
-	if (total > cap)
+	if ((uint32_t)p->l2_len + t->l3 + t->l4 > (uint32_t)m->buf_len - m->data_off)
 		return -ENOSPC;
-	room = (uint32_t)p->l2_len + (v6 ? HDR_MAX : HDR_MAX - 40) <= cap;
+	return 0;
+}
+
+/*
+ * sg_dp_synack_build() of a checked SYN (sg_dp_synack_check()) from the
+ * template of option layout @p layout; @p room: the mbuf holds the longest
+ * SYN-ACK of the family.
+ */
+static inline void
+build(struct rte_mbuf *m, const struct sg_dp_pkt *p, uint32_t seq, uint32_t ack, uint16_t win,
+      const struct sg_dp_tcp_opts *o, unsigned int layout, bool room)
+{
+	bool v6 = p->key.family == AF_INET6;
+	const struct tmpl *t = &tmpls[v6][layout];
+	uint8_t *b = rte_pktmbuf_mtod(m, uint8_t *);
+	uint32_t total = (uint32_t)p->l2_len + t->l3 + t->l4;
+	struct rte_ether_addr tmp;
+	struct rte_ether_hdr *eh;
+
 	eh = (struct rte_ether_hdr *)b;
 	tmp = eh->src_addr;
 	eh->src_addr = eh->dst_addr;
 	eh->dst_addr = tmp;
-	if (m->next != NULL) { /* keep only the first segment */
+	if (unlikely(m->next != NULL)) { /* keep only the first segment */
 		rte_pktmbuf_free(m->next);
 		m->next = NULL;
 		m->nb_segs = 1;
@@ -219,5 +230,27 @@ sg_dp_synack_build(struct rte_mbuf *m, const struct sg_dp_pkt *p, uint32_t seq, 
 		fill(b + p->l2_len, t, p, seq, ack, win, o, true, room);
 	else
 		fill(b + p->l2_len, t, p, seq, ack, win, o, false, room);
+}
+
+int
+sg_dp_synack_build(struct rte_mbuf *m, const struct sg_dp_pkt *p, uint32_t seq, uint32_t ack,
+		   uint16_t win, const struct sg_dp_tcp_opts *o)
+{
+	int rc = sg_dp_synack_check(m, p, o);
+
+	if (rc != 0)
+		return rc;
+	build(m, p, seq, ack, win, o, SG_DP_SYNACK_LAYOUT(o),
+	      (uint32_t)p->l2_len + SG_DP_SYNACK_HDR_MAX(p->key.family) <=
+		      (uint32_t)m->buf_len - m->data_off);
 	return 0;
+}
+
+void
+sg_dp_synack_fill_burst(const struct sg_dp_synack_req *r, unsigned int n, uint16_t win)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		build(r[i].m, r[i].p, r[i].seq, r[i].ack, win, &r[i].o, r[i].layout, r[i].room);
 }

@@ -10,8 +10,8 @@
 const uint16_t sg_dp_syncookie_mss[SG_DP_SYNCOOKIE_MSS_N] = {536,  1220, 1300, 1360,
 							     1400, 1440, 1460, 8960};
 
-#define TS_WSCALE_NONE 0xfu
-#define TS_SACK	       0x10u
+#define TS_WSCALE_NONE SG_DP_SYNCOOKIE_TS_WSNONE
+#define TS_SACK	       SG_DP_SYNCOOKIE_TS_SACK
 #define TS_BITS	       0x1fu
 
 /* The key words of @p slot as stored (the key schedule is SipHash's four xors). */
@@ -33,10 +33,11 @@ le_addr(const uint8_t *a)
  * 8 bytes; up to 7 bytes ride in its final block): the addresses (IPv4: one
  * word, IPv6: four), ports and client ISN (one word), then counter, MSS
  * index, timestamp bits and family (7 tail bytes). 23 bytes for IPv4, 47
- * for IPv6: SipHash's length byte keeps the two apart as well.
+ * for IPv6: SipHash's length byte keeps the two apart as well. @p v is
+ * SipHash's initial state under the key (sg_dp_siphash_init()).
  */
-static uint32_t
-mac24(const uint64_t key[2], const struct sg_dp_flow_key *k, uint32_t isn, uint32_t counter,
+static inline uint32_t
+mac24(const uint64_t v[4], const struct sg_dp_flow_key *k, uint32_t isn, uint32_t counter,
       unsigned int mss_idx, uint8_t ts_bits)
 {
 	uint64_t w[5], tail;
@@ -56,7 +57,17 @@ mac24(const uint64_t key[2], const struct sg_dp_flow_key *k, uint32_t isn, uint3
 		n = 4;
 	}
 	w[n++] = (uint64_t)k->sport | (uint64_t)k->dport << 16 | (uint64_t)isn << 32;
-	return (uint32_t)sg_dp_siphash24_words(key[0], key[1], w, n, tail, 7) & 0xffffffu;
+	return (uint32_t)sg_dp_siphash24_words_from(v, w, n, tail, 7) & 0xffffffu;
+}
+
+/* SipHash's initial state under the key of @p slot. */
+static void
+key_state(const struct sg_dp_syncookie_secret *s, unsigned int slot, uint64_t v[4])
+{
+	uint64_t key[2];
+
+	load_key(s, slot, key);
+	sg_dp_siphash_init(key[0], key[1], v);
 }
 
 int
@@ -96,16 +107,20 @@ sg_dp_syncookie_rotate(struct sg_dp_syncookie_secret *s, const uint8_t newkey[16
 	__atomic_store_n(&s->gen, gen + 1, __ATOMIC_RELEASE);
 }
 
-static unsigned int
-mss_index(uint16_t mss)
+void
+sg_dp_syncookie_make_burst(const struct sg_dp_syncookie_secret *s, uint32_t now_s,
+			   struct sg_dp_syncookie_req *r, unsigned int n)
 {
-	unsigned int i = SG_DP_SYNCOOKIE_MSS_N - 1;
+	uint32_t gen = __atomic_load_n(&s->gen, __ATOMIC_ACQUIRE);
+	uint32_t counter = now_s / SG_DP_SYNCOOKIE_PERIOD_S, hi = (counter & 31u) << 27;
+	uint64_t v[4];
+	unsigned int i;
 
-	if (mss < sg_dp_syncookie_mss[1])
-		return 0; /* absent (SYN floods mostly carry none) or below 1220 */
-	while (i > 0 && sg_dp_syncookie_mss[i] > mss)
-		i--;
-	return i; /* 0 (536) when absent or below */
+	key_state(s, gen & 1, v);
+	for (i = 0; i < n; i++)
+		r[i].cookie =
+			r[i].isn + (hi | (uint32_t)r[i].idx << 24 |
+				    mac24(v, r[i].k, r[i].isn, counter, r[i].idx, r[i].ts_bits));
 }
 
 uint32_t
@@ -113,28 +128,12 @@ sg_dp_syncookie_make(const struct sg_dp_syncookie_secret *s, const struct sg_dp_
 		     uint32_t client_isn, uint32_t now_s, const struct sg_dp_tcp_opts *syn,
 		     uint16_t *mss_out, uint32_t *tsval_out)
 {
-	uint32_t gen = __atomic_load_n(&s->gen, __ATOMIC_ACQUIRE);
-	uint32_t counter = now_s / SG_DP_SYNCOOKIE_PERIOD_S;
-	unsigned int idx = mss_index(syn->mss);
-	uint64_t key[2];
-	uint8_t ts_bits = 0;
-	uint32_t mac;
+	struct sg_dp_syncookie_req r = {.k = k, .isn = client_isn};
 
-	if (syn->has_ts) {
-		uint32_t bits = syn->has_wscale ? syn->wscale : TS_WSCALE_NONE;
-
-		if (syn->sack_ok)
-			bits |= TS_SACK;
-		ts_bits = (uint8_t)(0x80 | bits);
-		/* a millisecond clock with our 5 bits below */
-		*tsval_out = ((now_s * 1000u) & ~TS_BITS) | bits;
-	} else {
-		*tsval_out = 0;
-	}
-	load_key(s, gen & 1, key);
-	mac = mac24(key, k, client_isn, counter, idx, ts_bits);
-	*mss_out = sg_dp_syncookie_mss[idx];
-	return client_isn + ((counter & 31u) << 27 | (uint32_t)idx << 24 | mac);
+	*mss_out = sg_dp_syncookie_prep(syn, &r.idx, &r.ts_bits);
+	*tsval_out = r.ts_bits != 0 ? sg_dp_syncookie_tsval(now_s, r.ts_bits) : 0;
+	sg_dp_syncookie_make_burst(s, now_s, &r, 1);
+	return r.cookie;
 }
 
 int
@@ -145,7 +144,7 @@ sg_dp_syncookie_check(const struct sg_dp_syncookie_secret *s, const struct sg_dp
 	uint32_t gen, isn = client_seq - 1, v = (ack_seq - 1) - isn;
 	uint32_t now_c = now_s / SG_DP_SYNCOOKIE_PERIOD_S, t = v >> 27, counter, mac;
 	unsigned int idx = (v >> 24) & 7u, slot;
-	uint64_t key[2];
+	uint64_t vs[4];
 	uint8_t ts_bits = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -160,8 +159,8 @@ sg_dp_syncookie_check(const struct sg_dp_syncookie_secret *s, const struct sg_dp
 	gen = __atomic_load_n(&s->gen, __ATOMIC_ACQUIRE);
 	mac = v & 0xffffffu;
 	for (slot = 0; slot < 2; slot++) { /* current, then previous */
-		load_key(s, (gen + slot) & 1, key);
-		if (mac24(key, k, isn, counter, idx, ts_bits) == mac)
+		key_state(s, (gen + slot) & 1, vs);
+		if (mac24(vs, k, isn, counter, idx, ts_bits) == mac)
 			break;
 	}
 	if (slot == 2)

@@ -96,6 +96,66 @@ uint32_t sg_dp_syncookie_make(const struct sg_dp_syncookie_secret *s,
 			      const struct sg_dp_tcp_opts *syn, uint16_t *mss_out,
 			      uint32_t *tsval_out);
 
+/** One SYN's cookie in a burst (sg_dp_syncookie_make_burst()). */
+struct sg_dp_syncookie_req {
+	const struct sg_dp_flow_key *k; /**< the SYN's flow (client -> VIP) */
+	uint32_t isn;			/**< the client's ISN */
+	uint8_t idx;			/**< MSS index (sg_dp_syncookie_prep()) */
+	uint8_t ts_bits;		/**< timestamp bits (sg_dp_syncookie_prep()) */
+	uint32_t cookie;		/**< out: the cookie (our ISN) */
+};
+
+#define SG_DP_SYNCOOKIE_TS_WSNONE 0xfu	/**< TSval bits 3..0: no window scale */
+#define SG_DP_SYNCOOKIE_TS_SACK	  0x10u /**< TSval bit 4: SACK permitted */
+
+/**
+ * What the options @p syn of a SYN put into its cookie: the MSS index
+ * @p idx (the largest table entry <= its MSS; 0 (536) when absent or
+ * below) and timestamp bits @p ts_bits (0: no timestamps).
+ *
+ * @return the MSS to use towards the client (the table value).
+ */
+static inline uint16_t
+sg_dp_syncookie_prep(const struct sg_dp_tcp_opts *syn, uint8_t *idx, uint8_t *ts_bits)
+{
+	unsigned int i = 0;
+
+	if (syn->mss >= sg_dp_syncookie_mss[1]) { /* SYN floods mostly carry none */
+		i = SG_DP_SYNCOOKIE_MSS_N - 1;
+		while (i > 0 && sg_dp_syncookie_mss[i] > syn->mss)
+			i--;
+	}
+	*idx = (uint8_t)i;
+	*ts_bits = 0;
+	if (syn->has_ts) {
+		uint32_t bits = syn->has_wscale ? syn->wscale : SG_DP_SYNCOOKIE_TS_WSNONE;
+
+		if (syn->sack_ok)
+			bits |= SG_DP_SYNCOOKIE_TS_SACK;
+		*ts_bits = (uint8_t)(0x80 | bits);
+	}
+	return sg_dp_syncookie_mss[i];
+}
+
+/**
+ * Our TSval for a SYN-ACK whose SYN had timestamps (@p ts_bits != 0, from
+ * sg_dp_syncookie_prep()) at @p now_s: a millisecond clock with the 5
+ * bits of window scale and SACK-permitted below.
+ */
+static inline uint32_t
+sg_dp_syncookie_tsval(uint32_t now_s, uint8_t ts_bits)
+{
+	return ((now_s * 1000u) & ~0x1fu) | (ts_bits & 0x1fu);
+}
+
+/**
+ * sg_dp_syncookie_make() of the @p n SYNs of @p r at time @p now_s (the
+ * same cookies), the key loaded and SipHash's initial state computed
+ * once. Cannot fail.
+ */
+void sg_dp_syncookie_make_burst(const struct sg_dp_syncookie_secret *s, uint32_t now_s,
+				struct sg_dp_syncookie_req *r, unsigned int n);
+
 /**
  * Check the client's ACK completing a cookie handshake of flow @p k.
  *

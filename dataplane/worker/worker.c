@@ -565,6 +565,8 @@ process_one(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port,
 	enum sg_dp_cnt rc = sg_dp_pkt_parse(m, &p);
 
 	process_parsed(w, t, port, m, &p, rc, NULL, false, out, now, handed);
+	if (w->syn_pend != 0) /* a cookie SYN-ACK queued: built while p is there */
+		sg_dp_broker_cookie_flush(w);
 }
 
 /* Whether missed key @p k of the burst is also one of the misses before it. */
@@ -600,6 +602,40 @@ rkey_added(const struct sg_dp_flow_table *ft, uint32_t since, hash_sig_t sig)
 }
 
 /*
+ * The SYN cookies a burst of @p n packets, @p nsyn of them SYNs of new
+ * flows, may answer (doc/sessions.md, "Shedding"): every one in a short
+ * burst and in the backlog of an idle sleep (syn_grace, until a short burst
+ * or SG_DP_SYN_WAKE_GRACE full ones). A full burst means the worker is
+ * behind: while other traffic competes (this burst or one of the last
+ * SG_DP_SYN_CONTEND_BURSTS full ones held anything but new SYNs) SYN
+ * cookies get SG_DP_SYN_BUSY_BUDGET of it; a flood nothing competes with
+ * has every SYN answered the worker has time for.
+ */
+static inline void
+syn_budget_set(struct sg_dp_worker *w, uint16_t n, unsigned int nsyn)
+{
+	bool shed;
+
+	if (n < SG_DP_BURST) {
+		w->syn_grace = 0;
+		w->syn_budget = UINT16_MAX;
+		return;
+	}
+	if (nsyn != n) {
+		w->syn_contend = SG_DP_SYN_CONTEND_BURSTS;
+		shed = true;
+	} else {
+		shed = w->syn_contend != 0;
+		w->syn_contend -= shed;
+	}
+	if (unlikely(w->syn_grace != 0)) {
+		w->syn_grace--;
+		shed = false;
+	}
+	w->syn_budget = shed ? SG_DP_SYN_BUSY_BUDGET : UINT16_MAX;
+}
+
+/*
  * A burst in two passes. First every packet is parsed (prefetching ahead)
  * and the flow keys of TCP/UDP packets are looked up together: the bulk
  * lookup overlaps the hash buckets' cache misses, and the flow entries it
@@ -622,17 +658,9 @@ process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 	struct sg_dp_flow *hit[SG_DP_BURST];
 	hash_sig_t sig[SG_DP_BURST], psig[SG_DP_BURST];
 	uint64_t hits = 0, missm = 0; /* missm: bit i, packet i missed (and is no duplicate) */
-	unsigned int nk = 0, i, k;
+	unsigned int nk = 0, i, k, nsyn = 0; /* nsyn: misses that are SYNs (no ACK) */
 	uint32_t gen, rsig0;
 
-	/*
-	 * A full burst: the worker is behind, SYN cookies get a share only -
-	 * unless it is the backlog of an idle sleep (syn_grace, until a short
-	 * burst or SG_DP_SYN_WAKE_GRACE full ones).
-	 */
-	w->syn_budget = n == SG_DP_BURST && w->syn_grace == 0 ? SG_DP_SYN_BUSY_BUDGET : UINT16_MAX;
-	if (unlikely(w->syn_grace != 0))
-		w->syn_grace = n == SG_DP_BURST ? w->syn_grace - 1 : 0;
 	for (i = 0; i < n && i < PREFETCH_AHEAD; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	for (i = 0; i < n; i++) {
@@ -662,9 +690,12 @@ process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 				if (!burst_dup(keys, sig, k, hits))
 					missm |= UINT64_C(1) << pos[k];
 				psig[pos[k]] = sig[k];
+				nsyn += (pk[pos[k]].tcp_flags &
+					 (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG;
 			}
 		}
 	}
+	syn_budget_set(w, n, nsyn);
 	gen = ft->gen;
 	rsig0 = ft->n_rsig;
 	for (i = 0; i < n; i++) {
@@ -678,6 +709,8 @@ process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 			       ((missm >> i) & 1) && !rkey_added(ft, rsig0, psig[i]), out, now,
 			       false);
 	}
+	if (w->syn_pend != 0) /* the burst's cookie SYN-ACKs, together */
+		sg_dp_broker_cookie_flush(w);
 }
 
 void

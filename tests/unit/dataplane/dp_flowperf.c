@@ -7,7 +7,9 @@
  * finds the table full), `est` (ACKs cycling over the CAP flows), `nat_new`
  * and `nat_est` (the same to a NAT VIP with 16 NAT addresses), `syn` (SYNs
  * of never-seen flows to a brokered VIP, answered by cookie SYN-ACKs, in
- * bursts of 16: a full burst would shed them). It checks
+ * bursts of 16, as before full bursts of a SYN flood were all answered) and
+ * `syn32` (the same in full bursts of 32: the flood nothing competes with,
+ * every SYN answered, none shed). It checks
  * the counters (every packet forwarded, flows made and evicted as due) and
  * prints ns per packet; under `valgrind --tool=callgrind
  * --toggle-collect=perf_measured` the instructions per packet are
@@ -33,12 +35,16 @@ struct perf_case {
 	bool nat;
 	bool est;
 	bool syn;
+	unsigned int syn_burst; /**< syn: packets per burst */
 };
 
 static const struct perf_case cases[] = {
-	{"new", "198.18.10.1", false, false},	    {"est", "198.18.10.1", false, true},
-	{"nat_new", "198.18.10.2", true, false},    {"nat_est", "198.18.10.2", true, true},
-	{"syn", "198.18.10.3", false, false, true},
+	{"new", "198.18.10.1", false, false},
+	{"est", "198.18.10.1", false, true},
+	{"nat_new", "198.18.10.2", true, false},
+	{"nat_est", "198.18.10.2", true, true},
+	{"syn", "198.18.10.3", false, false, true, 16},
+	{"syn32", "198.18.10.3", false, false, true, BURST},
 };
 
 static unsigned int burst = BURST;
@@ -158,11 +164,12 @@ perf_run(const struct perf_case *c, uint32_t cap, uint32_t n)
 		nat16();
 	if (c->syn) {
 		assert_int_equal(env_broker_start(key, 65536, &ring[0], &ring[1]), 0);
-		burst = 16;
+		burst = c->syn_burst;
 		cyc = run(c->vip, 0, n, UINT32_MAX, RTE_TCP_SYN_FLAG, true, &out);
 		st = sg_dp_worker_stats(env.w[0]);
 		assert_int_equal(out, n); /* a SYN-ACK for every SYN */
 		assert_int_equal(st->cnt[SG_DP_EV_SYNCOOKIE], n);
+		assert_int_equal(st->cnt[SG_DP_DROP_SYN_SHED], 0);
 		assert_int_equal(sg_dp_worker_flow_count(env.w[0]), 0);
 		burst = BURST;
 		report(c, cap, n, cyc);

@@ -17,6 +17,11 @@
  * forged ACK is dropped and makes no flow. "dsr-ipip" 198.18.10.1:80 with
  * syn_proxy: auto, off now: a bare ACK that is no cookie takes the plain
  * DSR path (Maglev maps it to a member), as without the proxy.
+ *
+ * SYN cookies of the brokered VS 198.18.10.3:80 in one rx burst: shedding
+ * (doc/sessions.md, "Shedding": full bursts of new SYNs only, mixed full
+ * bursts, short bursts, the wake grace) and the burst's answers made
+ * together, each in its SYN's place and byte-identical to a lone answer.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +35,7 @@
 #include "pktbuild.h"
 #include "sessiongate/sg_handoff.h"
 #include "sessiongate/sg_msg.h"
+#include "session/synack.h"
 #include "session/syncookie.h"
 
 #define FLOWS	  64
@@ -212,11 +218,12 @@ test_auto_fill(void **state)
 }
 
 /*
- * @p n SYNs of new clients to the brokered VS (cookie answers) in ONE rx
- * burst; returns the SYN-ACKs sent and checks the rest were shed.
+ * @p n SYNs of new clients to the brokered VS (cookie answers), then @p others
+ * bare ACKs of new clients to it (no cookie: dropped, nothing sent), in ONE
+ * rx burst; returns the SYN-ACKs sent and checks the other SYNs were shed.
  */
 static unsigned int
-burst_of_syns(unsigned int n)
+burst_of(unsigned int n, unsigned int others)
 {
 	struct rte_mbuf *m[SG_DP_BURST];
 	struct sg_dp_txq *q = calloc(1, sizeof(*q));
@@ -227,42 +234,84 @@ burst_of_syns(unsigned int n)
 	size_t len;
 
 	assert_non_null(q);
-	assert_true(n <= SG_DP_BURST);
-	for (i = 0; i < n; i++, client++) {
+	assert_true(n + others <= SG_DP_BURST);
+	for (i = 0; i < n + others; i++, client++) {
 		(void)snprintf(src, sizeof(src), "198.19.%u.%u", client / 250, client % 250 + 1);
 		len = pb_frame_tcp4(b, L2_GW, src, "198.18.10.3",
-				    (uint16_t)(20000 + client % 40000), 80, RTE_TCP_SYN_FLAG, 64,
-				    0);
+				    (uint16_t)(20000 + client % 40000), 80,
+				    i < n ? RTE_TCP_SYN_FLAG : RTE_TCP_ACK_FLAG, 64, 0);
 		m[i] = rte_pktmbuf_alloc(env.mp);
 		assert_non_null(m[i]);
 		memcpy(rte_pktmbuf_append(m[i], (uint16_t)len), b, len);
 	}
-	sg_dp_worker_process(env.w[0], env.t, 0, m, (uint16_t)n, q, at_ms(0));
+	sg_dp_worker_process(env.w[0], env.t, 0, m, (uint16_t)(n + others), q, at_ms(0));
 	sent = q->n[0];
 	for (i = 0; i < sent; i++)
 		rte_pktmbuf_free(q->pkts[0][i]);
 	assert_int_equal(q->n[1], 0);
 	sg_dp_worker_count_tx(env.w[0], 0, NULL, 0, 0);
+	assert_true(sent <= n);
 	assert_int_equal(sg_dp_worker_stats(env.w[0])->cnt[SG_DP_DROP_SYN_SHED] - shed, n - sent);
 	free(q);
 	return sent;
 }
 
-/* A full rx burst (the worker is behind) answers SG_DP_SYN_BUSY_BUDGET SYN cookies and
- * sheds the rest cheaply; a shorter burst answers every SYN. */
-static void
-test_full_burst_sheds(void **state)
+static unsigned int
+burst_of_syns(unsigned int n)
 {
+	return burst_of(n, 0);
+}
+
+/*
+ * A SYN flood nothing competes with: full rx bursts of nothing but SYNs of
+ * new flows have every SYN answered (the worker is behind only on the
+ * flood); short bursts too.
+ */
+static void
+test_full_burst_syn_only(void **state)
+{
+	unsigned int i;
+
 	(void)state;
-	assert_int_equal(burst_of_syns(SG_DP_BURST), SG_DP_SYN_BUSY_BUDGET);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(burst_of_syns(SG_DP_BURST), SG_DP_BURST);
 	assert_int_equal(burst_of_syns(SG_DP_BURST - 1), SG_DP_BURST - 1);
+	assert_int_equal(burst_of_syns(1), 1);
+	assert_int_equal(burst_of_syns(SG_DP_BURST), SG_DP_BURST);
+}
+
+/*
+ * A full rx burst that holds anything else besides the SYNs (the worker is
+ * behind, other traffic competes) answers SG_DP_SYN_BUSY_BUDGET SYN cookies
+ * and sheds the rest cheaply, and so do the next SG_DP_SYN_CONTEND_BURSTS
+ * full bursts of SYNs only; then they are all answered again. Short bursts,
+ * mixed or not, answer every SYN and leave that count as it is.
+ */
+static void
+test_full_burst_mixed_sheds(void **state)
+{
+	unsigned int i;
+
+	(void)state;
+	assert_int_equal(burst_of(SG_DP_BURST - 1, 1), SG_DP_SYN_BUSY_BUDGET);
+	assert_int_equal(burst_of(SG_DP_BURST / 2, SG_DP_BURST / 2), SG_DP_SYN_BUSY_BUDGET);
+	assert_int_equal(burst_of(2, SG_DP_BURST - 2), 2); /* fewer SYNs than the budget */
+	assert_int_equal(burst_of(SG_DP_BURST - 2, 1), SG_DP_BURST - 2); /* short */
+	assert_int_equal(burst_of_syns(SG_DP_BURST - 1), SG_DP_BURST - 1);
+	for (i = 0; i < SG_DP_SYN_CONTEND_BURSTS; i++)
+		assert_int_equal(burst_of_syns(SG_DP_BURST), SG_DP_SYN_BUSY_BUDGET);
+	assert_int_equal(burst_of_syns(SG_DP_BURST), SG_DP_BURST);
+	assert_int_equal(burst_of_syns(SG_DP_BURST), SG_DP_BURST);
+	/* one mixed burst again: shedding again */
+	assert_int_equal(burst_of(SG_DP_BURST - 1, 1), SG_DP_SYN_BUSY_BUDGET);
 	assert_int_equal(burst_of_syns(SG_DP_BURST), SG_DP_SYN_BUSY_BUDGET);
 }
 
 /*
  * After an idle sleep (sg_dp_worker_woke) full bursts are the sleep's
- * backlog: SG_DP_SYN_WAKE_GRACE of them answer every SYN, then a full burst
- * sheds again; a short burst ends the grace at once.
+ * backlog: SG_DP_SYN_WAKE_GRACE of them answer every SYN though other
+ * traffic competes, then a mixed full burst sheds again; a short burst
+ * ends the grace at once.
  */
 static void
 test_wake_grace(void **state)
@@ -272,18 +321,98 @@ test_wake_grace(void **state)
 	(void)state;
 	sg_dp_worker_woke(env.w[0]);
 	for (i = 0; i < SG_DP_SYN_WAKE_GRACE; i++)
-		assert_int_equal(burst_of_syns(SG_DP_BURST), SG_DP_BURST);
-	assert_int_equal(burst_of_syns(SG_DP_BURST), SG_DP_SYN_BUSY_BUDGET);
+		assert_int_equal(burst_of(SG_DP_BURST - 1, 1), SG_DP_BURST - 1);
+	assert_int_equal(burst_of(SG_DP_BURST - 1, 1), SG_DP_SYN_BUSY_BUDGET);
 	sg_dp_worker_woke(env.w[0]);
-	assert_int_equal(burst_of_syns(SG_DP_BURST), SG_DP_BURST);
+	assert_int_equal(burst_of(SG_DP_BURST - 1, 1), SG_DP_BURST - 1);
 	assert_int_equal(burst_of_syns(SG_DP_BURST - 1), SG_DP_BURST - 1);
-	assert_int_equal(burst_of_syns(SG_DP_BURST), SG_DP_SYN_BUSY_BUDGET);
+	assert_int_equal(burst_of(SG_DP_BURST - 1, 1), SG_DP_SYN_BUSY_BUDGET);
 }
 
 static uint32_t
 be32_at(const uint8_t *b)
 {
 	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+/* A SYN from client @p i to the brokered VS; with a Linux client's options when @p opts. */
+static size_t
+syn_frame(uint8_t *b, unsigned int i, bool opts)
+{
+	/* MSS 1460, SACK permitted, timestamps (TSval 0x1234), NOP, window scale 7 */
+	static const uint8_t o[20] = {2,    4,	  5, 0xb4, 4, 2, 8, 10, 0, 0,
+				      0x12, 0x34, 0, 0,	   0, 0, 1, 3,	3, 7};
+	char src[32];
+	size_t len;
+
+	(void)snprintf(src, sizeof(src), "198.19.200.%u", i + 1);
+	len = pb_frame_tcp4(b, L2_GW, src, "198.18.10.3", (uint16_t)(30000 + i), 80,
+			    RTE_TCP_SYN_FLAG, 64, opts ? sizeof(o) : 0);
+	if (opts) {
+		memcpy(b + 14 + 20 + 20, o, sizeof(o));
+		b[14 + 20 + 12] = (20 + sizeof(o)) / 4 << 4;
+		pb_fix_l4_csum(b + 14);
+	}
+	return len;
+}
+
+/*
+ * A burst's SYN cookie answers are made together at its end (session/cookie.c):
+ * each SYN-ACK leaves in its SYN's place among the burst's other answers (ICMP
+ * echo replies here), byte for byte what sg_dp_syncookie_make() and
+ * sg_dp_synack_build() make of that SYN alone.
+ */
+static void
+test_burst_answers_in_place(void **state)
+{
+	struct sg_dp_txq *q = calloc(1, sizeof(*q));
+	struct rte_mbuf *m[6];
+	uint8_t b[6][PKT_MAX];
+	size_t len[6];
+	unsigned int i;
+
+	(void)state;
+	assert_non_null(q);
+	for (i = 0; i < 6; i++) {
+		len[i] = i % 2 ? pb_frame_icmp4_echo(b[i], L2_GW, "198.19.201.1", "198.18.10.3", 8,
+						     8)
+			       : syn_frame(b[i], i, i != 0);
+		m[i] = mbuf_from(b[i], len[i]);
+	}
+	sg_dp_worker_process(env.w[0], env.t, 0, m, 6, q, at_ms(0));
+	assert_int_equal(q->n[0], 6);
+	for (i = 0; i < 6; i++) {
+		const uint8_t *got = rte_pktmbuf_mtod(q->pkts[0][i], const uint8_t *);
+		struct sg_dp_tcp_opts syn, ours = {.mss = 1500 - 60, .wscale = 7};
+		struct rte_mbuf *x;
+		struct sg_dp_pkt p;
+		uint32_t isn, c, ts;
+		uint16_t mss;
+
+		assert_int_equal(got[14 + 9], i % 2 ? IPPROTO_ICMP : IPPROTO_TCP);
+		if (i % 2)
+			continue;
+		x = mbuf_from(b[i], len[i]); /* the reference: this SYN answered alone */
+		assert_int_equal(sg_dp_pkt_parse(x, &p), SG_DP_CNT_MAX);
+		assert_int_equal(sg_dp_tcpopt_parse_mbuf(x, p.l2_len + p.l3_len, &syn), 0);
+		assert_int_equal(syn.has_ts, i != 0);
+		isn = be32_at(b[i] + 14 + 20 + 4);
+		c = sg_dp_syncookie_make(&cookies, &p.key, isn, 1000, &syn, &mss, &ts);
+		ours.has_ts = syn.has_ts;
+		ours.sack_ok = syn.sack_ok && syn.has_ts;
+		ours.has_wscale = syn.has_wscale && syn.has_ts;
+		ours.tsval = ts;
+		ours.tsecr = syn.tsval;
+		assert_int_equal(sg_dp_synack_build(x, &p, c, isn + 1, 65535, &ours), 0);
+		assert_int_equal(rte_pktmbuf_data_len(q->pkts[0][i]), rte_pktmbuf_data_len(x));
+		assert_memory_equal(got, rte_pktmbuf_mtod(x, const uint8_t *),
+				    rte_pktmbuf_data_len(x));
+		rte_pktmbuf_free(x);
+	}
+	for (i = 0; i < 6; i++)
+		rte_pktmbuf_free(q->pkts[0][i]);
+	sg_dp_worker_count_tx(env.w[0], 0, NULL, 0, 0);
+	free(q);
 }
 
 /* A bare ACK from @p src:20000 to @p vip:@p dport, sequence @p seq, acknowledgement @p ack. */
@@ -369,8 +498,10 @@ main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_auto_rate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auto_fill, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_full_burst_sheds, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full_burst_syn_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full_burst_mixed_sheds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wake_grace, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_burst_answers_in_place, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dsr_handoff, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dsr_auto_off_ack, setup, teardown),
 	};
