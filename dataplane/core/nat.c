@@ -72,28 +72,71 @@ port_used(const struct sg_dp_nat_pool *pl, uint16_t p)
 	return (pl->used[p >> 6] >> (p & 63)) & 1;
 }
 
-/* Index of the pool of @p nat (live pools only when @p live_only), or -1. */
-static int
-pool_index(const struct sg_dp_nat_alloc *na, const struct sg_dp_ip *nat, bool live_only)
+/* Slot of address @p a in the pool hint: its bytes XOR-folded. */
+static inline unsigned int
+addr_hint(const struct sg_dp_ip *a)
 {
-	unsigned int i;
+	uint64_t lo, hi, x;
 
+	memcpy(&lo, a->a, 8);
+	memcpy(&hi, a->a + 8, 8);
+	x = lo ^ hi ^ a->family;
+	x ^= x >> 32;
+	x ^= x >> 16;
+	x ^= x >> 8;
+	return (unsigned int)x & (SG_DP_NAT_HINTS - 1);
+}
+
+static inline bool
+pool_is(const struct sg_dp_nat_pool *pl, const struct sg_dp_ip *a)
+{
+	uint64_t x[2], y[2];
+
+	memcpy(x, pl->addr.a, 16);
+	memcpy(y, a->a, 16);
+	return pl->addr.family == a->family && ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+}
+
+/*
+ * Index of the pool of @p nat (live pools only when @p live_only), or -1;
+ * @p slot: addr_hint(nat). An address has at most one pool (pool_adopt()
+ * reuses it), so the hint's pool, when it holds @p nat, is the answer;
+ * else every pool is searched.
+ */
+static inline int
+pool_index_at(const struct sg_dp_nat_alloc *na, const struct sg_dp_ip *nat, bool live_only,
+	      unsigned int slot)
+{
+	unsigned int i = na->hint[slot];
+
+	if (likely(pool_is(&na->pool[i], nat)))
+		return na->pool[i].live || !live_only ? (int)i : -1;
 	for (i = 0; i < SG_DP_NAT_POOLS; i++) {
 		const struct sg_dp_nat_pool *pl = &na->pool[i];
 
-		if (pl->addr.family == nat->family && (pl->live || !live_only) &&
-		    memcmp(pl->addr.a, nat->a, sizeof(nat->a)) == 0)
-			return (int)i;
+		if (pool_is(pl, nat))
+			return pl->live || !live_only ? (int)i : -1;
 	}
 	return -1;
 }
 
-static struct sg_dp_nat_pool *
+static int
+pool_index(const struct sg_dp_nat_alloc *na, const struct sg_dp_ip *nat, bool live_only)
+{
+	return pool_index_at(na, nat, live_only, addr_hint(nat));
+}
+
+/* The pool of @p nat (see pool_index_at()), remembered in the hint. */
+static inline struct sg_dp_nat_pool *
 pool_find(struct sg_dp_nat_alloc *na, const struct sg_dp_ip *nat, bool live_only)
 {
-	int i = pool_index(na, nat, live_only);
+	unsigned int slot = addr_hint(nat);
+	int i = pool_index_at(na, nat, live_only, slot);
 
-	return i < 0 ? NULL : &na->pool[i];
+	if (i < 0)
+		return NULL;
+	na->hint[slot] = (uint8_t)i;
+	return &na->pool[i];
 }
 
 /* Refill @p pl's FIFO with this worker's free ports of the range. */
@@ -130,6 +173,7 @@ pool_adopt(struct sg_dp_worker *w, const struct sg_dp_ip *a, uint64_t was_live, 
 		was_live &= ~(UINT64_C(1) << k);
 	}
 	na->pool[k].live = true;
+	na->hint[addr_hint(a)] = (uint8_t)k;
 	if (range_changed || !(was_live & (UINT64_C(1) << k)))
 		pool_fill(w, na, &na->pool[k]);
 }
@@ -176,7 +220,8 @@ sg_dp_nat_port_get(struct sg_dp_worker *w, const struct sg_dp_tables *t, const s
 	struct sg_dp_nat_pool *pl;
 	uint16_t p;
 
-	sg_dp_nat_sync(w, t);
+	if (unlikely(!na->synced || na->gen != t->generation))
+		sg_dp_nat_sync(w, t);
 	pl = pool_find(na, nat, true);
 	if (pl == NULL)
 		return 0;
