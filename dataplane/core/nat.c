@@ -72,28 +72,71 @@ port_used(const struct sg_dp_nat_pool *pl, uint16_t p)
 	return (pl->used[p >> 6] >> (p & 63)) & 1;
 }
 
-/* Index of the pool of @p nat (live pools only when @p live_only), or -1. */
-static int
-pool_index(const struct sg_dp_nat_alloc *na, const struct sg_dp_ip *nat, bool live_only)
+/* Slot of address @p a in the pool hint: its bytes XOR-folded. */
+static inline unsigned int
+addr_hint(const struct sg_dp_ip *a)
 {
-	unsigned int i;
+	uint64_t lo, hi, x;
 
+	memcpy(&lo, a->a, 8);
+	memcpy(&hi, a->a + 8, 8);
+	x = lo ^ hi ^ a->family;
+	x ^= x >> 32;
+	x ^= x >> 16;
+	x ^= x >> 8;
+	return (unsigned int)x & (SG_DP_NAT_HINTS - 1);
+}
+
+static inline bool
+pool_is(const struct sg_dp_nat_pool *pl, const struct sg_dp_ip *a)
+{
+	uint64_t x[2], y[2];
+
+	memcpy(x, pl->addr.a, 16);
+	memcpy(y, a->a, 16);
+	return pl->addr.family == a->family && ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+}
+
+/*
+ * Index of the pool of @p nat (live pools only when @p live_only), or -1;
+ * @p slot: addr_hint(nat). An address has at most one pool (pool_adopt()
+ * reuses it), so the hint's pool, when it holds @p nat, is the answer;
+ * else every pool is searched.
+ */
+static inline int
+pool_index_at(const struct sg_dp_nat_alloc *na, const struct sg_dp_ip *nat, bool live_only,
+	      unsigned int slot)
+{
+	unsigned int i = na->hint[slot];
+
+	if (likely(pool_is(&na->pool[i], nat)))
+		return na->pool[i].live || !live_only ? (int)i : -1;
 	for (i = 0; i < SG_DP_NAT_POOLS; i++) {
 		const struct sg_dp_nat_pool *pl = &na->pool[i];
 
-		if (pl->addr.family == nat->family && (pl->live || !live_only) &&
-		    memcmp(pl->addr.a, nat->a, sizeof(nat->a)) == 0)
-			return (int)i;
+		if (pool_is(pl, nat))
+			return pl->live || !live_only ? (int)i : -1;
 	}
 	return -1;
 }
 
-static struct sg_dp_nat_pool *
+static int
+pool_index(const struct sg_dp_nat_alloc *na, const struct sg_dp_ip *nat, bool live_only)
+{
+	return pool_index_at(na, nat, live_only, addr_hint(nat));
+}
+
+/* The pool of @p nat (see pool_index_at()), remembered in the hint. */
+static inline struct sg_dp_nat_pool *
 pool_find(struct sg_dp_nat_alloc *na, const struct sg_dp_ip *nat, bool live_only)
 {
-	int i = pool_index(na, nat, live_only);
+	unsigned int slot = addr_hint(nat);
+	int i = pool_index_at(na, nat, live_only, slot);
 
-	return i < 0 ? NULL : &na->pool[i];
+	if (i < 0)
+		return NULL;
+	na->hint[slot] = (uint8_t)i;
+	return &na->pool[i];
 }
 
 /* Refill @p pl's FIFO with this worker's free ports of the range. */
@@ -130,6 +173,7 @@ pool_adopt(struct sg_dp_worker *w, const struct sg_dp_ip *a, uint64_t was_live, 
 		was_live &= ~(UINT64_C(1) << k);
 	}
 	na->pool[k].live = true;
+	na->hint[addr_hint(a)] = (uint8_t)k;
 	if (range_changed || !(was_live & (UINT64_C(1) << k)))
 		pool_fill(w, na, &na->pool[k]);
 }
@@ -176,7 +220,8 @@ sg_dp_nat_port_get(struct sg_dp_worker *w, const struct sg_dp_tables *t, const s
 	struct sg_dp_nat_pool *pl;
 	uint16_t p;
 
-	sg_dp_nat_sync(w, t);
+	if (unlikely(!na->synced || na->gen != t->generation))
+		sg_dp_nat_sync(w, t);
 	pl = pool_find(na, nat, true);
 	if (pl == NULL)
 		return 0;
@@ -269,12 +314,53 @@ sg_dp_worker_nat_ports(const struct sg_dp_worker *w, const struct sg_dp_tables *
 	return 0;
 }
 
+/* 32-bit word @p i of @p b (any alignment), as loaded: memory order, like the 16-bit words. */
+static inline uint32_t
+ld32(const uint8_t *b, unsigned int i)
+{
+	uint32_t v;
+
+	memcpy(&v, b + 4 * i, 4);
+	return v;
+}
+
+/*
+ * One's-complement sum (64-bit accumulator, not folded) of what replacing
+ * @p n32 words of @p old by @p new adds (RFC 1624: ~m + m'). Summing 32-bit
+ * words and folding at the end gives the sum of their 16-bit halves, as
+ * 2^16 = 1 in one's-complement arithmetic.
+ */
+static inline uint64_t
+csum_delta(const uint8_t *old, const uint8_t *new, unsigned int n32)
+{
+	uint64_t s = 0;
+	unsigned int i;
+
+	for (i = 0; i < n32; i++)
+		s += (uint64_t)(uint32_t)~ld32(old, i) + ld32(new, i);
+	return s;
+}
+
+/* Stored checksum @p ck after the changes summed in @p delta: ~(~ck + delta), folded. */
+static inline uint16_t
+csum_apply(uint16_t ck, uint64_t delta)
+{
+	uint64_t s = (uint16_t)~ck + delta;
+
+	s = (s & 0xffffffff) + (s >> 32);
+	s = (s & 0xffffffff) + (s >> 32);
+	return (uint16_t)~sg_dp_csum_fold((uint32_t)s);
+}
+
 /*
  * Rewrite the packet's source and destination (address + port, ports in
  * network order) and decrement its TTL / hop limit, updating the IPv4
  * header checksum and the TCP/UDP checksum (pseudo-header included)
  * incrementally. The packet was validated by the parser (TCP or UDP,
- * headers in the first segment).
+ * headers in the first segment). The addresses' change is summed once for
+ * both checksums, in 32-bit words, and each checksum folded once: the same
+ * result as RFC 1624's update word by word (one's-complement sums do not
+ * depend on the grouping; a sum is zero only when every term is).
  */
 void
 sg_dp_nat_rewrite(struct rte_mbuf *m, const struct sg_dp_pkt *p, const uint8_t *src, uint16_t sport,
@@ -282,49 +368,42 @@ sg_dp_nat_rewrite(struct rte_mbuf *m, const struct sg_dp_pkt *p, const uint8_t *
 {
 	uint8_t *l3 = rte_pktmbuf_mtod_offset(m, uint8_t *, p->l2_len);
 	uint8_t *l4 = l3 + p->l3_len;
-	unsigned int alen = p->key.family == AF_INET ? 4 : 16;
-	uint8_t *ip_src, *ip_dst;
+	bool v4 = p->key.family == AF_INET, udp = p->key.proto == IPPROTO_UDP;
+	uint16_t ck, ports[2] = {sport, dport};
 	uint8_t *l4ck;
-	uint16_t ck;
-	bool udp = p->key.proto == IPPROTO_UDP;
+	uint64_t d_addr;
 
-	if (p->key.family == AF_INET) {
+	if (v4) {
 		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)l3;
-		uint8_t oldw[2] = {ip->time_to_live, ip->next_proto_id};
-		uint8_t neww[2] = {(uint8_t)(ip->time_to_live - 1), ip->next_proto_id};
+		uint8_t *ip_src = (uint8_t *)&ip->src_addr, *ip_dst = (uint8_t *)&ip->dst_addr;
+		uint16_t oldw, neww;
 
-		ip_src = (uint8_t *)&ip->src_addr;
-		ip_dst = (uint8_t *)&ip->dst_addr;
-		ck = ip->hdr_checksum;
-		ck = sg_dp_csum_replace(ck, oldw, neww, 2);
-		ck = sg_dp_csum_replace(ck, ip_src, src, 4);
-		ck = sg_dp_csum_replace(ck, ip_dst, dst, 4);
-		ip->hdr_checksum = ck;
+		d_addr = csum_delta(ip_src, src, 1) + csum_delta(ip_dst, dst, 1);
+		memcpy(ip_src, src, 4);
+		memcpy(ip_dst, dst, 4);
+		memcpy(&oldw, &ip->time_to_live, 2); /* TTL and protocol: one 16-bit word */
 		ip->time_to_live--;
+		memcpy(&neww, &ip->time_to_live, 2);
+		ip->hdr_checksum =
+			csum_apply(ip->hdr_checksum, d_addr + (uint16_t)~oldw + (uint64_t)neww);
 	} else {
 		struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)l3;
 
-		ip_src = ip->src_addr;
-		ip_dst = ip->dst_addr;
+		d_addr = csum_delta(ip->src_addr, src, 4) + csum_delta(ip->dst_addr, dst, 4);
+		memcpy(ip->src_addr, src, 16);
+		memcpy(ip->dst_addr, dst, 16);
 		ip->hop_limits--;
 	}
 
 	l4ck = l4 + (udp ? offsetof(struct rte_udp_hdr, dgram_cksum)
 			 : offsetof(struct rte_tcp_hdr, cksum));
 	memcpy(&ck, l4ck, 2);
-	if (!(udp && ck == 0 && p->key.family == AF_INET)) { /* IPv4 UDP 0: no checksum */
-		uint16_t oldp[2], newp[2] = {sport, dport};
-
-		memcpy(oldp, l4, 4); /* source and destination port */
-		ck = sg_dp_csum_replace(ck, ip_src, src, alen);
-		ck = sg_dp_csum_replace(ck, ip_dst, dst, alen);
-		ck = sg_dp_csum_replace(ck, oldp, newp, 4);
+	if (!(udp && ck == 0 && v4)) { /* IPv4 UDP 0: no checksum */
+		/* source and destination port: one 32-bit word */
+		ck = csum_apply(ck, d_addr + csum_delta(l4, (const uint8_t *)ports, 1));
 		if (udp && ck == 0)
 			ck = 0xffff;
 		memcpy(l4ck, &ck, 2);
 	}
-	memcpy(ip_src, src, alen);
-	memcpy(ip_dst, dst, alen);
-	memcpy(l4, &sport, 2);
-	memcpy(l4 + 2, &dport, 2);
+	memcpy(l4, ports, 4);
 }

@@ -37,9 +37,14 @@ struct sg_dp_nat_pool {
 	uint64_t *used;	      /**< bitmap of 65536 ports */
 };
 
+/** Slots of the address -> pool hint (a power of two). */
+#define SG_DP_NAT_HINTS 64
+
 /** NAT port pools of one worker, one per (NAT address, worker); built without allocation. */
 struct sg_dp_nat_alloc {
 	struct sg_dp_nat_pool pool[SG_DP_NAT_POOLS];
+	/** pool index last found for an address hashing here: checked, then the pools searched */
+	uint8_t hint[SG_DP_NAT_HINTS];
 	void *mem;	   /**< every pool's FIFO and bitmap */
 	uint32_t fifo_cap; /**< ports one worker can own: ceil(65536 / workers) */
 	uint64_t gen;	   /**< generation of the tables the pools follow */

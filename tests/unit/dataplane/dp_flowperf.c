@@ -7,9 +7,11 @@
  * finds the table full), `est` (ACKs cycling over the CAP flows), `nat_new`
  * and `nat_est` (the same to a NAT VIP with 16 NAT addresses), `syn` (SYNs
  * of never-seen flows to a brokered VIP, answered by cookie SYN-ACKs, in
- * bursts of 16, as before full bursts of a SYN flood were all answered) and
+ * bursts of 16, as before full bursts of a SYN flood were all answered),
  * `syn32` (the same in full bursts of 32: the flood nothing competes with,
- * every SYN answered, none shed). It checks
+ * every SYN answered, none shed), `nat_est_udp` and `nat_new_udp` (the NAT
+ * cases with 64-byte UDP datagrams, as the bench's nat_est1m and nat_new
+ * send). It checks
  * the counters (every packet forwarded, flows made and evicted as due) and
  * prints ns per packet; under `valgrind --tool=callgrind
  * --toggle-collect=perf_measured` the instructions per packet are
@@ -36,6 +38,7 @@ struct perf_case {
 	bool est;
 	bool syn;
 	unsigned int syn_burst; /**< syn: packets per burst */
+	uint16_t udp; /**< UDP datagrams to this port (the bench's nat_* cases), not TCP */
 };
 
 static const struct perf_case cases[] = {
@@ -45,9 +48,13 @@ static const struct perf_case cases[] = {
 	{"nat_est", "198.18.10.2", true, true},
 	{"syn", "198.18.10.3", false, false, true, 16},
 	{"syn32", "198.18.10.3", false, false, true, BURST},
+	/* UDP to the NAT VIP, as scripts/bench-dataplane.sh's nat_est1m and nat_new */
+	{"nat_est_udp", "198.18.10.2", true, true, false, 0, 53},
+	{"nat_new_udp", "198.18.10.2", true, false, false, 0, 53},
 };
 
 static unsigned int burst = BURST;
+static uint16_t udp_dport; /* nonzero: frames are UDP datagrams to this port */
 
 /* Flow @p i's frame: client 198.19.x.y (i / 50000), port 1024 + i % 50000. */
 static size_t
@@ -57,6 +64,9 @@ frame(uint8_t *b, const char *vip, uint32_t i, uint8_t flags)
 	uint32_t a = i / 50000;
 
 	(void)snprintf(src, sizeof(src), "198.19.%u.%u", (a >> 8) & 0xff, a & 0xff);
+	if (udp_dport != 0) /* 64-byte frames, as sg-pktgen's */
+		return pb_frame_udp4(b, L2_GW, src, vip, (uint16_t)(1024 + i % 50000), udp_dport,
+				     18);
 	return pb_frame_tcp4(b, L2_GW, src, vip, (uint16_t)(1024 + i % 50000), 80, flags, 64, 0);
 }
 
@@ -162,6 +172,7 @@ perf_run(const struct perf_case *c, uint32_t cap, uint32_t n)
 	assert_int_equal(env_setup(1, cap), 0);
 	if (c->nat)
 		nat16();
+	udp_dport = c->udp;
 	if (c->syn) {
 		assert_int_equal(env_broker_start(key, 65536, &ring[0], &ring[1]), 0);
 		burst = c->syn_burst;
@@ -177,7 +188,7 @@ perf_run(const struct perf_case *c, uint32_t cap, uint32_t n)
 		return;
 	}
 	run(c->vip, 0, cap, UINT32_MAX, RTE_TCP_SYN_FLAG, false, &out);
-	if (c->est)
+	if (c->est && c->udp == 0)
 		run(c->vip, 0, cap, UINT32_MAX, RTE_TCP_ACK_FLAG, false, &out);
 	st = sg_dp_worker_stats(env.w[0]);
 	assert_int_equal(st->cnt[SG_DP_EV_FLOW_NEW], cap);

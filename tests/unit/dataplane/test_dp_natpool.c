@@ -91,6 +91,40 @@ test_pools_per_address(void **state)
 	assert_int_equal(get(0, "198.18.1.102"), 0);
 }
 
+/*
+ * The pool of an address is found through a hint slot (its bytes XOR-folded,
+ * 64 slots): .100 and .36 share one (they differ in bit 6 of one byte);
+ * each keeps its own ports, a removed one's pool is still found.
+ */
+static void
+test_pools_hint_shared(void **state)
+{
+	static const char *const pair[] = {"198.18.1.100", "198.18.1.36", "2001:2:0:1::100", NULL};
+	static const char *const one[] = {"198.18.1.36", "2001:2:0:1::100", NULL};
+	uint32_t n_free, n_used;
+	struct sg_dp_ip a = ip("198.18.1.100");
+	unsigned int i, k;
+
+	(void)state;
+	nat_config(40000, 40003, pair);
+	for (i = 0; i < 4; i++) /* alternately: each lookup displaces the other's hint */
+		for (k = 0; k < 2; k++)
+			assert_int_equal(get(0, pair[k]), 40000 + i);
+	assert_int_equal(get(0, pair[0]), 0);
+	assert_int_equal(get(0, pair[1]), 0);
+	put(0, pair[1], 40002);
+	assert_int_equal(get(0, pair[0]), 0); /* not .100's port */
+	assert_int_equal(get(0, pair[1]), 40002);
+	/* .100 removed: its pool (ports in use) is found, and hands out nothing */
+	nat_config(40000, 40003, one);
+	assert_int_equal(get(0, pair[0]), 0);
+	assert_int_equal(sg_dp_nat_pool_ports(env.w[0], &a, &n_free, &n_used), -ENOENT);
+	put(0, pair[0], 40003);
+	assert_int_equal(get(0, pair[1]), 0); /* .36's pool is still full */
+	put(0, pair[1], 40001);
+	assert_int_equal(get(0, pair[1]), 40001);
+}
+
 static void
 test_owner_mapping(void **state)
 {
@@ -346,6 +380,7 @@ main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_pools_per_address, dp_setup1, dp_teardown),
 		cmocka_unit_test_setup_teardown(test_owner_mapping, dp_setup2, dp_teardown),
+		cmocka_unit_test_setup_teardown(test_pools_hint_shared, dp_setup1, dp_teardown),
 		cmocka_unit_test_setup_teardown(test_reload_rebuild, dp_setup1, dp_teardown),
 		cmocka_unit_test_setup_teardown(test_reclaim_order, dp_setup1, dp_teardown),
 		cmocka_unit_test_setup_teardown(test_reclaim_other_member, dp_setup1, dp_teardown),
