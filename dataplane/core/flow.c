@@ -21,6 +21,7 @@
 #include <rte_hash_crc.h>
 #include <rte_jhash.h>
 #include <rte_malloc.h>
+#include <rte_prefetch.h>
 #include <rte_tcp.h>
 
 #include "core/flow.h"
@@ -109,9 +110,9 @@ emb_link(struct sg_dp_flow_table *ft, struct sg_dp_flow *f)
 {
 	uint32_t idx = (uint32_t)(f - ft->e);
 
-	if (f->emb)
+	if (f->emb != SG_DP_FLOW_EMB_OFF)
 		return;
-	f->emb = true;
+	f->emb = SG_DP_FLOW_EMB_ON;
 	f->emb_prev = ft->emb_tail;
 	f->emb_next = SG_DP_FLOW_NONE;
 	if (ft->emb_tail != SG_DP_FLOW_NONE)
@@ -125,9 +126,14 @@ emb_link(struct sg_dp_flow_table *ft, struct sg_dp_flow *f)
 static void
 emb_unlink(struct sg_dp_flow_table *ft, struct sg_dp_flow *f)
 {
-	if (!f->emb)
+	if (f->emb == SG_DP_FLOW_EMB_OFF)
 		return;
-	f->emb = false;
+	if (f->emb == SG_DP_FLOW_EMB_AHEAD) { /* the window is a prefix of the list */
+		ft->n_ahead--;
+		if (ft->ahead_last == (uint32_t)(f - ft->e))
+			ft->ahead_last = f->emb_prev;
+	}
+	f->emb = SG_DP_FLOW_EMB_OFF;
 	if (f->emb_prev != SG_DP_FLOW_NONE)
 		ft->e[f->emb_prev].emb_next = f->emb_next;
 	else
@@ -137,6 +143,77 @@ emb_unlink(struct sg_dp_flow_table *ft, struct sg_dp_flow *f)
 	else
 		ft->emb_tail = f->emb_prev;
 	ft->n_emb--;
+}
+
+/*
+ * Grow the look-ahead window by one flow: the one after its last, whose
+ * entry (every line: an eviction reads three, the new flow writes four) is
+ * prefetched. Reading the last one's link costs nothing when it was
+ * prefetched one eviction ago.
+ */
+static void
+ahead_step(struct sg_dp_flow_table *ft)
+{
+	uint32_t nxt = ft->n_ahead == 0 ? ft->emb_head : ft->e[ft->ahead_last].emb_next;
+	struct sg_dp_flow *f;
+
+	if (nxt == SG_DP_FLOW_NONE)
+		return;
+	f = &ft->e[nxt];
+	rte_prefetch0((const char *)f);
+	rte_prefetch0((const char *)f + RTE_CACHE_LINE_SIZE);
+	rte_prefetch0((const char *)f + 2 * RTE_CACHE_LINE_SIZE);
+	rte_prefetch0((const char *)f + 3 * RTE_CACHE_LINE_SIZE);
+	f->emb = SG_DP_FLOW_EMB_AHEAD;
+	ft->ahead_last = nxt;
+	ft->n_ahead++;
+}
+
+void
+sg_dp_flow_prefetch_victims(struct sg_dp_flow_table *ft, unsigned int need)
+{
+	const void *keys[2 * SG_DP_FLOW_VICTIMS];
+	hash_sig_t sigs[2 * SG_DP_FLOW_VICTIMS];
+	void *data[2 * SG_DP_FLOW_VICTIMS];
+	uint32_t idx = ft->emb_head;
+	unsigned int n = 0, nk = 0;
+	uint64_t hits;
+
+	need = RTE_MIN(need, ft->n_ahead);
+	need = RTE_MIN(need, (unsigned int)SG_DP_FLOW_VICTIMS);
+	while (n < need && idx != SG_DP_FLOW_NONE) { /* in cache: the window */
+		struct sg_dp_flow *f = &ft->e[idx];
+
+		ft->vic_idx[n] = idx;
+		ft->vic_sig[n] = rte_hash_hash(ft->h, &f->key);
+		keys[nk] = &f->key;
+		sigs[nk++] = ft->vic_sig[n];
+		if (f->flags & SG_DP_FLOW_NAT) {
+			ft->vic_rsig[n] = rte_hash_hash(ft->h, &f->rkey);
+			keys[nk] = &f->rkey;
+			sigs[nk++] = ft->vic_rsig[n];
+		}
+		n++;
+		idx = f->emb_next;
+	}
+	ft->n_vic = n;
+	ft->vic_next = 0;
+	if (nk > 0) /* the answer is known: only the buckets and key slots it reads matter */
+		(void)rte_hash_lookup_with_hash_bulk_data(ft->h, keys, sigs, nk, &hits, data);
+}
+
+/* Where @p f is a victim of sg_dp_flow_prefetch_victims(): its position there, else -1. */
+static int
+victim_pos(struct sg_dp_flow_table *ft, const struct sg_dp_flow *f)
+{
+	uint32_t idx = (uint32_t)(f - ft->e), k;
+
+	for (k = ft->vic_next; k < ft->n_vic; k++)
+		if (ft->vic_idx[k] == idx) {
+			ft->vic_next = k + 1;
+			return (int)k;
+		}
+	return -1;
 }
 
 void
@@ -209,8 +286,12 @@ reclaim_victim(struct sg_dp_flow_table *ft, const struct sg_dp_ip *nat,
 	return same;
 }
 
-void
-sg_dp_flow_remove(struct sg_dp_worker *w, struct sg_dp_flow *f, enum sg_dp_cnt why)
+/*
+ * Remove @p f; @p vic: its position among the burst's prefetched victims
+ * (their keys' signatures), or -1.
+ */
+static void
+flow_remove(struct sg_dp_worker *w, struct sg_dp_flow *f, enum sg_dp_cnt why, int vic)
 {
 	struct sg_dp_flow_table *ft = &w->ft;
 
@@ -218,9 +299,15 @@ sg_dp_flow_remove(struct sg_dp_worker *w, struct sg_dp_flow *f, enum sg_dp_cnt w
 		w->flow_gone(w, f, why); /* the session layer's hook (core/state.h) */
 	if (unlikely(f->sync & SG_DP_SYNC_PUB))
 		sg_dp_sync_gone(w, f, why); /* the peers drop their copy */
-	rte_hash_del_key(ft->h, &f->key);
+	if (vic >= 0)
+		rte_hash_del_key_with_hash(ft->h, &f->key, ft->vic_sig[vic]);
+	else
+		rte_hash_del_key(ft->h, &f->key);
 	if (f->flags & SG_DP_FLOW_NAT) {
-		rte_hash_del_key(ft->h, &f->rkey);
+		if (vic >= 0)
+			rte_hash_del_key_with_hash(ft->h, &f->rkey, ft->vic_rsig[vic]);
+		else
+			rte_hash_del_key(ft->h, &f->rkey);
 		sg_dp_nat_port_put(w, &f->nat, rte_be_to_cpu_16(f->nat_port));
 	}
 	emb_unlink(ft, f);
@@ -233,6 +320,14 @@ sg_dp_flow_remove(struct sg_dp_worker *w, struct sg_dp_flow *f, enum sg_dp_cnt w
 	ft->free_idx[ft->n_free++] = (uint32_t)(f - ft->e);
 	ft->count--;
 	ft->gen++;
+}
+
+void
+sg_dp_flow_remove(struct sg_dp_worker *w, struct sg_dp_flow *f, enum sg_dp_cnt why)
+{
+	/* the entry may be reused for another key: the victims' signatures go */
+	w->ft.n_vic = 0;
+	flow_remove(w, f, why, -1);
 }
 
 /*
@@ -248,7 +343,10 @@ evict_one(struct sg_dp_worker *w)
 
 	if (victim != NULL) {
 		w->stats.cnt[SG_DP_EV_FLOW_EVICTED_EMB]++;
-		sg_dp_flow_remove(w, victim, SG_DP_EV_FLOW_EVICTED);
+		flow_remove(w, victim, SG_DP_EV_FLOW_EVICTED, victim_pos(ft, victim));
+		ahead_step(ft); /* the next victims' entries, one eviction ahead */
+		if (ft->n_ahead < SG_DP_FLOW_AHEAD)
+			ahead_step(ft);
 		return true;
 	}
 	for (i = 0; i < ft->cap && (i < EVICT_SCAN || victim == NULL); i++) {
@@ -285,7 +383,9 @@ sg_dp_flow_insert(struct sg_dp_worker *w, const struct sg_dp_flow_key *key, uint
 		}
 	}
 	idx = ft->free_idx[--ft->n_free];
-	if (rte_hash_add_key_data(ft->h, key, (void *)(uintptr_t)idx) < 0) {
+	if ((key == ft->ins_key ? rte_hash_add_key_with_hash_data(ft->h, key, ft->ins_sig,
+								  (void *)(uintptr_t)idx)
+				: rte_hash_add_key_data(ft->h, key, (void *)(uintptr_t)idx)) < 0) {
 		ft->free_idx[ft->n_free++] = idx;
 		*reason = SG_DP_DROP_FLOW_FULL;
 		return NULL;
@@ -302,6 +402,7 @@ sg_dp_flow_insert(struct sg_dp_worker *w, const struct sg_dp_flow_key *key, uint
 void
 sg_dp_flow_discard(struct sg_dp_flow_table *ft, struct sg_dp_flow *f)
 {
+	ft->n_vic = 0; /* as sg_dp_flow_remove() */
 	rte_hash_del_key(ft->h, &f->key);
 	emb_unlink(ft, f);
 	f->state = SG_DP_FS_FREE;

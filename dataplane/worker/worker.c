@@ -665,19 +665,34 @@ process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 			}
 		}
 	}
+	/* a full table: the victims of the burst's new flows, their buckets fetched together */
+	if (missm != 0 && ft->n_free < (uint32_t)__builtin_popcountll(missm))
+		sg_dp_flow_prefetch_victims(ft,
+					    (unsigned int)__builtin_popcountll(missm) - ft->n_free);
 	gen = ft->gen;
 	rsig0 = ft->n_rsig;
 	for (i = 0; i < n; i++) {
-		if (hit[i] != NULL && unlikely(ft->gen != gen))
-			hit[i] = NULL; /* a removal happened: look it up again */
-		/*
-		 * a miss stays one unless an earlier packet had the same key (its
-		 * flow may exist now) or added a return key of its signature
-		 */
-		process_parsed(w, t, port, pkts[i], &pk[i], prc[i], hit[i],
-			       ((missm >> i) & 1) && !rkey_added(ft, rsig0, psig[i]), out, now,
+		bool missed = false;
+
+		if (hit[i] != NULL) {
+			if (unlikely(ft->gen != gen))
+				hit[i] = NULL; /* a removal happened: look it up again */
+		} else if ((missm >> i) & 1) {
+			/*
+			 * a miss stays one unless an earlier packet had the same key
+			 * (its flow may exist now) or added a return key of its
+			 * signature; a new flow's insert reuses the signature (matched
+			 * by address: no other packet's key)
+			 */
+			missed = !rkey_added(ft, rsig0, psig[i]);
+			ft->ins_key = &pk[i].key;
+			ft->ins_sig = psig[i];
+		}
+		process_parsed(w, t, port, pkts[i], &pk[i], prc[i], hit[i], missed, out, now,
 			       false);
 	}
+	if (missm != 0)
+		ft->ins_key = NULL; /* pk[] goes with this frame */
 }
 
 void
