@@ -248,7 +248,8 @@ flow_new(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_port,
 		sg_dp_pkt_drop(w, rx_port, m, SG_DP_DROP_VS_LIMIT);
 		return;
 	}
-	hash = sg_dp_flow_hash(&p->key);
+	hash = w->ft.ins_key == &p->key && w->ft.ins_has_fhash ? w->ft.ins_fhash
+							       : sg_dp_flow_hash(&p->key);
 	idx = sg_dp_sched_pick(w, vs, hash);
 	if (idx == SG_DP_NO_MEMBER || idx >= vs->pool->n_members) {
 		if (vs->n_cfg_active > 0) /* members configured, none live: no_live_member */
@@ -600,6 +601,26 @@ rkey_added(const struct sg_dp_flow_table *ft, uint32_t since, hash_sig_t sig)
 }
 
 /*
+ * Missed packet @p p of a burst to the last local destination's Maglev VS
+ * (most likely a new flow): its flow hash now, and the Maglev slot it
+ * will read prefetched. Returns whether @p fh was set.
+ */
+static inline bool
+miss_prefetch(const struct sg_dp_worker *w, const struct sg_dp_tables *t, const struct sg_dp_pkt *p,
+	      uint32_t *fh)
+{
+	const struct sg_dp_vs *vs = w->last_dst.vs;
+
+	if (vs == NULL || vs->sched != SG_CFG_SCHED_MAGLEV || vs->maglev_size == 0 ||
+	    w->last_dst.port != p->key.dport || w->last_dst.proto != p->key.proto ||
+	    !last_dst_is(w, t, p))
+		return false;
+	*fh = sg_dp_flow_hash(&p->key);
+	rte_prefetch0(&vs->maglev[*fh % vs->maglev_size]);
+	return true;
+}
+
+/*
  * A burst in two passes. First every packet is parsed (prefetching ahead)
  * and the flow keys of TCP/UDP packets are looked up together: the bulk
  * lookup overlaps the hash buckets' cache misses, and the flow entries it
@@ -621,6 +642,8 @@ process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 	uint8_t pos[SG_DP_BURST];
 	struct sg_dp_flow *hit[SG_DP_BURST];
 	hash_sig_t sig[SG_DP_BURST], psig[SG_DP_BURST];
+	uint32_t fh[SG_DP_BURST];
+	uint64_t fhm = 0;	      /* bit i: fh[i] holds packet i's flow hash */
 	uint64_t hits = 0, missm = 0; /* missm: bit i, packet i missed (and is no duplicate) */
 	unsigned int nk = 0, i, k;
 	uint32_t gen, rsig0;
@@ -659,8 +682,14 @@ process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 			} else {
 				sig[k] = rte_hash_hash(
 					ft->h, keys[k]); /* misses only: hits cost nothing */
-				if (!burst_dup(keys, sig, k, hits))
+				if (!burst_dup(keys, sig, k, hits)) {
 					missm |= UINT64_C(1) << pos[k];
+					/* the headroom line an encapsulation writes */
+					rte_prefetch0(rte_pktmbuf_mtod(pkts[pos[k]], char *) -
+						      RTE_CACHE_LINE_SIZE);
+					if (miss_prefetch(w, t, &pk[pos[k]], &fh[pos[k]]))
+						fhm |= UINT64_C(1) << pos[k];
+				}
 				psig[pos[k]] = sig[k];
 			}
 		}
@@ -687,6 +716,9 @@ process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 			missed = !rkey_added(ft, rsig0, psig[i]);
 			ft->ins_key = &pk[i].key;
 			ft->ins_sig = psig[i];
+			ft->ins_has_fhash = (fhm >> i) & 1;
+			if (ft->ins_has_fhash)
+				ft->ins_fhash = fh[i];
 		}
 		process_parsed(w, t, port, pkts[i], &pk[i], prc[i], hit[i], missed, out, now,
 			       false);
