@@ -172,15 +172,13 @@ struct sg_dp_flow_table {
 	hash_sig_t vic_sig[SG_DP_FLOW_VICTIMS];
 	hash_sig_t vic_rsig[SG_DP_FLOW_VICTIMS]; /**< NAT victims: the return key's */
 	/**
-	 * The next insert's key and its signature, where the caller computed it
-	 * (worker.c: a burst's miss); the insert hashes any other key itself.
-	 * ins_fhash: its sg_dp_flow_hash() when ins_has_fhash (computed early to
-	 * prefetch its Maglev slot).
+	 * The next insert's key, its signature and its sg_dp_flow_hash(), where
+	 * the caller computed them (worker.c: a burst's miss, likely a new flow,
+	 * whose Maglev slot was prefetched); the insert hashes any other key.
 	 */
 	const struct sg_dp_flow_key *ins_key;
 	hash_sig_t ins_sig;
 	uint32_t ins_fhash;
-	bool ins_has_fhash;
 };
 
 int sg_dp_flow_table_init(struct sg_dp_flow_table *ft, uint32_t cap, int socket,

@@ -248,8 +248,7 @@ flow_new(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_port,
 		sg_dp_pkt_drop(w, rx_port, m, SG_DP_DROP_VS_LIMIT);
 		return;
 	}
-	hash = w->ft.ins_key == &p->key && w->ft.ins_has_fhash ? w->ft.ins_fhash
-							       : sg_dp_flow_hash(&p->key);
+	hash = w->ft.ins_key == &p->key ? w->ft.ins_fhash : sg_dp_flow_hash(&p->key);
 	idx = sg_dp_sched_pick(w, vs, hash);
 	if (idx == SG_DP_NO_MEMBER || idx >= vs->pool->n_members) {
 		if (vs->n_cfg_active > 0) /* members configured, none live: no_live_member */
@@ -601,20 +600,35 @@ rkey_added(const struct sg_dp_flow_table *ft, uint32_t since, hash_sig_t sig)
 }
 
 /*
- * Missed packet @p p of a burst to the last local destination's Maglev VS
- * (most likely a new flow): its flow hash now, and the Maglev slot it
- * will read prefetched. Returns whether @p fh was set.
+ * The last local destination's VS when a burst's miss to it is most likely
+ * a new flow that flow_new() schedules by Maglev (DSR or NAT, no SYN
+ * proxy), else NULL.
  */
-static inline bool
-miss_prefetch(const struct sg_dp_worker *w, const struct sg_dp_tables *t, const struct sg_dp_pkt *p,
-	      uint32_t *fh)
+static inline const struct sg_dp_vs *
+miss_vs(const struct sg_dp_worker *w)
 {
 	const struct sg_dp_vs *vs = w->last_dst.vs;
 
 	if (vs == NULL || vs->sched != SG_CFG_SCHED_MAGLEV || vs->maglev_size == 0 ||
-	    w->last_dst.port != p->key.dport || w->last_dst.proto != p->key.proto ||
+	    (vs->mode != SG_CFG_MODE_DSR && vs->mode != SG_CFG_MODE_NAT) ||
+	    (w->last_dst.proto == IPPROTO_TCP && vs->syn_proxy != SG_CFG_SYN_PROXY_OFF))
+		return NULL;
+	return vs;
+}
+
+/*
+ * Missed packet @p m of a burst to miss_vs() @p vs: its flow hash now, the
+ * Maglev slot it will read and the headroom line an encapsulation writes
+ * prefetched. Returns whether @p fh was set.
+ */
+static inline bool
+miss_prefetch(const struct sg_dp_worker *w, const struct sg_dp_tables *t, const struct sg_dp_vs *vs,
+	      const struct rte_mbuf *m, const struct sg_dp_pkt *p, uint32_t *fh)
+{
+	if (w->last_dst.port != p->key.dport || w->last_dst.proto != p->key.proto ||
 	    !last_dst_is(w, t, p))
 		return false;
+	rte_prefetch0(rte_pktmbuf_mtod(m, const char *) - RTE_CACHE_LINE_SIZE);
 	*fh = sg_dp_flow_hash(&p->key);
 	rte_prefetch0(&vs->maglev[*fh % vs->maglev_size]);
 	return true;
@@ -643,7 +657,9 @@ process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 	struct sg_dp_flow *hit[SG_DP_BURST];
 	hash_sig_t sig[SG_DP_BURST], psig[SG_DP_BURST];
 	uint32_t fh[SG_DP_BURST];
-	uint64_t fhm = 0;	      /* bit i: fh[i] holds packet i's flow hash */
+	uint64_t fhm = 0; /* bit i: fh[i] holds packet i's flow hash */
+	const struct sg_dp_vs *mvs = NULL;
+	bool mvs_set = false;
 	uint64_t hits = 0, missm = 0; /* missm: bit i, packet i missed (and is no duplicate) */
 	unsigned int nk = 0, i, k;
 	uint32_t gen, rsig0;
@@ -684,10 +700,12 @@ process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 					ft->h, keys[k]); /* misses only: hits cost nothing */
 				if (!burst_dup(keys, sig, k, hits)) {
 					missm |= UINT64_C(1) << pos[k];
-					/* the headroom line an encapsulation writes */
-					rte_prefetch0(rte_pktmbuf_mtod(pkts[pos[k]], char *) -
-						      RTE_CACHE_LINE_SIZE);
-					if (miss_prefetch(w, t, &pk[pos[k]], &fh[pos[k]]))
+					if (!mvs_set) {
+						mvs = miss_vs(w);
+						mvs_set = true;
+					}
+					if (mvs != NULL && miss_prefetch(w, t, mvs, pkts[pos[k]],
+									 &pk[pos[k]], &fh[pos[k]]))
 						fhm |= UINT64_C(1) << pos[k];
 				}
 				psig[pos[k]] = sig[k];
@@ -710,20 +728,19 @@ process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 			/*
 			 * a miss stays one unless an earlier packet had the same key
 			 * (its flow may exist now) or added a return key of its
-			 * signature; a new flow's insert reuses the signature (matched
-			 * by address: no other packet's key)
+			 * signature
 			 */
 			missed = !rkey_added(ft, rsig0, psig[i]);
-			ft->ins_key = &pk[i].key;
-			ft->ins_sig = psig[i];
-			ft->ins_has_fhash = (fhm >> i) & 1;
-			if (ft->ins_has_fhash)
+			if ((fhm >> i) & 1) { /* a likely new flow: its insert reuses them */
+				ft->ins_key = &pk[i].key; /* by address: no other packet's */
+				ft->ins_sig = psig[i];
 				ft->ins_fhash = fh[i];
+			}
 		}
 		process_parsed(w, t, port, pkts[i], &pk[i], prc[i], hit[i], missed, out, now,
 			       false);
 	}
-	if (missm != 0)
+	if (fhm != 0)
 		ft->ins_key = NULL; /* pk[] goes with this frame */
 }
 
