@@ -179,6 +179,7 @@ sg_dp_flow_prefetch_victims(struct sg_dp_flow_table *ft, unsigned int need)
 	unsigned int n = 0, nk = 0;
 	uint64_t hits;
 
+	ft->vic_natm = 0;
 	need = RTE_MIN(need, ft->n_ahead);
 	need = RTE_MIN(need, (unsigned int)SG_DP_FLOW_VICTIMS);
 	while (n < need && idx != SG_DP_FLOW_NONE) { /* in cache: the window */
@@ -189,6 +190,7 @@ sg_dp_flow_prefetch_victims(struct sg_dp_flow_table *ft, unsigned int need)
 		keys[nk] = &f->key;
 		sigs[nk++] = ft->vic_sig[n];
 		if (f->flags & SG_DP_FLOW_NAT) {
+			ft->vic_natm |= UINT32_C(1) << n;
 			ft->vic_rsig[n] = rte_hash_hash(ft->h, &f->rkey);
 			keys[nk] = &f->rkey;
 			sigs[nk++] = ft->vic_rsig[n];
@@ -304,7 +306,7 @@ flow_remove(struct sg_dp_worker *w, struct sg_dp_flow *f, enum sg_dp_cnt why, in
 	else
 		rte_hash_del_key(ft->h, &f->key);
 	if (f->flags & SG_DP_FLOW_NAT) {
-		if (vic >= 0)
+		if (vic >= 0 && ((ft->vic_natm >> vic) & 1)) /* not a NAT flow since */
 			rte_hash_del_key_with_hash(ft->h, &f->rkey, ft->vic_rsig[vic]);
 		else
 			rte_hash_del_key(ft->h, &f->rkey);

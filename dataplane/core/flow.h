@@ -171,6 +171,7 @@ struct sg_dp_flow_table {
 	uint32_t vic_idx[SG_DP_FLOW_VICTIMS];
 	hash_sig_t vic_sig[SG_DP_FLOW_VICTIMS];
 	hash_sig_t vic_rsig[SG_DP_FLOW_VICTIMS]; /**< NAT victims: the return key's */
+	uint32_t vic_natm; /**< bit k: vic_rsig[k] is set (a NAT flow when looked up) */
 	/**
 	 * The next insert's key, its signature and its sg_dp_flow_hash(), where
 	 * the caller computed them (worker.c: a burst's miss, likely a new flow,

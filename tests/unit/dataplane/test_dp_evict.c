@@ -271,6 +271,48 @@ test_victims_voided(void **state)
 	}
 }
 
+/*
+ * A victim that became a NAT flow after its burst's lookup (a brokered
+ * NAT hand-off installs the return key later): its return key has no
+ * signature kept and is deleted by hashing it.
+ */
+static void
+test_victim_nat_later(void **state)
+{
+	uint32_t port[BURST], i;
+	struct sg_dp_flow_table *ft;
+	struct sg_dp_flow_key k = key_of(VIP_DSR, 2000);
+	bool syn[BURST];
+	enum sg_dp_cnt why;
+	struct sg_dp_flow *f;
+	uint16_t np;
+
+	(void)state;
+	env_teardown();
+	assert_int_equal(env_setup(1, 8), 0);
+	memset(&M, 0, sizeof(M));
+	for (i = 0; i < BURST; i++) {
+		port[i] = M.next_port++;
+		syn[i] = true;
+	}
+	burst(VIP_DSR, port, syn, BURST, 1);
+	ft = &env.w[0]->ft;
+	sg_dp_flow_prefetch_victims(ft, 1);
+	assert_int_equal(ft->n_vic, 1);
+	f = &ft->e[ft->vic_idx[0]];
+	np = sg_dp_flow_nat_port(env.w[0], env.t, &env.t->nat4[0], &f->member, f->mport);
+	assert_int_not_equal(np, 0);
+	f->nat = env.t->nat4[0];
+	f->nat_port = rte_cpu_to_be_16(np);
+	assert_int_equal(sg_dp_flow_add_rkey(ft, f), 0);
+	f->flags |= SG_DP_FLOW_NAT;
+	assert_int_equal(rte_hash_count(ft->h), (int32_t)ft->count + 1);
+	assert_non_null(sg_dp_flow_insert(env.w[0], &k, now_s(2), &why)); /* evicts it */
+	assert_int_equal(ft->n_vic, 1);
+	assert_int_equal(ft->vic_next, 1); /* its key's signature was used */
+	assert_int_equal(rte_hash_count(ft->h), (int32_t)ft->count);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -278,6 +320,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_evict_dsr, dp_setup1, dp_teardown),
 		cmocka_unit_test_setup_teardown(test_evict_nat, dp_setup1, dp_teardown),
 		cmocka_unit_test_setup_teardown(test_victims_voided, dp_setup1, dp_teardown),
+		cmocka_unit_test_setup_teardown(test_victim_nat_later, dp_setup1, dp_teardown),
 	};
 	int rc;
 
