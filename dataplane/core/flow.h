@@ -197,6 +197,18 @@ struct sg_dp_flow *sg_dp_flow_insert(struct sg_dp_worker *w, const struct sg_dp_
  * evicted is decided at each insert as before.
  */
 void sg_dp_flow_prefetch_victims(struct sg_dp_flow_table *ft, unsigned int need);
+/**
+ * Grow the look-ahead window by one flow (after an eviction): the one after
+ * its last, whose entry (every line: an eviction reads three, the new flow
+ * writes four) is prefetched. Reading the last one's link costs nothing
+ * when it was prefetched one eviction ago.
+ */
+void sg_dp_flow_ahead_step(struct sg_dp_flow_table *ft);
+/**
+ * Where @p f is among the burst's victims (sg_dp_flow_prefetch_victims()):
+ * its position, their signatures' index, consumed; else -1.
+ */
+int sg_dp_flow_victim_pos(struct sg_dp_flow_table *ft, const struct sg_dp_flow *f);
 /** Undo sg_dp_flow_insert() before the flow was counted (no NAT key yet). */
 void sg_dp_flow_discard(struct sg_dp_flow_table *ft, struct sg_dp_flow *f);
 /** Fill f->rkey (member -> NAT address:port) from the flow and add it to the table. */
