@@ -605,11 +605,13 @@ rkey_added(const struct sg_dp_flow_table *ft, uint32_t since, hash_sig_t sig)
  * proxy), else NULL.
  */
 static inline const struct sg_dp_vs *
-miss_vs(const struct sg_dp_worker *w)
+miss_vs(const struct sg_dp_worker *w, const struct sg_dp_tables *t)
 {
 	const struct sg_dp_vs *vs = w->last_dst.vs;
 
-	if (vs == NULL || vs->sched != SG_CFG_SCHED_MAGLEV || vs->maglev_size == 0 ||
+	/* of tables @p t only: an older generation's VS may be freed */
+	if (vs == NULL || w->last_dst.ai == NULL || w->last_dst.gen != t->generation ||
+	    vs->sched != SG_CFG_SCHED_MAGLEV || vs->maglev_size == 0 ||
 	    (vs->mode != SG_CFG_MODE_DSR && vs->mode != SG_CFG_MODE_NAT) ||
 	    (w->last_dst.proto == IPPROTO_TCP && vs->syn_proxy != SG_CFG_SYN_PROXY_OFF))
 		return NULL;
@@ -701,7 +703,7 @@ process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 				if (!burst_dup(keys, sig, k, hits)) {
 					missm |= UINT64_C(1) << pos[k];
 					if (!mvs_set) {
-						mvs = miss_vs(w);
+						mvs = miss_vs(w, t);
 						mvs_set = true;
 					}
 					if (mvs != NULL && miss_prefetch(w, t, mvs, pkts[pos[k]],
