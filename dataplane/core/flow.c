@@ -11,7 +11,9 @@
  * a list in the order they entered it. When the table is full the oldest of
  * them is evicted before any established flow, and an empty NAT port pool
  * takes its port back from the oldest of them that uses its address: a SYN
- * flood then recycles its own entries and ports.
+ * flood then recycles its own entries and ports. The next victims' memory
+ * is fetched ahead of their eviction (flowahead.c); who they are is
+ * decided here.
  */
 #include <errno.h>
 #include <stdio.h>
