@@ -11,7 +11,9 @@
  * a list in the order they entered it. When the table is full the oldest of
  * them is evicted before any established flow, and an empty NAT port pool
  * takes its port back from the oldest of them that uses its address: a SYN
- * flood then recycles its own entries and ports.
+ * flood then recycles its own entries and ports. The next victims' memory
+ * is fetched ahead of their eviction (flowahead.c); who they are is
+ * decided here.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -109,9 +111,9 @@ emb_link(struct sg_dp_flow_table *ft, struct sg_dp_flow *f)
 {
 	uint32_t idx = (uint32_t)(f - ft->e);
 
-	if (f->emb)
+	if (f->emb != SG_DP_FLOW_EMB_OFF)
 		return;
-	f->emb = true;
+	f->emb = SG_DP_FLOW_EMB_ON;
 	f->emb_prev = ft->emb_tail;
 	f->emb_next = SG_DP_FLOW_NONE;
 	if (ft->emb_tail != SG_DP_FLOW_NONE)
@@ -125,9 +127,14 @@ emb_link(struct sg_dp_flow_table *ft, struct sg_dp_flow *f)
 static void
 emb_unlink(struct sg_dp_flow_table *ft, struct sg_dp_flow *f)
 {
-	if (!f->emb)
+	if (f->emb == SG_DP_FLOW_EMB_OFF)
 		return;
-	f->emb = false;
+	if (f->emb == SG_DP_FLOW_EMB_AHEAD) { /* the window is a prefix of the list */
+		ft->n_ahead--;
+		if (ft->ahead_last == (uint32_t)(f - ft->e))
+			ft->ahead_last = f->emb_prev;
+	}
+	f->emb = SG_DP_FLOW_EMB_OFF;
 	if (f->emb_prev != SG_DP_FLOW_NONE)
 		ft->e[f->emb_prev].emb_next = f->emb_next;
 	else
@@ -209,8 +216,12 @@ reclaim_victim(struct sg_dp_flow_table *ft, const struct sg_dp_ip *nat,
 	return same;
 }
 
-void
-sg_dp_flow_remove(struct sg_dp_worker *w, struct sg_dp_flow *f, enum sg_dp_cnt why)
+/*
+ * Remove @p f; @p vic: its position among the burst's prefetched victims
+ * (their keys' signatures), or -1.
+ */
+static void
+flow_remove(struct sg_dp_worker *w, struct sg_dp_flow *f, enum sg_dp_cnt why, int vic)
 {
 	struct sg_dp_flow_table *ft = &w->ft;
 
@@ -218,9 +229,15 @@ sg_dp_flow_remove(struct sg_dp_worker *w, struct sg_dp_flow *f, enum sg_dp_cnt w
 		w->flow_gone(w, f, why); /* the session layer's hook (core/state.h) */
 	if (unlikely(f->sync & SG_DP_SYNC_PUB))
 		sg_dp_sync_gone(w, f, why); /* the peers drop their copy */
-	rte_hash_del_key(ft->h, &f->key);
+	if (vic >= 0)
+		rte_hash_del_key_with_hash(ft->h, &f->key, ft->vic_sig[vic]);
+	else
+		rte_hash_del_key(ft->h, &f->key);
 	if (f->flags & SG_DP_FLOW_NAT) {
-		rte_hash_del_key(ft->h, &f->rkey);
+		if (vic >= 0 && ((ft->vic_natm >> vic) & 1)) /* not a NAT flow since */
+			rte_hash_del_key_with_hash(ft->h, &f->rkey, ft->vic_rsig[vic]);
+		else
+			rte_hash_del_key(ft->h, &f->rkey);
 		sg_dp_nat_port_put(w, &f->nat, rte_be_to_cpu_16(f->nat_port));
 	}
 	emb_unlink(ft, f);
@@ -233,6 +250,14 @@ sg_dp_flow_remove(struct sg_dp_worker *w, struct sg_dp_flow *f, enum sg_dp_cnt w
 	ft->free_idx[ft->n_free++] = (uint32_t)(f - ft->e);
 	ft->count--;
 	ft->gen++;
+}
+
+void
+sg_dp_flow_remove(struct sg_dp_worker *w, struct sg_dp_flow *f, enum sg_dp_cnt why)
+{
+	/* the entry may be reused for another key: the victims' signatures go */
+	w->ft.n_vic = 0;
+	flow_remove(w, f, why, -1);
 }
 
 /*
@@ -248,7 +273,10 @@ evict_one(struct sg_dp_worker *w)
 
 	if (victim != NULL) {
 		w->stats.cnt[SG_DP_EV_FLOW_EVICTED_EMB]++;
-		sg_dp_flow_remove(w, victim, SG_DP_EV_FLOW_EVICTED);
+		flow_remove(w, victim, SG_DP_EV_FLOW_EVICTED, sg_dp_flow_victim_pos(ft, victim));
+		sg_dp_flow_ahead_step(ft); /* the next victims' entries, one eviction ahead */
+		if (ft->n_ahead < SG_DP_FLOW_AHEAD)
+			sg_dp_flow_ahead_step(ft);
 		return true;
 	}
 	for (i = 0; i < ft->cap && (i < EVICT_SCAN || victim == NULL); i++) {
@@ -285,7 +313,9 @@ sg_dp_flow_insert(struct sg_dp_worker *w, const struct sg_dp_flow_key *key, uint
 		}
 	}
 	idx = ft->free_idx[--ft->n_free];
-	if (rte_hash_add_key_data(ft->h, key, (void *)(uintptr_t)idx) < 0) {
+	if ((key == ft->ins_key ? rte_hash_add_key_with_hash_data(ft->h, key, ft->ins_sig,
+								  (void *)(uintptr_t)idx)
+				: rte_hash_add_key_data(ft->h, key, (void *)(uintptr_t)idx)) < 0) {
 		ft->free_idx[ft->n_free++] = idx;
 		*reason = SG_DP_DROP_FLOW_FULL;
 		return NULL;
@@ -302,6 +332,7 @@ sg_dp_flow_insert(struct sg_dp_worker *w, const struct sg_dp_flow_key *key, uint
 void
 sg_dp_flow_discard(struct sg_dp_flow_table *ft, struct sg_dp_flow *f)
 {
+	ft->n_vic = 0; /* as sg_dp_flow_remove() */
 	rte_hash_del_key(ft->h, &f->key);
 	emb_unlink(ft, f);
 	f->state = SG_DP_FS_FREE;

@@ -109,13 +109,22 @@ struct sg_dp_flow {
 	uint32_t ts_s2c; /**< VM TSval + ts_s2c = TSval the client sees */
 	int8_t ws_shift; /**< VM window << ws_shift (negative: >>) for the client */
 	bool ts;	 /**< timestamps in use */
-	bool emb;	 /**< on the table's embryonic list (SYN or CLOSING) */
+	uint8_t emb;	 /**< SG_DP_FLOW_EMB_*: on the table's embryonic list (SYN or CLOSING) */
 	uint8_t sync;	 /**< state sync: SG_DP_SYNC_*, refresh period (the last hole) */
 };
 
 /* Four cache lines an entry: a 1M-flow table misses once per packet, not twice. */
 _Static_assert(sizeof(struct sg_dp_flow) == 4 * RTE_CACHE_LINE_SIZE,
 	       "struct sg_dp_flow must stay four cache lines: place new fields in its holes");
+
+/** struct sg_dp_flow.emb: not on the embryonic list, on it, on it and in its look-ahead window. */
+#define SG_DP_FLOW_EMB_OFF   0
+#define SG_DP_FLOW_EMB_ON    1
+#define SG_DP_FLOW_EMB_AHEAD 2
+/** Embryonic flows (the next eviction victims) whose entries are prefetched ahead. */
+#define SG_DP_FLOW_AHEAD 64
+/** Victims of one burst whose hash buckets are fetched together (sg_dp_flow_prefetch_victims). */
+#define SG_DP_FLOW_VICTIMS 32
 
 /** Return-key signatures a table remembers (a burst's worth). */
 #define SG_DP_FLOW_RSIGS 32
@@ -146,6 +155,31 @@ struct sg_dp_flow_table {
 	 */
 	uint32_t emb_head, emb_tail;
 	uint32_t n_emb;
+	/**
+	 * Look-ahead window of a full table: the first n_ahead flows of the
+	 * embryonic list (the next victims, ending at ahead_last, each marked
+	 * SG_DP_FLOW_EMB_AHEAD) had their entries prefetched, the window growing
+	 * by a step each eviction, so a victim's entry is in cache when it goes.
+	 */
+	uint32_t ahead_last, n_ahead;
+	/**
+	 * The victims of the current burst, taken from the window: their keys
+	 * were looked up together (their hash buckets' misses overlapped) and
+	 * their signatures kept for the deletes. Voided by any other removal.
+	 */
+	uint32_t n_vic, vic_next;
+	uint32_t vic_idx[SG_DP_FLOW_VICTIMS];
+	hash_sig_t vic_sig[SG_DP_FLOW_VICTIMS];
+	hash_sig_t vic_rsig[SG_DP_FLOW_VICTIMS]; /**< NAT victims: the return key's */
+	uint32_t vic_natm; /**< bit k: vic_rsig[k] is set (a NAT flow when looked up) */
+	/**
+	 * The next insert's key, its signature and its sg_dp_flow_hash(), where
+	 * the caller computed them (worker.c: a burst's miss, likely a new flow,
+	 * whose Maglev slot was prefetched); the insert hashes any other key.
+	 */
+	const struct sg_dp_flow_key *ins_key;
+	hash_sig_t ins_sig;
+	uint32_t ins_fhash;
 };
 
 int sg_dp_flow_table_init(struct sg_dp_flow_table *ft, uint32_t cap, int socket,
@@ -155,6 +189,26 @@ struct sg_dp_flow *sg_dp_flow_lookup(struct sg_dp_flow_table *ft, const struct s
 /** New entry for @p key (not yet present), evicting if full; NULL with *reason set. */
 struct sg_dp_flow *sg_dp_flow_insert(struct sg_dp_worker *w, const struct sg_dp_flow_key *key,
 				     uint64_t now, enum sg_dp_cnt *reason);
+/**
+ * Before a burst that will insert up to @p need flows into a full table:
+ * look up the keys of the next @p need eviction victims (the embryonic
+ * list's head, within the look-ahead window) together, so that their hash
+ * buckets are in cache when they are deleted. Chooses nothing: who is
+ * evicted is decided at each insert as before.
+ */
+void sg_dp_flow_prefetch_victims(struct sg_dp_flow_table *ft, unsigned int need);
+/**
+ * Grow the look-ahead window by one flow (after an eviction): the one after
+ * its last, whose entry (every line: an eviction reads three, the new flow
+ * writes four) is prefetched. Reading the last one's link costs nothing
+ * when it was prefetched one eviction ago.
+ */
+void sg_dp_flow_ahead_step(struct sg_dp_flow_table *ft);
+/**
+ * Where @p f is among the burst's victims (sg_dp_flow_prefetch_victims()):
+ * its position, their signatures' index, consumed; else -1.
+ */
+int sg_dp_flow_victim_pos(struct sg_dp_flow_table *ft, const struct sg_dp_flow *f);
 /** Undo sg_dp_flow_insert() before the flow was counted (no NAT key yet). */
 void sg_dp_flow_discard(struct sg_dp_flow_table *ft, struct sg_dp_flow *f);
 /** Fill f->rkey (member -> NAT address:port) from the flow and add it to the table. */

@@ -248,7 +248,7 @@ flow_new(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_port,
 		sg_dp_pkt_drop(w, rx_port, m, SG_DP_DROP_VS_LIMIT);
 		return;
 	}
-	hash = sg_dp_flow_hash(&p->key);
+	hash = w->ft.ins_key == &p->key ? w->ft.ins_fhash : sg_dp_flow_hash(&p->key);
 	idx = sg_dp_sched_pick(w, vs, hash);
 	if (idx == SG_DP_NO_MEMBER || idx >= vs->pool->n_members) {
 		if (vs->n_cfg_active > 0) /* members configured, none live: no_live_member */
@@ -636,6 +636,43 @@ syn_budget_set(struct sg_dp_worker *w, uint16_t n, unsigned int nsyn)
 }
 
 /*
+ * The last local destination's VS when a burst's miss to it is most likely
+ * a new flow that flow_new() schedules by Maglev (DSR or NAT, no SYN
+ * proxy), else NULL.
+ */
+static inline const struct sg_dp_vs *
+miss_vs(const struct sg_dp_worker *w, const struct sg_dp_tables *t)
+{
+	const struct sg_dp_vs *vs = w->last_dst.vs;
+
+	/* of tables @p t only: an older generation's VS may be freed */
+	if (vs == NULL || w->last_dst.ai == NULL || w->last_dst.gen != t->generation ||
+	    vs->sched != SG_CFG_SCHED_MAGLEV || vs->maglev_size == 0 ||
+	    (vs->mode != SG_CFG_MODE_DSR && vs->mode != SG_CFG_MODE_NAT) ||
+	    (w->last_dst.proto == IPPROTO_TCP && vs->syn_proxy != SG_CFG_SYN_PROXY_OFF))
+		return NULL;
+	return vs;
+}
+
+/*
+ * Missed packet @p m of a burst to miss_vs() @p vs: its flow hash now, the
+ * Maglev slot it will read and the headroom line an encapsulation writes
+ * prefetched. Returns whether @p fh was set.
+ */
+static inline bool
+miss_prefetch(const struct sg_dp_worker *w, const struct sg_dp_tables *t, const struct sg_dp_vs *vs,
+	      const struct rte_mbuf *m, const struct sg_dp_pkt *p, uint32_t *fh)
+{
+	if (w->last_dst.port != p->key.dport || w->last_dst.proto != p->key.proto ||
+	    !last_dst_is(w, t, p))
+		return false;
+	rte_prefetch0(rte_pktmbuf_mtod(m, const char *) - RTE_CACHE_LINE_SIZE);
+	*fh = sg_dp_flow_hash(&p->key);
+	rte_prefetch0(&vs->maglev[*fh % vs->maglev_size]);
+	return true;
+}
+
+/*
  * A burst in two passes. First every packet is parsed (prefetching ahead)
  * and the flow keys of TCP/UDP packets are looked up together: the bulk
  * lookup overlaps the hash buckets' cache misses, and the flow entries it
@@ -657,6 +694,10 @@ process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 	uint8_t pos[SG_DP_BURST];
 	struct sg_dp_flow *hit[SG_DP_BURST];
 	hash_sig_t sig[SG_DP_BURST], psig[SG_DP_BURST];
+	uint32_t fh[SG_DP_BURST];
+	uint64_t fhm = 0; /* bit i: fh[i] holds packet i's flow hash */
+	const struct sg_dp_vs *mvs = NULL;
+	bool mvs_set = false;
 	uint64_t hits = 0, missm = 0; /* missm: bit i, packet i missed (and is no duplicate) */
 	unsigned int nk = 0, i, k, nsyn = 0; /* nsyn: misses that are SYNs (no ACK) */
 	uint32_t gen, rsig0;
@@ -687,8 +728,16 @@ process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 			} else {
 				sig[k] = rte_hash_hash(
 					ft->h, keys[k]); /* misses only: hits cost nothing */
-				if (!burst_dup(keys, sig, k, hits))
+				if (!burst_dup(keys, sig, k, hits)) {
 					missm |= UINT64_C(1) << pos[k];
+					if (!mvs_set) {
+						mvs = miss_vs(w, t);
+						mvs_set = true;
+					}
+					if (mvs != NULL && miss_prefetch(w, t, mvs, pkts[pos[k]],
+									 &pk[pos[k]], &fh[pos[k]]))
+						fhm |= UINT64_C(1) << pos[k];
+				}
 				psig[pos[k]] = sig[k];
 				nsyn += (pk[pos[k]].tcp_flags &
 					 (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG;
@@ -696,21 +745,38 @@ process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 		}
 	}
 	syn_budget_set(w, n, nsyn);
+	/* a full table: the victims of the burst's new flows, their buckets fetched together */
+	if (missm != 0 && ft->n_free < (uint32_t)__builtin_popcountll(missm))
+		sg_dp_flow_prefetch_victims(ft,
+					    (unsigned int)__builtin_popcountll(missm) - ft->n_free);
 	gen = ft->gen;
 	rsig0 = ft->n_rsig;
 	for (i = 0; i < n; i++) {
-		if (hit[i] != NULL && unlikely(ft->gen != gen))
-			hit[i] = NULL; /* a removal happened: look it up again */
-		/*
-		 * a miss stays one unless an earlier packet had the same key (its
-		 * flow may exist now) or added a return key of its signature
-		 */
-		process_parsed(w, t, port, pkts[i], &pk[i], prc[i], hit[i],
-			       ((missm >> i) & 1) && !rkey_added(ft, rsig0, psig[i]), out, now,
+		bool missed = false;
+
+		if (hit[i] != NULL) {
+			if (unlikely(ft->gen != gen))
+				hit[i] = NULL; /* a removal happened: look it up again */
+		} else if ((missm >> i) & 1) {
+			/*
+			 * a miss stays one unless an earlier packet had the same key
+			 * (its flow may exist now) or added a return key of its
+			 * signature
+			 */
+			missed = !rkey_added(ft, rsig0, psig[i]);
+			if ((fhm >> i) & 1) { /* a likely new flow: its insert reuses them */
+				ft->ins_key = &pk[i].key; /* by address: no other packet's */
+				ft->ins_sig = psig[i];
+				ft->ins_fhash = fh[i];
+			}
+		}
+		process_parsed(w, t, port, pkts[i], &pk[i], prc[i], hit[i], missed, out, now,
 			       false);
 	}
 	if (w->syn_pend != 0) /* the burst's cookie SYN-ACKs, together */
 		sg_dp_broker_cookie_flush(w);
+	if (fhm != 0)
+		ft->ins_key = NULL; /* pk[] goes with this frame */
 }
 
 void

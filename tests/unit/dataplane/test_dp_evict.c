@@ -1,0 +1,332 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Eviction of a full flow table with victims chosen ahead (core/flow.c:
+ * the look-ahead window on the embryonic list, a burst's victims' keys
+ * looked up together and their signatures reused by the deletes; a miss's
+ * signature reused by its insert). Against a model of the table: who is
+ * evicted (the oldest embryonic flow first), the counters, and the hash
+ * holding exactly the keys of the flows left (a delete with a wrong
+ * signature would leave its key behind).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_tcp.h>
+
+#include "dp_test.h"
+
+#define CAP	256u
+#define PORTS	8192u /* client ports of the model: 1024 + i */
+#define BURST	32u
+#define ROUNDS	120u
+#define VIP_DSR "198.18.10.1"
+#define VIP_NAT "198.18.10.2"
+
+enum { M_ABSENT, M_EMB, M_EST };
+
+/* The table as it must be: each flow's state, embryonic flows in order. */
+struct model {
+	uint8_t st[PORTS];
+	uint32_t fifo[PORTS * 2]; /* embryonic in the order they came; lazily skipped */
+	uint32_t head, tail, count, n_emb, next_port;
+	uint64_t evicted, dropped;
+	bool maglev; /* an ACK of no flow makes one (Maglev DSR), else it is dropped (NAT) */
+};
+
+static struct model M;
+
+static size_t
+frame(uint8_t *b, const char *vip, uint32_t i, uint8_t flags)
+{
+	return pb_frame_tcp4(b, L2_GW, CLIENT4, vip, (uint16_t)(1024 + i), 80, flags, 64, 0);
+}
+
+/* The flow key of port @p i's packets, as the worker's parser makes it. */
+static struct sg_dp_flow_key
+key_of(const char *vip, uint32_t i)
+{
+	uint8_t b[128];
+	struct rte_mbuf *m = mbuf_from(b, frame(b, vip, i, RTE_TCP_ACK_FLAG));
+	struct sg_dp_pkt p;
+
+	assert_int_equal(sg_dp_pkt_parse(m, &p), SG_DP_CNT_MAX);
+	rte_pktmbuf_free(m);
+	return p.key;
+}
+
+/* The model takes flow @p i's packet (SYN: @p syn). */
+static void
+model_pkt(uint32_t i, bool syn)
+{
+	if (M.st[i] != M_ABSENT) {
+		if (!syn && M.st[i] == M_EMB) {
+			M.st[i] = M_EST; /* the client's ACK: off the embryonic list */
+			M.n_emb--;
+		}
+		return;
+	}
+	if (!syn && !M.maglev) {
+		M.dropped++; /* no_flow: NAT cannot know the member */
+		return;
+	}
+	if (M.count == CAP) { /* full: the oldest embryonic flow goes */
+		while (M.st[M.fifo[M.head]] != M_EMB)
+			M.head++;
+		M.st[M.fifo[M.head++]] = M_ABSENT;
+		M.n_emb--;
+		M.count--;
+		M.evicted++;
+	}
+	M.st[i] = syn ? M_EMB : M_EST; /* Maglev DSR: an ACK of no flow makes one */
+	if (syn) {
+		M.fifo[M.tail++] = i;
+		M.n_emb++;
+	}
+	M.count++;
+}
+
+/* One burst of @p n packets (port, SYN or ACK) through worker 0 and the model. */
+static void
+burst(const char *vip, const uint32_t *port, const bool *syn, unsigned int n, double t)
+{
+	static uint8_t b[BURST][128];
+	struct rte_mbuf *m[BURST];
+	struct sg_dp_txq *q = calloc(1, sizeof(*q));
+	unsigned int k, p, out = 0;
+	uint64_t dropped = M.dropped;
+
+	assert_non_null(q);
+	for (k = 0; k < n; k++) {
+		m[k] = mbuf_from(b[k], frame(b[k], vip, port[k],
+					     syn[k] ? RTE_TCP_SYN_FLAG : RTE_TCP_ACK_FLAG));
+		model_pkt(port[k], syn[k]);
+	}
+	sg_dp_worker_process(env.w[0], env.t, 0, m, (uint16_t)n, q, now_s(t));
+	for (p = 0; p < SG_DP_PORTS_MAX; p++) {
+		for (k = 0; k < q->n[p]; k++)
+			rte_pktmbuf_free(q->pkts[p][k]);
+		out += q->n[p];
+	}
+	assert_int_equal(out + M.dropped - dropped,
+			 n); /* forwarded, or dropped as the model says */
+	free(q);
+}
+
+/*
+ * The table against the model: count, embryonic list, hash keys (@p keys_per
+ * flow: 2 for NAT), every flow's state, and the look-ahead window (a prefix
+ * of the embryonic list, its entries marked).
+ */
+static void
+check(const char *vip, unsigned int keys_per_flow)
+{
+	const struct sg_dp_flow_table *ft = &env.w[0]->ft;
+	const struct sg_dp_stats *st = sg_dp_worker_stats(env.w[0]);
+	uint32_t i, idx, n = 0;
+
+	assert_int_equal(ft->count, M.count);
+	assert_int_equal(ft->n_emb, M.n_emb);
+	assert_int_equal(rte_hash_count(ft->h), (int32_t)(M.count * keys_per_flow));
+	assert_int_equal(st->cnt[SG_DP_EV_FLOW_EVICTED], M.evicted);
+	assert_int_equal(st->cnt[SG_DP_EV_FLOW_EVICTED_EMB], M.evicted);
+	assert_int_equal(st->cnt[SG_DP_EV_FLOW_EVICTED_EST], 0);
+	assert_int_equal(st->cnt[SG_DP_DROP_NO_FLOW], M.dropped);
+	for (i = 0; i < M.next_port; i++) {
+		struct sg_dp_flow_key k = key_of(vip, i);
+		struct sg_dp_flow *f = sg_dp_flow_lookup(&env.w[0]->ft, &k);
+
+		if (M.st[i] == M_ABSENT) {
+			assert_null(f);
+			continue;
+		}
+		assert_non_null(f);
+		assert_memory_equal(&f->key, &k, sizeof(k));
+		assert_int_equal(f->state, M.st[i] == M_EMB ? SG_DP_FS_SYN : SG_DP_FS_EST);
+	}
+	for (idx = ft->emb_head; idx != SG_DP_FLOW_NONE; idx = ft->e[idx].emb_next, n++) {
+		assert_int_equal(ft->e[idx].emb,
+				 n < ft->n_ahead ? SG_DP_FLOW_EMB_AHEAD : SG_DP_FLOW_EMB_ON);
+		if (n + 1 == ft->n_ahead)
+			assert_int_equal(ft->ahead_last, idx);
+	}
+	assert_int_equal(n, ft->n_emb);
+	assert_true(ft->n_ahead <= SG_DP_FLOW_AHEAD);
+}
+
+/*
+ * Full bursts into a full table: most packets SYNs of new flows, some the
+ * ACK of a flow still embryonic (it leaves the list, often from inside the
+ * look-ahead window), some the ACK of a flow evicted earlier (a new flow
+ * again). Each burst is checked against the model.
+ */
+static void
+evict_run(const char *vip, unsigned int keys_per_flow, bool maglev)
+{
+	uint32_t port[BURST];
+	bool syn[BURST];
+	unsigned int r, k;
+
+	memset(&M, 0, sizeof(M));
+	M.maglev = maglev;
+	srand(17);
+	for (r = 0; r < ROUNDS && M.next_port + BURST < PORTS; r++) {
+		for (k = 0; k < BURST; k++) {
+			/* the last 320 ports: evicted, in the window, at the list's tail */
+			uint32_t back = RTE_MIN(M.next_port, 320u);
+			uint32_t j = M.next_port - 1 - (back > 0 ? (uint32_t)rand() % back : 0);
+			int dice = rand() % 8;
+			bool est_room = M.count - M.n_emb < CAP / 2; /* embryonic flows to evict */
+
+			if (dice < 2 && back > 0 && est_room && M.st[j] == M_EMB) {
+				port[k] = j; /* its handshake completes */
+				syn[k] = false;
+			} else if (dice == 2 && maglev && back > 0 && est_room &&
+				   M.st[j] == M_ABSENT) {
+				port[k] = j; /* an evicted flow's next segment */
+				syn[k] = false;
+			} else {
+				port[k] = M.next_port++;
+				syn[k] = true;
+			}
+		}
+		burst(vip, port, syn, BURST, 1 + r * 0.01);
+		if (r % 10 == 9 || r + 1 == ROUNDS)
+			check(vip, keys_per_flow);
+	}
+	assert_true(M.evicted > 2000);		    /* the window and batches did the work */
+	assert_true(env.w[0]->ft.n_ahead >= BURST); /* grown, not reset each time */
+}
+
+static void
+test_evict_dsr(void **state)
+{
+	(void)state;
+	env_teardown();
+	assert_int_equal(env_setup(1, CAP), 0);
+	evict_run(VIP_DSR, 1, true);
+}
+
+static void
+test_evict_nat(void **state)
+{
+	(void)state;
+	env_teardown();
+	assert_int_equal(env_setup(1, CAP), 0);
+	evict_run(VIP_NAT, 2, false); /* the return keys go with their flows */
+}
+
+/*
+ * A removal between a burst's victim lookup and its evictions voids the
+ * signatures kept: the freed entry is reused by another key, which must
+ * not be deleted with the old key's signature when its turn comes (here:
+ * the victims after it established, so the reused entry comes next).
+ */
+static void
+test_victims_voided(void **state)
+{
+	uint32_t port[BURST], vic[SG_DP_FLOW_VICTIMS], n, i;
+	struct sg_dp_flow_table *ft;
+	bool syn[BURST];
+	enum sg_dp_cnt why;
+	struct sg_dp_flow *f;
+
+	(void)state;
+	env_teardown();
+	assert_int_equal(env_setup(1, 8), 0);
+	memset(&M, 0, sizeof(M));
+	for (i = 0; i < BURST; i++) { /* 8 flows, 24 evictions: the window grows */
+		port[i] = M.next_port++;
+		syn[i] = true;
+	}
+	burst(VIP_DSR, port, syn, BURST, 1);
+	ft = &env.w[0]->ft;
+	assert_true(ft->n_ahead >= 4);
+	sg_dp_flow_prefetch_victims(ft, 8);
+	n = ft->n_vic;
+	assert_int_equal(n, ft->n_ahead);
+	assert_int_equal(ft->vic_idx[0], ft->emb_head);
+	memcpy(vic, ft->vic_idx, sizeof(vic));
+	sg_dp_flow_remove(env.w[0], &ft->e[vic[1]], SG_DP_EV_FLOW_CLOSED);
+	assert_int_equal(ft->n_vic, 0);
+	for (i = 2; i < n; i++)
+		sg_dp_flow_set_state(ft, &ft->e[vic[i]], SG_DP_FS_EST);
+	for (i = 0; i < 9; i++) { /* the first takes victim 1's entry; then evictions */
+		struct sg_dp_flow_key k = key_of(VIP_DSR, 1000 + i);
+
+		f = sg_dp_flow_insert(env.w[0], &k, now_s(2), &why);
+		assert_non_null(f);
+		if (i == 0)
+			assert_ptr_equal(f, &ft->e[vic[1]]);
+		f->vs_slot = env.t->vs[VS_DSR_IPIP].slot;
+		sg_dp_flow_set_state(ft, f, SG_DP_FS_SYN);
+		assert_int_equal(rte_hash_count(ft->h), (int32_t)ft->count);
+		assert_non_null(sg_dp_flow_lookup(ft, &k));
+	}
+	assert_int_equal(ft->count, 8);
+	/* the reused entry's key went too (the oldest embryonic flow at its turn) */
+	{
+		struct sg_dp_flow_key k = key_of(VIP_DSR, 1000);
+
+		assert_null(sg_dp_flow_lookup(ft, &k));
+	}
+}
+
+/*
+ * A victim that became a NAT flow after its burst's lookup (a brokered
+ * NAT hand-off installs the return key later): its return key has no
+ * signature kept and is deleted by hashing it.
+ */
+static void
+test_victim_nat_later(void **state)
+{
+	uint32_t port[BURST], i;
+	struct sg_dp_flow_table *ft;
+	struct sg_dp_flow_key k = key_of(VIP_DSR, 2000);
+	bool syn[BURST];
+	enum sg_dp_cnt why;
+	struct sg_dp_flow *f;
+	uint16_t np;
+
+	(void)state;
+	env_teardown();
+	assert_int_equal(env_setup(1, 8), 0);
+	memset(&M, 0, sizeof(M));
+	for (i = 0; i < BURST; i++) {
+		port[i] = M.next_port++;
+		syn[i] = true;
+	}
+	burst(VIP_DSR, port, syn, BURST, 1);
+	ft = &env.w[0]->ft;
+	sg_dp_flow_prefetch_victims(ft, 1);
+	assert_int_equal(ft->n_vic, 1);
+	f = &ft->e[ft->vic_idx[0]];
+	np = sg_dp_flow_nat_port(env.w[0], env.t, &env.t->nat4[0], &f->member, f->mport);
+	assert_int_not_equal(np, 0);
+	f->nat = env.t->nat4[0];
+	f->nat_port = rte_cpu_to_be_16(np);
+	assert_int_equal(sg_dp_flow_add_rkey(ft, f), 0);
+	f->flags |= SG_DP_FLOW_NAT;
+	assert_int_equal(rte_hash_count(ft->h), (int32_t)ft->count + 1);
+	assert_non_null(sg_dp_flow_insert(env.w[0], &k, now_s(2), &why)); /* evicts it */
+	assert_int_equal(ft->n_vic, 1);
+	assert_int_equal(ft->vic_next, 1); /* its key's signature was used */
+	assert_int_equal(rte_hash_count(ft->h), (int32_t)ft->count);
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_evict_dsr, dp_setup1, dp_teardown),
+		cmocka_unit_test_setup_teardown(test_evict_nat, dp_setup1, dp_teardown),
+		cmocka_unit_test_setup_teardown(test_victims_voided, dp_setup1, dp_teardown),
+		cmocka_unit_test_setup_teardown(test_victim_nat_later, dp_setup1, dp_teardown),
+	};
+	int rc;
+
+	(void)argc;
+	dp_eal_init(argv[0]);
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	dp_eal_fini();
+	return rc;
+}
