@@ -254,8 +254,63 @@ test_line_limits(void **state)
 	}
 }
 
+/* A browser's request (about 600 bytes): the case the scan was made for. */
+static const char browser_req[] =
+	"GET /products/list?page=2&sort=price HTTP/1.1\r\n"
+	"Host: shop.example.com\r\n"
+	"User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+	"Chrome/120.0.0.0 Safari/537.36\r\n"
+	"Accept: text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,"
+	"*/*;q=0.8\r\n"
+	"Accept-Language: en-US,en;q=0.9\r\n"
+	"Accept-Encoding: gzip, deflate, br\r\n"
+	"Referer: https://shop.example.com/products/list?page=1&sort=price\r\n"
+	"Cookie: _ga=GA1.2.1234567890.1700000000; sid=8f14e45fceea167a5a36dedd4bea2543; "
+	"theme=dark\r\n"
+	"Connection: keep-alive\r\n"
+	"Upgrade-Insecure-Requests: 1\r\n\r\n";
+static const char bench_req[] = "GET / HTTP/1.1\r\nHost: bench.example\r\n\r\n";
+
+/* The measured calls: `valgrind --tool=callgrind --toggle-collect=perf_new` (or perf_ref). */
+static __attribute__((noinline)) unsigned int
+perf_new(const uint8_t *b, size_t n, unsigned int rounds)
+{
+	uint8_t k[SG_MSG_KEY_MAX];
+	uint16_t kl;
+	unsigned int found = 0;
+
+	for (unsigned int i = 0; i < rounds; i++)
+		found += sg_dp_l7_http_host(b, n, false, k, &kl) == SG_DP_L7_FOUND;
+	return found;
+}
+
+static __attribute__((noinline)) unsigned int
+perf_ref(const uint8_t *b, size_t n, unsigned int rounds)
+{
+	uint8_t k[SG_MSG_KEY_MAX];
+	uint16_t kl;
+	unsigned int found = 0;
+
+	for (unsigned int i = 0; i < rounds; i++)
+		found += ref_l7_http_host(b, n, false, k, &kl) == SG_DP_L7_FOUND;
+	return found;
+}
+
+/* test_dp_l7key_diff perf bench|browser ROUNDS: both parsers, the Host of one request */
+static int
+perf_main(const char *which, unsigned int rounds)
+{
+	const char *r = strcmp(which, "browser") == 0 ? browser_req : bench_req;
+	size_t n = strlen(r);
+	unsigned int a = perf_new((const uint8_t *)r, n, rounds);
+	unsigned int b = perf_ref((const uint8_t *)r, n, rounds);
+
+	(void)printf("%s request, %zu bytes: new %u, ref %u found of %u\n", which, n, a, b, rounds);
+	return a == rounds && b == rounds ? 0 : 1;
+}
+
 int
-main(void)
+main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_word_edges),
@@ -263,5 +318,7 @@ main(void)
 		cmocka_unit_test(test_generated),
 	};
 
+	if (argc == 4 && strcmp(argv[1], "perf") == 0)
+		return perf_main(argv[2], (unsigned int)strtoul(argv[3], NULL, 10));
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
