@@ -286,7 +286,7 @@ static enum sg_dp_l7_result
 ref_http_extract(enum ref_http_want want, const char *name, const uint8_t *b, size_t len,
 		 bool final, uint8_t *key, uint16_t *key_len)
 {
-	struct ref_http_req rq;
+	struct ref_http_req rq = {0}; /* (the analyzer cannot see every FOUND sets it) */
 	enum sg_dp_l7_result r;
 	size_t pos, host_s = 0, host_l = 0;
 	unsigned int hosts = 0;
