@@ -67,13 +67,85 @@ lc(uint8_t c)
 	return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
 }
 
-/* RFC 9110 tchar */
+/*
+ * Byte classes of the HTTP scan (issue 17: one load per byte instead of a
+ * chain of compares and a strchr()):
+ */
+#define C_TCHAR	 1u  /* RFC 9110 tchar: a method or header-name byte */
+#define C_VALUE	 2u  /* a header value byte: HT, 0x20-0x7e, obs-text 0x80-0xff */
+#define C_HOST	 4u  /* Host value: letters, digits, -._~!$&'()*+,;=%:[] */
+#define C_TARGET 8u  /* request-target: 0x21-0x7e */
+#define C_UPPER	 16u /* A-Z */
+
+static const uint8_t http_class[256] = {
+	0,  0,	0,  0,	0,  0,	0,  0,	0,  2,	0,  0,	0,  0,	0,  0,	0,  0,	0,  0,	0,  0,
+	0,  0,	0,  0,	0,  0,	0,  0,	0,  0,	2,  15, 10, 11, 15, 15, 15, 15, 14, 14, 15, 15,
+	14, 15, 15, 10, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 14, 14, 10, 14, 10, 10, 10, 31,
+	31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31,
+	31, 31, 31, 14, 10, 14, 11, 15, 11, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15,
+	15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 10, 11, 10, 15, 0,	2,  2,	2,  2,
+	2,  2,	2,  2,	2,  2,	2,  2,	2,  2,	2,  2,	2,  2,	2,  2,	2,  2,	2,  2,	2,  2,
+	2,  2,	2,  2,	2,  2,	2,  2,	2,  2,	2,  2,	2,  2,	2,  2,	2,  2,	2,  2,	2,  2,
+	2,  2,	2,  2,	2,  2,	2,  2,	2,  2,	2,  2,	2,  2,	2,  2,	2,  2,	2,  2,	2,  2,
+	2,  2,	2,  2,	2,  2,	2,  2,	2,  2,	2,  2,	2,  2,	2,  2,	2,  2,	2,  2,	2,  2,
+	2,  2,	2,  2,	2,  2,	2,  2,	2,  2,	2,  2,	2,  2,	2,  2,	2,  2,	2,  2,	2,  2,
+	2,  2,	2,  2,	2,  2,	2,  2,	2,  2,	2,  2,	2,  2,
+};
+
 static bool
 is_tchar(uint8_t c)
 {
-	if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
-		return true;
-	return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+	return (http_class[c] & C_TCHAR) != 0;
+}
+
+#define ONES  0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+/* Some byte of @p x is below @p n (n <= 128): exact as a yes/no. */
+static bool
+word_has_below(uint64_t x, uint8_t n)
+{
+	return ((x - ONES * n) & ~x & HIGHS) != 0;
+}
+
+/* Some byte of @p x is above @p n (n <= 127). */
+static bool
+word_has_above(uint64_t x, uint8_t n)
+{
+	return (((x + ONES * (uint8_t)(127 - n)) | x) & HIGHS) != 0;
+}
+
+static bool
+word_has_zero(uint64_t x)
+{
+	return ((x - ONES) & ~x & HIGHS) != 0;
+}
+
+/* Eight bytes, all of class @p cls (only C_VALUE and C_TARGET have a word test). */
+static bool
+word_all(const uint8_t *p, unsigned int cls)
+{
+	uint64_t x;
+
+	memcpy(&x, p, sizeof(x));
+	if (cls == C_VALUE)
+		return !word_has_below(x, 0x20) && !word_has_zero(x ^ (ONES * 0x7f));
+	return !word_has_below(x, 0x21) && !word_has_above(x, 0x7e);
+}
+
+/*
+ * First index in [i, end) whose byte is not of class @p cls (end if none):
+ * eight bytes at a time while they all are, then byte by byte (a word
+ * with an HT in a value goes on byte by byte: same answer, slower).
+ */
+static inline size_t
+run_of(const uint8_t *b, size_t i, size_t end, unsigned int cls)
+{
+	while (end - i >= 8 && word_all(b + i, cls))
+		i += 8;
+	while (i < end && (http_class[b[i]] & cls) != 0)
+		i++;
+	return i;
 }
 
 static bool
@@ -116,16 +188,25 @@ http_request_line(const uint8_t *b, size_t len, bool final, struct http_req *rq)
 	if (n == 0)
 		return SG_DP_L7_MALFORMED;
 	rq->target = ++i;
-	for (; i < len && b[i] != ' '; i++)
-		if (b[i] < 0x21 || b[i] > 0x7e || i >= SG_DP_L7_HTTP_LINE_MAX)
-			return SG_DP_L7_MALFORMED;
+	/* stops at the SP, a bad byte, the end, or one past the line's limit */
+	i = run_of(b, i, len < SG_DP_L7_HTTP_LINE_MAX + 1 ? len : SG_DP_L7_HTTP_LINE_MAX + 1,
+		   C_TARGET);
+	if (i > SG_DP_L7_HTTP_LINE_MAX || (i < len && b[i] != ' '))
+		return SG_DP_L7_MALFORMED;
 	if (i == len)
 		return short_of_data(final);
 	rq->target_len = i - rq->target;
 	if (rq->target_len == 0)
 		return SG_DP_L7_MALFORMED;
 	i++;
-	for (v = 0; v < 10; v++, i++) { /* "HTTP/1." digit CR LF */
+	if (len - i >= 10) { /* the whole "HTTP/1." digit CR LF there: one compare */
+		if (memcmp(b + i, ver, 7) != 0 || b[i + 7] < '0' || b[i + 7] > '9' ||
+		    b[i + 8] != '\r' || b[i + 9] != '\n')
+			return SG_DP_L7_MALFORMED;
+		rq->hdr = i + 10;
+		return SG_DP_L7_FOUND;
+	}
+	for (v = 0; v < 10; v++, i++) { /* "HTTP/1." digit CR LF, cut short */
 		uint8_t c;
 		bool ok;
 
@@ -173,12 +254,49 @@ http_path(const uint8_t *b, const struct http_req *rq, uint8_t *key, uint16_t *k
 	return found(t + s, e - s, false, key, key_len);
 }
 
+/* A header name of @p n bytes is "Host", in any case (| 0x20 maps only 'H' and 'h' to 'h'). */
 static bool
-host_char(uint8_t c)
+is_host(const uint8_t *b, size_t n)
 {
-	if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
-		return true;
-	return c != 0 && strchr("-._~!$&'()*+,;=%:[]", c) != NULL;
+	uint32_t w, host;
+
+	if (n != 4)
+		return false;
+	memcpy(&w, b, 4);
+	memcpy(&host, "host", 4);
+	return (w | 0x20202020u) == host;
+}
+
+/*
+ * Check every byte of the Host value [v, v + n) and copy its first
+ * SG_MSG_KEY_MAX bytes lower-cased into @p key, in one pass (host_found()
+ * gives the length once the header block is whole); false: a byte not
+ * allowed.
+ */
+static bool
+host_take(const uint8_t *v, size_t n, uint8_t *key)
+{
+	for (size_t j = 0; j < n; j++) {
+		uint8_t c = v[j], k = http_class[c];
+
+		if ((k & C_HOST) == 0)
+			return false;
+		if (j < SG_MSG_KEY_MAX)
+			key[j] = (k & C_UPPER) != 0 ? (uint8_t)(c + 32) : c;
+	}
+	return true;
+}
+
+/* The Host value host_take() copied, of @p n bytes: found(), without the copy. */
+static enum sg_dp_l7_result
+host_found(size_t n, uint16_t *key_len)
+{
+	if (n == 0)
+		return SG_DP_L7_ABSENT;
+	if (n > SG_MSG_KEY_MAX)
+		return SG_DP_L7_MALFORMED;
+	*key_len = (uint16_t)n;
+	return SG_DP_L7_FOUND;
 }
 
 static bool
@@ -232,17 +350,24 @@ cookie_find(const uint8_t *v, size_t n, const char *name, size_t *vs, size_t *vl
 	return 0;
 }
 
+/* @p b (n bytes) is @p name (nl bytes), case-insensitively */
 static bool
-name_is(const uint8_t *b, size_t n, const char *name)
+name_is_n(const uint8_t *b, size_t n, const char *name, size_t nl)
 {
 	size_t i;
 
-	if (strlen(name) != n)
+	if (nl != n)
 		return false;
 	for (i = 0; i < n; i++)
 		if (lc(b[i]) != lc((uint8_t)name[i]))
 			return false;
 	return true;
+}
+
+static bool
+name_is(const uint8_t *b, size_t n, const char *name)
+{
+	return name_is_n(b, n, name, strlen(name));
 }
 
 /*
@@ -278,12 +403,14 @@ http_extract(enum http_want want, const char *name, const uint8_t *b, size_t len
 {
 	struct http_req rq;
 	enum sg_dp_l7_result r;
-	size_t pos, host_s = 0, host_l = 0;
+	size_t pos, host_l = 0, name_len = 0;
 	unsigned int hosts = 0;
 
 	*key_len = 0;
 	if ((want == W_COOKIE || want == W_HEADER) && !valid_name(name))
 		return SG_DP_L7_MALFORMED;
+	if (want == W_HEADER)
+		name_len = strlen(name);
 	clamp(&len, &final);
 	r = http_request_line(b, len, final, &rq);
 	if (r != SG_DP_L7_FOUND)
@@ -292,7 +419,7 @@ http_extract(enum http_want want, const char *name, const uint8_t *b, size_t len
 		return http_path(b, &rq, key, key_len);
 	pos = rq.hdr;
 	for (;;) { /* one header line per turn; pos only grows */
-		size_t i, colon = 0, vs, ve;
+		size_t i, colon = 0, vs, ve, lim;
 
 		if (pos >= len)
 			break;
@@ -303,23 +430,22 @@ http_extract(enum http_want want, const char *name, const uint8_t *b, size_t len
 				return SG_DP_L7_MALFORMED;
 			/* end of the header block */
 			if (want == W_HOST && hosts == 1)
-				return found(b + host_s, host_l, true, key, key_len);
+				return host_found(host_l, key_len);
 			return SG_DP_L7_ABSENT;
 		}
 		if (blank(b[pos])) /* obsolete line folding */
 			return SG_DP_L7_MALFORMED;
-		for (i = pos; i < len && b[i] != '\r'; i++) {
-			if (i - pos >= SG_DP_L7_HTTP_LINE_MAX)
-				return SG_DP_L7_MALFORMED;
-			if (colon == 0) {
-				if (b[i] == ':')
-					colon = i;
-				else if (!is_tchar(b[i]))
-					return SG_DP_L7_MALFORMED;
-			} else if ((b[i] < 0x20 && b[i] != '\t') || b[i] == 0x7f) {
-				return SG_DP_L7_MALFORMED;
-			}
+		/* name, ':', value up to the CR: the scan stops at a byte of
+		 * neither class, the end, or one past the line's limit */
+		lim = len - pos > SG_DP_L7_HTTP_LINE_MAX ? pos + SG_DP_L7_HTTP_LINE_MAX + 1 : len;
+		for (i = pos; i < lim && is_tchar(b[i]); i++)
+			;
+		if (i < lim && b[i] == ':') {
+			colon = i;
+			i = run_of(b, i + 1, lim, C_VALUE);
 		}
+		if (i - pos > SG_DP_L7_HTTP_LINE_MAX || (i < len && b[i] != '\r'))
+			return SG_DP_L7_MALFORMED;
 		if (i + 1 >= len) { /* line incomplete */
 			if (colon != 0 && partial_too_long(want, name, b + pos, colon - pos,
 							   b + colon + 1, i - colon - 1))
@@ -332,17 +458,13 @@ http_extract(enum http_want want, const char *name, const uint8_t *b, size_t len
 			;
 		for (ve = i; ve > vs && blank(b[ve - 1]); ve--)
 			;
-		if (want == W_HOST && name_is(b + pos, colon - pos, "host")) {
-			if (++hosts > 1)
+		if (want == W_HOST && is_host(b + pos, colon - pos)) {
+			if (++hosts > 1 || !host_take(b + vs, ve - vs, key))
 				return SG_DP_L7_MALFORMED;
-			for (size_t j = vs; j < ve; j++)
-				if (!host_char(b[j]))
-					return SG_DP_L7_MALFORMED;
-			host_s = vs;
 			host_l = ve - vs;
-		} else if (want == W_HEADER && name_is(b + pos, colon - pos, name)) {
+		} else if (want == W_HEADER && name_is_n(b + pos, colon - pos, name, name_len)) {
 			return found_named(name, ": ", b + vs, ve - vs, key, key_len);
-		} else if (want == W_COOKIE && name_is(b + pos, colon - pos, "cookie")) {
+		} else if (want == W_COOKIE && name_is_n(b + pos, colon - pos, "cookie", 6)) {
 			size_t cs, cl;
 			int c = cookie_find(b + vs, ve - vs, name, &cs, &cl);
 
@@ -357,7 +479,7 @@ http_extract(enum http_want want, const char *name, const uint8_t *b, size_t len
 	if (!final)
 		return SG_DP_L7_NEED_MORE;
 	if (want == W_HOST && hosts == 1)
-		return found(b + host_s, host_l, true, key, key_len);
+		return host_found(host_l, key_len);
 	return SG_DP_L7_ABSENT;
 }
 

@@ -8,6 +8,7 @@
 #include <rte_ip.h>
 #include <rte_tcp.h>
 
+#include "core/csum.h"
 #include "session/tcpgen.h"
 
 #define LOCATION_MAX 2048
@@ -24,6 +25,55 @@ struct seg {
 	const uint8_t *data;
 	size_t data_len;
 };
+
+/* @p acc plus the @p n 32-bit words at @p p in memory order (one's complement sum, not folded) */
+static inline uint64_t
+sum32(const void *p, size_t n, uint64_t acc)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++) {
+		uint32_t w;
+
+		memcpy(&w, b + 4 * i, 4);
+		acc += w;
+	}
+	return acc;
+}
+
+/* @p s folded to 16 bits: the same value as DPDK's reduce for the same words (s > 0) */
+static inline uint16_t
+fold64(uint64_t s)
+{
+	s = (s & 0xffffffffu) + (s >> 32);
+	s = (s & 0xffffffffu) + (s >> 32);
+	return sg_dp_csum_fold((uint32_t)s);
+}
+
+/*
+ * The IPv4 header's and the TCP checksum of a segment build() wrote (both
+ * checksum fields 0), issue 17: the header's five words and the TCP
+ * header's (l4 a multiple of 4) summed at once, as 32-bit words, instead of
+ * rte_ipv4_cksum() and rte_ipv4_udptcp_cksum()'s byte-length loops; the
+ * payload, at an even offset, through rte_raw_cksum(). One's complement
+ * sums do not depend on the order or width of the words: the fields come
+ * out byte for byte as DPDK's (test_dp_tcpgen compares both).
+ */
+static void
+cksum4(struct rte_ipv4_hdr *ip, struct rte_tcp_hdr *th, size_t l4, size_t data_len)
+{
+	uint64_t acc;
+
+	ip->hdr_checksum = (uint16_t)~fold64(sum32(ip, sizeof(*ip) / 4, 0));
+	acc = sum32(th, l4 / 4, 0);
+	acc += ip->src_addr;
+	acc += ip->dst_addr;
+	acc += rte_cpu_to_be_16(IPPROTO_TCP);
+	acc += rte_cpu_to_be_16((uint16_t)(l4 + data_len));
+	if (data_len > 0)
+		acc += rte_raw_cksum((const uint8_t *)th + l4, data_len);
+	th->cksum = (uint16_t)~fold64(acc);
+}
 
 /* Write IP + TCP (+ options, payload) at @p l2_len; set the mbuf's lengths. */
 static int
@@ -79,8 +129,7 @@ build(struct rte_mbuf *m, uint16_t l2_len, const struct seg *s)
 		ip->hdr_checksum = 0;
 		memcpy(&ip->src_addr, s->src, 4);
 		memcpy(&ip->dst_addr, s->dst, 4);
-		ip->hdr_checksum = rte_ipv4_cksum(ip);
-		th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+		cksum4(ip, th, l4, s->data_len);
 	} else {
 		struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(b + l2_len);
 

@@ -402,6 +402,82 @@ test_rst_to(void **state)
 	}
 }
 
+/* Both checksum fields of the IPv4 segment in @p m are what DPDK's functions give (issue 17). */
+static void
+assert_cksums_as_dpdk(const struct rte_mbuf *m)
+{
+	uint8_t f[PKT_MAX];
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(f + m->l2_len);
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)((uint8_t *)ip + m->l3_len);
+	uint16_t ipc, tcpc;
+
+	assert_true(rte_pktmbuf_data_len(m) <= sizeof(f));
+	memcpy(f, rte_pktmbuf_mtod(m, const void *), rte_pktmbuf_data_len(m));
+	ipc = ip->hdr_checksum;
+	tcpc = th->cksum;
+	ip->hdr_checksum = 0;
+	th->cksum = 0;
+	assert_int_equal(ipc, rte_ipv4_cksum(ip));
+	assert_int_equal(tcpc, rte_ipv4_udptcp_cksum(ip, th));
+}
+
+/*
+ * The IPv4 checksums summed as 32-bit words (tcpgen.c cksum4()) are
+ * DPDK's, field for field: ACKs, data of every length 0..300 (odd ones
+ * too), SYN-ACKs with every option set, RSTs, and every value of a 2-byte
+ * payload (so every checksum value, 0x0000 and 0xffff's neighbours included).
+ */
+static void
+test_cksum_as_dpdk(void **state)
+{
+	uint8_t data[300];
+	struct sg_dp_pkt p;
+	struct rte_mbuf *m;
+	uint32_t x = 12345;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 37 + 11);
+	for (unsigned int len = 0; len <= sizeof(data); len++) {
+		for (int vlan = 0; vlan < 2; vlan++) {
+			x = x * 1103515245u + 12345u;
+			m = client_frame(false, vlan, ACK, 0, &p);
+			assert_int_equal(sg_dp_tcpgen_data(m, &p, x, ~x, (uint16_t)(x >> 7), data,
+							   (uint16_t)len, (len & 1) != 0),
+					 0);
+			assert_cksums_as_dpdk(m);
+			rte_pktmbuf_free(m);
+		}
+		m = client_frame(false, false, (uint8_t)(len & 1 ? SYN : ACK), 0, &p);
+		assert_int_equal(sg_dp_tcpgen_rst(m, &p), 0);
+		assert_cksums_as_dpdk(m);
+		rte_pktmbuf_free(m);
+	}
+	for (unsigned int k = 0; k < 64; k++) {
+		const struct sg_dp_tcp_opts o = {.mss = (uint16_t)(k & 1 ? 1460 + k : 0),
+						 .has_ts = (k & 2) != 0,
+						 .tsval = 0x01020304u * k,
+						 .tsecr = ~k,
+						 .sack_ok = (k & 4) != 0,
+						 .has_wscale = (k & 8) != 0,
+						 .wscale = (uint8_t)(k % 15)};
+
+		m = client_frame(false, (k & 16) != 0, SYN, 0, &p);
+		assert_int_equal(
+			sg_dp_tcpgen_synack(m, &p, 0xcafef00d * k, k, (uint16_t)(k * 999), &o), 0);
+		assert_cksums_as_dpdk(m);
+		rte_pktmbuf_free(m);
+	}
+	for (uint32_t v = 0; v < 65536; v++) {
+		uint8_t two[2] = {(uint8_t)(v >> 8), (uint8_t)v};
+
+		m = client_frame(false, false, ACK, 0, &p);
+		assert_int_equal(sg_dp_tcpgen_data(m, &p, 7, 9, 1000, two, 2, false), 0);
+		assert_cksums_as_dpdk(m);
+		rte_pktmbuf_free(m);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -412,6 +488,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_reply_chain_and_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_syn, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rst_to, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cksum_as_dpdk, setup, teardown),
 	};
 	int rc;
 
