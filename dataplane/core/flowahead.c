@@ -42,9 +42,18 @@ sg_dp_flow_lru_scan(const struct sg_dp_flow_table *ft, uint32_t *cursor, uint32_
 {
 	const struct sg_dp_flow *v = NULL;
 	uint32_t c = *cursor;
-	unsigned int i;
+	unsigned int i = 0;
 
-	for (i = 0; i < ft->cap && (i < SG_DP_FLOW_EVICT_SCAN || v == NULL); i++) {
+	if (likely(c + SG_DP_FLOW_EVICT_SCAN <= ft->cap)) { /* no wrap: the common window */
+		const struct sg_dp_flow *f = &ft->e[c], *end = f + SG_DP_FLOW_EVICT_SCAN;
+
+		for (; f < end; f++)
+			if (f->state != SG_DP_FS_FREE && (v == NULL || f->last_tsc < v->last_tsc))
+				v = f;
+		i = SG_DP_FLOW_EVICT_SCAN;
+		c = c + i == ft->cap ? 0 : c + i;
+	}
+	for (; i < ft->cap && (i < SG_DP_FLOW_EVICT_SCAN || v == NULL); i++) {
 		const struct sg_dp_flow *f = &ft->e[c];
 
 		c = c + 1 == ft->cap ? 0 : c + 1;
