@@ -13,7 +13,8 @@
  * takes its port back from the oldest of them that uses its address: a SYN
  * flood then recycles its own entries and ports. The next victims' memory
  * is fetched ahead of their eviction (flowahead.c); who they are is
- * decided here.
+ * decided here (the least-recently-used scan itself lives in flowahead.c,
+ * which runs it ahead for a burst's victims).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -30,7 +31,6 @@
 #include "core/state.h"
 #include "core/sync.h"
 
-#define EVICT_SCAN   16 /* entries examined to choose an eviction victim */
 #define RECLAIM_SCAN 64 /* embryonic flows examined to reclaim a NAT port */
 
 uint32_t
@@ -268,8 +268,8 @@ static bool
 evict_one(struct sg_dp_worker *w)
 {
 	struct sg_dp_flow_table *ft = &w->ft;
-	struct sg_dp_flow *victim = emb_oldest(ft, EVICT_SCAN);
-	uint32_t i, c = ft->cursor;
+	struct sg_dp_flow *victim = emb_oldest(ft, SG_DP_FLOW_EVICT_SCAN);
+	uint32_t idx;
 
 	if (victim != NULL) {
 		w->stats.cnt[SG_DP_EV_FLOW_EVICTED_EMB]++;
@@ -279,21 +279,14 @@ evict_one(struct sg_dp_worker *w)
 			sg_dp_flow_ahead_step(ft);
 		return true;
 	}
-	for (i = 0; i < ft->cap && (i < EVICT_SCAN || victim == NULL); i++) {
-		struct sg_dp_flow *f = &ft->e[c];
-
-		c = c + 1 == ft->cap ? 0 : c + 1;
-		if (f->state == SG_DP_FS_FREE)
-			continue;
-		if (victim == NULL || f->last_tsc < victim->last_tsc)
-			victim = f;
-	}
-	ft->cursor = c;
-	if (victim == NULL)
+	(void)sg_dp_flow_lru_scan(ft, &ft->cursor, &idx);
+	if (idx == SG_DP_FLOW_NONE)
 		return false;
+	victim = &ft->e[idx];
 	w->stats.cnt[state_embryonic(victim->state) ? SG_DP_EV_FLOW_EVICTED_EMB
 						    : SG_DP_EV_FLOW_EVICTED_EST]++;
-	sg_dp_flow_remove(w, victim, SG_DP_EV_FLOW_EVICTED);
+	/* chosen ahead with the burst's victims (flowahead.c), unless touched since */
+	flow_remove(w, victim, SG_DP_EV_FLOW_EVICTED, sg_dp_flow_victim_pos(ft, victim));
 	return true;
 }
 

@@ -126,6 +126,9 @@ _Static_assert(sizeof(struct sg_dp_flow) == 4 * RTE_CACHE_LINE_SIZE,
 /** Victims of one burst whose hash buckets are fetched together (sg_dp_flow_prefetch_victims). */
 #define SG_DP_FLOW_VICTIMS 32
 
+/** Entries one least-recently-used eviction examines after the cursor (sg_dp_flow_lru_scan). */
+#define SG_DP_FLOW_EVICT_SCAN 16
+
 /** Return-key signatures a table remembers (a burst's worth). */
 #define SG_DP_FLOW_RSIGS 32
 /** No entry (end of the embryonic list). */
@@ -192,11 +195,22 @@ struct sg_dp_flow *sg_dp_flow_insert(struct sg_dp_worker *w, const struct sg_dp_
 /**
  * Before a burst that will insert up to @p need flows into a full table:
  * look up the keys of the next @p need eviction victims (the embryonic
- * list's head, within the look-ahead window) together, so that their hash
- * buckets are in cache when they are deleted. Chooses nothing: who is
- * evicted is decided at each insert as before.
+ * list's head, within the look-ahead window; when the list holds fewer,
+ * the least recently used flows eviction's scan would take next, their
+ * entries prefetched) together, so that their hash buckets are in cache
+ * when they are deleted. Chooses nothing: who is evicted is decided at
+ * each insert as before.
  */
 void sg_dp_flow_prefetch_victims(struct sg_dp_flow_table *ft, unsigned int need);
+/**
+ * The least recently used flow of the next SG_DP_FLOW_EVICT_SCAN entries
+ * from @p *cursor (further until one is in use), the victim of an eviction
+ * the embryonic list has none for; @p *cursor moves past them.
+ * @param[out] victim its entry index, SG_DP_FLOW_NONE for an empty table
+ * @return the entries examined
+ */
+unsigned int sg_dp_flow_lru_scan(const struct sg_dp_flow_table *ft, uint32_t *cursor,
+				 uint32_t *victim);
 /**
  * Grow the look-ahead window by one flow (after an eviction): the one after
  * its last, whose entry (every line: an eviction reads three, the new flow

@@ -6,7 +6,13 @@
  * cache miss on the new flow's path, one after the other. The window keeps
  * the next victims' entries prefetched, one step an eviction, and a burst
  * that will evict looks up its victims' keys together so that their
- * buckets' misses overlap. Nothing here chooses a victim.
+ * buckets' misses overlap. When the embryonic list runs out, the victims
+ * are the least recently used flows of the cursor's next windows
+ * (sg_dp_flow_lru_scan(), the one scan eviction itself runs): the burst
+ * repeats that scan ahead on the table as it is, and fetches the victims'
+ * entries, keys and buckets together as well. Nothing here decides who is
+ * evicted: a victim chosen ahead that was touched since is simply not the
+ * one the eviction's own scan finds, and its kept signatures go unused.
  */
 #include <rte_hash.h>
 #include <rte_prefetch.h>
@@ -31,6 +37,69 @@ sg_dp_flow_ahead_step(struct sg_dp_flow_table *ft)
 	ft->n_ahead++;
 }
 
+unsigned int
+sg_dp_flow_lru_scan(const struct sg_dp_flow_table *ft, uint32_t *cursor, uint32_t *victim)
+{
+	const struct sg_dp_flow *v = NULL;
+	uint32_t c = *cursor;
+	unsigned int i = 0;
+
+	if (likely(c + SG_DP_FLOW_EVICT_SCAN <= ft->cap)) { /* no wrap: the common window */
+		const struct sg_dp_flow *f = &ft->e[c], *end = f + SG_DP_FLOW_EVICT_SCAN;
+
+		for (; f < end; f++)
+			if (f->state != SG_DP_FS_FREE && (v == NULL || f->last_tsc < v->last_tsc))
+				v = f;
+		i = SG_DP_FLOW_EVICT_SCAN;
+		c = c + i == ft->cap ? 0 : c + i;
+	}
+	for (; i < ft->cap && (i < SG_DP_FLOW_EVICT_SCAN || v == NULL); i++) {
+		const struct sg_dp_flow *f = &ft->e[c];
+
+		c = c + 1 == ft->cap ? 0 : c + 1;
+		if (f->state == SG_DP_FS_FREE)
+			continue;
+		if (v == NULL || f->last_tsc < v->last_tsc)
+			v = f;
+	}
+	*cursor = c;
+	*victim = v == NULL ? SG_DP_FLOW_NONE : (uint32_t)(v - ft->e);
+	return i;
+}
+
+/*
+ * The least recently used victims of the evictions after the embryonic
+ * ones (from vic_idx[@p n] up to @p need): the eviction scan run ahead on
+ * the table as it is now, each window after the last. Stops before the
+ * windows wrap around the table (a victim must not come twice: its entry
+ * may hold another key by its second turn) and skips flows on the
+ * embryonic list (taken as such). Their entries' lines are prefetched
+ * together; the scans' own loads are independent of one another.
+ */
+static unsigned int
+lru_ahead(struct sg_dp_flow_table *ft, unsigned int n, unsigned int need)
+{
+	uint32_t c = ft->cursor, v;
+	unsigned int scanned = 0, k;
+
+	while (n < need && scanned + SG_DP_FLOW_EVICT_SCAN <= ft->cap) {
+		scanned += sg_dp_flow_lru_scan(ft, &c, &v);
+		if (v == SG_DP_FLOW_NONE)
+			break;
+		if (ft->e[v].emb != SG_DP_FLOW_EMB_OFF)
+			continue;
+		ft->vic_idx[n++] = v;
+	}
+	for (k = 0; k < n; k++) {
+		const char *f = (const char *)&ft->e[ft->vic_idx[k]];
+
+		rte_prefetch0(f + RTE_CACHE_LINE_SIZE);
+		rte_prefetch0(f + 2 * RTE_CACHE_LINE_SIZE);
+		rte_prefetch0(f + 3 * RTE_CACHE_LINE_SIZE);
+	}
+	return n;
+}
+
 void
 sg_dp_flow_prefetch_victims(struct sg_dp_flow_table *ft, unsigned int need)
 {
@@ -38,27 +107,30 @@ sg_dp_flow_prefetch_victims(struct sg_dp_flow_table *ft, unsigned int need)
 	hash_sig_t sigs[2 * SG_DP_FLOW_VICTIMS];
 	void *data[2 * SG_DP_FLOW_VICTIMS];
 	uint32_t idx = ft->emb_head;
-	unsigned int n = 0, nk = 0;
+	unsigned int n = 0, nk = 0, k, nemb;
 	uint64_t hits;
 
 	ft->vic_natm = 0;
-	need = RTE_MIN(need, ft->n_ahead);
 	need = RTE_MIN(need, (unsigned int)SG_DP_FLOW_VICTIMS);
-	while (n < need && idx != SG_DP_FLOW_NONE) { /* in cache: the window */
-		struct sg_dp_flow *f = &ft->e[idx];
+	nemb = RTE_MIN(need, ft->n_ahead);
+	while (n < nemb && idx != SG_DP_FLOW_NONE) { /* in cache: the window */
+		ft->vic_idx[n++] = idx;
+		idx = ft->e[idx].emb_next;
+	}
+	if (n < need && n == ft->n_emb) /* the list runs out: least recently used flows next */
+		n = lru_ahead(ft, n, need);
+	for (k = 0; k < n; k++) {
+		struct sg_dp_flow *f = &ft->e[ft->vic_idx[k]];
 
-		ft->vic_idx[n] = idx;
-		ft->vic_sig[n] = rte_hash_hash(ft->h, &f->key);
+		ft->vic_sig[k] = rte_hash_hash(ft->h, &f->key);
 		keys[nk] = &f->key;
-		sigs[nk++] = ft->vic_sig[n];
+		sigs[nk++] = ft->vic_sig[k];
 		if (f->flags & SG_DP_FLOW_NAT) {
-			ft->vic_natm |= UINT32_C(1) << n;
-			ft->vic_rsig[n] = rte_hash_hash(ft->h, &f->rkey);
+			ft->vic_natm |= UINT32_C(1) << k;
+			ft->vic_rsig[k] = rte_hash_hash(ft->h, &f->rkey);
 			keys[nk] = &f->rkey;
-			sigs[nk++] = ft->vic_rsig[n];
+			sigs[nk++] = ft->vic_rsig[k];
 		}
-		n++;
-		idx = f->emb_next;
 	}
 	ft->n_vic = n;
 	ft->vic_next = 0;

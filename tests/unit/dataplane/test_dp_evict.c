@@ -3,8 +3,10 @@
  * Eviction of a full flow table with victims chosen ahead (core/flow.c:
  * the look-ahead window on the embryonic list, a burst's victims' keys
  * looked up together and their signatures reused by the deletes; a miss's
- * signature reused by its insert). Against a model of the table: who is
- * evicted (the oldest embryonic flow first), the counters, and the hash
+ * signature reused by its insert; the least recently used victims of an
+ * all-established table chosen ahead the same way). Against a model of
+ * the table: who is evicted (the oldest embryonic flow first, else the
+ * least recently used after the cursor), the counters, and the hash
  * holding exactly the keys of the flows left (a delete with a wrong
  * signature would leave its key behind).
  */
@@ -41,17 +43,32 @@ frame(uint8_t *b, const char *vip, uint32_t i, uint8_t flags)
 	return pb_frame_tcp4(b, L2_GW, CLIENT4, vip, (uint16_t)(1024 + i), 80, flags, 64, 0);
 }
 
-/* The flow key of port @p i's packets, as the worker's parser makes it. */
-static struct sg_dp_flow_key
-key_of(const char *vip, uint32_t i)
+/* UDP datagram of flow @p i to @p vip:@p dport (no embryonic state: established at once). */
+static size_t
+udp_frame(uint8_t *b, const char *vip, uint16_t dport, uint32_t i)
 {
-	uint8_t b[128];
-	struct rte_mbuf *m = mbuf_from(b, frame(b, vip, i, RTE_TCP_ACK_FLAG));
+	return pb_frame_udp4(b, L2_GW, CLIENT4, vip, (uint16_t)(1024 + i), dport, 18);
+}
+
+/* The flow key of a frame @p b, as the worker's parser makes it. */
+static struct sg_dp_flow_key
+frame_key(const uint8_t *b, size_t len)
+{
+	struct rte_mbuf *m = mbuf_from(b, len);
 	struct sg_dp_pkt p;
 
 	assert_int_equal(sg_dp_pkt_parse(m, &p), SG_DP_CNT_MAX);
 	rte_pktmbuf_free(m);
 	return p.key;
+}
+
+/* The flow key of port @p i's TCP segments. */
+static struct sg_dp_flow_key
+key_of(const char *vip, uint32_t i)
+{
+	uint8_t b[128];
+
+	return frame_key(b, frame(b, vip, i, RTE_TCP_ACK_FLAG));
 }
 
 /* The model takes flow @p i's packet (SYN: @p syn). */
@@ -85,31 +102,40 @@ model_pkt(uint32_t i, bool syn)
 	M.count++;
 }
 
-/* One burst of @p n packets (port, SYN or ACK) through worker 0 and the model. */
-static void
-burst(const char *vip, const uint32_t *port, const bool *syn, unsigned int n, double t)
+/* @p n packets through worker 0 at @p t seconds, in one call; returns how many went out. */
+static unsigned int
+process(struct rte_mbuf **m, unsigned int n, double t)
 {
-	static uint8_t b[BURST][128];
-	struct rte_mbuf *m[BURST];
 	struct sg_dp_txq *q = calloc(1, sizeof(*q));
 	unsigned int k, p, out = 0;
-	uint64_t dropped = M.dropped;
 
 	assert_non_null(q);
-	for (k = 0; k < n; k++) {
-		m[k] = mbuf_from(b[k], frame(b[k], vip, port[k],
-					     syn[k] ? RTE_TCP_SYN_FLAG : RTE_TCP_ACK_FLAG));
-		model_pkt(port[k], syn[k]);
-	}
 	sg_dp_worker_process(env.w[0], env.t, 0, m, (uint16_t)n, q, now_s(t));
 	for (p = 0; p < SG_DP_PORTS_MAX; p++) {
 		for (k = 0; k < q->n[p]; k++)
 			rte_pktmbuf_free(q->pkts[p][k]);
 		out += q->n[p];
 	}
-	assert_int_equal(out + M.dropped - dropped,
-			 n); /* forwarded, or dropped as the model says */
 	free(q);
+	return out;
+}
+
+/* One burst of @p n packets (port, SYN or ACK) through worker 0 and the model. */
+static void
+burst(const char *vip, const uint32_t *port, const bool *syn, unsigned int n, double t)
+{
+	static uint8_t b[BURST][128];
+	struct rte_mbuf *m[BURST];
+	uint64_t dropped = M.dropped;
+	unsigned int k;
+
+	for (k = 0; k < n; k++) {
+		m[k] = mbuf_from(b[k], frame(b[k], vip, port[k],
+					     syn[k] ? RTE_TCP_SYN_FLAG : RTE_TCP_ACK_FLAG));
+		model_pkt(port[k], syn[k]);
+	}
+	assert_int_equal(process(m, n, t) + M.dropped - dropped,
+			 n); /* forwarded, or dropped as the model says */
 }
 
 /*
@@ -313,6 +339,193 @@ test_victim_nat_later(void **state)
 	assert_int_equal(rte_hash_count(ft->h), (int32_t)ft->count);
 }
 
+/*
+ * All established (UDP: no embryonic flow): each eviction takes the least
+ * recently used of the SG_DP_FLOW_EVICT_SCAN entries after the cursor, the
+ * first of them on a tie; the burst chose those victims ahead (flowahead.c).
+ * The model holds the table by entry: the flow each holds, the burst it was
+ * last seen in, the free stack (the victim's entry takes the new flow) and
+ * the cursor.
+ */
+#define LRU_CAP	 1024u
+#define LRU_NONE UINT32_MAX
+
+struct lru_model {
+	uint32_t ent[LRU_CAP];	/* entry -> port, LRU_NONE: free */
+	uint32_t last[LRU_CAP]; /* entry -> burst it was last seen in */
+	uint32_t at[PORTS];	/* port -> entry, LRU_NONE: no flow */
+	uint32_t free_idx[LRU_CAP];
+	uint32_t n_free, cursor, count, next_port;
+	uint64_t evicted;
+};
+
+static struct lru_model L;
+
+static void
+lru_model_init(void)
+{
+	uint32_t i;
+
+	memset(&L, 0, sizeof(L));
+	memset(L.ent, 0xff, sizeof(L.ent));
+	memset(L.at, 0xff, sizeof(L.at));
+	for (i = 0; i < LRU_CAP; i++)
+		L.free_idx[i] = LRU_CAP - 1 - i;
+	L.n_free = LRU_CAP;
+}
+
+/* The model's eviction scan from @p *cursor: the victim's entry. */
+static uint32_t
+lru_model_scan(uint32_t *cursor)
+{
+	uint32_t v = LRU_NONE, c = *cursor, i;
+
+	for (i = 0; i < LRU_CAP && (i < SG_DP_FLOW_EVICT_SCAN || v == LRU_NONE); i++) {
+		uint32_t e = c;
+
+		c = (c + 1) % LRU_CAP;
+		if (L.ent[e] != LRU_NONE && (v == LRU_NONE || L.last[e] < L.last[v]))
+			v = e;
+	}
+	*cursor = c;
+	return v;
+}
+
+/* The model takes a datagram of flow @p port in burst @p now. */
+static void
+lru_model_pkt(uint32_t port, uint32_t now)
+{
+	uint32_t e = L.at[port];
+
+	if (e == LRU_NONE) {
+		if (L.count == LRU_CAP) {
+			uint32_t v = lru_model_scan(&L.cursor);
+
+			L.at[L.ent[v]] = LRU_NONE;
+			L.ent[v] = LRU_NONE;
+			L.free_idx[L.n_free++] = v;
+			L.count--;
+			L.evicted++;
+		}
+		e = L.free_idx[--L.n_free];
+		L.ent[e] = port;
+		L.at[port] = e;
+		L.count++;
+	}
+	L.last[e] = now;
+}
+
+/*
+ * The table against the model: count, cursor, counters, the hash holding
+ * exactly the flows' keys (and NAT return keys: @p keys_per_flow 2), each
+ * flow in the entry the model says, the VS's active flows.
+ */
+static void
+lru_check(const char *vip, uint16_t dport, unsigned int vs, unsigned int keys_per_flow)
+{
+	const struct sg_dp_flow_table *ft = &env.w[0]->ft;
+	const struct sg_dp_stats *st = sg_dp_worker_stats(env.w[0]);
+	uint32_t i;
+
+	assert_int_equal(ft->count, L.count);
+	assert_int_equal(ft->cursor, L.cursor);
+	assert_int_equal(ft->n_emb, 0);
+	assert_int_equal(rte_hash_count(ft->h), (int32_t)(L.count * keys_per_flow));
+	assert_int_equal(st->cnt[SG_DP_EV_FLOW_EVICTED], L.evicted);
+	assert_int_equal(st->cnt[SG_DP_EV_FLOW_EVICTED_EST], L.evicted);
+	assert_int_equal(st->cnt[SG_DP_EV_FLOW_EVICTED_EMB], 0);
+	assert_int_equal(st->cnt[SG_DP_EV_NAT_PORT_EXHAUSTED], 0);
+	assert_int_equal(st->vs[env.t->vs[vs].slot].active_flows, L.count);
+	for (i = 0; i < L.next_port; i++) {
+		uint8_t b[128];
+		struct sg_dp_flow_key k = frame_key(b, udp_frame(b, vip, dport, i));
+		struct sg_dp_flow *f = sg_dp_flow_lookup(&env.w[0]->ft, &k);
+
+		if (L.at[i] == LRU_NONE) {
+			assert_null(f);
+			continue;
+		}
+		assert_ptr_equal(f, &ft->e[L.at[i]]);
+		if (keys_per_flow == 2) /* the return key, its port in use */
+			assert_ptr_equal(sg_dp_flow_lookup(&env.w[0]->ft, &f->rkey), f);
+	}
+}
+
+/*
+ * Full bursts of datagrams into a full table: most of new flows, some of
+ * established flows (they become recent), some of evicted flows (new
+ * again); every other burst starts with a datagram of its second victim
+ * chosen ahead, which then must not be evicted (another flow of its window
+ * is). Checked against the model every 10 bursts.
+ */
+static void
+lru_run(const char *vip, uint16_t dport, unsigned int vs, unsigned int keys_per_flow)
+{
+	static uint8_t b[BURST][128];
+	const struct sg_dp_flow_table *ft = &env.w[0]->ft;
+	struct rte_mbuf *m[BURST];
+	uint64_t used = 0, touched = 0;
+	uint32_t r, k;
+
+	lru_model_init();
+	srand(17);
+	for (r = 0; r < ROUNDS; r++) {
+		uint32_t c = L.cursor, v = LRU_NONE, port, tp = LRU_NONE;
+
+		if (L.count == LRU_CAP && r % 2 == 1) { /* the model's second victim */
+			(void)lru_model_scan(&c);
+			v = lru_model_scan(&c);
+		}
+		for (k = 0; k < BURST; k++) {
+			uint32_t j = L.next_port > 0 ? (uint32_t)rand() % L.next_port : 0;
+			int dice = rand() % 8;
+
+			if (k == 0 && v != LRU_NONE)
+				port = tp = L.ent[v];
+			else if (dice < 2 && L.next_port > 0 && L.at[j] != LRU_NONE)
+				port = j; /* an established flow's */
+			else if (dice == 2 && L.next_port > 0 && L.at[j] == LRU_NONE)
+				port = j; /* an evicted flow's: a new flow */
+			else
+				port = L.next_port++;
+			m[k] = mbuf_from(b[k], udp_frame(b[k], vip, dport, port));
+			lru_model_pkt(port, r + 1);
+		}
+		assert_int_equal(process(m, BURST, 1 + r * 0.01), BURST);
+		used += ft->vic_next; /* victims whose kept signatures their deletes used */
+		if (tp != LRU_NONE) { /* chosen ahead, touched, kept */
+			assert_true(ft->n_vic >= 2);
+			assert_int_equal(ft->vic_idx[1], v);
+			assert_int_equal(L.at[tp], v);
+			assert_int_equal(ft->e[v].state, SG_DP_FS_EST);
+			touched++;
+		}
+		if (r % 10 == 9 || r + 1 == ROUNDS)
+			lru_check(vip, dport, vs, keys_per_flow);
+	}
+	assert_true(L.evicted > 1500);
+	assert_true(touched > 30);
+	assert_true(used > L.evicted / 2); /* most victims were fetched ahead */
+}
+
+static void
+test_lru_dsr_udp(void **state)
+{
+	(void)state;
+	env_teardown();
+	assert_int_equal(env_setup(1, LRU_CAP), 0);
+	lru_run(VIP_DSR, 5353, VS_DSR_GUE, 1);
+}
+
+static void
+test_lru_nat_udp(void **state)
+{
+	(void)state;
+	env_teardown();
+	assert_int_equal(env_setup(1, LRU_CAP), 0);
+	lru_run(VIP_NAT, 53, VS_NAT_UDP, 2);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -321,6 +534,8 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_evict_nat, dp_setup1, dp_teardown),
 		cmocka_unit_test_setup_teardown(test_victims_voided, dp_setup1, dp_teardown),
 		cmocka_unit_test_setup_teardown(test_victim_nat_later, dp_setup1, dp_teardown),
+		cmocka_unit_test_setup_teardown(test_lru_dsr_udp, dp_setup1, dp_teardown),
+		cmocka_unit_test_setup_teardown(test_lru_nat_udp, dp_setup1, dp_teardown),
 	};
 	int rc;
 
