@@ -616,9 +616,18 @@ run_case() {
 	wait "$gen_pid" || grc=$?
 	[ -z "$cpu0" ] || extra="$extra, \"fwd_cpu\": $(fwd_cpu_share "$fwd_pid" $cpu0)"
 	if [ "$grc" -ne 0 ]; then
-		# > 128: a signal (e.g. 135, SIGBUS: hugepages taken away under it)
+		# > 128: a signal (e.g. 135, SIGBUS: hugepages taken away under it;
+		# sg-pktgen names the stage and prints the stack); 3: a memif link went
+		# down (the forwarder left or crashed: its log follows)
 		echo "bench-dataplane: $name: generator failed (exit status $grc):" >&2
 		cat "$RUN/gen.err" "$RUN/fwd.log" >&2
+		# the forwarder may have gone first (its memif rings then vanish under
+		# the generator): say so, with its status (139: it crashed)
+		if ! kill -0 "$fwd_pid" 2>/dev/null; then
+			local frc=0
+			wait "$fwd_pid" 2>/dev/null || frc=$?
+			echo "bench-dataplane: $name: the forwarder had already exited (status $frc)" >&2
+		fi
 		[ -n "$ctl_pid" ] && cat "$RUN/ctl.err" >&2
 		stop_pids "$fwd_pid" $ctl_pid
 		wait "$fwd_pid" $ctl_pid 2>/dev/null
