@@ -116,10 +116,10 @@ on_fatal(int sig, siginfo_t *si, void *uc __rte_unused)
 				: "FPE",
 		si->si_addr, rte_lcore_id(), stage, link_lost ? " (a memif link went down)" : "");
 
-	if (n > 0 && write(STDERR_FILENO, line, RTE_MIN((size_t)n, sizeof(line) - 1)) < 0)
-		n = 0;
-	n = backtrace(bt, RTE_DIM(bt));
-	backtrace_symbols_fd(bt, n, STDERR_FILENO);
+	if (n > 0 && write(STDERR_FILENO, line, RTE_MIN((size_t)n, sizeof(line) - 1)) > 0) {
+		n = backtrace(bt, RTE_DIM(bt));
+		backtrace_symbols_fd(bt, n, STDERR_FILENO);
+	}
 	for (unsigned int i = 0; i < RTE_DIM(fatal_sigs); i++)
 		if (fatal_sigs[i] == sig)
 			sigaction(sig, &fatal_old[i], NULL);
