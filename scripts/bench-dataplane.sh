@@ -127,7 +127,12 @@ cleanup() {
 	[ ${#pids[@]} -gt 0 ] && stop_pids "${pids[@]}"
 	rm -rf "$RUN" /var/run/dpdk/"$ID"* /dev/hugepages/"$ID"* /dev/shm"$SHM" 2>/dev/null || true
 	ip netns del "${ID}x" 2>/dev/null || true
-	echo "$OLD_HP" >/proc/sys/vm/nr_hugepages 2>/dev/null || true
+	# give back the pages this run added, unless another program (another
+	# bench) maps hugepages now: shrinking would take the free pages its
+	# next case counts on
+	if [ "$(cat /proc/sys/vm/nr_hugepages)" -gt "$OLD_HP" ] && [ -z "$(hp_holders)" ]; then
+		echo "$OLD_HP" >/proc/sys/vm/nr_hugepages 2>/dev/null || true
+	fi
 	[ "$MOUNTED_HP" -eq 1 ] && umount /dev/hugepages 2>/dev/null
 	return 0
 }
@@ -144,6 +149,41 @@ want=$((1536 + 512 * WORKERS))
 [ "$OLD_HP" -ge "$want" ] || echo "$want" >/proc/sys/vm/nr_hugepages
 [ "$(cat /proc/sys/vm/nr_hugepages)" -ge "$want" ] ||
 	{ echo "bench-dataplane: could not reserve $want hugepages" >&2; exit 1; }
+# What one case needs free at its start: the generator's -m 1024 and the
+# forwarder's memory_mb (1024 + 512 per worker; testpmd's -m 1024 is less),
+# plus slack. Another bench (or any DPDK program) may hold pages of the same
+# pool: each case waits for them (bounded, SG_BENCH_HP_WAIT seconds, default
+# 180) instead of failing in DPDK's start-up mid-round.
+HP_NEED=$(((1024 + 1024 + 512 * WORKERS) / 2 + 64))
+HP_WAIT=${SG_BENCH_HP_WAIT:-180}
+hp_free() { # free 2 MiB pages not promised to a mapping yet
+	local d=/sys/kernel/mm/hugepages/hugepages-2048kB
+	echo $(($(cat $d/free_hugepages) - $(cat $d/resv_hugepages)))
+}
+hp_holders() { python3 "$SG_SRC/tests/bench/dataplane/hugepage_holders.py" 2>/dev/null || true; }
+hp_wait() { # hp_wait WHAT: until HP_NEED pages are free (grow the pool by the deficit once)
+	local what=$1 waited=0 free nr
+	free=$(hp_free)
+	[ "$free" -ge "$HP_NEED" ] && return 0
+	nr=$(cat /proc/sys/vm/nr_hugepages)
+	echo $((nr + HP_NEED - free)) >/proc/sys/vm/nr_hugepages 2>/dev/null || true
+	free=$(hp_free)
+	[ "$free" -ge "$HP_NEED" ] && return 0
+	echo "bench-dataplane: $what needs $HP_NEED free 2 MiB hugepages, $free free" \
+		"($(cat /proc/sys/vm/nr_hugepages) in the pool); waiting up to ${HP_WAIT}s for:" >&2
+	hp_holders >&2
+	while [ "$waited" -lt "$HP_WAIT" ]; do
+		sleep 2
+		waited=$((waited + 2))
+		free=$(hp_free)
+		[ "$free" -ge "$HP_NEED" ] && { echo "bench-dataplane: $what: $free hugepages free after ${waited}s" >&2; return 0; }
+	done
+	echo "bench-dataplane: $what: still $free of $HP_NEED hugepages free after ${HP_WAIT}s;" \
+		"held by (stop them, or SG_BENCH_HP_WAIT=SECONDS to wait longer):" >&2
+	hp_holders >&2
+	return 1
+}
+hp_wait "the run" || exit 1
 
 # CPUs: main lcores share CPU 0 (they sleep); generator lcores and forwarder
 # workers each get their own CPU when there are enough, else they share.
@@ -509,6 +549,7 @@ run_case() {
 	*) echo "bench-dataplane: unknown case $name" >&2; return 1 ;;
 	esac
 	rm -f "$RUN"/m*.sock
+	hp_wait "case $name" || return 1
 	timeout -s INT $((SECONDS_RUN + WARMUP + 90)) "$PKTGEN" \
 		--lcores "$(lcores 0 "$($gcpus)" "$WORKERS")" --file-prefix "${ID}g" --no-pci \
 		-m 1024 --vdev "$(memif_server 0)" --vdev "$(memif_server 1)" \
@@ -575,9 +616,18 @@ run_case() {
 	wait "$gen_pid" || grc=$?
 	[ -z "$cpu0" ] || extra="$extra, \"fwd_cpu\": $(fwd_cpu_share "$fwd_pid" $cpu0)"
 	if [ "$grc" -ne 0 ]; then
-		# > 128: a signal (e.g. 135, SIGBUS: hugepages taken away under it)
+		# > 128: a signal (e.g. 135, SIGBUS: hugepages taken away under it;
+		# sg-pktgen names the stage and prints the stack); 3: a memif link went
+		# down (the forwarder left or crashed: its log follows)
 		echo "bench-dataplane: $name: generator failed (exit status $grc):" >&2
 		cat "$RUN/gen.err" "$RUN/fwd.log" >&2
+		# the forwarder may have gone first (its memif rings then vanish under
+		# the generator): say so, with its status (139: it crashed)
+		if ! kill -0 "$fwd_pid" 2>/dev/null; then
+			local frc=0
+			wait "$fwd_pid" 2>/dev/null || frc=$?
+			echo "bench-dataplane: $name: the forwarder had already exited (status $frc)" >&2
+		fi
 		[ -n "$ctl_pid" ] && cat "$RUN/ctl.err" >&2
 		stop_pids "$fwd_pid" $ctl_pid
 		wait "$fwd_pid" $ctl_pid 2>/dev/null

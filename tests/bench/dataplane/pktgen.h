@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_ethdev.h>
 #include <rte_ether.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
@@ -105,6 +106,30 @@ extern volatile bool quit;
 extern volatile int phase;
 extern uint8_t tmpl[FRAME_LEN];
 extern uint8_t tmpl_syn[FRAME_LEN];
+extern volatile bool link_lost; /* a memif link went down while the lcores ran */
+
+/*
+ * Every 1024th loop of a generator lcore: false while both links are up.
+ * A link that went down is the forwarder gone (memif: its client
+ * disconnected, the PMD unmaps the shared rings): the lcores stop touching
+ * the ports (link_lost, quit) instead of polling rings being unmapped, and
+ * main reports it (exit status 3) instead of a result.
+ */
+static inline bool
+links_lost(unsigned int *loops)
+{
+	struct rte_eth_link l;
+
+	if (likely((++*loops & 1023) != 0))
+		return false;
+	for (uint16_t port = 0; port < 2; port++)
+		if (rte_eth_link_get_nowait(port, &l) != 0 || !l.link_status) {
+			link_lost = true;
+			quit = true;
+			return true;
+		}
+	return false;
+}
 
 static inline bool
 is_vm(uint32_t a)

@@ -362,6 +362,7 @@ fast_main(struct gen_lcore *g)
 	const uint64_t span = opt.new_flows ? UINT64_MAX : opt.flows;
 	uint64_t f = g->idx % span, next = rte_get_timer_cycles();
 	struct rte_mbuf *tx[MAX_BURST];
+	unsigned int loops = 0;
 
 	fast_tmpl_init(t, opt.new_flows ? RTE_TCP_SYN_FLAG : RTE_TCP_ACK_FLAG);
 	if (opt.latency) {
@@ -369,7 +370,7 @@ fast_main(struct gen_lcore *g)
 		if (g->lat == NULL)
 			return -1;
 	}
-	while (!quit && phase < 2) {
+	while (!quit && phase < 2 && !links_lost(&loops)) {
 		unsigned int k = opt.burst;
 		uint16_t sent;
 
@@ -429,8 +430,9 @@ sink_main(struct gen_lcore *g)
 {
 	const uint16_t q = g->idx;
 	struct rte_mbuf *rx[MAX_BURST];
+	unsigned int loops = 0;
 
-	while (!quit && phase < 2) {
+	while (!quit && phase < 2 && !links_lost(&loops)) {
 		for (uint16_t port = 0; port < 2; port++) {
 			uint16_t n = rte_eth_rx_burst(port, q, rx, MAX_BURST);
 
@@ -450,10 +452,11 @@ fast_warmup(void)
 	static struct fast_tmpl t;
 	struct rte_mbuf *tx[BURST];
 	uint64_t f = 0;
+	unsigned int loops = 0;
 
 	fast_tmpl_init(&t, RTE_TCP_SYN_FLAG);
 	t.stamp = false;
-	while (f < opt.flows && !quit) {
+	while (f < opt.flows && !quit && !links_lost(&loops)) {
 		unsigned int k = opt.flows - f < BURST ? (unsigned int)(opt.flows - f) : BURST;
 		uint16_t sent;
 

@@ -347,9 +347,9 @@ mix_main(struct gen_lcore *g)
 	uint64_t est_f = g->idx, flood_f = g->idx, t_go = UINT64_MAX, t_stop = 0;
 	uint32_t first = 0;
 	struct rte_mbuf *rx[BURST], *flood_held[BURST];
-	unsigned int n_flood_held = 0;
+	unsigned int n_flood_held = 0, loops = 0;
 
-	while (!quit && phase < 2) {
+	while (!quit && phase < 2 && !links_lost(&loops)) {
 		uint16_t n;
 
 		now = rte_get_timer_cycles();

@@ -41,12 +41,14 @@
  * and the per-mode counters of the same window.
  */
 #include <errno.h>
+#include <execinfo.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_arp.h>
 #include <rte_cycles.h>
@@ -78,6 +80,11 @@ struct rte_mempool *pool;
 struct rte_ether_addr mac0, mac1;
 volatile bool quit;
 volatile int phase; /* 0 warm-up, 1 measuring, 2 done */
+volatile bool link_lost;
+/* what main is doing: named by a fatal signal's report */
+static const char *volatile stage = "EAL start-up";
+static const int fatal_sigs[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE};
+static struct sigaction fatal_old[RTE_DIM(fatal_sigs)];
 uint8_t tmpl[FRAME_LEN];
 uint8_t tmpl_syn[FRAME_LEN]; /* SYN with an MSS option: synflood, brokered */
 static uint64_t written_off; /* brokered: connections given up (stalls) */
@@ -87,6 +94,60 @@ static void
 on_signal(int sig __rte_unused)
 {
 	quit = true;
+}
+
+/*
+ * A fatal signal (a bench round once ended in 139): where the run was, the
+ * faulting address and the stack on stderr (the script prints it), then
+ * the handler there was before (ASan's, or the default: the core) takes
+ * the same fault again (a signal sent by kill is raised again).
+ */
+static void
+on_fatal(int sig, siginfo_t *si, void *uc __rte_unused)
+{
+	char line[256];
+	void *bt[32];
+	int n = snprintf(
+		line, sizeof(line),
+		"sg-pktgen: signal %d (%s) at address %p, lcore %u, during %s%s; stack:\n", sig,
+		sig == SIGSEGV	? "SEGV"
+		: sig == SIGBUS ? "BUS"
+		: sig == SIGILL ? "ILL"
+				: "FPE",
+		si->si_addr, rte_lcore_id(), stage, link_lost ? " (a memif link went down)" : "");
+
+	if (n > 0 && write(STDERR_FILENO, line, RTE_MIN((size_t)n, sizeof(line) - 1)) > 0) {
+		n = backtrace(bt, RTE_DIM(bt));
+		backtrace_symbols_fd(bt, n, STDERR_FILENO);
+	}
+	for (unsigned int i = 0; i < RTE_DIM(fatal_sigs); i++)
+		if (fatal_sigs[i] == sig)
+			sigaction(sig, &fatal_old[i], NULL);
+	if (si->si_code <= 0) /* sent (kill), not a fault that comes back on return */
+		raise(sig);
+}
+
+static void
+fatal_report_on(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_fatal;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	for (unsigned int i = 0; i < RTE_DIM(fatal_sigs); i++)
+		sigaction(fatal_sigs[i], &sa, &fatal_old[i]);
+}
+
+/* Sleep @p s seconds, less when quit (a signal, or a link went down). */
+static void
+nap(double s)
+{
+	uint64_t end = rte_get_timer_cycles() + (uint64_t)(s * (double)rte_get_timer_hz());
+
+	while (!quit && rte_get_timer_cycles() < end)
+		rte_delay_us_sleep(10000);
 }
 
 static uint32_t
@@ -539,8 +600,9 @@ client_main(struct gen_lcore *g)
 	const uint64_t gap = opt.rate > 0 ? (uint64_t)((double)hz * n_gen / opt.rate) : 0;
 	uint64_t f = g->idx, next = rte_get_timer_cycles(), last_done = 0, progress = next;
 	struct rte_mbuf *tx[BURST], *rx[BURST];
+	unsigned int loops = 0;
 
-	while (!quit && phase < 2) {
+	while (!quit && phase < 2 && !links_lost(&loops)) {
 		uint64_t now = rte_get_timer_cycles();
 		unsigned int k = BURST;
 		uint16_t n, sent;
@@ -621,6 +683,7 @@ gen_main(void *arg)
 	/* Each lcore owns every n_gen-th flow. */
 	uint64_t f = g->idx;
 	const uint64_t span = opt.flows;
+	unsigned int loops = 0;
 
 	__atomic_store_n(&g->tid, rte_sys_gettid(), __ATOMIC_RELEASE);
 	if (opt.mode == MODE_SYNPROXY)
@@ -631,7 +694,7 @@ gen_main(void *arg)
 		return sink_main(g);
 	if (!opt.slow)
 		return fast_main(g);
-	while (!quit && phase < 2) {
+	while (!quit && phase < 2 && !links_lost(&loops)) {
 		uint16_t n, sent;
 
 		if (rte_pktmbuf_alloc_bulk(pool, tx, BURST) == 0) {
@@ -995,6 +1058,8 @@ main(int argc, char **argv)
 	parse_args(argc - n, argv + n);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	fatal_report_on();
+	stage = "port set-up";
 	if (rte_eth_dev_count_avail() != 2) {
 		fprintf(stderr, "sg-pktgen: need exactly 2 ports, have %u\n",
 			rte_eth_dev_count_avail());
@@ -1017,6 +1082,7 @@ main(int argc, char **argv)
 	rte_eth_macaddr_get(0, &mac0);
 	rte_eth_macaddr_get(1, &mac1);
 
+	stage = "waiting for the memif links";
 	deadline = rte_get_timer_cycles() + 30 * rte_get_timer_hz();
 	while (!links_up() && !quit && rte_get_timer_cycles() < deadline)
 		rte_delay_ms(10);
@@ -1024,6 +1090,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "sg-pktgen: memif links not up within 30 s\n");
 		return 1;
 	}
+	stage = "ARP with the forwarder";
 	if (opt.arp) {
 		if (resolve() != 0) {
 			fprintf(stderr,
@@ -1037,13 +1104,15 @@ main(int argc, char **argv)
 	if (opt.mode == MODE_SYNPROXY && mix_init() != 0)
 		return 1;
 
+	stage = "the warm-up pass";
 	if (opt.mode == MODE_ESTABLISHED && !opt.slow) {
 		fast_warmup();
 	} else if ((opt.mode == MODE_ESTABLISHED || opt.mode == MODE_SYNPROXY) && opt.flows > 1) {
 		/* One SYN per flow so that the measurement sees established flows only. */
 		struct rte_mbuf *tx[BURST];
+		unsigned int loops = 0;
 
-		for (uint64_t f = 0; f < opt.flows && !quit;) {
+		for (uint64_t f = 0; f < opt.flows && !quit && !links_lost(&loops);) {
 			if (rte_pktmbuf_alloc_bulk(pool, tx, BURST) != 0)
 				continue;
 			for (unsigned int k = 0; k < BURST; k++, f++) {
@@ -1074,7 +1143,8 @@ main(int argc, char **argv)
 		if (i < n_gen)
 			rte_eal_remote_launch(gen_main, &lc[i++], lcore);
 	}
-	rte_delay_us_sleep((unsigned int)(opt.warmup * 1e6));
+	stage = "the warm-up";
+	nap(opt.warmup);
 	sum(&s0);
 	lost0 = ld(&written_off);
 	run0 = lcores_run_ns();
@@ -1083,12 +1153,21 @@ main(int argc, char **argv)
 	/* the script reads the tables (synproxy, then SIGUSR1), the forwarder's CPU time */
 	fprintf(stderr, "sg-pktgen: measuring\n");
 	fflush(stderr);
-	rte_delay_us_sleep((unsigned int)(opt.seconds * 1e6));
+	stage = "the measurement";
+	nap(opt.seconds);
 	sum(&s1);
 	t1 = rte_get_timer_cycles();
 	run1 = lcores_run_ns();
 	phase = 2;
+	stage = "the lcores' end";
 	rte_eal_mp_wait_lcore();
+	if (link_lost) {
+		/* the forwarder left: no result, and no teardown of ports whose rings are gone */
+		fprintf(stderr, "sg-pktgen: a memif link went down during the run (the forwarder "
+				"left or crashed): no result\n");
+		return 3;
+	}
+	stage = "the report";
 
 	{
 		double secs = (double)(t1 - t0) / (double)rte_get_timer_hz();
@@ -1141,6 +1220,7 @@ main(int argc, char **argv)
 		printf("}\n");
 		fflush(stdout);
 	}
+	stage = "teardown";
 	rte_eth_dev_stop(0);
 	rte_eth_dev_stop(1);
 	rte_eal_cleanup();
