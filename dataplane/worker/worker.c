@@ -27,6 +27,7 @@
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
 #include <rte_errno.h>
+#include <rte_hash_crc.h>
 #include <rte_malloc.h>
 #include <rte_prefetch.h>
 #include <rte_tcp.h>
@@ -569,16 +570,39 @@ process_one(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port,
 		sg_dp_broker_cookie_flush(w);
 }
 
-/* Whether missed key @p k of the burst is also one of the misses before it. */
-static inline bool
-burst_dup(const void *const *keys, const hash_sig_t *sig, unsigned int k, uint64_t hits)
+/*
+ * The flow table's signature of @p key: rte_hash_hash() of the table
+ * (flow.c creates it with rte_hash_crc over the whole key, initial value 0),
+ * computed here inline once per key of a burst, so the bulk lookup and a
+ * miss's insert and duplicate check reuse it.
+ */
+static inline hash_sig_t
+burst_sig(const struct sg_dp_flow_key *key)
 {
-	unsigned int j;
+	return rte_hash_crc(key, sizeof(*key), 0);
+}
 
-	for (j = 0; j < k; j++)
-		if (!(hits & (1ull << j)) && sig[j] == sig[k] && /* sig: misses only */
+/* Slots of a burst's duplicate table: a power of two, twice the burst. */
+#define DUP_SLOTS (2 * SG_DP_BURST)
+
+/*
+ * Whether missed key @p k of the burst is also one of the misses before it:
+ * the misses sit in @p tab (open addressing by signature, slot k + 1, 0
+ * empty), where @p k goes unless it is a duplicate.
+ */
+static inline bool
+burst_dup(uint8_t *tab, const void *const *keys, const hash_sig_t *sig, unsigned int k)
+{
+	unsigned int h = sig[k] % DUP_SLOTS, j;
+
+	while ((j = tab[h]) != 0) {
+		j--;
+		if (sig[j] == sig[k] &&
 		    memcmp(keys[j], keys[k], sizeof(struct sg_dp_flow_key)) == 0)
 			return true;
+		h = (h + 1) % DUP_SLOTS;
+	}
+	tab[h] = (uint8_t)(k + 1);
 	return false;
 }
 
@@ -695,9 +719,10 @@ process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 	struct sg_dp_flow *hit[SG_DP_BURST];
 	hash_sig_t sig[SG_DP_BURST], psig[SG_DP_BURST];
 	uint32_t fh[SG_DP_BURST];
+	uint8_t dup[DUP_SLOTS];
 	uint64_t fhm = 0; /* bit i: fh[i] holds packet i's flow hash */
 	const struct sg_dp_vs *mvs = NULL;
-	bool mvs_set = false;
+	bool mvs_set = false, dup_set = false;
 	uint64_t hits = 0, missm = 0; /* missm: bit i, packet i missed (and is no duplicate) */
 	unsigned int nk = 0, i, k, nsyn = 0; /* nsyn: misses that are SYNs (no ACK) */
 	uint32_t gen, rsig0;
@@ -717,18 +742,21 @@ process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 		if (prc[i] == SG_DP_CNT_MAX &&
 		    (pk[i].key.proto == IPPROTO_TCP || pk[i].key.proto == IPPROTO_UDP)) {
 			keys[nk] = &pk[i].key;
+			sig[nk] = burst_sig(&pk[i].key);
 			pos[nk++] = (uint8_t)i;
 		}
 	}
-	if (nk > 0 && rte_hash_lookup_bulk_data(ft->h, keys, nk, &hits, data) >= 0) {
+	if (nk > 0 && rte_hash_lookup_with_hash_bulk_data(ft->h, keys, sig, nk, &hits, data) >= 0) {
 		for (k = 0; k < nk; k++) {
 			if (hits & (1ull << k)) {
 				hit[pos[k]] = &ft->e[(uintptr_t)data[k]];
 				rte_prefetch0(hit[pos[k]]);
 			} else {
-				sig[k] = rte_hash_hash(
-					ft->h, keys[k]); /* misses only: hits cost nothing */
-				if (!burst_dup(keys, sig, k, hits)) {
+				if (!dup_set) { /* the burst's first miss: hits cost nothing */
+					memset(dup, 0, sizeof(dup));
+					dup_set = true;
+				}
+				if (!burst_dup(dup, keys, sig, k)) {
 					missm |= UINT64_C(1) << pos[k];
 					if (!mvs_set) {
 						mvs = miss_vs(w, t);
