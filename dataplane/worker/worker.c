@@ -351,18 +351,21 @@ dst_addr(struct sg_dp_worker *w, const struct sg_dp_tables *t, const struct sg_d
 	return ai;
 }
 
-/* sg_dp_tables_vs() of @p p's destination (after dst_addr()), through w->last_dst. */
+/*
+ * sg_dp_tables_vs() of @p p's destination, through w->last_dst: only after
+ * dst_addr() returned an address, which left w->last_dst holding @p p's
+ * destination under @p t (so it is not compared again).
+ */
 static inline const struct sg_dp_vs *
 dst_vs(struct sg_dp_worker *w, const struct sg_dp_tables *t, const struct sg_dp_pkt *p)
 {
 	const struct sg_dp_vs *vs;
-	bool same = last_dst_is(w, t, p);
 
-	if (same && w->last_dst.vs != NULL && w->last_dst.port == p->key.dport &&
+	if (w->last_dst.vs != NULL && w->last_dst.port == p->key.dport &&
 	    w->last_dst.proto == p->key.proto)
 		return w->last_dst.vs;
 	vs = sg_dp_tables_vs(t, p->key.family, p->key.dst, p->key.dport, p->key.proto);
-	if (vs != NULL && same) {
+	if (vs != NULL) {
 		w->last_dst.vs = vs;
 		w->last_dst.port = p->key.dport;
 		w->last_dst.proto = p->key.proto;
@@ -579,7 +582,21 @@ process_one(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port,
 static inline hash_sig_t
 burst_sig(const struct sg_dp_flow_key *key)
 {
+#if defined(RTE_ARCH_X86_64) && defined(__SSE4_2__)
+	/* the key's five 8-byte words, rte_hash_crc()'s own instruction unrolled */
+	uint64_t q[5];
+	uint32_t c;
+
+	RTE_BUILD_BUG_ON(sizeof(*key) != sizeof(q));
+	memcpy(q, key, sizeof(q));
+	c = crc32c_sse42_u64(q[0], 0);
+	c = crc32c_sse42_u64(q[1], c);
+	c = crc32c_sse42_u64(q[2], c);
+	c = crc32c_sse42_u64(q[3], c);
+	return crc32c_sse42_u64(q[4], c);
+#else
 	return rte_hash_crc(key, sizeof(*key), 0);
+#endif
 }
 
 /* Slots of a burst's duplicate table: a power of two, twice the burst. */
