@@ -496,7 +496,8 @@ process_parsed(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t po
 		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_IP_SRC); /* spoofed: one of our addresses */
 		return;
 	}
-	switch (p->key.proto) {
+	/* TCP, the common case, tested first */
+	switch (likely(p->key.proto == IPPROTO_TCP) ? IPPROTO_TCP : p->key.proto) {
 	case IPPROTO_ICMP:
 	case IPPROTO_ICMPV6:
 		if ((p->key.proto == IPPROTO_ICMP) != (p->key.family == AF_INET)) {
