@@ -58,19 +58,28 @@ v6_ext_header(uint8_t nh)
 	}
 }
 
-/* TCP flag combinations no conforming stack sends. */
-static bool
+/*
+ * TCP flag combinations no conforming stack sends, over the flags' low five
+ * bits (FIN, SYN, RST, PSH, ACK): no SYN, FIN, RST or ACK (null scan), SYN
+ * with FIN or RST, FIN without ACK (xmas scans). TCP_BAD_MASK holds them
+ * as bits, built at compile time, so the check is one shift.
+ */
+#define TCP_BAD(f)                                                                                 \
+	(((f) & (RTE_TCP_SYN_FLAG | RTE_TCP_FIN_FLAG | RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG)) ==    \
+		 0 ||                                                                              \
+	 ((f) & (RTE_TCP_SYN_FLAG | RTE_TCP_FIN_FLAG)) == (RTE_TCP_SYN_FLAG | RTE_TCP_FIN_FLAG) || \
+	 ((f) & (RTE_TCP_SYN_FLAG | RTE_TCP_RST_FLAG)) == (RTE_TCP_SYN_FLAG | RTE_TCP_RST_FLAG) || \
+	 (((f)&RTE_TCP_FIN_FLAG) && !((f)&RTE_TCP_ACK_FLAG)))
+#define TCP_BAD_B(f)  ((uint32_t)TCP_BAD(f) << (f))
+#define TCP_BAD_B4(f) (TCP_BAD_B(f) | TCP_BAD_B((f) + 1) | TCP_BAD_B((f) + 2) | TCP_BAD_B((f) + 3))
+#define TCP_BAD_B16(f) \
+	(TCP_BAD_B4(f) | TCP_BAD_B4((f) + 4) | TCP_BAD_B4((f) + 8) | TCP_BAD_B4((f) + 12))
+#define TCP_BAD_MASK (TCP_BAD_B16(0) | TCP_BAD_B16(16))
+
+static inline bool
 tcp_flags_bad(uint8_t f)
 {
-	const uint8_t syn = RTE_TCP_SYN_FLAG, fin = RTE_TCP_FIN_FLAG, rst = RTE_TCP_RST_FLAG;
-
-	if ((f & (syn | fin | rst | RTE_TCP_ACK_FLAG)) == 0) /* null scan, no control bit */
-		return true;
-	if ((f & (syn | fin)) == (syn | fin) || (f & (syn | rst)) == (syn | rst))
-		return true;
-	if ((f & fin) && !(f & RTE_TCP_ACK_FLAG)) /* FIN without ACK (xmas scans) */
-		return true;
-	return false;
+	return (TCP_BAD_MASK >> (f & 0x1f)) & 1;
 }
 
 static enum sg_dp_cnt
@@ -78,8 +87,7 @@ parse_l4(const uint8_t *l4, uint32_t hdr_avail, struct sg_dp_pkt *p)
 {
 	uint16_t len = p->l4_len;
 
-	switch (p->key.proto) {
-	case IPPROTO_TCP: {
+	if (likely(p->key.proto == IPPROTO_TCP)) {
 		const struct rte_tcp_hdr *th = (const struct rte_tcp_hdr *)l4;
 		unsigned int doff;
 
@@ -96,8 +104,9 @@ parse_l4(const uint8_t *l4, uint32_t hdr_avail, struct sg_dp_pkt *p)
 			return SG_DP_DROP_TCP_FLAGS;
 		p->key.sport = th->src_port;
 		p->key.dport = th->dst_port;
-		break;
+		return SG_DP_CNT_MAX;
 	}
+	switch (p->key.proto) {
 	case IPPROTO_UDP: {
 		const struct rte_udp_hdr *uh = (const struct rte_udp_hdr *)l4;
 		uint16_t ulen;
@@ -125,6 +134,26 @@ parse_l4(const uint8_t *l4, uint32_t hdr_avail, struct sg_dp_pkt *p)
 	return SG_DP_CNT_MAX;
 }
 
+/*
+ * Whether IPv4 header @p ip of @p ihl bytes sums to 0xffff (its checksum
+ * holds). The common 20-byte header: five 32-bit words summed and folded,
+ * the same ones' complement sum as rte_raw_cksum() without its 16-bit loop
+ * and folds.
+ */
+static inline bool
+ipv4_csum_ok(const struct rte_ipv4_hdr *ip, unsigned int ihl)
+{
+	uint32_t w[5];
+	uint64_t s;
+
+	if (ihl != sizeof(*ip))
+		return rte_raw_cksum(ip, ihl) == 0xffff;
+	memcpy(w, ip, sizeof(w));
+	s = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
+	/* folded to 16 bits it is 0xffff: a nonzero multiple of 0xffff (2^16 = 1 mod 0xffff) */
+	return s != 0 && s % 0xffff == 0;
+}
+
 static enum sg_dp_cnt
 parse_ipv4(struct rte_mbuf *m, const uint8_t *l3, uint32_t hdr_avail, uint32_t frame_avail,
 	   struct sg_dp_pkt *p)
@@ -134,17 +163,22 @@ parse_ipv4(struct rte_mbuf *m, const uint8_t *l3, uint32_t hdr_avail, uint32_t f
 	uint16_t tot, frag;
 	uint64_t ck;
 
-	if (hdr_avail < sizeof(*ip) || frame_avail < sizeof(*ip))
+	/* hdr_avail <= frame_avail: what fits the first checks the whole frame too */
+	if (hdr_avail < sizeof(*ip))
 		return SG_DP_DROP_TRUNC_L3;
-	if ((ip->version_ihl >> 4) != 4)
-		return SG_DP_DROP_IP_VERSION;
-	ihl = (ip->version_ihl & 0xf) * 4u;
-	if (ihl < sizeof(*ip) || ihl > hdr_avail || ihl > frame_avail)
-		return SG_DP_DROP_IP_IHL;
+	if (likely(ip->version_ihl == 0x45)) { /* version 4, 20 bytes: the checks below hold */
+		ihl = sizeof(*ip);
+	} else {
+		if ((ip->version_ihl >> 4) != 4)
+			return SG_DP_DROP_IP_VERSION;
+		ihl = (ip->version_ihl & 0xf) * 4u;
+		if (ihl < sizeof(*ip) || ihl > hdr_avail)
+			return SG_DP_DROP_IP_IHL;
+	}
 	ck = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
 	if (ck == RTE_MBUF_F_RX_IP_CKSUM_BAD)
 		return SG_DP_DROP_IP_CSUM;
-	if (ck != RTE_MBUF_F_RX_IP_CKSUM_GOOD && rte_raw_cksum(ip, ihl) != 0xffff)
+	if (ck != RTE_MBUF_F_RX_IP_CKSUM_GOOD && !ipv4_csum_ok(ip, ihl))
 		return SG_DP_DROP_IP_CSUM;
 	tot = rte_be_to_cpu_16(ip->total_length);
 	if (tot < ihl || tot > frame_avail)
@@ -218,6 +252,11 @@ sg_dp_pkt_parse(struct rte_mbuf *m, struct sg_dp_pkt *p)
 		return SG_DP_DROP_TRUNC_L2;
 	p->l2_len = RTE_ETHER_HDR_LEN;
 	et = (uint16_t)(d[12] << 8 | d[13]);
+	if (likely(et == RTE_ETHER_TYPE_IPV4)) { /* the common case first: no tag */
+		p->ethertype = et;
+		return parse_ipv4(m, d + RTE_ETHER_HDR_LEN, hdr_avail - RTE_ETHER_HDR_LEN,
+				  frame - RTE_ETHER_HDR_LEN, p);
+	}
 	if (et == RTE_ETHER_TYPE_VLAN) {
 		if (hdr_avail < RTE_ETHER_HDR_LEN + 4)
 			return SG_DP_DROP_TRUNC_L2;

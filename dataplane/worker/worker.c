@@ -27,6 +27,7 @@
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
 #include <rte_errno.h>
+#include <rte_hash_crc.h>
 #include <rte_malloc.h>
 #include <rte_prefetch.h>
 #include <rte_tcp.h>
@@ -350,18 +351,21 @@ dst_addr(struct sg_dp_worker *w, const struct sg_dp_tables *t, const struct sg_d
 	return ai;
 }
 
-/* sg_dp_tables_vs() of @p p's destination (after dst_addr()), through w->last_dst. */
+/*
+ * sg_dp_tables_vs() of @p p's destination, through w->last_dst: only after
+ * dst_addr() returned an address, which left w->last_dst holding @p p's
+ * destination under @p t (so it is not compared again).
+ */
 static inline const struct sg_dp_vs *
 dst_vs(struct sg_dp_worker *w, const struct sg_dp_tables *t, const struct sg_dp_pkt *p)
 {
 	const struct sg_dp_vs *vs;
-	bool same = last_dst_is(w, t, p);
 
-	if (same && w->last_dst.vs != NULL && w->last_dst.port == p->key.dport &&
+	if (w->last_dst.vs != NULL && w->last_dst.port == p->key.dport &&
 	    w->last_dst.proto == p->key.proto)
 		return w->last_dst.vs;
 	vs = sg_dp_tables_vs(t, p->key.family, p->key.dst, p->key.dport, p->key.proto);
-	if (vs != NULL && same) {
+	if (vs != NULL) {
 		w->last_dst.vs = vs;
 		w->last_dst.port = p->key.dport;
 		w->last_dst.proto = p->key.proto;
@@ -398,8 +402,11 @@ nat_return_steer(struct sg_dp_worker *w, uint16_t port, struct rte_mbuf *m,
  * the burst's bulk lookup found one that is still valid, else NULL: looked
  * up again here unless @p missed (the bulk lookup found none and no key was
  * added since: an earlier packet of the burst may have created it).
+ * Inlined into the burst loop (and the hand-off's process_one()): its
+ * eleven arguments stay in registers, 35 instructions a packet less on the
+ * established path (doc/benchmarking.md, "Profiles").
  */
-static void
+static __rte_always_inline void
 process_parsed(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port,
 	       struct rte_mbuf *m, const struct sg_dp_pkt *p, enum sg_dp_cnt prc,
 	       struct sg_dp_flow *hit, bool missed, struct sg_dp_txq *out, uint64_t now,
@@ -492,7 +499,8 @@ process_parsed(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t po
 		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_IP_SRC); /* spoofed: one of our addresses */
 		return;
 	}
-	switch (p->key.proto) {
+	/* TCP, the common case, tested first */
+	switch (likely(p->key.proto == IPPROTO_TCP) ? IPPROTO_TCP : p->key.proto) {
 	case IPPROTO_ICMP:
 	case IPPROTO_ICMPV6:
 		if ((p->key.proto == IPPROTO_ICMP) != (p->key.family == AF_INET)) {
@@ -569,16 +577,53 @@ process_one(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port,
 		sg_dp_broker_cookie_flush(w);
 }
 
-/* Whether missed key @p k of the burst is also one of the misses before it. */
-static inline bool
-burst_dup(const void *const *keys, const hash_sig_t *sig, unsigned int k, uint64_t hits)
+/*
+ * The flow table's signature of @p key: rte_hash_hash() of the table
+ * (flow.c creates it with rte_hash_crc over the whole key, initial value 0),
+ * computed here inline once per key of a burst, so the bulk lookup and a
+ * miss's insert and duplicate check reuse it.
+ */
+static inline hash_sig_t
+burst_sig(const struct sg_dp_flow_key *key)
 {
-	unsigned int j;
+#if defined(RTE_ARCH_X86_64) && defined(__SSE4_2__)
+	/* the key's five 8-byte words, rte_hash_crc()'s own instruction unrolled */
+	uint64_t q[5];
+	uint32_t c;
 
-	for (j = 0; j < k; j++)
-		if (!(hits & (1ull << j)) && sig[j] == sig[k] && /* sig: misses only */
+	RTE_BUILD_BUG_ON(sizeof(*key) != sizeof(q));
+	memcpy(q, key, sizeof(q));
+	c = crc32c_sse42_u64(q[0], 0);
+	c = crc32c_sse42_u64(q[1], c);
+	c = crc32c_sse42_u64(q[2], c);
+	c = crc32c_sse42_u64(q[3], c);
+	return crc32c_sse42_u64(q[4], c);
+#else
+	return rte_hash_crc(key, sizeof(*key), 0);
+#endif
+}
+
+/* Slots of a burst's duplicate table: a power of two, twice the burst. */
+#define DUP_SLOTS (2 * SG_DP_BURST)
+
+/*
+ * Whether missed key @p k of the burst is also one of the misses before it:
+ * the misses sit in @p tab (open addressing by signature, slot k + 1, 0
+ * empty), where @p k goes unless it is a duplicate.
+ */
+static inline bool
+burst_dup(uint8_t *tab, const void *const *keys, const hash_sig_t *sig, unsigned int k)
+{
+	unsigned int h = sig[k] % DUP_SLOTS, j;
+
+	while ((j = tab[h]) != 0) {
+		j--;
+		if (sig[j] == sig[k] &&
 		    memcmp(keys[j], keys[k], sizeof(struct sg_dp_flow_key)) == 0)
 			return true;
+		h = (h + 1) % DUP_SLOTS;
+	}
+	tab[h] = (uint8_t)(k + 1);
 	return false;
 }
 
@@ -695,9 +740,10 @@ process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 	struct sg_dp_flow *hit[SG_DP_BURST];
 	hash_sig_t sig[SG_DP_BURST], psig[SG_DP_BURST];
 	uint32_t fh[SG_DP_BURST];
+	uint8_t dup[DUP_SLOTS];
 	uint64_t fhm = 0; /* bit i: fh[i] holds packet i's flow hash */
 	const struct sg_dp_vs *mvs = NULL;
-	bool mvs_set = false;
+	bool mvs_set = false, dup_set = false;
 	uint64_t hits = 0, missm = 0; /* missm: bit i, packet i missed (and is no duplicate) */
 	unsigned int nk = 0, i, k, nsyn = 0; /* nsyn: misses that are SYNs (no ACK) */
 	uint32_t gen, rsig0;
@@ -717,18 +763,21 @@ process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 		if (prc[i] == SG_DP_CNT_MAX &&
 		    (pk[i].key.proto == IPPROTO_TCP || pk[i].key.proto == IPPROTO_UDP)) {
 			keys[nk] = &pk[i].key;
+			sig[nk] = burst_sig(&pk[i].key);
 			pos[nk++] = (uint8_t)i;
 		}
 	}
-	if (nk > 0 && rte_hash_lookup_bulk_data(ft->h, keys, nk, &hits, data) >= 0) {
+	if (nk > 0 && rte_hash_lookup_with_hash_bulk_data(ft->h, keys, sig, nk, &hits, data) >= 0) {
 		for (k = 0; k < nk; k++) {
 			if (hits & (1ull << k)) {
 				hit[pos[k]] = &ft->e[(uintptr_t)data[k]];
 				rte_prefetch0(hit[pos[k]]);
 			} else {
-				sig[k] = rte_hash_hash(
-					ft->h, keys[k]); /* misses only: hits cost nothing */
-				if (!burst_dup(keys, sig, k, hits)) {
+				if (!dup_set) { /* the burst's first miss: hits cost nothing */
+					memset(dup, 0, sizeof(dup));
+					dup_set = true;
+				}
+				if (!burst_dup(dup, keys, sig, k)) {
 					missm |= UINT64_C(1) << pos[k];
 					if (!mvs_set) {
 						mvs = miss_vs(w, t);
