@@ -78,8 +78,10 @@ cat "$SG_RUN/flood.log"
 d_rate=$(($(dp_stat drop_exc_rate) - rate0))
 [ "$d_rate" -ge 15000 ] || fail "drop_exc_rate +$d_rate: the flood never went over the rate"
 [ "$missing" -eq 0 ] || fail "VIP route missing in $missing of $polls polls during the flood"
-same_since "$(since app1)" "$s1" || fail "the IPv4 BGP session flapped: '$(since app1)' (was '$s1')"
-same_since "$(since app2)" "$s2" || fail "the IPv6 BGP session flapped: '$(since app2)' (was '$s2')"
+# why BIRD left Established (its "Last error" and the session's timers), for a flap's report
+bgp_why() { birdc_in router show protocols all "$1" | grep -iE "error|state|hold|keepalive" | tr -s ' \n' ' '; }
+same_since "$(since app1)" "$s1" || fail "the IPv4 BGP session flapped: '$(since app1)' (was '$s1'): $(bgp_why app1)"
+same_since "$(since app2)" "$s2" || fail "the IPv6 BGP session flapped: '$(since app2)' (was '$s2'): $(bgp_why app2)"
 d_prio=$(($(dp_stat exc_prio_to_kernel) - prio0))
 [ "$d_prio" -gt 0 ] || fail "exc_prio_to_kernel +$d_prio: the peers' packets not in the priority class"
 [ "$(dp_stat drop_exc_prio_rate)" -eq "$prate0" ] || fail "drop_exc_prio_rate moved: the peers' packets dropped"
