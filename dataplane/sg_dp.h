@@ -128,6 +128,8 @@ enum sg_dp_cnt {
 	SG_DP_DROP_EXC_PRIO_RATE, /**< for the kernel, priority class: over its fixed rate */
 	/* per-session QoS (doc/sessions.md, "Usage and QoS") */
 	SG_DP_DROP_QOS_RATE, /**< installed session: over its INSTALL's rate_bps */
+	/* brokered DSR hand-off (doc/sessions.md, "DSR hand-off") */
+	SG_DP_DROP_HOLD_DSR, /**< client bytes new after the DSR hand-off's SYN: not held */
 	/* events (not drops) */
 	SG_DP_EV_FLOW_NEW,	/**< flows created */
 	SG_DP_EV_FLOW_EXPIRED,	/**< flows removed by idle timeout */
@@ -148,7 +150,10 @@ enum sg_dp_cnt {
 	SG_DP_EV_SESS_INSTALLED,  /**< hand-offs completed (VM answered) */
 	SG_DP_EV_SESS_REDIRECTED, /**< answered with an HTTP 307 */
 	SG_DP_EV_SESS_REJECTED,	  /**< answered with 503 / RST on SESSION_REJECT or no control */
-	SG_DP_EV_SESS_TIMEOUT,	  /**< hold or connect timeout */
+	SG_DP_EV_SESS_TIMEOUT,	  /**< hold, connect or replay timeout (the three below) */
+	SG_DP_EV_SESS_TMO_HOLD,	  /**< ... held past the VS's hold timeout */
+	SG_DP_EV_SESS_TMO_CONN,	  /**< ... the VM never answered the hand-off's SYN */
+	SG_DP_EV_SESS_TMO_REPLAY, /**< ... the VM never acknowledged the replayed bytes */
 	SG_DP_EV_INSTALL_FAILED,  /**< hand-off could not start: no NAT port / address, no host */
 	SG_DP_EV_SESS_CLOSED,	  /**< brokered flows ended (SESSION_CLOSED sent or queued) */
 	SG_DP_EV_CLOSED_LOST,	  /**< SESSION_CLOSED lost: its retry queue was full */

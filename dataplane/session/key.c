@@ -15,6 +15,7 @@
 #include "session/ctl.h"
 #include "session/key.h"
 #include "session/l7key.h"
+#include "session/seq.h"
 #include "session/slots.h"
 
 /* Decide the key when the bytes held allow it; then tell sg-control. */
@@ -134,7 +135,20 @@ sg_dp_broker_held_data(struct sg_dp_worker *w, const struct sg_dp_tables *t, uin
 		rte_pktmbuf_free(m);
 		return;
 	}
-	/* data racing a NAT hand-off is held like the rest, replayed on the SYN-ACK */
+	/*
+	 * Data racing a NAT hand-off is held like the rest, replayed on the
+	 * SYN-ACK. Not so for DSR: the hand-off's SYN told the VM's host where
+	 * the held bytes end (meta.held_end), and the host bounces the VM's
+	 * segments here only until that end is acknowledged. Bytes held after
+	 * the SYN would be replayed with their acknowledgement going straight
+	 * to the client, never seen here: the replay would time out. New bytes
+	 * are left unacknowledged; the client sends them again, and by then
+	 * the flow forwards to the VM.
+	 */
+	if (s->dsr && s->state == BR_CONNECTING && sg_dp_seq_gt(seq + plen, s->hold.next_seq)) {
+		sg_dp_pkt_drop(w, port, m, SG_DP_DROP_HOLD_DSR);
+		return;
+	}
 	hr = sg_dp_hold_append(&s->hold, m, off, plen, seq);
 	switch (hr) {
 	case SG_DP_HOLD_OK:

@@ -42,6 +42,7 @@ scan(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_txq *out
 			if (s->tries >= BR_REPLAY_TRIES) {
 				/* the VM never took the replayed bytes: give the session up */
 				w->stats.cnt[SG_DP_EV_SESS_TIMEOUT]++;
+				w->stats.cnt[SG_DP_EV_SESS_TMO_REPLAY]++;
 				sg_dp_passive_fail(w, t, f, SG_MSG_SUSPECT_REPLAY, now);
 				sg_dp_broker_sess_release(w, f);
 				continue;
@@ -52,8 +53,12 @@ scan(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_txq *out
 			continue;
 		}
 		if (now > s->deadline) {
-			if (s->state == BR_CONNECTING) /* no SYN-ACK to the hand-off's SYN */
+			if (s->state == BR_CONNECTING) { /* no SYN-ACK to the hand-off's SYN */
+				w->stats.cnt[SG_DP_EV_SESS_TMO_CONN]++;
 				sg_dp_passive_fail(w, t, f, SG_MSG_SUSPECT_TIMEOUT, now);
+			} else {
+				w->stats.cnt[SG_DP_EV_SESS_TMO_HOLD]++;
+			}
 			sg_dp_broker_sess_end(w, f, s, out, SG_DP_EV_SESS_TIMEOUT,
 					      SG_DP_EV_FLOW_EXPIRED);
 			continue;

@@ -328,12 +328,14 @@ PY
 inst=$(telemetry_get /sg/stats "d['sess_installed']")
 rej=$(telemetry_get /sg/stats "d['sess_rejected']")
 tmo=$(telemetry_get /sg/stats "'sess_timeout %d install_failed %d' % (d['sess_timeout'], d['install_failed'])")
+tmo_why=$(telemetry_get /sg/stats "'hold %d connect %d replay %d' % (d['sess_timeout_hold'], d['sess_timeout_connect'], d['sess_timeout_replay'])")
 noapp=$(printf '%s\n' "${RAN[@]}" | grep -c "no app$")
 [ "$rej" -eq "$noapp" ] && [ "$tmo" = "sess_timeout 0 install_failed 0" ] || {
 	dp_telemetry /sg/stats >&2
-	fail "data plane: $rej sessions rejected (want $noapp), $tmo"
+	fail "data plane: $rej sessions rejected (want $noapp), $tmo (timeouts: $tmo_why)"
 }
-ok "data plane: $inst sessions installed, $rej rejected by sg-control ($noapp no-app checks)"
+ok "data plane: $inst sessions installed, $rej rejected by sg-control ($noapp no-app checks);" \
+	"$(telemetry_get /sg/stats "d['drop_hold_dsr']") client segments left to resend during a DSR connect"
 # (a sanitizer build: UBSan reports do not stop the process, ASan's would)
 if grep -E "runtime error|Sanitizer" "$SG_RUN"/dataplane.log "$SG_RUN"/control.log \
 	"$SG_RUN"/agent*.log >&2; then

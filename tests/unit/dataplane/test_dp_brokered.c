@@ -45,6 +45,7 @@
 #define HOLD_WIN (HOLD - REQ_LEN)
 #define ANSWER	 "HTTP/1.1 200 OK\r\n\r\n"
 #define ANS_LEN	 ((uint32_t)sizeof(ANSWER) - 1)
+#define MORE	 "more of the request"
 #define BODY_503(s)                                                                       \
 	"HTTP/1.1 503 Service Unavailable\r\nRetry-After: " s "\r\nContent-Length: 0\r\n" \
 	"Connection: close\r\n\r\n"
@@ -266,6 +267,13 @@ static const struct step dsr_steps[] = {
 	 .ctl = {SG_MSG_SESSION_INSTALL, SID_SESSION, SG_MSG_INSTALL_DSR, VMPORT, true},
 	 .verdict = V_TX, OUT1(1, IPIP_GEN_C(40009, SYN, CISN(0), ABS(0), OPT_MSS_COOKIE, true)),
 	 CNT(SG_DP_EV_CTL_MSG, SG_DP_EV_GENERATED)},
+	{"new client bytes after the SYN: neither held nor acknowledged (the meta's held_end "
+	 "is fixed)",
+	 IN_PKT, 0, 0, C_SEG(40009, ACK | PSH, CISN(1 + REQ_LEN), COOKIE(1), MORE),
+	 .verdict = V_DROP, CNT(SG_DP_DROP_HOLD_DSR)},
+	{"the held request again: acknowledged as before", IN_PKT, 0, 0,
+	 C_SEG(40009, ACK | PSH, CISN(1), COOKIE(1), REQUEST), .verdict = V_TX,
+	 OUT1(0, GEN_TO_C(40009, ACK, COOKIE(1), CISN(1 + REQ_LEN), HOLD_WIN, OPT_NONE, NULL))},
 	{"a bounce from another host: refused", IN_PKT, 0, 1,
 	 BOUNCE(EP_HOST2, 40009, SYN | ACK, VMISN(0), CISN(1)), .verdict = V_DROP,
 	 CNT(SG_DP_DROP_BOUNCE_BAD)},
@@ -331,7 +339,7 @@ static const struct step timeout_steps[] = {
 	 .verdict = V_TX,
 	 OUT1(0, GEN_TO_C(40003, ACK | PSH | FIN, COOKIE(1), CISN(1 + REQ_LEN), 0, OPT_NONE,
 			  BODY_503("9"))),
-	 CNT(SG_DP_EV_SESS_TIMEOUT, SG_DP_EV_RELEASED)},
+	 CNT(SG_DP_EV_SESS_TIMEOUT, SG_DP_EV_SESS_TMO_HOLD, SG_DP_EV_RELEASED)},
 };
 
 static const struct step resync_steps[] = {
