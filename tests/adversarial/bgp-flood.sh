@@ -79,7 +79,14 @@ d_rate=$(($(dp_stat drop_exc_rate) - rate0))
 [ "$d_rate" -ge 15000 ] || fail "drop_exc_rate +$d_rate: the flood never went over the rate"
 [ "$missing" -eq 0 ] || fail "VIP route missing in $missing of $polls polls during the flood"
 # why BIRD left Established (its "Last error" and the session's timers), for a flap's report
-bgp_why() { birdc_in router show protocols all "$1" | grep -iE "error|state|hold|keepalive" | tr -s ' \n' ' '; }
+# and whether the outside port's receive ring overflowed (imissed: packets the
+# kernel dropped before the data plane saw them, BFD's among them)
+bgp_why() {
+	birdc_in router show protocols all "$1" | grep -iE "error|state|hold|keepalive" | tr -s ' \n' ' '
+	echo "; outside port: $(dp_telemetry /ethdev/stats,0 | python3 -c 'import json, sys
+d = json.load(sys.stdin)["/ethdev/stats"]
+print(" ".join("%s %s" % (k, d[k]) for k in ("ipackets", "imissed", "ierrors", "rx_nombuf")))' 2>&1)"
+}
 same_since "$(since app1)" "$s1" || fail "the IPv4 BGP session flapped: '$(since app1)' (was '$s1'): $(bgp_why app1)"
 same_since "$(since app2)" "$s2" || fail "the IPv6 BGP session flapped: '$(since app2)' (was '$s2'): $(bgp_why app2)"
 d_prio=$(($(dp_stat exc_prio_to_kernel) - prio0))
