@@ -3,8 +3,8 @@
 # the exception path, so a flood to the appliance's own address competes
 # with them for appliance.exception.rate_pps. A remote client floods
 # 198.18.2.2 (the port the BGP and BFD sessions use) with 60,000 packets of
-# UDP to random ports and TCP SYNs to port 179 (at most 10 s), far over
-# exception.rate_pps 2000.
+# UDP to random ports and TCP SYNs to port 179 (20,000 a second, at most
+# 10 s), ten times exception.rate_pps 2000.
 # Asserts: drop_exc_rate counts the excess; the BGP peers' packets take the
 # exception path's priority class (exc_prio_to_kernel moves, none over its
 # rate: drop_exc_prio_rate unchanged); the router's IPv4 and IPv6 BGP
@@ -51,6 +51,13 @@ for i in range(256):
                           seq=rnd.getrandbits(32))
     pk.append(bytes(IP(src="198.18.0.2", dst="198.18.2.2") / l4))
 s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+# paced at 20,000 a second, ten times exception.rate_pps: the offer is the
+# same on every box (unpaced, scapy sent 46,000-75,000 a second, with the
+# box's load). What the test is about is the exception path's budget and
+# priority class, not the receive ring's capacity against a worker built
+# with ASan that shares 2 CPUs with the flood. (One IPv6 BFD/BGP flap in 7
+# unpaced runs; its cause was not found: a receive-ring overflow fits, but
+# DPDK 22.11's af_packet reports no imissed to confirm it.)
 t, n = time.time(), 0
 while time.time() - t < 10 and n < 60000:
     for p in pk:
@@ -59,6 +66,9 @@ while time.time() - t < 10 and n < 60000:
             n += 1
         except OSError:
             pass
+    ahead = t + n / 20000.0 - time.time()
+    if ahead > 0:
+        time.sleep(ahead)
 print("sent", n, "in %.1f s" % (time.time() - t))
 PY
 fp=$!
@@ -79,14 +89,7 @@ d_rate=$(($(dp_stat drop_exc_rate) - rate0))
 [ "$d_rate" -ge 15000 ] || fail "drop_exc_rate +$d_rate: the flood never went over the rate"
 [ "$missing" -eq 0 ] || fail "VIP route missing in $missing of $polls polls during the flood"
 # why BIRD left Established (its "Last error" and the session's timers), for a flap's report
-# and whether the outside port's receive ring overflowed (imissed: packets the
-# kernel dropped before the data plane saw them, BFD's among them)
-bgp_why() {
-	birdc_in router show protocols all "$1" | grep -iE "error|state|hold|keepalive" | tr -s ' \n' ' '
-	echo "; outside port: $(dp_telemetry /ethdev/stats,0 | python3 -c 'import json, sys
-d = json.load(sys.stdin)["/ethdev/stats"]
-print(" ".join("%s %s" % (k, d[k]) for k in ("ipackets", "imissed", "ierrors", "rx_nombuf")))' 2>&1)"
-}
+bgp_why() { birdc_in router show protocols all "$1" | grep -iE "error|state|hold|keepalive" | tr -s ' \n' ' '; }
 same_since "$(since app1)" "$s1" || fail "the IPv4 BGP session flapped: '$(since app1)' (was '$s1'): $(bgp_why app1)"
 same_since "$(since app2)" "$s2" || fail "the IPv6 BGP session flapped: '$(since app2)' (was '$s2'): $(bgp_why app2)"
 d_prio=$(($(dp_stat exc_prio_to_kernel) - prio0))
