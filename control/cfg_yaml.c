@@ -10,30 +10,24 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <syslog.h>
 
 #include "sessiongate/sg_wire.h"
 #include "bus.h"
 #include "cfg.h"
+#include "cfg_rd.h"
 
 #include "sg_cfg_doc.h"
 
-struct rd {
-	const struct sg_cfg_doc *doc;
-	struct sg_cfg_error err;
-	char path[160];
-};
-
 /* "base[i]suffix" */
 static const char *
-p(struct rd *r, const char *base, unsigned int i, const char *suffix)
+p(struct sg_ctl_rd *r, const char *base, unsigned int i, const char *suffix)
 {
 	snprintf(r->path, sizeof(r->path), "%s[%u]%s", base, i, suffix);
 	return r->path;
 }
 
 static const char *
-kp(struct rd *r, const char *base, const char *key)
+kp(struct sg_ctl_rd *r, const char *base, const char *key)
 {
 	snprintf(r->path, sizeof(r->path), "%s.%s", base, key);
 	return r->path;
@@ -41,8 +35,8 @@ kp(struct rd *r, const char *base, const char *key)
 
 /* Optional scalar readers: absent keys keep the default. */
 static int
-opt_str(struct rd *r, const struct sg_cfg_node *map, const char *key, const char *base, char *out,
-	size_t len)
+opt_str(struct sg_ctl_rd *r, const struct sg_cfg_node *map, const char *key, const char *base,
+	char *out, size_t len)
 {
 	const struct sg_cfg_node *n = sg_cfg_node_get(map, key);
 
@@ -52,7 +46,7 @@ opt_str(struct rd *r, const struct sg_cfg_node *map, const char *key, const char
 }
 
 static int
-opt_u32(struct rd *r, const struct sg_cfg_node *map, const char *key, const char *base,
+opt_u32(struct sg_ctl_rd *r, const struct sg_cfg_node *map, const char *key, const char *base,
 	uint64_t min, uint64_t max, uint32_t *out)
 {
 	const struct sg_cfg_node *n = sg_cfg_node_get(map, key);
@@ -68,7 +62,7 @@ opt_u32(struct rd *r, const struct sg_cfg_node *map, const char *key, const char
 }
 
 static int
-rd_addr(struct rd *r, const struct sg_cfg_node *n, const char *path, uint8_t *family,
+rd_addr(struct sg_ctl_rd *r, const struct sg_cfg_node *n, const char *path, uint8_t *family,
 	uint8_t addr[16])
 {
 	struct sg_cfg_addr a;
@@ -92,8 +86,9 @@ rd_addr(struct rd *r, const struct sg_cfg_node *n, const char *path, uint8_t *fa
 	return 0;
 }
 
-static int
-rd_name(struct rd *r, const struct sg_cfg_node *map, const char *key, const char *path, char *out)
+int
+sg_ctl_rd_name(struct sg_ctl_rd *r, const struct sg_cfg_node *map, const char *key,
+	       const char *path, char *out)
 {
 	const struct sg_cfg_node *n = sg_cfg_node_get(map, key);
 
@@ -105,7 +100,7 @@ rd_name(struct rd *r, const struct sg_cfg_node *map, const char *key, const char
 }
 
 static int
-rd_control(struct rd *r, const struct sg_cfg_node *n, struct sg_ctl_cfg *cfg)
+rd_control(struct sg_ctl_rd *r, const struct sg_cfg_node *n, struct sg_ctl_cfg *cfg)
 {
 	static const char *const keys[] = {
 		"shm_name",	"admin_socket",	 "db_dir",	   "db_map_mb",	       "db_sync_ms",
@@ -173,8 +168,8 @@ rd_control(struct rd *r, const struct sg_cfg_node *n, struct sg_ctl_cfg *cfg)
 	return rc;
 }
 
-static int
-find_name(const char *name, const void *base, size_t stride, unsigned int n)
+int
+sg_ctl_rd_find_name(const char *name, const void *base, size_t stride, unsigned int n)
 {
 	unsigned int i;
 
@@ -184,8 +179,8 @@ find_name(const char *name, const void *base, size_t stride, unsigned int n)
 	return -1;
 }
 
-static int
-rd_hosts(struct rd *r, const struct sg_cfg_node *n, struct sg_ctl_cfg *cfg)
+int
+sg_ctl_rd_hosts(struct sg_ctl_rd *r, const struct sg_cfg_node *n, struct sg_ctl_cfg *cfg)
 {
 	static const char *const keys[] = {"name", "address", "agent_address", NULL};
 	unsigned int i;
@@ -200,7 +195,7 @@ rd_hosts(struct rd *r, const struct sg_cfg_node *n, struct sg_ctl_cfg *cfg)
 
 		rc = sg_cfg_node_check_keys(r->doc, h, p(r, "hosts", i, ""), keys, &r->err);
 		if (rc == 0)
-			rc = rd_name(r, h, "name", p(r, "hosts", i, ".name"), hc->name);
+			rc = sg_ctl_rd_name(r, h, "name", p(r, "hosts", i, ".name"), hc->name);
 		if (rc == 0)
 			rc = rd_addr(r, sg_cfg_node_get(h, "address"), p(r, "hosts", i, ".address"),
 				     &hc->family, hc->addr);
@@ -208,7 +203,7 @@ rd_hosts(struct rd *r, const struct sg_cfg_node *n, struct sg_ctl_cfg *cfg)
 			rc = rd_addr(r, sg_cfg_node_get(h, "agent_address"),
 				     p(r, "hosts", i, ".agent_address"), &hc->agent_family,
 				     hc->agent_addr);
-		if (rc == 0 && find_name(hc->name, cfg->hosts, sizeof(*hc), i) >= 0) {
+		if (rc == 0 && sg_ctl_rd_find_name(hc->name, cfg->hosts, sizeof(*hc), i) >= 0) {
 			sg_cfg_error_set(&r->err, r->doc, h, p(r, "hosts", i, ".name"),
 					 "host '%s' defined twice", hc->name);
 			rc = -EINVAL;
@@ -218,9 +213,9 @@ rd_hosts(struct rd *r, const struct sg_cfg_node *n, struct sg_ctl_cfg *cfg)
 	return rc;
 }
 
-static int
-rd_vm(struct rd *r, const struct sg_cfg_node *v, const char *path, unsigned int pool,
-      struct sg_ctl_cfg *cfg)
+int
+sg_ctl_rd_vm(struct sg_ctl_rd *r, const struct sg_cfg_node *v, const char *path, unsigned int pool,
+	     struct sg_ctl_cfg *cfg)
 {
 	static const char *const keys[] = {"name", "host",     "address", "template",
 					   "port", "protocol", "probe",	  NULL};
@@ -237,13 +232,13 @@ rd_vm(struct rd *r, const struct sg_cfg_node *v, const char *path, unsigned int 
 	rc = sg_cfg_node_check_keys(r->doc, v, path, keys, &r->err);
 	snprintf(sub, sizeof(sub), "%s.name", path);
 	if (rc == 0)
-		rc = rd_name(r, v, "name", sub, vc->name);
+		rc = sg_ctl_rd_name(r, v, "name", sub, vc->name);
 	snprintf(sub, sizeof(sub), "%s.host", path);
 	if (rc == 0)
-		rc = rd_name(r, v, "host", sub, host);
+		rc = sg_ctl_rd_name(r, v, "host", sub, host);
 	if (rc != 0)
 		return rc;
-	h = find_name(host, cfg->hosts, sizeof(cfg->hosts[0]), cfg->n_hosts);
+	h = sg_ctl_rd_find_name(host, cfg->hosts, sizeof(cfg->hosts[0]), cfg->n_hosts);
 	if (h < 0) {
 		sg_cfg_error_set(&r->err, r->doc, sg_cfg_node_get(v, "host"), sub,
 				 "no host '%s' in hosts:", host);
@@ -254,7 +249,7 @@ rd_vm(struct rd *r, const struct sg_cfg_node *v, const char *path, unsigned int 
 	rc = rd_addr(r, sg_cfg_node_get(v, "address"), sub, &vc->family, vc->addr);
 	if (rc == 0)
 		rc = sg_ctl_cfg_vm_keys(r->doc, v, path, vc, &r->err);
-	if (rc == 0 && find_name(vc->name, cfg->vms, sizeof(*vc), cfg->n_vms) >= 0) {
+	if (rc == 0 && sg_ctl_rd_find_name(vc->name, cfg->vms, sizeof(*vc), cfg->n_vms) >= 0) {
 		sg_cfg_error_set(&r->err, r->doc, v, path, "VM '%s' defined twice", vc->name);
 		rc = -EINVAL;
 	}
@@ -263,8 +258,8 @@ rd_vm(struct rd *r, const struct sg_cfg_node *v, const char *path, unsigned int 
 	return rc;
 }
 
-static int
-rd_pools(struct rd *r, const struct sg_cfg_node *n, struct sg_ctl_cfg *cfg)
+int
+sg_ctl_rd_pools(struct sg_ctl_rd *r, const struct sg_cfg_node *n, struct sg_ctl_cfg *cfg)
 {
 	static const char *const keys[] = {
 		"name", "session_cap", "idle_stop_ms",	     "storage",	    "starts_inflight",
@@ -288,7 +283,7 @@ rd_pools(struct rd *r, const struct sg_cfg_node *n, struct sg_ctl_cfg *cfg)
 		pc->restart_max = 3;
 		rc = sg_cfg_node_check_keys(r->doc, pn, base, keys, &r->err);
 		if (rc == 0)
-			rc = rd_name(r, pn, "name", p(r, "pools", i, ".name"), pc->name);
+			rc = sg_ctl_rd_name(r, pn, "name", p(r, "pools", i, ".name"), pc->name);
 		if (rc == 0)
 			rc = opt_u32(r, pn, "session_cap", base, 1, 1u << 20, &pc->session_cap);
 		if (rc == 0)
@@ -304,8 +299,9 @@ rd_pools(struct rd *r, const struct sg_cfg_node *n, struct sg_ctl_cfg *cfg)
 		if (rc == 0)
 			rc = opt_u32(r, pn, "restart_max", base, 1, 100, &pc->restart_max);
 		if (rc == 0 && sg_cfg_node_get(pn, "storage") != NULL)
-			rc = rd_name(r, pn, "storage", p(r, "pools", i, ".storage"), pc->storage);
-		if (rc == 0 && find_name(pc->name, cfg->pools, sizeof(*pc), i) >= 0) {
+			rc = sg_ctl_rd_name(r, pn, "storage", p(r, "pools", i, ".storage"),
+					    pc->storage);
+		if (rc == 0 && sg_ctl_rd_find_name(pc->name, cfg->pools, sizeof(*pc), i) >= 0) {
 			sg_cfg_error_set(&r->err, r->doc, pn, base, "pool '%s' defined twice",
 					 pc->name);
 			rc = -EINVAL;
@@ -322,14 +318,15 @@ rd_pools(struct rd *r, const struct sg_cfg_node *n, struct sg_ctl_cfg *cfg)
 		rc = sg_cfg_node_seq(r->doc, vms, vpath, SG_CTL_VMS_MAX, &r->err);
 		for (k = 0; rc == 0 && k < vms->n_items; k++) {
 			snprintf(vpath, sizeof(vpath), "%s.vms[%u]", base, k);
-			rc = rd_vm(r, vms->items[k], vpath, i, cfg);
+			rc = sg_ctl_rd_vm(r, vms->items[k], vpath, i, cfg);
 		}
 	}
 	return rc;
 }
 
 static int
-rd_match(struct rd *r, const struct sg_cfg_node *m, const char *path, struct sg_ctl_app_cfg *a)
+rd_match(struct sg_ctl_rd *r, const struct sg_cfg_node *m, const char *path,
+	 struct sg_ctl_app_cfg *a)
 {
 	static const char *const keys[] = {"http_host",	 "http_path", "http_cookie", "tls_sni",
 					   "rdp_cookie", "prefix",    "http_header", NULL};
@@ -367,8 +364,8 @@ rd_match(struct rd *r, const struct sg_cfg_node *m, const char *path, struct sg_
 	return 0;
 }
 
-static int
-rd_apps(struct rd *r, const struct sg_cfg_node *n, struct sg_ctl_cfg *cfg)
+int
+sg_ctl_rd_apps(struct sg_ctl_rd *r, const struct sg_cfg_node *n, struct sg_ctl_cfg *cfg)
 {
 	static const char *const keys[] = {
 		"name",	      "vip",	"port",	      "protocol",	 "match",
@@ -400,7 +397,7 @@ rd_apps(struct rd *r, const struct sg_cfg_node *n, struct sg_ctl_cfg *cfg)
 		rc = sg_cfg_node_check_keys(r->doc, an, base, keys, &r->err);
 		snprintf(sub, sizeof(sub), "%s.name", base);
 		if (rc == 0)
-			rc = rd_name(r, an, "name", sub, a->name);
+			rc = sg_ctl_rd_name(r, an, "name", sub, a->name);
 		snprintf(sub, sizeof(sub), "%s.vip", base);
 		if (rc == 0)
 			rc = rd_addr(r, sg_cfg_node_get(an, "vip"), sub, &a->family, a->vip);
@@ -457,12 +454,13 @@ rd_apps(struct rd *r, const struct sg_cfg_node *n, struct sg_ctl_cfg *cfg)
 			rc = rd_match(r, sg_cfg_node_get(an, "match"), sub, a);
 		snprintf(sub, sizeof(sub), "%s.domain", base);
 		if (rc == 0 && sg_cfg_node_get(an, "domain") != NULL)
-			rc = rd_name(r, an, "domain", sub, a->domain);
+			rc = sg_ctl_rd_name(r, an, "domain", sub, a->domain);
 		snprintf(sub, sizeof(sub), "%s.pool", base);
 		if (rc == 0)
-			rc = rd_name(r, an, "pool", sub, pool);
+			rc = sg_ctl_rd_name(r, an, "pool", sub, pool);
 		if (rc == 0) {
-			pi = find_name(pool, cfg->pools, sizeof(cfg->pools[0]), cfg->n_pools);
+			pi = sg_ctl_rd_find_name(pool, cfg->pools, sizeof(cfg->pools[0]),
+						 cfg->n_pools);
 			if (pi < 0) {
 				sg_cfg_error_set(&r->err, r->doc, sg_cfg_node_get(an, "pool"), sub,
 						 "no pool '%s' in pools:", pool);
@@ -473,7 +471,7 @@ rd_apps(struct rd *r, const struct sg_cfg_node *n, struct sg_ctl_cfg *cfg)
 		if (rc == 0)
 			rc = sg_ctl_cfg_app_auth(r->doc, an, base, cfg->idmgr_dir[0] != '\0', a,
 						 &r->err);
-		if (rc == 0 && find_name(a->name, cfg->apps, sizeof(*a), i) >= 0) {
+		if (rc == 0 && sg_ctl_rd_find_name(a->name, cfg->apps, sizeof(*a), i) >= 0) {
 			sg_cfg_error_set(&r->err, r->doc, an, base,
 					 "application '%s' defined twice", a->name);
 			rc = -EINVAL;
@@ -484,7 +482,7 @@ rd_apps(struct rd *r, const struct sg_cfg_node *n, struct sg_ctl_cfg *cfg)
 }
 
 static int
-rd_users(struct rd *r, const struct sg_cfg_node *n, struct sg_ctl_cfg *cfg)
+rd_users(struct sg_ctl_rd *r, const struct sg_cfg_node *n, struct sg_ctl_cfg *cfg)
 {
 	static const char *const keys[] = {"name", "vm", NULL};
 	char base[64], sub[96], vm[SG_CTL_NAME_MAX];
@@ -501,13 +499,13 @@ rd_users(struct rd *r, const struct sg_cfg_node *n, struct sg_ctl_cfg *cfg)
 		rc = sg_cfg_node_check_keys(r->doc, n->items[i], base, keys, &r->err);
 		snprintf(sub, sizeof(sub), "%s.name", base);
 		if (rc == 0)
-			rc = rd_name(r, n->items[i], "name", sub, u->name);
+			rc = sg_ctl_rd_name(r, n->items[i], "name", sub, u->name);
 		snprintf(sub, sizeof(sub), "%s.vm", base);
 		if (rc == 0)
-			rc = rd_name(r, n->items[i], "vm", sub, vm);
+			rc = sg_ctl_rd_name(r, n->items[i], "vm", sub, vm);
 		if (rc != 0)
 			break;
-		v = find_name(vm, cfg->vms, sizeof(cfg->vms[0]), cfg->n_vms);
+		v = sg_ctl_rd_find_name(vm, cfg->vms, sizeof(cfg->vms[0]), cfg->n_vms);
 		if (v < 0) {
 			sg_cfg_error_set(&r->err, r->doc, sg_cfg_node_get(n->items[i], "vm"), sub,
 					 "no VM '%s' in any pool", vm);
@@ -525,7 +523,7 @@ rd_users(struct rd *r, const struct sg_cfg_node *n, struct sg_ctl_cfg *cfg)
  * plane"). Without usage.path the records go to <db_dir>/usage.jsonl.
  */
 static int
-rd_usage(struct rd *r, const struct sg_cfg_node *root, struct sg_ctl_cfg *cfg)
+rd_usage(struct sg_ctl_rd *r, const struct sg_cfg_node *root, struct sg_ctl_cfg *cfg)
 {
 	static const char *const keys[] = {"path", "max_mb", "keep", "access_log", NULL};
 	const struct sg_cfg_node *n = sg_cfg_node_get(root, "usage");
@@ -562,7 +560,7 @@ sg_ctl_cfg_load(const char *path, struct sg_ctl_cfg *cfg, char *err, size_t errl
 					   "users",   "cluster", "usage", "dataplane_telemetry",
 					   NULL};
 	struct sg_cfg_doc *doc = NULL;
-	struct rd r;
+	struct sg_ctl_rd r;
 	int rc;
 
 	memset(&r, 0, sizeof(r));
@@ -580,11 +578,11 @@ sg_ctl_cfg_load(const char *path, struct sg_ctl_cfg *cfg, char *err, size_t errl
 	if (rc == 0)
 		rc = rd_control(&r, sg_cfg_node_get(doc->root, "control"), cfg);
 	if (rc == 0)
-		rc = rd_hosts(&r, sg_cfg_node_get(doc->root, "hosts"), cfg);
+		rc = sg_ctl_rd_hosts(&r, sg_cfg_node_get(doc->root, "hosts"), cfg);
 	if (rc == 0)
-		rc = rd_pools(&r, sg_cfg_node_get(doc->root, "pools"), cfg);
+		rc = sg_ctl_rd_pools(&r, sg_cfg_node_get(doc->root, "pools"), cfg);
 	if (rc == 0)
-		rc = rd_apps(&r, sg_cfg_node_get(doc->root, "applications"), cfg);
+		rc = sg_ctl_rd_apps(&r, sg_cfg_node_get(doc->root, "applications"), cfg);
 	if (rc == 0)
 		rc = rd_users(&r, sg_cfg_node_get(doc->root, "users"), cfg);
 	if (rc == 0)
@@ -598,252 +596,5 @@ out:
 	sg_cfg_doc_free(doc);
 	if (rc == 0)
 		rc = sg_ctl_cfg_check(cfg, err, errlen);
-	return rc;
-}
-
-int
-sg_ctl_cfg_reread(const struct sg_ctl_cfg *o, const char *path, struct sg_ctl_cfg *n, char *err,
-		  size_t errlen)
-{
-	int rc;
-
-	if (path == NULL) {
-		snprintf(err, errlen, "no configuration file to reload");
-		return -EINVAL;
-	}
-	rc = sg_ctl_cfg_load(path, n, err, errlen);
-	if (rc < 0)
-		return rc;
-	if (strcmp(n->shm_name, o->shm_name) != 0 || strcmp(n->db_dir, o->db_dir) != 0 ||
-	    strcmp(n->admin_socket, o->admin_socket) != 0 ||
-	    strcmp(n->agent_listen, o->agent_listen) != 0 ||
-	    strcmp(n->metrics_listen, o->metrics_listen) != 0 ||
-	    !sg_ctl_cfg_cluster_same(&n->cluster, &o->cluster)) {
-		snprintf(err, errlen,
-			 "shm_name, db_dir, admin_socket, agent_listen, metrics_listen or cluster "
-			 "changed: restart sg-control");
-		return -EINVAL;
-	}
-	return 0;
-}
-
-void
-sg_ctl_cfg_take_tunables(struct sg_ctl_cfg *o, const struct sg_ctl_cfg *n)
-{
-	o->queue_timeout_ms = n->queue_timeout_ms;
-	o->vm_start_timeout_ms = n->vm_start_timeout_ms;
-	o->install_timeout_ms = n->install_timeout_ms;
-	o->ring_poll_us = n->ring_poll_us;
-	o->dp_dead_ms = n->dp_dead_ms;
-	snprintf(o->agent_key_dir, sizeof(o->agent_key_dir), "%s", n->agent_key_dir);
-	snprintf(o->appliance_config, sizeof(o->appliance_config), "%s", n->appliance_config);
-	o->usage = n->usage; /* the next record follows (jlog.c reopens a new path) */
-	memcpy(o->dp_telemetry, n->dp_telemetry, sizeof(o->dp_telemetry));
-}
-
-/*
- * Reload: read the file again, add the objects sgctl added (those the file
- * now defines: the file's), and merge by name (cfg_merge.c): tunables
- * change in place, new objects take free slots, objects gone retire. All
- * or nothing; what needs a restart is refused.
- */
-int
-sg_ctl_cfg_reload(struct sg_ctl_cfg *o, const char *path, char *err, size_t errlen)
-{
-	struct sg_ctl_cfg *n = malloc(sizeof(*n));
-	int rc;
-
-	if (n == NULL)
-		return -ENOMEM;
-	rc = sg_ctl_cfg_reread(o, path, n, err, errlen);
-	if (rc == 0)
-		rc = sg_ctl_cfg_append(n, o, true, SG_CTL_KIND_MAX, NULL, err, errlen);
-	if (rc == 0)
-		rc = sg_ctl_cfg_merge(o, n, err, errlen);
-	if (rc == 0) {
-		sg_ctl_cfg_take_tunables(o, n);
-		syslog(LOG_NOTICE, "reloaded %s", path);
-	}
-	free(n);
-	return rc;
-}
-
-/* ------------------------------------------------------------- sgctl add */
-
-/* A VM's spec: its map without "pool" (the pool is the VM's place in the file). */
-static int
-spec_vm(struct rd *r, const struct sg_cfg_node *map, struct sg_ctl_cfg *s)
-{
-	const struct sg_cfg_node *items[32];
-	struct sg_cfg_node copy = *map;
-	char *keys[32], pool[SG_CTL_NAME_MAX];
-	struct sg_cfg_node *knodes[32];
-	unsigned int i, k = 0;
-	int rc, pi;
-
-	if (map->n_items > 32) {
-		sg_cfg_error_set(&r->err, r->doc, map, "vm", "more than 32 keys");
-		return -EINVAL;
-	}
-	rc = rd_name(r, map, "pool", "vm.pool", pool);
-	if (rc != 0)
-		return rc;
-	pi = find_name(pool, s->pools, sizeof(s->pools[0]), s->n_pools);
-	if (pi < 0) {
-		sg_cfg_error_set(&r->err, r->doc, sg_cfg_node_get(map, "pool"), "vm.pool",
-				 "no pool '%s'", pool);
-		return -EINVAL;
-	}
-	for (i = 0; i < map->n_items; i++) {
-		if (strcmp(map->keys[i], "pool") == 0)
-			continue;
-		keys[k] = map->keys[i];
-		items[k] = map->items[i];
-		knodes[k++] = map->key_nodes[i];
-	}
-	copy.keys = keys;
-	copy.items = (struct sg_cfg_node **)(uintptr_t)items;
-	copy.key_nodes = knodes;
-	copy.n_items = k;
-	return rd_vm(r, &copy, "vm", (unsigned int)pi, s);
-}
-
-/* A pool's spec: no VMs of its own (sgctl vm add each); "vms" may be left out. */
-static int
-spec_pool(struct rd *r, const struct sg_cfg_node *map, struct sg_ctl_cfg *s)
-{
-	struct sg_cfg_node empty = {
-		.type = SG_CFG_NODE_SEQ, .line = map->line, .column = map->column};
-	const struct sg_cfg_node *vms = sg_cfg_node_get(map, "vms");
-	struct sg_cfg_node *one[1], copy = *map, *items[32], *knodes[32];
-	struct sg_cfg_node vkey = {.type = SG_CFG_NODE_SCALAR,
-				   .line = map->line,
-				   .column = map->column,
-				   .value = (char *)(uintptr_t) "vms",
-				   .len = 3};
-	struct sg_cfg_node seq = {.type = SG_CFG_NODE_SEQ, .items = one, .n_items = 1};
-	char *keys[32];
-
-	if (vms != NULL && (vms->type != SG_CFG_NODE_SEQ || vms->n_items > 0)) {
-		sg_cfg_error_set(&r->err, r->doc, vms, "pool.vms",
-				 "a pool is added without VMs: add each with sgctl vm add");
-		return -EINVAL;
-	}
-	one[0] = (struct sg_cfg_node *)(uintptr_t)map;
-	if (vms == NULL) {
-		if (map->n_items >= 32) {
-			sg_cfg_error_set(&r->err, r->doc, map, "pool", "more than 31 keys");
-			return -EINVAL;
-		}
-		memcpy(keys, map->keys, map->n_items * sizeof(keys[0]));
-		memcpy(items, map->items, map->n_items * sizeof(struct sg_cfg_node *));
-		memcpy(knodes, map->key_nodes, map->n_items * sizeof(struct sg_cfg_node *));
-		keys[map->n_items] = (char *)(uintptr_t) "vms";
-		items[map->n_items] = &empty;
-		knodes[map->n_items] = &vkey;
-		copy.keys = keys;
-		copy.items = items;
-		copy.key_nodes = knodes;
-		copy.n_items = map->n_items + 1;
-		one[0] = &copy;
-	}
-	s->n_pools = 0;
-	return rd_pools(r, &seq, s);
-}
-
-/* Object @p kind of @p spec read into @p s (a copy of the dense configuration). */
-static int
-spec_read(struct rd *r, unsigned int kind, const struct sg_cfg_node *map, struct sg_ctl_cfg *s)
-{
-	struct sg_cfg_node *one[1] = {(struct sg_cfg_node *)(uintptr_t)map};
-	struct sg_cfg_node seq = {.type = SG_CFG_NODE_SEQ, .items = one, .n_items = 1};
-
-	switch (kind) {
-	case SG_CTL_KIND_APP:
-		s->n_apps = 0;
-		return rd_apps(r, &seq, s);
-	case SG_CTL_KIND_HOST:
-		s->n_hosts = 0;
-		return rd_hosts(r, &seq, s);
-	case SG_CTL_KIND_POOL:
-		return spec_pool(r, map, s);
-	default:
-		return spec_vm(r, map, s);
-	}
-}
-
-int
-sg_ctl_cfg_spec(struct sg_ctl_cfg *d, unsigned int kind, const char *spec, char *err, size_t errlen)
-{
-	struct sg_ctl_cfg *s = malloc(sizeof(*s));
-	struct sg_cfg_doc *doc = NULL;
-	const char *name = NULL;
-	struct rd r;
-	int rc;
-
-	if (s == NULL)
-		return -ENOMEM;
-	memset(&r, 0, sizeof(r));
-	memcpy(s, d, sizeof(*s));
-	rc = sg_cfg_doc_parse(spec, strlen(spec), "spec", &doc, &r.err);
-	if (rc == 0 && doc->root == NULL) {
-		sg_cfg_error_set(&r.err, doc, NULL, "spec", "empty (a YAML flow map: {name: ...})");
-		rc = -EINVAL;
-	}
-	if (rc == 0) {
-		r.doc = doc;
-		rc = sg_cfg_node_map(doc, doc->root, "spec", false, &r.err);
-	}
-	if (rc == 0)
-		rc = spec_read(&r, kind, doc->root, s);
-	if (rc != 0) {
-		sg_cfg_error_format(&r.err, err, errlen);
-		goto out;
-	}
-	switch (kind) {
-	case SG_CTL_KIND_APP:
-		name = s->apps[0].name;
-		break;
-	case SG_CTL_KIND_HOST:
-		name = s->hosts[0].name;
-		break;
-	case SG_CTL_KIND_POOL:
-		name = s->pools[0].name;
-		break;
-	default:
-		name = s->vms[s->n_vms - 1].name;
-		break;
-	}
-	if (sg_ctl_cfg_find(d, kind, name) >= 0) {
-		snprintf(err, errlen, "%s %s exists", sg_ctl_cfg_kind_name(kind), name);
-		rc = -EEXIST;
-		goto out;
-	}
-	rc = -ENOSPC;
-	if (kind == SG_CTL_KIND_APP && d->n_apps < SG_CTL_APPS_MAX) {
-		d->apps[d->n_apps] = s->apps[0];
-		d->apps[d->n_apps++].origin = SG_CTL_ORIGIN_RUNTIME;
-		rc = 0;
-	} else if (kind == SG_CTL_KIND_HOST && d->n_hosts < SG_CTL_HOSTS_MAX) {
-		d->hosts[d->n_hosts] = s->hosts[0];
-		d->hosts[d->n_hosts++].origin = SG_CTL_ORIGIN_RUNTIME;
-		rc = 0;
-	} else if (kind == SG_CTL_KIND_POOL && d->n_pools < SG_CTL_POOLS_MAX) {
-		d->pools[d->n_pools] = s->pools[0];
-		d->pools[d->n_pools++].origin = SG_CTL_ORIGIN_RUNTIME;
-		rc = 0;
-	} else if (kind == SG_CTL_KIND_VM) { /* rd_vm checked the count */
-		d->vms[d->n_vms] = s->vms[s->n_vms - 1];
-		d->vms[d->n_vms++].origin = SG_CTL_ORIGIN_RUNTIME;
-		rc = 0;
-	}
-	if (rc != 0)
-		snprintf(err, errlen, "no free %s slot (%u)", sg_ctl_cfg_kind_name(kind),
-			 kind == SG_CTL_KIND_APP    ? SG_CTL_APPS_MAX
-			 : kind == SG_CTL_KIND_HOST ? SG_CTL_HOSTS_MAX
-						    : SG_CTL_POOLS_MAX);
-out:
-	sg_cfg_doc_free(doc);
-	free(s);
 	return rc;
 }
