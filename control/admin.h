@@ -140,6 +140,14 @@ struct json_t *sg_ctl_admin_abort(const struct sg_ctl_view *v, const struct sg_c
 struct json_t *sg_ctl_admin_vm_guest(const struct sg_ctl_vm *vm);
 /** admin_vmops.c: the counters of pushes, saves, resumes and the verbs (sgctl status). */
 struct json_t *sg_ctl_admin_guest_counters(const struct sg_ctl_stats *st);
+/**
+ * admin_ident.c: "identities" [FILTER]: every host, VM, application, user
+ * and service provider (FILTER: a name or ID); FILTER "namespace/type/name"
+ * or "type#serial": that object in the identity store and its neighbours.
+ * NULL with @p err on a refusal.
+ */
+struct json_t *sg_ctl_admin_identities(const struct sg_ctl_view *v, const char *what, char *err,
+				       size_t errlen);
 /** admin_req.c: unix seconds of @p s (digits, or ISO 8601). @return 0 or -EINVAL. */
 int sg_ctl_admin_parse_time(const char *s, int64_t *out);
 
