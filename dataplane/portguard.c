@@ -57,10 +57,10 @@ static struct sigaction old_segv, old_bus;
  * of dev->data->dev_link: plain memory reads. A fault that is not a guarded
  * burst on a port whose link went down gets the disposition we found
  * (ASan's report, or the default: a core) when it happens again on return,
- * in its own context.
+ * in its own context; a signal sent with kill() is raised again.
  */
 static void
-on_fault(int sig, siginfo_t *si __rte_unused, void *uc __rte_unused)
+on_fault(int sig, siginfo_t *si, void *uc __rte_unused)
 {
 	struct sg_dp_portguard_worker *g = tls_worker;
 	uint32_t armed = g != NULL ? g->armed : 0;
@@ -70,6 +70,8 @@ on_fault(int sig, siginfo_t *si __rte_unused, void *uc __rte_unused)
 	    l.link_status == RTE_ETH_LINK_DOWN)
 		siglongjmp(g->jb, 1);
 	sigaction(sig, sig == SIGBUS ? &old_bus : &old_segv, NULL);
+	if (si == NULL || si->si_code <= 0)
+		raise(sig); /* sent (kill, raise): it would not happen again by itself */
 }
 
 static bool
@@ -349,9 +351,13 @@ sg_dp_portguard_tick(struct sg_dp_app *app)
 				gate_set(pp, pp->gen + 1);
 				pp->link_up++;
 				pp->state = PG_RUNNING;
-				SG_DP_LOG(NOTICE, "port %s: memif link up%s (%" PRIu64 " ms down)",
-					  name, pp->link_down ? " again" : "",
-					  ms_since(pp->down_tsc, now));
+				if (pp->link_down == 0)
+					SG_DP_LOG(NOTICE, "port %s: memif link up", name);
+				else
+					SG_DP_LOG(NOTICE,
+						  "port %s: memif link up again (%" PRIu64
+						  " ms down)",
+						  name, ms_since(pp->down_tsc, now));
 			} else if (pp->client &&
 				   ms_since(pp->wait_tsc, now) >= SG_DP_PORTGUARD_CONNECT_MS) {
 				pp->state = PG_DRAINING; /* then a restart, every worker away */

@@ -477,7 +477,8 @@ void sg_dp_worker_count_tx(struct sg_dp_worker *w, uint16_t port, struct rte_mbu
  * driver unmapped the memory the burst was using (the program's port guard,
  * dataplane/portguard.h). Counts port_fault_recovered, and @p lost mbufs (a
  * tx burst's, whose ownership is unknown: leaked, not freed) in
- * port_fault_mbufs_lost; the port's pending tx bytes are dropped.
+ * port_fault_mbufs_lost; with @p lost != 0 (a tx burst) the port's pending
+ * tx bytes are dropped too.
  */
 void sg_dp_worker_count_port_fault(struct sg_dp_worker *w, uint16_t port, uint16_t lost);
 

@@ -46,7 +46,7 @@ sg_dp_worker_count_port_fault(struct sg_dp_worker *w, uint16_t port, uint16_t lo
 {
 	w->stats.cnt[SG_DP_EV_PORT_FAULT_RECOVERED]++;
 	w->stats.cnt[SG_DP_EV_PORT_FAULT_MBUFS_LOST] += lost;
-	if (port < SG_DP_PORTS_MAX)
+	if (lost != 0 && port < SG_DP_PORTS_MAX) /* a tx burst: its bytes were never sent */
 		w->pend_tx_bytes[port] = 0;
 }
 

@@ -136,6 +136,16 @@ ups=$(port_counter outside link_up)
 ok "outside: link_down $downs, link_up $ups; inside: link_down $(port_counter inside link_down);" \
 	"port_fault_recovered $(stat_counter port_fault_recovered)," \
 	"port_fault_mbufs_lost $(stat_counter port_fault_mbufs_lost)"
+# a SIGSEGV that is not a guarded burst's still ends the process (here: sent)
+pid=$(cat "$SG_RUN/dataplane.pid")
+kill -SEGV "$pid"
+rc=0
+wait_for 30 bash -c "! kill -0 $pid" || fail "sg-dataplane survived a SIGSEGV sent to it"
+wait "$pid" 2>/dev/null || rc=$?
+# 139: the default action; 134: ASan's report with abort_on_error=1; 1: ASan's exit code
+case "$rc" in 139 | 134 | 1) ok "a SIGSEGV sent to sg-dataplane still ends it (exit status $rc)" ;;
+*) fail "sg-dataplane ended with exit status $rc after a SIGSEGV sent to it (139, or ASan's 134/1, expected)" ;; esac
+rm -f "$SG_RUN/dataplane.pid"
 echo "---- sg-dataplane's port guard, first lines (one per transition):"
 grep -E 'port guard|memif link|memif peer' "$SG_RUN/dataplane.log" | head -n 6 || true
 echo "PASS memif_peer_restart"
