@@ -36,7 +36,9 @@ stop_gen() {
 	wait "$GEN_PID" 2>/dev/null || true
 	GEN_PID=""
 }
-SG_CLEANUP_EXTRA='stop_gen; dp_stop; rm -rf /var/run/dpdk/${SG_PREFIX}* /dev/hugepages/${SG_PREFIX}* 2>/dev/null'
+# exact names: sgdp12* would match another test's sgdp123 (the generator's prefix is ${SG_PREFIX}g)
+# shellcheck disable=SC2016 # expanded when the trap evaluates it
+SG_CLEANUP_EXTRA='stop_gen; dp_stop; rm -rf "/var/run/dpdk/$SG_PREFIX" "/var/run/dpdk/${SG_PREFIX}g" /dev/hugepages/"$SG_PREFIX"map_* /dev/hugepages/"$SG_PREFIX"gmap_* 2>/dev/null'
 
 cat >"$SG_RUN/sg.yaml" <<YAML
 appliance:
