@@ -74,10 +74,11 @@ on_fault(int sig, siginfo_t *si, void *uc __rte_unused)
 		raise(sig); /* sent (kill, raise): it would not happen again by itself */
 }
 
-static bool
-device_is_client(const char *device)
+bool
+sg_dp_portguard_memif_client(const struct rte_eth_dev_info *info, const char *device)
 {
-	return strstr(device, "role=client") != NULL || strstr(device, "role=slave") != NULL;
+	return info->driver_name != NULL && strcmp(info->driver_name, "net_memif") == 0 &&
+	       (strstr(device, "role=client") != NULL || strstr(device, "role=slave") != NULL);
 }
 
 int
@@ -101,7 +102,8 @@ sg_dp_portguard_init(struct sg_dp_app *app)
 		    strcmp(info.driver_name, "net_memif") != 0)
 			continue;
 		pp->guarded = true;
-		pp->client = device_is_client(app->cfg->appliance.ports[p].device);
+		pp->client =
+			sg_dp_portguard_memif_client(&info, app->cfg->appliance.ports[p].device);
 		pp->started = true;
 		/* closed until the main lcore first sees the link up */
 		pp->gen = 1;
@@ -116,6 +118,8 @@ sg_dp_portguard_init(struct sg_dp_app *app)
 		g->poll_every = rte_get_tsc_hz() / 1000000 * SG_DP_PORTGUARD_POLL_US;
 		for (unsigned int p = 0; p < app->n_ports; p++) {
 			g->guarded[p] = pg->port[p].guarded;
+			g->parked[p] =
+				pg->port[p].guarded; /* the gates open at the first link up */
 			g->port_id[p] = app->port_id[p];
 			g->fault_gen[p] = 1; /* odd: no fault */
 		}

@@ -25,7 +25,9 @@
  *    polling it and says so; a memif client is then restarted
  *    (rte_eth_dev_stop/start: DPDK's client does not reconnect by itself)
  *    every SG_DP_PORTGUARD_RETRY_MS until its link is up; then the gate
- *    opens. One log line per transition; /sg/ports counts them.
+ *    opens. One log line per transition; /sg/ports counts them. A memif
+ *    client whose peer is not there at start-up (port.c) is connected the
+ *    same way: every gate starts closed.
  */
 #ifndef SG_DP_PORTGUARD_H
 #define SG_DP_PORTGUARD_H
@@ -64,6 +66,15 @@ struct sg_dp_portguard_worker {
 	struct sg_dp_worker *w;
 	const struct sg_dp_portguard *pg;
 } __rte_cache_aligned;
+
+struct rte_eth_dev_info;
+
+/**
+ * True when the port of @p info, configured as @p device, is a memif client
+ * (role=client; DPDK's default role is server): its start fails while its
+ * peer is away, and it never connects again by itself.
+ */
+bool sg_dp_portguard_memif_client(const struct rte_eth_dev_info *info, const char *device);
 
 /**
  * Find the memif ports of @p app (after sg_dp_ports_setup) and, when there

@@ -12,7 +12,8 @@
 # kill sg-dataplane must be alive, and before the next cycle its memif client
 # must have connected to the new peer. At the end a short undisturbed run
 # must see frames forwarded, and the link counters of /sg/ports must have
-# moved. Root, hugepages (fails loudly without them); ~30 s (~60 s ASan).
+# moved; a SIGSEGV sent to it must still end it; started again before its
+# peer, it must connect once the peer comes. Root, hugepages (fails loudly without them); ~30 s (~60 s ASan).
 # env: SG_MEMIF_CYCLES (20), SG_MEMIF_SECONDS (45: no new cycle after that)
 . "$SG_SRC/tests/integration/dataplane/lib.sh"
 
@@ -148,6 +149,22 @@ wait "$pid" 2>/dev/null || rc=$?
 case "$rc" in 139 | 134 | 1) ok "a SIGSEGV sent to sg-dataplane still ends it (exit status $rc)" ;;
 *) fail "sg-dataplane ended with exit status $rc after a SIGSEGV sent to it (139, or ASan's 134/1, expected)" ;; esac
 rm -f "$SG_RUN/dataplane.pid"
+cp "$SG_RUN/dataplane.log" "$SG_RUN/dataplane-1.log"
+rm -f /dev/hugepages/"$SG_PREFIX"map_* # what the SIGSEGV left
+
+# sg-dataplane started before its peer: it waits for it, then forwards
+rm -f "$SG_RUN"/m*.sock "$SG_RUN/dataplane.ready"
+setsid taskset -c "$CPU" "$DP" -c "$SG_RUN/sg.yaml" --ready-file "$SG_RUN/dataplane.ready" \
+	>"$SG_RUN/dataplane.log" 2>&1 </dev/null &
+echo $! >"$SG_RUN/dataplane.pid"
+wait_for 30 test -s "$SG_RUN/dataplane.ready" || { dp_alive || dp_dead "start-up without a peer"; fail "sg-dataplane not ready in 30 s without a peer"; }
+sleep 1
+gen_start 1
+wait "$GEN_PID" || { rc=$?; GEN_PID=""; cat "$SG_RUN/gen.err" >&2; fail "peer after start-up: sg-pktgen exit status $rc"; }
+GEN_PID=""
+grep -q '"rx_pkts": [1-9]' "$SG_RUN/gen.out" || { cat "$SG_RUN/gen.out" "$SG_RUN/gen.err" >&2; fail "peer after start-up: no frame forwarded"; }
+ok "started without its peer, then forwarded: $(grep -o '"rx_pkts": [0-9]*' "$SG_RUN/gen.out")"
+dp_stop
 echo "---- sg-dataplane's port guard, first lines (one per transition):"
-grep -E 'port guard|memif link|memif peer' "$SG_RUN/dataplane.log" | head -n 6 || true
+grep -E 'port guard|memif link|memif peer' "$SG_RUN/dataplane-1.log" | head -n 6 || true
 echo "PASS memif_peer_restart"
