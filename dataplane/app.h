@@ -109,6 +109,7 @@ struct sg_dp_app {
 	unsigned int n_ports;
 	uint16_t port_id[SG_DP_PORTS_MAX]; /**< config port index -> DPDK port id */
 	struct sg_dp_port_info port_info[SG_DP_PORTS_MAX];
+	struct sg_dp_portguard *guard; /**< memif ports whose peer may leave (portguard.h) */
 
 	unsigned int n_workers;
 	struct sg_dp_worker_ctx wctx[SG_DP_WORKERS_MAX];

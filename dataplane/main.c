@@ -25,6 +25,7 @@
 
 #include "app.h"
 #include "idle.h"
+#include "portguard.h"
 #include "sync.h"
 #include "testmode.h"
 
@@ -206,6 +207,7 @@ worker_main(void *arg)
 	const uint64_t ctl_every = rte_get_tsc_hz() / 1000000 * SG_DP_CTL_POLL_US;
 	uint64_t last_expire = 0, last_ctl = 0;
 	struct sg_dp_idle idle;
+	struct sg_dp_portguard_worker *guard;
 
 	txq = rte_zmalloc_socket("sg_txq", sizeof(*txq), RTE_CACHE_LINE_SIZE, rte_socket_id());
 	if (txq == NULL) {
@@ -213,6 +215,7 @@ worker_main(void *arg)
 		app->quit = true;
 		return -ENOMEM;
 	}
+	guard = sg_dp_portguard_worker_enter(app, ctx->id, w);
 	rte_rcu_qsbr_thread_register(app->qsbr, ctx->id);
 	rte_rcu_qsbr_thread_online(app->qsbr, ctx->id);
 	sg_dp_idle_init(&idle, &app->cfg->appliance.idle, w, app->qsbr, ctx->id);
@@ -228,8 +231,13 @@ worker_main(void *arg)
 		bool busy = false;
 
 		for (unsigned int p = 0; p < app->n_ports; p++) {
-			uint16_t n = rte_eth_rx_burst(app->port_id[p], q, pkts, SG_DP_BURST);
+			uint16_t n;
 
+			/* a memif port: armed against its peer leaving mid-burst */
+			if (guard->guarded[p])
+				n = sg_dp_portguard_rx(guard, p, q, pkts, SG_DP_BURST);
+			else
+				n = rte_eth_rx_burst(app->port_id[p], q, pkts, SG_DP_BURST);
 			if (n == 0)
 				continue;
 			busy = true;
@@ -241,6 +249,8 @@ worker_main(void *arg)
 			sg_dp_worker_handoff_drain(w, t, txq, now);
 		if (now - last_ctl >= ctl_every) {
 			last_ctl = now;
+			if (guard->n_guarded != 0)
+				sg_dp_portguard_worker_poll(guard, now);
 			sg_dp_worker_poll_control(w, t, txq, now);
 			if (sg_dp_worker_sync_poll(w, t, now))
 				busy = true;
@@ -255,11 +265,15 @@ worker_main(void *arg)
 			if (n == 0)
 				continue;
 			busy = true;
+			txq->n[p] = 0;
+			if (guard->guarded[p]) {
+				sg_dp_portguard_tx(guard, p, q, txq->pkts[p], n);
+				continue;
+			}
 			sent = rte_eth_tx_burst(app->port_id[p], q, txq->pkts[p], n);
 			sg_dp_worker_count_tx(w, p, txq->pkts[p], sent, n - sent);
 			if (unlikely(sent < n))
 				rte_pktmbuf_free_bulk(&txq->pkts[p][sent], n - sent);
-			txq->n[p] = 0;
 		}
 		/*
 		 * Expiry is paced by time, busy or idle: a slice of the table
@@ -276,6 +290,7 @@ worker_main(void *arg)
 	}
 	rte_rcu_qsbr_thread_offline(app->qsbr, ctx->id);
 	rte_rcu_qsbr_thread_unregister(app->qsbr, ctx->id);
+	sg_dp_portguard_worker_leave();
 	rte_free(txq);
 	return 0;
 }
@@ -334,6 +349,7 @@ main_housekeeping(struct sg_dp_app *app)
 		sg_dp_reload(app, msg, sizeof(msg));
 	}
 	housekeeping(app);
+	sg_dp_portguard_tick(app);
 	sg_dp_member_state_poll(app);
 	sg_dp_ctlchan_tick(app);
 	sg_dp_cluster_heartbeat(app);
@@ -472,6 +488,7 @@ cleanup(struct sg_dp_app *app)
 	sg_dp_sync_stop(app); /* the workers are stopped: their rings go */
 	sg_dp_exc_stop(app);
 	sg_dp_ports_stop(app);
+	sg_dp_portguard_fini(app);
 	for (unsigned int i = 0; i < app->n_workers; i++) {
 		sg_dp_worker_free(app->wctx[i].worker);
 		rte_ring_free(app->handoff[i]);
@@ -589,10 +606,10 @@ main(int argc, char **argv)
 	}
 	if (sg_dp_ports_setup(app) != 0 || sg_dp_exc_setup(app) != 0 ||
 	    sg_dp_ctlchan_create(app) != 0 || sg_dp_sync_setup(app) != 0 ||
-	    create_workers(app) != 0 || sg_dp_tables_publish_initial(app) != 0 ||
-	    sg_dp_telemetry_register(app) != 0 || sg_dp_cluster_register(app) != 0 ||
-	    sg_dp_capture_init(app) != 0 || sg_dp_testmode_apply(app) != 0 ||
-	    sg_dp_sync_start(app) != 0) {
+	    create_workers(app) != 0 || sg_dp_portguard_init(app) != 0 ||
+	    sg_dp_tables_publish_initial(app) != 0 || sg_dp_telemetry_register(app) != 0 ||
+	    sg_dp_cluster_register(app) != 0 || sg_dp_capture_init(app) != 0 ||
+	    sg_dp_testmode_apply(app) != 0 || sg_dp_sync_start(app) != 0) {
 		rc = 1;
 		goto out;
 	}

@@ -12,6 +12,7 @@
 #include <rte_ethdev.h>
 
 #include "app.h"
+#include "portguard.h"
 
 /* "net_af_packet0,iface=x" -> "net_af_packet0" */
 static void
@@ -94,7 +95,11 @@ port_setup_one(struct sg_dp_app *app, unsigned int idx)
 		}
 	}
 	rc = rte_eth_dev_start(pid);
-	if (rc != 0) {
+	if (rc != 0 && sg_dp_portguard_memif_client(&info, cp->device)) {
+		/* its peer is not there yet: the port guard connects it (portguard.h) */
+		SG_DP_LOG(WARNING, "port %s: no memif peer at %s yet: connecting in the background",
+			  cp->name, name);
+	} else if (rc != 0) {
 		SG_DP_LOG(ERR, "port %s: start failed: %s", cp->name, strerror(-rc));
 		return rc;
 	}

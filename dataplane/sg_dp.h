@@ -29,7 +29,8 @@
  * drop counter incremented. Per worker, once every queued packet was
  * accounted with sg_dp_worker_count_tx() (an untransmitted one counts as
  * drop_tx_full):
- *   rx + handoff_in == tx + drops + handoff_out + consumed + exc_to_kernel.
+ *   rx + handoff_in == tx + drops + handoff_out + consumed + exc_to_kernel
+ *                      + port_fault_mbufs_lost.
  */
 #ifndef SG_DP_H
 #define SG_DP_H
@@ -227,6 +228,10 @@ enum sg_dp_cnt {
 	 */
 	SG_DP_EV_CTL_ABORT_RST_CLIENT, /**< RSTs to the client, seq = its next expected */
 	SG_DP_EV_CTL_ABORT_RST_VM,     /**< RSTs to the VM, seq = its next expected */
+	/* a memif peer that left mid-burst (dataplane/portguard.h, doc/dataplane.md) */
+	SG_DP_EV_PORT_FAULT_RECOVERED,	/**< bursts cut short by a fault on a port whose link went
+					   down */
+	SG_DP_EV_PORT_FAULT_MBUFS_LOST, /**< mbufs of such tx bursts, left to leak (not freed) */
 	SG_DP_CNT_MAX
 };
 
@@ -471,6 +476,16 @@ void sg_dp_worker_expire(struct sg_dp_worker *w, const struct sg_dp_tables *t, u
  */
 void sg_dp_worker_count_tx(struct sg_dp_worker *w, uint16_t port, struct rte_mbuf **sent,
 			   uint16_t n_sent, uint16_t n_dropped);
+
+/**
+ * A burst on @p port was cut short: the port's link went down and its
+ * driver unmapped the memory the burst was using (the program's port guard,
+ * dataplane/portguard.h). Counts port_fault_recovered, and @p lost mbufs (a
+ * tx burst's, whose ownership is unknown: leaked, not freed) in
+ * port_fault_mbufs_lost; with @p lost != 0 (a tx burst) the port's pending
+ * tx bytes are dropped too.
+ */
+void sg_dp_worker_count_port_fault(struct sg_dp_worker *w, uint16_t port, uint16_t lost);
 
 /** The worker's statistics (read by the main lcore; values are monotonic). */
 /**

@@ -33,6 +33,7 @@
 #include <rte_telemetry.h>
 
 #include "app.h"
+#include "portguard.h"
 #include "core/tables.h"
 #include "session/session.h"
 
@@ -221,6 +222,7 @@ tel_ports(const char *cmd __rte_unused, const char *params __rte_unused, struct 
 		rte_tel_data_add_dict_u64(c, "tx_pkts", sum->port[p].tx_pkts);
 		rte_tel_data_add_dict_u64(c, "tx_bytes", sum->port[p].tx_bytes);
 		rte_tel_data_add_dict_u64(c, "drops", sum->port[p].drops);
+		sg_dp_portguard_tel_port(app, p, c);
 		char key[RTE_TEL_MAX_STRING_LEN];
 
 		rte_tel_data_add_dict_string(c, "name", app->cfg->appliance.ports[p].name);

@@ -145,6 +145,8 @@ static const char *const cnt_names[SG_DP_CNT_MAX] = {
 	[SG_DP_EV_VS_STATS_DEFERRED] = "vs_stats_deferred",
 	[SG_DP_EV_CTL_ABORT_RST_CLIENT] = "ctl_abort_rst_client",
 	[SG_DP_EV_CTL_ABORT_RST_VM] = "ctl_abort_rst_vm",
+	[SG_DP_EV_PORT_FAULT_RECOVERED] = "port_fault_recovered",
+	[SG_DP_EV_PORT_FAULT_MBUFS_LOST] = "port_fault_mbufs_lost",
 };
 
 const char *

@@ -42,6 +42,15 @@ sg_dp_worker_count_tx(struct sg_dp_worker *w, uint16_t port, struct rte_mbuf **s
 }
 
 void
+sg_dp_worker_count_port_fault(struct sg_dp_worker *w, uint16_t port, uint16_t lost)
+{
+	w->stats.cnt[SG_DP_EV_PORT_FAULT_RECOVERED]++;
+	w->stats.cnt[SG_DP_EV_PORT_FAULT_MBUFS_LOST] += lost;
+	if (lost != 0 && port < SG_DP_PORTS_MAX) /* a tx burst: its bytes were never sent */
+		w->pend_tx_bytes[port] = 0;
+}
+
+void
 sg_dp_worker_woke(struct sg_dp_worker *w)
 {
 	w->syn_grace = SG_DP_SYN_WAKE_GRACE;
