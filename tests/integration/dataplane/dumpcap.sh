@@ -10,38 +10,17 @@
 . "$(dirname "$0")/lib.sh"
 
 PAGES=256
-NR=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
 VIP=198.18.10.2   # web-nat: both directions pass the outside port
 OTHER=198.18.10.1 # web-dsr: must not be in the capture
 command -v dpdk-dumpcap >/dev/null || fail "dpdk-dumpcap missing (Debian package dpdk)"
 command -v tcpdump >/dev/null || fail "tcpdump missing"
-[ -w "$NR" ] || fail "no 2 MiB hugepages on this kernel ($NR)"
-
-HUGE="$SG_RUN/huge"
-HUGE_ADDED=0
-hugepages_give_back() {
-	local nr
+dumpcap_stop() {
 	[ -n "${DUMPCAP_PID:-}" ] && kill "$DUMPCAP_PID" 2>/dev/null
 	dp_stop
-	if mountpoint -q "$HUGE"; then
-		rm -f "$HUGE"/* 2>/dev/null
-		umount "$HUGE"
-	fi
-	if [ "$HUGE_ADDED" -gt 0 ]; then
-		nr=$(cat "$NR")
-		echo $((nr > HUGE_ADDED ? nr - HUGE_ADDED : 0)) >"$NR"
-	fi
+	hugepages_release
 }
-export SG_CLEANUP_EXTRA=hugepages_give_back # run by lib.sh's cleanup
-
-free_before=$(cat /sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages)
-echo $(($(cat "$NR") + PAGES)) >"$NR"
-HUGE_ADDED=$PAGES
-free_now=$(cat /sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages)
-[ $((free_now - free_before)) -ge "$PAGES" ] ||
-	fail "could not get $PAGES free hugepages (free $free_before -> $free_now): memory too fragmented?"
-mkdir -p "$HUGE"
-mount -t hugetlbfs -o pagesize=2M nodev "$HUGE" || fail "cannot mount hugetlbfs on $HUGE"
+export SG_CLEANUP_EXTRA=dumpcap_stop # run by lib.sh's cleanup
+hugepages_add "$PAGES"
 
 topo_up
 backends_start

@@ -36,6 +36,40 @@ fail() {
 	echo "FAIL: $*" >&2
 	exit 1
 }
+
+# hugepages_add PAGES: PAGES more 2 MiB hugepages for this test, on a
+# hugetlbfs of its own at $HUGE ($SG_RUN/huge; EAL: --huge-dir "$HUGE"), so
+# a fresh machine (none reserved, nothing mounted) runs it as well;
+# hugepages_release (in SG_CLEANUP_EXTRA, after the processes that map
+# them stopped) gives them back.
+HUGE_NR=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
+HUGE_FREE=/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages
+HUGE="$SG_RUN/huge"
+HUGE_ADDED=0
+hugepages_add() {
+	local before now
+	[ -w "$HUGE_NR" ] || fail "no 2 MiB hugepages on this kernel ($HUGE_NR)"
+	before=$(cat "$HUGE_FREE")
+	echo $(($(cat "$HUGE_NR") + $1)) >"$HUGE_NR"
+	HUGE_ADDED=$1
+	now=$(cat "$HUGE_FREE")
+	[ $((now - before)) -ge "$1" ] ||
+		fail "could not get $1 free hugepages (free $before -> $now): memory too fragmented?"
+	mkdir -p "$HUGE"
+	mount -t hugetlbfs -o pagesize=2M nodev "$HUGE" || fail "cannot mount hugetlbfs on $HUGE"
+}
+hugepages_release() {
+	local nr
+	if mountpoint -q "$HUGE"; then
+		rm -f "$HUGE"/* 2>/dev/null
+		umount "$HUGE"
+	fi
+	if [ "$HUGE_ADDED" -gt 0 ]; then
+		nr=$(cat "$HUGE_NR")
+		echo $((nr > HUGE_ADDED ? nr - HUGE_ADDED : 0)) >"$HUGE_NR"
+		HUGE_ADDED=0
+	fi
+}
 ok() { echo "ok: $*"; }
 
 # The demo configuration with this test's file prefix; extra sed expressions

@@ -13,7 +13,9 @@
 # must have connected to the new peer. At the end a short undisturbed run
 # must see frames forwarded, and the link counters of /sg/ports must have
 # moved; a SIGSEGV sent to it must still end it; started again before its
-# peer, it must connect once the peer comes. Root, hugepages (fails loudly without them); ~30 s (~60 s ASan).
+# peer, it must connect once the peer comes. Root; 420 hugepages of 2 MiB
+# are added for the test and given back (fails loudly without them); ~30 s
+# (~60 s ASan).
 # env: SG_MEMIF_CYCLES (20), SG_MEMIF_SECONDS (45: no new cycle after that)
 . "$SG_SRC/tests/integration/dataplane/lib.sh"
 
@@ -22,11 +24,6 @@ BUDGET=${SG_MEMIF_SECONDS:-45}
 PKTGEN=$SG_BUILD/tests/bench/dataplane/sg-pktgen
 DP=$SG_BUILD/dataplane/sg-dataplane
 [ -x "$PKTGEN" ] || fail "missing $PKTGEN (build it: ninja -C $SG_BUILD)"
-mount | grep -q ' /dev/hugepages type hugetlbfs' || fail "no hugetlbfs mounted on /dev/hugepages"
-hp=/sys/kernel/mm/hugepages/hugepages-2048kB
-free=$(($(cat $hp/free_hugepages) - $(cat $hp/resv_hugepages)))
-# sg-dataplane's memory_mb 512 and sg-pktgen's -m 256, plus slack
-[ "$free" -ge 420 ] || fail "$free free 2 MiB hugepages, 420 needed (echo N >/proc/sys/vm/nr_hugepages)"
 [ "$(nproc)" -ge 2 ] || fail "needs 2 CPUs (the data plane on one, the peer beside it)"
 CPU=1 # sg-dataplane (all its threads) and the peer's generator lcore
 
@@ -39,7 +36,10 @@ stop_gen() {
 }
 # exact names: sgdp12* would match another test's sgdp123 (the generator's prefix is ${SG_PREFIX}g)
 # shellcheck disable=SC2016 # expanded when the trap evaluates it
-SG_CLEANUP_EXTRA='stop_gen; dp_stop; rm -rf "/var/run/dpdk/$SG_PREFIX" "/var/run/dpdk/${SG_PREFIX}g" /dev/hugepages/"$SG_PREFIX"map_* /dev/hugepages/"$SG_PREFIX"gmap_* 2>/dev/null'
+SG_CLEANUP_EXTRA='stop_gen; dp_stop; hugepages_release; rm -rf "/var/run/dpdk/$SG_PREFIX" "/var/run/dpdk/${SG_PREFIX}g" 2>/dev/null'
+# sg-dataplane's memory_mb 512 and sg-pktgen's -m 256, plus slack, on a
+# hugetlbfs of the test's own (lib.sh)
+hugepages_add 420
 
 cat >"$SG_RUN/sg.yaml" <<YAML
 appliance:
@@ -48,7 +48,7 @@ appliance:
   file_prefix: $SG_PREFIX
   mbufs: 16383
   flow_table_size: 16384
-  eal_args: ["--lcores", "0@$CPU,1@$CPU", "--log-level=lib.eal:error"]
+  eal_args: ["--lcores", "0@$CPU,1@$CPU", "--huge-dir=$HUGE", "--log-level=lib.eal:error"]
   ports:
     - name: outside
       device: "net_memif0,role=client,id=0,socket=$SG_RUN/m0.sock,socket-abstract=no"
@@ -76,7 +76,7 @@ YAML
 gen_start() {
 	rm -f "$SG_RUN"/m*.sock "$SG_RUN/gen.err"
 	"$PKTGEN" --lcores "0@0,1@$CPU" --file-prefix "${SG_PREFIX}g" --no-pci \
-		-m 256 --log-level=lib.eal:error \
+		-m 256 --huge-dir "$HUGE" --log-level=lib.eal:error \
 		--vdev "net_memif0,role=server,id=0,socket=$SG_RUN/m0.sock,socket-abstract=no,mac=02:00:00:5e:00:01" \
 		--vdev "net_memif1,role=server,id=0,socket=$SG_RUN/m1.sock,socket-abstract=no,mac=02:00:00:5e:00:02" \
 		-- --flows 1000 --warmup 0.2 --seconds "$1" >"$SG_RUN/gen.out" 2>"$SG_RUN/gen.err" &
@@ -150,7 +150,7 @@ case "$rc" in 139 | 134 | 1) ok "a SIGSEGV sent to sg-dataplane still ends it (e
 *) fail "sg-dataplane ended with exit status $rc after a SIGSEGV sent to it (139, or ASan's 134/1, expected)" ;; esac
 rm -f "$SG_RUN/dataplane.pid"
 cp "$SG_RUN/dataplane.log" "$SG_RUN/dataplane-1.log"
-rm -f /dev/hugepages/"$SG_PREFIX"map_* # what the SIGSEGV left
+rm -f "$HUGE/${SG_PREFIX}map_"* # what the SIGSEGV left
 
 # sg-dataplane started before its peer: it waits for it, then forwards
 rm -f "$SG_RUN"/m*.sock "$SG_RUN/dataplane.ready"
