@@ -15,6 +15,7 @@
 #include <rte_ip.h>
 #include <rte_udp.h>
 
+#include "core/csum.h"
 #include "core/encap.h"
 
 void
@@ -93,7 +94,7 @@ sg_dp_encap(struct rte_mbuf *m, const struct sg_dp_pkt *p, const struct sg_dp_fl
 		ip->hdr_checksum = 0;
 		ip->src_addr = src->v4;
 		memcpy(&ip->dst_addr, f->host.a, 4);
-		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		ip->hdr_checksum = sg_dp_ipv4_cksum20(ip);
 	} else {
 		struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)l3;
 
