@@ -19,8 +19,8 @@
 #include "core/encap.h"
 
 void
-sg_dp_l2_rewrite(struct rte_mbuf *m, const struct sg_dp_pkt *p, const struct rte_ether_addr *smac,
-		 const struct rte_ether_addr *dmac)
+sg_dp_l2_rewrite_tagged(struct rte_mbuf *m, const struct sg_dp_pkt *p,
+			const struct rte_ether_addr *smac, const struct rte_ether_addr *dmac)
 {
 	struct rte_ether_hdr *eh;
 
