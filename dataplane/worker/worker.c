@@ -80,8 +80,12 @@ flow_touch(struct sg_dp_worker *w, struct sg_dp_flow *f, const struct sg_dp_pkt 
 		sg_dp_flow_track_tcp(w, f, p->tcp_flags, !ret);
 }
 
-/* Forward along an existing flow; @p ret: the packet is a NAT return. */
-static void
+/*
+ * Forward along an existing flow; @p ret: the packet is a NAT return.
+ * Always inline (into the burst loop, the hand-off's and flow_new()): an
+ * established packet's call saved its registers and restored them.
+ */
+static __rte_always_inline void
 flow_forward(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_port,
 	     struct rte_mbuf *m, const struct sg_dp_pkt *p, struct sg_dp_flow *f, bool ret,
 	     struct sg_dp_txq *out, uint64_t now)
