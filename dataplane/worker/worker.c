@@ -656,6 +656,7 @@ process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 	uint64_t hits = 0, missm = 0; /* missm: bit i, packet i missed (and is no duplicate) */
 	unsigned int nk = 0, i, k, nsyn = 0; /* nsyn: misses that are SYNs (no ACK) */
 	uint32_t gen, rsig0;
+	uint64_t rx_bytes = 0;
 
 	for (i = 0; i < n && i < PREFETCH_AHEAD; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
@@ -664,8 +665,7 @@ process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 
 		if (i + PREFETCH_AHEAD < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_AHEAD], void *));
-		w->stats.port[port].rx_pkts++;
-		w->stats.port[port].rx_bytes += rte_pktmbuf_pkt_len(m);
+		rx_bytes += rte_pktmbuf_pkt_len(m);
 		m->port = port;
 		hit[i] = NULL;
 		prc[i] = sg_dp_pkt_parse(m, &pk[i]);
@@ -676,6 +676,8 @@ process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 			pos[nk++] = (uint8_t)i;
 		}
 	}
+	w->stats.port[port].rx_pkts += n; /* once a burst: the counter's line written once */
+	w->stats.port[port].rx_bytes += rx_bytes;
 	if (nk > 0 && rte_hash_lookup_with_hash_bulk_data(ft->h, keys, sig, nk, &hits, data) >= 0) {
 		for (k = 0; k < nk; k++) {
 			if (hits & (1ull << k)) {
