@@ -147,7 +147,7 @@ flow_forward(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_p
 			sg_dp_passive_return(w, t, f, m, p, now); /* the member's answer */
 		if (unlikely(f->sess != 0))
 			sg_dp_broker_vm_ack(w, f, m, p); /* before any rewrite: the VM's ack */
-		sg_dp_nat_rewrite(m, p, f->key.dst, f->key.dport, f->key.src, f->key.sport);
+		sg_dp_nat_rewrite_inl(m, p, f->key.dst, f->key.dport, f->key.src, f->key.sport);
 		if (unlikely(f->flags & SG_DP_FLOW_SEQ))
 			sg_dp_broker_xlate(m, p, f, true);
 	} else {
@@ -157,7 +157,7 @@ flow_forward(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_p
 			sg_dp_pkt_drop(w, rx_port, m, rc);
 			return;
 		}
-		sg_dp_nat_rewrite(m, p, f->nat.a, f->nat_port, f->member.a, f->mport);
+		sg_dp_nat_rewrite_inl(m, p, f->nat.a, f->nat_port, f->member.a, f->mport);
 		if (unlikely(f->flags & SG_DP_FLOW_SEQ))
 			sg_dp_broker_xlate(m, p, f, false);
 	}
