@@ -1,13 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * DSR encapsulation: IPIP (IPv4 proto 4 / IPv6 proto 41, the outer family
- * follows the member's underlay address, the inner one the VIP) or GUE
- * variant 1 (outer IP + UDP to the VS's gue_port, the inner IP packet right
- * after the UDP header). The outer source is the egress port's own address,
- * the outer destination the member's host underlay address. The UDP source
- * port and the IPv6 flow label carry the flow hash so the host's RSS
- * spreads flows. The inner packet is not changed (its TTL included: the
- * member answers the client directly).
+ * DSR encapsulation (encap.h, where the per-packet steps are inline): the
+ * overhead it adds and the Ethernet rewrite of a tagged packet.
  */
 #include <string.h>
 
@@ -18,8 +12,8 @@
 #include "core/encap.h"
 
 void
-sg_dp_l2_rewrite(struct rte_mbuf *m, const struct sg_dp_pkt *p, const struct rte_ether_addr *smac,
-		 const struct rte_ether_addr *dmac)
+sg_dp_l2_rewrite_tagged(struct rte_mbuf *m, const struct sg_dp_pkt *p,
+			const struct rte_ether_addr *smac, const struct rte_ether_addr *dmac)
 {
 	struct rte_ether_hdr *eh;
 
@@ -40,83 +34,4 @@ sg_dp_encap_overhead(const struct sg_dp_flow *f)
 	return (f->host.family == AF_INET ? sizeof(struct rte_ipv4_hdr)
 					  : sizeof(struct rte_ipv6_hdr)) +
 	       (f->encap == SG_CFG_ENCAP_GUE ? sizeof(struct rte_udp_hdr) : 0);
-}
-
-enum sg_dp_cnt
-sg_dp_encap(struct rte_mbuf *m, const struct sg_dp_pkt *p, const struct sg_dp_flow *f,
-	    const struct sg_dp_tables *t, uint16_t port, const struct rte_ether_addr *dmac)
-{
-	const struct sg_dp_port_tab *pt = &t->ports[port];
-	const struct sg_cfg_addr *src = f->host.family == AF_INET ? &pt->addr4 : &pt->addr6;
-	bool gue = f->encap == SG_CFG_ENCAP_GUE;
-	unsigned int ip_hl = f->host.family == AF_INET ? sizeof(struct rte_ipv4_hdr)
-						       : sizeof(struct rte_ipv6_hdr);
-	unsigned int outer = ip_hl + (gue ? sizeof(struct rte_udp_hdr) : 0);
-	unsigned int tot = outer + p->ip_len;
-	const uint8_t *inner = rte_pktmbuf_mtod_offset(m, const uint8_t *, p->l2_len);
-	uint8_t tos, inner_proto, *l3;
-	struct rte_ether_hdr *eh;
-
-	if (src->family != f->host.family)
-		return SG_DP_DROP_NO_ROUTE;
-	if (tot > pt->mtu)
-		return SG_DP_DROP_MTU;
-	if (rte_pktmbuf_headroom(m) + p->l2_len < sizeof(*eh) + outer)
-		return SG_DP_DROP_HEADROOM;
-	if (p->key.family == AF_INET) {
-		tos = ((const struct rte_ipv4_hdr *)inner)->type_of_service;
-		inner_proto = IPPROTO_IPIP;
-	} else {
-		tos = (uint8_t)(rte_be_to_cpu_32(((const struct rte_ipv6_hdr *)inner)->vtc_flow) >>
-				20);
-		inner_proto = IPPROTO_IPV6;
-	}
-
-	rte_pktmbuf_adj(m, p->l2_len);
-	if (rte_pktmbuf_pkt_len(m) > p->ip_len)
-		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - p->ip_len));
-	eh = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, (uint16_t)(sizeof(*eh) + outer));
-	l3 = (uint8_t *)(eh + 1);
-	eh->dst_addr = *dmac;
-	eh->src_addr = pt->mac;
-	if (f->host.family == AF_INET) {
-		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)l3;
-
-		eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-		ip->version_ihl = RTE_IPV4_VHL_DEF;
-		ip->type_of_service = tos;
-		ip->total_length = rte_cpu_to_be_16((uint16_t)tot);
-		ip->packet_id = 0;
-		ip->fragment_offset = 0;
-		ip->time_to_live = 64;
-		ip->next_proto_id = gue ? IPPROTO_UDP : inner_proto;
-		ip->hdr_checksum = 0;
-		ip->src_addr = src->v4;
-		memcpy(&ip->dst_addr, f->host.a, 4);
-		ip->hdr_checksum = rte_ipv4_cksum(ip);
-	} else {
-		struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)l3;
-
-		eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
-		ip->vtc_flow =
-			rte_cpu_to_be_32(6u << 28 | (uint32_t)tos << 20 | (f->hash & 0xfffff));
-		ip->payload_len = rte_cpu_to_be_16((uint16_t)(tot - ip_hl));
-		ip->proto = gue ? IPPROTO_UDP : inner_proto;
-		ip->hop_limits = 64;
-		memcpy(ip->src_addr, src->v6, 16);
-		memcpy(ip->dst_addr, f->host.a, 16);
-	}
-	if (gue) {
-		struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(l3 + ip_hl);
-
-		uh->src_port = rte_cpu_to_be_16((uint16_t)(0xc000 | (f->hash & 0x3fff)));
-		uh->dst_port = f->gue_port;
-		uh->dgram_len = rte_cpu_to_be_16((uint16_t)(tot - ip_hl));
-		uh->dgram_cksum = 0;		/* IPv4: none (RFC 768) */
-		if (f->host.family == AF_INET6) /* IPv6 needs one (RFC 8200 8.1) */
-			uh->dgram_cksum =
-				rte_ipv6_udptcp_cksum_mbuf(m, (const struct rte_ipv6_hdr *)l3,
-							   (uint16_t)(sizeof(*eh) + ip_hl));
-	}
-	return SG_DP_CNT_MAX;
 }

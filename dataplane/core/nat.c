@@ -314,96 +314,9 @@ sg_dp_worker_nat_ports(const struct sg_dp_worker *w, const struct sg_dp_tables *
 	return 0;
 }
 
-/* 32-bit word @p i of @p b (any alignment), as loaded: memory order, like the 16-bit words. */
-static inline uint32_t
-ld32(const uint8_t *b, unsigned int i)
-{
-	uint32_t v;
-
-	memcpy(&v, b + 4 * i, 4);
-	return v;
-}
-
-/*
- * One's-complement sum (64-bit accumulator, not folded) of what replacing
- * @p n32 words of @p old by @p new adds (RFC 1624: ~m + m'). Summing 32-bit
- * words and folding at the end gives the sum of their 16-bit halves, as
- * 2^16 = 1 in one's-complement arithmetic.
- */
-static inline uint64_t
-csum_delta(const uint8_t *old, const uint8_t *new, unsigned int n32)
-{
-	uint64_t s = 0;
-	unsigned int i;
-
-	for (i = 0; i < n32; i++)
-		s += (uint64_t)(uint32_t)~ld32(old, i) + ld32(new, i);
-	return s;
-}
-
-/* Stored checksum @p ck after the changes summed in @p delta: ~(~ck + delta), folded. */
-static inline uint16_t
-csum_apply(uint16_t ck, uint64_t delta)
-{
-	uint64_t s = (uint16_t)~ck + delta;
-
-	s = (s & 0xffffffff) + (s >> 32);
-	s = (s & 0xffffffff) + (s >> 32);
-	return (uint16_t)~sg_dp_csum_fold((uint32_t)s);
-}
-
-/*
- * Rewrite the packet's source and destination (address + port, ports in
- * network order) and decrement its TTL / hop limit, updating the IPv4
- * header checksum and the TCP/UDP checksum (pseudo-header included)
- * incrementally. The packet was validated by the parser (TCP or UDP,
- * headers in the first segment). The addresses' change is summed once for
- * both checksums, in 32-bit words, and each checksum folded once: the same
- * result as RFC 1624's update word by word (one's-complement sums do not
- * depend on the grouping; a sum is zero only when every term is).
- */
 void
 sg_dp_nat_rewrite(struct rte_mbuf *m, const struct sg_dp_pkt *p, const uint8_t *src, uint16_t sport,
 		  const uint8_t *dst, uint16_t dport)
 {
-	uint8_t *l3 = rte_pktmbuf_mtod_offset(m, uint8_t *, p->l2_len);
-	uint8_t *l4 = l3 + p->l3_len;
-	bool v4 = p->key.family == AF_INET, udp = p->key.proto == IPPROTO_UDP;
-	uint16_t ck, ports[2] = {sport, dport};
-	uint8_t *l4ck;
-	uint64_t d_addr;
-
-	if (v4) {
-		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)l3;
-		uint8_t *ip_src = (uint8_t *)&ip->src_addr, *ip_dst = (uint8_t *)&ip->dst_addr;
-		uint16_t oldw, neww;
-
-		d_addr = csum_delta(ip_src, src, 1) + csum_delta(ip_dst, dst, 1);
-		memcpy(ip_src, src, 4);
-		memcpy(ip_dst, dst, 4);
-		memcpy(&oldw, &ip->time_to_live, 2); /* TTL and protocol: one 16-bit word */
-		ip->time_to_live--;
-		memcpy(&neww, &ip->time_to_live, 2);
-		ip->hdr_checksum =
-			csum_apply(ip->hdr_checksum, d_addr + (uint16_t)~oldw + (uint64_t)neww);
-	} else {
-		struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)l3;
-
-		d_addr = csum_delta(ip->src_addr, src, 4) + csum_delta(ip->dst_addr, dst, 4);
-		memcpy(ip->src_addr, src, 16);
-		memcpy(ip->dst_addr, dst, 16);
-		ip->hop_limits--;
-	}
-
-	l4ck = l4 + (udp ? offsetof(struct rte_udp_hdr, dgram_cksum)
-			 : offsetof(struct rte_tcp_hdr, cksum));
-	memcpy(&ck, l4ck, 2);
-	if (!(udp && ck == 0 && v4)) { /* IPv4 UDP 0: no checksum */
-		/* source and destination port: one 32-bit word */
-		ck = csum_apply(ck, d_addr + csum_delta(l4, (const uint8_t *)ports, 1));
-		if (udp && ck == 0)
-			ck = 0xffff;
-		memcpy(l4ck, &ck, 2);
-	}
-	memcpy(l4, ports, 4);
+	sg_dp_nat_rewrite_inl(m, p, src, sport, dst, dport);
 }

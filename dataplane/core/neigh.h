@@ -9,8 +9,10 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_branch_prediction.h>
+#include <rte_byteorder.h>
 #include <rte_common.h>
 #include <rte_ether.h>
 
@@ -81,8 +83,13 @@ sg_dp_neigh_entry_mac(const struct sg_dp_neigh *n, struct sg_dp_neigh_entry *e, 
 			__atomic_store_n(&e->wanted, 1, __ATOMIC_RELAXED);
 		return false;
 	}
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	/* bits 0..47 are the MAC's bytes in memory order: one 4- and one 2-byte copy */
+	memcpy(mac->addr_bytes, &v, RTE_ETHER_ADDR_LEN);
+#else
 	for (unsigned int i = 0; i < RTE_ETHER_ADDR_LEN; i++)
 		mac->addr_bytes[i] = (uint8_t)(v >> (8 * i));
+#endif
 	if (unlikely(now > __atomic_load_n(&e->used, __ATOMIC_RELAXED) + n->second_tsc))
 		__atomic_store_n(&e->used, now, __ATOMIC_RELAXED); /* LRU, once a second */
 	if (unlikely(now > __atomic_load_n(&e->learned, __ATOMIC_RELAXED) + n->stale_tsc) &&

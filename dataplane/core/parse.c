@@ -257,6 +257,11 @@ sg_dp_pkt_parse(struct rte_mbuf *m, struct sg_dp_pkt *p)
 		return parse_ipv4(m, d + RTE_ETHER_HDR_LEN, hdr_avail - RTE_ETHER_HDR_LEN,
 				  frame - RTE_ETHER_HDR_LEN, p);
 	}
+	if (et == RTE_ETHER_TYPE_IPV6) { /* untagged IPv6 next: no tag checks either */
+		p->ethertype = et;
+		return parse_ipv6(d + RTE_ETHER_HDR_LEN, hdr_avail - RTE_ETHER_HDR_LEN,
+				  frame - RTE_ETHER_HDR_LEN, p);
+	}
 	if (et == RTE_ETHER_TYPE_VLAN) {
 		if (hdr_avail < RTE_ETHER_HDR_LEN + 4)
 			return SG_DP_DROP_TRUNC_L2;

@@ -72,30 +72,43 @@ sg_dp_resolve(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint8_t fami
 	return sg_dp_route_neigh(w, t, family, dst, now, port, mac, &ne, &gen);
 }
 
-/**
- * sg_dp_resolve() with the answer cached in @p rc: the route is kept while
- * the same tables are published, the neighbour entry while its generation
- * holds (a slot evicted or aged takes another generation); its MAC is read
- * fresh every time.
+/*
+ * sg_dp_resolve_cached() when @p rc does not hold: resolve and cache. Out of
+ * line, so that the cached case inlines into its callers without it.
  */
-static inline enum sg_dp_cnt
-sg_dp_resolve_cached(struct sg_dp_worker *w, const struct sg_dp_tables *t,
-		     struct sg_dp_route_cache *rc, uint8_t family, const uint8_t *dst, uint64_t now,
-		     uint16_t *port, struct rte_ether_addr *mac)
+static __rte_noinline __rte_unused enum sg_dp_cnt
+sg_dp_resolve_fill(struct sg_dp_worker *w, const struct sg_dp_tables *t,
+		   struct sg_dp_route_cache *rc, uint8_t family, const uint8_t *dst, uint64_t now,
+		   uint16_t *port, struct rte_ether_addr *mac)
 {
 	enum sg_dp_cnt res;
 
-	if (likely(rc->ne != NULL && rc->tables_gen == t->generation) &&
-	    sg_dp_neigh_entry_mac(w->conf.neigh, rc->ne, rc->ne_gen, now, mac)) {
-		*port = rc->port;
-		return SG_DP_CNT_MAX;
-	}
 	res = sg_dp_route_neigh(w, t, family, dst, now, port, mac, &rc->ne, &rc->ne_gen);
 	if (res == SG_DP_CNT_MAX) {
 		rc->port = *port;
 		rc->tables_gen = t->generation;
 	}
 	return res;
+}
+
+/**
+ * sg_dp_resolve() with the answer cached in @p rc: the route is kept while
+ * the same tables are published, the neighbour entry while its generation
+ * holds (a slot evicted or aged takes another generation); its MAC is read
+ * fresh every time. Always inline: an established packet's call costs more
+ * than the cached case's checks.
+ */
+static __rte_always_inline enum sg_dp_cnt
+sg_dp_resolve_cached(struct sg_dp_worker *w, const struct sg_dp_tables *t,
+		     struct sg_dp_route_cache *rc, uint8_t family, const uint8_t *dst, uint64_t now,
+		     uint16_t *port, struct rte_ether_addr *mac)
+{
+	if (likely(rc->ne != NULL && rc->tables_gen == t->generation) &&
+	    sg_dp_neigh_entry_mac(w->conf.neigh, rc->ne, rc->ne_gen, now, mac)) {
+		*port = rc->port;
+		return SG_DP_CNT_MAX;
+	}
+	return sg_dp_resolve_fill(w, t, rc, family, dst, now, port, mac);
 }
 
 #endif /* SG_DP_CORE_TX_H */

@@ -64,17 +64,28 @@ obj_count(struct sg_dp_worker *w, const struct sg_dp_flow *f, uint32_t bytes)
 	w->stats.member[f->member_slot].bytes += bytes;
 }
 
-static void
+/*
+ * Stamp @p f used and follow its TCP state. A segment without SYN, FIN or
+ * RST changes only an embryonic (SYN) flow's state, so an established
+ * flow's plain segments skip sg_dp_flow_track_tcp()'s call.
+ */
+static inline void
 flow_touch(struct sg_dp_worker *w, struct sg_dp_flow *f, const struct sg_dp_pkt *p, bool ret,
 	   uint64_t now)
 {
 	f->last_tsc = now;
-	if (p->key.proto == IPPROTO_TCP)
+	if (p->key.proto == IPPROTO_TCP &&
+	    ((p->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_FIN_FLAG | RTE_TCP_RST_FLAG)) != 0 ||
+	     f->state == SG_DP_FS_SYN))
 		sg_dp_flow_track_tcp(w, f, p->tcp_flags, !ret);
 }
 
-/* Forward along an existing flow; @p ret: the packet is a NAT return. */
-static void
+/*
+ * Forward along an existing flow; @p ret: the packet is a NAT return.
+ * Always inline (into the burst loop, the hand-off's and flow_new()): an
+ * established packet's call saved its registers and restored them.
+ */
+static __rte_always_inline void
 flow_forward(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_port,
 	     struct rte_mbuf *m, const struct sg_dp_pkt *p, struct sg_dp_flow *f, bool ret,
 	     struct sg_dp_txq *out, uint64_t now)
@@ -136,7 +147,7 @@ flow_forward(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_p
 			sg_dp_passive_return(w, t, f, m, p, now); /* the member's answer */
 		if (unlikely(f->sess != 0))
 			sg_dp_broker_vm_ack(w, f, m, p); /* before any rewrite: the VM's ack */
-		sg_dp_nat_rewrite(m, p, f->key.dst, f->key.dport, f->key.src, f->key.sport);
+		sg_dp_nat_rewrite_inl(m, p, f->key.dst, f->key.dport, f->key.src, f->key.sport);
 		if (unlikely(f->flags & SG_DP_FLOW_SEQ))
 			sg_dp_broker_xlate(m, p, f, true);
 	} else {
@@ -146,7 +157,7 @@ flow_forward(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_p
 			sg_dp_pkt_drop(w, rx_port, m, rc);
 			return;
 		}
-		sg_dp_nat_rewrite(m, p, f->nat.a, f->nat_port, f->member.a, f->mport);
+		sg_dp_nat_rewrite_inl(m, p, f->nat.a, f->nat_port, f->member.a, f->mport);
 		if (unlikely(f->flags & SG_DP_FLOW_SEQ))
 			sg_dp_broker_xlate(m, p, f, false);
 	}
@@ -645,6 +656,7 @@ process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 	uint64_t hits = 0, missm = 0; /* missm: bit i, packet i missed (and is no duplicate) */
 	unsigned int nk = 0, i, k, nsyn = 0; /* nsyn: misses that are SYNs (no ACK) */
 	uint32_t gen, rsig0;
+	uint64_t rx_bytes = 0;
 
 	for (i = 0; i < n && i < PREFETCH_AHEAD; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
@@ -653,8 +665,7 @@ process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 
 		if (i + PREFETCH_AHEAD < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_AHEAD], void *));
-		w->stats.port[port].rx_pkts++;
-		w->stats.port[port].rx_bytes += rte_pktmbuf_pkt_len(m);
+		rx_bytes += rte_pktmbuf_pkt_len(m);
 		m->port = port;
 		hit[i] = NULL;
 		prc[i] = sg_dp_pkt_parse(m, &pk[i]);
@@ -665,6 +676,8 @@ process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 			pos[nk++] = (uint8_t)i;
 		}
 	}
+	w->stats.port[port].rx_pkts += n; /* once a burst: the counter's line written once */
+	w->stats.port[port].rx_bytes += rx_bytes;
 	if (nk > 0 && rte_hash_lookup_with_hash_bulk_data(ft->h, keys, sig, nk, &hits, data) >= 0) {
 		for (k = 0; k < nk; k++) {
 			if (hits & (1ull << k)) {

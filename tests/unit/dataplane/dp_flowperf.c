@@ -11,7 +11,7 @@
  * `syn32` (the same in full bursts of 32: the flood nothing competes with,
  * every SYN answered, none shed), `nat_est_udp` and `nat_new_udp` (the NAT
  * cases with 64-byte UDP datagrams, as the bench's nat_est1m and nat_new
- * send). It checks
+ * send), `est6` (`est` from IPv6 clients to the IPv6 DSR VIP). It checks
  * the counters (every packet forwarded, flows made and evicted as due) and
  * prints ns per packet; under `valgrind --tool=callgrind
  * --toggle-collect=perf_measured` the instructions per packet are
@@ -52,6 +52,8 @@ static const struct perf_case cases[] = {
 	/* UDP to the NAT VIP, as scripts/bench-dataplane.sh's nat_est1m and nat_new */
 	{"nat_est_udp", "198.18.10.2", true, true, false, 0, 53},
 	{"nat_new_udp", "198.18.10.2", true, false, false, 0, 53},
+	/* IPv6 clients to the IPv6 DSR VIP (IPv6-in-IPv6 to the member's host) */
+	{"est6", "2001:2:0:10::1", false, true},
 };
 
 static unsigned int burst = BURST;
@@ -75,6 +77,12 @@ frame(uint8_t *b, const char *vip, uint32_t i, uint8_t flags)
 	char src[32];
 	uint32_t a = i / 50000;
 
+	if (strchr(vip, ':') != NULL) { /* an IPv6 VIP: IPv6 clients */
+		(void)snprintf(src, sizeof(src), "2001:2:0:99::%x:%x", (a >> 16) & 0xffff,
+			       a & 0xffff);
+		return pb_frame_tcp6(b, L2_GW, src, vip, (uint16_t)(1024 + i % 50000), 80, flags,
+				     64, 0);
+	}
 	(void)snprintf(src, sizeof(src), "198.19.%u.%u", (a >> 8) & 0xff, a & 0xff);
 	if (udp_dport != 0) /* 64-byte frames, as sg-pktgen's */
 		return pb_frame_udp4(b, L2_GW, src, vip, (uint16_t)(1024 + i % 50000), udp_dport,
