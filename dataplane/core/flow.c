@@ -95,7 +95,7 @@ sg_dp_flow_lookup(struct sg_dp_flow_table *ft, const struct sg_dp_flow_key *key)
 {
 	void *data;
 
-	if (rte_hash_lookup_data(ft->h, key, &data) < 0)
+	if (rte_hash_lookup_with_hash_data(ft->h, key, sg_dp_flow_sig(key), &data) < 0)
 		return NULL;
 	return &ft->e[(uintptr_t)data];
 }
@@ -232,12 +232,12 @@ flow_remove(struct sg_dp_worker *w, struct sg_dp_flow *f, enum sg_dp_cnt why, in
 	if (vic >= 0)
 		rte_hash_del_key_with_hash(ft->h, &f->key, ft->vic_sig[vic]);
 	else
-		rte_hash_del_key(ft->h, &f->key);
+		rte_hash_del_key_with_hash(ft->h, &f->key, sg_dp_flow_sig(&f->key));
 	if (f->flags & SG_DP_FLOW_NAT) {
 		if (vic >= 0 && ((ft->vic_natm >> vic) & 1)) /* not a NAT flow since */
 			rte_hash_del_key_with_hash(ft->h, &f->rkey, ft->vic_rsig[vic]);
 		else
-			rte_hash_del_key(ft->h, &f->rkey);
+			rte_hash_del_key_with_hash(ft->h, &f->rkey, sg_dp_flow_sig(&f->rkey));
 		sg_dp_nat_port_put(w, &f->nat, rte_be_to_cpu_16(f->nat_port));
 	}
 	emb_unlink(ft, f);
@@ -296,6 +296,7 @@ sg_dp_flow_insert(struct sg_dp_worker *w, const struct sg_dp_flow_key *key, uint
 {
 	struct sg_dp_flow_table *ft = &w->ft;
 	struct sg_dp_flow *f;
+	hash_sig_t sig;
 	uint32_t idx;
 
 	if (ft->n_free == 0) {
@@ -306,9 +307,9 @@ sg_dp_flow_insert(struct sg_dp_worker *w, const struct sg_dp_flow_key *key, uint
 		}
 	}
 	idx = ft->free_idx[--ft->n_free];
-	if ((key == ft->ins_key ? rte_hash_add_key_with_hash_data(ft->h, key, ft->ins_sig,
-								  (void *)(uintptr_t)idx)
-				: rte_hash_add_key_data(ft->h, key, (void *)(uintptr_t)idx)) < 0) {
+	/* the burst computed the signature of the key it inserts */
+	sig = key == ft->ins_key ? ft->ins_sig : sg_dp_flow_sig(key);
+	if (rte_hash_add_key_with_hash_data(ft->h, key, sig, (void *)(uintptr_t)idx) < 0) {
 		ft->free_idx[ft->n_free++] = idx;
 		*reason = SG_DP_DROP_FLOW_FULL;
 		return NULL;
@@ -326,7 +327,7 @@ void
 sg_dp_flow_discard(struct sg_dp_flow_table *ft, struct sg_dp_flow *f)
 {
 	ft->n_vic = 0; /* as sg_dp_flow_remove() */
-	rte_hash_del_key(ft->h, &f->key);
+	rte_hash_del_key_with_hash(ft->h, &f->key, sg_dp_flow_sig(&f->key));
 	emb_unlink(ft, f);
 	f->state = SG_DP_FS_FREE;
 	ft->free_idx[ft->n_free++] = (uint32_t)(f - ft->e);
@@ -347,7 +348,7 @@ sg_dp_flow_add_rkey(struct sg_dp_flow_table *ft, struct sg_dp_flow *f)
 	f->rkey.dport = f->nat_port;
 	f->rkey.proto = f->key.proto;
 	f->rkey.family = f->key.family;
-	sig = rte_hash_hash(ft->h, &f->rkey);
+	sig = sg_dp_flow_sig(&f->rkey);
 	ft->rsig[ft->n_rsig++ % SG_DP_FLOW_RSIGS] = sig;
 	return rte_hash_add_key_with_hash_data(ft->h, &f->rkey, sig,
 					       (void *)(uintptr_t)(f - ft->e));

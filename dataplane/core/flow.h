@@ -12,7 +12,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <string.h>
+
 #include <rte_hash.h>
+#include <rte_hash_crc.h>
 
 #include "sg_dp.h"
 #include "core/addr.h"
@@ -66,6 +69,33 @@ struct sg_dp_member_route {
 	struct sg_dp_route_cache rc;
 	struct sg_dp_ip dst;
 };
+
+/**
+ * The flow table's signature of @p key: what rte_hash_hash() of the table
+ * gives (flow.c creates it with rte_hash_crc over the whole 40-byte key,
+ * initial value 0), inline: rte_hash_hash() calls rte_hash_crc() through
+ * the table's function pointer, its generic loop testing the CPU's CRC
+ * instruction every 8 bytes (about 88 instructions a key against 15).
+ */
+static inline hash_sig_t
+sg_dp_flow_sig(const struct sg_dp_flow_key *key)
+{
+#if defined(RTE_ARCH_X86_64) && defined(__SSE4_2__)
+	/* the key's five 8-byte words, rte_hash_crc()'s own instruction unrolled */
+	uint64_t q[5];
+	uint32_t c;
+
+	RTE_BUILD_BUG_ON(sizeof(*key) != sizeof(q));
+	memcpy(q, key, sizeof(q));
+	c = crc32c_sse42_u64(q[0], 0);
+	c = crc32c_sse42_u64(q[1], c);
+	c = crc32c_sse42_u64(q[2], c);
+	c = crc32c_sse42_u64(q[3], c);
+	return crc32c_sse42_u64(q[4], c);
+#else
+	return rte_hash_crc(key, sizeof(*key), 0);
+#endif
+}
 
 /**
  * A flow: everything forwarding needs is copied in, so it outlives its tables.

@@ -122,12 +122,12 @@ sg_dp_flow_prefetch_victims(struct sg_dp_flow_table *ft, unsigned int need)
 	for (k = 0; k < n; k++) {
 		struct sg_dp_flow *f = &ft->e[ft->vic_idx[k]];
 
-		ft->vic_sig[k] = rte_hash_hash(ft->h, &f->key);
+		ft->vic_sig[k] = sg_dp_flow_sig(&f->key);
 		keys[nk] = &f->key;
 		sigs[nk++] = ft->vic_sig[k];
 		if (f->flags & SG_DP_FLOW_NAT) {
 			ft->vic_natm |= UINT32_C(1) << k;
-			ft->vic_rsig[k] = rte_hash_hash(ft->h, &f->rkey);
+			ft->vic_rsig[k] = sg_dp_flow_sig(&f->rkey);
 			keys[nk] = &f->rkey;
 			sigs[nk++] = ft->vic_rsig[k];
 		}

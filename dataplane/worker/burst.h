@@ -19,32 +19,6 @@
 #include "core/flow.h"
 #include "core/state.h"
 
-/*
- * The flow table's signature of @p key: rte_hash_hash() of the table
- * (flow.c creates it with rte_hash_crc over the whole key, initial value 0),
- * computed here inline once per key of a burst, so the bulk lookup and a
- * miss's insert and duplicate check reuse it.
- */
-static inline hash_sig_t
-burst_sig(const struct sg_dp_flow_key *key)
-{
-#if defined(RTE_ARCH_X86_64) && defined(__SSE4_2__)
-	/* the key's five 8-byte words, rte_hash_crc()'s own instruction unrolled */
-	uint64_t q[5];
-	uint32_t c;
-
-	RTE_BUILD_BUG_ON(sizeof(*key) != sizeof(q));
-	memcpy(q, key, sizeof(q));
-	c = crc32c_sse42_u64(q[0], 0);
-	c = crc32c_sse42_u64(q[1], c);
-	c = crc32c_sse42_u64(q[2], c);
-	c = crc32c_sse42_u64(q[3], c);
-	return crc32c_sse42_u64(q[4], c);
-#else
-	return rte_hash_crc(key, sizeof(*key), 0);
-#endif
-}
-
 /* Slots of a burst's duplicate table: a power of two, twice the burst. */
 #define DUP_SLOTS (2 * SG_DP_BURST)
 

@@ -672,7 +672,7 @@ process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 		if (prc[i] == SG_DP_CNT_MAX &&
 		    (pk[i].key.proto == IPPROTO_TCP || pk[i].key.proto == IPPROTO_UDP)) {
 			keys[nk] = &pk[i].key;
-			sig[nk] = burst_sig(&pk[i].key);
+			sig[nk] = sg_dp_flow_sig(&pk[i].key);
 			pos[nk++] = (uint8_t)i;
 		}
 	}

@@ -8,7 +8,8 @@
  * the table: who is evicted (the oldest embryonic flow first, else the
  * least recently used after the cursor), the counters, and the hash
  * holding exactly the keys of the flows left (a delete with a wrong
- * signature would leave its key behind).
+ * signature would leave its key behind). And the inline signature against
+ * the table's own hash.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -526,6 +527,29 @@ test_lru_nat_udp(void **state)
 	lru_run(VIP_NAT, 53, VS_NAT_UDP, 2);
 }
 
+/*
+ * sg_dp_flow_sig(), the inline signature every insert, delete and lookup
+ * passes the table, is the table's own hash (rte_hash_hash()): a key
+ * inserted with one and looked up with the other must meet. Random keys,
+ * both families and protocols.
+ */
+static void
+test_flow_sig_is_the_tables(void **state)
+{
+	struct sg_dp_flow_key k;
+	unsigned int i, j;
+
+	(void)state;
+	srand(17);
+	for (i = 0; i < 100000; i++) {
+		uint8_t *b = (uint8_t *)&k;
+
+		for (j = 0; j < sizeof(k); j++)
+			b[j] = (uint8_t)rand();
+		assert_int_equal(sg_dp_flow_sig(&k), rte_hash_hash(env.w[0]->ft.h, &k));
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -536,6 +560,8 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_victim_nat_later, dp_setup1, dp_teardown),
 		cmocka_unit_test_setup_teardown(test_lru_dsr_udp, dp_setup1, dp_teardown),
 		cmocka_unit_test_setup_teardown(test_lru_nat_udp, dp_setup1, dp_teardown),
+		cmocka_unit_test_setup_teardown(test_flow_sig_is_the_tables, dp_setup1,
+						dp_teardown),
 	};
 	int rc;
 
