@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * What process_burst() (worker.c) works out for a whole rx burst before it
- * acts on each packet: the flow keys' signatures, the misses that repeat an
- * earlier miss, the NAT return keys added meanwhile, and the SYN cookies
- * the burst may answer. Inline: the burst loop's own steps, in a file of
- * their own so that worker.c stays the packet's journey.
+ * acts on each packet: the misses that repeat an earlier miss, the NAT return keys added meanwhile,
+ * and the SYN cookies the burst may answer. Inline: the burst loop's own steps, in a file of their
+ * own so that worker.c stays the packet's journey.
  */
 #ifndef SG_DP_WORKER_BURST_H
 #define SG_DP_WORKER_BURST_H
@@ -14,7 +13,6 @@
 #include <string.h>
 
 #include <rte_hash.h>
-#include <rte_hash_crc.h>
 
 #include "core/flow.h"
 #include "core/state.h"

@@ -27,7 +27,6 @@
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
 #include <rte_errno.h>
-#include <rte_hash_crc.h>
 #include <rte_malloc.h>
 #include <rte_prefetch.h>
 #include <rte_tcp.h>
@@ -50,122 +49,11 @@
 #include "core/tx.h"
 #include "session/session.h"
 #include "worker/burst.h"
+#include "worker/forward.h"
 #include "worker/memberhealth.h"
 #include "worker/reuse.h"
 
 #define PREFETCH_AHEAD 3
-
-static inline void
-obj_count(struct sg_dp_worker *w, const struct sg_dp_flow *f, uint32_t bytes)
-{
-	w->stats.vs[f->vs_slot].pkts++;
-	w->stats.vs[f->vs_slot].bytes += bytes;
-	w->stats.member[f->member_slot].pkts++;
-	w->stats.member[f->member_slot].bytes += bytes;
-}
-
-/*
- * Stamp @p f used and follow its TCP state. A segment without SYN, FIN or
- * RST changes only an embryonic (SYN) flow's state, so an established
- * flow's plain segments skip sg_dp_flow_track_tcp()'s call.
- */
-static inline void
-flow_touch(struct sg_dp_worker *w, struct sg_dp_flow *f, const struct sg_dp_pkt *p, bool ret,
-	   uint64_t now)
-{
-	f->last_tsc = now;
-	if (p->key.proto == IPPROTO_TCP &&
-	    ((p->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_FIN_FLAG | RTE_TCP_RST_FLAG)) != 0 ||
-	     f->state == SG_DP_FS_SYN))
-		sg_dp_flow_track_tcp(w, f, p->tcp_flags, !ret);
-}
-
-/*
- * Forward along an existing flow; @p ret: the packet is a NAT return.
- * Always inline (into the burst loop, the hand-off's and flow_new()): an
- * established packet's call saved its registers and restored them.
- */
-static __rte_always_inline void
-flow_forward(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_port,
-	     struct rte_mbuf *m, const struct sg_dp_pkt *p, struct sg_dp_flow *f, bool ret,
-	     struct sg_dp_txq *out, uint64_t now)
-{
-	uint32_t bytes = rte_pktmbuf_pkt_len(m);
-	struct rte_ether_addr mac;
-	enum sg_dp_cnt rc;
-	uint16_t port;
-
-	/* an installed session's usage and QoS rate (session/acct.h): brokered flows only */
-	if (unlikely(f->sid != 0) && !sg_dp_broker_acct(w, f, m, p, ret, now)) {
-		sg_dp_pkt_drop(w, rx_port, m, SG_DP_DROP_QOS_RATE);
-		return;
-	}
-	if (f->mode == SG_CFG_MODE_DSR) {
-		if (unlikely(f->flags & SG_DP_FLOW_SEQ))
-			sg_dp_broker_xlate(m, p, f,
-					   false); /* brokered: the host does the other way */
-		rc = sg_dp_resolve_cached(w, t, &f->rt[0], f->host.family, f->host.a, now, &port,
-					  &mac);
-		if (rc == SG_DP_CNT_MAX)
-			rc = sg_dp_encap(m, p, f, t, port, &mac);
-		if (rc == SG_DP_DROP_MTU) {
-			/* tell the client the path MTU the tunnel leaves (PMTUD) */
-			uint32_t pm = t->ports[port].mtu, ovh = sg_dp_encap_overhead(f);
-			uint32_t mtu = pm > ovh ? pm - ovh : 0;
-
-			rc = sg_dp_icmp_toobig(w, t, m, p, mtu, now, &port);
-			if (rc == SG_DP_CNT_MAX) {
-				flow_touch(w, f, p, ret, now);
-				w->stats.cnt[SG_DP_EV_ICMP_TOOBIG]++;
-				sg_dp_pkt_tx(w, rx_port, out, port, m);
-				return;
-			}
-		}
-		if (rc != SG_DP_CNT_MAX) {
-			sg_dp_pkt_drop(w, rx_port, m, rc);
-			return;
-		}
-		flow_touch(w, f, p, ret, now);
-		obj_count(w, f, bytes);
-		sg_dp_pkt_tx(w, rx_port, out, port, m);
-		return;
-	}
-
-	/* NAT */
-	if (p->ttl <= 1) {
-		sg_dp_pkt_drop(w, rx_port, m, SG_DP_DROP_IP_TTL);
-		return;
-	}
-	if (ret) {
-		rc = sg_dp_resolve_cached(w, t, &f->rt[1], p->key.family, f->key.src, now, &port,
-					  &mac);
-		if (rc != SG_DP_CNT_MAX) {
-			sg_dp_pkt_drop(w, rx_port, m, rc);
-			return;
-		}
-		if (unlikely(f->flags & SG_DP_FLOW_WATCH) && p->key.proto == IPPROTO_TCP)
-			sg_dp_passive_return(w, t, f, m, p, now); /* the member's answer */
-		if (unlikely(f->sess != 0))
-			sg_dp_broker_vm_ack(w, f, m, p); /* before any rewrite: the VM's ack */
-		sg_dp_nat_rewrite_inl(m, p, f->key.dst, f->key.dport, f->key.src, f->key.sport);
-		if (unlikely(f->flags & SG_DP_FLOW_SEQ))
-			sg_dp_broker_xlate(m, p, f, true);
-	} else {
-		rc = sg_dp_resolve_cached(w, t, &f->rt[0], p->key.family, f->member.a, now, &port,
-					  &mac);
-		if (rc != SG_DP_CNT_MAX) {
-			sg_dp_pkt_drop(w, rx_port, m, rc);
-			return;
-		}
-		sg_dp_nat_rewrite_inl(m, p, f->nat.a, f->nat_port, f->member.a, f->mport);
-		if (unlikely(f->flags & SG_DP_FLOW_SEQ))
-			sg_dp_broker_xlate(m, p, f, false);
-	}
-	sg_dp_l2_rewrite(m, p, &t->ports[port].mac, &mac);
-	flow_touch(w, f, p, ret, now);
-	obj_count(w, f, bytes);
-	sg_dp_pkt_tx(w, rx_port, out, port, m);
-}
 
 /* An ARP reply / NA from an on-link sender, well formed, learned from or not wanted. */
 static bool
