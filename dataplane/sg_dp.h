@@ -172,6 +172,7 @@ enum sg_dp_cnt {
 	SG_DP_EV_FLOW_TABLE_FULL,    /**< insertions that found the flow table full */
 	SG_DP_EV_FLOW_EVICTED_EMB,   /**< evicted flows that were embryonic or closing */
 	SG_DP_EV_FLOW_EVICTED_EST,   /**< evicted flows that were established (or brokered) */
+	SG_DP_EV_FLOW_BUCKET_FULL,   /**< flows refused: both index buckets of the key full */
 	SG_DP_EV_SYNPROXY_SYNACK, /**< SYN to a proxied nat VS answered with a cookie (no state) */
 	SG_DP_EV_SYNPROXY_OPEN, /**< proxied: valid cookie ACK, flow made, SYN sent to the member */
 	SG_DP_EV_SYNPROXY_REFUSED, /**< proxied: valid cookie ACK refused (no room, port, member) */

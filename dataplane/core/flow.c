@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Per-worker flow table. Each worker owns its table (rte_hash without
- * concurrency flags: one writer, one reader, the same lcore), so a lookup
- * costs no atomics and a delete frees its slot at once. Entries live in a
- * fixed array allocated at worker creation; the hash maps a 5-tuple to an
- * entry index. A NAT flow has a second key (the return 5-tuple) pointing
- * to the same entry.
+ * Per-worker flow table. Each worker owns its table (one writer, one
+ * reader, the same lcore), so a lookup costs no atomics and a delete frees
+ * its slot at once. Entries live in a fixed array allocated at worker
+ * creation; the index (core/flowhash.h) maps a 5-tuple to an entry. A NAT
+ * flow has a second key (the return 5-tuple) naming the same entry.
  *
  * Flows in state SYN (embryonic: no client ACK yet) or CLOSING also sit on
  * a list in the order they entered it. When the table is full the oldest of
@@ -20,9 +19,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <rte_hash.h>
-#include <rte_hash_crc.h>
-#include <rte_jhash.h>
+#include <stddef.h>
+
 #include <rte_malloc.h>
 #include <rte_tcp.h>
 
@@ -33,45 +31,29 @@
 
 #define RECLAIM_SCAN 64 /* embryonic flows examined to reclaim a NAT port */
 
-uint32_t
-sg_dp_flow_hash(const struct sg_dp_flow_key *key)
-{
-	return rte_jhash(key, sizeof(*key), 0x53476470);
-}
-
 int
 sg_dp_flow_table_init(struct sg_dp_flow_table *ft, uint32_t cap, int socket, unsigned int worker_id)
 {
-	static uint32_t seq;
-	char name[RTE_HASH_NAMESIZE];
-	struct rte_hash_parameters hp = {
-		.key_len = sizeof(struct sg_dp_flow_key),
-		.hash_func = rte_hash_crc,
-		.socket_id = socket,
-		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
-	};
 	uint32_t i;
+	int rc;
 
+	RTE_SET_USED(worker_id);
 	memset(ft, 0, sizeof(*ft));
 	if (cap == 0 || cap > (1u << 26))
 		return -EINVAL;
-	(void)snprintf(name, sizeof(name), "sgdp_flow%u_%u", worker_id,
-		       __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED));
-	hp.name = name;
-	/*
-	 * Forward + NAT return keys, and one more: rte_hash rounds the entries
-	 * up to a power of two for its buckets, so the buckets are twice what a
-	 * full NAT table needs. A cuckoo table near 100 % load spends thousands
-	 * of instructions per insert moving keys (doc/benchmarking.md,
-	 * "Profiles"); the extra buckets cost 32 bytes per entry.
-	 */
-	hp.entries = RTE_MAX(2 * cap + 1, 64u);
-	ft->h = rte_hash_create(&hp);
 	ft->e = rte_zmalloc_socket("sgdp_flows", sizeof(*ft->e) * cap, RTE_CACHE_LINE_SIZE, socket);
 	ft->free_idx = rte_malloc_socket("sgdp_flow_free", sizeof(uint32_t) * cap, 0, socket);
-	if (ft->h == NULL || ft->e == NULL || ft->free_idx == NULL) {
+	if (ft->e == NULL || ft->free_idx == NULL) {
 		sg_dp_flow_table_free(ft);
 		return -ENOMEM;
+	}
+	/* forward + NAT return keys */
+	rc = sg_dp_fh_init(&ft->fh, 2 * cap, ft->e, sizeof(*ft->e),
+			   offsetof(struct sg_dp_flow, key), offsetof(struct sg_dp_flow, rkey),
+			   socket);
+	if (rc < 0) {
+		sg_dp_flow_table_free(ft);
+		return rc;
 	}
 	ft->cap = cap;
 	ft->emb_head = ft->emb_tail = SG_DP_FLOW_NONE;
@@ -84,7 +66,7 @@ sg_dp_flow_table_init(struct sg_dp_flow_table *ft, uint32_t cap, int socket, uns
 void
 sg_dp_flow_table_free(struct sg_dp_flow_table *ft)
 {
-	rte_hash_free(ft->h);
+	sg_dp_fh_free(&ft->fh);
 	rte_free(ft->e);
 	rte_free(ft->free_idx);
 	memset(ft, 0, sizeof(*ft));
@@ -93,11 +75,9 @@ sg_dp_flow_table_free(struct sg_dp_flow_table *ft)
 struct sg_dp_flow *
 sg_dp_flow_lookup(struct sg_dp_flow_table *ft, const struct sg_dp_flow_key *key)
 {
-	void *data;
+	uint32_t ref = sg_dp_fh_lookup(&ft->fh, key, sg_dp_flow_sig(key));
 
-	if (rte_hash_lookup_with_hash_data(ft->h, key, sg_dp_flow_sig(key), &data) < 0)
-		return NULL;
-	return &ft->e[(uintptr_t)data];
+	return ref != 0 ? &ft->e[sg_dp_fh_idx(ref)] : NULL;
 }
 
 static bool
@@ -224,20 +204,22 @@ static void
 flow_remove(struct sg_dp_worker *w, struct sg_dp_flow *f, enum sg_dp_cnt why, int vic)
 {
 	struct sg_dp_flow_table *ft = &w->ft;
+	uint32_t idx;
 
 	if (unlikely(f->sid != 0) && w->flow_gone != NULL)
 		w->flow_gone(w, f, why); /* the session layer's hook (core/state.h) */
 	if (unlikely(f->sync & SG_DP_SYNC_PUB))
 		sg_dp_sync_gone(w, f, why); /* the peers drop their copy */
-	if (vic >= 0)
-		rte_hash_del_key_with_hash(ft->h, &f->key, ft->vic_sig[vic]);
-	else
-		rte_hash_del_key_with_hash(ft->h, &f->key, sg_dp_flow_sig(&f->key));
+	idx = (uint32_t)(f - ft->e);
+	(void)sg_dp_fh_del(&ft->fh, vic >= 0 ? ft->vic_sig[vic] : sg_dp_flow_sig(&f->key),
+			   sg_dp_fh_ref(idx, false));
 	if (f->flags & SG_DP_FLOW_NAT) {
-		if (vic >= 0 && ((ft->vic_natm >> vic) & 1)) /* not a NAT flow since */
-			rte_hash_del_key_with_hash(ft->h, &f->rkey, ft->vic_rsig[vic]);
-		else
-			rte_hash_del_key_with_hash(ft->h, &f->rkey, sg_dp_flow_sig(&f->rkey));
+		/* a victim that was not a NAT flow when looked up has no return signature kept */
+		(void)sg_dp_fh_del(&ft->fh,
+				   vic >= 0 && ((ft->vic_natm >> vic) & 1)
+					   ? ft->vic_rsig[vic]
+					   : sg_dp_flow_sig(&f->rkey),
+				   sg_dp_fh_ref(idx, true));
 		sg_dp_nat_port_put(w, &f->nat, rte_be_to_cpu_16(f->nat_port));
 	}
 	emb_unlink(ft, f);
@@ -247,7 +229,7 @@ flow_remove(struct sg_dp_worker *w, struct sg_dp_flow *f, enum sg_dp_cnt why, in
 	w->stats.member[f->member_slot].active_flows--;
 	w->stats.cnt[why]++;
 	f->state = SG_DP_FS_FREE;
-	ft->free_idx[ft->n_free++] = (uint32_t)(f - ft->e);
+	ft->free_idx[ft->n_free++] = idx;
 	ft->count--;
 	ft->gen++;
 }
@@ -296,8 +278,8 @@ sg_dp_flow_insert(struct sg_dp_worker *w, const struct sg_dp_flow_key *key, uint
 {
 	struct sg_dp_flow_table *ft = &w->ft;
 	struct sg_dp_flow *f;
-	hash_sig_t sig;
-	uint32_t idx;
+	uint32_t sig, idx;
+	int rc;
 
 	if (ft->n_free == 0) {
 		w->stats.cnt[SG_DP_EV_FLOW_TABLE_FULL]++;
@@ -309,8 +291,11 @@ sg_dp_flow_insert(struct sg_dp_worker *w, const struct sg_dp_flow_key *key, uint
 	idx = ft->free_idx[--ft->n_free];
 	/* the burst computed the signature of the key it inserts */
 	sig = key == ft->ins_key ? ft->ins_sig : sg_dp_flow_sig(key);
-	if (rte_hash_add_key_with_hash_data(ft->h, key, sig, (void *)(uintptr_t)idx) < 0) {
+	rc = sg_dp_fh_add(&ft->fh, key, sig, sg_dp_fh_ref(idx, false));
+	if (unlikely(rc < 0)) {
 		ft->free_idx[ft->n_free++] = idx;
+		if (rc == -ENOSPC)
+			w->stats.cnt[SG_DP_EV_FLOW_BUCKET_FULL]++;
 		*reason = SG_DP_DROP_FLOW_FULL;
 		return NULL;
 	}
@@ -327,7 +312,8 @@ void
 sg_dp_flow_discard(struct sg_dp_flow_table *ft, struct sg_dp_flow *f)
 {
 	ft->n_vic = 0; /* as sg_dp_flow_remove() */
-	rte_hash_del_key_with_hash(ft->h, &f->key, sg_dp_flow_sig(&f->key));
+	(void)sg_dp_fh_del(&ft->fh, sg_dp_flow_sig(&f->key),
+			   sg_dp_fh_ref((uint32_t)(f - ft->e), false));
 	emb_unlink(ft, f);
 	f->state = SG_DP_FS_FREE;
 	ft->free_idx[ft->n_free++] = (uint32_t)(f - ft->e);
@@ -338,7 +324,7 @@ sg_dp_flow_discard(struct sg_dp_flow_table *ft, struct sg_dp_flow *f)
 int
 sg_dp_flow_add_rkey(struct sg_dp_flow_table *ft, struct sg_dp_flow *f)
 {
-	hash_sig_t sig;
+	uint32_t sig;
 
 	/* the return key: member -> NAT address, with the flow's protocol and family */
 	memset(&f->rkey, 0, sizeof(f->rkey));
@@ -350,8 +336,7 @@ sg_dp_flow_add_rkey(struct sg_dp_flow_table *ft, struct sg_dp_flow *f)
 	f->rkey.family = f->key.family;
 	sig = sg_dp_flow_sig(&f->rkey);
 	ft->rsig[ft->n_rsig++ % SG_DP_FLOW_RSIGS] = sig;
-	return rte_hash_add_key_with_hash_data(ft->h, &f->rkey, sig,
-					       (void *)(uintptr_t)(f - ft->e));
+	return sg_dp_fh_add(&ft->fh, &f->rkey, sig, sg_dp_fh_ref((uint32_t)(f - ft->e), true));
 }
 
 void

@@ -2,19 +2,18 @@
 /*
  * Eviction victims chosen ahead (flow.h: the look-ahead window, the
  * burst's victims). A full table evicts the oldest embryonic flow for each
- * new one (flow.c); its entry, hash bucket and key slot would each be a
+ * new one (flow.c); its entry and its keys' index buckets would each be a
  * cache miss on the new flow's path, one after the other. The window keeps
  * the next victims' entries prefetched, one step an eviction, and a burst
- * that will evict looks up its victims' keys together so that their
- * buckets' misses overlap. When the embryonic list runs out, the victims
+ * that will evict fetches its victims' buckets together so that their
+ * misses overlap. When the embryonic list runs out, the victims
  * are the least recently used flows of the cursor's next windows
  * (sg_dp_flow_lru_scan(), the one scan eviction itself runs): the burst
  * repeats that scan ahead on the table as it is, and fetches the victims'
- * entries, keys and buckets together as well. Nothing here decides who is
+ * entries and buckets together as well. Nothing here decides who is
  * evicted: a victim chosen ahead that was touched since is simply not the
  * one the eviction's own scan finds, and its kept signatures go unused.
  */
-#include <rte_hash.h>
 #include <rte_prefetch.h>
 
 #include "core/flow.h"
@@ -103,12 +102,8 @@ lru_ahead(struct sg_dp_flow_table *ft, unsigned int n, unsigned int need)
 void
 sg_dp_flow_prefetch_victims(struct sg_dp_flow_table *ft, unsigned int need)
 {
-	const void *keys[2 * SG_DP_FLOW_VICTIMS];
-	hash_sig_t sigs[2 * SG_DP_FLOW_VICTIMS];
-	void *data[2 * SG_DP_FLOW_VICTIMS];
 	uint32_t idx = ft->emb_head;
-	unsigned int n = 0, nk = 0, k, nemb;
-	uint64_t hits;
+	unsigned int n = 0, k, nemb;
 
 	ft->vic_natm = 0;
 	need = RTE_MIN(need, (unsigned int)SG_DP_FLOW_VICTIMS);
@@ -119,23 +114,20 @@ sg_dp_flow_prefetch_victims(struct sg_dp_flow_table *ft, unsigned int need)
 	}
 	if (n < need && n == ft->n_emb) /* the list runs out: least recently used flows next */
 		n = lru_ahead(ft, n, need);
+	/* a delete reads only the buckets holding the keys' references */
 	for (k = 0; k < n; k++) {
 		struct sg_dp_flow *f = &ft->e[ft->vic_idx[k]];
 
 		ft->vic_sig[k] = sg_dp_flow_sig(&f->key);
-		keys[nk] = &f->key;
-		sigs[nk++] = ft->vic_sig[k];
+		sg_dp_fh_prefetch(&ft->fh, ft->vic_sig[k]);
 		if (f->flags & SG_DP_FLOW_NAT) {
 			ft->vic_natm |= UINT32_C(1) << k;
 			ft->vic_rsig[k] = sg_dp_flow_sig(&f->rkey);
-			keys[nk] = &f->rkey;
-			sigs[nk++] = ft->vic_rsig[k];
+			sg_dp_fh_prefetch(&ft->fh, ft->vic_rsig[k]);
 		}
 	}
 	ft->n_vic = n;
 	ft->vic_next = 0;
-	if (nk > 0) /* the answer is known: only the buckets and key slots it reads matter */
-		(void)rte_hash_lookup_with_hash_bulk_data(ft->h, keys, sigs, nk, &hits, data);
 }
 
 int

@@ -95,6 +95,7 @@ static const char *const cnt_names[SG_DP_CNT_MAX] = {
 	[SG_DP_EV_NAT_PORT_EXHAUSTED] = "nat_port_exhausted",
 	[SG_DP_EV_NAT_PORT_RECLAIMED] = "nat_port_reclaimed",
 	[SG_DP_EV_FLOW_TABLE_FULL] = "flow_table_full",
+	[SG_DP_EV_FLOW_BUCKET_FULL] = "flow_bucket_full",
 	[SG_DP_EV_FLOW_EVICTED_EMB] = "flow_evicted_embryonic",
 	[SG_DP_EV_FLOW_EVICTED_EST] = "flow_evicted_established",
 	[SG_DP_EV_SYNPROXY_SYNACK] = "synproxy_synack",

@@ -12,8 +12,6 @@
 #include <stdint.h>
 #include <string.h>
 
-#include <rte_hash.h>
-
 #include "core/flow.h"
 #include "core/state.h"
 
@@ -26,14 +24,14 @@
  * empty), where @p k goes unless it is a duplicate.
  */
 static inline bool
-burst_dup(uint8_t *tab, const void *const *keys, const hash_sig_t *sig, unsigned int k)
+burst_dup(uint8_t *tab, const struct sg_dp_flow_key *const *keys, const uint32_t *sig,
+	  unsigned int k)
 {
 	unsigned int h = sig[k] % DUP_SLOTS, j;
 
 	while ((j = tab[h]) != 0) {
 		j--;
-		if (sig[j] == sig[k] &&
-		    memcmp(keys[j], keys[k], sizeof(struct sg_dp_flow_key)) == 0)
+		if (sig[j] == sig[k] && sg_dp_fh_key_eq(keys[j], keys[k]))
 			return true;
 		h = (h + 1) % DUP_SLOTS;
 	}
@@ -46,7 +44,7 @@ burst_dup(uint8_t *tab, const void *const *keys, const hash_sig_t *sig, unsigned
  * table's n_rsig was @p since (then a miss is looked up again).
  */
 static inline bool
-rkey_added(const struct sg_dp_flow_table *ft, uint32_t since, hash_sig_t sig)
+rkey_added(const struct sg_dp_flow_table *ft, uint32_t since, uint32_t sig)
 {
 	uint32_t i;
 

@@ -503,13 +503,13 @@ miss_vs(const struct sg_dp_worker *w, const struct sg_dp_tables *t)
  */
 static inline bool
 miss_prefetch(const struct sg_dp_worker *w, const struct sg_dp_tables *t, const struct sg_dp_vs *vs,
-	      const struct rte_mbuf *m, const struct sg_dp_pkt *p, uint32_t *fh)
+	      const struct rte_mbuf *m, const struct sg_dp_pkt *p, uint32_t sig, uint32_t *fh)
 {
 	if (w->last_dst.port != p->key.dport || w->last_dst.proto != p->key.proto ||
 	    !last_dst_is(w, t, p))
 		return false;
 	rte_prefetch0(rte_pktmbuf_mtod(m, const char *) - RTE_CACHE_LINE_SIZE);
-	*fh = sg_dp_flow_hash(&p->key);
+	*fh = sg_dp_flow_hash_sig(sig);
 	rte_prefetch0(&vs->maglev[*fh % vs->maglev_size]);
 	return true;
 }
@@ -531,11 +531,11 @@ process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 	struct sg_dp_flow_table *ft = &w->ft;
 	struct sg_dp_pkt pk[SG_DP_BURST];
 	enum sg_dp_cnt prc[SG_DP_BURST];
-	const void *keys[SG_DP_BURST];
-	void *data[SG_DP_BURST];
+	const struct sg_dp_flow_key *keys[SG_DP_BURST];
+	uint32_t data[SG_DP_BURST];
 	uint8_t pos[SG_DP_BURST];
 	struct sg_dp_flow *hit[SG_DP_BURST];
-	hash_sig_t sig[SG_DP_BURST], psig[SG_DP_BURST];
+	uint32_t sig[SG_DP_BURST], psig[SG_DP_BURST];
 	uint32_t fh[SG_DP_BURST];
 	uint8_t dup[DUP_SLOTS];
 	uint64_t fhm = 0; /* bit i: fh[i] holds packet i's flow hash */
@@ -566,11 +566,12 @@ process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 	}
 	w->stats.port[port].rx_pkts += n; /* once a burst: the counter's line written once */
 	w->stats.port[port].rx_bytes += rx_bytes;
-	if (nk > 0 && rte_hash_lookup_with_hash_bulk_data(ft->h, keys, sig, nk, &hits, data) >= 0) {
+	if (nk > 0) {
+		hits = sg_dp_fh_lookup_bulk(&ft->fh, keys, sig, nk, data);
 		for (k = 0; k < nk; k++) {
 			if (hits & (1ull << k)) {
-				hit[pos[k]] = &ft->e[(uintptr_t)data[k]];
-				rte_prefetch0(hit[pos[k]]);
+				hit[pos[k]] =
+					&ft->e[data[k]]; /* its first line fetched by the lookup */
 			} else {
 				if (!dup_set) { /* the burst's first miss: hits cost nothing */
 					memset(dup, 0, sizeof(dup));
@@ -582,8 +583,9 @@ process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 						mvs = miss_vs(w, t);
 						mvs_set = true;
 					}
-					if (mvs != NULL && miss_prefetch(w, t, mvs, pkts[pos[k]],
-									 &pk[pos[k]], &fh[pos[k]]))
+					if (mvs != NULL &&
+					    miss_prefetch(w, t, mvs, pkts[pos[k]], &pk[pos[k]],
+							  sig[k], &fh[pos[k]]))
 						fhm |= UINT64_C(1) << pos[k];
 				}
 				psig[pos[k]] = sig[k];

@@ -34,7 +34,9 @@ dp_eal_init_mem(const char *prog, unsigned int mem_mb)
 
 	(void)snprintf(prefix, sizeof(prefix), "--file-prefix=sgdp-ut%d", (int)getpid());
 	argv[argc++] = (char *)(uintptr_t)prog;
-	argv[argc++] = "--no-huge";
+	/* SG_DP_TEST_HUGE=1: hugepages, as the data plane runs (dp_flowperf's timings) */
+	if (getenv("SG_DP_TEST_HUGE") == NULL || strcmp(getenv("SG_DP_TEST_HUGE"), "1") != 0)
+		argv[argc++] = "--no-huge";
 	(void)snprintf(mem, sizeof(mem), "%u", mem_mb);
 	argv[argc++] = "-m";
 	argv[argc++] = mem;

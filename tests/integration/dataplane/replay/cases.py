@@ -15,7 +15,7 @@ import re
 from scapy.all import (ARP, ICMP, IP, TCP, UDP, Ether, ICMPv6EchoReply, ICMPv6EchoRequest,
                        IPv6, IPv6ExtHdrHopByHop, Raw)
 
-from jhash import flow_hash
+from flowhash import flow_hash
 
 
 def _wire_define(name):
