@@ -336,6 +336,7 @@ sg_dp_flow_add_rkey(struct sg_dp_flow_table *ft, struct sg_dp_flow *f)
 	f->rkey.family = f->key.family;
 	sig = sg_dp_flow_sig(&f->rkey);
 	ft->rsig[ft->n_rsig++ % SG_DP_FLOW_RSIGS] = sig;
+	ft->rsig_bits[(sig >> 6) & 3] |= UINT64_C(1) << (sig & 63);
 	return sg_dp_fh_add(&ft->fh, &f->rkey, sig, sg_dp_fh_ref((uint32_t)(f - ft->e), true));
 }
 

@@ -179,6 +179,9 @@ struct sg_dp_flow_table {
 	 */
 	uint32_t n_rsig;
 	uint32_t rsig[SG_DP_FLOW_RSIGS];
+	/** Bit (sig % 256) of every return key added since the burst began: most misses skip rsig[]
+	 */
+	uint64_t rsig_bits[4];
 	/**
 	 * Embryonic list: flows in state SYN or CLOSING, oldest first. Eviction
 	 * and NAT port reclaim take from its head before touching established

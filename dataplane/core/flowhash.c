@@ -40,20 +40,11 @@ sg_dp_fh_free(struct sg_dp_fh *fh)
 	memset(fh, 0, sizeof(*fh));
 }
 
-static int
-slot_free(const struct sg_dp_fh_bucket *b)
-{
-	unsigned int i;
-
-	for (i = 0; i < SG_DP_FH_SLOTS; i++)
-		if (b->ref[i] == 0)
-			return (int)i;
-	return -1;
-}
-
 static void
-slot_set(struct sg_dp_fh_bucket *b, int i, uint32_t sig, uint32_t ref)
+slot_set(struct sg_dp_fh_bucket *b, uint32_t empty, uint32_t sig, uint32_t ref)
 {
+	unsigned int i = (unsigned int)__builtin_ctz(empty);
+
 	b->sig[i] = sig;
 	b->ref[i] = ref;
 }
@@ -62,21 +53,21 @@ int
 sg_dp_fh_add(struct sg_dp_fh *fh, const struct sg_dp_flow_key *key, uint32_t sig, uint32_t ref)
 {
 	struct sg_dp_fh_bucket *b = sg_dp_fh_primary(fh, sig), *a;
-	int i;
+	uint32_t empty;
 
 	if (sg_dp_fh_lookup(fh, key, sig) != 0)
 		return -EEXIST;
-	i = slot_free(b);
-	if (likely(i >= 0)) {
-		slot_set(b, i, sig, ref);
+	empty = sg_dp_fh_empty(b);
+	if (likely(empty != 0)) {
+		slot_set(b, empty, sig, ref);
 		fh->count++;
 		return 0;
 	}
 	a = sg_dp_fh_alt(fh, sig);
-	i = slot_free(a);
-	if (i < 0)
+	empty = sg_dp_fh_empty(a);
+	if (empty == 0)
 		return -ENOSPC;
-	slot_set(a, i, sig, ref);
+	slot_set(a, empty, sig, ref);
 	b->ovf++;
 	fh->count++;
 	return 0;

@@ -120,6 +120,27 @@ sg_dp_fh_match(const struct sg_dp_fh_bucket *b, uint32_t sig)
 #endif
 }
 
+/** Bit i: slot i of @p b is empty. */
+static inline uint32_t
+sg_dp_fh_empty(const struct sg_dp_fh_bucket *b)
+{
+#ifdef __SSE2__
+	__m128i z = _mm_setzero_si128();
+	__m128i lo = _mm_cmpeq_epi32(_mm_load_si128((const __m128i *)(const void *)&b->ref[0]), z);
+	__m128i hi = _mm_cmpeq_epi32(_mm_load_si128((const __m128i *)(const void *)&b->ref[4]), z);
+
+	return ((uint32_t)_mm_movemask_ps(_mm_castsi128_ps(lo)) |
+		((uint32_t)_mm_movemask_ps(_mm_castsi128_ps(hi)) << 4)) &
+	       ((1u << SG_DP_FH_SLOTS) - 1);
+#else
+	uint32_t m = 0, i;
+
+	for (i = 0; i < SG_DP_FH_SLOTS; i++)
+		m |= (uint32_t)(b->ref[i] == 0) << i;
+	return m;
+#endif
+}
+
 static inline bool
 sg_dp_fh_key_eq(const struct sg_dp_flow_key *a, const struct sg_dp_flow_key *b)
 {

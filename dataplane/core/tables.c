@@ -90,7 +90,10 @@ addr_key(struct sg_dp_flow_key *k, uint8_t family, const uint8_t *a)
 	memcpy(k->dst, a, family == AF_INET ? 4 : 16);
 }
 
-/* The 8-bit fold of address @p a (its bit in addr_filter). */
+/*
+ * The bit of address @p a in addr_filter: its 32-bit fold (IPv6: the words
+ * XORed) through a multiplicative hash, SG_DP_ADDR_FILTER_BITS wide.
+ */
 static inline unsigned int
 addr_fold(uint8_t family, const uint8_t *a)
 {
@@ -102,9 +105,7 @@ addr_fold(uint8_t family, const uint8_t *a)
 		memcpy(w, a, sizeof(w));
 		x = w[0] ^ w[1] ^ w[2] ^ w[3];
 	}
-	x ^= x >> 16;
-	x ^= x >> 8;
-	return x & 255;
+	return (x * 0x9e3779b1u) >> (32 - SG_DP_ADDR_FILTER_SHIFT);
 }
 
 const struct sg_dp_addr_info *

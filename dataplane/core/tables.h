@@ -21,6 +21,13 @@
 #define SG_DP_MAGLEV_MAX     1000003u /**< largest accepted lookup table size */
 #define SG_DP_WRR_SEQ_MAX    65536u   /**< longest precomputed WRR sequence */
 #define SG_DP_NO_MEMBER	     UINT16_MAX
+/**
+ * Bits of the tables' address filter (a power of two): 4096, 512 bytes, so
+ * that with ~40 addresses (VIPs, NAT, own) about 1 % of clients' addresses
+ * pass it and pay the hash lookup (256 bits let ~15 % through).
+ */
+#define SG_DP_ADDR_FILTER_SHIFT 12
+#define SG_DP_ADDR_FILTER_BITS	(1u << SG_DP_ADDR_FILTER_SHIFT)
 
 /** Kinds of local address (bit set). */
 #define SG_DP_ADDR_VIP 0x1
@@ -112,11 +119,11 @@ struct sg_dp_tables {
 	struct rte_hash *vs_hash;   /**< sg_dp_flow_key (dst, dport, proto, family) -> vs */
 	struct rte_hash *addr_hash; /**< sg_dp_flow_key (dst, family) -> addr_info */
 	/**
-	 * A bit per 8-bit fold of each address of addr_hash: an address whose
-	 * bit is clear is none of ours without a hash lookup (the source check
-	 * of every new flow, tables.c).
+	 * A bit per hashed fold of each address of addr_hash (tables.c,
+	 * addr_fold()): an address whose bit is clear is none of ours without a
+	 * hash lookup (the source check of every new flow).
 	 */
-	uint64_t addr_filter[4];
+	uint64_t addr_filter[SG_DP_ADDR_FILTER_BITS / 64];
 	struct sg_dp_addr_info *addr_info;
 	unsigned int n_addrs;
 	struct sg_dp_ip nat_addrs[SG_CFG_NAT_ADDRS_MAX];

@@ -41,7 +41,8 @@ burst_dup(uint8_t *tab, const struct sg_dp_flow_key *const *keys, const uint32_t
 
 /*
  * Whether a return key with signature @p sig may have been added since the
- * table's n_rsig was @p since (then a miss is looked up again).
+ * table's n_rsig was @p since, when its rsig_bits were cleared (then a miss
+ * is looked up again).
  */
 static inline bool
 rkey_added(const struct sg_dp_flow_table *ft, uint32_t since, uint32_t sig)
@@ -52,6 +53,8 @@ rkey_added(const struct sg_dp_flow_table *ft, uint32_t since, uint32_t sig)
 		return false;
 	if (ft->n_rsig - since > SG_DP_FLOW_RSIGS)
 		return true;
+	if (!((ft->rsig_bits[(sig >> 6) & 3] >> (sig & 63)) & 1)) /* none with its bit since */
+		return false;
 	for (i = since; i != ft->n_rsig; i++)
 		if (ft->rsig[i % SG_DP_FLOW_RSIGS] == sig)
 			return true;

@@ -601,6 +601,7 @@ process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 					    (unsigned int)__builtin_popcountll(missm) - ft->n_free);
 	gen = ft->gen;
 	rsig0 = ft->n_rsig;
+	memset(ft->rsig_bits, 0, sizeof(ft->rsig_bits));
 	for (i = 0; i < n; i++) {
 		bool missed = false;
 
