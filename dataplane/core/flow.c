@@ -247,7 +247,7 @@ sg_dp_flow_remove(struct sg_dp_worker *w, struct sg_dp_flow *f, enum sg_dp_cnt w
  * used of a few entries after the scan cursor.
  */
 static bool
-evict_one(struct sg_dp_worker *w)
+evict_one(struct sg_dp_worker *w, uint64_t now)
 {
 	struct sg_dp_flow_table *ft = &w->ft;
 	struct sg_dp_flow *victim = emb_oldest(ft, SG_DP_FLOW_EVICT_SCAN);
@@ -261,7 +261,9 @@ evict_one(struct sg_dp_worker *w)
 			sg_dp_flow_ahead_step(ft);
 		return true;
 	}
-	(void)sg_dp_flow_lru_scan(ft, &ft->cursor, &idx);
+	idx = sg_dp_flow_lru_taken(ft, now); /* chosen ahead, still the one */
+	if (idx == SG_DP_FLOW_NONE)
+		(void)sg_dp_flow_lru_scan(ft, &ft->cursor, &idx);
 	if (idx == SG_DP_FLOW_NONE)
 		return false;
 	victim = &ft->e[idx];
@@ -283,7 +285,7 @@ sg_dp_flow_insert(struct sg_dp_worker *w, const struct sg_dp_flow_key *key, uint
 
 	if (ft->n_free == 0) {
 		w->stats.cnt[SG_DP_EV_FLOW_TABLE_FULL]++;
-		if (!evict_one(w)) {
+		if (!evict_one(w, now)) {
 			*reason = SG_DP_DROP_FLOW_FULL;
 			return NULL;
 		}
@@ -322,22 +324,19 @@ sg_dp_flow_discard(struct sg_dp_flow_table *ft, struct sg_dp_flow *f)
 }
 
 int
-sg_dp_flow_add_rkey(struct sg_dp_flow_table *ft, struct sg_dp_flow *f)
+sg_dp_flow_add_rkey_sig(struct sg_dp_flow_table *ft, struct sg_dp_flow *f, uint32_t sig)
 {
-	uint32_t sig;
-
-	/* the return key: member -> NAT address, with the flow's protocol and family */
-	memset(&f->rkey, 0, sizeof(f->rkey));
-	memcpy(f->rkey.src, f->member.a, 16);
-	memcpy(f->rkey.dst, f->nat.a, 16);
-	f->rkey.sport = f->mport;
-	f->rkey.dport = f->nat_port;
-	f->rkey.proto = f->key.proto;
-	f->rkey.family = f->key.family;
-	sig = sg_dp_flow_sig(&f->rkey);
 	ft->rsig[ft->n_rsig++ % SG_DP_FLOW_RSIGS] = sig;
 	ft->rsig_bits[(sig >> 6) & 3] |= UINT64_C(1) << (sig & 63);
 	return sg_dp_fh_add(&ft->fh, &f->rkey, sig, sg_dp_fh_ref((uint32_t)(f - ft->e), true));
+}
+
+int
+sg_dp_flow_add_rkey(struct sg_dp_flow_table *ft, struct sg_dp_flow *f)
+{
+	sg_dp_flow_rkey_fill(&f->rkey, &f->member, f->mport, &f->nat, f->nat_port, f->key.proto,
+			     f->key.family);
+	return sg_dp_flow_add_rkey_sig(ft, f, sg_dp_flow_sig(&f->rkey));
 }
 
 void

@@ -208,6 +208,20 @@ struct sg_dp_flow_table {
 	uint32_t vic_rsig[SG_DP_FLOW_VICTIMS]; /**< NAT victims: the return key's */
 	uint32_t vic_natm; /**< bit k: vic_rsig[k] is set (a NAT flow when looked up) */
 	/**
+	 * Victims the least-recently-used scan chose ahead (flowahead.c): bit
+	 * k of vic_lru says vic_idx[k] is one, found by the scan of the 16
+	 * entries from vic_cur0[k] (the cursor then at vic_cur1[k]) with time
+	 * vic_tsc[k]. An eviction whose scan would begin at vic_cur0[k] takes it
+	 * without scanning (sg_dp_flow_lru_taken()) while its time is unchanged
+	 * and older than the burst's: flows are only touched to the burst's
+	 * time, inserted with it, or freed, so the same scan would find it.
+	 */
+	uint32_t vic_lru;
+	uint32_t vic_cur0[SG_DP_FLOW_VICTIMS], vic_cur1[SG_DP_FLOW_VICTIMS];
+	uint64_t vic_tsc[SG_DP_FLOW_VICTIMS];
+	uint64_t n_lru_taken; /**< evictions that took a victim chosen ahead without a scan (tests)
+			       */
+	/**
 	 * The next insert's key, its signature and its sg_dp_flow_hash(), where
 	 * the caller computed them (worker.c: a burst's miss, likely a new flow,
 	 * whose Maglev slot was prefetched); the insert hashes any other key.
@@ -251,14 +265,40 @@ unsigned int sg_dp_flow_lru_scan(const struct sg_dp_flow_table *ft, uint32_t *cu
  */
 void sg_dp_flow_ahead_step(struct sg_dp_flow_table *ft);
 /**
+ * The victim the eviction's least-recently-used scan from the cursor would
+ * find, when it was chosen ahead and nothing since could change the
+ * answer (vic_lru); the cursor moves past its window. SG_DP_FLOW_NONE:
+ * scan (sg_dp_flow_lru_scan()).
+ */
+uint32_t sg_dp_flow_lru_taken(struct sg_dp_flow_table *ft, uint64_t now);
+/**
  * Where @p f is among the burst's victims (sg_dp_flow_prefetch_victims()):
  * its position, their signatures' index, consumed; else -1.
  */
 int sg_dp_flow_victim_pos(struct sg_dp_flow_table *ft, const struct sg_dp_flow *f);
 /** Undo sg_dp_flow_insert() before the flow was counted (no NAT key yet). */
 void sg_dp_flow_discard(struct sg_dp_flow_table *ft, struct sg_dp_flow *f);
+/**
+ * A NAT flow's return key: @p member port @p mport -> @p nat port
+ * @p nat_port (ports in network order), the flow's protocol and family.
+ */
+static inline void
+sg_dp_flow_rkey_fill(struct sg_dp_flow_key *rk, const struct sg_dp_ip *member, uint16_t mport,
+		     const struct sg_dp_ip *nat, uint16_t nat_port, uint8_t proto, uint8_t family)
+{
+	memset(rk, 0, sizeof(*rk));
+	memcpy(rk->src, member->a, 16);
+	memcpy(rk->dst, nat->a, 16);
+	rk->sport = mport;
+	rk->dport = nat_port;
+	rk->proto = proto;
+	rk->family = family;
+}
+
 /** Fill f->rkey (member -> NAT address:port) from the flow and add it to the table. */
 int sg_dp_flow_add_rkey(struct sg_dp_flow_table *ft, struct sg_dp_flow *f);
+/** Add f->rkey, filled by the caller, whose signature is @p sig (sg_dp_flow_add_rkey()). */
+int sg_dp_flow_add_rkey_sig(struct sg_dp_flow_table *ft, struct sg_dp_flow *f, uint32_t sig);
 /**
  * Remove @p f, counting @p why. A flow with a streaming-session ID is
  * reported to the worker's flow_gone hook first.

@@ -78,15 +78,23 @@ sg_dp_flow_lru_scan(const struct sg_dp_flow_table *ft, uint32_t *cursor, uint32_
 static unsigned int
 lru_ahead(struct sg_dp_flow_table *ft, unsigned int n, unsigned int need)
 {
-	uint32_t c = ft->cursor, v;
-	unsigned int scanned = 0, k;
+	uint32_t c = ft->cursor, c0, v;
+	unsigned int scanned = 0, k, i;
 
 	while (n < need && scanned + SG_DP_FLOW_EVICT_SCAN <= ft->cap) {
-		scanned += sg_dp_flow_lru_scan(ft, &c, &v);
+		c0 = c;
+		i = sg_dp_flow_lru_scan(ft, &c, &v);
+		scanned += i;
 		if (v == SG_DP_FLOW_NONE)
 			break;
 		if (ft->e[v].emb != SG_DP_FLOW_EMB_OFF)
 			continue;
+		if (i == SG_DP_FLOW_EVICT_SCAN) { /* the eviction may take it as it is */
+			ft->vic_lru |= UINT32_C(1) << n;
+			ft->vic_cur0[n] = c0;
+			ft->vic_cur1[n] = c;
+			ft->vic_tsc[n] = ft->e[v].last_tsc;
+		}
 		ft->vic_idx[n++] = v;
 	}
 	for (k = 0; k < n; k++) {
@@ -106,6 +114,7 @@ sg_dp_flow_prefetch_victims(struct sg_dp_flow_table *ft, unsigned int need)
 	unsigned int n = 0, k, nemb;
 
 	ft->vic_natm = 0;
+	ft->vic_lru = 0;
 	need = RTE_MIN(need, (unsigned int)SG_DP_FLOW_VICTIMS);
 	nemb = RTE_MIN(need, ft->n_ahead);
 	while (n < nemb && idx != SG_DP_FLOW_NONE) { /* in cache: the window */
@@ -128,6 +137,27 @@ sg_dp_flow_prefetch_victims(struct sg_dp_flow_table *ft, unsigned int need)
 	}
 	ft->n_vic = n;
 	ft->vic_next = 0;
+}
+
+uint32_t
+sg_dp_flow_lru_taken(struct sg_dp_flow_table *ft, uint64_t now)
+{
+	uint32_t k;
+
+	for (k = ft->vic_next; k < ft->n_vic; k++) {
+		const struct sg_dp_flow *f = &ft->e[ft->vic_idx[k]];
+
+		if (!((ft->vic_lru >> k) & 1))
+			continue;
+		/* the next one chosen by the scan: its window must be the eviction's */
+		if (ft->vic_cur0[k] != ft->cursor || f->state == SG_DP_FS_FREE ||
+		    f->last_tsc != ft->vic_tsc[k] || ft->vic_tsc[k] >= now)
+			return SG_DP_FLOW_NONE;
+		ft->cursor = ft->vic_cur1[k];
+		ft->n_lru_taken++;
+		return ft->vic_idx[k];
+	}
+	return SG_DP_FLOW_NONE;
 }
 
 int

@@ -113,9 +113,10 @@ flow_new(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_port,
 {
 	const struct sg_dp_member *mb;
 	const struct sg_dp_ip *nat = NULL;
+	struct sg_dp_flow_key rk; /* NAT: the return key */
 	struct sg_dp_flow *f;
 	enum sg_dp_cnt rc;
-	uint32_t hash;
+	uint32_t hash, rsig = 0;
 	uint16_t idx, nat_port = 0;
 	bool tcp = p->key.proto == IPPROTO_TCP;
 
@@ -171,6 +172,15 @@ flow_new(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_port,
 			sg_dp_pkt_drop(w, rx_port, m, SG_DP_DROP_NAT_PORTS);
 			return;
 		}
+		/*
+		 * The return key's index bucket, a cache miss of its own, is fetched
+		 * while the insert (and its eviction) runs
+		 */
+		sg_dp_flow_rkey_fill(&rk, &mb->addr,
+				     rte_cpu_to_be_16(mb->port ? mb->port : vs->port), nat,
+				     rte_cpu_to_be_16(nat_port), p->key.proto, p->key.family);
+		rsig = sg_dp_flow_sig(&rk);
+		sg_dp_fh_prefetch(&w->ft.fh, rsig);
 	}
 	f = sg_dp_flow_insert(w, &p->key, now, &rc);
 	if (f == NULL) {
@@ -201,7 +211,8 @@ flow_new(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_port,
 	if (nat != NULL) {
 		f->nat = *nat;
 		f->nat_port = rte_cpu_to_be_16(nat_port);
-		if (sg_dp_flow_add_rkey(&w->ft, f) < 0) {
+		f->rkey = rk;
+		if (sg_dp_flow_add_rkey_sig(&w->ft, f, rsig) < 0) {
 			sg_dp_flow_discard(&w->ft, f);
 			sg_dp_nat_port_put(w, nat, nat_port);
 			sg_dp_pkt_drop(w, rx_port, m, SG_DP_DROP_FLOW_FULL);

@@ -507,6 +507,8 @@ lru_run(const char *vip, uint16_t dport, unsigned int vs, unsigned int keys_per_
 	assert_true(L.evicted > 1500);
 	assert_true(touched > 30);
 	assert_true(used > L.evicted / 2); /* most victims were fetched ahead */
+	/* and most evictions took theirs without scanning again, the model agreeing */
+	assert_true(ft->n_lru_taken > L.evicted / 2);
 }
 
 static void
