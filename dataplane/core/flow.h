@@ -213,8 +213,9 @@ struct sg_dp_flow_table {
 	 * entries from vic_cur0[k] (the cursor then at vic_cur1[k]) with time
 	 * vic_tsc[k]. An eviction whose scan would begin at vic_cur0[k] takes it
 	 * without scanning (sg_dp_flow_lru_taken()) while its time is unchanged
-	 * and older than the burst's: flows are only touched to the burst's
-	 * time, inserted with it, or freed, so the same scan would find it.
+	 * and older than the burst's: within a burst flows are only touched to
+	 * its time, inserted with it, or freed, so the same scan would find it.
+	 * Cleared at the burst's end (a synced copy takes its record's time).
 	 */
 	uint32_t vic_lru;
 	uint32_t vic_cur0[SG_DP_FLOW_VICTIMS], vic_cur1[SG_DP_FLOW_VICTIMS];

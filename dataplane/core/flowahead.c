@@ -12,7 +12,9 @@
  * repeats that scan ahead on the table as it is, and fetches the victims'
  * entries and buckets together as well. Nothing here decides who is
  * evicted: a victim chosen ahead that was touched since is simply not the
- * one the eviction's own scan finds, and its kept signatures go unused.
+ * one the eviction's own scan finds, and its kept signatures go unused;
+ * sg_dp_flow_lru_taken() hands the eviction a victim chosen ahead only
+ * when that scan would find the same one.
  */
 #include <rte_prefetch.h>
 

@@ -639,6 +639,12 @@ process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 		sg_dp_broker_cookie_flush(w);
 	if (fhm != 0)
 		ft->ins_key = NULL; /* pk[] goes with this frame */
+	/*
+	 * victims the scan chose ahead are taken as such only within their
+	 * burst: outside it a flow may be touched to another time (a synced
+	 * copy's is its record's)
+	 */
+	ft->vic_lru = 0;
 }
 
 void
