@@ -94,51 +94,44 @@ sg_dp_fh_alt(const struct sg_dp_fh *fh, uint32_t sig)
 	uint32_t x = sig * 0x9e3779b1u, a = ((x >> 16) ^ x) & fh->mask;
 
 	if (a == (sig & fh->mask))
-		a ^= 1;
-	return &fh->b[a & fh->mask];
+		a ^= 1; /* at least two buckets: still within the mask */
+	return &fh->b[a];
+}
+
+/* Bit i: word i of @p row (one of a bucket's two rows of eight) is @p v, for the 7 slots. */
+static inline uint32_t
+sg_dp_fh_row_eq(const uint32_t *row, uint32_t v)
+{
+#ifdef __SSE2__
+	/* words 0..3 and 4..7 against v, the eighth (ovf or pad) masked off */
+	__m128i s = _mm_set1_epi32((int)v);
+	__m128i lo = _mm_cmpeq_epi32(_mm_load_si128((const __m128i *)(const void *)&row[0]), s);
+	__m128i hi = _mm_cmpeq_epi32(_mm_load_si128((const __m128i *)(const void *)&row[4]), s);
+
+	return ((uint32_t)_mm_movemask_ps(_mm_castsi128_ps(lo)) |
+		((uint32_t)_mm_movemask_ps(_mm_castsi128_ps(hi)) << 4)) &
+	       ((1u << SG_DP_FH_SLOTS) - 1);
+#else
+	uint32_t m = 0, i;
+
+	for (i = 0; i < SG_DP_FH_SLOTS; i++)
+		m |= (uint32_t)(row[i] == v) << i;
+	return m;
+#endif
 }
 
 /** Bit i: slot i of @p b holds signature @p sig (maybe empty: check ref). */
 static inline uint32_t
 sg_dp_fh_match(const struct sg_dp_fh_bucket *b, uint32_t sig)
 {
-#ifdef __SSE2__
-	/* sig[0..3] and sig[4..6] + ovf against the signature, ovf's lane masked off */
-	__m128i s = _mm_set1_epi32((int)sig);
-	__m128i lo = _mm_cmpeq_epi32(_mm_load_si128((const __m128i *)(const void *)&b->sig[0]), s);
-	__m128i hi = _mm_cmpeq_epi32(_mm_load_si128((const __m128i *)(const void *)&b->sig[4]), s);
-
-	return ((uint32_t)_mm_movemask_ps(_mm_castsi128_ps(lo)) |
-		((uint32_t)_mm_movemask_ps(_mm_castsi128_ps(hi)) << 4)) &
-	       ((1u << SG_DP_FH_SLOTS) - 1);
-#else
-	uint32_t m = 0, i;
-
-	for (i = 0; i < SG_DP_FH_SLOTS; i++)
-		m |= (uint32_t)(b->sig[i] == sig) << i;
-	return m;
-#endif
+	return sg_dp_fh_row_eq(b->sig, sig);
 }
 
 /** Bit i: slot i of @p b is empty. */
 static inline uint32_t
 sg_dp_fh_empty(const struct sg_dp_fh_bucket *b)
 {
-#ifdef __SSE2__
-	__m128i z = _mm_setzero_si128();
-	__m128i lo = _mm_cmpeq_epi32(_mm_load_si128((const __m128i *)(const void *)&b->ref[0]), z);
-	__m128i hi = _mm_cmpeq_epi32(_mm_load_si128((const __m128i *)(const void *)&b->ref[4]), z);
-
-	return ((uint32_t)_mm_movemask_ps(_mm_castsi128_ps(lo)) |
-		((uint32_t)_mm_movemask_ps(_mm_castsi128_ps(hi)) << 4)) &
-	       ((1u << SG_DP_FH_SLOTS) - 1);
-#else
-	uint32_t m = 0, i;
-
-	for (i = 0; i < SG_DP_FH_SLOTS; i++)
-		m |= (uint32_t)(b->ref[i] == 0) << i;
-	return m;
-#endif
+	return sg_dp_fh_row_eq(b->ref, 0);
 }
 
 static inline bool

@@ -30,12 +30,14 @@ dp_eal_init_mem(const char *prog, unsigned int mem_mb)
 {
 	char prefix[64], mem[16];
 	char *argv[16];
+	const char *huge;
 	int argc = 0;
 
 	(void)snprintf(prefix, sizeof(prefix), "--file-prefix=sgdp-ut%d", (int)getpid());
 	argv[argc++] = (char *)(uintptr_t)prog;
 	/* SG_DP_TEST_HUGE=1: hugepages, as the data plane runs (dp_flowperf's timings) */
-	if (getenv("SG_DP_TEST_HUGE") == NULL || strcmp(getenv("SG_DP_TEST_HUGE"), "1") != 0)
+	huge = getenv("SG_DP_TEST_HUGE");
+	if (huge == NULL || strcmp(huge, "1") != 0)
 		argv[argc++] = "--no-huge";
 	(void)snprintf(mem, sizeof(mem), "%u", mem_mb);
 	argv[argc++] = "-m";
