@@ -86,6 +86,13 @@ state_embryonic(uint8_t state)
 	return state == SG_DP_FS_SYN || state == SG_DP_FS_CLOSING;
 }
 
+/* Whether @p f belongs on the embryonic list: TCP SYN or CLOSING, UDP of one datagram. */
+static bool
+flow_embryonic(const struct sg_dp_flow *f)
+{
+	return state_embryonic(f->state) || (f->unconf && f->state != SG_DP_FS_FREE);
+}
+
 static void
 emb_link(struct sg_dp_flow_table *ft, struct sg_dp_flow *f)
 {
@@ -130,10 +137,25 @@ void
 sg_dp_flow_set_state(struct sg_dp_flow_table *ft, struct sg_dp_flow *f, enum sg_dp_flow_state state)
 {
 	f->state = (uint8_t)state;
+	f->unconf = false;
 	if (state_embryonic(f->state))
 		emb_link(ft, f);
 	else
 		emb_unlink(ft, f);
+}
+
+void
+sg_dp_flow_udp_unconf(struct sg_dp_flow_table *ft, struct sg_dp_flow *f)
+{
+	f->unconf = true;
+	emb_link(ft, f);
+}
+
+void
+sg_dp_flow_confirm(struct sg_dp_flow_table *ft, struct sg_dp_flow *f)
+{
+	f->unconf = false;
+	emb_unlink(ft, f);
 }
 
 /*
@@ -149,7 +171,7 @@ emb_oldest(struct sg_dp_flow_table *ft, unsigned int scan)
 		struct sg_dp_flow *f = &ft->e[idx];
 
 		idx = f->emb_next;
-		if (state_embryonic(f->state))
+		if (flow_embryonic(f))
 			return f;
 		emb_unlink(ft, f);
 	}
@@ -182,7 +204,7 @@ reclaim_victim(struct sg_dp_flow_table *ft, const struct sg_dp_ip *nat,
 		struct sg_dp_flow *f = &ft->e[idx];
 
 		idx = f->emb_next;
-		if (!state_embryonic(f->state)) {
+		if (!flow_embryonic(f)) {
 			emb_unlink(ft, f);
 			continue;
 		}
@@ -267,8 +289,8 @@ evict_one(struct sg_dp_worker *w, uint64_t now)
 	if (idx == SG_DP_FLOW_NONE)
 		return false;
 	victim = &ft->e[idx];
-	w->stats.cnt[state_embryonic(victim->state) ? SG_DP_EV_FLOW_EVICTED_EMB
-						    : SG_DP_EV_FLOW_EVICTED_EST]++;
+	w->stats.cnt[flow_embryonic(victim) ? SG_DP_EV_FLOW_EVICTED_EMB
+					    : SG_DP_EV_FLOW_EVICTED_EST]++;
 	/* chosen ahead with the burst's victims (flowahead.c), unless touched since */
 	flow_remove(w, victim, SG_DP_EV_FLOW_EVICTED, sg_dp_flow_victim_pos(ft, victim));
 	return true;

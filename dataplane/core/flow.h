@@ -125,6 +125,12 @@ struct sg_dp_flow {
 	struct sg_dp_route_cache rt[2]; /**< [0] towards the member/host, [1] back to the client */
 	struct sg_dp_ip member;
 	struct sg_dp_ip nat;
+	/**
+	 * UDP flow of one datagram so far: on the embryonic list, so a full
+	 * table evicts it before flows that have had a second datagram or a
+	 * reply (a flood of new flows evicts its own). Cleared by the next.
+	 */
+	bool unconf;
 	uint32_t emb_next; /**< embryonic list link (SG_DP_FLOW_NONE: end), in padding before key */
 	struct sg_dp_flow_key key;  /**< client -> VIP */
 	struct sg_dp_flow_key rkey; /**< NAT: member -> NAT address (return key) */
@@ -138,7 +144,7 @@ struct sg_dp_flow {
 	uint32_t ts_s2c; /**< VM TSval + ts_s2c = TSval the client sees */
 	int8_t ws_shift; /**< VM window << ws_shift (negative: >>) for the client */
 	bool ts;	 /**< timestamps in use */
-	uint8_t emb;	 /**< SG_DP_FLOW_EMB_*: on the table's embryonic list (SYN or CLOSING) */
+	uint8_t emb;	 /**< SG_DP_FLOW_EMB_*: on the embryonic list (SYN, CLOSING, unconf) */
 	uint8_t sync;	 /**< state sync: SG_DP_SYNC_*, refresh period (the last hole) */
 };
 
@@ -183,10 +189,11 @@ struct sg_dp_flow_table {
 	 */
 	uint64_t rsig_bits[4];
 	/**
-	 * Embryonic list: flows in state SYN or CLOSING, oldest first. Eviction
-	 * and NAT port reclaim take from its head before touching established
-	 * flows. A flow another layer moved out of those states is dropped from
-	 * the list when a walk meets it.
+	 * Embryonic list: flows in state SYN or CLOSING and UDP flows of one
+	 * datagram (unconf), oldest first. Eviction and NAT port reclaim take
+	 * from its head before touching established flows. A flow another layer
+	 * moved out of those states is dropped from the list when a walk meets
+	 * it.
 	 */
 	uint32_t emb_head, emb_tail;
 	uint32_t n_emb;
@@ -316,6 +323,13 @@ void sg_dp_flow_track_tcp(struct sg_dp_worker *w, struct sg_dp_flow *f, uint8_t 
 /** Set @p f's state, keeping the embryonic list (SYN, CLOSING) in step. */
 void sg_dp_flow_set_state(struct sg_dp_flow_table *ft, struct sg_dp_flow *f,
 			  enum sg_dp_flow_state state);
+/**
+ * New UDP flow @p f, after its first datagram: unconfirmed, on the
+ * embryonic list (evicted before the flows that had a second datagram).
+ */
+void sg_dp_flow_udp_unconf(struct sg_dp_flow_table *ft, struct sg_dp_flow *f);
+/** Unconfirmed UDP flow @p f's second datagram (either way): off the embryonic list. */
+void sg_dp_flow_confirm(struct sg_dp_flow_table *ft, struct sg_dp_flow *f);
 /**
  * A NAT source port (host order) of worker @p w for NAT address @p nat (one
  * of @p t's), for a flow to @p member port @p mport (network order). When

@@ -36,15 +36,18 @@ obj_count(struct sg_dp_worker *w, const struct sg_dp_flow *f, uint32_t bytes)
 }
 
 /*
- * Stamp @p f used and follow its TCP state. A segment without SYN, FIN or
- * RST changes only an embryonic (SYN) flow's state, so an established
- * flow's plain segments skip sg_dp_flow_track_tcp()'s call.
+ * Stamp @p f used, confirm a UDP flow of one datagram so far, and follow its
+ * TCP state. A segment without SYN, FIN or RST changes only an embryonic
+ * (SYN) flow's state, so an established flow's plain segments skip
+ * sg_dp_flow_track_tcp()'s call.
  */
 static inline void
 flow_touch(struct sg_dp_worker *w, struct sg_dp_flow *f, const struct sg_dp_pkt *p, bool ret,
 	   uint64_t now)
 {
 	f->last_tsc = now;
+	if (unlikely(f->unconf)) /* a UDP flow's second datagram, or its reply */
+		sg_dp_flow_confirm(&w->ft, f);
 	if (p->key.proto == IPPROTO_TCP &&
 	    ((p->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_FIN_FLAG | RTE_TCP_RST_FLAG)) != 0 ||
 	     f->state == SG_DP_FS_SYN))

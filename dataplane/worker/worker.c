@@ -232,6 +232,8 @@ flow_new(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_port,
 	route_from_member(w, t, f, nat != NULL ? &f->member : &f->host);
 	flow_forward(w, t, rx_port, m, p, f, false, out, now);
 	route_to_member(w, f, nat != NULL ? &f->member : &f->host);
+	if (!tcp) /* after its first datagram's touch: a second one (or a reply) confirms it */
+		sg_dp_flow_udp_unconf(&w->ft, f);
 }
 
 /* Whether w->last_dst holds @p p's destination address under tables @p t. */

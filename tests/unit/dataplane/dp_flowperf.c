@@ -11,7 +11,8 @@
  * `syn32` (the same in full bursts of 32: the flood nothing competes with,
  * every SYN answered, none shed), `nat_est_udp` and `nat_new_udp` (the NAT
  * cases with 64-byte UDP datagrams, as the bench's nat_est1m and nat_new
- * send), `est6` (`est` from IPv6 clients to the IPv6 DSR VIP). It checks
+ * send; `nat_new_udp`'s table full of unconfirmed flows of one datagram,
+ * a flood's, evicted first), `est6` (`est` from IPv6 clients to the IPv6 DSR VIP). It checks
  * the counters (every packet forwarded, flows made and evicted as due) and
  * prints ns per packet; under `valgrind --tool=callgrind
  * --toggle-collect=perf_measured` the instructions per packet are
@@ -225,7 +226,8 @@ perf_run(const struct perf_case *c, uint32_t cap, uint32_t n)
 		return;
 	}
 	run(c->vip, 0, cap, UINT32_MAX, RTE_TCP_SYN_FLAG, false, &out);
-	if (c->est && c->udp == 0)
+	/* established: TCP's handshake completed, UDP's flows confirmed by a second datagram */
+	if (c->est)
 		run(c->vip, 0, cap, UINT32_MAX, RTE_TCP_ACK_FLAG, false, &out);
 	st = sg_dp_worker_stats(env.w[0]);
 	assert_int_equal(st->cnt[SG_DP_EV_FLOW_NEW], cap);
@@ -239,6 +241,8 @@ perf_run(const struct perf_case *c, uint32_t cap, uint32_t n)
 	assert_int_equal(out, n); /* every packet forwarded */
 	assert_int_equal(st->cnt[SG_DP_EV_FLOW_NEW] - new0, c->est ? 0 : n);
 	assert_int_equal(st->cnt[SG_DP_EV_FLOW_EVICTED] - ev0, c->est ? 0 : n);
+	/* new flows evict the fill's embryonic or unconfirmed ones, then each other */
+	assert_int_equal(st->cnt[SG_DP_EV_FLOW_EVICTED_EST], 0);
 	assert_int_equal(sg_dp_worker_flow_count(env.w[0]), cap);
 	report(c, cap, n, cyc);
 	env_teardown();

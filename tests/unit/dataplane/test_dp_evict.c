@@ -44,7 +44,7 @@ frame(uint8_t *b, const char *vip, uint32_t i, uint8_t flags)
 	return pb_frame_tcp4(b, L2_GW, CLIENT4, vip, (uint16_t)(1024 + i), 80, flags, 64, 0);
 }
 
-/* UDP datagram of flow @p i to @p vip:@p dport (no embryonic state: established at once). */
+/* UDP datagram of flow @p i to @p vip:@p dport (unconfirmed until its flow's second). */
 static size_t
 udp_frame(uint8_t *b, const char *vip, uint16_t dport, uint32_t i)
 {
@@ -341,23 +341,28 @@ test_victim_nat_later(void **state)
 }
 
 /*
- * All established (UDP: no embryonic flow): each eviction takes the least
- * recently used of the SG_DP_FLOW_EVICT_SCAN entries after the cursor, the
- * first of them on a tie; the burst chose those victims ahead (flowahead.c).
- * The model holds the table by entry: the flow each holds, the burst it was
- * last seen in, the free stack (the victim's entry takes the new flow) and
- * the cursor.
+ * UDP flows: one of a single datagram so far is unconfirmed, on the
+ * embryonic list, and evicted first (the oldest); one that had a second
+ * datagram is established. With none unconfirmed, each eviction takes the
+ * least recently used of the SG_DP_FLOW_EVICT_SCAN entries after the cursor,
+ * the first of them on a tie; the burst chose those victims ahead
+ * (flowahead.c). The model holds the table by entry: the flow each holds,
+ * the burst it was last seen in, whether it is confirmed and when it came,
+ * the free stack (the victim's entry takes the new flow) and the cursor.
  */
-#define LRU_CAP	 1024u
-#define LRU_NONE UINT32_MAX
+#define LRU_CAP	   1024u
+#define LRU_NONE   UINT32_MAX
+#define LRU_ROUNDS 300u
 
 struct lru_model {
 	uint32_t ent[LRU_CAP];	/* entry -> port, LRU_NONE: free */
 	uint32_t last[LRU_CAP]; /* entry -> burst it was last seen in */
+	uint32_t born[LRU_CAP]; /* entry -> when its flow came (order of creation) */
+	bool unconf[LRU_CAP];	/* entry -> its flow had one datagram so far */
 	uint32_t at[PORTS];	/* port -> entry, LRU_NONE: no flow */
 	uint32_t free_idx[LRU_CAP];
-	uint32_t n_free, cursor, count, next_port;
-	uint64_t evicted;
+	uint32_t n_free, cursor, count, next_port, n_unconf, n_born;
+	uint64_t evicted, ev_emb, ev_lru;
 };
 
 static struct lru_model L;
@@ -392,6 +397,18 @@ lru_model_scan(uint32_t *cursor)
 	return v;
 }
 
+/* The model's oldest unconfirmed flow's entry, LRU_NONE if none. */
+static uint32_t
+lru_model_oldest_unconf(void)
+{
+	uint32_t v = LRU_NONE, e;
+
+	for (e = 0; e < LRU_CAP; e++)
+		if (L.ent[e] != LRU_NONE && L.unconf[e] && (v == LRU_NONE || L.born[e] < L.born[v]))
+			v = e;
+	return v;
+}
+
 /* The model takes a datagram of flow @p port in burst @p now. */
 static void
 lru_model_pkt(uint32_t port, uint32_t now)
@@ -400,8 +417,16 @@ lru_model_pkt(uint32_t port, uint32_t now)
 
 	if (e == LRU_NONE) {
 		if (L.count == LRU_CAP) {
-			uint32_t v = lru_model_scan(&L.cursor);
+			uint32_t v = lru_model_oldest_unconf();
 
+			if (v != LRU_NONE) {
+				L.unconf[v] = false;
+				L.n_unconf--;
+				L.ev_emb++;
+			} else {
+				v = lru_model_scan(&L.cursor);
+				L.ev_lru++;
+			}
 			L.at[L.ent[v]] = LRU_NONE;
 			L.ent[v] = LRU_NONE;
 			L.free_idx[L.n_free++] = v;
@@ -411,15 +436,22 @@ lru_model_pkt(uint32_t port, uint32_t now)
 		e = L.free_idx[--L.n_free];
 		L.ent[e] = port;
 		L.at[port] = e;
+		L.unconf[e] = true;
+		L.born[e] = L.n_born++;
+		L.n_unconf++;
 		L.count++;
+	} else if (L.unconf[e]) { /* its second datagram */
+		L.unconf[e] = false;
+		L.n_unconf--;
 	}
 	L.last[e] = now;
 }
 
 /*
- * The table against the model: count, cursor, counters, the hash holding
- * exactly the flows' keys (and NAT return keys: @p keys_per_flow 2), each
- * flow in the entry the model says, the VS's active flows.
+ * The table against the model: count, cursor, the embryonic list, counters,
+ * the hash holding exactly the flows' keys (and NAT return keys:
+ * @p keys_per_flow 2), each flow in the entry the model says, confirmed or
+ * not as it says, the VS's active flows.
  */
 static void
 lru_check(const char *vip, uint16_t dport, unsigned int vs, unsigned int keys_per_flow)
@@ -430,13 +462,15 @@ lru_check(const char *vip, uint16_t dport, unsigned int vs, unsigned int keys_pe
 
 	assert_int_equal(ft->count, L.count);
 	assert_int_equal(ft->cursor, L.cursor);
-	assert_int_equal(ft->n_emb, 0);
+	assert_int_equal(ft->n_emb, L.n_unconf);
 	assert_int_equal((int32_t)ft->fh.count, (int32_t)(L.count * keys_per_flow));
 	assert_int_equal(st->cnt[SG_DP_EV_FLOW_EVICTED], L.evicted);
-	assert_int_equal(st->cnt[SG_DP_EV_FLOW_EVICTED_EST], L.evicted);
-	assert_int_equal(st->cnt[SG_DP_EV_FLOW_EVICTED_EMB], 0);
+	assert_int_equal(st->cnt[SG_DP_EV_FLOW_EVICTED_EST], L.ev_lru);
+	assert_int_equal(st->cnt[SG_DP_EV_FLOW_EVICTED_EMB], L.ev_emb);
 	assert_int_equal(st->cnt[SG_DP_EV_NAT_PORT_EXHAUSTED], 0);
 	assert_int_equal(st->vs[env.t->vs[vs].slot].active_flows, L.count);
+	if (L.n_unconf > 0) /* the list's head is the oldest unconfirmed flow */
+		assert_int_equal(ft->emb_head, lru_model_oldest_unconf());
 	for (i = 0; i < L.next_port; i++) {
 		uint8_t b[128];
 		struct sg_dp_flow_key k = frame_key(b, udp_frame(b, vip, dport, i));
@@ -447,20 +481,38 @@ lru_check(const char *vip, uint16_t dport, unsigned int vs, unsigned int keys_pe
 			continue;
 		}
 		assert_ptr_equal(f, &ft->e[L.at[i]]);
+		assert_int_equal(f->unconf, L.unconf[L.at[i]]);
+		assert_int_equal(f->emb != SG_DP_FLOW_EMB_OFF, L.unconf[L.at[i]]);
 		if (keys_per_flow == 2) /* the return key, its port in use */
 			assert_ptr_equal(sg_dp_flow_lookup(&env.w[0]->ft, &f->rkey), f);
 	}
 }
 
+/* A random port of a flow the model holds (there is one). */
+static uint32_t
+lru_model_held(void)
+{
+	for (;;) {
+		uint32_t j = (uint32_t)rand() % L.next_port;
+
+		if (L.at[j] != LRU_NONE)
+			return j;
+	}
+}
+
 /*
  * Full bursts of datagrams into a full table: most of new flows, some of
- * established flows (they become recent), some of evicted flows (new
- * again); every other burst starts with a datagram of its second victim
- * chosen ahead, which then must not be evicted (another flow of its window
- * is). Checked against the model every 10 bursts.
+ * held flows (they become recent, and confirmed), some of evicted flows
+ * (new again). A new flow's datagram is followed by a second one at once
+ * (confirmed in the same burst) @p confirm_pct % of the time; at 100 the
+ * table holds no unconfirmed flow between bursts, and every other burst
+ * starts with a datagram of its second victim chosen ahead, which then
+ * must not be evicted (another flow of its window is). Checked against the
+ * model every 10 bursts.
  */
 static void
-lru_run(const char *vip, uint16_t dport, unsigned int vs, unsigned int keys_per_flow)
+lru_run(const char *vip, uint16_t dport, unsigned int vs, unsigned int keys_per_flow,
+	int confirm_pct)
 {
 	static uint8_t b[BURST][128];
 	const struct sg_dp_flow_table *ft = &env.w[0]->ft;
@@ -470,25 +522,39 @@ lru_run(const char *vip, uint16_t dport, unsigned int vs, unsigned int keys_per_
 
 	lru_model_init();
 	srand(17);
-	for (r = 0; r < ROUNDS; r++) {
+	for (r = 0; r < LRU_ROUNDS; r++) {
 		uint32_t c = L.cursor, v = LRU_NONE, port, tp = LRU_NONE;
+		bool again = false;
 
-		if (L.count == LRU_CAP && r % 2 == 1) { /* the model's second victim */
+		if (L.count == LRU_CAP && L.n_unconf == 0 && r % 2 == 1) { /* the second victim */
 			(void)lru_model_scan(&c);
 			v = lru_model_scan(&c);
 		}
 		for (k = 0; k < BURST; k++) {
 			uint32_t j = L.next_port > 0 ? (uint32_t)rand() % L.next_port : 0;
 			int dice = rand() % 8;
+			bool fresh = false;
 
-			if (k == 0 && v != LRU_NONE)
+			if (again) { /* the last datagram's flow again */
+				again = false;
+			} else if (k == 0 && v != LRU_NONE) {
 				port = tp = L.ent[v];
-			else if (dice < 2 && L.next_port > 0 && L.at[j] != LRU_NONE)
-				port = j; /* an established flow's */
-			else if (dice == 2 && L.next_port > 0 && L.at[j] == LRU_NONE)
+			} else if (dice < 2 && L.next_port > 0 && L.at[j] != LRU_NONE) {
+				port = j; /* a held flow's */
+			} else if (dice == 2 && L.next_port > 0 && L.at[j] == LRU_NONE) {
 				port = j; /* an evicted flow's: a new flow */
-			else
+				fresh = true;
+			} else {
 				port = L.next_port++;
+				fresh = true;
+			}
+			if (fresh && confirm_pct == 100 && k + 1 == BURST) {
+				if (port + 1 == L.next_port) /* no room for its second datagram */
+					L.next_port--;
+				port = lru_model_held();
+			} else if (fresh && k + 1 < BURST && rand() % 100 < confirm_pct) {
+				again = true;
+			}
 			m[k] = mbuf_from(b[k], udp_frame(b[k], vip, dport, port));
 			lru_model_pkt(port, r + 1);
 		}
@@ -501,14 +567,24 @@ lru_run(const char *vip, uint16_t dport, unsigned int vs, unsigned int keys_per_
 			assert_int_equal(ft->e[v].state, SG_DP_FS_EST);
 			touched++;
 		}
-		if (r % 10 == 9 || r + 1 == ROUNDS)
+		if (r % 10 == 9 || r + 1 == LRU_ROUNDS)
 			lru_check(vip, dport, vs, keys_per_flow);
 	}
-	assert_true(L.evicted > 1500);
-	assert_true(touched > 30);
-	assert_true(used > L.evicted / 2); /* most victims were fetched ahead */
-	/* and most evictions took theirs without scanning again, the model agreeing */
-	assert_true(ft->n_lru_taken > L.evicted / 2);
+	if (confirm_pct == 100) {
+		assert_true(used > L.evicted / 2); /* most victims were fetched ahead */
+		assert_int_equal(L.ev_emb, 0);
+		assert_true(L.evicted > 1500);
+		assert_true(touched > 30);
+		/* and most evictions took theirs without scanning again, the model agreeing */
+		assert_true(ft->n_lru_taken > L.evicted / 2);
+	} else if (confirm_pct == 0) { /* a flood of new flows evicts its own, fetched ahead */
+		assert_int_equal(L.ev_lru, 0);
+		assert_true(L.evicted > 5000);
+		assert_true(used > L.evicted * 9 / 10);
+	} else { /* both kinds of victim, many of each */
+		assert_true(L.ev_emb > 1000);
+		assert_true(L.ev_lru > 1000);
+	}
 }
 
 static void
@@ -517,7 +593,7 @@ test_lru_dsr_udp(void **state)
 	(void)state;
 	env_teardown();
 	assert_int_equal(env_setup(1, LRU_CAP), 0);
-	lru_run(VIP_DSR, 5353, VS_DSR_GUE, 1);
+	lru_run(VIP_DSR, 5353, VS_DSR_GUE, 1, 100);
 }
 
 static void
@@ -526,7 +602,30 @@ test_lru_nat_udp(void **state)
 	(void)state;
 	env_teardown();
 	assert_int_equal(env_setup(1, LRU_CAP), 0);
-	lru_run(VIP_NAT, 53, VS_NAT_UDP, 2);
+	lru_run(VIP_NAT, 53, VS_NAT_UDP, 2, 100);
+}
+
+/*
+ * Half the new flows confirmed at once: the unconfirmed ones go first, the
+ * oldest first; the rest by least recent use.
+ */
+static void
+test_unconf_dsr_udp(void **state)
+{
+	(void)state;
+	env_teardown();
+	assert_int_equal(env_setup(1, LRU_CAP), 0);
+	lru_run(VIP_DSR, 5353, VS_DSR_GUE, 1, 50);
+}
+
+/* A flood of single datagrams (none confirmed but the held flows'): it evicts its own. */
+static void
+test_unconf_nat_udp(void **state)
+{
+	(void)state;
+	env_teardown();
+	assert_int_equal(env_setup(1, LRU_CAP), 0);
+	lru_run(VIP_NAT, 53, VS_NAT_UDP, 2, 0);
 }
 
 /*
@@ -562,6 +661,8 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_victim_nat_later, dp_setup1, dp_teardown),
 		cmocka_unit_test_setup_teardown(test_lru_dsr_udp, dp_setup1, dp_teardown),
 		cmocka_unit_test_setup_teardown(test_lru_nat_udp, dp_setup1, dp_teardown),
+		cmocka_unit_test_setup_teardown(test_unconf_dsr_udp, dp_setup1, dp_teardown),
+		cmocka_unit_test_setup_teardown(test_unconf_nat_udp, dp_setup1, dp_teardown),
 		cmocka_unit_test_setup_teardown(test_flow_sig_is_the_tables, dp_setup1,
 						dp_teardown),
 	};
