@@ -98,12 +98,15 @@ sg_dp_flow_sig(const struct sg_dp_flow_key *key)
 
 /**
  * A flow: everything forwarding needs is copied in, so it outlives its tables.
- * Hot fields first: a DSR hit touches only the first cache line (state,
- * timers, counters' slots, route cache, host); NAT also reads the second.
+ * Laid out by cache line for the hits of a large table: a DSR hit reads
+ * lines 0 and 1 (its key, compared by the lookup, beside its route), a NAT
+ * forward hit also line 2 (the addresses), a NAT return hit lines 0, 1 (the
+ * client's address and port) and 3 (its key beside its route).
  */
 struct sg_dp_flow {
+	/* line 0: every hit, the expiry walk */
 	uint64_t last_tsc;
-	uint64_t tmo_est, tmo_trans; /**< TCP est / transitory (UDP: tmo_est) in TSC */
+	uint64_t sid; /**< streaming session ID; 0 = not brokered */
 	union {
 		uint32_t hash; /**< flow hash (GUE source port; NAT: address pick at creation) */
 		/** NAT flow with SG_DP_FLOW_SYNACK: the member's ISN (hash is not read again) */
@@ -118,39 +121,45 @@ struct sg_dp_flow {
 	uint16_t gue_port; /**< network order */
 	uint16_t mport;	   /**< member port, network order */
 	uint16_t nat_port; /**< network order */
-	struct sg_dp_ip host;
-	uint8_t abort_reason; /**< SG_DP_FLOW_ABORT: enum sg_msg_reason, in the hole before emb_prev
-			       */
-	uint32_t emb_prev; /**< embryonic list link (SG_DP_FLOW_NONE: end), in padding before rt */
-	struct sg_dp_route_cache rt[2]; /**< [0] towards the member/host, [1] back to the client */
-	struct sg_dp_ip member;
-	struct sg_dp_ip nat;
 	/**
 	 * UDP flow of one datagram so far: on the embryonic list, so a full
 	 * table evicts it before flows that have had a second datagram or a
 	 * reply (a flood of new flows evicts its own). Cleared by the next.
 	 */
 	bool unconf;
-	uint32_t emb_next; /**< embryonic list link (SG_DP_FLOW_NONE: end), in padding before key */
-	struct sg_dp_flow_key key;  /**< client -> VIP */
-	struct sg_dp_flow_key rkey; /**< NAT: member -> NAT address (return key) */
-	/* brokered sessions */
-	uint64_t sid;  /**< streaming session ID; 0 = not brokered */
-	uint32_t sess; /**< session slot + 1 while held / connecting; 0 = none */
+	uint8_t sync; /**< state sync: SG_DP_SYNC_*, refresh period */
+	struct sg_dp_ip host;
+	uint8_t emb;	      /**< SG_DP_FLOW_EMB_*: on the embryonic list (SYN, CLOSING, unconf) */
+	uint8_t abort_reason; /**< SG_DP_FLOW_ABORT: enum sg_msg_reason */
+	bool ts;	      /**< timestamps in use */
+	uint32_t sess;	      /**< session slot + 1 while held / connecting; 0 = none */
+	uint32_t emb_prev;    /**< embryonic list link (SG_DP_FLOW_NONE: end) */
+	/* line 1: a forward hit's key and route (a DSR hit reads lines 0 and 1 only) */
+	struct sg_dp_flow_key key;	/**< client -> VIP */
+	struct sg_dp_route_cache rt_to; /**< towards the member/host */
+	/* line 2: NAT's addresses, the timeouts, the rest of a brokered session's */
+	uint64_t tmo_est, tmo_trans; /**< TCP est / transitory (UDP: tmo_est) in TSC */
+	struct sg_dp_ip member;
+	struct sg_dp_ip nat;
+	int8_t ws_shift; /**< VM window << ws_shift (negative: >>) for the client */
 	union {
 		uint32_t seq_s2c; /**< SG_DP_FLOW_SEQ: VM seq + seq_s2c = seq the client sees */
 		uint32_t syn_isn; /**< plain NAT flow with SG_DP_FLOW_WATCH: the client SYN's ISN */
 	};
-	uint32_t ts_s2c; /**< VM TSval + ts_s2c = TSval the client sees */
-	int8_t ws_shift; /**< VM window << ws_shift (negative: >>) for the client */
-	bool ts;	 /**< timestamps in use */
-	uint8_t emb;	 /**< SG_DP_FLOW_EMB_*: on the embryonic list (SYN, CLOSING, unconf) */
-	uint8_t sync;	 /**< state sync: SG_DP_SYNC_*, refresh period (the last hole) */
+	uint32_t ts_s2c;   /**< VM TSval + ts_s2c = TSval the client sees */
+	uint32_t emb_next; /**< embryonic list link (SG_DP_FLOW_NONE: end) */
+	/* line 3: a NAT return hit's key and route */
+	struct sg_dp_flow_key rkey;	  /**< NAT: member -> NAT address (return key) */
+	struct sg_dp_route_cache rt_back; /**< back to the client (NAT return) */
 };
 
-/* Four cache lines an entry: a 1M-flow table misses once per packet, not twice. */
+/* Four cache lines an entry, each holding what its comment says (the hits read by line) */
 _Static_assert(sizeof(struct sg_dp_flow) == 4 * RTE_CACHE_LINE_SIZE,
 	       "struct sg_dp_flow must stay four cache lines: place new fields in its holes");
+_Static_assert(offsetof(struct sg_dp_flow, key) == RTE_CACHE_LINE_SIZE &&
+		       offsetof(struct sg_dp_flow, tmo_est) == 2 * RTE_CACHE_LINE_SIZE &&
+		       offsetof(struct sg_dp_flow, rkey) == 3 * RTE_CACHE_LINE_SIZE,
+	       "struct sg_dp_flow: a field moved another to the next cache line");
 
 /** struct sg_dp_flow.emb: not on the embryonic list, on it, on it and in its look-ahead window. */
 #define SG_DP_FLOW_EMB_OFF   0

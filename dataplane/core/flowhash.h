@@ -187,14 +187,15 @@ sg_dp_fh_prefetch(const struct sg_dp_fh *fh, uint32_t sig)
  * of the first, the third compares the keys. Each pass's cache misses
  * overlap one another. (Fetching the buckets earlier, under the parse of
  * the burst, was slower: 106 against 73 ns a packet at 1M flows.) Bit k of
- * the result: key k was found, its entry in @p idx[k].
+ * the result: key k was found, its entry in @p idx[k]; bit k of @p *rk: it
+ * is that entry's return key.
  */
 static inline uint64_t
 sg_dp_fh_lookup_bulk(const struct sg_dp_fh *fh, const struct sg_dp_flow_key *const *keys,
-		     const uint32_t *sig, unsigned int n, uint32_t *idx)
+		     const uint32_t *sig, unsigned int n, uint32_t *idx, uint64_t *rk)
 {
 	uint32_t cand[64];
-	uint64_t hits = 0;
+	uint64_t hits = 0, r = 0;
 	unsigned int k;
 
 	for (k = 0; k < n; k++)
@@ -227,9 +228,11 @@ sg_dp_fh_lookup_bulk(const struct sg_dp_fh *fh, const struct sg_dp_flow_key *con
 		}
 		if (ref != 0) {
 			hits |= UINT64_C(1) << k;
+			r |= (uint64_t)((ref - 1) & 1) << k;
 			idx[k] = sg_dp_fh_idx(ref);
 		}
 	}
+	*rk = r;
 	return hits;
 }
 

@@ -193,7 +193,7 @@ sg_dp_icmp_relay(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct rt
 	if (f->mode == SG_CFG_MODE_DSR && !ret) {
 		if (!relay_allowed(w, now))
 			return SG_DP_DROP_ICMP_RATELIMITED;
-		rc = sg_dp_resolve_cached(w, t, &f->rt[0], f->host.family, f->host.a, now, out_port,
+		rc = sg_dp_resolve_cached(w, t, &f->rt_to, f->host.family, f->host.a, now, out_port,
 					  &mac);
 		return rc == SG_DP_CNT_MAX ? sg_dp_encap(m, p, f, t, *out_port, &mac) : rc;
 	}
@@ -204,14 +204,14 @@ sg_dp_icmp_relay(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct rt
 	if (!relay_allowed(w, now))
 		return SG_DP_DROP_ICMP_RATELIMITED;
 	if (ret) { /* about NAT -> member: back to the client, as client -> VIP */
-		rc = sg_dp_resolve_cached(w, t, &f->rt[1], f->key.family, f->key.src, now, out_port,
+		rc = sg_dp_resolve_cached(w, t, &f->rt_back, f->key.family, f->key.src, now, out_port,
 					  &mac);
 		if (rc != SG_DP_CNT_MAX)
 			return rc;
 		quote_rewrite(&q, f->key.src, f->key.sport, f->key.dst, f->key.dport);
 		outer_rewrite(m, p, f->key.src);
 	} else { /* about VIP -> client: to the member, as member -> NAT address */
-		rc = sg_dp_resolve_cached(w, t, &f->rt[0], f->member.family, f->member.a, now,
+		rc = sg_dp_resolve_cached(w, t, &f->rt_to, f->member.family, f->member.a, now,
 					  out_port, &mac);
 		if (rc != SG_DP_CNT_MAX)
 			return rc;

@@ -107,7 +107,7 @@ struct sg_dp_worker {
 	uint32_t sync_dump_id;	   /**< last dump request taken from conf.sync_dump */
 	uint32_t sync_dump_cursor; /**< next entry of the dump walk + 1; 0: none (sync.c) */
 	/**
-	 * The route of the last new flow to each member slot (its rt[0]), given
+	 * The route of the last new flow to each member slot (its rt_to), given
 	 * to the next new flow to the same destination: a new flow does not
 	 * resolve route and neighbour again (worker.c; validated when used).
 	 */

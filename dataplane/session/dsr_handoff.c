@@ -135,7 +135,7 @@ on_dsr_bounced(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t po
 		rte_pktmbuf_free(m);
 		return;
 	}
-	rc = sg_dp_resolve_cached(w, t, &f->rt[1], f->key.family, f->key.src, now, &oport, &mac);
+	rc = sg_dp_resolve_cached(w, t, &f->rt_back, f->key.family, f->key.src, now, &oport, &mac);
 	if (rc != SG_DP_CNT_MAX) {
 		sg_dp_pkt_drop(w, port, m, rc);
 		return;

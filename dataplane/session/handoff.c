@@ -45,12 +45,12 @@ sg_dp_broker_vm_resolve(struct sg_dp_worker *w, const struct sg_dp_tables *t, st
 	struct sg_dp_member_route *vr = &w->br->vm_rt;
 	enum sg_dp_cnt rc;
 
-	if (f->rt[0].ne == NULL && vr->rc.ne != NULL && vr->rc.tables_gen == t->generation &&
+	if (f->rt_to.ne == NULL && vr->rc.ne != NULL && vr->rc.tables_gen == t->generation &&
 	    vr->dst.family == dst->family && memcmp(vr->dst.a, dst->a, sizeof(dst->a)) == 0)
-		f->rt[0] = vr->rc; /* its neighbour entry is validated by the lookup below */
-	rc = sg_dp_resolve_cached(w, t, &f->rt[0], dst->family, dst->a, now, port, mac);
-	if (rc == SG_DP_CNT_MAX && f->rt[0].ne != NULL) {
-		vr->rc = f->rt[0];
+		f->rt_to = vr->rc; /* its neighbour entry is validated by the lookup below */
+	rc = sg_dp_resolve_cached(w, t, &f->rt_to, dst->family, dst->a, now, port, mac);
+	if (rc == SG_DP_CNT_MAX && f->rt_to.ne != NULL) {
+		vr->rc = f->rt_to;
 		vr->dst = *dst;
 	}
 	return rc;
@@ -87,7 +87,7 @@ sg_dp_broker_member_set(struct sg_dp_flow *f, const struct sg_msg_session_instal
 {
 	sg_dp_ip_set(&f->member, fam, in->backend_addr);
 	f->mport = rte_cpu_to_be_16(in->backend_port);
-	f->rt[0].ne = NULL;
+	f->rt_to.ne = NULL;
 }
 
 /* Copies of the held segments to the VM, NAT-rewritten and translated. */

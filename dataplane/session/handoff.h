@@ -19,7 +19,7 @@ struct rte_mbuf *sg_dp_broker_syn_mbuf(struct sg_dp_worker *w, const struct br_s
 
 /**
  * Route and neighbour of @p f's hand-off towards @p dst (its VM, or the
- * VM's host for DSR) in f->rt[0], as sg_dp_resolve_cached(): a flow not
+ * VM's host for DSR) in f->rt_to, as sg_dp_resolve_cached(): a flow not
  * resolved yet starts from the route the worker's last hand-off to the
  * same address found (same tables; the neighbour entry is validated on
  * use), so a VM's sessions do not look route and neighbour up each.

@@ -44,11 +44,11 @@ rst_send(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_flow
 	}
 	if (to_cli) { /* to the client, from the VIP */
 		key_reverse(&f->key, &k);
-		rc = sg_dp_resolve_cached(w, t, &f->rt[1], f->key.family, f->key.src, now, &port,
+		rc = sg_dp_resolve_cached(w, t, &f->rt_back, f->key.family, f->key.src, now, &port,
 					  &mac);
 	} else { /* to the member, from the NAT address */
 		key_reverse(&f->rkey, &k);
-		rc = sg_dp_resolve_cached(w, t, &f->rt[0], f->key.family, f->member.a, now, &port,
+		rc = sg_dp_resolve_cached(w, t, &f->rt_to, f->key.family, f->member.a, now, &port,
 					  &mac);
 	}
 	if (rc == SG_DP_CNT_MAX && sg_dp_tcpgen_rst_to(c, &t->ports[port].mac, &mac, &k, seq) != 0)
@@ -93,10 +93,10 @@ sg_dp_abort_rst(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_
 		return 0;
 	known = sg_dp_acct_nxt(w, f, &vm, &cli); /* DSR: the client's side only */
 	if ((known & BR_ACCT_NXT_CLI) &&
-	    rst_send(w, t, f, true, cli, f->rt[1].port, out, now, SG_DP_EV_CTL_ABORT_RST_CLIENT))
+	    rst_send(w, t, f, true, cli, f->rt_back.port, out, now, SG_DP_EV_CTL_ABORT_RST_CLIENT))
 		sent |= BR_ACCT_NXT_CLI;
 	if ((known & BR_ACCT_NXT_VM) &&
-	    rst_send(w, t, f, false, vm, f->rt[0].port, out, now, SG_DP_EV_CTL_ABORT_RST_VM))
+	    rst_send(w, t, f, false, vm, f->rt_to.port, out, now, SG_DP_EV_CTL_ABORT_RST_VM))
 		sent |= BR_ACCT_NXT_VM;
 	return sent;
 }

@@ -35,7 +35,7 @@
  *
  * A RST without ACK, in a new mbuf of the worker's pool (counted
  * `generated`; `drop_no_mbuf` when the pool is empty), routed like the
- * flow's forwarded packets (its route caches f->rt[]; a miss is dropped
+ * flow's forwarded packets (its route caches f->rt_to, f->rt_back; a miss is dropped
  * with its counter), counted `peer_rst`. Nothing is sent for a flow
  * without NAT (DSR: the client's kernel resets the member), a segment that
  * is not TCP, or one with SYN or RST.

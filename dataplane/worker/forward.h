@@ -78,7 +78,7 @@ flow_forward(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_p
 		if (unlikely(f->flags & SG_DP_FLOW_SEQ))
 			sg_dp_broker_xlate(m, p, f,
 					   false); /* brokered: the host does the other way */
-		rc = sg_dp_resolve_cached(w, t, &f->rt[0], f->host.family, f->host.a, now, &port,
+		rc = sg_dp_resolve_cached(w, t, &f->rt_to, f->host.family, f->host.a, now, &port,
 					  &mac);
 		if (rc == SG_DP_CNT_MAX)
 			rc = sg_dp_encap(m, p, f, t, port, &mac);
@@ -111,7 +111,7 @@ flow_forward(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_p
 		return;
 	}
 	if (ret) {
-		rc = sg_dp_resolve_cached(w, t, &f->rt[1], p->key.family, f->key.src, now, &port,
+		rc = sg_dp_resolve_cached(w, t, &f->rt_back, p->key.family, f->key.src, now, &port,
 					  &mac);
 		if (rc != SG_DP_CNT_MAX) {
 			sg_dp_pkt_drop(w, rx_port, m, rc);
@@ -125,7 +125,7 @@ flow_forward(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_p
 		if (unlikely(f->flags & SG_DP_FLOW_SEQ))
 			sg_dp_broker_xlate(m, p, f, true);
 	} else {
-		rc = sg_dp_resolve_cached(w, t, &f->rt[0], p->key.family, f->member.a, now, &port,
+		rc = sg_dp_resolve_cached(w, t, &f->rt_to, p->key.family, f->member.a, now, &port,
 					  &mac);
 		if (rc != SG_DP_CNT_MAX) {
 			sg_dp_pkt_drop(w, rx_port, m, rc);

@@ -80,21 +80,23 @@ check_model(void)
 		r = sg_dp_fh_lookup(&fh, &ents[i].rkey, sig_ret[i]);
 		assert_int_equal(r, in_ret[i] ? sg_dp_fh_ref(i, true) : 0);
 		count += in_fwd[i] + in_ret[i];
-		/* bulk: 32 at a time, forward keys */
-		keys[n] = &ents[i].key;
-		sig[n] = sig_fwd[i];
-		want[n++] = in_fwd[i];
+		/* bulk: 32 at a time, forward and return keys by turns */
+		keys[n] = i % 2 ? &ents[i].rkey : &ents[i].key;
+		sig[n] = i % 2 ? sig_ret[i] : sig_fwd[i];
+		want[n++] = i % 2 ? in_ret[i] : in_fwd[i];
 		if (n == 32) {
-			uint64_t hits;
+			uint64_t hits, rk;
 			unsigned int k;
 
 			for (k = 0; k < n; k++)
 				sg_dp_fh_prefetch(&fh, sig[k]);
-			hits = sg_dp_fh_lookup_bulk(&fh, keys, sig, n, idx);
+			hits = sg_dp_fh_lookup_bulk(&fh, keys, sig, n, idx, &rk);
 			for (k = 0; k < n; k++) {
 				assert_int_equal((hits >> k) & 1, want[k]);
-				if (want[k])
-					assert_int_equal(idx[k], i + 1 - n + k);
+				if (!want[k])
+					continue;
+				assert_int_equal(idx[k], i + 1 - n + k);
+				assert_int_equal((rk >> k) & 1, (i + 1 - n + k) % 2);
 			}
 			n = 0;
 		}
