@@ -16,7 +16,9 @@ sg_dp_fh_init(struct sg_dp_fh *fh, uint32_t keys, const void *base, uint32_t str
 	uint64_t nb = 2;
 
 	memset(fh, 0, sizeof(*fh));
-	if (keys == 0 || keys > (1u << 28) || base == NULL || !rte_is_power_of_2(stride))
+	if (keys == 0 || keys > (1u << 28) || base == NULL || stride < 2 ||
+	    !rte_is_power_of_2(stride) || (uint32_t)rkey_off != key_off + stride / 2 ||
+	    rkey_off + sizeof(struct sg_dp_flow_key) > stride)
 		return -EINVAL;
 	/* at most half the slots in use when every key is in: buckets for 2 * keys / 7 */
 	while (nb * SG_DP_FH_SLOTS < 2 * (uint64_t)keys)
@@ -27,9 +29,8 @@ sg_dp_fh_init(struct sg_dp_fh *fh, uint32_t keys, const void *base, uint32_t str
 		return -ENOMEM;
 	fh->mask = (uint32_t)(nb - 1);
 	fh->base = base;
+	fh->kbase = (const uint8_t *)base + key_off;
 	fh->shift = (uint32_t)__builtin_ctz(stride);
-	fh->key_off = key_off;
-	fh->rkey_off = rkey_off;
 	return 0;
 }
 

@@ -50,10 +50,11 @@ struct sg_dp_fh {
 	struct sg_dp_fh_bucket *b;
 	uint32_t mask; /**< buckets - 1 (a power of two) */
 	uint32_t count;
-	/* where the keys are: entry i's at base + (i << shift) + key_off (rkey_off: return key) */
+	/* entry i at base + (i << shift); its key at kbase + (i << shift), the return key half
+	 * an entry after it: reference r's key at kbase + ((r - 1) << (shift - 1)) */
 	const uint8_t *base;
+	const uint8_t *kbase;
 	uint32_t shift;
-	uint16_t key_off, rkey_off;
 };
 
 /** The reference of entry @p idx's key (@p rkey: its return key). */
@@ -73,12 +74,8 @@ sg_dp_fh_idx(uint32_t ref)
 static inline const struct sg_dp_flow_key *
 sg_dp_fh_key(const struct sg_dp_fh *fh, uint32_t ref)
 {
-	uint32_t r = ref - 1;
-
-	return (const struct sg_dp_flow_key *)(const void *)(fh->base +
-							     ((size_t)(r >> 1) << fh->shift) +
-							     ((r & 1) ? fh->rkey_off
-								      : fh->key_off));
+	return (const struct sg_dp_flow_key *)(const void *)(fh->kbase + ((size_t)(ref - 1)
+									  << (fh->shift - 1)));
 }
 
 static inline struct sg_dp_fh_bucket *
@@ -194,19 +191,21 @@ static inline uint64_t
 sg_dp_fh_lookup_bulk(const struct sg_dp_fh *fh, const struct sg_dp_flow_key *const *keys,
 		     const uint32_t *sig, unsigned int n, uint32_t *idx, uint64_t *rk)
 {
+	const struct sg_dp_fh_bucket *bk[64];
 	uint32_t cand[64];
 	uint64_t hits = 0, r = 0;
 	unsigned int k;
 
-	for (k = 0; k < n; k++)
-		sg_dp_fh_prefetch(fh, sig[k]);
 	for (k = 0; k < n; k++) {
-		const struct sg_dp_fh_bucket *b = sg_dp_fh_primary(fh, sig[k]);
-		uint32_t m = sg_dp_fh_match(b, sig[k]);
+		bk[k] = sg_dp_fh_primary(fh, sig[k]);
+		rte_prefetch0(bk[k]);
+	}
+	for (k = 0; k < n; k++) {
+		uint32_t m = sg_dp_fh_match(bk[k], sig[k]);
 
 		cand[k] = m;
 		if (m != 0) {
-			uint32_t ref = b->ref[__builtin_ctz(m)];
+			uint32_t ref = bk[k]->ref[__builtin_ctz(m)];
 
 			if (ref != 0) {
 				const uint8_t *e =
@@ -219,7 +218,7 @@ sg_dp_fh_lookup_bulk(const struct sg_dp_fh *fh, const struct sg_dp_flow_key *con
 		}
 	}
 	for (k = 0; k < n; k++) {
-		const struct sg_dp_fh_bucket *b = sg_dp_fh_primary(fh, sig[k]);
+		const struct sg_dp_fh_bucket *b = bk[k];
 		uint32_t ref = cand[k] != 0 ? sg_dp_fh_find_in(fh, b, cand[k], keys[k]) : 0;
 
 		if (ref == 0 && unlikely(b->ovf != 0)) {
@@ -227,9 +226,10 @@ sg_dp_fh_lookup_bulk(const struct sg_dp_fh *fh, const struct sg_dp_flow_key *con
 			ref = sg_dp_fh_find_in(fh, b, sg_dp_fh_match(b, sig[k]), keys[k]);
 		}
 		if (ref != 0) {
+			ref--;
 			hits |= UINT64_C(1) << k;
-			r |= (uint64_t)((ref - 1) & 1) << k;
-			idx[k] = sg_dp_fh_idx(ref);
+			r |= (uint64_t)(ref & 1) << k;
+			idx[k] = ref >> 1;
 		}
 	}
 	*rk = r;
@@ -239,7 +239,8 @@ sg_dp_fh_lookup_bulk(const struct sg_dp_fh *fh, const struct sg_dp_flow_key *con
 /**
  * Make an index for at most @p keys keys of entries at @p base, @p stride
  * bytes apart (a power of two), each with its key at @p key_off and its
- * return key at @p rkey_off. @return 0 or -ENOMEM / -EINVAL.
+ * return key at @p rkey_off, half an entry after it (a reference's key is
+ * then one shift and add away). @return 0 or -ENOMEM / -EINVAL.
  */
 int sg_dp_fh_init(struct sg_dp_fh *fh, uint32_t keys, const void *base, uint32_t stride,
 		  uint16_t key_off, uint16_t rkey_off, int socket);

@@ -25,6 +25,8 @@ struct sg_dp_pkt {
 	uint8_t ttl;	    /**< TTL / hop limit */
 	uint8_t tcp_flags;
 	bool vlan;
+	/** Not the parser's: the burst's bulk lookup met the packet's flow by its return key */
+	bool hit_ret;
 	struct sg_dp_flow_key key; /**< addresses, ports (ICMP: 0), proto, family */
 };
 

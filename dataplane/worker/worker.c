@@ -312,7 +312,7 @@ nat_return_steer(struct sg_dp_worker *w, uint16_t port, struct rte_mbuf *m,
 
 /*
  * One parsed packet (@p prc: the parser's verdict). @p hit: its flow when
- * the burst's bulk lookup found one that is still valid (@p hit_ret: by its
+ * the burst's bulk lookup found one that is still valid (p->hit_ret: by its
  * return key), else NULL: looked up again here unless @p missed (the bulk
  * lookup found none and no key was added since: an earlier packet of the
  * burst may have created it).
@@ -323,8 +323,8 @@ nat_return_steer(struct sg_dp_worker *w, uint16_t port, struct rte_mbuf *m,
 static __rte_always_inline void
 process_parsed(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port,
 	       struct rte_mbuf *m, const struct sg_dp_pkt *p, enum sg_dp_cnt prc,
-	       struct sg_dp_flow *hit, bool hit_ret, bool missed, struct sg_dp_txq *out,
-	       uint64_t now, bool handed)
+	       struct sg_dp_flow *hit, bool missed, struct sg_dp_txq *out, uint64_t now,
+	       bool handed)
 {
 	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	const struct sg_dp_addr_info *ai, *sai;
@@ -368,7 +368,7 @@ process_parsed(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t po
 		if (f != NULL) {
 			/* a NAT return: the bulk lookup says which key it met */
 			bool ret = (f->flags & SG_DP_FLOW_NAT) &&
-				   (f == hit ? hit_ret
+				   (f == hit ? p->hit_ret
 					     : memcmp(&f->rkey, &p->key, sizeof(p->key)) == 0);
 
 			if (unlikely(f->sync & SG_DP_SYNC_COPY)) { /* a peer's flow moved here */
@@ -488,7 +488,7 @@ process_one(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t port,
 	struct sg_dp_pkt p;
 	enum sg_dp_cnt rc = sg_dp_pkt_parse(m, &p);
 
-	process_parsed(w, t, port, m, &p, rc, NULL, false, false, out, now, handed);
+	process_parsed(w, t, port, m, &p, rc, NULL, false, out, now, handed);
 	if (w->syn_pend != 0) /* a cookie SYN-ACK queued: built while p is there */
 		sg_dp_broker_cookie_flush(w);
 }
@@ -558,7 +558,7 @@ process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 	const struct sg_dp_vs *mvs = NULL;
 	bool mvs_set = false, dup_set = false;
 	uint64_t hits = 0, missm = 0; /* missm: bit i, packet i missed (and is no duplicate) */
-	uint64_t rkm = 0, hret = 0;   /* hret: bit i, packet i hit a flow by its return key */
+	uint64_t rkm = 0;	      /* bit k: key k hit a flow by its return key */
 	unsigned int nk = 0, i, k, nsyn = 0; /* nsyn: misses that are SYNs (no ACK) */
 	uint32_t gen, rsig0;
 	uint64_t rx_bytes = 0;
@@ -590,9 +590,9 @@ process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 				struct sg_dp_flow *e = &ft->e[data[k]]; /* lines 0, 1 fetched */
 
 				hit[pos[k]] = e;
-				if ((rkm >> k) & 1) /* a NAT return: its line 3 fetched too */
-					hret |= UINT64_C(1) << pos[k];
-				else if (e->flags & SG_DP_FLOW_NAT) /* forward: NAT addresses */
+				pk[pos[k]].hit_ret = (rkm >> k) & 1; /* its line 3 fetched too */
+				if (!((rkm >> k) & 1) && (e->flags & SG_DP_FLOW_NAT))
+					/* a NAT forward hit: the addresses */
 					rte_prefetch0((const char *)e + 2 * RTE_CACHE_LINE_SIZE);
 			} else {
 				if (!dup_set) { /* the burst's first miss: hits cost nothing */
@@ -643,8 +643,8 @@ process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 				ft->ins_fhash = fh[i];
 			}
 		}
-		process_parsed(w, t, port, pkts[i], &pk[i], prc[i], hit[i], (hret >> i) & 1, missed,
-			       out, now, false);
+		process_parsed(w, t, port, pkts[i], &pk[i], prc[i], hit[i], missed, out, now,
+			       false);
 	}
 	if (w->syn_pend != 0) /* the burst's cookie SYN-ACKs, together */
 		sg_dp_broker_cookie_flush(w);

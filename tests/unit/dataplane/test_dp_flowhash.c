@@ -19,14 +19,16 @@
 
 /* Entries as the flow table lays them out: a key and a return key each, 128 bytes apart. */
 struct entry {
-	uint64_t pad0[3];
+	uint64_t pad0[2];
 	struct sg_dp_flow_key key;
-	uint32_t pad1;
-	struct sg_dp_flow_key rkey;
-	uint8_t pad2[16];
+	uint8_t pad1[24];
+	struct sg_dp_flow_key rkey; /* half an entry after the key, as the index wants */
+	uint8_t pad2[8];
 };
 
 _Static_assert(sizeof(struct entry) == 128, "entries a power of two apart");
+_Static_assert(offsetof(struct entry, rkey) == offsetof(struct entry, key) + 64,
+	       "the return key half an entry after the key");
 
 static struct entry ents[ENTRIES];
 static bool in_fwd[ENTRIES], in_ret[ENTRIES];
@@ -223,6 +225,20 @@ test_sizing(void **state)
 	assert_int_equal(sg_dp_fh_bytes(&fh), (size_t)(fh.mask + 1) * RTE_CACHE_LINE_SIZE);
 }
 
+/* Entries the index cannot address are refused: the return key not half an entry on. */
+static void
+test_layout_refused(void **state)
+{
+	struct sg_dp_fh x;
+
+	(void)state;
+	assert_int_equal(sg_dp_fh_init(&x, 16, ents, 128, 16, 72, SOCKET_ID_ANY), -EINVAL);
+	assert_int_equal(sg_dp_fh_init(&x, 16, ents, 96, 16, 64, SOCKET_ID_ANY), -EINVAL);
+	assert_int_equal(sg_dp_fh_init(&x, 16, ents, 128, 40, 104, SOCKET_ID_ANY), -EINVAL);
+	assert_int_equal(sg_dp_fh_init(&x, 16, ents, 128, 16, 80, SOCKET_ID_ANY), 0);
+	sg_dp_fh_free(&x);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -230,6 +246,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_sizing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_collisions, setup, teardown),
+		cmocka_unit_test(test_layout_refused),
 	};
 	int rc;
 
