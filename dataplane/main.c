@@ -198,7 +198,7 @@ worker_main(void *arg)
 	struct sg_dp_app *app = ctx->app;
 	struct sg_dp_worker *w = ctx->worker;
 	const uint16_t q = ctx->id;
-	struct rte_mbuf *pkts[SG_DP_BURST];
+	struct rte_mbuf *pkts[SG_DP_RX_BURST];
 	struct sg_dp_txq *txq;
 	const uint64_t expire_every = rte_get_tsc_hz() / 1000000 * SG_DP_EXPIRE_US;
 	const uint32_t slices = SG_DP_EXPIRE_PASS_S * (1000000 / SG_DP_EXPIRE_US);
@@ -235,9 +235,9 @@ worker_main(void *arg)
 
 			/* a memif port: armed against its peer leaving mid-burst */
 			if (guard->guarded[p])
-				n = sg_dp_portguard_rx(guard, p, q, pkts, SG_DP_BURST);
+				n = sg_dp_portguard_rx(guard, p, q, pkts, SG_DP_RX_BURST);
 			else
-				n = rte_eth_rx_burst(app->port_id[p], q, pkts, SG_DP_BURST);
+				n = rte_eth_rx_burst(app->port_id[p], q, pkts, SG_DP_RX_BURST);
 			if (n == 0)
 				continue;
 			busy = true;

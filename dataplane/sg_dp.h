@@ -49,13 +49,15 @@
 extern "C" {
 #endif
 
-#define SG_DP_BURST	   32
+#define SG_DP_BURST 32
+/** Packets a worker takes from a port at once (processed SG_DP_BURST at a time). */
+#define SG_DP_RX_BURST	   64
 #define SG_DP_PORTS_MAX	   SG_CFG_PORTS_MAX
 #define SG_DP_WORKERS_MAX  SG_CFG_WORKERS_MAX
 #define SG_DP_VS_SLOTS	   SG_CFG_VS_MAX /**< counter slots for virtual services */
 #define SG_DP_MEMBER_SLOTS 4096		 /**< counter slots for pool members (all pools) */
-/** Output queue depth per port: a burst may grow (ARP replies, hand-offs in). */
-#define SG_DP_TXQ_MAX (SG_DP_BURST * 4)
+/** Output queue depth per port: a round's bursts may grow (ARP replies, hand-offs in). */
+#define SG_DP_TXQ_MAX (SG_DP_RX_BURST * 4)
 
 /**
  * Drop and event counters. Every drop has exactly one reason. Names (for
