@@ -133,6 +133,8 @@ enum sg_dp_cnt {
 	SG_DP_DROP_QOS_RATE, /**< installed session: over its INSTALL's rate_bps */
 	/* brokered DSR hand-off (doc/sessions.md, "DSR hand-off") */
 	SG_DP_DROP_HOLD_DSR, /**< client bytes new after the DSR hand-off's SYN: not held */
+	/* NAT ports reused while a member holds an earlier flow's half-open connection */
+	SG_DP_DROP_NAT_STALE_SYNACK, /**< member SYN-ACK not acknowledging the client's SYN */
 	/* events (not drops) */
 	SG_DP_EV_FLOW_NEW,	/**< flows created */
 	SG_DP_EV_FLOW_EXPIRED,	/**< flows removed by idle timeout */
@@ -235,6 +237,8 @@ enum sg_dp_cnt {
 	SG_DP_EV_PORT_FAULT_RECOVERED,	/**< bursts cut short by a fault on a port whose link went
 					   down */
 	SG_DP_EV_PORT_FAULT_MBUFS_LOST, /**< mbufs of such tx bursts, left to leak (not freed) */
+	/** RSTs to a member's stale half-open connection on a NAT port (session/peerrst.h) */
+	SG_DP_EV_NAT_STALE_RST,
 	SG_DP_CNT_MAX
 };
 

@@ -144,7 +144,7 @@ struct sg_dp_flow {
 	int8_t ws_shift; /**< VM window << ws_shift (negative: >>) for the client */
 	union {
 		uint32_t seq_s2c; /**< SG_DP_FLOW_SEQ: VM seq + seq_s2c = seq the client sees */
-		uint32_t syn_isn; /**< plain NAT flow with SG_DP_FLOW_WATCH: the client SYN's ISN */
+		uint32_t syn_isn; /**< plain NAT flow opened by a SYN: the client SYN's ISN */
 	};
 	uint32_t ts_s2c;   /**< VM TSval + ts_s2c = TSval the client sees */
 	uint32_t emb_next; /**< embryonic list link (SG_DP_FLOW_NONE: end) */

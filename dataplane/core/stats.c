@@ -148,6 +148,8 @@ static const char *const cnt_names[SG_DP_CNT_MAX] = {
 	[SG_DP_EV_CTL_ABORT_RST_VM] = "ctl_abort_rst_vm",
 	[SG_DP_EV_PORT_FAULT_RECOVERED] = "port_fault_recovered",
 	[SG_DP_EV_PORT_FAULT_MBUFS_LOST] = "port_fault_mbufs_lost",
+	[SG_DP_DROP_NAT_STALE_SYNACK] = "drop_nat_stale_synack",
+	[SG_DP_EV_NAT_STALE_RST] = "nat_stale_rst",
 };
 
 const char *

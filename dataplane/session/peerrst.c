@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The other side's reset of a NAT flow being reset (peerrst.h). */
+/* The other side's reset of a NAT flow being reset; a member's stale connection (peerrst.h). */
 #include <string.h>
 
 #include <rte_byteorder.h>
@@ -36,7 +36,7 @@ rst_send(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct sg_dp_flow
 	enum sg_dp_cnt rc;
 	uint16_t port = rx_port;
 
-	c = rte_pktmbuf_alloc(w->conf.pool);
+	c = w->conf.pool != NULL ? rte_pktmbuf_alloc(w->conf.pool) : NULL;
 	w->stats.cnt[SG_DP_EV_GENERATED]++;
 	if (c == NULL) {
 		w->stats.cnt[SG_DP_DROP_NO_MBUF]++;
@@ -79,6 +79,27 @@ sg_dp_peer_rst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx
 	if (ret && (f->flags & SG_DP_FLOW_SEQ))
 		seq += f->seq_s2c; /* the VM's numbers as the client sees them */
 	(void)rst_send(w, t, f, ret, seq, rx_port, out, now, SG_DP_EV_PEER_RST);
+}
+
+bool
+sg_dp_nat_stale_synack(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_port,
+		       struct rte_mbuf *m, const struct sg_dp_pkt *p, struct sg_dp_flow *f,
+		       struct sg_dp_txq *out, uint64_t now)
+{
+	const struct rte_tcp_hdr *th;
+	uint32_t ack;
+
+	if ((p->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) !=
+		    (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG) ||
+	    (uint32_t)p->l2_len + p->l3_len + sizeof(*th) > rte_pktmbuf_data_len(m))
+		return false;
+	th = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, p->l2_len + p->l3_len);
+	ack = rte_be_to_cpu_32(th->recv_ack);
+	if (ack == f->syn_isn + 1)
+		return false; /* the answer to this flow's SYN */
+	(void)rst_send(w, t, f, false, ack, rx_port, out, now, SG_DP_EV_NAT_STALE_RST);
+	sg_dp_pkt_drop(w, rx_port, m, SG_DP_DROP_NAT_STALE_SYNACK);
+	return true;
 }
 
 unsigned int

@@ -45,6 +45,23 @@ void sg_dp_peer_rst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16
 		    bool ret, struct sg_dp_txq *out, uint64_t now);
 
 /**
+ * Member SYN-ACK @p m (parsed into @p p, not yet changed, received on
+ * @p rx_port) of plain NAT flow @p f in state SYN: when it does not
+ * acknowledge the client's SYN (f->syn_isn + 1), the member answered from
+ * a half-open connection an earlier flow left on the same NAT address,
+ * port and member (a spoofed SYN's, whose port went back to the pool when
+ * its flow was evicted, reclaimed or expired). The member gets a RST from
+ * the NAT address, seq = the SYN-ACK's ack (its RCV.NXT: it drops that
+ * connection), counted `nat_stale_rst`, and the SYN-ACK is dropped
+ * (`drop_nat_stale_synack`): the client never sees it, and its SYN,
+ * retransmitted on the same flow, meets no state at the member.
+ * @return true when @p m was such a SYN-ACK (consumed), else false.
+ */
+bool sg_dp_nat_stale_synack(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_port,
+			    struct rte_mbuf *m, const struct sg_dp_pkt *p, struct sg_dp_flow *f,
+			    struct sg_dp_txq *out, uint64_t now);
+
+/**
  * SESSION_ABORT reset (or a drain's deadline) of installed NAT session
  * @p f, unprompted: a RST to the client from the VIP with seq = the
  * client's next expected sequence number (RFC 5961 3.2: a RST whose seq is

@@ -24,6 +24,7 @@
 #include "core/passive.h"
 #include "core/tables.h"
 #include "core/tx.h"
+#include "session/peerrst.h"
 #include "session/session.h"
 
 static inline void
@@ -33,6 +34,16 @@ obj_count(struct sg_dp_worker *w, const struct sg_dp_flow *f, uint32_t bytes)
 	w->stats.vs[f->vs_slot].bytes += bytes;
 	w->stats.member[f->member_slot].pkts++;
 	w->stats.member[f->member_slot].bytes += bytes;
+}
+
+/*
+ * A NAT flow of no session, spliced or proxied connection: its client's own
+ * connect to the member (f->syn_isn, the client SYN's ISN).
+ */
+static inline bool
+nat_plain(const struct sg_dp_flow *f)
+{
+	return !(f->flags & (SG_DP_FLOW_SEQ | SG_DP_FLOW_PROXY)) && f->sid == 0 && f->sess == 0;
 }
 
 /*
@@ -111,6 +122,11 @@ flow_forward(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_p
 		return;
 	}
 	if (ret) {
+		/* a plain flow's connect: the member may answer from an earlier flow's connection
+		 */
+		if (unlikely(f->state == SG_DP_FS_SYN) && p->key.proto == IPPROTO_TCP &&
+		    nat_plain(f) && sg_dp_nat_stale_synack(w, t, rx_port, m, p, f, out, now))
+			return;
 		rc = sg_dp_resolve_cached(w, t, &f->rt_back, p->key.family, f->key.src, now, &port,
 					  &mac);
 		if (rc != SG_DP_CNT_MAX) {
@@ -131,6 +147,14 @@ flow_forward(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_p
 			sg_dp_pkt_drop(w, rx_port, m, rc);
 			return;
 		}
+		if (unlikely((p->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) ==
+			     RTE_TCP_SYN_FLAG) &&
+		    p->key.proto == IPPROTO_TCP && nat_plain(f))
+			f->syn_isn = rte_be_to_cpu_32(/* a new or reopened connect: its ISN */
+						      rte_pktmbuf_mtod_offset(
+							      m, const struct rte_tcp_hdr *,
+							      p->l2_len + p->l3_len)
+							      ->sent_seq);
 		sg_dp_nat_rewrite_inl(m, p, f->nat.a, f->nat_port, f->member.a, f->mport);
 		if (unlikely(f->flags & SG_DP_FLOW_SEQ))
 			sg_dp_broker_xlate(m, p, f, false);

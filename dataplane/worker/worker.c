@@ -201,8 +201,10 @@ flow_new(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_port,
 	if (tcp) {
 		f->tmo_est = vs->tmo_tcp_est;
 		f->tmo_trans = vs->tmo_tcp_trans;
-		if (nat != NULL && tcp_syn_only(p))
-			sg_dp_passive_watch(f, mb, tcp_seq(m, p));
+		if (nat != NULL && tcp_syn_only(p)) {
+			f->syn_isn = tcp_seq(m, p); /* the member's SYN-ACK acknowledges it */
+			sg_dp_passive_watch(f, mb, f->syn_isn);
+		}
 		/* embryonic (transitory timeout) until the client's ACK */
 		sg_dp_flow_set_state(&w->ft, f, tcp_syn_only(p) ? SG_DP_FS_SYN : SG_DP_FS_EST);
 	} else {

@@ -227,7 +227,8 @@ pb_put_ip6(uint8_t *b, const char *src, const char *dst, uint8_t proto, uint8_t 
 size_t
 pb_put_tcp(uint8_t *b, uint16_t sport, uint16_t dport, uint8_t flags)
 {
-	static const uint8_t seq[4] = {0x01, 0x02, 0x03, 0x04}, ack[4] = {0x0a, 0x0b, 0x0c, 0x0d};
+	/* an answer built with these acknowledges a SYN built with them (seq + 1) */
+	static const uint8_t seq[4] = {0x01, 0x02, 0x03, 0x04}, ack[4] = {0x01, 0x02, 0x03, 0x05};
 
 	memset(b, 0, 20);
 	put16(b, sport);

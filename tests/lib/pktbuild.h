@@ -64,7 +64,8 @@ size_t pb_put_ip6(uint8_t *b, const char *src, const char *dst, uint8_t proto, u
 
 /**
  * TCP header (20 bytes, no options): sequence 0x01020304, acknowledgement
- * 0x0a0b0c0d when @p flags has ACK (else 0), window 65535, checksum 0.
+ * 0x01020305 when @p flags has ACK (else 0: an answer built so acknowledges
+ * a SYN built so), window 65535, checksum 0.
  */
 size_t pb_put_tcp(uint8_t *b, uint16_t sport, uint16_t dport, uint8_t flags);
 

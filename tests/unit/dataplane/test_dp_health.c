@@ -511,7 +511,7 @@ test_reset_walk(void **state)
 	assert_int_equal(cnt(SG_DP_EV_FLOWS_RESET_MEMBER), 3);
 
 	/*
-	 * The member's next segment (seq 0x55667788, ack 0x0a0b0c0d, to the NAT
+	 * The member's next segment (seq 0x55667788, ack 0x01020305, to the NAT
 	 * address) comes first: RST to the member with seq = its ack, and RST to
 	 * the client from the VIP with seq = the segment's own (what the client
 	 * expects next): the client is not left waiting.
@@ -523,13 +523,13 @@ test_reset_walk(void **state)
 	assert_rst4(R.first, MAC_PORT0, MAC_GW, "198.18.10.2", 80, CLIENT4, 40000, 0x55667788);
 	assert_int_equal(R.out_port, 1);
 	assert_rst4(R.out, MAC_PORT1, MAC_HOST1, "198.18.1.100", nat_port, "198.18.1.11", 80,
-		    0x0a0b0c0d);
+		    0x01020305);
 	CNT_MOVED(SG_DP_EV_MEMBER_RESET_RST, SG_DP_EV_PEER_RST, SG_DP_EV_GENERATED);
 	/* the flow stays marked: the client's next segment (seq 0x11223344): both RSTs again */
 	seg4(0, L2_GW, CLIENT4, "198.18.10.2", 40000, 80, 0x11223344, 10);
 	assert_int_equal(R.n_out, 2);
 	assert_int_equal(R.first_port, 0);
-	assert_rst4(R.first, MAC_PORT0, MAC_GW, "198.18.10.2", 80, CLIENT4, 40000, 0x0a0b0c0d);
+	assert_rst4(R.first, MAC_PORT0, MAC_GW, "198.18.10.2", 80, CLIENT4, 40000, 0x01020305);
 	assert_int_equal(R.out_port, 1);
 	assert_rst4(R.out, MAC_PORT1, MAC_HOST1, "198.18.1.100", nat_port, "198.18.1.11", 80,
 		    0x11223344);
@@ -538,7 +538,7 @@ test_reset_walk(void **state)
 	/* DSR: only the client's RST (its kernel then resets the member through us) */
 	seg4(0, L2_GW, CLIENT4, "198.18.10.1", 40002, 80, 0x11223344, 10);
 	assert_int_equal(R.n_out, 1);
-	assert_rst4(R.out, MAC_PORT0, MAC_GW, "198.18.10.1", 80, CLIENT4, 40002, 0x0a0b0c0d);
+	assert_rst4(R.out, MAC_PORT0, MAC_GW, "198.18.10.1", 80, CLIENT4, 40002, 0x01020305);
 	CNT_MOVED(SG_DP_EV_MEMBER_RESET_RST);
 	/* a RST passes (the client's kernel resetting the member) */
 	n = pb_frame_tcp4(in, L2_GW, CLIENT4, "198.18.10.2", 40000, 80, RTE_TCP_RST_FLAG, 64, 0);

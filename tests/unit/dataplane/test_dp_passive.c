@@ -14,6 +14,7 @@
  * passive detection off is not watched; the SYN-proxied NAT hand-off
  * reports a refused connect too.
  */
+#include <arpa/inet.h>
 #include <string.h>
 
 #include <rte_ring.h>
@@ -349,6 +350,71 @@ test_synproxy_handoff_refused(void **state)
 	assert_int_equal(host1_fails(), 1);
 }
 
+/*
+ * A member answering from an earlier flow's half-open connection on the
+ * reused NAT port (its SYN-ACK acknowledges another ISN): the SYN-ACK is
+ * dropped and the member reset from the NAT address at that ack; the
+ * client's SYN, retransmitted on the same flow, then gets the real answer.
+ * A new connect on the flow (another ISN) is the one checked after it.
+ * Passive detection on or off alike.
+ */
+static void
+stale_synack(void)
+{
+	const uint32_t isn = 7000, stale = 4242;
+	uint16_t np = connect_at(46000, isn, now_s(1)), p;
+	uint8_t a[4], b[PKT_MAX];
+	uint32_t v;
+
+	member_says(np, SYN | ACK, 900, stale, 0, now_s(1));
+	assert_int_equal(moved(SG_DP_DROP_NAT_STALE_SYNACK), 1);
+	assert_int_equal(moved(SG_DP_EV_NAT_STALE_RST), 1);
+	assert_int_equal(moved(SG_DP_EV_PASSIVE_FAILURES), 0);
+	assert_int_equal(R.out_port, 1); /* only the RST, to the member */
+	assert_int_equal(R.out[L4_OFF + 13], RST);
+	memcpy(&v, R.out + L4_OFF + 4, 4);
+	assert_int_equal(rte_be_to_cpu_32(v), stale); /* the member's RCV.NXT */
+	memcpy(&p, R.out + L4_OFF, 2);
+	assert_int_equal(rte_be_to_cpu_16(p), np);
+	memcpy(&p, R.out + L4_OFF + 2, 2);
+	assert_int_equal(rte_be_to_cpu_16(p), 80);
+	assert_int_equal(inet_pton(AF_INET, NATADDR, a), 1);
+	assert_memory_equal(R.out + 14 + 12, a, 4);
+	assert_int_equal(inet_pton(AF_INET, MEMBER, a), 1);
+	assert_memory_equal(R.out + 14 + 16, a, 4);
+	/* the client's SYN again: the same flow, and the member's own answer goes through */
+	assert_int_equal(connect_at(46000, isn, now_s(2)), np);
+	member_says(np, SYN | ACK, 900, isn + 1, 0, now_s(2));
+	assert_int_equal(R.out_port, 0);
+	assert_int_equal(moved(SG_DP_DROP_NAT_STALE_SYNACK), 0);
+	/* another connect on the flow: the first one's SYN-ACK is stale now */
+	assert_int_equal(connect_at(46000, isn + 100000, now_s(3)), np);
+	member_says(np, SYN | ACK, 900, isn + 1, 0, now_s(3));
+	assert_int_equal(moved(SG_DP_DROP_NAT_STALE_SYNACK), 1);
+	member_says(np, SYN | ACK, 901, isn + 100001, 0, now_s(3));
+	assert_int_equal(R.out_port, 0);
+	/* established: a SYN-ACK is no longer checked (the member's retransmission) */
+	run_pkt(0, 0, b, seg(b, L2_GW, CLIENT4, VIP, 46000, 80, ACK, isn + 100001, 902, 0), &R,
+		now_s(3));
+	member_says(np, SYN | ACK, 901, 1, 0, now_s(3));
+	assert_int_equal(moved(SG_DP_DROP_NAT_STALE_SYNACK), 0);
+	assert_int_equal(R.out_port, 0);
+}
+
+static void
+test_stale_synack(void **state)
+{
+	(void)state;
+	stale_synack();
+}
+
+static void
+test_stale_synack_off(void **state)
+{
+	(void)state;
+	stale_synack();
+}
+
 static void
 test_counter_names(void **state)
 {
@@ -360,6 +426,8 @@ test_counter_names(void **state)
 	assert_string_equal(sg_dp_cnt_name(SG_DP_EV_CTL_ABORT), "ctl_abort");
 	assert_string_equal(sg_dp_cnt_name(SG_DP_EV_CTL_ABORT_UNKNOWN), "ctl_abort_unknown");
 	assert_string_equal(sg_dp_cnt_name(SG_DP_EV_CTL_DRAIN_FULL), "ctl_abort_drain_full");
+	assert_string_equal(sg_dp_cnt_name(SG_DP_DROP_NAT_STALE_SYNACK), "drop_nat_stale_synack");
+	assert_string_equal(sg_dp_cnt_name(SG_DP_EV_NAT_STALE_RST), "nat_stale_rst");
 }
 
 int
@@ -373,6 +441,8 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_off, setup_off, teardown),
 		cmocka_unit_test_setup_teardown(test_synproxy_handoff_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stale_synack, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stale_synack_off, setup_off, teardown),
 		cmocka_unit_test(test_counter_names),
 	};
 	int rc;
