@@ -49,9 +49,8 @@
 extern "C" {
 #endif
 
-#define SG_DP_BURST 32
-/** Packets a worker takes from a port at once (processed SG_DP_BURST at a time). */
-#define SG_DP_RX_BURST	   64
+#define SG_DP_BURST	   32
+#define SG_DP_RX_BURST	   64 /**< packets a worker takes from a port at once, SG_DP_BURST a time */
 #define SG_DP_PORTS_MAX	   SG_CFG_PORTS_MAX
 #define SG_DP_WORKERS_MAX  SG_CFG_WORKERS_MAX
 #define SG_DP_VS_SLOTS	   SG_CFG_VS_MAX /**< counter slots for virtual services */

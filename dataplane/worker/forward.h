@@ -47,6 +47,19 @@ nat_plain(const struct sg_dp_flow *f)
 }
 
 /*
+ * A client SYN on plain NAT flow @p f (its first, a retransmission, or one
+ * reopening the flow): its ISN is what the member's SYN-ACK acknowledges.
+ */
+static inline void
+nat_syn_isn(struct sg_dp_flow *f, const struct rte_mbuf *m, const struct sg_dp_pkt *p)
+{
+	const struct rte_tcp_hdr *th =
+		rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, p->l2_len + p->l3_len);
+
+	f->syn_isn = rte_be_to_cpu_32(th->sent_seq);
+}
+
+/*
  * Stamp @p f used, confirm a UDP flow of one datagram so far, and follow its
  * TCP state. A segment without SYN, FIN or RST changes only an embryonic
  * (SYN) flow's state, so an established flow's plain segments skip
@@ -122,8 +135,7 @@ flow_forward(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_p
 		return;
 	}
 	if (ret) {
-		/* a plain flow's connect: the member may answer from an earlier flow's connection
-		 */
+		/* a connect: the member may answer from an earlier flow's connection */
 		if (unlikely(f->state == SG_DP_FS_SYN) && p->key.proto == IPPROTO_TCP &&
 		    nat_plain(f) && sg_dp_nat_stale_synack(w, t, rx_port, m, p, f, out, now))
 			return;
@@ -150,11 +162,7 @@ flow_forward(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_p
 		if (unlikely((p->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) ==
 			     RTE_TCP_SYN_FLAG) &&
 		    p->key.proto == IPPROTO_TCP && nat_plain(f))
-			f->syn_isn = rte_be_to_cpu_32(/* a new or reopened connect: its ISN */
-						      rte_pktmbuf_mtod_offset(
-							      m, const struct rte_tcp_hdr *,
-							      p->l2_len + p->l3_len)
-							      ->sent_seq);
+			nat_syn_isn(f, m, p);
 		sg_dp_nat_rewrite_inl(m, p, f->nat.a, f->nat_port, f->member.a, f->mport);
 		if (unlikely(f->flags & SG_DP_FLOW_SEQ))
 			sg_dp_broker_xlate(m, p, f, false);
