@@ -204,8 +204,8 @@ sg_dp_icmp_relay(struct sg_dp_worker *w, const struct sg_dp_tables *t, struct rt
 	if (!relay_allowed(w, now))
 		return SG_DP_DROP_ICMP_RATELIMITED;
 	if (ret) { /* about NAT -> member: back to the client, as client -> VIP */
-		rc = sg_dp_resolve_cached(w, t, &f->rt_back, f->key.family, f->key.src, now, out_port,
-					  &mac);
+		rc = sg_dp_resolve_cached(w, t, &f->rt_back, f->key.family, f->key.src, now,
+					  out_port, &mac);
 		if (rc != SG_DP_CNT_MAX)
 			return rc;
 		quote_rewrite(&q, f->key.src, f->key.sport, f->key.dst, f->key.dport);
