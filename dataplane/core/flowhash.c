@@ -16,8 +16,8 @@ sg_dp_fh_init(struct sg_dp_fh *fh, uint32_t keys, const void *base, uint32_t str
 	uint64_t nb = 2;
 
 	memset(fh, 0, sizeof(*fh));
-	if (keys == 0 || keys > (1u << 28) || base == NULL || stride < 2 ||
-	    !rte_is_power_of_2(stride) || (uint32_t)rkey_off != key_off + stride / 2 ||
+	if (keys == 0 || keys > (1u << 28) || base == NULL || !rte_is_power_of_2(stride) ||
+	    (uint32_t)rkey_off != key_off + stride / 2 ||
 	    rkey_off + sizeof(struct sg_dp_flow_key) > stride)
 		return -EINVAL;
 	/* at most half the slots in use when every key is in: buckets for 2 * keys / 7 */

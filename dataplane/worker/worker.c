@@ -201,10 +201,9 @@ flow_new(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_port,
 	if (tcp) {
 		f->tmo_est = vs->tmo_tcp_est;
 		f->tmo_trans = vs->tmo_tcp_trans;
-		if (nat != NULL && tcp_syn_only(p)) {
-			f->syn_isn = tcp_seq(m, p); /* the member's SYN-ACK acknowledges it */
-			sg_dp_passive_watch(f, mb, f->syn_isn);
-		}
+		/* (flow_forward() keeps every plain NAT flow's syn_isn, watched or not) */
+		if (nat != NULL && tcp_syn_only(p))
+			sg_dp_passive_watch(f, mb, tcp_seq(m, p));
 		/* embryonic (transitory timeout) until the client's ACK */
 		sg_dp_flow_set_state(&w->ft, f, tcp_syn_only(p) ? SG_DP_FS_SYN : SG_DP_FS_EST);
 	} else {
@@ -591,10 +590,12 @@ process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 			if (hits & (1ull << k)) {
 				struct sg_dp_flow *e = &ft->e[data[k]]; /* lines 0, 1 fetched */
 
+				bool ret = (rkm >> k) & 1; /* its line 3 fetched too */
+
 				hit[pos[k]] = e;
-				pk[pos[k]].hit_ret = (rkm >> k) & 1; /* its line 3 fetched too */
-				if (!((rkm >> k) & 1) && (e->flags & SG_DP_FLOW_NAT))
-					/* a NAT forward hit: the addresses */
+				pk[pos[k]].hit_ret = ret;
+				if (!ret &&
+				    (e->flags & SG_DP_FLOW_NAT)) /* NAT forward: addresses */
 					rte_prefetch0((const char *)e + 2 * RTE_CACHE_LINE_SIZE);
 			} else {
 				if (!dup_set) { /* the burst's first miss: hits cost nothing */

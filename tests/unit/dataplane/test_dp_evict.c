@@ -539,6 +539,9 @@ lru_run(const char *vip, uint16_t dport, unsigned int vs, unsigned int keys_per_
 				again = false;
 			} else if (k == 0 && v != LRU_NONE) {
 				port = tp = L.ent[v];
+			} else if (confirm_pct == 100 && k + 1 == BURST) {
+				port = lru_model_held(); /* no room for a new flow's second datagram
+							  */
 			} else if (dice < 2 && L.next_port > 0 && L.at[j] != LRU_NONE) {
 				port = j; /* a held flow's */
 			} else if (dice == 2 && L.next_port > 0 && L.at[j] == LRU_NONE) {
@@ -548,13 +551,8 @@ lru_run(const char *vip, uint16_t dport, unsigned int vs, unsigned int keys_per_
 				port = L.next_port++;
 				fresh = true;
 			}
-			if (fresh && confirm_pct == 100 && k + 1 == BURST) {
-				if (port + 1 == L.next_port) /* no room for its second datagram */
-					L.next_port--;
-				port = lru_model_held();
-			} else if (fresh && k + 1 < BURST && rand() % 100 < confirm_pct) {
+			if (fresh && k + 1 < BURST && rand() % 100 < confirm_pct)
 				again = true;
-			}
 			m[k] = mbuf_from(b[k], udp_frame(b[k], vip, dport, port));
 			lru_model_pkt(port, r + 1);
 		}
@@ -587,22 +585,28 @@ lru_run(const char *vip, uint16_t dport, unsigned int vs, unsigned int keys_per_
 	}
 }
 
+/* lru_run() on a fresh table of LRU_CAP entries. */
+static void
+lru_fresh(const char *vip, uint16_t dport, unsigned int vs, unsigned int keys_per_flow,
+	  int confirm_pct)
+{
+	env_teardown();
+	assert_int_equal(env_setup(1, LRU_CAP), 0);
+	lru_run(vip, dport, vs, keys_per_flow, confirm_pct);
+}
+
 static void
 test_lru_dsr_udp(void **state)
 {
 	(void)state;
-	env_teardown();
-	assert_int_equal(env_setup(1, LRU_CAP), 0);
-	lru_run(VIP_DSR, 5353, VS_DSR_GUE, 1, 100);
+	lru_fresh(VIP_DSR, 5353, VS_DSR_GUE, 1, 100);
 }
 
 static void
 test_lru_nat_udp(void **state)
 {
 	(void)state;
-	env_teardown();
-	assert_int_equal(env_setup(1, LRU_CAP), 0);
-	lru_run(VIP_NAT, 53, VS_NAT_UDP, 2, 100);
+	lru_fresh(VIP_NAT, 53, VS_NAT_UDP, 2, 100);
 }
 
 /*
@@ -613,9 +617,7 @@ static void
 test_unconf_dsr_udp(void **state)
 {
 	(void)state;
-	env_teardown();
-	assert_int_equal(env_setup(1, LRU_CAP), 0);
-	lru_run(VIP_DSR, 5353, VS_DSR_GUE, 1, 50);
+	lru_fresh(VIP_DSR, 5353, VS_DSR_GUE, 1, 50);
 }
 
 /* A flood of single datagrams (none confirmed but the held flows'): it evicts its own. */
@@ -623,9 +625,7 @@ static void
 test_unconf_nat_udp(void **state)
 {
 	(void)state;
-	env_teardown();
-	assert_int_equal(env_setup(1, LRU_CAP), 0);
-	lru_run(VIP_NAT, 53, VS_NAT_UDP, 2, 0);
+	lru_fresh(VIP_NAT, 53, VS_NAT_UDP, 2, 0);
 }
 
 /*
