@@ -108,20 +108,23 @@ sg_dp_encap(struct rte_mbuf *m, const struct sg_dp_pkt *p, const struct sg_dp_fl
 	eh->dst_addr = *dmac;
 	eh->src_addr = pt->mac;
 	if (f->host.family == AF_INET) {
-		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)l3;
+		/* the header's five words built and summed in registers, each stored once */
+		const uint32_t w0 =
+			sg_dp_w32(RTE_IPV4_VHL_DEF, tos, (uint8_t)(tot >> 8), (uint8_t)tot);
+		const uint32_t w1 = 0; /* packet ID, fragment offset */
+		uint32_t w2 = sg_dp_w32(64, gue ? IPPROTO_UDP : inner_proto, 0, 0); /* checksum 0 */
+		uint32_t w3, w4;
 
 		eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-		ip->version_ihl = RTE_IPV4_VHL_DEF;
-		ip->type_of_service = tos;
-		ip->total_length = rte_cpu_to_be_16((uint16_t)tot);
-		ip->packet_id = 0;
-		ip->fragment_offset = 0;
-		ip->time_to_live = 64;
-		ip->next_proto_id = gue ? IPPROTO_UDP : inner_proto;
-		ip->hdr_checksum = 0;
-		ip->src_addr = src->v4;
-		memcpy(&ip->dst_addr, f->host.a, 4);
-		ip->hdr_checksum = sg_dp_ipv4_cksum20(ip);
+		memcpy(&w3, &src->v4, 4);
+		memcpy(&w4, f->host.a, 4);
+		w2 = sg_dp_w32_hi16(w2, sg_dp_ipv4_cksum_w(w0, w1, w2, w3, w4));
+		RTE_BUILD_BUG_ON(offsetof(struct rte_ipv4_hdr, hdr_checksum) != 10);
+		memcpy(l3, &w0, 4);
+		memcpy(l3 + 4, &w1, 4);
+		memcpy(l3 + 8, &w2, 4);
+		memcpy(l3 + 12, &w3, 4);
+		memcpy(l3 + 16, &w4, 4);
 	} else {
 		struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)l3;
 

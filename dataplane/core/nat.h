@@ -129,14 +129,20 @@ sg_dp_nat_rewrite_inl(struct rte_mbuf *m, const struct sg_dp_pkt *p, const uint8
 	if (v4) {
 		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)l3;
 		uint8_t *ip_src = (uint8_t *)&ip->src_addr, *ip_dst = (uint8_t *)&ip->dst_addr;
+		const uint8_t tp[2] = {(uint8_t)(ip->time_to_live - 1), ip->next_proto_id};
 		uint16_t oldw, neww;
 
 		d_addr = sg_dp_csum_delta32(ip_src, src, 1) + sg_dp_csum_delta32(ip_dst, dst, 1);
 		memcpy(ip_src, src, 4);
 		memcpy(ip_dst, dst, 4);
-		memcpy(&oldw, &ip->time_to_live, 2); /* TTL and protocol: one 16-bit word */
-		ip->time_to_live--;
-		memcpy(&neww, &ip->time_to_live, 2);
+		/*
+		 * TTL and protocol: one 16-bit word, the new one built in a
+		 * register (read back after the TTL's 1-byte store, it waited
+		 * for that store to reach the cache: ~9 % of the burst's samples)
+		 */
+		memcpy(&oldw, &ip->time_to_live, 2);
+		memcpy(&neww, tp, 2);
+		memcpy(&ip->time_to_live, &neww, 2);
 		ip->hdr_checksum = sg_dp_csum_apply(ip->hdr_checksum,
 						    d_addr + (uint16_t)~oldw + (uint64_t)neww);
 	} else {
