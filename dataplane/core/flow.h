@@ -303,13 +303,9 @@ static inline void
 sg_dp_flow_rkey_fill(struct sg_dp_flow_key *rk, const struct sg_dp_ip *member, uint16_t mport,
 		     const struct sg_dp_ip *nat, uint16_t nat_port, uint8_t proto, uint8_t family)
 {
-	memset(rk, 0, sizeof(*rk));
-	memcpy(rk->src, member->a, 16);
+	memcpy(rk->src, member->a, 16); /* IPv4: the rest zero (struct sg_dp_ip) */
 	memcpy(rk->dst, nat->a, 16);
-	rk->sport = mport;
-	rk->dport = nat_port;
-	rk->proto = proto;
-	rk->family = family;
+	sg_dp_key_put_tail(rk, mport, nat_port, proto, family); /* hashed next, a word at a time */
 }
 
 /** Fill f->rkey (member -> NAT address:port) from the flow and add it to the table. */

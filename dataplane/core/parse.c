@@ -83,10 +83,8 @@ tcp_flags_bad(uint8_t f)
 }
 
 /*
- * The key is written in the 8-byte words sg_dp_flow_sig() reads back at
- * once: a word read whole from two or more smaller stores still in flight
- * cannot be forwarded from them and waits for them to reach the cache (a
- * store-forwarding stall, ~13 % of the burst's samples at 1M NAT flows).
+ * An IPv4 address and the 4 zero bytes after it in one 8-byte store: the
+ * words sg_dp_flow_sig() reads (sg_dp_key_put_tail()).
  */
 static inline void
 key_put_v4(uint8_t *a, rte_be32_t addr)
@@ -95,29 +93,6 @@ key_put_v4(uint8_t *a, rte_be32_t addr)
 
 	memcpy(&w, &addr, 4); /* the rest of the word zero, as the rest of the address */
 	memcpy(a, &w, 8);
-}
-
-/* sport, dport (4 bytes at @p ports, network order), proto, family, pad: one word */
-static inline void
-key_put_ports(struct sg_dp_flow_key *k, const void *ports)
-{
-	uint32_t pp;
-	uint64_t w;
-
-	RTE_BUILD_BUG_ON(offsetof(struct sg_dp_flow_key, dport) !=
-			 offsetof(struct sg_dp_flow_key, sport) + 2);
-	RTE_BUILD_BUG_ON(offsetof(struct sg_dp_flow_key, proto) !=
-			 offsetof(struct sg_dp_flow_key, sport) + 4);
-	RTE_BUILD_BUG_ON(offsetof(struct sg_dp_flow_key, family) !=
-			 offsetof(struct sg_dp_flow_key, sport) + 5);
-	RTE_BUILD_BUG_ON(offsetof(struct sg_dp_flow_key, sport) % 8 != 0);
-	memcpy(&pp, ports, 4);
-#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
-	w = pp | (uint64_t)k->proto << 32 | (uint64_t)k->family << 40;
-#else
-	w = (uint64_t)pp << 32 | (uint64_t)k->proto << 24 | (uint64_t)k->family << 16;
-#endif
-	memcpy(&k->sport, &w, 8);
 }
 
 static enum sg_dp_cnt
@@ -140,7 +115,8 @@ parse_l4(const uint8_t *l4, uint32_t hdr_avail, struct sg_dp_pkt *p)
 		p->tcp_flags = th->tcp_flags;
 		if (tcp_flags_bad(th->tcp_flags))
 			return SG_DP_DROP_TCP_FLAGS;
-		key_put_ports(&p->key, &th->src_port);
+		sg_dp_key_put_tail(&p->key, th->src_port, th->dst_port, p->key.proto,
+				   p->key.family);
 		return SG_DP_CNT_MAX;
 	}
 	switch (p->key.proto) {
@@ -153,7 +129,8 @@ parse_l4(const uint8_t *l4, uint32_t hdr_avail, struct sg_dp_pkt *p)
 		ulen = rte_be_to_cpu_16(uh->dgram_len);
 		if (ulen < sizeof(*uh) || ulen > len)
 			return SG_DP_DROP_IP_LEN;
-		key_put_ports(&p->key, &uh->src_port);
+		sg_dp_key_put_tail(&p->key, uh->src_port, uh->dst_port, p->key.proto,
+				   p->key.family);
 		break;
 	}
 	case IPPROTO_ICMP:
