@@ -348,6 +348,10 @@ sg_dp_flow_discard(struct sg_dp_flow_table *ft, struct sg_dp_flow *f)
 int
 sg_dp_flow_add_rkey_sig(struct sg_dp_flow_table *ft, struct sg_dp_flow *f, uint32_t sig)
 {
+	if (f->key.family == AF_INET) { /* the forward rewrite's addresses, in line 0 */
+		memcpy(f->n4.nat4, f->nat.a, 4);
+		memcpy(f->n4.member4, f->member.a, 4);
+	}
 	ft->rsig[ft->n_rsig++ % SG_DP_FLOW_RSIGS] = sig;
 	ft->rsig_bits[(sig >> 6) & 3] |= UINT64_C(1) << (sig & 63);
 	return sg_dp_fh_add(&ft->fh, &f->rkey, sig, sg_dp_fh_ref((uint32_t)(f - ft->e), true));

@@ -99,9 +99,10 @@ sg_dp_flow_sig(const struct sg_dp_flow_key *key)
 /**
  * A flow: everything forwarding needs is copied in, so it outlives its tables.
  * Laid out by cache line for the hits of a large table: a DSR hit reads
- * lines 0 and 1 (its key, compared by the lookup, beside its route), a NAT
- * forward hit also line 2 (the addresses), a NAT return hit lines 0, 1 (the
- * client's address and port) and 3 (its key beside its route).
+ * lines 0 and 1 (its key, compared by the lookup, beside its route), so
+ * does an IPv4 NAT forward hit (its addresses' copies in line 0, n4); an
+ * IPv6 one also reads line 2 (the addresses); a NAT return hit reads lines
+ * 0, 1 (the client's address and port) and 3 (its key beside its route).
  */
 struct sg_dp_flow {
 	/* line 0: every hit, the expiry walk */
@@ -128,7 +129,19 @@ struct sg_dp_flow {
 	 */
 	bool unconf;
 	uint8_t sync; /**< state sync: SG_DP_SYNC_*, refresh period */
-	struct sg_dp_ip host;
+	union {
+		struct sg_dp_ip host; /**< DSR: the tunnel's far end (the member's host) */
+		/**
+		 * NAT over IPv4: nat.a's and member.a's four bytes, copied when
+		 * the return key is added (sg_dp_flow_add_rkey_sig()), so that a
+		 * forward hit reads no line 2. host is a DSR flow's only.
+		 */
+		struct {
+			uint8_t family_unused;
+			uint8_t nat4[4];
+			uint8_t member4[4];
+		} n4;
+	};
 	uint8_t emb;	      /**< SG_DP_FLOW_EMB_*: on the embryonic list (SYN, CLOSING, unconf) */
 	uint8_t abort_reason; /**< SG_DP_FLOW_ABORT: enum sg_msg_reason */
 	bool ts;	      /**< timestamps in use */

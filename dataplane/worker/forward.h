@@ -163,7 +163,11 @@ flow_forward(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_p
 			     RTE_TCP_SYN_FLAG) &&
 		    p->key.proto == IPPROTO_TCP && nat_plain(f))
 			nat_syn_isn(f, m, p);
-		sg_dp_nat_rewrite_inl(m, p, f->nat.a, f->nat_port, f->member.a, f->mport);
+		if (likely(p->key.family == AF_INET)) /* line 0's copies: no line 2 */
+			sg_dp_nat_rewrite_inl(m, p, f->n4.nat4, f->nat_port, f->n4.member4,
+					      f->mport);
+		else
+			sg_dp_nat_rewrite_inl(m, p, f->nat.a, f->nat_port, f->member.a, f->mport);
 		if (unlikely(f->flags & SG_DP_FLOW_SEQ))
 			sg_dp_broker_xlate(m, p, f, false);
 	}

@@ -594,8 +594,9 @@ process_burst(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t por
 
 				hit[pos[k]] = e;
 				pk[pos[k]].hit_ret = ret;
-				if (!ret &&
-				    (e->flags & SG_DP_FLOW_NAT)) /* NAT forward: addresses */
+				/* IPv6 NAT forward: the addresses (IPv4's are in line 0) */
+				if (!ret && (e->flags & SG_DP_FLOW_NAT) &&
+				    pk[pos[k]].key.family != AF_INET)
 					rte_prefetch0((const char *)e + 2 * RTE_CACHE_LINE_SIZE);
 			} else {
 				if (!dup_set) { /* the burst's first miss: hits cost nothing */
