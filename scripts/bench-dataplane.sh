@@ -44,6 +44,8 @@
 # "ceiling_txonly" (dpdk-testpmd --forward-mode=txonly into sg-pktgen --mode
 # sink) beside "gen_txonly" (sg-pktgen into testpmd rxonly) and
 # "ceiling_slow" (the ceiling with sg-pktgen's loop before its templates);
+# "ceiling_csum" (testpmd --forward-mode=csum: the least per-packet L3/L4
+# work a forwarder does, parse and checksums, on the same harness);
 # "udp_est1m", "v6_est1m", "gue_est1m" beside est1m; "nat_est1m" (16 NAT
 # addresses) and "nat_new"; "lat_ceiling" / "lat_est" (UDP with timestamps at
 # half this round's ceiling, through testpmd io / sg-dataplane: the added
@@ -61,7 +63,7 @@ ROUNDS=3
 SECONDS_RUN=5
 WARMUP=2
 WORKERS=1
-CASES="ceiling ceiling_txonly gen_txonly ceiling_slow lat_ceiling est1 est10k est1m udp_est1m
+CASES="ceiling ceiling_txonly gen_txonly ceiling_slow ceiling_csum lat_ceiling est1 est10k est1m udp_est1m
 v6_est1m gue_est1m new nat_est1m nat_new lat_est syn brok synproxy-calm synproxy synproxy-auto
 synproxy-off"
 OUTFILE=""
@@ -457,7 +459,7 @@ run_case() {
 	[ "$name" = ceiling_idle ] && { echo "bench-dataplane: ceiling has no idle mode" >&2; return 1; }
 	case "$name" in *_idle) idle=1 ;; esac
 	case "${name%_idle}" in
-	ceiling) genargs=(--no-arp --flows 10000) ;;
+	ceiling | ceiling_csum) genargs=(--no-arp --flows 10000) ;;
 	est1) table=65536; genargs=(--flows 1) ;;
 	est10k) table=65536; genargs=(--flows 10000) ;;
 	est1m) table=2097152; genargs=(--flows 1000000) ;;
@@ -560,6 +562,7 @@ run_case() {
 	for _ in $(seq 1 100); do [ -S "$RUN/m1.sock" ] && break; sleep 0.05; done
 	case "$name" in
 	ceiling | ceiling_slow | lat_ceiling*) tpmd=(--forward-mode=io) ;;
+	ceiling_csum) tpmd=(--forward-mode=csum) ;;
 	# one stream on port 0 (the generator's port, as gen_txonly's)
 	ceiling_txonly) tpmd=(--forward-mode=txonly --txpkts=60 --portmask=0x1 --port-topology=loop) ;;
 	gen_txonly) tpmd=(--forward-mode=rxonly --portmask=0x1 --port-topology=loop) ;;
@@ -697,11 +700,12 @@ labels = {"ceiling": "testpmd io-forward (ceiling)", "est1": "sg-dataplane DSR, 
           "nat_est10k": "sg-dataplane NAT UDP, 10k flows", "nat_new": "sg-dataplane NAT UDP, new flows",
           "ceiling_txonly": "testpmd txonly -> sg-pktgen", "gen_txonly": "sg-pktgen -> testpmd rxonly",
           "ceiling_slow": "ceiling, sg-pktgen before", "nat_est1m": "sg-dataplane NAT UDP, 1M flows",
+          "ceiling_csum": "testpmd csum-forward",
           "udp_est1m": "sg-dataplane DSR UDP, 1M flows", "v6_est1m": "sg-dataplane DSR IPv6, 1M flows",
           "gue_est1m": "sg-dataplane DSR GUE, 1M flows"}
 print("%-32s %10s %8s   %s" % ("case (64-byte frames)", "Mpps", "ratio", "runs"))
 summary = {"workers": workers, "cases": {}}
-for k in ["ceiling", "ceiling_slow", "ceiling_txonly", "gen_txonly", "est1", "est10k", "est1m",
+for k in ["ceiling", "ceiling_slow", "ceiling_csum", "ceiling_txonly", "gen_txonly", "est1", "est10k", "est1m",
           "udp_est1m", "v6_est1m", "gue_est1m", "new", "nat_est10k", "nat_est1m", "nat_new"]:
     if k not in med:
         continue

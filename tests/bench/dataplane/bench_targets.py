@@ -26,6 +26,9 @@ RATIOS = [
     ("est1m/ceiling", "est1m", "ceiling", None),
     ("new/est1m", "new", "est1m", 0.5),
     ("nat_est1m/ceiling", "nat_est1m", "ceiling", 0.6),
+    # testpmd's csum forward (parse, checksums, no table) on the same harness
+    ("ceiling_csum/ceiling", "ceiling_csum", "ceiling", None),
+    ("nat_est1m/ceiling_csum", "nat_est1m", "ceiling_csum", None),
     ("nat_new/nat_est1m", "nat_new", "nat_est1m", 0.3),
     ("syn/est1", "syn", "est1", 0.8),
     ("brok/est1", "brok", "est1", 0.1),
