@@ -82,7 +82,8 @@ sg_dp_csum_apply(uint16_t ck, uint64_t delta)
 
 /**
  * rte_ipv4_cksum() of a 20-byte IPv4 header (no options) whose checksum
- * field is 0: its five 32-bit words summed and folded, instead of ten
+ * field is 0, from its five 32-bit words as they lie in memory (@p w0 ..
+ * @p w4, sg_dp_w32()): summed and folded, instead of ten
  * 16-bit words in a loop. The same value: a one's-complement sum does not
  * depend on how its words are grouped (2^16 = 1), and a nonzero sum (the
  * version byte is never 0) folds to the one nonzero 16-bit value of its
@@ -96,15 +97,6 @@ sg_dp_ipv4_cksum_w(uint32_t w0, uint32_t w1, uint32_t w2, uint32_t w3, uint32_t 
 	s = (s & 0xffffffff) + (s >> 32);
 	s = (s & 0xffffffff) + (s >> 32);
 	return (uint16_t)~sg_dp_csum_fold((uint32_t)s);
-}
-
-static inline uint16_t
-sg_dp_ipv4_cksum20(const void *hdr)
-{
-	uint32_t w[5];
-
-	memcpy(w, hdr, sizeof(w));
-	return sg_dp_ipv4_cksum_w(w[0], w[1], w[2], w[3], w[4]);
 }
 
 /*

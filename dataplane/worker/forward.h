@@ -163,7 +163,13 @@ flow_forward(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_p
 			     RTE_TCP_SYN_FLAG) &&
 		    p->key.proto == IPPROTO_TCP && nat_plain(f))
 			nat_syn_isn(f, m, p);
-		if (likely(p->key.family == AF_INET)) /* line 0's copies: no line 2 */
+		/*
+		 * IPv4: line 0's copies of the addresses, no line 2. Two calls,
+		 * each inlined for its family (one call with the addresses
+		 * picked by family read 50-55 ns a packet in dp_flowperf
+		 * nat_est_udp at 2^19 flows against 47.5-49)
+		 */
+		if (likely(p->key.family == AF_INET))
 			sg_dp_nat_rewrite_inl(m, p, f->n4.nat4, f->nat_port, f->n4.member4,
 					      f->mport);
 		else
