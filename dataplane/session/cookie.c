@@ -123,8 +123,16 @@ sg_dp_broker_cookie_flush(struct sg_dp_worker *w)
 			q->sa[i].o.tsval = sg_dp_syncookie_tsval(ns, q->ck[i].ts_bits);
 	}
 	sg_dp_synack_fill_burst(q->sa, n, 65535);
-	for (i = 0; i < n; i++)
-		w->pend_tx_bytes[q->port[i]] += rte_pktmbuf_pkt_len(q->sa[i].m);
+	/* a run of one port's answers added once: not a load and store of its counter each */
+	for (i = 0; i < n;) {
+		uint16_t port = q->port[i];
+		uint64_t bytes = 0;
+
+		do
+			bytes += rte_pktmbuf_pkt_len(q->sa[i].m);
+		while (++i < n && q->port[i] == port);
+		w->pend_tx_bytes[port] += bytes;
+	}
 	w->syn_pend = 0;
 }
 

@@ -4,6 +4,8 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include <rte_branch_prediction.h>
+
 #include "session/siphash.h"
 #include "session/syncookie.h"
 
@@ -58,6 +60,32 @@ mac24(const uint64_t v[4], const struct sg_dp_flow_key *k, uint32_t isn, uint32_
 	}
 	w[n++] = (uint64_t)k->sport | (uint64_t)k->dport << 16 | (uint64_t)isn << 32;
 	return (uint32_t)sg_dp_siphash24_words_from(v, w, n, tail, 7) & 0xffffffu;
+}
+
+/*
+ * mac24() of an IPv4 flow, unrolled for its two words and inlined into the
+ * burst: the generic one loops over a word count known only at run time
+ * (~40 instructions of a 200 a cookie). The same tag: the check's mac24()
+ * accepts it.
+ */
+static inline uint32_t
+mac24_v4(const uint64_t v[4], const struct sg_dp_flow_key *k, uint32_t isn, uint64_t tail)
+{
+	uint64_t v0 = v[0], v1 = v[1], v2 = v[2], v3 = v[3];
+	uint64_t w0 = (uint64_t)(uint32_t)le_addr(k->src) | (uint64_t)(uint32_t)le_addr(k->dst)
+								    << 32;
+	uint64_t w1 = (uint64_t)k->sport | (uint64_t)k->dport << 16 | (uint64_t)isn << 32;
+
+	v3 ^= w0;
+	SG_DP_SIPROUND(v0, v1, v2, v3);
+	SG_DP_SIPROUND(v0, v1, v2, v3);
+	v0 ^= w0;
+	v3 ^= w1;
+	SG_DP_SIPROUND(v0, v1, v2, v3);
+	SG_DP_SIPROUND(v0, v1, v2, v3);
+	v0 ^= w1;
+	return (uint32_t)sg_dp_siphash_finish(v0, v1, v2, v3, (uint64_t)(16 + 7) << 56 | tail) &
+	       0xffffffu;
 }
 
 /* SipHash's initial state under the key of @p slot. */
@@ -117,10 +145,19 @@ sg_dp_syncookie_make_burst(const struct sg_dp_syncookie_secret *s, uint32_t now_
 	unsigned int i;
 
 	key_state(s, gen & 1, v);
-	for (i = 0; i < n; i++)
-		r[i].cookie =
-			r[i].isn + (hi | (uint32_t)r[i].idx << 24 |
-				    mac24(v, r[i].k, r[i].isn, counter, r[i].idx, r[i].ts_bits));
+	for (i = 0; i < n; i++) {
+		const struct sg_dp_flow_key *k = r[i].k;
+		uint32_t mac;
+
+		if (likely(k->family == AF_INET))
+			mac = mac24_v4(v, k, r[i].isn,
+				       (uint64_t)counter | (uint64_t)r[i].idx << 32 |
+					       (uint64_t)r[i].ts_bits << 40 |
+					       (uint64_t)AF_INET << 48);
+		else
+			mac = mac24(v, k, r[i].isn, counter, r[i].idx, r[i].ts_bits);
+		r[i].cookie = r[i].isn + (hi | (uint32_t)r[i].idx << 24 | mac);
+	}
 }
 
 uint32_t

@@ -378,6 +378,56 @@ test_cookie_rotation(void **state)
 	assert_int_equal(sg_dp_syncookie_check(&sec, &k, c2 + 1, isn + 1, 4000, false, 0, &out), 0);
 }
 
+/*
+ * A cookie's MAC is the reference SipHash-2-4 of the message syncookie.c
+ * documents: addresses, ports, client ISN, then counter, MSS index,
+ * timestamp bits and family; 23 bytes over IPv4, 47 over IPv6. The burst's
+ * unrolled IPv4 MAC, the generic one and the check must all compute it.
+ */
+static void
+cookie_mac_is(const struct sg_dp_flow_key *k, unsigned int alen)
+{
+	struct sg_dp_tcp_opts syn = {.mss = 1460};
+	uint32_t isn = 0x89abcdefu, now = 6400, counter = now / SG_DP_SYNCOOKIE_PERIOD_S, tsval, c;
+	uint8_t key[16], msg[47], *b = msg;
+	struct sg_dp_tcp_opts out;
+	unsigned int idx, i;
+	uint16_t mss;
+
+	c = sg_dp_syncookie_make(&sec, k, isn, now, &syn, &mss, &tsval);
+	idx = ((c - isn) >> 24) & 7u;
+	assert_int_equal(sg_dp_syncookie_mss[idx], 1460);
+	assert_int_equal((c - isn) >> 27, counter & 31u);
+	memcpy(b, k->src, alen);
+	memcpy(b + alen, k->dst, alen);
+	b += 2 * alen;
+	memcpy(b, &k->sport, 2);
+	memcpy(b + 2, &k->dport, 2);
+	for (i = 0; i < 4; i++) {
+		b[4 + i] = (uint8_t)(isn >> (8 * i));
+		b[8 + i] = (uint8_t)(counter >> (8 * i));
+	}
+	b[12] = (uint8_t)idx;
+	b[13] = 0; /* no timestamps: no bits */
+	b[14] = k->family;
+	key_of(key, 0x11);
+	assert_int_equal((c - isn) & 0xffffffu,
+			 sg_dp_siphash24(key, msg, 2 * alen + 15) & 0xffffffu);
+	assert_int_equal(sg_dp_syncookie_check(&sec, k, c + 1, isn + 1, now, false, 0, &out), 0);
+}
+
+static void
+test_cookie_mac_message(void **state)
+{
+	struct sg_dp_flow_key k;
+
+	(void)state;
+	flow4(&k, 40000);
+	cookie_mac_is(&k, 4);
+	flow6(&k, 40001);
+	cookie_mac_is(&k, 16);
+}
+
 static void
 test_cookie_v4_v6(void **state)
 {
@@ -438,6 +488,7 @@ main(void)
 		cmocka_unit_test_setup(test_cookie_forged, cookie_setup),
 		cmocka_unit_test_setup(test_cookie_rotation, cookie_setup),
 		cmocka_unit_test_setup(test_cookie_v4_v6, cookie_setup),
+		cmocka_unit_test_setup(test_cookie_mac_message, cookie_setup),
 		cmocka_unit_test_setup(test_cookie_random_acks, cookie_setup),
 	};
 
