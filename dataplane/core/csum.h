@@ -69,6 +69,32 @@ sg_dp_csum_delta32(const uint8_t *old, const uint8_t *new, unsigned int n32)
 	return s;
 }
 
+/*
+ * @p s (a one's-complement sum in 64 bits) folded to 16: 0 only when @p s
+ * is, else the one value of its class in 1..0xffff.
+ */
+static inline uint16_t
+sg_dp_csum_fold64(uint64_t s)
+{
+	s = (s & 0xffffffff) + (s >> 32);
+	s = (s & 0xffffffff) + (s >> 32);
+	return sg_dp_csum_fold((uint32_t)s);
+}
+
+/*
+ * Stored checksum @p ck after the change @p d, a sum already folded to 16
+ * bits (sg_dp_csum_fold64()): one fold, the same value sg_dp_csum_apply()
+ * gives for the unfolded sum (both are the class's one value in 1..0xffff
+ * when the sum is nonzero).
+ */
+static inline uint16_t
+sg_dp_csum_apply16(uint16_t ck, uint16_t d)
+{
+	uint32_t s = (uint32_t)(uint16_t)~ck + d;
+
+	return (uint16_t) ~((s & 0xffff) + (s >> 16));
+}
+
 /* Stored checksum @p ck after the changes summed in @p delta: ~(~ck + delta), folded. */
 static inline uint16_t
 sg_dp_csum_apply(uint16_t ck, uint64_t delta)

@@ -349,8 +349,14 @@ int
 sg_dp_flow_add_rkey_sig(struct sg_dp_flow_table *ft, struct sg_dp_flow *f, uint32_t sig)
 {
 	if (f->key.family == AF_INET) { /* the forward rewrite's addresses, in line 0 */
+		uint16_t ck[SG_DP_NAT4_CK_N];
+
+		_Static_assert(sizeof(f->n4.ck) == sizeof(ck), "n4.ck: one word per change");
 		memcpy(f->n4.nat4, f->nat.a, 4);
 		memcpy(f->n4.member4, f->member.a, 4);
+		sg_dp_nat4_ck_make(ck, f->key.src, f->key.sport, f->key.dst, f->key.dport, f->nat.a,
+				   f->nat_port, f->member.a, f->mport);
+		memcpy(f->n4.ck, ck, sizeof(ck));
 	}
 	ft->rsig[ft->n_rsig++ % SG_DP_FLOW_RSIGS] = sig;
 	ft->rsig_bits[(sig >> 6) & 3] |= UINT64_C(1) << (sig & 63);

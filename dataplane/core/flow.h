@@ -134,12 +134,18 @@ struct sg_dp_flow {
 		/**
 		 * NAT over IPv4: nat.a's and member.a's four bytes, copied when
 		 * the return key is added (sg_dp_flow_add_rkey_sig()), so that a
-		 * forward hit reads no line 2. host is a DSR flow's only.
+		 * forward hit reads no line 2, and the checksum changes of both
+		 * rewrites. host is a DSR flow's only.
 		 */
 		struct {
 			uint8_t family_unused;
 			uint8_t nat4[4];
 			uint8_t member4[4];
+			/**
+			 * the two rewrites' checksum changes, four 16-bit words
+			 * (sg_dp_nat4_ck_make()), set with the copies
+			 */
+			uint8_t ck[8];
 		} n4;
 	};
 	uint8_t emb;	      /**< SG_DP_FLOW_EMB_*: on the embryonic list (SYN, CLOSING, unconf) */

@@ -78,6 +78,16 @@ flow_touch(struct sg_dp_worker *w, struct sg_dp_flow *f, const struct sg_dp_pkt 
 		sg_dp_flow_track_tcp(w, f, p->tcp_flags, !ret);
 }
 
+/* Checksum change @p i of IPv4 NAT flow @p f (sg_dp_nat4_ck_make()). */
+static inline uint16_t
+nat4_ck(const struct sg_dp_flow *f, enum sg_dp_nat4_ck i)
+{
+	uint16_t v;
+
+	memcpy(&v, f->n4.ck + 2 * i, 2);
+	return v;
+}
+
 /*
  * Forward along an existing flow; @p ret: the packet is a NAT return.
  * Always inline (into the burst loop, the hand-off's and flow_new()): an
@@ -149,7 +159,13 @@ flow_forward(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_p
 			sg_dp_passive_return(w, t, f, m, p, now); /* the member's answer */
 		if (unlikely(f->sess != 0))
 			sg_dp_broker_vm_ack(w, f, m, p); /* before any rewrite: the VM's ack */
-		sg_dp_nat_rewrite_inl(m, p, f->key.dst, f->key.dport, f->key.src, f->key.sport);
+		if (likely(p->key.family == AF_INET))
+			sg_dp_nat_rewrite4_ck(m, p, f->key.dst, f->key.dport, f->key.src,
+					      f->key.sport, nat4_ck(f, SG_DP_NAT4_CK_RET_IP),
+					      nat4_ck(f, SG_DP_NAT4_CK_RET_L4));
+		else
+			sg_dp_nat_rewrite_inl(m, p, f->key.dst, f->key.dport, f->key.src,
+					      f->key.sport);
 		if (unlikely(f->flags & SG_DP_FLOW_SEQ))
 			sg_dp_broker_xlate(m, p, f, true);
 	} else {
@@ -164,14 +180,15 @@ flow_forward(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t rx_p
 		    p->key.proto == IPPROTO_TCP && nat_plain(f))
 			nat_syn_isn(f, m, p);
 		/*
-		 * IPv4: line 0's copies of the addresses, no line 2. Two calls,
-		 * each inlined for its family (one call with the addresses
-		 * picked by family read 50-55 ns a packet in dp_flowperf
-		 * nat_est_udp at 2^19 flows against 47.5-49)
+		 * IPv4: line 0's copies of the addresses and checksum changes,
+		 * no line 2. Two calls, each inlined for its family (one call
+		 * with the addresses picked by family read 50-55 ns a packet in
+		 * dp_flowperf nat_est_udp at 2^19 flows against 47.5-49)
 		 */
 		if (likely(p->key.family == AF_INET))
-			sg_dp_nat_rewrite_inl(m, p, f->n4.nat4, f->nat_port, f->n4.member4,
-					      f->mport);
+			sg_dp_nat_rewrite4_ck(m, p, f->n4.nat4, f->nat_port, f->n4.member4,
+					      f->mport, nat4_ck(f, SG_DP_NAT4_CK_FWD_IP),
+					      nat4_ck(f, SG_DP_NAT4_CK_FWD_L4));
 		else
 			sg_dp_nat_rewrite_inl(m, p, f->nat.a, f->nat_port, f->member.a, f->mport);
 		if (unlikely(f->flags & SG_DP_FLOW_SEQ))

@@ -5,7 +5,8 @@
  * give byte for byte what RFC 1624's update word by word gave (the former
  * code, kept here as the reference), for IPv4 and IPv6, TCP and UDP, valid
  * and wrong checksums, IPv4 UDP without a checksum, and leave valid
- * checksums valid.
+ * checksums valid; so must the IPv4 rewrite from a flow's checksum changes
+ * made beforehand, both ways (sg_dp_nat_rewrite4_ck()).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -96,11 +97,44 @@ extreme(uint8_t *b, size_t n)
 	memset(b, (rand() & 1) ? 0xff : 0x00, n);
 }
 
+/*
+ * The IPv4 rewrite with a flow's checksum changes made beforehand
+ * (sg_dp_nat4_ck_make(), sg_dp_nat_rewrite4_ck()) of the frame @p frame
+ * (parsed into @p p) to @p src : @p sport -> @p dst : @p dport must give
+ * @p want, the reference's bytes: as a forward (the frame from a client to
+ * a VIP) and as a return (from a member to a NAT address). Returns 1.
+ */
+static unsigned int
+check_ck_rewrites(const uint8_t *frame, size_t len, const struct sg_dp_pkt *p, const uint8_t *src,
+		  uint16_t sport, const uint8_t *dst, uint16_t dport, const uint8_t *want)
+{
+	uint16_t ck[SG_DP_NAT4_CK_N];
+	struct rte_mbuf *m;
+
+	/* forward: the frame's source is the client, its destination the VIP */
+	sg_dp_nat4_ck_make(ck, p->key.src, p->key.sport, p->key.dst, p->key.dport, src, sport, dst,
+			   dport);
+	m = mbuf_from(frame, len);
+	sg_dp_nat_rewrite4_ck(m, p, src, sport, dst, dport, ck[SG_DP_NAT4_CK_FWD_IP],
+			      ck[SG_DP_NAT4_CK_FWD_L4]);
+	assert_bytes(rte_pktmbuf_mtod(m, const uint8_t *), len, want, len);
+	rte_pktmbuf_free(m);
+	/* return: the frame's source is the member, its destination the NAT address */
+	sg_dp_nat4_ck_make(ck, dst, dport, src, sport, p->key.dst, p->key.dport, p->key.src,
+			   p->key.sport);
+	m = mbuf_from(frame, len);
+	sg_dp_nat_rewrite4_ck(m, p, src, sport, dst, dport, ck[SG_DP_NAT4_CK_RET_IP],
+			      ck[SG_DP_NAT4_CK_RET_L4]);
+	assert_bytes(rte_pktmbuf_mtod(m, const uint8_t *), len, want, len);
+	rte_pktmbuf_free(m);
+	return 1;
+}
+
 static void
 test_rewrite_matches_reference(void **state)
 {
 	static uint8_t frame[256], want[256];
-	unsigned int t, n_valid = 0, n_udp0 = 0, n_bad = 0;
+	unsigned int t, n_valid = 0, n_udp0 = 0, n_bad = 0, n_ck = 0;
 
 	(void)state;
 	srand(17);
@@ -157,6 +191,9 @@ test_rewrite_matches_reference(void **state)
 		sg_dp_nat_rewrite(m, &p, src, rte_cpu_to_be_16(sport), dst,
 				  rte_cpu_to_be_16(dport));
 		assert_bytes(rte_pktmbuf_mtod(m, const uint8_t *), len, want, len);
+		if (family == AF_INET)
+			n_ck += check_ck_rewrites(frame, len, &p, src, rte_cpu_to_be_16(sport), dst,
+						  rte_cpu_to_be_16(dport), want);
 		if (kind != 2) {
 			assert_int_equal(pb_check_csums(want + p.l2_len), 0);
 			n_valid++;
@@ -164,6 +201,7 @@ test_rewrite_matches_reference(void **state)
 		rte_pktmbuf_free(m);
 	}
 	assert_true(n_valid > TRIALS / 2 && n_udp0 > 100 && n_bad > 1000);
+	assert_int_equal(n_ck, TRIALS / 2);
 }
 
 /*
