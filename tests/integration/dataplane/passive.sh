@@ -50,12 +50,14 @@ wait_for 10 grep -q attached "$SG_RUN/reader.log" || fail "sg-suspect-read did n
 sleep 0.2 # its heartbeat seen: sg-control counts as up
 
 good=0
+t0=$(date +%s%N)
 for i in $(seq 1 60); do
 	out=$(client curl -s --max-time 2 "http://198.18.10.2:8080/" 2>/dev/null || true)
 	[ "$out" = host1 ] && good=$((good + 1))
 	sleep 0.05
 done
-ok "60 paced connections, $good served by the good member"
+secs=$((($(date +%s%N) - t0 + 999999999) / 1000000000)) # the traffic's seconds, rounded up
+ok "60 paced connections in ${secs} s, $good served by the good member"
 [ "$good" -ge 15 ] || fail "the good member served only $good of its ~20 connections"
 
 wait_for 10 grep -q "^suspect pass refuse " "$SG_RUN/suspects.txt" ||
@@ -73,10 +75,11 @@ grep -v "^suspect pass refuse refused " "$SG_RUN/suspects.txt" | grep "^suspect 
 grep -v "^suspect pass reset reset_early " "$SG_RUN/suspects.txt" | grep "^suspect pass reset " &&
 	fail "reset suspected for another reason than reset_early"
 ok "suspects: refuse (refused), reset (reset_early); good never"
-# ~3.5 s of traffic: at most one report per member and second (one worker), plus one
+# at most one report per member and second of traffic (one worker), plus one: ~3.5 s
+# on a quiet box, longer on a loaded one (the connections' pace, not the limit, stretches)
 for m in refuse reset; do
 	n=$(grep -c "^suspect pass $m " "$SG_RUN/suspects.txt")
-	[ "$n" -le 5 ] || fail "$m reported $n times in ~4 s"
+	[ "$n" -le $((secs + 1)) ] || fail "$m reported $n times in $secs s of traffic"
 done
 f=$(telemetry_get /sg/stats "d['passive_failures']")
 s=$(telemetry_get /sg/stats "d['passive_suspects']")
