@@ -321,12 +321,58 @@ test_burst_dups(void **state)
 	env_teardown();
 }
 
+/*
+ * One rx of 64 (the worker's SG_DP_RX_BURST), taken as two bursts: a
+ * client's SYN to the NAT VIP in the first, its duplicate and the member's
+ * SYN-ACK to the NAT address in the second, 61 SYNs of other flows to the
+ * DSR VIP around them. The second burst must see what the first made: one
+ * NAT flow (the duplicate and the SYN-ACK find it), 62 flows in all, every
+ * frame forwarded.
+ */
+static void
+test_rx_two_bursts(void **state)
+{
+	static uint8_t b[2 * BURST][128];
+	struct sg_dp_txq *q = calloc(1, sizeof(*q));
+	struct rte_mbuf *m[2 * BURST];
+	const struct sg_dp_stats *st;
+	unsigned int k, p;
+	size_t len;
+
+	(void)state;
+	assert_non_null(q);
+	assert_int_equal(env_setup(1, 256), 0);
+	udp_dport = 0;
+	for (k = 0; k < 2 * BURST; k++) {
+		if (k == 0 || k == 40)
+			len = pb_frame_tcp4(b[k], L2_GW, CLIENT4, "198.18.10.2", 40000, 80,
+					    RTE_TCP_SYN_FLAG, 64, 0);
+		else if (k == 50)
+			len = pb_frame_tcp4(b[k], L2_GW, "198.18.1.11", "198.18.1.100", 80, 1024,
+					    RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, 64, 0);
+		else
+			len = frame(b[k], "198.18.10.1", k, RTE_TCP_SYN_FLAG);
+		m[k] = mbuf_from(b[k], len);
+	}
+	sg_dp_worker_process(env.w[0], env.t, 0, m, 2 * BURST, q, now_s(1));
+	st = sg_dp_worker_stats(env.w[0]);
+	assert_int_equal(st->cnt[SG_DP_EV_FLOW_NEW], 62);
+	assert_int_equal(sg_dp_worker_flow_count(env.w[0]), 62);
+	assert_int_equal(q->n[1], 63); /* both NAT SYNs to the member, the DSR ones to the host */
+	assert_int_equal(q->n[0], 1);  /* the SYN-ACK to the client */
+	for (p = 0; p < SG_DP_PORTS_MAX; p++)
+		for (k = 0; k < q->n[p]; k++)
+			rte_pktmbuf_free(q->pkts[p][k]);
+	free(q);
+	env_teardown();
+}
+
 int
 main(int argc, char **argv)
 {
-	const struct CMUnitTest tests[] = {cmocka_unit_test(test_cases),
-					   cmocka_unit_test(test_burst_misses),
-					   cmocka_unit_test(test_burst_dups)};
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cases), cmocka_unit_test(test_burst_misses),
+		cmocka_unit_test(test_burst_dups), cmocka_unit_test(test_rx_two_bursts)};
 	unsigned int i;
 	int rc = 0;
 
