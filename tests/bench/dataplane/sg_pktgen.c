@@ -255,8 +255,9 @@ build_template(void)
  * tmpl_syn's checksum sums without what varies from one SYN to the next
  * (source address, source port, sequence number): computed once, so that
  * fill_syn() makes no checksum pass (a full TCP checksum a SYN and the IPv4
- * header's were a quarter of the flood client's time, and made the
- * generator, not the data plane, set the `syn` case's rate).
+ * header's were about a fifth of the flood client's time: work it can
+ * hoist, as the fast modes do; the `syn` rate did not move, the data plane
+ * sets it, doc/benchmarking.md).
  */
 static uint32_t syn_ip_base, syn_l4_base;
 
