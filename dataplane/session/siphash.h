@@ -45,6 +45,15 @@ sg_dp_siphash_rotl(uint64_t x, unsigned int b)
 		v2 = sg_dp_siphash_rotl(v2, 32); \
 	} while (0)
 
+/* SipHash-2-4's compression of one little-endian message word @p m. */
+#define SG_DP_SIPHASH_WORD(v0, v1, v2, v3, m)   \
+	do {                                    \
+		v3 ^= (m);                      \
+		SG_DP_SIPROUND(v0, v1, v2, v3); \
+		SG_DP_SIPROUND(v0, v1, v2, v3); \
+		v0 ^= (m);                      \
+	} while (0)
+
 /*
  * SipHash-2-4's last block @p b (length byte and tail) and finalisation.
  * Always inlined: as a call (the compiler's choice at this size) it cost
@@ -86,10 +95,7 @@ sg_dp_siphash24(const uint8_t key[16], const void *data, size_t len)
 
 	for (i = 0; i + 8 <= len; i += 8) {
 		m = sg_dp_siphash_le64(in + i);
-		v3 ^= m;
-		SG_DP_SIPROUND(v0, v1, v2, v3);
-		SG_DP_SIPROUND(v0, v1, v2, v3);
-		v0 ^= m;
+		SG_DP_SIPHASH_WORD(v0, v1, v2, v3, m);
 	}
 	for (size_t j = 0; j < left; j++)
 		b |= (uint64_t)in[i + j] << (8 * j);
@@ -125,12 +131,8 @@ sg_dp_siphash24_words_from(const uint64_t vi[4], const uint64_t *w, unsigned int
 	uint64_t b = (uint64_t)(8u * n + tail_len) << 56 | tail;
 	unsigned int i;
 
-	for (i = 0; i < n; i++) {
-		v3 ^= w[i];
-		SG_DP_SIPROUND(v0, v1, v2, v3);
-		SG_DP_SIPROUND(v0, v1, v2, v3);
-		v0 ^= w[i];
-	}
+	for (i = 0; i < n; i++)
+		SG_DP_SIPHASH_WORD(v0, v1, v2, v3, w[i]);
 	return sg_dp_siphash_finish(v0, v1, v2, v3, b);
 }
 

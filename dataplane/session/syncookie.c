@@ -77,14 +77,8 @@ mac24_v4(const uint64_t v[4], const struct sg_dp_flow_key *k, uint32_t isn, uint
 								    << 32;
 	uint64_t w1 = (uint64_t)k->sport | (uint64_t)k->dport << 16 | (uint64_t)isn << 32;
 
-	v3 ^= w0;
-	SG_DP_SIPROUND(v0, v1, v2, v3);
-	SG_DP_SIPROUND(v0, v1, v2, v3);
-	v0 ^= w0;
-	v3 ^= w1;
-	SG_DP_SIPROUND(v0, v1, v2, v3);
-	SG_DP_SIPROUND(v0, v1, v2, v3);
-	v0 ^= w1;
+	SG_DP_SIPHASH_WORD(v0, v1, v2, v3, w0);
+	SG_DP_SIPHASH_WORD(v0, v1, v2, v3, w1);
 	return (uint32_t)sg_dp_siphash_finish(v0, v1, v2, v3, (uint64_t)(16 + 7) << 56 | tail) &
 	       0xffffffu;
 }

@@ -450,11 +450,8 @@ process_parsed(struct sg_dp_worker *w, const struct sg_dp_tables *t, uint16_t po
 			sg_dp_pkt_drop(w, port, m, SG_DP_DROP_NO_VS);
 			return;
 		}
-		/*
-		 * brokered / redirect: no flow yet (a SYN gets a cookie): not
-		 * through flow_new()'s frame, whose entry and exit cost a SYN
-		 * flood 29 of its 976 instructions a SYN (dp_flowperf syn32)
-		 */
+		/* brokered / redirect: no flow yet; not through flow_new()'s frame (29 of
+		 * a flooding SYN's 976 instructions, dp_flowperf syn32) */
 		if (vs->mode == SG_CFG_MODE_BROKERED || vs->mode == SG_CFG_MODE_REDIRECT)
 			sg_dp_broker_new(w, t, port, m, p, vs, out, now);
 		else

@@ -172,6 +172,13 @@ tcp_of(struct rte_mbuf *m, struct rte_ipv4_hdr **ipp, uint32_t *plen)
 	return tcp;
 }
 
+/* A 32-bit word's two 16-bit halves summed: its share of a one's-complement sum. */
+static inline uint32_t
+word_sum(uint32_t w)
+{
+	return (w & 0xffff) + (w >> 16);
+}
+
 /*
  * Flow f's tuple in a frame copied from tmpl: source address src_net +
  * f / 50000 (+1), source port 1024 + f % 50000 (TCP and UDP alike), the

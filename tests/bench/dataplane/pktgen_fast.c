@@ -44,12 +44,6 @@ struct fast_tmpl {
 	bool stamp;	   /* --latency: UDP checksum 0 (none), TSC in the tail */
 };
 
-static inline uint32_t
-word_sum(uint32_t w)
-{
-	return (w & 0xffff) + (w >> 16);
-}
-
 /* The IPv6 frame: Ethernet, IPv6, TCP (74 bytes) or UDP (62 bytes) to --vip6. */
 static uint16_t
 build_v6(uint8_t *p, uint8_t flags)

@@ -261,12 +261,6 @@ build_template(void)
  */
 static uint32_t syn_ip_base, syn_l4_base;
 
-static inline uint32_t
-word_sum(uint32_t w)
-{
-	return (w & 0xffff) + (w >> 16);
-}
-
 static void
 syn_sums_init(void)
 {

@@ -111,6 +111,22 @@ perf_measured(struct rte_mbuf **m, uint16_t n, struct sg_dp_txq *q)
 	sg_dp_worker_process(env.w[0], env.t, 0, m, n, q, burst_now());
 }
 
+/* Free what the worker queued on every port of @p q and empty it; returns how many. */
+static uint64_t
+txq_free(struct sg_dp_txq *q)
+{
+	uint64_t n = 0;
+	unsigned int p, k;
+
+	for (p = 0; p < SG_DP_PORTS_MAX; p++) {
+		for (k = 0; k < q->n[p]; k++)
+			rte_pktmbuf_free(q->pkts[p][k]);
+		n += q->n[p];
+		q->n[p] = 0;
+	}
+	return n;
+}
+
 /*
  * Flows [first, first + n) (modulo @p modulo) through worker 0 with TCP
  * @p flags, @p measured or not; returns the TSC cycles spent in the worker.
@@ -127,7 +143,7 @@ run(const char *vip, uint32_t first, uint32_t n, uint32_t modulo, uint8_t flags,
 
 	assert_non_null(q);
 	while (i < n) {
-		unsigned int k, nb = RTE_MIN(burst, n - i), p;
+		unsigned int k, nb = RTE_MIN(burst, n - i);
 		uint64_t t0, c0;
 
 		for (k = 0; k < nb; k++) {
@@ -144,12 +160,7 @@ run(const char *vip, uint32_t first, uint32_t n, uint32_t modulo, uint8_t flags,
 		cyc += rte_rdtsc() - t0;
 		if (measured)
 			cpu_ns += thread_ns() - c0;
-		for (p = 0; p < SG_DP_PORTS_MAX; p++) {
-			for (k = 0; k < q->n[p]; k++)
-				rte_pktmbuf_free(q->pkts[p][k]);
-			*out += q->n[p];
-			q->n[p] = 0;
-		}
+		*out += txq_free(q);
 		i += nb;
 	}
 	free(q);
@@ -273,7 +284,7 @@ test_burst_misses(void **state)
 	const struct sg_dp_stats *st;
 	struct rte_mbuf *m[3];
 	size_t len[3];
-	unsigned int k, p;
+	unsigned int k;
 
 	(void)state;
 	assert_non_null(q);
@@ -291,9 +302,7 @@ test_burst_misses(void **state)
 	assert_int_equal(st->cnt[SG_DP_EV_FLOW_NEW], 1);
 	assert_int_equal(q->n[1], 2); /* both SYNs to the member */
 	assert_int_equal(q->n[0], 1); /* the SYN-ACK to the client */
-	for (p = 0; p < SG_DP_PORTS_MAX; p++)
-		for (k = 0; k < q->n[p]; k++)
-			rte_pktmbuf_free(q->pkts[p][k]);
+	(void)txq_free(q);
 	free(q);
 	env_teardown();
 }
@@ -336,7 +345,7 @@ test_rx_two_bursts(void **state)
 	struct sg_dp_txq *q = calloc(1, sizeof(*q));
 	struct rte_mbuf *m[2 * BURST];
 	const struct sg_dp_stats *st;
-	unsigned int k, p;
+	unsigned int k;
 	size_t len;
 
 	(void)state;
@@ -360,9 +369,7 @@ test_rx_two_bursts(void **state)
 	assert_int_equal(sg_dp_worker_flow_count(env.w[0]), 62);
 	assert_int_equal(q->n[1], 63); /* both NAT SYNs to the member, the DSR ones to the host */
 	assert_int_equal(q->n[0], 1);  /* the SYN-ACK to the client */
-	for (p = 0; p < SG_DP_PORTS_MAX; p++)
-		for (k = 0; k < q->n[p]; k++)
-			rte_pktmbuf_free(q->pkts[p][k]);
+	(void)txq_free(q);
 	free(q);
 	env_teardown();
 }
