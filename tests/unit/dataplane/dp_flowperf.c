@@ -18,7 +18,11 @@
  * --toggle-collect=perf_measured` the instructions per packet are
  * Ir / N. As a test (no arguments) it runs each case on a small table.
  *
- *   dp_flowperf [CASE CAP N]
+ * PER_CALL (default 32): packets a worker call takes, as the worker takes
+ * up to 64 (SG_DP_RX_BURST) from a port at once (not for syn/syn32, whose
+ * burst is the case's).
+ *
+ *   dp_flowperf [CASE CAP N [PER_CALL]]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,7 +61,8 @@ static const struct perf_case cases[] = {
 	{"est6", "2001:2:0:10::1", false, true},
 };
 
-static unsigned int burst = BURST;
+/* packets a worker call takes (PER_CALL: the worker's SG_DP_RX_BURST rx is 64) */
+static unsigned int burst = BURST, per_call = BURST;
 static uint16_t udp_dport; /* nonzero: frames are UDP datagrams to this port */
 /* The worker calls' own CPU time (ns): robust to the other load of a shared box. */
 static uint64_t cpu_ns;
@@ -135,8 +140,8 @@ static uint64_t
 run(const char *vip, uint32_t first, uint32_t n, uint32_t modulo, uint8_t flags, bool measured,
     uint64_t *out)
 {
-	static uint8_t b[BURST][128];
-	struct rte_mbuf *m[BURST];
+	static uint8_t b[SG_DP_RX_BURST][128];
+	struct rte_mbuf *m[SG_DP_RX_BURST];
 	struct sg_dp_txq *q = calloc(1, sizeof(*q));
 	uint64_t cyc = 0;
 	uint32_t i = 0;
@@ -231,11 +236,12 @@ perf_run(const struct perf_case *c, uint32_t cap, uint32_t n)
 		assert_int_equal(st->cnt[SG_DP_EV_SYNCOOKIE], n);
 		assert_int_equal(st->cnt[SG_DP_DROP_SYN_SHED], 0);
 		assert_int_equal(sg_dp_worker_flow_count(env.w[0]), 0);
-		burst = BURST;
+		burst = per_call;
 		report(c, cap, n, cyc);
 		env_broker_stop(ring[0], ring[1]);
 		return;
 	}
+	burst = per_call;
 	run(c->vip, 0, cap, UINT32_MAX, RTE_TCP_SYN_FLAG, false, &out);
 	/* established: TCP's handshake completed, UDP's flows confirmed by a second datagram */
 	if (c->est)
@@ -383,8 +389,15 @@ main(int argc, char **argv)
 	unsigned int i;
 	int rc = 0;
 
-	dp_eal_init_mem(argv[0], argc == 4 ? 2048 : 256);
-	if (argc == 4) {
+	dp_eal_init_mem(argv[0], argc >= 4 ? 2048 : 256);
+	if (argc == 5) {
+		per_call = (unsigned int)strtoul(argv[4], NULL, 0);
+		if (per_call == 0 || per_call > SG_DP_RX_BURST) {
+			(void)fprintf(stderr, "dp_flowperf: PER_CALL is 1 to %u\n", SG_DP_RX_BURST);
+			return 2;
+		}
+	}
+	if (argc == 4 || argc == 5) {
 		for (i = 0; i < RTE_DIM(cases); i++)
 			if (strcmp(argv[1], cases[i].name) == 0)
 				perf_run(&cases[i], (uint32_t)strtoul(argv[2], NULL, 0),
