@@ -386,10 +386,10 @@ main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cases), cmocka_unit_test(test_burst_misses),
 		cmocka_unit_test(test_burst_dups), cmocka_unit_test(test_rx_two_bursts)};
+	bool profile = argc == 4 || argc == 5; /* else the test */
 	unsigned int i;
 	int rc = 0;
 
-	dp_eal_init_mem(argv[0], argc >= 4 ? 2048 : 256);
 	if (argc == 5) {
 		per_call = (unsigned int)strtoul(argv[4], NULL, 0);
 		if (per_call == 0 || per_call > SG_DP_RX_BURST) {
@@ -397,7 +397,8 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (argc == 4 || argc == 5) {
+	dp_eal_init_mem(argv[0], profile ? 2048 : 256);
+	if (profile) {
 		for (i = 0; i < RTE_DIM(cases); i++)
 			if (strcmp(argv[1], cases[i].name) == 0)
 				perf_run(&cases[i], (uint32_t)strtoul(argv[2], NULL, 0),
